@@ -1,0 +1,9 @@
+// Command dispatcher: `tunnelvision <command> [args]`. Each command lives in its own module.
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    default:
+      process.stderr.write(`usage: tunnelvision <decode|topology|follow|report|start|bench> ...\n`);
+      return 2;
+  }
+}
