@@ -1,0 +1,458 @@
+// THE contract between the UI and the rest of the product. One list of methods with their argument
+// validators and result types: main/app implements it over Electron IPC, main/server over HTTP
+// (browser mode), preload/index.ts exposes it to the renderer as named functions, and the renderer
+// calls it without knowing which shell it runs in. Plain TypeScript, no Node or Electron imports.
+//
+// Every argument crossing the boundary is untrusted: `validateArgs` checks each one against the
+// method's validator before the backend sees it. Everything in the results that came from a capture
+// (names, info text, field values) is untrusted text too: the renderer shows it as React text only.
+
+// ---------------------------------------------------------------------------------------------
+// Result types (serialisable: plain objects, arrays, strings, numbers, booleans, null, Uint8Array)
+
+export type Shell = 'electron' | 'browser';
+export type LoadPhase = 'idle' | 'loading' | 'analysing' | 'ready' | 'cancelled' | 'failed';
+
+export interface CaptureError {
+  readonly code: string;
+  readonly message: string;
+  /** Byte offset in the file where the problem is (-1 when not tied to a place). */
+  readonly offset: number;
+  /** True when reading stopped there. */
+  readonly fatal: boolean;
+}
+
+export interface CaptureView {
+  readonly id: number;
+  /** File name only (the full path stays in the backend). */
+  readonly name: string;
+  readonly path: string;
+  readonly format: string;
+  /** Kubernetes node the capture was taken on, or null when unknown. */
+  readonly node: string | null;
+  readonly iface: string | null;
+  /** veth | bridge | vtep | tun | underlay | any | unknown */
+  readonly kind: string;
+  /** Where the node/interface came from: 'pcapng', 'file-name', 'traffic', 'user', 'unknown'. */
+  readonly attribution: string;
+  readonly packets: number;
+  /** Seconds since the epoch (float) of the first and last packet, null when empty. */
+  readonly firstTime: number | null;
+  readonly lastTime: number | null;
+  readonly status: 'loading' | 'ok' | 'partial' | 'failed' | 'waiting';
+  readonly errors: readonly CaptureError[];
+}
+
+export interface LoadProgress {
+  readonly bytesRead: number;
+  readonly bytesTotal: number;
+  readonly packets: number;
+  readonly file: string;
+}
+
+export interface AppState {
+  readonly shell: Shell;
+  readonly phase: LoadPhase;
+  /** Changes whenever the analysis changes: the UI refetches graph and packet pages then. */
+  readonly generation: number;
+  readonly progress: LoadProgress | null;
+  readonly captures: readonly CaptureView[];
+  readonly totalPackets: number;
+  /** A message for the whole set (e.g. "the path module is not available: ..."), or null. */
+  readonly message: string | null;
+  readonly recent: readonly string[];
+  readonly wireshark: boolean;
+}
+
+/** One Cytoscape element, ready for `cy.add`. */
+export interface GraphElementView {
+  readonly group: 'nodes' | 'edges';
+  readonly data: {
+    readonly id: string;
+    readonly label: string;
+    /** k8s-node | bridge | veth | pod | tunnel | nic | service | external | underlay | link | service-link */
+    readonly kind: string;
+    readonly parent?: string;
+    readonly source?: string;
+    readonly target?: string;
+    /** Packets seen on this element (edges: carried by the link). */
+    readonly packets: number;
+    /** Line width class from traffic, 1..8. */
+    readonly weight: number;
+    /** Short explanation of why the element exists (evidence). */
+    readonly evidence?: string;
+  };
+}
+
+export interface GraphView {
+  readonly generation: number;
+  readonly elements: readonly GraphElementView[];
+  readonly message: string | null;
+}
+
+export const PACKET_COLUMNS = ['no', 'time', 'node', 'iface', 'src', 'dst', 'protocol', 'length', 'encap', 'info'] as const;
+export type PacketColumn = (typeof PACKET_COLUMNS)[number];
+/** Columns the backend can sort without decoding every packet. */
+export const SORTABLE_COLUMNS: readonly PacketColumn[] = ['no', 'time', 'node', 'iface', 'src', 'dst', 'protocol', 'length', 'encap'];
+
+export interface PacketRow {
+  /** 1-based number in the time-ordered list of all packets of the set. */
+  readonly no: number;
+  readonly capture: number;
+  /** Seconds since the epoch, float (for display; exact parts below). */
+  readonly time: number;
+  readonly tsSec: number;
+  readonly tsNsec: number;
+  readonly node: string;
+  readonly iface: string;
+  readonly src: string;
+  readonly dst: string;
+  readonly protocol: string;
+  readonly length: number;
+  /** '' for plain packets, else e.g. 'VXLAN 1', 'flannel-udp', 'IPIP'. */
+  readonly encap: string;
+  readonly info: string;
+  /** Colour rule name: tcp, udp, icmp, arp, dns, vxlan, geneve, flannel, ipip, error, other. */
+  readonly color: string;
+}
+
+export interface PacketQuery {
+  readonly filter: string;
+  /** Graph element id whose packets to keep, or null. */
+  readonly element: string | null;
+  readonly sort: PacketColumn;
+  readonly descending: boolean;
+  readonly offset: number;
+  readonly limit: number;
+}
+
+export interface FilterErrorView {
+  readonly message: string;
+  readonly start: number;
+  readonly end: number;
+}
+
+export interface PacketPage {
+  readonly generation: number;
+  /** Packets matching the query. */
+  readonly total: number;
+  readonly offset: number;
+  readonly rows: readonly PacketRow[];
+  readonly filterError: FilterErrorView | null;
+  /** Time of the first packet of the whole set (for relative times). */
+  readonly firstTime: number;
+  /** Index (in the query's order) of the row whose `no` was asked for by `locate`, else -1. */
+  readonly located: number;
+}
+
+export interface FieldView {
+  readonly name: string;
+  readonly label: string;
+  readonly value: string;
+  readonly offset: number;
+  readonly length: number;
+  readonly children: readonly FieldView[];
+}
+
+export interface LayerView {
+  readonly proto: string;
+  readonly name: string;
+  readonly summary: string;
+  readonly offset: number;
+  readonly length: number;
+  readonly fields: readonly FieldView[];
+}
+
+export interface LevelView {
+  /** 0 = outermost. */
+  readonly level: number;
+  /** e.g. "Outer (underlay)", "Inner (VXLAN 1)". */
+  readonly title: string;
+  readonly layers: readonly LayerView[];
+}
+
+export interface AnomalyView {
+  readonly code: string;
+  readonly message: string;
+  readonly severity: 'error' | 'warning';
+  readonly offset: number;
+}
+
+export interface PacketDetail {
+  readonly no: number;
+  readonly capture: number;
+  readonly captureName: string;
+  readonly node: string;
+  readonly iface: string;
+  readonly tsSec: number;
+  readonly tsNsec: number;
+  readonly capLen: number;
+  readonly origLen: number;
+  readonly info: string;
+  readonly levels: readonly LevelView[];
+  /** Field names whose value differs between levels (e.g. 'ip.src', 'eth.dst'). */
+  readonly differing: readonly string[];
+  readonly anomalies: readonly AnomalyView[];
+  readonly bytes: Uint8Array;
+  readonly comments: readonly string[];
+}
+
+export interface HopView {
+  readonly packetNo: number;
+  readonly capture: string;
+  readonly node: string;
+  readonly iface: string;
+  readonly time: number;
+  /** Seconds since the previous hop (clock-corrected), null for the first hop. */
+  readonly delta: number | null;
+  readonly ttl: number | null;
+  /** e.g. "dst 10.43.0.10:80 -> 10.42.1.7:8080", or '' when nothing changed. */
+  readonly nat: string;
+  readonly encap: string;
+  /** Graph element ids this hop lights up. */
+  readonly elements: readonly string[];
+}
+
+export interface JourneyView {
+  readonly id: string;
+  readonly label: string;
+  readonly hops: readonly HopView[];
+  /** Where the packet was last seen when it did not arrive, else null. */
+  readonly lastSeen: string | null;
+  readonly findings: readonly string[];
+}
+
+export interface FollowView {
+  readonly flow: string;
+  readonly flowLabel: string;
+  readonly packets: number;
+  readonly bytes: number;
+  /** Journeys of the flow; `selected` is the one containing the asked-for packet. */
+  readonly journeys: readonly JourneyView[];
+  readonly selected: number;
+  readonly findings: readonly string[];
+}
+
+export type ExportSelection =
+  | { readonly kind: 'filter'; readonly filter: string; readonly element: string | null }
+  | { readonly kind: 'flow'; readonly flow: string }
+  | { readonly kind: 'journey'; readonly flow: string; readonly journey: string };
+
+export type ExportResult =
+  | { readonly kind: 'wireshark'; readonly path: string; readonly packets: number }
+  | { readonly kind: 'saved'; readonly path: string; readonly packets: number }
+  | { readonly kind: 'download'; readonly name: string; readonly url: string; readonly packets: number }
+  | { readonly kind: 'cancelled' };
+
+export interface UploadedFile {
+  readonly name: string;
+  readonly data: Uint8Array;
+}
+
+export interface Attribution {
+  readonly capture: number;
+  readonly node: string | null;
+  readonly iface: string | null;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The methods. Each takes at most one argument object.
+
+export interface TunnelvisionApi {
+  getState(): Promise<AppState>;
+  /** Open files by path (command line, drag and drop, recent list). `append` keeps the current set. */
+  openCaptures(args: { paths: string[]; append: boolean }): Promise<AppState>;
+  /** Open files whose bytes the UI read itself (browser mode's file picker and drop). */
+  openCaptureFiles(args: { files: UploadedFile[]; append: boolean }): Promise<AppState>;
+  /** Native open dialog (Electron); browser mode answers with state unchanged and the UI uses its own picker. */
+  chooseCaptures(args: { append: boolean }): Promise<AppState>;
+  cancelLoad(): Promise<AppState>;
+  setAttribution(args: Attribution): Promise<AppState>;
+  getGraph(): Promise<GraphView>;
+  queryPackets(args: PacketQuery & { locate: number }): Promise<PacketPage>;
+  getPacket(args: { no: number }): Promise<PacketDetail | null>;
+  followPacket(args: { no: number }): Promise<FollowView | null>;
+  followFlow(args: { flow: string }): Promise<FollowView | null>;
+  exportPcapng(args: { selection: ExportSelection }): Promise<ExportResult>;
+}
+
+export type MethodName = keyof TunnelvisionApi;
+export type MethodArgs<M extends MethodName> = Parameters<TunnelvisionApi[M]>;
+export type MethodResult<M extends MethodName> = Awaited<ReturnType<TunnelvisionApi[M]>>;
+
+// ---------------------------------------------------------------------------------------------
+// Argument validation (shared by the IPC handlers and the HTTP server).
+
+export class ContractError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ContractError';
+  }
+}
+
+const MAX_PATHS = 256;
+const MAX_PATH_LEN = 4096;
+const MAX_FILTER_LEN = 4096;
+const MAX_NAME_LEN = 256;
+const MAX_PAGE = 2000;
+/** Upper bound of one uploaded file (browser mode). */
+export const MAX_UPLOAD_BYTES = 2 * 1024 * 1024 * 1024;
+
+type Check = (v: unknown, where: string) => void;
+
+function fail(where: string, what: string): never {
+  throw new ContractError(`${where}: ${what}`);
+}
+const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+const str = (max: number, allowEmpty = true): Check => (v, w) => {
+  if (typeof v !== 'string') fail(w, 'expected a string');
+  if (v.length > max) fail(w, `longer than ${max} characters`);
+  if (!allowEmpty && v.length === 0) fail(w, 'must not be empty');
+  if (/[\u0000]/.test(v)) fail(w, 'contains a NUL character');
+};
+const nullable = (c: Check): Check => (v, w) => {
+  if (v !== null) c(v, w);
+};
+const int = (min: number, max: number): Check => (v, w) => {
+  if (typeof v !== 'number' || !Number.isInteger(v)) fail(w, 'expected an integer');
+  if (v < min || v > max) fail(w, `out of range ${min}..${max}`);
+};
+const bool: Check = (v, w) => {
+  if (typeof v !== 'boolean') fail(w, 'expected true or false');
+};
+const oneOf = (values: readonly string[]): Check => (v, w) => {
+  if (typeof v !== 'string' || !values.includes(v)) fail(w, `expected one of ${values.join(', ')}`);
+};
+const arrayOf = (c: Check, max: number, min = 0): Check => (v, w) => {
+  if (!Array.isArray(v)) fail(w, 'expected an array');
+  if (v.length > max) fail(w, `more than ${max} items`);
+  if (v.length < min) fail(w, `fewer than ${min} items`);
+  v.forEach((x, i) => c(x, `${w}[${i}]`));
+};
+const bytes: Check = (v, w) => {
+  if (!(v instanceof Uint8Array)) fail(w, 'expected bytes');
+  if (v.byteLength > MAX_UPLOAD_BYTES) fail(w, 'file too large');
+};
+const object = (shape: Record<string, Check>): Check => (v, w) => {
+  if (!isObj(v)) fail(w, 'expected an object');
+  for (const k of Object.keys(v)) if (!(k in shape)) fail(w, `unexpected field "${k}"`);
+  for (const [k, c] of Object.entries(shape)) c(v[k], `${w}.${k}`);
+};
+const union = (tagField: string, variants: Record<string, Record<string, Check>>): Check => (v, w) => {
+  if (!isObj(v)) fail(w, 'expected an object');
+  const tag = v[tagField];
+  if (typeof tag !== 'string' || !Object.hasOwn(variants, tag)) fail(w, `unknown ${tagField}`);
+  object({ [tagField]: () => undefined, ...variants[tag] })(v, w);
+};
+
+const path = str(MAX_PATH_LEN, false);
+const filterText = str(MAX_FILTER_LEN);
+const elementId = nullable(str(MAX_NAME_LEN));
+const packetNo = int(1, 2 ** 32);
+const flowId = str(MAX_NAME_LEN, false);
+
+/** Validators of each method's argument list (all methods take zero or one argument object). */
+export const METHODS: { readonly [M in MethodName]: readonly Check[] } = {
+  getState: [],
+  openCaptures: [object({ paths: arrayOf(path, MAX_PATHS, 1), append: bool })],
+  openCaptureFiles: [
+    object({ files: arrayOf(object({ name: str(MAX_NAME_LEN, false), data: bytes }), MAX_PATHS, 1), append: bool }),
+  ],
+  chooseCaptures: [object({ append: bool })],
+  cancelLoad: [],
+  setAttribution: [object({ capture: int(0, 1_000_000), node: nullable(str(MAX_NAME_LEN)), iface: nullable(str(MAX_NAME_LEN)) })],
+  getGraph: [],
+  queryPackets: [
+    object({
+      filter: filterText,
+      element: elementId,
+      sort: oneOf(PACKET_COLUMNS),
+      descending: bool,
+      offset: int(0, 2 ** 32),
+      limit: int(0, MAX_PAGE),
+      locate: int(0, 2 ** 32),
+    }),
+  ],
+  getPacket: [object({ no: packetNo })],
+  followPacket: [object({ no: packetNo })],
+  followFlow: [object({ flow: flowId })],
+  exportPcapng: [
+    object({
+      selection: union('kind', {
+        filter: { filter: filterText, element: elementId },
+        flow: { flow: flowId },
+        journey: { flow: flowId, journey: str(MAX_NAME_LEN, false) },
+      }),
+    }),
+  ],
+};
+
+export const METHOD_NAMES = Object.keys(METHODS) as MethodName[];
+
+export function isMethodName(name: unknown): name is MethodName {
+  return typeof name === 'string' && Object.hasOwn(METHODS, name);
+}
+
+/** Throws ContractError unless `args` is a valid argument list for `method`. */
+export function validateArgs<M extends MethodName>(method: M, args: unknown): asserts args is MethodArgs<M> {
+  const checks = METHODS[method];
+  if (!Array.isArray(args)) fail(method, 'arguments must be a list');
+  if (args.length !== checks.length) fail(method, `expected ${checks.length} argument(s), got ${args.length}`);
+  checks.forEach((c, i) => c(args[i], `${method} argument ${i + 1}`));
+}
+
+/** Electron IPC channel of a method. */
+export const channelOf = (method: MethodName): string => `tunnelvision:${method}`;
+
+// ---------------------------------------------------------------------------------------------
+// Wire format of browser mode: JSON, with byte arrays as {"$bytes": base64}.
+
+export function encodeWire(value: unknown): string {
+  return JSON.stringify(value, (_k, v: unknown) => (v instanceof Uint8Array ? { $bytes: toBase64(v) } : v));
+}
+
+export function decodeWire(text: string): unknown {
+  return JSON.parse(text, (_k, v: unknown) =>
+    isObj(v) && typeof v.$bytes === 'string' && Object.keys(v).length === 1 ? fromBase64(v.$bytes) : v,
+  );
+}
+
+const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+const B64_INDEX = new Int16Array(128).fill(-1);
+for (let i = 0; i < 64; i++) B64_INDEX[B64.charCodeAt(i)] = i;
+
+export function toBase64(b: Uint8Array): string {
+  const parts: string[] = [];
+  const CHUNK = 3 * 4096;
+  for (let start = 0; start < b.length; start += CHUNK) {
+    const end = Math.min(b.length, start + CHUNK);
+    let s = '';
+    for (let i = start; i < end; i += 3) {
+      const n = (b[i] << 16) | ((i + 1 < end ? b[i + 1] : 0) << 8) | (i + 2 < end ? b[i + 2] : 0);
+      s += B64[(n >> 18) & 63] + B64[(n >> 12) & 63] + (i + 1 < end ? B64[(n >> 6) & 63] : '=') + (i + 2 < end ? B64[n & 63] : '=');
+    }
+    parts.push(s);
+  }
+  return parts.join('');
+}
+
+export function fromBase64(s: string): Uint8Array {
+  const clean = s.replace(/=+$/, '');
+  const out = new Uint8Array(Math.floor((clean.length * 3) / 4));
+  let o = 0;
+  let acc = 0;
+  let bits = 0;
+  for (let i = 0; i < clean.length; i++) {
+    const c = clean.charCodeAt(i);
+    const v = c < 128 ? B64_INDEX[c] : -1;
+    if (v < 0) throw new ContractError('bad base64 data');
+    acc = (acc << 6) | v;
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out[o++] = (acc >> bits) & 0xff;
+    }
+  }
+  return out.subarray(0, o);
+}
