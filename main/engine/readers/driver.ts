@@ -1,0 +1,134 @@
+// The read loop shared by every format: detect the format from the first bytes, then hand large
+// chunks to the format reader, keep only its one unfinished record between chunks, report progress,
+// stop on cancellation. Memory is one working buffer (4 MiB + the largest record allowed) whatever
+// the file size.
+
+import type { CaptureInfo } from '../types';
+import { DEFAULT_MAX_RECORD_LEN, ReadSink, type FormatReader, type ReadHandlers, hex, u32 } from './sink';
+import { FastPcapReader, pcapMagic } from './pcap';
+import { PcapParserReader } from './pcap-parser-reader';
+import { BT_SHB, PcapngReader } from './pcapng';
+import { GzipSource, isGzip, type ByteSource } from './source';
+
+export interface ReadOptions {
+  signal?: AbortSignal;
+  /** Largest captured length accepted for one record (default 256 KiB). */
+  maxRecordLen?: number;
+  /**
+   * Classic pcap record loop: 'pcap-parser' (default, the specified parser, adapted as described in
+   * pcap-parser-reader.ts) or 'fast' (the engine's own loop, same checks, several times faster).
+   */
+  pcapReader?: 'pcap-parser' | 'fast';
+  /** Bytes per read (default 4 MiB). */
+  chunkSize?: number;
+}
+
+const DEFAULT_CHUNK = 4 << 20;
+
+/** All magics a capture can start with, for "is this a cut-off header or something else". */
+const MAGICS = [
+  [0xa1, 0xb2, 0xc3, 0xd4],
+  [0xd4, 0xc3, 0xb2, 0xa1],
+  [0xa1, 0xb2, 0x3c, 0x4d],
+  [0x4d, 0x3c, 0xb2, 0xa1],
+  [0x0a, 0x0d, 0x0d, 0x0a],
+];
+
+export function createReader(head: Uint8Array, sink: ReadSink, opts: ReadOptions): FormatReader | null {
+  if (head.length < 4) {
+    const prefix = MAGICS.some((m) => head.every((v, i) => v === m[i]));
+    if (prefix) sink.error('truncated-header', `file ends after ${head.length} bytes, inside its header`, 0, true);
+    else sink.error('bad-magic', 'not a capture file: too short and no known magic number', 0, true);
+    return null;
+  }
+  if (pcapMagic(head)) {
+    return opts.pcapReader === 'fast' ? new FastPcapReader(sink) : new PcapParserReader(sink);
+  }
+  if (u32(head, 0, false) === BT_SHB) return new PcapngReader(sink);
+  const magic = u32(head, 0, false);
+  if (magic === 0xa1b2cd34 || magic === 0x34cdb2a1) {
+    sink.error('unsupported-format', 'modified (Kuznetzov) pcap format is not supported: convert it with editcap', 0, true);
+    return null;
+  }
+  sink.error('bad-magic', `not a pcap or pcapng file (magic ${hex(magic)})`, 0, true);
+  return null;
+}
+
+/**
+ * Reads a whole capture from `raw` (gzip detected by content). Never throws for bad input: problems
+ * are in the result's errors. Rejects only when a handler throws. Closes `raw`.
+ */
+export async function readSource(raw: ByteSource, path: string, handlers: ReadHandlers, opts: ReadOptions = {}): Promise<CaptureInfo> {
+  const maxRecordLen = opts.maxRecordLen ?? DEFAULT_MAX_RECORD_LEN;
+  const sink = new ReadSink(handlers, maxRecordLen);
+  let src: ByteSource = raw;
+  let compressed = false;
+  try {
+    const head = await raw.peek(4);
+    if (head.length === 0) {
+      sink.error('empty-file', 'the file is empty', 0, true);
+      return sink.info(path, false);
+    }
+    if (isGzip(head)) {
+      src = new GzipSource(raw);
+      compressed = true;
+    }
+    await pump(src, sink, opts);
+    return sink.info(path, compressed);
+  } finally {
+    await src.close().catch(() => {});
+  }
+}
+
+async function pump(src: ByteSource, sink: ReadSink, opts: ReadOptions): Promise<void> {
+  const { signal } = opts;
+  const handlers = sink.handlers;
+  const chunk = opts.chunkSize ?? DEFAULT_CHUNK;
+  const buf = new Uint8Array(chunk + sink.maxRecordLen + 256 * 1024);
+  let reader: FormatReader | null = null;
+  let fill = 0; // bytes in buf
+  let base = 0; // file offset (decompressed) of buf[0]
+  let eof = false;
+  const progress = (): void =>
+    handlers.onProgress?.({ bytesRead: src.bytesRead, bytesTotal: src.bytesTotal, packets: sink.packets });
+
+  while (!eof) {
+    if (signal?.aborted) {
+      sink.error('cancelled', `reading cancelled at byte ${base + fill}`, base + fill, true);
+      break;
+    }
+    let n: number;
+    try {
+      n = await src.read(buf, fill, buf.length - fill);
+    } catch (e) {
+      const what = src instanceof GzipSource ? 'gzip-error' : 'read-error';
+      sink.error(what, `${what === 'gzip-error' ? 'gzip data is corrupt or cut off' : 'read failed'} after byte ${base + fill} of the ${what === 'gzip-error' ? 'decompressed ' : ''}file: ${(e as Error).message}`, base + fill, true);
+      break;
+    }
+    if (n === 0) eof = true;
+    fill += n;
+    if (!reader) {
+      if (fill === 0) {
+        sink.error('empty-file', src instanceof GzipSource ? 'the file is empty after decompression' : 'the file is empty', 0, true);
+        break;
+      }
+      if (fill < 4 && !eof) continue;
+      reader = createReader(buf.subarray(0, Math.min(fill, 4)), sink, opts);
+      if (!reader) break;
+    }
+    const used = reader.consume(buf, 0, fill, base);
+    if (sink.stopped) break;
+    if (used > fill) {
+      await src.skip(used - fill);
+      base += used;
+      fill = 0;
+    } else {
+      if (used > 0) buf.copyWithin(0, used, fill);
+      base += used;
+      fill -= used;
+    }
+    progress();
+  }
+  if (reader && !sink.stopped) reader.finish(fill, base);
+  progress();
+}

@@ -1,0 +1,191 @@
+// Where the bytes come from: a file read in large positioned reads, a buffer in memory (tests, fuzzing),
+// or either of those through gunzip. Readers never see the difference.
+
+import { open, type FileHandle } from 'node:fs/promises';
+import { Readable } from 'node:stream';
+import { createGunzip } from 'node:zlib';
+
+export interface ByteSource {
+  /** Reads up to `len` bytes into buf[off..]; fewer only at the end of input; 0 = end. */
+  read(buf: Uint8Array, off: number, len: number): Promise<number>;
+  /** Skips `n` bytes of input unread (no buffering). */
+  skip(n: number): Promise<void>;
+  /** The first bytes of the raw input, without consuming them (format detection). */
+  peek(n: number): Promise<Uint8Array>;
+  /** Raw input bytes consumed so far (compressed bytes for gzip): progress. */
+  readonly bytesRead: number;
+  /** Raw input size (on disk). */
+  readonly bytesTotal: number;
+  close(): Promise<void>;
+}
+
+export class FileSource implements ByteSource {
+  private pos = 0;
+  private constructor(
+    private readonly fh: FileHandle,
+    readonly bytesTotal: number,
+  ) {}
+
+  static async open(path: string): Promise<FileSource> {
+    const fh = await open(path, 'r');
+    try {
+      const st = await fh.stat();
+      if (!st.isFile()) throw new Error('not a regular file');
+      return new FileSource(fh, st.size);
+    } catch (e) {
+      await fh.close();
+      throw e;
+    }
+  }
+
+  get bytesRead(): number {
+    return Math.min(this.pos, this.bytesTotal);
+  }
+
+  async read(buf: Uint8Array, off: number, len: number): Promise<number> {
+    let got = 0;
+    while (got < len) {
+      const { bytesRead } = await this.fh.read(buf, off + got, len - got, this.pos);
+      if (bytesRead === 0) break;
+      got += bytesRead;
+      this.pos += bytesRead;
+    }
+    return got;
+  }
+
+  /** Positioned read that leaves the sequential position alone (random access). */
+  async readAt(buf: Uint8Array, len: number, position: number): Promise<number> {
+    let got = 0;
+    while (got < len) {
+      const { bytesRead } = await this.fh.read(buf, got, len - got, position + got);
+      if (bytesRead === 0) break;
+      got += bytesRead;
+    }
+    return got;
+  }
+
+  async skip(n: number): Promise<void> {
+    this.pos += n;
+  }
+
+  async peek(n: number): Promise<Uint8Array> {
+    const b = new Uint8Array(n);
+    const got = await this.readAt(b, n, 0);
+    return b.subarray(0, got);
+  }
+
+  close(): Promise<void> {
+    return this.fh.close();
+  }
+}
+
+export class BufferSource implements ByteSource {
+  private pos = 0;
+  constructor(private readonly bytes: Uint8Array) {}
+
+  get bytesRead(): number {
+    return Math.min(this.pos, this.bytes.length);
+  }
+  get bytesTotal(): number {
+    return this.bytes.length;
+  }
+
+  async read(buf: Uint8Array, off: number, len: number): Promise<number> {
+    const n = Math.max(0, Math.min(len, this.bytes.length - this.pos));
+    buf.set(this.bytes.subarray(this.pos, this.pos + n), off);
+    this.pos += n;
+    return n;
+  }
+
+  async skip(n: number): Promise<void> {
+    this.pos += n;
+  }
+
+  async peek(n: number): Promise<Uint8Array> {
+    return this.bytes.subarray(0, n);
+  }
+
+  async close(): Promise<void> {}
+}
+
+const RAW_CHUNK = 1 << 20;
+
+/** gunzip over another source (file or buffer); concatenated gzip members are read as one stream. */
+export class GzipSource implements ByteSource {
+  private readonly it: AsyncIterator<Buffer>;
+  private pending: Buffer | null = null;
+  private pendingPos = 0;
+  private done = false;
+
+  constructor(private readonly raw: ByteSource) {
+    const rawChunks = async function* (): AsyncGenerator<Buffer> {
+      for (;;) {
+        const b = Buffer.allocUnsafe(RAW_CHUNK);
+        const n = await raw.read(b, 0, RAW_CHUNK);
+        if (n === 0) return;
+        yield b.subarray(0, n);
+      }
+    };
+    const gunzip = Readable.from(rawChunks(), { objectMode: false }).pipe(createGunzip({ chunkSize: RAW_CHUNK }));
+    this.it = gunzip[Symbol.asyncIterator]();
+  }
+
+  get bytesRead(): number {
+    return this.raw.bytesRead;
+  }
+  get bytesTotal(): number {
+    return this.raw.bytesTotal;
+  }
+
+  private async next(): Promise<boolean> {
+    if (this.done) return false;
+    const r = await this.it.next();
+    if (r.done) {
+      this.done = true;
+      return false;
+    }
+    this.pending = r.value;
+    this.pendingPos = 0;
+    return true;
+  }
+
+  async read(buf: Uint8Array, off: number, len: number): Promise<number> {
+    let got = 0;
+    while (got < len) {
+      if (!this.pending || this.pendingPos >= this.pending.length) {
+        if (!(await this.next())) break;
+        continue;
+      }
+      const n = Math.min(len - got, this.pending.length - this.pendingPos);
+      buf.set(this.pending.subarray(this.pendingPos, this.pendingPos + n), off + got);
+      this.pendingPos += n;
+      got += n;
+    }
+    return got;
+  }
+
+  async skip(n: number): Promise<void> {
+    while (n > 0) {
+      if (!this.pending || this.pendingPos >= this.pending.length) {
+        if (!(await this.next())) return;
+        continue;
+      }
+      const k = Math.min(n, this.pending.length - this.pendingPos);
+      this.pendingPos += k;
+      n -= k;
+    }
+  }
+
+  peek(n: number): Promise<Uint8Array> {
+    return this.raw.peek(n);
+  }
+
+  async close(): Promise<void> {
+    await this.it.return?.();
+    await this.raw.close();
+  }
+}
+
+export function isGzip(head: Uint8Array): boolean {
+  return head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b;
+}
