@@ -5,3 +5,4 @@ export { SessionStore, type SessionStoreOptions, type SessionChange } from './st
 export { SessionError, parseSession, MAX_ANNOTATION_TEXT, MAX_TAG, type SessionErrorCode } from './parse';
 export { atomicWriteFile, removeStaleTemps, type AtomicWriteOptions } from './atomic';
 export { fingerprintFile, checkCapture, type Fingerprint } from './fingerprint';
+export { readCaptureComments, type CaptureComment } from './comments';

@@ -6,6 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, relative, resolve } from 'node:path';
 import { atomicWriteFile, removeStaleTemps, type AtomicWriteOptions } from './atomic';
 import { checkCapture, fingerprintFile } from './fingerprint';
+import { readCaptureComments } from './comments';
 import { MAX_ANNOTATION_TEXT, MAX_TAG, SessionError, parseDecodeAs, parseSession, parseTarget } from './parse';
 import {
   SESSION_FORMAT, SESSION_VERSION, SEVERITIES,
@@ -288,6 +289,19 @@ export class SessionStore {
     this.emit('annotations');
   }
 
+  /** Reads the packet comments of every capture that is unchanged on disk (see setCaptureComments). */
+  async loadCaptureComments(signal?: AbortSignal): Promise<number> {
+    let n = 0;
+    for (const c of this.state.captures) {
+      const check = this.checks.get(c.id);
+      if (check && check.state !== 'ok') continue;
+      const { comments } = await readCaptureComments(resolve(this.baseDir, c.path), signal);
+      this.setCaptureComments(c.id, comments);
+      n += comments.length;
+    }
+    return n;
+  }
+
   // ---- saving -----------------------------------------------------------------------------------------
 
   /** Writes the session now (atomically). Saves are queued: one write at a time, each of the latest state. */
@@ -363,7 +377,7 @@ export class SessionStore {
 function uniqueId(base: string, used: Set<string>, existing: readonly SessionCapture[]): string {
   const taken = (id: string) => used.has(id) || existing.some((c) => c.id === id);
   if (!taken(base)) return base;
-  for (let n = 2; ; n++) if (!taken(`${base}#${n}`)) return `${base}#${n}`;
+  for (let n = 2; ; n++) if (!taken(`${base} (${n})`)) return `${base} (${n})`;
 }
 
 function checkText(t: unknown): string {

@@ -3,6 +3,7 @@ import { cpSync, mkdirSync, readFileSync, writeFileSync, rmSync } from 'node:fs'
 import { join } from 'node:path';
 import { SessionError, SessionStore, parseSession, type SessionChange } from '../../main/session';
 import { tempDir } from '../report/tools';
+import { encodePcapng } from '../../main/engine/writers/pcapng';
 import { HOSTILE } from '../report/hostile';
 
 function setup() {
@@ -131,6 +132,32 @@ describe('session store', () => {
       expect(() => store.updateAnnotation(cc.id, { text: 'x' })).toThrow(/stored in the capture file/);
       await store.close();
       expect(parseSession(readFileSync(s.file, 'utf8')).annotations.map((a) => a.text)).toEqual(['mine']);
+    } finally {
+      s.cleanup();
+    }
+  });
+
+  it('reads the comments of a pcapng capture on disk', async () => {
+    const s = setup();
+    try {
+      const ng = join(s.dir, 'caps', 'node1-flannel.1.pcapng');
+      const data = new Uint8Array(60);
+      writeFileSync(
+        ng,
+        encodePcapng({
+          interfaces: [{ linktype: 1, name: 'flannel.1' }],
+          packets: [
+            { iface: 0, tsSec: 1, tsNsec: 0, data },
+            { iface: 0, tsSec: 2, tsNsec: 0, data, comments: ['retransmitted', HOSTILE.imgOnerror] },
+          ],
+        }),
+      );
+      const store = await SessionStore.create(s.file, [s.a, ng], { autosaveMs: -1 });
+      expect(await store.loadCaptureComments()).toBe(2);
+      expect(store.annotations.map((a) => [a.source, a.target, a.text])).toEqual([
+        ['capture-comment', { kind: 'packet', capture: 'node1-flannel.1.pcapng', packet: 1 }, 'retransmitted'],
+        ['capture-comment', { kind: 'packet', capture: 'node1-flannel.1.pcapng', packet: 1 }, HOSTILE.imgOnerror],
+      ]);
     } finally {
       s.cleanup();
     }
