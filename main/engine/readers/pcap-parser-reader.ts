@@ -71,7 +71,8 @@ export class PcapParserReader implements FormatReader {
       pk.linktype = h.linktype;
       pk.iface = 0;
       pk.fileOffset = this.currentOffset;
-      pk.data = rec.data;
+      // A plain Uint8Array view: a Buffer's slice() is a view, not the copy callers expect from slice().
+      pk.data = new Uint8Array(rec.data.buffer, rec.data.byteOffset, rec.data.length);
       pk.comments = null;
       sink.emit();
     });
