@@ -117,6 +117,7 @@ export function fillPcapRecord(b: Uint8Array, p: number, h: PcapHeader, iface: n
 /** The fast classic pcap reader: one tight loop over each chunk, no per-record allocation but the data view. */
 export class FastPcapReader implements FormatReader {
   private header: PcapHeader | null = null;
+  private warnedAt = -1;
   readonly maxPending: number;
 
   constructor(private readonly sink: ReadSink) {
@@ -141,8 +142,11 @@ export class FastPcapReader implements FormatReader {
         checkCapLen(capLen, h.snaplen, base + p, sink);
         return p;
       }
+      if (h.snaplen > 0 && capLen > h.snaplen && base + p !== this.warnedAt) {
+        this.warnedAt = base + p; // once, even when the record is seen again with more bytes
+        checkCapLen(capLen, h.snaplen, base + p, sink);
+      }
       if (end - p - PCAP_RECORD_HEADER_LEN < capLen) break;
-      if (h.snaplen > 0 && capLen > h.snaplen) checkCapLen(capLen, h.snaplen, base + p, sink);
       fillPcapRecord(b, p, h, 0, base + p, sink);
       sink.emit();
       p += PCAP_RECORD_HEADER_LEN + capLen;

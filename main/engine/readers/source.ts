@@ -116,6 +116,7 @@ export class GzipSource implements ByteSource {
   private pending: Buffer | null = null;
   private pendingPos = 0;
   private done = false;
+  private failure: Error | null = null;
 
   constructor(private readonly raw: ByteSource) {
     const rawChunks = async function* (): AsyncGenerator<Buffer> {
@@ -150,10 +151,18 @@ export class GzipSource implements ByteSource {
   }
 
   async read(buf: Uint8Array, off: number, len: number): Promise<number> {
+    if (this.failure) throw this.failure;
     let got = 0;
     while (got < len) {
       if (!this.pending || this.pendingPos >= this.pending.length) {
-        if (!(await this.next())) break;
+        try {
+          if (!(await this.next())) break;
+        } catch (e) {
+          // Hand out what was decompressed before the fault first; fail on the next read.
+          if (got === 0) throw e;
+          this.failure = e as Error;
+          break;
+        }
         continue;
       }
       const n = Math.min(len - got, this.pending.length - this.pendingPos);
