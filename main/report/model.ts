@@ -1,0 +1,234 @@
+// The report model: everything a report says, built once from an analysis and a session, rendered by
+// every format (HTML, Markdown, PDF through HTML) and written as-is for JSON. Its JSON form is described
+// by report.schema.json beside this file; change both together (test/report/schema.test.ts checks
+// output against the schema). Plain data: strings, numbers, booleans, null, arrays, objects.
+
+export const REPORT_SCHEMA = 'tunnelvision-report';
+export const REPORT_VERSION = 1;
+
+export type Severity = 'info' | 'warning' | 'problem';
+
+export interface ReportModel {
+  readonly schema: typeof REPORT_SCHEMA;
+  readonly version: number;
+  readonly title: string;
+  /** ISO 8601. */
+  readonly generatedAt: string;
+  readonly generator: string;
+  readonly session: ReportSession;
+  readonly summary: ReportSummary;
+  readonly captures: readonly ReportCapture[];
+  readonly graph: ReportGraph;
+  readonly findings: readonly ReportFinding[];
+  readonly flows: readonly ReportFlow[];
+  readonly packets: readonly ReportPacket[];
+  readonly clockOffsets: readonly ReportClockOffset[];
+  readonly annotations: readonly ReportAnnotation[];
+}
+
+export interface ReportSession {
+  /** Session file name (no folder), null when the report was made without one. */
+  readonly file: string | null;
+  readonly filter: string;
+  readonly decodeAs: readonly { readonly layer: string; readonly port: number; readonly proto: string }[];
+  /** Captures that changed or went missing since they were annotated. */
+  readonly warnings: readonly string[];
+}
+
+export interface ReportSummary {
+  readonly captures: number;
+  readonly packets: number;
+  readonly nodes: number;
+  readonly pods: number;
+  readonly services: number;
+  readonly tunnels: number;
+  readonly flows: number;
+  readonly journeys: number;
+  readonly annotations: number;
+  readonly findings: { readonly problem: number; readonly warning: number; readonly info: number };
+}
+
+export type CaptureState = 'ok' | 'changed' | 'missing' | 'not-in-session';
+
+export interface ReportCapturePoint {
+  readonly id: string;
+  readonly node: string | null;
+  readonly interface: string | null;
+  readonly kind: string;
+  /** Where the attribution came from: user, pcapng, sll, file-name, traffic, none. */
+  readonly source: string;
+  readonly packets: number;
+}
+
+export interface ReportCapture {
+  readonly id: string;
+  /** File name (no folder: a report is handed to others). */
+  readonly file: string;
+  readonly format: string;
+  readonly packets: number;
+  readonly firstTime: string | null;
+  readonly lastTime: string | null;
+  readonly durationSec: number | null;
+  readonly size: number | null;
+  readonly sha256: string | null;
+  readonly state: CaptureState;
+  readonly stateMessage: string | null;
+  readonly points: readonly ReportCapturePoint[];
+  readonly errors: readonly string[];
+}
+
+export type GraphNodeKind = 'node' | 'nic' | 'vtep' | 'tun' | 'bridge' | 'veth' | 'pod' | 'service';
+
+export interface ReportGraphNode {
+  readonly id: string;
+  readonly kind: GraphNodeKind;
+  readonly label: string;
+  /** Second line (addresses). */
+  readonly detail: string;
+  /** Id of the Kubernetes node box it sits in, null for nodes and services. */
+  readonly parent: string | null;
+  /** Annotated (an annotation targets this element). */
+  readonly annotated: boolean;
+}
+
+export interface ReportGraphEdge {
+  readonly id: string;
+  readonly source: string;
+  readonly target: string;
+  readonly kind: 'tunnel' | 'service';
+  readonly label: string;
+}
+
+export interface ReportGraph {
+  readonly nodes: readonly ReportGraphNode[];
+  readonly edges: readonly ReportGraphEdge[];
+}
+
+export interface ReportFinding {
+  readonly code: string;
+  readonly severity: Severity;
+  readonly message: string;
+  /** Packets as 'capture#frame' (1-based frame numbers, as Wireshark shows them). */
+  readonly packets: readonly string[];
+  readonly flow: string | null;
+  readonly journey: number | null;
+  readonly node: string | null;
+}
+
+export interface ReportHop {
+  readonly index: number;
+  readonly packet: string;
+  readonly point: string;
+  readonly node: string | null;
+  readonly interface: string | null;
+  readonly kind: string;
+  readonly time: string;
+  /** Clock-corrected time since the journey's first hop. */
+  readonly offsetMs: number;
+  readonly latencyMs: number | null;
+  readonly ttl: number;
+  readonly ttlDelta: number | null;
+  readonly src: string;
+  readonly dst: string;
+  readonly info: string;
+  readonly encap: string | null;
+  readonly nat: string | null;
+  readonly problems: readonly string[];
+  readonly annotations: readonly string[];
+}
+
+export interface ReportJourney {
+  readonly id: number;
+  readonly status: string;
+  readonly totalLatencyMs: number;
+  readonly lastSeen: string;
+  readonly hops: readonly ReportHop[];
+  readonly gaps: readonly string[];
+  readonly nat: readonly string[];
+  readonly mtu: readonly string[];
+  readonly problems: readonly string[];
+}
+
+export interface ReportFlow {
+  readonly id: string;
+  readonly protocol: string;
+  readonly a: string;
+  readonly b: string;
+  readonly packets: number;
+  readonly bytes: number;
+  readonly firstTime: string;
+  readonly lastTime: string;
+  readonly tcpState: string | null;
+  readonly natPeers: readonly string[];
+  /** Ids of the annotations on this flow, its hops or its packets. */
+  readonly annotations: readonly string[];
+  /** The journeys shown (annotated ones first, then the first few). */
+  readonly journeys: readonly ReportJourney[];
+  readonly journeysTotal: number;
+}
+
+export interface ReportField {
+  readonly name: string;
+  readonly label: string;
+  readonly value: string;
+  /** Nesting depth in the field tree (0 = top). */
+  readonly depth: number;
+}
+
+export interface ReportLayer {
+  readonly proto: string;
+  readonly name: string;
+  readonly summary: string;
+  readonly fields: readonly ReportField[];
+}
+
+/** One encapsulation level of a packet: level 0 is the outermost. */
+export interface ReportLevel {
+  readonly level: number;
+  readonly title: string;
+  readonly layers: readonly ReportLayer[];
+}
+
+export interface ReportPacket {
+  /** 'capture#frame'. */
+  readonly ref: string;
+  readonly capture: string;
+  readonly index: number;
+  readonly frame: number;
+  readonly time: string;
+  readonly node: string | null;
+  readonly interface: string | null;
+  readonly length: number;
+  readonly protocol: string;
+  readonly info: string;
+  /** Outer and inner headers side by side: one entry per encapsulation level. */
+  readonly levels: readonly ReportLevel[];
+  readonly anomalies: readonly string[];
+  readonly annotations: readonly string[];
+  /** Why the packet could not be shown decoded (capture changed, missing, unreadable), else null. */
+  readonly unavailable: string | null;
+}
+
+export interface ReportClockOffset {
+  readonly node: string;
+  readonly reference: string;
+  readonly offsetMs: number;
+  readonly uncertaintyMs: number;
+  readonly samples: number;
+  readonly method: string;
+}
+
+export interface ReportAnnotation {
+  readonly id: string;
+  readonly targetKind: 'packet' | 'flow' | 'hop' | 'element' | 'set';
+  /** Human description of the target, e.g. 'packet node1-eth0.pcap#12'. */
+  readonly target: string;
+  readonly text: string;
+  readonly tag: string | null;
+  readonly severity: Severity;
+  readonly source: 'user' | 'capture-comment';
+  readonly created: string;
+  readonly updated: string;
+  /** False when its capture changed or went missing: the note is listed but not tied to a packet. */
+  readonly attached: boolean;
+}
