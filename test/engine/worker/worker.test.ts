@@ -1,0 +1,51 @@
+// The engine worker: a task runs in its own thread (tsx bootstrap), reports progress, can be
+// cancelled, and gives the same result as running it in-process.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runEngineTask } from '../../../main/engine/worker/run';
+import { readCapture } from '../../../main/engine/readers/read';
+import { encodePcapHeader, encodePcapRecord } from '../../../main/engine/writers/pcap';
+import type { ReadProgress } from '../../../main/engine/types';
+import { HAVE_PUBLIC, PUBLIC_DIR, tempDir } from '../readers/helpers';
+
+const tmp = tempDir();
+afterAll(() => tmp.cleanup());
+
+/** A 20 MB capture on disk. */
+function bigCapture(): string {
+  const rec = encodePcapRecord({ tsSec: 1, tsNsec: 0, data: new Uint8Array(1484) }, false);
+  const out = new Uint8Array(24 + rec.length * 13_000);
+  out.set(encodePcapHeader({ linktype: 1 }));
+  for (let i = 0; i < 13_000; i++) out.set(rec, 24 + i * rec.length);
+  const p = join(tmp.dir, 'big.pcap');
+  writeFileSync(p, out);
+  return p;
+}
+
+describe('engine worker', () => {
+  it.skipIf(!HAVE_PUBLIC)('reads a capture in a worker thread with the same result as in-process', async () => {
+    const path = join(PUBLIC_DIR, 'test202.pcapng');
+    const progress: ReadProgress[] = [];
+    const viaWorker = await runEngineTask('read', { path }, { onProgress: (p) => progress.push(p) });
+    const here = await readCapture(path, { onPacket() {} });
+    expect(viaWorker).toEqual(here);
+    expect(viaWorker.packetCount).toBe(8);
+    expect(progress.at(-1)).toEqual({ bytesRead: 2908, bytesTotal: 2908, packets: 8 });
+  });
+
+  it('cancels a running read: the task ends with what it read and a cancelled error', async () => {
+    const path = bigCapture();
+    const ac = new AbortController();
+    const info = await runEngineTask('read', { path, opts: { chunkSize: 4096 } }, { signal: ac.signal, onProgress: () => ac.abort() });
+    expect(info.errors.map((e) => e.code)).toEqual(['cancelled']);
+    expect(info.packetCount).toBeLessThan(13_000);
+    const full = await runEngineTask('read', { path });
+    expect(full.packetCount).toBe(13_000);
+  });
+
+  it('a bad file is a result, not a failure', async () => {
+    const info = await runEngineTask('read', { path: join(tmp.dir, 'missing.pcap') });
+    expect(info.errors.map((e) => e.code)).toEqual(['open-failed']);
+  });
+});
