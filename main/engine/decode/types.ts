@@ -49,7 +49,7 @@ export type AnomalyCode =
   | 'empty-tunnel'           // a tunnel header with no inner packet (e.g. VXLAN with no inner frame)
   | 'bad-option'             // an option (IPv4/TCP/Geneve/IPv6 ext) runs past its header
   | 'ext-header-limit'       // too many IPv6 extension headers (decoding stopped)
-  | 'encrypted';             // payload is encrypted (WireGuard): nothing more to decode
+  | 'internal-error';        // a decoder failed unexpectedly (a bug): layers so far are kept
 
 export interface Anomaly {
   readonly code: AnomalyCode;

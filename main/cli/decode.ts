@@ -1,0 +1,177 @@
+// `tunnelvision decode [--decode-as udp:PORT=PROTO]... [--format text|jsonl|oracle] FILE...`
+//   text    one line per packet: number, time, capture, outer src > dst, inner src > dst, protocol, length, info
+//   jsonl   one JSON object per packet with every decoded layer, field and anomaly
+//   oracle  the JSON document shape of the tshark oracle files (oracle.sh v1), one per file
+// Exit codes: 0 every file read completely, 1 some file failed (the message names the file, the
+// byte offset and the reason), 2 usage.
+import { basename } from 'node:path';
+import { readCapture, formatEpoch } from '../engine/readers/read';
+import type { CaptureInfo, CaptureInterface, RawPacket } from '../engine/types';
+import { decodePacket, parseDecodeAs, decodeAsNames } from '../engine/decode/index';
+import { ipv4Text, ipv6Text } from '../engine/decode/context';
+import { oracleFrame, pyJson, type OracleFrame } from '../engine/decode/oracle';
+import type { DecodeAsEntry, DecodeOptions, DecodedPacket, IpLevelSummary } from '../engine/decode/types';
+
+const USAGE = `usage: tunnelvision decode [--decode-as udp:PORT=PROTO]... [--format text|jsonl|oracle] FILE...
+  --decode-as udp:PORT=PROTO   decode a UDP port as PROTO (${decodeAsNames().join(', ')}); repeatable
+  --format text|jsonl|oracle   output format (default text)
+  --max-tunnel-depth N         nested tunnels decoded before giving up (default 8)
+`;
+
+/** The oracle's decode-as (oracle.sh): 8472 as VXLAN, 8285 as bare IP (flannel UDP). Also built in. */
+export const ORACLE_DECODE_AS: DecodeAsEntry[] = [
+  { layer: 'udp', port: 8472, proto: 'vxlan' },
+  { layer: 'udp', port: 8285, proto: 'flannel' },
+];
+
+interface Args { format: 'text' | 'jsonl' | 'oracle'; decodeAs: DecodeAsEntry[]; maxDepth?: number; files: string[] }
+
+function parseArgs(args: string[]): Args | string {
+  const a: Args = { format: 'text', decodeAs: [], files: [] };
+  for (let i = 0; i < args.length; i++) {
+    const x = args[i];
+    const val = (): string | undefined => (x.includes('=') && x.startsWith('--') && !x.startsWith('--decode-as=udp') ? x.slice(x.indexOf('=') + 1) : args[++i]);
+    if (x === '--format' || x.startsWith('--format=')) {
+      const v = x.startsWith('--format=') ? x.slice(9) : args[++i];
+      if (v !== 'text' && v !== 'jsonl' && v !== 'oracle') return `unknown format '${v}'`;
+      a.format = v;
+    } else if (x === '--decode-as' || x.startsWith('--decode-as=')) {
+      const v = x.startsWith('--decode-as=') ? x.slice(12) : args[++i];
+      if (!v) return '--decode-as needs a value';
+      try { a.decodeAs.push(parseDecodeAs(v)); } catch (e) { return (e as Error).message; }
+    } else if (x === '--max-tunnel-depth') {
+      const n = Number(val());
+      if (!Number.isInteger(n) || n < 0 || n > 64) return '--max-tunnel-depth needs an integer 0..64';
+      a.maxDepth = n;
+    } else if (x === '-h' || x === '--help') {
+      return '';
+    } else if (x.startsWith('-') && x !== '-') {
+      return `unknown option '${x}'`;
+    } else a.files.push(x);
+  }
+  if (a.files.length === 0) return 'no capture file given';
+  return a;
+}
+
+function addr(l: IpLevelSummary, d: Uint8Array, src: boolean): string {
+  if (l.version === 4) return ipv4Text(src ? l.src4 : l.dst4);
+  if (l.version === 6) return ipv6Text(d, src ? l.srcOffset : l.dstOffset);
+  return '';
+}
+function endpoint(l: IpLevelSummary, d: Uint8Array, src: boolean): string {
+  const a = addr(l, d, src);
+  const port = src ? l.srcPort : l.dstPort;
+  return port >= 0 ? (l.version === 6 ? `[${a}]:${port}` : `${a}:${port}`) : a;
+}
+
+/** Oneline text form of a decoded packet. Capture text is untrusted: control characters are escaped. */
+export function textLine(p: RawPacket, d: DecodedPacket, capture: string): string {
+  const s = d.summary;
+  let where = '';
+  if (s.ipCount > 0) {
+    where = `${endpoint(s.outer, p.data, true)} > ${endpoint(s.outer, p.data, false)}`;
+    if (s.ipCount > 1) where += ` | ${endpoint(s.inner, p.data, true)} > ${endpoint(s.inner, p.data, false)}`;
+  }
+  const line = `${p.index + 1} ${formatEpoch(p.tsSec, p.tsNsec)} ${capture} ${where || '-'} ${d.protocol} ${p.origLen} ${d.info}`;
+  // eslint-disable-next-line no-control-regex
+  return line.replace(/[\x00-\x1f\x7f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+}
+
+export function jsonRecord(p: RawPacket, d: DecodedPacket, capture: string): Record<string, unknown> {
+  return {
+    number: p.index + 1, time_epoch: formatEpoch(p.tsSec, p.tsNsec), capture, iface: p.iface, file_offset: p.fileOffset,
+    cap_len: p.capLen, len: p.origLen, linktype: p.linktype, protocol: d.protocol, info: d.info, levels: d.levels,
+    ...(d.undecoded ? { undecoded: d.undecoded } : {}),
+    layers: d.layers, anomalies: d.anomalies, ...(p.comments?.length ? { comments: p.comments } : {}),
+  };
+}
+
+export interface OracleDocument {
+  capture: string;
+  oracle: string;
+  decode_as: string[];
+  readable: boolean;
+  errors: { code: string; message: string; offset: number; fatal: boolean }[];
+  frame_count: number;
+  any_malformed: boolean;
+  any_truncated: boolean;
+  frames: OracleFrame[];
+}
+
+/** Decodes one file into the oracle document (used by the CLI and the oracle test). */
+export async function oracleForFile(path: string, opts: DecodeOptions = { decodeAs: ORACLE_DECODE_AS }): Promise<{ doc: OracleDocument; info: CaptureInfo }> {
+  const frames: OracleFrame[] = [];
+  const ifaces: CaptureInterface[] = [];
+  const info = await readCapture(path, {
+    onInterface: (i) => { ifaces[i.key] = i; },
+    onPacket: (p) => { frames.push(oracleFrame(p, decodePacket(p.data, p.linktype, opts, p.origLen), ifaces[p.iface], true)); },
+  });
+  if (info.format !== 'pcapng') for (const f of frames) { delete f.section; delete f.interface_id; }
+  const doc: OracleDocument = {
+    capture: basename(path),
+    oracle: 'tunnelvision oracle v1 (oracle.sh v1 frame shape)',
+    decode_as: (opts.decodeAs ?? []).map((e) => `${e.layer}.port==${e.port},${e.proto}`),
+    readable: !(info.errors.some((e) => e.fatal) && frames.length === 0),
+    errors: info.errors.map((e) => ({ code: e.code, message: e.message, offset: e.offset, fatal: e.fatal })),
+    frame_count: frames.length,
+    any_malformed: frames.some((f) => f.malformed),
+    any_truncated: frames.some((f) => f.truncated),
+    frames,
+  };
+  return { doc, info };
+}
+
+export function formatOracleDocument(doc: OracleDocument): string {
+  const { frames, ...head } = doc;
+  const h = JSON.stringify(head, null, 1);
+  const body = frames.map((f) => '  ' + pyJson(f)).join(',\n');
+  return h.slice(0, -2) + ',\n "frames": [\n' + body + (body ? '\n' : '') + ' ]\n}\n';
+}
+
+function reportErrors(path: string, info: CaptureInfo): boolean {
+  for (const e of info.errors) process.stderr.write(`${path}: byte offset ${e.offset}: ${e.message}${e.fatal ? '' : ' (reading continued)'}\n`);
+  return info.errors.length > 0;
+}
+
+export async function run(args: string[]): Promise<number> {
+  const a = parseArgs(args);
+  if (typeof a === 'string') {
+    process.stderr.write((a ? `tunnelvision decode: ${a}\n` : '') + USAGE);
+    return a ? 2 : 0;
+  }
+  const opts: DecodeOptions = {
+    decodeAs: a.format === 'oracle' ? [...ORACLE_DECODE_AS, ...a.decodeAs] : a.decodeAs,
+    ...(a.maxDepth !== undefined ? { maxTunnelDepth: a.maxDepth } : {}),
+  };
+  const out = process.stdout;
+  let failed = false;
+  for (const path of a.files) {
+    if (a.format === 'oracle') {
+      const { doc, info } = await oracleForFile(path, opts);
+      await write(out, formatOracleDocument(doc));
+      failed = reportErrors(path, info) || failed;
+      continue;
+    }
+    const capture = basename(path);
+    let buf = '';
+    const pending: Promise<void>[] = [];
+    const info = await readCapture(path, {
+      onPacket: (p) => {
+        const d = decodePacket(p.data, p.linktype, opts, p.origLen);
+        buf += (a.format === 'text' ? textLine(p, d, capture) : JSON.stringify(jsonRecord(p, d, capture))) + '\n';
+        if (buf.length > 1 << 16) { pending.push(write(out, buf)); buf = ''; }
+      },
+    });
+    await Promise.all(pending);
+    if (buf) await write(out, buf);
+    failed = reportErrors(path, info) || failed;
+  }
+  return failed ? 1 : 0;
+}
+
+function write(out: NodeJS.WritableStream, s: string): Promise<void> {
+  return new Promise((resolve) => {
+    if (out.write(s)) resolve();
+    else out.once('drain', () => resolve());
+  });
+}

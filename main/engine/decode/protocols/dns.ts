@@ -1,0 +1,121 @@
+// Domain Name System (RFC 1035) over UDP port 53 (and 5353 mDNS, 5355 LLMNR): header, questions
+// and answers. The fast path reads the header only; names are read in full mode.
+//
+//  0                   1                   2                   3
+//  0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
+// +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+// |        Transaction ID         |Q| Opcode|A|T|R|R|Z|A|C| RCODE |
+// +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+// |        Question count         |         Answer count          |
+// +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+// |       Authority count         |        Additional count       |
+// +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+// | Questions: name, type(2), class(2) | Resource records: name, type, class, ttl(4), rdlength, rdata
+import { Next, fld, hex, ipv4Text, ipv6Text, protoId, u16, u32, type DecodeContext } from '../context';
+import { register, registerDecodeAs } from '../registry';
+import type { Field } from '../types';
+
+const PID = protoId('dns');
+const TYPES: ReadonlyMap<number, string> = new Map([
+  [1, 'A'], [2, 'NS'], [5, 'CNAME'], [6, 'SOA'], [12, 'PTR'], [15, 'MX'], [16, 'TXT'], [28, 'AAAA'], [33, 'SRV'],
+  [41, 'OPT'], [43, 'DS'], [46, 'RRSIG'], [48, 'DNSKEY'], [64, 'SVCB'], [65, 'HTTPS'], [255, 'ANY'],
+]);
+const RCODES = ['No error', 'Format error', 'Server failure', 'No such name', 'Not implemented', 'Refused'];
+const MAX_RECORDS = 64;
+
+/** Reads a (possibly compressed) name; returns [text, offset after the name in place] or null when malformed. */
+export function readName(d: Uint8Array, start: number, base: number, end: number): [string, number] | null {
+  let p = start, after = -1, jumps = 0, name = '';
+  for (;;) {
+    if (p >= end) return null;
+    const len = d[p];
+    if (len === 0) { p++; break; }
+    if ((len & 0xc0) === 0xc0) {
+      if (p + 2 > end || ++jumps > 32) return null;
+      if (after < 0) after = p + 2;
+      p = base + (((len & 0x3f) << 8) | d[p + 1]);
+      continue;
+    }
+    if (len & 0xc0 || p + 1 + len > end || name.length > 255) return null;
+    for (let i = 0; i < len; i++) {
+      const ch = d[p + 1 + i];
+      name += ch > 0x20 && ch < 0x7f && ch !== 0x2e ? String.fromCharCode(ch) : `\\${ch.toString(8).padStart(3, '0')}`;
+    }
+    name += '.';
+    p += 1 + len;
+  }
+  return [name === '' ? '<Root>' : name.slice(0, -1), after < 0 ? p : after];
+}
+
+export function decodeDns(c: DecodeContext, off: number): number {
+  if (!c.need('dns', off, 12)) return -1;
+  const d = c.data;
+  c.enter(PID);
+  const id = u16(d, off), flags = u16(d, off + 2);
+  const qd = u16(d, off + 4), an = u16(d, off + 6), ns = u16(d, off + 8), ar = u16(d, off + 10);
+  const s = c.s;
+  s.dnsId = id; s.dnsQr = flags >> 15; s.dnsRcode = flags & 15; s.dnsQdCount = qd; s.dnsAnCount = an;
+  if (!c.full) return c.end;
+  const end = c.end;
+  const fields: Field[] = [
+    fld('dns.id', 'Transaction ID', id, off, 2, hex(id, 4)),
+    fld('dns.flags', 'Flags', flags, off + 2, 2, hex(flags, 4), [
+      fld('dns.flags.response', 'Response', flags >> 15, off + 2, 1),
+      fld('dns.flags.opcode', 'Opcode', (flags >> 11) & 15, off + 2, 1),
+      fld('dns.flags.rcode', 'Reply code', flags & 15, off + 3, 1, RCODES[flags & 15] ?? String(flags & 15)),
+    ]),
+    fld('dns.count.queries', 'Questions', qd, off + 4, 2),
+    fld('dns.count.answers', 'Answer RRs', an, off + 6, 2),
+    fld('dns.count.auth_rr', 'Authority RRs', ns, off + 8, 2),
+    fld('dns.count.add_rr', 'Additional RRs', ar, off + 10, 2),
+  ];
+  let p = off + 12;
+  const qtext: string[] = [];
+  const atext: string[] = [];
+  let bad = false;
+  for (let i = 0; i < Math.min(qd, MAX_RECORDS) && !bad; i++) {
+    const n = readName(d, p, off, end);
+    if (!n || n[1] + 4 > end) { bad = true; break; }
+    const type = u16(d, n[1]);
+    fields.push(fld('dns.qry.name', 'Query', n[0], p, n[1] + 4 - p, `${n[0]}: type ${TYPES.get(type) ?? type}, class ${u16(d, n[1] + 2)}`, [
+      fld('dns.qry.type', 'Type', type, n[1], 2, TYPES.get(type) ?? String(type)),
+      fld('dns.qry.class', 'Class', u16(d, n[1] + 2), n[1] + 2, 2),
+    ]));
+    qtext.push(`${TYPES.get(type) ?? type} ${n[0]}`);
+    p = n[1] + 4;
+  }
+  for (let i = 0; i < Math.min(an + ns + ar, MAX_RECORDS) && !bad; i++) {
+    const n = readName(d, p, off, end);
+    if (!n || n[1] + 10 > end) { bad = true; break; }
+    const q = n[1];
+    const type = u16(d, q), rdlen = u16(d, q + 8);
+    if (q + 10 + rdlen > end) { bad = true; break; }
+    const r = q + 10;
+    let value = '';
+    if (type === 1 && rdlen === 4) value = ipv4Text(u32(d, r));
+    else if (type === 28 && rdlen === 16) value = ipv6Text(d, r);
+    else if (type === 5 || type === 2 || type === 12) value = readName(d, r, off, end)?.[0] ?? '';
+    const section = i < an ? 'dns.resp' : i < an + ns ? 'dns.auth' : 'dns.add';
+    fields.push(fld(`${section}.name`, i < an ? 'Answer' : i < an + ns ? 'Authority' : 'Additional', n[0], p, r + rdlen - p,
+      `${n[0]}: type ${TYPES.get(type) ?? type}${value ? ', ' + value : ''}`, [
+        fld('dns.resp.type', 'Type', type, q, 2, TYPES.get(type) ?? String(type)),
+        fld('dns.resp.ttl', 'Time to live', u32(d, q + 4), q + 4, 4),
+        fld('dns.resp.len', 'Data length', rdlen, q + 8, 2),
+        ...(value ? [fld(type === 1 ? 'dns.a' : type === 28 ? 'dns.aaaa' : 'dns.rdata', 'Data', value, r, rdlen)] : []),
+      ]));
+    if (i < an && type !== 41) atext.push(`${TYPES.get(type) ?? type}${value ? ' ' + value : ''}`);
+    p = r + rdlen;
+  }
+  if (bad) c.anomaly('truncated', 'dns', p, `DNS record at offset ${p} runs past the message`);
+  const resp = flags >> 15;
+  const rcode = flags & 15;
+  const info = `Standard query${resp ? ' response' : ''} ${hex(id, 4)}${rcode ? ' ' + (RCODES[rcode] ?? `rcode ${rcode}`) : ''} ${qtext.join(' ')}${atext.length ? ' ' + atext.join(' ') : ''}`.trimEnd();
+  c.layer('dns', 'Domain Name System', off, end - off, fields, info, 'DNS');
+  c.info = info;
+  return end;
+}
+
+const entry = register(Next.UDP, 53, 'dns', decodeDns);
+register(Next.UDP, 5353, 'dns', decodeDns);
+register(Next.UDP, 5355, 'dns', decodeDns);
+registerDecodeAs(entry, 'dns');

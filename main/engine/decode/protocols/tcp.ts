@@ -1,0 +1,106 @@
+// Transmission Control Protocol (RFC 9293), IP protocol 6, with options MSS, window scale,
+// SACK-permitted, SACK and timestamps.
+//
+//  0                   1                   2                   3
+//  0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
+// +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+// |          Source Port          |       Destination Port        |
+// +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+// |                        Sequence Number                        |
+// +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+// |                    Acknowledgment Number                      |
+// +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+// |  Data |Rsv|A|C|E|U|A|P|R|S|F|                               |
+// | Offset|   |E|W|C|R|C|S|S|Y|I|            Window             |
+// |       |   | |R|E|G|K|H|T|N|N|                               |
+// +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+// |           Checksum            |         Urgent Pointer        |
+// +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+// |                    Options (data offset > 5)                  |
+// +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+import { Next, fld, hex, protoId, u16, u32, type DecodeContext } from '../context';
+import { register } from '../registry';
+import type { Field } from '../types';
+
+const PID = protoId('tcp');
+const FLAG_NAMES = ['FIN', 'SYN', 'RST', 'PSH', 'ACK', 'URG', 'ECE', 'CWR', 'AE'];
+
+export function tcpFlagsText(flags: number): string {
+  const out: string[] = [];
+  for (let i = 0; i < FLAG_NAMES.length; i++) if (flags & (1 << i)) out.push(FLAG_NAMES[i]);
+  // Wireshark's order: SYN, FIN... keep the conventional reading order instead.
+  return out.join(', ');
+}
+
+/** Options as fields and a short text ("MSS=1460 WS=128 SACK_PERM TSval=1 TSecr=0"); false when one runs past the header. */
+function options(d: Uint8Array, p: number, end: number, out: Field[], text: string[]): boolean {
+  while (p < end) {
+    const kind = d[p];
+    if (kind === 0) break;
+    if (kind === 1) { p++; continue; }
+    if (p + 2 > end) return false;
+    const len = d[p + 1];
+    if (len < 2 || p + len > end) return false;
+    if (kind === 2 && len === 4) { out.push(fld('tcp.options.mss_val', 'Maximum segment size', u16(d, p + 2), p, 4)); text.push(`MSS=${u16(d, p + 2)}`); }
+    else if (kind === 3 && len === 3) { out.push(fld('tcp.options.wscale.shift', 'Window scale', d[p + 2], p, 3)); text.push(`WS=${1 << Math.min(d[p + 2], 14)}`); }
+    else if (kind === 4) { out.push(fld('tcp.options.sack_perm', 'SACK permitted', true, p, len)); text.push('SACK_PERM'); }
+    else if (kind === 5) {
+      const blocks: Field[] = [];
+      for (let q = p + 2; q + 8 <= p + len; q += 8) blocks.push(fld('tcp.options.sack_le', 'left edge', u32(d, q), q, 4), fld('tcp.options.sack_re', 'right edge', u32(d, q + 4), q + 4, 4));
+      out.push(fld('tcp.options.sack', 'SACK', (len - 2) / 8, p, len, undefined, blocks));
+      text.push(`SACK(${(len - 2) >> 3})`);
+    } else if (kind === 8 && len === 10) {
+      out.push(fld('tcp.options.timestamp.tsval', 'Timestamp value', u32(d, p + 2), p + 2, 4), fld('tcp.options.timestamp.tsecr', 'Timestamp echo reply', u32(d, p + 6), p + 6, 4));
+      text.push(`TSval=${u32(d, p + 2)} TSecr=${u32(d, p + 6)}`);
+    } else out.push(fld('tcp.option_kind', `Option ${kind}`, kind, p, len));
+    p += len;
+  }
+  return true;
+}
+
+export function decodeTcp(c: DecodeContext, off: number): number {
+  if (!c.need('tcp', off, 20)) return -1;
+  const d = c.data;
+  c.enter(PID);
+  const sp = u16(d, off), dp = u16(d, off + 2);
+  const hl = (d[off + 12] >> 4) * 4;
+  const flags = ((d[off + 12] & 0x0f) << 8) | d[off + 13];
+  const cur = c.cur;
+  cur.srcPort = sp; cur.dstPort = dp; cur.tcpSeq = u32(d, off + 4); cur.tcpAck = u32(d, off + 8);
+  cur.tcpFlags = flags; cur.tcpWindow = u16(d, off + 14);
+  let fields: Field[] | null = null;
+  if (c.full) {
+    fields = [
+      fld('tcp.srcport', 'Source Port', sp, off, 2),
+      fld('tcp.dstport', 'Destination Port', dp, off + 2, 2),
+      fld('tcp.seq', 'Sequence Number (raw)', cur.tcpSeq, off + 4, 4),
+      fld('tcp.ack', 'Acknowledgment Number (raw)', cur.tcpAck, off + 8, 4),
+      fld('tcp.hdr_len', 'Header Length', hl, off + 12, 1),
+      fld('tcp.flags', 'Flags', flags, off + 12, 2, `${hex(flags, 3)} (${tcpFlagsText(flags)})`, FLAG_NAMES.map((n, i) =>
+        fld(`tcp.flags.${n.toLowerCase()}`, n, (flags >> i) & 1, off + 13 - (i >> 3), 1))),
+      fld('tcp.window_size_value', 'Window', cur.tcpWindow, off + 14, 2),
+      fld('tcp.checksum', 'Checksum', u16(d, off + 16), off + 16, 2, hex(u16(d, off + 16), 4)),
+      fld('tcp.urgent_pointer', 'Urgent Pointer', u16(d, off + 18), off + 18, 2),
+    ];
+  }
+  if (hl < 20) {
+    if (fields) c.layer('tcp', 'Transmission Control Protocol', off, 20, fields, `Src Port: ${sp}, Dst Port: ${dp}`, 'TCP');
+    c.anomaly('bad-header-length', 'tcp', off + 12, c.full ? `TCP header length ${hl} is below the minimum 20` : '', 20, hl);
+    return -1;
+  }
+  const optsOk = c.need('tcp', off, hl);
+  const hend = optsOk ? off + hl : off + 20;
+  if (fields) {
+    const text: string[] = [];
+    if (optsOk && hl > 20 && !options(d, off + 20, off + hl, fields, text)) c.anomaly('bad-option', 'tcp', off + 20, 'a TCP option runs past the header');
+    const len = Math.max(0, c.end - hend);
+    c.layer('tcp', 'Transmission Control Protocol', off, hend - off, fields, `Src Port: ${sp}, Dst Port: ${dp}, Seq: ${cur.tcpSeq}, Len: ${len}`, 'TCP');
+    c.info = `${sp} → ${dp} [${tcpFlagsText(flags)}] Seq=${cur.tcpSeq}${flags & 0x10 ? ` Ack=${cur.tcpAck}` : ''} Win=${cur.tcpWindow} Len=${len}${text.length ? ' ' + text.join(' ') : ''}`;
+  }
+  if (!optsOk) return -1;
+  c.payload(off + hl);
+  if (off + hl < c.end) c.setNext(Next.TCP, sp < dp ? sp : dp, sp < dp ? dp : sp);
+  return off + hl;
+}
+
+register(Next.IPPROTO, 6, 'tcp', decodeTcp);
