@@ -7,13 +7,20 @@ export default defineConfig({
   main: {
     build: {
       outDir: 'out/main',
-      rollupOptions: { input: { index: resolve(__dirname, 'main/app/index.ts') } },
+      rollupOptions: {
+        input: {
+          index: resolve(__dirname, 'main/app/index.ts'),
+          // The backend's worker thread (captures are read and analysed there, off the main thread).
+          'backend-worker': resolve(__dirname, 'main/backend/worker-main.ts'),
+        },
+      },
     },
   },
   preload: {
     build: {
       outDir: 'out/preload',
-      rollupOptions: { input: { index: resolve(__dirname, 'preload/index.ts') } },
+      // Sandboxed preloads must be one CommonJS file.
+      rollupOptions: { input: { index: resolve(__dirname, 'preload/index.ts') }, output: { format: 'cjs', entryFileNames: '[name].cjs' } },
     },
   },
   renderer: {

@@ -1,0 +1,117 @@
+// Electron main process: one window, the menu, dialogs, drag and drop (through the preload), files
+// from the command line and a second launch, recent files. It only routes: captures are read and
+// analysed in the backend's worker thread.
+import { app, BrowserWindow, dialog, ipcMain, Menu, nativeTheme, shell } from 'electron';
+import { spawn } from 'node:child_process';
+import { copyFileSync, existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { startBackend } from '../backend/client';
+import { shellApi } from '../backend/shell';
+import { wiresharkPath } from '../server/browser-mode';
+import { registerIpc } from './ipc';
+import { menuTemplate } from './menu';
+import { guardContents, windowOptions } from './window';
+
+const here = fileURLToPath(new URL('.', import.meta.url));
+const preload = join(here, '../preload/index.cjs');
+const rendererFile = join(here, '../renderer/index.html');
+const appUrl = () => process.env.ELECTRON_RENDERER_URL ?? pathToFileURL(rendererFile).href;
+
+const CAPTURE_FILTERS = [
+  { name: 'Packet captures', extensions: ['pcap', 'pcapng', 'cap', 'gz'] },
+  { name: 'All files', extensions: ['*'] },
+];
+
+/** Files named on the command line (after `--` when launched by `npm start`). */
+function filesFromArgv(argv: string[]): string[] {
+  const dash = argv.indexOf('--');
+  const args = dash >= 0 ? argv.slice(dash + 1) : argv.slice(app.isPackaged ? 1 : 2);
+  return args.filter((a) => !a.startsWith('-')).map((a) => resolve(a)).filter((p) => existsSync(p));
+}
+
+let win: BrowserWindow | null = null;
+
+if (!app.requestSingleInstanceLock()) app.quit();
+
+const backend = startBackend(
+  { shell: 'electron', recentFile: join(app.getPath('userData'), 'recent.json'), tempDir: join(app.getPath('temp'), `tunnelvision-${process.pid}`) },
+  join(here, 'backend-worker.js'),
+);
+
+const api = shellApi(
+  backend,
+  {
+    async chooseFiles() {
+      if (!win) return null;
+      const r = await dialog.showOpenDialog(win, { title: 'Open captures', properties: ['openFile', 'multiSelections'], filters: CAPTURE_FILTERS });
+      return r.canceled ? null : r.filePaths;
+    },
+    async deliverExport(file, name, packets) {
+      const ws = wiresharkPath();
+      if (ws) {
+        spawn(ws, [file], { detached: true, stdio: 'ignore' }).unref();
+        return { kind: 'wireshark', path: file, packets };
+      }
+      if (!win) return { kind: 'cancelled' };
+      const r = await dialog.showSaveDialog(win, { title: 'Save packets as pcapng', defaultPath: name, filters: [{ name: 'pcapng', extensions: ['pcapng'] }] });
+      if (r.canceled || !r.filePath) return { kind: 'cancelled' };
+      copyFileSync(file, r.filePath);
+      return { kind: 'saved', path: r.filePath, packets };
+    },
+  },
+  join(app.getPath('temp'), `tunnelvision-${process.pid}`),
+);
+
+async function refreshMenu(): Promise<void> {
+  const state = await backend.getState().catch(() => null);
+  const open = (append: boolean) => void api.chooseCaptures({ append }).then(refreshMenu);
+  Menu.setApplicationMenu(
+    Menu.buildFromTemplate(
+      menuTemplate(
+        {
+          openCaptures: () => open(false),
+          addCaptures: () => open(true),
+          openRecent: (p) => void backend.openCaptures({ paths: [p], append: false }).then(refreshMenu),
+          exportPcapng: () => win?.webContents.send('tunnelvision:menu', 'export-pcapng'),
+          quit: () => app.quit(),
+          about: () =>
+            void dialog.showMessageBox({ type: 'info', title: 'Tunnelvision', message: `Tunnelvision ${app.getVersion()}`, detail: 'Packet captures from Kubernetes clusters: every tunnel layer decoded, the cluster rebuilt, packets followed across nodes.' }),
+        },
+        state?.recent ?? [],
+        process.platform === 'darwin',
+      ),
+    ),
+  );
+}
+
+function createWindow(): void {
+  win = new BrowserWindow(windowOptions(preload, nativeTheme.shouldUseDarkColors));
+  guardContents(win.webContents, appUrl(), (url) => void shell.openExternal(url));
+  win.once('ready-to-show', () => win?.show());
+  win.on('closed', () => (win = null));
+  if (process.env.ELECTRON_RENDERER_URL) void win.loadURL(process.env.ELECTRON_RENDERER_URL);
+  else void win.loadFile(rendererFile);
+}
+
+app.on('web-contents-created', (_e, contents) => guardContents(contents, appUrl(), (url) => void shell.openExternal(url)));
+app.on('second-instance', (_e, argv) => {
+  const files = filesFromArgv(argv);
+  if (files.length) void backend.openCaptures({ paths: files, append: false }).then(refreshMenu);
+  if (win) {
+    if (win.isMinimized()) win.restore();
+    win.focus();
+  }
+});
+app.on('window-all-closed', () => {
+  void backend.close();
+  app.quit();
+});
+
+void app.whenReady().then(async () => {
+  registerIpc(ipcMain, api, appUrl, () => win?.webContents.id ?? null);
+  createWindow();
+  const files = filesFromArgv(process.argv);
+  if (files.length) await backend.openCaptures({ paths: files, append: false }).catch(() => undefined);
+  await refreshMenu();
+});

@@ -1,0 +1,20 @@
+// Electron IPC: one handler per contract method. Every message's sender is checked (our window,
+// main frame, our page) and its arguments validated against the contract before the backend runs.
+import type { IpcMain, IpcMainInvokeEvent } from 'electron';
+import { METHOD_NAMES, channelOf, validateArgs, type TunnelvisionApi } from '../../preload/contract';
+import { isTrustedSender } from './window';
+
+export function registerIpc(ipcMain: Pick<IpcMain, 'handle'>, api: TunnelvisionApi, appUrl: () => string, windowId: () => number | null): void {
+  for (const method of METHOD_NAMES) {
+    ipcMain.handle(channelOf(method), async (event: IpcMainInvokeEvent, ...args: unknown[]) => {
+      const frame = event.senderFrame;
+      const fromWindow = windowId() !== null && event.sender.id === windowId();
+      if (!fromWindow || !isTrustedSender(frame?.url, frame?.parent === null, appUrl())) {
+        throw new Error(`refused ${method}: not sent by the Tunnelvision window`);
+      }
+      validateArgs(method, args);
+      const fn = api[method] as (...a: unknown[]) => Promise<unknown>;
+      return fn.apply(api, args);
+    });
+  }
+}

@@ -1,0 +1,40 @@
+// The UI contract as both shells serve it: the backend's methods as they are, plus the two that
+// need the shell (a native file dialog; handing an export to Wireshark or to the user).
+import { join } from 'node:path';
+import { mkdirSync } from 'node:fs';
+import type { ExportResult, TunnelvisionApi } from '../../preload/contract';
+import type { Backend } from './api';
+
+export interface ShellHooks {
+  /** Native open dialog; null when cancelled or when the shell has none (browser mode). */
+  chooseFiles(): Promise<string[] | null>;
+  /** Hands a written pcapng file on (open in Wireshark, save-as, or offer as a download). */
+  deliverExport(file: string, name: string, packets: number): Promise<ExportResult>;
+}
+
+export function shellApi(backend: Backend, hooks: ShellHooks, tempDir: string): TunnelvisionApi {
+  let exports = 0;
+  return {
+    getState: () => backend.getState(),
+    openCaptures: (a) => backend.openCaptures(a),
+    openCaptureFiles: (a) => backend.openCaptureFiles(a),
+    async chooseCaptures(a) {
+      const paths = await hooks.chooseFiles();
+      return paths && paths.length ? backend.openCaptures({ paths, append: a.append }) : backend.getState();
+    },
+    cancelLoad: () => backend.cancelLoad(),
+    setAttribution: (a) => backend.setAttribution(a),
+    getGraph: () => backend.getGraph(),
+    queryPackets: (a) => backend.queryPackets(a),
+    getPacket: (a) => backend.getPacket(a),
+    followPacket: (a) => backend.followPacket(a),
+    followFlow: (a) => backend.followFlow(a),
+    async exportPcapng(a) {
+      const dir = join(tempDir, 'exports');
+      mkdirSync(dir, { recursive: true });
+      const file = join(dir, `export-${process.pid}-${++exports}.pcapng`);
+      const { packets, name } = await backend.writePcapng({ selection: a.selection, path: file });
+      return hooks.deliverExport(file, name, packets);
+    },
+  };
+}

@@ -1,0 +1,107 @@
+// Browser mode end to end: build the renderer if needed, start the backend worker, serve the UI and
+// the contract on 127.0.0.1, open the given captures. Used by `npm start` (where Electron's runtime
+// is missing) and by the end-to-end tests.
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { homedir, tmpdir } from 'node:os';
+import { basename, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startBackend } from '../backend/client';
+import { shellApi } from '../backend/shell';
+import type { Backend } from '../backend/api';
+import { startServer, type RunningServer } from './server';
+
+export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+export const RENDERER_OUT = join(ROOT, 'out', 'renderer');
+
+function newestMtime(dir: string): number {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, entry.name);
+    if (entry.isDirectory()) newest = Math.max(newest, newestMtime(p));
+    else newest = Math.max(newest, statSync(p).mtimeMs);
+  }
+  return newest;
+}
+
+/** True when out/renderer is missing or older than the renderer's (or the contract's) sources. */
+export function rendererIsStale(): boolean {
+  const index = join(RENDERER_OUT, 'index.html');
+  if (!existsSync(index)) return true;
+  const built = statSync(index).mtimeMs;
+  return newestMtime(join(ROOT, 'renderer')) > built || newestMtime(join(ROOT, 'preload')) > built;
+}
+
+/** Builds the renderer with the project's own electron-vite config (its `renderer` section). */
+export async function buildRenderer(log: (line: string) => void = () => {}): Promise<void> {
+  const { build } = await import('vite');
+  const config = (await import('../../electron.vite.config')).default as { renderer?: Record<string, unknown> };
+  if (!config.renderer) throw new Error('electron.vite.config.ts has no renderer section');
+  log('building the user interface (first run only)...');
+  await build({ ...config.renderer, configFile: false, logLevel: 'warn', mode: 'production' });
+}
+
+export function wiresharkPath(): string | null {
+  const r = spawnSync('sh', ['-c', 'command -v wireshark'], { encoding: 'utf8' });
+  return r.status === 0 && r.stdout.trim() ? r.stdout.trim() : null;
+}
+
+export interface BrowserMode {
+  readonly url: string;
+  readonly server: RunningServer;
+  readonly backend: Backend;
+  close(): Promise<void>;
+}
+
+export async function startBrowserMode(opts: { files: string[]; port?: number; token?: string; log?: (line: string) => void }): Promise<BrowserMode> {
+  const log = opts.log ?? (() => {});
+  if (rendererIsStale()) await buildRenderer(log);
+  const tempDir = mkdtempSync(join(tmpdir(), 'tunnelvision-'));
+  const backend = startBackend({
+    shell: 'browser',
+    recentFile: join(process.env.XDG_CONFIG_HOME ?? join(homedir(), '.config'), 'tunnelvision', 'recent.json'),
+    tempDir,
+  });
+  let server: RunningServer | null = null;
+  const api = shellApi(
+    backend,
+    {
+      chooseFiles: async () => null,
+      async deliverExport(file, name, packets) {
+        const ws = wiresharkPath();
+        if (ws && (process.env.DISPLAY || process.env.WAYLAND_DISPLAY)) {
+          spawn(ws, [file], { detached: true, stdio: 'ignore' }).unref();
+          return { kind: 'wireshark', path: file, packets };
+        }
+        return { kind: 'download', name, url: server!.offerDownload(file, name), packets };
+      },
+    },
+    tempDir,
+  );
+  server = await startServer({ api, rendererDir: RENDERER_OUT, port: opts.port, token: opts.token });
+  if (opts.files.length) await backend.openCaptures({ paths: opts.files.map((f) => resolve(f)), append: false });
+  return {
+    url: server.url,
+    server,
+    backend,
+    async close() {
+      await server!.close();
+      await backend.close();
+      rmSync(tempDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** The demo capture set `npm start` opens with no arguments. */
+export function demoCaptures(): string[] {
+  const dir = join(ROOT, 'fixtures', 'captures');
+  const demo = join(dir, 'demo');
+  const from = existsSync(demo) ? demo : dir;
+  if (!existsSync(from)) return [];
+  return readdirSync(from)
+    .filter((n) => /\.(pcap|pcapng|cap)(\.gz)?$/i.test(n))
+    .sort()
+    .map((n) => join(from, n));
+}
+
+export const describeFiles = (files: string[]): string => files.map((f) => basename(f)).join(', ');

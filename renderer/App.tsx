@@ -1,0 +1,318 @@
+// The window: toolbar (open, filter, export), captures on the left, packet list and the
+// detail / follow tabs in the middle, the cluster graph on the right; a progress bar with cancel
+// while captures load. Talks to the rest of the app only through `api` (the contract).
+import { useCallback, useEffect, useRef, useState } from 'react';
+import type { AppState, ExportResult, FollowView, GraphView, PacketColumn, PacketDetail as Detail, UploadedFile } from '../preload/contract';
+import { api, desktop } from './api';
+import { CapturesPanel } from './components/CapturesPanel';
+import { FilterBar } from './components/FilterBar';
+import { FollowPane } from './components/FollowPane';
+import { GraphPane } from './components/GraphPane';
+import { PacketDetail } from './components/PacketDetail';
+import { PacketList, type ListQuery } from './components/PacketList';
+import { formatBytes, formatCount, type TimeMode } from './logic/format';
+
+const errText = (e: unknown) => (e instanceof Error ? e.message : String(e)).replace(/^Error invoking remote method '[^']+': (Error: )?/, '');
+
+function useDarkMode(): boolean {
+  const mq = typeof matchMedia === 'function' ? matchMedia('(prefers-color-scheme: dark)') : null;
+  const [dark, setDark] = useState(mq?.matches ?? false);
+  useEffect(() => {
+    if (!mq) return;
+    const on = () => setDark(mq.matches);
+    mq.addEventListener('change', on);
+    return () => mq.removeEventListener('change', on);
+  }, [mq]);
+  return dark;
+}
+
+async function readFiles(list: FileList | File[]): Promise<UploadedFile[]> {
+  return Promise.all([...list].map(async (f) => ({ name: f.name, data: new Uint8Array(await f.arrayBuffer()) })));
+}
+
+export function App() {
+  const dark = useDarkMode();
+  const [state, setState] = useState<AppState | null>(null);
+  const [stateError, setStateError] = useState<string | null>(null);
+  const [graph, setGraph] = useState<GraphView | null>(null);
+  const [query, setQuery] = useState<ListQuery>({ filter: '', element: null, sort: 'no', descending: false });
+  const [elementLabel, setElementLabel] = useState<string | null>(null);
+  const [listStatus, setListStatus] = useState<{ total: number; error: { message: string } | null; firstRowsMs: number | null }>({ total: 0, error: null, firstRowsMs: null });
+  const [timeMode, setTimeMode] = useState<TimeMode>('relative');
+  const [selected, setSelected] = useState<number | null>(null);
+  const [reveal, setReveal] = useState<{ no: number; seq: number } | null>(null);
+  const [detail, setDetail] = useState<Detail | null>(null);
+  const [detailError, setDetailError] = useState<string | null>(null);
+  const [tab, setTab] = useState<'detail' | 'follow'>('detail');
+  const [follow, setFollow] = useState<FollowView | null>(null);
+  const [followError, setFollowError] = useState<string | null>(null);
+  const [followLoading, setFollowLoading] = useState(false);
+  const [journey, setJourney] = useState(0);
+  const [animateSeq, setAnimateSeq] = useState(0);
+  const [notice, setNotice] = useState<{ text: string; url?: string; name?: string } | null>(null);
+  const [dragging, setDragging] = useState(false);
+  const fileInput = useRef<HTMLInputElement>(null);
+  const appendRef = useRef(false);
+  const generation = state?.generation ?? 0;
+
+  const refresh = useCallback(() => {
+    api.getState().then(
+      (s) => {
+        setState(s);
+        setStateError(null);
+      },
+      (e: unknown) => setStateError(errText(e)),
+    );
+  }, []);
+
+  // Poll the state: fast while loading, slowly otherwise (menu actions change it from outside).
+  useEffect(() => {
+    refresh();
+    const busy = state?.phase === 'loading' || state?.phase === 'analysing';
+    const t = setInterval(refresh, busy ? 250 : 1500);
+    return () => clearInterval(t);
+  }, [refresh, state?.phase]);
+
+  // A new analysis: new graph, forget the selection.
+  useEffect(() => {
+    if (!generation) return;
+    api.getGraph().then(setGraph, (e: unknown) => setGraph({ generation, elements: [], message: errText(e) }));
+    setSelected(null);
+    setDetail(null);
+    setFollow(null);
+  }, [generation]);
+
+  useEffect(() => {
+    if (selected === null) return;
+    let live = true;
+    setDetailError(null);
+    api.getPacket({ no: selected }).then(
+      (d) => live && setDetail(d),
+      (e: unknown) => live && setDetailError(errText(e)),
+    );
+    return () => {
+      live = false;
+    };
+  }, [selected, generation]);
+
+  const doFollow = useCallback((no: number) => {
+    setTab('follow');
+    setFollowLoading(true);
+    setFollowError(null);
+    api.followPacket({ no }).then(
+      (f) => {
+        setFollow(f);
+        setJourney(f?.selected ?? 0);
+        setFollowLoading(false);
+        if (!f) setFollowError(`Packet ${no} belongs to no flow that can be followed (no IP 5-tuple).`);
+      },
+      (e: unknown) => {
+        setFollowLoading(false);
+        setFollowError(errText(e));
+      },
+    );
+  }, []);
+
+  const showExport = (r: ExportResult) => {
+    if (r.kind === 'cancelled') return;
+    if (r.kind === 'download') setNotice({ text: `${r.packets} packets written as pcapng.`, url: r.url, name: r.name });
+    else if (r.kind === 'wireshark') setNotice({ text: `${r.packets} packets opened in Wireshark (${r.path}).` });
+    else setNotice({ text: `${r.packets} packets saved to ${r.path}.` });
+  };
+  const exportFilter = useCallback(() => {
+    api.exportPcapng({ selection: { kind: 'filter', filter: query.filter, element: query.element } }).then(showExport, (e: unknown) => setNotice({ text: errText(e) }));
+  }, [query]);
+
+  useEffect(() => {
+    desktop?.onMenuCommand((c) => {
+      if (c === 'export-pcapng') document.querySelector<HTMLButtonElement>('[data-testid="export-filter"]')?.click();
+    });
+  }, []);
+
+  const open = (append: boolean) => {
+    if (state?.shell === 'electron') api.chooseCaptures({ append }).then(setState, (e: unknown) => setNotice({ text: errText(e) }));
+    else {
+      appendRef.current = append;
+      fileInput.current?.click();
+    }
+  };
+  const openDropped = async (files: File[], append: boolean) => {
+    if (!files.length) return;
+    try {
+      const shell = desktop;
+      if (shell) setState(await api.openCaptures({ paths: files.map((f) => shell.pathForFile(f)), append }));
+      else setState(await api.openCaptureFiles({ files: await readFiles(files), append }));
+    } catch (e) {
+      setNotice({ text: errText(e) });
+    }
+  };
+
+  const path = follow?.journeys[journey]?.hops.flatMap((h) => h.elements) ?? [];
+  const hops = follow?.journeys[journey]?.hops.map((h) => h.elements) ?? [];
+  const busy = state?.phase === 'loading' || state?.phase === 'analysing';
+  const p = state?.progress;
+
+  return (
+    <div
+      className={`app ${dark ? 'dark' : 'light'}${dragging ? ' dragging' : ''}`}
+      onDragOver={(e) => {
+        e.preventDefault();
+        setDragging(true);
+      }}
+      onDragLeave={() => setDragging(false)}
+      onDrop={(e) => {
+        e.preventDefault();
+        setDragging(false);
+        void openDropped([...e.dataTransfer.files], e.shiftKey || (state?.captures.length ?? 0) > 0);
+      }}
+    >
+      <header className="toolbar">
+        <span className="brand">Tunnelvision</span>
+        <button data-testid="open" onClick={() => open(false)} title="Open captures (replaces the set)">
+          Open…
+        </button>
+        <button data-testid="add" onClick={() => open(true)} title="Add captures to the set">
+          Add…
+        </button>
+        <input
+          ref={fileInput}
+          type="file"
+          multiple
+          hidden
+          data-testid="file-input"
+          accept=".pcap,.pcapng,.cap,.gz"
+          onChange={(e) => {
+            const files = [...(e.target.files ?? [])];
+            e.target.value = '';
+            void openDropped(files, appendRef.current);
+          }}
+        />
+        <FilterBar applied={query.filter} onApply={(filter) => setQuery((q) => ({ ...q, filter }))} serverError={listStatus.error?.message ?? null} />
+        <button data-testid="export-filter" onClick={exportFilter} disabled={!state?.totalPackets} title="Write the listed packets as pcapng and open them in Wireshark">
+          Open in Wireshark
+        </button>
+      </header>
+
+      {busy && (
+        <div className="progress" role="progressbar" aria-valuemin={0} aria-valuemax={p?.bytesTotal ?? 0} aria-valuenow={p?.bytesRead ?? 0} data-testid="progress">
+          <div className="bar">
+            <div className="fill" style={{ width: `${p && p.bytesTotal ? Math.min(100, (100 * p.bytesRead) / p.bytesTotal) : 5}%` }} />
+          </div>
+          <span>
+            {state?.phase === 'analysing' ? 'Analysing the capture set…' : `Reading ${p?.file ?? ''}`} {p ? `${formatBytes(p.bytesRead)} of ${formatBytes(p.bytesTotal)} · ${formatCount(p.packets)} packets` : ''}
+          </span>
+          <button data-testid="cancel" onClick={() => api.cancelLoad().then(setState)}>
+            Cancel
+          </button>
+        </div>
+      )}
+      {(stateError || state?.message) && (
+        <div className="banner" role="status" data-testid="banner">
+          {stateError ?? state?.message}
+        </div>
+      )}
+      {notice && (
+        <div className="banner notice" role="status" data-testid="notice">
+          {notice.text}{' '}
+          {notice.url && (
+            <a href={notice.url} download={notice.name}>
+              Download {notice.name}
+            </a>
+          )}
+          <button className="link" onClick={() => setNotice(null)}>
+            dismiss
+          </button>
+        </div>
+      )}
+
+      <main className="panes">
+        <aside className="side">
+          {state ? <CapturesPanel state={state} onChanged={refresh} /> : <p className="empty">Connecting…</p>}
+        </aside>
+        <section className="center">
+          <div className="list-head">
+            <span data-testid="shown-count">
+              {formatCount(listStatus.total)} of {formatCount(state?.totalPackets ?? 0)} packets
+            </span>
+            {query.element && (
+              <span className="chip" data-testid="element-filter">
+                only {elementLabel ?? query.element}
+                <button className="link" onClick={() => setQuery((q) => ({ ...q, element: null }))} aria-label="Remove element filter">
+                  ×
+                </button>
+              </span>
+            )}
+            {listStatus.firstRowsMs !== null && <span className="muted">first rows in {Math.round(listStatus.firstRowsMs)} ms</span>}
+          </div>
+          {state && state.captures.length === 0 && !busy ? (
+            <div className="welcome" data-testid="welcome">
+              <h1>Open the captures of one investigation</h1>
+              <p>Take them with tcpdump on every node and interface on the path: the pod's veth, the bridge (cni0, docker0), the tunnel device (flannel.1, flannel0) and the node NIC (eth0).</p>
+              <p>Tunnelvision decodes every tunnel layer, rebuilds the cluster and follows a packet from one capture to the next.</p>
+              <button onClick={() => open(false)}>Open captures…</button> <span className="muted">or drop files on this window</span>
+            </div>
+          ) : (
+            <PacketList
+              query={query}
+              generation={generation}
+              selected={selected}
+              reveal={reveal}
+              timeMode={timeMode}
+              onTimeMode={setTimeMode}
+              onSort={(c: PacketColumn) => setQuery((q) => ({ ...q, sort: c, descending: q.sort === c ? !q.descending : false }))}
+              onSelect={(no) => {
+                setSelected(no);
+                setTab('detail');
+              }}
+              onFollow={doFollow}
+              onStatus={setListStatus}
+            />
+          )}
+          <div className="tabs" role="tablist">
+            <button role="tab" aria-selected={tab === 'detail'} onClick={() => setTab('detail')} data-testid="tab-detail">
+              Packet
+            </button>
+            <button role="tab" aria-selected={tab === 'follow'} onClick={() => setTab('follow')} data-testid="tab-follow">
+              Follow flow
+            </button>
+          </div>
+          <div className="tab-body">
+            {tab === 'detail' ? (
+              <PacketDetail detail={detail} loading={selected !== null} error={detailError} onFollow={doFollow} />
+            ) : (
+              <FollowPane
+                follow={follow}
+                loading={followLoading}
+                error={followError}
+                journey={journey}
+                onJourney={setJourney}
+                onHop={(no) => {
+                  setSelected(no);
+                  setReveal({ no, seq: Date.now() });
+                }}
+                onAnimate={() => setAnimateSeq((s) => s + 1)}
+                onExport={(kind) => {
+                  if (!follow) return;
+                  const sel = kind === 'flow' ? { kind: 'flow' as const, flow: follow.flow } : { kind: 'journey' as const, flow: follow.flow, journey: follow.journeys[journey]?.id ?? '' };
+                  api.exportPcapng({ selection: sel }).then(showExport, (e: unknown) => setNotice({ text: errText(e) }));
+                }}
+              />
+            )}
+          </div>
+        </section>
+        <GraphPane
+          graph={graph}
+          dark={dark}
+          path={path}
+          hops={hops}
+          animateSeq={animateSeq}
+          selected={query.element}
+          onSelect={(id, label) => {
+            setQuery((q) => ({ ...q, element: id }));
+            setElementLabel(label);
+          }}
+        />
+      </main>
+    </div>
+  );
+}

@@ -1,0 +1,46 @@
+// The contract as the UI sees it: the preload's functions in the desktop app, HTTP calls to the
+// local server in browser mode. Components call `api.x()` and never know which shell they run in.
+import { decodeWire, encodeWire, METHOD_NAMES, type MethodName, type TunnelvisionApi } from '../preload/contract';
+
+export interface DesktopExtras {
+  pathForFile(file: File): string;
+  onMenuCommand(listener: (command: string) => void): void;
+}
+
+declare global {
+  interface Window {
+    tunnelvision?: TunnelvisionApi;
+    tunnelvisionDesktop?: DesktopExtras;
+  }
+}
+
+function httpApi(token: string): TunnelvisionApi {
+  const call = async (method: MethodName, args: unknown[]): Promise<unknown> => {
+    const res = await fetch(`/api/${method}`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', 'X-Tunnelvision-Token': token },
+      body: encodeWire(args),
+    });
+    const text = await res.text();
+    let body: { result?: unknown; error?: string };
+    try {
+      body = decodeWire(text) as typeof body;
+    } catch {
+      throw new Error(`${method}: ${res.status} ${text.slice(0, 200)}`);
+    }
+    if (!res.ok || body.error !== undefined) throw new Error(body.error ?? `${method}: HTTP ${res.status}`);
+    return body.result;
+  };
+  const api = {} as Record<MethodName, (...a: unknown[]) => Promise<unknown>>;
+  for (const m of METHOD_NAMES) api[m] = (...args: unknown[]) => call(m, args);
+  return api as unknown as TunnelvisionApi;
+}
+
+function pickApi(): TunnelvisionApi {
+  if (window.tunnelvision) return window.tunnelvision;
+  const token = new URLSearchParams(window.location.search).get('token') ?? '';
+  return httpApi(token);
+}
+
+export const api: TunnelvisionApi = pickApi();
+export const desktop: DesktopExtras | null = window.tunnelvisionDesktop ?? null;

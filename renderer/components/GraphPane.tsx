@@ -1,0 +1,175 @@
+// The cluster graph (Cytoscape.js): compound boxes per Kubernetes node, underlay links labelled
+// with the tunnel, services, edge widths from traffic. Elements are diffed by id; positions come
+// from the deterministic layout and change only when the topology does. Selecting an element
+// filters the packet list; a followed packet's path is highlighted and can be animated hop by hop.
+import { useEffect, useRef, useState } from 'react';
+import cytoscape, { type Core } from 'cytoscape';
+import cytoscapeSvg from 'cytoscape-svg';
+import type { GraphView } from '../../preload/contract';
+import { DARK, LIGHT, graphStyle, layoutPositions } from '../logic/graph';
+
+cytoscape.use(cytoscapeSvg);
+
+function download(blob: Blob, name: string) {
+  const url = URL.createObjectURL(blob);
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = name;
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
+export interface GraphPaneProps {
+  graph: GraphView | null;
+  dark: boolean;
+  /** Element ids on the followed path (highlighted), and the hops for the animation. */
+  path: readonly string[];
+  hops: readonly (readonly string[])[];
+  animateSeq: number;
+  selected: string | null;
+  onSelect(id: string | null, label: string | null): void;
+}
+
+export function GraphPane(props: GraphPaneProps) {
+  const box = useRef<HTMLDivElement>(null);
+  const cyRef = useRef<Core | null>(null);
+  const topoKey = useRef('');
+  const [count, setCount] = useState({ nodes: 0, edges: 0 });
+  const onSelect = useRef(props.onSelect);
+  onSelect.current = props.onSelect;
+
+  useEffect(() => {
+    const cy = cytoscape({
+      container: box.current,
+      style: graphStyle(props.dark ? DARK : LIGHT) as never,
+      wheelSensitivity: 0.3,
+      minZoom: 0.1,
+      maxZoom: 4,
+      boxSelectionEnabled: false,
+      autoungrabify: false,
+    });
+    cy.on('tap', (e) => {
+      if (e.target === cy) onSelect.current(null, null);
+      else onSelect.current(e.target.id() as string, (e.target.data('label') as string) ?? null);
+    });
+    cyRef.current = cy;
+    (window as unknown as { __tunnelvisionGraph?: Core }).__tunnelvisionGraph = cy;
+    return () => cy.destroy();
+  }, []);
+
+  useEffect(() => {
+    cyRef.current?.style(graphStyle(props.dark ? DARK : LIGHT) as never);
+  }, [props.dark]);
+
+  // Diff elements by id; lay out again only when the set of elements changed.
+  useEffect(() => {
+    const cy = cyRef.current;
+    if (!cy) return;
+    const els = props.graph?.elements ?? [];
+    const want = new Map(els.map((e) => [e.data.id, e]));
+    cy.batch(() => {
+      cy.elements().forEach((el) => {
+        if (!want.has(el.id())) el.remove();
+      });
+      // Parents before children, nodes before edges.
+      const ordered = [...els].sort((a, b) => (a.group === b.group ? (a.data.parent ? 1 : 0) - (b.data.parent ? 1 : 0) : a.group === 'nodes' ? -1 : 1));
+      for (const e of ordered) {
+        const existing = cy.getElementById(e.data.id);
+        if (existing.nonempty()) existing.data({ ...e.data });
+        else cy.add({ group: e.group, data: { ...e.data } });
+      }
+    });
+    const key = els.map((e) => `${e.data.id}>${e.data.parent ?? ''}`).sort().join('|');
+    if (key !== topoKey.current) {
+      topoKey.current = key;
+      const positions = layoutPositions(els);
+      cy.layout({ name: 'preset', positions: (n: cytoscape.NodeSingular) => positions.get(n.id()) ?? { x: 0, y: 0 }, fit: true, padding: 24 } as never).run();
+    }
+    setCount({ nodes: cy.nodes().length, edges: cy.edges().length });
+  }, [props.graph]);
+
+  // Path highlight: classes only, no layout.
+  useEffect(() => {
+    const cy = cyRef.current;
+    if (!cy) return;
+    cy.batch(() => {
+      cy.elements().removeClass('path dim hop-active');
+      if (props.path.length) {
+        cy.elements().addClass('dim');
+        for (const id of props.path) cy.getElementById(id).removeClass('dim').addClass('path');
+        cy.nodes('[kind = "k8s-node"]').removeClass('dim');
+      }
+    });
+  }, [props.path, props.graph]);
+
+  // Animate the hops one after another.
+  useEffect(() => {
+    const cy = cyRef.current;
+    if (!cy || props.animateSeq === 0 || !props.hops.length) return;
+    const timers: ReturnType<typeof setTimeout>[] = [];
+    props.hops.forEach((ids, i) => {
+      timers.push(
+        setTimeout(() => {
+          cy.batch(() => {
+            cy.elements().removeClass('hop-active');
+            for (const id of ids) cy.getElementById(id).addClass('hop-active');
+          });
+        }, i * 600),
+      );
+    });
+    timers.push(setTimeout(() => cy.elements().removeClass('hop-active'), props.hops.length * 600 + 800));
+    return () => timers.forEach(clearTimeout);
+  }, [props.animateSeq, props.hops]);
+
+  useEffect(() => {
+    const cy = cyRef.current;
+    if (!cy) return;
+    cy.elements().unselect();
+    if (props.selected) cy.getElementById(props.selected).select();
+  }, [props.selected, props.graph]);
+
+  const bg = props.dark ? '#1b1d22' : '#ffffff';
+  const empty = !props.graph || props.graph.elements.length === 0;
+  return (
+    <section className="graph-pane" aria-label="Cluster graph">
+      <div className="pane-head">
+        <h2>Cluster</h2>
+        <span className="muted" data-testid="graph-count">
+          {count.nodes} elements
+        </span>
+        <span className="spacer" />
+        <button title="Zoom in" onClick={() => cyRef.current?.zoom({ level: cyRef.current.zoom() * 1.25, renderedPosition: { x: (box.current?.clientWidth ?? 0) / 2, y: (box.current?.clientHeight ?? 0) / 2 } })}>
+          +
+        </button>
+        <button title="Zoom out" onClick={() => cyRef.current?.zoom({ level: cyRef.current.zoom() / 1.25, renderedPosition: { x: (box.current?.clientWidth ?? 0) / 2, y: (box.current?.clientHeight ?? 0) / 2 } })}>
+          −
+        </button>
+        <button title="Fit the whole cluster" data-testid="graph-fit" onClick={() => cyRef.current?.fit(undefined, 24)}>
+          Fit
+        </button>
+        <button title="Export as PNG" data-testid="graph-png" onClick={() => cyRef.current && download(cyRef.current.png({ output: 'blob', full: true, scale: 2, bg }) as Blob, 'cluster.png')}>
+          PNG
+        </button>
+        <button
+          title="Export as SVG"
+          data-testid="graph-svg"
+          onClick={() => {
+            const cy = cyRef.current as (Core & { svg(o: object): string }) | null;
+            if (cy) download(new Blob([cy.svg({ full: true, bg })], { type: 'image/svg+xml' }), 'cluster.svg');
+          }}
+        >
+          SVG
+        </button>
+      </div>
+      <div className="graph" ref={box} data-testid="graph" />
+      {empty && <div className="empty overlay">{props.graph?.message ?? 'The cluster appears here once captures are open: nodes, bridges, veths, pods, tunnels and services, inferred from the traffic.'}</div>}
+      {!empty && props.graph?.message && <div className="graph-note muted">{props.graph.message}</div>}
+      <div className="legend muted">
+        <span className="lg pod">pod</span> <span className="lg veth">veth</span> <span className="lg bridge">bridge</span> <span className="lg tunnel">tunnel</span>{' '}
+        <span className="lg nic">NIC</span> <span className="lg service">service</span>
+      </div>
+    </section>
+  );
+}

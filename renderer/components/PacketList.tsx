@@ -1,0 +1,266 @@
+// The packet list: virtualized (only rows in view are in the DOM; rows come from the backend in
+// pages), sortable columns, colour by protocol/encapsulation, keyboard navigation.
+import { useCallback, useEffect, useLayoutEffect, useRef, useState, type KeyboardEvent, type ReactElement } from 'react';
+import { SORTABLE_COLUMNS, type PacketColumn, type PacketPage, type PacketRow } from '../../preload/contract';
+import { api } from '../api';
+import { formatTime, type TimeMode } from '../logic/format';
+import { pagesFor, scrollToRow, viewport } from '../logic/virtual';
+
+export const ROW_HEIGHT = 22;
+const PAGE = 200;
+
+export interface ListQuery {
+  filter: string;
+  element: string | null;
+  sort: PacketColumn;
+  descending: boolean;
+}
+
+const COLUMNS: { key: PacketColumn; label: string; className: string }[] = [
+  { key: 'no', label: 'No.', className: 'c-no' },
+  { key: 'time', label: 'Time', className: 'c-time' },
+  { key: 'node', label: 'Node', className: 'c-node' },
+  { key: 'iface', label: 'Interface', className: 'c-iface' },
+  { key: 'src', label: 'Source', className: 'c-src' },
+  { key: 'dst', label: 'Destination', className: 'c-dst' },
+  { key: 'protocol', label: 'Protocol', className: 'c-proto' },
+  { key: 'length', label: 'Length', className: 'c-len' },
+  { key: 'encap', label: 'Encapsulation', className: 'c-encap' },
+  { key: 'info', label: 'Info', className: 'c-info' },
+];
+
+export interface PacketListProps {
+  query: ListQuery;
+  generation: number;
+  selected: number | null;
+  /** A packet to bring into view and select (set by the graph or the hop table). */
+  reveal: { no: number; seq: number } | null;
+  timeMode: TimeMode;
+  onTimeMode(m: TimeMode): void;
+  onSort(column: PacketColumn): void;
+  onSelect(no: number): void;
+  onFollow(no: number): void;
+  onStatus(s: { total: number; error: { message: string } | null; firstRowsMs: number | null }): void;
+}
+
+export function PacketList(props: PacketListProps) {
+  const { query, generation } = props;
+  const bodyRef = useRef<HTMLDivElement>(null);
+  const [scrollTop, setScrollTop] = useState(0);
+  const [height, setHeight] = useState(400);
+  const [total, setTotal] = useState(0);
+  const [firstTime, setFirstTime] = useState(0);
+  const [version, setVersion] = useState(0);
+  const cache = useRef(new Map<number, readonly PacketRow[]>());
+  const inflight = useRef(new Set<number>());
+  const queryKey = `${generation}|${query.filter}|${query.element}|${query.sort}|${query.descending}`;
+  const keyRef = useRef(queryKey);
+  const [selectedIndex, setSelectedIndex] = useState<number | null>(null);
+  const started = useRef(0);
+
+  const fetchPage = useCallback(
+    (page: number, locate = 0): Promise<PacketPage | null> => {
+      const key = keyRef.current;
+      if (locate === 0 && (cache.current.has(page) || inflight.current.has(page))) return Promise.resolve(null);
+      inflight.current.add(page);
+      return api
+        .queryPackets({ ...query, offset: page * PAGE, limit: PAGE, locate })
+        .then((p) => {
+          if (keyRef.current !== key) return null;
+          inflight.current.delete(page);
+          cache.current.set(page, p.rows);
+          setTotal(p.total);
+          setFirstTime(p.firstTime);
+          setVersion((v) => v + 1);
+          props.onStatus({ total: p.total, error: p.filterError, firstRowsMs: started.current ? performance.now() - started.current : null });
+          started.current = 0;
+          return p;
+        })
+        .catch((e: unknown) => {
+          inflight.current.delete(page);
+          props.onStatus({ total: 0, error: { message: e instanceof Error ? e.message : String(e) }, firstRowsMs: null });
+          return null;
+        });
+    },
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+    [queryKey],
+  );
+
+  // New query or new analysis: forget every cached page, go back to the top.
+  useEffect(() => {
+    keyRef.current = queryKey;
+    cache.current = new Map();
+    inflight.current = new Set();
+    started.current = performance.now();
+    setSelectedIndex(null);
+    setTotal(0);
+    if (bodyRef.current) bodyRef.current.scrollTop = 0;
+    setScrollTop(0);
+    void fetchPage(0);
+  }, [queryKey, fetchPage]);
+
+  useLayoutEffect(() => {
+    const el = bodyRef.current;
+    if (!el) return;
+    const ro = new ResizeObserver(() => setHeight(el.clientHeight));
+    ro.observe(el);
+    setHeight(el.clientHeight);
+    return () => ro.disconnect();
+  }, []);
+
+  const vp = viewport(total, ROW_HEIGHT, scrollTop, height);
+  useEffect(() => {
+    for (const p of pagesFor(vp.first, vp.count, PAGE)) void fetchPage(p);
+  }, [vp.first, vp.count, fetchPage]);
+
+  const rowAt = (i: number): PacketRow | undefined => cache.current.get(Math.floor(i / PAGE))?.[i % PAGE];
+
+  const bringIntoView = (i: number) => {
+    const el = bodyRef.current;
+    if (!el) return;
+    const to = scrollToRow(i, total, ROW_HEIGHT, el.scrollTop, el.clientHeight - ROW_HEIGHT);
+    if (to !== null) {
+      el.scrollTop = to;
+      setScrollTop(to);
+    }
+  };
+
+  const selectIndex = (i: number) => {
+    const clamped = Math.max(0, Math.min(total - 1, i));
+    setSelectedIndex(clamped);
+    bringIntoView(clamped);
+    const row = rowAt(clamped);
+    if (row) props.onSelect(row.no);
+    else void fetchPage(Math.floor(clamped / PAGE)).then(() => {
+      const r = rowAt(clamped);
+      if (r) props.onSelect(r.no);
+    });
+  };
+
+  // Reveal a packet chosen elsewhere: ask the backend where it sits in this query's order.
+  useEffect(() => {
+    if (!props.reveal) return;
+    const no = props.reveal.no;
+    void api.queryPackets({ ...query, offset: 0, limit: 0, locate: no }).then((p) => {
+      if (p.located < 0) return;
+      setSelectedIndex(p.located);
+      const el = bodyRef.current;
+      if (el) {
+        const to = scrollToRow(p.located, p.total, ROW_HEIGHT, el.scrollTop, el.clientHeight - ROW_HEIGHT);
+        if (to !== null) {
+          el.scrollTop = to;
+          setScrollTop(to);
+        }
+      }
+    });
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [props.reveal]);
+
+  const onKey = (e: KeyboardEvent) => {
+    const page = Math.max(1, Math.floor(height / ROW_HEIGHT) - 1);
+    const cur = selectedIndex ?? -1;
+    const moves: Record<string, number> = { ArrowDown: cur + 1, ArrowUp: cur - 1, PageDown: cur + page, PageUp: cur - page, Home: 0, End: total - 1 };
+    if (e.key in moves && total > 0) {
+      e.preventDefault();
+      selectIndex(moves[e.key]);
+    } else if (e.key === 'Enter' && props.selected !== null) {
+      e.preventDefault();
+      props.onFollow(props.selected);
+    }
+  };
+
+  const rows: ReactElement[] = [];
+  void version;
+  for (let i = vp.first; i < vp.first + vp.count; i++) {
+    const r = rowAt(i);
+    const top = vp.top + (i - vp.first) * ROW_HEIGHT;
+    if (!r) {
+      rows.push(<div key={i} className="prow loading" style={{ top }} />);
+      continue;
+    }
+    const prev = rowAt(i - 1);
+    const cells: Record<PacketColumn, string> = {
+      no: String(r.no),
+      time: formatTime(props.timeMode, r, firstTime, prev ? prev.time : null),
+      node: r.node,
+      iface: r.iface,
+      src: r.src,
+      dst: r.dst,
+      protocol: r.protocol,
+      length: String(r.length),
+      encap: r.encap,
+      info: r.info,
+    };
+    rows.push(
+      <div
+        key={i}
+        role="row"
+        aria-selected={r.no === props.selected}
+        data-no={r.no}
+        className={`prow c-${r.color}${r.no === props.selected ? ' selected' : ''}`}
+        style={{ top }}
+        onMouseDown={() => {
+          setSelectedIndex(i);
+          props.onSelect(r.no);
+        }}
+        onDoubleClick={() => props.onFollow(r.no)}
+      >
+        {COLUMNS.map((c) => (
+          <span key={c.key} className={`cell ${c.className}`}>
+            {cells[c.key]}
+          </span>
+        ))}
+      </div>,
+    );
+  }
+
+  return (
+    <div className="packet-list" role="grid" aria-label="Packets" aria-rowcount={total} data-testid="packet-list" data-total={total}>
+      <div className="prow header" role="row">
+        {COLUMNS.map((c) => {
+          const sortable = SORTABLE_COLUMNS.includes(c.key);
+          const active = query.sort === c.key;
+          return (
+            <span
+              key={c.key}
+              role="columnheader"
+              aria-sort={active ? (query.descending ? 'descending' : 'ascending') : 'none'}
+              className={`cell ${c.className}${sortable ? ' sortable' : ''}`}
+              onClick={() => sortable && props.onSort(c.key)}
+              title={sortable ? 'Sort' : 'Not sortable (decoded on demand)'}
+            >
+              {c.key === 'time' ? (
+                <select
+                  aria-label="Time format"
+                  value={props.timeMode}
+                  onClick={(e) => e.stopPropagation()}
+                  onChange={(e) => props.onTimeMode(e.target.value as TimeMode)}
+                >
+                  <option value="absolute">Time (abs)</option>
+                  <option value="relative">Time (rel)</option>
+                  <option value="delta">Time (delta)</option>
+                </select>
+              ) : (
+                c.label
+              )}
+              {active ? (query.descending ? ' ▼' : ' ▲') : ''}
+            </span>
+          );
+        })}
+      </div>
+      <div
+        className="plist-body"
+        ref={bodyRef}
+        tabIndex={0}
+        data-testid="packet-list-body"
+        onKeyDown={onKey}
+        onScroll={(e) => setScrollTop((e.target as HTMLDivElement).scrollTop)}
+      >
+        <div className="plist-content" style={{ height: vp.contentHeight }}>
+          {rows}
+        </div>
+        {total === 0 && <div className="empty overlay">{query.filter || query.element ? 'No packet matches this filter.' : 'No packets yet.'}</div>}
+      </div>
+    </div>
+  );
+}

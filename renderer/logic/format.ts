@@ -1,0 +1,71 @@
+// Formatting for the packet list, detail and hop table. Pure functions (tested in node).
+
+export type TimeMode = 'absolute' | 'relative' | 'delta';
+
+const pad = (n: number, w = 2) => String(n).padStart(w, '0');
+
+/** Wall-clock time of day with nanoseconds, UTC: 23:04:05.123456789. */
+export function formatAbsolute(tsSec: number, tsNsec: number): string {
+  const d = new Date(tsSec * 1000);
+  return `${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}.${pad(tsNsec, 9)}`;
+}
+
+/** Seconds with microsecond precision, like Wireshark's relative column. */
+export function formatSeconds(s: number): string {
+  return s.toFixed(6);
+}
+
+export function formatTime(mode: TimeMode, row: { tsSec: number; tsNsec: number; time: number }, firstTime: number, previousTime: number | null): string {
+  if (mode === 'absolute') return formatAbsolute(row.tsSec, row.tsNsec);
+  if (mode === 'relative') return formatSeconds(row.time - firstTime);
+  return formatSeconds(previousTime === null ? 0 : row.time - previousTime);
+}
+
+/** Latency for humans: 1.234 ms, 56 µs, 2.5 s. */
+export function formatDuration(seconds: number | null): string {
+  if (seconds === null || !Number.isFinite(seconds)) return '';
+  const a = Math.abs(seconds);
+  if (a >= 1) return `${seconds.toFixed(3)} s`;
+  if (a >= 1e-3) return `${(seconds * 1e3).toFixed(3)} ms`;
+  return `${(seconds * 1e6).toFixed(1)} µs`;
+}
+
+export function formatCount(n: number): string {
+  return n.toLocaleString('en-US');
+}
+
+export function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`;
+  if (n < 1024 ** 3) return `${(n / 1024 / 1024).toFixed(1)} MiB`;
+  return `${(n / 1024 ** 3).toFixed(2)} GiB`;
+}
+
+export function formatSpan(first: number | null, last: number | null): string {
+  if (first === null || last === null) return '—';
+  return formatDuration(last - first) || '0 s';
+}
+
+export interface HexLine {
+  readonly offset: number;
+  readonly hex: readonly string[];
+  readonly ascii: readonly string[];
+}
+
+/** 16 bytes per line: hex pairs and printable ASCII ('.' for anything else). */
+export function hexLines(bytes: Uint8Array): HexLine[] {
+  const lines: HexLine[] = [];
+  for (let off = 0; off < bytes.length; off += 16) {
+    const hex: string[] = [];
+    const ascii: string[] = [];
+    for (let i = off; i < Math.min(off + 16, bytes.length); i++) {
+      const b = bytes[i];
+      hex.push(b.toString(16).padStart(2, '0'));
+      ascii.push(b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : '.');
+    }
+    lines.push({ offset: off, hex, ascii });
+  }
+  return lines;
+}
+
+export const hexOffset = (n: number) => n.toString(16).padStart(4, '0');
