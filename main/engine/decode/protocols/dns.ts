@@ -106,7 +106,8 @@ export function decodeDns(c: DecodeContext, off: number): number {
     if (i < an && type !== 41) atext.push(`${TYPES.get(type) ?? type}${value ? ' ' + value : ''}`);
     p = r + rdlen;
   }
-  if (bad) c.anomaly('truncated', 'dns', p, `DNS record at offset ${p} runs past the message`);
+  // In a first fragment the rest of the message is in later fragments: not an anomaly.
+  if (bad && c.cur.mf === 0) c.anomaly('truncated', 'dns', p, `DNS record at offset ${p} runs past the message`);
   const resp = flags >> 15;
   const rcode = flags & 15;
   const info = `Standard query${resp ? ' response' : ''} ${hex(id, 4)}${rcode ? ' ' + (RCODES[rcode] ?? `rcode ${rcode}`) : ''} ${qtext.join(' ')}${atext.length ? ' ' + atext.join(' ') : ''}`.trimEnd();

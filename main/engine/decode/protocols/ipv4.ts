@@ -114,7 +114,10 @@ export function decodeIpv4(c: DecodeContext, off: number): number {
     return -1;
   }
   const ihl = (d[off] & 15) * 4;
-  const total = u16(d, off + 2);
+  const rawTotal = u16(d, off + 2);
+  // Total length 0: a TSO/GSO super-frame captured before segmentation; the frame gives the length (as tshark does).
+  const tso = rawTotal === 0 && ihl >= 20;
+  const total = tso ? Math.min(c.end - off, 0xffff) : rawTotal;
   const w = u16(d, off + 6);
   const proto = d[off + 9];
   const src = u32(d, off + 12), dst = u32(d, off + 16);
@@ -125,6 +128,10 @@ export function decodeIpv4(c: DecodeContext, off: number): number {
   let fields: Field[] | null = null;
   if (c.full) {
     fields = ipv4Fields(d, off, off + 20);
+    if (tso) {
+      const i = fields.findIndex((f) => f.name === 'ip.len');
+      fields[i] = fld('ip.len', 'Total Length', total, off + 2, 2, `0 (TCP segmentation offload: ${total} bytes in the frame)`);
+    }
     c.layer('ip', 'Internet Protocol Version 4', off, hlen, fields, `Src: ${ipv4Text(src)}, Dst: ${ipv4Text(dst)}`, 'IPv4');
   }
   if (ihl < 20) {

@@ -35,7 +35,8 @@ export function decodeUdp(c: DecodeContext, off: number): number {
     c.payload(off + 8);
     return -1;
   }
-  if (off + len > c.claimedEnd) {
+  // A first fragment carries the whole datagram's UDP length: only check unfragmented datagrams.
+  if (off + len > c.claimedEnd && cur.mf === 0) {
     c.anomaly('bad-length', 'udp', off + 4, c.full ? `UDP length ${len} > IP payload length ${c.claimedEnd - off}` : '', len, c.claimedEnd - off);
     c.payload(off + 8);
     return -1;
