@@ -191,7 +191,7 @@ ${table(['Tunnel / link', 'Between', 'Kind'], r.graph.edges.map((x) => [clipped(
     packets: r.packets.map((p) => packetHtml(p, byId)).join('\n') || emptyNote('No packet is annotated.'),
     clocks: table(
       ['Node', 'Reference', 'Offset (ms)', '± (ms)', 'Samples', 'Method'],
-      r.clockOffsets.map((c) => [clipped(c.node), clipped(c.reference), c.offsetMs.toFixed(3), c.uncertaintyMs.toFixed(3), String(c.samples), e(c.method)]),
+      r.clockOffsets.map((c) => [clipped(c.node), clipped(c.reference), c.offsetMs.toFixed(3), c.uncertaintyMs === null ? 'unknown' : c.uncertaintyMs.toFixed(3), String(c.samples), e(c.method)]),
     ) || emptyNote('Only one node clock: nothing to correct.'),
     annotations: table(
       ['Severity', 'On', 'Note', 'Tag', 'Source', 'Updated'],

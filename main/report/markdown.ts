@@ -152,7 +152,7 @@ export function renderMarkdown(r: ReportModel, opts: { graphImage?: string } = {
   out.push(
     table(
       ['Node', 'Reference', 'Offset (ms)', '± (ms)', 'Samples', 'Method'],
-      r.clockOffsets.map((c) => [mdCell(c.node), mdCell(c.reference), c.offsetMs.toFixed(3), c.uncertaintyMs.toFixed(3), String(c.samples), mdCell(c.method)]),
+      r.clockOffsets.map((c) => [mdCell(c.node), mdCell(c.reference), c.offsetMs.toFixed(3), c.uncertaintyMs === null ? 'unknown' : c.uncertaintyMs.toFixed(3), String(c.samples), mdCell(c.method)]),
     ) || '_Only one node clock: nothing to correct._\n',
   );
 

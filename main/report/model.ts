@@ -213,7 +213,8 @@ export interface ReportClockOffset {
   readonly node: string;
   readonly reference: string;
   readonly offsetMs: number;
-  readonly uncertaintyMs: number;
+  /** Null when the method gives no bound (e.g. one-way estimates). */
+  readonly uncertaintyMs: number | null;
   readonly samples: number;
   readonly method: string;
 }

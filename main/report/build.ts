@@ -1,0 +1,332 @@
+// Builds the report model from an analysis (main/topology) and a session (annotations): the capture
+// inventory, the cluster graph, findings, every annotated flow with its journeys' hop tables, every
+// annotated packet decoded level by level, clock offsets and all annotations.
+import { basename, resolve } from 'node:path';
+import type { Annotation, CaptureCheck, DecodeAsEntry, SessionCapture } from '../session/types';
+import type { AnalysisData, Hop, Journey, NatRewrite, PacketRef } from '../topology/types';
+import type { DecodeOptions } from '../engine/decode/types';
+import { decodeFetched, fetchPackets, reportLevels, type FetchedPacket } from './packets';
+import {
+  REPORT_SCHEMA, REPORT_VERSION,
+  type ReportAnnotation, type ReportCapture, type ReportFinding, type ReportFlow, type ReportGraph, type ReportGraphEdge,
+  type ReportGraphNode, type ReportHop, type ReportJourney, type ReportModel, type ReportPacket,
+} from './model';
+
+/** What the report needs of an analysis: its data and the two journey look-ups. */
+export interface ReportAnalysis extends AnalysisData {
+  journeysForFlow(flow: string): readonly Journey[];
+  journeyForPacket(capture: string, index: number): Journey | null | undefined;
+  /** A journey by id, for hop annotations that name no packet. */
+  journey?(id: number): Journey | null | undefined;
+}
+
+/** What the report needs of a session (SessionStore has all of it). */
+export interface ReportSessionInput {
+  readonly file?: string | null;
+  readonly annotations: readonly Annotation[];
+  readonly captures: readonly SessionCapture[];
+  readonly captureChecks: readonly CaptureCheck[];
+  readonly filter: string;
+  readonly decodeAs: readonly DecodeAsEntry[];
+  isAttached(a: Annotation): boolean;
+  capturePath?(id: string): string | undefined;
+}
+
+export interface BuildOptions {
+  title?: string;
+  now?: Date;
+  generator?: string;
+  /** Journeys shown per annotated flow besides the annotated ones (default 3). */
+  journeysPerFlow?: number;
+  /** Packets decoded in full at most (default 200). */
+  maxPackets?: number;
+}
+
+export const GENERATOR = 'Tunnelvision 0.1.0';
+
+/** 'capture#frame' with Wireshark's 1-based frame number. */
+export const packetLabel = (capture: string, index: number): string => `${capture}#${index + 1}`;
+const refLabel = (r: PacketRef): string => packetLabel(r.capture, r.index);
+const ms = (ns: number): number => Math.round(ns / 1e3) / 1e3;
+
+/** ISO 8601 with nanoseconds, exact (no floating point on the fraction). */
+export function isoTime(sec: number, nsec: number): string {
+  const s = Math.floor(sec) + Math.floor(nsec / 1e9);
+  const n = ((nsec % 1e9) + 1e9) % 1e9;
+  const d = new Date(s * 1000);
+  if (Number.isNaN(d.getTime())) return `${sec}.${String(nsec).padStart(9, '0')}`;
+  return d.toISOString().replace(/\.\d{3}Z$/, `.${String(Math.floor(n)).padStart(9, '0')}Z`);
+}
+const isoFromEpoch = (epochSec: number, tNs: number): string => isoTime(epochSec + Math.floor(tNs / 1e9), tNs % 1e9);
+const isoFromFloat = (ts: number | null): string | null => (ts === null ? null : isoTime(Math.floor(ts), Math.round((ts - Math.floor(ts)) * 1e6) * 1e3));
+
+function targetLabel(a: Annotation, toAnalysis: (id: string) => string): string {
+  const t = a.target;
+  switch (t.kind) {
+    case 'packet':
+      return `packet ${packetLabel(toAnalysis(t.capture), t.packet)}`;
+    case 'flow':
+      return `flow ${t.flow}`;
+    case 'hop':
+      return `hop ${t.hop + 1} of journey ${t.journey}${t.capture !== undefined && t.packet !== undefined ? ` (${packetLabel(toAnalysis(t.capture), t.packet)})` : ''}`;
+    case 'element':
+      return `element ${t.element}`;
+    case 'set':
+      return 'the capture set';
+  }
+}
+
+function natText(n: NatRewrite): string {
+  const ep = (ip: string, port: number | null) => (port === null ? ip : `${ip}:${port}`);
+  return `${n.kind.toUpperCase()} ${ep(n.before.src, n.before.srcPort)} → ${ep(n.before.dst, n.before.dstPort)} became ${ep(n.after.src, n.after.srcPort)} → ${ep(n.after.dst, n.after.dstPort)}${n.node ? ` on ${n.node}` : ''} (hop ${n.hop + 1})`;
+}
+
+function encapText(h: Hop): string | null {
+  const e = h.headers.encap;
+  if (!e) return null;
+  const parts = [e.type, `${e.outerSrc} → ${e.outerDst}`];
+  if (e.vni !== null) parts.push(`VNI ${e.vni}`);
+  if (e.udpDstPort !== null) parts.push(`UDP ${e.udpSrcPort ?? '?'} → ${e.udpDstPort}`);
+  return parts.join(' ');
+}
+
+export function buildGraph(a: AnalysisData, annotated: (ids: string[]) => boolean): ReportGraph {
+  const nodes: ReportGraphNode[] = [];
+  const edges: ReportGraphEdge[] = [];
+  const m = a.model;
+  const add = (n: Omit<ReportGraphNode, 'annotated'>, ...raw: string[]) => nodes.push({ ...n, annotated: annotated([n.id, ...raw]) });
+  const have = new Set<string>();
+  for (const n of m.nodes) {
+    const box = `node:${n.id}`;
+    have.add(box);
+    add({ id: box, kind: 'node', label: n.name ?? n.id, detail: [n.underlayIps.join(', '), n.podCidr ? `pods ${n.podCidr}` : ''].filter(Boolean).join(' · '), parent: null }, n.id);
+    const points = a.points.filter((p) => p.node === n.id || (n.name !== null && p.node === n.name));
+    const nics = points.filter((p) => p.kind === 'underlay');
+    const nicNames = [...new Set(nics.map((p) => p.interface ?? 'NIC'))];
+    if (nicNames.length || n.underlayIps.length) {
+      add({ id: `nic:${n.id}`, kind: 'nic', label: nicNames.join(', ') || 'NIC', detail: [...n.underlayIps, ...n.underlayMacs].join(' · '), parent: box });
+    }
+    const tunPoints = points.filter((p) => p.kind === 'vtep' || p.kind === 'tun');
+    const tunNames = [...new Set(tunPoints.map((p) => p.interface ?? 'tunnel'))];
+    if (tunNames.length || n.vtepIp || n.vtepMac) {
+      const kind = tunPoints.some((p) => p.kind === 'tun') ? 'tun' : 'vtep';
+      add({ id: `tunnel-device:${n.id}`, kind, label: tunNames.join(', ') || 'tunnel device', detail: [n.vtepIp, n.vtepMac].filter(Boolean).join(' · '), parent: box });
+    }
+  }
+  const parentOf = (node: string | null) => (node && have.has(`node:${node}`) ? `node:${node}` : null);
+  for (const b of m.bridges) add({ id: `bridge:${b.id}`, kind: 'bridge', label: b.name, detail: [b.gatewayIp, b.gatewayMac].filter(Boolean).join(' · '), parent: parentOf(b.node) }, b.id);
+  for (const v of m.veths) add({ id: `veth:${v.id}`, kind: 'veth', label: v.name, detail: v.pod ? `pod ${v.pod}` : '', parent: parentOf(v.node) }, v.id);
+  for (const p of m.pods) {
+    const name = p.name ? `${p.namespace ? `${p.namespace}/` : ''}${p.name}` : p.ip;
+    add({ id: `pod:${p.id}`, kind: 'pod', label: name, detail: [p.ip, p.mac].filter(Boolean).join(' · '), parent: parentOf(p.node) }, p.id);
+  }
+  for (const s of m.services) {
+    add({ id: `service:${s.id}`, kind: 'service', label: s.name ? `${s.namespace ? `${s.namespace}/` : ''}${s.name}` : s.id, detail: `${s.protocol} ${s.ip}${s.port !== null ? `:${s.port}` : ''}`, parent: null }, s.id);
+    for (const be of s.backends) {
+      const pod = m.pods.find((p) => p.id === be.pod || p.ip === be.ip);
+      if (pod) edges.push({ id: `service:${s.id}>pod:${pod.id}`, source: `service:${s.id}`, target: `pod:${pod.id}`, kind: 'service', label: `${be.ip}${be.port !== null ? `:${be.port}` : ''}` });
+    }
+  }
+  for (const t of m.tunnels) {
+    const label = [t.type, t.vni !== null ? `VNI ${t.vni}` : '', t.port !== null ? `UDP ${t.port}` : '', `${t.packets} pkts`].filter(Boolean).join(' · ');
+    edges.push({ id: `tunnel:${t.id}`, source: `node:${t.nodes[0]}`, target: `node:${t.nodes[1]}`, kind: 'tunnel', label });
+  }
+  return { nodes, edges };
+}
+
+export async function buildReport(analysis: ReportAnalysis, session: ReportSessionInput | null, opts: BuildOptions = {}): Promise<ReportModel> {
+  const annotations = session?.annotations ?? [];
+  const captureById = new Map(analysis.captures.map((c) => [c.id, c]));
+
+  // Session capture ids name files; analysis capture ids too, but numbering of duplicates may differ: match by path.
+  const sessionToAnalysis = new Map<string, string>();
+  for (const c of session?.captures ?? []) {
+    const abs = session?.capturePath?.(c.id);
+    const hit = abs ? analysis.captures.find((x) => resolve(x.path) === resolve(abs)) : undefined;
+    sessionToAnalysis.set(c.id, hit?.id ?? c.id);
+  }
+  const toAnalysis = (id: string) => sessionToAnalysis.get(id) ?? id;
+  const attached = (a: Annotation) => session?.isAttached(a) ?? true;
+
+  // Which packets, hops, flows, elements are annotated.
+  const pktKey = (capture: string, index: number) => `${capture}\u0000${index}`;
+  const packetNotes = new Map<string, string[]>();
+  const hopNotes = new Map<string, string[]>(); // journey id + hop index
+  const flowNotes = new Map<string, string[]>();
+  const elementNotes = new Map<string, string[]>();
+  const push = (m: Map<string, string[]>, k: string, id: string) => m.set(k, [...(m.get(k) ?? []), id]);
+  const wantedPackets: { capture: string; index: number }[] = [];
+  const flowOrder: string[] = [];
+  const annotatedJourneys = new Map<string, Set<number>>(); // flow -> journey ids
+  const noteJourney = (j: Journey | null | undefined) => {
+    if (!j) return;
+    if (!flowOrder.includes(j.flow)) flowOrder.push(j.flow);
+    const s = annotatedJourneys.get(j.flow) ?? new Set<number>();
+    s.add(j.id);
+    annotatedJourneys.set(j.flow, s);
+  };
+  for (const a of annotations) {
+    const t = a.target;
+    if (t.kind === 'packet' || (t.kind === 'hop' && t.capture !== undefined && t.packet !== undefined)) {
+      if (!attached(a)) continue;
+      const capture = toAnalysis(t.capture!);
+      const index = t.packet!;
+      if (!packetNotes.has(pktKey(capture, index))) wantedPackets.push({ capture, index });
+      push(packetNotes, pktKey(capture, index), a.id);
+      const j = analysis.journeyForPacket(capture, index);
+      noteJourney(j);
+      if (t.kind === 'hop' && j) {
+        const hop = j.hops.findIndex((h) => h.packet.capture === capture && h.packet.index === index);
+        push(hopNotes, `${j.id}\u0000${hop >= 0 ? hop : t.hop}`, a.id);
+      } else if (j) {
+        const hop = j.hops.findIndex((h) => h.packet.capture === capture && h.packet.index === index);
+        if (hop >= 0) push(hopNotes, `${j.id}\u0000${hop}`, a.id);
+      }
+    } else if (t.kind === 'hop') {
+      const j = analysis.journey?.(Number(t.journey));
+      const h = j?.hops[t.hop];
+      if (!j || !h) continue;
+      noteJourney(j);
+      push(hopNotes, `${j.id}\u0000${t.hop}`, a.id);
+    } else if (t.kind === 'flow') {
+      push(flowNotes, t.flow, a.id);
+      if (!flowOrder.includes(t.flow)) flowOrder.push(t.flow);
+    } else if (t.kind === 'element') {
+      push(elementNotes, t.element, a.id);
+    }
+  }
+
+  // Annotated packets, decoded.
+  const maxPackets = opts.maxPackets ?? 200;
+  const shown = wantedPackets.slice(0, maxPackets);
+  const byCapture = new Map<string, Set<number>>();
+  for (const p of shown) byCapture.set(p.capture, (byCapture.get(p.capture) ?? new Set()).add(p.index));
+  const fetched = new Map<string, FetchedPacket>();
+  const fetchErrors = new Map<string, string>();
+  for (const [capture, indexes] of byCapture) {
+    const file = captureById.get(capture);
+    if (!file) {
+      fetchErrors.set(capture, `capture ${capture} is not part of this analysis`);
+      continue;
+    }
+    try {
+      for (const [i, p] of await fetchPackets(file.path, capture, indexes)) fetched.set(pktKey(capture, i), p);
+    } catch (e) {
+      fetchErrors.set(capture, `cannot read ${basename(file.path)}: ${(e as Error).message}`);
+    }
+  }
+  const decodeOpts: DecodeOptions = { decodeAs: (session?.decodeAs ?? []) as DecodeOptions['decodeAs'] };
+  const pointOf = (capture: string, iface: number | null) => {
+    const pts = analysis.points.filter((p) => p.capture === capture);
+    return pts.find((p) => p.iface === iface) ?? pts[0];
+  };
+  const packets: ReportPacket[] = shown.map(({ capture, index }) => {
+    const key = pktKey(capture, index);
+    const f = fetched.get(key);
+    const base = { ref: packetLabel(capture, index), capture, index, frame: index + 1, annotations: packetNotes.get(key) ?? [] };
+    if (!f) {
+      return {
+        ...base, time: '', node: pointOf(capture, null)?.node ?? null, interface: pointOf(capture, null)?.interface ?? null, length: 0, protocol: '', info: '',
+        levels: [], anomalies: [], unavailable: fetchErrors.get(capture) ?? `packet ${packetLabel(capture, index)} is not in the capture`,
+      };
+    }
+    const d = decodeFetched(f, decodeOpts);
+    const pt = pointOf(capture, f.iface);
+    return {
+      ...base, time: isoTime(f.tsSec, f.tsNsec), node: pt?.node ?? null, interface: pt?.interface ?? null, length: f.origLen, protocol: d.protocol, info: d.info,
+      levels: reportLevels(d), anomalies: d.anomalies.map((x) => `${x.code}: ${x.message}`), unavailable: null,
+    };
+  });
+
+  // Annotated flows with their journeys.
+  const perFlow = opts.journeysPerFlow ?? 3;
+  const flowById = new Map(analysis.flows.map((f) => [f.id, f]));
+  const flows: ReportFlow[] = [];
+  for (const id of flowOrder) {
+    const f = flowById.get(id);
+    if (!f) continue;
+    const all = analysis.journeysForFlow(id);
+    const marked = annotatedJourneys.get(id) ?? new Set<number>();
+    const chosen = [...all.filter((j) => marked.has(j.id)), ...all.filter((j) => !marked.has(j.id)).slice(0, perFlow)];
+    const ids = new Set<string>(flowNotes.get(id) ?? []);
+    const journeys: ReportJourney[] = chosen.map((j) => {
+      const t0 = j.hops[0]?.correctedNs ?? 0;
+      const hops: ReportHop[] = j.hops.map((h) => {
+        const notes = hopNotes.get(`${j.id}\u0000${h.index}`) ?? [];
+        notes.forEach((n) => ids.add(n));
+        return {
+          index: h.index, packet: refLabel(h.packet), point: h.point, node: h.node, interface: h.interface, kind: h.kind,
+          time: isoFromEpoch(analysis.epochSec, h.tNs), offsetMs: ms(h.correctedNs - t0), latencyMs: h.latencyNs === null ? null : ms(h.latencyNs),
+          ttl: h.headers.ttl, ttlDelta: h.ttlDelta, src: h.headers.srcPort !== null ? `${h.headers.src}:${h.headers.srcPort}` : h.headers.src,
+          dst: h.headers.dstPort !== null ? `${h.headers.dst}:${h.headers.dstPort}` : h.headers.dst, info: h.headers.info, encap: encapText(h),
+          nat: h.nat ? natText(h.nat) : null, problems: [...h.problems], annotations: notes,
+        };
+      });
+      const ls = j.lastSeen;
+      return {
+        id: j.id, status: j.status, totalLatencyMs: ms(j.totalLatencyNs), lastSeen: `${ls.node ?? '?'} ${ls.interface ?? ls.point} (${refLabel(ls.packet)})`,
+        hops,
+        gaps: j.gaps.map((g) => `${g.afterHop < 0 ? 'before the first hop' : `after hop ${g.afterHop + 1}`}${g.node ? ` on ${g.node}` : ''} (${g.kind}): ${g.reason}`),
+        nat: j.nat.map(natText), mtu: j.mtu.map((x) => `${x.code} at hop ${x.hop + 1}: ${x.message}`), problems: [...j.problems],
+      };
+    });
+    const ep = (e: { ip: string; port: number | null }) => (e.port === null ? e.ip : `${e.ip}:${e.port}`);
+    flows.push({
+      id, protocol: f.protocol, a: ep(f.a), b: ep(f.b), packets: f.aToB.packets + f.bToA.packets, bytes: f.aToB.bytes + f.bToA.bytes,
+      firstTime: isoFromFloat(f.firstTs) ?? '', lastTime: isoFromFloat(f.lastTs) ?? '', tcpState: f.tcp?.state ?? null, natPeers: [...f.natPeers],
+      annotations: [...ids], journeys, journeysTotal: all.length,
+    });
+  }
+
+  // Inventory.
+  const checkBySession = new Map((session?.captureChecks ?? []).map((c) => [toAnalysis(c.capture), c]));
+  const sessionCap = new Map((session?.captures ?? []).map((c) => [toAnalysis(c.id), c]));
+  const captures: ReportCapture[] = analysis.captures.map((c) => {
+    const check = checkBySession.get(c.id);
+    const sc = sessionCap.get(c.id);
+    return {
+      id: c.id, file: basename(c.path), format: c.format, packets: c.packetCount, firstTime: isoFromFloat(c.firstTs), lastTime: isoFromFloat(c.lastTs),
+      durationSec: c.firstTs !== null && c.lastTs !== null ? Math.round((c.lastTs - c.firstTs) * 1e6) / 1e6 : null,
+      size: sc?.size ?? null, sha256: sc?.sha256 ?? null,
+      state: !session ? 'ok' : !sc ? 'not-in-session' : (check?.state ?? 'ok'),
+      stateMessage: check && check.state !== 'ok' ? check.message : null,
+      points: analysis.points.filter((p) => p.capture === c.id).map((p) => ({ id: p.id, node: p.node, interface: p.interface, kind: p.kind, source: p.nodeSource, packets: p.packetCount })),
+      errors: c.errors.map((e) => `${e.code} at byte ${e.offset}: ${e.message}`),
+    };
+  });
+
+  const findings: ReportFinding[] = analysis.findings.map((f) => ({
+    code: f.code, severity: f.severity, message: f.message, packets: f.packets.map(refLabel), flow: f.flow ?? null, journey: f.journey ?? null, node: f.node ?? null,
+  }));
+
+  const graph = buildGraph(analysis, (ids) => ids.some((id) => elementNotes.has(id)));
+
+  const reportAnnotations: ReportAnnotation[] = annotations.map((a) => ({
+    id: a.id, targetKind: a.target.kind, target: targetLabel(a, toAnalysis), text: a.text, tag: a.tag ?? null, severity: a.severity, source: a.source,
+    created: a.created, updated: a.updated, attached: attached(a),
+  }));
+
+  const count = (s: string) => findings.filter((f) => f.severity === s).length;
+  const problems = session?.captureChecks.filter((c) => c.state !== 'ok') ?? [];
+  return {
+    schema: REPORT_SCHEMA,
+    version: REPORT_VERSION,
+    title: opts.title ?? `Tunnelvision report: ${analysis.captures.length} captures, ${analysis.model.nodes.length} nodes`,
+    generatedAt: (opts.now ?? new Date()).toISOString(),
+    generator: opts.generator ?? GENERATOR,
+    session: {
+      file: session?.file ? basename(session.file) : null,
+      filter: session?.filter ?? '',
+      decodeAs: (session?.decodeAs ?? []).map((d) => ({ layer: d.layer, port: d.port, proto: d.proto })),
+      warnings: problems.map((c) => c.message),
+    },
+    summary: {
+      captures: analysis.captures.length, packets: analysis.packetCount, nodes: analysis.model.nodes.length, pods: analysis.model.pods.length,
+      services: analysis.model.services.length, tunnels: analysis.model.tunnels.length, flows: analysis.flows.length, journeys: analysis.journeyCount,
+      annotations: annotations.length, findings: { problem: count('problem'), warning: count('warning'), info: count('info') },
+    },
+    captures, graph, findings, flows, packets,
+    clockOffsets: analysis.clockOffsets.map((c) => ({ node: c.node, reference: c.reference, offsetMs: ms(c.offsetNs), uncertaintyMs: c.uncertaintyNs === null ? null : ms(c.uncertaintyNs), samples: c.samples, method: c.method })),
+    annotations: reportAnnotations,
+  };
+}
