@@ -3,6 +3,7 @@ export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {
     case 'decode': return (await import('./decode')).run(rest);
+    case 'bench': return (await import('./bench')).run(rest);
     default:
       process.stderr.write(`usage: tunnelvision <decode|topology|follow|report|start|bench> ...\n`);
       return 2;
