@@ -47,6 +47,9 @@ export function decodeIcmp(c: DecodeContext, off: number): number {
   if (hasId) { cur.icmpId = u16(d, off + 4); cur.icmpSeq = u16(d, off + 6); }
   const hlen = Math.min(8, c.end - off);
   c.payload(off + hlen);
+  // An error quotes the offending packet: it belongs to this layer (not decoded as the packet's own layers).
+  const quoted = type === 3 || type === 4 || type === 5 || type === 11 || type === 12;
+  const layerEnd = quoted ? c.end : off + hlen;
   if (c.full) {
     const name = TYPES.get(type) ?? `Type ${type}`;
     const fields: Field[] = [
@@ -60,7 +63,6 @@ export function decodeIcmp(c: DecodeContext, off: number): number {
       info += `  id=${hex(cur.icmpId, 4)}, seq=${cur.icmpSeq}`;
       if (cur.version === 4) info += `, ttl=${cur.ttl}`;
     }
-    const quoted = type === 3 || type === 4 || type === 5 || type === 11 || type === 12;
     if (type === 5 && off + 8 <= c.end) fields.push(fld('icmp.redir_gw', 'Gateway Address', ipv4Text(u32(d, off + 4)), off + 4, 4));
     if (quoted && off + 8 < c.end) {
       const q = off + 8;
@@ -69,10 +71,10 @@ export function decodeIcmp(c: DecodeContext, off: number): number {
       if (q + 20 <= c.end && ihl >= 20) qf.push(...quotedPorts(d, q + ihl, c.end, d[q + 9], 'icmp.'));
       fields.push(fld('icmp.ip', 'Quoted IPv4 header', null, q, c.end - q, undefined, qf));
     }
-    c.layer('icmp', 'Internet Control Message Protocol', off, hlen, fields, info, 'ICMP');
+    c.layer('icmp', 'Internet Control Message Protocol', off, layerEnd - off, fields, info, 'ICMP');
     c.info = info;
   }
-  return off + hlen;
+  return layerEnd;
 }
 
 register(Next.IPPROTO, 1, 'icmp', decodeIcmp);

@@ -36,6 +36,8 @@ export function decodeIcmpv6(c: DecodeContext, off: number): number {
   if (echo && off + 8 <= c.end) { cur.icmpId = u16(d, off + 4); cur.icmpSeq = u16(d, off + 6); }
   const hlen = Math.min(echo || type < 128 ? 8 : 4, c.end - off);
   c.payload(off + hlen);
+  // Errors quote the offending packet and ND messages carry options: both belong to this layer.
+  const layerEnd = type < 128 || (type >= 133 && type <= 137) ? c.end : off + hlen;
   if (c.full) {
     const name = TYPES.get(type) ?? `Type ${type}`;
     const fields: Field[] = [
@@ -79,10 +81,10 @@ export function decodeIcmpv6(c: DecodeContext, off: number): number {
       }
       p += ol;
     }
-    c.layer('icmpv6', 'Internet Control Message Protocol v6', off, hlen, fields, info, 'ICMPv6');
+    c.layer('icmpv6', 'Internet Control Message Protocol v6', off, layerEnd - off, fields, info, 'ICMPv6');
     c.info = info;
   }
-  return off + hlen;
+  return layerEnd;
 }
 
 register(Next.IPPROTO, 58, 'icmpv6', decodeIcmpv6);
