@@ -40,11 +40,30 @@ export function clip(s: string, max: number): string {
   return `${s.slice(0, end)}… (${s.length - end} more characters)`;
 }
 
+/** Cuts to `max` characters with a bare ellipsis (labels in pictures, where there is no room to say more). */
+export function shortClip(s: string, max: number): string {
+  if (s.length <= max) return s;
+  let end = max - 1;
+  const c = s.charCodeAt(end - 1);
+  if (c >= 0xd800 && c <= 0xdbff) end--;
+  return `${s.slice(0, end)}…`;
+}
+
 const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;', '`': '&#96;' };
 
 /** Text for HTML or XML (SVG) element content and quoted attribute values. */
 export function escapeHtml(s: unknown, max?: number): string {
   return visibleText(s, max).replace(/[&<>"'`]/g, (ch) => HTML_ESCAPES[ch]);
+}
+
+/**
+ * escapeHtml, plus a <wbr> break opportunity every `every` characters inside long unbroken runs (long
+ * DNS names, hashes, hostile strings) so table columns can stay narrow without breaking normal words.
+ */
+export function escapeHtmlBreakable(s: unknown, max?: number, every = 20): string {
+  // visibleText leaves no NUL in the text (it becomes "\x00"), so NUL can mark the break points.
+  const marked = visibleText(s, max).replace(new RegExp(`([^\\s]{${every}})(?=[^\\s])`, 'g'), '$1\u0000');
+  return marked.replace(/[&<>"'`]/g, (ch) => HTML_ESCAPES[ch]).replace(/\u0000/g, '<wbr>');
 }
 
 /** Same rules: SVG is XML, and these escapes are valid XML. */
@@ -59,8 +78,9 @@ function mdLine(line: string): string {
   // Line-start syntax: headings and quotes are covered above; lists, thematic breaks, setext
   // underlines, ordered lists, and indented code (leading spaces).
   t = t.replace(/^\s+/, '');
-  t = t.replace(/^([-+=])/, '\\$1');
-  t = t.replace(/^(\d+)([.)])/, '$1\\$2');
+  t = t.replace(/^([-+])(?=\s|$)/, '\\$1');
+  t = t.replace(/^(=+|-+)(\s*)$/, '\\$1$2');
+  t = t.replace(/^(\d+)([.)])(?=\s|$)/, '$1\\$2');
   // Bare links are turned into links by GitHub: break the scheme separator and "www." so they stay text.
   t = t.replace(/:\/\//g, ':\\/\\/').replace(/\bwww\./gi, 'www\\.');
   return t;

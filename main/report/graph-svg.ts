@@ -2,7 +2,7 @@
 // holding its NIC, tunnel device, bridge, veths and pods; tunnels as arcs between node boxes under
 // them; services in a row on top with lines to their backends. Embedded in HTML/PDF reports as an
 // <img> (an SVG image cannot run scripts or load anything) and written beside Markdown reports.
-import { escapeXml } from './escape';
+import { escapeXml, shortClip, visibleText } from './escape';
 import type { GraphNodeKind, ReportGraph, ReportGraphNode } from './model';
 
 const BOX_W = 270;
@@ -12,7 +12,8 @@ const HEAD_H = 46;
 const PAD = 10;
 const SERVICE_H = 44;
 const PER_ROW = 4;
-const LABEL_MAX = 38;
+const LABEL_MAX = 34;
+const HEAD_MAX = 28;
 
 const ORDER: Record<GraphNodeKind, number> = { node: 0, nic: 1, vtep: 2, tun: 2, bridge: 3, veth: 4, pod: 5, service: 6 };
 const FILL: Record<GraphNodeKind, string> = {
@@ -22,7 +23,7 @@ const KIND_LABEL: Record<GraphNodeKind, string> = {
   node: 'node', nic: 'NIC', vtep: 'VTEP', tun: 'TUN', bridge: 'bridge', veth: 'veth', pod: 'pod', service: 'service',
 };
 
-const text = (s: string) => escapeXml(s, LABEL_MAX);
+const text = (s: string, max = LABEL_MAX) => escapeXml(shortClip(visibleText(s), max));
 
 interface Placed {
   x: number;
@@ -70,7 +71,7 @@ export function renderGraphSvg(g: ReportGraph, title = 'Cluster graph'): string 
       pos.set(id, { x, y, w: BOX_W, h });
       const annotated = col.box?.annotated ? ' class="annotated"' : '';
       out.push(`<rect x="${x}" y="${y}" width="${BOX_W}" height="${h}" rx="10" fill="${FILL.node}" stroke="#6b7a90" stroke-width="1.5"${annotated}/>`);
-      out.push(`<text x="${x + 12}" y="${y + 20}" class="head">${text(col.box ? col.box.label : 'not attributed to a node')}</text>`);
+      out.push(`<text x="${x + 12}" y="${y + 20}" class="head">${text(col.box ? col.box.label : 'not attributed to a node', HEAD_MAX)}</text>`);
       if (col.box?.detail) out.push(`<text x="${x + 12}" y="${y + 37}" class="detail">${text(col.box.detail)}</text>`);
       col.items.forEach((it, j) => {
         const iy = y + HEAD_H + j * (ITEM_H + 6);

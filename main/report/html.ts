@@ -2,7 +2,7 @@
 // Policy allows only the one stylesheet (by hash) and data: images; the cluster graph is an SVG image
 // in a data: URL; timelines are inline SVG shapes. Every string goes through escape.ts.
 import { createHash } from 'node:crypto';
-import { DEFAULT_CLIP, escapeHtml as e, escapeXml } from './escape';
+import { DEFAULT_CLIP, escapeHtml as e, escapeHtmlBreakable, escapeXml, shortClip, visibleText } from './escape';
 import { renderGraphSvg, svgDataUrl } from './graph-svg';
 import type { ReportAnnotation, ReportFlow, ReportJourney, ReportModel, ReportPacket } from './model';
 
@@ -12,10 +12,13 @@ const CSS = `
 body{font:14px/1.45 "DejaVu Sans",Arial,sans-serif;color:var(--fg);background:var(--bg);margin:0 auto;max-width:1200px;padding:24px}
 h1{font-size:24px;margin:0 0 4px}h2{font-size:19px;border-bottom:2px solid var(--line);padding-bottom:4px;margin-top:32px}
 h3{font-size:16px;margin:20px 0 6px}h4{font-size:14px;margin:14px 0 4px}
-p,li,td,th,h1,h2,h3,h4,figcaption{overflow-wrap:anywhere}
+p,li,h1,h2,h3,h4,figcaption{overflow-wrap:anywhere}
+td{overflow-wrap:break-word}
+th{overflow-wrap:normal;word-break:keep-all}
 .meta{color:var(--muted);font-size:12.5px}
 nav ol{columns:2;font-size:13px}
 table{border-collapse:collapse;width:100%;margin:6px 0 12px;font-size:12.5px}
+table.hops{font-size:11px}table.hops td,table.hops th{padding:2px 4px}
 th,td{border:1px solid var(--line);padding:3px 6px;text-align:left;vertical-align:top}
 th{background:var(--head)}
 tr{break-inside:avoid}
@@ -44,7 +47,8 @@ const CSS_HASH = createHash('sha256').update(CSS).digest('base64');
 export const REPORT_CSP = `default-src 'none'; img-src data:; style-src 'sha256-${CSS_HASH}'; base-uri 'none'; form-action 'none'`;
 
 const sev = (s: string) => `<span class="sev sev-${e(s)}">${e(s)}</span>`;
-const clipped = (s: unknown) => e(s, DEFAULT_CLIP);
+const clipped = (s: unknown) => escapeHtmlBreakable(s, DEFAULT_CLIP);
+const noteText = (s: unknown) => `<span class="note">${escapeHtmlBreakable(s, undefined, 40)}</span>`;
 const list = (xs: readonly string[]) => (xs.length ? xs.map(clipped).join('<br>') : '');
 const emptyNote = (s: string) => `<p class="empty">${e(s)}</p>`;
 
@@ -59,7 +63,7 @@ function annotationList(ids: readonly string[], byId: Map<string, ReportAnnotati
   const items = ids.map((id) => byId.get(id)).filter((a): a is ReportAnnotation => !!a);
   if (!items.length) return '';
   return `<ul class="notes">${items
-    .map((a) => `<li>${sev(a.severity)} ${a.tag ? `<code>${clipped(a.tag)}</code> ` : ''}<span class="note">${e(a.text)}</span>${a.attached ? '' : ' <em>(capture changed: not tied to a packet)</em>'}</li>`)
+    .map((a) => `<li>${sev(a.severity)} ${a.tag ? `<code>${clipped(a.tag)}</code> ` : ''}${noteText(a.text)}${a.attached ? '' : ' <em>(capture changed: not tied to a packet)</em>'}</li>`)
     .join('')}</ul>`;
 }
 
@@ -68,15 +72,16 @@ function timelineSvg(j: ReportJourney): string {
   const W = 1000;
   const H = 34 + 16 * Math.min(j.hops.length, 12);
   const total = Math.max(j.hops.at(-1)?.offsetMs ?? 0, 1e-6);
-  const x = (ms: number) => 20 + (ms / total) * (W - 260);
-  const parts = [`<line x1="20" y1="18" x2="${W - 240}" y2="18" stroke="#8a94a6" stroke-width="1.5"/>`];
+  const x = (ms: number) => 20 + (ms / total) * (W - 40);
+  const parts = [`<line x1="20" y1="18" x2="${W - 20}" y2="18" stroke="#8a94a6" stroke-width="1.5"/>`];
   j.hops.slice(0, 12).forEach((h, i) => {
     const hx = x(h.offsetMs);
     const y = 34 + 16 * i;
     parts.push(`<circle cx="${hx}" cy="18" r="5" fill="${h.problems.length ? '#b71c1c' : '#1f5fa8'}"/>`);
     parts.push(`<line x1="${hx}" y1="22" x2="${hx}" y2="${y - 4}" stroke="#c0c6d2" stroke-width="1"/>`);
+    const right = hx > W / 2;
     parts.push(
-      `<text x="${hx + 4}" y="${y}" font-size="11" font-family="DejaVu Sans,Arial,sans-serif" fill="#1d2330">${escapeXml(`${h.index + 1}. ${h.node ?? '?'} ${h.interface ?? h.point} +${h.offsetMs.toFixed(3)} ms`, 80)}</text>`,
+      `<text x="${right ? hx - 4 : hx + 4}" y="${y}"${right ? ' text-anchor="end"' : ''} font-size="11" font-family="DejaVu Sans,Arial,sans-serif" fill="#1d2330">${escapeXml(`${h.index + 1}. ${shortClip(visibleText(`${h.node ?? '?'} ${h.interface ?? h.point}`), 48)} +${h.offsetMs.toFixed(3)} ms`)}</text>`,
     );
   });
   return `<svg class="timeline" viewBox="0 0 ${W} ${H}" role="img" aria-label="timeline of journey ${j.id}">${parts.join('')}</svg>`;
@@ -85,23 +90,25 @@ function timelineSvg(j: ReportJourney): string {
 function journeyHtml(j: ReportJourney, byId: Map<string, ReportAnnotation>): string {
   const rows = j.hops.map((h) => [
     String(h.index + 1),
+    `${clipped(h.node ?? '?')} ${clipped(h.interface ?? h.point)} <span class="meta">${e(h.kind)}</span>`,
     `<code>${clipped(h.packet)}</code>`,
-    clipped(h.node ?? '?'),
-    `${clipped(h.interface ?? h.point)} <span class="meta">${e(h.kind)}</span>`,
-    `<span class="mono">${e(h.time)}</span>`,
+    `<span class="mono">${e(h.time.slice(11, 29))}</span>`,
     h.offsetMs.toFixed(3),
     h.latencyMs === null ? '' : h.latencyMs.toFixed(3),
     `${h.ttl}${h.ttlDelta ? ` (${h.ttlDelta > 0 ? '+' : ''}${h.ttlDelta})` : ''}`,
     `${clipped(h.src)} → ${clipped(h.dst)}`,
-    clipped(h.encap ?? ''),
-    clipped(h.nat ?? ''),
-    [clipped(h.info), ...h.problems.map((p) => `<span class="sev sev-problem">${e(p)}</span>`)].join(' '),
-    annotationList(h.annotations, byId),
+    [h.encap ? clipped(h.encap) : '', h.nat ? `<strong>NAT</strong> ${clipped(h.nat)}` : ''].filter(Boolean).join('<br>'),
+    [clipped(h.info), ...h.problems.map((p) => `<span class="sev sev-problem">${e(p)}</span>`)].join(' ') + (h.annotations.length ? ' ✎' : ''),
   ]);
+  const hopNotes = j.hops
+    .filter((h) => h.annotations.length)
+    .map((h) => `<div class="hop-notes"><strong>Hop ${h.index + 1}</strong> (${clipped(h.node ?? '?')} ${clipped(h.interface ?? h.point)}):${annotationList(h.annotations, byId)}</div>`)
+    .join('');
   const notes = [...j.gaps.map((g) => `gap: ${g}`), ...j.nat.map((n) => `NAT: ${n}`), ...j.mtu.map((m) => `MTU: ${m}`), ...j.problems.map((p) => `problem: ${p}`)];
   return `<div class="journey"><h4>Journey ${j.id}: ${e(j.status)}, last seen at ${clipped(j.lastSeen)}, ${j.totalLatencyMs.toFixed(3)} ms end to end</h4>
 ${timelineSvg(j)}
-${table(['#', 'Packet', 'Node', 'Interface', 'Time (UTC)', 'At (ms)', 'Δ (ms)', 'TTL', 'Inner src → dst', 'Encapsulation', 'NAT', 'Info', 'Notes'], rows, 'hops')}
+${table(['#', 'Where', 'Packet', 'Time (UTC)', 'At ms', 'Δ ms', 'TTL', 'Inner src → dst', 'Encapsulation / NAT', 'Info'], rows, 'hops')}
+${hopNotes}
 ${notes.length ? `<ul>${notes.map((n) => `<li>${clipped(n)}</li>`).join('')}</ul>` : ''}</div>`;
 }
 
@@ -198,7 +205,7 @@ ${table(['Tunnel / link', 'Between', 'Kind'], r.graph.edges.map((x) => [clipped(
       r.annotations.map((a) => [
         sev(a.severity),
         clipped(a.target) + (a.attached ? '' : '<br><em>capture changed: not tied to a packet</em>'),
-        `<span class="note">${e(a.text)}</span>`,
+        noteText(a.text),
         a.tag ? `<code>${clipped(a.tag)}</code>` : '',
         e(a.source),
         e(a.updated),

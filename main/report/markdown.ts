@@ -21,7 +21,7 @@ function journeyMd(j: ReportJourney, byId: Map<string, ReportAnnotation>): strin
   const out = [`#### Journey ${j.id}: ${mdText(j.status)}, last seen at ${mdText(j.lastSeen)}, ${j.totalLatencyMs.toFixed(3)} ms end to end\n`];
   out.push(
     table(
-      ['#', 'Packet', 'Node', 'Interface', 'Time (UTC)', 'At (ms)', 'Δ (ms)', 'TTL', 'Inner src → dst', 'Encapsulation', 'NAT', 'Info', 'Notes'],
+      ['#', 'Packet', 'Node', 'Interface', 'Time (UTC)', 'At (ms)', 'Δ (ms)', 'TTL', 'Inner src → dst', 'Encapsulation', 'NAT', 'Info'],
       j.hops.map((h) => [
         String(h.index + 1),
         mdCell(h.packet),
@@ -34,11 +34,13 @@ function journeyMd(j: ReportJourney, byId: Map<string, ReportAnnotation>): strin
         mdCell(`${h.src} → ${h.dst}`),
         mdCell(h.encap ?? ''),
         mdCell(h.nat ?? ''),
-        mdCell([h.info, ...h.problems].join(' ')),
-        mdCell(h.annotations.map((id) => byId.get(id)?.text ?? '').join(' / ')),
+        mdCell([h.info, ...h.problems].join(' ') + (h.annotations.length ? ' ✎' : '')),
       ]),
     ),
   );
+  for (const h of j.hops) {
+    if (h.annotations.length) out.push(`Hop ${h.index + 1} (${mdText(h.node ?? '?')} ${mdText(h.interface ?? h.point)}):\n\n${notes(h.annotations, byId)}`);
+  }
   for (const g of j.gaps) out.push(`- gap: ${mdText(g)}`);
   for (const n of j.nat) out.push(`- NAT: ${mdText(n)}`);
   for (const m of j.mtu) out.push(`- MTU: ${mdText(m)}`);

@@ -1,7 +1,7 @@
 // Fetches the few packets a report shows in full (the annotated ones) and decodes them: one streaming
 // pass per capture that has any, stopping as soon as all its wanted packets are copied.
 import { readCapture } from '../engine/readers/read';
-import { decodePacket } from '../engine/decode/packet';
+import { decodePacket } from '../engine/decode';
 import type { DecodedPacket, DecodeOptions, Field } from '../engine/decode/types';
 import type { ReportField, ReportLevel } from './model';
 
