@@ -1,0 +1,472 @@
+// The analysis pipeline over a filled PacketTable: attribution, node facts, journeys (two passes
+// around the clock estimate), cluster model, flows, enrichment, findings.
+
+import { TunnelKind } from '../engine/decode/types';
+import { cidrToString, ip4ToString, parseCidr4, parseIp4, type Cidr4 } from './addr';
+import {
+  akey, attributeByName, inferKinds, nodeVotes, podCidrs, pointStats, tunnelFacts, voteWinner, type PointDraft,
+} from './attribution';
+import { estimateOffsets } from './clock';
+import type { Enrichment } from './enrich';
+import { EMPTY_ENRICHMENT } from './enrich';
+import { EvidenceAcc, evidence, packetRef } from './evidence';
+import { buildFlows } from './flows';
+import { hopOrder, materialize, natBetween, pathCheck, type HopContext } from './hops';
+import { groupByKey, orderHops, splitJourneys, type JourneyIndex } from './journeys';
+import { buildModel, type NatObservation, type NodeDraft } from './model';
+import type { IcmpTooBig, PacketTable } from './table';
+import type {
+  AnalysisData, CaptureFile, CapturePoint, ClockOffset, ClusterModel, Finding, Flow, Journey, PointOverride,
+} from './types';
+
+export interface AnalyzeOptions {
+  readonly overrides?: readonly PointOverride[];
+  readonly enrichment?: Enrichment;
+  /** Sightings of the same bytes further apart than this (after clock correction) are separate packets. Default 1000 ms. */
+  readonly matchWindowMs?: number;
+  /** Window of the first pass, before clock offsets are known. Default 5000 ms. */
+  readonly firstPassWindowMs?: number;
+}
+
+/** The API object: data (serialisable through toJSON) plus journey look-ups computed on demand. */
+export interface Analysis extends AnalysisData {
+  readonly journeys: { readonly count: number; get(id: number): Journey };
+  /** The journey a packet belongs to (capture id + 0-based index), null when it has none (ARP...). */
+  journeyForPacket(capture: string, index: number): Journey | null;
+  /** Journeys of a flow (through NAT too), in time order; `limit` caps the list (default 1000). */
+  journeysForFlow(flowId: string, limit?: number): Journey[];
+  flow(id: string): Flow | undefined;
+  /** The per-packet table (columnar) for filters and lists. */
+  readonly table: PacketTable;
+  toJSON(): AnalysisData;
+}
+
+export interface FileDraft {
+  readonly id: string;
+  readonly path: string;
+  readonly format: string;
+  readonly packetCount: number;
+  readonly linktypes: readonly number[];
+  readonly errors: CaptureFile['errors'];
+  /** First table row of this file (rows of one file are contiguous, in file order). */
+  readonly firstRow: number;
+  readonly points: number[];
+}
+
+const MAX_FINDINGS_PER_CODE = 200;
+
+export function analyze(t: PacketTable, files: readonly FileDraft[], points: PointDraft[], opts: AnalyzeOptions = {}): Analysis {
+  const ids = files.map((f) => f.id);
+  const enrich = opts.enrichment ?? EMPTY_ENRICHMENT;
+  const findings: Finding[] = [];
+  const addFinding = (f: Finding) => {
+    if (findings.filter((x) => x.code === f.code).length < MAX_FINDINGS_PER_CODE) findings.push(f);
+  };
+
+  // 1. Names, then what tunnel packets say, then kinds from the traffic.
+  attributeByName(points, opts.overrides ?? []);
+  const facts = tunnelFacts(t);
+  const cidrs = podCidrs(facts);
+  const st = pointStats(t, points, facts.vtepMacs);
+  inferKinds(t, points, st, ids);
+
+  // 2. Nodes: link node names to underlay addresses through the points' votes.
+  const votes = nodeVotes(t, points, cidrs, facts.nodeIps);
+  const names = [...new Set(points.map((p) => p.node).filter((n): n is string => n !== null))];
+  const nameIp = new Map<string, number>();
+  const claimed = new Set<number>();
+  // kubectl / flannel annotations name addresses directly.
+  for (const en of enrich.nodes) {
+    for (const a of [...en.internalIps, ...(en.publicIp ? [en.publicIp] : [])]) {
+      const ip = parseIp4(a);
+      if (ip !== null && facts.nodeIps.has(ip) && !claimed.has(ip) && !names.includes(en.name)) {
+        nameIp.set(en.name, ip);
+        claimed.add(ip);
+      }
+    }
+  }
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (const name of names) {
+      if (nameIp.has(name)) continue;
+      const sum = new Map<number, number>();
+      let total = 0;
+      points.forEach((p, i) => {
+        if (p.node !== name) return;
+        total += votes[i].total;
+        for (const [k, n] of votes[i].votes) if (!claimed.has(k)) sum.set(k, (sum.get(k) ?? 0) + n);
+      });
+      const w = voteWinner({ votes: sum, total }, 0.5);
+      if (w.winner !== null) {
+        nameIp.set(name, w.winner);
+        claimed.add(w.winner);
+        changed = true;
+      }
+    }
+  }
+  const nodes: NodeDraft[] = [];
+  const nodeByName = new Map<string, number>();
+  const nodeOfIp = new Map<number, number>();
+  const addrText = (k: number) => (k >= 4294967296 ? (t.ip6[k - 4294967296] ?? '?') : ip4ToString(k));
+  const enrichName = (ip: number): string | null => {
+    for (const en of enrich.nodes) if ([...en.internalIps, en.publicIp].includes(addrText(ip))) return en.name;
+    return null;
+  };
+  for (const name of names) {
+    const ip = nameIp.get(name);
+    const i = nodes.length;
+    nodes.push({ id: name, name, ips: ip !== undefined ? [ip] : [], cidr: ip !== undefined ? (cidrs.get(ip) ?? null) : null, points: [], evidence: [] });
+    nodeByName.set(name, i);
+    if (ip !== undefined) nodeOfIp.set(ip, i);
+  }
+  for (const [ip, acc] of facts.nodeIps) {
+    if (nodeOfIp.has(ip)) continue;
+    const en = enrichName(ip);
+    const name = en ?? `node-${addrText(ip)}`;
+    let i = nodeByName.get(name);
+    if (i === undefined) {
+      i = nodes.length;
+      nodes.push({ id: name, name: en, ips: [], cidr: cidrs.get(ip) ?? null, points: [], evidence: [] });
+      nodeByName.set(name, i);
+    }
+    nodes[i].ips.push(ip);
+    nodeOfIp.set(ip, i);
+    void acc;
+  }
+  for (const n of nodes) {
+    for (const ip of n.ips) {
+      n.evidence.push(evidence(t, ids, `${addrText(ip)} is an outer address of tunnel packets: a node's underlay address`, facts.nodeIps.get(ip) ?? null));
+      const inner = facts.innerOf.get(ip);
+      if (n.cidr && inner) {
+        const acc = new EvidenceAcc();
+        for (const [k, a] of inner) if (k < 4294967296 * 2) acc.merge(a);
+        n.evidence.push(evidence(t, ids, `this node encapsulates inner sources inside ${cidrToString(n.cidr)}: its pod CIDR`, acc));
+      }
+    }
+  }
+
+  // 3. Points without a node: the node every packet touches; ties wait for the journeys.
+  const nodeOfPoint = new Int32Array(points.length).fill(-1);
+  const ambiguous = new Map<number, number[]>();
+  points.forEach((p, i) => {
+    if (p.node !== null) {
+      nodeOfPoint[i] = nodeByName.get(p.node) ?? -1;
+      return;
+    }
+    const w = voteWinner(votes[i]);
+    if (w.winner !== null) {
+      const n = nodeOfIp.get(w.winner);
+      if (n !== undefined) {
+        nodeOfPoint[i] = n;
+        p.node = nodes[n].id;
+        p.nodeSource = 'traffic';
+        p.evidence.push({ reason: `every packet touches ${nodes[n].id} (${addrText(w.winner)} or its pod CIDR)`, packets: [], count: votes[i].total });
+      }
+    } else if (w.tied.length > 1) {
+      ambiguous.set(i, w.tied.map((ip) => nodeOfIp.get(ip)).filter((n): n is number => n !== undefined));
+    }
+  });
+  // Same file, same node (an `any` capture's interfaces, a pcapng's interfaces).
+  for (const f of files) {
+    const known = f.points.map((pi) => nodeOfPoint[pi]).find((n) => n >= 0);
+    if (known === undefined) continue;
+    for (const pi of f.points) {
+      if (nodeOfPoint[pi] >= 0) continue;
+      nodeOfPoint[pi] = known;
+      points[pi].node = nodes[known].id;
+      points[pi].nodeSource = 'traffic';
+      ambiguous.delete(pi);
+    }
+  }
+
+  // 4. Journeys, first pass on raw times (wide window), to settle ties and estimate clocks.
+  const groups = groupByKey(t);
+  const firstWindow = (opts.firstPassWindowMs ?? 5000) * 1e6;
+  const j1 = splitJourneys(t, groups, { time: (r) => t.tNs[r], windowNs: firstWindow });
+  if (ambiguous.size > 0) resolveByTime(t, j1, points, nodeOfPoint, ambiguous, nodes);
+
+  // 5. Clock domains = nodes (a capture with no node is its own domain); offsets.
+  const domainOfPoint = new Int32Array(points.length);
+  let domains = nodes.length;
+  const fileDomain = new Map<number, number>();
+  points.forEach((p, i) => {
+    if (nodeOfPoint[i] >= 0) domainOfPoint[i] = nodeOfPoint[i];
+    else {
+      let d = fileDomain.get(p.file);
+      if (d === undefined) {
+        d = domains++;
+        fileDomain.set(p.file, d);
+      }
+      domainOfPoint[i] = d;
+    }
+  });
+  const rowsPerDomain = new Float64Array(domains);
+  points.forEach((p, i) => (rowsPerDomain[domainOfPoint[i]] += p.count));
+  let reference = 0;
+  for (let d = 1; d < domains; d++) if (rowsPerDomain[d] > rowsPerDomain[reference]) reference = d;
+  const offsets = domains > 0
+    ? estimateOffsets({
+        table: t, journeys: j1, domainOfPoint, domains, reference,
+        senderDomain: (r) => {
+          if (t.tunnel[r] === TunnelKind.NONE || t.outerVer[r] === 0) return -1;
+          const n = nodeOfIp.get(akey(t.outerVer[r], t.outerSrc[r]));
+          return n === undefined ? -1 : n;
+        },
+      })
+    : [];
+  const offsetOfPoint = new Float64Array(points.length);
+  points.forEach((_, i) => (offsetOfPoint[i] = offsets[domainOfPoint[i]]?.offsetNs ?? 0));
+  const domainName = (d: number) => (d < nodes.length ? nodes[d].id : `capture:${ids[[...fileDomain.entries()].find(([, x]) => x === d)?.[0] ?? 0]}`);
+  const clockOffsets: ClockOffset[] = offsets.map((o, d) => ({
+    node: domainName(d),
+    reference: domainName(reference),
+    offsetNs: o.offsetNs,
+    uncertaintyNs: o.uncertaintyNs,
+    samples: o.samples,
+    method: o.method,
+  }));
+
+  // 6. Journeys, second pass on corrected times; hop order.
+  const window = (opts.matchWindowMs ?? 1000) * 1e6;
+  const journeys = splitJourneys(t, groups, { time: (r) => t.tNs[r] - offsetOfPoint[t.point[r]], windowNs: window });
+  const tooBig = new Map<string, IcmpTooBig>();
+  for (const x of t.tooBig) tooBig.set(`${x.quotedSrc}|${x.quotedDst}|${x.quotedId}`, x);
+  const ctx: HopContext = { t, ids, points, nodeOfPoint, nodes, offsetOfPoint, nodeOfIp, tooBig };
+  orderHops(journeys, hopOrder(ctx));
+
+  // 7. NAT along journeys -> services.
+  const natObs = new Map<string, NatObservation>();
+  for (let k = 0; k < journeys.count; k++) {
+    for (let i = journeys.start[k] + 1; i < journeys.start[k + 1]; i++) {
+      const a = journeys.rows[i - 1];
+      const b = journeys.rows[i];
+      const kind = natBetween(t, a, b);
+      if (kind !== 'dnat' && kind !== 'dnat+snat') continue;
+      const key = `${t.innerProto[a]}|${t.innerDst[a]}|${t.dport[a]}|${t.innerDst[b]}|${t.dport[b]}`;
+      let o = natObs.get(key);
+      if (!o) {
+        const n = nodeOfPoint[t.point[b]];
+        o = { proto: t.innerProto[a], vip: akey(t.innerVer[a], t.innerDst[a]), vipPort: t.dport[a], backend: akey(t.innerVer[b], t.innerDst[b]), backendPort: t.dport[b], node: n >= 0 ? nodes[n].id : null, acc: new EvidenceAcc() };
+        natObs.set(key, o);
+      }
+      o.acc.add(a);
+      o.acc.add(b);
+    }
+  }
+  nodes.forEach((n) => (n.points = []));
+  points.forEach((_, i) => nodeOfPoint[i] >= 0 && nodes[nodeOfPoint[i]].points.push(i));
+  const built = buildModel({ t, ids, points, nodes, facts, nat: [...natObs.values()], nodeOfPoint });
+
+  // 8. Flows.
+  const pointIds = points.map((p) => p.id);
+  const fx = buildFlows(t, journeys, pointIds);
+  const flowIds = fx.flows.map((f) => f.id);
+
+  // 9. Enrichment: names, and disagreements with the traffic.
+  const model = applyEnrichment(built, enrich, addFinding);
+
+  // 10. Findings from journeys, flows, reads, clocks.
+  for (const f of files) for (const e of f.errors) addFinding({ code: 'read-error', severity: e.fatal ? 'problem' : 'warning', message: `${f.id}: ${e.message} (offset ${e.offset})`, packets: [] });
+  for (const e of enrich.errors) addFinding({ code: 'enrichment-disagreement', severity: 'warning', message: e, packets: [] });
+  for (const [pi, cands] of ambiguous) {
+    addFinding({ code: 'attribution', severity: 'warning', message: `${points[pi].id}: could be on ${cands.map((c) => nodes[c].id).join(' or ')}; the traffic does not tell them apart`, packets: [] });
+  }
+  for (const o of clockOffsets) {
+    if (o.method === 'two-way' || o.method === 'one-way') {
+      if (Math.abs(o.offsetNs) > 1e6) addFinding({ code: 'clock-offset', severity: 'info', message: `${o.node}'s clock is ${(o.offsetNs / 1e6).toFixed(3)} ms ${o.offsetNs > 0 ? 'ahead of' : 'behind'} ${o.reference}'s (±${o.uncertaintyNs === null ? '?' : (o.uncertaintyNs / 1e6).toFixed(3)} ms); hop times are corrected`, packets: [], node: o.node });
+    }
+  }
+  const journeyStatus = new Uint8Array(journeys.count); // 0 unknown, 1 delivered, 2 dropped
+  for (let k = 0; k < journeys.count; k++) {
+    const s = journeys.start[k];
+    const e = journeys.start[k + 1];
+    const rows: number[] = [];
+    for (let i = s; i < e; i++) rows.push(journeys.rows[i]);
+    const pc = pathCheck(ctx, rows);
+    journeyStatus[k] = pc.status === 'delivered' ? 1 : pc.status === 'dropped' ? 2 : 0;
+    if (pc.status === 'dropped') {
+      const last = rows[rows.length - 1];
+      const miss = pc.gaps.find((g) => g.point !== null);
+      const fl = fx.flowOfRow[rows[0]];
+      addFinding({
+        code: 'dropped', severity: 'problem',
+        message: `${flowIds[fl] ?? 'packet'}: last seen at ${points[t.point[last]].id}${miss ? `, never reached ${miss.point}` : ''}`,
+        packets: rows.map((r) => packetRef(t, ids, r)), flow: flowIds[fl], journey: k,
+        node: nodeOfPoint[t.point[last]] >= 0 ? nodes[nodeOfPoint[t.point[last]]].id : undefined,
+      });
+    }
+  }
+  for (const x of t.tooBig) {
+    addFinding({ code: 'icmp-frag-needed', severity: 'problem', message: `ICMP fragmentation needed (next-hop MTU ${x.mtu}) for ${ip4ToString(x.quotedSrc)} -> ${ip4ToString(x.quotedDst)}`, packets: [packetRef(t, ids, x.row)] });
+  }
+  const badCk = new Map<number, EvidenceAcc>();
+  const frag = new Map<number, EvidenceAcc>();
+  for (let r = 0; r < t.count; r++) {
+    const f = t.flags[r];
+    if (f & 4) (badCk.get(t.point[r]) ?? badCk.set(t.point[r], new EvidenceAcc()).get(t.point[r])!).add(r);
+    if ((f & 8) || (t.ipCount[r] > 1 && (t.outerFrag[r] & 0x3fff) !== 0)) (frag.get(t.point[r]) ?? frag.set(t.point[r], new EvidenceAcc()).get(t.point[r])!).add(r);
+  }
+  for (const [p, acc] of badCk) addFinding({ code: 'bad-checksum', severity: 'warning', message: `${acc.count} packets with a bad IPv4 header checksum on ${points[p].id} (checksum offload on the sending host also shows this)`, packets: evidence(t, ids, '', acc).packets });
+  for (const [p, acc] of frag) addFinding({ code: 'fragmented', severity: 'warning', message: `${acc.count} IP fragments on ${points[p].id}: packets larger than the path MTU`, packets: evidence(t, ids, '', acc).packets });
+  for (const f of fx.flows) {
+    if (!f.tcp) continue;
+    if (f.tcp.retransmissions > 0) addFinding({ code: 'retransmission', severity: 'warning', message: `${f.id}: ${f.tcp.retransmissions} retransmitted segments`, packets: [], flow: f.id });
+    if (f.tcp.zeroWindows > 0) addFinding({ code: 'zero-window', severity: 'warning', message: `${f.id}: ${f.tcp.zeroWindows} zero-window segments`, packets: [], flow: f.id });
+    if (f.tcp.rst) addFinding({ code: 'tcp-reset', severity: 'info', message: `${f.id}: reset`, packets: [], flow: f.id });
+  }
+  for (const s of model.services) addFinding({ code: 'nat', severity: 'info', message: `${s.id} is translated to ${s.backends.map((b) => `${b.ip}:${b.port ?? ''}`).join(', ')} on ${s.natNodes.join(', ') || '?'}`, packets: s.evidence[0]?.packets ?? [] });
+
+  // 11. The API object.
+  const capturePoints: CapturePoint[] = points.map((p) => ({
+    id: p.id, capture: p.capture, iface: p.iface, ifindex: p.ifindex, node: p.node, nodeSource: p.nodeSource,
+    interface: p.interface, interfaceSource: p.interfaceSource, kind: p.kind, kindSource: p.kindSource,
+    packetCount: p.count, evidence: p.evidence,
+  }));
+  const captures: CaptureFile[] = files.map((f) => {
+    const rows = f.packetCount;
+    return {
+      id: f.id, path: f.path, format: f.format, packetCount: f.packetCount, linktypes: f.linktypes,
+      firstTs: rows > 0 ? t.epochSec + Math.min(...f.points.map((p) => points[p].firstNs)) / 1e9 : null,
+      lastTs: rows > 0 ? t.epochSec + Math.max(...f.points.map((p) => points[p].lastNs)) / 1e9 : null,
+      errors: f.errors, points: f.points.map((p) => points[p].id),
+    };
+  });
+  const fileIndex = new Map(files.map((f, i) => [f.id, i]));
+  const flowById = new Map(fx.flows.map((f, i) => [f.id, i]));
+  const cache = new Map<number, Journey>();
+  const get = (id: number): Journey => {
+    let jj = cache.get(id);
+    if (!jj) {
+      if (!(id >= 0 && id < journeys.count)) throw new RangeError(`no journey ${id}`);
+      jj = materialize(ctx, journeys, id, flowIds, fx.flowOfRow);
+      if (cache.size > 10000) cache.clear();
+      cache.set(id, jj);
+    }
+    return jj;
+  };
+  const data: AnalysisData = {
+    epochSec: Number.isNaN(t.epochSec) ? 0 : t.epochSec,
+    captures, points: capturePoints, model, flows: fx.flows, journeyCount: journeys.count, clockOffsets, findings, packetCount: t.count,
+  };
+  return {
+    ...data,
+    table: t,
+    journeys: { count: journeys.count, get },
+    journeyForPacket(capture, index) {
+      const fi = fileIndex.get(capture);
+      if (fi === undefined) return null;
+      const f = files[fi];
+      if (!(index >= 0 && index < f.packetCount)) return null;
+      const row = f.firstRow + index;
+      if (row >= t.count || t.file[row] !== fi || t.index[row] !== index) return null;
+      const k = journeys.journeyOfRow[row];
+      return k >= 0 ? get(k) : null;
+    },
+    journeysForFlow(flowId, limit = 1000) {
+      const fi = flowById.get(flowId);
+      if (fi === undefined) return [];
+      const seen = new Set<number>();
+      const out: number[] = [];
+      for (let r = 0; r < t.count && out.length < limit; r++) {
+        if (fx.flowOfRow[r] !== fi) continue;
+        const k = journeys.journeyOfRow[r];
+        if (k >= 0 && !seen.has(k)) {
+          seen.add(k);
+          out.push(k);
+        }
+      }
+      const js = out.map(get);
+      return js.sort((a, b) => a.hops[0].correctedNs - b.hops[0].correctedNs);
+    },
+    flow: (id) => (flowById.has(id) ? fx.flows[flowById.get(id)!] : undefined),
+    toJSON: () => data,
+  };
+}
+
+/** Ties between nodes (a point-to-point capture between two nodes looks the same from both ends): the node whose captures saw the same packets closest in time. */
+function resolveByTime(t: PacketTable, j: JourneyIndex, points: PointDraft[], nodeOfPoint: Int32Array, ambiguous: Map<number, number[]>, nodes: NodeDraft[]): void {
+  const gaps = new Map<number, Map<number, number[]>>();
+  for (const pi of ambiguous.keys()) gaps.set(pi, new Map());
+  for (let k = 0; k < j.count; k++) {
+    const s = j.start[k];
+    const e = j.start[k + 1];
+    if (e - s < 2) continue;
+    for (let i = s; i < e; i++) {
+      const r = j.rows[i];
+      const g = gaps.get(t.point[r]);
+      if (!g) continue;
+      const cands = ambiguous.get(t.point[r])!;
+      for (const c of cands) {
+        let best = Number.POSITIVE_INFINITY;
+        for (let x = s; x < e; x++) {
+          const q = j.rows[x];
+          if (nodeOfPoint[t.point[q]] !== c || ambiguous.has(t.point[q])) continue;
+          best = Math.min(best, Math.abs(t.tNs[q] - t.tNs[r]));
+        }
+        if (best < Number.POSITIVE_INFINITY) (g.get(c) ?? g.set(c, []).get(c)!).push(best);
+      }
+    }
+  }
+  for (const [pi, g] of gaps) {
+    let bestC = -1;
+    let bestMed = Number.POSITIVE_INFINITY;
+    const meds: string[] = [];
+    for (const [c, list] of g) {
+      list.sort((a, b) => a - b);
+      const med = list[list.length >> 1];
+      meds.push(`${nodes[c].id} ${(med / 1000).toFixed(1)} µs`);
+      if (med < bestMed) [bestC, bestMed] = [c, med];
+    }
+    if (bestC < 0) continue;
+    nodeOfPoint[pi] = bestC;
+    points[pi].node = nodes[bestC].id;
+    points[pi].nodeSource = 'traffic';
+    points[pi].evidence.push({ reason: `its packets are seen closest in time by ${nodes[bestC].id}'s captures (median gap: ${meds.join(', ')})`, packets: [], count: g.get(bestC)?.length ?? 0 });
+    ambiguous.delete(pi);
+  }
+}
+
+function applyEnrichment(m: ReturnType<typeof buildModel>, e: Enrichment, addFinding: (f: Finding) => void): ClusterModel {
+  const dis = (message: string, node?: string) => addFinding({ code: 'enrichment-disagreement', severity: 'warning', message, packets: [], node });
+  const nodes = m.nodes.map((n) => {
+    const en = e.nodes.find((x) => x.name === n.id || x.internalIps.some((ip) => n.underlayIps.includes(ip)) || (x.publicIp !== null && n.underlayIps.includes(x.publicIp)));
+    if (!en) return n;
+    if (en.name !== n.id && n.name !== null) dis(`kubectl calls ${n.underlayIps.join(', ')} '${en.name}' but the captures name it '${n.id}'`, n.id);
+    if (n.podCidr && en.podCidrs.length > 0 && !en.podCidrs.some((c) => sameCidr(c, n.podCidr!))) dis(`${n.id}: kubectl podCIDR ${en.podCidrs.join(', ')} but the traffic shows ${n.podCidr}`, n.id);
+    if (n.vtepMac && en.vtepMac && en.vtepMac !== n.vtepMac) dis(`${n.id}: flannel VtepMAC annotation ${en.vtepMac} but VXLAN traffic shows ${n.vtepMac}`, n.id);
+    const ipsDisagree = en.internalIps.length > 0 && n.underlayIps.length > 0 && !en.internalIps.some((ip) => n.underlayIps.includes(ip)) && !(en.publicIp && n.underlayIps.includes(en.publicIp));
+    if (ipsDisagree) dis(`${n.id}: kubectl InternalIP ${en.internalIps.join(', ')} but tunnels use ${n.underlayIps.join(', ')}`, n.id);
+    return { ...n, name: n.name ?? en.name };
+  });
+  for (const s of e.subnets) {
+    if (!s.subnet) continue;
+    const n = nodes.find((x) => x.id === s.node) ?? nodes.find((x) => x.podCidr !== null && sameCidr(s.subnet!, x.podCidr));
+    if (!n) {
+      dis(`${s.source}: FLANNEL_SUBNET ${s.subnet} matches no node seen in the traffic`);
+      continue;
+    }
+    if (n.podCidr && !sameCidr(s.subnet, n.podCidr)) dis(`${s.source}: FLANNEL_SUBNET ${s.subnet} but the traffic shows ${n.id}'s pods in ${n.podCidr}`, n.id);
+  }
+  const pods = m.pods.map((p) => {
+    const ep = e.pods.find((x) => x.ips.includes(p.ip) && !x.hostNetwork);
+    if (!ep) return p;
+    if (ep.node && p.node && ep.node !== p.node && nodes.some((n) => n.id === ep.node)) dis(`pod ${ep.namespace}/${ep.name} (${p.ip}): kubectl says node ${ep.node}, the traffic says ${p.node}`, p.node);
+    return { ...p, name: ep.name, namespace: ep.namespace };
+  });
+  const services = m.services.map((s) => {
+    const es = e.services.find((x) => x.clusterIps.includes(s.ip));
+    if (!es) return s;
+    const eps = e.endpoints.find((x) => x.name === es.name && x.namespace === es.namespace);
+    if (eps) {
+      for (const b of s.backends) if (!eps.addresses.some((a) => a.ip === b.ip)) dis(`service ${es.namespace}/${es.name}: traffic is translated to ${b.ip}, which its Endpoints do not list`);
+    }
+    return { ...s, name: es.name, namespace: es.namespace };
+  });
+  return { nodes, bridges: m.bridges, veths: m.veths, pods, tunnels: m.tunnels, services };
+}
+
+function sameCidr(a: string, b: string): boolean {
+  const x: Cidr4 | null = parseCidr4(a);
+  const y: Cidr4 | null = parseCidr4(b);
+  return x !== null && y !== null && x.base === y.base && x.len === y.len;
+}

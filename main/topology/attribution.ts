@@ -1,0 +1,366 @@
+// Which node and interface each capture point belongs to: user override, pcapng/SLL interface
+// names, file names, then the traffic itself (tunnel packets -> underlay NIC; raw IP -> TUN;
+// frames between VTEP MACs -> VXLAN device; one pod's address only -> veth; several -> bridge;
+// node by the underlay address / pod CIDR every packet touches).
+
+import { TunnelKind } from '../engine/decode/types';
+import { LinkType } from '../engine/types';
+import { cidrContains, commonPrefixLen, prefixMask, type Cidr4 } from './addr';
+import { EvidenceAcc, evidence } from './evidence';
+import { attributionFromFileName, interfaceKindFromName } from './naming';
+import type { PacketTable } from './table';
+import type { AttributionSource, Evidence, InterfaceKind, PointOverride } from './types';
+
+/** Numeric address key: IPv4 value, or 2^32 + interned id for IPv6. */
+export function akey(ver: number, v: number): number {
+  return ver === 6 ? 4294967296 + v : v;
+}
+
+export const ARPHRD_ETHER = 1;
+export const ARPHRD_LOOPBACK = 772;
+export const ARPHRD_NONE = 0xfffe;
+export const ARPHRD_IPGRE = 778;
+export const ARPHRD_TUNNEL = 768;
+
+export interface PointDraft {
+  id: string;
+  capture: string;
+  file: number;
+  path: string;
+  iface: number | null;
+  ifindex: number | null;
+  /** Interface name recorded in the capture (pcapng if_name). */
+  ifName: string | null;
+  /** SLL/SLL2 ARPHRD type of the interface, null when not a cooked capture. */
+  arphrd: number | null;
+  linktype: number;
+  count: number;
+  node: string | null;
+  nodeSource: AttributionSource;
+  interface: string | null;
+  interfaceSource: AttributionSource;
+  kind: InterfaceKind;
+  kindSource: AttributionSource;
+  evidence: Evidence[];
+  /** For a veth: the pod's address key and MAC (-1 none). */
+  podIp: number;
+  podMac: number;
+  /** Time range of the point's packets (raw ns). */
+  firstNs: number;
+  lastNs: number;
+}
+
+/** Names: override > pcapng/SLL interface name > file name; kind from the interface name. */
+export function attributeByName(points: PointDraft[], overrides: readonly PointOverride[]): void {
+  for (const p of points) {
+    const fromFile = attributionFromFileName(p.path);
+    const multi = p.iface !== null || p.ifindex !== null;
+    if (p.ifName && p.ifName !== 'any') {
+      p.interface = p.ifName;
+      p.interfaceSource = p.ifindex !== null ? 'sll' : 'pcapng';
+    } else if (fromFile.interface && (!multi || fromFile.interface !== 'any') && p.ifindex === null) {
+      p.interface = fromFile.interface;
+      p.interfaceSource = 'file-name';
+    } else if (p.ifName === 'any' && p.ifindex === null) {
+      p.interface = 'any';
+      p.interfaceSource = 'pcapng';
+    }
+    if (fromFile.node) {
+      p.node = fromFile.node;
+      p.nodeSource = 'file-name';
+    }
+    if (p.interface) {
+      const k = interfaceKindFromName(p.interface);
+      if (k !== 'unknown') {
+        p.kind = k;
+        p.kindSource = p.interfaceSource;
+      }
+    }
+    for (const o of overrides) {
+      if (o.point !== p.id && o.capture !== p.capture) continue;
+      if (o.capture !== undefined && o.point === undefined && multi && o.interface !== undefined) continue;
+      if (o.node !== undefined) {
+        p.node = o.node;
+        p.nodeSource = 'user';
+      }
+      if (o.interface !== undefined) {
+        p.interface = o.interface;
+        p.interfaceSource = 'user';
+        const k = interfaceKindFromName(o.interface);
+        if (k !== 'unknown' && p.kindSource !== 'user') {
+          p.kind = k;
+          p.kindSource = 'user';
+        }
+      }
+      if (o.kind !== undefined) {
+        p.kind = o.kind;
+        p.kindSource = 'user';
+      }
+    }
+  }
+}
+
+export interface TunnelPair {
+  readonly src: number;
+  readonly dst: number;
+  readonly type: number;
+  readonly vni: number;
+  readonly dport: number;
+  readonly acc: EvidenceAcc;
+}
+
+/** What tunnel packets say, independent of where they were captured. */
+export interface TunnelFacts {
+  /** Outer addresses of tunnel packets (node underlay IPs) -> packets. */
+  readonly nodeIps: Map<number, EvidenceAcc>;
+  /** Outer source -> inner addresses it encapsulates (IPv4 sources, or destinations it receives for). */
+  readonly innerOf: Map<number, Map<number, EvidenceAcc>>;
+  /** Outer source -> inner Ethernet source MAC (the sending VTEP's MAC). */
+  readonly vtepMacOf: Map<number, Map<number, EvidenceAcc>>;
+  /** Outer (src,dst,type,vni,port) combinations. */
+  readonly pairs: Map<string, TunnelPair>;
+  /** Every VTEP MAC seen. */
+  readonly vtepMacs: Set<number>;
+}
+
+function accOf<K>(m: Map<K, EvidenceAcc>, k: K): EvidenceAcc {
+  let a = m.get(k);
+  if (!a) {
+    a = new EvidenceAcc();
+    m.set(k, a);
+  }
+  return a;
+}
+
+function mapOf<K, V>(m: Map<K, Map<number, V>>, k: K): Map<number, V> {
+  let a = m.get(k);
+  if (!a) {
+    a = new Map();
+    m.set(k, a);
+  }
+  return a;
+}
+
+export function tunnelFacts(t: PacketTable): TunnelFacts {
+  const nodeIps = new Map<number, EvidenceAcc>();
+  const innerOf = new Map<number, Map<number, EvidenceAcc>>();
+  const vtepMacOf = new Map<number, Map<number, EvidenceAcc>>();
+  const pairs = new Map<string, TunnelPair>();
+  const vtepMacs = new Set<number>();
+  for (let r = 0; r < t.count; r++) {
+    const tun = t.tunnel[r];
+    if (tun === TunnelKind.NONE || t.outerVer[r] === 0 || tun === TunnelKind.WIREGUARD) continue;
+    if (t.ipCount[r] < 2 && tun !== TunnelKind.VXLAN && tun !== TunnelKind.GENEVE) continue;
+    const s = akey(t.outerVer[r], t.outerSrc[r]);
+    const d = akey(t.outerVer[r], t.outerDst[r]);
+    accOf(nodeIps, s).add(r);
+    accOf(nodeIps, d).add(r);
+    if (t.innerVer[r] === 4 && (t.innerFrag[r] & 0x1fff) === 0) {
+      accOf(mapOf(innerOf, s), t.innerSrc[r]).add(r);
+      // The destination node receives for the inner destination (unless it is a service VIP:
+      // NAT happens before encapsulation, so the inner destination is already the pod).
+      accOf(mapOf(innerOf, d), 0x100000000 * 2 + t.innerDst[r]).add(r);
+    }
+    if ((tun === TunnelKind.VXLAN || tun === TunnelKind.GENEVE) && t.innerMacSrc[r] >= 0) {
+      accOf(mapOf(vtepMacOf, s), t.innerMacSrc[r]).add(r);
+      vtepMacs.add(t.innerMacSrc[r]);
+      if (t.innerMacDst[r] >= 0) vtepMacs.add(t.innerMacDst[r]);
+    }
+    const pk = `${s}|${d}|${tun}|${t.vni[r]}|${t.tunDport[r]}`;
+    let p = pairs.get(pk);
+    if (!p) {
+      p = { src: s, dst: d, type: tun, vni: t.vni[r], dport: t.tunDport[r], acc: new EvidenceAcc() };
+      pairs.set(pk, p);
+    }
+    p.acc.add(r);
+  }
+  return { nodeIps, innerOf, vtepMacOf, pairs, vtepMacs };
+}
+
+/** Key offset used in TunnelFacts.innerOf for addresses learned as destinations. */
+export const DST_KEY = 0x100000000 * 2;
+
+/**
+ * Pod CIDR of each node underlay IP: the common prefix of the inner IPv4 addresses it sends (and
+ * receives for), flannel-style /24 unless the traffic spans a wider block. Node addresses themselves
+ * (inner source = another node's underlay IP) are ignored.
+ */
+export function podCidrs(f: TunnelFacts): Map<number, Cidr4> {
+  const out = new Map<number, Cidr4>();
+  for (const [nodeIp, inner] of f.innerOf) {
+    let base = -1;
+    let len = 32;
+    let strongSrc = 0;
+    const addrs: number[] = [];
+    for (const [k, acc] of inner) {
+      const ip = k >= DST_KEY ? k - DST_KEY : k;
+      if (f.nodeIps.has(ip)) continue;
+      if (k < DST_KEY) strongSrc += acc.count;
+      addrs.push(ip);
+    }
+    if (addrs.length === 0 || strongSrc === 0) continue;
+    for (const ip of addrs) {
+      if (base < 0) base = ip;
+      else len = Math.min(len, commonPrefixLen(base, ip));
+    }
+    len = Math.min(len, 24);
+    out.set(nodeIp, { base: (base & prefixMask(len)) >>> 0, len });
+  }
+  // Two nodes whose blocks overlap cannot both be right: keep /24s around their own sources.
+  const list = [...out.entries()];
+  for (let i = 0; i < list.length; i++)
+    for (let j = i + 1; j < list.length; j++) {
+      const [a, ca] = list[i];
+      const [b, cb] = list[j];
+      const minLen = Math.min(ca.len, cb.len);
+      if (((ca.base ^ cb.base) & prefixMask(minLen)) === 0) {
+        out.set(a, { base: (ca.base & prefixMask(24)) >>> 0, len: 24 });
+        out.set(b, { base: (cb.base & prefixMask(24)) >>> 0, len: 24 });
+      }
+    }
+  return out;
+}
+
+export interface PointStats {
+  ip: number;
+  tunnel: number;
+  noEth: number;
+  vtepFrames: number;
+  /** Address key -> packets touching it (inner src or dst). */
+  addrs: Map<number, number>;
+  /** Address key -> MAC seen with it as source. */
+  macOf: Map<number, number>;
+  tunnelAcc: EvidenceAcc;
+  rawAcc: EvidenceAcc;
+  vtepAcc: EvidenceAcc;
+  addrAcc: Map<number, EvidenceAcc>;
+}
+
+export function pointStats(t: PacketTable, points: readonly PointDraft[], vtepMacs: Set<number>): PointStats[] {
+  const st: PointStats[] = points.map(() => ({
+    ip: 0, tunnel: 0, noEth: 0, vtepFrames: 0, addrs: new Map(), macOf: new Map(),
+    tunnelAcc: new EvidenceAcc(), rawAcc: new EvidenceAcc(), vtepAcc: new EvidenceAcc(), addrAcc: new Map(),
+  }));
+  for (let r = 0; r < t.count; r++) {
+    const p = t.point[r];
+    const s = st[p];
+    const tt = t.tNs[r];
+    const d = points[p];
+    if (tt < d.firstNs) d.firstNs = tt;
+    if (tt > d.lastNs) d.lastNs = tt;
+    if (t.outerVer[r] === 0) continue;
+    s.ip++;
+    if (t.tunnel[r] !== TunnelKind.NONE) {
+      s.tunnel++;
+      s.tunnelAcc.add(r);
+      continue;
+    }
+    if (t.outerMacSrc[r] < 0) {
+      s.noEth++;
+      s.rawAcc.add(r);
+    } else if (vtepMacs.has(t.outerMacSrc[r]) && vtepMacs.has(t.outerMacDst[r])) {
+      s.vtepFrames++;
+      s.vtepAcc.add(r);
+    }
+    const a = akey(t.innerVer[r], t.innerSrc[r]);
+    const b = akey(t.innerVer[r], t.innerDst[r]);
+    s.addrs.set(a, (s.addrs.get(a) ?? 0) + 1);
+    if (b !== a) s.addrs.set(b, (s.addrs.get(b) ?? 0) + 1);
+    accOf(s.addrAcc, a).add(r);
+    if (t.innerMacSrc[r] >= 0 && !s.macOf.has(a)) s.macOf.set(a, t.innerMacSrc[r]);
+  }
+  return st;
+}
+
+/** Interface kind from the traffic for points whose name said nothing (or an `any` sub-interface). */
+export function inferKinds(t: PacketTable, points: PointDraft[], st: readonly PointStats[], ids: readonly string[]): void {
+  points.forEach((p, i) => {
+    const s = st[i];
+    // A veth's pod: the one address on every IP packet.
+    let top = -1;
+    let topN = 0;
+    for (const [a, n] of s.addrs) if (n > topN) [top, topN] = [a, n];
+    const nonTunnel = s.ip - s.tunnel;
+    if (top >= 0 && nonTunnel > 0 && topN >= 0.95 * nonTunnel) {
+      p.podIp = top;
+      p.podMac = s.macOf.get(top) ?? -1;
+    }
+    if (p.kindSource !== 'none' && p.kind !== 'any' && p.kind !== 'unknown') return;
+    if (p.kind === 'any' && p.ifindex === null) return; // a whole `any` capture stays 'any'
+    let kind: InterfaceKind = 'unknown';
+    let ev: Evidence | null = null;
+    if (s.ip === 0) return;
+    if (s.tunnel >= 0.5 * s.ip) {
+      kind = 'underlay';
+      ev = evidence(t, ids, `${s.tunnel} of ${s.ip} IP packets are tunnel-encapsulated between node addresses: the node's NIC`, s.tunnelAcc);
+    } else if (p.arphrd === ARPHRD_NONE || p.arphrd === ARPHRD_TUNNEL || p.arphrd === ARPHRD_IPGRE || (p.arphrd === null && s.noEth >= 0.9 * s.ip) ||
+      p.linktype === LinkType.RAW || p.linktype === LinkType.IPV4 || p.linktype === LinkType.IPV6) {
+      kind = 'tun';
+      ev = evidence(t, ids, `${s.noEth} of ${s.ip} packets are bare IP with no link header: a TUN device (flannel0, tunl0)`, s.rawAcc);
+    } else if (p.arphrd === ARPHRD_LOOPBACK) {
+      kind = 'loopback';
+    } else if (s.vtepFrames >= 0.5 * s.ip) {
+      kind = 'vtep';
+      ev = evidence(t, ids, `${s.vtepFrames} of ${s.ip} frames go between VTEP MACs seen inside VXLAN: the VXLAN device`, s.vtepAcc);
+    } else if (p.podIp >= 0 && s.addrs.size >= 1) {
+      kind = 'veth';
+      ev = evidence(t, ids, `every IP packet has the same pod address: a pod's veth`, s.addrAcc.get(p.podIp) ?? null);
+    } else {
+      kind = 'bridge';
+      ev = evidence(t, ids, `frames of several pods' addresses: the node's bridge`, null);
+    }
+    p.kind = kind;
+    p.kindSource = 'traffic';
+    if (ev) p.evidence.push(ev);
+  });
+}
+
+export interface NodeVote {
+  /** Node underlay address key -> packets that touch it (outer address or pod CIDR). */
+  readonly votes: Map<number, number>;
+  readonly total: number;
+}
+
+/** Per point: how many packets touch each node (by underlay address for tunnels, pod CIDR otherwise). */
+export function nodeVotes(t: PacketTable, points: readonly PointDraft[], cidrs: Map<number, Cidr4>, nodeIps: Map<number, unknown>): NodeVote[] {
+  const votes = points.map(() => new Map<number, number>());
+  const totals = new Float64Array(points.length);
+  const cidrList = [...cidrs.entries()];
+  const bump = (m: Map<number, number>, k: number) => m.set(k, (m.get(k) ?? 0) + 1);
+  for (let r = 0; r < t.count; r++) {
+    if (t.outerVer[r] === 0) continue;
+    const p = t.point[r];
+    const m = votes[p];
+    if (t.tunnel[r] !== TunnelKind.NONE) {
+      const s = akey(t.outerVer[r], t.outerSrc[r]);
+      const d = akey(t.outerVer[r], t.outerDst[r]);
+      if (nodeIps.has(s)) bump(m, s);
+      if (d !== s && nodeIps.has(d)) bump(m, d);
+      totals[p]++;
+      continue;
+    }
+    if (t.innerVer[r] !== 4) continue;
+    totals[p]++;
+    const a = t.innerSrc[r];
+    const b = t.innerDst[r];
+    let hitA = -1;
+    for (const [n, c] of cidrList) {
+      if (cidrContains(c, a) || nodeIps.has(a) && a === n) {
+        bump(m, n);
+        hitA = n;
+      }
+    }
+    for (const [n, c] of cidrList) if (n !== hitA && (cidrContains(c, b) || (nodeIps.has(b) && b === n))) bump(m, n);
+  }
+  return votes.map((v, i) => ({ votes: v, total: totals[i] }));
+}
+
+/** The node a vote designates: a unique best with at least `share` of the packets, else null. */
+export function voteWinner(v: NodeVote, share = 0.8): { winner: number | null; tied: number[] } {
+  let best = -1;
+  let bestN = 0;
+  for (const [k, n] of v.votes) if (n > bestN) [best, bestN] = [k, n];
+  if (best < 0 || bestN < share * v.total) return { winner: null, tied: [] };
+  const tied = [...v.votes.entries()].filter(([, n]) => n === bestN).map(([k]) => k);
+  return tied.length === 1 ? { winner: best, tied } : { winner: null, tied };
+}

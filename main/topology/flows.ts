@@ -1,0 +1,245 @@
+// Flows: bidirectional conversations on the innermost 5-tuple, whatever tunnel carried them.
+// Counted once per packet (journey) for the direction totals and once per sighting per capture
+// point; TCP state from flags, retransmissions per point and direction, zero windows. The two
+// 5-tuples of a NATed conversation are linked as NAT peers through the journeys that cross the NAT.
+
+import type { JourneyIndex } from './journeys';
+import { protoName } from './model';
+import type { PacketTable } from './table';
+import type { DirectionStats, Flow, FlowCaptureStats, TcpState } from './types';
+
+interface FlowDraft {
+  proto: number;
+  ver: number;
+  aAddr: number;
+  aPort: number;
+  bAddr: number;
+  bPort: number;
+  first: number;
+  last: number;
+  firstRowFromB: boolean;
+  firstTime: number;
+  stats: Float64Array; // [pktsAB, bytesAB, pktsBA, bytesBA]
+  perPoint: Map<number, Float64Array>;
+  synFromA: boolean;
+  synFromB: boolean;
+  synAckFromA: boolean;
+  synAckFromB: boolean;
+  ackAfterSyn: boolean;
+  dataAB: number;
+  dataBA: number;
+  fin: boolean;
+  rst: boolean;
+  zeroWin: number;
+  /** point*2+dir -> highest relative seq end seen; retransmissions per (point, dir). */
+  seqEnd: Map<number, number>;
+  retrans: Map<number, number>;
+  isnA: number;
+  isnB: number;
+  peers: Set<number>;
+  journeys: number;
+}
+
+export interface FlowIndex {
+  readonly flows: Flow[];
+  /** Flow index of each table row (-1: none). */
+  readonly flowOfRow: Int32Array;
+  /** Flow indices crossed by each journey (first = flow of the first hop). */
+  readonly flowsOfJourney: (j: number) => number[];
+}
+
+function mix(h: number, v: number): number {
+  h = Math.imul(h ^ (v >>> 0), 0x5bd1e995);
+  return (h ^ (h >>> 15)) >>> 0;
+}
+
+/** Flow "ports": TCP/UDP ports, the echo identifier for ICMP echo, -1 otherwise. */
+function portsOf(t: PacketTable, r: number): [number, number] {
+  const p = t.innerProto[r];
+  if (p === 6 || p === 17 || p === 132) return [t.sport[r], t.dport[r]];
+  if ((p === 1 || p === 58) && t.icmpId[r] >= 0) return [t.icmpId[r], t.icmpId[r]];
+  return [-1, -1];
+}
+
+export function buildFlows(t: PacketTable, j: JourneyIndex, pointIds: readonly string[]): FlowIndex {
+  const drafts: FlowDraft[] = [];
+  const table = new Map<number, number[]>();
+  const flowOfRow = new Int32Array(t.count).fill(-1);
+  const lastFlowOfJourney = new Int32Array(j.count).fill(-1);
+  const multi = new Map<number, number[]>();
+
+  for (let k = 0; k < j.count; k++) {
+    const first: number[] = [];
+    for (let i = j.start[k]; i < j.start[k + 1]; i++) {
+      const r = j.rows[i];
+      if ((t.innerFrag[r] & 0x1fff) !== 0) continue;
+      const proto = t.innerProto[r];
+      const ver = t.innerVer[r];
+      const s = t.innerSrc[r];
+      const d = t.innerDst[r];
+      const [sp, dp] = portsOf(t, r);
+      const sLow = s < d || (s === d && sp <= dp);
+      const lo = sLow ? s : d;
+      const hi = sLow ? d : s;
+      const lop = sLow ? sp : dp;
+      const hip = sLow ? dp : sp;
+      const h = mix(mix(mix(mix(mix(0x12345, proto | (ver << 8)), lo), hi), lop), hip);
+      let chain = table.get(h);
+      let f = -1;
+      if (chain) {
+        for (const c of chain) {
+          const x = drafts[c];
+          if (x.proto === proto && x.ver === ver && ((x.aAddr === s && x.aPort === sp && x.bAddr === d && x.bPort === dp) || (x.aAddr === d && x.aPort === dp && x.bAddr === s && x.bPort === sp))) {
+            f = c;
+            break;
+          }
+        }
+      } else {
+        chain = [];
+        table.set(h, chain);
+      }
+      if (f < 0) {
+        f = drafts.length;
+        chain.push(f);
+        drafts.push({
+          proto, ver, aAddr: s, aPort: sp, bAddr: d, bPort: dp, first: t.tNs[r], last: t.tNs[r], firstRowFromB: false, firstTime: t.tNs[r],
+          stats: new Float64Array(4), perPoint: new Map(), synFromA: false, synFromB: false, synAckFromA: false, synAckFromB: false,
+          ackAfterSyn: false, dataAB: 0, dataBA: 0, fin: false, rst: false, zeroWin: 0, seqEnd: new Map(), retrans: new Map(),
+          isnA: -1, isnB: -1, peers: new Set(), journeys: 0,
+        });
+      }
+      flowOfRow[r] = f;
+      const x = drafts[f];
+      const fromA = x.aAddr === s && x.aPort === sp && x.bAddr === d && x.bPort === dp;
+      const tt = t.tNs[r];
+      if (tt < x.first) x.first = tt;
+      if (tt > x.last) x.last = tt;
+      if (tt < x.firstTime) {
+        x.firstTime = tt;
+        x.firstRowFromB = !fromA;
+      }
+      const bytes = t.origLen[r];
+      let pp = x.perPoint.get(t.point[r]);
+      if (!pp) {
+        pp = new Float64Array(4);
+        x.perPoint.set(t.point[r], pp);
+      }
+      pp[fromA ? 0 : 2]++;
+      pp[fromA ? 1 : 3] += t.innerLen[r] || bytes;
+      const newForJourney = lastFlowOfJourney[k] !== f;
+      if (newForJourney) {
+        if (lastFlowOfJourney[k] >= 0) {
+          x.peers.add(lastFlowOfJourney[k]);
+          drafts[lastFlowOfJourney[k]].peers.add(f);
+        }
+        lastFlowOfJourney[k] = f;
+        if (!first.includes(f)) first.push(f);
+        x.journeys++;
+        x.stats[fromA ? 0 : 2]++;
+        x.stats[fromA ? 1 : 3] += t.innerLen[r] || bytes;
+      }
+      if (proto === 6) {
+        const fl = t.tcpFlags[r];
+        const syn = (fl & 0x02) !== 0;
+        const ack = (fl & 0x10) !== 0;
+        const seq = t.tcpSeq[r];
+        const plen = t.payLen[r];
+        if (syn && !ack) {
+          if (fromA) { x.synFromA = true; x.isnA = seq; } else { x.synFromB = true; x.isnB = seq; }
+        } else if (syn && ack) {
+          if (fromA) { x.synAckFromA = true; x.isnA = seq; } else { x.synAckFromB = true; x.isnB = seq; }
+        } else if (ack && (x.synAckFromA || x.synAckFromB)) x.ackAfterSyn = true;
+        if (fl & 0x01) x.fin = true;
+        if (fl & 0x04) x.rst = true;
+        if (newForJourney) {
+          if (plen > 0) {
+            if (fromA) x.dataAB += plen;
+            else x.dataBA += plen;
+          }
+          if (t.tcpWin[r] === 0 && !(fl & 0x04) && !syn) x.zeroWin++;
+        }
+        if (plen > 0) {
+          let isn = fromA ? x.isnA : x.isnB;
+          if (isn < 0) {
+            isn = seq;
+            if (fromA) x.isnA = seq;
+            else x.isnB = seq;
+          }
+          const rel = (seq - isn) >>> 0;
+          const key = t.point[r] * 2 + (fromA ? 0 : 1);
+          const end = x.seqEnd.get(key) ?? -1;
+          if (rel + plen <= end) x.retrans.set(key, (x.retrans.get(key) ?? 0) + 1);
+          else x.seqEnd.set(key, rel + plen);
+        }
+      }
+    }
+    if (first.length > 1) multi.set(k, first);
+  }
+
+  const flows: Flow[] = [];
+  const ids: string[] = [];
+  const ep = (ver: number, a: number, p: number, proto: number) => {
+    const ip = t.addr(ver, a);
+    const host = ver === 6 ? `[${ip}]` : ip;
+    return p >= 0 && proto !== 1 && proto !== 58 ? `${host}:${p}` : host;
+  };
+  for (const x of drafts) {
+    // Client first: the SYN sender, else whoever spoke first.
+    const swap = (x.synFromB && !x.synFromA) || (!x.synFromA && !x.synFromB && x.firstRowFromB);
+    const pname = protoName(x.proto);
+    const [aA, aP, bA, bP] = swap ? [x.bAddr, x.bPort, x.aAddr, x.aPort] : [x.aAddr, x.aPort, x.bAddr, x.bPort];
+    const echo = (x.proto === 1 || x.proto === 58) && aP >= 0 ? ` id=${aP}` : '';
+    ids.push(`${pname} ${ep(x.ver, aA, aP, x.proto)} > ${ep(x.ver, bA, bP, x.proto)}${echo}`);
+  }
+  drafts.forEach((x, i) => {
+    const swap = (x.synFromB && !x.synFromA) || (!x.synFromA && !x.synFromB && x.firstRowFromB);
+    const st = (o: number): DirectionStats => ({ packets: x.stats[o], bytes: x.stats[o + 1] });
+    const ab = st(swap ? 2 : 0);
+    const ba = st(swap ? 0 : 2);
+    const perCapture: FlowCaptureStats[] = [...x.perPoint.entries()].map(([p, v]) => ({
+      point: pointIds[p],
+      aToB: { packets: v[swap ? 2 : 0], bytes: v[swap ? 3 : 1] },
+      bToA: { packets: v[swap ? 0 : 2], bytes: v[swap ? 1 : 3] },
+    }));
+    let tcp: TcpState | null = null;
+    if (x.proto === 6) {
+      let retrans = 0;
+      const perDir = [0, 0];
+      for (const [key, n] of x.retrans) perDir[key & 1] = Math.max(perDir[key & 1], n);
+      retrans = perDir[0] + perDir[1];
+      const syn = x.synFromA || x.synFromB;
+      const synAck = x.synAckFromA || x.synAckFromB;
+      const established = syn && synAck && x.ackAfterSyn;
+      const state = x.rst ? 'reset' : x.fin ? 'closing' : established ? 'established' : syn ? 'handshake' : 'midstream';
+      tcp = {
+        syn, synAck, established,
+        dataAToB: swap ? x.dataBA : x.dataAB,
+        dataBToA: swap ? x.dataAB : x.dataBA,
+        fin: x.fin, rst: x.rst, retransmissions: retrans, zeroWindows: x.zeroWin, state,
+      };
+    }
+    const [aA, aP, bA, bP] = swap ? [x.bAddr, x.bPort, x.aAddr, x.aPort] : [x.aAddr, x.aPort, x.bAddr, x.bPort];
+    flows.push({
+      id: ids[i],
+      protocol: protoName(x.proto),
+      protoNumber: x.proto,
+      a: { ip: t.addr(x.ver, aA), port: aP >= 0 ? aP : null },
+      b: { ip: t.addr(x.ver, bA), port: bP >= 0 ? bP : null },
+      firstTs: t.epochSec + x.first / 1e9,
+      lastTs: t.epochSec + x.last / 1e9,
+      aToB: ab,
+      bToA: ba,
+      perCapture,
+      tcp,
+      natPeers: [...x.peers].map((p) => ids[p]),
+      journeyCount: x.journeys,
+    });
+  });
+  const flowsOfJourney = (k: number): number[] => {
+    const m = multi.get(k);
+    if (m) return m;
+    for (let i = j.start[k]; i < j.start[k + 1]; i++) if (flowOfRow[j.rows[i]] >= 0) return [flowOfRow[j.rows[i]]];
+    return [];
+  };
+  return { flows, flowOfRow, flowsOfJourney };
+}

@@ -1,0 +1,364 @@
+// A journey's hops: the order they happened in (node sequence, then each node's own clock, then
+// where the interface sits on the way out or in), what the packet looked like at each, NAT between
+// hops, encapsulation, TTL change, MTU trouble, and where the path was expected to go but has no
+// capture (a gap) or a capture that did not see it (the drop point).
+
+import { SummaryFlag, TUNNEL_NAMES, TunnelKind } from '../engine/decode/types';
+import { cidrContains, macToString } from './addr';
+import { akey, type PointDraft } from './attribution';
+import type { IcmpTooBig, PacketTable } from './table';
+import type { NodeDraft } from './model';
+import { protoName } from './model';
+import type { Encapsulation, Hop, HopHeaders, InterfaceKind, Journey, JourneyStatus, MtuIssue, NatRewrite, PathGap, TunnelType } from './types';
+import type { JourneyIndex } from './journeys';
+
+export interface HopContext {
+  readonly t: PacketTable;
+  readonly ids: readonly string[];
+  readonly points: readonly PointDraft[];
+  readonly nodeOfPoint: Int32Array;
+  readonly nodes: readonly NodeDraft[];
+  /** Clock offset (ns) of each point's domain. */
+  readonly offsetOfPoint: Float64Array;
+  /** Node index by underlay address key. */
+  readonly nodeOfIp: Map<number, number>;
+  readonly tooBig: Map<string, IcmpTooBig>;
+}
+
+const OUT_RANK: Record<InterfaceKind, number> = { veth: 0, loopback: 0, bridge: 1, any: 1.5, unknown: 1.5, vtep: 2, tun: 2, underlay: 3 };
+const IN_RANK: Record<InterfaceKind, number> = { underlay: 4, vtep: 5, tun: 5, any: 5.5, unknown: 5.5, bridge: 6, veth: 7, loopback: 7 };
+
+/** Node index owning an address: an underlay address, else the pod CIDR containing it; -1 none. */
+export function nodeOfAddr(ctx: HopContext, ver: number, a: number): number {
+  const k = akey(ver, a);
+  const d = ctx.nodeOfIp.get(k);
+  if (d !== undefined) return d;
+  if (ver !== 4) return -1;
+  for (let i = 0; i < ctx.nodes.length; i++) {
+    const c = ctx.nodes[i].cidr;
+    if (c && cidrContains(c, a)) return i;
+  }
+  return -1;
+}
+
+/** The node that sent the packet: the outer source of a tunnel hop, else the owner of the inner source. */
+export function senderNode(ctx: HopContext, rows: readonly number[]): number {
+  const t = ctx.t;
+  for (const r of rows) {
+    if (t.tunnel[r] !== TunnelKind.NONE && t.outerVer[r] !== 0) {
+      const n = ctx.nodeOfIp.get(akey(t.outerVer[r], t.outerSrc[r]));
+      if (n !== undefined) return n;
+    }
+  }
+  return rows.length ? nodeOfAddr(ctx, t.innerVer[rows[0]], t.innerSrc[rows[0]]) : -1;
+}
+
+/** Orders one journey's rows: node sequence (sender first, then by corrected time), time, interface rank. */
+export function hopOrder(ctx: HopContext): (rows: number[]) => number[] {
+  const t = ctx.t;
+  return (rows) => {
+    const sender = senderNode(ctx, rows);
+    const nodeFirst = new Map<number, number>();
+    for (const r of rows) {
+      const n = ctx.nodeOfPoint[t.point[r]];
+      const key = n >= 0 ? n : -1000 - t.point[r];
+      const c = t.tNs[r] - ctx.offsetOfPoint[t.point[r]];
+      const f = nodeFirst.get(key);
+      if (f === undefined || c < f) nodeFirst.set(key, c);
+    }
+    const keyOf = (r: number) => {
+      const n = ctx.nodeOfPoint[t.point[r]];
+      return n >= 0 ? n : -1000 - t.point[r];
+    };
+    const nodeRank = (r: number) => {
+      const k = keyOf(r);
+      return k === sender ? Number.NEGATIVE_INFINITY : nodeFirst.get(k)!;
+    };
+    const rank = (r: number) => {
+      const p = ctx.points[t.point[r]];
+      const src = akey(t.innerVer[r], t.innerSrc[r]);
+      const dst = akey(t.innerVer[r], t.innerDst[r]);
+      if (p.kind === 'veth' && p.podIp >= 0) {
+        if (p.podIp === src) return 0;
+        if (p.podIp === dst) return 7;
+      }
+      const out = keyOf(r) === sender;
+      return (out ? OUT_RANK : IN_RANK)[p.kind];
+    };
+    return rows.slice().sort((a, b) => {
+      const na = nodeRank(a);
+      const nb = nodeRank(b);
+      if (na !== nb) return na < nb ? -1 : 1;
+      if (keyOf(a) !== keyOf(b)) return keyOf(a) - keyOf(b);
+      const ta = t.tNs[a] - ctx.offsetOfPoint[t.point[a]];
+      const tb = t.tNs[b] - ctx.offsetOfPoint[t.point[b]];
+      if (ta !== tb) return ta - tb;
+      const ra = rank(a);
+      const rb = rank(b);
+      if (ra !== rb) return ra - rb;
+      return t.innerTtl[b] - t.innerTtl[a] || a - b;
+    });
+  };
+}
+
+function info(t: PacketTable, r: number): string {
+  const p = t.innerProto[r];
+  if ((t.innerFrag[r] & 0x1fff) !== 0) return `fragment offset ${(t.innerFrag[r] & 0x1fff) * 8}`;
+  if (p === 6) {
+    const f = t.tcpFlags[r];
+    const names: string[] = [];
+    if (f & 0x02) names.push('SYN');
+    if (f & 0x10) names.push('ACK');
+    if (f & 0x08) names.push('PSH');
+    if (f & 0x01) names.push('FIN');
+    if (f & 0x04) names.push('RST');
+    return `[${names.join(',')}] seq=${t.tcpSeq[r]} ack=${t.tcpAck[r]} win=${t.tcpWin[r]} len=${t.payLen[r]}`;
+  }
+  if (p === 1 || p === 58) {
+    const ty = t.icmpType[r];
+    if (t.icmpId[r] >= 0) {
+      const kind = (p === 1 && ty === 8) || (p === 58 && ty === 128) ? 'echo-request' : 'echo-reply';
+      return `${kind} id=${t.icmpId[r]} seq=${t.icmpSeq[r]}`;
+    }
+    return `type=${ty} code=${t.icmpCode[r]}`;
+  }
+  if (p === 17) return `len=${t.payLen[r]}`;
+  return '';
+}
+
+export function headersAt(t: PacketTable, r: number): HopHeaders {
+  const tun = t.tunnel[r];
+  let encap: Encapsulation | null = null;
+  if (tun !== TunnelKind.NONE && t.outerVer[r] !== 0) {
+    encap = {
+      type: TUNNEL_NAMES[tun] as TunnelType,
+      outerSrc: t.addr(t.outerVer[r], t.outerSrc[r]),
+      outerDst: t.addr(t.outerVer[r], t.outerDst[r]),
+      vni: t.vni[r] >= 0 ? t.vni[r] : null,
+      udpSrcPort: t.tunSport[r] >= 0 ? t.tunSport[r] : null,
+      udpDstPort: t.tunDport[r] >= 0 ? t.tunDport[r] : null,
+      outerTtl: t.outerTtl[r],
+      outerLength: t.outerLen[r],
+    };
+  }
+  const ported = t.sport[r] >= 0 && (t.innerFrag[r] & 0x1fff) === 0;
+  return {
+    protocol: protoName(t.innerProto[r]),
+    src: t.addr(t.innerVer[r], t.innerSrc[r]),
+    dst: t.addr(t.innerVer[r], t.innerDst[r]),
+    srcPort: ported ? t.sport[r] : null,
+    dstPort: ported ? t.dport[r] : null,
+    ttl: t.innerTtl[r],
+    ipId: t.ipId[r],
+    length: t.innerLen[r],
+    macSrc: t.innerMacSrc[r] >= 0 ? macToString(t.innerMacSrc[r]) : null,
+    macDst: t.innerMacDst[r] >= 0 ? macToString(t.innerMacDst[r]) : null,
+    encap,
+    info: info(t, r),
+  };
+}
+
+/** NAT between two sightings of one packet: addresses/ports that changed, else null. */
+export function natBetween(t: PacketTable, a: number, b: number): 'dnat' | 'snat' | 'dnat+snat' | null {
+  if (t.innerVer[a] !== t.innerVer[b]) return null;
+  const laterFrag = (t.innerFrag[a] & 0x1fff) !== 0 || (t.innerFrag[b] & 0x1fff) !== 0;
+  const d = t.innerDst[a] !== t.innerDst[b] || (!laterFrag && t.dport[a] !== t.dport[b]);
+  const s = t.innerSrc[a] !== t.innerSrc[b] || (!laterFrag && t.sport[a] !== t.sport[b] && t.innerProto[a] !== 1);
+  return d && s ? 'dnat+snat' : d ? 'dnat' : s ? 'snat' : null;
+}
+
+function problemsOf(t: PacketTable, r: number): string[] {
+  const out: string[] = [];
+  const f = t.flags[r];
+  if (f & SummaryFlag.BAD_CHECKSUM) out.push('bad-checksum');
+  if (f & SummaryFlag.TRUNCATED) out.push('truncated');
+  if (f & SummaryFlag.MALFORMED) out.push('malformed');
+  if ((f & SummaryFlag.FRAGMENT) || (t.outerFrag[r] & 0x3fff) !== 0) out.push('fragment');
+  return out;
+}
+
+interface Expect {
+  node: number;
+  kinds: InterfaceKind[];
+  pod: number;
+}
+
+/** Where the packet should have been seen, from the model: sender side then receiver side. */
+function expectedPath(ctx: HopContext, rows: readonly number[]): Expect[] {
+  const t = ctx.t;
+  const f = rows[0];
+  const l = rows[rows.length - 1];
+  const ver = t.innerVer[f];
+  const src = t.innerSrc[f];
+  const dst = t.innerDst[l];
+  const sn = nodeOfAddr(ctx, ver, src);
+  const dn = nodeOfAddr(ctx, t.innerVer[l], dst);
+  const srcIsPod = sn >= 0 && !ctx.nodeOfIp.has(akey(ver, src));
+  const dstIsPod = dn >= 0 && !ctx.nodeOfIp.has(akey(t.innerVer[l], dst));
+  const out: Expect[] = [];
+  if (sn >= 0 && srcIsPod) out.push({ node: sn, kinds: ['veth'], pod: akey(ver, src) }, { node: sn, kinds: ['bridge'], pod: -1 });
+  if (sn >= 0 && dn >= 0 && sn !== dn) {
+    out.push({ node: sn, kinds: ['vtep', 'tun'], pod: -1 }, { node: sn, kinds: ['underlay'], pod: -1 });
+    out.push({ node: dn, kinds: ['underlay'], pod: -1 }, { node: dn, kinds: ['vtep', 'tun'], pod: -1 });
+  }
+  if (dn >= 0 && dstIsPod) {
+    if (!(sn === dn && srcIsPod)) out.push({ node: dn, kinds: ['bridge'], pod: -1 });
+    out.push({ node: dn, kinds: ['veth'], pod: akey(t.innerVer[l], dst) });
+  }
+  return out;
+}
+
+export function pathCheck(ctx: HopContext, rows: readonly number[]): { status: JourneyStatus; gaps: PathGap[] } {
+  const t = ctx.t;
+  const exp = expectedPath(ctx, rows);
+  const gaps: PathGap[] = [];
+  if (exp.length === 0) return { status: 'unknown', gaps };
+  const corrected = rows.map((r) => t.tNs[r] - ctx.offsetOfPoint[t.point[r]]);
+  const tMin = Math.min(...corrected);
+  const tMax = Math.max(...corrected);
+  let lastSeenHop = -1;
+  let lastSeenExp = -1;
+  let finalCovered = -1;
+  let finalSeen = false;
+  const missing: { exp: number; gap: PathGap }[] = [];
+  exp.forEach((e, ei) => {
+    const cands: number[] = [];
+    ctx.points.forEach((p, pi) => {
+      if (ctx.nodeOfPoint[pi] !== e.node || !e.kinds.includes(p.kind)) return;
+      if (e.pod >= 0 && p.podIp !== e.pod) return;
+      cands.push(pi);
+    });
+    let hop = -1;
+    rows.forEach((r, hi) => {
+      if (cands.includes(t.point[r]) && hop < 0) hop = hi;
+    });
+    const nodeId = ctx.nodes[e.node].id;
+    const kindText = e.kinds.join('/');
+    if (hop >= 0) {
+      lastSeenHop = Math.max(lastSeenHop, hop);
+      lastSeenExp = ei;
+      if (ei === exp.length - 1) finalSeen = true;
+      return;
+    }
+    if (cands.length === 0) {
+      gaps.push({ afterHop: lastSeenHop, node: nodeId, kind: e.kinds[0], point: null, reason: `no capture of the ${kindText} ${e.pod >= 0 ? `for pod ${t.addr(e.pod >= 4294967296 ? 6 : 4, e.pod >= 4294967296 ? e.pod - 4294967296 : e.pod)} ` : ''}on ${nodeId}` });
+      return;
+    }
+    const covering = cands.filter((pi) => {
+      const p = ctx.points[pi];
+      const off = ctx.offsetOfPoint[pi];
+      return p.firstNs - off <= tMin && p.lastNs - off >= tMax;
+    });
+    if (covering.length === 0) {
+      gaps.push({ afterHop: lastSeenHop, node: nodeId, kind: e.kinds[0], point: null, reason: `the ${kindText} capture on ${nodeId} does not cover this time` });
+      return;
+    }
+    finalCovered = ei;
+    const g: PathGap = { afterHop: lastSeenHop, node: nodeId, kind: e.kinds[0], point: ctx.points[covering[0]].id, reason: `not seen on ${ctx.points[covering[0]].id} although it was capturing` };
+    gaps.push(g);
+    missing.push({ exp: ei, gap: g });
+  });
+  let status: JourneyStatus = 'unknown';
+  if (finalSeen) status = 'delivered';
+  else if (missing.some((m) => m.exp > lastSeenExp)) status = 'dropped';
+  void finalCovered;
+  return { status, gaps };
+}
+
+function mtuIssues(ctx: HopContext, rows: readonly number[], status: JourneyStatus): MtuIssue[] {
+  const t = ctx.t;
+  const out: MtuIssue[] = [];
+  rows.forEach((r, i) => {
+    const inner = (t.innerFrag[r] & 0x3fff) !== 0;
+    const outer = t.ipCount[r] > 1 && (t.outerFrag[r] & 0x3fff) !== 0;
+    if (inner || outer) {
+      out.push({ code: 'fragmented', hop: i, message: `${outer ? 'outer (tunnel)' : 'inner'} IP packet is a fragment at ${ctx.points[t.point[r]].id}` });
+    }
+  });
+  const f = rows[0];
+  if (t.innerVer[f] === 4) {
+    const tb = ctx.tooBig.get(`${t.innerSrc[f]}|${t.innerDst[f]}|${t.ipId[f] & 0xffff}`);
+    if (tb) {
+      out.push({ code: 'icmp-frag-needed', hop: rows.length - 1, message: `an ICMP fragmentation-needed (MTU ${tb.mtu}) quotes this packet (${ctx.ids[t.file[tb.row]]}#${t.index[tb.row] + 1})` });
+    }
+    const reachedUnderlay = rows.some((r) => ctx.points[t.point[r]].kind === 'underlay');
+    const maxLen = Math.max(...rows.map((r) => t.innerLen[r]));
+    const df = rows.some((r) => (t.innerFrag[r] & 0x8000) !== 0);
+    const sn = nodeOfAddr(ctx, 4, t.innerSrc[f]);
+    const dn = nodeOfAddr(ctx, 4, t.innerDst[rows[rows.length - 1]]);
+    if (status !== 'delivered' && !reachedUnderlay && sn >= 0 && dn >= 0 && sn !== dn && df && maxLen > 1450) {
+      out.push({ code: 'too-big-for-tunnel', hop: rows.length - 1, message: `${maxLen}-byte packet with DF set exceeds what a VXLAN tunnel over a 1500-byte underlay carries (1450)` });
+    }
+  }
+  return out;
+}
+
+export function materialize(ctx: HopContext, j: JourneyIndex, k: number, flowIds: readonly string[], flowOfRow: Int32Array): Journey {
+  const t = ctx.t;
+  const rows: number[] = [];
+  for (let i = j.start[k]; i < j.start[k + 1]; i++) rows.push(j.rows[i]);
+  const hops: Hop[] = [];
+  const nat: NatRewrite[] = [];
+  const flows: string[] = [];
+  const problems = new Set<string>();
+  rows.forEach((r, i) => {
+    const pi = t.point[r];
+    const p = ctx.points[pi];
+    const n = ctx.nodeOfPoint[pi];
+    const corrected = t.tNs[r] - ctx.offsetOfPoint[pi];
+    const prev = i > 0 ? rows[i - 1] : -1;
+    let rewrite: NatRewrite | null = null;
+    if (prev >= 0) {
+      const kind = natBetween(t, prev, r);
+      if (kind) {
+        const pn = ctx.nodeOfPoint[t.point[prev]];
+        const hp = headersAt(t, prev);
+        const hc = headersAt(t, r);
+        rewrite = {
+          hop: i,
+          node: n >= 0 ? ctx.nodes[n].id : pn >= 0 ? ctx.nodes[pn].id : null,
+          between: [ctx.points[t.point[prev]].id, p.id],
+          kind,
+          before: { src: hp.src, srcPort: hp.srcPort, dst: hp.dst, dstPort: hp.dstPort },
+          after: { src: hc.src, srcPort: hc.srcPort, dst: hc.dst, dstPort: hc.dstPort },
+        };
+        nat.push(rewrite);
+      }
+    }
+    const fl = flowOfRow[r];
+    if (fl >= 0 && !flows.includes(flowIds[fl])) flows.push(flowIds[fl]);
+    const pr = problemsOf(t, r);
+    pr.forEach((x) => problems.add(x));
+    hops.push({
+      index: i,
+      point: p.id,
+      packet: { capture: ctx.ids[t.file[r]], index: t.index[r] },
+      node: n >= 0 ? ctx.nodes[n].id : null,
+      interface: p.interface,
+      kind: p.kind,
+      tNs: t.tNs[r],
+      correctedNs: corrected,
+      ts: t.epochSec + t.tNs[r] / 1e9,
+      latencyNs: i > 0 ? corrected - hops[i - 1].correctedNs : null,
+      ttlDelta: i > 0 ? t.innerTtl[r] - t.innerTtl[prev] : null,
+      headers: headersAt(t, r),
+      nat: rewrite,
+      problems: pr,
+    });
+  });
+  const { status, gaps } = pathCheck(ctx, rows);
+  const mtu = mtuIssues(ctx, rows, status);
+  return {
+    id: k,
+    flow: flows[0] ?? '',
+    flows,
+    hops,
+    status,
+    lastSeen: hops[hops.length - 1],
+    gaps,
+    nat,
+    mtu,
+    problems: [...problems],
+    totalLatencyNs: hops.length > 1 ? hops[hops.length - 1].correctedNs - hops[0].correctedNs : 0,
+  };
+}

@@ -1,0 +1,41 @@
+// Public API of the capture-set analysis (no Electron, no UI: the CLI, the app, the browser-mode
+// server and the reports all build on this).
+//
+//   const a = await loadCaptureSet(['node1-eth0.pcap', 'node1-cni0.pcap', 'node2-eth0.pcap', 'kubectl.json']);
+//   a.captures / a.points      files and capture points (node, interface, kind, and where each came from)
+//   a.model                    ClusterModel: nodes, bridges, veths, pods, tunnels, services (each fact with evidence)
+//   a.flows                    bidirectional inner 5-tuple conversations (per direction, per capture point, TCP state)
+//   a.journeys.get(id)         one packet followed hop by hop (a.journeys.count of them)
+//   a.journeyForPacket(capture, index)   the journey of one packet (index 0-based, as RawPacket.index)
+//   a.journeysForFlow(flowId)  the journeys of a flow (NAT peers have their own flow ids; see Flow.natPeers)
+//   a.clockOffsets             each node's clock offset against the reference node, with uncertainty
+//   a.findings                 drops, path gaps, NAT, MTU/fragmentation, checksum, TCP trouble, disagreements
+//   a.toJSON()                 the serialisable AnalysisData (what crosses IPC)
+//
+// Attribution precedence per capture point: user override (LoadOptions.overrides or a CaptureSource's
+// node/interface/kind) > pcapng if_name / SLL2 interface index > file name ('node1-docker0.pcap',
+// 'node1_eth0.pcapng') > the traffic. Files whose content is kubectl JSON or a flannel subnet.env are
+// taken as enrichment (names; disagreements become findings) instead of captures.
+//
+// A packet reference in text is 'capture#N' with N Wireshark's 1-based frame number
+// (parsePacketRef / formatPacketRef); in the API PacketRef.index is 0-based.
+//
+// analyze(table, files, points, opts) runs the same pipeline on a PacketTable filled some other way
+// (benchmarks, in-memory sets); journeys.ts, clock.ts, attribution.ts hold the algorithms.
+
+export type {
+  AnalysisData, AttributionSource, Bridge, CaptureFile, CapturePoint, ClockOffset, ClusterModel, ClusterNode,
+  DirectionStats, Encapsulation, Endpoint, Evidence, Finding, FindingCode, Flow, FlowCaptureStats, Hop, HopHeaders,
+  InterfaceKind, Journey, JourneyStatus, MtuIssue, NatRewrite, PacketRef, PathGap, Pod, PointOverride, Service,
+  ServiceBackend, TcpState, Tunnel, TunnelType, Veth,
+} from './types';
+export type { Analysis, AnalyzeOptions, FileDraft } from './analyze';
+export { analyze } from './analyze';
+export type { CaptureSource, LoadOptions, LoadProgress } from './load';
+export { loadCaptureSet, loadEnrichment } from './load';
+export type { Enrichment, EnrichNode, EnrichPod, EnrichService, EnrichEndpoints, SubnetEnv } from './enrich';
+export { parseKubectlJson, parseSubnetEnv } from './enrich';
+export { interfaceKindFromName, attributionFromFileName } from './naming';
+export { PacketTable } from './table';
+export type { PointDraft } from './attribution';
+export { parseFlowSpec, matchesFlowSpec, parsePacketRef, formatPacketRef, type FlowSpec } from './select';

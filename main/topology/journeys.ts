@@ -1,0 +1,179 @@
+// Hash-based journey matching: the same packet seen at several capture points becomes one journey.
+//
+// Key = what survives the path: inner IP protocol, IPv4 ID / IPv6 flow label, and per protocol
+// TCP seq + ack + flags, UDP length, ICMP type/code/id/seq, plus a hash of the first bytes of the
+// transport payload. Addresses, ports, MACs, TTL and encapsulation are NOT in the key (NAT, MAC
+// rewrite, TTL decrement and encapsulation change them); they are compared afterwards per hop.
+// Grouping is one pass over an open-addressing hash table (O(n)), then a counting sort by group
+// and a time sort inside each (small) group: no pairwise comparison between captures.
+
+import type { PacketTable } from './table';
+
+export interface JourneyIndex {
+  readonly count: number;
+  /** Rows of the table ordered by journey, then by hop order. */
+  readonly rows: Uint32Array;
+  /** Journey j owns rows[start[j] .. start[j + 1]). Length count + 1. */
+  readonly start: Uint32Array;
+  /** Journey of each table row (-1: not part of any journey, e.g. ARP). */
+  readonly journeyOfRow: Int32Array;
+}
+
+const NO_IP = 255;
+
+function mix(h: number, v: number): number {
+  h = Math.imul(h ^ (v >>> 0), 0x5bd1e995);
+  return (h ^ (h >>> 15)) >>> 0;
+}
+
+/** Fills k1/k2 (two independent 32-bit hashes) for every row; returns false-rows marked by valid=0. */
+export function journeyKeys(t: PacketTable, k1: Uint32Array, k2: Uint32Array, valid: Uint8Array): void {
+  const n = t.count;
+  for (let r = 0; r < n; r++) {
+    const proto = t.innerProto[r];
+    if (proto === NO_IP) {
+      valid[r] = 0;
+      continue;
+    }
+    valid[r] = 1;
+    let a = mix(0x9747b28c, proto | (t.innerVer[r] << 8));
+    let b = mix(0x3c6ef372, proto);
+    a = mix(a, t.ipId[r]);
+    b = mix(b, t.ipId[r] ^ 0x55555555);
+    const frag = t.innerFrag[r] & 0x1fff;
+    if (frag !== 0) {
+      // Later fragment: no transport header; offset + payload identify it.
+      a = mix(a, frag);
+      b = mix(b, frag + 0x1000);
+    } else if (proto === 6) {
+      a = mix(mix(mix(a, t.tcpSeq[r]), t.tcpAck[r]), t.tcpFlags[r] & 0x3f);
+      b = mix(mix(mix(b, t.tcpAck[r] ^ 0xa5a5a5a5), t.tcpSeq[r]), t.tcpFlags[r] & 0x1f);
+    } else if (proto === 17) {
+      a = mix(a, t.payLen[r]);
+      b = mix(b, t.payLen[r] + 7);
+    } else if (proto === 1 || proto === 58) {
+      const v = ((t.icmpType[r] & 0xff) << 8) | (t.icmpCode[r] & 0xff);
+      a = mix(mix(mix(a, v), t.icmpId[r]), t.icmpSeq[r]);
+      b = mix(mix(mix(b, t.icmpSeq[r]), v), t.icmpId[r] + 3);
+    } else {
+      a = mix(a, t.payLen[r]);
+      b = mix(b, t.payLen[r] + 11);
+    }
+    k1[r] = mix(a, t.payHash[r]);
+    k2[r] = mix(b, t.payHash[r] ^ 0x2545f491);
+  }
+}
+
+export interface GroupIndex {
+  readonly groups: number;
+  /** Rows ordered by group. */
+  readonly rows: Uint32Array;
+  /** Group g owns rows[gStart[g] .. gStart[g + 1]). */
+  readonly gStart: Uint32Array;
+  /** Number of rows that belong to a group (valid rows). */
+  readonly used: number;
+}
+
+/** Groups rows by their (k1, k2) key in O(n) with an open-addressing table. */
+export function groupByKey(t: PacketTable): GroupIndex {
+  const n = t.count;
+  const k1 = new Uint32Array(n);
+  const k2 = new Uint32Array(n);
+  const valid = new Uint8Array(n);
+  journeyKeys(t, k1, k2, valid);
+  let size = 1024;
+  while (size < n * 2) size *= 2;
+  const mask = size - 1;
+  const slot = new Int32Array(size).fill(-1); // slot -> group id
+  const gk1 = new Uint32Array(n);
+  const gk2 = new Uint32Array(n);
+  const groupOf = new Int32Array(n).fill(-1);
+  let groups = 0;
+  for (let r = 0; r < n; r++) {
+    if (!valid[r]) continue;
+    const a = k1[r];
+    const b = k2[r];
+    let s = (a ^ Math.imul(b, 0x9e3779b1)) & mask;
+    for (;;) {
+      const g = slot[s];
+      if (g < 0) {
+        slot[s] = groups;
+        gk1[groups] = a;
+        gk2[groups] = b;
+        groupOf[r] = groups++;
+        break;
+      }
+      if (gk1[g] === a && gk2[g] === b) {
+        groupOf[r] = g;
+        break;
+      }
+      s = (s + 1) & mask;
+    }
+  }
+  const gStart = new Uint32Array(groups + 1);
+  for (let r = 0; r < n; r++) if (groupOf[r] >= 0) gStart[groupOf[r] + 1]++;
+  for (let g = 0; g < groups; g++) gStart[g + 1] += gStart[g];
+  const fill = gStart.slice(0, groups);
+  const rows = new Uint32Array(gStart[groups]);
+  for (let r = 0; r < n; r++) {
+    const g = groupOf[r];
+    if (g >= 0) rows[fill[g]++] = r;
+  }
+  return { groups, rows, gStart, used: gStart[groups] };
+}
+
+export interface SplitOptions {
+  /** Corrected time of a row (raw time minus its clock domain's offset). */
+  readonly time: (row: number) => number;
+  /** A new journey starts when the gap to the previous sighting exceeds this. */
+  readonly windowNs: number;
+}
+
+/**
+ * Splits each key group into journeys: sightings sorted by corrected time, cut where the gap
+ * exceeds the window (the same bytes sent again later, e.g. an identical retransmission).
+ */
+export function splitJourneys(t: PacketTable, g: GroupIndex, opts: SplitOptions): JourneyIndex {
+  const rows = new Uint32Array(g.used);
+  const starts: number[] = [];
+  const journeyOfRow = new Int32Array(t.count).fill(-1);
+  const tm = new Float64Array(t.count);
+  for (let i = 0; i < g.used; i++) tm[g.rows[i]] = opts.time(g.rows[i]);
+  let out = 0;
+  const buf: number[] = [];
+  for (let gi = 0; gi < g.groups; gi++) {
+    const s = g.gStart[gi];
+    const e = g.gStart[gi + 1];
+    buf.length = 0;
+    for (let i = s; i < e; i++) buf.push(g.rows[i]);
+    if (buf.length > 1) buf.sort((x, y) => tm[x] - tm[y] || x - y);
+    let prev = Number.NEGATIVE_INFINITY;
+    for (const r of buf) {
+      if (tm[r] - prev > opts.windowNs) starts.push(out);
+      journeyOfRow[r] = starts.length - 1;
+      rows[out++] = r;
+      prev = tm[r];
+    }
+  }
+  const start = new Uint32Array(starts.length + 1);
+  start.set(starts);
+  start[starts.length] = out;
+  return { count: starts.length, rows, start, journeyOfRow };
+}
+
+/**
+ * Reorders the rows of every journey with `compare` (hop order: node sequence, then time, then
+ * interface rank). Small arrays: the comparator sees one journey at a time.
+ */
+export function orderHops(j: JourneyIndex, order: (rows: number[]) => number[]): void {
+  const buf: number[] = [];
+  for (let k = 0; k < j.count; k++) {
+    const s = j.start[k];
+    const e = j.start[k + 1];
+    if (e - s < 2) continue;
+    buf.length = 0;
+    for (let i = s; i < e; i++) buf.push(j.rows[i]);
+    const sorted = order(buf);
+    for (let i = 0; i < sorted.length; i++) j.rows[s + i] = sorted[i];
+  }
+}

@@ -1,0 +1,286 @@
+// The cluster model from the traffic: nodes (underlay IPs and MACs, pod CIDR, VTEP), bridges with
+// their gateway, veths and the pod behind each, pods, tunnels per node pair and ClusterIP services
+// (from the DNAT seen along journeys). Every fact keeps the packets that show it.
+
+import { TUNNEL_NAMES, TunnelKind } from '../engine/decode/types';
+import { cidrContains, cidrToString, ip4ToString, macIsGroup, macToString, type Cidr4 } from './addr';
+import { akey, DST_KEY, type PointDraft, type TunnelFacts } from './attribution';
+import { EvidenceAcc, evidence } from './evidence';
+import type { PacketTable } from './table';
+import type { Bridge, ClusterNode, Evidence, Pod, Service, ServiceBackend, Tunnel, TunnelType, Veth } from './types';
+
+/** A node while inferring: name and/or underlay addresses, its points and evidence. */
+export interface NodeDraft {
+  id: string;
+  name: string | null;
+  /** Underlay address keys. */
+  ips: number[];
+  cidr: Cidr4 | null;
+  points: number[];
+  evidence: Evidence[];
+}
+
+export interface NatObservation {
+  readonly proto: number;
+  readonly vip: number;
+  readonly vipPort: number;
+  readonly backend: number;
+  readonly backendPort: number;
+  readonly node: string | null;
+  readonly acc: EvidenceAcc;
+}
+
+export interface ModelInput {
+  readonly t: PacketTable;
+  readonly ids: readonly string[];
+  readonly points: readonly PointDraft[];
+  readonly nodes: readonly NodeDraft[];
+  readonly facts: TunnelFacts;
+  readonly nat: readonly NatObservation[];
+  /** Node index of each point (-1 none). */
+  readonly nodeOfPoint: ArrayLike<number>;
+}
+
+export interface BuiltModel {
+  readonly nodes: ClusterNode[];
+  readonly bridges: Bridge[];
+  readonly veths: Veth[];
+  readonly pods: Pod[];
+  readonly tunnels: Tunnel[];
+  readonly services: Service[];
+}
+
+const PROTO_NAMES: Record<number, string> = { 1: 'icmp', 6: 'tcp', 17: 'udp', 58: 'icmpv6', 132: 'sctp', 47: 'gre', 4: 'ipip' };
+export function protoName(p: number): string {
+  return PROTO_NAMES[p] ?? `ip-proto-${p}`;
+}
+
+function tunnelType(k: number): TunnelType {
+  return (TUNNEL_NAMES[k] ?? 'vxlan') as TunnelType;
+}
+
+export function buildModel(m: ModelInput): BuiltModel {
+  const { t, ids, points, nodes, facts } = m;
+  const addrText = (k: number) => (k >= 4294967296 ? (t.ip6[k - 4294967296] ?? '?') : ip4ToString(k));
+  const nodeOfIp = new Map<number, number>();
+  nodes.forEach((n, i) => n.ips.forEach((ip) => nodeOfIp.set(ip, i)));
+  const nodeOfAddr = (ip: number): number => {
+    const direct = nodeOfIp.get(ip);
+    if (direct !== undefined) return direct;
+    for (let i = 0; i < nodes.length; i++) {
+      const c = nodes[i].cidr;
+      if (c && ip < 4294967296 && cidrContains(c, ip)) return i;
+    }
+    return -1;
+  };
+
+  // Underlay MACs (outer source MAC of tunnel packets sent from the node's address), VTEP IP.
+  const underlayMac = nodes.map(() => new Map<number, EvidenceAcc>());
+  const vtepIp = nodes.map(() => new Map<number, EvidenceAcc>());
+  for (let r = 0; r < t.count; r++) {
+    if (t.tunnel[r] === TunnelKind.NONE || t.outerVer[r] === 0) continue;
+    const n = nodeOfIp.get(akey(t.outerVer[r], t.outerSrc[r]));
+    if (n === undefined) continue;
+    if (t.outerMacSrc[r] >= 0 && t.tunnel[r] !== TunnelKind.NONE) {
+      const acc = underlayMac[n].get(t.outerMacSrc[r]) ?? new EvidenceAcc();
+      acc.add(r);
+      underlayMac[n].set(t.outerMacSrc[r], acc);
+    }
+    const c = nodes[n].cidr;
+    if (c && t.innerVer[r] === 4 && c.len <= 30 && t.innerSrc[r] === c.base) {
+      const acc = vtepIp[n].get(c.base) ?? new EvidenceAcc();
+      acc.add(r);
+      vtepIp[n].set(c.base, acc);
+    }
+  }
+
+  // Gateways: on bridge/veth points, the destination MAC of packets a local pod sends off its
+  // subnet is the gateway's; the gateway's IP is what that MAC answers ARP with or sends from.
+  const gwMac = nodes.map(() => new Map<number, EvidenceAcc>());
+  for (let r = 0; r < t.count; r++) {
+    const p = points[t.point[r]];
+    if (p.kind !== 'bridge' && p.kind !== 'veth') continue;
+    if (t.innerVer[r] !== 4 || t.tunnel[r] !== TunnelKind.NONE || t.innerMacDst[r] < 0) continue;
+    const n = m.nodeOfPoint[t.point[r]];
+    const c = n >= 0 ? nodes[n].cidr : null;
+    if (!c || !cidrContains(c, t.innerSrc[r]) || cidrContains(c, t.innerDst[r])) continue;
+    if (macIsGroup(t.innerMacDst[r])) continue;
+    const acc = gwMac[n].get(t.innerMacDst[r]) ?? new EvidenceAcc();
+    acc.add(r);
+    gwMac[n].set(t.innerMacDst[r], acc);
+  }
+  const best = <K>(mp: Map<K, EvidenceAcc>): [K, EvidenceAcc] | null => {
+    let b: [K, EvidenceAcc] | null = null;
+    for (const e of mp) if (!b || e[1].count > b[1].count) b = e;
+    return b;
+  };
+  const gatewayOf = nodes.map((_, i) => best(gwMac[i]));
+  const gatewayIp = nodes.map(() => null as [number, EvidenceAcc] | null);
+  for (const a of t.arp) {
+    const n = m.nodeOfPoint[t.point[a.row]];
+    if (n < 0) continue;
+    const g = gatewayOf[n];
+    if (g && a.senderMac === g[0] && a.senderIp !== 0) {
+      if (!gatewayIp[n]) gatewayIp[n] = [a.senderIp, new EvidenceAcc()];
+      if (gatewayIp[n]![0] === a.senderIp) gatewayIp[n]![1].add(a.row);
+    }
+  }
+  for (let r = 0; r < t.count; r++) {
+    const n = m.nodeOfPoint[t.point[r]];
+    if (n < 0 || gatewayIp[n] || !gatewayOf[n] || t.innerVer[r] !== 4 || t.tunnel[r] !== TunnelKind.NONE) continue;
+    const c = nodes[n].cidr;
+    if (t.innerMacSrc[r] === gatewayOf[n]![0] && c && cidrContains(c, t.innerSrc[r])) {
+      gatewayIp[n] = [t.innerSrc[r], new EvidenceAcc()];
+      gatewayIp[n]![1].add(r);
+    }
+  }
+  const gwIps = new Set(gatewayIp.filter((g) => g !== null).map((g) => g![0]));
+  const vtepIps = new Set<number>();
+  vtepIp.forEach((mp) => mp.forEach((_, ip) => vtepIps.add(ip)));
+
+  // Nodes.
+  const outNodes: ClusterNode[] = nodes.map((n, i) => {
+    const ev = [...n.evidence];
+    const ul = [...underlayMac[i].entries()].sort((a, b) => b[1].count - a[1].count);
+    const vm = best(facts.vtepMacOf.get(n.ips[0] ?? -1) ?? new Map<number, EvidenceAcc>());
+    if (vm) ev.push(evidence(t, ids, `inner source MAC of the VXLAN packets this node sends: its VTEP (flannel.1) MAC`, vm[1]));
+    const vi = best(vtepIp[i]);
+    if (vi) ev.push(evidence(t, ids, `the network address of the pod CIDR sends encapsulated traffic: the tunnel device's address`, vi[1]));
+    for (const [mac, acc] of ul) ev.push(evidence(t, ids, `outer source MAC ${macToString(mac)} of tunnel packets from this node`, acc));
+    return {
+      id: n.id,
+      name: n.name,
+      underlayIps: n.ips.map(addrText),
+      underlayMacs: ul.map(([mac]) => macToString(mac)),
+      podCidr: n.cidr ? cidrToString(n.cidr) : null,
+      vtepMac: vm ? macToString(vm[0]) : null,
+      vtepIp: vi ? ip4ToString(vi[0]) : null,
+      points: n.points.map((p) => points[p].id),
+      evidence: ev,
+    };
+  });
+
+  // Bridges: captured bridge points, plus the gateway facts of their node.
+  const bridges: Bridge[] = [];
+  const bridgeSeen = new Set<string>();
+  points.forEach((p, pi) => {
+    if (p.kind !== 'bridge') return;
+    const n = m.nodeOfPoint[pi];
+    const node = n >= 0 ? nodes[n].id : '?';
+    const name = p.interface ?? p.id;
+    const id = `${node}/${name}`;
+    if (bridgeSeen.has(id)) return;
+    bridgeSeen.add(id);
+    const g = n >= 0 ? gatewayOf[n] : null;
+    const gi = n >= 0 ? gatewayIp[n] : null;
+    const ev: Evidence[] = [...p.evidence];
+    if (g) ev.push(evidence(t, ids, `pods send off-subnet traffic to this MAC: the bridge's gateway`, g[1]));
+    if (gi) ev.push(evidence(t, ids, `the gateway MAC answers ARP / sends from this address`, gi[1]));
+    bridges.push({ id, node, name, gatewayIp: gi ? ip4ToString(gi[0]) : null, gatewayMac: g ? macToString(g[0]) : null, point: p.id, evidence: ev });
+  });
+
+  // Pods: behind a veth, or seen sending from inside a node's pod CIDR (bridge captures, tunnels).
+  interface PodDraft { ip: number; mac: number; node: number; veth: string | null; acc: EvidenceAcc; reason: string }
+  const pods = new Map<number, PodDraft>();
+  const veths: Veth[] = [];
+  points.forEach((p, pi) => {
+    if (p.kind !== 'veth' || p.podIp < 0) return;
+    const n = m.nodeOfPoint[pi];
+    const node = n >= 0 ? nodes[n].id : '?';
+    const name = p.interface ?? p.id;
+    const vid = `${node}/${name}`;
+    const acc = new EvidenceAcc();
+    for (let r = 0; r < t.count && acc.count < 50; r++) if (t.point[r] === pi && akey(t.innerVer[r], t.innerSrc[r]) === p.podIp) acc.add(r);
+    const ip = p.podIp;
+    pods.set(ip, { ip, mac: p.podMac, node: n, veth: vid, acc, reason: `the only address on ${p.id}: the pod behind this veth` });
+    veths.push({ id: vid, node, name, pod: addrText(ip), point: p.id, evidence: [...p.evidence, evidence(t, ids, `every packet on this veth is to or from ${addrText(ip)}`, acc)] });
+  });
+  for (let r = 0; r < t.count; r++) {
+    if (t.innerVer[r] !== 4 || t.innerProto[r] === 255) continue;
+    const src = t.innerSrc[r];
+    if (pods.has(src) || gwIps.has(src) || vtepIps.has(src) || nodeOfIp.has(src)) continue;
+    const kind = points[t.point[r]].kind;
+    const inTunnel = t.tunnel[r] !== TunnelKind.NONE;
+    if (!inTunnel && kind !== 'bridge' && kind !== 'veth' && kind !== 'any') continue;
+    const n = nodeOfAddr(src);
+    if (n < 0) continue;
+    if (!inTunnel && gatewayOf[n] && t.innerMacSrc[r] === gatewayOf[n]![0]) continue;
+    const c = nodes[n].cidr;
+    if (c && c.len <= 30 && (src === c.base || src === (c.base | ((1 << (32 - c.len)) - 1)) >>> 0)) continue;
+    const acc = new EvidenceAcc();
+    acc.add(r);
+    pods.set(src, {
+      ip: src,
+      mac: !inTunnel && t.innerMacSrc[r] >= 0 ? t.innerMacSrc[r] : -1,
+      node: n,
+      veth: null,
+      acc,
+      reason: inTunnel ? `sends from inside ${nodes[n].id}'s pod CIDR (seen encapsulated)` : `sends from inside ${nodes[n].id}'s pod CIDR on its bridge`,
+    });
+  }
+  const outPods: Pod[] = [...pods.values()]
+    .sort((a, b) => a.ip - b.ip)
+    .map((p) => ({
+      id: addrText(p.ip),
+      ip: addrText(p.ip),
+      mac: p.mac >= 0 ? macToString(p.mac) : null,
+      node: p.node >= 0 ? nodes[p.node].id : null,
+      veth: p.veth,
+      name: null,
+      namespace: null,
+      evidence: [evidence(t, ids, p.reason, p.acc)],
+    }));
+
+  // Tunnels per unordered node pair and kind.
+  const tunnels = new Map<string, { nodes: [string, string]; type: number; vni: number; port: number; acc: EvidenceAcc }>();
+  for (const p of facts.pairs.values()) {
+    const a = nodeOfIp.get(p.src);
+    const b = nodeOfIp.get(p.dst);
+    if (a === undefined || b === undefined || a === b) continue;
+    const pair = [nodes[a].id, nodes[b].id].sort() as [string, string];
+    const id = `${pair[0]}~${pair[1]}|${p.type}|${p.vni}|${p.dport}`;
+    let e = tunnels.get(id);
+    if (!e) {
+      e = { nodes: pair, type: p.type, vni: p.vni, port: p.dport, acc: new EvidenceAcc() };
+      tunnels.set(id, e);
+    }
+    e.acc.merge(p.acc);
+  }
+  const outTunnels: Tunnel[] = [...tunnels.values()].map((e) => ({
+    id: `${e.nodes[0]}~${e.nodes[1]}`,
+    nodes: e.nodes,
+    type: tunnelType(e.type),
+    vni: e.vni >= 0 ? e.vni : null,
+    port: e.port >= 0 ? e.port : null,
+    packets: e.acc.count,
+    evidence: [evidence(t, ids, `${TUNNEL_NAMES[e.type]} packets between the two nodes' underlay addresses`, e.acc)],
+  }));
+
+  // Services from DNAT: a destination rewritten from a VIP to a pod.
+  const svc = new Map<string, { proto: number; vip: number; port: number; backends: Map<string, ServiceBackend>; nodes: Set<string>; acc: EvidenceAcc }>();
+  for (const o of m.nat) {
+    const id = `${protoName(o.proto)} ${addrText(o.vip)}:${o.vipPort}`;
+    let s = svc.get(id);
+    if (!s) {
+      s = { proto: o.proto, vip: o.vip, port: o.vipPort, backends: new Map(), nodes: new Set(), acc: new EvidenceAcc() };
+      svc.set(id, s);
+    }
+    const bip = addrText(o.backend);
+    s.backends.set(`${bip}:${o.backendPort}`, { ip: bip, port: o.backendPort >= 0 ? o.backendPort : null, pod: pods.has(o.backend) ? bip : null });
+    if (o.node) s.nodes.add(o.node);
+    s.acc.merge(o.acc);
+  }
+  const services: Service[] = [...svc.entries()].map(([id, s]) => ({
+    id,
+    ip: addrText(s.vip),
+    port: s.port >= 0 ? s.port : null,
+    protocol: protoName(s.proto),
+    backends: [...s.backends.values()],
+    natNodes: [...s.nodes],
+    name: null,
+    namespace: null,
+    evidence: [evidence(t, ids, `packets addressed to ${addrText(s.vip)}:${s.port} leave the node addressed to a pod (DNAT)`, s.acc)],
+  }));
+  void DST_KEY;
+  return { nodes: outNodes, bridges, veths, pods: outPods, tunnels: outTunnels, services };
+}

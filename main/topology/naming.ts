@@ -1,0 +1,68 @@
+// Interface naming conventions of Linux pod networks and capture file-name conventions.
+//
+//   veth*, cali*, tap*             -> veth     (pod side of a veth pair, Calico's host-side veths)
+//   docker0, cni0, cbr0, br-*      -> bridge
+//   flannel.1, vxlan.calico, vxlan*, genev_sys_*  -> vtep (kernel tunnel endpoint devices)
+//   flannel0, tunl0, tun*          -> tun      (raw IP devices: flannel UDP backend, Calico IP-in-IP)
+//   eth*, ens*, enp*, eno*, bond*, em*  -> underlay (the node's NIC)
+//   any                            -> any      (Linux cooked capture of every interface)
+//   lo                             -> loopback
+
+import type { InterfaceKind } from './types';
+
+interface KindRule {
+  readonly re: RegExp;
+  readonly kind: InterfaceKind;
+}
+
+/** Ordered: the first rule that matches the whole name wins. */
+const KIND_RULES: readonly KindRule[] = [
+  { re: /^(veth[0-9a-z@_.-]*|cali[0-9a-z]+|tap[0-9a-z-]+|lxc[0-9a-z]+)$/i, kind: 'veth' },
+  { re: /^(docker0|cni0|cbr0|br-[0-9a-z]+|kube-bridge)$/i, kind: 'bridge' },
+  { re: /^(flannel\.\d+|vxlan\.calico|vxlan[0-9a-z._-]*|genev_sys_\d+|cilium_vxlan|cilium_geneve)$/i, kind: 'vtep' },
+  { re: /^(flannel0|tunl0|tun\d+|wg\d+|flannel-wg)$/i, kind: 'tun' },
+  { re: /^(eth\d+(\.\d+)?|ens[0-9a-z]+|enp[0-9a-z]+|eno\d+|bond\d+|em\d+|enx[0-9a-f]+)$/i, kind: 'underlay' },
+  { re: /^any$/i, kind: 'any' },
+  { re: /^lo$/i, kind: 'loopback' },
+];
+
+/** Kind of an interface from its name; 'unknown' when no convention applies. */
+export function interfaceKindFromName(name: string): InterfaceKind {
+  for (const r of KIND_RULES) if (r.re.test(name)) return r.kind;
+  return 'unknown';
+}
+
+/** Interface names that may appear in a file name (the same conventions, unanchored pieces). */
+const IFACE_IN_NAME =
+  'veth[0-9a-z]+|cali[0-9a-z]+|lxc[0-9a-z]+|docker0|cni0|cbr0|br-[0-9a-z]+|flannel\\.\\d+|flannel0|vxlan\\.calico|' +
+  'vxlan[0-9a-z]*|tunl0|tun\\d+|wg\\d+|eth\\d+|ens[0-9a-z]+|enp[0-9a-z]+|eno\\d+|bond\\d+|any|lo';
+const SUFFIX_RE = new RegExp(`^(.+?)[-_.@+](${IFACE_IN_NAME})$`, 'i');
+const PREFIX_RE = new RegExp(`^(${IFACE_IN_NAME})[-_@+](.+)$`, 'i');
+const ONLY_RE = new RegExp(`^(${IFACE_IN_NAME})$`, 'i');
+const EXT_RE = /(\.(pcapng|pcap|cap|dmp|trace))?(\.(gz|gzip))?$/i;
+
+export interface FileNameAttribution {
+  readonly node: string | null;
+  readonly interface: string | null;
+}
+
+/** Base name of a path, without directories ('/' or '\'). */
+export function baseName(path: string): string {
+  const i = Math.max(path.lastIndexOf('/'), path.lastIndexOf('\\'));
+  return i >= 0 ? path.slice(i + 1) : path;
+}
+
+/**
+ * Node and interface from a capture file name: 'node1-docker0.pcap', 'node1_eth0.pcapng',
+ * 'kind-worker2-flannel.1.pcap', 'eth0-node1.pcap', 'cni0.pcap' (interface only).
+ */
+export function attributionFromFileName(path: string): FileNameAttribution {
+  const stem = baseName(path).replace(EXT_RE, '');
+  let m = SUFFIX_RE.exec(stem);
+  if (m) return { node: m[1], interface: m[2] };
+  m = PREFIX_RE.exec(stem);
+  if (m) return { node: m[2], interface: m[1] };
+  m = ONLY_RE.exec(stem);
+  if (m) return { node: null, interface: m[1] };
+  return { node: null, interface: null };
+}

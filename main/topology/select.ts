@@ -1,0 +1,67 @@
+// Text selectors of the CLI and the app: a flow spec ("10.42.0.5 -> 10.42.1.7 icmp",
+// "10.42.0.5:40000 > 10.96.0.10:53 udp", "tcp 10.42.0.5 <-> 10.42.1.7:80") and packet references
+// ('node1-eth0.pcap#12', Wireshark's 1-based frame number).
+
+import type { Flow, PacketRef } from './types';
+
+export interface FlowSpec {
+  readonly src: string | null;
+  readonly srcPort: number | null;
+  readonly dst: string | null;
+  readonly dstPort: number | null;
+  readonly protocol: string | null;
+  /** '<->' / '<>' match either direction; '->' / '>' only client -> server. */
+  readonly bidirectional: boolean;
+}
+
+const PROTOS = new Set(['tcp', 'udp', 'icmp', 'icmpv6', 'sctp']);
+
+function endpoint(s: string): { ip: string | null; port: number | null } {
+  if (s === '*' || s === 'any') return { ip: null, port: null };
+  const v6 = /^\[([0-9a-f:.]+)\](?::(\d+))?$/i.exec(s);
+  if (v6) return { ip: v6[1].toLowerCase(), port: v6[2] ? Number(v6[2]) : null };
+  const m = /^([0-9.]+|[0-9a-f:]*:[0-9a-f:]*)(?::(\d+))?$/i.exec(s);
+  if (!m) throw new Error(`not an address: '${s}'`);
+  if (m[1].includes(':')) return { ip: m[1].toLowerCase(), port: null };
+  return { ip: m[1], port: m[2] ? Number(m[2]) : null };
+}
+
+/** Parses a flow spec; throws an Error with a readable message when it cannot. */
+export function parseFlowSpec(text: string): FlowSpec {
+  const toks = text.trim().split(/\s+/).filter(Boolean);
+  let protocol: string | null = null;
+  const rest: string[] = [];
+  for (const t of toks) {
+    if (PROTOS.has(t.toLowerCase())) protocol = t.toLowerCase();
+    else rest.push(t);
+  }
+  const arrowAt = rest.findIndex((t) => ['->', '>', '<->', '<>', '=>'].includes(t));
+  if (arrowAt < 0 || arrowAt === 0 || arrowAt !== rest.length - 2) {
+    throw new Error(`flow spec must look like "SRC[:PORT] -> DST[:PORT] [tcp|udp|icmp]", got '${text}'`);
+  }
+  const a = endpoint(rest[0]);
+  const b = endpoint(rest[2]);
+  return { src: a.ip, srcPort: a.port, dst: b.ip, dstPort: b.port, protocol, bidirectional: rest[1] === '<->' || rest[1] === '<>' };
+}
+
+export function matchesFlowSpec(f: Flow, s: FlowSpec): boolean {
+  if (s.protocol && f.protocol !== s.protocol) return false;
+  const side = (ip: string, port: number | null, wantIp: string | null, wantPort: number | null) =>
+    (wantIp === null || ip === wantIp) && (wantPort === null || port === wantPort);
+  const fwd = side(f.a.ip, f.a.port, s.src, s.srcPort) && side(f.b.ip, f.b.port, s.dst, s.dstPort);
+  const rev = side(f.b.ip, f.b.port, s.src, s.srcPort) && side(f.a.ip, f.a.port, s.dst, s.dstPort);
+  return fwd || (s.bidirectional && rev);
+}
+
+/** 'file.pcap#12' -> { capture: 'file.pcap', index: 11 }; null when not a reference. */
+export function parsePacketRef(text: string): PacketRef | null {
+  const m = /^(.+)#(\d+)$/.exec(text.trim());
+  if (!m || Number(m[2]) < 1) return null;
+  const cap = m[1];
+  const i = Math.max(cap.lastIndexOf('/'), cap.lastIndexOf('\\'));
+  return { capture: i >= 0 ? cap.slice(i + 1) : cap, index: Number(m[2]) - 1 };
+}
+
+export function formatPacketRef(r: PacketRef): string {
+  return `${r.capture}#${r.index + 1}`;
+}

@@ -1,0 +1,230 @@
+// The per-packet table of a capture set: one typed array per field (columnar), filled from the
+// decoder's allocation-free PacketSummary. Row r = one packet of one capture point. Everything the
+// correlation needs lives here; full decodes are done on demand for the few packets shown.
+
+import { SummaryFlag, type PacketSummary } from '../engine/decode/types';
+import { ip4ToString, ip6ToString, macNumber } from './addr';
+
+/** Bytes of transport payload hashed for journey matching (survives NAT; snaplen rarely cuts it). */
+export const PAYLOAD_HASH_BYTES = 32;
+
+/** SLL/SLL2 packet types (Linux PACKET_*): 0 to us, 1 broadcast, 2 multicast, 3 other host, 4 outgoing. */
+export const PKTTYPE_UNKNOWN = 255;
+export const PKTTYPE_OUTGOING = 4;
+
+/** ICMP destination-unreachable / fragmentation-needed (and ICMPv6 packet-too-big) seen in the set. */
+export interface IcmpTooBig {
+  readonly row: number;
+  /** Next-hop MTU the router announced. */
+  readonly mtu: number;
+  /** Quoted original packet (IPv4 only; 0 when absent). */
+  readonly quotedSrc: number;
+  readonly quotedDst: number;
+  readonly quotedId: number;
+}
+
+export interface ArpRecord {
+  readonly row: number;
+  readonly op: number;
+  readonly senderIp: number;
+  readonly targetIp: number;
+  readonly senderMac: number;
+}
+
+function grow<T extends Float64Array | Uint32Array | Int32Array | Uint16Array | Int16Array | Uint8Array>(a: T, n: number): T {
+  const C = a.constructor as new (n: number) => T;
+  const b = new C(n);
+  b.set(a);
+  return b;
+}
+
+/** Columns (all the same length `count`; arrays may be longer: read only `[0, count)`). */
+export class PacketTable {
+  count = 0;
+  /** Epoch second that `tNs` counts from. */
+  epochSec = Number.NaN;
+  file = new Uint16Array(0);
+  index = new Uint32Array(0);
+  point = new Uint16Array(0);
+  tNs = new Float64Array(0);
+  origLen = new Uint32Array(0);
+  flags = new Uint16Array(0);
+  pktType = new Uint8Array(0);
+  levels = new Uint8Array(0);
+  ipCount = new Uint8Array(0);
+
+  tunnel = new Uint8Array(0);
+  vni = new Int32Array(0);
+  tunSport = new Int32Array(0);
+  tunDport = new Int32Array(0);
+  outerVer = new Uint8Array(0);
+  outerSrc = new Uint32Array(0);
+  outerDst = new Uint32Array(0);
+  outerProto = new Uint8Array(0);
+  outerTtl = new Uint8Array(0);
+  outerLen = new Uint32Array(0);
+  /** DF << 15 | MF << 14 | fragment offset (13 bits). */
+  outerFrag = new Uint16Array(0);
+
+  innerVer = new Uint8Array(0);
+  innerSrc = new Uint32Array(0);
+  innerDst = new Uint32Array(0);
+  /** 255 = no IP. */
+  innerProto = new Uint8Array(0);
+  innerTtl = new Uint8Array(0);
+  ipId = new Uint32Array(0);
+  innerLen = new Uint32Array(0);
+  innerFrag = new Uint16Array(0);
+  sport = new Int32Array(0);
+  dport = new Int32Array(0);
+  tcpSeq = new Uint32Array(0);
+  tcpAck = new Uint32Array(0);
+  tcpFlags = new Uint16Array(0);
+  tcpWin = new Uint16Array(0);
+  icmpType = new Int16Array(0);
+  icmpCode = new Int16Array(0);
+  icmpId = new Int32Array(0);
+  icmpSeq = new Int32Array(0);
+  payLen = new Uint32Array(0);
+  payHash = new Uint32Array(0);
+  /** MACs as 48-bit numbers; -1 = no Ethernet header. */
+  innerMacSrc = new Float64Array(0);
+  innerMacDst = new Float64Array(0);
+  outerMacSrc = new Float64Array(0);
+  outerMacDst = new Float64Array(0);
+
+  /** IPv6 addresses are interned: the address columns then hold ids into this list. */
+  readonly ip6: string[] = [];
+  private readonly ip6Ids = new Map<string, number>();
+  readonly arp: ArpRecord[] = [];
+  readonly tooBig: IcmpTooBig[] = [];
+  private capacity = 0;
+
+  constructor(initialCapacity = 1024) {
+    this.ensure(initialCapacity);
+  }
+
+  private ensure(n: number): void {
+    if (n <= this.capacity) return;
+    const cap = Math.max(n, this.capacity * 2, 1024);
+    for (const k of Object.keys(this) as (keyof this)[]) {
+      const v = this[k];
+      if (ArrayBuffer.isView(v) && !(v instanceof DataView)) (this as Record<string, unknown>)[k as string] = grow(v as unknown as Uint8Array, cap);
+    }
+    this.capacity = cap;
+  }
+
+  /** Text of an address column value. */
+  addr(ver: number, v: number): string {
+    return ver === 6 ? (this.ip6[v] ?? '?') : ip4ToString(v);
+  }
+
+  private intern6(data: Uint8Array, off: number): number {
+    const s = ip6ToString(data, off);
+    let id = this.ip6Ids.get(s);
+    if (id === undefined) {
+      id = this.ip6.length;
+      this.ip6.push(s);
+      this.ip6Ids.set(s, id);
+    }
+    return id;
+  }
+
+  /** Adds one packet; `s` is the summary of `data` (summarize(data, linktype, s)). Returns the row. */
+  add(
+    file: number,
+    index: number,
+    point: number,
+    tsSec: number,
+    tsNsec: number,
+    origLen: number,
+    pktType: number,
+    data: Uint8Array,
+    s: PacketSummary,
+  ): number {
+    const r = this.count;
+    this.ensure(r + 1);
+    if (Number.isNaN(this.epochSec)) this.epochSec = tsSec;
+    this.file[r] = file;
+    this.index[r] = index;
+    this.point[r] = point;
+    this.tNs[r] = (tsSec - this.epochSec) * 1e9 + tsNsec;
+    this.origLen[r] = origLen;
+    this.flags[r] = s.flags;
+    this.pktType[r] = pktType;
+    this.levels[r] = s.levels;
+    this.ipCount[r] = s.ipCount;
+    this.tunnel[r] = s.tunnel;
+    this.vni[r] = s.vni;
+    this.tunSport[r] = s.tunnelSrcPort;
+    const o = s.outer;
+    const i = s.inner;
+    this.tunDport[r] = s.tunnel !== 0 ? o.dstPort : -1;
+    this.outerVer[r] = o.version;
+    this.outerSrc[r] = o.version === 6 ? this.intern6(data, o.srcOffset) : o.src4;
+    this.outerDst[r] = o.version === 6 ? this.intern6(data, o.dstOffset) : o.dst4;
+    this.outerProto[r] = o.proto < 0 ? 255 : o.proto;
+    this.outerTtl[r] = o.ttl;
+    this.outerLen[r] = o.totalLength;
+    this.outerFrag[r] = (o.df << 15) | (o.mf << 14) | (o.fragOffset & 0x1fff);
+    this.innerVer[r] = i.version;
+    if (i === o || (i.ipOffset === o.ipOffset && s.ipCount <= 1)) {
+      this.innerSrc[r] = this.outerSrc[r];
+      this.innerDst[r] = this.outerDst[r];
+    } else {
+      this.innerSrc[r] = i.version === 6 ? this.intern6(data, i.srcOffset) : i.src4;
+      this.innerDst[r] = i.version === 6 ? this.intern6(data, i.dstOffset) : i.dst4;
+    }
+    this.innerProto[r] = i.version === 0 || i.proto < 0 ? 255 : i.proto;
+    this.innerTtl[r] = i.ttl;
+    this.ipId[r] = i.ipId >>> 0;
+    this.innerLen[r] = i.totalLength;
+    this.innerFrag[r] = (i.df << 15) | (i.mf << 14) | (i.fragOffset & 0x1fff);
+    this.sport[r] = i.srcPort;
+    this.dport[r] = i.dstPort;
+    this.tcpSeq[r] = i.tcpSeq >>> 0;
+    this.tcpAck[r] = i.tcpAck >>> 0;
+    this.tcpFlags[r] = i.tcpFlags;
+    this.tcpWin[r] = i.tcpWindow;
+    this.icmpType[r] = i.icmpType;
+    this.icmpCode[r] = i.icmpCode;
+    this.icmpId[r] = i.icmpId;
+    this.icmpSeq[r] = i.icmpSeq;
+    this.payLen[r] = i.payloadLength;
+    let h = 0x811c9dc5;
+    if (i.payloadOffset >= 0) {
+      const end = Math.min(data.length, i.payloadOffset + Math.min(i.payloadLength, PAYLOAD_HASH_BYTES));
+      for (let k = i.payloadOffset; k < end; k++) h = Math.imul(h ^ data[k], 0x01000193);
+    }
+    this.payHash[r] = h >>> 0;
+    this.innerMacSrc[r] = s.innerEthOffset >= 0 ? macNumber(s.innerMacSrcHi, s.innerMacSrcLo) : -1;
+    this.innerMacDst[r] = s.innerEthOffset >= 0 ? macNumber(s.innerMacDstHi, s.innerMacDstLo) : -1;
+    this.outerMacSrc[r] = s.outerEthOffset >= 0 ? macNumber(s.outerMacSrcHi, s.outerMacSrcLo) : -1;
+    this.outerMacDst[r] = s.outerEthOffset >= 0 ? macNumber(s.outerMacDstHi, s.outerMacDstLo) : -1;
+    if (s.arpOp >= 0) {
+      this.arp.push({ row: r, op: s.arpOp, senderIp: s.arpSenderIp >>> 0, targetIp: s.arpTargetIp >>> 0, senderMac: macNumber(s.arpSenderMacHi, s.arpSenderMacLo) });
+    }
+    // ICMP fragmentation needed (3/4): next-hop MTU in bytes 6-7 of the ICMP header, the quoted
+    // IPv4 header right after it (payloadOffset points there).
+    if (i.version === 4 && i.proto === 1 && i.icmpType === 3 && i.icmpCode === 4 && i.payloadOffset >= 8) {
+      const p = i.payloadOffset;
+      const mtu = p - 2 >= 0 && p <= data.length ? (data[p - 2] << 8) | data[p - 1] : 0;
+      const q = p + 20 <= data.length && data[p] >> 4 === 4;
+      const rd = (k: number) => ((data[k] << 24) | (data[k + 1] << 16) | (data[k + 2] << 8) | data[k + 3]) >>> 0;
+      this.tooBig.push({ row: r, mtu, quotedSrc: q ? rd(p + 12) : 0, quotedDst: q ? rd(p + 16) : 0, quotedId: q ? (data[p + 4] << 8) | data[p + 5] : 0 });
+    }
+    this.count = r + 1;
+    return r;
+  }
+
+  /** True when the row's innermost IP packet is a non-first fragment (no transport header). */
+  isLaterFragment(r: number): boolean {
+    return (this.innerFrag[r] & 0x1fff) !== 0;
+  }
+
+  hasFlag(r: number, f: number): boolean {
+    return (this.flags[r] & f) !== 0;
+  }
+}
+
+export { SummaryFlag };

@@ -1,0 +1,358 @@
+// Public data model of a capture-set analysis: captures and where they were taken, the inferred
+// cluster model (every fact with its evidence), flows, journeys (one packet followed hop by hop),
+// clock offsets and findings. Plain readonly, JSON-serialisable objects (no Node types): the app,
+// the browser-mode server, the renderer (type-only) and the reports use them as they are.
+//
+// Conventions
+// - Addresses are text ('10.42.0.5', 'fe80::1'), MACs lower-case 'aa:bb:cc:dd:ee:ff'.
+// - A packet is named by PacketRef { capture, index }: CaptureFile.id and the 0-based record number
+//   in that file (RawPacket.index). Text forms (CLI, reports) use Wireshark's 1-based frame number:
+//   'node1-eth0.pcap#12' is { capture: 'node1-eth0.pcap', index: 11 }.
+// - Times: `tNs` is nanoseconds since Analysis.epochSec (exact); `ts` is epoch seconds (display).
+//   A hop's `tNs` is as captured, `correctedNs` has its node's clock offset removed.
+
+import type { ReadError } from '../engine/types';
+
+export interface PacketRef {
+  readonly capture: string;
+  /** 0-based record number in the capture file. */
+  readonly index: number;
+}
+
+/** Why a fact is believed: a sentence and the packets (a sample of at most a few) that show it. */
+export interface Evidence {
+  readonly reason: string;
+  readonly packets: readonly PacketRef[];
+  /** How many packets support it in all (the `packets` list is a sample). */
+  readonly count: number;
+}
+
+export type InterfaceKind = 'veth' | 'bridge' | 'vtep' | 'tun' | 'underlay' | 'loopback' | 'any' | 'unknown';
+
+/** Where an attribution came from, strongest first. */
+export type AttributionSource = 'user' | 'pcapng' | 'sll' | 'file-name' | 'traffic' | 'none';
+
+/** One capture file of the set. */
+export interface CaptureFile {
+  /** Unique in the set: the file name, with ' (2)' etc. appended when two files share a name. */
+  readonly id: string;
+  readonly path: string;
+  readonly format: string;
+  readonly packetCount: number;
+  readonly linktypes: readonly number[];
+  /** Epoch seconds of the first / last packet (null when empty). */
+  readonly firstTs: number | null;
+  readonly lastTs: number | null;
+  readonly errors: readonly ReadError[];
+  /** CapturePoint ids of this file (several for a multi-interface pcapng or an SLL2 `any` capture). */
+  readonly points: readonly string[];
+}
+
+/**
+ * One place packets were captured: a whole pcap file, one interface of a pcapng file, or one
+ * interface index of a Linux cooked (`-i any`) capture. Attached to a node and an interface.
+ */
+export interface CapturePoint {
+  /** 'node1-eth0.pcap', 'node1.pcapng#cni0', 'all.pcap#if7'. */
+  readonly id: string;
+  readonly capture: string;
+  /** Which packets of the file: pcapng interface key and/or SLL/SLL2 interface index. */
+  readonly iface: number | null;
+  readonly ifindex: number | null;
+  readonly node: string | null;
+  readonly nodeSource: AttributionSource;
+  readonly interface: string | null;
+  readonly interfaceSource: AttributionSource;
+  readonly kind: InterfaceKind;
+  readonly kindSource: AttributionSource;
+  readonly packetCount: number;
+  /** Why the node / interface / kind were chosen (traffic inference cites packets). */
+  readonly evidence: readonly Evidence[];
+}
+
+/** Explicit attribution given by the user (wins over everything else). Match by point or capture id. */
+export interface PointOverride {
+  readonly point?: string;
+  readonly capture?: string;
+  readonly node?: string;
+  readonly interface?: string;
+  readonly kind?: InterfaceKind;
+}
+
+export type TunnelType = 'vxlan' | 'flannel-udp' | 'geneve' | 'ipip' | 'ip6in4' | 'gre' | 'wireguard';
+
+export interface ClusterNode {
+  /** Node name when known (file names, pcapng, enrichment), else 'node-<underlay IP>'. */
+  readonly id: string;
+  readonly name: string | null;
+  readonly underlayIps: readonly string[];
+  readonly underlayMacs: readonly string[];
+  readonly podCidr: string | null;
+  readonly vtepMac: string | null;
+  /** Address of the tunnel device (flannel: the .0 of the pod CIDR). */
+  readonly vtepIp: string | null;
+  readonly points: readonly string[];
+  readonly evidence: readonly Evidence[];
+}
+
+export interface Bridge {
+  /** '<node>/<name>'. */
+  readonly id: string;
+  readonly node: string;
+  readonly name: string;
+  readonly gatewayIp: string | null;
+  readonly gatewayMac: string | null;
+  readonly point: string | null;
+  readonly evidence: readonly Evidence[];
+}
+
+export interface Veth {
+  /** '<node>/<name>'. */
+  readonly id: string;
+  readonly node: string;
+  readonly name: string;
+  readonly pod: string | null;
+  readonly point: string;
+  readonly evidence: readonly Evidence[];
+}
+
+export interface Pod {
+  /** The pod IP (the key the traffic knows it by). */
+  readonly id: string;
+  readonly ip: string;
+  readonly mac: string | null;
+  readonly node: string | null;
+  readonly veth: string | null;
+  /** From enrichment (kubectl output), when given. */
+  readonly name: string | null;
+  readonly namespace: string | null;
+  readonly evidence: readonly Evidence[];
+}
+
+export interface Tunnel {
+  /** '<nodeA>~<nodeB>' with the two node ids sorted. */
+  readonly id: string;
+  readonly nodes: readonly [string, string];
+  readonly type: TunnelType;
+  /** VXLAN VNI / Geneve VNI / GRE key, null when the type has none. */
+  readonly vni: number | null;
+  /** UDP destination port of the encapsulation (8472, 4789, 8285, 6081), null when not UDP. */
+  readonly port: number | null;
+  readonly packets: number;
+  readonly evidence: readonly Evidence[];
+}
+
+export interface ServiceBackend {
+  readonly ip: string;
+  readonly port: number | null;
+  readonly pod: string | null;
+}
+
+export interface Service {
+  /** '<proto> <ip>:<port>'. */
+  readonly id: string;
+  readonly ip: string;
+  readonly port: number | null;
+  readonly protocol: string;
+  readonly backends: readonly ServiceBackend[];
+  /** Nodes where the translation was seen happening. */
+  readonly natNodes: readonly string[];
+  readonly name: string | null;
+  readonly namespace: string | null;
+  readonly evidence: readonly Evidence[];
+}
+
+export interface ClusterModel {
+  readonly nodes: readonly ClusterNode[];
+  readonly bridges: readonly Bridge[];
+  readonly veths: readonly Veth[];
+  readonly pods: readonly Pod[];
+  readonly tunnels: readonly Tunnel[];
+  readonly services: readonly Service[];
+}
+
+export interface Endpoint {
+  readonly ip: string;
+  /** Port, or ICMP echo identifier; null for port-less protocols. */
+  readonly port: number | null;
+}
+
+export interface DirectionStats {
+  /** Distinct packets (a packet seen in five captures counts once). */
+  readonly packets: number;
+  readonly bytes: number;
+}
+
+export interface FlowCaptureStats {
+  readonly point: string;
+  readonly aToB: DirectionStats;
+  readonly bToA: DirectionStats;
+}
+
+export interface TcpState {
+  readonly syn: boolean;
+  readonly synAck: boolean;
+  /** The three-way handshake completed (SYN, SYN-ACK, ACK). */
+  readonly established: boolean;
+  readonly dataAToB: number;
+  readonly dataBToA: number;
+  readonly fin: boolean;
+  readonly rst: boolean;
+  readonly retransmissions: number;
+  readonly zeroWindows: number;
+  /** 'handshake' | 'established' | 'closing' | 'closed' | 'reset' | 'midstream'. */
+  readonly state: string;
+}
+
+/** A bidirectional conversation on the innermost 5-tuple (through any tunnel). */
+export interface Flow {
+  /** 'tcp 10.42.0.5:40000 > 10.42.1.7:80' (client first: the side that spoke first / sent the SYN). */
+  readonly id: string;
+  readonly protocol: string;
+  readonly protoNumber: number;
+  readonly a: Endpoint;
+  readonly b: Endpoint;
+  readonly firstTs: number;
+  readonly lastTs: number;
+  readonly aToB: DirectionStats;
+  readonly bToA: DirectionStats;
+  readonly perCapture: readonly FlowCaptureStats[];
+  readonly tcp: TcpState | null;
+  /** Flows that are the same conversation seen through NAT (the other side of a DNAT/SNAT). */
+  readonly natPeers: readonly string[];
+  readonly journeyCount: number;
+}
+
+export interface Encapsulation {
+  readonly type: TunnelType;
+  readonly outerSrc: string;
+  readonly outerDst: string;
+  readonly vni: number | null;
+  readonly udpSrcPort: number | null;
+  readonly udpDstPort: number | null;
+  readonly outerTtl: number;
+  readonly outerLength: number;
+}
+
+/** The packet as seen at one hop (innermost headers; the tunnel in `encap`). */
+export interface HopHeaders {
+  readonly protocol: string;
+  readonly src: string;
+  readonly dst: string;
+  readonly srcPort: number | null;
+  readonly dstPort: number | null;
+  readonly ttl: number;
+  readonly ipId: number;
+  readonly length: number;
+  readonly macSrc: string | null;
+  readonly macDst: string | null;
+  readonly encap: Encapsulation | null;
+  /** TCP 'SYN,ACK' etc. / ICMP 'echo-request id=.. seq=..' (short text). */
+  readonly info: string;
+}
+
+export interface NatRewrite {
+  /** Hop index where the rewritten packet is first seen. */
+  readonly hop: number;
+  /** Node where it happened (both hops' node when they agree, else the later hop's node). */
+  readonly node: string | null;
+  readonly between: readonly [string, string];
+  readonly kind: 'dnat' | 'snat' | 'dnat+snat';
+  readonly before: { readonly src: string; readonly srcPort: number | null; readonly dst: string; readonly dstPort: number | null };
+  readonly after: { readonly src: string; readonly srcPort: number | null; readonly dst: string; readonly dstPort: number | null };
+}
+
+export interface Hop {
+  readonly index: number;
+  readonly point: string;
+  readonly packet: PacketRef;
+  readonly node: string | null;
+  readonly interface: string | null;
+  readonly kind: InterfaceKind;
+  readonly tNs: number;
+  readonly correctedNs: number;
+  readonly ts: number;
+  /** Corrected time since the previous hop (null on the first hop). */
+  readonly latencyNs: number | null;
+  /** Inner TTL change from the previous hop (0 = unchanged, -1 = one routing step; null on the first). */
+  readonly ttlDelta: number | null;
+  readonly headers: HopHeaders;
+  readonly nat: NatRewrite | null;
+  /** 'bad-checksum' | 'truncated' | 'malformed' | 'fragment' codes seen on this hop. */
+  readonly problems: readonly string[];
+}
+
+/** An expected place the path crosses where there is no capture (or where the capture did not see it). */
+export interface PathGap {
+  /** Gap lies after this hop index (-1: before the first hop). */
+  readonly afterHop: number;
+  readonly node: string | null;
+  readonly kind: InterfaceKind;
+  /** A capture point that covered the time and did NOT see the packet (drop evidence), else null. */
+  readonly point: string | null;
+  readonly reason: string;
+}
+
+export interface MtuIssue {
+  readonly code: 'too-big-for-tunnel' | 'fragmented' | 'icmp-frag-needed';
+  readonly hop: number;
+  readonly message: string;
+}
+
+export type JourneyStatus = 'delivered' | 'dropped' | 'unknown';
+
+export interface Journey {
+  readonly id: number;
+  /** Flow id of the first hop (the flow after NAT can differ: see `nat`). */
+  readonly flow: string;
+  readonly flows: readonly string[];
+  readonly hops: readonly Hop[];
+  readonly status: JourneyStatus;
+  /** The last hop (where it was last seen). */
+  readonly lastSeen: Hop;
+  readonly gaps: readonly PathGap[];
+  readonly nat: readonly NatRewrite[];
+  readonly mtu: readonly MtuIssue[];
+  readonly problems: readonly string[];
+  readonly totalLatencyNs: number;
+}
+
+export interface ClockOffset {
+  readonly node: string;
+  /** The node whose clock is the reference (offset 0). */
+  readonly reference: string;
+  /** Node clock minus reference clock; subtract from the node's timestamps. */
+  readonly offsetNs: number;
+  /** Half-width of the interval the offset is known to lie in. */
+  readonly uncertaintyNs: number | null;
+  readonly samples: number;
+  readonly method: 'reference' | 'two-way' | 'one-way' | 'none';
+}
+
+export type FindingCode =
+  | 'dropped' | 'path-gap' | 'nat' | 'too-big-for-tunnel' | 'fragmented' | 'icmp-frag-needed'
+  | 'bad-checksum' | 'truncated' | 'malformed' | 'retransmission' | 'zero-window' | 'tcp-reset'
+  | 'enrichment-disagreement' | 'attribution' | 'read-error' | 'clock-offset';
+
+export interface Finding {
+  readonly code: FindingCode;
+  readonly severity: 'info' | 'warning' | 'problem';
+  readonly message: string;
+  readonly packets: readonly PacketRef[];
+  readonly flow?: string;
+  readonly journey?: number;
+  readonly node?: string;
+}
+
+/** The serialisable part of an analysis (what `Analysis.toJSON()` returns). */
+export interface AnalysisData {
+  readonly epochSec: number;
+  readonly captures: readonly CaptureFile[];
+  readonly points: readonly CapturePoint[];
+  readonly model: ClusterModel;
+  readonly flows: readonly Flow[];
+  readonly journeyCount: number;
+  readonly clockOffsets: readonly ClockOffset[];
+  readonly findings: readonly Finding[];
+  readonly packetCount: number;
+}
