@@ -126,6 +126,11 @@ async function pump(src: ByteSource, sink: ReadSink, opts: ReadOptions): Promise
       if (used > 0) buf.copyWithin(0, used, fill);
       base += used;
       fill -= used;
+      if (fill === buf.length) {
+        // Readers bound what they leave pending; this is the last line of defence against buffering more.
+        sink.error('record-too-large', `the record at byte ${base} does not fit in ${buf.length} bytes`, base, true);
+        break;
+      }
     }
     progress();
   }
