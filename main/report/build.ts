@@ -16,8 +16,8 @@ import {
 export interface ReportAnalysis extends AnalysisData {
   journeysForFlow(flow: string): readonly Journey[];
   journeyForPacket(capture: string, index: number): Journey | null | undefined;
-  /** A journey by id, for hop annotations that name no packet. */
-  journey?(id: number): Journey | null | undefined;
+  /** Journeys by id, for hop annotations that name no packet. */
+  readonly journeys?: { get(id: number): Journey | undefined };
 }
 
 /** What the report needs of a session (SessionStore has all of it). */
@@ -183,7 +183,12 @@ export async function buildReport(analysis: ReportAnalysis, session: ReportSessi
         if (hop >= 0) push(hopNotes, `${j.id}\u0000${hop}`, a.id);
       }
     } else if (t.kind === 'hop') {
-      const j = analysis.journey?.(Number(t.journey));
+      let j: Journey | undefined;
+      try {
+        j = analysis.journeys?.get(Number(t.journey));
+      } catch {
+        j = undefined; // a journey id from an older analysis
+      }
       const h = j?.hops[t.hop];
       if (!j || !h) continue;
       noteJourney(j);
