@@ -14,15 +14,20 @@ export interface Entry {
   readonly tunnel: TunnelKind;
 }
 
-const tables: Map<number, Entry>[] = [];
-for (const t of Object.values(Next)) tables[t] = new Map();
+/** Every table is a dense array indexed by the 16-bit key (faster than a Map in the per-packet loop). */
+export type Table = (Entry | undefined)[];
+const KEYS = 0x10000;
+const newTable = (): Table => new Array<Entry | undefined>(KEYS).fill(undefined);
+const tables: Table[] = [];
+for (const t of Object.values(Next)) tables[t] = newTable();
 
 /** Entries by protocol name, for "Decode As" (e.g. 'vxlan', 'flannel', 'geneve'). */
 const byName = new Map<string, Entry>();
 
 export function register(table: NextTable, key: number, name: string, decode: Decoder, tunnel: TunnelKind = TunnelKind.NONE): Entry {
+  if (!Number.isInteger(key) || key < 0 || key >= KEYS) throw new Error(`register ${name}: key ${key} is not a 16-bit number`);
   const e: Entry = { name, decode, tunnel };
-  tables[table].set(key, e);
+  tables[table][key] = e;
   return e;
 }
 
@@ -37,7 +42,7 @@ export function registerDecodeAs(entry: Entry, ...names: string[]): void {
 }
 
 export function lookup(table: NextTable, key: number): Entry | undefined {
-  return tables[table].get(key);
+  return tables[table][key];
 }
 
 /** Names accepted by "Decode As" (for the CLI's usage and the app's menu). */
@@ -49,22 +54,23 @@ export function decodeAsEntry(name: DecodeAsProto | string): Entry | undefined {
   return byName.get(name);
 }
 
-const merged = new WeakMap<DecodeAsTable, { udp: Map<number, Entry>; tcp: Map<number, Entry> }>();
+const merged = new WeakMap<DecodeAsTable, { udp: Table; tcp: Table }>();
 const EMPTY = { udp: tables[Next.UDP], tcp: tables[Next.TCP] };
 
 /**
  * The port tables for one "Decode As" table: built-ins overlaid with the user's entries (built once
  * per table object and cached, so the hot path does one Map lookup per port).
  */
-export function portTables(decodeAs: DecodeAsTable | undefined): { udp: Map<number, Entry>; tcp: Map<number, Entry> } {
+export function portTables(decodeAs: DecodeAsTable | undefined): { udp: Table; tcp: Table } {
   if (!decodeAs || decodeAs.length === 0) return EMPTY;
   let m = merged.get(decodeAs);
   if (!m) {
-    m = { udp: new Map(tables[Next.UDP]), tcp: new Map(tables[Next.TCP]) };
+    m = { udp: tables[Next.UDP].slice(), tcp: tables[Next.TCP].slice() };
     for (const e of decodeAs) {
       const entry = byName.get(e.proto);
       if (!entry) throw new Error(`decode-as: unknown protocol '${e.proto}' (known: ${decodeAsNames().join(', ')})`);
-      (e.layer === 'tcp' ? m.tcp : m.udp).set(e.port, entry);
+      if (!Number.isInteger(e.port) || e.port < 0 || e.port >= KEYS) throw new Error(`decode-as: port ${e.port} out of range`);
+      (e.layer === 'tcp' ? m.tcp : m.udp)[e.port] = entry;
     }
     merged.set(decodeAs, m);
   }

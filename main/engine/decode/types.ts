@@ -159,7 +159,7 @@ export class IpLevelSummary {
   proto = -1;
   /** IPv4 TTL / IPv6 hop limit. */
   ttl = 0;
-  /** IPv4 identification / IPv6 flow label. */
+  /** IPv4 identification / IPv6 flow label (or, for an IPv6 fragment, the fragment header's identification). */
   ipId = 0;
   /** IPv4 total length / IPv6 payload length + 40 (as announced by the header). */
   totalLength = 0;

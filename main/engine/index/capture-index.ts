@@ -70,8 +70,16 @@ export class CaptureIndex {
     return this.capacity * CaptureIndex.BYTES_PER_PACKET + this.ipv6.byteLength;
   }
 
+  /** Shrinks the columns to the packet count (after the last push), so no slack stays allocated. */
+  trim(): void {
+    if (this.capacity > this.count) this.resize(Math.max(this.count, 1));
+  }
+
   private grow(min: number): void {
-    const cap = Math.max(min, this.capacity * 2, 1024);
+    this.resize(Math.max(min, this.capacity * 2, 1024));
+  }
+
+  private resize(cap: number): void {
     const g = <T extends Uint8Array | Uint16Array | Uint32Array | Int32Array | Float64Array>(a: T, make: (n: number) => T): T => {
       const n = make(cap);
       n.set(a.subarray(0, this.count) as never);
@@ -186,5 +194,6 @@ export async function indexCapture(path: string, opts: IndexOptions = {}): Promi
     },
     ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
   }, opts.read);
+  index.trim();
   return index;
 }
