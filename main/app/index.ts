@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { startBackend } from '../backend/client';
 import { shellApi } from '../backend/shell';
-import { wiresharkPath } from '../server/browser-mode';
+import { wiresharkPath } from '../backend/wireshark';
 import { registerIpc } from './ipc';
 import { menuTemplate } from './menu';
 import { guardContents, windowOptions } from './window';

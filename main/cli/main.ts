@@ -4,6 +4,7 @@ export async function main(argv: string[]): Promise<number> {
   switch (command) {
     case 'decode': return (await import('./decode')).run(rest);
     case 'bench': return (await import('./bench')).run(rest);
+    case 'start': return (await import('./start')).run(rest);
     default:
       process.stderr.write(`usage: tunnelvision <decode|topology|follow|report|start|bench> ...\n`);
       return 2;

@@ -2,12 +2,13 @@
 // the contract on 127.0.0.1, open the given captures. Used by `npm start` (where Electron's runtime
 // is missing) and by the end-to-end tests.
 import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { homedir, tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startBackend } from '../backend/client';
 import { shellApi } from '../backend/shell';
+import { wiresharkPath } from '../backend/wireshark';
 import type { Backend } from '../backend/api';
 import { startServer, type RunningServer } from './server';
 
@@ -35,15 +36,13 @@ export function rendererIsStale(): boolean {
 /** Builds the renderer with the project's own electron-vite config (its `renderer` section). */
 export async function buildRenderer(log: (line: string) => void = () => {}): Promise<void> {
   const { build } = await import('vite');
-  const config = (await import('../../electron.vite.config')).default as { renderer?: Record<string, unknown> };
-  if (!config.renderer) throw new Error('electron.vite.config.ts has no renderer section');
+  const { loadConfigFromFile } = await import('electron-vite');
+  const loaded = await loadConfigFromFile({ command: 'build', mode: 'production' }, join(ROOT, 'electron.vite.config.ts'), ROOT, 'warn');
+  const renderer = (loaded.config as { renderer?: Record<string, unknown> }).renderer;
+  if (!renderer) throw new Error('electron.vite.config.ts has no renderer section');
   log('building the user interface (first run only)...');
-  await build({ ...config.renderer, configFile: false, logLevel: 'warn', mode: 'production' });
-}
-
-export function wiresharkPath(): string | null {
-  const r = spawnSync('sh', ['-c', 'command -v wireshark'], { encoding: 'utf8' });
-  return r.status === 0 && r.stdout.trim() ? r.stdout.trim() : null;
+  const b = (renderer.build ?? {}) as Record<string, unknown>;
+  await build({ ...renderer, build: { ...b, emptyOutDir: true, chunkSizeWarningLimit: 4096 }, configFile: false, logLevel: 'error', mode: 'production' });
 }
 
 export interface BrowserMode {

@@ -2,7 +2,7 @@
 // renderer's index.html carries the same text in its meta tag (a test keeps the two equal).
 // Nothing from a capture can run or load anything: scripts and styles only from the app itself,
 // no inline script, no eval, no plugins, no frames, no form posts, no requests elsewhere.
-export const CSP = [
+const POLICY = [
   "default-src 'none'",
   "script-src 'self'",
   "style-src 'self'",
@@ -11,9 +11,13 @@ export const CSP = [
   "connect-src 'self'",
   "base-uri 'none'",
   "form-action 'none'",
-  "frame-ancestors 'none'",
   "object-src 'none'",
-].join('; ');
+];
+
+/** The policy in renderer/index.html's meta tag (frame-ancestors is ignored there). */
+export const CSP_META = POLICY.join('; ');
+/** The policy sent as a header by browser mode. */
+export const CSP = [...POLICY, "frame-ancestors 'none'"].join('; ');
 
 /** Headers sent with every browser-mode response. */
 export const SECURITY_HEADERS: Readonly<Record<string, string>> = {

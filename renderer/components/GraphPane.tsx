@@ -10,6 +10,17 @@ import { DARK, LIGHT, graphStyle, layoutPositions } from '../logic/graph';
 
 cytoscape.use(cytoscapeSvg);
 
+// Cytoscape inserts an inline <style> (`position: relative` for its container), which the strict
+// CSP refuses. The app's own stylesheet has that rule; a placeholder with the id Cytoscape looks
+// for tells it the stylesheet is already there.
+function claimCytoscapeStylesheet(): void {
+  const id = '__________cytoscape_stylesheet';
+  if (document.getElementById(id)) return;
+  const marker = document.createElement('meta');
+  marker.id = id;
+  document.head.appendChild(marker);
+}
+
 function download(blob: Blob, name: string) {
   const url = URL.createObjectURL(blob);
   const a = document.createElement('a');
@@ -41,10 +52,10 @@ export function GraphPane(props: GraphPaneProps) {
   onSelect.current = props.onSelect;
 
   useEffect(() => {
+    claimCytoscapeStylesheet();
     const cy = cytoscape({
       container: box.current,
       style: graphStyle(props.dark ? DARK : LIGHT) as never,
-      wheelSensitivity: 0.3,
       minZoom: 0.1,
       maxZoom: 4,
       boxSelectionEnabled: false,

@@ -1,0 +1,605 @@
+// The backend: everything the UI asks for, answered from the open capture set. Runs in its own
+// worker thread (worker-main.ts); both shells reach it through client.ts. Loading streams each file
+// once into columnar storage, then the path finder analyses the set; queries run over the columns
+// (the display filter compiles to a predicate over typed arrays), and only the packets on screen
+// are read again and decoded in full.
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { readPacketsAt } from '../engine/readers/read';
+import { decodePacket } from '../engine/decode';
+import type { RawPacket } from '../engine/types';
+import { writePcapngFile, type PcapngInterface, type PcapngPacket } from '../engine/writers/pcapng';
+import { attributionFromFileName, interfaceKindFromName } from '../topology/naming';
+import type { AnalysisData, Journey, PointOverride } from '../topology/types';
+import { parseIp4 } from '../topology/addr';
+import {
+  type AppState, type CaptureView, type ExportSelection, type FollowView, type GraphView, type HopView, type JourneyView,
+  type LoadPhase, type LoadProgress, type PacketDetail, type PacketPage, type PacketQuery, type PacketRow,
+} from '../../preload/contract';
+import { compileFilter, parseFilter } from '../../preload/filter';
+import type { Backend, BackendOptions } from './api';
+import { analyse, type AnalysisHandle } from './analysis';
+import { colorOf, encapLabel, endpoints, protocolName, resolver, type PointLabel, type RowLabels } from './columns';
+import { differingFields, levelsOf } from './detail';
+import { buildGraph, elementPredicate, hopElements } from './graph';
+import { PacketStore } from './store';
+import { wiresharkPath } from './wireshark';
+
+const RECENT_MAX = 12;
+const MAX_JOURNEYS = 200;
+const ROW_CACHE = 50_000;
+
+function loadRecent(file: string | null): string[] {
+  if (!file) return [];
+  try {
+    const v: unknown = JSON.parse(readFileSync(file, 'utf8'));
+    return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string').slice(0, RECENT_MAX) : [];
+  } catch {
+    return [];
+  }
+}
+
+function saveRecent(file: string | null, list: string[]): void {
+  if (!file) return;
+  try {
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(`${file}.tmp`, JSON.stringify(list));
+    renameSync(`${file}.tmp`, file);
+  } catch {
+    /* the recent list is a convenience: never fail a load for it */
+  }
+}
+
+const fmtAddr = (ip: string, port: number | null) => (port === null ? ip : ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`);
+
+export function createBackend(opts: BackendOptions): Backend {
+  let generation = 0;
+  let phase: LoadPhase = 'idle';
+  let progress: LoadProgress | null = null;
+  let message: string | null = null;
+  let store = new PacketStore();
+  /** Files waiting to be read (shown as 'waiting'), with their display names. */
+  let pending: { path: string; name: string }[] = [];
+  let analysis: AnalysisHandle | null = null;
+  let labels: RowLabels = { pointOfRow: new Uint16Array(0), points: [], podOfIp: new Map() };
+  let pointIndex = new Map<string, number>();
+  let overrides: PointOverride[] = [];
+  let abort: AbortController | null = null;
+  let running: Promise<void> = Promise.resolve();
+  let recent = loadRecent(opts.recentFile);
+  const hasWireshark = wiresharkPath() !== null;
+  let uploads = 0;
+  let queryCache: { key: string; rows: Uint32Array } | null = null;
+  const rowCache = new Map<number, { protocol: string; info: string }>();
+
+  // ------------------------------------------------------------------ labels
+  /** Labels from file and interface names only (before / without the analysis). */
+  function nameLabels(s: PacketStore): RowLabels {
+    const points: PointLabel[] = [];
+    const pointOf = new Map<number, number>();
+    s.files.forEach((f, fi) => {
+      const fromName = attributionFromFileName(f.name);
+      for (const i of f.info?.interfaces ?? [{ key: 0, name: undefined }]) {
+        const iface = i.name ?? fromName.interface ?? '';
+        pointOf.set(fi * 65536 + i.key, points.length);
+        points.push({ node: fromName.node ?? '', iface, kind: iface ? interfaceKindFromName(iface) : 'unknown', capture: f.name });
+      }
+    });
+    const pointOfRow = new Uint16Array(s.count);
+    for (let r = 0; r < s.count; r++) pointOfRow[r] = pointOf.get(s.table.file[r] * 65536 + s.iface[r]) ?? 0;
+    return { pointOfRow, points, podOfIp: new Map() };
+  }
+
+  /** Labels from the analysis: each capture point's node, interface and kind; pod names. */
+  function analysisLabels(s: PacketStore, a: AnalysisData): RowLabels {
+    const points: PointLabel[] = a.points.map((p) => ({ node: p.node ?? '', iface: p.interface ?? '', kind: p.kind, capture: p.capture }));
+    pointIndex = new Map(a.points.map((p, i) => [p.id, i]));
+    const fileOfCapture = new Map(a.captures.map((c) => [c.id, s.files.findIndex((f) => f.path === c.path)]));
+    const byFile = new Map<number, { iface: number | null; idx: number }[]>();
+    a.points.forEach((p, idx) => {
+      const fi = fileOfCapture.get(p.capture) ?? -1;
+      (byFile.get(fi) ?? byFile.set(fi, []).get(fi)!).push({ iface: p.iface, idx });
+    });
+    const pointOfRow = new Uint16Array(s.count);
+    const fallback = points.length;
+    for (let r = 0; r < s.count; r++) {
+      const list = byFile.get(s.table.file[r]);
+      let idx = fallback;
+      if (list) for (const e of list) if (e.iface === null || e.iface === s.iface[r]) { idx = e.idx; break; }
+      pointOfRow[r] = idx;
+    }
+    points.push({ node: '', iface: '', kind: 'unknown', capture: '' });
+    const podOfIp = new Map<number, string>();
+    for (const p of a.model.pods) {
+      const ip = parseIp4(p.ip);
+      if (ip !== null) podOfIp.set(ip, p.name ?? p.ip);
+    }
+    return { pointOfRow, points, podOfIp };
+  }
+
+  // ------------------------------------------------------------------ loading
+  function bump(): void {
+    generation++;
+    queryCache = null;
+  }
+
+  async function runAnalysis(signal: AbortSignal): Promise<void> {
+    phase = 'analysing';
+    const s = store;
+    try {
+      const a = await analyse(s.files.map((f) => f.path), overrides, signal);
+      if (s !== store) return;
+      analysis = a;
+      labels = analysisLabels(s, a.data);
+      message = null;
+    } catch (e) {
+      if (s !== store) return;
+      analysis = null;
+      message = `Cluster analysis failed: ${e instanceof Error ? e.message : String(e)}. Packets can still be listed, filtered and decoded.`;
+    }
+    bump();
+  }
+
+  async function load(files: { path: string; name: string }[]): Promise<void> {
+    abort?.abort();
+    await running;
+    const ac = new AbortController();
+    abort = ac;
+    const s = new PacketStore();
+    store = s;
+    analysis = null;
+    labels = nameLabels(s);
+    rowCache.clear();
+    pending = [...files];
+    phase = 'loading';
+    message = null;
+    bump();
+    running = (async () => {
+      for (const f of files) {
+        if (ac.signal.aborted) break;
+        pending = pending.filter((p) => p !== f);
+        progress = { bytesRead: 0, bytesTotal: 0, packets: 0, file: f.name };
+        await s.addFile(f.path, f.name, ac.signal, (p) => (progress = { ...p, file: f.name }));
+      }
+      progress = null;
+      s.finish();
+      labels = nameLabels(s);
+      bump();
+      if (ac.signal.aborted) {
+        phase = 'cancelled';
+        message = `Loading cancelled: ${s.files.length} of ${files.length} captures read${pending.length ? ` (${pending.map((p) => p.name).join(', ')} not opened)` : ''}.`;
+        pending = [];
+        return;
+      }
+      await runAnalysis(ac.signal);
+      phase = ac.signal.aborted ? 'cancelled' : 'ready';
+    })().catch((e: unknown) => {
+      phase = 'failed';
+      message = `Loading failed: ${e instanceof Error ? e.message : String(e)}`;
+      bump();
+    });
+  }
+
+  function remember(paths: string[]): void {
+    recent = [...paths, ...recent.filter((p) => !paths.includes(p))].slice(0, RECENT_MAX);
+    saveRecent(opts.recentFile, recent);
+  }
+
+  // ------------------------------------------------------------------ views
+  function captureViews(): CaptureView[] {
+    const a = analysis?.data;
+    const views: CaptureView[] = store.files.map((f, i) => {
+      const cap = a?.captures.find((c) => c.path === f.path);
+      const pts = cap ? a!.points.filter((p) => p.capture === cap.id) : [];
+      const fromName = attributionFromFileName(f.name);
+      const nameIface = f.info?.interfaces.find((x) => x.name)?.name ?? fromName.interface;
+      const node = pts.length ? [...new Set(pts.map((p) => p.node ?? '?'))].join(', ') : fromName.node;
+      const iface = pts.length ? [...new Set(pts.map((p) => p.interface ?? '?'))].join(', ') : nameIface;
+      return {
+        id: i,
+        name: f.name,
+        path: f.path,
+        format: f.info ? `${f.info.format}${f.info.compressed ? '.gz' : ''}` : '',
+        node: node || null,
+        iface: iface || null,
+        kind: pts.length ? [...new Set(pts.map((p) => p.kind))].join(', ') : iface ? interfaceKindFromName(iface) : 'unknown',
+        attribution: pts[0] ? pts[0].nodeSource : fromName.node ? 'file-name' : 'none',
+        packets: f.status === 'loading' ? store.count - f.start : f.count,
+        firstTime: f.firstTime,
+        lastTime: f.lastTime,
+        status: f.status,
+        errors: (f.info?.errors ?? []).map((e) => ({ code: e.code, message: e.message, offset: e.offset, fatal: e.fatal })),
+      };
+    });
+    pending.forEach((p, k) =>
+      views.push({ id: store.files.length + k, name: p.name, path: p.path, format: '', node: null, iface: null, kind: 'unknown', attribution: 'none', packets: 0, firstTime: null, lastTime: null, status: 'waiting', errors: [] }),
+    );
+    return views;
+  }
+
+  async function decodeRows(rows: readonly number[]): Promise<Map<number, RawPacket>> {
+    const byFile = new Map<number, number[]>();
+    for (const r of rows) {
+      const f = store.table.file[r];
+      (byFile.get(f) ?? byFile.set(f, []).get(f)!).push(r);
+    }
+    const out = new Map<number, RawPacket>();
+    for (const [fi, rs] of byFile) {
+      const f = store.files[fi];
+      if (!f.info) continue;
+      rs.sort((a, b) => store.fileOffset[a] - store.fileOffset[b]);
+      const got = await readPacketsAt(f.path, f.info, rs.map((r) => ({ fileOffset: store.fileOffset[r], iface: store.iface[r], index: store.table.index[r] })));
+      got.forEach((g, k) => {
+        if (g.ok) out.set(rs[k], g.packet);
+      });
+    }
+    return out;
+  }
+
+  async function rowsView(rows: readonly number[]): Promise<PacketRow[]> {
+    const missing = rows.filter((r) => !rowCache.has(r));
+    if (missing.length) {
+      const raw = await decodeRows(missing);
+      for (const r of missing) {
+        const p = raw.get(r);
+        if (!p) {
+          rowCache.set(r, { protocol: protocolName(store, r), info: '(could not be read again from the file)' });
+          continue;
+        }
+        const d = decodePacket(p.data, p.linktype, undefined, p.origLen);
+        rowCache.set(r, { protocol: d.protocol, info: d.undecoded ?? d.info });
+      }
+      if (rowCache.size > ROW_CACHE) for (const k of [...rowCache.keys()].slice(0, rowCache.size - ROW_CACHE)) rowCache.delete(k);
+    }
+    return rows.map((r) => {
+      const t = store.time(r);
+      const [src, dst] = endpoints(store, r);
+      const pt = labels.points[labels.pointOfRow[r]];
+      const c = rowCache.get(r)!;
+      return {
+        no: store.noOfRow[r],
+        capture: store.table.file[r],
+        ...t,
+        node: pt?.node ?? '',
+        iface: pt?.iface ?? '',
+        src,
+        dst,
+        protocol: c.protocol,
+        length: store.table.origLen[r],
+        encap: encapLabel(store, r),
+        info: c.info,
+        color: colorOf(store, r),
+      };
+    });
+  }
+
+  function sortKey(column: PacketQuery['sort']): ((r: number) => number) | null {
+    const t = store.table;
+    const textRank = (get: (r: number) => string) => {
+      const values = new Map<string, number>();
+      for (let r = 0; r < store.count; r++) {
+        const v = get(r);
+        if (!values.has(v)) values.set(v, 0);
+      }
+      [...values.keys()].sort().forEach((v, i) => values.set(v, i));
+      return (r: number) => values.get(get(r)) ?? 0;
+    };
+    switch (column) {
+      case 'no':
+      case 'time':
+        return null;
+      case 'length':
+        return (r) => t.origLen[r];
+      case 'src':
+        return (r) => (t.innerVer[r] ? t.innerVer[r] * 2 ** 33 + t.innerSrc[r] : t.outerSrc[r]);
+      case 'dst':
+        return (r) => (t.innerVer[r] ? t.innerVer[r] * 2 ** 33 + t.innerDst[r] : t.outerDst[r]);
+      case 'node':
+        return textRank((r) => labels.points[labels.pointOfRow[r]]?.node ?? '');
+      case 'iface':
+        return textRank((r) => labels.points[labels.pointOfRow[r]]?.iface ?? '');
+      case 'protocol':
+        return textRank((r) => protocolName(store, r));
+      case 'encap':
+        return textRank((r) => encapLabel(store, r));
+      default:
+        return null;
+    }
+  }
+
+  type Match = { rows: Uint32Array; error: { message: string; start: number; end: number } | null };
+  function match(q: Pick<PacketQuery, 'filter' | 'element' | 'sort' | 'descending'>): Match {
+    const parsed = parseFilter(q.filter);
+    if (!parsed.ok) return { rows: new Uint32Array(0), error: parsed.error };
+    const key = `${generation}|${q.filter}|${q.element}|${q.sort}|${q.descending}`;
+    if (queryCache?.key === key) return { rows: queryCache.rows, error: null };
+    const pred = compileFilter(parsed.ast, resolver(store, labels));
+    const elem = q.element && analysis ? elementPredicate(q.element, analysis.data, store, labels, pointIndex) : null;
+    const order = store.order;
+    let out = new Uint32Array(Math.min(order.length, 1 << 16));
+    let n = 0;
+    const all = parsed.ast === null && !elem;
+    for (let i = 0; i < order.length; i++) {
+      const r = order[i];
+      if (!all && (!pred(r) || (elem !== null && !elem(r)))) continue;
+      if (n === out.length) {
+        const bigger = new Uint32Array(Math.min(order.length, out.length * 2));
+        bigger.set(out);
+        out = bigger;
+      }
+      out[n++] = r;
+    }
+    let rows = out.subarray(0, n);
+    const k = sortKey(q.sort);
+    if (k) {
+      const keys = new Float64Array(store.count);
+      for (const r of rows) keys[r] = k(r);
+      const no = store.noOfRow;
+      rows = rows.slice().sort((a, b) => keys[a] - keys[b] || no[a] - no[b]);
+    }
+    if (q.descending) rows = rows.slice().reverse();
+    queryCache = { key, rows };
+    return { rows, error: null };
+  }
+
+  function firstTime(): number {
+    return store.count ? store.time(store.order[0]).time : 0;
+  }
+
+  // ------------------------------------------------------------------ follow
+  function captureIdOfFile(fi: number): string | null {
+    const f = store.files[fi];
+    return analysis?.data.captures.find((c) => c.path === f?.path)?.id ?? null;
+  }
+  function rowOfRef(capture: string, index: number): number {
+    const c = analysis?.data.captures.find((x) => x.id === capture);
+    const fi = c ? store.files.findIndex((f) => f.path === c.path) : -1;
+    return fi < 0 ? -1 : store.rowOf(fi, index);
+  }
+
+  function journeyView(j: Journey, a: AnalysisData): JourneyView {
+    const elements = hopElements(j.hops, a);
+    const hops: HopView[] = j.hops.map((h, i) => {
+      const r = rowOfRef(h.packet.capture, h.packet.index);
+      const e = h.headers.encap;
+      return {
+        packetNo: r >= 0 ? store.noOfRow[r] : 0,
+        capture: h.packet.capture,
+        node: h.node ?? '?',
+        iface: h.interface ?? '?',
+        time: h.ts,
+        delta: h.latencyNs === null ? null : h.latencyNs / 1e9,
+        ttl: h.headers.ttl,
+        nat: h.nat ? `${h.nat.kind.toUpperCase()} ${fmtAddr(h.nat.before.src, h.nat.before.srcPort)} > ${fmtAddr(h.nat.before.dst, h.nat.before.dstPort)} became ${fmtAddr(h.nat.after.src, h.nat.after.srcPort)} > ${fmtAddr(h.nat.after.dst, h.nat.after.dstPort)}` : '',
+        encap: e ? `${e.type}${e.vni !== null ? ` ${e.vni}` : ''} ${e.outerSrc} > ${e.outerDst}${e.udpSrcPort !== null ? ` sport ${e.udpSrcPort}` : ''}` : '',
+        elements: elements[i],
+      };
+    });
+    const last = j.lastSeen;
+    const findings = [
+      ...j.gaps.map((g) => g.reason),
+      ...j.nat.map((n) => `${n.kind.toUpperCase()} on ${n.node ?? 'an unknown node'} between ${n.between[0]} and ${n.between[1]}`),
+      ...j.mtu.map((m) => m.message),
+      ...j.problems,
+    ];
+    return {
+      id: String(j.id),
+      label: `#${j.id} ${j.status}, ${j.hops.length} hops${j.totalLatencyNs ? `, ${(j.totalLatencyNs / 1e6).toFixed(3)} ms` : ''}`,
+      hops,
+      lastSeen: j.status === 'dropped' ? `${last.node ?? '?'} / ${last.interface ?? '?'} (${last.point}), hop ${last.index + 1}` : null,
+      findings,
+    };
+  }
+
+  function followView(flowId: string, focus: { capture: string; index: number } | null): FollowView | null {
+    const a = analysis;
+    if (!a) throw new Error(message ?? 'The cluster analysis is not ready yet.');
+    const flow = a.data.flows.find((f) => f.id === flowId);
+    const journeys = a.journeysForFlow(flowId);
+    let selected = 0;
+    if (focus) {
+      const k = journeys.findIndex((j) => j.hops.some((h) => h.packet.capture === focus.capture && h.packet.index === focus.index));
+      if (k >= 0) selected = k;
+    }
+    // Keep the view bounded: the asked-for journey plus the first ones.
+    const start = Math.max(0, Math.min(selected - MAX_JOURNEYS / 2, journeys.length - MAX_JOURNEYS));
+    const shown = journeys.slice(start, start + MAX_JOURNEYS);
+    return {
+      flow: flowId,
+      flowLabel: flow ? `${flow.protocol.toUpperCase()} ${fmtAddr(flow.a.ip, flow.a.port)} ⇄ ${fmtAddr(flow.b.ip, flow.b.port)}` : flowId,
+      packets: flow ? flow.aToB.packets + flow.bToA.packets : 0,
+      bytes: flow ? flow.aToB.bytes + flow.bToA.bytes : 0,
+      journeys: shown.map((j) => journeyView(j, a.data)),
+      selected: selected - start,
+      findings: a.data.findings.filter((f) => f.flow === flowId).map((f) => f.message),
+    };
+  }
+
+  // ------------------------------------------------------------------ export
+  function rowsOfSelection(sel: ExportSelection): number[] {
+    if (sel.kind === 'filter') {
+      const m = match({ filter: sel.filter, element: sel.element, sort: 'no', descending: false });
+      if (m.error) throw new Error(`filter: ${m.error.message}`);
+      return [...m.rows];
+    }
+    const a = analysis;
+    if (!a) throw new Error(message ?? 'The cluster analysis is not ready yet.');
+    const journeys = a.journeysForFlow(sel.flow).filter((j) => sel.kind === 'flow' || String(j.id) === sel.journey);
+    const rows = new Set<number>();
+    for (const j of journeys) for (const h of j.hops) {
+      const r = rowOfRef(h.packet.capture, h.packet.index);
+      if (r >= 0) rows.add(r);
+    }
+    return [...rows].sort((x, y) => store.noOfRow[x] - store.noOfRow[y]);
+  }
+
+  // ------------------------------------------------------------------ the API
+  return {
+    async getState(): Promise<AppState> {
+      return {
+        shell: opts.shell,
+        phase,
+        generation,
+        progress,
+        captures: captureViews(),
+        totalPackets: store.count,
+        message,
+        recent,
+        wireshark: hasWireshark,
+      };
+    },
+
+    async openCaptures({ paths, append }) {
+      const files = [...(append ? store.files.map((f) => ({ path: f.path, name: f.name })) : []), ...paths.map((p) => ({ path: p, name: basename(p) }))];
+      remember(paths);
+      await load(files);
+      return this.getState();
+    },
+
+    async openCaptureFiles({ files, append }) {
+      const saved = files.map((f) => {
+        const dir = join(opts.tempDir, 'uploads', String(++uploads));
+        mkdirSync(dir, { recursive: true });
+        const name = basename(f.name).replace(/[\u0000-\u001f/\\]/g, '_') || 'capture';
+        const path = join(dir, name);
+        writeFileSync(path, f.data);
+        return { path, name };
+      });
+      await load([...(append ? store.files.map((f) => ({ path: f.path, name: f.name })) : []), ...saved]);
+      return this.getState();
+    },
+
+    async cancelLoad() {
+      abort?.abort();
+      return this.getState();
+    },
+
+    async setAttribution({ capture, node, iface }) {
+      const f = store.files[capture];
+      if (!f) throw new Error(`no capture #${capture}`);
+      const id = captureIdOfFile(capture) ?? f.name;
+      const kind = iface ? interfaceKindFromName(iface) : undefined;
+      overrides = [
+        ...overrides.filter((o) => o.capture !== id),
+        { capture: id, ...(node ? { node } : {}), ...(iface ? { interface: iface } : {}), ...(kind && kind !== 'unknown' ? { kind } : {}) },
+      ];
+      await running;
+      const ac = new AbortController();
+      abort = ac;
+      running = runAnalysis(ac.signal).then(() => {
+        phase = ac.signal.aborted ? 'cancelled' : 'ready';
+      });
+      return this.getState();
+    },
+
+    async getGraph(): Promise<GraphView> {
+      const a = analysis?.data;
+      if (!a) return { generation, elements: [], message: phase === 'loading' || phase === 'analysing' ? 'Reading captures…' : message ?? (store.count ? null : 'No captures open.') };
+      const perPoint = new Map<string, number>(a.points.map((p) => [p.id, p.packetCount]));
+      const podPackets = new Map<string, number>();
+      const pods = new Set(a.model.pods.map((p) => p.ip));
+      const t = store.table;
+      for (let r = 0; r < store.count; r++) {
+        if (t.innerVer[r] !== 4) continue;
+        for (const ip of [t.innerSrc[r], t.innerDst[r]]) {
+          const s = `${ip >>> 24}.${(ip >>> 16) & 255}.${(ip >>> 8) & 255}.${ip & 255}`;
+          if (pods.has(s)) podPackets.set(s, (podPackets.get(s) ?? 0) + 1);
+        }
+      }
+      const elements = buildGraph(a, perPoint, podPackets);
+      return { generation, elements, message: elements.length ? null : 'No cluster structure could be inferred from these captures.' };
+    },
+
+    async queryPackets(q): Promise<PacketPage> {
+      const m = match(q);
+      const rows = m.rows.subarray(q.offset, q.offset + q.limit);
+      let located = -1;
+      if (q.locate > 0) {
+        const r = store.rowOfNo(q.locate);
+        if (r >= 0) located = m.rows.indexOf(r);
+      }
+      return { generation, total: m.rows.length, offset: q.offset, rows: await rowsView([...rows]), filterError: m.error, firstTime: firstTime(), located };
+    },
+
+    async getPacket({ no }): Promise<PacketDetail | null> {
+      const r = store.rowOfNo(no);
+      if (r < 0) return null;
+      const raw = (await decodeRows([r])).get(r);
+      if (!raw) throw new Error(`packet ${no} could not be read again from ${store.files[store.table.file[r]]?.name}`);
+      const d = decodePacket(raw.data, raw.linktype, undefined, raw.origLen);
+      const pt = labels.points[labels.pointOfRow[r]];
+      return {
+        no,
+        capture: store.table.file[r],
+        captureName: store.files[store.table.file[r]].name,
+        node: pt?.node || '?',
+        iface: pt?.iface || '?',
+        tsSec: raw.tsSec,
+        tsNsec: raw.tsNsec,
+        capLen: raw.capLen,
+        origLen: raw.origLen,
+        info: d.undecoded ?? d.info,
+        levels: levelsOf(d),
+        differing: differingFields(d),
+        anomalies: d.anomalies.map((x) => ({ code: x.code, message: x.message, severity: x.severity, offset: x.offset })),
+        bytes: raw.data,
+        comments: raw.comments ?? [],
+      };
+    },
+
+    async followPacket({ no }) {
+      const r = store.rowOfNo(no);
+      if (r < 0) return null;
+      if (!analysis) throw new Error(message ?? 'The cluster analysis is not ready yet.');
+      const capture = captureIdOfFile(store.table.file[r]);
+      if (!capture) return null;
+      const index = store.table.index[r];
+      const j = analysis.journeyForPacket(capture, index);
+      if (!j) return null;
+      return followView(j.flow, { capture, index });
+    },
+
+    async followFlow({ flow }) {
+      return followView(flow, null);
+    },
+
+    async writePcapng({ selection, path }) {
+      const rows = rowsOfSelection(selection);
+      const ifaces: PcapngInterface[] = [];
+      const ifaceOf = new Map<number, number>();
+      for (const r of rows) {
+        const k = store.table.file[r] * 65536 + store.iface[r];
+        if (ifaceOf.has(k)) continue;
+        const f = store.files[store.table.file[r]];
+        const orig = f.info?.interfaces.find((i) => i.key === store.iface[r]);
+        const pt = labels.points[labels.pointOfRow[r]];
+        ifaceOf.set(k, ifaces.length);
+        ifaces.push({
+          linktype: orig?.linktype ?? 1,
+          name: pt?.node && pt.iface ? `${pt.node}/${pt.iface}` : (orig?.name ?? f.name),
+          description: f.name,
+          snaplen: orig?.snaplen,
+        });
+      }
+      async function* packets(): AsyncGenerator<PcapngPacket> {
+        for (let i = 0; i < rows.length; i += 2000) {
+          const batch = rows.slice(i, i + 2000);
+          const raw = await decodeRows(batch);
+          for (const r of batch) {
+            const p = raw.get(r);
+            if (p) yield { iface: ifaceOf.get(store.table.file[r] * 65536 + store.iface[r])!, tsSec: p.tsSec, tsNsec: p.tsNsec, data: p.data, origLen: p.origLen, comments: p.comments ?? undefined };
+          }
+        }
+      }
+      mkdirSync(dirname(path), { recursive: true });
+      const packets_ = await writePcapngFile(path, { interfaces: ifaces, packets: packets(), application: 'Tunnelvision' });
+      const name = selection.kind === 'filter' ? 'tunnelvision-filtered.pcapng' : selection.kind === 'flow' ? 'tunnelvision-flow.pcapng' : `tunnelvision-journey-${selection.journey}.pcapng`;
+      return { packets: packets_, name };
+    },
+
+    async close() {
+      abort?.abort();
+    },
+  };
+}
+

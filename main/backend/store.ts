@@ -1,0 +1,128 @@
+// The packets of the open capture set as the UI needs them: the topology's columnar PacketTable
+// (addresses, ports, tunnel, flags... one typed array per field) plus the few columns only the
+// list needs (where each record sits in its file, its captured length, interface, protocol id),
+// and the time order that numbers packets (No.). Filled by one streaming read per file, in the
+// backend's worker thread; full decodes happen later, only for the rows on screen.
+import { readCapture } from '../engine/readers/read';
+import { summarize } from '../engine/decode';
+import { PacketSummary } from '../engine/decode/types';
+import type { CaptureInfo, ReadProgress } from '../engine/types';
+import { PacketTable, PKTTYPE_UNKNOWN } from '../topology/table';
+
+export interface StoreFile {
+  readonly path: string;
+  readonly name: string;
+  /** First row of this file in the table; its packets are rows start .. start+count-1, in file order. */
+  start: number;
+  count: number;
+  info: CaptureInfo | null;
+  status: 'waiting' | 'loading' | 'ok' | 'partial' | 'failed';
+  firstTime: number | null;
+  lastTime: number | null;
+}
+
+function growTo<T extends Float64Array | Uint32Array | Uint16Array | Uint8Array>(a: T, n: number): T {
+  if (n <= a.length) return a;
+  const C = a.constructor as new (n: number) => T;
+  const b = new C(Math.max(n, a.length * 2, 1024));
+  b.set(a);
+  return b;
+}
+
+export class PacketStore {
+  readonly table = new PacketTable();
+  readonly files: StoreFile[] = [];
+  fileOffset = new Float64Array(0);
+  capLen = new Uint32Array(0);
+  iface = new Uint16Array(0);
+  protoId = new Uint8Array(0);
+  /** Rows in time order (ties: file order); `noOfRow[row]` is the row's 1-based No. */
+  order = new Uint32Array(0);
+  noOfRow = new Uint32Array(0);
+
+  get count(): number {
+    return this.table.count;
+  }
+
+  /** Reads one file to the end (or to `signal`), appending its packets. Never throws for bad files. */
+  async addFile(path: string, name: string, signal: AbortSignal, onProgress: (p: ReadProgress) => void): Promise<StoreFile> {
+    const fileNo = this.files.length;
+    const entry: StoreFile = { path, name, start: this.table.count, count: 0, info: null, status: 'loading', firstTime: null, lastTime: null };
+    this.files.push(entry);
+    const s = new PacketSummary();
+    const linktypes: number[] = [];
+    const t = this.table;
+    const info = await readCapture(
+      path,
+      {
+        onInterface: (i) => (linktypes[i.key] = i.linktype),
+        onPacket: (p) => {
+          summarize(p.data, p.linktype, s, undefined, p.origLen);
+          const r = t.add(fileNo, p.index, fileNo, p.tsSec, p.tsNsec, p.origLen, PKTTYPE_UNKNOWN, p.data, s);
+          if (r >= this.fileOffset.length) {
+            const n = t.file.length;
+            this.fileOffset = growTo(this.fileOffset, n);
+            this.capLen = growTo(this.capLen, n);
+            this.iface = growTo(this.iface, n);
+            this.protoId = growTo(this.protoId, n);
+          }
+          this.fileOffset[r] = p.fileOffset;
+          this.capLen[r] = p.capLen;
+          this.iface[r] = p.iface;
+          this.protoId[r] = s.protoId;
+          const time = p.tsSec + p.tsNsec / 1e9;
+          if (entry.firstTime === null || time < entry.firstTime) entry.firstTime = time;
+          if (entry.lastTime === null || time > entry.lastTime) entry.lastTime = time;
+        },
+        onProgress,
+      },
+      { signal, pcapReader: 'fast' },
+    );
+    entry.info = info;
+    entry.count = t.count - entry.start;
+    const fatal = info.errors.some((e) => e.fatal && e.code !== 'cancelled');
+    entry.status = fatal ? (entry.count > 0 ? 'partial' : 'failed') : info.errors.length ? 'partial' : 'ok';
+    return entry;
+  }
+
+  /** Numbers all packets by time (call after the last file). */
+  finish(): void {
+    const n = this.table.count;
+    const tNs = this.table.tNs;
+    const order = new Uint32Array(n);
+    for (let i = 0; i < n; i++) order[i] = i;
+    // Each file is (nearly always) in time order already: check, and sort only when needed.
+    let sorted = true;
+    for (let i = 1; i < n && sorted; i++) if (tNs[i] < tNs[i - 1]) sorted = false;
+    if (!sorted) order.sort((a, b) => tNs[a] - tNs[b] || a - b);
+    const noOfRow = new Uint32Array(n);
+    for (let i = 0; i < n; i++) noOfRow[order[i]] = i + 1;
+    this.order = order;
+    this.noOfRow = noOfRow;
+  }
+
+  /** Row of a packet number (1-based), or -1. */
+  rowOfNo(no: number): number {
+    return no >= 1 && no <= this.order.length ? this.order[no - 1] : -1;
+  }
+
+  /** Row of (file, 0-based record index), or -1. */
+  rowOf(file: number, index: number): number {
+    const f = this.files[file];
+    return f && index >= 0 && index < f.count ? f.start + index : -1;
+  }
+
+  linktype(row: number): number {
+    const f = this.files[this.table.file[row]];
+    return f.info?.interfaces.find((i) => i.key === this.iface[row])?.linktype ?? 1;
+  }
+
+  /** Seconds and nanoseconds of a row. */
+  time(row: number): { tsSec: number; tsNsec: number; time: number } {
+    const ns = this.table.tNs[row];
+    const sec = Math.floor(ns / 1e9);
+    const nsec = Math.round(ns - sec * 1e9);
+    const tsSec = this.table.epochSec + sec;
+    return { tsSec, tsNsec: nsec, time: tsSec + nsec / 1e9 };
+  }
+}
