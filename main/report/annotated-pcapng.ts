@@ -9,6 +9,7 @@ import { PcapngEncoder } from '../engine/writers/pcapng';
 import type { Annotation } from '../session/types';
 import type { AnalysisData, Journey } from '../topology/types';
 import type { ReportSessionInput } from './build';
+import { visibleText } from './escape';
 
 export type PacketSelection = 'all' | 'annotated' | ReadonlyMap<string, ReadonlySet<number>>;
 
@@ -29,9 +30,12 @@ interface ExportAnalysis extends Pick<AnalysisData, 'captures' | 'points'> {
   journeysForFlow?(flow: string): readonly Journey[];
 }
 
-/** The comment text for an annotation: severity and tag first, so a list of comments reads well. */
+/**
+ * The comment text for an annotation: severity and tag first, so a list of comments reads well. Control
+ * characters are spelled out (tshark stops a comment at NUL; escape sequences would reach terminals).
+ */
 export function annotationComment(a: Pick<Annotation, 'severity' | 'tag' | 'text'>): string {
-  return `[${a.severity}]${a.tag ? ` ${a.tag}:` : ''} ${a.text}`;
+  return visibleText(`[${a.severity}]${a.tag ? ` ${a.tag}:` : ''} ${a.text}`);
 }
 
 class SyncSink {
@@ -80,9 +84,9 @@ export async function writeAnnotatedPcapng(
     else if (t.kind === 'hop' && t.capture !== undefined && t.packet !== undefined) add(toAnalysis.get(t.capture) ?? t.capture, t.packet, annotationComment(a));
     else if (t.kind === 'flow') {
       const first = analysis.journeysForFlow?.(t.flow)[0]?.hops[0]?.packet;
-      if (first) add(first.capture, first.index, `flow ${t.flow}: ${annotationComment(a)}`);
-      else sectionComments.push(`flow ${t.flow}: ${annotationComment(a)}`);
-    } else if (t.kind === 'element') sectionComments.push(`${t.element}: ${annotationComment(a)}`);
+      if (first) add(first.capture, first.index, `flow ${visibleText(t.flow)}: ${annotationComment(a)}`);
+      else sectionComments.push(`flow ${visibleText(t.flow)}: ${annotationComment(a)}`);
+    } else if (t.kind === 'element') sectionComments.push(`${visibleText(t.element)}: ${annotationComment(a)}`);
     else sectionComments.push(annotationComment(a));
   }
   const wanted = (capture: string, index: number, hasOwnComment: boolean): boolean => {
@@ -118,13 +122,13 @@ export async function writeAnnotatedPcapng(
               const iface = pt?.interface ?? orig?.name ?? null;
               const name = node && iface ? `${node}/${iface}` : (iface ?? orig?.name ?? cap.id);
               const description = [`capture ${cap.id}`, orig?.name ? `if_name ${orig.name}` : '', pt?.kind ? `kind ${pt.kind}` : '', orig?.description ?? ''].filter(Boolean).join('; ');
-              const [newId, block] = enc.addInterface({ linktype: p.linktype, name, description, snaplen: orig?.snaplen, tsresolExp: 9 });
+              const [newId, block] = enc.addInterface({ linktype: p.linktype, name: visibleText(name), description: visibleText(description), snaplen: orig?.snaplen, tsresolExp: 9 });
               sink.write(block);
               ids.set(p.iface, newId);
               id = newId;
               result.interfaces++;
             }
-            const notes = [...(p.comments ?? []), ...(comments.get(`${cap.id}\u0000${p.index}`) ?? [])];
+            const notes = [...(p.comments ?? []).map((x) => visibleText(x)), ...(comments.get(`${cap.id}\u0000${p.index}`) ?? [])];
             result.comments += notes.length;
             result.packets++;
             sink.write(enc.packet({ iface: id, tsSec: p.tsSec, tsNsec: p.tsNsec, data: p.data, origLen: p.origLen, comments: notes }));
