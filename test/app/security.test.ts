@@ -1,0 +1,168 @@
+// The desktop shell's security settings, asserted on the very objects the app uses.
+import { EventEmitter } from 'node:events';
+import { readdirSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { METHOD_NAMES, channelOf, type TunnelvisionApi } from '../../preload/contract';
+import { registerIpc } from '../../main/app/ipc';
+import { guardContents, isTrustedSender, windowOptions } from '../../main/app/window';
+import { CSP, CSP_META, SECURITY_HEADERS } from '../../main/server/csp';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const APP = 'file:///opt/tunnelvision/out/renderer/index.html';
+
+describe('BrowserWindow settings', () => {
+  it('isolates the renderer: context isolation, sandbox, no Node, no webviews', () => {
+    const o = windowOptions('/x/preload.cjs', false);
+    expect(o.webPreferences).toMatchObject({
+      preload: '/x/preload.cjs',
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      nodeIntegrationInWorker: false,
+      nodeIntegrationInSubFrames: false,
+      webSecurity: true,
+      allowRunningInsecureContent: false,
+      webviewTag: false,
+      experimentalFeatures: false,
+    });
+    expect([o.width, o.height]).toEqual([1280, 800]);
+  });
+
+  it('the preload is one CommonJS bundle (sandboxed preloads cannot import)', () => {
+    const cfg = readFileSync(`${root}/electron.vite.config.ts`, 'utf8');
+    expect(cfg).toMatch(/format: 'cjs'/);
+    expect(readFileSync(`${root}/main/app/index.ts`, 'utf8')).toContain("'../preload/index.cjs'");
+  });
+});
+
+describe('web contents guards', () => {
+  function fakeContents() {
+    const events = new EventEmitter();
+    let openHandler: ((d: { url: string }) => { action: string }) | null = null;
+    let permission: ((wc: unknown, p: string, cb: (ok: boolean) => void) => void) | null = null;
+    let check: (() => boolean) | null = null;
+    const contents = {
+      setWindowOpenHandler: (h: typeof openHandler) => (openHandler = h),
+      on: (name: string, l: (...a: unknown[]) => void) => events.on(name, l),
+      session: { setPermissionRequestHandler: (h: typeof permission) => (permission = h), setPermissionCheckHandler: (h: typeof check) => (check = h) },
+    };
+    return { contents, events, open: (url: string) => openHandler!({ url }), permission: (p: string) => new Promise<boolean>((res) => permission!(null, p, res)), check: () => check!() };
+  }
+  const navigate = (events: EventEmitter, name: string, url: string) => {
+    let prevented = false;
+    events.emit(name, { preventDefault: () => (prevented = true) }, url);
+    return prevented;
+  };
+
+  it('denies every new window; https links go to the system browser', () => {
+    const f = fakeContents();
+    const external: string[] = [];
+    guardContents(f.contents as never, APP, (u) => external.push(u));
+    expect(f.open('https://example.com/')).toEqual({ action: 'deny' });
+    expect(f.open('javascript:alert(1)')).toEqual({ action: 'deny' });
+    expect(f.open('file:///etc/passwd')).toEqual({ action: 'deny' });
+    expect(external).toEqual(['https://example.com/']);
+  });
+
+  it('prevents navigation and redirects away from the app, and webviews', () => {
+    const f = fakeContents();
+    guardContents(f.contents as never, APP, () => {});
+    expect(navigate(f.events, 'will-navigate', 'https://evil.example/')).toBe(true);
+    expect(navigate(f.events, 'will-navigate', 'file:///etc/passwd')).toBe(true);
+    expect(navigate(f.events, 'will-redirect', 'http://127.0.0.1:1/')).toBe(true);
+    expect(navigate(f.events, 'will-navigate', APP)).toBe(false);
+    expect(navigate(f.events, 'will-attach-webview', 'x')).toBe(true);
+  });
+
+  it('refuses every permission request', async () => {
+    const f = fakeContents();
+    guardContents(f.contents as never, APP, () => {});
+    expect(await f.permission('media')).toBe(false);
+    expect(await f.permission('geolocation')).toBe(false);
+    expect(f.check()).toBe(false);
+  });
+
+  it('trusts only the main frame of the app page', () => {
+    expect(isTrustedSender(APP, true, APP)).toBe(true);
+    expect(isTrustedSender(`${APP}#x`, true, APP)).toBe(true);
+    expect(isTrustedSender(APP, false, APP)).toBe(false);
+    expect(isTrustedSender('file:///tmp/evil.html', true, APP)).toBe(false);
+    expect(isTrustedSender('https://evil.example/index.html', true, APP)).toBe(false);
+    expect(isTrustedSender(undefined, true, APP)).toBe(false);
+    expect(isTrustedSender('not a url', true, APP)).toBe(false);
+  });
+});
+
+describe('IPC handlers', () => {
+  function setup() {
+    const handlers = new Map<string, (e: unknown, ...a: unknown[]) => Promise<unknown>>();
+    const calls: unknown[][] = [];
+    const api = new Proxy({}, { get: (_t, m: string) => async (...a: unknown[]) => (calls.push([m, ...a]), `${m} done`) }) as TunnelvisionApi;
+    registerIpc({ handle: (ch: string, h: (e: unknown, ...a: unknown[]) => Promise<unknown>) => handlers.set(ch, h) } as never, api, () => APP, () => 7);
+    const event = (url: string, id = 7, parent: unknown = null) => ({ sender: { id }, senderFrame: { url, parent } });
+    return { handlers, calls, event };
+  }
+
+  it('registers exactly one channel per contract method', () => {
+    const { handlers } = setup();
+    expect([...handlers.keys()].sort()).toEqual(METHOD_NAMES.map(channelOf).sort());
+  });
+
+  it('answers the app window', async () => {
+    const { handlers, calls, event } = setup();
+    await expect(handlers.get(channelOf('getPacket'))!(event(APP), { no: 3 })).resolves.toBe('getPacket done');
+    expect(calls).toEqual([['getPacket', { no: 3 }]]);
+  });
+
+  it('refuses other senders: another window, a subframe, another page', async () => {
+    const { handlers, calls, event } = setup();
+    const h = handlers.get(channelOf('getState'))!;
+    await expect(h(event(APP, 8))).rejects.toThrow(/refused/);
+    await expect(h(event(APP, 7, {}))).rejects.toThrow(/refused/);
+    await expect(h(event('https://evil.example/'))).rejects.toThrow(/refused/);
+    expect(calls).toEqual([]);
+  });
+
+  it('validates arguments before the backend sees them', async () => {
+    const { handlers, calls, event } = setup();
+    const open = handlers.get(channelOf('openCaptures'))!;
+    await expect(open(event(APP), { paths: '/etc/passwd', append: false })).rejects.toThrow(/expected an array/);
+    await expect(open(event(APP), { paths: [], append: false })).rejects.toThrow(/fewer than 1/);
+    await expect(open(event(APP), { paths: ['/a'], append: false, extra: 1 })).rejects.toThrow(/unexpected field/);
+    await expect(open(event(APP), { paths: ['/a\u0000b'], append: false })).rejects.toThrow(/NUL/);
+    await expect(handlers.get(channelOf('getPacket'))!(event(APP), { no: -1 })).rejects.toThrow(/out of range/);
+    await expect(handlers.get(channelOf('queryPackets'))!(event(APP), { filter: '', element: null, sort: 'evil', descending: false, offset: 0, limit: 10, locate: 0 })).rejects.toThrow(/one of/);
+    await expect(handlers.get(channelOf('getState'))!(event(APP), 'extra')).rejects.toThrow(/expected 0 argument/);
+    expect(calls).toEqual([]);
+  });
+});
+
+describe('Content-Security-Policy', () => {
+  it('the meta tag of the page carries the policy', () => {
+    const html = readFileSync(`${root}/renderer/index.html`, 'utf8');
+    const meta = /<meta http-equiv="Content-Security-Policy" content="([^"]+)"/.exec(html);
+    expect(meta?.[1]).toBe(CSP_META);
+  });
+
+  it('allows no inline or evaluated script, no remote anything', () => {
+    for (const policy of [CSP, CSP_META]) {
+      expect(policy).toContain("default-src 'none'");
+      expect(policy).toContain("script-src 'self'");
+      expect(policy).not.toMatch(/unsafe-inline|unsafe-eval|https?:|\*/);
+      expect(policy).toContain("object-src 'none'");
+      expect(policy).toContain("base-uri 'none'");
+    }
+    expect(CSP).toContain("frame-ancestors 'none'");
+    expect(SECURITY_HEADERS['Content-Security-Policy']).toBe(CSP);
+  });
+
+  it('the renderer never renders capture text as HTML', () => {
+    const files = readdirSync(`${root}/renderer`, { recursive: true, encoding: 'utf8' }).filter((f) => /\.(tsx?|html)$/.test(f));
+    expect(files.length).toBeGreaterThan(5);
+    for (const f of files) {
+      const text = readFileSync(`${root}/renderer/${f}`, 'utf8');
+      expect(text, f).not.toMatch(/dangerouslySetInnerHTML|\.innerHTML|\.outerHTML|insertAdjacentHTML|document\.write|\beval\(|new Function\(/);
+    }
+  });
+});
