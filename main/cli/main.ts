@@ -5,6 +5,7 @@ export async function main(argv: string[]): Promise<number> {
     case 'decode': return (await import('./decode')).run(rest);
     case 'bench': return (await import('./bench')).run(rest);
     case 'start': return (await import('./start')).run(rest);
+    case 'report': return (await import('./report')).run(rest);
     default:
       process.stderr.write(`usage: tunnelvision <decode|topology|follow|report|start|bench> ...\n`);
       return 2;
