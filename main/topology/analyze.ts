@@ -231,7 +231,14 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], points: Poi
   const journeys = splitJourneys(t, groups, { time: (r) => t.tNs[r] - offsetOfPoint[t.point[r]], windowNs: window });
   const tooBig = new Map<string, IcmpTooBig>();
   for (const x of t.tooBig) tooBig.set(`${x.quotedSrc}|${x.quotedDst}|${x.quotedId}`, x);
-  const ctx: HopContext = { t, ids, points, nodeOfPoint, nodes, offsetOfPoint, nodeOfIp, tooBig };
+  const nodeSpan: [number, number][] = nodes.map(() => [Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY]);
+  points.forEach((p, i) => {
+    const n = nodeOfPoint[i];
+    if (n < 0) return;
+    nodeSpan[n][0] = Math.min(nodeSpan[n][0], p.firstNs);
+    nodeSpan[n][1] = Math.max(nodeSpan[n][1], p.lastNs);
+  });
+  const ctx: HopContext = { t, ids, points, nodeOfPoint, nodes, offsetOfPoint, nodeOfIp, tooBig, nodeSpan };
   orderHops(journeys, hopOrder(ctx));
 
   // 7. NAT along journeys -> services.
@@ -383,46 +390,60 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], points: Poi
   };
 }
 
-/** Ties between nodes (a point-to-point capture between two nodes looks the same from both ends): the node whose captures saw the same packets closest in time. */
+/**
+ * Ties between nodes (a capture between two nodes looks the same from both ends): settled one point
+ * at a time, most clear-cut first, by which node's already-attributed captures saw the same packets
+ * closest in time (captures on one node see a packet microseconds apart; the wire adds more).
+ */
 function resolveByTime(t: PacketTable, j: JourneyIndex, points: PointDraft[], nodeOfPoint: Int32Array, ambiguous: Map<number, number[]>, nodes: NodeDraft[]): void {
-  const gaps = new Map<number, Map<number, number[]>>();
-  for (const pi of ambiguous.keys()) gaps.set(pi, new Map());
-  for (let k = 0; k < j.count; k++) {
-    const s = j.start[k];
-    const e = j.start[k + 1];
-    if (e - s < 2) continue;
-    for (let i = s; i < e; i++) {
-      const r = j.rows[i];
-      const g = gaps.get(t.point[r]);
-      if (!g) continue;
-      const cands = ambiguous.get(t.point[r])!;
-      for (const c of cands) {
-        let best = Number.POSITIVE_INFINITY;
-        for (let x = s; x < e; x++) {
-          const q = j.rows[x];
-          if (nodeOfPoint[t.point[q]] !== c || ambiguous.has(t.point[q])) continue;
-          best = Math.min(best, Math.abs(t.tNs[q] - t.tNs[r]));
+  while (ambiguous.size > 0) {
+    const gaps = new Map<number, Map<number, number[]>>();
+    for (const pi of ambiguous.keys()) gaps.set(pi, new Map());
+    for (let k = 0; k < j.count; k++) {
+      const s = j.start[k];
+      const e = j.start[k + 1];
+      if (e - s < 2) continue;
+      for (let i = s; i < e; i++) {
+        const r = j.rows[i];
+        const g = gaps.get(t.point[r]);
+        if (!g) continue;
+        for (const c of ambiguous.get(t.point[r])!) {
+          let best = Number.POSITIVE_INFINITY;
+          for (let x = s; x < e; x++) {
+            const q = j.rows[x];
+            if (nodeOfPoint[t.point[q]] !== c || ambiguous.has(t.point[q])) continue;
+            best = Math.min(best, Math.abs(t.tNs[q] - t.tNs[r]));
+          }
+          if (best < Number.POSITIVE_INFINITY) (g.get(c) ?? g.set(c, []).get(c)!).push(best);
         }
-        if (best < Number.POSITIVE_INFINITY) (g.get(c) ?? g.set(c, []).get(c)!).push(best);
       }
     }
-  }
-  for (const [pi, g] of gaps) {
-    let bestC = -1;
-    let bestMed = Number.POSITIVE_INFINITY;
-    const meds: string[] = [];
-    for (const [c, list] of g) {
-      list.sort((a, b) => a - b);
-      const med = list[list.length >> 1];
-      meds.push(`${nodes[c].id} ${(med / 1000).toFixed(1)} µs`);
-      if (med < bestMed) [bestC, bestMed] = [c, med];
+    let pick = -1;
+    let pickC = -1;
+    let pickMargin = 0;
+    let pickText = '';
+    for (const [pi, g] of gaps) {
+      const meds: [number, number][] = [];
+      for (const [c, list] of g) {
+        list.sort((a, b) => a - b);
+        meds.push([c, list[list.length >> 1]]);
+      }
+      if (meds.length === 0) continue;
+      meds.sort((a, b) => a[1] - b[1]);
+      const margin = meds.length > 1 ? (meds[1][1] + 1) / (meds[0][1] + 1) : 1.0001;
+      if (margin > pickMargin) {
+        pick = pi;
+        pickC = meds[0][0];
+        pickMargin = margin;
+        pickText = meds.map(([c, m]) => `${nodes[c].id} ${(m / 1000).toFixed(1)} µs`).join(', ');
+      }
     }
-    if (bestC < 0) continue;
-    nodeOfPoint[pi] = bestC;
-    points[pi].node = nodes[bestC].id;
-    points[pi].nodeSource = 'traffic';
-    points[pi].evidence.push({ reason: `its packets are seen closest in time by ${nodes[bestC].id}'s captures (median gap: ${meds.join(', ')})`, packets: [], count: g.get(bestC)?.length ?? 0 });
-    ambiguous.delete(pi);
+    if (pick < 0) return;
+    nodeOfPoint[pick] = pickC;
+    points[pick].node = nodes[pickC].id;
+    points[pick].nodeSource = 'traffic';
+    points[pick].evidence.push({ reason: `its packets are seen closest in time by ${nodes[pickC].id}'s captures (median gap: ${pickText})`, packets: [], count: 0 });
+    ambiguous.delete(pick);
   }
 }
 

@@ -8,7 +8,7 @@ import { LinkType } from '../engine/types';
 import { cidrContains, commonPrefixLen, prefixMask, type Cidr4 } from './addr';
 import { EvidenceAcc, evidence } from './evidence';
 import { attributionFromFileName, interfaceKindFromName } from './naming';
-import type { PacketTable } from './table';
+import { PKTTYPE_OUTGOING, PKTTYPE_UNKNOWN, type PacketTable } from './table';
 import type { AttributionSource, Evidence, InterfaceKind, PointOverride } from './types';
 
 /** Numeric address key: IPv4 value, or 2^32 + interned id for IPv6. */
@@ -67,6 +67,10 @@ export function attributeByName(points: PointDraft[], overrides: readonly PointO
     }
     if (fromFile.node) {
       p.node = fromFile.node;
+      p.nodeSource = 'file-name';
+    } else if (!fromFile.interface && p.ifName) {
+      // 'node2.pcapng' holding named interfaces: the file is named after the node.
+      p.node = fromFile.stem;
       p.nodeSource = 'file-name';
     }
     if (p.interface) {
@@ -226,6 +230,14 @@ export interface PointStats {
   tunnel: number;
   noEth: number;
   vtepFrames: number;
+  /** Cooked captures: frames received (not PACKET_OUTGOING) and those for another host (a bridge port). */
+  incoming: number;
+  otherHost: number;
+  /** Cooked captures: address key -> received frames it sent. */
+  rxSrc: Map<number, number>;
+  /** Address key -> packets it sent / sent with an initial TTL (64, 128, 255: not routed yet). */
+  srcCount: Map<number, number>;
+  initTtl: Map<number, number>;
   /** Address key -> packets touching it (inner src or dst). */
   addrs: Map<number, number>;
   /** Address key -> MAC seen with it as source. */
@@ -238,7 +250,7 @@ export interface PointStats {
 
 export function pointStats(t: PacketTable, points: readonly PointDraft[], vtepMacs: Set<number>): PointStats[] {
   const st: PointStats[] = points.map(() => ({
-    ip: 0, tunnel: 0, noEth: 0, vtepFrames: 0, addrs: new Map(), macOf: new Map(),
+    ip: 0, tunnel: 0, noEth: 0, vtepFrames: 0, incoming: 0, otherHost: 0, rxSrc: new Map(), srcCount: new Map(), initTtl: new Map(), addrs: new Map(), macOf: new Map(),
     tunnelAcc: new EvidenceAcc(), rawAcc: new EvidenceAcc(), vtepAcc: new EvidenceAcc(), addrAcc: new Map(),
   }));
   for (let r = 0; r < t.count; r++) {
@@ -255,6 +267,11 @@ export function pointStats(t: PacketTable, points: readonly PointDraft[], vtepMa
       s.tunnelAcc.add(r);
       continue;
     }
+    const pt = t.pktType[r];
+    if (pt !== PKTTYPE_UNKNOWN && pt !== PKTTYPE_OUTGOING) {
+      s.incoming++;
+      if (pt === 3) s.otherHost++;
+    }
     if (t.outerMacSrc[r] < 0) {
       s.noEth++;
       s.rawAcc.add(r);
@@ -264,6 +281,10 @@ export function pointStats(t: PacketTable, points: readonly PointDraft[], vtepMa
     }
     const a = akey(t.innerVer[r], t.innerSrc[r]);
     const b = akey(t.innerVer[r], t.innerDst[r]);
+    if (pt !== PKTTYPE_UNKNOWN && pt !== PKTTYPE_OUTGOING) s.rxSrc.set(a, (s.rxSrc.get(a) ?? 0) + 1);
+    s.srcCount.set(a, (s.srcCount.get(a) ?? 0) + 1);
+    const ttl = t.innerTtl[r];
+    if (ttl === 64 || ttl === 128 || ttl === 255) s.initTtl.set(a, (s.initTtl.get(a) ?? 0) + 1);
     s.addrs.set(a, (s.addrs.get(a) ?? 0) + 1);
     if (b !== a) s.addrs.set(b, (s.addrs.get(b) ?? 0) + 1);
     accOf(s.addrAcc, a).add(r);
@@ -274,17 +295,46 @@ export function pointStats(t: PacketTable, points: readonly PointDraft[], vtepMa
 
 /** Interface kind from the traffic for points whose name said nothing (or an `any` sub-interface). */
 export function inferKinds(t: PacketTable, points: PointDraft[], st: readonly PointStats[], ids: readonly string[]): void {
+  // A veth's pod: the one address on every IP packet. Both ends of a single conversation are on
+  // every packet, so ties are broken by: an address another veth already owns is not this pod; the
+  // pod sends with an initial TTL (remote senders arrive routed, TTL decremented), with a MAC of its
+  // own (remote addresses arrive with the gateway's MAC) and, in cooked captures, is the source of
+  // the frames the host side receives.
+  const claimed = new Set<number>();
+  const tiedOf = new Map<number, number[]>();
+  st.forEach((s, i) => {
+    let topN = 0;
+    for (const n of s.addrs.values()) if (n > topN) topN = n;
+    const nonTunnel = s.ip - s.tunnel;
+    if (topN === 0 || nonTunnel === 0 || topN < 0.95 * nonTunnel) return;
+    const tied = [...s.addrs.entries()].filter(([, n]) => n === topN).map(([a]) => a);
+    if (tied.length === 1) {
+      points[i].podIp = tied[0];
+      claimed.add(tied[0]);
+    } else tiedOf.set(i, tied);
+  });
+  for (const [i, tied0] of tiedOf) {
+    const s = st[i];
+    const tied = tied0.filter((a) => !claimed.has(a));
+    const cands = tied.length ? tied : tied0;
+    const macUse = new Map<number, number>();
+    for (const m of s.macOf.values()) macUse.set(m, (macUse.get(m) ?? 0) + 1);
+    const score = (a: number) => {
+      const m = s.macOf.get(a);
+      return (
+        (2 * (s.initTtl.get(a) ?? 0)) / Math.max(1, s.srcCount.get(a) ?? 0) +
+        (m !== undefined && macUse.get(m) === 1 ? 1 : 0) +
+        (s.rxSrc.get(a) ?? 0) / Math.max(1, s.incoming)
+      );
+    };
+    cands.sort((a, b) => score(b) - score(a));
+    points[i].podIp = cands[0];
+  }
+  points.forEach((p) => {
+    if (p.podIp >= 0) p.podMac = st[points.indexOf(p)].macOf.get(p.podIp) ?? -1;
+  });
   points.forEach((p, i) => {
     const s = st[i];
-    // A veth's pod: the one address on every IP packet.
-    let top = -1;
-    let topN = 0;
-    for (const [a, n] of s.addrs) if (n > topN) [top, topN] = [a, n];
-    const nonTunnel = s.ip - s.tunnel;
-    if (top >= 0 && nonTunnel > 0 && topN >= 0.95 * nonTunnel) {
-      p.podIp = top;
-      p.podMac = s.macOf.get(top) ?? -1;
-    }
     if (p.kindSource !== 'none' && p.kind !== 'any' && p.kind !== 'unknown') return;
     if (p.kind === 'any' && p.ifindex === null) return; // a whole `any` capture stays 'any'
     let kind: InterfaceKind = 'unknown';
@@ -302,6 +352,12 @@ export function inferKinds(t: PacketTable, points: PointDraft[], st: readonly Po
     } else if (s.vtepFrames >= 0.5 * s.ip) {
       kind = 'vtep';
       ev = evidence(t, ids, `${s.vtepFrames} of ${s.ip} frames go between VTEP MACs seen inside VXLAN: the VXLAN device`, s.vtepAcc);
+    } else if (s.incoming > 0 && s.otherHost >= 0.5 * s.incoming) {
+      kind = 'veth';
+      ev = evidence(t, ids, `${s.otherHost} of ${s.incoming} received frames are addressed to another host's MAC: a bridge port (a pod's veth)`, s.addrAcc.get(p.podIp) ?? null);
+    } else if (s.incoming > 0 && p.arphrd === ARPHRD_ETHER) {
+      kind = 'bridge';
+      ev = evidence(t, ids, `received frames are addressed to this interface: a bridge holding the pods' gateway`, null);
     } else if (p.podIp >= 0 && s.addrs.size >= 1) {
       kind = 'veth';
       ev = evidence(t, ids, `every IP packet has the same pod address: a pod's veth`, s.addrAcc.get(p.podIp) ?? null);
@@ -340,9 +396,19 @@ export function nodeVotes(t: PacketTable, points: readonly PointDraft[], cidrs: 
       continue;
     }
     if (t.innerVer[r] !== 4) continue;
-    totals[p]++;
     const a = t.innerSrc[r];
     const b = t.innerDst[r];
+    const kind = points[p].kind;
+    if (kind === 'veth' || kind === 'bridge') {
+      // Only what local pods send counts: it has not been routed yet (initial TTL). Packets from
+      // remote pods cross the bridge too, but routed (TTL decremented).
+      const ttl = t.innerTtl[r];
+      if (ttl !== 64 && ttl !== 128 && ttl !== 255) continue;
+      totals[p]++;
+      for (const [n, c] of cidrList) if (cidrContains(c, a)) bump(m, n);
+      continue;
+    }
+    totals[p]++;
     let hitA = -1;
     for (const [n, c] of cidrList) {
       if (cidrContains(c, a) || nodeIps.has(a) && a === n) {

@@ -23,6 +23,8 @@ export interface HopContext {
   /** Node index by underlay address key. */
   readonly nodeOfIp: Map<number, number>;
   readonly tooBig: Map<string, IcmpTooBig>;
+  /** Raw [first, last] packet time over all points of each node. */
+  readonly nodeSpan: readonly (readonly [number, number])[];
 }
 
 const OUT_RANK: Record<InterfaceKind, number> = { veth: 0, loopback: 0, bridge: 1, any: 1.5, unknown: 1.5, vtep: 2, tun: 2, underlay: 3 };
@@ -244,10 +246,11 @@ export function pathCheck(ctx: HopContext, rows: readonly number[]): { status: J
       gaps.push({ afterHop: lastSeenHop, node: nodeId, kind: e.kinds[0], point: null, reason: `no capture of the ${kindText} ${e.pod >= 0 ? `for pod ${t.addr(e.pod >= 4294967296 ? 6 : 4, e.pod >= 4294967296 ? e.pod - 4294967296 : e.pod)} ` : ''}on ${nodeId}` });
       return;
     }
+    // Captures on one node run together: a point covers the time its node's captures span.
+    const span = ctx.nodeSpan[e.node];
     const covering = cands.filter((pi) => {
-      const p = ctx.points[pi];
       const off = ctx.offsetOfPoint[pi];
-      return p.firstNs - off <= tMin && p.lastNs - off >= tMax;
+      return span[0] - off <= tMin && span[1] - off >= tMax;
     });
     if (covering.length === 0) {
       gaps.push({ afterHop: lastSeenHop, node: nodeId, kind: e.kinds[0], point: null, reason: `the ${kindText} capture on ${nodeId} does not cover this time` });

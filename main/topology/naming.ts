@@ -44,6 +44,8 @@ const EXT_RE = /(\.(pcapng|pcap|cap|dmp|trace))?(\.(gz|gzip))?$/i;
 export interface FileNameAttribution {
   readonly node: string | null;
   readonly interface: string | null;
+  /** The name without directories and capture extensions ('a-node2' for 'a-node2.pcapng'). */
+  readonly stem: string;
 }
 
 /** Base name of a path, without directories ('/' or '\'). */
@@ -59,10 +61,10 @@ export function baseName(path: string): string {
 export function attributionFromFileName(path: string): FileNameAttribution {
   const stem = baseName(path).replace(EXT_RE, '');
   let m = SUFFIX_RE.exec(stem);
-  if (m) return { node: m[1], interface: m[2] };
+  if (m) return { node: m[1], interface: m[2], stem };
   m = PREFIX_RE.exec(stem);
-  if (m) return { node: m[2], interface: m[1] };
+  if (m) return { node: m[2], interface: m[1], stem };
   m = ONLY_RE.exec(stem);
-  if (m) return { node: null, interface: m[1] };
-  return { node: null, interface: null };
+  if (m) return { node: null, interface: m[1], stem };
+  return { node: null, interface: null, stem };
 }
