@@ -91,24 +91,23 @@ export function createBackend(opts: BackendOptions): Backend {
   }
 
   /** Labels from the analysis: each capture point's node, interface and kind; pod names. */
-  function analysisLabels(s: PacketStore, a: AnalysisData): RowLabels {
+  function analysisLabels(s: PacketStore, h: AnalysisHandle): RowLabels {
+    const a = h.data;
     const points: PointLabel[] = a.points.map((p) => ({ node: p.node ?? '', iface: p.interface ?? '', kind: p.kind, capture: p.capture }));
     pointIndex = new Map(a.points.map((p, i) => [p.id, i]));
-    const fileOfCapture = new Map(a.captures.map((c) => [c.id, s.files.findIndex((f) => f.path === c.path)]));
-    const byFile = new Map<number, { iface: number | null; idx: number }[]>();
-    a.points.forEach((p, idx) => {
-      const fi = fileOfCapture.get(p.capture) ?? -1;
-      (byFile.get(fi) ?? byFile.set(fi, []).get(fi)!).push({ iface: p.iface, idx });
-    });
-    const pointOfRow = new Uint16Array(s.count);
     const fallback = points.length;
-    for (let r = 0; r < s.count; r++) {
-      const list = byFile.get(s.table.file[r]);
-      let idx = fallback;
-      if (list) for (const e of list) if (e.iface === null || e.iface === s.iface[r]) { idx = e.idx; break; }
-      pointOfRow[r] = idx;
-    }
     points.push({ node: '', iface: '', kind: 'unknown', capture: '' });
+    const pointOfRow = new Uint16Array(s.count).fill(fallback);
+    // The analysis read the same files in the same order: its rows are ours, its point column is
+    // exact (one point per interface of a pcapng, per ifindex of an SLL2 `any` capture).
+    const fileOfCapture = new Map(a.captures.map((c) => [c.id, s.files.findIndex((f) => f.path === c.path)]));
+    const t = h.table;
+    if (t.count === s.count) {
+      for (let r = 0; r < s.count; r++) {
+        const p = a.points[t.point[r]];
+        if (p && fileOfCapture.get(p.capture) === s.table.file[r]) pointOfRow[r] = t.point[r];
+      }
+    }
     const podOfIp = new Map<number, string>();
     for (const p of a.model.pods) {
       const ip = parseIp4(p.ip);
@@ -130,7 +129,7 @@ export function createBackend(opts: BackendOptions): Backend {
       const a = await analyse(s.files.map((f) => f.path), overrides, signal);
       if (s !== store) return;
       analysis = a;
-      labels = analysisLabels(s, a.data);
+      labels = analysisLabels(s, a);
       message = null;
     } catch (e) {
       if (s !== store) return;
@@ -199,7 +198,7 @@ export function createBackend(opts: BackendOptions): Backend {
         id: i,
         name: f.name,
         path: f.path,
-        format: f.info ? `${f.info.format}${f.info.compressed ? '.gz' : ''}` : '',
+        format: f.enrichment ?? (f.info ? `${f.info.format}${f.info.compressed ? '.gz' : ''}` : ''),
         node: node || null,
         iface: iface || null,
         kind: pts.length ? [...new Set(pts.map((p) => p.kind))].join(', ') : iface ? interfaceKindFromName(iface) : 'unknown',

@@ -8,6 +8,23 @@ import { summarize } from '../engine/decode';
 import { PacketSummary } from '../engine/decode/types';
 import type { CaptureInfo, ReadProgress } from '../engine/types';
 import { PacketTable, PKTTYPE_UNKNOWN } from '../topology/table';
+import { isEnrichmentFile } from '../topology/enrich';
+import { open } from 'node:fs/promises';
+
+async function headOf(path: string): Promise<Uint8Array> {
+  try {
+    const fh = await open(path, 'r');
+    try {
+      const buf = new Uint8Array(1024);
+      const { bytesRead } = await fh.read(buf, 0, buf.length, 0);
+      return buf.subarray(0, bytesRead);
+    } finally {
+      await fh.close();
+    }
+  } catch {
+    return new Uint8Array(0);
+  }
+}
 
 export interface StoreFile {
   readonly path: string;
@@ -17,6 +34,8 @@ export interface StoreFile {
   count: number;
   info: CaptureInfo | null;
   status: 'waiting' | 'loading' | 'ok' | 'partial' | 'failed';
+  /** Set for kubectl JSON / flannel subnet.env given with the captures (names for the analysis, no packets). */
+  enrichment: 'kubectl' | 'subnet-env' | null;
   firstTime: number | null;
   lastTime: number | null;
 }
@@ -47,8 +66,13 @@ export class PacketStore {
   /** Reads one file to the end (or to `signal`), appending its packets. Never throws for bad files. */
   async addFile(path: string, name: string, signal: AbortSignal, onProgress: (p: ReadProgress) => void): Promise<StoreFile> {
     const fileNo = this.files.length;
-    const entry: StoreFile = { path, name, start: this.table.count, count: 0, info: null, status: 'loading', firstTime: null, lastTime: null };
+    const entry: StoreFile = { path, name, start: this.table.count, count: 0, info: null, status: 'loading', firstTime: null, lastTime: null, enrichment: null };
     this.files.push(entry);
+    entry.enrichment = isEnrichmentFile(path, await headOf(path));
+    if (entry.enrichment) {
+      entry.status = 'ok';
+      return entry;
+    }
     const s = new PacketSummary();
     const linktypes: number[] = [];
     const t = this.table;

@@ -1,7 +1,7 @@
 // Browser mode end to end: build the renderer if needed, start the backend worker, serve the UI and
 // the contract on 127.0.0.1, open the given captures. Used by `npm start` (where Electron's runtime
 // is missing) and by the end-to-end tests.
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { homedir, tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
@@ -91,16 +91,26 @@ export async function startBrowserMode(opts: { files: string[]; port?: number; t
   };
 }
 
-/** The demo capture set `npm start` opens with no arguments. */
+/**
+ * The demo capture set `npm start` opens with no arguments: the first cluster of the fixture lab's
+ * manifest (one cluster: several clusters in one analysis would mix unrelated nodes), else every
+ * capture in fixtures/captures/.
+ */
 export function demoCaptures(): string[] {
   const dir = join(ROOT, 'fixtures', 'captures');
-  const demo = join(dir, 'demo');
-  const from = existsSync(demo) ? demo : dir;
-  if (!existsSync(from)) return [];
-  return readdirSync(from)
+  if (!existsSync(dir)) return [];
+  try {
+    const m = JSON.parse(readFileSync(join(ROOT, 'fixtures', 'manifest.json'), 'utf8')) as { clusters?: { name: string }[]; captures?: { file: string; cluster: string }[] };
+    const first = m.clusters?.[0]?.name;
+    const files = (m.captures ?? []).filter((c) => c.cluster === first).map((c) => join(dir, c.file)).filter((p) => existsSync(p));
+    if (files.length) return files.sort();
+  } catch {
+    /* no manifest: take the folder as it is */
+  }
+  return readdirSync(dir)
     .filter((n) => /\.(pcap|pcapng|cap)(\.gz)?$/i.test(n))
     .sort()
-    .map((n) => join(from, n));
+    .map((n) => join(dir, n));
 }
 
 export const describeFiles = (files: string[]): string => files.map((f) => basename(f)).join(', ');
