@@ -221,6 +221,10 @@ export function ipv6Text(d: Uint8Array, o: number): string {
     if (j - i > bestLen && j - i >= 2) { bestStart = i; bestLen = j - i; }
     i = j;
   }
+  // IPv4-mapped (::ffff:a.b.c.d) keeps the dotted quad, as tshark and inet_ntop print it.
+  if (g[0] === 0 && g[1] === 0 && g[2] === 0 && g[3] === 0 && g[4] === 0 && g[5] === 0xffff) {
+    return `::ffff:${d[o + 12]}.${d[o + 13]}.${d[o + 14]}.${d[o + 15]}`;
+  }
   if (bestStart < 0) return g.map((x) => x.toString(16)).join(':');
   const head = g.slice(0, bestStart).map((x) => x.toString(16)).join(':');
   const tail = g.slice(bestStart + bestLen).map((x) => x.toString(16)).join(':');

@@ -67,18 +67,12 @@ function field(layer: Layer, name: string): Field['value'] | undefined {
 }
 
 export function oracleFrame(p: RawPacket, d: DecodedPacket, iface: CaptureInterface | undefined, pcapng: boolean): OracleFrame {
-  const f: OracleFrame = {
-    number: p.index + 1,
-    time_epoch: formatEpoch(p.tsSec, p.tsNsec),
-    cap_len: p.capLen,
-    len: p.origLen,
-    linktype: p.linktype,
-    ip: [],
-    l4: [],
-    malformed: (d.summary.flags & SummaryFlag.MALFORMED) !== 0,
-    truncated: (d.summary.flags & SummaryFlag.TRUNCATED) !== 0,
-  };
+  // Keys in the oracle files' order (only matters to people diffing the two).
+  const f = { number: p.index + 1, time_epoch: formatEpoch(p.tsSec, p.tsNsec), cap_len: p.capLen, len: p.origLen } as OracleFrame;
   if (pcapng && iface) { f.section = iface.section + 1; f.interface_id = iface.interfaceId; }
+  f.linktype = p.linktype;
+  f.ip = [];
+  f.l4 = [];
   const icmp: Record<string, unknown>[] = [], vlan: { tpid: string; id: number }[] = [], vx: number[] = [], gen: number[] = [];
   for (const l of d.layers) {
     switch (l.proto) {
@@ -105,6 +99,8 @@ export function oracleFrame(p: RawPacket, d: DecodedPacket, iface: CaptureInterf
   if (vx.length) f.vxlan_vni = vx;
   if (gen.length) f.geneve_vni = gen;
   if (p.comments?.length) f.comments = [...p.comments];
+  f.malformed = (d.summary.flags & SummaryFlag.MALFORMED) !== 0;
+  f.truncated = (d.summary.flags & SummaryFlag.TRUNCATED) !== 0;
   return f;
 }
 

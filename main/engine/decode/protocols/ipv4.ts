@@ -20,6 +20,7 @@ import { Next, fld, hex, ipv4Text, protoId, u16, u32, type DecodeContext } from 
 import { makeEntry, register, registerDecodeAs } from '../registry';
 import { TunnelKind, SummaryFlag, type Field } from '../types';
 import { decodeIpv6 } from './ipv6';
+import { ipHeaderPresent } from './ip-common';
 
 const PID = protoId('ip');
 
@@ -102,17 +103,8 @@ export function decodeIpv4(c: DecodeContext, off: number): number {
   }
   const cur = c.beginIp();
   c.enter(PID);
-  if (version !== 4) {
-    if (c.full) c.layer('ip', 'Internet Protocol Version 4', off, 1, ipv4Fields(d, off, off + 1), `bad version ${version}`, 'IPv4');
-    c.anomaly('bad-version', 'ip', off, c.full ? `IP version ${version} where IPv4 was announced` : '');
-    return -1;
-  }
+  if (!ipHeaderPresent(c, off, 4, 20, ipv4Fields)) return -1;
   const avail = c.end - off;
-  if (avail < 20) {
-    if (c.full) c.layer('ip', 'Internet Protocol Version 4', off, Math.max(avail, 0), ipv4Fields(d, off, c.end), 'header cut short', 'IPv4');
-    c.need('ip', off, 20);
-    return -1;
-  }
   const ihl = (d[off] & 15) * 4;
   const rawTotal = u16(d, off + 2);
   // Total length 0: a TSO/GSO super-frame captured before segmentation; the frame gives the length (as tshark does).

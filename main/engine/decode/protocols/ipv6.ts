@@ -18,6 +18,7 @@ import { Next, fld, hex, ipv6Text, protoId, u16, u32, type DecodeContext } from 
 import { register, makeEntry, registerDecodeAs } from '../registry';
 import { SummaryFlag, TunnelKind, type Field } from '../types';
 import { ipProtoText } from './ipv4';
+import { ipHeaderPresent } from './ip-common';
 
 const PID6 = protoId('ipv6');
 /** Extension header types and their field prefix (as tshark names them). */
@@ -47,18 +48,7 @@ export function decodeIpv6(c: DecodeContext, off: number): number {
   if (!c.need('ipv6', off, 1)) return -1;
   const cur = c.beginIp();
   c.enter(PID6);
-  const version = d[off] >> 4;
-  if (version !== 6) {
-    if (c.full) c.layer('ipv6', 'Internet Protocol Version 6', off, 1, ipv6Fields(d, off, off + 1), `bad version ${version}`, 'IPv6');
-    c.anomaly('bad-version', 'ipv6', off, c.full ? `IP version ${version} where IPv6 was announced` : '');
-    return -1;
-  }
-  const avail = c.end - off;
-  if (avail < 40) {
-    if (c.full) c.layer('ipv6', 'Internet Protocol Version 6', off, Math.max(avail, 0), ipv6Fields(d, off, c.end), 'header cut short', 'IPv6');
-    c.need('ipv6', off, 40);
-    return -1;
-  }
+  if (!ipHeaderPresent(c, off, 6, 40, ipv6Fields)) return -1;
   const plen = u16(d, off + 4);
   let nxt = d[off + 6];
   cur.version = 6; cur.ipOffset = off; cur.srcOffset = off + 8; cur.dstOffset = off + 24;
