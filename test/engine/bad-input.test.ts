@@ -6,7 +6,9 @@ import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readCapture } from '../../main/engine/readers/read';
-import { HAVE_PUBLIC, readAll, readPublic, tempDir, writeTemp } from './readers/helpers';
+import { decodePacket, type DecodedPacket } from '../../main/engine/decode/index';
+import { encodePcap } from '../../main/engine/writers/pcap';
+import { HAVE_PUBLIC, PUBLIC_DIR, readAll, readPublic, tempDir, writeTemp } from './readers/helpers';
 import { NgBuilder } from './readers/ngbuild';
 
 const tmp = tempDir();
@@ -204,5 +206,100 @@ describe.skipIf(!HAVE_PUBLIC)('bad input', () => {
     expect(missing.errors.map((e) => e.code)).toEqual(['open-failed']);
     const dir = await readCapture(tmp.dir, { onPacket() {} });
     expect(dir.errors.map((e) => e.code)).toEqual(['open-failed']);
+  });
+
+  // Packet-level faults: the file reads cleanly, the decoder flags the packet and keeps every layer
+  // before the fault. The packets are real ones, damaged, written to a file and read back.
+  describe('packets', () => {
+    /** Writes the packets as a capture, reads it back and decodes each. */
+    const roundTrip = async (linktype: number, datas: Uint8Array[], maxTunnelDepth?: number): Promise<DecodedPacket[]> => {
+      const bytes = encodePcap({ linktype }, datas.map((data, i) => ({ tsSec: 1_700_000_000 + i, tsNsec: 0, data })));
+      const { info, packets } = await readAll(file(bytes));
+      expect(info.errors).toEqual([]);
+      return packets.map((p) => decodePacket(p.data, p.linktype, maxTunnelDepth === undefined ? undefined : { maxTunnelDepth }, p.origLen));
+    };
+    const firstWith = async (capture: string, proto: string): Promise<{ data: Uint8Array; linktype: number; d: DecodedPacket }> => {
+      const { packets } = await readAll(join(PUBLIC_DIR, capture));
+      for (const p of packets) {
+        const d = decodePacket(p.data, p.linktype, undefined, p.origLen);
+        if (d.layers.some((l) => l.proto === proto)) return { data: p.data, linktype: p.linktype, d };
+      }
+      throw new Error(`no ${proto} packet in ${capture}`);
+    };
+    /** Sets an outer IPv4 total length (with its checksum) and UDP length to match the frame's end. */
+    const fixLengths = (b: Uint8Array, ipOff: number, udpOff: number): void => {
+      const v = new DataView(b.buffer, b.byteOffset, b.length);
+      v.setUint16(ipOff + 2, b.length - ipOff);
+      v.setUint16(ipOff + 10, 0);
+      let sum = 0;
+      for (let i = 0; i < 20; i += 2) sum += v.getUint16(ipOff + i);
+      while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
+      v.setUint16(ipOff + 10, ~sum & 0xffff);
+      v.setUint16(udpOff + 4, b.length - udpOff);
+      v.setUint16(udpOff + 6, 0);
+    };
+    const codes = (d: DecodedPacket): string[] => d.anomalies.map((a) => a.code);
+    const protos = (d: DecodedPacket): string[] => d.layers.map((l) => l.proto);
+
+    it('packet shorter than its headers claim', async () => {
+      const { data, linktype, d } = await firstWith('vxlan_port_8472.pcap', 'vxlan');
+      const udp = d.layers.find((l) => l.proto === 'udp')!;
+      // Cut inside the UDP header, the captured and the original length agreeing (not a snaplen cut).
+      const [cut] = await roundTrip(linktype, [data.slice(0, udp.offset + 4)]);
+      expect(protos(cut).slice(0, 2)).toEqual(['eth', 'ip']);
+      expect(cut.anomalies.length).toBeGreaterThan(0);
+      expect(codes(cut).some((c) => c === 'truncated' || c === 'bad-length')).toBe(true);
+    });
+
+    it('IPv4 header length below 20', async () => {
+      const { data, linktype, d } = await firstWith('vxlan_port_8472.pcap', 'ip');
+      const ip = d.layers.find((l) => l.proto === 'ip')!;
+      const bad = data.slice();
+      bad[ip.offset] = 0x44; // IHL 4 = 16 bytes
+      const [got] = await roundTrip(linktype, [bad]);
+      expect(protos(got)).toContain('eth');
+      expect(codes(got)).toContain('bad-header-length');
+    });
+
+    it('VXLAN packet with no inner frame', async () => {
+      const { data, linktype, d } = await firstWith('vxlan_port_8472.pcap', 'vxlan');
+      const vx = d.layers.find((l) => l.proto === 'vxlan')!;
+      const bad = data.slice(0, vx.offset + vx.length);
+      // Fix the outer IPv4 total length and UDP length so only the missing inner frame is wrong.
+      fixLengths(bad, d.layers.find((l) => l.proto === 'ip')!.offset, d.layers.find((l) => l.proto === 'udp')!.offset);
+      const [got] = await roundTrip(linktype, [bad]);
+      expect(protos(got)).toEqual(['eth', 'ip', 'udp', 'vxlan']);
+      expect(codes(got)).toEqual(['empty-tunnel']);
+    });
+
+    it('tunnel nested past the cap', async () => {
+      // vxlan-triple-v2: VXLAN in VXLAN in VXLAN. With a cap of 2, the third is flagged and not entered.
+      const { data, linktype } = await firstWith('vxlan-triple-v2.pcap', 'vxlan');
+      const [capped, full] = [...(await roundTrip(linktype, [data], 2)), ...(await roundTrip(linktype, [data]))];
+      expect(protos(full).filter((p) => p === 'vxlan').length).toBe(3);
+      expect(codes(full)).toEqual([]);
+      expect(protos(full)).toContain('dns');
+      // The third VXLAN header is shown but not crossed: two levels of tunnel, the DNS inside not decoded.
+      expect(codes(capped)).toEqual(['tunnel-depth-exceeded']);
+      expect(capped.levels).toBe(3);
+      expect(protos(capped)).not.toContain('dns');
+      // And past the default cap: the real frame wrapped in 9 more VXLAN layers (its own outer headers reused).
+      const { d } = await firstWith('vxlan-triple-v2.pcap', 'vxlan');
+      const firstVx = d.layers.find((l) => l.proto === 'vxlan')!;
+      const wrapper = data.slice(0, firstVx.offset + firstVx.length); // eth/ip/udp/vxlan
+      const ipOff = d.layers.find((l) => l.proto === 'ip')!.offset;
+      const udpOff = d.layers.find((l) => l.proto === 'udp')!.offset;
+      let deep = data;
+      for (let i = 0; i < 9; i++) {
+        const next = new Uint8Array(wrapper.length + deep.length);
+        next.set(wrapper);
+        next.set(deep, wrapper.length);
+        fixLengths(next, ipOff, udpOff);
+        deep = next;
+      }
+      const [tooDeep] = await roundTrip(linktype, [deep]);
+      expect(codes(tooDeep)).toContain('tunnel-depth-exceeded');
+      expect(tooDeep.levels).toBeLessThanOrEqual(9);
+    });
   });
 });

@@ -15,8 +15,13 @@ export interface ReadOptions {
   /** Largest captured length accepted for one record (default 256 KiB). */
   maxRecordLen?: number;
   /**
-   * Classic pcap record loop: 'pcap-parser' (default, the specified parser, adapted as described in
-   * pcap-parser-reader.ts) or 'fast' (the engine's own loop, same checks, several times faster).
+   * Classic pcap record loop: 'fast' (default: the engine's own loop) or 'pcap-parser' (the package
+   * the product was specified with, adapted as described in pcap-parser-reader.ts). Both apply the
+   * same header checks and length bounds and give identical packets and errors (tested on every
+   * public capture, at every chunk boundary, and by the fuzz test). The default is the fast loop
+   * because pcap-parser's per-record events, Buffer slices and objects cost most of the engine's time:
+   * on 1M packets (739 MB), reading alone 2.78 s via pcap-parser vs 0.54 s; reading + decoding every
+   * layer 4.52 s vs 1.34 s (`npm run bench`).
    */
   pcapReader?: 'pcap-parser' | 'fast';
   /** Bytes per read (default 4 MiB). */
@@ -42,7 +47,7 @@ export function createReader(head: Uint8Array, sink: ReadSink, opts: ReadOptions
     return null;
   }
   if (pcapMagic(head)) {
-    return opts.pcapReader === 'fast' ? new FastPcapReader(sink) : new PcapParserReader(sink);
+    return opts.pcapReader === 'pcap-parser' ? new PcapParserReader(sink) : new FastPcapReader(sink);
   }
   if (u32(head, 0, false) === BT_SHB) return new PcapngReader(sink);
   const magic = u32(head, 0, false);

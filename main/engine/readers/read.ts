@@ -3,8 +3,8 @@
 // readPacketsAt fetches chosen packets again by file offset for full decoding on demand.
 //
 // Format is detected by magic bytes only:
-//   pcap      a1b2c3d4 / a1b23c4d in either byte order  -> pcap-parser (pcap-parser-reader.ts) or the
-//                                                         fast loop (pcap.ts), opts.pcapReader
+//   pcap      a1b2c3d4 / a1b23c4d in either byte order  -> the fast loop (pcap.ts, default) or
+//                                                         pcap-parser (pcap-parser-reader.ts): opts.pcapReader
 //   pcapng    0a0d0d0a                                  -> pcapng.ts
 //   gzip      1f8b                                      -> gunzip, then the above
 // Bad input never throws: the returned CaptureInfo lists what went wrong (code, message, byte offset)
