@@ -264,6 +264,34 @@ describe('IP details', () => {
   });
 });
 
+describe('ICMPv6 and ERSPAN III', () => {
+  it('Neighbor Solicitation: target and source link-layer address option', () => {
+    const target = [0xfd, 0, ...new Array(13).fill(0), 2];
+    const ns = bytes([135, 0, 0, 0, 0, 0, 0, 0], target, [1, 1, 0x02, 0x42, 0x0a, 0xf4, 0x01, 0x02]);
+    const p = eth(0x86dd, ipv6({ nxt: 58, hlim: 255 }, ns));
+    const d = decodePacket(p, 1);
+    checkLayers(d, ['eth@0', 'ipv6@0', 'icmpv6@0'], p.length);
+    expect(field(d, 'icmpv6', 'icmpv6.nd.target')).toBe('fd00::2');
+    expect(field(d, 'icmpv6', 'icmpv6.opt.src_linkaddr')).toBe('02:42:0a:f4:01:02');
+    expect(d.info).toBe('Neighbor Solicitation for fd00::2 (sll 02:42:0a:f4:01:02)');
+    expect(sameSummary(p, 1).inner.icmpType).toBe(135);
+    const broken = ns.slice(); broken[25] = 0; // option length 0
+    expect(codes(decodePacket(eth(0x86dd, ipv6({ nxt: 58 }, broken)), 1))).toEqual(['bad-option']);
+  });
+
+  it('ERSPAN type III with the platform subheader reaches the mirrored frame', () => {
+    const mirrored = eth(0x0806, arpRequest('10.0.0.1', '10.0.0.9'));
+    const hdr = [0x20, 0x00, 0x00, 0x09, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0]; // O bit set: 8 more bytes
+    const p = eth(0x0800, ipv4({ proto: 47 }, gre(0x22eb, bytes(hdr, mirrored), { seq: 3 })));
+    const d = decodePacket(p, 1);
+    checkLayers(d, ['eth@0', 'ip@0', 'gre@0', 'erspan@0', 'eth@1', 'arp@1'], p.length);
+    expect(d.layers[3].length).toBe(20);
+    expect(d.info).toBe('Who has 10.0.0.9? Tell 10.0.0.1');
+    const s = sameSummary(p, 1);
+    expect([s.tunnel, s.vni, s.arpOp, s.arpTargetIp]).toEqual([TunnelKind.GRE, 9, 1, 0x0a000009]);
+  });
+});
+
 describe('bad input', () => {
   it('IPv4 header length < 20: anomaly, the layers before kept', () => {
     const p = eth(0x0800, ipv4({ proto: 17, ihl: 4 }, udp(1, 2, new Uint8Array(4))));
