@@ -247,6 +247,17 @@ export class PacketSummary {
   vlanId = -1;
   vlanCount = 0;
 
+  /**
+   * Linux cooked capture (SLL/SLL2, `tcpdump -i any`): packet type (0 to us, 1 broadcast, 2 multicast,
+   * 3 to another host, 4 sent by us), ARPHRD type, SLL2 interface index; -1 when absent.
+   * Source link-layer address as hi16/lo32 when it is a 6-byte MAC (0 otherwise).
+   */
+  cookedPktType = -1;
+  cookedHatype = -1;
+  cookedIfIndex = -1;
+  cookedSrcHi = 0;
+  cookedSrcLo = 0;
+
   readonly outer = new IpLevelSummary();
   readonly inner = new IpLevelSummary();
 
@@ -271,6 +282,7 @@ export class PacketSummary {
     this.outerEthOffset = -1; this.outerMacSrcHi = 0; this.outerMacSrcLo = 0; this.outerMacDstHi = 0; this.outerMacDstLo = 0;
     this.innerEthOffset = -1; this.innerMacSrcHi = 0; this.innerMacSrcLo = 0; this.innerMacDstHi = 0; this.innerMacDstLo = 0;
     this.vlanId = -1; this.vlanCount = 0;
+    this.cookedPktType = -1; this.cookedHatype = -1; this.cookedIfIndex = -1; this.cookedSrcHi = 0; this.cookedSrcLo = 0;
     this.outer.reset(); this.inner.reset();
     this.arpOp = -1; this.arpSenderIp = 0; this.arpTargetIp = 0; this.arpSenderMacHi = 0; this.arpSenderMacLo = 0;
     this.dnsId = -1; this.dnsQr = 0; this.dnsRcode = 0; this.dnsQdCount = 0; this.dnsAnCount = 0;

@@ -191,6 +191,10 @@ describe('link layers', () => {
     const d2 = decodePacket(sll2, LinkType.LINUX_SLL2);
     expect(d2.layers.map((l) => l.proto)).toEqual(['sll2', 'ip', 'udp', 'data']);
     expect(field(d2, 'sll2', 'sll.ifindex')).toBe(7);
+    const s2 = sameSummary(sll2, LinkType.LINUX_SLL2);
+    expect([s2.cookedIfIndex, s2.cookedPktType, s2.cookedHatype, s2.cookedSrcHi, s2.cookedSrcLo]).toEqual([7, 0, 1, 0x0102, 0x03040506]);
+    const s1 = sameSummary(sll, LinkType.LINUX_SLL);
+    expect([s1.cookedIfIndex, s1.cookedPktType, s1.cookedHatype]).toEqual([-1, 4, 1]);
     for (const hdr of [[2, 0, 0, 0], [0, 0, 0, 2]]) expect(decodePacket(bytes(hdr, ip), LinkType.NULL).layers.map((l) => l.proto)).toEqual(['null', 'ip', 'udp', 'data']);
     expect(decodePacket(bytes([0, 0, 0, 2], ip), LinkType.LOOP).layers.map((l) => l.proto)).toEqual(['null', 'ip', 'udp', 'data']);
     const v6 = ipv6({ nxt: 59 }, new Uint8Array(0));

@@ -20,3 +20,4 @@ import './gre';
 import './erspan';
 import './flannel';
 import './wireguard';
+import './bgp';

@@ -13,7 +13,7 @@
 // +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
 // The protocol type is an ethertype; on ARPHRD_IPGRE (778) interfaces it is a GRE protocol type,
 // which is the same number space, so both go through the ethertype table.
-import { Next, fld, hex, protoId, u16, type DecodeContext } from '../context';
+import { Next, fld, hex, protoId, u16, u32, type DecodeContext } from '../context';
 import { register } from '../registry';
 import { LinkType } from '../../types';
 import { ethertypeText } from './ethernet';
@@ -28,11 +28,19 @@ export function linkAddrText(d: Uint8Array, off: number, len: number): string {
   return s;
 }
 
+/** Fills the cooked-header facts of the summary (shared with SLL2). */
+export function cooked(c: DecodeContext, pkttype: number, arphrd: number, ifindex: number, alen: number, addrOff: number): void {
+  const s = c.s;
+  s.cookedPktType = pkttype; s.cookedHatype = arphrd; s.cookedIfIndex = ifindex;
+  if (alen === 6) { s.cookedSrcHi = u16(c.data, addrOff); s.cookedSrcLo = u32(c.data, addrOff + 2); }
+}
+
 export function decodeSll(c: DecodeContext, off: number): number {
   if (!c.need('sll', off, 16)) return -1;
   const d = c.data;
   c.enter(PID);
   const pkttype = u16(d, off), arphrd = u16(d, off + 2), alen = u16(d, off + 4), proto = u16(d, off + 14);
+  cooked(c, pkttype, arphrd, -1, alen, off + 6);
   if (c.full) {
     const addr = linkAddrText(d, off + 6, alen);
     c.layer('sll', 'Linux cooked capture v1', off, 16, [

@@ -15,7 +15,7 @@ import { Next, fld, protoId, u16, u32, type DecodeContext } from '../context';
 import { register } from '../registry';
 import { LinkType } from '../../types';
 import { ethertypeText } from './ethernet';
-import { PACKET_TYPES, linkAddrText } from './sll';
+import { PACKET_TYPES, cooked, linkAddrText } from './sll';
 
 const PID = protoId('sll2');
 
@@ -24,6 +24,7 @@ export function decodeSll2(c: DecodeContext, off: number): number {
   const d = c.data;
   c.enter(PID);
   const proto = u16(d, off), ifindex = u32(d, off + 4), arphrd = u16(d, off + 8), pkttype = d[off + 10], alen = d[off + 11];
+  cooked(c, pkttype, arphrd, ifindex, alen, off + 12);
   if (c.full) {
     const addr = linkAddrText(d, off + 12, alen);
     c.layer('sll2', 'Linux cooked capture v2', off, 20, [
