@@ -5,6 +5,8 @@ import { parentPort } from 'node:worker_threads';
 import type { ReadProgress } from '../types';
 import type { EngineTasks, FromWorker, TaskName, ToWorker } from './protocol';
 import { readCapture } from '../readers/read';
+import { indexCapture } from '../index/index';
+import { transferList } from './revive';
 
 interface TaskContext {
   signal: AbortSignal;
@@ -18,6 +20,10 @@ const tasks: { [K in TaskName]: TaskImpl<K> } = {
   read: async ({ path, opts }, { signal, onProgress }) => ({
     result: await readCapture(path, { onPacket() {}, onProgress }, { ...opts, signal }),
   }),
+  index: async ({ path, opts }, { signal, onProgress }) => {
+    const index = await indexCapture(path, { ...opts, read: { ...opts?.read, signal }, onProgress });
+    return { result: index, transfer: transferList(index) };
+  },
 };
 
 const port = parentPort;

@@ -3,11 +3,13 @@
 // task ends, so several captures read in parallel and a crash in one cannot touch the caller.
 //
 //   const info = await runEngineTask('read', { path }, { onProgress, signal });
+//   const index = await runEngineTask('index', { path, opts: { decodeAs } }, { onProgress, signal });
 
 import { Worker } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
 import type { ReadProgress } from '../types';
 import type { EngineTasks, FromWorker, TaskName, ToWorker } from './protocol';
+import { revive } from './revive';
 
 /** Worker entry when running from sources (tsx). A bundled build passes its own entry as `workerFile`. */
 export const SOURCE_ENGINE_WORKER = fileURLToPath(new URL('./bootstrap.mjs', import.meta.url));
@@ -40,7 +42,7 @@ export function runEngineTask<K extends TaskName>(task: K, args: EngineTasks[K][
     };
     worker.on('message', (m: FromWorker) => {
       if (m.type === 'progress') opts.onProgress?.(m.progress);
-      else if (m.type === 'done') finish(() => resolve(m.result as EngineTasks[K]['result']));
+      else if (m.type === 'done') finish(() => resolve(revive(task, m.result) as EngineTasks[K]['result']));
       else finish(() => reject(new Error(m.message)));
     });
     worker.on('error', (e) => finish(() => reject(new Error(`engine worker failed: ${e.message}`))));

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runEngineTask } from '../../../main/engine/worker/run';
 import { readCapture } from '../../../main/engine/readers/read';
+import { CaptureIndex, indexCapture } from '../../../main/engine/index/index';
 import { encodePcapHeader, encodePcapRecord } from '../../../main/engine/writers/pcap';
 import type { ReadProgress } from '../../../main/engine/types';
 import { HAVE_PUBLIC, PUBLIC_DIR, tempDir } from '../readers/helpers';
@@ -47,5 +48,28 @@ describe('engine worker', () => {
   it('a bad file is a result, not a failure', async () => {
     const info = await runEngineTask('read', { path: join(tmp.dir, 'missing.pcap') });
     expect(info.errors.map((e) => e.code)).toEqual(['open-failed']);
+  });
+
+  it.skipIf(!HAVE_PUBLIC)('builds the index in a worker: columns transferred, methods work as in-process', async () => {
+    const path = join(PUBLIC_DIR, 'vxlan-encapsulated-http.pcap');
+    const progress: ReadProgress[] = [];
+    const viaWorker = await runEngineTask('index', { path }, { onProgress: (p) => progress.push(p) });
+    const here = await indexCapture(path);
+    expect(viaWorker).toBeInstanceOf(CaptureIndex);
+    expect(viaWorker.count).toBe(12);
+    expect({ ...viaWorker, ipv6: null }).toEqual({ ...here, ipv6: null });
+    expect([...Array(viaWorker.count).keys()].map((i) => viaWorker.address(i, 'innerSrc'))).toEqual([...Array(here.count).keys()].map((i) => here.address(i, 'innerSrc')));
+    const [decoded] = await viaWorker.decodeAt([3]);
+    expect('packet' in decoded && decoded.packet.layers.map((l) => l.proto)).toEqual((await here.decodeAt([3])).map((d) => 'packet' in d && d.packet.layers.map((l) => l.proto))[0]);
+    expect(progress.at(-1)?.packets).toBe(12);
+  });
+
+  it.skipIf(!HAVE_PUBLIC)('indexes IPv6 captures in a worker (interned addresses survive the transfer)', async () => {
+    const path = join(PUBLIC_DIR, 'ipv6-fragmented-dns.pcap');
+    const viaWorker = await runEngineTask('index', { path });
+    const here = await indexCapture(path);
+    const texts = (ix: CaptureIndex): string[] => [...Array(ix.count).keys()].flatMap((i) => [ix.address(i, 'outerSrc'), ix.address(i, 'outerDst')]);
+    expect(texts(viaWorker)).toEqual(texts(here));
+    expect(texts(here).some((t) => t.includes(':'))).toBe(true);
   });
 });
