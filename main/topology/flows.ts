@@ -68,11 +68,19 @@ export function buildFlows(t: PacketTable, j: JourneyIndex, pointIds: readonly s
   const lastFlowOfJourney = new Int32Array(j.count).fill(-1);
   const multi = new Map<number, number[]>();
 
+  // Later fragments carry no ports: they join the flow of the first fragment with the same
+  // (source, destination, protocol, IP ID), resolved after the main pass.
+  const fragKey = (r: number) => `${t.innerVer[r]}|${t.innerSrc[r]}|${t.innerDst[r]}|${t.innerProto[r]}|${t.ipId[r]}`;
+  const firstFragFlow = new Map<string, number>();
+  const laterFrags: number[] = [];
   for (let k = 0; k < j.count; k++) {
     const first: number[] = [];
     for (let i = j.start[k]; i < j.start[k + 1]; i++) {
       const r = j.rows[i];
-      if ((t.innerFrag[r] & 0x1fff) !== 0) continue;
+      if ((t.innerFrag[r] & 0x1fff) !== 0) {
+        laterFrags.push(r);
+        continue;
+      }
       const proto = t.innerProto[r];
       const ver = t.innerVer[r];
       const s = t.innerSrc[r];
@@ -109,6 +117,7 @@ export function buildFlows(t: PacketTable, j: JourneyIndex, pointIds: readonly s
         });
       }
       flowOfRow[r] = f;
+      if (t.innerFrag[r] & 0x4000) firstFragFlow.set(fragKey(r), f);
       const x = drafts[f];
       const fromA = x.aAddr === s && x.aPort === sp && x.bAddr === d && x.bPort === dp;
       const tt = t.tNs[r];
@@ -176,6 +185,16 @@ export function buildFlows(t: PacketTable, j: JourneyIndex, pointIds: readonly s
     if (first.length > 1) multi.set(k, first);
   }
 
+  for (const r of laterFrags) {
+    const f = firstFragFlow.get(fragKey(r));
+    if (f === undefined) continue;
+    flowOfRow[r] = f;
+    const pp = drafts[f].perPoint.get(t.point[r]);
+    const fromA = drafts[f].aAddr === t.innerSrc[r];
+    if (pp) {
+      pp[fromA ? 1 : 3] += t.innerLen[r];
+    }
+  }
   const flows: Flow[] = [];
   const ids: string[] = [];
   const ep = (ver: number, a: number, p: number, proto: number) => {

@@ -247,10 +247,18 @@ export function pathCheck(ctx: HopContext, rows: readonly number[]): { status: J
       return;
     }
     // Captures on one node run together: a point covers the time its node's captures span.
+    // When the packet was seen elsewhere on that node, that is when this point should have seen it.
     const span = ctx.nodeSpan[e.node];
+    let lo = tMin;
+    let hi = tMax;
+    const onNode = rows.filter((r) => ctx.nodeOfPoint[t.point[r]] === e.node);
+    if (onNode.length) {
+      lo = Math.min(...onNode.map((r) => t.tNs[r] - ctx.offsetOfPoint[t.point[r]]));
+      hi = Math.max(...onNode.map((r) => t.tNs[r] - ctx.offsetOfPoint[t.point[r]]));
+    }
     const covering = cands.filter((pi) => {
       const off = ctx.offsetOfPoint[pi];
-      return span[0] - off <= tMin && span[1] - off >= tMax;
+      return span[0] - off <= lo && span[1] - off >= hi;
     });
     if (covering.length === 0) {
       gaps.push({ afterHop: lastSeenHop, node: nodeId, kind: e.kinds[0], point: null, reason: `the ${kindText} capture on ${nodeId} does not cover this time` });
@@ -271,13 +279,21 @@ export function pathCheck(ctx: HopContext, rows: readonly number[]): { status: J
 function mtuIssues(ctx: HopContext, rows: readonly number[], status: JourneyStatus): MtuIssue[] {
   const t = ctx.t;
   const out: MtuIssue[] = [];
+  const fragAt: string[] = [];
+  let firstFrag = -1;
+  let outerFrag = false;
   rows.forEach((r, i) => {
     const inner = (t.innerFrag[r] & 0x3fff) !== 0;
     const outer = t.ipCount[r] > 1 && (t.outerFrag[r] & 0x3fff) !== 0;
     if (inner || outer) {
-      out.push({ code: 'fragmented', hop: i, message: `${outer ? 'outer (tunnel)' : 'inner'} IP packet is a fragment at ${ctx.points[t.point[r]].id}` });
+      if (firstFrag < 0) firstFrag = i;
+      outerFrag ||= outer;
+      fragAt.push(ctx.points[t.point[r]].id);
     }
   });
+  if (firstFrag >= 0) {
+    out.push({ code: 'fragmented', hop: firstFrag, message: `${outerFrag ? 'the tunnel (outer) packet' : 'the IP packet'} is a fragment at ${fragAt.join(', ')}` });
+  }
   const f = rows[0];
   if (t.innerVer[f] === 4) {
     const tb = ctx.tooBig.get(`${t.innerSrc[f]}|${t.innerDst[f]}|${t.ipId[f] & 0xffff}`);

@@ -11,6 +11,7 @@ import { analyze, type Analysis, type FileDraft } from './analyze';
 import type { PointDraft } from './attribution';
 import { isEnrichmentFile, mergeEnrichment, parseKubectlJson, parseSubnetEnv, type Enrichment } from './enrich';
 import { baseName } from './naming';
+import { macNumber } from './addr';
 import { PKTTYPE_UNKNOWN, PacketTable } from './table';
 import type { InterfaceKind, PointOverride } from './types';
 
@@ -138,13 +139,16 @@ export async function loadCaptureSet(files: readonly (string | CaptureSource)[],
           let ifindex = -1;
           let pktType = PKTTYPE_UNKNOWN;
           let arphrd = -1;
+          let slla = -1;
           if (p.linktype === LinkType.LINUX_SLL2 && d.length >= 20) {
             ifindex = ((d[4] << 24) | (d[5] << 16) | (d[6] << 8) | d[7]) >>> 0;
             arphrd = (d[8] << 8) | d[9];
             pktType = d[10];
+            if (d[11] === 6 && arphrd === 1) slla = 12;
           } else if (p.linktype === LinkType.LINUX_SLL && d.length >= 16) {
             pktType = (d[0] << 8) | d[1];
             arphrd = (d[2] << 8) | d[3];
+            if (((d[4] << 8) | d[5]) === 6 && arphrd === 1) slla = 6;
           }
           const key = p.iface * 4294967296 + (ifindex + 1);
           let pi = lastKey === key ? lastPoint : pointOf.get(key);
@@ -165,7 +169,13 @@ export async function loadCaptureSet(files: readonly (string | CaptureSource)[],
           points[pi].count++;
           linktypes.add(p.linktype);
           summarize(d, p.linktype, summary, opts.decodeAs ? { decodeAs: opts.decodeAs } : undefined, p.origLen);
-          table.add(fi, p.index, pi, p.tsSec, p.tsNsec, p.origLen, pktType, d, summary);
+          const r = table.add(fi, p.index, pi, p.tsSec, p.tsNsec, p.origLen, pktType, d, summary);
+          // Cooked captures carry the sender's MAC in the SLL header, not in an Ethernet header.
+          if (slla >= 0 && summary.outerEthOffset < 0 && d.length >= slla + 6) {
+            const mac = macNumber((d[slla] << 8) | d[slla + 1], ((d[slla + 2] << 24) | (d[slla + 3] << 16) | (d[slla + 4] << 8) | d[slla + 5]) >>> 0);
+            table.outerMacSrc[r] = mac;
+            if (summary.ipCount <= 1) table.innerMacSrc[r] = mac;
+          }
         },
         onProgress: opts.onProgress
           ? (pr) => opts.onProgress!({ ...pr, file: path, fileIndex: fi, files: capturePaths.length })

@@ -59,6 +59,11 @@ function tunnelType(k: number): TunnelType {
   return (TUNNEL_NAMES[k] ?? 'vxlan') as TunnelType;
 }
 
+/** Interface name of a point: its name, 'if<index>' for a cooked capture's interface, else the point id. */
+export function pointName(p: PointDraft): string {
+  return p.interface ?? (p.ifindex !== null ? `if${p.ifindex}` : p.id);
+}
+
 export function buildModel(m: ModelInput): BuiltModel {
   const { t, ids, points, nodes, facts } = m;
   const addrText = (k: number) => (k >= 4294967296 ? (t.ip6[k - 4294967296] ?? '?') : ip4ToString(k));
@@ -167,7 +172,7 @@ export function buildModel(m: ModelInput): BuiltModel {
     if (p.kind !== 'bridge') return;
     const n = m.nodeOfPoint[pi];
     const node = n >= 0 ? nodes[n].id : '?';
-    const name = p.interface ?? p.id;
+    const name = pointName(p);
     const id = `${node}/${name}`;
     if (bridgeSeen.has(id)) return;
     bridgeSeen.add(id);
@@ -184,11 +189,15 @@ export function buildModel(m: ModelInput): BuiltModel {
   const pods = new Map<number, PodDraft>();
   const veths: Veth[] = [];
   points.forEach((p, pi) => {
-    if (p.kind !== 'veth' || p.podIp < 0) return;
+    if (p.kind !== 'veth') return;
     const n = m.nodeOfPoint[pi];
     const node = n >= 0 ? nodes[n].id : '?';
-    const name = p.interface ?? p.id;
+    const name = pointName(p);
     const vid = `${node}/${name}`;
+    if (p.podIp < 0) {
+      veths.push({ id: vid, node, name, pod: null, point: p.id, evidence: [...p.evidence] });
+      return;
+    }
     const acc = new EvidenceAcc();
     for (let r = 0; r < t.count && acc.count < 50; r++) if (t.point[r] === pi && akey(t.innerVer[r], t.innerSrc[r]) === p.podIp) acc.add(r);
     const ip = p.podIp;

@@ -1,0 +1,272 @@
+// The topology API on the kernel-made lab captures against fixtures/manifest.json: the inferred
+// cluster equals the truth, every named flow's hop path equals the manifest's in order, DNAT at the
+// right hop, the dropped packet's last hop; then the same set with a capture left out, under random
+// names in random order, and with one node's clock shifted by 2 s.
+import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { readCapture } from '../../main/engine/readers/read';
+import { encodePcap } from '../../main/engine/writers/pcap';
+import { loadCaptureSet, type Analysis, type Journey } from '../../main/topology';
+import type { ManifestFlow, ManifestHop } from '../../fixtures/manifest';
+import { captureFiles, cluster, flowsOf, manifest, pointOf, sendingPods } from './lab';
+
+const tmp: string[] = [];
+afterAll(() => tmp.forEach((d) => rmSync(d, { recursive: true, force: true })));
+function tempDir(): string {
+  const d = mkdtempSync(join(tmpdir(), 'tv-lab-'));
+  tmp.push(d);
+  return d;
+}
+
+function allJourneys(a: Analysis): Journey[] {
+  const out: Journey[] = [];
+  for (let i = 0; i < a.journeys.count; i++) out.push(a.journeys.get(i));
+  return out;
+}
+
+const isLaterFragment = (j: Journey) => /^fragment offset/.test(j.hops[0].headers.info);
+
+/** Journeys of one direction of a named flow: first hop as the manifest's first hop shows it. */
+function journeysFor(a: Analysis, f: ManifestFlow, hops: readonly ManifestHop[]): Journey[] {
+  const h0 = hops[0];
+  return allJourneys(a).filter((j) => {
+    const x = j.hops[0].headers;
+    if (x.protocol !== f.protocol || x.src !== h0.src || x.dst !== h0.dst) return false;
+    if (isLaterFragment(j)) return true;
+    return (h0.srcPort === null || x.srcPort === h0.srcPort) && (h0.dstPort === null || x.dstPort === h0.dstPort);
+  });
+}
+
+function expectPaths(a: Analysis, f: ManifestFlow, hops: readonly ManifestHop[], rename: (p: string) => string = (p) => p) {
+  const js = journeysFor(a, f, hops);
+  expect(js.length, `${f.name}: journeys`).toBeGreaterThan(0);
+  const full = hops.map(pointOf);
+  const withoutReassembly = hops.filter((h) => !h.reassembled).map(pointOf);
+  for (const j of js) {
+    const path = j.hops.map((h) => rename(h.point));
+    expect(path, `${f.name} journey ${j.id}`).toEqual(isLaterFragment(j) ? withoutReassembly : full);
+  }
+  if (hops[0].packets !== null) expect(js.filter((j) => !isLaterFragment(j)).length * (f.fragmentsPerMessage ?? 1), f.name).toBe(hops[0].packets);
+  return js;
+}
+
+for (const name of manifest.clusters.map((c) => c.name)) {
+  describe(`lab cluster ${name}`, async () => {
+    const truth = cluster(name);
+    const a = await loadCaptureSet(captureFiles(name));
+
+    it('attributes every capture point to its node and interface kind', () => {
+      for (const c of manifest.captures.filter((x) => x.cluster === name)) {
+        for (const i of c.interfaces) {
+          if (i.kind === 'any') continue;
+          const id = pointOf({ capture: c.file, interface: i.name, interfaceIndex: c.interfaces.length > 1 && i.ifindex === null ? i.index : null, ifindex: i.ifindex });
+          const p = a.points.find((x) => x.id === id);
+          expect(p, id).toBeDefined();
+          expect([p!.node, p!.kind], id).toEqual([c.node, i.kind]);
+          if (i.ifindex === null) expect(p!.interface, id).toBe(i.name);
+        }
+      }
+      expect(a.captures.every((c) => c.errors.length === 0)).toBe(true);
+    });
+
+    it('infers the nodes: underlay IP and MAC, pod CIDR, VTEP MAC', () => {
+      expect(a.model.nodes.map((n) => n.id).sort()).toEqual(truth.nodes.map((n) => n.name).sort());
+      for (const n of truth.nodes) {
+        const m = a.model.nodes.find((x) => x.id === n.name)!;
+        expect(m.underlayIps).toEqual([n.underlayIp]);
+        expect(m.underlayMacs).toEqual([n.underlayMac]);
+        expect(m.podCidr).toBe(n.podCidr);
+        expect(m.vtepMac).toBe(n.tunnel.kind === 'vtep' ? n.tunnel.mac : null);
+      }
+    });
+
+    it('infers the bridges and their gateways where frames show them', () => {
+      expect(a.model.bridges.map((b) => b.node).sort()).toEqual(truth.nodes.map((n) => n.name).sort());
+      for (const b of a.model.bridges) {
+        const n = truth.nodes.find((x) => x.name === b.node)!;
+        if (!b.id.includes('/if')) expect(b.name).toBe(n.bridge.name);
+        if (b.gatewayMac !== null) expect(b.gatewayMac).toBe(n.bridge.mac);
+        if (b.gatewayIp !== null) expect(b.gatewayIp).toBe(n.bridge.ip);
+      }
+      // Ethernet captures of a bridge show its gateway MAC and address.
+      const eth = a.model.bridges.filter((b) => !b.id.includes('/if'));
+      expect(eth.length).toBeGreaterThan(0);
+      for (const b of eth) expect([b.gatewayIp, b.gatewayMac]).not.toContain(null);
+    });
+
+    it('infers the pods behind their veths and invents none', () => {
+      const senders = sendingPods(name);
+      const expected = truth.pods.filter((p) => senders.has(p.ip));
+      expect(a.model.pods.map((p) => [p.ip, p.mac, p.node]).sort()).toEqual(expected.map((p) => [p.ip, p.mac, p.node]).sort());
+      for (const p of expected) {
+        const pod = a.model.pods.find((x) => x.ip === p.ip)!;
+        const veth = a.model.veths.find((v) => v.id === pod.veth)!;
+        expect(veth.node).toBe(p.node);
+        const ifc = manifest.captures.find((c) => c.node === p.node && c.interfaces.some((i) => i.name === p.hostVeth))!;
+        const i = ifc.interfaces.find((x) => x.name === p.hostVeth)!;
+        expect(veth.point).toBe(pointOf({ capture: ifc.file, interface: i.name, interfaceIndex: null, ifindex: i.ifindex }));
+        expect(veth.pod).toBe(p.ip);
+      }
+    });
+
+    it('infers the tunnel kind between the node pairs that talk', () => {
+      const enc = truth.encapsulation;
+      const pairs = new Set<string>();
+      for (const f of flowsOf(name)) {
+        const nodes = [...new Set(f.request.map((h) => h.node))].sort();
+        if (nodes.length === 2) pairs.add(nodes.join('~'));
+      }
+      expect(a.model.tunnels.map((t) => t.id).sort()).toEqual([...pairs].sort());
+      for (const t of a.model.tunnels) {
+        expect(t.type).toBe(enc.kind);
+        expect(t.port).toBe(enc.port);
+        expect(t.vni).toBe(enc.kind === 'vxlan' ? enc.vni : null);
+      }
+    });
+
+    it('finds the ClusterIP services from the DNAT', () => {
+      const expected = truth.services.flatMap((s) =>
+        s.ports
+          .filter((p) => flowsOf(name).some((f) => f.server.ip === s.clusterIp && f.server.port === p.port && f.protocol === p.protocol.toLowerCase()))
+          .map((p) => [`${p.protocol.toLowerCase()} ${s.clusterIp}:${p.port}`, s.backends.map((b) => `${b.ip}:${p.targetPort}`)]),
+      );
+      expect(a.model.services.map((s) => [s.id, s.backends.map((b) => `${b.ip}:${b.port}`)]).sort()).toEqual(expected.sort());
+    });
+
+    for (const f of flowsOf(name)) {
+      it(`follows ${f.name} hop by hop (request and reply)`, () => {
+        const req = expectPaths(a, f, f.request);
+        if (f.reply.length) expectPaths(a, f, f.reply);
+        for (const j of req.filter((x) => !isLaterFragment(x))) {
+          // TTL as the manifest saw it at each hop.
+          expect(j.hops.map((h) => h.headers.ttl)).toEqual(f.request.filter((h) => !isLaterFragment(j) || !h.reassembled).map((h) => h.ttl));
+          for (const h of j.hops.slice(1)) expect(h.latencyNs!).toBeGreaterThanOrEqual(-5000);
+        }
+      });
+      if (f.nat.length) {
+        it(`${f.name}: NAT found at the right hop`, () => {
+          for (const n of f.nat) {
+            const hops = n.direction === 'request' ? f.request : f.reply;
+            const js = journeysFor(a, f, hops).filter((j) => !isLaterFragment(j));
+            for (const j of js) {
+              expect(j.nat, f.name).toHaveLength(1);
+              const before = pointOf(hops.find((h) => h.capture === n.before || pointOf(h) === n.before)!);
+              const after = pointOf(hops.find((h) => h.capture === n.after || pointOf(h) === n.after)!);
+              expect(j.nat[0].between).toEqual([before, after]);
+              expect(j.nat[0].node).toBe(n.node);
+              expect(j.nat[0].kind).toBe(n.field === 'dst' ? 'dnat' : 'snat');
+              const ba = n.field === 'dst' ? j.nat[0].before : j.nat[0].after;
+              const aa = n.field === 'dst' ? j.nat[0].after : j.nat[0].before;
+              const [fromIp, fromPort] = n.from.split(':');
+              const [toIp, toPort] = n.to.split(':');
+              if (n.field === 'dst') {
+                expect([ba.dst, String(ba.dstPort)]).toEqual([fromIp, fromPort]);
+                expect([aa.dst, String(aa.dstPort)]).toEqual([toIp, toPort]);
+              } else {
+                expect([j.nat[0].before.src, String(j.nat[0].before.srcPort)]).toEqual([fromIp, fromPort]);
+                expect([j.nat[0].after.src, String(j.nat[0].after.srcPort)]).toEqual([toIp, toPort]);
+              }
+            }
+          }
+        });
+      }
+      if (f.drop) {
+        it(`${f.name}: dropped, last seen where the manifest says`, () => {
+          const js = journeysFor(a, f, f.request);
+          for (const j of js) {
+            expect(j.status).toBe('dropped');
+            expect(j.lastSeen.point).toBe(f.drop!.lastSeen.capture);
+            expect(j.lastSeen.node).toBe(f.drop!.node);
+          }
+          expect(a.findings.filter((x) => x.code === 'dropped').length).toBe(js.length);
+        });
+      } else {
+        it(`${f.name}: delivered`, () => {
+          for (const j of journeysFor(a, f, f.request)) expect(j.status, `${f.name} ${j.id}`).toBe('delivered');
+        });
+      }
+    }
+
+    it('clocks of nodes sharing one kernel agree within a few microseconds', () => {
+      for (const o of a.clockOffsets) {
+        expect(o.method === 'reference' || o.method === 'two-way').toBe(true);
+        expect(Math.abs(o.offsetNs)).toBeLessThan(50_000);
+      }
+    });
+  });
+}
+
+describe('lab variants', () => {
+  const a0 = cluster('a');
+  const crossNode = flowsOf('a').find((f) => f.name === 'a-icmp-cross-node')!;
+
+  it('one capture left out: the path shows the gap', async () => {
+    const left = 'a-node1-flannel.1.pcap';
+    const a = await loadCaptureSet(captureFiles('a').filter((p) => basename(p) !== left));
+    const hops = crossNode.request.filter((h) => h.capture !== left);
+    const js = journeysFor(a, crossNode, hops);
+    expect(js).toHaveLength(3);
+    for (const j of js) {
+      expect(j.hops.map((h) => h.point)).toEqual(hops.map(pointOf));
+      expect(j.gaps).toEqual([{ afterHop: 1, node: 'a-node1', kind: 'vtep', point: null, reason: 'no capture of the vtep/tun on a-node1' }]);
+      expect(j.status).toBe('delivered');
+    }
+  });
+
+  it('random names in random order: nodes, CIDRs, pods and paths from the traffic alone', async () => {
+    const dir = tempDir();
+    const renamed = new Map<string, string>();
+    const files = captureFiles('a').map((p, i) => {
+      const n = `trace-${((i + 3) * 7919) % 1000}${p.endsWith('.pcapng') ? '.pcapng' : '.pcap'}`;
+      copyFileSync(p, join(dir, n));
+      renamed.set(n, basename(p));
+      return join(dir, n);
+    });
+    const a = await loadCaptureSet(files.sort(() => Math.random() - 0.5));
+    const nodeOfIp = new Map(a0.nodes.map((n) => [n.underlayIp, n.name]));
+    const truthName = (id: string | null) => nodeOfIp.get(a.model.nodes.find((n) => n.id === id)?.underlayIps[0] ?? '');
+    expect(a.model.nodes.map((n) => [n.underlayIps, n.podCidr]).sort()).toEqual(a0.nodes.map((n) => [[n.underlayIp], n.podCidr]).sort());
+    for (const p of a.points) {
+      const c = manifest.captures.find((x) => x.file === renamed.get(p.capture))!;
+      expect(truthName(p.node), p.id).toBe(c.node);
+    }
+    const senders = sendingPods('a');
+    expect(a.model.pods.map((p) => [p.ip, truthName(p.node)]).sort()).toEqual(a0.pods.filter((p) => senders.has(p.ip)).map((p) => [p.ip, p.node]).sort());
+    const back = (pt: string) => {
+      const [file, iface] = pt.split('#');
+      return iface ? `${renamed.get(file)}#${iface}` : renamed.get(file)!;
+    };
+    for (const f of flowsOf('a')) expectPaths(a, f, f.request, back);
+    expect(a.model.services.map((s) => s.ip).sort()).toEqual(['10.96.0.10', '10.96.0.10', '10.96.112.34']);
+  });
+
+  it("one node's clock 2 s ahead: offset within 1 ms, hops still in order", async () => {
+    const dir = tempDir();
+    const shifted = 'a-node3';
+    const files: string[] = [];
+    for (const p of captureFiles('a')) {
+      const name = basename(p);
+      if (!name.startsWith(`${shifted}-`)) {
+        files.push(p);
+        continue;
+      }
+      const recs: { tsSec: number; tsNsec: number; data: Uint8Array; origLen: number }[] = [];
+      let linktype = 1;
+      const info = await readCapture(p, { onPacket: (r) => { linktype = r.linktype; recs.push({ tsSec: r.tsSec + 2, tsNsec: r.tsNsec, data: r.data.slice(), origLen: r.origLen }); } });
+      writeFileSync(join(dir, name), encodePcap({ linktype, nanosecond: info.tsPrecision === 'ns' }, recs));
+      files.push(join(dir, name));
+    }
+    const a = await loadCaptureSet(files);
+    const o = a.clockOffsets.find((c) => c.node === shifted)!;
+    expect(o.method).toBe('two-way');
+    expect(Math.abs(o.offsetNs - 2e9)).toBeLessThan(1e6);
+    expect(o.uncertaintyNs!).toBeLessThan(1e6);
+    for (const f of flowsOf('a').filter((x) => x.request.some((h) => h.node === shifted))) {
+      const js = expectPaths(a, f, f.request);
+      for (const j of js) for (const h of j.hops.slice(1)) expect(h.latencyNs!).toBeGreaterThan(-1e6);
+    }
+    expect(a.findings.some((f) => f.code === 'clock-offset' && f.node === shifted)).toBe(true);
+  });
+});
