@@ -422,9 +422,14 @@ function resolveByTime(t: PacketTable, j: JourneyIndex, points: PointDraft[], no
     let pickC = -1;
     let pickMargin = 0;
     let pickText = '';
+    // A node rarely has two captures of the same kind of interface (one NIC, one VTEP): a candidate
+    // that already has one is the less likely owner.
+    const hasKind = (c: number, kind: string) => points.some((q, qi) => nodeOfPoint[qi] === c && !ambiguous.has(qi) && q.kind === kind && q.kind !== 'veth' && q.kind !== 'unknown');
     for (const [pi, g] of gaps) {
       const meds: [number, number][] = [];
+      const free = [...g.keys()].filter((c) => !hasKind(c, points[pi].kind));
       for (const [c, list] of g) {
+        if (free.length > 0 && !free.includes(c)) continue;
         list.sort((a, b) => a - b);
         meds.push([c, list[list.length >> 1]]);
       }

@@ -306,7 +306,7 @@ export function inferKinds(t: PacketTable, points: PointDraft[], st: readonly Po
     let topN = 0;
     for (const n of s.addrs.values()) if (n > topN) topN = n;
     const nonTunnel = s.ip - s.tunnel;
-    if (topN === 0 || nonTunnel === 0 || topN < 0.95 * nonTunnel) return;
+    if (topN === 0 || nonTunnel === 0 || topN < 0.995 * nonTunnel) return;
     const tied = [...s.addrs.entries()].filter(([, n]) => n === topN).map(([a]) => a);
     if (tied.length === 1) {
       points[i].podIp = tied[0];
@@ -417,6 +417,15 @@ export function nodeVotes(t: PacketTable, points: readonly PointDraft[], cidrs: 
       }
     }
     for (const [n, c] of cidrList) if (n !== hitA && (cidrContains(c, b) || (nodeIps.has(b) && b === n))) bump(m, n);
+  }
+  // ARP: the sender address of a request or reply is on the segment of the capture.
+  for (const a of t.arp) {
+    const p = a.row < t.count ? t.point[a.row] : -1;
+    if (p < 0 || totals[p] > 0 && votes[p].size > 0) continue;
+    for (const [n, c] of cidrList) if (cidrContains(c, a.senderIp)) {
+      bump(votes[p], n);
+      totals[p]++;
+    }
   }
   return votes.map((v, i) => ({ votes: v, total: totals[i] }));
 }
