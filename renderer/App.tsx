@@ -229,7 +229,7 @@ export function App() {
         <aside className="side">
           {state ? <CapturesPanel state={state} onChanged={refresh} /> : <p className="empty">Connecting…</p>}
         </aside>
-        <section className="center">
+        <section className="center" aria-label="Packets">
           <div className="list-head">
             <span data-testid="shown-count">
               {formatCount(listStatus.total)} of {formatCount(state?.totalPackets ?? 0)} packets
@@ -268,6 +268,20 @@ export function App() {
               onStatus={setListStatus}
             />
           )}
+        </section>
+        <GraphPane
+          graph={graph}
+          dark={dark}
+          path={path}
+          hops={hops}
+          animateSeq={animateSeq}
+          selected={query.element}
+          onSelect={(id, label) => {
+            setQuery((q) => ({ ...q, element: id }));
+            setElementLabel(label);
+          }}
+        />
+        <section className="bottom">
           <div className="tabs" role="tablist">
             <button role="tab" aria-selected={tab === 'detail'} onClick={() => setTab('detail')} data-testid="tab-detail">
               Packet
@@ -300,18 +314,6 @@ export function App() {
             )}
           </div>
         </section>
-        <GraphPane
-          graph={graph}
-          dark={dark}
-          path={path}
-          hops={hops}
-          animateSeq={animateSeq}
-          selected={query.element}
-          onSelect={(id, label) => {
-            setQuery((q) => ({ ...q, element: id }));
-            setElementLabel(label);
-          }}
-        />
       </main>
     </div>
   );

@@ -67,7 +67,20 @@ export function GraphPane(props: GraphPaneProps) {
     });
     cyRef.current = cy;
     (window as unknown as { __tunnelvisionGraph?: Core }).__tunnelvisionGraph = cy;
-    return () => cy.destroy();
+    // Follow the pane's size; keep the whole cluster in view until the user zooms or pans.
+    let userMoved = false;
+    cy.on('zoom pan', (e) => {
+      if ((e as unknown as { originalEvent?: unknown }).originalEvent) userMoved = true;
+    });
+    const ro = new ResizeObserver(() => {
+      cy.resize();
+      if (!userMoved) cy.fit(undefined, 16);
+    });
+    if (box.current) ro.observe(box.current);
+    return () => {
+      ro.disconnect();
+      cy.destroy();
+    };
   }, []);
 
   useEffect(() => {

@@ -108,7 +108,7 @@ export function PacketList(props: PacketListProps) {
     return () => ro.disconnect();
   }, []);
 
-  const vp = viewport(total, ROW_HEIGHT, scrollTop, height);
+  const vp = viewport(total, ROW_HEIGHT, scrollTop, Math.max(0, height - ROW_HEIGHT));
   useEffect(() => {
     for (const p of pagesFor(vp.first, vp.count, PAGE)) void fetchPage(p);
   }, [vp.first, vp.count, fetchPage]);
@@ -216,38 +216,6 @@ export function PacketList(props: PacketListProps) {
 
   return (
     <div className="packet-list" role="grid" aria-label="Packets" aria-rowcount={total} data-testid="packet-list" data-total={total}>
-      <div className="prow header" role="row">
-        {COLUMNS.map((c) => {
-          const sortable = SORTABLE_COLUMNS.includes(c.key);
-          const active = query.sort === c.key;
-          return (
-            <span
-              key={c.key}
-              role="columnheader"
-              aria-sort={active ? (query.descending ? 'descending' : 'ascending') : 'none'}
-              className={`cell ${c.className}${sortable ? ' sortable' : ''}`}
-              onClick={() => sortable && props.onSort(c.key)}
-              title={sortable ? 'Sort' : 'Not sortable (decoded on demand)'}
-            >
-              {c.key === 'time' ? (
-                <select
-                  aria-label="Time format"
-                  value={props.timeMode}
-                  onClick={(e) => e.stopPropagation()}
-                  onChange={(e) => props.onTimeMode(e.target.value as TimeMode)}
-                >
-                  <option value="absolute">Time (abs)</option>
-                  <option value="relative">Time (rel)</option>
-                  <option value="delta">Time (delta)</option>
-                </select>
-              ) : (
-                c.label
-              )}
-              {active ? (query.descending ? ' ▼' : ' ▲') : ''}
-            </span>
-          );
-        })}
-      </div>
       <div
         className="plist-body"
         ref={bodyRef}
@@ -256,6 +224,38 @@ export function PacketList(props: PacketListProps) {
         onKeyDown={onKey}
         onScroll={(e) => setScrollTop((e.target as HTMLDivElement).scrollTop)}
       >
+        <div className="prow header" role="row">
+          {COLUMNS.map((c) => {
+            const sortable = SORTABLE_COLUMNS.includes(c.key);
+            const active = query.sort === c.key;
+            return (
+              <span
+                key={c.key}
+                role="columnheader"
+                aria-sort={active ? (query.descending ? 'descending' : 'ascending') : 'none'}
+                className={`cell ${c.className}${sortable ? ' sortable' : ''}`}
+                onClick={() => sortable && props.onSort(c.key)}
+                title={sortable ? 'Sort' : 'Not sortable (decoded on demand)'}
+              >
+                {c.key === 'time' ? (
+                  <select
+                    aria-label="Time format"
+                    value={props.timeMode}
+                    onClick={(e) => e.stopPropagation()}
+                    onChange={(e) => props.onTimeMode(e.target.value as TimeMode)}
+                  >
+                    <option value="absolute">Time (abs)</option>
+                    <option value="relative">Time (rel)</option>
+                    <option value="delta">Time (delta)</option>
+                  </select>
+                ) : (
+                  c.label
+                )}
+                {active ? (query.descending ? ' ▼' : ' ▲') : ''}
+              </span>
+            );
+          })}
+        </div>
         <div className="plist-content" style={{ height: vp.contentHeight }}>
           {rows}
         </div>

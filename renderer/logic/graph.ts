@@ -10,7 +10,7 @@ export interface Position {
 }
 
 const ROW: Record<string, number> = { pod: 0, veth: 1, bridge: 2, tunnel: 3, nic: 4 };
-const ROW_GAP = 78;
+const ROW_GAP = 66;
 const COL_GAP = 92;
 const NODE_GAP = 140;
 
@@ -108,7 +108,7 @@ export function graphStyle(p: Palette): Array<{ selector: string; style: Record<
     {
       selector: 'node',
       style: {
-        label: 'data(label)', color: p.text, 'font-size': 10, 'text-valign': 'bottom', 'text-margin-y': 3,
+        label: 'data(label)', color: p.text, 'font-size': 11, 'text-valign': 'bottom', 'text-margin-y': 3,
         'text-wrap': 'ellipsis', 'text-max-width': '86px', width: 26, height: 26, 'border-width': 0,
       },
     },
@@ -116,7 +116,7 @@ export function graphStyle(p: Palette): Array<{ selector: string; style: Record<
       selector: 'node[kind = "k8s-node"]',
       style: {
         shape: 'round-rectangle', 'background-color': p.box, 'border-color': p.boxBorder, 'border-width': 1.5,
-        'text-valign': 'top', 'text-halign': 'center', 'font-size': 13, 'font-weight': 'bold', padding: '18px', 'text-margin-y': -4,
+        'text-valign': 'top', 'text-halign': 'center', 'font-size': 15, 'font-weight': 'bold', padding: '18px', 'text-margin-y': -4,
       },
     },
     { selector: 'node[kind = "pod"]', style: { shape: 'ellipse', 'background-color': p.pod } },

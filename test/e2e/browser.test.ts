@@ -1,0 +1,40 @@
+// End to end in browser mode: the real server, backend worker and built UI, driven through
+// Debian's Chromium with playwright-core. Screenshots go to test-results/.
+import { existsSync, mkdirSync } from 'node:fs';
+import { afterAll, beforeAll, describe, it } from 'vitest';
+import { chromium, type Browser } from 'playwright-core';
+import { demoCaptures, startBrowserMode, type BrowserMode } from '../../main/server/browser-mode';
+import { CHROMIUM, CHROMIUM_ARGS, RESULTS, corruptFiles, manifest, runScenario } from './scenario';
+
+const haveChromium = existsSync(CHROMIUM);
+const haveLab = manifest() !== null && demoCaptures().length > 0;
+if (!haveChromium) console.warn(`SKIPPED browser end-to-end test: ${CHROMIUM} is not installed (apt-get install chromium)`);
+if (!haveLab) console.warn('SKIPPED browser end-to-end test: the lab captures (fixtures/manifest.json, fixtures/captures) are missing');
+
+describe.skipIf(!haveChromium || !haveLab)('browser mode end to end', () => {
+  let mode: BrowserMode;
+  let browser: Browser;
+  beforeAll(async () => {
+    mkdirSync(RESULTS, { recursive: true });
+    mode = await startBrowserMode({ files: demoCaptures() });
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await mode?.close();
+  });
+
+  it('opens the demo set, shows the cluster, decodes VXLAN, filters, follows a flow, survives corrupt files', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    const problems: string[] = [];
+    page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+    page.on('console', (msg) => {
+      if (msg.type() === 'error') problems.push(`console error: ${msg.text()}`);
+    });
+    await page.goto(mode.url);
+    const { files, cutPackets } = corruptFiles();
+    await runScenario(page, { prefix: 'browser', corruptFiles: files, corruptCut: cutPackets });
+    // No CSP violation, no script error along the way.
+    if (problems.length) throw new Error(problems.join('\n'));
+  });
+});

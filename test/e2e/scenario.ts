@@ -1,0 +1,163 @@
+// The end-to-end scenario of the app, shared by browser mode (Debian's Chromium) and the desktop
+// shell (Electron, where its runtime exists): open the demo set, check the graph against the lab
+// manifest, read a VXLAN packet's outer and inner headers, apply and clear a filter, follow a flow
+// across two nodes, add a corrupt file and see its error while the rest still opens.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { expect } from 'vitest';
+import type { Page } from 'playwright-core';
+
+export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+export const RESULTS = join(ROOT, 'test-results');
+export const CHROMIUM = '/usr/bin/chromium';
+export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update'];
+
+interface ManifestHop { capture: string; node: string; interface: string; ttl: number; encap: { kind: string; vni: number; src: string; dst: string } | null }
+export interface Manifest {
+  clusters: { name: string; nodes: { name: string }[]; pods: { name: string; node: string; ip: string }[] }[];
+  captures: { file: string; cluster: string; packets: number }[];
+  flows: { name: string; cluster: string; request: (ManifestHop & { dst: string })[]; drop: unknown }[];
+}
+
+export function manifest(): Manifest | null {
+  const p = join(ROOT, 'fixtures', 'manifest.json');
+  return existsSync(p) ? (JSON.parse(readFileSync(p, 'utf8')) as Manifest) : null;
+}
+
+const shot = (page: Page, name: string) => page.screenshot({ path: join(RESULTS, `${name}.png`) });
+
+async function until<T>(what: string, f: () => Promise<T | null | undefined | false>, ms = 30_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await f();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+export async function runScenario(page: Page, opts: { prefix: string; corruptFiles: { name: string; mimeType: string; buffer: Buffer }[]; corruptCut: number }): Promise<void> {
+  const m = manifest()!;
+  const cluster = m.clusters[0];
+  const demo = m.captures.filter((c) => c.cluster === cluster.name);
+  const demoPackets = demo.reduce((s, c) => s + c.packets, 0);
+
+  // 1. The demo set opens: every capture listed with its packets, the analysis done.
+  await until('the demo captures', async () => (await page.locator('[data-testid=capture]').count()) === demo.length);
+  await until('the analysis', async () => (await page.locator('[data-testid=progress]').count()) === 0 && (await page.locator('[data-testid=graph-count]').textContent())?.match(/^[1-9]/));
+  for (const c of demo) {
+    await expect.poll(() => page.locator(`[data-testid=capture][data-name="${c.file}"] [data-testid=capture-packets]`).textContent()).toBe(`${c.packets.toLocaleString('en-US')} pkts`);
+  }
+  await expect.poll(() => page.locator('[data-testid=packet-list]').getAttribute('data-total')).toBe(String(demoPackets));
+  await shot(page, `${opts.prefix}-1-demo-set`);
+
+  // 2. The graph: the lab's nodes, each holding its pods.
+  const graph = await page.evaluate(() => {
+    const cy = (window as unknown as { __tunnelvisionGraph: { nodes(): { data(): Record<string, string> }[] & { map<T>(f: (n: { data(): Record<string, string> }) => T): T[] } } }).__tunnelvisionGraph;
+    return cy.nodes().map((n) => n.data());
+  });
+  const nodes = graph.filter((d) => d.kind === 'k8s-node').map((d) => d.label).sort();
+  expect(nodes).toEqual(cluster.nodes.map((n) => n.name).sort());
+  const pods = graph.filter((d) => d.kind === 'pod');
+  // A pod is known from its traffic: the target of the lab's dropped flow never answers, so it
+  // cannot be told from an address the cluster merely routes to.
+  const silent = new Set(m.flows.filter((f) => f.cluster === cluster.name && f.drop).map((f) => f.request[0].dst));
+  for (const p of cluster.pods.filter((x) => !silent.has(x.ip))) {
+    const el = pods.find((d) => d.id === `pod:${p.ip}`);
+    expect(el, `pod ${p.name} ${p.ip}`).toBeTruthy();
+    expect(el!.parent).toBe(`node:${p.node}`);
+  }
+  for (const el of pods) expect(cluster.pods.map((p) => `pod:${p.ip}`), 'no invented pods').toContain(el.id);
+  expect(graph.filter((d) => d.kind === 'nic').length).toBe(cluster.nodes.length);
+
+  // 3. A VXLAN packet: outer and inner columns side by side.
+  const flow = m.flows.find((f) => f.name === `${cluster.name}-icmp-cross-node`)!;
+  const [client, server] = [flow.request[0], flow.request[flow.request.length - 1]];
+  const wire = flow.request.find((h) => h.encap)!;
+  const input = page.locator('[data-testid=filter-input]');
+  await input.fill('ip.src == 10.244.0.2 && ip.dst ==');
+  await expect.poll(() => page.locator('[data-testid=filter-box]').getAttribute('data-state')).toBe('invalid');
+  await expect.poll(() => page.locator('[data-testid=filter-error]').textContent()).toMatch(/value is expected/);
+  await shot(page, `${opts.prefix}-2-filter-error`);
+  const filter = `inner.ip.src == 10.244.0.2 && inner.ip.dst == 10.244.1.2 && icmp && vxlan.vni == ${wire.encap!.vni} && outer.udp.dstport == 8472 && node == "${wire.node}"`;
+  await input.fill(filter);
+  await expect.poll(() => page.locator('[data-testid=filter-box]').getAttribute('data-state')).toBe('valid');
+  await input.press('Enter');
+  await until('filtered rows', async () => {
+    const total = Number(await page.locator('[data-testid=packet-list]').getAttribute('data-total'));
+    return total > 0 && total < demoPackets;
+  });
+  const rows = page.locator('.prow[data-no]');
+  await until('rows on screen', async () => (await rows.count()) > 0);
+  expect(await rows.first().locator('.c-encap').textContent()).toBe(`VXLAN ${wire.encap!.vni}`);
+  await rows.first().click();
+  const outer = page.locator('[data-testid=level-0]');
+  const inner = page.locator('[data-testid=level-1]');
+  await until('packet detail', async () => (await inner.count()) > 0);
+  const outerText = (await outer.textContent()) ?? '';
+  const innerText = (await inner.textContent()) ?? '';
+  expect(outerText).toContain(wire.encap!.src);
+  expect(outerText).toContain(wire.encap!.dst);
+  expect(outerText).toMatch(/Virtual eXtensible Local Area Network|VXLAN/);
+  expect(await outer.locator('[data-field="vxlan.vni"] .fvalue').first().textContent()).toMatch(new RegExp(`^${wire.encap!.vni}\\b`));
+  expect(outerText).not.toContain(client.src);
+  expect(await inner.locator('h3').textContent()).toBe(`Inner (VXLAN ${wire.encap!.vni})`);
+  expect(await inner.locator('[data-field="ip.src"] .fvalue').first().textContent()).toBe('10.244.0.2');
+  expect(await inner.locator('[data-field="ip.dst"] .fvalue').first().textContent()).toBe('10.244.1.2');
+  expect(await outer.locator('[data-field="ip.src"] .fvalue').first().textContent()).toBe(wire.encap!.src);
+  // Differing fields are marked in both columns.
+  expect(await outer.locator('.field.differs[data-field="ip.src"]').count()).toBe(1);
+  expect(await inner.locator('.field.differs[data-field="ip.src"]').count()).toBe(1);
+  // Field -> bytes: the inner source address lights up 4 bytes of the hex pane.
+  await inner.locator('[data-field="ip.src"]').first().click();
+  expect(await page.locator('[data-testid=hex] .hb.on').count()).toBe(4);
+  await shot(page, `${opts.prefix}-3-vxlan-detail`);
+
+  // 4. Follow the flow across the two nodes: the hop table is the lab's path.
+  await page.locator('[data-testid=follow-button]').click();
+  const hops = page.locator('[data-testid=hop]');
+  await until('hop table', async () => (await hops.count()) > 0);
+  const table = await hops.evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '')));
+  expect(table.map((r) => [r[1], r[2], r[3]])).toEqual(flow.request.map((h) => [h.capture, h.node, h.interface]));
+  expect(table.map((r) => Number(r[6]))).toEqual(flow.request.map((h) => h.ttl));
+  expect(table.filter((r) => r[8].startsWith('vxlan')).length).toBe(flow.request.filter((h) => h.encap).length);
+  expect(new Set(table.map((r) => r[2])).size).toBe(2);
+  // The path is highlighted on the graph.
+  const lit = await page.evaluate(() => (window as unknown as { __tunnelvisionGraph: { elements(s: string): { length: number } } }).__tunnelvisionGraph.elements('.path').length);
+  expect(lit).toBeGreaterThanOrEqual(flow.request.length - 2);
+  await shot(page, `${opts.prefix}-4-follow`);
+
+  // 5. Clear the filter: every packet is back.
+  await page.locator('[data-testid=filter-clear]').click();
+  await expect.poll(() => page.locator('[data-testid=packet-list]').getAttribute('data-total')).toBe(String(demoPackets));
+
+  // 6. Add corrupt files: their errors show, the rest still opens.
+  const chooser = page.waitForEvent('filechooser');
+  await page.locator('[data-testid=add]').click();
+  await (await chooser).setFiles(opts.corruptFiles);
+  await until('the set with the corrupt files', async () => (await page.locator('[data-testid=capture]').count()) === demo.length + opts.corruptFiles.length, 60_000);
+  await until('loading done', async () => (await page.locator('[data-testid=progress]').count()) === 0 && (await page.locator('[data-testid=graph-count]').textContent())?.match(/^[1-9]/), 60_000);
+  for (const f of opts.corruptFiles) {
+    await expect.poll(() => page.locator(`[data-testid=capture][data-name="${f.name}"] [data-testid=capture-errors]`).textContent()).toMatch(/\S/);
+  }
+  await expect.poll(() => page.locator('[data-testid=packet-list]').getAttribute('data-total')).toBe(String(demoPackets + opts.corruptCut));
+  for (const c of demo) expect(await page.locator(`[data-testid=capture][data-name="${c.file}"] .dot.ok`).count(), c.file).toBe(1);
+  await shot(page, `${opts.prefix}-5-corrupt-files`);
+}
+
+/** A garbage file and a capture cut in the middle of a record, with how many whole packets it keeps. */
+export function corruptFiles(): { files: { name: string; mimeType: string; buffer: Buffer }[]; cutPackets: number } {
+  const src = readFileSync(join(ROOT, 'fixtures', 'captures', 'a-node1-eth0.pcap'));
+  // Walk the records to cut inside the 11th one.
+  let off = 24;
+  for (let i = 0; i < 10; i++) off += 16 + src.readUInt32LE(off + 8);
+  const cut = src.subarray(0, off + 16 + 7);
+  return {
+    files: [
+      { name: 'broken-node9-eth0.pcap', mimeType: 'application/octet-stream', buffer: Buffer.from('this is not a packet capture, just text that claims to be one\n') },
+      { name: 'cut-node9-eth0.pcap', mimeType: 'application/octet-stream', buffer: Buffer.from(cut) },
+    ],
+    cutPackets: 10,
+  };
+}
