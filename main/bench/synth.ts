@@ -225,36 +225,33 @@ function build(flows: Flow[], n: number, pick: number): number {
       return dns(p, f, n);
     }
     case Kind.VXLAN_8472:
-    case Kind.VXLAN_4789: {
-      // outer headers first with a placeholder length, fixed once the inner frame is built
-      let p = eth(0, f.nodeA, f.nodeB, 0x0800);
-      const ipAt = p;
-      p += 20;
-      const udpAt = p;
-      p += 8;
-      p = vxlan(p, 1);
-      const innerEth = p;
-      p = eth(p, f.client, f.server, 0x0800);
-      const end = innerTcp(p, f, n, 1450, tsval);
-      const udpLen = end - udpAt;
-      ipv4(ipAt, f.nodeA, f.nodeB, 17, 20 + udpLen, n, 64);
-      udp(udpAt, 32768 + ((f.cport * 31 + f.sport) & 0x3fff), f.kind === Kind.VXLAN_8472 ? 8472 : 4789, udpLen);
-      void innerEth;
-      return end;
-    }
-    case Kind.FLANNEL_UDP: {
-      let p = eth(0, f.nodeA, f.nodeB, 0x0800);
-      const ipAt = p;
-      p += 20;
-      const udpAt = p;
-      p += 8;
-      const end = innerTcp(p, f, n, 1472, tsval);
-      const udpLen = end - udpAt;
-      ipv4(ipAt, f.nodeA, f.nodeB, 17, 20 + udpLen, n, 64);
-      udp(udpAt, 8285, 8285, udpLen);
-      return end;
-    }
+    case Kind.VXLAN_4789:
+      return encapsulated(f, n, f.kind === Kind.VXLAN_8472 ? 8472 : 4789, 32768 + ((f.cport * 31 + f.sport) & 0x3fff), tsval);
+    case Kind.FLANNEL_UDP:
+      return encapsulated(f, n, 8285, 8285, tsval);
   }
+}
+
+/**
+ * Node-to-node UDP encapsulation: outer Ethernet / IPv4 / UDP to `dport`, then VXLAN + inner Ethernet
+ * (VXLAN ports, MTU 1450) or the bare inner IPv4 packet (flannel UDP, MTU 1472). The outer lengths
+ * are written once the inner packet is built.
+ */
+function encapsulated(f: Flow, n: number, dport: number, sport: number, tsval: number): number {
+  let p = eth(0, f.nodeA, f.nodeB, 0x0800);
+  const ipAt = p;
+  const udpAt = ipAt + 20;
+  p = udpAt + 8;
+  let mtu = 1472;
+  if (dport !== 8285) {
+    p = eth(vxlan(p, 1), f.client, f.server, 0x0800);
+    mtu = 1450;
+  }
+  const end = innerTcp(p, f, n, mtu, tsval);
+  const udpLen = end - udpAt;
+  ipv4(ipAt, f.nodeA, f.nodeB, 17, 20 + udpLen, n, 64);
+  udp(udpAt, sport, dport, udpLen);
+  return end;
 }
 
 function writeCapture(path: string, packets: number): void {
