@@ -68,9 +68,9 @@ function endpoint(l: IpLevelSummary, d: Uint8Array, src: boolean): string {
 export function textLine(p: RawPacket, d: DecodedPacket, capture: string): string {
   const s = d.summary;
   let where = '';
-  if (s.ipCount > 0) {
+  if (s.outer.version !== 0) {
     where = `${endpoint(s.outer, p.data, true)} > ${endpoint(s.outer, p.data, false)}`;
-    if (s.ipCount > 1) where += ` | ${endpoint(s.inner, p.data, true)} > ${endpoint(s.inner, p.data, false)}`;
+    if (s.ipCount > 1 && s.inner.version !== 0) where += ` | ${endpoint(s.inner, p.data, true)} > ${endpoint(s.inner, p.data, false)}`;
   }
   const line = `${p.index + 1} ${formatEpoch(p.tsSec, p.tsNsec)} ${capture} ${where || '-'} ${d.protocol} ${p.origLen} ${d.info}`;
   // eslint-disable-next-line no-control-regex
@@ -152,12 +152,16 @@ export async function run(args: string[]): Promise<number> {
       failed = reportErrors(path, info) || failed;
       continue;
     }
-    const capture = basename(path);
+    // The capture column: the file name, plus the interface name when a pcapng file has several.
+    const file = basename(path);
+    const ifaces: CaptureInterface[] = [];
     let buf = '';
     const pending: Promise<void>[] = [];
     const info = await readCapture(path, {
+      onInterface: (i) => { ifaces[i.key] = i; },
       onPacket: (p) => {
         const d = decodePacket(p.data, p.linktype, opts, p.origLen);
+        const capture = ifaces.length > 1 ? `${file}:${ifaces[p.iface]?.name ?? `if${p.iface}`}` : file;
         buf += (a.format === 'text' ? textLine(p, d, capture) : JSON.stringify(jsonRecord(p, d, capture))) + '\n';
         if (buf.length > 1 << 16) { pending.push(write(out, buf)); buf = ''; }
       },

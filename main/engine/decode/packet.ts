@@ -4,7 +4,7 @@
 import './protocols/index';
 import { DecodeContext, Next, fld, hex } from './context';
 import { lookup, makeEntry, portTables, registerDecodeAs, type Entry } from './registry';
-import { PacketSummary, type DecodeOptions, type DecodedPacket } from './types';
+import { PacketSummary, SummaryFlag, type DecodeOptions, type DecodedPacket } from './types';
 
 const DEFAULT_MAX_TUNNEL_DEPTH = 8;
 /** Bound on layers per packet (a packet of stacked tags/tunnels still ends: every decoder consumes or stops). */
@@ -87,7 +87,8 @@ export function decodePacket(data: Uint8Array, linktype: number, opts?: DecodeOp
     layers: c.layers,
     anomalies: c.anomalies,
     levels: s.levels,
-    info: c.info || (undecoded ? undecoded.message : last ? last.summary : ''),
+    info: (c.info || (undecoded ? undecoded.message : last ? last.summary : '')) + (
+      undecoded ? '' : s.flags & SummaryFlag.MALFORMED ? ' [Malformed Packet]' : s.flags & SummaryFlag.TRUNCATED ? ' [Packet size limited during capture]' : ''),
     protocol: c.protoName || (undecoded ? `LINKTYPE ${linktype}` : 'DATA'),
     summary: s,
   };
