@@ -57,7 +57,7 @@ export function renderGraphSvg(g: ReportGraph, title = 'Cluster graph'): string 
 
   // Node boxes, PER_ROW to a row; rows as tall as their tallest box, plus room for the tunnel arcs.
   const tunnels = g.edges.filter((e) => e.kind === 'tunnel');
-  const arcRoom = 40 + 26 * Math.min(tunnels.length, 8);
+  const arcRoom = 50 + 26 * Math.min(tunnels.length, 8);
   let y = top;
   let width = 2 * PAD + Math.max(1, Math.min(columns.length, PER_ROW)) * (BOX_W + BOX_GAP) - BOX_GAP + 2 * PAD;
   for (let r = 0; r * PER_ROW < Math.max(columns.length, 1); r++) {
@@ -101,8 +101,8 @@ export function renderGraphSvg(g: ReportGraph, title = 'Cluster graph'): string 
     const cy = Math.max(ay, by) + depth;
     out.push(`<path d="M ${ax} ${ay} C ${ax} ${cy}, ${bx} ${cy}, ${bx} ${by}" fill="none" stroke="#5b3cc4" stroke-width="2.5"/>`);
     const mx = (ax + bx) / 2;
-    const my = Math.max(ay, by) + depth * 0.75 + 4;
-    out.push(`<text x="${mx}" y="${my}" class="edge" text-anchor="middle">${text(e.label)}</text>`);
+    const my = Math.max(ay, by) + depth * 0.75 + 15;
+    out.push(`<text x="${mx}" y="${my}" class="edge" text-anchor="middle">${text(e.label, 60)}</text>`);
   });
 
   // Services on top, each linked to its backends.

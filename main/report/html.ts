@@ -37,7 +37,7 @@ figure{margin:8px 0}figure img{max-width:100%;height:auto;border:1px solid var(-
 .flow,.packet{border-top:1px solid var(--line);padding-top:4px}
 .timeline{width:100%;height:auto;max-height:120px}
 .empty{color:var(--muted);font-style:italic}
-@media print{body{padding:0;max-width:none;font-size:11px}nav{display:none}h2{break-after:avoid}h3,h4{break-after:avoid}.packet,.journey{break-inside:auto}}
+@media print{body{padding:0;max-width:none;font-size:11px}table{font-size:10px}code,.mono{font-size:9.5px}nav{display:none}h2{break-after:avoid}h3,h4{break-after:avoid}.packet,.journey{break-inside:auto}}
 @page{size:A4;margin:14mm 12mm}
 `;
 
@@ -171,7 +171,7 @@ ${r.session.decodeAs.length ? `<li>Decode as: ${r.session.decodeAs.map((d) => `<
         `<code>${clipped(c.file)}</code>${c.sha256 ? `<br><span class="meta mono">sha256 ${e(c.sha256.slice(0, 16))}…</span>` : ''}`,
         e(c.format),
         String(c.packets),
-        e(c.firstTime ?? ''),
+        clipped(c.firstTime ?? ''),
         c.durationSec === null ? '' : c.durationSec.toFixed(3),
         c.points.map((p) => `${clipped(p.node ?? '?')} / ${clipped(p.interface ?? '?')} / ${e(p.kind)} <span class="meta">(${e(p.source)})</span>`).join('<br>'),
         `${e(c.state)}${c.stateMessage ? `<br><span class="meta">${clipped(c.stateMessage)}</span>` : ''}`,

@@ -8,5 +8,5 @@ export { renderMarkdown } from './markdown';
 export { renderGraphSvg, svgDataUrl } from './graph-svg';
 export { renderPdf, launchChromium, findChromium, CHROMIUM_ARGS, type PdfResult } from './pdf';
 export { writeAnnotatedPcapng, annotationComment, type PacketSelection, type AnnotatedExportOptions, type AnnotatedExportResult } from './annotated-pcapng';
-export { writeReport, formatFromPath, REPORT_FORMATS, type ReportFormat, type WriteReportOptions, type WriteReportResult } from './write';
-export { escapeHtml, escapeXml, mdText, mdCell, mdBlock, mdCode, visibleText, clip } from './escape';
+export { writeReport, buildReportHtml, formatFromPath, REPORT_FORMATS, type ReportFormat, type WriteReportOptions, type WriteReportResult } from './write';
+export { escapeHtml, escapeHtmlBreakable, escapeXml, mdText, mdCell, mdBlock, mdCode, visibleText, clip, shortClip } from './escape';

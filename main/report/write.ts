@@ -34,6 +34,11 @@ export interface WriteReportResult {
   comments?: number;
 }
 
+/** The report as HTML, for the app's Electron printToPDF (File > Export report... as PDF). */
+export async function buildReportHtml(analysis: ReportAnalysis, session: ReportSessionInput | null, opts: BuildOptions = {}): Promise<string> {
+  return renderHtml(await buildReport(analysis, session, opts));
+}
+
 export function formatFromPath(path: string): ReportFormat | null {
   const ext = extname(path).slice(1).toLowerCase();
   if (ext === 'htm') return 'html';

@@ -19,26 +19,38 @@ const t = tempDir('tv-cli-report-');
 
 interface Hop { capture: string; node: string; interface: string }
 interface MFlow { name: string; cluster: string; protocol: string; client: { ip: string }; server: { ip: string; port: number | null }; request: Hop[]; drop?: { lastSeen: Hop } }
-const manifest = have ? (JSON.parse(readFileSync(manifestPath, 'utf8')) as { captures: { file: string; cluster: string }[]; flows: MFlow[] }) : null;
+const manifest = have ? (JSON.parse(readFileSync(manifestPath, 'utf8')) as { captures: { file: string; cluster: string; packets: number }[]; flows: MFlow[] }) : null;
 const files = manifest ? manifest.captures.filter((c) => c.cluster === 'a').map((c) => join(root, 'fixtures', 'captures', c.file)) : [];
 const session = join(t.dir, 'lab.tvsession');
 let cross: MFlow;
 let dropped: MFlow;
 
-/** The report without what changes from run to run (times, hashes) and with lists reduced to their shape. */
+/**
+ * The report's structure: its sections and keys, what the inputs fix (captures, attribution by file
+ * name, annotations, annotated packets and their header levels) and what the manifest says is true
+ * (nodes, the annotated flows' first journeys hop by hop). Not timestamps, hashes, or inference
+ * details that the analysis may refine (findings, graph details, journey counts): those have their
+ * own tests against the manifest in the topology suite.
+ */
 function structure(r: ReportModel) {
+  const keys = (o: object) => Object.keys(o).sort();
+  // numbers a re-run of the lab changes (frame numbers, ICMP ids, journey numbering)
+  const norm = (s: string) => s.replace(/#\d+/g, '#N').replace(/id=\d+/g, 'id=N').replace(/journey \d+/g, 'journey N');
   return {
-    schema: r.schema,
-    version: r.version,
-    summary: r.summary,
-    session: { ...r.session, file: r.session.file },
-    captures: r.captures.map((c) => ({ file: c.file, format: c.format, packets: c.packets, state: c.state, points: c.points.map((p) => `${p.node}/${p.interface}/${p.kind}`), errors: c.errors.length })),
-    graph: { nodes: r.graph.nodes.map((n) => `${n.kind} ${n.id}${n.annotated ? ' *' : ''}`).sort(), edges: r.graph.edges.map((e) => `${e.kind} ${e.id}`).sort() },
-    findings: Object.entries(r.findings.reduce<Record<string, number>>((m, f) => ({ ...m, [`${f.severity} ${f.code}`]: (m[`${f.severity} ${f.code}`] ?? 0) + 1 }), {})).sort(),
-    flows: r.flows.map((f) => ({ id: f.id, annotations: f.annotations.length, journeys: f.journeys.map((j) => ({ status: j.status, hops: j.hops.map((h) => `${h.node}/${h.interface}`) })), journeysTotal: f.journeysTotal })),
-    packets: r.packets.map((p) => ({ ref: p.ref, node: p.node, interface: p.interface, levels: p.levels.map((l) => `${l.title}: ${l.layers.map((x) => x.proto).join(' ')}`), annotations: p.annotations.length })),
-    clockOffsets: r.clockOffsets.map((c) => `${c.node} vs ${c.reference} ${c.method}`),
-    annotations: r.annotations.map((a) => `${a.severity} ${a.source} ${a.targetKind}: ${a.target} = ${a.text}`),
+    keys: keys(r),
+    schema: `${r.schema} ${r.version}`,
+    summaryKeys: keys(r.summary),
+    inputs: { captures: r.summary.captures, annotations: r.summary.annotations },
+    session: { ...r.session },
+    captures: r.captures.map((c) => ({ file: c.file, format: c.format, state: c.state, points: c.points.map((p) => `${p.node}/${p.interface}/${p.kind}`), errors: c.errors.length })),
+    graphNodes: r.graph.nodes.filter((n) => n.kind === 'node').map((n) => n.label),
+    graphKinds: [...new Set(r.graph.nodes.map((n) => n.kind))].sort(),
+    annotatedElements: r.graph.nodes.filter((n) => n.annotated).map((n) => n.id),
+    findingKeys: r.findings.length ? keys(r.findings[0]) : [],
+    flows: r.flows.map((f) => ({ id: norm(f.id), annotations: f.annotations.length, first: { status: f.journeys[0].status, hops: f.journeys[0].hops.map((h) => `${h.node}/${h.interface}`) }, hopKeys: keys(f.journeys[0].hops[0]) })),
+    packets: r.packets.map((p) => ({ ref: norm(p.ref), node: p.node, interface: p.interface, levels: p.levels.map((l) => `${l.title}: ${l.layers.map((x) => x.proto).join(' ')}`), annotations: p.annotations.length })),
+    clockNodes: r.clockOffsets.map((c) => c.node).sort(),
+    annotations: r.annotations.map((a) => norm(`${a.severity} ${a.source} ${a.targetKind}: ${a.target} = ${a.text}`)),
   };
 }
 
@@ -78,6 +90,9 @@ describe('tunnelvision report on the lab set', () => {
 
     const r = JSON.parse(readFileSync(outs[0], 'utf8')) as ReportModel;
     expect(structure(r)).toMatchSnapshot();
+    // packet counts as the lab recorded them
+    expect(r.captures.map((c) => [c.file, c.packets])).toEqual(manifest!.captures.filter((c) => c.cluster === 'a').map((c) => [c.file, c.packets]));
+    expect(r.summary.packets).toBe(manifest!.captures.filter((c) => c.cluster === 'a').reduce((n, c) => n + c.packets, 0));
 
     // the annotated flows' hop paths are the manifest's, in order
     const path = (f: ReportModel['flows'][number]) => f.journeys[0].hops.map((h) => `${h.node}/${h.interface}`);

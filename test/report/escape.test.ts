@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { clip, escapeHtml, mdBlock, mdCell, mdCode, mdText, visibleText } from '../../main/report/escape';
 import { HOSTILE, HOSTILE_LIST } from './hostile';
+import { readdirSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 
 const decodeEntities = (s: string): string =>
   s.replace(/&(amp|lt|gt|quot|#39|#96);/g, (_, e: string) => ({ amp: '&', lt: '<', gt: '>', quot: '"', '#39': "'", '#96': '`' })[e]!);
@@ -62,5 +64,17 @@ describe('escaping', () => {
     expect(b.split('  \n')).toEqual(['\\# one', '\\> two', '\\- three', '\\<script\\>']);
     expect(mdCode('a ``b`` c')).toBe('```a ``b`` c```');
     expect(mdCode('`x')).toBe('`` `x ``');
+  });
+});
+
+describe('one place for escaping', () => {
+  it('no report module other than escape.ts writes entities or strips markup itself', () => {
+    const dir = fileURLToPath(new URL('../../main/report/', import.meta.url));
+    const offenders: string[] = [];
+    for (const f of readdirSync(dir).filter((n) => n.endsWith('.ts') && n !== 'escape.ts')) {
+      const src = readFileSync(dir + f, 'utf8');
+      if (/&(lt|gt|amp|quot|#\d+);|replace\(\/\[?[<>&"]/.test(src)) offenders.push(f);
+    }
+    expect(offenders).toEqual([]);
   });
 });
