@@ -18,6 +18,7 @@ import type { IcmpTooBig, PacketTable } from './table';
 import type {
   AnalysisData, CaptureFile, CapturePoint, ClockOffset, ClusterModel, Finding, Flow, Journey, PointOverride,
 } from './types';
+import { checkLeases } from './flannel-leases';
 
 export interface AnalyzeOptions {
   readonly overrides?: readonly PointOverride[];
@@ -488,7 +489,8 @@ function applyEnrichment(m: ReturnType<typeof buildModel>, e: Enrichment, addFin
     }
     return { ...s, name: es.name, namespace: es.namespace };
   });
-  return { nodes, bridges: m.bridges, veths: m.veths, pods, tunnels: m.tunnels, services };
+  const leased = e.leases?.length ? checkLeases(nodes, e.leases, m.tunnels, dis) : nodes;
+  return { nodes: leased, bridges: m.bridges, veths: m.veths, pods, tunnels: m.tunnels, services };
 }
 
 function sameCidr(a: string, b: string): boolean {

@@ -3,6 +3,7 @@
 // from the traffic and every disagreement between a file and the traffic is reported (see model.ts).
 
 import { baseName } from './naming';
+import { looksLikeEtcdJson, type FlannelLeaseTable } from './flannel-leases';
 
 export interface EnrichNode {
   readonly name: string;
@@ -60,6 +61,8 @@ export interface Enrichment {
   readonly services: readonly EnrichService[];
   readonly endpoints: readonly EnrichEndpoints[];
   readonly subnets: readonly SubnetEnv[];
+  /** flannel's lease tables read from etcd (`etcdctl get --prefix /coreos.com/network -w json`). */
+  readonly leases?: readonly FlannelLeaseTable[];
   /** Problems reading the files (bad JSON, unexpected shape): reported, never thrown. */
   readonly errors: readonly string[];
 }
@@ -253,14 +256,16 @@ export function mergeEnrichment(parts: readonly Enrichment[]): Enrichment {
     services: parts.flatMap((p) => p.services),
     endpoints: parts.flatMap((p) => p.endpoints),
     subnets: parts.flatMap((p) => p.subnets),
+    leases: parts.flatMap((p) => p.leases ?? []),
     errors: parts.flatMap((p) => p.errors),
   };
 }
 
 /** True when a file looks like enrichment rather than a capture: decided by name, then by content. */
-export function isEnrichmentFile(path: string, head: Uint8Array): 'kubectl' | 'subnet-env' | null {
+export function isEnrichmentFile(path: string, head: Uint8Array): 'kubectl' | 'subnet-env' | 'etcd-leases' | null {
   const name = baseName(path).toLowerCase();
   if (name.endsWith('subnet.env')) return 'subnet-env';
+  if (looksLikeEtcdJson(new TextDecoder().decode(head.subarray(0, 512)))) return 'etcd-leases';
   let i = 0;
   while (i < head.length && (head[i] === 0x20 || head[i] === 0x0a || head[i] === 0x0d || head[i] === 0x09)) i++;
   if (head[i] === 0x7b /* { */ && name.endsWith('.json')) return 'kubectl';

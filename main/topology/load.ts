@@ -11,6 +11,7 @@ import { analyze, type Analysis, type FileDraft } from './analyze';
 import type { PointDraft } from './attribution';
 import { isEnrichmentFile, mergeEnrichment, parseKubectlJson, parseSubnetEnv, type Enrichment } from './enrich';
 import { baseName } from './naming';
+import { parseEtcdLeases } from './flannel-leases';
 import { macNumber } from './addr';
 import { PKTTYPE_UNKNOWN, PacketTable } from './table';
 import type { InterfaceKind, PointOverride } from './types';
@@ -77,7 +78,10 @@ export async function loadEnrichment(paths: readonly string[]): Promise<Enrichme
       continue;
     }
     const kind = isEnrichmentFile(p, new TextEncoder().encode(text.slice(0, 1024)));
-    if (kind === 'subnet-env') {
+    if (kind === 'etcd-leases') {
+      const t = parseEtcdLeases(text, baseName(p));
+      parts.push({ nodes: [], pods: [], services: [], endpoints: [], subnets: [], leases: [t], errors: [] });
+    } else if (kind === 'subnet-env') {
       const { env, errors } = parseSubnetEnv(text, p);
       parts.push({ nodes: [], pods: [], services: [], endpoints: [], subnets: env ? [env] : [], errors });
     } else {

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { checkLeases, parseEtcdLeases, type FlannelLeaseTable } from '../../main/topology/flannel-leases';
+import { loadCaptureSet } from '../../main/topology';
 import type { ClusterNode } from '../../main/topology/types';
 
 const haveEtcd = spawnSync('etcd', ['--version'], { stdio: 'ignore' }).status === 0 && spawnSync('etcdctl', ['version'], { stdio: 'ignore' }).status === 0;
@@ -119,6 +120,26 @@ describe.skipIf(!haveEtcd)('flannel leases from a live etcd', () => {
     const msgs2: string[] = [];
     checkLeases(nodes, [table], [{ nodes: [clusterA.nodes[0].name, clusterA.nodes[1].name], type: 'vxlan', vni: 7, port: 8472 }], (m) => msgs2.push(m));
     expect(msgs2.some((m) => /config says VNI 1 but a-node1's VXLAN traffic uses VNI 7/.test(m))).toBe(true);
+  });
+});
+
+describe.skipIf(!haveEtcd)('flannel leases opened with the lab captures', () => {
+  it('the etcdctl output beside cluster A\'s captures: leases agree with the traffic, a stale VtepMAC is reported', async () => {
+    ctl('del', '--prefix', '/coreos.com/network');
+    writeFlannelState(clusterA.nodes, clusterA.nodes[2].name);
+    const leaseFile = join(dir, 'flannel-etcd.json');
+    writeFileSync(leaseFile, ctl('get', '--prefix', '/coreos.com/network', '-w', 'json'));
+    const files = (JSON.parse(readFileSync(join(fixtures, 'manifest.json'), 'utf8')) as { captures: { file: string; cluster: string }[] }).captures
+      .filter((c) => c.cluster === 'a').map((c) => join(fixtures, 'captures', c.file));
+    const a = await loadCaptureSet([...files, leaseFile]);
+    expect(a.captures.map((c) => c.id)).not.toContain('flannel-etcd.json');
+    for (const n of clusterA.nodes) {
+      const m = a.model.nodes.find((x) => x.id === n.name)!;
+      expect(m.podCidr).toBe(n.podCidr);
+      expect(m.evidence.some((e) => e.reason.startsWith(`flannel lease ${n.podCidr} in flannel-etcd.json`))).toBe(true);
+    }
+    const dis = a.findings.filter((f) => f.code === 'enrichment-disagreement').map((f) => f.message);
+    expect(dis).toEqual([`flannel-etcd.json: lease ${clusterA.nodes[2].podCidr} says VtepMAC 02:00:00:00:00:99 but VXLAN traffic shows a-node3's VTEP as ${clusterA.nodes[2].tunnel!.mac}`]);
   });
 });
 
