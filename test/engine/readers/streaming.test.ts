@@ -80,6 +80,24 @@ describe('streaming', () => {
     });
   }
 
+  it('reads past 4 GiB with exact file offsets (a 5 GB capture)', async () => {
+    const recordLen = 16 + 65536 - 16;
+    const src = new GeneratedPcap(80_000, 65536 - 16); // 24 + 80,000 x 64 KiB = 5.24 GB
+    let last = -1;
+    let lastIndex = -1;
+    const info = await readSource(src, 'generated', {
+      onPacket(p) {
+        last = p.fileOffset;
+        lastIndex = p.index;
+      },
+    });
+    expect(info.errors).toEqual([]);
+    expect(info.packetCount).toBe(80_000);
+    expect(lastIndex).toBe(79_999);
+    expect(last).toBe(24 + 79_999 * recordLen);
+    expect(last).toBeGreaterThan(2 ** 32);
+  });
+
   it('cancels through an AbortSignal, keeping what was read', async () => {
     const src = new GeneratedPcap(1_000_000, 1500);
     const ac = new AbortController();
