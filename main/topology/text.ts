@@ -1,0 +1,88 @@
+// Plain-text renderings of an analysis for the terminal (CLI `topology` and `follow`). Capture
+// content is untrusted: control characters are replaced before printing.
+
+import type { Analysis } from './analyze';
+import type { Journey } from './types';
+
+/** Replaces control characters (terminal escapes) in text that came from a capture. */
+export function clean(s: string): string {
+  // eslint-disable-next-line no-control-regex
+  return s.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
+}
+
+export function table(rows: readonly (readonly string[])[], indent = '  '): string {
+  const w: number[] = [];
+  for (const r of rows) r.forEach((c, i) => (w[i] = Math.max(w[i] ?? 0, c.length)));
+  return rows.map((r) => indent + r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(w[i]))).join('  ').trimEnd()).join('\n');
+}
+
+export function duration(ns: number | null): string {
+  if (ns === null) return '-';
+  const a = Math.abs(ns);
+  const s = ns < 0 ? '-' : '+';
+  if (a < 1e3) return `${s}${a.toFixed(0)} ns`;
+  if (a < 1e6) return `${s}${(a / 1e3).toFixed(1)} µs`;
+  if (a < 1e9) return `${s}${(a / 1e6).toFixed(3)} ms`;
+  return `${s}${(a / 1e9).toFixed(3)} s`;
+}
+
+/** UTC wall time with nanoseconds from the analysis epoch and a ns offset. */
+export function wallTime(epochSec: number, ns: number): string {
+  const sec = epochSec + Math.floor(ns / 1e9);
+  const frac = Math.round(ns - Math.floor(ns / 1e9) * 1e9);
+  const d = new Date(sec * 1000);
+  return `${d.toISOString().slice(11, 19)}.${String(frac).padStart(9, '0')}`;
+}
+
+export function formatTopology(a: Analysis, maxFlows = 30): string {
+  const out: string[] = [];
+  const m = a.model;
+  out.push(`Captures: ${a.captures.length} files, ${a.packetCount} packets`);
+  out.push(table(a.points.map((p) => [clean(p.id), p.node ?? '?', clean(p.interface ?? '?'), p.kind, `(${[p.nodeSource, p.kindSource].filter((x, i, l) => l.indexOf(x) === i).join('/')})`, `${p.packetCount} pkts`])));
+  for (const c of a.captures) for (const e of c.errors) out.push(`  ! ${clean(c.id)}: ${clean(e.message)}`);
+  out.push('', `Nodes (${m.nodes.length})`);
+  out.push(table(m.nodes.map((n) => [clean(n.id), n.underlayIps.join(',') || '-', n.underlayMacs.join(',') || '-', `pods ${n.podCidr ?? '?'}`, n.vtepMac ? `vtep ${n.vtepMac}${n.vtepIp ? ` ${n.vtepIp}` : ''}` : ''])));
+  out.push('', `Bridges (${m.bridges.length})`);
+  out.push(table(m.bridges.map((b) => [clean(b.id), `gateway ${b.gatewayIp ?? '?'}`, b.gatewayMac ?? '?'])));
+  out.push('', `Pods (${m.pods.length})`);
+  out.push(table(m.pods.map((p) => [p.ip, p.mac ?? '-', p.node ?? '?', p.veth ? clean(p.veth) : '-', p.name ? clean(`${p.namespace}/${p.name}`) : ''])));
+  const vethsWithoutPod = m.veths.filter((v) => v.pod === null);
+  if (vethsWithoutPod.length) out.push(`  veths with no pod traffic: ${vethsWithoutPod.map((v) => clean(v.id)).join(', ')}`);
+  out.push('', `Tunnels (${m.tunnels.length})`);
+  out.push(table(m.tunnels.map((t) => [`${t.nodes[0]} ~ ${t.nodes[1]}`, t.type, t.vni !== null ? `VNI ${t.vni}` : '', t.port !== null ? `port ${t.port}` : '', `${t.packets} pkts`])));
+  out.push('', `Services (${m.services.length})`);
+  out.push(table(m.services.map((s) => [s.id, '->', s.backends.map((b) => `${b.ip}${b.port !== null ? `:${b.port}` : ''}`).join(', '), `NAT on ${s.natNodes.join(', ') || '?'}`, s.name ? clean(`${s.namespace}/${s.name}`) : ''])));
+  out.push('', 'Clock offsets');
+  out.push(table(a.clockOffsets.map((o) => [clean(o.node), o.method === 'reference' ? 'reference' : `${duration(o.offsetNs)} vs ${clean(o.reference)}`, o.uncertaintyNs !== null ? `± ${duration(o.uncertaintyNs).slice(1)}` : '± ?', `${o.method}, ${o.samples} samples`])));
+  const flows = [...a.flows].sort((x, y) => y.aToB.packets + y.bToA.packets - (x.aToB.packets + x.bToA.packets)).slice(0, maxFlows);
+  out.push('', `Flows (${a.flows.length}${a.flows.length > maxFlows ? `, top ${maxFlows}` : ''})`);
+  out.push(table(flows.map((f) => [f.id, `${f.aToB.packets}/${f.bToA.packets} pkts`, `${f.aToB.bytes}/${f.bToA.bytes} B`, f.tcp ? f.tcp.state : '', f.natPeers.length ? `NAT: ${f.natPeers.join(', ')}` : ''])));
+  out.push('', `Journeys: ${a.journeys.count}`);
+  out.push('', `Findings (${a.findings.length})`);
+  for (const f of a.findings) out.push(`  [${f.severity}] ${f.code}: ${clean(f.message)}`);
+  return out.join('\n') + '\n';
+}
+
+export function formatJourney(a: Analysis, j: Journey): string {
+  const h0 = j.hops[0].headers;
+  const head = `Journey ${j.id}: ${h0.protocol} ${h0.src}${h0.srcPort !== null ? `:${h0.srcPort}` : ''} -> ${h0.dst}${h0.dstPort !== null ? `:${h0.dstPort}` : ''} ${clean(h0.info)}  ${j.status.toUpperCase()}  ${j.hops.length} hops, ${duration(j.totalLatencyNs).slice(1)}`;
+  const rows: string[][] = [['#', 'node', 'interface', 'kind', 'time (corrected)', 'latency', 'TTL', 'packet', 'as seen there']];
+  for (const h of j.hops) {
+    const x = h.headers;
+    const enc = x.encap ? ` in ${x.encap.type}${x.encap.vni !== null ? ` vni ${x.encap.vni}` : ''} ${x.encap.outerSrc}${x.encap.udpSrcPort !== null ? `:${x.encap.udpSrcPort}` : ''} > ${x.encap.outerDst}${x.encap.udpDstPort !== null ? `:${x.encap.udpDstPort}` : ''}` : '';
+    const nat = h.nat ? ` [${h.nat.kind.toUpperCase()}]` : '';
+    rows.push([
+      String(h.index + 1), h.node ?? '?', clean(h.interface ?? h.point), h.kind, wallTime(a.epochSec, h.correctedNs), duration(h.latencyNs),
+      `${x.ttl}${h.ttlDelta ? ` (${h.ttlDelta})` : ''}`, clean(`${h.packet.capture}#${h.packet.index + 1}`),
+      `${x.src}${x.srcPort !== null ? `:${x.srcPort}` : ''} > ${x.dst}${x.dstPort !== null ? `:${x.dstPort}` : ''}${enc}${nat}${h.problems.length ? ` !${h.problems.join(',')}` : ''}`,
+    ]);
+  }
+  const out = [head, table(rows)];
+  for (const n of j.nat) {
+    out.push(`  NAT (${n.kind}) on ${n.node ?? '?'} between ${clean(n.between[0])} and ${clean(n.between[1])}: ${n.before.src}${n.before.srcPort !== null ? `:${n.before.srcPort}` : ''} > ${n.before.dst}${n.before.dstPort !== null ? `:${n.before.dstPort}` : ''}  =>  ${n.after.src}${n.after.srcPort !== null ? `:${n.after.srcPort}` : ''} > ${n.after.dst}${n.after.dstPort !== null ? `:${n.after.dstPort}` : ''}`);
+  }
+  for (const g of j.gaps) out.push(`  ${g.point ? 'MISSING' : 'gap'} after hop ${g.afterHop + 1}: ${clean(g.reason)}`);
+  for (const m of j.mtu) out.push(`  MTU: ${clean(m.message)}`);
+  if (j.status === 'dropped') out.push(`  DROPPED: last seen at hop ${j.lastSeen.index + 1}, ${j.lastSeen.node ?? '?'} ${clean(j.lastSeen.interface ?? j.lastSeen.point)}`);
+  return out.join('\n') + '\n';
+}
