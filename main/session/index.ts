@@ -6,3 +6,4 @@ export { SessionError, parseSession, MAX_ANNOTATION_TEXT, MAX_TAG, type SessionE
 export { atomicWriteFile, removeStaleTemps, type AtomicWriteOptions } from './atomic';
 export { fingerprintFile, checkCapture, type Fingerprint } from './fingerprint';
 export { readCaptureComments, type CaptureComment } from './comments';
+export { sessionPathFor, SESSION_EXTENSION } from './location';

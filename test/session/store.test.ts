@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { cpSync, mkdirSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { SessionError, SessionStore, parseSession, type SessionChange } from '../../main/session';
+import { SessionError, SessionStore, parseSession, sessionPathFor, type SessionChange } from '../../main/session';
 import { tempDir } from '../report/tools';
 import { encodePcapng } from '../../main/engine/writers/pcapng';
 import { HOSTILE } from '../report/hostile';
@@ -186,6 +186,35 @@ describe('session store', () => {
     } finally {
       s.cleanup();
     }
+  });
+
+  it('changes made while a save is being written are saved too; nothing is lost', async () => {
+    const s = setup();
+    try {
+      const store = await SessionStore.create(s.file, [s.a], { autosaveMs: 0 });
+      const big = 'z'.repeat(50_000);
+      for (let i = 0; i < 200; i++) {
+        store.addAnnotation({ target: { kind: 'packet', capture: 'node1-eth0.pcap', packet: i }, text: `${i} ${big}` });
+        if (i % 20 === 0) await new Promise((r) => setTimeout(r, 1)); // let autosaves start mid-stream
+      }
+      const p = store.save();
+      store.setFilter('tcp');
+      await p;
+      await store.close();
+      const d = parseSession(readFileSync(s.file, 'utf8'));
+      expect(d.annotations).toHaveLength(200);
+      expect(d.filter).toBe('tcp');
+    } finally {
+      s.cleanup();
+    }
+  });
+
+  it('names the default session file after the set, beside the captures', () => {
+    const p = sessionPathFor(['/data/x/node2-eth0.pcap', '/data/x/node1-eth0.pcap']);
+    expect(p).toMatch(/^\/data\/x\/tunnelvision-[0-9a-f]{8}\.tvsession$/);
+    expect(sessionPathFor(['/data/x/node1-eth0.pcap', '/data/x/node2-eth0.pcap'])).toBe(p);
+    expect(sessionPathFor(['/data/x/node1-eth0.pcap'])).not.toBe(p);
+    expect(sessionPathFor(['/data/x/node1-eth0.pcap'], '/home/u/.config')).toMatch(/^\/home\/u\/\.config\//);
   });
 
   it('a new session file is not written until something changes', async () => {

@@ -206,25 +206,14 @@ export class PcapngEncoder {
   }
 }
 
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  let len = 0;
-  for (const p of parts) len += p.length;
-  const out = new Uint8Array(len);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
-
 /** A whole pcapng file in memory. */
 export function encodePcapng(file: PcapngFile): Uint8Array {
   const enc = new PcapngEncoder(file);
   const parts: Uint8Array[] = [enc.header()];
   for (const i of file.interfaces) parts.push(enc.addInterface(i)[1]);
   for (const p of file.packets) parts.push(enc.packet(p));
-  return concat(parts);
+  // a fresh buffer at offset 0 (Buffer.concat may hand out a slice of its shared pool)
+  return new Uint8Array(Buffer.concat(parts));
 }
 
 /** Streaming sink: write blocks to a file with backpressure; `close` flushes and resolves when done. */
