@@ -424,12 +424,15 @@ export function createBackend(opts: BackendOptions): Backend {
     const a = analysis;
     if (!a) throw new Error(message ?? 'The cluster analysis is not ready yet.');
     const journeys = a.journeysForFlow(sel.flow).filter((j) => sel.kind === 'flow' || String(j.id) === sel.journey);
+    // Hop order within a journey (same-instant hops stay in path order), journeys by time.
     const rows = new Set<number>();
     for (const j of journeys) for (const h of j.hops) {
       const r = rowOfRef(h.packet.capture, h.packet.index);
       if (r >= 0) rows.add(r);
     }
-    return [...rows].sort((x, y) => store.noOfRow[x] - store.noOfRow[y]);
+    if (sel.kind === 'journey') return [...rows];
+    const tNs = store.table.tNs;
+    return [...rows].sort((x, y) => tNs[x] - tNs[y]);
   }
 
   // ------------------------------------------------------------------ the API
