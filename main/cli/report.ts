@@ -9,8 +9,7 @@
 import { existsSync } from 'node:fs';
 import { SessionStore, SessionError } from '../session';
 import { formatFromPath, writeReport, type ReportFormat } from '../report';
-import { loadCaptureSet } from '../topology/load';
-import type { PointOverride, InterfaceKind } from '../topology/types';
+import { loadCaptureSet, type PointOverride, type InterfaceKind } from '../topology';
 import type { DecodeAsTable } from '../engine/decode/types';
 
 const USAGE = `usage: tunnelvision report [FILE...] [--session S] --out OUT.(html|md|json|pdf|pcapng) [--out ...]

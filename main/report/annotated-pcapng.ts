@@ -7,7 +7,7 @@ import { basename, dirname, join } from 'node:path';
 import { readCapture } from '../engine/readers/read';
 import { PcapngEncoder } from '../engine/writers/pcapng';
 import type { Annotation } from '../session/types';
-import type { AnalysisData, Journey } from '../topology/types';
+import type { AnalysisData, Journey } from '../topology';
 import type { ReportSessionInput } from './build';
 import { visibleText } from './escape';
 

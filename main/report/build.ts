@@ -3,7 +3,7 @@
 // annotated packet decoded level by level, clock offsets and all annotations.
 import { basename, resolve } from 'node:path';
 import type { Annotation, CaptureCheck, DecodeAsEntry, SessionCapture } from '../session/types';
-import type { AnalysisData, Hop, Journey, NatRewrite, PacketRef } from '../topology/types';
+import { formatPacketRef, type AnalysisData, type Hop, type Journey, type NatRewrite, type PacketRef } from '../topology';
 import type { DecodeOptions } from '../engine/decode/types';
 import { decodeFetched, fetchPackets, reportLevels, type FetchedPacket } from './packets';
 import {
@@ -45,8 +45,8 @@ export interface BuildOptions {
 export const GENERATOR = 'Tunnelvision 0.1.0';
 
 /** 'capture#frame' with Wireshark's 1-based frame number. */
-export const packetLabel = (capture: string, index: number): string => `${capture}#${index + 1}`;
-const refLabel = (r: PacketRef): string => packetLabel(r.capture, r.index);
+export const packetLabel = (capture: string, index: number): string => formatPacketRef({ capture, index });
+const refLabel = (r: PacketRef): string => formatPacketRef(r);
 const ms = (ns: number): number => Math.round(ns / 1e3) / 1e3;
 
 /** ISO 8601 with nanoseconds, exact (no floating point on the fraction). */

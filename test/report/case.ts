@@ -2,7 +2,7 @@
 // with annotations on a packet, a VXLAN packet, a flow, a hop, a pod and the set, most of them hostile,
 // plus the hostile pcapng comment already in a capture.
 import { join } from 'node:path';
-import { loadCaptureSet } from '../../main/topology/load';
+import { loadCaptureSet } from '../../main/topology';
 import { SessionStore } from '../../main/session';
 import { writeScenario, POD_A, type Scenario } from './scenario';
 import { HOSTILE } from './hostile';

@@ -7,7 +7,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { loadCaptureSet } from '../../main/topology/load';
+import { loadCaptureSet } from '../../main/topology';
 import { SessionStore } from '../../main/session';
 import type { ReportModel } from '../../main/report';
 import { hasTool, tempDir, tsharkFields } from './tools';
