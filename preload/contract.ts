@@ -240,9 +240,13 @@ export type ExportSelection =
 
 export type ExportResult =
   | { readonly kind: 'wireshark'; readonly path: string; readonly packets: number }
+  /** packets: how many packets the file holds (0 for a report without packets). */
   | { readonly kind: 'saved'; readonly path: string; readonly packets: number }
   | { readonly kind: 'download'; readonly name: string; readonly url: string; readonly packets: number }
   | { readonly kind: 'cancelled' };
+
+export const REPORT_FORMATS = ['html', 'md', 'json', 'pdf', 'pcapng'] as const;
+export type ReportFormat = (typeof REPORT_FORMATS)[number];
 
 export interface UploadedFile {
   readonly name: string;
@@ -274,6 +278,8 @@ export interface TunnelvisionApi {
   followPacket(args: { no: number }): Promise<FollowView | null>;
   followFlow(args: { flow: string }): Promise<FollowView | null>;
   exportPcapng(args: { selection: ExportSelection }): Promise<ExportResult>;
+  /** The investigation report (captures, cluster graph, flows, findings) in one of the report formats. */
+  exportReport(args: { format: ReportFormat }): Promise<ExportResult>;
 }
 
 export type MethodName = keyof TunnelvisionApi;
@@ -386,6 +392,7 @@ export const METHODS: { readonly [M in MethodName]: readonly Check[] } = {
       }),
     }),
   ],
+  exportReport: [object({ format: oneOf(REPORT_FORMATS) })],
 };
 
 export const METHOD_NAMES = Object.keys(METHODS) as MethodName[];

@@ -19,6 +19,7 @@ const api: TunnelvisionApi = {
   followPacket: (a) => invoke('followPacket', a),
   followFlow: (a) => invoke('followFlow', a),
   exportPcapng: (a) => invoke('exportPcapng', a),
+  exportReport: (a) => invoke('exportReport', a),
 };
 
 /** What only the desktop shell can do: the path of a dropped file, menu commands. */

@@ -2,7 +2,7 @@
 // detail / follow tabs in the middle, the cluster graph on the right; a progress bar with cancel
 // while captures load. Talks to the rest of the app only through `api` (the contract).
 import { useCallback, useEffect, useRef, useState } from 'react';
-import type { AppState, ExportResult, FollowView, GraphView, PacketColumn, PacketDetail as Detail, UploadedFile } from '../preload/contract';
+import { REPORT_FORMATS, type AppState, type ExportResult, type FollowView, type GraphView, type PacketColumn, type PacketDetail as Detail, type ReportFormat, type UploadedFile } from '../preload/contract';
 import { api, desktop } from './api';
 import { CapturesPanel } from './components/CapturesPanel';
 import { FilterBar } from './components/FilterBar';
@@ -123,11 +123,17 @@ export function App() {
     api.exportPcapng({ selection: { kind: 'filter', filter: query.filter, element: query.element } }).then(showExport, (e: unknown) => setNotice({ text: errText(e) }));
   }, [query]);
 
+  const exportReport = useCallback((format: ReportFormat) => {
+    setNotice({ text: `Writing the ${format.toUpperCase()} report…` });
+    api.exportReport({ format }).then(showExport, (e: unknown) => setNotice({ text: errText(e) }));
+  }, []);
+
   useEffect(() => {
     desktop?.onMenuCommand((c) => {
       if (c === 'export-pcapng') document.querySelector<HTMLButtonElement>('[data-testid="export-filter"]')?.click();
+      if (c === 'export-report') exportReport('html');
     });
-  }, []);
+  }, [exportReport]);
 
   const open = (append: boolean) => {
     if (state?.shell === 'electron') api.chooseCaptures({ append }).then(setState, (e: unknown) => setNotice({ text: errText(e) }));
@@ -191,6 +197,22 @@ export function App() {
         <button data-testid="export-filter" onClick={exportFilter} disabled={!state?.totalPackets} title="Write the listed packets as pcapng and open them in Wireshark">
           Open in Wireshark
         </button>
+        <select
+          aria-label="Export report"
+          data-testid="report-format"
+          value=""
+          disabled={!state?.totalPackets || busy}
+          onChange={(e) => {
+            if (e.target.value) exportReport(e.target.value as ReportFormat);
+          }}
+        >
+          <option value="">Export report…</option>
+          {REPORT_FORMATS.map((f) => (
+            <option key={f} value={f}>
+              {f === 'md' ? 'Markdown' : f === 'pcapng' ? 'Annotated pcapng' : f.toUpperCase()}
+            </option>
+          ))}
+        </select>
       </header>
 
       {busy && (

@@ -47,14 +47,15 @@ const api = shellApi(
       const r = await dialog.showOpenDialog(win, { title: 'Open captures', properties: ['openFile', 'multiSelections'], filters: CAPTURE_FILTERS });
       return r.canceled ? null : r.filePaths;
     },
-    async deliverExport(file, name, packets) {
-      const ws = wiresharkPath();
+    async deliverExport(file, name, packets, kind) {
+      const ws = kind === 'pcapng' ? wiresharkPath() : null;
       if (ws) {
         spawn(ws, [file], { detached: true, stdio: 'ignore' }).unref();
         return { kind: 'wireshark', path: file, packets };
       }
       if (!win) return { kind: 'cancelled' };
-      const r = await dialog.showSaveDialog(win, { title: 'Save packets as pcapng', defaultPath: name, filters: [{ name: 'pcapng', extensions: ['pcapng'] }] });
+      const ext = name.split('.').pop() ?? 'pcapng';
+      const r = await dialog.showSaveDialog(win, { title: kind === 'report' ? 'Save report' : 'Save packets as pcapng', defaultPath: name, filters: [{ name: ext, extensions: [ext] }] });
       if (r.canceled || !r.filePath) return { kind: 'cancelled' };
       copyFileSync(file, r.filePath);
       return { kind: 'saved', path: r.filePath, packets };
@@ -74,6 +75,7 @@ async function refreshMenu(): Promise<void> {
           addCaptures: () => open(true),
           openRecent: (p) => void backend.openCaptures({ paths: [p], append: false }).then(refreshMenu),
           exportPcapng: () => win?.webContents.send('tunnelvision:menu', 'export-pcapng'),
+          exportReport: () => win?.webContents.send('tunnelvision:menu', 'export-report'),
           quit: () => app.quit(),
           about: () =>
             void dialog.showMessageBox({ type: 'info', title: 'Tunnelvision', message: `Tunnelvision ${app.getVersion()}`, detail: 'Packet captures from Kubernetes clusters: every tunnel layer decoded, the cluster rebuilt, packets followed across nodes.' }),

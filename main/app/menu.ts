@@ -6,6 +6,7 @@ export interface MenuActions {
   addCaptures(): void;
   openRecent(path: string): void;
   exportPcapng(): void;
+  exportReport(): void;
   quit(): void;
   about(): void;
 }
@@ -26,6 +27,7 @@ export function menuTemplate(actions: MenuActions, recent: readonly string[], is
             : [{ label: 'No recent captures', enabled: false }],
         },
         { type: 'separator' },
+        { label: 'Export report...', accelerator: 'CmdOrCtrl+R', click: () => actions.exportReport() },
         { label: 'Export packets as pcapng...', accelerator: 'CmdOrCtrl+E', click: () => actions.exportPcapng() },
         { type: 'separator' },
         { label: 'Quit', accelerator: 'CmdOrCtrl+Q', click: () => actions.quit() },

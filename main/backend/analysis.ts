@@ -7,6 +7,8 @@ import type { PacketTable } from '../topology/table';
 
 export interface AnalysisHandle {
   readonly data: AnalysisData;
+  /** The analysis itself, for the reports. */
+  readonly analysis: Analysis;
   /** Capture point of each row, in the same row order as the backend's store (files in order, records in file order). */
   readonly table: PacketTable;
   journeyForPacket(capture: string, index: number): Journey | null;
@@ -17,6 +19,7 @@ export async function analyse(paths: readonly string[], overrides: readonly Poin
   const a: Analysis = await loadCaptureSet(paths, { overrides, signal });
   return {
     data: a.toJSON(),
+    analysis: a,
     table: a.table,
     journeyForPacket: (capture, index) => a.journeyForPacket(capture, index),
     journeysForFlow: (flow) => a.journeysForFlow(flow, 1000),

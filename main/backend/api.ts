@@ -1,13 +1,15 @@
 // What the backend offers the two shells (Electron main and the browser-mode server). It is the
 // UI contract minus the two methods that need the shell itself (a native dialog, handing an export
 // to Wireshark or to the user), plus the plain operations those two are built from.
-import type { ExportSelection, TunnelvisionApi } from '../../preload/contract';
+import type { ExportSelection, ReportFormat, TunnelvisionApi } from '../../preload/contract';
 
-export type BackendMethods = Omit<TunnelvisionApi, 'chooseCaptures' | 'exportPcapng'>;
+export type BackendMethods = Omit<TunnelvisionApi, 'chooseCaptures' | 'exportPcapng' | 'exportReport'>;
 
 export interface Backend extends BackendMethods {
   /** Writes the selected packets as pcapng to `path`; resolves with how many were written. */
   writePcapng(args: { selection: ExportSelection; path: string }): Promise<{ packets: number; name: string }>;
+  /** Writes the report of the open set to `path`; resolves with a suggested file name. */
+  writeReport(args: { format: ReportFormat; path: string }): Promise<{ name: string; packets: number }>;
   /** Ends the backend (worker) for good. */
   close(): Promise<void>;
 }

@@ -599,6 +599,15 @@ export function createBackend(opts: BackendOptions): Backend {
       return { packets: packets_, name };
     },
 
+    async writeReport({ format, path }) {
+      const a = analysis;
+      if (!a) throw new Error(message ?? 'The cluster analysis is not ready yet: a report needs it.');
+      const { writeReport } = await import('../report');
+      mkdirSync(dirname(path), { recursive: true });
+      const r = await writeReport(a.analysis, null, { format, out: path, title: `Tunnelvision: ${store.files.length} captures` });
+      return { name: `tunnelvision-report.${format}`, packets: (r as { packets?: number }).packets ?? 0 };
+    },
+
     async close() {
       abort?.abort();
     },

@@ -8,8 +8,8 @@ import type { Backend } from './api';
 export interface ShellHooks {
   /** Native open dialog; null when cancelled or when the shell has none (browser mode). */
   chooseFiles(): Promise<string[] | null>;
-  /** Hands a written pcapng file on (open in Wireshark, save-as, or offer as a download). */
-  deliverExport(file: string, name: string, packets: number): Promise<ExportResult>;
+  /** Hands a written file on: a pcapng to Wireshark when it is installed, else save-as or a download. */
+  deliverExport(file: string, name: string, packets: number, kind: 'pcapng' | 'report'): Promise<ExportResult>;
 }
 
 export function shellApi(backend: Backend, hooks: ShellHooks, tempDir: string): TunnelvisionApi {
@@ -34,7 +34,14 @@ export function shellApi(backend: Backend, hooks: ShellHooks, tempDir: string): 
       mkdirSync(dir, { recursive: true });
       const file = join(dir, `export-${process.pid}-${++exports}.pcapng`);
       const { packets, name } = await backend.writePcapng({ selection: a.selection, path: file });
-      return hooks.deliverExport(file, name, packets);
+      return hooks.deliverExport(file, name, packets, 'pcapng');
+    },
+    async exportReport(a) {
+      const dir = join(tempDir, 'exports');
+      mkdirSync(dir, { recursive: true });
+      const file = join(dir, `report-${process.pid}-${++exports}.${a.format}`);
+      const { packets, name } = await backend.writeReport({ format: a.format, path: file });
+      return hooks.deliverExport(file, name, packets, 'report');
     },
   };
 }

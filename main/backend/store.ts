@@ -35,7 +35,7 @@ export interface StoreFile {
   info: CaptureInfo | null;
   status: 'waiting' | 'loading' | 'ok' | 'partial' | 'failed';
   /** Set for kubectl JSON / flannel subnet.env given with the captures (names for the analysis, no packets). */
-  enrichment: 'kubectl' | 'subnet-env' | null;
+  enrichment: ReturnType<typeof isEnrichmentFile>;
   firstTime: number | null;
   lastTime: number | null;
 }

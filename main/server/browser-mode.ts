@@ -66,8 +66,8 @@ export async function startBrowserMode(opts: { files: string[]; port?: number; t
     backend,
     {
       chooseFiles: async () => null,
-      async deliverExport(file, name, packets) {
-        const ws = wiresharkPath();
+      async deliverExport(file, name, packets, kind) {
+        const ws = kind === 'pcapng' ? wiresharkPath() : null;
         if (ws && (process.env.DISPLAY || process.env.WAYLAND_DISPLAY)) {
           spawn(ws, [file], { detached: true, stdio: 'ignore' }).unref();
           return { kind: 'wireshark', path: file, packets };

@@ -128,6 +128,15 @@ describe.skipIf(!haveLab)('backend on the lab captures', () => {
     expect(names.map((l) => l.split('\t')[0])).toEqual(f.journeys[f.selected].hops.map((h) => `${h.node}/${h.iface}`));
   });
 
+  it('writes the report of the open set (Export report)', async () => {
+    const out = join(dir, 'report.html');
+    await b.writeReport({ format: 'html', path: out });
+    const html = readFileSync(out, 'utf8');
+    expect(html).toMatch(/<!doctype html>/i);
+    expect(html).toContain('Content-Security-Policy');
+    for (const n of cluster.nodes) expect(html).toContain(n.name);
+  });
+
   it('cancels a load and keeps what it read', async () => {
     const b2 = createBackend({ shell: 'browser', recentFile: null, tempDir: dir });
     await b2.openCaptures({ paths: files, append: false });

@@ -17,7 +17,7 @@ interface ManifestHop { capture: string; node: string; interface: string; ttl: n
 export interface Manifest {
   clusters: { name: string; nodes: { name: string }[]; pods: { name: string; node: string; ip: string }[] }[];
   captures: { file: string; cluster: string; packets: number }[];
-  flows: { name: string; cluster: string; request: (ManifestHop & { dst: string })[]; drop: unknown }[];
+  flows: { name: string; cluster: string; request: (ManifestHop & { src: string; dst: string })[]; drop: unknown }[];
 }
 
 export function manifest(): Manifest | null {
@@ -54,7 +54,7 @@ export async function runScenario(page: Page, opts: { prefix: string; corruptFil
 
   // 2. The graph: the lab's nodes, each holding its pods.
   const graph = await page.evaluate(() => {
-    const cy = (window as unknown as { __tunnelvisionGraph: { nodes(): { data(): Record<string, string> }[] & { map<T>(f: (n: { data(): Record<string, string> }) => T): T[] } } }).__tunnelvisionGraph;
+    const cy = (globalThis as unknown as { __tunnelvisionGraph: { nodes(): { data(): Record<string, string> }[] & { map<T>(f: (n: { data(): Record<string, string> }) => T): T[] } } }).__tunnelvisionGraph;
     return cy.nodes().map((n) => n.data());
   });
   const nodes = graph.filter((d) => d.kind === 'k8s-node').map((d) => d.label).sort();
@@ -124,7 +124,7 @@ export async function runScenario(page: Page, opts: { prefix: string; corruptFil
   expect(table.filter((r) => r[8].startsWith('vxlan')).length).toBe(flow.request.filter((h) => h.encap).length);
   expect(new Set(table.map((r) => r[2])).size).toBe(2);
   // The path is highlighted on the graph.
-  const lit = await page.evaluate(() => (window as unknown as { __tunnelvisionGraph: { elements(s: string): { length: number } } }).__tunnelvisionGraph.elements('.path').length);
+  const lit = await page.evaluate(() => (globalThis as unknown as { __tunnelvisionGraph: { elements(s: string): { length: number } } }).__tunnelvisionGraph.elements('.path').length);
   expect(lit).toBeGreaterThanOrEqual(flow.request.length - 2);
   await shot(page, `${opts.prefix}-4-follow`);
 

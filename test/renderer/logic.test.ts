@@ -1,7 +1,7 @@
 // The UI's logic modules, in node: virtual scrolling arithmetic, formatting, hex lines, filter
 // history, the graph's deterministic layout and the detail pane's byte-to-field mapping.
 import { describe, expect, it } from 'vitest';
-import type { GraphElementView, LevelView } from '../../preload/contract';
+import type { FieldView, GraphElementView, LevelView } from '../../preload/contract';
 import { ancestorsOf, fieldAtByte } from '../../renderer/logic/detail';
 import { formatAbsolute, formatDuration, formatTime, hexLines } from '../../renderer/logic/format';
 import { graphStyle, layoutPositions, LIGHT } from '../../renderer/logic/graph';
@@ -144,7 +144,7 @@ describe('graph layout', () => {
 });
 
 describe('detail pane', () => {
-  const f = (name: string, offset: number, length: number, children: ReturnType<typeof f>[] = []) => ({ name, label: name, value: '', offset, length, children });
+  const f = (name: string, offset: number, length: number, children: FieldView[] = []): FieldView => ({ name, label: name, value: '', offset, length, children });
   const levels: LevelView[] = [
     { level: 0, title: 'Outer', layers: [{ proto: 'ip', name: 'IPv4', summary: '', offset: 14, length: 20, fields: [f('ip.flags', 20, 2, [f('ip.flags.df', 20, 1)]), f('ip.src', 26, 4)] }] },
     { level: 1, title: 'Inner', layers: [{ proto: 'ip', name: 'IPv4', summary: '', offset: 64, length: 20, fields: [f('ip.src', 76, 4)] }] },
