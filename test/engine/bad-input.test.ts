@@ -201,6 +201,15 @@ describe.skipIf(!HAVE_PUBLIC)('bad input', () => {
     });
   });
 
+  it('nonsense options fall back to the defaults instead of throwing', async () => {
+    const path = file(real);
+    for (const maxRecordLen of [Infinity, -1, 0, 1.5, NaN]) {
+      const { info, packets } = await readAll(path, { maxRecordLen, chunkSize: maxRecordLen });
+      expect(info.errors).toEqual([]);
+      expect(packets.length).toBe(10);
+    }
+  });
+
   it('missing file and a directory give an error, never an exception', async () => {
     const missing = await readCapture(join(tmp.dir, 'nope.pcap'), { onPacket() {} });
     expect(missing.errors.map((e) => e.code)).toEqual(['open-failed']);

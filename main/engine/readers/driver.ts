@@ -29,6 +29,8 @@ export interface ReadOptions {
 }
 
 const DEFAULT_CHUNK = 4 << 20;
+/** The bound a caller may raise maxRecordLen to (the working buffer is sized from it). */
+const MAX_RECORD_LEN_LIMIT = 64 << 20;
 
 /** All magics a capture can start with, for "is this a cut-off header or something else". */
 const MAGICS = [
@@ -64,12 +66,19 @@ export function createReader(head: Uint8Array, sink: ReadSink, opts: ReadOptions
  * are in the result's errors. Rejects only when a handler throws. Closes `raw`.
  */
 export async function readSource(raw: ByteSource, path: string, handlers: ReadHandlers, opts: ReadOptions = {}): Promise<CaptureInfo> {
-  const maxRecordLen = opts.maxRecordLen ?? DEFAULT_MAX_RECORD_LEN;
+  const want = opts.maxRecordLen;
+  const maxRecordLen = want !== undefined && Number.isInteger(want) && want > 0 ? Math.min(want, MAX_RECORD_LEN_LIMIT) : DEFAULT_MAX_RECORD_LEN;
   const sink = new ReadSink(handlers, maxRecordLen);
   let src: ByteSource = raw;
   let compressed = false;
   try {
-    const head = await raw.peek(4);
+    let head: Uint8Array;
+    try {
+      head = await raw.peek(4);
+    } catch (e) {
+      sink.error('read-error', `read failed at byte 0: ${(e as Error).message}`, 0, true);
+      return sink.info(path, false);
+    }
     if (head.length === 0) {
       sink.error('empty-file', 'the file is empty', 0, true);
       return sink.info(path, false);
@@ -88,7 +97,7 @@ export async function readSource(raw: ByteSource, path: string, handlers: ReadHa
 async function pump(src: ByteSource, sink: ReadSink, opts: ReadOptions): Promise<void> {
   const { signal } = opts;
   const handlers = sink.handlers;
-  const chunk = opts.chunkSize ?? DEFAULT_CHUNK;
+  const chunk = opts.chunkSize !== undefined && Number.isInteger(opts.chunkSize) && opts.chunkSize > 0 ? Math.min(opts.chunkSize, 64 << 20) : DEFAULT_CHUNK;
   const buf = new Uint8Array(chunk + sink.maxRecordLen + 256 * 1024);
   let reader: FormatReader | null = null;
   let fill = 0; // bytes in buf
