@@ -4,7 +4,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { chromium, type Browser } from 'playwright-core';
 import { demoCaptures, startBrowserMode, type BrowserMode } from '../../main/server/browser-mode';
-import { CHROMIUM, CHROMIUM_ARGS, RESULTS, corruptFiles, manifest, runScenario } from './scenario';
+import { CHROMIUM, CHROMIUM_ARGS, RESULTS, addThroughFilePicker, corruptFiles, manifest, runScenario } from './scenario';
 
 const haveChromium = existsSync(CHROMIUM);
 const haveLab = manifest() !== null && demoCaptures().length > 0;
@@ -33,7 +33,7 @@ describe.skipIf(!haveChromium || !haveLab)('browser mode end to end', () => {
     });
     await page.goto(mode.url);
     const { files, cutPackets } = corruptFiles();
-    await runScenario(page, { prefix: 'browser', corruptFiles: files, corruptCut: cutPackets });
+    await runScenario(page, { prefix: 'browser', corruptFiles: files, corruptCut: cutPackets, addFiles: addThroughFilePicker });
     // No CSP violation, no script error along the way.
     if (problems.length) throw new Error(problems.join('\n'));
   });

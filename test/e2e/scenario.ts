@@ -37,7 +37,20 @@ async function until<T>(what: string, f: () => Promise<T | null | undefined | fa
   }
 }
 
-export async function runScenario(page: Page, opts: { prefix: string; corruptFiles: { name: string; mimeType: string; buffer: Buffer }[]; corruptCut: number }): Promise<void> {
+export interface CorruptFile {
+  name: string;
+  mimeType: string;
+  buffer: Buffer;
+}
+
+/** Browser mode: the Add button opens the page's file picker. */
+export async function addThroughFilePicker(page: Page, files: CorruptFile[]): Promise<void> {
+  const chooser = page.waitForEvent('filechooser');
+  await page.locator('[data-testid=add]').click();
+  await (await chooser).setFiles(files);
+}
+
+export async function runScenario(page: Page, opts: { prefix: string; corruptFiles: CorruptFile[]; corruptCut: number; addFiles(page: Page, files: CorruptFile[]): Promise<void> }): Promise<void> {
   const m = manifest()!;
   const cluster = m.clusters[0];
   const demo = m.captures.filter((c) => c.cluster === cluster.name);
@@ -133,9 +146,7 @@ export async function runScenario(page: Page, opts: { prefix: string; corruptFil
   await expect.poll(() => page.locator('[data-testid=packet-list]').getAttribute('data-total')).toBe(String(demoPackets));
 
   // 6. Add corrupt files: their errors show, the rest still opens.
-  const chooser = page.waitForEvent('filechooser');
-  await page.locator('[data-testid=add]').click();
-  await (await chooser).setFiles(opts.corruptFiles);
+  await opts.addFiles(page, opts.corruptFiles);
   await until('the set with the corrupt files', async () => (await page.locator('[data-testid=capture]').count()) === demo.length + opts.corruptFiles.length, 60_000);
   await until('loading done', async () => (await page.locator('[data-testid=progress]').count()) === 0 && (await page.locator('[data-testid=graph-count]').textContent())?.match(/^[1-9]/), 60_000);
   for (const f of opts.corruptFiles) {
@@ -147,7 +158,7 @@ export async function runScenario(page: Page, opts: { prefix: string; corruptFil
 }
 
 /** A garbage file and a capture cut in the middle of a record, with how many whole packets it keeps. */
-export function corruptFiles(): { files: { name: string; mimeType: string; buffer: Buffer }[]; cutPackets: number } {
+export function corruptFiles(): { files: CorruptFile[]; cutPackets: number } {
   const src = readFileSync(join(ROOT, 'fixtures', 'captures', 'a-node1-eth0.pcap'));
   // Walk the records to cut inside the 11th one.
   let off = 24;

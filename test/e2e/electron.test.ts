@@ -1,0 +1,55 @@
+// The same end-to-end scenario in the desktop shell, through Playwright's Electron driver. Runs
+// where Electron's runtime is installed; elsewhere (no binary, e.g. where it cannot be downloaded)
+// it is skipped and says so loudly.
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, it } from 'vitest';
+import { _electron, type ElectronApplication, type Page } from 'playwright-core';
+import { electronBinary } from '../../main/cli/start';
+import { buildAll } from '../../main/app/build';
+import { demoCaptures } from '../../main/server/browser-mode';
+import { RESULTS, ROOT, corruptFiles, manifest, runScenario, type CorruptFile } from './scenario';
+
+const bin = electronBinary();
+const haveLab = manifest() !== null && demoCaptures().length > 0;
+if (!bin) {
+  console.warn(
+    '\n*** SKIPPED: Electron end-to-end test. node_modules/electron has no runtime binary here (it could not be downloaded), ' +
+      'so the desktop shell cannot start. The same scenario ran in browser mode (test/e2e/browser.test.ts). ***\n',
+  );
+}
+
+describe.skipIf(!bin || !haveLab)('desktop shell end to end (Electron)', () => {
+  let app: ElectronApplication;
+  let dir: string;
+  beforeAll(async () => {
+    mkdirSync(RESULTS, { recursive: true });
+    dir = mkdtempSync(join(tmpdir(), 'tv-electron-'));
+    await buildAll();
+    app = await _electron.launch({ executablePath: bin!, args: [ROOT, '--', ...demoCaptures()], env: { ...process.env, XDG_CONFIG_HOME: dir } });
+  });
+  afterAll(async () => {
+    await app?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('opens the demo set, shows the cluster, decodes VXLAN, filters, follows a flow, survives corrupt files', async () => {
+    const page = await app.firstWindow();
+    await page.setViewportSize({ width: 1280, height: 800 });
+    // The Add button opens the native dialog: answer it from the main process with files on disk.
+    const addFiles = async (_p: Page, files: CorruptFile[]) => {
+      const paths = files.map((f) => {
+        const p = join(dir, f.name);
+        writeFileSync(p, f.buffer);
+        return p;
+      });
+      await app.evaluate(({ dialog }, chosen) => {
+        dialog.showOpenDialog = (async () => ({ canceled: false, filePaths: chosen })) as typeof dialog.showOpenDialog;
+      }, paths);
+      await page.locator('[data-testid=add]').click();
+    };
+    const { files, cutPackets } = corruptFiles();
+    await runScenario(page, { prefix: 'electron', corruptFiles: files, corruptCut: cutPackets, addFiles });
+  });
+});
