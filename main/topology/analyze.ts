@@ -19,6 +19,8 @@ import type {
   AnalysisData, CaptureFile, CapturePoint, ClockOffset, ClusterModel, Finding, Flow, Journey, PointOverride,
 } from './types';
 import { checkLeases } from './flannel-leases';
+import { applyBgp, withBgp, type BgpCollector } from './calico/bgp-routes';
+import { attributePodLoopback } from './calico/pod-local';
 
 export interface AnalyzeOptions {
   readonly overrides?: readonly PointOverride[];
@@ -27,6 +29,8 @@ export interface AnalyzeOptions {
   readonly matchWindowMs?: number;
   /** Window of the first pass, before clock offsets are known. Default 5000 ms. */
   readonly firstPassWindowMs?: number;
+  /** BGP facts collected while reading (pod blocks and node addresses of a routed cluster). */
+  readonly bgp?: BgpCollector;
 }
 
 /** The API object: data (serialisable through toJSON) plus journey look-ups computed on demand. */
@@ -66,8 +70,10 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], points: Poi
 
   // 1. Names, then what tunnel packets say, then kinds from the traffic.
   attributeByName(points, opts.overrides ?? []);
+  const podOfPoint = attributePodLoopback(points);
   const facts = tunnelFacts(t);
   const cidrs = podCidrs(facts);
+  if (opts.bgp) applyBgp(opts.bgp, facts.nodeIps, cidrs);
   const st = pointStats(t, points, facts.vtepMacs);
   inferKinds(t, points, st, ids);
 
@@ -271,7 +277,7 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], points: Poi
   const flowIds = fx.flows.map((f) => f.id);
 
   // 9. Enrichment: names, and disagreements with the traffic.
-  const model = applyEnrichment(built, enrich, addFinding);
+  const model = withBgp(applyEnrichment(built, enrich, addFinding), opts.bgp);
 
   // 10. Findings from journeys, flows, reads, clocks.
   for (const f of files) for (const e of f.errors) addFinding({ code: 'read-error', severity: e.fatal ? 'problem' : 'warning', message: `${f.id}: ${e.message} (offset ${e.offset})`, packets: [] });
@@ -325,7 +331,8 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], points: Poi
   for (const s of model.services) addFinding({ code: 'nat', severity: 'info', message: `${s.id} is translated to ${s.backends.map((b) => `${b.ip}:${b.port ?? ''}`).join(', ')} on ${s.natNodes.join(', ') || '?'}`, packets: s.evidence[0]?.packets ?? [] });
 
   // 11. The API object.
-  const capturePoints: CapturePoint[] = points.map((p) => ({
+  const capturePoints: CapturePoint[] = points.map((p, i) => ({
+    ...(podOfPoint.has(i) ? { pod: podOfPoint.get(i)! } : {}),
     id: p.id, capture: p.capture, iface: p.iface, ifindex: p.ifindex, node: p.node, nodeSource: p.nodeSource,
     interface: p.interface, interfaceSource: p.interfaceSource, kind: p.kind, kindSource: p.kindSource,
     packetCount: p.count, evidence: p.evidence,

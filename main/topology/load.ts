@@ -12,6 +12,7 @@ import type { PointDraft } from './attribution';
 import { isEnrichmentFile, mergeEnrichment, parseKubectlJson, parseSubnetEnv, type Enrichment } from './enrich';
 import { baseName } from './naming';
 import { parseEtcdLeases } from './flannel-leases';
+import { BgpCollector } from './calico/bgp-routes';
 import { macNumber } from './addr';
 import { PKTTYPE_UNKNOWN, PacketTable } from './table';
 import type { InterfaceKind, PointOverride } from './types';
@@ -121,6 +122,7 @@ export async function loadCaptureSet(files: readonly (string | CaptureSource)[],
     if (i >= 0 && (s.node || s.interface || s.kind)) overrides.push({ capture: ids[i], node: s.node, interface: s.interface, kind: s.kind });
   }
   const table = new PacketTable(1 << 14);
+  const bgp = new BgpCollector();
   const summary = new PacketSummary();
   const points: PointDraft[] = [];
   const drafts: FileDraft[] = [];
@@ -174,6 +176,7 @@ export async function loadCaptureSet(files: readonly (string | CaptureSource)[],
           linktypes.add(p.linktype);
           summarize(d, p.linktype, summary, opts.decodeAs ? { decodeAs: opts.decodeAs } : undefined, p.origLen);
           const r = table.add(fi, p.index, pi, p.tsSec, p.tsNsec, p.origLen, pktType, d, summary);
+          bgp.observe(r, d, summary, p.tsSec * 1e9 + p.tsNsec, () => ({ capture: ids[fi], index: p.index }));
           // Cooked captures carry the sender's MAC in the SLL header, not in an Ethernet header.
           if (slla >= 0 && summary.outerEthOffset < 0 && d.length >= slla + 6) {
             const mac = macNumber((d[slla] << 8) | d[slla + 1], ((d[slla + 2] << 24) | (d[slla + 3] << 16) | (d[slla + 4] << 8) | d[slla + 5]) >>> 0);
@@ -204,5 +207,5 @@ export async function loadCaptureSet(files: readonly (string | CaptureSource)[],
     drafts.push({ id: ids[fi], path, format: info.format, packetCount: table.count - firstRow, linktypes: [...linktypes], errors: info.errors, firstRow, points: filePoints });
   }
   const enrichment = enrichPaths.length ? await loadEnrichment(enrichPaths) : undefined;
-  return analyze(table, drafts, points, { overrides, enrichment, matchWindowMs: opts.matchWindowMs });
+  return analyze(table, drafts, points, { overrides, enrichment, matchWindowMs: opts.matchWindowMs, bgp });
 }

@@ -12,6 +12,7 @@
 //   A hop's `tNs` is as captured, `correctedNs` has its node's clock offset removed.
 
 import type { ReadError } from '../engine/types';
+import type { BgpRouting } from './calico/bgp-routes';
 
 export interface PacketRef {
   readonly capture: string;
@@ -66,6 +67,8 @@ export interface CapturePoint {
   readonly kind: InterfaceKind;
   readonly kindSource: AttributionSource;
   readonly packetCount: number;
+  /** A pod's own `lo` (pod-local traffic between its containers): the pod's name. */
+  readonly pod?: string;
   /** Why the node / interface / kind were chosen (traffic inference cites packets). */
   readonly evidence: readonly Evidence[];
 }
@@ -169,6 +172,8 @@ export interface ClusterModel {
   readonly pods: readonly Pod[];
   readonly tunnels: readonly Tunnel[];
   readonly services: readonly Service[];
+  /** BGP sessions and pod blocks (Calico routed mode), when the captures hold BGP (TCP 179). */
+  readonly bgp?: BgpRouting;
 }
 
 export interface Endpoint {
