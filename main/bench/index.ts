@@ -3,5 +3,8 @@
 
 import type { BenchSection } from './types';
 import { captureSection } from './capture';
+import { topologySection } from './topology';
+import { reportSection } from './report';
+import { uiSection } from './ui';
 
-export const sections: readonly BenchSection[] = [captureSection];
+export const sections: readonly BenchSection[] = [captureSection, topologySection, reportSection, uiSection];

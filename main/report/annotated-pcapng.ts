@@ -7,7 +7,7 @@ import { basename, dirname, join } from 'node:path';
 import { readCapture } from '../engine/readers/read';
 import { PcapngEncoder } from '../engine/writers/pcapng';
 import type { Annotation } from '../session/types';
-import type { AnalysisData, Journey } from '../topology';
+import type { CaptureFile, CapturePoint, Journey } from '../topology';
 import type { ReportSessionInput } from './build';
 import { visibleText } from './escape';
 
@@ -26,7 +26,10 @@ export interface AnnotatedExportResult {
   errors: string[];
 }
 
-interface ExportAnalysis extends Pick<AnalysisData, 'captures' | 'points'> {
+/** What the export needs of an analysis (an Analysis has it; so does a bare list of files). */
+export interface ExportAnalysis {
+  readonly captures: readonly Pick<CaptureFile, 'id' | 'path'>[];
+  readonly points: readonly Pick<CapturePoint, 'capture' | 'iface' | 'node' | 'interface' | 'kind'>[];
   journeysForFlow?(flow: string): readonly Journey[];
 }
 
@@ -71,10 +74,12 @@ export async function writeAnnotatedPcapng(
     const abs = session?.capturePath?.(c.id);
     toAnalysis.set(c.id, analysis.captures.find((x) => abs && x.path === abs)?.id ?? c.id);
   }
-  const comments = new Map<string, string[]>();
+  // capture id -> packet number -> comments
+  const comments = new Map<string, Map<number, string[]>>();
   const add = (capture: string, index: number, text: string) => {
-    const k = `${capture}\u0000${index}`;
-    comments.set(k, [...(comments.get(k) ?? []), text]);
+    const m = comments.get(capture) ?? new Map<number, string[]>();
+    comments.set(capture, m);
+    m.set(index, [...(m.get(index) ?? []), text]);
   };
   const sectionComments = [`Tunnelvision annotated export of ${analysis.captures.length} capture(s)`];
   for (const a of session?.annotations ?? []) {
@@ -89,11 +94,6 @@ export async function writeAnnotatedPcapng(
     } else if (t.kind === 'element') sectionComments.push(`${visibleText(t.element)}: ${annotationComment(a)}`);
     else sectionComments.push(annotationComment(a));
   }
-  const wanted = (capture: string, index: number, hasOwnComment: boolean): boolean => {
-    if (selection === 'all') return true;
-    if (selection === 'annotated') return hasOwnComment || comments.has(`${capture}\u0000${index}`);
-    return selection.get(capture)?.has(index) ?? false;
-  };
 
   const result: AnnotatedExportResult = { packets: 0, comments: 0, interfaces: 0, errors: [] };
   const temp = join(dirname(out), `.${basename(out)}.${process.pid}.tmp`);
@@ -106,6 +106,8 @@ export async function writeAnnotatedPcapng(
       const ids = new Map<number, number>(); // CaptureInterface.key -> interface id in the output
       const names = new Map<number, { name?: string; description?: string; snaplen: number; tsresolExp?: number }>();
       const points = analysis.points.filter((p) => p.capture === cap.id);
+      const notes = comments.get(cap.id);
+      const chosen = selection === 'all' || selection === 'annotated' ? null : (selection.get(cap.id) ?? new Set<number>());
       const info = await readCapture(
         cap.path,
         {
@@ -113,7 +115,8 @@ export async function writeAnnotatedPcapng(
             names.set(i.key, { name: i.name, description: i.description, snaplen: i.snaplen, tsresolExp: i.tsresolExp });
           },
           onPacket(p) {
-            if (!wanted(cap.id, p.index, !!p.comments?.length)) return;
+            const extra = notes?.get(p.index);
+            if (selection === 'annotated' ? !extra && !p.comments?.length : chosen !== null && !chosen.has(p.index)) return;
             let id = ids.get(p.iface);
             if (id === undefined) {
               const orig = names.get(p.iface);
@@ -128,10 +131,10 @@ export async function writeAnnotatedPcapng(
               id = newId;
               result.interfaces++;
             }
-            const notes = [...(p.comments ?? []).map((x) => visibleText(x)), ...(comments.get(`${cap.id}\u0000${p.index}`) ?? [])];
-            result.comments += notes.length;
+            const all = p.comments || extra ? [...(p.comments ?? []).map((x) => visibleText(x)), ...(extra ?? [])] : undefined;
+            result.comments += all?.length ?? 0;
             result.packets++;
-            sink.write(enc.packet({ iface: id, tsSec: p.tsSec, tsNsec: p.tsNsec, data: p.data, origLen: p.origLen, comments: notes }));
+            sink.write(enc.packet({ iface: id, tsSec: p.tsSec, tsNsec: p.tsNsec, data: p.data, origLen: p.origLen, comments: all }));
           },
         },
         { signal: opts.signal },

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { writeFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { encodePcapng, writePcapngFile, PcapngEncoder, type PcapngPacket } from '../../main/engine/writers/pcapng';
+import fc from 'fast-check';
+import { encodeEnhancedPacket, encodePcapng, writePcapngFile, PcapngEncoder, type PcapngPacket } from '../../main/engine/writers/pcapng';
 import { LinkType } from '../../main/engine/types';
 import { hasTool, tempDir, tsharkFields } from './tools';
 import { HOSTILE } from './hostile';
@@ -52,6 +53,18 @@ describe('pcapng writer', () => {
     const bytes = encodePcapng({ comments: ['section'], interfaces: ifaces, packets: packets() });
     expect(walkBlocks(bytes)).toEqual([0x0a0d0d0a, 1, 1, 6, 6, 6, 6]);
     expect(new DataView(bytes.buffer).getUint32(8, true)).toBe(0x1a2b3c4d);
+  });
+
+  it('splits 64-bit timestamps exactly for every resolution (checked against BigInt)', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 2 ** 32 - 1 }), fc.integer({ min: 0, max: 999_999_999 }), fc.integer({ min: 0, max: 9 }), (sec, ns, exp) => {
+        const b = encodeEnhancedPacket({ iface: 0, tsSec: sec, tsNsec: ns, data: new Uint8Array(0) }, exp);
+        const v = new DataView(b.buffer);
+        const got = (BigInt(v.getUint32(12, true)) << 32n) | BigInt(v.getUint32(16, true));
+        expect(got).toBe(BigInt(sec) * 10n ** BigInt(exp) + BigInt(Math.floor(ns / 10 ** (9 - exp))));
+      }),
+      { numRuns: 5000 },
+    );
   });
 
   it('refuses a packet on an interface that was not described', () => {

@@ -153,11 +153,22 @@ export function encodeInterface(i: PcapngInterface): Uint8Array {
 }
 
 const TWO32 = 0x100000000;
+const TWO16 = 0x10000;
+const POW10 = [1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9];
 
-/** Splits sec * 10^exp + frac into two u32 halves without losing precision past 2^53. */
+/**
+ * Splits sec * 10^exp + frac into two u32 halves, exactly, in doubles (no BigInt: this runs per packet).
+ * sec < 2^32 is split in 16-bit halves so every partial product stays below 2^53.
+ */
 function timestampHalves(tsSec: number, tsNsec: number, exp: number): [number, number] {
-  const units = BigInt(Math.max(0, Math.floor(tsSec))) * 10n ** BigInt(exp) + BigInt(Math.floor(Math.max(0, tsNsec) / 10 ** (9 - exp)));
-  return [Number(units / BigInt(TWO32)) >>> 0, Number(units % BigInt(TWO32)) >>> 0];
+  const sec = Math.min(Math.max(0, Math.floor(tsSec)), TWO32 - 1);
+  const m = POW10[exp];
+  const frac = Math.floor(Math.max(0, tsNsec) / POW10[9 - exp]);
+  const low16 = (sec % TWO16) * m + frac; // < 2^47
+  const high16 = Math.floor(sec / TWO16) * m; // < 2^46, to be shifted left by 16
+  const lowTotal = low16 + (high16 % TWO16) * TWO16; // < 2^48
+  const hi = Math.floor(high16 / TWO16) + Math.floor(lowTotal / TWO32);
+  return [hi >>> 0, lowTotal % TWO32 >>> 0];
 }
 
 export function encodeEnhancedPacket(p: PcapngPacket, tsresolExp = 9): Uint8Array {
