@@ -34,6 +34,7 @@ figure{margin:8px 0}figure img{max-width:100%;height:auto;border:1px solid var(-
 .layer{font-weight:bold;margin:6px 0 2px;font-size:12.5px}
 .fields td{font-size:11.5px;padding:1px 4px}
 .d1 td:first-child{padding-left:16px}.d2 td:first-child{padding-left:28px}.d3 td:first-child{padding-left:40px}
+.differs td{background:#fff3c4;font-weight:bold}
 .flow,.packet{border-top:1px solid var(--line);padding-top:4px}
 .timeline{width:100%;height:auto;max-height:120px}
 .empty{color:var(--muted);font-style:italic}
@@ -129,7 +130,7 @@ function packetHtml(p: ReportPacket, byId: Map<string, ReportAnnotation>): strin
         .map(
           (ly) =>
             `<div class="layer">${clipped(ly.name)}</div><table class="fields"><tbody>${ly.fields
-              .map((f) => `<tr class="d${Math.min(f.depth, 3)}"><td>${clipped(f.label)}</td><td class="mono">${clipped(f.value)}</td></tr>`)
+              .map((f) => `<tr class="d${Math.min(f.depth, 3)}${f.differs ? ' differs' : ''}"><td>${clipped(f.label)}</td><td class="mono">${clipped(f.value)}${f.differs ? ' ≠' : ''}</td></tr>`)
               .join('')}</tbody></table>`,
         )
         .join('')}</div>`,

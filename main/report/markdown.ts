@@ -57,7 +57,7 @@ function packetMd(p: ReportPacket, byId: Map<string, ReportAnnotation>): string 
     return out.join('\n');
   }
   // Side by side: one column per encapsulation level, one row per field position.
-  const cols = p.levels.map((l) => l.layers.flatMap((ly) => [`**${mdText(ly.name, 120)}**`, ...ly.fields.map((f) => `${'· '.repeat(Math.min(f.depth, 3))}${mdText(f.label, 80)}: ${mdText(f.value, 200)}`)]));
+  const cols = p.levels.map((l) => l.layers.flatMap((ly) => [`**${mdText(ly.name, 120)}**`, ...ly.fields.map((f) => `${'· '.repeat(Math.min(f.depth, 3))}${mdText(f.label, 80)}: ${mdText(f.value, 200)}${f.differs ? ' **≠**' : ''}`)]));
   const rows = Math.max(0, ...cols.map((c) => c.length));
   out.push(
     table(

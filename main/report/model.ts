@@ -173,6 +173,8 @@ export interface ReportField {
   readonly value: string;
   /** Nesting depth in the field tree (0 = top). */
   readonly depth: number;
+  /** The same field (by name) has another value at another encapsulation level of this packet. */
+  readonly differs: boolean;
 }
 
 export interface ReportLayer {

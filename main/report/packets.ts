@@ -43,7 +43,7 @@ export function decodeFetched(p: FetchedPacket, opts?: DecodeOptions): DecodedPa
 
 function flatten(fields: readonly Field[], depth: number, out: ReportField[]): void {
   for (const f of fields) {
-    out.push({ name: f.name, label: f.label, value: f.display ?? (f.value === null ? '' : String(f.value)), depth });
+    out.push({ name: f.name, label: f.label, value: f.display ?? (f.value === null ? '' : String(f.value)), depth, differs: false });
     if (f.children?.length) flatten(f.children, depth + 1, out);
   }
 }
@@ -69,5 +69,11 @@ export function reportLevels(d: DecodedPacket): ReportLevel[] {
       });
     if (layers.length) out.push({ level, title: levelTitle(level, levels), layers });
   }
-  return out;
+  // Mark what the path changes between levels: a field name present at several levels with other values.
+  const values = new Map<string, Set<string>>();
+  for (const l of out) for (const ly of l.layers) for (const f of ly.fields) values.set(f.name, (values.get(f.name) ?? new Set()).add(f.value));
+  return out.map((l) => ({
+    ...l,
+    layers: l.layers.map((ly) => ({ ...ly, fields: ly.fields.map((f) => ((values.get(f.name)?.size ?? 0) > 1 ? { ...f, differs: true } : f)) })),
+  }));
 }

@@ -52,7 +52,9 @@ export function parseTarget(v: unknown, where: string): AnnotationTarget {
     case 'flow':
       return { kind, flow: str(v, 'flow', where)! };
     case 'hop': {
-      const t: AnnotationTarget = { kind, journey: str(v, 'journey', where)!, hop: nat(v, 'hop', where)! };
+      // journey ids are numbers in the analysis; kept as text so a session outlives a re-analysis
+      const journey = typeof v.journey === 'number' && Number.isSafeInteger(v.journey) ? String(v.journey) : str(v, 'journey', where)!;
+      const t: AnnotationTarget = { kind, journey, hop: nat(v, 'hop', where)! };
       const capture = str(v, 'capture', where, true);
       const packet = nat(v, 'packet', where, true);
       return capture !== undefined && packet !== undefined ? { ...t, capture, packet } : t;

@@ -1,12 +1,13 @@
 // JSON against its schema, Markdown with hostile strings, and the model every format shares.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildReport, writeReport, type ReportModel } from '../../main/report';
 import { makeCase, NOTE_DNS, type Case } from './case';
 import { validate } from './json-schema';
 import { tempDir } from './tools';
+import { SessionStore } from '../../main/session';
 import { HOSTILE } from './hostile';
 import { HOSTILE_IF_NAME } from './scenario';
 
@@ -69,6 +70,38 @@ describe('report formats', () => {
       for (let j = i + 2; j < lines.length && lines[j].startsWith('|'); j++) expect([j, cells(lines[j])]).toEqual([j, n]);
     }
     expect(md).toContain('\\<script\\>window.\\_\\_pwned');
+  });
+
+  it('side by side, the fields the path changed between outer and inner levels are marked', async () => {
+    const r = await buildReport(c.analysis, c.store);
+    const vx = r.packets.find((p) => p.levels.length === 2)!;
+    const marked = vx.levels.flatMap((l) => l.layers.flatMap((ly) => ly.fields.filter((f) => f.differs).map((f) => `${l.level} ${f.name}`)));
+    // outer and inner IPv4 differ in addresses (and TTL); Ethernet MACs differ too
+    expect(marked).toEqual(expect.arrayContaining(['0 ip.src', '1 ip.src', '0 ip.dst', '1 ip.dst', '0 eth.src', '1 eth.src']));
+    // the IP version does not differ and is not marked
+    expect(marked).not.toContain('0 ip.version');
+  });
+
+  it('a capture changed on disk: the report says so and shows its packet notes unattached, not on other packets', async () => {
+    const t2 = tempDir('tv-changed-');
+    try {
+      const c2 = await makeCase(t2.dir);
+      const bytes = readFileSync(c2.scenario.eth1);
+      bytes[bytes.length - 10] ^= 0xff; // same size, one byte different
+      writeFileSync(c2.scenario.eth1, bytes);
+      const store = await SessionStore.open(c2.store.file, { autosaveMs: -1 });
+      await store.loadCaptureComments();
+      const r = await buildReport(c2.analysis, store);
+      expect(r.session.warnings).toEqual([expect.stringContaining('node1-eth0.pcapng changed on disk (same size, different content)')]);
+      expect(r.captures.find((x) => x.id === 'node1-eth0.pcapng')!.state).toBe('changed');
+      const note = r.annotations.find((a) => a.text.startsWith('encapsulated query'))!;
+      expect(note.attached).toBe(false);
+      expect(r.packets.map((p) => p.ref)).not.toContain('node1-eth0.pcapng#7');
+      expect(r.packets.every((p) => !p.annotations.includes(note.id))).toBe(true);
+      expect(validate(schema, r)).toEqual([]);
+    } finally {
+      t2.cleanup();
+    }
   });
 
   it('every format starts from the same model; timestamps aside, building twice gives the same report', async () => {
