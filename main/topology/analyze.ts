@@ -60,7 +60,9 @@ export interface FileDraft {
 
 const MAX_FINDINGS_PER_CODE = 200;
 
-export function analyze(t: PacketTable, files: readonly FileDraft[], points: PointDraft[], opts: AnalyzeOptions = {}): Analysis {
+export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: readonly PointDraft[], opts: AnalyzeOptions = {}): Analysis {
+  // Inference writes into the points: work on copies so the same read can be analysed again.
+  const points: PointDraft[] = pointsIn.map((p) => ({ ...p, evidence: [] }));
   const ids = files.map((f) => f.id);
   const enrich = opts.enrichment ?? EMPTY_ENRICHMENT;
   const findings: Finding[] = [];

@@ -7,6 +7,7 @@ import type { JourneyIndex } from './journeys';
 import { protoName } from './model';
 import type { PacketTable } from './table';
 import type { DirectionStats, Flow, FlowCaptureStats, TcpState } from './types';
+import { flowCommunityId } from '../engine/flow/community-id';
 
 interface FlowDraft {
   proto: number;
@@ -252,6 +253,7 @@ export function buildFlows(t: PacketTable, j: JourneyIndex, pointIds: readonly s
       tcp,
       natPeers: [...x.peers].map((p) => ids[p]),
       journeyCount: x.journeys,
+      communityId: flowCommunityId(x.proto, t.addr(x.ver, aA), aP >= 0 ? aP : null, t.addr(x.ver, bA), bP >= 0 ? bP : null),
     });
   });
   const flowsOfJourney = (k: number): number[] => {

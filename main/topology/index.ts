@@ -20,8 +20,9 @@
 // A packet reference in text is 'capture#N' with N Wireshark's 1-based frame number
 // (parsePacketRef / formatPacketRef); in the API PacketRef.index is 0-based.
 //
-// analyze(table, files, points, opts) runs the same pipeline on a PacketTable filled some other way
-// (benchmarks, in-memory sets); journeys.ts, clock.ts, attribution.ts hold the algorithms.
+// readCaptureSet(files) reads without inferring; analyze(table, files, points, opts) runs the
+// inference on it (again, e.g. after the user changed an attribution: no re-read needed).
+// journeys.ts, clock.ts, attribution.ts, model.ts, flows.ts, hops.ts hold the algorithms.
 
 export type {
   AnalysisData, AttributionSource, Bridge, CaptureFile, CapturePoint, ClockOffset, ClusterModel, ClusterNode,
@@ -31,8 +32,8 @@ export type {
 } from './types';
 export type { Analysis, AnalyzeOptions, FileDraft } from './analyze';
 export { analyze } from './analyze';
-export type { CaptureSource, LoadOptions, LoadProgress } from './load';
-export { loadCaptureSet, loadEnrichment } from './load';
+export type { CaptureSource, CaptureSetData, LoadOptions, LoadProgress } from './load';
+export { loadCaptureSet, loadEnrichment, readCaptureSet } from './load';
 export type { Enrichment, EnrichNode, EnrichPod, EnrichService, EnrichEndpoints, SubnetEnv } from './enrich';
 export { parseKubectlJson, parseSubnetEnv } from './enrich';
 export { interfaceKindFromName, attributionFromFileName } from './naming';

@@ -102,11 +102,31 @@ function uniqueIds(paths: readonly string[]): string[] {
   });
 }
 
+/** What reading a capture set gives before any inference: the packet table, files, points, enrichment. */
+export interface CaptureSetData {
+  readonly table: PacketTable;
+  readonly files: FileDraft[];
+  readonly points: PointDraft[];
+  readonly enrichment: Enrichment | undefined;
+  readonly overrides: PointOverride[];
+  /** BGP facts seen while reading (TCP 179): pass to analyze() as `bgp`. */
+  readonly bgp: BgpCollector;
+}
+
 /**
  * Opens captures (and enrichment files) together as one analysis. Unreadable or malformed files
  * are reported in CaptureFile.errors / findings; nothing is thrown for bad input.
  */
 export async function loadCaptureSet(files: readonly (string | CaptureSource)[], opts: LoadOptions = {}): Promise<Analysis> {
+  const d = await readCaptureSet(files, opts);
+  return analyze(d.table, d.files, d.points, { overrides: d.overrides, enrichment: d.enrichment, matchWindowMs: opts.matchWindowMs, bgp: d.bgp });
+}
+
+/**
+ * The reading half of loadCaptureSet: every packet through the decoder's fast path into the table.
+ * analyze(table, files, points, opts) can then run (again, e.g. with other overrides) on the result.
+ */
+export async function readCaptureSet(files: readonly (string | CaptureSource)[], opts: LoadOptions = {}): Promise<CaptureSetData> {
   const overrides: PointOverride[] = [...(opts.overrides ?? [])];
   const capturePaths: string[] = [];
   const enrichPaths: string[] = [...(opts.enrichment ?? [])];
@@ -207,5 +227,5 @@ export async function loadCaptureSet(files: readonly (string | CaptureSource)[],
     drafts.push({ id: ids[fi], path, format: info.format, packetCount: table.count - firstRow, linktypes: [...linktypes], errors: info.errors, firstRow, points: filePoints });
   }
   const enrichment = enrichPaths.length ? await loadEnrichment(enrichPaths) : undefined;
-  return analyze(table, drafts, points, { overrides, enrichment, matchWindowMs: opts.matchWindowMs, bgp });
+  return { table, files: drafts, points, enrichment, overrides, bgp };
 }

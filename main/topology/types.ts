@@ -226,6 +226,8 @@ export interface Flow {
   /** Flows that are the same conversation seen through NAT (the other side of a DNAT/SNAT). */
   readonly natPeers: readonly string[];
   readonly journeyCount: number;
+  /** Community ID v1 (seed 0) of the flow, as Zeek/Suricata/Wireshark log it; null when not hashable. */
+  readonly communityId?: string | null;
 }
 
 export interface Encapsulation {
