@@ -133,7 +133,7 @@ export interface Pod {
 }
 
 export interface Tunnel {
-  /** '<nodeA>~<nodeB>' with the two node ids sorted. */
+  /** '<nodeA>~<nodeB>' with the two node ids sorted; '<nodeA>~<nodeB>#<type>:<vni>' when the pair has several. */
   readonly id: string;
   readonly nodes: readonly [string, string];
   readonly type: TunnelType;

@@ -5,8 +5,8 @@
 // seed=1, no base64) and baseline/baseline_deflt.json + baseline_seed1.json (pycommunityid's output
 // over the spec's pcaps/combined.pcap.gz). ICMP rows give (type, code) as (sport, dport).
 import { describe, expect, it } from 'vitest';
-import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { communityId, isCommunityId, parseIp, type CommunityIdTuple } from '../../main/engine/flow/community-id';
@@ -156,5 +156,52 @@ describe.skipIf(!haveTshark || !haveCaptures)('Community ID v1 against Wireshark
     expect(mismatches.slice(0, 5)).toEqual([]);
     expect(compared).toBeGreaterThan(100);
     console.info(`community id: ${compared} frames agree with tshark`);
+  });
+});
+
+// Every flow the topology builds carries the Community ID Wireshark computes for its packets.
+describe.skipIf(!haveTshark)('Community ID on flows (lab captures) against tshark', () => {
+  it('Calico and flannel lab flows: each flow id equals tshark\'s communityid of every packet of that flow on the pod-side captures', async () => {
+    const { loadCaptureSet } = await import('../../main/topology');
+    const root = fileURLToPath(new URL('../..', import.meta.url));
+    const calico = JSON.parse(readFileSync(join(root, 'fixtures/calico-manifest.json'), 'utf8')) as { captures: { file: string; kind: string }[] };
+    const flannel = JSON.parse(readFileSync(join(root, 'fixtures/manifest.json'), 'utf8')) as { captures: { file: string; interfaces: { kind: string }[] }[] };
+    const sets = [
+      calico.captures.map((c) => ({ path: join(root, c.file), podSide: c.kind === 'veth' || c.kind === 'loopback' })),
+      flannel.captures.map((c) => ({ path: join(root, 'fixtures/captures', c.file), podSide: c.interfaces.every((i) => i.kind === 'veth') })),
+    ];
+    let checked = 0;
+    for (const set of sets) {
+      const a = await loadCaptureSet(set.map((s) => s.path));
+      const byTuple = new Map<string, string | null | undefined>();
+      for (const f of a.flows) {
+        if (f.protoNumber !== 6 && f.protoNumber !== 17) continue;
+        byTuple.set(`${f.protoNumber} ${f.a.ip}:${f.a.port} ${f.b.ip}:${f.b.port}`, f.communityId);
+        byTuple.set(`${f.protoNumber} ${f.b.ip}:${f.b.port} ${f.a.ip}:${f.a.port}`, f.communityId);
+      }
+      const icmpFlows = a.flows.filter((f) => f.protoNumber === 1);
+      for (const s of set.filter((x) => x.podSide)) {
+        const r = spawnSync('tshark', ['-n', '--enable-protocol', 'communityid', '-r', s.path, '-T', 'fields', '-e', 'ip.proto', '-e', 'ip.src', '-e', 'ip.dst',
+          '-e', 'tcp.srcport', '-e', 'tcp.dstport', '-e', 'udp.srcport', '-e', 'udp.dstport', '-e', 'icmp.type', '-e', 'communityid', '-Y', 'ip and not icmp.resp_to and not ip.flags.mf==1 and not ip.frag_offset>0'],
+        { encoding: 'utf8' });
+        for (const line of r.stdout.split('\n')) {
+          const [proto, src, dst, ts, td, us, ud, icmpType, cid] = line.split('\t');
+          if (!cid) continue;
+          if (proto === '1') {
+            if (icmpType !== '8') continue;
+            const f = icmpFlows.find((x) => x.a.ip === src && x.b.ip === dst);
+            expect(f?.communityId, `${s.path} ${line}`).toBe(cid);
+            checked++;
+            continue;
+          }
+          const [sp, dp] = proto === '6' ? [ts, td] : [us, ud];
+          const key = `${proto} ${src}:${sp} ${dst}:${dp}`;
+          if (!byTuple.has(key)) continue;
+          expect(byTuple.get(key), `${s.path} ${line}`).toBe(cid);
+          checked++;
+        }
+      }
+    }
+    expect(checked).toBeGreaterThan(100);
   });
 });

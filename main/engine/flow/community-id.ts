@@ -167,3 +167,24 @@ function parseIpv6(s: string): Uint8Array | null {
   all.forEach((g, i) => { out[2 * i] = g >>> 8; out[2 * i + 1] = g & 0xff; });
   return out;
 }
+
+/**
+ * The Community ID of a flow as the topology keeps it: endpoint a (the side that spoke first) and b,
+ * with ports, or the echo identifier for ICMP/ICMPv6 echo flows (hashed as the request type a -> b,
+ * as Zeek/Suricata do). Null when the tuple cannot be hashed (ICMP without echo, unknown address).
+ */
+export function flowCommunityId(proto: number, aIp: string, aPort: number | null, bIp: string, bPort: number | null, opts?: CommunityIdOptions): string | null {
+  try {
+    if (proto === IPPROTO_ICMP || proto === IPPROTO_ICMPV6) {
+      if (aPort === null || aPort < 0) return null;
+      return communityId({ proto, src: aIp, dst: bIp, sport: proto === IPPROTO_ICMP ? 8 : 128, dport: 0 }, opts);
+    }
+    if (PORTED.has(proto)) {
+      if (aPort === null || bPort === null || aPort < 0 || bPort < 0) return communityId({ proto, src: aIp, dst: bIp }, opts);
+      return communityId({ proto, src: aIp, dst: bIp, sport: aPort, dport: bPort }, opts);
+    }
+    return communityId({ proto, src: aIp, dst: bIp }, opts);
+  } catch {
+    return null;
+  }
+}
