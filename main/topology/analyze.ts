@@ -247,7 +247,8 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
     nodeSpan[n][0] = Math.min(nodeSpan[n][0], p.firstNs);
     nodeSpan[n][1] = Math.max(nodeSpan[n][1], p.lastNs);
   });
-  const ctx: HopContext = { t, ids, points, nodeOfPoint, nodes, offsetOfPoint, nodeOfIp, tooBig, nodeSpan };
+  const kindsPresent = new Set(points.map((p) => p.kind));
+  const ctx: HopContext = { t, ids, points, nodeOfPoint, nodes, offsetOfPoint, nodeOfIp, tooBig, nodeSpan, kindsPresent };
   orderHops(journeys, hopOrder(ctx));
 
   // 7. NAT along journeys -> services.

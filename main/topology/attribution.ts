@@ -210,18 +210,36 @@ export function podCidrs(f: TunnelFacts): Map<number, Cidr4> {
     len = Math.min(len, 24);
     out.set(nodeIp, { base: (base & prefixMask(len)) >>> 0, len });
   }
-  // Two nodes whose blocks overlap cannot both be right: keep /24s around their own sources.
-  const list = [...out.entries()];
-  for (let i = 0; i < list.length; i++)
-    for (let j = i + 1; j < list.length; j++) {
-      const [a, ca] = list[i];
-      const [b, cb] = list[j];
-      const minLen = Math.min(ca.len, cb.len);
-      if (((ca.base ^ cb.base) & prefixMask(minLen)) === 0) {
-        out.set(a, { base: (ca.base & prefixMask(24)) >>> 0, len: 24 });
-        out.set(b, { base: (cb.base & prefixMask(24)) >>> 0, len: 24 });
-      }
+  // Two nodes whose blocks overlap cannot both be right: narrow each to what its own sources span;
+  // when even that overlaps the traffic does not tell the blocks apart (no CIDR rather than a wrong one).
+  const own = new Map<number, Cidr4>();
+  for (const [nodeIp, inner] of f.innerOf) {
+    let base = -1;
+    let len = 32;
+    for (const k of inner.keys()) {
+      if (k >= DST_KEY || f.nodeIps.has(k)) continue;
+      if (base < 0) base = k;
+      else len = Math.min(len, commonPrefixLen(base, k));
     }
+    if (base >= 0) own.set(nodeIp, { base: (base & prefixMask(len)) >>> 0, len });
+  }
+  const overlaps = (x: Cidr4, y: Cidr4) => ((x.base ^ y.base) & prefixMask(Math.min(x.len, y.len))) === 0;
+  for (let pass = 0; pass < 2; pass++) {
+    const list = [...out.entries()];
+    for (let i = 0; i < list.length; i++)
+      for (let j = i + 1; j < list.length; j++) {
+        const [a, ca] = list[i];
+        const [b, cb] = list[j];
+        if (!out.has(a) || !out.has(b) || !overlaps(ca, cb)) continue;
+        if (pass === 0) {
+          out.set(a, own.get(a) ?? ca);
+          out.set(b, own.get(b) ?? cb);
+        } else {
+          out.delete(a);
+          out.delete(b);
+        }
+      }
+  }
   return out;
 }
 

@@ -23,6 +23,8 @@ export interface HopContext {
   /** Node index by underlay address key. */
   readonly nodeOfIp: Map<number, number>;
   readonly tooBig: Map<string, IcmpTooBig>;
+  /** Interface kinds some capture point of the set has. */
+  readonly kindsPresent: ReadonlySet<InterfaceKind>;
   /** Raw [first, last] packet time over all points of each node. */
   readonly nodeSpan: readonly (readonly [number, number])[];
 }
@@ -197,14 +199,22 @@ function expectedPath(ctx: HopContext, rows: readonly number[]): Expect[] {
   const dn = nodeOfAddr(ctx, t.innerVer[l], dst);
   const srcIsPod = sn >= 0 && !ctx.nodeOfIp.has(akey(ver, src));
   const dstIsPod = dn >= 0 && !ctx.nodeOfIp.has(akey(t.innerVer[l], dst));
+  // Bridges and tunnel devices are expected only where the network has them (Calico has no bridge,
+  // its routed mode no tunnel device): some capture of that kind exists in the set.
+  const bridged = ctx.kindsPresent.has('bridge');
+  const tunnelled = ctx.kindsPresent.has('vtep') || ctx.kindsPresent.has('tun');
   const out: Expect[] = [];
-  if (sn >= 0 && srcIsPod) out.push({ node: sn, kinds: ['veth'], pod: akey(ver, src) }, { node: sn, kinds: ['bridge'], pod: -1 });
+  if (sn >= 0 && srcIsPod) {
+    out.push({ node: sn, kinds: ['veth'], pod: akey(ver, src) });
+    if (bridged) out.push({ node: sn, kinds: ['bridge'], pod: -1 });
+  }
   if (sn >= 0 && dn >= 0 && sn !== dn) {
-    out.push({ node: sn, kinds: ['vtep', 'tun'], pod: -1 }, { node: sn, kinds: ['underlay'], pod: -1 });
-    out.push({ node: dn, kinds: ['underlay'], pod: -1 }, { node: dn, kinds: ['vtep', 'tun'], pod: -1 });
+    if (tunnelled) out.push({ node: sn, kinds: ['vtep', 'tun'], pod: -1 });
+    out.push({ node: sn, kinds: ['underlay'], pod: -1 }, { node: dn, kinds: ['underlay'], pod: -1 });
+    if (tunnelled) out.push({ node: dn, kinds: ['vtep', 'tun'], pod: -1 });
   }
   if (dn >= 0 && dstIsPod) {
-    if (!(sn === dn && srcIsPod)) out.push({ node: dn, kinds: ['bridge'], pod: -1 });
+    if (bridged && !(sn === dn && srcIsPod)) out.push({ node: dn, kinds: ['bridge'], pod: -1 });
     out.push({ node: dn, kinds: ['veth'], pod: akey(t.innerVer[l], dst) });
   }
   return out;

@@ -255,8 +255,11 @@ export function buildModel(m: ModelInput): BuiltModel {
     }
     e.acc.merge(p.acc);
   }
+  const perPair = new Map<string, number>();
+  for (const e of tunnels.values()) perPair.set(e.nodes.join('~'), (perPair.get(e.nodes.join('~')) ?? 0) + 1);
   const outTunnels: Tunnel[] = [...tunnels.values()].map((e) => ({
-    id: `${e.nodes[0]}~${e.nodes[1]}`,
+    // '<a>~<b>'; when one pair has several tunnels (kinds or VNIs): '<a>~<b>#<kind>:<vni>'.
+    id: perPair.get(e.nodes.join('~'))! > 1 ? `${e.nodes[0]}~${e.nodes[1]}#${TUNNEL_NAMES[e.type]}${e.vni >= 0 ? `:${e.vni}` : ''}` : `${e.nodes[0]}~${e.nodes[1]}`,
     nodes: e.nodes,
     type: tunnelType(e.type),
     vni: e.vni >= 0 ? e.vni : null,

@@ -34,10 +34,12 @@ export function interfaceKindFromName(name: string): InterfaceKind {
 
 /** Interface names that may appear in a file name (the same conventions, unanchored pieces). */
 const IFACE_IN_NAME =
-  'veth[0-9a-z]+|cali[0-9a-z]+|lxc[0-9a-z]+|docker0|cni0|cbr0|br-[0-9a-z]+|flannel\\.\\d+|flannel0|vxlan\\.calico|' +
+  'veth[0-9a-z]*|cali[0-9a-z]*|lxc[0-9a-z]+|docker0|cni0|cbr0|br-[0-9a-z]+|flannel\\.\\d+|flannel0|vxlan\\.calico|' +
   'vxlan[0-9a-z]*|tunl0|tun\\d+|wg\\d+|eth\\d+|ens[0-9a-z]+|enp[0-9a-z]+|eno\\d+|bond\\d+|any|lo';
+/** Names that may open a file name ('eth0-node1.pcap'): only unmistakable ones ('calico-x' is no cali* veth). */
+const IFACE_AS_PREFIX = 'docker0|cni0|cbr0|flannel\\.\\d+|flannel0|tunl0|eth\\d+|ens\\d[0-9a-z]*|enp\\d[0-9a-z]*|eno\\d+|bond\\d+';
 const SUFFIX_RE = new RegExp(`^(.+?)[-_.@+](${IFACE_IN_NAME})$`, 'i');
-const PREFIX_RE = new RegExp(`^(${IFACE_IN_NAME})[-_@+](.+)$`, 'i');
+const PREFIX_RE = new RegExp(`^(${IFACE_AS_PREFIX})[-_@+](.+)$`, 'i');
 const ONLY_RE = new RegExp(`^(${IFACE_IN_NAME})$`, 'i');
 const EXT_RE = /(\.(pcapng|pcap|cap|dmp|trace))?(\.(gz|gzip))?$/i;
 
