@@ -23,9 +23,15 @@ const TYPES: ReadonlyMap<number, string> = new Map([
 const RCODES = ['No error', 'Format error', 'Server failure', 'No such name', 'Not implemented', 'Refused'];
 const MAX_RECORDS = 64;
 
-/** Reads a (possibly compressed) name; returns [text, offset after the name in place] or null when malformed. */
-export function readName(d: Uint8Array, start: number, base: number, end: number): [string, number] | null {
-  let p = start, after = -1, jumps = 0, name = '';
+/** Offset just after the name last walked, in place (compression pointers not followed). */
+let nameEnd = 0;
+
+/**
+ * Walks a (possibly compressed) name from `start`; returns its text when `text` (full mode), ''
+ * otherwise (no allocation), or null when malformed. Sets `nameEnd`.
+ */
+function walkName(d: Uint8Array, start: number, base: number, end: number, text: boolean): string | null {
+  let p = start, after = -1, jumps = 0, total = 0, name = '';
   for (;;) {
     if (p >= end) return null;
     const len = d[p];
@@ -36,15 +42,19 @@ export function readName(d: Uint8Array, start: number, base: number, end: number
       p = base + (((len & 0x3f) << 8) | d[p + 1]);
       continue;
     }
-    if (len & 0xc0 || p + 1 + len > end || name.length > 255) return null;
-    for (let i = 0; i < len; i++) {
-      const ch = d[p + 1 + i];
-      name += ch > 0x20 && ch < 0x7f && ch !== 0x2e ? String.fromCharCode(ch) : `\\${ch.toString(8).padStart(3, '0')}`;
+    total += len + 1;
+    if (len & 0xc0 || p + 1 + len > end || total > 255) return null;
+    if (text) {
+      for (let i = 0; i < len; i++) {
+        const ch = d[p + 1 + i];
+        name += ch > 0x20 && ch < 0x7f && ch !== 0x2e ? String.fromCharCode(ch) : `\\${ch.toString(8).padStart(3, '0')}`;
+      }
+      name += '.';
     }
-    name += '.';
     p += 1 + len;
   }
-  return [name === '' ? '<Root>' : name.slice(0, -1), after < 0 ? p : after];
+  nameEnd = after < 0 ? p : after;
+  return text ? (name === '' ? '<Root>' : name.slice(0, -1)) : '';
 }
 
 export function decodeDns(c: DecodeContext, off: number): number {
@@ -55,9 +65,9 @@ export function decodeDns(c: DecodeContext, off: number): number {
   const qd = u16(d, off + 4), an = u16(d, off + 6), ns = u16(d, off + 8), ar = u16(d, off + 10);
   const s = c.s;
   s.dnsId = id; s.dnsQr = flags >> 15; s.dnsRcode = flags & 15; s.dnsQdCount = qd; s.dnsAnCount = an;
-  if (!c.full) return c.end;
   const end = c.end;
-  const fields: Field[] = [
+  const full = c.full;
+  const fields: Field[] | null = full ? [
     fld('dns.id', 'Transaction ID', id, off, 2, hex(id, 4)),
     fld('dns.flags', 'Flags', flags, off + 2, 2, hex(flags, 4), [
       fld('dns.flags.response', 'Response', flags >> 15, off + 2, 1),
@@ -68,51 +78,59 @@ export function decodeDns(c: DecodeContext, off: number): number {
     fld('dns.count.answers', 'Answer RRs', an, off + 6, 2),
     fld('dns.count.auth_rr', 'Authority RRs', ns, off + 8, 2),
     fld('dns.count.add_rr', 'Additional RRs', ar, off + 10, 2),
-  ];
+  ] : null;
   let p = off + 12;
   const qtext: string[] = [];
   const atext: string[] = [];
   let bad = false;
-  for (let i = 0; i < Math.min(qd, MAX_RECORDS) && !bad; i++) {
-    const n = readName(d, p, off, end);
-    if (!n || n[1] + 4 > end) { bad = true; break; }
-    const type = u16(d, n[1]);
-    fields.push(fld('dns.qry.name', 'Query', n[0], p, n[1] + 4 - p, `${n[0]}: type ${TYPES.get(type) ?? type}, class ${u16(d, n[1] + 2)}`, [
-      fld('dns.qry.type', 'Type', type, n[1], 2, TYPES.get(type) ?? String(type)),
-      fld('dns.qry.class', 'Class', u16(d, n[1] + 2), n[1] + 2, 2),
-    ]));
-    qtext.push(`${TYPES.get(type) ?? type} ${n[0]}`);
-    p = n[1] + 4;
+  // Records are walked in both modes (the same anomalies either way); text only in full mode.
+  for (let i = 0; i < Math.min(qd, MAX_RECORDS); i++) {
+    const n = walkName(d, p, off, end, full);
+    if (n === null || nameEnd + 4 > end) { bad = true; break; }
+    const q = nameEnd;
+    if (fields) {
+      const type = u16(d, q);
+      fields.push(fld('dns.qry.name', 'Query', n, p, q + 4 - p, `${n}: type ${TYPES.get(type) ?? type}, class ${u16(d, q + 2)}`, [
+        fld('dns.qry.type', 'Type', type, q, 2, TYPES.get(type) ?? String(type)),
+        fld('dns.qry.class', 'Class', u16(d, q + 2), q + 2, 2),
+      ]));
+      qtext.push(`${TYPES.get(type) ?? type} ${n}`);
+    }
+    p = q + 4;
   }
-  for (let i = 0; i < Math.min(an + ns + ar, MAX_RECORDS) && !bad; i++) {
-    const n = readName(d, p, off, end);
-    if (!n || n[1] + 10 > end) { bad = true; break; }
-    const q = n[1];
+  for (let i = 0; !bad && i < Math.min(an + ns + ar, MAX_RECORDS); i++) {
+    const n = walkName(d, p, off, end, full);
+    if (n === null || nameEnd + 10 > end) { bad = true; break; }
+    const q = nameEnd;
     const type = u16(d, q), rdlen = u16(d, q + 8);
     if (q + 10 + rdlen > end) { bad = true; break; }
     const r = q + 10;
-    let value = '';
-    if (type === 1 && rdlen === 4) value = ipv4Text(u32(d, r));
-    else if (type === 28 && rdlen === 16) value = ipv6Text(d, r);
-    else if (type === 5 || type === 2 || type === 12) value = readName(d, r, off, end)?.[0] ?? '';
-    const section = i < an ? 'dns.resp' : i < an + ns ? 'dns.auth' : 'dns.add';
-    fields.push(fld(`${section}.name`, i < an ? 'Answer' : i < an + ns ? 'Authority' : 'Additional', n[0], p, r + rdlen - p,
-      `${n[0]}: type ${TYPES.get(type) ?? type}${value ? ', ' + value : ''}`, [
-        fld('dns.resp.type', 'Type', type, q, 2, TYPES.get(type) ?? String(type)),
-        fld('dns.resp.ttl', 'Time to live', u32(d, q + 4), q + 4, 4),
-        fld('dns.resp.len', 'Data length', rdlen, q + 8, 2),
-        ...(value ? [fld(type === 1 ? 'dns.a' : type === 28 ? 'dns.aaaa' : 'dns.rdata', 'Data', value, r, rdlen)] : []),
-      ]));
-    if (i < an && type !== 41) atext.push(`${TYPES.get(type) ?? type}${value ? ' ' + value : ''}`);
+    if (fields) {
+      let value = '';
+      if (type === 1 && rdlen === 4) value = ipv4Text(u32(d, r));
+      else if (type === 28 && rdlen === 16) value = ipv6Text(d, r);
+      else if (type === 5 || type === 2 || type === 12) value = walkName(d, r, off, end, true) ?? '';
+      const section = i < an ? 'dns.resp' : i < an + ns ? 'dns.auth' : 'dns.add';
+      fields.push(fld(`${section}.name`, i < an ? 'Answer' : i < an + ns ? 'Authority' : 'Additional', n, p, r + rdlen - p,
+        `${n}: type ${TYPES.get(type) ?? type}${value ? ', ' + value : ''}`, [
+          fld('dns.resp.type', 'Type', type, q, 2, TYPES.get(type) ?? String(type)),
+          fld('dns.resp.ttl', 'Time to live', u32(d, q + 4), q + 4, 4),
+          fld('dns.resp.len', 'Data length', rdlen, q + 8, 2),
+          ...(value ? [fld(type === 1 ? 'dns.a' : type === 28 ? 'dns.aaaa' : 'dns.rdata', 'Data', value, r, rdlen)] : []),
+        ]));
+      if (i < an && type !== 41) atext.push(`${TYPES.get(type) ?? type}${value ? ' ' + value : ''}`);
+    }
     p = r + rdlen;
   }
   // In a first fragment the rest of the message is in later fragments: not an anomaly.
-  if (bad && c.cur.mf === 0) c.anomaly('truncated', 'dns', p, `DNS record at offset ${p} runs past the message`);
-  const resp = flags >> 15;
-  const rcode = flags & 15;
-  const info = `Standard query${resp ? ' response' : ''} ${hex(id, 4)}${rcode ? ' ' + (RCODES[rcode] ?? `rcode ${rcode}`) : ''} ${qtext.join(' ')}${atext.length ? ' ' + atext.join(' ') : ''}`.trimEnd();
-  c.layer('dns', 'Domain Name System', off, end - off, fields, info, 'DNS');
-  c.info = info;
+  if (bad && c.cur.mf === 0) c.anomaly('truncated', 'dns', p, full ? `DNS record at offset ${p} runs past the message` : '');
+  if (fields) {
+    const resp = flags >> 15;
+    const rcode = flags & 15;
+    const info = `Standard query${resp ? ' response' : ''} ${hex(id, 4)}${rcode ? ' ' + (RCODES[rcode] ?? `rcode ${rcode}`) : ''} ${qtext.join(' ')}${atext.length ? ' ' + atext.join(' ') : ''}`.trimEnd();
+    c.layer('dns', 'Domain Name System', off, end - off, fields, info, 'DNS');
+    c.info = info;
+  }
   return end;
 }
 

@@ -38,14 +38,19 @@ export function decodeIcmpv6(c: DecodeContext, off: number): number {
   c.payload(off + hlen);
   // Errors quote the offending packet and ND messages carry options: both belong to this layer.
   const layerEnd = type < 128 || (type >= 133 && type <= 137) ? c.end : off + hlen;
-  if (c.full) {
+  // Where the Neighbor Discovery options start (-1: none); they are checked in both modes.
+  const nd = type === 135 || type === 136 || type === 137;
+  const optStart = nd ? (off + 24 <= c.end ? off + (type === 137 ? 40 : 24) : -1) : type === 133 ? off + 8 : type === 134 ? off + 16 : -1;
+  const fields: Field[] | null = c.full ? [] : null;
+  let info = '';
+  if (fields) {
     const name = TYPES.get(type) ?? `Type ${type}`;
-    const fields: Field[] = [
+    fields.push(
       fld('icmpv6.type', 'Type', type, off, 1, `${name} (${type})`),
       fld('icmpv6.code', 'Code', code, off + 1, 1),
       fld('icmpv6.checksum', 'Checksum', u16(d, off + 2), off + 2, 2, hex(u16(d, off + 2), 4)),
-    ];
-    let info = name;
+    );
+    info = name;
     if (echo && cur.icmpId >= 0) {
       fields.push(fld('icmpv6.echo.identifier', 'Identifier', cur.icmpId, off + 4, 2, hex(cur.icmpId, 4)), fld('icmpv6.echo.sequence_number', 'Sequence', cur.icmpSeq, off + 6, 2));
       info += ` id=${hex(cur.icmpId, 4)}, seq=${cur.icmpSeq}, hop limit=${cur.ttl}`;
@@ -56,21 +61,19 @@ export function decodeIcmpv6(c: DecodeContext, off: number): number {
       if (q + 40 <= c.end) qf.push(...quotedPorts(d, q + 40, c.end, d[q + 6], 'icmpv6.'));
       fields.push(fld('icmpv6.ipv6', 'Quoted IPv6 header', null, q, c.end - q, undefined, qf));
     }
-    let p = -1;
-    if ((type === 135 || type === 136 || type === 137) && off + 24 <= c.end) {
+    if (nd && optStart >= 0) {
       const target = ipv6Text(d, off + 8);
       fields.push(fld('icmpv6.nd.target', 'Target Address', target, off + 8, 16));
       info += type === 135 ? ` for ${target}` : ` ${target}`;
-      p = off + (type === 137 ? 40 : 24);
-    } else if (type === 133) p = off + 8;
-    else if (type === 134) p = off + 16;
-    // ND options
-    while (p >= 0 && p + 2 <= c.end) {
-      const ot = d[p], ol = d[p + 1] * 8;
-      if (ol === 0 || p + ol > c.end) {
-        c.anomaly('bad-option', 'icmpv6', p, 'a Neighbor Discovery option has length 0 or runs past the packet');
-        break;
-      }
+    }
+  }
+  for (let p = optStart; p >= 0 && p + 2 <= c.end;) {
+    const ot = d[p], ol = d[p + 1] * 8;
+    if (ol === 0 || p + ol > c.end) {
+      c.anomaly('bad-option', 'icmpv6', p, 'a Neighbor Discovery option has length 0 or runs past the packet');
+      break;
+    }
+    if (fields) {
       const oname = ND_OPTS.get(ot) ?? `Option ${ot}`;
       if ((ot === 1 || ot === 2) && ol >= 8) {
         const mac = macText(d, p + 2);
@@ -79,8 +82,10 @@ export function decodeIcmpv6(c: DecodeContext, off: number): number {
       } else {
         fields.push(fld('icmpv6.opt', oname, ot, p, ol));
       }
-      p += ol;
     }
+    p += ol;
+  }
+  if (fields) {
     c.layer('icmpv6', 'Internet Control Message Protocol v6', off, layerEnd - off, fields, info, 'ICMPv6');
     c.info = info;
   }

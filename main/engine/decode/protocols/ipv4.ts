@@ -69,17 +69,17 @@ export function ipv4Fields(d: Uint8Array, off: number, limit: number): Field[] {
   return out;
 }
 
-/** Options as fields; returns false when an option runs past the header. */
-function optionFields(d: Uint8Array, off: number, end: number, out: Field[]): boolean {
+/** Walks the options (as fields when `out` is given); returns false when one runs past the header. */
+function optionFields(d: Uint8Array, off: number, end: number, out: Field[] | null): boolean {
   let p = off;
   while (p < end) {
     const t = d[p];
-    if (t === 0) { out.push(fld('ip.opt.type', OPTION_NAMES.get(0)!, 0, p, end - p)); return true; }
-    if (t === 1) { out.push(fld('ip.opt.type', OPTION_NAMES.get(1)!, 1, p, 1)); p++; continue; }
+    if (t === 0) { out?.push(fld('ip.opt.type', OPTION_NAMES.get(0)!, 0, p, end - p)); return true; }
+    if (t === 1) { out?.push(fld('ip.opt.type', OPTION_NAMES.get(1)!, 1, p, 1)); p++; continue; }
     if (p + 2 > end) return false;
     const len = d[p + 1];
     if (len < 2 || p + len > end) return false;
-    out.push(fld('ip.opt.type', OPTION_NAMES.get(t) ?? `Option ${t}`, t, p, len));
+    out?.push(fld('ip.opt.type', OPTION_NAMES.get(t) ?? `Option ${t}`, t, p, len));
     p += len;
   }
   return true;
@@ -138,7 +138,7 @@ export function decodeIpv4(c: DecodeContext, off: number): number {
   if (!checksumOk(d, off, ihl)) {
     c.anomaly('bad-checksum', 'ip', off + 10, c.full ? `IPv4 header checksum ${hex(u16(d, off + 10), 4)} is wrong (checksum offload on a sending host also gives this)` : '');
   }
-  if (fields && ihl > 20 && !optionFields(d, off + 20, off + ihl, fields)) {
+  if (ihl > 20 && !optionFields(d, off + 20, off + ihl, fields)) {
     c.anomaly('bad-option', 'ip', off + 20, 'an IPv4 option runs past the header');
   }
   // The payload ends where the header says, or where the bytes stop.

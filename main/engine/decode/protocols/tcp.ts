@@ -32,8 +32,11 @@ export function tcpFlagsText(flags: number): string {
   return out.join(', ');
 }
 
-/** Options as fields and a short text ("MSS=1460 WS=128 SACK_PERM TSval=1 TSecr=0"); false when one runs past the header. */
-function options(d: Uint8Array, p: number, end: number, out: Field[], text: string[]): boolean {
+/**
+ * Walks the options; with `out`/`text` (full mode) also as fields and a short text
+ * ("MSS=1460 WS=128 SACK_PERM TSval=1 TSecr=0"). False when one runs past the header.
+ */
+function options(d: Uint8Array, p: number, end: number, out: Field[] | null, text: string[] | null): boolean {
   while (p < end) {
     const kind = d[p];
     if (kind === 0) break;
@@ -41,6 +44,7 @@ function options(d: Uint8Array, p: number, end: number, out: Field[], text: stri
     if (p + 2 > end) return false;
     const len = d[p + 1];
     if (len < 2 || p + len > end) return false;
+    if (!out || !text) { p += len; continue; }
     if (kind === 2 && len === 4) { out.push(fld('tcp.options.mss_val', 'Maximum segment size', u16(d, p + 2), p, 4)); text.push(`MSS=${u16(d, p + 2)}`); }
     else if (kind === 3 && len === 3) { out.push(fld('tcp.options.wscale.shift', 'Window scale', d[p + 2], p, 3)); text.push(`WS=${1 << Math.min(d[p + 2], 14)}`); }
     else if (kind === 4) { out.push(fld('tcp.options.sack_perm', 'SACK permitted', true, p, len)); text.push('SACK_PERM'); }
@@ -90,9 +94,9 @@ export function decodeTcp(c: DecodeContext, off: number): number {
   }
   const optsOk = c.need('tcp', off, hl);
   const hend = optsOk ? off + hl : off + 20;
-  if (fields) {
-    const text: string[] = [];
-    if (optsOk && hl > 20 && !options(d, off + 20, off + hl, fields, text)) c.anomaly('bad-option', 'tcp', off + 20, 'a TCP option runs past the header');
+  const text: string[] | null = fields ? [] : null;
+  if (optsOk && hl > 20 && !options(d, off + 20, off + hl, fields, text)) c.anomaly('bad-option', 'tcp', off + 20, 'a TCP option runs past the header');
+  if (fields && text) {
     const len = Math.max(0, c.end - hend);
     c.layer('tcp', 'Transmission Control Protocol', off, hend - off, fields, `Src Port: ${sp}, Dst Port: ${dp}, Seq: ${cur.tcpSeq}, Len: ${len}`, 'TCP');
     c.info = `${sp} → ${dp} [${tcpFlagsText(flags)}] Seq=${cur.tcpSeq}${flags & 0x10 ? ` Ack=${cur.tcpAck}` : ''} Win=${cur.tcpWindow} Len=${len}${text.length ? ' ' + text.join(' ') : ''}`;
