@@ -73,6 +73,7 @@ const RAW_FIELDS: Record<string, { type: FieldType; leveled: boolean; help: stri
   'pod.src': f('string', false, 'pod sending the packet'),
   'pod.dst': f('string', false, 'pod receiving the packet'),
   protocol: f('string', false, 'the Protocol column (e.g. TCP, DNS, ICMP)'),
+  community_id: f('string', false, 'Community ID v1 of the packet\'s flow, as Zeek/Suricata/Wireshark log it ("1:...")'),
   malformed: f('bool', false, 'the packet has a decoding anomaly'),
   // Protocol presence (at any level): `tcp`, `!arp`, `vxlan`...
   eth: f('bool', false, 'has an Ethernet header', ['has.eth']),

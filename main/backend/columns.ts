@@ -4,6 +4,7 @@ import { PROTO_IDS, SummaryFlag, TunnelKind, TUNNEL_NAMES } from '../engine/deco
 import { ip4ToString, macToString } from '../topology/addr';
 import type { FilterResolver, Level, NumGetter, StrGetter } from '../../preload/filter';
 import type { PacketStore } from './store';
+import { communityIdOfRow } from '../engine/flow/community-id';
 
 /** Where a capture point was taken, as the list and the filter name it. */
 export interface PointLabel {
@@ -115,7 +116,7 @@ export function resolver(s: PacketStore, labels: RowLabels): FilterResolver {
     'geneve.vni': () => (r) => (t.tunnel[r] === TunnelKind.GENEVE && t.vni[r] >= 0 ? t.vni[r] : NONE),
     'frame.len': () => (r) => t.origLen[r],
     'frame.cap_len': () => (r) => s.capLen[r],
-    'frame.number': () => (r) => s.noOfRow[r],
+    'frame.number': () => (r) => s.no(r),
     malformed: () => (r) => (t.flags[r] & BAD ? 1 : 0),
     'has.eth': () => (r) => (t.outerMacSrc[r] >= 0 ? 1 : 0),
     'has.arp': () => has('arp'),
@@ -144,6 +145,7 @@ export function resolver(s: PacketStore, labels: RowLabels): FilterResolver {
     'pod.src': () => (r) => (t.innerVer[r] === 4 ? labels.podOfIp.get(t.innerSrc[r]) ?? null : null),
     'pod.dst': () => (r) => (t.innerVer[r] === 4 ? labels.podOfIp.get(t.innerDst[r]) ?? null : null),
     protocol: () => (r) => protocolName(s, r),
+    community_id: () => communityIdOfRow(t),
   };
   return {
     num(slot, level) {

@@ -188,3 +188,46 @@ export function flowCommunityId(proto: number, aIp: string, aPort: number | null
     return null;
   }
 }
+
+/** The per-packet columns the Community ID of a row needs (the topology's PacketTable has them). */
+export interface CommunityIdColumns {
+  readonly innerVer: ArrayLike<number>;
+  readonly innerSrc: ArrayLike<number>;
+  readonly innerDst: ArrayLike<number>;
+  readonly innerProto: ArrayLike<number>;
+  readonly sport: ArrayLike<number>;
+  readonly dport: ArrayLike<number>;
+  readonly icmpType: ArrayLike<number>;
+  readonly icmpCode: ArrayLike<number>;
+  /** Interned IPv6 addresses (innerSrc/innerDst index them when innerVer is 6). */
+  readonly ip6: ArrayLike<string>;
+}
+
+/**
+ * A getter of each row's Community ID (innermost IP level, as Wireshark computes it per packet),
+ * memoised per tuple: for display filters (`community_id == "1:..."`) and list columns.
+ */
+export function communityIdOfRow(t: CommunityIdColumns): (row: number) => string | null {
+  const memo = new Map<string, string | null>();
+  return (r) => {
+    const ver = t.innerVer[r];
+    if (ver !== 4 && ver !== 6) return null;
+    const proto = t.innerProto[r];
+    const icmp = proto === IPPROTO_ICMP || proto === IPPROTO_ICMPV6;
+    const sp = icmp ? t.icmpType[r] : t.sport[r];
+    const dp = icmp ? t.icmpCode[r] : t.dport[r];
+    const key = `${ver}|${t.innerSrc[r]}|${t.innerDst[r]}|${proto}|${sp}|${dp}`;
+    let v = memo.get(key);
+    if (v !== undefined) return v;
+    try {
+      const src = ver === 4 ? t.innerSrc[r] >>> 0 : t.ip6[t.innerSrc[r]];
+      const dst = ver === 4 ? t.innerDst[r] >>> 0 : t.ip6[t.innerDst[r]];
+      v = communityId({ proto, src, dst, sport: sp >= 0 ? sp : null, dport: dp >= 0 ? dp : null });
+    } catch {
+      v = null;
+    }
+    if (memo.size > 1 << 20) memo.clear();
+    memo.set(key, v);
+    return v;
+  };
+}
