@@ -166,3 +166,41 @@ describe('variants of the same cluster', () => {
     expect(a.model.nodes.map((n) => n.id)).toContain('worker-c');
   });
 });
+
+describe('trouble on the path', async () => {
+  const s = sim({ trouble: true });
+  const env = `${s.dir}/node2-subnet.env`;
+  (await import('node:fs')).writeFileSync(env, 'FLANNEL_NETWORK=10.244.0.0/16\nFLANNEL_SUBNET=10.244.7.1/24\nFLANNEL_MTU=1450\n');
+  const a = await loadCaptureSet([...s.files, env]);
+
+  it('counts a retransmission and a zero window', () => {
+    const f = a.flow('tcp 10.244.0.2:42080 > 10.244.1.2:8080')!;
+    expect(f.tcp).toMatchObject({ retransmissions: 1, zeroWindows: 1 });
+    expect(a.findings.filter((x) => x.code === 'retransmission' || x.code === 'zero-window').map((x) => x.code).sort()).toEqual(['retransmission', 'zero-window']);
+  });
+
+  it('explains the packet too big for the tunnel', () => {
+    const [j] = journeysOf(a, (x) => x.hops[0].headers.dstPort === 7777);
+    expect(j.hops.map((h) => h.point)).toEqual([`node1-${pod('client').veth}.pcap`, 'node1-cni0.pcap']);
+    expect(j.status).toBe('dropped');
+    expect(j.gaps.find((g) => g.point !== null)?.point).toBe('node1-flannel.1.pcap');
+    expect(j.mtu.map((m) => m.code).sort()).toEqual(['icmp-frag-needed', 'too-big-for-tunnel']);
+    expect(j.mtu.find((m) => m.code === 'icmp-frag-needed')!.message).toMatch(/MTU 1450/);
+    expect(a.findings.some((f) => f.code === 'icmp-frag-needed' && /MTU 1450/.test(f.message))).toBe(true);
+  });
+
+  it('flags a bad header checksum on the hop that shows it, and still follows the packet', () => {
+    const [j] = journeysOf(a, (x) => x.flow.startsWith('icmp 10.244.0.2 > 10.244.1.2 id=80') && x.hops[0].headers.src === pod('client').ip);
+    expect(j.hops).toHaveLength(8);
+    expect(j.hops[0].problems).toEqual(['bad-checksum']);
+    expect(j.hops.slice(1).every((h) => h.problems.length === 0)).toBe(true);
+    expect(a.findings.find((f) => f.code === 'bad-checksum')?.message).toMatch(/^1 packets with a bad IPv4 header checksum on node1-veth/);
+  });
+
+  it('reports where subnet.env and the traffic disagree', () => {
+    expect(a.captures.map((c) => c.id)).not.toContain('node2-subnet.env');
+    expect(a.findings.filter((f) => f.code === 'enrichment-disagreement').map((f) => f.message)).toEqual([
+      `${env}: FLANNEL_SUBNET 10.244.7.1/24 but the traffic shows node2's pods in 10.244.1.0/24`,
+    ]);
+  });
+});

@@ -126,6 +126,12 @@ export interface SimOptions {
   omit?: string[];
   /** File name for a capture (default `${node}-${iface}.pcap`). */
   name?: (node: string, iface: string) => string;
+  /**
+   * Trouble on top of the normal traffic: a TCP retransmission and a zero window, a 1500-byte DF
+   * packet refused by the tunnel MTU (ICMP fragmentation-needed back to the pod, never reaches
+   * flannel.1), and one frame with a bad IPv4 header checksum on the client's veth.
+   */
+  trouble?: boolean;
 }
 
 const node = (n: string) => NODES.find((x) => x.name === n)!;
@@ -151,7 +157,7 @@ export function simulate(opts: SimOptions = {}): SimCaptureSet {
    * dnat: rewrite dst on the source node after cni0; unDnat: rewrite src back to the VIP on the
    * destination node before cni0. dropAt: stop after this interface on the destination node.
    */
-  const send = (t0: number, from: SimPod, dst: string, proto: number, l4: (s: string, d: string) => number[], o: { dnatTo?: string; unDnatFrom?: string; dropAfter?: string } = {}) => {
+  const send = (t0: number, from: SimPod, dst: string, proto: number, l4: (s: string, d: string) => number[], o: { dnatTo?: string; unDnatFrom?: string; dropAfter?: string; badChecksumAtSource?: boolean } = {}) => {
     const id = ipid++;
     let t = t0;
     const src = from.ip;
@@ -163,8 +169,11 @@ export function simulate(opts: SimOptions = {}): SimCaptureSet {
     const sameNode = dn.name === sn.name;
     // source node
     const f1 = frame(src, dst, 64, from.mac, sameNode && !o.dnatTo ? dp.mac : sn.gwMac);
-    see(sn.name, from.veth, t, f1);
+    const f1bad = f1.slice();
+    f1bad[24] ^= 0x5a; // IPv4 header checksum (offset 14 + 10)
+    see(sn.name, from.veth, t, o.badChecksumAtSource ? f1bad : f1);
     see(sn.name, 'cni0', (t += 3 * us), f1);
+    if (o.dropAfter === 'cni0') return;
     if (sameNode && !o.dnatTo) {
       see(sn.name, dp.veth, (t += 3 * us), f1);
       return;
@@ -234,6 +243,27 @@ export function simulate(opts: SimOptions = {}): SimCaptureSet {
   // 5. UDP to the blocked pod: dropped on node3 after flannel.1 (never reaches cni0).
   send(T + 8, client, blocked.ip, 17, (s, d) => udp(s, d, 43999, 9999, [1, 2, 3, 4, 5, 6, 7, 8]), { dropAfter: 'flannel.1' });
   send(T + 9, client, blocked.ip, 17, (s, d) => udp(s, d, 43999, 9999, [8, 7, 6, 5, 4, 3, 2, 1]), { dropAfter: 'flannel.1' });
+  if (opts.trouble) {
+    // 6. The data segment sent again (new IP ID, same bytes), and a zero-window ACK from web.
+    send(T + 10, client, web.ip, 6, (s, d) => tcp(s, d, 42080, 8080, c0 + 1, s0 + 1, 0x18, 502, [71, 69, 84, 32, 47]));
+    send(T + 10.001, web, client.ip, 6, (s, d) => tcp(s, d, 8080, 42080, s0 + 1, c0 + 6, 0x10, 0, []));
+    // 7. A 1500-byte DF datagram to web: too big for the VXLAN device (MTU 1450): node1 answers with
+    //    ICMP fragmentation-needed from the bridge address, the datagram never reaches flannel.1.
+    const big = Array.from({ length: 1500 - 28 }, (_, i) => i & 255);
+    const bigId = ipid;
+    send(T + 11, client, web.ip, 17, (s, d) => udp(s, d, 45000, 7777, big), { dropAfter: 'cni0' });
+    const n1 = node('node1');
+    const quoted = ipv4({ src: client.ip, dst: web.ip, proto: 17, ttl: 64, id: bigId, df: true }, udp(client.ip, web.ip, 45000, 7777, big)).slice(0, 28);
+    const icmpErr = [3, 4, 0, 0, 0, 0, ...u16(1450), ...quoted];
+    const c = csum(icmpErr);
+    icmpErr[2] = c >> 8;
+    icmpErr[3] = c & 255;
+    const err = eth(client.mac, n1.gwMac, 0x0800, ipv4({ src: n1.gw, dst: client.ip, proto: 1, ttl: 64, id: ipid++ }, icmpErr));
+    see('node1', 'cni0', T + 11.00001, err);
+    see('node1', client.veth, T + 11.000012, err);
+    // 8. A ping whose first sighting (client's veth, sending host) has a bad header checksum.
+    send(T + 12, client, web.ip, 1, () => icmpEcho(8, 80, 1, [5, 5, 5, 5]), { badChecksumAtSource: true });
+  }
   void tools;
   void sport;
 
