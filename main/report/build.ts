@@ -279,6 +279,7 @@ export async function buildReport(analysis: ReportAnalysis, session: ReportSessi
     flows.push({
       id, protocol: f.protocol, a: ep(f.a), b: ep(f.b), packets: f.aToB.packets + f.bToA.packets, bytes: f.aToB.bytes + f.bToA.bytes,
       firstTime: isoFromFloat(f.firstTs) ?? '', lastTime: isoFromFloat(f.lastTs) ?? '', tcpState: f.tcp?.state ?? null, natPeers: [...f.natPeers],
+      communityId: f.communityId ?? null,
       annotations: [...ids], journeys, journeysTotal: all.length,
     });
   }

@@ -115,7 +115,7 @@ ${notes.length ? `<ul>${notes.map((n) => `<li>${clipped(n)}</li>`).join('')}</ul
 
 function flowHtml(f: ReportFlow, i: number, byId: Map<string, ReportAnnotation>): string {
   return `<article class="flow" id="flow-${i + 1}"><h3>${clipped(f.id)}</h3>
-<p class="meta">${e(f.protocol)} ${clipped(f.a)} ⇄ ${clipped(f.b)} · ${f.packets} packets, ${f.bytes} bytes · ${e(f.firstTime)} – ${e(f.lastTime)}${f.tcpState ? ` · TCP ${e(f.tcpState)}` : ''}${
+<p class="meta">${e(f.protocol)} ${clipped(f.a)} ⇄ ${clipped(f.b)} · ${f.packets} packets, ${f.bytes} bytes · ${e(f.firstTime)} – ${e(f.lastTime)}${f.tcpState ? ` · TCP ${e(f.tcpState)}` : ''}${f.communityId ? ` · Community ID ${e(f.communityId)}` : ''}${
     f.natPeers.length ? ` · seen through NAT as ${list(f.natPeers)}` : ''
   }</p>
 ${annotationList(f.annotations, byId)}

@@ -136,7 +136,7 @@ export function renderMarkdown(r: ReportModel, opts: { graphImage?: string } = {
   for (const f of r.flows) {
     out.push(`### ${mdText(f.id, 300)}\n`);
     out.push(
-      `${mdText(f.protocol)} ${mdText(f.a)} ⇄ ${mdText(f.b)} · ${f.packets} packets, ${f.bytes} bytes · ${mdText(f.firstTime)} – ${mdText(f.lastTime)}${f.tcpState ? ` · TCP ${mdText(f.tcpState)}` : ''}${
+      `${mdText(f.protocol)} ${mdText(f.a)} ⇄ ${mdText(f.b)} · ${f.packets} packets, ${f.bytes} bytes · ${mdText(f.firstTime)} – ${mdText(f.lastTime)}${f.tcpState ? ` · TCP ${mdText(f.tcpState)}` : ''}${f.communityId ? ` · Community ID ${mdText(f.communityId)}` : ''}${
         f.natPeers.length ? ` · seen through NAT as ${f.natPeers.map((p) => mdText(p)).join(', ')}` : ''
       }\n`,
     );

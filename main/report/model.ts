@@ -160,6 +160,8 @@ export interface ReportFlow {
   readonly lastTime: string;
   readonly tcpState: string | null;
   readonly natPeers: readonly string[];
+  /** Community ID v1 of the flow (look it up in Zeek/Suricata/Wireshark). */
+  readonly communityId?: string | null;
   /** Ids of the annotations on this flow, its hops or its packets. */
   readonly annotations: readonly string[];
   /** The journeys shown (annotated ones first, then the first few). */
