@@ -8,6 +8,7 @@ import { makeCase, NOTE_DNS, type Case } from './case';
 import { validate } from './json-schema';
 import { tempDir } from './tools';
 import { SessionStore } from '../../main/session';
+import { loadCaptureSet } from '../../main/topology';
 import { HOSTILE } from './hostile';
 import { HOSTILE_IF_NAME } from './scenario';
 
@@ -101,6 +102,31 @@ describe('report formats', () => {
       expect(validate(schema, r)).toEqual([]);
     } finally {
       t2.cleanup();
+    }
+  });
+
+  it('works without a session, and with a corrupt capture in the set (its errors listed, the rest reported)', async () => {
+    const bare = await buildReport(c.analysis, null);
+    expect(validate(schema, bare)).toEqual([]);
+    expect(bare.annotations).toEqual([]);
+    expect(bare.flows).toEqual([]);
+    expect(bare.captures.every((x) => x.state === 'ok' && x.sha256 === null)).toBe(true);
+
+    const t3 = tempDir('tv-corrupt-');
+    try {
+      const bytes = readFileSync(c.scenario.eth2);
+      const broken = join(t3.dir, 'node2-eth0.pcap');
+      writeFileSync(broken, bytes.subarray(0, bytes.length - 25)); // last record cut short
+      const analysis = await loadCaptureSet([c.scenario.cni1, broken]);
+      const out = join(t3.dir, 'r.html');
+      await writeReport(analysis, null, { out });
+      const r = await buildReport(analysis, null);
+      const cap = r.captures.find((x) => x.file === 'node2-eth0.pcap')!;
+      expect(cap.errors.length).toBeGreaterThan(0);
+      expect(cap.packets).toBe(6);
+      expect(readFileSync(out, 'utf8')).toContain(cap.errors[0].split(' ')[0]);
+    } finally {
+      t3.cleanup();
     }
   });
 
