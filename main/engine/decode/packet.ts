@@ -87,7 +87,7 @@ export function decodePacket(data: Uint8Array, linktype: number, opts?: DecodeOp
     layers: c.layers,
     anomalies: c.anomalies,
     levels: s.levels,
-    info: (c.info || (undecoded ? undecoded.message : last ? last.summary : '')) + (
+    info: (c.info || c.anomalies.find((a) => a.severity === 'error')?.message || (last ? last.summary : '')) + (
       undecoded ? '' : s.flags & SummaryFlag.MALFORMED ? ' [Malformed Packet]' : s.flags & SummaryFlag.TRUNCATED ? ' [Packet size limited during capture]' : ''),
     protocol: c.protoName || (undecoded ? `LINKTYPE ${linktype}` : 'DATA'),
     summary: s,

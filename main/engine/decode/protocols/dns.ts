@@ -20,7 +20,8 @@ const TYPES: ReadonlyMap<number, string> = new Map([
   [1, 'A'], [2, 'NS'], [5, 'CNAME'], [6, 'SOA'], [12, 'PTR'], [15, 'MX'], [16, 'TXT'], [28, 'AAAA'], [33, 'SRV'],
   [41, 'OPT'], [43, 'DS'], [46, 'RRSIG'], [48, 'DNSKEY'], [64, 'SVCB'], [65, 'HTTPS'], [255, 'ANY'],
 ]);
-const RCODES = ['No error', 'Format error', 'Server failure', 'No such name', 'Not implemented', 'Refused'];
+const RCODES = ['No error', 'Format error', 'Server failure', 'No such name', 'Not implemented', 'Refused',
+  'Name exists', 'RRset exists', 'RRset does not exist', 'Not authoritative', 'Name out of zone'];
 const MAX_RECORDS = 64;
 
 /** Offset just after the name last walked, in place (compression pointers not followed). */

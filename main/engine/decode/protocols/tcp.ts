@@ -28,8 +28,7 @@ const FLAG_NAMES = ['FIN', 'SYN', 'RST', 'PSH', 'ACK', 'URG', 'ECE', 'CWR', 'AE'
 export function tcpFlagsText(flags: number): string {
   const out: string[] = [];
   for (let i = 0; i < FLAG_NAMES.length; i++) if (flags & (1 << i)) out.push(FLAG_NAMES[i]);
-  // Wireshark's order: SYN, FIN... keep the conventional reading order instead.
-  return out.join(', ');
+  return out.length ? out.join(', ') : '<None>';
 }
 
 /**
