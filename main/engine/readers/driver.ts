@@ -103,6 +103,11 @@ async function pump(src: ByteSource, sink: ReadSink, opts: ReadOptions): Promise
   let fill = 0; // bytes in buf
   let base = 0; // file offset (decompressed) of buf[0]
   let eof = false;
+  const failed = (e: unknown, at: number): void => {
+    const gz = src instanceof GzipSource;
+    const why = gz ? 'gzip data is corrupt or cut off' : 'read failed';
+    sink.error(gz ? 'gzip-error' : 'read-error', `${why} after byte ${at} of the ${gz ? 'decompressed ' : ''}file: ${(e as Error).message}`, at, true);
+  };
   const progress = (): void =>
     handlers.onProgress?.({ bytesRead: src.bytesRead, bytesTotal: src.bytesTotal, packets: sink.packets });
 
@@ -115,8 +120,7 @@ async function pump(src: ByteSource, sink: ReadSink, opts: ReadOptions): Promise
     try {
       n = await src.read(buf, fill, buf.length - fill);
     } catch (e) {
-      const what = src instanceof GzipSource ? 'gzip-error' : 'read-error';
-      sink.error(what, `${what === 'gzip-error' ? 'gzip data is corrupt or cut off' : 'read failed'} after byte ${base + fill} of the ${what === 'gzip-error' ? 'decompressed ' : ''}file: ${(e as Error).message}`, base + fill, true);
+      failed(e, base + fill);
       break;
     }
     if (n === 0) eof = true;
@@ -133,7 +137,18 @@ async function pump(src: ByteSource, sink: ReadSink, opts: ReadOptions): Promise
     const used = reader.consume(buf, 0, fill, base);
     if (sink.stopped) break;
     if (used > fill) {
-      await src.skip(used - fill);
+      const want = used - fill;
+      let skipped: number;
+      try {
+        skipped = await src.skip(want);
+      } catch (e) {
+        failed(e, base + fill);
+        break;
+      }
+      if (skipped < want) {
+        sink.error('truncated-record', `file ends inside the block at byte ${base} (${fill + skipped} of its ${used} bytes present)`, base, true);
+        break;
+      }
       base += used;
       fill = 0;
     } else {

@@ -8,8 +8,8 @@ import { createGunzip } from 'node:zlib';
 export interface ByteSource {
   /** Reads up to `len` bytes into buf[off..]; fewer only at the end of input; 0 = end. */
   read(buf: Uint8Array, off: number, len: number): Promise<number>;
-  /** Skips `n` bytes of input unread (no buffering). */
-  skip(n: number): Promise<void>;
+  /** Skips `n` bytes of input unread (no buffering); returns how many there were (fewer at the end). */
+  skip(n: number): Promise<number>;
   /** The first bytes of the raw input, without consuming them (format detection). */
   peek(n: number): Promise<Uint8Array>;
   /** Raw input bytes consumed so far (compressed bytes for gzip): progress. */
@@ -64,8 +64,10 @@ export class FileSource implements ByteSource {
     return got;
   }
 
-  async skip(n: number): Promise<void> {
-    this.pos += n;
+  async skip(n: number): Promise<number> {
+    const k = Math.max(0, Math.min(n, this.bytesTotal - this.pos));
+    this.pos += k;
+    return k;
   }
 
   async peek(n: number): Promise<Uint8Array> {
@@ -97,8 +99,10 @@ export class BufferSource implements ByteSource {
     return n;
   }
 
-  async skip(n: number): Promise<void> {
-    this.pos += n;
+  async skip(n: number): Promise<number> {
+    const k = Math.max(0, Math.min(n, this.bytes.length - this.pos));
+    this.pos += k;
+    return k;
   }
 
   async peek(n: number): Promise<Uint8Array> {
@@ -173,16 +177,18 @@ export class GzipSource implements ByteSource {
     return got;
   }
 
-  async skip(n: number): Promise<void> {
-    while (n > 0) {
+  async skip(n: number): Promise<number> {
+    let done = 0;
+    while (done < n) {
       if (!this.pending || this.pendingPos >= this.pending.length) {
-        if (!(await this.next())) return;
+        if (!(await this.next())) break;
         continue;
       }
-      const k = Math.min(n, this.pending.length - this.pendingPos);
+      const k = Math.min(n - done, this.pending.length - this.pendingPos);
       this.pendingPos += k;
-      n -= k;
+      done += k;
     }
+    return done;
   }
 
   peek(n: number): Promise<Uint8Array> {

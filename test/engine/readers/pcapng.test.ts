@@ -98,4 +98,16 @@ describe('pcapng reader', () => {
     expect(packets.length).toBe(2);
     expect(info.errors.map((e) => [e.code, e.fatal])).toEqual([['block-skipped', false]]);
   });
+
+  it('reports a skipped block that runs past the end of the file', async () => {
+    const b = new NgBuilder().shb().idb(1, 0).epb(0, 0n, frame(20)).custom(1, new Uint8Array(3 << 20)).bytes();
+    const cut = b.subarray(0, b.length - 1000);
+    const { info, packets } = await readBytes(cut, { maxRecordLen: 4096, chunkSize: 65536 });
+    expect(packets.length).toBe(1);
+    const customAt = 28 + 20 + 48;
+    expect(info.errors.map((e) => [e.code, e.offset, e.fatal])).toEqual([
+      ['block-skipped', customAt, false],
+      ['truncated-record', customAt, true],
+    ]);
+  });
 });

@@ -36,8 +36,10 @@ class GeneratedPcap implements ByteSource {
     this.pos += n;
     return n;
   }
-  async skip(n: number): Promise<void> {
-    this.pos += n;
+  async skip(n: number): Promise<number> {
+    const k = Math.min(n, this.bytesTotal - this.pos);
+    this.pos += k;
+    return k;
   }
   async peek(n: number): Promise<Uint8Array> {
     return this.header.subarray(0, n);
