@@ -138,7 +138,7 @@ async function correlate(_capture: string, args: string[]): Promise<StepReport> 
   const t0 = performance.now();
   const set = await readCaptureSet(paths);
   const t1 = performance.now();
-  const a = analyze(set.table, set.files, set.points, { overrides: set.overrides });
+  const a = analyze(set.table, set.files, set.points, { overrides: set.overrides, bgp: set.bgp });
   const t2 = performance.now();
   let full = 0;
   const step = Math.max(1, Math.floor(a.journeys.count / 1000));

@@ -54,14 +54,6 @@ function mix(h: number, v: number): number {
   return (h ^ (h >>> 15)) >>> 0;
 }
 
-/** Flow "ports": TCP/UDP ports, the echo identifier for ICMP echo, -1 otherwise. */
-function portsOf(t: PacketTable, r: number): [number, number] {
-  const p = t.innerProto[r];
-  if (p === 6 || p === 17 || p === 132) return [t.sport[r], t.dport[r]];
-  if ((p === 1 || p === 58) && t.icmpId[r] >= 0) return [t.icmpId[r], t.icmpId[r]];
-  return [-1, -1];
-}
-
 export function buildFlows(t: PacketTable, j: JourneyIndex, pointIds: readonly string[]): FlowIndex {
   const drafts: FlowDraft[] = [];
   const table = new Map<number, number[]>();
@@ -74,8 +66,10 @@ export function buildFlows(t: PacketTable, j: JourneyIndex, pointIds: readonly s
   const fragKey = (r: number) => `${t.innerVer[r]}|${t.innerSrc[r]}|${t.innerDst[r]}|${t.innerProto[r]}|${t.ipId[r]}`;
   const firstFragFlow = new Map<string, number>();
   const laterFrags: number[] = [];
+  const first: number[] = [];
   for (let k = 0; k < j.count; k++) {
-    const first: number[] = [];
+    first.length = 0;
+    let prev = -1;
     for (let i = j.start[k]; i < j.start[k + 1]; i++) {
       const r = j.rows[i];
       if ((t.innerFrag[r] & 0x1fff) !== 0) {
@@ -86,16 +80,32 @@ export function buildFlows(t: PacketTable, j: JourneyIndex, pointIds: readonly s
       const ver = t.innerVer[r];
       const s = t.innerSrc[r];
       const d = t.innerDst[r];
-      const [sp, dp] = portsOf(t, r);
+      // Flow "ports": TCP/UDP/SCTP ports, the echo identifier for ICMP echo, -1 otherwise.
+      const p6 = proto === 6 || proto === 17 || proto === 132;
+      const echo = (proto === 1 || proto === 58) && t.icmpId[r] >= 0;
+      const sp = p6 ? t.sport[r] : echo ? t.icmpId[r] : -1;
+      const dp = p6 ? t.dport[r] : echo ? t.icmpId[r] : -1;
+      let f = -1;
+      // Hops of one journey mostly share the 5-tuple (only NAT changes it): reuse the last lookup.
+      if (prev >= 0 && t.innerSrc[prev] === s && t.innerDst[prev] === d && t.innerProto[prev] === proto && t.innerVer[prev] === ver && t.sport[prev] === t.sport[r] && t.dport[prev] === t.dport[r] && t.icmpId[prev] === t.icmpId[r]) {
+        f = flowOfRow[prev];
+      }
+      prev = r;
       const sLow = s < d || (s === d && sp <= dp);
       const lo = sLow ? s : d;
       const hi = sLow ? d : s;
       const lop = sLow ? sp : dp;
       const hip = sLow ? dp : sp;
-      const h = mix(mix(mix(mix(mix(0x12345, proto | (ver << 8)), lo), hi), lop), hip);
-      let chain = table.get(h);
-      let f = -1;
-      if (chain) {
+      let chain: number[] | undefined;
+      if (f < 0) {
+        const h = mix(mix(mix(mix(mix(0x12345, proto | (ver << 8)), lo), hi), lop), hip);
+        chain = table.get(h);
+        if (!chain) {
+          chain = [];
+          table.set(h, chain);
+        }
+      }
+      if (chain && chain.length) {
         for (const c of chain) {
           const x = drafts[c];
           if (x.proto === proto && x.ver === ver && ((x.aAddr === s && x.aPort === sp && x.bAddr === d && x.bPort === dp) || (x.aAddr === d && x.aPort === dp && x.bAddr === s && x.bPort === sp))) {
@@ -103,13 +113,10 @@ export function buildFlows(t: PacketTable, j: JourneyIndex, pointIds: readonly s
             break;
           }
         }
-      } else {
-        chain = [];
-        table.set(h, chain);
       }
       if (f < 0) {
         f = drafts.length;
-        chain.push(f);
+        chain!.push(f);
         drafts.push({
           proto, ver, aAddr: s, aPort: sp, bAddr: d, bPort: dp, first: t.tNs[r], last: t.tNs[r], firstRowFromB: false, firstTime: t.tNs[r],
           stats: new Float64Array(4), perPoint: new Map(), synFromA: false, synFromB: false, synAckFromA: false, synAckFromB: false,
@@ -183,7 +190,7 @@ export function buildFlows(t: PacketTable, j: JourneyIndex, pointIds: readonly s
         }
       }
     }
-    if (first.length > 1) multi.set(k, first);
+    if (first.length > 1) multi.set(k, first.slice());
   }
 
   for (const r of laterFrags) {

@@ -60,48 +60,64 @@ export function senderNode(ctx: HopContext, rows: readonly number[]): number {
 /** Orders one journey's rows: node sequence (sender first, then by corrected time), time, interface rank. */
 export function hopOrder(ctx: HopContext): (rows: number[]) => number[] {
   const t = ctx.t;
+  // Scratch per call (journeys are short): sort keys computed once per row, insertion sort on them.
+  let nodeKey = new Float64Array(16);
+  let nodeRankOf = new Float64Array(16);
+  let timeOf = new Float64Array(16);
+  let rankOf = new Float64Array(16);
+  const idx: number[] = [];
   return (rows) => {
-    const sender = senderNode(ctx, rows);
-    const nodeFirst = new Map<number, number>();
-    for (const r of rows) {
-      const n = ctx.nodeOfPoint[t.point[r]];
-      const key = n >= 0 ? n : -1000 - t.point[r];
-      const c = t.tNs[r] - ctx.offsetOfPoint[t.point[r]];
-      const f = nodeFirst.get(key);
-      if (f === undefined || c < f) nodeFirst.set(key, c);
+    const n = rows.length;
+    if (nodeKey.length < n) {
+      nodeKey = new Float64Array(n * 2);
+      nodeRankOf = new Float64Array(n * 2);
+      timeOf = new Float64Array(n * 2);
+      rankOf = new Float64Array(n * 2);
     }
-    const keyOf = (r: number) => {
-      const n = ctx.nodeOfPoint[t.point[r]];
-      return n >= 0 ? n : -1000 - t.point[r];
-    };
-    const nodeRank = (r: number) => {
-      const k = keyOf(r);
-      return k === sender ? Number.NEGATIVE_INFINITY : nodeFirst.get(k)!;
-    };
-    const rank = (r: number) => {
-      const p = ctx.points[t.point[r]];
+    const sender = senderNode(ctx, rows);
+    for (let i = 0; i < n; i++) {
+      const r = rows[i];
+      const pi = t.point[r];
+      const nd = ctx.nodeOfPoint[pi];
+      nodeKey[i] = nd >= 0 ? nd : -1000 - pi;
+      timeOf[i] = t.tNs[r] - ctx.offsetOfPoint[pi];
+      const p = ctx.points[pi];
       const src = akey(t.innerVer[r], t.innerSrc[r]);
       const dst = akey(t.innerVer[r], t.innerDst[r]);
-      if (p.kind === 'veth' && p.podIp >= 0) {
-        if (p.podIp === src) return 0;
-        if (p.podIp === dst) return 7;
+      let rank = (nodeKey[i] === sender ? OUT_RANK : IN_RANK)[p.kind];
+      if (p.kind === 'veth' && p.podIp >= 0) rank = p.podIp === src ? 0 : p.podIp === dst ? 7 : rank;
+      rankOf[i] = rank;
+    }
+    // A node's place in the sequence: the sender first, the others by their first (corrected) sighting.
+    for (let i = 0; i < n; i++) {
+      if (nodeKey[i] === sender) {
+        nodeRankOf[i] = Number.NEGATIVE_INFINITY;
+        continue;
       }
-      const out = keyOf(r) === sender;
-      return (out ? OUT_RANK : IN_RANK)[p.kind];
+      let first = timeOf[i];
+      for (let k = 0; k < n; k++) if (nodeKey[k] === nodeKey[i] && timeOf[k] < first) first = timeOf[k];
+      nodeRankOf[i] = first;
+    }
+    const before = (a: number, b: number): boolean => {
+      if (nodeRankOf[a] !== nodeRankOf[b]) return nodeRankOf[a] < nodeRankOf[b];
+      if (nodeKey[a] !== nodeKey[b]) return nodeKey[a] < nodeKey[b];
+      if (timeOf[a] !== timeOf[b]) return timeOf[a] < timeOf[b];
+      if (rankOf[a] !== rankOf[b]) return rankOf[a] < rankOf[b];
+      const ta = t.innerTtl[rows[a]];
+      const tb = t.innerTtl[rows[b]];
+      return ta !== tb ? ta > tb : rows[a] < rows[b];
     };
-    return rows.slice().sort((a, b) => {
-      const na = nodeRank(a);
-      const nb = nodeRank(b);
-      if (na !== nb) return na < nb ? -1 : 1;
-      if (keyOf(a) !== keyOf(b)) return keyOf(a) - keyOf(b);
-      const ta = t.tNs[a] - ctx.offsetOfPoint[t.point[a]];
-      const tb = t.tNs[b] - ctx.offsetOfPoint[t.point[b]];
-      if (ta !== tb) return ta - tb;
-      const ra = rank(a);
-      const rb = rank(b);
-      if (ra !== rb) return ra - rb;
-      return t.innerTtl[b] - t.innerTtl[a] || a - b;
-    });
+    idx.length = 0;
+    for (let i = 0; i < n; i++) {
+      let k = idx.length;
+      idx.push(i);
+      while (k > 0 && before(i, idx[k - 1])) {
+        idx[k] = idx[k - 1];
+        k--;
+      }
+      idx[k] = i;
+    }
+    return idx.map((i) => rows[i]);
   };
 }
 
