@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { clip, escapeHtml, mdBlock, mdCell, mdCode, mdText, visibleText } from '../../main/report/escape';
+import { clip, escapeHtml, escapeXml, mdBlock, mdCell, mdCode, mdText, visibleText } from '../../main/report/escape';
 import { HOSTILE, HOSTILE_LIST } from './hostile';
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -23,6 +23,16 @@ describe('escaping', () => {
     );
     for (const h of HOSTILE_LIST) expect(escapeHtml(h)).not.toMatch(/[<>"]/);
     expect(escapeHtml(HOSTILE.imgOnerror)).toBe('&quot;&gt;&lt;img src=x onerror=&quot;window.__pwned=2&quot;&gt;');
+  });
+
+  it('XML/SVG: the output holds only characters XML 1.0 allows, whatever the input', () => {
+    const XML_INVALID = /[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\ud800-\udbff\udc00-\udfff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary' }), (s) => {
+        expect(escapeXml(s)).not.toMatch(XML_INVALID);
+      }),
+    );
+    expect(escapeXml('a\uffffb\ufffe')).toBe('a\\uffffb\\ufffe');
   });
 
   it('spells out control, bidi and separator characters instead of passing them through', () => {
