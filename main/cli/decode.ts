@@ -143,39 +143,47 @@ export async function run(args: string[]): Promise<number> {
     decodeAs: a.format === 'oracle' ? [...ORACLE_DECODE_AS, ...a.decodeAs] : a.decodeAs,
     ...(a.maxDepth !== undefined ? { maxTunnelDepth: a.maxDepth } : {}),
   };
+  // Output goes out as it is made; when the reader of our output goes away (`| head`), reading stops quietly.
   const out = process.stdout;
+  const stop = new AbortController();
+  let closed = false;
+  const onError = (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EPIPE') throw e;
+    closed = true;
+    stop.abort();
+  };
+  out.on('error', onError);
+  const write = (text: string) => { if (!closed) out.write(text); };
   let failed = false;
-  for (const path of a.files) {
-    if (a.format === 'oracle') {
-      const { doc, info } = await oracleForFile(path, opts);
-      await write(out, formatOracleDocument(doc));
-      failed = reportErrors(path, info) || failed;
-      continue;
+  try {
+    for (const path of a.files) {
+      if (closed) break;
+      if (a.format === 'oracle') {
+        const { doc, info } = await oracleForFile(path, opts);
+        write(formatOracleDocument(doc));
+        failed = reportErrors(path, info) || failed;
+        continue;
+      }
+      // The capture column: the file name, plus the interface name when a pcapng file has several.
+      const file = basename(path);
+      const ifaces: CaptureInterface[] = [];
+      let buf = '';
+      const info = await readCapture(path, {
+        onInterface: (i) => { ifaces[i.key] = i; },
+        onPacket: (p) => {
+          if (closed) return;
+          const d = decodePacket(p.data, p.linktype, opts, p.origLen);
+          const capture = ifaces.length > 1 ? `${file}:${ifaces[p.iface]?.name ?? `if${p.iface}`}` : file;
+          buf += (a.format === 'text' ? textLine(p, d, capture) : JSON.stringify(jsonRecord(p, d, capture))) + '\n';
+          if (buf.length > 1 << 16) { write(buf); buf = ''; }
+        },
+      }, { signal: stop.signal });
+      write(buf);
+      if (!closed) failed = reportErrors(path, info) || failed;
     }
-    // The capture column: the file name, plus the interface name when a pcapng file has several.
-    const file = basename(path);
-    const ifaces: CaptureInterface[] = [];
-    let buf = '';
-    const pending: Promise<void>[] = [];
-    const info = await readCapture(path, {
-      onInterface: (i) => { ifaces[i.key] = i; },
-      onPacket: (p) => {
-        const d = decodePacket(p.data, p.linktype, opts, p.origLen);
-        const capture = ifaces.length > 1 ? `${file}:${ifaces[p.iface]?.name ?? `if${p.iface}`}` : file;
-        buf += (a.format === 'text' ? textLine(p, d, capture) : JSON.stringify(jsonRecord(p, d, capture))) + '\n';
-        if (buf.length > 1 << 16) { pending.push(write(out, buf)); buf = ''; }
-      },
-    });
-    await Promise.all(pending);
-    if (buf) await write(out, buf);
-    failed = reportErrors(path, info) || failed;
+  } finally {
+    if (!closed) await new Promise<void>((resolve) => out.write('', () => resolve()));
+    out.off('error', onError);
   }
   return failed ? 1 : 0;
-}
-
-function write(out: NodeJS.WritableStream, s: string): Promise<void> {
-  return new Promise((resolve) => {
-    if (out.write(s)) resolve();
-    else out.once('drain', () => resolve());
-  });
 }
