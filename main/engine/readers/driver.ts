@@ -146,7 +146,8 @@ async function pump(src: ByteSource, sink: ReadSink, opts: ReadOptions): Promise
         break;
       }
       if (skipped < want) {
-        sink.error('truncated-record', `file ends inside the block at byte ${base} (${fill + skipped} of its ${used} bytes present)`, base, true);
+        const at = reader.skipFrom ?? base;
+        sink.error('truncated-record', `file ends at byte ${base + fill + skipped}, inside the block at byte ${at}`, at, true);
         break;
       }
       base += used;

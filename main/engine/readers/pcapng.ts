@@ -180,6 +180,7 @@ export class PcapngReader implements FormatReader {
   /** Byte order of the current section. */
   private le = true;
   private section = -1;
+  skipFrom = 0;
   private ifaces: NgInterface[] = [];
   readonly maxPending: number;
   private readonly maxBlock: number;
@@ -223,6 +224,7 @@ export class PcapngReader implements FormatReader {
         }
         // A large block nobody reads (name resolution, custom): skipped unread.
         sink.error('block-skipped', `block ${hex(type)} at byte ${at} (${len} bytes) skipped unread`, at, false);
+        this.skipFrom = at;
         return p + len;
       }
       if (end - p < len) break;

@@ -103,6 +103,8 @@ export interface FormatReader {
   finish(remaining: number, fileOffset: number): void;
   /** Largest record the reader may leave unconsumed (the driver sizes its buffer from it). */
   readonly maxPending: number;
+  /** With a skip request: the file offset of the block being skipped (for the error if it is cut off). */
+  readonly skipFrom?: number;
 }
 
 export function u16(b: Uint8Array, o: number, le: boolean): number {

@@ -104,7 +104,7 @@ describe('pcapng reader', () => {
     const cut = b.subarray(0, b.length - 1000);
     const { info, packets } = await readBytes(cut, { maxRecordLen: 4096, chunkSize: 65536 });
     expect(packets.length).toBe(1);
-    const customAt = 28 + 20 + 48;
+    const customAt = 28 + 20 + 52; // SHB 28, IDB 20, EPB 52
     expect(info.errors.map((e) => [e.code, e.offset, e.fatal])).toEqual([
       ['block-skipped', customAt, false],
       ['truncated-record', customAt, true],
