@@ -1,7 +1,7 @@
 // `tunnelvision decode` run as a user runs it (a child process through bin.mjs): formats, decode-as,
 // exit codes and error messages.
 import { describe, expect, it, beforeAll, afterAll } from 'vitest';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -78,6 +78,19 @@ describe('tunnelvision decode', () => {
     const missing = tv(join(dir, 'nope.pcap'));
     expect(missing.code).toBe(1);
     expect(missing.err).toMatch(/nope\.pcap: byte offset 0: cannot open/);
+  });
+
+  it('stops quietly when the reader of its output goes away (| head)', async () => {
+    const many = join(dir, 'many.pcap');
+    const pkt = eth(0x0800, ipv4({ proto: 17 }, udp(41000, 4789, vxlan(1, eth(0x0800, ipv4({ proto: 1 }, icmpEcho(8, 1, 1)))))));
+    writeFileSync(many, encodePcap({ linktype: 1 }, Array.from({ length: 30000 }, (_, i) => ({ tsSec: i, tsNsec: 0, data: pkt }))));
+    const child = spawn(process.execPath, [BIN, 'decode', many], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let err = '';
+    child.stderr.on('data', (b) => { err += b; });
+    await new Promise<void>((r) => child.stdout.once('data', () => { child.stdout.destroy(); r(); }));
+    const code = await new Promise<number | null>((r) => child.on('close', (c) => r(c)));
+    expect(err).toBe('');
+    expect(code).toBe(0);
   });
 
   it('exit 2 on usage errors', () => {
