@@ -2,6 +2,7 @@
 // temporary file), read through the same path as any capture. Each must end with a clear message
 // naming the byte offset, keep every packet before the fault, and never throw, hang or buffer a
 // corrupt length. Classic pcap cases run through both record loops.
+import { execFileSync } from 'node:child_process';
 import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -215,6 +216,11 @@ describe.skipIf(!HAVE_PUBLIC)('bad input', () => {
     expect(missing.errors.map((e) => e.code)).toEqual(['open-failed']);
     const dir = await readCapture(tmp.dir, { onPacket() {} });
     expect(dir.errors.map((e) => e.code)).toEqual(['open-failed']);
+    // A named pipe with no writer: refused at once instead of waiting for data forever.
+    const fifo = join(tmp.dir, 'pipe.pcap');
+    execFileSync('mkfifo', [fifo]);
+    const pipe = await readCapture(fifo, { onPacket() {} });
+    expect(pipe.errors.map((e) => [e.code, e.message])).toEqual([['open-failed', `cannot open ${fifo}: not a regular file`]]);
   });
 
   // Packet-level faults: the file reads cleanly, the decoder flags the packet and keeps every layer

@@ -1,7 +1,7 @@
 // Where the bytes come from: a file read in large positioned reads, a buffer in memory (tests, fuzzing),
 // or either of those through gunzip. Readers never see the difference.
 
-import { open, type FileHandle } from 'node:fs/promises';
+import { open, stat, type FileHandle } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 
@@ -27,6 +27,8 @@ export class FileSource implements ByteSource {
   ) {}
 
   static async open(path: string): Promise<FileSource> {
+    // Checked before opening: opening a FIFO for reading would wait for a writer forever.
+    if (!(await stat(path)).isFile()) throw new Error('not a regular file');
     const fh = await open(path, 'r');
     try {
       const st = await fh.stat();
