@@ -161,6 +161,8 @@ export function App() {
   return (
     <div
       className={`app ${dark ? 'dark' : 'light'}${dragging ? ' dragging' : ''}`}
+      data-phase={state?.phase ?? 'connecting'}
+      data-generation={generation}
       onDragOver={(e) => {
         e.preventDefault();
         setDragging(true);
@@ -180,6 +182,23 @@ export function App() {
         <button data-testid="add" onClick={() => open(true)} title="Add captures to the set">
           Add…
         </button>
+        <select
+          aria-label="Open recent"
+          data-testid="recent"
+          value=""
+          disabled={!state?.recent.length}
+          onChange={(e) => {
+            const path = e.target.value;
+            if (path) api.openCaptures({ paths: [path], append: false }).then(setState, (err: unknown) => setNotice({ text: errText(err) }));
+          }}
+        >
+          <option value="">Recent…</option>
+          {state?.recent.map((p) => (
+            <option key={p} value={p}>
+              {p.split(/[\\/]/).pop()}
+            </option>
+          ))}
+        </select>
         <input
           ref={fileInput}
           type="file"
@@ -277,6 +296,7 @@ export function App() {
             <PacketList
               query={query}
               generation={generation}
+              growth={busy ? (state?.totalPackets ?? 0) : 0}
               selected={selected}
               reveal={reveal}
               timeMode={timeMode}

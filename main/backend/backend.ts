@@ -73,20 +73,27 @@ export function createBackend(opts: BackendOptions): Backend {
   const rowCache = new Map<number, { protocol: string; info: string }>();
 
   // ------------------------------------------------------------------ labels
-  /** Labels from file and interface names only (before / without the analysis). */
-  function nameLabels(s: PacketStore): RowLabels {
+  /**
+   * Labels from file and interface names only (before / without the analysis). Extends `prev`
+   * when given (rows read since), so a growing list costs only its new rows.
+   */
+  function nameLabels(s: PacketStore, prev: RowLabels | null = null): RowLabels {
     const points: PointLabel[] = [];
     const pointOf = new Map<number, number>();
     s.files.forEach((f, fi) => {
       const fromName = attributionFromFileName(f.name);
-      for (const i of f.info?.interfaces ?? [{ key: 0, name: undefined }]) {
+      const ifaces = f.info?.interfaces.length ? f.info.interfaces : [{ key: 0, name: undefined }];
+      for (const i of ifaces) {
         const iface = i.name ?? fromName.interface ?? '';
         pointOf.set(fi * 65536 + i.key, points.length);
         points.push({ node: fromName.node ?? '', iface, kind: iface ? interfaceKindFromName(iface) : 'unknown', capture: f.name });
       }
     });
+    const samePoints = prev !== null && prev.points.length === points.length && prev.points.every((p, i) => p.capture === points[i].capture && p.iface === points[i].iface);
+    const from = samePoints ? prev.pointOfRow.length : 0;
     const pointOfRow = new Uint16Array(s.count);
-    for (let r = 0; r < s.count; r++) pointOfRow[r] = pointOf.get(s.table.file[r] * 65536 + s.iface[r]) ?? 0;
+    if (samePoints) pointOfRow.set(prev.pointOfRow);
+    for (let r = from; r < s.count; r++) pointOfRow[r] = pointOf.get(s.table.file[r] * 65536 + s.iface[r]) ?? 0;
     return { pointOfRow, points, podOfIp: new Map() };
   }
 
@@ -236,7 +243,10 @@ export function createBackend(opts: BackendOptions): Backend {
   }
 
   async function rowsView(rows: readonly number[]): Promise<PacketRow[]> {
-    const missing = rows.filter((r) => !rowCache.has(r));
+    // Rows of a file still being read cannot be fetched again yet: listed without their Info for now.
+    const pendingInfo = new Map<number, { protocol: string; info: string }>();
+    for (const r of rows) if (!store.files[store.table.file[r]]?.info) pendingInfo.set(r, { protocol: protocolName(store, r), info: '' });
+    const missing = rows.filter((r) => !rowCache.has(r) && !pendingInfo.has(r));
     if (missing.length) {
       const raw = await decodeRows(missing);
       for (const r of missing) {
@@ -254,9 +264,9 @@ export function createBackend(opts: BackendOptions): Backend {
       const t = store.time(r);
       const [src, dst] = endpoints(store, r);
       const pt = labels.points[labels.pointOfRow[r]];
-      const c = rowCache.get(r)!;
+      const c = pendingInfo.get(r) ?? rowCache.get(r)!;
       return {
-        no: store.noOfRow[r],
+        no: store.no(r),
         capture: store.table.file[r],
         ...t,
         node: pt?.node ?? '',
@@ -310,17 +320,18 @@ export function createBackend(opts: BackendOptions): Backend {
   function match(q: Pick<PacketQuery, 'filter' | 'element' | 'sort' | 'descending'>): Match {
     const parsed = parseFilter(q.filter);
     if (!parsed.ok) return { rows: new Uint32Array(0), error: parsed.error };
-    const key = `${generation}|${q.filter}|${q.element}|${q.sort}|${q.descending}`;
+    const key = `${generation}|${store.count}|${q.filter}|${q.element}|${q.sort}|${q.descending}`;
     if (queryCache?.key === key) return { rows: queryCache.rows, error: null };
     const pred = compileFilter(parsed.ast, resolver(store, labels));
     const elem = q.element && analysis ? elementPredicate(q.element, analysis.data, store, labels, pointIndex) : null;
-    const order = store.order;
-    let out = new Uint32Array(Math.min(order.length, 1 << 16));
-    let n = 0;
+    if (labels.pointOfRow.length < store.count) labels = nameLabels(store, labels); // rows read since the last look
+    const order = store.listOrder();
     const all = parsed.ast === null && !elem;
-    for (let i = 0; i < order.length; i++) {
+    let out = all ? order : new Uint32Array(Math.min(order.length, 1 << 16));
+    let n = all ? order.length : 0;
+    for (let i = 0; i < order.length && !all; i++) {
       const r = order[i];
-      if (!all && (!pred(r) || (elem !== null && !elem(r)))) continue;
+      if (!pred(r) || (elem !== null && !elem(r))) continue;
       if (n === out.length) {
         const bigger = new Uint32Array(Math.min(order.length, out.length * 2));
         bigger.set(out);
@@ -333,8 +344,7 @@ export function createBackend(opts: BackendOptions): Backend {
     if (k) {
       const keys = new Float64Array(store.count);
       for (const r of rows) keys[r] = k(r);
-      const no = store.noOfRow;
-      rows = rows.slice().sort((a, b) => keys[a] - keys[b] || no[a] - no[b]);
+      rows = rows.slice().sort((a, b) => keys[a] - keys[b] || store.no(a) - store.no(b));
     }
     if (q.descending) rows = rows.slice().reverse();
     queryCache = { key, rows };
@@ -342,7 +352,7 @@ export function createBackend(opts: BackendOptions): Backend {
   }
 
   function firstTime(): number {
-    return store.count ? store.time(store.order[0]).time : 0;
+    return store.count ? store.time(store.listOrder()[0]).time : 0;
   }
 
   // ------------------------------------------------------------------ follow
@@ -362,7 +372,7 @@ export function createBackend(opts: BackendOptions): Backend {
       const r = rowOfRef(h.packet.capture, h.packet.index);
       const e = h.headers.encap;
       return {
-        packetNo: r >= 0 ? store.noOfRow[r] : 0,
+        packetNo: r >= 0 ? store.no(r) : 0,
         capture: h.packet.capture,
         node: h.node ?? '?',
         iface: h.interface ?? '?',
@@ -526,8 +536,10 @@ export function createBackend(opts: BackendOptions): Backend {
     async getPacket({ no }): Promise<PacketDetail | null> {
       const r = store.rowOfNo(no);
       if (r < 0) return null;
+      const file = store.files[store.table.file[r]];
+      if (!file?.info) throw new Error(`${file?.name ?? 'the capture'} is still being read: its packets open in full when it is done.`);
       const raw = (await decodeRows([r])).get(r);
-      if (!raw) throw new Error(`packet ${no} could not be read again from ${store.files[store.table.file[r]]?.name}`);
+      if (!raw) throw new Error(`packet ${no} could not be read again from ${file.name}`);
       const d = decodePacket(raw.data, raw.linktype, undefined, raw.origLen);
       const pt = labels.points[labels.pointOfRow[r]];
       return {

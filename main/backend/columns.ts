@@ -116,7 +116,7 @@ export function resolver(s: PacketStore, labels: RowLabels): FilterResolver {
     'geneve.vni': () => (r) => (t.tunnel[r] === TunnelKind.GENEVE && t.vni[r] >= 0 ? t.vni[r] : NONE),
     'frame.len': () => (r) => t.origLen[r],
     'frame.cap_len': () => (r) => s.capLen[r],
-    'frame.number': () => (r) => s.noOfRow[r],
+    'frame.number': () => (r) => s.no(r),
     malformed: () => (r) => (t.flags[r] & BAD ? 1 : 0),
     'has.eth': () => (r) => (t.outerMacSrc[r] >= 0 ? 1 : 0),
     'has.arp': () => has('arp'),

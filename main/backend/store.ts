@@ -55,9 +55,11 @@ export class PacketStore {
   capLen = new Uint32Array(0);
   iface = new Uint16Array(0);
   protoId = new Uint8Array(0);
-  /** Rows in time order (ties: file order); `noOfRow[row]` is the row's 1-based No. */
+  /** Rows in time order (ties: file order); `noOfRow[row]` is the row's 1-based No. Until `finish`, rows are numbered in read order. */
   order = new Uint32Array(0);
   noOfRow = new Uint32Array(0);
+  finished = false;
+  private readOrder = new Uint32Array(0);
 
   get count(): number {
     return this.table.count;
@@ -123,10 +125,30 @@ export class PacketStore {
     for (let i = 0; i < n; i++) noOfRow[order[i]] = i + 1;
     this.order = order;
     this.noOfRow = noOfRow;
+    this.finished = true;
+    this.readOrder = new Uint32Array(0);
+  }
+
+  /** Rows to list: time order once finished; while loading, the rows read so far in read order. */
+  listOrder(): Uint32Array {
+    if (this.finished) return this.order;
+    const n = this.table.count;
+    if (this.readOrder.length < n) {
+      const grown = new Uint32Array(Math.max(n, this.readOrder.length * 2));
+      for (let i = 0; i < grown.length; i++) grown[i] = i;
+      this.readOrder = grown;
+    }
+    return this.readOrder.subarray(0, n);
+  }
+
+  /** 1-based No. of a row. */
+  no(row: number): number {
+    return this.finished ? this.noOfRow[row] : row + 1;
   }
 
   /** Row of a packet number (1-based), or -1. */
   rowOfNo(no: number): number {
+    if (!this.finished) return no >= 1 && no <= this.table.count ? no - 1 : -1;
     return no >= 1 && no <= this.order.length ? this.order[no - 1] : -1;
   }
 

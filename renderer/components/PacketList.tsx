@@ -1,6 +1,6 @@
 // The packet list: virtualized (only rows in view are in the DOM; rows come from the backend in
 // pages), sortable columns, colour by protocol/encapsulation, keyboard navigation.
-import { useCallback, useEffect, useLayoutEffect, useRef, useState, type KeyboardEvent, type ReactElement } from 'react';
+import { memo, useCallback, useEffect, useLayoutEffect, useRef, useState, type KeyboardEvent, type MouseEvent, type ReactElement } from 'react';
 import { SORTABLE_COLUMNS, type PacketColumn, type PacketPage, type PacketRow } from '../../preload/contract';
 import { api } from '../api';
 import { formatTime, type TimeMode } from '../logic/format';
@@ -29,9 +29,36 @@ const COLUMNS: { key: PacketColumn; label: string; className: string }[] = [
   { key: 'info', label: 'Info', className: 'c-info' },
 ];
 
+const RowView = memo(function RowView(p: { index: number; row: PacketRow; top: number; time: string; selected: boolean }) {
+  const r = p.row;
+  const cells: Record<PacketColumn, string> = {
+    no: String(r.no),
+    time: p.time,
+    node: r.node,
+    iface: r.iface,
+    src: r.src,
+    dst: r.dst,
+    protocol: r.protocol,
+    length: String(r.length),
+    encap: r.encap,
+    info: r.info,
+  };
+  return (
+    <div role="row" aria-selected={p.selected} data-no={r.no} data-index={p.index} className={`prow c-${r.color}${p.selected ? ' selected' : ''}`} style={{ top: p.top }}>
+      {COLUMNS.map((c) => (
+        <span key={c.key} className={`cell ${c.className}`}>
+          {cells[c.key]}
+        </span>
+      ))}
+    </div>
+  );
+});
+
 export interface PacketListProps {
   query: ListQuery;
   generation: number;
+  /** Changes while captures are still being read: the rows in view are fetched again, the scroll position stays. */
+  growth: number;
   selected: number | null;
   /** A packet to bring into view and select (set by the graph or the hop table). */
   reveal: { no: number; seq: number } | null;
@@ -99,6 +126,13 @@ export function PacketList(props: PacketListProps) {
     void fetchPage(0);
   }, [queryKey, fetchPage]);
 
+  useEffect(() => {
+    if (!props.growth) return;
+    cache.current = new Map();
+    inflight.current = new Set();
+    setVersion((v) => v + 1);
+  }, [props.growth]);
+
   useLayoutEffect(() => {
     const el = bodyRef.current;
     if (!el) return;
@@ -109,9 +143,13 @@ export function PacketList(props: PacketListProps) {
   }, []);
 
   const vp = viewport(total, ROW_HEIGHT, scrollTop, Math.max(0, height - ROW_HEIGHT));
+  // The pages in view, then the neighbours in the direction of travel (prefetch).
   useEffect(() => {
-    for (const p of pagesFor(vp.first, vp.count, PAGE)) void fetchPage(p);
-  }, [vp.first, vp.count, fetchPage]);
+    const first = Math.max(0, Math.min(vp.first, total - 1));
+    for (const p of pagesFor(first, Math.max(vp.count, 1), PAGE)) void fetchPage(p);
+    const ahead = pagesFor(Math.max(0, first - PAGE / 2), vp.count + PAGE, PAGE).filter((p) => p * PAGE < total);
+    for (const p of ahead) void fetchPage(p);
+  }, [vp.first, vp.count, fetchPage, version, total]);
 
   const rowAt = (i: number): PacketRow | undefined => cache.current.get(Math.floor(i / PAGE))?.[i % PAGE];
 
@@ -179,40 +217,14 @@ export function PacketList(props: PacketListProps) {
       continue;
     }
     const prev = rowAt(i - 1);
-    const cells: Record<PacketColumn, string> = {
-      no: String(r.no),
-      time: formatTime(props.timeMode, r, firstTime, prev ? prev.time : null),
-      node: r.node,
-      iface: r.iface,
-      src: r.src,
-      dst: r.dst,
-      protocol: r.protocol,
-      length: String(r.length),
-      encap: r.encap,
-      info: r.info,
-    };
-    rows.push(
-      <div
-        key={i}
-        role="row"
-        aria-selected={r.no === props.selected}
-        data-no={r.no}
-        className={`prow c-${r.color}${r.no === props.selected ? ' selected' : ''}`}
-        style={{ top }}
-        onMouseDown={() => {
-          setSelectedIndex(i);
-          props.onSelect(r.no);
-        }}
-        onDoubleClick={() => props.onFollow(r.no)}
-      >
-        {COLUMNS.map((c) => (
-          <span key={c.key} className={`cell ${c.className}`}>
-            {cells[c.key]}
-          </span>
-        ))}
-      </div>,
-    );
+    const time = formatTime(props.timeMode, r, firstTime, prev ? prev.time : null);
+    rows.push(<RowView key={i} index={i} row={r} top={top} time={time} selected={r.no === props.selected} />);
   }
+  // One listener for all rows (rows stay memoized: scrolling re-renders only rows that changed).
+  const rowOf = (e: MouseEvent) => {
+    const el = (e.target as HTMLElement).closest<HTMLElement>('.prow[data-index]');
+    return el ? { index: Number(el.dataset.index), no: Number(el.dataset.no) } : null;
+  };
 
   return (
     <div className="packet-list" role="grid" aria-label="Packets" aria-rowcount={total} data-testid="packet-list" data-total={total}>
@@ -256,7 +268,20 @@ export function PacketList(props: PacketListProps) {
             );
           })}
         </div>
-        <div className="plist-content" style={{ height: vp.contentHeight }}>
+        <div
+          className="plist-content"
+          style={{ height: vp.contentHeight }}
+          onMouseDown={(e) => {
+            const hit = rowOf(e);
+            if (!hit) return;
+            setSelectedIndex(hit.index);
+            props.onSelect(hit.no);
+          }}
+          onDoubleClick={(e) => {
+            const hit = rowOf(e);
+            if (hit) props.onFollow(hit.no);
+          }}
+        >
           {rows}
         </div>
         {total === 0 && <div className="empty overlay">{query.filter || query.element ? 'No packet matches this filter.' : 'No packets yet.'}</div>}
