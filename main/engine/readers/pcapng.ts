@@ -141,15 +141,17 @@ export function fillPacketBlock(
     return false;
   }
   let capLen = u32(b, p + 20, le);
-  if (capLen > sink.maxRecordLen) {
-    sink.error('record-too-large', `packet block at byte ${fileOffset} claims ${capLen} captured bytes, more than the ${sink.maxRecordLen}-byte limit`, fileOffset, false);
-    return false;
-  }
   const room = end - (p + 28);
   if (capLen > room) {
+    // The block's own length is consistent (checked at both ends): keep the bytes it holds.
     sink.error('bad-record-length', `packet block at byte ${fileOffset} claims ${capLen} captured bytes but holds ${room}; kept ${room}`, fileOffset, false);
     capLen = room;
-  } else if (ifc.snaplen > 0 && capLen > ifc.snaplen) {
+  }
+  if (capLen > sink.maxRecordLen) {
+    sink.error('record-too-large', `packet block at byte ${fileOffset} holds ${capLen} captured bytes, more than the ${sink.maxRecordLen}-byte limit`, fileOffset, false);
+    return false;
+  }
+  if (ifc.snaplen > 0 && capLen > ifc.snaplen) {
     sink.error('record-exceeds-snaplen', `packet block at byte ${fileOffset} has ${capLen} captured bytes, more than its interface's snaplen ${ifc.snaplen}`, fileOffset, false);
   }
   pcapngTimestamp(u32(b, p + 12, le), u32(b, p + 16, le), ifc.tsresolRaw, ifc.tsoffsetSec, pk);

@@ -84,10 +84,12 @@ describe('pcapng reader', () => {
   });
 
   it('keeps the bytes a packet block holds when its captured length claims more', async () => {
-    const b = new NgBuilder().shb().idb(1, 0).epb(0, 0n, frame(20), [], 20, 200);
-    const { info, packets } = await readBytes(b.bytes());
-    expect(packets.map((p) => p.capLen)).toEqual([20]);
-    expect(info.errors.map((e) => e.code)).toEqual(['bad-record-length']);
+    for (const claimed of [200, 0x7fffffff, 0xffffffff]) {
+      const b = new NgBuilder().shb().idb(1, 0).epb(0, 0n, frame(20), [], 20, claimed);
+      const { info, packets } = await readBytes(b.bytes());
+      expect(packets.map((p) => p.capLen)).toEqual([20]);
+      expect(info.errors.map((e) => [e.code, e.offset, e.fatal])).toEqual([['bad-record-length', 48, false]]);
+    }
   });
 
   it('skips a huge block nobody needs without buffering it', async () => {
