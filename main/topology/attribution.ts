@@ -151,6 +151,7 @@ export function tunnelFacts(t: PacketTable): TunnelFacts {
   const vtepMacOf = new Map<number, Map<number, EvidenceAcc>>();
   const pairs = new Map<string, TunnelPair>();
   const vtepMacs = new Set<number>();
+  let last: TunnelPair | undefined;
   for (let r = 0; r < t.count; r++) {
     const tun = t.tunnel[r];
     if (tun === TunnelKind.NONE || t.outerVer[r] === 0 || tun === TunnelKind.WIREGUARD) continue;
@@ -170,11 +171,16 @@ export function tunnelFacts(t: PacketTable): TunnelFacts {
       vtepMacs.add(t.innerMacSrc[r]);
       if (t.innerMacDst[r] >= 0) vtepMacs.add(t.innerMacDst[r]);
     }
-    const pk = `${s}|${d}|${tun}|${t.vni[r]}|${t.tunDport[r]}`;
-    let p = pairs.get(pk);
-    if (!p) {
-      p = { src: s, dst: d, type: tun, vni: t.vni[r], dport: t.tunDport[r], acc: new EvidenceAcc() };
-      pairs.set(pk, p);
+    // Consecutive tunnel packets mostly belong to the same pair: skip the keyed lookup then.
+    let p = last;
+    if (!p || p.src !== s || p.dst !== d || p.type !== tun || p.vni !== t.vni[r] || p.dport !== t.tunDport[r]) {
+      const pk = `${s}|${d}|${tun}|${t.vni[r]}|${t.tunDport[r]}`;
+      p = pairs.get(pk);
+      if (!p) {
+        p = { src: s, dst: d, type: tun, vni: t.vni[r], dport: t.tunDport[r], acc: new EvidenceAcc() };
+        pairs.set(pk, p);
+      }
+      last = p;
     }
     p.acc.add(r);
   }
