@@ -1,12 +1,15 @@
 // What every format reader reports into: the reused packet object, interfaces, errors, comments.
 // One instance per read; readCapture turns it into the CaptureInfo it returns.
 
-import type { CaptureFormat, CaptureInfo, CaptureInterface, RawPacket, ReadError } from '../types';
+import type { CaptureFormat, CaptureInfo, CaptureInterface, RawPacket, ReadError, ReadProgress } from '../types';
 
 export interface ReadHandlers {
+  /** Every packet in file order. `p` and `p.data` are reused: copy what you keep. */
   onPacket(p: RawPacket): void;
+  /** Every interface as it is defined (pcap: one; pcapng: one per IDB), before its packets. */
   onInterface?(i: CaptureInterface): void;
-  onProgress?(p: import('../types').ReadProgress): void;
+  /** Called after every chunk (4 MiB by default) and once at the end. */
+  onProgress?(p: ReadProgress): void;
 }
 
 /** Largest captured length accepted by default: 256 KiB, libpcap's own maximum snapshot length. */

@@ -83,6 +83,17 @@ describe('pcapng reader', () => {
     expect(info.errors[0].offset).toBe(28 + 20);
   });
 
+  it('lists a repeated problem 20 times, then counts the rest', async () => {
+    const b = new NgBuilder().shb().idb(1, 0);
+    for (let i = 0; i < 35; i++) b.epb(7, 0n, frame(20));
+    b.epb(0, 0n, frame(20));
+    const { info, packets } = await readBytes(b.bytes());
+    expect(packets.length).toBe(1);
+    expect(info.errors.length).toBe(21);
+    expect(info.errors.slice(0, 20).every((e) => e.code === 'unknown-interface' && !e.fatal)).toBe(true);
+    expect(info.errors[20]).toEqual({ code: 'unknown-interface', message: "15 more 'unknown-interface' problems not listed (35 in all)", offset: -1, fatal: false });
+  });
+
   it('keeps the bytes a packet block holds when its captured length claims more', async () => {
     for (const claimed of [200, 0x7fffffff, 0xffffffff]) {
       const b = new NgBuilder().shb().idb(1, 0).epb(0, 0n, frame(20), [], 20, claimed);
