@@ -112,6 +112,20 @@ describe.skipIf(!HAVE_PUBLIC)('public captures against tshark', () => {
     }
   });
 
+  it('detects the format by content, never by file name', async () => {
+    const tmp = tempDir();
+    try {
+      const ng = await readAll(writeTemp(tmp.dir, 'looks-like.pcap', readPublic('test202.pcapng')));
+      expect([ng.info.format, ng.info.compressed, ng.packets.length]).toEqual(['pcapng', false, 8]);
+      const gz = await readAll(writeTemp(tmp.dir, 'notes.txt', gzipSync(readPublic('bigendian.pcap'))));
+      expect([gz.info.format, gz.info.compressed, gz.info.byteOrder, gz.packets.length]).toEqual(['pcap', true, 'big', 2]);
+      const plain = await readAll(writeTemp(tmp.dir, 'capture.pcapng.gz', readPublic('tcp-handshake-nano.pcap')));
+      expect([plain.info.format, plain.info.compressed, plain.info.tsPrecision, plain.packets.length]).toEqual(['pcap', false, 'ns', 3]);
+    } finally {
+      tmp.cleanup();
+    }
+  });
+
   it('reads each capture identically when records straddle every chunk boundary', async () => {
     for (const name of files) {
       const whole = await readAll(join(PUBLIC_DIR, name), { pcapReader: 'fast' });
