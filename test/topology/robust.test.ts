@@ -1,0 +1,53 @@
+// Whatever users bring: every public capture (other projects' files, read in place) alone and all
+// together, an empty set, garbage, a truncated capture. Nothing throws; problems are findings.
+import { existsSync, readdirSync, readFileSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { loadCaptureSet, type Analysis } from '../../main/topology';
+import { captureFiles } from './lab';
+
+const PUBLIC = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'shared', 'captures', 'public');
+const havePublic = existsSync(PUBLIC);
+const dir = mkdtempSync(join(tmpdir(), 'tv-topo-robust-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function exercise(a: Analysis): number {
+  let hops = 0;
+  for (let i = 0; i < a.journeys.count; i++) hops += a.journeys.get(i).hops.length;
+  for (const f of a.flows.slice(0, 50)) a.journeysForFlow(f.id, 5);
+  JSON.parse(JSON.stringify(a));
+  return hops;
+}
+
+describe('robustness', () => {
+  it.skipIf(!havePublic)('every public capture, alone and all together', async () => {
+    const files = readdirSync(PUBLIC).filter((f) => /\.(pcap|pcapng|gz)$/.test(f)).map((f) => join(PUBLIC, f));
+    expect(files.length).toBeGreaterThan(20);
+    const all = await loadCaptureSet(files);
+    expect(all.captures).toHaveLength(files.length);
+    expect(all.packetCount).toBe(all.captures.reduce((n, c) => n + c.packetCount, 0));
+    expect(exercise(all)).toBeGreaterThanOrEqual(all.journeys.count);
+    // Files the reader flags show up as read-error findings.
+    const flagged = all.captures.filter((c) => c.errors.length > 0).length;
+    expect(all.findings.filter((f) => f.code === 'read-error').length).toBeGreaterThanOrEqual(Math.min(flagged, 1));
+    for (const f of files) exercise(await loadCaptureSet([f]));
+  });
+  if (!havePublic) it.skip(`public captures not found at ${PUBLIC}: skipped`, () => {});
+
+  it('an empty set, garbage and a truncated capture', async () => {
+    const empty = await loadCaptureSet([]);
+    expect([empty.packetCount, empty.journeys.count, empty.model.nodes.length]).toEqual([0, 0, 0]);
+    const garbage = join(dir, 'garbage.pcap');
+    writeFileSync(garbage, 'not a capture at all, just text');
+    const cut = join(dir, 'a-node1-eth0.pcap');
+    const whole = readFileSync(captureFiles('a').find((f) => f.endsWith('a-node1-eth0.pcap'))!);
+    writeFileSync(cut, whole.subarray(0, Math.floor(whole.length / 2) + 7));
+    const a = await loadCaptureSet([garbage, cut, join(dir, 'missing.pcap')]);
+    expect(a.captures.map((c) => c.errors.length > 0)).toEqual([true, true, true]);
+    expect(a.findings.filter((f) => f.code === 'read-error')).toHaveLength(3);
+    expect(a.packetCount).toBeGreaterThan(20);
+    exercise(a);
+  });
+});
