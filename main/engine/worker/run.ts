@@ -5,6 +5,7 @@
 //   const info = await runEngineTask('read', { path }, { onProgress, signal });
 //   const index = await runEngineTask('index', { path, opts: { decodeAs } }, { onProgress, signal });
 
+import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
 import type { ReadProgress } from '../types';
@@ -51,4 +52,27 @@ export function runEngineTask<K extends TaskName>(task: K, args: EngineTasks[K][
     else opts.signal?.addEventListener('abort', onAbort, { once: true });
     worker.postMessage({ type: 'run', task, args } satisfies ToWorker);
   });
+}
+
+/**
+ * Runs one task per argument set, at most `concurrency` threads at a time (default: the number of
+ * cores), results in argument order. A capture set of many files is read in parallel this way.
+ * `onProgress` gets the position of the task in `argsList` with each progress report.
+ */
+export async function runEngineTasks<K extends TaskName>(
+  task: K,
+  argsList: readonly EngineTasks[K]['args'][],
+  opts: Omit<RunOptions, 'onProgress'> & { concurrency?: number; onProgress?(i: number, p: ReadProgress): void } = {},
+): Promise<EngineTasks[K]['result'][]> {
+  const results: EngineTasks[K]['result'][] = new Array(argsList.length);
+  const limit = Math.max(1, Math.min(opts.concurrency ?? availableParallelism(), argsList.length));
+  let next = 0;
+  const lane = async (): Promise<void> => {
+    while (next < argsList.length) {
+      const i = next++;
+      results[i] = await runEngineTask(task, argsList[i], { ...opts, onProgress: opts.onProgress && ((p) => opts.onProgress!(i, p)) });
+    }
+  };
+  await Promise.all(Array.from({ length: limit }, lane));
+  return results;
 }

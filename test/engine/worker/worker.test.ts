@@ -3,7 +3,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runEngineTask } from '../../../main/engine/worker/run';
+import { runEngineTask, runEngineTasks } from '../../../main/engine/worker/run';
 import { readCapture } from '../../../main/engine/readers/read';
 import { CaptureIndex, indexCapture } from '../../../main/engine/index/index';
 import { encodePcapHeader, encodePcapRecord } from '../../../main/engine/writers/pcap';
@@ -71,5 +71,14 @@ describe('engine worker', () => {
     const texts = (ix: CaptureIndex): string[] => [...Array(ix.count).keys()].flatMap((i) => [ix.address(i, 'outerSrc'), ix.address(i, 'outerDst')]);
     expect(texts(viaWorker)).toEqual(texts(here));
     expect(texts(here).some((t) => t.includes(':'))).toBe(true);
+  });
+
+  it.skipIf(!HAVE_PUBLIC)('indexes several captures in parallel threads, results in order', async () => {
+    const names = ['vxlan_port_8472.pcap', 'geneve.pcap', 'test202.pcapng', 'empty.pcapng', 'pcap-invalid-version-1.pcap'];
+    const seen = new Set<number>();
+    const got = await runEngineTasks('index', names.map((n) => ({ path: join(PUBLIC_DIR, n) })), { concurrency: 2, onProgress: (i) => seen.add(i) });
+    expect(got.map((ix) => ix.count)).toEqual([10, 39, 8, 0, 0]);
+    expect(got[4].info?.errors.map((e) => e.code)).toEqual(['unsupported-version']);
+    expect([...seen].sort()).toEqual([0, 1, 2, 3, 4]);
   });
 });
