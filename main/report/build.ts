@@ -314,6 +314,9 @@ export async function buildReport(analysis: ReportAnalysis, session: ReportSessi
 
   const count = (s: string) => findings.filter((f) => f.severity === s).length;
   const problems = session?.captureChecks.filter((c) => c.state !== 'ok') ?? [];
+  const omitted = wantedPackets.length - shown.length;
+  const warnings = problems.map((c) => c.message);
+  if (omitted > 0) warnings.push(`${omitted} more annotated packets are listed under Annotations but not decoded here (the report shows the first ${maxPackets})`);
   return {
     schema: REPORT_SCHEMA,
     version: REPORT_VERSION,
@@ -324,7 +327,7 @@ export async function buildReport(analysis: ReportAnalysis, session: ReportSessi
       file: session?.file ? basename(session.file) : null,
       filter: session?.filter ?? '',
       decodeAs: (session?.decodeAs ?? []).map((d) => ({ layer: d.layer, port: d.port, proto: d.proto })),
-      warnings: problems.map((c) => c.message),
+      warnings,
     },
     summary: {
       captures: analysis.captures.length, packets: analysis.packetCount, nodes: analysis.model.nodes.length, pods: analysis.model.pods.length,

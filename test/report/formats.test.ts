@@ -134,6 +134,9 @@ describe('report formats', () => {
     const a = await buildReport(c.analysis, c.store, { now: new Date(0) });
     const b = await buildReport(c.analysis, c.store, { now: new Date(0) });
     expect(a).toEqual(b);
+    const few = await buildReport(c.analysis, c.store, { maxPackets: 1 });
+    expect(few.packets).toHaveLength(1);
+    expect(few.session.warnings).toEqual(['3 more annotated packets are listed under Annotations but not decoded here (the report shows the first 1)']);
     expect(a.summary.annotations).toBe(7);
     expect(a.graph.nodes.some((n) => n.annotated && n.kind === 'pod')).toBe(true);
     expect(HOSTILE.long.length).toBeGreaterThan(5000);
