@@ -28,6 +28,9 @@ export interface ReadOptions {
   chunkSize?: number;
 }
 
+/** The classic pcap loop used when the caller does not choose (see ReadOptions.pcapReader for why). */
+export const DEFAULT_PCAP_READER: NonNullable<ReadOptions['pcapReader']> = 'fast';
+
 const DEFAULT_CHUNK = 4 << 20;
 /** The bound a caller may raise maxRecordLen to (the working buffer is sized from it). */
 const MAX_RECORD_LEN_LIMIT = 64 << 20;
@@ -49,7 +52,7 @@ export function createReader(head: Uint8Array, sink: ReadSink, opts: ReadOptions
     return null;
   }
   if (pcapMagic(head)) {
-    return opts.pcapReader === 'pcap-parser' ? new PcapParserReader(sink) : new FastPcapReader(sink);
+    return (opts.pcapReader ?? DEFAULT_PCAP_READER) === 'pcap-parser' ? new PcapParserReader(sink) : new FastPcapReader(sink);
   }
   if (u32(head, 0, false) === BT_SHB) return new PcapngReader(sink);
   const magic = u32(head, 0, false);
