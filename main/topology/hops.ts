@@ -242,6 +242,7 @@ export function pathCheck(ctx: HopContext, rows: readonly number[]): { status: J
   const gaps: PathGap[] = [];
   if (exp.length === 0) return { status: 'unknown', gaps };
   const corrected = rows.map((r) => t.tNs[r] - ctx.offsetOfPoint[t.point[r]]);
+  const laterFragment = (t.innerFrag[rows[0]] & 0x1fff) !== 0;
   const tMin = Math.min(...corrected);
   const tMax = Math.max(...corrected);
   let lastSeenHop = -1;
@@ -291,7 +292,14 @@ export function pathCheck(ctx: HopContext, rows: readonly number[]): { status: J
       return;
     }
     finalCovered = ei;
-    const g: PathGap = { afterHop: lastSeenHop, node: nodeId, kind: e.kinds[0], point: ctx.points[covering[0]].id, reason: `not seen on ${ctx.points[covering[0]].id} although it was capturing` };
+    const pid = ctx.points[covering[0]].id;
+    // A later fragment missing on a bridge the path crossed: bridge netfilter's conntrack reassembles
+    // fragments there (the first fragment's journey shows the whole datagram on that bridge).
+    const reassembled = laterFragment && e.kinds[0] === 'bridge';
+    const reason = reassembled
+      ? `fragment not on ${pid}: the datagram crossed it reassembled (conntrack defragmentation) and was fragmented again after it`
+      : `not seen on ${pid} although it was capturing`;
+    const g: PathGap = { afterHop: lastSeenHop, node: nodeId, kind: e.kinds[0], point: pid, reason };
     gaps.push(g);
     missing.push({ exp: ei, gap: g });
   });

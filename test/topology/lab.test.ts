@@ -47,6 +47,12 @@ function expectPaths(a: Analysis, f: ManifestFlow, hops: readonly ManifestHop[],
   for (const j of js) {
     const path = j.hops.map((h) => rename(h.point));
     expect(path, `${f.name} journey ${j.id}`).toEqual(isLaterFragment(j) ? withoutReassembly : full);
+    if (isLaterFragment(j)) {
+      // Where the bridge reassembled the datagram, the later fragment's gap says so.
+      for (const h of hops.filter((x) => x.reassembled)) {
+        expect(j.gaps.find((g) => g.point !== null && rename(g.point) === pointOf(h))?.reason).toMatch(/reassembled/);
+      }
+    }
   }
   if (hops[0].packets !== null) expect(js.filter((j) => !isLaterFragment(j)).length * (f.fragmentsPerMessage ?? 1), f.name).toBe(hops[0].packets);
   return js;
