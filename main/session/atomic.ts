@@ -1,7 +1,7 @@
 // Crash-safe file replacement: write a temporary file in the same folder, fsync it, rename it over the
 // target, fsync the folder. A crash or power loss at any point leaves either the old file or the new
 // one, never a mix; leftovers are temporary files that `removeStaleTemps` clears.
-import { open, rename, unlink, readdir } from 'node:fs/promises';
+import { open, rename, unlink, readdir, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
 export interface AtomicWriteOptions {
@@ -33,7 +33,9 @@ async function fsyncDir(dir: string): Promise<void> {
 
 export async function atomicWriteFile(path: string, data: string | Uint8Array, opts: AtomicWriteOptions = {}): Promise<void> {
   const temp = tempPathFor(path);
-  const h = await open(temp, 'wx', opts.mode ?? 0o644);
+  // keep the permissions of the file being replaced (a session may have been made private on purpose)
+  const mode = opts.mode ?? (await stat(path).then((s) => s.mode & 0o777, () => 0o644));
+  const h = await open(temp, 'wx', mode);
   try {
     try {
       await h.writeFile(data);

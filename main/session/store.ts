@@ -21,6 +21,8 @@ export interface SessionStoreOptions {
   onError?: (e: Error) => void;
   now?: () => Date;
   atomic?: AtomicWriteOptions;
+  /** Hash the captures on open (default true). False: call verifyCaptures() later, e.g. after the window shows. */
+  verify?: boolean;
 }
 
 export type SessionChange = 'annotations' | 'captures' | 'assignments' | 'decodeAs' | 'filter' | 'saved';
@@ -77,7 +79,7 @@ export class SessionStore {
       { captures: [...d.captures], assignments: [...d.assignments], decodeAs: [...d.decodeAs], filter: d.filter, annotations: [...d.annotations], savedAt: d.savedAt },
       opts,
     );
-    await store.verifyCaptures();
+    if (opts.verify !== false) await store.verifyCaptures();
     return store;
   }
 

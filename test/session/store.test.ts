@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cpSync, mkdirSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
+import { chmodSync, cpSync, mkdirSync, readFileSync, statSync, writeFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { SessionError, SessionStore, parseSession, sessionPathFor, type SessionChange } from '../../main/session';
 import { tempDir } from '../report/tools';
@@ -204,6 +204,19 @@ describe('session store', () => {
       const d = parseSession(readFileSync(s.file, 'utf8'));
       expect(d.annotations).toHaveLength(200);
       expect(d.filter).toBe('tcp');
+    } finally {
+      s.cleanup();
+    }
+  });
+
+  it('keeps the permissions of the session file it replaces', async () => {
+    const s = setup();
+    try {
+      const store = await SessionStore.create(s.file, [s.a], { autosaveMs: -1 });
+      chmodSync(s.file, 0o600);
+      store.addAnnotation({ target: { kind: 'set' }, text: 'private' });
+      await store.close();
+      expect(statSync(s.file).mode & 0o777).toBe(0o600);
     } finally {
       s.cleanup();
     }
