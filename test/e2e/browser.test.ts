@@ -36,5 +36,5 @@ describe.skipIf(!haveChromium || !haveLab)('browser mode end to end', () => {
     await runScenario(page, { prefix: 'browser', corruptFiles: files, corruptCut: cutPackets, addFiles: addThroughFilePicker });
     // No CSP violation, no script error along the way.
     if (problems.length) throw new Error(problems.join('\n'));
-  });
+  }, 300_000);
 });

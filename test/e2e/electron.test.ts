@@ -51,5 +51,5 @@ describe.skipIf(!bin || !haveLab)('desktop shell end to end (Electron)', () => {
     };
     const { files, cutPackets } = corruptFiles();
     await runScenario(page, { prefix: 'electron', corruptFiles: files, corruptCut: cutPackets, addFiles });
-  });
+  }, 300_000);
 });

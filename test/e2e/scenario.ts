@@ -16,7 +16,7 @@ export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--
 interface ManifestHop { capture: string; node: string; interface: string; ttl: number; encap: { kind: string; vni: number; src: string; dst: string } | null }
 export interface Manifest {
   clusters: { name: string; nodes: { name: string }[]; pods: { name: string; node: string; ip: string }[] }[];
-  captures: { file: string; cluster: string; packets: number }[];
+  captures: { file: string; cluster: string; packets: number; node: string }[];
   flows: { name: string; cluster: string; request: (ManifestHop & { src: string; dst: string })[]; drop: unknown }[];
 }
 
@@ -145,6 +145,36 @@ export async function runScenario(page: Page, opts: { prefix: string; corruptFil
   await page.locator('[data-testid=filter-clear]').click();
   await expect.poll(() => page.locator('[data-testid=packet-list]').getAttribute('data-total')).toBe(String(demoPackets));
 
+  // 5b. Keyboard: the list follows the arrow keys.
+  await page.locator('.prow[data-no]').first().click();
+  const body = page.locator('[data-testid=packet-list-body]');
+  await body.press('ArrowDown');
+  await body.press('ArrowDown');
+  await expect.poll(() => page.locator('.prow.selected').getAttribute('data-index')).toBe('2');
+  await body.press('End');
+  await expect.poll(() => page.locator('.prow.selected').getAttribute('data-index')).toBe(String(demoPackets - 1));
+  await body.press('Home');
+
+  // 5c. Selecting a graph element filters the list to its packets.
+  const node2 = demo.filter((c) => c.node === server.node).reduce((s, c) => s + c.packets, 0);
+  await page.evaluate((id) => (globalThis as unknown as { __tunnelvisionGraph: { getElementById(i: string): { emit(e: string): void } } }).__tunnelvisionGraph.getElementById(id).emit('tap'), `node:${server.node}`);
+  await expect.poll(() => page.locator('[data-testid=packet-list]').getAttribute('data-total')).toBe(String(node2));
+  await expect.poll(() => page.locator('[data-testid=element-filter]').textContent()).toContain(server.node);
+  await shot(page, `${opts.prefix}-4b-element-filter`);
+  await page.locator('[data-testid=element-filter] button').click();
+  await expect.poll(() => page.locator('[data-testid=packet-list]').getAttribute('data-total')).toBe(String(demoPackets));
+
+  // 5d. Correct a capture's node by hand: the analysis is redone with it.
+  const target = page.locator(`[data-testid=capture][data-name="${wire.capture}"]`);
+  await target.locator('[data-testid=attr-edit]').click();
+  await target.locator('[data-testid=attr-node]').fill('node-by-hand');
+  await target.locator('button[type=submit]').click();
+  await expect.poll(() => target.locator('.capture-meta').first().textContent(), { timeout: 30_000 }).toContain('node-by-hand');
+  await target.locator('[data-testid=attr-edit]').click();
+  await target.locator('[data-testid=attr-node]').fill(wire.node);
+  await target.locator('button[type=submit]').click();
+  await expect.poll(() => target.locator('.capture-meta').first().textContent(), { timeout: 30_000 }).toContain(`${wire.node} /`);
+
   // 6. Add corrupt files: their errors show, the rest still opens.
   await opts.addFiles(page, opts.corruptFiles);
   await until('the set with the corrupt files', async () => (await page.locator('[data-testid=capture]').count()) === demo.length + opts.corruptFiles.length, 60_000);
@@ -155,6 +185,12 @@ export async function runScenario(page: Page, opts: { prefix: string; corruptFil
   await expect.poll(() => page.locator('[data-testid=packet-list]').getAttribute('data-total')).toBe(String(demoPackets + opts.corruptCut));
   for (const c of demo) expect(await page.locator(`[data-testid=capture][data-name="${c.file}"] .dot.ok`).count(), c.file).toBe(1);
   await shot(page, `${opts.prefix}-5-corrupt-files`);
+
+  // The dark theme follows the OS setting.
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await expect.poll(() => page.locator('.app').getAttribute('class')).toContain('dark');
+  await shot(page, `${opts.prefix}-6-dark`);
+  await page.emulateMedia({ colorScheme: 'light' });
 }
 
 /** A garbage file and a capture cut in the middle of a record, with how many whole packets it keeps. */
