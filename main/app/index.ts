@@ -88,8 +88,8 @@ async function refreshMenu(): Promise<void> {
 }
 
 function createWindow(): void {
+  // Its web contents are guarded by the 'web-contents-created' handler below, like any other.
   win = new BrowserWindow(windowOptions(preload, nativeTheme.shouldUseDarkColors));
-  guardContents(win.webContents, appUrl(), (url) => void shell.openExternal(url));
   win.once('ready-to-show', () => win?.show());
   win.on('closed', () => (win = null));
   if (process.env.ELECTRON_RENDERER_URL) void win.loadURL(process.env.ELECTRON_RENDERER_URL);
