@@ -21,6 +21,7 @@ import type {
 import { checkLeases } from './flannel-leases';
 import { applyBgp, withBgp, type BgpCollector } from './calico/bgp-routes';
 import { attributePodLoopback } from './calico/pod-local';
+import { withNames } from './name-history';
 
 export interface AnalyzeOptions {
   readonly overrides?: readonly PointOverride[];
@@ -280,7 +281,7 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
   const flowIds = fx.flows.map((f) => f.id);
 
   // 9. Enrichment: names, and disagreements with the traffic.
-  const model = withBgp(applyEnrichment(built, enrich, addFinding), opts.bgp);
+  const model = withNames(withBgp(applyEnrichment(built, enrich, addFinding), opts.bgp), fx.flows, enrich.names);
 
   // 10. Findings from journeys, flows, reads, clocks.
   for (const f of files) for (const e of f.errors) addFinding({ code: 'read-error', severity: e.fatal ? 'problem' : 'warning', message: `${f.id}: ${e.message} (offset ${e.offset})`, packets: [] });

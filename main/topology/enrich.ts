@@ -4,6 +4,7 @@
 
 import { baseName } from './naming';
 import { looksLikeEtcdJson, type FlannelLeaseTable } from './flannel-leases';
+import { looksLikeNameHistory, type NameHistory } from './name-history';
 
 export interface EnrichNode {
   readonly name: string;
@@ -63,6 +64,8 @@ export interface Enrichment {
   readonly subnets: readonly SubnetEnv[];
   /** flannel's lease tables read from etcd (`etcdctl get --prefix /coreos.com/network -w json`). */
   readonly leases?: readonly FlannelLeaseTable[];
+  /** Kubeshark name-resolution histories (names applied by time). */
+  readonly names?: readonly NameHistory[];
   /** Problems reading the files (bad JSON, unexpected shape): reported, never thrown. */
   readonly errors: readonly string[];
 }
@@ -257,15 +260,17 @@ export function mergeEnrichment(parts: readonly Enrichment[]): Enrichment {
     endpoints: parts.flatMap((p) => p.endpoints),
     subnets: parts.flatMap((p) => p.subnets),
     leases: parts.flatMap((p) => p.leases ?? []),
+    names: parts.flatMap((p) => p.names ?? []),
     errors: parts.flatMap((p) => p.errors),
   };
 }
 
 /** True when a file looks like enrichment rather than a capture: decided by name, then by content. */
-export function isEnrichmentFile(path: string, head: Uint8Array): 'kubectl' | 'subnet-env' | 'etcd-leases' | null {
+export function isEnrichmentFile(path: string, head: Uint8Array): 'kubectl' | 'subnet-env' | 'etcd-leases' | 'name-history' | null {
   const name = baseName(path).toLowerCase();
   if (name.endsWith('subnet.env')) return 'subnet-env';
   if (looksLikeEtcdJson(new TextDecoder().decode(head.subarray(0, 512)))) return 'etcd-leases';
+  if (looksLikeNameHistory(path, new TextDecoder().decode(head.subarray(0, 512)))) return 'name-history';
   let i = 0;
   while (i < head.length && (head[i] === 0x20 || head[i] === 0x0a || head[i] === 0x0d || head[i] === 0x09)) i++;
   if (head[i] === 0x7b /* { */ && name.endsWith('.json')) return 'kubectl';

@@ -13,6 +13,8 @@ import { isEnrichmentFile, mergeEnrichment, parseKubectlJson, parseSubnetEnv, ty
 import { baseName } from './naming';
 import { parseEtcdLeases } from './flannel-leases';
 import { BgpCollector } from './calico/bgp-routes';
+import { parseNameHistory } from './name-history';
+import { expandBundles, nodeOfBundleFile } from './bundles';
 import { macNumber } from './addr';
 import { PKTTYPE_UNKNOWN, PacketTable } from './table';
 import type { InterfaceKind, PointOverride } from './types';
@@ -79,7 +81,10 @@ export async function loadEnrichment(paths: readonly string[]): Promise<Enrichme
       continue;
     }
     const kind = isEnrichmentFile(p, new TextEncoder().encode(text.slice(0, 1024)));
-    if (kind === 'etcd-leases') {
+    if (kind === 'name-history') {
+      const h = parseNameHistory(text, baseName(p), nodeOfBundleFile(p));
+      parts.push({ nodes: [], pods: [], services: [], endpoints: [], subnets: [], names: [h], errors: [...h.errors] });
+    } else if (kind === 'etcd-leases') {
       const t = parseEtcdLeases(text, baseName(p));
       parts.push({ nodes: [], pods: [], services: [], endpoints: [], subnets: [], leases: [t], errors: [] });
     } else if (kind === 'subnet-env') {
@@ -130,7 +135,8 @@ export async function readCaptureSet(files: readonly (string | CaptureSource)[],
   const overrides: PointOverride[] = [...(opts.overrides ?? [])];
   const capturePaths: string[] = [];
   const enrichPaths: string[] = [...(opts.enrichment ?? [])];
-  const sources: CaptureSource[] = files.map((f) => (typeof f === 'string' ? { path: f } : f));
+  const expanded = await expandBundles(files.map((f) => (typeof f === 'string' ? { path: f } : f)));
+  const sources: CaptureSource[] = expanded.sources;
   for (const s of sources) {
     const h = await head(s.path);
     if (h && isEnrichmentFile(s.path, h)) enrichPaths.push(s.path);
@@ -226,6 +232,8 @@ export async function readCaptureSet(files: readonly (string | CaptureSource)[],
     }
     drafts.push({ id: ids[fi], path, format: info.format, packetCount: table.count - firstRow, linktypes: [...linktypes], errors: info.errors, firstRow, points: filePoints });
   }
-  const enrichment = enrichPaths.length ? await loadEnrichment(enrichPaths) : undefined;
+  const loaded = enrichPaths.length ? await loadEnrichment(enrichPaths) : undefined;
+  // Bundles that could not be opened are reported with the enrichment problems (findings), never thrown.
+  const enrichment = expanded.errors.length ? mergeEnrichment([...(loaded ? [loaded] : []), { nodes: [], pods: [], services: [], endpoints: [], subnets: [], errors: expanded.errors }]) : loaded;
   return { table, files: drafts, points, enrichment, overrides, bgp };
 }

@@ -228,6 +228,9 @@ export interface Flow {
   readonly journeyCount: number;
   /** Community ID v1 (seed 0) of the flow, as Zeek/Suricata/Wireshark log it; null when not hashable. */
   readonly communityId?: string | null;
+  /** Names of the endpoints when the capture set came with a name history (Kubeshark), as they were at the flow's start. */
+  readonly aName?: string | null;
+  readonly bName?: string | null;
 }
 
 export interface Encapsulation {
