@@ -46,8 +46,9 @@ export function journeyKeys(t: PacketTable, k1: Uint32Array, k2: Uint32Array, va
       a = mix(a, frag);
       b = mix(b, frag + 0x1000);
     } else if (proto === 6) {
-      a = mix(mix(mix(a, t.tcpSeq[r]), t.tcpAck[r]), t.tcpFlags[r] & 0x3f);
-      b = mix(mix(mix(b, t.tcpAck[r] ^ 0xa5a5a5a5), t.tcpSeq[r]), t.tcpFlags[r] & 0x1f);
+      // The window too: duplicate ACKs of a stack that sends IP ID 0 differ in little else.
+      a = mix(mix(mix(mix(a, t.tcpSeq[r]), t.tcpAck[r]), t.tcpFlags[r] & 0x3f), t.tcpWin[r]);
+      b = mix(mix(mix(mix(b, t.tcpAck[r] ^ 0xa5a5a5a5), t.tcpSeq[r]), t.tcpFlags[r] & 0x1f), t.tcpWin[r] + 1);
     } else if (proto === 17) {
       a = mix(a, t.payLen[r]);
       b = mix(b, t.payLen[r] + 7);
@@ -127,6 +128,11 @@ export interface SplitOptions {
   readonly time: (row: number) => number;
   /** A new journey starts when the gap to the previous sighting exceeds this. */
   readonly windowNs: number;
+  /**
+   * ... or when a capture point sees the same bytes again this long after it last saw them in the
+   * journey (a resent identical packet, not one crossing the same bridge twice). Default 1 ms.
+   */
+  readonly repeatNs?: number;
 }
 
 /**
@@ -141,6 +147,9 @@ export function splitJourneys(t: PacketTable, g: GroupIndex, opts: SplitOptions)
   for (let i = 0; i < g.used; i++) tm[g.rows[i]] = opts.time(g.rows[i]);
   let out = 0;
   const buf: number[] = [];
+  const seenPoint: number[] = [];
+  const seenRaw: number[] = [];
+  const repeatNs = opts.repeatNs ?? 1e6;
   for (let gi = 0; gi < g.groups; gi++) {
     const s = g.gStart[gi];
     const e = g.gStart[gi + 1];
@@ -148,8 +157,25 @@ export function splitJourneys(t: PacketTable, g: GroupIndex, opts: SplitOptions)
     for (let i = s; i < e; i++) buf.push(g.rows[i]);
     if (buf.length > 1) buf.sort((x, y) => tm[x] - tm[y] || x - y);
     let prev = Number.NEGATIVE_INFINITY;
+    seenPoint.length = 0;
+    seenRaw.length = 0;
     for (const r of buf) {
-      if (tm[r] - prev > opts.windowNs) starts.push(out);
+      let split = tm[r] - prev > opts.windowNs;
+      if (!split && buf.length > 1) {
+        const pt = t.point[r];
+        for (let k = seenPoint.length - 1; k >= 0; k--) {
+          if (seenPoint[k] !== pt) continue;
+          split = t.tNs[r] - seenRaw[k] > repeatNs;
+          break;
+        }
+      }
+      if (split) {
+        starts.push(out);
+        seenPoint.length = 0;
+        seenRaw.length = 0;
+      }
+      seenPoint.push(t.point[r]);
+      seenRaw.push(t.tNs[r]);
       journeyOfRow[r] = starts.length - 1;
       rows[out++] = r;
       prev = tm[r];

@@ -197,6 +197,13 @@ describe('trouble on the path', async () => {
     expect(a.findings.find((f) => f.code === 'bad-checksum')?.message).toMatch(/^1 packets with a bad IPv4 header checksum on node1-veth/);
   });
 
+  it('keeps identical packets sent at different times apart (IP ID 0 duplicate ACKs)', () => {
+    const js = journeysOf(a, (x) => x.hops[0].headers.src === pod('web').ip && x.hops[0].headers.ipId === 0 && x.hops[0].headers.protocol === 'tcp');
+    expect(js).toHaveLength(2);
+    for (const j of js) expect(j.hops.map((h) => h.point)).toEqual(crossPath('node2', 'node1', pod('web').veth, pod('client').veth));
+    expect(Math.abs(js[0].hops[0].correctedNs - js[1].hops[0].correctedNs)).toBeGreaterThan(1e8);
+  });
+
   it('reports where subnet.env and the traffic disagree', () => {
     expect(a.captures.map((c) => c.id)).not.toContain('node2-subnet.env');
     expect(a.findings.filter((f) => f.code === 'enrichment-disagreement').map((f) => f.message)).toEqual([

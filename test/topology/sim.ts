@@ -157,8 +157,8 @@ export function simulate(opts: SimOptions = {}): SimCaptureSet {
    * dnat: rewrite dst on the source node after cni0; unDnat: rewrite src back to the VIP on the
    * destination node before cni0. dropAt: stop after this interface on the destination node.
    */
-  const send = (t0: number, from: SimPod, dst: string, proto: number, l4: (s: string, d: string) => number[], o: { dnatTo?: string; unDnatFrom?: string; dropAfter?: string; badChecksumAtSource?: boolean } = {}) => {
-    const id = ipid++;
+  const send = (t0: number, from: SimPod, dst: string, proto: number, l4: (s: string, d: string) => number[], o: { dnatTo?: string; unDnatFrom?: string; dropAfter?: string; badChecksumAtSource?: boolean; ipId?: number } = {}) => {
+    const id = o.ipId ?? ipid++;
     let t = t0;
     const src = from.ip;
     const sn = node(from.node);
@@ -261,6 +261,8 @@ export function simulate(opts: SimOptions = {}): SimCaptureSet {
     const err = eth(client.mac, n1.gwMac, 0x0800, ipv4({ src: n1.gw, dst: client.ip, proto: 1, ttl: 64, id: ipid++ }, icmpErr));
     see('node1', 'cni0', T + 11.00001, err);
     see('node1', client.veth, T + 11.000012, err);
+    // 7b. Two identical duplicate ACKs 200 ms apart from a stack that sends IP ID 0.
+    for (const dt of [0, 0.2]) send(T + 13 + dt, web, client.ip, 6, (s, d) => tcp(s, d, 8080, 42080, s0 + 1, c0 + 6, 0x10, 509, []), { ipId: 0 });
     // 8. A ping whose first sighting (client's veth, sending host) has a bad header checksum.
     send(T + 12, client, web.ip, 1, () => icmpEcho(8, 80, 1, [5, 5, 5, 5]), { badChecksumAtSource: true });
   }
