@@ -205,7 +205,6 @@ for (const name of manifest.clusters.map((c) => c.name)) {
 }
 
 describe('lab variants', () => {
-  const a0 = cluster('a');
   const crossNode = flowsOf('a').find((f) => f.name === 'a-icmp-cross-node')!;
 
   it('one capture left out: the path shows the gap', async () => {
@@ -221,10 +220,11 @@ describe('lab variants', () => {
     }
   });
 
-  it('random names in random order: nodes, CIDRs, pods and paths from the traffic alone', async () => {
+  it.each(['a', 'b'])('cluster %s under random names in random order: nodes, CIDRs, pods (and paths) from the traffic alone', async (cl) => {
+    const a0 = cluster(cl);
     const dir = tempDir();
     const renamed = new Map<string, string>();
-    const files = captureFiles('a').map((p, i) => {
+    const files = captureFiles(cl).map((p, i) => {
       const n = `trace-${((i + 3) * 7919) % 1000}${p.endsWith('.pcapng') ? '.pcapng' : '.pcap'}`;
       copyFileSync(p, join(dir, n));
       renamed.set(n, basename(p));
@@ -238,14 +238,19 @@ describe('lab variants', () => {
       const c = manifest.captures.find((x) => x.file === renamed.get(p.capture))!;
       expect(truthName(p.node), p.id).toBe(c.node);
     }
-    const senders = sendingPods('a');
+    const senders = sendingPods(cl);
     expect(a.model.pods.map((p) => [p.ip, truthName(p.node)]).sort()).toEqual(a0.pods.filter((p) => senders.has(p.ip)).map((p) => [p.ip, p.node]).sort());
+    expect(a.model.tunnels.map((t) => t.type)).toEqual(a.model.tunnels.map(() => a0.encapsulation.kind));
     const back = (pt: string) => {
       const [file, iface] = pt.split('#');
       return iface ? `${renamed.get(file)}#${iface}` : renamed.get(file)!;
     };
-    for (const f of flowsOf('a')) expectPaths(a, f, f.request, back);
-    expect(a.model.services.map((s) => s.ip).sort()).toEqual(['10.96.0.10', '10.96.0.10', '10.96.112.34']);
+    // On b-node1 only one pod talks: its veth and docker0 carry the same frames and cannot be told
+    // apart without names, so paths are compared on cluster a.
+    if (cl === 'a') {
+      for (const f of flowsOf('a')) expectPaths(a, f, f.request, back);
+      expect(a.model.services.map((s) => s.ip).sort()).toEqual(['10.96.0.10', '10.96.0.10', '10.96.112.34']);
+    }
   });
 
   it("one node's clock 2 s ahead: offset within 1 ms, hops still in order", async () => {
