@@ -8,7 +8,7 @@
 // Archives are unpacked (streaming, bounded) into a cache folder keyed by the archive's path, size
 // and time, and kept there: the analysis reads packets back from the files later.
 
-import { createReadStream, existsSync, mkdirSync, readdirSync, statSync, writeFileSync, openSync, writeSync, closeSync, renameSync, rmSync } from 'node:fs';
+import { createReadStream, readFileSync, existsSync, mkdirSync, readdirSync, statSync, writeFileSync, openSync, writeSync, closeSync, renameSync, rmSync } from 'node:fs';
 import { createGunzip } from 'node:zlib';
 import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
@@ -19,6 +19,33 @@ export interface BundleSource {
   readonly node?: string;
   readonly interface?: string;
   readonly kind?: 'veth' | 'bridge' | 'vtep' | 'tun' | 'underlay' | 'loopback' | 'any' | 'unknown';
+  /** Interface names by ifindex (Retina's ip-resources.txt), for the SLL/SLL2 points of an `-i any` capture. */
+  readonly ifnames?: ReadonlyMap<number, string>;
+}
+
+/**
+ * Interface names by ifindex from Retina's ip-resources.txt: the JSON that follows the
+ * '... ip -d -j addr show' command line in its 'Execute:' section (`ip -j addr` output).
+ */
+export function parseIpResources(text: string): Map<number, string> {
+  const out = new Map<number, string>();
+  const exec = text.indexOf('\nExecute:');
+  const lines = text.slice(exec >= 0 ? exec : 0).split('\n');
+  const at = lines.findIndex((l) => /\bip (-d )?-j addr show\s*$/.test(l.trim()));
+  if (at < 0) return out;
+  for (let i = at + 1; i < lines.length && i < at + 4; i++) {
+    const l = lines[i].trim();
+    if (!l.startsWith('[')) continue;
+    try {
+      for (const e of JSON.parse(l) as { ifindex?: unknown; ifname?: unknown }[]) {
+        if (typeof e.ifindex === 'number' && typeof e.ifname === 'string') out.set(e.ifindex, e.ifname);
+      }
+    } catch {
+      // not the JSON line: nothing named
+    }
+    break;
+  }
+  return out;
 }
 
 const ARCHIVE_RE = /\.(tar\.gz|tgz|tar)$/i;
@@ -180,7 +207,9 @@ export async function expandBundles(sources: readonly BundleSource[]): Promise<{
       const node = s.node ?? (isRetina ? retina : nodeFolder ? kubesharkNode(nodeFolder) : null);
       if (CAPTURE_RE.test(name)) {
         nodeOfFile.set(f, node);
-        out.push({ path: f, ...(node ? { node } : {}), ...(s.interface ? { interface: s.interface } : {}), ...(isRetina && !s.kind ? {} : s.kind ? { kind: s.kind } : {}) });
+        const res = isRetina ? files.find((g) => basename(g) === 'ip-resources.txt' && dirname(g) === dirname(f)) : undefined;
+        const ifnames = res ? parseIpResources(readFileSync(res, 'utf8')) : undefined;
+        out.push({ path: f, ...(node ? { node } : {}), ...(s.interface ? { interface: s.interface } : {}), ...(s.kind ? { kind: s.kind } : {}), ...(ifnames?.size ? { ifnames } : {}) });
         found++;
       } else if (/name_resolution_history.*\.json$/i.test(name)) {
         nodeOfFile.set(f, node);

@@ -146,6 +146,9 @@ export async function readCaptureSet(files: readonly (string | CaptureSource)[],
   for (const s of sources) {
     const i = capturePaths.indexOf(s.path);
     if (i >= 0 && (s.node || s.interface || s.kind)) overrides.push({ capture: ids[i], node: s.node, interface: s.interface, kind: s.kind });
+    // A bundle's interface table names the interface indexes of its `-i any` capture.
+    const ifnames = (s as { ifnames?: ReadonlyMap<number, string> }).ifnames;
+    if (i >= 0 && ifnames) for (const [idx, name] of ifnames) overrides.push({ point: `${ids[i]}#if${idx}`, interface: name });
   }
   const table = new PacketTable(1 << 14);
   const bgp = new BgpCollector();
