@@ -236,6 +236,31 @@ function expectedPath(ctx: HopContext, rows: readonly number[]): Expect[] {
   return out;
 }
 
+const candidateCache = new WeakMap<HopContext, Map<number, number[]>>();
+const KIND_CODE: Record<string, number> = { veth: 0, bridge: 1, vtep: 2, tun: 2, underlay: 3 };
+
+/** Capture points that would see the packet at an expected place (cached per analysis). */
+function candidates(ctx: HopContext, e: Expect): number[] {
+  let cache = candidateCache.get(ctx);
+  if (!cache) {
+    cache = new Map();
+    candidateCache.set(ctx, cache);
+  }
+  const key = e.pod >= 0 ? -((e.pod + 1) * 4096 + e.node) : e.node * 8 + (KIND_CODE[e.kinds[0]] ?? 7);
+  let c = cache.get(key);
+  if (!c) {
+    c = [];
+    for (let pi = 0; pi < ctx.points.length; pi++) {
+      const p = ctx.points[pi];
+      if (ctx.nodeOfPoint[pi] !== e.node || !e.kinds.includes(p.kind)) continue;
+      if (e.pod >= 0 && p.podIp !== e.pod) continue;
+      c.push(pi);
+    }
+    cache.set(key, c);
+  }
+  return c;
+}
+
 export function pathCheck(ctx: HopContext, rows: readonly number[]): { status: JourneyStatus; gaps: PathGap[] } {
   const t = ctx.t;
   const exp = expectedPath(ctx, rows);
@@ -251,12 +276,7 @@ export function pathCheck(ctx: HopContext, rows: readonly number[]): { status: J
   let finalSeen = false;
   const missing: { exp: number; gap: PathGap }[] = [];
   exp.forEach((e, ei) => {
-    const cands: number[] = [];
-    ctx.points.forEach((p, pi) => {
-      if (ctx.nodeOfPoint[pi] !== e.node || !e.kinds.includes(p.kind)) return;
-      if (e.pod >= 0 && p.podIp !== e.pod) return;
-      cands.push(pi);
-    });
+    const cands = candidates(ctx, e);
     let hop = -1;
     rows.forEach((r, hi) => {
       if (cands.includes(t.point[r]) && hop < 0) hop = hi;
