@@ -20,8 +20,19 @@
 // A packet reference in text is 'capture#N' with N Wireshark's 1-based frame number
 // (parsePacketRef / formatPacketRef); in the API PacketRef.index is 0-based.
 //
-// readCaptureSet(files) reads without inferring; analyze(table, files, points, opts) runs the
-// inference on it (again, e.g. after the user changed an attribution: no re-read needed).
+// Journeys: hops are in path order (sender node first, then each node's own clock, then where the
+// interface sits on the way out/in). Hop.correctedNs has the node's clock offset removed;
+// Hop.latencyNs is from the previous hop. Journey.status: 'delivered' (seen at the last place the
+// model expects, e.g. the destination pod's veth), 'dropped' (a capture that was running where the
+// path leads next did not see it: Journey.lastSeen is the drop location, the PathGap with a `point`
+// names the capture that missed it), 'unknown' (destination not in the model or not captured).
+// PathGap with point null: the path crosses a place nobody captured (a capture left out).
+// ClockOffset.offsetNs = node clock - reference clock (subtract it), uncertaintyNs = half-width of the
+// NTP-style bound from packets seen on both nodes in both directions (null: one direction only).
+//
+// readCaptureSet(files) reads without inferring; analyze(d.table, d.files, d.points, { overrides,
+// enrichment: d.enrichment, bgp: d.bgp }) runs the inference on it (again, e.g. after the user changed
+// an attribution: no re-read needed). formatTopology / formatJourney give the CLI's text.
 // journeys.ts, clock.ts, attribution.ts, model.ts, flows.ts, hops.ts hold the algorithms.
 
 export type {
@@ -40,3 +51,4 @@ export { interfaceKindFromName, attributionFromFileName } from './naming';
 export { PacketTable } from './table';
 export type { PointDraft } from './attribution';
 export { parseFlowSpec, matchesFlowSpec, parsePacketRef, formatPacketRef, type FlowSpec } from './select';
+export { formatTopology, formatJourney } from './text';
