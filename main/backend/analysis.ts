@@ -1,7 +1,9 @@
 // The cluster analysis of the open set, from the path finder (main/topology): captures attributed
 // to nodes and interfaces, the cluster model, flows and journeys, and its per-packet table (whose
 // capture-point column tells each row's node and interface, SLL2 `any` captures included).
-import { loadCaptureSet, type Analysis } from '../topology';
+// Reading and inferring are separate steps, so a user's correction of a capture's node or
+// interface re-runs only the inference.
+import { analyze, readCaptureSet, type Analysis, type CaptureSetData } from '../topology';
 import type { AnalysisData, Journey, PointOverride } from '../topology/types';
 import type { PacketTable } from '../topology/table';
 
@@ -15,8 +17,12 @@ export interface AnalysisHandle {
   journeysForFlow(flow: string): readonly Journey[];
 }
 
-export async function analyse(paths: readonly string[], overrides: readonly PointOverride[], signal: AbortSignal): Promise<AnalysisHandle> {
-  const a: Analysis = await loadCaptureSet(paths, { overrides, signal });
+export function readSet(paths: readonly string[], signal: AbortSignal): Promise<CaptureSetData> {
+  return readCaptureSet(paths, { signal });
+}
+
+export function analyseSet(d: CaptureSetData, overrides: readonly PointOverride[]): AnalysisHandle {
+  const a = analyze(d.table, d.files, d.points, { overrides: [...d.overrides, ...overrides], enrichment: d.enrichment, bgp: d.bgp });
   return {
     data: a.toJSON(),
     analysis: a,

@@ -18,7 +18,9 @@ import {
 } from '../../preload/contract';
 import { compileFilter, parseFilter } from '../../preload/filter';
 import type { Backend, BackendOptions } from './api';
-import { analyse, type AnalysisHandle } from './analysis';
+import { analyseSet, readSet, type AnalysisHandle } from './analysis';
+import type { CaptureSetData } from '../topology';
+import { expandBundles } from '../topology/bundles';
 import { colorOf, encapLabel, endpoints, protocolName, resolver, type PointLabel, type RowLabels } from './columns';
 import { differingFields, levelsOf } from './detail';
 import { buildGraph, elementPredicate, hopElements } from './graph';
@@ -61,6 +63,10 @@ export function createBackend(opts: BackendOptions): Backend {
   /** Files waiting to be read (shown as 'waiting'), with their display names. */
   let pending: { path: string; name: string }[] = [];
   let analysis: AnalysisHandle | null = null;
+  /** What the path finder read (kept so a correction re-runs only the inference). */
+  let setData: CaptureSetData | null = null;
+  /** Problems unpacking folders or bundles of the current set. */
+  let bundleNote: string | null = null;
   let labels: RowLabels = { pointOfRow: new Uint16Array(0), points: [], podOfIp: new Map() };
   let pointIndex = new Map<string, number>();
   let overrides: PointOverride[] = [];
@@ -129,15 +135,17 @@ export function createBackend(opts: BackendOptions): Backend {
     queryCache = null;
   }
 
-  async function runAnalysis(signal: AbortSignal): Promise<void> {
+  /** Reads the set for the path finder (once per load), then infers; `reuse` skips the reading. */
+  async function runAnalysis(signal: AbortSignal, reuse: boolean): Promise<void> {
     phase = 'analysing';
     const s = store;
     try {
-      const a = await analyse(s.files.map((f) => f.path), overrides, signal);
-      if (s !== store) return;
+      if (!reuse || !setData) setData = await readSet(s.files.map((f) => f.path), signal);
+      if (s !== store || signal.aborted) return;
+      const a = analyseSet(setData, overrides);
       analysis = a;
       labels = analysisLabels(s, a);
-      message = null;
+      message = bundleNote;
     } catch (e) {
       if (s !== store) return;
       analysis = null;
@@ -154,6 +162,7 @@ export function createBackend(opts: BackendOptions): Backend {
     const s = new PacketStore();
     store = s;
     analysis = null;
+    setData = null;
     labels = nameLabels(s);
     rowCache.clear();
     pending = [...files];
@@ -161,6 +170,14 @@ export function createBackend(opts: BackendOptions): Backend {
     message = null;
     bump();
     running = (async () => {
+      // Folders and capture bundles (Kubeshark, Retina tarballs) open as the captures inside them,
+      // the same way the path finder sees them, so both number the same rows.
+      const expanded = await expandBundles(files.map((f) => ({ path: f.path })));
+      bundleNote = expanded.errors.length ? `Some bundles could not be opened: ${expanded.errors.join('; ')}` : null;
+      message = bundleNote;
+      const byPath = new Map(files.map((f) => [f.path, f.name]));
+      files = expanded.sources.map((x) => ({ path: x.path, name: byPath.get(x.path) ?? basename(x.path) }));
+      pending = [...files];
       for (const f of files) {
         if (ac.signal.aborted) break;
         pending = pending.filter((p) => p !== f);
@@ -177,7 +194,7 @@ export function createBackend(opts: BackendOptions): Backend {
         pending = [];
         return;
       }
-      await runAnalysis(ac.signal);
+      await runAnalysis(ac.signal, false);
       phase = ac.signal.aborted ? 'cancelled' : 'ready';
     })().catch((e: unknown) => {
       phase = 'failed';
@@ -498,7 +515,7 @@ export function createBackend(opts: BackendOptions): Backend {
       await running;
       const ac = new AbortController();
       abort = ac;
-      running = runAnalysis(ac.signal).then(() => {
+      running = runAnalysis(ac.signal, true).then(() => {
         phase = ac.signal.aborted ? 'cancelled' : 'ready';
       });
       return this.getState();
