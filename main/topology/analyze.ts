@@ -295,6 +295,7 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
     }
   }
   const journeyStatus = new Uint8Array(journeys.count); // 0 unknown, 1 delivered, 2 dropped
+  const missedBy = new Map<string, EvidenceAcc>();
   for (let k = 0; k < journeys.count; k++) {
     const s = journeys.start[k];
     const e = journeys.start[k + 1];
@@ -312,7 +313,18 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
         packets: rows.map((r) => packetRef(t, ids, r)), flow: flowIds[fl], journey: k,
         node: nodeOfPoint[t.point[last]] >= 0 ? nodes[nodeOfPoint[t.point[last]]].id : undefined,
       });
+    } else {
+      // Seen before and after a running capture that missed it: that capture lost packets.
+      for (const g of pc.gaps) {
+        if (g.point === null || /reassembled/.test(g.reason)) continue;
+        let acc = missedBy.get(g.point);
+        if (!acc) missedBy.set(g.point, (acc = new EvidenceAcc()));
+        acc.add(rows[Math.max(0, g.afterHop)]);
+      }
     }
+  }
+  for (const [point, acc] of missedBy) {
+    addFinding({ code: 'path-gap', severity: 'warning', message: `${point} missed ${acc.count} packets seen before and after it on their path (capture drops, or the capture started late / stopped early)`, packets: evidence(t, ids, '', acc).packets });
   }
   for (const x of t.tooBig) {
     addFinding({ code: 'icmp-frag-needed', severity: 'problem', message: `ICMP fragmentation needed (next-hop MTU ${x.mtu}) for ${ip4ToString(x.quotedSrc)} -> ${ip4ToString(x.quotedDst)}`, packets: [packetRef(t, ids, x.row)] });

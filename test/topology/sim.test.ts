@@ -158,6 +158,15 @@ describe('variants of the same cluster', () => {
     expect(a.model.services.map((x) => x.ip)).toEqual([VIP]);
   });
 
+  it('a capture that lost a packet shows as a path gap, not a drop', async () => {
+    const a = await loadCaptureSet(sim({ lose: ['node1-eth0', 0] }).files);
+    const [j] = journeysOf(a, (x) => x.hops[0].headers.src === pod('client').ip && x.hops.length === 7);
+    expect(j.status).toBe('delivered');
+    expect(j.gaps).toMatchObject([{ afterHop: 2, node: 'node1', kind: 'underlay', point: 'node1-eth0.pcap' }]);
+    expect(a.findings.filter((f) => f.code === 'path-gap').map((f) => f.message)).toEqual([expect.stringMatching(/^node1-eth0\.pcap missed 1 packets/)]);
+    expect(a.findings.filter((f) => f.code === 'dropped')).toHaveLength(2);
+  });
+
   it('explicit attribution wins over file names', async () => {
     const s = sim();
     const a = await loadCaptureSet(s.files, { overrides: [{ capture: 'node3-eth0.pcap', node: 'worker-c', interface: 'ens5' }] });

@@ -132,6 +132,8 @@ export interface SimOptions {
    * flannel.1), and one frame with a bad IPv4 header checksum on the client's veth.
    */
   trouble?: boolean;
+  /** A capture that loses its n-th packet (tcpdump's "dropped by kernel"): ['node1-eth0', 0]. */
+  lose?: [string, number];
 }
 
 const node = (n: string) => NODES.find((x) => x.name === n)!;
@@ -279,6 +281,7 @@ export function simulate(opts: SimOptions = {}): SimCaptureSet {
     const name = opts.name ? opts.name(n, iface) : `${k}.pcap`;
     names.set(k, name);
     list.sort((a, b) => a.t - b.t);
+    if (opts.lose && opts.lose[0] === k) list.splice(opts.lose[1], 1);
     const bytes = encodePcap(
       { linktype: 1, nanosecond: true },
       list.map((s) => {
