@@ -249,7 +249,15 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
     nodeSpan[n][1] = Math.max(nodeSpan[n][1], p.lastNs);
   });
   const kindsPresent = new Set(points.map((p) => p.kind));
-  const ctx: HopContext = { t, ids, points, nodeOfPoint, nodes, offsetOfPoint, nodeOfIp, tooBig, nodeSpan, kindsPresent };
+  const tunnelKindBetween = new Map<string, number>();
+  for (const p of facts.pairs.values()) {
+    const a = nodeOfIp.get(p.src);
+    const b = nodeOfIp.get(p.dst);
+    if (a !== undefined && b !== undefined) tunnelKindBetween.set(`${Math.min(a, b)}|${Math.max(a, b)}`, p.type);
+  }
+  let underlayMtu = 1500;
+  for (let r = 0; r < t.count; r++) if (t.tunnel[r] !== TunnelKind.NONE && t.outerLen[r] > underlayMtu && (t.outerFrag[r] & 0x3fff) === 0) underlayMtu = t.outerLen[r];
+  const ctx: HopContext = { t, ids, points, nodeOfPoint, nodes, offsetOfPoint, nodeOfIp, tooBig, nodeSpan, kindsPresent, tunnelKindBetween, underlayMtu };
   orderHops(journeys, hopOrder(ctx));
 
   // 7. NAT along journeys -> services.

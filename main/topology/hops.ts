@@ -23,6 +23,10 @@ export interface HopContext {
   /** Node index by underlay address key. */
   readonly nodeOfIp: Map<number, number>;
   readonly tooBig: Map<string, IcmpTooBig>;
+  /** Tunnel kind between two node indices ('min|max'), from the tunnel packets. */
+  readonly tunnelKindBetween: ReadonlyMap<string, number>;
+  /** Largest IP packet the underlay carries: 1500, or the biggest outer packet seen if larger. */
+  readonly underlayMtu: number;
   /** Interface kinds some capture point of the set has. */
   readonly kindsPresent: ReadonlySet<InterfaceKind>;
   /** Raw [first, last] packet time over all points of each node. */
@@ -330,6 +334,12 @@ export function pathCheck(ctx: HopContext, rows: readonly number[]): { status: J
   return { status, gaps };
 }
 
+/** Bytes a tunnel adds to the inner IP packet (outer IPv4 + UDP + header [+ inner Ethernet]). */
+const TUNNEL_OVERHEAD: Record<number, number> = {
+  [TunnelKind.VXLAN]: 50, [TunnelKind.GENEVE]: 50, [TunnelKind.FLANNEL_UDP]: 28, [TunnelKind.IPIP]: 20,
+  [TunnelKind.IP6IN4]: 20, [TunnelKind.GRE]: 24, [TunnelKind.WIREGUARD]: 60,
+};
+
 function mtuIssues(ctx: HopContext, rows: readonly number[], status: JourneyStatus): MtuIssue[] {
   const t = ctx.t;
   const out: MtuIssue[] = [];
@@ -359,8 +369,10 @@ function mtuIssues(ctx: HopContext, rows: readonly number[], status: JourneyStat
     const df = rows.some((r) => (t.innerFrag[r] & 0x8000) !== 0);
     const sn = nodeOfAddr(ctx, 4, t.innerSrc[f]);
     const dn = nodeOfAddr(ctx, 4, t.innerDst[rows[rows.length - 1]]);
-    if (status !== 'delivered' && !reachedUnderlay && sn >= 0 && dn >= 0 && sn !== dn && df && maxLen > 1450) {
-      out.push({ code: 'too-big-for-tunnel', hop: rows.length - 1, message: `${maxLen}-byte packet with DF set exceeds what a VXLAN tunnel over a 1500-byte underlay carries (1450)` });
+    const kind = sn >= 0 && dn >= 0 ? (ctx.tunnelKindBetween.get(`${Math.min(sn, dn)}|${Math.max(sn, dn)}`) ?? TunnelKind.VXLAN) : TunnelKind.VXLAN;
+    const room = ctx.underlayMtu - (TUNNEL_OVERHEAD[kind] ?? 50);
+    if (status !== 'delivered' && !reachedUnderlay && sn >= 0 && dn >= 0 && sn !== dn && df && maxLen > room) {
+      out.push({ code: 'too-big-for-tunnel', hop: rows.length - 1, message: `${maxLen}-byte packet with DF set exceeds what a ${TUNNEL_NAMES[kind]} tunnel over a ${ctx.underlayMtu}-byte underlay carries (${room})` });
     }
   }
   return out;

@@ -195,6 +195,7 @@ describe('trouble on the path', async () => {
     expect(j.gaps.find((g) => g.point !== null)?.point).toBe('node1-flannel.1.pcap');
     expect(j.mtu.map((m) => m.code).sort()).toEqual(['icmp-frag-needed', 'too-big-for-tunnel']);
     expect(j.mtu.find((m) => m.code === 'icmp-frag-needed')!.message).toMatch(/MTU 1450/);
+    expect(j.mtu.find((m) => m.code === 'too-big-for-tunnel')!.message).toBe('1500-byte packet with DF set exceeds what a vxlan tunnel over a 1500-byte underlay carries (1450)');
     expect(a.findings.some((f) => f.code === 'icmp-frag-needed' && /MTU 1450/.test(f.message))).toBe(true);
   });
 
