@@ -233,6 +233,13 @@ export interface FollowView {
   readonly findings: readonly string[];
 }
 
+export interface FlowListItem {
+  readonly flow: string;
+  readonly label: string;
+  readonly packets: number;
+  readonly journeys: number;
+}
+
 export type ExportSelection =
   | { readonly kind: 'filter'; readonly filter: string; readonly element: string | null }
   | { readonly kind: 'flow'; readonly flow: string }
@@ -277,6 +284,8 @@ export interface TunnelvisionApi {
   getPacket(args: { no: number }): Promise<PacketDetail | null>;
   followPacket(args: { no: number }): Promise<FollowView | null>;
   followFlow(args: { flow: string }): Promise<FollowView | null>;
+  /** Flows whose packets pass a graph element (a link, a pod, an interface...), busiest first. */
+  flowsThrough(args: { element: string }): Promise<FlowListItem[]>;
   exportPcapng(args: { selection: ExportSelection }): Promise<ExportResult>;
   /** The investigation report (captures, cluster graph, flows, findings) in one of the report formats. */
   exportReport(args: { format: ReportFormat }): Promise<ExportResult>;
@@ -383,6 +392,7 @@ export const METHODS: { readonly [M in MethodName]: readonly Check[] } = {
   getPacket: [object({ no: packetNo })],
   followPacket: [object({ no: packetNo })],
   followFlow: [object({ flow: flowId })],
+  flowsThrough: [object({ element: str(MAX_NAME_LEN, false) })],
   exportPcapng: [
     object({
       selection: union('kind', {

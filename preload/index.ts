@@ -18,6 +18,7 @@ const api: TunnelvisionApi = {
   getPacket: (a) => invoke('getPacket', a),
   followPacket: (a) => invoke('followPacket', a),
   followFlow: (a) => invoke('followFlow', a),
+  flowsThrough: (a) => invoke('flowsThrough', a),
   exportPcapng: (a) => invoke('exportPcapng', a),
   exportReport: (a) => invoke('exportReport', a),
 };

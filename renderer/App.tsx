@@ -2,7 +2,7 @@
 // detail / follow tabs in the middle, the cluster graph on the right; a progress bar with cancel
 // while captures load. Talks to the rest of the app only through `api` (the contract).
 import { useCallback, useEffect, useRef, useState } from 'react';
-import { REPORT_FORMATS, type AppState, type ExportResult, type FollowView, type GraphView, type PacketColumn, type PacketDetail as Detail, type ReportFormat, type UploadedFile } from '../preload/contract';
+import { REPORT_FORMATS, type AppState, type ExportResult, type FollowView, type GraphView, type PacketColumn, type PacketDetail as Detail, type FlowListItem, type ReportFormat, type UploadedFile } from '../preload/contract';
 import { api, desktop } from './api';
 import { CapturesPanel } from './components/CapturesPanel';
 import { FilterBar } from './components/FilterBar';
@@ -48,6 +48,7 @@ export function App() {
   const [followError, setFollowError] = useState<string | null>(null);
   const [followLoading, setFollowLoading] = useState(false);
   const [journey, setJourney] = useState(0);
+  const [elementFlows, setElementFlows] = useState<FlowListItem[] | null>(null);
   const [animateSeq, setAnimateSeq] = useState(0);
   const [notice, setNotice] = useState<{ text: string; url?: string; name?: string } | null>(null);
   const [dragging, setDragging] = useState(false);
@@ -105,6 +106,37 @@ export function App() {
         setJourney(f?.selected ?? 0);
         setFollowLoading(false);
         if (!f) setFollowError(`Packet ${no} belongs to no flow that can be followed (no IP 5-tuple).`);
+      },
+      (e: unknown) => {
+        setFollowLoading(false);
+        setFollowError(errText(e));
+      },
+    );
+  }, []);
+
+  // A graph element selected: the flows through it, to follow one (Follow flow tab).
+  useEffect(() => {
+    setElementFlows(null);
+    if (!query.element) return;
+    let live = true;
+    api.flowsThrough({ element: query.element }).then(
+      (f) => live && setElementFlows(f),
+      () => live && setElementFlows([]),
+    );
+    return () => {
+      live = false;
+    };
+  }, [query.element, generation]);
+
+  const followFlow = useCallback((flow: string) => {
+    setTab('follow');
+    setFollowLoading(true);
+    setFollowError(null);
+    api.followFlow({ flow }).then(
+      (f) => {
+        setFollow(f);
+        setJourney(f?.selected ?? 0);
+        setFollowLoading(false);
       },
       (e: unknown) => {
         setFollowLoading(false);
@@ -338,6 +370,8 @@ export function App() {
             ) : (
               <FollowPane
                 follow={follow}
+                elementFlows={query.element && elementFlows ? { element: elementLabel ?? query.element, flows: elementFlows } : null}
+                onFollowFlow={followFlow}
                 loading={followLoading}
                 error={followError}
                 journey={journey}

@@ -594,6 +594,39 @@ export function createBackend(opts: BackendOptions): Backend {
       return followView(flow, null);
     },
 
+    async flowsThrough({ element }) {
+      const a = analysis;
+      if (!a) throw new Error(message ?? 'The cluster analysis is not ready yet.');
+      const pred = elementPredicate(element, a.data, store, labels, pointIndex);
+      if (!pred) return [];
+      // Flows by their inner 5-tuple, both directions (ICMP echo: the identifier stands for the ports).
+      const key = (p: number, x: string, xp: number | null, y: string, yp: number | null) => `${p}|${x}|${xp ?? ''}|${y}|${yp ?? ''}`;
+      const flowOf = new Map<string, string>();
+      for (const f of a.data.flows) {
+        flowOf.set(key(f.protoNumber, f.a.ip, f.a.port, f.b.ip, f.b.port), f.id);
+        flowOf.set(key(f.protoNumber, f.b.ip, f.b.port, f.a.ip, f.a.port), f.id);
+      }
+      const t = store.table;
+      const counts = new Map<string, number>();
+      for (let r = 0; r < store.count; r++) {
+        if (!t.innerVer[r] || !pred(r)) continue;
+        const p = t.innerProto[r];
+        const icmp = p === 1 || p === 58;
+        const sp = icmp ? (t.icmpId[r] >= 0 ? t.icmpId[r] : null) : t.sport[r] >= 0 ? t.sport[r] : null;
+        const dp = icmp ? sp : t.dport[r] >= 0 ? t.dport[r] : null;
+        const id = flowOf.get(key(p, t.addr(t.innerVer[r], t.innerSrc[r]), sp, t.addr(t.innerVer[r], t.innerDst[r]), dp));
+        if (id) counts.set(id, (counts.get(id) ?? 0) + 1);
+      }
+      const byId = new Map(a.data.flows.map((f) => [f.id, f]));
+      return [...counts.entries()]
+        .sort((x, y) => y[1] - x[1])
+        .slice(0, 100)
+        .map(([id, packets]) => {
+          const f = byId.get(id)!;
+          return { flow: id, label: `${f.protocol.toUpperCase()} ${fmtAddr(f.a.ip, f.a.port)} ⇄ ${fmtAddr(f.b.ip, f.b.port)}`, packets, journeys: f.journeyCount };
+        });
+    },
+
     async writePcapng({ selection, path }) {
       const rows = rowsOfSelection(selection);
       const ifaces: PcapngInterface[] = [];

@@ -10,7 +10,7 @@ export const SOURCE_WORKER = fileURLToPath(new URL('./worker.mjs', import.meta.u
 
 const METHODS: readonly BackendMethodName[] = [
   'getState', 'openCaptures', 'openCaptureFiles', 'cancelLoad', 'setAttribution', 'getGraph',
-  'queryPackets', 'getPacket', 'followPacket', 'followFlow', 'writePcapng', 'writeReport',
+  'queryPackets', 'getPacket', 'followPacket', 'followFlow', 'flowsThrough', 'writePcapng', 'writeReport',
 ];
 
 export function startBackend(options: BackendOptions, workerFile: string = SOURCE_WORKER): Backend {

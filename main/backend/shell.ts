@@ -29,6 +29,7 @@ export function shellApi(backend: Backend, hooks: ShellHooks, tempDir: string): 
     getPacket: (a) => backend.getPacket(a),
     followPacket: (a) => backend.followPacket(a),
     followFlow: (a) => backend.followFlow(a),
+    flowsThrough: (a) => backend.flowsThrough(a),
     async exportPcapng(a) {
       const dir = join(tempDir, 'exports');
       mkdirSync(dir, { recursive: true });

@@ -1,11 +1,14 @@
 // Follow a flow: its journeys (one packet followed across captures and nodes), the hop table of the
 // chosen journey (capture, node, interface, time, delta, TTL, NAT, encapsulation), where it was
 // last seen, and the drop / MTU / NAT findings.
-import type { FollowView } from '../../preload/contract';
+import type { FlowListItem, FollowView } from '../../preload/contract';
 import { formatAbsolute, formatCount, formatDuration } from '../logic/format';
 
 export interface FollowPaneProps {
   follow: FollowView | null;
+  /** Flows through the graph element selected, to pick one from. */
+  elementFlows: { element: string; flows: readonly FlowListItem[] } | null;
+  onFollowFlow(flow: string): void;
   loading: boolean;
   error: string | null;
   journey: number;
@@ -15,13 +18,46 @@ export interface FollowPaneProps {
   onExport(kind: 'flow' | 'journey'): void;
 }
 
+function ElementFlows(props: { element: string; flows: readonly FlowListItem[]; current: string | null; onFollow(flow: string): void }) {
+  return (
+    <div className="element-flows" data-testid="element-flows">
+      <strong>Flows through {props.element}</strong>
+      {props.flows.length === 0 ? (
+        <span className="muted"> none</span>
+      ) : (
+        <ul>
+          {props.flows.map((f) => (
+            <li key={f.flow}>
+              <button className={`link${f.flow === props.current ? ' current' : ''}`} onClick={() => props.onFollow(f.flow)}>
+                {f.label}
+              </button>
+              <span className="muted">
+                {' '}
+                {formatCount(f.packets)} pkts · {formatCount(f.journeys)} journeys
+              </span>
+            </li>
+          ))}
+        </ul>
+      )}
+    </div>
+  );
+}
+
 export function FollowPane(props: FollowPaneProps) {
   const f = props.follow;
-  if (props.error) return <div className="follow empty" role="alert">{props.error}</div>;
-  if (!f) return <div className="follow empty">{props.loading ? 'Following…' : 'Select a packet and press Follow flow (or Enter, or double-click) to see its path hop by hop across captures and nodes.'}</div>;
+  const flows = props.elementFlows && <ElementFlows {...props.elementFlows} current={f?.flow ?? null} onFollow={props.onFollowFlow} />;
+  if (props.error) return <div className="follow empty" role="alert">{flows}{props.error}</div>;
+  if (!f)
+    return (
+      <div className="follow">
+        {flows}
+        <div className="empty">{props.loading ? 'Following…' : 'Select a packet and press Follow flow (or Enter, or double-click), or select a link or pod in the graph and pick one of its flows, to see the path hop by hop across captures and nodes.'}</div>
+      </div>
+    );
   const j = f.journeys[props.journey] ?? f.journeys[0];
   return (
     <div className="follow" data-testid="follow">
+      {flows}
       <div className="follow-head">
         <strong data-testid="follow-flow">{f.flowLabel}</strong>
         <span className="muted">

@@ -108,6 +108,14 @@ describe.skipIf(!haveLab)('backend on the lab captures', () => {
     expect(nat?.nat).toMatch(/DNAT .*10\.96\.112\.34:80 .*10\.244\.1\.2:8080/);
   });
 
+  it('lists the flows through a graph link, busiest first', async () => {
+    const list = await b.flowsThrough({ element: 'link:a-node1~a-node2' });
+    expect(list.length).toBeGreaterThan(0);
+    expect(list.map((f) => f.packets)).toEqual([...list.map((f) => f.packets)].sort((x, y) => y - x));
+    expect(list.some((f) => f.label.startsWith('ICMP 10.244.0.2:') && f.label.includes('10.244.1.2:'))).toBe(true);
+    expect(list.every((f) => !f.label.includes('10.244.2.'))).toBe(true);
+  });
+
   it('re-analyses with the user\'s correction of a capture\'s node', async () => {
     const id = state.captures.find((c) => c.name === 'a-node1-eth0.pcap')!.id;
     await b.setAttribution({ capture: id, node: 'renamed-node', iface: 'eth0' });

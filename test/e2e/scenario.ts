@@ -161,6 +161,17 @@ export async function runScenario(page: Page, opts: { prefix: string; corruptFil
   await expect.poll(() => page.locator('[data-testid=packet-list]').getAttribute('data-total')).toBe(String(node2));
   await expect.poll(() => page.locator('[data-testid=element-filter]').textContent()).toContain(server.node);
   await shot(page, `${opts.prefix}-4b-element-filter`);
+  // 5c'. From a graph edge: the underlay link between the two nodes lists its flows; follow one.
+  const link = `link:${[client.node, server.node].sort().join('~')}`;
+  await page.evaluate((id) => (globalThis as unknown as { __tunnelvisionGraph: { getElementById(i: string): { emit(e: string): void } } }).__tunnelvisionGraph.getElementById(id).emit('tap'), link);
+  await page.locator('[data-testid=tab-follow]').click();
+  const flowButton = page.locator('[data-testid=element-flows] button', { hasText: `ICMP ${client.src}:` }).first();
+  await until('flows through the link', async () => (await flowButton.count()) > 0);
+  await flowButton.click();
+  await until('hop table of the picked flow', async () => (await page.locator('[data-testid=follow-flow]').textContent())?.startsWith(`ICMP ${client.src}:`));
+  const nodesSeen = await page.locator('[data-testid=hop] td:nth-child(3)').allTextContents();
+  expect(new Set(nodesSeen)).toEqual(new Set([client.node, server.node]));
+  await shot(page, `${opts.prefix}-4c-link-flows`);
   await page.locator('[data-testid=element-filter] button').click();
   await expect.poll(() => page.locator('[data-testid=packet-list]').getAttribute('data-total')).toBe(String(demoPackets));
 

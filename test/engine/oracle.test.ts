@@ -7,6 +7,8 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { oracleForFile } from '../../main/cli/decode';
+import { readCapture } from '../../main/engine/readers/read';
+import { decodePacket, describePacket, PacketSummary } from '../../main/engine/decode/index';
 import { compareOracle, type Allowed } from './decode/oracle-compare';
 
 const PUBLIC = resolve(dirname(fileURLToPath(import.meta.url)), '../../../shared/captures/public');
@@ -29,6 +31,21 @@ describe.skipIf(files.length === 0)('engine vs tshark on the public captures', (
     const oracles = readdirSync(EXPECTED).filter((f) => f.endsWith('.json')).map((f) => f.slice(0, -5)).sort();
     expect(files).toEqual(oracles);
     expect(files.length).toBeGreaterThanOrEqual(40);
+  });
+
+  it('describePacket gives the info line and protocol of decodePacket on every packet', async () => {
+    let n = 0;
+    const s = new PacketSummary();
+    for (const name of files) {
+      await readCapture(join(PUBLIC, name), {
+        onPacket: (p) => {
+          const d = decodePacket(p.data, p.linktype, undefined, p.origLen);
+          expect(describePacket(p.data, p.linktype, s, undefined, p.origLen), `${name} #${p.index + 1}`).toEqual({ info: d.info, protocol: d.protocol });
+          n++;
+        },
+      });
+    }
+    expect(n).toBeGreaterThan(250);
   });
 
   it.each(files)('%s', async (name) => {

@@ -2,7 +2,7 @@
 // the fields that matter, anomalies for broken input, and the fast path agreeing with the full decode.
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { decodePacket, summarize, parseDecodeAs, PacketSummary, SummaryFlag, TunnelKind, type DecodedPacket, type DecodeOptions } from '../../../main/engine/decode/index';
+import { decodePacket, describePacket, summarize, parseDecodeAs, PacketSummary, SummaryFlag, TunnelKind, type DecodedPacket, type DecodeOptions } from '../../../main/engine/decode/index';
 import { LinkType } from '../../../main/engine/types';
 import { arpRequest, bytes, dnsAnswerA, dnsQuery, eth, geneve, gre, icmpEcho, ipv4, ipv6, tcp, udp, vlan, vxlan } from './build';
 
@@ -29,11 +29,17 @@ function field(d: DecodedPacket, proto: string, name: string, nth = 0) {
   return l ? walk(l.fields) : undefined;
 }
 /** The fast path must give exactly the summary of the full decode (same decoders, same code path). */
+/** ... and describePacket the same info line and protocol as the full decode. */
 function sameSummary(data: Uint8Array, linktype: number, opts?: DecodeOptions, origLen?: number): PacketSummary {
-  const full = decodePacket(data, linktype, opts, origLen).summary;
+  const d = decodePacket(data, linktype, opts, origLen);
+  const full = d.summary;
   const s = new PacketSummary();
   summarize(data, linktype, s, opts, origLen);
-  expect({ ...s, outer: { ...s.outer }, inner: { ...s.inner } }).toEqual({ ...full, outer: { ...full.outer }, inner: { ...full.inner } });
+  const plain = (x: PacketSummary) => ({ ...x, outer: { ...x.outer }, inner: { ...x.inner } });
+  expect(plain(s)).toEqual(plain(full));
+  const t = new PacketSummary();
+  expect(describePacket(data, linktype, t, opts, origLen)).toEqual({ info: d.info, protocol: d.protocol });
+  expect(plain(t)).toEqual(plain(full));
   return s;
 }
 const codes = (d: DecodedPacket) => d.anomalies.map((a) => a.code);
