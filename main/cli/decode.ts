@@ -7,7 +7,7 @@
 import { basename } from 'node:path';
 import { readCapture, formatEpoch } from '../engine/readers/read';
 import type { CaptureInfo, CaptureInterface, RawPacket } from '../engine/types';
-import { decodePacket, parseDecodeAs, decodeAsNames } from '../engine/decode/index';
+import { decodePacket, describePacket, parseDecodeAs, decodeAsNames, PacketSummary } from '../engine/decode/index';
 import { ipv4Text, ipv6Text } from '../engine/decode/context';
 import { oracleFrame, pyJson, type OracleFrame } from '../engine/decode/oracle';
 import type { DecodeAsEntry, DecodeOptions, DecodedPacket, IpLevelSummary } from '../engine/decode/types';
@@ -64,8 +64,13 @@ function endpoint(l: IpLevelSummary, d: Uint8Array, src: boolean): string {
   return port >= 0 ? (l.version === 6 ? `[${a}]:${port}` : `${a}:${port}`) : a;
 }
 
-/** Oneline text form of a decoded packet. Capture text is untrusted: control characters are escaped. */
-export function textLine(p: RawPacket, d: DecodedPacket, capture: string): string {
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\x00-\x1f\x7f]/;
+// eslint-disable-next-line no-control-regex
+const CONTROL_ALL = /[\x00-\x1f\x7f]/g;
+
+/** One-line text form of a packet. Capture text is untrusted: control characters are escaped. */
+export function textLine(p: RawPacket, d: { info: string; protocol: string; summary: PacketSummary }, capture: string): string {
   const s = d.summary;
   let where = '';
   if (s.outer.version !== 0) {
@@ -73,8 +78,7 @@ export function textLine(p: RawPacket, d: DecodedPacket, capture: string): strin
     if (s.ipCount > 1 && s.inner.version !== 0) where += ` | ${endpoint(s.inner, p.data, true)} > ${endpoint(s.inner, p.data, false)}`;
   }
   const line = `${p.index + 1} ${formatEpoch(p.tsSec, p.tsNsec)} ${capture} ${where || '-'} ${d.protocol} ${p.origLen} ${d.info}`;
-  // eslint-disable-next-line no-control-regex
-  return line.replace(/[\x00-\x1f\x7f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+  return CONTROL.test(line) ? line.replace(CONTROL_ALL, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`) : line;
 }
 
 export function jsonRecord(p: RawPacket, d: DecodedPacket, capture: string): Record<string, unknown> {
@@ -167,14 +171,20 @@ export async function run(args: string[]): Promise<number> {
       // The capture column: the file name, plus the interface name when a pcapng file has several.
       const file = basename(path);
       const ifaces: CaptureInterface[] = [];
+      const summary = new PacketSummary();
       let buf = '';
       const info = await readCapture(path, {
         onInterface: (i) => { ifaces[i.key] = i; },
         onPacket: (p) => {
           if (closed) return;
-          const d = decodePacket(p.data, p.linktype, opts, p.origLen);
           const capture = ifaces.length > 1 ? `${file}:${ifaces[p.iface]?.name ?? `if${p.iface}`}` : file;
-          buf += (a.format === 'text' ? textLine(p, d, capture) : JSON.stringify(jsonRecord(p, d, capture))) + '\n';
+          if (a.format === 'text') {
+            // The info line without building layers and fields: same text as the full decode, several times faster.
+            const t = describePacket(p.data, p.linktype, summary, opts, p.origLen);
+            buf += textLine(p, { info: t.info, protocol: t.protocol, summary }, capture) + '\n';
+          } else {
+            buf += JSON.stringify(jsonRecord(p, decodePacket(p.data, p.linktype, opts, p.origLen), capture)) + '\n';
+          }
           if (buf.length > 1 << 16) { write(buf); buf = ''; }
         },
       }, { signal: stop.signal });

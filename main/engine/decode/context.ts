@@ -25,6 +25,18 @@ export function protoId(p: LayerProto): number {
   return PROTO_INDEX.get(p) ?? 0;
 }
 
+/** Short protocol names (the Protocol column), by PROTO_IDS index. */
+const SHORT: Partial<Record<LayerProto, string>> = {
+  eth: 'Ethernet', sll: 'SLL', sll2: 'SLL2', null: 'NULL', raw: 'IP', vlan: 'VLAN', arp: 'ARP', ip: 'IPv4', ipv6: 'IPv6',
+  icmp: 'ICMP', icmpv6: 'ICMPv6', udp: 'UDP', tcp: 'TCP', dns: 'DNS', vxlan: 'VXLAN', geneve: 'Geneve', gre: 'GRE',
+  erspan: 'ERSPAN', flannel: 'flannel', wireguard: 'WireGuard', bgp: 'BGP', data: 'DATA',
+};
+export const PROTO_SHORT: readonly string[] = PROTO_IDS.map((p) => SHORT[p] ?? p.toUpperCase());
+
+/** What a decode produces: summary only, summary + info text, or everything. */
+export const DecodeMode = { FAST: 0, INFO: 1, FULL: 2 } as const;
+export type DecodeMode = (typeof DecodeMode)[keyof typeof DecodeMode];
+
 const ERROR_CODES: ReadonlySet<AnomalyCode> = new Set<AnomalyCode>([
   'bad-length', 'bad-header-length', 'empty-tunnel', 'bad-option', 'unknown-link-type', 'internal-error', 'ext-header-limit',
 ]);
@@ -37,8 +49,10 @@ export class DecodeContext {
   claimedEnd = 0;
   /** True when the frame was cut by the snap length (captured < original length). */
   cut = false;
-  /** Full mode: record layers, fields, anomalies, info. */
+  /** Full mode: record layers and fields. */
   full = false;
+  /** Text wanted: the info line and anomaly records (full mode, and the info-only mode of the text output). */
+  text = false;
   s: PacketSummary = new PacketSummary();
   /** The IP level being filled (always s.inner; s.outer is copied from it when a second IP header starts). */
   cur: IpLevelSummary = this.s.inner;
@@ -54,14 +68,15 @@ export class DecodeContext {
   layers: Layer[] = [];
   anomalies: Anomaly[] = [];
   info = '';
-  protoName = '';
 
-  reset(data: Uint8Array, linktype: number, s: PacketSummary, full: boolean, origLen: number): void {
+  reset(data: Uint8Array, linktype: number, s: PacketSummary, mode: DecodeMode, origLen: number): void {
+    const full = mode === DecodeMode.FULL;
     this.data = data;
     this.end = data.length;
     this.claimedEnd = data.length;
     this.cut = origLen > data.length;
     this.full = full;
+    this.text = mode !== DecodeMode.FAST;
     this.s = s;
     this.cur = s.inner;
     s.reset(linktype);
@@ -70,12 +85,9 @@ export class DecodeContext {
     this.key = linktype;
     this.key2 = -1;
     this.udpSrc = -1;
-    if (full) {
-      this.layers = [];
-      this.anomalies = [];
-    }
+    if (full) this.layers = [];
+    if (this.text) this.anomalies = [];
     this.info = '';
-    this.protoName = '';
   }
 
   /** Every decoder calls this once per layer, in both modes. */
@@ -84,10 +96,14 @@ export class DecodeContext {
     this.s.protoId = pid;
   }
 
+  /** Protocol column: short name of the innermost decoded layer ('' when none). */
+  get protoName(): string {
+    return this.s.layerCount ? PROTO_SHORT[this.s.protoId] : '';
+  }
+
   /** Full mode only: record the layer (call under `if (c.full)`). */
-  layer(proto: LayerProto, name: string, offset: number, length: number, fields: Field[], summary: string, short?: string): void {
+  layer(proto: LayerProto, name: string, offset: number, length: number, fields: Field[], summary: string, _short?: string): void {
     this.layers.push({ proto, name, offset, length, level: this.level, fields, summary });
-    this.protoName = short ?? proto.toUpperCase();
   }
 
   /**
@@ -97,9 +113,9 @@ export class DecodeContext {
   need(layer: LayerProto, off: number, n: number): boolean {
     if (off + n <= this.end) return true;
     if (off + n > this.data.length) {
-      this.anomaly('truncated', layer, off, this.full ? `${layer}: needs ${n} bytes at offset ${off}, only ${Math.max(0, this.data.length - off)} captured` : '', n, Math.max(0, this.data.length - off));
+      this.anomaly('truncated', layer, off, this.text ? `${layer}: needs ${n} bytes at offset ${off}, only ${Math.max(0, this.data.length - off)} captured` : '', n, Math.max(0, this.data.length - off));
     } else {
-      this.anomaly('bad-length', layer, off, this.full ? `${layer}: needs ${n} bytes at offset ${off}, the enclosing header announces only ${Math.max(0, this.end - off)}` : '', n, Math.max(0, this.end - off));
+      this.anomaly('bad-length', layer, off, this.text ? `${layer}: needs ${n} bytes at offset ${off}, the enclosing header announces only ${Math.max(0, this.end - off)}` : '', n, Math.max(0, this.end - off));
     }
     return false;
   }
@@ -123,7 +139,7 @@ export class DecodeContext {
       default:
         if (ERROR_CODES.has(code)) { s.flags |= SummaryFlag.MALFORMED; severity = 'error'; }
     }
-    if (this.full) {
+    if (this.text) {
       const a: { -readonly [K in keyof Anomaly]: Anomaly[K] } = { code, layer, offset, message, severity };
       if (needed >= 0) a.needed = needed;
       if (available >= 0) a.available = available;
@@ -148,7 +164,7 @@ export class DecodeContext {
   tunnel(kind: TunnelKind, vni: number, layer: string, offset: number, enter = true): boolean {
     const s = this.s;
     if (enter && s.tunnelCount >= this.maxDepth) {
-      this.anomaly('tunnel-depth-exceeded', layer, offset, this.full ? `more than ${this.maxDepth} nested tunnels: not decoded further` : '');
+      this.anomaly('tunnel-depth-exceeded', layer, offset, this.text ? `more than ${this.maxDepth} nested tunnels: not decoded further` : '');
       return false;
     }
     if (s.tunnelCount === 0) {

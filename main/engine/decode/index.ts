@@ -9,12 +9,14 @@
 //   opts: DecodeOptions { decodeAs?: [{ layer: 'udp', port, proto }], maxTunnelDepth? (default 8) }
 //   origLen: the original wire length; tells a snap-length cut (TRUNCATED) from a packet shorter
 //       than its headers claim (MALFORMED).
+//   describePacket(data, linktype, out, opts?, origLen?) -> { info, protocol }
+//       The info line and Protocol column of decodePacket (same text) without Layers/Fields: list views, text output.
 //   parseDecodeAs('udp:8472=vxlan') / decodeAsNames(): the CLI's --decode-as syntax and the names.
 //
 // Layout: protocols/<name>.ts, one decoder per protocol with its header diagram, each registering
 // itself in registry.ts's dispatch tables (link type, ethertype, IP protocol, UDP/TCP port, IP
 // version); packet.ts is the loop; context.ts the state shared by the decoders; oracle.ts renders
 // a decoded packet in the tshark oracle shape.
-export { decodePacket, summarize } from './packet';
+export { decodePacket, describePacket, summarize } from './packet';
 export { parseDecodeAs, decodeAsNames } from './registry';
 export * from './types';

@@ -2,7 +2,8 @@
 // a decoder says stop, a key has no decoder, or something is malformed. One loop for both the full
 // decode (decodePacket) and the allocation-free fast path (summarize).
 import './protocols/index';
-import { DecodeContext, Next, fld, hex } from './context';
+import { DecodeContext, DecodeMode, Next, fld, hex, ipv4Text, ipv6Text, macText } from './context';
+import { ipProtoText } from './protocols/ipv4';
 import { lookup, makeEntry, portTables, registerDecodeAs, type Entry } from './registry';
 import { PacketSummary, SummaryFlag, type DecodeOptions, type DecodedPacket } from './types';
 
@@ -15,8 +16,8 @@ registerDecodeAs(makeEntry('data', (_c, off) => off), 'data');
 
 const TABLE_NAMES = ['', 'link type', 'ethertype', 'IP protocol', 'UDP port', 'TCP port', 'IP version'];
 
-function run(c: DecodeContext, data: Uint8Array, linktype: number, s: PacketSummary, full: boolean, opts: DecodeOptions | undefined, origLen: number): void {
-  c.reset(data, linktype, s, full, origLen);
+function run(c: DecodeContext, data: Uint8Array, linktype: number, s: PacketSummary, mode: DecodeMode, opts: DecodeOptions | undefined, origLen: number): void {
+  c.reset(data, linktype, s, mode, origLen);
   c.maxDepth = opts?.maxTunnelDepth ?? DEFAULT_MAX_TUNNEL_DEPTH;
   const ports = portTables(opts?.decodeAs);
   let off = 0;
@@ -42,9 +43,9 @@ function run(c: DecodeContext, data: Uint8Array, linktype: number, s: PacketSumm
   } catch (err) {
     // Never throw out of the packet loop: a decoder bug becomes an anomaly, the layers so far stay.
     stoppedOnError = true;
-    c.anomaly('internal-error', 'decoder', off, full ? `decoder failed: ${(err as Error)?.message ?? String(err)}` : '');
+    c.anomaly('internal-error', 'decoder', off, c.text ? `decoder failed: ${(err as Error)?.message ?? String(err)}` : '');
   }
-  if (full && !stoppedOnError && off < c.end) {
+  if (c.full && !stoppedOnError && off < c.end) {
     c.layers.push({ proto: 'data', name: 'Data', offset: off, length: c.end - off, level: c.level, fields: [fld('data.len', 'Length', c.end - off, off, c.end - off)], summary: `${c.end - off} bytes` });
   }
   if (s.ipCount === 1) s.outer.copyFrom(s.inner);
@@ -57,11 +58,11 @@ function unknown(c: DecodeContext, t: number, off: number): void {
     return;
   }
   if (t === Next.IPVERSION) {
-    c.anomaly('bad-version', 'ip', off, c.full ? `IP version ${c.key} (expected 4 or 6)` : '');
+    c.anomaly('bad-version', 'ip', off, c.text ? `IP version ${c.key} (expected 4 or 6)` : '');
     return;
   }
   const key = t === Next.ETHERTYPE ? hex(c.key, 4) : String(c.key);
-  c.anomaly('unknown-next-protocol', TABLE_NAMES[t] ?? 'unknown', off, c.full ? `${TABLE_NAMES[t]} ${key} has no decoder: shown as data` : '', -1, -1, false);
+  c.anomaly('unknown-next-protocol', TABLE_NAMES[t] ?? 'unknown', off, c.text ? `${TABLE_NAMES[t]} ${key} has no decoder: shown as data` : '', -1, -1, false);
 }
 
 const fast = new DecodeContext();
@@ -72,26 +73,48 @@ const fast = new DecodeContext();
  * shorter than its headers claim (flag MALFORMED); without it the packet is taken as complete.
  */
 export function summarize(data: Uint8Array, linktype: number, out: PacketSummary, opts?: DecodeOptions, origLen = data.length): PacketSummary {
-  run(fast, data, linktype, out, false, opts, origLen);
+  run(fast, data, linktype, out, DecodeMode.FAST, opts, origLen);
   return out;
+}
+
+/** Info when no decoder wrote one (e.g. an IP protocol without decoder): from the summary, the same in every mode. */
+function fallbackInfo(c: DecodeContext, s: PacketSummary): string {
+  const l = s.inner, d = c.data;
+  if (l.version === 4) return `${ipv4Text(l.src4)} → ${ipv4Text(l.dst4)} ${ipProtoText(l.proto)}`;
+  if (l.version === 6) return `${ipv6Text(d, l.srcOffset)} → ${ipv6Text(d, l.dstOffset)} ${ipProtoText(l.proto)}`;
+  if (s.innerEthOffset >= 0) return `${macText(d, s.innerEthOffset + 6)} → ${macText(d, s.innerEthOffset)}`;
+  return `${d.length} bytes`;
+}
+
+/** Info line and Protocol column from the decoder's state after a full or info-only run. */
+function describe(c: DecodeContext, s: PacketSummary, linktype: number): { info: string; protocol: string; undecoded?: string } {
+  const undecoded = c.anomalies.find((a) => a.code === 'unknown-link-type')?.message;
+  const info = (c.info || c.anomalies.find((a) => a.severity === 'error')?.message || fallbackInfo(c, s)) + (
+    undecoded ? '' : s.flags & SummaryFlag.MALFORMED ? ' [Malformed Packet]' : s.flags & SummaryFlag.TRUNCATED ? ' [Packet size limited during capture]' : '');
+  const protocol = c.protoName || (undecoded ? `LINKTYPE ${linktype}` : 'DATA');
+  return undecoded ? { info, protocol, undecoded } : { info, protocol };
 }
 
 /** Full decode: layers with fields and byte ranges, anomalies, info line, and the same summary. */
 export function decodePacket(data: Uint8Array, linktype: number, opts?: DecodeOptions, origLen = data.length): DecodedPacket {
   const c = new DecodeContext();
   const s = new PacketSummary();
-  run(c, data, linktype, s, true, opts, origLen);
-  const undecoded = c.anomalies.find((a) => a.code === 'unknown-link-type');
-  const last = c.layers.length ? c.layers[c.layers.length - 1] : undefined;
-  const p: DecodedPacket = {
-    layers: c.layers,
-    anomalies: c.anomalies,
-    levels: s.levels,
-    info: (c.info || c.anomalies.find((a) => a.severity === 'error')?.message || (last ? last.summary : '')) + (
-      undecoded ? '' : s.flags & SummaryFlag.MALFORMED ? ' [Malformed Packet]' : s.flags & SummaryFlag.TRUNCATED ? ' [Packet size limited during capture]' : ''),
-    protocol: c.protoName || (undecoded ? `LINKTYPE ${linktype}` : 'DATA'),
-    summary: s,
-  };
-  if (undecoded) p.undecoded = undecoded.message;
+  run(c, data, linktype, s, DecodeMode.FULL, opts, origLen);
+  const d = describe(c, s, linktype);
+  const p: DecodedPacket = { layers: c.layers, anomalies: c.anomalies, levels: s.levels, info: d.info, protocol: d.protocol, summary: s };
+  if (d.undecoded) p.undecoded = d.undecoded;
   return p;
+}
+
+const textCtx = new DecodeContext();
+
+/**
+ * One-line form for list views and the text output: fills `out` like summarize and returns the
+ * Wireshark-like info line and Protocol column, the same as decodePacket gives, without building
+ * any Layer or Field (several times faster than decodePacket).
+ */
+export function describePacket(data: Uint8Array, linktype: number, out: PacketSummary, opts?: DecodeOptions, origLen = data.length): { info: string; protocol: string } {
+  run(textCtx, data, linktype, out, DecodeMode.INFO, opts, origLen);
+  const d = describe(textCtx, out, linktype);
+  return { info: d.info, protocol: d.protocol };
 }

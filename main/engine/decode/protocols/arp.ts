@@ -29,7 +29,7 @@ export function decodeArp(c: DecodeContext, off: number): number {
     s.arpSenderMacHi = u16(d, off + 8); s.arpSenderMacLo = u32(d, off + 10);
     s.arpSenderIp = u32(d, off + 14); s.arpTargetIp = u32(d, off + 24);
   }
-  if (c.full) {
+  if (c.text) {
     const fields = [
       fld('arp.hw.type', 'Hardware type', htype, off, 2),
       fld('arp.proto.type', 'Protocol type', ptype, off + 2, 2, hex(ptype, 4)),
@@ -49,7 +49,7 @@ export function decodeArp(c: DecodeContext, off: number): number {
       summary = op === 1 ? (s.arpSenderIp === s.arpTargetIp ? `Gratuitous ARP for ${spa} (Request)` : `Who has ${tpa}? Tell ${spa}`)
         : op === 2 ? `${spa} is at ${sha}` : summary;
     }
-    c.layer('arp', 'Address Resolution Protocol', off, len, fields, summary, 'ARP');
+    if (c.full) c.layer('arp', 'Address Resolution Protocol', off, len, fields, summary, 'ARP');
     c.info = summary;
   }
   return off + len;

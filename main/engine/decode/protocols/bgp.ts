@@ -368,15 +368,15 @@ export function decodeBgp(c: DecodeContext, off: number): number {
     const m = msgs[i];
     c.enter(PID);
     // A message cut by the segment end is normal TCP segmentation; a contradiction inside a complete message is not.
-    if (m.error && m.complete) c.anomaly('bad-length', 'bgp', m.offset, c.full ? `BGP ${m.typeName}: ${m.error}` : '');
-    if (c.full) {
+    if (m.error && m.complete) c.anomaly('bad-length', 'bgp', m.offset, c.text ? `BGP ${m.typeName}: ${m.error}` : '');
+    if (c.text) {
       const mend = m.complete ? m.offset + m.length : end;
       const summary = messageSummary(m);
       texts.push(summary);
-      c.layer('bgp', 'Border Gateway Protocol', m.offset, mend - m.offset, fieldLists![i], summary, 'BGP');
+      if (c.full) c.layer('bgp', 'Border Gateway Protocol', m.offset, mend - m.offset, fieldLists![i], summary, 'BGP');
     }
   }
-  if (c.full) c.info = texts.join('; ');
+  if (c.text) c.info = texts.join('; ');
   return end;
 }
 

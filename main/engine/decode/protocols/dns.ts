@@ -1,5 +1,5 @@
 // Domain Name System (RFC 1035) over UDP port 53 (and 5353 mDNS, 5355 LLMNR): header, questions
-// and answers. The fast path reads the header only; names are read in full mode.
+// and answers. Records are walked in every mode; names are read as text only when text is wanted.
 //
 //  0                   1                   2                   3
 //  0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
@@ -28,7 +28,7 @@ const MAX_RECORDS = 64;
 let nameEnd = 0;
 
 /**
- * Walks a (possibly compressed) name from `start`; returns its text when `text` (full mode), ''
+ * Walks a (possibly compressed) name from `start`; returns its text when `text` (full/info mode), ''
  * otherwise (no allocation), or null when malformed. Sets `nameEnd`.
  */
 function walkName(d: Uint8Array, start: number, base: number, end: number, text: boolean): string | null {
@@ -67,8 +67,8 @@ export function decodeDns(c: DecodeContext, off: number): number {
   const s = c.s;
   s.dnsId = id; s.dnsQr = flags >> 15; s.dnsRcode = flags & 15; s.dnsQdCount = qd; s.dnsAnCount = an;
   const end = c.end;
-  const full = c.full;
-  const fields: Field[] | null = full ? [
+  const text = c.text;
+  const fields: Field[] | null = c.full ? [
     fld('dns.id', 'Transaction ID', id, off, 2, hex(id, 4)),
     fld('dns.flags', 'Flags', flags, off + 2, 2, hex(flags, 4), [
       fld('dns.flags.response', 'Response', flags >> 15, off + 2, 1),
@@ -84,14 +84,14 @@ export function decodeDns(c: DecodeContext, off: number): number {
   const qtext: string[] = [];
   const atext: string[] = [];
   let bad = false;
-  // Records are walked in both modes (the same anomalies either way); text only in full mode.
+  // Records are walked in every mode (the same anomalies either way); text only when wanted.
   for (let i = 0; i < Math.min(qd, MAX_RECORDS); i++) {
-    const n = walkName(d, p, off, end, full);
+    const n = walkName(d, p, off, end, text);
     if (n === null || nameEnd + 4 > end) { bad = true; break; }
     const q = nameEnd;
-    if (fields) {
+    if (text) {
       const type = u16(d, q);
-      fields.push(fld('dns.qry.name', 'Query', n, p, q + 4 - p, `${n}: type ${TYPES.get(type) ?? type}, class ${u16(d, q + 2)}`, [
+      fields?.push(fld('dns.qry.name', 'Query', n, p, q + 4 - p, `${n}: type ${TYPES.get(type) ?? type}, class ${u16(d, q + 2)}`, [
         fld('dns.qry.type', 'Type', type, q, 2, TYPES.get(type) ?? String(type)),
         fld('dns.qry.class', 'Class', u16(d, q + 2), q + 2, 2),
       ]));
@@ -100,19 +100,19 @@ export function decodeDns(c: DecodeContext, off: number): number {
     p = q + 4;
   }
   for (let i = 0; !bad && i < Math.min(an + ns + ar, MAX_RECORDS); i++) {
-    const n = walkName(d, p, off, end, full);
+    const n = walkName(d, p, off, end, text);
     if (n === null || nameEnd + 10 > end) { bad = true; break; }
     const q = nameEnd;
     const type = u16(d, q), rdlen = u16(d, q + 8);
     if (q + 10 + rdlen > end) { bad = true; break; }
     const r = q + 10;
-    if (fields) {
+    if (text) {
       let value = '';
       if (type === 1 && rdlen === 4) value = ipv4Text(u32(d, r));
       else if (type === 28 && rdlen === 16) value = ipv6Text(d, r);
       else if (type === 5 || type === 2 || type === 12) value = walkName(d, r, off, end, true) ?? '';
       const section = i < an ? 'dns.resp' : i < an + ns ? 'dns.auth' : 'dns.add';
-      fields.push(fld(`${section}.name`, i < an ? 'Answer' : i < an + ns ? 'Authority' : 'Additional', n, p, r + rdlen - p,
+      fields?.push(fld(`${section}.name`, i < an ? 'Answer' : i < an + ns ? 'Authority' : 'Additional', n, p, r + rdlen - p,
         `${n}: type ${TYPES.get(type) ?? type}${value ? ', ' + value : ''}`, [
           fld('dns.resp.type', 'Type', type, q, 2, TYPES.get(type) ?? String(type)),
           fld('dns.resp.ttl', 'Time to live', u32(d, q + 4), q + 4, 4),
@@ -124,12 +124,12 @@ export function decodeDns(c: DecodeContext, off: number): number {
     p = r + rdlen;
   }
   // In a first fragment the rest of the message is in later fragments: not an anomaly.
-  if (bad && c.cur.mf === 0) c.anomaly('truncated', 'dns', p, full ? `DNS record at offset ${p} runs past the message` : '');
-  if (fields) {
+  if (bad && c.cur.mf === 0) c.anomaly('truncated', 'dns', p, text ? `DNS record at offset ${p} runs past the message` : '');
+  if (text) {
     const resp = flags >> 15;
     const rcode = flags & 15;
     const info = `Standard query${resp ? ' response' : ''} ${hex(id, 4)}${rcode ? ' ' + (RCODES[rcode] ?? `rcode ${rcode}`) : ''} ${qtext.join(' ')}${atext.length ? ' ' + atext.join(' ') : ''}`.trimEnd();
-    c.layer('dns', 'Domain Name System', off, end - off, fields, info, 'DNS');
+    if (fields) c.layer('dns', 'Domain Name System', off, end - off, fields, info, 'DNS');
     c.info = info;
   }
   return end;

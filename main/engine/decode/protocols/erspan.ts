@@ -43,8 +43,8 @@ export function decodeErspan(c: DecodeContext, off: number): number {
       type3 ? fld('erspan.timestamp', 'Timestamp', u32(d, off + 4), off + 4, 4) : fld('erspan.index', 'Index', u32(d, off + 4) & 0xfffff, off + 4, 4),
     ];
     c.layer('erspan', `Encapsulated Remote Switch Packet ANalysis Type ${type3 ? 'III' : hl ? 'II' : 'I'}`, off, hl, fields, hl ? `Session ${session}` : 'Type I', 'ERSPAN');
-    c.info = `ERSPAN session ${session}`;
   }
+  if (c.text) c.info = `ERSPAN session ${session}`;
   if (off + hl >= c.end) {
     c.anomaly('empty-tunnel', 'erspan', off + hl, 'ERSPAN header with no mirrored frame');
     return -1;

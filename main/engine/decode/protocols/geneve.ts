@@ -52,11 +52,11 @@ export function decodeGeneve(c: DecodeContext, off: number): number {
       fld('geneve.vni', 'Virtual Network Identifier (VNI)', vni, off + 4, 3, hex(vni, 6)),
       ...opts,
     ], `VNI: ${hex(vni, 6)}, ${ethertypeText(proto)}`, 'Geneve');
-    c.info = `Geneve VNI ${vni}`;
   }
+  if (c.text) c.info = `Geneve VNI ${vni}`;
   if (badOpt) c.anomaly('bad-option', 'geneve', p, 'a Geneve option runs past the option area');
   if (ver !== 0) {
-    c.anomaly('bad-version', 'geneve', off, c.full ? `Geneve version ${ver} is unknown` : '');
+    c.anomaly('bad-version', 'geneve', off, c.text ? `Geneve version ${ver} is unknown` : '');
     return off + hl;
   }
   if (off + hl >= c.end) {

@@ -49,8 +49,8 @@ export function decodeGre(c: DecodeContext, off: number): number {
     if (seqAt >= 0) fields.push(fld('gre.sequence_number', 'Sequence Number', u32(d, seqAt), seqAt, 4));
     if (ackAt >= 0) fields.push(fld('gre.ack_number', 'Acknowledgment Number', u32(d, ackAt), ackAt, 4));
     c.layer('gre', 'Generic Routing Encapsulation', off, hl, fields, `${ethertypeText(proto)}${keyAt >= 0 ? `, key ${hex(key, 8)}` : ''}`, 'GRE');
-    c.info = `GRE ${ethertypeText(proto)}`;
   }
+  if (c.text) c.info = `GRE ${ethertypeText(proto)}`;
   if (off + hl >= c.end) {
     c.anomaly('empty-tunnel', 'gre', off + hl, 'GRE header with no inner packet');
     return -1;

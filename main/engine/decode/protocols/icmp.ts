@@ -50,7 +50,7 @@ export function decodeIcmp(c: DecodeContext, off: number): number {
   // An error quotes the offending packet: it belongs to this layer (not decoded as the packet's own layers).
   const quoted = type === 3 || type === 4 || type === 5 || type === 11 || type === 12;
   const layerEnd = quoted ? c.end : off + hlen;
-  if (c.full) {
+  if (c.text) {
     const name = TYPES.get(type) ?? `Type ${type}`;
     const fields: Field[] = [
       fld('icmp.type', 'Type', type, off, 1, `${type} (${name})`),
@@ -71,7 +71,7 @@ export function decodeIcmp(c: DecodeContext, off: number): number {
       if (q + 20 <= c.end && ihl >= 20) qf.push(...quotedPorts(d, q + ihl, c.end, d[q + 9], 'icmp.'));
       fields.push(fld('icmp.ip', 'Quoted IPv4 header', null, q, c.end - q, undefined, qf));
     }
-    c.layer('icmp', 'Internet Control Message Protocol', off, layerEnd - off, fields, info, 'ICMP');
+    if (c.full) c.layer('icmp', 'Internet Control Message Protocol', off, layerEnd - off, fields, info, 'ICMP');
     c.info = info;
   }
   return layerEnd;

@@ -41,7 +41,7 @@ export function decodeIcmpv6(c: DecodeContext, off: number): number {
   // Where the Neighbor Discovery options start (-1: none); they are checked in both modes.
   const nd = type === 135 || type === 136 || type === 137;
   const optStart = nd ? (off + 24 <= c.end ? off + (type === 137 ? 40 : 24) : -1) : type === 133 ? off + 8 : type === 134 ? off + 16 : -1;
-  const fields: Field[] | null = c.full ? [] : null;
+  const fields: Field[] | null = c.text ? [] : null;
   let info = '';
   if (fields) {
     const name = TYPES.get(type) ?? `Type ${type}`;
@@ -86,7 +86,7 @@ export function decodeIcmpv6(c: DecodeContext, off: number): number {
     p += ol;
   }
   if (fields) {
-    c.layer('icmpv6', 'Internet Control Message Protocol v6', off, layerEnd - off, fields, info, 'ICMPv6');
+    if (c.full) c.layer('icmpv6', 'Internet Control Message Protocol v6', off, layerEnd - off, fields, info, 'ICMPv6');
     c.info = info;
   }
   return layerEnd;

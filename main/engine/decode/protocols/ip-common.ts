@@ -12,7 +12,7 @@ export function ipHeaderPresent(
   const version = c.data[off] >> 4;
   if (version !== want) {
     if (c.full) c.layer(proto, name, off, 1, fieldsOf(c.data, off, off + 1), `bad version ${version}`, `IPv${want}`);
-    c.anomaly('bad-version', proto, off, c.full ? `IP version ${version} where IPv${want} was announced` : '');
+    c.anomaly('bad-version', proto, off, c.text ? `IP version ${version} where IPv${want} was announced` : '');
     return false;
   }
   const avail = c.end - off;

@@ -98,7 +98,7 @@ export function decodeIpv4(c: DecodeContext, off: number): number {
   const version = d[off] >> 4;
   if (version === 6) {
     // A v4-only link type (228) or IP protocol 4 holding IPv6: decode what is there, as tshark does.
-    c.anomaly('bad-version', 'ip', off, c.full ? 'IPv6 packet where IPv4 was announced' : '', -1, -1, false);
+    c.anomaly('bad-version', 'ip', off, c.text ? 'IPv6 packet where IPv4 was announced' : '', -1, -1, false);
     return decodeIpv6(c, off);
   }
   const cur = c.beginIp();
@@ -127,16 +127,16 @@ export function decodeIpv4(c: DecodeContext, off: number): number {
     c.layer('ip', 'Internet Protocol Version 4', off, hlen, fields, `Src: ${ipv4Text(src)}, Dst: ${ipv4Text(dst)}`, 'IPv4');
   }
   if (ihl < 20) {
-    c.anomaly('bad-header-length', 'ip', off, c.full ? `IPv4 header length ${ihl} is below the minimum 20` : '', 20, ihl);
+    c.anomaly('bad-header-length', 'ip', off, c.text ? `IPv4 header length ${ihl} is below the minimum 20` : '', 20, ihl);
     return -1;
   }
   if (total < ihl) {
-    c.anomaly('bad-length', 'ip', off + 2, c.full ? `IPv4 total length ${total} is smaller than the header length ${ihl}` : '', ihl, total);
+    c.anomaly('bad-length', 'ip', off + 2, c.text ? `IPv4 total length ${total} is smaller than the header length ${ihl}` : '', ihl, total);
     return -1;
   }
   if (!c.need('ip', off, ihl)) return -1;
   if (!checksumOk(d, off, ihl)) {
-    c.anomaly('bad-checksum', 'ip', off + 10, c.full ? `IPv4 header checksum ${hex(u16(d, off + 10), 4)} is wrong (checksum offload on a sending host also gives this)` : '');
+    c.anomaly('bad-checksum', 'ip', off + 10, c.text ? `IPv4 header checksum ${hex(u16(d, off + 10), 4)} is wrong (checksum offload on a sending host also gives this)` : '');
   }
   if (ihl > 20 && !optionFields(d, off + 20, off + ihl, fields)) {
     c.anomaly('bad-option', 'ip', off + 20, 'an IPv4 option runs past the header');
@@ -146,9 +146,9 @@ export function decodeIpv4(c: DecodeContext, off: number): number {
   c.claimedEnd = claimed;
   if (claimed > c.end) {
     if (claimed > d.length) {
-      c.anomaly('truncated', 'ip', off + 2, c.full ? `IPv4 total length ${total}, only ${d.length - off} bytes captured` : '', total, d.length - off);
+      c.anomaly('truncated', 'ip', off + 2, c.text ? `IPv4 total length ${total}, only ${d.length - off} bytes captured` : '', total, d.length - off);
     } else {
-      c.anomaly('bad-length', 'ip', off + 2, c.full ? `IPv4 total length ${total} runs past the enclosing payload (${c.end - off} bytes)` : '', total, c.end - off);
+      c.anomaly('bad-length', 'ip', off + 2, c.text ? `IPv4 total length ${total} runs past the enclosing payload (${c.end - off} bytes)` : '', total, c.end - off);
     }
   } else {
     c.end = claimed;
@@ -156,7 +156,7 @@ export function decodeIpv4(c: DecodeContext, off: number): number {
   c.payload(off + ihl);
   if (cur.mf || cur.fragOffset) c.s.flags |= SummaryFlag.FRAGMENT;
   if (cur.fragOffset !== 0) {
-    if (c.full) c.info = `Fragmented IP protocol (proto=${ipProtoText(proto)}, off=${cur.fragOffset * 8}, ID=${hex(cur.ipId, 4).slice(2)})`;
+    if (c.text) c.info = `Fragmented IP protocol (proto=${ipProtoText(proto)}, off=${cur.fragOffset * 8}, ID=${hex(cur.ipId, 4).slice(2)})`;
     return off + ihl; // non-first fragment: the rest is data
   }
   c.setNext(Next.IPPROTO, proto);

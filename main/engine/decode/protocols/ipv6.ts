@@ -68,7 +68,7 @@ export function decodeIpv6(c: DecodeContext, off: number): number {
   let stopped = false;
   while (EXT.has(nxt)) {
     if (++count > MAX_EXT_HEADERS) {
-      c.anomaly('ext-header-limit', 'ipv6', p, c.full ? `more than ${MAX_EXT_HEADERS} IPv6 extension headers` : '');
+      c.anomaly('ext-header-limit', 'ipv6', p, c.text ? `more than ${MAX_EXT_HEADERS} IPv6 extension headers` : '');
       stopped = true;
       break;
     }
@@ -103,14 +103,14 @@ export function decodeIpv6(c: DecodeContext, off: number): number {
     c.layer('ipv6', 'Internet Protocol Version 6', off, p - off, fields!, `Src: ${ipv6Text(d, off + 8)}, Dst: ${ipv6Text(d, off + 24)}`, 'IPv6');
   }
   if (lengthProblem === 1) {
-    c.anomaly('truncated', 'ipv6', off + 4, c.full ? `IPv6 payload length ${plen}, only ${d.length - off - 40} bytes captured` : '', plen, d.length - off - 40);
+    c.anomaly('truncated', 'ipv6', off + 4, c.text ? `IPv6 payload length ${plen}, only ${d.length - off - 40} bytes captured` : '', plen, d.length - off - 40);
   } else if (lengthProblem === 2) {
-    c.anomaly('bad-length', 'ipv6', off + 4, c.full ? `IPv6 payload length ${plen} runs past the enclosing payload` : '', plen, c.end - off - 40);
+    c.anomaly('bad-length', 'ipv6', off + 4, c.text ? `IPv6 payload length ${plen} runs past the enclosing payload` : '', plen, c.end - off - 40);
   }
   if (stopped) return -1;
   c.payload(p);
   if (nonFirstFragment) {
-    if (c.full) c.info = `IPv6 fragment (off=${cur.fragOffset * 8} more=${cur.mf ? 'y' : 'n'} ident=${hex(cur.ipId, 8)} nxt=${nxt})`;
+    if (c.text) c.info = `IPv6 fragment (off=${cur.fragOffset * 8} more=${cur.mf ? 'y' : 'n'} ident=${hex(cur.ipId, 8)} nxt=${nxt})`;
     return p;
   }
   if (nxt !== 59) c.setNext(Next.IPPROTO, nxt);

@@ -29,7 +29,7 @@ function decodeLoopback(c: DecodeContext, off: number, bigEndian: boolean): numb
     ], `Family ${af}`, 'NULL');
   }
   if (version === 0) {
-    c.anomaly('unknown-next-protocol', 'null', off, c.full ? `loopback address family ${af} has no decoder` : '', -1, -1, false);
+    c.anomaly('unknown-next-protocol', 'null', off, c.text ? `loopback address family ${af} has no decoder` : '', -1, -1, false);
     return off + 4;
   }
   c.setNext(Next.IPVERSION, version);

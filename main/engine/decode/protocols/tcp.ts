@@ -43,19 +43,21 @@ function options(d: Uint8Array, p: number, end: number, out: Field[] | null, tex
     if (p + 2 > end) return false;
     const len = d[p + 1];
     if (len < 2 || p + len > end) return false;
-    if (!out || !text) { p += len; continue; }
-    if (kind === 2 && len === 4) { out.push(fld('tcp.options.mss_val', 'Maximum segment size', u16(d, p + 2), p, 4)); text.push(`MSS=${u16(d, p + 2)}`); }
-    else if (kind === 3 && len === 3) { out.push(fld('tcp.options.wscale.shift', 'Window scale', d[p + 2], p, 3)); text.push(`WS=${1 << Math.min(d[p + 2], 14)}`); }
-    else if (kind === 4) { out.push(fld('tcp.options.sack_perm', 'SACK permitted', true, p, len)); text.push('SACK_PERM'); }
+    if (!out && !text) { p += len; continue; }
+    if (kind === 2 && len === 4) { out?.push(fld('tcp.options.mss_val', 'Maximum segment size', u16(d, p + 2), p, 4)); text?.push(`MSS=${u16(d, p + 2)}`); }
+    else if (kind === 3 && len === 3) { out?.push(fld('tcp.options.wscale.shift', 'Window scale', d[p + 2], p, 3)); text?.push(`WS=${1 << Math.min(d[p + 2], 14)}`); }
+    else if (kind === 4) { out?.push(fld('tcp.options.sack_perm', 'SACK permitted', true, p, len)); text?.push('SACK_PERM'); }
     else if (kind === 5) {
-      const blocks: Field[] = [];
-      for (let q = p + 2; q + 8 <= p + len; q += 8) blocks.push(fld('tcp.options.sack_le', 'left edge', u32(d, q), q, 4), fld('tcp.options.sack_re', 'right edge', u32(d, q + 4), q + 4, 4));
-      out.push(fld('tcp.options.sack', 'SACK', (len - 2) / 8, p, len, undefined, blocks));
-      text.push(`SACK(${(len - 2) >> 3})`);
+      if (out) {
+        const blocks: Field[] = [];
+        for (let q = p + 2; q + 8 <= p + len; q += 8) blocks.push(fld('tcp.options.sack_le', 'left edge', u32(d, q), q, 4), fld('tcp.options.sack_re', 'right edge', u32(d, q + 4), q + 4, 4));
+        out.push(fld('tcp.options.sack', 'SACK', (len - 2) / 8, p, len, undefined, blocks));
+      }
+      text?.push(`SACK(${(len - 2) >> 3})`);
     } else if (kind === 8 && len === 10) {
-      out.push(fld('tcp.options.timestamp.tsval', 'Timestamp value', u32(d, p + 2), p + 2, 4), fld('tcp.options.timestamp.tsecr', 'Timestamp echo reply', u32(d, p + 6), p + 6, 4));
-      text.push(`TSval=${u32(d, p + 2)} TSecr=${u32(d, p + 6)}`);
-    } else out.push(fld('tcp.option_kind', `Option ${kind}`, kind, p, len));
+      out?.push(fld('tcp.options.timestamp.tsval', 'Timestamp value', u32(d, p + 2), p + 2, 4), fld('tcp.options.timestamp.tsecr', 'Timestamp echo reply', u32(d, p + 6), p + 6, 4));
+      text?.push(`TSval=${u32(d, p + 2)} TSecr=${u32(d, p + 6)}`);
+    } else out?.push(fld('tcp.option_kind', `Option ${kind}`, kind, p, len));
     p += len;
   }
   return true;
@@ -88,16 +90,16 @@ export function decodeTcp(c: DecodeContext, off: number): number {
   }
   if (hl < 20) {
     if (fields) c.layer('tcp', 'Transmission Control Protocol', off, 20, fields, `Src Port: ${sp}, Dst Port: ${dp}`, 'TCP');
-    c.anomaly('bad-header-length', 'tcp', off + 12, c.full ? `TCP header length ${hl} is below the minimum 20` : '', 20, hl);
+    c.anomaly('bad-header-length', 'tcp', off + 12, c.text ? `TCP header length ${hl} is below the minimum 20` : '', 20, hl);
     return -1;
   }
   const optsOk = c.need('tcp', off, hl);
   const hend = optsOk ? off + hl : off + 20;
-  const text: string[] | null = fields ? [] : null;
+  const text: string[] | null = c.text ? [] : null;
   if (optsOk && hl > 20 && !options(d, off + 20, off + hl, fields, text)) c.anomaly('bad-option', 'tcp', off + 20, 'a TCP option runs past the header');
-  if (fields && text) {
+  if (text) {
     const len = Math.max(0, c.end - hend);
-    c.layer('tcp', 'Transmission Control Protocol', off, hend - off, fields, `Src Port: ${sp}, Dst Port: ${dp}, Seq: ${cur.tcpSeq}, Len: ${len}`, 'TCP');
+    if (fields) c.layer('tcp', 'Transmission Control Protocol', off, hend - off, fields, `Src Port: ${sp}, Dst Port: ${dp}, Seq: ${cur.tcpSeq}, Len: ${len}`, 'TCP');
     c.info = `${sp} → ${dp} [${tcpFlagsText(flags)}] Seq=${cur.tcpSeq}${flags & 0x10 ? ` Ack=${cur.tcpAck}` : ''} Win=${cur.tcpWindow} Len=${len}${text.length ? ' ' + text.join(' ') : ''}`;
   }
   if (!optsOk) return -1;

@@ -28,16 +28,16 @@ export function decodeUdp(c: DecodeContext, off: number): number {
       fld('udp.length', 'Length', len, off + 4, 2),
       fld('udp.checksum', 'Checksum', u16(d, off + 6), off + 6, 2, hex(u16(d, off + 6), 4)),
     ], `Src Port: ${sp}, Dst Port: ${dp}`, 'UDP');
-    c.info = `${sp} → ${dp} Len=${len >= 8 ? len - 8 : len}`;
   }
+  if (c.text) c.info = `${sp} → ${dp} Len=${len >= 8 ? len - 8 : len}`;
   if (len < 8) {
-    c.anomaly('bad-length', 'udp', off + 4, c.full ? `UDP length ${len} is below the 8-byte header` : '', 8, len);
+    c.anomaly('bad-length', 'udp', off + 4, c.text ? `UDP length ${len} is below the 8-byte header` : '', 8, len);
     c.payload(off + 8);
     return -1;
   }
   // A first fragment carries the whole datagram's UDP length: only check unfragmented datagrams.
   if (off + len > c.claimedEnd && cur.mf === 0) {
-    c.anomaly('bad-length', 'udp', off + 4, c.full ? `UDP length ${len} > IP payload length ${c.claimedEnd - off}` : '', len, c.claimedEnd - off);
+    c.anomaly('bad-length', 'udp', off + 4, c.text ? `UDP length ${len} > IP payload length ${c.claimedEnd - off}` : '', len, c.claimedEnd - off);
     c.payload(off + 8);
     return -1;
   }

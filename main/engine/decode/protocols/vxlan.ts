@@ -29,8 +29,8 @@ export function decodeVxlan(c: DecodeContext, off: number): number {
       fld('vxlan.gpid', 'Group Policy ID', (d[off + 2] << 8) | d[off + 3], off + 2, 2),
       fld('vxlan.vni', 'VXLAN Network Identifier (VNI)', vni, off + 4, 3),
     ], `VNI: ${vni}`, 'VXLAN');
-    c.info = `VXLAN VNI ${vni}`;
   }
+  if (c.text) c.info = `VXLAN VNI ${vni}`;
   if (off + 8 >= c.end) {
     c.anomaly('empty-tunnel', 'vxlan', off + 8, 'VXLAN header with no inner frame');
     return -1;

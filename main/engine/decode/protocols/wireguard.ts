@@ -30,7 +30,7 @@ export function decodeWireguard(c: DecodeContext, off: number): number {
   const len = c.end - off;
   // Not WireGuard-shaped (unknown type, reserved bytes set or too short): leave it as data.
   if (type < 1 || type > 4 || d[off + 1] !== 0 || d[off + 2] !== 0 || d[off + 3] !== 0 || len < SIZES[type] || (type !== 4 && len !== SIZES[type])) {
-    if (c.full) c.info = 'UDP payload on the WireGuard port is not a WireGuard message';
+    if (c.text) c.info = 'UDP payload on the WireGuard port is not a WireGuard message';
     return off;
   }
   c.enter(PID);
@@ -43,8 +43,8 @@ export function decodeWireguard(c: DecodeContext, off: number): number {
     if (type === 3 || type === 4) fields.push(fld('wg.receiver', 'Receiver', le32(d, off + 4), off + 4, 4));
     if (type === 4) fields.push(fld('wg.encrypted_packet', 'Encrypted Packet', `${len - 16} bytes`, off + 16, len - 16));
     c.layer('wireguard', 'WireGuard Protocol', off, type === 4 ? 16 : len, fields, `${TYPES[type]} (encrypted)`, 'WireGuard');
-    c.info = `${TYPES[type]}${type === 4 ? `, receiver=0x${le32(d, off + 4).toString(16).padStart(8, '0')}, ${len - 16} bytes encrypted` : ''}`;
   }
+  if (c.text) c.info = `${TYPES[type]}${type === 4 ? `, receiver=0x${le32(d, off + 4).toString(16).padStart(8, '0')}, ${len - 16} bytes encrypted` : ''}`;
   c.payload(off + (type === 4 ? 16 : len));
   return c.end;
 }
