@@ -80,7 +80,9 @@ export function buildGraph(a: AnalysisData, packetsOfPoint: ReadonlyMap<string, 
 
   for (const n of m.nodes) {
     const nid = nodeId(n.id);
-    add('nodes', { id: nid, label: n.name ?? n.id, kind: 'k8s-node', packets: 0, weight: 1, evidence: why(n.evidence) });
+    // Calico: the pod blocks BGP says this node owns (next hop = its address).
+    const bgpBlocks = (m.bgp?.blocks ?? []).filter((b) => b.node === n.id && !b.withdrawn).map((b) => b.cidr);
+    add('nodes', { id: nid, label: n.name ?? n.id, kind: 'k8s-node', packets: 0, weight: 1, evidence: [why(n.evidence), bgpBlocks.length ? `BGP: owns ${bgpBlocks.join(', ')}` : ''].filter(Boolean).join('; ') });
     const nics = pointsOf(n.id, ['underlay']);
     const nicName = nics[0]?.interface ?? 'NIC';
     add('nodes', { id: nicId(n.id), parent: nid, label: `${nicName} ${n.underlayIps.join(', ')}`.trim(), kind: 'nic', packets: count(nics), weight: 1 });

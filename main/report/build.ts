@@ -99,7 +99,9 @@ export function buildGraph(a: AnalysisData, annotated: (ids: string[]) => boolea
   for (const n of m.nodes) {
     const box = `node:${n.id}`;
     have.add(box);
-    add({ id: box, kind: 'node', label: n.name ?? n.id, detail: [n.underlayIps.join(', '), n.podCidr ? `pods ${n.podCidr}` : ''].filter(Boolean).join(' · '), parent: null }, n.id);
+    const bgpBlocks = (m.bgp?.blocks ?? []).filter((b) => b.node === n.id && !b.withdrawn).map((b) => b.cidr);
+    const cidrs = bgpBlocks.length ? `BGP blocks ${bgpBlocks.join(', ')}` : n.podCidr ? `pods ${n.podCidr}` : '';
+    add({ id: box, kind: 'node', label: n.name ?? n.id, detail: [n.underlayIps.join(', '), cidrs].filter(Boolean).join(' · '), parent: null }, n.id);
     const points = a.points.filter((p) => p.node === n.id || (n.name !== null && p.node === n.name));
     const nics = points.filter((p) => p.kind === 'underlay');
     const nicNames = [...new Set(nics.map((p) => p.interface ?? 'NIC'))];

@@ -107,3 +107,26 @@ describe('Calico lab: paths through cali* veths and unencapsulated eth0', () => 
     });
   }
 });
+
+describe('Calico lab: BGP blocks shown in the report graph and the app graph', () => {
+  it('each node box names the blocks BGP says it owns (withdrawn ones left out)', async () => {
+    const { buildGraph } = await import('../../main/report');
+    const g = buildGraph(a, () => false);
+    for (const n of manifest.nodes) {
+      const live = manifest.blocks.filter((b) => b.node === n.name && !b.withdrawnLater).map((b) => b.block);
+      expect(g.nodes.find((x) => x.id === `node:${n.name}`)!.detail).toBe(`${n.underlayIp} · BGP blocks ${live.join(', ')}`);
+    }
+  });
+});
+
+describe('Calico lab: BGP blocks in the app graph', () => {
+  it('the Kubernetes node element explains the blocks it owns', async () => {
+    const { buildGraph } = await import('../../main/backend/graph');
+    const els = buildGraph(a, new Map(), new Map());
+    for (const n of manifest.nodes) {
+      const live = manifest.blocks.filter((b) => b.node === n.name && !b.withdrawnLater).map((b) => b.block);
+      const el = els.find((e) => e.data.kind === 'k8s-node' && e.data.id === `node:${n.name}`);
+      expect((el?.data as { evidence?: string } | undefined)?.evidence ?? '').toContain(`BGP: owns ${live.join(', ')}`);
+    }
+  });
+});
