@@ -45,7 +45,7 @@ export async function run(args: string[]): Promise<number> {
     process.stderr.write(`follow: packet reference must look like capture.pcap#123, got '${packetText}'\n`);
     return 2;
   }
-  const an = await loadCaptureSet(a.files, { enrichment: a.enrich, overrides: a.overrides });
+  const an = await loadCaptureSet(a.files, { enrichment: a.enrich, overrides: a.overrides, maxClockSkewMs: a.maxSkewMs });
 
   if (ref) {
     const j = an.journeyForPacket(ref.capture, ref.index);

@@ -4,6 +4,7 @@ import type { InterfaceKind, PointOverride } from '../topology/types';
 export const COMMON_USAGE = `  --json                 machine-readable output
   --enrich FILE          kubectl get pods,nodes,services,endpoints -A -o json output, or flannel subnet.env (repeatable)
   --assign C=NODE[:IFACE[:KIND]]  attach capture (file or point id) C to a node/interface (repeatable)
+  --max-skew MS          largest clock difference between nodes to look for (default 5000)
 `;
 
 export interface CommonArgs {
@@ -11,6 +12,7 @@ export interface CommonArgs {
   json: boolean;
   enrich: string[];
   overrides: PointOverride[];
+  maxSkewMs?: number;
   /** Options the command declared, by name, with their values. */
   extra: Map<string, string[]>;
 }
@@ -27,6 +29,11 @@ export function parseCommonArgs(args: string[], valued: string[]): CommonArgs | 
     const inline = eq > 0 ? x.slice(eq + 1) : undefined;
     const value = (): string | undefined => inline ?? args[++i];
     if (flag === '--json') a.json = true;
+    else if (flag === '--max-skew') {
+      const v = Number(value());
+      if (!(v > 0)) return '--max-skew needs a positive number of milliseconds';
+      a.maxSkewMs = v;
+    }
     else if (flag === '-h' || flag === '--help') return '';
     else if (flag === '--enrich') {
       const v = value();

@@ -19,7 +19,7 @@ export async function run(args: string[]): Promise<number> {
     process.stderr.write(`topology: no capture files given\n${USAGE}`);
     return 2;
   }
-  const analysis = await loadCaptureSet(a.files, { enrichment: a.enrich, overrides: a.overrides });
+  const analysis = await loadCaptureSet(a.files, { enrichment: a.enrich, overrides: a.overrides, maxClockSkewMs: a.maxSkewMs });
   if (a.json) process.stdout.write(JSON.stringify(analysis.toJSON(), null, 2) + '\n');
   else process.stdout.write(formatTopology(analysis));
   return analysis.packetCount > 0 || analysis.captures.length === 0 ? 0 : 1;

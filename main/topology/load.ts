@@ -43,6 +43,9 @@ export interface LoadOptions {
   readonly onProgress?: (p: LoadProgress) => void;
   /** See AnalyzeOptions. */
   readonly matchWindowMs?: number;
+  /** Largest clock difference between nodes to look for (default 5000 ms): the first matching pass,
+   *  before offsets are known, joins sightings this far apart. */
+  readonly maxClockSkewMs?: number;
 }
 
 async function head(path: string, n = 1024): Promise<Uint8Array | null> {
@@ -124,7 +127,7 @@ export interface CaptureSetData {
  */
 export async function loadCaptureSet(files: readonly (string | CaptureSource)[], opts: LoadOptions = {}): Promise<Analysis> {
   const d = await readCaptureSet(files, opts);
-  return analyze(d.table, d.files, d.points, { overrides: d.overrides, enrichment: d.enrichment, matchWindowMs: opts.matchWindowMs, bgp: d.bgp });
+  return analyze(d.table, d.files, d.points, { overrides: d.overrides, enrichment: d.enrichment, matchWindowMs: opts.matchWindowMs, firstPassWindowMs: opts.maxClockSkewMs, bgp: d.bgp });
 }
 
 /**

@@ -127,6 +127,17 @@ describe('variants of the same cluster', () => {
     }
   });
 
+  it('a clock 30 s off is found when asked to look that far (and not joined by default)', async () => {
+    const files = sim({ skew: { node: 'node2', seconds: 30 } }).files;
+    const near = await loadCaptureSet(files);
+    expect(near.clockOffsets.find((c) => c.node === 'node2')!.method).toBe('none');
+    const far = await loadCaptureSet(files, { maxClockSkewMs: 60_000 });
+    const o = far.clockOffsets.find((c) => c.node === 'node2')!;
+    expect(o.method).toBe('two-way');
+    expect(Math.abs(o.offsetNs - 30e9)).toBeLessThan(1e6);
+    expect(far.journeys.count).toBeLessThan(near.journeys.count);
+  });
+
   it('a missing capture shows as a gap in the path', async () => {
     const a = await loadCaptureSet(sim({ omit: ['node2-flannel.1'] }).files);
     const js = journeysOf(a, (j) => j.flow.startsWith('icmp 10.244.0.2 > 10.244.1.2') && j.hops[0].headers.src === pod('client').ip);
