@@ -45,14 +45,13 @@ const OPTION_NAMES: ReadonlyMap<number, string> = new Map([
  */
 export function ipv4Fields(d: Uint8Array, off: number, limit: number): Field[] {
   const out: Field[] = [];
-  const has = (rel: number, len: number) => off + rel + len <= limit;
-  if (!has(0, 1)) return out;
+  if (off + 1 > limit) return out;
   out.push(fld('ip.version', 'Version', d[off] >> 4, off, 1));
   out.push(fld('ip.hdr_len', 'Header Length', (d[off] & 15) * 4, off, 1));
-  if (has(1, 1)) out.push(fld('ip.dsfield', 'Differentiated Services Field', d[off + 1], off + 1, 1, hex(d[off + 1], 2)));
-  if (has(2, 2)) out.push(fld('ip.len', 'Total Length', u16(d, off + 2), off + 2, 2));
-  if (has(4, 2)) out.push(fld('ip.id', 'Identification', u16(d, off + 4), off + 4, 2, `${hex(u16(d, off + 4), 4)} (${u16(d, off + 4)})`));
-  if (has(6, 2)) {
+  if (off + 1 + 1 <= limit) out.push(fld('ip.dsfield', 'Differentiated Services Field', d[off + 1], off + 1, 1, hex(d[off + 1], 2)));
+  if (off + 2 + 2 <= limit) out.push(fld('ip.len', 'Total Length', u16(d, off + 2), off + 2, 2));
+  if (off + 4 + 2 <= limit) out.push(fld('ip.id', 'Identification', u16(d, off + 4), off + 4, 2, `${hex(u16(d, off + 4), 4)} (${u16(d, off + 4)})`));
+  if (off + 6 + 2 <= limit) {
     const w = u16(d, off + 6);
     out.push(fld('ip.flags', 'Flags', w >> 13, off + 6, 1, hex(w >> 13, 1), [
       fld('ip.flags.rb', 'Reserved bit', (w >> 15) & 1, off + 6, 1),
@@ -61,11 +60,11 @@ export function ipv4Fields(d: Uint8Array, off: number, limit: number): Field[] {
     ]));
     out.push(fld('ip.frag_offset', 'Fragment Offset', w & 0x1fff, off + 6, 2));
   }
-  if (has(8, 1)) out.push(fld('ip.ttl', 'Time to Live', d[off + 8], off + 8, 1));
-  if (has(9, 1)) out.push(fld('ip.proto', 'Protocol', d[off + 9], off + 9, 1, ipProtoText(d[off + 9])));
-  if (has(10, 2)) out.push(fld('ip.checksum', 'Header Checksum', u16(d, off + 10), off + 10, 2, hex(u16(d, off + 10), 4)));
-  if (has(12, 4)) out.push(fld('ip.src', 'Source Address', ipv4Text(u32(d, off + 12)), off + 12, 4));
-  if (has(16, 4)) out.push(fld('ip.dst', 'Destination Address', ipv4Text(u32(d, off + 16)), off + 16, 4));
+  if (off + 8 + 1 <= limit) out.push(fld('ip.ttl', 'Time to Live', d[off + 8], off + 8, 1));
+  if (off + 9 + 1 <= limit) out.push(fld('ip.proto', 'Protocol', d[off + 9], off + 9, 1, ipProtoText(d[off + 9])));
+  if (off + 10 + 2 <= limit) out.push(fld('ip.checksum', 'Header Checksum', u16(d, off + 10), off + 10, 2, hex(u16(d, off + 10), 4)));
+  if (off + 12 + 4 <= limit) out.push(fld('ip.src', 'Source Address', ipv4Text(u32(d, off + 12)), off + 12, 4));
+  if (off + 16 + 4 <= limit) out.push(fld('ip.dst', 'Destination Address', ipv4Text(u32(d, off + 16)), off + 16, 4));
   return out;
 }
 

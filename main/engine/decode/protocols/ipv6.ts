@@ -28,18 +28,17 @@ const MAX_EXT_HEADERS = 256;
 /** Fixed-header fields lying wholly before `limit` (shared with ICMPv6's quoted header). */
 export function ipv6Fields(d: Uint8Array, off: number, limit: number): Field[] {
   const out: Field[] = [];
-  const has = (rel: number, len: number) => off + rel + len <= limit;
-  if (!has(0, 1)) return out;
+  if (off + 1 > limit) return out;
   out.push(fld('ipv6.version', 'Version', d[off] >> 4, off, 1));
-  if (has(0, 4)) {
+  if (off + 0 + 4 <= limit) {
     out.push(fld('ipv6.tclass', 'Traffic Class', (u16(d, off) >> 4) & 0xff, off, 2, hex((u16(d, off) >> 4) & 0xff, 2)));
     out.push(fld('ipv6.flow', 'Flow Label', u32(d, off) & 0xfffff, off + 1, 3, hex(u32(d, off) & 0xfffff, 5)));
   }
-  if (has(4, 2)) out.push(fld('ipv6.plen', 'Payload Length', u16(d, off + 4), off + 4, 2));
-  if (has(6, 1)) out.push(fld('ipv6.nxt', 'Next Header', d[off + 6], off + 6, 1, ipProtoText(d[off + 6])));
-  if (has(7, 1)) out.push(fld('ipv6.hlim', 'Hop Limit', d[off + 7], off + 7, 1));
-  if (has(8, 16)) out.push(fld('ipv6.src', 'Source Address', ipv6Text(d, off + 8), off + 8, 16));
-  if (has(24, 16)) out.push(fld('ipv6.dst', 'Destination Address', ipv6Text(d, off + 24), off + 24, 16));
+  if (off + 4 + 2 <= limit) out.push(fld('ipv6.plen', 'Payload Length', u16(d, off + 4), off + 4, 2));
+  if (off + 6 + 1 <= limit) out.push(fld('ipv6.nxt', 'Next Header', d[off + 6], off + 6, 1, ipProtoText(d[off + 6])));
+  if (off + 7 + 1 <= limit) out.push(fld('ipv6.hlim', 'Hop Limit', d[off + 7], off + 7, 1));
+  if (off + 8 + 16 <= limit) out.push(fld('ipv6.src', 'Source Address', ipv6Text(d, off + 8), off + 8, 16));
+  if (off + 24 + 16 <= limit) out.push(fld('ipv6.dst', 'Destination Address', ipv6Text(d, off + 24), off + 24, 16));
   return out;
 }
 
