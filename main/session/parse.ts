@@ -1,5 +1,6 @@
 // Reading a session file: structural validation with clear errors. A session that cannot be read is
 // reported and left untouched on disk (never overwritten by an empty one).
+import { decodeAsNames } from '../engine/decode';
 import {
   ANNOTATION_KINDS, SESSION_FORMAT, SESSION_VERSION, SEVERITIES,
   type Annotation, type AnnotationTarget, type DecodeAsEntry, type InterfaceAssignment, type SessionCapture, type SessionData,
@@ -107,7 +108,12 @@ export function parseDecodeAs(v: unknown, where: string): DecodeAsEntry {
   if (!isObj(v)) fail(where, 'decode-as entry must be an object');
   const port = nat(v, 'port', where)!;
   if (port > 65535) fail(where, '"port" must be 0..65535');
-  return { layer: str(v, 'layer', where)!, port, proto: str(v, 'proto', where)! };
+  const layer = str(v, 'layer', where)!;
+  if (layer !== 'udp' && layer !== 'tcp') fail(where, '"layer" must be udp or tcp');
+  const proto = str(v, 'proto', where)!;
+  const known = decodeAsNames();
+  if (!known.includes(proto)) fail(where, `"proto" ${JSON.stringify(proto)} is not one of ${known.join(', ')}`);
+  return { layer, port, proto };
 }
 
 export function parseSession(text: string, file = 'session'): SessionData {

@@ -173,6 +173,8 @@ describe('session store', () => {
       expect(() => store.addAnnotation({ target: { kind: 'bogus' } as never, text: 'x' })).toThrow(/unknown target kind/);
       expect(() => store.addAnnotation({ target: { kind: 'set' }, text: 'x'.repeat(100_001) })).toThrow(/longer than/);
       expect(() => store.setDecodeAs([{ layer: 'udp', port: 70000, proto: 'vxlan' }])).toThrow(/port/);
+      expect(() => store.setDecodeAs([{ layer: 'udp', port: 9999, proto: 'bogus' }])).toThrow(/"proto" "bogus" is not one of .*vxlan/);
+      expect(() => store.setDecodeAs([{ layer: 'sctp', port: 9999, proto: 'vxlan' }])).toThrow(/udp or tcp/);
       await store.close();
 
       writeFileSync(s.file, '{"format":"tunnelvision-session","version":1,"savedAt":"x","captures":[');
