@@ -22,6 +22,7 @@ import { checkLeases } from './flannel-leases';
 import { applyBgp, withBgp, type BgpCollector } from './calico/bgp-routes';
 import { attributePodLoopback } from './calico/pod-local';
 import { withNames } from './name-history';
+import { routedNodeFacts } from './calico/routed';
 
 export interface AnalyzeOptions {
   readonly overrides?: readonly PointOverride[];
@@ -289,7 +290,7 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
   const flowIds = fx.flows.map((f) => f.id);
 
   // 9. Enrichment: names, and disagreements with the traffic.
-  const model = withNames(withBgp(applyEnrichment(built, enrich, addFinding), opts.bgp), fx.flows, enrich.names);
+  const model = routedNodeFacts(t, points, withNames(withBgp(applyEnrichment(built, enrich, addFinding), opts.bgp), fx.flows, enrich.names), (r) => packetRef(t, ids, r));
 
   // 10. Findings from journeys, flows, reads, clocks.
   for (const f of files) for (const e of f.errors) addFinding({ code: 'read-error', severity: e.fatal ? 'problem' : 'warning', message: `${f.id}: ${e.message} (offset ${e.offset})`, packets: [] });

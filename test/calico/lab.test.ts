@@ -3,7 +3,9 @@
 // blocks with their owners (the withdrawn one too), pods behind cali* veths with no bridge, the pod
 // `lo` capture inside its pod, every named flow's hop path, and nothing invented.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { loadCaptureSet, type Analysis } from '../../main/topology';
@@ -127,6 +129,32 @@ describe('Calico lab: BGP blocks in the app graph', () => {
       const live = manifest.blocks.filter((b) => b.node === n.name && !b.withdrawnLater).map((b) => b.block);
       const el = els.find((e) => e.data.kind === 'k8s-node' && e.data.id === `node:${n.name}`);
       expect((el?.data as { evidence?: string } | undefined)?.evidence ?? '').toContain(`BGP: owns ${live.join(', ')}`);
+    }
+  });
+});
+
+describe('Calico lab without BGP in the captures (TCP 179 filtered out by tcpdump)', () => {
+  const haveTcpdump = spawnSync('tcpdump', ['--version'], { stdio: 'ignore' }).status === 0;
+  it.skipIf(!haveTcpdump)('node MAC from the pod traffic it carries, its address from underlay ARP, its /26 block around its pods; paths unchanged', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tv-nobgp-'));
+    try {
+      const files = manifest.captures.map((c) => {
+        const out = join(dir, base(c.file));
+        expect(spawnSync('tcpdump', ['-r', join(root, c.file), '-w', out, 'not tcp port 179'], { stdio: 'ignore' }).status).toBe(0);
+        return out;
+      });
+      const b = await loadCaptureSet(files);
+      expect(b.model.bgp).toBeUndefined();
+      for (const n of manifest.nodes) {
+        const m = b.model.nodes.find((x) => x.id === n.name)!;
+        expect({ ips: m.underlayIps, macs: m.underlayMacs, cidr: m.podCidr }).toEqual({ ips: [n.underlayIp], macs: [n.underlayMac], cidr: n.blocks[0] });
+        expect(m.evidence.some((e) => e.reason.includes('leave its NIC unencapsulated') && e.packets.length > 0)).toBe(true);
+      }
+      const tcp = b.flows.find((f) => f.protocol === 'tcp' && f.b.port === 8080)!;
+      const want = manifest.flows.find((f) => f.name === 'tcp-cross-node')!.hops.map((h) => base(h.capture));
+      expect(b.journeysForFlow(tcp.id).filter((j) => j.hops[0].headers.src === tcp.a.ip)[0].hops.map((h) => h.point)).toEqual(want);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

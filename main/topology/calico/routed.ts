@@ -1,0 +1,66 @@
+// A routed pod network without BGP in the captures (Calico with the BGP session not captured, or any
+// CNI that routes pod traffic unencapsulated): the node that carries a pod's traffic on the wire is
+// known by its MAC. A packet from a pod of node X, seen on an underlay capture with no tunnel, was
+// sent by X's NIC: its source MAC is X's. ARP on the underlay then ties that MAC to X's address.
+// With Calico's cali* veths the node's pods lie in its /26 IPAM blocks: the /26 around them is taken
+// as the node's block when they all fit in one (Calico's default block size).
+
+import type { PacketTable } from '../table';
+import type { PointDraft } from '../attribution';
+import type { ClusterModel, ClusterNode, Evidence } from '../types';
+import { EvidenceAcc } from '../evidence';
+import { ip4ToString, macToString, parseIp4 } from '../addr';
+
+const BLOCK = 26;
+
+export function routedNodeFacts(t: PacketTable, points: readonly PointDraft[], model: ClusterModel, ref: (row: number) => Evidence['packets'][number]): ClusterModel {
+  const need = model.nodes.filter((n) => n.underlayIps.length === 0);
+  if (need.length === 0 || model.tunnels.length > 0) return model;
+  const nodeOfPod = new Map<number, string>();
+  for (const p of model.pods) {
+    const ip = parseIp4(p.ip);
+    if (ip !== null && p.node) nodeOfPod.set(ip, p.node);
+  }
+  if (nodeOfPod.size === 0) return model;
+  // MAC votes per node, from pod packets on underlay captures (no tunnel).
+  const votes = new Map<string, Map<number, EvidenceAcc>>();
+  for (let r = 0; r < t.count; r++) {
+    if (t.tunnel[r] !== 0 || t.innerVer[r] !== 4 || t.outerMacSrc[r] < 0) continue;
+    const p = points[t.point[r]];
+    if (!p || p.kind !== 'underlay') continue;
+    const node = nodeOfPod.get(t.innerSrc[r]);
+    if (!node) continue;
+    let m = votes.get(node);
+    if (!m) votes.set(node, (m = new Map()));
+    let acc = m.get(t.outerMacSrc[r]);
+    if (!acc) m.set(t.outerMacSrc[r], (acc = new EvidenceAcc()));
+    acc.add(r);
+  }
+  // ARP on underlay captures: sender MAC -> sender address.
+  const ipOfMac = new Map<number, { ip: number; row: number }>();
+  for (const a of t.arp) {
+    const p = points[t.point[a.row]];
+    if (p?.kind === 'underlay' && a.senderIp !== 0 && !ipOfMac.has(a.senderMac)) ipOfMac.set(a.senderMac, { ip: a.senderIp, row: a.row });
+  }
+  const caliNodes = new Set(model.veths.filter((v) => /^cali/.test(v.name)).map((v) => v.node));
+  const nodes: ClusterNode[] = model.nodes.map((n) => {
+    if (n.underlayIps.length > 0) return n;
+    const m = votes.get(n.id);
+    if (!m) return n;
+    const [mac, acc] = [...m.entries()].sort((x, y) => y[1].count - x[1].count)[0];
+    const evidence: Evidence[] = [...n.evidence, { reason: `${acc.count} packets of ${n.id}'s pods leave its NIC unencapsulated from MAC ${macToString(mac)}`, packets: acc.rows.map(ref), count: acc.count }];
+    const arp = ipOfMac.get(mac);
+    if (arp) evidence.push({ reason: `ARP on the underlay: ${ip4ToString(arp.ip)} is at ${macToString(mac)}`, packets: [ref(arp.row)], count: 1 });
+    let podCidr = n.podCidr;
+    if (podCidr === null && caliNodes.has(n.id)) {
+      const ips = [...nodeOfPod.entries()].filter(([, x]) => x === n.id).map(([ip]) => ip);
+      const base = (ips[0] & (0xffffffff << (32 - BLOCK))) >>> 0;
+      if (ips.every((ip) => ((ip & (0xffffffff << (32 - BLOCK))) >>> 0) === base)) {
+        podCidr = `${ip4ToString(base)}/${BLOCK}`;
+        evidence.push({ reason: `its pods (cali* veths) lie in ${podCidr}: taken as its Calico IPAM block (default size /${BLOCK}; BGP in the captures would say for sure)`, packets: [], count: 0 });
+      }
+    }
+    return { ...n, underlayMacs: [macToString(mac)], underlayIps: arp ? [ip4ToString(arp.ip)] : n.underlayIps, podCidr, evidence };
+  });
+  return { ...model, nodes };
+}
