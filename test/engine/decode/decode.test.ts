@@ -249,6 +249,20 @@ describe('IP details', () => {
     expect([s.inner.proto, s.inner.mf, s.inner.ipId, s.inner.srcPort]).toEqual([17, 1, 0x2a, 7]);
   });
 
+  it('IPv4 total length 0 / IPv6 payload length 0 (GSO super-frames): the frame gives the length', () => {
+    for (const p of [
+      eth(0x0800, ipv4({ proto: 6, totalLength: 0 }, tcp(1, 2, 0x10, [], new Uint8Array(3000)))),
+      eth(0x86dd, ipv6({ nxt: 6, plen: 0 }, tcp(1, 2, 0x10, [], new Uint8Array(3000)))),
+    ]) {
+      const d = decodePacket(p, 1);
+      expect(d.layers.map((l) => l.proto)).toEqual(['eth', d.layers[1].proto, 'tcp', 'data']);
+      expect(d.anomalies).toEqual([]);
+      expect(d.info).toMatch(/Len=3000$/);
+      const s = sameSummary(p, 1);
+      expect(s.inner.payloadLength).toBe(3000);
+    }
+  });
+
   it('ICMP errors: the quoted header is a field, not an IP layer of the packet', () => {
     const quoted = ipv4({ src: '10.0.0.2', dst: '10.96.0.10', proto: 17 }, udp(5353, 53, new Uint8Array(0)));
     const icmp = bytes([3, 3, 0, 0, 0, 0, 0, 0], quoted);

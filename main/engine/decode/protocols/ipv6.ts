@@ -48,12 +48,21 @@ export function decodeIpv6(c: DecodeContext, off: number): number {
   const cur = c.beginIp();
   c.enter(PID6);
   if (!ipHeaderPresent(c, off, 6, 40, ipv6Fields)) return -1;
-  const plen = u16(d, off + 4);
+  const rawPlen = u16(d, off + 4);
+  // Payload length 0: a jumbogram or a GSO/BIG TCP super-frame captured before segmentation; the frame gives the length.
+  const tso = rawPlen === 0 && c.end - off > 40;
+  const plen = tso ? c.end - off - 40 : rawPlen;
   let nxt = d[off + 6];
   cur.version = 6; cur.ipOffset = off; cur.srcOffset = off + 8; cur.dstOffset = off + 24;
   cur.ttl = d[off + 7]; cur.ipId = u32(d, off) & 0xfffff; cur.totalLength = plen + 40; cur.proto = nxt;
   let fields: Field[] | null = null;
-  if (c.full) fields = ipv6Fields(d, off, off + 40);
+  if (c.full) {
+    fields = ipv6Fields(d, off, off + 40);
+    if (tso) {
+      const i = fields.findIndex((f) => f.name === 'ipv6.plen');
+      fields[i] = fld('ipv6.plen', 'Payload Length', plen, off + 4, 2, `0 (jumbogram or segmentation offload: ${plen} bytes in the frame)`);
+    }
+  }
   const claimed = off + 40 + plen;
   c.claimedEnd = claimed;
   let lengthProblem = 0;
