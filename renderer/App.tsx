@@ -1,7 +1,7 @@
 // The window: toolbar (open, filter, export), captures on the left, packet list and the
 // detail / follow tabs in the middle, the cluster graph on the right; a progress bar with cancel
 // while captures load. Talks to the rest of the app only through `api` (the contract).
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { REPORT_FORMATS, type AppState, type ExportResult, type FollowView, type GraphView, type PacketColumn, type PacketDetail as Detail, type FlowListItem, type ReportFormat, type UploadedFile } from '../preload/contract';
 import { api, desktop } from './api';
 import { CapturesPanel } from './components/CapturesPanel';
@@ -59,7 +59,8 @@ export function App() {
   const refresh = useCallback(() => {
     api.getState().then(
       (s) => {
-        setState(s);
+        // Polls mostly return the same state: keep the old object then (no re-render).
+        setState((prev) => (prev && JSON.stringify(prev) === JSON.stringify(s) ? prev : s));
         setStateError(null);
       },
       (e: unknown) => setStateError(errText(e)),
@@ -185,8 +186,9 @@ export function App() {
     }
   };
 
-  const path = follow?.journeys[journey]?.hops.flatMap((h) => h.elements) ?? [];
-  const hops = follow?.journeys[journey]?.hops.map((h) => h.elements) ?? [];
+  // Stable arrays: the graph re-styles only when the followed journey changes.
+  const path = useMemo(() => follow?.journeys[journey]?.hops.flatMap((h) => h.elements) ?? [], [follow, journey]);
+  const hops = useMemo(() => follow?.journeys[journey]?.hops.map((h) => h.elements) ?? [], [follow, journey]);
   const busy = state?.phase === 'loading' || state?.phase === 'analysing';
   const p = state?.progress;
 

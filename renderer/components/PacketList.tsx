@@ -84,6 +84,7 @@ export function PacketList(props: PacketListProps) {
   const keyRef = useRef(queryKey);
   const [selectedIndex, setSelectedIndex] = useState<number | null>(null);
   const started = useRef(0);
+  const lastStatus = useRef<{ total: number; error: { message: string } | null; firstRowsMs: number | null }>({ total: -1, error: null, firstRowsMs: null });
 
   const fetchPage = useCallback(
     (page: number, locate = 0): Promise<PacketPage | null> => {
@@ -99,7 +100,11 @@ export function PacketList(props: PacketListProps) {
           setTotal(p.total);
           setFirstTime(p.firstTime);
           setVersion((v) => v + 1);
-          props.onStatus({ total: p.total, error: p.filterError, firstRowsMs: started.current ? performance.now() - started.current : null });
+          // Tell the window only what changed (each report re-renders it).
+          const status = { total: p.total, error: p.filterError, firstRowsMs: started.current ? performance.now() - started.current : lastStatus.current.firstRowsMs };
+          const prev = lastStatus.current;
+          if (status.total !== prev.total || status.error?.message !== prev.error?.message || status.firstRowsMs !== prev.firstRowsMs) props.onStatus(status);
+          lastStatus.current = status;
           started.current = 0;
           return p;
         })
