@@ -3,7 +3,7 @@
 // analysed in the backend's worker thread.
 import { app, BrowserWindow, dialog, ipcMain, Menu, nativeTheme, shell } from 'electron';
 import { spawn } from 'node:child_process';
-import { copyFileSync, existsSync } from 'node:fs';
+import { copyFileSync, existsSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { startBackend } from '../backend/client';
@@ -34,10 +34,8 @@ let win: BrowserWindow | null = null;
 
 if (!app.requestSingleInstanceLock()) app.quit();
 
-const backend = startBackend(
-  { shell: 'electron', recentFile: join(app.getPath('userData'), 'recent.json'), tempDir: join(app.getPath('temp'), `tunnelvision-${process.pid}`) },
-  join(here, 'backend-worker.js'),
-);
+const tempDir = join(app.getPath('temp'), `tunnelvision-${process.pid}`);
+const backend = startBackend({ shell: 'electron', recentFile: join(app.getPath('userData'), 'recent.json'), tempDir }, join(here, 'backend-worker.js'));
 
 const api = shellApi(
   backend,
@@ -61,7 +59,7 @@ const api = shellApi(
       return { kind: 'saved', path: r.filePath, packets };
     },
   },
-  join(app.getPath('temp'), `tunnelvision-${process.pid}`),
+  tempDir,
 );
 
 async function refreshMenu(): Promise<void> {
@@ -109,6 +107,8 @@ app.on('window-all-closed', () => {
   void backend.close();
   app.quit();
 });
+// Exports handed to Wireshark live in the temp folder until the app ends.
+app.on('will-quit', () => rmSync(tempDir, { recursive: true, force: true }));
 
 void app.whenReady().then(async () => {
   registerIpc(ipcMain, api, appUrl, () => win?.webContents.id ?? null);

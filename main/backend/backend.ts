@@ -433,6 +433,7 @@ export function createBackend(opts: BackendOptions): Backend {
     return {
       flow: flowId,
       flowLabel: flow ? `${flow.protocol.toUpperCase()} ${fmtAddr(flow.a.ip, flow.a.port)} ⇄ ${fmtAddr(flow.b.ip, flow.b.port)}` : flowId,
+      communityId: flow?.communityId ?? null,
       packets: flow ? flow.aToB.packets + flow.bToA.packets : 0,
       bytes: flow ? flow.aToB.bytes + flow.bToA.bytes : 0,
       journeys: shown.map((j) => journeyView(j, a.data)),
