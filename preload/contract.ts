@@ -225,6 +225,8 @@ export interface JourneyView {
 export interface FollowView {
   readonly flow: string;
   readonly flowLabel: string;
+  /** Community ID v1 of the flow (to look it up in Zeek/Suricata/Wireshark), null when not hashable. */
+  readonly communityId?: string | null;
   readonly packets: number;
   readonly bytes: number;
   /** Journeys of the flow; `selected` is the one containing the asked-for packet. */

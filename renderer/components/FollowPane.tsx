@@ -63,6 +63,11 @@ export function FollowPane(props: FollowPaneProps) {
         <span className="muted">
           {formatCount(f.packets)} packets · {formatCount(f.bytes)} bytes · {f.journeys.length} journeys
         </span>
+        {f.communityId && (
+          <span className="muted" data-testid="follow-community-id" title="Community ID v1: the same flow in Zeek, Suricata or Wireshark logs">
+            {f.communityId}
+          </span>
+        )}
         <span className="spacer" />
         {f.journeys.length > 1 && (
           <select aria-label="Journey" value={props.journey} onChange={(e) => props.onJourney(Number(e.target.value))}>
