@@ -6,7 +6,8 @@ import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createBackend, type Backend } from '../../main/backend/backend';
+import { createBackend } from '../../main/backend/backend';
+import type { Backend } from '../../main/backend/api';
 import { communityId } from '../../main/engine/flow/community-id';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
