@@ -171,7 +171,7 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
         nodeOfPoint[i] = n;
         p.node = nodes[n].id;
         p.nodeSource = 'traffic';
-        p.evidence.push({ reason: `every packet touches ${nodes[n].id} (${addrText(w.winner)} or its pod CIDR)`, packets: [], count: votes[i].total });
+        p.evidence.push({ ...evidence(t, ids, `every packet touches ${nodes[n].id} (${addrText(w.winner)} or its pod CIDR)`, st[i].allAcc), count: votes[i].total });
       }
     } else if (w.tied.length > 1) {
       ambiguous.set(i, w.tied.map((ip) => nodeOfIp.get(ip)).filter((n): n is number => n !== undefined));

@@ -267,6 +267,8 @@ export interface PointStats {
   /** Address key -> MAC seen with it as source. */
   macOf: Map<number, number>;
   tunnelAcc: EvidenceAcc;
+  /** Every packet of the point (a sample for evidence that cites the point as a whole). */
+  allAcc: EvidenceAcc;
   rawAcc: EvidenceAcc;
   vtepAcc: EvidenceAcc;
   addrAcc: Map<number, EvidenceAcc>;
@@ -275,7 +277,7 @@ export interface PointStats {
 export function pointStats(t: PacketTable, points: readonly PointDraft[], vtepMacs: Set<number>): PointStats[] {
   const st: PointStats[] = points.map(() => ({
     ip: 0, tunnel: 0, noEth: 0, vtepFrames: 0, incoming: 0, otherHost: 0, rxSrc: new Map(), srcCount: new Map(), initTtl: new Map(), addrs: new Map(), macOf: new Map(),
-    tunnelAcc: new EvidenceAcc(), rawAcc: new EvidenceAcc(), vtepAcc: new EvidenceAcc(), addrAcc: new Map(),
+    tunnelAcc: new EvidenceAcc(), allAcc: new EvidenceAcc(), rawAcc: new EvidenceAcc(), vtepAcc: new EvidenceAcc(), addrAcc: new Map(),
   }));
   for (let r = 0; r < t.count; r++) {
     const p = t.point[r];
@@ -284,6 +286,7 @@ export function pointStats(t: PacketTable, points: readonly PointDraft[], vtepMa
     const d = points[p];
     if (tt < d.firstNs) d.firstNs = tt;
     if (tt > d.lastNs) d.lastNs = tt;
+    s.allAcc.add(r);
     if (t.outerVer[r] === 0) continue;
     s.ip++;
     if (t.tunnel[r] !== TunnelKind.NONE) {
@@ -381,13 +384,13 @@ export function inferKinds(t: PacketTable, points: PointDraft[], st: readonly Po
       ev = evidence(t, ids, `${s.otherHost} of ${s.incoming} received frames are addressed to another host's MAC: a bridge port (a pod's veth)`, s.addrAcc.get(p.podIp) ?? null);
     } else if (s.incoming > 0 && p.arphrd === ARPHRD_ETHER) {
       kind = 'bridge';
-      ev = evidence(t, ids, `received frames are addressed to this interface: a bridge holding the pods' gateway`, null);
+      ev = evidence(t, ids, `received frames are addressed to this interface: a bridge holding the pods' gateway`, s.allAcc);
     } else if (p.podIp >= 0 && s.addrs.size >= 1) {
       kind = 'veth';
       ev = evidence(t, ids, `every IP packet has the same pod address: a pod's veth`, s.addrAcc.get(p.podIp) ?? null);
     } else {
       kind = 'bridge';
-      ev = evidence(t, ids, `frames of several pods' addresses: the node's bridge`, null);
+      ev = evidence(t, ids, `frames of several pods' addresses: the node's bridge`, s.allAcc);
     }
     p.kind = kind;
     p.kindSource = 'traffic';

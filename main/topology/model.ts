@@ -195,7 +195,9 @@ export function buildModel(m: ModelInput): BuiltModel {
     const name = pointName(p);
     const vid = `${node}/${name}`;
     if (p.podIp < 0) {
-      veths.push({ id: vid, node, name, pod: null, point: p.id, evidence: [...p.evidence] });
+      const acc = new EvidenceAcc();
+      for (let r = 0; r < t.count && acc.count < 5; r++) if (t.point[r] === pi) acc.add(r);
+      veths.push({ id: vid, node, name, pod: null, point: p.id, evidence: [...p.evidence, evidence(t, ids, `captured on ${p.id}; no pod sends through it`, acc)] });
       return;
     }
     const acc = new EvidenceAcc();

@@ -195,6 +195,23 @@ for (const name of manifest.clusters.map((c) => c.name)) {
       }
     }
 
+    it('every inferred fact cites packets that exist', () => {
+      const m = a.model;
+      const facts = [...m.nodes, ...m.bridges, ...m.veths, ...m.pods, ...m.tunnels, ...m.services];
+      for (const f of facts) {
+        const cited = f.evidence.flatMap((e) => e.packets);
+        expect(cited.length, f.id).toBeGreaterThan(0);
+        for (const r of cited) {
+          const c = a.captures.find((x) => x.id === r.capture);
+          expect(c, `${f.id}: ${r.capture}`).toBeDefined();
+          expect(r.index).toBeLessThan(c!.packetCount);
+        }
+      }
+      for (const p of a.points.filter((x) => x.kindSource === 'traffic' || x.nodeSource === 'traffic')) {
+        expect(p.evidence.some((e) => e.packets.length > 0), p.id).toBe(true);
+      }
+    });
+
     it('clocks of nodes sharing one kernel agree within a few microseconds', () => {
       for (const o of a.clockOffsets) {
         expect(o.method === 'reference' || o.method === 'two-way').toBe(true);
