@@ -256,7 +256,13 @@ function candidates(ctx: HopContext, e: Expect): number[] {
     c = [];
     for (let pi = 0; pi < ctx.points.length; pi++) {
       const p = ctx.points[pi];
-      if (ctx.nodeOfPoint[pi] !== e.node || !e.kinds.includes(p.kind)) continue;
+      if (ctx.nodeOfPoint[pi] !== e.node) continue;
+      // A whole `-i any` capture (SLL without interface indexes) sees every interface of its node.
+      if (p.kind === 'any' && p.ifindex === null) {
+        c.push(pi);
+        continue;
+      }
+      if (!e.kinds.includes(p.kind)) continue;
       if (e.pod >= 0 && p.podIp !== e.pod) continue;
       c.push(pi);
     }
@@ -420,7 +426,8 @@ export function materialize(ctx: HopContext, j: JourneyIndex, k: number, flowIds
       packet: { capture: ctx.ids[t.file[r]], index: t.index[r] },
       node: n >= 0 ? ctx.nodes[n].id : null,
       interface: p.interface,
-      kind: p.kind,
+      // On a whole `-i any` capture the packet itself tells some interfaces apart.
+      kind: p.kind === 'any' && p.ifindex === null ? (t.tunnel[r] !== TunnelKind.NONE ? 'underlay' : t.outerVer[r] !== 0 && t.outerMacSrc[r] < 0 ? 'tun' : 'any') : p.kind,
       tNs: t.tNs[r],
       correctedNs: corrected,
       ts: t.epochSec + t.tNs[r] / 1e9,

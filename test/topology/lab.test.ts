@@ -270,6 +270,42 @@ describe('lab variants', () => {
     }
   });
 
+  it('a plain `-i any` capture (Linux cooked v1, no interface indexes) still carries the path', async () => {
+    // b-node2's SLL2 capture rewritten as tcpdump writes -i any by default: LINUX_SLL, no ifindex.
+    const dir = tempDir();
+    const files: string[] = [];
+    for (const p of captureFiles('b')) {
+      if (!p.endsWith('-any.pcap')) {
+        files.push(p);
+        continue;
+      }
+      const recs: { tsSec: number; tsNsec: number; data: Uint8Array; origLen: number }[] = [];
+      await readCapture(p, {
+        onPacket: (r) => {
+          const d = r.data;
+          const o = new Uint8Array(d.length - 4);
+          o.set([0, d[10], d[8], d[9], 0, d[11]], 0); // packet type, ARPHRD, address length
+          o.set(d.subarray(12, 20), 6); // link-layer address
+          o.set([d[0], d[1]], 14); // protocol
+          o.set(d.subarray(20), 16);
+          recs.push({ tsSec: r.tsSec, tsNsec: r.tsNsec, data: o, origLen: r.origLen - 4 });
+        },
+      });
+      files.push(join(dir, basename(p)));
+      writeFileSync(files.at(-1)!, encodePcap({ linktype: 113, nanosecond: true }, recs));
+    }
+    const a = await loadCaptureSet(files);
+    expect(a.points.find((p) => p.id === 'b-node2-any.pcap')).toMatchObject({ node: 'b-node2', kind: 'any' });
+    const f = flowsOf('b').find((x) => x.name === 'b-icmp-cross-node')!;
+    const js = journeysFor(a, f, f.request);
+    expect(js).toHaveLength(3);
+    for (const j of js) {
+      expect(j.hops.map((h) => h.point)).toEqual(f.request.map((h) => (h.capture === 'b-node2-any.pcap' ? 'b-node2-any.pcap' : pointOf(h))));
+      expect(j.hops.map((h) => h.kind)).toEqual(f.request.map((h) => (h.capture === 'b-node2-any.pcap' && (h.kind === 'veth' || h.kind === 'bridge') ? 'any' : h.kind)));
+      expect(j.status).toBe('delivered');
+    }
+  });
+
   it("one node's clock 2 s ahead: offset within 1 ms, hops still in order", async () => {
     const dir = tempDir();
     const shifted = 'a-node3';
