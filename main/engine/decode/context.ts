@@ -61,6 +61,8 @@ export class DecodeContext {
   next: NextTable = Next.STOP;
   key = 0;
   key2 = -1;
+  /** Byte offset where `key` was read (e.g. the ethertype field), -1 when not from the packet bytes. */
+  keyOffset = -1;
   /** Last UDP source port decoded (for PacketSummary.tunnelSrcPort). */
   udpSrc = -1;
   /** Merged UDP port table (built-ins + decode-as) for this decode. */
@@ -84,6 +86,7 @@ export class DecodeContext {
     this.next = Next.LINK;
     this.key = linktype;
     this.key2 = -1;
+    this.keyOffset = -1;
     this.udpSrc = -1;
     if (full) this.layers = [];
     if (this.text) this.anomalies = [];
@@ -188,10 +191,11 @@ export class DecodeContext {
   }
 
   /** Sets the table and key of what comes next. */
-  setNext(table: NextTable, key: number, key2 = -1): void {
+  setNext(table: NextTable, key: number, key2 = -1, keyOffset = -1): void {
     this.next = table;
     this.key = key;
     this.key2 = key2;
+    this.keyOffset = keyOffset;
   }
 }
 

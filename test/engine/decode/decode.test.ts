@@ -197,6 +197,9 @@ describe('link layers', () => {
     const d2 = decodePacket(sll2, LinkType.LINUX_SLL2);
     expect(d2.layers.map((l) => l.proto)).toEqual(['sll2', 'ip', 'udp', 'data']);
     expect(field(d2, 'sll2', 'sll.ifindex')).toBe(7);
+    const tagged = bytes([0x81, 0x00, 0, 0], [0, 0, 0, 7], [0, 1, 0, 6], [1, 2, 3, 4, 5, 6, 0, 0], vlan(9, 0x0800, ip));
+    const dv = decodePacket(tagged, LinkType.LINUX_SLL2);
+    expect(dv.layers[1].fields.find((f) => f.name === 'vlan.tpid')).toMatchObject({ value: 0x8100, offset: 0, length: 2 });
     const s2 = sameSummary(sll2, LinkType.LINUX_SLL2);
     expect([s2.cookedIfIndex, s2.cookedPktType, s2.cookedHatype, s2.cookedSrcHi, s2.cookedSrcLo]).toEqual([7, 0, 1, 0x0102, 0x03040506]);
     const s1 = sameSummary(sll, LinkType.LINUX_SLL);

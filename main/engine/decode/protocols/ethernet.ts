@@ -49,7 +49,7 @@ export function decodeEthernet(c: DecodeContext, off: number): number {
       type >= 0x600 ? fld('eth.type', 'Type', type, off + 12, 2, ethertypeText(type)) : fld('eth.len', 'Length', type, off + 12, 2),
     ], `Src: ${src}, Dst: ${dst}`, 'Ethernet');
   }
-  if (type >= 0x600) c.setNext(Next.ETHERTYPE, type);
+  if (type >= 0x600) c.setNext(Next.ETHERTYPE, type, -1, off + 12);
   return off + 14;
 }
 

@@ -64,7 +64,7 @@ export function decodeGeneve(c: DecodeContext, off: number): number {
     return -1;
   }
   if (!c.tunnel(TunnelKind.GENEVE, vni, 'geneve', off)) return off + hl;
-  c.setNext(Next.ETHERTYPE, proto);
+  c.setNext(Next.ETHERTYPE, proto, -1, off + 2);
   return off + hl;
 }
 

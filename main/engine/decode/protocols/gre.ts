@@ -61,7 +61,7 @@ export function decodeGre(c: DecodeContext, off: number): number {
     return off + hl;
   }
   if (!c.tunnel(TunnelKind.GRE, key, 'gre', off)) return off + hl;
-  c.setNext(Next.ETHERTYPE, proto);
+  c.setNext(Next.ETHERTYPE, proto, -1, off + 2);
   return off + hl;
 }
 

@@ -53,7 +53,7 @@ export function decodeSll(c: DecodeContext, off: number): number {
         : fld('sll.etype', 'Protocol', proto, off + 14, 2, ethertypeText(proto)),
     ], `${PACKET_TYPES[pkttype] ?? pkttype}${addr ? ', src ' + addr : ''}`, 'SLL');
   }
-  c.setNext(Next.ETHERTYPE, proto);
+  c.setNext(Next.ETHERTYPE, proto, -1, off + 14);
   return off + 16;
 }
 

@@ -36,7 +36,7 @@ export function decodeSll2(c: DecodeContext, off: number): number {
       fld('sll.src', 'Source', addr, off + 12, 8),
     ], `if ${ifindex}, ${PACKET_TYPES[pkttype] ?? pkttype}${addr ? ', src ' + addr : ''}`, 'SLL2');
   }
-  c.setNext(Next.ETHERTYPE, proto);
+  c.setNext(Next.ETHERTYPE, proto, -1, off);
   return off + 20;
 }
 
