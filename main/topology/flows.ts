@@ -30,6 +30,8 @@ interface FlowDraft {
   dataAB: number;
   dataBA: number;
   fin: boolean;
+  finFromA: boolean;
+  finFromB: boolean;
   rst: boolean;
   zeroWin: number;
   /** point*2+dir -> highest relative seq end seen; retransmissions per (point, dir). */
@@ -120,7 +122,7 @@ export function buildFlows(t: PacketTable, j: JourneyIndex, pointIds: readonly s
         drafts.push({
           proto, ver, aAddr: s, aPort: sp, bAddr: d, bPort: dp, first: t.tNs[r], last: t.tNs[r], firstRowFromB: false, firstTime: t.tNs[r],
           stats: new Float64Array(4), perPoint: new Map(), synFromA: false, synFromB: false, synAckFromA: false, synAckFromB: false,
-          ackAfterSyn: false, dataAB: 0, dataBA: 0, fin: false, rst: false, zeroWin: 0, seqEnd: new Map(), retrans: new Map(),
+          ackAfterSyn: false, dataAB: 0, dataBA: 0, fin: false, finFromA: false, finFromB: false, rst: false, zeroWin: 0, seqEnd: new Map(), retrans: new Map(),
           isnA: -1, isnB: -1, peers: new Set(), journeys: 0,
         });
       }
@@ -166,7 +168,11 @@ export function buildFlows(t: PacketTable, j: JourneyIndex, pointIds: readonly s
         } else if (syn && ack) {
           if (fromA) { x.synAckFromA = true; x.isnA = seq; } else { x.synAckFromB = true; x.isnB = seq; }
         } else if (ack && (x.synAckFromA || x.synAckFromB)) x.ackAfterSyn = true;
-        if (fl & 0x01) x.fin = true;
+        if (fl & 0x01) {
+          x.fin = true;
+          if (fromA) x.finFromA = true;
+          else x.finFromB = true;
+        }
         if (fl & 0x04) x.rst = true;
         if (newForJourney) {
           if (plen > 0) {
@@ -237,7 +243,7 @@ export function buildFlows(t: PacketTable, j: JourneyIndex, pointIds: readonly s
       const syn = x.synFromA || x.synFromB;
       const synAck = x.synAckFromA || x.synAckFromB;
       const established = syn && synAck && x.ackAfterSyn;
-      const state = x.rst ? 'reset' : x.fin ? 'closing' : established ? 'established' : syn ? 'handshake' : 'midstream';
+      const state = x.rst ? 'reset' : x.finFromA && x.finFromB ? 'closed' : x.fin ? 'closing' : established ? 'established' : syn ? 'handshake' : 'midstream';
       tcp = {
         syn, synAck, established,
         dataAToB: swap ? x.dataBA : x.dataAB,

@@ -72,7 +72,7 @@ export function formatJourney(a: Analysis, j: Journey): string {
     const enc = x.encap ? ` in ${x.encap.type}${x.encap.vni !== null ? ` vni ${x.encap.vni}` : ''} ${x.encap.outerSrc}${x.encap.udpSrcPort !== null ? `:${x.encap.udpSrcPort}` : ''} > ${x.encap.outerDst}${x.encap.udpDstPort !== null ? `:${x.encap.udpDstPort}` : ''}` : '';
     const nat = h.nat ? ` [${h.nat.kind.toUpperCase()}]` : '';
     rows.push([
-      String(h.index + 1), h.node ?? '?', clean(h.interface ?? h.point), h.kind, wallTime(a.epochSec, h.correctedNs), duration(h.latencyNs),
+      String(h.index + 1), h.node ?? '?', clean(h.interface ?? h.point.slice(h.point.lastIndexOf('#') + 1)), h.kind, wallTime(a.epochSec, h.correctedNs), duration(h.latencyNs),
       `${x.ttl}${h.ttlDelta ? ` (${h.ttlDelta})` : ''}`, clean(`${h.packet.capture}#${h.packet.index + 1}`),
       `${x.src}${x.srcPort !== null ? `:${x.srcPort}` : ''} > ${x.dst}${x.dstPort !== null ? `:${x.dstPort}` : ''}${enc}${nat}${h.problems.length ? ` !${h.problems.join(',')}` : ''}`,
     ]);

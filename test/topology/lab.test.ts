@@ -195,6 +195,21 @@ for (const name of manifest.clusters.map((c) => c.name)) {
       }
     }
 
+    it('TCP flows: handshake, data both ways, both FINs', () => {
+      for (const f of flowsOf(name).filter((x) => x.protocol === 'tcp')) {
+        const flow = a.flows.find((x) => x.protocol === 'tcp' && x.a.ip === f.client.ip && x.a.port === f.client.port && x.b.ip === f.server.ip && x.b.port === f.server.port)!;
+        expect(flow, f.name).toBeDefined();
+        expect(flow.tcp).toMatchObject({ syn: true, synAck: true, established: true, fin: true, rst: false, retransmissions: 0, zeroWindows: 0, state: 'closed' });
+        expect(flow.tcp!.dataAToB).toBeGreaterThan(0);
+        expect(flow.tcp!.dataBToA).toBeGreaterThan(0);
+        // Per capture point: the client's veth saw both directions.
+        const veth = pointOf(f.request[0]);
+        const pc = flow.perCapture.find((c) => c.point === veth)!;
+        expect(pc.aToB.packets).toBeGreaterThan(0);
+        expect(pc.bToA.packets).toBeGreaterThan(0);
+      }
+    });
+
     it('every inferred fact cites packets that exist', () => {
       const m = a.model;
       const facts = [...m.nodes, ...m.bridges, ...m.veths, ...m.pods, ...m.tunnels, ...m.services];
