@@ -4,7 +4,7 @@
 // matching by hash, clock offsets, cluster model, flows, path checks) separately; prints journeys
 // found and checks that every journey has its 8 hops.
 
-import { closeSync, existsSync, mkdirSync, openSync, renameSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, renameSync, statSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encodePcapHeader, encodePcapRecord } from '../engine/writers/pcap';
@@ -149,7 +149,7 @@ async function correlate(_capture: string, args: string[]): Promise<StepReport> 
   }
   return {
     packets: set.table.count,
-    bytes: 0,
+    bytes: paths.reduce((n, p) => n + statSync(p).size, 0),
     ms: t2 - t0,
     extra: {
       'read+decode ms': Math.round(t1 - t0),
@@ -176,7 +176,7 @@ export const topologySection: BenchSection = {
       return;
     }
     const r = m.report;
-    ctx.out(row('loadCaptureSet (read, decode, analyse)', r.packets, 0, r.ms, m.peakRss, ''));
+    ctx.out(row('loadCaptureSet (read, decode, analyse)', r.packets, r.bytes, r.ms, m.peakRss, ''));
     for (const [k, v] of Object.entries(r.extra ?? {})) ctx.out(`${''.padEnd(44)} ${k}: ${v}`);
     const analysisMs = Number(r.extra?.['analysis ms'] ?? 0);
     ctx.out(`${''.padEnd(44)} analysis alone: ${fmt.rate(r.packets / (analysisMs / 1000))} packets/s`);
