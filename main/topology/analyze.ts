@@ -230,7 +230,7 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
   const domainName = (d: number) => (d < nodes.length ? nodes[d].id : `capture:${ids[[...fileDomain.entries()].find(([, x]) => x === d)?.[0] ?? 0]}`);
   const clockOffsets: ClockOffset[] = offsets.map((o, d) => ({
     node: domainName(d),
-    reference: domainName(reference),
+    reference: domainName(o.reference),
     offsetNs: o.offsetNs,
     uncertaintyNs: o.uncertaintyNs,
     samples: o.samples,

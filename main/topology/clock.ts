@@ -16,6 +16,8 @@ export interface DomainOffset {
   uncertaintyNs: number | null;
   samples: number;
   method: 'reference' | 'two-way' | 'one-way' | 'none';
+  /** The domain this offset is relative to: the reference of its connected group of domains. */
+  reference: number;
 }
 
 export interface ClockInput {
@@ -24,6 +26,7 @@ export interface ClockInput {
   /** Clock domain of each capture point. */
   readonly domainOfPoint: ArrayLike<number>;
   readonly domains: number;
+  /** Preferred reference; domains not connected to it get the first domain of their group. */
   readonly reference: number;
   /**
    * Domain that sent the journey's packet when the traffic says so (outer source address of a
@@ -134,31 +137,38 @@ export function estimateOffsets(inp: ClockInput): DomainOffset[] {
     adj[a].push({ to: b, theta, unc, samples, twoWay });
     adj[b].push({ to: a, theta: -theta, unc, samples, twoWay });
   }
-  const out: DomainOffset[] = Array.from({ length: D }, () => ({ offsetNs: 0, uncertaintyNs: null, samples: 0, method: 'none' as const }));
+  const out: DomainOffset[] = Array.from({ length: D }, (_, d) => ({ offsetNs: 0, uncertaintyNs: null, samples: 0, method: 'none' as const, reference: d }));
   const cost = new Float64Array(D).fill(Number.POSITIVE_INFINITY);
   const done = new Uint8Array(D);
   if (inp.reference < 0 || inp.reference >= D) return out;
-  cost[inp.reference] = 0;
-  out[inp.reference] = { offsetNs: 0, uncertaintyNs: 0, samples: 0, method: 'reference' };
   // Edge weight: uncertainty; one-way edges cost a large constant so two-way paths win.
   const ONE_WAY = 1e12;
-  for (;;) {
-    let u = -1;
-    for (let i = 0; i < D; i++) if (!done[i] && cost[i] < Number.POSITIVE_INFINITY && (u < 0 || cost[i] < cost[u])) u = i;
-    if (u < 0) break;
-    done[u] = 1;
-    for (const e of adj[u]) {
-      const w = cost[u] + (e.unc ?? ONE_WAY);
-      if (w < cost[e.to]) {
-        cost[e.to] = w;
-        const base = out[u];
-        const twoWay = e.twoWay && (base.method === 'reference' || base.method === 'two-way');
-        out[e.to] = {
-          offsetNs: base.offsetNs + e.theta,
-          uncertaintyNs: twoWay && e.unc !== null && base.uncertaintyNs !== null ? base.uncertaintyNs + e.unc : null,
-          samples: e.samples,
-          method: twoWay ? 'two-way' : 'one-way',
-        };
+  // One Dijkstra per connected group of domains (two clusters in one set have no packet in common).
+  const roots = [inp.reference, ...Array.from({ length: D }, (_, d) => d).filter((d) => d !== inp.reference)];
+  for (const root of roots) {
+    if (done[root] || (root !== inp.reference && adj[root].length === 0)) continue;
+    cost[root] = 0;
+    out[root] = { offsetNs: 0, uncertaintyNs: 0, samples: 0, method: 'reference', reference: root };
+    for (;;) {
+      let u = -1;
+      for (let i = 0; i < D; i++) if (!done[i] && cost[i] < Number.POSITIVE_INFINITY && (u < 0 || cost[i] < cost[u])) u = i;
+      if (u < 0) break;
+      done[u] = 1;
+      for (const e of adj[u]) {
+        if (done[e.to]) continue;
+        const w = cost[u] + (e.unc ?? ONE_WAY);
+        if (w < cost[e.to]) {
+          cost[e.to] = w;
+          const base = out[u];
+          const twoWay = e.twoWay && (base.method === 'reference' || base.method === 'two-way');
+          out[e.to] = {
+            offsetNs: base.offsetNs + e.theta,
+            uncertaintyNs: twoWay && e.unc !== null && base.uncertaintyNs !== null ? base.uncertaintyNs + e.unc : null,
+            samples: e.samples,
+            method: twoWay ? 'two-way' : 'one-way',
+            reference: root,
+          };
+        }
       }
     }
   }

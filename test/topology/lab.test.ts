@@ -239,6 +239,19 @@ for (const name of manifest.clusters.map((c) => c.name)) {
 describe('lab variants', () => {
   const crossNode = flowsOf('a').find((f) => f.name === 'a-icmp-cross-node')!;
 
+  it('both clusters in one set (the demo set): two separate clusters, each with its own clock reference', async () => {
+    const a = await loadCaptureSet([...captureFiles('a'), ...captureFiles('b')]);
+    expect(a.model.nodes.map((n) => n.id).sort()).toEqual(manifest.clusters.flatMap((c) => c.nodes.map((n) => n.name)).sort());
+    expect(a.model.tunnels.map((t) => t.type).sort()).toEqual(['flannel-udp', 'vxlan', 'vxlan']);
+    for (const c of manifest.clusters) {
+      const refs = new Set(a.clockOffsets.filter((o) => c.nodes.some((n) => n.name === o.node)).map((o) => o.reference));
+      expect(refs.size, c.name).toBe(1);
+      expect(c.nodes.map((n) => n.name)).toContain([...refs][0]);
+      for (const o of a.clockOffsets.filter((x) => c.nodes.some((n) => n.name === x.node))) expect(['reference', 'two-way']).toContain(o.method);
+    }
+    for (const f of manifest.flows) expectPaths(a, f, f.request);
+  });
+
   it('one capture left out: the path shows the gap', async () => {
     const left = 'a-node1-flannel.1.pcap';
     const a = await loadCaptureSet(captureFiles('a').filter((p) => basename(p) !== left));
