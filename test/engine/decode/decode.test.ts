@@ -344,6 +344,17 @@ describe('bad input', () => {
     expect(udpLong.anomalies.map((a) => a.code)).toEqual(['bad-length']);
   });
 
+  it('a BGP message with a bad marker and a huge length keeps its layer inside the packet', () => {
+    const keepalive = [...new Array(16).fill(0xff), 0, 19, 4];
+    const garbage = [...new Array(16).fill(0x30), 0xff, 0x00, 2, 1, 2, 3];
+    const p = eth(0x0800, ipv4({ proto: 6 }, tcp(179, 40000, 0x18, [], new Uint8Array([...keepalive, ...garbage]))));
+    const d = decodePacket(p, 1);
+    expect(d.layers.map((l) => l.proto)).toEqual(['eth', 'ip', 'tcp', 'bgp', 'bgp']);
+    for (const l of d.layers) expect(l.offset + l.length).toBeLessThanOrEqual(p.length);
+    expect(codes(d)).toEqual(['bad-length']);
+    sameSummary(p, 1);
+  });
+
   it('VXLAN with no inner frame', () => {
     const p = eth(0x0800, ipv4({ proto: 17 }, udp(1, 4789, vxlan(7, new Uint8Array(0)))));
     const d = decodePacket(p, 1);

@@ -370,7 +370,7 @@ export function decodeBgp(c: DecodeContext, off: number): number {
     // A message cut by the segment end is normal TCP segmentation; a contradiction inside a complete message is not.
     if (m.error && m.complete) c.anomaly('bad-length', 'bgp', m.offset, c.text ? `BGP ${m.typeName}: ${m.error}` : '');
     if (c.text) {
-      const mend = m.complete ? m.offset + m.length : end;
+      const mend = m.complete ? Math.min(m.offset + m.length, end) : end;
       const summary = messageSummary(m);
       texts.push(summary);
       if (c.full) c.layer('bgp', 'Border Gateway Protocol', m.offset, mend - m.offset, fieldLists![i], summary, 'BGP');
