@@ -48,6 +48,8 @@ export function App() {
   const [followError, setFollowError] = useState<string | null>(null);
   const [followLoading, setFollowLoading] = useState(false);
   const [journey, setJourney] = useState(0);
+  /** Path of the selected packet's journey; the followed journey's path replaces it while the Follow tab is open. */
+  const [selectionPath, setSelectionPath] = useState<{ path: string[]; focus: readonly string[] } | null>(null);
   const [elementFlows, setElementFlows] = useState<FlowListItem[] | null>(null);
   const [animateSeq, setAnimateSeq] = useState(0);
   const [notice, setNotice] = useState<{ text: string; url?: string; name?: string } | null>(null);
@@ -82,6 +84,7 @@ export function App() {
     setSelected(null);
     setDetail(null);
     setFollow(null);
+    setSelectionPath(null);
   }, [generation]);
 
   useEffect(() => {
@@ -92,9 +95,20 @@ export function App() {
       (d) => live && setDetail(d),
       (e: unknown) => live && setDetailError(errText(e)),
     );
+    // The selected packet's path lights up on the graph (its journey across the captures).
+    if (state?.phase === 'ready')
+      api.followPacket({ no: selected }).then(
+        (f) => {
+          if (!live) return;
+          const j = f?.journeys[f.selected];
+          setSelectionPath(j ? { path: j.hops.flatMap((h) => h.elements), focus: j.hops.find((h) => h.packetNo === selected)?.elements ?? [] } : null);
+        },
+        () => live && setSelectionPath(null),
+      );
     return () => {
       live = false;
     };
+    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [selected, generation]);
 
   const doFollow = useCallback((no: number) => {
@@ -187,7 +201,9 @@ export function App() {
   };
 
   // Stable arrays: the graph re-styles only when the followed journey changes.
-  const path = useMemo(() => follow?.journeys[journey]?.hops.flatMap((h) => h.elements) ?? [], [follow, journey]);
+  const followPath = useMemo(() => follow?.journeys[journey]?.hops.flatMap((h) => h.elements) ?? [], [follow, journey]);
+  const path = tab === 'follow' && follow ? followPath : (selectionPath?.path ?? followPath);
+  const focus = useMemo(() => (tab === 'detail' ? (selectionPath?.focus ?? []) : []), [tab, selectionPath]);
   const hops = useMemo(() => follow?.journeys[journey]?.hops.map((h) => h.elements) ?? [], [follow, journey]);
   const busy = state?.phase === 'loading' || state?.phase === 'analysing';
   const p = state?.progress;
@@ -349,6 +365,7 @@ export function App() {
           graph={graph}
           dark={dark}
           path={path}
+          focus={focus}
           hops={hops}
           animateSeq={animateSeq}
           selected={query.element}

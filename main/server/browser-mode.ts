@@ -42,7 +42,16 @@ export async function buildRenderer(log: (line: string) => void = () => {}): Pro
   if (!renderer) throw new Error('electron.vite.config.ts has no renderer section');
   log('building the user interface (first run only)...');
   const b = (renderer.build ?? {}) as Record<string, unknown>;
-  await build({ ...renderer, build: { ...b, emptyOutDir: true, chunkSizeWarningLimit: 4096 }, configFile: false, logLevel: 'error', mode: 'production' });
+  // A production build whatever NODE_ENV the caller runs under (vitest sets 'test', which would
+  // give React's development JSX runtime).
+  const env = process.env.NODE_ENV;
+  process.env.NODE_ENV = 'production';
+  try {
+    await build({ ...renderer, build: { ...b, emptyOutDir: true, chunkSizeWarningLimit: 4096 }, configFile: false, logLevel: 'error', mode: 'production' });
+  } finally {
+    if (env === undefined) delete process.env.NODE_ENV;
+    else process.env.NODE_ENV = env;
+  }
 }
 
 export interface BrowserMode {

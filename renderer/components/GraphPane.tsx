@@ -37,6 +37,8 @@ export interface GraphPaneProps {
   dark: boolean;
   /** Element ids on the followed path (highlighted), and the hops for the animation. */
   path: readonly string[];
+  /** Elements of the selected packet's own hop (where it was captured). */
+  focus: readonly string[];
   hops: readonly (readonly string[])[];
   animateSeq: number;
   selected: string | null;
@@ -119,14 +121,15 @@ export function GraphPane(props: GraphPaneProps) {
     const cy = cyRef.current;
     if (!cy) return;
     cy.batch(() => {
-      cy.elements().removeClass('path dim hop-active');
+      cy.elements().removeClass('path dim hop-active focus');
       if (props.path.length) {
         cy.elements().addClass('dim');
         for (const id of props.path) cy.getElementById(id).removeClass('dim').addClass('path');
         cy.nodes('[kind = "k8s-node"]').removeClass('dim');
       }
+      for (const id of props.focus) cy.getElementById(id).addClass('focus');
     });
-  }, [props.path, props.graph]);
+  }, [props.path, props.focus, props.graph]);
 
   // Animate the hops one after another.
   useEffect(() => {

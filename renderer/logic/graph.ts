@@ -141,6 +141,7 @@ export function graphStyle(p: Palette): Array<{ selector: string; style: Record<
     { selector: '.dim', style: { opacity: 0.25 } },
     { selector: '.path', style: { 'line-color': p.path, 'background-color': p.path, 'border-color': p.path, 'border-width': 3, opacity: 1, 'z-index': 10 } },
     { selector: 'edge.path', style: { width: 4 } },
+    { selector: '.focus', style: { 'overlay-color': p.selected, 'overlay-opacity': 0.3, 'overlay-padding': 7 } },
     { selector: '.hop-active', style: { 'overlay-color': p.path, 'overlay-opacity': 0.35, 'overlay-padding': 8 } },
     { selector: ':selected', style: { 'border-color': p.selected, 'border-width': 3, 'line-color': p.selected } },
   ];

@@ -125,6 +125,11 @@ export async function runScenario(page: Page, opts: { prefix: string; corruptFil
   // Field -> bytes: the inner source address lights up 4 bytes of the hex pane.
   await inner.locator('[data-field="ip.src"]').first().click();
   expect(await page.locator('[data-testid=hex] .hb.on').count()).toBe(4);
+  // Selecting the packet lights up its path on the graph, with its own capture point marked.
+  const graphClasses = (cls: string) =>
+    page.evaluate((c) => (globalThis as unknown as { __tunnelvisionGraph: { elements(s: string): { map(f: (e: { id(): string }) => string): string[] } } }).__tunnelvisionGraph.elements(`.${c}`).map((e) => e.id()), cls);
+  await expect.poll(() => graphClasses('focus')).toEqual([`nic:${wire.node}`]);
+  expect(await graphClasses('path')).toEqual(expect.arrayContaining([`pod:${client.src}`, `nic:${wire.node}`, `pod:${flow.request[0].dst}`]));
   await shot(page, `${opts.prefix}-3-vxlan-detail`);
 
   // 4. Follow the flow across the two nodes: the hop table is the lab's path.
