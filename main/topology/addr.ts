@@ -87,3 +87,54 @@ export function ip6ToString(b: Uint8Array, off: number): string {
   if (bestS < 0) return hex(w);
   return `${hex(w.slice(0, bestS))}::${hex(w.slice(bestS + bestL))}`;
 }
+
+/** 16 bytes of an IPv6 address text (as ip6ToString writes it, or any RFC 4291 form); null when not one. */
+export function parseIp6(text: string): Uint8Array | null {
+  const s = text.trim().toLowerCase();
+  if (!/^[0-9a-f:]+$/.test(s) || s.split('::').length > 2) return null;
+  const [head, tail] = s.includes('::') ? s.split('::') : [s, null];
+  const hw = head ? head.split(':') : [];
+  const tw = tail ? tail.split(':') : [];
+  const fill = tail === null ? 0 : 8 - hw.length - tw.length;
+  if (fill < 0 || (tail === null && hw.length !== 8)) return null;
+  const words = [...hw, ...Array(fill).fill('0'), ...tw];
+  const out = new Uint8Array(16);
+  for (let i = 0; i < 8; i++) {
+    const w = parseInt(words[i], 16);
+    if (!(w >= 0 && w <= 0xffff) || words[i].length > 4) return null;
+    out[2 * i] = w >> 8;
+    out[2 * i + 1] = w & 255;
+  }
+  return out;
+}
+
+export interface Cidr6 {
+  readonly bytes: Uint8Array;
+  readonly len: number;
+}
+
+export function commonPrefixLen6(a: Uint8Array, b: Uint8Array): number {
+  for (let i = 0; i < 16; i++) {
+    const x = a[i] ^ b[i];
+    if (x !== 0) return i * 8 + Math.clz32(x) - 24;
+  }
+  return 128;
+}
+
+/** The prefix of `a` of `len` bits (host bits cleared). */
+export function cidr6(a: Uint8Array, len: number): Cidr6 {
+  const bytes = new Uint8Array(16);
+  for (let i = 0; i < 16; i++) {
+    const bits = Math.max(0, Math.min(8, len - i * 8));
+    bytes[i] = a[i] & ((0xff << (8 - bits)) & 0xff);
+  }
+  return { bytes, len };
+}
+
+export function cidr6Contains(c: Cidr6, a: Uint8Array): boolean {
+  return commonPrefixLen6(c.bytes, a) >= c.len;
+}
+
+export function cidr6ToString(c: Cidr6): string {
+  return `${ip6ToString(c.bytes, 0)}/${c.len}`;
+}

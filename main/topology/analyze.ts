@@ -2,9 +2,9 @@
 // around the clock estimate), cluster model, flows, enrichment, findings.
 
 import { TunnelKind } from '../engine/decode/types';
-import { cidrToString, ip4ToString, parseCidr4, parseIp4, type Cidr4 } from './addr';
+import { cidr6Contains, cidrContains, cidrToString, ip4ToString, parseCidr4, parseIp4, parseIp6, type Cidr4 } from './addr';
 import {
-  akey, attributeByName, inferKinds, nodeVotes, podCidrs, pointStats, tunnelFacts, voteWinner, type PointDraft,
+  akey, attributeByName, DST_KEY, inferKinds, nodeVotes, podCidrs, podCidrs6, pointStats, tunnelFacts, voteWinner, type PointDraft,
 } from './attribution';
 import { estimateOffsets } from './clock';
 import type { Enrichment } from './enrich';
@@ -77,6 +77,7 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
   const podOfPoint = attributePodLoopback(points);
   const facts = tunnelFacts(t);
   const cidrs = podCidrs(facts);
+  const cidrs6 = podCidrs6(facts, t.ip6);
   if (opts.bgp) applyBgp(opts.bgp, facts.nodeIps, cidrs);
   const st = pointStats(t, points, facts.vtepMacs);
   inferKinds(t, points, st, ids);
@@ -126,18 +127,47 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
   for (const name of names) {
     const ip = nameIp.get(name);
     const i = nodes.length;
-    nodes.push({ id: name, name, ips: ip !== undefined ? [ip] : [], cidr: ip !== undefined ? (cidrs.get(ip) ?? null) : null, points: [], evidence: [] });
+    nodes.push({ id: name, name, ips: ip !== undefined ? [ip] : [], cidr: ip !== undefined ? (cidrs.get(ip) ?? null) : null, cidr6: ip !== undefined ? (cidrs6.get(ip) ?? null) : null, points: [], evidence: [] });
     nodeByName.set(name, i);
     if (ip !== undefined) nodeOfIp.set(ip, i);
   }
+  const sameBlock = (ip: number): number => {
+    const c = cidrs.get(ip);
+    const c6 = cidrs6.get(ip);
+    if (c || c6) {
+      return nodes.findIndex((n) =>
+        (c && n.cidr && n.cidr.base === c.base && n.cidr.len === c.len) ||
+        (c6 && n.cidr6 && n.cidr6.len === c6.len && n.cidr6.bytes.every((x, i) => x === c6.bytes[i])));
+    }
+    // An address that only receives: the node whose block holds every inner destination it receives for.
+    let owner = -1;
+    for (const k of facts.innerOf.get(ip)?.keys() ?? []) {
+      if (k < DST_KEY) continue;
+      const a = k - DST_KEY;
+      const b6 = a >= 4294967296 ? parseIp6(t.ip6[a - 4294967296] ?? '') : null;
+      const n = nodes.findIndex((x) => (a < 4294967296 && x.cidr !== null && cidrContains(x.cidr, a)) || (b6 !== null && x.cidr6 != null && cidr6Contains(x.cidr6, b6)));
+      if (n < 0 || (owner >= 0 && n !== owner)) return -1;
+      owner = n;
+    }
+    return owner;
+  };
   for (const [ip, acc] of facts.nodeIps) {
     if (nodeOfIp.has(ip)) continue;
+    // An underlay address whose pod block another node already has: that node's second address.
+    const same = sameBlock(ip);
+    if (same >= 0) {
+      nodes[same].ips.push(ip);
+      nodes[same].cidr ??= cidrs.get(ip) ?? null;
+      nodes[same].cidr6 ??= cidrs6.get(ip) ?? null;
+      nodeOfIp.set(ip, same);
+      continue;
+    }
     const en = enrichName(ip);
     const name = en ?? `node-${addrText(ip)}`;
     let i = nodeByName.get(name);
     if (i === undefined) {
       i = nodes.length;
-      nodes.push({ id: name, name: en, ips: [], cidr: cidrs.get(ip) ?? null, points: [], evidence: [] });
+      nodes.push({ id: name, name: en, ips: [], cidr: cidrs.get(ip) ?? null, cidr6: cidrs6.get(ip) ?? null, points: [], evidence: [] });
       nodeByName.set(name, i);
     }
     nodes[i].ips.push(ip);

@@ -5,7 +5,7 @@
 
 import { TunnelKind } from '../engine/decode/types';
 import { LinkType } from '../engine/types';
-import { cidrContains, commonPrefixLen, prefixMask, type Cidr4 } from './addr';
+import { cidr6, cidrContains, commonPrefixLen, commonPrefixLen6, parseIp6, prefixMask, type Cidr4, type Cidr6 } from './addr';
 import { EvidenceAcc, evidence } from './evidence';
 import { attributionFromFileName, interfaceKindFromName } from './naming';
 import { PKTTYPE_OUTGOING, PKTTYPE_UNKNOWN, type PacketTable } from './table';
@@ -160,11 +160,11 @@ export function tunnelFacts(t: PacketTable): TunnelFacts {
     const d = akey(t.outerVer[r], t.outerDst[r]);
     accOf(nodeIps, s).add(r);
     accOf(nodeIps, d).add(r);
-    if (t.innerVer[r] === 4 && (t.innerFrag[r] & 0x1fff) === 0) {
-      accOf(mapOf(innerOf, s), t.innerSrc[r]).add(r);
+    if ((t.innerVer[r] === 4 || t.innerVer[r] === 6) && (t.innerFrag[r] & 0x1fff) === 0) {
+      accOf(mapOf(innerOf, s), akey(t.innerVer[r], t.innerSrc[r])).add(r);
       // The destination node receives for the inner destination (unless it is a service VIP:
       // NAT happens before encapsulation, so the inner destination is already the pod).
-      accOf(mapOf(innerOf, d), 0x100000000 * 2 + t.innerDst[r]).add(r);
+      accOf(mapOf(innerOf, d), DST_KEY + akey(t.innerVer[r], t.innerDst[r])).add(r);
     }
     if ((tun === TunnelKind.VXLAN || tun === TunnelKind.GENEVE) && t.innerMacSrc[r] >= 0) {
       accOf(mapOf(vtepMacOf, s), t.innerMacSrc[r]).add(r);
@@ -191,6 +191,47 @@ export function tunnelFacts(t: PacketTable): TunnelFacts {
 export const DST_KEY = 0x100000000 * 2;
 
 /**
+ * IPv6 pod CIDR of each node underlay IP: the common prefix of the inner IPv6 addresses it sends,
+ * /64 (the usual per-node IPv6 pod block) unless the traffic spans a wider one; none when two
+ * nodes' blocks would overlap.
+ */
+export function podCidrs6(f: TunnelFacts, ip6: readonly string[]): Map<number, Cidr6> {
+  const out = new Map<number, Cidr6>();
+  const own = new Map<number, Cidr6>();
+  for (const [nodeIp, inner] of f.innerOf) {
+    let first: Uint8Array | null = null;
+    let len = 128;
+    let src = 0;
+    for (const k of inner.keys()) {
+      const a = k >= DST_KEY ? k - DST_KEY : k;
+      if (a < 4294967296 || f.nodeIps.has(a)) continue;
+      const b = parseIp6(ip6[a - 4294967296] ?? '');
+      if (!b) continue;
+      if (k < DST_KEY) src++;
+      if (!first) first = b;
+      else len = Math.min(len, commonPrefixLen6(first, b));
+    }
+    if (first && src > 0) {
+      out.set(nodeIp, cidr6(first, Math.min(len, 64)));
+      own.set(nodeIp, cidr6(first, len));
+    }
+  }
+  const same = (x: Cidr6 | undefined, y: Cidr6 | undefined) => !!x && !!y && x.len === y.len && commonPrefixLen6(x.bytes, y.bytes) >= x.len;
+  const list = [...out.entries()];
+  for (let i = 0; i < list.length; i++)
+    for (let j = i + 1; j < list.length; j++) {
+      const [a, ca] = list[i];
+      const [b, cb] = list[j];
+      if (same(ca, cb) && same(own.get(a), own.get(b))) continue; // one node, two addresses
+      if (commonPrefixLen6(ca.bytes, cb.bytes) >= Math.min(ca.len, cb.len)) {
+        out.delete(a);
+        out.delete(b);
+      }
+    }
+  return out;
+}
+
+/**
  * Pod CIDR of each node underlay IP: the common prefix of the inner IPv4 addresses it sends (and
  * receives for), flannel-style /24 unless the traffic spans a wider block. Node addresses themselves
  * (inner source = another node's underlay IP) are ignored.
@@ -204,7 +245,7 @@ export function podCidrs(f: TunnelFacts): Map<number, Cidr4> {
     const addrs: number[] = [];
     for (const [k, acc] of inner) {
       const ip = k >= DST_KEY ? k - DST_KEY : k;
-      if (f.nodeIps.has(ip)) continue;
+      if (ip >= 4294967296 || f.nodeIps.has(ip)) continue;
       if (k < DST_KEY) strongSrc += acc.count;
       addrs.push(ip);
     }
@@ -223,7 +264,7 @@ export function podCidrs(f: TunnelFacts): Map<number, Cidr4> {
     let base = -1;
     let len = 32;
     for (const k of inner.keys()) {
-      if (k >= DST_KEY || f.nodeIps.has(k)) continue;
+      if (k >= DST_KEY || k >= 4294967296 || f.nodeIps.has(k)) continue;
       if (base < 0) base = k;
       else len = Math.min(len, commonPrefixLen(base, k));
     }
@@ -236,6 +277,10 @@ export function podCidrs(f: TunnelFacts): Map<number, Cidr4> {
       for (let j = i + 1; j < list.length; j++) {
         const [a, ca] = list[i];
         const [b, cb] = list[j];
+        // The same addresses behind two underlay addresses: one node with two (IPv4 and IPv6).
+        const oa = own.get(a);
+        const ob = own.get(b);
+        if (ca.base === cb.base && ca.len === cb.len && oa && ob && oa.base === ob.base && oa.len === ob.len) continue;
         if (!out.has(a) || !out.has(b) || !overlaps(ca, cb)) continue;
         if (pass === 0) {
           out.set(a, own.get(a) ?? ca);

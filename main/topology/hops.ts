@@ -4,7 +4,7 @@
 // capture (a gap) or a capture that did not see it (the drop point).
 
 import { SummaryFlag, TUNNEL_NAMES, TunnelKind } from '../engine/decode/types';
-import { cidrContains, macToString } from './addr';
+import { cidr6Contains, cidrContains, macToString, parseIp6 } from './addr';
 import { akey, type PointDraft } from './attribution';
 import type { IcmpTooBig, PacketTable } from './table';
 import type { NodeDraft } from './model';
@@ -36,11 +36,28 @@ export interface HopContext {
 const OUT_RANK: Record<InterfaceKind, number> = { veth: 0, loopback: 0, bridge: 1, any: 1.5, unknown: 1.5, vtep: 2, tun: 2, underlay: 3 };
 const IN_RANK: Record<InterfaceKind, number> = { underlay: 4, vtep: 5, tun: 5, any: 5.5, unknown: 5.5, bridge: 6, veth: 7, loopback: 7 };
 
+const ip6Bytes = new WeakMap<PacketTable, Map<number, Uint8Array | null>>();
+
 /** Node index owning an address: an underlay address, else the pod CIDR containing it; -1 none. */
 export function nodeOfAddr(ctx: HopContext, ver: number, a: number): number {
   const k = akey(ver, a);
   const d = ctx.nodeOfIp.get(k);
   if (d !== undefined) return d;
+  if (ver === 6) {
+    let b = ip6Bytes.get(ctx.t)?.get(a);
+    if (b === undefined) {
+      let m = ip6Bytes.get(ctx.t);
+      if (!m) ip6Bytes.set(ctx.t, (m = new Map()));
+      b = parseIp6(ctx.t.ip6[a] ?? '');
+      m.set(a, b);
+    }
+    if (!b) return -1;
+    for (let i = 0; i < ctx.nodes.length; i++) {
+      const c6 = ctx.nodes[i].cidr6;
+      if (c6 && cidr6Contains(c6, b)) return i;
+    }
+    return -1;
+  }
   if (ver !== 4) return -1;
   for (let i = 0; i < ctx.nodes.length; i++) {
     const c = ctx.nodes[i].cidr;

@@ -3,7 +3,7 @@
 // (from the DNAT seen along journeys). Every fact keeps the packets that show it.
 
 import { TUNNEL_NAMES, TunnelKind } from '../engine/decode/types';
-import { cidrContains, cidrToString, ip4ToString, macIsGroup, macToString, type Cidr4 } from './addr';
+import { cidr6Contains, cidr6ToString, cidrContains, cidrToString, ip4ToString, macIsGroup, macToString, parseIp6, type Cidr4, type Cidr6 } from './addr';
 import { akey, DST_KEY, type PointDraft, type TunnelFacts } from './attribution';
 import { EvidenceAcc, evidence } from './evidence';
 import type { PacketTable } from './table';
@@ -16,6 +16,8 @@ export interface NodeDraft {
   /** Underlay address keys. */
   ips: number[];
   cidr: Cidr4 | null;
+  /** IPv6 pod block (dual-stack / IPv6 clusters). */
+  cidr6?: Cidr6 | null;
   points: number[];
   evidence: Evidence[];
 }
@@ -72,9 +74,12 @@ export function buildModel(m: ModelInput): BuiltModel {
   const nodeOfAddr = (ip: number): number => {
     const direct = nodeOfIp.get(ip);
     if (direct !== undefined) return direct;
+    const b6 = ip >= 4294967296 ? parseIp6(t.ip6[ip - 4294967296] ?? '') : null;
     for (let i = 0; i < nodes.length; i++) {
       const c = nodes[i].cidr;
       if (c && ip < 4294967296 && cidrContains(c, ip)) return i;
+      const c6 = nodes[i].cidr6;
+      if (c6 && b6 && cidr6Contains(c6, b6)) return i;
     }
     return -1;
   };
@@ -157,7 +162,8 @@ export function buildModel(m: ModelInput): BuiltModel {
       name: n.name,
       underlayIps: n.ips.map(addrText),
       underlayMacs: ul.map(([mac]) => macToString(mac)),
-      podCidr: n.cidr ? cidrToString(n.cidr) : null,
+      podCidr: n.cidr ? cidrToString(n.cidr) : n.cidr6 ? cidr6ToString(n.cidr6) : null,
+      podCidrs: [...(n.cidr ? [cidrToString(n.cidr)] : []), ...(n.cidr6 ? [cidr6ToString(n.cidr6)] : [])],
       vtepMac: vm ? macToString(vm[0]) : null,
       vtepIp: vi ? ip4ToString(vi[0]) : null,
       points: n.points.map((p) => points[p].id),
@@ -207,9 +213,11 @@ export function buildModel(m: ModelInput): BuiltModel {
     veths.push({ id: vid, node, name, pod: addrText(ip), point: p.id, evidence: [...p.evidence, evidence(t, ids, `every packet on this veth is to or from ${addrText(ip)}`, acc)] });
   });
   for (let r = 0; r < t.count; r++) {
-    if (t.innerVer[r] !== 4 || t.innerProto[r] === 255) continue;
-    const src = t.innerSrc[r];
+    if ((t.innerVer[r] !== 4 && t.innerVer[r] !== 6) || t.innerProto[r] === 255) continue;
+    const src = akey(t.innerVer[r], t.innerSrc[r]);
     if (pods.has(src) || gwIps.has(src) || vtepIps.has(src) || nodeOfIp.has(src)) continue;
+    // IPv6 link-local and multicast sources are no pods.
+    if (t.innerVer[r] === 6 && /^(fe80:|ff)/.test(t.ip6[t.innerSrc[r]] ?? '')) continue;
     const kind = points[t.point[r]].kind;
     const inTunnel = t.tunnel[r] !== TunnelKind.NONE;
     if (!inTunnel && kind !== 'bridge' && kind !== 'veth' && kind !== 'any') continue;
@@ -217,7 +225,7 @@ export function buildModel(m: ModelInput): BuiltModel {
     if (n < 0) continue;
     if (!inTunnel && gatewayOf[n] && t.innerMacSrc[r] === gatewayOf[n]![0]) continue;
     const c = nodes[n].cidr;
-    if (c && c.len <= 30 && (src === c.base || src === (c.base | ((1 << (32 - c.len)) - 1)) >>> 0)) continue;
+    if (t.innerVer[r] === 4 && c && c.len <= 30 && (src === c.base || src === (c.base | ((1 << (32 - c.len)) - 1)) >>> 0)) continue;
     const acc = new EvidenceAcc();
     acc.add(r);
     pods.set(src, {

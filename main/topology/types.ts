@@ -90,7 +90,10 @@ export interface ClusterNode {
   readonly name: string | null;
   readonly underlayIps: readonly string[];
   readonly underlayMacs: readonly string[];
+  /** The node's pod block (IPv4 when it has one), null when the traffic does not show it. */
   readonly podCidr: string | null;
+  /** Every pod block of the node (IPv4 and IPv6 on a dual-stack cluster); the inference always sets it. */
+  readonly podCidrs?: readonly string[];
   readonly vtepMac: string | null;
   /** Address of the tunnel device (flannel: the .0 of the pod CIDR). */
   readonly vtepIp: string | null;
