@@ -151,7 +151,7 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
     }
     return owner;
   };
-  for (const [ip, acc] of facts.nodeIps) {
+  for (const ip of facts.nodeIps.keys()) {
     if (nodeOfIp.has(ip)) continue;
     // An underlay address whose pod block another node already has: that node's second address.
     const same = sameBlock(ip);
@@ -172,7 +172,6 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
     }
     nodes[i].ips.push(ip);
     nodeOfIp.set(ip, i);
-    void acc;
   }
   for (const n of nodes) {
     for (const ip of n.ips) {

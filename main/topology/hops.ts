@@ -299,7 +299,6 @@ export function pathCheck(ctx: HopContext, rows: readonly number[]): { status: J
   const tMax = Math.max(...corrected);
   let lastSeenHop = -1;
   let lastSeenExp = -1;
-  let finalCovered = -1;
   let finalSeen = false;
   const missing: { exp: number; gap: PathGap }[] = [];
   exp.forEach((e, ei) => {
@@ -338,7 +337,6 @@ export function pathCheck(ctx: HopContext, rows: readonly number[]): { status: J
       gaps.push({ afterHop: lastSeenHop, node: nodeId, kind: e.kinds[0], point: null, reason: `the ${kindText} capture on ${nodeId} does not cover this time` });
       return;
     }
-    finalCovered = ei;
     const pid = ctx.points[covering[0]].id;
     // A later fragment missing on a bridge the path crossed: bridge netfilter's conntrack reassembles
     // fragments there (the first fragment's journey shows the whole datagram on that bridge).
@@ -353,7 +351,6 @@ export function pathCheck(ctx: HopContext, rows: readonly number[]): { status: J
   let status: JourneyStatus = 'unknown';
   if (finalSeen) status = 'delivered';
   else if (missing.some((m) => m.exp > lastSeenExp)) status = 'dropped';
-  void finalCovered;
   return { status, gaps };
 }
 

@@ -4,7 +4,7 @@
 
 import { TUNNEL_NAMES, TunnelKind } from '../engine/decode/types';
 import { cidr6Contains, cidr6ToString, cidrContains, cidrToString, ip4ToString, macIsGroup, macToString, parseIp6, type Cidr4, type Cidr6 } from './addr';
-import { akey, DST_KEY, type PointDraft, type TunnelFacts } from './attribution';
+import { akey, type PointDraft, type TunnelFacts } from './attribution';
 import { EvidenceAcc, evidence } from './evidence';
 import type { PacketTable } from './table';
 import type { Bridge, ClusterNode, Evidence, Pod, Service, ServiceBackend, Tunnel, TunnelType, Veth } from './types';
@@ -303,6 +303,5 @@ export function buildModel(m: ModelInput): BuiltModel {
     namespace: null,
     evidence: [evidence(t, ids, `packets addressed to ${addrText(s.vip)}:${s.port} leave the node addressed to a pod (DNAT)`, s.acc)],
   }));
-  void DST_KEY;
   return { nodes: outNodes, bridges, veths, pods: outPods, tunnels: outTunnels, services };
 }
