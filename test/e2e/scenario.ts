@@ -125,6 +125,11 @@ export async function runScenario(page: Page, opts: { prefix: string; corruptFil
   // Field -> bytes: the inner source address lights up 4 bytes of the hex pane.
   await inner.locator('[data-field="ip.src"]').first().click();
   expect(await page.locator('[data-testid=hex] .hb.on').count()).toBe(4);
+  // Byte -> field: clicking the first byte of the inner destination address selects that field.
+  const selectedBytes = await page.locator('[data-testid=hex] .hb.on').evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-off'))));
+  await page.locator(`[data-testid=hex] .hb[data-off="${selectedBytes[0] + 4}"]`).click();
+  await expect.poll(() => inner.locator('.field.selected').getAttribute('data-field')).toBe('ip.dst');
+
   // Selecting the packet lights up its path on the graph, with its own capture point marked.
   const graphClasses = (cls: string) =>
     page.evaluate((c) => (globalThis as unknown as { __tunnelvisionGraph: { elements(s: string): { map(f: (e: { id(): string }) => string): string[] } } }).__tunnelvisionGraph.elements(`.${c}`).map((e) => e.id()), cls);
@@ -149,6 +154,26 @@ export async function runScenario(page: Page, opts: { prefix: string; corruptFil
   // 5. Clear the filter: every packet is back.
   await page.locator('[data-testid=filter-clear]').click();
   await expect.poll(() => page.locator('[data-testid=packet-list]').getAttribute('data-total')).toBe(String(demoPackets));
+
+  // 5a. The filter history remembers what was applied; sorting by a column.
+  await page.locator('[data-testid=filter-input]').press('ArrowDown');
+  await expect.poll(() => page.locator('[data-testid=filter-history] li').first().textContent()).toBe(filter);
+  await page.locator('[data-testid=filter-input]').press('Escape');
+  await page.locator('[role=columnheader]', { hasText: 'Length' }).click();
+  await expect.poll(() => page.locator('[role=columnheader]', { hasText: 'Length' }).getAttribute('aria-sort')).toBe('ascending');
+  const lengths = (await page.locator('.prow[data-no] .c-len').allTextContents()).map(Number);
+  expect(lengths).toEqual([...lengths].sort((x, y) => x - y));
+  await page.locator('[role=columnheader]', { hasText: 'No.' }).click();
+  await expect.poll(() => page.locator('[role=columnheader]', { hasText: 'No.' }).getAttribute('aria-sort')).toBe('ascending');
+
+  // 5a'. The graph exports as SVG and PNG.
+  for (const [button, magic] of [['graph-svg', '<svg'], ['graph-png', '\u0089PNG']] as const) {
+    const download = page.waitForEvent('download');
+    await page.locator(`[data-testid=${button}]`).click();
+    const file = await (await download).path();
+    const head = readFileSync(file).subarray(0, 200).toString('latin1');
+    expect(head.includes(magic), button).toBe(true);
+  }
 
   // 5b. Keyboard: the list follows the arrow keys.
   await page.locator('.prow[data-no]').first().click();
