@@ -84,5 +84,10 @@ export function formatJourney(a: Analysis, j: Journey): string {
   for (const g of j.gaps) out.push(`  ${g.point ? 'MISSING' : 'gap'} after hop ${g.afterHop + 1}: ${clean(g.reason)}`);
   for (const m of j.mtu) out.push(`  MTU: ${clean(m.message)}`);
   if (j.status === 'dropped') out.push(`  DROPPED: last seen at hop ${j.lastSeen.index + 1}, ${j.lastSeen.node ?? '?'} ${clean(j.lastSeen.interface ?? j.lastSeen.point)}`);
+  const nodes = new Set(j.hops.map((h) => h.node));
+  for (const o of a.clockOffsets) {
+    if (!nodes.has(o.node) || Math.abs(o.offsetNs) < 100_000) continue;
+    out.push(`  clock: ${clean(o.node)} times corrected by ${duration(-o.offsetNs)} (its clock runs ${duration(o.offsetNs).slice(1)} ${o.offsetNs > 0 ? 'ahead of' : 'behind'} ${clean(o.reference)}'s, ± ${o.uncertaintyNs === null ? '?' : duration(o.uncertaintyNs).slice(1)})`);
+  }
   return out.join('\n') + '\n';
 }

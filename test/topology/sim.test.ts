@@ -2,7 +2,7 @@
 // attribution, model, journeys, NAT, drop, clock skew, random names, a missing capture.
 import { rmSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { loadCaptureSet, type Analysis, type Journey } from '../../main/topology';
+import { formatJourney, loadCaptureSet, type Analysis, type Journey } from '../../main/topology';
 import { NODES, PODS, VIP, simulate, type SimCaptureSet } from './sim';
 
 const sets: SimCaptureSet[] = [];
@@ -118,6 +118,7 @@ describe('variants of the same cluster', () => {
     expect(o.method).toBe('two-way');
     expect(Math.abs(o.offsetNs - 2e9)).toBeLessThan(1e6);
     expect(o.uncertaintyNs!).toBeLessThan(1e6);
+    expect(formatJourney(a, a.journeys.get(0))).toMatch(/clock: node2 times corrected by -2\.000 s \(its clock runs 2\.000 s ahead of node1's/);
     const js = journeysOf(a, (j) => j.flow.startsWith('icmp 10.244.0.2 > 10.244.1.2') && j.hops[0].headers.src === pod('client').ip);
     expect(js).toHaveLength(3);
     for (const j of js) {
