@@ -10,6 +10,12 @@ export function clean(s: string): string {
   return s.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
 }
 
+/** The whole text block with control characters (except line breaks) replaced: nothing from a capture drives the terminal. */
+function safe(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/g, '?');
+}
+
 export function table(rows: readonly (readonly string[])[], indent = '  '): string {
   const w: number[] = [];
   for (const r of rows) r.forEach((c, i) => (w[i] = Math.max(w[i] ?? 0, c.length)));
@@ -60,7 +66,7 @@ export function formatTopology(a: Analysis, maxFlows = 30): string {
   out.push('', `Journeys: ${a.journeys.count}`);
   out.push('', `Findings (${a.findings.length})`);
   for (const f of a.findings) out.push(`  [${f.severity}] ${f.code}: ${clean(f.message)}`);
-  return out.join('\n') + '\n';
+  return safe(out.join('\n')) + '\n';
 }
 
 export function formatJourney(a: Analysis, j: Journey): string {
@@ -89,5 +95,5 @@ export function formatJourney(a: Analysis, j: Journey): string {
     if (!nodes.has(o.node) || Math.abs(o.offsetNs) < 100_000) continue;
     out.push(`  clock: ${clean(o.node)} times corrected by ${duration(-o.offsetNs)} (its clock runs ${duration(o.offsetNs).slice(1)} ${o.offsetNs > 0 ? 'ahead of' : 'behind'} ${clean(o.reference)}'s, ± ${o.uncertaintyNs === null ? '?' : duration(o.uncertaintyNs).slice(1)})`);
   }
-  return out.join('\n') + '\n';
+  return safe(out.join('\n')) + '\n';
 }

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { loadCaptureSet, type Analysis } from '../../main/topology';
+import { formatJourney, formatTopology, loadCaptureSet, type Analysis } from '../../main/topology';
 import { captureFiles } from './lab';
 
 const PUBLIC = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'shared', 'captures', 'public');
@@ -35,6 +35,16 @@ describe('robustness', () => {
     for (const f of files) exercise(await loadCaptureSet([f]));
   });
   if (!havePublic) it.skip(`public captures not found at ${PUBLIC}: skipped`, () => {});
+
+  it('names from the capture set cannot drive the terminal', async () => {
+    const evil = join(dir, 'node\u001b[2J\u0007x-eth0.pcap');
+    writeFileSync(evil, readFileSync(captureFiles('a').find((f) => f.endsWith('a-node1-eth0.pcap'))!));
+    const a = await loadCaptureSet([evil, ...captureFiles('a').filter((f) => !f.endsWith('a-node1-eth0.pcap'))]);
+    expect(a.points.some((p) => p.node === 'node\u001b[2J\u0007x')).toBe(true);
+    const text = formatTopology(a) + Array.from({ length: a.journeys.count }, (_, i) => formatJourney(a, a.journeys.get(i))).join('');
+    expect(text).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/);
+    expect(text).toContain('node?[2J?x');
+  });
 
   it('an empty set, garbage and a truncated capture', async () => {
     const empty = await loadCaptureSet([]);
