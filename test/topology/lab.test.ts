@@ -252,6 +252,26 @@ describe('lab variants', () => {
     for (const f of manifest.flows) expectPaths(a, f, f.request);
   });
 
+  it('kubectl output names pods, nodes and services; where it disagrees with the traffic that is reported', async () => {
+    const dir = tempDir();
+    const kube = join(dir, 'cluster.json');
+    writeFileSync(kube, JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [
+      { kind: 'Node', metadata: { name: 'a-node1' }, spec: { podCIDR: '10.244.0.0/24' }, status: { addresses: [{ type: 'InternalIP', address: '192.168.56.11' }] } },
+      { kind: 'Pod', metadata: { name: 'web-x', namespace: 'default' }, spec: { nodeName: 'a-node3' }, status: { podIP: '10.244.1.2' } },
+      { kind: 'Pod', metadata: { name: 'client-x', namespace: 'default' }, spec: { nodeName: 'a-node1' }, status: { podIP: '10.244.0.2' } },
+      { kind: 'Service', metadata: { name: 'web', namespace: 'default' }, spec: { clusterIP: '10.96.112.34', ports: [{ port: 80, protocol: 'TCP', targetPort: 8080 }] } },
+      { kind: 'Endpoints', metadata: { name: 'web', namespace: 'default' }, subsets: [{ addresses: [{ ip: '10.244.1.99' }], ports: [{ port: 8080 }] }] },
+    ] }));
+    const a = await loadCaptureSet([...captureFiles('a'), kube]);
+    expect(a.model.pods.find((p) => p.ip === '10.244.0.2')).toMatchObject({ name: 'client-x', namespace: 'default', node: 'a-node1' });
+    expect(a.model.services.find((s) => s.id === 'tcp 10.96.112.34:80')).toMatchObject({ name: 'web', namespace: 'default' });
+    const dis = a.findings.filter((f) => f.code === 'enrichment-disagreement').map((f) => f.message).sort();
+    expect(dis).toEqual([
+      'pod default/web-x (10.244.1.2): kubectl says node a-node3, the traffic says a-node2',
+      'service default/web: traffic is translated to 10.244.1.2, which its Endpoints do not list',
+    ]);
+  });
+
   it('one capture left out: the path shows the gap', async () => {
     const left = 'a-node1-flannel.1.pcap';
     const a = await loadCaptureSet(captureFiles('a').filter((p) => basename(p) !== left));
