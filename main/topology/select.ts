@@ -1,4 +1,5 @@
-// Text selectors of the CLI and the app: a flow spec ("10.42.0.5 -> 10.42.1.7 icmp",
+// Text selectors of the CLI and the app: a flow spec ("10.42.0.5 -> 10.42.1.7 icmp", a flow id as
+// printed ("icmp 10.42.0.5 > 10.42.1.7 id=77", "tcp 10.42.0.5:40000 > 10.96.0.10:80"),
 // "10.42.0.5:40000 > 10.96.0.10:53 udp", "tcp 10.42.0.5 <-> 10.42.1.7:80") and packet references
 // ('node1-eth0.pcap#12', Wireshark's 1-based frame number).
 
@@ -12,6 +13,8 @@ export interface FlowSpec {
   readonly protocol: string | null;
   /** '<->' / '<>' match either direction; '->' / '>' only client -> server. */
   readonly bidirectional: boolean;
+  /** ICMP echo identifier ('id=N', as flow ids print it), null for any. */
+  readonly echoId: number | null;
 }
 
 const PROTOS = new Set(['tcp', 'udp', 'icmp', 'icmpv6', 'sctp']);
@@ -30,9 +33,12 @@ function endpoint(s: string): { ip: string | null; port: number | null } {
 export function parseFlowSpec(text: string): FlowSpec {
   const toks = text.trim().split(/\s+/).filter(Boolean);
   let protocol: string | null = null;
+  let echoId: number | null = null;
   const rest: string[] = [];
   for (const t of toks) {
+    const id = /^id=(\d+)$/.exec(t);
     if (PROTOS.has(t.toLowerCase())) protocol = t.toLowerCase();
+    else if (id) echoId = Number(id[1]);
     else rest.push(t);
   }
   const arrowAt = rest.findIndex((t) => ['->', '>', '<->', '<>', '=>'].includes(t));
@@ -41,11 +47,12 @@ export function parseFlowSpec(text: string): FlowSpec {
   }
   const a = endpoint(rest[0]);
   const b = endpoint(rest[2]);
-  return { src: a.ip, srcPort: a.port, dst: b.ip, dstPort: b.port, protocol, bidirectional: rest[1] === '<->' || rest[1] === '<>' };
+  return { src: a.ip, srcPort: a.port, dst: b.ip, dstPort: b.port, protocol, bidirectional: rest[1] === '<->' || rest[1] === '<>', echoId };
 }
 
 export function matchesFlowSpec(f: Flow, s: FlowSpec): boolean {
   if (s.protocol && f.protocol !== s.protocol) return false;
+  if (s.echoId !== null && (f.a.port !== s.echoId || (f.protocol !== 'icmp' && f.protocol !== 'icmpv6'))) return false;
   const side = (ip: string, port: number | null, wantIp: string | null, wantPort: number | null) =>
     (wantIp === null || ip === wantIp) && (wantPort === null || port === wantPort);
   const fwd = side(f.a.ip, f.a.port, s.src, s.srcPort) && side(f.b.ip, f.b.port, s.dst, s.dstPort);

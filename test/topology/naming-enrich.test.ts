@@ -76,7 +76,9 @@ describe('flannel subnet.env', () => {
 
 describe('flow specs and packet references', () => {
   it('parses the forms the CLI takes', () => {
-    expect(parseFlowSpec('10.42.0.5 -> 10.42.1.7 icmp')).toEqual({ src: '10.42.0.5', srcPort: null, dst: '10.42.1.7', dstPort: null, protocol: 'icmp', bidirectional: false });
+    expect(parseFlowSpec('10.42.0.5 -> 10.42.1.7 icmp')).toEqual({ src: '10.42.0.5', srcPort: null, dst: '10.42.1.7', dstPort: null, protocol: 'icmp', bidirectional: false, echoId: null });
+    // A flow id as printed is a spec too.
+    expect(parseFlowSpec('icmp 10.42.0.5 > 10.42.1.7 id=77')).toMatchObject({ protocol: 'icmp', echoId: 77, bidirectional: false });
     expect(parseFlowSpec('tcp 10.0.0.1:40000 <-> 10.0.0.2:80')).toMatchObject({ srcPort: 40000, dstPort: 80, protocol: 'tcp', bidirectional: true });
     expect(() => parseFlowSpec('10.0.0.1 icmp')).toThrow(/flow spec/);
     expect(() => parseFlowSpec('hello -> 10.0.0.1')).toThrow(/not an address/);
@@ -87,6 +89,9 @@ describe('flow specs and packet references', () => {
     expect(matchesFlowSpec(f, parseFlowSpec('10.0.0.2 -> 10.0.0.1'))).toBe(false);
     expect(matchesFlowSpec(f, parseFlowSpec('10.0.0.2 <-> 10.0.0.1'))).toBe(true);
     expect(matchesFlowSpec(f, parseFlowSpec('10.0.0.1 -> 10.0.0.2 tcp'))).toBe(false);
+    const ping = { protocol: 'icmp', a: { ip: '10.0.0.1', port: 77 }, b: { ip: '10.0.0.2', port: 77 } } as Flow;
+    expect(matchesFlowSpec(ping, parseFlowSpec('icmp 10.0.0.1 > 10.0.0.2 id=77'))).toBe(true);
+    expect(matchesFlowSpec(ping, parseFlowSpec('icmp 10.0.0.1 > 10.0.0.2 id=78'))).toBe(false);
   });
   it('packet references are 1-based in text, 0-based in the API', () => {
     expect(parsePacketRef('dir/node1-eth0.pcap#12')).toEqual({ capture: 'node1-eth0.pcap', index: 11 });
