@@ -413,6 +413,28 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
     }
     return jj;
   };
+  // Journeys of each flow (a NATed journey belongs to both its flows), in time order; built on first use.
+  let byFlow: number[][] | null = null;
+  const journeyIdsOfFlow = (): number[][] => {
+    if (byFlow) return byFlow;
+    const lists: number[][] = fx.flows.map(() => []);
+    for (let k = 0; k < journeys.count; k++) {
+      let last = -1;
+      for (let i = journeys.start[k]; i < journeys.start[k + 1]; i++) {
+        const f = fx.flowOfRow[journeys.rows[i]];
+        if (f < 0 || f === last) continue;
+        if (last === -1 || !lists[f].length || lists[f][lists[f].length - 1] !== k) lists[f].push(k);
+        last = f;
+      }
+    }
+    const firstTime = (k: number) => {
+      const r = journeys.rows[journeys.start[k]];
+      return t.tNs[r] - offsetOfPoint[t.point[r]];
+    };
+    for (const l of lists) l.sort((a, b) => firstTime(a) - firstTime(b) || a - b);
+    byFlow = lists;
+    return lists;
+  };
   const data: AnalysisData = {
     epochSec: Number.isNaN(t.epochSec) ? 0 : t.epochSec,
     captures, points: capturePoints, model, flows: fx.flows, journeyCount: journeys.count, clockOffsets, findings, packetCount: t.count,
@@ -434,18 +456,7 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
     journeysForFlow(flowId, limit = 1000) {
       const fi = flowById.get(flowId);
       if (fi === undefined) return [];
-      const seen = new Set<number>();
-      const out: number[] = [];
-      for (let r = 0; r < t.count && out.length < limit; r++) {
-        if (fx.flowOfRow[r] !== fi) continue;
-        const k = journeys.journeyOfRow[r];
-        if (k >= 0 && !seen.has(k)) {
-          seen.add(k);
-          out.push(k);
-        }
-      }
-      const js = out.map(get);
-      return js.sort((a, b) => a.hops[0].correctedNs - b.hops[0].correctedNs);
+      return journeyIdsOfFlow()[fi].slice(0, limit).map(get);
     },
     flow: (id) => (flowById.has(id) ? fx.flows[flowById.get(id)!] : undefined),
     toJSON: () => data,
