@@ -62,6 +62,9 @@ export function GraphPane(props: GraphPaneProps) {
       maxZoom: 4,
       boxSelectionEnabled: false,
       autoungrabify: false,
+      // Big clusters stay responsive while zooming and panning.
+      textureOnViewport: true,
+      hideEdgesOnViewport: true,
     });
     cy.on('tap', (e) => {
       if (e.target === cy) onSelect.current(null, null);
@@ -96,16 +99,17 @@ export function GraphPane(props: GraphPaneProps) {
     const els = props.graph?.elements ?? [];
     const want = new Map(els.map((e) => [e.data.id, e]));
     cy.batch(() => {
-      cy.elements().forEach((el) => {
-        if (!want.has(el.id())) el.remove();
-      });
-      // Parents before children, nodes before edges.
-      const ordered = [...els].sort((a, b) => (a.group === b.group ? (a.data.parent ? 1 : 0) - (b.data.parent ? 1 : 0) : a.group === 'nodes' ? -1 : 1));
-      for (const e of ordered) {
+      // One removal and one addition for the whole change: per-element calls are slow on big compound graphs.
+      cy.elements().filter((el) => !want.has(el.id())).remove();
+      const added: cytoscape.ElementDefinition[] = [];
+      for (const e of els) {
         const existing = cy.getElementById(e.data.id);
         if (existing.nonempty()) existing.data({ ...e.data });
-        else cy.add({ group: e.group, data: { ...e.data } });
+        else added.push({ group: e.group, data: { ...e.data } });
       }
+      // Parents before children, nodes before edges.
+      added.sort((a, b) => (a.group === b.group ? (a.data.parent ? 1 : 0) - (b.data.parent ? 1 : 0) : a.group === 'nodes' ? -1 : 1));
+      if (added.length) cy.add(added);
     });
     const key = els.map((e) => `${e.data.id}>${e.data.parent ?? ''}`).sort().join('|');
     if (key !== topoKey.current) {
