@@ -67,6 +67,8 @@ export function createBackend(opts: BackendOptions): Backend {
   let setData: CaptureSetData | null = null;
   /** Problems unpacking folders or bundles of the current set. */
   let bundleNote: string | null = null;
+  /** Resolves the wait between listing the packets and starting the analysis. */
+  let listed: (() => void) | null = null;
   let labels: RowLabels = { pointOfRow: new Uint16Array(0), points: [], podOfIp: new Map() };
   let pointIndex = new Map<string, number>();
   let overrides: PointOverride[] = [];
@@ -194,6 +196,10 @@ export function createBackend(opts: BackendOptions): Backend {
         pending = [];
         return;
       }
+      // Let the list show the time-ordered packets before the (long, partly blocking) analysis starts:
+      // wait for the UI's first page of this generation, or a second at most.
+      await Promise.race([new Promise<void>((r) => (listed = r)), new Promise<void>((r) => setTimeout(r, 1000))]);
+      listed = null;
       await runAnalysis(ac.signal, false);
       phase = ac.signal.aborted ? 'cancelled' : 'ready';
     })().catch((e: unknown) => {
@@ -542,6 +548,7 @@ export function createBackend(opts: BackendOptions): Backend {
 
     async queryPackets(q): Promise<PacketPage> {
       const m = match(q);
+      if (q.limit > 0) listed?.();
       const rows = m.rows.subarray(q.offset, q.offset + q.limit);
       let located = -1;
       if (q.locate > 0) {
