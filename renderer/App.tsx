@@ -111,16 +111,17 @@ export function App() {
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [selected, generation]);
 
-  const doFollow = useCallback((no: number) => {
+  /** Shows a follow view (of a packet's flow or of a flow) in the Follow tab, or why there is none. */
+  const showFollow = useCallback((request: Promise<FollowView | null>, none: string) => {
     setTab('follow');
     setFollowLoading(true);
     setFollowError(null);
-    api.followPacket({ no }).then(
+    request.then(
       (f) => {
         setFollow(f);
         setJourney(f?.selected ?? 0);
         setFollowLoading(false);
-        if (!f) setFollowError(`Packet ${no} belongs to no flow that can be followed (no IP 5-tuple).`);
+        if (!f) setFollowError(none);
       },
       (e: unknown) => {
         setFollowLoading(false);
@@ -128,6 +129,8 @@ export function App() {
       },
     );
   }, []);
+  const doFollow = useCallback((no: number) => showFollow(api.followPacket({ no }), `Packet ${no} belongs to no flow that can be followed (no IP 5-tuple).`), [showFollow]);
+  const followFlow = useCallback((flow: string) => showFollow(api.followFlow({ flow }), `The flow ${flow} is not in this analysis.`), [showFollow]);
 
   // A graph element selected: the flows through it, to follow one (Follow flow tab).
   useEffect(() => {
@@ -143,22 +146,6 @@ export function App() {
     };
   }, [query.element, generation]);
 
-  const followFlow = useCallback((flow: string) => {
-    setTab('follow');
-    setFollowLoading(true);
-    setFollowError(null);
-    api.followFlow({ flow }).then(
-      (f) => {
-        setFollow(f);
-        setJourney(f?.selected ?? 0);
-        setFollowLoading(false);
-      },
-      (e: unknown) => {
-        setFollowLoading(false);
-        setFollowError(errText(e));
-      },
-    );
-  }, []);
 
   const showExport = (r: ExportResult) => {
     if (r.kind === 'cancelled') return;
