@@ -50,6 +50,21 @@ export interface LoadProgress {
   readonly file: string;
 }
 
+/** Where the open set's notes are kept (the session file), and what is wrong with it. */
+export interface SessionView {
+  /** The session file: beside the captures, or in the app's data folder when that is not writable. */
+  readonly file: string;
+  /** True once the file exists (nothing is written before the first note or correction). */
+  readonly saved: boolean;
+  readonly notes: number;
+  /** Captures that changed or went missing since they were annotated: their packet notes are kept but not shown on packets. */
+  readonly problems: readonly string[];
+  /** The last save's error, or null. */
+  readonly error: string | null;
+  /** The display filter the session remembers. */
+  readonly filter: string;
+}
+
 export interface AppState {
   readonly shell: Shell;
   readonly phase: LoadPhase;
@@ -62,6 +77,8 @@ export interface AppState {
   readonly message: string | null;
   readonly recent: readonly string[];
   readonly wireshark: boolean;
+  /** The session of the open set, null when nothing is open. */
+  readonly session: SessionView | null;
 }
 
 /** One Cytoscape element, ready for `cy.add`. */
@@ -114,6 +131,8 @@ export interface PacketRow {
   readonly info: string;
   /** Colour rule name: tcp, udp, icmp, arp, dns, vxlan, geneve, flannel, ipip, error, other. */
   readonly color: string;
+  /** The gravest severity of the notes on this packet, null when it has none. */
+  readonly note: NoteSeverity | null;
 }
 
 export interface PacketQuery {
@@ -257,6 +276,43 @@ export type ExportResult =
 export const REPORT_FORMATS = ['html', 'md', 'json', 'pdf', 'pcapng'] as const;
 export type ReportFormat = (typeof REPORT_FORMATS)[number];
 
+export const NOTE_SEVERITIES = ['info', 'warning', 'problem'] as const;
+export type NoteSeverity = (typeof NOTE_SEVERITIES)[number];
+export const NOTE_KINDS = ['set', 'packet', 'flow', 'hop', 'element'] as const;
+
+/** What a note is about, in the terms of the open set (packet numbers of the list, flow and journey ids). */
+export type NoteTarget =
+  | { readonly kind: 'set' }
+  | { readonly kind: 'packet'; readonly no: number }
+  | { readonly kind: 'flow'; readonly flow: string }
+  /** Hop `hop` (0-based) of a journey of a flow; `no` is the packet seen at that hop. */
+  | { readonly kind: 'hop'; readonly flow: string; readonly journey: string; readonly hop: number; readonly no: number }
+  /** A graph element (node, pod, link...) by its id. */
+  | { readonly kind: 'element'; readonly element: string };
+
+export interface NoteView {
+  readonly id: string;
+  readonly kind: (typeof NOTE_KINDS)[number];
+  /** Where the note points in the open set, null when that is not here now (its capture changed or went missing). */
+  readonly target: NoteTarget | null;
+  /** What the note is about, for people: "packet 41 (node1 / eth0)", "flow TCP a ⇄ b", "the capture set"... */
+  readonly about: string;
+  readonly text: string;
+  readonly tag: string;
+  readonly severity: NoteSeverity;
+  /** ISO 8601. */
+  readonly created: string;
+  readonly updated: string;
+  /** 'capture-comment': a pcapng packet comment, read-only. */
+  readonly source: 'user' | 'capture-comment';
+}
+
+export interface NoteInput {
+  readonly text: string;
+  readonly tag: string;
+  readonly severity: NoteSeverity;
+}
+
 export interface UploadedFile {
   readonly name: string;
   readonly data: Uint8Array;
@@ -289,8 +345,14 @@ export interface TunnelvisionApi {
   /** Flows whose packets pass a graph element (a link, a pod, an interface...), busiest first. */
   flowsThrough(args: { element: string }): Promise<FlowListItem[]>;
   exportPcapng(args: { selection: ExportSelection }): Promise<ExportResult>;
-  /** The investigation report (captures, cluster graph, flows, findings) in one of the report formats. */
+  /** The investigation report (captures, cluster graph, flows, findings, notes) in one of the report formats. */
   exportReport(args: { format: ReportFormat }): Promise<ExportResult>;
+  /** Every note of the open set (the user's and the captures' own packet comments), oldest first. */
+  listNotes(): Promise<NoteView[]>;
+  /** Adds a note; it is saved in the session file at once (atomically). */
+  addNote(args: { target: NoteTarget } & NoteInput): Promise<NoteView>;
+  updateNote(args: { id: string } & NoteInput): Promise<NoteView>;
+  removeNote(args: { id: string }): Promise<boolean>;
 }
 
 export type MethodName = keyof TunnelvisionApi;
@@ -312,6 +374,9 @@ const MAX_PATH_LEN = 4096;
 const MAX_FILTER_LEN = 4096;
 const MAX_NAME_LEN = 256;
 const MAX_PAGE = 2000;
+/** The longest note and tag (the session file accepts the same). */
+export const MAX_NOTE_TEXT = 100_000;
+export const MAX_NOTE_TAG = 200;
 /** Upper bound of one uploaded file (browser mode). */
 export const MAX_UPLOAD_BYTES = 2 * 1024 * 1024 * 1024;
 
@@ -368,6 +433,15 @@ const filterText = str(MAX_FILTER_LEN);
 const elementId = nullable(str(MAX_NAME_LEN));
 const packetNo = int(1, 2 ** 32);
 const flowId = str(MAX_NAME_LEN, false);
+const noteId = str(MAX_NAME_LEN, false);
+const noteInput = { text: str(MAX_NOTE_TEXT), tag: str(MAX_NOTE_TAG), severity: oneOf(NOTE_SEVERITIES) };
+const noteTarget = union('kind', {
+  set: {},
+  packet: { no: packetNo },
+  flow: { flow: flowId },
+  hop: { flow: flowId, journey: str(MAX_NAME_LEN, false), hop: int(0, 1_000_000), no: packetNo },
+  element: { element: str(MAX_NAME_LEN, false) },
+});
 
 /** Validators of each method's argument list (all methods take zero or one argument object). */
 export const METHODS: { readonly [M in MethodName]: readonly Check[] } = {
@@ -405,6 +479,10 @@ export const METHODS: { readonly [M in MethodName]: readonly Check[] } = {
     }),
   ],
   exportReport: [object({ format: oneOf(REPORT_FORMATS) })],
+  listNotes: [],
+  addNote: [object({ target: noteTarget, ...noteInput })],
+  updateNote: [object({ id: noteId, ...noteInput })],
+  removeNote: [object({ id: noteId })],
 };
 
 export const METHOD_NAMES = Object.keys(METHODS) as MethodName[];

@@ -21,6 +21,10 @@ const api: TunnelvisionApi = {
   flowsThrough: (a) => invoke('flowsThrough', a),
   exportPcapng: (a) => invoke('exportPcapng', a),
   exportReport: (a) => invoke('exportReport', a),
+  listNotes: () => invoke('listNotes'),
+  addNote: (a) => invoke('addNote', a),
+  updateNote: (a) => invoke('updateNote', a),
+  removeNote: (a) => invoke('removeNote', a),
 };
 
 /** What only the desktop shell can do: the path of a dropped file, menu commands. */

@@ -10,11 +10,11 @@ export interface Backend extends BackendMethods {
   writePcapng(args: { selection: ExportSelection; path: string }): Promise<{ packets: number; name: string }>;
   /** Writes the report of the open set to `path`; resolves with a suggested file name. */
   writeReport(args: { format: ReportFormat; path: string }): Promise<{ name: string; packets: number }>;
-  /** Ends the backend (worker) for good. */
+  /** Ends the backend (worker) for good, after saving the session. */
   close(): Promise<void>;
 }
 
-export type BackendMethodName = Exclude<keyof Backend, 'close'>;
+export type BackendMethodName = keyof Backend;
 
 /** Options the shell gives the backend when it starts. */
 export interface BackendOptions {
@@ -23,4 +23,6 @@ export interface BackendOptions {
   recentFile: string | null;
   /** Folder for uploaded captures and exports (created on demand). */
   tempDir: string;
+  /** Where sessions go when the captures' own folder cannot hold them (uploads, read-only folders). */
+  sessionDir: string;
 }

@@ -4,16 +4,16 @@
 // (the display filter compiles to a predicate over typed arrays), and only the packets on screen
 // are read again and decoded in full.
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { readPacketsAt } from '../engine/readers/read';
 import { decodePacket } from '../engine/decode';
 import type { RawPacket } from '../engine/types';
 import { writePcapngFile, type PcapngInterface, type PcapngPacket } from '../engine/writers/pcapng';
 import { attributionFromFileName, interfaceKindFromName } from '../topology/naming';
-import type { AnalysisData, Journey, PointOverride } from '../topology/types';
+import type { AnalysisData, Flow, Journey, PointOverride } from '../topology/types';
 import { parseIp4 } from '../topology/addr';
 import {
-  type AppState, type CaptureView, type ExportSelection, type FollowView, type GraphView, type HopView, type JourneyView,
+  type AppState, type CaptureView, type ExportSelection, type GraphElementView, type FollowView, type GraphView, type HopView, type JourneyView,
   type LoadPhase, type LoadProgress, type PacketDetail, type PacketPage, type PacketQuery, type PacketRow,
 } from '../../preload/contract';
 import { compileFilter, parseFilter } from '../../preload/filter';
@@ -25,6 +25,8 @@ import { colorOf, encapLabel, endpoints, protocolName, resolver, type PointLabel
 import { differingFields, levelsOf } from './detail';
 import { buildGraph, elementPredicate, hopElements } from './graph';
 import { PacketStore } from './store';
+import { Notes, sessionFileFor, type NotesHost } from './notes';
+import { assignmentOverrides } from '../session/overrides';
 import { wiresharkPath } from './wireshark';
 
 const RECENT_MAX = 12;
@@ -53,6 +55,7 @@ function saveRecent(file: string | null, list: string[]): void {
 }
 
 const fmtAddr = (ip: string, port: number | null) => (port === null ? ip : ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`);
+const labelOfFlow = (f: Flow) => `${f.protocol.toUpperCase()} ${fmtAddr(f.a.ip, f.a.port)} ⇄ ${fmtAddr(f.b.ip, f.b.port)}`;
 
 export function createBackend(opts: BackendOptions): Backend {
   let generation = 0;
@@ -79,6 +82,47 @@ export function createBackend(opts: BackendOptions): Backend {
   let uploads = 0;
   let queryCache: { key: string; rows: Uint32Array } | null = null;
   const rowCache = new Map<number, { protocol: string; info: string }>();
+  /** The open set's session (notes, assignments, filter); null before a set is read or when its file is unreadable. */
+  let notes: Notes | null = null;
+  /** Settles when the session of the set being opened is bound to its files. */
+  let notesReady: Promise<void> = Promise.resolve();
+  /** Why there are no notes for this set (the session file could not be read), or null. */
+  let notesProblem: string | null = null;
+  /** Labels of the graph's elements (notes on elements name them). */
+  let elementLabels = new Map<string, string>();
+
+  const notesHost: NotesHost = {
+    rowOf(path, index) {
+      const abs = resolve(path);
+      const fi = store.files.findIndex((f) => resolve(f.path) === abs);
+      return fi < 0 ? -1 : store.rowOf(fi, index);
+    },
+    packetOf(row) {
+      const f = store.files[store.table.file[row]];
+      return f ? { path: resolve(f.path), index: store.table.index[row] } : null;
+    },
+    rowOfNo: (no) => store.rowOfNo(no),
+    noOf: (row) => store.no(row),
+    placeOf(row) {
+      const pt = labels.points[labels.pointOfRow[row]];
+      return `${pt?.node || '?'} / ${pt?.iface || '?'}`;
+    },
+    flowOf(row) {
+      const capture = captureIdOfFile(store.table.file[row]);
+      return (capture && analysis?.journeyForPacket(capture, store.table.index[row])?.flow) || null;
+    },
+    flowLabel: (flow) => flowLabelOf(flow),
+    elementLabel(element) {
+      if (!elementLabels.size && analysis) graphElements(analysis.data);
+      return elementLabels.get(element) ?? null;
+    },
+  };
+
+  async function sessionNotes(): Promise<Notes> {
+    await notesReady;
+    if (notes) return notes;
+    throw new Error(notesProblem ?? (store.files.length ? 'The notes of this set are not ready yet.' : 'Open captures first: notes belong to a capture set.'));
+  }
 
   // ------------------------------------------------------------------ labels
   /**
@@ -146,6 +190,7 @@ export function createBackend(opts: BackendOptions): Backend {
       if (s !== store || signal.aborted) return;
       const a = analyseSet(setData, overrides);
       analysis = a;
+      elementLabels = new Map();
       labels = analysisLabels(s, a);
       message = bundleNote;
     } catch (e) {
@@ -156,9 +201,29 @@ export function createBackend(opts: BackendOptions): Backend {
     bump();
   }
 
-  async function load(files: { path: string; name: string }[]): Promise<void> {
+  /** Opens the session of the set (before the analysis: its assignments are corrections the analysis applies). */
+  async function openNotes(paths: string[], uploaded: boolean): Promise<Notes | null> {
+    try {
+      const n = await Notes.open(sessionFileFor(paths, opts.sessionDir, uploaded), notesHost);
+      overrides = assignmentOverrides(n.store.assignments);
+      return n;
+    } catch (e) {
+      overrides = [];
+      notesProblem = `Notes are off for this set: ${e instanceof Error ? e.message : String(e)}`;
+      return null;
+    }
+  }
+
+  async function load(files: { path: string; name: string }[], uploaded = false): Promise<void> {
     abort?.abort();
     await running;
+    const opened = files.map((f) => f.path);
+    const previous = notes;
+    notes = null;
+    notesProblem = null;
+    let bound!: () => void;
+    notesReady = new Promise<void>((r) => (bound = r));
+    await previous?.close().catch(() => undefined);
     const ac = new AbortController();
     abort = ac;
     const s = new PacketStore();
@@ -191,6 +256,7 @@ export function createBackend(opts: BackendOptions): Backend {
       labels = nameLabels(s);
       bump();
       if (ac.signal.aborted) {
+        bound();
         phase = 'cancelled';
         message = `Loading cancelled: ${s.files.length} of ${files.length} captures read${pending.length ? ` (${pending.map((p) => p.name).join(', ')} not opened)` : ''}.`;
         pending = [];
@@ -200,9 +266,17 @@ export function createBackend(opts: BackendOptions): Backend {
       // wait for the UI's first page of this generation, or a second at most.
       await Promise.race([new Promise<void>((r) => (listed = r)), new Promise<void>((r) => setTimeout(r, 1000))]);
       listed = null;
+      if (s.files.length) {
+        notes = await openNotes(opened, uploaded);
+        await notes
+          ?.attach(s.files.map((f) => ({ path: f.path, pcapng: f.info?.format === 'pcapng' })), ac.signal)
+          .catch((e: unknown) => (notesProblem = `The session's captures could not be checked: ${e instanceof Error ? e.message : String(e)}`));
+      }
+      bound();
       await runAnalysis(ac.signal, false);
       phase = ac.signal.aborted ? 'cancelled' : 'ready';
     })().catch((e: unknown) => {
+      bound();
       phase = 'failed';
       message = `Loading failed: ${e instanceof Error ? e.message : String(e)}`;
       bump();
@@ -301,6 +375,7 @@ export function createBackend(opts: BackendOptions): Backend {
         encap: encapLabel(store, r),
         info: c.info,
         color: colorOf(store, r),
+        note: notes?.severityOf(r) ?? null,
       };
     });
   }
@@ -379,6 +454,11 @@ export function createBackend(opts: BackendOptions): Backend {
   }
 
   // ------------------------------------------------------------------ follow
+  function flowLabelOf(id: string): string | null {
+    const f = analysis?.data.flows.find((x) => x.id === id);
+    return f ? labelOfFlow(f) : null;
+  }
+
   function captureIdOfFile(fi: number): string | null {
     const f = store.files[fi];
     return analysis?.data.captures.find((c) => c.path === f?.path)?.id ?? null;
@@ -438,7 +518,7 @@ export function createBackend(opts: BackendOptions): Backend {
     const shown = journeys.slice(start, start + MAX_JOURNEYS);
     return {
       flow: flowId,
-      flowLabel: flow ? `${flow.protocol.toUpperCase()} ${fmtAddr(flow.a.ip, flow.a.port)} ⇄ ${fmtAddr(flow.b.ip, flow.b.port)}` : flowId,
+      flowLabel: flow ? labelOfFlow(flow) : flowId,
       communityId: flow?.communityId ?? null,
       packets: flow ? flow.aToB.packets + flow.bToA.packets : 0,
       bytes: flow ? flow.aToB.bytes + flow.bToA.bytes : 0,
@@ -469,6 +549,25 @@ export function createBackend(opts: BackendOptions): Backend {
     return [...rows].sort((x, y) => tNs[x] - tNs[y]);
   }
 
+  // ------------------------------------------------------------------ graph
+  /** The cluster graph's elements, weighted by the packets seen on each (their labels are kept for notes). */
+  function graphElements(a: AnalysisData): GraphElementView[] {
+    const perPoint = new Map<string, number>(a.points.map((p) => [p.id, p.packetCount]));
+    const podPackets = new Map<string, number>();
+    const pods = new Set(a.model.pods.map((p) => p.ip));
+    const t = store.table;
+    for (let r = 0; r < store.count; r++) {
+      if (t.innerVer[r] !== 4) continue;
+      for (const ip of [t.innerSrc[r], t.innerDst[r]]) {
+        const s = `${ip >>> 24}.${(ip >>> 16) & 255}.${(ip >>> 8) & 255}.${ip & 255}`;
+        if (pods.has(s)) podPackets.set(s, (podPackets.get(s) ?? 0) + 1);
+      }
+    }
+    const elements = buildGraph(a, perPoint, podPackets);
+    elementLabels = new Map(elements.map((e) => [e.data.id, e.data.label]));
+    return elements;
+  }
+
   // ------------------------------------------------------------------ the API
   return {
     async getState(): Promise<AppState> {
@@ -479,9 +578,10 @@ export function createBackend(opts: BackendOptions): Backend {
         progress,
         captures: captureViews(),
         totalPackets: store.count,
-        message,
+        message: [message, notesProblem].filter(Boolean).join(' ') || null,
         recent,
         wireshark: hasWireshark,
+        session: notes?.view() ?? null,
       };
     },
 
@@ -501,7 +601,7 @@ export function createBackend(opts: BackendOptions): Backend {
         writeFileSync(path, f.data);
         return { path, name };
       });
-      await load([...(append ? store.files.map((f) => ({ path: f.path, name: f.name })) : []), ...saved]);
+      await load([...(append ? store.files.map((f) => ({ path: f.path, name: f.name })) : []), ...saved], true);
       return this.getState();
     },
 
@@ -515,6 +615,9 @@ export function createBackend(opts: BackendOptions): Backend {
       if (!f) throw new Error(`no capture #${capture}`);
       const id = captureIdOfFile(capture) ?? f.name;
       const kind = iface ? interfaceKindFromName(iface) : undefined;
+      // The correction is part of the investigation: the session remembers it for the next opening.
+      const sessionCapture = notes?.store.captureForPath(f.path)?.id;
+      if (notes && sessionCapture) notes.store.setAssignment({ capture: sessionCapture, node: node ?? '', interface: iface ?? '', ...(kind && kind !== 'unknown' ? { kind } : {}) });
       overrides = [
         ...overrides.filter((o) => o.capture !== id),
         { capture: id, ...(node ? { node } : {}), ...(iface ? { interface: iface } : {}), ...(kind && kind !== 'unknown' ? { kind } : {}) },
@@ -531,24 +634,14 @@ export function createBackend(opts: BackendOptions): Backend {
     async getGraph(): Promise<GraphView> {
       const a = analysis?.data;
       if (!a) return { generation, elements: [], message: phase === 'loading' || phase === 'analysing' ? 'Reading captures…' : message ?? (store.count ? null : 'No captures open.') };
-      const perPoint = new Map<string, number>(a.points.map((p) => [p.id, p.packetCount]));
-      const podPackets = new Map<string, number>();
-      const pods = new Set(a.model.pods.map((p) => p.ip));
-      const t = store.table;
-      for (let r = 0; r < store.count; r++) {
-        if (t.innerVer[r] !== 4) continue;
-        for (const ip of [t.innerSrc[r], t.innerDst[r]]) {
-          const s = `${ip >>> 24}.${(ip >>> 16) & 255}.${(ip >>> 8) & 255}.${ip & 255}`;
-          if (pods.has(s)) podPackets.set(s, (podPackets.get(s) ?? 0) + 1);
-        }
-      }
-      const elements = buildGraph(a, perPoint, podPackets);
+      const elements = graphElements(a);
       return { generation, elements, message: elements.length ? null : 'No cluster structure could be inferred from these captures.' };
     },
 
     async queryPackets(q): Promise<PacketPage> {
       const m = match(q);
       if (q.limit > 0) listed?.();
+      if (q.limit > 0 && !m.error) notes?.rememberFilter(q.filter);
       const rows = m.rows.subarray(q.offset, q.offset + q.limit);
       let located = -1;
       if (q.locate > 0) {
@@ -631,7 +724,7 @@ export function createBackend(opts: BackendOptions): Backend {
         .slice(0, 100)
         .map(([id, packets]) => {
           const f = byId.get(id)!;
-          return { flow: id, label: `${f.protocol.toUpperCase()} ${fmtAddr(f.a.ip, f.a.port)} ⇄ ${fmtAddr(f.b.ip, f.b.port)}`, packets, journeys: f.journeyCount };
+          return { flow: id, label: labelOfFlow(f), packets, journeys: f.journeyCount };
         });
     },
 
@@ -674,12 +767,28 @@ export function createBackend(opts: BackendOptions): Backend {
       if (!a) throw new Error(message ?? 'The cluster analysis is not ready yet: a report needs it.');
       const { writeReport } = await import('../report');
       mkdirSync(dirname(path), { recursive: true });
-      const r = await writeReport(a.analysis, null, { format, out: path, title: `Tunnelvision: ${store.files.length} captures` });
+      await notesReady;
+      if (notes) await notes.store.flush();
+      const r = await writeReport(a.analysis, notes?.store ?? null, { format, out: path, title: `Tunnelvision: ${store.files.length} captures` });
       return { name: `tunnelvision-report.${format}`, packets: (r as { packets?: number }).packets ?? 0 };
+    },
+
+    async listNotes() {
+      return (await sessionNotes()).list();
+    },
+    async addNote({ target, ...input }) {
+      return (await sessionNotes()).add(target, input);
+    },
+    async updateNote({ id, ...input }) {
+      return (await sessionNotes()).update(id, input);
+    },
+    async removeNote({ id }) {
+      return (await sessionNotes()).remove(id);
     },
 
     async close() {
       abort?.abort();
+      await notes?.close();
     },
   };
 }

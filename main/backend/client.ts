@@ -8,9 +8,12 @@ import type { Backend, BackendMethodName, BackendOptions } from './api';
 /** Worker entry when running from sources (tsx). The Electron build passes its bundled entry instead. */
 export const SOURCE_WORKER = fileURLToPath(new URL('./worker.mjs', import.meta.url));
 
+const CLOSE_WAIT_MS = 5000;
+
 const METHODS: readonly BackendMethodName[] = [
   'getState', 'openCaptures', 'openCaptureFiles', 'cancelLoad', 'setAttribution', 'getGraph',
   'queryPackets', 'getPacket', 'followPacket', 'followFlow', 'flowsThrough', 'writePcapng', 'writeReport',
+  'listNotes', 'addNote', 'updateNote', 'removeNote',
 ];
 
 export function startBackend(options: BackendOptions, workerFile: string = SOURCE_WORKER): Backend {
@@ -45,7 +48,15 @@ export function startBackend(options: BackendOptions, workerFile: string = SOURC
       worker.postMessage({ id, method, args });
     });
 
-  const backend = { close: async () => { const w = worker; worker = null; await w?.terminate(); } } as Backend;
+  /** The worker saves what is pending (the session's notes) before it is stopped; 5 s at most. */
+  const close = async () => {
+    const w = worker;
+    if (!w) return;
+    await Promise.race([call('close', []).catch(() => undefined), new Promise((r) => setTimeout(r, CLOSE_WAIT_MS).unref())]);
+    worker = null;
+    await w.terminate();
+  };
+  const backend = { close } as Backend;
   for (const m of METHODS) (backend as unknown as Record<string, unknown>)[m] = (...args: unknown[]) => call(m, args);
   return backend;
 }

@@ -30,6 +30,10 @@ export function shellApi(backend: Backend, hooks: ShellHooks, tempDir: string): 
     followPacket: (a) => backend.followPacket(a),
     followFlow: (a) => backend.followFlow(a),
     flowsThrough: (a) => backend.flowsThrough(a),
+    listNotes: () => backend.listNotes(),
+    addNote: (a) => backend.addNote(a),
+    updateNote: (a) => backend.updateNote(a),
+    removeNote: (a) => backend.removeNote(a),
     async exportPcapng(a) {
       const dir = join(tempDir, 'exports');
       mkdirSync(dir, { recursive: true });

@@ -7,9 +7,9 @@
 //   --enrich FILE      kubectl JSON / flannel subnet.env to name pods, nodes and services (repeatable)
 // Exit codes: 0 written, 1 failure (message says why), 2 usage.
 import { existsSync } from 'node:fs';
-import { SessionStore, SessionError } from '../session';
+import { SessionStore, SessionError, assignmentOverrides } from '../session';
 import { formatFromPath, writeReport, type ReportFormat } from '../report';
-import { loadCaptureSet, type PointOverride, type InterfaceKind } from '../topology';
+import { loadCaptureSet } from '../topology';
 import type { DecodeAsTable } from '../engine/decode/types';
 
 const USAGE = `usage: tunnelvision report [FILE...] [--session S] --out OUT.(html|md|json|pdf|pcapng) [--out ...]
@@ -109,9 +109,7 @@ export async function run(args: string[]): Promise<number> {
     process.stderr.write(`tunnelvision report: no such capture: ${missing.join(', ')}\n`);
     return 1;
   }
-  const overrides: PointOverride[] = (store?.assignments ?? [])
-    .filter((a) => a.iface === undefined)
-    .map((a) => ({ capture: a.capture, node: a.node, interface: a.interface, ...(a.kind ? { kind: a.kind as InterfaceKind } : {}) }));
+  const overrides = assignmentOverrides(store?.assignments ?? []);
   const analysis = await loadCaptureSet(files, {
     overrides,
     enrichment: parsed.enrich,

@@ -69,6 +69,7 @@ export async function startBrowserMode(opts: { files: string[]; port?: number; t
     shell: 'browser',
     recentFile: join(process.env.XDG_CONFIG_HOME ?? join(homedir(), '.config'), 'tunnelvision', 'recent.json'),
     tempDir,
+    sessionDir: join(process.env.XDG_DATA_HOME ?? join(homedir(), '.local', 'share'), 'tunnelvision', 'sessions'),
   });
   let server: RunningServer | null = null;
   const api = shellApi(

@@ -22,3 +22,4 @@ export { atomicWriteFile, removeStaleTemps, type AtomicWriteOptions } from './at
 export { fingerprintFile, checkCapture, type Fingerprint } from './fingerprint';
 export { readCaptureComments, type CaptureComment } from './comments';
 export { sessionPathFor, SESSION_EXTENSION } from './location';
+export { assignmentOverrides } from './overrides';

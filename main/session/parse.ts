@@ -1,6 +1,7 @@
 // Reading a session file: structural validation with clear errors. A session that cannot be read is
 // reported and left untouched on disk (never overwritten by an empty one).
 import { decodeAsNames } from '../engine/decode';
+import { MAX_NOTE_TAG, MAX_NOTE_TEXT } from '../../preload/contract';
 import {
   ANNOTATION_KINDS, SESSION_FORMAT, SESSION_VERSION, SEVERITIES,
   type Annotation, type AnnotationTarget, type DecodeAsEntry, type InterfaceAssignment, type SessionCapture, type SessionData,
@@ -16,8 +17,8 @@ export class SessionError extends Error {
 }
 
 /** Longest annotation text accepted (characters). */
-export const MAX_ANNOTATION_TEXT = 100_000;
-export const MAX_TAG = 200;
+export const MAX_ANNOTATION_TEXT = MAX_NOTE_TEXT;
+export const MAX_TAG = MAX_NOTE_TAG;
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);

@@ -174,13 +174,54 @@ export class SessionStore {
       let id = old?.id ?? uniqueId(basename(abs), used, this.state.captures);
       if (used.has(id)) id = uniqueId(id, used, []);
       used.add(id);
-      const rel = relative(this.baseDir, abs);
-      out.push({ id, path: isAbsolute(rel) ? abs : rel.split('\\').join('/'), ...fp });
+      out.push({ id, path: this.storedPath(abs), ...fp });
     }
     this.state.captures = out;
     this.checks = new Map(out.map((c) => [c.id, { capture: c.id, path: resolve(this.baseDir, c.path), state: 'ok', expected: { size: c.size, sha256: c.sha256 }, actual: { size: c.size, sha256: c.sha256 }, message: 'unchanged' }]));
     this.changed('captures');
     return out;
+  }
+
+  /**
+   * Gives a session that has no captures yet its capture set without marking it changed: an investigation
+   * that has written nothing leaves no file behind, and the first real change saves the set with it.
+   */
+  async adoptCaptures(paths: readonly string[]): Promise<void> {
+    if (this.state.captures.length) throw new SessionError('bad-value', 'this session already has its captures');
+    const gen = this.gen;
+    const saved = this.savedGen;
+    await this.setCaptures(paths);
+    this.clearTimer();
+    if (gen === saved) this.savedGen = this.gen;
+  }
+
+  /**
+   * The session's captures that are not among `paths` (moved, or uploaded again into a new folder) are
+   * found there by their content (size and SHA-256) and re-pointed; their notes attach again. Returns how many.
+   */
+  async relocate(paths: readonly string[]): Promise<number> {
+    const open = new Set(paths.map((p) => resolve(p)));
+    const away = this.state.captures.filter((c) => !open.has(resolve(this.baseDir, c.path)));
+    if (!away.length) return 0;
+    const known = new Set(this.state.captures.map((c) => resolve(this.baseDir, c.path)));
+    const found = new Map<string, string>();
+    for (const abs of open) {
+      if (known.has(abs)) continue;
+      const fp = await fingerprintFile(abs).catch(() => null);
+      if (fp) found.set(`${fp.size}:${fp.sha256}`, abs);
+    }
+    let moved = 0;
+    this.state.captures = this.state.captures.map((c) => {
+      const key = `${c.size}:${c.sha256}`;
+      const abs = away.includes(c) ? found.get(key) : undefined;
+      if (!abs) return c;
+      found.delete(key);
+      moved++;
+      this.checks.set(c.id, { capture: c.id, path: abs, state: 'ok', expected: { size: c.size, sha256: c.sha256 }, actual: { size: c.size, sha256: c.sha256 }, message: 'unchanged' });
+      return { ...c, path: this.storedPath(abs) };
+    });
+    if (moved) this.changed('captures');
+    return moved;
   }
 
   /** Re-checks every capture against the disk. */
@@ -240,11 +281,11 @@ export class SessionStore {
     return true;
   }
 
-  /** Sets (or with node '' removes) the node/interface assignment of a capture or of one interface in it. */
+  /** Sets (or with node and interface both '' removes) the node/interface assignment of a capture or of one interface in it. */
   setAssignment(a: InterfaceAssignment): void {
     const same = (x: InterfaceAssignment) => x.capture === a.capture && x.iface === a.iface;
     const rest = this.state.assignments.filter((x) => !same(x));
-    this.state.assignments = a.node === '' ? rest : [...rest, { ...a }];
+    this.state.assignments = a.node === '' && a.interface === '' ? rest : [...rest, { ...a }];
     this.changed('assignments');
   }
 
@@ -337,6 +378,12 @@ export class SessionStore {
     this.savedGen = gen;
     this.lastError = null;
     this.emit('saved');
+  }
+
+  /** How the file names a capture: relative to its own folder when it can, with forward slashes. */
+  private storedPath(abs: string): string {
+    const rel = relative(this.baseDir, abs);
+    return isAbsolute(rel) ? abs : rel.split('\\').join('/');
   }
 
   private changed(what: SessionChange): void {

@@ -39,7 +39,7 @@ describe.skipIf(!haveLab)('backend on the lab captures', () => {
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'tv-backend-'));
-    b = createBackend({ shell: 'browser', recentFile: join(dir, 'recent.json'), tempDir: dir });
+    b = createBackend({ shell: 'browser', recentFile: join(dir, 'recent.json'), tempDir: dir, sessionDir: join(dir, 'sessions') });
     await b.openCaptures({ paths: files, append: false });
     state = await ready(b);
   });
@@ -146,7 +146,7 @@ describe.skipIf(!haveLab)('backend on the lab captures', () => {
   });
 
   it('cancels a load and keeps what it read', async () => {
-    const b2 = createBackend({ shell: 'browser', recentFile: null, tempDir: dir });
+    const b2 = createBackend({ shell: 'browser', recentFile: null, tempDir: dir, sessionDir: join(dir, 'sessions') });
     await b2.openCaptures({ paths: files, append: false });
     await b2.cancelLoad();
     const s = await ready(b2);
@@ -157,7 +157,7 @@ describe.skipIf(!haveLab)('backend on the lab captures', () => {
   });
 
   it('reports a missing file as an error of that file only', async () => {
-    const b3 = createBackend({ shell: 'browser', recentFile: null, tempDir: dir });
+    const b3 = createBackend({ shell: 'browser', recentFile: null, tempDir: dir, sessionDir: join(dir, 'sessions') });
     await b3.openCaptures({ paths: [files[0], join(dir, 'missing.pcap')], append: false });
     const s = await ready(b3);
     expect(s.captures[0].status).toBe('ok');

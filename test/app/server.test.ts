@@ -27,7 +27,7 @@ beforeAll(async () => {
   writeFileSync(join(ui, 'index.html'), '<!doctype html><title>ui</title>');
   writeFileSync(join(ui, 'assets', 'app.js'), 'console.log(1)');
   writeFileSync(join(dir, 'secret.txt'), 'secret');
-  backend = startBackend({ shell: 'browser', recentFile: null, tempDir: dir });
+  backend = startBackend({ shell: 'browser', recentFile: null, tempDir: dir, sessionDir: join(dir, 'sessions') });
   const api = shellApi(backend, { chooseFiles: async () => null, deliverExport: async (file, name, packets) => ({ kind: 'download', name, url: server.offerDownload(file, name), packets }) }, dir);
   server = await startServer({ api, rendererDir: ui });
 });

@@ -18,7 +18,7 @@ let b: Backend;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'tv-calico-app-'));
-  b = createBackend({ shell: 'browser', recentFile: null, tempDir: dir });
+  b = createBackend({ shell: 'browser', recentFile: null, tempDir: dir, sessionDir: join(dir, 'sessions') });
   await b.openCaptures({ paths: m.captures.map((c) => join(root, c.file)), append: false });
   for (let i = 0; i < 600; i++) {
     const s = await b.getState();

@@ -1,0 +1,238 @@
+// The open set's notes: the session file (main/session) seen in the UI's terms. The session names
+// packets by capture file and 0-based index in it, and hops by journey; the UI names them by their
+// number in the packet list. This module translates both ways, finds the session file of a set (or
+// where it will go), and knows which packets carry notes so the list can mark them.
+import { accessSync, constants, mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { NoteInput, NoteSeverity, NoteTarget, NoteView, SessionView } from '../../preload/contract';
+import { SessionStore, readCaptureComments, sessionPathFor, type Annotation, type AnnotationTarget } from '../session';
+
+/** What the notes need to know of the open set (answered by the backend from its packet store and analysis). */
+export interface NotesHost {
+  /** The list row of packet `index` (0-based) of the capture file at `path`, -1 when it is not open. */
+  rowOf(path: string, index: number): number;
+  /** The capture file and 0-based index of a row. */
+  packetOf(row: number): { path: string; index: number } | null;
+  rowOfNo(no: number): number;
+  noOf(row: number): number;
+  /** "node1 / eth0" of a row. */
+  placeOf(row: number): string;
+  /** The flow a row's packet belongs to (its journey's), null before the analysis or without one. */
+  flowOf(row: number): string | null;
+  flowLabel(flow: string): string | null;
+  elementLabel(element: string): string | null;
+}
+
+const RANK: Record<NoteSeverity, number> = { info: 1, warning: 2, problem: 3 };
+
+function writable(dir: string): boolean {
+  try {
+    accessSync(dir, constants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The session file of a capture set: beside the captures when their folder is writable and they
+ * were not uploaded (browser mode keeps uploads in a temporary folder), else in `sessionDir`.
+ */
+export function sessionFileFor(paths: readonly string[], sessionDir: string, uploaded: boolean): string {
+  if (!uploaded && writable(dirname(paths[0]))) return sessionPathFor(paths);
+  mkdirSync(sessionDir, { recursive: true });
+  return sessionPathFor(paths, sessionDir);
+}
+
+export class Notes {
+  /** Severity per packet (`path\n index`), rebuilt when the notes change. */
+  private marks: Map<string, NoteSeverity> | null = null;
+  private error: string | null = null;
+
+  private constructor(
+    readonly store: SessionStore,
+    private readonly host: NotesHost,
+  ) {
+    store.onChange((what) => {
+      if (what === 'annotations' || what === 'captures') this.marks = null;
+    });
+  }
+
+  /**
+   * Opens the session of a set without touching the captures yet (its assignments are needed before
+   * the analysis); `attach` then checks the files and reads their packet comments.
+   */
+  static async open(file: string, host: NotesHost): Promise<Notes> {
+    let notes: Notes | null = null;
+    const store = await SessionStore.open(file, {
+      verify: false,
+      onError: (e) => {
+        if (notes) notes.error = `The notes could not be saved to ${file}: ${e.message}`;
+      },
+    });
+    notes = new Notes(store, host);
+    return notes;
+  }
+
+  /**
+   * Binds the session to the files now open: a new session takes them as its captures (written with
+   * the first note), an existing one checks that they are the files it annotated, finds moved ones by
+   * content, and says which changed. Then the pcapng packet comments become read-only notes.
+   */
+  async attach(paths: readonly { path: string; pcapng: boolean }[], signal: AbortSignal): Promise<void> {
+    const s = this.store;
+    if (!s.captures.length) await s.adoptCaptures(paths.map((p) => p.path));
+    else {
+      await s.verifyCaptures();
+      await s.relocate(paths.map((p) => p.path));
+    }
+    for (const p of paths) {
+      if (!p.pcapng || signal.aborted) continue;
+      const c = s.captureForPath(p.path);
+      if (!c || !this.unchanged(c.id)) continue;
+      const { comments } = await readCaptureComments(p.path, signal);
+      s.setCaptureComments(c.id, comments);
+    }
+  }
+
+  view(): SessionView {
+    const s = this.store;
+    return {
+      file: s.file,
+      saved: s.data.savedAt !== '',
+      notes: s.annotations.length,
+      problems: s.captureProblems.map((c) => c.message),
+      error: this.error,
+      filter: s.filter,
+    };
+  }
+
+  list(): NoteView[] {
+    return this.store.annotations.map((a) => this.toView(a));
+  }
+
+  add(target: NoteTarget, input: NoteInput): NoteView {
+    return this.toView(this.store.addAnnotation({ target: this.toSession(target), ...this.fields(input) }));
+  }
+
+  update(id: string, input: NoteInput): NoteView {
+    return this.toView(this.store.updateAnnotation(id, this.fields(input)));
+  }
+
+  remove(id: string): boolean {
+    if (id.startsWith('capture-comment:')) throw new Error('a comment stored in the capture file cannot be removed here');
+    return this.store.removeAnnotation(id);
+  }
+
+  /** The gravest severity of the notes on a row's packet, null when none. */
+  severityOf(row: number): NoteSeverity | null {
+    if (!this.marks) {
+      const m = new Map<string, NoteSeverity>();
+      for (const a of this.store.annotations) {
+        const t = a.target;
+        if (t.kind !== 'packet' && !(t.kind === 'hop' && t.capture !== undefined)) continue;
+        if (!this.store.isAttached(a)) continue;
+        const path = this.store.capturePath(t.capture!);
+        const k = `${path}\n${t.packet}`;
+        const old = m.get(k);
+        if (!old || RANK[a.severity] > RANK[old]) m.set(k, a.severity);
+      }
+      this.marks = m;
+    }
+    if (!this.marks.size) return null;
+    const p = this.host.packetOf(row);
+    return p ? (this.marks.get(`${p.path}\n${p.index}`) ?? null) : null;
+  }
+
+  /** Remembers the display filter, once the session has a file (a filter alone does not create one). */
+  rememberFilter(filter: string): void {
+    if (this.store.data.savedAt !== '') this.store.setFilter(filter);
+  }
+
+  async close(): Promise<void> {
+    await this.store.close();
+  }
+
+  // ---------------------------------------------------------------------------------------------
+
+  private fields(input: NoteInput) {
+    const text = input.text.trim();
+    if (!text) throw new Error('a note needs some text');
+    return { text, tag: input.tag.trim(), severity: input.severity };
+  }
+
+  /** The session's capture and index of the packet numbered `no` in the list. */
+  private packetRef(no: number): { capture: string; packet: number } {
+    const row = this.host.rowOfNo(no);
+    const p = row >= 0 ? this.host.packetOf(row) : null;
+    if (!p) throw new Error(`there is no packet ${no} in the open set`);
+    const c = this.store.captureForPath(p.path);
+    if (!c) throw new Error(`the capture of packet ${no} is not in this session`);
+    if (!this.unchanged(c.id)) {
+      const check = this.store.captureChecks.find((x) => x.capture === c.id)!;
+      throw new Error(`${check.message}: its packets cannot take new notes until the session is moved aside`);
+    }
+    return { capture: c.id, packet: p.index };
+  }
+
+  /** False when the capture changed or went missing since its notes were written. */
+  private unchanged(capture: string): boolean {
+    return this.store.captureChecks.every((x) => x.capture !== capture || x.state === 'ok');
+  }
+
+  private toSession(t: NoteTarget): AnnotationTarget {
+    switch (t.kind) {
+      case 'packet':
+        return { kind: 'packet', ...this.packetRef(t.no) };
+      case 'hop':
+        return { kind: 'hop', journey: t.journey, hop: t.hop, ...this.packetRef(t.no) };
+      case 'flow':
+        return { kind: 'flow', flow: t.flow };
+      case 'element':
+        return { kind: 'element', element: t.element };
+      case 'set':
+        return { kind: 'set' };
+    }
+  }
+
+  /** The row of a session packet, -1 when its capture is not open or changed. */
+  private rowOfRef(a: Annotation, capture: string, packet: number): number {
+    const path = this.store.capturePath(capture);
+    return path && this.store.isAttached(a) ? this.host.rowOf(path, packet) : -1;
+  }
+
+  private toView(a: Annotation): NoteView {
+    const t = a.target;
+    const h = this.host;
+    let target: NoteTarget | null = null;
+    let about: string;
+    switch (t.kind) {
+      case 'packet': {
+        const row = this.rowOfRef(a, t.capture, t.packet);
+        if (row >= 0) target = { kind: 'packet', no: h.noOf(row) };
+        about = row >= 0 ? `packet ${h.noOf(row)} (${h.placeOf(row)})` : `packet ${t.packet + 1} of ${t.capture} (not in the open set)`;
+        break;
+      }
+      case 'hop': {
+        const row = t.capture !== undefined && t.packet !== undefined ? this.rowOfRef(a, t.capture, t.packet) : -1;
+        const flow = row >= 0 ? h.flowOf(row) : null;
+        if (row >= 0 && flow) target = { kind: 'hop', flow, journey: t.journey, hop: t.hop, no: h.noOf(row) };
+        about = `hop ${t.hop + 1} of journey #${t.journey}${row >= 0 ? ` (packet ${h.noOf(row)}, ${h.placeOf(row)})` : ' (not in the open set)'}`;
+        break;
+      }
+      case 'flow':
+        target = { kind: 'flow', flow: t.flow };
+        about = `flow ${h.flowLabel(t.flow) ?? t.flow}`;
+        break;
+      case 'element':
+        target = { kind: 'element', element: t.element };
+        about = h.elementLabel(t.element) ?? t.element;
+        break;
+      case 'set':
+        target = { kind: 'set' };
+        about = 'the capture set';
+        break;
+    }
+    return { id: a.id, kind: t.kind, target, about, text: a.text, tag: a.tag ?? '', severity: a.severity, created: a.created, updated: a.updated, source: a.source };
+  }
+}

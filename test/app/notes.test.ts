@@ -1,0 +1,186 @@
+// Notes in the backend, on copies of the lab's captures: a note on a packet, a flow, a hop, a graph
+// element and the set; the list marks annotated packets; everything is in the session file beside
+// the captures once written (and nothing is written before); a new backend (the app reopened) finds
+// the notes on the same packets; reports carry them; a capture changed on disk is reported and its
+// notes are not pinned on whatever packet now has their number; uploaded captures find their notes
+// again when uploaded anew (browser mode).
+import { spawnSync } from 'node:child_process';
+import { appendFileSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AppState, NoteView, PacketQuery } from '../../preload/contract';
+import { createBackend } from '../../main/backend/backend';
+import type { Backend } from '../../main/backend/api';
+import { demoCaptures } from '../../main/server/browser-mode';
+import { sessionPathFor } from '../../main/session';
+
+const demo = demoCaptures();
+if (!demo.length) console.warn('SKIPPED notes tests: the lab captures (fixtures/captures) are missing');
+const haveTshark = spawnSync('sh', ['-c', 'command -v tshark']).status === 0;
+
+const HOSTILE = '<script>alert(1)</script> "><img src=x onerror=alert(2)> javascript:alert(3)';
+
+async function ready(b: Backend): Promise<AppState> {
+  for (let i = 0; i < 1200; i++) {
+    const s = await b.getState();
+    if (s.phase !== 'loading' && s.phase !== 'analysing') return s;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error('backend never became ready');
+}
+
+const q = (filter: string, more: Partial<PacketQuery & { locate: number }> = {}) => ({ filter, element: null, sort: 'no' as const, descending: false, offset: 0, limit: 200, locate: 0, ...more });
+
+describe.skipIf(!demo.length)('notes of a capture set', () => {
+  let dir: string;
+  let caps: string[];
+  const backends: Backend[] = [];
+  const open = async (paths: string[]) => {
+    const b = createBackend({ shell: 'browser', recentFile: null, tempDir: join(dir, 'tmp'), sessionDir: join(dir, 'sessions') });
+    backends.push(b);
+    await b.openCaptures({ paths, append: false });
+    return { b, state: await ready(b) };
+  };
+  let vxlanNo = 0;
+  let flow = '';
+  let journey = '';
+  let hopNo = 0;
+  let noted: NoteView[] = [];
+
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'tv-notes-'));
+    mkdirSync(join(dir, 'caps'));
+    caps = demo.map((f) => {
+      const to = join(dir, 'caps', basename(f));
+      copyFileSync(f, to);
+      return to;
+    });
+  });
+  afterAll(async () => {
+    for (const b of backends) await b.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('writes nothing until the first note, then keeps every kind of note in the session file beside the captures', async () => {
+    const { b, state } = await open(caps);
+    expect(state.phase).toBe('ready');
+    expect(state.session).not.toBeNull();
+    expect(state.session!.saved).toBe(false);
+    expect(state.session!.file).toBe(sessionPathFor(caps));
+    expect(readdirSync(join(dir, 'caps')).filter((n) => n.endsWith('.tvsession'))).toEqual([]);
+
+    const vx = await b.queryPackets(q('vxlan && icmp'));
+    vxlanNo = vx.rows[0].no;
+    const f = await b.followPacket({ no: vxlanNo });
+    expect(f).not.toBeNull();
+    flow = f!.flow;
+    const j = f!.journeys[f!.selected];
+    journey = j.id;
+    hopNo = j.hops[1].packetNo;
+
+    await b.addNote({ target: { kind: 'packet', no: vxlanNo }, text: HOSTILE, tag: 'mtu', severity: 'problem' });
+    await b.addNote({ target: { kind: 'flow', flow }, text: 'ping between pods across nodes', tag: '', severity: 'info' });
+    await b.addNote({ target: { kind: 'hop', flow, journey, hop: 1, no: hopNo }, text: 'bridge hop', tag: 'path', severity: 'warning' });
+    await b.addNote({ target: { kind: 'element', element: 'node:a-node2' }, text: 'node under suspicion', tag: '', severity: 'warning' });
+    await b.addNote({ target: { kind: 'set' }, text: 'captures taken during the outage', tag: 'context', severity: 'info' });
+    const extra = await b.addNote({ target: { kind: 'set' }, text: 'to be removed', tag: '', severity: 'info' });
+    await expect(b.addNote({ target: { kind: 'packet', no: 10_000_000 }, text: 'x', tag: '', severity: 'info' })).rejects.toThrow(/no packet 10000000/);
+    await expect(b.addNote({ target: { kind: 'set' }, text: '   ', tag: '', severity: 'info' })).rejects.toThrow(/needs some text/);
+    expect(await b.removeNote({ id: extra.id })).toBe(true);
+
+    noted = (await b.listNotes()).filter((n) => n.source === 'user');
+    expect(noted.map((n) => n.kind)).toEqual(['packet', 'flow', 'hop', 'element', 'set']);
+    expect(noted[0].target).toEqual({ kind: 'packet', no: vxlanNo });
+    expect(noted[0].about).toMatch(new RegExp(`^packet ${vxlanNo} \\(a-node\\d / eth0\\)$`));
+    expect(noted[0].text).toBe(HOSTILE);
+    expect(noted[1].about).toMatch(/^flow ICMP /);
+    expect(noted[2].target).toEqual({ kind: 'hop', flow, journey, hop: 1, no: hopNo });
+    expect(noted[3].about).toBe('a-node2');
+
+    const edited = await b.updateNote({ id: noted[4].id, text: 'captures taken during the outage of 26 Nov', tag: 'context', severity: 'warning' });
+    expect(edited.severity).toBe('warning');
+    expect(edited.updated >= edited.created).toBe(true);
+
+    // The list marks the annotated packets with their gravest note.
+    const page = await b.queryPackets(q('', { locate: vxlanNo }));
+    const all = await b.queryPackets(q('', { offset: Math.max(0, page.located - 5), limit: 20 }));
+    expect(all.rows.find((r) => r.no === vxlanNo)!.note).toBe('problem');
+    expect(all.rows.filter((r) => r.no !== vxlanNo && r.no !== hopNo).every((r) => r.note === null)).toBe(true);
+
+    // A correction of a capture's node/interface is remembered too.
+    await b.setAttribution({ capture: 0, node: 'a-node1', iface: 'cni0' });
+    await ready(b);
+    await b.close();
+    const file = sessionPathFor(caps);
+    expect(existsSync(file)).toBe(true);
+    const saved = JSON.parse(readFileSync(file, 'utf8'));
+    expect(saved.annotations).toHaveLength(5);
+    expect(saved.assignments).toEqual([{ capture: basename(caps[0]), node: 'a-node1', interface: 'cni0', kind: 'bridge' }]);
+  });
+
+  it('finds the notes again on the same packets when the set is opened anew, and puts them in every report', async () => {
+    const { b, state } = await open(caps);
+    expect(state.session!.saved).toBe(true);
+    expect(state.session!.problems).toEqual([]);
+    const again = (await b.listNotes()).filter((n) => n.source === 'user');
+    expect(again.map((n) => [n.id, n.target, n.text])).toEqual(noted.map((n, i) => [n.id, n.target, i === 4 ? 'captures taken during the outage of 26 Nov' : n.text]));
+
+    const out = join(dir, 'out');
+    await b.writeReport({ format: 'html', path: join(out, 'r.html') });
+    const html = readFileSync(join(out, 'r.html'), 'utf8');
+    expect(html).toContain('node under suspicion');
+    expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
+    expect(html).not.toContain('<script>alert(1)');
+    await b.writeReport({ format: 'md', path: join(out, 'r.md') });
+    expect(readFileSync(join(out, 'r.md'), 'utf8')).toContain('ping between pods across nodes');
+    await b.writeReport({ format: 'json', path: join(out, 'r.json') });
+    const json = JSON.parse(readFileSync(join(out, 'r.json'), 'utf8'));
+    expect(json.summary.annotations).toBeGreaterThanOrEqual(5);
+    expect(json.annotations.map((a: { text: string }) => a.text)).toContain('bridge hop');
+    const pc = await b.writeReport({ format: 'pcapng', path: join(out, 'r.pcapng') });
+    expect(pc.packets).toBeGreaterThan(0);
+    if (haveTshark) {
+      const comments = spawnSync('tshark', ['-r', join(out, 'r.pcapng'), '-T', 'fields', '-e', 'frame.comment'], { encoding: 'utf8' }).stdout;
+      expect(comments).toContain('bridge hop');
+      expect(comments).toContain('<script>alert(1)</script>');
+    } else console.warn('SKIPPED: tshark is not installed, the annotated pcapng was not read back');
+  });
+
+  it('says which capture changed since it was annotated and keeps its notes off its packets', async () => {
+    const packetCapture = noted[0].about; // e.g. "packet 12 (a-node1 / eth0)"
+    expect(packetCapture).toBeTruthy();
+    const { b: before } = await open(caps);
+    const detail = await before.getPacket({ no: vxlanNo });
+    const changed = caps.find((c) => basename(c) === detail!.captureName)!;
+    await before.close();
+    appendFileSync(changed, Buffer.alloc(16)); // a truncated record at the end: the file is no longer the annotated one
+    const { b, state } = await open(caps);
+    expect(state.session!.problems).toHaveLength(1);
+    expect(state.session!.problems[0]).toContain(basename(changed));
+    const n = (await b.listNotes()).find((x) => x.id === noted[0].id)!;
+    expect(n.target).toBeNull();
+    expect(n.about).toMatch(/not in the open set/);
+    expect((await b.listNotes()).find((x) => x.id === noted[1].id)!.target).toEqual({ kind: 'flow', flow });
+    await expect(b.addNote({ target: { kind: 'packet', no: vxlanNo }, text: 'x', tag: '', severity: 'info' })).rejects.toThrow(/changed/);
+  });
+
+  it('keeps the notes of uploaded captures in the data folder and finds them when the same files are uploaded again', async () => {
+    const upload = () => caps.slice(0, 4).map((p) => ({ name: basename(p), data: new Uint8Array(readFileSync(p)) }));
+    const b1 = createBackend({ shell: 'browser', recentFile: null, tempDir: join(dir, 'tmp1'), sessionDir: join(dir, 'sessions') });
+    backends.push(b1);
+    await b1.openCaptureFiles({ files: upload(), append: false });
+    const s1 = await ready(b1);
+    expect(s1.session!.file.startsWith(join(dir, 'sessions'))).toBe(true);
+    const first = (await b1.queryPackets(q('icmp'))).rows[0].no;
+    const note = await b1.addNote({ target: { kind: 'packet', no: first }, text: 'uploaded note', tag: '', severity: 'warning' });
+    await b1.close();
+    const b2 = createBackend({ shell: 'browser', recentFile: null, tempDir: join(dir, 'tmp2'), sessionDir: join(dir, 'sessions') });
+    backends.push(b2);
+    await b2.openCaptureFiles({ files: upload(), append: false });
+    const s2 = await ready(b2);
+    expect(s2.session!.problems).toEqual([]);
+    const found = (await b2.listNotes()).find((x) => x.id === note.id)!;
+    expect(found.target).toEqual({ kind: 'packet', no: first });
+  });
+});
