@@ -104,8 +104,8 @@ app.on('second-instance', (_e, argv) => {
   }
 });
 app.on('window-all-closed', () => {
-  void backend.close();
-  app.quit();
+  // The session's last notes are saved before the app ends (the backend waits for its pending write).
+  void backend.close().finally(() => app.quit());
 });
 // Exports handed to Wireshark live in the temp folder until the app ends.
 app.on('will-quit', () => rmSync(tempDir, { recursive: true, force: true }));
