@@ -2,17 +2,17 @@
 // detail / follow tabs in the middle, the cluster graph on the right; a progress bar with cancel
 // while captures load. Talks to the rest of the app only through `api` (the contract).
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import { REPORT_FORMATS, type AppState, type ExportResult, type FollowView, type GraphView, type PacketColumn, type PacketDetail as Detail, type FlowListItem, type ReportFormat, type UploadedFile } from '../preload/contract';
+import { REPORT_FORMATS, type AppState, type ExportResult, type FollowView, type GraphView, type NoteTarget, type NoteView, type PacketColumn, type PacketDetail as Detail, type FlowListItem, type ReportFormat, type UploadedFile } from '../preload/contract';
 import { api, desktop } from './api';
 import { CapturesPanel } from './components/CapturesPanel';
 import { FilterBar } from './components/FilterBar';
 import { FollowPane } from './components/FollowPane';
 import { GraphPane } from './components/GraphPane';
+import { NoteBox, NotesPane } from './components/Notes';
 import { PacketDetail } from './components/PacketDetail';
 import { PacketList, type ListQuery } from './components/PacketList';
-import { formatBytes, formatCount, type TimeMode } from './logic/format';
+import { errorText as errText, formatBytes, formatCount, type TimeMode } from './logic/format';
 
-const errText = (e: unknown) => (e instanceof Error ? e.message : String(e)).replace(/^Error invoking remote method '[^']+': (Error: )?/, '');
 
 function useDarkMode(): boolean {
   const mq = typeof matchMedia === 'function' ? matchMedia('(prefers-color-scheme: dark)') : null;
@@ -43,7 +43,11 @@ export function App() {
   const [reveal, setReveal] = useState<{ no: number; seq: number } | null>(null);
   const [detail, setDetail] = useState<Detail | null>(null);
   const [detailError, setDetailError] = useState<string | null>(null);
-  const [tab, setTab] = useState<'detail' | 'follow'>('detail');
+  const [tab, setTab] = useState<'detail' | 'follow' | 'notes'>('detail');
+  const [notes, setNotes] = useState<NoteView[] | null>(null);
+  const [notesError, setNotesError] = useState<string | null>(null);
+  /** Bumped when notes change: the list fetches its rows again for their note marks. */
+  const [notesRev, setNotesRev] = useState(0);
   const [follow, setFollow] = useState<FollowView | null>(null);
   const [followError, setFollowError] = useState<string | null>(null);
   const [followLoading, setFollowLoading] = useState(false);
@@ -111,6 +115,36 @@ export function App() {
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [selected, generation]);
 
+  // The notes of the set: fetched for each new analysis and whenever their number changes (menu, reopen).
+  const refreshNotes = useCallback(() => {
+    api.listNotes().then(
+      (n) => {
+        setNotes(n);
+        setNotesError(null);
+      },
+      (e: unknown) => setNotesError(errText(e)),
+    );
+  }, []);
+  const sessionNotes = state?.session?.notes ?? -1;
+  useEffect(() => {
+    if (sessionNotes < 0) return setNotes(null);
+    refreshNotes();
+  }, [generation, sessionNotes, refreshNotes]);
+  const notesChanged = useCallback(() => {
+    refreshNotes();
+    refresh();
+    setNotesRev((r) => r + 1);
+  }, [refreshNotes, refresh]);
+  // A session that remembers a filter brings it back when its set is opened (unless one is typed already).
+  const rememberedFilter = state?.session?.saved ? state.session.filter : '';
+  const restored = useRef<string | null>(null);
+  const sessionFile = state?.session?.file ?? null;
+  useEffect(() => {
+    if (!sessionFile || restored.current === sessionFile) return;
+    restored.current = sessionFile;
+    if (rememberedFilter) setQuery((q) => (q.filter ? q : { ...q, filter: rememberedFilter }));
+  }, [sessionFile, rememberedFilter]);
+
   /** Shows a follow view (of a packet's flow or of a flow) in the Follow tab, or why there is none. */
   const showFollow = useCallback((request: Promise<FollowView | null>, none: string) => {
     setTab('follow');
@@ -131,6 +165,26 @@ export function App() {
   }, []);
   const doFollow = useCallback((no: number) => showFollow(api.followPacket({ no }), `Packet ${no} belongs to no flow that can be followed (no IP 5-tuple).`), [showFollow]);
   const followFlow = useCallback((flow: string) => showFollow(api.followFlow({ flow }), `The flow ${flow} is not in this analysis.`), [showFollow]);
+
+  /** Goes to what a note is about. */
+  const goTo = useCallback(
+    (t: NoteTarget) => {
+      if (t.kind === 'packet') {
+        setSelected(t.no);
+        setReveal({ no: t.no, seq: Date.now() });
+        setTab('detail');
+      } else if (t.kind === 'hop') {
+        setSelected(t.no);
+        setReveal({ no: t.no, seq: Date.now() });
+        doFollow(t.no);
+      } else if (t.kind === 'flow') followFlow(t.flow);
+      else if (t.kind === 'element') {
+        setQuery((q) => ({ ...q, element: t.element }));
+        setElementLabel(graph?.elements.find((e) => e.data.id === t.element)?.data.label ?? null);
+      }
+    },
+    [doFollow, followFlow, graph],
+  );
 
   // A graph element selected: the flows through it, to follow one (Follow flow tab).
   useEffect(() => {
@@ -320,6 +374,9 @@ export function App() {
                 </button>
               </span>
             )}
+            {query.element && state?.session && (
+              <NoteBox compact target={{ kind: 'element', element: query.element }} notes={notes ?? []} label={elementLabel ?? query.element} onChanged={notesChanged} />
+            )}
             {listStatus.firstRowsMs !== null && <span className="muted">first rows in {Math.round(listStatus.firstRowsMs)} ms</span>}
           </div>
           {state && state.captures.length === 0 && !busy ? (
@@ -334,6 +391,7 @@ export function App() {
               query={query}
               generation={generation}
               growth={busy ? (state?.totalPackets ?? 0) : 0}
+              revision={notesRev}
               selected={selected}
               reveal={reveal}
               timeMode={timeMode}
@@ -369,10 +427,15 @@ export function App() {
             <button role="tab" aria-selected={tab === 'follow'} onClick={() => setTab('follow')} data-testid="tab-follow">
               Follow flow
             </button>
+            <button role="tab" aria-selected={tab === 'notes'} onClick={() => setTab('notes')} data-testid="tab-notes">
+              Notes{notes?.length ? ` (${notes.length})` : ''}
+            </button>
           </div>
           <div className="tab-body">
             {tab === 'detail' ? (
-              <PacketDetail detail={detail} loading={selected !== null} error={detailError} onFollow={doFollow} />
+              <PacketDetail detail={detail} loading={selected !== null} error={detailError} onFollow={doFollow} notes={state?.session ? (notes ?? []) : null} onNotesChanged={notesChanged} />
+            ) : tab === 'notes' ? (
+              <NotesPane notes={notes} session={state?.session ?? null} error={notesError} onGo={goTo} onChanged={notesChanged} />
             ) : (
               <FollowPane
                 follow={follow}
@@ -387,6 +450,8 @@ export function App() {
                   setReveal({ no, seq: Date.now() });
                 }}
                 onAnimate={() => setAnimateSeq((s) => s + 1)}
+                notes={state?.session ? (notes ?? []) : null}
+                onNotesChanged={notesChanged}
                 onExport={(kind) => {
                   if (!follow) return;
                   const sel = kind === 'flow' ? { kind: 'flow' as const, flow: follow.flow } : { kind: 'journey' as const, flow: follow.flow, journey: follow.journeys[journey]?.id ?? '' };

@@ -1,6 +1,6 @@
 // The display filter box: green when the expression parses, red with the error underlined and
 // explained when it does not, Enter applies, a history of applied filters, a clear button.
-import { useMemo, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import { parseFilter } from '../../preload/filter';
 import { loadHistory, pushHistory, saveHistory } from '../logic/history';
 
@@ -8,6 +8,8 @@ const storage = typeof localStorage === 'undefined' ? null : localStorage;
 
 export function FilterBar(props: { applied: string; onApply(filter: string): void; serverError: string | null }) {
   const [text, setText] = useState(props.applied);
+  // A filter applied from elsewhere (a reopened session's) shows in the box.
+  useEffect(() => setText(props.applied), [props.applied]);
   const [history, setHistory] = useState<string[]>(() => loadHistory(storage));
   const [showHistory, setShowHistory] = useState(false);
   const parsed = useMemo(() => parseFilter(text), [text]);

@@ -1,8 +1,10 @@
 // Follow a flow: its journeys (one packet followed across captures and nodes), the hop table of the
 // chosen journey (capture, node, interface, time, delta, TTL, NAT, encapsulation), where it was
-// last seen, and the drop / MTU / NAT findings.
-import type { FlowListItem, FollowView } from '../../preload/contract';
+// last seen, and the drop / MTU / NAT findings; notes on the flow and on each hop.
+import { useEffect, useState } from 'react';
+import type { FlowListItem, FollowView, NoteTarget, NoteView } from '../../preload/contract';
 import { formatAbsolute, formatCount, formatDuration } from '../logic/format';
+import { NoteBox, noteIsOn } from './Notes';
 
 export interface FollowPaneProps {
   follow: FollowView | null;
@@ -16,6 +18,9 @@ export interface FollowPaneProps {
   onHop(packetNo: number): void;
   onAnimate(): void;
   onExport(kind: 'flow' | 'journey'): void;
+  /** The set's notes (null: no session, no notes). */
+  notes: readonly NoteView[] | null;
+  onNotesChanged(): void;
 }
 
 function ElementFlows(props: { element: string; flows: readonly FlowListItem[]; current: string | null; onFollow(flow: string): void }) {
@@ -45,6 +50,9 @@ function ElementFlows(props: { element: string; flows: readonly FlowListItem[]; 
 
 export function FollowPane(props: FollowPaneProps) {
   const f = props.follow;
+  /** The hop whose notes are open under the table. */
+  const [noteHop, setNoteHop] = useState<number | null>(null);
+  useEffect(() => setNoteHop(null), [f, props.journey]);
   const flows = props.elementFlows && <ElementFlows {...props.elementFlows} current={f?.flow ?? null} onFollow={props.onFollowFlow} />;
   if (props.error) return <div className="follow empty" role="alert">{flows}{props.error}</div>;
   if (!f)
@@ -55,6 +63,8 @@ export function FollowPane(props: FollowPaneProps) {
       </div>
     );
   const j = f.journeys[props.journey] ?? f.journeys[0];
+  const hopTarget = (i: number): NoteTarget => ({ kind: 'hop', flow: f.flow, journey: j.id, hop: i, no: j.hops[i].packetNo });
+  const hopNotes = (i: number) => (props.notes ?? []).filter((n) => noteIsOn(n, hopTarget(i)));
   return (
     <div className="follow" data-testid="follow">
       {flows}
@@ -88,6 +98,7 @@ export function FollowPane(props: FollowPaneProps) {
           Flow → Wireshark
         </button>
       </div>
+      {props.notes && <NoteBox target={{ kind: 'flow', flow: f.flow }} notes={props.notes} label="this flow" onChanged={props.onNotesChanged} />}
       {j ? (
         <>
           {(j.lastSeen || j.findings.length > 0 || f.findings.length > 0) && (
@@ -110,6 +121,7 @@ export function FollowPane(props: FollowPaneProps) {
                 <th>TTL</th>
                 <th>NAT</th>
                 <th>Encapsulation</th>
+                {props.notes && <th>Notes</th>}
               </tr>
             </thead>
             <tbody>
@@ -124,10 +136,31 @@ export function FollowPane(props: FollowPaneProps) {
                   <td>{h.ttl ?? ''}</td>
                   <td className={h.nat ? 'nat' : ''}>{h.nat}</td>
                   <td>{h.encap}</td>
+                  {props.notes && (
+                    <td>
+                      <button
+                        className={`link hop-note${noteHop === i ? ' current' : ''}`}
+                        data-testid="hop-note"
+                        title={`Notes on hop ${i + 1}`}
+                        onClick={(e) => {
+                          e.stopPropagation();
+                          setNoteHop(noteHop === i ? null : i);
+                        }}
+                      >
+                        {hopNotes(i).map((n) => (
+                          <span key={n.id} className={`note-mark ${n.severity}`} />
+                        ))}
+                        ✎
+                      </button>
+                    </td>
+                  )}
                 </tr>
               ))}
             </tbody>
           </table>
+          {props.notes && noteHop !== null && j.hops[noteHop] && (
+            <NoteBox target={hopTarget(noteHop)} notes={props.notes} label={`hop ${noteHop + 1} (${j.hops[noteHop].node} / ${j.hops[noteHop].iface})`} onChanged={props.onNotesChanged} />
+          )}
         </>
       ) : (
         <div className="empty">This flow has no journey across captures (seen in one place only).</div>

@@ -2,9 +2,10 @@
 // collapsible field trees, fields that differ between levels marked), anomalies, and the hex/ASCII
 // pane where a selected field lights up its bytes and a clicked byte selects its field.
 import { useEffect, useMemo, useState } from 'react';
-import type { FieldView, PacketDetail as Detail } from '../../preload/contract';
+import type { FieldView, NoteView, PacketDetail as Detail } from '../../preload/contract';
 import { ancestorsOf, fieldAtByte, fieldPath } from '../logic/detail';
 import { formatAbsolute, hexLines, hexOffset } from '../logic/format';
+import { NoteBox } from './Notes';
 
 interface Sel {
   path: string;
@@ -46,7 +47,15 @@ function FieldRow(props: { f: FieldView; path: string; depth: number; differing:
   );
 }
 
-export function PacketDetail(props: { detail: Detail | null; loading: boolean; error: string | null; onFollow(no: number): void }) {
+export function PacketDetail(props: {
+  detail: Detail | null;
+  loading: boolean;
+  error: string | null;
+  onFollow(no: number): void;
+  /** The set's notes (null: no session, no notes). */
+  notes: readonly NoteView[] | null;
+  onNotesChanged(): void;
+}) {
   const d = props.detail;
   const [open, setOpen] = useState<Set<string>>(new Set());
   const [sel, setSel] = useState<Sel | null>(null);
@@ -95,6 +104,7 @@ export function PacketDetail(props: { detail: Detail | null; loading: boolean; e
           Follow flow
         </button>
       </div>
+      {props.notes && <NoteBox target={{ kind: 'packet', no: d.no }} notes={props.notes} label={`packet ${d.no}`} onChanged={props.onNotesChanged} />}
       {d.anomalies.length > 0 && (
         <ul className="anomalies" data-testid="anomalies">
           {d.anomalies.map((a, i) => (

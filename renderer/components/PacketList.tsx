@@ -31,8 +31,15 @@ const COLUMNS: { key: PacketColumn; label: string; className: string }[] = [
 
 const RowView = memo(function RowView(p: { index: number; row: PacketRow; top: number; time: string; selected: boolean }) {
   const r = p.row;
-  const cells: Record<PacketColumn, string> = {
-    no: String(r.no),
+  const cells: Record<PacketColumn, string | ReactElement> = {
+    no: r.note ? (
+      <>
+        <span className={`note-mark ${r.note}`} title={`has a note (${r.note})`} data-testid="note-mark" />
+        {r.no}
+      </>
+    ) : (
+      String(r.no)
+    ),
     time: p.time,
     node: r.node,
     iface: r.iface,
@@ -59,6 +66,8 @@ export interface PacketListProps {
   generation: number;
   /** Changes while captures are still being read: the rows in view are fetched again, the scroll position stays. */
   growth: number;
+  /** Changes when notes change: the rows in view are fetched again (for their note marks), the scroll position stays. */
+  revision: number;
   selected: number | null;
   /** A packet to bring into view and select (set by the graph or the hop table). */
   reveal: { no: number; seq: number } | null;
@@ -132,11 +141,11 @@ export function PacketList(props: PacketListProps) {
   }, [queryKey, fetchPage]);
 
   useEffect(() => {
-    if (!props.growth) return;
+    if (!props.growth && !props.revision) return;
     cache.current = new Map();
     inflight.current = new Set();
     setVersion((v) => v + 1);
-  }, [props.growth]);
+  }, [props.growth, props.revision]);
 
   useLayoutEffect(() => {
     const el = bodyRef.current;

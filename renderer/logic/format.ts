@@ -2,6 +2,9 @@
 
 export type TimeMode = 'absolute' | 'relative' | 'delta';
 
+/** The message of a failed call, without the wrapping Electron's IPC adds. */
+export const errorText = (e: unknown): string => (e instanceof Error ? e.message : String(e)).replace(/^Error invoking remote method '[^']+': (Error: )?/, '');
+
 const pad = (n: number, w = 2) => String(n).padStart(w, '0');
 
 /** Wall-clock time of day with nanoseconds, UTC: 23:04:05.123456789. */

@@ -27,7 +27,7 @@ export function manifest(): Manifest | null {
 
 const shot = (page: Page, name: string) => page.screenshot({ path: join(RESULTS, `${name}.png`) });
 
-async function until<T>(what: string, f: () => Promise<T | null | undefined | false>, ms = 30_000): Promise<T> {
+export async function until<T>(what: string, f: () => Promise<T | null | undefined | false>, ms = 30_000): Promise<T> {
   const end = Date.now() + ms;
   for (;;) {
     const v = await f();
