@@ -752,7 +752,9 @@ export function createBackend(opts: BackendOptions): Backend {
           const raw = await decodeRows(batch);
           for (const r of batch) {
             const p = raw.get(r);
-            if (p) yield { iface: ifaceOf.get(store.table.file[r] * 65536 + store.iface[r])!, tsSec: p.tsSec, tsNsec: p.tsNsec, data: p.data, origLen: p.origLen, comments: p.comments ?? undefined };
+            if (!p) continue;
+            const comments = [...(p.comments ?? []), ...(notes?.commentsOf(r) ?? [])];
+            yield { iface: ifaceOf.get(store.table.file[r] * 65536 + store.iface[r])!, tsSec: p.tsSec, tsNsec: p.tsNsec, data: p.data, origLen: p.origLen, comments: comments.length ? comments : undefined };
           }
         }
       }

@@ -6,6 +6,7 @@ import { accessSync, constants, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { NoteInput, NoteSeverity, NoteTarget, NoteView, SessionView } from '../../preload/contract';
 import { SessionStore, readCaptureComments, sessionPathFor, type Annotation, type AnnotationTarget } from '../session';
+import { annotationComment } from '../report/annotated-pcapng';
 
 /** What the notes need to know of the open set (answered by the backend from its packet store and analysis). */
 export interface NotesHost {
@@ -45,8 +46,8 @@ export function sessionFileFor(paths: readonly string[], sessionDir: string, upl
 }
 
 export class Notes {
-  /** Severity per packet (`path\n index`), rebuilt when the notes change. */
-  private marks: Map<string, NoteSeverity> | null = null;
+  /** The user's notes per packet (`path\n index`), rebuilt when the notes change. */
+  private onPackets: Map<string, Annotation[]> | null = null;
   private error: string | null = null;
 
   private constructor(
@@ -54,7 +55,7 @@ export class Notes {
     private readonly host: NotesHost,
   ) {
     store.onChange((what) => {
-      if (what === 'annotations' || what === 'captures') this.marks = null;
+      if (what === 'annotations' || what === 'captures') this.onPackets = null;
     });
   }
 
@@ -124,24 +125,33 @@ export class Notes {
     return this.store.removeAnnotation(id);
   }
 
-  /** The gravest severity of the notes on a row's packet, null when none. */
-  severityOf(row: number): NoteSeverity | null {
-    if (!this.marks) {
-      const m = new Map<string, NoteSeverity>();
+  /** The notes on a row's packet (and on hops seen at it), the capture's own comments included. */
+  private notesOn(row: number): readonly Annotation[] {
+    if (!this.onPackets) {
+      const m = new Map<string, Annotation[]>();
       for (const a of this.store.annotations) {
         const t = a.target;
-        if (t.kind !== 'packet' && !(t.kind === 'hop' && t.capture !== undefined)) continue;
-        if (!this.store.isAttached(a)) continue;
-        const path = this.store.capturePath(t.capture!);
-        const k = `${path}\n${t.packet}`;
-        const old = m.get(k);
-        if (!old || RANK[a.severity] > RANK[old]) m.set(k, a.severity);
+        if ((t.kind !== 'packet' && t.kind !== 'hop') || t.capture === undefined || !this.store.isAttached(a)) continue;
+        const k = `${this.store.capturePath(t.capture)}\n${t.packet}`;
+        (m.get(k) ?? m.set(k, []).get(k)!).push(a);
       }
-      this.marks = m;
+      this.onPackets = m;
     }
-    if (!this.marks.size) return null;
+    if (!this.onPackets.size) return [];
     const p = this.host.packetOf(row);
-    return p ? (this.marks.get(`${p.path}\n${p.index}`) ?? null) : null;
+    return (p && this.onPackets.get(`${p.path}\n${p.index}`)) || [];
+  }
+
+  /** The gravest severity of the notes on a row's packet, null when none. */
+  severityOf(row: number): NoteSeverity | null {
+    let worst: NoteSeverity | null = null;
+    for (const a of this.notesOn(row)) if (!worst || RANK[a.severity] > RANK[worst]) worst = a.severity;
+    return worst;
+  }
+
+  /** The user's notes on a row's packet as pcapng packet comments (exports to Wireshark carry them; the capture's own are copied as they are). */
+  commentsOf(row: number): string[] {
+    return this.notesOn(row).filter((a) => a.source === 'user').map(annotationComment);
   }
 
   /** Remembers the display filter, once the session has a file (a filter alone does not create one). */

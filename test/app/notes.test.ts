@@ -140,10 +140,16 @@ describe.skipIf(!demo.length)('notes of a capture set', () => {
     expect(json.annotations.map((a: { text: string }) => a.text)).toContain('bridge hop');
     const pc = await b.writeReport({ format: 'pcapng', path: join(out, 'r.pcapng') });
     expect(pc.packets).toBeGreaterThan(0);
+    // "Open in Wireshark" of a flow carries the notes on its packets as comments too.
+    const flowExport = await b.writePcapng({ selection: { kind: 'flow', flow }, path: join(out, 'flow.pcapng') });
+    expect(flowExport.packets).toBeGreaterThan(0);
     if (haveTshark) {
       const comments = spawnSync('tshark', ['-r', join(out, 'r.pcapng'), '-T', 'fields', '-e', 'frame.comment'], { encoding: 'utf8' }).stdout;
       expect(comments).toContain('bridge hop');
       expect(comments).toContain('<script>alert(1)</script>');
+      const flowComments = spawnSync('tshark', ['-r', join(out, 'flow.pcapng'), '-T', 'fields', '-e', 'frame.number', '-e', 'frame.comment'], { encoding: 'utf8' }).stdout;
+      expect(flowComments).toContain('[warning] path: bridge hop');
+      expect(flowComments).toContain('[problem] mtu: <script>alert(1)</script>');
     } else console.warn('SKIPPED: tshark is not installed, the annotated pcapng was not read back');
   });
 
