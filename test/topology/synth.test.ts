@@ -20,6 +20,16 @@ describe('synthetic encapsulations', () => {
     expect(a.model.nodes.map((n) => [n.id, n.underlayIps])).toEqual([['calico-ipip-node1', ['192.168.58.11']], ['node-192.168.58.12', ['192.168.58.12']]]);
     expect(a.model.tunnels.map((t) => [t.nodes, t.type, t.vni, t.port])).toEqual([[['calico-ipip-node1', 'node-192.168.58.12'], 'ipip', null, null]]);
     expect(a.model.pods.find((p) => p.ip === '10.42.37.2')).toMatchObject({ node: 'calico-ipip-node1', veth: 'calico-ipip-node1/cali' });
+    // Paths: out through the cali veth, tunl0, then eth0 in IP-in-IP; back the other way to the pod.
+    const hops = (j: { hops: readonly { point: string; headers: { ttl: number | null; encap: { type: string } | null } }[] }) =>
+      j.hops.map((h) => [h.point.replace('calico-ipip-node1-', ''), h.headers.encap?.type ?? '', h.headers.ttl]);
+    for (const f of a.flows) {
+      const [out, back] = a.journeysForFlow(f.id);
+      expect(hops(out), f.id).toEqual([['cali.pcap', '', 64], ['tunl0.pcap', '', 63], ['eth0.pcap', 'ipip', 63]]);
+      expect(out.status).toBe('unknown'); // the remote node was not captured
+      expect(hops(back), f.id).toEqual([['eth0.pcap', 'ipip', 63], ['tunl0.pcap', '', 63], ['cali.pcap', '', 62]]);
+      expect(back.status).toBe('delivered');
+    }
   });
 
   it('Geneve and GRE: each VNI / key a tunnel of its own between the two endpoints', async () => {
