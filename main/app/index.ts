@@ -3,7 +3,7 @@
 // analysed in the backend's worker thread.
 import { app, BrowserWindow, dialog, ipcMain, Menu, nativeTheme, shell } from 'electron';
 import { spawn } from 'node:child_process';
-import { copyFileSync, existsSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { startBackend } from '../backend/client';
@@ -57,6 +57,16 @@ const api = shellApi(
       if (r.canceled || !r.filePath) return { kind: 'cancelled' };
       copyFileSync(file, r.filePath);
       return { kind: 'saved', path: r.filePath, packets };
+    },
+    async printPdf(htmlFile, pdfFile) {
+      // The report is self-contained and has no script: a hidden window with JavaScript off prints it.
+      const printer = new BrowserWindow({ show: false, webPreferences: { sandbox: true, contextIsolation: true, nodeIntegration: false, javascript: false } });
+      try {
+        await printer.loadFile(htmlFile);
+        writeFileSync(pdfFile, await printer.webContents.printToPDF({ pageSize: 'A4', printBackground: true }));
+      } finally {
+        printer.destroy();
+      }
     },
   },
   tempDir,

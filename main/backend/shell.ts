@@ -10,6 +10,11 @@ export interface ShellHooks {
   chooseFiles(): Promise<string[] | null>;
   /** Hands a written file on: a pcapng to Wireshark when it is installed, else save-as or a download. */
   deliverExport(file: string, name: string, packets: number, kind: 'pcapng' | 'report'): Promise<ExportResult>;
+  /**
+   * Prints a report's HTML file to a PDF file with the shell's own Chromium (Electron's printToPDF).
+   * Absent (browser mode): the backend prints through headless Chromium itself.
+   */
+  printPdf?(htmlFile: string, pdfFile: string): Promise<void>;
 }
 
 export function shellApi(backend: Backend, hooks: ShellHooks, tempDir: string): TunnelvisionApi {
@@ -45,6 +50,12 @@ export function shellApi(backend: Backend, hooks: ShellHooks, tempDir: string): 
       const dir = join(tempDir, 'exports');
       mkdirSync(dir, { recursive: true });
       const file = join(dir, `report-${process.pid}-${++exports}.${a.format}`);
+      if (a.format === 'pdf' && hooks.printPdf) {
+        const html = `${file}.html`;
+        const { packets, name } = await backend.writeReport({ format: 'html', path: html });
+        await hooks.printPdf(html, file);
+        return hooks.deliverExport(file, name.replace(/\.html$/, '.pdf'), packets, 'report');
+      }
       const { packets, name } = await backend.writeReport({ format: a.format, path: file });
       return hooks.deliverExport(file, name, packets, 'report');
     },
