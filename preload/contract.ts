@@ -65,6 +65,13 @@ export interface SessionView {
   readonly filter: string;
 }
 
+/** "Decode as": traffic on this TCP/UDP port is decoded as `proto` (a name from AppState.decodeAsProtocols). */
+export interface DecodeAsView {
+  readonly layer: 'udp' | 'tcp';
+  readonly port: number;
+  readonly proto: string;
+}
+
 export interface AppState {
   readonly shell: Shell;
   readonly phase: LoadPhase;
@@ -79,6 +86,10 @@ export interface AppState {
   readonly wireshark: boolean;
   /** The session of the open set, null when nothing is open. */
   readonly session: SessionView | null;
+  /** The "decode as" entries in force (they take precedence over the built-in port tables). */
+  readonly decodeAs: readonly DecodeAsView[];
+  /** What a port can be decoded as. */
+  readonly decodeAsProtocols: readonly string[];
 }
 
 /** One Cytoscape element, ready for `cy.add`. */
@@ -337,6 +348,8 @@ export interface TunnelvisionApi {
   chooseCaptures(args: { append: boolean }): Promise<AppState>;
   cancelLoad(): Promise<AppState>;
   setAttribution(args: Attribution): Promise<AppState>;
+  /** Replaces the "decode as" table; the set is read again with it (and the session remembers it). */
+  setDecodeAs(args: { entries: DecodeAsView[] }): Promise<AppState>;
   getGraph(): Promise<GraphView>;
   queryPackets(args: PacketQuery & { locate: number }): Promise<PacketPage>;
   getPacket(args: { no: number }): Promise<PacketDetail | null>;
@@ -349,6 +362,8 @@ export interface TunnelvisionApi {
   exportReport(args: { format: ReportFormat }): Promise<ExportResult>;
   /** Every note of the open set (the user's and the captures' own packet comments), oldest first. */
   listNotes(): Promise<NoteView[]>;
+  /** The display filter the user applied, for the session to bring back when the set is opened again. */
+  rememberFilter(args: { filter: string }): Promise<void>;
   /** Adds a note; it is saved in the session file at once (atomically). */
   addNote(args: { target: NoteTarget } & NoteInput): Promise<NoteView>;
   updateNote(args: { id: string } & NoteInput): Promise<NoteView>;
@@ -453,6 +468,7 @@ export const METHODS: { readonly [M in MethodName]: readonly Check[] } = {
   chooseCaptures: [object({ append: bool })],
   cancelLoad: [],
   setAttribution: [object({ capture: int(0, 1_000_000), node: nullable(str(MAX_NAME_LEN)), iface: nullable(str(MAX_NAME_LEN)) })],
+  setDecodeAs: [object({ entries: arrayOf(object({ layer: oneOf(['udp', 'tcp']), port: int(0, 65535), proto: str(32, false) }), 64) })],
   getGraph: [],
   queryPackets: [
     object({
@@ -480,6 +496,7 @@ export const METHODS: { readonly [M in MethodName]: readonly Check[] } = {
   ],
   exportReport: [object({ format: oneOf(REPORT_FORMATS) })],
   listNotes: [],
+  rememberFilter: [object({ filter: filterText })],
   addNote: [object({ target: noteTarget, ...noteInput })],
   updateNote: [object({ id: noteId, ...noteInput })],
   removeNote: [object({ id: noteId })],

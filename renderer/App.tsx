@@ -5,6 +5,7 @@ import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { REPORT_FORMATS, type AppState, type ExportResult, type FollowView, type GraphView, type NoteTarget, type NoteView, type PacketColumn, type PacketDetail as Detail, type FlowListItem, type ReportFormat, type UploadedFile } from '../preload/contract';
 import { api, desktop } from './api';
 import { CapturesPanel } from './components/CapturesPanel';
+import { DecodeAsPanel } from './components/DecodeAs';
 import { FilterBar } from './components/FilterBar';
 import { FollowPane } from './components/FollowPane';
 import { GraphPane } from './components/GraphPane';
@@ -58,6 +59,7 @@ export function App() {
   const [animateSeq, setAnimateSeq] = useState(0);
   const [notice, setNotice] = useState<{ text: string; url?: string; name?: string } | null>(null);
   const [dragging, setDragging] = useState(false);
+  const [decodeAsOpen, setDecodeAsOpen] = useState(false);
   const fileInput = useRef<HTMLInputElement>(null);
   const appendRef = useRef(false);
   const generation = state?.generation ?? 0;
@@ -303,7 +305,17 @@ export function App() {
             void openDropped(files, appendRef.current);
           }}
         />
-        <FilterBar applied={query.filter} onApply={(filter) => setQuery((q) => ({ ...q, filter }))} serverError={listStatus.error?.message ?? null} />
+        <FilterBar
+          applied={query.filter}
+          onApply={(filter) => {
+            setQuery((q) => ({ ...q, filter }));
+            api.rememberFilter({ filter }).catch(() => undefined);
+          }}
+          serverError={listStatus.error?.message ?? null}
+        />
+        <button data-testid="decode-as-open" onClick={() => setDecodeAsOpen((o) => !o)} disabled={!state?.captures.length || busy} title="Decode traffic on a port as a tunnel or protocol">
+          Decode as{state?.decodeAs.length ? ` (${state.decodeAs.length})` : '…'}
+        </button>
         <button data-testid="export-filter" onClick={exportFilter} disabled={!state?.totalPackets} title="Write the listed packets as pcapng and open them in Wireshark">
           Open in Wireshark
         </button>
@@ -325,6 +337,7 @@ export function App() {
         </select>
       </header>
 
+      {decodeAsOpen && state && <DecodeAsPanel state={state} onApplied={setState} onClose={() => setDecodeAsOpen(false)} />}
       {busy && (
         <div className="progress" role="progressbar" aria-valuemin={0} aria-valuemax={p?.bytesTotal ?? 0} aria-valuenow={p?.bytesRead ?? 0} data-testid="progress">
           <div className="bar">

@@ -6,6 +6,7 @@
 import { analyze, readCaptureSet, type Analysis, type CaptureSetData } from '../topology';
 import type { AnalysisData, Journey, PointOverride } from '../topology/types';
 import type { PacketTable } from '../topology/table';
+import type { DecodeAsTable } from '../engine/decode/types';
 
 export interface AnalysisHandle {
   readonly data: AnalysisData;
@@ -17,8 +18,8 @@ export interface AnalysisHandle {
   journeysForFlow(flow: string): readonly Journey[];
 }
 
-export function readSet(paths: readonly string[], signal: AbortSignal): Promise<CaptureSetData> {
-  return readCaptureSet(paths, { signal });
+export function readSet(paths: readonly string[], signal: AbortSignal, decodeAs: DecodeAsTable): Promise<CaptureSetData> {
+  return readCaptureSet(paths, { signal, ...(decodeAs.length ? { decodeAs } : {}) });
 }
 
 export function analyseSet(d: CaptureSetData, overrides: readonly PointOverride[]): AnalysisHandle {

@@ -6,7 +6,8 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { readPacketsAt } from '../engine/readers/read';
-import { decodePacket } from '../engine/decode';
+import { decodeAsNames, decodePacket } from '../engine/decode';
+import type { DecodeAsEntry, DecodeAsProto, DecodeAsTable, DecodeOptions } from '../engine/decode/types';
 import type { RawPacket } from '../engine/types';
 import { writePcapngFile, type PcapngInterface, type PcapngPacket } from '../engine/writers/pcapng';
 import { attributionFromFileName, interfaceKindFromName } from '../topology/naming';
@@ -88,6 +89,11 @@ export function createBackend(opts: BackendOptions): Backend {
   let notesReady: Promise<void> = Promise.resolve();
   /** Why there are no notes for this set (the session file could not be read), or null. */
   let notesProblem: string | null = null;
+  /** The "decode as" table in force (from the set's session, or set by the user). */
+  let decodeAs: DecodeAsTable = [];
+  const decodeOpts = (): DecodeOptions | undefined => (decodeAs.length ? { decodeAs } : undefined);
+  /** The set as it was opened (before bundles were unpacked), and whether it was uploaded (browser mode). */
+  let openedSet: { files: { path: string; name: string }[]; uploaded: boolean } = { files: [], uploaded: false };
   /** Labels of the graph's elements (notes on elements name them). */
   let elementLabels = new Map<string, string>();
 
@@ -186,7 +192,7 @@ export function createBackend(opts: BackendOptions): Backend {
     phase = 'analysing';
     const s = store;
     try {
-      if (!reuse || !setData) setData = await readSet(s.files.map((f) => f.path), signal);
+      if (!reuse || !setData) setData = await readSet(s.files.map((f) => f.path), signal, decodeAs);
       if (s !== store || signal.aborted) return;
       const a = analyseSet(setData, overrides);
       analysis = a;
@@ -214,10 +220,12 @@ export function createBackend(opts: BackendOptions): Backend {
     }
   }
 
-  async function load(files: { path: string; name: string }[], uploaded = false): Promise<void> {
+  /** Opens a set; `table` is a "decode as" table to read it with instead of the one its session remembers. */
+  async function load(files: { path: string; name: string }[], uploaded = false, table: DecodeAsTable | null = null): Promise<void> {
     abort?.abort();
     await running;
     const opened = files.map((f) => f.path);
+    openedSet = { files: [...files], uploaded };
     const previous = notes;
     notes = null;
     notesProblem = null;
@@ -242,6 +250,16 @@ export function createBackend(opts: BackendOptions): Backend {
       const expanded = await expandBundles(files.map((f) => ({ path: f.path })));
       bundleNote = expanded.errors.length ? `Some bundles could not be opened: ${expanded.errors.join('; ')}` : null;
       message = bundleNote;
+      // The session first: its "decode as" table and corrections shape how the set is read and analysed.
+      const n = files.length ? await openNotes(opened, uploaded) : null;
+      if (s !== store) {
+        await n?.close();
+        return;
+      }
+      notes = n;
+      // The session file's entries were checked against the known protocols when it was read.
+      decodeAs = table ?? (n ? ([...n.store.decodeAs] as DecodeAsTable) : []);
+      if (table && n) n.store.setDecodeAs(table);
       const byPath = new Map(files.map((f) => [f.path, f.name]));
       files = expanded.sources.map((x) => ({ path: x.path, name: byPath.get(x.path) ?? basename(x.path) }));
       pending = [...files];
@@ -249,7 +267,7 @@ export function createBackend(opts: BackendOptions): Backend {
         if (ac.signal.aborted) break;
         pending = pending.filter((p) => p !== f);
         progress = { bytesRead: 0, bytesTotal: 0, packets: 0, file: f.name };
-        await s.addFile(f.path, f.name, ac.signal, (p) => (progress = { ...p, file: f.name }));
+        await s.addFile(f.path, f.name, ac.signal, (p) => (progress = { ...p, file: f.name }), decodeOpts());
       }
       progress = null;
       s.finish();
@@ -267,7 +285,6 @@ export function createBackend(opts: BackendOptions): Backend {
       await Promise.race([new Promise<void>((r) => (listed = r)), new Promise<void>((r) => setTimeout(r, 1000))]);
       listed = null;
       if (s.files.length) {
-        notes = await openNotes(opened, uploaded);
         await notes
           ?.attach(s.files.map((f) => ({ path: f.path, pcapng: f.info?.format === 'pcapng' })), ac.signal)
           .catch((e: unknown) => (notesProblem = `The session's captures could not be checked: ${e instanceof Error ? e.message : String(e)}`));
@@ -352,7 +369,7 @@ export function createBackend(opts: BackendOptions): Backend {
           rowCache.set(r, { protocol: protocolName(store, r), info: '(could not be read again from the file)' });
           continue;
         }
-        const d = decodePacket(p.data, p.linktype, undefined, p.origLen);
+        const d = decodePacket(p.data, p.linktype, decodeOpts(), p.origLen);
         rowCache.set(r, { protocol: d.protocol, info: d.undecoded ?? d.info });
       }
       if (rowCache.size > ROW_CACHE) for (const k of [...rowCache.keys()].slice(0, rowCache.size - ROW_CACHE)) rowCache.delete(k);
@@ -582,6 +599,8 @@ export function createBackend(opts: BackendOptions): Backend {
         recent,
         wireshark: hasWireshark,
         session: notes?.view() ?? null,
+        decodeAs,
+        decodeAsProtocols: decodeAsNames(),
       };
     },
 
@@ -631,6 +650,17 @@ export function createBackend(opts: BackendOptions): Backend {
       return this.getState();
     },
 
+    async setDecodeAs({ entries }) {
+      const known = decodeAsNames();
+      const table: DecodeAsEntry[] = entries.map((e) => {
+        if (!known.includes(e.proto)) throw new Error(`decode as: unknown protocol '${e.proto}' (known: ${known.join(', ')})`);
+        return { layer: e.layer, port: e.port, proto: e.proto as DecodeAsProto };
+      });
+      // Read the set again with the new table (the packet list's protocol columns come from reading).
+      await load(openedSet.files, openedSet.uploaded, table);
+      return this.getState();
+    },
+
     async getGraph(): Promise<GraphView> {
       const a = analysis?.data;
       if (!a) return { generation, elements: [], message: phase === 'loading' || phase === 'analysing' ? 'Reading captures…' : message ?? (store.count ? null : 'No captures open.') };
@@ -641,7 +671,6 @@ export function createBackend(opts: BackendOptions): Backend {
     async queryPackets(q): Promise<PacketPage> {
       const m = match(q);
       if (q.limit > 0) listed?.();
-      if (q.limit > 0 && !m.error) notes?.rememberFilter(q.filter);
       const rows = m.rows.subarray(q.offset, q.offset + q.limit);
       let located = -1;
       if (q.locate > 0) {
@@ -658,7 +687,7 @@ export function createBackend(opts: BackendOptions): Backend {
       if (!file?.info) throw new Error(`${file?.name ?? 'the capture'} is still being read: its packets open in full when it is done.`);
       const raw = (await decodeRows([r])).get(r);
       if (!raw) throw new Error(`packet ${no} could not be read again from ${file.name}`);
-      const d = decodePacket(raw.data, raw.linktype, undefined, raw.origLen);
+      const d = decodePacket(raw.data, raw.linktype, decodeOpts(), raw.origLen);
       const pt = labels.points[labels.pointOfRow[r]];
       return {
         no,
@@ -777,6 +806,9 @@ export function createBackend(opts: BackendOptions): Backend {
 
     async listNotes() {
       return (await sessionNotes()).list();
+    },
+    async rememberFilter({ filter }) {
+      if (parseFilter(filter).ok) notes?.rememberFilter(filter);
     },
     async addNote({ target, ...input }) {
       return (await sessionNotes()).add(target, input);

@@ -11,9 +11,9 @@ export const SOURCE_WORKER = fileURLToPath(new URL('./worker.mjs', import.meta.u
 const CLOSE_WAIT_MS = 5000;
 
 const METHODS: readonly BackendMethodName[] = [
-  'getState', 'openCaptures', 'openCaptureFiles', 'cancelLoad', 'setAttribution', 'getGraph',
+  'getState', 'openCaptures', 'openCaptureFiles', 'cancelLoad', 'setAttribution', 'setDecodeAs', 'getGraph',
   'queryPackets', 'getPacket', 'followPacket', 'followFlow', 'flowsThrough', 'writePcapng', 'writeReport',
-  'listNotes', 'addNote', 'updateNote', 'removeNote',
+  'listNotes', 'rememberFilter', 'addNote', 'updateNote', 'removeNote',
 ];
 
 export function startBackend(options: BackendOptions, workerFile: string = SOURCE_WORKER): Backend {

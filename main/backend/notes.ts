@@ -154,9 +154,9 @@ export class Notes {
     return this.notesOn(row).filter((a) => a.source === 'user').map(annotationComment);
   }
 
-  /** Remembers the display filter, once the session has a file (a filter alone does not create one). */
+  /** Remembers the display filter (a filter alone does not create the session file). */
   rememberFilter(filter: string): void {
-    if (this.store.data.savedAt !== '') this.store.setFilter(filter);
+    this.store.setFilter(filter);
   }
 
   async close(): Promise<void> {

@@ -5,6 +5,7 @@
 // backend's worker thread; full decodes happen later, only for the rows on screen.
 import { readCapture } from '../engine/readers/read';
 import { summarize } from '../engine/decode';
+import type { DecodeOptions } from '../engine/decode/types';
 import { PacketSummary } from '../engine/decode/types';
 import type { CaptureInfo, ReadProgress } from '../engine/types';
 import { PacketTable, PKTTYPE_UNKNOWN } from '../topology/table';
@@ -66,7 +67,7 @@ export class PacketStore {
   }
 
   /** Reads one file to the end (or to `signal`), appending its packets. Never throws for bad files. */
-  async addFile(path: string, name: string, signal: AbortSignal, onProgress: (p: ReadProgress) => void): Promise<StoreFile> {
+  async addFile(path: string, name: string, signal: AbortSignal, onProgress: (p: ReadProgress) => void, decode?: DecodeOptions): Promise<StoreFile> {
     const fileNo = this.files.length;
     const entry: StoreFile = { path, name, start: this.table.count, count: 0, info: null, status: 'loading', firstTime: null, lastTime: null, enrichment: null };
     this.files.push(entry);
@@ -83,7 +84,7 @@ export class PacketStore {
       {
         onInterface: (i) => (linktypes[i.key] = i.linktype),
         onPacket: (p) => {
-          summarize(p.data, p.linktype, s, undefined, p.origLen);
+          summarize(p.data, p.linktype, s, decode, p.origLen);
           const r = t.add(fileNo, p.index, fileNo, p.tsSec, p.tsNsec, p.origLen, PKTTYPE_UNKNOWN, p.data, s);
           if (r >= this.fileOffset.length) {
             const n = t.file.length;

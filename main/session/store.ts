@@ -302,10 +302,12 @@ export class SessionStore {
     return this.state.decodeAs;
   }
 
+  /** Remembers the display filter. A filter alone does not create a session file: it is written with the next change. */
   setFilter(filter: string): void {
     if (filter === this.state.filter) return;
     this.state.filter = String(filter);
-    this.changed('filter');
+    if (this.state.savedAt === '' && !this.dirty) this.emit('filter');
+    else this.changed('filter');
   }
 
   get filter(): string {

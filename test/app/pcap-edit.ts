@@ -1,0 +1,21 @@
+// Byte-level edits of real captures for tests (e.g. VXLAN moved to a port of an operator's choosing).
+
+/** Moves the UDP destination port `from` to `to` in every Ethernet/IPv4 packet of a little-endian pcap; returns how many. */
+export function movePort(pcap: Buffer, from: number, to: number): number {
+  if (pcap.readUInt32LE(0) !== 0xa1b2c3d4) throw new Error('expected a little-endian microsecond pcap');
+  let n = 0;
+  for (let o = 24; o + 16 <= pcap.length; ) {
+    const cap = pcap.readUInt32LE(o + 8);
+    const p = o + 16;
+    if (cap >= 42 && pcap.readUInt16BE(p + 12) === 0x0800 && pcap[p + 23] === 17) {
+      const udp = p + 14 + (pcap[p + 14] & 0x0f) * 4;
+      if (pcap.readUInt16BE(udp + 2) === from) {
+        pcap.writeUInt16BE(to, udp + 2);
+        pcap.writeUInt16BE(0, udp + 6); // no UDP checksum, as the kernel sends VXLAN
+        n++;
+      }
+    }
+    o = p + cap;
+  }
+  return n;
+}
