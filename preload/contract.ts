@@ -433,7 +433,7 @@ const bytes: Check = (v, w) => {
 };
 const object = (shape: Record<string, Check>): Check => (v, w) => {
   if (!isObj(v)) fail(w, 'expected an object');
-  for (const k of Object.keys(v)) if (!(k in shape)) fail(w, `unexpected field "${k}"`);
+  for (const k of Object.keys(v)) if (!Object.hasOwn(shape, k)) fail(w, `unexpected field "${k}"`);
   for (const [k, c] of Object.entries(shape)) c(v[k], `${w}.${k}`);
 };
 const union = (tagField: string, variants: Record<string, Record<string, Check>>): Check => (v, w) => {

@@ -113,9 +113,16 @@ app.on('second-instance', (_e, argv) => {
     win.focus();
   }
 });
-app.on('window-all-closed', () => {
-  // The session's last notes are saved before the app ends (the backend waits for its pending write).
-  void backend.close().finally(() => app.quit());
+app.on('window-all-closed', () => app.quit());
+// However the app ends (menu, Cmd+Q, last window), the backend first saves the session's last notes.
+let saved = false;
+app.on('before-quit', (e) => {
+  if (saved) return;
+  e.preventDefault();
+  void backend.close().finally(() => {
+    saved = true;
+    app.quit();
+  });
 });
 // Exports handed to Wireshark live in the temp folder until the app ends.
 app.on('will-quit', () => rmSync(tempDir, { recursive: true, force: true }));

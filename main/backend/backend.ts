@@ -92,8 +92,8 @@ export function createBackend(opts: BackendOptions): Backend {
   /** The "decode as" table in force (from the set's session, or set by the user). */
   let decodeAs: DecodeAsTable = [];
   const decodeOpts = (): DecodeOptions | undefined => (decodeAs.length ? { decodeAs } : undefined);
-  /** The set as it was opened (before bundles were unpacked), and whether it was uploaded (browser mode). */
-  let openedSet: { files: { path: string; name: string }[]; uploaded: boolean } = { files: [], uploaded: false };
+  /** The set as it was opened (before bundles were unpacked). */
+  let openedSet: { path: string; name: string }[] = [];
   /** Labels of the graph's elements (notes on elements name them). */
   let elementLabels = new Map<string, string>();
 
@@ -113,9 +113,12 @@ export function createBackend(opts: BackendOptions): Backend {
       const pt = labels.points[labels.pointOfRow[row]];
       return `${pt?.node || '?'} / ${pt?.iface || '?'}`;
     },
-    flowOf(row) {
+    journeyOf(row) {
       const capture = captureIdOfFile(store.table.file[row]);
-      return (capture && analysis?.journeyForPacket(capture, store.table.index[row])?.flow) || null;
+      const index = store.table.index[row];
+      const j = capture ? analysis?.journeyForPacket(capture, index) : null;
+      if (!j) return null;
+      return { flow: j.flow, journey: String(j.id), hop: j.hops.findIndex((h) => h.packet.capture === capture && h.packet.index === index) };
     },
     flowLabel: (flow) => flowLabelOf(flow),
     elementLabel(element) {
@@ -123,6 +126,12 @@ export function createBackend(opts: BackendOptions): Backend {
       return elementLabels.get(element) ?? null;
     },
   };
+
+  /** A note change is written to disk (atomically) before the UI hears it is done. */
+  async function saved<T>(n: Notes, result: T): Promise<T> {
+    await n.store.save();
+    return result;
+  }
 
   async function sessionNotes(): Promise<Notes> {
     await notesReady;
@@ -208,9 +217,9 @@ export function createBackend(opts: BackendOptions): Backend {
   }
 
   /** Opens the session of the set (before the analysis: its assignments are corrections the analysis applies). */
-  async function openNotes(paths: string[], uploaded: boolean): Promise<Notes | null> {
+  async function openNotes(paths: string[]): Promise<Notes | null> {
     try {
-      const n = await Notes.open(sessionFileFor(paths, opts.sessionDir, uploaded), notesHost);
+      const n = await Notes.open(sessionFileFor(paths, opts.sessionDir, paths.every(isUpload)), notesHost);
       overrides = assignmentOverrides(n.store.assignments);
       return n;
     } catch (e) {
@@ -220,18 +229,30 @@ export function createBackend(opts: BackendOptions): Backend {
     }
   }
 
-  /** Opens a set; `table` is a "decode as" table to read it with instead of the one its session remembers. */
-  async function load(files: { path: string; name: string }[], uploaded = false, table: DecodeAsTable | null = null): Promise<void> {
+  /** Files the UI uploaded (browser mode) live in the temporary folder: their session goes to the data folder. */
+  const isUpload = (path: string) => resolve(path).startsWith(resolve(opts.tempDir, 'uploads'));
+
+  /** Loads one after the other: each waits for the previous to have started, then cancels it. */
+  let loads: Promise<void> = Promise.resolve();
+  function load(files: { path: string; name: string }[], reload: { decodeAs: DecodeAsTable; filter: string } | null = null): Promise<void> {
+    const next = loads.then(() => loadNow(files, reload));
+    loads = next.catch(() => undefined);
+    return next;
+  }
+
+  /** Opens a set; `reload` reads the open set again with a new "decode as" table, keeping its filter. */
+  async function loadNow(files: { path: string; name: string }[], reload: { decodeAs: DecodeAsTable; filter: string } | null): Promise<void> {
     abort?.abort();
     await running;
     const opened = files.map((f) => f.path);
-    openedSet = { files: [...files], uploaded };
+    openedSet = [...files];
     const previous = notes;
     notes = null;
     notesProblem = null;
     let bound!: () => void;
     notesReady = new Promise<void>((r) => (bound = r));
-    await previous?.close().catch(() => undefined);
+    // The previous set's notes are saved before its session is let go (a reload reopens the same file).
+    await previous?.close().catch((e: unknown) => (notesProblem = `The last notes could not be saved: ${e instanceof Error ? e.message : String(e)}`));
     const ac = new AbortController();
     abort = ac;
     const s = new PacketStore();
@@ -245,55 +266,56 @@ export function createBackend(opts: BackendOptions): Backend {
     message = null;
     bump();
     running = (async () => {
-      // Folders and capture bundles (Kubeshark, Retina tarballs) open as the captures inside them,
-      // the same way the path finder sees them, so both number the same rows.
-      const expanded = await expandBundles(files.map((f) => ({ path: f.path })));
-      bundleNote = expanded.errors.length ? `Some bundles could not be opened: ${expanded.errors.join('; ')}` : null;
-      message = bundleNote;
-      // The session first: its "decode as" table and corrections shape how the set is read and analysed.
-      const n = files.length ? await openNotes(opened, uploaded) : null;
-      if (s !== store) {
-        await n?.close();
-        return;
-      }
-      notes = n;
-      // The session file's entries were checked against the known protocols when it was read.
-      decodeAs = table ?? (n ? ([...n.store.decodeAs] as DecodeAsTable) : []);
-      if (table && n) n.store.setDecodeAs(table);
-      const byPath = new Map(files.map((f) => [f.path, f.name]));
-      files = expanded.sources.map((x) => ({ path: x.path, name: byPath.get(x.path) ?? basename(x.path) }));
-      pending = [...files];
-      for (const f of files) {
-        if (ac.signal.aborted) break;
-        pending = pending.filter((p) => p !== f);
-        progress = { bytesRead: 0, bytesTotal: 0, packets: 0, file: f.name };
-        await s.addFile(f.path, f.name, ac.signal, (p) => (progress = { ...p, file: f.name }), decodeOpts());
-      }
-      progress = null;
-      s.finish();
-      labels = nameLabels(s);
-      bump();
-      if (ac.signal.aborted) {
+      try {
+        // Folders and capture bundles (Kubeshark, Retina tarballs) open as the captures inside them,
+        // the same way the path finder sees them, so both number the same rows.
+        const expanded = await expandBundles(files.map((f) => ({ path: f.path })));
+        bundleNote = expanded.errors.length ? `Some bundles could not be opened: ${expanded.errors.join('; ')}` : null;
+        message = bundleNote;
+        // The session first: its "decode as" table and corrections shape how the set is read and analysed.
+        notes = files.length ? await openNotes(opened) : null;
+        // The session file's entries were checked against the known protocols when it was read.
+        decodeAs = reload?.decodeAs ?? (notes ? ([...notes.store.decodeAs] as DecodeAsTable) : []);
+        const byPath = new Map(files.map((f) => [f.path, f.name]));
+        files = expanded.sources.map((x) => ({ path: x.path, name: byPath.get(x.path) ?? basename(x.path) }));
+        pending = [...files];
+        for (const f of files) {
+          if (ac.signal.aborted) break;
+          pending = pending.filter((p) => p !== f);
+          progress = { bytesRead: 0, bytesTotal: 0, packets: 0, file: f.name };
+          await s.addFile(f.path, f.name, ac.signal, (p) => (progress = { ...p, file: f.name }), decodeOpts());
+        }
+        progress = null;
+        s.finish();
+        labels = nameLabels(s);
+        bump();
+        if (ac.signal.aborted) {
+          phase = 'cancelled';
+          message = `Loading cancelled: ${s.files.length} of ${files.length} captures read${pending.length ? ` (${pending.map((p) => p.name).join(', ')} not opened)` : ''}.`;
+          pending = [];
+          return;
+        }
+        // Let the list show the time-ordered packets before the (long, partly blocking) analysis starts:
+        // wait for the UI's first page of this generation, or a second at most.
+        await Promise.race([new Promise<void>((r) => (listed = r)), new Promise<void>((r) => setTimeout(r, 1000))]);
+        listed = null;
+        if (notes && s.files.length) {
+          await notes
+            .attach(s.files.map((f) => ({ path: f.path, pcapng: f.info?.format === 'pcapng' })), ac.signal)
+            .catch((e: unknown) => (notesProblem = `The session's captures could not be checked: ${e instanceof Error ? e.message : String(e)}`));
+          // A reload's table and filter go into the session once it holds its captures.
+          if (reload) {
+            notes.store.setDecodeAs(reload.decodeAs);
+            notes.store.setFilter(reload.filter);
+          }
+        }
         bound();
-        phase = 'cancelled';
-        message = `Loading cancelled: ${s.files.length} of ${files.length} captures read${pending.length ? ` (${pending.map((p) => p.name).join(', ')} not opened)` : ''}.`;
-        pending = [];
-        return;
+        await runAnalysis(ac.signal, false);
+        phase = ac.signal.aborted ? 'cancelled' : 'ready';
+      } finally {
+        bound();
       }
-      // Let the list show the time-ordered packets before the (long, partly blocking) analysis starts:
-      // wait for the UI's first page of this generation, or a second at most.
-      await Promise.race([new Promise<void>((r) => (listed = r)), new Promise<void>((r) => setTimeout(r, 1000))]);
-      listed = null;
-      if (s.files.length) {
-        await notes
-          ?.attach(s.files.map((f) => ({ path: f.path, pcapng: f.info?.format === 'pcapng' })), ac.signal)
-          .catch((e: unknown) => (notesProblem = `The session's captures could not be checked: ${e instanceof Error ? e.message : String(e)}`));
-      }
-      bound();
-      await runAnalysis(ac.signal, false);
-      phase = ac.signal.aborted ? 'cancelled' : 'ready';
     })().catch((e: unknown) => {
-      bound();
       phase = 'failed';
       message = `Loading failed: ${e instanceof Error ? e.message : String(e)}`;
       bump();
@@ -605,7 +627,8 @@ export function createBackend(opts: BackendOptions): Backend {
     },
 
     async openCaptures({ paths, append }) {
-      const files = [...(append ? store.files.map((f) => ({ path: f.path, name: f.name })) : []), ...paths.map((p) => ({ path: p, name: basename(p) }))];
+      // Appending adds to the set as it was opened (bundles stay bundles: their session stays beside them).
+      const files = [...(append ? openedSet : []), ...paths.map((p) => ({ path: p, name: basename(p) }))];
       remember(paths);
       await load(files);
       return this.getState();
@@ -620,7 +643,7 @@ export function createBackend(opts: BackendOptions): Backend {
         writeFileSync(path, f.data);
         return { path, name };
       });
-      await load([...(append ? store.files.map((f) => ({ path: f.path, name: f.name })) : []), ...saved], true);
+      await load([...(append ? openedSet : []), ...saved]);
       return this.getState();
     },
 
@@ -634,13 +657,11 @@ export function createBackend(opts: BackendOptions): Backend {
       if (!f) throw new Error(`no capture #${capture}`);
       const id = captureIdOfFile(capture) ?? f.name;
       const kind = iface ? interfaceKindFromName(iface) : undefined;
+      const assignment = { node: node ?? '', interface: iface ?? '', ...(kind ? { kind } : {}) };
       // The correction is part of the investigation: the session remembers it for the next opening.
       const sessionCapture = notes?.store.captureForPath(f.path)?.id;
-      if (notes && sessionCapture) notes.store.setAssignment({ capture: sessionCapture, node: node ?? '', interface: iface ?? '', ...(kind && kind !== 'unknown' ? { kind } : {}) });
-      overrides = [
-        ...overrides.filter((o) => o.capture !== id),
-        { capture: id, ...(node ? { node } : {}), ...(iface ? { interface: iface } : {}), ...(kind && kind !== 'unknown' ? { kind } : {}) },
-      ];
+      if (notes && sessionCapture) notes.store.setAssignment({ capture: sessionCapture, ...assignment });
+      overrides = [...overrides.filter((o) => o.capture !== id), ...assignmentOverrides([{ capture: id, ...assignment }])];
       await running;
       const ac = new AbortController();
       abort = ac;
@@ -657,7 +678,7 @@ export function createBackend(opts: BackendOptions): Backend {
         return { layer: e.layer, port: e.port, proto: e.proto as DecodeAsProto };
       });
       // Read the set again with the new table (the packet list's protocol columns come from reading).
-      await load(openedSet.files, openedSet.uploaded, table);
+      await load(openedSet, { decodeAs: table, filter: notes?.store.filter ?? '' });
       return this.getState();
     },
 
@@ -811,17 +832,29 @@ export function createBackend(opts: BackendOptions): Backend {
       if (parseFilter(filter).ok) notes?.rememberFilter(filter);
     },
     async addNote({ target, ...input }) {
-      return (await sessionNotes()).add(target, input);
+      // Packet numbers change when reading ends (read order, then time order): a number picked while
+      // the set was still being read, or in a set replaced since, would name another packet.
+      const numbered = store;
+      const final = numbered.finished;
+      const n = await sessionNotes();
+      if ((target.kind === 'packet' || target.kind === 'hop') && (numbered !== store || !final)) {
+        throw new Error('the packet list was renumbered while the note was being written (captures were still being read): select the packet again');
+      }
+      return saved(n, n.add(target, input));
     },
     async updateNote({ id, ...input }) {
-      return (await sessionNotes()).update(id, input);
+      const n = await sessionNotes();
+      return saved(n, n.update(id, input));
     },
     async removeNote({ id }) {
-      return (await sessionNotes()).remove(id);
+      const n = await sessionNotes();
+      return saved(n, n.remove(id));
     },
 
     async close() {
       abort?.abort();
+      await loads;
+      await running;
       await notes?.close();
     },
   };

@@ -2,7 +2,7 @@
 // packets by capture file and 0-based index in it, and hops by journey; the UI names them by their
 // number in the packet list. This module translates both ways, finds the session file of a set (or
 // where it will go), and knows which packets carry notes so the list can mark them.
-import { accessSync, constants, mkdirSync } from 'node:fs';
+import { accessSync, constants, mkdirSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { NoteInput, NoteSeverity, NoteTarget, NoteView, SessionView } from '../../preload/contract';
 import { SessionStore, readCaptureComments, sessionPathFor, type Annotation, type AnnotationTarget } from '../session';
@@ -18,8 +18,8 @@ export interface NotesHost {
   noOf(row: number): number;
   /** "node1 / eth0" of a row. */
   placeOf(row: number): string;
-  /** The flow a row's packet belongs to (its journey's), null before the analysis or without one. */
-  flowOf(row: number): string | null;
+  /** The journey a row's packet is on (its flow, journey id and hop index), null before the analysis or without one. */
+  journeyOf(row: number): { flow: string; journey: string; hop: number } | null;
   flowLabel(flow: string): string | null;
   elementLabel(element: string): string | null;
 }
@@ -42,13 +42,15 @@ function writable(dir: string): boolean {
 export function sessionFileFor(paths: readonly string[], sessionDir: string, uploaded: boolean): string {
   if (!uploaded && writable(dirname(paths[0]))) return sessionPathFor(paths);
   mkdirSync(sessionDir, { recursive: true });
-  return sessionPathFor(paths, sessionDir);
+  return sessionPathFor(paths, sessionDir, paths.map((p) => statSync(p, { throwIfNoEntry: false })?.size ?? 0));
 }
 
 export class Notes {
   /** The user's notes per packet (`path\n index`), rebuilt when the notes change. */
   private onPackets: Map<string, Annotation[]> | null = null;
   private error: string | null = null;
+  /** True once the session's captures were checked against the open files (`attach`): before, no packet note is shown or taken. */
+  private attached = false;
 
   private constructor(
     readonly store: SessionStore,
@@ -87,6 +89,8 @@ export class Notes {
       await s.verifyCaptures();
       await s.relocate(paths.map((p) => p.path));
     }
+    this.attached = true;
+    this.onPackets = null;
     for (const p of paths) {
       if (!p.pcapng || signal.aborted) continue;
       const c = s.captureForPath(p.path);
@@ -127,6 +131,7 @@ export class Notes {
 
   /** The notes on a row's packet (and on hops seen at it), the capture's own comments included. */
   private notesOn(row: number): readonly Annotation[] {
+    if (!this.attached) return [];
     if (!this.onPackets) {
       const m = new Map<string, Annotation[]>();
       for (const a of this.store.annotations) {
@@ -173,6 +178,7 @@ export class Notes {
 
   /** The session's capture and index of the packet numbered `no` in the list. */
   private packetRef(no: number): { capture: string; packet: number } {
+    if (!this.attached) throw new Error('the captures are still being checked against this session (or their reading was cancelled): packet notes wait for that');
     const row = this.host.rowOfNo(no);
     const p = row >= 0 ? this.host.packetOf(row) : null;
     if (!p) throw new Error(`there is no packet ${no} in the open set`);
@@ -208,7 +214,7 @@ export class Notes {
   /** The row of a session packet, -1 when its capture is not open or changed. */
   private rowOfRef(a: Annotation, capture: string, packet: number): number {
     const path = this.store.capturePath(capture);
-    return path && this.store.isAttached(a) ? this.host.rowOf(path, packet) : -1;
+    return path && this.attached && this.store.isAttached(a) ? this.host.rowOf(path, packet) : -1;
   }
 
   private toView(a: Annotation): NoteView {
@@ -224,10 +230,11 @@ export class Notes {
         break;
       }
       case 'hop': {
+        // The hop is found again from its packet: journey numbers change when the set is analysed anew.
         const row = t.capture !== undefined && t.packet !== undefined ? this.rowOfRef(a, t.capture, t.packet) : -1;
-        const flow = row >= 0 ? h.flowOf(row) : null;
-        if (row >= 0 && flow) target = { kind: 'hop', flow, journey: t.journey, hop: t.hop, no: h.noOf(row) };
-        about = `hop ${t.hop + 1} of journey #${t.journey}${row >= 0 ? ` (packet ${h.noOf(row)}, ${h.placeOf(row)})` : ' (not in the open set)'}`;
+        const j = row >= 0 ? h.journeyOf(row) : null;
+        if (row >= 0 && j) target = { kind: 'hop', flow: j.flow, journey: j.journey, hop: j.hop, no: h.noOf(row) };
+        about = j && row >= 0 ? `hop ${j.hop + 1} of journey #${j.journey} (packet ${h.noOf(row)}, ${h.placeOf(row)})` : `hop ${t.hop + 1} of journey #${t.journey}${row >= 0 ? ` (packet ${h.noOf(row)}, ${h.placeOf(row)})` : ' (not in the open set)'}`;
         break;
       }
       case 'flow':

@@ -169,6 +169,35 @@ describe.skipIf(!demo.length)('notes of a capture set', () => {
     expect(n.about).toMatch(/not in the open set/);
     expect((await b.listNotes()).find((x) => x.id === noted[1].id)!.target).toEqual({ kind: 'flow', flow });
     await expect(b.addNote({ target: { kind: 'packet', no: vxlanNo }, text: 'x', tag: '', severity: 'info' })).rejects.toThrow(/changed/);
+    // Its note marks no packet of the changed file, and goes into no export.
+    const page = await b.queryPackets(q('', { locate: vxlanNo }));
+    const around = await b.queryPackets(q('', { offset: Math.max(0, page.located - 5), limit: 20 }));
+    expect(around.rows.find((r) => r.no === vxlanNo)!.note).toBeNull();
+    const out = join(dir, 'changed.pcapng');
+    await b.writePcapng({ selection: { kind: 'flow', flow }, path: out });
+    if (haveTshark) expect(spawnSync('tshark', ['-r', out, '-T', 'fields', '-e', 'frame.comment'], { encoding: 'utf8' }).stdout).not.toContain('alert(1)');
+  });
+
+  it('answers note calls after loads that overlap, with the last set asked for open', async () => {
+    const b = createBackend({ shell: 'browser', recentFile: null, tempDir: join(dir, 'tmp3'), sessionDir: join(dir, 'sessions') });
+    backends.push(b);
+    await b.openCaptures({ paths: caps, append: false });
+    await Promise.all([b.openCaptures({ paths: caps.slice(0, 2), append: false }), b.openCaptures({ paths: caps.slice(2, 5), append: false })]);
+    const state = await ready(b);
+    expect(state.captures.map((c) => c.name)).toEqual(caps.slice(2, 5).map((c) => basename(c)));
+    const notes = await Promise.race([b.listNotes(), new Promise<null>((r) => setTimeout(() => r(null), 10_000))]);
+    expect(notes).not.toBeNull();
+    expect(state.session!.file).toBe(sessionPathFor(caps.slice(2, 5)));
+  });
+
+  it('keeps two uploads of the same name but different content in different sessions', async () => {
+    const one = createBackend({ shell: 'browser', recentFile: null, tempDir: join(dir, 'tmp4'), sessionDir: join(dir, 'sessions') });
+    backends.push(one);
+    await one.openCaptureFiles({ files: [{ name: 'capture.pcap', data: new Uint8Array(readFileSync(caps[0])) }], append: false });
+    const a = await ready(one);
+    await one.openCaptureFiles({ files: [{ name: 'capture.pcap', data: new Uint8Array(readFileSync(caps[1])) }], append: false });
+    const b = await ready(one);
+    expect(a.session!.file).not.toBe(b.session!.file);
   });
 
   it('keeps the notes of uploaded captures in the data folder and finds them when the same files are uploaded again', async () => {
