@@ -302,7 +302,9 @@ export function createBackend(opts: BackendOptions): Backend {
         if (notes && s.files.length) {
           await notes
             .attach(s.files.map((f) => ({ path: f.path, pcapng: f.info?.format === 'pcapng' })), ac.signal)
-            .catch((e: unknown) => (notesProblem = `The session's captures could not be checked: ${e instanceof Error ? e.message : String(e)}`));
+            .catch((e: unknown) => {
+              if (!ac.signal.aborted) notesProblem = `The session's captures could not be checked: ${e instanceof Error ? e.message : String(e)}`;
+            });
           // A reload's table and filter go into the session once it holds its captures.
           if (reload) {
             notes.store.setDecodeAs(reload.decodeAs);

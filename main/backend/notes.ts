@@ -84,11 +84,12 @@ export class Notes {
    */
   async attach(paths: readonly { path: string; pcapng: boolean }[], signal: AbortSignal): Promise<void> {
     const s = this.store;
-    if (!s.captures.length) await s.adoptCaptures(paths.map((p) => p.path));
+    if (!s.captures.length) await s.adoptCaptures(paths.map((p) => p.path), signal);
     else {
-      await s.verifyCaptures();
-      await s.relocate(paths.map((p) => p.path));
+      await s.verifyCaptures(signal);
+      await s.relocate(paths.map((p) => p.path), signal);
     }
+    if (signal.aborted) return;
     this.attached = true;
     this.onPackets = null;
     for (const p of paths) {

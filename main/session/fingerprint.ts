@@ -22,7 +22,7 @@ export async function fingerprintFile(path: string, signal?: AbortSignal): Promi
 }
 
 /** Compares one capture of a session with the file on disk (size first: a cheap answer when it differs). */
-export async function checkCapture(c: SessionCapture, baseDir: string): Promise<CaptureCheck> {
+export async function checkCapture(c: SessionCapture, baseDir: string, signal?: AbortSignal): Promise<CaptureCheck> {
   const path = resolve(baseDir, c.path);
   const expected = { size: c.size, sha256: c.sha256 };
   let size: number;
@@ -39,7 +39,7 @@ export async function checkCapture(c: SessionCapture, baseDir: string): Promise<
       message: `${c.path} changed on disk (${c.size} bytes when annotated, ${size} now): its packet annotations are kept but not attached to packets`,
     };
   }
-  const fp = await fingerprintFile(path);
+  const fp = await fingerprintFile(path, signal);
   if (fp.sha256 !== c.sha256) {
     return {
       capture: c.id, path, state: 'changed', expected, actual: fp,

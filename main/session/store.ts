@@ -162,12 +162,13 @@ export class SessionStore {
    * keep their id (annotations refer to it); a file whose content changed is re-fingerprinted only
    * through this call, which is the user saying "these are the files now".
    */
-  async setCaptures(paths: readonly string[]): Promise<readonly SessionCapture[]> {
+  async setCaptures(paths: readonly string[], signal?: AbortSignal): Promise<readonly SessionCapture[]> {
     const out: SessionCapture[] = [];
     const used = new Set<string>();
     for (const p of paths) {
       const abs = resolve(p);
-      const fp = await fingerprintFile(abs).catch((e: Error) => {
+      const fp = await fingerprintFile(abs, signal).catch((e: Error) => {
+        if (signal?.aborted) throw e;
         throw new SessionError('io', `cannot read capture ${p}: ${e.message}`);
       });
       const old = this.captureForPath(abs);
@@ -186,11 +187,11 @@ export class SessionStore {
    * Gives a session that has no captures yet its capture set without marking it changed: an investigation
    * that has written nothing leaves no file behind, and the first real change saves the set with it.
    */
-  async adoptCaptures(paths: readonly string[]): Promise<void> {
+  async adoptCaptures(paths: readonly string[], signal?: AbortSignal): Promise<void> {
     if (this.state.captures.length) throw new SessionError('bad-value', 'this session already has its captures');
     const gen = this.gen;
     const saved = this.savedGen;
-    await this.setCaptures(paths);
+    await this.setCaptures(paths, signal);
     this.clearTimer();
     if (gen === saved) this.savedGen = this.gen;
   }
@@ -199,7 +200,7 @@ export class SessionStore {
    * The session's captures that are not among `paths` (moved, or uploaded again into a new folder) are
    * found there by their content (size and SHA-256) and re-pointed; their notes attach again. Returns how many.
    */
-  async relocate(paths: readonly string[]): Promise<number> {
+  async relocate(paths: readonly string[], signal?: AbortSignal): Promise<number> {
     const open = new Set(paths.map((p) => resolve(p)));
     const away = this.state.captures.filter((c) => !open.has(resolve(this.baseDir, c.path)));
     if (!away.length) return 0;
@@ -207,7 +208,8 @@ export class SessionStore {
     const found = new Map<string, string>();
     for (const abs of open) {
       if (known.has(abs)) continue;
-      const fp = await fingerprintFile(abs).catch(() => null);
+      if (signal?.aborted) break;
+      const fp = await fingerprintFile(abs, signal).catch(() => null);
       if (fp) found.set(`${fp.size}:${fp.sha256}`, abs);
     }
     let moved = 0;
@@ -225,8 +227,8 @@ export class SessionStore {
   }
 
   /** Re-checks every capture against the disk. */
-  async verifyCaptures(): Promise<readonly CaptureCheck[]> {
-    const checks = await Promise.all(this.state.captures.map((c) => checkCapture(c, this.baseDir)));
+  async verifyCaptures(signal?: AbortSignal): Promise<readonly CaptureCheck[]> {
+    const checks = await Promise.all(this.state.captures.map((c) => checkCapture(c, this.baseDir, signal)));
     this.checks = new Map(checks.map((c) => [c.capture, c]));
     return checks;
   }

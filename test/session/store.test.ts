@@ -243,4 +243,38 @@ describe('session store', () => {
       s.cleanup();
     }
   });
+
+  it('adopts its captures without writing, finds moved captures by content, and stops hashing when cancelled', async () => {
+    const s = setup();
+    try {
+      const store = await SessionStore.open(s.file, { autosaveMs: -1 });
+      await store.adoptCaptures([s.a, s.b]);
+      expect(store.dirty).toBe(false);
+      store.setFilter('tcp.port == 80'); // a filter alone writes nothing either
+      expect(store.dirty).toBe(false);
+      store.addAnnotation({ target: { kind: 'packet', capture: 'node1-eth0.pcap', packet: 0 }, text: 'first packet' });
+      await store.close();
+      const saved = parseSession(readFileSync(s.file, 'utf8'), 'case.tvsession');
+      expect(saved.captures.map((c) => c.id)).toEqual(['node1-eth0.pcap', 'node2-eth0.pcap']);
+      expect(saved.filter).toBe('tcp.port == 80');
+
+      // The captures move to another folder: found again by size and SHA-256, the note attaches again.
+      mkdirSync(join(s.dir, 'moved'));
+      const moved = [join(s.dir, 'moved', 'node1-eth0.pcap'), join(s.dir, 'moved', 'node2-eth0.pcap')];
+      cpSync(s.a, moved[0]);
+      cpSync(s.b, moved[1]);
+      rmSync(join(s.dir, 'caps'), { recursive: true });
+      const again = await SessionStore.open(s.file, { autosaveMs: -1 });
+      expect(again.captureProblems).toHaveLength(2);
+      expect(await again.relocate(moved)).toBe(2);
+      expect(again.captureProblems).toEqual([]);
+      expect(again.capturePath('node1-eth0.pcap')).toBe(moved[0]);
+      expect(again.isAttached(again.annotations[0])).toBe(true);
+
+      await expect(again.verifyCaptures(AbortSignal.abort())).rejects.toThrow();
+      await again.close();
+    } finally {
+      s.cleanup();
+    }
+  });
 });
