@@ -301,7 +301,7 @@ export function createBackend(opts: BackendOptions): Backend {
         listed = null;
         if (notes && s.files.length) {
           await notes
-            .attach(s.files.map((f) => ({ path: f.path, pcapng: f.info?.format === 'pcapng' })), ac.signal)
+            .attach(s.files.map((f) => ({ path: f.path, comments: f.comments })), ac.signal)
             .catch((e: unknown) => {
               if (!ac.signal.aborted) notesProblem = `The session's captures could not be checked: ${e instanceof Error ? e.message : String(e)}`;
             });

@@ -5,7 +5,7 @@
 import { accessSync, constants, mkdirSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { NoteInput, NoteSeverity, NoteTarget, NoteView, SessionView } from '../../preload/contract';
-import { SessionStore, readCaptureComments, sessionPathFor, type Annotation, type AnnotationTarget } from '../session';
+import { SessionStore, sessionPathFor, type Annotation, type AnnotationTarget, type CaptureComment } from '../session';
 import { annotationComment } from '../report/annotated-pcapng';
 
 /** What the notes need to know of the open set (answered by the backend from its packet store and analysis). */
@@ -80,9 +80,9 @@ export class Notes {
   /**
    * Binds the session to the files now open: a new session takes them as its captures (written with
    * the first note), an existing one checks that they are the files it annotated, finds moved ones by
-   * content, and says which changed. Then the pcapng packet comments become read-only notes.
+   * content, and says which changed. Then the pcapng packet comments met while reading become read-only notes.
    */
-  async attach(paths: readonly { path: string; pcapng: boolean }[], signal: AbortSignal): Promise<void> {
+  async attach(paths: readonly { path: string; comments: readonly CaptureComment[] }[], signal: AbortSignal): Promise<void> {
     const s = this.store;
     if (!s.captures.length) await s.adoptCaptures(paths.map((p) => p.path), signal);
     else {
@@ -93,11 +93,8 @@ export class Notes {
     this.attached = true;
     this.onPackets = null;
     for (const p of paths) {
-      if (!p.pcapng || signal.aborted) continue;
-      const c = s.captureForPath(p.path);
-      if (!c || !this.unchanged(c.id)) continue;
-      const { comments } = await readCaptureComments(p.path, signal);
-      s.setCaptureComments(c.id, comments);
+      const c = p.comments.length ? s.captureForPath(p.path) : undefined;
+      if (c && this.unchanged(c.id)) s.setCaptureComments(c.id, p.comments);
     }
   }
 

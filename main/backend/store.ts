@@ -10,6 +10,7 @@ import { PacketSummary } from '../engine/decode/types';
 import type { CaptureInfo, ReadProgress } from '../engine/types';
 import { PacketTable, PKTTYPE_UNKNOWN } from '../topology/table';
 import { isEnrichmentFile } from '../topology/enrich';
+import type { CaptureComment } from '../session/comments';
 import { open } from 'node:fs/promises';
 
 async function headOf(path: string): Promise<Uint8Array> {
@@ -39,6 +40,8 @@ export interface StoreFile {
   enrichment: ReturnType<typeof isEnrichmentFile>;
   firstTime: number | null;
   lastTime: number | null;
+  /** pcapng packet comments met while reading (packet = 0-based index in the file): the session shows them as notes. */
+  comments: CaptureComment[];
 }
 
 function growTo<T extends Float64Array | Uint32Array | Uint16Array | Uint8Array>(a: T, n: number): T {
@@ -69,7 +72,7 @@ export class PacketStore {
   /** Reads one file to the end (or to `signal`), appending its packets. Never throws for bad files. */
   async addFile(path: string, name: string, signal: AbortSignal, onProgress: (p: ReadProgress) => void, decode?: DecodeOptions): Promise<StoreFile> {
     const fileNo = this.files.length;
-    const entry: StoreFile = { path, name, start: this.table.count, count: 0, info: null, status: 'loading', firstTime: null, lastTime: null, enrichment: null };
+    const entry: StoreFile = { path, name, start: this.table.count, count: 0, info: null, status: 'loading', firstTime: null, lastTime: null, enrichment: null, comments: [] };
     this.files.push(entry);
     entry.enrichment = isEnrichmentFile(path, await headOf(path));
     if (entry.enrichment) {
@@ -84,6 +87,7 @@ export class PacketStore {
       {
         onInterface: (i) => (linktypes[i.key] = i.linktype),
         onPacket: (p) => {
+          if (p.comments) for (const text of p.comments) entry.comments.push({ packet: p.index, text });
           summarize(p.data, p.linktype, s, decode, p.origLen);
           const r = t.add(fileNo, p.index, fileNo, p.tsSec, p.tsNsec, p.origLen, PKTTYPE_UNKNOWN, p.data, s);
           if (r >= this.fileOffset.length) {

@@ -5,7 +5,7 @@
 // notes are not pinned on whatever packet now has their number; uploaded captures find their notes
 // again when uploaded anew (browser mode).
 import { spawnSync } from 'node:child_process';
-import { appendFileSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { appendFileSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,6 +14,8 @@ import { createBackend } from '../../main/backend/backend';
 import type { Backend } from '../../main/backend/api';
 import { demoCaptures } from '../../main/server/browser-mode';
 import { sessionPathFor } from '../../main/session';
+import { readCapture } from '../../main/engine/readers/read';
+import { encodePcapng, type PcapngPacket } from '../../main/engine/writers/pcapng';
 
 const demo = demoCaptures();
 if (!demo.length) console.warn('SKIPPED notes tests: the lab captures (fixtures/captures) are missing');
@@ -176,6 +178,19 @@ describe.skipIf(!demo.length)('notes of a capture set', () => {
     const out = join(dir, 'changed.pcapng');
     await b.writePcapng({ selection: { kind: 'flow', flow }, path: out });
     if (haveTshark) expect(spawnSync('tshark', ['-r', out, '-T', 'fields', '-e', 'frame.comment'], { encoding: 'utf8' }).stdout).not.toContain('alert(1)');
+  });
+
+  it('shows the pcapng comments met while reading as read-only notes on their packets', async () => {
+    const packets: PcapngPacket[] = [];
+    await readCapture(caps[0], { onPacket: (p) => void (p.index < 10 && packets.push({ iface: 0, tsSec: p.tsSec, tsNsec: p.tsNsec, data: p.data.slice(), origLen: p.origLen, ...(p.index === 3 ? { comments: ['seen twice here'] } : {}) })) });
+    const file = join(dir, 'commented', 'a-node1-eth0.pcapng');
+    mkdirSync(join(dir, 'commented'));
+    writeFileSync(file, encodePcapng({ interfaces: [{ linktype: 1, name: 'eth0' }], packets }));
+    const { b } = await open([file]);
+    const comment = (await b.listNotes()).find((n) => n.source === 'capture-comment')!;
+    expect(comment).toMatchObject({ kind: 'packet', text: 'seen twice here', severity: 'info', target: { kind: 'packet', no: 4 } });
+    expect((await b.queryPackets(q('', { offset: 3, limit: 1 }))).rows[0].note).toBe('info');
+    await expect(b.removeNote({ id: comment.id })).rejects.toThrow(/cannot be removed/);
   });
 
   it('answers note calls after loads that overlap, with the last set asked for open', async () => {
