@@ -822,7 +822,6 @@ export function createBackend(opts: BackendOptions): Backend {
       const { writeReport } = await import('../report');
       mkdirSync(dirname(path), { recursive: true });
       await notesReady;
-      if (notes) await notes.store.flush();
       const r = await writeReport(a.analysis, notes?.store ?? null, { format, out: path, title: `Tunnelvision: ${store.files.length} captures` });
       return { name: `tunnelvision-report.${format}`, packets: (r as { packets?: number }).packets ?? 0 };
     },

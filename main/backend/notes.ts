@@ -102,7 +102,7 @@ export class Notes {
     const s = this.store;
     return {
       file: s.file,
-      saved: s.data.savedAt !== '',
+      saved: s.savedAt !== '',
       notes: s.annotations.length,
       problems: s.captureProblems.map((c) => c.message),
       error: this.error,
@@ -123,7 +123,6 @@ export class Notes {
   }
 
   remove(id: string): boolean {
-    if (id.startsWith('capture-comment:')) throw new Error('a comment stored in the capture file cannot be removed here');
     return this.store.removeAnnotation(id);
   }
 

@@ -146,6 +146,11 @@ export class SessionStore {
     return !check || check.state === 'ok';
   }
 
+  /** When the file was last written ('' while it has never been). */
+  get savedAt(): string {
+    return this.state.savedAt;
+  }
+
   get dirty(): boolean {
     return this.gen !== this.savedGen;
   }
@@ -276,6 +281,9 @@ export class SessionStore {
   }
 
   removeAnnotation(id: string): boolean {
+    if (!this.state.annotations.some((a) => a.id === id) && this.annotations.some((a) => a.id === id)) {
+      throw new SessionError('bad-value', 'a comment stored in the capture file cannot be removed here');
+    }
     const before = this.state.annotations.length;
     this.state.annotations = this.state.annotations.filter((a) => a.id !== id);
     if (this.state.annotations.length === before) return false;
