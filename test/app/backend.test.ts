@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AppState, PacketQuery } from '../../preload/contract';
 import { createBackend } from '../../main/backend/backend';
+import { ready } from './helpers';
 import type { Backend } from '../../main/backend/api';
 import { demoCaptures } from '../../main/server/browser-mode';
 import { manifest } from '../e2e/scenario';
@@ -18,15 +19,6 @@ const files = demoCaptures();
 const haveLab = m !== null && files.length > 0;
 if (!haveLab) console.warn('SKIPPED backend tests: the lab captures (fixtures/manifest.json, fixtures/captures) are missing');
 const haveTshark = spawnSync('sh', ['-c', 'command -v tshark']).status === 0;
-
-async function ready(b: Backend): Promise<AppState> {
-  for (let i = 0; i < 600; i++) {
-    const s = await b.getState();
-    if (s.phase !== 'loading' && s.phase !== 'analysing') return s;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error('backend never became ready');
-}
 
 const q = (filter: string, more: Partial<PacketQuery> = {}) => ({ filter, element: null, sort: 'no' as const, descending: false, offset: 0, limit: 50, locate: 0, ...more });
 
@@ -41,7 +33,7 @@ describe.skipIf(!haveLab)('backend on the lab captures', () => {
     dir = mkdtempSync(join(tmpdir(), 'tv-backend-'));
     b = createBackend({ shell: 'browser', recentFile: join(dir, 'recent.json'), tempDir: dir, sessionDir: join(dir, 'sessions') });
     await b.openCaptures({ paths: files, append: false });
-    state = await ready(b);
+    state = await ready(b, 600);
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -119,11 +111,11 @@ describe.skipIf(!haveLab)('backend on the lab captures', () => {
   it('re-analyses with the user\'s correction of a capture\'s node', async () => {
     const id = state.captures.find((c) => c.name === 'a-node1-eth0.pcap')!.id;
     await b.setAttribution({ capture: id, node: 'renamed-node', iface: 'eth0' });
-    const s = await ready(b);
+    const s = await ready(b, 600);
     expect(s.captures[id]).toMatchObject({ node: 'renamed-node', iface: 'eth0', attribution: 'user' });
     expect((await b.queryPackets(q('node == "renamed-node"'))).total).toBe(demo.find((c) => c.file === 'a-node1-eth0.pcap')!.packets);
     await b.setAttribution({ capture: id, node: 'a-node1', iface: 'eth0' });
-    await ready(b);
+    await ready(b, 600);
   });
 
   it.skipIf(!haveTshark)('exports a journey as pcapng that tshark reads with node/interface names', async () => {
@@ -149,7 +141,7 @@ describe.skipIf(!haveLab)('backend on the lab captures', () => {
     const b2 = createBackend({ shell: 'browser', recentFile: null, tempDir: dir, sessionDir: join(dir, 'sessions') });
     await b2.openCaptures({ paths: files, append: false });
     await b2.cancelLoad();
-    const s = await ready(b2);
+    const s = await ready(b2, 600);
     expect(s.phase).toBe('cancelled');
     expect(s.message).toMatch(/cancelled/i);
     expect(s.captures.length).toBeLessThanOrEqual(files.length);
@@ -159,7 +151,7 @@ describe.skipIf(!haveLab)('backend on the lab captures', () => {
   it('reports a missing file as an error of that file only', async () => {
     const b3 = createBackend({ shell: 'browser', recentFile: null, tempDir: dir, sessionDir: join(dir, 'sessions') });
     await b3.openCaptures({ paths: [files[0], join(dir, 'missing.pcap')], append: false });
-    const s = await ready(b3);
+    const s = await ready(b3, 600);
     expect(s.captures[0].status).toBe('ok');
     expect(s.captures[1]).toMatchObject({ status: 'failed' });
     expect(s.captures[1].errors[0].message).toMatch(/cannot open/);

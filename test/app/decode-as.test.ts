@@ -6,24 +6,14 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { AppState } from '../../preload/contract';
 import { createBackend } from '../../main/backend/backend';
 import type { Backend } from '../../main/backend/api';
 import { demoCaptures } from '../../main/server/browser-mode';
 import { sessionPathFor } from '../../main/session';
-import { movePort } from './pcap-edit';
+import { movePort, ready } from './helpers';
 
 const source = demoCaptures().find((f) => f.endsWith('a-node1-eth0.pcap'));
 if (!source) console.warn('SKIPPED decode-as tests: the lab capture a-node1-eth0.pcap is missing');
-
-async function ready(b: Backend): Promise<AppState> {
-  for (let i = 0; i < 1200; i++) {
-    const s = await b.getState();
-    if (s.phase !== 'loading' && s.phase !== 'analysing') return s;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error('backend never became ready');
-}
 
 const q = (filter: string) => ({ filter, element: null, sort: 'no' as const, descending: false, offset: 0, limit: 50, locate: 0 });
 

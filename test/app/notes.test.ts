@@ -9,8 +9,9 @@ import { appendFileSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readF
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AppState, NoteView, PacketQuery } from '../../preload/contract';
+import type { NoteView, PacketQuery } from '../../preload/contract';
 import { createBackend } from '../../main/backend/backend';
+import { ready } from './helpers';
 import type { Backend } from '../../main/backend/api';
 import { demoCaptures } from '../../main/server/browser-mode';
 import { sessionPathFor } from '../../main/session';
@@ -22,15 +23,6 @@ if (!demo.length) console.warn('SKIPPED notes tests: the lab captures (fixtures/
 const haveTshark = spawnSync('sh', ['-c', 'command -v tshark']).status === 0;
 
 const HOSTILE = '<script>alert(1)</script> "><img src=x onerror=alert(2)> javascript:alert(3)';
-
-async function ready(b: Backend): Promise<AppState> {
-  for (let i = 0; i < 1200; i++) {
-    const s = await b.getState();
-    if (s.phase !== 'loading' && s.phase !== 'analysing') return s;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error('backend never became ready');
-}
 
 const q = (filter: string, more: Partial<PacketQuery & { locate: number }> = {}) => ({ filter, element: null, sort: 'no' as const, descending: false, offset: 0, limit: 200, locate: 0, ...more });
 

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createBackend } from '../../main/backend/backend';
 import { shellApi } from '../../main/backend/shell';
+import { ready } from './helpers';
 import { demoCaptures } from '../../main/server/browser-mode';
 
 const demo = demoCaptures();
@@ -36,7 +37,7 @@ describe.skipIf(!demo.length)('shell exports', () => {
       dir,
     );
     await backend.openCaptures({ paths: demo, append: false });
-    for (let i = 0; i < 1200 && (await backend.getState()).phase !== 'ready'; i++) await new Promise((r) => setTimeout(r, 25));
+    expect((await ready(backend)).phase).toBe('ready');
     const r = await api.exportReport({ format: 'pdf' });
     expect(r.kind).toBe('saved');
     expect(printed).toHaveLength(1);

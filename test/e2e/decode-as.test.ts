@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser } from 'playwright-core';
 import { demoCaptures, startBrowserMode, type BrowserMode } from '../../main/server/browser-mode';
-import { movePort } from '../app/pcap-edit';
+import { movePort } from '../app/helpers';
 import { CHROMIUM, CHROMIUM_ARGS, RESULTS, until } from './scenario';
 
 const haveChromium = existsSync(CHROMIUM);

@@ -1,4 +1,17 @@
-// Byte-level edits of real captures for tests (e.g. VXLAN moved to a port of an operator's choosing).
+// Helpers of the backend tests: waiting for a set to be read and analysed, and byte-level edits of
+// real captures (e.g. VXLAN moved to a port of an operator's choosing).
+import type { AppState } from '../../preload/contract';
+import type { Backend } from '../../main/backend/api';
+
+/** The state once the backend is done loading and analysing (polled every 25 ms, `tries` times at most). */
+export async function ready(b: Pick<Backend, 'getState'>, tries = 1200): Promise<AppState> {
+  for (let i = 0; i < tries; i++) {
+    const s = await b.getState();
+    if (s.phase !== 'loading' && s.phase !== 'analysing') return s;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error('backend never became ready');
+}
 
 /** Moves the UDP destination port `from` to `to` in every Ethernet/IPv4 packet of a little-endian pcap; returns how many. */
 export function movePort(pcap: Buffer, from: number, to: number): number {
