@@ -14,7 +14,6 @@ import { PacketDetail } from './components/PacketDetail';
 import { PacketList, type ListQuery } from './components/PacketList';
 import { errorText as errText, formatBytes, formatCount, type TimeMode } from './logic/format';
 
-
 function useDarkMode(): boolean {
   const mq = typeof matchMedia === 'function' ? matchMedia('(prefers-color-scheme: dark)') : null;
   const [dark, setDark] = useState(mq?.matches ?? false);
@@ -171,14 +170,12 @@ export function App() {
   /** Goes to what a note is about. */
   const goTo = useCallback(
     (t: NoteTarget) => {
-      if (t.kind === 'packet') {
+      if (t.kind === 'packet' || t.kind === 'hop') {
         setSelected(t.no);
         setReveal({ no: t.no, seq: Date.now() });
-        setTab('detail');
-      } else if (t.kind === 'hop') {
-        setSelected(t.no);
-        setReveal({ no: t.no, seq: Date.now() });
-        doFollow(t.no);
+        // A hop is shown in its journey's hop table; a packet in the detail.
+        if (t.kind === 'hop') doFollow(t.no);
+        else setTab('detail');
       } else if (t.kind === 'flow') followFlow(t.flow);
       else if (t.kind === 'element') {
         setQuery((q) => ({ ...q, element: t.element }));

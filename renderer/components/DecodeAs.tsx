@@ -4,6 +4,7 @@
 import { useState } from 'react';
 import type { AppState, DecodeAsView } from '../../preload/contract';
 import { api } from '../api';
+import { Alert } from './Alert';
 import { errorText } from '../logic/format';
 
 interface Row {
@@ -81,11 +82,7 @@ export function DecodeAsPanel(props: { state: AppState; onApplied(s: AppState): 
           Cancel
         </button>
       </div>
-      {error && (
-        <div className="error" role="alert">
-          {error}
-        </div>
-      )}
+      <Alert message={error} />
     </form>
   );
 }

@@ -5,6 +5,7 @@
 import { useState } from 'react';
 import { NOTE_SEVERITIES, type NoteInput, type NoteSeverity, type NoteTarget, type NoteView, type SessionView } from '../../preload/contract';
 import { api } from '../api';
+import { Alert } from './Alert';
 import { errorText as errText } from '../logic/format';
 
 /** True when a note is about this target (a hop note is also about the packet seen at that hop). */
@@ -76,11 +77,7 @@ function NoteForm(props: { initial?: NoteInput; onSave(input: NoteInput): Promis
           Cancel
         </button>
       </div>
-      {error && (
-        <div className="error" role="alert">
-          {error}
-        </div>
-      )}
+      <Alert message={error} />
     </form>
   );
 }
@@ -189,16 +186,8 @@ export function NotesPane(props: { notes: readonly NoteView[] | null; session: S
           ))}
         </select>
       </div>
-      {s.error && (
-        <div className="error" role="alert">
-          {s.error}
-        </div>
-      )}
-      {props.error && (
-        <div className="error" role="alert">
-          {props.error}
-        </div>
-      )}
+      <Alert message={s.error} />
+      <Alert message={props.error} />
       {s.problems.length > 0 && (
         <ul className="findings" data-testid="session-problems">
           {s.problems.map((p, i) => (
