@@ -324,9 +324,12 @@ export interface NoteInput {
   readonly severity: NoteSeverity;
 }
 
-export interface UploadedFile {
+/** What browser mode's upload endpoint (`POST /upload?name=...`, the file's bytes as the body) answers. */
+export interface UploadReceipt {
+  /** The id to pass to openCaptureFiles. */
+  readonly upload: string;
   readonly name: string;
-  readonly data: Uint8Array;
+  readonly bytes: number;
 }
 
 export interface Attribution {
@@ -342,8 +345,8 @@ export interface TunnelvisionApi {
   getState(): Promise<AppState>;
   /** Open files by path (command line, drag and drop, recent list). `append` keeps the current set. */
   openCaptures(args: { paths: string[]; append: boolean }): Promise<AppState>;
-  /** Open files whose bytes the UI read itself (browser mode's file picker and drop). */
-  openCaptureFiles(args: { files: UploadedFile[]; append: boolean }): Promise<AppState>;
+  /** Open files the UI uploaded first (browser mode's file picker and drop): the ids of their UploadReceipts. */
+  openCaptureFiles(args: { uploads: string[]; append: boolean }): Promise<AppState>;
   /** Native open dialog (Electron); browser mode answers with state unchanged and the UI uses its own picker. */
   chooseCaptures(args: { append: boolean }): Promise<AppState>;
   cancelLoad(): Promise<AppState>;
@@ -392,8 +395,10 @@ const MAX_PAGE = 2000;
 /** The longest note and tag (the session file accepts the same). */
 export const MAX_NOTE_TEXT = 100_000;
 export const MAX_NOTE_TAG = 200;
-/** Upper bound of one uploaded file (browser mode). */
+/** Upper bound of one uploaded file (browser mode streams it to disk: nothing else limits it). */
 export const MAX_UPLOAD_BYTES = 2 * 1024 * 1024 * 1024;
+/** Upload ids: what the upload endpoint hands out. */
+const UPLOAD_ID = /^[0-9a-f]{32}$/;
 
 type Check = (v: unknown, where: string) => void;
 
@@ -427,9 +432,8 @@ const arrayOf = (c: Check, max: number, min = 0): Check => (v, w) => {
   if (v.length < min) fail(w, `fewer than ${min} items`);
   v.forEach((x, i) => c(x, `${w}[${i}]`));
 };
-const bytes: Check = (v, w) => {
-  if (!(v instanceof Uint8Array)) fail(w, 'expected bytes');
-  if (v.byteLength > MAX_UPLOAD_BYTES) fail(w, 'file too large');
+const uploadId: Check = (v, w) => {
+  if (typeof v !== 'string' || !UPLOAD_ID.test(v)) fail(w, 'expected an upload id');
 };
 const object = (shape: Record<string, Check>): Check => (v, w) => {
   if (!isObj(v)) fail(w, 'expected an object');
@@ -462,9 +466,7 @@ const noteTarget = union('kind', {
 export const METHODS: { readonly [M in MethodName]: readonly Check[] } = {
   getState: [],
   openCaptures: [object({ paths: arrayOf(path, MAX_PATHS, 1), append: bool })],
-  openCaptureFiles: [
-    object({ files: arrayOf(object({ name: str(MAX_NAME_LEN, false), data: bytes }), MAX_PATHS, 1), append: bool }),
-  ],
+  openCaptureFiles: [object({ uploads: arrayOf(uploadId, MAX_PATHS, 1), append: bool })],
   chooseCaptures: [object({ append: bool })],
   cancelLoad: [],
   setAttribution: [object({ capture: int(0, 1_000_000), node: nullable(str(MAX_NAME_LEN)), iface: nullable(str(MAX_NAME_LEN)) })],

@@ -2,8 +2,8 @@
 // detail / follow tabs in the middle, the cluster graph on the right; a progress bar with cancel
 // while captures load. Talks to the rest of the app only through `api` (the contract).
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import { REPORT_FORMATS, type AppState, type ExportResult, type FollowView, type GraphView, type NoteTarget, type NoteView, type PacketColumn, type PacketDetail as Detail, type FlowListItem, type ReportFormat, type UploadedFile } from '../preload/contract';
-import { api, desktop } from './api';
+import { REPORT_FORMATS, type AppState, type ExportResult, type FollowView, type GraphView, type NoteTarget, type NoteView, type PacketColumn, type PacketDetail as Detail, type FlowListItem, type ReportFormat } from '../preload/contract';
+import { api, desktop, uploadFiles } from './api';
 import { CapturesPanel } from './components/CapturesPanel';
 import { DecodeAsPanel } from './components/DecodeAs';
 import { FilterBar } from './components/FilterBar';
@@ -24,10 +24,6 @@ function useDarkMode(): boolean {
     return () => mq.removeEventListener('change', on);
   }, [mq]);
   return dark;
-}
-
-async function readFiles(list: FileList | File[]): Promise<UploadedFile[]> {
-  return Promise.all([...list].map(async (f) => ({ name: f.name, data: new Uint8Array(await f.arrayBuffer()) })));
 }
 
 export function App() {
@@ -234,7 +230,7 @@ export function App() {
     try {
       const shell = desktop;
       if (shell) setState(await api.openCaptures({ paths: files.map((f) => shell.pathForFile(f)), append }));
-      else setState(await api.openCaptureFiles({ files: await readFiles(files), append }));
+      else setState(await api.openCaptureFiles({ uploads: await uploadFiles(files), append }));
     } catch (e) {
       setNotice({ text: errText(e) });
     }

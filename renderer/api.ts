@@ -1,6 +1,6 @@
 // The contract as the UI sees it: the preload's functions in the desktop app, HTTP calls to the
 // local server in browser mode. Components call `api.x()` and never know which shell they run in.
-import { decodeWire, encodeWire, METHOD_NAMES, type MethodName, type TunnelvisionApi } from '../preload/contract';
+import { decodeWire, encodeWire, MAX_UPLOAD_BYTES, METHOD_NAMES, type MethodName, type TunnelvisionApi, type UploadReceipt } from '../preload/contract';
 
 export interface DesktopExtras {
   pathForFile(file: File): string;
@@ -14,32 +14,52 @@ declare global {
   }
 }
 
-function httpApi(token: string): TunnelvisionApi {
-  const call = async (method: MethodName, args: unknown[]): Promise<unknown> => {
-    const res = await fetch(`/api/${method}`, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json', 'X-Tunnelvision-Token': token },
-      body: encodeWire(args),
-    });
-    const text = await res.text();
-    let body: { result?: unknown; error?: string };
-    try {
-      body = decodeWire(text) as typeof body;
-    } catch {
-      throw new Error(`${method}: ${res.status} ${text.slice(0, 200)}`);
-    }
-    if (!res.ok || body.error !== undefined) throw new Error(body.error ?? `${method}: HTTP ${res.status}`);
-    return body.result;
-  };
+/** Reads a browser-mode answer: {"result": ...} or {"error": "..."}. */
+async function answer(what: string, res: Response): Promise<unknown> {
+  const text = await res.text();
+  let body: { result?: unknown; error?: string };
+  try {
+    body = decodeWire(text) as typeof body;
+  } catch {
+    throw new Error(`${what}: ${res.status} ${text.slice(0, 200)}`);
+  }
+  if (!res.ok || body.error !== undefined) throw new Error(body.error ?? `${what}: HTTP ${res.status}`);
+  return body.result;
+}
+
+// Browser mode authenticates the page by its cookie (set when the address with the token was
+// opened); the token itself is taken out of the address bar and history on the first load.
+function httpApi(): TunnelvisionApi {
+  const call = async (method: MethodName, args: unknown[]): Promise<unknown> =>
+    answer(method, await fetch(`/api/${method}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: encodeWire(args) }));
   const api = {} as Record<MethodName, (...a: unknown[]) => Promise<unknown>>;
   for (const m of METHOD_NAMES) api[m] = (...args: unknown[]) => call(m, args);
   return api as unknown as TunnelvisionApi;
 }
 
+/**
+ * Browser mode: sends files to the server one after the other, each streamed as its raw bytes,
+ * and returns their upload ids for `openCaptureFiles`.
+ */
+export async function uploadFiles(files: readonly File[]): Promise<string[]> {
+  const tooLarge = files.find((f) => f.size > MAX_UPLOAD_BYTES);
+  if (tooLarge) throw new Error(`${tooLarge.name}: larger than the upload limit of ${MAX_UPLOAD_BYTES / 2 ** 30} GiB (start the app with the file's path instead)`);
+  const ids: string[] = [];
+  for (const f of files) {
+    const res = await fetch(`/upload?name=${encodeURIComponent(f.name)}`, { method: 'POST', headers: { 'Content-Type': 'application/octet-stream' }, body: f });
+    ids.push(((await answer(`uploading ${f.name}`, res)) as UploadReceipt).upload);
+  }
+  return ids;
+}
+
 function pickApi(): TunnelvisionApi {
   if (window.tunnelvision) return window.tunnelvision;
-  const token = new URLSearchParams(window.location.search).get('token') ?? '';
-  return httpApi(token);
+  const url = new URL(window.location.href);
+  if (url.searchParams.has('token')) {
+    url.searchParams.delete('token');
+    window.history.replaceState(window.history.state, '', `${url.pathname}${url.search}${url.hash}`);
+  }
+  return httpApi();
 }
 
 export const api: TunnelvisionApi = pickApi();

@@ -1,11 +1,17 @@
 // What the backend offers the two shells (Electron main and the browser-mode server). It is the
 // UI contract minus the two methods that need the shell itself (a native dialog, handing an export
 // to Wireshark or to the user), plus the plain operations those two are built from.
-import type { ExportSelection, ReportFormat, TunnelvisionApi } from '../../preload/contract';
+import { join } from 'node:path';
+import type { AppState, ExportSelection, ReportFormat, TunnelvisionApi } from '../../preload/contract';
 
-export type BackendMethods = Omit<TunnelvisionApi, 'chooseCaptures' | 'exportPcapng' | 'exportReport'>;
+export type BackendMethods = Omit<TunnelvisionApi, 'chooseCaptures' | 'openCaptureFiles' | 'exportPcapng' | 'exportReport'>;
+
+/** Where browser mode writes uploaded captures, inside the backend's temporary folder (one folder per upload). */
+export const uploadsFolder = (tempDir: string): string => join(tempDir, 'uploads');
 
 export interface Backend extends BackendMethods {
+  /** Opens files the shell received as uploads; each must lie in `uploadsFolder(tempDir)` (their session goes to the data folder). */
+  openUploaded(args: { files: { path: string; name: string }[]; append: boolean }): Promise<AppState>;
   /** Writes the selected packets as pcapng to `path`; resolves with how many were written. */
   writePcapng(args: { selection: ExportSelection; path: string }): Promise<{ packets: number; name: string }>;
   /** Writes the report of the open set to `path`; resolves with a suggested file name. */

@@ -4,7 +4,7 @@
 // (the display filter compiles to a predicate over typed arrays), and only the packets on screen
 // are read again and decoded in full.
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
+import { basename, dirname, resolve, sep } from 'node:path';
 import { readPacketsAt } from '../engine/readers/read';
 import { decodeAsNames, decodePacket } from '../engine/decode';
 import type { DecodeAsEntry, DecodeAsProto, DecodeAsTable, DecodeOptions } from '../engine/decode/types';
@@ -18,7 +18,7 @@ import {
   type LoadPhase, type LoadProgress, type PacketDetail, type PacketPage, type PacketQuery, type PacketRow,
 } from '../../preload/contract';
 import { compileFilter, parseFilter } from '../../preload/filter';
-import type { Backend, BackendOptions } from './api';
+import { uploadsFolder, type Backend, type BackendOptions } from './api';
 import { analyseSet, readSet, type AnalysisHandle } from './analysis';
 import type { CaptureSetData } from '../topology';
 import { expandBundles } from '../topology/bundles';
@@ -80,7 +80,6 @@ export function createBackend(opts: BackendOptions): Backend {
   let running: Promise<void> = Promise.resolve();
   let recent = loadRecent(opts.recentFile);
   const hasWireshark = wiresharkPath() !== null;
-  let uploads = 0;
   let queryCache: { key: string; rows: Uint32Array } | null = null;
   const rowCache = new Map<number, { protocol: string; info: string }>();
   /** The open set's session (notes, assignments, filter); null before a set is read or when its file is unreadable. */
@@ -230,7 +229,7 @@ export function createBackend(opts: BackendOptions): Backend {
   }
 
   /** Files the UI uploaded (browser mode) live in the temporary folder: their session goes to the data folder. */
-  const isUpload = (path: string) => resolve(path).startsWith(resolve(opts.tempDir, 'uploads'));
+  const isUpload = (path: string) => resolve(path).startsWith(resolve(uploadsFolder(opts.tempDir)) + sep);
 
   /** Loads one after the other: each waits for the previous to have started, then cancels it. */
   let loads: Promise<void> = Promise.resolve();
@@ -636,16 +635,10 @@ export function createBackend(opts: BackendOptions): Backend {
       return this.getState();
     },
 
-    async openCaptureFiles({ files, append }) {
-      const saved = files.map((f) => {
-        const dir = join(opts.tempDir, 'uploads', String(++uploads));
-        mkdirSync(dir, { recursive: true });
-        const name = basename(f.name).replace(/[\u0000-\u001f/\\]/g, '_') || 'capture';
-        const path = join(dir, name);
-        writeFileSync(path, f.data);
-        return { path, name };
-      });
-      await load([...(append ? openedSet : []), ...saved]);
+    async openUploaded({ files, append }) {
+      const outside = files.find((f) => !isUpload(f.path));
+      if (outside) throw new Error(`${outside.name}: not an upload`);
+      await load([...(append ? openedSet : []), ...files]);
       return this.getState();
     },
 

@@ -11,7 +11,7 @@ export const SOURCE_WORKER = fileURLToPath(new URL('./worker.mjs', import.meta.u
 const CLOSE_WAIT_MS = 5000;
 
 const METHODS: readonly BackendMethodName[] = [
-  'getState', 'openCaptures', 'openCaptureFiles', 'cancelLoad', 'setAttribution', 'setDecodeAs', 'getGraph',
+  'getState', 'openCaptures', 'openUploaded', 'cancelLoad', 'setAttribution', 'setDecodeAs', 'getGraph',
   'queryPackets', 'getPacket', 'followPacket', 'followFlow', 'flowsThrough', 'writePcapng', 'writeReport',
   'listNotes', 'rememberFilter', 'addNote', 'updateNote', 'removeNote',
 ];

@@ -15,6 +15,11 @@ export interface ShellHooks {
    * Absent (browser mode): the backend prints through headless Chromium itself.
    */
   printPdf?(htmlFile: string, pdfFile: string): Promise<void>;
+  /**
+   * The file an upload id stands for (browser mode's upload endpoint received it), or null when the
+   * id is unknown. Absent: the shell takes no uploads (the desktop app opens dropped files by path).
+   */
+  uploaded?(id: string): { path: string; name: string } | null;
 }
 
 export function shellApi(backend: Backend, hooks: ShellHooks, tempDir: string): TunnelvisionApi {
@@ -22,7 +27,14 @@ export function shellApi(backend: Backend, hooks: ShellHooks, tempDir: string): 
   return {
     getState: () => backend.getState(),
     openCaptures: (a) => backend.openCaptures(a),
-    openCaptureFiles: (a) => backend.openCaptureFiles(a),
+    async openCaptureFiles(a) {
+      const files = a.uploads.map((id) => {
+        const f = hooks.uploaded?.(id);
+        if (!f) throw new Error(hooks.uploaded ? `no upload ${id}: upload the file first` : 'this shell opens files by path, not by upload');
+        return f;
+      });
+      return backend.openUploaded({ files, append: a.append });
+    },
     async chooseCaptures(a) {
       const paths = await hooks.chooseFiles();
       return paths && paths.length ? backend.openCaptures({ paths, append: a.append }) : backend.getState();

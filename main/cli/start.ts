@@ -2,9 +2,9 @@
 // saying so, then browser mode (the same UI served on 127.0.0.1) with the URL printed.
 // No files: the demo capture set from fixtures/.
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { ROOT, demoCaptures, startBrowserMode } from '../server/browser-mode';
+import { ROOT, demoCaptures, startBrowserMode, type BrowserMode } from '../server/browser-mode';
 
 /** Path of the Electron executable, or null when its runtime was never downloaded. */
 export function electronBinary(): string | null {
@@ -15,18 +15,35 @@ export function electronBinary(): string | null {
   return existsSync(bin) ? bin : null;
 }
 
+const USAGE = 'usage: tunnelvision start [--browser] [--port N] [--allow-dir DIR]... [FILE...]';
+
+/** A usage error: one line on stderr, exit code 2. */
+function usage(message: string): number {
+  process.stderr.write(`tunnelvision start: ${message}\n`);
+  return 2;
+}
+
 export async function run(args: string[]): Promise<number> {
   let port: number | undefined;
   let forceBrowser = false;
   const files: string[] = [];
+  const allowDirs: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
-    if (a === '--port') port = Number(args[++i]);
-    else if (a === '--browser') forceBrowser = true;
+    if (a === '--port') {
+      const v = args[++i];
+      if (v === undefined || !/^\d{1,5}$/.test(v) || Number(v) < 1 || Number(v) > 65535) return usage(`--port expects a port number from 1 to 65535, got ${v === undefined ? 'nothing' : JSON.stringify(v)}`);
+      port = Number(v);
+    } else if (a === '--allow-dir') {
+      const v = args[++i];
+      if (v === undefined || !existsSync(v) || !statSync(v).isDirectory()) return usage(`--allow-dir expects an existing folder, got ${v === undefined ? 'nothing' : JSON.stringify(v)}`);
+      allowDirs.push(resolve(v));
+    } else if (a === '--browser') forceBrowser = true;
     else if (a === '--help' || a === '-h') {
-      process.stdout.write('usage: tunnelvision start [--browser] [--port N] [FILE...]\n');
+      process.stdout.write(`${USAGE}\n`);
       return 0;
-    } else files.push(resolve(a));
+    } else if (a.startsWith('-')) return usage(`unknown option ${a}`);
+    else files.push(resolve(a));
   }
   const missing = files.filter((f) => !existsSync(f));
   for (const f of missing) process.stderr.write(`tunnelvision: ${f}: no such file (the others still open)\n`);
@@ -41,7 +58,15 @@ export async function run(args: string[]): Promise<number> {
     return await new Promise<number>((res) => child.on('exit', (code) => res(code ?? 0)));
   }
   if (!forceBrowser) process.stdout.write("Electron's runtime is not installed here (its binary could not be downloaded), so Tunnelvision runs in browser mode.\n");
-  const mode = await startBrowserMode({ files: open, port, log: (l) => process.stdout.write(`${l}\n`) });
+  let mode: BrowserMode;
+  try {
+    mode = await startBrowserMode({ files: open, allowDirs, port, log: (l) => process.stdout.write(`${l}\n`) });
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE') return usage(`port ${port} is in use: choose another with --port, or leave --port out for a free one`);
+    if (code === 'EACCES') return usage(`port ${port} may not be used by this user: choose another with --port`);
+    throw e;
+  }
   process.stdout.write(`Open ${mode.url}\n`);
   await new Promise<void>((res) => {
     process.once('SIGINT', () => res());

@@ -9,7 +9,8 @@ import { fileURLToPath } from 'node:url';
 import { startBackend } from '../backend/client';
 import { shellApi } from '../backend/shell';
 import { wiresharkPath } from '../backend/wireshark';
-import type { Backend } from '../backend/api';
+import { uploadsFolder, type Backend } from '../backend/api';
+import { FileAccess } from './access';
 import { startServer, type RunningServer } from './server';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -61,10 +62,10 @@ export interface BrowserMode {
   close(): Promise<void>;
 }
 
-export async function startBrowserMode(opts: { files: string[]; port?: number; token?: string; log?: (line: string) => void }): Promise<BrowserMode> {
+export async function startBrowserMode(opts: { files: string[]; allowDirs?: string[]; port?: number; token?: string; log?: (line: string) => void }): Promise<BrowserMode> {
   const log = opts.log ?? (() => {});
-  if (rendererIsStale()) await buildRenderer(log);
   const tempDir = mkdtempSync(join(tmpdir(), 'tunnelvision-'));
+  // The backend's worker starts on its first call: listening comes first, so a busy port fails at once.
   const backend = startBackend({
     shell: 'browser',
     recentFile: join(process.env.XDG_CONFIG_HOME ?? join(homedir(), '.config'), 'tunnelvision', 'recent.json'),
@@ -84,11 +85,24 @@ export async function startBrowserMode(opts: { files: string[]; port?: number; t
         }
         return { kind: 'download', name, url: server!.offerDownload(file, name), packets };
       },
+      uploaded: (id) => server!.uploaded(id),
     },
     tempDir,
   );
-  server = await startServer({ api, rendererDir: RENDERER_OUT, port: opts.port, token: opts.token });
-  if (opts.files.length) await backend.openCaptures({ paths: opts.files.map((f) => resolve(f)), append: false });
+  const files = opts.files.map((f) => resolve(f));
+  const isDir = (p: string) => existsSync(p) && statSync(p).isDirectory();
+  // What the token opens: the files given now (a folder given as a set: everything in it), --allow-dir folders, uploads.
+  const access = new FileAccess({ files: files.filter((f) => !isDir(f)), dirs: [...files.filter(isDir), ...(opts.allowDirs ?? []).map((d) => resolve(d))] });
+  try {
+    server = await startServer({ api, rendererDir: RENDERER_OUT, port: opts.port, token: opts.token, uploadDir: uploadsFolder(tempDir), access });
+    if (rendererIsStale()) await buildRenderer(log);
+  } catch (e) {
+    await server?.close();
+    await backend.close();
+    rmSync(tempDir, { recursive: true, force: true });
+    throw e;
+  }
+  if (files.length) await backend.openCaptures({ paths: files, append: false });
   return {
     url: server.url,
     server,

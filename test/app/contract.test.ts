@@ -42,7 +42,10 @@ describe('argument validation', () => {
     validateArgs('exportReport', [{ format: 'pdf' }]);
     expect(() => validateArgs('queryPackets', [{ filter: 'x'.repeat(5000), element: null, sort: 'no', descending: false, offset: 0, limit: 10, locate: 0 }])).toThrow(/longer than/);
     expect(() => validateArgs('queryPackets', [{ filter: '', element: null, sort: 'no', descending: false, offset: 0, limit: 100000, locate: 0 }])).toThrow(/out of range/);
-    expect(() => validateArgs('openCaptureFiles', [{ files: [{ name: 'a.pcap', data: 'AAAA' }], append: false }])).toThrow(/expected bytes/);
+    // Uploads are named by the ids the upload endpoint handed out, never by bytes or paths.
+    expect(() => validateArgs('openCaptureFiles', [{ files: [{ name: 'a.pcap', data: 'AAAA' }], append: false }])).toThrow(/unexpected field "files"/);
+    expect(() => validateArgs('openCaptureFiles', [{ uploads: ['../../etc/passwd'], append: false }])).toThrow(/expected an upload id/);
+    validateArgs('openCaptureFiles', [{ uploads: ['0123456789abcdef0123456789abcdef'], append: false }]);
     expect(() => validateArgs('getState', {} as unknown as unknown[])).toThrow(/list/);
     expect(() => validateArgs('getPacket', [null])).toThrow(/expected an object/);
     expect(() => validateArgs('getPacket', [{ no: 1.5 }])).toThrow(/integer/);

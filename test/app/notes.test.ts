@@ -5,14 +5,15 @@
 // notes are not pinned on whatever packet now has their number; uploaded captures find their notes
 // again when uploaded anew (browser mode).
 import { spawnSync } from 'node:child_process';
-import { appendFileSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, copyFileSync, createReadStream, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { NoteView, PacketQuery } from '../../preload/contract';
+import { MAX_UPLOAD_BYTES, type NoteView, type PacketQuery } from '../../preload/contract';
 import { createBackend } from '../../main/backend/backend';
 import { ready } from './helpers';
-import type { Backend } from '../../main/backend/api';
+import { uploadsFolder, type Backend } from '../../main/backend/api';
+import { Uploads } from '../../main/server/uploads';
 import { demoCaptures } from '../../main/server/browser-mode';
 import { sessionPathFor } from '../../main/session';
 import { readCapture } from '../../main/engine/readers/read';
@@ -23,6 +24,14 @@ if (!demo.length) console.warn('SKIPPED notes tests: the lab captures (fixtures/
 const haveTshark = spawnSync('sh', ['-c', 'command -v tshark']).status === 0;
 
 const HOSTILE = '<script>alert(1)</script> "><img src=x onerror=alert(2)> javascript:alert(3)';
+
+/** Uploads files the way browser mode receives them (streamed into the backend's uploads folder): [name, source file]. */
+async function upload(tempDir: string, files: [string, string][]): Promise<{ path: string; name: string }[]> {
+  const uploads = new Uploads(uploadsFolder(tempDir), MAX_UPLOAD_BYTES);
+  const out: { path: string; name: string }[] = [];
+  for (const [name, file] of files) out.push(uploads.get((await uploads.receive(createReadStream(file), name)).upload)!);
+  return out;
+}
 
 const q = (filter: string, more: Partial<PacketQuery & { locate: number }> = {}) => ({ filter, element: null, sort: 'no' as const, descending: false, offset: 0, limit: 200, locate: 0, ...more });
 
@@ -200,18 +209,18 @@ describe.skipIf(!demo.length)('notes of a capture set', () => {
   it('keeps two uploads of the same name but different content in different sessions', async () => {
     const one = createBackend({ shell: 'browser', recentFile: null, tempDir: join(dir, 'tmp4'), sessionDir: join(dir, 'sessions') });
     backends.push(one);
-    await one.openCaptureFiles({ files: [{ name: 'capture.pcap', data: new Uint8Array(readFileSync(caps[0])) }], append: false });
+    await one.openUploaded({ files: await upload(join(dir, 'tmp4'), [['capture.pcap', caps[0]]]), append: false });
     const a = await ready(one);
-    await one.openCaptureFiles({ files: [{ name: 'capture.pcap', data: new Uint8Array(readFileSync(caps[1])) }], append: false });
+    await one.openUploaded({ files: await upload(join(dir, 'tmp4'), [['capture.pcap', caps[1]]]), append: false });
     const b = await ready(one);
     expect(a.session!.file).not.toBe(b.session!.file);
   });
 
   it('keeps the notes of uploaded captures in the data folder and finds them when the same files are uploaded again', async () => {
-    const upload = () => caps.slice(0, 4).map((p) => ({ name: basename(p), data: new Uint8Array(readFileSync(p)) }));
+    const set = () => caps.slice(0, 4).map((p) => [basename(p), p] as [string, string]);
     const b1 = createBackend({ shell: 'browser', recentFile: null, tempDir: join(dir, 'tmp1'), sessionDir: join(dir, 'sessions') });
     backends.push(b1);
-    await b1.openCaptureFiles({ files: upload(), append: false });
+    await b1.openUploaded({ files: await upload(join(dir, 'tmp1'), set()), append: false });
     const s1 = await ready(b1);
     expect(s1.session!.file.startsWith(join(dir, 'sessions'))).toBe(true);
     const first = (await b1.queryPackets(q('icmp'))).rows[0].no;
@@ -219,7 +228,7 @@ describe.skipIf(!demo.length)('notes of a capture set', () => {
     await b1.close();
     const b2 = createBackend({ shell: 'browser', recentFile: null, tempDir: join(dir, 'tmp2'), sessionDir: join(dir, 'sessions') });
     backends.push(b2);
-    await b2.openCaptureFiles({ files: upload(), append: false });
+    await b2.openUploaded({ files: await upload(join(dir, 'tmp2'), set()), append: false });
     const s2 = await ready(b2);
     expect(s2.session!.problems).toEqual([]);
     const found = (await b2.listNotes()).find((x) => x.id === note.id)!;
