@@ -11,20 +11,17 @@ import type { CaptureInfo, ReadProgress } from '../engine/types';
 import { PacketTable, PKTTYPE_UNKNOWN } from '../topology/table';
 import { isEnrichmentFile } from '../topology/enrich';
 import type { CaptureComment } from '../session/comments';
-import { open } from 'node:fs/promises';
+import { openRegularFile } from '../engine/readers/source';
 
+/** The first KiB of a regular file; refuses named pipes, devices and folders (which would block or never end). */
 async function headOf(path: string): Promise<Uint8Array> {
+  const fh = await openRegularFile(path);
   try {
-    const fh = await open(path, 'r');
-    try {
-      const buf = new Uint8Array(1024);
-      const { bytesRead } = await fh.read(buf, 0, buf.length, 0);
-      return buf.subarray(0, bytesRead);
-    } finally {
-      await fh.close();
-    }
-  } catch {
-    return new Uint8Array(0);
+    const buf = new Uint8Array(1024);
+    const { bytesRead } = await fh.read(buf, 0, buf.length, 0);
+    return buf.subarray(0, bytesRead);
+  } finally {
+    await fh.close();
   }
 }
 
@@ -74,7 +71,16 @@ export class PacketStore {
     const fileNo = this.files.length;
     const entry: StoreFile = { path, name, start: this.table.count, count: 0, info: null, status: 'loading', firstTime: null, lastTime: null, enrichment: null, comments: [] };
     this.files.push(entry);
-    entry.enrichment = isEnrichmentFile(path, await headOf(path));
+    let head: Uint8Array;
+    try {
+      head = await headOf(path);
+    } catch (e) {
+      const message = `cannot open ${name}: ${(e as Error).message}`;
+      entry.info = { path, format: 'unknown', compressed: false, interfaces: [], packetCount: 0, errors: [{ code: 'open-failed', message, offset: 0, fatal: true }], comments: [] };
+      entry.status = 'failed';
+      return entry;
+    }
+    entry.enrichment = isEnrichmentFile(path, head);
     if (entry.enrichment) {
       entry.status = 'ok';
       return entry;

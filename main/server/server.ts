@@ -192,7 +192,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       throw new HttpError(400, e instanceof Error ? e.message : String(e));
     }
     if (method === 'openCaptures') {
-      const refused = (args as [{ paths: string[] }])[0].paths.map((p) => opts.access?.refusal(p) ?? `${p}: not allowed: this server opens uploads only`).find((r) => r !== null);
+      const access = opts.access;
+      const refused = (args as [{ paths: string[] }])[0].paths.map((p) => (access ? access.refusal(p) : `${p}: not allowed: this server opens uploads only`)).find((r) => r !== null);
       if (refused) throw new HttpError(403, refused);
     }
     if (method === 'openCaptureFiles') {

@@ -1,7 +1,7 @@
 // What identifies a capture's content: its size and SHA-256. A session checks them when it reopens so
 // notes are never attached to the packets of a different file that took the old one's name.
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { openRegularFile } from '../engine/readers/source';
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { CaptureCheck, SessionCapture } from './types';
@@ -14,7 +14,8 @@ export interface Fingerprint {
 export async function fingerprintFile(path: string, signal?: AbortSignal): Promise<Fingerprint> {
   const hash = createHash('sha256');
   let size = 0;
-  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20, signal })) {
+  const fh = await openRegularFile(path);
+  for await (const chunk of fh.createReadStream({ highWaterMark: 1 << 20, signal })) {
     hash.update(chunk as Buffer);
     size += (chunk as Buffer).length;
   }

@@ -2,7 +2,7 @@
 // columnar PacketTable (one row per packet, its capture point resolved on the way), enrichment files
 // parsed beside them, then the analysis.
 
-import { open } from 'node:fs/promises';
+import { openRegularFile } from '../engine/readers/source';
 import { summarize, PacketSummary, type DecodeAsTable } from '../engine/decode';
 import { readCapture } from '../engine/readers/read';
 import type { CaptureInterface, ReadProgress } from '../engine/types';
@@ -50,7 +50,7 @@ export interface LoadOptions {
 
 async function head(path: string, n = 1024): Promise<Uint8Array | null> {
   try {
-    const fh = await open(path, 'r');
+    const fh = await openRegularFile(path);
     try {
       const buf = new Uint8Array(n);
       const { bytesRead } = await fh.read(buf, 0, n, 0);
@@ -64,7 +64,7 @@ async function head(path: string, n = 1024): Promise<Uint8Array | null> {
 }
 
 async function readText(path: string): Promise<string> {
-  const fh = await open(path, 'r');
+  const fh = await openRegularFile(path);
   try {
     return await fh.readFile({ encoding: 'utf8' });
   } finally {

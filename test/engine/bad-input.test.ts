@@ -52,7 +52,9 @@ describe.skipIf(!HAVE_PUBLIC)('bad input', () => {
         expect(packets).toEqual([]);
         expect(info.format).toBe('unknown');
         expect(info.errors.map((e) => [e.code, e.offset])).toEqual([['bad-magic', 0]]);
-        expect(info.errors[0].message).toContain('0x78563412');
+        // The message never repeats the file's bytes (it could be any file the user can read).
+        expect(info.errors[0].message).toMatch(/not a pcap or pcapng file/);
+        expect(info.errors[0].message).not.toMatch(/78563412|12345678/i);
       });
 
       it('truncated global header', async () => {
@@ -220,7 +222,7 @@ describe.skipIf(!HAVE_PUBLIC)('bad input', () => {
     const fifo = join(tmp.dir, 'pipe.pcap');
     execFileSync('mkfifo', [fifo]);
     const pipe = await readCapture(fifo, { onPacket() {} });
-    expect(pipe.errors.map((e) => [e.code, e.message])).toEqual([['open-failed', `cannot open ${fifo}: not a regular file`]]);
+    expect(pipe.errors.map((e) => [e.code, e.message])).toEqual([['open-failed', `cannot open ${fifo}: not a regular file: it is a named pipe (FIFO)`]]);
   });
 
   // Packet-level faults: the file reads cleanly, the decoder flags the packet and keeps every layer

@@ -4,7 +4,7 @@
 // the file size.
 
 import type { CaptureInfo } from '../types';
-import { DEFAULT_MAX_RECORD_LEN, ReadSink, type FormatReader, type ReadHandlers, hex, u32 } from './sink';
+import { DEFAULT_MAX_RECORD_LEN, ReadSink, type FormatReader, type ReadHandlers, u32 } from './sink';
 import { FastPcapReader, pcapMagic } from './pcap';
 import { PcapParserReader } from './pcap-parser-reader';
 import { BT_SHB, PcapngReader } from './pcapng';
@@ -60,7 +60,8 @@ export function createReader(head: Uint8Array, sink: ReadSink, opts: ReadOptions
     sink.error('unsupported-format', 'modified (Kuznetzov) pcap format is not supported: convert it with editcap', 0, true);
     return null;
   }
-  sink.error('bad-magic', `not a pcap or pcapng file (magic ${hex(magic)})`, 0, true);
+  // Never the bytes themselves: an error must not show what a file that is not a capture contains.
+  sink.error('bad-magic', 'not a pcap or pcapng file (its first bytes are no known magic number)', 0, true);
   return null;
 }
 

@@ -43,7 +43,7 @@ export function pcapMagic(b: Uint8Array): { le: boolean; nano: boolean } | null 
 export function parsePcapHeader(b: Uint8Array, p: number, sink: ReadSink): PcapHeader | null {
   const magic = pcapMagic(b.subarray(p, p + 4));
   if (!magic) {
-    sink.error('bad-magic', `not a pcap file: magic ${hex(u32(b, p, false))}`, 0, true);
+    sink.error('bad-magic', 'not a pcap file (unknown magic number)', 0, true);
     return null;
   }
   const { le, nano } = magic;

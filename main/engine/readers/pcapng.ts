@@ -205,7 +205,7 @@ export class PcapngReader implements FormatReader {
         if (bom === BOM) this.le = true;
         else if (bom === 0x4d3c2b1a) this.le = false;
         else {
-          sink.error('bad-byte-order-magic', `section header at byte ${at} has byte-order magic ${hex(u32(b, p + 8, false))}, not 1A2B3C4D`, at, true);
+          sink.error('bad-byte-order-magic', `section header at byte ${at} has a byte-order magic other than 1A2B3C4D`, at, true);
           return p;
         }
       } else if (this.section < 0) {

@@ -1,7 +1,8 @@
 // Where the bytes come from: a file read in large positioned reads, a buffer in memory (tests, fuzzing),
 // or either of those through gunzip. Readers never see the difference.
 
-import { open, stat, type FileHandle } from 'node:fs/promises';
+import { constants, type Stats } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 
@@ -19,6 +20,32 @@ export interface ByteSource {
   close(): Promise<void>;
 }
 
+/** What a path that is not a regular file is, in words. */
+function kindOf(st: Stats): string {
+  if (st.isFIFO()) return 'a named pipe (FIFO)';
+  if (st.isDirectory()) return 'a folder';
+  if (st.isCharacterDevice() || st.isBlockDevice()) return 'a device';
+  if (st.isSocket()) return 'a socket';
+  return 'not a file';
+}
+
+/**
+ * Opens a regular file for reading, and nothing else: named pipes, devices, sockets and folders are
+ * refused with an error that says what they are. Opened without blocking (a FIFO with no writer would
+ * otherwise wait forever) and checked on the open descriptor, so nothing can be swapped in between.
+ */
+export async function openRegularFile(path: string): Promise<FileHandle> {
+  const fh = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  try {
+    const st = await fh.stat();
+    if (!st.isFile()) throw new Error(`not a regular file: it is ${kindOf(st)}`);
+    return fh;
+  } catch (e) {
+    await fh.close();
+    throw e;
+  }
+}
+
 export class FileSource implements ByteSource {
   private pos = 0;
   private constructor(
@@ -27,17 +54,8 @@ export class FileSource implements ByteSource {
   ) {}
 
   static async open(path: string): Promise<FileSource> {
-    // Checked before opening: opening a FIFO for reading would wait for a writer forever.
-    if (!(await stat(path)).isFile()) throw new Error('not a regular file');
-    const fh = await open(path, 'r');
-    try {
-      const st = await fh.stat();
-      if (!st.isFile()) throw new Error('not a regular file');
-      return new FileSource(fh, st.size);
-    } catch (e) {
-      await fh.close();
-      throw e;
-    }
+    const fh = await openRegularFile(path);
+    return new FileSource(fh, (await fh.stat()).size);
   }
 
   get bytesRead(): number {
