@@ -1,22 +1,30 @@
 // Electron main process: one window, the menu, dialogs, drag and drop (through the preload), files
 // from the command line and a second launch, recent files. It only routes: captures are read and
 // analysed in the backend's worker thread.
-import { app, BrowserWindow, dialog, ipcMain, Menu, nativeTheme, shell } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, Menu, nativeTheme, protocol, shell } from 'electron';
 import { spawn } from 'node:child_process';
 import { copyFileSync, existsSync, rmSync, writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { startBackend } from '../backend/client';
 import { shellApi } from '../backend/shell';
 import { wiresharkPath } from '../backend/wireshark';
 import { registerIpc } from './ipc';
 import { menuTemplate } from './menu';
-import { guardContents, windowOptions } from './window';
+import { guardContents, isAllowedExternal, windowOptions } from './window';
+import { APP_SCHEME, APP_SCHEME_PRIVILEGES, appFileFor, rendererUrl } from './protocol';
+import { CSP } from '../server/csp';
+import { contentTypeOf } from '../server/server';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const preload = join(here, '../preload/index.cjs');
-const rendererFile = join(here, '../renderer/index.html');
-const appUrl = () => process.env.ELECTRON_RENDERER_URL ?? pathToFileURL(rendererFile).href;
+const rendererDir = join(here, '../renderer');
+/** The page: app://tunnelvision/index.html (electron-vite's dev server only in an unpackaged app). */
+const appUrl = () => rendererUrl(app.isPackaged, process.env);
+
+// The app's own scheme must be privileged before the app is ready.
+protocol.registerSchemesAsPrivileged([APP_SCHEME_PRIVILEGES]);
 
 const CAPTURE_FILTERS = [
   { name: 'Packet captures', extensions: ['pcap', 'pcapng', 'cap', 'gz'] },
@@ -100,11 +108,14 @@ function createWindow(): void {
   win = new BrowserWindow(windowOptions(preload, nativeTheme.shouldUseDarkColors));
   win.once('ready-to-show', () => win?.show());
   win.on('closed', () => (win = null));
-  if (process.env.ELECTRON_RENDERER_URL) void win.loadURL(process.env.ELECTRON_RENDERER_URL);
-  else void win.loadFile(rendererFile);
+  void win.loadURL(appUrl());
 }
 
-app.on('web-contents-created', (_e, contents) => guardContents(contents, appUrl(), (url) => void shell.openExternal(url)));
+app.on('web-contents-created', (_e, contents) =>
+  guardContents(contents, appUrl(), (url) => {
+    if (isAllowedExternal(url)) void shell.openExternal(url);
+  }),
+);
 app.on('second-instance', (_e, argv) => {
   const files = filesFromArgv(argv);
   if (files.length) void backend.openCaptures({ paths: files, append: false }).then(refreshMenu);
@@ -128,6 +139,16 @@ app.on('before-quit', (e) => {
 app.on('will-quit', () => rmSync(tempDir, { recursive: true, force: true }));
 
 void app.whenReady().then(async () => {
+  // The built renderer, and nothing else, under app://tunnelvision/.
+  protocol.handle(APP_SCHEME, async (request) => {
+    const file = appFileFor(request.url, rendererDir);
+    if (!file) return new Response('not found', { status: 404 });
+    try {
+      return new Response(await readFile(file), { headers: { 'Content-Type': contentTypeOf(file), 'Content-Security-Policy': CSP, 'X-Content-Type-Options': 'nosniff' } });
+    } catch {
+      return new Response('not found', { status: 404 });
+    }
+  });
   registerIpc(ipcMain, api, appUrl, () => win?.webContents.id ?? null);
   createWindow();
   const files = filesFromArgv(process.argv);

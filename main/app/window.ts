@@ -45,10 +45,26 @@ type Guarded = Pick<WebContents, 'setWindowOpenHandler' | 'on'> & {
   session: { setPermissionRequestHandler: WebContents['session']['setPermissionRequestHandler']; setPermissionCheckHandler: WebContents['session']['setPermissionCheckHandler'] };
 };
 
+/**
+ * The only sites a link may open in the system browser (`shell.openExternal`): documentation the
+ * app points to. Anything else, a link found in a capture or a note included, opens nothing.
+ */
+export const EXTERNAL_ORIGINS: readonly string[] = ['https://www.wireshark.org', 'https://kubernetes.io', 'https://github.com'];
+
+/** True when `url` is an https address on one of EXTERNAL_ORIGINS (no credentials, default port). */
+export function isAllowedExternal(url: string): boolean {
+  try {
+    const u = new URL(url);
+    return u.protocol === 'https:' && u.username === '' && u.password === '' && EXTERNAL_ORIGINS.includes(u.origin);
+  } catch {
+    return false;
+  }
+}
+
 /** No new windows, no navigation away from the app, no webviews, no permissions (camera, geolocation...). */
 export function guardContents(contents: Guarded, appUrl: string, openExternal: (url: string) => void): void {
   contents.setWindowOpenHandler((details: HandlerDetails) => {
-    if (/^https:\/\//.test(details.url)) openExternal(details.url);
+    if (isAllowedExternal(details.url)) openExternal(details.url);
     return { action: 'deny' };
   });
   contents.on('will-navigate', (event: Event, url: string) => {

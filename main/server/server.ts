@@ -68,6 +68,9 @@ const TYPES: Record<string, string> = {
   '.json': 'application/json',
 };
 
+/** Content-Type of a file of the built renderer (served by browser mode and by the desktop app's scheme). */
+export const contentTypeOf = (file: string): string => TYPES[extname(file)] ?? 'application/octet-stream';
+
 export interface ServerOptions {
   /** The contract implementation (usually shellApi over the backend worker). */
   api: TunnelvisionApi;
@@ -275,7 +278,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     const rel = pathname === '/' ? 'index.html' : pathname.replace(/^\/+/, '');
     const file = normalize(join(opts.rendererDir, rel));
     if (!file.startsWith(normalize(opts.rendererDir) + sep) || !existsSync(file) || !statSync(file).isFile()) return send(res, 404, 'not found\n');
-    const type = TYPES[extname(file)] ?? 'application/octet-stream';
+    const type = contentTypeOf(file);
     res.writeHead(200, { ...SECURITY_HEADERS, 'Content-Type': type, 'Content-Length': String(statSync(file).size), ...setCookie });
     if (req.method === 'HEAD') return void res.end();
     createReadStream(file).pipe(res);

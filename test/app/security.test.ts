@@ -1,15 +1,21 @@
 // The desktop shell's security settings, asserted on the very objects the app uses.
 import { EventEmitter } from 'node:events';
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { FuseV1Options, getCurrentFuseWire } from '@electron/fuses';
 import { describe, expect, it } from 'vitest';
 import { METHOD_NAMES, channelOf, type TunnelvisionApi } from '../../preload/contract';
 import { registerIpc } from '../../main/app/ipc';
-import { guardContents, isTrustedSender, windowOptions } from '../../main/app/window';
+import { EXTERNAL_ORIGINS, guardContents, isAllowedExternal, isTrustedSender, windowOptions } from '../../main/app/window';
+import { APP_SCHEME, APP_SCHEME_PRIVILEGES, APP_URL, appFileFor, rendererUrl } from '../../main/app/protocol';
+import { applyFuses, fuseConfig } from '../../main/app/fuses';
 import { CSP, CSP_META, SECURITY_HEADERS } from '../../main/server/csp';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const APP = 'file:///opt/tunnelvision/out/renderer/index.html';
+const APP = APP_URL;
+const mainSource = readFileSync(`${root}/main/app/index.ts`, 'utf8');
 
 describe('BrowserWindow settings', () => {
   it('isolates the renderer: context isolation, sandbox, no Node, no webviews', () => {
@@ -36,6 +42,78 @@ describe('BrowserWindow settings', () => {
   });
 });
 
+describe('the page and where it comes from', () => {
+  it('loads the app from its own app:// scheme, not file://', () => {
+    expect(APP_URL).toBe('app://tunnelvision/index.html');
+    expect(APP_SCHEME_PRIVILEGES).toMatchObject({ scheme: APP_SCHEME, privileges: { standard: true, secure: true, bypassCSP: false, allowServiceWorkers: false } });
+    expect(mainSource).toContain('protocol.registerSchemesAsPrivileged([APP_SCHEME_PRIVILEGES])');
+    expect(mainSource).toContain('protocol.handle(APP_SCHEME,');
+    expect(mainSource).not.toMatch(/loadFile\(rendererFile|pathToFileURL/);
+  });
+
+  it('the scheme serves files of the built renderer only', () => {
+    const dir = '/opt/tv/out/renderer';
+    expect(appFileFor('app://tunnelvision/index.html', dir)).toBe(`${dir}/index.html`);
+    expect(appFileFor('app://tunnelvision/', dir)).toBe(`${dir}/index.html`);
+    expect(appFileFor('app://tunnelvision/assets/index-abc.js', dir)).toBe(`${dir}/assets/index-abc.js`);
+    // Dot segments never lead out of the folder (the URL parser drops them, or the check refuses them).
+    for (const url of ['app://tunnelvision/../../etc/passwd', 'app://tunnelvision/%2e%2e/%2e%2e/etc/passwd', 'app://tunnelvision/assets/%2e%2e%2f%2e%2e%2f%2e%2e%2fsecret']) {
+      const file = appFileFor(url, dir);
+      expect(file === null || file.startsWith(`${dir}/`), url).toBe(true);
+    }
+    expect(appFileFor('app://tunnelvision/assets/%2e%2e%2f%2e%2e%2f%2e%2e%2fsecret', dir)).toBeNull();
+    for (const url of ['app://other/index.html', 'file:///etc/passwd', 'https://tunnelvision/index.html', 'app://tunnelvision/%E0%A4%A', 'nonsense']) {
+      expect(appFileFor(url, dir), url).toBeNull();
+    }
+  });
+
+  it('ELECTRON_RENDERER_URL is honoured only in an unpackaged app, and only for a dev server on this machine', () => {
+    const dev = 'http://localhost:5173/';
+    expect(rendererUrl(false, { ELECTRON_RENDERER_URL: dev })).toBe(dev);
+    expect(rendererUrl(true, { ELECTRON_RENDERER_URL: dev })).toBe(APP_URL);
+    expect(rendererUrl(true, {})).toBe(APP_URL);
+    expect(rendererUrl(false, {})).toBe(APP_URL);
+    expect(rendererUrl(false, { ELECTRON_RENDERER_URL: 'https://evil.example/' })).toBe(APP_URL);
+    expect(rendererUrl(false, { ELECTRON_RENDERER_URL: 'file:///tmp/evil.html' })).toBe(APP_URL);
+    expect(mainSource).toContain('rendererUrl(app.isPackaged, process.env)');
+    expect(mainSource.match(/ELECTRON_RENDERER_URL/g) ?? []).toEqual([]);
+  });
+});
+
+describe('Electron fuses for packaging', () => {
+  it('run-as-node, NODE_OPTIONS and --inspect off; cookie encryption on; the app only from its ASAR; no file:// privileges', () => {
+    expect(fuseConfig()).toMatchObject({
+      [FuseV1Options.RunAsNode]: false,
+      [FuseV1Options.EnableCookieEncryption]: true,
+      [FuseV1Options.OnlyLoadAppFromAsar]: true,
+      [FuseV1Options.EnableNodeOptionsEnvironmentVariable]: false,
+      [FuseV1Options.EnableNodeCliInspectArguments]: false,
+      [FuseV1Options.GrantFileProtocolExtraPrivileges]: false,
+    });
+    const pkg = JSON.parse(readFileSync(`${root}/package.json`, 'utf8')) as { scripts: Record<string, string> };
+    expect(pkg.scripts.fuses).toBe('tsx main/app/fuses.ts');
+  });
+
+  it('flips them on a binary carrying Electron\'s fuse wire', async () => {
+    // Electron's binaries carry a sentinel followed by the wire: version 1, its length, one byte per fuse.
+    const dir = mkdtempSync(join(tmpdir(), 'tv-fuses-'));
+    try {
+      const bin = join(dir, 'electron');
+      const INHERIT = 0x90;
+      writeFileSync(bin, Buffer.concat([Buffer.alloc(4096, 0xcc), Buffer.from('dL7pKGdnNz796PbbjQWNKmHXBZaB9tsX'), Buffer.from([1, 8, ...Array(8).fill(INHERIT)]), Buffer.alloc(4096, 0xcc)]));
+      const wire = (await applyFuses(bin)) as unknown as Record<number, number>;
+      const ON = 0x31;
+      const OFF = 0x30;
+      expect([wire[FuseV1Options.RunAsNode], wire[FuseV1Options.EnableCookieEncryption], wire[FuseV1Options.OnlyLoadAppFromAsar]]).toEqual([OFF, ON, ON]);
+      expect(wire[FuseV1Options.EnableNodeOptionsEnvironmentVariable]).toBe(OFF);
+      expect(wire[FuseV1Options.EnableNodeCliInspectArguments]).toBe(OFF);
+      expect(await getCurrentFuseWire(bin)).toEqual(wire);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('web contents guards', () => {
   function fakeContents() {
     const events = new EventEmitter();
@@ -55,14 +133,30 @@ describe('web contents guards', () => {
     return prevented;
   };
 
-  it('denies every new window; https links go to the system browser', () => {
+  it('denies every new window; only links to the allowed documentation sites go to the system browser', () => {
     const f = fakeContents();
     const external: string[] = [];
     guardContents(f.contents as never, APP, (u) => external.push(u));
-    expect(f.open('https://example.com/')).toEqual({ action: 'deny' });
-    expect(f.open('javascript:alert(1)')).toEqual({ action: 'deny' });
-    expect(f.open('file:///etc/passwd')).toEqual({ action: 'deny' });
-    expect(external).toEqual(['https://example.com/']);
+    for (const url of [
+      'https://example.com/',
+      'https://github.com.evil.example/x',
+      'http://github.com/flannel-io/flannel',
+      'https://user:pw@github.com/',
+      'https://github.com:8443/',
+      'javascript:alert(1)',
+      'file:///etc/passwd',
+      'smb://host/share',
+      'https://kubernetes.io/docs/',
+    ]) {
+      expect(f.open(url), url).toEqual({ action: 'deny' });
+    }
+    expect(external).toEqual(['https://kubernetes.io/docs/']);
+    expect(EXTERNAL_ORIGINS.every((o) => o.startsWith('https://'))).toBe(true);
+    expect(isAllowedExternal('https://www.wireshark.org/docs/')).toBe(true);
+    expect(isAllowedExternal('not a url')).toBe(false);
+    // The main process checks the list again before it calls shell.openExternal.
+    expect(mainSource).toMatch(/if \(isAllowedExternal\(url\)\) void shell\.openExternal\(url\)/);
+    expect(mainSource.match(/shell\.openExternal/g)).toHaveLength(1);
   });
 
   it('prevents navigation and redirects away from the app, and webviews', () => {
@@ -88,6 +182,8 @@ describe('web contents guards', () => {
     expect(isTrustedSender(`${APP}#x`, true, APP)).toBe(true);
     expect(isTrustedSender(APP, false, APP)).toBe(false);
     expect(isTrustedSender('file:///tmp/evil.html', true, APP)).toBe(false);
+    expect(isTrustedSender('file:///opt/tunnelvision/out/renderer/index.html', true, APP)).toBe(false);
+    expect(isTrustedSender('app://evil/index.html', true, APP)).toBe(false);
     expect(isTrustedSender('https://evil.example/index.html', true, APP)).toBe(false);
     expect(isTrustedSender(undefined, true, APP)).toBe(false);
     expect(isTrustedSender('not a url', true, APP)).toBe(false);
