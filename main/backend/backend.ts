@@ -295,8 +295,8 @@ export function createBackend(opts: BackendOptions): Backend {
           return;
         }
         // Let the list show the time-ordered packets before the (long, partly blocking) analysis starts:
-        // wait for the UI's first page of this generation, or a second at most.
-        await Promise.race([new Promise<void>((r) => (listed = r)), new Promise<void>((r) => setTimeout(r, 1000))]);
+        // wait for the UI's first page of this generation, or a second at most (no wait when there is nothing to list).
+        if (s.count > 0) await Promise.race([new Promise<void>((r) => (listed = r)), new Promise<void>((r) => setTimeout(r, 1000))]);
         listed = null;
         if (notes && s.files.length) {
           await notes

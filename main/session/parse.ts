@@ -23,6 +23,12 @@ export const MAX_TAG = MAX_NOTE_TAG;
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 
+/** A value from the file as an error shows it: JSON, cut short (a message never carries a whole file). */
+function shown(v: unknown): string {
+  const s = JSON.stringify(v) ?? String(v);
+  return s.length > 60 ? `${s.slice(0, 60)}…` : s;
+}
+
 function fail(where: string, what: string): never {
   throw new SessionError('bad-value', `${where}: ${what}`);
 }
@@ -47,7 +53,7 @@ function arr(o: Obj, k: string, where: string): unknown[] {
 export function parseTarget(v: unknown, where: string): AnnotationTarget {
   if (!isObj(v)) fail(where, 'target must be an object');
   const kind = v.kind as AnnotationTarget['kind'];
-  if (!ANNOTATION_KINDS.includes(kind)) fail(where, `unknown target kind ${JSON.stringify(v.kind)}`);
+  if (!ANNOTATION_KINDS.includes(kind)) fail(where, `unknown target kind ${shown(v.kind)}`);
   switch (kind) {
     case 'packet':
       return { kind, capture: str(v, 'capture', where)!, packet: nat(v, 'packet', where)! };
@@ -113,7 +119,7 @@ export function parseDecodeAs(v: unknown, where: string): DecodeAsEntry {
   if (layer !== 'udp' && layer !== 'tcp') fail(where, '"layer" must be udp or tcp');
   const proto = str(v, 'proto', where)!;
   const known = decodeAsNames();
-  if (!known.includes(proto)) fail(where, `"proto" ${JSON.stringify(proto)} is not one of ${known.join(', ')}`);
+  if (!known.includes(proto)) fail(where, `"proto" ${shown(proto)} is not one of ${known.join(', ')}`);
   return { layer, port, proto };
 }
 
