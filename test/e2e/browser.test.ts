@@ -1,7 +1,7 @@
 // End to end in browser mode: the real server, backend worker and built UI, driven through
 // Debian's Chromium with playwright-core. Screenshots go to test-results/.
 import { existsSync, mkdirSync } from 'node:fs';
-import { afterAll, beforeAll, describe, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser } from 'playwright-core';
 import { demoCaptures, startBrowserMode, type BrowserMode } from '../../main/server/browser-mode';
 import { CHROMIUM, CHROMIUM_ARGS, RESULTS, addThroughFilePicker, corruptFiles, manifest, runScenario } from './scenario';
@@ -32,8 +32,15 @@ describe.skipIf(!haveChromium || !haveLab)('browser mode end to end', () => {
       if (msg.type() === 'error') problems.push(`console error: ${msg.text()}`);
     });
     await page.goto(mode.url);
+    // The token leaves the address bar (and history) on the first load: the page goes on with its cookie.
+    await page.waitForFunction(() => !window.location.search.includes('token'));
+    expect(page.url()).toBe(`${mode.server.origin}/`);
     const { files, cutPackets } = corruptFiles();
     await runScenario(page, { prefix: 'browser', corruptFiles: files, corruptCut: cutPackets, addFiles: addThroughFilePicker });
+    // A reload without the token in the address still reaches the API (the port-named cookie).
+    await page.reload();
+    await page.waitForSelector('[data-phase="ready"]', { timeout: 60_000 });
+    expect(await page.locator('[data-testid="file-input"]').count()).toBe(1);
     // No CSP violation, no script error along the way.
     if (problems.length) throw new Error(problems.join('\n'));
   }, 300_000);
