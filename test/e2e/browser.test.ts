@@ -33,7 +33,7 @@ describe.skipIf(!haveChromium || !haveLab)('browser mode end to end', () => {
     });
     await page.goto(mode.url);
     // The token leaves the address bar (and history) on the first load: the page goes on with its cookie.
-    await page.waitForFunction(() => !window.location.search.includes('token'));
+    await page.waitForFunction(() => !(globalThis as unknown as { location: { search: string } }).location.search.includes('token'));
     expect(page.url()).toBe(`${mode.server.origin}/`);
     const { files, cutPackets } = corruptFiles();
     await runScenario(page, { prefix: 'browser', corruptFiles: files, corruptCut: cutPackets, addFiles: addThroughFilePicker });
