@@ -43,5 +43,5 @@ describe.skipIf(!haveChromium || !haveLab)('browser mode end to end', () => {
     expect(await page.locator('[data-testid="file-input"]').count()).toBe(1);
     // No CSP violation, no script error along the way.
     if (problems.length) throw new Error(problems.join('\n'));
-  }, 600_000);
+  }, 300_000);
 });

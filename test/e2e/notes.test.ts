@@ -107,7 +107,7 @@ describe.skipIf(!haveChromium || !demo.length)('notes end to end', () => {
     await until('hop note mark', async () => (await page.locator('[data-testid=hop]').nth(1).locator('.note-mark').count()) === 1);
 
     // A graph element: the node selected in the graph.
-    await page.evaluate(() => (globalThis as unknown as { __tunnelvisionGraph: { getElementById(i: string): { emit(e: string): void } } }).__tunnelvisionGraph.getElementById('node:a-node2').emit('tap'));
+    await page.evaluate(() => void (globalThis as unknown as { __tunnelvisionGraph: { getElementById(i: string): { emit(e: string): void } } }).__tunnelvisionGraph.getElementById('node:a-node2').emit('tap'));
     await until('element selected', async () => (await page.locator('[data-testid=element-filter]').count()) === 1);
     await writeNote(page, page.locator('.list-head'), 'node under suspicion', '', 'warning');
     await page.locator('[data-testid=element-filter] button').click();

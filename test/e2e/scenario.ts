@@ -187,13 +187,13 @@ export async function runScenario(page: Page, opts: { prefix: string; corruptFil
 
   // 5c. Selecting a graph element filters the list to its packets.
   const node2 = demo.filter((c) => c.node === server.node).reduce((s, c) => s + c.packets, 0);
-  await page.evaluate((id) => (globalThis as unknown as { __tunnelvisionGraph: { getElementById(i: string): { emit(e: string): void } } }).__tunnelvisionGraph.getElementById(id).emit('tap'), `node:${server.node}`);
+  await page.evaluate((id) => void (globalThis as unknown as { __tunnelvisionGraph: { getElementById(i: string): { emit(e: string): void } } }).__tunnelvisionGraph.getElementById(id).emit('tap'), `node:${server.node}`);
   await expect.poll(() => page.locator('[data-testid=packet-list]').getAttribute('data-total')).toBe(String(node2));
   await expect.poll(() => page.locator('[data-testid=element-filter]').textContent()).toContain(server.node);
   await shot(page, `${opts.prefix}-4b-element-filter`);
   // 5c'. From a graph edge: the underlay link between the two nodes lists its flows; follow one.
   const link = `link:${[client.node, server.node].sort().join('~')}`;
-  await page.evaluate((id) => (globalThis as unknown as { __tunnelvisionGraph: { getElementById(i: string): { emit(e: string): void } } }).__tunnelvisionGraph.getElementById(id).emit('tap'), link);
+  await page.evaluate((id) => void (globalThis as unknown as { __tunnelvisionGraph: { getElementById(i: string): { emit(e: string): void } } }).__tunnelvisionGraph.getElementById(id).emit('tap'), link);
   await page.locator('[data-testid=tab-follow]').click();
   const flowButton = page.locator('[data-testid=element-flows] button', { hasText: `ICMP ${client.src}:` }).first();
   await until('flows through the link', async () => (await flowButton.count()) > 0);
