@@ -11,6 +11,7 @@ import { SessionStore, SessionError, assignmentOverrides } from '../session';
 import { formatFromPath, writeReport, type ReportFormat } from '../report';
 import { loadCaptureSet } from '../topology';
 import type { DecodeAsTable } from '../engine/decode/types';
+import { withOutput } from './output';
 
 const USAGE = `usage: tunnelvision report [FILE...] [--session S] --out OUT.(html|md|json|pdf|pcapng) [--out ...]
   --session S            session file (annotations, node/interface assignments, decode-as); read only
@@ -116,16 +117,18 @@ export async function run(args: string[]): Promise<number> {
     decodeAs: (store?.decodeAs ?? []) as DecodeAsTable,
   });
   for (const c of analysis.captures) for (const e of c.errors) process.stderr.write(`warning: ${c.id}: ${e.code} at byte ${e.offset}: ${e.message}\n`);
-  let failed = false;
-  for (const out of parsed.outs) {
-    try {
-      const r = await writeReport(analysis, store, { out: out.path, format: out.format, title: parsed.title, packets: parsed.packets });
-      const what = r.format === 'pcapng' ? `${r.packets} packets, ${r.comments} comments` : `${r.bytes} bytes`;
-      process.stdout.write(`wrote ${out.path} (${what})${r.extra.length ? ` and ${r.extra.join(', ')}` : ''}\n`);
-    } catch (e) {
-      failed = true;
-      process.stderr.write(`tunnelvision report: ${out.path}: ${(e as Error).message}\n`);
+  return withOutput('report', async (stdout) => {
+    let failed = false;
+    for (const out of parsed.outs) {
+      try {
+        const r = await writeReport(analysis, store, { out: out.path, format: out.format, title: parsed.title, packets: parsed.packets });
+        const what = r.format === 'pcapng' ? `${r.packets} packets, ${r.comments} comments` : `${r.bytes} bytes`;
+        await stdout.write(`wrote ${out.path} (${what})${r.extra.length ? ` and ${r.extra.join(', ')}` : ''}\n`);
+      } catch (e) {
+        failed = true;
+        process.stderr.write(`tunnelvision report: ${out.path}: ${(e as Error).message}\n`);
+      }
     }
-  }
-  return failed ? 1 : 0;
+    return failed ? 1 : 0;
+  });
 }
