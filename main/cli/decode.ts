@@ -2,8 +2,8 @@
 //   text    one line per packet: number, time, capture, outer src > dst, inner src > dst, protocol, length, info
 //   jsonl   one JSON object per packet with every decoded layer, field and anomaly
 //   oracle  the JSON document shape of the tshark oracle files (oracle.sh v1), one per file
-// Exit codes: 0 every file read completely, 1 some file failed (the message names the file, the
-// byte offset and the reason), 2 usage.
+// Exit codes: 0 every file read completely, 1 some file failed or --max-bytes stopped the reading
+// (the message names the file, the byte offset and the reason), 2 usage.
 import { basename } from 'node:path';
 import { ReadBudget, readCapture, formatEpoch, type ReadLimits, type ReadOptions } from '../engine/readers/read';
 import type { CaptureInfo, CaptureInterface, RawPacket } from '../engine/types';
@@ -18,7 +18,7 @@ const USAGE = `usage: tunnelvision decode [--decode-as udp:PORT=PROTO]... [--for
   --decode-as udp:PORT=PROTO   decode a UDP port as PROTO (${decodeAsNames().join(', ')}); repeatable
   --format text|jsonl|oracle   output format (default text)
   --max-tunnel-depth N         nested tunnels decoded before giving up (default 8)
-${limitsUsage(['maxBytes']).replace(/^ {2}(\S+ \S+) {7}/, '  $1             ')}`;
+${limitsUsage(['maxBytes'], 29)}`;
 
 /** The oracle's decode-as (oracle.sh): 8472 as VXLAN, 8285 as bare IP (flannel UDP). Also built in. */
 export const ORACLE_DECODE_AS: DecodeAsEntry[] = [

@@ -5,14 +5,15 @@ import { DEFAULT_LIMITS, LIMIT_FLAGS, formatBytes, parseCount, parseSize, type R
 type Limit = keyof ReadLimits;
 const BY_FLAG = new Map(Object.entries(LIMIT_FLAGS).map(([k, f]) => [f, k as Limit]));
 
-/** Usage lines of the given limits (all three by default), with their defaults. */
-export function limitsUsage(which: readonly Limit[] = ['maxBytes', 'maxPackets', 'maxMemoryBytes']): string {
-  const line: Record<Limit, string> = {
-    maxBytes: `  --max-bytes SIZE       stop reading after SIZE bytes of captures, after decompression (default ${formatBytes(DEFAULT_LIMITS.maxBytes).replace(' GiB', 'G')})`,
-    maxPackets: `  --max-packets N        stop reading after N packets in all (default ${DEFAULT_LIMITS.maxPackets.toLocaleString('en-US')})`,
-    maxMemoryBytes: `  --max-memory SIZE      stop reading when memory in use passes SIZE (default ${formatBytes(DEFAULT_LIMITS.maxMemoryBytes).replace(' GiB', 'G')})`,
+/** Usage lines of the given limits (all three by default), with their defaults; `width` aligns the descriptions. */
+export function limitsUsage(which: readonly Limit[] = ['maxBytes', 'maxPackets', 'maxMemoryBytes'], width = 23): string {
+  const gib = (n: number) => formatBytes(n).replace(' GiB', 'G');
+  const line: Record<Limit, [string, string]> = {
+    maxBytes: ['--max-bytes SIZE', `stop reading after SIZE bytes of captures, after decompression (default ${gib(DEFAULT_LIMITS.maxBytes)})`],
+    maxPackets: ['--max-packets N', `stop reading after N packets in all (default ${DEFAULT_LIMITS.maxPackets.toLocaleString('en-US')})`],
+    maxMemoryBytes: ['--max-memory SIZE', `stop reading when memory in use passes SIZE (default ${gib(DEFAULT_LIMITS.maxMemoryBytes)})`],
   };
-  return which.map((k) => `${line[k]}\n`).join('');
+  return which.map((k) => `  ${line[k][0].padEnd(width)}${line[k][1]}\n`).join('');
 }
 
 /**

@@ -108,6 +108,12 @@ describe('reading limits', () => {
     expect(third.errors[0].message).toMatch(/^not read: the set's packet limit of 100 packets is reached/);
     // What was read is analysed: the packets of the first capture are followed.
     expect(a.journeys.count).toBeGreaterThan(0);
+    // report takes the same options, and warns where reading stopped.
+    const out = join(dir, 'limited.json');
+    const r = await cli('report', ...files, '--max-packets', '100', '--out', out);
+    expect(r.code).toBe(0);
+    expect(r.err).toMatch(/^warning: a-node1-eth0\.pcap: budget-packets at byte \d+: reading stopped/m);
+    expect(JSON.parse(readFileSync(out, 'utf8')).captures.map((c: { packets: number }) => c.packets)).toEqual([77, 23, 0]);
     const budget = new ReadBudget({ maxPackets: 1 });
     expect(budget.takePacket()).toBeNull();
     expect(budget.takePacket()).toMatch(/limit of 1 packets/);
