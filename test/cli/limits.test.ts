@@ -119,6 +119,15 @@ describe('reading limits', () => {
     expect(budget.takePacket()).toMatch(/limit of 1 packets/);
   });
 
+  it("the README's limits table gives the defaults the code applies", () => {
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    const row = (name: string) => new RegExp(`^\\| ${name} \\| ([^|]+) \\|`, 'm').exec(readme)?.[1].trim();
+    const d = new ReadBudget().limits;
+    expect(row('Bytes')).toBe(`${d.maxBytes / GIB} GiB`);
+    expect(row('Packets')).toBe(d.maxPackets.toLocaleString('en-US'));
+    expect(row('Memory')).toBe(`${d.maxMemoryBytes / GIB} GiB`);
+  });
+
   it('the app reads with the limits of its options and says where it stopped', async () => {
     const home = mkdtempSync(join(dir, 'app-'));
     const b = createBackend({ shell: 'browser', recentFile: null, tempDir: home, sessionDir: join(home, 'sessions'), limits: { maxPackets: 100 } });
