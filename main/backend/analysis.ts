@@ -7,6 +7,7 @@ import { analyze, readCaptureSet, type Analysis, type CaptureSetData } from '../
 import type { AnalysisData, Journey, PointOverride } from '../topology/types';
 import type { PacketTable } from '../topology/table';
 import type { DecodeAsTable } from '../engine/decode/types';
+import type { ReadLimits } from '../engine/readers/budget';
 
 export interface AnalysisHandle {
   readonly data: AnalysisData;
@@ -18,8 +19,9 @@ export interface AnalysisHandle {
   journeysForFlow(flow: string): readonly Journey[];
 }
 
-export function readSet(paths: readonly string[], signal: AbortSignal, decodeAs: DecodeAsTable): Promise<CaptureSetData> {
-  return readCaptureSet(paths, { signal, ...(decodeAs.length ? { decodeAs } : {}) });
+/** `limits`: the same as the store's read, with at most the packets the store kept, so that both number the same rows. */
+export function readSet(paths: readonly string[], signal: AbortSignal, decodeAs: DecodeAsTable, limits?: Partial<ReadLimits>): Promise<CaptureSetData> {
+  return readCaptureSet(paths, { signal, ...(decodeAs.length ? { decodeAs } : {}), ...(limits ? { limits } : {}) });
 }
 
 export function analyseSet(d: CaptureSetData, overrides: readonly PointOverride[]): AnalysisHandle {

@@ -2,6 +2,7 @@
 // UI contract minus the two methods that need the shell itself (a native dialog, handing an export
 // to Wireshark or to the user), plus the plain operations those two are built from.
 import { join } from 'node:path';
+import type { ReadLimits } from '../engine/readers/budget';
 import type { AppState, ExportSelection, ReportFormat, TunnelvisionApi } from '../../preload/contract';
 
 export type BackendMethods = Omit<TunnelvisionApi, 'chooseCaptures' | 'openCaptureFiles' | 'exportPcapng' | 'exportReport'>;
@@ -31,4 +32,6 @@ export interface BackendOptions {
   tempDir: string;
   /** Where sessions go when the captures' own folder cannot hold them (uploads, read-only folders). */
   sessionDir: string;
+  /** What reading one capture set may cost (bytes, packets, memory); DEFAULT_LIMITS where absent. */
+  limits?: Partial<ReadLimits>;
 }

@@ -20,6 +20,7 @@ import {
 import { compileFilter, parseFilter } from '../../preload/filter';
 import { uploadsFolder, type Backend, type BackendOptions } from './api';
 import { analyseSet, readSet, type AnalysisHandle } from './analysis';
+import { ReadBudget } from '../engine/readers/budget';
 import type { CaptureSetData } from '../topology';
 import { expandBundles } from '../topology/bundles';
 import { colorOf, encapLabel, endpoints, protocolName, resolver, type PointLabel, type RowLabels } from './columns';
@@ -71,6 +72,8 @@ export function createBackend(opts: BackendOptions): Backend {
   let setData: CaptureSetData | null = null;
   /** Problems unpacking folders or bundles of the current set. */
   let bundleNote: string | null = null;
+  /** Where a reading limit stopped the current set, or null. */
+  let limitNote: string | null = null;
   /** Resolves the wait between listing the packets and starting the analysis. */
   let listed: (() => void) | null = null;
   let labels: RowLabels = { pointOfRow: new Uint16Array(0), points: [], podOfIp: new Map() };
@@ -200,13 +203,20 @@ export function createBackend(opts: BackendOptions): Backend {
     phase = 'analysing';
     const s = store;
     try {
-      if (!reuse || !setData) setData = await readSet(s.files.map((f) => f.path), signal, decodeAs);
+      if (!reuse || !setData) setData = await readSet(s.files.map((f) => f.path), signal, decodeAs, { ...opts.limits, maxPackets: Math.max(1, s.count) });
       if (s !== store || signal.aborted) return;
+      if (setData.table.count !== s.count) {
+        // A limit (memory) stopped this second read earlier than the list's: its rows would not match.
+        const why = setData.files.flatMap((f) => f.errors).find((e) => e.code.startsWith('budget-'))?.message ?? 'the captures changed while they were read';
+        analysis = null;
+        message = `Cluster analysis skipped: ${why}. Packets can still be listed, filtered and decoded.`;
+        return;
+      }
       const a = analyseSet(setData, overrides);
       analysis = a;
       elementLabels = new Map();
       labels = analysisLabels(s, a);
-      message = bundleNote;
+      message = [bundleNote, limitNote].filter(Boolean).join(' ') || null;
     } catch (e) {
       if (s !== store) return;
       analysis = null;
@@ -278,14 +288,17 @@ export function createBackend(opts: BackendOptions): Backend {
         const byPath = new Map(files.map((f) => [f.path, f.name]));
         files = expanded.sources.map((x) => ({ path: x.path, name: byPath.get(x.path) ?? basename(x.path) }));
         pending = [...files];
+        const budget = new ReadBudget(opts.limits);
         for (const f of files) {
           if (ac.signal.aborted) break;
           pending = pending.filter((p) => p !== f);
           progress = { bytesRead: 0, bytesTotal: 0, packets: 0, file: f.name };
-          await s.addFile(f.path, f.name, ac.signal, (p) => (progress = { ...p, file: f.name }), decodeOpts());
+          await s.addFile(f.path, f.name, ac.signal, (p) => (progress = { ...p, file: f.name }), decodeOpts(), budget);
         }
         progress = null;
         s.finish();
+        limitNote = budget.exceeded ? `Reading stopped: ${budget.exceeded}. The packets read before are listed and analysed.` : null;
+        if (limitNote) message = [bundleNote, limitNote].filter(Boolean).join(' ');
         labels = nameLabels(s);
         bump();
         if (ac.signal.aborted) {

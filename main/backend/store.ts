@@ -3,7 +3,7 @@
 // list needs (where each record sits in its file, its captured length, interface, protocol id),
 // and the time order that numbers packets (No.). Filled by one streaming read per file, in the
 // backend's worker thread; full decodes happen later, only for the rows on screen.
-import { readCapture } from '../engine/readers/read';
+import { readCapture, type ReadBudget } from '../engine/readers/read';
 import { summarize } from '../engine/decode';
 import type { DecodeOptions } from '../engine/decode/types';
 import { PacketSummary } from '../engine/decode/types';
@@ -67,7 +67,7 @@ export class PacketStore {
   }
 
   /** Reads one file to the end (or to `signal`), appending its packets. Never throws for bad files. */
-  async addFile(path: string, name: string, signal: AbortSignal, onProgress: (p: ReadProgress) => void, decode?: DecodeOptions): Promise<StoreFile> {
+  async addFile(path: string, name: string, signal: AbortSignal, onProgress: (p: ReadProgress) => void, decode?: DecodeOptions, budget?: ReadBudget): Promise<StoreFile> {
     const fileNo = this.files.length;
     const entry: StoreFile = { path, name, start: this.table.count, count: 0, info: null, status: 'loading', firstTime: null, lastTime: null, enrichment: null, comments: [] };
     this.files.push(entry);
@@ -113,7 +113,7 @@ export class PacketStore {
         },
         onProgress,
       },
-      { signal, pcapReader: 'fast' },
+      { signal, pcapReader: 'fast', budget },
     );
     entry.info = info;
     entry.count = t.count - entry.start;

@@ -1,5 +1,6 @@
 // Runs the registered sections on the cached synthetic capture, or one step inside a child process.
 
+import { withOutput } from '../cli/output';
 import { fileURLToPath } from 'node:url';
 import { sections } from './index';
 import { ensureBenchCapture } from './synth';
@@ -43,6 +44,8 @@ export async function runStep(id: string, capturePath: string, args: string[]): 
     return 2;
   }
   const report = await step(capturePath, args);
-  process.stdout.write(`${JSON.stringify(report)}\n`);
-  return 0;
+  return withOutput('bench', async (stdout) => {
+    await stdout.write(`${JSON.stringify(report)}\n`);
+    return 0;
+  });
 }

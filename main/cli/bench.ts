@@ -3,6 +3,7 @@
 // `--step SECTION.STEP FILE` is internal: it runs one measured step in this (child) process.
 
 import { runBench, runStep } from '../bench/run';
+import { withOutput } from './output';
 
 export async function run(args: string[]): Promise<number> {
   let packets = 1_000_000;
@@ -21,8 +22,10 @@ export async function run(args: string[]): Promise<number> {
     process.stderr.write('--packets needs a positive whole number\n');
     return 2;
   }
-  const t0 = performance.now();
-  await runBench({ packets, only: only.length ? only : undefined, out: (l) => process.stdout.write(`${l}\n`) });
-  process.stdout.write(`\nbenchmark finished in ${((performance.now() - t0) / 1000).toFixed(0)} s\n`);
-  return 0;
+  return withOutput('bench', async (stdout) => {
+    const t0 = performance.now();
+    await runBench({ packets, only: only.length ? only : undefined, out: (l) => void stdout.push(`${l}\n`) });
+    await stdout.write(`\nbenchmark finished in ${((performance.now() - t0) / 1000).toFixed(0)} s\n`);
+    return 0;
+  });
 }

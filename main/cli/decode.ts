@@ -2,21 +2,23 @@
 //   text    one line per packet: number, time, capture, outer src > dst, inner src > dst, protocol, length, info
 //   jsonl   one JSON object per packet with every decoded layer, field and anomaly
 //   oracle  the JSON document shape of the tshark oracle files (oracle.sh v1), one per file
-// Exit codes: 0 every file read completely, 1 some file failed (the message names the file, the
-// byte offset and the reason), 2 usage.
+// Exit codes: 0 every file read completely, 1 some file failed or --max-bytes stopped the reading
+// (the message names the file, the byte offset and the reason), 2 usage.
 import { basename } from 'node:path';
-import { readCapture, formatEpoch } from '../engine/readers/read';
+import { ReadBudget, readCapture, formatEpoch, type ReadLimits, type ReadOptions } from '../engine/readers/read';
 import type { CaptureInfo, CaptureInterface, RawPacket } from '../engine/types';
 import { decodePacket, describePacket, parseDecodeAs, decodeAsNames, PacketSummary } from '../engine/decode/index';
 import { ipv4Text, ipv6Text } from '../engine/decode/context';
 import { oracleFrame, pyJson, type OracleFrame } from '../engine/decode/oracle';
 import type { DecodeAsEntry, DecodeOptions, DecodedPacket, IpLevelSummary } from '../engine/decode/types';
+import { withOutput, type Output } from './output';
+import { limitsUsage, takeLimit } from './limit-args';
 
 const USAGE = `usage: tunnelvision decode [--decode-as udp:PORT=PROTO]... [--format text|jsonl|oracle] FILE...
   --decode-as udp:PORT=PROTO   decode a UDP port as PROTO (${decodeAsNames().join(', ')}); repeatable
   --format text|jsonl|oracle   output format (default text)
   --max-tunnel-depth N         nested tunnels decoded before giving up (default 8)
-`;
+${limitsUsage(['maxBytes'], 29)}`;
 
 /** The oracle's decode-as (oracle.sh): 8472 as VXLAN, 8285 as bare IP (flannel UDP). Also built in. */
 export const ORACLE_DECODE_AS: DecodeAsEntry[] = [
@@ -24,13 +26,16 @@ export const ORACLE_DECODE_AS: DecodeAsEntry[] = [
   { layer: 'udp', port: 8285, proto: 'flannel' },
 ];
 
-interface Args { format: 'text' | 'jsonl' | 'oracle'; decodeAs: DecodeAsEntry[]; maxDepth?: number; files: string[] }
+interface Args { format: 'text' | 'jsonl' | 'oracle'; decodeAs: DecodeAsEntry[]; maxDepth?: number; limits: Partial<ReadLimits>; files: string[] }
 
 function parseArgs(args: string[]): Args | string {
-  const a: Args = { format: 'text', decodeAs: [], files: [] };
+  const a: Args = { format: 'text', decodeAs: [], limits: {}, files: [] };
   for (let i = 0; i < args.length; i++) {
     const x = args[i];
     const val = (): string | undefined => (x.includes('=') && x.startsWith('--') && !x.startsWith('--decode-as=udp') ? x.slice(x.indexOf('=') + 1) : args[++i]);
+    const limit = takeLimit(x.startsWith('--') && x.includes('=') ? x.slice(0, x.indexOf('=')) : x, val, a.limits, ['maxBytes']);
+    if (typeof limit === 'string') return limit;
+    if (limit) continue;
     if (x === '--format' || x.startsWith('--format=')) {
       const v = x.startsWith('--format=') ? x.slice(9) : args[++i];
       if (v !== 'text' && v !== 'jsonl' && v !== 'oracle') return `unknown format '${v}'`;
@@ -103,13 +108,13 @@ export interface OracleDocument {
 }
 
 /** Decodes one file into the oracle document (used by the CLI and the oracle test). */
-export async function oracleForFile(path: string, opts: DecodeOptions = { decodeAs: ORACLE_DECODE_AS }): Promise<{ doc: OracleDocument; info: CaptureInfo }> {
+export async function oracleForFile(path: string, opts: DecodeOptions = { decodeAs: ORACLE_DECODE_AS }, read: ReadOptions = {}): Promise<{ doc: OracleDocument; info: CaptureInfo }> {
   const frames: OracleFrame[] = [];
   const ifaces: CaptureInterface[] = [];
   const info = await readCapture(path, {
     onInterface: (i) => { ifaces[i.key] = i; },
     onPacket: (p) => { frames.push(oracleFrame(p, decodePacket(p.data, p.linktype, opts, p.origLen), ifaces[p.iface], true)); },
-  });
+  }, read);
   if (info.format !== 'pcapng') for (const f of frames) { delete f.section; delete f.interface_id; }
   const doc: OracleDocument = {
     capture: basename(path),
@@ -147,53 +152,47 @@ export async function run(args: string[]): Promise<number> {
     decodeAs: a.format === 'oracle' ? [...ORACLE_DECODE_AS, ...a.decodeAs] : a.decodeAs,
     ...(a.maxDepth !== undefined ? { maxTunnelDepth: a.maxDepth } : {}),
   };
+  return withOutput('decode', (out) => decodeTo(out, a, opts));
+}
+
+/** Bytes read per step of the packet loop: between steps, the loop waits for stdout to drain. */
+const CHUNK = 64 << 10;
+
+async function decodeTo(out: Output, a: Args, opts: DecodeOptions): Promise<number> {
   // Output goes out as it is made; when the reader of our output goes away (`| head`), reading stops quietly.
-  const out = process.stdout;
-  const stop = new AbortController();
-  let closed = false;
-  const onError = (e: NodeJS.ErrnoException) => {
-    if (e.code !== 'EPIPE') throw e;
-    closed = true;
-    stop.abort();
-  };
-  out.on('error', onError);
-  const write = (text: string) => { if (!closed) out.write(text); };
   let failed = false;
-  try {
-    for (const path of a.files) {
-      if (closed) break;
-      if (a.format === 'oracle') {
-        const { doc, info } = await oracleForFile(path, opts);
-        write(formatOracleDocument(doc));
-        failed = reportErrors(path, info) || failed;
-        continue;
-      }
-      // The capture column: the file name, plus the interface name when a pcapng file has several.
-      const file = basename(path);
-      const ifaces: CaptureInterface[] = [];
-      const summary = new PacketSummary();
-      let buf = '';
-      const info = await readCapture(path, {
-        onInterface: (i) => { ifaces[i.key] = i; },
-        onPacket: (p) => {
-          if (closed) return;
-          const capture = ifaces.length > 1 ? `${file}:${ifaces[p.iface]?.name ?? `if${p.iface}`}` : file;
-          if (a.format === 'text') {
-            // The info line without building layers and fields: same text as the full decode, several times faster.
-            const t = describePacket(p.data, p.linktype, summary, opts, p.origLen);
-            buf += textLine(p, { info: t.info, protocol: t.protocol, summary }, capture) + '\n';
-          } else {
-            buf += JSON.stringify(jsonRecord(p, decodePacket(p.data, p.linktype, opts, p.origLen), capture)) + '\n';
-          }
-          if (buf.length > 1 << 16) { write(buf); buf = ''; }
-        },
-      }, { signal: stop.signal });
-      write(buf);
-      if (!closed) failed = reportErrors(path, info) || failed;
+  // Decoding keeps nothing, so only the bytes read are limited (a gzip bomb would otherwise run for hours).
+  const budget = new ReadBudget({ ...a.limits, maxPackets: Number.POSITIVE_INFINITY, maxMemoryBytes: Number.POSITIVE_INFINITY });
+  for (const path of a.files) {
+    if (out.ended) break;
+    if (a.format === 'oracle') {
+      const { doc, info } = await oracleForFile(path, opts, { budget });
+      await out.write(formatOracleDocument(doc));
+      failed = reportErrors(path, info) || failed;
+      continue;
     }
-  } finally {
-    if (!closed) await new Promise<void>((resolve) => out.write('', () => resolve()));
-    out.off('error', onError);
+    // The capture column: the file name, plus the interface name when a pcapng file has several.
+    const file = basename(path);
+    const ifaces: CaptureInterface[] = [];
+    const summary = new PacketSummary();
+    let buf = '';
+    const info = await readCapture(path, {
+      onInterface: (i) => { ifaces[i.key] = i; },
+      onPacket: (p) => {
+        if (out.ended) return;
+        const capture = ifaces.length > 1 ? `${file}:${ifaces[p.iface]?.name ?? `if${p.iface}`}` : file;
+        if (a.format === 'text') {
+          // The info line without building layers and fields: same text as the full decode, several times faster.
+          const t = describePacket(p.data, p.linktype, summary, opts, p.origLen);
+          buf += textLine(p, { info: t.info, protocol: t.protocol, summary }, capture) + '\n';
+        } else {
+          buf += JSON.stringify(jsonRecord(p, decodePacket(p.data, p.linktype, opts, p.origLen), capture)) + '\n';
+        }
+        if (buf.length > 1 << 16) { out.push(buf); buf = ''; }
+      },
+    }, { signal: out.signal, chunkSize: CHUNK, pause: () => out.drained(), budget });
+    await out.write(buf);
+    if (!out.ended) failed = reportErrors(path, info) || failed;
   }
   return failed ? 1 : 0;
 }

@@ -11,6 +11,8 @@ import { matchesFlowSpec, parseFlowSpec, parsePacketRef, type FlowSpec } from '.
 import { clean, formatJourney } from '../topology/text';
 import type { Journey } from '../topology/types';
 import { COMMON_USAGE, parseCommonArgs } from './topology-args';
+import { withOutput } from './output';
+import { reportLimitStops } from './limit-args';
 
 const USAGE = `usage: tunnelvision follow FILE... (--flow "SRC[:PORT] -> DST[:PORT] [tcp|udp|icmp]" | --packet CAPTURE#N) [--json]
   --flow SPEC            the flow to follow ('<->' instead of '->' for both directions)
@@ -45,43 +47,48 @@ export async function run(args: string[]): Promise<number> {
     process.stderr.write(`follow: packet reference must look like capture.pcap#123, got '${packetText}'\n`);
     return 2;
   }
-  const an = await loadCaptureSet(a.files, { enrichment: a.enrich, overrides: a.overrides, maxClockSkewMs: a.maxSkewMs });
+  const an = await loadCaptureSet(a.files, { enrichment: a.enrich, overrides: a.overrides, maxClockSkewMs: a.maxSkewMs, limits: a.limits });
+  reportLimitStops('follow', an.captures);
+  return withOutput('follow', async (stdout) => {
+    if (ref) {
+      const j = an.journeyForPacket(ref.capture, ref.index);
+      if (!j) {
+        const known = an.captures.some((c) => c.id === ref.capture);
+        process.stderr.write(`follow: ${known ? `packet #${ref.index + 1} of ${ref.capture} is not an IP packet or does not exist` : `no capture named ${ref.capture} in the set (${an.captures.map((c) => c.id).join(', ')})`}\n`);
+        return 1;
+      }
+      if (a.json) await stdout.write(JSON.stringify({ journeys: [j] }, null, 2) + '\n');
+      else await stdout.write(formatJourney(an, j));
+      return 0;
+    }
 
-  if (ref) {
-    const j = an.journeyForPacket(ref.capture, ref.index);
-    if (!j) {
-      const known = an.captures.some((c) => c.id === ref.capture);
-      process.stderr.write(`follow: ${known ? `packet #${ref.index + 1} of ${ref.capture} is not an IP packet or does not exist` : `no capture named ${ref.capture} in the set (${an.captures.map((c) => c.id).join(', ')})`}\n`);
+    const flows = an.flows.filter((f) => matchesFlowSpec(f, spec!));
+    if (flows.length === 0) {
+      process.stderr.write(`follow: no flow matches '${clean(flowText!)}'. Flows in the set:\n${an.flows.slice(0, 30).map((f) => `  ${f.id}`).join('\n')}\n`);
       return 1;
     }
-    if (a.json) process.stdout.write(JSON.stringify({ journeys: [j] }, null, 2) + '\n');
-    else process.stdout.write(formatJourney(an, j));
+    const out: { flow: string; journeys: Journey[]; shown: Journey[] }[] = [];
+    for (const f of flows) {
+      const all = an.journeysForFlow(f.id, 100_000);
+      // Direction asked for: journeys whose first hop goes from the spec's source.
+      const dir = spec!.bidirectional || spec!.src === null ? all : all.filter((j) => j.hops[0].headers.src === spec!.src);
+      const shown = [...dir.filter((j) => j.status === 'dropped'), ...dir.filter((j) => j.status !== 'dropped')].slice(0, limit);
+      out.push({ flow: f.id, journeys: dir, shown });
+    }
+    if (a.json) {
+      await stdout.write(JSON.stringify({ flows: flows, journeys: out.flatMap((o) => o.journeys) }, null, 2) + '\n');
+      return 0;
+    }
+    for (const [i, o] of out.entries()) {
+      const f = flows[i];
+      const count = (s: string) => o.journeys.filter((j) => j.status === s).length;
+      await stdout.write(`Flow ${f.id}${f.natPeers.length ? `  (NAT: ${f.natPeers.join(', ')})` : ''}\n`);
+      await stdout.write(`  ${o.journeys.length} packets followed: ${count('delivered')} delivered, ${count('dropped')} dropped, ${count('unknown')} not judged${o.shown.length < o.journeys.length ? `; showing ${o.shown.length}` : ''}\n\n`);
+      for (const j of o.shown) {
+        if (stdout.ended) break;
+        await stdout.write(formatJourney(an, j) + '\n');
+      }
+    }
     return 0;
-  }
-
-  const flows = an.flows.filter((f) => matchesFlowSpec(f, spec!));
-  if (flows.length === 0) {
-    process.stderr.write(`follow: no flow matches '${clean(flowText!)}'. Flows in the set:\n${an.flows.slice(0, 30).map((f) => `  ${f.id}`).join('\n')}\n`);
-    return 1;
-  }
-  const out: { flow: string; journeys: Journey[]; shown: Journey[] }[] = [];
-  for (const f of flows) {
-    const all = an.journeysForFlow(f.id, 100_000);
-    // Direction asked for: journeys whose first hop goes from the spec's source.
-    const dir = spec!.bidirectional || spec!.src === null ? all : all.filter((j) => j.hops[0].headers.src === spec!.src);
-    const shown = [...dir.filter((j) => j.status === 'dropped'), ...dir.filter((j) => j.status !== 'dropped')].slice(0, limit);
-    out.push({ flow: f.id, journeys: dir, shown });
-  }
-  if (a.json) {
-    process.stdout.write(JSON.stringify({ flows: flows, journeys: out.flatMap((o) => o.journeys) }, null, 2) + '\n');
-    return 0;
-  }
-  for (const [i, o] of out.entries()) {
-    const f = flows[i];
-    const count = (s: string) => o.journeys.filter((j) => j.status === s).length;
-    process.stdout.write(`Flow ${f.id}${f.natPeers.length ? `  (NAT: ${f.natPeers.join(', ')})` : ''}\n`);
-    process.stdout.write(`  ${o.journeys.length} packets followed: ${count('delivered')} delivered, ${count('dropped')} dropped, ${count('unknown')} not judged${o.shown.length < o.journeys.length ? `; showing ${o.shown.length}` : ''}\n\n`);
-    for (const j of o.shown) process.stdout.write(formatJourney(an, j) + '\n');
-  }
-  return 0;
+  });
 }

@@ -11,6 +11,9 @@ import { SessionStore, SessionError, assignmentOverrides } from '../session';
 import { formatFromPath, writeReport, type ReportFormat } from '../report';
 import { loadCaptureSet } from '../topology';
 import type { DecodeAsTable } from '../engine/decode/types';
+import { withOutput } from './output';
+import { limitsUsage, takeLimit } from './limit-args';
+import type { ReadLimits } from '../engine/readers/budget';
 
 const USAGE = `usage: tunnelvision report [FILE...] [--session S] --out OUT.(html|md|json|pdf|pcapng) [--out ...]
   --session S            session file (annotations, node/interface assignments, decode-as); read only
@@ -18,7 +21,7 @@ const USAGE = `usage: tunnelvision report [FILE...] [--session S] --out OUT.(htm
   --title TEXT           report title
   --packets all|annotated  pcapng export: every packet (default) or only the annotated ones
   --enrich FILE          kubectl get ... -o json output or flannel subnet.env (repeatable)
-`;
+${limitsUsage()}`;
 
 interface Args {
   files: string[];
@@ -27,14 +30,18 @@ interface Args {
   title?: string;
   packets: 'all' | 'annotated';
   enrich: string[];
+  limits: Partial<ReadLimits>;
 }
 
 function parseArgs(args: string[]): Args | string {
-  const a: Args = { files: [], outs: [], packets: 'all', enrich: [] };
+  const a: Args = { files: [], outs: [], packets: 'all', enrich: [], limits: {} };
   for (let i = 0; i < args.length; i++) {
     const x = args[i];
     const [flag, inline] = x.startsWith('--') && x.includes('=') ? [x.slice(0, x.indexOf('=')), x.slice(x.indexOf('=') + 1)] : [x, undefined];
     const value = (): string | undefined => inline ?? args[++i];
+    const limit = takeLimit(flag, value, a.limits);
+    if (typeof limit === 'string') return limit;
+    if (limit) continue;
     switch (flag) {
       case '--session': {
         const v = value();
@@ -114,18 +121,21 @@ export async function run(args: string[]): Promise<number> {
     overrides,
     enrichment: parsed.enrich,
     decodeAs: (store?.decodeAs ?? []) as DecodeAsTable,
+    limits: parsed.limits,
   });
   for (const c of analysis.captures) for (const e of c.errors) process.stderr.write(`warning: ${c.id}: ${e.code} at byte ${e.offset}: ${e.message}\n`);
-  let failed = false;
-  for (const out of parsed.outs) {
-    try {
-      const r = await writeReport(analysis, store, { out: out.path, format: out.format, title: parsed.title, packets: parsed.packets });
-      const what = r.format === 'pcapng' ? `${r.packets} packets, ${r.comments} comments` : `${r.bytes} bytes`;
-      process.stdout.write(`wrote ${out.path} (${what})${r.extra.length ? ` and ${r.extra.join(', ')}` : ''}\n`);
-    } catch (e) {
-      failed = true;
-      process.stderr.write(`tunnelvision report: ${out.path}: ${(e as Error).message}\n`);
+  return withOutput('report', async (stdout) => {
+    let failed = false;
+    for (const out of parsed.outs) {
+      try {
+        const r = await writeReport(analysis, store, { out: out.path, format: out.format, title: parsed.title, packets: parsed.packets });
+        const what = r.format === 'pcapng' ? `${r.packets} packets, ${r.comments} comments` : `${r.bytes} bytes`;
+        await stdout.write(`wrote ${out.path} (${what})${r.extra.length ? ` and ${r.extra.join(', ')}` : ''}\n`);
+      } catch (e) {
+        failed = true;
+        process.stderr.write(`tunnelvision report: ${out.path}: ${(e as Error).message}\n`);
+      }
     }
-  }
-  return failed ? 1 : 0;
+    return failed ? 1 : 0;
+  });
 }

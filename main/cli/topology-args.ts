@@ -1,11 +1,13 @@
-// Arguments shared by `topology` and `follow`: capture files, --json, --enrich, --assign.
+// Arguments shared by `topology` and `follow`: capture files, --json, --enrich, --assign, limits.
 import type { InterfaceKind, PointOverride } from '../topology/types';
+import type { ReadLimits } from '../engine/readers/budget';
+import { limitsUsage, takeLimit } from './limit-args';
 
 export const COMMON_USAGE = `  --json                 machine-readable output
   --enrich FILE          kubectl get pods,nodes,services,endpoints -A -o json output, or flannel subnet.env (repeatable)
   --assign C=NODE[:IFACE[:KIND]]  attach capture (file or point id) C to a node/interface (repeatable)
   --max-skew MS          largest clock difference between nodes to look for (default 5000)
-`;
+${limitsUsage()}`;
 
 export interface CommonArgs {
   files: string[];
@@ -13,6 +15,8 @@ export interface CommonArgs {
   enrich: string[];
   overrides: PointOverride[];
   maxSkewMs?: number;
+  /** Limits on reading the set (--max-bytes, --max-packets, --max-memory). */
+  limits: Partial<ReadLimits>;
   /** Options the command declared, by name, with their values. */
   extra: Map<string, string[]>;
 }
@@ -21,13 +25,16 @@ const KINDS = new Set(['veth', 'bridge', 'vtep', 'tun', 'underlay', 'loopback', 
 
 /** Parses the common options plus `valued` (options that take a value). Returns a message string on error ('' = help). */
 export function parseCommonArgs(args: string[], valued: string[]): CommonArgs | string {
-  const a: CommonArgs = { files: [], json: false, enrich: [], overrides: [], extra: new Map() };
+  const a: CommonArgs = { files: [], json: false, enrich: [], overrides: [], limits: {}, extra: new Map() };
   for (let i = 0; i < args.length; i++) {
     const x = args[i];
     const eq = x.startsWith('--') ? x.indexOf('=') : -1;
     const flag = eq > 0 ? x.slice(0, eq) : x;
     const inline = eq > 0 ? x.slice(eq + 1) : undefined;
     const value = (): string | undefined => inline ?? args[++i];
+    const limit = takeLimit(flag, value, a.limits);
+    if (typeof limit === 'string') return limit;
+    if (limit) continue;
     if (flag === '--json') a.json = true;
     else if (flag === '--max-skew') {
       const v = Number(value());

@@ -5,6 +5,8 @@
 import { loadCaptureSet } from '../topology/load';
 import { formatTopology } from '../topology/text';
 import { parseCommonArgs, COMMON_USAGE } from './topology-args';
+import { withOutput } from './output';
+import { reportLimitStops } from './limit-args';
 
 const USAGE = `usage: tunnelvision topology FILE... [--json]
 ${COMMON_USAGE}`;
@@ -19,8 +21,11 @@ export async function run(args: string[]): Promise<number> {
     process.stderr.write(`topology: no capture files given\n${USAGE}`);
     return 2;
   }
-  const analysis = await loadCaptureSet(a.files, { enrichment: a.enrich, overrides: a.overrides, maxClockSkewMs: a.maxSkewMs });
-  if (a.json) process.stdout.write(JSON.stringify(analysis.toJSON(), null, 2) + '\n');
-  else process.stdout.write(formatTopology(analysis));
-  return analysis.packetCount > 0 || analysis.captures.length === 0 ? 0 : 1;
+  const analysis = await loadCaptureSet(a.files, { enrichment: a.enrich, overrides: a.overrides, maxClockSkewMs: a.maxSkewMs, limits: a.limits });
+  reportLimitStops('topology', analysis.captures);
+  const code = analysis.packetCount > 0 || analysis.captures.length === 0 ? 0 : 1;
+  return withOutput('topology', async (out) => {
+    await out.write(a.json ? JSON.stringify(analysis.toJSON(), null, 2) + '\n' : formatTopology(analysis));
+    return code;
+  });
 }

@@ -78,14 +78,19 @@ export function senderNode(ctx: HopContext, rows: readonly number[]): number {
   return rows.length ? nodeOfAddr(ctx, t.innerVer[rows[0]], t.innerSrc[rows[0]]) : -1;
 }
 
-/** Orders one journey's rows: node sequence (sender first, then by corrected time), time, interface rank. */
+/**
+ * Orders one journey's rows: node sequence (sender first, then by corrected time), time, interface
+ * rank. n log n in the journey's length: a flood of identical packets (IP ID 0, retransmissions) can
+ * put hundreds of thousands of sightings in one journey.
+ */
 export function hopOrder(ctx: HopContext): (rows: number[]) => number[] {
   const t = ctx.t;
-  // Scratch per call (journeys are short): sort keys computed once per row, insertion sort on them.
+  // Scratch reused from journey to journey: sort keys computed once per row, then one sort on them.
   let nodeKey = new Float64Array(16);
   let nodeRankOf = new Float64Array(16);
   let timeOf = new Float64Array(16);
   let rankOf = new Float64Array(16);
+  const firstOfNode = new Map<number, number>();
   const idx: number[] = [];
   return (rows) => {
     const n = rows.length;
@@ -96,48 +101,39 @@ export function hopOrder(ctx: HopContext): (rows: number[]) => number[] {
       rankOf = new Float64Array(n * 2);
     }
     const sender = senderNode(ctx, rows);
+    firstOfNode.clear();
     for (let i = 0; i < n; i++) {
       const r = rows[i];
       const pi = t.point[r];
       const nd = ctx.nodeOfPoint[pi];
-      nodeKey[i] = nd >= 0 ? nd : -1000 - pi;
-      timeOf[i] = t.tNs[r] - ctx.offsetOfPoint[pi];
+      const key = nd >= 0 ? nd : -1000 - pi;
+      nodeKey[i] = key;
+      const time = t.tNs[r] - ctx.offsetOfPoint[pi];
+      timeOf[i] = time;
+      const first = firstOfNode.get(key);
+      if (first === undefined || time < first) firstOfNode.set(key, time);
       const p = ctx.points[pi];
       const src = akey(t.innerVer[r], t.innerSrc[r]);
       const dst = akey(t.innerVer[r], t.innerDst[r]);
-      let rank = (nodeKey[i] === sender ? OUT_RANK : IN_RANK)[p.kind];
+      let rank = (key === sender ? OUT_RANK : IN_RANK)[p.kind];
       if (p.kind === 'veth' && p.podIp >= 0) rank = p.podIp === src ? 0 : p.podIp === dst ? 7 : rank;
       rankOf[i] = rank;
     }
     // A node's place in the sequence: the sender first, the others by their first (corrected) sighting.
-    for (let i = 0; i < n; i++) {
-      if (nodeKey[i] === sender) {
-        nodeRankOf[i] = Number.NEGATIVE_INFINITY;
-        continue;
-      }
-      let first = timeOf[i];
-      for (let k = 0; k < n; k++) if (nodeKey[k] === nodeKey[i] && timeOf[k] < first) first = timeOf[k];
-      nodeRankOf[i] = first;
-    }
-    const before = (a: number, b: number): boolean => {
-      if (nodeRankOf[a] !== nodeRankOf[b]) return nodeRankOf[a] < nodeRankOf[b];
-      if (nodeKey[a] !== nodeKey[b]) return nodeKey[a] < nodeKey[b];
-      if (timeOf[a] !== timeOf[b]) return timeOf[a] < timeOf[b];
-      if (rankOf[a] !== rankOf[b]) return rankOf[a] < rankOf[b];
+    for (let i = 0; i < n; i++) nodeRankOf[i] = nodeKey[i] === sender ? Number.NEGATIVE_INFINITY : firstOfNode.get(nodeKey[i])!;
+    // A total order (the row number breaks the last tie), so any sort gives the same sequence.
+    const compare = (a: number, b: number): number => {
+      if (nodeRankOf[a] !== nodeRankOf[b]) return nodeRankOf[a] < nodeRankOf[b] ? -1 : 1;
+      if (nodeKey[a] !== nodeKey[b]) return nodeKey[a] < nodeKey[b] ? -1 : 1;
+      if (timeOf[a] !== timeOf[b]) return timeOf[a] < timeOf[b] ? -1 : 1;
+      if (rankOf[a] !== rankOf[b]) return rankOf[a] < rankOf[b] ? -1 : 1;
       const ta = t.innerTtl[rows[a]];
       const tb = t.innerTtl[rows[b]];
-      return ta !== tb ? ta > tb : rows[a] < rows[b];
+      return ta !== tb ? tb - ta : rows[a] - rows[b];
     };
-    idx.length = 0;
-    for (let i = 0; i < n; i++) {
-      let k = idx.length;
-      idx.push(i);
-      while (k > 0 && before(i, idx[k - 1])) {
-        idx[k] = idx[k - 1];
-        k--;
-      }
-      idx[k] = i;
-    }
+    idx.length = n;
+    for (let i = 0; i < n; i++) idx[i] = i;
+    idx.sort(compare);
     return idx.map((i) => rows[i]);
   };
 }
@@ -385,7 +381,7 @@ function mtuIssues(ctx: HopContext, rows: readonly number[], status: JourneyStat
       out.push({ code: 'icmp-frag-needed', hop: rows.length - 1, message: `an ICMP fragmentation-needed (MTU ${tb.mtu}) quotes this packet (${ctx.ids[t.file[tb.row]]}#${t.index[tb.row] + 1})` });
     }
     const reachedUnderlay = rows.some((r) => ctx.points[t.point[r]].kind === 'underlay');
-    const maxLen = Math.max(...rows.map((r) => t.innerLen[r]));
+    const maxLen = rows.reduce((m, r) => Math.max(m, t.innerLen[r]), 0);
     const df = rows.some((r) => (t.innerFrag[r] & 0x8000) !== 0);
     const sn = nodeOfAddr(ctx, 4, t.innerSrc[f]);
     const dn = nodeOfAddr(ctx, 4, t.innerDst[rows[rows.length - 1]]);

@@ -4,7 +4,7 @@
 
 import { openRegularFile } from '../engine/readers/source';
 import { summarize, PacketSummary, type DecodeAsTable } from '../engine/decode';
-import { readCapture } from '../engine/readers/read';
+import { ReadBudget, readCapture, type ReadLimits } from '../engine/readers/read';
 import type { CaptureInterface, ReadProgress } from '../engine/types';
 import { LinkType } from '../engine/types';
 import { analyze, type Analysis, type FileDraft } from './analyze';
@@ -46,6 +46,8 @@ export interface LoadOptions {
   /** Largest clock difference between nodes to look for (default 5000 ms): the first matching pass,
    *  before offsets are known, joins sightings this far apart. */
   readonly maxClockSkewMs?: number;
+  /** Limits on what reading the set may cost (defaults: DEFAULT_LIMITS); past one, reading stops with a read error. */
+  readonly limits?: Partial<ReadLimits>;
 }
 
 async function head(path: string, n = 1024): Promise<Uint8Array | null> {
@@ -158,6 +160,7 @@ export async function readCaptureSet(files: readonly (string | CaptureSource)[],
   const summary = new PacketSummary();
   const points: PointDraft[] = [];
   const drafts: FileDraft[] = [];
+  const budget = new ReadBudget(opts.limits);
   for (let fi = 0; fi < capturePaths.length; fi++) {
     if (opts.signal?.aborted) break;
     const path = capturePaths[fi];
@@ -220,7 +223,7 @@ export async function readCaptureSet(files: readonly (string | CaptureSource)[],
           ? (pr) => opts.onProgress!({ ...pr, file: path, fileIndex: fi, files: capturePaths.length })
           : undefined,
       },
-      { signal: opts.signal, pcapReader: 'fast' },
+      { signal: opts.signal, pcapReader: 'fast', budget },
     );
     // Point ids: the capture id alone when the file is one point, else capture#interface.
     const multiIface = new Set(filePoints.map((p) => points[p].iface)).size > 1;

@@ -9,6 +9,7 @@ import { FastPcapReader, pcapMagic } from './pcap';
 import { PcapParserReader } from './pcap-parser-reader';
 import { BT_SHB, PcapngReader } from './pcapng';
 import { GzipSource, isGzip, type ByteSource } from './source';
+import type { ReadBudget } from './budget';
 
 export interface ReadOptions {
   signal?: AbortSignal;
@@ -26,6 +27,13 @@ export interface ReadOptions {
   pcapReader?: 'pcap-parser' | 'fast';
   /** Bytes per read (default 4 MiB). */
   chunkSize?: number;
+  /**
+   * Awaited after each chunk when it returns a promise: a consumer that writes out what it is given
+   * (the CLI to a pipe) holds the reading while its output drains, so memory stays bounded.
+   */
+  pause?: () => Promise<void> | undefined;
+  /** Limits shared by every file of a capture set (bytes, packets, memory); none when absent. */
+  budget?: ReadBudget;
 }
 
 /** The classic pcap loop used when the caller does not choose (see ReadOptions.pcapReader for why). */
@@ -72,10 +80,14 @@ export function createReader(head: Uint8Array, sink: ReadSink, opts: ReadOptions
 export async function readSource(raw: ByteSource, path: string, handlers: ReadHandlers, opts: ReadOptions = {}): Promise<CaptureInfo> {
   const want = opts.maxRecordLen;
   const maxRecordLen = want !== undefined && Number.isInteger(want) && want > 0 ? Math.min(want, MAX_RECORD_LEN_LIMIT) : DEFAULT_MAX_RECORD_LEN;
-  const sink = new ReadSink(handlers, maxRecordLen);
+  const sink = new ReadSink(handlers, maxRecordLen, opts.budget);
   let src: ByteSource = raw;
   let compressed = false;
   try {
+    if (opts.budget?.exceeded) {
+      sink.error(opts.budget.code ?? 'budget', `not read: ${opts.budget.exceeded}`, 0, true);
+      return sink.info(path, false);
+    }
     let head: Uint8Array;
     try {
       head = await raw.peek(4);
@@ -122,13 +134,19 @@ async function pump(src: ByteSource, sink: ReadSink, opts: ReadOptions): Promise
     }
     let n: number;
     try {
-      n = await src.read(buf, fill, buf.length - fill);
+      n = await src.read(buf, fill, Math.min(chunk, buf.length - fill));
     } catch (e) {
       failed(e, base + fill);
       break;
     }
     if (n === 0) eof = true;
     fill += n;
+    const over = opts.budget?.takeBytes(n);
+    if (over) {
+      // Stops before this read's bytes: every packet before `base` has been delivered.
+      sink.overBudget(over, base);
+      break;
+    }
     if (!reader) {
       if (fill === 0) {
         sink.error('empty-file', src instanceof GzipSource ? 'the file is empty after decompression' : 'the file is empty', 0, true);
@@ -167,6 +185,8 @@ async function pump(src: ByteSource, sink: ReadSink, opts: ReadOptions): Promise
       }
     }
     progress();
+    const wait = opts.pause?.();
+    if (wait) await wait;
   }
   if (reader && !sink.stopped) reader.finish(fill, base);
   progress();

@@ -136,7 +136,7 @@ export class FastPcapReader implements FormatReader {
     }
     const le = h.le;
     const base = fileOffset - start;
-    while (end - p >= PCAP_RECORD_HEADER_LEN) {
+    while (end - p >= PCAP_RECORD_HEADER_LEN && !sink.stopped) {
       const capLen = u32(b, p + 8, le);
       if (capLen > sink.maxRecordLen) {
         checkCapLen(capLen, h.snaplen, base + p, sink);

@@ -1,6 +1,7 @@
 // What every format reader reports into: the reused packet object, interfaces, errors, comments.
 // One instance per read; readCapture turns it into the CaptureInfo it returns.
 
+import type { ReadBudget } from './budget';
 import type { CaptureFormat, CaptureInfo, CaptureInterface, RawPacket, ReadError, ReadProgress } from '../types';
 
 export interface ReadHandlers {
@@ -46,13 +47,23 @@ export class ReadSink {
   constructor(
     readonly handlers: ReadHandlers,
     readonly maxRecordLen: number,
+    private readonly budget?: ReadBudget,
   ) {}
 
-  /** Hands the filled-in `packet` to the caller and numbers it. */
+  /** Hands the filled-in `packet` to the caller and numbers it; past the set's packet limit, stops instead. */
   emit(): void {
     const p = this.packet;
+    if (this.budget) {
+      const over = this.budget.takePacket();
+      if (over) return this.overBudget(over, p.fileOffset);
+    }
     p.index = this.packets++;
     this.handlers.onPacket(p);
+  }
+
+  /** Stops reading at `offset` because the set's budget is used up; what was read stays. */
+  overBudget(why: string, offset: number): void {
+    this.error(this.budget?.code ?? 'budget', `reading stopped at byte ${offset}, after ${this.packets.toLocaleString('en-US')} packets of this file: ${why}; the packets before are kept`, offset, true);
   }
 
   addInterface(i: CaptureInterface): void {

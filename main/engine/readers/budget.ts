@@ -1,0 +1,93 @@
+// What one capture set may cost: decompressed bytes read, packets kept and the process's resident
+// memory, shared by every file of the set. Past a limit, reading stops with a fatal read error that
+// names the limit, where it was reached and the option that raises it; what was read before stays.
+// The defaults fit a 16 GB laptop: 20M packets take about 6 GB in the analysis and the packet list.
+
+export interface ReadLimits {
+  /** Bytes read from the captures after decompression (a gzip bomb stops here). */
+  readonly maxBytes: number;
+  /** Packets read over the whole set. */
+  readonly maxPackets: number;
+  /** Resident memory of the process, checked after every chunk read. */
+  readonly maxMemoryBytes: number;
+}
+
+const GIB = 1 << 30;
+
+export const DEFAULT_LIMITS: ReadLimits = { maxBytes: 32 * GIB, maxPackets: 20_000_000, maxMemoryBytes: 6 * GIB };
+
+/** The command-line option that raises each limit (named in the messages). */
+export const LIMIT_FLAGS: Record<keyof ReadLimits, string> = { maxBytes: '--max-bytes', maxPackets: '--max-packets', maxMemoryBytes: '--max-memory' };
+
+/** Error codes of the three limits, as they appear in CaptureInfo.errors. */
+export const BUDGET_CODES = { maxBytes: 'budget-bytes', maxPackets: 'budget-packets', maxMemoryBytes: 'budget-memory' } as const;
+
+export function formatBytes(n: number): string {
+  if (n >= GIB) return `${+(n / GIB).toFixed(2)} GiB`;
+  if (n >= 1 << 20) return `${+(n / (1 << 20)).toFixed(1)} MiB`;
+  return `${n} bytes`;
+}
+
+/** Parses a size such as `512M`, `16G`, `2.5GiB`, `1000000` (bytes). Null when it is not one. */
+export function parseSize(text: string): number | null {
+  const m = /^(\d+(?:\.\d+)?)\s*([kmgt]?)(?:i?b)?$/i.exec(text.trim());
+  if (!m) return null;
+  const n = Number(m[1]) * 1024 ** ' kmgt'.indexOf((m[2] || ' ').toLowerCase());
+  return Number.isFinite(n) && n >= 1 ? Math.floor(n) : null;
+}
+
+/** Parses a count such as `2000000`, `2M`, `500k`. Null when it is not one. */
+export function parseCount(text: string): number | null {
+  const m = /^(\d+(?:\.\d+)?)\s*([km]?)$/i.exec(text.trim());
+  if (!m) return null;
+  const n = Number(m[1]) * 1000 ** ' km'.indexOf((m[2] || ' ').toLowerCase());
+  return Number.isFinite(n) && n >= 1 ? Math.floor(n) : null;
+}
+
+/** The running totals of one capture set against its limits. */
+export class ReadBudget {
+  bytes = 0;
+  packets = 0;
+  /** Why reading stopped, once a limit is reached (then every later file of the set is refused). */
+  exceeded: string | null = null;
+  readonly limits: ReadLimits;
+
+  constructor(
+    limits: Partial<ReadLimits> = {},
+    /** Resident memory now (replaceable in tests). */
+    private readonly memory: () => number = () => process.memoryUsage.rss(),
+  ) {
+    this.limits = { ...DEFAULT_LIMITS, ...limits };
+  }
+
+  /** Counts one packet; a message when it is one too many. */
+  takePacket(): string | null {
+    if (this.packets >= this.limits.maxPackets) {
+      return this.stop('maxPackets', `the set's packet limit of ${this.limits.maxPackets.toLocaleString('en-US')} packets is reached`);
+    }
+    this.packets++;
+    return null;
+  }
+
+  /** Counts bytes read and checks memory; a message when a limit is passed. */
+  takeBytes(n: number): string | null {
+    this.bytes += n;
+    if (this.bytes > this.limits.maxBytes) {
+      return this.stop('maxBytes', `the set's limit of ${formatBytes(this.limits.maxBytes)} read (after decompression) is reached`);
+    }
+    const rss = this.limits.maxMemoryBytes === Number.POSITIVE_INFINITY ? 0 : this.memory();
+    if (rss > this.limits.maxMemoryBytes) {
+      return this.stop('maxMemoryBytes', `memory in use (${formatBytes(rss)}) is past the limit of ${formatBytes(this.limits.maxMemoryBytes)}`);
+    }
+    return null;
+  }
+
+  /** Error code of the limit reached. */
+  code: string | null = null;
+
+  private stop(limit: keyof ReadLimits, why: string): string {
+    this.exceeded = `${why} (raise it with ${LIMIT_FLAGS[limit]})`;
+    this.code = BUDGET_CODES[limit];
+    return this.exceeded;
+  }
+}
