@@ -37,7 +37,10 @@ describe('random lab plan', () => {
       expect(p.nodes.length).toBeGreaterThanOrEqual(2);
       expect(p.nodes.length).toBeLessThanOrEqual(6);
       const pods = p.nodes.flatMap((n) => n.pods);
-      for (const n of p.nodes) expect(n.pods.length).toBeGreaterThanOrEqual(1), expect(n.pods.length).toBeLessThanOrEqual(4);
+      for (const n of p.nodes) {
+        expect(n.pods.length).toBeGreaterThanOrEqual(1);
+        expect(n.pods.length).toBeLessThanOrEqual(4);
+      }
       const devices = [...pods.map((x) => x.hostVeth), ...p.nodes.flatMap((n) => [n.underlayIf, n.bridge?.name ?? 'lo'])];
       for (const d of devices) expect(d.length, `${d} (seed ${seed})`).toBeLessThanOrEqual(15);
       const ips = [...pods.flatMap((x) => [x.ip, x.ip6]), ...p.nodes.map((n) => n.underlayIp), p.external.ip, p.underlayGateway].filter(Boolean);
