@@ -4,8 +4,10 @@
 //   routes in `ip`'s own words, and leaves no namespace behind.
 // - The ratchet (root, or the seeds already in the cache): the product's analysis of a few fixed seeds,
 //   scored fact by fact; a class that misses more facts than test/topology/truth-baseline.json allows
-//   fails. Raise the baseline after an improvement with
-//   `npm run truth -- --seeds 18,33,62,97 --write-baseline test/topology/truth-baseline.json`.
+//   fails. Without the seeds in the cache (a fresh clone) they are generated, and regenerated captures
+//   differ in timing; while the product is short of 100%, some of its answers still depend on that, so
+//   the baseline holds, per class, the worst of several regenerations (`--keep-worst`). Raise it after
+//   an improvement with `npm run truth -- --seeds 18,33,62,97 --write-baseline test/topology/truth-baseline.json`.
 
 import fs from 'node:fs';
 import os from 'node:os';
@@ -16,6 +18,7 @@ import { buildCluster, seedNamespaces, teardown } from '../../fixtures/random/bu
 import { DEFAULT_CACHE, REPO, labUnavailable } from '../../fixtures/random/generate';
 import { CNI_STYLES, drawPlan } from '../../fixtures/random/plan';
 import { readBaseline, readRun, regressions, scoreSeed } from '../../fixtures/random/score-cli';
+import type { Fact } from '../../fixtures/random/score';
 import { readBack } from '../../fixtures/random/truth';
 import { sh } from '../../fixtures/lab/sh';
 
@@ -97,6 +100,18 @@ describe('random lab against the kernel', () => {
 
 describe('path truth ratchet', () => {
   const baseline = readBaseline(BASELINE);
+
+  it('reports a class that misses more facts than its baseline, and lets one that misses fewer pass', () => {
+    const fact = (cls: Fact['class'], right: boolean): Fact => ({ class: cls, subject: 's', expected: 'x', got: right ? 'x' : 'y', right });
+    const b = { seeds: { '1': { cni: 'flannel-vxlan', classes: { pods: '2/3', verdict: '1/2' } } } };
+    expect(regressions(b, 1, [fact('pods', true), fact('pods', true), fact('pods', true), fact('verdict', true), fact('verdict', false)])).toEqual([]);
+    expect(regressions(b, 1, [fact('pods', true), fact('pods', false), fact('pods', false), fact('verdict', true), fact('verdict', false)])).toEqual(['pods: 1/3 now, 2/3 in the baseline']);
+    // A phantom (an extra wrong fact) is a regression too, and a seed without a baseline is reported.
+    expect(regressions(b, 1, [fact('pods', true), fact('pods', true), fact('pods', false), fact('pods', false), fact('verdict', true)])).toHaveLength(1);
+    expect(regressions(b, 2, [])).toEqual(['seed 2 has no baseline']);
+    for (const seed of RATCHET_SEEDS) expect(baseline.seeds[String(seed)], `baseline of seed ${seed}`).toBeDefined();
+  });
+
   for (const seed of RATCHET_SEEDS)
     it(`seed ${seed} (${drawPlan(seed).cni}): no fact class misses more than the baseline`, async (ctx) => {
       const cached = readRun(path.join(CACHE, `seed-${seed}`)) !== null;
