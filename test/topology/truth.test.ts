@@ -120,6 +120,8 @@ describe('path truth ratchet', () => {
         console.warn(`skipped: seed ${seed} is not in ${CACHE} and ${why}`);
         ctx.skip();
       }
+      // A run cached by an older generator is of another cluster: it must be deleted, not scored.
+      if (cached) expect(JSON.parse(fs.readFileSync(path.join(CACHE, `seed-${seed}`, 'plan.json'), 'utf8')), `stale run in ${CACHE}/seed-${seed}`).toEqual(JSON.parse(JSON.stringify(drawPlan(seed))));
       const { facts } = await scoreSeed(seed, CACHE, loadCaptureSet);
       expect(facts.length).toBeGreaterThan(30);
       expect(regressions(baseline, seed, facts)).toEqual([]);
