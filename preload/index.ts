@@ -2,7 +2,7 @@
 // call, exposed through contextBridge (the page never sees ipcRenderer, Node or Electron). Bundled
 // into one file so it runs in the sandbox.
 import { contextBridge, ipcRenderer, webUtils } from 'electron';
-import { channelOf, type MethodName, type TunnelvisionApi } from './contract';
+import { channelOf, type MethodName, type TunnelvisionApi } from '../common/contract';
 
 const invoke = (method: MethodName, ...args: unknown[]) => ipcRenderer.invoke(channelOf(method), ...args);
 

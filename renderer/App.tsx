@@ -2,7 +2,7 @@
 // detail / follow tabs in the middle, the cluster graph on the right; a progress bar with cancel
 // while captures load. Talks to the rest of the app only through `api` (the contract).
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import { REPORT_FORMATS, type AppState, type ExportResult, type FollowView, type GraphView, type NoteTarget, type NoteView, type PacketColumn, type PacketDetail as Detail, type FlowListItem, type ReportFormat, type UploadedFile } from '../preload/contract';
+import { REPORT_FORMATS, type AppState, type ExportResult, type FollowView, type GraphView, type NoteTarget, type NoteView, type PacketColumn, type PacketDetail as Detail, type FlowListItem, type ReportFormat, type UploadedFile } from '../common/contract';
 import { api, desktop } from './api';
 import { CapturesPanel } from './components/CapturesPanel';
 import { DecodeAsPanel } from './components/DecodeAs';

@@ -1,6 +1,6 @@
 // The contract as the UI sees it: the preload's functions in the desktop app, HTTP calls to the
 // local server in browser mode. Components call `api.x()` and never know which shell they run in.
-import { decodeWire, encodeWire, METHOD_NAMES, type MethodName, type TunnelvisionApi } from '../preload/contract';
+import { decodeWire, encodeWire, METHOD_NAMES, type MethodName, type TunnelvisionApi } from '../common/contract';
 
 export interface DesktopExtras {
   pathForFile(file: File): string;

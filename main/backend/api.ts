@@ -1,7 +1,7 @@
 // What the backend offers the two shells (Electron main and the browser-mode server). It is the
 // UI contract minus the two methods that need the shell itself (a native dialog, handing an export
 // to Wireshark or to the user), plus the plain operations those two are built from.
-import type { ExportSelection, ReportFormat, TunnelvisionApi } from '../../preload/contract';
+import type { ExportSelection, ReportFormat, TunnelvisionApi } from '../../common/contract';
 
 export type BackendMethods = Omit<TunnelvisionApi, 'chooseCaptures' | 'exportPcapng' | 'exportReport'>;
 

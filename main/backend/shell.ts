@@ -2,7 +2,7 @@
 // need the shell (a native file dialog; handing an export to Wireshark or to the user).
 import { join } from 'node:path';
 import { mkdirSync } from 'node:fs';
-import type { ExportResult, TunnelvisionApi } from '../../preload/contract';
+import type { ExportResult, TunnelvisionApi } from '../../common/contract';
 import type { Backend } from './api';
 
 export interface ShellHooks {

@@ -30,7 +30,7 @@ export function rendererIsStale(): boolean {
   const index = join(RENDERER_OUT, 'index.html');
   if (!existsSync(index)) return true;
   const built = statSync(index).mtimeMs;
-  return newestMtime(join(ROOT, 'renderer')) > built || newestMtime(join(ROOT, 'preload')) > built;
+  return newestMtime(join(ROOT, 'renderer')) > built || newestMtime(join(ROOT, 'common')) > built;
 }
 
 /** Builds the renderer with the project's own electron-vite config (its `renderer` section). */

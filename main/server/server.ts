@@ -13,7 +13,7 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { createReadStream, existsSync, statSync } from 'node:fs';
 import { extname, join, normalize, sep } from 'node:path';
 import type { AddressInfo } from 'node:net';
-import { ContractError, decodeWire, encodeWire, isMethodName, validateArgs, type TunnelvisionApi } from '../../preload/contract';
+import { ContractError, decodeWire, encodeWire, isMethodName, validateArgs, type TunnelvisionApi } from '../../common/contract';
 import { SECURITY_HEADERS } from './csp';
 
 export const TOKEN_HEADER = 'x-tunnelvision-token';

@@ -5,7 +5,7 @@
 import { useEffect, useRef, useState } from 'react';
 import cytoscape, { type Core } from 'cytoscape';
 import cytoscapeSvg from 'cytoscape-svg';
-import type { GraphView } from '../../preload/contract';
+import type { GraphView } from '../../common/contract';
 import { DARK, LIGHT, graphStyle, layoutPositions } from '../logic/graph';
 
 cytoscape.use(cytoscapeSvg);

@@ -1,7 +1,7 @@
 // The packet list: virtualized (only rows in view are in the DOM; rows come from the backend in
 // pages), sortable columns, colour by protocol/encapsulation, keyboard navigation.
 import { memo, useCallback, useEffect, useLayoutEffect, useRef, useState, type KeyboardEvent, type MouseEvent, type ReactElement } from 'react';
-import { SORTABLE_COLUMNS, type PacketColumn, type PacketPage, type PacketRow } from '../../preload/contract';
+import { SORTABLE_COLUMNS, type PacketColumn, type PacketPage, type PacketRow } from '../../common/contract';
 import { api } from '../api';
 import { formatTime, type TimeMode } from '../logic/format';
 import { pagesFor, scrollToRow, viewport } from '../logic/virtual';

@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AppState, PacketQuery } from '../../preload/contract';
+import type { AppState, PacketQuery } from '../../common/contract';
 import { createBackend } from '../../main/backend/backend';
 import { ready } from './helpers';
 import type { Backend } from '../../main/backend/api';

@@ -1,6 +1,6 @@
 // The contract's wire format (browser mode) and argument validation.
 import { describe, expect, it } from 'vitest';
-import { decodeWire, encodeWire, fromBase64, isMethodName, METHOD_NAMES, METHODS, toBase64, validateArgs } from '../../preload/contract';
+import { decodeWire, encodeWire, fromBase64, isMethodName, METHOD_NAMES, METHODS, toBase64, validateArgs } from '../../common/contract';
 
 describe('wire format', () => {
   it('round-trips bytes of every length through base64, as Node encodes them', () => {

@@ -9,7 +9,7 @@ import { appendFileSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readF
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { NoteView, PacketQuery } from '../../preload/contract';
+import type { NoteView, PacketQuery } from '../../common/contract';
 import { createBackend } from '../../main/backend/backend';
 import { ready } from './helpers';
 import type { Backend } from '../../main/backend/api';

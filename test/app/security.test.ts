@@ -3,7 +3,7 @@ import { EventEmitter } from 'node:events';
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { METHOD_NAMES, channelOf, type TunnelvisionApi } from '../../preload/contract';
+import { METHOD_NAMES, channelOf, type TunnelvisionApi } from '../../common/contract';
 import { registerIpc } from '../../main/app/ipc';
 import { guardContents, isTrustedSender, windowOptions } from '../../main/app/window';
 import { CSP, CSP_META, SECURITY_HEADERS } from '../../main/server/csp';

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { PacketStore } from '../../main/backend/store';
 import { resolver } from '../../main/backend/columns';
-import { compileFilter, parseFilter } from '../../preload/filter';
+import { compileFilter, parseFilter } from '../../common/filter';
 
 const haveTshark = spawnSync('tshark', ['-v'], { stdio: 'ignore' }).status === 0;
 const capDir = fileURLToPath(new URL('../../fixtures/captures/calico', import.meta.url));
