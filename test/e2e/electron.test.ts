@@ -1,26 +1,30 @@
 // The same end-to-end scenario in the desktop shell, through Playwright's Electron driver. Runs
-// where Electron's runtime is installed; elsewhere (no binary, e.g. where it cannot be downloaded)
-// it is skipped and says so loudly.
+// wherever Electron's runtime is installed (the postinstall step downloads it) and a display is there
+// to open its window; elsewhere it is skipped, counted as skipped, and says so loudly.
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, it } from 'vitest';
+import { afterAll, beforeAll, it } from 'vitest';
 import { _electron, type ElectronApplication, type Page } from 'playwright-core';
 import { electronBinary } from '../../main/cli/start';
 import { buildAll } from '../../main/app/build';
 import { demoCaptures } from '../../main/server/browser-mode';
-import { RESULTS, ROOT, corruptFiles, manifest, runScenario, type CorruptFile } from './scenario';
+import { describeNeeding, unmet, type Requirement } from '../tools';
+import { RESULTS, ROOT, corruptFiles, labNeed, runScenario, type CorruptFile } from './scenario';
 
 const bin = electronBinary();
-const haveLab = manifest() !== null && demoCaptures().length > 0;
-if (!bin) {
-  console.warn(
-    '\n*** SKIPPED: Electron end-to-end test. node_modules/electron has no runtime binary here (it could not be downloaded), ' +
-      'so the desktop shell cannot start. The same scenario ran in browser mode (test/e2e/browser.test.ts). ***\n',
-  );
-}
+const runtime: Requirement = {
+  what: "Electron's runtime (node_modules/electron has no binary: its download failed at npm install; `node scripts/electron-runtime.mjs` tries again)",
+  present: bin !== null,
+};
+const display: Requirement = {
+  what: 'a display for the window (DISPLAY or WAYLAND_DISPLAY; run the tests under xvfb-run)',
+  present: process.platform !== 'linux' || !!(process.env.DISPLAY || process.env.WAYLAND_DISPLAY),
+};
+const why = unmet(runtime, display, labNeed);
+if (why) console.warn(`\n*** SKIPPED: Electron end-to-end test: ${why}. The same scenario runs in browser mode (test/e2e/browser.test.ts). ***\n`);
 
-describe.skipIf(!bin || !haveLab)('desktop shell end to end (Electron)', () => {
+describeNeeding([runtime, display, labNeed], 'desktop shell end to end (Electron)', () => {
   let app: ElectronApplication;
   let dir: string;
   beforeAll(async () => {

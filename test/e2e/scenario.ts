@@ -7,10 +7,14 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'vitest';
 import type { Page } from 'playwright-core';
+import { findChromium } from '../../main/report/pdf';
+import { demoCaptures } from '../../main/server/browser-mode';
+import type { Requirement } from '../tools';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const RESULTS = join(ROOT, 'test-results');
-export const CHROMIUM = '/usr/bin/chromium';
+/** Debian's Chromium, found as the product finds it (tests that need it declare the 'chromium' tool, test/tools.ts). */
+export const CHROMIUM = findChromium() ?? '/usr/bin/chromium';
 export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update'];
 
 interface ManifestHop { capture: string; node: string; interface: string; ttl: number; encap: { kind: string; vni: number; src: string; dst: string } | null }
@@ -24,6 +28,12 @@ export function manifest(): Manifest | null {
   const p = join(ROOT, 'fixtures', 'manifest.json');
   return existsSync(p) ? (JSON.parse(readFileSync(p, 'utf8')) as Manifest) : null;
 }
+
+/** The lab's demo set and its manifest, which the scenario checks against. */
+export const labNeed: Requirement = {
+  what: 'the lab captures (fixtures/manifest.json, fixtures/captures)',
+  present: manifest() !== null && demoCaptures().length > 0,
+};
 
 const shot = (page: Page, name: string) => page.screenshot({ path: join(RESULTS, `${name}.png`) });
 

@@ -7,11 +7,11 @@ import { join } from 'node:path';
 import { PacketStore } from '../../main/backend/store';
 import { resolver } from '../../main/backend/columns';
 import { compileFilter, parseFilter } from '../../common/filter';
+import { describeNeeding } from '../tools';
 
-const haveTshark = spawnSync('tshark', ['-v'], { stdio: 'ignore' }).status === 0;
 const capDir = fileURLToPath(new URL('../../fixtures/captures/calico', import.meta.url));
 
-describe.skipIf(!haveTshark)('community_id display filter', () => {
+describeNeeding(['tshark'], 'community_id display filter', () => {
   it('selects the same frames as tshark on the Calico lab captures, for every Community ID present', async () => {
     for (const file of ['calico1-eth0.pcap', 'calico1-calia7a3e029a7b.pcap', 'calico1-web1-lo.pcap']) {
       const path = join(capDir, file);
