@@ -516,6 +516,22 @@ export function validateArgs<M extends MethodName>(method: M, args: unknown): as
   checks.forEach((c, i) => c(args[i], `${method} argument ${i + 1}`));
 }
 
+/**
+ * An object with a function for each of `names` that hands its name and arguments to `call`. The
+ * preload (IPC), the browser-mode client (HTTP), the backend's worker client and the shells build
+ * their side of the contract this way from one list, so none can leave a method out.
+ */
+export function forwarders<Api, M extends keyof Api & string>(names: readonly M[], call: (method: M, args: unknown[]) => Promise<unknown>): Pick<Api, M> {
+  const out: Partial<Record<M, (...args: unknown[]) => Promise<unknown>>> = {};
+  for (const m of names) out[m] = (...args: unknown[]) => call(m, args);
+  // Sound by construction: each name of M got a function that passes its arguments on unchanged.
+  return out as unknown as Pick<Api, M>;
+}
+
+/** The whole contract, every method of METHODS forwarded to `call` (METHODS has a key for each method, or the contract does not compile). */
+export const forwardContract = (call: (method: MethodName, args: unknown[]) => Promise<unknown>): TunnelvisionApi =>
+  forwarders<TunnelvisionApi, MethodName>(METHOD_NAMES, call);
+
 /** Electron IPC channel of a method. */
 export const channelOf = (method: MethodName): string => `tunnelvision:${method}`;
 

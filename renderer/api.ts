@@ -1,6 +1,6 @@
 // The contract as the UI sees it: the preload's functions in the desktop app, HTTP calls to the
 // local server in browser mode. Components call `api.x()` and never know which shell they run in.
-import { decodeWire, encodeWire, METHOD_NAMES, type MethodName, type TunnelvisionApi } from '../common/contract';
+import { decodeWire, encodeWire, forwardContract, type MethodName, type TunnelvisionApi } from '../common/contract';
 
 export interface DesktopExtras {
   pathForFile(file: File): string;
@@ -31,9 +31,7 @@ function httpApi(token: string): TunnelvisionApi {
     if (!res.ok || body.error !== undefined) throw new Error(body.error ?? `${method}: HTTP ${res.status}`);
     return body.result;
   };
-  const api = {} as Record<MethodName, (...a: unknown[]) => Promise<unknown>>;
-  for (const m of METHOD_NAMES) api[m] = (...args: unknown[]) => call(m, args);
-  return api as unknown as TunnelvisionApi;
+  return forwardContract(call);
 }
 
 function pickApi(): TunnelvisionApi {
