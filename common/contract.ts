@@ -536,6 +536,22 @@ export const forwardContract = (call: (method: MethodName, args: unknown[]) => P
 export const channelOf = (method: MethodName): string => `tunnelvision:${method}`;
 
 // ---------------------------------------------------------------------------------------------
+// The desktop shell's extras: what only Electron's preload offers beside the contract.
+
+/** Menu commands the UI carries out itself (main sends them to the window; the renderer has a handler for each). */
+export const MENU_COMMANDS = ['export-pcapng', 'export-report'] as const;
+export type MenuCommand = (typeof MENU_COMMANDS)[number];
+export const MENU_CHANNEL = 'tunnelvision:menu';
+export const isMenuCommand = (v: unknown): v is MenuCommand => typeof v === 'string' && (MENU_COMMANDS as readonly string[]).includes(v);
+
+export interface DesktopExtras {
+  /** The path of a file dropped on the window. */
+  pathForFile(file: File): string;
+  /** Calls `listener` with each menu command; returns the function that stops it. */
+  onMenuCommand(listener: (command: MenuCommand) => void): () => void;
+}
+
+// ---------------------------------------------------------------------------------------------
 // Wire format of browser mode: JSON, with byte arrays as {"$bytes": base64}.
 
 export function encodeWire(value: unknown): string {

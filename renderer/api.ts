@@ -1,11 +1,6 @@
 // The contract as the UI sees it: the preload's functions in the desktop app, HTTP calls to the
 // local server in browser mode. Components call `api.x()` and never know which shell they run in.
-import { decodeWire, encodeWire, forwardContract, type MethodName, type TunnelvisionApi } from '../common/contract';
-
-export interface DesktopExtras {
-  pathForFile(file: File): string;
-  onMenuCommand(listener: (command: string) => void): void;
-}
+import { decodeWire, encodeWire, forwardContract, type DesktopExtras, type MethodName, type TunnelvisionApi } from '../common/contract';
 
 declare global {
   interface Window {

@@ -24,7 +24,9 @@ function codeOf(ch: string): string {
  * and CR made LF, lone surrogates replaced, and cut to `max` characters when given.
  */
 export function visibleText(s: unknown, max?: number): string {
-  let t = String(s ?? '')
+  // Objects are spelled as JSON rather than "[object Object]".
+  const text = typeof s === 'string' ? s : s === null || s === undefined ? '' : typeof s === 'object' ? (JSON.stringify(s) ?? '') : String(s as number | boolean | bigint | symbol);
+  let t = text
     .replace(/\r\n?/g, '\n')
     .replace(LONE_SURROGATE, '\ufffd')
     .replace(INVISIBLE, codeOf);

@@ -94,7 +94,7 @@ export async function startBrowserMode(opts: { files: string[]; port?: number; t
     server,
     backend,
     async close() {
-      await server!.close();
+      await server.close();
       await backend.close();
       rmSync(tempDir, { recursive: true, force: true });
     },

@@ -123,7 +123,7 @@ export function PacketList(props: PacketListProps) {
           return null;
         });
     },
-    // eslint-disable-next-line react-hooks/exhaustive-deps
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- queryKey stands for the whole query (the page fetcher reads it through keyRef), and a new onStatus from the parent must not throw the page cache away
     [queryKey],
   );
 
@@ -205,7 +205,7 @@ export function PacketList(props: PacketListProps) {
         }
       }
     });
-    // eslint-disable-next-line react-hooks/exhaustive-deps
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- runs once per reveal request: a query change after it must not scroll back to that packet
   }, [props.reveal]);
 
   const onKey = (e: KeyboardEvent) => {

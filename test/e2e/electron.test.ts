@@ -1,16 +1,17 @@
 // The same end-to-end scenario in the desktop shell, through Playwright's Electron driver. Runs
 // wherever Electron's runtime is installed (the postinstall step downloads it) and a display is there
 // to open its window; elsewhere it is skipped, counted as skipped, and says so loudly.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { _electron, type ElectronApplication, type Page } from 'playwright-core';
 import { electronBinary } from '../../main/cli/start';
 import { buildAll } from '../../main/app/build';
 import { demoCaptures } from '../../main/server/browser-mode';
 import { describeNeeding, unmet, type Requirement } from '../tools';
-import { RESULTS, ROOT, corruptFiles, labNeed, runScenario, type CorruptFile } from './scenario';
+import type { MenuItemId } from '../../main/app/menu';
+import { RESULTS, ROOT, corruptFiles, labNeed, runMenuCommands, runScenario, type CorruptFile } from './scenario';
 
 const bin = electronBinary();
 const runtime: Requirement = {
@@ -38,7 +39,7 @@ describeNeeding([runtime, display, labNeed], 'desktop shell end to end (Electron
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('opens the demo set, shows the cluster, decodes VXLAN, filters, follows a flow, survives corrupt files', async () => {
+  it('opens the demo set, shows the cluster, decodes VXLAN, filters, follows a flow, survives corrupt files; the menu exports and adds captures', async () => {
     const page = await app.firstWindow();
     await page.setViewportSize({ width: 1280, height: 800 });
     // The Add button opens the native dialog: answer it from the main process with files on disk.
@@ -55,5 +56,26 @@ describeNeeding([runtime, display, labNeed], 'desktop shell end to end (Electron
     };
     const { files, cutPackets } = corruptFiles();
     await runScenario(page, { prefix: 'electron', corruptFiles: files, corruptCut: cutPackets, addFiles });
+
+    // The application menu, its items clicked in the main process. Save dialogs answer with a file in
+    // the scratch folder; the open dialog with one more capture.
+    const extra = join(dir, 'menu-node9-eth0.pcap');
+    copyFileSync(demoCaptures()[0], extra);
+    await app.evaluate(({ dialog }, [folder, chosen]) => {
+      dialog.showSaveDialog = (async (...a: unknown[]) => {
+        const opts = a.at(-1) as { defaultPath?: string };
+        return { canceled: false, filePath: `${folder}/${(opts.defaultPath ?? 'export').split('/').pop()}` };
+      }) as typeof dialog.showSaveDialog;
+      dialog.showOpenDialog = (async () => ({ canceled: false, filePaths: [chosen] })) as typeof dialog.showOpenDialog;
+    }, [dir, extra]);
+    const menu = async (id: MenuItemId) => {
+      const found = await app.evaluate(({ Menu }, item) => {
+        const entry = Menu.getApplicationMenu()?.getMenuItemById(item);
+        entry?.click();
+        return !!entry;
+      }, id);
+      expect(found, id).toBe(true);
+    };
+    await runMenuCommands(page, { prefix: 'electron', menu, extra });
   }, 300_000);
 });

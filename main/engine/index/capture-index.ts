@@ -89,7 +89,7 @@ export class CaptureIndex {
   private resize(cap: number): void {
     const g = <T extends Uint8Array | Uint16Array | Uint32Array | Int32Array | Float64Array>(a: T, make: (n: number) => T): T => {
       const n = make(cap);
-      n.set(a.subarray(0, this.count) as never);
+      n.set(a.subarray(0, this.count));
       return n;
     };
     this.tsSec = g(this.tsSec, (n) => new Uint32Array(n));
