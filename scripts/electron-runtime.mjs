@@ -75,7 +75,8 @@ async function main() {
   const script = installer();
   if (!script) return;
   if (runtime()) return;
-  const timeoutS = Number(process.env.TUNNELVISION_ELECTRON_TIMEOUT) > 0 ? Number(process.env.TUNNELVISION_ELECTRON_TIMEOUT) : DEFAULT_TIMEOUT_S;
+  const timeoutS =
+    Number(process.env.TUNNELVISION_ELECTRON_TIMEOUT) > 0 ? Number(process.env.TUNNELVISION_ELECTRON_TIMEOUT) : DEFAULT_TIMEOUT_S;
   const failure = await runInstaller(script, timeoutS);
   if (failure) return unavailable(failure);
   if (!runtime()) return unavailable('the installer finished but left no executable');

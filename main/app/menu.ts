@@ -19,7 +19,12 @@ export type MenuItemId = keyof MenuActions | `openRecent:${number}`;
 
 export function menuTemplate(actions: MenuActions, recent: readonly string[], isMac: boolean): MenuItemConstructorOptions[] {
   const base = (p: string) => p.split(/[\\/]/).pop() ?? p;
-  const item = (id: MenuItemId, label: string, accelerator: string | undefined, click: () => void): MenuItemConstructorOptions => ({ id, label, accelerator, click });
+  const item = (id: MenuItemId, label: string, accelerator: string | undefined, click: () => void): MenuItemConstructorOptions => ({
+    id,
+    label,
+    accelerator,
+    click,
+  });
   return [
     ...(isMac ? [{ role: 'appMenu' as const }] : []),
     {
@@ -83,7 +88,7 @@ export function menuActions(d: MenuDeps): MenuActions {
 export function findMenuItem(template: readonly MenuItemConstructorOptions[], id: MenuItemId): MenuItemConstructorOptions | null {
   for (const it of template) {
     if (it.id === id) return it;
-    const sub = Array.isArray(it.submenu) ? findMenuItem(it.submenu as MenuItemConstructorOptions[], id) : null;
+    const sub = Array.isArray(it.submenu) ? findMenuItem(it.submenu, id) : null;
     if (sub) return sub;
   }
   return null;

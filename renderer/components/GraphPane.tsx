@@ -90,7 +90,7 @@ export function GraphPane(props: GraphPaneProps) {
   }, []);
 
   useEffect(() => {
-    cyRef.current?.style(graphStyle(props.dark ? DARK : LIGHT) as never);
+    cyRef.current?.style(graphStyle(props.dark ? DARK : LIGHT));
   }, [props.dark]);
 
   // Diff elements by id; lay out again only when the set of elements changed.
@@ -181,7 +181,7 @@ export function GraphPane(props: GraphPaneProps) {
         <button title="Fit the whole cluster" data-testid="graph-fit" onClick={() => cyRef.current?.fit(undefined, 24)}>
           Fit
         </button>
-        <button title="Export as PNG" data-testid="graph-png" onClick={() => cyRef.current && download(cyRef.current.png({ output: 'blob', full: true, scale: 2, bg }) as Blob, 'cluster.png')}>
+        <button title="Export as PNG" data-testid="graph-png" onClick={() => cyRef.current && download(cyRef.current.png({ output: 'blob', full: true, scale: 2, bg }), 'cluster.png')}>
           PNG
         </button>
         <button

@@ -2,11 +2,11 @@
 // lab's manifest: attribution, filters over the columns, element filters, sorting, the detail of a
 // VXLAN packet, journeys with NAT and the drop point, user corrections, pcapng export (read back
 // by tshark when it is installed), cancellation.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { AppState, PacketQuery } from '../../common/contract';
 import { createBackend } from '../../main/backend/backend';
 import { ready } from './helpers';

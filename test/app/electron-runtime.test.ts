@@ -116,7 +116,9 @@ describeNeeding(['zip'], 'postinstall: Electron runtime', () => {
     expect(r.status).toBe(0);
     const lines = r.stdout.trim().split('\n');
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(/^tunnelvision: Electron's runtime could not be installed \(.*ECONNREFUSED.*\): the desktop shell is unavailable, `npm start` will use browser mode\.$/);
+    expect(lines[0]).toMatch(
+      /^tunnelvision: Electron's runtime could not be installed \(.*ECONNREFUSED.*\): the desktop shell is unavailable, `npm start` will use browser mode\.$/,
+    );
     expect(existsSync(join(dir, 'node_modules', 'electron', 'path.txt'))).toBe(false);
   });
 

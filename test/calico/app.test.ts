@@ -1,6 +1,6 @@
 // The app's backend on the Calico lab: the followed flow shows its Community ID, and filtering on
 // that Community ID gives the flow's packets in every capture (as tshark's communityid filter does).
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';

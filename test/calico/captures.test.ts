@@ -2,7 +2,7 @@
 // decoder): proxy ARP for 169.254.1.1 on every cali* veth, pod traffic on eth0 unencapsulated with pod
 // addresses in routed mode and VXLAN VNI 4096 on UDP 4789 between node addresses in VXLAN mode, BGP
 // only between node addresses, the `-i any` captures in Linux cooked v2 framing.
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';

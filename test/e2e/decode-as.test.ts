@@ -1,10 +1,10 @@
 // End to end in browser mode: a capture whose VXLAN runs on a custom port (8999) shows no tunnel
 // until the user adds "UDP port 8999 as vxlan" in the Decode as panel; then the list shows VXLAN and
 // the detail the inner headers.
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { chromium, type Browser } from 'playwright-core';
 import { demoCaptures, startBrowserMode, type BrowserMode } from '../../main/server/browser-mode';
 import { movePort } from '../app/helpers';

@@ -50,7 +50,7 @@ describeNeeding([runtime, display, labNeed], 'desktop shell end to end (Electron
         return p;
       });
       await app.evaluate(({ dialog }, chosen) => {
-        dialog.showOpenDialog = (async () => ({ canceled: false, filePaths: chosen })) as typeof dialog.showOpenDialog;
+        dialog.showOpenDialog = (async () => ({ canceled: false, filePaths: chosen }));
       }, paths);
       await page.locator('[data-testid=add]').click();
     };
@@ -65,8 +65,8 @@ describeNeeding([runtime, display, labNeed], 'desktop shell end to end (Electron
       dialog.showSaveDialog = (async (...a: unknown[]) => {
         const opts = a.at(-1) as { defaultPath?: string };
         return { canceled: false, filePath: `${folder}/${(opts.defaultPath ?? 'export').split('/').pop()}` };
-      }) as typeof dialog.showSaveDialog;
-      dialog.showOpenDialog = (async () => ({ canceled: false, filePaths: [chosen] })) as typeof dialog.showOpenDialog;
+      });
+      dialog.showOpenDialog = (async () => ({ canceled: false, filePaths: [chosen] }));
     }, [dir, extra]);
     const menu = async (id: MenuItemId) => {
       const found = await app.evaluate(({ Menu }, item) => {

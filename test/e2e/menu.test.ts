@@ -43,7 +43,13 @@ describeNeeding(['chromium', labNeed], 'desktop menu commands (browser mode, sta
       };
     });
     await page.goto(mode.url);
-    await until('the analysis', async () => (await page.locator('[data-testid=progress]').count()) === 0 && (await page.locator('[data-testid=graph-count]').textContent())?.match(/^[1-9]/), 60_000);
+    await until(
+      'the analysis',
+      async () =>
+        (await page.locator('[data-testid=progress]').count()) === 0 &&
+        (await page.locator('[data-testid=graph-count]').textContent())?.match(/^[1-9]/),
+      60_000,
+    );
 
     const sent: MenuCommand[] = [];
     const errors: unknown[] = [];
@@ -67,7 +73,7 @@ describeNeeding(['chromium', labNeed], 'desktop menu commands (browser mode, sta
     const menu = async (id: MenuItemId) => {
       const item = findMenuItem(template, id);
       expect(item?.click, id).toBeTypeOf('function');
-      item!.click!({} as never, undefined, {} as never);
+      item!.click!({} as never, undefined, {});
     };
     await runMenuCommands(page, { prefix: 'menu-browser', menu, extra });
     expect(sent).toEqual(['export-report', 'export-pcapng']);

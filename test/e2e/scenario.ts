@@ -126,6 +126,7 @@ export async function runScenario(page: Page, opts: { prefix: string; corruptFil
   expect(outerText).toMatch(/Virtual eXtensible Local Area Network|VXLAN/);
   expect(await outer.locator('[data-field="vxlan.vni"] .fvalue').first().textContent()).toMatch(new RegExp(`^${wire.encap!.vni}\\b`));
   expect(outerText).not.toContain(client.src);
+  expect(innerText).toContain(client.src);
   expect(await inner.locator('h3').textContent()).toBe(`Inner (VXLAN ${wire.encap!.vni})`);
   expect(await inner.locator('[data-field="ip.src"] .fvalue').first().textContent()).toBe('10.244.0.2');
   expect(await inner.locator('[data-field="ip.dst"] .fvalue').first().textContent()).toBe('10.244.1.2');

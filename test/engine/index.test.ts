@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CaptureIndex, IpInfo, indexCapture } from '../../main/engine/index/index';
+import { IpInfo, indexCapture } from '../../main/engine/index/index';
 import { encodePcap } from '../../main/engine/writers/pcap';
 import { TunnelKind, SummaryFlag } from '../../main/engine/decode/index';
 import { eth, ipv4, ipv6, tcp, udp, vxlan } from './decode/build';

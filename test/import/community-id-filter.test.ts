@@ -1,6 +1,6 @@
 // `community_id == "1:..."` in the display filter, through the backend's own column resolver, selects
 // exactly the packets tshark selects with its `communityid == "1:..."` filter.
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';

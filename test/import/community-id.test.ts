@@ -6,7 +6,7 @@
 // over the spec's pcaps/combined.pcap.gz). ICMP rows give (type, code) as (sport, dport).
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { communityId, isCommunityId, parseIp, type CommunityIdTuple } from '../../main/engine/flow/community-id';

@@ -1,7 +1,7 @@
 // The PDF report: Chromium prints it, every page renders (pdftoppm), and its text has the graph, the
 // tables and the hostile strings as text. The page images are kept in the system temp folder
 // (tunnelvision-report-pages/) for a person to look at.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -1,7 +1,7 @@
 // The fixture lab's captures (flannel VXLAN and UDP backends, Calico; written by the Linux kernel)
 // decoded by the engine and by tshark through oracle.sh, run live, compared field by field.
 // Skipped with a message when the captures, oracle.sh or tshark are absent.
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';

@@ -2,7 +2,7 @@
 // frame count, time_epoch to the nanosecond, captured and original length, per frame. Skipped when the
 // lab's captures or tshark are absent.
 import { execFileSync } from 'node:child_process';
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { fixtureCaptures, readAll } from './helpers';
 import { describeNeeding } from '../../tools';
 
