@@ -154,7 +154,8 @@ describeNeeding(['tshark', publicNeed], 'Community ID v1 against Wireshark on th
     expect(mismatches.slice(0, 5)).toEqual([]);
     expect(compared).toBeGreaterThan(100);
     console.info(`community id: ${compared} frames agree with tshark`);
-  });
+    // One tshark run per public capture: minutes on a loaded machine.
+  }, 300_000);
 });
 
 // Every flow the topology builds carries the Community ID Wireshark computes for its packets.
