@@ -2,7 +2,7 @@
 // detail / follow tabs in the middle, the cluster graph on the right; a progress bar with cancel
 // while captures load. Talks to the rest of the app only through `api` (the contract).
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import { REPORT_FORMATS, type AppState, type ExportResult, type FollowView, type GraphView, type NoteTarget, type NoteView, type PacketColumn, type PacketDetail as Detail, type FlowListItem, type ReportFormat } from '../preload/contract';
+import { REPORT_FORMATS, type AppState, type ExportResult, type FollowView, type GraphView, type NoteTarget, type NoteView, type PacketColumn, type PacketDetail as Detail, type FlowListItem, type MenuCommand, type ReportFormat } from '../common/contract';
 import { api, desktop, uploadFiles } from './api';
 import { CapturesPanel } from './components/CapturesPanel';
 import { DecodeAsPanel } from './components/DecodeAs';
@@ -109,7 +109,7 @@ export function App() {
     return () => {
       live = false;
     };
-    // eslint-disable-next-line react-hooks/exhaustive-deps
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- a packet's detail and path are fetched when the selection or the analysis changes, not when the other state they read does
   }, [selected, generation]);
 
   // The notes of the set: fetched for each new analysis and whenever their number changes (menu, reopen).
@@ -198,9 +198,9 @@ export function App() {
 
   const showExport = (r: ExportResult) => {
     if (r.kind === 'cancelled') return;
-    if (r.kind === 'download') setNotice({ text: `${r.packets} packets written as pcapng.`, url: r.url, name: r.name });
+    if (r.kind === 'download') setNotice({ text: r.name.endsWith('.pcapng') ? `${r.packets} packets written as pcapng.` : 'Report written.', url: r.url, name: r.name });
     else if (r.kind === 'wireshark') setNotice({ text: `${r.packets} packets opened in Wireshark (${r.path}).` });
-    else setNotice({ text: `${r.packets} packets saved to ${r.path}.` });
+    else setNotice({ text: r.path.endsWith('.pcapng') ? `${r.packets} packets saved to ${r.path}.` : `Report saved to ${r.path}.` });
   };
   const exportFilter = useCallback(() => {
     api.exportPcapng({ selection: { kind: 'filter', filter: query.filter, element: query.element } }).then(showExport, (e: unknown) => setNotice({ text: errText(e) }));
@@ -211,12 +211,14 @@ export function App() {
     api.exportReport({ format }).then(showExport, (e: unknown) => setNotice({ text: errText(e) }));
   }, []);
 
+  // The desktop menu's commands, one handler each (a command added to MENU_COMMANDS needs one here).
   useEffect(() => {
-    desktop?.onMenuCommand((c) => {
-      if (c === 'export-pcapng') document.querySelector<HTMLButtonElement>('[data-testid="export-filter"]')?.click();
-      if (c === 'export-report') exportReport('html');
-    });
-  }, [exportReport]);
+    const handlers: Record<MenuCommand, () => void> = {
+      'export-pcapng': exportFilter,
+      'export-report': () => exportReport('html'),
+    };
+    return desktop?.onMenuCommand((c) => handlers[c]());
+  }, [exportFilter, exportReport]);
 
   const open = (append: boolean) => {
     if (state?.shell === 'electron') api.chooseCaptures({ append }).then(setState, (e: unknown) => setNotice({ text: errText(e) }));
@@ -339,7 +341,7 @@ export function App() {
           <span>
             {state?.phase === 'analysing' ? 'Analysing the capture set…' : `Reading ${p?.file ?? ''}`} {p ? `${formatBytes(p.bytesRead)} of ${formatBytes(p.bytesTotal)} · ${formatCount(p.packets)} packets` : ''}
           </span>
-          <button data-testid="cancel" onClick={() => api.cancelLoad().then(setState)}>
+          <button data-testid="cancel" onClick={() => void api.cancelLoad().then(setState, (e: unknown) => setNotice({ text: errText(e) }))}>
             Cancel
           </button>
         </div>

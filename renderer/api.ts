@@ -1,11 +1,6 @@
 // The contract as the UI sees it: the preload's functions in the desktop app, HTTP calls to the
 // local server in browser mode. Components call `api.x()` and never know which shell they run in.
-import { decodeWire, encodeWire, MAX_UPLOAD_BYTES, METHOD_NAMES, type MethodName, type TunnelvisionApi, type UploadReceipt } from '../preload/contract';
-
-export interface DesktopExtras {
-  pathForFile(file: File): string;
-  onMenuCommand(listener: (command: string) => void): void;
-}
+import { decodeWire, encodeWire, forwardContract, MAX_UPLOAD_BYTES, type DesktopExtras, type MethodName, type TunnelvisionApi, type UploadReceipt } from '../common/contract';
 
 declare global {
   interface Window {
@@ -32,9 +27,7 @@ async function answer(what: string, res: Response): Promise<unknown> {
 function httpApi(): TunnelvisionApi {
   const call = async (method: MethodName, args: unknown[]): Promise<unknown> =>
     answer(method, await fetch(`/api/${method}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: encodeWire(args) }));
-  const api = {} as Record<MethodName, (...a: unknown[]) => Promise<unknown>>;
-  for (const m of METHOD_NAMES) api[m] = (...args: unknown[]) => call(m, args);
-  return api as unknown as TunnelvisionApi;
+  return forwardContract(call);
 }
 
 /**

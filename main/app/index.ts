@@ -11,7 +11,8 @@ import { startBackend } from '../backend/client';
 import { shellApi } from '../backend/shell';
 import { wiresharkPath } from '../backend/wireshark';
 import { registerIpc } from './ipc';
-import { menuTemplate } from './menu';
+import { MENU_CHANNEL } from '../../common/contract';
+import { menuActions, menuTemplate } from './menu';
 import { guardContents, isAllowedExternal, windowOptions } from './window';
 import { APP_SCHEME, APP_SCHEME_PRIVILEGES, appFileFor, rendererUrl } from './protocol';
 import { CSP } from '../server/csp';
@@ -80,27 +81,19 @@ const api = shellApi(
   tempDir,
 );
 
+const actions = menuActions({
+  api,
+  send: (command) => win?.webContents.send(MENU_CHANNEL, command),
+  changed: () => void refreshMenu(),
+  failed: (e) => dialog.showErrorBox('Tunnelvision', e instanceof Error ? e.message : String(e)),
+  quit: () => app.quit(),
+  about: () =>
+    void dialog.showMessageBox({ type: 'info', title: 'Tunnelvision', message: `Tunnelvision ${app.getVersion()}`, detail: 'Packet captures from Kubernetes clusters: every tunnel layer decoded, the cluster rebuilt, packets followed across nodes.' }),
+});
+
 async function refreshMenu(): Promise<void> {
   const state = await backend.getState().catch(() => null);
-  const open = (append: boolean) => void api.chooseCaptures({ append }).then(refreshMenu);
-  Menu.setApplicationMenu(
-    Menu.buildFromTemplate(
-      menuTemplate(
-        {
-          openCaptures: () => open(false),
-          addCaptures: () => open(true),
-          openRecent: (p) => void backend.openCaptures({ paths: [p], append: false }).then(refreshMenu),
-          exportPcapng: () => win?.webContents.send('tunnelvision:menu', 'export-pcapng'),
-          exportReport: () => win?.webContents.send('tunnelvision:menu', 'export-report'),
-          quit: () => app.quit(),
-          about: () =>
-            void dialog.showMessageBox({ type: 'info', title: 'Tunnelvision', message: `Tunnelvision ${app.getVersion()}`, detail: 'Packet captures from Kubernetes clusters: every tunnel layer decoded, the cluster rebuilt, packets followed across nodes.' }),
-        },
-        state?.recent ?? [],
-        process.platform === 'darwin',
-      ),
-    ),
-  );
+  Menu.setApplicationMenu(Menu.buildFromTemplate(menuTemplate(actions, state?.recent ?? [], process.platform === 'darwin')));
 }
 
 function createWindow(): void {

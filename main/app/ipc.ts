@@ -1,7 +1,7 @@
 // Electron IPC: one handler per contract method. Every message's sender is checked (our window,
 // main frame, our page) and its arguments validated against the contract before the backend runs.
 import type { IpcMain, IpcMainInvokeEvent } from 'electron';
-import { METHOD_NAMES, channelOf, validateArgs, type TunnelvisionApi } from '../../preload/contract';
+import { METHOD_NAMES, channelOf, validateArgs, type TunnelvisionApi } from '../../common/contract';
 import { isTrustedSender } from './window';
 
 export function registerIpc(ipcMain: Pick<IpcMain, 'handle'>, api: TunnelvisionApi, appUrl: () => string, windowId: () => number | null): void {

@@ -16,8 +16,8 @@ import { parseIp4 } from '../topology/addr';
 import {
   type AppState, type CaptureView, type ExportSelection, type GraphElementView, type FollowView, type GraphView, type HopView, type JourneyView,
   type LoadPhase, type LoadProgress, type PacketDetail, type PacketPage, type PacketQuery, type PacketRow,
-} from '../../preload/contract';
-import { compileFilter, parseFilter } from '../../preload/filter';
+} from '../../common/contract';
+import { compileFilter, parseFilter } from '../../common/filter';
 import { uploadsFolder, type Backend, type BackendOptions } from './api';
 import { analyseSet, readSet, type AnalysisHandle } from './analysis';
 import { ReadBudget } from '../engine/readers/budget';

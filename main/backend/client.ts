@@ -3,18 +3,13 @@
 // is restarted on the next call, so one bad input cannot take the app down.
 import { Worker } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
-import type { Backend, BackendMethodName, BackendOptions } from './api';
+import { forwarders } from '../../common/contract';
+import { WORKER_METHODS, type Backend, type BackendMethodName, type BackendOptions } from './api';
 
 /** Worker entry when running from sources (tsx). The Electron build passes its bundled entry instead. */
 export const SOURCE_WORKER = fileURLToPath(new URL('./worker.mjs', import.meta.url));
 
 const CLOSE_WAIT_MS = 5000;
-
-const METHODS: readonly BackendMethodName[] = [
-  'getState', 'openCaptures', 'openUploaded', 'cancelLoad', 'setAttribution', 'setDecodeAs', 'getGraph',
-  'queryPackets', 'getPacket', 'followPacket', 'followFlow', 'flowsThrough', 'writePcapng', 'writeReport',
-  'listNotes', 'rememberFilter', 'addNote', 'updateNote', 'removeNote',
-];
 
 export function startBackend(options: BackendOptions, workerFile: string = SOURCE_WORKER): Backend {
   let worker: Worker | null = null;
@@ -56,7 +51,5 @@ export function startBackend(options: BackendOptions, workerFile: string = SOURC
     worker = null;
     await w.terminate();
   };
-  const backend = { close } as Backend;
-  for (const m of METHODS) (backend as unknown as Record<string, unknown>)[m] = (...args: unknown[]) => call(m, args);
-  return backend;
+  return { ...forwarders<Backend, (typeof WORKER_METHODS)[number]>(WORKER_METHODS, call), close };
 }

@@ -2,7 +2,7 @@
 // and the per-row labels (node, interface, kind, protocol, encapsulation) the list shows.
 import { PROTO_IDS, SummaryFlag, TunnelKind, TUNNEL_NAMES } from '../engine/decode/types';
 import { ip4ToString, macToString } from '../topology/addr';
-import type { FilterResolver, Level, NumGetter, StrGetter } from '../../preload/filter';
+import type { FilterResolver, Level, NumGetter, StrGetter } from '../../common/filter';
 import type { PacketStore } from './store';
 import { communityIdOfRow } from '../engine/flow/community-id';
 

@@ -3,7 +3,7 @@
 // levels (the addresses, MACs, TTLs an operator compares across a tunnel boundary).
 import type { DecodedPacket, Field, Layer } from '../engine/decode/types';
 import { TUNNEL_NAMES } from '../engine/decode/types';
-import type { FieldView, LayerView, LevelView } from '../../preload/contract';
+import type { FieldView, LayerView, LevelView } from '../../common/contract';
 
 const TUNNEL_LAYER: Record<string, string> = { vxlan: 'VXLAN', geneve: 'Geneve', gre: 'GRE', flannel: 'flannel UDP', wireguard: 'WireGuard', erspan: 'ERSPAN' };
 const MAX_FIELDS = 5000;

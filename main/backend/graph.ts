@@ -1,7 +1,7 @@
 // The cluster model as Cytoscape elements (compound node boxes holding pods, veths, bridge, tunnel
 // device and NIC; underlay links labelled with the tunnel; services), the packets behind each
 // element (for "select an element, filter the list") and the elements a hop lights up.
-import type { GraphElementView } from '../../preload/contract';
+import type { GraphElementView } from '../../common/contract';
 import type { AnalysisData, CapturePoint, ClusterModel, Hop, Tunnel } from '../topology/types';
 import { parseIp4 } from '../topology/addr';
 import type { PacketStore } from './store';

@@ -4,7 +4,7 @@
 // where it will go), and knows which packets carry notes so the list can mark them.
 import { accessSync, constants, mkdirSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { NoteInput, NoteSeverity, NoteTarget, NoteView, SessionView } from '../../preload/contract';
+import type { NoteInput, NoteSeverity, NoteTarget, NoteView, SessionView } from '../../common/contract';
 import { SessionStore, sessionPathFor, type Annotation, type AnnotationTarget, type CaptureComment } from '../session';
 import { annotationComment } from '../report/annotated-pcapng';
 

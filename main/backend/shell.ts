@@ -2,8 +2,8 @@
 // need the shell (a native file dialog; handing an export to Wireshark or to the user).
 import { join } from 'node:path';
 import { mkdirSync } from 'node:fs';
-import type { ExportResult, TunnelvisionApi } from '../../preload/contract';
-import type { Backend } from './api';
+import { forwarders, type ExportResult, type TunnelvisionApi } from '../../common/contract';
+import { PASSED_METHODS, type Backend, type PassedMethodName } from './api';
 
 export interface ShellHooks {
   /** Native open dialog; null when cancelled or when the shell has none (browser mode). */
@@ -25,8 +25,7 @@ export interface ShellHooks {
 export function shellApi(backend: Backend, hooks: ShellHooks, tempDir: string): TunnelvisionApi {
   let exports = 0;
   return {
-    getState: () => backend.getState(),
-    openCaptures: (a) => backend.openCaptures(a),
+    ...forwarders<TunnelvisionApi, PassedMethodName>(PASSED_METHODS, (m, args) => (backend[m] as (...a: unknown[]) => Promise<unknown>).apply(backend, args)),
     async openCaptureFiles(a) {
       const files = a.uploads.map((id) => {
         const f = hooks.uploaded?.(id);
@@ -39,20 +38,6 @@ export function shellApi(backend: Backend, hooks: ShellHooks, tempDir: string): 
       const paths = await hooks.chooseFiles();
       return paths && paths.length ? backend.openCaptures({ paths, append: a.append }) : backend.getState();
     },
-    cancelLoad: () => backend.cancelLoad(),
-    setAttribution: (a) => backend.setAttribution(a),
-    setDecodeAs: (a) => backend.setDecodeAs(a),
-    getGraph: () => backend.getGraph(),
-    queryPackets: (a) => backend.queryPackets(a),
-    getPacket: (a) => backend.getPacket(a),
-    followPacket: (a) => backend.followPacket(a),
-    followFlow: (a) => backend.followFlow(a),
-    flowsThrough: (a) => backend.flowsThrough(a),
-    listNotes: () => backend.listNotes(),
-    rememberFilter: (a) => backend.rememberFilter(a),
-    addNote: (a) => backend.addNote(a),
-    updateNote: (a) => backend.updateNote(a),
-    removeNote: (a) => backend.removeNote(a),
     async exportPcapng(a) {
       const dir = join(tempDir, 'exports');
       mkdirSync(dir, { recursive: true });

@@ -9,7 +9,7 @@ const port = parentPort;
 if (!port) throw new Error('worker-main must run in a worker thread');
 const backend = createBackend(workerData as BackendOptions);
 
-port.on('message', async (msg: { id: number; method: BackendMethodName; args: unknown[] }) => {
+const answer = async (msg: { id: number; method: BackendMethodName; args: unknown[] }): Promise<void> => {
   try {
     const fn = backend[msg.method] as (...a: unknown[]) => Promise<unknown>;
     if (typeof fn !== 'function') throw new Error(`unknown backend method ${String(msg.method)}`);
@@ -18,4 +18,6 @@ port.on('message', async (msg: { id: number; method: BackendMethodName; args: un
   } catch (e) {
     port.postMessage({ id: msg.id, ok: false, error: e instanceof Error ? e.message : String(e) });
   }
-});
+};
+
+port.on('message', (msg: { id: number; method: BackendMethodName; args: unknown[] }) => void answer(msg));

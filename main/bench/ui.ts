@@ -108,10 +108,10 @@ export const uiSection: BenchSection = {
 
       // Open again from the toolbar and time it inside the page, up to the frame that shows row 1
       // of the new set with its first rows listed (more arrive while reading; the analysis follows).
-      const firstRowsMs = (await page.evaluate(`(${FIRST_ROWS})(${JSON.stringify(ctx.capture.path)})`)) as number;
-      const listedMs = (await page.evaluate(`(${WAIT_LISTED})(${ctx.capture.packets})`)) as number;
-      const readyMs = (await page.evaluate(`(${WAIT_READY})()`)) as number;
-      const scroll = async (how: 'steady' | 'jump') => (await page.evaluate(`(${SCROLL})(${JSON.stringify(how)}, 4)`)) as { times: number[]; placeholders: number };
+      const firstRowsMs = await page.evaluate<number>(`(${FIRST_ROWS})(${JSON.stringify(ctx.capture.path)})`);
+      const listedMs = await page.evaluate<number>(`(${WAIT_LISTED})(${ctx.capture.packets})`);
+      const readyMs = await page.evaluate<number>(`(${WAIT_READY})()`);
+      const scroll = (how: 'steady' | 'jump') => page.evaluate<{ times: number[]; placeholders: number }>(`(${SCROLL})(${JSON.stringify(how)}, 4)`);
 
       const summarize = (r: { times: number[]; placeholders: number }): Frames => {
         const sorted = [...r.times].sort((a, b) => a - b);

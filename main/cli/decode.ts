@@ -69,9 +69,7 @@ function endpoint(l: IpLevelSummary, d: Uint8Array, src: boolean): string {
   return port >= 0 ? (l.version === 6 ? `[${a}]:${port}` : `${a}:${port}`) : a;
 }
 
-// eslint-disable-next-line no-control-regex
 const CONTROL = /[\x00-\x1f\x7f]/;
-// eslint-disable-next-line no-control-regex
 const CONTROL_ALL = /[\x00-\x1f\x7f]/g;
 
 /** One-line text form of a packet. Capture text is untrusted: control characters are escaped. */

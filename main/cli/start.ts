@@ -2,17 +2,24 @@
 // saying so, then browser mode (the same UI served on 127.0.0.1) with the URL printed.
 // No files: the demo capture set from fixtures/.
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import { ROOT, demoCaptures, startBrowserMode, type BrowserMode } from '../server/browser-mode';
 
-/** Path of the Electron executable, or null when its runtime was never downloaded. */
+/**
+ * Path of the Electron executable, or null when its runtime is not installed (the postinstall step,
+ * scripts/electron-runtime.mjs, could not download it). `require('electron')` is that path, as the
+ * electron package itself reports it (ELECTRON_OVERRIDE_DIST_PATH included); it throws when the
+ * runtime was never installed.
+ */
 export function electronBinary(): string | null {
-  const pkg = join(ROOT, 'node_modules', 'electron');
-  const pathTxt = join(pkg, 'path.txt');
-  if (!existsSync(pathTxt)) return null;
-  const bin = join(pkg, 'dist', readFileSync(pathTxt, 'utf8').trim());
-  return existsSync(bin) ? bin : null;
+  try {
+    const bin: unknown = createRequire(join(ROOT, 'package.json'))('electron');
+    return typeof bin === 'string' && existsSync(bin) ? bin : null;
+  } catch {
+    return null;
+  }
 }
 
 const USAGE = 'usage: tunnelvision start [--browser] [--port N] [--allow-dir DIR]... [FILE...]';
@@ -22,6 +29,9 @@ function usage(message: string): number {
   process.stderr.write(`tunnelvision start: ${message}\n`);
   return 2;
 }
+
+const RUNTIME_MISSING =
+  "Electron's runtime is not installed here (its download failed at npm install; `node scripts/electron-runtime.mjs` tries again), so Tunnelvision runs in browser mode.\n";
 
 export async function run(args: string[]): Promise<number> {
   let port: number | undefined;
@@ -57,7 +67,7 @@ export async function run(args: string[]): Promise<number> {
     const child = spawn(electron, [ROOT, '--', ...open], { stdio: 'inherit' });
     return await new Promise<number>((res) => child.on('exit', (code) => res(code ?? 0)));
   }
-  if (!forceBrowser) process.stdout.write("Electron's runtime is not installed here (its binary could not be downloaded), so Tunnelvision runs in browser mode.\n");
+  if (!forceBrowser) process.stdout.write(RUNTIME_MISSING);
   let mode: BrowserMode;
   try {
     mode = await startBrowserMode({ files: open, allowDirs, port, log: (l) => process.stdout.write(`${l}\n`) });

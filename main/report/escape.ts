@@ -23,8 +23,26 @@ function codeOf(ch: string): string {
  * Text with every invisible or direction-changing character spelled out (`\x1b`, `\u202e`), CR LF
  * and CR made LF, lone surrogates replaced, and cut to `max` characters when given.
  */
+/** Any value as text: objects as JSON rather than "[object Object]", nothing for null and undefined. */
+function textOf(s: unknown): string {
+  switch (typeof s) {
+    case 'string':
+      return s;
+    case 'number':
+    case 'boolean':
+    case 'bigint':
+      return String(s);
+    case 'symbol':
+      return s.toString();
+    case 'undefined':
+      return '';
+    default:
+      return s === null ? '' : (JSON.stringify(s) ?? '');
+  }
+}
+
 export function visibleText(s: unknown, max?: number): string {
-  let t = String(s ?? '')
+  let t = textOf(s)
     .replace(/\r\n?/g, '\n')
     .replace(LONE_SURROGATE, '\ufffd')
     .replace(INVISIBLE, codeOf);

@@ -31,7 +31,7 @@ export function rendererIsStale(): boolean {
   const index = join(RENDERER_OUT, 'index.html');
   if (!existsSync(index)) return true;
   const built = statSync(index).mtimeMs;
-  return newestMtime(join(ROOT, 'renderer')) > built || newestMtime(join(ROOT, 'preload')) > built;
+  return newestMtime(join(ROOT, 'renderer')) > built || newestMtime(join(ROOT, 'common')) > built;
 }
 
 /** Builds the renderer with the project's own electron-vite config (its `renderer` section). */
@@ -108,7 +108,7 @@ export async function startBrowserMode(opts: { files: string[]; allowDirs?: stri
     server,
     backend,
     async close() {
-      await server!.close();
+      await server.close();
       await backend.close();
       rmSync(tempDir, { recursive: true, force: true });
     },

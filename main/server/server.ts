@@ -20,7 +20,7 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { createReadStream, existsSync, statSync } from 'node:fs';
 import { extname, join, normalize, sep } from 'node:path';
 import type { AddressInfo } from 'node:net';
-import { decodeWire, encodeWire, isMethodName, MAX_UPLOAD_BYTES, validateArgs, type TunnelvisionApi } from '../../preload/contract';
+import { decodeWire, encodeWire, isMethodName, MAX_UPLOAD_BYTES, validateArgs, type TunnelvisionApi } from '../../common/contract';
 import { SECURITY_HEADERS } from './csp';
 import type { FileAccess } from './access';
 import { formatLimit, HttpError, Uploads } from './uploads';

@@ -7,7 +7,7 @@ import { createWriteStream, mkdirSync, rmSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { UploadReceipt } from '../../preload/contract';
+import type { UploadReceipt } from '../../common/contract';
 
 /** An error with the HTTP status it answers to. */
 export class HttpError extends Error {

@@ -1,7 +1,7 @@
 // Reading a session file: structural validation with clear errors. A session that cannot be read is
 // reported and left untouched on disk (never overwritten by an empty one).
 import { decodeAsNames } from '../engine/decode';
-import { MAX_NOTE_TAG, MAX_NOTE_TEXT } from '../../preload/contract';
+import { MAX_NOTE_TAG, MAX_NOTE_TEXT } from '../../common/contract';
 import {
   ANNOTATION_KINDS, SESSION_FORMAT, SESSION_VERSION, SEVERITIES,
   type Annotation, type AnnotationTarget, type DecodeAsEntry, type InterfaceAssignment, type SessionCapture, type SessionData,

@@ -97,7 +97,7 @@ export function parseIp6(text: string): Uint8Array | null {
   const tw = tail ? tail.split(':') : [];
   const fill = tail === null ? 0 : 8 - hw.length - tw.length;
   if (fill < 0 || (tail === null && hw.length !== 8)) return null;
-  const words = [...hw, ...Array(fill).fill('0'), ...tw];
+  const words = [...hw, ...Array<string>(fill).fill('0'), ...tw];
   const out = new Uint8Array(16);
   for (let i = 0; i < 8; i++) {
     const w = parseInt(words[i], 16);

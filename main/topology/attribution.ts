@@ -409,7 +409,7 @@ export function inferKinds(t: PacketTable, points: PointDraft[], st: readonly Po
     const s = st[i];
     if (p.kindSource !== 'none' && p.kind !== 'any' && p.kind !== 'unknown') return;
     if (p.kind === 'any' && p.ifindex === null) return; // a whole `any` capture stays 'any'
-    let kind: InterfaceKind = 'unknown';
+    let kind: InterfaceKind;
     let ev: Evidence | null = null;
     if (s.ip === 0) return;
     if (s.tunnel >= 0.5 * s.ip) {

@@ -131,7 +131,7 @@ export async function extractTar(archive: string, dest: string): Promise<void> {
     if (fd >= 0) closeSync(fd);
     rmSync(tmp, { recursive: true, force: true });
     const m = (e as Error).message;
-    throw new Error(m.startsWith(`${basename(archive)}: `) ? m : `${basename(archive)}: ${m}`);
+    throw new Error(m.startsWith(`${basename(archive)}: `) ? m : `${basename(archive)}: ${m}`, { cause: e });
   }
   rmSync(dest, { recursive: true, force: true });
   renameSync(tmp, dest);

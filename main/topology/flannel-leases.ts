@@ -164,7 +164,7 @@ export function checkLeases(
   tunnelTypes: readonly { nodes: readonly [string, string]; type: string; vni: number | null; port: number | null }[],
   disagree: (message: string, node?: string) => void,
 ): ClusterNode[] {
-  const out = nodes.map((n) => ({ ...n }) as { -readonly [K in keyof ClusterNode]: ClusterNode[K] });
+  const out = nodes.map((n) => ({ ...n }));
   for (const t of tables) {
     for (const e of t.errors) disagree(e);
     for (const l of t.leases) {

@@ -236,10 +236,9 @@ export function buildFlows(t: PacketTable, j: JourneyIndex, pointIds: readonly s
     }));
     let tcp: TcpState | null = null;
     if (x.proto === 6) {
-      let retrans = 0;
       const perDir = [0, 0];
       for (const [key, n] of x.retrans) perDir[key & 1] = Math.max(perDir[key & 1], n);
-      retrans = perDir[0] + perDir[1];
+      const retrans = perDir[0] + perDir[1];
       const syn = x.synFromA || x.synFromB;
       const synAck = x.synAckFromA || x.synAckFromB;
       const established = syn && synAck && x.ackAfterSyn;

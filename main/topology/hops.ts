@@ -47,7 +47,7 @@ export function nodeOfAddr(ctx: HopContext, ver: number, a: number): number {
     let b = ip6Bytes.get(ctx.t)?.get(a);
     if (b === undefined) {
       let m = ip6Bytes.get(ctx.t);
-      if (!m) ip6Bytes.set(ctx.t, (m = new Map()));
+      if (!m) ip6Bytes.set(ctx.t, (m = new Map<number, Uint8Array | null>()));
       b = parseIp6(ctx.t.ip6[a] ?? '');
       m.set(a, b);
     }

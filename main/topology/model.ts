@@ -132,19 +132,19 @@ export function buildModel(m: ModelInput): BuiltModel {
     const g = gatewayOf[n];
     if (g && a.senderMac === g[0] && a.senderIp !== 0) {
       if (!gatewayIp[n]) gatewayIp[n] = [a.senderIp, new EvidenceAcc()];
-      if (gatewayIp[n]![0] === a.senderIp) gatewayIp[n]![1].add(a.row);
+      if (gatewayIp[n][0] === a.senderIp) gatewayIp[n][1].add(a.row);
     }
   }
   for (let r = 0; r < t.count; r++) {
     const n = m.nodeOfPoint[t.point[r]];
     if (n < 0 || gatewayIp[n] || !gatewayOf[n] || t.innerVer[r] !== 4 || t.tunnel[r] !== TunnelKind.NONE) continue;
     const c = nodes[n].cidr;
-    if (t.innerMacSrc[r] === gatewayOf[n]![0] && c && cidrContains(c, t.innerSrc[r])) {
+    if (t.innerMacSrc[r] === gatewayOf[n][0] && c && cidrContains(c, t.innerSrc[r])) {
       gatewayIp[n] = [t.innerSrc[r], new EvidenceAcc()];
-      gatewayIp[n]![1].add(r);
+      gatewayIp[n][1].add(r);
     }
   }
-  const gwIps = new Set(gatewayIp.filter((g) => g !== null).map((g) => g![0]));
+  const gwIps = new Set(gatewayIp.filter((g) => g !== null).map((g) => g[0]));
   const vtepIps = new Set<number>();
   vtepIp.forEach((mp) => mp.forEach((_, ip) => vtepIps.add(ip)));
 
@@ -223,7 +223,7 @@ export function buildModel(m: ModelInput): BuiltModel {
     if (!inTunnel && kind !== 'bridge' && kind !== 'veth' && kind !== 'any') continue;
     const n = nodeOfAddr(src);
     if (n < 0) continue;
-    if (!inTunnel && gatewayOf[n] && t.innerMacSrc[r] === gatewayOf[n]![0]) continue;
+    if (!inTunnel && gatewayOf[n] && t.innerMacSrc[r] === gatewayOf[n][0]) continue;
     const c = nodes[n].cidr;
     if (t.innerVer[r] === 4 && c && c.len <= 30 && (src === c.base || src === (c.base | ((1 << (32 - c.len)) - 1)) >>> 0)) continue;
     const acc = new EvidenceAcc();

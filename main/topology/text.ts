@@ -6,13 +6,11 @@ import type { Journey } from './types';
 
 /** Replaces control characters (terminal escapes) in text that came from a capture. */
 export function clean(s: string): string {
-  // eslint-disable-next-line no-control-regex
   return s.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
 }
 
 /** The whole text block with control characters (except line breaks) replaced: nothing from a capture drives the terminal. */
 function safe(text: string): string {
-  // eslint-disable-next-line no-control-regex
   return text.replace(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/g, '?');
 }
 

@@ -1,7 +1,7 @@
 // Captures of the set: node, interface, kind, packets, time span, errors. The node and interface
 // can be corrected (the analysis is redone with the user's attribution).
 import { useState } from 'react';
-import type { AppState, CaptureView } from '../../preload/contract';
+import type { AppState, CaptureView } from '../../common/contract';
 import { api } from '../api';
 import { formatCount, formatSpan } from '../logic/format';
 

@@ -2,7 +2,7 @@
 // (VXLAN on a port of the operator's choosing, flannel UDP, Geneve...). Applying reads the set again
 // with the table; the set's session remembers it.
 import { useState } from 'react';
-import type { AppState, DecodeAsView } from '../../preload/contract';
+import type { AppState, DecodeAsView } from '../../common/contract';
 import { api } from '../api';
 import { Alert } from './Alert';
 import { errorText } from '../logic/format';

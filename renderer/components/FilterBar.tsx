@@ -1,7 +1,7 @@
 // The display filter box: green when the expression parses, red with the error underlined and
 // explained when it does not, Enter applies, a history of applied filters, a clear button.
 import { useEffect, useMemo, useState } from 'react';
-import { parseFilter } from '../../preload/filter';
+import { parseFilter } from '../../common/filter';
 import { loadHistory, pushHistory, saveHistory } from '../logic/history';
 
 const storage = typeof localStorage === 'undefined' ? null : localStorage;

@@ -2,7 +2,7 @@
 // chosen journey (capture, node, interface, time, delta, TTL, NAT, encapsulation), where it was
 // last seen, and the drop / MTU / NAT findings; notes on the flow and on each hop.
 import { useEffect, useState } from 'react';
-import type { FlowListItem, FollowView, NoteTarget, NoteView } from '../../preload/contract';
+import type { FlowListItem, FollowView, NoteTarget, NoteView } from '../../common/contract';
 import { formatAbsolute, formatCount, formatDuration } from '../logic/format';
 import { NoteBox, noteIsOn } from './Notes';
 

@@ -3,9 +3,9 @@
 // from the deterministic layout and change only when the topology does. Selecting an element
 // filters the packet list; a followed packet's path is highlighted and can be animated hop by hop.
 import { useEffect, useRef, useState } from 'react';
-import cytoscape, { type Core } from 'cytoscape';
+import cytoscape, { type Core, type EdgeSingular, type NodeSingular } from 'cytoscape';
 import cytoscapeSvg from 'cytoscape-svg';
-import type { GraphView } from '../../preload/contract';
+import type { GraphView } from '../../common/contract';
 import { DARK, LIGHT, graphStyle, layoutPositions } from '../logic/graph';
 
 cytoscape.use(cytoscapeSvg);
@@ -57,7 +57,7 @@ export function GraphPane(props: GraphPaneProps) {
     claimCytoscapeStylesheet();
     const cy = cytoscape({
       container: box.current,
-      style: graphStyle(props.dark ? DARK : LIGHT) as never,
+      // The stylesheet comes from the effect below, which runs right after this one and on every theme change.
       minZoom: 0.1,
       maxZoom: 4,
       boxSelectionEnabled: false,
@@ -67,8 +67,9 @@ export function GraphPane(props: GraphPaneProps) {
       hideEdgesOnViewport: true,
     });
     cy.on('tap', (e) => {
-      if (e.target === cy) onSelect.current(null, null);
-      else onSelect.current(e.target.id() as string, (e.target.data('label') as string) ?? null);
+      if (e.target === cy) return onSelect.current(null, null);
+      const el = e.target as NodeSingular | EdgeSingular;
+      onSelect.current(el.id(), (el.data('label') as string | undefined) ?? null);
     });
     cyRef.current = cy;
     (window as unknown as { __tunnelvisionGraph?: Core }).__tunnelvisionGraph = cy;
@@ -89,7 +90,7 @@ export function GraphPane(props: GraphPaneProps) {
   }, []);
 
   useEffect(() => {
-    cyRef.current?.style(graphStyle(props.dark ? DARK : LIGHT) as never);
+    cyRef.current?.style(graphStyle(props.dark ? DARK : LIGHT));
   }, [props.dark]);
 
   // Diff elements by id; lay out again only when the set of elements changed.
@@ -180,7 +181,7 @@ export function GraphPane(props: GraphPaneProps) {
         <button title="Fit the whole cluster" data-testid="graph-fit" onClick={() => cyRef.current?.fit(undefined, 24)}>
           Fit
         </button>
-        <button title="Export as PNG" data-testid="graph-png" onClick={() => cyRef.current && download(cyRef.current.png({ output: 'blob', full: true, scale: 2, bg }) as Blob, 'cluster.png')}>
+        <button title="Export as PNG" data-testid="graph-png" onClick={() => cyRef.current && download(cyRef.current.png({ output: 'blob', full: true, scale: 2, bg }), 'cluster.png')}>
           PNG
         </button>
         <button

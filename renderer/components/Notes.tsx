@@ -3,7 +3,7 @@
 // about (packet detail, follow view, graph selection); `NotesPane` lists every note of the set and
 // leads back to what each one is about. Note text is the user's (or a capture's comment): React text only.
 import { useState } from 'react';
-import { NOTE_SEVERITIES, type NoteInput, type NoteSeverity, type NoteTarget, type NoteView, type SessionView } from '../../preload/contract';
+import { NOTE_SEVERITIES, type NoteInput, type NoteSeverity, type NoteTarget, type NoteView, type SessionView } from '../../common/contract';
 import { api } from '../api';
 import { Alert } from './Alert';
 import { errorText as errText } from '../logic/format';

@@ -2,7 +2,7 @@
 // collapsible field trees, fields that differ between levels marked), anomalies, and the hex/ASCII
 // pane where a selected field lights up its bytes and a clicked byte selects its field.
 import { useEffect, useMemo, useState } from 'react';
-import type { FieldView, NoteView, PacketDetail as Detail } from '../../preload/contract';
+import type { FieldView, NoteView, PacketDetail as Detail } from '../../common/contract';
 import { ancestorsOf, fieldAtByte, fieldPath } from '../logic/detail';
 import { formatAbsolute, hexLines, hexOffset } from '../logic/format';
 import { NoteBox } from './Notes';

@@ -1,7 +1,7 @@
 // The packet list: virtualized (only rows in view are in the DOM; rows come from the backend in
 // pages), sortable columns, colour by protocol/encapsulation, keyboard navigation.
 import { memo, useCallback, useEffect, useLayoutEffect, useRef, useState, type KeyboardEvent, type MouseEvent, type ReactElement } from 'react';
-import { SORTABLE_COLUMNS, type PacketColumn, type PacketPage, type PacketRow } from '../../preload/contract';
+import { SORTABLE_COLUMNS, type PacketColumn, type PacketPage, type PacketRow } from '../../common/contract';
 import { api } from '../api';
 import { formatTime, type TimeMode } from '../logic/format';
 import { pagesFor, scrollToRow, viewport } from '../logic/virtual';
@@ -123,7 +123,7 @@ export function PacketList(props: PacketListProps) {
           return null;
         });
     },
-    // eslint-disable-next-line react-hooks/exhaustive-deps
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- queryKey stands for the whole query (the page fetcher reads it through keyRef), and a new onStatus from the parent must not throw the page cache away
     [queryKey],
   );
 
@@ -205,7 +205,7 @@ export function PacketList(props: PacketListProps) {
         }
       }
     });
-    // eslint-disable-next-line react-hooks/exhaustive-deps
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- runs once per reveal request: a query change after it must not scroll back to that packet
   }, [props.reveal]);
 
   const onKey = (e: KeyboardEvent) => {

@@ -1,5 +1,5 @@
 // Packet detail helpers: which field a byte belongs to, and field paths for expand/collapse state.
-import type { FieldView, LevelView } from '../../preload/contract';
+import type { FieldView, LevelView } from '../../common/contract';
 
 export interface FieldHit {
   readonly path: string;

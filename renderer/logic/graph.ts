@@ -2,7 +2,7 @@
 // functions) and a deterministic layout. Each Kubernetes node is a compound box with its pods on
 // top, then veths, bridge, tunnel device and NIC at the bottom, nodes side by side, services above.
 // The same elements always get the same positions, so selecting things never moves the picture.
-import type { GraphElementView } from '../../preload/contract';
+import type { GraphElementView } from '../../common/contract';
 
 export interface Position {
   x: number;

@@ -2,27 +2,25 @@
 // lab's manifest: attribution, filters over the columns, element filters, sorting, the detail of a
 // VXLAN packet, journeys with NAT and the drop point, user corrections, pcapng export (read back
 // by tshark when it is installed), cancellation.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AppState, PacketQuery } from '../../preload/contract';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { AppState, PacketQuery } from '../../common/contract';
 import { createBackend } from '../../main/backend/backend';
 import { ready } from './helpers';
 import type { Backend } from '../../main/backend/api';
 import { demoCaptures } from '../../main/server/browser-mode';
-import { manifest } from '../e2e/scenario';
+import { labNeed, manifest } from '../e2e/scenario';
+import { describeNeeding, itNeeding } from '../tools';
 
 const m = manifest();
 const files = demoCaptures();
-const haveLab = m !== null && files.length > 0;
-if (!haveLab) console.warn('SKIPPED backend tests: the lab captures (fixtures/manifest.json, fixtures/captures) are missing');
-const haveTshark = spawnSync('sh', ['-c', 'command -v tshark']).status === 0;
 
 const q = (filter: string, more: Partial<PacketQuery> = {}) => ({ filter, element: null, sort: 'no' as const, descending: false, offset: 0, limit: 50, locate: 0, ...more });
 
-describe.skipIf(!haveLab)('backend on the lab captures', () => {
+describeNeeding([labNeed], 'backend on the lab captures', () => {
   let dir: string;
   let b: Backend;
   let state: AppState;
@@ -118,7 +116,7 @@ describe.skipIf(!haveLab)('backend on the lab captures', () => {
     await ready(b, 600);
   });
 
-  it.skipIf(!haveTshark)('exports a journey as pcapng that tshark reads with node/interface names', async () => {
+  itNeeding(['tshark'], 'exports a journey as pcapng that tshark reads with node/interface names', async () => {
     const page = await b.queryPackets(q('inner.ip.src == 10.244.0.2 && inner.ip.dst == 10.244.1.2 && icmp'));
     const f = (await b.followPacket({ no: page.rows[0].no }))!;
     const out = join(dir, 'journey.pcapng');

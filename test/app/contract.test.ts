@@ -1,6 +1,9 @@
-// The contract's wire format (browser mode) and argument validation.
+// The contract's wire format (browser mode), argument validation, and the wrappers every side builds
+// from its one method list (preload, browser client, shell, backend worker).
 import { describe, expect, it } from 'vitest';
-import { decodeWire, encodeWire, fromBase64, isMethodName, METHOD_NAMES, METHODS, toBase64, validateArgs } from '../../preload/contract';
+import { decodeWire, encodeWire, forwardContract, fromBase64, isMethodName, METHOD_NAMES, METHODS, toBase64, validateArgs } from '../../common/contract';
+import { PASSED_METHODS, SHELL_METHODS, WORKER_METHODS, type Backend } from '../../main/backend/api';
+import { shellApi } from '../../main/backend/shell';
 
 describe('wire format', () => {
   it('round-trips bytes of every length through base64, as Node encodes them', () => {
@@ -28,10 +31,46 @@ describe('wire format', () => {
 });
 
 describe('argument validation', () => {
-  it('has a validator for every method, and nothing else is a method', () => {
-    expect(METHOD_NAMES.length).toBe(Object.keys(METHODS).length);
-    expect(isMethodName('getState')).toBe(true);
-    for (const bad of ['__proto__', 'constructor', 'toString', 'hasOwnProperty', 'close', 'writePcapng']) expect(isMethodName(bad), bad).toBe(false);
+  it('knows every method by name and nothing else: no prototype member, no backend-only operation', () => {
+    for (const m of METHOD_NAMES) expect(isMethodName(m), m).toBe(true);
+    for (const bad of ['__proto__', 'constructor', 'toString', 'hasOwnProperty', 'close', 'writePcapng', 'writeReport']) expect(isMethodName(bad), bad).toBe(false);
+  });
+
+  it('takes exactly as many arguments as each method has validators', () => {
+    for (const m of METHOD_NAMES) {
+      const n = METHODS[m].length;
+      expect(n, m).toBeLessThanOrEqual(1);
+      expect(() => validateArgs(m, [...Array<unknown>(n + 1).fill({})]), m).toThrow(/expected \d argument/);
+      if (n === 1) expect(() => validateArgs(m, []), m).toThrow(/expected 1 argument/);
+      else validateArgs(m, []);
+    }
+  });
+});
+
+describe('wrappers generated from the method list', () => {
+  it('the preload and the browser client forward every method with its arguments as they are', async () => {
+    const calls: unknown[][] = [];
+    const api = forwardContract(async (method, args) => (calls.push([method, ...args]), `${method} answered`));
+    for (const m of METHOD_NAMES) {
+      const fn = api[m] as (...a: unknown[]) => Promise<unknown>;
+      await expect(fn({ probe: m })).resolves.toBe(`${m} answered`);
+    }
+    expect(calls).toEqual(METHOD_NAMES.map((m) => [m, { probe: m }]));
+    expect(Object.keys(api).sort()).toEqual([...METHOD_NAMES].sort());
+  });
+
+  it('the shell passes every method but its own three to the backend, and the worker answers those plus its own operations', async () => {
+    expect([...PASSED_METHODS, ...SHELL_METHODS].sort()).toEqual([...METHOD_NAMES].sort());
+    expect(WORKER_METHODS).toEqual([...PASSED_METHODS, 'writePcapng', 'writeReport']);
+    const calls: string[] = [];
+    const backend = new Proxy({} as Backend, { get: (_t, m: string) => async () => (calls.push(m), m === 'getState' ? { shell: 'browser' } : `${m} done`) });
+    const api = shellApi(backend, { chooseFiles: async () => null, deliverExport: async () => ({ kind: 'cancelled' }) }, '/nonexistent');
+    for (const m of PASSED_METHODS) await expect((api[m] as (...a: unknown[]) => Promise<unknown>)({}), m).resolves.toEqual(m === 'getState' ? { shell: 'browser' } : `${m} done`);
+    expect(calls).toEqual(PASSED_METHODS);
+    // Choosing with no file chosen only reads the state.
+    calls.length = 0;
+    await api.chooseCaptures({ append: false });
+    expect(calls).toEqual(['getState']);
   });
 
   it('checks tagged unions and enumerations', () => {
@@ -46,7 +85,7 @@ describe('argument validation', () => {
     expect(() => validateArgs('openCaptureFiles', [{ files: [{ name: 'a.pcap', data: 'AAAA' }], append: false }])).toThrow(/unexpected field "files"/);
     expect(() => validateArgs('openCaptureFiles', [{ uploads: ['../../etc/passwd'], append: false }])).toThrow(/expected an upload id/);
     validateArgs('openCaptureFiles', [{ uploads: ['0123456789abcdef0123456789abcdef'], append: false }]);
-    expect(() => validateArgs('getState', {} as unknown as unknown[])).toThrow(/list/);
+    expect(() => validateArgs('getState', {})).toThrow(/list/);
     expect(() => validateArgs('getPacket', [null])).toThrow(/expected an object/);
     expect(() => validateArgs('getPacket', [{ no: 1.5 }])).toThrow(/integer/);
   });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compileFilter, FIELDS, formatIpv4, parseFilter, parseIpv4, type FilterResolver, type Level } from '../../preload/filter';
+import { compileFilter, FIELDS, formatIpv4, parseFilter, parseIpv4, type FilterResolver, type Level } from '../../common/filter';
 
 // A tiny table of packets standing in for the backend's columns: each packet has an outer and an
 // inner level (equal when there is no tunnel), like the engine's PacketSummary.

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ContractError, decodeWire, encodeWire, isMethodName, METHOD_NAMES, validateArgs, type MethodName } from '../../preload/contract';
+import { ContractError, decodeWire, encodeWire, isMethodName, METHOD_NAMES, validateArgs, type MethodName } from '../../common/contract';
 import { startBackend } from '../../main/backend/client';
 import { shellApi } from '../../main/backend/shell';
 import { uploadsFolder, type Backend } from '../../main/backend/api';

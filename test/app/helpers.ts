@@ -1,6 +1,6 @@
 // Helpers of the backend tests: waiting for a set to be read and analysed, and byte-level edits of
 // real captures (e.g. VXLAN moved to a port of an operator's choosing).
-import type { AppState } from '../../preload/contract';
+import type { AppState } from '../../common/contract';
 import type { Backend } from '../../main/backend/api';
 
 /** The state once the backend is done loading and analysing (polled every 25 ms, `tries` times at most). */

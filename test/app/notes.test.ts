@@ -9,7 +9,7 @@ import { appendFileSync, copyFileSync, createReadStream, existsSync, mkdirSync, 
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MAX_UPLOAD_BYTES, type NoteView, type PacketQuery } from '../../preload/contract';
+import { MAX_UPLOAD_BYTES, type NoteView, type PacketQuery } from '../../common/contract';
 import { createBackend } from '../../main/backend/backend';
 import { ready } from './helpers';
 import { uploadsFolder, type Backend } from '../../main/backend/api';
@@ -18,10 +18,10 @@ import { demoCaptures } from '../../main/server/browser-mode';
 import { sessionPathFor } from '../../main/session';
 import { readCapture } from '../../main/engine/readers/read';
 import { encodePcapng, type PcapngPacket } from '../../main/engine/writers/pcapng';
+import { skipUnless } from '../tools';
 
 const demo = demoCaptures();
 if (!demo.length) console.warn('SKIPPED notes tests: the lab captures (fixtures/captures) are missing');
-const haveTshark = spawnSync('sh', ['-c', 'command -v tshark']).status === 0;
 
 const HOSTILE = '<script>alert(1)</script> "><img src=x onerror=alert(2)> javascript:alert(3)';
 
@@ -122,7 +122,7 @@ describe.skipIf(!demo.length)('notes of a capture set', () => {
     expect(saved.assignments).toEqual([{ capture: basename(caps[0]), node: 'a-node1', interface: 'cni0', kind: 'bridge' }]);
   });
 
-  it('finds the notes again on the same packets when the set is opened anew, and puts them in every report', async () => {
+  it('finds the notes again on the same packets when the set is opened anew, and puts them in every report', async (ctx) => {
     const { b, state } = await open(caps);
     expect(state.session!.saved).toBe(true);
     expect(state.session!.problems).toEqual([]);
@@ -146,17 +146,17 @@ describe.skipIf(!demo.length)('notes of a capture set', () => {
     // "Open in Wireshark" of a flow carries the notes on its packets as comments too.
     const flowExport = await b.writePcapng({ selection: { kind: 'flow', flow }, path: join(out, 'flow.pcapng') });
     expect(flowExport.packets).toBeGreaterThan(0);
-    if (haveTshark) {
-      const comments = spawnSync('tshark', ['-r', join(out, 'r.pcapng'), '-T', 'fields', '-e', 'frame.comment'], { encoding: 'utf8' }).stdout;
-      expect(comments).toContain('bridge hop');
-      expect(comments).toContain('<script>alert(1)</script>');
-      const flowComments = spawnSync('tshark', ['-r', join(out, 'flow.pcapng'), '-T', 'fields', '-e', 'frame.number', '-e', 'frame.comment'], { encoding: 'utf8' }).stdout;
-      expect(flowComments).toContain('[warning] path: bridge hop');
-      expect(flowComments).toContain('[problem] mtu: <script>alert(1)</script>');
-    } else console.warn('SKIPPED: tshark is not installed, the annotated pcapng was not read back');
+    // The rest reads the annotated pcapng back with tshark.
+    skipUnless(ctx, 'tshark');
+    const comments = spawnSync('tshark', ['-r', join(out, 'r.pcapng'), '-T', 'fields', '-e', 'frame.comment'], { encoding: 'utf8' }).stdout;
+    expect(comments).toContain('bridge hop');
+    expect(comments).toContain('<script>alert(1)</script>');
+    const flowComments = spawnSync('tshark', ['-r', join(out, 'flow.pcapng'), '-T', 'fields', '-e', 'frame.number', '-e', 'frame.comment'], { encoding: 'utf8' }).stdout;
+    expect(flowComments).toContain('[warning] path: bridge hop');
+    expect(flowComments).toContain('[problem] mtu: <script>alert(1)</script>');
   });
 
-  it('says which capture changed since it was annotated and keeps its notes off its packets', async () => {
+  it('says which capture changed since it was annotated and keeps its notes off its packets', async (ctx) => {
     const packetCapture = noted[0].about; // e.g. "packet 12 (a-node1 / eth0)"
     expect(packetCapture).toBeTruthy();
     const { b: before } = await open(caps);
@@ -178,7 +178,8 @@ describe.skipIf(!demo.length)('notes of a capture set', () => {
     expect(around.rows.find((r) => r.no === vxlanNo)!.note).toBeNull();
     const out = join(dir, 'changed.pcapng');
     await b.writePcapng({ selection: { kind: 'flow', flow }, path: out });
-    if (haveTshark) expect(spawnSync('tshark', ['-r', out, '-T', 'fields', '-e', 'frame.comment'], { encoding: 'utf8' }).stdout).not.toContain('alert(1)');
+    skipUnless(ctx, 'tshark');
+    expect(spawnSync('tshark', ['-r', out, '-T', 'fields', '-e', 'frame.comment'], { encoding: 'utf8' }).stdout).not.toContain('alert(1)');
   });
 
   it('shows the pcapng comments met while reading as read-only notes on their packets', async () => {

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FuseV1Options, getCurrentFuseWire } from '@electron/fuses';
 import { describe, expect, it } from 'vitest';
-import { METHOD_NAMES, channelOf, type TunnelvisionApi } from '../../preload/contract';
+import { METHOD_NAMES, channelOf, type TunnelvisionApi } from '../../common/contract';
 import { registerIpc } from '../../main/app/ipc';
 import { EXTERNAL_ORIGINS, guardContents, isAllowedExternal, isTrustedSender, windowOptions } from '../../main/app/window';
 import { APP_SCHEME, APP_SCHEME_PRIVILEGES, APP_URL, appFileFor, rendererUrl } from '../../main/app/protocol';

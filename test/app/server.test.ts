@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decodeWire, encodeWire, type AppState, type PacketPage } from '../../preload/contract';
+import { decodeWire, encodeWire, type AppState, type PacketPage } from '../../common/contract';
 import { startBackend } from '../../main/backend/client';
 import { shellApi } from '../../main/backend/shell';
 import { cookieName, startServer, TOKEN_HEADER, type RunningServer, type ServerLimits } from '../../main/server/server';

@@ -1,6 +1,6 @@
 // The app's backend on the Calico lab: the followed flow shows its Community ID, and filtering on
 // that Community ID gives the flow's packets in every capture (as tshark's communityid filter does).
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
@@ -9,9 +9,9 @@ import { fileURLToPath } from 'node:url';
 import { createBackend } from '../../main/backend/backend';
 import type { Backend } from '../../main/backend/api';
 import { communityId } from '../../main/engine/flow/community-id';
+import { describeNeeding } from '../tools';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const haveTshark = spawnSync('tshark', ['-v'], { stdio: 'ignore' }).status === 0;
 const m = JSON.parse(readFileSync(join(root, 'fixtures/calico-manifest.json'), 'utf8')) as { captures: { file: string }[] };
 let dir = '';
 let b: Backend;
@@ -28,7 +28,7 @@ beforeAll(async () => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-describe.skipIf(!haveTshark)('Community ID in the app (Calico lab)', () => {
+describeNeeding(['tshark'], 'Community ID in the app (Calico lab)', () => {
   it('following the TCP flow shows its Community ID; community_id == "..." selects its packets in every capture', async () => {
     expect((await b.getState()).phase).toBe('ready');
     const flows = await b.flowsThrough({ element: 'node:calico1' });

@@ -9,9 +9,9 @@ import { readCapture } from '../../main/engine/readers/read';
 import { decodePacket } from '../../main/engine/decode';
 import { parseBgpMessages } from '../../main/engine/decode/protocols/bgp';
 import type { Field } from '../../main/engine/decode/types';
+import { describeNeeding } from '../tools';
 
 const capDir = fileURLToPath(new URL('../../fixtures/captures/calico', import.meta.url));
-const haveTshark = spawnSync('tshark', ['-v'], { stdio: 'ignore' }).status === 0;
 const LINKTYPE_ETHERNET = 1;
 
 // Field names as Wireshark spells them; our decoder uses the same filter keys.
@@ -59,8 +59,7 @@ function theirs(file: string): Map<string, string>[] {
   });
 }
 
-describe.skipIf(!haveTshark)('BGP against tshark on the Calico lab captures', () => {
-  if (!haveTshark) console.warn('skipped: tshark not installed');
+describeNeeding(['tshark'], 'BGP against tshark on the Calico lab captures', () => {
   for (const node of ['calico1', 'calico2', 'calico3']) {
     it(`${node}-eth0: every BGP field of every frame`, async () => {
       const file = join(capDir, `${node}-eth0.pcap`);

@@ -2,14 +2,14 @@
 // decoder): proxy ARP for 169.254.1.1 on every cali* veth, pod traffic on eth0 unencapsulated with pod
 // addresses in routed mode and VXLAN VNI 4096 on UDP 4789 between node addresses in VXLAN mode, BGP
 // only between node addresses, the `-i any` captures in Linux cooked v2 framing.
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
+import { describeNeeding } from '../tools';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const haveTshark = spawnSync('tshark', ['-v'], { stdio: 'ignore' }).status === 0;
 const m = JSON.parse(readFileSync(join(root, 'fixtures/calico-manifest.json'), 'utf8'));
 
 function rows(file: string, filter: string, fields: string[]): string[][] {
@@ -18,8 +18,7 @@ function rows(file: string, filter: string, fields: string[]): string[][] {
   return r.stdout.split('\n').filter(Boolean).map((l) => l.split('\t'));
 }
 
-describe.skipIf(!haveTshark)('Calico lab captures (tshark)', () => {
-  if (!haveTshark) console.warn('skipped: tshark not installed');
+describeNeeding(['tshark'], 'Calico lab captures (tshark)', () => {
 
   it('every pod asks for 169.254.1.1 and the host side answers with ee:ee:ee:ee:ee:ee (proxy ARP)', () => {
     for (const p of [...m.pods, ...m.vxlan.pods]) {

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { loadCaptureSet, type Analysis } from '../../main/topology';
+import { itNeeding } from '../tools';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 interface Manifest {
@@ -134,8 +135,7 @@ describe('Calico lab: BGP blocks in the app graph', () => {
 });
 
 describe('Calico lab without BGP in the captures (TCP 179 filtered out by tcpdump)', () => {
-  const haveTcpdump = spawnSync('tcpdump', ['--version'], { stdio: 'ignore' }).status === 0;
-  it.skipIf(!haveTcpdump)('node MAC from the pod traffic it carries, its address from underlay ARP, its /26 block around its pods; paths unchanged', async () => {
+  itNeeding(['tcpdump'], 'node MAC from the pod traffic it carries, its address from underlay ARP, its /26 block around its pods; paths unchanged', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'tv-nobgp-'));
     try {
       const files = manifest.captures.map((c) => {

@@ -1,17 +1,13 @@
 // End to end in browser mode: the real server, backend worker and built UI, driven through
 // Debian's Chromium with playwright-core. Screenshots go to test-results/.
-import { existsSync, mkdirSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdirSync } from 'node:fs';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { chromium, type Browser } from 'playwright-core';
 import { demoCaptures, startBrowserMode, type BrowserMode } from '../../main/server/browser-mode';
-import { CHROMIUM, CHROMIUM_ARGS, RESULTS, addThroughFilePicker, corruptFiles, manifest, runScenario } from './scenario';
+import { describeNeeding } from '../tools';
+import { CHROMIUM, CHROMIUM_ARGS, RESULTS, addThroughFilePicker, corruptFiles, labNeed, runScenario } from './scenario';
 
-const haveChromium = existsSync(CHROMIUM);
-const haveLab = manifest() !== null && demoCaptures().length > 0;
-if (!haveChromium) console.warn(`SKIPPED browser end-to-end test: ${CHROMIUM} is not installed (apt-get install chromium)`);
-if (!haveLab) console.warn('SKIPPED browser end-to-end test: the lab captures (fixtures/manifest.json, fixtures/captures) are missing');
-
-describe.skipIf(!haveChromium || !haveLab)('browser mode end to end', () => {
+describeNeeding(['chromium', labNeed], 'browser mode end to end', () => {
   let mode: BrowserMode;
   let browser: Browser;
   beforeAll(async () => {

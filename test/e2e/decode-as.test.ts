@@ -1,21 +1,19 @@
 // End to end in browser mode: a capture whose VXLAN runs on a custom port (8999) shows no tunnel
 // until the user adds "UDP port 8999 as vxlan" in the Decode as panel; then the list shows VXLAN and
 // the detail the inner headers.
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { chromium, type Browser } from 'playwright-core';
 import { demoCaptures, startBrowserMode, type BrowserMode } from '../../main/server/browser-mode';
 import { movePort } from '../app/helpers';
 import { CHROMIUM, CHROMIUM_ARGS, RESULTS, until } from './scenario';
+import { describeNeeding } from '../tools';
 
-const haveChromium = existsSync(CHROMIUM);
 const source = demoCaptures().find((f) => f.endsWith('a-node1-eth0.pcap'));
-if (!haveChromium) console.warn(`SKIPPED decode-as end-to-end test: ${CHROMIUM} is not installed (apt-get install chromium)`);
-if (!source) console.warn('SKIPPED decode-as end-to-end test: the lab capture a-node1-eth0.pcap is missing');
 
-describe.skipIf(!haveChromium || !source)('decode as end to end', () => {
+describeNeeding(['chromium', { what: 'the lab capture fixtures/captures/a-node1-eth0.pcap', present: !!source }], 'decode as end to end', () => {
   let dir: string;
   let mode: BrowserMode;
   let browser: Browser;

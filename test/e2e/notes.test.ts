@@ -3,19 +3,16 @@
 // the app, opens the same captures again and finds the notes, and a note leads back to its packet.
 // Runs on copies of the lab captures (the session file is written beside them).
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { demoCaptures, startBrowserMode, type BrowserMode } from '../../main/server/browser-mode';
-import { CHROMIUM, CHROMIUM_ARGS, RESULTS, until } from './scenario';
+import { CHROMIUM, CHROMIUM_ARGS, RESULTS, labNeed, until } from './scenario';
+import { describeNeeding } from '../tools';
 
-const haveChromium = existsSync(CHROMIUM);
 const demo = demoCaptures();
-const haveTshark = spawnSync('sh', ['-c', 'command -v tshark']).status === 0;
-if (!haveChromium) console.warn(`SKIPPED notes end-to-end test: ${CHROMIUM} is not installed (apt-get install chromium)`);
-if (!demo.length) console.warn('SKIPPED notes end-to-end test: the lab captures (fixtures/captures) are missing');
 
 const HOSTILE = '<script>window.__pwned=1</script>"><img src=x onerror="window.__pwned=2"> javascript:alert(1)';
 
@@ -46,7 +43,7 @@ async function exportReport(page: Page, format: string): Promise<string> {
   return path;
 }
 
-describe.skipIf(!haveChromium || !demo.length)('notes end to end', () => {
+describeNeeding(['chromium', 'tshark', labNeed], 'notes end to end', () => {
   let dir: string;
   let caps: string[];
   let browser: Browser;
@@ -135,11 +132,9 @@ describe.skipIf(!haveChromium || !demo.length)('notes end to end', () => {
     expect(json.annotations.map((a: { text: string }) => a.text).sort()).toEqual([HOSTILE, 'captures taken during the outage', 'node under suspicion', 'ping across nodes, one journey per echo', 'the bridge sees it 40 µs later'].sort());
     expect(readFileSync(await exportReport(page, 'pdf')).subarray(0, 5).toString('latin1')).toBe('%PDF-');
     const pcapng = await exportReport(page, 'pcapng');
-    if (haveTshark) {
-      const comments = spawnSync('tshark', ['-r', pcapng, '-T', 'fields', '-e', 'frame.comment'], { encoding: 'utf8' }).stdout;
-      expect(comments).toContain('window.__pwned=1');
-      expect(comments).toContain('the bridge sees it 40 µs later');
-    } else console.warn('SKIPPED: tshark is not installed, the annotated pcapng was not read back');
+    const comments = spawnSync('tshark', ['-r', pcapng, '-T', 'fields', '-e', 'frame.comment'], { encoding: 'utf8' }).stdout;
+    expect(comments).toContain('window.__pwned=1');
+    expect(comments).toContain('the bridge sees it 40 µs later');
 
     // Close the app; the session file is beside the captures.
     await page.close();

@@ -3,14 +3,19 @@
 // manifest, read a VXLAN packet's outer and inner headers, apply and clear a filter, follow a flow
 // across two nodes, add a corrupt file and see its error while the rest still opens.
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'vitest';
 import type { Page } from 'playwright-core';
+import { findChromium } from '../../main/report/pdf';
+import { demoCaptures } from '../../main/server/browser-mode';
+import type { MenuItemId } from '../../main/app/menu';
+import type { Requirement } from '../tools';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const RESULTS = join(ROOT, 'test-results');
-export const CHROMIUM = '/usr/bin/chromium';
+/** Debian's Chromium, found as the product finds it (tests that need it declare the 'chromium' tool, test/tools.ts). */
+export const CHROMIUM = findChromium() ?? '/usr/bin/chromium';
 export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update'];
 
 interface ManifestHop { capture: string; node: string; interface: string; ttl: number; encap: { kind: string; vni: number; src: string; dst: string } | null }
@@ -24,6 +29,12 @@ export function manifest(): Manifest | null {
   const p = join(ROOT, 'fixtures', 'manifest.json');
   return existsSync(p) ? (JSON.parse(readFileSync(p, 'utf8')) as Manifest) : null;
 }
+
+/** The lab's demo set and its manifest, which the scenario checks against. */
+export const labNeed: Requirement = {
+  what: 'the lab captures (fixtures/manifest.json, fixtures/captures)',
+  present: manifest() !== null && demoCaptures().length > 0,
+};
 
 const shot = (page: Page, name: string) => page.screenshot({ path: join(RESULTS, `${name}.png`) });
 
@@ -115,6 +126,7 @@ export async function runScenario(page: Page, opts: { prefix: string; corruptFil
   expect(outerText).toMatch(/Virtual eXtensible Local Area Network|VXLAN/);
   expect(await outer.locator('[data-field="vxlan.vni"] .fvalue').first().textContent()).toMatch(new RegExp(`^${wire.encap!.vni}\\b`));
   expect(outerText).not.toContain(client.src);
+  expect(innerText).toContain(client.src);
   expect(await inner.locator('h3').textContent()).toBe(`Inner (VXLAN ${wire.encap!.vni})`);
   expect(await inner.locator('[data-field="ip.src"] .fvalue').first().textContent()).toBe('10.244.0.2');
   expect(await inner.locator('[data-field="ip.dst"] .fvalue').first().textContent()).toBe('10.244.1.2');
@@ -232,6 +244,28 @@ export async function runScenario(page: Page, opts: { prefix: string; corruptFil
   await expect.poll(() => page.locator('.app').getAttribute('class')).toContain('dark');
   await shot(page, `${opts.prefix}-6-dark`);
   await page.emulateMedia({ colorScheme: 'light' });
+}
+
+/**
+ * The menu's commands, given through `menu` as the shell has it (Electron: its application menu;
+ * browser mode: the same template with a stand-in for the window's preload). The exports run with
+ * the list's filter and end in a notice naming the file; *Add captures* opens `extra` beside the set.
+ */
+export async function runMenuCommands(page: Page, opts: { prefix: string; menu(id: MenuItemId): Promise<void>; extra: string }): Promise<void> {
+  const notice = page.locator('[data-testid=notice]');
+  for (const [id, ext] of [['exportReport', 'html'], ['exportPcapng', 'pcapng']] as const) {
+    if ((await notice.count()) > 0) await notice.locator('button').last().click();
+    await opts.menu(id);
+    // The file's name: the download link's (browser mode) or the saved path in the notice's text (desktop).
+    const link = notice.locator('a[download]');
+    const file = async () => ((await link.count()) ? await link.getAttribute('download') : await notice.textContent());
+    await expect.poll(file, { timeout: 60_000 }).toMatch(new RegExp(`\\.${ext}\\b`));
+    await shot(page, `${opts.prefix}-menu-${id}`);
+  }
+  const before = await page.locator('[data-testid=capture]').count();
+  await opts.menu('addCaptures');
+  await until('the capture added from the menu', async () => (await page.locator(`[data-testid=capture][data-name="${basename(opts.extra)}"]`).count()) === 1, 60_000);
+  expect(await page.locator('[data-testid=capture]').count()).toBe(before + 1);
 }
 
 /** A garbage file and a capture cut in the middle of a record, with how many whole packets it keeps. */

@@ -1,17 +1,17 @@
 // `community_id == "1:..."` in the display filter, through the backend's own column resolver, selects
 // exactly the packets tshark selects with its `communityid == "1:..."` filter.
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { PacketStore } from '../../main/backend/store';
 import { resolver } from '../../main/backend/columns';
-import { compileFilter, parseFilter } from '../../preload/filter';
+import { compileFilter, parseFilter } from '../../common/filter';
+import { describeNeeding } from '../tools';
 
-const haveTshark = spawnSync('tshark', ['-v'], { stdio: 'ignore' }).status === 0;
 const capDir = fileURLToPath(new URL('../../fixtures/captures/calico', import.meta.url));
 
-describe.skipIf(!haveTshark)('community_id display filter', () => {
+describeNeeding(['tshark'], 'community_id display filter', () => {
   it('selects the same frames as tshark on the Calico lab captures, for every Community ID present', async () => {
     for (const file of ['calico1-eth0.pcap', 'calico1-calia7a3e029a7b.pcap', 'calico1-web1-lo.pcap']) {
       const path = join(capDir, file);

@@ -6,10 +6,11 @@
 // over the spec's pcaps/combined.pcap.gz). ICMP rows give (type, code) as (sport, dport).
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { communityId, isCommunityId, parseIp, type CommunityIdTuple } from '../../main/engine/flow/community-id';
+import { describeNeeding, fileNeed } from '../tools';
 
 type Row = [proto: number, src: string, dst: string, sport: number | null, dport: number | null, id: string];
 
@@ -115,13 +116,10 @@ describe('Community ID v1: the specification baseline', () => {
 // Wireshark (3.3.1+) computes the Community ID of every frame from its innermost IP/ports; compare
 // ours on the same tuples, over every public capture tshark reads.
 const publicDir = fileURLToPath(new URL('../../../shared/captures/public', import.meta.url));
-const haveTshark = spawnSync('tshark', ['-v'], { stdio: 'ignore' }).status === 0;
-const haveCaptures = existsSync(publicDir);
+const publicNeed = fileNeed('the public captures', publicDir);
 
-describe.skipIf(!haveTshark || !haveCaptures)('Community ID v1 against Wireshark on the public captures', () => {
+describeNeeding(['tshark', publicNeed], 'Community ID v1 against Wireshark on the public captures', () => {
   it('matches tshark frame by frame', () => {
-    if (!haveTshark) console.warn('skipped: tshark not installed');
-    if (!haveCaptures) console.warn(`skipped: ${publicDir} absent`);
     const fields = ['frame.protocols', 'ip.src', 'ip.dst', 'ip.proto', 'ipv6.src', 'ipv6.dst', 'ipv6.nxt', 'tcp.srcport', 'tcp.dstport',
       'udp.srcport', 'udp.dstport', 'icmp.type', 'icmp.code', 'icmpv6.type', 'icmpv6.code', 'communityid'];
     let compared = 0;
@@ -156,11 +154,12 @@ describe.skipIf(!haveTshark || !haveCaptures)('Community ID v1 against Wireshark
     expect(mismatches.slice(0, 5)).toEqual([]);
     expect(compared).toBeGreaterThan(100);
     console.info(`community id: ${compared} frames agree with tshark`);
-  });
+    // One tshark run per public capture: minutes on a loaded machine.
+  }, 300_000);
 });
 
 // Every flow the topology builds carries the Community ID Wireshark computes for its packets.
-describe.skipIf(!haveTshark)('Community ID on flows (lab captures) against tshark', () => {
+describeNeeding(['tshark'], 'Community ID on flows (lab captures) against tshark', () => {
   it('Calico and flannel lab flows: each flow id equals tshark\'s communityid of every packet of that flow on the pod-side captures', async () => {
     const { loadCaptureSet } = await import('../../main/topology');
     const root = fileURLToPath(new URL('../..', import.meta.url));

@@ -11,8 +11,9 @@ import { fileURLToPath } from 'node:url';
 import { checkLeases, parseEtcdLeases, type FlannelLeaseTable } from '../../main/topology/flannel-leases';
 import { loadCaptureSet } from '../../main/topology';
 import type { ClusterNode } from '../../main/topology/types';
+import { describeNeeding, unmet } from '../tools';
 
-const haveEtcd = spawnSync('etcd', ['--version'], { stdio: 'ignore' }).status === 0 && spawnSync('etcdctl', ['version'], { stdio: 'ignore' }).status === 0;
+const haveEtcd = unmet('etcd', 'etcdctl') === null;
 const fixtures = fileURLToPath(new URL('../../fixtures', import.meta.url));
 
 interface LabNode { name: string; underlayIp: string; podCidr: string; tunnel?: { mac?: string } }
@@ -73,8 +74,7 @@ function node(id: string, ip: string, cidr: string | null, mac: string | null): 
   return { id, name: id, underlayIps: [ip], underlayMacs: [], podCidr: cidr, vtepMac: mac, vtepIp: null, points: [], evidence: [] };
 }
 
-describe.skipIf(!haveEtcd)('flannel leases from a live etcd', () => {
-  if (!haveEtcd) console.warn('skipped: etcd / etcdctl not installed (apt-get install etcd-server etcd-client)');
+describeNeeding(['etcd', 'etcdctl'], 'flannel leases from a live etcd', () => {
   let table: FlannelLeaseTable;
 
   it('reads back what flanneld writes: config, one lease per node with PublicIP, backend and VtepMAC', () => {
@@ -123,7 +123,7 @@ describe.skipIf(!haveEtcd)('flannel leases from a live etcd', () => {
   });
 });
 
-describe.skipIf(!haveEtcd)('flannel leases opened with the lab captures', () => {
+describeNeeding(['etcd', 'etcdctl'], 'flannel leases opened with the lab captures', () => {
   it('the etcdctl output beside cluster A\'s captures: leases agree with the traffic, a stale VtepMAC is reported', async () => {
     ctl('del', '--prefix', '/coreos.com/network');
     writeFlannelState(clusterA.nodes, clusterA.nodes[2].name);

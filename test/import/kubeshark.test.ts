@@ -11,9 +11,9 @@ import { fileURLToPath } from 'node:url';
 import { loadCaptureSet, type Analysis } from '../../main/topology';
 import { parseNameHistory, resolveAt } from '../../main/topology/name-history';
 import { extractTar } from '../../main/topology/bundles';
+import { describeNeeding } from '../tools';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const haveTools = ['tar', 'mergecap'].every((t) => spawnSync('which', [t], { stdio: 'ignore' }).status === 0);
 interface M { nodes: { name: string; underlayIp: string }[]; pods: { name: string; namespace: string; node: string; ip: string; veth: string }[] }
 const manifest = JSON.parse(readFileSync(join(root, 'fixtures/calico-manifest.json'), 'utf8')) as M;
 const dir = mkdtempSync(join(tmpdir(), 'tv-kubeshark-'));
@@ -40,7 +40,7 @@ describe('name-resolution history', () => {
   });
 });
 
-describe.skipIf(!haveTools)('Kubeshark export opened as a capture set', () => {
+describeNeeding(['tar', 'mergecap'], 'Kubeshark export opened as a capture set', () => {
   let a: Analysis;
   let tFirst = 0;
   const archive = join(dir, 'kubeshark_2026-11-26_23-10-00.tar.gz');

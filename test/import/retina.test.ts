@@ -11,9 +11,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadCaptureSet, type Analysis } from '../../main/topology';
 import { retinaHost } from '../../main/topology/bundles';
+import { describeNeeding } from '../tools';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const haveTar = spawnSync('which', ['tar'], { stdio: 'ignore' }).status === 0;
 interface M {
   nodes: { name: string; underlayIp: string; underlayMac: string; blocks: string[] }[];
   blocks: { block: string; node: string; withdrawnLater: boolean }[];
@@ -42,8 +42,7 @@ describe('Retina bundle names', () => {
   });
 });
 
-describe.skipIf(!haveTar)('Retina bundles opened as a capture set', () => {
-  if (!haveTar) console.warn('skipped: tar not installed');
+describeNeeding(['tar'], 'Retina bundles opened as a capture set', () => {
   let a: Analysis;
   beforeAll(async () => {
     const out = join(dir, CAPTURE);

@@ -1,7 +1,7 @@
 // The UI's logic modules, in node: virtual scrolling arithmetic, formatting, hex lines, filter
 // history, the graph's deterministic layout and the detail pane's byte-to-field mapping.
 import { describe, expect, it } from 'vitest';
-import type { FieldView, GraphElementView, LevelView } from '../../preload/contract';
+import type { FieldView, GraphElementView, LevelView } from '../../common/contract';
 import { ancestorsOf, fieldAtByte } from '../../renderer/logic/detail';
 import { formatAbsolute, formatDuration, formatTime, hexLines } from '../../renderer/logic/format';
 import { graphStyle, layoutPositions, LIGHT } from '../../renderer/logic/graph';

@@ -6,8 +6,9 @@ import { annotationComment, writeReport } from '../../main/report';
 import { readCapture } from '../../main/engine/readers/read';
 import type { CaptureInterface } from '../../main/engine/types';
 import { makeCase, type Case } from './case';
-import { hasTool, tempDir, tsharkFields } from './tools';
+import { tempDir, tsharkFields } from './tools';
 import { HOSTILE_CAPTURE_COMMENT, HOSTILE_IF_NAME } from './scenario';
+import { itNeeding } from '../tools';
 
 const t = tempDir('tv-annotated-');
 let c: Case;
@@ -64,7 +65,7 @@ describe('annotated pcapng export', () => {
     expect(info.comments.some((s) => s.endsWith(annotationComment(elementNote)))).toBe(true);
   });
 
-  it.skipIf(!hasTool('tshark'))('tshark lists every annotation as a packet comment on its packet, interface names intact', async () => {
+  itNeeding(['tshark'], 'tshark lists every annotation as a packet comment on its packet, interface names intact', async () => {
     const out = join(t.dir, 'all-tshark.pcapng');
     await writeReport(c.analysis, c.store, { out, format: 'pcapng' });
     const frames = tsharkFields(out, ['frame.number', 'frame.comment', 'frame.interface_name', 'frame.time_epoch']);
@@ -79,7 +80,7 @@ describe('annotated pcapng export', () => {
     expect(frames[frameOf('node1-eth0.pcapng', 0) - 1]['frame.time_epoch'][0]).toBe('1700000000.000040000');
   });
 
-  it.skipIf(!hasTool('tshark'))('exports only the annotated packets, or a chosen set', async () => {
+  itNeeding(['tshark'], 'exports only the annotated packets, or a chosen set', async () => {
     const out = join(t.dir, 'annotated.pcapng');
     const r = await writeReport(c.analysis, c.store, { out, packets: 'annotated' });
     const frames = tsharkFields(out, ['frame.comment']);

@@ -10,11 +10,13 @@ import { promisify } from 'node:util';
 import { loadCaptureSet } from '../../main/topology';
 import { SessionStore } from '../../main/session';
 import type { ReportModel } from '../../main/report';
-import { hasTool, tempDir, tsharkFields } from './tools';
+import { tempDir, tsharkFields } from './tools';
+import { fileNeed, itNeeding } from '../tools';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const manifestPath = join(root, 'fixtures', 'manifest.json');
 const have = existsSync(manifestPath);
+const lab = fileNeed('the lab manifest', manifestPath);
 const t = tempDir('tv-cli-report-');
 
 interface Hop { capture: string; node: string; interface: string }
@@ -82,7 +84,7 @@ afterAll(() => t.cleanup());
 const cli = (args: string[]) => promisify(execFile)(process.execPath, [join(root, 'main', 'cli', 'bin.mjs'), 'report', ...args], { cwd: root, maxBuffer: 64 << 20 });
 
 describe('tunnelvision report on the lab set', () => {
-  it.skipIf(!have)('writes every format from the session alone, and the JSON structure matches the snapshot', async () => {
+  itNeeding([lab], 'writes every format from the session alone, and the JSON structure matches the snapshot', async () => {
     const outs = ['report.json', 'report.html', 'report.md', 'report.pcapng'].map((f) => join(t.dir, f));
     const { stdout } = await cli(['--session', session, ...outs.flatMap((o) => ['--out', o])]);
     expect(stdout.trim().split('\n').map((l) => l.split(' ')[0] + ' ' + l.split(' ')[1])).toEqual(outs.map((o) => `wrote ${o}`));
@@ -109,7 +111,7 @@ describe('tunnelvision report on the lab set', () => {
     expect(md.match(/^## .*/gm)).toHaveLength(8);
   });
 
-  it.skipIf(!have || !hasTool('tshark'))('the lab export opens in tshark with every note', async () => {
+  itNeeding([lab, 'tshark'], 'the lab export opens in tshark with every note', async () => {
     const out = join(t.dir, 'notes.pcapng');
     await cli(['--session', session, '--out', out, '--packets', 'annotated']);
     const frames = tsharkFields(out, ['frame.comment', 'frame.interface_name']);
@@ -124,9 +126,5 @@ describe('tunnelvision report on the lab set', () => {
     await expect(cli(['--out', join(t.dir, 'x.txt'), 'a.pcap'])).rejects.toMatchObject({ code: 2, stderr: expect.stringContaining('cannot tell the format') });
     await expect(cli(['--out', join(t.dir, 'x.html'), join(t.dir, 'missing.pcap')])).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining('no such capture') });
     await expect(cli(['--session', join(t.dir, 'none.tvsession'), '--out', join(t.dir, 'x.html')])).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining('does not exist') });
-  });
-
-  it.skipIf(have)('lab report check skipped: fixtures/manifest.json is missing', () => {
-    console.warn('fixtures/manifest.json not found: the lab report snapshot was not checked');
   });
 });

@@ -11,6 +11,7 @@ import { tempDir } from './tools';
 import { HOSTILE } from './hostile';
 import { HOSTILE_CAPTURE_COMMENT, HOSTILE_DNS_NAME, HOSTILE_IF_NAME } from './scenario';
 import { visibleText } from '../../main/report/escape';
+import { itNeeding } from '../tools';
 
 const chromium = findChromium();
 const t = tempDir('tv-html-');
@@ -44,7 +45,7 @@ describe('HTML report', () => {
     expect(tags.filter((t) => /javascript:|<\/?(script|iframe|object|embed|link|base|form)\b/i.test(t))).toEqual([]);
   });
 
-  it.skipIf(!chromium)('renders in Chromium: sections, graph image, hostile text as text, no request, nothing executed', async () => {
+  itNeeding(['chromium'], 'renders in Chromium: sections, graph image, hostile text as text, no request, nothing executed', async () => {
     const page = await browser!.newPage();
     const requests: string[] = [];
     const url = pathToFileURL(file).href;
@@ -114,9 +115,5 @@ describe('HTML report', () => {
     expect(titles[0]).toMatch(/, last seen at node2 eth0 /);
     expect(consoleErrors).toEqual([]);
     await page.close();
-  });
-
-  it.skipIf(chromium)('Chromium check skipped: no Chromium found (set TUNNELVISION_CHROMIUM)', () => {
-    console.warn('Chromium not found: the HTML report was not opened in a browser');
   });
 });

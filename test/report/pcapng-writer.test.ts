@@ -4,8 +4,9 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { encodeEnhancedPacket, encodePcapng, writePcapngFile, PcapngEncoder, type PcapngPacket } from '../../main/engine/writers/pcapng';
 import { LinkType } from '../../main/engine/types';
-import { hasTool, tempDir, tsharkFields } from './tools';
+import { tempDir, tsharkFields } from './tools';
 import { HOSTILE } from './hostile';
+import { itNeeding } from '../tools';
 
 /** An Ethernet + IPv4 + UDP frame (valid checksums are not needed by tshark to list comments). */
 function udpFrame(seq: number): Uint8Array {
@@ -101,8 +102,7 @@ describe('pcapng writer', () => {
     }
   });
 
-  const tshark = hasTool('tshark');
-  it.skipIf(!tshark)('tshark reads every comment, interface name and nanosecond timestamp back', () => {
+  itNeeding(['tshark'], 'tshark reads every comment, interface name and nanosecond timestamp back', () => {
     const t = tempDir('tv-pcapng-');
     try {
       const file = join(t.dir, 'out.pcapng');
@@ -123,8 +123,5 @@ describe('pcapng writer', () => {
     } finally {
       t.cleanup();
     }
-  });
-  it.skipIf(tshark)('tshark check skipped: tshark is not installed', () => {
-    console.warn('tshark not found on PATH: the pcapng comment check against tshark was skipped');
   });
 });

@@ -1,17 +1,19 @@
 // The PDF report: Chromium prints it, every page renders (pdftoppm), and its text has the graph, the
 // tables and the hostile strings as text. The page images are kept in the system temp folder
 // (tunnelvision-report-pages/) for a person to look at.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { findChromium, writeReport } from '../../main/report';
+import { writeReport } from '../../main/report';
 import { makeCase, type Case } from './case';
-import { hasTool, tempDir } from './tools';
+import { tempDir } from './tools';
 import { HOSTILE_IF_NAME } from './scenario';
+import { itNeeding, unmet, type Need } from '../tools';
 
-const ready = !!findChromium() && hasTool('pdftoppm') && hasTool('pdftotext');
+const NEEDS: Need[] = ['chromium', 'pdftoppm', 'pdftotext'];
+const ready = unmet(...NEEDS) === null;
 const t = tempDir('tv-pdf-');
 let c: Case;
 
@@ -21,7 +23,7 @@ beforeAll(async () => {
 afterAll(() => t.cleanup());
 
 describe('PDF report', () => {
-  it.skipIf(!ready)('prints through headless Chromium; pages render with the graph and the tables', async () => {
+  itNeeding(NEEDS, 'prints through headless Chromium; pages render with the graph and the tables', async () => {
     const out = join(t.dir, 'report.pdf');
     const r = await writeReport(c.analysis, c.store, { out });
     expect(r.format).toBe('pdf');
@@ -49,9 +51,5 @@ describe('PDF report', () => {
     expect(text).toContain('Inner (level 1)');
     // hostile interface name printed as text
     expect(text.replace(/\s+/g, ' ')).toContain(HOSTILE_IF_NAME.slice(0, 20));
-  });
-
-  it.skipIf(ready)('PDF check skipped: Chromium, pdftoppm or pdftotext missing', () => {
-    console.warn('PDF report test skipped: needs Chromium and poppler-utils (pdftoppm, pdftotext)');
   });
 });

@@ -1,13 +1,9 @@
-// Test helpers: the external tools the report tests compare against (tshark, pdftoppm, Chromium).
-// Each is looked up on PATH; a test that needs a missing tool skips itself and says which.
-import { execFileSync, spawnSync } from 'node:child_process';
+// Test helpers of the report tests: tshark's fields of a file, scratch folders. Whether a tool is
+// installed is test/tools.ts's business.
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-
-export function hasTool(cmd: string): boolean {
-  return spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
-}
 
 /** Fields of every frame as tshark reports them (`-T json -e ...`): one object per frame, field -> values. */
 export function tsharkFields(file: string, fields: string[]): Record<string, string[]>[] {

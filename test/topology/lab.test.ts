@@ -28,20 +28,24 @@ function allJourneys(a: Analysis): Journey[] {
 
 const isLaterFragment = (j: Journey) => /^fragment offset/.test(j.hops[0].headers.info);
 
-/** Journeys of one direction of a named flow: first hop as the manifest's first hop shows it. */
+/**
+ * Journeys of one direction of a named flow: first hop as the manifest's first hop shows it. The lab
+ * sent every flow of its manifest, so finding none is a failure, never a loop that checks nothing.
+ */
 function journeysFor(a: Analysis, f: ManifestFlow, hops: readonly ManifestHop[]): Journey[] {
   const h0 = hops[0];
-  return allJourneys(a).filter((j) => {
+  const js = allJourneys(a).filter((j) => {
     const x = j.hops[0].headers;
     if (x.protocol !== f.protocol || x.src !== h0.src || x.dst !== h0.dst) return false;
     if (isLaterFragment(j)) return true;
     return (h0.srcPort === null || x.srcPort === h0.srcPort) && (h0.dstPort === null || x.dstPort === h0.dstPort);
   });
+  expect(js.length, `${f.name}: journeys from ${h0.src} to ${h0.dst}`).toBeGreaterThan(0);
+  return js;
 }
 
 function expectPaths(a: Analysis, f: ManifestFlow, hops: readonly ManifestHop[], rename: (p: string) => string = (p) => p) {
   const js = journeysFor(a, f, hops);
-  expect(js.length, `${f.name}: journeys`).toBeGreaterThan(0);
   const full = hops.map(pointOf);
   const withoutReassembly = hops.filter((h) => !h.reassembled).map(pointOf);
   for (const j of js) {
@@ -141,11 +145,17 @@ for (const name of manifest.clusters.map((c) => c.name)) {
       expect(a.model.services.map((s) => [s.id, s.backends.map((b) => `${b.ip}:${b.port}`)]).sort()).toEqual(expected.sort());
     });
 
+    it('has flows to follow: the tests below are one per flow of the manifest', () => {
+      expect(flowsOf(name).length).toBeGreaterThan(0);
+    });
+
     for (const f of flowsOf(name)) {
       it(`follows ${f.name} hop by hop (request and reply)`, () => {
         const req = expectPaths(a, f, f.request);
         if (f.reply.length) expectPaths(a, f, f.reply);
-        for (const j of req.filter((x) => !isLaterFragment(x))) {
+        const whole = req.filter((x) => !isLaterFragment(x));
+        expect(whole.length, `${f.name}: journeys of whole packets`).toBeGreaterThan(0);
+        for (const j of whole) {
           // TTL as the manifest saw it at each hop.
           expect(j.hops.map((h) => h.headers.ttl)).toEqual(f.request.filter((h) => !isLaterFragment(j) || !h.reassembled).map((h) => h.ttl));
           for (const h of j.hops.slice(1)) expect(h.latencyNs!).toBeGreaterThanOrEqual(-5000);
@@ -375,7 +385,9 @@ describe('lab variants', () => {
     expect(o.method).toBe('two-way');
     expect(Math.abs(o.offsetNs - 2e9)).toBeLessThan(1e6);
     expect(o.uncertaintyNs!).toBeLessThan(1e6);
-    for (const f of flowsOf('a').filter((x) => x.request.some((h) => h.node === shifted))) {
+    const through = flowsOf('a').filter((x) => x.request.some((h) => h.node === shifted));
+    expect(through.length).toBeGreaterThan(0);
+    for (const f of through) {
       const js = expectPaths(a, f, f.request);
       for (const j of js) for (const h of j.hops.slice(1)) expect(h.latencyNs!).toBeGreaterThan(-1e6);
     }

@@ -177,7 +177,7 @@ export function simulate(opts: SimOptions = {}): SimCaptureSet {
     see(sn.name, 'cni0', (t += 3 * us), f1);
     if (o.dropAfter === 'cni0') return;
     if (sameNode && !o.dnatTo) {
-      see(sn.name, dp.veth, (t += 3 * us), f1);
+      see(sn.name, dp.veth, t + 3 * us, f1);
       return;
     }
     realDst = o.dnatTo ?? dst;
@@ -191,7 +191,7 @@ export function simulate(opts: SimOptions = {}): SimCaptureSet {
     const s2 = o.unDnatFrom ?? src;
     const f2 = frame(s2, realDst, 62, dn.gwMac, dp.mac);
     see(dn.name, 'cni0', (t += 8 * us), f2);
-    see(dn.name, dp.veth, (t += 3 * us), f2);
+    see(dn.name, dp.veth, t + 3 * us, f2);
   };
   const [client, tools, web, coredns, blocked] = PODS;
   const T = 1_700_000_000;
@@ -232,7 +232,7 @@ export function simulate(opts: SimOptions = {}): SimCaptureSet {
     see(dn.name, 'flannel.1', (t += 5 * us), inner);
     const f2 = fr(VIP, client.ip, 62, dn.gwMac, client.mac);
     see(dn.name, 'cni0', (t += 8 * us), f2);
-    see(dn.name, client.veth, (t += 3 * us), f2);
+    see(dn.name, client.veth, t + 3 * us, f2);
   }
   // 4. TCP handshake + data client -> web.
   const c0 = 1000;

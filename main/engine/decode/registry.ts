@@ -50,7 +50,8 @@ export function decodeAsNames(): string[] {
   return [...byName.keys()].sort();
 }
 
-export function decodeAsEntry(name: DecodeAsProto | string): Entry | undefined {
+/** The entry of a "decode as" name (a DecodeAsProto, or whatever string the user gave). */
+export function decodeAsEntry(name: string): Entry | undefined {
   return byName.get(name);
 }
 

@@ -57,15 +57,18 @@ export function communityId(t: CommunityIdTuple, opts: CommunityIdOptions = {}):
   if (a.length !== b.length) throw new RangeError('community id: source and destination are of different IP versions');
 
   const hasPorts = PORTED.has(proto) && t.sport != null && t.dport != null;
-  let pa = hasPorts ? t.sport! : 0;
-  let pb = hasPorts ? t.dport! : 0;
+  let pa = hasPorts ? t.sport : 0;
+  let pb = hasPorts ? t.dport : 0;
   let oneWay = false;
   if (hasPorts && (proto === IPPROTO_ICMP || proto === IPPROTO_ICMPV6)) {
     const counter = (proto === IPPROTO_ICMP ? ICMP4_COUNTER : ICMP6_COUNTER).get(pa);
     if (counter === undefined) oneWay = true;
     else pb = counter;
   }
-  if (hasPorts) checkPort(pa), checkPort(pb);
+  if (hasPorts) {
+    checkPort(pa);
+    checkPort(pb);
+  }
 
   if (!oneWay) {
     const c = compareBytes(a, b);
@@ -83,7 +86,7 @@ export function communityId(t: CommunityIdTuple, opts: CommunityIdOptions = {}):
   buf[o++] = proto; buf[o++] = 0;
   if (hasPorts) {
     buf[o++] = pa >>> 8; buf[o++] = pa & 0xff;
-    buf[o++] = pb >>> 8; buf[o++] = pb & 0xff;
+    buf[o++] = pb >>> 8; buf[o] = pb & 0xff;
   }
   const digest = createHash('sha1').update(buf).digest();
   return '1:' + (opts.base64 === false ? digest.toString('hex') : digest.toString('base64'));

@@ -62,12 +62,19 @@ export class CaptureIndex {
     this.grow(initialCapacity);
   }
 
-  /** Bytes of index per packet (sum of the column element sizes). */
-  static readonly BYTES_PER_PACKET = 4 + 4 + 8 + 4 + 4 + 2 + 4 * 4 + 2 * 4 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 4 + 2;
+  /** The per-packet columns: every typed array this index holds. */
+  private columns(): ArrayBufferView[] {
+    return Object.values(this).filter((v): v is ArrayBufferView => ArrayBuffer.isView(v));
+  }
+
+  /** Bytes of index per packet: the sum of the columns' element sizes, read from the columns themselves. */
+  get bytesPerPacket(): number {
+    return this.columns().reduce((sum, c) => sum + (c as Uint8Array).BYTES_PER_ELEMENT, 0);
+  }
 
   /** Bytes allocated now (columns at current capacity + IPv6 table). */
   get byteLength(): number {
-    return this.capacity * CaptureIndex.BYTES_PER_PACKET + this.ipv6.byteLength;
+    return this.columns().reduce((sum, c) => sum + c.byteLength, 0) + this.ipv6.byteLength;
   }
 
   /** Shrinks the columns to the packet count (after the last push), so no slack stays allocated. */
@@ -82,7 +89,7 @@ export class CaptureIndex {
   private resize(cap: number): void {
     const g = <T extends Uint8Array | Uint16Array | Uint32Array | Int32Array | Float64Array>(a: T, make: (n: number) => T): T => {
       const n = make(cap);
-      n.set(a.subarray(0, this.count) as never);
+      n.set(a.subarray(0, this.count));
       return n;
     };
     this.tsSec = g(this.tsSec, (n) => new Uint32Array(n));

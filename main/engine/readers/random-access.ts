@@ -67,7 +67,7 @@ export async function readPacketsAt(
     io = new ForwardGzip(path);
   }
   const order = refs.map((_, i) => i).sort((a, b) => refs[a].fileOffset - refs[b].fileOffset);
-  const out: PacketAt[] = new Array(refs.length);
+  const out = new Array<PacketAt>(refs.length);
   const sink = new ReadSink({ onPacket() {} }, maxRecordLen);
   const sections = new Map<number, NgInterface[]>();
   const sectionIfaces = (section: number): NgInterface[] => {

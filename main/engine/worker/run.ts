@@ -64,7 +64,7 @@ export async function runEngineTasks<K extends TaskName>(
   argsList: readonly EngineTasks[K]['args'][],
   opts: Omit<RunOptions, 'onProgress'> & { concurrency?: number; onProgress?(i: number, p: ReadProgress): void } = {},
 ): Promise<EngineTasks[K]['result'][]> {
-  const results: EngineTasks[K]['result'][] = new Array(argsList.length);
+  const results = new Array<EngineTasks[K]['result']>(argsList.length);
   const limit = Math.max(1, Math.min(opts.concurrency ?? availableParallelism(), argsList.length));
   let next = 0;
   const lane = async (): Promise<void> => {

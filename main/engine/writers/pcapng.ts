@@ -246,10 +246,15 @@ export class PcapngFileWriter {
     return w;
   }
 
+  /** The stream's error, once it has reported one (it may come during any await). */
+  private throwIfFailed(): void {
+    if (this.failed) throw this.failed;
+  }
+
   private async write(chunk: Uint8Array): Promise<void> {
-    if (this.failed) throw this.failed;
+    this.throwIfFailed();
     if (!this.stream.write(chunk)) await Promise.race([once(this.stream, 'drain'), once(this.stream, 'error')]);
-    if (this.failed) throw this.failed;
+    this.throwIfFailed();
   }
 
   async addInterface(i: PcapngInterface): Promise<number> {
@@ -264,10 +269,10 @@ export class PcapngFileWriter {
   }
 
   async close(): Promise<void> {
-    if (this.failed) throw this.failed;
+    this.throwIfFailed();
     this.stream.end();
     await once(this.stream, 'finish');
-    if (this.failed) throw this.failed;
+    this.throwIfFailed();
   }
 }
 

@@ -31,7 +31,7 @@ export function routedNodeFacts(t: PacketTable, points: readonly PointDraft[], m
     const node = nodeOfPod.get(t.innerSrc[r]);
     if (!node) continue;
     let m = votes.get(node);
-    if (!m) votes.set(node, (m = new Map()));
+    if (!m) votes.set(node, (m = new Map<number, EvidenceAcc>()));
     let acc = m.get(t.outerMacSrc[r]);
     if (!acc) m.set(t.outerMacSrc[r], (acc = new EvidenceAcc()));
     acc.add(r);

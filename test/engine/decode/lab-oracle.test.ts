@@ -1,18 +1,18 @@
 // The fixture lab's captures (flannel VXLAN and UDP backends, Calico; written by the Linux kernel)
 // decoded by the engine and by tshark through oracle.sh, run live, compared field by field.
 // Skipped with a message when the captures, oracle.sh or tshark are absent.
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { oracleForFile } from '../../../main/cli/decode';
 import { compareOracle } from './oracle-compare';
+import { describeNeeding, fileNeed, type Need } from '../../tools';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const ORACLE = resolve(ROOT, '../shared/captures/oracle.sh');
 const CAPTURES = join(ROOT, 'fixtures/captures');
-const HAVE_TSHARK = ['/usr/bin/tshark', '/usr/local/bin/tshark'].some((p) => existsSync(p));
 
 function captures(dir: string): string[] {
   if (!existsSync(dir)) return [];
@@ -20,9 +20,9 @@ function captures(dir: string): string[] {
     e.isDirectory() ? captures(join(dir, e.name)) : /\.(pcap|pcapng)(\.gz)?$/.test(e.name) ? [join(dir, e.name)] : []).sort();
 }
 const files = captures(CAPTURES);
-const skip = !files.length ? 'no fixture captures in fixtures/captures' : !existsSync(ORACLE) ? 'oracle.sh not found next to the repository (../shared/captures)' : !HAVE_TSHARK ? 'tshark not installed' : '';
+const needs: Need[] = ['tshark', { what: 'the fixture captures (fixtures/captures)', present: files.length > 0 }, fileNeed('oracle.sh next to the repository', ORACLE)];
 
-describe.skipIf(skip !== '')(`lab captures: engine vs tshark${skip ? ` (skipped: ${skip})` : ''}`, () => {
+describeNeeding(needs, 'lab captures: engine vs tshark', () => {
   it.each(files.map((f) => relative(ROOT, f)))('%s', async (rel) => {
     const path = join(ROOT, rel);
     const expected = JSON.parse(execFileSync('bash', [ORACLE, path], { encoding: 'utf8', maxBuffer: 256 << 20, stdio: ['ignore', 'pipe', 'ignore'] }));

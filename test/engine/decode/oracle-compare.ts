@@ -18,8 +18,8 @@ export function compareOracle(name: string, expected: { frames: Frame[]; readabl
   const usedAllowances = new Set<string>();
   for (let i = 0; i < Math.min(exp.length, oursFrames.length); i++) {
     const e = exp[i], o = oursFrames[i];
-    const key = `${name}#${e.number}`;
-    if (numbered && e.number !== o.number) problems.push(`${key}: number ${o.number}`);
+    const key = `${name}#${String(e.number)}`;
+    if (numbered && e.number !== o.number) problems.push(`${key}: number ${String(o.number)}`);
     for (const k of COMPARED) {
       let ev = e[k], ov = o[k];
       if (k === 'time_epoch' && ev === null) continue; // tshark has no time for some pcapng records

@@ -518,8 +518,40 @@ export function validateArgs<M extends MethodName>(method: M, args: unknown): as
   checks.forEach((c, i) => c(args[i], `${method} argument ${i + 1}`));
 }
 
+/**
+ * An object with a function for each of `names` that hands its name and arguments to `call`. The
+ * preload (IPC), the browser-mode client (HTTP), the backend's worker client and the shells build
+ * their side of the contract this way from one list, so none can leave a method out.
+ */
+export function forwarders<Api, M extends keyof Api & string>(names: readonly M[], call: (method: M, args: unknown[]) => Promise<unknown>): Pick<Api, M> {
+  const out: Partial<Record<M, (...args: unknown[]) => Promise<unknown>>> = {};
+  for (const m of names) out[m] = (...args: unknown[]) => call(m, args);
+  // Sound by construction: each name of M got a function that passes its arguments on unchanged.
+  return out as unknown as Pick<Api, M>;
+}
+
+/** The whole contract, every method of METHODS forwarded to `call` (METHODS has a key for each method, or the contract does not compile). */
+export const forwardContract = (call: (method: MethodName, args: unknown[]) => Promise<unknown>): TunnelvisionApi =>
+  forwarders<TunnelvisionApi, MethodName>(METHOD_NAMES, call);
+
 /** Electron IPC channel of a method. */
 export const channelOf = (method: MethodName): string => `tunnelvision:${method}`;
+
+// ---------------------------------------------------------------------------------------------
+// The desktop shell's extras: what only Electron's preload offers beside the contract.
+
+/** Menu commands the UI carries out itself (main sends them to the window; the renderer has a handler for each). */
+export const MENU_COMMANDS = ['export-pcapng', 'export-report'] as const;
+export type MenuCommand = (typeof MENU_COMMANDS)[number];
+export const MENU_CHANNEL = 'tunnelvision:menu';
+export const isMenuCommand = (v: unknown): v is MenuCommand => typeof v === 'string' && (MENU_COMMANDS as readonly string[]).includes(v);
+
+export interface DesktopExtras {
+  /** The path of a file dropped on the window. */
+  pathForFile(file: File): string;
+  /** Calls `listener` with each menu command; returns the function that stops it. */
+  onMenuCommand(listener: (command: MenuCommand) => void): () => void;
+}
 
 // ---------------------------------------------------------------------------------------------
 // Wire format of browser mode: JSON, with byte arrays as {"$bytes": base64}.
