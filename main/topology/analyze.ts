@@ -4,7 +4,7 @@
 import { TunnelKind } from '../engine/decode/types';
 import { cidr6Contains, cidrContains, cidrToString, ip4ToString, parseCidr4, parseIp4, parseIp6, type Cidr4 } from './addr';
 import {
-  akey, attributeByName, DST_KEY, inferKinds, nodeVotes, podCidrs, podCidrs6, pointStats, tunnelFacts, voteWinner, type PointDraft,
+  akey, attributeByName, DST_KEY, inferKinds, nodeVotes, oneBridgePerNode, podCidrs, podCidrs6, pointStats, tunnelFacts, voteWinner, type PointDraft,
 } from './attribution';
 import { estimateOffsets } from './clock';
 import type { Enrichment } from './enrich';
@@ -16,12 +16,13 @@ import { groupByKey, orderHops, splitJourneys, type JourneyIndex } from './journ
 import { buildModel, type NatObservation, type NodeDraft } from './model';
 import type { IcmpTooBig, PacketTable } from './table';
 import type {
-  AnalysisData, CaptureFile, CapturePoint, ClockOffset, ClusterModel, Finding, Flow, Journey, PointOverride,
+  AnalysisData, CaptureFile, CapturePoint, ClockOffset, ClusterModel, Evidence, Finding, Flow, Journey, PointOverride,
 } from './types';
 import { checkLeases } from './flannel-leases';
 import { applyBgp, withBgp, type BgpCollector } from './calico/bgp-routes';
 import { attributePodLoopback } from './calico/pod-local';
 import { withNames } from './name-history';
+import { WEIGHT } from './solve';
 import { routedNodeFacts } from './calico/routed';
 
 export interface AnalyzeOptions {
@@ -72,62 +73,132 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
     if (findings.filter((x) => x.code === f.code).length < MAX_FINDINGS_PER_CODE) findings.push(f);
   };
 
-  // 1. Names, then what tunnel packets say, then kinds from the traffic.
-  attributeByName(points, opts.overrides ?? []);
+  // 1. Names, then what tunnel packets say, then kinds: the names' claims weighed against the traffic's.
+  const named = attributeByName(points, opts.overrides ?? []);
   const podOfPoint = attributePodLoopback(points);
   const facts = tunnelFacts(t);
   const cidrs = podCidrs(facts);
   const cidrs6 = podCidrs6(facts, t.ip6);
   if (opts.bgp) applyBgp(opts.bgp, facts.nodeIps, cidrs);
   const st = pointStats(t, points, facts.vtepMacs);
-  inferKinds(t, points, st, ids);
+  inferKinds(t, points, st, ids, named, (message, ev) => addFinding({ code: 'attribution', severity: 'warning', message, packets: ev.packets }));
+
+  // Journeys, first pass on raw times (wide window): which captures see the same packets, and how
+  // close in time, ties node names and points to nodes when the addresses cannot.
+  const groups = groupByKey(t);
+  const firstWindow = (opts.firstPassWindowMs ?? 5000) * 1e6;
+  const j1 = splitJourneys(t, groups, { time: (r) => t.tNs[r], windowNs: firstWindow });
 
   // 2. Nodes: link node names to underlay addresses through the points' votes.
   const votes = nodeVotes(t, points, cidrs, facts.nodeIps);
-  const names = [...new Set(points.map((p) => p.node).filter((n): n is string => n !== null))];
+  // Files named after a node's address name that node.
+  const ipOfPoint = named.nodeIp.map((a) => (a === null ? null : parseIp4(a)));
+  for (const ip of ipOfPoint) if (ip !== null && !facts.nodeIps.has(ip)) facts.nodeIps.set(ip, new EvidenceAcc());
+  const nameWeight = new Map<string, number>();
+  points.forEach((p, i) => p.node !== null && nameWeight.set(p.node, (nameWeight.get(p.node) ?? 0) + named.nodeWeight[i]));
+  // Surest names first: they claim addresses before names that are only a file's stem.
+  const names = [...nameWeight.keys()].sort((a, b) => nameWeight.get(b)! - nameWeight.get(a)!);
   const nameIp = new Map<string, number>();
-  const claimed = new Set<number>();
+  const ownerOfIp = new Map<number, string>();
+  /** Names that turned out to name the same node as a surer name. */
+  const alias = new Map<string, string>();
+  const nameWhy = new Map<string, Evidence>();
+  const bind = (name: string, ip: number, why: Evidence) => {
+    nameIp.set(name, ip);
+    ownerOfIp.set(ip, name);
+    nameWhy.set(name, why);
+  };
+  const pointsOf = (name: string) => points.flatMap((p, i) => (p.node === name ? [i] : []));
+  const addrText = (k: number) => (k >= 4294967296 ? (t.ip6[k - 4294967296] ?? '?') : ip4ToString(k));
   // kubectl / flannel annotations name addresses directly.
   for (const en of enrich.nodes) {
     for (const a of [...en.internalIps, ...(en.publicIp ? [en.publicIp] : [])]) {
       const ip = parseIp4(a);
-      if (ip !== null && facts.nodeIps.has(ip) && !claimed.has(ip) && !names.includes(en.name)) {
-        nameIp.set(en.name, ip);
-        claimed.add(ip);
-      }
+      if (ip !== null && facts.nodeIps.has(ip) && !ownerOfIp.has(ip) && !names.includes(en.name)) bind(en.name, ip, { reason: `kubectl / flannel annotations give ${en.name} the address ${a}`, packets: [], count: 0 });
     }
   }
+  // A name whose captures include one named after an address.
+  for (const name of names) {
+    const ips = new Set(pointsOf(name).map((i) => ipOfPoint[i]).filter((x): x is number => x !== null));
+    if (ips.size === 1 && !nameIp.has(name)) bind(name, [...ips][0], { reason: `a capture of ${name} is named after the address ${addrText([...ips][0])}`, packets: [], count: 0 });
+  }
+  const sumVotes = (name: string, skipOwned: boolean) => {
+    const sum = new Map<number, number>();
+    let total = 0;
+    for (const i of pointsOf(name)) {
+      total += votes[i].total;
+      for (const [k, n] of votes[i].votes) if (!skipOwned || !ownerOfIp.has(k)) sum.set(k, (sum.get(k) ?? 0) + n);
+    }
+    return { votes: sum, total };
+  };
   for (let changed = true; changed; ) {
     changed = false;
     for (const name of names) {
-      if (nameIp.has(name)) continue;
-      const sum = new Map<number, number>();
-      let total = 0;
-      points.forEach((p, i) => {
-        if (p.node !== name) return;
-        total += votes[i].total;
-        for (const [k, n] of votes[i].votes) if (!claimed.has(k)) sum.set(k, (sum.get(k) ?? 0) + n);
-      });
-      const w = voteWinner({ votes: sum, total }, 0.5);
-      if (w.winner !== null) {
-        nameIp.set(name, w.winner);
-        claimed.add(w.winner);
+      if (nameIp.has(name) || alias.has(name)) continue;
+      const all = sumVotes(name, false);
+      const w = voteWinner(all, 0.5);
+      const why = (ip: number) => ({ reason: `${all.votes.get(ip)} of ${all.total} packets of ${name}'s captures touch ${addrText(ip)} or its pod CIDR`, packets: [], count: all.votes.get(ip) ?? 0 });
+      if (w.winner !== null && ownerOfIp.has(w.winner) && ownerOfIp.get(w.winner) !== name) {
+        alias.set(name, ownerOfIp.get(w.winner)!);
+        nameWhy.set(name, why(w.winner));
+        changed = true;
+        continue;
+      }
+      const free = w.winner !== null ? w : voteWinner(sumVotes(name, true), 0.5);
+      if (free.winner !== null) {
+        bind(name, free.winner, why(free.winner));
         changed = true;
       }
     }
   }
+  // Names the addresses leave tied (a node's NIC sees both ends of every tunnel): the address whose
+  // captures see the same packets closest in time (one clock, one host: microseconds apart).
+  for (const name of names) {
+    if (nameIp.has(name) || alias.has(name)) continue;
+    const all = sumVotes(name, false);
+    let top = 0;
+    for (const n of all.votes.values()) top = Math.max(top, n);
+    const cands = [...all.votes.entries()].filter(([, n]) => top > 0 && n === top).map(([ip]) => ip);
+    if (cands.length < 2) continue;
+    const mine = new Set(pointsOf(name));
+    const gaps: [number, number][] = [];
+    for (const ip of cands) {
+      const owner = ownerOfIp.get(ip);
+      const theirs = new Set(points.flatMap((p, i) => (!mine.has(i) && ((owner !== undefined && (p.node === owner || alias.get(p.node ?? '') === owner)) || ipOfPoint[i] === ip || (p.node === null && voteWinner(votes[i]).winner === ip)) ? [i] : [])));
+      const g = medianGap(t, j1, mine, theirs);
+      if (g !== null) gaps.push([ip, g]);
+    }
+    if (gaps.length === 0) continue;
+    gaps.sort((a, b) => a[1] - b[1]);
+    if (gaps.length > 1 && gaps[1][1] < 1.5 * gaps[0][1] + 1000) continue;
+    const ip = gaps[0][0];
+    const reason = `its captures see the same packets closest in time to ${addrText(ip)}'s (median gap ${gaps.map(([x, g]) => `${addrText(x)} ${(g / 1000).toFixed(1)} µs`).join(', ')})`;
+    if (ownerOfIp.has(ip)) {
+      alias.set(name, ownerOfIp.get(ip)!);
+      nameWhy.set(name, { reason, packets: [], count: 0 });
+    } else bind(name, ip, { reason, packets: [], count: 0 });
+  }
+  for (const [weak, strong] of alias) {
+    const sure = (nameWeight.get(weak) ?? 0) >= WEIGHT.fileName && (nameWeight.get(strong) ?? 0) >= WEIGHT.fileName;
+    if (sure) addFinding({ code: 'attribution', severity: 'warning', message: `captures named after ${weak} and after ${strong} are on the same node (${nameWhy.get(weak)?.reason}): taken as ${strong}`, packets: [], node: strong });
+    for (const i of pointsOf(weak)) {
+      points[i].evidence.push({ reason: `named after ${weak}, which is ${strong} by the traffic: ${nameWhy.get(weak)?.reason}`, packets: [], count: 0 });
+      points[i].node = strong;
+    }
+  }
+  const liveNames = names.filter((n) => !alias.has(n));
   const nodes: NodeDraft[] = [];
   const nodeByName = new Map<string, number>();
   const nodeOfIp = new Map<number, number>();
-  const addrText = (k: number) => (k >= 4294967296 ? (t.ip6[k - 4294967296] ?? '?') : ip4ToString(k));
   const enrichName = (ip: number): string | null => {
     for (const en of enrich.nodes) if ([...en.internalIps, en.publicIp].includes(addrText(ip))) return en.name;
     return null;
   };
-  for (const name of names) {
+  for (const name of liveNames) {
     const ip = nameIp.get(name);
     const i = nodes.length;
-    nodes.push({ id: name, name, ips: ip !== undefined ? [ip] : [], cidr: ip !== undefined ? (cidrs.get(ip) ?? null) : null, cidr6: ip !== undefined ? (cidrs6.get(ip) ?? null) : null, points: [], evidence: [] });
+    const why = nameWhy.get(name);
+    nodes.push({ id: name, name, ips: ip !== undefined ? [ip] : [], cidr: ip !== undefined ? (cidrs.get(ip) ?? null) : null, cidr6: ip !== undefined ? (cidrs6.get(ip) ?? null) : null, points: [], evidence: why ? [why] : [] });
     nodeByName.set(name, i);
     if (ip !== undefined) nodeOfIp.set(ip, i);
   }
@@ -193,6 +264,13 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
       nodeOfPoint[i] = nodeByName.get(p.node) ?? -1;
       return;
     }
+    const byName = ipOfPoint[i] !== null ? nodeOfIp.get(ipOfPoint[i]!) : undefined;
+    if (byName !== undefined) {
+      nodeOfPoint[i] = byName;
+      p.node = nodes[byName].id;
+      p.nodeSource = 'file-name';
+      return;
+    }
     const w = voteWinner(votes[i]);
     if (w.winner !== null) {
       const n = nodeOfIp.get(w.winner);
@@ -219,11 +297,9 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
     }
   }
 
-  // 4. Journeys, first pass on raw times (wide window), to settle ties and estimate clocks.
-  const groups = groupByKey(t);
-  const firstWindow = (opts.firstPassWindowMs ?? 5000) * 1e6;
-  const j1 = splitJourneys(t, groups, { time: (r) => t.tNs[r], windowNs: firstWindow });
+  // 4. Ties between nodes settled by the first-pass journeys; then a node keeps one bridge.
   if (ambiguous.size > 0) resolveByTime(t, j1, points, nodeOfPoint, ambiguous, nodes);
+  oneBridgePerNode(t, points, st, nodeOfPoint, ids);
 
   // 5. Clock domains = nodes (a capture with no node is its own domain); offsets.
   const domainOfPoint = new Int32Array(points.length);
@@ -461,6 +537,32 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
     flow: (id) => (flowById.has(id) ? fx.flows[flowById.get(id)!] : undefined),
     toJSON: () => data,
   };
+}
+
+/**
+ * Median over the rows of `from` points (in journeys that also reach a `to` point) of the time to
+ * the nearest `to` sighting; null when no journey joins them.
+ */
+function medianGap(t: PacketTable, j: JourneyIndex, from: ReadonlySet<number>, to: ReadonlySet<number>): number | null {
+  const gaps: number[] = [];
+  for (let k = 0; k < j.count; k++) {
+    const s = j.start[k];
+    const e = j.start[k + 1];
+    if (e - s < 2) continue;
+    for (let i = s; i < e; i++) {
+      const r = j.rows[i];
+      if (!from.has(t.point[r])) continue;
+      let best = Number.POSITIVE_INFINITY;
+      for (let x = s; x < e; x++) {
+        const q = j.rows[x];
+        if (to.has(t.point[q])) best = Math.min(best, Math.abs(t.tNs[q] - t.tNs[r]));
+      }
+      if (best < Number.POSITIVE_INFINITY) gaps.push(best);
+    }
+  }
+  if (gaps.length === 0) return null;
+  gaps.sort((a, b) => a - b);
+  return gaps[gaps.length >> 1];
 }
 
 /**

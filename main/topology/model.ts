@@ -4,7 +4,7 @@
 
 import { TUNNEL_NAMES, TunnelKind } from '../engine/decode/types';
 import { cidr6Contains, cidr6ToString, cidrContains, cidrToString, ip4ToString, macIsGroup, macToString, parseIp6, type Cidr4, type Cidr6 } from './addr';
-import { akey, type PointDraft, type TunnelFacts } from './attribution';
+import { akey, isInitialTtl, type PointDraft, type TunnelFacts } from './attribution';
 import { EvidenceAcc, evidence } from './evidence';
 import type { PacketTable } from './table';
 import type { Bridge, ClusterNode, Evidence, Pod, Service, ServiceBackend, Tunnel, TunnelType, Veth } from './types';
@@ -212,10 +212,20 @@ export function buildModel(m: ModelInput): BuiltModel {
     pods.set(ip, { ip, mac: p.podMac, node: n, veth: vid, acc, reason: `the only address on ${p.id}: the pod behind this veth` });
     veths.push({ id: vid, node, name, pod: addrText(ip), point: p.id, evidence: [...p.evidence, evidence(t, ids, `every packet on this veth is to or from ${addrText(ip)}`, acc)] });
   });
+  // A pod's MAC: the source MAC of a frame it sent itself on its own segment (unencapsulated, with
+  // an initial TTL: not yet routed). Frames that reach a segment routed carry a router's MAC (the
+  // gateway's, a node's, a VTEP's), never the pod's.
+  const ownFrame = (r: number) => t.tunnel[r] === TunnelKind.NONE && t.innerMacSrc[r] >= 0 && !macIsGroup(t.innerMacSrc[r]) && isInitialTtl(t.innerTtl[r]);
   for (let r = 0; r < t.count; r++) {
     if ((t.innerVer[r] !== 4 && t.innerVer[r] !== 6) || t.innerProto[r] === 255) continue;
     const src = akey(t.innerVer[r], t.innerSrc[r]);
-    if (pods.has(src) || gwIps.has(src) || vtepIps.has(src) || nodeOfIp.has(src)) continue;
+    const known = pods.get(src);
+    if (known) {
+      const k = points[t.point[r]].kind;
+      if (known.mac < 0 && ownFrame(r) && (k === 'bridge' || k === 'veth' || k === 'any')) known.mac = t.innerMacSrc[r];
+      continue;
+    }
+    if (gwIps.has(src) || vtepIps.has(src) || nodeOfIp.has(src)) continue;
     // IPv6 link-local and multicast sources are no pods.
     if (t.innerVer[r] === 6 && /^(fe80:|ff)/.test(t.ip6[t.innerSrc[r]] ?? '')) continue;
     const kind = points[t.point[r]].kind;
@@ -230,7 +240,7 @@ export function buildModel(m: ModelInput): BuiltModel {
     acc.add(r);
     pods.set(src, {
       ip: src,
-      mac: !inTunnel && t.innerMacSrc[r] >= 0 ? t.innerMacSrc[r] : -1,
+      mac: ownFrame(r) ? t.innerMacSrc[r] : -1,
       node: n,
       veth: null,
       acc,
