@@ -96,8 +96,11 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
   for (const ip of ipOfPoint) if (ip !== null && !facts.nodeIps.has(ip)) facts.nodeIps.set(ip, new EvidenceAcc());
   const nameWeight = new Map<string, number>();
   points.forEach((p, i) => p.node !== null && nameWeight.set(p.node, (nameWeight.get(p.node) ?? 0) + named.nodeWeight[i]));
-  // Surest names first: they claim addresses before names that are only a file's stem.
-  const names = [...nameWeight.keys()].sort((a, b) => nameWeight.get(b)! - nameWeight.get(a)!);
+  // Surest names first: they claim addresses before names that are only a file's stem. Names the
+  // user gave come last: moving a capture to another node does not take the address (and the other
+  // captures) of the node it was on.
+  const rank = (n: string) => (nameWeight.get(n)! >= WEIGHT.user ? -1 : nameWeight.get(n)!);
+  const names = [...nameWeight.keys()].sort((a, b) => rank(b) - rank(a));
   const nameIp = new Map<string, number>();
   const ownerOfIp = new Map<number, string>();
   /** Names that turned out to name the same node as a surer name. */
@@ -138,7 +141,8 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
       const all = sumVotes(name, false);
       const w = voteWinner(all, 0.5);
       const why = (ip: number) => ({ reason: `${all.votes.get(ip)} of ${all.total} packets of ${name}'s captures touch ${addrText(ip)} or its pod CIDR`, packets: [], count: all.votes.get(ip) ?? 0 });
-      if (w.winner !== null && ownerOfIp.has(w.winner) && ownerOfIp.get(w.winner) !== name) {
+      const userNamed = (nameWeight.get(name) ?? 0) >= WEIGHT.user;
+      if (w.winner !== null && ownerOfIp.has(w.winner) && ownerOfIp.get(w.winner) !== name && !userNamed) {
         alias.set(name, ownerOfIp.get(w.winner)!);
         nameWhy.set(name, why(w.winner));
         changed = true;
@@ -174,6 +178,8 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
     const ip = gaps[0][0];
     const reason = `its captures see the same packets closest in time to ${addrText(ip)}'s (median gap ${gaps.map(([x, g]) => `${addrText(x)} ${(g / 1000).toFixed(1)} µs`).join(', ')})`;
     if (ownerOfIp.has(ip)) {
+      // A node the user named keeps its name and captures: the user's word is not overruled by timing.
+      if ((nameWeight.get(name) ?? 0) >= WEIGHT.user) continue;
       alias.set(name, ownerOfIp.get(ip)!);
       nameWhy.set(name, { reason, packets: [], count: 0 });
     } else bind(name, ip, { reason, packets: [], count: 0 });
@@ -186,7 +192,7 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
       points[i].node = strong;
     }
   }
-  const liveNames = names.filter((n) => !alias.has(n));
+  const liveNames = [...nameWeight.keys()].filter((n) => !alias.has(n)); // in the order the captures name them
   const nodes: NodeDraft[] = [];
   const nodeByName = new Map<string, number>();
   const nodeOfIp = new Map<number, number>();
@@ -198,7 +204,8 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
     const ip = nameIp.get(name);
     const i = nodes.length;
     const why = nameWhy.get(name);
-    nodes.push({ id: name, name, ips: ip !== undefined ? [ip] : [], cidr: ip !== undefined ? (cidrs.get(ip) ?? null) : null, cidr6: ip !== undefined ? (cidrs6.get(ip) ?? null) : null, points: [], evidence: why ? [why] : [] });
+    if (why && ip !== undefined) for (const pi of pointsOf(name)) points[pi].evidence.push({ ...why, reason: `${name} is the node at ${addrText(ip)}: ${why.reason}` });
+    nodes.push({ id: name, name, ips: ip !== undefined ? [ip] : [], cidr: ip !== undefined ? (cidrs.get(ip) ?? null) : null, cidr6: ip !== undefined ? (cidrs6.get(ip) ?? null) : null, points: [], evidence: [] });
     nodeByName.set(name, i);
     if (ip !== undefined) nodeOfIp.set(ip, i);
   }
@@ -366,14 +373,34 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
   const ctx: HopContext = { t, ids, points, nodeOfPoint, nodes, offsetOfPoint, nodeOfIp, tooBig, nodeSpan, kindsPresent, tunnelKindBetween, underlayMtu };
   orderHops(journeys, hopOrder(ctx));
 
-  // 7. NAT along journeys -> services.
+  // 7. NAT along journeys -> services. A service is an address translated to backends: the
+  // destination rewritten on the way in. The address an SNAT gives a packet's source is no service
+  // even though the replies to it are rewritten back (un-SNAT looks like DNAT on the way back).
+  // Which came first tells them apart: a service's address is a destination before it is ever a
+  // rewritten source (the replies' un-DNAT); an SNAT address is a rewritten source first.
   const natObs = new Map<string, NatObservation>();
+  const firstAsSource = new Map<string, number>();
+  const firstAsDest = new Map<string, number>();
+  const endpoint = (r: number, src: boolean) => `${t.innerProto[r]}|${akey(t.innerVer[r], src ? t.innerSrc[r] : t.innerDst[r])}|${src ? t.sport[r] : t.dport[r]}`;
+  const earliest = (m: Map<string, number>, k: string, tt: number) => m.set(k, Math.min(m.get(k) ?? Number.POSITIVE_INFINITY, tt));
+  for (let k = 0; k < journeys.count; k++) {
+    for (let i = journeys.start[k] + 1; i < journeys.start[k + 1]; i++) {
+      const a = journeys.rows[i - 1];
+      const b = journeys.rows[i];
+      const kind = natBetween(t, a, b);
+      const tt = t.tNs[a] - offsetOfPoint[t.point[a]];
+      if (kind === 'snat' || kind === 'dnat+snat') earliest(firstAsSource, endpoint(b, true), tt);
+      if (kind === 'dnat' || kind === 'dnat+snat') earliest(firstAsDest, endpoint(a, false), tt);
+    }
+  }
   for (let k = 0; k < journeys.count; k++) {
     for (let i = journeys.start[k] + 1; i < journeys.start[k + 1]; i++) {
       const a = journeys.rows[i - 1];
       const b = journeys.rows[i];
       const kind = natBetween(t, a, b);
       if (kind !== 'dnat' && kind !== 'dnat+snat') continue;
+      const e = endpoint(a, false);
+      if ((firstAsSource.get(e) ?? Number.POSITIVE_INFINITY) < firstAsDest.get(e)!) continue;
       const key = `${t.innerProto[a]}|${t.innerDst[a]}|${t.dport[a]}|${t.innerDst[b]}|${t.dport[b]}`;
       let o = natObs.get(key);
       if (!o) {

@@ -291,6 +291,8 @@ export function buildModel(m: ModelInput): BuiltModel {
   // Services from DNAT: a destination rewritten from a VIP to a pod.
   const svc = new Map<string, { proto: number; vip: number; port: number; backends: Map<string, ServiceBackend>; nodes: Set<string>; acc: EvidenceAcc }>();
   for (const o of m.nat) {
+    // A pod's own address rewritten to another is no service (a pod is never a VIP).
+    if (pods.has(o.vip)) continue;
     const id = `${protoName(o.proto)} ${addrText(o.vip)}:${o.vipPort}`;
     let s = svc.get(id);
     if (!s) {
