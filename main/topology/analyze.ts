@@ -4,7 +4,7 @@
 import { TunnelKind } from '../engine/decode/types';
 import { cidr6Contains, cidrContains, cidrToString, ip4ToString, parseCidr4, parseIp4, parseIp6, type Cidr4 } from './addr';
 import {
-  akey, attributeByName, DST_KEY, inferKinds, nodeVotes, oneBridgePerNode, podCidrs, podCidrs6, pointStats, tunnelFacts, voteWinner, type PointDraft,
+  akey, attributeByName, DST_KEY, inferKinds, localSenders, nodeVotes, oneBridgePerNode, podCidrs, podCidrs6, pointStats, tunnelFacts, voteWinner, type PointDraft,
 } from './attribution';
 import { estimateOffsets } from './clock';
 import type { Enrichment } from './enrich';
@@ -291,6 +291,27 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
       ambiguous.set(i, w.tied.map((ip) => nodeOfIp.get(ip)).filter((n): n is number => n !== undefined));
     }
   });
+  // Pods on their own segment: a point where an address sends with an initial TTL (not routed yet)
+  // that also sends so on one node's pod-side points is on that node (routed clusters have no
+  // tunnel to learn pod blocks from; the pods themselves tie the captures together).
+  const localTo = localSenders(points, st, nodeOfPoint);
+  points.forEach((p, i) => {
+    if (nodeOfPoint[i] >= 0 || (p.kind !== 'veth' && p.kind !== 'bridge')) return;
+    const hits = new Map<number, number[]>();
+    for (const a of st[i].initTtl.keys()) {
+      const n = localTo.get(a);
+      if (n !== undefined && n >= 0) hits.set(n, [...(hits.get(n) ?? []), a]);
+    }
+    if (hits.size !== 1) return;
+    const [n, addrs] = [...hits.entries()][0];
+    nodeOfPoint[i] = n;
+    p.node = nodes[n].id;
+    p.nodeSource = 'traffic';
+    const acc = new EvidenceAcc();
+    for (const a of addrs) acc.merge(st[i].addrAcc.get(a) ?? new EvidenceAcc());
+    p.evidence.push(evidence(t, ids, `${addrs.map(addrText).join(', ')} send here unrouted (initial TTL), as they do on ${nodes[n].id}'s pod-side captures: their node [traffic]`, acc));
+    ambiguous.delete(i);
+  });
   // Same file, same node (an `any` capture's interfaces, a pcapng's interfaces).
   for (const f of files) {
     const known = f.points.map((pi) => nodeOfPoint[pi]).find((n) => n >= 0);
@@ -303,6 +324,12 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
       ambiguous.delete(pi);
     }
   }
+
+  // Points nothing else placed (a pod capture named after the pod on a routed cluster): every node
+  // is a candidate, the journeys decide.
+  points.forEach((p, i) => {
+    if (nodeOfPoint[i] < 0 && !ambiguous.has(i) && p.count > 0 && nodes.length > 0 && !(p.kind === 'any' && p.ifindex === null)) ambiguous.set(i, nodes.map((_, n) => n));
+  });
 
   // 4. Ties between nodes settled by the first-pass journeys; then a node keeps one bridge.
   if (ambiguous.size > 0) resolveByTime(t, j1, points, nodeOfPoint, ambiguous, nodes);
@@ -638,6 +665,8 @@ function resolveByTime(t: PacketTable, j: JourneyIndex, points: PointDraft[], no
       if (meds.length === 0) continue;
       meds.sort((a, b) => a[1] - b[1]);
       const margin = meds.length > 1 ? (meds[1][1] + 1) / (meds[0][1] + 1) : 1.0001;
+      // Two nodes' captures about as close in time: the journeys do not tell them apart either.
+      if (meds.length > 1 && margin < 1.5) continue;
       if (margin > pickMargin) {
         pick = pi;
         pickC = meds[0][0];

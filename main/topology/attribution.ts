@@ -538,6 +538,23 @@ export function inferKinds(t: PacketTable, points: PointDraft[], st: readonly Po
 }
 
 /**
+ * Addresses that send unrouted (initial TTL) on the pod-side points (veth, bridge) of exactly one
+ * node: that node's pods (or its gateway). Address key -> node index, -1 when several nodes show it.
+ */
+export function localSenders(points: readonly PointDraft[], st: readonly PointStats[], nodeOfPoint: ArrayLike<number>): Map<number, number> {
+  const out = new Map<number, number>();
+  points.forEach((p, i) => {
+    const n = nodeOfPoint[i];
+    if (n < 0 || (p.kind !== 'veth' && p.kind !== 'bridge')) return;
+    for (const a of st[i].initTtl.keys()) {
+      const prev = out.get(a);
+      out.set(a, prev === undefined || prev === n ? n : -1);
+    }
+  });
+  return out;
+}
+
+/**
  * A node has one bridge: when the traffic alone made several of a node's points bridges, the one
  * with the most local senders (initial TTL) stays; the others are pod interfaces whose pod also
  * talks to its neighbours (their best-scoring sender is the pod).

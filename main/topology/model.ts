@@ -215,6 +215,12 @@ export function buildModel(m: ModelInput): BuiltModel {
   // A pod's MAC: the source MAC of a frame it sent itself on its own segment (unencapsulated, with
   // an initial TTL: not yet routed). Frames that reach a segment routed carry a router's MAC (the
   // gateway's, a node's, a VTEP's), never the pod's.
+  // MACs that forward routed frames onto pod segments (gateways, proxy-ARP veth ends): no pod's.
+  const routerMacs = new Set<number>();
+  for (let r = 0; r < t.count; r++) {
+    const k = points[t.point[r]].kind;
+    if ((k === 'bridge' || k === 'veth') && t.tunnel[r] === TunnelKind.NONE && t.innerMacSrc[r] >= 0 && t.outerVer[r] !== 0 && !isInitialTtl(t.innerTtl[r])) routerMacs.add(t.innerMacSrc[r]);
+  }
   const ownFrame = (r: number) => t.tunnel[r] === TunnelKind.NONE && t.innerMacSrc[r] >= 0 && !macIsGroup(t.innerMacSrc[r]) && isInitialTtl(t.innerTtl[r]);
   for (let r = 0; r < t.count; r++) {
     if ((t.innerVer[r] !== 4 && t.innerVer[r] !== 6) || t.innerProto[r] === 255) continue;
@@ -231,8 +237,16 @@ export function buildModel(m: ModelInput): BuiltModel {
     const kind = points[t.point[r]].kind;
     const inTunnel = t.tunnel[r] !== TunnelKind.NONE;
     if (!inTunnel && kind !== 'bridge' && kind !== 'veth' && kind !== 'any') continue;
-    const n = nodeOfAddr(src);
-    if (n < 0) continue;
+    let n = nodeOfAddr(src);
+    let onSegment = false;
+    if (n < 0) {
+      // No pod block known (a routed cluster without BGP in the captures): an address that sends
+      // unrouted on a node's pod-side capture, from a MAC that never forwards routed frames, is a pod of that node.
+      const pn = m.nodeOfPoint[t.point[r]];
+      if (pn < 0 || (kind !== 'bridge' && kind !== 'veth') || !ownFrame(r) || routerMacs.has(t.innerMacSrc[r])) continue;
+      n = pn;
+      onSegment = true;
+    }
     if (!inTunnel && gatewayOf[n] && t.innerMacSrc[r] === gatewayOf[n]![0]) continue;
     const c = nodes[n].cidr;
     if (t.innerVer[r] === 4 && c && c.len <= 30 && (src === c.base || src === (c.base | ((1 << (32 - c.len)) - 1)) >>> 0)) continue;
@@ -244,7 +258,8 @@ export function buildModel(m: ModelInput): BuiltModel {
       node: n,
       veth: null,
       acc,
-      reason: inTunnel ? `sends from inside ${nodes[n].id}'s pod CIDR (seen encapsulated)` : `sends from inside ${nodes[n].id}'s pod CIDR on its bridge`,
+      reason: onSegment ? `sends unrouted (initial TTL) on ${nodes[n].id}'s ${kind} from a MAC of its own: a pod of that node`
+        : inTunnel ? `sends from inside ${nodes[n].id}'s pod CIDR (seen encapsulated)` : `sends from inside ${nodes[n].id}'s pod CIDR on its bridge`,
     });
   }
   const outPods: Pod[] = [...pods.values()]

@@ -3,6 +3,7 @@
 // `<node>.pcapng`, interfaces renamed cbr0 / br-* / lxc* / cilium_vxlan), and a score of the cluster
 // rebuilt from them against the manifests: each point's node and kind, each pod's node, MAC and veth
 // capture, one bridge per node, no phantom nodes. Files are written to a temp dir, never committed.
+import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { encodePcapng, type PcapngInterface, type PcapngPacket } from '../../main/engine/writers/pcapng';
@@ -32,7 +33,14 @@ type FileSpec =
   | { as: string; src: string; truth: PointTruth; pod?: string }
   | { as: string; pcapng: { src: string; name: string; truth: PointTruth; pod?: string }[] };
 
-export interface Scenario { name: string; files: FileSpec[]; nodes: Truth['nodes']; pods: Omit<PodTruth, 'vethPoint'>[] }
+export interface Scenario {
+  name: string;
+  files: FileSpec[];
+  nodes: Truth['nodes'];
+  pods: Omit<PodTruth, 'vethPoint'>[];
+  /** tcpdump filter applied while copying (to leave out what a capture filter would). */
+  bpf?: string;
+}
 
 const FLANNEL_A = manifest.clusters.find((c) => c.name === 'a')!;
 const FLANNEL_B = manifest.clusters.find((c) => c.name === 'b')!;
@@ -124,6 +132,23 @@ export const SCENARIOS: Scenario[] = [
     ],
   },
   {
+    // Calico routed with the BGP sessions filtered out: no tunnel and no BGP to learn pod blocks or
+    // node addresses from; pod captures named after the pod, one NIC under a name that says nothing.
+    name: 'calico routed without BGP, operator names',
+    bpf: 'not tcp port 179',
+    nodes: calico.nodes.map((n) => ({ name: n.name, underlayIp: n.underlayIp })),
+    pods: calico.pods.map((p) => ({ name: p.name, node: p.node, ip: p.ip, mac: p.mac })),
+    files: [
+      { as: 'calico1-eth0.pcap', src: 'calico/calico1-eth0.pcap', truth: U('calico1') },
+      { as: 'client.pcap', src: 'calico/calico1-calia7a3e029a7b.pcap', truth: K('calico1', 'veth'), pod: '192.168.101.65' },
+      { as: 'calico1-web1.pcap', src: 'calico/calico1-cali15104693972.pcap', truth: K('calico1', 'veth'), pod: '192.168.101.66' },
+      { as: 'capture-5.pcap', src: 'calico/calico2-eth0.pcap', truth: U('calico2') },
+      { as: 'calico2-cali4e54bcdb445.pcap', src: 'calico/calico2-cali4e54bcdb445.pcap', truth: K('calico2', 'veth'), pod: '192.168.102.130' },
+      { as: 'calico3-eth0.pcap', src: 'calico/calico3-eth0.pcap', truth: U('calico3') },
+      { as: 'web3.pcap', src: 'calico/calico3-cali2edf923f493.pcap', truth: K('calico3', 'veth'), pod: '192.168.103.5' },
+    ],
+  },
+  {
     // Calico VXLAN (vxlan.calico, 4789, VNI 4096): the VTEP and a pod capture under names that say nothing.
     name: 'calico-vxlan, operator names',
     nodes: calico.vxlan.nodes.map((n) => ({ name: n.name, underlayIp: n.underlayIp })),
@@ -138,6 +163,9 @@ export const SCENARIOS: Scenario[] = [
     ],
   },
 ];
+
+/** Whether tcpdump runs here (scenarios with a filter need it). */
+export const haveTcpdump = spawnSync('tcpdump', ['--version'], { stdio: 'ignore' }).status === 0;
 
 /** Kinds of the interfaces of the committed multi-interface captures (pcapng names, -i any ifindexes). */
 function subPoints(id: string, src: string, node: string): [string, PointTruth][] {
@@ -172,7 +200,10 @@ export function materializeScenario(s: Scenario, dir: string): { files: string[]
     const out = join(dir, f.as);
     files.push(out);
     if ('src' in f) {
-      copyFileSync(join(FIXTURES, 'captures', f.src), out);
+      if (s.bpf) {
+        const r = spawnSync('tcpdump', ['-r', join(FIXTURES, 'captures', f.src), '-w', out, s.bpf], { stdio: 'ignore' });
+        if (r.status !== 0) throw new Error(`tcpdump could not filter ${f.src}`);
+      } else copyFileSync(join(FIXTURES, 'captures', f.src), out);
       const subs = subPoints(f.as, f.src, f.truth.node);
       if (subs.length) subs.forEach(([id, t]) => points.set(id, t));
       else points.set(f.as, f.truth);
