@@ -23,7 +23,7 @@ import { applyBgp, withBgp, type BgpCollector } from './calico/bgp-routes';
 import { attributePodLoopback } from './calico/pod-local';
 import { withNames } from './name-history';
 import { WEIGHT } from './solve';
-import { routedNodeFacts } from './calico/routed';
+import { routedNodeAddresses, routedNodeFacts } from './calico/routed';
 
 export interface AnalyzeOptions {
   readonly overrides?: readonly PointOverride[];
@@ -95,12 +95,17 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
   const ipOfPoint = named.nodeIp.map((a) => (a === null ? null : parseIp4(a)));
   for (const ip of ipOfPoint) if (ip !== null && !facts.nodeIps.has(ip)) facts.nodeIps.set(ip, new EvidenceAcc());
   const nameWeight = new Map<string, number>();
-  points.forEach((p, i) => p.node !== null && nameWeight.set(p.node, (nameWeight.get(p.node) ?? 0) + named.nodeWeight[i]));
+  const nameTop = new Map<string, number>();
+  points.forEach((p, i) => {
+    if (p.node === null) return;
+    nameWeight.set(p.node, (nameWeight.get(p.node) ?? 0) + named.nodeWeight[i]);
+    nameTop.set(p.node, Math.max(nameTop.get(p.node) ?? 0, named.nodeWeight[i]));
+  });
   // Surest names first: they claim addresses before names that are only a file's stem. Names the
   // user gave come last: moving a capture to another node does not take the address (and the other
   // captures) of the node it was on.
-  const rank = (n: string) => (nameWeight.get(n)! >= WEIGHT.user ? -1 : nameWeight.get(n)!);
-  const names = [...nameWeight.keys()].sort((a, b) => rank(b) - rank(a));
+  const rank = (n: string): number => (nameTop.get(n)! >= WEIGHT.user ? -1 : nameTop.get(n)!);
+  const names = [...nameWeight.keys()].sort((a, b) => rank(b) - rank(a) || nameWeight.get(b)! - nameWeight.get(a)!);
   const nameIp = new Map<string, number>();
   const ownerOfIp = new Map<number, string>();
   /** Names that turned out to name the same node as a surer name. */
@@ -110,6 +115,27 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
     nameIp.set(name, ip);
     ownerOfIp.set(ip, name);
     nameWhy.set(name, why);
+  };
+  // How good a name is for a node: the user's > a file's '<node>-<iface>' or '<node>-<pod>' > the
+  // address-made 'node-<ip>' > a pcapng's file stem ('tcpdump-2348').
+  const namePref = (n: string): number =>
+    nameTop.get(n)! >= WEIGHT.user ? 4 : /^node-[0-9a-f.:]+$/i.test(n) ? 2 : nameTop.get(n)! >= WEIGHT.fileName - 1 ? 3 : 1;
+  /** `name` is the node at `ip`: bind it, or merge it with the name that has the address (the better name stays). */
+  const join = (name: string, ip: number, why: Evidence): void => {
+    const owner = ownerOfIp.get(ip);
+    if (owner === undefined) return bind(name, ip, why);
+    // A node the user named keeps its name and captures: the traffic does not overrule the user.
+    if (owner === name || namePref(name) === 4) return;
+    if (namePref(name) > namePref(owner)) {
+      nameIp.delete(owner);
+      for (const [a, b] of alias) if (b === owner) alias.set(a, name);
+      alias.set(owner, name);
+      nameWhy.set(owner, why);
+      bind(name, ip, why);
+    } else {
+      alias.set(name, owner);
+      nameWhy.set(name, why);
+    }
   };
   const pointsOf = (name: string) => points.flatMap((p, i) => (p.node === name ? [i] : []));
   const addrText = (k: number) => (k >= 4294967296 ? (t.ip6[k - 4294967296] ?? '?') : ip4ToString(k));
@@ -123,7 +149,16 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
   // A name whose captures include one named after an address.
   for (const name of names) {
     const ips = new Set(pointsOf(name).map((i) => ipOfPoint[i]).filter((x): x is number => x !== null));
-    if (ips.size === 1 && !nameIp.has(name)) bind(name, [...ips][0], { reason: `a capture of ${name} is named after the address ${addrText([...ips][0])}`, packets: [], count: 0 });
+    if (ips.size === 1 && !nameIp.has(name)) join(name, [...ips][0], { reason: `a capture of ${name} is named after the address ${addrText([...ips][0])}`, packets: [], count: 0 });
+  }
+  // Routed clusters: the node's MAC on the underlay carries its pods' packets; ARP names the MAC.
+  const podNode = new Map<number, string>();
+  const localOfName = localSenders(points, st, points.map((p) => (p.node === null ? -1 : names.indexOf(p.node))));
+  for (const [a, n] of localOfName) if (n >= 0 && a !== 0) podNode.set(a, names[n]);
+  for (const [name, ra] of routedNodeAddresses(t, points, podNode)) {
+    if (nameIp.has(name)) continue;
+    if (!facts.nodeIps.has(ra.ip)) facts.nodeIps.set(ra.ip, ra.acc);
+    join(name, ra.ip, evidence(t, ids, ra.reason, ra.acc));
   }
   const sumVotes = (name: string, skipOwned: boolean) => {
     const sum = new Map<number, number>();
@@ -141,10 +176,8 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
       const all = sumVotes(name, false);
       const w = voteWinner(all, 0.5);
       const why = (ip: number) => ({ reason: `${all.votes.get(ip)} of ${all.total} packets of ${name}'s captures touch ${addrText(ip)} or its pod CIDR`, packets: [], count: all.votes.get(ip) ?? 0 });
-      const userNamed = (nameWeight.get(name) ?? 0) >= WEIGHT.user;
-      if (w.winner !== null && ownerOfIp.has(w.winner) && ownerOfIp.get(w.winner) !== name && !userNamed) {
-        alias.set(name, ownerOfIp.get(w.winner)!);
-        nameWhy.set(name, why(w.winner));
+      if (w.winner !== null && ownerOfIp.has(w.winner) && ownerOfIp.get(w.winner) !== name && namePref(name) < 4) {
+        join(name, w.winner, why(w.winner));
         changed = true;
         continue;
       }
@@ -177,12 +210,7 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
     if (gaps.length > 1 && gaps[1][1] < 1.5 * gaps[0][1] + 1000) continue;
     const ip = gaps[0][0];
     const reason = `its captures see the same packets closest in time to ${addrText(ip)}'s (median gap ${gaps.map(([x, g]) => `${addrText(x)} ${(g / 1000).toFixed(1)} µs`).join(', ')})`;
-    if (ownerOfIp.has(ip)) {
-      // A node the user named keeps its name and captures: the user's word is not overruled by timing.
-      if ((nameWeight.get(name) ?? 0) >= WEIGHT.user) continue;
-      alias.set(name, ownerOfIp.get(ip)!);
-      nameWhy.set(name, { reason, packets: [], count: 0 });
-    } else bind(name, ip, { reason, packets: [], count: 0 });
+    join(name, ip, { reason, packets: [], count: 0 });
   }
   for (const [weak, strong] of alias) {
     const sure = (nameWeight.get(weak) ?? 0) >= WEIGHT.fileName && (nameWeight.get(strong) ?? 0) >= WEIGHT.fileName;

@@ -83,14 +83,13 @@ export function attributeByName(points: PointDraft[], overrides: readonly PointO
       p.interface = 'any';
       p.interfaceSource = 'pcapng';
     }
+    if (fromFile.nodeIp) facts.nodeIp[i] = fromFile.nodeIp;
     if (fromFile.node) {
       p.node = fromFile.node;
       p.nodeSource = 'file-name';
       facts.nodeWeight[i] = WEIGHT.fileName;
-      p.evidence.push(noEvidence(`the file name '${baseName(p.path)}' names the node ${fromFile.node} and the interface ${fromFile.interface}`));
-    } else if (fromFile.nodeIp) {
-      facts.nodeIp[i] = fromFile.nodeIp;
-      p.evidence.push(noEvidence(`the file name '${baseName(p.path)}' names the node by its address ${fromFile.nodeIp}`));
+      const what = fromFile.nodeIp ? ` (by its address ${fromFile.nodeIp})` : '';
+      p.evidence.push(noEvidence(`the file name '${baseName(p.path)}' names the node ${fromFile.node}${what}${fromFile.interface ? ` and the interface ${fromFile.interface}` : ''}`));
     } else if (!fromFile.interface && p.ifName) {
       // 'node2.pcapng' holding named interfaces: the file is probably named after the node.
       p.node = fromFile.stem;
@@ -113,7 +112,7 @@ export function attributeByName(points: PointDraft[], overrides: readonly PointO
   // A file name that starts with a node name other captures give: that node, the rest names a pod.
   const named = new Set(points.filter((p) => p.node !== null && p.nodeSource === 'file-name').map((p) => p.node!));
   points.forEach((p, i) => {
-    if (p.node !== null || facts.nodeIp[i] !== null) return;
+    if (p.node !== null) return;
     const n = nodePrefixOf(fromFiles[i].stem, named);
     if (!n) return;
     p.node = n;
@@ -414,7 +413,8 @@ export function pointStats(t: PacketTable, points: readonly PointDraft[], vtepMa
       s.rawAcc.add(r);
     } else if (t.outerMacSrc[r] === 0 && t.outerMacDst[r] === 0) {
       s.zeroMac++;
-    } else if (vtepMacs.has(t.outerMacSrc[r]) && vtepMacs.has(t.outerMacDst[r])) {
+    } else if (vtepMacs.has(t.outerMacSrc[r]) && (t.outerMacDst[r] < 0 || vtepMacs.has(t.outerMacDst[r]))) {
+      // (A cooked capture has the source MAC only.)
       s.vtepFrames++;
       s.vtepAcc.add(r);
     }
@@ -464,7 +464,9 @@ function trafficKind(t: PacketTable, p: PointDraft, s: PointStats, ids: readonly
   if (s.incoming > 0 && s.otherHost >= 0.5 * s.incoming) {
     return claim('veth', WEIGHT.traffic, `${s.otherHost} of ${s.incoming} received frames are addressed to another host's MAC: a bridge port (a pod's veth)`, s.addrAcc.get(p.podIp) ?? null);
   }
-  if (s.incoming > 0 && p.arphrd === ARPHRD_ETHER) return claim('bridge', WEIGHT.traffic - 1, `received frames are addressed to this interface: a bridge holding the pods' gateway`, s.allAcc);
+  if (s.routedMacs.size >= 2) {
+    return claim('underlay', WEIGHT.traffic, `routed packets (TTL decremented, not encapsulated) arrive from ${s.routedMacs.size} different MACs: several routers on one segment, the nodes' network`, s.routedAcc);
+  }
   if (p.podIp >= 0) {
     const acc = s.addrAcc.get(p.podIp) ?? null;
     const own = s.initTtl.get(p.podIp) ?? 0;
@@ -474,9 +476,7 @@ function trafficKind(t: PacketTable, p: PointDraft, s: PointStats, ids: readonly
     if (sent > 0) return claim('underlay', WEIGHT.traffic - 1, `every unicast IP packet is to or from ${addr(t, p.podIp)}, but it is always seen routed (TTL decremented): a node's NIC carrying one pod's traffic`, acc);
     return claim('veth', WEIGHT.weakTraffic, `every unicast IP packet goes to ${addr(t, p.podIp)}, which never sends: a pod's veth (or a NIC carrying traffic to one pod)`, acc);
   }
-  if (s.routedMacs.size >= 2) {
-    return claim('underlay', WEIGHT.traffic, `routed packets (TTL decremented, not encapsulated) arrive from ${s.routedMacs.size} different MACs: several routers on one segment, the nodes' network`, s.routedAcc);
-  }
+  if (s.incoming > 0 && p.arphrd === ARPHRD_ETHER) return claim('bridge', WEIGHT.traffic - 1, `received frames are addressed to this interface: a bridge holding the pods' gateway`, s.allAcc);
   return claim('bridge', WEIGHT.weakTraffic, `frames of several pods' addresses, routed ones all from one gateway MAC: the node's bridge`, s.allAcc);
 }
 
@@ -537,6 +537,18 @@ export function inferKinds(t: PacketTable, points: PointDraft[], st: readonly Po
   });
 }
 
+/** The address that sends most with an initial TTL among the unicast ones: a pod interface's pod (-1 none). */
+function podOf(s: PointStats): number {
+  let pod = -1;
+  let best = -1;
+  for (const [a, n] of s.initTtl) {
+    if (!s.addrs.has(a)) continue; // multicast / link-local chatter is no pod
+    const share = n / Math.max(1, s.srcCount.get(a) ?? 0);
+    if (share > best) [pod, best] = [a, share];
+  }
+  return pod;
+}
+
 /**
  * Addresses that send unrouted (initial TTL) on the pod-side points (veth, bridge) of exactly one
  * node: that node's pods (or its gateway). Address key -> node index, -1 when several nodes show it.
@@ -560,6 +572,32 @@ export function localSenders(points: readonly PointDraft[], st: readonly PointSt
  * talks to its neighbours (their best-scoring sender is the pod).
  */
 export function oneBridgePerNode(t: PacketTable, points: PointDraft[], st: readonly PointStats[], nodeOfPoint: ArrayLike<number>, ids: readonly string[]): void {
+  // Cooked (-i any) captures say which frames a host-side veth receives for other hosts' MACs: the
+  // veth is a bridge port, so its node has a bridge, and the interface receiving frames for its own
+  // MAC is it. A node whose cooked captures show no bridge port has no bridge (routed pod networks).
+  const isPort = (i: number) => st[i].incoming > 0 && st[i].otherHost >= 0.5 * st[i].incoming;
+  const ownRx = (i: number) => points[i].arphrd === ARPHRD_ETHER && st[i].incoming > 0 && !isPort(i);
+  const nodePoints = new Map<number, number[]>();
+  points.forEach((_, i) => nodeOfPoint[i] >= 0 && nodePoints.set(nodeOfPoint[i], [...(nodePoints.get(nodeOfPoint[i]) ?? []), i]));
+  for (const list of nodePoints.values()) {
+    const ports = list.filter(isPort);
+    const bridges = list.filter((i) => points[i].kind === 'bridge');
+    if (ports.length > 0 && bridges.length === 0) {
+      const cands = list.filter((i) => ownRx(i) && points[i].kind === 'veth' && points[i].kindSource === 'traffic');
+      if (cands.length === 0) continue;
+      const b = cands.reduce((x, y) => (st[y].incoming > st[x].incoming ? y : x));
+      points[b].kind = 'bridge';
+      points[b].podIp = -1;
+      points[b].evidence.push(evidence(t, ids, `${ports.length} of its node's interfaces receive frames for other hosts' MACs (bridge ports); this one receives ${st[b].incoming} for its own MAC: their bridge [traffic]`, st[b].allAcc));
+    } else if (ports.length === 0 && bridges.length > 0 && bridges.every((i) => points[i].kindSource === 'traffic' && points[i].arphrd !== null)) {
+      for (const i of bridges) {
+        points[i].kind = 'veth';
+        points[i].podIp = podOf(st[i]);
+        points[i].podMac = st[i].macOf.get(points[i].podIp) ?? -1;
+        points[i].evidence.push(evidence(t, ids, `no interface of its node receives frames for other hosts' MACs (no bridge ports): a routed pod interface, not a bridge [traffic]`, st[i].allAcc));
+      }
+    }
+  }
   const byNode = new Map<number, number[]>();
   points.forEach((p, i) => {
     if (p.kind === 'bridge' && nodeOfPoint[i] >= 0) byNode.set(nodeOfPoint[i], [...(byNode.get(nodeOfPoint[i]) ?? []), i]);
@@ -572,12 +610,7 @@ export function oneBridgePerNode(t: PacketTable, points: PointDraft[], st: reado
     for (const i of list) {
       if (i === keep || points[i].kindSource !== 'traffic') continue;
       const s = st[i];
-      let pod = -1;
-      let best = -1;
-      for (const [a, n] of s.initTtl) {
-        const share = n / Math.max(1, s.srcCount.get(a) ?? 0);
-        if (share > best) [pod, best] = [a, share];
-      }
+      const pod = podOf(s);
       if (pod < 0) continue;
       points[i].kind = 'veth';
       points[i].podIp = pod;

@@ -34,7 +34,7 @@ export function interfaceKindFromName(name: string): InterfaceKind {
 
 /** Interface names that may appear in a file name (the same conventions, unanchored pieces). */
 const IFACE_IN_NAME =
-  'veth[0-9a-z]*|cali[0-9a-z]*|lxc[0-9a-z]+|docker0|cni0|cbr0|br-[0-9a-z]+|flannel\\.\\d+|flannel0|vxlan\\.calico|' +
+  'cilium_vxlan|cilium_geneve|cilium_host|cilium_net|veth[0-9a-z]*|cali[0-9a-z]*|lxc[0-9a-z]+|docker0|cni0|cbr0|br-[0-9a-z]+|flannel\\.\\d+|flannel0|vxlan\\.calico|' +
   'vxlan[0-9a-z]*|tunl0|tun\\d+|wg\\d+|eth\\d+|ens[0-9a-z]+|enp[0-9a-z]+|eno\\d+|bond\\d+|any|lo';
 /** Names that may open a file name ('eth0-node1.pcap'): only unmistakable ones ('calico-x' is no cali* veth). */
 const IFACE_AS_PREFIX = 'docker0|cni0|cbr0|flannel\\.\\d+|flannel0|tunl0|eth\\d+|ens\\d[0-9a-z]*|enp\\d[0-9a-z]*|eno\\d+|bond\\d+';
@@ -76,13 +76,19 @@ export function attributionFromFileName(path: string): FileNameAttribution {
 /** 'node-10.0.0.5', '10.0.0.5', 'ip-10-0-0-5' (cloud host names), with an optional 'node'/'host' prefix. */
 const ADDRESS_NODE_RE = /^(?:(?:node|host|ip)[-_.]?)?(\d{1,3})[.-](\d{1,3})[.-](\d{1,3})[.-](\d{1,3})$/i;
 
-/** A node named by its address names no node: the address does (the node that owns it). */
+/**
+ * A node named after its address ('ip-10-0-5-7' as cloud hosts are, 'node-10.0.5.7'): the name
+ * stays (a bare address becomes 'node-<address>', the id a node with no name gets) and the address
+ * ties it to the node that owns it.
+ */
 function withAddress(a: FileNameAttribution): FileNameAttribution {
   const m = ADDRESS_NODE_RE.exec(a.node ?? a.stem);
   if (!m || (a.node === null && a.interface !== null)) return a;
   const parts = m.slice(1, 5).map(Number);
   if (parts.some((x) => x > 255)) return a;
-  return { ...a, node: null, nodeIp: parts.join('.') };
+  const ip = parts.join('.');
+  const named = a.node ?? a.stem;
+  return { ...a, node: /^\d/.test(named) ? `node-${ip}` : named, nodeIp: ip };
 }
 
 /**

@@ -35,6 +35,6 @@ describe('attribution of lab captures under operators\' file and interface names
     expect(pod.evidence.some((e) => /10\.244\.0\.3.*initial TTL.*\[traffic, weight \d+\]/.test(e.reason) && e.packets.length > 0)).toBe(true);
     const named = a.points.find((p) => p.id === 'node-192.168.56.11.pcap')!;
     expect(named.nodeSource).toBe('file-name');
-    expect(named.evidence.some((e) => /names the node by its address 192\.168\.56\.11/.test(e.reason))).toBe(true);
+    expect(named.evidence.some((e) => /names the node node-192\.168\.56\.11 \(by its address 192\.168\.56\.11\)/.test(e.reason))).toBe(true);
   });
 });
