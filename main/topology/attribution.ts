@@ -128,6 +128,7 @@ export function attributeByName(points: PointDraft[], overrides: readonly PointO
       if (o.node !== undefined) {
         p.node = o.node;
         p.nodeSource = 'user';
+        p.evidence.push(noEvidence(`you placed it on ${o.node}`));
         facts.nodeWeight[i] = WEIGHT.user;
         facts.nodeIp[i] = null;
       }

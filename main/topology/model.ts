@@ -177,7 +177,8 @@ export function buildModel(m: ModelInput): BuiltModel {
   points.forEach((p, pi) => {
     if (p.kind !== 'bridge') return;
     const n = m.nodeOfPoint[pi];
-    const node = n >= 0 ? nodes[n].id : '?';
+    if (n < 0) return; // a bridge on no known node would be a phantom node's; the point stays listed
+    const node = nodes[n].id;
     const name = pointName(p);
     const id = `${node}/${name}`;
     if (bridgeSeen.has(id)) return;
