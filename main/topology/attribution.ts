@@ -46,6 +46,8 @@ export interface PointDraft {
   /** For a veth: the pod's address key and MAC (-1 none). */
   podIp: number;
   podMac: number;
+  /** A dual-stack pod's IPv6 address key, when podIp is its IPv4 one (-1 or absent: none). */
+  podIp6?: number;
   /** Time range of the point's packets (raw ns). */
   firstNs: number;
   lastNs: number;
@@ -359,6 +361,8 @@ export interface PointStats {
   initTtl: Map<number, number>;
   /** Unicast IP packets (no multicast, broadcast or link-local address): what a pod's veth carries for its pod. */
   unicast: number;
+  /** Of which IPv6. */
+  unicast6: number;
   /** Address key -> unicast packets touching it (inner src or dst). */
   addrs: Map<number, number>;
   /** Address key -> MAC of a frame it sent itself (initial TTL: on its own segment, not routed to it). */
@@ -380,7 +384,7 @@ export const isInitialTtl = (ttl: number): boolean => ttl === 64 || ttl === 128 
 export function pointStats(t: PacketTable, points: readonly PointDraft[], vtepMacs: Set<number>): PointStats[] {
   const st: PointStats[] = points.map(() => ({
     ip: 0, tunnel: 0, noEth: 0, zeroMac: 0, vtepFrames: 0, incoming: 0, otherHost: 0, rxSrc: new Map(), srcCount: new Map(), initTtl: new Map(), unicast: 0, addrs: new Map(), macOf: new Map(),
-    routedMacs: new Set(), tunnelAcc: new EvidenceAcc(), allAcc: new EvidenceAcc(), rawAcc: new EvidenceAcc(), vtepAcc: new EvidenceAcc(), routedAcc: new EvidenceAcc(), addrAcc: new Map(),
+    unicast6: 0, routedMacs: new Set(), tunnelAcc: new EvidenceAcc(), allAcc: new EvidenceAcc(), rawAcc: new EvidenceAcc(), vtepAcc: new EvidenceAcc(), routedAcc: new EvidenceAcc(), addrAcc: new Map(),
   }));
   // IPv6 addresses that are multicast or link-local, by interned id (decided once per address).
   const local6 = new Map<number, boolean>();
@@ -432,6 +436,7 @@ export function pointStats(t: PacketTable, points: readonly PointDraft[], vtepMa
       : v === 6 && !isLocal6(t.innerSrc[r]) && !isLocal6(t.innerDst[r]);
     if (unicast) {
       s.unicast++;
+      if (v === 6) s.unicast6++;
       s.addrs.set(a, (s.addrs.get(a) ?? 0) + 1);
       if (b !== a) s.addrs.set(b, (s.addrs.get(b) ?? 0) + 1);
     }
@@ -492,19 +497,25 @@ export function inferKinds(t: PacketTable, points: PointDraft[], st: readonly Po
   // broken by: an address another veth already owns is not this pod; the pod sends with an initial
   // TTL (remote senders arrive routed, TTL decremented), with a MAC of its own (remote addresses
   // arrive with the gateway's MAC) and, in cooked captures, is the source of the frames the host side receives.
+  // Each address family on its own: a dual-stack pod has one of each.
   const claimed = new Set<number>();
-  const tiedOf = new Map<number, number[]>();
+  const tiedOf = new Map<string, number[]>();
+  const chosen = points.map(() => [-1, -1]);
   st.forEach((s, i) => {
-    let topN = 0;
-    for (const n of s.addrs.values()) if (n > topN) topN = n;
-    if (topN === 0 || s.unicast === 0 || topN < 0.98 * s.unicast) return;
-    const tied = [...s.addrs.entries()].filter(([, n]) => n === topN).map(([a]) => a);
-    if (tied.length === 1) {
-      points[i].podIp = tied[0];
-      claimed.add(tied[0]);
-    } else tiedOf.set(i, tied);
+    for (const fam of [0, 1]) {
+      const total = fam === 0 ? s.unicast - s.unicast6 : s.unicast6;
+      let topN = 0;
+      for (const [a, n] of s.addrs) if ((a >= 4294967296 ? 1 : 0) === fam && n > topN) topN = n;
+      if (topN === 0 || total === 0 || topN < 0.98 * total) continue;
+      const tied = [...s.addrs.entries()].filter(([a, n]) => n === topN && (a >= 4294967296 ? 1 : 0) === fam).map(([a]) => a);
+      if (tied.length === 1) {
+        chosen[i][fam] = tied[0];
+        claimed.add(tied[0]);
+      } else tiedOf.set(`${i}|${fam}`, tied);
+    }
   });
-  for (const [i, tied0] of tiedOf) {
+  for (const [key, tied0] of tiedOf) {
+    const [i, fam] = key.split('|').map(Number);
     const s = st[i];
     const tied = tied0.filter((a) => !claimed.has(a));
     const cands = tied.length ? tied : tied0;
@@ -519,10 +530,13 @@ export function inferKinds(t: PacketTable, points: PointDraft[], st: readonly Po
       );
     };
     cands.sort((a, b) => score(b) - score(a));
-    points[i].podIp = cands[0];
+    chosen[i][fam] = cands[0];
   }
   points.forEach((p, i) => {
-    if (p.podIp >= 0) p.podMac = st[i].macOf.get(p.podIp) ?? -1;
+    const [v4, v6] = chosen[i];
+    p.podIp = v4 >= 0 ? v4 : v6;
+    if (v4 >= 0 && v6 >= 0) p.podIp6 = v6;
+    if (p.podIp >= 0) p.podMac = st[i].macOf.get(p.podIp) ?? (v6 >= 0 ? (st[i].macOf.get(v6) ?? -1) : -1);
   });
   points.forEach((p, i) => {
     const claims = [...names.kind[i]];
@@ -534,7 +548,10 @@ export function inferKinds(t: PacketTable, points: PointDraft[], st: readonly Po
     p.kindSource = d.source;
     for (const c of d.support) p.evidence.push(cite(c));
     if (d.against.length > 0) conflict(conflictText(p.id, 'kind', d), d.against[0].evidence);
-    if (p.kind !== 'veth') p.podIp = -1;
+    if (p.kind !== 'veth') {
+      p.podIp = -1;
+      p.podIp6 = -1;
+    }
   });
 }
 

@@ -211,6 +211,12 @@ export function buildModel(m: ModelInput): BuiltModel {
     for (let r = 0; r < t.count && acc.count < 50; r++) if (t.point[r] === pi && akey(t.innerVer[r], t.innerSrc[r]) === p.podIp) acc.add(r);
     const ip = p.podIp;
     pods.set(ip, { ip, mac: p.podMac, node: n, veth: vid, acc, reason: `the only address on ${p.id}: the pod behind this veth` });
+    const ip6 = p.podIp6 ?? -1;
+    if (ip6 >= 0) {
+      const acc6 = new EvidenceAcc();
+      for (let r = 0; r < t.count && acc6.count < 50; r++) if (t.point[r] === pi && akey(t.innerVer[r], t.innerSrc[r]) === ip6) acc6.add(r);
+      pods.set(ip6, { ip: ip6, mac: p.podMac, node: n, veth: vid, acc: acc6, reason: `the only IPv6 address on ${p.id}: the same pod's second address (dual stack)` });
+    }
     veths.push({ id: vid, node, name, pod: addrText(ip), point: p.id, evidence: [...p.evidence, evidence(t, ids, `every packet on this veth is to or from ${addrText(ip)}`, acc)] });
   });
   // A pod's MAC: the source MAC of a frame it sent itself on its own segment (unencapsulated, with
