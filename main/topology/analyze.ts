@@ -151,9 +151,36 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
     const ips = new Set(pointsOf(name).map((i) => ipOfPoint[i]).filter((x): x is number => x !== null));
     if (ips.size === 1 && !nameIp.has(name)) join(name, [...ips][0], { reason: `a capture of ${name} is named after the address ${addrText([...ips][0])}`, packets: [], count: 0 });
   }
+  // One pod sending unrouted (initial TTL) on pod-side captures of two names: one segment, one node.
+  const rootOf = (n: string): string => {
+    let x = n;
+    while (alias.has(x)) x = alias.get(x)!;
+    return x;
+  };
+  const sendersOf = new Map<number, Set<string>>();
+  points.forEach((p, i) => {
+    if (p.node === null || (p.kind !== 'veth' && p.kind !== 'bridge')) return;
+    for (const a of st[i].initTtl.keys()) if (st[i].addrs.has(a)) (sendersOf.get(a) ?? sendersOf.set(a, new Set()).get(a)!).add(p.node);
+  });
+  for (const [a, set] of sendersOf) {
+    const list = [...new Set([...set].map(rootOf))].filter((n) => namePref(n) < 4);
+    if (list.length < 2) continue;
+    list.sort((x, y) => namePref(y) - namePref(x) || (nameWeight.get(y) ?? 0) - (nameWeight.get(x) ?? 0));
+    const keep = list[0];
+    for (const other of list.slice(1)) {
+      const why = { reason: `${addrText(a)} sends unrouted (initial TTL) on captures of both ${keep} and ${other}: one segment, one node`, packets: [], count: 0 };
+      const ip = nameIp.get(other);
+      if (ip !== undefined && !nameIp.has(keep)) {
+        nameIp.delete(other);
+        bind(keep, ip, why);
+      }
+      alias.set(other, keep);
+      nameWhy.set(other, why);
+    }
+  }
   // Routed clusters: the node's MAC on the underlay carries its pods' packets; ARP names the MAC.
   const podNode = new Map<number, string>();
-  const localOfName = localSenders(points, st, points.map((p) => (p.node === null ? -1 : names.indexOf(p.node))));
+  const localOfName = localSenders(points, st, points.map((p) => (p.node === null ? -1 : names.indexOf(rootOf(p.node)))));
   for (const [a, n] of localOfName) if (n >= 0 && a !== 0) podNode.set(a, names[n]);
   for (const [name, ra] of routedNodeAddresses(t, points, podNode)) {
     if (nameIp.has(name)) continue;
@@ -212,7 +239,8 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
     const reason = `its captures see the same packets closest in time to ${addrText(ip)}'s (median gap ${gaps.map(([x, g]) => `${addrText(x)} ${(g / 1000).toFixed(1)} µs`).join(', ')})`;
     join(name, ip, { reason, packets: [], count: 0 });
   }
-  for (const [weak, strong] of alias) {
+  for (const [weak, direct] of alias) {
+    const strong = rootOf(direct);
     const sure = (nameWeight.get(weak) ?? 0) >= WEIGHT.fileName && (nameWeight.get(strong) ?? 0) >= WEIGHT.fileName;
     if (sure) addFinding({ code: 'attribution', severity: 'warning', message: `captures named after ${weak} and after ${strong} are on the same node (${nameWhy.get(weak)?.reason}): taken as ${strong}`, packets: [], node: strong });
     for (const i of pointsOf(weak)) {
@@ -327,6 +355,7 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
     if (nodeOfPoint[i] >= 0 || (p.kind !== 'veth' && p.kind !== 'bridge')) return;
     const hits = new Map<number, number[]>();
     for (const a of st[i].initTtl.keys()) {
+      if (!st[i].addrs.has(a)) continue; // link-local and multicast senders are on every segment
       const n = localTo.get(a);
       if (n !== undefined && n >= 0) hits.set(n, [...(hits.get(n) ?? []), a]);
     }

@@ -577,6 +577,7 @@ export function localSenders(points: readonly PointDraft[], st: readonly PointSt
     const n = nodeOfPoint[i];
     if (n < 0 || (p.kind !== 'veth' && p.kind !== 'bridge')) return;
     for (const a of st[i].initTtl.keys()) {
+      if (!st[i].addrs.has(a)) continue; // link-local and multicast senders are on every segment
       const prev = out.get(a);
       out.set(a, prev === undefined || prev === n ? n : -1);
     }
