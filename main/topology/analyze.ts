@@ -94,6 +94,16 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
   // Files named after a node's address name that node.
   const ipOfPoint = named.nodeIp.map((a) => (a === null ? null : parseIp4(a)));
   for (const ip of ipOfPoint) if (ip !== null && !facts.nodeIps.has(ip)) facts.nodeIps.set(ip, new EvidenceAcc());
+  // A file of several interfaces that nothing names (an unnamed `-i any` capture or pcapng) is one
+  // node all the same: it gets a provisional name, which becomes 'node-<ip>' once the traffic gives
+  // its address, or merges with the name that has it.
+  const provisional = new Set<string>();
+  for (const f of files) {
+    if (f.points.length < 2 || f.points.some((pi) => points[pi].node !== null || ipOfPoint[pi] !== null)) continue;
+    const n = `capture:${f.id}`;
+    provisional.add(n);
+    for (const pi of f.points) points[pi].node = n;
+  }
   const nameWeight = new Map<string, number>();
   const nameTop = new Map<string, number>();
   points.forEach((p, i) => {
@@ -119,7 +129,7 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
   // How good a name is for a node: the user's > a file's '<node>-<iface>' or '<node>-<pod>' > the
   // address-made 'node-<ip>' > a pcapng's file stem ('tcpdump-2348').
   const namePref = (n: string): number =>
-    nameTop.get(n)! >= WEIGHT.user ? 4 : /^node-[0-9a-f.:]+$/i.test(n) ? 2 : nameTop.get(n)! >= WEIGHT.fileName - 1 ? 3 : 1;
+    provisional.has(n) ? 0 : nameTop.get(n)! >= WEIGHT.user ? 4 : /^node-[0-9a-f.:]+$/i.test(n) ? 2 : nameTop.get(n)! >= WEIGHT.fileName - 1 ? 3 : 1;
   /** `name` is the node at `ip`: bind it, or merge it with the name that has the address (the better name stays). */
   const join = (name: string, ip: number, why: Evidence): void => {
     const owner = ownerOfIp.get(ip);
@@ -239,13 +249,39 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
     const reason = `its captures see the same packets closest in time to ${addrText(ip)}'s (median gap ${gaps.map(([x, g]) => `${addrText(x)} ${(g / 1000).toFixed(1)} µs`).join(', ')})`;
     join(name, ip, { reason, packets: [], count: 0 });
   }
+  for (const n of provisional) {
+    if (alias.has(n)) continue;
+    const ip = nameIp.get(n);
+    const pts = pointsOf(n);
+    if (ip === undefined) {
+      // Nothing tied the file to an address: its points are placed one by one below.
+      for (const i of pts) points[i].node = null;
+      nameWeight.delete(n);
+      continue;
+    }
+    const id = `node-${addrText(ip)}`;
+    if (nameWeight.has(id)) {
+      alias.set(n, id);
+      continue;
+    }
+    for (const i of pts) {
+      points[i].node = id;
+      points[i].nodeSource = 'traffic';
+    }
+    nameWeight.delete(n);
+    nameWeight.set(id, 0);
+    nameIp.delete(n);
+    bind(id, ip, nameWhy.get(n) ?? { reason: `the traffic of the file's interfaces gives ${addrText(ip)}`, packets: [], count: 0 });
+  }
   for (const [weak, direct] of alias) {
     const strong = rootOf(direct);
     const sure = (nameWeight.get(weak) ?? 0) >= WEIGHT.fileName && (nameWeight.get(strong) ?? 0) >= WEIGHT.fileName;
     if (sure) addFinding({ code: 'attribution', severity: 'warning', message: `captures named after ${weak} and after ${strong} are on the same node (${nameWhy.get(weak)?.reason}): taken as ${strong}`, packets: [], node: strong });
     for (const i of pointsOf(weak)) {
-      points[i].evidence.push({ reason: `named after ${weak}, which is ${strong} by the traffic: ${nameWhy.get(weak)?.reason}`, packets: [], count: 0 });
+      const was = provisional.has(weak) ? 'one of the interfaces of its file' : `named after ${weak}`;
+      points[i].evidence.push({ reason: `${was}, which is ${strong} by the traffic: ${nameWhy.get(weak)?.reason}`, packets: [], count: 0 });
       points[i].node = strong;
+      if (points[i].nodeSource === 'none') points[i].nodeSource = 'traffic';
     }
   }
   const liveNames = [...nameWeight.keys()].filter((n) => !alias.has(n)); // in the order the captures name them
