@@ -228,6 +228,15 @@ export function buildModel(m: ModelInput): BuiltModel {
     const k = points[t.point[r]].kind;
     if ((k === 'bridge' || k === 'veth') && t.tunnel[r] === TunnelKind.NONE && t.innerMacSrc[r] >= 0 && t.outerVer[r] !== 0 && !isInitialTtl(t.innerTtl[r])) routerMacs.add(t.innerMacSrc[r]);
   }
+  // ICMP errors only routers send (unreachable other than port, redirect, time exceeded, parameter
+  // problem, too big): their source is a gateway or node, not a pod (a pod answers port unreachable).
+  const routerError = (r: number): boolean => {
+    const ty = t.icmpType[r];
+    const code = t.icmpCode[r];
+    if (t.innerProto[r] === 1) return (ty === 3 && code !== 3) || ty === 5 || ty === 11 || ty === 12;
+    if (t.innerProto[r] === 58) return (ty === 1 && code !== 4) || ty === 2 || ty === 3;
+    return false;
+  };
   const ownFrame = (r: number) => t.tunnel[r] === TunnelKind.NONE && t.innerMacSrc[r] >= 0 && !macIsGroup(t.innerMacSrc[r]) && isInitialTtl(t.innerTtl[r]);
   for (let r = 0; r < t.count; r++) {
     if ((t.innerVer[r] !== 4 && t.innerVer[r] !== 6) || t.innerProto[r] === 255) continue;
@@ -238,7 +247,7 @@ export function buildModel(m: ModelInput): BuiltModel {
       if (known.mac < 0 && ownFrame(r) && (k === 'bridge' || k === 'veth' || k === 'any')) known.mac = t.innerMacSrc[r];
       continue;
     }
-    if (gwIps.has(src) || vtepIps.has(src) || nodeOfIp.has(src)) continue;
+    if (gwIps.has(src) || vtepIps.has(src) || nodeOfIp.has(src) || routerError(r)) continue;
     // IPv6 link-local and multicast sources are no pods.
     if (t.innerVer[r] === 6 && /^(fe80:|ff)/.test(t.ip6[t.innerSrc[r]] ?? '')) continue;
     const kind = points[t.point[r]].kind;
