@@ -41,6 +41,21 @@ export interface CaptureView {
   readonly lastTime: number | null;
   readonly status: 'loading' | 'ok' | 'partial' | 'failed' | 'waiting';
   readonly errors: readonly CaptureError[];
+  /** Why each capture point of the file was placed where it is (absent until the set is analysed). */
+  readonly placement?: readonly PlacementView[];
+}
+
+/** One capture point's place and the evidence the attribution cited for it. */
+export interface PlacementView {
+  /** Point id: the file, 'file#if_name' (pcapng) or 'file#if<ifindex>' (-i any). */
+  readonly point: string;
+  readonly node: string | null;
+  readonly iface: string | null;
+  readonly kind: string;
+  /** The claims that won, each with how many packets show it. */
+  readonly why: readonly { readonly reason: string; readonly packets: number }[];
+  /** Sources that disagreed strongly (also listed as findings). */
+  readonly conflicts: readonly string[];
 }
 
 export interface LoadProgress {

@@ -11,11 +11,11 @@ import type { DecodeAsEntry, DecodeAsProto, DecodeAsTable, DecodeOptions } from 
 import type { RawPacket } from '../engine/types';
 import { writePcapngFile, type PcapngInterface, type PcapngPacket } from '../engine/writers/pcapng';
 import { attributionFromFileName, interfaceKindFromName } from '../topology/naming';
-import type { AnalysisData, Flow, Journey, PointOverride } from '../topology/types';
+import type { AnalysisData, CapturePoint, Finding, Flow, Journey, PointOverride } from '../topology/types';
 import { parseIp4 } from '../topology/addr';
 import {
   type AppState, type CaptureView, type ExportSelection, type GraphElementView, type FollowView, type GraphView, type HopView, type JourneyView,
-  type LoadPhase, type LoadProgress, type PacketDetail, type PacketPage, type PacketQuery, type PacketRow,
+  type LoadPhase, type LoadProgress, type PlacementView, type PacketDetail, type PacketPage, type PacketQuery, type PacketRow,
 } from '../../common/contract';
 import { compileFilter, parseFilter } from '../../common/filter';
 import { uploadsFolder, type Backend, type BackendOptions } from './api';
@@ -342,6 +342,14 @@ export function createBackend(opts: BackendOptions): Backend {
   }
 
   // ------------------------------------------------------------------ views
+  function placementOf(p: CapturePoint, findings: readonly Finding[]): PlacementView {
+    return {
+      point: p.id, node: p.node, iface: p.interface, kind: p.kind,
+      why: p.evidence.map((e) => ({ reason: e.reason, packets: e.count })),
+      conflicts: findings.filter((x) => x.code === 'attribution' && x.message.startsWith(`${p.id}:`)).map((x) => x.message),
+    };
+  }
+
   function captureViews(): CaptureView[] {
     const a = analysis?.data;
     const views: CaptureView[] = store.files.map((f, i) => {
@@ -365,6 +373,7 @@ export function createBackend(opts: BackendOptions): Backend {
         lastTime: f.lastTime,
         status: f.status,
         errors: (f.info?.errors ?? []).map((e) => ({ code: e.code, message: e.message, offset: e.offset, fatal: e.fatal })),
+        ...(pts.length ? { placement: pts.map((p) => placementOf(p, a!.findings)) } : {}),
       };
     });
     pending.forEach((p, k) =>

@@ -4,7 +4,7 @@
 import { TunnelKind } from '../engine/decode/types';
 import { cidr6Contains, cidrContains, cidrToString, ip4ToString, parseCidr4, parseIp4, parseIp6, type Cidr4 } from './addr';
 import {
-  akey, attributeByName, DST_KEY, inferKinds, nodeVotes, podCidrs, podCidrs6, pointStats, tunnelFacts, voteWinner, type PointDraft,
+  akey, attributeByName, DST_KEY, inferKinds, localSenders, nodeVotes, oneBridgePerNode, podCidrs, podCidrs6, pointStats, tunnelFacts, voteWinner, type PointDraft,
 } from './attribution';
 import { estimateOffsets } from './clock';
 import type { Enrichment } from './enrich';
@@ -16,13 +16,14 @@ import { groupByKey, orderHops, splitJourneys, type JourneyIndex } from './journ
 import { buildModel, type NatObservation, type NodeDraft } from './model';
 import type { IcmpTooBig, PacketTable } from './table';
 import type {
-  AnalysisData, CaptureFile, CapturePoint, ClockOffset, ClusterModel, Finding, Flow, Journey, PointOverride,
+  AnalysisData, CaptureFile, CapturePoint, ClockOffset, ClusterModel, Evidence, Finding, Flow, Journey, PointOverride,
 } from './types';
 import { checkLeases } from './flannel-leases';
 import { applyBgp, withBgp, type BgpCollector } from './calico/bgp-routes';
 import { attributePodLoopback } from './calico/pod-local';
 import { withNames } from './name-history';
-import { routedNodeFacts } from './calico/routed';
+import { WEIGHT } from './solve';
+import { routedNodeAddresses, routedNodeFacts } from './calico/routed';
 
 export interface AnalyzeOptions {
   readonly overrides?: readonly PointOverride[];
@@ -72,61 +73,230 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
     if (findings.filter((x) => x.code === f.code).length < MAX_FINDINGS_PER_CODE) findings.push(f);
   };
 
-  // 1. Names, then what tunnel packets say, then kinds from the traffic.
-  attributeByName(points, opts.overrides ?? []);
+  // 1. Names, then what tunnel packets say, then kinds: the names' claims weighed against the traffic's.
+  const named = attributeByName(points, opts.overrides ?? []);
   const podOfPoint = attributePodLoopback(points);
   const facts = tunnelFacts(t);
   const cidrs = podCidrs(facts);
   const cidrs6 = podCidrs6(facts, t.ip6);
   if (opts.bgp) applyBgp(opts.bgp, facts.nodeIps, cidrs);
   const st = pointStats(t, points, facts.vtepMacs);
-  inferKinds(t, points, st, ids);
+  inferKinds(t, points, st, ids, named, (message, ev) => addFinding({ code: 'attribution', severity: 'warning', message, packets: ev.packets }));
+
+  // Journeys, first pass on raw times (wide window): which captures see the same packets, and how
+  // close in time, ties node names and points to nodes when the addresses cannot.
+  const groups = groupByKey(t);
+  const firstWindow = (opts.firstPassWindowMs ?? 5000) * 1e6;
+  const j1 = splitJourneys(t, groups, { time: (r) => t.tNs[r], windowNs: firstWindow });
 
   // 2. Nodes: link node names to underlay addresses through the points' votes.
   const votes = nodeVotes(t, points, cidrs, facts.nodeIps);
-  const names = [...new Set(points.map((p) => p.node).filter((n): n is string => n !== null))];
+  // Files named after a node's address name that node.
+  const ipOfPoint = named.nodeIp.map((a) => (a === null ? null : parseIp4(a)));
+  for (const ip of ipOfPoint) if (ip !== null && !facts.nodeIps.has(ip)) facts.nodeIps.set(ip, new EvidenceAcc());
+  // A file of several interfaces that nothing names (an unnamed `-i any` capture or pcapng) is one
+  // node all the same: it gets a provisional name, which becomes 'node-<ip>' once the traffic gives
+  // its address, or merges with the name that has it.
+  const provisional = new Set<string>();
+  for (const f of files) {
+    if (f.points.length < 2 || f.points.some((pi) => points[pi].node !== null || ipOfPoint[pi] !== null)) continue;
+    const n = `capture:${f.id}`;
+    provisional.add(n);
+    for (const pi of f.points) points[pi].node = n;
+  }
+  const nameWeight = new Map<string, number>();
+  const nameTop = new Map<string, number>();
+  points.forEach((p, i) => {
+    if (p.node === null) return;
+    nameWeight.set(p.node, (nameWeight.get(p.node) ?? 0) + named.nodeWeight[i]);
+    nameTop.set(p.node, Math.max(nameTop.get(p.node) ?? 0, named.nodeWeight[i]));
+  });
+  // Surest names first: they claim addresses before names that are only a file's stem. Names the
+  // user gave come last: moving a capture to another node does not take the address (and the other
+  // captures) of the node it was on.
+  const rank = (n: string): number => (nameTop.get(n)! >= WEIGHT.user ? -1 : nameTop.get(n)!);
+  const names = [...nameWeight.keys()].sort((a, b) => rank(b) - rank(a) || nameWeight.get(b)! - nameWeight.get(a)!);
   const nameIp = new Map<string, number>();
-  const claimed = new Set<number>();
+  const ownerOfIp = new Map<number, string>();
+  /** Names that turned out to name the same node as a surer name. */
+  const alias = new Map<string, string>();
+  const nameWhy = new Map<string, Evidence>();
+  const bind = (name: string, ip: number, why: Evidence) => {
+    nameIp.set(name, ip);
+    ownerOfIp.set(ip, name);
+    nameWhy.set(name, why);
+  };
+  // How good a name is for a node: the user's > a file's '<node>-<iface>' or '<node>-<pod>' > the
+  // address-made 'node-<ip>' > a pcapng's file stem ('tcpdump-2348').
+  const namePref = (n: string): number =>
+    provisional.has(n) ? 0 : nameTop.get(n)! >= WEIGHT.user ? 4 : /^node-[0-9a-f.:]+$/i.test(n) ? 2 : nameTop.get(n)! >= WEIGHT.fileName - 1 ? 3 : 1;
+  /** `name` is the node at `ip`: bind it, or merge it with the name that has the address (the better name stays). */
+  const join = (name: string, ip: number, why: Evidence): void => {
+    const owner = ownerOfIp.get(ip);
+    if (owner === undefined) return bind(name, ip, why);
+    // A node the user named keeps its name and captures: the traffic does not overrule the user.
+    if (owner === name || namePref(name) === 4) return;
+    if (namePref(name) > namePref(owner)) {
+      nameIp.delete(owner);
+      for (const [a, b] of alias) if (b === owner) alias.set(a, name);
+      alias.set(owner, name);
+      nameWhy.set(owner, why);
+      bind(name, ip, why);
+    } else {
+      alias.set(name, owner);
+      nameWhy.set(name, why);
+    }
+  };
+  const pointsOf = (name: string) => points.flatMap((p, i) => (p.node === name ? [i] : []));
+  const addrText = (k: number) => (k >= 4294967296 ? (t.ip6[k - 4294967296] ?? '?') : ip4ToString(k));
   // kubectl / flannel annotations name addresses directly.
   for (const en of enrich.nodes) {
     for (const a of [...en.internalIps, ...(en.publicIp ? [en.publicIp] : [])]) {
       const ip = parseIp4(a);
-      if (ip !== null && facts.nodeIps.has(ip) && !claimed.has(ip) && !names.includes(en.name)) {
-        nameIp.set(en.name, ip);
-        claimed.add(ip);
-      }
+      if (ip !== null && facts.nodeIps.has(ip) && !ownerOfIp.has(ip) && !names.includes(en.name)) bind(en.name, ip, { reason: `kubectl / flannel annotations give ${en.name} the address ${a}`, packets: [], count: 0 });
     }
   }
+  // A name whose captures include one named after an address.
+  for (const name of names) {
+    const ips = new Set(pointsOf(name).map((i) => ipOfPoint[i]).filter((x): x is number => x !== null));
+    if (ips.size === 1 && !nameIp.has(name)) join(name, [...ips][0], { reason: `a capture of ${name} is named after the address ${addrText([...ips][0])}`, packets: [], count: 0 });
+  }
+  // One pod sending unrouted (initial TTL) on pod-side captures of two names: one segment, one node.
+  const rootOf = (n: string): string => {
+    let x = n;
+    while (alias.has(x)) x = alias.get(x)!;
+    return x;
+  };
+  const sendersOf = new Map<number, Set<string>>();
+  points.forEach((p, i) => {
+    if (p.node === null || (p.kind !== 'veth' && p.kind !== 'bridge')) return;
+    for (const a of st[i].initTtl.keys()) if (st[i].addrs.has(a)) (sendersOf.get(a) ?? sendersOf.set(a, new Set()).get(a)!).add(p.node);
+  });
+  for (const [a, set] of sendersOf) {
+    const list = [...new Set([...set].map(rootOf))].filter((n) => namePref(n) < 4);
+    if (list.length < 2) continue;
+    list.sort((x, y) => namePref(y) - namePref(x) || (nameWeight.get(y) ?? 0) - (nameWeight.get(x) ?? 0));
+    const keep = list[0];
+    for (const other of list.slice(1)) {
+      const why = { reason: `${addrText(a)} sends unrouted (initial TTL) on captures of both ${keep} and ${other}: one segment, one node`, packets: [], count: 0 };
+      const ip = nameIp.get(other);
+      if (ip !== undefined && !nameIp.has(keep)) {
+        nameIp.delete(other);
+        bind(keep, ip, why);
+      }
+      alias.set(other, keep);
+      nameWhy.set(other, why);
+    }
+  }
+  // Routed clusters: the node's MAC on the underlay carries its pods' packets; ARP names the MAC.
+  const podNode = new Map<number, string>();
+  const localOfName = localSenders(points, st, points.map((p) => (p.node === null ? -1 : names.indexOf(rootOf(p.node)))));
+  for (const [a, n] of localOfName) if (n >= 0 && a !== 0) podNode.set(a, names[n]);
+  for (const [name, ra] of routedNodeAddresses(t, points, podNode)) {
+    if (nameIp.has(name)) continue;
+    if (!facts.nodeIps.has(ra.ip)) facts.nodeIps.set(ra.ip, ra.acc);
+    join(name, ra.ip, evidence(t, ids, ra.reason, ra.acc));
+  }
+  const sumVotes = (name: string, skipOwned: boolean) => {
+    const sum = new Map<number, number>();
+    let total = 0;
+    for (const i of pointsOf(name)) {
+      total += votes[i].total;
+      for (const [k, n] of votes[i].votes) if (!skipOwned || !ownerOfIp.has(k)) sum.set(k, (sum.get(k) ?? 0) + n);
+    }
+    return { votes: sum, total };
+  };
   for (let changed = true; changed; ) {
     changed = false;
     for (const name of names) {
-      if (nameIp.has(name)) continue;
-      const sum = new Map<number, number>();
-      let total = 0;
-      points.forEach((p, i) => {
-        if (p.node !== name) return;
-        total += votes[i].total;
-        for (const [k, n] of votes[i].votes) if (!claimed.has(k)) sum.set(k, (sum.get(k) ?? 0) + n);
-      });
-      const w = voteWinner({ votes: sum, total }, 0.5);
-      if (w.winner !== null) {
-        nameIp.set(name, w.winner);
-        claimed.add(w.winner);
+      if (nameIp.has(name) || alias.has(name)) continue;
+      const all = sumVotes(name, false);
+      const w = voteWinner(all, 0.5);
+      const why = (ip: number) => ({ reason: `${all.votes.get(ip)} of ${all.total} packets of ${name}'s captures touch ${addrText(ip)} or its pod CIDR`, packets: [], count: all.votes.get(ip) ?? 0 });
+      if (w.winner !== null && ownerOfIp.has(w.winner) && ownerOfIp.get(w.winner) !== name && namePref(name) < 4) {
+        join(name, w.winner, why(w.winner));
+        changed = true;
+        continue;
+      }
+      const free = w.winner !== null ? w : voteWinner(sumVotes(name, true), 0.5);
+      if (free.winner !== null) {
+        bind(name, free.winner, why(free.winner));
         changed = true;
       }
     }
   }
+  // Names the addresses leave tied (a node's NIC sees both ends of every tunnel): the address whose
+  // captures see the same packets closest in time (one clock, one host: microseconds apart).
+  for (const name of names) {
+    if (nameIp.has(name) || alias.has(name)) continue;
+    const all = sumVotes(name, false);
+    let top = 0;
+    for (const n of all.votes.values()) top = Math.max(top, n);
+    const cands = [...all.votes.entries()].filter(([, n]) => top > 0 && n === top).map(([ip]) => ip);
+    if (cands.length < 2) continue;
+    const mine = new Set(pointsOf(name));
+    const gaps: [number, number][] = [];
+    for (const ip of cands) {
+      const owner = ownerOfIp.get(ip);
+      const theirs = new Set(points.flatMap((p, i) => (!mine.has(i) && ((owner !== undefined && (p.node === owner || alias.get(p.node ?? '') === owner)) || ipOfPoint[i] === ip || (p.node === null && voteWinner(votes[i]).winner === ip)) ? [i] : [])));
+      const g = medianGap(t, j1, mine, theirs);
+      if (g !== null) gaps.push([ip, g]);
+    }
+    if (gaps.length === 0) continue;
+    gaps.sort((a, b) => a[1] - b[1]);
+    if (gaps.length > 1 && gaps[1][1] < 1.5 * gaps[0][1] + 1000) continue;
+    const ip = gaps[0][0];
+    const reason = `its captures see the same packets closest in time to ${addrText(ip)}'s (median gap ${gaps.map(([x, g]) => `${addrText(x)} ${(g / 1000).toFixed(1)} µs`).join(', ')})`;
+    join(name, ip, { reason, packets: [], count: 0 });
+  }
+  for (const n of provisional) {
+    if (alias.has(n)) continue;
+    const ip = nameIp.get(n);
+    const pts = pointsOf(n);
+    if (ip === undefined) {
+      // Nothing tied the file to an address: its points are placed one by one below.
+      for (const i of pts) points[i].node = null;
+      nameWeight.delete(n);
+      continue;
+    }
+    const id = `node-${addrText(ip)}`;
+    if (nameWeight.has(id)) {
+      alias.set(n, id);
+      continue;
+    }
+    for (const i of pts) {
+      points[i].node = id;
+      points[i].nodeSource = 'traffic';
+    }
+    nameWeight.delete(n);
+    nameWeight.set(id, 0);
+    nameIp.delete(n);
+    bind(id, ip, nameWhy.get(n) ?? { reason: `the traffic of the file's interfaces gives ${addrText(ip)}`, packets: [], count: 0 });
+  }
+  for (const [weak, direct] of alias) {
+    const strong = rootOf(direct);
+    const sure = (nameWeight.get(weak) ?? 0) >= WEIGHT.fileName && (nameWeight.get(strong) ?? 0) >= WEIGHT.fileName;
+    if (sure) addFinding({ code: 'attribution', severity: 'warning', message: `captures named after ${weak} and after ${strong} are on the same node (${nameWhy.get(weak)?.reason}): taken as ${strong}`, packets: [], node: strong });
+    for (const i of pointsOf(weak)) {
+      const was = provisional.has(weak) ? 'one of the interfaces of its file' : `named after ${weak}`;
+      points[i].evidence.push({ reason: `${was}, which is ${strong} by the traffic: ${nameWhy.get(weak)?.reason}`, packets: [], count: 0 });
+      points[i].node = strong;
+      if (points[i].nodeSource === 'none') points[i].nodeSource = 'traffic';
+    }
+  }
+  const liveNames = [...nameWeight.keys()].filter((n) => !alias.has(n)); // in the order the captures name them
   const nodes: NodeDraft[] = [];
   const nodeByName = new Map<string, number>();
   const nodeOfIp = new Map<number, number>();
-  const addrText = (k: number) => (k >= 4294967296 ? (t.ip6[k - 4294967296] ?? '?') : ip4ToString(k));
   const enrichName = (ip: number): string | null => {
     for (const en of enrich.nodes) if ([...en.internalIps, en.publicIp].includes(addrText(ip))) return en.name;
     return null;
   };
-  for (const name of names) {
+  for (const name of liveNames) {
     const ip = nameIp.get(name);
     const i = nodes.length;
+    const why = nameWhy.get(name);
+    if (why && ip !== undefined) for (const pi of pointsOf(name)) points[pi].evidence.push({ ...why, reason: `${name} is the node at ${addrText(ip)}: ${why.reason}` });
     nodes.push({ id: name, name, ips: ip !== undefined ? [ip] : [], cidr: ip !== undefined ? (cidrs.get(ip) ?? null) : null, cidr6: ip !== undefined ? (cidrs6.get(ip) ?? null) : null, points: [], evidence: [] });
     nodeByName.set(name, i);
     if (ip !== undefined) nodeOfIp.set(ip, i);
@@ -193,6 +363,13 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
       nodeOfPoint[i] = nodeByName.get(p.node) ?? -1;
       return;
     }
+    const byName = ipOfPoint[i] !== null ? nodeOfIp.get(ipOfPoint[i]!) : undefined;
+    if (byName !== undefined) {
+      nodeOfPoint[i] = byName;
+      p.node = nodes[byName].id;
+      p.nodeSource = 'file-name';
+      return;
+    }
     const w = voteWinner(votes[i]);
     if (w.winner !== null) {
       const n = nodeOfIp.get(w.winner);
@@ -205,6 +382,28 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
     } else if (w.tied.length > 1) {
       ambiguous.set(i, w.tied.map((ip) => nodeOfIp.get(ip)).filter((n): n is number => n !== undefined));
     }
+  });
+  // Pods on their own segment: a point where an address sends with an initial TTL (not routed yet)
+  // that also sends so on one node's pod-side points is on that node (routed clusters have no
+  // tunnel to learn pod blocks from; the pods themselves tie the captures together).
+  const localTo = localSenders(points, st, nodeOfPoint);
+  points.forEach((p, i) => {
+    if (nodeOfPoint[i] >= 0 || (p.kind !== 'veth' && p.kind !== 'bridge')) return;
+    const hits = new Map<number, number[]>();
+    for (const a of st[i].initTtl.keys()) {
+      if (!st[i].addrs.has(a)) continue; // link-local and multicast senders are on every segment
+      const n = localTo.get(a);
+      if (n !== undefined && n >= 0) hits.set(n, [...(hits.get(n) ?? []), a]);
+    }
+    if (hits.size !== 1) return;
+    const [n, addrs] = [...hits.entries()][0];
+    nodeOfPoint[i] = n;
+    p.node = nodes[n].id;
+    p.nodeSource = 'traffic';
+    const acc = new EvidenceAcc();
+    for (const a of addrs) acc.merge(st[i].addrAcc.get(a) ?? new EvidenceAcc());
+    p.evidence.push(evidence(t, ids, `${addrs.map(addrText).join(', ')} send here unrouted (initial TTL), as they do on ${nodes[n].id}'s pod-side captures: their node [traffic]`, acc));
+    ambiguous.delete(i);
   });
   // Same file, same node (an `any` capture's interfaces, a pcapng's interfaces).
   for (const f of files) {
@@ -219,11 +418,15 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
     }
   }
 
-  // 4. Journeys, first pass on raw times (wide window), to settle ties and estimate clocks.
-  const groups = groupByKey(t);
-  const firstWindow = (opts.firstPassWindowMs ?? 5000) * 1e6;
-  const j1 = splitJourneys(t, groups, { time: (r) => t.tNs[r], windowNs: firstWindow });
+  // Points nothing else placed (a pod capture named after the pod on a routed cluster): every node
+  // is a candidate, the journeys decide.
+  points.forEach((p, i) => {
+    if (nodeOfPoint[i] < 0 && !ambiguous.has(i) && p.count > 0 && nodes.length > 0 && !(p.kind === 'any' && p.ifindex === null)) ambiguous.set(i, nodes.map((_, n) => n));
+  });
+
+  // 4. Ties between nodes settled by the first-pass journeys; then a node keeps one bridge.
   if (ambiguous.size > 0) resolveByTime(t, j1, points, nodeOfPoint, ambiguous, nodes);
+  oneBridgePerNode(t, points, st, nodeOfPoint, ids);
 
   // 5. Clock domains = nodes (a capture with no node is its own domain); offsets.
   const domainOfPoint = new Int32Array(points.length);
@@ -290,14 +493,34 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
   const ctx: HopContext = { t, ids, points, nodeOfPoint, nodes, offsetOfPoint, nodeOfIp, tooBig, nodeSpan, kindsPresent, tunnelKindBetween, underlayMtu };
   orderHops(journeys, hopOrder(ctx));
 
-  // 7. NAT along journeys -> services.
+  // 7. NAT along journeys -> services. A service is an address translated to backends: the
+  // destination rewritten on the way in. The address an SNAT gives a packet's source is no service
+  // even though the replies to it are rewritten back (un-SNAT looks like DNAT on the way back).
+  // Which came first tells them apart: a service's address is a destination before it is ever a
+  // rewritten source (the replies' un-DNAT); an SNAT address is a rewritten source first.
   const natObs = new Map<string, NatObservation>();
+  const firstAsSource = new Map<string, number>();
+  const firstAsDest = new Map<string, number>();
+  const endpoint = (r: number, src: boolean) => `${t.innerProto[r]}|${akey(t.innerVer[r], src ? t.innerSrc[r] : t.innerDst[r])}|${src ? t.sport[r] : t.dport[r]}`;
+  const earliest = (m: Map<string, number>, k: string, tt: number) => m.set(k, Math.min(m.get(k) ?? Number.POSITIVE_INFINITY, tt));
+  for (let k = 0; k < journeys.count; k++) {
+    for (let i = journeys.start[k] + 1; i < journeys.start[k + 1]; i++) {
+      const a = journeys.rows[i - 1];
+      const b = journeys.rows[i];
+      const kind = natBetween(t, a, b);
+      const tt = t.tNs[a] - offsetOfPoint[t.point[a]];
+      if (kind === 'snat' || kind === 'dnat+snat') earliest(firstAsSource, endpoint(b, true), tt);
+      if (kind === 'dnat' || kind === 'dnat+snat') earliest(firstAsDest, endpoint(a, false), tt);
+    }
+  }
   for (let k = 0; k < journeys.count; k++) {
     for (let i = journeys.start[k] + 1; i < journeys.start[k + 1]; i++) {
       const a = journeys.rows[i - 1];
       const b = journeys.rows[i];
       const kind = natBetween(t, a, b);
       if (kind !== 'dnat' && kind !== 'dnat+snat') continue;
+      const e = endpoint(a, false);
+      if ((firstAsSource.get(e) ?? Number.POSITIVE_INFINITY) < firstAsDest.get(e)!) continue;
       const key = `${t.innerProto[a]}|${t.innerDst[a]}|${t.dport[a]}|${t.innerDst[b]}|${t.dport[b]}`;
       let o = natObs.get(key);
       if (!o) {
@@ -464,6 +687,32 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
 }
 
 /**
+ * Median over the rows of `from` points (in journeys that also reach a `to` point) of the time to
+ * the nearest `to` sighting; null when no journey joins them.
+ */
+function medianGap(t: PacketTable, j: JourneyIndex, from: ReadonlySet<number>, to: ReadonlySet<number>): number | null {
+  const gaps: number[] = [];
+  for (let k = 0; k < j.count; k++) {
+    const s = j.start[k];
+    const e = j.start[k + 1];
+    if (e - s < 2) continue;
+    for (let i = s; i < e; i++) {
+      const r = j.rows[i];
+      if (!from.has(t.point[r])) continue;
+      let best = Number.POSITIVE_INFINITY;
+      for (let x = s; x < e; x++) {
+        const q = j.rows[x];
+        if (to.has(t.point[q])) best = Math.min(best, Math.abs(t.tNs[q] - t.tNs[r]));
+      }
+      if (best < Number.POSITIVE_INFINITY) gaps.push(best);
+    }
+  }
+  if (gaps.length === 0) return null;
+  gaps.sort((a, b) => a - b);
+  return gaps[gaps.length >> 1];
+}
+
+/**
  * Ties between nodes (a capture between two nodes looks the same from both ends): settled one point
  * at a time, most clear-cut first, by which node's already-attributed captures saw the same packets
  * closest in time (captures on one node see a packet microseconds apart; the wire adds more).
@@ -509,6 +758,8 @@ function resolveByTime(t: PacketTable, j: JourneyIndex, points: PointDraft[], no
       if (meds.length === 0) continue;
       meds.sort((a, b) => a[1] - b[1]);
       const margin = meds.length > 1 ? (meds[1][1] + 1) / (meds[0][1] + 1) : 1.0001;
+      // Two nodes' captures about as close in time: the journeys do not tell them apart either.
+      if (meds.length > 1 && margin < 1.5) continue;
       if (margin > pickMargin) {
         pick = pi;
         pickC = meds[0][0];

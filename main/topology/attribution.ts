@@ -5,9 +5,10 @@
 
 import { TunnelKind } from '../engine/decode/types';
 import { LinkType } from '../engine/types';
-import { cidr6, cidrContains, commonPrefixLen, commonPrefixLen6, parseIp6, prefixMask, type Cidr4, type Cidr6 } from './addr';
+import { cidr6, cidrContains, ip4ToString, macIsGroup, commonPrefixLen, commonPrefixLen6, parseIp6, prefixMask, type Cidr4, type Cidr6 } from './addr';
 import { EvidenceAcc, evidence } from './evidence';
-import { attributionFromFileName, interfaceKindFromName } from './naming';
+import { attributionFromFileName, baseName, interfaceKindFromName, isAmbiguousInterfaceName, nodePrefixOf } from './naming';
+import { cite, conflictText, decide, WEIGHT, type Claim } from './solve';
 import { PKTTYPE_OUTGOING, PKTTYPE_UNKNOWN, type PacketTable } from './table';
 import type { AttributionSource, Evidence, InterfaceKind, PointOverride } from './types';
 
@@ -45,15 +46,34 @@ export interface PointDraft {
   /** For a veth: the pod's address key and MAC (-1 none). */
   podIp: number;
   podMac: number;
+  /** A dual-stack pod's IPv6 address key, when podIp is its IPv4 one (-1 or absent: none). */
+  podIp6?: number;
   /** Time range of the point's packets (raw ns). */
   firstNs: number;
   lastNs: number;
 }
 
-/** Names: override > pcapng/SLL interface name > file name; kind from the interface name. */
-export function attributeByName(points: PointDraft[], overrides: readonly PointOverride[]): void {
-  for (const p of points) {
-    const fromFile = attributionFromFileName(p.path);
+/** What the names say, beyond the node and interface they set: kind claims, how surely the node is named, node addresses. */
+export interface NameFacts {
+  /** Per point: kind claims from names and the user. */
+  readonly kind: Claim<InterfaceKind>[][];
+  /** Per point: weight of the node name (user > '<node>-<iface>' > a prefix other captures give > a pcapng's file stem), 0 none. */
+  readonly nodeWeight: number[];
+  /** Per point: the node's address when the file is named after it ('node-10.0.0.5.pcap'). */
+  readonly nodeIp: (string | null)[];
+}
+
+const noEvidence = (reason: string): Evidence => ({ reason, packets: [], count: 0 });
+
+/**
+ * Names: override > pcapng/SLL interface name > file name for the interface and node; the kind
+ * they suggest becomes a claim weighed against the traffic's (inferKinds decides).
+ */
+export function attributeByName(points: PointDraft[], overrides: readonly PointOverride[]): NameFacts {
+  const facts: NameFacts = { kind: points.map(() => []), nodeWeight: points.map(() => 0), nodeIp: points.map(() => null) };
+  const fromFiles = points.map((p) => attributionFromFileName(p.path));
+  points.forEach((p, i) => {
+    const fromFile = fromFiles[i];
     const multi = p.iface !== null || p.ifindex !== null;
     if (p.ifName && p.ifName !== 'any') {
       p.interface = p.ifName;
@@ -65,43 +85,73 @@ export function attributeByName(points: PointDraft[], overrides: readonly PointO
       p.interface = 'any';
       p.interfaceSource = 'pcapng';
     }
+    if (fromFile.nodeIp) facts.nodeIp[i] = fromFile.nodeIp;
     if (fromFile.node) {
       p.node = fromFile.node;
       p.nodeSource = 'file-name';
+      facts.nodeWeight[i] = WEIGHT.fileName;
+      const what = fromFile.nodeIp ? ` (by its address ${fromFile.nodeIp})` : '';
+      p.evidence.push(noEvidence(`the file name '${baseName(p.path)}' names the node ${fromFile.node}${what}${fromFile.interface ? ` and the interface ${fromFile.interface}` : ''}`));
     } else if (!fromFile.interface && p.ifName) {
-      // 'node2.pcapng' holding named interfaces: the file is named after the node.
+      // 'node2.pcapng' holding named interfaces: the file is probably named after the node.
       p.node = fromFile.stem;
       p.nodeSource = 'file-name';
+      facts.nodeWeight[i] = WEIGHT.weakTraffic;
+      p.evidence.push(noEvidence(`the file '${baseName(p.path)}' holds named interfaces: its name is taken as the node's until the traffic names the node otherwise`));
     }
     if (p.interface) {
       const k = interfaceKindFromName(p.interface);
       if (k !== 'unknown') {
         p.kind = k;
         p.kindSource = p.interfaceSource;
+        const recorded = p.interfaceSource !== 'file-name';
+        const vague = isAmbiguousInterfaceName(p.interface);
+        const weight = recorded ? (vague ? WEIGHT.ambiguousRecordedName : WEIGHT.recordedName) : vague ? WEIGHT.ambiguousFileName : WEIGHT.fileName;
+        facts.kind[i].push({ value: k, weight, source: p.interfaceSource, evidence: noEvidence(`the interface is named '${p.interface}' (${p.interfaceSource}): a ${k} name${vague ? ' (pods have one too)' : ''}`) });
       }
     }
+  });
+  // A file name that starts with a node name other captures give: that node, the rest names a pod.
+  const named = new Set(points.filter((p) => p.node !== null && p.nodeSource === 'file-name').map((p) => p.node!));
+  points.forEach((p, i) => {
+    if (p.node !== null) return;
+    const n = nodePrefixOf(fromFiles[i].stem, named);
+    if (!n) return;
+    p.node = n;
+    p.nodeSource = 'file-name';
+    facts.nodeWeight[i] = WEIGHT.fileName - 1;
+    p.evidence.push(noEvidence(`the file name '${baseName(p.path)}' starts with the node name ${n} that other captures' names give`));
+  });
+  points.forEach((p, i) => {
+    const multi = p.iface !== null || p.ifindex !== null;
     for (const o of overrides) {
       if (o.point !== p.id && o.capture !== p.capture) continue;
       if (o.capture !== undefined && o.point === undefined && multi && o.interface !== undefined) continue;
       if (o.node !== undefined) {
         p.node = o.node;
         p.nodeSource = 'user';
+        p.evidence.push(noEvidence(`you placed it on ${o.node}`));
+        facts.nodeWeight[i] = WEIGHT.user;
+        facts.nodeIp[i] = null;
       }
       if (o.interface !== undefined) {
         p.interface = o.interface;
         p.interfaceSource = 'user';
         const k = interfaceKindFromName(o.interface);
-        if (k !== 'unknown' && p.kindSource !== 'user') {
+        if (k !== 'unknown' && o.kind === undefined) {
           p.kind = k;
           p.kindSource = 'user';
+          facts.kind[i].push({ value: k, weight: WEIGHT.user, source: 'user', evidence: noEvidence(`you named the interface '${o.interface}'`) });
         }
       }
       if (o.kind !== undefined) {
         p.kind = o.kind;
         p.kindSource = 'user';
+        facts.kind[i].push({ value: o.kind, weight: WEIGHT.user, source: 'user', evidence: noEvidence(`you set the kind to ${o.kind}`) });
       }
     }
-  }
+  });
+  return facts;
 }
 
 export interface TunnelPair {
@@ -298,6 +348,8 @@ export interface PointStats {
   ip: number;
   tunnel: number;
   noEth: number;
+  /** Frames between all-zero MACs: a loopback device captured as Ethernet. */
+  zeroMac: number;
   vtepFrames: number;
   /** Cooked captures: frames received (not PACKET_OUTGOING) and those for another host (a bridge port). */
   incoming: number;
@@ -307,23 +359,40 @@ export interface PointStats {
   /** Address key -> packets it sent / sent with an initial TTL (64, 128, 255: not routed yet). */
   srcCount: Map<number, number>;
   initTtl: Map<number, number>;
-  /** Address key -> packets touching it (inner src or dst). */
+  /** Unicast IP packets (no multicast, broadcast or link-local address): what a pod's veth carries for its pod. */
+  unicast: number;
+  /** Of which IPv6. */
+  unicast6: number;
+  /** Address key -> unicast packets touching it (inner src or dst). */
   addrs: Map<number, number>;
-  /** Address key -> MAC seen with it as source. */
+  /** Address key -> MAC of a frame it sent itself (initial TTL: on its own segment, not routed to it). */
   macOf: Map<number, number>;
+  /** Source MACs of routed frames (TTL decremented, not encapsulated): the routers of the segment. */
+  routedMacs: Set<number>;
   tunnelAcc: EvidenceAcc;
   /** Every packet of the point (a sample for evidence that cites the point as a whole). */
   allAcc: EvidenceAcc;
   rawAcc: EvidenceAcc;
   vtepAcc: EvidenceAcc;
+  routedAcc: EvidenceAcc;
   addrAcc: Map<number, EvidenceAcc>;
 }
 
+/** TTL / hop limit a host sends with (64, 128, 255): the packet has not been routed yet. */
+export const isInitialTtl = (ttl: number): boolean => ttl === 64 || ttl === 128 || ttl === 255;
+
 export function pointStats(t: PacketTable, points: readonly PointDraft[], vtepMacs: Set<number>): PointStats[] {
   const st: PointStats[] = points.map(() => ({
-    ip: 0, tunnel: 0, noEth: 0, vtepFrames: 0, incoming: 0, otherHost: 0, rxSrc: new Map(), srcCount: new Map(), initTtl: new Map(), addrs: new Map(), macOf: new Map(),
-    tunnelAcc: new EvidenceAcc(), allAcc: new EvidenceAcc(), rawAcc: new EvidenceAcc(), vtepAcc: new EvidenceAcc(), addrAcc: new Map(),
+    ip: 0, tunnel: 0, noEth: 0, zeroMac: 0, vtepFrames: 0, incoming: 0, otherHost: 0, rxSrc: new Map(), srcCount: new Map(), initTtl: new Map(), unicast: 0, addrs: new Map(), macOf: new Map(),
+    unicast6: 0, routedMacs: new Set(), tunnelAcc: new EvidenceAcc(), allAcc: new EvidenceAcc(), rawAcc: new EvidenceAcc(), vtepAcc: new EvidenceAcc(), routedAcc: new EvidenceAcc(), addrAcc: new Map(),
   }));
+  // IPv6 addresses that are multicast or link-local, by interned id (decided once per address).
+  const local6 = new Map<number, boolean>();
+  const isLocal6 = (id: number) => {
+    let v = local6.get(id);
+    if (v === undefined) local6.set(id, (v = /^(ff|fe[89ab])/i.test(t.ip6[id] ?? '')));
+    return v;
+  };
   for (let r = 0; r < t.count; r++) {
     const p = t.point[r];
     const s = st[p];
@@ -347,45 +416,106 @@ export function pointStats(t: PacketTable, points: readonly PointDraft[], vtepMa
     if (t.outerMacSrc[r] < 0) {
       s.noEth++;
       s.rawAcc.add(r);
-    } else if (vtepMacs.has(t.outerMacSrc[r]) && vtepMacs.has(t.outerMacDst[r])) {
+    } else if (t.outerMacSrc[r] === 0 && t.outerMacDst[r] === 0) {
+      s.zeroMac++;
+    } else if (vtepMacs.has(t.outerMacSrc[r]) && (t.outerMacDst[r] < 0 || vtepMacs.has(t.outerMacDst[r]))) {
+      // (A cooked capture has the source MAC only.)
       s.vtepFrames++;
       s.vtepAcc.add(r);
     }
-    const a = akey(t.innerVer[r], t.innerSrc[r]);
-    const b = akey(t.innerVer[r], t.innerDst[r]);
+    const v = t.innerVer[r];
+    const a = akey(v, t.innerSrc[r]);
+    const b = akey(v, t.innerDst[r]);
     if (pt !== PKTTYPE_UNKNOWN && pt !== PKTTYPE_OUTGOING) s.rxSrc.set(a, (s.rxSrc.get(a) ?? 0) + 1);
     s.srcCount.set(a, (s.srcCount.get(a) ?? 0) + 1);
-    const ttl = t.innerTtl[r];
-    if (ttl === 64 || ttl === 128 || ttl === 255) s.initTtl.set(a, (s.initTtl.get(a) ?? 0) + 1);
-    s.addrs.set(a, (s.addrs.get(a) ?? 0) + 1);
-    if (b !== a) s.addrs.set(b, (s.addrs.get(b) ?? 0) + 1);
+    const init = isInitialTtl(t.innerTtl[r]);
+    if (init) s.initTtl.set(a, (s.initTtl.get(a) ?? 0) + 1);
     accOf(s.addrAcc, a).add(r);
-    if (t.innerMacSrc[r] >= 0 && !s.macOf.has(a)) s.macOf.set(a, t.innerMacSrc[r]);
+    const unicast = v === 4
+      ? t.innerSrc[r] !== 0 && t.innerDst[r] < 0xe0000000 && (t.innerSrc[r] >>> 16) !== 0xa9fe
+      : v === 6 && !isLocal6(t.innerSrc[r]) && !isLocal6(t.innerDst[r]);
+    if (unicast) {
+      s.unicast++;
+      if (v === 6) s.unicast6++;
+      s.addrs.set(a, (s.addrs.get(a) ?? 0) + 1);
+      if (b !== a) s.addrs.set(b, (s.addrs.get(b) ?? 0) + 1);
+    }
+    const mac = t.innerMacSrc[r];
+    if (mac >= 0 && !macIsGroup(mac)) {
+      if (init && !s.macOf.has(a)) s.macOf.set(a, mac);
+      else if (!init && unicast && s.routedMacs.size < 64) {
+        s.routedMacs.add(mac);
+        s.routedAcc.add(r);
+      }
+    }
   }
   return st;
 }
 
-/** Interface kind from the traffic for points whose name said nothing (or an `any` sub-interface). */
-export function inferKinds(t: PacketTable, points: PointDraft[], st: readonly PointStats[], ids: readonly string[]): void {
-  // A veth's pod: the one address on every IP packet. Both ends of a single conversation are on
-  // every packet, so ties are broken by: an address another veth already owns is not this pod; the
-  // pod sends with an initial TTL (remote senders arrive routed, TTL decremented), with a MAC of its
-  // own (remote addresses arrive with the gateway's MAC) and, in cooked captures, is the source of
-  // the frames the host side receives.
+const addr = (t: PacketTable, k: number) => (k >= 4294967296 ? (t.ip6[k - 4294967296] ?? '?') : ip4ToString(k));
+
+/** The traffic's claim about a point's kind (none when it carries no IP or is a whole `any` capture). */
+function trafficKind(t: PacketTable, p: PointDraft, s: PointStats, ids: readonly string[]): Claim<InterfaceKind> | null {
+  if (s.ip === 0 || (p.kind === 'any' && p.ifindex === null)) return null;
+  const claim = (value: InterfaceKind, weight: number, reason: string, acc: EvidenceAcc | null): Claim<InterfaceKind> =>
+    ({ value, weight, source: 'traffic', evidence: evidence(t, ids, reason, acc) });
+  if (s.tunnel >= 0.5 * s.ip) return claim('underlay', WEIGHT.strongTraffic, `${s.tunnel} of ${s.ip} IP packets are tunnel-encapsulated between node addresses: the node's NIC`, s.tunnelAcc);
+  if (p.arphrd === ARPHRD_NONE || p.arphrd === ARPHRD_TUNNEL || p.arphrd === ARPHRD_IPGRE || p.linktype === LinkType.RAW || p.linktype === LinkType.IPV4 || p.linktype === LinkType.IPV6) {
+    return claim('tun', WEIGHT.linkType, `${s.noEth} of ${s.ip} packets are bare IP with no link header (the link type says so): a TUN device (flannel0, tunl0)`, s.rawAcc);
+  }
+  if (p.arphrd === null && s.noEth >= 0.9 * s.ip) return claim('tun', WEIGHT.traffic, `${s.noEth} of ${s.ip} packets are bare IP with no link header: a TUN device (flannel0, tunl0)`, s.rawAcc);
+  if (p.arphrd === ARPHRD_LOOPBACK) return claim('loopback', WEIGHT.linkType, 'the cooked header says loopback', s.allAcc);
+  if (s.zeroMac >= 0.9 * s.ip) return claim('loopback', WEIGHT.strongTraffic, `${s.zeroMac} of ${s.ip} frames go between all-zero MACs: a loopback device`, s.allAcc);
+  if (s.vtepFrames >= 0.5 * s.ip) return claim('vtep', WEIGHT.traffic + 1, `${s.vtepFrames} of ${s.ip} frames go between VTEP MACs seen inside VXLAN: the VXLAN device`, s.vtepAcc);
+  if (s.incoming > 0 && s.otherHost >= 0.5 * s.incoming) {
+    return claim('veth', WEIGHT.traffic, `${s.otherHost} of ${s.incoming} received frames are addressed to another host's MAC: a bridge port (a pod's veth)`, s.addrAcc.get(p.podIp) ?? null);
+  }
+  if (s.routedMacs.size >= 2) {
+    return claim('underlay', WEIGHT.traffic, `routed packets (TTL decremented, not encapsulated) arrive from ${s.routedMacs.size} different MACs: several routers on one segment, the nodes' network`, s.routedAcc);
+  }
+  if (p.podIp >= 0) {
+    const acc = s.addrAcc.get(p.podIp) ?? null;
+    const own = s.initTtl.get(p.podIp) ?? 0;
+    const sent = s.srcCount.get(p.podIp) ?? 0;
+    if (own > 0) return claim('veth', WEIGHT.traffic, `every unicast IP packet is to or from ${addr(t, p.podIp)}, which sends here with an initial TTL: its veth (or its own interface)`, acc);
+    // The one address is always seen routed: one pod's traffic crossing a node's NIC.
+    if (sent > 0) return claim('underlay', WEIGHT.traffic - 1, `every unicast IP packet is to or from ${addr(t, p.podIp)}, but it is always seen routed (TTL decremented): a node's NIC carrying one pod's traffic`, acc);
+    return claim('veth', WEIGHT.weakTraffic, `every unicast IP packet goes to ${addr(t, p.podIp)}, which never sends: a pod's veth (or a NIC carrying traffic to one pod)`, acc);
+  }
+  if (s.incoming > 0 && p.arphrd === ARPHRD_ETHER) return claim('bridge', WEIGHT.traffic - 1, `received frames are addressed to this interface: a bridge holding the pods' gateway`, s.allAcc);
+  return claim('bridge', WEIGHT.weakTraffic, `frames of several pods' addresses, routed ones all from one gateway MAC: the node's bridge`, s.allAcc);
+}
+
+/**
+ * The kind of every point: the traffic's claim weighed against the names' (a file called eth0 that
+ * only ever carries one pod's address is that pod's interface; a named cni0 stays a bridge).
+ * Also picks each point's pod (the one address on every unicast packet) and the pod's MAC.
+ */
+export function inferKinds(t: PacketTable, points: PointDraft[], st: readonly PointStats[], ids: readonly string[], names: NameFacts, conflict: (message: string, rows: Evidence) => void): void {
+  // A veth's pod: the one address on every unicast IP packet (multicast and link-local chatter
+  // reach a pod's veth too). Both ends of a single conversation are on every packet, so ties are
+  // broken by: an address another veth already owns is not this pod; the pod sends with an initial
+  // TTL (remote senders arrive routed, TTL decremented), with a MAC of its own (remote addresses
+  // arrive with the gateway's MAC) and, in cooked captures, is the source of the frames the host side receives.
+  // Each address family on its own: a dual-stack pod has one of each.
   const claimed = new Set<number>();
-  const tiedOf = new Map<number, number[]>();
+  const tiedOf = new Map<string, number[]>();
+  const chosen = points.map(() => [-1, -1]);
   st.forEach((s, i) => {
-    let topN = 0;
-    for (const n of s.addrs.values()) if (n > topN) topN = n;
-    const nonTunnel = s.ip - s.tunnel;
-    if (topN === 0 || nonTunnel === 0 || topN < 0.995 * nonTunnel) return;
-    const tied = [...s.addrs.entries()].filter(([, n]) => n === topN).map(([a]) => a);
-    if (tied.length === 1) {
-      points[i].podIp = tied[0];
-      claimed.add(tied[0]);
-    } else tiedOf.set(i, tied);
+    for (const fam of [0, 1]) {
+      const total = fam === 0 ? s.unicast - s.unicast6 : s.unicast6;
+      let topN = 0;
+      for (const [a, n] of s.addrs) if ((a >= 4294967296 ? 1 : 0) === fam && n > topN) topN = n;
+      if (topN === 0 || total === 0 || topN < 0.98 * total) continue;
+      const tied = [...s.addrs.entries()].filter(([a, n]) => n === topN && (a >= 4294967296 ? 1 : 0) === fam).map(([a]) => a);
+      if (tied.length === 1) {
+        chosen[i][fam] = tied[0];
+        claimed.add(tied[0]);
+      } else tiedOf.set(`${i}|${fam}`, tied);
+    }
   });
-  for (const [i, tied0] of tiedOf) {
+  for (const [key, tied0] of tiedOf) {
+    const [i, fam] = key.split('|').map(Number);
     const s = st[i];
     const tied = tied0.filter((a) => !claimed.has(a));
     const cands = tied.length ? tied : tied0;
@@ -400,47 +530,113 @@ export function inferKinds(t: PacketTable, points: PointDraft[], st: readonly Po
       );
     };
     cands.sort((a, b) => score(b) - score(a));
-    points[i].podIp = cands[0];
+    chosen[i][fam] = cands[0];
   }
-  points.forEach((p) => {
-    if (p.podIp >= 0) p.podMac = st[points.indexOf(p)].macOf.get(p.podIp) ?? -1;
+  points.forEach((p, i) => {
+    const [v4, v6] = chosen[i];
+    p.podIp = v4 >= 0 ? v4 : v6;
+    if (v4 >= 0 && v6 >= 0) p.podIp6 = v6;
+    if (p.podIp >= 0) p.podMac = st[i].macOf.get(p.podIp) ?? (v6 >= 0 ? (st[i].macOf.get(v6) ?? -1) : -1);
   });
   points.forEach((p, i) => {
-    const s = st[i];
-    if (p.kindSource !== 'none' && p.kind !== 'any' && p.kind !== 'unknown') return;
-    if (p.kind === 'any' && p.ifindex === null) return; // a whole `any` capture stays 'any'
-    let kind: InterfaceKind;
-    let ev: Evidence | null = null;
-    if (s.ip === 0) return;
-    if (s.tunnel >= 0.5 * s.ip) {
-      kind = 'underlay';
-      ev = evidence(t, ids, `${s.tunnel} of ${s.ip} IP packets are tunnel-encapsulated between node addresses: the node's NIC`, s.tunnelAcc);
-    } else if (p.arphrd === ARPHRD_NONE || p.arphrd === ARPHRD_TUNNEL || p.arphrd === ARPHRD_IPGRE || (p.arphrd === null && s.noEth >= 0.9 * s.ip) ||
-      p.linktype === LinkType.RAW || p.linktype === LinkType.IPV4 || p.linktype === LinkType.IPV6) {
-      kind = 'tun';
-      ev = evidence(t, ids, `${s.noEth} of ${s.ip} packets are bare IP with no link header: a TUN device (flannel0, tunl0)`, s.rawAcc);
-    } else if (p.arphrd === ARPHRD_LOOPBACK) {
-      kind = 'loopback';
-    } else if (s.vtepFrames >= 0.5 * s.ip) {
-      kind = 'vtep';
-      ev = evidence(t, ids, `${s.vtepFrames} of ${s.ip} frames go between VTEP MACs seen inside VXLAN: the VXLAN device`, s.vtepAcc);
-    } else if (s.incoming > 0 && s.otherHost >= 0.5 * s.incoming) {
-      kind = 'veth';
-      ev = evidence(t, ids, `${s.otherHost} of ${s.incoming} received frames are addressed to another host's MAC: a bridge port (a pod's veth)`, s.addrAcc.get(p.podIp) ?? null);
-    } else if (s.incoming > 0 && p.arphrd === ARPHRD_ETHER) {
-      kind = 'bridge';
-      ev = evidence(t, ids, `received frames are addressed to this interface: a bridge holding the pods' gateway`, s.allAcc);
-    } else if (p.podIp >= 0 && s.addrs.size >= 1) {
-      kind = 'veth';
-      ev = evidence(t, ids, `every IP packet has the same pod address: a pod's veth`, s.addrAcc.get(p.podIp) ?? null);
-    } else {
-      kind = 'bridge';
-      ev = evidence(t, ids, `frames of several pods' addresses: the node's bridge`, s.allAcc);
+    const claims = [...names.kind[i]];
+    const tc = trafficKind(t, p, st[i], ids);
+    if (tc) claims.push(tc);
+    const d = decide(claims);
+    if (!d) return;
+    p.kind = d.value;
+    p.kindSource = d.source;
+    for (const c of d.support) p.evidence.push(cite(c));
+    if (d.against.length > 0) conflict(conflictText(p.id, 'kind', d), d.against[0].evidence);
+    if (p.kind !== 'veth') {
+      p.podIp = -1;
+      p.podIp6 = -1;
     }
-    p.kind = kind;
-    p.kindSource = 'traffic';
-    if (ev) p.evidence.push(ev);
   });
+}
+
+/** The address that sends most with an initial TTL among the unicast ones: a pod interface's pod (-1 none). */
+function podOf(s: PointStats): number {
+  let pod = -1;
+  let best = -1;
+  for (const [a, n] of s.initTtl) {
+    if (!s.addrs.has(a)) continue; // multicast / link-local chatter is no pod
+    const share = n / Math.max(1, s.srcCount.get(a) ?? 0);
+    if (share > best) [pod, best] = [a, share];
+  }
+  return pod;
+}
+
+/**
+ * Addresses that send unrouted (initial TTL) on the pod-side points (veth, bridge) of exactly one
+ * node: that node's pods (or its gateway). Address key -> node index, -1 when several nodes show it.
+ */
+export function localSenders(points: readonly PointDraft[], st: readonly PointStats[], nodeOfPoint: ArrayLike<number>): Map<number, number> {
+  const out = new Map<number, number>();
+  points.forEach((p, i) => {
+    const n = nodeOfPoint[i];
+    if (n < 0 || (p.kind !== 'veth' && p.kind !== 'bridge')) return;
+    for (const a of st[i].initTtl.keys()) {
+      if (!st[i].addrs.has(a)) continue; // link-local and multicast senders are on every segment
+      const prev = out.get(a);
+      out.set(a, prev === undefined || prev === n ? n : -1);
+    }
+  });
+  return out;
+}
+
+/**
+ * A node has one bridge: when the traffic alone made several of a node's points bridges, the one
+ * with the most local senders (initial TTL) stays; the others are pod interfaces whose pod also
+ * talks to its neighbours (their best-scoring sender is the pod).
+ */
+export function oneBridgePerNode(t: PacketTable, points: PointDraft[], st: readonly PointStats[], nodeOfPoint: ArrayLike<number>, ids: readonly string[]): void {
+  // Cooked (-i any) captures say which frames a host-side veth receives for other hosts' MACs: the
+  // veth is a bridge port, so its node has a bridge, and the interface receiving frames for its own
+  // MAC is it. A node whose cooked captures show no bridge port has no bridge (routed pod networks).
+  const isPort = (i: number) => st[i].incoming > 0 && st[i].otherHost >= 0.5 * st[i].incoming;
+  const ownRx = (i: number) => points[i].arphrd === ARPHRD_ETHER && st[i].incoming > 0 && !isPort(i);
+  const nodePoints = new Map<number, number[]>();
+  points.forEach((_, i) => nodeOfPoint[i] >= 0 && nodePoints.set(nodeOfPoint[i], [...(nodePoints.get(nodeOfPoint[i]) ?? []), i]));
+  for (const list of nodePoints.values()) {
+    const ports = list.filter(isPort);
+    const bridges = list.filter((i) => points[i].kind === 'bridge');
+    if (ports.length > 0 && bridges.length === 0) {
+      const cands = list.filter((i) => ownRx(i) && points[i].kind === 'veth' && points[i].kindSource === 'traffic');
+      if (cands.length === 0) continue;
+      const b = cands.reduce((x, y) => (st[y].incoming > st[x].incoming ? y : x));
+      points[b].kind = 'bridge';
+      points[b].podIp = -1;
+      points[b].evidence.push(evidence(t, ids, `${ports.length} of its node's interfaces receive frames for other hosts' MACs (bridge ports); this one receives ${st[b].incoming} for its own MAC: their bridge [traffic]`, st[b].allAcc));
+    } else if (ports.length === 0 && bridges.length > 0 && bridges.every((i) => points[i].kindSource === 'traffic' && points[i].arphrd !== null)) {
+      for (const i of bridges) {
+        points[i].kind = 'veth';
+        points[i].podIp = podOf(st[i]);
+        points[i].podMac = st[i].macOf.get(points[i].podIp) ?? -1;
+        points[i].evidence.push(evidence(t, ids, `no interface of its node receives frames for other hosts' MACs (no bridge ports): a routed pod interface, not a bridge [traffic]`, st[i].allAcc));
+      }
+    }
+  }
+  const byNode = new Map<number, number[]>();
+  points.forEach((p, i) => {
+    if (p.kind === 'bridge' && nodeOfPoint[i] >= 0) byNode.set(nodeOfPoint[i], [...(byNode.get(nodeOfPoint[i]) ?? []), i]);
+  });
+  for (const list of byNode.values()) {
+    if (list.length < 2) continue;
+    const senders = (i: number) => [...st[i].initTtl.keys()].length;
+    const named = list.filter((i) => points[i].kindSource !== 'traffic');
+    const keep = (named.length ? named : list).reduce((a, b) => (senders(b) > senders(a) ? b : a));
+    for (const i of list) {
+      if (i === keep || points[i].kindSource !== 'traffic') continue;
+      const s = st[i];
+      const pod = podOf(s);
+      if (pod < 0) continue;
+      points[i].kind = 'veth';
+      points[i].podIp = pod;
+      points[i].podMac = s.macOf.get(pod) ?? -1;
+      points[i].evidence.push(evidence(t, ids, `its node already has a bridge (${points[keep].id}, more local senders): this is a pod's interface, and the pod is the address that sends most with an initial TTL [traffic]`, s.addrAcc.get(pod) ?? null));
+    }
+  }
 }
 
 export interface NodeVote {

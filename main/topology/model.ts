@@ -4,7 +4,7 @@
 
 import { TUNNEL_NAMES, TunnelKind } from '../engine/decode/types';
 import { cidr6Contains, cidr6ToString, cidrContains, cidrToString, ip4ToString, macIsGroup, macToString, parseIp6, type Cidr4, type Cidr6 } from './addr';
-import { akey, type PointDraft, type TunnelFacts } from './attribution';
+import { akey, isInitialTtl, type PointDraft, type TunnelFacts } from './attribution';
 import { EvidenceAcc, evidence } from './evidence';
 import type { PacketTable } from './table';
 import type { Bridge, ClusterNode, Evidence, Pod, Service, ServiceBackend, Tunnel, TunnelType, Veth } from './types';
@@ -177,7 +177,8 @@ export function buildModel(m: ModelInput): BuiltModel {
   points.forEach((p, pi) => {
     if (p.kind !== 'bridge') return;
     const n = m.nodeOfPoint[pi];
-    const node = n >= 0 ? nodes[n].id : '?';
+    if (n < 0) return; // a bridge on no known node would be a phantom node's; the point stays listed
+    const node = nodes[n].id;
     const name = pointName(p);
     const id = `${node}/${name}`;
     if (bridgeSeen.has(id)) return;
@@ -210,31 +211,72 @@ export function buildModel(m: ModelInput): BuiltModel {
     for (let r = 0; r < t.count && acc.count < 50; r++) if (t.point[r] === pi && akey(t.innerVer[r], t.innerSrc[r]) === p.podIp) acc.add(r);
     const ip = p.podIp;
     pods.set(ip, { ip, mac: p.podMac, node: n, veth: vid, acc, reason: `the only address on ${p.id}: the pod behind this veth` });
+    const ip6 = p.podIp6 ?? -1;
+    if (ip6 >= 0) {
+      const acc6 = new EvidenceAcc();
+      for (let r = 0; r < t.count && acc6.count < 50; r++) if (t.point[r] === pi && akey(t.innerVer[r], t.innerSrc[r]) === ip6) acc6.add(r);
+      pods.set(ip6, { ip: ip6, mac: p.podMac, node: n, veth: vid, acc: acc6, reason: `the only IPv6 address on ${p.id}: the same pod's second address (dual stack)` });
+    }
     veths.push({ id: vid, node, name, pod: addrText(ip), point: p.id, evidence: [...p.evidence, evidence(t, ids, `every packet on this veth is to or from ${addrText(ip)}`, acc)] });
   });
+  // A pod's MAC: the source MAC of a frame it sent itself on its own segment (unencapsulated, with
+  // an initial TTL: not yet routed). Frames that reach a segment routed carry a router's MAC (the
+  // gateway's, a node's, a VTEP's), never the pod's.
+  // MACs that forward routed frames onto pod segments (gateways, proxy-ARP veth ends): no pod's.
+  const routerMacs = new Set<number>();
+  for (let r = 0; r < t.count; r++) {
+    const k = points[t.point[r]].kind;
+    if ((k === 'bridge' || k === 'veth') && t.tunnel[r] === TunnelKind.NONE && t.innerMacSrc[r] >= 0 && t.outerVer[r] !== 0 && !isInitialTtl(t.innerTtl[r])) routerMacs.add(t.innerMacSrc[r]);
+  }
+  // ICMP errors only routers send (unreachable other than port, redirect, time exceeded, parameter
+  // problem, too big): their source is a gateway or node, not a pod (a pod answers port unreachable).
+  const routerError = (r: number): boolean => {
+    const ty = t.icmpType[r];
+    const code = t.icmpCode[r];
+    if (t.innerProto[r] === 1) return (ty === 3 && code !== 3) || ty === 5 || ty === 11 || ty === 12;
+    if (t.innerProto[r] === 58) return (ty === 1 && code !== 4) || ty === 2 || ty === 3;
+    return false;
+  };
+  const ownFrame = (r: number) => t.tunnel[r] === TunnelKind.NONE && t.innerMacSrc[r] >= 0 && !macIsGroup(t.innerMacSrc[r]) && isInitialTtl(t.innerTtl[r]);
   for (let r = 0; r < t.count; r++) {
     if ((t.innerVer[r] !== 4 && t.innerVer[r] !== 6) || t.innerProto[r] === 255) continue;
     const src = akey(t.innerVer[r], t.innerSrc[r]);
-    if (pods.has(src) || gwIps.has(src) || vtepIps.has(src) || nodeOfIp.has(src)) continue;
+    const known = pods.get(src);
+    if (known) {
+      const k = points[t.point[r]].kind;
+      if (known.mac < 0 && ownFrame(r) && (k === 'bridge' || k === 'veth' || k === 'any')) known.mac = t.innerMacSrc[r];
+      continue;
+    }
+    if (gwIps.has(src) || vtepIps.has(src) || nodeOfIp.has(src) || routerError(r)) continue;
     // IPv6 link-local and multicast sources are no pods.
     if (t.innerVer[r] === 6 && /^(fe80:|ff)/.test(t.ip6[t.innerSrc[r]] ?? '')) continue;
     const kind = points[t.point[r]].kind;
     const inTunnel = t.tunnel[r] !== TunnelKind.NONE;
     if (!inTunnel && kind !== 'bridge' && kind !== 'veth' && kind !== 'any') continue;
-    const n = nodeOfAddr(src);
-    if (n < 0) continue;
-    if (!inTunnel && gatewayOf[n] && t.innerMacSrc[r] === gatewayOf[n][0]) continue;
+    let n = nodeOfAddr(src);
+    let onSegment = false;
+    if (n < 0) {
+      // No pod block known (a routed cluster without BGP in the captures): an address that sends
+      // unrouted on a node's pod-side capture, from a MAC that never forwards routed frames, is a pod of that node.
+      const pn = m.nodeOfPoint[t.point[r]];
+      if (pn < 0 || (kind !== 'bridge' && kind !== 'veth') || !ownFrame(r) || routerMacs.has(t.innerMacSrc[r])) continue;
+      n = pn;
+      onSegment = true;
+    }
+    const gw = gatewayOf[n];
+    if (!inTunnel && gw && t.innerMacSrc[r] === gw[0]) continue;
     const c = nodes[n].cidr;
     if (t.innerVer[r] === 4 && c && c.len <= 30 && (src === c.base || src === (c.base | ((1 << (32 - c.len)) - 1)) >>> 0)) continue;
     const acc = new EvidenceAcc();
     acc.add(r);
     pods.set(src, {
       ip: src,
-      mac: !inTunnel && t.innerMacSrc[r] >= 0 ? t.innerMacSrc[r] : -1,
+      mac: ownFrame(r) ? t.innerMacSrc[r] : -1,
       node: n,
       veth: null,
       acc,
-      reason: inTunnel ? `sends from inside ${nodes[n].id}'s pod CIDR (seen encapsulated)` : `sends from inside ${nodes[n].id}'s pod CIDR on its bridge`,
+      reason: onSegment ? `sends unrouted (initial TTL) on ${nodes[n].id}'s ${kind} from a MAC of its own: a pod of that node`
+        : inTunnel ? `sends from inside ${nodes[n].id}'s pod CIDR (seen encapsulated)` : `sends from inside ${nodes[n].id}'s pod CIDR on its bridge`,
     });
   }
   const outPods: Pod[] = [...pods.values()]
@@ -281,6 +323,8 @@ export function buildModel(m: ModelInput): BuiltModel {
   // Services from DNAT: a destination rewritten from a VIP to a pod.
   const svc = new Map<string, { proto: number; vip: number; port: number; backends: Map<string, ServiceBackend>; nodes: Set<string>; acc: EvidenceAcc }>();
   for (const o of m.nat) {
+    // A pod's own address rewritten to another is no service (a pod is never a VIP).
+    if (pods.has(o.vip)) continue;
     const id = `${protoName(o.proto)} ${addrText(o.vip)}:${o.vipPort}`;
     let s = svc.get(id);
     if (!s) {

@@ -34,7 +34,7 @@ export function interfaceKindFromName(name: string): InterfaceKind {
 
 /** Interface names that may appear in a file name (the same conventions, unanchored pieces). */
 const IFACE_IN_NAME =
-  'veth[0-9a-z]*|cali[0-9a-z]*|lxc[0-9a-z]+|docker0|cni0|cbr0|br-[0-9a-z]+|flannel\\.\\d+|flannel0|vxlan\\.calico|' +
+  'cilium_vxlan|cilium_geneve|cilium_host|cilium_net|veth[0-9a-z]*|cali[0-9a-z]*|lxc[0-9a-z]+|docker0|cni0|cbr0|br-[0-9a-z]+|flannel\\.\\d+|flannel0|vxlan\\.calico|' +
   'vxlan[0-9a-z]*|tunl0|tun\\d+|wg\\d+|eth\\d+|ens[0-9a-z]+|enp[0-9a-z]+|eno\\d+|bond\\d+|any|lo';
 /** Names that may open a file name ('eth0-node1.pcap'): only unmistakable ones ('calico-x' is no cali* veth). */
 const IFACE_AS_PREFIX = 'docker0|cni0|cbr0|flannel\\.\\d+|flannel0|tunl0|eth\\d+|ens\\d[0-9a-z]*|enp\\d[0-9a-z]*|eno\\d+|bond\\d+';
@@ -46,6 +46,8 @@ const EXT_RE = /(\.(pcapng|pcap|cap|dmp|trace))?(\.(gz|gzip))?$/i;
 export interface FileNameAttribution {
   readonly node: string | null;
   readonly interface: string | null;
+  /** The node's address when the file is named after it ('node-10.0.0.5.pcap', 'ip-10-0-0-5-eth0.pcap'). */
+  readonly nodeIp: string | null;
   /** The name without directories and capture extensions ('a-node2' for 'a-node2.pcapng'). */
   readonly stem: string;
 }
@@ -63,10 +65,48 @@ export function baseName(path: string): string {
 export function attributionFromFileName(path: string): FileNameAttribution {
   const stem = baseName(path).replace(EXT_RE, '');
   let m = SUFFIX_RE.exec(stem);
-  if (m) return { node: m[1], interface: m[2], stem };
+  if (m) return withAddress({ node: m[1], interface: m[2], nodeIp: null, stem });
   m = PREFIX_RE.exec(stem);
-  if (m) return { node: m[2], interface: m[1], stem };
+  if (m) return withAddress({ node: m[2], interface: m[1], nodeIp: null, stem });
   m = ONLY_RE.exec(stem);
-  if (m) return { node: null, interface: m[1], stem };
-  return { node: null, interface: null, stem };
+  if (m) return { node: null, interface: m[1], nodeIp: null, stem };
+  return withAddress({ node: null, interface: null, nodeIp: null, stem });
+}
+
+/** 'node-10.0.0.5', '10.0.0.5', 'ip-10-0-0-5' (cloud host names), with an optional 'node'/'host' prefix. */
+const ADDRESS_NODE_RE = /^(?:(?:node|host|ip)[-_.]?)?(\d{1,3})[.-](\d{1,3})[.-](\d{1,3})[.-](\d{1,3})$/i;
+
+/**
+ * A node named after its address ('ip-10-0-5-7' as cloud hosts are, 'node-10.0.5.7'): the name
+ * stays (a bare address becomes 'node-<address>', the id a node with no name gets) and the address
+ * ties it to the node that owns it.
+ */
+function withAddress(a: FileNameAttribution): FileNameAttribution {
+  const m = ADDRESS_NODE_RE.exec(a.node ?? a.stem);
+  if (!m || (a.node === null && a.interface !== null)) return a;
+  const parts = m.slice(1, 5).map(Number);
+  if (parts.some((x) => x > 255)) return a;
+  const ip = parts.join('.');
+  const named = a.node ?? a.stem;
+  return { ...a, node: /^\d/.test(named) ? `node-${ip}` : named, nodeIp: ip };
+}
+
+/**
+ * Interface names that exist both on a node and inside a pod's network namespace (eth0): they tell
+ * the kind less surely than a name only one side uses (cni0, flannel.1, veth*, cali*, lxc*).
+ */
+export function isAmbiguousInterfaceName(name: string): boolean {
+  return /^eth\d+$/i.test(name);
+}
+
+/**
+ * The node a file name starts with, among node names other captures already give ('a-node2-web-0'
+ * -> 'a-node2', the rest naming a pod): the longest such prefix followed by '-', '_' or '.'.
+ */
+export function nodePrefixOf(stem: string, nodes: Iterable<string>): string | null {
+  let best: string | null = null;
+  for (const n of nodes) {
+    if (stem.length > n.length + 1 && stem.startsWith(n) && /[-_.]/.test(stem[n.length]) && (!best || n.length > best.length)) best = n;
+  }
+  return best;
 }

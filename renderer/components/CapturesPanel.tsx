@@ -36,6 +36,41 @@ function EditAttribution(props: { capture: CaptureView; onDone(): void }) {
   );
 }
 
+/** Why each point of the capture was placed where it is: the evidence the attribution cited. */
+function Placement(props: { capture: CaptureView }) {
+  const pts = props.capture.placement ?? [];
+  const conflicts = pts.reduce((n, p) => n + p.conflicts.length, 0);
+  return (
+    <details className="placement" data-testid="placement">
+      <summary>
+        why here{conflicts > 0 && <span className="warn"> · {conflicts} conflicting</span>}
+      </summary>
+      {pts.map((p) => (
+        <div key={p.point} className="placement-point" data-point={p.point}>
+          {pts.length > 1 && (
+            <div className="muted">
+              {p.point}: {p.node ?? '?'} / {p.iface ?? '?'} · {p.kind}
+            </div>
+          )}
+          <ul>
+            {p.why.map((w, i) => (
+              <li key={i}>
+                {w.reason}
+                {w.packets > 0 && <span className="muted"> ({formatCount(w.packets)} pkts)</span>}
+              </li>
+            ))}
+            {p.conflicts.map((x, i) => (
+              <li key={`c${i}`} className="warn">
+                {x}
+              </li>
+            ))}
+          </ul>
+        </div>
+      ))}
+    </details>
+  );
+}
+
 export function CapturesPanel(props: { state: AppState; onChanged(): void }) {
   const [editing, setEditing] = useState<number | null>(null);
   const { captures } = props.state;
@@ -77,6 +112,7 @@ export function CapturesPanel(props: { state: AppState; onChanged(): void }) {
                 {c.errors.length > 5 && <li className="muted">{c.errors.length - 5} more</li>}
               </ul>
             )}
+            {c.placement && c.placement.length > 0 && <Placement capture={c} />}
             {editing === c.id && (
               <EditAttribution
                 capture={c}

@@ -46,7 +46,13 @@ describeNeeding([labNeed], 'backend on the lab captures', () => {
       const want = m!.captures.find((x) => x.file === c.file) as unknown as { node: string; interfaces: { name: string; kind: string }[] };
       expect(v.node).toBe(want.node);
       expect(v.iface?.split(', ').sort()).toEqual(want.interfaces.map((i) => i.name).sort());
+      // The Captures panel shows why: every point of the file with the evidence cited for it.
+      expect(v.placement?.map((p) => p.node)).toEqual(v.placement?.map(() => want.node));
+      for (const p of v.placement ?? []) expect(p.why.length, p.point).toBeGreaterThan(0);
     }
+    const pod = cluster.pods[0];
+    const veths = state.captures.flatMap((v) => v.placement ?? []).filter((p) => p.kind === 'veth' && p.node === pod.node);
+    expect(veths.some((p) => p.why.some((w) => w.reason.includes(pod.ip) && w.packets > 0))).toBe(true);
     expect(JSON.parse(readFileSync(join(dir, 'recent.json'), 'utf8'))).toEqual(files.slice(0, 12));
   });
 
@@ -111,6 +117,7 @@ describeNeeding([labNeed], 'backend on the lab captures', () => {
     await b.setAttribution({ capture: id, node: 'renamed-node', iface: 'eth0' });
     const s = await ready(b, 600);
     expect(s.captures[id]).toMatchObject({ node: 'renamed-node', iface: 'eth0', attribution: 'user' });
+    expect(s.captures[id].placement![0].why.map((w) => w.reason)).toContain('you placed it on renamed-node');
     expect((await b.queryPackets(q('node == "renamed-node"'))).total).toBe(demo.find((c) => c.file === 'a-node1-eth0.pcap')!.packets);
     await b.setAttribution({ capture: id, node: 'a-node1', iface: 'eth0' });
     await ready(b, 600);

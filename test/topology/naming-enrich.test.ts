@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { attributionFromFileName, interfaceKindFromName } from '../../main/topology/naming';
+import { attributionFromFileName, interfaceKindFromName, nodePrefixOf } from '../../main/topology/naming';
 import { parseKubectlJson, parseSubnetEnv, isEnrichmentFile } from '../../main/topology/enrich';
 import { parseFlowSpec, parsePacketRef, formatPacketRef, matchesFlowSpec } from '../../main/topology/select';
 import type { Flow } from '../../main/topology/types';
@@ -23,9 +23,25 @@ describe('attribution from file names', () => {
     ['b-node2-any.pcap', 'b-node2', 'any'],
     ['cni0.pcap', null, 'cni0'],
     ['capture.pcap', null, null],
+    ['node3-cilium_vxlan.pcap', 'node3', 'cilium_vxlan'],
+    ['web-5d78cf5b9-hk4wz.pcap', null, null],
   ])('%s', (file, node, iface) => {
     const a = attributionFromFileName(file);
     expect([a.node, a.interface]).toEqual([node, iface]);
+  });
+  it.each([
+    ['node-10.0.5.7.pcap', 'node-10.0.5.7', null, '10.0.5.7'],
+    ['ip-10-0-5-144-eth0.pcap', 'ip-10-0-5-144', 'eth0', '10.0.5.144'],
+    ['ip-10-0-5-144.pcap', 'ip-10-0-5-144', null, '10.0.5.144'],
+    ['10.0.5.7.pcapng', 'node-10.0.5.7', null, '10.0.5.7'],
+    ['node-300.1.1.1.pcap', null, null, null],
+  ])('%s names the node by its address', (file, node, iface, ip) => {
+    const a = attributionFromFileName(file);
+    expect([a.node, a.interface, a.nodeIp]).toEqual([node, iface, ip]);
+  });
+  it('a file name starting with a node name other captures give names that node', () => {
+    expect(nodePrefixOf('a-node2-web-5d78cf5b9-hk4wz', ['a-node1', 'a-node2', 'a-node'])).toBe('a-node2');
+    expect(nodePrefixOf('a-node20-x', ['a-node2'])).toBeNull();
   });
 });
 

@@ -2,7 +2,7 @@
 // together, an empty set, garbage, a truncated capture. Nothing throws; problems are findings.
 import { existsSync, readdirSync, readFileSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { formatJourney, formatTopology, loadCaptureSet, type Analysis } from '../../main/topology';
@@ -37,9 +37,14 @@ describe('robustness', () => {
   if (!havePublic) it.skip(`public captures not found at ${PUBLIC}: skipped`, () => {});
 
   it('names from the capture set cannot drive the terminal', async () => {
-    const evil = join(dir, 'node\u001b[2J\u0007x-eth0.pcap');
-    writeFileSync(evil, readFileSync(captureFiles('a').find((f) => f.endsWith('a-node1-eth0.pcap'))!));
-    const a = await loadCaptureSet([evil, ...captureFiles('a').filter((f) => !f.endsWith('a-node1-eth0.pcap'))]);
+    // Every capture of a-node1 under the hostile name (one renamed alone would join the captures
+    // still named a-node1: the traffic shows they are one node).
+    const evil = captureFiles('a').filter((f) => basename(f).startsWith('a-node1-')).map((f) => {
+      const to = join(dir, basename(f).replace('a-node1', 'node\u001b[2J\u0007x'));
+      writeFileSync(to, readFileSync(f));
+      return to;
+    });
+    const a = await loadCaptureSet([...evil, ...captureFiles('a').filter((f) => !basename(f).startsWith('a-node1-'))]);
     expect(a.points.some((p) => p.node === 'node\u001b[2J\u0007x')).toBe(true);
     const text = formatTopology(a) + Array.from({ length: a.journeys.count }, (_, i) => formatJourney(a, a.journeys.get(i))).join('');
     expect(text).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/);

@@ -4,6 +4,7 @@
 // node of the set but starts with one, the rest is the pod. An explicit node override still wins.
 
 import type { PointDraft } from '../attribution';
+import { nodePrefixOf } from '../naming';
 
 /** Re-attaches pod `lo` captures to their node; returns the pod name of each such point (by index). */
 export function attributePodLoopback(points: PointDraft[]): Map<number, string> {
@@ -12,10 +13,7 @@ export function attributePodLoopback(points: PointDraft[]): Map<number, string> 
   const nodes = new Set(points.filter((p) => !isLo(p) && p.node).map((p) => p.node!));
   points.forEach((p, i) => {
     if (!isLo(p) || !p.node || nodes.has(p.node) || p.nodeSource === 'user') return;
-    let best: string | null = null;
-    for (const n of nodes) {
-      if (p.node.length > n.length + 1 && p.node.startsWith(n) && /[-_]/.test(p.node[n.length]) && (!best || n.length > best.length)) best = n;
-    }
+    const best = nodePrefixOf(p.node, nodes);
     if (!best) return;
     const pod = p.node.slice(best.length + 1);
     p.evidence.push({ reason: `loopback capture '${p.capture}': the pod ${pod}'s own lo on ${best} (traffic between the pod's containers)`, packets: [], count: 0 });

@@ -13,8 +13,49 @@ import { ip4ToString, macToString, parseIp4 } from '../addr';
 
 const BLOCK = 26;
 
+/** A node's underlay address as the routed traffic shows it: its NIC's MAC and the ARP that names it. */
+export interface RoutedAddress {
+  readonly ip: number;
+  readonly mac: number;
+  readonly reason: string;
+  readonly acc: EvidenceAcc;
+}
+
+/**
+ * Before the nodes are built: the underlay address of each named node whose pods are known (the
+ * addresses that send unrouted on its pod-side captures). Their packets leave on the underlay from
+ * the node's MAC; ARP on the underlay gives that MAC's address. Names with no such evidence are absent.
+ */
+export function routedNodeAddresses(t: PacketTable, points: readonly PointDraft[], podNode: ReadonlyMap<number, string>): Map<string, RoutedAddress> {
+  const votes = new Map<string, Map<number, EvidenceAcc>>();
+  for (let r = 0; r < t.count; r++) {
+    if (t.tunnel[r] !== 0 || (t.innerVer[r] !== 4 && t.innerVer[r] !== 6) || t.outerMacSrc[r] < 0) continue;
+    if (points[t.point[r]]?.kind !== 'underlay') continue;
+    const node = podNode.get(t.innerVer[r] === 6 ? 4294967296 + t.innerSrc[r] : t.innerSrc[r]);
+    if (!node) continue;
+    let m = votes.get(node);
+    if (!m) votes.set(node, (m = new Map()));
+    let acc = m.get(t.outerMacSrc[r]);
+    if (!acc) m.set(t.outerMacSrc[r], (acc = new EvidenceAcc()));
+    acc.add(r);
+  }
+  const ipOfMac = new Map<number, number>();
+  for (const a of t.arp) {
+    if (points[t.point[a.row]]?.kind === 'underlay' && a.senderIp !== 0 && !ipOfMac.has(a.senderMac)) ipOfMac.set(a.senderMac, a.senderIp);
+  }
+  const out = new Map<string, RoutedAddress>();
+  for (const [node, m] of votes) {
+    const [mac, acc] = [...m.entries()].sort((x, y) => y[1].count - x[1].count)[0];
+    const ip = ipOfMac.get(mac);
+    if (ip === undefined) continue;
+    out.set(node, { ip, mac, acc, reason: `${acc.count} packets of ${node}'s pods leave on the underlay from MAC ${macToString(mac)}, which ARP on the underlay gives ${ip4ToString(ip)}` });
+  }
+  return out;
+}
+
 export function routedNodeFacts(t: PacketTable, points: readonly PointDraft[], model: ClusterModel, ref: (row: number) => Evidence['packets'][number]): ClusterModel {
-  const need = model.nodes.filter((n) => n.underlayIps.length === 0);
+  const lacks = (n: ClusterNode) => n.underlayIps.length === 0 || n.underlayMacs.length === 0 || n.podCidr === null;
+  const need = model.nodes.filter(lacks);
   if (need.length === 0 || model.tunnels.length > 0) return model;
   const nodeOfPod = new Map<number, string>();
   for (const p of model.pods) {
@@ -44,7 +85,7 @@ export function routedNodeFacts(t: PacketTable, points: readonly PointDraft[], m
   }
   const caliNodes = new Set(model.veths.filter((v) => /^cali/.test(v.name)).map((v) => v.node));
   const nodes: ClusterNode[] = model.nodes.map((n) => {
-    if (n.underlayIps.length > 0) return n;
+    if (!lacks(n)) return n;
     const m = votes.get(n.id);
     if (!m) return n;
     const [mac, acc] = [...m.entries()].sort((x, y) => y[1].count - x[1].count)[0];
@@ -60,7 +101,7 @@ export function routedNodeFacts(t: PacketTable, points: readonly PointDraft[], m
         evidence.push({ reason: `its pods (cali* veths) lie in ${podCidr}: taken as its Calico IPAM block (default size /${BLOCK}; BGP in the captures would say for sure)`, packets: [], count: 0 });
       }
     }
-    return { ...n, underlayMacs: [macToString(mac)], underlayIps: arp ? [ip4ToString(arp.ip)] : n.underlayIps, podCidr, evidence };
+    return { ...n, underlayMacs: n.underlayMacs.length ? n.underlayMacs : [macToString(mac)], underlayIps: n.underlayIps.length || !arp ? n.underlayIps : [ip4ToString(arp.ip)], podCidr, evidence };
   });
   return { ...model, nodes };
 }

@@ -1,0 +1,40 @@
+// The committed lab captures renamed the way operators name files (pod captures after the pod, with
+// or without the node; a node by its address; names that say nothing; pcapngs of named interfaces
+// whose file is not named after the node; bridges, veths and VXLAN devices named as other CNIs name
+// them): every point's node and kind, every pod's node, MAC and veth capture, one bridge per
+// bridged node and no phantom or split node, against the manifests.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { loadCaptureSet } from '../../main/topology';
+import { SCENARIOS, haveTcpdump, materializeScenario, scoreAnalysis } from './renamed';
+
+const root = mkdtempSync(join(tmpdir(), 'tv-renamed-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+describe('attribution of lab captures under operators\' file and interface names', () => {
+  for (const scenario of SCENARIOS) {
+    it.skipIf(!!scenario.bpf && !haveTcpdump)(scenario.name, async () => {
+      const { files, truth } = materializeScenario(scenario, join(root, scenario.name.replace(/\W+/g, '-')));
+      const a = await loadCaptureSet(files);
+      const card = scoreAnalysis(a, truth);
+      for (const [cls, s] of Object.entries(card)) expect(s.misses, cls).toEqual([]);
+      // Something was scored in every class the scenario has (a score over nothing cannot fail).
+      expect(card['point-node'].total).toBe(truth.points.size);
+      expect(card['pod-veth'].total).toBeGreaterThan(0);
+      expect(card.nodes.total).toBe(truth.nodes.length);
+    });
+  }
+
+  it('each point says why it was placed: the claims that won, with source and weight', async () => {
+    const { files } = materializeScenario(SCENARIOS[0], join(root, 'why'));
+    const a = await loadCaptureSet(files);
+    const pod = a.points.find((p) => p.id === 'tools-0.pcap')!;
+    expect(pod.kind).toBe('veth');
+    expect(pod.evidence.some((e) => /10\.244\.0\.3.*initial TTL.*\[traffic, weight \d+\]/.test(e.reason) && e.packets.length > 0)).toBe(true);
+    const named = a.points.find((p) => p.id === 'node-192.168.56.11.pcap')!;
+    expect(named.nodeSource).toBe('file-name');
+    expect(named.evidence.some((e) => /names the node node-192\.168\.56\.11 \(by its address 192\.168\.56\.11\)/.test(e.reason))).toBe(true);
+  });
+});
