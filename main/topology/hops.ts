@@ -304,6 +304,29 @@ function candidates(ctx: HopContext, e: Expect): number[] {
   return c;
 }
 
+/**
+ * The capture file holding a `-i any` capture (one point per interface index) of `node` that was
+ * running when the journey passed the node, or null.
+ */
+function anyCaptureOf(ctx: HopContext, node: number, rows: readonly number[]): string | null {
+  const t = ctx.t;
+  const onNode = rows.filter((r) => ctx.nodeOfPoint[t.point[r]] === node);
+  const times = (onNode.length ? onNode : rows).map((r) => t.tNs[r] - ctx.offsetOfPoint[t.point[r]]);
+  const lo = Math.min(...times);
+  const hi = Math.max(...times);
+  let file = -1;
+  let first = Number.POSITIVE_INFINITY;
+  let last = Number.NEGATIVE_INFINITY;
+  ctx.points.forEach((p, pi) => {
+    if (ctx.nodeOfPoint[pi] !== node || p.ifindex === null) return;
+    if (file >= 0 && p.file !== file) return;
+    file = p.file;
+    first = Math.min(first, p.firstNs - ctx.offsetOfPoint[pi]);
+    last = Math.max(last, p.lastNs - ctx.offsetOfPoint[pi]);
+  });
+  return file >= 0 && first <= lo && last >= hi ? ctx.ids[file] : null;
+}
+
 export interface PathCheck {
   status: JourneyStatus;
   gaps: PathGap[];
@@ -355,6 +378,15 @@ export function pathCheck(ctx: HopContext, rows: readonly number[]): PathCheck {
       return;
     }
     if (cands.length === 0) {
+      // No capture of that interface by kind, but a `tcpdump -i any` of the node running at the
+      // time records every interface of it: had the packet gone there, it would show.
+      const any = anyCaptureOf(ctx, e.node, rows);
+      if (any !== null) {
+        const g: PathGap = { afterHop: lastSeenHop, node: nodeId, kind: e.kinds[0], point: any, reason: `not seen on the ${kindText} of ${nodeId}: ${any} captured every interface of the node at the time` };
+        gaps.push(g);
+        missing.push({ exp: ei, gap: g });
+        return;
+      }
       gaps.push({ afterHop: lastSeenHop, node: nodeId, kind: e.kinds[0], point: null, reason: `no capture of the ${kindText} ${e.pod >= 0 ? `for pod ${t.addr(e.pod >= 4294967296 ? 6 : 4, e.pod >= 4294967296 ? e.pod - 4294967296 : e.pod)} ` : ''}on ${nodeId}` });
       return;
     }
@@ -439,7 +471,8 @@ export function judge(ctx: HopContext, k: number, rows: readonly number[]): { pc
     return { pc, status: 'delivered', verdict: { code: 'answered', reason: `${t.addr(t.innerVer[a], t.innerSrc[a])} answered it (${refText(a)})`, answeredBy: ref(a) } };
   }
   if (pc.status === 'dropped') {
-    const miss = pc.gaps.find((g) => g.point !== null);
+    // The capture that should have seen it next: the one after the last hop, else the first.
+    const miss = pc.gaps.find((g) => g.point !== null && g.afterHop === rows.length - 1) ?? pc.gaps.find((g) => g.point !== null);
     return { pc, status: 'dropped', verdict: { code: 'missing', reason: `last seen at ${ctx.points[t.point[l]].id}${miss ? `; ${miss.reason}` : ''}` } };
   }
   const why = !pc.toDestination
