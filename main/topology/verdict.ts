@@ -92,12 +92,17 @@ export function quotingErrors(t: PacketTable, j: JourneyIndex, time: (row: numbe
     (byKey.get(k) ?? byKey.set(k, []).get(k)!).push(id);
   }
   const pairs = new Set<string>();
-  for (const e of byJourney.values()) pairs.add(`${e.ver}|${e.quotedSrc}|${e.quotedDst}`);
+  const quotedDsts = new Set<number>();
+  for (const e of byJourney.values()) {
+    pairs.add(`${e.ver}|${e.quotedSrc}|${e.quotedDst}`);
+    quotedDsts.add(e.quotedDst);
+  }
   const candidates = new Map<number, { k: number; at: number }[]>();
   for (let k = 0; k < j.count; k++) {
     for (let i = j.start[k]; i < j.start[k + 1]; i++) {
       const r = j.rows[i];
-      if (!pairs.has(`${t.innerVer[r]}|${t.innerSrc[r]}|${t.innerDst[r]}`)) continue;
+      // A number test first: most rows go to an address no error quotes.
+      if (!quotedDsts.has(t.innerDst[r]) || !pairs.has(`${t.innerVer[r]}|${t.innerSrc[r]}|${t.innerDst[r]}`)) continue;
       const ids = byKey.get(rowKey(t, r));
       if (!ids) continue;
       for (const id of ids) {
