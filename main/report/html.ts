@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import { DEFAULT_CLIP, escapeHtml as e, escapeHtmlBreakable, escapeXml, shortClip, visibleText } from './escape';
 import { renderGraphSvg, svgDataUrl } from './graph-svg';
-import { latencyCell, type ReportAnnotation, type ReportFlow, type ReportJourney, type ReportModel, type ReportPacket } from './model';
+import { latencyCell, uncertaintyCell, type ReportAnnotation, type ReportFlow, type ReportJourney, type ReportModel, type ReportPacket } from './model';
 
 const CSS = `
 :root{--fg:#1d2330;--muted:#5a6478;--line:#d5dae3;--bg:#fff;--head:#f1f4f9;--problem:#b71c1c;--warning:#a35a00;--info:#1f5fa8}
@@ -199,7 +199,7 @@ ${table(['Tunnel / link', 'Between', 'Kind'], r.graph.edges.map((x) => [clipped(
     packets: r.packets.map((p) => packetHtml(p, byId)).join('\n') || emptyNote('No packet is annotated.'),
     clocks: table(
       ['Node', 'Reference', 'Offset (ms)', '± (ms)', 'Samples', 'Method'],
-      r.clockOffsets.map((c) => [clipped(c.node), clipped(c.reference), c.offsetMs.toFixed(3), c.uncertaintyMs === null ? 'unknown' : c.uncertaintyMs.toFixed(3), String(c.samples), e(c.method)]),
+      r.clockOffsets.map((c) => [clipped(c.node), clipped(c.reference), c.offsetMs.toFixed(3), uncertaintyCell(c), String(c.samples), e(c.method)]),
     ) || emptyNote('Only one node clock: nothing to correct.'),
     annotations: table(
       ['Severity', 'On', 'Note', 'Tag', 'Source', 'Updated'],

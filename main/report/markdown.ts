@@ -3,7 +3,7 @@
 // image, HTML or table structure. The cluster graph is an outline here, plus an optional image link to
 // the SVG the CLI writes beside the file.
 import { mdBlock, mdCell, mdCode, mdText } from './escape';
-import { latencyCell, type ReportAnnotation, type ReportJourney, type ReportModel, type ReportPacket } from './model';
+import { latencyCell, uncertaintyCell, type ReportAnnotation, type ReportJourney, type ReportModel, type ReportPacket } from './model';
 
 function table(head: readonly string[], rows: readonly (readonly string[])[]): string {
   if (!rows.length) return '';
@@ -156,7 +156,7 @@ export function renderMarkdown(r: ReportModel, opts: { graphImage?: string } = {
   out.push(
     table(
       ['Node', 'Reference', 'Offset (ms)', '± (ms)', 'Samples', 'Method'],
-      r.clockOffsets.map((c) => [mdCell(c.node), mdCell(c.reference), c.offsetMs.toFixed(3), c.uncertaintyMs === null ? 'unknown' : c.uncertaintyMs.toFixed(3), String(c.samples), mdCell(c.method)]),
+      r.clockOffsets.map((c) => [mdCell(c.node), mdCell(c.reference), c.offsetMs.toFixed(3), uncertaintyCell(c), String(c.samples), mdCell(c.method)]),
     ) || '_Only one node clock: nothing to correct._\n',
   );
 

@@ -250,3 +250,9 @@ export function latencyCell(h: ReportHop): string {
   const r = h.latencyRangeMs;
   return r ? `${h.latencyMs.toFixed(3)} (${r[0].toFixed(3)}–${r[1] === null ? '?' : r[1].toFixed(3)})` : h.latencyMs.toFixed(3);
 }
+
+/** A clock offset's uncertainty for the renderers: '0.002', or why there is none. */
+export function uncertaintyCell(c: ReportClockOffset): string {
+  if (c.uncertaintyMs !== null) return c.uncertaintyMs.toFixed(3);
+  return c.method === 'one-way' ? 'not pinned down (packets one way only)' : c.method === 'reference' ? '0.000' : 'unknown';
+}
