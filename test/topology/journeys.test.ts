@@ -9,7 +9,9 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadCaptureSet, type Analysis, type Journey } from '../../main/topology';
-import { consistentBounds } from '../../main/topology/clock';
+import { consistentBounds, estimateClocks } from '../../main/topology/clock';
+import type { JourneyIndex } from '../../main/topology/journeys';
+import { PacketTable } from '../../main/topology/table';
 
 const DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'fixtures', 'journeys', 'captures');
 const FILES = readdirSync(DIR).filter((f) => f.endsWith('.pcap')).map((f) => join(DIR, f));
@@ -155,5 +157,69 @@ describe('journeys lab, packets one way only', () => {
       expect(h.latencyRangeNs![1]).toBeNull();
       expect(h.latencyNote).toMatch(/not pinned down/);
     }
+  });
+});
+
+describe('clock offsets from one-way constraints (three clocks)', () => {
+  // Packets with known one-way delays between three clocks, in a table as the reader fills it:
+  // A-B asymmetric (50 µs one way, 10 µs back), B-C symmetric, A-C one way only and fast. Chaining
+  // A-B's middle with B-C would make the A-C packets arrive before they left; the joint solution
+  // must keep every packet causal.
+  const theta = [0, 1_000_000, -500_000]; // true clock offsets (ns) of A, B, C
+  const links: [number, number, number][] = [[0, 1, 50_000], [1, 0, 10_000], [1, 2, 10_000], [2, 1, 10_000], [0, 2, 5_000]];
+  function build(): { t: PacketTable; j: JourneyIndex } {
+    const t = new PacketTable();
+    const rows: number[] = [];
+    const start: number[] = [];
+    let now = 1e9;
+    for (let rep = 0; rep < 5; rep++) {
+      for (const [x, y, delay] of links) {
+        now += 1e6;
+        start.push(rows.length);
+        for (const [d, at, ttl] of [[x, now, 64], [y, now + delay + rep * 1000, 63]] as const) {
+          const r = t.count++;
+          t.point[r] = d;
+          t.tNs[r] = at + theta[d];
+          t.innerTtl[r] = ttl;
+          rows.push(r);
+        }
+      }
+    }
+    const journeyOfRow = new Int32Array(t.count);
+    start.forEach((s, k) => { journeyOfRow[rows[s]] = k; journeyOfRow[rows[s + 1]] = k; });
+    return { t, j: { count: start.length, rows: Uint32Array.from(rows), start: Uint32Array.from([...start, rows.length]), journeyOfRow } };
+  }
+
+  it('every packet stays causal, each offset lies in its interval, and the intervals hold the truth', () => {
+    const { t, j } = build();
+    const est = estimateClocks({ table: t, journeys: j, domainOfPoint: [0, 1, 2], domains: 3, reference: 0, senderDomain: () => -1 });
+    const off = est.offsets.map((o) => o.offsetNs);
+    for (let k = 0; k < j.count; k++) {
+      const a = j.rows[j.start[k]];
+      const b = j.rows[j.start[k] + 1];
+      expect(t.tNs[b] - off[t.point[b]] - (t.tNs[a] - off[t.point[a]]), `packet ${k}`).toBeGreaterThanOrEqual(0);
+    }
+    for (const d of [1, 2]) {
+      const o = est.offsets[d];
+      expect(o.method).toBe('two-way');
+      expect(o.lowerNs!).toBeLessThanOrEqual(theta[d]);
+      expect(o.upperNs!).toBeGreaterThanOrEqual(theta[d]);
+      expect(o.offsetNs).toBeGreaterThanOrEqual(o.lowerNs!);
+      expect(o.offsetNs).toBeLessThanOrEqual(o.upperNs!);
+    }
+    // A-C: bounded by the direct packets and by the chain through B.
+    const [lo, hi] = est.interval(0, 2);
+    expect(hi).toBeLessThanOrEqual(theta[2] + 5_000);
+    expect(lo).toBeGreaterThanOrEqual(theta[2] - 20_000 - 1);
+    expect(est.outliers).toBe(0);
+  });
+
+  it('a packet matched wrongly (arriving long before it left) is set aside, not believed', () => {
+    const { t, j } = build();
+    // One A -> B sighting made 3 ms early: it contradicts the other packets' bounds.
+    t.tNs[j.rows[1]] -= 3e6;
+    const est = estimateClocks({ table: t, journeys: j, domainOfPoint: [0, 1, 2], domains: 3, reference: 0, senderDomain: () => -1 });
+    expect(est.outliers).toBe(1);
+    expect(Math.abs(est.offsets[1].offsetNs - theta[1])).toBeLessThan(50_000);
   });
 });
