@@ -311,7 +311,6 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
   // What the verdicts rest on besides the captures: ICMP errors quoting a packet, answers to it.
   const correctedTime = (r: number) => t.tNs[r] - offsetOfPoint[t.point[r]];
   for (const [k, v] of quotingErrors(t, journeys, correctedTime)) quoted.set(k, v);
-  for (const [k, v] of findAnswers(t, journeys, correctedTime)) answers.set(k, v);
 
   // 7. NAT along journeys -> services.
   const natObs = new Map<string, NatObservation>();
@@ -340,6 +339,7 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
   const pointIds = points.map((p) => p.id);
   const fx = buildFlows(t, journeys, pointIds);
   const flowIds = fx.flows.map((f) => f.id);
+  for (const [k, v] of findAnswers(t, journeys, correctedTime, fx.flowOfRow)) answers.set(k, v);
 
   // 9. Enrichment: names, and disagreements with the traffic.
   const model = routedNodeFacts(t, points, withNames(withBgp(applyEnrichment(built, enrich, addFinding), opts.bgp), fx.flows, enrich.names), (r) => packetRef(t, ids, r));

@@ -205,8 +205,9 @@ export function splitJourneys(t: PacketTable, g: GroupIndex, opts: SplitOptions)
       }
       if (pairIds.size < 2) pairOf.clear();
     }
-    const pair = (r: number) => pairOf.get(r) ?? 0;
-    if (buf.length > 1) buf.sort((x, y) => pair(x) - pair(y) || tm[x] - tm[y] || x - y);
+    const paired = pairOf.size > 0;
+    const pair = (r: number) => (paired ? pairOf.get(r)! : 0);
+    if (buf.length > 1) buf.sort(paired ? (x, y) => pair(x) - pair(y) || tm[x] - tm[y] || x - y : (x, y) => tm[x] - tm[y] || x - y);
     let prev = Number.NEGATIVE_INFINITY;
     let prevPair = -1;
     seenPoint.length = 0;

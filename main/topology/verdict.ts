@@ -126,69 +126,122 @@ export function quotingErrors(t: PacketTable, j: JourneyIndex, time: (row: numbe
   return out;
 }
 
+/** Index of the first entry of a time-sorted list later than `at` (binary search). */
+function firstAfter(l: readonly { at: number }[], at: number): number {
+  let lo = 0;
+  let hi = l.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (l[mid].at <= at) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** Entries looked at for one TCP segment's acknowledgement (it comes within a few segments). */
+const MAX_ACK_SCAN = 64;
+
 /**
  * The row that answered each journey's packet: an echo reply with the same identifier and sequence
  * from the address it was sent to; a TCP segment from the far end acknowledging its data (or SYN /
- * FIN); a UDP datagram back on the same ports, before the next one was sent. NAT is allowed for by
- * looking the answer up both as the packet left (first sighting) and as it arrived (last).
+ * FIN) before the segment was sent again; a UDP datagram back on the same ports before the next one
+ * was sent. NAT is allowed for by looking the answer up both as the packet left (first sighting)
+ * and as it arrived (last). Sightings are keyed by their flow (`flowOfRow`) and direction in it;
+ * lists are time-sorted and searched by bisection.
  */
-export function findAnswers(t: PacketTable, j: JourneyIndex, time: (row: number) => number): Map<number, number> {
+export function findAnswers(t: PacketTable, j: JourneyIndex, time: (row: number) => number, flowOfRow: Int32Array): Map<number, number> {
   const out = new Map<number, number>();
-  // Directional tuple -> journeys (first row, time) in time order.
-  const index = new Map<string, { k: number; row: number; at: number }[]>();
-  const tuple = (r: number, reverse: boolean): string => {
-    const p = t.innerProto[r];
-    const echo = p === 1 || p === 58;
-    const s = reverse ? t.innerDst[r] : t.innerSrc[r];
-    const d = reverse ? t.innerSrc[r] : t.innerDst[r];
-    const sp = echo ? t.icmpId[r] : reverse ? t.dport[r] : t.sport[r];
-    const dp = echo ? t.icmpSeq[r] : reverse ? t.sport[r] : t.dport[r];
-    return `${p}|${t.innerVer[r]}|${s}|${d}|${sp}|${dp}`;
+  type Entry = { k: number; row: number; at: number };
+  // flow * 2 + direction -> journeys in time order; echo requests and replies apart, by sequence.
+  const byDir = new Map<number, Entry[]>();
+  const replies = new Map<number, Map<number, Entry[]>>();
+  // TCP segments by sequence number, to find a segment sent again.
+  const segments = new Map<number, Map<number, Entry[]>>();
+  const nested = (m: Map<number, Map<number, Entry[]>>, key: number, sub: number): Entry[] => {
+    let x = m.get(key);
+    if (!x) m.set(key, (x = new Map()));
+    let l = x.get(sub);
+    if (!l) x.set(sub, (l = []));
+    return l;
   };
   const isEchoRequest = (r: number) => (t.innerProto[r] === 1 && t.icmpType[r] === 8) || (t.innerProto[r] === 58 && t.icmpType[r] === 128);
   const isEchoReply = (r: number) => (t.innerProto[r] === 1 && t.icmpType[r] === 0) || (t.innerProto[r] === 58 && t.icmpType[r] === 129);
+  // Direction within the flow: the lower (address, port) end sends direction 0.
+  const dir = (r: number) => {
+    const s = t.innerSrc[r];
+    const d = t.innerDst[r];
+    return s < d || (s === d && t.sport[r] <= t.dport[r]) ? 0 : 1;
+  };
+  const push = (l: Entry[], k: number, row: number, at: number) => {
+    if (l.length === 0 || l[l.length - 1].k !== k) l.push({ k, row, at });
+  };
   for (let k = 0; k < j.count; k++) {
     const f = j.rows[j.start[k]];
     const p = t.innerProto[f];
     if ((t.innerFrag[f] & 0x1fff) !== 0) continue;
-    if (!(p === 6 || p === 17 || isEchoReply(f) || isEchoRequest(f))) continue;
+    const reply = isEchoReply(f);
+    if (!(p === 6 || p === 17 || reply)) continue;
     const at = time(f);
-    const ends = [f, j.rows[j.start[k + 1] - 1]];
-    for (const r of ends) {
-      const key = (isEchoReply(r) ? 'reply|' : isEchoRequest(r) ? 'request|' : '') + tuple(r, false);
-      const l = index.get(key) ?? index.set(key, []).get(key)!;
-      if (!l.some((x) => x.k === k)) l.push({ k, row: r, at });
+    for (const r of [f, j.rows[j.start[k + 1] - 1]]) {
+      if (flowOfRow[r] < 0) continue;
+      const key = flowOfRow[r] * 2 + dir(r);
+      if (reply) push(nested(replies, key, t.icmpSeq[r]), k, r, at);
+      else push(byDir.get(key) ?? byDir.set(key, []).get(key)!, k, r, at);
+      if (p === 6) push(nested(segments, key, t.tcpSeq[r]), k, r, at);
     }
   }
-  for (const l of index.values()) l.sort((a, b) => a.at - b.at);
+  for (const l of byDir.values()) l.sort((a, b) => a.at - b.at);
+  for (const m of [replies, segments]) for (const x of m.values()) for (const l of x.values()) if (l.length > 1) l.sort((a, b) => a.at - b.at);
   const WINDOW = 5e9;
   for (let k = 0; k < j.count; k++) {
     const f = j.rows[j.start[k]];
     if ((t.innerFrag[f] & 0x1fff) !== 0) continue;
     const at = time(f);
     const p = t.innerProto[f];
-    const ends = [j.rows[j.start[k + 1] - 1], f];
     let answer = -1;
-    for (const r of ends) {
-      if (answer >= 0) break;
+    for (const r of [j.rows[j.start[k + 1] - 1], f]) {
+      if (answer >= 0 || flowOfRow[r] < 0) break;
+      const fwdKey = flowOfRow[r] * 2 + dir(r);
+      const backKey = fwdKey ^ 1;
       if (isEchoRequest(r)) {
-        const l = index.get('reply|' + tuple(r, true));
-        const hit = l?.find((x) => x.at > at && x.at - at <= WINDOW);
-        if (hit) answer = hit.row;
+        // The reply goes the other way; an echo flow's "ports" are its identifier on both sides.
+        const l = replies.get(backKey)?.get(t.icmpSeq[r]) ?? replies.get(fwdKey)?.get(t.icmpSeq[r]);
+        const x = l?.[firstAfter(l, at)];
+        if (x && x.at - at <= WINDOW && t.innerSrc[x.row] === t.innerDst[r]) answer = x.row;
       } else if (p === 6) {
         const fl = t.tcpFlags[r];
-        const expect = (t.tcpSeq[r] + t.payLen[r] + (fl & 0x02 ? 1 : 0) + (fl & 0x01 ? 1 : 0)) >>> 0;
-        if (expect === t.tcpSeq[r] || fl & 0x04) continue; // a pure ACK or a reset expects no answer
-        const l = index.get(tuple(r, true));
-        const hit = l?.find((x) => x.at > at && x.at - at <= WINDOW && (t.tcpFlags[x.row] & 0x10) !== 0 && ((t.tcpAck[x.row] - expect) >>> 0) < 0x80000000);
-        if (hit) answer = hit.row;
+        const seq = t.tcpSeq[r];
+        const expect = (seq + t.payLen[r] + (fl & 0x02 ? 1 : 0) + (fl & 0x01 ? 1 : 0)) >>> 0;
+        if (expect === seq || fl & 0x04) continue; // a pure ACK or a reset expects no answer
+        // Sent again later (a retransmission): only an acknowledgement before that answers this one.
+        let until = at + WINDOW;
+        const same = segments.get(fwdKey)?.get(seq);
+        if (same) {
+          for (let i = firstAfter(same, at); i < same.length; i++) {
+            const x = same[i].row;
+            if (t.payLen[x] === t.payLen[r] && (t.tcpFlags[x] & 0x03) === (fl & 0x03)) {
+              until = Math.min(until, same[i].at);
+              break;
+            }
+          }
+        }
+        const l = byDir.get(backKey);
+        if (!l) continue;
+        for (let i = firstAfter(l, at), n = 0; i < l.length && l[i].at < until && n < MAX_ACK_SCAN; i++, n++) {
+          const x = l[i].row;
+          if ((t.tcpFlags[x] & 0x10) !== 0 && ((t.tcpAck[x] - expect) >>> 0) < 0x80000000) {
+            answer = x;
+            break;
+          }
+        }
       } else if (p === 17) {
-        const back = index.get(tuple(r, true));
-        const hit = back?.find((x) => x.at > at && x.at - at <= WINDOW);
-        if (!hit) continue;
+        const back = byDir.get(backKey);
+        const hit = back?.[firstAfter(back, at)];
+        if (!hit || hit.at - at > WINDOW) continue;
         // A response to this datagram, not to a later one on the same ports.
-        const fwd = index.get(tuple(r, false));
-        if (fwd?.some((x) => x.k !== k && x.at > at && x.at < hit.at)) continue;
+        const fwd = byDir.get(fwdKey);
+        const next = fwd?.[firstAfter(fwd, at)];
+        if (next && next.at < hit.at) continue;
         answer = hit.row;
       }
     }
