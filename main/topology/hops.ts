@@ -466,6 +466,13 @@ export function judge(ctx: HopContext, k: number, rows: readonly number[]): { pc
   if (pc.status === 'delivered') {
     return { pc, status: 'delivered', verdict: { code: 'reached-destination', reason: `seen where ${dstText} receives it (${pc.finalPoint})` } };
   }
+  // Last seen on a pod's veth after crossing other captures: a veth carries its own pod's traffic
+  // only, and the sender's veth comes first, so this is the destination's (even where the model does
+  // not know the destination's node, e.g. a node that only ever receives).
+  const lp = ctx.points[t.point[l]];
+  if (rows.length > 1 && lp.kind === 'veth' && t.point[f] !== t.point[l] && (lp.podIp < 0 || lp.podIp === akey(t.innerVer[l], t.innerDst[l]))) {
+    return { pc, status: 'delivered', verdict: { code: 'reached-destination', reason: `seen on ${lp.id}, the veth of its destination ${dstText}` } };
+  }
   const a = ctx.answers?.get(k);
   if (a !== undefined) {
     return { pc, status: 'delivered', verdict: { code: 'answered', reason: `${t.addr(t.innerVer[a], t.innerSrc[a])} answered it (${refText(a)})`, answeredBy: ref(a) } };

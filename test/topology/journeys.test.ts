@@ -157,6 +157,11 @@ describe('journeys lab, packets one way only', () => {
       expect(h.latencyRangeNs![1]).toBeNull();
       expect(h.latencyNote).toMatch(/not pinned down/);
     }
+    // Node 2 only receives here, so the traffic does not show its pod block; the pings were still
+    // seen on the destination pod's veth: delivered.
+    const pings = find(a!, (j) => first(j).dst === '10.78.2.2' && /echo-request/.test(first(j).info) && j.hops.length > 4);
+    expect(pings).toHaveLength(3);
+    for (const j of pings) expect(j).toMatchObject({ status: 'delivered', verdict: { code: 'reached-destination' } });
   });
 });
 
