@@ -248,8 +248,12 @@ export interface HopView {
   readonly node: string;
   readonly iface: string;
   readonly time: number;
-  /** Seconds since the previous hop (clock-corrected), null for the first hop. */
+  /** Seconds since the previous hop (clock-corrected), null for the first hop (and when the clocks cannot time it: see deltaNote). */
   readonly delta: number | null;
+  /** Across two node clocks: the interval [min, max] (seconds, max null when unbounded) the true delta lies in. */
+  readonly deltaRange?: readonly [number, number | null] | null;
+  /** Why the delta is only a range, or unknown. */
+  readonly deltaNote?: string | null;
   readonly ttl: number | null;
   /** e.g. "dst 10.43.0.10:80 -> 10.42.1.7:8080", or '' when nothing changed. */
   readonly nat: string;
@@ -264,6 +268,8 @@ export interface JourneyView {
   readonly hops: readonly HopView[];
   /** Where the packet was last seen when it did not arrive, else null. */
   readonly lastSeen: string | null;
+  /** Why the journey is delivered, dropped or unknown (an ICMP error quoting it, an answer...). */
+  readonly verdict?: string | null;
   readonly findings: readonly string[];
 }
 

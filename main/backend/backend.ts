@@ -543,6 +543,8 @@ export function createBackend(opts: BackendOptions): Backend {
         iface: h.interface ?? '?',
         time: h.ts,
         delta: h.latencyNs === null ? null : h.latencyNs / 1e9,
+        deltaRange: h.latencyRangeNs ? [h.latencyRangeNs[0] / 1e9, h.latencyRangeNs[1] === null ? null : h.latencyRangeNs[1] / 1e9] : null,
+        deltaNote: h.latencyNote ?? null,
         ttl: h.headers.ttl,
         nat: h.nat ? `${h.nat.kind.toUpperCase()} ${fmtAddr(h.nat.before.src, h.nat.before.srcPort)} > ${fmtAddr(h.nat.before.dst, h.nat.before.dstPort)} became ${fmtAddr(h.nat.after.src, h.nat.after.srcPort)} > ${fmtAddr(h.nat.after.dst, h.nat.after.dstPort)}` : '',
         encap: e ? `${e.type}${e.vni !== null ? ` ${e.vni}` : ''} ${e.outerSrc} > ${e.outerDst}${e.udpSrcPort !== null ? ` sport ${e.udpSrcPort}` : ''}` : '',
@@ -561,6 +563,7 @@ export function createBackend(opts: BackendOptions): Backend {
       label: `#${j.id} ${j.status}, ${j.hops.length} hops${j.totalLatencyNs ? `, ${(j.totalLatencyNs / 1e6).toFixed(3)} ms` : ''}`,
       hops,
       lastSeen: j.status === 'dropped' ? `${last.node ?? '?'} / ${last.interface ?? '?'} (${last.point}), hop ${last.index + 1}` : null,
+      verdict: j.verdict ? `${j.status}: ${j.verdict.reason}` : null,
       findings,
     };
   }

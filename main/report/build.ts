@@ -264,6 +264,7 @@ export async function buildReport(analysis: ReportAnalysis, session: ReportSessi
         return {
           index: h.index, packet: refLabel(h.packet), point: h.point, node: h.node, interface: h.interface, kind: h.kind,
           time: isoFromEpoch(analysis.epochSec, h.tNs), offsetMs: ms(h.correctedNs - t0), latencyMs: h.latencyNs === null ? null : ms(h.latencyNs),
+          latencyRangeMs: h.latencyRangeNs ? [ms(h.latencyRangeNs[0]), h.latencyRangeNs[1] === null ? null : ms(h.latencyRangeNs[1])] : null,
           ttl: h.headers.ttl, ttlDelta: h.ttlDelta, src: h.headers.srcPort !== null ? `${h.headers.src}:${h.headers.srcPort}` : h.headers.src,
           dst: h.headers.dstPort !== null ? `${h.headers.dst}:${h.headers.dstPort}` : h.headers.dst, info: h.headers.info, encap: encapText(h),
           nat: h.nat ? natText(h.nat) : null, problems: [...h.problems], annotations: notes,
@@ -275,6 +276,8 @@ export async function buildReport(analysis: ReportAnalysis, session: ReportSessi
         hops,
         gaps: j.gaps.map((g) => `${g.afterHop < 0 ? 'before the first hop' : `after hop ${g.afterHop + 1}`}${g.node ? ` on ${g.node}` : ''} (${g.kind}): ${g.reason}`),
         nat: j.nat.map(natText), mtu: j.mtu.map((x) => `${x.code} at hop ${x.hop + 1}: ${x.message}`), problems: [...j.problems],
+        ...(j.verdict ? { verdict: j.verdict.reason } : {}),
+        clockNotes: j.hops.filter((h) => h.latencyNote).map((h) => `hop ${h.index + 1}: ${h.latencyNote}`),
       };
     });
     const ep = (e: { ip: string; port: number | null }) => (e.port === null ? e.ip : `${e.ip}:${e.port}`);

@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import { DEFAULT_CLIP, escapeHtml as e, escapeHtmlBreakable, escapeXml, shortClip, visibleText } from './escape';
 import { renderGraphSvg, svgDataUrl } from './graph-svg';
-import type { ReportAnnotation, ReportFlow, ReportJourney, ReportModel, ReportPacket } from './model';
+import { latencyCell, uncertaintyCell, type ReportAnnotation, type ReportFlow, type ReportJourney, type ReportModel, type ReportPacket } from './model';
 
 const CSS = `
 :root{--fg:#1d2330;--muted:#5a6478;--line:#d5dae3;--bg:#fff;--head:#f1f4f9;--problem:#b71c1c;--warning:#a35a00;--info:#1f5fa8}
@@ -95,7 +95,7 @@ function journeyHtml(j: ReportJourney, byId: Map<string, ReportAnnotation>): str
     `<code>${clipped(h.packet)}</code>`,
     `<span class="mono">${e(h.time.slice(11, 29))}</span>`,
     h.offsetMs.toFixed(3),
-    h.latencyMs === null ? '' : h.latencyMs.toFixed(3),
+    latencyCell(h),
     `${h.ttl}${h.ttlDelta ? ` (${h.ttlDelta > 0 ? '+' : ''}${h.ttlDelta})` : ''}`,
     `${clipped(h.src)} → ${clipped(h.dst)}`,
     [h.encap ? clipped(h.encap) : '', h.nat ? `<strong>NAT</strong> ${clipped(h.nat)}` : ''].filter(Boolean).join('<br>'),
@@ -105,7 +105,7 @@ function journeyHtml(j: ReportJourney, byId: Map<string, ReportAnnotation>): str
     .filter((h) => h.annotations.length)
     .map((h) => `<div class="hop-notes"><strong>Hop ${h.index + 1}</strong> (${clipped(h.node ?? '?')} ${clipped(h.interface ?? h.point)}):${annotationList(h.annotations, byId)}</div>`)
     .join('');
-  const notes = [...j.gaps.map((g) => `gap: ${g}`), ...j.nat.map((n) => `NAT: ${n}`), ...j.mtu.map((m) => `MTU: ${m}`), ...j.problems.map((p) => `problem: ${p}`)];
+  const notes = [...(j.verdict ? [`verdict: ${j.verdict}`] : []), ...(j.clockNotes ?? []).map((c) => `latency at ${c}`), ...j.gaps.map((g) => `gap: ${g}`), ...j.nat.map((n) => `NAT: ${n}`), ...j.mtu.map((m) => `MTU: ${m}`), ...j.problems.map((p) => `problem: ${p}`)];
   return `<div class="journey"><h4>Journey ${j.id}: ${e(j.status)}, last seen at ${clipped(j.lastSeen)}, ${j.totalLatencyMs.toFixed(3)} ms end to end</h4>
 ${timelineSvg(j)}
 ${table(['#', 'Where', 'Packet', 'Time (UTC)', 'At ms', 'Δ ms', 'TTL', 'Inner src → dst', 'Encapsulation / NAT', 'Info'], rows, 'hops')}
@@ -199,7 +199,7 @@ ${table(['Tunnel / link', 'Between', 'Kind'], r.graph.edges.map((x) => [clipped(
     packets: r.packets.map((p) => packetHtml(p, byId)).join('\n') || emptyNote('No packet is annotated.'),
     clocks: table(
       ['Node', 'Reference', 'Offset (ms)', '± (ms)', 'Samples', 'Method'],
-      r.clockOffsets.map((c) => [clipped(c.node), clipped(c.reference), c.offsetMs.toFixed(3), c.uncertaintyMs === null ? 'unknown' : c.uncertaintyMs.toFixed(3), String(c.samples), e(c.method)]),
+      r.clockOffsets.map((c) => [clipped(c.node), clipped(c.reference), c.offsetMs.toFixed(3), uncertaintyCell(c), String(c.samples), e(c.method)]),
     ) || emptyNote('Only one node clock: nothing to correct.'),
     annotations: table(
       ['Severity', 'On', 'Note', 'Tag', 'Source', 'Updated'],

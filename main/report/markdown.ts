@@ -3,7 +3,7 @@
 // image, HTML or table structure. The cluster graph is an outline here, plus an optional image link to
 // the SVG the CLI writes beside the file.
 import { mdBlock, mdCell, mdCode, mdText } from './escape';
-import type { ReportAnnotation, ReportJourney, ReportModel, ReportPacket } from './model';
+import { latencyCell, uncertaintyCell, type ReportAnnotation, type ReportJourney, type ReportModel, type ReportPacket } from './model';
 
 function table(head: readonly string[], rows: readonly (readonly string[])[]): string {
   if (!rows.length) return '';
@@ -29,7 +29,7 @@ function journeyMd(j: ReportJourney, byId: Map<string, ReportAnnotation>): strin
         mdCell(`${h.interface ?? h.point} (${h.kind})`),
         mdCell(h.time),
         h.offsetMs.toFixed(3),
-        h.latencyMs === null ? ' ' : h.latencyMs.toFixed(3),
+        latencyCell(h) || ' ',
         `${h.ttl}${h.ttlDelta ? ` (${h.ttlDelta > 0 ? '+' : ''}${h.ttlDelta})` : ''}`,
         mdCell(`${h.src} → ${h.dst}`),
         mdCell(h.encap ?? ''),
@@ -41,6 +41,8 @@ function journeyMd(j: ReportJourney, byId: Map<string, ReportAnnotation>): strin
   for (const h of j.hops) {
     if (h.annotations.length) out.push(`Hop ${h.index + 1} (${mdText(h.node ?? '?')} ${mdText(h.interface ?? h.point)}):\n\n${notes(h.annotations, byId)}`);
   }
+  if (j.verdict) out.push(`- verdict: ${mdText(j.verdict)}`);
+  for (const c of j.clockNotes ?? []) out.push(`- latency at ${mdText(c)}`);
   for (const g of j.gaps) out.push(`- gap: ${mdText(g)}`);
   for (const n of j.nat) out.push(`- NAT: ${mdText(n)}`);
   for (const m of j.mtu) out.push(`- MTU: ${mdText(m)}`);
@@ -154,7 +156,7 @@ export function renderMarkdown(r: ReportModel, opts: { graphImage?: string } = {
   out.push(
     table(
       ['Node', 'Reference', 'Offset (ms)', '± (ms)', 'Samples', 'Method'],
-      r.clockOffsets.map((c) => [mdCell(c.node), mdCell(c.reference), c.offsetMs.toFixed(3), c.uncertaintyMs === null ? 'unknown' : c.uncertaintyMs.toFixed(3), String(c.samples), mdCell(c.method)]),
+      r.clockOffsets.map((c) => [mdCell(c.node), mdCell(c.reference), c.offsetMs.toFixed(3), uncertaintyCell(c), String(c.samples), mdCell(c.method)]),
     ) || '_Only one node clock: nothing to correct._\n',
   );
 

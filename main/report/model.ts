@@ -126,6 +126,8 @@ export interface ReportHop {
   /** Clock-corrected time since the journey's first hop. */
   readonly offsetMs: number;
   readonly latencyMs: number | null;
+  /** Across two node clocks: [min, max] the true latency lies in (max null when unbounded). */
+  readonly latencyRangeMs?: readonly [number, number | null] | null;
   readonly ttl: number;
   readonly ttlDelta: number | null;
   readonly src: string;
@@ -147,6 +149,10 @@ export interface ReportJourney {
   readonly nat: readonly string[];
   readonly mtu: readonly string[];
   readonly problems: readonly string[];
+  /** Why the status is what it is. */
+  readonly verdict?: string;
+  /** Hops whose latency the clock correction cannot give exactly, and why. */
+  readonly clockNotes?: readonly string[];
 }
 
 export interface ReportFlow {
@@ -236,4 +242,17 @@ export interface ReportAnnotation {
   readonly updated: string;
   /** False when its capture changed or went missing: the note is listed but not tied to a packet. */
   readonly attached: boolean;
+}
+
+/** A hop's Δ in ms for the renderers: '0.014', with '(0.012–0.016)' when two node clocks bound it, '?' when unknown. */
+export function latencyCell(h: ReportHop): string {
+  if (h.latencyMs === null) return h.index > 0 ? '?' : '';
+  const r = h.latencyRangeMs;
+  return r ? `${h.latencyMs.toFixed(3)} (${r[0].toFixed(3)}–${r[1] === null ? '?' : r[1].toFixed(3)})` : h.latencyMs.toFixed(3);
+}
+
+/** A clock offset's uncertainty for the renderers: '0.002', or why there is none. */
+export function uncertaintyCell(c: ReportClockOffset): string {
+  if (c.uncertaintyMs !== null) return c.uncertaintyMs.toFixed(3);
+  return c.method === 'one-way' ? 'not pinned down (packets one way only)' : c.method === 'reference' ? '0.000' : 'unknown';
 }

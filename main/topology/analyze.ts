@@ -6,12 +6,13 @@ import { cidr6Contains, cidrContains, cidrToString, ip4ToString, parseCidr4, par
 import {
   akey, attributeByName, DST_KEY, inferKinds, localSenders, nodeVotes, oneBridgePerNode, podCidrs, podCidrs6, pointStats, tunnelFacts, voteWinner, type PointDraft,
 } from './attribution';
-import { estimateOffsets } from './clock';
+import { estimateClocks, type ClockEstimate, type DomainOffset } from './clock';
 import type { Enrichment } from './enrich';
 import { EMPTY_ENRICHMENT } from './enrich';
 import { EvidenceAcc, evidence, packetRef } from './evidence';
 import { buildFlows } from './flows';
-import { hopOrder, materialize, natBetween, pathCheck, type HopContext } from './hops';
+import { hopOrder, judge, materialize, natBetween, type HopContext } from './hops';
+import { findAnswers, quotingErrors, type QuotedError } from './verdict';
 import { groupByKey, orderHops, splitJourneys, type JourneyIndex } from './journeys';
 import { buildModel, type NatObservation, type NodeDraft } from './model';
 import type { IcmpTooBig, PacketTable } from './table';
@@ -447,8 +448,8 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
   points.forEach((p, i) => (rowsPerDomain[domainOfPoint[i]] += p.count));
   let reference = 0;
   for (let d = 1; d < domains; d++) if (rowsPerDomain[d] > rowsPerDomain[reference]) reference = d;
-  const offsets = domains > 0
-    ? estimateOffsets({
+  const clock: ClockEstimate | null = domains > 0
+    ? estimateClocks({
         table: t, journeys: j1, domainOfPoint, domains, reference,
         senderDomain: (r) => {
           if (t.tunnel[r] === TunnelKind.NONE || t.outerVer[r] === 0) return -1;
@@ -456,7 +457,8 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
           return n === undefined ? -1 : n;
         },
       })
-    : [];
+    : null;
+  const offsets = clock?.offsets ?? [];
   const offsetOfPoint = new Float64Array(points.length);
   points.forEach((_, i) => (offsetOfPoint[i] = offsets[domainOfPoint[i]]?.offsetNs ?? 0));
   const domainName = (d: number) => (d < nodes.length ? nodes[d].id : `capture:${ids[[...fileDomain.entries()].find(([, x]) => x === d)?.[0] ?? 0]}`);
@@ -467,7 +469,18 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
     uncertaintyNs: o.uncertaintyNs,
     samples: o.samples,
     method: o.method,
+    lowerNs: o.lowerNs,
+    upperNs: o.upperNs,
+    pinned: o.method === 'reference' || o.method === 'two-way',
+    note: clockNote(o, domainName),
   }));
+  if (clock && (clock.outliers > 0 || clock.inconsistentPairs.length > 0)) {
+    const pairs = clock.inconsistentPairs.map(([a, b]) => `${domainName(a)} / ${domainName(b)}`);
+    addFinding({
+      code: 'clock-offset', severity: 'warning', packets: [],
+      message: `${clock.outliers} matched packets contradicted the others' clock bounds and were left out of the clock estimate${pairs.length ? `; the packets between ${pairs.join(', ')} contradict each other, so those clocks are not related` : ''} (packets matched wrongly, or captures of one node that do not share its clock)`,
+    });
+  }
 
   // 6. Journeys, second pass on corrected times; hop order.
   const window = (opts.matchWindowMs ?? 1000) * 1e6;
@@ -490,8 +503,17 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
   }
   let underlayMtu = 1500;
   for (let r = 0; r < t.count; r++) if (t.tunnel[r] !== TunnelKind.NONE && t.outerLen[r] > underlayMtu && (t.outerFrag[r] & 0x3fff) === 0) underlayMtu = t.outerLen[r];
-  const ctx: HopContext = { t, ids, points, nodeOfPoint, nodes, offsetOfPoint, nodeOfIp, tooBig, nodeSpan, kindsPresent, tunnelKindBetween, underlayMtu };
+  const quoted = new Map<number, QuotedError[]>();
+  const answers = new Map<number, number>();
+  const ctx: HopContext = {
+    t, ids, points, nodeOfPoint, nodes, offsetOfPoint, nodeOfIp, tooBig, nodeSpan, kindsPresent, tunnelKindBetween, underlayMtu,
+    clock: clock ? { domainOfPoint, interval: clock.interval, name: domainName, offsets } : undefined,
+    quoted, answers,
+  };
   orderHops(journeys, hopOrder(ctx));
+  // What the verdicts rest on besides the captures: ICMP errors quoting a packet, answers to it.
+  const correctedTime = (r: number) => t.tNs[r] - offsetOfPoint[t.point[r]];
+  for (const [k, v] of quotingErrors(t, journeys, correctedTime)) quoted.set(k, v);
 
   // 7. NAT along journeys -> services. A service is an address translated to backends: the
   // destination rewritten on the way in. The address an SNAT gives a packet's source is no service
@@ -540,6 +562,7 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
   const pointIds = points.map((p) => p.id);
   const fx = buildFlows(t, journeys, pointIds);
   const flowIds = fx.flows.map((f) => f.id);
+  for (const [k, v] of findAnswers(t, journeys, correctedTime, fx.flowOfRow)) answers.set(k, v);
 
   // 9. Enrichment: names, and disagreements with the traffic.
   const model = routedNodeFacts(t, points, withNames(withBgp(applyEnrichment(built, enrich, addFinding), opts.bgp), fx.flows, enrich.names), (r) => packetRef(t, ids, r));
@@ -551,26 +574,26 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
     addFinding({ code: 'attribution', severity: 'warning', message: `${points[pi].id}: could be on ${cands.map((c) => nodes[c].id).join(' or ')}; the traffic does not tell them apart`, packets: [] });
   }
   for (const o of clockOffsets) {
-    if (o.method === 'two-way' || o.method === 'one-way') {
-      if (Math.abs(o.offsetNs) > 1e6) addFinding({ code: 'clock-offset', severity: 'info', message: `${o.node}'s clock is ${(o.offsetNs / 1e6).toFixed(3)} ms ${o.offsetNs > 0 ? 'ahead of' : 'behind'} ${o.reference}'s (±${o.uncertaintyNs === null ? '?' : (o.uncertaintyNs / 1e6).toFixed(3)} ms); hop times are corrected`, packets: [], node: o.node });
+    if (o.method === 'two-way' && Math.abs(o.offsetNs) > 1e6) {
+      addFinding({ code: 'clock-offset', severity: 'info', message: `${o.node}'s clock is ${(o.offsetNs / 1e6).toFixed(3)} ms ${o.offsetNs > 0 ? 'ahead of' : 'behind'} ${o.reference}'s (±${((o.uncertaintyNs ?? 0) / 1e6).toFixed(3)} ms); hop times are corrected`, packets: [], node: o.node });
+    } else if (o.method === 'one-way') {
+      addFinding({ code: 'clock-offset', severity: 'warning', message: `${o.node}'s clock against ${o.reference}'s is ${o.note}; latencies between them are shown as bounds`, packets: [], node: o.node });
     }
   }
-  const journeyStatus = new Uint8Array(journeys.count); // 0 unknown, 1 delivered, 2 dropped
   const missedBy = new Map<string, EvidenceAcc>();
   for (let k = 0; k < journeys.count; k++) {
     const s = journeys.start[k];
     const e = journeys.start[k + 1];
     const rows: number[] = [];
     for (let i = s; i < e; i++) rows.push(journeys.rows[i]);
-    const pc = pathCheck(ctx, rows);
-    journeyStatus[k] = pc.status === 'delivered' ? 1 : pc.status === 'dropped' ? 2 : 0;
-    if (pc.status === 'dropped') {
+    const { pc, status, verdict } = judge(ctx, k, rows);
+    if (status === 'dropped') {
       const last = rows[rows.length - 1];
       const miss = pc.gaps.find((g) => g.point !== null);
       const fl = fx.flowOfRow[rows[0]];
       addFinding({
         code: 'dropped', severity: 'problem',
-        message: `${flowIds[fl] ?? 'packet'}: last seen at ${points[t.point[last]].id}${miss ? `, never reached ${miss.point}` : ''}`,
+        message: `${flowIds[fl] ?? 'packet'}: last seen at ${points[t.point[last]].id}${verdict.code === 'icmp-error' ? `; ${verdict.reason}` : miss ? `, never reached ${miss.point}` : ''}`,
         packets: rows.map((r) => packetRef(t, ids, r)), flow: flowIds[fl], journey: k,
         node: nodeOfPoint[t.point[last]] >= 0 ? nodes[nodeOfPoint[t.point[last]]].id : undefined,
       });
@@ -814,6 +837,22 @@ function applyEnrichment(m: ReturnType<typeof buildModel>, e: Enrichment, addFin
   });
   const leased = e.leases?.length ? checkLeases(nodes, e.leases, m.tunnels, dis) : nodes;
   return { nodes: leased, bridges: m.bridges, veths: m.veths, pods, tunnels: m.tunnels, services };
+}
+
+/** One sentence on what a domain's offset rests on, or why it is not known. */
+function clockNote(o: DomainOffset, name: (d: number) => string): string {
+  const ref = name(o.reference);
+  const us = (ns: number) => `${(ns / 1e3).toFixed(1)} µs`;
+  switch (o.method) {
+    case 'reference':
+      return 'the reference clock';
+    case 'two-way':
+      return `packets both ways with ${ref} bound the offset to ${us(o.lowerNs ?? 0)} .. ${us(o.upperNs ?? 0)}; the middle is used`;
+    case 'one-way':
+      return `not pinned down: packets go one way only, so the offset is ${o.upperNs !== null ? `at most ${us(o.upperNs)}` : `at least ${us(o.lowerNs ?? 0)}`} against ${ref}; it is taken at that bound, so latencies across it are the least possible`;
+    default:
+      return 'unknown: no packet seen on this clock and another one tells their order';
+  }
 }
 
 function sameCidr(a: string, b: string): boolean {

@@ -9,8 +9,12 @@ import { akey, type PointDraft } from './attribution';
 import type { IcmpTooBig, PacketTable } from './table';
 import type { NodeDraft } from './model';
 import { protoName } from './model';
-import type { Encapsulation, Hop, HopHeaders, InterfaceKind, Journey, JourneyStatus, MtuIssue, NatRewrite, PathGap, TunnelType } from './types';
-import type { JourneyIndex } from './journeys';
+import type {
+  Encapsulation, Hop, HopHeaders, InterfaceKind, Journey, JourneyStatus, JourneyVerdict, MtuIssue, NatRewrite, PathGap, QuotingIcmpError, TunnelType,
+} from './types';
+import { untranslatable, type JourneyIndex } from './journeys';
+import type { DomainOffset } from './clock';
+import { icmpErrorName, isRefusal, type QuotedError } from './verdict';
 
 export interface HopContext {
   readonly t: PacketTable;
@@ -31,6 +35,18 @@ export interface HopContext {
   readonly kindsPresent: ReadonlySet<InterfaceKind>;
   /** Raw [first, last] packet time over all points of each node. */
   readonly nodeSpan: readonly (readonly [number, number])[];
+  /** Clock domains and what the packets allow for their offsets (absent: every point on one clock). */
+  readonly clock?: {
+    readonly domainOfPoint: ArrayLike<number>;
+    /** Interval [lo, hi] allowed for θ_b - θ_a (±Infinity when unbounded). */
+    interval(a: number, b: number): readonly [number, number];
+    name(d: number): string;
+    readonly offsets: readonly DomainOffset[];
+  };
+  /** ICMP errors quoting each journey's packet (filled once the journeys are final). */
+  readonly quoted?: ReadonlyMap<number, readonly QuotedError[]>;
+  /** The row that answered each journey's packet (filled once the journeys are final). */
+  readonly answers?: ReadonlyMap<number, number>;
 }
 
 const OUT_RANK: Record<InterfaceKind, number> = { veth: 0, loopback: 0, bridge: 1, any: 1.5, unknown: 1.5, vtep: 2, tun: 2, underlay: 3 };
@@ -284,11 +300,46 @@ function candidates(ctx: HopContext, e: Expect): number[] {
   return c;
 }
 
-export function pathCheck(ctx: HopContext, rows: readonly number[]): { status: JourneyStatus; gaps: PathGap[] } {
+/**
+ * The capture file holding a `-i any` capture (one point per interface index) of `node` that was
+ * running when the journey passed the node, or null.
+ */
+function anyCaptureOf(ctx: HopContext, node: number, rows: readonly number[]): string | null {
+  const t = ctx.t;
+  const onNode = rows.filter((r) => ctx.nodeOfPoint[t.point[r]] === node);
+  const times = (onNode.length ? onNode : rows).map((r) => t.tNs[r] - ctx.offsetOfPoint[t.point[r]]);
+  const lo = Math.min(...times);
+  const hi = Math.max(...times);
+  let file = -1;
+  let first = Number.POSITIVE_INFINITY;
+  let last = Number.NEGATIVE_INFINITY;
+  ctx.points.forEach((p, pi) => {
+    if (ctx.nodeOfPoint[pi] !== node || p.ifindex === null) return;
+    if (file >= 0 && p.file !== file) return;
+    file = p.file;
+    first = Math.min(first, p.firstNs - ctx.offsetOfPoint[pi]);
+    last = Math.max(last, p.lastNs - ctx.offsetOfPoint[pi]);
+  });
+  return file >= 0 && first <= lo && last >= hi ? ctx.ids[file] : null;
+}
+
+export interface PathCheck {
+  status: JourneyStatus;
+  gaps: PathGap[];
+  /** The destination's node is in the model (the path's last expected place is at the destination). */
+  toDestination: boolean;
+  /** The point where the last expected place was seen, when it was. */
+  finalPoint: string | null;
+}
+
+export function pathCheck(ctx: HopContext, rows: readonly number[]): PathCheck {
   const t = ctx.t;
   const exp = expectedPath(ctx, rows);
   const gaps: PathGap[] = [];
-  if (exp.length === 0) return { status: 'unknown', gaps };
+  const l = rows[rows.length - 1];
+  const toDestination = nodeOfAddr(ctx, t.innerVer[l], t.innerDst[l]) >= 0;
+  let finalPoint: string | null = null;
+  if (exp.length === 0) return { status: 'unknown', gaps, toDestination, finalPoint };
   const corrected = rows.map((r) => t.tNs[r] - ctx.offsetOfPoint[t.point[r]]);
   const laterFragment = (t.innerFrag[rows[0]] & 0x1fff) !== 0;
   const tMin = Math.min(...corrected);
@@ -303,15 +354,35 @@ export function pathCheck(ctx: HopContext, rows: readonly number[]): { status: J
     rows.forEach((r, hi) => {
       if (cands.includes(t.point[r]) && hop < 0) hop = hi;
     });
+    // A pod's veth the attribution did not tie to a pod: a unicast packet to or from the pod seen on
+    // a veth of the pod's node is on that pod's veth (a veth carries its own pod's traffic).
+    if (hop < 0 && e.pod >= 0) {
+      rows.forEach((r, hi) => {
+        const p = ctx.points[t.point[r]];
+        if (hop < 0 && p.kind === 'veth' && p.podIp < 0 && ctx.nodeOfPoint[t.point[r]] === e.node) hop = hi;
+      });
+    }
     const nodeId = ctx.nodes[e.node].id;
     const kindText = e.kinds.join('/');
     if (hop >= 0) {
       lastSeenHop = Math.max(lastSeenHop, hop);
       lastSeenExp = ei;
-      if (ei === exp.length - 1) finalSeen = true;
+      if (ei === exp.length - 1) {
+        finalSeen = true;
+        finalPoint = ctx.points[t.point[rows[hop]]].id;
+      }
       return;
     }
     if (cands.length === 0) {
+      // No capture of that interface by kind, but a `tcpdump -i any` of the node running at the
+      // time records every interface of it: had the packet gone there, it would show.
+      const any = anyCaptureOf(ctx, e.node, rows);
+      if (any !== null) {
+        const g: PathGap = { afterHop: lastSeenHop, node: nodeId, kind: e.kinds[0], point: any, reason: `not seen on the ${kindText} of ${nodeId}: ${any} captured every interface of the node at the time` };
+        gaps.push(g);
+        missing.push({ exp: ei, gap: g });
+        return;
+      }
       gaps.push({ afterHop: lastSeenHop, node: nodeId, kind: e.kinds[0], point: null, reason: `no capture of the ${kindText} ${e.pod >= 0 ? `for pod ${t.addr(e.pod >= 4294967296 ? 6 : 4, e.pod >= 4294967296 ? e.pod - 4294967296 : e.pod)} ` : ''}on ${nodeId}` });
       return;
     }
@@ -345,9 +416,74 @@ export function pathCheck(ctx: HopContext, rows: readonly number[]): { status: J
     missing.push({ exp: ei, gap: g });
   });
   let status: JourneyStatus = 'unknown';
-  if (finalSeen) status = 'delivered';
+  // Seen at the last place expected counts as delivered only when that place is the destination's
+  // (an address outside the model ends the expected path early, at the sender's side).
+  if (finalSeen && toDestination) status = 'delivered';
   else if (missing.some((m) => m.exp > lastSeenExp)) status = 'dropped';
-  return { status, gaps };
+  return { status, gaps, toDestination, finalPoint };
+}
+
+/**
+ * A journey's status and why: an ICMP error quoting the packet (from the destination itself: it
+ * was refused there, so delivered; from anyone else: dropped, for the reason the error names), then
+ * the destination's capture seeing it, then an answer from the destination, then a running capture
+ * on the way that missed it; otherwise unknown, with what is missing to tell.
+ */
+export function judge(ctx: HopContext, k: number, rows: readonly number[]): { pc: PathCheck; status: JourneyStatus; verdict: JourneyVerdict } {
+  const t = ctx.t;
+  const f = rows[0];
+  const l = rows[rows.length - 1];
+  // Multicast, broadcast and link-local packets go to every listener of one link, not along a
+  // routed path to one destination: there is no path to check them against.
+  if (untranslatable(t, f)) {
+    const pc: PathCheck = { status: 'unknown', gaps: [], toDestination: false, finalPoint: null };
+    return { pc, status: 'unknown', verdict: { code: 'link-scope', reason: `${t.addr(t.innerVer[f], t.innerSrc[f])} > ${t.addr(t.innerVer[f], t.innerDst[f])} is multicast, broadcast or link-local traffic: it reaches whoever listens on its link, there is no single destination to reach` } };
+  }
+  const pc = pathCheck(ctx, rows);
+  const dsts = new Set([t.addr(t.innerVer[f], t.innerDst[f]), t.addr(t.innerVer[l], t.innerDst[l])]);
+  const dstText = t.addr(t.innerVer[l], t.innerDst[l]);
+  const ref = (r: number) => ({ capture: ctx.ids[t.file[r]], index: t.index[r] });
+  const refText = (r: number) => `${ctx.ids[t.file[r]]}#${t.index[r] + 1}`;
+  const q = ctx.quoted?.get(k)?.[0];
+  if (q) {
+    const e = q.error;
+    const from = t.addr(e.ver, t.innerSrc[q.row]);
+    const n = ctx.nodeOfPoint[t.point[q.row]];
+    const icmpError: QuotingIcmpError = {
+      packet: ref(q.row), from, type: e.type, code: e.code, name: icmpErrorName(e), mtu: e.mtu > 0 ? e.mtu : null,
+      point: ctx.points[t.point[q.row]].id, node: n >= 0 ? ctx.nodes[n].id : null,
+    };
+    const what = `ICMP${e.ver === 6 ? 'v6' : ''} ${icmpError.name}${icmpError.mtu !== null ? ` (next-hop MTU ${icmpError.mtu})` : ''}`;
+    if (dsts.has(from) && isRefusal(e)) {
+      return { pc, status: 'delivered', verdict: { code: 'refused', reason: `reached ${from}, which refused it: ${what} (${refText(q.row)})`, icmpError } };
+    }
+    return { pc, status: 'dropped', verdict: { code: 'icmp-error', reason: `${from} answered ${what} (${refText(q.row)}): the packet went no further`, icmpError } };
+  }
+  if (pc.status === 'delivered') {
+    return { pc, status: 'delivered', verdict: { code: 'reached-destination', reason: `seen where ${dstText} receives it (${pc.finalPoint})` } };
+  }
+  // Last seen on a pod's veth after crossing other captures: a veth carries its own pod's traffic
+  // only, and the sender's veth comes first, so this is the destination's (even where the model does
+  // not know the destination's node, e.g. a node that only ever receives).
+  const lp = ctx.points[t.point[l]];
+  if (rows.length > 1 && lp.kind === 'veth' && t.point[f] !== t.point[l] && (lp.podIp < 0 || lp.podIp === akey(t.innerVer[l], t.innerDst[l]))) {
+    return { pc, status: 'delivered', verdict: { code: 'reached-destination', reason: `seen on ${lp.id}, the veth of its destination ${dstText}` } };
+  }
+  const a = ctx.answers?.get(k);
+  if (a !== undefined) {
+    return { pc, status: 'delivered', verdict: { code: 'answered', reason: `${t.addr(t.innerVer[a], t.innerSrc[a])} answered it (${refText(a)})`, answeredBy: ref(a) } };
+  }
+  if (pc.status === 'dropped') {
+    // The capture that should have seen it next: the one after the last hop, else the first.
+    const miss = pc.gaps.find((g) => g.point !== null && g.afterHop === rows.length - 1) ?? pc.gaps.find((g) => g.point !== null);
+    return { pc, status: 'dropped', verdict: { code: 'missing', reason: `last seen at ${ctx.points[t.point[l]].id}${miss ? `; ${miss.reason}` : ''}` } };
+  }
+  const why = !pc.toDestination
+    ? `${dstText} is not an address of the cluster the captures show, no capture saw it arrive and nothing answered it`
+    : pc.gaps.some((g) => g.point === null)
+      ? `nothing answered it and the rest of its path was not captured (${pc.gaps.filter((g) => g.point === null).map((g) => g.reason).join('; ')})`
+      : 'nothing answered it and no capture on its way tells where it went';
+  return { pc, status: 'unknown', verdict: { code: 'undetermined', reason: why } };
 }
 
 /** Bytes a tunnel adds to the inner IP packet (outer IPv4 + UDP + header [+ inner Ethernet]). */
@@ -408,6 +544,7 @@ export function materialize(ctx: HopContext, j: JourneyIndex, k: number, flowIds
     const n = ctx.nodeOfPoint[pi];
     const corrected = t.tNs[r] - ctx.offsetOfPoint[pi];
     const prev = i > 0 ? rows[i - 1] : -1;
+    const timing = prev >= 0 ? hopLatency(ctx, prev, r) : null;
     let rewrite: NatRewrite | null = null;
     if (prev >= 0) {
       const kind = natBetween(t, prev, r);
@@ -441,14 +578,17 @@ export function materialize(ctx: HopContext, j: JourneyIndex, k: number, flowIds
       tNs: t.tNs[r],
       correctedNs: corrected,
       ts: t.epochSec + t.tNs[r] / 1e9,
-      latencyNs: i > 0 ? corrected - hops[i - 1].correctedNs : null,
+      latencyNs: timing ? timing.latencyNs : null,
+      ...(timing?.range ? { latencyRangeNs: timing.range } : {}),
+      ...(timing?.note ? { latencyNote: timing.note } : {}),
       ttlDelta: i > 0 ? t.innerTtl[r] - t.innerTtl[prev] : null,
       headers: headersAt(t, r),
       nat: rewrite,
       problems: pr,
     });
   });
-  const { status, gaps } = pathCheck(ctx, rows);
+  const { pc, status, verdict } = judge(ctx, k, rows);
+  const gaps = pc.gaps;
   const mtu = mtuIssues(ctx, rows, status);
   return {
     id: k,
@@ -461,6 +601,41 @@ export function materialize(ctx: HopContext, j: JourneyIndex, k: number, flowIds
     nat,
     mtu,
     problems: [...problems],
-    totalLatencyNs: hops.length > 1 ? hops[hops.length - 1].correctedNs - hops[0].correctedNs : 0,
+    totalLatencyNs: hops.length > 1 ? Math.max(0, hops[hops.length - 1].correctedNs - hops[0].correctedNs) : 0,
+    verdict,
   };
+}
+
+/**
+ * Latency from sighting `a` to the next hop `b`. On one clock it is exact. Across two clocks it is
+ * the corrected difference, with the interval the packets allow for it; when the correction would
+ * make it negative (this packet contradicts the others' bounds) or nothing relates the two clocks,
+ * it is not given, and the note says why.
+ */
+export function hopLatency(ctx: HopContext, a: number, b: number): { latencyNs: number | null; range?: readonly [number, number | null]; note?: string } {
+  const t = ctx.t;
+  const pa = t.point[a];
+  const pb = t.point[b];
+  const latency = t.tNs[b] - ctx.offsetOfPoint[pb] - (t.tNs[a] - ctx.offsetOfPoint[pa]);
+  const c = ctx.clock;
+  if (!c) return { latencyNs: latency };
+  const da = c.domainOfPoint[pa];
+  const db = c.domainOfPoint[pb];
+  if (da === db) return { latencyNs: latency };
+  const [lo, hi] = c.interval(da, db);
+  const raw = t.tNs[b] - t.tNs[a];
+  const names = `${c.name(da)} and ${c.name(db)}`;
+  if (!Number.isFinite(lo) && !Number.isFinite(hi)) {
+    return { latencyNs: null, note: `unknown: no packet seen on both ${names} tells how their clocks differ` };
+  }
+  // This packet's own bound keeps the minimum at or above zero when it was one of the constraints.
+  const min = Number.isFinite(hi) ? Math.max(0, raw - hi) : 0;
+  if (latency < 0) {
+    return { latencyNs: null, note: `unknown: with the clock offset the other packets allow, this one would arrive before it was sent (mismatched, or the captures on ${names} do not keep one clock each)` };
+  }
+  const range: readonly [number, number | null] = [min, Number.isFinite(lo) ? raw - lo : null];
+  if (!Number.isFinite(lo) || !Number.isFinite(hi)) {
+    return { latencyNs: latency, range, note: `the clocks of ${names} are not pinned down (packets one way only): the latency is at least ${(range[0] / 1e3).toFixed(1)} µs${range[1] === null ? ', how much more is unknown' : ` and at most ${(range[1] / 1e3).toFixed(1)} µs`}` };
+  }
+  return { latencyNs: latency, range };
 }

@@ -22,14 +22,18 @@
 //
 // Journeys: hops are in path order (sender node first, then each node's own clock, then where the
 // interface sits on the way out/in). Hop.correctedNs has the node's clock offset removed;
-// Hop.latencyNs is from the previous hop. Journey.status: 'delivered' (seen at the last place the
-// model expects, e.g. the destination pod's veth), 'dropped' (a capture that was running where the
-// path leads next did not see it: Journey.lastSeen is the drop location, the PathGap with a `point`
-// names the capture that missed it), 'unknown' (destination not in the model or not captured).
-// PathGap with point null: the path crosses a place nobody captured (a capture left out).
-// ClockOffset.offsetNs = node clock - reference clock (subtract it), uncertaintyNs = half-width of the
-// NTP-style bound from packets seen on both nodes in both directions (null: one direction only).
-//
+// Hop.latencyNs is from the previous hop; across two node clocks Hop.latencyRangeNs is the interval
+// the clocks allow, and latencyNs is null (Hop.latencyNote says why) rather than negative when the
+// correction cannot time the hop. Journey.status: 'delivered' (seen where the destination receives
+// it, answered by the destination, or refused by it with ICMP port unreachable), 'dropped' (an ICMP
+// error from a router or node quotes it, or a capture that was running where the path leads next did
+// not see it: Journey.lastSeen is the drop location, the PathGap with a `point` names the capture that
+// missed it), 'unknown' (destination not in the model or not captured, and nothing answered; or a
+// multicast / link-local packet). Journey.verdict says which, in one sentence, with the quoting ICMP
+// error or the answering packet. PathGap with point null: the path crosses a place nobody captured.
+// ClockOffset.offsetNs = node clock - reference clock (subtract it); lowerNs / upperNs = the interval
+// every matched packet allows for it (null on an unbounded side), uncertaintyNs = its half-width (null:
+// packets one way only, pinned false and a note saying so).
 // readCaptureSet(files) reads without inferring; analyze(d.table, d.files, d.points, { overrides,
 // enrichment: d.enrichment, bgp: d.bgp }) runs the inference on it (again, e.g. after the user changed
 // an attribution: no re-read needed). formatTopology / formatJourney give the CLI's text.
@@ -38,8 +42,8 @@
 export type {
   AnalysisData, AttributionSource, Bridge, CaptureFile, CapturePoint, ClockOffset, ClusterModel, ClusterNode,
   DirectionStats, Encapsulation, Endpoint, Evidence, Finding, FindingCode, Flow, FlowCaptureStats, Hop, HopHeaders,
-  InterfaceKind, Journey, JourneyStatus, MtuIssue, NatRewrite, PacketRef, PathGap, Pod, PointOverride, Service,
-  ServiceBackend, TcpState, Tunnel, TunnelType, Veth,
+  InterfaceKind, Journey, JourneyStatus, JourneyVerdict, MtuIssue, NatRewrite, PacketRef, PathGap, Pod, PointOverride,
+  QuotingIcmpError, Service, ServiceBackend, TcpState, Tunnel, TunnelType, VerdictCode, Veth,
 } from './types';
 export type { Analysis, AnalyzeOptions, FileDraft } from './analyze';
 export { analyze } from './analyze';

@@ -6,8 +6,44 @@
 // rewrite, TTL decrement and encapsulation change them); they are compared afterwards per hop.
 // Grouping is one pass over an open-addressing hash table (O(n)), then a counting sort by group
 // and a time sort inside each (small) group: no pairwise comparison between captures.
+//
+// Because addresses are not in the key, identical packets sent by different hosts fall in one group:
+// router solicitations to ff02::2 from two TUN devices (no link-layer option, so byte for byte the
+// same), MLD reports, other link-local chatter. A packet to or from a multicast, broadcast,
+// link-local or unspecified address is never translated on its way (NAT rewrites routed unicast),
+// so sightings of such a packet with different addresses are different packets: a group is split
+// by address pair before it is split by time, and NAT is never inferred between them.
 
 import type { PacketTable } from './table';
+
+/** IPv4 multicast (224/4), limited broadcast, link-local (169.254/16) or 0.0.0.0. */
+function localScope4(a: number): boolean {
+  const b0 = a >>> 24;
+  return (b0 >= 224 && b0 <= 239) || a === 0xffffffff || (a >>> 16) === 0xa9fe || a === 0;
+}
+
+/** IPv6 multicast (ff00::/8), link-local (fe80::/10) or unspecified (::). */
+function localScope6(text: string): boolean {
+  const t = text.toLowerCase();
+  return t.startsWith('ff') || /^fe[89ab]/.test(t) || t === '::';
+}
+
+const scope6Cache = new WeakMap<PacketTable, Map<number, boolean>>();
+
+/** True when the row's innermost source or destination is an address no NAT rewrites (see the header). */
+export function untranslatable(t: PacketTable, r: number): boolean {
+  const v = t.innerVer[r];
+  if (v === 4) return localScope4(t.innerSrc[r]) || localScope4(t.innerDst[r]);
+  if (v !== 6) return false;
+  let m = scope6Cache.get(t);
+  if (!m) scope6Cache.set(t, (m = new Map()));
+  for (const a of [t.innerSrc[r], t.innerDst[r]]) {
+    let x = m.get(a);
+    if (x === undefined) m.set(a, (x = localScope6(t.ip6[a] ?? '')));
+    if (x) return true;
+  }
+  return false;
+}
 
 export interface JourneyIndex {
   readonly count: number;
@@ -150,17 +186,35 @@ export function splitJourneys(t: PacketTable, g: GroupIndex, opts: SplitOptions)
   const seenPoint: number[] = [];
   const seenRaw: number[] = [];
   const repeatNs = opts.repeatNs ?? 1e6;
+  // Address pair of a row, for groups that must not join different senders (see the header).
+  const pairOf = new Map<number, number>();
+  const pairIds = new Map<string, number>();
   for (let gi = 0; gi < g.groups; gi++) {
     const s = g.gStart[gi];
     const e = g.gStart[gi + 1];
     buf.length = 0;
     for (let i = s; i < e; i++) buf.push(g.rows[i]);
-    if (buf.length > 1) buf.sort((x, y) => tm[x] - tm[y] || x - y);
+    pairOf.clear();
+    if (buf.length > 1 && buf.some((r) => untranslatable(t, r))) {
+      pairIds.clear();
+      for (const r of buf) {
+        const k = `${t.innerVer[r]}|${t.innerSrc[r]}|${t.innerDst[r]}`;
+        let id = pairIds.get(k);
+        if (id === undefined) pairIds.set(k, (id = pairIds.size));
+        pairOf.set(r, id);
+      }
+      if (pairIds.size < 2) pairOf.clear();
+    }
+    const paired = pairOf.size > 0;
+    const pair = (r: number) => (paired ? pairOf.get(r)! : 0);
+    if (buf.length > 1) buf.sort(paired ? (x, y) => pair(x) - pair(y) || tm[x] - tm[y] || x - y : (x, y) => tm[x] - tm[y] || x - y);
     let prev = Number.NEGATIVE_INFINITY;
+    let prevPair = -1;
     seenPoint.length = 0;
     seenRaw.length = 0;
     for (const r of buf) {
-      let split = tm[r] - prev > opts.windowNs;
+      let split = tm[r] - prev > opts.windowNs || pair(r) !== prevPair;
+      prevPair = pair(r);
       if (!split && buf.length > 1) {
         const pt = t.point[r];
         for (let k = seenPoint.length - 1; k >= 0; k--) {

@@ -23,6 +23,30 @@ export interface IcmpTooBig {
   readonly quotedId: number;
 }
 
+/**
+ * An ICMP or ICMPv6 error seen in the set (destination unreachable, packet too big, time exceeded,
+ * parameter problem) with what it quotes of the packet it is about: enough to find that packet's
+ * journey. Addresses are address-column values (IPv4 number or IPv6 id), -1 where not quoted.
+ */
+export interface IcmpError {
+  readonly row: number;
+  readonly ver: 4 | 6;
+  readonly type: number;
+  readonly code: number;
+  /** Next-hop MTU of a fragmentation-needed / packet-too-big, else 0. */
+  readonly mtu: number;
+  readonly quotedSrc: number;
+  readonly quotedDst: number;
+  readonly quotedProto: number;
+  /** IPv4 identification (-1 for IPv6). */
+  readonly quotedId: number;
+  /** TCP/UDP ports, or the ICMP echo identifier and sequence (in sport / dport), -1 when absent. */
+  readonly quotedSport: number;
+  readonly quotedDport: number;
+  /** TCP sequence number, -1 when absent. */
+  readonly quotedSeq: number;
+}
+
 export interface ArpRecord {
   readonly row: number;
   readonly op: number;
@@ -98,6 +122,7 @@ export class PacketTable {
   private readonly ip6Ids = new Map<string, number>();
   readonly arp: ArpRecord[] = [];
   readonly tooBig: IcmpTooBig[] = [];
+  readonly icmpErrors: IcmpError[] = [];
   private capacity = 0;
 
   constructor(initialCapacity = 1024) {
@@ -213,8 +238,44 @@ export class PacketTable {
       const rd = (k: number) => ((data[k] << 24) | (data[k + 1] << 16) | (data[k + 2] << 8) | data[k + 3]) >>> 0;
       this.tooBig.push({ row: r, mtu, quotedSrc: q ? rd(p + 12) : 0, quotedDst: q ? rd(p + 16) : 0, quotedId: q ? (data[p + 4] << 8) | data[p + 5] : 0 });
     }
+    if (i.payloadOffset >= 8 && ((i.version === 4 && i.proto === 1 && (i.icmpType === 3 || i.icmpType === 11 || i.icmpType === 12)) || (i.version === 6 && i.proto === 58 && i.icmpType >= 1 && i.icmpType <= 4))) {
+      this.addIcmpError(r, i.version, i.icmpType, i.icmpCode, data, i.payloadOffset);
+    }
     this.count = r + 1;
     return r;
+  }
+
+  /** Records an ICMP error whose quoted packet starts at `q` (the byte after the 8-byte ICMP header). */
+  private addIcmpError(row: number, ver: 4 | 6, type: number, code: number, data: Uint8Array, q: number): void {
+    const u16 = (k: number) => (k + 2 <= data.length ? (data[k] << 8) | data[k + 1] : -1);
+    const u32 = (k: number) => (k + 4 <= data.length ? ((data[k] << 24) | (data[k + 1] << 16) | (data[k + 2] << 8) | data[k + 3]) >>> 0 : -1);
+    const mtu = ver === 4 ? (type === 3 && code === 4 ? Math.max(0, u16(q - 2)) : 0) : type === 2 ? Math.max(0, u32(q - 4)) : 0;
+    let src = -1, dst = -1, proto = -1, id = -1, tp = -1, later = false;
+    if (ver === 4 && q + 20 <= data.length && data[q] >> 4 === 4) {
+      src = u32(q + 12);
+      dst = u32(q + 16);
+      proto = data[q + 9];
+      id = u16(q + 4);
+      later = (u16(q + 6) & 0x1fff) !== 0;
+      tp = q + (data[q] & 15) * 4;
+    } else if (ver === 6 && q + 40 <= data.length && data[q] >> 4 === 6) {
+      src = this.intern6(data, q + 8);
+      dst = this.intern6(data, q + 24);
+      proto = data[q + 6];
+      tp = q + 40;
+    }
+    let sport = -1, dport = -1, seq = -1;
+    if (tp >= 0 && !later) {
+      if (proto === 6 || proto === 17 || proto === 132) {
+        sport = u16(tp);
+        dport = u16(tp + 2);
+        if (proto === 6) seq = u32(tp + 4);
+      } else if ((proto === 1 && data[tp] === 8) || (proto === 58 && data[tp] === 128)) {
+        sport = u16(tp + 4);
+        dport = u16(tp + 6);
+      }
+    }
+    this.icmpErrors.push({ row, ver, type, code, mtu, quotedSrc: src, quotedDst: dst, quotedProto: proto, quotedId: id, quotedSport: sport, quotedDport: dport, quotedSeq: seq });
   }
 
   /** True when the row's innermost IP packet is a non-first fragment (no transport header). */

@@ -57,7 +57,11 @@ export function formatTopology(a: Analysis, maxFlows = 30): string {
   out.push('', `Services (${m.services.length})`);
   out.push(table(m.services.map((s) => [s.id, '->', s.backends.map((b) => `${b.ip}${b.port !== null ? `:${b.port}` : ''}`).join(', '), `NAT on ${s.natNodes.join(', ') || '?'}`, s.name ? clean(`${s.namespace}/${s.name}`) : ''])));
   out.push('', 'Clock offsets');
-  out.push(table(a.clockOffsets.map((o) => [clean(o.node), o.method === 'reference' ? 'reference' : `${duration(o.offsetNs)} vs ${clean(o.reference)}`, o.uncertaintyNs !== null ? `± ${duration(o.uncertaintyNs).slice(1)}` : '± ?', `${o.method}, ${o.samples} samples`])));
+  out.push(table(a.clockOffsets.map((o) => [
+    clean(o.node), o.method === 'reference' ? 'reference' : `${duration(o.offsetNs)} vs ${clean(o.reference)}`,
+    o.uncertaintyNs !== null ? `± ${duration(o.uncertaintyNs).slice(1)}` : o.method === 'none' ? 'unknown' : 'not pinned down',
+    `${o.method}, ${o.samples} samples`, o.method === 'reference' ? '' : `allowed ${interval(o.lowerNs ?? null, o.upperNs ?? null)}`,
+  ])));
   const flows = [...a.flows].sort((x, y) => y.aToB.packets + y.bToA.packets - (x.aToB.packets + x.bToA.packets)).slice(0, maxFlows);
   out.push('', `Flows (${a.flows.length}${a.flows.length > maxFlows ? `, top ${maxFlows}` : ''})`);
   out.push(table(flows.map((f) => [f.id, `${f.aToB.packets}/${f.bToA.packets} pkts`, `${f.aToB.bytes}/${f.bToA.bytes} B`, f.tcp ? f.tcp.state : '', f.natPeers.length ? `NAT: ${f.natPeers.join(', ')}` : ''])));
@@ -65,6 +69,19 @@ export function formatTopology(a: Analysis, maxFlows = 30): string {
   out.push('', `Findings (${a.findings.length})`);
   for (const f of a.findings) out.push(`  [${f.severity}] ${f.code}: ${clean(f.message)}`);
   return safe(out.join('\n')) + '\n';
+}
+
+/** '[-3.0 µs .. +5.0 µs]', with '…' on an unbounded side. */
+function interval(lo: number | null, hi: number | null): string {
+  return `[${lo === null ? '…' : duration(lo)} .. ${hi === null ? '…' : duration(hi)}]`;
+}
+
+/** A hop's latency: exact, with the range the clocks allow, or '?' when the correction cannot time it. */
+function latencyText(h: Journey['hops'][number]): string {
+  if (h.latencyNs === null) return h.index === 0 ? '-' : '?';
+  const r = h.latencyRangeNs;
+  if (!r) return duration(h.latencyNs);
+  return `${duration(h.latencyNs)} (${duration(r[0]).slice(1)}..${r[1] === null ? '?' : duration(r[1]).slice(1)})`;
 }
 
 export function formatJourney(a: Analysis, j: Journey): string {
@@ -76,7 +93,7 @@ export function formatJourney(a: Analysis, j: Journey): string {
     const enc = x.encap ? ` in ${x.encap.type}${x.encap.vni !== null ? ` vni ${x.encap.vni}` : ''} ${x.encap.outerSrc}${x.encap.udpSrcPort !== null ? `:${x.encap.udpSrcPort}` : ''} > ${x.encap.outerDst}${x.encap.udpDstPort !== null ? `:${x.encap.udpDstPort}` : ''}` : '';
     const nat = h.nat ? ` [${h.nat.kind.toUpperCase()}]` : '';
     rows.push([
-      String(h.index + 1), h.node ?? '?', clean(h.interface ?? h.point.slice(h.point.lastIndexOf('#') + 1)), h.kind, wallTime(a.epochSec, h.correctedNs), duration(h.latencyNs),
+      String(h.index + 1), h.node ?? '?', clean(h.interface ?? h.point.slice(h.point.lastIndexOf('#') + 1)), h.kind, wallTime(a.epochSec, h.correctedNs), latencyText(h),
       `${x.ttl}${h.ttlDelta ? ` (${h.ttlDelta})` : ''}`, clean(`${h.packet.capture}#${h.packet.index + 1}`),
       `${x.src}${x.srcPort !== null ? `:${x.srcPort}` : ''} > ${x.dst}${x.dstPort !== null ? `:${x.dstPort}` : ''}${enc}${nat}${h.problems.length ? ` !${h.problems.join(',')}` : ''}`,
     ]);
@@ -88,10 +105,17 @@ export function formatJourney(a: Analysis, j: Journey): string {
   for (const g of j.gaps) out.push(`  ${g.point ? 'MISSING' : 'gap'} after hop ${g.afterHop + 1}: ${clean(g.reason)}`);
   for (const m of j.mtu) out.push(`  MTU: ${clean(m.message)}`);
   if (j.status === 'dropped') out.push(`  DROPPED: last seen at hop ${j.lastSeen.index + 1}, ${j.lastSeen.node ?? '?'} ${clean(j.lastSeen.interface ?? j.lastSeen.point)}`);
+  if (j.verdict) out.push(`  verdict (${j.verdict.code}): ${clean(j.verdict.reason)}`);
+  for (const h of j.hops) if (h.latencyNote) out.push(`  latency at hop ${h.index + 1}: ${clean(h.latencyNote)}`);
   const nodes = new Set(j.hops.map((h) => h.node));
   for (const o of a.clockOffsets) {
-    if (!nodes.has(o.node) || Math.abs(o.offsetNs) < 100_000) continue;
-    out.push(`  clock: ${clean(o.node)} times corrected by ${duration(-o.offsetNs)} (its clock runs ${duration(o.offsetNs).slice(1)} ${o.offsetNs > 0 ? 'ahead of' : 'behind'} ${clean(o.reference)}'s, ± ${o.uncertaintyNs === null ? '?' : duration(o.uncertaintyNs).slice(1)})`);
+    if (!nodes.has(o.node) || o.method === 'reference') continue;
+    if (o.method === 'two-way') {
+      if (Math.abs(o.offsetNs) < 100_000) continue;
+      out.push(`  clock: ${clean(o.node)} times corrected by ${duration(-o.offsetNs)} (its clock runs ${duration(o.offsetNs).slice(1)} ${o.offsetNs > 0 ? 'ahead of' : 'behind'} ${clean(o.reference)}'s, ± ${duration(o.uncertaintyNs ?? 0).slice(1)})`);
+    } else {
+      out.push(`  clock: ${clean(o.node)} against ${clean(o.reference)}: ${clean(o.note ?? 'not pinned down')}`);
+    }
   }
   return safe(out.join('\n')) + '\n';
 }

@@ -293,6 +293,14 @@ export interface Hop {
   readonly nat: NatRewrite | null;
   /** 'bad-checksum' | 'truncated' | 'malformed' | 'fragment' codes seen on this hop. */
   readonly problems: readonly string[];
+  /**
+   * Between hops on two nodes whose clocks are corrected: the interval the true latency lies in,
+   * given what the packets tell about the two clocks ([min, max], max null when unbounded). Absent
+   * on hops timed by the same clock as the previous one (their latency is exact).
+   */
+  readonly latencyRangeNs?: readonly [number, number | null];
+  /** Why `latencyNs` is null on a hop after the first (the clock correction cannot time it). */
+  readonly latencyNote?: string;
 }
 
 /** An expected place the path crosses where there is no capture (or where the capture did not see it). */
@@ -314,6 +322,41 @@ export interface MtuIssue {
 
 export type JourneyStatus = 'delivered' | 'dropped' | 'unknown';
 
+/** What decided a journey's status. */
+export type VerdictCode =
+  | 'reached-destination' // seen where the destination receives it
+  | 'answered' // the destination answered it (echo reply, TCP acknowledgement, UDP response)
+  | 'refused' // the destination itself answered with an ICMP error (port / protocol unreachable)
+  | 'icmp-error' // a router or node answered with an ICMP error about it
+  | 'missing' // a capture that was running where the path leads next did not see it
+  | 'link-scope' // multicast, broadcast or link-local: no single destination to judge it by
+  | 'undetermined';
+
+/** An ICMP (or ICMPv6) error that quotes the journey's packet. */
+export interface QuotingIcmpError {
+  readonly packet: PacketRef;
+  /** Source of the error: who says the packet could not go on. */
+  readonly from: string;
+  readonly type: number;
+  readonly code: number;
+  /** 'net unreachable', 'fragmentation needed', 'TTL exceeded in transit', 'administratively prohibited'... */
+  readonly name: string;
+  /** Next-hop MTU (fragmentation needed / packet too big). */
+  readonly mtu: number | null;
+  /** Capture point and node where the error is first seen. */
+  readonly point: string;
+  readonly node: string | null;
+}
+
+export interface JourneyVerdict {
+  readonly code: VerdictCode;
+  /** One sentence: why the status is what it is. */
+  readonly reason: string;
+  readonly icmpError?: QuotingIcmpError;
+  /** The packet that answered it (code 'answered'). */
+  readonly answeredBy?: PacketRef;
+}
+
 export interface Journey {
   readonly id: number;
   /** Flow id of the first hop (the flow after NAT can differ: see `nat`). */
@@ -328,6 +371,8 @@ export interface Journey {
   readonly mtu: readonly MtuIssue[];
   readonly problems: readonly string[];
   readonly totalLatencyNs: number;
+  /** Why the status is what it is (always set by the analysis). */
+  readonly verdict?: JourneyVerdict;
 }
 
 export interface ClockOffset {
@@ -336,10 +381,20 @@ export interface ClockOffset {
   readonly reference: string;
   /** Node clock minus reference clock; subtract from the node's timestamps. */
   readonly offsetNs: number;
-  /** Half-width of the interval the offset is known to lie in. */
+  /** Half-width of the interval the offset is known to lie in (null: the interval is unbounded). */
   readonly uncertaintyNs: number | null;
   readonly samples: number;
   readonly method: 'reference' | 'two-way' | 'one-way' | 'none';
+  /**
+   * The interval every matched packet allows for the offset (a packet cannot arrive before it was
+   * sent): [lowerNs, upperNs], null on an unbounded side. The offset chosen lies inside it.
+   */
+  readonly lowerNs?: number | null;
+  readonly upperNs?: number | null;
+  /** False when the packets do not pin the offset down (one direction only, or none). */
+  readonly pinned?: boolean;
+  /** What the offset rests on, or why it is not known, in one sentence. */
+  readonly note?: string;
 }
 
 export type FindingCode =

@@ -2,7 +2,7 @@
 // chosen journey (capture, node, interface, time, delta, TTL, NAT, encapsulation), where it was
 // last seen, and the drop / MTU / NAT findings; notes on the flow and on each hop.
 import { useEffect, useState } from 'react';
-import type { FlowListItem, FollowView, NoteTarget, NoteView } from '../../common/contract';
+import type { FlowListItem, FollowView, HopView, NoteTarget, NoteView } from '../../common/contract';
 import { formatAbsolute, formatCount, formatDuration } from '../logic/format';
 import { NoteBox, noteIsOn } from './Notes';
 
@@ -101,9 +101,10 @@ export function FollowPane(props: FollowPaneProps) {
       {props.notes && <NoteBox target={{ kind: 'flow', flow: f.flow }} notes={props.notes} label="this flow" onChanged={props.onNotesChanged} />}
       {j ? (
         <>
-          {(j.lastSeen || j.findings.length > 0 || f.findings.length > 0) && (
+          {(j.lastSeen || j.verdict || j.findings.length > 0 || f.findings.length > 0) && (
             <ul className="findings" data-testid="findings">
               {j.lastSeen && <li className="problem">Last seen at {j.lastSeen}</li>}
+              {j.verdict && <li data-testid="verdict">Verdict: {j.verdict}</li>}
               {[...j.findings, ...f.findings].map((x, i) => (
                 <li key={i}>{x}</li>
               ))}
@@ -132,7 +133,7 @@ export function FollowPane(props: FollowPaneProps) {
                   <td>{h.node}</td>
                   <td>{h.iface}</td>
                   <td>{formatAbsolute(Math.floor(h.time), Math.round((h.time % 1) * 1e9))}</td>
-                  <td>{formatDuration(h.delta)}</td>
+                  <td title={h.deltaNote ?? undefined} data-testid="hop-delta">{deltaText(h)}</td>
                   <td>{h.ttl ?? ''}</td>
                   <td className={h.nat ? 'nat' : ''}>{h.nat}</td>
                   <td>{h.encap}</td>
@@ -167,4 +168,12 @@ export function FollowPane(props: FollowPaneProps) {
       )}
     </div>
   );
+}
+
+/** A hop's delta: exact on one clock; across two, with the interval the clocks allow; '?' when unknown. */
+function deltaText(h: HopView): string {
+  if (h.delta === null) return h.deltaNote ? '?' : '';
+  if (!h.deltaRange) return formatDuration(h.delta);
+  const [lo, hi] = h.deltaRange;
+  return `${formatDuration(h.delta)} (${formatDuration(lo) || '0'} – ${hi === null ? '?' : formatDuration(hi)})`;
 }
