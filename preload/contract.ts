@@ -109,6 +109,8 @@ export interface GraphElementView {
     readonly weight: number;
     /** Short explanation of why the element exists (evidence). */
     readonly evidence?: string;
+    /** Node boxes: findings about this node (drops, NAT, clock, attribution...). */
+    readonly findings?: number;
   };
 }
 
