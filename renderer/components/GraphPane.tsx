@@ -335,7 +335,7 @@ export function GraphPane(props: GraphPaneProps) {
           {searchNote && <span className="muted" data-testid="graph-search-note">{searchNote}</span>}
         </form>
         <span className="spacer" />
-        {boxes > 1 && (
+        {(big || collapsed.size > 0) && (
           <button title={collapsed.size ? 'Open every node box' : 'Collapse every node box to its summary'} data-testid="graph-collapse-all" onClick={() => setOpenBy(new Map(els.filter((e) => e.data.kind === 'k8s-node').map((e) => [e.data.id, collapsed.size > 0])))}>
             {collapsed.size ? 'Expand all' : 'Collapse all'}
           </button>
