@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import type { FieldView, GraphElementView, LevelView } from '../../preload/contract';
 import { ancestorsOf, fieldAtByte } from '../../renderer/logic/detail';
-import { formatAbsolute, formatDuration, formatTime, hexLines } from '../../renderer/logic/format';
+import { formatAbsolute, formatDuration, formatOffset, formatTime, hexLines } from '../../renderer/logic/format';
 import cytoscape from 'cytoscape';
 import { applyElements, BOX_PADDING, BOX_TITLE, boxesCrossed, graphStyle, LIGHT, searchGraph, shownElements } from '../../renderer/logic/graph';
 import { GraphLayout, leafSize, type Position } from '../../renderer/logic/graph-layout';
@@ -70,6 +70,8 @@ describe('formatting', () => {
 
   it('prints latencies in readable units', () => {
     expect(formatDuration(0.0000412)).toBe('41.2 µs');
+    expect(formatOffset(-2e9)).toBe('-2.000 s');
+    expect(formatOffset(442)).toBe('+442 ns');
     expect(formatDuration(0.0123)).toBe('12.300 ms');
     expect(formatDuration(2)).toBe('2.000 s');
     expect(formatDuration(null)).toBe('');
