@@ -131,6 +131,7 @@ export function GraphPane(props: GraphPaneProps) {
   const [query, setQuery] = useState('');
   const [found, setFound] = useState<{ id: string; seq: number } | null>(null);
   const [searchNote, setSearchNote] = useState('');
+  const focusedSeq = useRef(0);
   const onSelect = useRef(props.onSelect);
   onSelect.current = props.onSelect;
 
@@ -266,7 +267,9 @@ export function GraphPane(props: GraphPaneProps) {
     const cy = cyRef.current;
     if (!cy || !found) return;
     const el = cy.getElementById(found.id);
-    if (el.empty() || box.current?.getAttribute('data-layout') !== 'done') return;
+    // Once per search: later layouts (a path opening other boxes) do not pull the view back.
+    if (el.empty() || box.current?.getAttribute('data-layout') !== 'done' || focusedSeq.current === found.seq) return;
+    focusedSeq.current = found.seq;
     cy.elements('.found').removeClass('found');
     el.addClass('found');
     userMoved.current = true;
@@ -322,7 +325,7 @@ export function GraphPane(props: GraphPaneProps) {
       <div className="pane-head">
         <h2>Cluster</h2>
         <span className="muted" data-testid="graph-count">
-          {count.nodes} elements{collapsed.size ? ` · ${collapsed.size} of ${boxes} nodes collapsed` : ''}
+          {count.nodes} elements{collapsed.size ? ` · ${collapsed.size}/${boxes} collapsed` : ''}
         </span>
         <form
           className="graph-search"
@@ -399,9 +402,12 @@ function defaultView(cy: Core): void {
   if (cy.elements().empty()) return;
   cy.fit(undefined, 16);
   if (cy.zoom() < READABLE_ZOOM * 1.04) {
-    const bb = cy.elements().boundingBox();
+    // Too big to read whole: from the top left of the node boxes, with the last services above them.
+    const boxes = cy.nodes('[kind = "k8s-node"]');
+    const bb = (boxes.nonempty() ? boxes : cy.elements()).boundingBox();
+    const above = cy.nodes('[kind != "k8s-node"]').orphans().filter((n) => n.position('y') < bb.y1);
     cy.zoom(READABLE_ZOOM * 1.04);
-    cy.pan({ x: 16 - bb.x1 * cy.zoom(), y: 16 - bb.y1 * cy.zoom() });
+    cy.pan({ x: 16 - bb.x1 * cy.zoom(), y: 16 - (above.nonempty() ? Math.max(above.boundingBox().y1, bb.y1 - 110) : bb.y1) * cy.zoom() });
   } else if (cy.zoom() > 1.6) {
     cy.zoom(1.6);
     cy.center();

@@ -36,27 +36,34 @@ interface BoxLayout {
 
 const GAP = 44;
 
-/** Lines a label wraps into at LABEL_WIDTH px (ELK must reserve room for them). */
-function labelLines(label: string): number {
-  if (!label) return 0;
-  const perLine = Math.floor(LABEL_WIDTH / (LABEL_FONT * 0.6));
+/** Average glyph width of the label font, as a share of its size (a little generous). */
+const CHAR = 0.62;
+
+/** Lines a label wraps into at LABEL_WIDTH px, and its widest line (ELK must reserve room for both). */
+function labelBox(label: string): { lines: number; width: number } {
+  if (!label) return { lines: 0, width: 0 };
+  const perLine = Math.floor(LABEL_WIDTH / (LABEL_FONT * CHAR));
   let lines = 1;
   let used = 0;
+  let widest = 0;
   for (const word of label.split(/\s+/)) {
     const w = Math.min(word.length, perLine);
     if (used && used + 1 + w > perLine) {
       lines++;
       used = w;
     } else used += (used ? 1 : 0) + w;
+    widest = Math.max(widest, used);
   }
-  return lines;
+  return { lines, width: Math.ceil(widest * LABEL_FONT * CHAR) };
 }
+const labelLines = (label: string) => labelBox(label).lines;
 
 /** Room one leaf takes: its shape, and its label below it. */
 export function leafSize(kind: string, label: string, minLines = 0): { width: number; height: number; shapeHeight: number } {
   const s = SHAPES[kind] ?? SHAPES.default;
-  const lines = Math.max(minLines, labelLines(label));
-  return { width: Math.max(s.width, lines ? LABEL_WIDTH : 0) + 12, height: s.height + 4 + lines * Math.ceil(LABEL_FONT * 1.25) + 10, shapeHeight: s.height };
+  const box = labelBox(label);
+  const lines = Math.max(minLines, box.lines);
+  return { width: Math.max(s.width, box.width) + 12, height: s.height + 4 + lines * Math.ceil(LABEL_FONT * 1.25) + 10, shapeHeight: s.height };
 }
 
 type View = readonly Pick<GraphElementView, 'group' | 'data'>[] | readonly { group: 'nodes' | 'edges'; data: GraphElementView['data'] & Record<string, unknown> }[];
@@ -107,7 +114,7 @@ export class GraphLayout {
     const leaf = (id: string, width: number, height: number): ElkNode => ({ id, width, height });
     const band = (id: string, children: ElkNode[], ratio: number): ElkNode => ({
       id,
-      layoutOptions: { 'elk.algorithm': 'rectpacking', 'elk.aspectRatio': String(ratio), 'elk.spacing.nodeNode': String(GAP), 'elk.padding': '[top=0,left=0,bottom=0,right=0]' },
+      layoutOptions: { 'elk.algorithm': 'box', 'elk.box.packingMode': 'SIMPLE', 'elk.aspectRatio': String(ratio), 'elk.spacing.nodeNode': String(GAP), 'elk.padding': '[top=0,left=0,bottom=0,right=0]' },
       children,
     });
     const boxSize = (id: string) => {
@@ -164,6 +171,7 @@ export class GraphLayout {
         'elk.layered.layering.strategy': 'LONGEST_PATH_SOURCE',
         'elk.layered.considerModelOrder.strategy': 'NODES_AND_EDGES',
         'elk.layered.nodePlacement.strategy': 'BRANDES_KOEPF',
+        'elk.layered.thoroughness': '2',
         'elk.spacing.nodeNode': '8',
         'elk.layered.spacing.nodeNodeBetweenLayers': '18',
         'elk.edgeRouting': 'POLYLINE',

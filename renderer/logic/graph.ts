@@ -39,7 +39,8 @@ type Data = GraphElementView['data'];
 /** An element as shown: the model's data, plus `collapsed` on node boxes. */
 export interface ShownElement {
   readonly group: 'nodes' | 'edges';
-  readonly data: Data & { readonly collapsed?: boolean };
+  /** `collapsed`: a node box shown as its summary; `summary`: an edge ending on such a box (unlabelled, faint). */
+  readonly data: Data & { readonly collapsed?: boolean; readonly summary?: boolean };
 }
 
 /** Node box (k8s-node id) each element belongs to: itself for a box, its parent's for a device. */
@@ -90,7 +91,7 @@ export function shownElements(elements: readonly GraphElementView[], collapsed: 
     }
   }
   const out: ShownElement[] = [];
-  const merged = new Map<string, { group: 'edges'; data: Data }>();
+  const merged = new Map<string, { group: 'edges'; data: Data & { summary: true } }>();
   for (const e of elements) {
     if (e.group === 'nodes') {
       if (hidden.has(e.data.id)) continue;
@@ -110,7 +111,7 @@ export function shownElements(elements: readonly GraphElementView[], collapsed: 
     const key = `${s}|${t}|${e.data.kind}`;
     const m = merged.get(key);
     if (m) m.data = { ...m.data, packets: m.data.packets + e.data.packets, weight: Math.max(m.data.weight, e.data.weight) };
-    else merged.set(key, { group: 'edges', data: { ...e.data, source: s, target: t, label: e.data.kind === 'underlay' ? e.data.label : '' } });
+    else merged.set(key, { group: 'edges', data: { ...e.data, source: s, target: t, label: '', summary: true } });
   }
   return [...out, ...merged.values()];
 }
@@ -223,7 +224,7 @@ export function graphStyle(p: Palette): Array<{ selector: string; style: Record<
       selector: 'edge',
       style: {
         width: 'data(weight)', 'line-color': p.edge, 'curve-style': 'straight', opacity: 0.85,
-        label: 'data(label)', 'font-size': 10, color: p.muted, 'text-rotation': 'autorotate', 'text-background-opacity': 0, 'min-zoomed-font-size': MIN_LABEL_PX,
+        label: 'data(label)', 'font-size': LABEL_FONT, color: p.muted, 'text-rotation': 'autorotate', 'text-background-opacity': 0, 'min-zoomed-font-size': MIN_LABEL_PX,
       },
     },
     {
@@ -233,6 +234,7 @@ export function graphStyle(p: Palette): Array<{ selector: string; style: Record<
         'curve-style': 'unbundled-bezier', 'control-point-distances': 150, 'control-point-weights': 0.5, 'edge-distances': 'node-position' },
     },
     { selector: 'edge[kind = "service-link"]', style: { 'line-style': 'dotted', 'line-color': p.service } },
+    { selector: 'edge[?summary]', style: { 'curve-style': 'straight', opacity: 0.35, width: 1.5 } },
     { selector: '.dim', style: { opacity: 0.25 } },
     { selector: '.path', style: { 'line-color': p.path, 'background-color': p.path, 'border-color': p.path, 'border-width': 3, opacity: 1, 'z-index': 10 } },
     { selector: 'node[kind = "k8s-node"].path', style: { 'background-color': p.box } },
