@@ -7,7 +7,7 @@
 //   - cluster DNS: UDP 53 queries and answers between pods and the DNS service
 // Written through the product's own pcap writer (little-endian, microseconds).
 
-import { closeSync, existsSync, mkdirSync, openSync, readSync, renameSync, statSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encodePcapHeader, encodePcapRecord } from '../engine/writers/pcap';
@@ -305,7 +305,7 @@ export interface ClusterShape {
   readonly services: number;
 }
 export const BIG_CLUSTER: ClusterShape = { nodes: 50, podsPerNode: 20, services: 100 };
-const CLUSTER_VERSION = 2;
+const CLUSTER_VERSION = 3;
 
 export interface SynthCluster {
   readonly dir: string;
@@ -326,14 +326,17 @@ const serviceIp = (s: number) => ip4(10, 96, s >> 8, 10 + (s & 0xff));
 export function ensureBenchCluster(shape: ClusterShape = BIG_CLUSTER, log: (s: string) => void = () => {}): SynthCluster {
   if (shape.nodes > 250 || shape.podsPerNode > 250 || shape.nodes < 2) throw new Error('cluster shape out of range: 2-250 nodes, up to 250 pods per node');
   const dir = join(tmpdir(), 'tunnelvision-bench', `cluster-${shape.nodes}n-${shape.podsPerNode}p-${shape.services}s-v${CLUSTER_VERSION}`);
-  const files = Array.from({ length: shape.nodes }, (_, i) => [join(dir, `${nodeName(i)}-cni0.pcap`), join(dir, `${nodeName(i)}-eth0.pcap`)]).flat();
-  const done = join(dir, 'complete');
-  if (!existsSync(done)) {
-    mkdirSync(dir, { recursive: true });
+  const names = Array.from({ length: shape.nodes }, (_, i) => [`${nodeName(i)}-cni0.pcap`, `${nodeName(i)}-eth0.pcap`]).flat();
+  if (!existsSync(dir)) {
+    // Written into a folder of its own, renamed when complete: a half-written set is never reused.
+    const tmp = `${dir}.${process.pid}.tmp`;
+    rmSync(tmp, { recursive: true, force: true });
+    mkdirSync(tmp, { recursive: true });
     log(`generating a cluster of ${shape.nodes} nodes, ${shape.nodes * shape.podsPerNode} pods and ${shape.services} services into ${dir} (once) ...`);
-    writeCluster(shape, files);
-    writeSync(openSync(done, 'w'), '');
+    writeCluster(shape, names.map((n) => join(tmp, n)));
+    renameSync(tmp, dir);
   }
+  const files = names.map((n) => join(dir, n));
   const packets = files.reduce((s, f) => s + countRecords(f), 0);
   return { dir, files, packets, shape };
 }

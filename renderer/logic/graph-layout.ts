@@ -112,16 +112,19 @@ export class GraphLayout {
     if (this.boxes.size > boxes.length * 4 + 64) this.boxes.clear();
 
     const leaf = (id: string, width: number, height: number): ElkNode => ({ id, width, height });
+    // The box packer orders by priority, then by size: decreasing priorities keep the id order.
     const band = (id: string, children: ElkNode[], ratio: number): ElkNode => ({
       id,
       layoutOptions: { 'elk.algorithm': 'box', 'elk.box.packingMode': 'SIMPLE', 'elk.aspectRatio': String(ratio), 'elk.spacing.nodeNode': String(GAP), 'elk.padding': '[top=0,left=0,bottom=0,right=0]' },
-      children,
+      children: children.map((c, i) => ({ ...c, layoutOptions: { 'elk.priority': String(children.length - i) } })),
     });
     const boxSize = (id: string) => {
       const l = boxLayouts.get(id)!;
       return l.children.size ? { w: l.width + 2 * BOX_PADDING, h: l.height + 2 * BOX_PADDING + BOX_TITLE } : { w: l.width, h: l.height + BOX_TITLE };
     };
-    const clusterBand = band('band:nodes', boxes.map((b) => leaf(b.data.id, boxSize(b.data.id).w, boxSize(b.data.id).h)), aspect);
+    // The box packer aims at a width of sqrt(area × ratio), which wraps a few tall boxes into two
+    // rows; asking for a wider band keeps a small cluster in one row, as wide as the pane is.
+    const clusterBand = band('band:nodes', boxes.map((b) => leaf(b.data.id, boxSize(b.data.id).w, boxSize(b.data.id).h)), aspect * 1.6);
     const freeLeaves = free.map((n) => {
       const s = leafSize(n.data.kind, n.data.label);
       return leaf(n.data.id, s.width, s.height);
@@ -129,7 +132,7 @@ export class GraphLayout {
     const root: ElkNode = {
       id: 'root',
       layoutOptions: { 'elk.algorithm': 'layered', 'elk.direction': 'DOWN', 'elk.spacing.nodeNode': String(GAP), 'elk.layered.spacing.nodeNodeBetweenLayers': String(GAP * 1.5), 'elk.padding': '[top=0,left=0,bottom=0,right=0]' },
-      children: [...(freeLeaves.length ? [band('band:services', freeLeaves, Math.max(aspect * 3, 4))] : []), ...(boxes.length ? [clusterBand] : [])],
+      children: [...(freeLeaves.length ? [band('band:services', freeLeaves, 12)] : []), ...(boxes.length ? [clusterBand] : [])],
       edges: freeLeaves.length && boxes.length ? [{ id: 'band-order', sources: ['band:services'], targets: ['band:nodes'] }] : [],
     };
     const out = await this.elk.layout(root);
@@ -173,7 +176,8 @@ export class GraphLayout {
         'elk.layered.nodePlacement.strategy': 'BRANDES_KOEPF',
         'elk.layered.thoroughness': '2',
         'elk.spacing.nodeNode': '8',
-        'elk.layered.spacing.nodeNodeBetweenLayers': '18',
+        'elk.layered.spacing.nodeNodeBetweenLayers': '14',
+        'elk.layered.spacing.edgeNodeBetweenLayers': '4',
         'elk.edgeRouting': 'POLYLINE',
         'elk.padding': '[top=0,left=0,bottom=0,right=0]',
       },

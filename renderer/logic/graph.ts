@@ -231,7 +231,7 @@ export function graphStyle(p: Palette): Array<{ selector: string; style: Record<
       selector: 'edge[kind = "underlay"]',
       style: { 'line-color': p.underlay, 'line-style': 'dashed', 'font-size': 11, color: p.text, 'text-margin-y': -8,
         // Tunnels arc below the node boxes, so a link between two far nodes does not run through the NICs between them and its label stays clear of theirs.
-        'curve-style': 'unbundled-bezier', 'control-point-distances': 150, 'control-point-weights': 0.5, 'edge-distances': 'node-position' },
+        'curve-style': 'unbundled-bezier', 'control-point-distances': 100, 'control-point-weights': 0.5, 'edge-distances': 'node-position' },
     },
     { selector: 'edge[kind = "service-link"]', style: { 'line-style': 'dotted', 'line-color': p.service } },
     { selector: 'edge[?summary]', style: { 'curve-style': 'straight', opacity: 0.35, width: 1.5 } },

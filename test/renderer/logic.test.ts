@@ -151,6 +151,8 @@ describe('graph layout', () => {
     expect(Math.abs(x('veth:a/v2') - x('pod:10.0.0.2'))).toBeLessThan(Math.abs(x('veth:a/v2') - x('pod:10.0.0.3')));
     expect(y('svc:x')).toBeLessThan(Math.min(y('pod:10.0.0.2'), y('pod:10.0.1.2')) - 40);
     expect(pos.has('node:a')).toBe(false);
+    // Boxes in the order of their ids, whatever their sizes.
+    expect(x('nic:a')).toBeLessThan(x('nic:b'));
     const [a, b] = boxes(pos);
     expect(a.x2 < b.x1 || b.x2 < a.x1 || a.y2 < b.y1 || b.y2 < a.y1, `${JSON.stringify(a)} overlaps ${JSON.stringify(b)}`).toBe(true);
   });
