@@ -3,9 +3,8 @@
 //   - inside each Kubernetes node box, ELK's layered algorithm top to bottom: pods, veths, bridge,
 //     tunnel device, NIC (edges point down that stack, layers are counted from the pods), so a
 //     veth sits between its pod and its bridge and crossing minimisation lines veths up under pods;
-//   - the boxes themselves, and the services, as fixed-size rectangles packed in rows (ELK's
-//     rectpacking, input order kept), the services' band above the nodes' (ELK layered, one edge
-//     from the band of services to the band of nodes).
+//   - the boxes themselves, and the services, as fixed-size rectangles packed in rows by ELK's box
+//     algorithm (id order kept), the band of services centered above the band of nodes.
 // Each box's inner layout is cached by its content, so adding a pod, a capture or a correction lays
 // out again only the boxes that changed, and packing keeps the boxes in the order of their ids.
 // The sizes given to ELK include each element's label (below its shape) and each box's title and
@@ -129,13 +128,13 @@ export class GraphLayout {
       const s = leafSize(n.data.kind, n.data.label);
       return leaf(n.data.id, s.width, s.height);
     });
-    const root: ElkNode = {
-      id: 'root',
-      layoutOptions: { 'elk.algorithm': 'layered', 'elk.direction': 'DOWN', 'elk.spacing.nodeNode': String(GAP), 'elk.layered.spacing.nodeNodeBetweenLayers': String(GAP * 1.5), 'elk.padding': '[top=0,left=0,bottom=0,right=0]' },
-      children: [...(freeLeaves.length ? [band('band:services', freeLeaves, 12)] : []), ...(boxes.length ? [clusterBand] : [])],
-      edges: freeLeaves.length && boxes.length ? [{ id: 'band-order', sources: ['band:services'], targets: ['band:nodes'] }] : [],
-    };
-    const out = await this.elk.layout(root);
+    // The two bands, each packed by ELK; the services' band centered above the nodes'.
+    const bands = await Promise.all([freeLeaves.length ? this.elk.layout(band('band:services', freeLeaves, 12)) : null, boxes.length ? this.elk.layout(clusterBand) : null]);
+    const [svc, cl] = bands;
+    const width = Math.max(svc?.width ?? 0, cl?.width ?? 0);
+    if (svc) Object.assign(svc, { x: (width - (svc.width ?? 0)) / 2, y: 0 });
+    if (cl) Object.assign(cl, { x: (width - (cl.width ?? 0)) / 2, y: svc ? (svc.height ?? 0) + GAP * 1.5 : 0 });
+    const out = { children: bands.filter((x): x is ElkNode => x !== null) };
 
     const positions = new Map<string, Position>();
     for (const group of out.children ?? []) {
