@@ -124,6 +124,8 @@ export interface GraphElementView {
     readonly weight: number;
     /** Short explanation of why the element exists (evidence). */
     readonly evidence?: string;
+    /** Node boxes: findings about this node (drops, NAT, clock, attribution...). */
+    readonly findings?: number;
   };
 }
 
@@ -242,12 +244,24 @@ export interface PacketDetail {
   readonly comments: readonly string[];
 }
 
+/** A wall-clock time with nanoseconds, exact (epoch seconds and nanoseconds). */
+export interface WallTime {
+  readonly sec: number;
+  readonly nsec: number;
+}
+
 export interface HopView {
   readonly packetNo: number;
   readonly capture: string;
   readonly node: string;
   readonly iface: string;
   readonly time: number;
+  /** When the packet was there, on the reference node's clock (the node's clock offset removed). */
+  readonly corrected: WallTime;
+  /** The capture's own timestamp (the node's clock, uncorrected). */
+  readonly captured: WallTime;
+  /** Nanoseconds removed from this node's clock (its offset to the reference node), 0 on the reference. */
+  readonly offsetNs: number;
   /** Seconds since the previous hop (clock-corrected), null for the first hop (and when the clocks cannot time it: see deltaNote). */
   readonly delta: number | null;
   /** Across two node clocks: the interval [min, max] (seconds, max null when unbounded) the true delta lies in. */
@@ -284,6 +298,8 @@ export interface FollowView {
   readonly journeys: readonly JourneyView[];
   readonly selected: number;
   readonly findings: readonly string[];
+  /** The node whose clock the corrected hop times are on, null when no offset could be measured. */
+  readonly clockReference?: string | null;
 }
 
 export interface FlowListItem {

@@ -8,7 +8,7 @@ import { CapturesPanel } from './components/CapturesPanel';
 import { DecodeAsPanel } from './components/DecodeAs';
 import { FilterBar } from './components/FilterBar';
 import { FollowPane } from './components/FollowPane';
-import { GraphPane } from './components/GraphPane';
+import { GraphPane, useGraphRoom } from './components/GraphPane';
 import { NoteBox, NotesPane } from './components/Notes';
 import { PacketDetail } from './components/PacketDetail';
 import { PacketList, type ListQuery } from './components/PacketList';
@@ -28,6 +28,7 @@ function useDarkMode(): boolean {
 
 export function App() {
   const dark = useDarkMode();
+  const graphRoom = useGraphRoom();
   const [state, setState] = useState<AppState | null>(null);
   const [stateError, setStateError] = useState<string | null>(null);
   const [graph, setGraph] = useState<GraphView | null>(null);
@@ -365,7 +366,7 @@ export function App() {
         </div>
       )}
 
-      <main className="panes">
+      <main className={`panes${graphRoom.room.expanded ? ' graph-full' : ''}`} style={{ gridTemplateColumns: `216px minmax(0, 1fr) ${graphRoom.room.width}px`, gridTemplateRows: `${graphRoom.room.height}px minmax(0, 1fr)` }}>
         <aside className="side">
           {state ? <CapturesPanel state={state} onChanged={refresh} /> : <p className="empty">Connecting…</p>}
         </aside>
@@ -426,6 +427,9 @@ export function App() {
             setQuery((q) => ({ ...q, element: id }));
             setElementLabel(label);
           }}
+          room={graphRoom.room}
+          onResize={graphRoom.resize}
+          onToggleRoom={graphRoom.toggle}
         />
         <section className="bottom">
           <div className="tabs" role="tablist">

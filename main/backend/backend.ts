@@ -14,7 +14,7 @@ import { attributionFromFileName, interfaceKindFromName } from '../topology/nami
 import type { AnalysisData, CapturePoint, Finding, Flow, Journey, PointOverride } from '../topology/types';
 import { parseIp4 } from '../topology/addr';
 import {
-  type AppState, type CaptureView, type ExportSelection, type GraphElementView, type FollowView, type GraphView, type HopView, type JourneyView,
+  type AppState, type CaptureView, type ExportSelection, type GraphElementView, type FollowView, type GraphView, type HopView, type WallTime, type JourneyView,
   type LoadPhase, type LoadProgress, type PlacementView, type PacketDetail, type PacketPage, type PacketQuery, type PacketRow,
 } from '../../common/contract';
 import { compileFilter, parseFilter } from '../../common/filter';
@@ -531,6 +531,13 @@ export function createBackend(opts: BackendOptions): Backend {
     return fi < 0 ? -1 : store.rowOf(fi, index);
   }
 
+  /** Epoch seconds and nanoseconds of a time given in nanoseconds since the analysis' epoch. */
+  function wallTime(epochSec: number, ns: number): WallTime {
+    const whole = Math.round(ns);
+    const s = Math.floor(whole / 1e9);
+    return { sec: epochSec + s, nsec: whole - s * 1e9 };
+  }
+
   function journeyView(j: Journey, a: AnalysisData): JourneyView {
     const elements = hopElements(j.hops, a);
     const hops: HopView[] = j.hops.map((h, i) => {
@@ -542,6 +549,9 @@ export function createBackend(opts: BackendOptions): Backend {
         node: h.node ?? '?',
         iface: h.interface ?? '?',
         time: h.ts,
+        corrected: wallTime(a.epochSec, h.correctedNs),
+        captured: wallTime(a.epochSec, h.tNs),
+        offsetNs: Math.round(h.tNs - h.correctedNs),
         delta: h.latencyNs === null ? null : h.latencyNs / 1e9,
         deltaRange: h.latencyRangeNs ? [h.latencyRangeNs[0] / 1e9, h.latencyRangeNs[1] === null ? null : h.latencyRangeNs[1] / 1e9] : null,
         deltaNote: h.latencyNote ?? null,
@@ -590,6 +600,7 @@ export function createBackend(opts: BackendOptions): Backend {
       journeys: shown.map((j) => journeyView(j, a.data)),
       selected: selected - start,
       findings: a.data.findings.filter((f) => f.flow === flowId).map((f) => f.message),
+      clockReference: a.data.clockOffsets.find((o) => o.method !== 'none')?.reference ?? null,
     };
   }
 

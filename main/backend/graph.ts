@@ -78,11 +78,13 @@ export function buildGraph(a: AnalysisData, packetsOfPoint: ReadonlyMap<string, 
   const count = (pts: readonly CapturePoint[]) => pts.reduce((s, p) => s + (packetsOfPoint.get(p.id) ?? 0), 0);
   const why = (e: readonly { reason: string }[]) => e.map((x) => x.reason).slice(0, 3).join('; ');
 
+  const findingsOn = new Map<string, number>();
+  for (const f of a.findings) if (f.node) findingsOn.set(f.node, (findingsOn.get(f.node) ?? 0) + 1);
   for (const n of m.nodes) {
     const nid = nodeId(n.id);
     // Calico: the pod blocks BGP says this node owns (next hop = its address).
     const bgpBlocks = (m.bgp?.blocks ?? []).filter((b) => b.node === n.id && !b.withdrawn).map((b) => b.cidr);
-    add('nodes', { id: nid, label: n.name ?? n.id, kind: 'k8s-node', packets: 0, weight: 1, evidence: [why(n.evidence), bgpBlocks.length ? `BGP: owns ${bgpBlocks.join(', ')}` : ''].filter(Boolean).join('; ') });
+    add('nodes', { id: nid, label: n.name ?? n.id, kind: 'k8s-node', packets: 0, weight: 1, findings: findingsOn.get(n.id) ?? 0, evidence: [why(n.evidence), bgpBlocks.length ? `BGP: owns ${bgpBlocks.join(', ')}` : ''].filter(Boolean).join('; ') });
     const nics = pointsOf(n.id, ['underlay']);
     const nicName = nics[0]?.interface ?? 'NIC';
     add('nodes', { id: nicId(n.id), parent: nid, label: `${nicName} ${n.underlayIps.join(', ')}`.trim(), kind: 'nic', packets: count(nics), weight: 1 });

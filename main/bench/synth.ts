@@ -7,7 +7,7 @@
 //   - cluster DNS: UDP 53 queries and answers between pods and the DNS service
 // Written through the product's own pcap writer (little-endian, microseconds).
 
-import { closeSync, existsSync, mkdirSync, openSync, renameSync, statSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encodePcapHeader, encodePcapRecord } from '../engine/writers/pcap';
@@ -286,4 +286,166 @@ function writeCapture(path: string, packets: number): void {
   } finally {
     closeSync(fd);
   }
+}
+
+// ---- a big cluster, one capture per node and interface ----
+//
+// The graph's benchmark and end-to-end tests need a cluster the size operators investigate:
+// `nodes` flannel-VXLAN nodes with `podsPerNode` pods each and `services` ClusterIP services. Each
+// node has a bridge capture (node-NN-cni0.pcap) and an underlay capture (node-NN-eth0.pcap). Every
+// pod sends UDP requests to a pod on one of four neighbouring nodes and gets answers; one pod in
+// more, every pod also calls a service, translated (DNAT) on its own node to a backend pod on
+// another node. Each packet is written at every capture point on its way, as the kernel would show
+// it there (bridge: plain, TTL 64; underlay: VXLAN 8472 with TTL 63 inside; far bridge: TTL 62),
+// so the analysis finds the nodes, pods, tunnels and services from the traffic alone.
+
+export interface ClusterShape {
+  readonly nodes: number;
+  readonly podsPerNode: number;
+  readonly services: number;
+}
+export const BIG_CLUSTER: ClusterShape = { nodes: 50, podsPerNode: 20, services: 100 };
+const CLUSTER_VERSION = 3;
+
+export interface SynthCluster {
+  readonly dir: string;
+  readonly files: string[];
+  readonly packets: number;
+  readonly shape: ClusterShape;
+}
+
+const nodeName = (i: number) => `node-${String(i + 1).padStart(2, '0')}`;
+const ip4 = (a: number, b: number, c: number, d: number) => ((a << 24) | (b << 16) | (c << 8) | d) >>> 0;
+const underlayIp = (i: number) => ip4(172, 16, i >> 8, 10 + (i & 0xff));
+const podIp = (i: number, p: number) => ip4(10, 244, i, 2 + p);
+const gatewayIp = (i: number) => ip4(10, 244, i, 1);
+const vtepIp = (i: number) => ip4(10, 244, i, 0);
+const serviceIp = (s: number) => ip4(10, 96, s >> 8, 10 + (s & 0xff));
+
+/** The cached captures of a cluster of this shape, generated on first use. */
+export function ensureBenchCluster(shape: ClusterShape = BIG_CLUSTER, log: (s: string) => void = () => {}): SynthCluster {
+  if (shape.nodes > 250 || shape.podsPerNode > 250 || shape.nodes < 2) throw new Error('cluster shape out of range: 2-250 nodes, up to 250 pods per node');
+  const dir = join(tmpdir(), 'tunnelvision-bench', `cluster-${shape.nodes}n-${shape.podsPerNode}p-${shape.services}s-v${CLUSTER_VERSION}`);
+  const names = Array.from({ length: shape.nodes }, (_, i) => [`${nodeName(i)}-cni0.pcap`, `${nodeName(i)}-eth0.pcap`]).flat();
+  if (!existsSync(dir)) {
+    // Written into a folder of its own, renamed when complete: a half-written set is never reused.
+    const tmp = `${dir}.${process.pid}.tmp`;
+    rmSync(tmp, { recursive: true, force: true });
+    mkdirSync(tmp, { recursive: true });
+    log(`generating a cluster of ${shape.nodes} nodes, ${shape.nodes * shape.podsPerNode} pods and ${shape.services} services into ${dir} (once) ...`);
+    writeCluster(shape, names.map((n) => join(tmp, n)));
+    renameSync(tmp, dir);
+  }
+  const files = names.map((n) => join(dir, n));
+  const packets = files.reduce((s, f) => s + countRecords(f), 0);
+  return { dir, files, packets, shape };
+}
+
+function countRecords(path: string): number {
+  // Records are fixed-format pcap: walk the headers.
+  const fd = openSync(path, 'r');
+  try {
+    const size = statSync(path).size;
+    const head = Buffer.alloc(16);
+    let n = 0;
+    for (let o = 24; o + 16 <= size; n++) {
+      readSync(fd, head, 0, 16, o);
+      o += 16 + head.readUInt32LE(8);
+    }
+    return n;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function writeCluster(shape: ClusterShape, files: string[]): void {
+  const r = rng(1000 + shape.nodes);
+  // Per capture: its records, in time order (each flow's hops are written at increasing times, and
+  // flows start one after another, so appending keeps every file sorted).
+  const out = files.map(() => [] as Uint8Array[]);
+  const bridge = (i: number) => 2 * i;
+  const underlay = (i: number) => 2 * i + 1;
+  let usec = 0;
+  let sec = 1_764_100_000;
+  let id = 1;
+  const record = (file: number, len: number) => {
+    out[file].push(encodePcapRecord({ tsSec: sec, tsNsec: usec * 1000, data: frame.slice(0, len) }, false));
+  };
+  const tick = (us: number) => {
+    usec += us;
+    while (usec >= 1_000_000) {
+      sec++;
+      usec -= 1_000_000;
+    }
+  };
+  /** UDP datagram of `payload` bytes (its first bytes tell packets apart) at offset o. */
+  const datagram = (o: number, src: number, dst: number, sp: number, dp: number, ttl: number, ipId: number): number => {
+    let p = ipv4(o, src, dst, 17, 20 + 8 + 32, ipId, ttl);
+    p = udp(p, sp, dp, 8 + 32);
+    fv.setUint32(p, ipId);
+    frame.fill(0x42, p + 4, p + 32);
+    return p + 32;
+  };
+  /**
+   * One packet from pod (a, pa) to (b, pb): the sender's bridge (before NAT: `shownDst`), both
+   * underlays (VXLAN), the receiver's bridge. `back` = the answer, which the sender's bridge shows
+   * coming from `shownDst` again (the NAT undone).
+   */
+  const send = (a: number, src: number, b: number, dst: number, sp: number, dp: number, shownDst: number, shownDp: number, back: boolean) => {
+    const ipId = id++ & 0xffff;
+    const sport = 32768 + ((src ^ dst ^ sp) & 0x3fff);
+    // On the sender's bridge: pod -> gateway MAC; for an answer the bridge shows it leaving to the pod.
+    // First the sender's bridge: a request still to the address the pod asked for (before DNAT),
+    // an answer from the backend pod itself.
+    if (!back) record(bridge(a), datagram(eth(0, src, gatewayIp(a), 0x0800), src, shownDst, sp, shownDp, 64, ipId));
+    else record(bridge(b), datagram(eth(0, src, gatewayIp(b), 0x0800), src, dst, sp, dp, 64, ipId));
+    tick(20);
+    const from = back ? b : a;
+    const to = back ? a : b;
+    let p = eth(0, underlayIp(from), underlayIp(to), 0x0800);
+    const ipAt = p;
+    const udpAt = ipAt + 20;
+    p = eth(vxlan(udpAt + 8, 1), vtepIp(from), vtepIp(to), 0x0800);
+    const end = datagram(p, src, dst, sp, dp, 63, ipId);
+    ipv4(ipAt, underlayIp(from), underlayIp(to), 17, end - ipAt, ipId, 64);
+    udp(udpAt, sport, 8472, end - udpAt);
+    record(underlay(from), end);
+    tick(40);
+    record(underlay(to), end);
+    tick(20);
+    // Then the receiver's bridge; an answer reaches the asker from the address it asked (NAT undone).
+    record(bridge(to), back ? datagram(eth(0, gatewayIp(a), dst, 0x0800), shownDst, dst, shownDp, dp, 62, ipId) : datagram(eth(0, gatewayIp(b), dst, 0x0800), src, dst, sp, dp, 62, ipId));
+    tick(50 + ((r() * 400) | 0));
+  };
+  const N = shape.nodes;
+  const P = shape.podsPerNode;
+  for (let round = 0; round < 2; round++) {
+    for (let i = 0; i < N; i++) {
+      for (let p = 0; p < P; p++) {
+        // A neighbour: one of the next four nodes.
+        const j = (i + 1 + (p % Math.min(4, N - 1))) % N;
+        const q = (p * 7 + i) % P;
+        const sp = 40000 + p * 10 + round;
+        send(i, podIp(i, p), j, podIp(j, q), sp, 5000, podIp(j, q), 5000, false);
+        send(i, podIp(j, q), j, podIp(i, p), 5000, sp, podIp(j, q), 5000, true);
+        // A service backed on the same neighbour (service s runs on node s mod N), translated on
+        // this node to its backend pod there.
+        const s = j + N * (p % Math.max(1, Math.ceil(shape.services / N)));
+        if (s >= shape.services) continue;
+        const bn = s % N;
+        const backend = podIp(bn, Math.floor(s / N) % P);
+        send(i, podIp(i, p), bn, backend, sp + 5, 8080, serviceIp(s), 80, false);
+        send(i, backend, bn, podIp(i, p), 8080, sp + 5, serviceIp(s), 80, true);
+      }
+    }
+  }
+  files.forEach((f, k) => {
+    const fd = openSync(f, 'w');
+    try {
+      writeSync(fd, encodePcapHeader({ linktype: 1, snaplen: 262144 }));
+      writeSync(fd, Buffer.concat(out[k]));
+    } finally {
+      closeSync(fd);
+    }
+  });
 }

@@ -3,7 +3,7 @@
 // last seen, and the drop / MTU / NAT findings; notes on the flow and on each hop.
 import { useEffect, useState } from 'react';
 import type { FlowListItem, FollowView, HopView, NoteTarget, NoteView } from '../../common/contract';
-import { formatAbsolute, formatCount, formatDuration } from '../logic/format';
+import { formatAbsolute, formatCount, formatDuration, formatOffset } from '../logic/format';
 import { NoteBox, noteIsOn } from './Notes';
 
 export interface FollowPaneProps {
@@ -117,7 +117,9 @@ export function FollowPane(props: FollowPaneProps) {
                 <th>Capture</th>
                 <th>Node</th>
                 <th>Interface</th>
-                <th>Time</th>
+                <th title={f.clockReference ? `Each node's clock offset to ${f.clockReference} is removed; hover a time for the capture's own` : 'No clock offset could be measured: times are as captured'} data-testid="hop-time-head">
+                  {f.clockReference ? `Time (on ${f.clockReference}'s clock)` : 'Time (as captured)'}
+                </th>
                 <th>Delta</th>
                 <th>TTL</th>
                 <th>NAT</th>
@@ -132,7 +134,10 @@ export function FollowPane(props: FollowPaneProps) {
                   <td>{h.capture}</td>
                   <td>{h.node}</td>
                   <td>{h.iface}</td>
-                  <td>{formatAbsolute(Math.floor(h.time), Math.round((h.time % 1) * 1e9))}</td>
+                  <td className="hop-time" data-testid="hop-time" title={`${formatAbsolute(h.captured.sec, h.captured.nsec)} on ${h.node}'s own clock (in ${h.capture})${h.offsetNs ? `; ${formatOffset(h.offsetNs)} removed` : ''}`}>
+                    {formatAbsolute(h.corrected.sec, h.corrected.nsec)}
+                    {h.offsetNs !== 0 && <div className="muted own-time">own clock {formatAbsolute(h.captured.sec, h.captured.nsec)}</div>}
+                  </td>
                   <td title={h.deltaNote ?? undefined} data-testid="hop-delta">{deltaText(h)}</td>
                   <td>{h.ttl ?? ''}</td>
                   <td className={h.nat ? 'nat' : ''}>{h.nat}</td>

@@ -1,12 +1,18 @@
-// The cluster graph (Cytoscape.js): compound boxes per Kubernetes node, underlay links labelled
-// with the tunnel, services, edge widths from traffic. Elements are diffed by id; positions come
-// from the deterministic layout and change only when the topology does. Selecting an element
-// filters the packet list; a followed packet's path is highlighted and can be animated hop by hop.
-import { useEffect, useRef, useState } from 'react';
-import cytoscape, { type Core, type EdgeSingular, type NodeSingular } from 'cytoscape';
+// The cluster graph (Cytoscape.js): compound boxes per Kubernetes node laid out by ELK
+// (logic/graph-layout.ts), underlay links labelled with the tunnel, services above, edge widths
+// from traffic. Elements are diffed by id; the layout runs again only when the elements shown
+// change. Big clusters start with their node boxes collapsed to summaries; a box opens on click,
+// when a search hit is in it, or when the selected packet's path crosses it. Labels too small to
+// read are not drawn and show on hover. Selecting an element filters the packet list; a followed
+// packet's path is highlighted (always in view) and can be animated hop by hop. The pane can be
+// resized by its edges and fill the whole window (Ctrl+Shift+E, Escape to come back).
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import cytoscape, { type Core, type EventObject } from 'cytoscape';
 import cytoscapeSvg from 'cytoscape-svg';
 import type { GraphView } from '../../common/contract';
-import { DARK, LIGHT, graphStyle, layoutPositions } from '../logic/graph';
+import { COLLAPSE_ABOVE, DARK, LIGHT, MIN_LABEL_PX, READABLE_ZOOM, applyElements, boxesCrossed, graphStyle, searchGraph, shownElements } from '../logic/graph';
+import { GraphLayout } from '../logic/graph-layout';
+import { clampRoom, loadRoom, saveRoom, type GraphRoom } from '../logic/graph-room';
 
 cytoscape.use(cytoscapeSvg);
 
@@ -32,6 +38,33 @@ function download(blob: Blob, name: string) {
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
 
+const storage = (): Storage | null => {
+  try {
+    return window.localStorage;
+  } catch {
+    return null;
+  }
+};
+
+/** The graph pane's size and full-window state, remembered per user; Ctrl+Shift+E toggles, Escape leaves. */
+export function useGraphRoom(): { room: GraphRoom; resize(dw: number, dh: number): void; toggle(): void } {
+  const [room, setRoom] = useState<GraphRoom>(() => clampRoom(loadRoom(storage()), { width: window.innerWidth, height: window.innerHeight }));
+  useEffect(() => saveRoom(storage(), room), [room]);
+  const toggle = useCallback(() => setRoom((r) => ({ ...r, expanded: !r.expanded })), []);
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (e.ctrlKey && e.shiftKey && !e.altKey && e.key.toLowerCase() === 'e') {
+        e.preventDefault();
+        toggle();
+      } else if (e.key === 'Escape' && !(e.target instanceof HTMLInputElement)) setRoom((r) => (r.expanded ? { ...r, expanded: false } : r));
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [toggle]);
+  const resize = useCallback((dw: number, dh: number) => setRoom((r) => clampRoom({ ...r, width: r.width + dw, height: r.height + dh }, { width: window.innerWidth, height: window.innerHeight })), []);
+  return { room, resize, toggle };
+}
+
 export interface GraphPaneProps {
   graph: GraphView | null;
   dark: boolean;
@@ -43,22 +76,91 @@ export interface GraphPaneProps {
   animateSeq: number;
   selected: string | null;
   onSelect(id: string | null, label: string | null): void;
+  room: GraphRoom;
+  onResize(dw: number, dh: number): void;
+  onToggleRoom(): void;
+}
+
+interface Tip {
+  x: number;
+  y: number;
+  text: string;
+}
+
+/** Drag handle on an edge of the pane: reports how far the pointer moved. */
+function Handle(props: { axis: 'x' | 'y'; onMove(d: number): void }) {
+  return (
+    <div
+      className={`resize-handle ${props.axis}`}
+      data-testid={`graph-resize-${props.axis}`}
+      role="separator"
+      aria-orientation={props.axis === 'x' ? 'vertical' : 'horizontal'}
+      onPointerDown={(e) => {
+        const el = e.currentTarget;
+        el.setPointerCapture(e.pointerId);
+        let last = props.axis === 'x' ? e.clientX : e.clientY;
+        const move = (ev: PointerEvent) => {
+          const now = props.axis === 'x' ? ev.clientX : ev.clientY;
+          // The graph sits at the top right: dragging its left edge left or its bottom edge down makes it bigger.
+          props.onMove(props.axis === 'x' ? last - now : now - last);
+          last = now;
+        };
+        const up = () => {
+          el.removeEventListener('pointermove', move);
+          el.removeEventListener('pointerup', up);
+        };
+        el.addEventListener('pointermove', move);
+        el.addEventListener('pointerup', up);
+      }}
+    />
+  );
 }
 
 export function GraphPane(props: GraphPaneProps) {
   const box = useRef<HTMLDivElement>(null);
   const cyRef = useRef<Core | null>(null);
+  const layoutRef = useRef<GraphLayout | null>(null);
   const topoKey = useRef('');
+  const layoutRun = useRef(0);
+  const userMoved = useRef(false);
   const [count, setCount] = useState({ nodes: 0, edges: 0 });
+  const [layoutSeq, setLayoutSeq] = useState(0);
+  const [tip, setTip] = useState<Tip | null>(null);
+  /** Boxes the user opened (true) or closed (false), over the default for the cluster's size. */
+  const [openBy, setOpenBy] = useState<ReadonlyMap<string, boolean>>(new Map());
+  const [query, setQuery] = useState('');
+  const [found, setFound] = useState<{ id: string; seq: number } | null>(null);
+  const [searchNote, setSearchNote] = useState('');
+  const focusedSeq = useRef(0);
   const onSelect = useRef(props.onSelect);
   onSelect.current = props.onSelect;
+
+  const els = props.graph?.elements ?? [];
+  const big = els.filter((e) => e.group === 'nodes').length > COLLAPSE_ABOVE;
+  // Boxes the path, the packet's own hop, the selected element or the search hit cross are open.
+  const forced = useMemo(
+    () => boxesCrossed([...props.path, ...props.focus, ...(props.selected ? [props.selected] : []), ...(found ? [found.id] : [])], els),
+    [props.graph, props.path, props.focus, props.selected, found],
+  );
+  const collapsed = useMemo(() => {
+    const out = new Set<string>();
+    for (const e of els) {
+      if (e.data.kind !== 'k8s-node' || forced.has(e.data.id)) continue;
+      if (openBy.get(e.data.id) ?? !big) continue;
+      out.add(e.data.id);
+    }
+    return out;
+  }, [props.graph, forced, openBy, big]);
+  const collapsedRef = useRef(collapsed);
+  collapsedRef.current = collapsed;
+  const shown = useMemo(() => shownElements(els, collapsed), [props.graph, collapsed]);
 
   useEffect(() => {
     claimCytoscapeStylesheet();
     const cy = cytoscape({
       container: box.current,
-      // The stylesheet comes from the effect below, which runs right after this one and on every theme change.
-      minZoom: 0.1,
+      style: graphStyle(props.dark ? DARK : LIGHT) as never,
+      minZoom: 0.05,
       maxZoom: 4,
       boxSelectionEnabled: false,
       autoungrabify: false,
@@ -68,19 +170,35 @@ export function GraphPane(props: GraphPaneProps) {
     });
     cy.on('tap', (e) => {
       if (e.target === cy) return onSelect.current(null, null);
-      const el = e.target as NodeSingular | EdgeSingular;
-      onSelect.current(el.id(), (el.data('label') as string | undefined) ?? null);
+      const id = e.target.id() as string;
+      if (collapsedRef.current.has(id)) setOpenBy((m) => new Map(m).set(id, true));
+      onSelect.current(id, (e.target.data('label') as string)?.split('\n')[0] ?? null);
+    });
+    cy.on('dbltap', 'node[kind = "k8s-node"]', (e) => {
+      const id = e.target.id() as string;
+      setOpenBy((m) => new Map(m).set(id, collapsedRef.current.has(id)));
+    });
+    // A label too small to be drawn shows on hover.
+    cy.on('mouseover', 'node, edge', (e: EventObject) => {
+      const el = e.target;
+      const text = (el.data('label') as string) || '';
+      const px = (el.pstyle('font-size').pfValue as number) * cy.zoom();
+      if (!text || px >= MIN_LABEL_PX) return;
+      setTip({ x: e.renderedPosition.x, y: e.renderedPosition.y, text });
+    });
+    cy.on('mouseout', 'node, edge', () => setTip(null));
+    cy.on('zoom pan', (e) => {
+      setTip(null);
+      if ((e as unknown as { originalEvent?: unknown }).originalEvent) userMoved.current = true;
     });
     cyRef.current = cy;
+    layoutRef.current = new GraphLayout();
+    // End-to-end tests and the benchmark read the rendered graph through Cytoscape's own API.
     (window as unknown as { __tunnelvisionGraph?: Core }).__tunnelvisionGraph = cy;
-    // Follow the pane's size; keep the whole cluster in view until the user zooms or pans.
-    let userMoved = false;
-    cy.on('zoom pan', (e) => {
-      if ((e as unknown as { originalEvent?: unknown }).originalEvent) userMoved = true;
-    });
+    // Follow the pane's size; keep the default view until the user zooms or pans.
     const ro = new ResizeObserver(() => {
       cy.resize();
-      if (!userMoved) cy.fit(undefined, 16);
+      if (!userMoved.current) defaultView(cy);
     });
     if (box.current) ro.observe(box.current);
     return () => {
@@ -93,35 +211,42 @@ export function GraphPane(props: GraphPaneProps) {
     cyRef.current?.style(graphStyle(props.dark ? DARK : LIGHT));
   }, [props.dark]);
 
-  // Diff elements by id; lay out again only when the set of elements changed.
+  // Diff elements by id; lay out again only when the elements shown or their nesting changed.
   useEffect(() => {
     const cy = cyRef.current;
-    if (!cy) return;
-    const els = props.graph?.elements ?? [];
-    const want = new Map(els.map((e) => [e.data.id, e]));
-    cy.batch(() => {
-      // One removal and one addition for the whole change: per-element calls are slow on big compound graphs.
-      cy.elements().filter((el) => !want.has(el.id())).remove();
-      const added: cytoscape.ElementDefinition[] = [];
-      for (const e of els) {
-        const existing = cy.getElementById(e.data.id);
-        if (existing.nonempty()) existing.data({ ...e.data });
-        else added.push({ group: e.group, data: { ...e.data } });
-      }
-      // Parents before children, nodes before edges.
-      added.sort((a, b) => (a.group === b.group ? (a.data.parent ? 1 : 0) - (b.data.parent ? 1 : 0) : a.group === 'nodes' ? -1 : 1));
-      if (added.length) cy.add(added);
-    });
-    const key = els.map((e) => `${e.data.id}>${e.data.parent ?? ''}`).sort().join('|');
-    if (key !== topoKey.current) {
-      topoKey.current = key;
-      const positions = layoutPositions(els);
-      cy.layout({ name: 'preset', positions: (n: cytoscape.NodeSingular) => positions.get(n.id()) ?? { x: 0, y: 0 }, fit: true, padding: 24 } as never).run();
-    }
+    const layout = layoutRef.current;
+    if (!cy || !layout) return;
+    applyElements(cy, shown);
     setCount({ nodes: cy.nodes().length, edges: cy.edges().length });
-  }, [props.graph]);
+    const key = shown.map((e) => `${e.data.id}>${e.data.parent ?? ''}${e.data.collapsed ? '*' : ''}`).sort().join('|');
+    if (key === topoKey.current) return;
+    topoKey.current = key;
+    const run = ++layoutRun.current;
+    const rect = box.current?.getBoundingClientRect();
+    const aspect = rect && rect.height > 0 ? Math.max(0.6, Math.min(3, rect.width / rect.height)) : 1.6;
+    box.current?.setAttribute('data-layout', 'running');
+    layout.layout(shown, aspect).then(
+      (r) => {
+        if (run !== layoutRun.current || cy.destroyed()) return;
+        cy.batch(() => {
+          for (const [id, p] of r.positions) {
+            const n = cy.getElementById(id);
+            if (n.nonempty() && n.isNode() && !n.isParent()) n.position(p);
+          }
+        });
+        box.current?.setAttribute('data-layout', 'done');
+        box.current?.setAttribute('data-layout-ms', r.ms.toFixed(1));
+        if (!userMoved.current) defaultView(cy);
+        setLayoutSeq((s) => s + 1);
+      },
+      (e: unknown) => {
+        box.current?.setAttribute('data-layout', 'failed');
+        console.warn('graph layout failed', e);
+      },
+    );
+  }, [shown]);
 
-  // Path highlight: classes only, no layout.
+  // Path highlight: classes only, no layout; the path is always in view, whole.
   useEffect(() => {
     const cy = cyRef.current;
     if (!cy) return;
@@ -134,7 +259,23 @@ export function GraphPane(props: GraphPaneProps) {
       }
       for (const id of props.focus) cy.getElementById(id).addClass('focus');
     });
-  }, [props.path, props.focus, props.graph]);
+    if (props.path.length && box.current?.getAttribute('data-layout') === 'done') showWhole(cy, cy.elements('.path'));
+  }, [props.path, props.focus, shown, layoutSeq]);
+
+  // A search hit: centered, readable, marked.
+  useEffect(() => {
+    const cy = cyRef.current;
+    if (!cy || !found) return;
+    const el = cy.getElementById(found.id);
+    // Once per search: later layouts (a path opening other boxes) do not pull the view back.
+    if (el.empty() || box.current?.getAttribute('data-layout') !== 'done' || focusedSeq.current === found.seq) return;
+    focusedSeq.current = found.seq;
+    cy.elements('.found').removeClass('found');
+    el.addClass('found');
+    userMoved.current = true;
+    cy.zoom(Math.max(cy.zoom(), 1.1));
+    cy.center(el);
+  }, [found, layoutSeq]);
 
   // Animate the hops one after another.
   useEffect(() => {
@@ -160,25 +301,62 @@ export function GraphPane(props: GraphPaneProps) {
     if (!cy) return;
     cy.elements().unselect();
     if (props.selected) cy.getElementById(props.selected).select();
-  }, [props.selected, props.graph]);
+  }, [props.selected, shown]);
+
+  const search = (q: string) => {
+    const hits = searchGraph(els, q);
+    setSearchNote(q.trim() ? (hits.length ? (hits.length > 1 ? `1 of ${hits.length}` : '') : 'not found') : '');
+    setFound(hits.length ? { id: hits[0], seq: Date.now() } : null);
+  };
+  const zoomBy = (f: number) => {
+    const cy = cyRef.current;
+    if (!cy) return;
+    userMoved.current = true;
+    cy.zoom({ level: cy.zoom() * f, renderedPosition: { x: (box.current?.clientWidth ?? 0) / 2, y: (box.current?.clientHeight ?? 0) / 2 } });
+  };
 
   const bg = props.dark ? '#1b1d22' : '#ffffff';
   const empty = !props.graph || props.graph.elements.length === 0;
+  const boxes = els.filter((e) => e.data.kind === 'k8s-node').length;
   return (
-    <section className="graph-pane" aria-label="Cluster graph">
+    <section className={`graph-pane${props.room.expanded ? ' full' : ''}`} aria-label="Cluster graph" data-testid="graph-pane">
+      {!props.room.expanded && <Handle axis="x" onMove={(d) => props.onResize(d, 0)} />}
+      {!props.room.expanded && <Handle axis="y" onMove={(d) => props.onResize(0, d)} />}
       <div className="pane-head">
         <h2>Cluster</h2>
         <span className="muted" data-testid="graph-count">
-          {count.nodes} elements
+          {count.nodes} elements{collapsed.size ? ` · ${collapsed.size}/${boxes} collapsed` : ''}
         </span>
+        <form
+          className="graph-search"
+          onSubmit={(e) => {
+            e.preventDefault();
+            search(query);
+          }}
+        >
+          <input type="search" placeholder="Find pod, node, IP" aria-label="Find in the graph" data-testid="graph-search" value={query} onChange={(e) => setQuery(e.target.value)} />
+          {searchNote && <span className="muted" data-testid="graph-search-note">{searchNote}</span>}
+        </form>
         <span className="spacer" />
-        <button title="Zoom in" onClick={() => cyRef.current?.zoom({ level: cyRef.current.zoom() * 1.25, renderedPosition: { x: (box.current?.clientWidth ?? 0) / 2, y: (box.current?.clientHeight ?? 0) / 2 } })}>
+        {(big || collapsed.size > 0) && (
+          <button title={collapsed.size ? 'Open every node box' : 'Collapse every node box to its summary'} data-testid="graph-collapse-all" onClick={() => setOpenBy(new Map(els.filter((e) => e.data.kind === 'k8s-node').map((e) => [e.data.id, collapsed.size > 0])))}>
+            {collapsed.size ? 'Expand all' : 'Collapse all'}
+          </button>
+        )}
+        <button title="Zoom in" onClick={() => zoomBy(1.25)}>
           +
         </button>
-        <button title="Zoom out" onClick={() => cyRef.current?.zoom({ level: cyRef.current.zoom() / 1.25, renderedPosition: { x: (box.current?.clientWidth ?? 0) / 2, y: (box.current?.clientHeight ?? 0) / 2 } })}>
+        <button title="Zoom out" onClick={() => zoomBy(1 / 1.25)}>
           −
         </button>
-        <button title="Fit the whole cluster" data-testid="graph-fit" onClick={() => cyRef.current?.fit(undefined, 24)}>
+        <button
+          title="Fit the whole cluster"
+          data-testid="graph-fit"
+          onClick={() => {
+            userMoved.current = true;
+            cyRef.current?.fit(undefined, 24);
+          }}
+        >
           Fit
         </button>
         <button title="Export as PNG" data-testid="graph-png" onClick={() => cyRef.current && download(cyRef.current.png({ output: 'blob', full: true, scale: 2, bg }), 'cluster.png')}>
@@ -194,14 +372,59 @@ export function GraphPane(props: GraphPaneProps) {
         >
           SVG
         </button>
+        <button title={props.room.expanded ? 'Back to the panes (Escape or Ctrl+Shift+E)' : 'Fill the window (Ctrl+Shift+E)'} data-testid="graph-expand" aria-pressed={props.room.expanded} onClick={props.onToggleRoom}>
+          {props.room.expanded ? '⤡' : '⤢'}
+        </button>
       </div>
       <div className="graph" ref={box} data-testid="graph" />
+      {tip && (
+        <div className="graph-tip" data-testid="graph-tip" style={{ left: tip.x + 12, top: tip.y + 40 }}>
+          {tip.text}
+        </div>
+      )}
       {empty && <div className="empty overlay">{props.graph?.message ?? 'The cluster appears here once captures are open: nodes, bridges, veths, pods, tunnels and services, inferred from the traffic.'}</div>}
       {!empty && props.graph?.message && <div className="graph-note muted">{props.graph.message}</div>}
       <div className="legend muted">
         <span className="lg pod">pod</span> <span className="lg veth">veth</span> <span className="lg bridge">bridge</span> <span className="lg tunnel">tunnel</span>{' '}
         <span className="lg nic">NIC</span> <span className="lg service">service</span>
+        {big && <span>· click a node to open it, double-click to close it</span>}
       </div>
     </section>
   );
+}
+
+/**
+ * The view a graph opens with: the whole cluster when its labels can be read at that size; else
+ * readable labels from the top left (services, then the first nodes), the rest a pan away. The
+ * followed path, when there is one, is always in view, whole.
+ */
+function defaultView(cy: Core): void {
+  if (cy.elements().empty()) return;
+  cy.fit(undefined, 16);
+  if (cy.zoom() < READABLE_ZOOM * 1.04) {
+    // Too big to read whole: from the top left of the node boxes, with the last services above them.
+    const boxes = cy.nodes('[kind = "k8s-node"]');
+    const bb = (boxes.nonempty() ? boxes : cy.elements()).boundingBox();
+    const above = cy.nodes('[kind != "k8s-node"]').orphans().filter((n) => n.position('y') < bb.y1);
+    cy.zoom(READABLE_ZOOM * 1.04);
+    cy.pan({ x: 16 - bb.x1 * cy.zoom(), y: 16 - (above.nonempty() ? Math.max(above.boundingBox().y1, bb.y1 - 110) : bb.y1) * cy.zoom() });
+  } else if (cy.zoom() > 1.6) {
+    cy.zoom(1.6);
+    cy.center();
+  }
+  const path = cy.elements('.path');
+  if (path.nonempty()) showWhole(cy, path);
+}
+
+/** Brings `eles` wholly into view, zooming out only as far as needed. */
+function showWhole(cy: Core, eles: cytoscape.CollectionReturnValue): void {
+  const bb = eles.boundingBox();
+  const ext = cy.extent();
+  if (bb.x1 >= ext.x1 && bb.x2 <= ext.x2 && bb.y1 >= ext.y1 && bb.y2 <= ext.y2) return;
+  const zoom = cy.zoom();
+  cy.fit(eles, 24);
+  if (cy.zoom() > zoom) {
+    cy.zoom(zoom);
+    cy.center(eles);
+  }
 }

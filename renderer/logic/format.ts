@@ -33,6 +33,12 @@ export function formatDuration(seconds: number | null): string {
   return `${(seconds * 1e6).toFixed(1)} µs`;
 }
 
+/** A clock offset, signed: +442 ns, -2.000 s. */
+export function formatOffset(ns: number): string {
+  const t = formatDuration(Math.abs(ns) / 1e9) || '0 ns';
+  return `${ns < 0 ? '-' : '+'}${Math.abs(ns) < 1000 ? `${Math.abs(ns)} ns` : t}`;
+}
+
 export function formatCount(n: number): string {
   return n.toLocaleString('en-US');
 }

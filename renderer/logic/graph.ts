@@ -1,76 +1,159 @@
 // Cluster graph presentation: the Cytoscape stylesheet (classes and data mappers, no per-element
-// functions) and a deterministic layout. Each Kubernetes node is a compound box with its pods on
-// top, then veths, bridge, tunnel device and NIC at the bottom, nodes side by side, services above.
-// The same elements always get the same positions, so selecting things never moves the picture.
+// functions), the sizes the layout reserves for what the stylesheet draws, the collapsed view of
+// big clusters (a node box shrunk to a summary: pods, veths, traffic, findings) and the diff that
+// brings Cytoscape's elements to a new list by id. Positions come from graph-layout.ts (ELK).
+import type { Core, ElementDefinition, NodeSingular } from 'cytoscape';
 import type { GraphElementView } from '../../common/contract';
+import { formatCount } from './format';
 
-export interface Position {
-  x: number;
-  y: number;
+/** Font size of element labels (px at zoom 1); box titles and summaries are larger. */
+export const LABEL_FONT = 11;
+/** Labels wrap at this width (px at zoom 1). */
+export const LABEL_WIDTH = 100;
+/** Below this size on screen a label is not drawn (it shows on hover instead). */
+export const MIN_LABEL_PX = 9;
+export const BOX_PADDING = 16;
+/** Room above a node box for its title. */
+export const BOX_TITLE = 26;
+export const TITLE_FONT = 15;
+export const SUMMARY_FONT = 13;
+/** A collapsed node box (its summary label inside). */
+export const COLLAPSED = { width: 190, height: 76 } as const;
+/** Shapes of the leaf elements, by kind. */
+export const SHAPES: Record<string, { width: number; height: number }> = {
+  default: { width: 26, height: 26 },
+  pod: { width: 26, height: 26 },
+  veth: { width: 20, height: 14 },
+  bridge: { width: 54, height: 18 },
+  tunnel: { width: 30, height: 24 },
+  nic: { width: 40, height: 20 },
+  service: { width: 30, height: 30 },
+  external: { width: 26, height: 26 },
+};
+/** More elements than this: node boxes start collapsed. */
+export const COLLAPSE_ABOVE = 160;
+/** The zoom at which the smallest labels are still readable. */
+export const READABLE_ZOOM = MIN_LABEL_PX / LABEL_FONT;
+
+type Data = GraphElementView['data'];
+/** An element as shown: the model's data, plus `collapsed` on node boxes. */
+export interface ShownElement {
+  readonly group: 'nodes' | 'edges';
+  /** `collapsed`: a node box shown as its summary; `summary`: an edge ending on such a box (unlabelled, faint). */
+  readonly data: Data & { readonly collapsed?: boolean; readonly summary?: boolean };
 }
 
-const ROW: Record<string, number> = { pod: 0, veth: 1, bridge: 2, tunnel: 3, nic: 4 };
-const ROW_GAP = 66;
-const COL_GAP = 92;
-const NODE_GAP = 140;
+/** Node box (k8s-node id) each element belongs to: itself for a box, its parent's for a device. */
+export function boxOf(elements: readonly GraphElementView[]): Map<string, string> {
+  const box = new Map<string, string>();
+  for (const e of elements) if (e.group === 'nodes') box.set(e.data.id, e.data.kind === 'k8s-node' ? e.data.id : (e.data.parent ?? ''));
+  for (const e of elements) if (e.group === 'edges') box.set(e.data.id, box.get(e.data.source!) || box.get(e.data.target!) || '');
+  return box;
+}
 
-export function layoutPositions(elements: readonly GraphElementView[]): Map<string, Position> {
-  const pos = new Map<string, Position>();
-  const nodes = elements.filter((e) => e.group === 'nodes');
-  const k8s = nodes.filter((n) => n.data.kind === 'k8s-node').map((n) => n.data.id).sort();
-  const childrenOf = new Map<string, GraphElementView[]>();
-  for (const n of nodes) {
-    const p = n.data.parent;
-    if (p) (childrenOf.get(p) ?? childrenOf.set(p, []).get(p)!).push(n);
+/** Node boxes an edge or device list crosses (a path, a search hit), to be shown expanded. */
+export function boxesCrossed(ids: Iterable<string>, elements: readonly GraphElementView[], boxes = boxOf(elements)): Set<string> {
+  const byId = new Map(elements.map((e) => [e.data.id, e]));
+  const out = new Set<string>();
+  for (const id of ids) {
+    const e = byId.get(id);
+    if (!e) continue;
+    for (const x of e.group === 'edges' ? [e.data.source!, e.data.target!] : [id]) {
+      const b = boxes.get(x);
+      if (b && b !== x) out.add(b);
+    }
   }
-  // Which pod a veth leads to (edges veth—pod), to put a veth under its pod.
-  const podOfVeth = new Map<string, string>();
-  const kindOf = new Map(nodes.map((n) => [n.data.id, n.data.kind]));
+  return out;
+}
+
+export function summaryLabel(name: string, pods: number, veths: number, packets: number, findings: number): string {
+  const s = (n: number, one: string) => `${formatCount(n)} ${one}${n === 1 ? '' : 's'}`;
+  return `${name}\n${s(pods, 'pod')} · ${s(veths, 'veth')}\n${s(packets, 'packet')} · ${s(findings, 'finding')}`;
+}
+
+/**
+ * The elements to draw: `collapsed` node boxes lose their devices and show a summary; edges to a
+ * hidden device end on its box (several such edges between the same two ends become one, keeping
+ * the first id and the sum of the packets); edges inside a collapsed box disappear.
+ */
+export function shownElements(elements: readonly GraphElementView[], collapsed: ReadonlySet<string>): ShownElement[] {
+  if (collapsed.size === 0) return elements as ShownElement[];
+  const hidden = new Map<string, string>();
+  const stats = new Map<string, { pods: number; veths: number; packets: number }>();
   for (const e of elements) {
-    if (e.group !== 'edges' || !e.data.source || !e.data.target) continue;
-    const [s, t] = [e.data.source, e.data.target];
-    if (kindOf.get(s) === 'veth' && kindOf.get(t) === 'pod') podOfVeth.set(s, t);
-    if (kindOf.get(t) === 'veth' && kindOf.get(s) === 'pod') podOfVeth.set(t, s);
+    if (e.group !== 'nodes' || !e.data.parent || !collapsed.has(e.data.parent)) continue;
+    hidden.set(e.data.id, e.data.parent);
+    const s = stats.get(e.data.parent) ?? stats.set(e.data.parent, { pods: 0, veths: 0, packets: 0 }).get(e.data.parent)!;
+    if (e.data.kind === 'pod') s.pods++;
+    else {
+      if (e.data.kind === 'veth') s.veths++;
+      s.packets += e.data.packets;
+    }
   }
+  const out: ShownElement[] = [];
+  const merged = new Map<string, { group: 'edges'; data: Data & { summary: true } }>();
+  for (const e of elements) {
+    if (e.group === 'nodes') {
+      if (hidden.has(e.data.id)) continue;
+      if (e.data.kind === 'k8s-node' && collapsed.has(e.data.id)) {
+        const s = stats.get(e.data.id) ?? { pods: 0, veths: 0, packets: 0 };
+        out.push({ group: 'nodes', data: { ...e.data, packets: s.packets, label: summaryLabel(e.data.label, s.pods, s.veths, s.packets, e.data.findings ?? 0), collapsed: true } });
+      } else out.push(e.data.kind === 'k8s-node' ? { group: 'nodes', data: { ...e.data, collapsed: false } } : e);
+      continue;
+    }
+    const s = hidden.get(e.data.source!) ?? e.data.source!;
+    const t = hidden.get(e.data.target!) ?? e.data.target!;
+    if (s === e.data.source && t === e.data.target) {
+      out.push(e);
+      continue;
+    }
+    if (s === t) continue;
+    const key = `${s}|${t}|${e.data.kind}`;
+    const m = merged.get(key);
+    if (m) m.data = { ...m.data, packets: m.data.packets + e.data.packets, weight: Math.max(m.data.weight, e.data.weight) };
+    else merged.set(key, { group: 'edges', data: { ...e.data, source: s, target: t, label: '', summary: true } });
+  }
+  return [...out, ...merged.values()];
+}
 
-  let x0 = 0;
-  for (const node of k8s) {
-    const kids = (childrenOf.get(node) ?? []).slice().sort((a, b) => a.data.id.localeCompare(b.data.id));
-    const pods = kids.filter((k) => k.data.kind === 'pod');
-    const veths = kids.filter((k) => k.data.kind === 'veth');
-    const podX = new Map<string, number>();
-    // Pods with a veth first (in veth order), then the others.
-    const orderedPods = [
-      ...veths.map((v) => pods.find((p) => p.data.id === podOfVeth.get(v.data.id))).filter((p): p is GraphElementView => !!p),
-      ...pods.filter((p) => !veths.some((v) => podOfVeth.get(v.data.id) === p.data.id)),
-    ];
-    const width = Math.max(orderedPods.length, veths.length, 2) * COL_GAP;
-    orderedPods.forEach((p, i) => {
-      const x = x0 + i * COL_GAP;
-      podX.set(p.data.id, x);
-      pos.set(p.data.id, { x, y: ROW.pod * ROW_GAP });
-    });
-    let spare = orderedPods.length;
-    for (const v of veths) {
-      const under = podX.get(podOfVeth.get(v.data.id) ?? '');
-      pos.set(v.data.id, { x: under ?? x0 + spare++ * COL_GAP, y: ROW.veth * ROW_GAP });
+/**
+ * Brings the graph to `elements` by id inside one batch: removes what is gone, adds what is new
+ * (parents before children, nodes before edges), updates data in place, and moves an element
+ * whose parent or ends changed (Cytoscape keeps `parent`, `source` and `target` out of `data()`:
+ * a pod moved to another node by a correction needs `move`). Returns what changed.
+ */
+export function applyElements(cy: Core, elements: readonly ShownElement[]): { added: number; removed: number; moved: number } {
+  const want = new Map(elements.map((e) => [e.data.id, e]));
+  let moved = 0;
+  let removed = 0;
+  const added: ElementDefinition[] = [];
+  cy.batch(() => {
+    const gone = cy.elements().filter((el) => !want.has(el.id()));
+    removed = gone.length;
+    gone.remove();
+    const movers: [string, ShownElement][] = [];
+    for (const e of elements) {
+      const el = cy.getElementById(e.data.id);
+      if (el.empty()) {
+        added.push({ group: e.group, data: { ...e.data } });
+        continue;
+      }
+      const { parent, source, target, ...rest } = e.data;
+      el.data(rest);
+      if (e.group === 'nodes' ? ((el as NodeSingular).data('parent') ?? undefined) !== parent : el.data('source') !== source || el.data('target') !== target) movers.push([e.data.id, e]);
     }
-    const center = x0 + (width - COL_GAP) / 2;
-    for (const kind of ['bridge', 'tunnel', 'nic']) {
-      const list = kids.filter((k) => k.data.kind === kind);
-      list.forEach((k, i) => pos.set(k.data.id, { x: center + (i - (list.length - 1) / 2) * COL_GAP, y: ROW[kind] * ROW_GAP }));
+    const depth = (d: ElementDefinition) => (d.group === 'edges' ? 2 : d.data.parent ? 1 : 0);
+    added.sort((a, b) => depth(a) - depth(b));
+    cy.add(added.filter((d) => d.group === 'nodes'));
+    for (const [id, e] of movers) {
+      const el = cy.getElementById(id);
+      if (e.group === 'nodes') (el as NodeSingular).move({ parent: e.data.parent ?? null });
+      else el.move({ source: e.data.source!, target: e.data.target! });
+      moved++;
     }
-    const others = kids.filter((k) => ROW[k.data.kind] === undefined);
-    others.forEach((k, i) => pos.set(k.data.id, { x: x0 + i * COL_GAP, y: 5 * ROW_GAP }));
-    x0 += width + NODE_GAP;
-  }
-  const free = nodes.filter((n) => !n.data.parent && n.data.kind !== 'k8s-node' && !pos.has(n.data.id)).sort((a, b) => a.data.id.localeCompare(b.data.id));
-  const services = free.filter((n) => n.data.kind === 'service');
-  const rest = free.filter((n) => n.data.kind !== 'service');
-  const span = Math.max(x0 - NODE_GAP, COL_GAP);
-  services.forEach((s, i) => pos.set(s.data.id, { x: (span / (services.length + 1)) * (i + 1), y: -1.6 * ROW_GAP }));
-  rest.forEach((s, i) => pos.set(s.data.id, { x: x0 + (i % 3) * COL_GAP, y: Math.floor(i / 3) * ROW_GAP }));
-  return pos;
+    cy.add(added.filter((d) => d.group === 'edges'));
+  });
+  return { added: added.length, removed, moved };
 }
 
 export interface Palette {
@@ -92,15 +175,20 @@ export interface Palette {
 }
 
 export const LIGHT: Palette = {
-  text: '#1d2330', muted: '#5b6472', box: '#eef1f6', boxBorder: '#b8c0cc', pod: '#3f7fd6', veth: '#7b8b9f',
+  text: '#1d2330', muted: '#4a5260', box: '#eef1f6', boxBorder: '#b8c0cc', pod: '#3f7fd6', veth: '#7b8b9f',
   bridge: '#2e9d78', tunnel: '#b76bd1', nic: '#d28a2e', service: '#d2563a', external: '#8a8f98',
   edge: '#9aa4b2', underlay: '#b76bd1', path: '#e8262d', selected: '#0b63ce',
 };
 export const DARK: Palette = {
-  text: '#e4e8ef', muted: '#9aa3b2', box: '#23262e', boxBorder: '#444b57', pod: '#5b9cf0', veth: '#8e9bb0',
+  text: '#e4e8ef', muted: '#aab3c2', box: '#23262e', boxBorder: '#444b57', pod: '#5b9cf0', veth: '#8e9bb0',
   bridge: '#3fbf93', tunnel: '#c98be0', nic: '#e6a24a', service: '#f07a5e', external: '#9aa0a8',
   edge: '#6b7585', underlay: '#c98be0', path: '#ff5a5f', selected: '#5aa2ff',
 };
+
+const shape = (kind: string, name: string, color: string) => ({
+  selector: `node[kind = "${kind}"]`,
+  style: { shape: name, width: SHAPES[kind].width, height: SHAPES[kind].height, 'background-color': color },
+});
 
 /** Cytoscape stylesheet (plain JSON). */
 export function graphStyle(p: Palette): Array<{ selector: string; style: Record<string, unknown> }> {
@@ -108,41 +196,67 @@ export function graphStyle(p: Palette): Array<{ selector: string; style: Record<
     {
       selector: 'node',
       style: {
-        label: 'data(label)', color: p.text, 'font-size': 11, 'text-valign': 'bottom', 'text-margin-y': 3,
-        'text-wrap': 'ellipsis', 'text-max-width': '86px', width: 26, height: 26, 'border-width': 0,
+        label: 'data(label)', color: p.text, 'font-size': LABEL_FONT, 'text-valign': 'bottom', 'text-margin-y': 3,
+        'text-wrap': 'wrap', 'text-max-width': `${LABEL_WIDTH}px`, 'line-height': 1.15, width: SHAPES.default.width, height: SHAPES.default.height, 'border-width': 0,
+        'min-zoomed-font-size': MIN_LABEL_PX,
       },
     },
     {
       selector: 'node[kind = "k8s-node"]',
       style: {
         shape: 'round-rectangle', 'background-color': p.box, 'border-color': p.boxBorder, 'border-width': 1.5,
-        'text-valign': 'top', 'text-halign': 'center', 'font-size': 15, 'font-weight': 'bold', padding: '18px', 'text-margin-y': -4,
+        'text-valign': 'top', 'text-halign': 'center', 'font-size': TITLE_FONT, 'font-weight': 'bold', padding: `${BOX_PADDING}px`, 'text-margin-y': -4,
+        width: COLLAPSED.width, height: COLLAPSED.height, 'text-max-width': `${COLLAPSED.width}px`,
       },
     },
-    { selector: 'node[kind = "pod"]', style: { shape: 'ellipse', 'background-color': p.pod } },
-    { selector: 'node[kind = "veth"]', style: { shape: 'round-rectangle', width: 20, height: 14, 'background-color': p.veth } },
-    { selector: 'node[kind = "bridge"]', style: { shape: 'rectangle', width: 54, height: 18, 'background-color': p.bridge } },
-    { selector: 'node[kind = "tunnel"]', style: { shape: 'hexagon', width: 30, height: 24, 'background-color': p.tunnel } },
-    { selector: 'node[kind = "nic"]', style: { shape: 'round-rectangle', width: 40, height: 20, 'background-color': p.nic } },
-    { selector: 'node[kind = "service"]', style: { shape: 'diamond', width: 30, height: 30, 'background-color': p.service } },
-    { selector: 'node[kind = "external"]', style: { shape: 'round-triangle', 'background-color': p.external } },
+    {
+      selector: 'node[kind = "k8s-node"][?collapsed]',
+      style: { 'text-valign': 'center', 'text-margin-y': 0, 'font-size': SUMMARY_FONT, 'font-weight': 'normal', 'border-width': 2, 'text-max-width': `${COLLAPSED.width - 12}px` },
+    },
+    shape('pod', 'ellipse', p.pod),
+    shape('veth', 'round-rectangle', p.veth),
+    shape('bridge', 'rectangle', p.bridge),
+    shape('tunnel', 'hexagon', p.tunnel),
+    shape('nic', 'round-rectangle', p.nic),
+    shape('service', 'diamond', p.service),
+    shape('external', 'round-triangle', p.external),
     {
       selector: 'edge',
       style: {
-        width: 'data(weight)', 'line-color': p.edge, 'curve-style': 'bezier', opacity: 0.85,
-        label: 'data(label)', 'font-size': 9, color: p.muted, 'text-rotation': 'autorotate', 'text-background-opacity': 0,
+        width: 'data(weight)', 'line-color': p.edge, 'curve-style': 'straight', opacity: 0.85,
+        label: 'data(label)', 'font-size': LABEL_FONT, color: p.muted, 'text-rotation': 'autorotate', 'text-background-opacity': 0, 'min-zoomed-font-size': MIN_LABEL_PX,
       },
     },
     {
       selector: 'edge[kind = "underlay"]',
-      style: { 'line-color': p.underlay, 'line-style': 'dashed', 'font-size': 10, color: p.text, 'text-margin-y': -8 },
+      style: { 'line-color': p.underlay, 'line-style': 'dashed', 'font-size': 11, color: p.text, 'text-margin-y': -8,
+        // Tunnels arc below the node boxes, so a link between two far nodes does not run through the NICs between them and its label stays clear of theirs.
+        'curve-style': 'unbundled-bezier', 'control-point-distances': 100, 'control-point-weights': 0.5, 'edge-distances': 'node-position' },
     },
     { selector: 'edge[kind = "service-link"]', style: { 'line-style': 'dotted', 'line-color': p.service } },
+    { selector: 'edge[?summary]', style: { 'curve-style': 'straight', opacity: 0.35, width: 1.5 } },
     { selector: '.dim', style: { opacity: 0.25 } },
     { selector: '.path', style: { 'line-color': p.path, 'background-color': p.path, 'border-color': p.path, 'border-width': 3, opacity: 1, 'z-index': 10 } },
+    { selector: 'node[kind = "k8s-node"].path', style: { 'background-color': p.box } },
     { selector: 'edge.path', style: { width: 4 } },
     { selector: '.focus', style: { 'overlay-color': p.selected, 'overlay-opacity': 0.3, 'overlay-padding': 7 } },
+    { selector: '.found', style: { 'overlay-color': p.selected, 'overlay-opacity': 0.25, 'overlay-padding': 10 } },
     { selector: '.hop-active', style: { 'overlay-color': p.path, 'overlay-opacity': 0.35, 'overlay-padding': 8 } },
     { selector: ':selected', style: { 'border-color': p.selected, 'border-width': 3, 'line-color': p.selected } },
   ];
+}
+
+/** Elements whose label or id contains the query (case-insensitive): exact addresses and names first. */
+export function searchGraph(elements: readonly GraphElementView[], query: string): string[] {
+  const q = query.trim().toLowerCase();
+  if (!q) return [];
+  const hits: [number, string][] = [];
+  for (const e of elements) {
+    if (e.group !== 'nodes') continue;
+    const label = e.data.label.toLowerCase();
+    const words = label.split(/[\s:]+/);
+    const rank = words.includes(q) || e.data.id.toLowerCase() === q ? 0 : label.includes(q) ? 1 : e.data.id.toLowerCase().includes(q) ? 2 : -1;
+    if (rank >= 0) hits.push([rank, e.data.id]);
+  }
+  return hits.sort((a, b) => a[0] - b[0] || (a[1] < b[1] ? -1 : 1)).map(([, id]) => id);
 }

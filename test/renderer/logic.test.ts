@@ -3,8 +3,11 @@
 import { describe, expect, it } from 'vitest';
 import type { FieldView, GraphElementView, LevelView } from '../../common/contract';
 import { ancestorsOf, fieldAtByte } from '../../renderer/logic/detail';
-import { formatAbsolute, formatDuration, formatTime, hexLines } from '../../renderer/logic/format';
-import { graphStyle, layoutPositions, LIGHT } from '../../renderer/logic/graph';
+import { formatAbsolute, formatDuration, formatOffset, formatTime, hexLines } from '../../renderer/logic/format';
+import cytoscape from 'cytoscape';
+import { applyElements, BOX_PADDING, BOX_TITLE, boxesCrossed, graphStyle, LIGHT, searchGraph, shownElements } from '../../renderer/logic/graph';
+import { GraphLayout, leafSize, type Position } from '../../renderer/logic/graph-layout';
+import { clampRoom, DEFAULT_ROOM, loadRoom, saveRoom } from '../../renderer/logic/graph-room';
 import { HISTORY_MAX, loadHistory, pushHistory, saveHistory } from '../../renderer/logic/history';
 import { MAX_SCROLL_HEIGHT, pagesFor, scrollToRow, viewport } from '../../renderer/logic/virtual';
 
@@ -67,6 +70,8 @@ describe('formatting', () => {
 
   it('prints latencies in readable units', () => {
     expect(formatDuration(0.0000412)).toBe('41.2 µs');
+    expect(formatOffset(-2e9)).toBe('-2.000 s');
+    expect(formatOffset(442)).toBe('+442 ns');
     expect(formatDuration(0.0123)).toBe('12.300 ms');
     expect(formatDuration(2)).toBe('2.000 s');
     expect(formatDuration(null)).toBe('');
@@ -106,40 +111,134 @@ describe('filter history', () => {
 });
 
 describe('graph layout', () => {
-  const n = (id: string, kind: string, parent?: string): GraphElementView => ({ group: 'nodes', data: { id, label: id, kind, parent, packets: 0, weight: 1 } });
-  const e = (s: string, t: string): GraphElementView => ({ group: 'edges', data: { id: `e:${s}|${t}`, source: s, target: t, label: '', kind: 'link', packets: 0, weight: 1 } });
+  const n = (id: string, kind: string, parent?: string, label = id): GraphElementView => ({ group: 'nodes', data: { id, label, kind, parent, packets: 0, weight: 1 } });
+  const e = (s: string, t: string, kind = 'link'): GraphElementView => ({ group: 'edges', data: { id: `e:${s}|${t}`, source: s, target: t, label: '', kind, packets: 3, weight: 1 } });
   const els = [
     n('node:b', 'k8s-node'), n('node:a', 'k8s-node'),
-    n('pod:10.0.0.2', 'pod', 'node:a'), n('pod:10.0.0.3', 'pod', 'node:a'), n('veth:a/v2', 'veth', 'node:a'), n('veth:a/v3', 'veth', 'node:a'),
+    n('pod:10.0.0.2', 'pod', 'node:a', 'client-a 10.0.0.2'), n('pod:10.0.0.3', 'pod', 'node:a'), n('pod:10.0.0.4', 'pod', 'node:a'),
+    n('veth:a/v2', 'veth', 'node:a'), n('veth:a/v3', 'veth', 'node:a'),
     n('bridge:a/cni0', 'bridge', 'node:a'), n('tun:a', 'tunnel', 'node:a'), n('nic:a', 'nic', 'node:a'),
-    n('pod:10.0.1.2', 'pod', 'node:b'), n('nic:b', 'nic', 'node:b'), n('svc:x', 'service'),
-    e('pod:10.0.0.3', 'veth:a/v3'), e('pod:10.0.0.2', 'veth:a/v2'),
+    n('pod:10.0.1.2', 'pod', 'node:b'), n('bridge:b/cni0', 'bridge', 'node:b'), n('nic:b', 'nic', 'node:b'), n('svc:x', 'service'),
+    e('pod:10.0.0.3', 'veth:a/v3'), e('pod:10.0.0.2', 'veth:a/v2'), e('veth:a/v2', 'bridge:a/cni0'), e('veth:a/v3', 'bridge:a/cni0'), e('pod:10.0.0.4', 'bridge:a/cni0'),
+    e('bridge:a/cni0', 'tun:a'), e('tun:a', 'nic:a'), e('pod:10.0.1.2', 'bridge:b/cni0'), e('bridge:b/cni0', 'nic:b'),
+    e('nic:a', 'nic:b', 'underlay'), e('svc:x', 'pod:10.0.1.2', 'service-link'),
   ];
+  /** Each node box as the stylesheet draws it: its devices' shapes and labels, plus padding. */
+  const boxes = (pos: Map<string, Position>, list = els) =>
+    list
+      .filter((x) => x.data.kind === 'k8s-node')
+      .map((b) => {
+        const kids = list.filter((x) => x.data.parent === b.data.id);
+        const r = kids.map((k) => {
+          const s = leafSize(k.data.kind, k.data.label);
+          const p = pos.get(k.data.id)!;
+          return { x1: p.x - s.width / 2, x2: p.x + s.width / 2, y1: p.y - s.shapeHeight / 2 - 4, y2: p.y - s.shapeHeight / 2 - 4 + s.height };
+        });
+        return { id: b.data.id, x1: Math.min(...r.map((q) => q.x1)) - BOX_PADDING, x2: Math.max(...r.map((q) => q.x2)) + BOX_PADDING, y1: Math.min(...r.map((q) => q.y1)) - BOX_PADDING - BOX_TITLE, y2: Math.max(...r.map((q) => q.y2)) + BOX_PADDING };
+      });
 
-  it('stacks pod, veth, bridge, tunnel, NIC inside each node, nodes side by side, services above', () => {
-    const pos = layoutPositions(els);
+  it('stacks pod, veth, bridge, tunnel, NIC inside each node, boxes apart, services above', async () => {
+    const { positions: pos } = await new GraphLayout().layout(els);
     const y = (id: string) => pos.get(id)!.y;
     const x = (id: string) => pos.get(id)!.x;
     expect(y('pod:10.0.0.2')).toBeLessThan(y('veth:a/v2'));
+    expect(y('pod:10.0.0.4')).toBe(y('pod:10.0.0.2'));
     expect(y('veth:a/v2')).toBeLessThan(y('bridge:a/cni0'));
     expect(y('bridge:a/cni0')).toBeLessThan(y('tun:a'));
     expect(y('tun:a')).toBeLessThan(y('nic:a'));
-    expect(x('veth:a/v3')).toBe(x('pod:10.0.0.3'));
-    expect(x('nic:b')).toBeGreaterThan(x('nic:a'));
-    expect(y('svc:x')).toBeLessThan(y('pod:10.0.0.2'));
+    // Each veth under its own pod, not under the other one.
+    expect(Math.abs(x('veth:a/v3') - x('pod:10.0.0.3'))).toBeLessThan(Math.abs(x('veth:a/v3') - x('pod:10.0.0.2')));
+    expect(Math.abs(x('veth:a/v2') - x('pod:10.0.0.2'))).toBeLessThan(Math.abs(x('veth:a/v2') - x('pod:10.0.0.3')));
+    expect(y('svc:x')).toBeLessThan(Math.min(y('pod:10.0.0.2'), y('pod:10.0.1.2')) - 40);
     expect(pos.has('node:a')).toBe(false);
+    // Boxes in the order of their ids, whatever their sizes.
+    expect(x('nic:a')).toBeLessThan(x('nic:b'));
+    const [a, b] = boxes(pos);
+    expect(a.x2 < b.x1 || b.x2 < a.x1 || a.y2 < b.y1 || b.y2 < a.y1, `${JSON.stringify(a)} overlaps ${JSON.stringify(b)}`).toBe(true);
   });
 
-  it('is deterministic whatever the element order', () => {
-    const a = layoutPositions(els);
-    const b = layoutPositions([...els].reverse());
-    expect([...b.entries()].sort()).toEqual([...a.entries()].sort());
+  it('never lets boxes overlap, in a cluster of uneven nodes', async () => {
+    const list: GraphElementView[] = [];
+    for (let i = 0; i < 12; i++) {
+      list.push(n(`node:n${i}`, 'k8s-node'), n(`bridge:${i}`, 'bridge', `node:n${i}`), n(`nic:${i}`, 'nic', `node:n${i}`), e(`bridge:${i}`, `nic:${i}`));
+      for (let p = 0; p < (i * 7) % 9; p++) list.push(n(`pod:${i}.${p}`, 'pod', `node:n${i}`, `pod-${i}-${p} 10.${i}.0.${p}`), e(`pod:${i}.${p}`, `bridge:${i}`));
+    }
+    const { positions } = await new GraphLayout().layout(list);
+    const bs = boxes(positions, list);
+    for (const p of bs) for (const q of bs) if (p !== q) expect(p.x2 < q.x1 || q.x2 < p.x1 || p.y2 < q.y1 || q.y2 < p.y1, `${p.id} overlaps ${q.id}`).toBe(true);
   });
 
-  it('styles with classes and data mappers only', () => {
+  it('is deterministic, and a change lays out only the box it touches', async () => {
+    const layout = new GraphLayout();
+    const a = await layout.layout(els);
+    expect(a.boxesLaidOut).toBe(2);
+    const b = await new GraphLayout().layout([...els].reverse());
+    expect([...b.positions.entries()].sort()).toEqual([...a.positions.entries()].sort());
+    const again = await layout.layout(els);
+    expect(again.boxesLaidOut).toBe(0);
+    const grown = await layout.layout([...els, n('pod:10.0.1.9', 'pod', 'node:b'), e('pod:10.0.1.9', 'bridge:b/cni0')]);
+    expect(grown.boxesLaidOut).toBe(1);
+    // Node a's devices keep their places relative to each other.
+    const rel = (r: typeof a, id: string) => ({ x: r.positions.get(id)!.x - r.positions.get('nic:a')!.x, y: r.positions.get(id)!.y - r.positions.get('nic:a')!.y });
+    for (const id of ['pod:10.0.0.2', 'veth:a/v3', 'bridge:a/cni0']) expect(rel(grown, id)).toEqual(rel(a, id));
+  });
+
+  it('collapses a node box to its summary, its edges ending on the box', () => {
+    const withFindings = els.map((x) => (x.data.id === 'node:a' ? { ...x, data: { ...x.data, findings: 2 } } : x));
+    const shown = shownElements(withFindings, new Set(['node:a']));
+    const ids = shown.map((x) => x.data.id);
+    expect(ids).not.toContain('pod:10.0.0.2');
+    expect(ids).not.toContain('e:tun:a|nic:a');
+    const box = shown.find((x) => x.data.id === 'node:a')!;
+    expect(box.data.collapsed).toBe(true);
+    expect(box.data.label).toBe('node:a\n3 pods · 2 veths\n0 packets · 2 findings');
+    const link = shown.find((x) => x.data.id === 'e:nic:a|nic:b')!;
+    expect([link.data.source, link.data.target]).toEqual(['node:a', 'nic:b']);
+    expect(shownElements(els, new Set())).toBe(els);
+    expect([...boxesCrossed(['e:nic:a|nic:b', 'svc:x'], els)].sort()).toEqual(['node:a', 'node:b']);
+  });
+
+  it('moves a pod to its new node box when a correction re-parents it', () => {
+    const cy = cytoscape({ headless: true, styleEnabled: false });
+    applyElements(cy, els);
+    expect(cy.getElementById('pod:10.0.0.4').parent().first().id()).toBe('node:a');
+    const corrected = els.map((x) => (x.data.id === 'pod:10.0.0.4' ? { ...x, data: { ...x.data, parent: 'node:b', label: 'moved' } } : x));
+    const r = applyElements(cy, corrected);
+    expect(r).toEqual({ added: 0, removed: 0, moved: 1 });
+    expect(cy.getElementById('pod:10.0.0.4').parent().first().id()).toBe('node:b');
+    expect(cy.getElementById('pod:10.0.0.4').data('label')).toBe('moved');
+    // Its edge still connects it.
+    expect(cy.getElementById('e:pod:10.0.0.4|bridge:a/cni0').source().id()).toBe('pod:10.0.0.4');
+    // Collapsing node a: the underlay link moves its end onto the box.
+    applyElements(cy, shownElements(corrected, new Set(['node:a'])));
+    expect(cy.getElementById('e:nic:a|nic:b').source().id()).toBe('node:a');
+    expect(cy.getElementById('pod:10.0.0.2').empty()).toBe(true);
+    cy.destroy();
+  });
+
+  it('finds pods, nodes and addresses', () => {
+    expect(searchGraph(els, '10.0.0.2')[0]).toBe('pod:10.0.0.2');
+    expect(searchGraph(els, 'CLIENT-A')).toEqual(['pod:10.0.0.2']);
+    expect(searchGraph(els, 'node:b')[0]).toBe('node:b');
+    expect(searchGraph(els, 'nothing-like-this')).toEqual([]);
+  });
+
+  it('remembers the pane size within the window', () => {
+    const store = new Map<string, string>();
+    const storage = { getItem: (k: string) => store.get(k) ?? null, setItem: (k: string, v: string) => void store.set(k, v) };
+    expect(loadRoom(storage)).toEqual(DEFAULT_ROOM);
+    saveRoom(storage, { width: 700, height: 500, expanded: true });
+    expect(loadRoom(storage)).toEqual({ width: 700, height: 500, expanded: true });
+    store.set('tunnelvision.graphRoom', '{"width":"wide"');
+    expect(loadRoom(storage)).toEqual(DEFAULT_ROOM);
+    expect(clampRoom({ width: 5000, height: 10, expanded: false }, { width: 1440, height: 900 })).toEqual({ width: 1020, height: 200, expanded: false });
+  });
+
+  it('styles with classes and data mappers only, and never draws a label below 9 px', () => {
     const style = graphStyle(LIGHT);
     for (const rule of style) for (const v of Object.values(rule.style)) expect(typeof v).not.toBe('function');
     expect(style.some((r) => r.selector === '.path')).toBe(true);
+    for (const sel of ['node', 'edge']) expect(style.find((r) => r.selector === sel)!.style['min-zoomed-font-size']).toBe(9);
   });
 });
 

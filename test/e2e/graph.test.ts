@@ -1,0 +1,212 @@
+// The cluster graph as a user sees it, in browser mode (Debian's Chromium), read through the page's
+// Cytoscape instance: on the lab's demo set and on the benchmark's generated cluster of 50 nodes,
+// 1,000 pods and 100 services. In the default view no two node boxes intersect and every label on
+// screen is drawn at 9 px or more (none is left too small to read); a selected packet's path is in
+// view, whole, with the boxes it crosses opened; search focuses a pod; a collapsed box opens on
+// click; the pane fills the window with Ctrl+Shift+E and remembers it. Screenshots go to test-results/.
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { demoCaptures, startBrowserMode, type BrowserMode } from '../../main/server/browser-mode';
+import { ensureBenchCluster } from '../../main/bench/synth';
+import { CHROMIUM, CHROMIUM_ARGS, RESULTS, manifest, until } from './scenario';
+
+const haveChromium = existsSync(CHROMIUM);
+const haveLab = manifest() !== null && demoCaptures().length > 0;
+if (!haveChromium) console.warn(`SKIPPED graph end-to-end tests: ${CHROMIUM} is not installed (apt-get install chromium)`);
+if (!haveLab) console.warn('SKIPPED graph end-to-end test on the lab set: the lab captures are missing');
+
+interface Box {
+  id: string;
+  x1: number;
+  x2: number;
+  y1: number;
+  y2: number;
+}
+
+interface GraphReport {
+  zoom: number;
+  /** Node boxes with every label they hold (their title, their devices'). */
+  boxes: Box[];
+  /** Labels on screen: drawn (size >= their threshold) or left out as too small. */
+  drawn: { id: string; px: number }[];
+  tooSmall: { id: string; px: number }[];
+  collapsed: number;
+}
+
+/** Reads the rendered graph through Cytoscape's API, in the page. */
+const REPORT = `() => {
+  const cy = globalThis.__tunnelvisionGraph;
+  const z = cy.zoom();
+  const w = cy.width(), h = cy.height();
+  const onScreen = (bb) => bb.x2 > 0 && bb.x1 < w && bb.y2 > 0 && bb.y1 < h;
+  const boxes = cy.nodes('[kind = "k8s-node"]').map((n) => { const b = n.boundingBox({ includeLabels: true, includeOverlays: false }); return { id: n.id(), x1: b.x1, x2: b.x2, y1: b.y1, y2: b.y2 }; });
+  const drawn = [], tooSmall = [];
+  cy.elements().forEach((e) => {
+    if (!e.visible() || !e.data('label') || !onScreen(e.renderedBoundingBox({ includeLabels: true }))) return;
+    const px = e.pstyle('font-size').pfValue * z;
+    (px >= e.pstyle('min-zoomed-font-size').pfValue ? drawn : tooSmall).push({ id: e.id(), px });
+  });
+  return { zoom: z, boxes, drawn, tooSmall, collapsed: cy.nodes('[?collapsed]').length };
+}`;
+/** Whether every element with the class is wholly inside the graph's viewport. */
+const IN_VIEW = `(sel) => {
+  const cy = globalThis.__tunnelvisionGraph;
+  const w = cy.width(), h = cy.height();
+  const els = cy.elements(sel);
+  const out = els.filter((e) => { const b = e.renderedBoundingBox({ includeLabels: false }); return b.x1 < -1 || b.y1 < -1 || b.x2 > w + 1 || b.y2 > h + 1; });
+  return { count: els.length, outside: out.map((e) => e.id()) };
+}`;
+
+const report = (page: Page) => page.evaluate(`(${REPORT})()`) as Promise<GraphReport>;
+const inView = (page: Page, sel: string) => page.evaluate(`(${IN_VIEW})(${JSON.stringify(sel)})`) as Promise<{ count: number; outside: string[] }>;
+const shot = (page: Page, name: string) => page.screenshot({ path: join(RESULTS, `graph-${name}.png`) });
+
+async function settled(page: Page): Promise<void> {
+  await until('the graph laid out', async () => page.evaluate(`document.querySelector('.app')?.getAttribute('data-phase') === 'ready' && document.querySelector('[data-testid=graph]')?.getAttribute('data-layout') === 'done'`), 120_000);
+  // Two more frames for the view to be set after the layout.
+  await page.evaluate(`new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))`);
+}
+
+function expectNoOverlap(r: GraphReport): void {
+  const boxes = r.boxes;
+  expect(boxes.length).toBeGreaterThan(0);
+  for (const a of boxes) for (const b of boxes) if (a.id < b.id) expect(a.x2 <= b.x1 || b.x2 <= a.x1 || a.y2 <= b.y1 || b.y2 <= a.y1, `${a.id} intersects ${b.id}`).toBe(true);
+}
+
+/** The default view: every label on screen drawn, at 9 px or more. */
+function expectReadable(r: GraphReport): void {
+  expect(r.tooSmall, 'labels on screen too small to be drawn').toEqual([]);
+  expectDrawnReadable(r);
+}
+
+/** Any view: the labels drawn are 9 px or more. */
+function expectDrawnReadable(r: GraphReport): void {
+  expect(r.drawn.length).toBeGreaterThan(0);
+  expect(Math.min(...r.drawn.map((d) => d.px))).toBeGreaterThanOrEqual(9);
+}
+
+/** Selects the first packet the filter lists: its path lights up in the graph. */
+async function selectPacket(page: Page, filter: string): Promise<void> {
+  await page.locator('[data-testid=filter-input]').fill(filter);
+  await page.locator('[data-testid=filter-input]').press('Enter');
+  const row = page.locator('.prow[data-no]').first();
+  await until('a row of the filter', async () => (await row.count()) > 0);
+  await row.click();
+  await until('the path lit', async () => (await page.evaluate(() => (globalThis as unknown as { __tunnelvisionGraph: { elements(s: string): { length: number } } }).__tunnelvisionGraph.elements('.path').length)) > 3);
+  await settled(page);
+}
+
+describe.skipIf(!haveChromium)('cluster graph in Chromium', () => {
+  let browser: Browser;
+  beforeAll(async () => {
+    mkdirSync(RESULTS, { recursive: true });
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  });
+  afterAll(async () => browser?.close());
+
+  async function open(files: string[], run: (page: Page) => Promise<void>): Promise<void> {
+    const mode: BrowserMode = await startBrowserMode({ files });
+    const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+    const problems: string[] = [];
+    page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+    page.on('console', (m) => m.type() === 'error' && problems.push(`console error: ${m.text()}`));
+    try {
+      await page.goto(mode.url);
+      await page.evaluate('localStorage.clear()');
+      await page.reload();
+      await settled(page);
+      await run(page);
+      expect(problems, 'no script error, no CSP violation').toEqual([]);
+    } finally {
+      await page.close();
+      await mode.close();
+    }
+  }
+
+  it.skipIf(!haveLab)('lab set: boxes apart, every label readable, the followed path whole, the pane expands', async () => {
+    await open(demoCaptures(), async (page) => {
+      const r = await report(page);
+      expect(r.collapsed).toBe(0);
+      expectNoOverlap(r);
+      expectReadable(r);
+      await shot(page, 'lab-default');
+
+      // A cross-node VXLAN packet: its path, both nodes' devices, all in view.
+      await selectPacket(page, 'inner.ip.src == 10.244.0.2 && inner.ip.dst == 10.244.1.2 && icmp && vxlan');
+      const path = await inView(page, '.path');
+      expect(path.count).toBeGreaterThan(5);
+      expect(path.outside).toEqual([]);
+      // Zoomed out as far as the path needs: labels too small then are left out, never drawn illegibly.
+      expectDrawnReadable(await report(page));
+      await shot(page, 'lab-path');
+
+      // The pane fills the window and comes back, and remembers it across a reload.
+      const pane = page.locator('[data-testid=graph-pane]');
+      const small = (await pane.boundingBox())!;
+      await page.keyboard.press('Control+Shift+E');
+      await until('the full-window graph', async () => ((await pane.boundingBox())?.width ?? 0) >= 1440);
+      expect((await pane.boundingBox())!.height).toBeGreaterThanOrEqual(899);
+      await settled(page);
+      await page.reload();
+      await settled(page);
+      expect((await pane.boundingBox())!.width).toBeGreaterThanOrEqual(1440);
+      const full = await report(page);
+      expectNoOverlap(full);
+      expectReadable(full);
+      await shot(page, 'lab-expanded');
+      await page.keyboard.press('Escape');
+      await until('the pane back in place', async () => Math.abs(((await pane.boundingBox())?.width ?? 0) - small.width) < 2);
+    });
+  }, 300_000);
+
+  it('generated cluster of 50 nodes, 1,000 pods, 100 services: collapsed, readable, searchable, paths opened', async () => {
+    const cluster = ensureBenchCluster();
+    await open(cluster.files, async (page) => {
+      const els = await page.evaluate(() => (globalThis as unknown as { __tunnelvisionGraph: { nodes(s: string): { length: number } } }).__tunnelvisionGraph.nodes('[kind = "service"]').length);
+      expect(els).toBe(100);
+      const r = await report(page);
+      expect(r.collapsed).toBe(50);
+      expect(r.boxes.length).toBe(50);
+      expectNoOverlap(r);
+      expectReadable(r);
+      // The summaries on screen say what a box holds.
+      expect(r.drawn.some((d) => d.id.startsWith('node:'))).toBe(true);
+      await shot(page, 'big-default');
+
+      // Search a pod: its box opens, the pod is centered and its label drawn.
+      await page.locator('[data-testid=graph-search]').fill('10.244.33.7');
+      await page.locator('[data-testid=graph-search]').press('Enter');
+      await until('the pod found', async () => page.evaluate(() => (globalThis as unknown as { __tunnelvisionGraph: { getElementById(i: string): { hasClass(c: string): boolean } } }).__tunnelvisionGraph.getElementById('pod:10.244.33.7').hasClass('found')));
+      await settled(page);
+      const found = await report(page);
+      expect(found.collapsed).toBe(49);
+      expect(found.drawn.map((d) => d.id)).toContain('pod:10.244.33.7');
+      expect((await inView(page, '.found')).outside).toEqual([]);
+      expectNoOverlap(found);
+      await shot(page, 'big-search');
+
+      // A packet from node-21's first pod to a service backed on node-22: its path whole, the
+      // boxes it crosses open.
+      await selectPacket(page, 'ip.src == 10.244.20.2 && ip.dst == 10.96.0.31');
+      const path = await inView(page, '.path');
+      expect(path.count).toBeGreaterThan(5);
+      expect(path.outside).toEqual([]);
+      const opened = await page.evaluate(() => (globalThis as unknown as { __tunnelvisionGraph: { nodes(s: string): { map(f: (n: { id(): string }) => string): string[] } } }).__tunnelvisionGraph.nodes('[kind = "k8s-node"][!collapsed]').map((n) => n.id()));
+      expect(opened).toEqual(expect.arrayContaining(['node:node-21', 'node:node-22']));
+      // Zoomed out as far as the path needs: the labels drawn are readable, the others wait for a
+      // hover or a zoom.
+      const pathView = await report(page);
+      expectNoOverlap(pathView);
+      if (pathView.drawn.length) expectDrawnReadable(pathView);
+      await shot(page, 'big-path');
+
+      // A click on a collapsed box opens it.
+      await page.evaluate(() => (globalThis as unknown as { __tunnelvisionGraph: { getElementById(i: string): { emit(e: string): void } } }).__tunnelvisionGraph.getElementById('node:node-40').emit('tap'));
+      await until('node-40 open', async () => page.evaluate(() => (globalThis as unknown as { __tunnelvisionGraph: { nodes(s: string): { length: number } } }).__tunnelvisionGraph.nodes('[parent = "node:node-40"]').length >= 20));
+      await settled(page);
+      expectNoOverlap(await report(page));
+    });
+  }, 600_000);
+});
