@@ -6,5 +6,6 @@ import { captureSection } from './capture';
 import { topologySection } from './topology';
 import { reportSection } from './report';
 import { uiSection } from './ui';
+import { startupSection } from './startup';
 
-export const sections: readonly BenchSection[] = [captureSection, topologySection, reportSection, uiSection];
+export const sections: readonly BenchSection[] = [captureSection, startupSection, topologySection, reportSection, uiSection];
