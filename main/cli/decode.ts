@@ -11,6 +11,7 @@ import { decodePacket, describePacket, parseDecodeAs, decodeAsNames, PacketSumma
 import { ipv4Text, ipv6Text } from '../engine/decode/context';
 import { oracleFrame, pyJson, type OracleFrame } from '../engine/decode/oracle';
 import type { DecodeAsEntry, DecodeOptions, DecodedPacket, IpLevelSummary } from '../engine/decode/types';
+import { LineBatch } from './line-batch';
 
 const USAGE = `usage: tunnelvision decode [--decode-as udp:PORT=PROTO]... [--format text|jsonl|oracle] FILE...
   --decode-as udp:PORT=PROTO   decode a UDP port as PROTO (${decodeAsNames().join(', ')}); repeatable
@@ -157,7 +158,7 @@ export async function run(args: string[]): Promise<number> {
     stop.abort();
   };
   out.on('error', onError);
-  const write = (text: string) => { if (!closed) out.write(text); };
+  const write = (text: string | Uint8Array | null) => { if (!closed && text) out.write(text); };
   let failed = false;
   try {
     for (const path of a.files) {
@@ -172,7 +173,7 @@ export async function run(args: string[]): Promise<number> {
       const file = basename(path);
       const ifaces: CaptureInterface[] = [];
       const summary = new PacketSummary();
-      let buf = '';
+      const lines = new LineBatch();
       const info = await readCapture(path, {
         onInterface: (i) => { ifaces[i.key] = i; },
         onPacket: (p) => {
@@ -181,14 +182,13 @@ export async function run(args: string[]): Promise<number> {
           if (a.format === 'text') {
             // The info line without building layers and fields: same text as the full decode, several times faster.
             const t = describePacket(p.data, p.linktype, summary, opts, p.origLen);
-            buf += textLine(p, { info: t.info, protocol: t.protocol, summary }, capture) + '\n';
+            write(lines.add(textLine(p, { info: t.info, protocol: t.protocol, summary }, capture)));
           } else {
-            buf += JSON.stringify(jsonRecord(p, decodePacket(p.data, p.linktype, opts, p.origLen), capture)) + '\n';
+            write(lines.add(JSON.stringify(jsonRecord(p, decodePacket(p.data, p.linktype, opts, p.origLen), capture))));
           }
-          if (buf.length > 1 << 16) { write(buf); buf = ''; }
         },
       }, { signal: stop.signal });
-      write(buf);
+      write(lines.take());
       if (!closed) failed = reportErrors(path, info) || failed;
     }
   } finally {
