@@ -27,8 +27,8 @@ function run(c: DecodeContext, data: Uint8Array, linktype: number, s: PacketSumm
       const t = c.next;
       if (t === Next.STOP) break;
       let e: Entry | undefined;
-      if (t === Next.UDP) e = ports.udp[c.key] ?? ports.udp[c.key2];
-      else if (t === Next.TCP) e = ports.tcp[c.key] ?? ports.tcp[c.key2];
+      if (t === Next.UDP) e = ports.udp.get(c.key) ?? ports.udp.get(c.key2);
+      else if (t === Next.TCP) e = ports.tcp.get(c.key) ?? ports.tcp.get(c.key2);
       else e = c.key > 0xffff ? undefined : lookup(t, c.key);
       if (e === undefined) {
         unknown(c, t, off);
