@@ -1,7 +1,8 @@
-// Command output gathered into byte chunks of about 64 KiB, each line UTF-8 encoded once as it is
-// added. Far cheaper than joining the lines into one string and encoding that when writing: one
-// non-Latin-1 character (the '→' of a TCP info line) makes V8 flatten the whole joined string as
-// two-byte text and encode it on its slow path, which was a quarter of `decode --format text`.
+// Command output gathered into byte chunks of about 64 KiB. Lines are encoded into the chunk as they
+// are made, never joined into one string first: one non-Latin-1 character (the '→' of a TCP info
+// line) makes V8 flatten a joined string as two-byte text and encode it on its slow path, which was
+// a quarter of `decode --format text`. Hot writers can also build a line from parts (ASCII text,
+// numbers, IPv4 addresses) straight into the chunk, making no string at all.
 const CHUNK = 1 << 16;
 
 export class LineBatch {
@@ -10,15 +11,75 @@ export class LineBatch {
 
   /** Adds `line` and a newline; returns the chunk filled so far when it had no room left for it, to be written. */
   add(line: string): Buffer | null {
-    const room = line.length * 3 + 1; // UTF-8 needs at most 3 bytes per UTF-16 unit
-    let full: Buffer | null = null;
-    if (this.pos + room > this.buf.length) {
-      full = this.take();
-      if (room > this.buf.length) this.buf = Buffer.allocUnsafe(room);
-    }
+    const full = this.begin(line.length * 3 + 1); // UTF-8 needs at most 3 bytes per UTF-16 unit
     this.pos += this.buf.write(line, this.pos);
     this.buf[this.pos++] = 0x0a;
     return full;
+  }
+
+  /**
+   * Starts a line built from parts, of at most `room` bytes (newline included; the parts below do not
+   * check). Returns the chunk filled so far when it had no room left for the line, to be written.
+   */
+  begin(room: number): Buffer | null {
+    if (this.pos + room <= this.buf.length) return null;
+    const full = this.take();
+    if (room > this.buf.length) this.buf = Buffer.allocUnsafe(room);
+    return full;
+  }
+
+  /** Text known to be ASCII (addresses, protocol names): one byte per character. */
+  ascii(s: string): void {
+    this.pos += this.buf.write(s, this.pos, 'latin1');
+  }
+
+  /** Any text (at most 3 bytes per UTF-16 unit, counted in the room given to begin). */
+  utf8(s: string): void {
+    this.pos += this.buf.write(s, this.pos);
+  }
+
+  byte(c: number): void {
+    this.buf[this.pos++] = c;
+  }
+
+  /** A whole number >= 0 in decimal, as String(n) writes it (at most 21 bytes). */
+  uint(n: number): void {
+    if (!(n >= 0 && n <= Number.MAX_SAFE_INTEGER && Number.isInteger(n))) return this.ascii(String(n));
+    const b = this.buf;
+    const start = this.pos;
+    do {
+      b[this.pos++] = 0x30 + (n % 10);
+      n = Math.floor(n / 10);
+    } while (n > 0);
+    b.subarray(start, this.pos).reverse();
+  }
+
+  /** A whole number 0..999999999 in decimal, zero-padded to 9 digits. */
+  nine(n: number): void {
+    const b = this.buf;
+    for (let i = this.pos + 8; i >= this.pos; i--) {
+      b[i] = 0x30 + (n % 10);
+      n = Math.floor(n / 10);
+    }
+    this.pos += 9;
+  }
+
+  /** An IPv4 address given as an unsigned 32-bit number, dotted-decimal. */
+  ipv4(n: number): void {
+    this.octet(n >>> 24);
+    this.buf[this.pos++] = 0x2e;
+    this.octet((n >>> 16) & 255);
+    this.buf[this.pos++] = 0x2e;
+    this.octet((n >>> 8) & 255);
+    this.buf[this.pos++] = 0x2e;
+    this.octet(n & 255);
+  }
+
+  private octet(v: number): void {
+    const b = this.buf;
+    if (v >= 100) b[this.pos++] = 0x30 + ((v / 100) | 0);
+    if (v >= 10) b[this.pos++] = 0x30 + (((v / 10) | 0) % 10);
+    b[this.pos++] = 0x30 + (v % 10);
   }
 
   /** What was added since the last chunk (null when nothing); the batch starts a new buffer, since the writer may still hold this one. */
