@@ -3,7 +3,6 @@
 
 import { open, stat, type FileHandle } from 'node:fs/promises';
 import { Readable } from 'node:stream';
-import { createGunzip } from 'node:zlib';
 
 export interface ByteSource {
   /** Reads up to `len` bytes into buf[off..]; fewer only at the end of input; 0 = end. */
@@ -133,6 +132,8 @@ export class GzipSource implements ByteSource {
         yield b.subarray(0, n);
       }
     };
+    // zlib is loaded here, for gzip files only: loading it costs a few ms of every command-line start.
+    const { createGunzip } = process.getBuiltinModule('node:zlib');
     const gunzip = Readable.from(rawChunks(), { objectMode: false }).pipe(createGunzip({ chunkSize: RAW_CHUNK }));
     this.it = gunzip[Symbol.asyncIterator]();
   }
