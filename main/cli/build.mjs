@@ -68,7 +68,12 @@ export async function buildCli({ quiet = false } = {}) {
     writeFileSync(`${tmp}manifest.json`, JSON.stringify({ version: MANIFEST_VERSION, entry: 'main.js', inputs }));
     mkdirSync(`${ROOT}out`, { recursive: true });
     rmSync(BUNDLE_DIR, { recursive: true, force: true });
-    renameSync(tmp, BUNDLE_DIR);
+    try {
+      renameSync(tmp, BUNDLE_DIR);
+    } catch (e) {
+      // Another build (a parallel test run) put its bundle there between the two calls: keep that one.
+      if (e.code !== 'ENOTEMPTY' && e.code !== 'EEXIST') throw e;
+    }
     if (!quiet) {
       process.stderr.write(`tunnelvision: CLI bundle built in ${relative(process.cwd(), BUNDLE_DIR) || '.'} from ${inputs.length} files in ${(performance.now() - t0).toFixed(0)} ms\n`);
     }
