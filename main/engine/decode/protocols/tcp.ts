@@ -25,10 +25,18 @@ import type { Field } from '../types';
 const PID = protoId('tcp');
 const FLAG_NAMES = ['FIN', 'SYN', 'RST', 'PSH', 'ACK', 'URG', 'ECE', 'CWR', 'AE'];
 
+// The text of each of the 512 combinations of the named flags, made on first use (every TCP info line needs one).
+const FLAGS_TEXT: (string | undefined)[] = new Array<string | undefined>(1 << FLAG_NAMES.length).fill(undefined);
+
 export function tcpFlagsText(flags: number): string {
-  const out: string[] = [];
-  for (let i = 0; i < FLAG_NAMES.length; i++) if (flags & (1 << i)) out.push(FLAG_NAMES[i]);
-  return out.length ? out.join(', ') : '<None>';
+  const key = flags & ((1 << FLAG_NAMES.length) - 1);
+  let text = FLAGS_TEXT[key];
+  if (text === undefined) {
+    const out: string[] = [];
+    for (let i = 0; i < FLAG_NAMES.length; i++) if (key & (1 << i)) out.push(FLAG_NAMES[i]);
+    text = FLAGS_TEXT[key] = out.length ? out.join(', ') : '<None>';
+  }
+  return text;
 }
 
 /**
