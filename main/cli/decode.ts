@@ -104,12 +104,12 @@ export function writeTextLine(out: LineBatch, p: RawPacket, d: { info: string; p
   out.byte(SP);
   if (s.outer.version !== 0) {
     writeEndpoint(out, s.outer, p.data, true);
-    out.ascii(' > ');
+    out.bytes3(SP, 0x3e, SP);
     writeEndpoint(out, s.outer, p.data, false);
     if (s.ipCount > 1 && s.inner.version !== 0) {
-      out.ascii(' | ');
+      out.bytes3(SP, 0x7c, SP);
       writeEndpoint(out, s.inner, p.data, true);
-      out.ascii(' > ');
+      out.bytes3(SP, 0x3e, SP);
       writeEndpoint(out, s.inner, p.data, false);
     }
   } else out.byte(0x2d);
