@@ -27,14 +27,25 @@ export function bundleState() {
   } catch {
     return { fresh: false, reason: 'the CLI bundle is not built' };
   }
-  if (manifest.version !== MANIFEST_VERSION) return { fresh: false, reason: 'the CLI bundle was built by another version of the build script' };
+  if (manifest?.version !== MANIFEST_VERSION || !Array.isArray(manifest.inputs) || typeof manifest.entry !== 'string') {
+    return { fresh: false, reason: 'the CLI bundle was built by another version of the build script' };
+  }
   for (const [path, size, mtimeMs, sha256] of manifest.inputs) {
     const st = statSync(ROOT + path, { throwIfNoEntry: false });
     if (!st) return { fresh: false, reason: `the CLI bundle is stale (${path} is gone)` };
     if (st.size === size && st.mtimeMs === mtimeMs) continue;
-    if (st.size !== size || sha256Of(ROOT + path) !== sha256) return { fresh: false, reason: `the CLI bundle is stale (${path} changed)` };
+    if (st.size !== size || !hashes(ROOT + path, sha256)) return { fresh: false, reason: `the CLI bundle is stale (${path} changed)` };
   }
   return { fresh: true, entry: pathToFileURL(BUNDLE_DIR + manifest.entry).href };
+}
+
+/** @param {string} file @param {string} sha256 */
+function hashes(file, sha256) {
+  try {
+    return sha256Of(file) === sha256;
+  } catch {
+    return false; // unreadable now: not the file the bundle was built from
+  }
 }
 
 /** @param {string} file */
