@@ -7,7 +7,7 @@
 import { basename } from 'node:path';
 import { readCapture, formatEpoch } from '../engine/readers/read';
 import type { CaptureInfo, CaptureInterface, RawPacket } from '../engine/types';
-import { decodePacket, describePacket, parseDecodeAs, decodeAsNames, PacketSummary } from '../engine/decode/index';
+import { decodePacket, describePacketText, parseDecodeAs, decodeAsNames, PacketSummary, PacketText } from '../engine/decode/index';
 import { ipv4Text, ipv6Text } from '../engine/decode/context';
 import { oracleFrame, pyJson, type OracleFrame } from '../engine/decode/oracle';
 import type { DecodeAsEntry, DecodeOptions, DecodedPacket, IpLevelSummary } from '../engine/decode/types';
@@ -89,11 +89,10 @@ const SP = 0x20;
  * textLine written straight into the output batch, byte for byte the same, without making the line's
  * strings (the hot path of `decode --format text`). Returns the chunk to write when one filled up.
  */
-export function writeTextLine(out: LineBatch, p: RawPacket, d: { info: string; protocol: string; summary: PacketSummary }, capture: string): Buffer | null {
-  if (CONTROL.test(d.info) || CONTROL.test(capture) || !(p.tsNsec < 1e9)) return out.add(textLine(p, d, capture));
-  const s = d.summary;
+export function writeTextLine(out: LineBatch, p: RawPacket, t: PacketText, s: PacketSummary, capture: string): Buffer | null {
+  if ((t.freeText && CONTROL.test(t.info)) || CONTROL.test(capture) || !(p.tsNsec < 1e9)) return out.add(textLine(p, { info: t.info, protocol: t.protocol, summary: s }, capture));
   // Four endpoints (an IPv6 one is at most 47 bytes), three numbers, the time, and the free text.
-  const full = out.begin(320 + 3 * (capture.length + d.protocol.length + d.info.length));
+  const full = out.begin(320 + 3 * (capture.length + t.protocol.length) + t.infoRoom);
   out.uint(p.index + 1);
   out.byte(SP);
   out.uint(p.tsSec);
@@ -114,11 +113,11 @@ export function writeTextLine(out: LineBatch, p: RawPacket, d: { info: string; p
     }
   } else out.byte(0x2d);
   out.byte(SP);
-  out.utf8(d.protocol);
+  out.utf8(t.protocol);
   out.byte(SP);
   out.uint(p.origLen);
   out.byte(SP);
-  out.utf8(d.info);
+  t.writeInfo(out);
   out.byte(0x0a);
   return full;
 }
@@ -224,6 +223,7 @@ export async function run(args: string[]): Promise<number> {
       const file = basename(path);
       const ifaces: CaptureInterface[] = [];
       const summary = new PacketSummary();
+      const text = new PacketText();
       const lines = new LineBatch();
       const info = await readCapture(path, {
         onInterface: (i) => { ifaces[i.key] = i; },
@@ -232,8 +232,7 @@ export async function run(args: string[]): Promise<number> {
           const capture = ifaces.length > 1 ? `${file}:${ifaces[p.iface]?.name ?? `if${p.iface}`}` : file;
           if (a.format === 'text') {
             // The info line without building layers and fields: same text as the full decode, several times faster.
-            const t = describePacket(p.data, p.linktype, summary, opts, p.origLen);
-            write(writeTextLine(lines, p, { info: t.info, protocol: t.protocol, summary }, capture));
+            write(writeTextLine(lines, p, describePacketText(p.data, p.linktype, summary, text, opts, p.origLen), summary, capture));
           } else {
             write(lines.add(JSON.stringify(jsonRecord(p, decodePacket(p.data, p.linktype, opts, p.origLen), capture))));
           }

@@ -6,7 +6,7 @@ import { readdirSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readCapture } from '../../main/engine/readers/read';
-import { describePacket, PacketSummary } from '../../main/engine/decode/index';
+import { describePacketText, PacketSummary, PacketText } from '../../main/engine/decode/index';
 import type { RawPacket } from '../../main/engine/types';
 import { textLine, writeTextLine } from '../../main/cli/decode';
 import { LineBatch } from '../../main/cli/line-batch';
@@ -21,16 +21,16 @@ function captureFiles(dir: string): string[] {
 /** Both forms of every packet's line in `path`, under the capture name `name`. */
 async function bothForms(path: string, name: string): Promise<{ strings: string; bytes: string; packets: number }> {
   const summary = new PacketSummary();
+  const text = new PacketText();
   const batch = new LineBatch();
   const chunks: Buffer[] = [];
   let strings = '';
   let packets = 0;
   await readCapture(path, {
     onPacket: (p: RawPacket) => {
-      const t = describePacket(p.data, p.linktype, summary, { decodeAs: [{ layer: 'udp', port: 8472, proto: 'vxlan' }] }, p.origLen);
-      const d = { info: t.info, protocol: t.protocol, summary };
-      strings += textLine(p, d, name) + '\n';
-      const full = writeTextLine(batch, p, d, name);
+      const t = describePacketText(p.data, p.linktype, summary, text, { decodeAs: [{ layer: 'udp', port: 8472, proto: 'vxlan' }] }, p.origLen);
+      strings += textLine(p, { info: t.info, protocol: t.protocol, summary }, name) + '\n';
+      const full = writeTextLine(batch, p, t, summary, name);
       if (full) chunks.push(Buffer.from(full));
       packets++;
     },
@@ -57,6 +57,8 @@ describe('writeTextLine', () => {
     const path = join(CAPTURES, 'b-node2-any.pcap');
     const odd = await bothForms(path, 'nœud-2 → ü.pcap');
     expect(odd.bytes).toBe(odd.strings);
+    const astral = await bothForms(path, 'n🐳\ud800.pcap'); // a surrogate pair and a lone surrogate
+    expect(astral.bytes).toBe(astral.strings);
     const ctl = await bothForms(path, 'bad\x1b[31mname');
     expect(ctl.strings).toContain('bad\\x1b[31mname');
     expect(ctl.bytes).toBe(ctl.strings);
@@ -68,9 +70,9 @@ describe('writeTextLine', () => {
   it('numbers as String() writes them, including the edges of uint and nine', () => {
     const b = new LineBatch();
     b.begin(200);
-    for (const n of [0, 7, 10, 99, 100, 4294967295, Number.MAX_SAFE_INTEGER, -3, 1.5]) { b.uint(n); b.byte(0x20); }
+    for (const n of [0, 7, 10, 99, 100, 999999999, 1e9, 4294967295, 4294967296, Number.MAX_SAFE_INTEGER, -3, 1.5]) { b.uint(n); b.byte(0x20); }
     b.nine(0); b.byte(0x20); b.nine(5000); b.byte(0x20); b.nine(999999999);
     b.byte(0x20); b.ipv4(0); b.byte(0x20); b.ipv4(0xffffffff); b.byte(0x20); b.ipv4(0x0a000a64);
-    expect(b.take()!.toString()).toBe('0 7 10 99 100 4294967295 9007199254740991 -3 1.5 000000000 000005000 999999999 0.0.0.0 255.255.255.255 10.0.10.100');
+    expect(b.take()!.toString()).toBe('0 7 10 99 100 999999999 1000000000 4294967295 4294967296 9007199254740991 -3 1.5 000000000 000005000 999999999 0.0.0.0 255.255.255.255 10.0.10.100');
   });
 });
