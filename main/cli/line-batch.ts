@@ -35,7 +35,31 @@ export class LineBatch {
 
   /** Any text (at most 3 bytes per UTF-16 unit, counted in the room given to begin). */
   utf8(s: string): void {
-    this.pos += this.buf.write(s, this.pos);
+    const n = s.length;
+    // Short texts (an info line's words and separators, protocol names) are encoded here: cheaper
+    // than a call into Buffer.write for a few bytes. Surrogates, and longer texts, go to Buffer.write.
+    if (n > 24) {
+      this.pos += this.buf.write(s, this.pos);
+      return;
+    }
+    const b = this.buf;
+    let p = this.pos;
+    for (let i = 0; i < n; i++) {
+      const c = s.charCodeAt(i);
+      if (c < 0x80) b[p++] = c;
+      else if (c < 0x800) {
+        b[p++] = 0xc0 | (c >> 6);
+        b[p++] = 0x80 | (c & 63);
+      } else if (c < 0xd800 || c > 0xdfff) {
+        b[p++] = 0xe0 | (c >> 12);
+        b[p++] = 0x80 | ((c >> 6) & 63);
+        b[p++] = 0x80 | (c & 63);
+      } else {
+        this.pos += b.write(s, this.pos);
+        return;
+      }
+    }
+    this.pos = p;
   }
 
   byte(c: number): void {
@@ -53,6 +77,20 @@ export class LineBatch {
 
   /** A whole number >= 0 in decimal, as String(n) writes it (at most 21 bytes). */
   uint(n: number): void {
+    if (n >>> 0 !== n) return this.bigUint(n);
+    // Up to 2^32 - 1 (ports, lengths, sequence numbers): 32-bit integer division.
+    const digits = n < 10 ? 1 : n < 100 ? 2 : n < 1000 ? 3 : n < 1e4 ? 4 : n < 1e5 ? 5 : n < 1e6 ? 6 : n < 1e7 ? 7 : n < 1e8 ? 8 : n < 1e9 ? 9 : 10;
+    const b = this.buf;
+    let i = this.pos + digits;
+    this.pos = i;
+    do {
+      const q = (n / 10) >>> 0;
+      b[--i] = 0x30 + n - q * 10;
+      n = q;
+    } while (n !== 0);
+  }
+
+  private bigUint(n: number): void {
     if (!(n >= 0 && n <= Number.MAX_SAFE_INTEGER && Number.isInteger(n))) return this.ascii(String(n));
     let digits = 1;
     for (let m = n; m >= 10; m = Math.floor(m / 10)) digits++;
