@@ -89,8 +89,15 @@ const SP = 0x20;
  * textLine written straight into the output batch, byte for byte the same, without making the line's
  * strings (the hot path of `decode --format text`). Returns the chunk to write when one filled up.
  */
+let plainCapture = '';
+
 export function writeTextLine(out: LineBatch, p: RawPacket, t: PacketText, s: PacketSummary, capture: string): Buffer | null {
-  if ((t.freeText && CONTROL.test(t.info)) || CONTROL.test(capture) || !(p.tsNsec < 1e9)) return out.add(textLine(p, { info: t.info, protocol: t.protocol, summary: s }, capture));
+  // The capture name is the same on every line of a file: checked once.
+  if (capture !== plainCapture) {
+    if (CONTROL.test(capture)) return out.add(textLine(p, { info: t.info, protocol: t.protocol, summary: s }, capture));
+    plainCapture = capture;
+  }
+  if ((t.freeText && CONTROL.test(t.info)) || !(p.tsNsec < 1e9)) return out.add(textLine(p, { info: t.info, protocol: t.protocol, summary: s }, capture));
   // Four endpoints (an IPv6 one is at most 47 bytes), three numbers, the time, and the free text.
   const full = out.begin(320 + 3 * (capture.length + t.protocol.length) + t.infoRoom);
   out.uint(p.index + 1);

@@ -140,7 +140,9 @@ export class DecodeContext {
     this.keyOffset = -1;
     this.udpSrc = -1;
     if (full) this.layers = [];
-    if (this.text) this.anomalies = [];
+    // A full decode hands its arrays out with the packet; the info-only mode reads them before the next reset.
+    if (full) this.anomalies = [];
+    else if (this.text) this.anomalies.length = 0;
     this.infoText = '';
     this.infoWriter = null;
   }
