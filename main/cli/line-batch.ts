@@ -78,16 +78,23 @@ export class LineBatch {
   /** A whole number >= 0 in decimal, as String(n) writes it (at most 21 bytes). */
   uint(n: number): void {
     if (n >>> 0 !== n) return this.bigUint(n);
-    // Up to 2^32 - 1 (ports, lengths, sequence numbers): 32-bit integer division.
-    const digits = n < 10 ? 1 : n < 100 ? 2 : n < 1000 ? 3 : n < 1e4 ? 4 : n < 1e5 ? 5 : n < 1e6 ? 6 : n < 1e7 ? 7 : n < 1e8 ? 8 : n < 1e9 ? 9 : 10;
+    if (n > 0x7fffffff) {
+      // 2^31..2^32-1 (sequence numbers): ten digits, the first one from comparisons, so that the
+      // other nine are done in 32-bit integers like every smaller number.
+      const first = n >= 4e9 ? 4 : n >= 3e9 ? 3 : 2;
+      this.buf[this.pos++] = 0x30 + first;
+      return this.nine((n - first * 1e9) | 0);
+    }
+    let v = n | 0;
+    const digits = v < 10 ? 1 : v < 100 ? 2 : v < 1000 ? 3 : v < 1e4 ? 4 : v < 1e5 ? 5 : v < 1e6 ? 6 : v < 1e7 ? 7 : v < 1e8 ? 8 : v < 1e9 ? 9 : 10;
     const b = this.buf;
     let i = this.pos + digits;
     this.pos = i;
     do {
-      const q = (n / 10) >>> 0;
-      b[--i] = 0x30 + n - q * 10;
-      n = q;
-    } while (n !== 0);
+      const q = (v / 10) | 0;
+      b[--i] = 0x30 + v - q * 10;
+      v = q;
+    } while (v !== 0);
   }
 
   private bigUint(n: number): void {
@@ -105,9 +112,11 @@ export class LineBatch {
   /** A whole number 0..999999999 in decimal, zero-padded to 9 digits. */
   nine(n: number): void {
     const b = this.buf;
+    let v = n | 0;
     for (let i = this.pos + 8; i >= this.pos; i--) {
-      b[i] = 0x30 + (n % 10);
-      n = Math.floor(n / 10);
+      const q = (v / 10) | 0;
+      b[i] = 0x30 + v - q * 10;
+      v = q;
     }
     this.pos += 9;
   }
