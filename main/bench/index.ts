@@ -7,5 +7,6 @@ import { topologySection } from './topology';
 import { reportSection } from './report';
 import { uiSection } from './ui';
 import { limitsSection } from './limits';
+import { startupSection } from './startup';
 
-export const sections: readonly BenchSection[] = [captureSection, topologySection, reportSection, limitsSection, uiSection];
+export const sections: readonly BenchSection[] = [captureSection, startupSection, topologySection, reportSection, limitsSection, uiSection];

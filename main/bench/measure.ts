@@ -23,20 +23,32 @@ export function haveCommand(name: string): boolean {
   return (process.env.PATH ?? '').split(':').some((d) => d && existsSync(`${d}/${name}`));
 }
 
+export interface MeasureOptions {
+  /** Extra environment variables for the child. */
+  env?: Record<string, string>;
+  /**
+   * false: no /usr/bin/time wrapper and no sampling (peakRss 0), for start-up timings where the
+   * wrapper's own exec would be a visible share of the figure.
+   */
+  peakMemory?: boolean;
+}
+
 /** Runs argv with stdout to /dev/null (or captured when `captureStdout`), measuring wall time and peak RSS. */
-export function measure(argv: string[], captureStdout = false): Promise<Measured> {
-  const useTime = existsSync(TIME);
+export function measure(argv: string[], captureStdout = false, opts: MeasureOptions = {}): Promise<Measured> {
+  const peakMemory = opts.peakMemory ?? true;
+  const useTime = peakMemory && existsSync(TIME);
   const cmd = useTime ? [TIME, '-v', ...argv] : argv;
   const devnull = openSync('/dev/null', 'w');
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
-    const child = spawn(cmd[0], cmd.slice(1), { stdio: ['ignore', captureStdout ? 'pipe' : devnull, 'pipe'] });
+    const env = opts.env ? { ...process.env, ...opts.env } : process.env;
+    const child = spawn(cmd[0], cmd.slice(1), { stdio: ['ignore', captureStdout ? 'pipe' : devnull, 'pipe'], env });
     let stdout = '';
     let stderr = '';
     let sampledPeak = 0;
     child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
     child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-    const sampler = useTime
+    const sampler = useTime || !peakMemory
       ? undefined
       : setInterval(() => {
           try {

@@ -1,4 +1,16 @@
-// Command dispatcher: `tunnelvision <command> [args]`. Each command lives in its own module.
+// Command dispatcher: `tunnelvision <command> [args]`. Each command lives in its own module, loaded
+// only when it runs (one chunk each in the bundle), so `decode` never loads React, the report
+// renderers or Playwright, and `--help` loads nothing at all.
+const USAGE = `usage: tunnelvision <command> [args]
+  decode FILE...     one line (or one JSON record) per packet, every tunnel layer decoded
+  topology FILE...   the cluster rebuilt from a capture set
+  follow FILE...     one flow or one packet, hop by hop across the captures
+  report FILE...     write an investigation report (HTML, PDF, Markdown, JSON, pcapng)
+  start              the app in the browser (browser mode)
+  bench              the benchmarks
+'tunnelvision <command> --help' describes a command's options.
+`;
+
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {
@@ -8,8 +20,11 @@ export async function main(argv: string[]): Promise<number> {
     case 'report': return (await import('./report')).run(rest);
     case 'topology': return (await import('./topology')).run(rest);
     case 'follow': return (await import('./follow')).run(rest);
+    case '-h': case '--help': case 'help':
+      process.stdout.write(USAGE);
+      return 0;
     default:
-      process.stderr.write(`usage: tunnelvision <decode|topology|follow|report|start|bench> ...\n`);
+      process.stderr.write(command === undefined ? USAGE : `tunnelvision: unknown command '${command}'\n${USAGE}`);
       return 2;
   }
 }

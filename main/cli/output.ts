@@ -33,14 +33,14 @@ export class Output {
   }
 
   /** Queues text. Returns a promise to wait on only when the stream's buffer is full. */
-  push(text: string): Promise<void> | undefined {
-    if (this.ended || text === '') return undefined;
+  push(text: string | Uint8Array | null): Promise<void> | undefined {
+    if (this.ended || text === null || text.length === 0) return undefined;
     if (this.stream.write(text)) return undefined;
     return this.drained();
   }
 
   /** Writes text and resolves once the stream can take more. */
-  async write(text: string): Promise<void> {
+  async write(text: string | Uint8Array | null): Promise<void> {
     await this.push(text);
   }
 

@@ -41,6 +41,33 @@ const ERROR_CODES: ReadonlySet<AnomalyCode> = new Set<AnomalyCode>([
   'bad-length', 'bad-header-length', 'empty-tunnel', 'bad-option', 'unknown-link-type', 'internal-error', 'ext-header-limit',
 ]);
 
+/** Text made in parts: a string being built (StringOut) or the command line's output chunk (LineBatch). */
+export interface TextOut {
+  /** Any text. */
+  utf8(s: string): void;
+  /** A number as String(n) writes it. */
+  uint(n: number): void;
+}
+
+/** Builds a string from parts. */
+export class StringOut implements TextOut {
+  s = '';
+  utf8(s: string): void {
+    this.s += s;
+  }
+  uint(n: number): void {
+    this.s += n;
+  }
+}
+
+/**
+ * Writes a layer's info line from the packet bytes at `off` and one number `n` the decoder knew then.
+ * Hot decoders leave this instead of a string: each layer overwrites the previous one's info (the
+ * outer UDP and VXLAN of every tunnelled packet), so only the winner's is ever made, and the text
+ * output writes it straight into its chunk without making a string at all.
+ */
+export type InfoWriter = (w: TextOut, d: Uint8Array, off: number, n: number) => void;
+
 export class DecodeContext {
   data: Uint8Array = new Uint8Array(0);
   /** End of the bytes the current protocol may use: captured bytes, trimmed by enclosing lengths. */
@@ -69,7 +96,31 @@ export class DecodeContext {
   udpTable: ReadonlyMap<number, unknown> | null = null;
   layers: Layer[] = [];
   anomalies: Anomaly[] = [];
-  info = '';
+  /** Info line as text, when infoWriter is null. */
+  infoText = '';
+  /** Info line as how to write it (setInfo), with its offset and number. */
+  infoWriter: InfoWriter | null = null;
+  infoOff = 0;
+  infoN = 0;
+
+  /** The info line of the last layer that gave one ('' when none). */
+  get info(): string {
+    if (this.infoWriter === null) return this.infoText;
+    const w = new StringOut();
+    this.infoWriter(w, this.data, this.infoOff, this.infoN);
+    return w.s;
+  }
+  set info(text: string) {
+    this.infoText = text;
+    this.infoWriter = null;
+  }
+
+  /** Sets the info line as a writer, run only if no later layer sets its own (text modes only). */
+  setInfo(writer: InfoWriter, off: number, n = 0): void {
+    this.infoWriter = writer;
+    this.infoOff = off;
+    this.infoN = n;
+  }
 
   reset(data: Uint8Array, linktype: number, s: PacketSummary, mode: DecodeMode, origLen: number): void {
     const full = mode === DecodeMode.FULL;
@@ -89,8 +140,11 @@ export class DecodeContext {
     this.keyOffset = -1;
     this.udpSrc = -1;
     if (full) this.layers = [];
-    if (this.text) this.anomalies = [];
-    this.info = '';
+    // A full decode hands its arrays out with the packet; the info-only mode reads them before the next reset.
+    if (full) this.anomalies = [];
+    else if (this.text) this.anomalies.length = 0;
+    this.infoText = '';
+    this.infoWriter = null;
   }
 
   /** Every decoder calls this once per layer, in both modes. */

@@ -2,7 +2,7 @@
 // a decoder says stop, a key has no decoder, or something is malformed. One loop for both the full
 // decode (decodePacket) and the allocation-free fast path (summarize).
 import './protocols/index';
-import { DecodeContext, DecodeMode, Next, fld, hex, ipv4Text, ipv6Text, macText } from './context';
+import { DecodeContext, DecodeMode, Next, StringOut, fld, hex, ipv4Text, ipv6Text, macText, type InfoWriter, type TextOut } from './context';
 import { ipProtoText } from './protocols/ipv4';
 import { lookup, makeEntry, portTables, registerDecodeAs, type Entry } from './registry';
 import { PacketSummary, SummaryFlag, type DecodeOptions, type DecodedPacket } from './types';
@@ -27,8 +27,8 @@ function run(c: DecodeContext, data: Uint8Array, linktype: number, s: PacketSumm
       const t = c.next;
       if (t === Next.STOP) break;
       let e: Entry | undefined;
-      if (t === Next.UDP) e = ports.udp[c.key] ?? ports.udp[c.key2];
-      else if (t === Next.TCP) e = ports.tcp[c.key] ?? ports.tcp[c.key2];
+      if (t === Next.UDP) e = ports.udp.get(c.key) ?? ports.udp.get(c.key2);
+      else if (t === Next.TCP) e = ports.tcp.get(c.key) ?? ports.tcp.get(c.key2);
       else e = c.key > 0xffff ? undefined : lookup(t, c.key);
       if (e === undefined) {
         unknown(c, t, off);
@@ -86,13 +86,65 @@ function fallbackInfo(c: DecodeContext, s: PacketSummary): string {
   return `${d.length} bytes`;
 }
 
-/** Info line and Protocol column from the decoder's state after a full or info-only run. */
-function describe(c: DecodeContext, s: PacketSummary, linktype: number): { info: string; protocol: string; undecoded?: string } {
-  const undecoded = c.anomalies.find((a) => a.code === 'unknown-link-type')?.message;
-  const info = (c.info || c.anomalies.find((a) => a.severity === 'error')?.message || fallbackInfo(c, s)) + (
-    undecoded ? '' : s.flags & SummaryFlag.MALFORMED ? ' [Malformed Packet]' : s.flags & SummaryFlag.TRUNCATED ? ' [Packet size limited during capture]' : '');
-  const protocol = c.protoName || (undecoded ? `LINKTYPE ${linktype}` : 'DATA');
-  return undecoded ? { info, protocol, undecoded } : { info, protocol };
+/**
+ * Info line and Protocol column of a packet. The info stays as the decoder's writer when the winning
+ * layer left one (TCP, UDP, VXLAN): `info` makes the string, `writeInfo` writes it in parts.
+ */
+export class PacketText {
+  protocol = '';
+  /** Set when the packet's link type has no decoder (the anomaly's message). */
+  undecoded: string | undefined = undefined;
+  /** The info before `suffix`, when `writer` is null. */
+  private text = '';
+  private writer: InfoWriter | null = null;
+  private data: Uint8Array = new Uint8Array(0);
+  private off = 0;
+  private n = 0;
+  /** ' [Malformed Packet]', ' [Packet size limited during capture]' or ''. */
+  private suffix = '';
+
+  /** Fills this from the decoder's state after a full or info-only run. */
+  from(c: DecodeContext, s: PacketSummary, linktype: number): this {
+    const undecoded = c.anomalies.length ? c.anomalies.find((a) => a.code === 'unknown-link-type')?.message : undefined;
+    this.undecoded = undecoded;
+    this.writer = c.infoWriter;
+    if (c.infoWriter !== null) {
+      this.data = c.data;
+      this.off = c.infoOff;
+      this.n = c.infoN;
+      this.text = '';
+    } else {
+      this.text = c.infoText || c.anomalies.find((a) => a.severity === 'error')?.message || fallbackInfo(c, s);
+    }
+    this.suffix = undecoded ? '' : s.flags & SummaryFlag.MALFORMED ? ' [Malformed Packet]' : s.flags & SummaryFlag.TRUNCATED ? ' [Packet size limited during capture]' : '';
+    this.protocol = c.protoName || (undecoded ? `LINKTYPE ${linktype}` : 'DATA');
+    return this;
+  }
+
+  /** The info line. */
+  get info(): string {
+    if (this.writer === null) return this.text + this.suffix;
+    const w = new StringOut();
+    this.writeInfo(w);
+    return w.s;
+  }
+
+  /** True when the info is text given by the capture bytes (may hold control characters); false when a writer makes it of numbers and fixed words. */
+  get freeText(): boolean {
+    return this.writer === null;
+  }
+
+  /** At most how many UTF-8 bytes writeInfo writes. */
+  get infoRoom(): number {
+    // A writer's line: numbers, fixed words and at most 40 bytes of TCP options, each shown in at most 5 characters a byte.
+    return this.writer === null ? 3 * (this.text.length + this.suffix.length) : 512;
+  }
+
+  writeInfo(w: TextOut): void {
+    if (this.writer === null) w.utf8(this.text);
+    else this.writer(w, this.data, this.off, this.n);
+    if (this.suffix) w.utf8(this.suffix);
+  }
 }
 
 /** Full decode: layers with fields and byte ranges, anomalies, info line, and the same summary. */
@@ -100,7 +152,7 @@ export function decodePacket(data: Uint8Array, linktype: number, opts?: DecodeOp
   const c = new DecodeContext();
   const s = new PacketSummary();
   run(c, data, linktype, s, DecodeMode.FULL, opts, origLen);
-  const d = describe(c, s, linktype);
+  const d = new PacketText().from(c, s, linktype);
   const p: DecodedPacket = { layers: c.layers, anomalies: c.anomalies, levels: s.levels, info: d.info, protocol: d.protocol, summary: s };
   if (d.undecoded) p.undecoded = d.undecoded;
   return p;
@@ -114,7 +166,12 @@ const textCtx = new DecodeContext();
  * any Layer or Field (several times faster than decodePacket).
  */
 export function describePacket(data: Uint8Array, linktype: number, out: PacketSummary, opts?: DecodeOptions, origLen = data.length): { info: string; protocol: string } {
+  const t = describePacketText(data, linktype, out, new PacketText(), opts, origLen);
+  return { info: t.info, protocol: t.protocol };
+}
+
+/** describePacket into a reusable PacketText, whose info is made only when asked for (or written in parts). */
+export function describePacketText(data: Uint8Array, linktype: number, out: PacketSummary, text: PacketText, opts?: DecodeOptions, origLen = data.length): PacketText {
   run(textCtx, data, linktype, out, DecodeMode.INFO, opts, origLen);
-  const d = describe(textCtx, out, linktype);
-  return { info: d.info, protocol: d.protocol };
+  return text.from(textCtx, out, linktype);
 }

@@ -4,7 +4,6 @@
 import { constants, type Stats } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { Readable } from 'node:stream';
-import { createGunzip } from 'node:zlib';
 
 export interface ByteSource {
   /** Reads up to `len` bytes into buf[off..]; fewer only at the end of input; 0 = end. */
@@ -151,6 +150,8 @@ export class GzipSource implements ByteSource {
         yield b.subarray(0, n);
       }
     };
+    // zlib is loaded here, for gzip files only: loading it costs a few ms of every command-line start.
+    const { createGunzip } = process.getBuiltinModule('node:zlib');
     const gunzip = Readable.from(rawChunks(), { objectMode: false }).pipe(createGunzip({ chunkSize: RAW_CHUNK }));
     this.it = gunzip[Symbol.asyncIterator]();
   }

@@ -18,24 +18,33 @@
 // +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
 // |                    Options (data offset > 5)                  |
 // +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
-import { Next, fld, hex, protoId, u16, u32, type DecodeContext } from '../context';
+import { Next, fld, hex, protoId, u16, u32, type DecodeContext, type TextOut } from '../context';
 import { register } from '../registry';
 import type { Field } from '../types';
 
 const PID = protoId('tcp');
 const FLAG_NAMES = ['FIN', 'SYN', 'RST', 'PSH', 'ACK', 'URG', 'ECE', 'CWR', 'AE'];
 
+// The text of each of the 512 combinations of the named flags, made on first use (every TCP info line needs one).
+const FLAGS_TEXT: (string | undefined)[] = new Array<string | undefined>(1 << FLAG_NAMES.length).fill(undefined);
+
 export function tcpFlagsText(flags: number): string {
-  const out: string[] = [];
-  for (let i = 0; i < FLAG_NAMES.length; i++) if (flags & (1 << i)) out.push(FLAG_NAMES[i]);
-  return out.length ? out.join(', ') : '<None>';
+  const key = flags & ((1 << FLAG_NAMES.length) - 1);
+  let text = FLAGS_TEXT[key];
+  if (text === undefined) {
+    const out: string[] = [];
+    for (let i = 0; i < FLAG_NAMES.length; i++) if (key & (1 << i)) out.push(FLAG_NAMES[i]);
+    text = FLAGS_TEXT[key] = out.length ? out.join(', ') : '<None>';
+  }
+  return text;
 }
 
 /**
- * Walks the options; with `out`/`text` (full mode) also as fields and a short text
- * ("MSS=1460 WS=128 SACK_PERM TSval=1 TSecr=0"). False when one runs past the header.
+ * Walks the options; with `out` (full mode) also as fields, with `text` (the info line) as a short
+ * text, each item after a space (" MSS=1460 WS=128 SACK_PERM TSval=1 TSecr=0"). False when one runs
+ * past the header.
  */
-function options(d: Uint8Array, p: number, end: number, out: Field[] | null, text: string[] | null): boolean {
+function options(d: Uint8Array, p: number, end: number, out: Field[] | null, text: TextOut | null): boolean {
   while (p < end) {
     const kind = d[p];
     if (kind === 0) break;
@@ -44,23 +53,55 @@ function options(d: Uint8Array, p: number, end: number, out: Field[] | null, tex
     const len = d[p + 1];
     if (len < 2 || p + len > end) return false;
     if (!out && !text) { p += len; continue; }
-    if (kind === 2 && len === 4) { out?.push(fld('tcp.options.mss_val', 'Maximum segment size', u16(d, p + 2), p, 4)); text?.push(`MSS=${u16(d, p + 2)}`); }
-    else if (kind === 3 && len === 3) { out?.push(fld('tcp.options.wscale.shift', 'Window scale', d[p + 2], p, 3)); text?.push(`WS=${1 << Math.min(d[p + 2], 14)}`); }
-    else if (kind === 4) { out?.push(fld('tcp.options.sack_perm', 'SACK permitted', true, p, len)); text?.push('SACK_PERM'); }
-    else if (kind === 5) {
+    if (kind === 2 && len === 4) {
+      out?.push(fld('tcp.options.mss_val', 'Maximum segment size', u16(d, p + 2), p, 4));
+      if (text) { text.utf8(' MSS='); text.uint(u16(d, p + 2)); }
+    } else if (kind === 3 && len === 3) {
+      out?.push(fld('tcp.options.wscale.shift', 'Window scale', d[p + 2], p, 3));
+      if (text) { text.utf8(' WS='); text.uint(1 << Math.min(d[p + 2], 14)); }
+    } else if (kind === 4) {
+      out?.push(fld('tcp.options.sack_perm', 'SACK permitted', true, p, len));
+      text?.utf8(' SACK_PERM');
+    } else if (kind === 5) {
       if (out) {
         const blocks: Field[] = [];
         for (let q = p + 2; q + 8 <= p + len; q += 8) blocks.push(fld('tcp.options.sack_le', 'left edge', u32(d, q), q, 4), fld('tcp.options.sack_re', 'right edge', u32(d, q + 4), q + 4, 4));
         out.push(fld('tcp.options.sack', 'SACK', (len - 2) / 8, p, len, undefined, blocks));
       }
-      text?.push(`SACK(${(len - 2) >> 3})`);
+      if (text) { text.utf8(' SACK('); text.uint((len - 2) >> 3); text.utf8(')'); }
     } else if (kind === 8 && len === 10) {
       out?.push(fld('tcp.options.timestamp.tsval', 'Timestamp value', u32(d, p + 2), p + 2, 4), fld('tcp.options.timestamp.tsecr', 'Timestamp echo reply', u32(d, p + 6), p + 6, 4));
-      text?.push(`TSval=${u32(d, p + 2)} TSecr=${u32(d, p + 6)}`);
+      if (text) { text.utf8(' TSval='); text.uint(u32(d, p + 2)); text.utf8(' TSecr='); text.uint(u32(d, p + 6)); }
     } else out?.push(fld('tcp.option_kind', `Option ${kind}`, kind, p, len));
     p += len;
   }
   return true;
+}
+
+/**
+ * Info: "SPORT → DPORT [FLAGS] Seq=N[ Ack=N] Win=N Len=N OPTIONS", from the header at `off`; `len`
+ * is the payload length. tcpInfoNoOptions when the options run past the bytes the packet has.
+ */
+function tcpInfo(w: TextOut, d: Uint8Array, off: number, len: number): void {
+  tcpInfoNoOptions(w, d, off, len);
+  const hl = (d[off + 12] >> 4) * 4;
+  if (hl > 20) options(d, off + 20, off + hl, null, w);
+}
+
+function tcpInfoNoOptions(w: TextOut, d: Uint8Array, off: number, len: number): void {
+  const flags = ((d[off + 12] & 0x0f) << 8) | d[off + 13];
+  w.uint(u16(d, off));
+  w.utf8(' → ');
+  w.uint(u16(d, off + 2));
+  w.utf8(' [');
+  w.utf8(tcpFlagsText(flags));
+  w.utf8('] Seq=');
+  w.uint(u32(d, off + 4));
+  if (flags & 0x10) { w.utf8(' Ack='); w.uint(u32(d, off + 8)); }
+  w.utf8(' Win=');
+  w.uint(u16(d, off + 14));
+  w.utf8(' Len=');
+  w.uint(len);
 }
 
 export function decodeTcp(c: DecodeContext, off: number): number {
@@ -95,12 +136,11 @@ export function decodeTcp(c: DecodeContext, off: number): number {
   }
   const optsOk = c.need('tcp', off, hl);
   const hend = optsOk ? off + hl : off + 20;
-  const text: string[] | null = c.text ? [] : null;
-  if (optsOk && hl > 20 && !options(d, off + 20, off + hl, fields, text)) c.anomaly('bad-option', 'tcp', off + 20, 'a TCP option runs past the header');
-  if (text) {
+  if (optsOk && hl > 20 && !options(d, off + 20, off + hl, fields, null)) c.anomaly('bad-option', 'tcp', off + 20, 'a TCP option runs past the header');
+  if (c.text) {
     const len = Math.max(0, c.end - hend);
     if (fields) c.layer('tcp', 'Transmission Control Protocol', off, hend - off, fields, `Src Port: ${sp}, Dst Port: ${dp}, Seq: ${cur.tcpSeq}, Len: ${len}`, 'TCP');
-    c.info = `${sp} → ${dp} [${tcpFlagsText(flags)}] Seq=${cur.tcpSeq}${flags & 0x10 ? ` Ack=${cur.tcpAck}` : ''} Win=${cur.tcpWindow} Len=${len}${text.length ? ' ' + text.join(' ') : ''}`;
+    c.setInfo(optsOk ? tcpInfo : tcpInfoNoOptions, off, len);
   }
   if (!optsOk) return -1;
   c.payload(off + hl);

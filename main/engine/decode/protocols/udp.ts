@@ -8,10 +8,20 @@
 // +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
 // |            Length             |           Checksum            |
 // +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
-import { Next, fld, hex, protoId, u16, type DecodeContext } from '../context';
+import { Next, fld, hex, protoId, u16, type DecodeContext, type TextOut } from '../context';
 import { register } from '../registry';
 
 const PID = protoId('udp');
+
+/** Info: "SPORT → DPORT Len=N" (N the payload length, or the bad length field itself). */
+function udpInfo(w: TextOut, d: Uint8Array, off: number): void {
+  const len = u16(d, off + 4);
+  w.uint(u16(d, off));
+  w.utf8(' → ');
+  w.uint(u16(d, off + 2));
+  w.utf8(' Len=');
+  w.uint(len >= 8 ? len - 8 : len);
+}
 
 export function decodeUdp(c: DecodeContext, off: number): number {
   if (!c.need('udp', off, 8)) return -1;
@@ -29,7 +39,7 @@ export function decodeUdp(c: DecodeContext, off: number): number {
       fld('udp.checksum', 'Checksum', u16(d, off + 6), off + 6, 2, hex(u16(d, off + 6), 4)),
     ], `Src Port: ${sp}, Dst Port: ${dp}`, 'UDP');
   }
-  if (c.text) c.info = `${sp} → ${dp} Len=${len >= 8 ? len - 8 : len}`;
+  if (c.text) c.setInfo(udpInfo, off);
   if (len < 8) {
     c.anomaly('bad-length', 'udp', off + 4, c.text ? `UDP length ${len} is below the 8-byte header` : '', 8, len);
     c.payload(off + 8);

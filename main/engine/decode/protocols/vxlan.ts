@@ -9,12 +9,17 @@
 // |                VXLAN Network Identifier (VNI) |   Reserved    |
 // +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
 // |                   inner Ethernet frame ...
-import { Next, fld, hex, protoId, u24, type DecodeContext } from '../context';
+import { Next, fld, hex, protoId, u24, type DecodeContext, type TextOut } from '../context';
 import { register, registerDecodeAs } from '../registry';
 import { LinkType } from '../../types';
 import { TunnelKind } from '../types';
 
 const PID = protoId('vxlan');
+
+function vxlanInfo(w: TextOut, d: Uint8Array, off: number): void {
+  w.utf8('VXLAN VNI ');
+  w.uint(u24(d, off + 4));
+}
 
 export function decodeVxlan(c: DecodeContext, off: number): number {
   if (!c.need('vxlan', off, 8)) return -1;
@@ -30,7 +35,7 @@ export function decodeVxlan(c: DecodeContext, off: number): number {
       fld('vxlan.vni', 'VXLAN Network Identifier (VNI)', vni, off + 4, 3),
     ], `VNI: ${vni}`, 'VXLAN');
   }
-  if (c.text) c.info = `VXLAN VNI ${vni}`;
+  if (c.text) c.setInfo(vxlanInfo, off);
   if (off + 8 >= c.end) {
     c.anomaly('empty-tunnel', 'vxlan', off + 8, 'VXLAN header with no inner frame');
     return -1;

@@ -1,0 +1,80 @@
+// `decode --format text` writes each line straight into its output chunk (writeTextLine); the bytes
+// must be exactly textLine's string, UTF-8 encoded, on every packet of every fixture capture, under
+// capture names with non-ASCII text and control characters, and across chunk boundaries.
+import { describe, expect, it } from 'vitest';
+import { readdirSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { readCapture } from '../../main/engine/readers/read';
+import { describePacketText, PacketSummary, PacketText } from '../../main/engine/decode/index';
+import type { RawPacket } from '../../main/engine/types';
+import { textLine, writeTextLine } from '../../main/cli/decode';
+import { LineBatch } from '../../main/cli/line-batch';
+
+const CAPTURES = resolve(dirname(fileURLToPath(import.meta.url)), '../../fixtures/captures');
+
+function captureFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? captureFiles(join(dir, e.name)) : /\.(pcap|pcapng|cap)(\.gz)?$/.test(e.name) ? [join(dir, e.name)] : []);
+}
+
+/** Both forms of every packet's line in `path`, under the capture name `name`. */
+async function bothForms(path: string, name: string): Promise<{ strings: string; bytes: string; packets: number }> {
+  const summary = new PacketSummary();
+  const text = new PacketText();
+  const batch = new LineBatch();
+  const chunks: Buffer[] = [];
+  let strings = '';
+  let packets = 0;
+  await readCapture(path, {
+    onPacket: (p: RawPacket) => {
+      const t = describePacketText(p.data, p.linktype, summary, text, { decodeAs: [{ layer: 'udp', port: 8472, proto: 'vxlan' }] }, p.origLen);
+      strings += textLine(p, { info: t.info, protocol: t.protocol, summary }, name) + '\n';
+      const full = writeTextLine(batch, p, t, summary, name);
+      if (full) chunks.push(Buffer.from(full));
+      packets++;
+    },
+  });
+  const last = batch.take();
+  if (last) chunks.push(last);
+  return { strings, bytes: Buffer.concat(chunks).toString('utf8'), packets };
+}
+
+describe('writeTextLine', () => {
+  const files = captureFiles(CAPTURES);
+
+  it('finds the fixture captures', () => {
+    expect(files.length).toBeGreaterThan(20);
+  });
+
+  it.each(files.map((f) => [f.slice(CAPTURES.length + 1), f]))('%s: the same bytes as textLine', async (_name, path) => {
+    const r = await bothForms(path, basename(path));
+    expect(r.packets).toBeGreaterThan(0);
+    expect(r.bytes).toBe(r.strings);
+  });
+
+  it('non-ASCII and control characters in the capture name, and lines across many chunks', async () => {
+    const path = join(CAPTURES, 'b-node2-any.pcap');
+    const odd = await bothForms(path, 'nœud-2 → ü.pcap');
+    expect(odd.bytes).toBe(odd.strings);
+    const astral = await bothForms(path, 'n🐳\ud800.pcap'); // a surrogate pair and a lone surrogate
+    // A lone surrogate has no UTF-8 form: both ways must encode it as U+FFFD.
+    expect(astral.bytes).toBe(Buffer.from(astral.strings, 'utf8').toString('utf8'));
+    expect(astral.bytes).toContain('n🐳\ufffd.pcap');
+    const ctl = await bothForms(path, 'bad\x1b[31mname');
+    expect(ctl.strings).toContain('bad\\x1b[31mname');
+    expect(ctl.bytes).toBe(ctl.strings);
+    const long = await bothForms(path, 'x'.repeat(3000));
+    expect(long.bytes.length).toBeGreaterThan(1 << 17);
+    expect(long.bytes).toBe(long.strings);
+  });
+
+  it('numbers as String() writes them, including the edges of uint and nine', () => {
+    const b = new LineBatch();
+    b.begin(200);
+    for (const n of [0, 7, 10, 99, 100, 999999999, 1e9, 4294967295, 4294967296, Number.MAX_SAFE_INTEGER, -3, 1.5]) { b.uint(n); b.byte(0x20); }
+    b.nine(0); b.byte(0x20); b.nine(5000); b.byte(0x20); b.nine(999999999);
+    b.byte(0x20); b.ipv4(0); b.byte(0x20); b.ipv4(0xffffffff); b.byte(0x20); b.ipv4(0x0a000a64);
+    expect(b.take()!.toString()).toBe('0 7 10 99 100 999999999 1000000000 4294967295 4294967296 9007199254740991 -3 1.5 000000000 000005000 999999999 0.0.0.0 255.255.255.255 10.0.10.100');
+  });
+});
