@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fmt } from './measure';
 import type { BenchContext, BenchSection } from './types';
+import type { Browser } from 'playwright-core';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update'];
@@ -142,7 +143,7 @@ const fps = (f: Frames) => f.frames / (f.ms / 1000);
  * (the default view) and with every box opened, and the frame rate while panning and zooming.
  * Goal: laid out in under 2 s, 30 frames per second or better.
  */
-async function graphBench(ctx: BenchContext, browser: import('playwright-core').Browser): Promise<void> {
+async function graphBench(ctx: BenchContext, browser: Browser): Promise<void> {
   const { startBrowserMode } = await import('../server/browser-mode');
   const { ensureBenchCluster } = await import('./synth');
   const cluster = ensureBenchCluster(undefined, ctx.out);
@@ -153,11 +154,11 @@ async function graphBench(ctx: BenchContext, browser: import('playwright-core').
     await page.evaluate('localStorage.clear()');
     await page.reload();
     await page.evaluate(`(${GRAPH_LAID_OUT})()`);
-    const collapsedMs = (await page.evaluate(`(${GRAPH_LAYOUT_MS})()`)) as number;
-    const collapsedCount = (await page.evaluate('globalThis.__tunnelvisionGraph.elements().length')) as number;
-    const panCollapsed = summarize((await page.evaluate(`(${PAN_ZOOM})(4)`)) as { times: number[]; placeholders: number });
-    const expanded = (await page.evaluate(`(${GRAPH_EXPAND_ALL})()`)) as { wall: number; layout: number; elements: number };
-    const panExpanded = summarize((await page.evaluate(`(${PAN_ZOOM})(4)`)) as { times: number[]; placeholders: number });
+    const collapsedMs = await page.evaluate<number>(`(${GRAPH_LAYOUT_MS})()`);
+    const collapsedCount = await page.evaluate<number>('globalThis.__tunnelvisionGraph.elements().length');
+    const panCollapsed = summarize(await page.evaluate<{ times: number[]; placeholders: number }>(`(${PAN_ZOOM})(4)`));
+    const expanded = await page.evaluate<{ wall: number; layout: number; elements: number }>(`(${GRAPH_EXPAND_ALL})()`);
+    const panExpanded = summarize(await page.evaluate<{ times: number[]; placeholders: number }>(`(${PAN_ZOOM})(4)`));
     const { nodes, podsPerNode, services } = cluster.shape;
     ctx.out(`graph: ${nodes} nodes, ${fmt.int(nodes * podsPerNode)} pods, ${services} services (${fmt.int(cluster.packets)} packets in ${cluster.files.length} captures), window 1440x900`);
     ctx.out(`graph layout, nodes collapsed (default), ${fmt.int(collapsedCount)} elements   ${(collapsedMs / 1000).toFixed(2)} s   (goal 2 s)`);

@@ -240,9 +240,9 @@ async function decodeTo(out: Output, a: Args, opts: DecodeOptions): Promise<numb
         const capture = ifaces.length > 1 ? `${file}:${ifaces[p.iface]?.name ?? `if${p.iface}`}` : file;
         if (a.format === 'text') {
           // The info line without building layers and fields: same text as the full decode, several times faster.
-          out.push(writeTextLine(lines, p, describePacketText(p.data, p.linktype, summary, text, opts, p.origLen), summary, capture));
+          void out.push(writeTextLine(lines, p, describePacketText(p.data, p.linktype, summary, text, opts, p.origLen), summary, capture));
         } else {
-          out.push(lines.add(JSON.stringify(jsonRecord(p, decodePacket(p.data, p.linktype, opts, p.origLen), capture))));
+          void out.push(lines.add(JSON.stringify(jsonRecord(p, decodePacket(p.data, p.linktype, opts, p.origLen), capture))));
         }
       },
     }, { signal: out.signal, chunkSize: CHUNK, pause: () => out.drained(), budget });

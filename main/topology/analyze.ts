@@ -364,7 +364,7 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
       nodeOfPoint[i] = nodeByName.get(p.node) ?? -1;
       return;
     }
-    const byName = ipOfPoint[i] !== null ? nodeOfIp.get(ipOfPoint[i]!) : undefined;
+    const byName = ipOfPoint[i] !== null ? nodeOfIp.get(ipOfPoint[i]) : undefined;
     if (byName !== undefined) {
       nodeOfPoint[i] = byName;
       p.node = nodes[byName].id;

@@ -36,7 +36,7 @@ export function untranslatable(t: PacketTable, r: number): boolean {
   if (v === 4) return localScope4(t.innerSrc[r]) || localScope4(t.innerDst[r]);
   if (v !== 6) return false;
   let m = scope6Cache.get(t);
-  if (!m) scope6Cache.set(t, (m = new Map()));
+  if (!m) scope6Cache.set(t, (m = new Map<number, boolean>()));
   for (const a of [t.innerSrc[r], t.innerDst[r]]) {
     let x = m.get(a);
     if (x === undefined) m.set(a, (x = localScope6(t.ip6[a] ?? '')));

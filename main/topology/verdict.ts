@@ -159,7 +159,7 @@ export function findAnswers(t: PacketTable, j: JourneyIndex, time: (row: number)
   const segments = new Map<number, Map<number, Entry[]>>();
   const nested = (m: Map<number, Map<number, Entry[]>>, key: number, sub: number): Entry[] => {
     let x = m.get(key);
-    if (!x) m.set(key, (x = new Map()));
+    if (!x) m.set(key, (x = new Map<number, Entry[]>()));
     let l = x.get(sub);
     if (!l) x.set(sub, (l = []));
     return l;

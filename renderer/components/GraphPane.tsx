@@ -7,7 +7,7 @@
 // packet's path is highlighted (always in view) and can be animated hop by hop. The pane can be
 // resized by its edges and fill the whole window (Ctrl+Shift+E, Escape to come back).
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import cytoscape, { type Core, type EventObject } from 'cytoscape';
+import cytoscape, { type Core, type EdgeSingular, type EventObject, type NodeSingular } from 'cytoscape';
 import cytoscapeSvg from 'cytoscape-svg';
 import type { GraphView } from '../../common/contract';
 import { COLLAPSE_ABOVE, DARK, LIGHT, MIN_LABEL_PX, READABLE_ZOOM, applyElements, boxesCrossed, graphStyle, searchGraph, shownElements } from '../logic/graph';
@@ -135,12 +135,12 @@ export function GraphPane(props: GraphPaneProps) {
   const onSelect = useRef(props.onSelect);
   onSelect.current = props.onSelect;
 
-  const els = props.graph?.elements ?? [];
+  const els = useMemo(() => props.graph?.elements ?? [], [props.graph]);
   const big = els.filter((e) => e.group === 'nodes').length > COLLAPSE_ABOVE;
   // Boxes the path, the packet's own hop, the selected element or the search hit cross are open.
   const forced = useMemo(
     () => boxesCrossed([...props.path, ...props.focus, ...(props.selected ? [props.selected] : []), ...(found ? [found.id] : [])], els),
-    [props.graph, props.path, props.focus, props.selected, found],
+    [els, props.path, props.focus, props.selected, found],
   );
   const collapsed = useMemo(() => {
     const out = new Set<string>();
@@ -150,16 +150,16 @@ export function GraphPane(props: GraphPaneProps) {
       out.add(e.data.id);
     }
     return out;
-  }, [props.graph, forced, openBy, big]);
+  }, [els, forced, openBy, big]);
   const collapsedRef = useRef(collapsed);
   collapsedRef.current = collapsed;
-  const shown = useMemo(() => shownElements(els, collapsed), [props.graph, collapsed]);
+  const shown = useMemo(() => shownElements(els, collapsed), [els, collapsed]);
 
   useEffect(() => {
     claimCytoscapeStylesheet();
     const cy = cytoscape({
       container: box.current,
-      style: graphStyle(props.dark ? DARK : LIGHT) as never,
+      // The stylesheet comes from the theme effect below, which runs right after this one and on every theme change.
       minZoom: 0.05,
       maxZoom: 4,
       boxSelectionEnabled: false,
@@ -168,21 +168,24 @@ export function GraphPane(props: GraphPaneProps) {
       textureOnViewport: true,
       hideEdgesOnViewport: true,
     });
-    cy.on('tap', (e) => {
+    cy.on('tap', (e: EventObject) => {
       if (e.target === cy) return onSelect.current(null, null);
-      const id = e.target.id() as string;
+      const el = e.target as NodeSingular | EdgeSingular;
+      const id = el.id();
       if (collapsedRef.current.has(id)) setOpenBy((m) => new Map(m).set(id, true));
-      onSelect.current(id, (e.target.data('label') as string)?.split('\n')[0] ?? null);
+      onSelect.current(id, (el.data('label') as string | undefined)?.split('\n')[0] ?? null);
     });
-    cy.on('dbltap', 'node[kind = "k8s-node"]', (e) => {
-      const id = e.target.id() as string;
+    cy.on('dbltap', 'node[kind = "k8s-node"]', (e: EventObject) => {
+      const id = (e.target as NodeSingular).id();
       setOpenBy((m) => new Map(m).set(id, collapsedRef.current.has(id)));
     });
     // A label too small to be drawn shows on hover.
     cy.on('mouseover', 'node, edge', (e: EventObject) => {
-      const el = e.target;
-      const text = (el.data('label') as string) || '';
-      const px = (el.pstyle('font-size').pfValue as number) * cy.zoom();
+      const el = e.target as NodeSingular | EdgeSingular;
+      const text = (el.data('label') as string | undefined) || '';
+      // pstyle (the parsed style) is missing from Cytoscape's type declarations.
+      const parsed = el as unknown as { pstyle(name: string): { pfValue: number } };
+      const px = parsed.pstyle('font-size').pfValue * cy.zoom();
       if (!text || px >= MIN_LABEL_PX) return;
       setTip({ x: e.renderedPosition.x, y: e.renderedPosition.y, text });
     });

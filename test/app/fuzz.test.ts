@@ -56,8 +56,17 @@ const anyValue: fc.Arbitrary<unknown> = fc.oneof(
 function damage(v: unknown, pick: number, replacement: unknown): unknown {
   const places: { parent: Record<string, unknown> | unknown[]; key: string | number }[] = [];
   const walk = (x: unknown) => {
-    if (Array.isArray(x)) x.forEach((c, i) => (places.push({ parent: x, key: i }), walk(c)));
-    else if (x && typeof x === 'object') for (const [k, c] of Object.entries(x)) places.push({ parent: x as Record<string, unknown>, key: k }), walk(c);
+    if (Array.isArray(x)) {
+      x.forEach((c, i) => {
+        places.push({ parent: x, key: i });
+        walk(c);
+      });
+    } else if (x && typeof x === 'object') {
+      for (const [k, c] of Object.entries(x)) {
+        places.push({ parent: x as Record<string, unknown>, key: k });
+        walk(c);
+      }
+    }
   };
   const copy = structuredClone(v);
   walk(copy);

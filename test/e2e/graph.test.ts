@@ -59,8 +59,8 @@ const IN_VIEW = `(sel) => {
   return { count: els.length, outside: out.map((e) => e.id()) };
 }`;
 
-const report = (page: Page) => page.evaluate(`(${REPORT})()`) as Promise<GraphReport>;
-const inView = (page: Page, sel: string) => page.evaluate(`(${IN_VIEW})(${JSON.stringify(sel)})`) as Promise<{ count: number; outside: string[] }>;
+const report = (page: Page) => page.evaluate<GraphReport>(`(${REPORT})()`);
+const inView = (page: Page, sel: string) => page.evaluate<{ count: number; outside: string[] }>(`(${IN_VIEW})(${JSON.stringify(sel)})`);
 const shot = (page: Page, name: string) => page.screenshot({ path: join(RESULTS, `graph-${name}.png`) });
 
 async function settled(page: Page): Promise<void> {

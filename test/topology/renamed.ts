@@ -171,7 +171,7 @@ export const haveTcpdump = spawnSync('tcpdump', ['--version'], { stdio: 'ignore'
 function subPoints(id: string, src: string, node: string): [string, PointTruth][] {
   const c = manifest.captures.find((x) => x.file === src);
   if (!c || c.interfaces.length < 2) return [];
-  return c.interfaces.filter((i) => i.ifindex !== null || i.kind !== 'any').map((i) => [i.ifindex !== null ? `${id}#if${i.ifindex}` : i.kind === 'any' ? id : `${id}#${i.name}`, { node, kind: i.kind as InterfaceKind }]);
+  return c.interfaces.filter((i) => i.ifindex !== null || i.kind !== 'any').map((i) => [i.ifindex !== null ? `${id}#if${i.ifindex}` : i.kind === 'any' ? id : `${id}#${i.name}`, { node, kind: i.kind }]);
 }
 
 interface PcapRec { sec: number; frac: number; data: Uint8Array; origLen: number }

@@ -34,7 +34,7 @@ export function routedNodeAddresses(t: PacketTable, points: readonly PointDraft[
     const node = podNode.get(t.innerVer[r] === 6 ? 4294967296 + t.innerSrc[r] : t.innerSrc[r]);
     if (!node) continue;
     let m = votes.get(node);
-    if (!m) votes.set(node, (m = new Map()));
+    if (!m) votes.set(node, (m = new Map<number, EvidenceAcc>()));
     let acc = m.get(t.outerMacSrc[r]);
     if (!acc) m.set(t.outerMacSrc[r], (acc = new EvidenceAcc()));
     acc.add(r);
