@@ -214,12 +214,17 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
       const all = sumVotes(name, false);
       const w = voteWinner(all, 0.5);
       const why = (ip: number) => ({ reason: `${all.votes.get(ip)} of ${all.total} packets of ${name}'s captures touch ${addrText(ip)} or its pod CIDR`, packets: [], count: all.votes.get(ip) ?? 0 });
-      if (w.winner !== null && ownerOfIp.has(w.winner) && ownerOfIp.get(w.winner) !== name && namePref(name) < 4) {
+      const owner = w.winner !== null ? ownerOfIp.get(w.winner) : undefined;
+      // Two names that files give as node names ('node1-eth0.pcap', 'node2-cni0.pcap') are two hosts:
+      // a majority of votes alone does not merge them (traffic seen one way only votes for the
+      // sender's addresses everywhere); the name takes the address its own captures alone point to.
+      const twoNamedHosts = owner !== undefined && namePref(name) === 3 && namePref(owner) === 3;
+      if (w.winner !== null && owner !== undefined && owner !== name && namePref(name) < 4 && !twoNamedHosts) {
         join(name, w.winner, why(w.winner));
         changed = true;
         continue;
       }
-      const free = w.winner !== null ? w : voteWinner(sumVotes(name, true), 0.5);
+      const free = w.winner !== null && !twoNamedHosts ? w : voteWinner(sumVotes(name, true), 0.5);
       if (free.winner !== null) {
         bind(name, free.winner, why(free.winner));
         changed = true;
