@@ -8,6 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startBackend } from '../backend/client';
+import { LIMITS_ENV, limitsFromEnv } from '../engine/readers/budget';
 import { shellApi } from '../backend/shell';
 import { wiresharkPath } from '../backend/wireshark';
 import { registerIpc } from './ipc';
@@ -44,7 +45,7 @@ let win: BrowserWindow | null = null;
 if (!app.requestSingleInstanceLock()) app.quit();
 
 const tempDir = join(app.getPath('temp'), `tunnelvision-${process.pid}`);
-const backend = startBackend({ shell: 'electron', recentFile: join(app.getPath('userData'), 'recent.json'), tempDir, sessionDir: join(app.getPath('userData'), 'sessions') }, join(here, 'backend-worker.js'));
+const backend = startBackend({ shell: 'electron', recentFile: join(app.getPath('userData'), 'recent.json'), tempDir, sessionDir: join(app.getPath('userData'), 'sessions'), limits: limitsFromEnv(process.env[LIMITS_ENV]) }, join(here, 'backend-worker.js'));
 
 const api = shellApi(
   backend,

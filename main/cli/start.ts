@@ -6,6 +6,8 @@ import { existsSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import { ROOT, demoCaptures, startBrowserMode, type BrowserMode } from '../server/browser-mode';
+import { LIMITS_ENV, type ReadLimits } from '../engine/readers/budget';
+import { limitsUsage, takeLimit } from './limit-args';
 
 /**
  * Path of the Electron executable, or null when its runtime is not installed (the postinstall step,
@@ -22,7 +24,8 @@ export function electronBinary(): string | null {
   }
 }
 
-const USAGE = 'usage: tunnelvision start [--browser] [--port N] [--allow-dir DIR]... [FILE...]';
+const USAGE = `usage: tunnelvision start [--browser] [--port N] [--allow-dir DIR]... [--max-bytes SIZE] [--max-packets N] [--max-memory SIZE] [FILE...]
+${limitsUsage()}`;
 
 /** A usage error: one line on stderr, exit code 2. */
 function usage(message: string): number {
@@ -38,8 +41,12 @@ export async function run(args: string[]): Promise<number> {
   let forceBrowser = false;
   const files: string[] = [];
   const allowDirs: string[] = [];
+  const limits: Partial<ReadLimits> = {};
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
+    const limit = takeLimit(a, () => args[++i], limits);
+    if (typeof limit === 'string') return usage(limit);
+    if (limit) continue;
     if (a === '--port') {
       const v = args[++i];
       if (v === undefined || !/^\d{1,5}$/.test(v) || Number(v) < 1 || Number(v) > 65535) return usage(`--port expects a port number from 1 to 65535, got ${v === undefined ? 'nothing' : JSON.stringify(v)}`);
@@ -50,7 +57,7 @@ export async function run(args: string[]): Promise<number> {
       allowDirs.push(resolve(v));
     } else if (a === '--browser') forceBrowser = true;
     else if (a === '--help' || a === '-h') {
-      process.stdout.write(`${USAGE}\n`);
+      process.stdout.write(USAGE);
       return 0;
     } else if (a.startsWith('-')) return usage(`unknown option ${a}`);
     else files.push(resolve(a));
@@ -64,13 +71,13 @@ export async function run(args: string[]): Promise<number> {
   if (electron) {
     const { buildAll } = await import('../app/build');
     await buildAll();
-    const child = spawn(electron, [ROOT, '--', ...open], { stdio: 'inherit' });
+    const child = spawn(electron, [ROOT, '--', ...open], { stdio: 'inherit', env: { ...process.env, [LIMITS_ENV]: JSON.stringify(limits) } });
     return await new Promise<number>((res) => child.on('exit', (code) => res(code ?? 0)));
   }
   if (!forceBrowser) process.stdout.write(RUNTIME_MISSING);
   let mode: BrowserMode;
   try {
-    mode = await startBrowserMode({ files: open, allowDirs, port, log: (l) => process.stdout.write(`${l}\n`) });
+    mode = await startBrowserMode({ files: open, allowDirs, port, limits, log: (l) => process.stdout.write(`${l}\n`) });
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'EADDRINUSE') return usage(`port ${port} is in use: choose another with --port, or leave --port out for a free one`);

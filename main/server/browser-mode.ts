@@ -7,6 +7,7 @@ import { homedir, tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startBackend } from '../backend/client';
+import type { ReadLimits } from '../engine/readers/budget';
 import { shellApi } from '../backend/shell';
 import { wiresharkPath } from '../backend/wireshark';
 import { uploadsFolder, type Backend } from '../backend/api';
@@ -62,7 +63,7 @@ export interface BrowserMode {
   close(): Promise<void>;
 }
 
-export async function startBrowserMode(opts: { files: string[]; allowDirs?: string[]; port?: number; token?: string; log?: (line: string) => void }): Promise<BrowserMode> {
+export async function startBrowserMode(opts: { files: string[]; allowDirs?: string[]; port?: number; token?: string; limits?: Partial<ReadLimits>; log?: (line: string) => void }): Promise<BrowserMode> {
   const log = opts.log ?? (() => {});
   const tempDir = mkdtempSync(join(tmpdir(), 'tunnelvision-'));
   // The backend's worker starts on its first call: listening comes first, so a busy port fails at once.
@@ -71,6 +72,7 @@ export async function startBrowserMode(opts: { files: string[]; allowDirs?: stri
     recentFile: join(process.env.XDG_CONFIG_HOME ?? join(homedir(), '.config'), 'tunnelvision', 'recent.json'),
     tempDir,
     sessionDir: join(process.env.XDG_DATA_HOME ?? join(homedir(), '.local', 'share'), 'tunnelvision', 'sessions'),
+    ...(opts.limits ? { limits: opts.limits } : {}),
   });
   let server: RunningServer | null = null;
   const api = shellApi(

@@ -18,6 +18,8 @@ import { FileAccess } from '../../main/server/access';
 import { uploadsFolder, type Backend } from '../../main/backend/api';
 import { CSP } from '../../main/server/csp';
 import { ready } from './helpers';
+import { demoCaptures, startBrowserMode } from '../../main/server/browser-mode';
+import { limitsFromEnv } from '../../main/engine/readers/budget';
 
 const PUBLIC = fileURLToPath(new URL('../../../shared/captures/public', import.meta.url));
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -380,6 +382,32 @@ describe('tunnelvision start', () => {
     const r = start('--port', String(port));
     expect(r.status).toBe(2);
     expect(r.stderr.trim().split('\n')).toEqual([`tunnelvision start: port ${port} is in use: choose another with --port, or leave --port out for a free one`]);
+  });
+
+  it('a wrong read limit is a usage error: exit 2, one line', () => {
+    const r = start('--max-packets', 'lots');
+    expect(r.status).toBe(2);
+    expect(r.stderr.trim().split('\n')).toEqual(['tunnelvision start: --max-packets needs a number of packets (e.g. 5000000 or 5M)']);
+    const h = start('--help');
+    expect(h.stdout).toMatch(/--max-bytes SIZE .*default 32G/);
+  });
+
+  it('browser mode reads with the limits given to start, and says where reading stopped', async () => {
+    const mode = await startBrowserMode({ files: demoCaptures().slice(0, 3), limits: { maxPackets: 100 } });
+    try {
+      const s = await ready(mode.backend, 2400);
+      expect(s.message).toMatch(/^Reading stopped: the set's packet limit of 100 packets is reached/);
+      expect(s.captures.reduce((n, c) => n + c.packets, 0)).toBe(100);
+    } finally {
+      await mode.close();
+    }
+  });
+
+  it("the desktop app's limits travel in one environment variable; anything else in it is ignored", () => {
+    expect(limitsFromEnv(JSON.stringify({ maxPackets: 5_000_000, maxBytes: 2 ** 30 }))).toEqual({ maxPackets: 5_000_000, maxBytes: 2 ** 30 });
+    expect(limitsFromEnv(JSON.stringify({ maxPackets: -1, maxMemoryBytes: 'x', other: 5 }))).toEqual({});
+    expect(limitsFromEnv('{not json')).toEqual({});
+    expect(limitsFromEnv(undefined)).toEqual({});
   });
 
   it('--allow-dir must name an existing folder', () => {

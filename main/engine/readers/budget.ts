@@ -22,6 +22,28 @@ export const LIMIT_FLAGS: Record<keyof ReadLimits, string> = { maxBytes: '--max-
 /** Error codes of the three limits, as they appear in CaptureInfo.errors. */
 export const BUDGET_CODES = { maxBytes: 'budget-bytes', maxPackets: 'budget-packets', maxMemoryBytes: 'budget-memory' } as const;
 
+/** Environment variable that carries `start`'s limits to the desktop app's process (JSON of ReadLimits). */
+export const LIMITS_ENV = 'TUNNELVISION_READ_LIMITS';
+
+/** The limits in `LIMITS_ENV`'s value: only known keys with positive finite numbers are kept. */
+export function limitsFromEnv(text: string | undefined): Partial<ReadLimits> {
+  if (!text) return {};
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch {
+    return {};
+  }
+  const out: { -readonly [K in keyof ReadLimits]?: number } = {};
+  if (v && typeof v === 'object') {
+    for (const k of Object.keys(LIMIT_FLAGS) as (keyof ReadLimits)[]) {
+      const n = (v as Record<string, unknown>)[k];
+      if (typeof n === 'number' && Number.isFinite(n) && n > 0) out[k] = n;
+    }
+  }
+  return out;
+}
+
 export function formatBytes(n: number): string {
   if (n >= GIB) return `${+(n / GIB).toFixed(2)} GiB`;
   if (n >= 1 << 20) return `${+(n / (1 << 20)).toFixed(1)} MiB`;
