@@ -59,9 +59,10 @@ describe('wrappers generated from the method list', () => {
     expect(Object.keys(api).sort()).toEqual([...METHOD_NAMES].sort());
   });
 
-  it('the shell passes every method but its own three to the backend, and the worker answers those plus its own operations', async () => {
+  it('the shell passes every method but its own four to the backend, and the worker answers those plus its own operations', async () => {
     expect([...PASSED_METHODS, ...SHELL_METHODS].sort()).toEqual([...METHOD_NAMES].sort());
-    expect(WORKER_METHODS).toEqual([...PASSED_METHODS, 'writePcapng', 'writeReport']);
+    expect(SHELL_METHODS).toEqual(['chooseCaptures', 'openCaptureFiles', 'exportPcapng', 'exportReport']);
+    expect(WORKER_METHODS).toEqual([...PASSED_METHODS, 'openUploaded', 'writePcapng', 'writeReport']);
     const calls: string[] = [];
     const backend = new Proxy({} as Backend, { get: (_t, m: string) => async () => (calls.push(m), m === 'getState' ? { shell: 'browser' } : `${m} done`) });
     const api = shellApi(backend, { chooseFiles: async () => null, deliverExport: async () => ({ kind: 'cancelled' }) }, '/nonexistent');
@@ -71,6 +72,10 @@ describe('wrappers generated from the method list', () => {
     calls.length = 0;
     await api.chooseCaptures({ append: false });
     expect(calls).toEqual(['getState']);
+    // Uploads: a shell without an upload hook refuses them without calling the backend.
+    calls.length = 0;
+    await expect(api.openCaptureFiles({ uploads: ['0123456789abcdef0123456789abcdef'], append: false })).rejects.toThrow(/opens files by path/);
+    expect(calls).toEqual([]);
   });
 
   it('checks tagged unions and enumerations', () => {

@@ -37,7 +37,7 @@ const fromBundle = (r: Run): boolean => r.loaded.includes('out/cli/main.js') && 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'tv-bundle-'));
   // The project's files as a clone has them (tracked, plus new files not yet committed), not out/.
-  const files = execFileSync('git', ['ls-files', '-co', '--exclude-standard', 'main', 'preload', 'package.json', 'package-lock.json', 'tsconfig.json', FIXTURE], { cwd: ROOT, encoding: 'utf8' })
+  const files = execFileSync('git', ['ls-files', '-co', '--exclude-standard', 'main', 'common', 'preload', 'package.json', 'package-lock.json', 'tsconfig.json', FIXTURE], { cwd: ROOT, encoding: 'utf8' })
     .split('\n').filter(Boolean);
   for (const f of files) {
     mkdirSync(dirname(join(dir, f)), { recursive: true });
@@ -55,8 +55,11 @@ afterAll(() => { if (dir) rmSync(dir, { recursive: true, force: true }); });
 describe('the tunnelvision bin after install', () => {
   let reference = '';
 
-  it('runs decode from the bundle through npx, with nothing on stderr', () => {
-    const r = run(['npx', '--no-install', 'tunnelvision', 'decode', FIXTURE]);
+  // The bin as npm links it (package.json "bin": the file itself, run through its shebang). npx is not
+  // used here: it resolves a project's own bin through the shared npx cache, keyed by the package name
+  // alone, so one copy's entry there answers for every other copy on the machine.
+  it('runs decode from the installed bin, with nothing on stderr', () => {
+    const r = run([join(dir, 'main/cli/bin.mjs'), 'decode', FIXTURE]);
     expect(r.err).toBe('');
     expect(r.code).toBe(0);
     expect(fromBundle(r)).toBe(true);
