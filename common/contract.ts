@@ -408,8 +408,8 @@ export interface TunnelvisionApi {
   setDecodeAs(args: { entries: DecodeAsView[] }): Promise<AppState>;
   /** The read limits in force and their defaults. */
   getLimits(): Promise<LimitsState>;
-  /** Replaces the read limits (remembered for this user); they apply from the next open or reload of a set. */
-  setLimits(args: LimitsView): Promise<LimitsState>;
+  /** Replaces the read limits (remembered for this user); they apply from the next open of a set, or at once with `reload` (the open set is read again). */
+  setLimits(args: LimitsView & { reload: boolean }): Promise<LimitsState>;
   getGraph(): Promise<GraphView>;
   queryPackets(args: PacketQuery & { locate: number }): Promise<PacketPage>;
   getPacket(args: { no: number }): Promise<PacketDetail | null>;
@@ -530,7 +530,7 @@ export const METHODS: { readonly [M in MethodName]: readonly Check[] } = {
   setAttribution: [object({ capture: int(0, 1_000_000), node: nullable(str(MAX_NAME_LEN)), iface: nullable(str(MAX_NAME_LEN)) })],
   setDecodeAs: [object({ entries: arrayOf(object({ layer: oneOf(['udp', 'tcp']), port: int(0, 65535), proto: str(32, false) }), 64) })],
   getLimits: [],
-  setLimits: [object({ maxBytes: limitValue, maxPackets: limitValue, maxMemoryBytes: limitValue })],
+  setLimits: [object({ maxBytes: limitValue, maxPackets: limitValue, maxMemoryBytes: limitValue, reload: bool })],
   getGraph: [],
   queryPackets: [
     object({

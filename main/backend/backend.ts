@@ -314,7 +314,7 @@ export function createBackend(opts: BackendOptions): Backend {
         }
         progress = null;
         s.finish();
-        limitNote = budget.exceeded ? `Reading stopped: ${budget.exceeded}. The packets read before are listed and analysed.` : null;
+        limitNote = budget.exceeded ? `Reading stopped: ${budget.exceeded}. The packets read before are listed and analysed; the limits are in Settings.` : null;
         if (limitNote) message = [bundleNote, limitNote].filter(Boolean).join(' ');
         labels = nameLabels(s);
         bump();
@@ -734,10 +734,12 @@ export function createBackend(opts: BackendOptions): Backend {
       return { current: limits, defaults: DEFAULT_LIMITS };
     },
 
-    async setLimits({ maxBytes, maxPackets, maxMemoryBytes }) {
+    async setLimits({ maxBytes, maxPackets, maxMemoryBytes, reload }) {
       const next = { maxBytes, maxPackets, maxMemoryBytes };
       if (!saveJson(opts.limitsFile ?? null, next)) throw new Error(`the limits could not be saved in ${opts.limitsFile}`);
       limits = next;
+      // The open set is read again as after "decode as": with its table and filter.
+      if (reload && openedSet.length) await load(openedSet, { decodeAs, filter: notes?.store.filter ?? '' });
       return { current: limits, defaults: DEFAULT_LIMITS };
     },
 
