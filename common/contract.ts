@@ -87,6 +87,22 @@ export interface DecodeAsView {
   readonly proto: string;
 }
 
+/** What reading one capture set may cost; past a limit, reading stops with a finding and what was read stays. */
+export interface LimitsView {
+  /** Bytes read from the captures after decompression. */
+  readonly maxBytes: number;
+  /** Packets read over the whole set. */
+  readonly maxPackets: number;
+  /** Resident memory of the backend's process. */
+  readonly maxMemoryBytes: number;
+}
+
+/** The limits in force (applied to the next open or reload of a set) and the product's defaults. */
+export interface LimitsState {
+  readonly current: LimitsView;
+  readonly defaults: LimitsView;
+}
+
 export interface AppState {
   readonly shell: Shell;
   readonly phase: LoadPhase;
@@ -390,6 +406,10 @@ export interface TunnelvisionApi {
   setAttribution(args: Attribution): Promise<AppState>;
   /** Replaces the "decode as" table; the set is read again with it (and the session remembers it). */
   setDecodeAs(args: { entries: DecodeAsView[] }): Promise<AppState>;
+  /** The read limits in force and their defaults. */
+  getLimits(): Promise<LimitsState>;
+  /** Replaces the read limits (remembered for this user); they apply from the next open of a set, or at once with `reload` (the open set is read again). */
+  setLimits(args: LimitsView & { reload: boolean }): Promise<LimitsState>;
   getGraph(): Promise<GraphView>;
   queryPackets(args: PacketQuery & { locate: number }): Promise<PacketPage>;
   getPacket(args: { no: number }): Promise<PacketDetail | null>;
@@ -490,6 +510,7 @@ const elementId = nullable(str(MAX_NAME_LEN));
 const packetNo = int(1, 2 ** 32);
 const flowId = str(MAX_NAME_LEN, false);
 const noteId = str(MAX_NAME_LEN, false);
+const limitValue = int(1, Number.MAX_SAFE_INTEGER);
 const noteInput = { text: str(MAX_NOTE_TEXT), tag: str(MAX_NOTE_TAG), severity: oneOf(NOTE_SEVERITIES) };
 const noteTarget = union('kind', {
   set: {},
@@ -508,6 +529,8 @@ export const METHODS: { readonly [M in MethodName]: readonly Check[] } = {
   cancelLoad: [],
   setAttribution: [object({ capture: int(0, 1_000_000), node: nullable(str(MAX_NAME_LEN)), iface: nullable(str(MAX_NAME_LEN)) })],
   setDecodeAs: [object({ entries: arrayOf(object({ layer: oneOf(['udp', 'tcp']), port: int(0, 65535), proto: str(32, false) }), 64) })],
+  getLimits: [],
+  setLimits: [object({ maxBytes: limitValue, maxPackets: limitValue, maxMemoryBytes: limitValue, reload: bool })],
   getGraph: [],
   queryPackets: [
     object({

@@ -7,6 +7,7 @@ import { api, desktop, uploadFiles } from './api';
 import { CapturesPanel } from './components/CapturesPanel';
 import { DecodeAsPanel } from './components/DecodeAs';
 import { FilterBar } from './components/FilterBar';
+import { SettingsPanel } from './components/Settings';
 import { FollowPane } from './components/FollowPane';
 import { GraphPane, useGraphRoom } from './components/GraphPane';
 import { NoteBox, NotesPane } from './components/Notes';
@@ -56,6 +57,7 @@ export function App() {
   const [notice, setNotice] = useState<{ text: string; url?: string; name?: string } | null>(null);
   const [dragging, setDragging] = useState(false);
   const [decodeAsOpen, setDecodeAsOpen] = useState(false);
+  const [settingsOpen, setSettingsOpen] = useState(false);
   const fileInput = useRef<HTMLInputElement>(null);
   const appendRef = useRef(false);
   const generation = state?.generation ?? 0;
@@ -331,9 +333,13 @@ export function App() {
             </option>
           ))}
         </select>
+        <button data-testid="settings-open" onClick={() => setSettingsOpen((o) => !o)} title="Read limits: bytes, packets and memory per capture set">
+          Settings…
+        </button>
       </header>
 
       {decodeAsOpen && state && <DecodeAsPanel state={state} onApplied={setState} onClose={() => setDecodeAsOpen(false)} />}
+      {settingsOpen && <SettingsPanel canReload={!!state?.captures.length && !busy} onReload={refresh} onClose={() => setSettingsOpen(false)} />}
       {busy && (
         <div className="progress" role="progressbar" aria-valuemin={0} aria-valuemax={p?.bytesTotal ?? 0} aria-valuenow={p?.bytesRead ?? 0} data-testid="progress">
           <div className="bar">

@@ -45,7 +45,7 @@ let win: BrowserWindow | null = null;
 if (!app.requestSingleInstanceLock()) app.quit();
 
 const tempDir = join(app.getPath('temp'), `tunnelvision-${process.pid}`);
-const backend = startBackend({ shell: 'electron', recentFile: join(app.getPath('userData'), 'recent.json'), tempDir, sessionDir: join(app.getPath('userData'), 'sessions'), limits: limitsFromEnv(process.env[LIMITS_ENV]) }, join(here, 'backend-worker.js'));
+const backend = startBackend({ shell: 'electron', recentFile: join(app.getPath('userData'), 'recent.json'), limitsFile: join(app.getPath('userData'), 'limits.json'), tempDir, sessionDir: join(app.getPath('userData'), 'sessions'), limits: limitsFromEnv(process.env[LIMITS_ENV]) }, join(here, 'backend-worker.js'));
 
 const api = shellApi(
   backend,

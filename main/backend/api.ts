@@ -49,4 +49,6 @@ export interface BackendOptions {
   sessionDir: string;
   /** What reading one capture set may cost (bytes, packets, memory); DEFAULT_LIMITS where absent. */
   limits?: Partial<ReadLimits>;
+  /** File that remembers the limits the user set in the app (JSON of ReadLimits); absent or null keeps them in memory. */
+  limitsFile?: string | null;
 }

@@ -20,7 +20,7 @@ import {
 import { compileFilter, parseFilter } from '../../common/filter';
 import { uploadsFolder, type Backend, type BackendOptions } from './api';
 import { analyseSet, readSet, type AnalysisHandle } from './analysis';
-import { ReadBudget } from '../engine/readers/budget';
+import { DEFAULT_LIMITS, ReadBudget, limitsFromEnv, type ReadLimits } from '../engine/readers/budget';
 import type { CaptureSetData } from '../topology';
 import { expandBundles } from '../topology/bundles';
 import { colorOf, encapLabel, endpoints, protocolName, resolver, type PointLabel, type RowLabels } from './columns';
@@ -45,14 +45,26 @@ function loadRecent(file: string | null): string[] {
   }
 }
 
-function saveRecent(file: string | null, list: string[]): void {
-  if (!file) return;
+/** Writes `value` as JSON atomically; false when it could not be written (null file: kept in memory only). */
+function saveJson(file: string | null, value: unknown): boolean {
+  if (!file) return true;
   try {
     mkdirSync(dirname(file), { recursive: true });
-    writeFileSync(`${file}.tmp`, JSON.stringify(list));
+    writeFileSync(`${file}.tmp`, JSON.stringify(value));
     renameSync(`${file}.tmp`, file);
+    return true;
   } catch {
-    /* the recent list is a convenience: never fail a load for it */
+    return false;
+  }
+}
+
+/** The limits the user set in the app (only known keys with positive numbers); none when the file is absent or unreadable. */
+function loadLimits(file: string | null | undefined): Partial<ReadLimits> {
+  if (!file) return {};
+  try {
+    return limitsFromEnv(readFileSync(file, 'utf8'));
+  } catch {
+    return {};
   }
 }
 
@@ -82,6 +94,10 @@ export function createBackend(opts: BackendOptions): Backend {
   let abort: AbortController | null = null;
   let running: Promise<void> = Promise.resolve();
   let recent = loadRecent(opts.recentFile);
+  /** The read limits for the next open or reload: the user's saved settings, then the shell's (command-line flags). */
+  let limits: ReadLimits = { ...DEFAULT_LIMITS, ...loadLimits(opts.limitsFile), ...opts.limits };
+  /** The limits the open set was read with (its analysis reads with the same). */
+  let setLimits: ReadLimits = limits;
   const hasWireshark = wiresharkPath() !== null;
   let queryCache: { key: string; rows: Uint32Array } | null = null;
   const rowCache = new Map<number, { protocol: string; info: string }>();
@@ -203,7 +219,7 @@ export function createBackend(opts: BackendOptions): Backend {
     phase = 'analysing';
     const s = store;
     try {
-      if (!reuse || !setData) setData = await readSet(s.files.map((f) => f.path), signal, decodeAs, { ...opts.limits, maxPackets: Math.max(1, s.count) });
+      if (!reuse || !setData) setData = await readSet(s.files.map((f) => f.path), signal, decodeAs, { ...setLimits, maxPackets: Math.max(1, s.count) });
       if (s !== store || signal.aborted) return;
       if (setData.table.count !== s.count) {
         // A limit (memory) stopped this second read earlier than the list's: its rows would not match.
@@ -288,7 +304,8 @@ export function createBackend(opts: BackendOptions): Backend {
         const byPath = new Map(files.map((f) => [f.path, f.name]));
         files = expanded.sources.map((x) => ({ path: x.path, name: byPath.get(x.path) ?? basename(x.path) }));
         pending = [...files];
-        const budget = new ReadBudget(opts.limits);
+        setLimits = limits;
+        const budget = new ReadBudget(setLimits);
         for (const f of files) {
           if (ac.signal.aborted) break;
           pending = pending.filter((p) => p !== f);
@@ -297,7 +314,7 @@ export function createBackend(opts: BackendOptions): Backend {
         }
         progress = null;
         s.finish();
-        limitNote = budget.exceeded ? `Reading stopped: ${budget.exceeded}. The packets read before are listed and analysed.` : null;
+        limitNote = budget.exceeded ? `Reading stopped: ${budget.exceeded}. The packets read before are listed and analysed; the limits are in Settings.` : null;
         if (limitNote) message = [bundleNote, limitNote].filter(Boolean).join(' ');
         labels = nameLabels(s);
         bump();
@@ -338,7 +355,7 @@ export function createBackend(opts: BackendOptions): Backend {
 
   function remember(paths: string[]): void {
     recent = [...paths, ...recent.filter((p) => !paths.includes(p))].slice(0, RECENT_MAX);
-    saveRecent(opts.recentFile, recent);
+    saveJson(opts.recentFile, recent); // the recent list is a convenience: a failed save never fails a load
   }
 
   // ------------------------------------------------------------------ views
@@ -711,6 +728,19 @@ export function createBackend(opts: BackendOptions): Backend {
       // Read the set again with the new table (the packet list's protocol columns come from reading).
       await load(openedSet, { decodeAs: table, filter: notes?.store.filter ?? '' });
       return this.getState();
+    },
+
+    async getLimits() {
+      return { current: limits, defaults: DEFAULT_LIMITS };
+    },
+
+    async setLimits({ maxBytes, maxPackets, maxMemoryBytes, reload }) {
+      const next = { maxBytes, maxPackets, maxMemoryBytes };
+      if (!saveJson(opts.limitsFile ?? null, next)) throw new Error(`the limits could not be saved in ${opts.limitsFile}`);
+      limits = next;
+      // The open set is read again as after "decode as": with its table and filter.
+      if (reload && openedSet.length) await load(openedSet, { decodeAs, filter: notes?.store.filter ?? '' });
+      return { current: limits, defaults: DEFAULT_LIMITS };
     },
 
     async getGraph(): Promise<GraphView> {

@@ -70,6 +70,7 @@ export async function startBrowserMode(opts: { files: string[]; allowDirs?: stri
   const backend = startBackend({
     shell: 'browser',
     recentFile: join(process.env.XDG_CONFIG_HOME ?? join(homedir(), '.config'), 'tunnelvision', 'recent.json'),
+    limitsFile: join(process.env.XDG_CONFIG_HOME ?? join(homedir(), '.config'), 'tunnelvision', 'limits.json'),
     tempDir,
     sessionDir: join(process.env.XDG_DATA_HOME ?? join(homedir(), '.local', 'share'), 'tunnelvision', 'sessions'),
     ...(opts.limits ? { limits: opts.limits } : {}),

@@ -94,4 +94,20 @@ describe('wrappers generated from the method list', () => {
     expect(() => validateArgs('getPacket', [null])).toThrow(/expected an object/);
     expect(() => validateArgs('getPacket', [{ no: 1.5 }])).toThrow(/integer/);
   });
+
+  it('takes read limits as positive whole numbers only, all three with reload', () => {
+    const ok = { maxBytes: 4 * 2 ** 30, maxPackets: 5_000_000, maxMemoryBytes: 2 ** 29, reload: false };
+    validateArgs('setLimits', [ok]);
+    validateArgs('setLimits', [{ ...ok, maxBytes: Number.MAX_SAFE_INTEGER, reload: true }]);
+    for (const bad of [0, -1, 1.5, NaN, Infinity, 2 ** 53, '4G', null]) {
+      expect(() => validateArgs('setLimits', [{ ...ok, maxPackets: bad }]), String(bad)).toThrow(/maxPackets: (expected an integer|out of range)/);
+      expect(() => validateArgs('setLimits', [{ ...ok, maxMemoryBytes: bad }]), String(bad)).toThrow(/maxMemoryBytes/);
+    }
+    const { maxBytes: _, ...noBytes } = ok;
+    expect(() => validateArgs('setLimits', [noBytes])).toThrow(/maxBytes: expected an integer/);
+    const { reload: __, ...noReload } = ok;
+    expect(() => validateArgs('setLimits', [noReload])).toThrow(/reload: expected true or false/);
+    expect(() => validateArgs('setLimits', [{ ...ok, maxTime: 1 }])).toThrow(/unexpected field "maxTime"/);
+    expect(() => validateArgs('getLimits', [{}])).toThrow(/expected 0 argument/);
+  });
 });

@@ -29,6 +29,7 @@ const VALID: Partial<Record<MethodName, unknown[]>> = {
   chooseCaptures: [{ append: false }],
   setAttribution: [{ capture: 0, node: 'node1', iface: null }],
   setDecodeAs: [{ entries: [{ layer: 'udp', port: 4789, proto: 'vxlan' }] }],
+  setLimits: [{ maxBytes: 2 ** 30, maxPackets: 1000, maxMemoryBytes: 2 ** 32, reload: false }],
   queryPackets: [{ filter: 'icmp', element: null, sort: 'no', descending: false, offset: 0, limit: 10, locate: 0 }],
   getPacket: [{ no: 1 }],
   followPacket: [{ no: 1 }],

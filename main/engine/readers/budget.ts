@@ -3,6 +3,8 @@
 // names the limit, where it was reached and the option that raises it; what was read before stays.
 // The defaults fit a 16 GB laptop: 20M packets take about 6 GB in the analysis and the packet list.
 
+export { parseCount, parseSize } from '../../../common/limits';
+
 export interface ReadLimits {
   /** Bytes read from the captures after decompression (a gzip bomb stops here). */
   readonly maxBytes: number;
@@ -48,22 +50,6 @@ export function formatBytes(n: number): string {
   if (n >= GIB) return `${+(n / GIB).toFixed(2)} GiB`;
   if (n >= 1 << 20) return `${+(n / (1 << 20)).toFixed(1)} MiB`;
   return `${n} bytes`;
-}
-
-/** Parses a size such as `512M`, `16G`, `2.5GiB`, `1000000` (bytes). Null when it is not one. */
-export function parseSize(text: string): number | null {
-  const m = /^(\d+(?:\.\d+)?)\s*([kmgt]?)(?:i?b)?$/i.exec(text.trim());
-  if (!m) return null;
-  const n = Number(m[1]) * 1024 ** ' kmgt'.indexOf((m[2] || ' ').toLowerCase());
-  return Number.isFinite(n) && n >= 1 ? Math.floor(n) : null;
-}
-
-/** Parses a count such as `2000000`, `2M`, `500k`. Null when it is not one. */
-export function parseCount(text: string): number | null {
-  const m = /^(\d+(?:\.\d+)?)\s*([km]?)$/i.exec(text.trim());
-  if (!m) return null;
-  const n = Number(m[1]) * 1000 ** ' km'.indexOf((m[2] || ' ').toLowerCase());
-  return Number.isFinite(n) && n >= 1 ? Math.floor(n) : null;
 }
 
 /** The running totals of one capture set against its limits. */
