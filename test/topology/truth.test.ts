@@ -87,6 +87,9 @@ describe('random lab against the kernel', () => {
         }
         const routes = sh(['ip', '-n', n.ns, 'route', 'show']);
         for (const r of plan.nodes) if (r !== n) expect(routes).toContain(`${r.podCidr} via ${r.routerIp} dev ${plan.overlay!.device} onlink`);
+        // The missing route: only the no-route client's node answers its pods with ICMP unreachable.
+        if (n.name === plan.unroutable.node) expect(routes).toContain(`unreachable ${plan.unroutable.prefix}`);
+        else expect(routes).not.toContain('unreachable');
       }
       const rb = readBack(plan);
       for (const n of plan.nodes) expect(rb.nodeLinks.get(n.name)!.get(n.underlayIf)!.address).toBe(n.underlayMac);
