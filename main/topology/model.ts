@@ -248,6 +248,9 @@ export function buildModel(m: ModelInput): BuiltModel {
       continue;
     }
     if (gwIps.has(src) || vtepIps.has(src) || nodeOfIp.has(src) || routerError(r)) continue;
+    // Multicast and broadcast (a bridge's IGMP join, mDNS) come from bridges and nodes as well as
+    // pods: only unicast makes a pod (a pod that also sends multicast is found by its unicast).
+    if (t.innerVer[r] === 4 ? t.innerDst[r] >>> 28 === 14 || t.innerDst[r] >>> 0 === 0xffffffff : (t.ip6[t.innerDst[r]] ?? '').startsWith('ff')) continue;
     // IPv6 link-local and multicast sources are no pods.
     if (t.innerVer[r] === 6 && /^(fe80:|ff)/.test(t.ip6[t.innerSrc[r]] ?? '')) continue;
     const kind = points[t.point[r]].kind;
