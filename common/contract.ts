@@ -464,45 +464,59 @@ function fail(where: string, what: string): never {
 }
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-const str = (max: number, allowEmpty = true): Check => (v, w) => {
-  if (typeof v !== 'string') fail(w, 'expected a string');
-  if (v.length > max) fail(w, `longer than ${max} characters`);
-  if (!allowEmpty && v.length === 0) fail(w, 'must not be empty');
-  if (/[\u0000]/.test(v)) fail(w, 'contains a NUL character');
-};
-const nullable = (c: Check): Check => (v, w) => {
-  if (v !== null) c(v, w);
-};
-const int = (min: number, max: number): Check => (v, w) => {
-  if (typeof v !== 'number' || !Number.isInteger(v)) fail(w, 'expected an integer');
-  if (v < min || v > max) fail(w, `out of range ${min}..${max}`);
-};
+const str =
+  (max: number, allowEmpty = true): Check =>
+  (v, w) => {
+    if (typeof v !== 'string') fail(w, 'expected a string');
+    if (v.length > max) fail(w, `longer than ${max} characters`);
+    if (!allowEmpty && v.length === 0) fail(w, 'must not be empty');
+    if (/[\u0000]/.test(v)) fail(w, 'contains a NUL character');
+  };
+const nullable =
+  (c: Check): Check =>
+  (v, w) => {
+    if (v !== null) c(v, w);
+  };
+const int =
+  (min: number, max: number): Check =>
+  (v, w) => {
+    if (typeof v !== 'number' || !Number.isInteger(v)) fail(w, 'expected an integer');
+    if (v < min || v > max) fail(w, `out of range ${min}..${max}`);
+  };
 const bool: Check = (v, w) => {
   if (typeof v !== 'boolean') fail(w, 'expected true or false');
 };
-const oneOf = (values: readonly string[]): Check => (v, w) => {
-  if (typeof v !== 'string' || !values.includes(v)) fail(w, `expected one of ${values.join(', ')}`);
-};
-const arrayOf = (c: Check, max: number, min = 0): Check => (v, w) => {
-  if (!Array.isArray(v)) fail(w, 'expected an array');
-  if (v.length > max) fail(w, `more than ${max} items`);
-  if (v.length < min) fail(w, `fewer than ${min} items`);
-  v.forEach((x, i) => c(x, `${w}[${i}]`));
-};
+const oneOf =
+  (values: readonly string[]): Check =>
+  (v, w) => {
+    if (typeof v !== 'string' || !values.includes(v)) fail(w, `expected one of ${values.join(', ')}`);
+  };
+const arrayOf =
+  (c: Check, max: number, min = 0): Check =>
+  (v, w) => {
+    if (!Array.isArray(v)) fail(w, 'expected an array');
+    if (v.length > max) fail(w, `more than ${max} items`);
+    if (v.length < min) fail(w, `fewer than ${min} items`);
+    v.forEach((x, i) => c(x, `${w}[${i}]`));
+  };
 const uploadId: Check = (v, w) => {
   if (typeof v !== 'string' || !UPLOAD_ID.test(v)) fail(w, 'expected an upload id');
 };
-const object = (shape: Record<string, Check>): Check => (v, w) => {
-  if (!isObj(v)) fail(w, 'expected an object');
-  for (const k of Object.keys(v)) if (!Object.hasOwn(shape, k)) fail(w, `unexpected field "${k}"`);
-  for (const [k, c] of Object.entries(shape)) c(v[k], `${w}.${k}`);
-};
-const union = (tagField: string, variants: Record<string, Record<string, Check>>): Check => (v, w) => {
-  if (!isObj(v)) fail(w, 'expected an object');
-  const tag = v[tagField];
-  if (typeof tag !== 'string' || !Object.hasOwn(variants, tag)) fail(w, `unknown ${tagField}`);
-  object({ [tagField]: () => undefined, ...variants[tag] })(v, w);
-};
+const object =
+  (shape: Record<string, Check>): Check =>
+  (v, w) => {
+    if (!isObj(v)) fail(w, 'expected an object');
+    for (const k of Object.keys(v)) if (!Object.hasOwn(shape, k)) fail(w, `unexpected field "${k}"`);
+    for (const [k, c] of Object.entries(shape)) c(v[k], `${w}.${k}`);
+  };
+const union =
+  (tagField: string, variants: Record<string, Record<string, Check>>): Check =>
+  (v, w) => {
+    if (!isObj(v)) fail(w, 'expected an object');
+    const tag = v[tagField];
+    if (typeof tag !== 'string' || !Object.hasOwn(variants, tag)) fail(w, `unknown ${tagField}`);
+    object({ [tagField]: () => undefined, ...variants[tag] })(v, w);
+  };
 
 const path = str(MAX_PATH_LEN, false);
 const filterText = str(MAX_FILTER_LEN);
@@ -583,7 +597,10 @@ export function validateArgs<M extends MethodName>(method: M, args: unknown): as
  * preload (IPC), the browser-mode client (HTTP), the backend's worker client and the shells build
  * their side of the contract this way from one list, so none can leave a method out.
  */
-export function forwarders<Api, M extends keyof Api & string>(names: readonly M[], call: (method: M, args: unknown[]) => Promise<unknown>): Pick<Api, M> {
+export function forwarders<Api, M extends keyof Api & string>(
+  names: readonly M[],
+  call: (method: M, args: unknown[]) => Promise<unknown>,
+): Pick<Api, M> {
   const out: Partial<Record<M, (...args: unknown[]) => Promise<unknown>>> = {};
   for (const m of names) out[m] = (...args: unknown[]) => call(m, args);
   // Sound by construction: each name of M got a function that passes its arguments on unchanged.

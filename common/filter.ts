@@ -106,7 +106,15 @@ export type FilterValue =
 export type FilterNode =
   | { readonly type: 'and' | 'or'; readonly left: FilterNode; readonly right: FilterNode }
   | { readonly type: 'not'; readonly expr: FilterNode }
-  | { readonly type: 'test'; readonly field: string; readonly level: Level; readonly op: CompareOp | null; readonly value: FilterValue | null; readonly start: number; readonly end: number };
+  | {
+      readonly type: 'test';
+      readonly field: string;
+      readonly level: Level;
+      readonly op: CompareOp | null;
+      readonly value: FilterValue | null;
+      readonly start: number;
+      readonly end: number;
+    };
 
 export interface FilterError {
   readonly message: string;
@@ -302,16 +310,19 @@ export function parseFilter(src: string): ParseResult {
       if (opTok.kind !== 'op') {
         if (opTok.kind === 'word' && Object.hasOwn(FIELDS, opTok.text.toLowerCase().replace(/^(outer|inner)\./, '')))
           err(`"${opTok.text}" is unexpected here: join tests with && or ||`, opTok.start, opTok.end);
-        if (opTok.kind === 'word' || opTok.kind === 'string') err(`an operator (==, !=, >, contains...) is expected after ${t.text}`, opTok.start, opTok.end);
+        if (opTok.kind === 'word' || opTok.kind === 'string')
+          err(`an operator (==, !=, >, contains...) is expected after ${t.text}`, opTok.start, opTok.end);
         return { type: 'test', field: name, level, op: null, value: null, start: t.start, end: t.end };
       }
       next();
       const op = opTok.text as CompareOp;
       const vTok = next();
       if (vTok.kind !== 'word' && vTok.kind !== 'string') err(`a value is expected after ${opTok.text}`, vTok.start, vTok.end);
-      if (op === 'contains' && spec!.type !== 'string') err(`contains works on text fields; ${name} is ${spec!.type === 'ip' ? 'an address' : 'a number'}`, opTok.start, opTok.end);
+      if (op === 'contains' && spec!.type !== 'string')
+        err(`contains works on text fields; ${name} is ${spec!.type === 'ip' ? 'an address' : 'a number'}`, opTok.start, opTok.end);
       if (spec!.type === 'ip' && op !== '==' && op !== '!=') err(`addresses compare with == or != only`, opTok.start, opTok.end);
-      if (spec!.type === 'string' && op !== '==' && op !== '!=' && op !== 'contains') err(`text compares with ==, != or contains`, opTok.start, opTok.end);
+      if (spec!.type === 'string' && op !== '==' && op !== '!=' && op !== 'contains')
+        err(`text compares with ==, != or contains`, opTok.start, opTok.end);
       const value = valueFor(spec!, name, vTok);
       return { type: 'test', field: name, level, op, value, start: t.start, end: vTok.end };
     };
@@ -415,7 +426,14 @@ function compileTest(n: Extract<FilterNode, { type: 'test' }>, r: FilterResolver
   return (i) => present(i) && !equal(i);
 }
 
-function slotPredicate(spec: FieldSpec, slot: string, level: Level, op: CompareOp | null, val: FilterValue | null, r: FilterResolver): Predicate {
+function slotPredicate(
+  spec: FieldSpec,
+  slot: string,
+  level: Level,
+  op: CompareOp | null,
+  val: FilterValue | null,
+  r: FilterResolver,
+): Predicate {
   if (spec.type === 'string') {
     const get = r.str(slot, level);
     if (op === null) return (i) => get(i) !== null;
@@ -433,7 +451,7 @@ function slotPredicate(spec: FieldSpec, slot: string, level: Level, op: CompareO
     if (mask === 0xffffffff) return (i) => get(i) === addr;
     return (i) => {
       const x = get(i);
-      return !Number.isNaN(x) && ((x & mask) >>> 0) === addr;
+      return !Number.isNaN(x) && (x & mask) >>> 0 === addr;
     };
   }
   const v = val?.kind === 'number' ? val.value : Number.NaN;

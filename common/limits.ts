@@ -19,7 +19,12 @@ export function parseCount(text: string): number | null {
 
 /** A size as parseSize reads it back: `6G`, `512M`, `64k`, or bytes when no unit divides it. */
 export function sizeText(n: number): string {
-  for (const [unit, k] of [['T', 4], ['G', 3], ['M', 2], ['k', 1]] as const) {
+  for (const [unit, k] of [
+    ['T', 4],
+    ['G', 3],
+    ['M', 2],
+    ['k', 1],
+  ] as const) {
     if (n % 1024 ** k === 0) return `${n / 1024 ** k}${unit}`;
   }
   return String(n);

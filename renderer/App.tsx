@@ -2,7 +2,20 @@
 // detail / follow tabs in the middle, the cluster graph on the right; a progress bar with cancel
 // while captures load. Talks to the rest of the app only through `api` (the contract).
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import { REPORT_FORMATS, type AppState, type ExportResult, type FollowView, type GraphView, type NoteTarget, type NoteView, type PacketColumn, type PacketDetail as Detail, type FlowListItem, type MenuCommand, type ReportFormat } from '../common/contract';
+import {
+  REPORT_FORMATS,
+  type AppState,
+  type ExportResult,
+  type FollowView,
+  type GraphView,
+  type NoteTarget,
+  type NoteView,
+  type PacketColumn,
+  type PacketDetail as Detail,
+  type FlowListItem,
+  type MenuCommand,
+  type ReportFormat,
+} from '../common/contract';
 import { api, desktop, uploadFiles } from './api';
 import { CapturesPanel } from './components/CapturesPanel';
 import { DecodeAsPanel } from './components/DecodeAs';
@@ -35,7 +48,11 @@ export function App() {
   const [graph, setGraph] = useState<GraphView | null>(null);
   const [query, setQuery] = useState<ListQuery>({ filter: '', element: null, sort: 'no', descending: false });
   const [elementLabel, setElementLabel] = useState<string | null>(null);
-  const [listStatus, setListStatus] = useState<{ total: number; error: { message: string } | null; firstRowsMs: number | null }>({ total: 0, error: null, firstRowsMs: null });
+  const [listStatus, setListStatus] = useState<{ total: number; error: { message: string } | null; firstRowsMs: number | null }>({
+    total: 0,
+    error: null,
+    firstRowsMs: null,
+  });
   const [timeMode, setTimeMode] = useState<TimeMode>('relative');
   const [selected, setSelected] = useState<number | null>(null);
   const [reveal, setReveal] = useState<{ no: number; seq: number } | null>(null);
@@ -105,7 +122,9 @@ export function App() {
         (f) => {
           if (!live) return;
           const j = f?.journeys[f.selected];
-          setSelectionPath(j ? { path: j.hops.flatMap((h) => h.elements), focus: j.hops.find((h) => h.packetNo === selected)?.elements ?? [] } : null);
+          setSelectionPath(
+            j ? { path: j.hops.flatMap((h) => h.elements), focus: j.hops.find((h) => h.packetNo === selected)?.elements ?? [] } : null,
+          );
         },
         () => live && setSelectionPath(null),
       );
@@ -163,8 +182,14 @@ export function App() {
       },
     );
   }, []);
-  const doFollow = useCallback((no: number) => showFollow(api.followPacket({ no }), `Packet ${no} belongs to no flow that can be followed (no IP 5-tuple).`), [showFollow]);
-  const followFlow = useCallback((flow: string) => showFollow(api.followFlow({ flow }), `The flow ${flow} is not in this analysis.`), [showFollow]);
+  const doFollow = useCallback(
+    (no: number) => showFollow(api.followPacket({ no }), `Packet ${no} belongs to no flow that can be followed (no IP 5-tuple).`),
+    [showFollow],
+  );
+  const followFlow = useCallback(
+    (flow: string) => showFollow(api.followFlow({ flow }), `The flow ${flow} is not in this analysis.`),
+    [showFollow],
+  );
 
   /** Goes to what a note is about. */
   const goTo = useCallback(
@@ -198,15 +223,21 @@ export function App() {
     };
   }, [query.element, generation]);
 
-
   const showExport = (r: ExportResult) => {
     if (r.kind === 'cancelled') return;
-    if (r.kind === 'download') setNotice({ text: r.name.endsWith('.pcapng') ? `${r.packets} packets written as pcapng.` : 'Report written.', url: r.url, name: r.name });
+    if (r.kind === 'download')
+      setNotice({
+        text: r.name.endsWith('.pcapng') ? `${r.packets} packets written as pcapng.` : 'Report written.',
+        url: r.url,
+        name: r.name,
+      });
     else if (r.kind === 'wireshark') setNotice({ text: `${r.packets} packets opened in Wireshark (${r.path}).` });
     else setNotice({ text: r.path.endsWith('.pcapng') ? `${r.packets} packets saved to ${r.path}.` : `Report saved to ${r.path}.` });
   };
   const exportFilter = useCallback(() => {
-    api.exportPcapng({ selection: { kind: 'filter', filter: query.filter, element: query.element } }).then(showExport, (e: unknown) => setNotice({ text: errText(e) }));
+    api
+      .exportPcapng({ selection: { kind: 'filter', filter: query.filter, element: query.element } })
+      .then(showExport, (e: unknown) => setNotice({ text: errText(e) }));
   }, [query]);
 
   const exportReport = useCallback((format: ReportFormat) => {
@@ -280,7 +311,8 @@ export function App() {
           disabled={!state?.recent.length}
           onChange={(e) => {
             const path = e.target.value;
-            if (path) api.openCaptures({ paths: [path], append: false }).then(setState, (err: unknown) => setNotice({ text: errText(err) }));
+            if (path)
+              api.openCaptures({ paths: [path], append: false }).then(setState, (err: unknown) => setNotice({ text: errText(err) }));
           }}
         >
           <option value="">Recent…</option>
@@ -311,10 +343,20 @@ export function App() {
           }}
           serverError={listStatus.error?.message ?? null}
         />
-        <button data-testid="decode-as-open" onClick={() => setDecodeAsOpen((o) => !o)} disabled={!state?.captures.length || busy} title="Decode traffic on a port as a tunnel or protocol">
+        <button
+          data-testid="decode-as-open"
+          onClick={() => setDecodeAsOpen((o) => !o)}
+          disabled={!state?.captures.length || busy}
+          title="Decode traffic on a port as a tunnel or protocol"
+        >
           Decode as{state?.decodeAs.length ? ` (${state.decodeAs.length})` : '…'}
         </button>
-        <button data-testid="export-filter" onClick={exportFilter} disabled={!state?.totalPackets} title="Write the listed packets as pcapng and open them in Wireshark">
+        <button
+          data-testid="export-filter"
+          onClick={exportFilter}
+          disabled={!state?.totalPackets}
+          title="Write the listed packets as pcapng and open them in Wireshark"
+        >
           Open in Wireshark
         </button>
         <select
@@ -333,22 +375,39 @@ export function App() {
             </option>
           ))}
         </select>
-        <button data-testid="settings-open" onClick={() => setSettingsOpen((o) => !o)} title="Read limits: bytes, packets and memory per capture set">
+        <button
+          data-testid="settings-open"
+          onClick={() => setSettingsOpen((o) => !o)}
+          title="Read limits: bytes, packets and memory per capture set"
+        >
           Settings…
         </button>
       </header>
 
       {decodeAsOpen && state && <DecodeAsPanel state={state} onApplied={setState} onClose={() => setDecodeAsOpen(false)} />}
-      {settingsOpen && <SettingsPanel canReload={!!state?.captures.length && !busy} onReload={refresh} onClose={() => setSettingsOpen(false)} />}
+      {settingsOpen && (
+        <SettingsPanel canReload={!!state?.captures.length && !busy} onReload={refresh} onClose={() => setSettingsOpen(false)} />
+      )}
       {busy && (
-        <div className="progress" role="progressbar" aria-valuemin={0} aria-valuemax={p?.bytesTotal ?? 0} aria-valuenow={p?.bytesRead ?? 0} data-testid="progress">
+        <div
+          className="progress"
+          role="progressbar"
+          aria-valuemin={0}
+          aria-valuemax={p?.bytesTotal ?? 0}
+          aria-valuenow={p?.bytesRead ?? 0}
+          data-testid="progress"
+        >
           <div className="bar">
             <div className="fill" style={{ width: `${p && p.bytesTotal ? Math.min(100, (100 * p.bytesRead) / p.bytesTotal) : 5}%` }} />
           </div>
           <span>
-            {state?.phase === 'analysing' ? 'Analysing the capture set…' : `Reading ${p?.file ?? ''}`} {p ? `${formatBytes(p.bytesRead)} of ${formatBytes(p.bytesTotal)} · ${formatCount(p.packets)} packets` : ''}
+            {state?.phase === 'analysing' ? 'Analysing the capture set…' : `Reading ${p?.file ?? ''}`}{' '}
+            {p ? `${formatBytes(p.bytesRead)} of ${formatBytes(p.bytesTotal)} · ${formatCount(p.packets)} packets` : ''}
           </span>
-          <button data-testid="cancel" onClick={() => void api.cancelLoad().then(setState, (e: unknown) => setNotice({ text: errText(e) }))}>
+          <button
+            data-testid="cancel"
+            onClick={() => void api.cancelLoad().then(setState, (e: unknown) => setNotice({ text: errText(e) }))}
+          >
             Cancel
           </button>
         </div>
@@ -372,10 +431,14 @@ export function App() {
         </div>
       )}
 
-      <main className={`panes${graphRoom.room.expanded ? ' graph-full' : ''}`} style={{ gridTemplateColumns: `216px minmax(0, 1fr) ${graphRoom.room.width}px`, gridTemplateRows: `${graphRoom.room.height}px minmax(0, 1fr)` }}>
-        <aside className="side">
-          {state ? <CapturesPanel state={state} onChanged={refresh} /> : <p className="empty">Connecting…</p>}
-        </aside>
+      <main
+        className={`panes${graphRoom.room.expanded ? ' graph-full' : ''}`}
+        style={{
+          gridTemplateColumns: `216px minmax(0, 1fr) ${graphRoom.room.width}px`,
+          gridTemplateRows: `${graphRoom.room.height}px minmax(0, 1fr)`,
+        }}
+      >
+        <aside className="side">{state ? <CapturesPanel state={state} onChanged={refresh} /> : <p className="empty">Connecting…</p>}</aside>
         <section className="center" aria-label="Packets">
           <div className="list-head">
             <span data-testid="shown-count">
@@ -390,14 +453,23 @@ export function App() {
               </span>
             )}
             {query.element && state?.session && (
-              <NoteBox compact target={{ kind: 'element', element: query.element }} notes={notes ?? []} label={elementLabel ?? query.element} onChanged={notesChanged} />
+              <NoteBox
+                compact
+                target={{ kind: 'element', element: query.element }}
+                notes={notes ?? []}
+                label={elementLabel ?? query.element}
+                onChanged={notesChanged}
+              />
             )}
             {listStatus.firstRowsMs !== null && <span className="muted">first rows in {Math.round(listStatus.firstRowsMs)} ms</span>}
           </div>
           {state && state.captures.length === 0 && !busy ? (
             <div className="welcome" data-testid="welcome">
               <h1>Open the captures of one investigation</h1>
-              <p>Take them with tcpdump on every node and interface on the path: the pod's veth, the bridge (cni0, docker0), the tunnel device (flannel.1, flannel0) and the node NIC (eth0).</p>
+              <p>
+                Take them with tcpdump on every node and interface on the path: the pod's veth, the bridge (cni0, docker0), the tunnel
+                device (flannel.1, flannel0) and the node NIC (eth0).
+              </p>
               <p>Tunnelvision decodes every tunnel layer, rebuilds the cluster and follows a packet from one capture to the next.</p>
               <button onClick={() => open(false)}>Open captures…</button> <span className="muted">or drop files on this window</span>
             </div>
@@ -451,7 +523,14 @@ export function App() {
           </div>
           <div className="tab-body">
             {tab === 'detail' ? (
-              <PacketDetail detail={detail} loading={selected !== null} error={detailError} onFollow={doFollow} notes={state?.session ? (notes ?? []) : null} onNotesChanged={notesChanged} />
+              <PacketDetail
+                detail={detail}
+                loading={selected !== null}
+                error={detailError}
+                onFollow={doFollow}
+                notes={state?.session ? (notes ?? []) : null}
+                onNotesChanged={notesChanged}
+              />
             ) : tab === 'notes' ? (
               <NotesPane notes={notes} session={state?.session ?? null} error={notesError} onGo={goTo} onChanged={notesChanged} />
             ) : (
@@ -472,7 +551,10 @@ export function App() {
                 onNotesChanged={notesChanged}
                 onExport={(kind) => {
                   if (!follow) return;
-                  const sel = kind === 'flow' ? { kind: 'flow' as const, flow: follow.flow } : { kind: 'journey' as const, flow: follow.flow, journey: follow.journeys[journey]?.id ?? '' };
+                  const sel =
+                    kind === 'flow'
+                      ? { kind: 'flow' as const, flow: follow.flow }
+                      : { kind: 'journey' as const, flow: follow.flow, journey: follow.journeys[journey]?.id ?? '' };
                   api.exportPcapng({ selection: sel }).then(showExport, (e: unknown) => setNotice({ text: errText(e) }));
                 }}
               />

@@ -1,6 +1,15 @@
 // The contract as the UI sees it: the preload's functions in the desktop app, HTTP calls to the
 // local server in browser mode. Components call `api.x()` and never know which shell they run in.
-import { decodeWire, encodeWire, forwardContract, MAX_UPLOAD_BYTES, type DesktopExtras, type MethodName, type TunnelvisionApi, type UploadReceipt } from '../common/contract';
+import {
+  decodeWire,
+  encodeWire,
+  forwardContract,
+  MAX_UPLOAD_BYTES,
+  type DesktopExtras,
+  type MethodName,
+  type TunnelvisionApi,
+  type UploadReceipt,
+} from '../common/contract';
 
 declare global {
   interface Window {
@@ -26,7 +35,10 @@ async function answer(what: string, res: Response): Promise<unknown> {
 // opened); the token itself is taken out of the address bar and history on the first load.
 function httpApi(): TunnelvisionApi {
   const call = async (method: MethodName, args: unknown[]): Promise<unknown> =>
-    answer(method, await fetch(`/api/${method}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: encodeWire(args) }));
+    answer(
+      method,
+      await fetch(`/api/${method}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: encodeWire(args) }),
+    );
   return forwardContract(call);
 }
 
@@ -36,10 +48,17 @@ function httpApi(): TunnelvisionApi {
  */
 export async function uploadFiles(files: readonly File[]): Promise<string[]> {
   const tooLarge = files.find((f) => f.size > MAX_UPLOAD_BYTES);
-  if (tooLarge) throw new Error(`${tooLarge.name}: larger than the upload limit of ${MAX_UPLOAD_BYTES / 2 ** 30} GiB (start the app with the file's path instead)`);
+  if (tooLarge)
+    throw new Error(
+      `${tooLarge.name}: larger than the upload limit of ${MAX_UPLOAD_BYTES / 2 ** 30} GiB (start the app with the file's path instead)`,
+    );
   const ids: string[] = [];
   for (const f of files) {
-    const res = await fetch(`/upload?name=${encodeURIComponent(f.name)}`, { method: 'POST', headers: { 'Content-Type': 'application/octet-stream' }, body: f });
+    const res = await fetch(`/upload?name=${encodeURIComponent(f.name)}`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/octet-stream' },
+      body: f,
+    });
     ids.push(((await answer(`uploading ${f.name}`, res)) as UploadReceipt).upload);
   }
   return ids;

@@ -37,7 +37,10 @@ const CAPTURE_FILTERS = [
 function filesFromArgv(argv: string[]): string[] {
   const dash = argv.indexOf('--');
   const args = dash >= 0 ? argv.slice(dash + 1) : argv.slice(app.isPackaged ? 1 : 2);
-  return args.filter((a) => !a.startsWith('-')).map((a) => resolve(a)).filter((p) => existsSync(p));
+  return args
+    .filter((a) => !a.startsWith('-'))
+    .map((a) => resolve(a))
+    .filter((p) => existsSync(p));
 }
 
 let win: BrowserWindow | null = null;
@@ -45,14 +48,28 @@ let win: BrowserWindow | null = null;
 if (!app.requestSingleInstanceLock()) app.quit();
 
 const tempDir = join(app.getPath('temp'), `tunnelvision-${process.pid}`);
-const backend = startBackend({ shell: 'electron', recentFile: join(app.getPath('userData'), 'recent.json'), limitsFile: join(app.getPath('userData'), 'limits.json'), tempDir, sessionDir: join(app.getPath('userData'), 'sessions'), limits: limitsFromEnv(process.env[LIMITS_ENV]) }, join(here, 'backend-worker.js'));
+const backend = startBackend(
+  {
+    shell: 'electron',
+    recentFile: join(app.getPath('userData'), 'recent.json'),
+    limitsFile: join(app.getPath('userData'), 'limits.json'),
+    tempDir,
+    sessionDir: join(app.getPath('userData'), 'sessions'),
+    limits: limitsFromEnv(process.env[LIMITS_ENV]),
+  },
+  join(here, 'backend-worker.js'),
+);
 
 const api = shellApi(
   backend,
   {
     async chooseFiles() {
       if (!win) return null;
-      const r = await dialog.showOpenDialog(win, { title: 'Open captures', properties: ['openFile', 'multiSelections'], filters: CAPTURE_FILTERS });
+      const r = await dialog.showOpenDialog(win, {
+        title: 'Open captures',
+        properties: ['openFile', 'multiSelections'],
+        filters: CAPTURE_FILTERS,
+      });
       return r.canceled ? null : r.filePaths;
     },
     async deliverExport(file, name, packets, kind) {
@@ -63,14 +80,21 @@ const api = shellApi(
       }
       if (!win) return { kind: 'cancelled' };
       const ext = name.split('.').pop() ?? 'pcapng';
-      const r = await dialog.showSaveDialog(win, { title: kind === 'report' ? 'Save report' : 'Save packets as pcapng', defaultPath: name, filters: [{ name: ext, extensions: [ext] }] });
+      const r = await dialog.showSaveDialog(win, {
+        title: kind === 'report' ? 'Save report' : 'Save packets as pcapng',
+        defaultPath: name,
+        filters: [{ name: ext, extensions: [ext] }],
+      });
       if (r.canceled || !r.filePath) return { kind: 'cancelled' };
       copyFileSync(file, r.filePath);
       return { kind: 'saved', path: r.filePath, packets };
     },
     async printPdf(htmlFile, pdfFile) {
       // The report is self-contained and has no script: a hidden window with JavaScript off prints it.
-      const printer = new BrowserWindow({ show: false, webPreferences: { sandbox: true, contextIsolation: true, nodeIntegration: false, javascript: false } });
+      const printer = new BrowserWindow({
+        show: false,
+        webPreferences: { sandbox: true, contextIsolation: true, nodeIntegration: false, javascript: false },
+      });
       try {
         await printer.loadFile(htmlFile);
         writeFileSync(pdfFile, await printer.webContents.printToPDF({ pageSize: 'A4', printBackground: true }));
@@ -89,7 +113,12 @@ const actions = menuActions({
   failed: (e) => dialog.showErrorBox('Tunnelvision', e instanceof Error ? e.message : String(e)),
   quit: () => app.quit(),
   about: () =>
-    void dialog.showMessageBox({ type: 'info', title: 'Tunnelvision', message: `Tunnelvision ${app.getVersion()}`, detail: 'Packet captures from Kubernetes clusters: every tunnel layer decoded, the cluster rebuilt, packets followed across nodes.' }),
+    void dialog.showMessageBox({
+      type: 'info',
+      title: 'Tunnelvision',
+      message: `Tunnelvision ${app.getVersion()}`,
+      detail: 'Packet captures from Kubernetes clusters: every tunnel layer decoded, the cluster rebuilt, packets followed across nodes.',
+    }),
 });
 
 async function refreshMenu(): Promise<void> {
@@ -138,7 +167,9 @@ void app.whenReady().then(async () => {
     const file = appFileFor(request.url, rendererDir);
     if (!file) return new Response('not found', { status: 404 });
     try {
-      return new Response(await readFile(file), { headers: { 'Content-Type': contentTypeOf(file), 'Content-Security-Policy': CSP, 'X-Content-Type-Options': 'nosniff' } });
+      return new Response(await readFile(file), {
+        headers: { 'Content-Type': contentTypeOf(file), 'Content-Security-Policy': CSP, 'X-Content-Type-Options': 'nosniff' },
+      });
     } catch {
       return new Response('not found', { status: 404 });
     }

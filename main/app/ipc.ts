@@ -4,7 +4,12 @@ import type { IpcMain, IpcMainInvokeEvent } from 'electron';
 import { METHOD_NAMES, channelOf, validateArgs, type TunnelvisionApi } from '../../common/contract';
 import { isTrustedSender } from './window';
 
-export function registerIpc(ipcMain: Pick<IpcMain, 'handle'>, api: TunnelvisionApi, appUrl: () => string, windowId: () => number | null): void {
+export function registerIpc(
+  ipcMain: Pick<IpcMain, 'handle'>,
+  api: TunnelvisionApi,
+  appUrl: () => string,
+  windowId: () => number | null,
+): void {
   for (const method of METHOD_NAMES) {
     ipcMain.handle(channelOf(method), async (event: IpcMainInvokeEvent, ...args: unknown[]) => {
       const frame = event.senderFrame;

@@ -13,7 +13,15 @@ export const APP_URL = `${APP_SCHEME}://${APP_HOST}/index.html`;
 export const APP_SCHEME_PRIVILEGES = {
   scheme: APP_SCHEME,
   // standard: relative URLs and an origin like http's; secure: treated like https (no mixed content).
-  privileges: { standard: true, secure: true, supportFetchAPI: false, corsEnabled: false, allowServiceWorkers: false, bypassCSP: false, stream: false },
+  privileges: {
+    standard: true,
+    secure: true,
+    supportFetchAPI: false,
+    corsEnabled: false,
+    allowServiceWorkers: false,
+    bypassCSP: false,
+    stream: false,
+  },
 } as const;
 
 /**

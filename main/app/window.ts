@@ -42,7 +42,10 @@ export function isTrustedSender(frameUrl: string | undefined, isMainFrame: boole
 }
 
 type Guarded = Pick<WebContents, 'setWindowOpenHandler' | 'on'> & {
-  session: { setPermissionRequestHandler: WebContents['session']['setPermissionRequestHandler']; setPermissionCheckHandler: WebContents['session']['setPermissionCheckHandler'] };
+  session: {
+    setPermissionRequestHandler: WebContents['session']['setPermissionRequestHandler'];
+    setPermissionCheckHandler: WebContents['session']['setPermissionCheckHandler'];
+  };
 };
 
 /**

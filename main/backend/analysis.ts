@@ -20,7 +20,12 @@ export interface AnalysisHandle {
 }
 
 /** `limits`: the same as the store's read, with at most the packets the store kept, so that both number the same rows. */
-export function readSet(paths: readonly string[], signal: AbortSignal, decodeAs: DecodeAsTable, limits?: Partial<ReadLimits>): Promise<CaptureSetData> {
+export function readSet(
+  paths: readonly string[],
+  signal: AbortSignal,
+  decodeAs: DecodeAsTable,
+  limits?: Partial<ReadLimits>,
+): Promise<CaptureSetData> {
   return readCaptureSet(paths, { signal, ...(decodeAs.length ? { decodeAs } : {}), ...(limits ? { limits } : {}) });
 }
 

@@ -3,10 +3,22 @@
 // to Wireshark or to the user), plus the plain operations those two are built from.
 import { join } from 'node:path';
 import type { ReadLimits } from '../engine/readers/budget';
-import { METHOD_NAMES, type AppState, type ExportSelection, type MethodName, type ReportFormat, type TunnelvisionApi } from '../../common/contract';
+import {
+  METHOD_NAMES,
+  type AppState,
+  type ExportSelection,
+  type MethodName,
+  type ReportFormat,
+  type TunnelvisionApi,
+} from '../../common/contract';
 
 /** The contract's methods that the shell serves itself, from the backend's plain operations. */
-export const SHELL_METHODS = ['chooseCaptures', 'openCaptureFiles', 'exportPcapng', 'exportReport'] as const satisfies readonly MethodName[];
+export const SHELL_METHODS = [
+  'chooseCaptures',
+  'openCaptureFiles',
+  'exportPcapng',
+  'exportReport',
+] as const satisfies readonly MethodName[];
 export type ShellMethodName = (typeof SHELL_METHODS)[number];
 export type BackendMethods = Omit<TunnelvisionApi, ShellMethodName>;
 export type PassedMethodName = Exclude<MethodName, ShellMethodName>;
@@ -33,10 +45,16 @@ export interface Backend extends BackendMethods {
 export type BackendMethodName = keyof Backend;
 
 /** The backend's operations beyond the contract; listed here or the build fails. */
-const OWN_METHODS = { openUploaded: true, writePcapng: true, writeReport: true } satisfies Record<Exclude<BackendMethodName, keyof BackendMethods | 'close'>, true>;
+const OWN_METHODS = { openUploaded: true, writePcapng: true, writeReport: true } satisfies Record<
+  Exclude<BackendMethodName, keyof BackendMethods | 'close'>,
+  true
+>;
 
 /** Every method a backend worker answers (close aside, which stops it): the passed contract methods plus its own. */
-export const WORKER_METHODS: readonly Exclude<BackendMethodName, 'close'>[] = [...PASSED_METHODS, ...(Object.keys(OWN_METHODS) as (keyof typeof OWN_METHODS)[])];
+export const WORKER_METHODS: readonly Exclude<BackendMethodName, 'close'>[] = [
+  ...PASSED_METHODS,
+  ...(Object.keys(OWN_METHODS) as (keyof typeof OWN_METHODS)[]),
+];
 
 /** Options the shell gives the backend when it starts. */
 export interface BackendOptions {

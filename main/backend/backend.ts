@@ -14,8 +14,22 @@ import { attributionFromFileName, interfaceKindFromName } from '../topology/nami
 import type { AnalysisData, CapturePoint, Finding, Flow, Journey, PointOverride } from '../topology/types';
 import { parseIp4 } from '../topology/addr';
 import {
-  type AppState, type CaptureView, type ExportSelection, type GraphElementView, type FollowView, type GraphView, type HopView, type WallTime, type JourneyView,
-  type LoadPhase, type LoadProgress, type PlacementView, type PacketDetail, type PacketPage, type PacketQuery, type PacketRow,
+  type AppState,
+  type CaptureView,
+  type ExportSelection,
+  type GraphElementView,
+  type FollowView,
+  type GraphView,
+  type HopView,
+  type WallTime,
+  type JourneyView,
+  type LoadPhase,
+  type LoadProgress,
+  type PlacementView,
+  type PacketDetail,
+  type PacketPage,
+  type PacketQuery,
+  type PacketRow,
 } from '../../common/contract';
 import { compileFilter, parseFilter } from '../../common/filter';
 import { uploadsFolder, type Backend, type BackendOptions } from './api';
@@ -136,7 +150,11 @@ export function createBackend(opts: BackendOptions): Backend {
       const index = store.table.index[row];
       const j = capture ? analysis?.journeyForPacket(capture, index) : null;
       if (!j) return null;
-      return { flow: j.flow, journey: String(j.id), hop: j.hops.findIndex((h) => h.packet.capture === capture && h.packet.index === index) };
+      return {
+        flow: j.flow,
+        journey: String(j.id),
+        hop: j.hops.findIndex((h) => h.packet.capture === capture && h.packet.index === index),
+      };
     },
     flowLabel: (flow) => flowLabelOf(flow),
     elementLabel(element) {
@@ -154,7 +172,10 @@ export function createBackend(opts: BackendOptions): Backend {
   async function sessionNotes(): Promise<Notes> {
     await notesReady;
     if (notes) return notes;
-    throw new Error(notesProblem ?? (store.files.length ? 'The notes of this set are not ready yet.' : 'Open captures first: notes belong to a capture set.'));
+    throw new Error(
+      notesProblem ??
+        (store.files.length ? 'The notes of this set are not ready yet.' : 'Open captures first: notes belong to a capture set.'),
+    );
   }
 
   // ------------------------------------------------------------------ labels
@@ -174,7 +195,10 @@ export function createBackend(opts: BackendOptions): Backend {
         points.push({ node: fromName.node ?? '', iface, kind: iface ? interfaceKindFromName(iface) : 'unknown', capture: f.name });
       }
     });
-    const samePoints = prev !== null && prev.points.length === points.length && prev.points.every((p, i) => p.capture === points[i].capture && p.iface === points[i].iface);
+    const samePoints =
+      prev !== null &&
+      prev.points.length === points.length &&
+      prev.points.every((p, i) => p.capture === points[i].capture && p.iface === points[i].iface);
     const from = samePoints ? prev.pointOfRow.length : 0;
     const pointOfRow = new Uint16Array(s.count);
     if (samePoints) pointOfRow.set(prev.pointOfRow);
@@ -219,11 +243,19 @@ export function createBackend(opts: BackendOptions): Backend {
     phase = 'analysing';
     const s = store;
     try {
-      if (!reuse || !setData) setData = await readSet(s.files.map((f) => f.path), signal, decodeAs, { ...setLimits, maxPackets: Math.max(1, s.count) });
+      if (!reuse || !setData)
+        setData = await readSet(
+          s.files.map((f) => f.path),
+          signal,
+          decodeAs,
+          { ...setLimits, maxPackets: Math.max(1, s.count) },
+        );
       if (s !== store || signal.aborted) return;
       if (setData.table.count !== s.count) {
         // A limit (memory) stopped this second read earlier than the list's: its rows would not match.
-        const why = setData.files.flatMap((f) => f.errors).find((e) => e.code.startsWith('budget-'))?.message ?? 'the captures changed while they were read';
+        const why =
+          setData.files.flatMap((f) => f.errors).find((e) => e.code.startsWith('budget-'))?.message ??
+          'the captures changed while they were read';
         analysis = null;
         message = `Cluster analysis skipped: ${why}. Packets can still be listed, filtered and decoded.`;
         return;
@@ -266,7 +298,10 @@ export function createBackend(opts: BackendOptions): Backend {
   }
 
   /** Opens a set; `reload` reads the open set again with a new "decode as" table, keeping its filter. */
-  async function loadNow(files: { path: string; name: string }[], reload: { decodeAs: DecodeAsTable; filter: string } | null): Promise<void> {
+  async function loadNow(
+    files: { path: string; name: string }[],
+    reload: { decodeAs: DecodeAsTable; filter: string } | null,
+  ): Promise<void> {
     abort?.abort();
     await running;
     const opened = files.map((f) => f.path);
@@ -277,7 +312,9 @@ export function createBackend(opts: BackendOptions): Backend {
     let bound!: () => void;
     notesReady = new Promise<void>((r) => (bound = r));
     // The previous set's notes are saved before its session is let go (a reload reopens the same file).
-    await previous?.close().catch((e: unknown) => (notesProblem = `The last notes could not be saved: ${e instanceof Error ? e.message : String(e)}`));
+    await previous
+      ?.close()
+      .catch((e: unknown) => (notesProblem = `The last notes could not be saved: ${e instanceof Error ? e.message : String(e)}`));
     const ac = new AbortController();
     abort = ac;
     const s = new PacketStore();
@@ -314,7 +351,9 @@ export function createBackend(opts: BackendOptions): Backend {
         }
         progress = null;
         s.finish();
-        limitNote = budget.exceeded ? `Reading stopped: ${budget.exceeded}. The packets read before are listed and analysed; the limits are in Settings.` : null;
+        limitNote = budget.exceeded
+          ? `Reading stopped: ${budget.exceeded}. The packets read before are listed and analysed; the limits are in Settings.`
+          : null;
         if (limitNote) message = [bundleNote, limitNote].filter(Boolean).join(' ');
         labels = nameLabels(s);
         bump();
@@ -330,9 +369,13 @@ export function createBackend(opts: BackendOptions): Backend {
         listed = null;
         if (notes && s.files.length) {
           await notes
-            .attach(s.files.map((f) => ({ path: f.path, comments: f.comments })), ac.signal)
+            .attach(
+              s.files.map((f) => ({ path: f.path, comments: f.comments })),
+              ac.signal,
+            )
             .catch((e: unknown) => {
-              if (!ac.signal.aborted) notesProblem = `The session's captures could not be checked: ${e instanceof Error ? e.message : String(e)}`;
+              if (!ac.signal.aborted)
+                notesProblem = `The session's captures could not be checked: ${e instanceof Error ? e.message : String(e)}`;
             });
           // A reload's table and filter go into the session once it holds its captures.
           if (reload) {
@@ -361,7 +404,10 @@ export function createBackend(opts: BackendOptions): Backend {
   // ------------------------------------------------------------------ views
   function placementOf(p: CapturePoint, findings: readonly Finding[]): PlacementView {
     return {
-      point: p.id, node: p.node, iface: p.interface, kind: p.kind,
+      point: p.id,
+      node: p.node,
+      iface: p.interface,
+      kind: p.kind,
       why: p.evidence.map((e) => ({ reason: e.reason, packets: e.count })),
       conflicts: findings.filter((x) => x.code === 'attribution' && x.message.startsWith(`${p.id}:`)).map((x) => x.message),
     };
@@ -394,7 +440,21 @@ export function createBackend(opts: BackendOptions): Backend {
       };
     });
     pending.forEach((p, k) =>
-      views.push({ id: store.files.length + k, name: p.name, path: p.path, format: '', node: null, iface: null, kind: 'unknown', attribution: 'none', packets: 0, firstTime: null, lastTime: null, status: 'waiting', errors: [] }),
+      views.push({
+        id: store.files.length + k,
+        name: p.name,
+        path: p.path,
+        format: '',
+        node: null,
+        iface: null,
+        kind: 'unknown',
+        attribution: 'none',
+        packets: 0,
+        firstTime: null,
+        lastTime: null,
+        status: 'waiting',
+        errors: [],
+      }),
     );
     return views;
   }
@@ -410,7 +470,11 @@ export function createBackend(opts: BackendOptions): Backend {
       const f = store.files[fi];
       if (!f.info) continue;
       rs.sort((a, b) => store.fileOffset[a] - store.fileOffset[b]);
-      const got = await readPacketsAt(f.path, f.info, rs.map((r) => ({ fileOffset: store.fileOffset[r], iface: store.iface[r], index: store.table.index[r] })));
+      const got = await readPacketsAt(
+        f.path,
+        f.info,
+        rs.map((r) => ({ fileOffset: store.fileOffset[r], iface: store.iface[r], index: store.table.index[r] })),
+      );
       got.forEach((g, k) => {
         if (g.ok) out.set(rs[k], g.packet);
       });
@@ -573,8 +637,12 @@ export function createBackend(opts: BackendOptions): Backend {
         deltaRange: h.latencyRangeNs ? [h.latencyRangeNs[0] / 1e9, h.latencyRangeNs[1] === null ? null : h.latencyRangeNs[1] / 1e9] : null,
         deltaNote: h.latencyNote ?? null,
         ttl: h.headers.ttl,
-        nat: h.nat ? `${h.nat.kind.toUpperCase()} ${fmtAddr(h.nat.before.src, h.nat.before.srcPort)} > ${fmtAddr(h.nat.before.dst, h.nat.before.dstPort)} became ${fmtAddr(h.nat.after.src, h.nat.after.srcPort)} > ${fmtAddr(h.nat.after.dst, h.nat.after.dstPort)}` : '',
-        encap: e ? `${e.type}${e.vni !== null ? ` ${e.vni}` : ''} ${e.outerSrc} > ${e.outerDst}${e.udpSrcPort !== null ? ` sport ${e.udpSrcPort}` : ''}` : '',
+        nat: h.nat
+          ? `${h.nat.kind.toUpperCase()} ${fmtAddr(h.nat.before.src, h.nat.before.srcPort)} > ${fmtAddr(h.nat.before.dst, h.nat.before.dstPort)} became ${fmtAddr(h.nat.after.src, h.nat.after.srcPort)} > ${fmtAddr(h.nat.after.dst, h.nat.after.dstPort)}`
+          : '',
+        encap: e
+          ? `${e.type}${e.vni !== null ? ` ${e.vni}` : ''} ${e.outerSrc} > ${e.outerDst}${e.udpSrcPort !== null ? ` sport ${e.udpSrcPort}` : ''}`
+          : '',
         elements: elements[i],
       };
     });
@@ -633,10 +701,11 @@ export function createBackend(opts: BackendOptions): Backend {
     const journeys = a.journeysForFlow(sel.flow).filter((j) => sel.kind === 'flow' || String(j.id) === sel.journey);
     // Hop order within a journey (same-instant hops stay in path order), journeys by time.
     const rows = new Set<number>();
-    for (const j of journeys) for (const h of j.hops) {
-      const r = rowOfRef(h.packet.capture, h.packet.index);
-      if (r >= 0) rows.add(r);
-    }
+    for (const j of journeys)
+      for (const h of j.hops) {
+        const r = rowOfRef(h.packet.capture, h.packet.index);
+        if (r >= 0) rows.add(r);
+      }
     if (sel.kind === 'journey') return [...rows];
     const tNs = store.table.tNs;
     return [...rows].sort((x, y) => tNs[x] - tNs[y]);
@@ -745,7 +814,13 @@ export function createBackend(opts: BackendOptions): Backend {
 
     async getGraph(): Promise<GraphView> {
       const a = analysis?.data;
-      if (!a) return { generation, elements: [], message: phase === 'loading' || phase === 'analysing' ? 'Reading captures…' : message ?? (store.count ? null : 'No captures open.') };
+      if (!a)
+        return {
+          generation,
+          elements: [],
+          message:
+            phase === 'loading' || phase === 'analysing' ? 'Reading captures…' : (message ?? (store.count ? null : 'No captures open.')),
+        };
       const elements = graphElements(a);
       return { generation, elements, message: elements.length ? null : 'No cluster structure could be inferred from these captures.' };
     },
@@ -759,7 +834,15 @@ export function createBackend(opts: BackendOptions): Backend {
         const r = store.rowOfNo(q.locate);
         if (r >= 0) located = m.rows.indexOf(r);
       }
-      return { generation, total: m.rows.length, offset: q.offset, rows: await rowsView([...rows]), filterError: m.error, firstTime: firstTime(), located };
+      return {
+        generation,
+        total: m.rows.length,
+        offset: q.offset,
+        rows: await rowsView([...rows]),
+        filterError: m.error,
+        firstTime: firstTime(),
+        located,
+      };
     },
 
     async getPacket({ no }): Promise<PacketDetail | null> {
@@ -865,13 +948,25 @@ export function createBackend(opts: BackendOptions): Backend {
             const p = raw.get(r);
             if (!p) continue;
             const comments = [...(p.comments ?? []), ...(notes?.commentsOf(r) ?? [])];
-            yield { iface: ifaceOf.get(store.table.file[r] * 65536 + store.iface[r])!, tsSec: p.tsSec, tsNsec: p.tsNsec, data: p.data, origLen: p.origLen, comments: comments.length ? comments : undefined };
+            yield {
+              iface: ifaceOf.get(store.table.file[r] * 65536 + store.iface[r])!,
+              tsSec: p.tsSec,
+              tsNsec: p.tsNsec,
+              data: p.data,
+              origLen: p.origLen,
+              comments: comments.length ? comments : undefined,
+            };
           }
         }
       }
       mkdirSync(dirname(path), { recursive: true });
       const packets_ = await writePcapngFile(path, { interfaces: ifaces, packets: packets(), application: 'Tunnelvision' });
-      const name = selection.kind === 'filter' ? 'tunnelvision-filtered.pcapng' : selection.kind === 'flow' ? 'tunnelvision-flow.pcapng' : `tunnelvision-journey-${selection.journey}.pcapng`;
+      const name =
+        selection.kind === 'filter'
+          ? 'tunnelvision-filtered.pcapng'
+          : selection.kind === 'flow'
+            ? 'tunnelvision-flow.pcapng'
+            : `tunnelvision-journey-${selection.journey}.pcapng`;
       return { packets: packets_, name };
     },
 
@@ -881,7 +976,11 @@ export function createBackend(opts: BackendOptions): Backend {
       const { writeReport } = await import('../report');
       mkdirSync(dirname(path), { recursive: true });
       await notesReady;
-      const r = await writeReport(a.analysis, notes?.store ?? null, { format, out: path, title: `Tunnelvision: ${store.files.length} captures` });
+      const r = await writeReport(a.analysis, notes?.store ?? null, {
+        format,
+        out: path,
+        title: `Tunnelvision: ${store.files.length} captures`,
+      });
       return { name: `tunnelvision-report.${format}`, packets: (r as { packets?: number }).packets ?? 0 };
     },
 
@@ -898,7 +997,9 @@ export function createBackend(opts: BackendOptions): Backend {
       const final = numbered.finished;
       const n = await sessionNotes();
       if ((target.kind === 'packet' || target.kind === 'hop') && (numbered !== store || !final)) {
-        throw new Error('the packet list was renumbered while the note was being written (captures were still being read): select the packet again');
+        throw new Error(
+          'the packet list was renumbered while the note was being written (captures were still being read): select the packet again',
+        );
       }
       return saved(n, n.add(target, input));
     },
@@ -919,4 +1020,3 @@ export function createBackend(opts: BackendOptions): Backend {
     },
   };
 }
-

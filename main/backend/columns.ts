@@ -31,7 +31,22 @@ const PROTO_INDEX = new Map(PROTO_IDS.map((p, i) => [p, i]));
 export function protocolName(s: PacketStore, r: number): string {
   const t = s.table;
   const p = PROTO_IDS[s.protoId[r]] ?? 'data';
-  if (p === 'dns' || p === 'arp' || p === 'tcp' || p === 'udp' || p === 'icmp' || p === 'icmpv6' || p === 'ipv6' || p === 'vxlan' || p === 'geneve' || p === 'gre' || p === 'wireguard' || p === 'bgp' || p === 'erspan' || p === 'flannel')
+  if (
+    p === 'dns' ||
+    p === 'arp' ||
+    p === 'tcp' ||
+    p === 'udp' ||
+    p === 'icmp' ||
+    p === 'icmpv6' ||
+    p === 'ipv6' ||
+    p === 'vxlan' ||
+    p === 'geneve' ||
+    p === 'gre' ||
+    p === 'wireguard' ||
+    p === 'bgp' ||
+    p === 'erspan' ||
+    p === 'flannel'
+  )
     return p === 'icmpv6' ? 'ICMPv6' : p === 'flannel' ? 'flannel' : p === 'wireguard' ? 'WireGuard' : p.toUpperCase();
   if (p === 'ip') return t.innerProto[r] === 255 ? 'IPv4' : `IPv4/${t.innerProto[r]}`;
   if (p === 'data') return t.innerProto[r] !== 255 ? `IP/${t.innerProto[r]}` : 'Data';
@@ -42,7 +57,16 @@ export function encapLabel(s: PacketStore, r: number): string {
   const t = s.table;
   const k = t.tunnel[r];
   if (k === TunnelKind.NONE) return '';
-  const name = k === TunnelKind.VXLAN ? 'VXLAN' : k === TunnelKind.GENEVE ? 'Geneve' : k === TunnelKind.FLANNEL_UDP ? 'flannel-udp' : k === TunnelKind.IPIP ? 'IP-in-IP' : (TUNNEL_NAMES[k] ?? 'tunnel');
+  const name =
+    k === TunnelKind.VXLAN
+      ? 'VXLAN'
+      : k === TunnelKind.GENEVE
+        ? 'Geneve'
+        : k === TunnelKind.FLANNEL_UDP
+          ? 'flannel-udp'
+          : k === TunnelKind.IPIP
+            ? 'IP-in-IP'
+            : (TUNNEL_NAMES[k] ?? 'tunnel');
   return t.vni[r] >= 0 && (k === TunnelKind.VXLAN || k === TunnelKind.GENEVE || k === TunnelKind.GRE) ? `${name} ${t.vni[r]}` : name;
 }
 
@@ -92,26 +116,126 @@ export function resolver(s: PacketStore, labels: RowLabels): FilterResolver {
   };
 
   const nums: Record<string, (level: Level) => NumGetter> = {
-    'ip.src': (l) => lv(l, (r) => (t.outerVer[r] === 4 ? t.outerSrc[r] : NONE), (r) => (t.innerVer[r] === 4 ? t.innerSrc[r] : NONE)),
-    'ip.dst': (l) => lv(l, (r) => (t.outerVer[r] === 4 ? t.outerDst[r] : NONE), (r) => (t.innerVer[r] === 4 ? t.innerDst[r] : NONE)),
-    'ip.proto': (l) => lv(l, (r) => (t.outerProto[r] === 255 ? NONE : t.outerProto[r]), (r) => (t.innerProto[r] === 255 ? NONE : t.innerProto[r])),
-    'ip.ttl': (l) => lv(l, (r) => (t.outerVer[r] ? t.outerTtl[r] : NONE), (r) => (t.innerVer[r] ? t.innerTtl[r] : NONE)),
-    'ip.id': (l) => lv(l, () => NONE, (r) => (t.innerVer[r] === 4 ? t.ipId[r] : NONE)),
-    'ip.len': (l) => lv(l, (r) => (t.outerVer[r] ? t.outerLen[r] : NONE), (r) => (t.innerVer[r] ? t.innerLen[r] : NONE)),
-    'tcp.srcport': (l) => lv(l, () => NONE, (r) => (isTcp(r) ? t.sport[r] : NONE)),
-    'tcp.dstport': (l) => lv(l, () => NONE, (r) => (isTcp(r) ? t.dport[r] : NONE)),
-    'tcp.seq': (l) => lv(l, () => NONE, (r) => (isTcp(r) ? t.tcpSeq[r] : NONE)),
-    'tcp.ack': (l) => lv(l, () => NONE, (r) => (isTcp(r) ? t.tcpAck[r] : NONE)),
-    'tcp.window': (l) => lv(l, () => NONE, (r) => (isTcp(r) ? t.tcpWin[r] : NONE)),
-    'tcp.flags': (l) => lv(l, () => NONE, (r) => (isTcp(r) ? t.tcpFlags[r] : NONE)),
-    'tcp.flags.syn': (l) => lv(l, () => 0, (r) => (isTcp(r) && t.tcpFlags[r] & 0x02 ? 1 : 0)),
-    'tcp.flags.ack': (l) => lv(l, () => 0, (r) => (isTcp(r) && t.tcpFlags[r] & 0x10 ? 1 : 0)),
-    'tcp.flags.fin': (l) => lv(l, () => 0, (r) => (isTcp(r) && t.tcpFlags[r] & 0x01 ? 1 : 0)),
-    'tcp.flags.rst': (l) => lv(l, () => 0, (r) => (isTcp(r) && t.tcpFlags[r] & 0x04 ? 1 : 0)),
-    'udp.srcport': (l) => lv(l, (r) => (outerUdp(r) ? t.tunSport[r] : NONE), (r) => (isUdp(r) ? t.sport[r] : NONE)),
-    'udp.dstport': (l) => lv(l, (r) => (outerUdp(r) ? t.tunDport[r] : NONE), (r) => (isUdp(r) ? t.dport[r] : NONE)),
-    'icmp.type': (l) => lv(l, () => NONE, (r) => (t.icmpType[r] >= 0 ? t.icmpType[r] : NONE)),
-    'icmp.code': (l) => lv(l, () => NONE, (r) => (t.icmpCode[r] >= 0 ? t.icmpCode[r] : NONE)),
+    'ip.src': (l) =>
+      lv(
+        l,
+        (r) => (t.outerVer[r] === 4 ? t.outerSrc[r] : NONE),
+        (r) => (t.innerVer[r] === 4 ? t.innerSrc[r] : NONE),
+      ),
+    'ip.dst': (l) =>
+      lv(
+        l,
+        (r) => (t.outerVer[r] === 4 ? t.outerDst[r] : NONE),
+        (r) => (t.innerVer[r] === 4 ? t.innerDst[r] : NONE),
+      ),
+    'ip.proto': (l) =>
+      lv(
+        l,
+        (r) => (t.outerProto[r] === 255 ? NONE : t.outerProto[r]),
+        (r) => (t.innerProto[r] === 255 ? NONE : t.innerProto[r]),
+      ),
+    'ip.ttl': (l) =>
+      lv(
+        l,
+        (r) => (t.outerVer[r] ? t.outerTtl[r] : NONE),
+        (r) => (t.innerVer[r] ? t.innerTtl[r] : NONE),
+      ),
+    'ip.id': (l) =>
+      lv(
+        l,
+        () => NONE,
+        (r) => (t.innerVer[r] === 4 ? t.ipId[r] : NONE),
+      ),
+    'ip.len': (l) =>
+      lv(
+        l,
+        (r) => (t.outerVer[r] ? t.outerLen[r] : NONE),
+        (r) => (t.innerVer[r] ? t.innerLen[r] : NONE),
+      ),
+    'tcp.srcport': (l) =>
+      lv(
+        l,
+        () => NONE,
+        (r) => (isTcp(r) ? t.sport[r] : NONE),
+      ),
+    'tcp.dstport': (l) =>
+      lv(
+        l,
+        () => NONE,
+        (r) => (isTcp(r) ? t.dport[r] : NONE),
+      ),
+    'tcp.seq': (l) =>
+      lv(
+        l,
+        () => NONE,
+        (r) => (isTcp(r) ? t.tcpSeq[r] : NONE),
+      ),
+    'tcp.ack': (l) =>
+      lv(
+        l,
+        () => NONE,
+        (r) => (isTcp(r) ? t.tcpAck[r] : NONE),
+      ),
+    'tcp.window': (l) =>
+      lv(
+        l,
+        () => NONE,
+        (r) => (isTcp(r) ? t.tcpWin[r] : NONE),
+      ),
+    'tcp.flags': (l) =>
+      lv(
+        l,
+        () => NONE,
+        (r) => (isTcp(r) ? t.tcpFlags[r] : NONE),
+      ),
+    'tcp.flags.syn': (l) =>
+      lv(
+        l,
+        () => 0,
+        (r) => (isTcp(r) && t.tcpFlags[r] & 0x02 ? 1 : 0),
+      ),
+    'tcp.flags.ack': (l) =>
+      lv(
+        l,
+        () => 0,
+        (r) => (isTcp(r) && t.tcpFlags[r] & 0x10 ? 1 : 0),
+      ),
+    'tcp.flags.fin': (l) =>
+      lv(
+        l,
+        () => 0,
+        (r) => (isTcp(r) && t.tcpFlags[r] & 0x01 ? 1 : 0),
+      ),
+    'tcp.flags.rst': (l) =>
+      lv(
+        l,
+        () => 0,
+        (r) => (isTcp(r) && t.tcpFlags[r] & 0x04 ? 1 : 0),
+      ),
+    'udp.srcport': (l) =>
+      lv(
+        l,
+        (r) => (outerUdp(r) ? t.tunSport[r] : NONE),
+        (r) => (isUdp(r) ? t.sport[r] : NONE),
+      ),
+    'udp.dstport': (l) =>
+      lv(
+        l,
+        (r) => (outerUdp(r) ? t.tunDport[r] : NONE),
+        (r) => (isUdp(r) ? t.dport[r] : NONE),
+      ),
+    'icmp.type': (l) =>
+      lv(
+        l,
+        () => NONE,
+        (r) => (t.icmpType[r] >= 0 ? t.icmpType[r] : NONE),
+      ),
+    'icmp.code': (l) =>
+      lv(
+        l,
+        () => NONE,
+        (r) => (t.icmpCode[r] >= 0 ? t.icmpCode[r] : NONE),
+      ),
     'vxlan.vni': () => (r) => (t.tunnel[r] === TunnelKind.VXLAN && t.vni[r] >= 0 ? t.vni[r] : NONE),
     'geneve.vni': () => (r) => (t.tunnel[r] === TunnelKind.GENEVE && t.vni[r] >= 0 ? t.vni[r] : NONE),
     'frame.len': () => (r) => t.origLen[r],
@@ -133,7 +257,10 @@ export function resolver(s: PacketStore, labels: RowLabels): FilterResolver {
     'has.gre': () => (r) => (t.tunnel[r] === TunnelKind.GRE ? 1 : 0),
     'has.wireguard': () => (r) => (t.tunnel[r] === TunnelKind.WIREGUARD ? 1 : 0),
   };
-  const ip6 = (ver: Uint8Array, col: Uint32Array): StrGetter => (r) => (ver[r] === 6 ? t.ip6[col[r]] ?? null : null);
+  const ip6 =
+    (ver: Uint8Array, col: Uint32Array): StrGetter =>
+    (r) =>
+      ver[r] === 6 ? (t.ip6[col[r]] ?? null) : null;
   const strs: Record<string, (level: Level) => StrGetter> = {
     'ipv6.src': (l) => (l === 'outer' ? ip6(t.outerVer, t.outerSrc) : ip6(t.innerVer, t.innerSrc)),
     'ipv6.dst': (l) => (l === 'outer' ? ip6(t.outerVer, t.outerDst) : ip6(t.innerVer, t.innerDst)),
@@ -142,8 +269,8 @@ export function resolver(s: PacketStore, labels: RowLabels): FilterResolver {
     iface: () => (r) => point(r)?.iface ?? null,
     kind: () => (r) => point(r)?.kind ?? null,
     capture: () => (r) => point(r)?.capture ?? null,
-    'pod.src': () => (r) => (t.innerVer[r] === 4 ? labels.podOfIp.get(t.innerSrc[r]) ?? null : null),
-    'pod.dst': () => (r) => (t.innerVer[r] === 4 ? labels.podOfIp.get(t.innerDst[r]) ?? null : null),
+    'pod.src': () => (r) => (t.innerVer[r] === 4 ? (labels.podOfIp.get(t.innerSrc[r]) ?? null) : null),
+    'pod.dst': () => (r) => (t.innerVer[r] === 4 ? (labels.podOfIp.get(t.innerDst[r]) ?? null) : null),
     protocol: () => (r) => protocolName(s, r),
     community_id: () => communityIdOfRow(t),
   };

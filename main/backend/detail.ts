@@ -5,7 +5,14 @@ import type { DecodedPacket, Field, Layer } from '../engine/decode/types';
 import { TUNNEL_NAMES } from '../engine/decode/types';
 import type { FieldView, LayerView, LevelView } from '../../common/contract';
 
-const TUNNEL_LAYER: Record<string, string> = { vxlan: 'VXLAN', geneve: 'Geneve', gre: 'GRE', flannel: 'flannel UDP', wireguard: 'WireGuard', erspan: 'ERSPAN' };
+const TUNNEL_LAYER: Record<string, string> = {
+  vxlan: 'VXLAN',
+  geneve: 'Geneve',
+  gre: 'GRE',
+  flannel: 'flannel UDP',
+  wireguard: 'WireGuard',
+  erspan: 'ERSPAN',
+};
 const MAX_FIELDS = 5000;
 
 export function fieldView(f: Field, budget: { n: number }): FieldView {
@@ -16,7 +23,14 @@ export function fieldView(f: Field, budget: { n: number }): FieldView {
 }
 
 function layerView(l: Layer, budget: { n: number }): LayerView {
-  return { proto: l.proto, name: l.name, summary: l.summary, offset: l.offset, length: l.length, fields: l.fields.map((f) => fieldView(f, budget)) };
+  return {
+    proto: l.proto,
+    name: l.name,
+    summary: l.summary,
+    offset: l.offset,
+    length: l.length,
+    fields: l.fields.map((f) => fieldView(f, budget)),
+  };
 }
 
 /** Title of each level column: what carries it. */
@@ -37,7 +51,11 @@ export function levelsOf(d: DecodedPacket): LevelView[] {
   for (let level = 0; level < Math.max(1, d.levels); level++) {
     const layers = d.layers.filter((l) => l.level === level);
     if (!layers.length && level > 0) continue;
-    out.push({ level, title: level === 0 && d.levels > 1 ? 'Outer (underlay)' : levelTitle(level, d.levels, d.layers), layers: layers.map((l) => layerView(l, budget)) });
+    out.push({
+      level,
+      title: level === 0 && d.levels > 1 ? 'Outer (underlay)' : levelTitle(level, d.levels, d.layers),
+      layers: layers.map((l) => layerView(l, budget)),
+    });
   }
   return out;
 }

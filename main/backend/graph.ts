@@ -62,7 +62,11 @@ export function pointElement(p: Pick<CapturePoint, 'node' | 'interface' | 'kind'
   }
 }
 
-export function buildGraph(a: AnalysisData, packetsOfPoint: ReadonlyMap<string, number>, podPackets: ReadonlyMap<string, number>): GraphElementView[] {
+export function buildGraph(
+  a: AnalysisData,
+  packetsOfPoint: ReadonlyMap<string, number>,
+  podPackets: ReadonlyMap<string, number>,
+): GraphElementView[] {
   const m = a.model;
   const els: GraphElementView[] = [];
   const ids = new Set<string>();
@@ -76,7 +80,11 @@ export function buildGraph(a: AnalysisData, packetsOfPoint: ReadonlyMap<string, 
     add('edges', { id: `e:${a1}|${b1}`, source: a1, target: b1, kind, label, packets, weight: weight(packets) });
   const pointsOf = (node: string, kinds: string[]) => a.points.filter((p) => p.node === node && kinds.includes(p.kind));
   const count = (pts: readonly CapturePoint[]) => pts.reduce((s, p) => s + (packetsOfPoint.get(p.id) ?? 0), 0);
-  const why = (e: readonly { reason: string }[]) => e.map((x) => x.reason).slice(0, 3).join('; ');
+  const why = (e: readonly { reason: string }[]) =>
+    e
+      .map((x) => x.reason)
+      .slice(0, 3)
+      .join('; ');
 
   const findingsOn = new Map<string, number>();
   for (const f of a.findings) if (f.node) findingsOn.set(f.node, (findingsOn.get(f.node) ?? 0) + 1);
@@ -84,30 +92,84 @@ export function buildGraph(a: AnalysisData, packetsOfPoint: ReadonlyMap<string, 
     const nid = nodeId(n.id);
     // Calico: the pod blocks BGP says this node owns (next hop = its address).
     const bgpBlocks = (m.bgp?.blocks ?? []).filter((b) => b.node === n.id && !b.withdrawn).map((b) => b.cidr);
-    add('nodes', { id: nid, label: n.name ?? n.id, kind: 'k8s-node', packets: 0, weight: 1, findings: findingsOn.get(n.id) ?? 0, evidence: [why(n.evidence), bgpBlocks.length ? `BGP: owns ${bgpBlocks.join(', ')}` : ''].filter(Boolean).join('; ') });
+    add('nodes', {
+      id: nid,
+      label: n.name ?? n.id,
+      kind: 'k8s-node',
+      packets: 0,
+      weight: 1,
+      findings: findingsOn.get(n.id) ?? 0,
+      evidence: [why(n.evidence), bgpBlocks.length ? `BGP: owns ${bgpBlocks.join(', ')}` : ''].filter(Boolean).join('; '),
+    });
     const nics = pointsOf(n.id, ['underlay']);
     const nicName = nics[0]?.interface ?? 'NIC';
-    add('nodes', { id: nicId(n.id), parent: nid, label: `${nicName} ${n.underlayIps.join(', ')}`.trim(), kind: 'nic', packets: count(nics), weight: 1 });
+    add('nodes', {
+      id: nicId(n.id),
+      parent: nid,
+      label: `${nicName} ${n.underlayIps.join(', ')}`.trim(),
+      kind: 'nic',
+      packets: count(nics),
+      weight: 1,
+    });
     const tuns = pointsOf(n.id, ['vtep', 'tun']);
     const hasTunnel = m.tunnels.some((t) => t.nodes.includes(n.id)) || tuns.length > 0 || n.vtepIp !== null;
     if (hasTunnel) {
       const label = tuns[0]?.interface ?? (n.vtepIp ? `vtep ${n.vtepIp}` : 'tunnel');
-      add('nodes', { id: tunId(n.id), parent: nid, label, kind: 'tunnel', packets: count(tuns), weight: 1, evidence: n.vtepMac ? `VTEP MAC ${n.vtepMac}` : undefined });
+      add('nodes', {
+        id: tunId(n.id),
+        parent: nid,
+        label,
+        kind: 'tunnel',
+        packets: count(tuns),
+        weight: 1,
+        evidence: n.vtepMac ? `VTEP MAC ${n.vtepMac}` : undefined,
+      });
     }
   }
   for (const b of m.bridges) {
     const pts = a.points.filter((p) => p.id === b.point);
-    add('nodes', { id: bridgeId(b.id), parent: nodeId(b.node), label: `${b.name}${b.gatewayIp ? ` ${b.gatewayIp}` : ''}`, kind: 'bridge', packets: count(pts), weight: 1, evidence: why(b.evidence) });
+    add('nodes', {
+      id: bridgeId(b.id),
+      parent: nodeId(b.node),
+      label: `${b.name}${b.gatewayIp ? ` ${b.gatewayIp}` : ''}`,
+      kind: 'bridge',
+      packets: count(pts),
+      weight: 1,
+      evidence: why(b.evidence),
+    });
   }
   for (const p of m.pods) {
-    add('nodes', { id: podId(p.id), parent: p.node ? nodeId(p.node) : undefined, label: p.name ? `${p.name} ${p.ip}` : p.ip, kind: 'pod', packets: podPackets.get(p.ip) ?? 0, weight: 1, evidence: why(p.evidence) });
+    add('nodes', {
+      id: podId(p.id),
+      parent: p.node ? nodeId(p.node) : undefined,
+      label: p.name ? `${p.name} ${p.ip}` : p.ip,
+      kind: 'pod',
+      packets: podPackets.get(p.ip) ?? 0,
+      weight: 1,
+      evidence: why(p.evidence),
+    });
   }
   for (const v of m.veths) {
     const pts = a.points.filter((p) => p.id === v.point);
-    add('nodes', { id: vethId(v.id), parent: nodeId(v.node), label: v.name, kind: 'veth', packets: count(pts), weight: 1, evidence: why(v.evidence) });
+    add('nodes', {
+      id: vethId(v.id),
+      parent: nodeId(v.node),
+      label: v.name,
+      kind: 'veth',
+      packets: count(pts),
+      weight: 1,
+      evidence: why(v.evidence),
+    });
   }
   for (const s of m.services) {
-    add('nodes', { id: svcId(s.id), label: `${s.name ?? s.ip}${s.port !== null ? `:${s.port}` : ''}`, kind: 'service', packets: 0, weight: 1, evidence: why(s.evidence) });
+    add('nodes', {
+      id: svcId(s.id),
+      label: `${s.name ?? s.ip}${s.port !== null ? `:${s.port}` : ''}`,
+      kind: 'service',
+      packets: 0,
+      weight: 1,
+      evidence: why(s.evidence),
+    });
   }
   // Inside each node: pod — veth — bridge — tunnel — NIC.
   for (const v of m.veths) {
@@ -128,7 +190,16 @@ export function buildGraph(a: AnalysisData, packetsOfPoint: ReadonlyMap<string, 
   }
   for (const t of m.tunnels) {
     const [x, y] = t.nodes;
-    add('edges', { id: linkId(t.id), source: nicId(x), target: nicId(y), kind: 'underlay', label: tunnelLabel(t), packets: t.packets, weight: weight(t.packets), evidence: why(t.evidence) });
+    add('edges', {
+      id: linkId(t.id),
+      source: nicId(x),
+      target: nicId(y),
+      kind: 'underlay',
+      label: tunnelLabel(t),
+      packets: t.packets,
+      weight: weight(t.packets),
+      evidence: why(t.evidence),
+    });
   }
   for (const s of m.services) {
     for (const b of s.backends) {
@@ -140,7 +211,13 @@ export function buildGraph(a: AnalysisData, packetsOfPoint: ReadonlyMap<string, 
 }
 
 /** Rows an element stands for: the captures taken on it, or the traffic to and from it. */
-export function elementPredicate(id: string, a: AnalysisData, s: PacketStore, labels: RowLabels, pointIndex: ReadonlyMap<string, number>): ((r: number) => boolean) | null {
+export function elementPredicate(
+  id: string,
+  a: AnalysisData,
+  s: PacketStore,
+  labels: RowLabels,
+  pointIndex: ReadonlyMap<string, number>,
+): ((r: number) => boolean) | null {
   const t = s.table;
   const [kind, ...rest] = id.split(':');
   const key = rest.join(':');
@@ -149,7 +226,9 @@ export function elementPredicate(id: string, a: AnalysisData, s: PacketStore, la
     for (const p of a.points) if (f(p)) set[pointIndex.get(p.id) ?? labels.points.length] = 1;
     return (r: number) => set[labels.pointOfRow[r]] === 1;
   };
-  const addrIs = (ip: number) => (r: number) => (t.innerVer[r] === 4 && (t.innerSrc[r] === ip || t.innerDst[r] === ip)) || (t.outerVer[r] === 4 && (t.outerSrc[r] === ip || t.outerDst[r] === ip));
+  const addrIs = (ip: number) => (r: number) =>
+    (t.innerVer[r] === 4 && (t.innerSrc[r] === ip || t.innerDst[r] === ip)) ||
+    (t.outerVer[r] === 4 && (t.outerSrc[r] === ip || t.outerDst[r] === ip));
   switch (kind) {
     case 'node':
       return pointsWhere((p) => p.node === key);
@@ -173,14 +252,21 @@ export function elementPredicate(id: string, a: AnalysisData, s: PacketStore, la
       const sv = a.model.services.find((x) => x.id === key);
       const ip = sv ? parseIp4(sv.ip) : null;
       if (ip === null) return null;
-      return (r) => t.innerVer[r] === 4 && ((t.innerDst[r] === ip && (sv!.port === null || t.dport[r] === sv!.port)) || (t.innerSrc[r] === ip && (sv!.port === null || t.sport[r] === sv!.port)));
+      return (r) =>
+        t.innerVer[r] === 4 &&
+        ((t.innerDst[r] === ip && (sv!.port === null || t.dport[r] === sv!.port)) ||
+          (t.innerSrc[r] === ip && (sv!.port === null || t.sport[r] === sv!.port)));
     }
     case 'link': {
       const tun = a.model.tunnels.find((x) => x.id === key);
       if (!tun) return null;
-      const ipsOf = (n: string) => new Set((a.model.nodes.find((x) => x.id === n)?.underlayIps ?? []).map(parseIp4).filter((x): x is number => x !== null));
+      const ipsOf = (n: string) =>
+        new Set((a.model.nodes.find((x) => x.id === n)?.underlayIps ?? []).map(parseIp4).filter((x): x is number => x !== null));
       const [ia, ib] = [ipsOf(tun.nodes[0]), ipsOf(tun.nodes[1])];
-      return (r) => t.tunnel[r] !== 0 && t.outerVer[r] === 4 && ((ia.has(t.outerSrc[r]) && ib.has(t.outerDst[r])) || (ib.has(t.outerSrc[r]) && ia.has(t.outerDst[r])));
+      return (r) =>
+        t.tunnel[r] !== 0 &&
+        t.outerVer[r] === 4 &&
+        ((ia.has(t.outerSrc[r]) && ib.has(t.outerDst[r])) || (ib.has(t.outerSrc[r]) && ia.has(t.outerDst[r])));
     }
     case 'e': {
       // An edge inside a node: the packets of its source end.

@@ -42,7 +42,11 @@ function writable(dir: string): boolean {
 export function sessionFileFor(paths: readonly string[], sessionDir: string, uploaded: boolean): string {
   if (!uploaded && writable(dirname(paths[0]))) return sessionPathFor(paths);
   mkdirSync(sessionDir, { recursive: true });
-  return sessionPathFor(paths, sessionDir, paths.map((p) => statSync(p, { throwIfNoEntry: false })?.size ?? 0));
+  return sessionPathFor(
+    paths,
+    sessionDir,
+    paths.map((p) => statSync(p, { throwIfNoEntry: false })?.size ?? 0),
+  );
 }
 
 export class Notes {
@@ -84,10 +88,17 @@ export class Notes {
    */
   async attach(paths: readonly { path: string; comments: readonly CaptureComment[] }[], signal: AbortSignal): Promise<void> {
     const s = this.store;
-    if (!s.captures.length) await s.adoptCaptures(paths.map((p) => p.path), signal);
+    if (!s.captures.length)
+      await s.adoptCaptures(
+        paths.map((p) => p.path),
+        signal,
+      );
     else {
       await s.verifyCaptures(signal);
-      await s.relocate(paths.map((p) => p.path), signal);
+      await s.relocate(
+        paths.map((p) => p.path),
+        signal,
+      );
     }
     if (signal.aborted) return;
     this.attached = true;
@@ -153,7 +164,9 @@ export class Notes {
 
   /** The user's notes on a row's packet as pcapng packet comments (exports to Wireshark carry them; the capture's own are copied as they are). */
   commentsOf(row: number): string[] {
-    return this.notesOn(row).filter((a) => a.source === 'user').map(annotationComment);
+    return this.notesOn(row)
+      .filter((a) => a.source === 'user')
+      .map(annotationComment);
   }
 
   /** Remembers the display filter (a filter alone does not create the session file). */
@@ -175,7 +188,10 @@ export class Notes {
 
   /** The session's capture and index of the packet numbered `no` in the list. */
   private packetRef(no: number): { capture: string; packet: number } {
-    if (!this.attached) throw new Error('the captures are still being checked against this session (or their reading was cancelled): packet notes wait for that');
+    if (!this.attached)
+      throw new Error(
+        'the captures are still being checked against this session (or their reading was cancelled): packet notes wait for that',
+      );
     const row = this.host.rowOfNo(no);
     const p = row >= 0 ? this.host.packetOf(row) : null;
     if (!p) throw new Error(`there is no packet ${no} in the open set`);
@@ -231,7 +247,10 @@ export class Notes {
         const row = t.capture !== undefined && t.packet !== undefined ? this.rowOfRef(a, t.capture, t.packet) : -1;
         const j = row >= 0 ? h.journeyOf(row) : null;
         if (row >= 0 && j) target = { kind: 'hop', flow: j.flow, journey: j.journey, hop: j.hop, no: h.noOf(row) };
-        about = j && row >= 0 ? `hop ${j.hop + 1} of journey #${j.journey} (packet ${h.noOf(row)}, ${h.placeOf(row)})` : `hop ${t.hop + 1} of journey #${t.journey}${row >= 0 ? ` (packet ${h.noOf(row)}, ${h.placeOf(row)})` : ' (not in the open set)'}`;
+        about =
+          j && row >= 0
+            ? `hop ${j.hop + 1} of journey #${j.journey} (packet ${h.noOf(row)}, ${h.placeOf(row)})`
+            : `hop ${t.hop + 1} of journey #${t.journey}${row >= 0 ? ` (packet ${h.noOf(row)}, ${h.placeOf(row)})` : ' (not in the open set)'}`;
         break;
       }
       case 'flow':
@@ -247,6 +266,17 @@ export class Notes {
         about = 'the capture set';
         break;
     }
-    return { id: a.id, kind: t.kind, target, about, text: a.text, tag: a.tag ?? '', severity: a.severity, created: a.created, updated: a.updated, source: a.source };
+    return {
+      id: a.id,
+      kind: t.kind,
+      target,
+      about,
+      text: a.text,
+      tag: a.tag ?? '',
+      severity: a.severity,
+      created: a.created,
+      updated: a.updated,
+      source: a.source,
+    };
   }
 }

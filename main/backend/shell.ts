@@ -25,11 +25,14 @@ export interface ShellHooks {
 export function shellApi(backend: Backend, hooks: ShellHooks, tempDir: string): TunnelvisionApi {
   let exports = 0;
   return {
-    ...forwarders<TunnelvisionApi, PassedMethodName>(PASSED_METHODS, (m, args) => (backend[m] as (...a: unknown[]) => Promise<unknown>).apply(backend, args)),
+    ...forwarders<TunnelvisionApi, PassedMethodName>(PASSED_METHODS, (m, args) =>
+      (backend[m] as (...a: unknown[]) => Promise<unknown>).apply(backend, args),
+    ),
     async openCaptureFiles(a) {
       const files = a.uploads.map((id) => {
         const f = hooks.uploaded?.(id);
-        if (!f) throw new Error(hooks.uploaded ? `no upload ${id}: upload the file first` : 'this shell opens files by path, not by upload');
+        if (!f)
+          throw new Error(hooks.uploaded ? `no upload ${id}: upload the file first` : 'this shell opens files by path, not by upload');
         return f;
       });
       return backend.openUploaded({ files, append: a.append });

@@ -67,16 +67,42 @@ export class PacketStore {
   }
 
   /** Reads one file to the end (or to `signal`), appending its packets. Never throws for bad files. */
-  async addFile(path: string, name: string, signal: AbortSignal, onProgress: (p: ReadProgress) => void, decode?: DecodeOptions, budget?: ReadBudget): Promise<StoreFile> {
+  async addFile(
+    path: string,
+    name: string,
+    signal: AbortSignal,
+    onProgress: (p: ReadProgress) => void,
+    decode?: DecodeOptions,
+    budget?: ReadBudget,
+  ): Promise<StoreFile> {
     const fileNo = this.files.length;
-    const entry: StoreFile = { path, name, start: this.table.count, count: 0, info: null, status: 'loading', firstTime: null, lastTime: null, enrichment: null, comments: [] };
+    const entry: StoreFile = {
+      path,
+      name,
+      start: this.table.count,
+      count: 0,
+      info: null,
+      status: 'loading',
+      firstTime: null,
+      lastTime: null,
+      enrichment: null,
+      comments: [],
+    };
     this.files.push(entry);
     let head: Uint8Array;
     try {
       head = await headOf(path);
     } catch (e) {
       const message = `cannot open ${name}: ${(e as Error).message}`;
-      entry.info = { path, format: 'unknown', compressed: false, interfaces: [], packetCount: 0, errors: [{ code: 'open-failed', message, offset: 0, fatal: true }], comments: [] };
+      entry.info = {
+        path,
+        format: 'unknown',
+        compressed: false,
+        interfaces: [],
+        packetCount: 0,
+        errors: [{ code: 'open-failed', message, offset: 0, fatal: true }],
+        comments: [],
+      };
       entry.status = 'failed';
       return entry;
     }

@@ -153,12 +153,16 @@ async function fullDecode(path: string): Promise<StepReport> {
   const t0 = performance.now();
   let bytes = 0;
   let layers = 0;
-  const info = await readCapture(path, {
-    onPacket(p) {
-      bytes += p.capLen;
-      layers += decodePacket(p.data, p.linktype, undefined, p.origLen).layers.length;
+  const info = await readCapture(
+    path,
+    {
+      onPacket(p) {
+        bytes += p.capLen;
+        layers += decodePacket(p.data, p.linktype, undefined, p.origLen).layers.length;
+      },
     },
-  }, { pcapReader: 'fast' });
+    { pcapReader: 'fast' },
+  );
   return { packets: info.packetCount, bytes, ms: performance.now() - t0, extra: { layers } };
 }
 
@@ -185,7 +189,8 @@ export const captureSection: BenchSection = {
     const out = ctx.out;
     const line = (name: string, m: Measured | null, note = ''): void => {
       if (!m) return out(`${name.padEnd(44)} (not installed)`);
-      if (m.exitCode !== 0) return out(`${name.padEnd(44)} FAILED (exit ${m.exitCode}): ${m.stderr.trim().split('\n').slice(-2).join(' | ')}`);
+      if (m.exitCode !== 0)
+        return out(`${name.padEnd(44)} FAILED (exit ${m.exitCode}): ${m.stderr.trim().split('\n').slice(-2).join(' | ')}`);
       const n = m.report?.packets ?? packets;
       out(row(name, n, m.report?.bytes ?? bytes, m.ms ?? m.wallMs, m.peakRss, note));
     };
@@ -215,7 +220,33 @@ export const captureSection: BenchSection = {
     const full = await ctx.step('capture.decode-full');
     line('full decode (field trees) of every packet', full);
     const tsharkFields = haveCommand('tshark')
-      ? await ctx.command(['tshark', '-r', path, '-n', ...DECODE_AS, '-T', 'fields', '-e', 'frame.number', '-e', 'frame.time_epoch', '-e', 'ip.src', '-e', 'ip.dst', '-e', 'ip.proto', '-e', 'udp.dstport', '-e', 'tcp.srcport', '-e', 'tcp.dstport', '-e', 'vxlan.vni'])
+      ? await ctx.command([
+          'tshark',
+          '-r',
+          path,
+          '-n',
+          ...DECODE_AS,
+          '-T',
+          'fields',
+          '-e',
+          'frame.number',
+          '-e',
+          'frame.time_epoch',
+          '-e',
+          'ip.src',
+          '-e',
+          'ip.dst',
+          '-e',
+          'ip.proto',
+          '-e',
+          'udp.dstport',
+          '-e',
+          'tcp.srcport',
+          '-e',
+          'tcp.dstport',
+          '-e',
+          'vxlan.vni',
+        ])
       : null;
     line('tshark -T fields (VXLAN/flannel decode-as)', tsharkFields);
     const tcpdump = haveCommand('tcpdump') ? await ctx.command(['tcpdump', '-nn', '-r', path]) : null;
@@ -247,8 +278,10 @@ export const captureSection: BenchSection = {
     ratio('tunnelvision decode text vs tshark -r', rate(tvText?.exitCode === 0 ? tvText : null, packets), rate(tsharkText, packets));
     ratio('tunnelvision decode text vs tcpdump -nn -r', rate(tvText?.exitCode === 0 ? tvText : null, packets), rate(tcpdump, packets));
     if (rpp?.ms && epp?.ms && rf?.ms && ef?.ms) {
-      out(`pcap-parser's share of the engine's time (via pcap-parser): ${((100 * rpp.ms) / epp.ms).toFixed(0)}% ` +
-        `(${(rpp.ms / 1000).toFixed(2)} s of ${(epp.ms / 1000).toFixed(2)} s); the fast loop's share: ${((100 * rf.ms) / ef.ms).toFixed(0)}%`);
+      out(
+        `pcap-parser's share of the engine's time (via pcap-parser): ${((100 * rpp.ms) / epp.ms).toFixed(0)}% ` +
+          `(${(rpp.ms / 1000).toFixed(2)} s of ${(epp.ms / 1000).toFixed(2)} s); the fast loop's share: ${((100 * rf.ms) / ef.ms).toFixed(0)}%`,
+      );
     }
   },
 };

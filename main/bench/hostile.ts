@@ -31,7 +31,12 @@ export function udpFrame(ipId: number, sport = 40000): Uint8Array {
  * Writes `count` copies of `frame` 1 µs apart, each through `vary(record, dataOffset, i)` first (to
  * change a field in place), in 4 MiB batches.
  */
-export function writePcap(path: string, count: number, frame: Uint8Array, vary: (rec: DataView, data: number, i: number) => void = () => {}): void {
+export function writePcap(
+  path: string,
+  count: number,
+  frame: Uint8Array,
+  vary: (rec: DataView, data: number, i: number) => void = () => {},
+): void {
   const template = encodePcapRecord({ tsSec: 0, tsNsec: 0, data: frame }, false);
   const perBatch = Math.max(1, Math.floor((4 << 20) / template.length));
   const batch = new Uint8Array(perBatch * template.length);
@@ -40,7 +45,7 @@ export function writePcap(path: string, count: number, frame: Uint8Array, vary: 
   const fd = openSync(path, 'w');
   try {
     writeSync(fd, encodePcapHeader({ linktype: ETHERNET }));
-    for (let i = 0; i < count; ) {
+    for (let i = 0; i < count;) {
       const n = Math.min(perBatch, count - i);
       for (let k = 0; k < n; k++, i++) {
         const o = k * template.length;

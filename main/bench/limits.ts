@@ -39,9 +39,18 @@ async function flood(_capture: string, args: string[]): Promise<StepReport> {
   // The hop order alone, on the whole flood as one journey (one capture point, no nodes known).
   const t = set.table;
   const ctx: HopContext = {
-    t, ids: set.files.map((f) => f.id), points: set.points, nodeOfPoint: new Int32Array(set.points.length).fill(-1), nodes: [],
-    offsetOfPoint: new Float64Array(set.points.length), nodeOfIp: new Map(), tooBig: new Map(), tunnelKindBetween: new Map(),
-    underlayMtu: 1500, kindsPresent: new Set(), nodeSpan: [],
+    t,
+    ids: set.files.map((f) => f.id),
+    points: set.points,
+    nodeOfPoint: new Int32Array(set.points.length).fill(-1),
+    nodes: [],
+    offsetOfPoint: new Float64Array(set.points.length),
+    nodeOfIp: new Map(),
+    tooBig: new Map(),
+    tunnelKindBetween: new Map(),
+    underlayMtu: 1500,
+    kindsPresent: new Set(),
+    nodeSpan: [],
   };
   const rows = Array.from({ length: t.count }, (_, i) => i);
   const t3 = performance.now();
@@ -52,8 +61,11 @@ async function flood(_capture: string, args: string[]): Promise<StepReport> {
     bytes: statSync(path).size,
     ms: t2 - t0,
     extra: {
-      'read ms': Math.round(t1 - t0), 'analysis ms (hop order included)': Math.round(t2 - t1), journeys: a.journeys.count,
-      'hop order of the 200k-hop journey, ms': Math.round(t4 - t3), 'in order': String(ordered.every((r, i) => r === i)),
+      'read ms': Math.round(t1 - t0),
+      'analysis ms (hop order included)': Math.round(t2 - t1),
+      journeys: a.journeys.count,
+      'hop order of the 200k-hop journey, ms': Math.round(t4 - t3),
+      'in order': String(ordered.every((r, i) => r === i)),
     },
   };
 }

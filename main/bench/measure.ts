@@ -48,16 +48,17 @@ export function measure(argv: string[], captureStdout = false, opts: MeasureOpti
     let sampledPeak = 0;
     child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
     child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-    const sampler = useTime || !peakMemory
-      ? undefined
-      : setInterval(() => {
-          try {
-            const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
-            if (m) sampledPeak = Math.max(sampledPeak, Number(m[1]) * 1024);
-          } catch {
-            /* exited */
-          }
-        }, 50);
+    const sampler =
+      useTime || !peakMemory
+        ? undefined
+        : setInterval(() => {
+            try {
+              const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
+              if (m) sampledPeak = Math.max(sampledPeak, Number(m[1]) * 1024);
+            } catch {
+              /* exited */
+            }
+          }, 50);
     child.on('error', (e) => {
       clearInterval(sampler);
       closeSync(devnull);

@@ -18,7 +18,8 @@ async function pcapng(capturePath: string): Promise<StepReport> {
     const session = await SessionStore.open(join(dir, 'bench.tvsession'), { autosaveMs: -1 });
     await session.setCaptures([capturePath]);
     const id = session.captures[0].id;
-    for (let i = 0; i < 1000; i++) session.addAnnotation({ target: { kind: 'packet', capture: id, packet: i * 1000 }, text: `note ${i}`, severity: 'info' });
+    for (let i = 0; i < 1000; i++)
+      session.addAnnotation({ target: { kind: 'packet', capture: id, packet: i * 1000 }, text: `note ${i}`, severity: 'info' });
     const out = join(dir, 'out.pcapng');
     const t0 = performance.now();
     const r = await writeAnnotatedPcapng({ captures: [{ id, path: capturePath }], points: [] }, session, out);
@@ -37,14 +38,25 @@ async function session(capturePath: string): Promise<StepReport> {
     const store = await SessionStore.open(file, { autosaveMs: -1 });
     await store.setCaptures([capturePath]);
     const id = store.captures[0].id;
-    for (let i = 0; i < NOTES; i++) store.addAnnotation({ target: { kind: 'packet', capture: id, packet: i }, text: `retransmission seen here, note ${i}`, severity: 'warning', tag: 'tcp' });
+    for (let i = 0; i < NOTES; i++)
+      store.addAnnotation({
+        target: { kind: 'packet', capture: id, packet: i },
+        text: `retransmission seen here, note ${i}`,
+        severity: 'warning',
+        tag: 'tcp',
+      });
     const t0 = performance.now();
     await store.save();
     const saveMs = performance.now() - t0;
     const t1 = performance.now();
     const again = await SessionStore.open(file, { autosaveMs: -1 });
     const openMs = performance.now() - t1;
-    return { packets: again.annotations.length, bytes: statSync(file).size, ms: saveMs, extra: { 'save ms': saveMs.toFixed(1), 'reopen ms (hash check included)': openMs.toFixed(1) } };
+    return {
+      packets: again.annotations.length,
+      bytes: statSync(file).size,
+      ms: saveMs,
+      extra: { 'save ms': saveMs.toFixed(1), 'reopen ms (hash check included)': openMs.toFixed(1) },
+    };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -59,7 +71,16 @@ export const reportSection: BenchSection = {
     if (m.exitCode !== 0 || !m.report) {
       ctx.out(`annotated pcapng export FAILED (exit ${m.exitCode}): ${m.stderr.trim().split('\n').slice(-3).join(' | ')}`);
     } else {
-      ctx.out(row('annotated pcapng export (all packets)', m.report.packets, m.report.bytes, m.report.ms, m.peakRss, `${m.report.extra?.comments} comments`));
+      ctx.out(
+        row(
+          'annotated pcapng export (all packets)',
+          m.report.packets,
+          m.report.bytes,
+          m.report.ms,
+          m.peakRss,
+          `${m.report.extra?.comments} comments`,
+        ),
+      );
     }
     const s = await ctx.step('report.session');
     if (s.exitCode !== 0 || !s.report) {
@@ -67,6 +88,8 @@ export const reportSection: BenchSection = {
       return;
     }
     const r = s.report;
-    ctx.out(`session with ${r.packets} annotations (${(r.bytes / 1048576).toFixed(1)} MB): atomic save ${r.extra?.['save ms']} ms, reopen ${r.extra?.['reopen ms (hash check included)']} ms (includes hashing the capture)`);
+    ctx.out(
+      `session with ${r.packets} annotations (${(r.bytes / 1048576).toFixed(1)} MB): atomic save ${r.extra?.['save ms']} ms, reopen ${r.extra?.['reopen ms (hash check included)']} ms (includes hashing the capture)`,
+    );
   },
 };

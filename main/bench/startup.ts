@@ -42,7 +42,12 @@ async function timeAll(cmds: Cmd[], rounds: number): Promise<Map<string, Timed>>
       if (result.get(c.name)?.failed || r >= (c.rounds ?? rounds)) continue;
       const m = await measure(c.argv, false, { env: c.env, peakMemory: false });
       if (m.exitCode !== 0) {
-        result.set(c.name, { median: NaN, min: NaN, failed: `exit ${m.exitCode}: ${m.stderr.trim().split('\n').slice(-2).join(' | ')}`, stderr: m.stderr });
+        result.set(c.name, {
+          median: NaN,
+          min: NaN,
+          failed: `exit ${m.exitCode}: ${m.stderr.trim().split('\n').slice(-2).join(' | ')}`,
+          stderr: m.stderr,
+        });
         continue;
       }
       times.get(c.name)!.push(m.wallMs);
@@ -62,7 +67,8 @@ async function timeAll(cmds: Cmd[], rounds: number): Promise<Map<string, Timed>>
 function tools(path: string, text: boolean): Cmd[] {
   const out: Cmd[] = [];
   if (haveCommand('tcpdump')) out.push({ name: 'tcpdump -nn -r', argv: ['tcpdump', '-nn', '-r', path] });
-  if (haveCommand('tshark')) out.push({ name: text ? 'tshark -r (decode-as)' : 'tshark -r', argv: ['tshark', '-r', path, '-n', ...DECODE_AS] });
+  if (haveCommand('tshark'))
+    out.push({ name: text ? 'tshark -r (decode-as)' : 'tshark -r', argv: ['tshark', '-r', path, '-n', ...DECODE_AS] });
   return out;
 }
 
@@ -77,7 +83,12 @@ export const startupSection: BenchSection = {
       { name: 'node -e 0', argv: [node, '-e', '0'] },
       { name: 'tunnelvision --help', argv: [node, BIN, '--help'] },
       { name: 'tunnelvision decode', argv: [node, BIN, 'decode', TINY] },
-      { name: 'tunnelvision decode, from sources (tsx)', argv: [node, BIN, 'decode', TINY], env: { TUNNELVISION_FROM_SOURCES: '1' }, rounds: 5 },
+      {
+        name: 'tunnelvision decode, from sources (tsx)',
+        argv: [node, BIN, 'decode', TINY],
+        env: { TUNNELVISION_FROM_SOURCES: '1' },
+        rounds: 5,
+      },
       ...tools(TINY, false),
     ];
     out(`tiny capture: fixtures/captures/a-node1-eth0.pcap (140 packets, VXLAN); wall time, median of ${ROUNDS} runs (from sources: 5)`);
@@ -96,12 +107,19 @@ export const startupSection: BenchSection = {
     }
     const decodeMs = t.get('tunnelvision decode')?.median ?? NaN;
     const goal = decodeMs / base;
-    out(`${'decode of a tiny capture vs node -e 0'.padEnd(44)} ${fmt.x(goal).padStart(8)}   goal <= 1.5x: ${goal <= 1.5 ? 'met' : 'NOT met'}`);
+    out(
+      `${'decode of a tiny capture vs node -e 0'.padEnd(44)} ${fmt.x(goal).padStart(8)}   goal <= 1.5x: ${goal <= 1.5 ? 'met' : 'NOT met'}`,
+    );
 
     out('');
     const big = ensureBenchCapture(BIG_PACKETS, out);
-    const text: Cmd[] = [{ name: 'tunnelvision decode --format text', argv: [node, BIN, 'decode', '--format', 'text', big.path] }, ...tools(big.path, true)];
-    out(`${BIG_PACKETS.toLocaleString('en-US')} packets (${fmt.mb(big.bytes)}, the synthetic cluster capture), text to /dev/null; median of ${BIG_ROUNDS} runs`);
+    const text: Cmd[] = [
+      { name: 'tunnelvision decode --format text', argv: [node, BIN, 'decode', '--format', 'text', big.path] },
+      ...tools(big.path, true),
+    ];
+    out(
+      `${BIG_PACKETS.toLocaleString('en-US')} packets (${fmt.mb(big.bytes)}, the synthetic cluster capture), text to /dev/null; median of ${BIG_ROUNDS} runs`,
+    );
     const b = await timeAll(text, BIG_ROUNDS);
     const tv = b.get(text[0].name)!;
     for (const c of text) {
@@ -110,14 +128,18 @@ export const startupSection: BenchSection = {
         out(`${c.name.padEnd(44)} FAILED (${r.failed})`);
         continue;
       }
-      out(`${c.name.padEnd(44)} ${`${(r.median / 1000).toFixed(2)} s`.padStart(8)}  ${fmt.rate(BIG_PACKETS / (r.median / 1000)).padStart(6)} pkt/s`);
+      out(
+        `${c.name.padEnd(44)} ${`${(r.median / 1000).toFixed(2)} s`.padStart(8)}  ${fmt.rate(BIG_PACKETS / (r.median / 1000)).padStart(6)} pkt/s`,
+      );
     }
     const goals: Record<string, number> = { 'tcpdump -nn -r': 2, 'tshark -r (decode-as)': 10 };
     for (const c of text.slice(1)) {
       const r = b.get(c.name)!;
       if (r.failed || tv.failed) continue;
       const x = r.median / tv.median;
-      out(`${`tunnelvision text vs ${c.name}`.padEnd(44)} ${fmt.x(x).padStart(8)} faster   goal >= ${goals[c.name]}x: ${x >= goals[c.name] ? 'met' : 'NOT met'}`);
+      out(
+        `${`tunnelvision text vs ${c.name}`.padEnd(44)} ${fmt.x(x).padStart(8)} faster   goal >= ${goals[c.name]}x: ${x >= goals[c.name] ? 'met' : 'NOT met'}`,
+      );
     }
   },
 };

@@ -82,7 +82,8 @@ function makeFlows(): Flow[] {
     flows.push({
       kind,
       client: ((10 << 24) | (244 << 16) | (a << 8) | (2 + ((r() * 250) | 0))) >>> 0,
-      server: kind === Kind.DNS ? ((10 << 24) | (96 << 16) | 10) >>> 0 : ((10 << 24) | (244 << 16) | (b << 8) | (2 + ((r() * 250) | 0))) >>> 0,
+      server:
+        kind === Kind.DNS ? ((10 << 24) | (96 << 16) | 10) >>> 0 : ((10 << 24) | (244 << 16) | (b << 8) | (2 + ((r() * 250) | 0))) >>> 0,
       cport: 32768 + ((r() * 28000) | 0),
       sport: kind === Kind.DNS ? 53 : [80, 443, 8080, 6379, 5432, 9090][(r() * 6) | 0],
       nodeA: ((192 << 24) | (168 << 16) | (1 << 8) | (10 + a)) >>> 0,
@@ -324,7 +325,8 @@ const serviceIp = (s: number) => ip4(10, 96, s >> 8, 10 + (s & 0xff));
 
 /** The cached captures of a cluster of this shape, generated on first use. */
 export function ensureBenchCluster(shape: ClusterShape = BIG_CLUSTER, log: (s: string) => void = () => {}): SynthCluster {
-  if (shape.nodes > 250 || shape.podsPerNode > 250 || shape.nodes < 2) throw new Error('cluster shape out of range: 2-250 nodes, up to 250 pods per node');
+  if (shape.nodes > 250 || shape.podsPerNode > 250 || shape.nodes < 2)
+    throw new Error('cluster shape out of range: 2-250 nodes, up to 250 pods per node');
   const dir = join(tmpdir(), 'tunnelvision-bench', `cluster-${shape.nodes}n-${shape.podsPerNode}p-${shape.services}s-v${CLUSTER_VERSION}`);
   const names = Array.from({ length: shape.nodes }, (_, i) => [`${nodeName(i)}-cni0.pcap`, `${nodeName(i)}-eth0.pcap`]).flat();
   if (!existsSync(dir)) {
@@ -332,8 +334,13 @@ export function ensureBenchCluster(shape: ClusterShape = BIG_CLUSTER, log: (s: s
     const tmp = `${dir}.${process.pid}.tmp`;
     rmSync(tmp, { recursive: true, force: true });
     mkdirSync(tmp, { recursive: true });
-    log(`generating a cluster of ${shape.nodes} nodes, ${shape.nodes * shape.podsPerNode} pods and ${shape.services} services into ${dir} (once) ...`);
-    writeCluster(shape, names.map((n) => join(tmp, n)));
+    log(
+      `generating a cluster of ${shape.nodes} nodes, ${shape.nodes * shape.podsPerNode} pods and ${shape.services} services into ${dir} (once) ...`,
+    );
+    writeCluster(
+      shape,
+      names.map((n) => join(tmp, n)),
+    );
     renameSync(tmp, dir);
   }
   const files = names.map((n) => join(dir, n));
@@ -391,7 +398,17 @@ function writeCluster(shape: ClusterShape, files: string[]): void {
    * underlays (VXLAN), the receiver's bridge. `back` = the answer, which the sender's bridge shows
    * coming from `shownDst` again (the NAT undone).
    */
-  const send = (a: number, src: number, b: number, dst: number, sp: number, dp: number, shownDst: number, shownDp: number, back: boolean) => {
+  const send = (
+    a: number,
+    src: number,
+    b: number,
+    dst: number,
+    sp: number,
+    dp: number,
+    shownDst: number,
+    shownDp: number,
+    back: boolean,
+  ) => {
     const ipId = id++ & 0xffff;
     const sport = 32768 + ((src ^ dst ^ sp) & 0x3fff);
     // On the sender's bridge: pod -> gateway MAC; for an answer the bridge shows it leaving to the pod.
@@ -414,7 +431,12 @@ function writeCluster(shape: ClusterShape, files: string[]): void {
     record(underlay(to), end);
     tick(20);
     // Then the receiver's bridge; an answer reaches the asker from the address it asked (NAT undone).
-    record(bridge(to), back ? datagram(eth(0, gatewayIp(a), dst, 0x0800), shownDst, dst, shownDp, dp, 62, ipId) : datagram(eth(0, gatewayIp(b), dst, 0x0800), src, dst, sp, dp, 62, ipId));
+    record(
+      bridge(to),
+      back
+        ? datagram(eth(0, gatewayIp(a), dst, 0x0800), shownDst, dst, shownDp, dp, 62, ipId)
+        : datagram(eth(0, gatewayIp(b), dst, 0x0800), src, dst, sp, dp, 62, ipId),
+    );
     tick(50 + ((r() * 400) | 0));
   };
   const N = shape.nodes;

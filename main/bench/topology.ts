@@ -29,19 +29,49 @@ function csum16(b: Uint8Array, off: number, len: number): number {
 }
 
 /** Ethernet + IPv4 + TCP (payload of `plen` bytes) into `b` at `o`; returns the length. */
-function tcpFrame(b: Uint8Array, o: number, smac: number, dmac: number, src: number, dst: number, ttl: number, id: number, sp: number, dp: number, seq: number, ack: number, flags: number, plen: number): number {
+function tcpFrame(
+  b: Uint8Array,
+  o: number,
+  smac: number,
+  dmac: number,
+  src: number,
+  dst: number,
+  ttl: number,
+  id: number,
+  sp: number,
+  dp: number,
+  seq: number,
+  ack: number,
+  flags: number,
+  plen: number,
+): number {
   const v = new DataView(b.buffer, b.byteOffset);
-  v.setUint16(o, 0x0a58); v.setUint32(o + 2, dmac);
-  v.setUint16(o + 6, 0x0a58); v.setUint32(o + 8, smac);
+  v.setUint16(o, 0x0a58);
+  v.setUint32(o + 2, dmac);
+  v.setUint16(o + 6, 0x0a58);
+  v.setUint32(o + 8, smac);
   v.setUint16(o + 12, 0x0800);
   const ip = o + 14;
-  v.setUint8(ip, 0x45); v.setUint8(ip + 1, 0); v.setUint16(ip + 2, 40 + plen); v.setUint16(ip + 4, id & 0xffff);
-  v.setUint16(ip + 6, 0x4000); v.setUint8(ip + 8, ttl); v.setUint8(ip + 9, 6); v.setUint16(ip + 10, 0);
-  v.setUint32(ip + 12, src); v.setUint32(ip + 16, dst);
+  v.setUint8(ip, 0x45);
+  v.setUint8(ip + 1, 0);
+  v.setUint16(ip + 2, 40 + plen);
+  v.setUint16(ip + 4, id & 0xffff);
+  v.setUint16(ip + 6, 0x4000);
+  v.setUint8(ip + 8, ttl);
+  v.setUint8(ip + 9, 6);
+  v.setUint16(ip + 10, 0);
+  v.setUint32(ip + 12, src);
+  v.setUint32(ip + 16, dst);
   v.setUint16(ip + 10, csum16(b, ip, 20));
   const t = ip + 20;
-  v.setUint16(t, sp); v.setUint16(t + 2, dp); v.setUint32(t + 4, seq); v.setUint32(t + 8, ack);
-  v.setUint8(t + 12, 0x50); v.setUint8(t + 13, flags); v.setUint16(t + 14, 64240); v.setUint32(t + 16, 0);
+  v.setUint16(t, sp);
+  v.setUint16(t + 2, dp);
+  v.setUint32(t + 4, seq);
+  v.setUint32(t + 8, ack);
+  v.setUint8(t + 12, 0x50);
+  v.setUint8(t + 13, flags);
+  v.setUint16(t + 14, 64240);
+  v.setUint32(t + 16, 0);
   for (let i = 0; i < plen; i++) b[t + 20 + i] = (seq + i * 31) & 0xff;
   return 54 + plen;
 }
@@ -49,17 +79,30 @@ function tcpFrame(b: Uint8Array, o: number, smac: number, dmac: number, src: num
 /** Wraps the inner frame at `inner` (length n) into Ethernet/IPv4/UDP 8472/VXLAN VNI 1 at `o`. */
 function vxlanFrame(b: Uint8Array, o: number, inner: Uint8Array, n: number, srcIp: number, dstIp: number, sport: number): number {
   const v = new DataView(b.buffer, b.byteOffset);
-  v.setUint16(o, 0x5254); v.setUint32(o + 2, dstIp);
-  v.setUint16(o + 6, 0x5254); v.setUint32(o + 8, srcIp);
+  v.setUint16(o, 0x5254);
+  v.setUint32(o + 2, dstIp);
+  v.setUint16(o + 6, 0x5254);
+  v.setUint32(o + 8, srcIp);
   v.setUint16(o + 12, 0x0800);
   const ip = o + 14;
-  v.setUint8(ip, 0x45); v.setUint8(ip + 1, 0); v.setUint16(ip + 2, 20 + 8 + 8 + n); v.setUint16(ip + 4, 0);
-  v.setUint16(ip + 6, 0); v.setUint8(ip + 8, 64); v.setUint8(ip + 9, 17); v.setUint16(ip + 10, 0);
-  v.setUint32(ip + 12, srcIp); v.setUint32(ip + 16, dstIp);
+  v.setUint8(ip, 0x45);
+  v.setUint8(ip + 1, 0);
+  v.setUint16(ip + 2, 20 + 8 + 8 + n);
+  v.setUint16(ip + 4, 0);
+  v.setUint16(ip + 6, 0);
+  v.setUint8(ip + 8, 64);
+  v.setUint8(ip + 9, 17);
+  v.setUint16(ip + 10, 0);
+  v.setUint32(ip + 12, srcIp);
+  v.setUint32(ip + 16, dstIp);
   v.setUint16(ip + 10, csum16(b, ip, 20));
   const u = ip + 20;
-  v.setUint16(u, sport); v.setUint16(u + 2, 8472); v.setUint16(u + 4, 16 + n); v.setUint16(u + 6, 0);
-  v.setUint32(u + 8, 0x08000000); v.setUint32(u + 12, 1 << 8);
+  v.setUint16(u, sport);
+  v.setUint16(u + 2, 8472);
+  v.setUint16(u + 4, 16 + n);
+  v.setUint16(u + 6, 0);
+  v.setUint32(u + 8, 0x08000000);
+  v.setUint32(u + 12, 1 << 8);
   b.set(inner.subarray(0, n), u + 16);
   return 14 + 20 + 8 + 8 + n;
 }
@@ -75,8 +118,10 @@ export function ensureTopologySet(sightings: number, log: (s: string) => void = 
   const fds = tmp.map((p) => openSync(p, 'w'));
   const header = encodePcapHeader({ linktype: 1, nanosecond: true });
   fds.forEach((fd) => writeSync(fd, header));
-  const N1 = 0xc0a8380b; const N2 = 0xc0a8380c; // 192.168.56.11 / .12
-  const podA = 0x0af40002; const podB = 0x0af40102; // 10.244.0.2 / 10.244.1.2
+  const N1 = 0xc0a8380b;
+  const N2 = 0xc0a8380c; // 192.168.56.11 / .12
+  const podA = 0x0af40002;
+  const podB = 0x0af40102; // 10.244.0.2 / 10.244.1.2
   const buf = new Uint8Array(4096);
   const inner = new Uint8Array(2048);
   const packets = Math.floor(sightings / POINTS.length);
@@ -105,16 +150,48 @@ export function ensureTopologySet(sightings: number, log: (s: string) => void = 
       const kind = p % 4 === 0 || p % 4 === 3 ? (p === 0 || p === 7 ? 'veth' : 'eth0') : p === 1 || p === 6 ? 'cni0' : 'vtep';
       let n: number;
       if (kind === 'eth0') {
-        const m = tcpFrame(inner, 0, fromA ? 0x2e000011 : 0x2e000012, fromA ? 0x2e000012 : 0x2e000011, src, dst, 63, id, sp, dp, seq, ack, 0x18, plen);
+        const m = tcpFrame(
+          inner,
+          0,
+          fromA ? 0x2e000011 : 0x2e000012,
+          fromA ? 0x2e000012 : 0x2e000011,
+          src,
+          dst,
+          63,
+          id,
+          sp,
+          dp,
+          seq,
+          ack,
+          0x18,
+          plen,
+        );
         n = vxlanFrame(buf, 0, inner, m, fromA ? N1 : N2, fromA ? N2 : N1, 40000 + f);
       } else if (kind === 'vtep') {
-        n = tcpFrame(buf, 0, fromA ? 0x2e000011 : 0x2e000012, fromA ? 0x2e000012 : 0x2e000011, src, dst, 63, id, sp, dp, seq, ack, 0x18, plen);
+        n = tcpFrame(
+          buf,
+          0,
+          fromA ? 0x2e000011 : 0x2e000012,
+          fromA ? 0x2e000012 : 0x2e000011,
+          src,
+          dst,
+          63,
+          id,
+          sp,
+          dp,
+          seq,
+          ack,
+          0x18,
+          plen,
+        );
       } else {
         const ttl = srcSide ? 64 : 62;
         const podMac = fromA ? 0xf4000002 : 0xf4010002;
         const gw = srcSide ? (fromA ? 0xf4000001 : 0xf4010001) : fromA ? 0xf4010001 : 0xf4000001;
         const dstPodMac = fromA ? 0xf4010002 : 0xf4000002;
-        n = srcSide ? tcpFrame(buf, 0, podMac, gw, src, dst, ttl, id, sp, dp, seq, ack, 0x18, plen) : tcpFrame(buf, 0, gw, dstPodMac, src, dst, ttl, id, sp, dp, seq, ack, 0x18, plen);
+        n = srcSide
+          ? tcpFrame(buf, 0, podMac, gw, src, dst, ttl, id, sp, dp, seq, ack, 0x18, plen)
+          : tcpFrame(buf, 0, gw, dstPodMac, src, dst, ttl, id, sp, dp, seq, ack, 0x18, plen);
       }
       ts += 3000 + h * 500;
       const sec = Math.floor(ts / 1e9);
@@ -169,7 +246,9 @@ export const topologySection: BenchSection = {
   async run(ctx: BenchContext): Promise<void> {
     const sightings = ctx.capture.packets;
     ensureTopologySet(sightings, ctx.out);
-    ctx.out(`set: ${POINTS.length} captures (veth, cni0, flannel.1, eth0 on two nodes), ${sightings} packets in all, each packet seen in every capture`);
+    ctx.out(
+      `set: ${POINTS.length} captures (veth, cni0, flannel.1, eth0 on two nodes), ${sightings} packets in all, each packet seen in every capture`,
+    );
     const m = await ctx.step('topology.correlate', [String(sightings)]);
     if (m.exitCode !== 0 || !m.report) {
       ctx.out(`correlate FAILED (exit ${m.exitCode}): ${m.stderr.trim().split('\n').slice(-3).join(' | ')}`);

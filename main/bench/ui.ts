@@ -134,7 +134,14 @@ const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, 
 const summarize = (r: { times: number[]; placeholders: number }): Frames => {
   const sorted = [...r.times].sort((a, b) => a - b);
   const ms = r.times.reduce((s, t) => s + t, 0);
-  return { frames: r.times.length, ms, median: pct(sorted, 0.5), p95: pct(sorted, 0.95), max: sorted.at(-1) ?? 0, placeholders: r.placeholders };
+  return {
+    frames: r.times.length,
+    ms,
+    median: pct(sorted, 0.5),
+    p95: pct(sorted, 0.95),
+    max: sorted.at(-1) ?? 0,
+    placeholders: r.placeholders,
+  };
 };
 const fps = (f: Frames) => f.frames / (f.ms / 1000);
 
@@ -160,11 +167,22 @@ async function graphBench(ctx: BenchContext, browser: Browser): Promise<void> {
     const expanded = await page.evaluate<{ wall: number; layout: number; elements: number }>(`(${GRAPH_EXPAND_ALL})()`);
     const panExpanded = summarize(await page.evaluate<{ times: number[]; placeholders: number }>(`(${PAN_ZOOM})(4)`));
     const { nodes, podsPerNode, services } = cluster.shape;
-    ctx.out(`graph: ${nodes} nodes, ${fmt.int(nodes * podsPerNode)} pods, ${services} services (${fmt.int(cluster.packets)} packets in ${cluster.files.length} captures), window 1440x900`);
-    ctx.out(`graph layout, nodes collapsed (default), ${fmt.int(collapsedCount)} elements   ${(collapsedMs / 1000).toFixed(2)} s   (goal 2 s)`);
-    ctx.out(`graph layout, every node opened, ${fmt.int(expanded.elements)} elements   ${(expanded.layout / 1000).toFixed(2)} s   (click to drawn: ${(expanded.wall / 1000).toFixed(2)} s)`);
-    for (const [name, f] of [['pan/zoom, nodes collapsed', panCollapsed], ['pan/zoom, every node opened', panExpanded]] as const) {
-      ctx.out(`${name.padEnd(38)} ${fps(f).toFixed(1)} fps   frame median ${f.median.toFixed(1)} ms, p95 ${f.p95.toFixed(1)} ms, max ${f.max.toFixed(1)} ms   (goal 30 fps)`);
+    ctx.out(
+      `graph: ${nodes} nodes, ${fmt.int(nodes * podsPerNode)} pods, ${services} services (${fmt.int(cluster.packets)} packets in ${cluster.files.length} captures), window 1440x900`,
+    );
+    ctx.out(
+      `graph layout, nodes collapsed (default), ${fmt.int(collapsedCount)} elements   ${(collapsedMs / 1000).toFixed(2)} s   (goal 2 s)`,
+    );
+    ctx.out(
+      `graph layout, every node opened, ${fmt.int(expanded.elements)} elements   ${(expanded.layout / 1000).toFixed(2)} s   (click to drawn: ${(expanded.wall / 1000).toFixed(2)} s)`,
+    );
+    for (const [name, f] of [
+      ['pan/zoom, nodes collapsed', panCollapsed],
+      ['pan/zoom, every node opened', panExpanded],
+    ] as const) {
+      ctx.out(
+        `${name.padEnd(38)} ${fps(f).toFixed(1)} fps   frame median ${f.median.toFixed(1)} ms, p95 ${f.p95.toFixed(1)} ms, max ${f.max.toFixed(1)} ms   (goal 30 fps)`,
+      );
     }
     ctx.figures.set('ui.graphLayoutMs', collapsedMs);
     ctx.figures.set('ui.graphFps', fps(panCollapsed));
@@ -200,7 +218,8 @@ export const uiSection: BenchSection = {
       const firstRowsMs = await page.evaluate<number>(`(${FIRST_ROWS})(${JSON.stringify(ctx.capture.path)})`);
       const listedMs = await page.evaluate<number>(`(${WAIT_LISTED})(${ctx.capture.packets})`);
       const readyMs = await page.evaluate<number>(`(${WAIT_READY})()`);
-      const scroll = (how: 'steady' | 'jump') => page.evaluate<{ times: number[]; placeholders: number }>(`(${SCROLL})(${JSON.stringify(how)}, 4)`);
+      const scroll = (how: 'steady' | 'jump') =>
+        page.evaluate<{ times: number[]; placeholders: number }>(`(${SCROLL})(${JSON.stringify(how)}, 4)`);
 
       const steady = summarize(await scroll('steady'));
       const jump = summarize(await scroll('jump'));
@@ -209,7 +228,10 @@ export const uiSection: BenchSection = {
       ctx.out(`open to first rows on screen          ${(firstRowsMs / 1000).toFixed(2)} s   (goal 1.5 s)`);
       ctx.out(`then all ${fmt.int(ctx.capture.packets)} rows listed (time order)   +${(listedMs / 1000).toFixed(2)} s`);
       ctx.out(`then the cluster analysis done         +${(readyMs / 1000).toFixed(2)} s`);
-      for (const [name, f] of [['scroll, steady (600 rows/s)', steady], ['scroll, random jumps over 1M rows', jump]] as const) {
+      for (const [name, f] of [
+        ['scroll, steady (600 rows/s)', steady],
+        ['scroll, random jumps over 1M rows', jump],
+      ] as const) {
         ctx.out(
           `${name.padEnd(38)} ${(f.frames / (f.ms / 1000)).toFixed(1)} fps   frame median ${f.median.toFixed(1)} ms, p95 ${f.p95.toFixed(1)} ms, max ${f.max.toFixed(1)} ms   frames with rows still loading: ${f.placeholders}/${f.frames}`,
         );

@@ -10,7 +10,10 @@ let main;
 if (state?.fresh) {
   ({ main } = await import(state.entry));
 } else {
-  if (state) process.stderr.write(`tunnelvision: ${state.reason}; running from the TypeScript sources (slower start; \`npm run build:cli\` rebuilds it)\n`);
+  if (state)
+    process.stderr.write(
+      `tunnelvision: ${state.reason}; running from the TypeScript sources (slower start; \`npm run build:cli\` rebuilds it)\n`,
+    );
   const { register } = await import('tsx/esm/api');
   register();
   ({ main } = await import('./main.ts'));

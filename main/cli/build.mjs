@@ -75,7 +75,9 @@ export async function buildCli({ quiet = false } = {}) {
       if (e.code !== 'ENOTEMPTY' && e.code !== 'EEXIST') throw e;
     }
     if (!quiet) {
-      process.stderr.write(`tunnelvision: CLI bundle built in ${relative(process.cwd(), BUNDLE_DIR) || '.'} from ${inputs.length} files in ${(performance.now() - t0).toFixed(0)} ms\n`);
+      process.stderr.write(
+        `tunnelvision: CLI bundle built in ${relative(process.cwd(), BUNDLE_DIR) || '.'} from ${inputs.length} files in ${(performance.now() - t0).toFixed(0)} ms\n`,
+      );
     }
     return true;
   } finally {

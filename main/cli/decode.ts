@@ -27,13 +27,20 @@ export const ORACLE_DECODE_AS: DecodeAsEntry[] = [
   { layer: 'udp', port: 8285, proto: 'flannel' },
 ];
 
-interface Args { format: 'text' | 'jsonl' | 'oracle'; decodeAs: DecodeAsEntry[]; maxDepth?: number; limits: Partial<ReadLimits>; files: string[] }
+interface Args {
+  format: 'text' | 'jsonl' | 'oracle';
+  decodeAs: DecodeAsEntry[];
+  maxDepth?: number;
+  limits: Partial<ReadLimits>;
+  files: string[];
+}
 
 function parseArgs(args: string[]): Args | string {
   const a: Args = { format: 'text', decodeAs: [], limits: {}, files: [] };
   for (let i = 0; i < args.length; i++) {
     const x = args[i];
-    const val = (): string | undefined => (x.includes('=') && x.startsWith('--') && !x.startsWith('--decode-as=udp') ? x.slice(x.indexOf('=') + 1) : args[++i]);
+    const val = (): string | undefined =>
+      x.includes('=') && x.startsWith('--') && !x.startsWith('--decode-as=udp') ? x.slice(x.indexOf('=') + 1) : args[++i];
     const limit = takeLimit(x.startsWith('--') && x.includes('=') ? x.slice(0, x.indexOf('=')) : x, val, a.limits, ['maxBytes']);
     if (typeof limit === 'string') return limit;
     if (limit) continue;
@@ -44,7 +51,11 @@ function parseArgs(args: string[]): Args | string {
     } else if (x === '--decode-as' || x.startsWith('--decode-as=')) {
       const v = x.startsWith('--decode-as=') ? x.slice(12) : args[++i];
       if (!v) return '--decode-as needs a value';
-      try { a.decodeAs.push(parseDecodeAs(v)); } catch (e) { return (e as Error).message; }
+      try {
+        a.decodeAs.push(parseDecodeAs(v));
+      } catch (e) {
+        return (e as Error).message;
+      }
     } else if (x === '--max-tunnel-depth') {
       const n = Number(val());
       if (!Number.isInteger(n) || n < 0 || n > 64) return '--max-tunnel-depth needs an integer 0..64';
@@ -83,7 +94,9 @@ export function textLine(p: RawPacket, d: { info: string; protocol: string; summ
   }
   const line = `${p.index + 1} ${formatEpoch(p.tsSec, p.tsNsec)} ${capture} ${where || '-'} ${d.protocol} ${p.origLen} ${d.info}`;
   // Only the info and the capture name can hold control characters (addresses, numbers and protocol names cannot).
-  return CONTROL.test(d.info) || CONTROL.test(capture) ? line.replace(CONTROL_ALL, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`) : line;
+  return CONTROL.test(d.info) || CONTROL.test(capture)
+    ? line.replace(CONTROL_ALL, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`)
+    : line;
 }
 
 const SP = 0x20;
@@ -100,7 +113,8 @@ export function writeTextLine(out: LineBatch, p: RawPacket, t: PacketText, s: Pa
     if (CONTROL.test(capture)) return out.add(textLine(p, { info: t.info, protocol: t.protocol, summary: s }, capture));
     plainCapture = capture;
   }
-  if ((t.freeText && CONTROL.test(t.info)) || !(p.tsNsec < 1e9)) return out.add(textLine(p, { info: t.info, protocol: t.protocol, summary: s }, capture));
+  if ((t.freeText && CONTROL.test(t.info)) || !(p.tsNsec < 1e9))
+    return out.add(textLine(p, { info: t.info, protocol: t.protocol, summary: s }, capture));
   // Four endpoints (an IPv6 one is at most 47 bytes), three numbers, the time, and the free text.
   const full = out.begin(320 + 3 * (capture.length + t.protocol.length) + t.infoRoom);
   out.uint(p.index + 1);
@@ -144,10 +158,21 @@ function writeEndpoint(out: LineBatch, l: IpLevelSummary, d: Uint8Array, src: bo
 
 export function jsonRecord(p: RawPacket, d: DecodedPacket, capture: string): Record<string, unknown> {
   return {
-    number: p.index + 1, time_epoch: formatEpoch(p.tsSec, p.tsNsec), capture, iface: p.iface, file_offset: p.fileOffset,
-    cap_len: p.capLen, len: p.origLen, linktype: p.linktype, protocol: d.protocol, info: d.info, levels: d.levels,
+    number: p.index + 1,
+    time_epoch: formatEpoch(p.tsSec, p.tsNsec),
+    capture,
+    iface: p.iface,
+    file_offset: p.fileOffset,
+    cap_len: p.capLen,
+    len: p.origLen,
+    linktype: p.linktype,
+    protocol: d.protocol,
+    info: d.info,
+    levels: d.levels,
     ...(d.undecoded ? { undecoded: d.undecoded } : {}),
-    layers: d.layers, anomalies: d.anomalies, ...(p.comments?.length ? { comments: p.comments } : {}),
+    layers: d.layers,
+    anomalies: d.anomalies,
+    ...(p.comments?.length ? { comments: p.comments } : {}),
   };
 }
 
@@ -164,14 +189,30 @@ export interface OracleDocument {
 }
 
 /** Decodes one file into the oracle document (used by the CLI and the oracle test). */
-export async function oracleForFile(path: string, opts: DecodeOptions = { decodeAs: ORACLE_DECODE_AS }, read: ReadOptions = {}): Promise<{ doc: OracleDocument; info: CaptureInfo }> {
+export async function oracleForFile(
+  path: string,
+  opts: DecodeOptions = { decodeAs: ORACLE_DECODE_AS },
+  read: ReadOptions = {},
+): Promise<{ doc: OracleDocument; info: CaptureInfo }> {
   const frames: OracleFrame[] = [];
   const ifaces: CaptureInterface[] = [];
-  const info = await readCapture(path, {
-    onInterface: (i) => { ifaces[i.key] = i; },
-    onPacket: (p) => { frames.push(oracleFrame(p, decodePacket(p.data, p.linktype, opts, p.origLen), ifaces[p.iface], true)); },
-  }, read);
-  if (info.format !== 'pcapng') for (const f of frames) { delete f.section; delete f.interface_id; }
+  const info = await readCapture(
+    path,
+    {
+      onInterface: (i) => {
+        ifaces[i.key] = i;
+      },
+      onPacket: (p) => {
+        frames.push(oracleFrame(p, decodePacket(p.data, p.linktype, opts, p.origLen), ifaces[p.iface], true));
+      },
+    },
+    read,
+  );
+  if (info.format !== 'pcapng')
+    for (const f of frames) {
+      delete f.section;
+      delete f.interface_id;
+    }
   const doc: OracleDocument = {
     capture: basename(path),
     oracle: 'tunnelvision oracle v1 (oracle.sh v1 frame shape)',
@@ -194,7 +235,8 @@ export function formatOracleDocument(doc: OracleDocument): string {
 }
 
 function reportErrors(path: string, info: CaptureInfo): boolean {
-  for (const e of info.errors) process.stderr.write(`${path}: byte offset ${e.offset}: ${e.message}${e.fatal ? '' : ' (reading continued)'}\n`);
+  for (const e of info.errors)
+    process.stderr.write(`${path}: byte offset ${e.offset}: ${e.message}${e.fatal ? '' : ' (reading continued)'}\n`);
   return info.errors.length > 0;
 }
 
@@ -233,19 +275,27 @@ async function decodeTo(out: Output, a: Args, opts: DecodeOptions): Promise<numb
     const summary = new PacketSummary();
     const text = new PacketText();
     const lines = new LineBatch();
-    const info = await readCapture(path, {
-      onInterface: (i) => { ifaces[i.key] = i; },
-      onPacket: (p) => {
-        if (out.ended) return;
-        const capture = ifaces.length > 1 ? `${file}:${ifaces[p.iface]?.name ?? `if${p.iface}`}` : file;
-        if (a.format === 'text') {
-          // The info line without building layers and fields: same text as the full decode, several times faster.
-          void out.push(writeTextLine(lines, p, describePacketText(p.data, p.linktype, summary, text, opts, p.origLen), summary, capture));
-        } else {
-          void out.push(lines.add(JSON.stringify(jsonRecord(p, decodePacket(p.data, p.linktype, opts, p.origLen), capture))));
-        }
+    const info = await readCapture(
+      path,
+      {
+        onInterface: (i) => {
+          ifaces[i.key] = i;
+        },
+        onPacket: (p) => {
+          if (out.ended) return;
+          const capture = ifaces.length > 1 ? `${file}:${ifaces[p.iface]?.name ?? `if${p.iface}`}` : file;
+          if (a.format === 'text') {
+            // The info line without building layers and fields: same text as the full decode, several times faster.
+            void out.push(
+              writeTextLine(lines, p, describePacketText(p.data, p.linktype, summary, text, opts, p.origLen), summary, capture),
+            );
+          } else {
+            void out.push(lines.add(JSON.stringify(jsonRecord(p, decodePacket(p.data, p.linktype, opts, p.origLen), capture))));
+          }
+        },
       },
-    }, { signal: out.signal, chunkSize: CHUNK, pause: () => out.drained(), budget });
+      { signal: out.signal, chunkSize: CHUNK, pause: () => out.drained(), budget },
+    );
     await out.write(lines.take());
     if (!out.ended) failed = reportErrors(path, info) || failed;
   }

@@ -30,7 +30,9 @@ export async function run(args: string[]): Promise<number> {
   const packetText = a.extra.get('--packet')?.[0];
   const limit = Number(a.extra.get('--limit')?.[0] ?? 10);
   if (a.files.length === 0 || (!flowText && !packetText) || !(limit > 0)) {
-    process.stderr.write(`follow: ${a.files.length === 0 ? 'no capture files given' : !(limit > 0) ? '--limit must be a positive number' : 'give --flow or --packet'}\n${USAGE}`);
+    process.stderr.write(
+      `follow: ${a.files.length === 0 ? 'no capture files given' : !(limit > 0) ? '--limit must be a positive number' : 'give --flow or --packet'}\n${USAGE}`,
+    );
     return 2;
   }
   let spec: FlowSpec | null = null;
@@ -54,7 +56,9 @@ export async function run(args: string[]): Promise<number> {
       const j = an.journeyForPacket(ref.capture, ref.index);
       if (!j) {
         const known = an.captures.some((c) => c.id === ref.capture);
-        process.stderr.write(`follow: ${known ? `packet #${ref.index + 1} of ${ref.capture} is not an IP packet or does not exist` : `no capture named ${ref.capture} in the set (${an.captures.map((c) => c.id).join(', ')})`}\n`);
+        process.stderr.write(
+          `follow: ${known ? `packet #${ref.index + 1} of ${ref.capture} is not an IP packet or does not exist` : `no capture named ${ref.capture} in the set (${an.captures.map((c) => c.id).join(', ')})`}\n`,
+        );
         return 1;
       }
       if (a.json) await stdout.write(JSON.stringify({ journeys: [j] }, null, 2) + '\n');
@@ -64,7 +68,12 @@ export async function run(args: string[]): Promise<number> {
 
     const flows = an.flows.filter((f) => matchesFlowSpec(f, spec!));
     if (flows.length === 0) {
-      process.stderr.write(`follow: no flow matches '${clean(flowText!)}'. Flows in the set:\n${an.flows.slice(0, 30).map((f) => `  ${f.id}`).join('\n')}\n`);
+      process.stderr.write(
+        `follow: no flow matches '${clean(flowText!)}'. Flows in the set:\n${an.flows
+          .slice(0, 30)
+          .map((f) => `  ${f.id}`)
+          .join('\n')}\n`,
+      );
       return 1;
     }
     const out: { flow: string; journeys: Journey[]; shown: Journey[] }[] = [];
@@ -83,7 +92,9 @@ export async function run(args: string[]): Promise<number> {
       const f = flows[i];
       const count = (s: string) => o.journeys.filter((j) => j.status === s).length;
       await stdout.write(`Flow ${f.id}${f.natPeers.length ? `  (NAT: ${f.natPeers.join(', ')})` : ''}\n`);
-      await stdout.write(`  ${o.journeys.length} packets followed: ${count('delivered')} delivered, ${count('dropped')} dropped, ${count('unknown')} not judged${o.shown.length < o.journeys.length ? `; showing ${o.shown.length}` : ''}\n\n`);
+      await stdout.write(
+        `  ${o.journeys.length} packets followed: ${count('delivered')} delivered, ${count('dropped')} dropped, ${count('unknown')} not judged${o.shown.length < o.journeys.length ? `; showing ${o.shown.length}` : ''}\n\n`,
+      );
       for (const j of o.shown) {
         if (stdout.ended) break;
         await stdout.write(formatJourney(an, j) + '\n');

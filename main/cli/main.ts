@@ -14,13 +14,21 @@ const USAGE = `usage: tunnelvision <command> [args]
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {
-    case 'decode': return (await import('./decode')).run(rest);
-    case 'bench': return (await import('./bench')).run(rest);
-    case 'start': return (await import('./start')).run(rest);
-    case 'report': return (await import('./report')).run(rest);
-    case 'topology': return (await import('./topology')).run(rest);
-    case 'follow': return (await import('./follow')).run(rest);
-    case '-h': case '--help': case 'help':
+    case 'decode':
+      return (await import('./decode')).run(rest);
+    case 'bench':
+      return (await import('./bench')).run(rest);
+    case 'start':
+      return (await import('./start')).run(rest);
+    case 'report':
+      return (await import('./report')).run(rest);
+    case 'topology':
+      return (await import('./topology')).run(rest);
+    case 'follow':
+      return (await import('./follow')).run(rest);
+    case '-h':
+    case '--help':
+    case 'help':
       process.stdout.write(USAGE);
       return 0;
     default:

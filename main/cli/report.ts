@@ -37,7 +37,8 @@ function parseArgs(args: string[]): Args | string {
   const a: Args = { files: [], outs: [], packets: 'all', enrich: [], limits: {} };
   for (let i = 0; i < args.length; i++) {
     const x = args[i];
-    const [flag, inline] = x.startsWith('--') && x.includes('=') ? [x.slice(0, x.indexOf('=')), x.slice(x.indexOf('=') + 1)] : [x, undefined];
+    const [flag, inline] =
+      x.startsWith('--') && x.includes('=') ? [x.slice(0, x.indexOf('=')), x.slice(x.indexOf('=') + 1)] : [x, undefined];
     const value = (): string | undefined => inline ?? args[++i];
     const limit = takeLimit(flag, value, a.limits);
     if (typeof limit === 'string') return limit;
@@ -123,7 +124,8 @@ export async function run(args: string[]): Promise<number> {
     decodeAs: (store?.decodeAs ?? []) as DecodeAsTable,
     limits: parsed.limits,
   });
-  for (const c of analysis.captures) for (const e of c.errors) process.stderr.write(`warning: ${c.id}: ${e.code} at byte ${e.offset}: ${e.message}\n`);
+  for (const c of analysis.captures)
+    for (const e of c.errors) process.stderr.write(`warning: ${c.id}: ${e.code} at byte ${e.offset}: ${e.message}\n`);
   return withOutput('report', async (stdout) => {
     let failed = false;
     for (const out of parsed.outs) {

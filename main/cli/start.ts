@@ -49,11 +49,13 @@ export async function run(args: string[]): Promise<number> {
     if (limit) continue;
     if (a === '--port') {
       const v = args[++i];
-      if (v === undefined || !/^\d{1,5}$/.test(v) || Number(v) < 1 || Number(v) > 65535) return usage(`--port expects a port number from 1 to 65535, got ${v === undefined ? 'nothing' : JSON.stringify(v)}`);
+      if (v === undefined || !/^\d{1,5}$/.test(v) || Number(v) < 1 || Number(v) > 65535)
+        return usage(`--port expects a port number from 1 to 65535, got ${v === undefined ? 'nothing' : JSON.stringify(v)}`);
       port = Number(v);
     } else if (a === '--allow-dir') {
       const v = args[++i];
-      if (v === undefined || !existsSync(v) || !statSync(v).isDirectory()) return usage(`--allow-dir expects an existing folder, got ${v === undefined ? 'nothing' : JSON.stringify(v)}`);
+      if (v === undefined || !existsSync(v) || !statSync(v).isDirectory())
+        return usage(`--allow-dir expects an existing folder, got ${v === undefined ? 'nothing' : JSON.stringify(v)}`);
       allowDirs.push(resolve(v));
     } else if (a === '--browser') forceBrowser = true;
     else if (a === '--help' || a === '-h') {
@@ -71,7 +73,10 @@ export async function run(args: string[]): Promise<number> {
   if (electron) {
     const { buildAll } = await import('../app/build');
     await buildAll();
-    const child = spawn(electron, [ROOT, '--', ...open], { stdio: 'inherit', env: { ...process.env, [LIMITS_ENV]: JSON.stringify(limits) } });
+    const child = spawn(electron, [ROOT, '--', ...open], {
+      stdio: 'inherit',
+      env: { ...process.env, [LIMITS_ENV]: JSON.stringify(limits) },
+    });
     return await new Promise<number>((res) => child.on('exit', (code) => res(code ?? 0)));
   }
   if (!forceBrowser) process.stdout.write(RUNTIME_MISSING);

@@ -40,8 +40,7 @@ export function parseCommonArgs(args: string[], valued: string[]): CommonArgs | 
       const v = Number(value());
       if (!(v > 0)) return '--max-skew needs a positive number of milliseconds';
       a.maxSkewMs = v;
-    }
-    else if (flag === '-h' || flag === '--help') return '';
+    } else if (flag === '-h' || flag === '--help') return '';
     else if (flag === '--enrich') {
       const v = value();
       if (!v) return '--enrich needs a file';

@@ -21,7 +21,12 @@ export async function run(args: string[]): Promise<number> {
     process.stderr.write(`topology: no capture files given\n${USAGE}`);
     return 2;
   }
-  const analysis = await loadCaptureSet(a.files, { enrichment: a.enrich, overrides: a.overrides, maxClockSkewMs: a.maxSkewMs, limits: a.limits });
+  const analysis = await loadCaptureSet(a.files, {
+    enrichment: a.enrich,
+    overrides: a.overrides,
+    maxClockSkewMs: a.maxSkewMs,
+    limits: a.limits,
+  });
   reportLimitStops('topology', analysis.captures);
   const code = analysis.packetCount > 0 || analysis.captures.length === 0 ? 0 : 1;
   return withOutput('topology', async (out) => {

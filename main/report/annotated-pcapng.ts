@@ -86,7 +86,8 @@ export async function writeAnnotatedPcapng(
     if (a.source !== 'user' || !(session?.isAttached(a) ?? true)) continue;
     const t = a.target;
     if (t.kind === 'packet') add(toAnalysis.get(t.capture) ?? t.capture, t.packet, annotationComment(a));
-    else if (t.kind === 'hop' && t.capture !== undefined && t.packet !== undefined) add(toAnalysis.get(t.capture) ?? t.capture, t.packet, annotationComment(a));
+    else if (t.kind === 'hop' && t.capture !== undefined && t.packet !== undefined)
+      add(toAnalysis.get(t.capture) ?? t.capture, t.packet, annotationComment(a));
     else if (t.kind === 'flow') {
       const first = analysis.journeysForFlow?.(t.flow)[0]?.hops[0]?.packet;
       if (first) add(first.capture, first.index, `flow ${visibleText(t.flow)}: ${annotationComment(a)}`);
@@ -124,8 +125,21 @@ export async function writeAnnotatedPcapng(
               const node = pt?.node ?? null;
               const iface = pt?.interface ?? orig?.name ?? null;
               const name = node && iface ? `${node}/${iface}` : (iface ?? orig?.name ?? cap.id);
-              const description = [`capture ${cap.id}`, orig?.name ? `if_name ${orig.name}` : '', pt?.kind ? `kind ${pt.kind}` : '', orig?.description ?? ''].filter(Boolean).join('; ');
-              const [newId, block] = enc.addInterface({ linktype: p.linktype, name: visibleText(name), description: visibleText(description), snaplen: orig?.snaplen, tsresolExp: 9 });
+              const description = [
+                `capture ${cap.id}`,
+                orig?.name ? `if_name ${orig.name}` : '',
+                pt?.kind ? `kind ${pt.kind}` : '',
+                orig?.description ?? '',
+              ]
+                .filter(Boolean)
+                .join('; ');
+              const [newId, block] = enc.addInterface({
+                linktype: p.linktype,
+                name: visibleText(name),
+                description: visibleText(description),
+                snaplen: orig?.snaplen,
+                tsresolExp: 9,
+              });
               sink.write(block);
               ids.set(p.iface, newId);
               id = newId;

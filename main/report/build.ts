@@ -7,9 +7,19 @@ import { formatPacketRef, type AnalysisData, type Hop, type Journey, type NatRew
 import type { DecodeOptions } from '../engine/decode/types';
 import { decodeFetched, fetchPackets, reportLevels, type FetchedPacket } from './packets';
 import {
-  REPORT_SCHEMA, REPORT_VERSION,
-  type ReportAnnotation, type ReportCapture, type ReportFinding, type ReportFlow, type ReportGraph, type ReportGraphEdge,
-  type ReportGraphNode, type ReportHop, type ReportJourney, type ReportModel, type ReportPacket,
+  REPORT_SCHEMA,
+  REPORT_VERSION,
+  type ReportAnnotation,
+  type ReportCapture,
+  type ReportFinding,
+  type ReportFlow,
+  type ReportGraph,
+  type ReportGraphEdge,
+  type ReportGraphNode,
+  type ReportHop,
+  type ReportJourney,
+  type ReportModel,
+  type ReportPacket,
 } from './model';
 
 /** What the report needs of an analysis: its data and the two journey look-ups. */
@@ -58,7 +68,8 @@ export function isoTime(sec: number, nsec: number): string {
   return d.toISOString().replace(/\.\d{3}Z$/, `.${String(Math.floor(n)).padStart(9, '0')}Z`);
 }
 const isoFromEpoch = (epochSec: number, tNs: number): string => isoTime(epochSec + Math.floor(tNs / 1e9), tNs % 1e9);
-const isoFromFloat = (ts: number | null): string | null => (ts === null ? null : isoTime(Math.floor(ts), Math.round((ts - Math.floor(ts)) * 1e6) * 1e3));
+const isoFromFloat = (ts: number | null): string | null =>
+  ts === null ? null : isoTime(Math.floor(ts), Math.round((ts - Math.floor(ts)) * 1e6) * 1e3);
 
 function targetLabel(a: Annotation, toAnalysis: (id: string) => string): string {
   const t = a.target;
@@ -101,42 +112,90 @@ export function buildGraph(a: AnalysisData, annotated: (ids: string[]) => boolea
     have.add(box);
     const bgpBlocks = (m.bgp?.blocks ?? []).filter((b) => b.node === n.id && !b.withdrawn).map((b) => b.cidr);
     const cidrs = bgpBlocks.length ? `BGP blocks ${bgpBlocks.join(', ')}` : n.podCidr ? `pods ${n.podCidr}` : '';
-    add({ id: box, kind: 'node', label: n.name ?? n.id, detail: [n.underlayIps.join(', '), cidrs].filter(Boolean).join(' · '), parent: null }, n.id);
+    add(
+      { id: box, kind: 'node', label: n.name ?? n.id, detail: [n.underlayIps.join(', '), cidrs].filter(Boolean).join(' · '), parent: null },
+      n.id,
+    );
     const points = a.points.filter((p) => p.node === n.id || (n.name !== null && p.node === n.name));
     const nics = points.filter((p) => p.kind === 'underlay');
     const nicNames = [...new Set(nics.map((p) => p.interface ?? 'NIC'))];
     if (nicNames.length || n.underlayIps.length) {
-      add({ id: `nic:${n.id}`, kind: 'nic', label: nicNames.join(', ') || 'NIC', detail: [...n.underlayIps, ...n.underlayMacs].join(' · '), parent: box });
+      add({
+        id: `nic:${n.id}`,
+        kind: 'nic',
+        label: nicNames.join(', ') || 'NIC',
+        detail: [...n.underlayIps, ...n.underlayMacs].join(' · '),
+        parent: box,
+      });
     }
     const tunPoints = points.filter((p) => p.kind === 'vtep' || p.kind === 'tun');
     const tunNames = [...new Set(tunPoints.map((p) => p.interface ?? 'tunnel'))];
     if (tunNames.length || n.vtepIp || n.vtepMac) {
       const kind = tunPoints.some((p) => p.kind === 'tun') ? 'tun' : 'vtep';
-      add({ id: `tunnel-device:${n.id}`, kind, label: tunNames.join(', ') || 'tunnel device', detail: [n.vtepIp, n.vtepMac].filter(Boolean).join(' · '), parent: box });
+      add({
+        id: `tunnel-device:${n.id}`,
+        kind,
+        label: tunNames.join(', ') || 'tunnel device',
+        detail: [n.vtepIp, n.vtepMac].filter(Boolean).join(' · '),
+        parent: box,
+      });
     }
   }
   const parentOf = (node: string | null) => (node && have.has(`node:${node}`) ? `node:${node}` : null);
-  for (const b of m.bridges) add({ id: `bridge:${b.id}`, kind: 'bridge', label: b.name, detail: [b.gatewayIp, b.gatewayMac].filter(Boolean).join(' · '), parent: parentOf(b.node) }, b.id);
-  for (const v of m.veths) add({ id: `veth:${v.id}`, kind: 'veth', label: v.name, detail: v.pod ? `pod ${v.pod}` : '', parent: parentOf(v.node) }, v.id);
+  for (const b of m.bridges)
+    add(
+      {
+        id: `bridge:${b.id}`,
+        kind: 'bridge',
+        label: b.name,
+        detail: [b.gatewayIp, b.gatewayMac].filter(Boolean).join(' · '),
+        parent: parentOf(b.node),
+      },
+      b.id,
+    );
+  for (const v of m.veths)
+    add({ id: `veth:${v.id}`, kind: 'veth', label: v.name, detail: v.pod ? `pod ${v.pod}` : '', parent: parentOf(v.node) }, v.id);
   for (const p of m.pods) {
     const name = p.name ? `${p.namespace ? `${p.namespace}/` : ''}${p.name}` : p.ip;
     add({ id: `pod:${p.id}`, kind: 'pod', label: name, detail: [p.ip, p.mac].filter(Boolean).join(' · '), parent: parentOf(p.node) }, p.id);
   }
   for (const s of m.services) {
-    add({ id: `service:${s.id}`, kind: 'service', label: s.name ? `${s.namespace ? `${s.namespace}/` : ''}${s.name}` : s.id, detail: `${s.protocol} ${s.ip}${s.port !== null ? `:${s.port}` : ''}`, parent: null }, s.id);
+    add(
+      {
+        id: `service:${s.id}`,
+        kind: 'service',
+        label: s.name ? `${s.namespace ? `${s.namespace}/` : ''}${s.name}` : s.id,
+        detail: `${s.protocol} ${s.ip}${s.port !== null ? `:${s.port}` : ''}`,
+        parent: null,
+      },
+      s.id,
+    );
     for (const be of s.backends) {
       const pod = m.pods.find((p) => p.id === be.pod || p.ip === be.ip);
-      if (pod) edges.push({ id: `service:${s.id}>pod:${pod.id}`, source: `service:${s.id}`, target: `pod:${pod.id}`, kind: 'service', label: `${be.ip}${be.port !== null ? `:${be.port}` : ''}` });
+      if (pod)
+        edges.push({
+          id: `service:${s.id}>pod:${pod.id}`,
+          source: `service:${s.id}`,
+          target: `pod:${pod.id}`,
+          kind: 'service',
+          label: `${be.ip}${be.port !== null ? `:${be.port}` : ''}`,
+        });
     }
   }
   for (const t of m.tunnels) {
-    const label = [t.type, t.vni !== null ? `VNI ${t.vni}` : '', t.port !== null ? `UDP ${t.port}` : '', `${t.packets} pkts`].filter(Boolean).join(' · ');
+    const label = [t.type, t.vni !== null ? `VNI ${t.vni}` : '', t.port !== null ? `UDP ${t.port}` : '', `${t.packets} pkts`]
+      .filter(Boolean)
+      .join(' · ');
     edges.push({ id: `tunnel:${t.id}`, source: `node:${t.nodes[0]}`, target: `node:${t.nodes[1]}`, kind: 'tunnel', label });
   }
   return { nodes, edges };
 }
 
-export async function buildReport(analysis: ReportAnalysis, session: ReportSessionInput | null, opts: BuildOptions = {}): Promise<ReportModel> {
+export async function buildReport(
+  analysis: ReportAnalysis,
+  session: ReportSessionInput | null,
+  opts: BuildOptions = {},
+): Promise<ReportModel> {
   const annotations = session?.annotations ?? [];
   const captureById = new Map(analysis.captures.map((c) => [c.id, c]));
 
@@ -233,15 +292,31 @@ export async function buildReport(analysis: ReportAnalysis, session: ReportSessi
     const base = { ref: packetLabel(capture, index), capture, index, frame: index + 1, annotations: packetNotes.get(key) ?? [] };
     if (!f) {
       return {
-        ...base, time: '', node: pointOf(capture, null)?.node ?? null, interface: pointOf(capture, null)?.interface ?? null, length: 0, protocol: '', info: '',
-        levels: [], anomalies: [], unavailable: fetchErrors.get(capture) ?? `packet ${packetLabel(capture, index)} is not in the capture`,
+        ...base,
+        time: '',
+        node: pointOf(capture, null)?.node ?? null,
+        interface: pointOf(capture, null)?.interface ?? null,
+        length: 0,
+        protocol: '',
+        info: '',
+        levels: [],
+        anomalies: [],
+        unavailable: fetchErrors.get(capture) ?? `packet ${packetLabel(capture, index)} is not in the capture`,
       };
     }
     const d = decodeFetched(f, decodeOpts);
     const pt = pointOf(capture, f.iface);
     return {
-      ...base, time: isoTime(f.tsSec, f.tsNsec), node: pt?.node ?? null, interface: pt?.interface ?? null, length: f.origLen, protocol: d.protocol, info: d.info,
-      levels: reportLevels(d), anomalies: d.anomalies.map((x) => `${x.code}: ${x.message}`), unavailable: null,
+      ...base,
+      time: isoTime(f.tsSec, f.tsNsec),
+      node: pt?.node ?? null,
+      interface: pt?.interface ?? null,
+      length: f.origLen,
+      protocol: d.protocol,
+      info: d.info,
+      levels: reportLevels(d),
+      anomalies: d.anomalies.map((x) => `${x.code}: ${x.message}`),
+      unavailable: null,
     };
   });
 
@@ -262,30 +337,63 @@ export async function buildReport(analysis: ReportAnalysis, session: ReportSessi
         const notes = hopNotes.get(`${j.id}\u0000${h.index}`) ?? [];
         notes.forEach((n) => ids.add(n));
         return {
-          index: h.index, packet: refLabel(h.packet), point: h.point, node: h.node, interface: h.interface, kind: h.kind,
-          time: isoFromEpoch(analysis.epochSec, h.tNs), offsetMs: ms(h.correctedNs - t0), latencyMs: h.latencyNs === null ? null : ms(h.latencyNs),
-          latencyRangeMs: h.latencyRangeNs ? [ms(h.latencyRangeNs[0]), h.latencyRangeNs[1] === null ? null : ms(h.latencyRangeNs[1])] : null,
-          ttl: h.headers.ttl, ttlDelta: h.ttlDelta, src: h.headers.srcPort !== null ? `${h.headers.src}:${h.headers.srcPort}` : h.headers.src,
-          dst: h.headers.dstPort !== null ? `${h.headers.dst}:${h.headers.dstPort}` : h.headers.dst, info: h.headers.info, encap: encapText(h),
-          nat: h.nat ? natText(h.nat) : null, problems: [...h.problems], annotations: notes,
+          index: h.index,
+          packet: refLabel(h.packet),
+          point: h.point,
+          node: h.node,
+          interface: h.interface,
+          kind: h.kind,
+          time: isoFromEpoch(analysis.epochSec, h.tNs),
+          offsetMs: ms(h.correctedNs - t0),
+          latencyMs: h.latencyNs === null ? null : ms(h.latencyNs),
+          latencyRangeMs: h.latencyRangeNs
+            ? [ms(h.latencyRangeNs[0]), h.latencyRangeNs[1] === null ? null : ms(h.latencyRangeNs[1])]
+            : null,
+          ttl: h.headers.ttl,
+          ttlDelta: h.ttlDelta,
+          src: h.headers.srcPort !== null ? `${h.headers.src}:${h.headers.srcPort}` : h.headers.src,
+          dst: h.headers.dstPort !== null ? `${h.headers.dst}:${h.headers.dstPort}` : h.headers.dst,
+          info: h.headers.info,
+          encap: encapText(h),
+          nat: h.nat ? natText(h.nat) : null,
+          problems: [...h.problems],
+          annotations: notes,
         };
       });
       const ls = j.lastSeen;
       return {
-        id: j.id, status: j.status, totalLatencyMs: ms(j.totalLatencyNs), lastSeen: `${ls.node ?? '?'} ${ls.interface ?? ls.point} (${refLabel(ls.packet)})`,
+        id: j.id,
+        status: j.status,
+        totalLatencyMs: ms(j.totalLatencyNs),
+        lastSeen: `${ls.node ?? '?'} ${ls.interface ?? ls.point} (${refLabel(ls.packet)})`,
         hops,
-        gaps: j.gaps.map((g) => `${g.afterHop < 0 ? 'before the first hop' : `after hop ${g.afterHop + 1}`}${g.node ? ` on ${g.node}` : ''} (${g.kind}): ${g.reason}`),
-        nat: j.nat.map(natText), mtu: j.mtu.map((x) => `${x.code} at hop ${x.hop + 1}: ${x.message}`), problems: [...j.problems],
+        gaps: j.gaps.map(
+          (g) =>
+            `${g.afterHop < 0 ? 'before the first hop' : `after hop ${g.afterHop + 1}`}${g.node ? ` on ${g.node}` : ''} (${g.kind}): ${g.reason}`,
+        ),
+        nat: j.nat.map(natText),
+        mtu: j.mtu.map((x) => `${x.code} at hop ${x.hop + 1}: ${x.message}`),
+        problems: [...j.problems],
         ...(j.verdict ? { verdict: j.verdict.reason } : {}),
         clockNotes: j.hops.filter((h) => h.latencyNote).map((h) => `hop ${h.index + 1}: ${h.latencyNote}`),
       };
     });
     const ep = (e: { ip: string; port: number | null }) => (e.port === null ? e.ip : `${e.ip}:${e.port}`);
     flows.push({
-      id, protocol: f.protocol, a: ep(f.a), b: ep(f.b), packets: f.aToB.packets + f.bToA.packets, bytes: f.aToB.bytes + f.bToA.bytes,
-      firstTime: isoFromFloat(f.firstTs) ?? '', lastTime: isoFromFloat(f.lastTs) ?? '', tcpState: f.tcp?.state ?? null, natPeers: [...f.natPeers],
+      id,
+      protocol: f.protocol,
+      a: ep(f.a),
+      b: ep(f.b),
+      packets: f.aToB.packets + f.bToA.packets,
+      bytes: f.aToB.bytes + f.bToA.bytes,
+      firstTime: isoFromFloat(f.firstTs) ?? '',
+      lastTime: isoFromFloat(f.lastTs) ?? '',
+      tcpState: f.tcp?.state ?? null,
+      natPeers: [...f.natPeers],
       communityId: f.communityId ?? null,
-      annotations: [...ids], journeys, journeysTotal: all.length,
+      annotations: [...ids],
+      journeys,
+      journeysTotal: all.length,
     });
   }
 
@@ -296,32 +404,57 @@ export async function buildReport(analysis: ReportAnalysis, session: ReportSessi
     const check = checkBySession.get(c.id);
     const sc = sessionCap.get(c.id);
     return {
-      id: c.id, file: basename(c.path), format: c.format, packets: c.packetCount, firstTime: isoFromFloat(c.firstTs), lastTime: isoFromFloat(c.lastTs),
+      id: c.id,
+      file: basename(c.path),
+      format: c.format,
+      packets: c.packetCount,
+      firstTime: isoFromFloat(c.firstTs),
+      lastTime: isoFromFloat(c.lastTs),
       durationSec: c.firstTs !== null && c.lastTs !== null ? Math.round((c.lastTs - c.firstTs) * 1e6) / 1e6 : null,
-      size: sc?.size ?? null, sha256: sc?.sha256 ?? null,
+      size: sc?.size ?? null,
+      sha256: sc?.sha256 ?? null,
       state: !session ? 'ok' : !sc ? 'not-in-session' : (check?.state ?? 'ok'),
       stateMessage: check && check.state !== 'ok' ? check.message : null,
-      points: analysis.points.filter((p) => p.capture === c.id).map((p) => ({ id: p.id, node: p.node, interface: p.interface, kind: p.kind, source: p.nodeSource, packets: p.packetCount })),
+      points: analysis.points
+        .filter((p) => p.capture === c.id)
+        .map((p) => ({ id: p.id, node: p.node, interface: p.interface, kind: p.kind, source: p.nodeSource, packets: p.packetCount })),
       errors: c.errors.map((e) => `${e.code} at byte ${e.offset}: ${e.message}`),
     };
   });
 
   const findings: ReportFinding[] = analysis.findings.map((f) => ({
-    code: f.code, severity: f.severity, message: f.message, packets: f.packets.map(refLabel), flow: f.flow ?? null, journey: f.journey ?? null, node: f.node ?? null,
+    code: f.code,
+    severity: f.severity,
+    message: f.message,
+    packets: f.packets.map(refLabel),
+    flow: f.flow ?? null,
+    journey: f.journey ?? null,
+    node: f.node ?? null,
   }));
 
   const graph = buildGraph(analysis, (ids) => ids.some((id) => elementNotes.has(id)));
 
   const reportAnnotations: ReportAnnotation[] = annotations.map((a) => ({
-    id: a.id, targetKind: a.target.kind, target: targetLabel(a, toAnalysis), text: a.text, tag: a.tag ?? null, severity: a.severity, source: a.source,
-    created: a.created, updated: a.updated, attached: attached(a),
+    id: a.id,
+    targetKind: a.target.kind,
+    target: targetLabel(a, toAnalysis),
+    text: a.text,
+    tag: a.tag ?? null,
+    severity: a.severity,
+    source: a.source,
+    created: a.created,
+    updated: a.updated,
+    attached: attached(a),
   }));
 
   const count = (s: string) => findings.filter((f) => f.severity === s).length;
   const problems = session?.captureChecks.filter((c) => c.state !== 'ok') ?? [];
   const omitted = wantedPackets.length - shown.length;
   const warnings = problems.map((c) => c.message);
-  if (omitted > 0) warnings.push(`${omitted} more annotated packets are listed under Annotations but not decoded here (the report shows the first ${maxPackets})`);
+  if (omitted > 0)
+    warnings.push(
+      `${omitted} more annotated packets are listed under Annotations but not decoded here (the report shows the first ${maxPackets})`,
+    );
   return {
     schema: REPORT_SCHEMA,
     version: REPORT_VERSION,
@@ -335,12 +468,30 @@ export async function buildReport(analysis: ReportAnalysis, session: ReportSessi
       warnings,
     },
     summary: {
-      captures: analysis.captures.length, packets: analysis.packetCount, nodes: analysis.model.nodes.length, pods: analysis.model.pods.length,
-      services: analysis.model.services.length, tunnels: analysis.model.tunnels.length, flows: analysis.flows.length, journeys: analysis.journeyCount,
-      annotations: annotations.length, findings: { problem: count('problem'), warning: count('warning'), info: count('info') },
+      captures: analysis.captures.length,
+      packets: analysis.packetCount,
+      nodes: analysis.model.nodes.length,
+      pods: analysis.model.pods.length,
+      services: analysis.model.services.length,
+      tunnels: analysis.model.tunnels.length,
+      flows: analysis.flows.length,
+      journeys: analysis.journeyCount,
+      annotations: annotations.length,
+      findings: { problem: count('problem'), warning: count('warning'), info: count('info') },
     },
-    captures, graph, findings, flows, packets,
-    clockOffsets: analysis.clockOffsets.map((c) => ({ node: c.node, reference: c.reference, offsetMs: ms(c.offsetNs), uncertaintyMs: c.uncertaintyNs === null ? null : ms(c.uncertaintyNs), samples: c.samples, method: c.method })),
+    captures,
+    graph,
+    findings,
+    flows,
+    packets,
+    clockOffsets: analysis.clockOffsets.map((c) => ({
+      node: c.node,
+      reference: c.reference,
+      offsetMs: ms(c.offsetNs),
+      uncertaintyMs: c.uncertaintyNs === null ? null : ms(c.uncertaintyNs),
+      samples: c.samples,
+      method: c.method,
+    })),
     annotations: reportAnnotations,
   };
 }

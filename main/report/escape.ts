@@ -10,7 +10,8 @@ export const DEFAULT_CLIP = 300;
 // C0 controls except TAB and LF, DEL, C1 controls, bidi overrides and isolates (which can make text
 // read backwards: "Trojan source"), zero-width marks, line/paragraph separators, BOM, and the two
 // noncharacters XML forbids (an SVG label holding one would not parse).
-const INVISIBLE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2028\u2029\u2060-\u2064\u2066-\u2069\ufeff\ufffe\uffff]/g;
+const INVISIBLE =
+  /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2028\u2029\u2060-\u2064\u2066-\u2069\ufeff\ufffe\uffff]/g;
 // Lone surrogates cannot be encoded in UTF-8 (and break XML parsers): replace them.
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 
@@ -42,10 +43,7 @@ function textOf(s: unknown): string {
 }
 
 export function visibleText(s: unknown, max?: number): string {
-  let t = textOf(s)
-    .replace(/\r\n?/g, '\n')
-    .replace(LONE_SURROGATE, '\ufffd')
-    .replace(INVISIBLE, codeOf);
+  let t = textOf(s).replace(/\r\n?/g, '\n').replace(LONE_SURROGATE, '\ufffd').replace(INVISIBLE, codeOf);
   if (max !== undefined && t.length > max) t = clip(t, max);
   return t;
 }

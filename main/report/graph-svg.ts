@@ -17,10 +17,24 @@ const HEAD_MAX = 28;
 
 const ORDER: Record<GraphNodeKind, number> = { node: 0, nic: 1, vtep: 2, tun: 2, bridge: 3, veth: 4, pod: 5, service: 6 };
 const FILL: Record<GraphNodeKind, string> = {
-  node: '#f4f6fa', nic: '#dbe8ff', vtep: '#e5dcff', tun: '#e5dcff', bridge: '#d8f3e6', veth: '#fff1cc', pod: '#ffe0e0', service: '#d9f2f7',
+  node: '#f4f6fa',
+  nic: '#dbe8ff',
+  vtep: '#e5dcff',
+  tun: '#e5dcff',
+  bridge: '#d8f3e6',
+  veth: '#fff1cc',
+  pod: '#ffe0e0',
+  service: '#d9f2f7',
 };
 const KIND_LABEL: Record<GraphNodeKind, string> = {
-  node: 'node', nic: 'NIC', vtep: 'VTEP', tun: 'TUN', bridge: 'bridge', veth: 'veth', pod: 'pod', service: 'service',
+  node: 'node',
+  nic: 'NIC',
+  vtep: 'VTEP',
+  tun: 'TUN',
+  bridge: 'bridge',
+  veth: 'veth',
+  pod: 'pod',
+  service: 'service',
 };
 
 const text = (s: string, max = LABEL_MAX) => escapeXml(shortClip(visibleText(s), max));
@@ -70,8 +84,12 @@ export function renderGraphSvg(g: ReportGraph, title = 'Cluster graph'): string 
       const id = col.box?.id ?? '(unattributed)';
       pos.set(id, { x, y, w: BOX_W, h });
       const annotated = col.box?.annotated ? ' class="annotated"' : '';
-      out.push(`<rect x="${x}" y="${y}" width="${BOX_W}" height="${h}" rx="10" fill="${FILL.node}" stroke="#6b7a90" stroke-width="1.5"${annotated}/>`);
-      out.push(`<text x="${x + 12}" y="${y + 20}" class="head">${text(col.box ? col.box.label : 'not attributed to a node', HEAD_MAX)}</text>`);
+      out.push(
+        `<rect x="${x}" y="${y}" width="${BOX_W}" height="${h}" rx="10" fill="${FILL.node}" stroke="#6b7a90" stroke-width="1.5"${annotated}/>`,
+      );
+      out.push(
+        `<text x="${x + 12}" y="${y + 20}" class="head">${text(col.box ? col.box.label : 'not attributed to a node', HEAD_MAX)}</text>`,
+      );
       if (col.box?.detail) out.push(`<text x="${x + 12}" y="${y + 37}" class="detail">${text(col.box.detail)}</text>`);
       col.items.forEach((it, j) => {
         const iy = y + HEAD_H + j * (ITEM_H + 6);
@@ -81,7 +99,9 @@ export function renderGraphSvg(g: ReportGraph, title = 'Cluster graph'): string 
         out.push(
           `<rect x="${p.x}" y="${p.y}" width="${p.w}" height="${p.h}" rx="6" fill="${FILL[it.kind]}" stroke="${it.annotated ? '#c62828' : '#8a94a6'}" stroke-width="${it.annotated ? 2.5 : 1}"/>`,
         );
-        out.push(`<text x="${p.x + 8}" y="${p.y + 15}" class="label"><tspan class="kind">${KIND_LABEL[it.kind]}</tspan> ${text(it.label)}${it.annotated ? ' ✎' : ''}</text>`);
+        out.push(
+          `<text x="${p.x + 8}" y="${p.y + 15}" class="label"><tspan class="kind">${KIND_LABEL[it.kind]}</tspan> ${text(it.label)}${it.annotated ? ' ✎' : ''}</text>`,
+        );
         if (it.detail) out.push(`<text x="${p.x + 8}" y="${p.y + 31}" class="detail">${text(it.detail)}</text>`);
       });
     });
@@ -112,8 +132,12 @@ export function renderGraphSvg(g: ReportGraph, title = 'Cluster graph'): string 
     const p = { x, y: 40, w, h: SERVICE_H };
     pos.set(s.id, p);
     width = Math.max(width, x + w + 2 * PAD);
-    out.push(`<rect x="${x}" y="40" width="${w}" height="${SERVICE_H}" rx="8" fill="${FILL.service}" stroke="${s.annotated ? '#c62828' : '#2a8ca0'}" stroke-width="1.5"/>`);
-    out.push(`<text x="${x + 8}" y="58" class="label"><tspan class="kind">service</tspan> ${text(s.label)}${s.annotated ? ' ✎' : ''}</text>`);
+    out.push(
+      `<rect x="${x}" y="40" width="${w}" height="${SERVICE_H}" rx="8" fill="${FILL.service}" stroke="${s.annotated ? '#c62828' : '#2a8ca0'}" stroke-width="1.5"/>`,
+    );
+    out.push(
+      `<text x="${x + 8}" y="58" class="label"><tspan class="kind">service</tspan> ${text(s.label)}${s.annotated ? ' ✎' : ''}</text>`,
+    );
     if (s.detail) out.push(`<text x="${x + 8}" y="75" class="detail">${text(s.detail)}</text>`);
   });
   for (const e of g.edges) {
@@ -121,11 +145,16 @@ export function renderGraphSvg(g: ReportGraph, title = 'Cluster graph'): string 
     const a = pos.get(e.source);
     const b = pos.get(e.target);
     if (!a || !b) continue;
-    out.push(`<line x1="${a.x + a.w / 2}" y1="${a.y + a.h}" x2="${b.x + 4}" y2="${b.y + b.h / 2}" stroke="#2a8ca0" stroke-width="1.2" stroke-dasharray="5 3"/>`);
+    out.push(
+      `<line x1="${a.x + a.w / 2}" y1="${a.y + a.h}" x2="${b.x + 4}" y2="${b.y + b.h / 2}" stroke="#2a8ca0" stroke-width="1.2" stroke-dasharray="5 3"/>`,
+    );
   }
 
   const height = Math.max(y, top + 100);
-  const empty = g.nodes.length === 0 ? `<text x="${2 * PAD}" y="${top + 30}" class="detail">No cluster elements were inferred from these captures.</text>` : '';
+  const empty =
+    g.nodes.length === 0
+      ? `<text x="${2 * PAD}" y="${top + 30}" class="detail">No cluster elements were inferred from these captures.</text>`
+      : '';
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-label="${escapeXml(title)}">`,
     `<style>text{font-family:"DejaVu Sans",Arial,sans-serif;fill:#1d2330}.head{font-size:14px;font-weight:bold}.label{font-size:12px}.detail{font-size:10.5px;fill:#4a5568}.kind{font-weight:bold;fill:#56607a}.edge{font-size:11px;fill:#3b2590;font-weight:bold}.title{font-size:16px;font-weight:bold}</style>`,

@@ -4,7 +4,15 @@
 import { createHash } from 'node:crypto';
 import { DEFAULT_CLIP, escapeHtml as e, escapeHtmlBreakable, escapeXml, shortClip, visibleText } from './escape';
 import { renderGraphSvg, svgDataUrl } from './graph-svg';
-import { latencyCell, uncertaintyCell, type ReportAnnotation, type ReportFlow, type ReportJourney, type ReportModel, type ReportPacket } from './model';
+import {
+  latencyCell,
+  uncertaintyCell,
+  type ReportAnnotation,
+  type ReportFlow,
+  type ReportJourney,
+  type ReportModel,
+  type ReportPacket,
+} from './model';
 
 const CSS = `
 :root{--fg:#1d2330;--muted:#5a6478;--line:#d5dae3;--bg:#fff;--head:#f1f4f9;--problem:#b71c1c;--warning:#a35a00;--info:#1f5fa8}
@@ -64,7 +72,10 @@ function annotationList(ids: readonly string[], byId: Map<string, ReportAnnotati
   const items = ids.map((id) => byId.get(id)).filter((a): a is ReportAnnotation => !!a);
   if (!items.length) return '';
   return `<ul class="notes">${items
-    .map((a) => `<li>${sev(a.severity)} ${a.tag ? `<code>${clipped(a.tag)}</code> ` : ''}${noteText(a.text)}${a.attached ? '' : ' <em>(capture changed: not tied to a packet)</em>'}</li>`)
+    .map(
+      (a) =>
+        `<li>${sev(a.severity)} ${a.tag ? `<code>${clipped(a.tag)}</code> ` : ''}${noteText(a.text)}${a.attached ? '' : ' <em>(capture changed: not tied to a packet)</em>'}</li>`,
+    )
     .join('')}</ul>`;
 }
 
@@ -99,13 +110,24 @@ function journeyHtml(j: ReportJourney, byId: Map<string, ReportAnnotation>): str
     `${h.ttl}${h.ttlDelta ? ` (${h.ttlDelta > 0 ? '+' : ''}${h.ttlDelta})` : ''}`,
     `${clipped(h.src)} → ${clipped(h.dst)}`,
     [h.encap ? clipped(h.encap) : '', h.nat ? `<strong>NAT</strong> ${clipped(h.nat)}` : ''].filter(Boolean).join('<br>'),
-    [clipped(h.info), ...h.problems.map((p) => `<span class="sev sev-problem">${e(p)}</span>`)].join(' ') + (h.annotations.length ? ' ✎' : ''),
+    [clipped(h.info), ...h.problems.map((p) => `<span class="sev sev-problem">${e(p)}</span>`)].join(' ') +
+      (h.annotations.length ? ' ✎' : ''),
   ]);
   const hopNotes = j.hops
     .filter((h) => h.annotations.length)
-    .map((h) => `<div class="hop-notes"><strong>Hop ${h.index + 1}</strong> (${clipped(h.node ?? '?')} ${clipped(h.interface ?? h.point)}):${annotationList(h.annotations, byId)}</div>`)
+    .map(
+      (h) =>
+        `<div class="hop-notes"><strong>Hop ${h.index + 1}</strong> (${clipped(h.node ?? '?')} ${clipped(h.interface ?? h.point)}):${annotationList(h.annotations, byId)}</div>`,
+    )
     .join('');
-  const notes = [...(j.verdict ? [`verdict: ${j.verdict}`] : []), ...(j.clockNotes ?? []).map((c) => `latency at ${c}`), ...j.gaps.map((g) => `gap: ${g}`), ...j.nat.map((n) => `NAT: ${n}`), ...j.mtu.map((m) => `MTU: ${m}`), ...j.problems.map((p) => `problem: ${p}`)];
+  const notes = [
+    ...(j.verdict ? [`verdict: ${j.verdict}`] : []),
+    ...(j.clockNotes ?? []).map((c) => `latency at ${c}`),
+    ...j.gaps.map((g) => `gap: ${g}`),
+    ...j.nat.map((n) => `NAT: ${n}`),
+    ...j.mtu.map((m) => `MTU: ${m}`),
+    ...j.problems.map((p) => `problem: ${p}`),
+  ];
   return `<div class="journey"><h4>Journey ${j.id}: ${e(j.status)}, last seen at ${clipped(j.lastSeen)}, ${j.totalLatencyMs.toFixed(3)} ms end to end</h4>
 ${timelineSvg(j)}
 ${table(['#', 'Where', 'Packet', 'Time (UTC)', 'At ms', 'Δ ms', 'TTL', 'Inner src → dst', 'Encapsulation / NAT', 'Info'], rows, 'hops')}
@@ -126,14 +148,18 @@ ${f.journeysTotal > f.journeys.length ? `<p class="meta">${f.journeysTotal - f.j
 function packetHtml(p: ReportPacket, byId: Map<string, ReportAnnotation>): string {
   const levels = p.levels
     .map(
-      (l) => `<div class="level"><h4>${e(l.title)}</h4>${l.layers
-        .map(
-          (ly) =>
-            `<div class="layer">${clipped(ly.name)}</div><table class="fields"><tbody>${ly.fields
-              .map((f) => `<tr class="d${Math.min(f.depth, 3)}${f.differs ? ' differs' : ''}"><td>${clipped(f.label)}</td><td class="mono">${clipped(f.value)}${f.differs ? ' ≠' : ''}</td></tr>`)
-              .join('')}</tbody></table>`,
-        )
-        .join('')}</div>`,
+      (l) =>
+        `<div class="level"><h4>${e(l.title)}</h4>${l.layers
+          .map(
+            (ly) =>
+              `<div class="layer">${clipped(ly.name)}</div><table class="fields"><tbody>${ly.fields
+                .map(
+                  (f) =>
+                    `<tr class="d${Math.min(f.depth, 3)}${f.differs ? ' differs' : ''}"><td>${clipped(f.label)}</td><td class="mono">${clipped(f.value)}${f.differs ? ' ≠' : ''}</td></tr>`,
+                )
+                .join('')}</tbody></table>`,
+          )
+          .join('')}</div>`,
     )
     .join('');
   return `<article class="packet" id="packet-${e(p.ref)}"><h3><code>${clipped(p.ref)}</code> ${clipped(p.protocol)}: ${clipped(p.info)}</h3>
@@ -166,52 +192,76 @@ ${r.session.file ? `<li>Session: <code>${clipped(r.session.file)}</code></li>` :
 ${r.session.filter ? `<li>Filter: <code>${clipped(r.session.filter)}</code></li>` : ''}
 ${r.session.decodeAs.length ? `<li>Decode as: ${r.session.decodeAs.map((d) => `<code>${e(d.layer)} ${d.port} → ${e(d.proto)}</code>`).join(', ')}</li>` : ''}
 </ul>${r.session.warnings.map((w) => `<p class="warn">${clipped(w)}</p>`).join('')}`,
-    captures: table(
-      ['Capture', 'Format', 'Packets', 'First packet (UTC)', 'Duration (s)', 'Taken on (node / interface / kind)', 'State', 'Errors'],
-      r.captures.map((c) => [
-        `<code>${clipped(c.file)}</code>${c.sha256 ? `<br><span class="meta mono">sha256 ${e(c.sha256.slice(0, 16))}…</span>` : ''}`,
-        e(c.format),
-        String(c.packets),
-        clipped(c.firstTime ?? ''),
-        c.durationSec === null ? '' : c.durationSec.toFixed(3),
-        c.points.map((p) => `${clipped(p.node ?? '?')} / ${clipped(p.interface ?? '?')} / ${e(p.kind)} <span class="meta">(${e(p.source)})</span>`).join('<br>'),
-        `${e(c.state)}${c.stateMessage ? `<br><span class="meta">${clipped(c.stateMessage)}</span>` : ''}`,
-        list(c.errors),
-      ]),
-    ) || emptyNote('No captures.'),
+    captures:
+      table(
+        ['Capture', 'Format', 'Packets', 'First packet (UTC)', 'Duration (s)', 'Taken on (node / interface / kind)', 'State', 'Errors'],
+        r.captures.map((c) => [
+          `<code>${clipped(c.file)}</code>${c.sha256 ? `<br><span class="meta mono">sha256 ${e(c.sha256.slice(0, 16))}…</span>` : ''}`,
+          e(c.format),
+          String(c.packets),
+          clipped(c.firstTime ?? ''),
+          c.durationSec === null ? '' : c.durationSec.toFixed(3),
+          c.points
+            .map(
+              (p) => `${clipped(p.node ?? '?')} / ${clipped(p.interface ?? '?')} / ${e(p.kind)} <span class="meta">(${e(p.source)})</span>`,
+            )
+            .join('<br>'),
+          `${e(c.state)}${c.stateMessage ? `<br><span class="meta">${clipped(c.stateMessage)}</span>` : ''}`,
+          list(c.errors),
+        ]),
+      ) || emptyNote('No captures.'),
     graph: `<figure><img id="graph-image" src="${svgDataUrl(svg)}" alt="Cluster graph: ${s.nodes} nodes, ${s.pods} pods, ${s.tunnels} tunnels"><figcaption class="meta">Nodes with their NIC, tunnel device, bridge, veths and pods; arcs are tunnels; ✎ marks annotated elements.</figcaption></figure>
 ${table(
   ['Element', 'Kind', 'Addresses', 'In node'],
   r.graph.nodes.map((n) => [clipped(n.label), e(n.kind), clipped(n.detail), clipped(n.parent ?? '')]),
 )}
-${table(['Tunnel / link', 'Between', 'Kind'], r.graph.edges.map((x) => [clipped(x.label), `${clipped(x.source)} ⇄ ${clipped(x.target)}`, e(x.kind)]))}`,
-    findings: table(
-      ['Severity', 'Finding', 'Message', 'Where', 'Packets'],
-      r.findings.map((f) => [
-        sev(f.severity),
-        `<code>${e(f.code)}</code>`,
-        clipped(f.message),
-        [f.node ? `node ${clipped(f.node)}` : '', f.flow ? `flow ${clipped(f.flow)}` : '', f.journey !== null ? `journey ${f.journey}` : ''].filter(Boolean).join('<br>'),
-        list(f.packets.slice(0, 8)) + (f.packets.length > 8 ? `<br>… ${f.packets.length - 8} more` : ''),
-      ]),
-    ) || emptyNote('Nothing wrong was found.'),
+${table(
+  ['Tunnel / link', 'Between', 'Kind'],
+  r.graph.edges.map((x) => [clipped(x.label), `${clipped(x.source)} ⇄ ${clipped(x.target)}`, e(x.kind)]),
+)}`,
+    findings:
+      table(
+        ['Severity', 'Finding', 'Message', 'Where', 'Packets'],
+        r.findings.map((f) => [
+          sev(f.severity),
+          `<code>${e(f.code)}</code>`,
+          clipped(f.message),
+          [
+            f.node ? `node ${clipped(f.node)}` : '',
+            f.flow ? `flow ${clipped(f.flow)}` : '',
+            f.journey !== null ? `journey ${f.journey}` : '',
+          ]
+            .filter(Boolean)
+            .join('<br>'),
+          list(f.packets.slice(0, 8)) + (f.packets.length > 8 ? `<br>… ${f.packets.length - 8} more` : ''),
+        ]),
+      ) || emptyNote('Nothing wrong was found.'),
     flows: r.flows.map((f, i) => flowHtml(f, i, byId)).join('\n') || emptyNote('No flow, hop or packet of a flow is annotated.'),
     packets: r.packets.map((p) => packetHtml(p, byId)).join('\n') || emptyNote('No packet is annotated.'),
-    clocks: table(
-      ['Node', 'Reference', 'Offset (ms)', '± (ms)', 'Samples', 'Method'],
-      r.clockOffsets.map((c) => [clipped(c.node), clipped(c.reference), c.offsetMs.toFixed(3), uncertaintyCell(c), String(c.samples), e(c.method)]),
-    ) || emptyNote('Only one node clock: nothing to correct.'),
-    annotations: table(
-      ['Severity', 'On', 'Note', 'Tag', 'Source', 'Updated'],
-      r.annotations.map((a) => [
-        sev(a.severity),
-        clipped(a.target) + (a.attached ? '' : '<br><em>capture changed: not tied to a packet</em>'),
-        noteText(a.text),
-        a.tag ? `<code>${clipped(a.tag)}</code>` : '',
-        e(a.source),
-        e(a.updated),
-      ]),
-    ) || emptyNote('No annotations.'),
+    clocks:
+      table(
+        ['Node', 'Reference', 'Offset (ms)', '± (ms)', 'Samples', 'Method'],
+        r.clockOffsets.map((c) => [
+          clipped(c.node),
+          clipped(c.reference),
+          c.offsetMs.toFixed(3),
+          uncertaintyCell(c),
+          String(c.samples),
+          e(c.method),
+        ]),
+      ) || emptyNote('Only one node clock: nothing to correct.'),
+    annotations:
+      table(
+        ['Severity', 'On', 'Note', 'Tag', 'Source', 'Updated'],
+        r.annotations.map((a) => [
+          sev(a.severity),
+          clipped(a.target) + (a.attached ? '' : '<br><em>capture changed: not tied to a packet</em>'),
+          noteText(a.text),
+          a.tag ? `<code>${clipped(a.tag)}</code>` : '',
+          e(a.source),
+          e(a.updated),
+        ]),
+      ) || emptyNote('No annotations.'),
   };
   return `<!DOCTYPE html>
 <html lang="en">

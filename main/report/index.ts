@@ -13,11 +13,34 @@
 // Every string from a capture or a user goes through escape.ts; the HTML carries REPORT_CSP, has no
 // script and makes no request; the graph is an SVG image in a data: URL.
 export * from './model';
-export { buildReport, buildGraph, isoTime, packetLabel, GENERATOR, type ReportAnalysis, type ReportSessionInput, type BuildOptions } from './build';
+export {
+  buildReport,
+  buildGraph,
+  isoTime,
+  packetLabel,
+  GENERATOR,
+  type ReportAnalysis,
+  type ReportSessionInput,
+  type BuildOptions,
+} from './build';
 export { renderHtml, REPORT_CSP } from './html';
 export { renderMarkdown } from './markdown';
 export { renderGraphSvg, svgDataUrl } from './graph-svg';
 export { renderPdf, launchChromium, findChromium, CHROMIUM_ARGS, type PdfResult } from './pdf';
-export { writeAnnotatedPcapng, annotationComment, type PacketSelection, type AnnotatedExportOptions, type AnnotatedExportResult } from './annotated-pcapng';
-export { writeReport, buildReportHtml, formatFromPath, REPORT_FORMATS, type ReportFormat, type WriteReportOptions, type WriteReportResult } from './write';
+export {
+  writeAnnotatedPcapng,
+  annotationComment,
+  type PacketSelection,
+  type AnnotatedExportOptions,
+  type AnnotatedExportResult,
+} from './annotated-pcapng';
+export {
+  writeReport,
+  buildReportHtml,
+  formatFromPath,
+  REPORT_FORMATS,
+  type ReportFormat,
+  type WriteReportOptions,
+  type WriteReportResult,
+} from './write';
 export { escapeHtml, escapeHtmlBreakable, escapeXml, mdText, mdCell, mdBlock, mdCode, visibleText, clip, shortClip } from './escape';

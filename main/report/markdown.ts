@@ -7,18 +7,25 @@ import { latencyCell, uncertaintyCell, type ReportAnnotation, type ReportJourney
 
 function table(head: readonly string[], rows: readonly (readonly string[])[]): string {
   if (!rows.length) return '';
-  return [`| ${head.join(' | ')} |`, `|${head.map(() => ' --- ').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n') + '\n';
+  return (
+    [`| ${head.join(' | ')} |`, `|${head.map(() => ' --- ').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n') + '\n'
+  );
 }
 
 const notes = (ids: readonly string[], byId: Map<string, ReportAnnotation>): string =>
   ids
     .map((id) => byId.get(id))
     .filter((a): a is ReportAnnotation => !!a)
-    .map((a) => `> **${a.severity}**${a.tag ? ` ${mdCode(a.tag, 200)}` : ''}: ${mdBlock(a.text).split('  \n').join('  \n> ')}${a.attached ? '' : ' _(capture changed: not tied to a packet)_'}\n`)
+    .map(
+      (a) =>
+        `> **${a.severity}**${a.tag ? ` ${mdCode(a.tag, 200)}` : ''}: ${mdBlock(a.text).split('  \n').join('  \n> ')}${a.attached ? '' : ' _(capture changed: not tied to a packet)_'}\n`,
+    )
     .join('>\n');
 
 function journeyMd(j: ReportJourney, byId: Map<string, ReportAnnotation>): string {
-  const out = [`#### Journey ${j.id}: ${mdText(j.status)}, last seen at ${mdText(j.lastSeen)}, ${j.totalLatencyMs.toFixed(3)} ms end to end\n`];
+  const out = [
+    `#### Journey ${j.id}: ${mdText(j.status)}, last seen at ${mdText(j.lastSeen)}, ${j.totalLatencyMs.toFixed(3)} ms end to end\n`,
+  ];
   out.push(
     table(
       ['#', 'Packet', 'Node', 'Interface', 'Time (UTC)', 'At (ms)', 'Δ (ms)', 'TTL', 'Inner src → dst', 'Encapsulation', 'NAT', 'Info'],
@@ -39,7 +46,8 @@ function journeyMd(j: ReportJourney, byId: Map<string, ReportAnnotation>): strin
     ),
   );
   for (const h of j.hops) {
-    if (h.annotations.length) out.push(`Hop ${h.index + 1} (${mdText(h.node ?? '?')} ${mdText(h.interface ?? h.point)}):\n\n${notes(h.annotations, byId)}`);
+    if (h.annotations.length)
+      out.push(`Hop ${h.index + 1} (${mdText(h.node ?? '?')} ${mdText(h.interface ?? h.point)}):\n\n${notes(h.annotations, byId)}`);
   }
   if (j.verdict) out.push(`- verdict: ${mdText(j.verdict)}`);
   for (const c of j.clockNotes ?? []) out.push(`- latency at ${mdText(c)}`);
@@ -51,7 +59,10 @@ function journeyMd(j: ReportJourney, byId: Map<string, ReportAnnotation>): strin
 }
 
 function packetMd(p: ReportPacket, byId: Map<string, ReportAnnotation>): string {
-  const out = [`### ${mdCode(p.ref)} ${mdText(p.protocol)}: ${mdText(p.info, 300)}\n`, `${mdText(p.time)} · ${mdText(p.node ?? '?')} ${mdText(p.interface ?? '')} · ${p.length} bytes${p.anomalies.length ? ` · ${p.anomalies.map((a) => mdText(a)).join('; ')}` : ''}\n`];
+  const out = [
+    `### ${mdCode(p.ref)} ${mdText(p.protocol)}: ${mdText(p.info, 300)}\n`,
+    `${mdText(p.time)} · ${mdText(p.node ?? '?')} ${mdText(p.interface ?? '')} · ${p.length} bytes${p.anomalies.length ? ` · ${p.anomalies.map((a) => mdText(a)).join('; ')}` : ''}\n`,
+  ];
   const n = notes(p.annotations, byId);
   if (n) out.push(n);
   if (p.unavailable) {
@@ -59,7 +70,14 @@ function packetMd(p: ReportPacket, byId: Map<string, ReportAnnotation>): string 
     return out.join('\n');
   }
   // Side by side: one column per encapsulation level, one row per field position.
-  const cols = p.levels.map((l) => l.layers.flatMap((ly) => [`**${mdText(ly.name, 120)}**`, ...ly.fields.map((f) => `${'· '.repeat(Math.min(f.depth, 3))}${mdText(f.label, 80)}: ${mdText(f.value, 200)}${f.differs ? ' **≠**' : ''}`)]));
+  const cols = p.levels.map((l) =>
+    l.layers.flatMap((ly) => [
+      `**${mdText(ly.name, 120)}**`,
+      ...ly.fields.map(
+        (f) => `${'· '.repeat(Math.min(f.depth, 3))}${mdText(f.label, 80)}: ${mdText(f.value, 200)}${f.differs ? ' **≠**' : ''}`,
+      ),
+    ]),
+  );
   const rows = Math.max(0, ...cols.map((c) => c.length));
   out.push(
     table(
@@ -74,14 +92,24 @@ export function renderMarkdown(r: ReportModel, opts: { graphImage?: string } = {
   const byId = new Map(r.annotations.map((a) => [a.id, a]));
   const s = r.summary;
   const out: string[] = [];
-  out.push(`# ${mdText(r.title, 200)}\n`, `_Generated ${mdText(r.generatedAt)} by ${mdText(r.generator)}. Report format ${r.schema} ${r.version}._\n`);
+  out.push(
+    `# ${mdText(r.title, 200)}\n`,
+    `_Generated ${mdText(r.generatedAt)} by ${mdText(r.generator)}. Report format ${r.schema} ${r.version}._\n`,
+  );
 
   out.push('## Summary\n');
-  out.push(`- ${s.captures} captures, ${s.packets} packets`, `- ${s.nodes} nodes, ${s.pods} pods, ${s.services} services, ${s.tunnels} tunnels`, `- ${s.flows} flows, ${s.journeys} journeys`);
-  out.push(`- ${s.findings.problem} problems, ${s.findings.warning} warnings, ${s.findings.info} notes found; ${s.annotations} annotations`);
+  out.push(
+    `- ${s.captures} captures, ${s.packets} packets`,
+    `- ${s.nodes} nodes, ${s.pods} pods, ${s.services} services, ${s.tunnels} tunnels`,
+    `- ${s.flows} flows, ${s.journeys} journeys`,
+  );
+  out.push(
+    `- ${s.findings.problem} problems, ${s.findings.warning} warnings, ${s.findings.info} notes found; ${s.annotations} annotations`,
+  );
   if (r.session.file) out.push(`- Session: ${mdCode(r.session.file)}`);
   if (r.session.filter) out.push(`- Filter: ${mdCode(r.session.filter)}`);
-  if (r.session.decodeAs.length) out.push(`- Decode as: ${r.session.decodeAs.map((d) => mdCode(`${d.layer} ${d.port} → ${d.proto}`)).join(', ')}`);
+  if (r.session.decodeAs.length)
+    out.push(`- Decode as: ${r.session.decodeAs.map((d) => mdCode(`${d.layer} ${d.port} → ${d.proto}`)).join(', ')}`);
   for (const w of r.session.warnings) out.push(`\n> **Warning:** ${mdText(w)}`);
   out.push('');
 
@@ -103,18 +131,25 @@ export function renderMarkdown(r: ReportModel, opts: { graphImage?: string } = {
   );
 
   out.push('## Cluster graph\n');
-  if (opts.graphImage) out.push(`![Cluster graph](${encodeURI(opts.graphImage).replace(/[()]/g, (c) => `%${c.charCodeAt(0).toString(16)}`)})\n`);
+  if (opts.graphImage)
+    out.push(`![Cluster graph](${encodeURI(opts.graphImage).replace(/[()]/g, (c) => `%${c.charCodeAt(0).toString(16)}`)})\n`);
   const boxes = r.graph.nodes.filter((n) => n.kind === 'node');
   for (const b of boxes) {
     out.push(`- **${mdText(b.label, 120)}** ${mdText(b.detail, 200)}${b.annotated ? ' ✎' : ''}`);
-    for (const c of r.graph.nodes.filter((n) => n.parent === b.id)) out.push(`  - ${c.kind} ${mdText(c.label, 120)} ${mdText(c.detail, 200)}${c.annotated ? ' ✎' : ''}`);
+    for (const c of r.graph.nodes.filter((n) => n.parent === b.id))
+      out.push(`  - ${c.kind} ${mdText(c.label, 120)} ${mdText(c.detail, 200)}${c.annotated ? ' ✎' : ''}`);
   }
   for (const c of r.graph.nodes.filter((n) => n.kind !== 'node' && (n.parent === null || !boxes.some((b) => b.id === n.parent)))) {
     out.push(`- ${c.kind} ${mdText(c.label, 120)} ${mdText(c.detail, 200)}${c.annotated ? ' ✎' : ''}`);
   }
   if (r.graph.edges.length) {
     out.push('');
-    out.push(table(['Tunnel / link', 'Between', 'Kind'], r.graph.edges.map((x) => [mdCell(x.label), mdCell(`${x.source} ⇄ ${x.target}`), x.kind])));
+    out.push(
+      table(
+        ['Tunnel / link', 'Between', 'Kind'],
+        r.graph.edges.map((x) => [mdCell(x.label), mdCell(`${x.source} ⇄ ${x.target}`), x.kind]),
+      ),
+    );
   }
   if (!r.graph.nodes.length) out.push('_No cluster elements were inferred from these captures._');
   out.push('');
@@ -127,7 +162,11 @@ export function renderMarkdown(r: ReportModel, opts: { graphImage?: string } = {
         f.severity,
         mdCode(f.code),
         mdCell(f.message),
-        mdCell([f.node ? `node ${f.node}` : '', f.flow ? `flow ${f.flow}` : '', f.journey !== null ? `journey ${f.journey}` : ''].filter(Boolean).join('; ')),
+        mdCell(
+          [f.node ? `node ${f.node}` : '', f.flow ? `flow ${f.flow}` : '', f.journey !== null ? `journey ${f.journey}` : '']
+            .filter(Boolean)
+            .join('; '),
+        ),
         mdCell(f.packets.slice(0, 8).join(', ') + (f.packets.length > 8 ? ` … ${f.packets.length - 8} more` : '')),
       ]),
     ) || '_Nothing wrong was found._\n',
@@ -145,7 +184,8 @@ export function renderMarkdown(r: ReportModel, opts: { graphImage?: string } = {
     const n = notes(f.annotations, byId);
     if (n) out.push(n);
     for (const j of f.journeys) out.push(journeyMd(j, byId));
-    if (f.journeysTotal > f.journeys.length) out.push(`_${f.journeysTotal - f.journeys.length} more journeys of this flow are not shown._\n`);
+    if (f.journeysTotal > f.journeys.length)
+      out.push(`_${f.journeysTotal - f.journeys.length} more journeys of this flow are not shown._\n`);
   }
 
   out.push('## Annotated packets\n');
@@ -156,7 +196,14 @@ export function renderMarkdown(r: ReportModel, opts: { graphImage?: string } = {
   out.push(
     table(
       ['Node', 'Reference', 'Offset (ms)', '± (ms)', 'Samples', 'Method'],
-      r.clockOffsets.map((c) => [mdCell(c.node), mdCell(c.reference), c.offsetMs.toFixed(3), uncertaintyCell(c), String(c.samples), mdCell(c.method)]),
+      r.clockOffsets.map((c) => [
+        mdCell(c.node),
+        mdCell(c.reference),
+        c.offsetMs.toFixed(3),
+        uncertaintyCell(c),
+        String(c.samples),
+        mdCell(c.method),
+      ]),
     ) || '_Only one node clock: nothing to correct._\n',
   );
 

@@ -27,7 +27,16 @@ export async function fetchPackets(path: string, capture: string, indexes: Reado
     {
       onPacket(p) {
         if (indexes.has(p.index)) {
-          out.set(p.index, { capture, index: p.index, tsSec: p.tsSec, tsNsec: p.tsNsec, iface: p.iface, linktype: p.linktype, origLen: p.origLen, data: p.data.slice() });
+          out.set(p.index, {
+            capture,
+            index: p.index,
+            tsSec: p.tsSec,
+            tsNsec: p.tsNsec,
+            iface: p.iface,
+            linktype: p.linktype,
+            origLen: p.origLen,
+            data: p.data.slice(),
+          });
         }
         if (p.index >= last && !stop.signal.aborted) stop.abort();
       },
@@ -71,9 +80,13 @@ export function reportLevels(d: DecodedPacket): ReportLevel[] {
   }
   // Mark what the path changes between levels: a field name present at several levels with other values.
   const values = new Map<string, Set<string>>();
-  for (const l of out) for (const ly of l.layers) for (const f of ly.fields) values.set(f.name, (values.get(f.name) ?? new Set()).add(f.value));
+  for (const l of out)
+    for (const ly of l.layers) for (const f of ly.fields) values.set(f.name, (values.get(f.name) ?? new Set()).add(f.value));
   return out.map((l) => ({
     ...l,
-    layers: l.layers.map((ly) => ({ ...ly, fields: ly.fields.map((f) => ((values.get(f.name)?.size ?? 0) > 1 ? { ...f, differs: true } : f)) })),
+    layers: l.layers.map((ly) => ({
+      ...ly,
+      fields: ly.fields.map((f) => ((values.get(f.name)?.size ?? 0) > 1 ? { ...f, differs: true } : f)),
+    })),
   }));
 }

@@ -5,7 +5,13 @@ import { existsSync } from 'node:fs';
 import type { Browser } from 'playwright-core';
 
 /** Flags for a headless, offline, sandbox-less (root, containers) Chromium. */
-export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update'];
+export const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+];
 
 /** Distribution paths of Chromium; TUNNELVISION_CHROMIUM overrides. */
 const CANDIDATES = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome', '/usr/bin/google-chrome-stable'];
@@ -45,7 +51,11 @@ export async function renderPdf(html: string, opts: { browser?: Browser } = {}):
       });
       await page.setContent(html, { waitUntil: 'load' });
       await page.emulateMedia({ media: 'print' });
-      const pdf = await page.pdf({ format: 'A4', printBackground: true, margin: { top: '14mm', bottom: '14mm', left: '12mm', right: '12mm' } });
+      const pdf = await page.pdf({
+        format: 'A4',
+        printBackground: true,
+        margin: { top: '14mm', bottom: '14mm', left: '12mm', right: '12mm' },
+      });
       return { pdf: new Uint8Array(pdf), blockedRequests };
     } finally {
       await context.close();

@@ -35,7 +35,11 @@ export interface WriteReportResult {
 }
 
 /** The report as HTML, for the app's Electron printToPDF (File > Export report... as PDF). */
-export async function buildReportHtml(analysis: ReportAnalysis, session: ReportSessionInput | null, opts: BuildOptions = {}): Promise<string> {
+export async function buildReportHtml(
+  analysis: ReportAnalysis,
+  session: ReportSessionInput | null,
+  opts: BuildOptions = {},
+): Promise<string> {
   return renderHtml(await buildReport(analysis, session, opts));
 }
 
@@ -46,7 +50,11 @@ export function formatFromPath(path: string): ReportFormat | null {
   return (REPORT_FORMATS as readonly string[]).includes(ext) ? (ext as ReportFormat) : null;
 }
 
-export async function writeReport(analysis: ReportAnalysis, session: ReportSessionInput | null, opts: WriteReportOptions): Promise<WriteReportResult> {
+export async function writeReport(
+  analysis: ReportAnalysis,
+  session: ReportSessionInput | null,
+  opts: WriteReportOptions,
+): Promise<WriteReportResult> {
   const format = opts.format ?? formatFromPath(opts.out);
   if (!format) throw new Error(`cannot tell the report format from ${opts.out}: use .html, .md, .json, .pdf or .pcapng`);
   if (format === 'pcapng') {

@@ -49,7 +49,13 @@ export async function buildRenderer(log: (line: string) => void = () => {}): Pro
   const env = process.env.NODE_ENV;
   process.env.NODE_ENV = 'production';
   try {
-    await build({ ...renderer, build: { ...b, emptyOutDir: true, chunkSizeWarningLimit: 4096 }, configFile: false, logLevel: 'error', mode: 'production' });
+    await build({
+      ...renderer,
+      build: { ...b, emptyOutDir: true, chunkSizeWarningLimit: 4096 },
+      configFile: false,
+      logLevel: 'error',
+      mode: 'production',
+    });
   } finally {
     if (env === undefined) delete process.env.NODE_ENV;
     else process.env.NODE_ENV = env;
@@ -63,7 +69,14 @@ export interface BrowserMode {
   close(): Promise<void>;
 }
 
-export async function startBrowserMode(opts: { files: string[]; allowDirs?: string[]; port?: number; token?: string; limits?: Partial<ReadLimits>; log?: (line: string) => void }): Promise<BrowserMode> {
+export async function startBrowserMode(opts: {
+  files: string[];
+  allowDirs?: string[];
+  port?: number;
+  token?: string;
+  limits?: Partial<ReadLimits>;
+  log?: (line: string) => void;
+}): Promise<BrowserMode> {
   const log = opts.log ?? (() => {});
   const tempDir = mkdtempSync(join(tmpdir(), 'tunnelvision-'));
   // The backend's worker starts on its first call: listening comes first, so a busy port fails at once.
@@ -95,9 +108,19 @@ export async function startBrowserMode(opts: { files: string[]; allowDirs?: stri
   const files = opts.files.map((f) => resolve(f));
   const isDir = (p: string) => existsSync(p) && statSync(p).isDirectory();
   // What the token opens: the files given now (a folder given as a set: everything in it), --allow-dir folders, uploads.
-  const access = new FileAccess({ files: files.filter((f) => !isDir(f)), dirs: [...files.filter(isDir), ...(opts.allowDirs ?? []).map((d) => resolve(d))] });
+  const access = new FileAccess({
+    files: files.filter((f) => !isDir(f)),
+    dirs: [...files.filter(isDir), ...(opts.allowDirs ?? []).map((d) => resolve(d))],
+  });
   try {
-    server = await startServer({ api, rendererDir: RENDERER_OUT, port: opts.port, token: opts.token, uploadDir: uploadsFolder(tempDir), access });
+    server = await startServer({
+      api,
+      rendererDir: RENDERER_OUT,
+      port: opts.port,
+      token: opts.token,
+      uploadDir: uploadsFolder(tempDir),
+      access,
+    });
     if (rendererIsStale()) await buildRenderer(log);
   } catch (e) {
     await server?.close();
@@ -127,9 +150,15 @@ export function demoCaptures(): string[] {
   const dir = join(ROOT, 'fixtures', 'captures');
   if (!existsSync(dir)) return [];
   try {
-    const m = JSON.parse(readFileSync(join(ROOT, 'fixtures', 'manifest.json'), 'utf8')) as { clusters?: { name: string }[]; captures?: { file: string; cluster: string }[] };
+    const m = JSON.parse(readFileSync(join(ROOT, 'fixtures', 'manifest.json'), 'utf8')) as {
+      clusters?: { name: string }[];
+      captures?: { file: string; cluster: string }[];
+    };
     const first = m.clusters?.[0]?.name;
-    const files = (m.captures ?? []).filter((c) => c.cluster === first).map((c) => join(dir, c.file)).filter((p) => existsSync(p));
+    const files = (m.captures ?? [])
+      .filter((c) => c.cluster === first)
+      .map((c) => join(dir, c.file))
+      .filter((p) => existsSync(p));
     if (files.length) return files.sort();
   } catch {
     /* no manifest: take the folder as it is */

@@ -116,7 +116,13 @@ function cookieValue(req: IncomingMessage, name: string): string | undefined {
   return undefined;
 }
 
-function send(res: ServerResponse, status: number, body: string | Buffer, type = 'text/plain; charset=utf-8', extra: Record<string, string> = {}): void {
+function send(
+  res: ServerResponse,
+  status: number,
+  body: string | Buffer,
+  type = 'text/plain; charset=utf-8',
+  extra: Record<string, string> = {},
+): void {
   res.writeHead(status, { ...SECURITY_HEADERS, 'Content-Type': type, 'Content-Length': String(Buffer.byteLength(body)), ...extra });
   res.end(body);
 }
@@ -196,7 +202,9 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     }
     if (method === 'openCaptures') {
       const access = opts.access;
-      const refused = (args as [{ paths: string[] }])[0].paths.map((p) => (access ? access.refusal(p) : `${p}: not allowed: this server opens uploads only`)).find((r) => r !== null);
+      const refused = (args as [{ paths: string[] }])[0].paths
+        .map((p) => (access ? access.refusal(p) : `${p}: not allowed: this server opens uploads only`))
+        .find((r) => r !== null);
       if (refused) throw new HttpError(403, refused);
     }
     if (method === 'openCaptureFiles') {
@@ -258,7 +266,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
 
     if (!queryOk && !cookieOk) return send(res, 403, 'Open the address printed by `npm start` (it carries the access token).\n');
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'GET only\n');
-    const setCookie = queryOk && !cookieOk ? { 'Set-Cookie': `${cookieName(port)}=${token}; HttpOnly; SameSite=Strict; Path=/` } : undefined;
+    const setCookie =
+      queryOk && !cookieOk ? { 'Set-Cookie': `${cookieName(port)}=${token}; HttpOnly; SameSite=Strict; Path=/` } : undefined;
 
     if (pathname.startsWith('/download/')) {
       const id = pathname.split('/')[2] ?? '';
@@ -277,7 +286,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
 
     const rel = pathname === '/' ? 'index.html' : pathname.replace(/^\/+/, '');
     const file = normalize(join(opts.rendererDir, rel));
-    if (!file.startsWith(normalize(opts.rendererDir) + sep) || !existsSync(file) || !statSync(file).isFile()) return send(res, 404, 'not found\n');
+    if (!file.startsWith(normalize(opts.rendererDir) + sep) || !existsSync(file) || !statSync(file).isFile())
+      return send(res, 404, 'not found\n');
     const type = contentTypeOf(file);
     res.writeHead(200, { ...SECURITY_HEADERS, 'Content-Type': type, 'Content-Length': String(statSync(file).size), ...setCookie });
     if (req.method === 'HEAD') return void res.end();
@@ -285,7 +295,11 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   };
 
   const server = createServer(
-    { headersTimeout: limits.headersTimeoutMs, requestTimeout: limits.requestTimeoutMs, connectionsCheckingInterval: Math.min(1000, limits.headersTimeoutMs) },
+    {
+      headersTimeout: limits.headersTimeoutMs,
+      requestTimeout: limits.requestTimeoutMs,
+      connectionsCheckingInterval: Math.min(1000, limits.headersTimeoutMs),
+    },
     (req, res) => {
       handle(req, res).catch((e: unknown) => {
         if (res.headersSent || res.destroyed) return void res.destroy();

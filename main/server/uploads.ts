@@ -29,7 +29,11 @@ export function uploadName(raw: string): string {
 }
 
 export const formatLimit = (bytes: number): string =>
-  bytes >= 2 ** 30 && bytes % 2 ** 30 === 0 ? `${bytes / 2 ** 30} GiB` : bytes >= 2 ** 20 && bytes % 2 ** 20 === 0 ? `${bytes / 2 ** 20} MiB` : `${bytes} bytes`;
+  bytes >= 2 ** 30 && bytes % 2 ** 30 === 0
+    ? `${bytes / 2 ** 30} GiB`
+    : bytes >= 2 ** 20 && bytes % 2 ** 20 === 0
+      ? `${bytes / 2 ** 20} MiB`
+      : `${bytes} bytes`;
 
 export class Uploads {
   private readonly files = new Map<string, { path: string; name: string }>();

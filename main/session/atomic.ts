@@ -34,7 +34,12 @@ async function fsyncDir(dir: string): Promise<void> {
 export async function atomicWriteFile(path: string, data: string | Uint8Array, opts: AtomicWriteOptions = {}): Promise<void> {
   const temp = tempPathFor(path);
   // keep the permissions of the file being replaced (a session may have been made private on purpose)
-  const mode = opts.mode ?? (await stat(path).then((s) => s.mode & 0o777, () => 0o644));
+  const mode =
+    opts.mode ??
+    (await stat(path).then(
+      (s) => s.mode & 0o777,
+      () => 0o644,
+    ));
   const h = await open(temp, 'wx', mode);
   try {
     try {
@@ -66,7 +71,10 @@ export async function removeStaleTemps(path: string): Promise<number> {
     if (!name.startsWith(prefix) || !name.endsWith(TEMP_SUFFIX)) continue;
     const pid = Number(name.slice(prefix.length).split('.')[0]);
     if (pid === process.pid || isAlive(pid)) continue;
-    await unlink(join(dirname(path), name)).then(() => n++, () => undefined);
+    await unlink(join(dirname(path), name)).then(
+      () => n++,
+      () => undefined,
+    );
   }
   return n;
 }

@@ -10,7 +10,10 @@ export interface CaptureComment {
 }
 
 /** Every packet comment of a capture file, in file order. Read problems come back as values. */
-export async function readCaptureComments(path: string, signal?: AbortSignal): Promise<{ comments: CaptureComment[]; errors: readonly ReadError[] }> {
+export async function readCaptureComments(
+  path: string,
+  signal?: AbortSignal,
+): Promise<{ comments: CaptureComment[]; errors: readonly ReadError[] }> {
   const comments: CaptureComment[] = [];
   const info = await readCapture(
     path,

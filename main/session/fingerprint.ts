@@ -32,18 +32,32 @@ export async function checkCapture(c: SessionCapture, baseDir: string, signal?: 
     if (!st.isFile()) return { capture: c.id, path, state: 'missing', expected, message: `${c.path} is not a file any more` };
     size = st.size;
   } catch {
-    return { capture: c.id, path, state: 'missing', expected, message: `${c.path} is missing: its annotations are kept but not attached to packets` };
+    return {
+      capture: c.id,
+      path,
+      state: 'missing',
+      expected,
+      message: `${c.path} is missing: its annotations are kept but not attached to packets`,
+    };
   }
   if (size !== c.size) {
     return {
-      capture: c.id, path, state: 'changed', expected, actual: { size },
+      capture: c.id,
+      path,
+      state: 'changed',
+      expected,
+      actual: { size },
       message: `${c.path} changed on disk (${c.size} bytes when annotated, ${size} now): its packet annotations are kept but not attached to packets`,
     };
   }
   const fp = await fingerprintFile(path, signal);
   if (fp.sha256 !== c.sha256) {
     return {
-      capture: c.id, path, state: 'changed', expected, actual: fp,
+      capture: c.id,
+      path,
+      state: 'changed',
+      expected,
+      actual: fp,
       message: `${c.path} changed on disk (same size, different content): its packet annotations are kept but not attached to packets`,
     };
   }

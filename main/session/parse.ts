@@ -3,14 +3,25 @@
 import { decodeAsNames } from '../engine/decode';
 import { MAX_NOTE_TAG, MAX_NOTE_TEXT } from '../../common/contract';
 import {
-  ANNOTATION_KINDS, SESSION_FORMAT, SESSION_VERSION, SEVERITIES,
-  type Annotation, type AnnotationTarget, type DecodeAsEntry, type InterfaceAssignment, type SessionCapture, type SessionData,
+  ANNOTATION_KINDS,
+  SESSION_FORMAT,
+  SESSION_VERSION,
+  SEVERITIES,
+  type Annotation,
+  type AnnotationTarget,
+  type DecodeAsEntry,
+  type InterfaceAssignment,
+  type SessionCapture,
+  type SessionData,
 } from './types';
 
 export type SessionErrorCode = 'io' | 'bad-json' | 'bad-format' | 'newer-version' | 'bad-value';
 
 export class SessionError extends Error {
-  constructor(readonly code: SessionErrorCode, message: string) {
+  constructor(
+    readonly code: SessionErrorCode,
+    message: string,
+  ) {
     super(message);
     this.name = 'SessionError';
   }
@@ -105,7 +116,11 @@ function parseCapture(v: unknown, where: string): SessionCapture {
 
 function parseAssignment(v: unknown, where: string): InterfaceAssignment {
   if (!isObj(v)) fail(where, 'assignment must be an object');
-  const a: InterfaceAssignment = { capture: str(v, 'capture', where)!, node: str(v, 'node', where)!, interface: str(v, 'interface', where)! };
+  const a: InterfaceAssignment = {
+    capture: str(v, 'capture', where)!,
+    node: str(v, 'node', where)!,
+    interface: str(v, 'interface', where)!,
+  };
   const iface = nat(v, 'iface', where, true);
   const kind = str(v, 'kind', where, true);
   return { ...a, ...(iface !== undefined ? { iface } : {}), ...(kind !== undefined ? { kind } : {}) };
@@ -133,7 +148,10 @@ export function parseSession(text: string, file = 'session'): SessionData {
   if (!isObj(raw) || raw.format !== SESSION_FORMAT) throw new SessionError('bad-format', `${file} is not a Tunnelvision session file`);
   const version = nat(raw, 'version', file)!;
   if (version > SESSION_VERSION) {
-    throw new SessionError('newer-version', `${file} was written by a newer Tunnelvision (session format ${version}, this one reads ${SESSION_VERSION})`);
+    throw new SessionError(
+      'newer-version',
+      `${file} was written by a newer Tunnelvision (session format ${version}, this one reads ${SESSION_VERSION})`,
+    );
   }
   const captures = arr(raw, 'captures', file).map((c, i) => parseCapture(c, `${file} captures[${i}]`));
   const ids = new Set(captures.map((c) => c.id));

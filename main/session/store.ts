@@ -9,9 +9,17 @@ import { checkCapture, fingerprintFile } from './fingerprint';
 import { readCaptureComments } from './comments';
 import { MAX_ANNOTATION_TEXT, MAX_TAG, SessionError, parseDecodeAs, parseSession, parseTarget } from './parse';
 import {
-  SESSION_FORMAT, SESSION_VERSION, SEVERITIES,
-  type Annotation, type AnnotationPatch, type CaptureCheck, type DecodeAsEntry, type InterfaceAssignment,
-  type NewAnnotation, type SessionCapture, type SessionData,
+  SESSION_FORMAT,
+  SESSION_VERSION,
+  SEVERITIES,
+  type Annotation,
+  type AnnotationPatch,
+  type CaptureCheck,
+  type DecodeAsEntry,
+  type InterfaceAssignment,
+  type NewAnnotation,
+  type SessionCapture,
+  type SessionData,
 } from './types';
 
 export interface SessionStoreOptions {
@@ -52,7 +60,11 @@ export class SessionStore {
   private closed = false;
   lastError: Error | null = null;
 
-  private constructor(file: string, state: State, private readonly opts: SessionStoreOptions) {
+  private constructor(
+    file: string,
+    state: State,
+    private readonly opts: SessionStoreOptions,
+  ) {
     this.file = resolve(file);
     this.baseDir = dirname(this.file);
     this.state = state;
@@ -76,7 +88,14 @@ export class SessionStore {
     const d = parseSession(text, basename(file));
     const store = new SessionStore(
       file,
-      { captures: [...d.captures], assignments: [...d.assignments], decodeAs: [...d.decodeAs], filter: d.filter, annotations: [...d.annotations], savedAt: d.savedAt },
+      {
+        captures: [...d.captures],
+        assignments: [...d.assignments],
+        decodeAs: [...d.decodeAs],
+        filter: d.filter,
+        annotations: [...d.annotations],
+        savedAt: d.savedAt,
+      },
       opts,
     );
     if (opts.verify !== false) await store.verifyCaptures();
@@ -97,8 +116,14 @@ export class SessionStore {
   get data(): SessionData {
     const s = this.state;
     return {
-      format: SESSION_FORMAT, version: SESSION_VERSION, savedAt: s.savedAt,
-      captures: [...s.captures], assignments: [...s.assignments], decodeAs: [...s.decodeAs], filter: s.filter, annotations: [...s.annotations],
+      format: SESSION_FORMAT,
+      version: SESSION_VERSION,
+      savedAt: s.savedAt,
+      captures: [...s.captures],
+      assignments: [...s.assignments],
+      decodeAs: [...s.decodeAs],
+      filter: s.filter,
+      annotations: [...s.annotations],
     };
   }
 
@@ -183,7 +208,19 @@ export class SessionStore {
       out.push({ id, path: this.storedPath(abs), ...fp });
     }
     this.state.captures = out;
-    this.checks = new Map(out.map((c) => [c.id, { capture: c.id, path: resolve(this.baseDir, c.path), state: 'ok', expected: { size: c.size, sha256: c.sha256 }, actual: { size: c.size, sha256: c.sha256 }, message: 'unchanged' }]));
+    this.checks = new Map(
+      out.map((c) => [
+        c.id,
+        {
+          capture: c.id,
+          path: resolve(this.baseDir, c.path),
+          state: 'ok',
+          expected: { size: c.size, sha256: c.sha256 },
+          actual: { size: c.size, sha256: c.sha256 },
+          message: 'unchanged',
+        },
+      ]),
+    );
     this.changed('captures');
     return out;
   }
@@ -224,7 +261,14 @@ export class SessionStore {
       if (!abs) return c;
       found.delete(key);
       moved++;
-      this.checks.set(c.id, { capture: c.id, path: abs, state: 'ok', expected: { size: c.size, sha256: c.sha256 }, actual: { size: c.size, sha256: c.sha256 }, message: 'unchanged' });
+      this.checks.set(c.id, {
+        capture: c.id,
+        path: abs,
+        state: 'ok',
+        expected: { size: c.size, sha256: c.sha256 },
+        actual: { size: c.size, sha256: c.sha256 },
+        message: 'unchanged',
+      });
       return { ...c, path: this.storedPath(abs) };
     });
     if (moved) this.changed('captures');
@@ -264,7 +308,10 @@ export class SessionStore {
     const i = this.state.annotations.findIndex((a) => a.id === id);
     if (i < 0) {
       const fromCapture = this.annotations.some((a) => a.id === id);
-      throw new SessionError('bad-value', fromCapture ? 'a comment stored in the capture file cannot be edited here' : `no annotation ${id}`);
+      throw new SessionError(
+        'bad-value',
+        fromCapture ? 'a comment stored in the capture file cannot be edited here' : `no annotation ${id}`,
+      );
     }
     const old = this.state.annotations[i];
     const next: Annotation = {
@@ -443,14 +490,17 @@ function uniqueId(base: string, used: Set<string>, existing: readonly SessionCap
 
 function checkText(t: unknown): string {
   if (typeof t !== 'string') throw new SessionError('bad-value', 'annotation text must be a string');
-  if (t.length > MAX_ANNOTATION_TEXT) throw new SessionError('bad-value', `annotation text is longer than ${MAX_ANNOTATION_TEXT} characters`);
+  if (t.length > MAX_ANNOTATION_TEXT)
+    throw new SessionError('bad-value', `annotation text is longer than ${MAX_ANNOTATION_TEXT} characters`);
   return t;
 }
 function checkTag(t: unknown): string {
-  if (typeof t !== 'string' || t.length > MAX_TAG) throw new SessionError('bad-value', `tag must be a string of at most ${MAX_TAG} characters`);
+  if (typeof t !== 'string' || t.length > MAX_TAG)
+    throw new SessionError('bad-value', `tag must be a string of at most ${MAX_TAG} characters`);
   return t;
 }
 function checkSeverity(s: unknown): Annotation['severity'] {
-  if (!SEVERITIES.includes(s as Annotation['severity'])) throw new SessionError('bad-value', `severity must be one of ${SEVERITIES.join(', ')}`);
+  if (!SEVERITIES.includes(s as Annotation['severity']))
+    throw new SessionError('bad-value', `severity must be one of ${SEVERITIES.join(', ')}`);
   return s as Annotation['severity'];
 }

@@ -36,7 +36,7 @@ export function cidrToString(c: Cidr4): string {
 }
 
 export function cidrContains(c: Cidr4, ip: number): boolean {
-  return ((ip & prefixMask(c.len)) >>> 0) === c.base;
+  return (ip & prefixMask(c.len)) >>> 0 === c.base;
 }
 
 /** Length of the common leading bits of two IPv4 numbers. */
@@ -70,7 +70,7 @@ export function ip6ToString(b: Uint8Array, off: number): string {
   for (let i = 0; i < 8; i++) w.push((b[off + 2 * i] << 8) | b[off + 2 * i + 1]);
   let bestS = -1;
   let bestL = 0;
-  for (let i = 0; i < 8; ) {
+  for (let i = 0; i < 8;) {
     if (w[i] !== 0) {
       i++;
       continue;

@@ -4,7 +4,19 @@
 import { TunnelKind } from '../engine/decode/types';
 import { cidr6Contains, cidrContains, cidrToString, ip4ToString, parseCidr4, parseIp4, parseIp6, type Cidr4 } from './addr';
 import {
-  akey, attributeByName, DST_KEY, inferKinds, localSenders, nodeVotes, oneBridgePerNode, podCidrs, podCidrs6, pointStats, tunnelFacts, voteWinner, type PointDraft,
+  akey,
+  attributeByName,
+  DST_KEY,
+  inferKinds,
+  localSenders,
+  nodeVotes,
+  oneBridgePerNode,
+  podCidrs,
+  podCidrs6,
+  pointStats,
+  tunnelFacts,
+  voteWinner,
+  type PointDraft,
 } from './attribution';
 import { estimateClocks, type ClockEstimate, type DomainOffset } from './clock';
 import type { Enrichment } from './enrich';
@@ -17,7 +29,16 @@ import { groupByKey, orderHops, splitJourneys, type JourneyIndex } from './journ
 import { buildModel, type NatObservation, type NodeDraft } from './model';
 import type { IcmpTooBig, PacketTable } from './table';
 import type {
-  AnalysisData, CaptureFile, CapturePoint, ClockOffset, ClusterModel, Evidence, Finding, Flow, Journey, PointOverride,
+  AnalysisData,
+  CaptureFile,
+  CapturePoint,
+  ClockOffset,
+  ClusterModel,
+  Evidence,
+  Finding,
+  Flow,
+  Journey,
+  PointOverride,
 } from './types';
 import { checkLeases } from './flannel-leases';
 import { applyBgp, withBgp, type BgpCollector } from './calico/bgp-routes';
@@ -82,7 +103,9 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
   const cidrs6 = podCidrs6(facts, t.ip6);
   if (opts.bgp) applyBgp(opts.bgp, facts.nodeIps, cidrs);
   const st = pointStats(t, points, facts.vtepMacs);
-  inferKinds(t, points, st, ids, named, (message, ev) => addFinding({ code: 'attribution', severity: 'warning', message, packets: ev.packets }));
+  inferKinds(t, points, st, ids, named, (message, ev) =>
+    addFinding({ code: 'attribution', severity: 'warning', message, packets: ev.packets }),
+  );
 
   // Journeys, first pass on raw times (wide window): which captures see the same packets, and how
   // close in time, ties node names and points to nodes when the addresses cannot.
@@ -130,7 +153,15 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
   // How good a name is for a node: the user's > a file's '<node>-<iface>' or '<node>-<pod>' > the
   // address-made 'node-<ip>' > a pcapng's file stem ('tcpdump-2348').
   const namePref = (n: string): number =>
-    provisional.has(n) ? 0 : nameTop.get(n)! >= WEIGHT.user ? 4 : /^node-[0-9a-f.:]+$/i.test(n) ? 2 : nameTop.get(n)! >= WEIGHT.fileName - 1 ? 3 : 1;
+    provisional.has(n)
+      ? 0
+      : nameTop.get(n)! >= WEIGHT.user
+        ? 4
+        : /^node-[0-9a-f.:]+$/i.test(n)
+          ? 2
+          : nameTop.get(n)! >= WEIGHT.fileName - 1
+            ? 3
+            : 1;
   /** `name` is the node at `ip`: bind it, or merge it with the name that has the address (the better name stays). */
   const join = (name: string, ip: number, why: Evidence): void => {
     const owner = ownerOfIp.get(ip);
@@ -154,13 +185,23 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
   for (const en of enrich.nodes) {
     for (const a of [...en.internalIps, ...(en.publicIp ? [en.publicIp] : [])]) {
       const ip = parseIp4(a);
-      if (ip !== null && facts.nodeIps.has(ip) && !ownerOfIp.has(ip) && !names.includes(en.name)) bind(en.name, ip, { reason: `kubectl / flannel annotations give ${en.name} the address ${a}`, packets: [], count: 0 });
+      if (ip !== null && facts.nodeIps.has(ip) && !ownerOfIp.has(ip) && !names.includes(en.name))
+        bind(en.name, ip, { reason: `kubectl / flannel annotations give ${en.name} the address ${a}`, packets: [], count: 0 });
     }
   }
   // A name whose captures include one named after an address.
   for (const name of names) {
-    const ips = new Set(pointsOf(name).map((i) => ipOfPoint[i]).filter((x): x is number => x !== null));
-    if (ips.size === 1 && !nameIp.has(name)) join(name, [...ips][0], { reason: `a capture of ${name} is named after the address ${addrText([...ips][0])}`, packets: [], count: 0 });
+    const ips = new Set(
+      pointsOf(name)
+        .map((i) => ipOfPoint[i])
+        .filter((x): x is number => x !== null),
+    );
+    if (ips.size === 1 && !nameIp.has(name))
+      join(name, [...ips][0], {
+        reason: `a capture of ${name} is named after the address ${addrText([...ips][0])}`,
+        packets: [],
+        count: 0,
+      });
   }
   // One pod sending unrouted (initial TTL) on pod-side captures of two names: one segment, one node.
   const rootOf = (n: string): string => {
@@ -179,7 +220,11 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
     list.sort((x, y) => namePref(y) - namePref(x) || (nameWeight.get(y) ?? 0) - (nameWeight.get(x) ?? 0));
     const keep = list[0];
     for (const other of list.slice(1)) {
-      const why = { reason: `${addrText(a)} sends unrouted (initial TTL) on captures of both ${keep} and ${other}: one segment, one node`, packets: [], count: 0 };
+      const why = {
+        reason: `${addrText(a)} sends unrouted (initial TTL) on captures of both ${keep} and ${other}: one segment, one node`,
+        packets: [],
+        count: 0,
+      };
       const ip = nameIp.get(other);
       if (ip !== undefined && !nameIp.has(keep)) {
         nameIp.delete(other);
@@ -191,7 +236,11 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
   }
   // Routed clusters: the node's MAC on the underlay carries its pods' packets; ARP names the MAC.
   const podNode = new Map<number, string>();
-  const localOfName = localSenders(points, st, points.map((p) => (p.node === null ? -1 : names.indexOf(rootOf(p.node)))));
+  const localOfName = localSenders(
+    points,
+    st,
+    points.map((p) => (p.node === null ? -1 : names.indexOf(rootOf(p.node)))),
+  );
   for (const [a, n] of localOfName) if (n >= 0 && a !== 0) podNode.set(a, names[n]);
   for (const [name, ra] of routedNodeAddresses(t, points, podNode)) {
     if (nameIp.has(name)) continue;
@@ -207,13 +256,17 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
     }
     return { votes: sum, total };
   };
-  for (let changed = true; changed; ) {
+  for (let changed = true; changed;) {
     changed = false;
     for (const name of names) {
       if (nameIp.has(name) || alias.has(name)) continue;
       const all = sumVotes(name, false);
       const w = voteWinner(all, 0.5);
-      const why = (ip: number) => ({ reason: `${all.votes.get(ip)} of ${all.total} packets of ${name}'s captures touch ${addrText(ip)} or its pod CIDR`, packets: [], count: all.votes.get(ip) ?? 0 });
+      const why = (ip: number) => ({
+        reason: `${all.votes.get(ip)} of ${all.total} packets of ${name}'s captures touch ${addrText(ip)} or its pod CIDR`,
+        packets: [],
+        count: all.votes.get(ip) ?? 0,
+      });
       const owner = w.winner !== null ? ownerOfIp.get(w.winner) : undefined;
       // Two names that files give as node names ('node1-eth0.pcap', 'node2-cni0.pcap') are two hosts:
       // a majority of votes alone does not merge them (traffic seen one way only votes for the
@@ -244,7 +297,16 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
     const gaps: [number, number][] = [];
     for (const ip of cands) {
       const owner = ownerOfIp.get(ip);
-      const theirs = new Set(points.flatMap((p, i) => (!mine.has(i) && ((owner !== undefined && (p.node === owner || alias.get(p.node ?? '') === owner)) || ipOfPoint[i] === ip || (p.node === null && voteWinner(votes[i]).winner === ip)) ? [i] : [])));
+      const theirs = new Set(
+        points.flatMap((p, i) =>
+          !mine.has(i) &&
+          ((owner !== undefined && (p.node === owner || alias.get(p.node ?? '') === owner)) ||
+            ipOfPoint[i] === ip ||
+            (p.node === null && voteWinner(votes[i]).winner === ip))
+            ? [i]
+            : [],
+        ),
+      );
       const g = medianGap(t, j1, mine, theirs);
       if (g !== null) gaps.push([ip, g]);
     }
@@ -282,7 +344,14 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
   for (const [weak, direct] of alias) {
     const strong = rootOf(direct);
     const sure = (nameWeight.get(weak) ?? 0) >= WEIGHT.fileName && (nameWeight.get(strong) ?? 0) >= WEIGHT.fileName;
-    if (sure) addFinding({ code: 'attribution', severity: 'warning', message: `captures named after ${weak} and after ${strong} are on the same node (${nameWhy.get(weak)?.reason}): taken as ${strong}`, packets: [], node: strong });
+    if (sure)
+      addFinding({
+        code: 'attribution',
+        severity: 'warning',
+        message: `captures named after ${weak} and after ${strong} are on the same node (${nameWhy.get(weak)?.reason}): taken as ${strong}`,
+        packets: [],
+        node: strong,
+      });
     for (const i of pointsOf(weak)) {
       const was = provisional.has(weak) ? 'one of the interfaces of its file' : `named after ${weak}`;
       points[i].evidence.push({ reason: `${was}, which is ${strong} by the traffic: ${nameWhy.get(weak)?.reason}`, packets: [], count: 0 });
@@ -302,8 +371,18 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
     const ip = nameIp.get(name);
     const i = nodes.length;
     const why = nameWhy.get(name);
-    if (why && ip !== undefined) for (const pi of pointsOf(name)) points[pi].evidence.push({ ...why, reason: `${name} is the node at ${addrText(ip)}: ${why.reason}` });
-    nodes.push({ id: name, name, ips: ip !== undefined ? [ip] : [], cidr: ip !== undefined ? (cidrs.get(ip) ?? null) : null, cidr6: ip !== undefined ? (cidrs6.get(ip) ?? null) : null, points: [], evidence: [] });
+    if (why && ip !== undefined)
+      for (const pi of pointsOf(name))
+        points[pi].evidence.push({ ...why, reason: `${name} is the node at ${addrText(ip)}: ${why.reason}` });
+    nodes.push({
+      id: name,
+      name,
+      ips: ip !== undefined ? [ip] : [],
+      cidr: ip !== undefined ? (cidrs.get(ip) ?? null) : null,
+      cidr6: ip !== undefined ? (cidrs6.get(ip) ?? null) : null,
+      points: [],
+      evidence: [],
+    });
     nodeByName.set(name, i);
     if (ip !== undefined) nodeOfIp.set(ip, i);
   }
@@ -311,9 +390,11 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
     const c = cidrs.get(ip);
     const c6 = cidrs6.get(ip);
     if (c || c6) {
-      return nodes.findIndex((n) =>
-        (c && n.cidr && n.cidr.base === c.base && n.cidr.len === c.len) ||
-        (c6 && n.cidr6 && n.cidr6.len === c6.len && n.cidr6.bytes.every((x, i) => x === c6.bytes[i])));
+      return nodes.findIndex(
+        (n) =>
+          (c && n.cidr && n.cidr.base === c.base && n.cidr.len === c.len) ||
+          (c6 && n.cidr6 && n.cidr6.len === c6.len && n.cidr6.bytes.every((x, i) => x === c6.bytes[i])),
+      );
     }
     // An address that only receives: the node whose block holds every inner destination it receives for.
     let owner = -1;
@@ -321,7 +402,10 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
       if (k < DST_KEY) continue;
       const a = k - DST_KEY;
       const b6 = a >= 4294967296 ? parseIp6(t.ip6[a - 4294967296] ?? '') : null;
-      const n = nodes.findIndex((x) => (a < 4294967296 && x.cidr !== null && cidrContains(x.cidr, a)) || (b6 !== null && x.cidr6 != null && cidr6Contains(x.cidr6, b6)));
+      const n = nodes.findIndex(
+        (x) =>
+          (a < 4294967296 && x.cidr !== null && cidrContains(x.cidr, a)) || (b6 !== null && x.cidr6 != null && cidr6Contains(x.cidr6, b6)),
+      );
       if (n < 0 || (owner >= 0 && n !== owner)) return -1;
       owner = n;
     }
@@ -351,7 +435,9 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
   }
   for (const n of nodes) {
     for (const ip of n.ips) {
-      n.evidence.push(evidence(t, ids, `${addrText(ip)} is an outer address of tunnel packets: a node's underlay address`, facts.nodeIps.get(ip) ?? null));
+      n.evidence.push(
+        evidence(t, ids, `${addrText(ip)} is an outer address of tunnel packets: a node's underlay address`, facts.nodeIps.get(ip) ?? null),
+      );
       const inner = facts.innerOf.get(ip);
       if (n.cidr && inner) {
         const acc = new EvidenceAcc();
@@ -383,10 +469,16 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
         nodeOfPoint[i] = n;
         p.node = nodes[n].id;
         p.nodeSource = 'traffic';
-        p.evidence.push({ ...evidence(t, ids, `every packet touches ${nodes[n].id} (${addrText(w.winner)} or its pod CIDR)`, st[i].allAcc), count: votes[i].total });
+        p.evidence.push({
+          ...evidence(t, ids, `every packet touches ${nodes[n].id} (${addrText(w.winner)} or its pod CIDR)`, st[i].allAcc),
+          count: votes[i].total,
+        });
       }
     } else if (w.tied.length > 1) {
-      ambiguous.set(i, w.tied.map((ip) => nodeOfIp.get(ip)).filter((n): n is number => n !== undefined));
+      ambiguous.set(
+        i,
+        w.tied.map((ip) => nodeOfIp.get(ip)).filter((n): n is number => n !== undefined),
+      );
     }
   });
   // Pods on their own segment: a point where an address sends with an initial TTL (not routed yet)
@@ -408,7 +500,14 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
     p.nodeSource = 'traffic';
     const acc = new EvidenceAcc();
     for (const a of addrs) acc.merge(st[i].addrAcc.get(a) ?? new EvidenceAcc());
-    p.evidence.push(evidence(t, ids, `${addrs.map(addrText).join(', ')} send here unrouted (initial TTL), as they do on ${nodes[n].id}'s pod-side captures: their node [traffic]`, acc));
+    p.evidence.push(
+      evidence(
+        t,
+        ids,
+        `${addrs.map(addrText).join(', ')} send here unrouted (initial TTL), as they do on ${nodes[n].id}'s pod-side captures: their node [traffic]`,
+        acc,
+      ),
+    );
     ambiguous.delete(i);
   });
   // Same file, same node (an `any` capture's interfaces, a pcapng's interfaces).
@@ -427,7 +526,11 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
   // Points nothing else placed (a pod capture named after the pod on a routed cluster): every node
   // is a candidate, the journeys decide.
   points.forEach((p, i) => {
-    if (nodeOfPoint[i] < 0 && !ambiguous.has(i) && p.count > 0 && nodes.length > 0 && !(p.kind === 'any' && p.ifindex === null)) ambiguous.set(i, nodes.map((_, n) => n));
+    if (nodeOfPoint[i] < 0 && !ambiguous.has(i) && p.count > 0 && nodes.length > 0 && !(p.kind === 'any' && p.ifindex === null))
+      ambiguous.set(
+        i,
+        nodes.map((_, n) => n),
+      );
   });
 
   // 4. Ties between nodes settled by the first-pass journeys; then a node keeps one bridge.
@@ -453,20 +556,26 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
   points.forEach((p, i) => (rowsPerDomain[domainOfPoint[i]] += p.count));
   let reference = 0;
   for (let d = 1; d < domains; d++) if (rowsPerDomain[d] > rowsPerDomain[reference]) reference = d;
-  const clock: ClockEstimate | null = domains > 0
-    ? estimateClocks({
-        table: t, journeys: j1, domainOfPoint, domains, reference,
-        senderDomain: (r) => {
-          if (t.tunnel[r] === TunnelKind.NONE || t.outerVer[r] === 0) return -1;
-          const n = nodeOfIp.get(akey(t.outerVer[r], t.outerSrc[r]));
-          return n === undefined ? -1 : n;
-        },
-      })
-    : null;
+  const clock: ClockEstimate | null =
+    domains > 0
+      ? estimateClocks({
+          table: t,
+          journeys: j1,
+          domainOfPoint,
+          domains,
+          reference,
+          senderDomain: (r) => {
+            if (t.tunnel[r] === TunnelKind.NONE || t.outerVer[r] === 0) return -1;
+            const n = nodeOfIp.get(akey(t.outerVer[r], t.outerSrc[r]));
+            return n === undefined ? -1 : n;
+          },
+        })
+      : null;
   const offsets = clock?.offsets ?? [];
   const offsetOfPoint = new Float64Array(points.length);
   points.forEach((_, i) => (offsetOfPoint[i] = offsets[domainOfPoint[i]]?.offsetNs ?? 0));
-  const domainName = (d: number) => (d < nodes.length ? nodes[d].id : `capture:${ids[[...fileDomain.entries()].find(([, x]) => x === d)?.[0] ?? 0]}`);
+  const domainName = (d: number) =>
+    d < nodes.length ? nodes[d].id : `capture:${ids[[...fileDomain.entries()].find(([, x]) => x === d)?.[0] ?? 0]}`;
   const clockOffsets: ClockOffset[] = offsets.map((o, d) => ({
     node: domainName(d),
     reference: domainName(o.reference),
@@ -482,7 +591,9 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
   if (clock && (clock.outliers > 0 || clock.inconsistentPairs.length > 0)) {
     const pairs = clock.inconsistentPairs.map(([a, b]) => `${domainName(a)} / ${domainName(b)}`);
     addFinding({
-      code: 'clock-offset', severity: 'warning', packets: [],
+      code: 'clock-offset',
+      severity: 'warning',
+      packets: [],
       message: `${clock.outliers} matched packets contradicted the others' clock bounds and were left out of the clock estimate${pairs.length ? `; the packets between ${pairs.join(', ')} contradict each other, so those clocks are not related` : ''} (packets matched wrongly, or captures of one node that do not share its clock)`,
     });
   }
@@ -507,13 +618,26 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
     if (a !== undefined && b !== undefined) tunnelKindBetween.set(`${Math.min(a, b)}|${Math.max(a, b)}`, p.type);
   }
   let underlayMtu = 1500;
-  for (let r = 0; r < t.count; r++) if (t.tunnel[r] !== TunnelKind.NONE && t.outerLen[r] > underlayMtu && (t.outerFrag[r] & 0x3fff) === 0) underlayMtu = t.outerLen[r];
+  for (let r = 0; r < t.count; r++)
+    if (t.tunnel[r] !== TunnelKind.NONE && t.outerLen[r] > underlayMtu && (t.outerFrag[r] & 0x3fff) === 0) underlayMtu = t.outerLen[r];
   const quoted = new Map<number, QuotedError[]>();
   const answers = new Map<number, number>();
   const ctx: HopContext = {
-    t, ids, points, nodeOfPoint, nodes, offsetOfPoint, nodeOfIp, tooBig, nodeSpan, kindsPresent, tunnelKindBetween, underlayMtu,
+    t,
+    ids,
+    points,
+    nodeOfPoint,
+    nodes,
+    offsetOfPoint,
+    nodeOfIp,
+    tooBig,
+    nodeSpan,
+    kindsPresent,
+    tunnelKindBetween,
+    underlayMtu,
     clock: clock ? { domainOfPoint, interval: clock.interval, name: domainName, offsets } : undefined,
-    quoted, answers,
+    quoted,
+    answers,
   };
   orderHops(journeys, hopOrder(ctx));
   // What the verdicts rest on besides the captures: ICMP errors quoting a packet, answers to it.
@@ -528,7 +652,8 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
   const natObs = new Map<string, NatObservation>();
   const firstAsSource = new Map<string, number>();
   const firstAsDest = new Map<string, number>();
-  const endpoint = (r: number, src: boolean) => `${t.innerProto[r]}|${akey(t.innerVer[r], src ? t.innerSrc[r] : t.innerDst[r])}|${src ? t.sport[r] : t.dport[r]}`;
+  const endpoint = (r: number, src: boolean) =>
+    `${t.innerProto[r]}|${akey(t.innerVer[r], src ? t.innerSrc[r] : t.innerDst[r])}|${src ? t.sport[r] : t.dport[r]}`;
   const earliest = (m: Map<string, number>, k: string, tt: number) => m.set(k, Math.min(m.get(k) ?? Number.POSITIVE_INFINITY, tt));
   for (let k = 0; k < journeys.count; k++) {
     for (let i = journeys.start[k] + 1; i < journeys.start[k + 1]; i++) {
@@ -552,7 +677,15 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
       let o = natObs.get(key);
       if (!o) {
         const n = nodeOfPoint[t.point[b]];
-        o = { proto: t.innerProto[a], vip: akey(t.innerVer[a], t.innerDst[a]), vipPort: t.dport[a], backend: akey(t.innerVer[b], t.innerDst[b]), backendPort: t.dport[b], node: n >= 0 ? nodes[n].id : null, acc: new EvidenceAcc() };
+        o = {
+          proto: t.innerProto[a],
+          vip: akey(t.innerVer[a], t.innerDst[a]),
+          vipPort: t.dport[a],
+          backend: akey(t.innerVer[b], t.innerDst[b]),
+          backendPort: t.dport[b],
+          node: n >= 0 ? nodes[n].id : null,
+          acc: new EvidenceAcc(),
+        };
         natObs.set(key, o);
       }
       o.acc.add(a);
@@ -570,19 +703,48 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
   for (const [k, v] of findAnswers(t, journeys, correctedTime, fx.flowOfRow)) answers.set(k, v);
 
   // 9. Enrichment: names, and disagreements with the traffic.
-  const model = routedNodeFacts(t, points, withNames(withBgp(applyEnrichment(built, enrich, addFinding), opts.bgp), fx.flows, enrich.names), (r) => packetRef(t, ids, r));
+  const model = routedNodeFacts(
+    t,
+    points,
+    withNames(withBgp(applyEnrichment(built, enrich, addFinding), opts.bgp), fx.flows, enrich.names),
+    (r) => packetRef(t, ids, r),
+  );
 
   // 10. Findings from journeys, flows, reads, clocks.
-  for (const f of files) for (const e of f.errors) addFinding({ code: 'read-error', severity: e.fatal ? 'problem' : 'warning', message: `${f.id}: ${e.message} (offset ${e.offset})`, packets: [] });
+  for (const f of files)
+    for (const e of f.errors)
+      addFinding({
+        code: 'read-error',
+        severity: e.fatal ? 'problem' : 'warning',
+        message: `${f.id}: ${e.message} (offset ${e.offset})`,
+        packets: [],
+      });
   for (const e of enrich.errors) addFinding({ code: 'enrichment-disagreement', severity: 'warning', message: e, packets: [] });
   for (const [pi, cands] of ambiguous) {
-    addFinding({ code: 'attribution', severity: 'warning', message: `${points[pi].id}: could be on ${cands.map((c) => nodes[c].id).join(' or ')}; the traffic does not tell them apart`, packets: [] });
+    addFinding({
+      code: 'attribution',
+      severity: 'warning',
+      message: `${points[pi].id}: could be on ${cands.map((c) => nodes[c].id).join(' or ')}; the traffic does not tell them apart`,
+      packets: [],
+    });
   }
   for (const o of clockOffsets) {
     if (o.method === 'two-way' && Math.abs(o.offsetNs) > 1e6) {
-      addFinding({ code: 'clock-offset', severity: 'info', message: `${o.node}'s clock is ${(o.offsetNs / 1e6).toFixed(3)} ms ${o.offsetNs > 0 ? 'ahead of' : 'behind'} ${o.reference}'s (±${((o.uncertaintyNs ?? 0) / 1e6).toFixed(3)} ms); hop times are corrected`, packets: [], node: o.node });
+      addFinding({
+        code: 'clock-offset',
+        severity: 'info',
+        message: `${o.node}'s clock is ${(o.offsetNs / 1e6).toFixed(3)} ms ${o.offsetNs > 0 ? 'ahead of' : 'behind'} ${o.reference}'s (±${((o.uncertaintyNs ?? 0) / 1e6).toFixed(3)} ms); hop times are corrected`,
+        packets: [],
+        node: o.node,
+      });
     } else if (o.method === 'one-way') {
-      addFinding({ code: 'clock-offset', severity: 'warning', message: `${o.node}'s clock against ${o.reference}'s is ${o.note}; latencies between them are shown as bounds`, packets: [], node: o.node });
+      addFinding({
+        code: 'clock-offset',
+        severity: 'warning',
+        message: `${o.node}'s clock against ${o.reference}'s is ${o.note}; latencies between them are shown as bounds`,
+        packets: [],
+        node: o.node,
+      });
     }
   }
   const missedBy = new Map<string, EvidenceAcc>();
@@ -597,9 +759,12 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
       const miss = pc.gaps.find((g) => g.point !== null);
       const fl = fx.flowOfRow[rows[0]];
       addFinding({
-        code: 'dropped', severity: 'problem',
+        code: 'dropped',
+        severity: 'problem',
         message: `${flowIds[fl] ?? 'packet'}: last seen at ${points[t.point[last]].id}${verdict.code === 'icmp-error' ? `; ${verdict.reason}` : miss ? `, never reached ${miss.point}` : ''}`,
-        packets: rows.map((r) => packetRef(t, ids, r)), flow: flowIds[fl], journey: k,
+        packets: rows.map((r) => packetRef(t, ids, r)),
+        flow: flowIds[fl],
+        journey: k,
         node: nodeOfPoint[t.point[last]] >= 0 ? nodes[nodeOfPoint[t.point[last]]].id : undefined,
       });
     } else {
@@ -613,42 +778,99 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
     }
   }
   for (const [point, acc] of missedBy) {
-    addFinding({ code: 'path-gap', severity: 'warning', message: `${point} missed ${acc.count} packets seen before and after it on their path (capture drops, or the capture started late / stopped early)`, packets: evidence(t, ids, '', acc).packets });
+    addFinding({
+      code: 'path-gap',
+      severity: 'warning',
+      message: `${point} missed ${acc.count} packets seen before and after it on their path (capture drops, or the capture started late / stopped early)`,
+      packets: evidence(t, ids, '', acc).packets,
+    });
   }
   for (const x of t.tooBig) {
-    addFinding({ code: 'icmp-frag-needed', severity: 'problem', message: `ICMP fragmentation needed (next-hop MTU ${x.mtu}) for ${ip4ToString(x.quotedSrc)} -> ${ip4ToString(x.quotedDst)}`, packets: [packetRef(t, ids, x.row)] });
+    addFinding({
+      code: 'icmp-frag-needed',
+      severity: 'problem',
+      message: `ICMP fragmentation needed (next-hop MTU ${x.mtu}) for ${ip4ToString(x.quotedSrc)} -> ${ip4ToString(x.quotedDst)}`,
+      packets: [packetRef(t, ids, x.row)],
+    });
   }
   const badCk = new Map<number, EvidenceAcc>();
   const frag = new Map<number, EvidenceAcc>();
   for (let r = 0; r < t.count; r++) {
     const f = t.flags[r];
     if (f & 4) (badCk.get(t.point[r]) ?? badCk.set(t.point[r], new EvidenceAcc()).get(t.point[r])!).add(r);
-    if ((f & 8) || (t.ipCount[r] > 1 && (t.outerFrag[r] & 0x3fff) !== 0)) (frag.get(t.point[r]) ?? frag.set(t.point[r], new EvidenceAcc()).get(t.point[r])!).add(r);
+    if (f & 8 || (t.ipCount[r] > 1 && (t.outerFrag[r] & 0x3fff) !== 0))
+      (frag.get(t.point[r]) ?? frag.set(t.point[r], new EvidenceAcc()).get(t.point[r])!).add(r);
   }
-  for (const [p, acc] of badCk) addFinding({ code: 'bad-checksum', severity: 'warning', message: `${acc.count} packets with a bad IPv4 header checksum on ${points[p].id} (checksum offload on the sending host also shows this)`, packets: evidence(t, ids, '', acc).packets });
-  for (const [p, acc] of frag) addFinding({ code: 'fragmented', severity: 'warning', message: `${acc.count} IP fragments on ${points[p].id}: packets larger than the path MTU`, packets: evidence(t, ids, '', acc).packets });
+  for (const [p, acc] of badCk)
+    addFinding({
+      code: 'bad-checksum',
+      severity: 'warning',
+      message: `${acc.count} packets with a bad IPv4 header checksum on ${points[p].id} (checksum offload on the sending host also shows this)`,
+      packets: evidence(t, ids, '', acc).packets,
+    });
+  for (const [p, acc] of frag)
+    addFinding({
+      code: 'fragmented',
+      severity: 'warning',
+      message: `${acc.count} IP fragments on ${points[p].id}: packets larger than the path MTU`,
+      packets: evidence(t, ids, '', acc).packets,
+    });
   for (const f of fx.flows) {
     if (!f.tcp) continue;
-    if (f.tcp.retransmissions > 0) addFinding({ code: 'retransmission', severity: 'warning', message: `${f.id}: ${f.tcp.retransmissions} retransmitted segments`, packets: [], flow: f.id });
-    if (f.tcp.zeroWindows > 0) addFinding({ code: 'zero-window', severity: 'warning', message: `${f.id}: ${f.tcp.zeroWindows} zero-window segments`, packets: [], flow: f.id });
+    if (f.tcp.retransmissions > 0)
+      addFinding({
+        code: 'retransmission',
+        severity: 'warning',
+        message: `${f.id}: ${f.tcp.retransmissions} retransmitted segments`,
+        packets: [],
+        flow: f.id,
+      });
+    if (f.tcp.zeroWindows > 0)
+      addFinding({
+        code: 'zero-window',
+        severity: 'warning',
+        message: `${f.id}: ${f.tcp.zeroWindows} zero-window segments`,
+        packets: [],
+        flow: f.id,
+      });
     if (f.tcp.rst) addFinding({ code: 'tcp-reset', severity: 'info', message: `${f.id}: reset`, packets: [], flow: f.id });
   }
-  for (const s of model.services) addFinding({ code: 'nat', severity: 'info', message: `${s.id} is translated to ${s.backends.map((b) => `${b.ip}:${b.port ?? ''}`).join(', ')} on ${s.natNodes.join(', ') || '?'}`, packets: s.evidence[0]?.packets ?? [] });
+  for (const s of model.services)
+    addFinding({
+      code: 'nat',
+      severity: 'info',
+      message: `${s.id} is translated to ${s.backends.map((b) => `${b.ip}:${b.port ?? ''}`).join(', ')} on ${s.natNodes.join(', ') || '?'}`,
+      packets: s.evidence[0]?.packets ?? [],
+    });
 
   // 11. The API object.
   const capturePoints: CapturePoint[] = points.map((p, i) => ({
     ...(podOfPoint.has(i) ? { pod: podOfPoint.get(i)! } : {}),
-    id: p.id, capture: p.capture, iface: p.iface, ifindex: p.ifindex, node: p.node, nodeSource: p.nodeSource,
-    interface: p.interface, interfaceSource: p.interfaceSource, kind: p.kind, kindSource: p.kindSource,
-    packetCount: p.count, evidence: p.evidence,
+    id: p.id,
+    capture: p.capture,
+    iface: p.iface,
+    ifindex: p.ifindex,
+    node: p.node,
+    nodeSource: p.nodeSource,
+    interface: p.interface,
+    interfaceSource: p.interfaceSource,
+    kind: p.kind,
+    kindSource: p.kindSource,
+    packetCount: p.count,
+    evidence: p.evidence,
   }));
   const captures: CaptureFile[] = files.map((f) => {
     const rows = f.packetCount;
     return {
-      id: f.id, path: f.path, format: f.format, packetCount: f.packetCount, linktypes: f.linktypes,
+      id: f.id,
+      path: f.path,
+      format: f.format,
+      packetCount: f.packetCount,
+      linktypes: f.linktypes,
       firstTs: rows > 0 ? t.epochSec + Math.min(...f.points.map((p) => points[p].firstNs)) / 1e9 : null,
       lastTs: rows > 0 ? t.epochSec + Math.max(...f.points.map((p) => points[p].lastNs)) / 1e9 : null,
-      errors: f.errors, points: f.points.map((p) => points[p].id),
+      errors: f.errors,
+      points: f.points.map((p) => points[p].id),
     };
   });
   const fileIndex = new Map(files.map((f, i) => [f.id, i]));
@@ -688,7 +910,14 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
   };
   const data: AnalysisData = {
     epochSec: Number.isNaN(t.epochSec) ? 0 : t.epochSec,
-    captures, points: capturePoints, model, flows: fx.flows, journeyCount: journeys.count, clockOffsets, findings, packetCount: t.count,
+    captures,
+    points: capturePoints,
+    model,
+    flows: fx.flows,
+    journeyCount: journeys.count,
+    clockOffsets,
+    findings,
+    packetCount: t.count,
   };
   return {
     ...data,
@@ -745,7 +974,14 @@ function medianGap(t: PacketTable, j: JourneyIndex, from: ReadonlySet<number>, t
  * at a time, most clear-cut first, by which node's already-attributed captures saw the same packets
  * closest in time (captures on one node see a packet microseconds apart; the wire adds more).
  */
-function resolveByTime(t: PacketTable, j: JourneyIndex, points: PointDraft[], nodeOfPoint: Int32Array, ambiguous: Map<number, number[]>, nodes: NodeDraft[]): void {
+function resolveByTime(
+  t: PacketTable,
+  j: JourneyIndex,
+  points: PointDraft[],
+  nodeOfPoint: Int32Array,
+  ambiguous: Map<number, number[]>,
+  nodes: NodeDraft[],
+): void {
   while (ambiguous.size > 0) {
     const gaps = new Map<number, Map<number, number[]>>();
     for (const pi of ambiguous.keys()) gaps.set(pi, new Map());
@@ -774,7 +1010,8 @@ function resolveByTime(t: PacketTable, j: JourneyIndex, points: PointDraft[], no
     let pickText = '';
     // A node rarely has two captures of the same kind of interface (one NIC, one VTEP): a candidate
     // that already has one is the less likely owner.
-    const hasKind = (c: number, kind: string) => points.some((q, qi) => nodeOfPoint[qi] === c && !ambiguous.has(qi) && q.kind === kind && q.kind !== 'veth' && q.kind !== 'unknown');
+    const hasKind = (c: number, kind: string) =>
+      points.some((q, qi) => nodeOfPoint[qi] === c && !ambiguous.has(qi) && q.kind === kind && q.kind !== 'veth' && q.kind !== 'unknown');
     for (const [pi, g] of gaps) {
       const meds: [number, number][] = [];
       const free = [...g.keys()].filter((c) => !hasKind(c, points[pi].kind));
@@ -799,20 +1036,37 @@ function resolveByTime(t: PacketTable, j: JourneyIndex, points: PointDraft[], no
     nodeOfPoint[pick] = pickC;
     points[pick].node = nodes[pickC].id;
     points[pick].nodeSource = 'traffic';
-    points[pick].evidence.push({ reason: `its packets are seen closest in time by ${nodes[pickC].id}'s captures (median gap: ${pickText})`, packets: [], count: 0 });
+    points[pick].evidence.push({
+      reason: `its packets are seen closest in time by ${nodes[pickC].id}'s captures (median gap: ${pickText})`,
+      packets: [],
+      count: 0,
+    });
     ambiguous.delete(pick);
   }
 }
 
 function applyEnrichment(m: ReturnType<typeof buildModel>, e: Enrichment, addFinding: (f: Finding) => void): ClusterModel {
-  const dis = (message: string, node?: string) => addFinding({ code: 'enrichment-disagreement', severity: 'warning', message, packets: [], node });
+  const dis = (message: string, node?: string) =>
+    addFinding({ code: 'enrichment-disagreement', severity: 'warning', message, packets: [], node });
   const nodes = m.nodes.map((n) => {
-    const en = e.nodes.find((x) => x.name === n.id || x.internalIps.some((ip) => n.underlayIps.includes(ip)) || (x.publicIp !== null && n.underlayIps.includes(x.publicIp)));
+    const en = e.nodes.find(
+      (x) =>
+        x.name === n.id ||
+        x.internalIps.some((ip) => n.underlayIps.includes(ip)) ||
+        (x.publicIp !== null && n.underlayIps.includes(x.publicIp)),
+    );
     if (!en) return n;
-    if (en.name !== n.id && n.name !== null) dis(`kubectl calls ${n.underlayIps.join(', ')} '${en.name}' but the captures name it '${n.id}'`, n.id);
-    if (n.podCidr && en.podCidrs.length > 0 && !en.podCidrs.some((c) => sameCidr(c, n.podCidr!))) dis(`${n.id}: kubectl podCIDR ${en.podCidrs.join(', ')} but the traffic shows ${n.podCidr}`, n.id);
-    if (n.vtepMac && en.vtepMac && en.vtepMac !== n.vtepMac) dis(`${n.id}: flannel VtepMAC annotation ${en.vtepMac} but VXLAN traffic shows ${n.vtepMac}`, n.id);
-    const ipsDisagree = en.internalIps.length > 0 && n.underlayIps.length > 0 && !en.internalIps.some((ip) => n.underlayIps.includes(ip)) && !(en.publicIp && n.underlayIps.includes(en.publicIp));
+    if (en.name !== n.id && n.name !== null)
+      dis(`kubectl calls ${n.underlayIps.join(', ')} '${en.name}' but the captures name it '${n.id}'`, n.id);
+    if (n.podCidr && en.podCidrs.length > 0 && !en.podCidrs.some((c) => sameCidr(c, n.podCidr!)))
+      dis(`${n.id}: kubectl podCIDR ${en.podCidrs.join(', ')} but the traffic shows ${n.podCidr}`, n.id);
+    if (n.vtepMac && en.vtepMac && en.vtepMac !== n.vtepMac)
+      dis(`${n.id}: flannel VtepMAC annotation ${en.vtepMac} but VXLAN traffic shows ${n.vtepMac}`, n.id);
+    const ipsDisagree =
+      en.internalIps.length > 0 &&
+      n.underlayIps.length > 0 &&
+      !en.internalIps.some((ip) => n.underlayIps.includes(ip)) &&
+      !(en.publicIp && n.underlayIps.includes(en.publicIp));
     if (ipsDisagree) dis(`${n.id}: kubectl InternalIP ${en.internalIps.join(', ')} but tunnels use ${n.underlayIps.join(', ')}`, n.id);
     return { ...n, name: n.name ?? en.name };
   });
@@ -823,12 +1077,14 @@ function applyEnrichment(m: ReturnType<typeof buildModel>, e: Enrichment, addFin
       dis(`${s.source}: FLANNEL_SUBNET ${s.subnet} matches no node seen in the traffic`);
       continue;
     }
-    if (n.podCidr && !sameCidr(s.subnet, n.podCidr)) dis(`${s.source}: FLANNEL_SUBNET ${s.subnet} but the traffic shows ${n.id}'s pods in ${n.podCidr}`, n.id);
+    if (n.podCidr && !sameCidr(s.subnet, n.podCidr))
+      dis(`${s.source}: FLANNEL_SUBNET ${s.subnet} but the traffic shows ${n.id}'s pods in ${n.podCidr}`, n.id);
   }
   const pods = m.pods.map((p) => {
     const ep = e.pods.find((x) => x.ips.includes(p.ip) && !x.hostNetwork);
     if (!ep) return p;
-    if (ep.node && p.node && ep.node !== p.node && nodes.some((n) => n.id === ep.node)) dis(`pod ${ep.namespace}/${ep.name} (${p.ip}): kubectl says node ${ep.node}, the traffic says ${p.node}`, p.node);
+    if (ep.node && p.node && ep.node !== p.node && nodes.some((n) => n.id === ep.node))
+      dis(`pod ${ep.namespace}/${ep.name} (${p.ip}): kubectl says node ${ep.node}, the traffic says ${p.node}`, p.node);
     return { ...p, name: ep.name, namespace: ep.namespace };
   });
   const services = m.services.map((s) => {
@@ -836,7 +1092,9 @@ function applyEnrichment(m: ReturnType<typeof buildModel>, e: Enrichment, addFin
     if (!es) return s;
     const eps = e.endpoints.find((x) => x.name === es.name && x.namespace === es.namespace);
     if (eps) {
-      for (const b of s.backends) if (!eps.addresses.some((a) => a.ip === b.ip)) dis(`service ${es.namespace}/${es.name}: traffic is translated to ${b.ip}, which its Endpoints do not list`);
+      for (const b of s.backends)
+        if (!eps.addresses.some((a) => a.ip === b.ip))
+          dis(`service ${es.namespace}/${es.name}: traffic is translated to ${b.ip}, which its Endpoints do not list`);
     }
     return { ...s, name: es.name, namespace: es.namespace };
   });

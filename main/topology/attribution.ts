@@ -5,7 +5,18 @@
 
 import { TunnelKind } from '../engine/decode/types';
 import { LinkType } from '../engine/types';
-import { cidr6, cidrContains, ip4ToString, macIsGroup, commonPrefixLen, commonPrefixLen6, parseIp6, prefixMask, type Cidr4, type Cidr6 } from './addr';
+import {
+  cidr6,
+  cidrContains,
+  ip4ToString,
+  macIsGroup,
+  commonPrefixLen,
+  commonPrefixLen6,
+  parseIp6,
+  prefixMask,
+  type Cidr4,
+  type Cidr6,
+} from './addr';
 import { EvidenceAcc, evidence } from './evidence';
 import { attributionFromFileName, baseName, interfaceKindFromName, isAmbiguousInterfaceName, nodePrefixOf } from './naming';
 import { cite, conflictText, decide, WEIGHT, type Claim } from './solve';
@@ -91,13 +102,21 @@ export function attributeByName(points: PointDraft[], overrides: readonly PointO
       p.nodeSource = 'file-name';
       facts.nodeWeight[i] = WEIGHT.fileName;
       const what = fromFile.nodeIp ? ` (by its address ${fromFile.nodeIp})` : '';
-      p.evidence.push(noEvidence(`the file name '${baseName(p.path)}' names the node ${fromFile.node}${what}${fromFile.interface ? ` and the interface ${fromFile.interface}` : ''}`));
+      p.evidence.push(
+        noEvidence(
+          `the file name '${baseName(p.path)}' names the node ${fromFile.node}${what}${fromFile.interface ? ` and the interface ${fromFile.interface}` : ''}`,
+        ),
+      );
     } else if (!fromFile.interface && p.ifName) {
       // 'node2.pcapng' holding named interfaces: the file is probably named after the node.
       p.node = fromFile.stem;
       p.nodeSource = 'file-name';
       facts.nodeWeight[i] = WEIGHT.weakTraffic;
-      p.evidence.push(noEvidence(`the file '${baseName(p.path)}' holds named interfaces: its name is taken as the node's until the traffic names the node otherwise`));
+      p.evidence.push(
+        noEvidence(
+          `the file '${baseName(p.path)}' holds named interfaces: its name is taken as the node's until the traffic names the node otherwise`,
+        ),
+      );
     }
     if (p.interface) {
       const k = interfaceKindFromName(p.interface);
@@ -106,8 +125,21 @@ export function attributeByName(points: PointDraft[], overrides: readonly PointO
         p.kindSource = p.interfaceSource;
         const recorded = p.interfaceSource !== 'file-name';
         const vague = isAmbiguousInterfaceName(p.interface);
-        const weight = recorded ? (vague ? WEIGHT.ambiguousRecordedName : WEIGHT.recordedName) : vague ? WEIGHT.ambiguousFileName : WEIGHT.fileName;
-        facts.kind[i].push({ value: k, weight, source: p.interfaceSource, evidence: noEvidence(`the interface is named '${p.interface}' (${p.interfaceSource}): a ${k} name${vague ? ' (pods have one too)' : ''}`) });
+        const weight = recorded
+          ? vague
+            ? WEIGHT.ambiguousRecordedName
+            : WEIGHT.recordedName
+          : vague
+            ? WEIGHT.ambiguousFileName
+            : WEIGHT.fileName;
+        facts.kind[i].push({
+          value: k,
+          weight,
+          source: p.interfaceSource,
+          evidence: noEvidence(
+            `the interface is named '${p.interface}' (${p.interfaceSource}): a ${k} name${vague ? ' (pods have one too)' : ''}`,
+          ),
+        });
       }
     }
   });
@@ -141,7 +173,12 @@ export function attributeByName(points: PointDraft[], overrides: readonly PointO
         if (k !== 'unknown' && o.kind === undefined) {
           p.kind = k;
           p.kindSource = 'user';
-          facts.kind[i].push({ value: k, weight: WEIGHT.user, source: 'user', evidence: noEvidence(`you named the interface '${o.interface}'`) });
+          facts.kind[i].push({
+            value: k,
+            weight: WEIGHT.user,
+            source: 'user',
+            evidence: noEvidence(`you named the interface '${o.interface}'`),
+          });
         }
       }
       if (o.kind !== undefined) {
@@ -383,8 +420,27 @@ export const isInitialTtl = (ttl: number): boolean => ttl === 64 || ttl === 128 
 
 export function pointStats(t: PacketTable, points: readonly PointDraft[], vtepMacs: Set<number>): PointStats[] {
   const st: PointStats[] = points.map(() => ({
-    ip: 0, tunnel: 0, noEth: 0, zeroMac: 0, vtepFrames: 0, incoming: 0, otherHost: 0, rxSrc: new Map(), srcCount: new Map(), initTtl: new Map(), unicast: 0, addrs: new Map(), macOf: new Map(),
-    unicast6: 0, routedMacs: new Set(), tunnelAcc: new EvidenceAcc(), allAcc: new EvidenceAcc(), rawAcc: new EvidenceAcc(), vtepAcc: new EvidenceAcc(), routedAcc: new EvidenceAcc(), addrAcc: new Map(),
+    ip: 0,
+    tunnel: 0,
+    noEth: 0,
+    zeroMac: 0,
+    vtepFrames: 0,
+    incoming: 0,
+    otherHost: 0,
+    rxSrc: new Map(),
+    srcCount: new Map(),
+    initTtl: new Map(),
+    unicast: 0,
+    addrs: new Map(),
+    macOf: new Map(),
+    unicast6: 0,
+    routedMacs: new Set(),
+    tunnelAcc: new EvidenceAcc(),
+    allAcc: new EvidenceAcc(),
+    rawAcc: new EvidenceAcc(),
+    vtepAcc: new EvidenceAcc(),
+    routedAcc: new EvidenceAcc(),
+    addrAcc: new Map(),
   }));
   // IPv6 addresses that are multicast or link-local, by interned id (decided once per address).
   const local6 = new Map<number, boolean>();
@@ -431,9 +487,10 @@ export function pointStats(t: PacketTable, points: readonly PointDraft[], vtepMa
     const init = isInitialTtl(t.innerTtl[r]);
     if (init) s.initTtl.set(a, (s.initTtl.get(a) ?? 0) + 1);
     accOf(s.addrAcc, a).add(r);
-    const unicast = v === 4
-      ? t.innerSrc[r] !== 0 && t.innerDst[r] < 0xe0000000 && (t.innerSrc[r] >>> 16) !== 0xa9fe
-      : v === 6 && !isLocal6(t.innerSrc[r]) && !isLocal6(t.innerDst[r]);
+    const unicast =
+      v === 4
+        ? t.innerSrc[r] !== 0 && t.innerDst[r] < 0xe0000000 && t.innerSrc[r] >>> 16 !== 0xa9fe
+        : v === 6 && !isLocal6(t.innerSrc[r]) && !isLocal6(t.innerDst[r]);
     if (unicast) {
       s.unicast++;
       if (v === 6) s.unicast6++;
@@ -457,33 +514,106 @@ const addr = (t: PacketTable, k: number) => (k >= 4294967296 ? (t.ip6[k - 429496
 /** The traffic's claim about a point's kind (none when it carries no IP or is a whole `any` capture). */
 function trafficKind(t: PacketTable, p: PointDraft, s: PointStats, ids: readonly string[]): Claim<InterfaceKind> | null {
   if (s.ip === 0 || (p.kind === 'any' && p.ifindex === null)) return null;
-  const claim = (value: InterfaceKind, weight: number, reason: string, acc: EvidenceAcc | null): Claim<InterfaceKind> =>
-    ({ value, weight, source: 'traffic', evidence: evidence(t, ids, reason, acc) });
-  if (s.tunnel >= 0.5 * s.ip) return claim('underlay', WEIGHT.strongTraffic, `${s.tunnel} of ${s.ip} IP packets are tunnel-encapsulated between node addresses: the node's NIC`, s.tunnelAcc);
-  if (p.arphrd === ARPHRD_NONE || p.arphrd === ARPHRD_TUNNEL || p.arphrd === ARPHRD_IPGRE || p.linktype === LinkType.RAW || p.linktype === LinkType.IPV4 || p.linktype === LinkType.IPV6) {
-    return claim('tun', WEIGHT.linkType, `${s.noEth} of ${s.ip} packets are bare IP with no link header (the link type says so): a TUN device (flannel0, tunl0)`, s.rawAcc);
+  const claim = (value: InterfaceKind, weight: number, reason: string, acc: EvidenceAcc | null): Claim<InterfaceKind> => ({
+    value,
+    weight,
+    source: 'traffic',
+    evidence: evidence(t, ids, reason, acc),
+  });
+  if (s.tunnel >= 0.5 * s.ip)
+    return claim(
+      'underlay',
+      WEIGHT.strongTraffic,
+      `${s.tunnel} of ${s.ip} IP packets are tunnel-encapsulated between node addresses: the node's NIC`,
+      s.tunnelAcc,
+    );
+  if (
+    p.arphrd === ARPHRD_NONE ||
+    p.arphrd === ARPHRD_TUNNEL ||
+    p.arphrd === ARPHRD_IPGRE ||
+    p.linktype === LinkType.RAW ||
+    p.linktype === LinkType.IPV4 ||
+    p.linktype === LinkType.IPV6
+  ) {
+    return claim(
+      'tun',
+      WEIGHT.linkType,
+      `${s.noEth} of ${s.ip} packets are bare IP with no link header (the link type says so): a TUN device (flannel0, tunl0)`,
+      s.rawAcc,
+    );
   }
-  if (p.arphrd === null && s.noEth >= 0.9 * s.ip) return claim('tun', WEIGHT.traffic, `${s.noEth} of ${s.ip} packets are bare IP with no link header: a TUN device (flannel0, tunl0)`, s.rawAcc);
+  if (p.arphrd === null && s.noEth >= 0.9 * s.ip)
+    return claim(
+      'tun',
+      WEIGHT.traffic,
+      `${s.noEth} of ${s.ip} packets are bare IP with no link header: a TUN device (flannel0, tunl0)`,
+      s.rawAcc,
+    );
   if (p.arphrd === ARPHRD_LOOPBACK) return claim('loopback', WEIGHT.linkType, 'the cooked header says loopback', s.allAcc);
-  if (s.zeroMac >= 0.9 * s.ip) return claim('loopback', WEIGHT.strongTraffic, `${s.zeroMac} of ${s.ip} frames go between all-zero MACs: a loopback device`, s.allAcc);
-  if (s.vtepFrames >= 0.5 * s.ip) return claim('vtep', WEIGHT.traffic + 1, `${s.vtepFrames} of ${s.ip} frames go between VTEP MACs seen inside VXLAN: the VXLAN device`, s.vtepAcc);
+  if (s.zeroMac >= 0.9 * s.ip)
+    return claim('loopback', WEIGHT.strongTraffic, `${s.zeroMac} of ${s.ip} frames go between all-zero MACs: a loopback device`, s.allAcc);
+  if (s.vtepFrames >= 0.5 * s.ip)
+    return claim(
+      'vtep',
+      WEIGHT.traffic + 1,
+      `${s.vtepFrames} of ${s.ip} frames go between VTEP MACs seen inside VXLAN: the VXLAN device`,
+      s.vtepAcc,
+    );
   if (s.incoming > 0 && s.otherHost >= 0.5 * s.incoming) {
-    return claim('veth', WEIGHT.traffic, `${s.otherHost} of ${s.incoming} received frames are addressed to another host's MAC: a bridge port (a pod's veth)`, s.addrAcc.get(p.podIp) ?? null);
+    return claim(
+      'veth',
+      WEIGHT.traffic,
+      `${s.otherHost} of ${s.incoming} received frames are addressed to another host's MAC: a bridge port (a pod's veth)`,
+      s.addrAcc.get(p.podIp) ?? null,
+    );
   }
   if (s.routedMacs.size >= 2) {
-    return claim('underlay', WEIGHT.traffic, `routed packets (TTL decremented, not encapsulated) arrive from ${s.routedMacs.size} different MACs: several routers on one segment, the nodes' network`, s.routedAcc);
+    return claim(
+      'underlay',
+      WEIGHT.traffic,
+      `routed packets (TTL decremented, not encapsulated) arrive from ${s.routedMacs.size} different MACs: several routers on one segment, the nodes' network`,
+      s.routedAcc,
+    );
   }
   if (p.podIp >= 0) {
     const acc = s.addrAcc.get(p.podIp) ?? null;
     const own = s.initTtl.get(p.podIp) ?? 0;
     const sent = s.srcCount.get(p.podIp) ?? 0;
-    if (own > 0) return claim('veth', WEIGHT.traffic, `every unicast IP packet is to or from ${addr(t, p.podIp)}, which sends here with an initial TTL: its veth (or its own interface)`, acc);
+    if (own > 0)
+      return claim(
+        'veth',
+        WEIGHT.traffic,
+        `every unicast IP packet is to or from ${addr(t, p.podIp)}, which sends here with an initial TTL: its veth (or its own interface)`,
+        acc,
+      );
     // The one address is always seen routed: one pod's traffic crossing a node's NIC.
-    if (sent > 0) return claim('underlay', WEIGHT.traffic - 1, `every unicast IP packet is to or from ${addr(t, p.podIp)}, but it is always seen routed (TTL decremented): a node's NIC carrying one pod's traffic`, acc);
-    return claim('veth', WEIGHT.weakTraffic, `every unicast IP packet goes to ${addr(t, p.podIp)}, which never sends: a pod's veth (or a NIC carrying traffic to one pod)`, acc);
+    if (sent > 0)
+      return claim(
+        'underlay',
+        WEIGHT.traffic - 1,
+        `every unicast IP packet is to or from ${addr(t, p.podIp)}, but it is always seen routed (TTL decremented): a node's NIC carrying one pod's traffic`,
+        acc,
+      );
+    return claim(
+      'veth',
+      WEIGHT.weakTraffic,
+      `every unicast IP packet goes to ${addr(t, p.podIp)}, which never sends: a pod's veth (or a NIC carrying traffic to one pod)`,
+      acc,
+    );
   }
-  if (s.incoming > 0 && p.arphrd === ARPHRD_ETHER) return claim('bridge', WEIGHT.traffic - 1, `received frames are addressed to this interface: a bridge holding the pods' gateway`, s.allAcc);
-  return claim('bridge', WEIGHT.weakTraffic, `frames of several pods' addresses, routed ones all from one gateway MAC: the node's bridge`, s.allAcc);
+  if (s.incoming > 0 && p.arphrd === ARPHRD_ETHER)
+    return claim(
+      'bridge',
+      WEIGHT.traffic - 1,
+      `received frames are addressed to this interface: a bridge holding the pods' gateway`,
+      s.allAcc,
+    );
+  return claim(
+    'bridge',
+    WEIGHT.weakTraffic,
+    `frames of several pods' addresses, routed ones all from one gateway MAC: the node's bridge`,
+    s.allAcc,
+  );
 }
 
 /**
@@ -491,7 +621,14 @@ function trafficKind(t: PacketTable, p: PointDraft, s: PointStats, ids: readonly
  * only ever carries one pod's address is that pod's interface; a named cni0 stays a bridge).
  * Also picks each point's pod (the one address on every unicast packet) and the pod's MAC.
  */
-export function inferKinds(t: PacketTable, points: PointDraft[], st: readonly PointStats[], ids: readonly string[], names: NameFacts, conflict: (message: string, rows: Evidence) => void): void {
+export function inferKinds(
+  t: PacketTable,
+  points: PointDraft[],
+  st: readonly PointStats[],
+  ids: readonly string[],
+  names: NameFacts,
+  conflict: (message: string, rows: Evidence) => void,
+): void {
   // A veth's pod: the one address on every unicast IP packet (multicast and link-local chatter
   // reach a pod's veth too). Both ends of a single conversation are on every packet, so ties are
   // broken by: an address another veth already owns is not this pod; the pod sends with an initial
@@ -571,7 +708,11 @@ function podOf(s: PointStats): number {
  * Addresses that send unrouted (initial TTL) on the pod-side points (veth, bridge) of exactly one
  * node: that node's pods (or its gateway). Address key -> node index, -1 when several nodes show it.
  */
-export function localSenders(points: readonly PointDraft[], st: readonly PointStats[], nodeOfPoint: ArrayLike<number>): Map<number, number> {
+export function localSenders(
+  points: readonly PointDraft[],
+  st: readonly PointStats[],
+  nodeOfPoint: ArrayLike<number>,
+): Map<number, number> {
   const out = new Map<number, number>();
   points.forEach((p, i) => {
     const n = nodeOfPoint[i];
@@ -590,7 +731,13 @@ export function localSenders(points: readonly PointDraft[], st: readonly PointSt
  * with the most local senders (initial TTL) stays; the others are pod interfaces whose pod also
  * talks to its neighbours (their best-scoring sender is the pod).
  */
-export function oneBridgePerNode(t: PacketTable, points: PointDraft[], st: readonly PointStats[], nodeOfPoint: ArrayLike<number>, ids: readonly string[]): void {
+export function oneBridgePerNode(
+  t: PacketTable,
+  points: PointDraft[],
+  st: readonly PointStats[],
+  nodeOfPoint: ArrayLike<number>,
+  ids: readonly string[],
+): void {
   // Cooked (-i any) captures say which frames a host-side veth receives for other hosts' MACs: the
   // veth is a bridge port, so its node has a bridge, and the interface receiving frames for its own
   // MAC is it. A node whose cooked captures show no bridge port has no bridge (routed pod networks).
@@ -607,13 +754,31 @@ export function oneBridgePerNode(t: PacketTable, points: PointDraft[], st: reado
       const b = cands.reduce((x, y) => (st[y].incoming > st[x].incoming ? y : x));
       points[b].kind = 'bridge';
       points[b].podIp = -1;
-      points[b].evidence.push(evidence(t, ids, `${ports.length} of its node's interfaces receive frames for other hosts' MACs (bridge ports); this one receives ${st[b].incoming} for its own MAC: their bridge [traffic]`, st[b].allAcc));
-    } else if (ports.length === 0 && bridges.length > 0 && bridges.every((i) => points[i].kindSource === 'traffic' && points[i].arphrd !== null)) {
+      points[b].evidence.push(
+        evidence(
+          t,
+          ids,
+          `${ports.length} of its node's interfaces receive frames for other hosts' MACs (bridge ports); this one receives ${st[b].incoming} for its own MAC: their bridge [traffic]`,
+          st[b].allAcc,
+        ),
+      );
+    } else if (
+      ports.length === 0 &&
+      bridges.length > 0 &&
+      bridges.every((i) => points[i].kindSource === 'traffic' && points[i].arphrd !== null)
+    ) {
       for (const i of bridges) {
         points[i].kind = 'veth';
         points[i].podIp = podOf(st[i]);
         points[i].podMac = st[i].macOf.get(points[i].podIp) ?? -1;
-        points[i].evidence.push(evidence(t, ids, `no interface of its node receives frames for other hosts' MACs (no bridge ports): a routed pod interface, not a bridge [traffic]`, st[i].allAcc));
+        points[i].evidence.push(
+          evidence(
+            t,
+            ids,
+            `no interface of its node receives frames for other hosts' MACs (no bridge ports): a routed pod interface, not a bridge [traffic]`,
+            st[i].allAcc,
+          ),
+        );
       }
     }
   }
@@ -634,7 +799,14 @@ export function oneBridgePerNode(t: PacketTable, points: PointDraft[], st: reado
       points[i].kind = 'veth';
       points[i].podIp = pod;
       points[i].podMac = s.macOf.get(pod) ?? -1;
-      points[i].evidence.push(evidence(t, ids, `its node already has a bridge (${points[keep].id}, more local senders): this is a pod's interface, and the pod is the address that sends most with an initial TTL [traffic]`, s.addrAcc.get(pod) ?? null));
+      points[i].evidence.push(
+        evidence(
+          t,
+          ids,
+          `its node already has a bridge (${points[keep].id}, more local senders): this is a pod's interface, and the pod is the address that sends most with an initial TTL [traffic]`,
+          s.addrAcc.get(pod) ?? null,
+        ),
+      );
     }
   }
 }
@@ -646,7 +818,12 @@ export interface NodeVote {
 }
 
 /** Per point: how many packets touch each node (by underlay address for tunnels, pod CIDR otherwise). */
-export function nodeVotes(t: PacketTable, points: readonly PointDraft[], cidrs: Map<number, Cidr4>, nodeIps: Map<number, unknown>): NodeVote[] {
+export function nodeVotes(
+  t: PacketTable,
+  points: readonly PointDraft[],
+  cidrs: Map<number, Cidr4>,
+  nodeIps: Map<number, unknown>,
+): NodeVote[] {
   const votes = points.map(() => new Map<number, number>());
   const totals = new Float64Array(points.length);
   const cidrList = [...cidrs.entries()];
@@ -679,7 +856,7 @@ export function nodeVotes(t: PacketTable, points: readonly PointDraft[], cidrs: 
     totals[p]++;
     let hitA = -1;
     for (const [n, c] of cidrList) {
-      if (cidrContains(c, a) || nodeIps.has(a) && a === n) {
+      if (cidrContains(c, a) || (nodeIps.has(a) && a === n)) {
         bump(m, n);
         hitA = n;
       }
@@ -689,11 +866,12 @@ export function nodeVotes(t: PacketTable, points: readonly PointDraft[], cidrs: 
   // ARP: the sender address of a request or reply is on the segment of the capture.
   for (const a of t.arp) {
     const p = a.row < t.count ? t.point[a.row] : -1;
-    if (p < 0 || totals[p] > 0 && votes[p].size > 0) continue;
-    for (const [n, c] of cidrList) if (cidrContains(c, a.senderIp)) {
-      bump(votes[p], n);
-      totals[p]++;
-    }
+    if (p < 0 || (totals[p] > 0 && votes[p].size > 0)) continue;
+    for (const [n, c] of cidrList)
+      if (cidrContains(c, a.senderIp)) {
+        bump(votes[p], n);
+        totals[p]++;
+      }
   }
   return votes.map((v, i) => ({ votes: v, total: totals[i] }));
 }

@@ -8,7 +8,20 @@
 // Archives are unpacked (streaming, bounded) into a cache folder keyed by the archive's path, size
 // and time, and kept there: the analysis reads packets back from the files later.
 
-import { createReadStream, readFileSync, existsSync, mkdirSync, readdirSync, statSync, writeFileSync, openSync, writeSync, closeSync, renameSync, rmSync } from 'node:fs';
+import {
+  createReadStream,
+  readFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  statSync,
+  writeFileSync,
+  openSync,
+  writeSync,
+  closeSync,
+  renameSync,
+  rmSync,
+} from 'node:fs';
 import { createGunzip } from 'node:zlib';
 import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
@@ -75,8 +88,17 @@ export async function extractTar(archive: string, dest: string): Promise<void> {
   const input = createReadStream(archive);
   const stream = gz ? input.pipe(createGunzip()) : input;
   let buf: Buffer = Buffer.alloc(0);
-  let fd = -1, remaining = 0, pad = 0, entries = 0, total = 0, longName: string | null = null, collectLong = false, longParts: Buffer[] = [];
-  const fail = (m: string) => { throw new Error(`${basename(archive)}: ${m}`); };
+  let fd = -1,
+    remaining = 0,
+    pad = 0,
+    entries = 0,
+    total = 0,
+    longName: string | null = null,
+    collectLong = false,
+    longParts: Buffer[] = [];
+  const fail = (m: string) => {
+    throw new Error(`${basename(archive)}: ${m}`);
+  };
   try {
     for await (const chunk of stream as AsyncIterable<Buffer>) {
       buf = buf.length ? Buffer.concat([buf, chunk]) : chunk;
@@ -87,15 +109,24 @@ export async function extractTar(archive: string, dest: string): Promise<void> {
           if (n <= 0) break;
           if (collectLong) longParts.push(Buffer.from(buf.subarray(off, off + n)));
           else if (fd >= 0) writeSync(fd, buf, off, n);
-          off += n; remaining -= n;
+          off += n;
+          remaining -= n;
           if (remaining > 0) break;
-          if (fd >= 0) { closeSync(fd); fd = -1; }
-          if (collectLong) { longName = Buffer.concat(longParts).toString('utf8').replace(/\0+$/, ''); collectLong = false; longParts = []; }
+          if (fd >= 0) {
+            closeSync(fd);
+            fd = -1;
+          }
+          if (collectLong) {
+            longName = Buffer.concat(longParts).toString('utf8').replace(/\0+$/, '');
+            collectLong = false;
+            longParts = [];
+          }
           continue;
         }
         if (pad > 0) {
           const n = Math.min(pad, buf.length - off);
-          off += n; pad -= n;
+          off += n;
+          pad -= n;
           if (pad > 0) break;
           continue;
         }
@@ -103,26 +134,46 @@ export async function extractTar(archive: string, dest: string): Promise<void> {
         const h = buf.subarray(off, off + 512);
         off += 512;
         if (h.every((b) => b === 0)) continue; // end-of-archive blocks
-        const str = (a: number, n: number) => h.subarray(a, a + n).toString('utf8').replace(/\0.*$/s, '');
+        const str = (a: number, n: number) =>
+          h
+            .subarray(a, a + n)
+            .toString('utf8')
+            .replace(/\0.*$/s, '');
         const size = parseInt(str(124, 12).trim() || '0', 8);
         if (!Number.isFinite(size) || size < 0) fail('bad tar header (size)');
         const type = String.fromCharCode(h[156] || 48);
         const prefix = str(345, 155);
         let name = longName ?? (prefix ? `${prefix}/${str(0, 100)}` : str(0, 100));
         longName = null;
-        remaining = size; pad = (512 - (size % 512)) % 512;
-        if (type === 'L') { collectLong = true; continue; }
+        remaining = size;
+        pad = (512 - (size % 512)) % 512;
+        if (type === 'L') {
+          collectLong = true;
+          continue;
+        }
         if (++entries > MAX_ENTRIES) fail(`more than ${MAX_ENTRIES} entries`);
         total += size;
         if (total > MAX_TOTAL) fail('archive expands beyond the size limit');
         name = name.replace(/^\.\/+/, '');
-        if (name === '' || name.startsWith('/') || name.split('/').includes('..')) { fd = -1; continue; } // unsafe or empty: skipped
+        if (name === '' || name.startsWith('/') || name.split('/').includes('..')) {
+          fd = -1;
+          continue;
+        } // unsafe or empty: skipped
         const target = join(tmp, ...name.split('/'));
-        if (type === '5') { mkdirSync(target, { recursive: true }); continue; }
-        if (type !== '0' && type !== '7') { fd = -1; continue; } // links, devices, pax headers: skipped
+        if (type === '5') {
+          mkdirSync(target, { recursive: true });
+          continue;
+        }
+        if (type !== '0' && type !== '7') {
+          fd = -1;
+          continue;
+        } // links, devices, pax headers: skipped
         mkdirSync(dirname(target), { recursive: true });
         fd = openSync(target, 'w');
-        if (size === 0) { closeSync(fd); fd = -1; }
+        if (size === 0) {
+          closeSync(fd);
+          fd = -1;
+        }
       }
       buf = buf.subarray(off);
     }
@@ -152,7 +203,8 @@ export function retinaHost(bundleStem: string, parentName: string): string | nul
   const m = RETINA_RE.exec(bundleStem);
   if (!m) return null;
   const captureAndHost = m[1];
-  if (parentName && captureAndHost.startsWith(`${parentName}-`) && captureAndHost.length > parentName.length + 1) return captureAndHost.slice(parentName.length + 1);
+  if (parentName && captureAndHost.startsWith(`${parentName}-`) && captureAndHost.length > parentName.length + 1)
+    return captureAndHost.slice(parentName.length + 1);
   const def = /^retina-capture-[a-z0-9]{5}-(.+)$/.exec(captureAndHost);
   if (def) return def[1];
   return captureAndHost;
@@ -193,7 +245,8 @@ export async function expandBundles(sources: readonly BundleSource[]): Promise<{
     const files: string[] = [];
     walk(dir, files);
     const retina = retinaHost(stem, basename(dirname(s.path)));
-    const isRetina = retina !== null && files.some((f) => basename(f) === 'ip-resources.txt' || basename(f).replace(CAPTURE_RE, '') === stem);
+    const isRetina =
+      retina !== null && files.some((f) => basename(f) === 'ip-resources.txt' || basename(f).replace(CAPTURE_RE, '') === stem);
     let found = 0;
     // Several folders holding captures = one folder per node (Kubeshark's multi-node export).
     const captureFolders = new Set(files.filter((f) => CAPTURE_RE.test(f)).map((f) => dirname(f)));
@@ -209,7 +262,13 @@ export async function expandBundles(sources: readonly BundleSource[]): Promise<{
         nodeOfFile.set(f, node);
         const res = isRetina ? files.find((g) => basename(g) === 'ip-resources.txt' && dirname(g) === dirname(f)) : undefined;
         const ifnames = res ? parseIpResources(readFileSync(res, 'utf8')) : undefined;
-        out.push({ path: f, ...(node ? { node } : {}), ...(s.interface ? { interface: s.interface } : {}), ...(s.kind ? { kind: s.kind } : {}), ...(ifnames?.size ? { ifnames } : {}) });
+        out.push({
+          path: f,
+          ...(node ? { node } : {}),
+          ...(s.interface ? { interface: s.interface } : {}),
+          ...(s.kind ? { kind: s.kind } : {}),
+          ...(ifnames?.size ? { ifnames } : {}),
+        });
         found++;
       } else if (/name_resolution_history.*\.json$/i.test(name)) {
         nodeOfFile.set(f, node);

@@ -97,7 +97,8 @@ export function pairSamples(inp: ClockInput): Map<number, PairSamples> {
     else p.lower.push(last[b] - first[a]);
   };
   // x before y by TTL: x's TTLs are all at least y's and not all equal.
-  const ttlBefore = (x: number, y: number) => (maxTtl[x] > maxTtl[y] && minTtl[x] >= minTtl[y]) || (minTtl[x] > minTtl[y] && maxTtl[x] >= maxTtl[y]);
+  const ttlBefore = (x: number, y: number) =>
+    (maxTtl[x] > maxTtl[y] && minTtl[x] >= minTtl[y]) || (minTtl[x] > minTtl[y] && maxTtl[x] >= maxTtl[y]);
   for (let k = 0; k < j.count; k++) {
     const s = j.start[k];
     const e = j.start[k + 1];
@@ -199,11 +200,17 @@ export function estimateClocks(inp: ClockInput): ClockEstimate {
   const ids: number[] = [];
   const idx = new Int32Array(all).fill(-1);
   const use = (d: number) => {
-    if (idx[d] < 0) { idx[d] = ids.length; ids.push(d); }
+    if (idx[d] < 0) {
+      idx[d] = ids.length;
+      ids.push(d);
+    }
     return idx[d];
   };
   if (inp.reference >= 0 && inp.reference < all) use(inp.reference);
-  for (const key of samples.keys()) { use(Math.floor(key / all)); use(key % all); }
+  for (const key of samples.keys()) {
+    use(Math.floor(key / all));
+    use(key % all);
+  }
   const D = ids.length;
   let outliers = 0;
   const bounds = new Map<number, { lower: number; upper: number; n: number }>();
@@ -234,7 +241,11 @@ export function estimateClocks(inp: ClockInput): ClockEstimate {
   while (!floydWarshall(dist, D)) {
     let weakest = -1;
     let n = INF;
-    for (const [key, b] of bounds) if (b.n < n) { n = b.n; weakest = key; }
+    for (const [key, b] of bounds)
+      if (b.n < n) {
+        n = b.n;
+        weakest = key;
+      }
     if (weakest < 0) break;
     bounds.delete(weakest);
     inconsistentPairs.push([ids[Math.floor(weakest / D)], ids[weakest % D]]);
@@ -252,7 +263,13 @@ export function estimateClocks(inp: ClockInput): ClockEstimate {
     adj[c].push(a);
   }
   const out: DomainOffset[] = Array.from({ length: D }, (_, d) => ({
-    offsetNs: 0, uncertaintyNs: null, samples: 0, method: 'none' as const, reference: ids[d], lowerNs: null, upperNs: null,
+    offsetNs: 0,
+    uncertaintyNs: null,
+    samples: 0,
+    method: 'none' as const,
+    reference: ids[d],
+    lowerNs: null,
+    upperNs: null,
   }));
   const fin = (x: number) => (Number.isFinite(x) ? x : null);
   const done = new Uint8Array(D);
@@ -264,7 +281,12 @@ export function estimateClocks(inp: ClockInput): ClockEstimate {
     // The connected group of domains around root.
     const group: number[] = [root];
     done[root] = 1;
-    for (let i = 0; i < group.length; i++) for (const c of adj[group[i]]) if (!done[c]) { done[c] = 1; group.push(c); }
+    for (let i = 0; i < group.length; i++)
+      for (const c of adj[group[i]])
+        if (!done[c]) {
+          done[c] = 1;
+          group.push(c);
+        }
     out[root] = { offsetNs: 0, uncertaintyNs: 0, samples: 0, method: 'reference', reference: ids[root], lowerNs: 0, upperNs: 0 };
     if (group.length === 1) {
       if (root !== ref0) out[root] = { ...out[root], method: 'none', uncertaintyNs: null, lowerNs: null, upperNs: null };
@@ -277,9 +299,13 @@ export function estimateClocks(inp: ClockInput): ClockEstimate {
       const hi = feasible[R * D + d];
       const two = Number.isFinite(lo) && Number.isFinite(hi);
       out[d] = {
-        offsetNs: 0, uncertaintyNs: two ? (hi - lo) / 2 : null, samples: samplesOf[d],
+        offsetNs: 0,
+        uncertaintyNs: two ? (hi - lo) / 2 : null,
+        samples: samplesOf[d],
         method: two ? 'two-way' : Number.isFinite(lo) || Number.isFinite(hi) ? 'one-way' : 'none',
-        reference: ids[R], lowerNs: fin(lo), upperNs: fin(hi),
+        reference: ids[R],
+        lowerNs: fin(lo),
+        upperNs: fin(hi),
       };
     }
     // Choose offsets, narrowest interval first; each choice narrows the rest (O(D^2) per choice).
@@ -289,7 +315,10 @@ export function estimateClocks(inp: ClockInput): ClockEstimate {
       let width = INF;
       for (const d of open) {
         const w = dist[R * D + d] + dist[d * D + R];
-        if (pick < 0 || w < width) { pick = d; width = w; }
+        if (pick < 0 || w < width) {
+          pick = d;
+          width = w;
+        }
       }
       open.delete(pick);
       const lo = -dist[pick * D + R];
@@ -313,9 +342,19 @@ export function estimateClocks(inp: ClockInput): ClockEstimate {
       }
     }
   }
-  const offsets: DomainOffset[] = Array.from({ length: all }, (_, d) => (idx[d] >= 0 ? out[idx[d]] : {
-    offsetNs: 0, uncertaintyNs: null, samples: 0, method: 'none' as const, reference: d, lowerNs: null, upperNs: null,
-  }));
+  const offsets: DomainOffset[] = Array.from({ length: all }, (_, d) =>
+    idx[d] >= 0
+      ? out[idx[d]]
+      : {
+          offsetNs: 0,
+          uncertaintyNs: null,
+          samples: 0,
+          method: 'none' as const,
+          reference: d,
+          lowerNs: null,
+          upperNs: null,
+        },
+  );
   return {
     offsets,
     interval: (a, b) => {

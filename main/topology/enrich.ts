@@ -76,7 +76,10 @@ type Json = Record<string, unknown>;
 const obj = (v: unknown): Json => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Json) : {});
 const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 const str = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : null);
-const strs = (v: unknown): string[] => arr(v).map(str).filter((s): s is string => s !== null);
+const strs = (v: unknown): string[] =>
+  arr(v)
+    .map(str)
+    .filter((s): s is string => s !== null);
 
 function parseNode(item: Json): EnrichNode | null {
   const meta = obj(item.metadata);

@@ -42,7 +42,8 @@ export interface FlannelLeaseTable {
 type Json = Record<string, unknown>;
 const obj = (v: unknown): Json | null => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Json) : null);
 const str = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : null);
-const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : null);
+const num = (v: unknown): number | null =>
+  typeof v === 'number' && Number.isFinite(v) ? v : typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : null;
 
 const SUBNET_KEY = /^(.*)\/subnets\/(\d{1,3}(?:\.\d{1,3}){3})-(\d{1,2})$/;
 const SUBNET6_KEY = /^(.*)\/subnets6?\/([0-9a-fA-F:]+)-(\d{1,3})$/;
@@ -68,7 +69,8 @@ export function parseEtcdLeases(text: string, source = 'etcd.json'): FlannelLeas
   } catch (e) {
     return { source, prefix: null, config: null, leases: [], errors: [`${source}: not JSON (${(e as Error).message})`] };
   }
-  if (!root || !obj(root.header)) return { source, prefix: null, config: null, leases: [], errors: [`${source}: not etcdctl -w json output (no "header")`] };
+  if (!root || !obj(root.header))
+    return { source, prefix: null, config: null, leases: [], errors: [`${source}: not etcdctl -w json output (no "header")`] };
   const kvs = Array.isArray(root.kvs) ? root.kvs : [];
   if (kvs.length === 0) errors.push(`${source}: etcd returned no keys (wrong --prefix, or flannel uses the Kubernetes subnet manager)`);
   const leases: FlannelLease[] = [];
@@ -117,7 +119,8 @@ export function parseEtcdLeases(text: string, source = 'etcd.json'): FlannelLeas
     }
     const bd = obj(v.BackendData);
     const mac = bd ? str(bd.VtepMAC) : null;
-    if (mac !== null && !/^[0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){5}$/.test(mac)) errors.push(`${source}: ${key}: VtepMAC '${mac}' is not a MAC address`);
+    if (mac !== null && !/^[0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){5}$/.test(mac))
+      errors.push(`${source}: ${key}: VtepMAC '${mac}' is not a MAC address`);
     const pub = str(v.PublicIP);
     if (pub === null) errors.push(`${source}: ${key}: lease has no PublicIP`);
     leases.push({
@@ -143,15 +146,23 @@ function sameCidr(a: string, b: string): boolean {
   const [pa, la] = a.split('/');
   const [pb, lb] = b.split('/');
   if (la !== lb) return false;
-  const x = ip4(pa), y = ip4(pb);
+  const x = ip4(pa),
+    y = ip4(pb);
   if (x === null || y === null) return pa === pb;
   const bits = Number(la);
   const mask = bits === 0 ? 0 : (0xffffffff << (32 - bits)) >>> 0;
-  return ((x & mask) >>> 0) === ((y & mask) >>> 0);
+  return (x & mask) >>> 0 === (y & mask) >>> 0;
 }
 
 /** Kubernetes' flannel backend names vs the tunnel types the traffic shows. */
-const BACKEND_TUNNEL: Readonly<Record<string, string>> = { vxlan: 'vxlan', udp: 'flannel-udp', 'ipip': 'ipip', 'wireguard': 'wireguard', 'extension': '' , 'host-gw': 'none' };
+const BACKEND_TUNNEL: Readonly<Record<string, string>> = {
+  vxlan: 'vxlan',
+  udp: 'flannel-udp',
+  ipip: 'ipip',
+  wireguard: 'wireguard',
+  extension: '',
+  'host-gw': 'none',
+};
 
 /**
  * Fills node facts the traffic did not show (pod CIDR, VTEP MAC) from the leases and reports every
@@ -176,31 +187,56 @@ export function checkLeases(
         continue;
       }
       if (byIp && bySubnet && byIp !== bySubnet) {
-        disagree(`${t.source}: lease ${l.subnet} names PublicIP ${l.publicIp} (${byIp.id}) but the traffic shows ${l.subnet} behind ${bySubnet.id}`, byIp.id);
+        disagree(
+          `${t.source}: lease ${l.subnet} names PublicIP ${l.publicIp} (${byIp.id}) but the traffic shows ${l.subnet} behind ${bySubnet.id}`,
+          byIp.id,
+        );
       }
-      if (!byIp && l.publicIp) disagree(`${t.source}: lease ${l.subnet} says PublicIP ${l.publicIp} but its pods' traffic is tunnelled from ${n.underlayIps.join(', ') || 'no known address'} (${n.id})`, n.id);
+      if (!byIp && l.publicIp)
+        disagree(
+          `${t.source}: lease ${l.subnet} says PublicIP ${l.publicIp} but its pods' traffic is tunnelled from ${n.underlayIps.join(', ') || 'no known address'} (${n.id})`,
+          n.id,
+        );
       if (n.podCidr === null) n.podCidr = l.subnet;
-      else if (!sameCidr(n.podCidr, l.subnet) && byIp) disagree(`${t.source}: lease for ${l.publicIp} holds ${l.subnet} but the traffic shows ${n.id}'s pods in ${n.podCidr}`, n.id);
+      else if (!sameCidr(n.podCidr, l.subnet) && byIp)
+        disagree(`${t.source}: lease for ${l.publicIp} holds ${l.subnet} but the traffic shows ${n.id}'s pods in ${n.podCidr}`, n.id);
       if (l.vtepMac) {
         if (n.vtepMac === null) n.vtepMac = l.vtepMac;
-        else if (n.vtepMac !== l.vtepMac) disagree(`${t.source}: lease ${l.subnet} says VtepMAC ${l.vtepMac} but VXLAN traffic shows ${n.id}'s VTEP as ${n.vtepMac}`, n.id);
+        else if (n.vtepMac !== l.vtepMac)
+          disagree(`${t.source}: lease ${l.subnet} says VtepMAC ${l.vtepMac} but VXLAN traffic shows ${n.id}'s VTEP as ${n.vtepMac}`, n.id);
       }
       const backend = l.backendType ?? t.config?.backendType ?? null;
       if (backend) {
         const want = BACKEND_TUNNEL[backend.toLowerCase()];
         const seen = tunnelTypes.filter((tu) => tu.nodes.includes(n.id));
         const wrong = want ? seen.filter((tu) => tu.type !== want) : [];
-        if (want && want !== 'none' && wrong.length) disagree(`${t.source}: lease ${l.subnet} says backend ${backend} but ${n.id}'s tunnels carry ${[...new Set(wrong.map((w) => w.type))].join(', ')}`, n.id);
+        if (want && want !== 'none' && wrong.length)
+          disagree(
+            `${t.source}: lease ${l.subnet} says backend ${backend} but ${n.id}'s tunnels carry ${[...new Set(wrong.map((w) => w.type))].join(', ')}`,
+            n.id,
+          );
         if (want === 'vxlan' && t.config?.vni != null) {
           const vniWrong = seen.filter((tu) => tu.type === 'vxlan' && tu.vni !== t.config!.vni);
-          if (vniWrong.length) disagree(`${t.source}: network config says VNI ${t.config.vni} but ${n.id}'s VXLAN traffic uses VNI ${vniWrong.map((w) => w.vni).join(', ')}`, n.id);
+          if (vniWrong.length)
+            disagree(
+              `${t.source}: network config says VNI ${t.config.vni} but ${n.id}'s VXLAN traffic uses VNI ${vniWrong.map((w) => w.vni).join(', ')}`,
+              n.id,
+            );
         }
       }
-      n.evidence = [...n.evidence, { reason: `flannel lease ${l.subnet} in ${t.source} (PublicIP ${l.publicIp ?? '?'}${l.vtepMac ? `, VtepMAC ${l.vtepMac}` : ''}, backend ${backend ?? '?'})`, packets: [], count: 0 }];
+      n.evidence = [
+        ...n.evidence,
+        {
+          reason: `flannel lease ${l.subnet} in ${t.source} (PublicIP ${l.publicIp ?? '?'}${l.vtepMac ? `, VtepMAC ${l.vtepMac}` : ''}, backend ${backend ?? '?'})`,
+          packets: [],
+          count: 0,
+        },
+      ];
     }
     if (t.config?.network) {
       for (const n of out) {
-        if (n.podCidr && !cidrInside(n.podCidr, t.config.network)) disagree(`${t.source}: ${n.id}'s pods (${n.podCidr}) lie outside flannel's Network ${t.config.network}`, n.id);
+        if (n.podCidr && !cidrInside(n.podCidr, t.config.network))
+          disagree(`${t.source}: ${n.id}'s pods (${n.podCidr}) lie outside flannel's Network ${t.config.network}`, n.id);
       }
     }
   }
@@ -210,9 +246,10 @@ export function checkLeases(
 function cidrInside(inner: string, outer: string): boolean {
   const [pi, li] = inner.split('/');
   const [po, lo] = outer.split('/');
-  const a = ip4(pi), b = ip4(po);
+  const a = ip4(pi),
+    b = ip4(po);
   if (a === null || b === null || Number(li) < Number(lo)) return false;
   const bits = Number(lo);
   const mask = bits === 0 ? 0 : (0xffffffff << (32 - bits)) >>> 0;
-  return ((a & mask) >>> 0) === ((b & mask) >>> 0);
+  return (a & mask) >>> 0 === (b & mask) >>> 0;
 }

@@ -89,7 +89,16 @@ export function buildFlows(t: PacketTable, j: JourneyIndex, pointIds: readonly s
       const dp = p6 ? t.dport[r] : echo ? t.icmpId[r] : -1;
       let f = -1;
       // Hops of one journey mostly share the 5-tuple (only NAT changes it): reuse the last lookup.
-      if (prev >= 0 && t.innerSrc[prev] === s && t.innerDst[prev] === d && t.innerProto[prev] === proto && t.innerVer[prev] === ver && t.sport[prev] === t.sport[r] && t.dport[prev] === t.dport[r] && t.icmpId[prev] === t.icmpId[r]) {
+      if (
+        prev >= 0 &&
+        t.innerSrc[prev] === s &&
+        t.innerDst[prev] === d &&
+        t.innerProto[prev] === proto &&
+        t.innerVer[prev] === ver &&
+        t.sport[prev] === t.sport[r] &&
+        t.dport[prev] === t.dport[r] &&
+        t.icmpId[prev] === t.icmpId[r]
+      ) {
         f = flowOfRow[prev];
       }
       prev = r;
@@ -110,7 +119,12 @@ export function buildFlows(t: PacketTable, j: JourneyIndex, pointIds: readonly s
       if (chain && chain.length) {
         for (const c of chain) {
           const x = drafts[c];
-          if (x.proto === proto && x.ver === ver && ((x.aAddr === s && x.aPort === sp && x.bAddr === d && x.bPort === dp) || (x.aAddr === d && x.aPort === dp && x.bAddr === s && x.bPort === sp))) {
+          if (
+            x.proto === proto &&
+            x.ver === ver &&
+            ((x.aAddr === s && x.aPort === sp && x.bAddr === d && x.bPort === dp) ||
+              (x.aAddr === d && x.aPort === dp && x.bAddr === s && x.bPort === sp))
+          ) {
             f = c;
             break;
           }
@@ -120,10 +134,36 @@ export function buildFlows(t: PacketTable, j: JourneyIndex, pointIds: readonly s
         f = drafts.length;
         chain!.push(f);
         drafts.push({
-          proto, ver, aAddr: s, aPort: sp, bAddr: d, bPort: dp, first: t.tNs[r], last: t.tNs[r], firstRowFromB: false, firstTime: t.tNs[r],
-          stats: new Float64Array(4), perPoint: new Map(), synFromA: false, synFromB: false, synAckFromA: false, synAckFromB: false,
-          ackAfterSyn: false, dataAB: 0, dataBA: 0, fin: false, finFromA: false, finFromB: false, rst: false, zeroWin: 0, seqEnd: new Map(), retrans: new Map(),
-          isnA: -1, isnB: -1, peers: new Set(), journeys: 0,
+          proto,
+          ver,
+          aAddr: s,
+          aPort: sp,
+          bAddr: d,
+          bPort: dp,
+          first: t.tNs[r],
+          last: t.tNs[r],
+          firstRowFromB: false,
+          firstTime: t.tNs[r],
+          stats: new Float64Array(4),
+          perPoint: new Map(),
+          synFromA: false,
+          synFromB: false,
+          synAckFromA: false,
+          synAckFromB: false,
+          ackAfterSyn: false,
+          dataAB: 0,
+          dataBA: 0,
+          fin: false,
+          finFromA: false,
+          finFromB: false,
+          rst: false,
+          zeroWin: 0,
+          seqEnd: new Map(),
+          retrans: new Map(),
+          isnA: -1,
+          isnB: -1,
+          peers: new Set(),
+          journeys: 0,
         });
       }
       flowOfRow[r] = f;
@@ -164,9 +204,21 @@ export function buildFlows(t: PacketTable, j: JourneyIndex, pointIds: readonly s
         const seq = t.tcpSeq[r];
         const plen = t.payLen[r];
         if (syn && !ack) {
-          if (fromA) { x.synFromA = true; x.isnA = seq; } else { x.synFromB = true; x.isnB = seq; }
+          if (fromA) {
+            x.synFromA = true;
+            x.isnA = seq;
+          } else {
+            x.synFromB = true;
+            x.isnB = seq;
+          }
         } else if (syn && ack) {
-          if (fromA) { x.synAckFromA = true; x.isnA = seq; } else { x.synAckFromB = true; x.isnB = seq; }
+          if (fromA) {
+            x.synAckFromA = true;
+            x.isnA = seq;
+          } else {
+            x.synAckFromB = true;
+            x.isnB = seq;
+          }
         } else if (ack && (x.synAckFromA || x.synAckFromB)) x.ackAfterSyn = true;
         if (fl & 0x01) {
           x.fin = true;
@@ -242,12 +294,28 @@ export function buildFlows(t: PacketTable, j: JourneyIndex, pointIds: readonly s
       const syn = x.synFromA || x.synFromB;
       const synAck = x.synAckFromA || x.synAckFromB;
       const established = syn && synAck && x.ackAfterSyn;
-      const state = x.rst ? 'reset' : x.finFromA && x.finFromB ? 'closed' : x.fin ? 'closing' : established ? 'established' : syn ? 'handshake' : 'midstream';
+      const state = x.rst
+        ? 'reset'
+        : x.finFromA && x.finFromB
+          ? 'closed'
+          : x.fin
+            ? 'closing'
+            : established
+              ? 'established'
+              : syn
+                ? 'handshake'
+                : 'midstream';
       tcp = {
-        syn, synAck, established,
+        syn,
+        synAck,
+        established,
         dataAToB: swap ? x.dataBA : x.dataAB,
         dataBToA: swap ? x.dataAB : x.dataBA,
-        fin: x.fin, rst: x.rst, retransmissions: retrans, zeroWindows: x.zeroWin, state,
+        fin: x.fin,
+        rst: x.rst,
+        retransmissions: retrans,
+        zeroWindows: x.zeroWin,
+        state,
       };
     }
     const [aA, aP, bA, bP] = swap ? [x.bAddr, x.bPort, x.aAddr, x.aPort] : [x.aAddr, x.aPort, x.bAddr, x.bPort];

@@ -10,7 +10,18 @@ import type { IcmpTooBig, PacketTable } from './table';
 import type { NodeDraft } from './model';
 import { protoName } from './model';
 import type {
-  Encapsulation, Hop, HopHeaders, InterfaceKind, Journey, JourneyStatus, JourneyVerdict, MtuIssue, NatRewrite, PathGap, QuotingIcmpError, TunnelType,
+  Encapsulation,
+  Hop,
+  HopHeaders,
+  InterfaceKind,
+  Journey,
+  JourneyStatus,
+  JourneyVerdict,
+  MtuIssue,
+  NatRewrite,
+  PathGap,
+  QuotingIcmpError,
+  TunnelType,
 } from './types';
 import { untranslatable, type JourneyIndex } from './journeys';
 import type { DomainOffset } from './clock';
@@ -226,7 +237,7 @@ function problemsOf(t: PacketTable, r: number): string[] {
   if (f & SummaryFlag.BAD_CHECKSUM) out.push('bad-checksum');
   if (f & SummaryFlag.TRUNCATED) out.push('truncated');
   if (f & SummaryFlag.MALFORMED) out.push('malformed');
-  if ((f & SummaryFlag.FRAGMENT) || (t.outerFrag[r] & 0x3fff) !== 0) out.push('fragment');
+  if (f & SummaryFlag.FRAGMENT || (t.outerFrag[r] & 0x3fff) !== 0) out.push('fragment');
   return out;
 }
 
@@ -378,12 +389,24 @@ export function pathCheck(ctx: HopContext, rows: readonly number[]): PathCheck {
       // time records every interface of it: had the packet gone there, it would show.
       const any = anyCaptureOf(ctx, e.node, rows);
       if (any !== null) {
-        const g: PathGap = { afterHop: lastSeenHop, node: nodeId, kind: e.kinds[0], point: any, reason: `not seen on the ${kindText} of ${nodeId}: ${any} captured every interface of the node at the time` };
+        const g: PathGap = {
+          afterHop: lastSeenHop,
+          node: nodeId,
+          kind: e.kinds[0],
+          point: any,
+          reason: `not seen on the ${kindText} of ${nodeId}: ${any} captured every interface of the node at the time`,
+        };
         gaps.push(g);
         missing.push({ exp: ei, gap: g });
         return;
       }
-      gaps.push({ afterHop: lastSeenHop, node: nodeId, kind: e.kinds[0], point: null, reason: `no capture of the ${kindText} ${e.pod >= 0 ? `for pod ${t.addr(e.pod >= 4294967296 ? 6 : 4, e.pod >= 4294967296 ? e.pod - 4294967296 : e.pod)} ` : ''}on ${nodeId}` });
+      gaps.push({
+        afterHop: lastSeenHop,
+        node: nodeId,
+        kind: e.kinds[0],
+        point: null,
+        reason: `no capture of the ${kindText} ${e.pod >= 0 ? `for pod ${t.addr(e.pod >= 4294967296 ? 6 : 4, e.pod >= 4294967296 ? e.pod - 4294967296 : e.pod)} ` : ''}on ${nodeId}`,
+      });
       return;
     }
     // Captures on one node run together: a point covers the time its node's captures span.
@@ -401,7 +424,13 @@ export function pathCheck(ctx: HopContext, rows: readonly number[]): PathCheck {
       return span[0] - off <= lo && span[1] - off >= hi;
     });
     if (covering.length === 0) {
-      gaps.push({ afterHop: lastSeenHop, node: nodeId, kind: e.kinds[0], point: null, reason: `the ${kindText} capture on ${nodeId} does not cover this time` });
+      gaps.push({
+        afterHop: lastSeenHop,
+        node: nodeId,
+        kind: e.kinds[0],
+        point: null,
+        reason: `the ${kindText} capture on ${nodeId} does not cover this time`,
+      });
       return;
     }
     const pid = ctx.points[covering[0]].id;
@@ -429,7 +458,11 @@ export function pathCheck(ctx: HopContext, rows: readonly number[]): PathCheck {
  * the destination's capture seeing it, then an answer from the destination, then a running capture
  * on the way that missed it; otherwise unknown, with what is missing to tell.
  */
-export function judge(ctx: HopContext, k: number, rows: readonly number[]): { pc: PathCheck; status: JourneyStatus; verdict: JourneyVerdict } {
+export function judge(
+  ctx: HopContext,
+  k: number,
+  rows: readonly number[],
+): { pc: PathCheck; status: JourneyStatus; verdict: JourneyVerdict } {
   const t = ctx.t;
   const f = rows[0];
   const l = rows[rows.length - 1];
@@ -437,7 +470,14 @@ export function judge(ctx: HopContext, k: number, rows: readonly number[]): { pc
   // routed path to one destination: there is no path to check them against.
   if (untranslatable(t, f)) {
     const pc: PathCheck = { status: 'unknown', gaps: [], toDestination: false, finalPoint: null };
-    return { pc, status: 'unknown', verdict: { code: 'link-scope', reason: `${t.addr(t.innerVer[f], t.innerSrc[f])} > ${t.addr(t.innerVer[f], t.innerDst[f])} is multicast, broadcast or link-local traffic: it reaches whoever listens on its link, there is no single destination to reach` } };
+    return {
+      pc,
+      status: 'unknown',
+      verdict: {
+        code: 'link-scope',
+        reason: `${t.addr(t.innerVer[f], t.innerSrc[f])} > ${t.addr(t.innerVer[f], t.innerDst[f])} is multicast, broadcast or link-local traffic: it reaches whoever listens on its link, there is no single destination to reach`,
+      },
+    };
   }
   const pc = pathCheck(ctx, rows);
   const dsts = new Set([t.addr(t.innerVer[f], t.innerDst[f]), t.addr(t.innerVer[l], t.innerDst[l])]);
@@ -450,46 +490,89 @@ export function judge(ctx: HopContext, k: number, rows: readonly number[]): { pc
     const from = t.addr(e.ver, t.innerSrc[q.row]);
     const n = ctx.nodeOfPoint[t.point[q.row]];
     const icmpError: QuotingIcmpError = {
-      packet: ref(q.row), from, type: e.type, code: e.code, name: icmpErrorName(e), mtu: e.mtu > 0 ? e.mtu : null,
-      point: ctx.points[t.point[q.row]].id, node: n >= 0 ? ctx.nodes[n].id : null,
+      packet: ref(q.row),
+      from,
+      type: e.type,
+      code: e.code,
+      name: icmpErrorName(e),
+      mtu: e.mtu > 0 ? e.mtu : null,
+      point: ctx.points[t.point[q.row]].id,
+      node: n >= 0 ? ctx.nodes[n].id : null,
     };
     const what = `ICMP${e.ver === 6 ? 'v6' : ''} ${icmpError.name}${icmpError.mtu !== null ? ` (next-hop MTU ${icmpError.mtu})` : ''}`;
     if (dsts.has(from) && isRefusal(e)) {
-      return { pc, status: 'delivered', verdict: { code: 'refused', reason: `reached ${from}, which refused it: ${what} (${refText(q.row)})`, icmpError } };
+      return {
+        pc,
+        status: 'delivered',
+        verdict: { code: 'refused', reason: `reached ${from}, which refused it: ${what} (${refText(q.row)})`, icmpError },
+      };
     }
-    return { pc, status: 'dropped', verdict: { code: 'icmp-error', reason: `${from} answered ${what} (${refText(q.row)}): the packet went no further`, icmpError } };
+    return {
+      pc,
+      status: 'dropped',
+      verdict: { code: 'icmp-error', reason: `${from} answered ${what} (${refText(q.row)}): the packet went no further`, icmpError },
+    };
   }
   if (pc.status === 'delivered') {
-    return { pc, status: 'delivered', verdict: { code: 'reached-destination', reason: `seen where ${dstText} receives it (${pc.finalPoint})` } };
+    return {
+      pc,
+      status: 'delivered',
+      verdict: { code: 'reached-destination', reason: `seen where ${dstText} receives it (${pc.finalPoint})` },
+    };
   }
   // Last seen on a pod's veth after crossing other captures: a veth carries its own pod's traffic
   // only, and the sender's veth comes first, so this is the destination's (even where the model does
   // not know the destination's node, e.g. a node that only ever receives).
   const lp = ctx.points[t.point[l]];
-  if (rows.length > 1 && lp.kind === 'veth' && t.point[f] !== t.point[l] && (lp.podIp < 0 || lp.podIp === akey(t.innerVer[l], t.innerDst[l]))) {
-    return { pc, status: 'delivered', verdict: { code: 'reached-destination', reason: `seen on ${lp.id}, the veth of its destination ${dstText}` } };
+  if (
+    rows.length > 1 &&
+    lp.kind === 'veth' &&
+    t.point[f] !== t.point[l] &&
+    (lp.podIp < 0 || lp.podIp === akey(t.innerVer[l], t.innerDst[l]))
+  ) {
+    return {
+      pc,
+      status: 'delivered',
+      verdict: { code: 'reached-destination', reason: `seen on ${lp.id}, the veth of its destination ${dstText}` },
+    };
   }
   const a = ctx.answers?.get(k);
   if (a !== undefined) {
-    return { pc, status: 'delivered', verdict: { code: 'answered', reason: `${t.addr(t.innerVer[a], t.innerSrc[a])} answered it (${refText(a)})`, answeredBy: ref(a) } };
+    return {
+      pc,
+      status: 'delivered',
+      verdict: { code: 'answered', reason: `${t.addr(t.innerVer[a], t.innerSrc[a])} answered it (${refText(a)})`, answeredBy: ref(a) },
+    };
   }
   if (pc.status === 'dropped') {
     // The capture that should have seen it next: the one after the last hop, else the first.
     const miss = pc.gaps.find((g) => g.point !== null && g.afterHop === rows.length - 1) ?? pc.gaps.find((g) => g.point !== null);
-    return { pc, status: 'dropped', verdict: { code: 'missing', reason: `last seen at ${ctx.points[t.point[l]].id}${miss ? `; ${miss.reason}` : ''}` } };
+    return {
+      pc,
+      status: 'dropped',
+      verdict: { code: 'missing', reason: `last seen at ${ctx.points[t.point[l]].id}${miss ? `; ${miss.reason}` : ''}` },
+    };
   }
   const why = !pc.toDestination
     ? `${dstText} is not an address of the cluster the captures show, no capture saw it arrive and nothing answered it`
     : pc.gaps.some((g) => g.point === null)
-      ? `nothing answered it and the rest of its path was not captured (${pc.gaps.filter((g) => g.point === null).map((g) => g.reason).join('; ')})`
+      ? `nothing answered it and the rest of its path was not captured (${pc.gaps
+          .filter((g) => g.point === null)
+          .map((g) => g.reason)
+          .join('; ')})`
       : 'nothing answered it and no capture on its way tells where it went';
   return { pc, status: 'unknown', verdict: { code: 'undetermined', reason: why } };
 }
 
 /** Bytes a tunnel adds to the inner IP packet (outer IPv4 + UDP + header [+ inner Ethernet]). */
 const TUNNEL_OVERHEAD: Record<number, number> = {
-  [TunnelKind.VXLAN]: 50, [TunnelKind.GENEVE]: 50, [TunnelKind.FLANNEL_UDP]: 28, [TunnelKind.IPIP]: 20,
-  [TunnelKind.IP6IN4]: 20, [TunnelKind.GRE]: 24, [TunnelKind.WIREGUARD]: 60,
+  [TunnelKind.VXLAN]: 50,
+  [TunnelKind.GENEVE]: 50,
+  [TunnelKind.FLANNEL_UDP]: 28,
+  [TunnelKind.IPIP]: 20,
+  [TunnelKind.IP6IN4]: 20,
+  [TunnelKind.GRE]: 24,
+  [TunnelKind.WIREGUARD]: 60,
 };
 
 function mtuIssues(ctx: HopContext, rows: readonly number[], status: JourneyStatus): MtuIssue[] {
@@ -508,23 +591,36 @@ function mtuIssues(ctx: HopContext, rows: readonly number[], status: JourneyStat
     }
   });
   if (firstFrag >= 0) {
-    out.push({ code: 'fragmented', hop: firstFrag, message: `${outerFrag ? 'the tunnel (outer) packet' : 'the IP packet'} is a fragment at ${fragAt.join(', ')}` });
+    out.push({
+      code: 'fragmented',
+      hop: firstFrag,
+      message: `${outerFrag ? 'the tunnel (outer) packet' : 'the IP packet'} is a fragment at ${fragAt.join(', ')}`,
+    });
   }
   const f = rows[0];
   if (t.innerVer[f] === 4) {
     const tb = ctx.tooBig.get(`${t.innerSrc[f]}|${t.innerDst[f]}|${t.ipId[f] & 0xffff}`);
     if (tb) {
-      out.push({ code: 'icmp-frag-needed', hop: rows.length - 1, message: `an ICMP fragmentation-needed (MTU ${tb.mtu}) quotes this packet (${ctx.ids[t.file[tb.row]]}#${t.index[tb.row] + 1})` });
+      out.push({
+        code: 'icmp-frag-needed',
+        hop: rows.length - 1,
+        message: `an ICMP fragmentation-needed (MTU ${tb.mtu}) quotes this packet (${ctx.ids[t.file[tb.row]]}#${t.index[tb.row] + 1})`,
+      });
     }
     const reachedUnderlay = rows.some((r) => ctx.points[t.point[r]].kind === 'underlay');
     const maxLen = rows.reduce((m, r) => Math.max(m, t.innerLen[r]), 0);
     const df = rows.some((r) => (t.innerFrag[r] & 0x8000) !== 0);
     const sn = nodeOfAddr(ctx, 4, t.innerSrc[f]);
     const dn = nodeOfAddr(ctx, 4, t.innerDst[rows[rows.length - 1]]);
-    const kind = sn >= 0 && dn >= 0 ? (ctx.tunnelKindBetween.get(`${Math.min(sn, dn)}|${Math.max(sn, dn)}`) ?? TunnelKind.VXLAN) : TunnelKind.VXLAN;
+    const kind =
+      sn >= 0 && dn >= 0 ? (ctx.tunnelKindBetween.get(`${Math.min(sn, dn)}|${Math.max(sn, dn)}`) ?? TunnelKind.VXLAN) : TunnelKind.VXLAN;
     const room = ctx.underlayMtu - (TUNNEL_OVERHEAD[kind] ?? 50);
     if (status !== 'delivered' && !reachedUnderlay && sn >= 0 && dn >= 0 && sn !== dn && df && maxLen > room) {
-      out.push({ code: 'too-big-for-tunnel', hop: rows.length - 1, message: `${maxLen}-byte packet with DF set exceeds what a ${TUNNEL_NAMES[kind]} tunnel over a ${ctx.underlayMtu}-byte underlay carries (${room})` });
+      out.push({
+        code: 'too-big-for-tunnel',
+        hop: rows.length - 1,
+        message: `${maxLen}-byte packet with DF set exceeds what a ${TUNNEL_NAMES[kind]} tunnel over a ${ctx.underlayMtu}-byte underlay carries (${room})`,
+      });
     }
   }
   return out;
@@ -574,7 +670,14 @@ export function materialize(ctx: HopContext, j: JourneyIndex, k: number, flowIds
       node: n >= 0 ? ctx.nodes[n].id : null,
       interface: p.interface,
       // On a whole `-i any` capture the packet itself tells some interfaces apart.
-      kind: p.kind === 'any' && p.ifindex === null ? (t.tunnel[r] !== TunnelKind.NONE ? 'underlay' : t.outerVer[r] !== 0 && t.outerMacSrc[r] < 0 ? 'tun' : 'any') : p.kind,
+      kind:
+        p.kind === 'any' && p.ifindex === null
+          ? t.tunnel[r] !== TunnelKind.NONE
+            ? 'underlay'
+            : t.outerVer[r] !== 0 && t.outerMacSrc[r] < 0
+              ? 'tun'
+              : 'any'
+          : p.kind,
       tNs: t.tNs[r],
       correctedNs: corrected,
       ts: t.epochSec + t.tNs[r] / 1e9,
@@ -612,7 +715,11 @@ export function materialize(ctx: HopContext, j: JourneyIndex, k: number, flowIds
  * make it negative (this packet contradicts the others' bounds) or nothing relates the two clocks,
  * it is not given, and the note says why.
  */
-export function hopLatency(ctx: HopContext, a: number, b: number): { latencyNs: number | null; range?: readonly [number, number | null]; note?: string } {
+export function hopLatency(
+  ctx: HopContext,
+  a: number,
+  b: number,
+): { latencyNs: number | null; range?: readonly [number, number | null]; note?: string } {
   const t = ctx.t;
   const pa = t.point[a];
   const pb = t.point[b];
@@ -631,11 +738,18 @@ export function hopLatency(ctx: HopContext, a: number, b: number): { latencyNs: 
   // This packet's own bound keeps the minimum at or above zero when it was one of the constraints.
   const min = Number.isFinite(hi) ? Math.max(0, raw - hi) : 0;
   if (latency < 0) {
-    return { latencyNs: null, note: `unknown: with the clock offset the other packets allow, this one would arrive before it was sent (mismatched, or the captures on ${names} do not keep one clock each)` };
+    return {
+      latencyNs: null,
+      note: `unknown: with the clock offset the other packets allow, this one would arrive before it was sent (mismatched, or the captures on ${names} do not keep one clock each)`,
+    };
   }
   const range: readonly [number, number | null] = [min, Number.isFinite(lo) ? raw - lo : null];
   if (!Number.isFinite(lo) || !Number.isFinite(hi)) {
-    return { latencyNs: latency, range, note: `the clocks of ${names} are not pinned down (packets one way only): the latency is at least ${(range[0] / 1e3).toFixed(1)} µs${range[1] === null ? ', how much more is unknown' : ` and at most ${(range[1] / 1e3).toFixed(1)} µs`}` };
+    return {
+      latencyNs: latency,
+      range,
+      note: `the clocks of ${names} are not pinned down (packets one way only): the latency is at least ${(range[0] / 1e3).toFixed(1)} µs${range[1] === null ? ', how much more is unknown' : ` and at most ${(range[1] / 1e3).toFixed(1)} µs`}`,
+    };
   }
   return { latencyNs: latency, range };
 }

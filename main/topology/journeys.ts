@@ -19,7 +19,7 @@ import type { PacketTable } from './table';
 /** IPv4 multicast (224/4), limited broadcast, link-local (169.254/16) or 0.0.0.0. */
 function localScope4(a: number): boolean {
   const b0 = a >>> 24;
-  return (b0 >= 224 && b0 <= 239) || a === 0xffffffff || (a >>> 16) === 0xa9fe || a === 0;
+  return (b0 >= 224 && b0 <= 239) || a === 0xffffffff || a >>> 16 === 0xa9fe || a === 0;
 }
 
 /** IPv6 multicast (ff00::/8), link-local (fe80::/10) or unspecified (::). */

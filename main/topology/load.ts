@@ -129,7 +129,13 @@ export interface CaptureSetData {
  */
 export async function loadCaptureSet(files: readonly (string | CaptureSource)[], opts: LoadOptions = {}): Promise<Analysis> {
   const d = await readCaptureSet(files, opts);
-  return analyze(d.table, d.files, d.points, { overrides: d.overrides, enrichment: d.enrichment, matchWindowMs: opts.matchWindowMs, firstPassWindowMs: opts.maxClockSkewMs, bgp: d.bgp });
+  return analyze(d.table, d.files, d.points, {
+    overrides: d.overrides,
+    enrichment: d.enrichment,
+    matchWindowMs: opts.matchWindowMs,
+    firstPassWindowMs: opts.maxClockSkewMs,
+    bgp: d.bgp,
+  });
 }
 
 /**
@@ -150,7 +156,8 @@ export async function readCaptureSet(files: readonly (string | CaptureSource)[],
   const ids = uniqueIds(capturePaths);
   for (const s of sources) {
     const i = capturePaths.indexOf(s.path);
-    if (i >= 0 && (s.node || s.interface || s.kind)) overrides.push({ capture: ids[i], node: s.node, interface: s.interface, kind: s.kind });
+    if (i >= 0 && (s.node || s.interface || s.kind))
+      overrides.push({ capture: ids[i], node: s.node, interface: s.interface, kind: s.kind });
     // A bundle's interface table names the interface indexes of its `-i any` capture.
     const ifnames = (s as { ifnames?: ReadonlyMap<number, string> }).ifnames;
     if (i >= 0 && ifnames) for (const [idx, name] of ifnames) overrides.push({ point: `${ids[i]}#if${idx}`, interface: name });
@@ -197,10 +204,27 @@ export async function readCaptureSet(files: readonly (string | CaptureSource)[],
             pi = points.length;
             const iface = ifaces.find((x) => x.key === p.iface);
             points.push({
-              id: '', capture: ids[fi], file: fi, path, iface: p.iface, ifindex: ifindex >= 0 ? ifindex : null,
-              ifName: iface?.name ?? null, arphrd: arphrd >= 0 ? arphrd : null, linktype: p.linktype, count: 0,
-              node: null, nodeSource: 'none', interface: null, interfaceSource: 'none', kind: 'unknown', kindSource: 'none',
-              evidence: [], podIp: -1, podMac: -1, firstNs: Number.POSITIVE_INFINITY, lastNs: Number.NEGATIVE_INFINITY,
+              id: '',
+              capture: ids[fi],
+              file: fi,
+              path,
+              iface: p.iface,
+              ifindex: ifindex >= 0 ? ifindex : null,
+              ifName: iface?.name ?? null,
+              arphrd: arphrd >= 0 ? arphrd : null,
+              linktype: p.linktype,
+              count: 0,
+              node: null,
+              nodeSource: 'none',
+              interface: null,
+              interfaceSource: 'none',
+              kind: 'unknown',
+              kindSource: 'none',
+              evidence: [],
+              podIp: -1,
+              podMac: -1,
+              firstNs: Number.POSITIVE_INFINITY,
+              lastNs: Number.NEGATIVE_INFINITY,
             });
             pointOf.set(key, pi);
             filePoints.push(pi);
@@ -214,7 +238,10 @@ export async function readCaptureSet(files: readonly (string | CaptureSource)[],
           bgp.observe(r, d, summary, p.tsSec * 1e9 + p.tsNsec, () => ({ capture: ids[fi], index: p.index }));
           // Cooked captures carry the sender's MAC in the SLL header, not in an Ethernet header.
           if (slla >= 0 && summary.outerEthOffset < 0 && d.length >= slla + 6) {
-            const mac = macNumber((d[slla] << 8) | d[slla + 1], ((d[slla + 2] << 24) | (d[slla + 3] << 16) | (d[slla + 4] << 8) | d[slla + 5]) >>> 0);
+            const mac = macNumber(
+              (d[slla] << 8) | d[slla + 1],
+              ((d[slla + 2] << 24) | (d[slla + 3] << 16) | (d[slla + 4] << 8) | d[slla + 5]) >>> 0,
+            );
             table.outerMacSrc[r] = mac;
             if (summary.ipCount <= 1) table.innerMacSrc[r] = mac;
           }
@@ -239,10 +266,24 @@ export async function readCaptureSet(files: readonly (string | CaptureSource)[],
       }
       if (!multiIface && filePoints.length === 1) p.iface = null;
     }
-    drafts.push({ id: ids[fi], path, format: info.format, packetCount: table.count - firstRow, linktypes: [...linktypes], errors: info.errors, firstRow, points: filePoints });
+    drafts.push({
+      id: ids[fi],
+      path,
+      format: info.format,
+      packetCount: table.count - firstRow,
+      linktypes: [...linktypes],
+      errors: info.errors,
+      firstRow,
+      points: filePoints,
+    });
   }
   const loaded = enrichPaths.length ? await loadEnrichment(enrichPaths) : undefined;
   // Bundles that could not be opened are reported with the enrichment problems (findings), never thrown.
-  const enrichment = expanded.errors.length ? mergeEnrichment([...(loaded ? [loaded] : []), { nodes: [], pods: [], services: [], endpoints: [], subnets: [], errors: expanded.errors }]) : loaded;
+  const enrichment = expanded.errors.length
+    ? mergeEnrichment([
+        ...(loaded ? [loaded] : []),
+        { nodes: [], pods: [], services: [], endpoints: [], subnets: [], errors: expanded.errors },
+      ])
+    : loaded;
   return { table, files: drafts, points, enrichment, overrides, bgp };
 }

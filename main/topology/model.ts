@@ -3,7 +3,18 @@
 // (from the DNAT seen along journeys). Every fact keeps the packets that show it.
 
 import { TUNNEL_NAMES, TunnelKind } from '../engine/decode/types';
-import { cidr6Contains, cidr6ToString, cidrContains, cidrToString, ip4ToString, macIsGroup, macToString, parseIp6, type Cidr4, type Cidr6 } from './addr';
+import {
+  cidr6Contains,
+  cidr6ToString,
+  cidrContains,
+  cidrToString,
+  ip4ToString,
+  macIsGroup,
+  macToString,
+  parseIp6,
+  type Cidr4,
+  type Cidr6,
+} from './addr';
 import { akey, isInitialTtl, type PointDraft, type TunnelFacts } from './attribution';
 import { EvidenceAcc, evidence } from './evidence';
 import type { PacketTable } from './table';
@@ -188,11 +199,26 @@ export function buildModel(m: ModelInput): BuiltModel {
     const ev: Evidence[] = [...p.evidence];
     if (g) ev.push(evidence(t, ids, `pods send off-subnet traffic to this MAC: the bridge's gateway`, g[1]));
     if (gi) ev.push(evidence(t, ids, `the gateway MAC answers ARP / sends from this address`, gi[1]));
-    bridges.push({ id, node, name, gatewayIp: gi ? ip4ToString(gi[0]) : null, gatewayMac: g ? macToString(g[0]) : null, point: p.id, evidence: ev });
+    bridges.push({
+      id,
+      node,
+      name,
+      gatewayIp: gi ? ip4ToString(gi[0]) : null,
+      gatewayMac: g ? macToString(g[0]) : null,
+      point: p.id,
+      evidence: ev,
+    });
   });
 
   // Pods: behind a veth, or seen sending from inside a node's pod CIDR (bridge captures, tunnels).
-  interface PodDraft { ip: number; mac: number; node: number; veth: string | null; acc: EvidenceAcc; reason: string }
+  interface PodDraft {
+    ip: number;
+    mac: number;
+    node: number;
+    veth: string | null;
+    acc: EvidenceAcc;
+    reason: string;
+  }
   const pods = new Map<number, PodDraft>();
   const veths: Veth[] = [];
   points.forEach((p, pi) => {
@@ -204,7 +230,14 @@ export function buildModel(m: ModelInput): BuiltModel {
     if (p.podIp < 0) {
       const acc = new EvidenceAcc();
       for (let r = 0; r < t.count && acc.count < 5; r++) if (t.point[r] === pi) acc.add(r);
-      veths.push({ id: vid, node, name, pod: null, point: p.id, evidence: [...p.evidence, evidence(t, ids, `captured on ${p.id}; no pod sends through it`, acc)] });
+      veths.push({
+        id: vid,
+        node,
+        name,
+        pod: null,
+        point: p.id,
+        evidence: [...p.evidence, evidence(t, ids, `captured on ${p.id}; no pod sends through it`, acc)],
+      });
       return;
     }
     const acc = new EvidenceAcc();
@@ -215,9 +248,23 @@ export function buildModel(m: ModelInput): BuiltModel {
     if (ip6 >= 0) {
       const acc6 = new EvidenceAcc();
       for (let r = 0; r < t.count && acc6.count < 50; r++) if (t.point[r] === pi && akey(t.innerVer[r], t.innerSrc[r]) === ip6) acc6.add(r);
-      pods.set(ip6, { ip: ip6, mac: p.podMac, node: n, veth: vid, acc: acc6, reason: `the only IPv6 address on ${p.id}: the same pod's second address (dual stack)` });
+      pods.set(ip6, {
+        ip: ip6,
+        mac: p.podMac,
+        node: n,
+        veth: vid,
+        acc: acc6,
+        reason: `the only IPv6 address on ${p.id}: the same pod's second address (dual stack)`,
+      });
     }
-    veths.push({ id: vid, node, name, pod: addrText(ip), point: p.id, evidence: [...p.evidence, evidence(t, ids, `every packet on this veth is to or from ${addrText(ip)}`, acc)] });
+    veths.push({
+      id: vid,
+      node,
+      name,
+      pod: addrText(ip),
+      point: p.id,
+      evidence: [...p.evidence, evidence(t, ids, `every packet on this veth is to or from ${addrText(ip)}`, acc)],
+    });
   });
   // A pod's MAC: the source MAC of a frame it sent itself on its own segment (unencapsulated, with
   // an initial TTL: not yet routed). Frames that reach a segment routed carry a router's MAC (the
@@ -226,7 +273,14 @@ export function buildModel(m: ModelInput): BuiltModel {
   const routerMacs = new Set<number>();
   for (let r = 0; r < t.count; r++) {
     const k = points[t.point[r]].kind;
-    if ((k === 'bridge' || k === 'veth') && t.tunnel[r] === TunnelKind.NONE && t.innerMacSrc[r] >= 0 && t.outerVer[r] !== 0 && !isInitialTtl(t.innerTtl[r])) routerMacs.add(t.innerMacSrc[r]);
+    if (
+      (k === 'bridge' || k === 'veth') &&
+      t.tunnel[r] === TunnelKind.NONE &&
+      t.innerMacSrc[r] >= 0 &&
+      t.outerVer[r] !== 0 &&
+      !isInitialTtl(t.innerTtl[r])
+    )
+      routerMacs.add(t.innerMacSrc[r]);
   }
   // ICMP errors only routers send (unreachable other than port, redirect, time exceeded, parameter
   // problem, too big): their source is a gateway or node, not a pod (a pod answers port unreachable).
@@ -237,7 +291,8 @@ export function buildModel(m: ModelInput): BuiltModel {
     if (t.innerProto[r] === 58) return (ty === 1 && code !== 4) || ty === 2 || ty === 3;
     return false;
   };
-  const ownFrame = (r: number) => t.tunnel[r] === TunnelKind.NONE && t.innerMacSrc[r] >= 0 && !macIsGroup(t.innerMacSrc[r]) && isInitialTtl(t.innerTtl[r]);
+  const ownFrame = (r: number) =>
+    t.tunnel[r] === TunnelKind.NONE && t.innerMacSrc[r] >= 0 && !macIsGroup(t.innerMacSrc[r]) && isInitialTtl(t.innerTtl[r]);
   for (let r = 0; r < t.count; r++) {
     if ((t.innerVer[r] !== 4 && t.innerVer[r] !== 6) || t.innerProto[r] === 255) continue;
     const src = akey(t.innerVer[r], t.innerSrc[r]);
@@ -250,7 +305,12 @@ export function buildModel(m: ModelInput): BuiltModel {
     if (gwIps.has(src) || vtepIps.has(src) || nodeOfIp.has(src) || routerError(r)) continue;
     // Multicast and broadcast (a bridge's IGMP join, mDNS) come from bridges and nodes as well as
     // pods: only unicast makes a pod (a pod that also sends multicast is found by its unicast).
-    if (t.innerVer[r] === 4 ? t.innerDst[r] >>> 28 === 14 || t.innerDst[r] >>> 0 === 0xffffffff : (t.ip6[t.innerDst[r]] ?? '').startsWith('ff')) continue;
+    if (
+      t.innerVer[r] === 4
+        ? t.innerDst[r] >>> 28 === 14 || t.innerDst[r] >>> 0 === 0xffffffff
+        : (t.ip6[t.innerDst[r]] ?? '').startsWith('ff')
+    )
+      continue;
     // IPv6 link-local and multicast sources are no pods.
     if (t.innerVer[r] === 6 && /^(fe80:|ff)/.test(t.ip6[t.innerSrc[r]] ?? '')) continue;
     const kind = points[t.point[r]].kind;
@@ -278,8 +338,11 @@ export function buildModel(m: ModelInput): BuiltModel {
       node: n,
       veth: null,
       acc,
-      reason: onSegment ? `sends unrouted (initial TTL) on ${nodes[n].id}'s ${kind} from a MAC of its own: a pod of that node`
-        : inTunnel ? `sends from inside ${nodes[n].id}'s pod CIDR (seen encapsulated)` : `sends from inside ${nodes[n].id}'s pod CIDR on its bridge`,
+      reason: onSegment
+        ? `sends unrouted (initial TTL) on ${nodes[n].id}'s ${kind} from a MAC of its own: a pod of that node`
+        : inTunnel
+          ? `sends from inside ${nodes[n].id}'s pod CIDR (seen encapsulated)`
+          : `sends from inside ${nodes[n].id}'s pod CIDR on its bridge`,
     });
   }
   const outPods: Pod[] = [...pods.values()]
@@ -314,7 +377,10 @@ export function buildModel(m: ModelInput): BuiltModel {
   for (const e of tunnels.values()) perPair.set(e.nodes.join('~'), (perPair.get(e.nodes.join('~')) ?? 0) + 1);
   const outTunnels: Tunnel[] = [...tunnels.values()].map((e) => ({
     // '<a>~<b>'; when one pair has several tunnels (kinds or VNIs): '<a>~<b>#<kind>:<vni>'.
-    id: perPair.get(e.nodes.join('~'))! > 1 ? `${e.nodes[0]}~${e.nodes[1]}#${TUNNEL_NAMES[e.type]}${e.vni >= 0 ? `:${e.vni}` : ''}` : `${e.nodes[0]}~${e.nodes[1]}`,
+    id:
+      perPair.get(e.nodes.join('~'))! > 1
+        ? `${e.nodes[0]}~${e.nodes[1]}#${TUNNEL_NAMES[e.type]}${e.vni >= 0 ? `:${e.vni}` : ''}`
+        : `${e.nodes[0]}~${e.nodes[1]}`,
     nodes: e.nodes,
     type: tunnelType(e.type),
     vni: e.vni >= 0 ? e.vni : null,
@@ -324,7 +390,10 @@ export function buildModel(m: ModelInput): BuiltModel {
   }));
 
   // Services from DNAT: a destination rewritten from a VIP to a pod.
-  const svc = new Map<string, { proto: number; vip: number; port: number; backends: Map<string, ServiceBackend>; nodes: Set<string>; acc: EvidenceAcc }>();
+  const svc = new Map<
+    string,
+    { proto: number; vip: number; port: number; backends: Map<string, ServiceBackend>; nodes: Set<string>; acc: EvidenceAcc }
+  >();
   for (const o of m.nat) {
     // A pod's own address rewritten to another is no service (a pod is never a VIP).
     if (pods.has(o.vip)) continue;
@@ -335,7 +404,11 @@ export function buildModel(m: ModelInput): BuiltModel {
       svc.set(id, s);
     }
     const bip = addrText(o.backend);
-    s.backends.set(`${bip}:${o.backendPort}`, { ip: bip, port: o.backendPort >= 0 ? o.backendPort : null, pod: pods.has(o.backend) ? bip : null });
+    s.backends.set(`${bip}:${o.backendPort}`, {
+      ip: bip,
+      port: o.backendPort >= 0 ? o.backendPort : null,
+      pod: pods.has(o.backend) ? bip : null,
+    });
     if (o.node) s.nodes.add(o.node);
     s.acc.merge(o.acc);
   }

@@ -36,7 +36,8 @@ export function parseNameHistory(text: string, source = 'name_resolution_history
   } catch (e) {
     return { source, node, snapshots: [], errors: [`${source}: not JSON (${(e as Error).message})`] };
   }
-  if (!root || typeof root !== 'object' || Array.isArray(root)) return { source, node, snapshots: [], errors: [`${source}: not a name-resolution history (expected an object keyed by timestamps)`] };
+  if (!root || typeof root !== 'object' || Array.isArray(root))
+    return { source, node, snapshots: [], errors: [`${source}: not a name-resolution history (expected an object keyed by timestamps)`] };
   const snapshots: { t: number; map: Map<string, ResolvedName> }[] = [];
   for (const [k, v] of Object.entries(root as Record<string, unknown>)) {
     if (!/^\d{1,12}$/.test(k)) {
@@ -67,10 +68,15 @@ export function resolveAt(histories: readonly NameHistory[], addr: string, t: nu
   let best: { t: number; r: ResolvedName | null } | null = null;
   for (const h of histories) {
     // binary search: last snapshot with snapshot.t <= t
-    let lo = 0, hi = h.snapshots.length - 1, at = -1;
+    let lo = 0,
+      hi = h.snapshots.length - 1,
+      at = -1;
     while (lo <= hi) {
       const mid = (lo + hi) >> 1;
-      if (h.snapshots[mid].t <= t) { at = mid; lo = mid + 1; } else hi = mid - 1;
+      if (h.snapshots[mid].t <= t) {
+        at = mid;
+        lo = mid + 1;
+      } else hi = mid - 1;
     }
     if (at < 0) continue;
     const s = h.snapshots[at];
@@ -79,9 +85,22 @@ export function resolveAt(histories: readonly NameHistory[], addr: string, t: nu
   return best?.r ?? null;
 }
 
-interface FlowLike { readonly a: { ip: string; port: number | null }; readonly b: { ip: string; port: number | null }; readonly firstTs: number }
-interface PodLike { readonly ip: string; readonly name: string | null; readonly namespace: string | null }
-interface ServiceLike { readonly ip: string; readonly port: number | null; readonly name: string | null; readonly namespace: string | null }
+interface FlowLike {
+  readonly a: { ip: string; port: number | null };
+  readonly b: { ip: string; port: number | null };
+  readonly firstTs: number;
+}
+interface PodLike {
+  readonly ip: string;
+  readonly name: string | null;
+  readonly namespace: string | null;
+}
+interface ServiceLike {
+  readonly ip: string;
+  readonly port: number | null;
+  readonly name: string | null;
+  readonly namespace: string | null;
+}
 
 const nameOf = (h: readonly NameHistory[], ip: string, port: number | null, t: number) =>
   (port !== null ? resolveAt(h, `${ip}:${port}`, t) : null) ?? resolveAt(h, ip, t);
@@ -91,13 +110,21 @@ const nameOf = (h: readonly NameHistory[], ip: string, port: number | null, t: n
  * each pod and service at the first flow that involves it. Names already known (kubectl) are kept.
  */
 export function applyNameHistories<F extends FlowLike, P extends PodLike, S extends ServiceLike>(
-  histories: readonly NameHistory[], flows: F[], pods: readonly P[], services: readonly S[],
+  histories: readonly NameHistory[],
+  flows: F[],
+  pods: readonly P[],
+  services: readonly S[],
 ): { flows: (F & { aName: string | null; bName: string | null })[]; pods: P[]; services: S[] } {
   const firstSeen = new Map<string, number>();
-  for (const f of flows) for (const ip of [f.a.ip, f.b.ip]) if (!firstSeen.has(ip) || firstSeen.get(ip)! > f.firstTs) firstSeen.set(ip, f.firstTs);
+  for (const f of flows)
+    for (const ip of [f.a.ip, f.b.ip]) if (!firstSeen.has(ip) || firstSeen.get(ip)! > f.firstTs) firstSeen.set(ip, f.firstTs);
   const label = (r: ResolvedName | null) => (r ? (r.namespace ? `${r.namespace}/${r.name}` : r.name) : null);
   return {
-    flows: flows.map((f) => ({ ...f, aName: label(nameOf(histories, f.a.ip, f.a.port, f.firstTs)), bName: label(nameOf(histories, f.b.ip, f.b.port, f.firstTs)) })),
+    flows: flows.map((f) => ({
+      ...f,
+      aName: label(nameOf(histories, f.a.ip, f.a.port, f.firstTs)),
+      bName: label(nameOf(histories, f.b.ip, f.b.port, f.firstTs)),
+    })),
     pods: pods.map((p) => {
       if (p.name) return p;
       const r = resolveAt(histories, p.ip, firstSeen.get(p.ip) ?? Number.MAX_SAFE_INTEGER);
@@ -112,7 +139,11 @@ export function applyNameHistories<F extends FlowLike, P extends PodLike, S exte
 }
 
 /** The model and flows (replaced in place) with history names applied. */
-export function withNames<M extends { pods: readonly PodLike[]; services: readonly ServiceLike[] }, F extends FlowLike>(model: M, flows: F[], histories: readonly NameHistory[] | undefined): M {
+export function withNames<M extends { pods: readonly PodLike[]; services: readonly ServiceLike[] }, F extends FlowLike>(
+  model: M,
+  flows: F[],
+  histories: readonly NameHistory[] | undefined,
+): M {
   if (!histories?.length) return model;
   const r = applyNameHistories(histories, flows, model.pods, model.services);
   r.flows.forEach((f, i) => (flows[i] = f));

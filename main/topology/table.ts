@@ -134,7 +134,8 @@ export class PacketTable {
     const cap = Math.max(n, this.capacity * 2, 1024);
     for (const k of Object.keys(this) as (keyof this)[]) {
       const v = this[k];
-      if (ArrayBuffer.isView(v) && !(v instanceof DataView)) (this as Record<string, unknown>)[k as string] = grow(v as unknown as Uint8Array, cap);
+      if (ArrayBuffer.isView(v) && !(v instanceof DataView))
+        (this as Record<string, unknown>)[k as string] = grow(v as unknown as Uint8Array, cap);
     }
     this.capacity = cap;
   }
@@ -227,7 +228,13 @@ export class PacketTable {
     this.outerMacSrc[r] = s.outerEthOffset >= 0 ? macNumber(s.outerMacSrcHi, s.outerMacSrcLo) : -1;
     this.outerMacDst[r] = s.outerEthOffset >= 0 ? macNumber(s.outerMacDstHi, s.outerMacDstLo) : -1;
     if (s.arpOp >= 0) {
-      this.arp.push({ row: r, op: s.arpOp, senderIp: s.arpSenderIp >>> 0, targetIp: s.arpTargetIp >>> 0, senderMac: macNumber(s.arpSenderMacHi, s.arpSenderMacLo) });
+      this.arp.push({
+        row: r,
+        op: s.arpOp,
+        senderIp: s.arpSenderIp >>> 0,
+        targetIp: s.arpTargetIp >>> 0,
+        senderMac: macNumber(s.arpSenderMacHi, s.arpSenderMacLo),
+      });
     }
     // ICMP fragmentation needed (3/4): next-hop MTU in bytes 6-7 of the ICMP header, the quoted
     // IPv4 header right after it (payloadOffset points there).
@@ -236,9 +243,19 @@ export class PacketTable {
       const mtu = p - 2 >= 0 && p <= data.length ? (data[p - 2] << 8) | data[p - 1] : 0;
       const q = p + 20 <= data.length && data[p] >> 4 === 4;
       const rd = (k: number) => ((data[k] << 24) | (data[k + 1] << 16) | (data[k + 2] << 8) | data[k + 3]) >>> 0;
-      this.tooBig.push({ row: r, mtu, quotedSrc: q ? rd(p + 12) : 0, quotedDst: q ? rd(p + 16) : 0, quotedId: q ? (data[p + 4] << 8) | data[p + 5] : 0 });
+      this.tooBig.push({
+        row: r,
+        mtu,
+        quotedSrc: q ? rd(p + 12) : 0,
+        quotedDst: q ? rd(p + 16) : 0,
+        quotedId: q ? (data[p + 4] << 8) | data[p + 5] : 0,
+      });
     }
-    if (i.payloadOffset >= 8 && ((i.version === 4 && i.proto === 1 && (i.icmpType === 3 || i.icmpType === 11 || i.icmpType === 12)) || (i.version === 6 && i.proto === 58 && i.icmpType >= 1 && i.icmpType <= 4))) {
+    if (
+      i.payloadOffset >= 8 &&
+      ((i.version === 4 && i.proto === 1 && (i.icmpType === 3 || i.icmpType === 11 || i.icmpType === 12)) ||
+        (i.version === 6 && i.proto === 58 && i.icmpType >= 1 && i.icmpType <= 4))
+    ) {
       this.addIcmpError(r, i.version, i.icmpType, i.icmpCode, data, i.payloadOffset);
     }
     this.count = r + 1;
@@ -248,9 +265,15 @@ export class PacketTable {
   /** Records an ICMP error whose quoted packet starts at `q` (the byte after the 8-byte ICMP header). */
   private addIcmpError(row: number, ver: 4 | 6, type: number, code: number, data: Uint8Array, q: number): void {
     const u16 = (k: number) => (k + 2 <= data.length ? (data[k] << 8) | data[k + 1] : -1);
-    const u32 = (k: number) => (k + 4 <= data.length ? ((data[k] << 24) | (data[k + 1] << 16) | (data[k + 2] << 8) | data[k + 3]) >>> 0 : -1);
+    const u32 = (k: number) =>
+      k + 4 <= data.length ? ((data[k] << 24) | (data[k + 1] << 16) | (data[k + 2] << 8) | data[k + 3]) >>> 0 : -1;
     const mtu = ver === 4 ? (type === 3 && code === 4 ? Math.max(0, u16(q - 2)) : 0) : type === 2 ? Math.max(0, u32(q - 4)) : 0;
-    let src = -1, dst = -1, proto = -1, id = -1, tp = -1, later = false;
+    let src = -1,
+      dst = -1,
+      proto = -1,
+      id = -1,
+      tp = -1,
+      later = false;
     if (ver === 4 && q + 20 <= data.length && data[q] >> 4 === 4) {
       src = u32(q + 12);
       dst = u32(q + 16);
@@ -264,7 +287,9 @@ export class PacketTable {
       proto = data[q + 6];
       tp = q + 40;
     }
-    let sport = -1, dport = -1, seq = -1;
+    let sport = -1,
+      dport = -1,
+      seq = -1;
     if (tp >= 0 && !later) {
       if (proto === 6 || proto === 17 || proto === 132) {
         sport = u16(tp);
@@ -275,7 +300,20 @@ export class PacketTable {
         dport = u16(tp + 6);
       }
     }
-    this.icmpErrors.push({ row, ver, type, code, mtu, quotedSrc: src, quotedDst: dst, quotedProto: proto, quotedId: id, quotedSport: sport, quotedDport: dport, quotedSeq: seq });
+    this.icmpErrors.push({
+      row,
+      ver,
+      type,
+      code,
+      mtu,
+      quotedSrc: src,
+      quotedDst: dst,
+      quotedProto: proto,
+      quotedId: id,
+      quotedSport: sport,
+      quotedDport: dport,
+      quotedSeq: seq,
+    });
   }
 
   /** True when the row's innermost IP packet is a non-first fragment (no transport header). */

@@ -17,7 +17,16 @@ function safe(text: string): string {
 export function table(rows: readonly (readonly string[])[], indent = '  '): string {
   const w: number[] = [];
   for (const r of rows) r.forEach((c, i) => (w[i] = Math.max(w[i] ?? 0, c.length)));
-  return rows.map((r) => indent + r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(w[i]))).join('  ').trimEnd()).join('\n');
+  return rows
+    .map(
+      (r) =>
+        indent +
+        r
+          .map((c, i) => (i === r.length - 1 ? c : c.padEnd(w[i])))
+          .join('  ')
+          .trimEnd(),
+    )
+    .join('\n');
 }
 
 export function duration(ns: number | null): string {
@@ -42,29 +51,90 @@ export function formatTopology(a: Analysis, maxFlows = 30): string {
   const out: string[] = [];
   const m = a.model;
   out.push(`Captures: ${a.captures.length} files, ${a.packetCount} packets`);
-  out.push(table(a.points.map((p) => [clean(p.id), p.node ?? '?', clean(p.interface ?? '?'), p.kind, `(${[p.nodeSource, p.kindSource].filter((x, i, l) => l.indexOf(x) === i).join('/')})`, `${p.packetCount} pkts`])));
+  out.push(
+    table(
+      a.points.map((p) => [
+        clean(p.id),
+        p.node ?? '?',
+        clean(p.interface ?? '?'),
+        p.kind,
+        `(${[p.nodeSource, p.kindSource].filter((x, i, l) => l.indexOf(x) === i).join('/')})`,
+        `${p.packetCount} pkts`,
+      ]),
+    ),
+  );
   for (const c of a.captures) for (const e of c.errors) out.push(`  ! ${clean(c.id)}: ${clean(e.message)}`);
   out.push('', `Nodes (${m.nodes.length})`);
-  out.push(table(m.nodes.map((n) => [clean(n.id), n.underlayIps.join(',') || '-', n.underlayMacs.join(',') || '-', `pods ${n.podCidr ?? '?'}`, n.vtepMac ? `vtep ${n.vtepMac}${n.vtepIp ? ` ${n.vtepIp}` : ''}` : ''])));
+  out.push(
+    table(
+      m.nodes.map((n) => [
+        clean(n.id),
+        n.underlayIps.join(',') || '-',
+        n.underlayMacs.join(',') || '-',
+        `pods ${n.podCidr ?? '?'}`,
+        n.vtepMac ? `vtep ${n.vtepMac}${n.vtepIp ? ` ${n.vtepIp}` : ''}` : '',
+      ]),
+    ),
+  );
   out.push('', `Bridges (${m.bridges.length})`);
   out.push(table(m.bridges.map((b) => [clean(b.id), `gateway ${b.gatewayIp ?? '?'}`, b.gatewayMac ?? '?'])));
   out.push('', `Pods (${m.pods.length})`);
-  out.push(table(m.pods.map((p) => [p.ip, p.mac ?? '-', p.node ?? '?', p.veth ? clean(p.veth) : '-', p.name ? clean(`${p.namespace}/${p.name}`) : ''])));
+  out.push(
+    table(
+      m.pods.map((p) => [p.ip, p.mac ?? '-', p.node ?? '?', p.veth ? clean(p.veth) : '-', p.name ? clean(`${p.namespace}/${p.name}`) : '']),
+    ),
+  );
   const vethsWithoutPod = m.veths.filter((v) => v.pod === null);
   if (vethsWithoutPod.length) out.push(`  veths with no pod traffic: ${vethsWithoutPod.map((v) => clean(v.id)).join(', ')}`);
   out.push('', `Tunnels (${m.tunnels.length})`);
-  out.push(table(m.tunnels.map((t) => [`${t.nodes[0]} ~ ${t.nodes[1]}`, t.type, t.vni !== null ? `VNI ${t.vni}` : '', t.port !== null ? `port ${t.port}` : '', `${t.packets} pkts`])));
+  out.push(
+    table(
+      m.tunnels.map((t) => [
+        `${t.nodes[0]} ~ ${t.nodes[1]}`,
+        t.type,
+        t.vni !== null ? `VNI ${t.vni}` : '',
+        t.port !== null ? `port ${t.port}` : '',
+        `${t.packets} pkts`,
+      ]),
+    ),
+  );
   out.push('', `Services (${m.services.length})`);
-  out.push(table(m.services.map((s) => [s.id, '->', s.backends.map((b) => `${b.ip}${b.port !== null ? `:${b.port}` : ''}`).join(', '), `NAT on ${s.natNodes.join(', ') || '?'}`, s.name ? clean(`${s.namespace}/${s.name}`) : ''])));
+  out.push(
+    table(
+      m.services.map((s) => [
+        s.id,
+        '->',
+        s.backends.map((b) => `${b.ip}${b.port !== null ? `:${b.port}` : ''}`).join(', '),
+        `NAT on ${s.natNodes.join(', ') || '?'}`,
+        s.name ? clean(`${s.namespace}/${s.name}`) : '',
+      ]),
+    ),
+  );
   out.push('', 'Clock offsets');
-  out.push(table(a.clockOffsets.map((o) => [
-    clean(o.node), o.method === 'reference' ? 'reference' : `${duration(o.offsetNs)} vs ${clean(o.reference)}`,
-    o.uncertaintyNs !== null ? `± ${duration(o.uncertaintyNs).slice(1)}` : o.method === 'none' ? 'unknown' : 'not pinned down',
-    `${o.method}, ${o.samples} samples`, o.method === 'reference' ? '' : `allowed ${interval(o.lowerNs ?? null, o.upperNs ?? null)}`,
-  ])));
+  out.push(
+    table(
+      a.clockOffsets.map((o) => [
+        clean(o.node),
+        o.method === 'reference' ? 'reference' : `${duration(o.offsetNs)} vs ${clean(o.reference)}`,
+        o.uncertaintyNs !== null ? `± ${duration(o.uncertaintyNs).slice(1)}` : o.method === 'none' ? 'unknown' : 'not pinned down',
+        `${o.method}, ${o.samples} samples`,
+        o.method === 'reference' ? '' : `allowed ${interval(o.lowerNs ?? null, o.upperNs ?? null)}`,
+      ]),
+    ),
+  );
   const flows = [...a.flows].sort((x, y) => y.aToB.packets + y.bToA.packets - (x.aToB.packets + x.bToA.packets)).slice(0, maxFlows);
   out.push('', `Flows (${a.flows.length}${a.flows.length > maxFlows ? `, top ${maxFlows}` : ''})`);
-  out.push(table(flows.map((f) => [f.id, `${f.aToB.packets}/${f.bToA.packets} pkts`, `${f.aToB.bytes}/${f.bToA.bytes} B`, f.tcp ? f.tcp.state : '', f.natPeers.length ? `NAT: ${f.natPeers.join(', ')}` : ''])));
+  out.push(
+    table(
+      flows.map((f) => [
+        f.id,
+        `${f.aToB.packets}/${f.bToA.packets} pkts`,
+        `${f.aToB.bytes}/${f.bToA.bytes} B`,
+        f.tcp ? f.tcp.state : '',
+        f.natPeers.length ? `NAT: ${f.natPeers.join(', ')}` : '',
+      ]),
+    ),
+  );
   out.push('', `Journeys: ${a.journeys.count}`);
   out.push('', `Findings (${a.findings.length})`);
   for (const f of a.findings) out.push(`  [${f.severity}] ${f.code}: ${clean(f.message)}`);
@@ -90,21 +160,34 @@ export function formatJourney(a: Analysis, j: Journey): string {
   const rows: string[][] = [['#', 'node', 'interface', 'kind', 'time (corrected)', 'latency', 'TTL', 'packet', 'as seen there']];
   for (const h of j.hops) {
     const x = h.headers;
-    const enc = x.encap ? ` in ${x.encap.type}${x.encap.vni !== null ? ` vni ${x.encap.vni}` : ''} ${x.encap.outerSrc}${x.encap.udpSrcPort !== null ? `:${x.encap.udpSrcPort}` : ''} > ${x.encap.outerDst}${x.encap.udpDstPort !== null ? `:${x.encap.udpDstPort}` : ''}` : '';
+    const enc = x.encap
+      ? ` in ${x.encap.type}${x.encap.vni !== null ? ` vni ${x.encap.vni}` : ''} ${x.encap.outerSrc}${x.encap.udpSrcPort !== null ? `:${x.encap.udpSrcPort}` : ''} > ${x.encap.outerDst}${x.encap.udpDstPort !== null ? `:${x.encap.udpDstPort}` : ''}`
+      : '';
     const nat = h.nat ? ` [${h.nat.kind.toUpperCase()}]` : '';
     rows.push([
-      String(h.index + 1), h.node ?? '?', clean(h.interface ?? h.point.slice(h.point.lastIndexOf('#') + 1)), h.kind, wallTime(a.epochSec, h.correctedNs), latencyText(h),
-      `${x.ttl}${h.ttlDelta ? ` (${h.ttlDelta})` : ''}`, clean(`${h.packet.capture}#${h.packet.index + 1}`),
+      String(h.index + 1),
+      h.node ?? '?',
+      clean(h.interface ?? h.point.slice(h.point.lastIndexOf('#') + 1)),
+      h.kind,
+      wallTime(a.epochSec, h.correctedNs),
+      latencyText(h),
+      `${x.ttl}${h.ttlDelta ? ` (${h.ttlDelta})` : ''}`,
+      clean(`${h.packet.capture}#${h.packet.index + 1}`),
       `${x.src}${x.srcPort !== null ? `:${x.srcPort}` : ''} > ${x.dst}${x.dstPort !== null ? `:${x.dstPort}` : ''}${enc}${nat}${h.problems.length ? ` !${h.problems.join(',')}` : ''}`,
     ]);
   }
   const out = [head, table(rows)];
   for (const n of j.nat) {
-    out.push(`  NAT (${n.kind}) on ${n.node ?? '?'} between ${clean(n.between[0])} and ${clean(n.between[1])}: ${n.before.src}${n.before.srcPort !== null ? `:${n.before.srcPort}` : ''} > ${n.before.dst}${n.before.dstPort !== null ? `:${n.before.dstPort}` : ''}  =>  ${n.after.src}${n.after.srcPort !== null ? `:${n.after.srcPort}` : ''} > ${n.after.dst}${n.after.dstPort !== null ? `:${n.after.dstPort}` : ''}`);
+    out.push(
+      `  NAT (${n.kind}) on ${n.node ?? '?'} between ${clean(n.between[0])} and ${clean(n.between[1])}: ${n.before.src}${n.before.srcPort !== null ? `:${n.before.srcPort}` : ''} > ${n.before.dst}${n.before.dstPort !== null ? `:${n.before.dstPort}` : ''}  =>  ${n.after.src}${n.after.srcPort !== null ? `:${n.after.srcPort}` : ''} > ${n.after.dst}${n.after.dstPort !== null ? `:${n.after.dstPort}` : ''}`,
+    );
   }
   for (const g of j.gaps) out.push(`  ${g.point ? 'MISSING' : 'gap'} after hop ${g.afterHop + 1}: ${clean(g.reason)}`);
   for (const m of j.mtu) out.push(`  MTU: ${clean(m.message)}`);
-  if (j.status === 'dropped') out.push(`  DROPPED: last seen at hop ${j.lastSeen.index + 1}, ${j.lastSeen.node ?? '?'} ${clean(j.lastSeen.interface ?? j.lastSeen.point)}`);
+  if (j.status === 'dropped')
+    out.push(
+      `  DROPPED: last seen at hop ${j.lastSeen.index + 1}, ${j.lastSeen.node ?? '?'} ${clean(j.lastSeen.interface ?? j.lastSeen.point)}`,
+    );
   if (j.verdict) out.push(`  verdict (${j.verdict.code}): ${clean(j.verdict.reason)}`);
   for (const h of j.hops) if (h.latencyNote) out.push(`  latency at hop ${h.index + 1}: ${clean(h.latencyNote)}`);
   const nodes = new Set(j.hops.map((h) => h.node));
@@ -112,7 +195,9 @@ export function formatJourney(a: Analysis, j: Journey): string {
     if (!nodes.has(o.node) || o.method === 'reference') continue;
     if (o.method === 'two-way') {
       if (Math.abs(o.offsetNs) < 100_000) continue;
-      out.push(`  clock: ${clean(o.node)} times corrected by ${duration(-o.offsetNs)} (its clock runs ${duration(o.offsetNs).slice(1)} ${o.offsetNs > 0 ? 'ahead of' : 'behind'} ${clean(o.reference)}'s, ± ${duration(o.uncertaintyNs ?? 0).slice(1)})`);
+      out.push(
+        `  clock: ${clean(o.node)} times corrected by ${duration(-o.offsetNs)} (its clock runs ${duration(o.offsetNs).slice(1)} ${o.offsetNs > 0 ? 'ahead of' : 'behind'} ${clean(o.reference)}'s, ± ${duration(o.uncertaintyNs ?? 0).slice(1)})`,
+      );
     } else {
       out.push(`  clock: ${clean(o.node)} against ${clean(o.reference)}: ${clean(o.note ?? 'not pinned down')}`);
     }

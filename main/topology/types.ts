@@ -398,9 +398,22 @@ export interface ClockOffset {
 }
 
 export type FindingCode =
-  | 'dropped' | 'path-gap' | 'nat' | 'too-big-for-tunnel' | 'fragmented' | 'icmp-frag-needed'
-  | 'bad-checksum' | 'truncated' | 'malformed' | 'retransmission' | 'zero-window' | 'tcp-reset'
-  | 'enrichment-disagreement' | 'attribution' | 'read-error' | 'clock-offset';
+  | 'dropped'
+  | 'path-gap'
+  | 'nat'
+  | 'too-big-for-tunnel'
+  | 'fragmented'
+  | 'icmp-frag-needed'
+  | 'bad-checksum'
+  | 'truncated'
+  | 'malformed'
+  | 'retransmission'
+  | 'zero-window'
+  | 'tcp-reset'
+  | 'enrichment-disagreement'
+  | 'attribution'
+  | 'read-error'
+  | 'clock-offset';
 
 export interface Finding {
   readonly code: FindingCode;

@@ -18,13 +18,28 @@ export interface QuotedError {
 }
 
 const UNREACH4: Record<number, string> = {
-  0: 'net unreachable', 1: 'host unreachable', 2: 'protocol unreachable', 3: 'port unreachable', 4: 'fragmentation needed',
-  5: 'source route failed', 6: 'destination network unknown', 7: 'destination host unknown', 9: 'network administratively prohibited',
-  10: 'host administratively prohibited', 11: 'network unreachable for TOS', 12: 'host unreachable for TOS', 13: 'communication administratively prohibited',
+  0: 'net unreachable',
+  1: 'host unreachable',
+  2: 'protocol unreachable',
+  3: 'port unreachable',
+  4: 'fragmentation needed',
+  5: 'source route failed',
+  6: 'destination network unknown',
+  7: 'destination host unknown',
+  9: 'network administratively prohibited',
+  10: 'host administratively prohibited',
+  11: 'network unreachable for TOS',
+  12: 'host unreachable for TOS',
+  13: 'communication administratively prohibited',
 };
 const UNREACH6: Record<number, string> = {
-  0: 'no route to destination', 1: 'communication administratively prohibited', 2: 'beyond scope of source address', 3: 'address unreachable',
-  4: 'port unreachable', 5: 'source address failed ingress/egress policy', 6: 'reject route to destination',
+  0: 'no route to destination',
+  1: 'communication administratively prohibited',
+  2: 'beyond scope of source address',
+  3: 'address unreachable',
+  4: 'port unreachable',
+  5: 'source address failed ingress/egress policy',
+  6: 'reject route to destination',
 };
 
 /** 'net unreachable', 'fragmentation needed', 'TTL exceeded in transit'... */
@@ -191,7 +206,8 @@ export function findAnswers(t: PacketTable, j: JourneyIndex, time: (row: number)
     }
   }
   for (const l of byDir.values()) l.sort((a, b) => a.at - b.at);
-  for (const m of [replies, segments]) for (const x of m.values()) for (const l of x.values()) if (l.length > 1) l.sort((a, b) => a.at - b.at);
+  for (const m of [replies, segments])
+    for (const x of m.values()) for (const l of x.values()) if (l.length > 1) l.sort((a, b) => a.at - b.at);
   const WINDOW = 5e9;
   for (let k = 0; k < j.count; k++) {
     const f = j.rows[j.start[k]];
@@ -229,7 +245,7 @@ export function findAnswers(t: PacketTable, j: JourneyIndex, time: (row: number)
         if (!l) continue;
         for (let i = firstAfter(l, at), n = 0; i < l.length && l[i].at < until && n < MAX_ACK_SCAN; i++, n++) {
           const x = l[i].row;
-          if ((t.tcpFlags[x] & 0x10) !== 0 && ((t.tcpAck[x] - expect) >>> 0) < 0x80000000) {
+          if ((t.tcpFlags[x] & 0x10) !== 0 && (t.tcpAck[x] - expect) >>> 0 < 0x80000000) {
             answer = x;
             break;
           }

@@ -42,9 +42,7 @@ function Placement(props: { capture: CaptureView }) {
   const conflicts = pts.reduce((n, p) => n + p.conflicts.length, 0);
   return (
     <details className="placement" data-testid="placement">
-      <summary>
-        why here{conflicts > 0 && <span className="warn"> · {conflicts} conflicting</span>}
-      </summary>
+      <summary>why here{conflicts > 0 && <span className="warn"> · {conflicts} conflicting</span>}</summary>
       {pts.map((p) => (
         <div key={p.point} className="placement-point" data-point={p.point}>
           {pts.length > 1 && (
@@ -77,9 +75,15 @@ export function CapturesPanel(props: { state: AppState; onChanged(): void }) {
   return (
     <section className="captures" aria-label="Captures" data-testid="captures">
       <h2>
-        Captures <span className="muted">{captures.length ? `${captures.length} · ${formatCount(props.state.totalPackets)} packets` : ''}</span>
+        Captures{' '}
+        <span className="muted">{captures.length ? `${captures.length} · ${formatCount(props.state.totalPackets)} packets` : ''}</span>
       </h2>
-      {captures.length === 0 && <p className="empty">No captures open. Open pcap or pcapng files taken on your nodes (pod veths, cni0/docker0, flannel.1, eth0), or drop them on this window.</p>}
+      {captures.length === 0 && (
+        <p className="empty">
+          No captures open. Open pcap or pcapng files taken on your nodes (pod veths, cni0/docker0, flannel.1, eth0), or drop them on this
+          window.
+        </p>
+      )}
       <ul>
         {captures.map((c) => (
           <li key={c.id} className={`capture ${c.status}`} data-testid="capture" data-name={c.name}>
@@ -92,7 +96,12 @@ export function CapturesPanel(props: { state: AppState; onChanged(): void }) {
                 {c.node ?? '?'} / {c.iface ?? '?'}
               </span>
               <span className="kind">{c.kind}</span>
-              <button className="link" data-testid="attr-edit" onClick={() => setEditing(editing === c.id ? null : c.id)} title="Correct node and interface">
+              <button
+                className="link"
+                data-testid="attr-edit"
+                onClick={() => setEditing(editing === c.id ? null : c.id)}
+                title="Correct node and interface"
+              >
                 edit
               </button>
             </div>

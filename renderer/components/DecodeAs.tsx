@@ -14,7 +14,9 @@ interface Row {
 }
 
 export function DecodeAsPanel(props: { state: AppState; onApplied(s: AppState): void; onClose(): void }) {
-  const [rows, setRows] = useState<Row[]>(() => props.state.decodeAs.map((e) => ({ layer: e.layer, port: String(e.port), proto: e.proto })));
+  const [rows, setRows] = useState<Row[]>(() =>
+    props.state.decodeAs.map((e) => ({ layer: e.layer, port: String(e.port), proto: e.proto })),
+  );
   const [error, setError] = useState<string | null>(null);
   const protocols = props.state.decodeAsProtocols;
   const set = (i: number, patch: Partial<Row>) => setRows((rs) => rs.map((r, j) => (j === i ? { ...r, ...patch } : r)));
@@ -49,11 +51,24 @@ export function DecodeAsPanel(props: { state: AppState; onApplied(s: AppState): 
               </td>
               <td>
                 port{' '}
-                <input aria-label="Port" data-testid="decode-as-port" className={bad(r) ? 'invalid' : ''} value={r.port} inputMode="numeric" size={6} onChange={(e) => set(i, { port: e.target.value.trim() })} />
+                <input
+                  aria-label="Port"
+                  data-testid="decode-as-port"
+                  className={bad(r) ? 'invalid' : ''}
+                  value={r.port}
+                  inputMode="numeric"
+                  size={6}
+                  onChange={(e) => set(i, { port: e.target.value.trim() })}
+                />
               </td>
               <td>
                 as{' '}
-                <select aria-label="Protocol" data-testid="decode-as-proto" value={r.proto} onChange={(e) => set(i, { proto: e.target.value })}>
+                <select
+                  aria-label="Protocol"
+                  data-testid="decode-as-proto"
+                  value={r.proto}
+                  onChange={(e) => set(i, { proto: e.target.value })}
+                >
                   {protocols.map((p) => (
                     <option key={p} value={p}>
                       {p}
@@ -71,7 +86,13 @@ export function DecodeAsPanel(props: { state: AppState; onApplied(s: AppState): 
         </tbody>
       </table>
       <div className="row">
-        <button type="button" data-testid="decode-as-add" onClick={() => setRows((rs) => [...rs, { layer: 'udp', port: '', proto: protocols.includes('vxlan') ? 'vxlan' : (protocols[0] ?? '') }])}>
+        <button
+          type="button"
+          data-testid="decode-as-add"
+          onClick={() =>
+            setRows((rs) => [...rs, { layer: 'udp', port: '', proto: protocols.includes('vxlan') ? 'vxlan' : (protocols[0] ?? '') }])
+          }
+        >
           Add a port
         </button>
         <span className="spacer" />

@@ -44,7 +44,13 @@ export function FilterBar(props: { applied: string; onApply(filter: string): voi
             if (e.key === 'ArrowDown' && history.length) setShowHistory(true);
           }}
         />
-        <button className="icon" title="Filter history" aria-label="Filter history" onClick={() => setShowHistory((s) => !s)} disabled={!history.length}>
+        <button
+          className="icon"
+          title="Filter history"
+          aria-label="Filter history"
+          onClick={() => setShowHistory((s) => !s)}
+          disabled={!history.length}
+        >
           ▾
         </button>
         {showHistory && history.length > 0 && (

@@ -54,12 +54,22 @@ export function FollowPane(props: FollowPaneProps) {
   const [noteHop, setNoteHop] = useState<number | null>(null);
   useEffect(() => setNoteHop(null), [f, props.journey]);
   const flows = props.elementFlows && <ElementFlows {...props.elementFlows} current={f?.flow ?? null} onFollow={props.onFollowFlow} />;
-  if (props.error) return <div className="follow empty" role="alert">{flows}{props.error}</div>;
+  if (props.error)
+    return (
+      <div className="follow empty" role="alert">
+        {flows}
+        {props.error}
+      </div>
+    );
   if (!f)
     return (
       <div className="follow">
         {flows}
-        <div className="empty">{props.loading ? 'Following…' : 'Select a packet and press Follow flow (or Enter, or double-click), or select a link or pod in the graph and pick one of its flows, to see the path hop by hop across captures and nodes.'}</div>
+        <div className="empty">
+          {props.loading
+            ? 'Following…'
+            : 'Select a packet and press Follow flow (or Enter, or double-click), or select a link or pod in the graph and pick one of its flows, to see the path hop by hop across captures and nodes.'}
+        </div>
       </div>
     );
   const j = f.journeys[props.journey] ?? f.journeys[0];
@@ -74,7 +84,11 @@ export function FollowPane(props: FollowPaneProps) {
           {formatCount(f.packets)} packets · {formatCount(f.bytes)} bytes · {f.journeys.length} journeys
         </span>
         {f.communityId && (
-          <span className="muted" data-testid="follow-community-id" title="Community ID v1: the same flow in Zeek, Suricata or Wireshark logs">
+          <span
+            className="muted"
+            data-testid="follow-community-id"
+            title="Community ID v1: the same flow in Zeek, Suricata or Wireshark logs"
+          >
             {f.communityId}
           </span>
         )}
@@ -98,7 +112,9 @@ export function FollowPane(props: FollowPaneProps) {
           Flow → Wireshark
         </button>
       </div>
-      {props.notes && <NoteBox target={{ kind: 'flow', flow: f.flow }} notes={props.notes} label="this flow" onChanged={props.onNotesChanged} />}
+      {props.notes && (
+        <NoteBox target={{ kind: 'flow', flow: f.flow }} notes={props.notes} label="this flow" onChanged={props.onNotesChanged} />
+      )}
       {j ? (
         <>
           {(j.lastSeen || j.verdict || j.findings.length > 0 || f.findings.length > 0) && (
@@ -117,7 +133,14 @@ export function FollowPane(props: FollowPaneProps) {
                 <th>Capture</th>
                 <th>Node</th>
                 <th>Interface</th>
-                <th title={f.clockReference ? `Each node's clock offset to ${f.clockReference} is removed; hover a time for the capture's own` : 'No clock offset could be measured: times are as captured'} data-testid="hop-time-head">
+                <th
+                  title={
+                    f.clockReference
+                      ? `Each node's clock offset to ${f.clockReference} is removed; hover a time for the capture's own`
+                      : 'No clock offset could be measured: times are as captured'
+                  }
+                  data-testid="hop-time-head"
+                >
                   {f.clockReference ? `Time (on ${f.clockReference}'s clock)` : 'Time (as captured)'}
                 </th>
                 <th>Delta</th>
@@ -134,11 +157,17 @@ export function FollowPane(props: FollowPaneProps) {
                   <td>{h.capture}</td>
                   <td>{h.node}</td>
                   <td>{h.iface}</td>
-                  <td className="hop-time" data-testid="hop-time" title={`${formatAbsolute(h.captured.sec, h.captured.nsec)} on ${h.node}'s own clock (in ${h.capture})${h.offsetNs ? `; ${formatOffset(h.offsetNs)} removed` : ''}`}>
+                  <td
+                    className="hop-time"
+                    data-testid="hop-time"
+                    title={`${formatAbsolute(h.captured.sec, h.captured.nsec)} on ${h.node}'s own clock (in ${h.capture})${h.offsetNs ? `; ${formatOffset(h.offsetNs)} removed` : ''}`}
+                  >
                     {formatAbsolute(h.corrected.sec, h.corrected.nsec)}
                     {h.offsetNs !== 0 && <div className="muted own-time">own clock {formatAbsolute(h.captured.sec, h.captured.nsec)}</div>}
                   </td>
-                  <td title={h.deltaNote ?? undefined} data-testid="hop-delta">{deltaText(h)}</td>
+                  <td title={h.deltaNote ?? undefined} data-testid="hop-delta">
+                    {deltaText(h)}
+                  </td>
                   <td>{h.ttl ?? ''}</td>
                   <td className={h.nat ? 'nat' : ''}>{h.nat}</td>
                   <td>{h.encap}</td>
@@ -165,7 +194,12 @@ export function FollowPane(props: FollowPaneProps) {
             </tbody>
           </table>
           {props.notes && noteHop !== null && j.hops[noteHop] && (
-            <NoteBox target={hopTarget(noteHop)} notes={props.notes} label={`hop ${noteHop + 1} (${j.hops[noteHop].node} / ${j.hops[noteHop].iface})`} onChanged={props.onNotesChanged} />
+            <NoteBox
+              target={hopTarget(noteHop)}
+              notes={props.notes}
+              label={`hop ${noteHop + 1} (${j.hops[noteHop].node} / ${j.hops[noteHop].iface})`}
+              onChanged={props.onNotesChanged}
+            />
           )}
         </>
       ) : (

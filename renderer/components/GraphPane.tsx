@@ -10,7 +10,18 @@ import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import cytoscape, { type Core, type EdgeSingular, type EventObject, type NodeSingular } from 'cytoscape';
 import cytoscapeSvg from 'cytoscape-svg';
 import type { GraphView } from '../../common/contract';
-import { COLLAPSE_ABOVE, DARK, LIGHT, MIN_LABEL_PX, READABLE_ZOOM, applyElements, boxesCrossed, graphStyle, searchGraph, shownElements } from '../logic/graph';
+import {
+  COLLAPSE_ABOVE,
+  DARK,
+  LIGHT,
+  MIN_LABEL_PX,
+  READABLE_ZOOM,
+  applyElements,
+  boxesCrossed,
+  graphStyle,
+  searchGraph,
+  shownElements,
+} from '../logic/graph';
 import { GraphLayout } from '../logic/graph-layout';
 import { clampRoom, loadRoom, saveRoom, type GraphRoom } from '../logic/graph-room';
 
@@ -48,7 +59,9 @@ const storage = (): Storage | null => {
 
 /** The graph pane's size and full-window state, remembered per user; Ctrl+Shift+E toggles, Escape leaves. */
 export function useGraphRoom(): { room: GraphRoom; resize(dw: number, dh: number): void; toggle(): void } {
-  const [room, setRoom] = useState<GraphRoom>(() => clampRoom(loadRoom(storage()), { width: window.innerWidth, height: window.innerHeight }));
+  const [room, setRoom] = useState<GraphRoom>(() =>
+    clampRoom(loadRoom(storage()), { width: window.innerWidth, height: window.innerHeight }),
+  );
   useEffect(() => saveRoom(storage(), room), [room]);
   const toggle = useCallback(() => setRoom((r) => ({ ...r, expanded: !r.expanded })), []);
   useEffect(() => {
@@ -56,12 +69,19 @@ export function useGraphRoom(): { room: GraphRoom; resize(dw: number, dh: number
       if (e.ctrlKey && e.shiftKey && !e.altKey && e.key.toLowerCase() === 'e') {
         e.preventDefault();
         toggle();
-      } else if (e.key === 'Escape' && !(e.target instanceof HTMLInputElement)) setRoom((r) => (r.expanded ? { ...r, expanded: false } : r));
+      } else if (e.key === 'Escape' && !(e.target instanceof HTMLInputElement))
+        setRoom((r) => (r.expanded ? { ...r, expanded: false } : r));
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
   }, [toggle]);
-  const resize = useCallback((dw: number, dh: number) => setRoom((r) => clampRoom({ ...r, width: r.width + dw, height: r.height + dh }, { width: window.innerWidth, height: window.innerHeight })), []);
+  const resize = useCallback(
+    (dw: number, dh: number) =>
+      setRoom((r) =>
+        clampRoom({ ...r, width: r.width + dw, height: r.height + dh }, { width: window.innerWidth, height: window.innerHeight }),
+      ),
+    [],
+  );
   return { room, resize, toggle };
 }
 
@@ -221,7 +241,10 @@ export function GraphPane(props: GraphPaneProps) {
     if (!cy || !layout) return;
     applyElements(cy, shown);
     setCount({ nodes: cy.nodes().length, edges: cy.edges().length });
-    const key = shown.map((e) => `${e.data.id}>${e.data.parent ?? ''}${e.data.collapsed ? '*' : ''}`).sort().join('|');
+    const key = shown
+      .map((e) => `${e.data.id}>${e.data.parent ?? ''}${e.data.collapsed ? '*' : ''}`)
+      .sort()
+      .join('|');
     if (key === topoKey.current) return;
     topoKey.current = key;
     const run = ++layoutRun.current;
@@ -315,7 +338,10 @@ export function GraphPane(props: GraphPaneProps) {
     const cy = cyRef.current;
     if (!cy) return;
     userMoved.current = true;
-    cy.zoom({ level: cy.zoom() * f, renderedPosition: { x: (box.current?.clientWidth ?? 0) / 2, y: (box.current?.clientHeight ?? 0) / 2 } });
+    cy.zoom({
+      level: cy.zoom() * f,
+      renderedPosition: { x: (box.current?.clientWidth ?? 0) / 2, y: (box.current?.clientHeight ?? 0) / 2 },
+    });
   };
 
   const bg = props.dark ? '#1b1d22' : '#ffffff';
@@ -337,12 +363,27 @@ export function GraphPane(props: GraphPaneProps) {
             search(query);
           }}
         >
-          <input type="search" placeholder="Find pod, node, IP" aria-label="Find in the graph" data-testid="graph-search" value={query} onChange={(e) => setQuery(e.target.value)} />
-          {searchNote && <span className="muted" data-testid="graph-search-note">{searchNote}</span>}
+          <input
+            type="search"
+            placeholder="Find pod, node, IP"
+            aria-label="Find in the graph"
+            data-testid="graph-search"
+            value={query}
+            onChange={(e) => setQuery(e.target.value)}
+          />
+          {searchNote && (
+            <span className="muted" data-testid="graph-search-note">
+              {searchNote}
+            </span>
+          )}
         </form>
         <span className="spacer" />
         {(big || collapsed.size > 0) && (
-          <button title={collapsed.size ? 'Open every node box' : 'Collapse every node box to its summary'} data-testid="graph-collapse-all" onClick={() => setOpenBy(new Map(els.filter((e) => e.data.kind === 'k8s-node').map((e) => [e.data.id, collapsed.size > 0])))}>
+          <button
+            title={collapsed.size ? 'Open every node box' : 'Collapse every node box to its summary'}
+            data-testid="graph-collapse-all"
+            onClick={() => setOpenBy(new Map(els.filter((e) => e.data.kind === 'k8s-node').map((e) => [e.data.id, collapsed.size > 0])))}
+          >
             {collapsed.size ? 'Expand all' : 'Collapse all'}
           </button>
         )}
@@ -362,7 +403,11 @@ export function GraphPane(props: GraphPaneProps) {
         >
           Fit
         </button>
-        <button title="Export as PNG" data-testid="graph-png" onClick={() => cyRef.current && download(cyRef.current.png({ output: 'blob', full: true, scale: 2, bg }), 'cluster.png')}>
+        <button
+          title="Export as PNG"
+          data-testid="graph-png"
+          onClick={() => cyRef.current && download(cyRef.current.png({ output: 'blob', full: true, scale: 2, bg }), 'cluster.png')}
+        >
           PNG
         </button>
         <button
@@ -375,7 +420,12 @@ export function GraphPane(props: GraphPaneProps) {
         >
           SVG
         </button>
-        <button title={props.room.expanded ? 'Back to the panes (Escape or Ctrl+Shift+E)' : 'Fill the window (Ctrl+Shift+E)'} data-testid="graph-expand" aria-pressed={props.room.expanded} onClick={props.onToggleRoom}>
+        <button
+          title={props.room.expanded ? 'Back to the panes (Escape or Ctrl+Shift+E)' : 'Fill the window (Ctrl+Shift+E)'}
+          data-testid="graph-expand"
+          aria-pressed={props.room.expanded}
+          onClick={props.onToggleRoom}
+        >
           {props.room.expanded ? '⤡' : '⤢'}
         </button>
       </div>
@@ -385,11 +435,16 @@ export function GraphPane(props: GraphPaneProps) {
           {tip.text}
         </div>
       )}
-      {empty && <div className="empty overlay">{props.graph?.message ?? 'The cluster appears here once captures are open: nodes, bridges, veths, pods, tunnels and services, inferred from the traffic.'}</div>}
+      {empty && (
+        <div className="empty overlay">
+          {props.graph?.message ??
+            'The cluster appears here once captures are open: nodes, bridges, veths, pods, tunnels and services, inferred from the traffic.'}
+        </div>
+      )}
       {!empty && props.graph?.message && <div className="graph-note muted">{props.graph.message}</div>}
       <div className="legend muted">
-        <span className="lg pod">pod</span> <span className="lg veth">veth</span> <span className="lg bridge">bridge</span> <span className="lg tunnel">tunnel</span>{' '}
-        <span className="lg nic">NIC</span> <span className="lg service">service</span>
+        <span className="lg pod">pod</span> <span className="lg veth">veth</span> <span className="lg bridge">bridge</span>{' '}
+        <span className="lg tunnel">tunnel</span> <span className="lg nic">NIC</span> <span className="lg service">service</span>
         {big && <span>· click a node to open it, double-click to close it</span>}
       </div>
     </section>
@@ -408,7 +463,10 @@ function defaultView(cy: Core): void {
     // Too big to read whole: from the top left of the node boxes, with the last services above them.
     const boxes = cy.nodes('[kind = "k8s-node"]');
     const bb = (boxes.nonempty() ? boxes : cy.elements()).boundingBox();
-    const above = cy.nodes('[kind != "k8s-node"]').orphans().filter((n) => n.position('y') < bb.y1);
+    const above = cy
+      .nodes('[kind != "k8s-node"]')
+      .orphans()
+      .filter((n) => n.position('y') < bb.y1);
     cy.zoom(READABLE_ZOOM * 1.04);
     cy.pan({ x: 16 - bb.x1 * cy.zoom(), y: 16 - (above.nonempty() ? Math.max(above.boundingBox().y1, bb.y1 - 110) : bb.y1) * cy.zoom() });
   } else if (cy.zoom() > 1.6) {

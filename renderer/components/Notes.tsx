@@ -3,7 +3,14 @@
 // about (packet detail, follow view, graph selection); `NotesPane` lists every note of the set and
 // leads back to what each one is about. Note text is the user's (or a capture's comment): React text only.
 import { useState } from 'react';
-import { NOTE_SEVERITIES, type NoteInput, type NoteSeverity, type NoteTarget, type NoteView, type SessionView } from '../../common/contract';
+import {
+  NOTE_SEVERITIES,
+  type NoteInput,
+  type NoteSeverity,
+  type NoteTarget,
+  type NoteView,
+  type SessionView,
+} from '../../common/contract';
 import { api } from '../api';
 import { Alert } from './Alert';
 import { errorText as errText } from '../logic/format';
@@ -63,7 +70,12 @@ function NoteForm(props: { initial?: NoteInput; onSave(input: NoteInput): Promis
       />
       <div className="row">
         <input data-testid="note-tag" aria-label="Tag" placeholder="tag" value={tag} onChange={(e) => setTag(e.target.value)} />
-        <select data-testid="note-severity" aria-label="Severity" value={severity} onChange={(e) => setSeverity(e.target.value as NoteSeverity)}>
+        <select
+          data-testid="note-severity"
+          aria-label="Severity"
+          value={severity}
+          onChange={(e) => setSeverity(e.target.value as NoteSeverity)}
+        >
           {NOTE_SEVERITIES.map((s) => (
             <option key={s} value={s}>
               {s}
@@ -90,7 +102,11 @@ function NoteItem(props: { note: NoteView; showAbout: boolean; onGo?(t: NoteTarg
   if (editing)
     return (
       <li className="note editing">
-        <NoteForm initial={n} onSave={(input) => api.updateNote({ id: n.id, ...input }).then(props.onChanged)} onDone={() => setEditing(false)} />
+        <NoteForm
+          initial={n}
+          onSave={(input) => api.updateNote({ id: n.id, ...input }).then(props.onChanged)}
+          onDone={() => setEditing(false)}
+        />
       </li>
     );
   return (
@@ -154,7 +170,10 @@ export function NoteBox(props: { target: NoteTarget; notes: readonly NoteView[];
         </ul>
       )}
       {adding ? (
-        <NoteForm onSave={(input) => api.addNote({ target: props.target, ...input }).then(props.onChanged)} onDone={() => setAdding(false)} />
+        <NoteForm
+          onSave={(input) => api.addNote({ target: props.target, ...input }).then(props.onChanged)}
+          onDone={() => setAdding(false)}
+        />
       ) : (
         <button className="link note-add" data-testid="note-add" onClick={() => setAdding(true)}>
           + note on {props.label}
@@ -165,7 +184,13 @@ export function NoteBox(props: { target: NoteTarget; notes: readonly NoteView[];
 }
 
 /** Every note of the set, with where it is saved and what is wrong with the session. */
-export function NotesPane(props: { notes: readonly NoteView[] | null; session: SessionView | null; error: string | null; onGo(t: NoteTarget): void; onChanged(): void }) {
+export function NotesPane(props: {
+  notes: readonly NoteView[] | null;
+  session: SessionView | null;
+  error: string | null;
+  onGo(t: NoteTarget): void;
+  onChanged(): void;
+}) {
   const s = props.session;
   const [severity, setSeverity] = useState<'' | NoteSeverity>('');
   if (!s) return <div className="notes-pane empty">Open captures first: notes belong to a capture set and are saved beside it.</div>;
@@ -199,7 +224,10 @@ export function NotesPane(props: { notes: readonly NoteView[] | null; session: S
       )}
       <NoteBox target={{ kind: 'set' }} notes={[]} label="the capture set" onChanged={props.onChanged} />
       {shown.length === 0 ? (
-        <div className="empty">No notes yet. Add one from a packet (Packet tab), a flow or hop (Follow flow tab), a selected graph element, or the whole set above.</div>
+        <div className="empty">
+          No notes yet. Add one from a packet (Packet tab), a flow or hop (Follow flow tab), a selected graph element, or the whole set
+          above.
+        </div>
       ) : (
         <ul className="notes all">
           {shown.map((n) => (

@@ -13,7 +13,16 @@ interface Sel {
   length: number;
 }
 
-function FieldRow(props: { f: FieldView; path: string; depth: number; differing: ReadonlySet<string>; open: ReadonlySet<string>; toggle(p: string): void; sel: Sel | null; select(s: Sel): void }) {
+function FieldRow(props: {
+  f: FieldView;
+  path: string;
+  depth: number;
+  differing: ReadonlySet<string>;
+  open: ReadonlySet<string>;
+  toggle(p: string): void;
+  sel: Sel | null;
+  select(s: Sel): void;
+}) {
   const { f, path } = props;
   const hasKids = f.children.length > 0;
   const isOpen = props.open.has(path);
@@ -28,7 +37,14 @@ function FieldRow(props: { f: FieldView; path: string; depth: number; differing:
         title={props.differing.has(f.name) ? `${f.name} differs between levels` : f.name}
       >
         {hasKids ? (
-          <button className="twisty" aria-label={isOpen ? 'Collapse' : 'Expand'} onClick={(e) => { e.stopPropagation(); props.toggle(path); }}>
+          <button
+            className="twisty"
+            aria-label={isOpen ? 'Collapse' : 'Expand'}
+            onClick={(e) => {
+              e.stopPropagation();
+              props.toggle(path);
+            }}
+          >
             {isOpen ? '▾' : '▸'}
           </button>
         ) : (
@@ -70,8 +86,18 @@ export function PacketDetail(props: {
   const differing = useMemo(() => new Set(d?.differing ?? []), [d]);
   const lines = useMemo(() => (d ? hexLines(d.bytes) : []), [d]);
 
-  if (props.error) return <div className="detail empty" role="alert">{props.error}</div>;
-  if (!d) return <div className="detail empty">{props.loading ? 'Decoding…' : 'Select a packet to see its headers, outer and inner side by side.'}</div>;
+  if (props.error)
+    return (
+      <div className="detail empty" role="alert">
+        {props.error}
+      </div>
+    );
+  if (!d)
+    return (
+      <div className="detail empty">
+        {props.loading ? 'Decoding…' : 'Select a packet to see its headers, outer and inner side by side.'}
+      </div>
+    );
 
   const toggle = (p: string) =>
     setOpen((o) => {
@@ -104,7 +130,9 @@ export function PacketDetail(props: {
           Follow flow
         </button>
       </div>
-      {props.notes && <NoteBox target={{ kind: 'packet', no: d.no }} notes={props.notes} label={`packet ${d.no}`} onChanged={props.onNotesChanged} />}
+      {props.notes && (
+        <NoteBox target={{ kind: 'packet', no: d.no }} notes={props.notes} label={`packet ${d.no}`} onChanged={props.onNotesChanged} />
+      )}
       {d.anomalies.length > 0 && (
         <ul className="anomalies" data-testid="anomalies">
           {d.anomalies.map((a, i) => (
@@ -134,7 +162,14 @@ export function PacketDetail(props: {
                     className={`layer-head${sel?.path === lp ? ' selected' : ''}`}
                     onClick={() => setSel({ path: lp, offset: layer.offset, length: layer.length })}
                   >
-                    <button className="twisty" aria-label={isOpen ? 'Collapse' : 'Expand'} onClick={(e) => { e.stopPropagation(); toggle(lp); }}>
+                    <button
+                      className="twisty"
+                      aria-label={isOpen ? 'Collapse' : 'Expand'}
+                      onClick={(e) => {
+                        e.stopPropagation();
+                        toggle(lp);
+                      }}
+                    >
                       {isOpen ? '▾' : '▸'}
                     </button>
                     <span className="lname">{layer.name}</span> <span className="muted">{layer.summary}</span>
@@ -142,7 +177,17 @@ export function PacketDetail(props: {
                   {isOpen && (
                     <ul className="fields">
                       {layer.fields.map((f, fi) => (
-                        <FieldRow key={fi} f={f} path={fieldPath(lv.level, li, [fi])} depth={0} differing={differing} open={open} toggle={toggle} sel={sel} select={setSel} />
+                        <FieldRow
+                          key={fi}
+                          f={f}
+                          path={fieldPath(lv.level, li, [fi])}
+                          depth={0}
+                          differing={differing}
+                          open={open}
+                          toggle={toggle}
+                          sel={sel}
+                          select={setSel}
+                        />
                       ))}
                     </ul>
                   )}
@@ -158,7 +203,12 @@ export function PacketDetail(props: {
             <span className="hoff">{hexOffset(l.offset)}</span>
             <span className="hbytes">
               {l.hex.map((h, k) => (
-                <span key={k} className={`hb${inSel(l.offset + k) ? ' on' : ''}`} data-off={l.offset + k} onClick={() => selectByte(l.offset + k)}>
+                <span
+                  key={k}
+                  className={`hb${inSel(l.offset + k) ? ' on' : ''}`}
+                  data-off={l.offset + k}
+                  onClick={() => selectByte(l.offset + k)}
+                >
                   {h}
                 </span>
               ))}

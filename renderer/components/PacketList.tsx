@@ -1,6 +1,16 @@
 // The packet list: virtualized (only rows in view are in the DOM; rows come from the backend in
 // pages), sortable columns, colour by protocol/encapsulation, keyboard navigation.
-import { memo, useCallback, useEffect, useLayoutEffect, useRef, useState, type KeyboardEvent, type MouseEvent, type ReactElement } from 'react';
+import {
+  memo,
+  useCallback,
+  useEffect,
+  useLayoutEffect,
+  useRef,
+  useState,
+  type KeyboardEvent,
+  type MouseEvent,
+  type ReactElement,
+} from 'react';
 import { SORTABLE_COLUMNS, type PacketColumn, type PacketPage, type PacketRow } from '../../common/contract';
 import { api } from '../api';
 import { formatTime, type TimeMode } from '../logic/format';
@@ -51,7 +61,14 @@ const RowView = memo(function RowView(p: { index: number; row: PacketRow; top: n
     info: r.info,
   };
   return (
-    <div role="row" aria-selected={p.selected} data-no={r.no} data-index={p.index} className={`prow c-${r.color}${p.selected ? ' selected' : ''}`} style={{ top: p.top }}>
+    <div
+      role="row"
+      aria-selected={p.selected}
+      data-no={r.no}
+      data-index={p.index}
+      className={`prow c-${r.color}${p.selected ? ' selected' : ''}`}
+      style={{ top: p.top }}
+    >
       {COLUMNS.map((c) => (
         <span key={c.key} className={`cell ${c.className}`}>
           {cells[c.key]}
@@ -93,7 +110,11 @@ export function PacketList(props: PacketListProps) {
   const keyRef = useRef(queryKey);
   const [selectedIndex, setSelectedIndex] = useState<number | null>(null);
   const started = useRef(0);
-  const lastStatus = useRef<{ total: number; error: { message: string } | null; firstRowsMs: number | null }>({ total: -1, error: null, firstRowsMs: null });
+  const lastStatus = useRef<{ total: number; error: { message: string } | null; firstRowsMs: number | null }>({
+    total: -1,
+    error: null,
+    firstRowsMs: null,
+  });
 
   const fetchPage = useCallback(
     (page: number, locate = 0): Promise<PacketPage | null> => {
@@ -110,9 +131,14 @@ export function PacketList(props: PacketListProps) {
           setFirstTime(p.firstTime);
           setVersion((v) => v + 1);
           // Tell the window only what changed (each report re-renders it).
-          const status = { total: p.total, error: p.filterError, firstRowsMs: started.current ? performance.now() - started.current : lastStatus.current.firstRowsMs };
+          const status = {
+            total: p.total,
+            error: p.filterError,
+            firstRowsMs: started.current ? performance.now() - started.current : lastStatus.current.firstRowsMs,
+          };
           const prev = lastStatus.current;
-          if (status.total !== prev.total || status.error?.message !== prev.error?.message || status.firstRowsMs !== prev.firstRowsMs) props.onStatus(status);
+          if (status.total !== prev.total || status.error?.message !== prev.error?.message || status.firstRowsMs !== prev.firstRowsMs)
+            props.onStatus(status);
           lastStatus.current = status;
           started.current = 0;
           return p;
@@ -183,10 +209,11 @@ export function PacketList(props: PacketListProps) {
     bringIntoView(clamped);
     const row = rowAt(clamped);
     if (row) props.onSelect(row.no);
-    else void fetchPage(Math.floor(clamped / PAGE)).then(() => {
-      const r = rowAt(clamped);
-      if (r) props.onSelect(r.no);
-    });
+    else
+      void fetchPage(Math.floor(clamped / PAGE)).then(() => {
+        const r = rowAt(clamped);
+        if (r) props.onSelect(r.no);
+      });
   };
 
   // Reveal a packet chosen elsewhere: ask the backend where it sits in this query's order.
@@ -211,7 +238,14 @@ export function PacketList(props: PacketListProps) {
   const onKey = (e: KeyboardEvent) => {
     const page = Math.max(1, Math.floor(height / ROW_HEIGHT) - 1);
     const cur = selectedIndex ?? -1;
-    const moves: Record<string, number> = { ArrowDown: cur + 1, ArrowUp: cur - 1, PageDown: cur + page, PageUp: cur - page, Home: 0, End: total - 1 };
+    const moves: Record<string, number> = {
+      ArrowDown: cur + 1,
+      ArrowUp: cur - 1,
+      PageDown: cur + page,
+      PageUp: cur - page,
+      Home: 0,
+      End: total - 1,
+    };
     if (e.key in moves && total > 0) {
       e.preventDefault();
       selectIndex(moves[e.key]);
@@ -298,7 +332,9 @@ export function PacketList(props: PacketListProps) {
         >
           {rows}
         </div>
-        {total === 0 && <div className="empty overlay">{query.filter || query.element ? 'No packet matches this filter.' : 'No packets yet.'}</div>}
+        {total === 0 && (
+          <div className="empty overlay">{query.filter || query.element ? 'No packet matches this filter.' : 'No packets yet.'}</div>
+        )}
       </div>
     </div>
   );

@@ -54,7 +54,10 @@ export function SettingsPanel(props: { canReload: boolean; onReload(): void; onC
       }}
     >
       <strong>Read limits</strong>
-      <span className="muted"> per capture set: past one, reading stops with a message and what was read stays usable. They apply from the next open.</span>
+      <span className="muted">
+        {' '}
+        per capture set: past one, reading stops with a message and what was read stays usable. They apply from the next open.
+      </span>
       {limits && text && (
         <table>
           <tbody>

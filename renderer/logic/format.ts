@@ -3,7 +3,8 @@
 export type TimeMode = 'absolute' | 'relative' | 'delta';
 
 /** The message of a failed call, without the wrapping Electron's IPC adds. */
-export const errorText = (e: unknown): string => (e instanceof Error ? e.message : String(e)).replace(/^Error invoking remote method '[^']+': (Error: )?/, '');
+export const errorText = (e: unknown): string =>
+  (e instanceof Error ? e.message : String(e)).replace(/^Error invoking remote method '[^']+': (Error: )?/, '');
 
 const pad = (n: number, w = 2) => String(n).padStart(w, '0');
 
@@ -18,7 +19,12 @@ export function formatSeconds(s: number): string {
   return s.toFixed(6);
 }
 
-export function formatTime(mode: TimeMode, row: { tsSec: number; tsNsec: number; time: number }, firstTime: number, previousTime: number | null): string {
+export function formatTime(
+  mode: TimeMode,
+  row: { tsSec: number; tsNsec: number; time: number },
+  firstTime: number,
+  previousTime: number | null,
+): string {
   if (mode === 'absolute') return formatAbsolute(row.tsSec, row.tsNsec);
   if (mode === 'relative') return formatSeconds(row.time - firstTime);
   return formatSeconds(previousTime === null ? 0 : row.time - previousTime);

@@ -62,10 +62,16 @@ export function leafSize(kind: string, label: string, minLines = 0): { width: nu
   const s = SHAPES[kind] ?? SHAPES.default;
   const box = labelBox(label);
   const lines = Math.max(minLines, box.lines);
-  return { width: Math.max(s.width, box.width) + 12, height: s.height + 4 + lines * Math.ceil(LABEL_FONT * 1.25) + 10, shapeHeight: s.height };
+  return {
+    width: Math.max(s.width, box.width) + 12,
+    height: s.height + 4 + lines * Math.ceil(LABEL_FONT * 1.25) + 10,
+    shapeHeight: s.height,
+  };
 }
 
-type View = readonly Pick<GraphElementView, 'group' | 'data'>[] | readonly { group: 'nodes' | 'edges'; data: GraphElementView['data'] & Record<string, unknown> }[];
+type View =
+  | readonly Pick<GraphElementView, 'group' | 'data'>[]
+  | readonly { group: 'nodes' | 'edges'; data: GraphElementView['data'] & Record<string, unknown> }[];
 
 export class GraphLayout {
   private readonly elk = new ELK();
@@ -76,7 +82,8 @@ export class GraphLayout {
     const t0 = performance.now();
     const nodes = elements.filter((e) => e.group === 'nodes');
     const childrenOf = new Map<string, (typeof nodes)[number][]>();
-    for (const n of nodes) if (n.data.parent) (childrenOf.get(n.data.parent) ?? childrenOf.set(n.data.parent, []).get(n.data.parent)!).push(n);
+    for (const n of nodes)
+      if (n.data.parent) (childrenOf.get(n.data.parent) ?? childrenOf.set(n.data.parent, []).get(n.data.parent)!).push(n);
     const parentOf = new Map(nodes.filter((n) => n.data.parent).map((n) => [n.data.id, n.data.parent!]));
     const edgesIn = new Map<string, (typeof elements)[number][]>();
     for (const e of elements) {
@@ -98,7 +105,10 @@ export class GraphLayout {
         continue;
       }
       const edges = (edgesIn.get(b.data.id) ?? []).slice().sort(byId);
-      const key = JSON.stringify([kids.map((k) => [k.data.id, k.data.kind, k.data.label]), edges.map((e) => [e.data.source, e.data.target])]);
+      const key = JSON.stringify([
+        kids.map((k) => [k.data.id, k.data.kind, k.data.label]),
+        edges.map((e) => [e.data.source, e.data.target]),
+      ]);
       let box = this.boxes.get(key);
       if (!box) {
         box = await this.layoutBox(kids, edges);
@@ -114,22 +124,37 @@ export class GraphLayout {
     // The box packer orders by priority, then by size: decreasing priorities keep the id order.
     const band = (id: string, children: ElkNode[], ratio: number): ElkNode => ({
       id,
-      layoutOptions: { 'elk.algorithm': 'box', 'elk.box.packingMode': 'SIMPLE', 'elk.aspectRatio': String(ratio), 'elk.spacing.nodeNode': String(GAP), 'elk.padding': '[top=0,left=0,bottom=0,right=0]' },
+      layoutOptions: {
+        'elk.algorithm': 'box',
+        'elk.box.packingMode': 'SIMPLE',
+        'elk.aspectRatio': String(ratio),
+        'elk.spacing.nodeNode': String(GAP),
+        'elk.padding': '[top=0,left=0,bottom=0,right=0]',
+      },
       children: children.map((c, i) => ({ ...c, layoutOptions: { 'elk.priority': String(children.length - i) } })),
     });
     const boxSize = (id: string) => {
       const l = boxLayouts.get(id)!;
-      return l.children.size ? { w: l.width + 2 * BOX_PADDING, h: l.height + 2 * BOX_PADDING + BOX_TITLE } : { w: l.width, h: l.height + BOX_TITLE };
+      return l.children.size
+        ? { w: l.width + 2 * BOX_PADDING, h: l.height + 2 * BOX_PADDING + BOX_TITLE }
+        : { w: l.width, h: l.height + BOX_TITLE };
     };
     // The box packer aims at a width of sqrt(area × ratio), which wraps a few tall boxes into two
     // rows; asking for a wider band keeps a small cluster in one row, as wide as the pane is.
-    const clusterBand = band('band:nodes', boxes.map((b) => leaf(b.data.id, boxSize(b.data.id).w, boxSize(b.data.id).h)), aspect * 1.6);
+    const clusterBand = band(
+      'band:nodes',
+      boxes.map((b) => leaf(b.data.id, boxSize(b.data.id).w, boxSize(b.data.id).h)),
+      aspect * 1.6,
+    );
     const freeLeaves = free.map((n) => {
       const s = leafSize(n.data.kind, n.data.label);
       return leaf(n.data.id, s.width, s.height);
     });
     // The two bands, each packed by ELK; the services' band centered above the nodes'.
-    const bands = await Promise.all([freeLeaves.length ? this.elk.layout(band('band:services', freeLeaves, 12)) : null, boxes.length ? this.elk.layout(clusterBand) : null]);
+    const bands = await Promise.all([
+      freeLeaves.length ? this.elk.layout(band('band:services', freeLeaves, 12)) : null,
+      boxes.length ? this.elk.layout(clusterBand) : null,
+    ]);
     const [svc, cl] = bands;
     const width = Math.max(svc?.width ?? 0, cl?.width ?? 0);
     if (svc) Object.assign(svc, { x: (width - (svc.width ?? 0)) / 2, y: 0 });
@@ -185,7 +210,8 @@ export class GraphLayout {
     };
     const out = await this.elk.layout(graph);
     const children = new Map<string, Position>();
-    for (const c of out.children ?? []) children.set(c.id, { x: (c.x ?? 0) + (c.width ?? 0) / 2, y: (c.y ?? 0) + sizes.get(c.id)!.shapeHeight / 2 + 4 });
+    for (const c of out.children ?? [])
+      children.set(c.id, { x: (c.x ?? 0) + (c.width ?? 0) / 2, y: (c.y ?? 0) + sizes.get(c.id)!.shapeHeight / 2 + 4 });
     return { width: out.width ?? 0, height: out.height ?? 0, children };
   }
 }

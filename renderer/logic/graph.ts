@@ -97,7 +97,15 @@ export function shownElements(elements: readonly GraphElementView[], collapsed: 
       if (hidden.has(e.data.id)) continue;
       if (e.data.kind === 'k8s-node' && collapsed.has(e.data.id)) {
         const s = stats.get(e.data.id) ?? { pods: 0, veths: 0, packets: 0 };
-        out.push({ group: 'nodes', data: { ...e.data, packets: s.packets, label: summaryLabel(e.data.label, s.pods, s.veths, s.packets, e.data.findings ?? 0), collapsed: true } });
+        out.push({
+          group: 'nodes',
+          data: {
+            ...e.data,
+            packets: s.packets,
+            label: summaryLabel(e.data.label, s.pods, s.veths, s.packets, e.data.findings ?? 0),
+            collapsed: true,
+          },
+        });
       } else out.push(e.data.kind === 'k8s-node' ? { group: 'nodes', data: { ...e.data, collapsed: false } } : e);
       continue;
     }
@@ -140,7 +148,12 @@ export function applyElements(cy: Core, elements: readonly ShownElement[]): { ad
       }
       const { parent, source, target, ...rest } = e.data;
       el.data(rest);
-      if (e.group === 'nodes' ? ((el as NodeSingular).data('parent') ?? undefined) !== parent : el.data('source') !== source || el.data('target') !== target) movers.push([e.data.id, e]);
+      if (
+        e.group === 'nodes'
+          ? ((el as NodeSingular).data('parent') ?? undefined) !== parent
+          : el.data('source') !== source || el.data('target') !== target
+      )
+        movers.push([e.data.id, e]);
     }
     const depth = (d: ElementDefinition) => (d.group === 'edges' ? 2 : d.data.parent ? 1 : 0);
     added.sort((a, b) => depth(a) - depth(b));
@@ -175,14 +188,38 @@ export interface Palette {
 }
 
 export const LIGHT: Palette = {
-  text: '#1d2330', muted: '#4a5260', box: '#eef1f6', boxBorder: '#b8c0cc', pod: '#3f7fd6', veth: '#7b8b9f',
-  bridge: '#2e9d78', tunnel: '#b76bd1', nic: '#d28a2e', service: '#d2563a', external: '#8a8f98',
-  edge: '#9aa4b2', underlay: '#b76bd1', path: '#e8262d', selected: '#0b63ce',
+  text: '#1d2330',
+  muted: '#4a5260',
+  box: '#eef1f6',
+  boxBorder: '#b8c0cc',
+  pod: '#3f7fd6',
+  veth: '#7b8b9f',
+  bridge: '#2e9d78',
+  tunnel: '#b76bd1',
+  nic: '#d28a2e',
+  service: '#d2563a',
+  external: '#8a8f98',
+  edge: '#9aa4b2',
+  underlay: '#b76bd1',
+  path: '#e8262d',
+  selected: '#0b63ce',
 };
 export const DARK: Palette = {
-  text: '#e4e8ef', muted: '#aab3c2', box: '#23262e', boxBorder: '#444b57', pod: '#5b9cf0', veth: '#8e9bb0',
-  bridge: '#3fbf93', tunnel: '#c98be0', nic: '#e6a24a', service: '#f07a5e', external: '#9aa0a8',
-  edge: '#6b7585', underlay: '#c98be0', path: '#ff5a5f', selected: '#5aa2ff',
+  text: '#e4e8ef',
+  muted: '#aab3c2',
+  box: '#23262e',
+  boxBorder: '#444b57',
+  pod: '#5b9cf0',
+  veth: '#8e9bb0',
+  bridge: '#3fbf93',
+  tunnel: '#c98be0',
+  nic: '#e6a24a',
+  service: '#f07a5e',
+  external: '#9aa0a8',
+  edge: '#6b7585',
+  underlay: '#c98be0',
+  path: '#ff5a5f',
+  selected: '#5aa2ff',
 };
 
 const shape = (kind: string, name: string, color: string) => ({
@@ -196,22 +233,48 @@ export function graphStyle(p: Palette): Array<{ selector: string; style: Record<
     {
       selector: 'node',
       style: {
-        label: 'data(label)', color: p.text, 'font-size': LABEL_FONT, 'text-valign': 'bottom', 'text-margin-y': 3,
-        'text-wrap': 'wrap', 'text-max-width': `${LABEL_WIDTH}px`, 'line-height': 1.15, width: SHAPES.default.width, height: SHAPES.default.height, 'border-width': 0,
+        label: 'data(label)',
+        color: p.text,
+        'font-size': LABEL_FONT,
+        'text-valign': 'bottom',
+        'text-margin-y': 3,
+        'text-wrap': 'wrap',
+        'text-max-width': `${LABEL_WIDTH}px`,
+        'line-height': 1.15,
+        width: SHAPES.default.width,
+        height: SHAPES.default.height,
+        'border-width': 0,
         'min-zoomed-font-size': MIN_LABEL_PX,
       },
     },
     {
       selector: 'node[kind = "k8s-node"]',
       style: {
-        shape: 'round-rectangle', 'background-color': p.box, 'border-color': p.boxBorder, 'border-width': 1.5,
-        'text-valign': 'top', 'text-halign': 'center', 'font-size': TITLE_FONT, 'font-weight': 'bold', padding: `${BOX_PADDING}px`, 'text-margin-y': -4,
-        width: COLLAPSED.width, height: COLLAPSED.height, 'text-max-width': `${COLLAPSED.width}px`,
+        shape: 'round-rectangle',
+        'background-color': p.box,
+        'border-color': p.boxBorder,
+        'border-width': 1.5,
+        'text-valign': 'top',
+        'text-halign': 'center',
+        'font-size': TITLE_FONT,
+        'font-weight': 'bold',
+        padding: `${BOX_PADDING}px`,
+        'text-margin-y': -4,
+        width: COLLAPSED.width,
+        height: COLLAPSED.height,
+        'text-max-width': `${COLLAPSED.width}px`,
       },
     },
     {
       selector: 'node[kind = "k8s-node"][?collapsed]',
-      style: { 'text-valign': 'center', 'text-margin-y': 0, 'font-size': SUMMARY_FONT, 'font-weight': 'normal', 'border-width': 2, 'text-max-width': `${COLLAPSED.width - 12}px` },
+      style: {
+        'text-valign': 'center',
+        'text-margin-y': 0,
+        'font-size': SUMMARY_FONT,
+        'font-weight': 'normal',
+        'border-width': 2,
+        'text-max-width': `${COLLAPSED.width - 12}px`,
+      },
     },
     shape('pod', 'ellipse', p.pod),
     shape('veth', 'round-rectangle', p.veth),
@@ -223,20 +286,40 @@ export function graphStyle(p: Palette): Array<{ selector: string; style: Record<
     {
       selector: 'edge',
       style: {
-        width: 'data(weight)', 'line-color': p.edge, 'curve-style': 'straight', opacity: 0.85,
-        label: 'data(label)', 'font-size': LABEL_FONT, color: p.muted, 'text-rotation': 'autorotate', 'text-background-opacity': 0, 'min-zoomed-font-size': MIN_LABEL_PX,
+        width: 'data(weight)',
+        'line-color': p.edge,
+        'curve-style': 'straight',
+        opacity: 0.85,
+        label: 'data(label)',
+        'font-size': LABEL_FONT,
+        color: p.muted,
+        'text-rotation': 'autorotate',
+        'text-background-opacity': 0,
+        'min-zoomed-font-size': MIN_LABEL_PX,
       },
     },
     {
       selector: 'edge[kind = "underlay"]',
-      style: { 'line-color': p.underlay, 'line-style': 'dashed', 'font-size': 11, color: p.text, 'text-margin-y': -8,
+      style: {
+        'line-color': p.underlay,
+        'line-style': 'dashed',
+        'font-size': 11,
+        color: p.text,
+        'text-margin-y': -8,
         // Tunnels arc below the node boxes, so a link between two far nodes does not run through the NICs between them and its label stays clear of theirs.
-        'curve-style': 'unbundled-bezier', 'control-point-distances': 100, 'control-point-weights': 0.5, 'edge-distances': 'node-position' },
+        'curve-style': 'unbundled-bezier',
+        'control-point-distances': 100,
+        'control-point-weights': 0.5,
+        'edge-distances': 'node-position',
+      },
     },
     { selector: 'edge[kind = "service-link"]', style: { 'line-style': 'dotted', 'line-color': p.service } },
     { selector: 'edge[?summary]', style: { 'curve-style': 'straight', opacity: 0.35, width: 1.5 } },
     { selector: '.dim', style: { opacity: 0.25 } },
-    { selector: '.path', style: { 'line-color': p.path, 'background-color': p.path, 'border-color': p.path, 'border-width': 3, opacity: 1, 'z-index': 10 } },
+    {
+      selector: '.path',
+      style: { 'line-color': p.path, 'background-color': p.path, 'border-color': p.path, 'border-width': 3, opacity: 1, 'z-index': 10 },
+    },
     { selector: 'node[kind = "k8s-node"].path', style: { 'background-color': p.box } },
     { selector: 'edge.path', style: { width: 4 } },
     { selector: '.focus', style: { 'overlay-color': p.selected, 'overlay-opacity': 0.3, 'overlay-padding': 7 } },
@@ -255,7 +338,8 @@ export function searchGraph(elements: readonly GraphElementView[], query: string
     if (e.group !== 'nodes') continue;
     const label = e.data.label.toLowerCase();
     const words = label.split(/[\s:]+/);
-    const rank = words.includes(q) || e.data.id.toLowerCase() === q ? 0 : label.includes(q) ? 1 : e.data.id.toLowerCase().includes(q) ? 2 : -1;
+    const rank =
+      words.includes(q) || e.data.id.toLowerCase() === q ? 0 : label.includes(q) ? 1 : e.data.id.toLowerCase().includes(q) ? 2 : -1;
     if (rank >= 0) hits.push([rank, e.data.id]);
   }
   return hits.sort((a, b) => a[0] - b[0] || (a[1] < b[1] ? -1 : 1)).map(([, id]) => id);

@@ -18,7 +18,16 @@ import { describeNeeding, itNeeding } from '../tools';
 const m = manifest();
 const files = demoCaptures();
 
-const q = (filter: string, more: Partial<PacketQuery> = {}) => ({ filter, element: null, sort: 'no' as const, descending: false, offset: 0, limit: 50, locate: 0, ...more });
+const q = (filter: string, more: Partial<PacketQuery> = {}) => ({
+  filter,
+  element: null,
+  sort: 'no' as const,
+  descending: false,
+  offset: 0,
+  limit: 50,
+  locate: 0,
+  ...more,
+});
 
 describeNeeding([labNeed], 'backend on the lab captures', () => {
   let dir: string;
@@ -67,7 +76,9 @@ describeNeeding([labNeed], 'backend on the lab captures', () => {
   });
 
   it('filters by node, pod address, element, and sorts', async () => {
-    const onNode2 = demo.filter((c) => (m!.captures.find((x) => x.file === c.file) as unknown as { node: string }).node === 'a-node2').reduce((s, c) => s + c.packets, 0);
+    const onNode2 = demo
+      .filter((c) => (m!.captures.find((x) => x.file === c.file) as unknown as { node: string }).node === 'a-node2')
+      .reduce((s, c) => s + c.packets, 0);
     expect((await b.queryPackets(q('node == "a-node2"'))).total).toBe(onNode2);
     expect((await b.queryPackets(q('', { element: 'node:a-node2' }))).total).toBe(onNode2);
     const pod = await b.queryPackets(q('pod == "10.244.1.2"'));
@@ -92,11 +103,18 @@ describeNeeding([labNeed], 'backend on the lab captures', () => {
   });
 
   it('follows the dropped flow to where the lab dropped it, and finds the DNAT', async () => {
-    const drop = m!.flows.find((f) => f.name === `${cluster.name}-udp-dropped`)! as unknown as { drop: { lastSeen: { capture: string; node: string; interface: string } }; request: { src: string; dst: string }[] };
+    const drop = m!.flows.find((f) => f.name === `${cluster.name}-udp-dropped`)! as unknown as {
+      drop: { lastSeen: { capture: string; node: string; interface: string } };
+      request: { src: string; dst: string }[];
+    };
     const first = await b.queryPackets(q(`ip.src == ${drop.request[0].src} && ip.dst == ${drop.request[0].dst} && udp`));
     const f = (await b.followPacket({ no: first.rows[0].no }))!;
     const j = f.journeys[f.selected];
-    expect(j.hops.at(-1)).toMatchObject({ capture: drop.drop.lastSeen.capture, node: drop.drop.lastSeen.node, iface: drop.drop.lastSeen.interface });
+    expect(j.hops.at(-1)).toMatchObject({
+      capture: drop.drop.lastSeen.capture,
+      node: drop.drop.lastSeen.node,
+      iface: drop.drop.lastSeen.interface,
+    });
     expect(j.lastSeen).toContain(drop.drop.lastSeen.node);
     const http = await b.queryPackets(q('ip.dst == 10.96.112.34 && tcp.flags.syn'));
     const fh = (await b.followPacket({ no: http.rows[0].no }))!;
@@ -112,7 +130,7 @@ describeNeeding([labNeed], 'backend on the lab captures', () => {
     expect(list.every((f) => !f.label.includes('10.244.2.'))).toBe(true);
   });
 
-  it('re-analyses with the user\'s correction of a capture\'s node', async () => {
+  it("re-analyses with the user's correction of a capture's node", async () => {
     const id = state.captures.find((c) => c.name === 'a-node1-eth0.pcap')!.id;
     await b.setAttribution({ capture: id, node: 'renamed-node', iface: 'eth0' });
     const s = await ready(b, 600);
@@ -129,7 +147,9 @@ describeNeeding([labNeed], 'backend on the lab captures', () => {
     const out = join(dir, 'journey.pcapng');
     const r = await b.writePcapng({ selection: { kind: 'journey', flow: f.flow, journey: f.journeys[f.selected].id }, path: out });
     expect(r.packets).toBe(f.journeys[f.selected].hops.length);
-    const names = execFileSync('tshark', ['-r', out, '-T', 'fields', '-e', 'frame.interface_name', '-e', 'ip.src'], { encoding: 'utf8' }).trim().split('\n');
+    const names = execFileSync('tshark', ['-r', out, '-T', 'fields', '-e', 'frame.interface_name', '-e', 'ip.src'], { encoding: 'utf8' })
+      .trim()
+      .split('\n');
     expect(names.map((l) => l.split('\t')[0])).toEqual(f.journeys[f.selected].hops.map((h) => `${h.node}/${h.iface}`));
   });
 

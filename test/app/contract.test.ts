@@ -1,7 +1,17 @@
 // The contract's wire format (browser mode), argument validation, and the wrappers every side builds
 // from its one method list (preload, browser client, shell, backend worker).
 import { describe, expect, it } from 'vitest';
-import { decodeWire, encodeWire, forwardContract, fromBase64, isMethodName, METHOD_NAMES, METHODS, toBase64, validateArgs } from '../../common/contract';
+import {
+  decodeWire,
+  encodeWire,
+  forwardContract,
+  fromBase64,
+  isMethodName,
+  METHOD_NAMES,
+  METHODS,
+  toBase64,
+  validateArgs,
+} from '../../common/contract';
 import { PASSED_METHODS, SHELL_METHODS, WORKER_METHODS, type Backend } from '../../main/backend/api';
 import { shellApi } from '../../main/backend/shell';
 
@@ -33,7 +43,8 @@ describe('wire format', () => {
 describe('argument validation', () => {
   it('knows every method by name and nothing else: no prototype member, no backend-only operation', () => {
     for (const m of METHOD_NAMES) expect(isMethodName(m), m).toBe(true);
-    for (const bad of ['__proto__', 'constructor', 'toString', 'hasOwnProperty', 'close', 'writePcapng', 'writeReport']) expect(isMethodName(bad), bad).toBe(false);
+    for (const bad of ['__proto__', 'constructor', 'toString', 'hasOwnProperty', 'close', 'writePcapng', 'writeReport'])
+      expect(isMethodName(bad), bad).toBe(false);
   });
 
   it('takes exactly as many arguments as each method has validators', () => {
@@ -64,9 +75,14 @@ describe('wrappers generated from the method list', () => {
     expect(SHELL_METHODS).toEqual(['chooseCaptures', 'openCaptureFiles', 'exportPcapng', 'exportReport']);
     expect(WORKER_METHODS).toEqual([...PASSED_METHODS, 'openUploaded', 'writePcapng', 'writeReport']);
     const calls: string[] = [];
-    const backend = new Proxy({} as Backend, { get: (_t, m: string) => async () => (calls.push(m), m === 'getState' ? { shell: 'browser' } : `${m} done`) });
+    const backend = new Proxy({} as Backend, {
+      get: (_t, m: string) => async () => (calls.push(m), m === 'getState' ? { shell: 'browser' } : `${m} done`),
+    });
     const api = shellApi(backend, { chooseFiles: async () => null, deliverExport: async () => ({ kind: 'cancelled' }) }, '/nonexistent');
-    for (const m of PASSED_METHODS) await expect((api[m] as (...a: unknown[]) => Promise<unknown>)({}), m).resolves.toEqual(m === 'getState' ? { shell: 'browser' } : `${m} done`);
+    for (const m of PASSED_METHODS)
+      await expect((api[m] as (...a: unknown[]) => Promise<unknown>)({}), m).resolves.toEqual(
+        m === 'getState' ? { shell: 'browser' } : `${m} done`,
+      );
     expect(calls).toEqual(PASSED_METHODS);
     // Choosing with no file chosen only reads the state.
     calls.length = 0;
@@ -74,20 +90,32 @@ describe('wrappers generated from the method list', () => {
     expect(calls).toEqual(['getState']);
     // Uploads: a shell without an upload hook refuses them without calling the backend.
     calls.length = 0;
-    await expect(api.openCaptureFiles({ uploads: ['0123456789abcdef0123456789abcdef'], append: false })).rejects.toThrow(/opens files by path/);
+    await expect(api.openCaptureFiles({ uploads: ['0123456789abcdef0123456789abcdef'], append: false })).rejects.toThrow(
+      /opens files by path/,
+    );
     expect(calls).toEqual([]);
   });
 
   it('checks tagged unions and enumerations', () => {
     validateArgs('exportPcapng', [{ selection: { kind: 'flow', flow: 'icmp 1 > 2' } }]);
-    expect(() => validateArgs('exportPcapng', [{ selection: { kind: 'flow', flow: 'x', filter: 'y' } }])).toThrow(/unexpected field "filter"/);
+    expect(() => validateArgs('exportPcapng', [{ selection: { kind: 'flow', flow: 'x', filter: 'y' } }])).toThrow(
+      /unexpected field "filter"/,
+    );
     expect(() => validateArgs('exportPcapng', [{ selection: { kind: 'shell', cmd: 'rm -rf /' } }])).toThrow(/unknown kind/);
     expect(() => validateArgs('exportReport', [{ format: 'exe' }])).toThrow(/one of/);
     validateArgs('exportReport', [{ format: 'pdf' }]);
-    expect(() => validateArgs('queryPackets', [{ filter: 'x'.repeat(5000), element: null, sort: 'no', descending: false, offset: 0, limit: 10, locate: 0 }])).toThrow(/longer than/);
-    expect(() => validateArgs('queryPackets', [{ filter: '', element: null, sort: 'no', descending: false, offset: 0, limit: 100000, locate: 0 }])).toThrow(/out of range/);
+    expect(() =>
+      validateArgs('queryPackets', [
+        { filter: 'x'.repeat(5000), element: null, sort: 'no', descending: false, offset: 0, limit: 10, locate: 0 },
+      ]),
+    ).toThrow(/longer than/);
+    expect(() =>
+      validateArgs('queryPackets', [{ filter: '', element: null, sort: 'no', descending: false, offset: 0, limit: 100000, locate: 0 }]),
+    ).toThrow(/out of range/);
     // Uploads are named by the ids the upload endpoint handed out, never by bytes or paths.
-    expect(() => validateArgs('openCaptureFiles', [{ files: [{ name: 'a.pcap', data: 'AAAA' }], append: false }])).toThrow(/unexpected field "files"/);
+    expect(() => validateArgs('openCaptureFiles', [{ files: [{ name: 'a.pcap', data: 'AAAA' }], append: false }])).toThrow(
+      /unexpected field "files"/,
+    );
     expect(() => validateArgs('openCaptureFiles', [{ uploads: ['../../etc/passwd'], append: false }])).toThrow(/expected an upload id/);
     validateArgs('openCaptureFiles', [{ uploads: ['0123456789abcdef0123456789abcdef'], append: false }]);
     expect(() => validateArgs('getState', {})).toThrow(/list/);
@@ -100,7 +128,9 @@ describe('wrappers generated from the method list', () => {
     validateArgs('setLimits', [ok]);
     validateArgs('setLimits', [{ ...ok, maxBytes: Number.MAX_SAFE_INTEGER, reload: true }]);
     for (const bad of [0, -1, 1.5, NaN, Infinity, 2 ** 53, '4G', null]) {
-      expect(() => validateArgs('setLimits', [{ ...ok, maxPackets: bad }]), String(bad)).toThrow(/maxPackets: (expected an integer|out of range)/);
+      expect(() => validateArgs('setLimits', [{ ...ok, maxPackets: bad }]), String(bad)).toThrow(
+        /maxPackets: (expected an integer|out of range)/,
+      );
       expect(() => validateArgs('setLimits', [{ ...ok, maxMemoryBytes: bad }]), String(bad)).toThrow(/maxMemoryBytes/);
     }
     const { maxBytes: _, ...noBytes } = ok;

@@ -44,7 +44,9 @@ describe.skipIf(!source)('decode as', () => {
     expect((await b.queryPackets(q('udp.dstport == 8999'))).total).toBe(moved);
     expect((await b.getGraph()).elements.filter((e) => e.data.kind === 'underlay' && /VXLAN/.test(e.data.label))).toEqual([]);
 
-    await expect(b.setDecodeAs({ entries: [{ layer: 'udp', port: 8999, proto: 'no-such-thing' }] })).rejects.toThrow(/unknown protocol 'no-such-thing'/);
+    await expect(b.setDecodeAs({ entries: [{ layer: 'udp', port: 8999, proto: 'no-such-thing' }] })).rejects.toThrow(
+      /unknown protocol 'no-such-thing'/,
+    );
     await b.setDecodeAs({ entries: [{ layer: 'udp', port: 8999, proto: 'vxlan' }] });
     const after = await ready(b);
     expect(after.decodeAs).toEqual([{ layer: 'udp', port: 8999, proto: 'vxlan' }]);
@@ -56,7 +58,10 @@ describe.skipIf(!source)('decode as', () => {
     expect(d!.levels[1].title).toBe('Inner (VXLAN 1)');
     // The cluster analysis sees the tunnel too, on its port.
     const tunnels = (await b.getGraph()).elements.filter((e) => e.data.kind === 'underlay').map((e) => e.data.label);
-    expect(tunnels.some((l) => /VXLAN.*8999/.test(l)), tunnels.join(' | ')).toBe(true);
+    expect(
+      tunnels.some((l) => /VXLAN.*8999/.test(l)),
+      tunnels.join(' | '),
+    ).toBe(true);
     await b.close();
     expect(JSON.parse(readFileSync(sessionPathFor([file]), 'utf8')).decodeAs).toEqual([{ layer: 'udp', port: 8999, proto: 'vxlan' }]);
 

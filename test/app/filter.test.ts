@@ -14,11 +14,36 @@ interface P {
 const ip = (s: string) => parseIpv4(s)!.addr;
 const packets: P[] = [
   // 0: VXLAN between nodes carrying ICMP 10.42.0.5 -> 10.42.1.7
-  { outer: { 'ip.src': ip('192.168.50.10'), 'ip.dst': ip('192.168.50.11'), 'udp.srcport': 41234, 'udp.dstport': 8472, 'ip.proto': 17 },
-    inner: { 'ip.src': ip('10.42.0.5'), 'ip.dst': ip('10.42.1.7'), 'ip.proto': 1, 'icmp.type': 8 }, vni: 1, node: 'node1', pod: ['web-0', 'db-0'], tunnel: 'vxlan' },
+  {
+    outer: { 'ip.src': ip('192.168.50.10'), 'ip.dst': ip('192.168.50.11'), 'udp.srcport': 41234, 'udp.dstport': 8472, 'ip.proto': 17 },
+    inner: { 'ip.src': ip('10.42.0.5'), 'ip.dst': ip('10.42.1.7'), 'ip.proto': 1, 'icmp.type': 8 },
+    vni: 1,
+    node: 'node1',
+    pod: ['web-0', 'db-0'],
+    tunnel: 'vxlan',
+  },
   // 1: plain TCP pod to service port 80 on node2
-  { outer: { 'ip.src': ip('10.42.1.7'), 'ip.dst': ip('10.42.1.9'), 'tcp.srcport': 5555, 'tcp.dstport': 80, 'ip.proto': 6, 'tcp.flags.syn': 1 },
-    inner: { 'ip.src': ip('10.42.1.7'), 'ip.dst': ip('10.42.1.9'), 'tcp.srcport': 5555, 'tcp.dstport': 80, 'ip.proto': 6, 'tcp.flags.syn': 1 }, node: 'node2', pod: ['db-0', null], tunnel: 'none' },
+  {
+    outer: {
+      'ip.src': ip('10.42.1.7'),
+      'ip.dst': ip('10.42.1.9'),
+      'tcp.srcport': 5555,
+      'tcp.dstport': 80,
+      'ip.proto': 6,
+      'tcp.flags.syn': 1,
+    },
+    inner: {
+      'ip.src': ip('10.42.1.7'),
+      'ip.dst': ip('10.42.1.9'),
+      'tcp.srcport': 5555,
+      'tcp.dstport': 80,
+      'ip.proto': 6,
+      'tcp.flags.syn': 1,
+    },
+    node: 'node2',
+    pod: ['db-0', null],
+    tunnel: 'none',
+  },
   // 2: ARP, no IP at all
   { outer: {}, inner: {}, node: 'node1', tunnel: 'none' },
 ];
@@ -90,7 +115,7 @@ describe('display filter language', () => {
     expect(matches('icmp or (tcp and tcp.port == 81)')).toEqual([0]);
   });
 
-  it('gives != Wireshark\'s meaning: present and no occurrence equal', () => {
+  it("gives != Wireshark's meaning: present and no occurrence equal", () => {
     // the ARP packet has no ip.src: != does not match it
     expect(matches('ip.src != 10.42.1.7')).toEqual([0]);
     expect(matches('!(ip.src == 10.42.1.7)')).toEqual([0, 2]);

@@ -15,7 +15,8 @@ import { ready } from './helpers';
 
 const files = demoCaptures();
 const SHIFTED = 'a-node3';
-if (!files.some((f) => basename(f).startsWith(`${SHIFTED}-`))) console.warn(`SKIPPED follow times: the lab captures of ${SHIFTED} are missing`);
+if (!files.some((f) => basename(f).startsWith(`${SHIFTED}-`)))
+  console.warn(`SKIPPED follow times: the lab captures of ${SHIFTED} are missing`);
 
 describe.skipIf(!files.some((f) => basename(f).startsWith(`${SHIFTED}-`)))('follow view times with a node clock 2 s behind', () => {
   let dir: string;
@@ -30,7 +31,12 @@ describe.skipIf(!files.some((f) => basename(f).startsWith(`${SHIFTED}-`)))('foll
       }
       const recs: { tsSec: number; tsNsec: number; data: Uint8Array; origLen: number }[] = [];
       let linktype = 1;
-      const info = await readCapture(p, { onPacket: (r) => { linktype = r.linktype; recs.push({ tsSec: r.tsSec - 2, tsNsec: r.tsNsec, data: r.data.slice(), origLen: r.origLen }); } });
+      const info = await readCapture(p, {
+        onPacket: (r) => {
+          linktype = r.linktype;
+          recs.push({ tsSec: r.tsSec - 2, tsNsec: r.tsNsec, data: r.data.slice(), origLen: r.origLen });
+        },
+      });
       writeFileSync(join(dir, basename(p)), encodePcap({ linktype, nanosecond: info.tsPrecision === 'ns' }, recs));
       set.push(join(dir, basename(p)));
     }
@@ -40,9 +46,17 @@ describe.skipIf(!files.some((f) => basename(f).startsWith(`${SHIFTED}-`)))('foll
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('shows corrected times in order, the capture\'s own time and the offset beside them', async () => {
+  it("shows corrected times in order, the capture's own time and the offset beside them", async () => {
     // The DNS query from a-node1's pod to the DNS pod on a-node3.
-    const page = await b.queryPackets({ filter: 'inner.ip.dst == 10.244.2.2 && udp.dstport == 53', element: null, sort: 'no', descending: false, offset: 0, limit: 5, locate: 0 });
+    const page = await b.queryPackets({
+      filter: 'inner.ip.dst == 10.244.2.2 && udp.dstport == 53',
+      element: null,
+      sort: 'no',
+      descending: false,
+      offset: 0,
+      limit: 5,
+      locate: 0,
+    });
     const f = (await b.followPacket({ no: page.rows[0].no }))!;
     const hops = f.journeys[f.selected].hops;
     expect(f.clockReference).toBe('a-node1');
@@ -55,7 +69,8 @@ describe.skipIf(!files.some((f) => basename(f).startsWith(`${SHIFTED}-`)))('foll
     }
     for (const h of hops.filter((x) => x.node !== SHIFTED)) expect(Math.abs(h.offsetNs)).toBeLessThan(1e6);
     // Along the journey the corrected times do not run backwards (within the offset's uncertainty)...
-    for (let i = 1; i < hops.length; i++) expect(ns(hops[i].corrected) - ns(hops[i - 1].corrected), `hop ${i + 1}`).toBeGreaterThan(-1_000_000n);
+    for (let i = 1; i < hops.length; i++)
+      expect(ns(hops[i].corrected) - ns(hops[i - 1].corrected), `hop ${i + 1}`).toBeGreaterThan(-1_000_000n);
     // ...while the captures' own clocks do, by about 2 s, where the packet reaches a-node3.
     const k = hops.findIndex((h) => h.node === SHIFTED);
     expect(ns(hops[k].captured) - ns(hops[k - 1].captured)).toBeLessThan(-1_900_000_000n);

@@ -49,7 +49,10 @@ const anyValue: fc.Arbitrary<unknown> = fc.oneof(
   { weight: 6, arbitrary: fc.jsonValue({ maxDepth: 4 }) },
   { weight: 1, arbitrary: fc.string({ minLength: 4000, maxLength: 20_000 }) },
   { weight: 1, arbitrary: fc.array(fc.string({ maxLength: 40 }), { minLength: 200, maxLength: 400 }) },
-  { weight: 1, arbitrary: fc.constantFrom(null, -1, 2 ** 53, 1.5, NaN, '', '\u0000', '../../etc/passwd', { __proto__: { x: 1 } }, [[[[[]]]]]) },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom(null, -1, 2 ** 53, 1.5, NaN, '', '\u0000', '../../etc/passwd', { __proto__: { x: 1 } }, [[[[[]]]]]),
+  },
   { weight: 1, arbitrary: fc.uint8Array({ maxLength: 64 }) },
 );
 
@@ -80,16 +83,49 @@ function damage(v: unknown, pick: number, replacement: unknown): unknown {
 type Call = { name: string; body: string };
 const methodName = fc.oneof(
   { weight: 8, arbitrary: fc.constantFrom(...METHOD_NAMES) },
-  { weight: 1, arbitrary: fc.constantFrom('constructor', '__proto__', 'toString', 'hasOwnProperty', 'close', 'writeReport', 'openUploaded', '', '..', '%00') },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom(
+      'constructor',
+      '__proto__',
+      'toString',
+      'hasOwnProperty',
+      'close',
+      'writeReport',
+      'openUploaded',
+      '',
+      '..',
+      '%00',
+    ),
+  },
   { weight: 1, arbitrary: fc.string({ maxLength: 30 }) },
 );
 const call: fc.Arbitrary<Call> = fc.oneof(
   // A method's valid arguments with one part damaged (or none: a valid call).
-  { weight: 6, arbitrary: fc.tuple(methodName, fc.nat(), anyValue, fc.boolean()).map(([name, pick, v, keep]) => ({ name, body: encodeWire(keep ? validArgs(name) : damage(validArgs(name), pick, v)) })) },
+  {
+    weight: 6,
+    arbitrary: fc
+      .tuple(methodName, fc.nat(), anyValue, fc.boolean())
+      .map(([name, pick, v, keep]) => ({ name, body: encodeWire(keep ? validArgs(name) : damage(validArgs(name), pick, v)) })),
+  },
   // Any argument list at all.
-  { weight: 3, arbitrary: fc.tuple(methodName, fc.array(anyValue, { maxLength: 3 })).map(([name, args]) => ({ name, body: encodeWire(args) })) },
+  {
+    weight: 3,
+    arbitrary: fc.tuple(methodName, fc.array(anyValue, { maxLength: 3 })).map(([name, args]) => ({ name, body: encodeWire(args) })),
+  },
   // Not even JSON, or JSON that is not a list.
-  { weight: 1, arbitrary: fc.tuple(methodName, fc.oneof(fc.string({ maxLength: 200 }), fc.jsonValue().map((j) => JSON.stringify(j) ?? ''))).map(([name, body]) => ({ name, body })) },
+  {
+    weight: 1,
+    arbitrary: fc
+      .tuple(
+        methodName,
+        fc.oneof(
+          fc.string({ maxLength: 200 }),
+          fc.jsonValue().map((j) => JSON.stringify(j) ?? ''),
+        ),
+      )
+      .map(([name, body]) => ({ name, body })),
+  },
 );
 
 /** What the server must answer, from the contract alone; null: a valid call (any answer but a hang or a crash). */
@@ -118,7 +154,11 @@ describe('fuzzing the browser-mode API through the real server', () => {
     dir = mkdtempSync(join(tmpdir(), 'tv-fuzz-'));
     mkdirSync(join(dir, 'ui'));
     backend = startBackend({ shell: 'browser', recentFile: null, tempDir: dir, sessionDir: join(dir, 'sessions') });
-    const api = shellApi(backend, { chooseFiles: async () => null, deliverExport: async () => ({ kind: 'cancelled' }), uploaded: (id) => server.uploaded(id) }, dir);
+    const api = shellApi(
+      backend,
+      { chooseFiles: async () => null, deliverExport: async () => ({ kind: 'cancelled' }), uploaded: (id) => server.uploaded(id) },
+      dir,
+    );
     server = await startServer({ api, rendererDir: join(dir, 'ui'), uploadDir: uploadsFolder(dir), access: new FileAccess({}) });
   });
   afterAll(async () => {
@@ -172,8 +212,24 @@ describe('fuzzing the session file parser', () => {
     decodeAs: [{ layer: 'udp', port: 4789, proto: 'vxlan' }],
     filter: 'icmp',
     annotations: [
-      { id: 'n1', target: { kind: 'packet', capture: 'a.pcap', packet: 3 }, text: 'hello', tag: 't', severity: 'info', created: 'x', updated: 'y', source: 'user' },
-      { id: 'n2', target: { kind: 'hop', journey: 4, hop: 1, capture: 'a.pcap', packet: 2 }, text: '', severity: 'problem', created: 'x', updated: 'y' },
+      {
+        id: 'n1',
+        target: { kind: 'packet', capture: 'a.pcap', packet: 3 },
+        text: 'hello',
+        tag: 't',
+        severity: 'info',
+        created: 'x',
+        updated: 'y',
+        source: 'user',
+      },
+      {
+        id: 'n2',
+        target: { kind: 'hop', journey: 4, hop: 1, capture: 'a.pcap', packet: 2 },
+        text: '',
+        severity: 'problem',
+        created: 'x',
+        updated: 'y',
+      },
       { id: 'n3', target: { kind: 'set' }, text: 'x', severity: 'warning', created: 'x', updated: 'y', source: 'capture-comment' },
     ],
   };
@@ -186,7 +242,12 @@ describe('fuzzing the session file parser', () => {
     const text = JSON.stringify(valid);
     const file = fc.oneof(
       { weight: 4, arbitrary: fc.tuple(fc.nat(), anyValue).map(([pick, v]) => JSON.stringify(damage(valid, pick, v))) },
-      { weight: 2, arbitrary: fc.tuple(fc.nat(text.length), fc.nat(text.length), fc.string({ maxLength: 8 })).map(([a, b, s]) => text.slice(0, Math.min(a, b)) + s + text.slice(Math.max(a, b))) },
+      {
+        weight: 2,
+        arbitrary: fc
+          .tuple(fc.nat(text.length), fc.nat(text.length), fc.string({ maxLength: 8 }))
+          .map(([a, b, s]) => text.slice(0, Math.min(a, b)) + s + text.slice(Math.max(a, b))),
+      },
       { weight: 1, arbitrary: fc.jsonValue({ maxDepth: 5 }).map((j) => JSON.stringify(j) ?? '') },
       { weight: 1, arbitrary: fc.string({ maxLength: 300 }) },
     );

@@ -17,7 +17,7 @@ export async function ready(b: Pick<Backend, 'getState'>, tries = 1200): Promise
 export function movePort(pcap: Buffer, from: number, to: number): number {
   if (pcap.readUInt32LE(0) !== 0xa1b2c3d4) throw new Error('expected a little-endian microsecond pcap');
   let n = 0;
-  for (let o = 24; o + 16 <= pcap.length; ) {
+  for (let o = 24; o + 16 <= pcap.length;) {
     const cap = pcap.readUInt32LE(o + 8);
     const p = o + 16;
     if (cap >= 42 && pcap.readUInt16BE(p + 12) === 0x0800 && pcap[p + 23] === 17) {

@@ -21,7 +21,14 @@ describe.skipIf(captures.length < 3)('read limits in the app', () => {
   const limitsFile = join(dir, 'config', 'limits.json');
   const backends: Backend[] = [];
   const start = (more: Partial<BackendOptions> = {}) => {
-    const b = createBackend({ shell: 'browser', recentFile: null, tempDir: join(dir, 'tmp'), sessionDir: join(dir, 'sessions'), limitsFile, ...more });
+    const b = createBackend({
+      shell: 'browser',
+      recentFile: null,
+      tempDir: join(dir, 'tmp'),
+      sessionDir: join(dir, 'sessions'),
+      limitsFile,
+      ...more,
+    });
     backends.push(b);
     return b;
   };
@@ -78,7 +85,8 @@ describe.skipIf(captures.length < 3)('read limits in the app', () => {
 
 describe('limits as the settings panel writes them', () => {
   it('sizes and counts read back as the same numbers', () => {
-    for (const n of [DEFAULT_LIMITS.maxBytes, DEFAULT_LIMITS.maxMemoryBytes, 512 * 2 ** 20, 64 * 1024, 1000, 1]) expect(parseSize(sizeText(n))).toBe(n);
+    for (const n of [DEFAULT_LIMITS.maxBytes, DEFAULT_LIMITS.maxMemoryBytes, 512 * 2 ** 20, 64 * 1024, 1000, 1])
+      expect(parseSize(sizeText(n))).toBe(n);
     for (const n of [DEFAULT_LIMITS.maxPackets, 5_000_000, 500_000, 1234, 1]) expect(parseCount(countText(n))).toBe(n);
     expect([sizeText(6 * 2 ** 30), sizeText(512 * 2 ** 20), countText(20_000_000), countText(1500)]).toEqual(['6G', '512M', '20M', '1500']);
     for (const bad of ['', '0', '-1', '4X', '1e9', '99999999999T']) expect(parseSize(bad), bad).toBeNull();

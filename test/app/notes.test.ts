@@ -5,7 +5,18 @@
 // notes are not pinned on whatever packet now has their number; uploaded captures find their notes
 // again when uploaded anew (browser mode).
 import { spawnSync } from 'node:child_process';
-import { appendFileSync, copyFileSync, createReadStream, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  copyFileSync,
+  createReadStream,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -33,7 +44,16 @@ async function upload(tempDir: string, files: [string, string][]): Promise<{ pat
   return out;
 }
 
-const q = (filter: string, more: Partial<PacketQuery & { locate: number }> = {}) => ({ filter, element: null, sort: 'no' as const, descending: false, offset: 0, limit: 200, locate: 0, ...more });
+const q = (filter: string, more: Partial<PacketQuery & { locate: number }> = {}) => ({
+  filter,
+  element: null,
+  sort: 'no' as const,
+  descending: false,
+  offset: 0,
+  limit: 200,
+  locate: 0,
+  ...more,
+});
 
 describe.skipIf(!demo.length)('notes of a capture set', () => {
   let dir: string;
@@ -88,7 +108,9 @@ describe.skipIf(!demo.length)('notes of a capture set', () => {
     await b.addNote({ target: { kind: 'element', element: 'node:a-node2' }, text: 'node under suspicion', tag: '', severity: 'warning' });
     await b.addNote({ target: { kind: 'set' }, text: 'captures taken during the outage', tag: 'context', severity: 'info' });
     const extra = await b.addNote({ target: { kind: 'set' }, text: 'to be removed', tag: '', severity: 'info' });
-    await expect(b.addNote({ target: { kind: 'packet', no: 10_000_000 }, text: 'x', tag: '', severity: 'info' })).rejects.toThrow(/no packet 10000000/);
+    await expect(b.addNote({ target: { kind: 'packet', no: 10_000_000 }, text: 'x', tag: '', severity: 'info' })).rejects.toThrow(
+      /no packet 10000000/,
+    );
     await expect(b.addNote({ target: { kind: 'set' }, text: '   ', tag: '', severity: 'info' })).rejects.toThrow(/needs some text/);
     expect(await b.removeNote({ id: extra.id })).toBe(true);
 
@@ -101,7 +123,12 @@ describe.skipIf(!demo.length)('notes of a capture set', () => {
     expect(noted[2].target).toEqual({ kind: 'hop', flow, journey, hop: 1, no: hopNo });
     expect(noted[3].about).toBe('a-node2');
 
-    const edited = await b.updateNote({ id: noted[4].id, text: 'captures taken during the outage of 26 Nov', tag: 'context', severity: 'warning' });
+    const edited = await b.updateNote({
+      id: noted[4].id,
+      text: 'captures taken during the outage of 26 Nov',
+      tag: 'context',
+      severity: 'warning',
+    });
     expect(edited.severity).toBe('warning');
     expect(edited.updated >= edited.created).toBe(true);
 
@@ -127,7 +154,9 @@ describe.skipIf(!demo.length)('notes of a capture set', () => {
     expect(state.session!.saved).toBe(true);
     expect(state.session!.problems).toEqual([]);
     const again = (await b.listNotes()).filter((n) => n.source === 'user');
-    expect(again.map((n) => [n.id, n.target, n.text])).toEqual(noted.map((n, i) => [n.id, n.target, i === 4 ? 'captures taken during the outage of 26 Nov' : n.text]));
+    expect(again.map((n) => [n.id, n.target, n.text])).toEqual(
+      noted.map((n, i) => [n.id, n.target, i === 4 ? 'captures taken during the outage of 26 Nov' : n.text]),
+    );
 
     const out = join(dir, 'out');
     await b.writeReport({ format: 'html', path: join(out, 'r.html') });
@@ -151,7 +180,11 @@ describe.skipIf(!demo.length)('notes of a capture set', () => {
     const comments = spawnSync('tshark', ['-r', join(out, 'r.pcapng'), '-T', 'fields', '-e', 'frame.comment'], { encoding: 'utf8' }).stdout;
     expect(comments).toContain('bridge hop');
     expect(comments).toContain('<script>alert(1)</script>');
-    const flowComments = spawnSync('tshark', ['-r', join(out, 'flow.pcapng'), '-T', 'fields', '-e', 'frame.number', '-e', 'frame.comment'], { encoding: 'utf8' }).stdout;
+    const flowComments = spawnSync(
+      'tshark',
+      ['-r', join(out, 'flow.pcapng'), '-T', 'fields', '-e', 'frame.number', '-e', 'frame.comment'],
+      { encoding: 'utf8' },
+    ).stdout;
     expect(flowComments).toContain('[warning] path: bridge hop');
     expect(flowComments).toContain('[problem] mtu: <script>alert(1)</script>');
   });
@@ -184,7 +217,20 @@ describe.skipIf(!demo.length)('notes of a capture set', () => {
 
   it('shows the pcapng comments met while reading as read-only notes on their packets', async () => {
     const packets: PcapngPacket[] = [];
-    await readCapture(caps[0], { onPacket: (p) => void (p.index < 10 && packets.push({ iface: 0, tsSec: p.tsSec, tsNsec: p.tsNsec, data: p.data.slice(), origLen: p.origLen, ...(p.index === 3 ? { comments: ['seen twice here'] } : {}) })) });
+    await readCapture(caps[0], {
+      onPacket: (p) =>
+        void (
+          p.index < 10 &&
+          packets.push({
+            iface: 0,
+            tsSec: p.tsSec,
+            tsNsec: p.tsNsec,
+            data: p.data.slice(),
+            origLen: p.origLen,
+            ...(p.index === 3 ? { comments: ['seen twice here'] } : {}),
+          })
+        ),
+    });
     const file = join(dir, 'commented', 'a-node1-eth0.pcapng');
     mkdirSync(join(dir, 'commented'));
     writeFileSync(file, encodePcapng({ interfaces: [{ linktype: 1, name: 'eth0' }], packets }));
@@ -199,7 +245,10 @@ describe.skipIf(!demo.length)('notes of a capture set', () => {
     const b = createBackend({ shell: 'browser', recentFile: null, tempDir: join(dir, 'tmp3'), sessionDir: join(dir, 'sessions') });
     backends.push(b);
     await b.openCaptures({ paths: caps, append: false });
-    await Promise.all([b.openCaptures({ paths: caps.slice(0, 2), append: false }), b.openCaptures({ paths: caps.slice(2, 5), append: false })]);
+    await Promise.all([
+      b.openCaptures({ paths: caps.slice(0, 2), append: false }),
+      b.openCaptures({ paths: caps.slice(2, 5), append: false }),
+    ]);
     const state = await ready(b);
     expect(state.captures.map((c) => c.name)).toEqual(caps.slice(2, 5).map((c) => basename(c)));
     const notes = await Promise.race([b.listNotes(), new Promise<null>((r) => setTimeout(() => r(null), 10_000))]);

@@ -45,7 +45,10 @@ describe('BrowserWindow settings', () => {
 describe('the page and where it comes from', () => {
   it('loads the app from its own app:// scheme, not file://', () => {
     expect(APP_URL).toBe('app://tunnelvision/index.html');
-    expect(APP_SCHEME_PRIVILEGES).toMatchObject({ scheme: APP_SCHEME, privileges: { standard: true, secure: true, bypassCSP: false, allowServiceWorkers: false } });
+    expect(APP_SCHEME_PRIVILEGES).toMatchObject({
+      scheme: APP_SCHEME,
+      privileges: { standard: true, secure: true, bypassCSP: false, allowServiceWorkers: false },
+    });
     expect(mainSource).toContain('protocol.registerSchemesAsPrivileged([APP_SCHEME_PRIVILEGES])');
     expect(mainSource).toContain('protocol.handle(APP_SCHEME,');
     expect(mainSource).not.toMatch(/loadFile\(rendererFile|pathToFileURL/);
@@ -57,12 +60,22 @@ describe('the page and where it comes from', () => {
     expect(appFileFor('app://tunnelvision/', dir)).toBe(`${dir}/index.html`);
     expect(appFileFor('app://tunnelvision/assets/index-abc.js', dir)).toBe(`${dir}/assets/index-abc.js`);
     // Dot segments never lead out of the folder (the URL parser drops them, or the check refuses them).
-    for (const url of ['app://tunnelvision/../../etc/passwd', 'app://tunnelvision/%2e%2e/%2e%2e/etc/passwd', 'app://tunnelvision/assets/%2e%2e%2f%2e%2e%2f%2e%2e%2fsecret']) {
+    for (const url of [
+      'app://tunnelvision/../../etc/passwd',
+      'app://tunnelvision/%2e%2e/%2e%2e/etc/passwd',
+      'app://tunnelvision/assets/%2e%2e%2f%2e%2e%2f%2e%2e%2fsecret',
+    ]) {
       const file = appFileFor(url, dir);
       expect(file === null || file.startsWith(`${dir}/`), url).toBe(true);
     }
     expect(appFileFor('app://tunnelvision/assets/%2e%2e%2f%2e%2e%2f%2e%2e%2fsecret', dir)).toBeNull();
-    for (const url of ['app://other/index.html', 'file:///etc/passwd', 'https://tunnelvision/index.html', 'app://tunnelvision/%E0%A4%A', 'nonsense']) {
+    for (const url of [
+      'app://other/index.html',
+      'file:///etc/passwd',
+      'https://tunnelvision/index.html',
+      'app://tunnelvision/%E0%A4%A',
+      'nonsense',
+    ]) {
       expect(appFileFor(url, dir), url).toBeNull();
     }
   });
@@ -94,17 +107,29 @@ describe('Electron fuses for packaging', () => {
     expect(pkg.scripts.fuses).toBe('tsx main/app/fuses.ts');
   });
 
-  it('flips them on a binary carrying Electron\'s fuse wire', async () => {
+  it("flips them on a binary carrying Electron's fuse wire", async () => {
     // Electron's binaries carry a sentinel followed by the wire: version 1, its length, one byte per fuse.
     const dir = mkdtempSync(join(tmpdir(), 'tv-fuses-'));
     try {
       const bin = join(dir, 'electron');
       const INHERIT = 0x90;
-      writeFileSync(bin, Buffer.concat([Buffer.alloc(4096, 0xcc), Buffer.from('dL7pKGdnNz796PbbjQWNKmHXBZaB9tsX'), Buffer.from([1, 8, ...Array(8).fill(INHERIT)]), Buffer.alloc(4096, 0xcc)]));
+      writeFileSync(
+        bin,
+        Buffer.concat([
+          Buffer.alloc(4096, 0xcc),
+          Buffer.from('dL7pKGdnNz796PbbjQWNKmHXBZaB9tsX'),
+          Buffer.from([1, 8, ...Array(8).fill(INHERIT)]),
+          Buffer.alloc(4096, 0xcc),
+        ]),
+      );
       const wire = (await applyFuses(bin)) as unknown as Record<number, number>;
       const ON = 0x31;
       const OFF = 0x30;
-      expect([wire[FuseV1Options.RunAsNode], wire[FuseV1Options.EnableCookieEncryption], wire[FuseV1Options.OnlyLoadAppFromAsar]]).toEqual([OFF, ON, ON]);
+      expect([wire[FuseV1Options.RunAsNode], wire[FuseV1Options.EnableCookieEncryption], wire[FuseV1Options.OnlyLoadAppFromAsar]]).toEqual([
+        OFF,
+        ON,
+        ON,
+      ]);
       expect(wire[FuseV1Options.EnableNodeOptionsEnvironmentVariable]).toBe(OFF);
       expect(wire[FuseV1Options.EnableNodeCliInspectArguments]).toBe(OFF);
       expect(await getCurrentFuseWire(bin)).toEqual(wire);
@@ -123,9 +148,18 @@ describe('web contents guards', () => {
     const contents = {
       setWindowOpenHandler: (h: typeof openHandler) => (openHandler = h),
       on: (name: string, l: (...a: unknown[]) => void) => events.on(name, l),
-      session: { setPermissionRequestHandler: (h: typeof permission) => (permission = h), setPermissionCheckHandler: (h: typeof check) => (check = h) },
+      session: {
+        setPermissionRequestHandler: (h: typeof permission) => (permission = h),
+        setPermissionCheckHandler: (h: typeof check) => (check = h),
+      },
     };
-    return { contents, events, open: (url: string) => openHandler!({ url }), permission: (p: string) => new Promise<boolean>((res) => permission!(null, p, res)), check: () => check!() };
+    return {
+      contents,
+      events,
+      open: (url: string) => openHandler!({ url }),
+      permission: (p: string) => new Promise<boolean>((res) => permission!(null, p, res)),
+      check: () => check!(),
+    };
   }
   const navigate = (events: EventEmitter, name: string, url: string) => {
     let prevented = false;
@@ -194,8 +228,20 @@ describe('IPC handlers', () => {
   function setup() {
     const handlers = new Map<string, (e: unknown, ...a: unknown[]) => Promise<unknown>>();
     const calls: unknown[][] = [];
-    const api = new Proxy({}, { get: (_t, m: string) => async (...a: unknown[]) => (calls.push([m, ...a]), `${m} done`) }) as TunnelvisionApi;
-    registerIpc({ handle: (ch: string, h: (e: unknown, ...a: unknown[]) => Promise<unknown>) => handlers.set(ch, h) } as never, api, () => APP, () => 7);
+    const api = new Proxy(
+      {},
+      {
+        get:
+          (_t, m: string) =>
+          async (...a: unknown[]) => (calls.push([m, ...a]), `${m} done`),
+      },
+    ) as TunnelvisionApi;
+    registerIpc(
+      { handle: (ch: string, h: (e: unknown, ...a: unknown[]) => Promise<unknown>) => handlers.set(ch, h) } as never,
+      api,
+      () => APP,
+      () => 7,
+    );
     const event = (url: string, id = 7, parent: unknown = null) => ({ sender: { id }, senderFrame: { url, parent } });
     return { handlers, calls, event };
   }
@@ -228,7 +274,17 @@ describe('IPC handlers', () => {
     await expect(open(event(APP), { paths: ['/a'], append: false, extra: 1 })).rejects.toThrow(/unexpected field/);
     await expect(open(event(APP), { paths: ['/a\u0000b'], append: false })).rejects.toThrow(/NUL/);
     await expect(handlers.get(channelOf('getPacket'))!(event(APP), { no: -1 })).rejects.toThrow(/out of range/);
-    await expect(handlers.get(channelOf('queryPackets'))!(event(APP), { filter: '', element: null, sort: 'evil', descending: false, offset: 0, limit: 10, locate: 0 })).rejects.toThrow(/one of/);
+    await expect(
+      handlers.get(channelOf('queryPackets'))!(event(APP), {
+        filter: '',
+        element: null,
+        sort: 'evil',
+        descending: false,
+        offset: 0,
+        limit: 10,
+        locate: 0,
+      }),
+    ).rejects.toThrow(/one of/);
     await expect(handlers.get(channelOf('getState'))!(event(APP), 'extra')).rejects.toThrow(/expected 0 argument/);
     expect(calls).toEqual([]);
   });
@@ -258,7 +314,9 @@ describe('Content-Security-Policy', () => {
     expect(files.length).toBeGreaterThan(5);
     for (const f of files) {
       const text = readFileSync(`${root}/renderer/${f}`, 'utf8');
-      expect(text, f).not.toMatch(/dangerouslySetInnerHTML|\.innerHTML|\.outerHTML|insertAdjacentHTML|document\.write|\beval\(|new Function\(/);
+      expect(text, f).not.toMatch(
+        /dangerouslySetInnerHTML|\.innerHTML|\.outerHTML|insertAdjacentHTML|document\.write|\beval\(|new Function\(/,
+      );
     }
   });
 });

@@ -42,7 +42,11 @@ beforeAll(async () => {
   backend = startBackend({ shell: 'browser', recentFile: null, tempDir: dir, sessionDir: join(dir, 'sessions') });
   const api = shellApi(
     backend,
-    { chooseFiles: async () => null, deliverExport: async (file, name, packets) => ({ kind: 'download', name, url: server.offerDownload(file, name), packets }), uploaded: (id) => server.uploaded(id) },
+    {
+      chooseFiles: async () => null,
+      deliverExport: async (file, name, packets) => ({ kind: 'download', name, url: server.offerDownload(file, name), packets }),
+      uploaded: (id) => server.uploaded(id),
+    },
     dir,
   );
   const access = new FileAccess({ files: [VXLAN, join(PUBLIC, 'pcap-invalid-version-1.pcap')], dirs: [join(dir, 'allowed')] });
@@ -56,7 +60,11 @@ afterAll(async () => {
 
 const get = (path: string, headers: Record<string, string> = {}) => fetch(`${server.origin}${path}`, { headers, redirect: 'manual' });
 const call = (method: string, args: unknown[], token: string | null = server.token, headers: Record<string, string> = {}) =>
-  fetch(`${server.origin}/api/${method}`, { method: 'POST', headers: { ...(token ? { [TOKEN_HEADER]: token } : {}), ...headers }, body: encodeWire(args) });
+  fetch(`${server.origin}/api/${method}`, {
+    method: 'POST',
+    headers: { ...(token ? { [TOKEN_HEADER]: token } : {}), ...headers },
+    body: encodeWire(args),
+  });
 async function ok<T>(method: string, args: unknown[]): Promise<T> {
   const res = await call(method, args);
   const body = decodeWire(await res.text()) as { result: T; error?: string };
@@ -126,7 +134,10 @@ describe('browser-mode server', () => {
     const bad = await call('getPacket', [{ no: 'one' }]);
     expect(bad.status).toBe(400);
     expect((decodeWire(await bad.text()) as { error: string }).error).toMatch(/expected an integer/);
-    expect((await fetch(`${server.origin}/api/getState`, { method: 'POST', headers: { [TOKEN_HEADER]: server.token }, body: '{not json' })).status).toBe(400);
+    expect(
+      (await fetch(`${server.origin}/api/getState`, { method: 'POST', headers: { [TOKEN_HEADER]: server.token }, body: '{not json' }))
+        .status,
+    ).toBe(400);
     expect((await fetch(`${server.origin}/api/getState`, { method: 'GET', headers: { [TOKEN_HEADER]: server.token } })).status).toBe(405);
   });
 
@@ -137,7 +148,9 @@ describe('browser-mode server', () => {
   });
 
   it.skipIf(!havePublic)('opens captures, pages VXLAN packets, filters, exports a download', async () => {
-    await ok('openCaptures', [{ paths: [join(PUBLIC, 'vxlan_port_8472.pcap'), join(PUBLIC, 'pcap-invalid-version-1.pcap')], append: false }]);
+    await ok('openCaptures', [
+      { paths: [join(PUBLIC, 'vxlan_port_8472.pcap'), join(PUBLIC, 'pcap-invalid-version-1.pcap')], append: false },
+    ]);
     let s = await ok<AppState>('getState', []);
     for (let i = 0; i < 200 && (s.phase === 'loading' || s.phase === 'analysing'); i++) {
       await new Promise((r) => setTimeout(r, 50));
@@ -148,13 +161,23 @@ describe('browser-mode server', () => {
       ['pcap-invalid-version-1.pcap', 'failed', 0],
     ]);
     expect(s.captures[1].errors[0].message).toMatch(/version/);
-    const q = { filter: 'outer.udp.dstport == 8472 && icmp', element: null, sort: 'no', descending: false, offset: 0, limit: 100, locate: 0 };
+    const q = {
+      filter: 'outer.udp.dstport == 8472 && icmp',
+      element: null,
+      sort: 'no',
+      descending: false,
+      offset: 0,
+      limit: 100,
+      locate: 0,
+    };
     const page = await ok<PacketPage>('queryPackets', [q]);
     expect(page.total).toBe(8);
     expect(page.rows[0]).toMatchObject({ no: 1, src: '192.168.203.3', dst: '192.168.203.5', encap: 'VXLAN 100', protocol: 'ICMP' });
     const bad = await ok<PacketPage>('queryPackets', [{ ...q, filter: 'ip.src ==' }]);
     expect(bad.filterError?.message).toMatch(/value is expected/);
-    const ex = await ok<{ kind: string; url: string; packets: number }>('exportPcapng', [{ selection: { kind: 'filter', filter: 'icmp', element: null } }]);
+    const ex = await ok<{ kind: string; url: string; packets: number }>('exportPcapng', [
+      { selection: { kind: 'filter', filter: 'icmp', element: null } },
+    ]);
     expect(ex).toMatchObject({ kind: 'download', packets: 8 });
     expect((await get(ex.url)).status).toBe(403);
     const dl = await get(`${ex.url}?token=${server.token}`);
@@ -197,7 +220,10 @@ async function limitedServer(limits: Partial<ServerLimits>, uploadDir: string): 
 describe('uploads', () => {
   it.skipIf(!havePublic)('streams the raw bytes to disk and opens them by upload id', async () => {
     const bytes = readFileSync(VXLAN);
-    const r = await raw(server, `/upload?name=${encodeURIComponent('../../evil\u0001.pcap')}`, { headers: { ...auth(server), 'content-type': 'application/octet-stream' }, body: bytes }).done;
+    const r = await raw(server, `/upload?name=${encodeURIComponent('../../evil\u0001.pcap')}`, {
+      headers: { ...auth(server), 'content-type': 'application/octet-stream' },
+      body: bytes,
+    }).done;
     expect(r !== 'closed' && r.status).toBe(200);
     const receipt = (decodeWire((r as { text: string }).text) as { result: { upload: string; name: string; bytes: number } }).result;
     expect(receipt).toMatchObject({ name: 'evil_.pcap', bytes: bytes.length });
@@ -222,11 +248,15 @@ describe('uploads', () => {
       const at = await raw(srv, '/upload?name=at.pcap', { headers: auth(srv), body: Buffer.alloc(limit, 7) }).done;
       expect(at !== 'closed' && at.status).toBe(200);
       // Declared too large: refused before a byte of the body is read.
-      const declared = await raw(srv, '/upload?name=over.pcap', { headers: { ...auth(srv), 'content-length': limit + 1 }, hold: true }).done;
+      const declared = await raw(srv, '/upload?name=over.pcap', { headers: { ...auth(srv), 'content-length': limit + 1 }, hold: true })
+        .done;
       expect(declared !== 'closed' && declared.status).toBe(413);
       expect(errorOf(declared)).toMatch(/limit of 256 KiB|262144 bytes/);
       // Chunked (no length given): stopped when it passes the limit.
-      const chunked = raw(srv, '/upload?name=over2.pcap', { headers: { ...auth(srv), 'transfer-encoding': 'chunked' }, body: Buffer.alloc(limit + 1, 7) });
+      const chunked = raw(srv, '/upload?name=over2.pcap', {
+        headers: { ...auth(srv), 'transfer-encoding': 'chunked' },
+        body: Buffer.alloc(limit + 1, 7),
+      });
       const r = await chunked.done;
       expect(r === 'closed' || r.status === 413).toBe(true);
       await new Promise((res) => setTimeout(res, 100));
@@ -237,9 +267,10 @@ describe('uploads', () => {
     }
   });
 
-  it('the default limit is the contract\'s 2 GiB, refused by the declared length at once', async () => {
+  it("the default limit is the contract's 2 GiB, refused by the declared length at once", async () => {
     expect(server.limits.maxUploadBytes).toBe(2 * 1024 ** 3);
-    const r = await raw(server, '/upload?name=huge.pcap', { headers: { ...auth(server), 'content-length': 2 * 1024 ** 3 + 1 }, hold: true }).done;
+    const r = await raw(server, '/upload?name=huge.pcap', { headers: { ...auth(server), 'content-length': 2 * 1024 ** 3 + 1 }, hold: true })
+      .done;
     expect(r !== 'closed' && r.status).toBe(413);
     expect(errorOf(r)).toMatch(/2 GiB/);
   });
@@ -251,7 +282,9 @@ describe('limits on bodies and time', () => {
     mkdirSync(up);
     const srv = await limitedServer({ maxUploads: 2, maxApiBodies: 2 }, up);
     try {
-      const held = [0, 1].map((i) => raw(srv, `/upload?name=u${i}.pcap`, { headers: { ...auth(srv), 'content-length': 1000 }, body: Buffer.alloc(10), hold: true }));
+      const held = [0, 1].map((i) =>
+        raw(srv, `/upload?name=u${i}.pcap`, { headers: { ...auth(srv), 'content-length': 1000 }, body: Buffer.alloc(10), hold: true }),
+      );
       await new Promise((res) => setTimeout(res, 150));
       const third = await raw(srv, '/upload?name=u2.pcap', { headers: auth(srv), body: Buffer.alloc(10) }).done;
       expect(third !== 'closed' && third.status).toBe(503);
@@ -262,7 +295,9 @@ describe('limits on bodies and time', () => {
       const after = await raw(srv, '/upload?name=u3.pcap', { headers: auth(srv), body: Buffer.alloc(10) }).done;
       expect(after !== 'closed' && after.status).toBe(200);
 
-      const apiHeld = [0, 1].map(() => raw(srv, '/api/getState', { headers: { ...auth(srv), 'content-length': 100 }, body: '[', hold: true }));
+      const apiHeld = [0, 1].map(() =>
+        raw(srv, '/api/getState', { headers: { ...auth(srv), 'content-length': 100 }, body: '[', hold: true }),
+      );
       await new Promise((res) => setTimeout(res, 150));
       const apiThird = await raw(srv, '/api/getState', { headers: auth(srv), body: '[]' }).done;
       expect(apiThird !== 'closed' && apiThird.status).toBe(503);
@@ -292,7 +327,11 @@ describe('limits on bodies and time', () => {
       });
       expect(headersCut === '' || /^HTTP\/1\.1 408/.test(headersCut)).toBe(true);
       const t0 = Date.now();
-      const stalled = await raw(srv, '/upload?name=slow.pcap', { headers: { ...auth(srv), 'content-length': 1000 }, body: Buffer.alloc(10), hold: true }).done;
+      const stalled = await raw(srv, '/upload?name=slow.pcap', {
+        headers: { ...auth(srv), 'content-length': 1000 },
+        body: Buffer.alloc(10),
+        hold: true,
+      }).done;
       expect(stalled === 'closed' || stalled.status === 408).toBe(true);
       expect(Date.now() - t0).toBeLessThan(5000);
       await new Promise((res) => setTimeout(res, 100));
@@ -349,7 +388,10 @@ describe('what the token opens', () => {
 describe('malformed requests', () => {
   it('answers 400 to a URL that does not decode', async () => {
     for (const p of ['/%E0%A4%A', '/assets/%ff%fe', '/api/%E0%A4%A']) {
-      const r = await raw(server, p, { method: 'GET', headers: { cookie: `${cookieName(Number(new URL(server.origin).port))}=${server.token}` } }).done;
+      const r = await raw(server, p, {
+        method: 'GET',
+        headers: { cookie: `${cookieName(Number(new URL(server.origin).port))}=${server.token}` },
+      }).done;
       expect(r !== 'closed' && r.status, p).toBe(400);
     }
   });
@@ -361,12 +403,15 @@ describe('malformed requests', () => {
     // The cookie alone (no Origin: not a page of this server), another port's cookie name, or another origin: refused.
     expect((await call('getState', [], null, mine)).status).toBe(403);
     expect((await call('getState', [], null, { cookie: `tunnelvision_token=${server.token}`, origin: server.origin })).status).toBe(403);
-    expect((await call('getState', [], null, { cookie: `${cookieName(port + 1)}=${server.token}`, origin: server.origin })).status).toBe(403);
+    expect((await call('getState', [], null, { cookie: `${cookieName(port + 1)}=${server.token}`, origin: server.origin })).status).toBe(
+      403,
+    );
   });
 });
 
 describe('tunnelvision start', () => {
-  const start = (...args: string[]) => spawnSync(process.execPath, [join(ROOT, 'main/cli/bin.mjs'), 'start', '--browser', ...args], { encoding: 'utf8', timeout: 60_000 });
+  const start = (...args: string[]) =>
+    spawnSync(process.execPath, [join(ROOT, 'main/cli/bin.mjs'), 'start', '--browser', ...args], { encoding: 'utf8', timeout: 60_000 });
 
   it('a port that is no number is a usage error: exit 2, one line, no stack trace', () => {
     for (const port of ['abc', '70000', '-1']) {
@@ -381,7 +426,9 @@ describe('tunnelvision start', () => {
     const port = Number(new URL(server.origin).port);
     const r = start('--port', String(port));
     expect(r.status).toBe(2);
-    expect(r.stderr.trim().split('\n')).toEqual([`tunnelvision start: port ${port} is in use: choose another with --port, or leave --port out for a free one`]);
+    expect(r.stderr.trim().split('\n')).toEqual([
+      `tunnelvision start: port ${port} is in use: choose another with --port, or leave --port out for a free one`,
+    ]);
   });
 
   it('a wrong read limit is a usage error: exit 2, one line', () => {
@@ -404,7 +451,10 @@ describe('tunnelvision start', () => {
   });
 
   it("the desktop app's limits travel in one environment variable; anything else in it is ignored", () => {
-    expect(limitsFromEnv(JSON.stringify({ maxPackets: 5_000_000, maxBytes: 2 ** 30 }))).toEqual({ maxPackets: 5_000_000, maxBytes: 2 ** 30 });
+    expect(limitsFromEnv(JSON.stringify({ maxPackets: 5_000_000, maxBytes: 2 ** 30 }))).toEqual({
+      maxPackets: 5_000_000,
+      maxBytes: 2 ** 30,
+    });
     expect(limitsFromEnv(JSON.stringify({ maxPackets: -1, maxMemoryBytes: 'x', other: 5 }))).toEqual({});
     expect(limitsFromEnv('{not json')).toEqual({});
     expect(limitsFromEnv(undefined)).toEqual({});

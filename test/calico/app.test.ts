@@ -38,11 +38,35 @@ describeNeeding(['tshark'], 'Community ID in the app (Calico lab)', () => {
     const [, sip, sport, dip, dport] = /^tcp (\S+):(\d+) > (\S+):(\d+)$/.exec(tcp.flow)!;
     const cid = communityId({ proto: 6, src: sip, dst: dip, sport: Number(sport), dport: Number(dport) });
     expect(view.communityId).toBe(cid);
-    const page = await b.queryPackets({ filter: `community_id == "${cid}"`, element: null, sort: 'no', descending: false, offset: 0, limit: 10, locate: 0 });
+    const page = await b.queryPackets({
+      filter: `community_id == "${cid}"`,
+      element: null,
+      sort: 'no',
+      descending: false,
+      offset: 0,
+      limit: 10,
+      locate: 0,
+    });
     expect(page.filterError).toBeNull();
     let tshark = 0;
     for (const c of m.captures) {
-      const r = spawnSync('tshark', ['-n', '--enable-protocol', 'communityid', '-r', join(root, c.file), '-Y', `communityid == "${cid}"`, '-T', 'fields', '-e', 'frame.number'], { encoding: 'utf8' });
+      const r = spawnSync(
+        'tshark',
+        [
+          '-n',
+          '--enable-protocol',
+          'communityid',
+          '-r',
+          join(root, c.file),
+          '-Y',
+          `communityid == "${cid}"`,
+          '-T',
+          'fields',
+          '-e',
+          'frame.number',
+        ],
+        { encoding: 'utf8' },
+      );
       tshark += r.stdout.split('\n').filter(Boolean).length;
     }
     expect(page.total).toBe(tshark);

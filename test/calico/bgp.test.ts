@@ -16,11 +16,28 @@ const LINKTYPE_ETHERNET = 1;
 
 // Field names as Wireshark spells them; our decoder uses the same filter keys.
 const FIELDS = [
-  'bgp.type', 'bgp.length', 'bgp.open.version', 'bgp.open.myas', 'bgp.open.holdtime', 'bgp.open.identifier', 'bgp.open.opt.len',
-  'bgp.cap.type', 'bgp.cap.mp.afi', 'bgp.cap.mp.safi', 'bgp.update.withdrawn_routes.length', 'bgp.withdrawn_prefix',
-  'bgp.update.path_attributes.length', 'bgp.update.path_attribute.type_code', 'bgp.update.path_attribute.origin',
-  'bgp.update.path_attribute.next_hop', 'bgp.update.path_attribute.local_pref', 'bgp.update.path_attribute.multi_exit_disc',
-  'bgp.nlri_prefix', 'bgp.prefix_length', 'bgp.notify.major_error', 'bgp.notify.minor_error_cease',
+  'bgp.type',
+  'bgp.length',
+  'bgp.open.version',
+  'bgp.open.myas',
+  'bgp.open.holdtime',
+  'bgp.open.identifier',
+  'bgp.open.opt.len',
+  'bgp.cap.type',
+  'bgp.cap.mp.afi',
+  'bgp.cap.mp.safi',
+  'bgp.update.withdrawn_routes.length',
+  'bgp.withdrawn_prefix',
+  'bgp.update.path_attributes.length',
+  'bgp.update.path_attribute.type_code',
+  'bgp.update.path_attribute.origin',
+  'bgp.update.path_attribute.next_hop',
+  'bgp.update.path_attribute.local_pref',
+  'bgp.update.path_attribute.multi_exit_disc',
+  'bgp.nlri_prefix',
+  'bgp.prefix_length',
+  'bgp.notify.major_error',
+  'bgp.notify.minor_error_cease',
 ];
 
 function collect(fields: Field[], out: Map<string, string[]>): void {
@@ -50,13 +67,32 @@ async function ours(file: string): Promise<Map<string, string>[]> {
 }
 
 function theirs(file: string): Map<string, string>[] {
-  const r = spawnSync('tshark', ['-n', '-o', 'tcp.desegment_tcp_streams:FALSE', '-r', file, '-T', 'fields', '-E', 'occurrence=a', '-E', 'aggregator=,',
-    ...FIELDS.flatMap((f) => ['-e', f])], { encoding: 'utf8' });
+  const r = spawnSync(
+    'tshark',
+    [
+      '-n',
+      '-o',
+      'tcp.desegment_tcp_streams:FALSE',
+      '-r',
+      file,
+      '-T',
+      'fields',
+      '-E',
+      'occurrence=a',
+      '-E',
+      'aggregator=,',
+      ...FIELDS.flatMap((f) => ['-e', f]),
+    ],
+    { encoding: 'utf8' },
+  );
   if (r.status !== 0) throw new Error(`tshark failed: ${r.stderr}`);
-  return r.stdout.split('\n').slice(0, -1).map((line) => {
-    const cols = line.split('\t');
-    return new Map(FIELDS.map((f, i) => [f, cols[i]] as [string, string]).filter(([, v]) => v !== ''));
-  });
+  return r.stdout
+    .split('\n')
+    .slice(0, -1)
+    .map((line) => {
+      const cols = line.split('\t');
+      return new Map(FIELDS.map((f, i) => [f, cols[i]] as [string, string]).filter(([, v]) => v !== ''));
+    });
 }
 
 describeNeeding(['tshark'], 'BGP against tshark on the Calico lab captures', () => {
@@ -77,7 +113,8 @@ describeNeeding(['tshark'], 'BGP against tshark on the Calico lab captures', () 
 
   it('the lab captures hold every message type: OPEN, UPDATE (announce + withdraw), KEEPALIVE, NOTIFICATION', async () => {
     const types = new Set<string>();
-    let withdrawn = 0, announced = 0;
+    let withdrawn = 0,
+      announced = 0;
     for (const node of ['calico1', 'calico3']) {
       for (const f of await ours(join(capDir, `${node}-eth0.pcap`))) {
         for (const t of (f.get('bgp.type') ?? '').split(',')) if (t) types.add(t);
@@ -99,14 +136,59 @@ function msg(type: number, body: number[]): number[] {
 }
 const KEEPALIVE = msg(4, []);
 const UPDATE_V4 = msg(2, [
-  0, 5, 26, 192, 168, 103, 64, // withdrawn 192.168.103.64/26
-  0, 34,
-  0x40, 1, 1, 0, // ORIGIN IGP
-  0x40, 2, 6, 2, 1, 0, 0, 0xfc, 0x00, // AS_PATH sequence [64512] (4-octet)
-  0x40, 3, 4, 172, 18, 0, 12, // NEXT_HOP
-  0x80, 4, 4, 0, 0, 0, 7, // MED 7
-  0x40, 5, 4, 0, 0, 0, 100, // LOCAL_PREF 100
-  26, 192, 168, 102, 128, 32, 10, 0, 0, 1, // NLRI 192.168.102.128/26, 10.0.0.1/32
+  0,
+  5,
+  26,
+  192,
+  168,
+  103,
+  64, // withdrawn 192.168.103.64/26
+  0,
+  34,
+  0x40,
+  1,
+  1,
+  0, // ORIGIN IGP
+  0x40,
+  2,
+  6,
+  2,
+  1,
+  0,
+  0,
+  0xfc,
+  0x00, // AS_PATH sequence [64512] (4-octet)
+  0x40,
+  3,
+  4,
+  172,
+  18,
+  0,
+  12, // NEXT_HOP
+  0x80,
+  4,
+  4,
+  0,
+  0,
+  0,
+  7, // MED 7
+  0x40,
+  5,
+  4,
+  0,
+  0,
+  0,
+  100, // LOCAL_PREF 100
+  26,
+  192,
+  168,
+  102,
+  128,
+  32,
+  10,
+  0,
+  0,
+  1, // NLRI 192.168.102.128/26, 10.0.0.1/32
 ]);
 describe('BGP from bytes', () => {
   it('several messages in one segment: UPDATE with every common attribute, then a KEEPALIVE', () => {
@@ -115,15 +197,25 @@ describe('BGP from bytes', () => {
     expect(m.map((x) => x.typeName)).toEqual(['UPDATE', 'KEEPALIVE']);
     expect(m[0].update).toMatchObject({
       withdrawn: [{ prefix: '192.168.103.64/26', afi: 1 }],
-      nlri: [{ prefix: '192.168.102.128/26', afi: 1 }, { prefix: '10.0.0.1/32', afi: 1 }],
-      nextHop: '172.18.0.12', origin: 'IGP', asPath: [64512], med: 7, localPref: 100,
+      nlri: [
+        { prefix: '192.168.102.128/26', afi: 1 },
+        { prefix: '10.0.0.1/32', afi: 1 },
+      ],
+      nextHop: '172.18.0.12',
+      origin: 'IGP',
+      asPath: [64512],
+      med: 7,
+      localPref: 100,
     });
     expect(m.every((x) => x.complete && !x.error)).toBe(true);
   });
 
   it('MP_REACH_NLRI with an IPv6 next hop and an IPv6 /122 block', () => {
     const body = [0, 0, 0, 0];
-    const attr = [0x90, 14, 0, 0, 0, 2, 1, 16, 0xfd, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x0c, 0, 122, 0xfd, 0, 0x10, 0x44, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+    const attr = [
+      0x90, 14, 0, 0, 0, 2, 1, 16, 0xfd, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x0c, 0, 122, 0xfd, 0, 0x10, 0x44, 0, 1, 0, 0, 0, 0, 0,
+      0, 0, 0, 0, 0,
+    ];
     attr[3] = attr.length - 4;
     body[3] = attr.length;
     const d = new Uint8Array(msg(2, [...body, ...attr]));
@@ -160,7 +252,9 @@ describe('BGP from bytes', () => {
     const dp = decodePacket(frame, LINKTYPE_ETHERNET);
     expect(dp.layers.map((l) => l.proto)).toEqual(['eth', 'ip', 'tcp', 'bgp', 'bgp']);
     expect(dp.anomalies).toEqual([]);
-    expect(dp.info).toContain('UPDATE Message, 192.168.102.128/26 10.0.0.1/32 via 172.18.0.12, withdrawn 192.168.103.64/26; KEEPALIVE Message');
+    expect(dp.info).toContain(
+      'UPDATE Message, 192.168.102.128/26 10.0.0.1/32 via 172.18.0.12, withdrawn 192.168.103.64/26; KEEPALIVE Message',
+    );
     const broken = ethIpTcp(msg(2, [0, 40, 0, 0]));
     expect(decodePacket(broken, LINKTYPE_ETHERNET).anomalies.map((a) => a.code)).toEqual(['bad-length']);
   });
@@ -173,7 +267,8 @@ function ethIpTcp(payload: number[]): Uint8Array {
   for (let i = 0; i < 20; i += 2) sum += (ip[i] << 8) | ip[i + 1];
   while (sum > 0xffff) sum = (sum & 0xffff) + (sum >> 16);
   sum = ~sum & 0xffff;
-  ip[10] = sum >> 8; ip[11] = sum & 255;
+  ip[10] = sum >> 8;
+  ip[11] = sum & 255;
   const tcp = [0xc0, 0x01, 0, 179, 0, 0, 0, 1, 0, 0, 0, 1, 0x50, 0x18, 0xff, 0xff, 0, 0, 0, 0];
   return new Uint8Array([2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1, 8, 0, ...ip, ...tcp, ...payload]);
 }

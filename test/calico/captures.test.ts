@@ -13,13 +13,17 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 const m = JSON.parse(readFileSync(join(root, 'fixtures/calico-manifest.json'), 'utf8'));
 
 function rows(file: string, filter: string, fields: string[]): string[][] {
-  const r = spawnSync('tshark', ['-n', '-r', join(root, file), '-Y', filter, '-T', 'fields', ...fields.flatMap((f) => ['-e', f])], { encoding: 'utf8' });
+  const r = spawnSync('tshark', ['-n', '-r', join(root, file), '-Y', filter, '-T', 'fields', ...fields.flatMap((f) => ['-e', f])], {
+    encoding: 'utf8',
+  });
   if (r.status !== 0) throw new Error(r.stderr);
-  return r.stdout.split('\n').filter(Boolean).map((l) => l.split('\t'));
+  return r.stdout
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => l.split('\t'));
 }
 
 describeNeeding(['tshark'], 'Calico lab captures (tshark)', () => {
-
   it('every pod asks for 169.254.1.1 and the host side answers with ee:ee:ee:ee:ee:ee (proxy ARP)', () => {
     for (const p of [...m.pods, ...m.vxlan.pods]) {
       const c = [...m.captures, ...m.vxlan.captures].find((x: { interface: string }) => x.interface === p.veth);
@@ -36,7 +40,13 @@ describeNeeding(['tshark'], 'Calico lab captures (tshark)', () => {
     const macs = new Set(m.nodes.map((n: { underlayMac: string }) => n.underlayMac));
     let n = 0;
     for (const c of m.captures.filter((x: { kind: string }) => x.kind === 'underlay')) {
-      for (const [src, dst, protos, esrc, edst] of rows(c.file, 'ip.src == 192.168.0.0/16', ['ip.src', 'ip.dst', 'frame.protocols', 'eth.src', 'eth.dst'])) {
+      for (const [src, dst, protos, esrc, edst] of rows(c.file, 'ip.src == 192.168.0.0/16', [
+        'ip.src',
+        'ip.dst',
+        'frame.protocols',
+        'eth.src',
+        'eth.dst',
+      ])) {
         expect(podIps.has(src) && podIps.has(dst), `${src} > ${dst}`).toBe(true);
         expect(protos).not.toMatch(/vxlan|:ip:.*:ip:/);
         expect(macs.has(esrc) && macs.has(edst)).toBe(true);
@@ -52,7 +62,10 @@ describeNeeding(['tshark'], 'Calico lab captures (tshark)', () => {
     for (const c of m.captures.filter((x: { kind: string }) => x.kind === 'underlay')) {
       for (const [src, dst, as] of rows(c.file, 'tcp.port == 179', ['ip.src', 'ip.dst', 'bgp.open.myas'])) {
         expect(nodeIps.has(src) && nodeIps.has(dst)).toBe(true);
-        if (as) { expect(as).toBe(String(m.cluster.asNumber)); opens++; }
+        if (as) {
+          expect(as).toBe(String(m.cluster.asNumber));
+          opens++;
+        }
       }
     }
     expect(opens).toBe(2 * 2 * m.bgp.sessions.length); // each OPEN seen on both ends' NICs

@@ -14,12 +14,28 @@ import { itNeeding } from '../tools';
 const root = fileURLToPath(new URL('../..', import.meta.url));
 interface Manifest {
   cluster: { asNumber: number; blockSize: number };
-  nodes: { name: string; underlayIp: string; underlayMac: string; blocks: string[]; learnedRoutes: { dst: string; via: string; from: string }[] }[];
+  nodes: {
+    name: string;
+    underlayIp: string;
+    underlayMac: string;
+    blocks: string[];
+    learnedRoutes: { dst: string; via: string; from: string }[];
+  }[];
   pods: { name: string; namespace: string; node: string; ip: string; mac: string; veth: string }[];
   blocks: { block: string; node: string; learnedBy: string[]; withdrawnLater: boolean }[];
-  bgp: { sessions: { a: string; b: string; aIp: string; bIp: string }[]; notifications: { from: string; to: string; code: number; subcode: number; meaning: string }[] };
+  bgp: {
+    sessions: { a: string; b: string; aIp: string; bIp: string }[];
+    notifications: { from: string; to: string; code: number; subcode: number; meaning: string }[];
+  };
   captures: { file: string; node: string; interface: string; kind: string; pod?: string }[];
-  flows: { name: string; proto: string; src: string; dst: string; dstPort?: number; hops: { capture: string; node: string; interface: string }[] }[];
+  flows: {
+    name: string;
+    proto: string;
+    src: string;
+    dst: string;
+    dstPort?: number;
+    hops: { capture: string; node: string; interface: string }[];
+  }[];
 }
 const manifest = JSON.parse(readFileSync(join(root, 'fixtures/calico-manifest.json'), 'utf8')) as Manifest;
 const base = (f: string) => f.split('/').pop()!;
@@ -31,8 +47,17 @@ beforeAll(async () => {
 
 describe('Calico lab: cluster model against the manifest', () => {
   it('every capture attached to its node, interface and kind (cali* = veth, eth0 = underlay, pod lo = loopback in its pod)', () => {
-    const got = a.points.map((p) => ({ file: p.capture, node: p.node, interface: p.interface, kind: p.kind, pod: p.pod ?? null })).sort((x, y) => x.file.localeCompare(y.file));
-    const want = manifest.captures.map((c) => ({ file: base(c.file), node: c.node, interface: c.interface, kind: c.kind, pod: c.kind === 'loopback' ? c.pod!.split('/')[1] : null }))
+    const got = a.points
+      .map((p) => ({ file: p.capture, node: p.node, interface: p.interface, kind: p.kind, pod: p.pod ?? null }))
+      .sort((x, y) => x.file.localeCompare(y.file));
+    const want = manifest.captures
+      .map((c) => ({
+        file: base(c.file),
+        node: c.node,
+        interface: c.interface,
+        kind: c.kind,
+        pod: c.kind === 'loopback' ? c.pod!.split('/')[1] : null,
+      }))
       .sort((x, y) => x.file.localeCompare(y.file));
     expect(got).toEqual(want);
   });
@@ -54,15 +79,20 @@ describe('Calico lab: cluster model against the manifest', () => {
     for (const b of manifest.blocks) {
       const m = blocks.find((x) => x.cidr === b.block)!;
       const ownerIp = manifest.nodes.find((n) => n.name === b.node)!.underlayIp;
-      expect({ node: m.node, nextHop: m.nextHop, withdrawn: m.withdrawn }).toEqual({ node: b.node, nextHop: ownerIp, withdrawn: b.withdrawnLater });
+      expect({ node: m.node, nextHop: m.nextHop, withdrawn: m.withdrawn }).toEqual({
+        node: b.node,
+        nextHop: ownerIp,
+        withdrawn: b.withdrawnLater,
+      });
       expect(m.learnedBy).toEqual(b.learnedBy.map((n) => manifest.nodes.find((x) => x.name === n)!.underlayIp).sort());
       expect(m.evidence[0].packets.length).toBeGreaterThan(0);
     }
     // every route the kernels installed (manifest.learnedRoutes) is a live block with that next hop
-    for (const n of manifest.nodes) for (const r of n.learnedRoutes) {
-      const m = blocks.find((x) => x.cidr === r.dst)!;
-      expect(m.nextHop).toBe(r.via);
-    }
+    for (const n of manifest.nodes)
+      for (const r of n.learnedRoutes) {
+        const m = blocks.find((x) => x.cidr === r.dst)!;
+        expect(m.nextHop).toBe(r.via);
+      }
   });
 
   it('BGP sessions: the full mesh, AS and router ids from the OPENs, the Cease on calico1-calico2', () => {
@@ -93,7 +123,9 @@ describe('Calico lab: cluster model against the manifest', () => {
 describe('Calico lab: paths through cali* veths and unencapsulated eth0', () => {
   for (const f of manifest.flows) {
     it(`${f.name}: hop path equals the manifest's, in order, delivered`, () => {
-      const flow = a.flows.find((x) => x.protocol === f.proto && x.a.ip === f.src && x.b.ip === f.dst && (f.dstPort === undefined || x.b.port === f.dstPort));
+      const flow = a.flows.find(
+        (x) => x.protocol === f.proto && x.a.ip === f.src && x.b.ip === f.dst && (f.dstPort === undefined || x.b.port === f.dstPort),
+      );
       expect(flow, `flow ${f.name}`).toBeDefined();
       const js = a.journeysForFlow(flow!.id);
       expect(js.length).toBeGreaterThan(0);
@@ -135,26 +167,39 @@ describe('Calico lab: BGP blocks in the app graph', () => {
 });
 
 describe('Calico lab without BGP in the captures (TCP 179 filtered out by tcpdump)', () => {
-  itNeeding(['tcpdump'], 'node MAC from the pod traffic it carries, its address from underlay ARP, its /26 block around its pods; paths unchanged', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'tv-nobgp-'));
-    try {
-      const files = manifest.captures.map((c) => {
-        const out = join(dir, base(c.file));
-        expect(spawnSync('tcpdump', ['-r', join(root, c.file), '-w', out, 'not tcp port 179'], { stdio: 'ignore' }).status).toBe(0);
-        return out;
-      });
-      const b = await loadCaptureSet(files);
-      expect(b.model.bgp).toBeUndefined();
-      for (const n of manifest.nodes) {
-        const m = b.model.nodes.find((x) => x.id === n.name)!;
-        expect({ ips: m.underlayIps, macs: m.underlayMacs, cidr: m.podCidr }).toEqual({ ips: [n.underlayIp], macs: [n.underlayMac], cidr: n.blocks[0] });
-        expect(m.evidence.some((e) => e.reason.includes('leave its NIC unencapsulated') && e.packets.length > 0)).toBe(true);
+  itNeeding(
+    ['tcpdump'],
+    'node MAC from the pod traffic it carries, its address from underlay ARP, its /26 block around its pods; paths unchanged',
+    async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'tv-nobgp-'));
+      try {
+        const files = manifest.captures.map((c) => {
+          const out = join(dir, base(c.file));
+          expect(spawnSync('tcpdump', ['-r', join(root, c.file), '-w', out, 'not tcp port 179'], { stdio: 'ignore' }).status).toBe(0);
+          return out;
+        });
+        const b = await loadCaptureSet(files);
+        expect(b.model.bgp).toBeUndefined();
+        for (const n of manifest.nodes) {
+          const m = b.model.nodes.find((x) => x.id === n.name)!;
+          expect({ ips: m.underlayIps, macs: m.underlayMacs, cidr: m.podCidr }).toEqual({
+            ips: [n.underlayIp],
+            macs: [n.underlayMac],
+            cidr: n.blocks[0],
+          });
+          expect(m.evidence.some((e) => e.reason.includes('leave its NIC unencapsulated') && e.packets.length > 0)).toBe(true);
+        }
+        const tcp = b.flows.find((f) => f.protocol === 'tcp' && f.b.port === 8080)!;
+        const want = manifest.flows.find((f) => f.name === 'tcp-cross-node')!.hops.map((h) => base(h.capture));
+        expect(
+          b
+            .journeysForFlow(tcp.id)
+            .filter((j) => j.hops[0].headers.src === tcp.a.ip)[0]
+            .hops.map((h) => h.point),
+        ).toEqual(want);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
       }
-      const tcp = b.flows.find((f) => f.protocol === 'tcp' && f.b.port === 8080)!;
-      const want = manifest.flows.find((f) => f.name === 'tcp-cross-node')!.hops.map((h) => base(h.capture));
-      expect(b.journeysForFlow(tcp.id).filter((j) => j.hops[0].headers.src === tcp.a.ip)[0].hops.map((h) => h.point)).toEqual(want);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
+    },
+  );
 });

@@ -12,13 +12,21 @@ interface Vx {
   nodes: { name: string; underlayIp: string; block: string; vtep: { mac: string; vni: number; port: number } }[];
   pods: { name: string; node: string; ip: string; mac: string; veth: string }[];
   captures: { file: string; node: string; interface: string; kind: string }[];
-  flows: { name: string; proto: string; src: string; dst: string; dstPort?: number; hops: { capture: string; node: string; interface: string }[] }[];
+  flows: {
+    name: string;
+    proto: string;
+    src: string;
+    dst: string;
+    dstPort?: number;
+    hops: { capture: string; node: string; interface: string }[];
+  }[];
 }
 const vx = (JSON.parse(readFileSync(join(root, 'fixtures/calico-manifest.json'), 'utf8')) as { vxlan: Vx }).vxlan;
 const base = (f: string) => f.split('/').pop()!;
 const ip4 = (s: string) => s.split('.').reduce((a, o) => a * 256 + Number(o), 0);
 const inside = (block: string, cidr: string) => {
-  const [b, bl] = block.split('/'); const [c, cl] = cidr.split('/');
+  const [b, bl] = block.split('/');
+  const [c, cl] = cidr.split('/');
   const span = 2 ** (32 - Number(cl));
   return Number(bl) >= Number(cl) && Math.floor(ip4(b) / span) === Math.floor(ip4(c) / span);
 };
@@ -29,7 +37,9 @@ beforeAll(async () => {
 
 describe('Calico VXLAN mode (lab)', () => {
   it('capture points: cali* = veth, vxlan.calico = vtep, eth0 = underlay', () => {
-    expect(a.points.map((p) => [p.capture, p.node, p.interface, p.kind]).sort()).toEqual(vx.captures.map((c) => [base(c.file), c.node, c.interface, c.kind]).sort());
+    expect(a.points.map((p) => [p.capture, p.node, p.interface, p.kind]).sort()).toEqual(
+      vx.captures.map((c) => [base(c.file), c.node, c.interface, c.kind]).sort(),
+    );
   });
 
   it('nodes with their underlay address, VTEP MAC and a pod CIDR holding their block; one VXLAN tunnel VNI 4096 on 4789', () => {
@@ -41,18 +51,23 @@ describe('Calico VXLAN mode (lab)', () => {
       // one pod per node: the traffic cannot tell a /26 block from the /24 around it, only that it lies inside
       expect(inside(n.block, m.podCidr!), `${n.block} in ${m.podCidr}`).toBe(true);
     }
-    expect(a.model.tunnels.map((t) => ({ nodes: [...t.nodes].sort(), type: t.type, vni: t.vni, port: t.port })))
-      .toEqual([{ nodes: vx.nodes.map((n) => n.name).sort(), type: 'vxlan', vni: vx.nodes[0].vtep.vni, port: vx.nodes[0].vtep.port }]);
+    expect(a.model.tunnels.map((t) => ({ nodes: [...t.nodes].sort(), type: t.type, vni: t.vni, port: t.port }))).toEqual([
+      { nodes: vx.nodes.map((n) => n.name).sort(), type: 'vxlan', vni: vx.nodes[0].vtep.vni, port: vx.nodes[0].vtep.port },
+    ]);
     expect(a.model.bridges).toEqual([]);
   });
 
   it('pods behind their cali* veths, nothing invented', () => {
-    expect(a.model.pods.map((p) => [p.ip, p.mac, p.node, p.veth]).sort()).toEqual(vx.pods.map((p) => [p.ip, p.mac, p.node, `${p.node}/${p.veth}`]).sort());
+    expect(a.model.pods.map((p) => [p.ip, p.mac, p.node, p.veth]).sort()).toEqual(
+      vx.pods.map((p) => [p.ip, p.mac, p.node, `${p.node}/${p.veth}`]).sort(),
+    );
   });
 
   for (const f of vx.flows) {
     it(`${f.name}: hop path through vxlan.calico and eth0 on both nodes, VNI 4096 on the wire`, () => {
-      const flow = a.flows.find((x) => x.protocol === f.proto && x.a.ip === f.src && x.b.ip === f.dst && (f.dstPort === undefined || x.b.port === f.dstPort))!;
+      const flow = a.flows.find(
+        (x) => x.protocol === f.proto && x.a.ip === f.src && x.b.ip === f.dst && (f.dstPort === undefined || x.b.port === f.dstPort),
+      )!;
       expect(flow).toBeDefined();
       const forward = a.journeysForFlow(flow.id).filter((j) => j.hops[0].headers.src === f.src);
       expect(forward.length).toBeGreaterThan(0);
@@ -60,7 +75,9 @@ describe('Calico VXLAN mode (lab)', () => {
         expect(j.hops.map((h) => h.point)).toEqual(f.hops.map((h) => base(h.capture)));
         expect(j.status).toBe('delivered');
         const wire = j.hops.filter((h) => h.kind === 'underlay');
-        expect(wire.map((h) => [h.headers.encap?.type, h.headers.encap?.vni, h.headers.encap?.udpDstPort])).toEqual(wire.map(() => ['vxlan', 4096, 4789]));
+        expect(wire.map((h) => [h.headers.encap?.type, h.headers.encap?.vni, h.headers.encap?.udpDstPort])).toEqual(
+          wire.map(() => ['vxlan', 4096, 4789]),
+        );
         expect(j.hops.filter((h) => h.kind !== 'underlay').every((h) => h.headers.encap === null)).toBe(true);
       }
     });

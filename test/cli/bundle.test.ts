@@ -15,42 +15,65 @@ const NOTICE = /^tunnelvision: .*; running from the TypeScript sources \(slower 
 
 let dir = '';
 
-interface Run { code: number | null; out: string; err: string; loaded: string[] }
+interface Run {
+  code: number | null;
+  out: string;
+  err: string;
+  loaded: string[];
+}
 
 /** Runs argv in the copy with Node's ESM loader trace on; `loaded` lists the project files Node loaded. */
 function run(argv: string[], env: Record<string, string> = {}): Run {
   const r = spawnSync(argv[0], argv.slice(1), {
-    cwd: dir, encoding: 'utf8', timeout: 90_000, maxBuffer: 64 << 20,
+    cwd: dir,
+    encoding: 'utf8',
+    timeout: 90_000,
+    maxBuffer: 64 << 20,
     env: { ...process.env, TUNNELVISION_FROM_SOURCES: '', NODE_DEBUG: 'esm', ...env },
   });
   const trace = r.stderr.split('\n').filter((l) => /^ESM \d+: /.test(l));
   const loaded = [...new Set(trace.flatMap((l) => [...l.matchAll(/file:\/\/(\/[^\s',)]+)/g)].map((m) => m[1])))]
     .filter((p) => p.startsWith(`${dir}/`) && !/:\d+:\d+$/.test(p))
     .map((p) => p.slice(dir.length + 1));
-  const err = r.stderr.split('\n').filter((l) => !/^ESM \d+: /.test(l) && !/^\s/.test(l) && !/^[\]})]/.test(l)).join('\n').trim();
+  const err = r.stderr
+    .split('\n')
+    .filter((l) => !/^ESM \d+: /.test(l) && !/^\s/.test(l) && !/^[\]})]/.test(l))
+    .join('\n')
+    .trim();
   return { code: r.status, out: r.stdout, err, loaded };
 }
 
 const tv = (...args: string[]): Run => run([process.execPath, 'main/cli/bin.mjs', ...args]);
-const fromBundle = (r: Run): boolean => r.loaded.includes('out/cli/main.js') && !r.loaded.some((p) => p.endsWith('.ts') || p.includes('node_modules/tsx/'));
+const fromBundle = (r: Run): boolean =>
+  r.loaded.includes('out/cli/main.js') && !r.loaded.some((p) => p.endsWith('.ts') || p.includes('node_modules/tsx/'));
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'tv-bundle-'));
   // The project's files as a clone has them (tracked, plus new files not yet committed), not out/.
-  const files = execFileSync('git', ['ls-files', '-co', '--exclude-standard', 'main', 'common', 'preload', 'package.json', 'package-lock.json', 'tsconfig.json', FIXTURE], { cwd: ROOT, encoding: 'utf8' })
-    .split('\n').filter(Boolean);
+  const files = execFileSync(
+    'git',
+    ['ls-files', '-co', '--exclude-standard', 'main', 'common', 'preload', 'package.json', 'package-lock.json', 'tsconfig.json', FIXTURE],
+    { cwd: ROOT, encoding: 'utf8' },
+  )
+    .split('\n')
+    .filter(Boolean);
   for (const f of files) {
     mkdirSync(dirname(join(dir, f)), { recursive: true });
     cpSync(join(ROOT, f), join(dir, f));
   }
   symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'));
   // What npm install / npm ci run after installing the packages: the root package's `prepare`.
-  const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { scripts: Record<string, string>; bin: Record<string, string> };
+  const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as {
+    scripts: Record<string, string>;
+    bin: Record<string, string>;
+  };
   expect(pkg.scripts.prepare).toBe('node main/cli/build.mjs');
   expect(pkg.bin.tunnelvision).toBe('main/cli/bin.mjs');
   execFileSync('npm', ['run', '--silent', 'prepare'], { cwd: dir, stdio: 'pipe', timeout: 120_000 });
 }, 180_000);
-afterAll(() => { if (dir) rmSync(dir, { recursive: true, force: true }); });
+afterAll(() => {
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
 
 describe('the tunnelvision bin after install', () => {
   let reference = '';
@@ -63,7 +86,9 @@ describe('the tunnelvision bin after install', () => {
     expect(r.err).toBe('');
     expect(r.code).toBe(0);
     expect(fromBundle(r)).toBe(true);
-    expect(r.out.split('\n')[2]).toBe('3 1795736291.266290000 a-node1-eth0.pcap 192.168.56.11:49520 > 192.168.56.12:8472 | 10.244.0.2 > 10.244.1.2 ICMP 148 Echo (ping) request  id=0x2153, seq=1, ttl=63');
+    expect(r.out.split('\n')[2]).toBe(
+      '3 1795736291.266290000 a-node1-eth0.pcap 192.168.56.11:49520 > 192.168.56.12:8472 | 10.244.0.2 > 10.244.1.2 ICMP 148 Echo (ping) request  id=0x2153, seq=1, ttl=63',
+    );
     reference = r.out;
   });
 
@@ -73,7 +98,8 @@ describe('the tunnelvision bin after install', () => {
     expect(r.out).toBe(reference);
     expect(r.loaded.filter((p) => p.startsWith('out/cli/chunks/decode-'))).toHaveLength(1);
     expect(r.loaded.filter((p) => /node_modules\/(react|react-dom|playwright-core|cytoscape|tsx)\//.test(p))).toEqual([]);
-    for (const chunk of ['report-', 'topology-', 'follow-', 'start-', 'bench-', 'browser-mode-']) expect(r.loaded.some((p) => p.startsWith(`out/cli/chunks/${chunk}`))).toBe(false);
+    for (const chunk of ['report-', 'topology-', 'follow-', 'start-', 'bench-', 'browser-mode-'])
+      expect(r.loaded.some((p) => p.startsWith(`out/cli/chunks/${chunk}`))).toBe(false);
   });
 
   it('--help loads the dispatcher and nothing else', () => {
@@ -87,7 +113,11 @@ describe('the tunnelvision bin after install', () => {
     const r = tv('topology', FIXTURE);
     expect(r.code).toBe(0);
     expect(fromBundle(r)).toBe(true);
-    expect(r.loaded.filter((p) => /node_modules\/(react|react-dom|playwright-core|tsx)\//.test(p) || /chunks\/(report|decode|bench|start)-/.test(p))).toEqual([]);
+    expect(
+      r.loaded.filter(
+        (p) => /node_modules\/(react|react-dom|playwright-core|tsx)\//.test(p) || /chunks\/(report|decode|bench|start)-/.test(p),
+      ),
+    ).toEqual([]);
   });
 
   it('a touched but unchanged source keeps the bundle; an edited one falls back to the sources with one notice', () => {

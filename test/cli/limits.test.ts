@@ -63,7 +63,9 @@ describe('reading limits', () => {
     expect(statSync(bomb).size).toBeLessThan(8 << 20);
     const r = await cli('topology', '--json', '--max-bytes', '1G', bomb);
     expect(r.code).toBe(0);
-    expect(r.err).toMatch(/^topology: bomb\.pcap\.gz: reading stopped at byte \d+, after [\d,]+ packets of this file: the set's limit of 1 GiB read \(after decompression\) is reached \(raise it with --max-bytes\)/m);
+    expect(r.err).toMatch(
+      /^topology: bomb\.pcap\.gz: reading stopped at byte \d+, after [\d,]+ packets of this file: the set's limit of 1 GiB read \(after decompression\) is reached \(raise it with --max-bytes\)/m,
+    );
     const j = JSON.parse(r.out);
     const c = j.captures[0];
     // Every whole record of the first GiB, none after.
@@ -86,12 +88,16 @@ describe('reading limits', () => {
     const c = JSON.parse(r.out).captures[0];
     expect(c.packetCount).toBe(2_000_000);
     expect(c.errors).toEqual([expect.objectContaining({ code: 'budget-packets', offset: 24 + 2_000_000 * 16, fatal: true })]);
-    expect(c.errors[0].message).toMatch(/after 2,000,000 packets of this file: the set's packet limit of 2,000,000 packets is reached \(raise it with --max-packets\); the packets before are kept/);
+    expect(c.errors[0].message).toMatch(
+      /after 2,000,000 packets of this file: the set's packet limit of 2,000,000 packets is reached \(raise it with --max-packets\); the packets before are kept/,
+    );
     expect(r.peak).toBeLessThan(1 << 30);
 
     const m = await cli('topology', '--max-memory', '300M', zeros);
     expect(m.code).toBe(0);
-    expect(m.err).toMatch(/zeros\.pcap\.gz: reading stopped at byte \d+, after [\d,]+ packets of this file: memory in use \([\d.]+ MiB\) is past the limit of 300 MiB \(raise it with --max-memory\)/);
+    expect(m.err).toMatch(
+      /zeros\.pcap\.gz: reading stopped at byte \d+, after [\d,]+ packets of this file: memory in use \([\d.]+ MiB\) is past the limit of 300 MiB \(raise it with --max-memory\)/,
+    );
     expect(m.out).toMatch(/\[problem\] read-error: zeros\.pcap\.gz: reading stopped/);
     expect(m.peak).toBeLessThan(600 << 20);
   });
@@ -130,7 +136,13 @@ describe('reading limits', () => {
 
   it('the app reads with the limits of its options and says where it stopped', async () => {
     const home = mkdtempSync(join(dir, 'app-'));
-    const b = createBackend({ shell: 'browser', recentFile: null, tempDir: home, sessionDir: join(home, 'sessions'), limits: { maxPackets: 100 } });
+    const b = createBackend({
+      shell: 'browser',
+      recentFile: null,
+      tempDir: home,
+      sessionDir: join(home, 'sessions'),
+      limits: { maxPackets: 100 },
+    });
     try {
       await b.openCaptures({ paths: demoCaptures().slice(0, 3), append: false });
       const s = await ready(b, 2400);

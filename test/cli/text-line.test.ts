@@ -15,7 +15,8 @@ const CAPTURES = resolve(dirname(fileURLToPath(import.meta.url)), '../../fixture
 
 function captureFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
-    e.isDirectory() ? captureFiles(join(dir, e.name)) : /\.(pcap|pcapng|cap)(\.gz)?$/.test(e.name) ? [join(dir, e.name)] : []);
+    e.isDirectory() ? captureFiles(join(dir, e.name)) : /\.(pcap|pcapng|cap)(\.gz)?$/.test(e.name) ? [join(dir, e.name)] : [],
+  );
 }
 
 /** Both forms of every packet's line in `path`, under the capture name `name`. */
@@ -28,7 +29,14 @@ async function bothForms(path: string, name: string): Promise<{ strings: string;
   let packets = 0;
   await readCapture(path, {
     onPacket: (p: RawPacket) => {
-      const t = describePacketText(p.data, p.linktype, summary, text, { decodeAs: [{ layer: 'udp', port: 8472, proto: 'vxlan' }] }, p.origLen);
+      const t = describePacketText(
+        p.data,
+        p.linktype,
+        summary,
+        text,
+        { decodeAs: [{ layer: 'udp', port: 8472, proto: 'vxlan' }] },
+        p.origLen,
+      );
       strings += textLine(p, { info: t.info, protocol: t.protocol, summary }, name) + '\n';
       const full = writeTextLine(batch, p, t, summary, name);
       if (full) chunks.push(Buffer.from(full));
@@ -72,9 +80,23 @@ describe('writeTextLine', () => {
   it('numbers as String() writes them, including the edges of uint and nine', () => {
     const b = new LineBatch();
     b.begin(200);
-    for (const n of [0, 7, 10, 99, 100, 999999999, 1e9, 4294967295, 4294967296, Number.MAX_SAFE_INTEGER, -3, 1.5]) { b.uint(n); b.byte(0x20); }
-    b.nine(0); b.byte(0x20); b.nine(5000); b.byte(0x20); b.nine(999999999);
-    b.byte(0x20); b.ipv4(0); b.byte(0x20); b.ipv4(0xffffffff); b.byte(0x20); b.ipv4(0x0a000a64);
-    expect(b.take()!.toString()).toBe('0 7 10 99 100 999999999 1000000000 4294967295 4294967296 9007199254740991 -3 1.5 000000000 000005000 999999999 0.0.0.0 255.255.255.255 10.0.10.100');
+    for (const n of [0, 7, 10, 99, 100, 999999999, 1e9, 4294967295, 4294967296, Number.MAX_SAFE_INTEGER, -3, 1.5]) {
+      b.uint(n);
+      b.byte(0x20);
+    }
+    b.nine(0);
+    b.byte(0x20);
+    b.nine(5000);
+    b.byte(0x20);
+    b.nine(999999999);
+    b.byte(0x20);
+    b.ipv4(0);
+    b.byte(0x20);
+    b.ipv4(0xffffffff);
+    b.byte(0x20);
+    b.ipv4(0x0a000a64);
+    expect(b.take()!.toString()).toBe(
+      '0 7 10 99 100 999999999 1000000000 4294967295 4294967296 9007199254740991 -3 1.5 000000000 000005000 999999999 0.0.0.0 255.255.255.255 10.0.10.100',
+    );
   });
 });

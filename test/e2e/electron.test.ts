@@ -23,7 +23,8 @@ const display: Requirement = {
   present: process.platform !== 'linux' || !!(process.env.DISPLAY || process.env.WAYLAND_DISPLAY),
 };
 const why = unmet(runtime, display, labNeed);
-if (why) console.warn(`\n*** SKIPPED: Electron end-to-end test: ${why}. The same scenario runs in browser mode (test/e2e/browser.test.ts). ***\n`);
+if (why)
+  console.warn(`\n*** SKIPPED: Electron end-to-end test: ${why}. The same scenario runs in browser mode (test/e2e/browser.test.ts). ***\n`);
 
 describeNeeding([runtime, display, labNeed], 'desktop shell end to end (Electron)', () => {
   let app: ElectronApplication;
@@ -32,7 +33,11 @@ describeNeeding([runtime, display, labNeed], 'desktop shell end to end (Electron
     mkdirSync(RESULTS, { recursive: true });
     dir = mkdtempSync(join(tmpdir(), 'tv-electron-'));
     await buildAll();
-    app = await _electron.launch({ executablePath: bin!, args: [ROOT, '--', ...demoCaptures()], env: { ...process.env, XDG_CONFIG_HOME: dir } });
+    app = await _electron.launch({
+      executablePath: bin!,
+      args: [ROOT, '--', ...demoCaptures()],
+      env: { ...process.env, XDG_CONFIG_HOME: dir },
+    });
   });
   afterAll(async () => {
     await app?.close();
@@ -50,7 +55,7 @@ describeNeeding([runtime, display, labNeed], 'desktop shell end to end (Electron
         return p;
       });
       await app.evaluate(({ dialog }, chosen) => {
-        dialog.showOpenDialog = (async () => ({ canceled: false, filePaths: chosen }));
+        dialog.showOpenDialog = async () => ({ canceled: false, filePaths: chosen });
       }, paths);
       await page.locator('[data-testid=add]').click();
     };
@@ -61,13 +66,16 @@ describeNeeding([runtime, display, labNeed], 'desktop shell end to end (Electron
     // the scratch folder; the open dialog with one more capture.
     const extra = join(dir, 'menu-node9-eth0.pcap');
     copyFileSync(demoCaptures()[0], extra);
-    await app.evaluate(({ dialog }, [folder, chosen]) => {
-      dialog.showSaveDialog = (async (...a: unknown[]) => {
-        const opts = a.at(-1) as { defaultPath?: string };
-        return { canceled: false, filePath: `${folder}/${(opts.defaultPath ?? 'export').split('/').pop()}` };
-      });
-      dialog.showOpenDialog = (async () => ({ canceled: false, filePaths: [chosen] }));
-    }, [dir, extra]);
+    await app.evaluate(
+      ({ dialog }, [folder, chosen]) => {
+        dialog.showSaveDialog = async (...a: unknown[]) => {
+          const opts = a.at(-1) as { defaultPath?: string };
+          return { canceled: false, filePath: `${folder}/${(opts.defaultPath ?? 'export').split('/').pop()}` };
+        };
+        dialog.showOpenDialog = async () => ({ canceled: false, filePaths: [chosen] });
+      },
+      [dir, extra],
+    );
     const menu = async (id: MenuItemId) => {
       const found = await app.evaluate(({ Menu }, item) => {
         const entry = Menu.getApplicationMenu()?.getMenuItemById(item);

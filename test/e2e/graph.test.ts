@@ -64,7 +64,14 @@ const inView = (page: Page, sel: string) => page.evaluate<{ count: number; outsi
 const shot = (page: Page, name: string) => page.screenshot({ path: join(RESULTS, `graph-${name}.png`) });
 
 async function settled(page: Page): Promise<void> {
-  await until('the graph laid out', async () => page.evaluate(`document.querySelector('.app')?.getAttribute('data-phase') === 'ready' && document.querySelector('[data-testid=graph]')?.getAttribute('data-layout') === 'done'`), 120_000);
+  await until(
+    'the graph laid out',
+    async () =>
+      page.evaluate(
+        `document.querySelector('.app')?.getAttribute('data-phase') === 'ready' && document.querySelector('[data-testid=graph]')?.getAttribute('data-layout') === 'done'`,
+      ),
+    120_000,
+  );
   // Two more frames for the view to be set after the layout.
   await page.evaluate(`new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))`);
 }
@@ -72,7 +79,9 @@ async function settled(page: Page): Promise<void> {
 function expectNoOverlap(r: GraphReport): void {
   const boxes = r.boxes;
   expect(boxes.length).toBeGreaterThan(0);
-  for (const a of boxes) for (const b of boxes) if (a.id < b.id) expect(a.x2 <= b.x1 || b.x2 <= a.x1 || a.y2 <= b.y1 || b.y2 <= a.y1, `${a.id} intersects ${b.id}`).toBe(true);
+  for (const a of boxes)
+    for (const b of boxes)
+      if (a.id < b.id) expect(a.x2 <= b.x1 || b.x2 <= a.x1 || a.y2 <= b.y1 || b.y2 <= a.y1, `${a.id} intersects ${b.id}`).toBe(true);
 }
 
 /** The default view: every label on screen drawn, at 9 px or more. */
@@ -94,7 +103,16 @@ async function selectPacket(page: Page, filter: string): Promise<void> {
   const row = page.locator('.prow[data-no]').first();
   await until('a row of the filter', async () => (await row.count()) > 0);
   await row.click();
-  await until('the path lit', async () => (await page.evaluate(() => (globalThis as unknown as { __tunnelvisionGraph: { elements(s: string): { length: number } } }).__tunnelvisionGraph.elements('.path').length)) > 3);
+  await until(
+    'the path lit',
+    async () =>
+      (await page.evaluate(
+        () =>
+          (globalThis as unknown as { __tunnelvisionGraph: { elements(s: string): { length: number } } }).__tunnelvisionGraph.elements(
+            '.path',
+          ).length,
+      )) > 3,
+  );
   await settled(page);
 }
 
@@ -125,46 +143,55 @@ describe.skipIf(!haveChromium)('cluster graph in Chromium', () => {
     }
   }
 
-  it.skipIf(!haveLab)('lab set: boxes apart, every label readable, the followed path whole, the pane expands', async () => {
-    await open(demoCaptures(), async (page) => {
-      const r = await report(page);
-      expect(r.collapsed).toBe(0);
-      expectNoOverlap(r);
-      expectReadable(r);
-      await shot(page, 'lab-default');
+  it.skipIf(!haveLab)(
+    'lab set: boxes apart, every label readable, the followed path whole, the pane expands',
+    async () => {
+      await open(demoCaptures(), async (page) => {
+        const r = await report(page);
+        expect(r.collapsed).toBe(0);
+        expectNoOverlap(r);
+        expectReadable(r);
+        await shot(page, 'lab-default');
 
-      // A cross-node VXLAN packet: its path, both nodes' devices, all in view.
-      await selectPacket(page, 'inner.ip.src == 10.244.0.2 && inner.ip.dst == 10.244.1.2 && icmp && vxlan');
-      const path = await inView(page, '.path');
-      expect(path.count).toBeGreaterThan(5);
-      expect(path.outside).toEqual([]);
-      // Zoomed out as far as the path needs: labels too small then are left out, never drawn illegibly.
-      expectDrawnReadable(await report(page));
-      await shot(page, 'lab-path');
+        // A cross-node VXLAN packet: its path, both nodes' devices, all in view.
+        await selectPacket(page, 'inner.ip.src == 10.244.0.2 && inner.ip.dst == 10.244.1.2 && icmp && vxlan');
+        const path = await inView(page, '.path');
+        expect(path.count).toBeGreaterThan(5);
+        expect(path.outside).toEqual([]);
+        // Zoomed out as far as the path needs: labels too small then are left out, never drawn illegibly.
+        expectDrawnReadable(await report(page));
+        await shot(page, 'lab-path');
 
-      // The pane fills the window and comes back, and remembers it across a reload.
-      const pane = page.locator('[data-testid=graph-pane]');
-      const small = (await pane.boundingBox())!;
-      await page.keyboard.press('Control+Shift+E');
-      await until('the full-window graph', async () => ((await pane.boundingBox())?.width ?? 0) >= 1440);
-      expect((await pane.boundingBox())!.height).toBeGreaterThanOrEqual(899);
-      await settled(page);
-      await page.reload();
-      await settled(page);
-      expect((await pane.boundingBox())!.width).toBeGreaterThanOrEqual(1440);
-      const full = await report(page);
-      expectNoOverlap(full);
-      expectReadable(full);
-      await shot(page, 'lab-expanded');
-      await page.keyboard.press('Escape');
-      await until('the pane back in place', async () => Math.abs(((await pane.boundingBox())?.width ?? 0) - small.width) < 2);
-    });
-  }, 300_000);
+        // The pane fills the window and comes back, and remembers it across a reload.
+        const pane = page.locator('[data-testid=graph-pane]');
+        const small = (await pane.boundingBox())!;
+        await page.keyboard.press('Control+Shift+E');
+        await until('the full-window graph', async () => ((await pane.boundingBox())?.width ?? 0) >= 1440);
+        expect((await pane.boundingBox())!.height).toBeGreaterThanOrEqual(899);
+        await settled(page);
+        await page.reload();
+        await settled(page);
+        expect((await pane.boundingBox())!.width).toBeGreaterThanOrEqual(1440);
+        const full = await report(page);
+        expectNoOverlap(full);
+        expectReadable(full);
+        await shot(page, 'lab-expanded');
+        await page.keyboard.press('Escape');
+        await until('the pane back in place', async () => Math.abs(((await pane.boundingBox())?.width ?? 0) - small.width) < 2);
+      });
+    },
+    300_000,
+  );
 
   it('generated cluster of 50 nodes, 1,000 pods, 100 services: collapsed, readable, searchable, paths opened', async () => {
     const cluster = ensureBenchCluster();
     await open(cluster.files, async (page) => {
-      const els = await page.evaluate(() => (globalThis as unknown as { __tunnelvisionGraph: { nodes(s: string): { length: number } } }).__tunnelvisionGraph.nodes('[kind = "service"]').length);
+      const els = await page.evaluate(
+        () =>
+          (globalThis as unknown as { __tunnelvisionGraph: { nodes(s: string): { length: number } } }).__tunnelvisionGraph.nodes(
+            '[kind = "service"]',
+          ).length,
+      );
       expect(els).toBe(100);
       const r = await report(page);
       expect(r.collapsed).toBe(50);
@@ -178,7 +205,15 @@ describe.skipIf(!haveChromium)('cluster graph in Chromium', () => {
       // Search a pod: its box opens, the pod is centered and its label drawn.
       await page.locator('[data-testid=graph-search]').fill('10.244.33.7');
       await page.locator('[data-testid=graph-search]').press('Enter');
-      await until('the pod found', async () => page.evaluate(() => (globalThis as unknown as { __tunnelvisionGraph: { getElementById(i: string): { hasClass(c: string): boolean } } }).__tunnelvisionGraph.getElementById('pod:10.244.33.7').hasClass('found')));
+      await until('the pod found', async () =>
+        page.evaluate(() =>
+          (
+            globalThis as unknown as { __tunnelvisionGraph: { getElementById(i: string): { hasClass(c: string): boolean } } }
+          ).__tunnelvisionGraph
+            .getElementById('pod:10.244.33.7')
+            .hasClass('found'),
+        ),
+      );
       await settled(page);
       const found = await report(page);
       expect(found.collapsed).toBe(49);
@@ -193,7 +228,13 @@ describe.skipIf(!haveChromium)('cluster graph in Chromium', () => {
       const path = await inView(page, '.path');
       expect(path.count).toBeGreaterThan(5);
       expect(path.outside).toEqual([]);
-      const opened = await page.evaluate(() => (globalThis as unknown as { __tunnelvisionGraph: { nodes(s: string): { map(f: (n: { id(): string }) => string): string[] } } }).__tunnelvisionGraph.nodes('[kind = "k8s-node"][!collapsed]').map((n) => n.id()));
+      const opened = await page.evaluate(() =>
+        (
+          globalThis as unknown as { __tunnelvisionGraph: { nodes(s: string): { map(f: (n: { id(): string }) => string): string[] } } }
+        ).__tunnelvisionGraph
+          .nodes('[kind = "k8s-node"][!collapsed]')
+          .map((n) => n.id()),
+      );
       expect(opened).toEqual(expect.arrayContaining(['node:node-21', 'node:node-22']));
       // Zoomed out as far as the path needs: the labels drawn are readable, the others wait for a
       // hover or a zoom.
@@ -203,8 +244,19 @@ describe.skipIf(!haveChromium)('cluster graph in Chromium', () => {
       await shot(page, 'big-path');
 
       // A click on a collapsed box opens it.
-      await page.evaluate(() => (globalThis as unknown as { __tunnelvisionGraph: { getElementById(i: string): { emit(e: string): void } } }).__tunnelvisionGraph.getElementById('node:node-40').emit('tap'));
-      await until('node-40 open', async () => page.evaluate(() => (globalThis as unknown as { __tunnelvisionGraph: { nodes(s: string): { length: number } } }).__tunnelvisionGraph.nodes('[parent = "node:node-40"]').length >= 20));
+      await page.evaluate(() =>
+        (globalThis as unknown as { __tunnelvisionGraph: { getElementById(i: string): { emit(e: string): void } } }).__tunnelvisionGraph
+          .getElementById('node:node-40')
+          .emit('tap'),
+      );
+      await until('node-40 open', async () =>
+        page.evaluate(
+          () =>
+            (globalThis as unknown as { __tunnelvisionGraph: { nodes(s: string): { length: number } } }).__tunnelvisionGraph.nodes(
+              '[parent = "node:node-40"]',
+            ).length >= 20,
+        ),
+      );
       await settled(page);
       expectNoOverlap(await report(page));
     });

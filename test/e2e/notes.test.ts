@@ -18,7 +18,13 @@ const HOSTILE = '<script>window.__pwned=1</script>"><img src=x onerror="window._
 
 async function opened(page: Page, url: string): Promise<void> {
   await page.goto(url);
-  await until('the analysis', async () => (await page.locator('[data-testid=progress]').count()) === 0 && (await page.locator('[data-testid=graph-count]').textContent())?.match(/^[1-9]/), 60_000);
+  await until(
+    'the analysis',
+    async () =>
+      (await page.locator('[data-testid=progress]').count()) === 0 &&
+      (await page.locator('[data-testid=graph-count]').textContent())?.match(/^[1-9]/),
+    60_000,
+  );
 }
 
 async function writeNote(page: Page, scope: ReturnType<Page['locator']>, text: string, tag: string, severity: string): Promise<void> {
@@ -82,7 +88,10 @@ describeNeeding(['chromium', 'tshark', labNeed], 'notes end to end', () => {
     await input.fill('vxlan && icmp');
     await input.press('Enter');
     const rows = page.locator('.prow[data-no]');
-    await until('filtered rows', async () => (await rows.count()) > 0 && (await rows.first().locator('.c-encap').textContent())?.startsWith('VXLAN'));
+    await until(
+      'filtered rows',
+      async () => (await rows.count()) > 0 && (await rows.first().locator('.c-encap').textContent())?.startsWith('VXLAN'),
+    );
     const no = Number(await rows.first().getAttribute('data-no'));
     await rows.first().click();
     const detail = page.locator('[data-testid=packet-detail]');
@@ -104,7 +113,14 @@ describeNeeding(['chromium', 'tshark', labNeed], 'notes end to end', () => {
     await until('hop note mark', async () => (await page.locator('[data-testid=hop]').nth(1).locator('.note-mark').count()) === 1);
 
     // A graph element: the node selected in the graph.
-    await page.evaluate(() => void (globalThis as unknown as { __tunnelvisionGraph: { getElementById(i: string): { emit(e: string): void } } }).__tunnelvisionGraph.getElementById('node:a-node2').emit('tap'));
+    await page.evaluate(
+      () =>
+        void (
+          globalThis as unknown as { __tunnelvisionGraph: { getElementById(i: string): { emit(e: string): void } } }
+        ).__tunnelvisionGraph
+          .getElementById('node:a-node2')
+          .emit('tap'),
+    );
     await until('element selected', async () => (await page.locator('[data-testid=element-filter]').count()) === 1);
     await writeNote(page, page.locator('.list-head'), 'node under suspicion', '', 'warning');
     await page.locator('[data-testid=element-filter] button').click();
@@ -129,8 +145,20 @@ describeNeeding(['chromium', 'tshark', labNeed], 'notes end to end', () => {
     expect(html).not.toContain('<script>window.__pwned');
     expect(readFileSync(await exportReport(page, 'md'), 'utf8')).toContain('the bridge sees it 40 µs later');
     const json = JSON.parse(readFileSync(await exportReport(page, 'json'), 'utf8'));
-    expect(json.annotations.map((a: { text: string }) => a.text).sort()).toEqual([HOSTILE, 'captures taken during the outage', 'node under suspicion', 'ping across nodes, one journey per echo', 'the bridge sees it 40 µs later'].sort());
-    expect(readFileSync(await exportReport(page, 'pdf')).subarray(0, 5).toString('latin1')).toBe('%PDF-');
+    expect(json.annotations.map((a: { text: string }) => a.text).sort()).toEqual(
+      [
+        HOSTILE,
+        'captures taken during the outage',
+        'node under suspicion',
+        'ping across nodes, one journey per echo',
+        'the bridge sees it 40 µs later',
+      ].sort(),
+    );
+    expect(
+      readFileSync(await exportReport(page, 'pdf'))
+        .subarray(0, 5)
+        .toString('latin1'),
+    ).toBe('%PDF-');
     const pcapng = await exportReport(page, 'pcapng');
     const comments = spawnSync('tshark', ['-r', pcapng, '-T', 'fields', '-e', 'frame.comment'], { encoding: 'utf8' }).stdout;
     expect(comments).toContain('window.__pwned=1');
@@ -153,7 +181,10 @@ describeNeeding(['chromium', 'tshark', labNeed], 'notes end to end', () => {
     // The session remembered the filter too.
     expect(await again.locator('[data-testid=filter-input]').inputValue()).toBe('vxlan && icmp');
     await pane2.locator('[data-testid=note][data-kind=packet] [data-testid=note-about]').click();
-    await until('the annotated packet selected', async () => (await again.locator('[data-testid=packet-detail]').getAttribute('data-no')) === String(no));
+    await until(
+      'the annotated packet selected',
+      async () => (await again.locator('[data-testid=packet-detail]').getAttribute('data-no')) === String(no),
+    );
     expect(await again.locator('[data-testid=packet-detail] [data-testid=note] .note-text').textContent()).toBe(HOSTILE);
     await again.screenshot({ path: join(RESULTS, 'browser-notes-reopened.png') });
     if (problems.length) throw new Error(problems.join('\n'));

@@ -16,9 +16,21 @@ export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const RESULTS = join(ROOT, 'test-results');
 /** Debian's Chromium, found as the product finds it (tests that need it declare the 'chromium' tool, test/tools.ts). */
 export const CHROMIUM = findChromium() ?? '/usr/bin/chromium';
-export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update'];
+export const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+];
 
-interface ManifestHop { capture: string; node: string; interface: string; ttl: number; encap: { kind: string; vni: number; src: string; dst: string } | null }
+interface ManifestHop {
+  capture: string;
+  node: string;
+  interface: string;
+  ttl: number;
+  encap: { kind: string; vni: number; src: string; dst: string } | null;
+}
 export interface Manifest {
   clusters: { name: string; nodes: { name: string }[]; pods: { name: string; node: string; ip: string }[] }[];
   captures: { file: string; cluster: string; packets: number; node: string }[];
@@ -61,7 +73,10 @@ export async function addThroughFilePicker(page: Page, files: CorruptFile[]): Pr
   await (await chooser).setFiles(files);
 }
 
-export async function runScenario(page: Page, opts: { prefix: string; corruptFiles: CorruptFile[]; corruptCut: number; addFiles(page: Page, files: CorruptFile[]): Promise<void> }): Promise<void> {
+export async function runScenario(
+  page: Page,
+  opts: { prefix: string; corruptFiles: CorruptFile[]; corruptCut: number; addFiles(page: Page, files: CorruptFile[]): Promise<void> },
+): Promise<void> {
   const m = manifest()!;
   const cluster = m.clusters[0];
   const demo = m.captures.filter((c) => c.cluster === cluster.name);
@@ -69,19 +84,35 @@ export async function runScenario(page: Page, opts: { prefix: string; corruptFil
 
   // 1. The demo set opens: every capture listed with its packets, the analysis done.
   await until('the demo captures', async () => (await page.locator('[data-testid=capture]').count()) === demo.length);
-  await until('the analysis', async () => (await page.locator('[data-testid=progress]').count()) === 0 && (await page.locator('[data-testid=graph-count]').textContent())?.match(/^[1-9]/));
+  await until(
+    'the analysis',
+    async () =>
+      (await page.locator('[data-testid=progress]').count()) === 0 &&
+      (await page.locator('[data-testid=graph-count]').textContent())?.match(/^[1-9]/),
+  );
   for (const c of demo) {
-    await expect.poll(() => page.locator(`[data-testid=capture][data-name="${c.file}"] [data-testid=capture-packets]`).textContent()).toBe(`${c.packets.toLocaleString('en-US')} pkts`);
+    await expect
+      .poll(() => page.locator(`[data-testid=capture][data-name="${c.file}"] [data-testid=capture-packets]`).textContent())
+      .toBe(`${c.packets.toLocaleString('en-US')} pkts`);
   }
   await expect.poll(() => page.locator('[data-testid=packet-list]').getAttribute('data-total')).toBe(String(demoPackets));
   await shot(page, `${opts.prefix}-1-demo-set`);
 
   // 2. The graph: the lab's nodes, each holding its pods.
   const graph = await page.evaluate(() => {
-    const cy = (globalThis as unknown as { __tunnelvisionGraph: { nodes(): { data(): Record<string, string> }[] & { map<T>(f: (n: { data(): Record<string, string> }) => T): T[] } } }).__tunnelvisionGraph;
+    const cy = (
+      globalThis as unknown as {
+        __tunnelvisionGraph: {
+          nodes(): { data(): Record<string, string> }[] & { map<T>(f: (n: { data(): Record<string, string> }) => T): T[] };
+        };
+      }
+    ).__tunnelvisionGraph;
     return cy.nodes().map((n) => n.data());
   });
-  const nodes = graph.filter((d) => d.kind === 'k8s-node').map((d) => d.label).sort();
+  const nodes = graph
+    .filter((d) => d.kind === 'k8s-node')
+    .map((d) => d.label)
+    .sort();
   expect(nodes).toEqual(cluster.nodes.map((n) => n.name).sort());
   const pods = graph.filter((d) => d.kind === 'pod');
   // A pod is known from its traffic: the target of the lab's dropped flow never answers, so it
@@ -92,7 +123,11 @@ export async function runScenario(page: Page, opts: { prefix: string; corruptFil
     expect(el, `pod ${p.name} ${p.ip}`).toBeTruthy();
     expect(el!.parent).toBe(`node:${p.node}`);
   }
-  for (const el of pods) expect(cluster.pods.map((p) => `pod:${p.ip}`), 'no invented pods').toContain(el.id);
+  for (const el of pods)
+    expect(
+      cluster.pods.map((p) => `pod:${p.ip}`),
+      'no invented pods',
+    ).toContain(el.id);
   expect(graph.filter((d) => d.kind === 'nic').length).toBe(cluster.nodes.length);
 
   // 3. A VXLAN packet: outer and inner columns side by side.
@@ -138,15 +173,27 @@ export async function runScenario(page: Page, opts: { prefix: string; corruptFil
   await inner.locator('[data-field="ip.src"]').first().click();
   expect(await page.locator('[data-testid=hex] .hb.on').count()).toBe(4);
   // Byte -> field: clicking the first byte of the inner destination address selects that field.
-  const selectedBytes = await page.locator('[data-testid=hex] .hb.on').evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-off'))));
+  const selectedBytes = await page
+    .locator('[data-testid=hex] .hb.on')
+    .evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-off'))));
   await page.locator(`[data-testid=hex] .hb[data-off="${selectedBytes[0] + 4}"]`).click();
   await expect.poll(() => inner.locator('.field.selected').getAttribute('data-field')).toBe('ip.dst');
 
   // Selecting the packet lights up its path on the graph, with its own capture point marked.
   const graphClasses = (cls: string) =>
-    page.evaluate((c) => (globalThis as unknown as { __tunnelvisionGraph: { elements(s: string): { map(f: (e: { id(): string }) => string): string[] } } }).__tunnelvisionGraph.elements(`.${c}`).map((e) => e.id()), cls);
+    page.evaluate(
+      (c) =>
+        (
+          globalThis as unknown as { __tunnelvisionGraph: { elements(s: string): { map(f: (e: { id(): string }) => string): string[] } } }
+        ).__tunnelvisionGraph
+          .elements(`.${c}`)
+          .map((e) => e.id()),
+      cls,
+    );
   await expect.poll(() => graphClasses('focus')).toEqual([`nic:${wire.node}`]);
-  expect(await graphClasses('path')).toEqual(expect.arrayContaining([`pod:${client.src}`, `nic:${wire.node}`, `pod:${flow.request[0].dst}`]));
+  expect(await graphClasses('path')).toEqual(
+    expect.arrayContaining([`pod:${client.src}`, `nic:${wire.node}`, `pod:${flow.request[0].dst}`]),
+  );
   await shot(page, `${opts.prefix}-3-vxlan-detail`);
 
   // 4. Follow the flow across the two nodes: the hop table is the lab's path.
@@ -159,7 +206,11 @@ export async function runScenario(page: Page, opts: { prefix: string; corruptFil
   expect(table.filter((r) => r[8].startsWith('vxlan')).length).toBe(flow.request.filter((h) => h.encap).length);
   expect(new Set(table.map((r) => r[2])).size).toBe(2);
   // The path is highlighted on the graph.
-  const lit = await page.evaluate(() => (globalThis as unknown as { __tunnelvisionGraph: { elements(s: string): { length: number } } }).__tunnelvisionGraph.elements('.path').length);
+  const lit = await page.evaluate(
+    () =>
+      (globalThis as unknown as { __tunnelvisionGraph: { elements(s: string): { length: number } } }).__tunnelvisionGraph.elements('.path')
+        .length,
+  );
   expect(lit).toBeGreaterThanOrEqual(flow.request.length - 2);
   await shot(page, `${opts.prefix}-4-follow`);
 
@@ -179,7 +230,10 @@ export async function runScenario(page: Page, opts: { prefix: string; corruptFil
   await expect.poll(() => page.locator('[role=columnheader]', { hasText: 'No.' }).getAttribute('aria-sort')).toBe('ascending');
 
   // 5a'. The graph exports as SVG and PNG.
-  for (const [button, magic] of [['graph-svg', '<svg'], ['graph-png', '\u0089PNG']] as const) {
+  for (const [button, magic] of [
+    ['graph-svg', '<svg'],
+    ['graph-png', '\u0089PNG'],
+  ] as const) {
     const download = page.waitForEvent('download');
     await page.locator(`[data-testid=${button}]`).click();
     const file = await (await download).path();
@@ -199,18 +253,32 @@ export async function runScenario(page: Page, opts: { prefix: string; corruptFil
 
   // 5c. Selecting a graph element filters the list to its packets.
   const node2 = demo.filter((c) => c.node === server.node).reduce((s, c) => s + c.packets, 0);
-  await page.evaluate((id) => void (globalThis as unknown as { __tunnelvisionGraph: { getElementById(i: string): { emit(e: string): void } } }).__tunnelvisionGraph.getElementById(id).emit('tap'), `node:${server.node}`);
+  await page.evaluate(
+    (id) =>
+      void (globalThis as unknown as { __tunnelvisionGraph: { getElementById(i: string): { emit(e: string): void } } }).__tunnelvisionGraph
+        .getElementById(id)
+        .emit('tap'),
+    `node:${server.node}`,
+  );
   await expect.poll(() => page.locator('[data-testid=packet-list]').getAttribute('data-total')).toBe(String(node2));
   await expect.poll(() => page.locator('[data-testid=element-filter]').textContent()).toContain(server.node);
   await shot(page, `${opts.prefix}-4b-element-filter`);
   // 5c'. From a graph edge: the underlay link between the two nodes lists its flows; follow one.
   const link = `link:${[client.node, server.node].sort().join('~')}`;
-  await page.evaluate((id) => void (globalThis as unknown as { __tunnelvisionGraph: { getElementById(i: string): { emit(e: string): void } } }).__tunnelvisionGraph.getElementById(id).emit('tap'), link);
+  await page.evaluate(
+    (id) =>
+      void (globalThis as unknown as { __tunnelvisionGraph: { getElementById(i: string): { emit(e: string): void } } }).__tunnelvisionGraph
+        .getElementById(id)
+        .emit('tap'),
+    link,
+  );
   await page.locator('[data-testid=tab-follow]').click();
   const flowButton = page.locator('[data-testid=element-flows] button', { hasText: `ICMP ${client.src}:` }).first();
   await until('flows through the link', async () => (await flowButton.count()) > 0);
   await flowButton.click();
-  await until('hop table of the picked flow', async () => (await page.locator('[data-testid=follow-flow]').textContent())?.startsWith(`ICMP ${client.src}:`));
+  await until('hop table of the picked flow', async () =>
+    (await page.locator('[data-testid=follow-flow]').textContent())?.startsWith(`ICMP ${client.src}:`),
+  );
   const nodesSeen = await page.locator('[data-testid=hop] td:nth-child(3)').allTextContents();
   expect(new Set(nodesSeen)).toEqual(new Set([client.node, server.node]));
   await shot(page, `${opts.prefix}-4c-link-flows`);
@@ -230,10 +298,22 @@ export async function runScenario(page: Page, opts: { prefix: string; corruptFil
 
   // 6. Add corrupt files: their errors show, the rest still opens.
   await opts.addFiles(page, opts.corruptFiles);
-  await until('the set with the corrupt files', async () => (await page.locator('[data-testid=capture]').count()) === demo.length + opts.corruptFiles.length, 60_000);
-  await until('loading done', async () => (await page.locator('[data-testid=progress]').count()) === 0 && (await page.locator('[data-testid=graph-count]').textContent())?.match(/^[1-9]/), 60_000);
+  await until(
+    'the set with the corrupt files',
+    async () => (await page.locator('[data-testid=capture]').count()) === demo.length + opts.corruptFiles.length,
+    60_000,
+  );
+  await until(
+    'loading done',
+    async () =>
+      (await page.locator('[data-testid=progress]').count()) === 0 &&
+      (await page.locator('[data-testid=graph-count]').textContent())?.match(/^[1-9]/),
+    60_000,
+  );
   for (const f of opts.corruptFiles) {
-    await expect.poll(() => page.locator(`[data-testid=capture][data-name="${f.name}"] [data-testid=capture-errors]`).textContent()).toMatch(/\S/);
+    await expect
+      .poll(() => page.locator(`[data-testid=capture][data-name="${f.name}"] [data-testid=capture-errors]`).textContent())
+      .toMatch(/\S/);
   }
   await expect.poll(() => page.locator('[data-testid=packet-list]').getAttribute('data-total')).toBe(String(demoPackets + opts.corruptCut));
   for (const c of demo) expect(await page.locator(`[data-testid=capture][data-name="${c.file}"] .dot.ok`).count(), c.file).toBe(1);
@@ -251,9 +331,15 @@ export async function runScenario(page: Page, opts: { prefix: string; corruptFil
  * browser mode: the same template with a stand-in for the window's preload). The exports run with
  * the list's filter and end in a notice naming the file; *Add captures* opens `extra` beside the set.
  */
-export async function runMenuCommands(page: Page, opts: { prefix: string; menu(id: MenuItemId): Promise<void>; extra: string }): Promise<void> {
+export async function runMenuCommands(
+  page: Page,
+  opts: { prefix: string; menu(id: MenuItemId): Promise<void>; extra: string },
+): Promise<void> {
   const notice = page.locator('[data-testid=notice]');
-  for (const [id, ext] of [['exportReport', 'html'], ['exportPcapng', 'pcapng']] as const) {
+  for (const [id, ext] of [
+    ['exportReport', 'html'],
+    ['exportPcapng', 'pcapng'],
+  ] as const) {
     if ((await notice.count()) > 0) await notice.locator('button').last().click();
     await opts.menu(id);
     // The file's name: the download link's (browser mode) or the saved path in the notice's text (desktop).
@@ -264,7 +350,11 @@ export async function runMenuCommands(page: Page, opts: { prefix: string; menu(i
   }
   const before = await page.locator('[data-testid=capture]').count();
   await opts.menu('addCaptures');
-  await until('the capture added from the menu', async () => (await page.locator(`[data-testid=capture][data-name="${basename(opts.extra)}"]`).count()) === 1, 60_000);
+  await until(
+    'the capture added from the menu',
+    async () => (await page.locator(`[data-testid=capture][data-name="${basename(opts.extra)}"]`).count()) === 1,
+    60_000,
+  );
   expect(await page.locator('[data-testid=capture]').count()).toBe(before + 1);
 }
 
@@ -277,7 +367,11 @@ export function corruptFiles(): { files: CorruptFile[]; cutPackets: number } {
   const cut = src.subarray(0, off + 16 + 7);
   return {
     files: [
-      { name: 'broken-node9-eth0.pcap', mimeType: 'application/octet-stream', buffer: Buffer.from('this is not a packet capture, just text that claims to be one\n') },
+      {
+        name: 'broken-node9-eth0.pcap',
+        mimeType: 'application/octet-stream',
+        buffer: Buffer.from('this is not a packet capture, just text that claims to be one\n'),
+      },
       { name: 'cut-node9-eth0.pcap', mimeType: 'application/octet-stream', buffer: Buffer.from(cut) },
     ],
     cutPackets: 10,

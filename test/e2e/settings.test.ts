@@ -56,9 +56,13 @@ describeNeeding(['chromium', { what: 'two lab captures in fixtures/captures', pr
     await page.screenshot({ path: join(RESULTS, 'browser-settings.png') });
     await page.locator('[data-testid=limits-reload]').click();
     await until('the panel closed', async () => (await page.locator('[data-testid=settings]').count()) === 0);
-    await until('the stop message', async () => ((await page.locator('[data-testid=banner]').textContent()) ?? '').startsWith('Reading stopped'));
+    await until('the stop message', async () =>
+      ((await page.locator('[data-testid=banner]').textContent()) ?? '').startsWith('Reading stopped'),
+    );
     await ready();
-    expect(await page.locator('[data-testid=banner]').textContent()).toMatch(/packet limit of 50 packets is reached.*the limits are in Settings/);
+    expect(await page.locator('[data-testid=banner]').textContent()).toMatch(
+      /packet limit of 50 packets is reached.*the limits are in Settings/,
+    );
     expect(JSON.parse(readFileSync(join(dir, 'tunnelvision', 'limits.json'), 'utf8'))).toMatchObject({ maxPackets: 50 });
 
     // The limit stays for the next open: the page reloaded shows it.

@@ -31,7 +31,8 @@ function setU32(b: Uint8Array, off: number, value: number, le = true): Uint8Arra
   return c;
 }
 
-const fatalCodes = (info: { errors: readonly { code: string; fatal: boolean }[] }): string[] => info.errors.filter((e) => e.fatal).map((e) => e.code);
+const fatalCodes = (info: { errors: readonly { code: string; fatal: boolean }[] }): string[] =>
+  info.errors.filter((e) => e.fatal).map((e) => e.code);
 
 describe.skipIf(!HAVE_PUBLIC)('bad input', () => {
   const real = HAVE_PUBLIC ? readPublic('vxlan_port_8472.pcap') : new Uint8Array(0); // 10 records, LE, us
@@ -222,7 +223,9 @@ describe.skipIf(!HAVE_PUBLIC)('bad input', () => {
     const fifo = join(tmp.dir, 'pipe.pcap');
     execFileSync('mkfifo', [fifo]);
     const pipe = await readCapture(fifo, { onPacket() {} });
-    expect(pipe.errors.map((e) => [e.code, e.message])).toEqual([['open-failed', `cannot open ${fifo}: not a regular file: it is a named pipe (FIFO)`]]);
+    expect(pipe.errors.map((e) => [e.code, e.message])).toEqual([
+      ['open-failed', `cannot open ${fifo}: not a regular file: it is a named pipe (FIFO)`],
+    ]);
   });
 
   // Packet-level faults: the file reads cleanly, the decoder flags the packet and keeps every layer
@@ -230,7 +233,10 @@ describe.skipIf(!HAVE_PUBLIC)('bad input', () => {
   describe('packets', () => {
     /** Writes the packets as a capture, reads it back and decodes each. */
     const roundTrip = async (linktype: number, datas: Uint8Array[], maxTunnelDepth?: number): Promise<DecodedPacket[]> => {
-      const bytes = encodePcap({ linktype }, datas.map((data, i) => ({ tsSec: 1_700_000_000 + i, tsNsec: 0, data })));
+      const bytes = encodePcap(
+        { linktype },
+        datas.map((data, i) => ({ tsSec: 1_700_000_000 + i, tsNsec: 0, data })),
+      );
       const { info, packets } = await readAll(file(bytes));
       expect(info.errors).toEqual([]);
       return packets.map((p) => decodePacket(p.data, p.linktype, maxTunnelDepth === undefined ? undefined : { maxTunnelDepth }, p.origLen));

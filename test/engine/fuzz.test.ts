@@ -43,7 +43,12 @@ async function loadSeed(name: string, bytes: Uint8Array): Promise<Seed> {
       }
     },
   });
-  return { name, bytes, lengthFields: lengthFields.length ? lengthFields : [8, 12, 20, 24], packetStarts: packetStarts.length ? packetStarts : [24] };
+  return {
+    name,
+    bytes,
+    lengthFields: lengthFields.length ? lengthFields : [8, 12, 20, 24],
+    packetStarts: packetStarts.length ? packetStarts : [24],
+  };
 }
 
 async function loadSeeds(): Promise<Seed[]> {
@@ -65,16 +70,32 @@ type Mutation =
   | { kind: 'header'; packet: number; at: number; value: number }
   | { kind: 'splice'; at: number; bytes: Uint8Array };
 
-const EXTREMES = [0, 1, 2, 3, 4, 8, 11, 12, 13, 16, 19, 20, 0x7f, 0x80, 0xff, 0x100, 0xfff, 0xffff, 0x10000, 262143, 262144, 262145, 0x7fffffff, 0x80000000, 0xfffffffc, 0xffffffff];
+const EXTREMES = [
+  0, 1, 2, 3, 4, 8, 11, 12, 13, 16, 19, 20, 0x7f, 0x80, 0xff, 0x100, 0xfff, 0xffff, 0x10000, 262143, 262144, 262145, 0x7fffffff, 0x80000000,
+  0xfffffffc, 0xffffffff,
+];
 
-const mutation: fc.Arbitrary<Mutation> =
-  fc.oneof(
-    { weight: 4, arbitrary: fc.record({ kind: fc.constant('flip' as const), at: fc.nat(), bit: fc.integer({ min: 0, max: 7 }) }) },
-    { weight: 1, arbitrary: fc.record({ kind: fc.constant('cut' as const), at: fc.nat() }) },
-    { weight: 3, arbitrary: fc.record({ kind: fc.constant('length' as const), field: fc.nat(), value: fc.constantFrom(...EXTREMES), le: fc.boolean() }) },
-    { weight: 4, arbitrary: fc.record({ kind: fc.constant('header' as const), packet: fc.nat(), at: fc.integer({ min: 0, max: 120 }), value: fc.constantFrom(0, 1, 4, 5, 0x0f, 0x40, 0x45, 0x4f, 0x60, 0x80, 0xff) }) },
-    { weight: 1, arbitrary: fc.record({ kind: fc.constant('splice' as const), at: fc.nat(), bytes: fc.uint8Array({ minLength: 1, maxLength: 64 }) }) },
-  );
+const mutation: fc.Arbitrary<Mutation> = fc.oneof(
+  { weight: 4, arbitrary: fc.record({ kind: fc.constant('flip' as const), at: fc.nat(), bit: fc.integer({ min: 0, max: 7 }) }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('cut' as const), at: fc.nat() }) },
+  {
+    weight: 3,
+    arbitrary: fc.record({ kind: fc.constant('length' as const), field: fc.nat(), value: fc.constantFrom(...EXTREMES), le: fc.boolean() }),
+  },
+  {
+    weight: 4,
+    arbitrary: fc.record({
+      kind: fc.constant('header' as const),
+      packet: fc.nat(),
+      at: fc.integer({ min: 0, max: 120 }),
+      value: fc.constantFrom(0, 1, 4, 5, 0x0f, 0x40, 0x45, 0x4f, 0x60, 0x80, 0xff),
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({ kind: fc.constant('splice' as const), at: fc.nat(), bytes: fc.uint8Array({ minLength: 1, maxLength: 64 }) }),
+  },
+);
 
 function apply(seed: Seed, muts: Mutation[]): Uint8Array {
   let b = seed.bytes.slice();
@@ -111,7 +132,19 @@ function apply(seed: Seed, muts: Mutation[]): Uint8Array {
   return b;
 }
 
-const ANOMALY_CODES = new Set(['truncated', 'bad-checksum', 'bad-length', 'bad-header-length', 'bad-version', 'unknown-next-protocol', 'unknown-link-type', 'tunnel-depth-exceeded', 'empty-tunnel', 'bad-option', 'ext-header-limit']);
+const ANOMALY_CODES = new Set([
+  'truncated',
+  'bad-checksum',
+  'bad-length',
+  'bad-header-length',
+  'bad-version',
+  'unknown-next-protocol',
+  'unknown-link-type',
+  'tunnel-depth-exceeded',
+  'empty-tunnel',
+  'bad-option',
+  'ext-header-limit',
+]);
 
 function checkFields(fields: Field[], len: number, where: string): void {
   for (const f of fields) {
@@ -159,9 +192,11 @@ async function check(bytes: Uint8Array, mode: 'pcap-parser' | 'fast', gzip: bool
           if (a.code === 'internal-error') throw new Error(`${where}: decoder threw: ${a.message}`);
           if (!ANOMALY_CODES.has(a.code)) throw new Error(`${where}: unknown anomaly code ${a.code}`);
         }
-        if (d.layers.length === 0 && !d.undecoded && d.anomalies.length === 0 && p.capLen > 0) throw new Error(`${where}: nothing decoded and nothing flagged`);
+        if (d.layers.length === 0 && !d.undecoded && d.anomalies.length === 0 && p.capLen > 0)
+          throw new Error(`${where}: nothing decoded and nothing flagged`);
         for (const l of d.layers) {
-          if (!(l.offset >= 0 && l.length >= 0 && l.offset + l.length <= p.capLen)) throw new Error(`${where}: layer ${l.proto} range ${l.offset}+${l.length} outside ${p.capLen} bytes`);
+          if (!(l.offset >= 0 && l.length >= 0 && l.offset + l.length <= p.capLen))
+            throw new Error(`${where}: layer ${l.proto} range ${l.offset}+${l.length} outside ${p.capLen} bytes`);
           if (!(l.level >= 0 && l.level < d.levels)) throw new Error(`${where}: layer ${l.proto} level ${l.level} of ${d.levels}`);
           checkFields(l.fields, p.capLen, where);
         }
@@ -206,6 +241,8 @@ describe.skipIf(!HAVE_PUBLIC)('fuzz: mutated real captures', () => {
     expect(stats.readErrors).toBeGreaterThan(RUNS * 0.1);
     expect(stats.casesWithAnomalies).toBeGreaterThan(RUNS * 0.1);
     expect(stats.anomalies).toBeLessThan(stats.packets);
-    console.log(`fuzz: ${stats.cases} cases, ${stats.readErrors} with read errors, ${stats.packets} packets decoded, ${stats.anomalies} with anomalies (in ${stats.casesWithAnomalies} cases)`);
+    console.log(
+      `fuzz: ${stats.cases} cases, ${stats.readErrors} with read errors, ${stats.packets} packets decoded, ${stats.anomalies} with anomalies (in ${stats.casesWithAnomalies} cases)`,
+    );
   });
 });

@@ -18,7 +18,11 @@ describe('capture index', () => {
     const dir = mkdtempSync(join(tmpdir(), 'tv-index-size-'));
     try {
       const n = 5000;
-      const records = Array.from({ length: n }, (_, i) => ({ tsSec: 1700000000 + i, tsNsec: 0, data: eth(0x0800, ipv4({ src: '10.0.0.1', dst: '10.0.0.2', proto: 17 }, udp(1000, 2000, new Uint8Array(4)))) }));
+      const records = Array.from({ length: n }, (_, i) => ({
+        tsSec: 1700000000 + i,
+        tsNsec: 0,
+        data: eth(0x0800, ipv4({ src: '10.0.0.1', dst: '10.0.0.2', proto: 17 }, udp(1000, 2000, new Uint8Array(4)))),
+      }));
       const path = join(dir, 'size.pcap');
       writeFileSync(path, encodePcap({ linktype: 1, nanosecond: true }, records));
       const idx = await indexCapture(path);
@@ -44,12 +48,14 @@ describe('capture index', () => {
       const records = [];
       const n = 3000; // beyond the initial capacity: the columns must grow
       for (let i = 0; i < n; i++) {
-        const inner = i % 3 === 2
-          ? eth(0x86dd, ipv6({ src: v6a, nxt: 6 }, tcp(40000 + (i % 7), 443, 0x18)))
-          : eth(0x0800, ipv4({ src: '10.244.1.5', dst: '10.244.2.9', proto: 6 }, tcp(40000 + (i % 7), 80, 0x10)));
-        const data = i % 2 === 0
-          ? eth(0x0800, ipv4({ src: '192.168.0.1', dst: '192.168.0.2', proto: 17 }, udp(50000 + i % 100, 8472, vxlan(1, inner))))
-          : inner;
+        const inner =
+          i % 3 === 2
+            ? eth(0x86dd, ipv6({ src: v6a, nxt: 6 }, tcp(40000 + (i % 7), 443, 0x18)))
+            : eth(0x0800, ipv4({ src: '10.244.1.5', dst: '10.244.2.9', proto: 6 }, tcp(40000 + (i % 7), 80, 0x10)));
+        const data =
+          i % 2 === 0
+            ? eth(0x0800, ipv4({ src: '192.168.0.1', dst: '192.168.0.2', proto: 17 }, udp(50000 + (i % 100), 8472, vxlan(1, inner))))
+            : inner;
         records.push({ tsSec: 1700000000 + i, tsNsec: 123456789, data });
       }
       const path = join(dir, 'mixed.pcap');
@@ -91,7 +97,10 @@ describe('capture index', () => {
   it('reports a bad file in info.errors and keeps the packets before the fault', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'tv-index-'));
     try {
-      const pcap = encodePcap({ linktype: 1 }, [0, 1, 2].map((i) => ({ tsSec: i, tsNsec: 0, data: eth(0x0800, ipv4({ proto: 17 }, udp(1, 2, new Uint8Array(30)))) })));
+      const pcap = encodePcap(
+        { linktype: 1 },
+        [0, 1, 2].map((i) => ({ tsSec: i, tsNsec: 0, data: eth(0x0800, ipv4({ proto: 17 }, udp(1, 2, new Uint8Array(30)))) })),
+      );
       const path = join(dir, 'cut.pcap');
       writeFileSync(path, pcap.subarray(0, pcap.length - 10));
       const idx = await indexCapture(path);
@@ -102,7 +111,9 @@ describe('capture index', () => {
     }
   });
 
-  const files = existsSync(join(PUBLIC, 'expected')) ? readdirSync(PUBLIC).filter((f) => existsSync(join(PUBLIC, 'expected', f + '.json'))) : [];
+  const files = existsSync(join(PUBLIC, 'expected'))
+    ? readdirSync(PUBLIC).filter((f) => existsSync(join(PUBLIC, 'expected', f + '.json')))
+    : [];
   it.skipIf(files.length === 0)('agrees with tshark on outer and inner addresses of every public capture', async () => {
     let checked = 0;
     for (const f of files) {
@@ -112,7 +123,10 @@ describe('capture index', () => {
       expect(idx.count, f).toBe(frames.length);
       frames.forEach((fr: { ip: { src?: string; dst?: string }[] }, i: number) => {
         if (fr.ip.length === 0 || fr.ip[0].src === undefined || fr.ip[fr.ip.length - 1].dst === undefined) return;
-        expect([idx.address(i, 'outerSrc'), idx.address(i, 'innerDst')], `${f} #${i + 1}`).toEqual([fr.ip[0].src, fr.ip[fr.ip.length - 1].dst]);
+        expect([idx.address(i, 'outerSrc'), idx.address(i, 'innerDst')], `${f} #${i + 1}`).toEqual([
+          fr.ip[0].src,
+          fr.ip[fr.ip.length - 1].dst,
+        ]);
         checked++;
       });
     }

@@ -18,17 +18,23 @@ const EXPECTED = join(PUBLIC, 'expected');
 const ALLOWED: Allowed = {
   'ipv4-truncated-broken-header.pcap#1': {
     ip: 'tshark stops listing IPv4 fields after "Bogus IP length" (total length 20 < header length 60); the engine shows every field of the 20 header bytes that are there',
-    malformed: 'a total length below the header length is a malformed header for the engine (anomaly bad-length); tshark only adds an expert error without _ws.malformed',
+    malformed:
+      'a total length below the header length is a malformed header for the engine (anomaly bad-length); tshark only adds an expert error without _ws.malformed',
   },
 };
 
 const files = existsSync(EXPECTED)
-  ? readdirSync(PUBLIC).filter((f) => f !== 'SOURCES.md' && f !== 'expected' && existsSync(join(EXPECTED, `${f}.json`))).sort()
+  ? readdirSync(PUBLIC)
+      .filter((f) => f !== 'SOURCES.md' && f !== 'expected' && existsSync(join(EXPECTED, `${f}.json`)))
+      .sort()
   : [];
 
 describe.skipIf(files.length === 0)('engine vs tshark on the public captures', () => {
   it('has a capture for every oracle file', () => {
-    const oracles = readdirSync(EXPECTED).filter((f) => f.endsWith('.json')).map((f) => f.slice(0, -5)).sort();
+    const oracles = readdirSync(EXPECTED)
+      .filter((f) => f.endsWith('.json'))
+      .map((f) => f.slice(0, -5))
+      .sort();
     expect(files).toEqual(oracles);
     expect(files.length).toBeGreaterThanOrEqual(40);
   });
@@ -40,7 +46,10 @@ describe.skipIf(files.length === 0)('engine vs tshark on the public captures', (
       await readCapture(join(PUBLIC, name), {
         onPacket: (p) => {
           const d = decodePacket(p.data, p.linktype, undefined, p.origLen);
-          expect(describePacket(p.data, p.linktype, s, undefined, p.origLen), `${name} #${p.index + 1}`).toEqual({ info: d.info, protocol: d.protocol });
+          expect(describePacket(p.data, p.linktype, s, undefined, p.origLen), `${name} #${p.index + 1}`).toEqual({
+            info: d.info,
+            protocol: d.protocol,
+          });
           n++;
         },
       });

@@ -18,8 +18,16 @@ describeNeeding(['tshark'], 'community_id display filter', () => {
       const store = new PacketStore();
       await store.addFile(path, file, new AbortController().signal, () => {});
       const n = store.count;
-      const res = resolver(store, { pointOfRow: new Uint16Array(n), points: [{ node: 'n', iface: 'i', kind: 'k', capture: file }], podOfIp: new Map() });
-      const r = spawnSync('tshark', ['-n', '--enable-protocol', 'communityid', '-r', path, '-T', 'fields', '-e', 'frame.number', '-e', 'communityid'], { encoding: 'utf8' });
+      const res = resolver(store, {
+        pointOfRow: new Uint16Array(n),
+        points: [{ node: 'n', iface: 'i', kind: 'k', capture: file }],
+        podOfIp: new Map(),
+      });
+      const r = spawnSync(
+        'tshark',
+        ['-n', '--enable-protocol', 'communityid', '-r', path, '-T', 'fields', '-e', 'frame.number', '-e', 'communityid'],
+        { encoding: 'utf8' },
+      );
       const byId = new Map<string, number[]>();
       for (const line of r.stdout.split('\n')) {
         const [no, cid] = line.split('\t');

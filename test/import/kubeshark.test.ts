@@ -14,24 +14,37 @@ import { extractTar } from '../../main/topology/bundles';
 import { describeNeeding } from '../tools';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-interface M { nodes: { name: string; underlayIp: string }[]; pods: { name: string; namespace: string; node: string; ip: string; veth: string }[] }
+interface M {
+  nodes: { name: string; underlayIp: string }[];
+  pods: { name: string; namespace: string; node: string; ip: string; veth: string }[];
+}
 const manifest = JSON.parse(readFileSync(join(root, 'fixtures/calico-manifest.json'), 'utf8')) as M;
 const dir = mkdtempSync(join(tmpdir(), 'tv-kubeshark-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('name-resolution history', () => {
   it('applies the map in effect at a time (latest key <= t), IP:port before IP, deletions forget', () => {
-    const h = parseNameHistory(JSON.stringify({
-      100: { '10.0.0.5': { FullAddress: 'web-a.shop', Namespace: 'shop' }, '10.96.0.10:53': { FullAddress: 'kube-dns.kube-system', Namespace: 'kube-system' } },
-      200: { '10.0.0.5': { FullAddress: 'web-b.shop', Namespace: 'shop' } },
-      300: {},
-    }), 'h.json');
+    const h = parseNameHistory(
+      JSON.stringify({
+        100: {
+          '10.0.0.5': { FullAddress: 'web-a.shop', Namespace: 'shop' },
+          '10.96.0.10:53': { FullAddress: 'kube-dns.kube-system', Namespace: 'kube-system' },
+        },
+        200: { '10.0.0.5': { FullAddress: 'web-b.shop', Namespace: 'shop' } },
+        300: {},
+      }),
+      'h.json',
+    );
     expect(h.errors).toEqual([]);
     expect(resolveAt([h], '10.0.0.5', 99)).toBeNull();
     expect(resolveAt([h], '10.0.0.5', 150)?.name).toBe('web-a');
     expect(resolveAt([h], '10.0.0.5', 200)?.name).toBe('web-b');
     expect(resolveAt([h], '10.0.0.5', 301)).toBeNull();
-    expect(resolveAt([h], '10.96.0.10:53', 150)).toEqual({ fullAddress: 'kube-dns.kube-system', namespace: 'kube-system', name: 'kube-dns' });
+    expect(resolveAt([h], '10.96.0.10:53', 150)).toEqual({
+      fullAddress: 'kube-dns.kube-system',
+      namespace: 'kube-system',
+      name: 'kube-dns',
+    });
   });
   it('reports bad files clearly', () => {
     expect(parseNameHistory('[1]', 'x.json').errors[0]).toMatch(/x\.json: not a name-resolution history/);
@@ -54,11 +67,21 @@ describeNeeding(['tar', 'mergecap'], 'Kubeshark export opened as a capture set',
       const pods = manifest.pods.filter((p) => p.node === n.name);
       const folder = join(tree, `${n.name}_${n.underlayIp}`);
       mkdirSync(folder, { recursive: true });
-      const r = spawnSync('mergecap', ['-F', 'pcap', '-w', join(folder, `${tFirst}.pcap`), ...pods.map((p) => join(root, 'fixtures/captures/calico', `${p.node}-${p.veth}.pcap`))]);
+      const r = spawnSync('mergecap', [
+        '-F',
+        'pcap',
+        '-w',
+        join(folder, `${tFirst}.pcap`),
+        ...pods.map((p) => join(root, 'fixtures/captures/calico', `${p.node}-${p.veth}.pcap`)),
+      ]);
       expect(r.status).toBe(0);
-      const names = (suffix: string) => Object.fromEntries(manifest.pods.map((p) => [p.ip, { FullAddress: `${p.name}${suffix}.${p.namespace}`, Namespace: p.namespace }]));
+      const names = (suffix: string) =>
+        Object.fromEntries(manifest.pods.map((p) => [p.ip, { FullAddress: `${p.name}${suffix}.${p.namespace}`, Namespace: p.namespace }]));
       // first snapshot before the traffic; a later one (pods replaced) after it: must not name it
-      writeFileSync(join(folder, 'name_resolution_history.json'), JSON.stringify({ [tFirst - 60]: names('-7f9c'), [tFirst + 3600]: names('-new') }));
+      writeFileSync(
+        join(folder, 'name_resolution_history.json'),
+        JSON.stringify({ [tFirst - 60]: names('-7f9c'), [tFirst + 3600]: names('-new') }),
+      );
     }
     expect(spawnSync('tar', ['czf', archive, '-C', tree, '.']).status).toBe(0);
     a = await loadCaptureSet([archive]);
@@ -74,11 +97,18 @@ describeNeeding(['tar', 'mergecap'], 'Kubeshark export opened as a capture set',
   });
 
   it('pods and flow endpoints named from the history as it was when they were seen (not by the later snapshot)', () => {
-    const podName = (ip: string) => { const p = manifest.pods.find((x) => x.ip === ip)!; return `${p.namespace}/${p.name}-7f9c`; };
+    const podName = (ip: string) => {
+      const p = manifest.pods.find((x) => x.ip === ip)!;
+      return `${p.namespace}/${p.name}-7f9c`;
+    };
     expect(a.model.pods.length).toBeGreaterThan(0);
     for (const m of a.model.pods) {
       const p = manifest.pods.find((x) => x.ip === m.ip)!;
-      expect({ name: m.name, namespace: m.namespace, node: m.node }).toEqual({ name: `${p.name}-7f9c`, namespace: p.namespace, node: p.node });
+      expect({ name: m.name, namespace: m.namespace, node: m.node }).toEqual({
+        name: `${p.name}-7f9c`,
+        namespace: p.namespace,
+        node: p.node,
+      });
     }
     // every pod of the lab shows up named in the flows (a merged per-node capture has no veth per pod)
     const named = new Map<string, string>();
@@ -96,7 +126,10 @@ describeNeeding(['tar', 'mergecap'], 'Kubeshark export opened as a capture set',
     mkdirSync(join(evil, 'a'), { recursive: true });
     writeFileSync(join(evil, 'a', 'x.pcap'), 'x');
     const evilTar = join(dir, 'evil.tar');
-    expect(spawnSync('tar', ['cf', evilTar, '-C', evil, '--transform', 's,^a/x.pcap,../../escaped.pcap,', 'a/x.pcap'], { encoding: 'utf8' }).status).toBe(0);
+    expect(
+      spawnSync('tar', ['cf', evilTar, '-C', evil, '--transform', 's,^a/x.pcap,../../escaped.pcap,', 'a/x.pcap'], { encoding: 'utf8' })
+        .status,
+    ).toBe(0);
     const out = join(dir, 'evil-out');
     await extractTar(evilTar, out);
     expect(spawnSync('find', [join(dir), '-name', 'escaped.pcap'], { encoding: 'utf8' }).stdout).toBe('');

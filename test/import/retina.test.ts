@@ -28,15 +28,36 @@ const STAMP = '20261126231000UTC';
 
 /** ip-resources.txt as Retina writes it: a summary, then each command line followed by its output. */
 function ipResources(ipAddrJson: string): string {
-  return ['Summary:', '', '/usr/sbin/ip -d -j addr show(IP address configuration)', '/usr/sbin/ip -d -j neighbor show(IP neighbor status)',
-    '/usr/sbin/ip rule list(Policy routing list)', '', 'Execute:', '', '/usr/sbin/ip -d -j addr show', '', JSON.stringify(JSON.parse(ipAddrJson)),
-    '/usr/sbin/ip -d -j neighbor show', '', '[]', '/usr/sbin/ip rule list', '', '0:\tfrom all lookup local', ''].join('\n');
+  return [
+    'Summary:',
+    '',
+    '/usr/sbin/ip -d -j addr show(IP address configuration)',
+    '/usr/sbin/ip -d -j neighbor show(IP neighbor status)',
+    '/usr/sbin/ip rule list(Policy routing list)',
+    '',
+    'Execute:',
+    '',
+    '/usr/sbin/ip -d -j addr show',
+    '',
+    JSON.stringify(JSON.parse(ipAddrJson)),
+    '/usr/sbin/ip -d -j neighbor show',
+    '',
+    '[]',
+    '/usr/sbin/ip rule list',
+    '',
+    '0:\tfrom all lookup local',
+    '',
+  ].join('\n');
 }
 
 describe('Retina bundle names', () => {
-  it('hostname = tarball name minus the capture name (its folder, or Retina\'s default name) and the time stamp', () => {
-    expect(retinaHost('retina-capture-aks-nodepool1-41844487-vmss000000-20230320013600UTC', 'retina-capture')).toBe('aks-nodepool1-41844487-vmss000000');
-    expect(retinaHost('retina-capture-zlx5v-aks-nodepool1-41844487-vmss000000-20230313101436UTC', 'Downloads')).toBe('aks-nodepool1-41844487-vmss000000');
+  it("hostname = tarball name minus the capture name (its folder, or Retina's default name) and the time stamp", () => {
+    expect(retinaHost('retina-capture-aks-nodepool1-41844487-vmss000000-20230320013600UTC', 'retina-capture')).toBe(
+      'aks-nodepool1-41844487-vmss000000',
+    );
+    expect(retinaHost('retina-capture-zlx5v-aks-nodepool1-41844487-vmss000000-20230313101436UTC', 'Downloads')).toBe(
+      'aks-nodepool1-41844487-vmss000000',
+    );
     expect(retinaHost('mycap-node7-20230313101436UTC', 'mycap')).toBe('node7');
     expect(retinaHost('not-a-retina-bundle', 'x')).toBeNull();
   });
@@ -54,7 +75,10 @@ describeNeeding(['tar'], 'Retina bundles opened as a capture set', () => {
       mkdirSync(join(t, 'proc-net'), { recursive: true });
       copyFileSync(join(root, any.file), join(t, `${stem}.pcap`));
       writeFileSync(join(t, 'ip-resources.txt'), ipResources(readFileSync(join(root, any.ipAddr), 'utf8')));
-      writeFileSync(join(t, 'iptables-rules.txt'), 'Summary:\n\n/usr/sbin/iptables-nft-save(IPtables rules)\n\nExecute:\n\n/usr/sbin/iptables-nft-save\n\n*filter\nCOMMIT\n');
+      writeFileSync(
+        join(t, 'iptables-rules.txt'),
+        'Summary:\n\n/usr/sbin/iptables-nft-save(IPtables rules)\n\nExecute:\n\n/usr/sbin/iptables-nft-save\n\n*filter\nCOMMIT\n',
+      );
       writeFileSync(join(t, 'proc-net', 'arp'), 'IP address       HW type     Flags       HW address            Mask     Device\n');
       writeFileSync(join(t, 'socket-stats.txt'), 'Total: 1\n');
       writeFileSync(join(t, 'tcpdump.log'), 'tcpdump: listening on any, link-type LINUX_SLL2\n');
@@ -70,10 +94,14 @@ describeNeeding(['tar'], 'Retina bundles opened as a capture set', () => {
       expect(p.capture).toBe(`${CAPTURE}-${p.node}-${STAMP}.pcap`);
     }
     for (const n of manifest.nodes) {
-      const names = a.points.filter((p) => p.node === n.name).map((p) => p.interface).sort();
+      const names = a.points
+        .filter((p) => p.node === n.name)
+        .map((p) => p.interface)
+        .sort();
       const want = ['eth0', ...manifest.pods.filter((p) => p.node === n.name).map((p) => p.veth)].sort();
       expect(names.filter((x) => x !== 'lo')).toEqual(want);
-      for (const p of a.points.filter((x) => x.node === n.name)) expect(p.kind).toBe(p.interface === 'eth0' ? 'underlay' : p.interface === 'lo' ? 'loopback' : 'veth');
+      for (const p of a.points.filter((x) => x.node === n.name))
+        expect(p.kind).toBe(p.interface === 'eth0' ? 'underlay' : p.interface === 'lo' ? 'loopback' : 'veth');
     }
   });
 

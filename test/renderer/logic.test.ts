@@ -5,7 +5,16 @@ import type { FieldView, GraphElementView, LevelView } from '../../common/contra
 import { ancestorsOf, fieldAtByte } from '../../renderer/logic/detail';
 import { formatAbsolute, formatDuration, formatOffset, formatTime, hexLines } from '../../renderer/logic/format';
 import cytoscape from 'cytoscape';
-import { applyElements, BOX_PADDING, BOX_TITLE, boxesCrossed, graphStyle, LIGHT, searchGraph, shownElements } from '../../renderer/logic/graph';
+import {
+  applyElements,
+  BOX_PADDING,
+  BOX_TITLE,
+  boxesCrossed,
+  graphStyle,
+  LIGHT,
+  searchGraph,
+  shownElements,
+} from '../../renderer/logic/graph';
 import { GraphLayout, leafSize, type Position } from '../../renderer/logic/graph-layout';
 import { clampRoom, DEFAULT_ROOM, loadRoom, saveRoom } from '../../renderer/logic/graph-room';
 import { HISTORY_MAX, loadHistory, pushHistory, saveHistory } from '../../renderer/logic/history';
@@ -111,17 +120,40 @@ describe('filter history', () => {
 });
 
 describe('graph layout', () => {
-  const n = (id: string, kind: string, parent?: string, label = id): GraphElementView => ({ group: 'nodes', data: { id, label, kind, parent, packets: 0, weight: 1 } });
-  const e = (s: string, t: string, kind = 'link'): GraphElementView => ({ group: 'edges', data: { id: `e:${s}|${t}`, source: s, target: t, label: '', kind, packets: 3, weight: 1 } });
+  const n = (id: string, kind: string, parent?: string, label = id): GraphElementView => ({
+    group: 'nodes',
+    data: { id, label, kind, parent, packets: 0, weight: 1 },
+  });
+  const e = (s: string, t: string, kind = 'link'): GraphElementView => ({
+    group: 'edges',
+    data: { id: `e:${s}|${t}`, source: s, target: t, label: '', kind, packets: 3, weight: 1 },
+  });
   const els = [
-    n('node:b', 'k8s-node'), n('node:a', 'k8s-node'),
-    n('pod:10.0.0.2', 'pod', 'node:a', 'client-a 10.0.0.2'), n('pod:10.0.0.3', 'pod', 'node:a'), n('pod:10.0.0.4', 'pod', 'node:a'),
-    n('veth:a/v2', 'veth', 'node:a'), n('veth:a/v3', 'veth', 'node:a'),
-    n('bridge:a/cni0', 'bridge', 'node:a'), n('tun:a', 'tunnel', 'node:a'), n('nic:a', 'nic', 'node:a'),
-    n('pod:10.0.1.2', 'pod', 'node:b'), n('bridge:b/cni0', 'bridge', 'node:b'), n('nic:b', 'nic', 'node:b'), n('svc:x', 'service'),
-    e('pod:10.0.0.3', 'veth:a/v3'), e('pod:10.0.0.2', 'veth:a/v2'), e('veth:a/v2', 'bridge:a/cni0'), e('veth:a/v3', 'bridge:a/cni0'), e('pod:10.0.0.4', 'bridge:a/cni0'),
-    e('bridge:a/cni0', 'tun:a'), e('tun:a', 'nic:a'), e('pod:10.0.1.2', 'bridge:b/cni0'), e('bridge:b/cni0', 'nic:b'),
-    e('nic:a', 'nic:b', 'underlay'), e('svc:x', 'pod:10.0.1.2', 'service-link'),
+    n('node:b', 'k8s-node'),
+    n('node:a', 'k8s-node'),
+    n('pod:10.0.0.2', 'pod', 'node:a', 'client-a 10.0.0.2'),
+    n('pod:10.0.0.3', 'pod', 'node:a'),
+    n('pod:10.0.0.4', 'pod', 'node:a'),
+    n('veth:a/v2', 'veth', 'node:a'),
+    n('veth:a/v3', 'veth', 'node:a'),
+    n('bridge:a/cni0', 'bridge', 'node:a'),
+    n('tun:a', 'tunnel', 'node:a'),
+    n('nic:a', 'nic', 'node:a'),
+    n('pod:10.0.1.2', 'pod', 'node:b'),
+    n('bridge:b/cni0', 'bridge', 'node:b'),
+    n('nic:b', 'nic', 'node:b'),
+    n('svc:x', 'service'),
+    e('pod:10.0.0.3', 'veth:a/v3'),
+    e('pod:10.0.0.2', 'veth:a/v2'),
+    e('veth:a/v2', 'bridge:a/cni0'),
+    e('veth:a/v3', 'bridge:a/cni0'),
+    e('pod:10.0.0.4', 'bridge:a/cni0'),
+    e('bridge:a/cni0', 'tun:a'),
+    e('tun:a', 'nic:a'),
+    e('pod:10.0.1.2', 'bridge:b/cni0'),
+    e('bridge:b/cni0', 'nic:b'),
+    e('nic:a', 'nic:b', 'underlay'),
+    e('svc:x', 'pod:10.0.1.2', 'service-link'),
   ];
   /** Each node box as the stylesheet draws it: its devices' shapes and labels, plus padding. */
   const boxes = (pos: Map<string, Position>, list = els) =>
@@ -132,9 +164,20 @@ describe('graph layout', () => {
         const r = kids.map((k) => {
           const s = leafSize(k.data.kind, k.data.label);
           const p = pos.get(k.data.id)!;
-          return { x1: p.x - s.width / 2, x2: p.x + s.width / 2, y1: p.y - s.shapeHeight / 2 - 4, y2: p.y - s.shapeHeight / 2 - 4 + s.height };
+          return {
+            x1: p.x - s.width / 2,
+            x2: p.x + s.width / 2,
+            y1: p.y - s.shapeHeight / 2 - 4,
+            y2: p.y - s.shapeHeight / 2 - 4 + s.height,
+          };
         });
-        return { id: b.data.id, x1: Math.min(...r.map((q) => q.x1)) - BOX_PADDING, x2: Math.max(...r.map((q) => q.x2)) + BOX_PADDING, y1: Math.min(...r.map((q) => q.y1)) - BOX_PADDING - BOX_TITLE, y2: Math.max(...r.map((q) => q.y2)) + BOX_PADDING };
+        return {
+          id: b.data.id,
+          x1: Math.min(...r.map((q) => q.x1)) - BOX_PADDING,
+          x2: Math.max(...r.map((q) => q.x2)) + BOX_PADDING,
+          y1: Math.min(...r.map((q) => q.y1)) - BOX_PADDING - BOX_TITLE,
+          y2: Math.max(...r.map((q) => q.y2)) + BOX_PADDING,
+        };
       });
 
   it('stacks pod, veth, bridge, tunnel, NIC inside each node, boxes apart, services above', async () => {
@@ -160,12 +203,20 @@ describe('graph layout', () => {
   it('never lets boxes overlap, in a cluster of uneven nodes', async () => {
     const list: GraphElementView[] = [];
     for (let i = 0; i < 12; i++) {
-      list.push(n(`node:n${i}`, 'k8s-node'), n(`bridge:${i}`, 'bridge', `node:n${i}`), n(`nic:${i}`, 'nic', `node:n${i}`), e(`bridge:${i}`, `nic:${i}`));
-      for (let p = 0; p < (i * 7) % 9; p++) list.push(n(`pod:${i}.${p}`, 'pod', `node:n${i}`, `pod-${i}-${p} 10.${i}.0.${p}`), e(`pod:${i}.${p}`, `bridge:${i}`));
+      list.push(
+        n(`node:n${i}`, 'k8s-node'),
+        n(`bridge:${i}`, 'bridge', `node:n${i}`),
+        n(`nic:${i}`, 'nic', `node:n${i}`),
+        e(`bridge:${i}`, `nic:${i}`),
+      );
+      for (let p = 0; p < (i * 7) % 9; p++)
+        list.push(n(`pod:${i}.${p}`, 'pod', `node:n${i}`, `pod-${i}-${p} 10.${i}.0.${p}`), e(`pod:${i}.${p}`, `bridge:${i}`));
     }
     const { positions } = await new GraphLayout().layout(list);
     const bs = boxes(positions, list);
-    for (const p of bs) for (const q of bs) if (p !== q) expect(p.x2 < q.x1 || q.x2 < p.x1 || p.y2 < q.y1 || q.y2 < p.y1, `${p.id} overlaps ${q.id}`).toBe(true);
+    for (const p of bs)
+      for (const q of bs)
+        if (p !== q) expect(p.x2 < q.x1 || q.x2 < p.x1 || p.y2 < q.y1 || q.y2 < p.y1, `${p.id} overlaps ${q.id}`).toBe(true);
   });
 
   it('is deterministic, and a change lays out only the box it touches', async () => {
@@ -179,7 +230,10 @@ describe('graph layout', () => {
     const grown = await layout.layout([...els, n('pod:10.0.1.9', 'pod', 'node:b'), e('pod:10.0.1.9', 'bridge:b/cni0')]);
     expect(grown.boxesLaidOut).toBe(1);
     // Node a's devices keep their places relative to each other.
-    const rel = (r: typeof a, id: string) => ({ x: r.positions.get(id)!.x - r.positions.get('nic:a')!.x, y: r.positions.get(id)!.y - r.positions.get('nic:a')!.y });
+    const rel = (r: typeof a, id: string) => ({
+      x: r.positions.get(id)!.x - r.positions.get('nic:a')!.x,
+      y: r.positions.get(id)!.y - r.positions.get('nic:a')!.y,
+    });
     for (const id of ['pod:10.0.0.2', 'veth:a/v3', 'bridge:a/cni0']) expect(rel(grown, id)).toEqual(rel(a, id));
   });
 
@@ -231,7 +285,11 @@ describe('graph layout', () => {
     expect(loadRoom(storage)).toEqual({ width: 700, height: 500, expanded: true });
     store.set('tunnelvision.graphRoom', '{"width":"wide"');
     expect(loadRoom(storage)).toEqual(DEFAULT_ROOM);
-    expect(clampRoom({ width: 5000, height: 10, expanded: false }, { width: 1440, height: 900 })).toEqual({ width: 1020, height: 200, expanded: false });
+    expect(clampRoom({ width: 5000, height: 10, expanded: false }, { width: 1440, height: 900 })).toEqual({
+      width: 1020,
+      height: 200,
+      expanded: false,
+    });
   });
 
   it('styles with classes and data mappers only, and never draws a label below 9 px', () => {
@@ -243,10 +301,34 @@ describe('graph layout', () => {
 });
 
 describe('detail pane', () => {
-  const f = (name: string, offset: number, length: number, children: FieldView[] = []): FieldView => ({ name, label: name, value: '', offset, length, children });
+  const f = (name: string, offset: number, length: number, children: FieldView[] = []): FieldView => ({
+    name,
+    label: name,
+    value: '',
+    offset,
+    length,
+    children,
+  });
   const levels: LevelView[] = [
-    { level: 0, title: 'Outer', layers: [{ proto: 'ip', name: 'IPv4', summary: '', offset: 14, length: 20, fields: [f('ip.flags', 20, 2, [f('ip.flags.df', 20, 1)]), f('ip.src', 26, 4)] }] },
-    { level: 1, title: 'Inner', layers: [{ proto: 'ip', name: 'IPv4', summary: '', offset: 64, length: 20, fields: [f('ip.src', 76, 4)] }] },
+    {
+      level: 0,
+      title: 'Outer',
+      layers: [
+        {
+          proto: 'ip',
+          name: 'IPv4',
+          summary: '',
+          offset: 14,
+          length: 20,
+          fields: [f('ip.flags', 20, 2, [f('ip.flags.df', 20, 1)]), f('ip.src', 26, 4)],
+        },
+      ],
+    },
+    {
+      level: 1,
+      title: 'Inner',
+      layers: [{ proto: 'ip', name: 'IPv4', summary: '', offset: 64, length: 20, fields: [f('ip.src', 76, 4)] }],
+    },
   ];
   it('finds the smallest field holding a byte, in any level', () => {
     expect(fieldAtByte(levels, 27)?.field.name).toBe('ip.src');

@@ -75,7 +75,9 @@ describe('annotated pcapng export', () => {
       const n = Number(f['frame.number'][0]);
       expect([n, f['frame.comment'] ?? []]).toEqual([n, expected.get(n) ?? []]);
     }
-    expect(new Set(frames.map((f) => f['frame.interface_name'][0]))).toEqual(new Set(['node1/cni0', `node1/${HOSTILE_IF_NAME}`, 'node2/eth0', 'node2/cni0']));
+    expect(new Set(frames.map((f) => f['frame.interface_name'][0]))).toEqual(
+      new Set(['node1/cni0', `node1/${HOSTILE_IF_NAME}`, 'node2/eth0', 'node2/cni0']),
+    );
     // timestamps kept to the nanosecond
     expect(frames[frameOf('node1-eth0.pcapng', 0) - 1]['frame.time_epoch'][0]).toBe('1700000000.000040000');
   });

@@ -26,15 +26,28 @@ export async function makeCase(dir: string): Promise<Case> {
   if (!icmpFlow) throw new Error(`the analysis found no ICMP flow: ${analysis.flows.map((f) => f.id).join(', ')}`);
   const journey = analysis.journeysForFlow(icmpFlow)[0];
   const hop = journey.hops[2];
-  store.addAnnotation({ target: { kind: 'packet', capture: 'node1-cni0.pcapng', packet: 6 }, text: NOTE_DNS, severity: 'problem', tag: HOSTILE.imgOnerror });
-  store.addAnnotation({ target: { kind: 'packet', capture: 'node1-eth0.pcapng', packet: 6 }, text: `encapsulated query ${HOSTILE.control}`, severity: 'warning' });
+  store.addAnnotation({
+    target: { kind: 'packet', capture: 'node1-cni0.pcapng', packet: 6 },
+    text: NOTE_DNS,
+    severity: 'problem',
+    tag: HOSTILE.imgOnerror,
+  });
+  store.addAnnotation({
+    target: { kind: 'packet', capture: 'node1-eth0.pcapng', packet: 6 },
+    text: `encapsulated query ${HOSTILE.control}`,
+    severity: 'warning',
+  });
   store.addAnnotation({ target: { kind: 'flow', flow: icmpFlow }, text: `pings work ${HOSTILE.mdLink}`, severity: 'info', tag: 'icmp' });
   store.addAnnotation({
     target: { kind: 'hop', journey: String(journey.id), hop: 2, capture: hop.packet.capture, packet: hop.packet.index },
     text: `arrives on node2 ${HOSTILE.jsUrl}`,
     severity: 'info',
   });
-  store.addAnnotation({ target: { kind: 'element', element: `pod:${POD_A}` }, text: `client pod ${HOSTILE.styleImport}`, severity: 'info' });
+  store.addAnnotation({
+    target: { kind: 'element', element: `pod:${POD_A}` },
+    text: `client pod ${HOSTILE.styleImport}`,
+    severity: 'info',
+  });
   store.addAnnotation({ target: { kind: 'set' }, text: `${HOSTILE.mdTable}\n${HOSTILE.long}`, severity: 'info' });
   await store.save();
   return { dir, scenario, analysis, store, icmpFlow };

@@ -19,9 +19,23 @@ const have = existsSync(manifestPath);
 const lab = fileNeed('the lab manifest', manifestPath);
 const t = tempDir('tv-cli-report-');
 
-interface Hop { capture: string; node: string; interface: string }
-interface MFlow { name: string; cluster: string; protocol: string; client: { ip: string }; server: { ip: string; port: number | null }; request: Hop[]; drop?: { lastSeen: Hop } }
-const manifest = have ? (JSON.parse(readFileSync(manifestPath, 'utf8')) as { captures: { file: string; cluster: string; packets: number }[]; flows: MFlow[] }) : null;
+interface Hop {
+  capture: string;
+  node: string;
+  interface: string;
+}
+interface MFlow {
+  name: string;
+  cluster: string;
+  protocol: string;
+  client: { ip: string };
+  server: { ip: string; port: number | null };
+  request: Hop[];
+  drop?: { lastSeen: Hop };
+}
+const manifest = have
+  ? (JSON.parse(readFileSync(manifestPath, 'utf8')) as { captures: { file: string; cluster: string; packets: number }[]; flows: MFlow[] })
+  : null;
 const files = manifest ? manifest.captures.filter((c) => c.cluster === 'a').map((c) => join(root, 'fixtures', 'captures', c.file)) : [];
 const session = join(t.dir, 'lab.tvsession');
 let cross: MFlow;
@@ -37,20 +51,41 @@ let dropped: MFlow;
 function structure(r: ReportModel) {
   const keys = (o: object) => Object.keys(o).sort();
   // numbers a re-run of the lab changes (frame numbers, ICMP ids, journey numbering)
-  const norm = (s: string) => s.replace(/#\d+/g, '#N').replace(/id=\d+/g, 'id=N').replace(/journey \d+/g, 'journey N');
+  const norm = (s: string) =>
+    s
+      .replace(/#\d+/g, '#N')
+      .replace(/id=\d+/g, 'id=N')
+      .replace(/journey \d+/g, 'journey N');
   return {
     keys: keys(r),
     schema: `${r.schema} ${r.version}`,
     summaryKeys: keys(r.summary),
     inputs: { captures: r.summary.captures, annotations: r.summary.annotations },
     session: { ...r.session },
-    captures: r.captures.map((c) => ({ file: c.file, format: c.format, state: c.state, points: c.points.map((p) => `${p.node}/${p.interface}/${p.kind}`), errors: c.errors.length })),
+    captures: r.captures.map((c) => ({
+      file: c.file,
+      format: c.format,
+      state: c.state,
+      points: c.points.map((p) => `${p.node}/${p.interface}/${p.kind}`),
+      errors: c.errors.length,
+    })),
     graphNodes: r.graph.nodes.filter((n) => n.kind === 'node').map((n) => n.label),
     graphKinds: [...new Set(r.graph.nodes.map((n) => n.kind))].sort(),
     annotatedElements: r.graph.nodes.filter((n) => n.annotated).map((n) => n.id),
     findingKeys: r.findings.length ? keys(r.findings[0]) : [],
-    flows: r.flows.map((f) => ({ id: norm(f.id), annotations: f.annotations.length, first: { status: f.journeys[0].status, hops: f.journeys[0].hops.map((h) => `${h.node}/${h.interface}`) }, hopKeys: keys(f.journeys[0].hops[0]) })),
-    packets: r.packets.map((p) => ({ ref: norm(p.ref), node: p.node, interface: p.interface, levels: p.levels.map((l) => `${l.title}: ${l.layers.map((x) => x.proto).join(' ')}`), annotations: p.annotations.length })),
+    flows: r.flows.map((f) => ({
+      id: norm(f.id),
+      annotations: f.annotations.length,
+      first: { status: f.journeys[0].status, hops: f.journeys[0].hops.map((h) => `${h.node}/${h.interface}`) },
+      hopKeys: keys(f.journeys[0].hops[0]),
+    })),
+    packets: r.packets.map((p) => ({
+      ref: norm(p.ref),
+      node: p.node,
+      interface: p.interface,
+      levels: p.levels.map((l) => `${l.title}: ${l.layers.map((x) => x.proto).join(' ')}`),
+      annotations: p.annotations.length,
+    })),
     clockNodes: r.clockOffsets.map((c) => c.node).sort(),
     annotations: r.annotations.map((a) => norm(`${a.severity} ${a.source} ${a.targetKind}: ${a.target} = ${a.text}`)),
   };
@@ -62,7 +97,14 @@ beforeAll(async () => {
   dropped = manifest.flows.find((f) => f.name === 'a-udp-dropped')!;
   // Find the flows and packets to annotate the way a user would: from the analysis.
   const analysis = await loadCaptureSet(files);
-  const flowOf = (m: MFlow) => analysis.flows.find((f) => f.protocol === m.protocol && f.a.ip === m.client.ip && f.b.ip === m.server.ip && (m.server.port === null || f.b.port === m.server.port));
+  const flowOf = (m: MFlow) =>
+    analysis.flows.find(
+      (f) =>
+        f.protocol === m.protocol &&
+        f.a.ip === m.client.ip &&
+        f.b.ip === m.server.ip &&
+        (m.server.port === null || f.b.port === m.server.port),
+    );
   const crossFlow = flowOf(cross);
   const dropFlow = flowOf(dropped);
   if (!crossFlow || !dropFlow) throw new Error('the lab flows were not found in the analysis');
@@ -71,9 +113,18 @@ beforeAll(async () => {
   const store = await SessionStore.create(session, files, { autosaveMs: -1 });
   store.addAnnotation({ target: { kind: 'flow', flow: crossFlow.id }, text: 'cross-node ping works', severity: 'info', tag: 'baseline' });
   const h = j.hops[Math.min(5, j.hops.length - 1)];
-  store.addAnnotation({ target: { kind: 'hop', journey: String(j.id), hop: h.index, capture: h.packet.capture, packet: h.packet.index }, text: 'decapsulated on node2', severity: 'info' });
+  store.addAnnotation({
+    target: { kind: 'hop', journey: String(j.id), hop: h.index, capture: h.packet.capture, packet: h.packet.index },
+    text: 'decapsulated on node2',
+    severity: 'info',
+  });
   const last = d.lastSeen;
-  store.addAnnotation({ target: { kind: 'packet', capture: last.packet.capture, packet: last.packet.index }, text: 'UDP 9999 last seen here: dropped by iptables FORWARD on a-node3', severity: 'problem', tag: 'drop' });
+  store.addAnnotation({
+    target: { kind: 'packet', capture: last.packet.capture, packet: last.packet.index },
+    text: 'UDP 9999 last seen here: dropped by iptables FORWARD on a-node3',
+    severity: 'problem',
+    tag: 'drop',
+  });
   store.addAnnotation({ target: { kind: 'element', element: `pod:${cross.server.ip}` }, text: 'web pod', severity: 'info' });
   store.addAnnotation({ target: { kind: 'set' }, text: 'lab cluster a, flannel VXLAN', severity: 'info' });
   store.setFilter('udp.dstport == 9999');
@@ -81,19 +132,27 @@ beforeAll(async () => {
 });
 afterAll(() => t.cleanup());
 
-const cli = (args: string[]) => promisify(execFile)(process.execPath, [join(root, 'main', 'cli', 'bin.mjs'), 'report', ...args], { cwd: root, maxBuffer: 64 << 20 });
+const cli = (args: string[]) =>
+  promisify(execFile)(process.execPath, [join(root, 'main', 'cli', 'bin.mjs'), 'report', ...args], { cwd: root, maxBuffer: 64 << 20 });
 
 describe('tunnelvision report on the lab set', () => {
   itNeeding([lab], 'writes every format from the session alone, and the JSON structure matches the snapshot', async () => {
     const outs = ['report.json', 'report.html', 'report.md', 'report.pcapng'].map((f) => join(t.dir, f));
     const { stdout } = await cli(['--session', session, ...outs.flatMap((o) => ['--out', o])]);
-    expect(stdout.trim().split('\n').map((l) => l.split(' ')[0] + ' ' + l.split(' ')[1])).toEqual(outs.map((o) => `wrote ${o}`));
+    expect(
+      stdout
+        .trim()
+        .split('\n')
+        .map((l) => l.split(' ')[0] + ' ' + l.split(' ')[1]),
+    ).toEqual(outs.map((o) => `wrote ${o}`));
     for (const o of outs) expect(statSync(o).size).toBeGreaterThan(1000);
 
     const r = JSON.parse(readFileSync(outs[0], 'utf8')) as ReportModel;
     expect(structure(r)).toMatchSnapshot();
     // packet counts as the lab recorded them
-    expect(r.captures.map((c) => [c.file, c.packets])).toEqual(manifest!.captures.filter((c) => c.cluster === 'a').map((c) => [c.file, c.packets]));
+    expect(r.captures.map((c) => [c.file, c.packets])).toEqual(
+      manifest!.captures.filter((c) => c.cluster === 'a').map((c) => [c.file, c.packets]),
+    );
     expect(r.summary.packets).toBe(manifest!.captures.filter((c) => c.cluster === 'a').reduce((n, c) => n + c.packets, 0));
 
     // the annotated flows' hop paths are the manifest's, in order
@@ -106,7 +165,16 @@ describe('tunnelvision report on the lab set', () => {
     expect(dropReport.journeys[0].lastSeen).toContain(dropped.drop!.lastSeen.capture);
 
     const html = readFileSync(outs[1], 'utf8');
-    expect([...html.matchAll(/<section id="([a-z]+)">/g)].map((m) => m[1])).toEqual(['summary', 'captures', 'graph', 'findings', 'flows', 'packets', 'clocks', 'annotations']);
+    expect([...html.matchAll(/<section id="([a-z]+)">/g)].map((m) => m[1])).toEqual([
+      'summary',
+      'captures',
+      'graph',
+      'findings',
+      'flows',
+      'packets',
+      'clocks',
+      'annotations',
+    ]);
     const md = readFileSync(outs[2], 'utf8');
     expect(md.match(/^## .*/gm)).toHaveLength(8);
   });
@@ -123,8 +191,17 @@ describe('tunnelvision report on the lab set', () => {
   });
 
   it('fails clearly on bad arguments and missing files', async () => {
-    await expect(cli(['--out', join(t.dir, 'x.txt'), 'a.pcap'])).rejects.toMatchObject({ code: 2, stderr: expect.stringContaining('cannot tell the format') });
-    await expect(cli(['--out', join(t.dir, 'x.html'), join(t.dir, 'missing.pcap')])).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining('no such capture') });
-    await expect(cli(['--session', join(t.dir, 'none.tvsession'), '--out', join(t.dir, 'x.html')])).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining('does not exist') });
+    await expect(cli(['--out', join(t.dir, 'x.txt'), 'a.pcap'])).rejects.toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('cannot tell the format'),
+    });
+    await expect(cli(['--out', join(t.dir, 'x.html'), join(t.dir, 'missing.pcap')])).rejects.toMatchObject({
+      code: 1,
+      stderr: expect.stringContaining('no such capture'),
+    });
+    await expect(cli(['--session', join(t.dir, 'none.tvsession'), '--out', join(t.dir, 'x.html')])).rejects.toMatchObject({
+      code: 1,
+      stderr: expect.stringContaining('does not exist'),
+    });
   });
 });

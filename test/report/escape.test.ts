@@ -26,7 +26,8 @@ describe('escaping', () => {
   });
 
   it('XML/SVG: the output holds only characters XML 1.0 allows, whatever the input', () => {
-    const XML_INVALID = /[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\ud800-\udfff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+    const XML_INVALID =
+      /[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\ud800-\udfff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
     fc.assert(
       fc.property(fc.string({ unit: 'binary' }), (s) => {
         expect(escapeXml(s)).not.toMatch(XML_INVALID);

@@ -23,7 +23,12 @@ afterAll(() => t.cleanup());
 
 describe('report formats', () => {
   it('the schema checker itself catches wrong types, missing and extra properties', () => {
-    const s = { type: 'object', additionalProperties: false, required: ['a'], properties: { a: { type: 'integer', minimum: 0 }, b: { enum: ['x'] } } };
+    const s = {
+      type: 'object',
+      additionalProperties: false,
+      required: ['a'],
+      properties: { a: { type: 'integer', minimum: 0 }, b: { enum: ['x'] } },
+    };
     expect(validate(s, { a: 1 })).toEqual([]);
     expect(validate(s, { a: -1, b: 'y', c: 1 })).toEqual(['$.a: -1 < 0', '$.b: "y" not in ["x"]', '$: unexpected property c']);
     expect(validate(s, { a: 1.5 })).toEqual(['$.a: expected integer, got number']);
@@ -39,20 +44,36 @@ describe('report formats', () => {
     expect(r.annotations.map((a) => a.text)).toContain(NOTE_DNS);
     expect(r.annotations.filter((a) => a.source === 'capture-comment')).toHaveLength(1);
     // the two annotated packets, the hop's packet, and the packet carrying a pcapng comment
-    expect(r.packets.map((p) => p.ref)).toEqual(['node1-cni0.pcapng#7', 'node1-eth0.pcapng#7', expect.stringMatching(/#\d+$/), 'node1-cni0.pcapng#1']);
+    expect(r.packets.map((p) => p.ref)).toEqual([
+      'node1-cni0.pcapng#7',
+      'node1-eth0.pcapng#7',
+      expect.stringMatching(/#\d+$/),
+      'node1-cni0.pcapng#1',
+    ]);
     expect(r.packets[1].levels.map((l) => l.title)).toEqual(['Outer (level 0)', 'Inner (level 1)']);
     expect(r.flows.map((f) => f.protocol).sort()).toEqual(['icmp', 'udp']);
     expect(r.captures.map((x) => x.state)).toEqual(['ok', 'ok', 'ok', 'ok']);
     expect(r.captures[1].points[0].interface).toBe(HOSTILE_IF_NAME);
     // a broken model is caught
-    expect(validate(schema, { ...r, summary: { ...r.summary, packets: '27' } })).toEqual(['$.summary.packets: expected integer, got string']);
+    expect(validate(schema, { ...r, summary: { ...r.summary, packets: '27' } })).toEqual([
+      '$.summary.packets: expected integer, got string',
+    ]);
   });
 
   it('Markdown: the same sections, hostile strings escaped (no links, images, HTML or table breaks)', async () => {
     const out = join(t.dir, 'report.md');
     const res = await writeReport(c.analysis, c.store, { out });
     const md = readFileSync(out, 'utf8');
-    expect(md.match(/^## .*/gm)).toEqual(['## Summary', '## Capture inventory', '## Cluster graph', '## Findings', '## Annotated flows', '## Annotated packets', '## Clock offsets', '## Annotations']);
+    expect(md.match(/^## .*/gm)).toEqual([
+      '## Summary',
+      '## Capture inventory',
+      '## Cluster graph',
+      '## Findings',
+      '## Annotated flows',
+      '## Annotated packets',
+      '## Clock offsets',
+      '## Annotations',
+    ]);
     expect(res.extra).toEqual([join(t.dir, 'report.graph.svg')]);
     expect(md).toContain('![Cluster graph](report.graph.svg)');
     expect(readFileSync(res.extra[0], 'utf8')).toMatch(/^<svg /);
@@ -65,7 +86,7 @@ describe('report formats', () => {
     // every table row has as many cells as its header
     const lines = md.split('\n');
     for (let i = 0; i < lines.length; i++) {
-      if (!lines[i].startsWith('| ') || !lines[i + 1]?.startsWith('| --- ') && !lines[i + 1]?.startsWith('| ---|')) continue;
+      if (!lines[i].startsWith('| ') || (!lines[i + 1]?.startsWith('| --- ') && !lines[i + 1]?.startsWith('| ---|'))) continue;
       const cells = (l: string) => l.replace(/\\\|/g, '').split('|').length;
       const n = cells(lines[i]);
       for (let j = i + 2; j < lines.length && lines[j].startsWith('|'); j++) expect([j, cells(lines[j])]).toEqual([j, n]);
@@ -76,7 +97,9 @@ describe('report formats', () => {
   it('side by side, the fields the path changed between outer and inner levels are marked', async () => {
     const r = await buildReport(c.analysis, c.store);
     const vx = r.packets.find((p) => p.levels.length === 2)!;
-    const marked = vx.levels.flatMap((l) => l.layers.flatMap((ly) => ly.fields.filter((f) => f.differs).map((f) => `${l.level} ${f.name}`)));
+    const marked = vx.levels.flatMap((l) =>
+      l.layers.flatMap((ly) => ly.fields.filter((f) => f.differs).map((f) => `${l.level} ${f.name}`)),
+    );
     // outer and inner IPv4 differ in addresses (and TTL); Ethernet MACs differ too
     expect(marked).toEqual(expect.arrayContaining(['0 ip.src', '1 ip.src', '0 ip.dst', '1 ip.dst', '0 eth.src', '1 eth.src']));
     // the IP version does not differ and is not marked
@@ -136,7 +159,9 @@ describe('report formats', () => {
     expect(a).toEqual(b);
     const few = await buildReport(c.analysis, c.store, { maxPackets: 1 });
     expect(few.packets).toHaveLength(1);
-    expect(few.session.warnings).toEqual(['3 more annotated packets are listed under Annotations but not decoded here (the report shows the first 1)']);
+    expect(few.session.warnings).toEqual([
+      '3 more annotated packets are listed under Annotations but not decoded here (the report shows the first 1)',
+    ]);
     expect(a.summary.annotations).toBe(7);
     expect(a.graph.nodes.some((n) => n.annotated && n.kind === 'pod')).toBe(true);
     expect(HOSTILE.long.length).toBeGreaterThan(5000);

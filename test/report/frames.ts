@@ -9,7 +9,22 @@ export function eth(src: string, dst: string, type: number, payload: Uint8Array)
 
 export function ipv4(src: string, dst: string, proto: number, payload: Uint8Array, opts: { id?: number; ttl?: number } = {}): Uint8Array {
   const len = 20 + payload.length;
-  const h = [0x45, 0, len >> 8, len & 0xff, (opts.id ?? 1) >> 8, (opts.id ?? 1) & 0xff, 0x40, 0, opts.ttl ?? 64, proto, 0, 0, ...ip4(src), ...ip4(dst)];
+  const h = [
+    0x45,
+    0,
+    len >> 8,
+    len & 0xff,
+    (opts.id ?? 1) >> 8,
+    (opts.id ?? 1) & 0xff,
+    0x40,
+    0,
+    opts.ttl ?? 64,
+    proto,
+    0,
+    0,
+    ...ip4(src),
+    ...ip4(dst),
+  ];
   let sum = 0;
   for (let i = 0; i < 20; i += 2) sum += (h[i] << 8) | h[i + 1];
   while (sum > 0xffff) sum = (sum & 0xffff) + (sum >> 16);

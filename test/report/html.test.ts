@@ -71,7 +71,11 @@ describe('HTML report', () => {
     ]);
     // the graph image decoded and has a size
     type Img = { complete: boolean; naturalWidth: number; naturalHeight: number };
-    const img = await page.$eval('#graph-image', (i) => ({ ok: (i as unknown as Img).complete, w: (i as unknown as Img).naturalWidth, h: (i as unknown as Img).naturalHeight }));
+    const img = await page.$eval('#graph-image', (i) => ({
+      ok: (i as unknown as Img).complete,
+      w: (i as unknown as Img).naturalWidth,
+      h: (i as unknown as Img).naturalHeight,
+    }));
     expect(img.ok).toBe(true);
     expect(img.w).toBeGreaterThan(300);
     expect(img.h).toBeGreaterThan(100);
@@ -80,14 +84,17 @@ describe('HTML report', () => {
     expect(requests).toEqual([]);
     expect(await page.$$eval('script, iframe, object, embed, link, base, form', (x) => x.length)).toBe(0);
     expect(await page.$$eval('img', (x) => x.map((i) => i.id))).toEqual(['graph-image']);
-    expect(await page.$$eval('*', (els) => els.flatMap((e) => [...e.attributes].filter((a) => /^on/i.test(a.name)).map((a) => a.name)))).toEqual([]);
+    expect(
+      await page.$$eval('*', (els) => els.flatMap((e) => [...e.attributes].filter((a) => /^on/i.test(a.name)).map((a) => a.name))),
+    ).toEqual([]);
     expect(await page.$$eval('a', (as) => as.map((a) => a.getAttribute('href')).filter((h) => !h?.startsWith('#')))).toEqual([]);
     expect(await page.$$eval('style', (x) => x.length)).toBe(1);
 
     // hostile strings show up as text, exactly
     const text = String(await page.evaluate('document.body.textContent'));
     const flat = text.replace(/\s+/g, ' ');
-    for (const s of [HOSTILE_IF_NAME, HOSTILE_CAPTURE_COMMENT, NOTE_DNS, HOSTILE.mdLink, HOSTILE.jsUrl, HOSTILE.styleImport]) expect(flat).toContain(s.replace(/\s+/g, ' '));
+    for (const s of [HOSTILE_IF_NAME, HOSTILE_CAPTURE_COMMENT, NOTE_DNS, HOSTILE.mdLink, HOSTILE.jsUrl, HOSTILE.styleImport])
+      expect(flat).toContain(s.replace(/\s+/g, ' '));
     expect(flat).toContain(visibleText(HOSTILE.control));
     expect(flat).toContain(HOSTILE.long.slice(0, 200));
     expect(await page.title()).toBe(`Case ${HOSTILE.script}`);
@@ -96,16 +103,22 @@ describe('HTML report', () => {
     expect(HOSTILE_DNS_NAME).toContain('onerror');
 
     // annotated packets: outer and inner headers side by side for the VXLAN one
-    const levels = await page.$$eval('#packets article', (as) => as.map((a) => [...a.querySelectorAll('.level h4')].map((h) => h.textContent)));
+    const levels = await page.$$eval('#packets article', (as) =>
+      as.map((a) => [...a.querySelectorAll('.level h4')].map((h) => h.textContent)),
+    );
     expect(levels).toContainEqual(['Outer (level 0)', 'Inner (level 1)']);
-    const vx = await page.$$eval('#packets article', (as) => as.map((a) => [...a.querySelectorAll('.level')].map((l) => l.textContent ?? '')).find((l) => l.length === 2));
+    const vx = await page.$$eval('#packets article', (as) =>
+      as.map((a) => [...a.querySelectorAll('.level')].map((l) => l.textContent ?? '')).find((l) => l.length === 2),
+    );
     expect(vx![0]).toContain('192.168.50.11');
     expect(vx![0]).toMatch(/VXLAN|Virtual eXtensible/i);
     expect(vx![1]).toContain('10.244.0.5');
     expect(vx![1]).not.toContain('192.168.50.11');
 
     // the annotated flow's hop table: one row per capture the packet crossed, in order
-    const hops = await page.$$eval('#flows table.hops', (ts) => ts.map((t) => [...t.querySelectorAll('tbody tr')].map((r) => r.children[1].textContent)));
+    const hops = await page.$$eval('#flows table.hops', (ts) =>
+      ts.map((t) => [...t.querySelectorAll('tbody tr')].map((r) => r.children[1].textContent)),
+    );
     const where = hops.map((h) => h.map((w) => w!.split(' ').slice(0, 2).join(' ')));
     // the DNS query (annotated packet, first): last seen on node2's eth0, never in its cni0 capture
     expect(where[0]).toEqual(['node1 cni0', `node1 ${HOSTILE_IF_NAME.split(' ')[0]}`, 'node2 eth0']);

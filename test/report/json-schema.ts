@@ -23,7 +23,22 @@ function typeOf(v: unknown): string {
 
 export function validate(root: Schema, value: unknown): string[] {
   const errors: string[] = [];
-  const known = new Set(['type', 'const', 'enum', 'properties', 'required', 'additionalProperties', 'items', 'minimum', '$ref', '$defs', '$schema', '$id', 'title', 'description']);
+  const known = new Set([
+    'type',
+    'const',
+    'enum',
+    'properties',
+    'required',
+    'additionalProperties',
+    'items',
+    'minimum',
+    '$ref',
+    '$defs',
+    '$schema',
+    '$id',
+    'title',
+    'description',
+  ]);
   const walk = (s: Schema, v: unknown, path: string): void => {
     for (const k of Object.keys(s)) if (!known.has(k)) errors.push(`${path}: schema keyword ${k} is not supported by this checker`);
     if (s.$ref) {

@@ -58,12 +58,17 @@ describe('pcapng writer', () => {
 
   it('splits 64-bit timestamps exactly for every resolution (checked against BigInt)', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: 2 ** 32 - 1 }), fc.integer({ min: 0, max: 999_999_999 }), fc.integer({ min: 0, max: 9 }), (sec, ns, exp) => {
-        const b = encodeEnhancedPacket({ iface: 0, tsSec: sec, tsNsec: ns, data: new Uint8Array(0) }, exp);
-        const v = new DataView(b.buffer);
-        const got = (BigInt(v.getUint32(12, true)) << 32n) | BigInt(v.getUint32(16, true));
-        expect(got).toBe(BigInt(sec) * 10n ** BigInt(exp) + BigInt(Math.floor(ns / 10 ** (9 - exp))));
-      }),
+      fc.property(
+        fc.integer({ min: 0, max: 2 ** 32 - 1 }),
+        fc.integer({ min: 0, max: 999_999_999 }),
+        fc.integer({ min: 0, max: 9 }),
+        (sec, ns, exp) => {
+          const b = encodeEnhancedPacket({ iface: 0, tsSec: sec, tsNsec: ns, data: new Uint8Array(0) }, exp);
+          const v = new DataView(b.buffer);
+          const got = (BigInt(v.getUint32(12, true)) << 32n) | BigInt(v.getUint32(16, true));
+          expect(got).toBe(BigInt(sec) * 10n ** BigInt(exp) + BigInt(Math.floor(ns / 10 ** (9 - exp))));
+        },
+      ),
       { numRuns: 5000 },
     );
   });
@@ -75,7 +80,10 @@ describe('pcapng writer', () => {
 
   it('cuts an over-long comment at a character boundary instead of writing a bad option', () => {
     const long = 'é'.repeat(40_000); // 80 000 bytes of UTF-8
-    const bytes = encodePcapng({ interfaces: [ifaces[0]], packets: [{ iface: 0, tsSec: 1, tsNsec: 0, data: udpFrame(1), comments: [long] }] });
+    const bytes = encodePcapng({
+      interfaces: [ifaces[0]],
+      packets: [{ iface: 0, tsSec: 1, tsNsec: 0, data: udpFrame(1), comments: [long] }],
+    });
     walkBlocks(bytes);
     const v = new DataView(bytes.buffer);
     const epb = v.getUint32(4, true) + v.getUint32(v.getUint32(4, true) + 4, true);
@@ -107,7 +115,14 @@ describe('pcapng writer', () => {
     try {
       const file = join(t.dir, 'out.pcapng');
       writeFileSync(file, encodePcapng({ comments: ['section'], interfaces: ifaces, packets: packets() }));
-      const frames = tsharkFields(file, ['frame.comment', 'frame.interface_name', 'frame.time_epoch', 'frame.len', 'frame.cap_len', 'udp.srcport']);
+      const frames = tsharkFields(file, [
+        'frame.comment',
+        'frame.interface_name',
+        'frame.time_epoch',
+        'frame.len',
+        'frame.cap_len',
+        'udp.srcport',
+      ]);
       expect(frames.map((f) => f['frame.comment'] ?? [])).toEqual(packets().map((p) => p.comments ?? []));
       expect(frames.map((f) => f['frame.interface_name'][0])).toEqual(['node1/flannel.1', 'node2/eth0', 'node1/flannel.1', 'node2/eth0']);
       expect(frames.map((f) => f['frame.time_epoch'][0])).toEqual([

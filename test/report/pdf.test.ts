@@ -35,13 +35,24 @@ describe('PDF report', () => {
     rmSync(pages, { recursive: true, force: true });
     mkdirSync(pages, { recursive: true });
     execFileSync('pdftoppm', ['-r', '60', '-png', out, join(pages, 'page')]);
-    const pngs = readdirSync(pages).filter((f) => f.endsWith('.png')).sort();
+    const pngs = readdirSync(pages)
+      .filter((f) => f.endsWith('.png'))
+      .sort();
     expect(pngs.length).toBeGreaterThanOrEqual(3);
     for (const p of pngs) expect(statSync(join(pages, p)).size).toBeGreaterThan(5_000);
     console.log(`PDF pages rendered to ${pages}: ${pngs.join(', ')}`);
 
     const text = execFileSync('pdftotext', ['-layout', out, '-'], { encoding: 'utf8' });
-    for (const h of ['Capture inventory', 'Cluster graph', 'Findings', 'Annotated flows', 'Annotated packets', 'Clock offsets', 'Annotations']) expect(text).toContain(h);
+    for (const h of [
+      'Capture inventory',
+      'Cluster graph',
+      'Findings',
+      'Annotated flows',
+      'Annotated packets',
+      'Clock offsets',
+      'Annotations',
+    ])
+      expect(text).toContain(h);
     // the graph picture is printed as vector art: its labels are text on the page
     expect(text).toMatch(/VTEP|NIC/);
     expect(text).toContain('node1');

@@ -34,13 +34,29 @@ export function writeScenario(dir: string): Scenario {
   // Inner packets as sent by pod A: 3 pings (each answered), 1 DNS query.
   const inner: { at: number; frame: (ttl: number, srcMac: string, dstMac: string) => Uint8Array; reply: boolean; dns: boolean }[] = [];
   for (let i = 0; i < 3; i++) {
-    inner.push({ at: i * 10_000_000, reply: false, dns: false, frame: (ttl, s, d) => eth(s, d, 0x0800, ipv4(POD_A, POD_B, 1, icmpEcho(7, i + 1), { id: 100 + i, ttl })) });
-    inner.push({ at: i * 10_000_000 + 2_000_000, reply: true, dns: false, frame: (ttl, s, d) => eth(s, d, 0x0800, ipv4(POD_B, POD_A, 1, icmpEcho(7, i + 1, true), { id: 500 + i, ttl })) });
+    inner.push({
+      at: i * 10_000_000,
+      reply: false,
+      dns: false,
+      frame: (ttl, s, d) => eth(s, d, 0x0800, ipv4(POD_A, POD_B, 1, icmpEcho(7, i + 1), { id: 100 + i, ttl })),
+    });
+    inner.push({
+      at: i * 10_000_000 + 2_000_000,
+      reply: true,
+      dns: false,
+      frame: (ttl, s, d) => eth(s, d, 0x0800, ipv4(POD_B, POD_A, 1, icmpEcho(7, i + 1, true), { id: 500 + i, ttl })),
+    });
   }
-  inner.push({ at: 40_000_000, reply: false, dns: true, frame: (ttl, s, d) => eth(s, d, 0x0800, ipv4(POD_A, POD_B, 17, udp(40000, 53, dnsQuery(0x1234, HOSTILE_DNS_NAME)), { id: 900, ttl })) });
+  inner.push({
+    at: 40_000_000,
+    reply: false,
+    dns: true,
+    frame: (ttl, s, d) => eth(s, d, 0x0800, ipv4(POD_A, POD_B, 17, udp(40000, 53, dnsQuery(0x1234, HOSTILE_DNS_NAME)), { id: 900, ttl })),
+  });
 
   const ts = (ns: number) => ({ tsSec: BASE + Math.floor(ns / 1e9), tsNsec: ns % 1e9 });
-  const encap = (from: typeof N1, to: typeof N1, innerFrame: Uint8Array, sport: number) => eth(from.mac, to.mac, 0x0800, ipv4(from.ip, to.ip, 17, udp(sport, 8472, vxlan(1, innerFrame)), { id: 1 }));
+  const encap = (from: typeof N1, to: typeof N1, innerFrame: Uint8Array, sport: number) =>
+    eth(from.mac, to.mac, 0x0800, ipv4(from.ip, to.ip, 17, udp(sport, 8472, vxlan(1, innerFrame)), { id: 1 }));
 
   const cni1: PcapngPacket[] = [];
   const eth1: PcapngPacket[] = [];
@@ -49,7 +65,12 @@ export function writeScenario(dir: string): Scenario {
   for (const p of inner) {
     if (!p.reply) {
       // node1 cni0 (ttl 64) -> node1 eth0 (ttl 63, encapsulated) -> node2 eth0 -> node2 cni0 (ttl 62)
-      cni1.push({ iface: 0, ...ts(p.at), data: p.frame(64, MAC_A, N1.bridge), ...(cni1.length === 0 ? { comments: [HOSTILE_CAPTURE_COMMENT] } : {}) });
+      cni1.push({
+        iface: 0,
+        ...ts(p.at),
+        data: p.frame(64, MAC_A, N1.bridge),
+        ...(cni1.length === 0 ? { comments: [HOSTILE_CAPTURE_COMMENT] } : {}),
+      });
       eth1.push({ iface: 0, ...ts(p.at + 40_000), data: encap(N1, N2, p.frame(63, N1.vtep, N2.vtep), 41000) });
       eth2.push({ ...ts(p.at + 140_000), data: encap(N1, N2, p.frame(63, N1.vtep, N2.vtep), 41000) });
       if (!p.dns) cni2.push({ ...ts(p.at + 180_000), data: p.frame(62, N2.bridge, MAC_B) });
@@ -69,7 +90,10 @@ export function writeScenario(dir: string): Scenario {
     cni2: join(dir, 'node2-cni0.pcap'),
   };
   writeFileSync(s.cni1, encodePcapng({ interfaces: [{ linktype: 1, name: 'cni0' }], packets: order(cni1) }));
-  writeFileSync(s.eth1, encodePcapng({ interfaces: [{ linktype: 1, name: HOSTILE_IF_NAME, description: HOSTILE.jsUrl }], packets: order(eth1) }));
+  writeFileSync(
+    s.eth1,
+    encodePcapng({ interfaces: [{ linktype: 1, name: HOSTILE_IF_NAME, description: HOSTILE.jsUrl }], packets: order(eth1) }),
+  );
   writeFileSync(s.eth2, encodePcap({ linktype: 1, nanosecond: true }, order(eth2)));
   writeFileSync(s.cni2, encodePcap({ linktype: 1, nanosecond: true }, order(cni2)));
   s.files = [s.cni1, s.eth1, s.eth2, s.cni2];

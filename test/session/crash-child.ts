@@ -31,7 +31,8 @@ if (mode === 'kill-before-rename') {
   const id = store.captures[0].id;
   const filler = 'n'.repeat(4000);
   for (let n = 1; ; n++) {
-    for (let i = 0; i < 5000; i++) store.addAnnotation({ target: { kind: 'packet', capture: id, packet: i }, text: `round ${n} note ${i} ${filler}` });
+    for (let i = 0; i < 5000; i++)
+      store.addAnnotation({ target: { kind: 'packet', capture: id, packet: i }, text: `round ${n} note ${i} ${filler}` });
     say(`writing ${n}`);
     await store.save();
     say(`saved ${n}`);

@@ -12,7 +12,10 @@ const child = fileURLToPath(new URL('./crash-child.ts', import.meta.url));
 /** Annotations the child adds per save (crash-child.ts). */
 const ROUND = 5000;
 
-function runChild(args: string[], onLine?: (line: string, kill: () => void) => void): Promise<{ signal: NodeJS.Signals | null; lines: string[] }> {
+function runChild(
+  args: string[],
+  onLine?: (line: string, kill: () => void) => void,
+): Promise<{ signal: NodeJS.Signals | null; lines: string[] }> {
   return new Promise((resolve, reject) => {
     const p = spawn(process.execPath, ['--import', 'tsx', child, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
     const lines: string[] = [];

@@ -36,9 +36,18 @@ describe('session store', () => {
         ['node2-eth0.pcap', 'caps/node2-eth0.pcap', 2000],
       ]);
       expect(store.captures[0].sha256).toMatch(/^[0-9a-f]{64}$/);
-      const p = store.addAnnotation({ target: { kind: 'packet', capture: 'node1-eth0.pcap', packet: 41 }, text: 'SYN never answered', severity: 'problem', tag: 'drop' });
+      const p = store.addAnnotation({
+        target: { kind: 'packet', capture: 'node1-eth0.pcap', packet: 41 },
+        text: 'SYN never answered',
+        severity: 'problem',
+        tag: 'drop',
+      });
       store.addAnnotation({ target: { kind: 'flow', flow: '1:abc=' }, text: HOSTILE.script });
-      store.addAnnotation({ target: { kind: 'hop', journey: 'j7', hop: 2, capture: 'node2-eth0.pcap', packet: 9 }, text: 'MTU', severity: 'warning' });
+      store.addAnnotation({
+        target: { kind: 'hop', journey: 'j7', hop: 2, capture: 'node2-eth0.pcap', packet: 9 },
+        text: 'MTU',
+        severity: 'warning',
+      });
       store.addAnnotation({ target: { kind: 'element', element: 'pod:default/web-0' }, text: HOSTILE.control });
       store.addAnnotation({ target: { kind: 'set' }, text: 'captured during the outage' });
       store.updateAnnotation(p.id, { text: 'SYN never answered by web-0', tag: '' });
@@ -48,7 +57,13 @@ describe('session store', () => {
       await store.close();
 
       const again = await SessionStore.open(s.file);
-      expect(again.annotations.map((a) => a.text)).toEqual(['SYN never answered by web-0', HOSTILE.script, 'MTU', HOSTILE.control, 'captured during the outage']);
+      expect(again.annotations.map((a) => a.text)).toEqual([
+        'SYN never answered by web-0',
+        HOSTILE.script,
+        'MTU',
+        HOSTILE.control,
+        'captured during the outage',
+      ]);
       expect(again.annotations[0].tag).toBeUndefined();
       expect(again.annotations[0].severity).toBe('problem');
       expect(again.annotations[2].target).toEqual({ kind: 'hop', journey: 'j7', hop: 2, capture: 'node2-eth0.pcap', packet: 9 });
@@ -103,7 +118,11 @@ describe('session store', () => {
       let r = await SessionStore.open(s.file);
       expect(r.captureProblems.map((c) => [c.capture, c.state])).toEqual([['node1-eth0.pcap', 'changed']]);
       expect(r.captureProblems[0].message).toMatch(/changed on disk \(same size, different content\)/);
-      expect(r.annotations.map((a) => [a.text, r.isAttached(a)])).toEqual([['on a', false], ['on b', true], ['flow', true]]);
+      expect(r.annotations.map((a) => [a.text, r.isAttached(a)])).toEqual([
+        ['on a', false],
+        ['on b', true],
+        ['flow', true],
+      ]);
 
       writeFileSync(s.a, Buffer.alloc(10));
       rmSync(s.b);
@@ -126,7 +145,10 @@ describe('session store', () => {
       const store = await SessionStore.create(s.file, [s.a], { autosaveMs: -1 });
       store.setCaptureComments('node1-eth0.pcap', [{ packet: 4, text: 'from the capture' }]);
       store.addAnnotation({ target: { kind: 'set' }, text: 'mine' });
-      expect(store.annotations.map((a) => [a.source, a.text])).toEqual([['user', 'mine'], ['capture-comment', 'from the capture']]);
+      expect(store.annotations.map((a) => [a.source, a.text])).toEqual([
+        ['user', 'mine'],
+        ['capture-comment', 'from the capture'],
+      ]);
       const cc = store.annotations[1];
       expect(cc.target).toEqual({ kind: 'packet', capture: 'node1-eth0.pcap', packet: 4 });
       expect(() => store.updateAnnotation(cc.id, { text: 'x' })).toThrow(/stored in the capture file/);
@@ -167,8 +189,12 @@ describe('session store', () => {
     const s = setup();
     try {
       const store = await SessionStore.create(s.file, [s.a], { autosaveMs: -1 });
-      expect(() => store.addAnnotation({ target: { kind: 'packet', capture: 'nope.pcap', packet: 1 }, text: 'x' })).toThrow(/not in this session/);
-      expect(() => store.addAnnotation({ target: { kind: 'packet', capture: 'node1-eth0.pcap', packet: -1 }, text: 'x' })).toThrow(SessionError);
+      expect(() => store.addAnnotation({ target: { kind: 'packet', capture: 'nope.pcap', packet: 1 }, text: 'x' })).toThrow(
+        /not in this session/,
+      );
+      expect(() => store.addAnnotation({ target: { kind: 'packet', capture: 'node1-eth0.pcap', packet: -1 }, text: 'x' })).toThrow(
+        SessionError,
+      );
       expect(() => store.addAnnotation({ target: { kind: 'set' }, text: 'x', severity: 'fatal' as 'info' })).toThrow(/severity/);
       expect(() => store.addAnnotation({ target: { kind: 'bogus' } as never, text: 'x' })).toThrow(/unknown target kind/);
       expect(() => store.addAnnotation({ target: { kind: 'set' }, text: 'x'.repeat(100_001) })).toThrow(/longer than/);

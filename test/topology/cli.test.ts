@@ -26,18 +26,41 @@ describe('tunnelvision topology / follow', () => {
     const r = await run('topology', ...captureFiles('b'), '--json');
     expect(r.code).toBe(0);
     const j = JSON.parse(r.out);
-    expect(j.model.nodes.map((n: { id: string; underlayIps: string[] }) => [n.id, n.underlayIps])).toEqual([['b-node1', ['192.168.57.11']], ['b-node2', ['192.168.57.12']]]);
+    expect(j.model.nodes.map((n: { id: string; underlayIps: string[] }) => [n.id, n.underlayIps])).toEqual([
+      ['b-node1', ['192.168.57.11']],
+      ['b-node2', ['192.168.57.12']],
+    ]);
     expect(j.model.tunnels[0]).toMatchObject({ type: 'flannel-udp', port: 8285 });
     expect(j.journeyCount).toBeGreaterThan(0);
   });
 
   it('topology text lists nodes, pods, tunnels and services, and names pods from kubectl output', async () => {
     const kube = join(dir, 'cluster.json');
-    writeFileSync(kube, JSON.stringify({ kind: 'List', items: [
-      { kind: 'Pod', metadata: { name: 'coredns-x', namespace: 'kube-system' }, spec: { nodeName: 'a-node3' }, status: { podIP: '10.244.2.2' } },
-      { kind: 'Service', metadata: { name: 'kube-dns', namespace: 'kube-system' }, spec: { clusterIP: '10.96.0.10', ports: [{ port: 53, protocol: 'UDP' }] } },
-      { kind: 'Node', metadata: { name: 'a-node1' }, spec: { podCIDR: '10.244.9.0/24' }, status: { addresses: [{ type: 'InternalIP', address: '192.168.56.11' }] } },
-    ] }));
+    writeFileSync(
+      kube,
+      JSON.stringify({
+        kind: 'List',
+        items: [
+          {
+            kind: 'Pod',
+            metadata: { name: 'coredns-x', namespace: 'kube-system' },
+            spec: { nodeName: 'a-node3' },
+            status: { podIP: '10.244.2.2' },
+          },
+          {
+            kind: 'Service',
+            metadata: { name: 'kube-dns', namespace: 'kube-system' },
+            spec: { clusterIP: '10.96.0.10', ports: [{ port: 53, protocol: 'UDP' }] },
+          },
+          {
+            kind: 'Node',
+            metadata: { name: 'a-node1' },
+            spec: { podCIDR: '10.244.9.0/24' },
+            status: { addresses: [{ type: 'InternalIP', address: '192.168.56.11' }] },
+          },
+        ],
+      }),
+    );
     const r = await run('topology', ...captureFiles('a'), kube);
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/a-node1\s+192\.168\.56\.11\s+\S+\s+pods 10\.244\.0\.0\/24/);
@@ -57,7 +80,11 @@ describe('tunnelvision topology / follow', () => {
     const svc = await run('follow', ...captureFiles('a'), '--flow', '10.244.0.2 -> 10.96.0.10:53 udp', '--json');
     const j = JSON.parse(svc.out);
     expect(j.journeys).toHaveLength(2);
-    expect(j.journeys[0].nat[0]).toMatchObject({ kind: 'dnat', node: 'a-node1', between: ['a-node1-veth0d31a323.pcap', 'a-node1-cni0.pcap'] });
+    expect(j.journeys[0].nat[0]).toMatchObject({
+      kind: 'dnat',
+      node: 'a-node1',
+      between: ['a-node1-veth0d31a323.pcap', 'a-node1-cni0.pcap'],
+    });
   });
 
   it('follow --packet follows one packet by its frame number', async () => {

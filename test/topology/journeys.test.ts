@@ -14,7 +14,9 @@ import type { JourneyIndex } from '../../main/topology/journeys';
 import { PacketTable } from '../../main/topology/table';
 
 const DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'fixtures', 'journeys', 'captures');
-const FILES = readdirSync(DIR).filter((f) => f.endsWith('.pcap')).map((f) => join(DIR, f));
+const FILES = readdirSync(DIR)
+  .filter((f) => f.endsWith('.pcap'))
+  .map((f) => join(DIR, f));
 const SHIFT_NS = 1.25e9;
 
 function all(a: Analysis): Journey[] {
@@ -78,11 +80,19 @@ describe('journeys lab', () => {
     const noRoute = byDst('10.99.0.9', () => true);
     expect(noRoute).toHaveLength(1);
     expect(noRoute[0].status).toBe('dropped');
-    expect(noRoute[0].verdict).toMatchObject({ code: 'icmp-error', icmpError: { from: '10.78.1.1', name: 'net unreachable', node: 'node1' } });
+    expect(noRoute[0].verdict).toMatchObject({
+      code: 'icmp-error',
+      icmpError: { from: '10.78.1.1', name: 'net unreachable', node: 'node1' },
+    });
     const icmp = (j: Journey) => j.verdict?.icmpError;
     const dropped = find(a, (j) => j.status === 'dropped');
     const names = dropped.map((j) => icmp(j)?.name).sort();
-    expect(names).toEqual(['TTL exceeded in transit', 'communication administratively prohibited', 'fragmentation needed', 'net unreachable']);
+    expect(names).toEqual([
+      'TTL exceeded in transit',
+      'communication administratively prohibited',
+      'fragmentation needed',
+      'net unreachable',
+    ]);
     const frag = dropped.find((j) => icmp(j)?.name === 'fragmentation needed')!;
     expect(icmp(frag)?.mtu).toBe(1472);
     expect(first(frag).length).toBe(1500);
@@ -92,7 +102,10 @@ describe('journeys lab', () => {
     expect(prohibited.verdict?.reason).toMatch(/10\.78\.2\.0 answered ICMP communication administratively prohibited/);
     const refused = byDst('10.78.2.2', (j) => first(j).dstPort === 9998);
     expect(refused).toHaveLength(1);
-    expect(refused[0]).toMatchObject({ status: 'delivered', verdict: { code: 'refused', icmpError: { name: 'port unreachable', from: '10.78.2.2' } } });
+    expect(refused[0]).toMatchObject({
+      status: 'delivered',
+      verdict: { code: 'refused', icmpError: { name: 'port unreachable', from: '10.78.2.2' } },
+    });
     // The reasons are findings too.
     expect(a.findings.filter((f) => f.code === 'dropped' && /answered ICMP/.test(f.message))).toHaveLength(4);
   });
@@ -128,7 +141,17 @@ describe('journeys lab, packets one way only', () => {
     const files: string[] = [];
     for (const f of FILES) {
       const out = join(tmp, f.slice(f.lastIndexOf('/') + 1));
-      const r = spawnSync('tcpdump', ['-r', f, '-w', out, 'not (udp port 8285 and src host 192.168.78.2) and not (src net 10.78.2.0/24 and dst net 10.78.1.0/24) and not (src host 10.78.2.0)'], { stdio: 'ignore' });
+      const r = spawnSync(
+        'tcpdump',
+        [
+          '-r',
+          f,
+          '-w',
+          out,
+          'not (udp port 8285 and src host 192.168.78.2) and not (src net 10.78.2.0/24 and dst net 10.78.1.0/24) and not (src host 10.78.2.0)',
+        ],
+        { stdio: 'ignore' },
+      );
       if (r.status !== 0) throw new Error(`tcpdump failed on ${f}`);
       files.push(out);
     }
@@ -151,7 +174,9 @@ describe('journeys lab, packets one way only', () => {
     expect(o.offsetNs).toBeCloseTo(o.upperNs!, 0);
     expect(a!.findings.some((f) => f.code === 'clock-offset' && /not pinned down/.test(f.message))).toBe(true);
     expectCausal(a!);
-    const cross = all(a!).flatMap((j) => j.hops).filter((h) => h.latencyRangeNs);
+    const cross = all(a!)
+      .flatMap((j) => j.hops)
+      .filter((h) => h.latencyRangeNs);
     expect(cross.length).toBeGreaterThan(0);
     for (const h of cross) {
       expect(h.latencyRangeNs![1]).toBeNull();
@@ -171,7 +196,13 @@ describe('clock offsets from one-way constraints (three clocks)', () => {
   // A-B's middle with B-C would make the A-C packets arrive before they left; the joint solution
   // must keep every packet causal.
   const theta = [0, 1_000_000, -500_000]; // true clock offsets (ns) of A, B, C
-  const links: [number, number, number][] = [[0, 1, 50_000], [1, 0, 10_000], [1, 2, 10_000], [2, 1, 10_000], [0, 2, 5_000]];
+  const links: [number, number, number][] = [
+    [0, 1, 50_000],
+    [1, 0, 10_000],
+    [1, 2, 10_000],
+    [2, 1, 10_000],
+    [0, 2, 5_000],
+  ];
   function build(): { t: PacketTable; j: JourneyIndex } {
     const t = new PacketTable();
     const rows: number[] = [];
@@ -181,7 +212,10 @@ describe('clock offsets from one-way constraints (three clocks)', () => {
       for (const [x, y, delay] of links) {
         now += 1e6;
         start.push(rows.length);
-        for (const [d, at, ttl] of [[x, now, 64], [y, now + delay + rep * 1000, 63]] as const) {
+        for (const [d, at, ttl] of [
+          [x, now, 64],
+          [y, now + delay + rep * 1000, 63],
+        ] as const) {
           const r = t.count++;
           t.point[r] = d;
           t.tNs[r] = at + theta[d];
@@ -191,7 +225,10 @@ describe('clock offsets from one-way constraints (three clocks)', () => {
       }
     }
     const journeyOfRow = new Int32Array(t.count);
-    start.forEach((s, k) => { journeyOfRow[rows[s]] = k; journeyOfRow[rows[s + 1]] = k; });
+    start.forEach((s, k) => {
+      journeyOfRow[rows[s]] = k;
+      journeyOfRow[rows[s + 1]] = k;
+    });
     return { t, j: { count: start.length, rows: Uint32Array.from(rows), start: Uint32Array.from([...start, rows.length]), journeyOfRow } };
   }
 

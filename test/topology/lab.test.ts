@@ -58,7 +58,8 @@ function expectPaths(a: Analysis, f: ManifestFlow, hops: readonly ManifestHop[],
       }
     }
   }
-  if (hops[0].packets !== null) expect(js.filter((j) => !isLaterFragment(j)).length * (f.fragmentsPerMessage ?? 1), f.name).toBe(hops[0].packets);
+  if (hops[0].packets !== null)
+    expect(js.filter((j) => !isLaterFragment(j)).length * (f.fragmentsPerMessage ?? 1), f.name).toBe(hops[0].packets);
   return js;
 }
 
@@ -71,7 +72,12 @@ for (const name of manifest.clusters.map((c) => c.name)) {
       for (const c of manifest.captures.filter((x) => x.cluster === name)) {
         for (const i of c.interfaces) {
           if (i.kind === 'any') continue;
-          const id = pointOf({ capture: c.file, interface: i.name, interfaceIndex: c.interfaces.length > 1 && i.ifindex === null ? i.index : null, ifindex: i.ifindex });
+          const id = pointOf({
+            capture: c.file,
+            interface: i.name,
+            interfaceIndex: c.interfaces.length > 1 && i.ifindex === null ? i.index : null,
+            ifindex: i.ifindex,
+          });
           const p = a.points.find((x) => x.id === id);
           expect(p, id).toBeDefined();
           expect([p!.node, p!.kind], id).toEqual([c.node, i.kind]);
@@ -139,7 +145,9 @@ for (const name of manifest.clusters.map((c) => c.name)) {
     it('finds the ClusterIP services from the DNAT', () => {
       const expected = truth.services.flatMap((s) =>
         s.ports
-          .filter((p) => flowsOf(name).some((f) => f.server.ip === s.clusterIp && f.server.port === p.port && f.protocol === p.protocol.toLowerCase()))
+          .filter((p) =>
+            flowsOf(name).some((f) => f.server.ip === s.clusterIp && f.server.port === p.port && f.protocol === p.protocol.toLowerCase()),
+          )
           .map((p) => [`${p.protocol.toLowerCase()} ${s.clusterIp}:${p.port}`, s.backends.map((b) => `${b.ip}:${p.targetPort}`)]),
       );
       expect(a.model.services.map((s) => [s.id, s.backends.map((b) => `${b.ip}:${b.port}`)]).sort()).toEqual(expected.sort());
@@ -157,7 +165,9 @@ for (const name of manifest.clusters.map((c) => c.name)) {
         expect(whole.length, `${f.name}: journeys of whole packets`).toBeGreaterThan(0);
         for (const j of whole) {
           // TTL as the manifest saw it at each hop.
-          expect(j.hops.map((h) => h.headers.ttl)).toEqual(f.request.filter((h) => !isLaterFragment(j) || !h.reassembled).map((h) => h.ttl));
+          expect(j.hops.map((h) => h.headers.ttl)).toEqual(
+            f.request.filter((h) => !isLaterFragment(j) || !h.reassembled).map((h) => h.ttl),
+          );
           for (const h of j.hops.slice(1)) expect(h.latencyNs!).toBeGreaterThanOrEqual(-5000);
         }
       });
@@ -207,9 +217,25 @@ for (const name of manifest.clusters.map((c) => c.name)) {
 
     it('TCP flows: handshake, data both ways, both FINs', () => {
       for (const f of flowsOf(name).filter((x) => x.protocol === 'tcp')) {
-        const flow = a.flows.find((x) => x.protocol === 'tcp' && x.a.ip === f.client.ip && x.a.port === f.client.port && x.b.ip === f.server.ip && x.b.port === f.server.port)!;
+        const flow = a.flows.find(
+          (x) =>
+            x.protocol === 'tcp' &&
+            x.a.ip === f.client.ip &&
+            x.a.port === f.client.port &&
+            x.b.ip === f.server.ip &&
+            x.b.port === f.server.port,
+        )!;
         expect(flow, f.name).toBeDefined();
-        expect(flow.tcp).toMatchObject({ syn: true, synAck: true, established: true, fin: true, rst: false, retransmissions: 0, zeroWindows: 0, state: 'closed' });
+        expect(flow.tcp).toMatchObject({
+          syn: true,
+          synAck: true,
+          established: true,
+          fin: true,
+          rst: false,
+          retransmissions: 0,
+          zeroWindows: 0,
+          state: 'closed',
+        });
         expect(flow.tcp!.dataAToB).toBeGreaterThan(0);
         expect(flow.tcp!.dataBToA).toBeGreaterThan(0);
         // Per capture point: the client's veth saw both directions.
@@ -233,7 +259,10 @@ for (const name of manifest.clusters.map((c) => c.name)) {
         }
       }
       for (const p of a.points.filter((x) => x.kindSource === 'traffic' || x.nodeSource === 'traffic')) {
-        expect(p.evidence.some((e) => e.packets.length > 0), p.id).toBe(true);
+        expect(
+          p.evidence.some((e) => e.packets.length > 0),
+          p.id,
+        ).toBe(true);
       }
     });
 
@@ -257,7 +286,8 @@ describe('lab variants', () => {
       const refs = new Set(a.clockOffsets.filter((o) => c.nodes.some((n) => n.name === o.node)).map((o) => o.reference));
       expect(refs.size, c.name).toBe(1);
       expect(c.nodes.map((n) => n.name)).toContain([...refs][0]);
-      for (const o of a.clockOffsets.filter((x) => c.nodes.some((n) => n.name === x.node))) expect(['reference', 'two-way']).toContain(o.method);
+      for (const o of a.clockOffsets.filter((x) => c.nodes.some((n) => n.name === x.node)))
+        expect(['reference', 'two-way']).toContain(o.method);
     }
     for (const f of manifest.flows) expectPaths(a, f, f.request);
   });
@@ -265,17 +295,50 @@ describe('lab variants', () => {
   it('kubectl output names pods, nodes and services; where it disagrees with the traffic that is reported', async () => {
     const dir = tempDir();
     const kube = join(dir, 'cluster.json');
-    writeFileSync(kube, JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [
-      { kind: 'Node', metadata: { name: 'a-node1' }, spec: { podCIDR: '10.244.0.0/24' }, status: { addresses: [{ type: 'InternalIP', address: '192.168.56.11' }] } },
-      { kind: 'Pod', metadata: { name: 'web-x', namespace: 'default' }, spec: { nodeName: 'a-node3' }, status: { podIP: '10.244.1.2' } },
-      { kind: 'Pod', metadata: { name: 'client-x', namespace: 'default' }, spec: { nodeName: 'a-node1' }, status: { podIP: '10.244.0.2' } },
-      { kind: 'Service', metadata: { name: 'web', namespace: 'default' }, spec: { clusterIP: '10.96.112.34', ports: [{ port: 80, protocol: 'TCP', targetPort: 8080 }] } },
-      { kind: 'Endpoints', metadata: { name: 'web', namespace: 'default' }, subsets: [{ addresses: [{ ip: '10.244.1.99' }], ports: [{ port: 8080 }] }] },
-    ] }));
+    writeFileSync(
+      kube,
+      JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'List',
+        items: [
+          {
+            kind: 'Node',
+            metadata: { name: 'a-node1' },
+            spec: { podCIDR: '10.244.0.0/24' },
+            status: { addresses: [{ type: 'InternalIP', address: '192.168.56.11' }] },
+          },
+          {
+            kind: 'Pod',
+            metadata: { name: 'web-x', namespace: 'default' },
+            spec: { nodeName: 'a-node3' },
+            status: { podIP: '10.244.1.2' },
+          },
+          {
+            kind: 'Pod',
+            metadata: { name: 'client-x', namespace: 'default' },
+            spec: { nodeName: 'a-node1' },
+            status: { podIP: '10.244.0.2' },
+          },
+          {
+            kind: 'Service',
+            metadata: { name: 'web', namespace: 'default' },
+            spec: { clusterIP: '10.96.112.34', ports: [{ port: 80, protocol: 'TCP', targetPort: 8080 }] },
+          },
+          {
+            kind: 'Endpoints',
+            metadata: { name: 'web', namespace: 'default' },
+            subsets: [{ addresses: [{ ip: '10.244.1.99' }], ports: [{ port: 8080 }] }],
+          },
+        ],
+      }),
+    );
     const a = await loadCaptureSet([...captureFiles('a'), kube]);
     expect(a.model.pods.find((p) => p.ip === '10.244.0.2')).toMatchObject({ name: 'client-x', namespace: 'default', node: 'a-node1' });
     expect(a.model.services.find((s) => s.id === 'tcp 10.96.112.34:80')).toMatchObject({ name: 'web', namespace: 'default' });
-    const dis = a.findings.filter((f) => f.code === 'enrichment-disagreement').map((f) => f.message).sort();
+    const dis = a.findings
+      .filter((f) => f.code === 'enrichment-disagreement')
+      .map((f) => f.message)
+      .sort();
     expect(dis).toEqual([
       'pod default/web-x (10.244.1.2): kubectl says node a-node3, the traffic says a-node2',
       'service default/web: traffic is translated to 10.244.1.2, which its Endpoints do not list',
@@ -290,43 +353,53 @@ describe('lab variants', () => {
     expect(js).toHaveLength(3);
     for (const j of js) {
       expect(j.hops.map((h) => h.point)).toEqual(hops.map(pointOf));
-      expect(j.gaps).toEqual([{ afterHop: 1, node: 'a-node1', kind: 'vtep', point: null, reason: 'no capture of the vtep/tun on a-node1' }]);
+      expect(j.gaps).toEqual([
+        { afterHop: 1, node: 'a-node1', kind: 'vtep', point: null, reason: 'no capture of the vtep/tun on a-node1' },
+      ]);
       expect(j.status).toBe('delivered');
     }
   });
 
-  it.each(['a', 'b'])('cluster %s under random names in random order: nodes, CIDRs, pods (and paths) from the traffic alone', async (cl) => {
-    const a0 = cluster(cl);
-    const dir = tempDir();
-    const renamed = new Map<string, string>();
-    const files = captureFiles(cl).map((p, i) => {
-      const n = `trace-${((i + 3) * 7919) % 1000}${p.endsWith('.pcapng') ? '.pcapng' : '.pcap'}`;
-      copyFileSync(p, join(dir, n));
-      renamed.set(n, basename(p));
-      return join(dir, n);
-    });
-    const a = await loadCaptureSet(files.sort(() => Math.random() - 0.5));
-    const nodeOfIp = new Map(a0.nodes.map((n) => [n.underlayIp, n.name]));
-    const truthName = (id: string | null) => nodeOfIp.get(a.model.nodes.find((n) => n.id === id)?.underlayIps[0] ?? '');
-    expect(a.model.nodes.map((n) => [n.underlayIps, n.podCidr]).sort()).toEqual(a0.nodes.map((n) => [[n.underlayIp], n.podCidr]).sort());
-    for (const p of a.points) {
-      const c = manifest.captures.find((x) => x.file === renamed.get(p.capture))!;
-      expect(truthName(p.node), p.id).toBe(c.node);
-    }
-    const senders = sendingPods(cl);
-    expect(a.model.pods.map((p) => [p.ip, truthName(p.node)]).sort()).toEqual(a0.pods.filter((p) => senders.has(p.ip)).map((p) => [p.ip, p.node]).sort());
-    expect(a.model.tunnels.map((t) => t.type)).toEqual(a.model.tunnels.map(() => a0.encapsulation.kind));
-    const back = (pt: string) => {
-      const [file, iface] = pt.split('#');
-      return iface ? `${renamed.get(file)}#${iface}` : renamed.get(file)!;
-    };
-    // On b-node1 only one pod talks: its veth and docker0 carry the same frames and cannot be told
-    // apart without names, so paths are compared on cluster a.
-    if (cl === 'a') {
-      for (const f of flowsOf('a')) expectPaths(a, f, f.request, back);
-      expect(a.model.services.map((s) => s.ip).sort()).toEqual(['10.96.0.10', '10.96.0.10', '10.96.112.34']);
-    }
-  });
+  it.each(['a', 'b'])(
+    'cluster %s under random names in random order: nodes, CIDRs, pods (and paths) from the traffic alone',
+    async (cl) => {
+      const a0 = cluster(cl);
+      const dir = tempDir();
+      const renamed = new Map<string, string>();
+      const files = captureFiles(cl).map((p, i) => {
+        const n = `trace-${((i + 3) * 7919) % 1000}${p.endsWith('.pcapng') ? '.pcapng' : '.pcap'}`;
+        copyFileSync(p, join(dir, n));
+        renamed.set(n, basename(p));
+        return join(dir, n);
+      });
+      const a = await loadCaptureSet(files.sort(() => Math.random() - 0.5));
+      const nodeOfIp = new Map(a0.nodes.map((n) => [n.underlayIp, n.name]));
+      const truthName = (id: string | null) => nodeOfIp.get(a.model.nodes.find((n) => n.id === id)?.underlayIps[0] ?? '');
+      expect(a.model.nodes.map((n) => [n.underlayIps, n.podCidr]).sort()).toEqual(a0.nodes.map((n) => [[n.underlayIp], n.podCidr]).sort());
+      for (const p of a.points) {
+        const c = manifest.captures.find((x) => x.file === renamed.get(p.capture))!;
+        expect(truthName(p.node), p.id).toBe(c.node);
+      }
+      const senders = sendingPods(cl);
+      expect(a.model.pods.map((p) => [p.ip, truthName(p.node)]).sort()).toEqual(
+        a0.pods
+          .filter((p) => senders.has(p.ip))
+          .map((p) => [p.ip, p.node])
+          .sort(),
+      );
+      expect(a.model.tunnels.map((t) => t.type)).toEqual(a.model.tunnels.map(() => a0.encapsulation.kind));
+      const back = (pt: string) => {
+        const [file, iface] = pt.split('#');
+        return iface ? `${renamed.get(file)}#${iface}` : renamed.get(file)!;
+      };
+      // On b-node1 only one pod talks: its veth and docker0 carry the same frames and cannot be told
+      // apart without names, so paths are compared on cluster a.
+      if (cl === 'a') {
+        for (const f of flowsOf('a')) expectPaths(a, f, f.request, back);
+        expect(a.model.services.map((s) => s.ip).sort()).toEqual(['10.96.0.10', '10.96.0.10', '10.96.112.34']);
+      }
+    },
+  );
 
   it('a plain `-i any` capture (Linux cooked v1, no interface indexes) still carries the path', async () => {
     // b-node2's SLL2 capture rewritten as tcpdump writes -i any by default: LINUX_SLL, no ifindex.
@@ -358,8 +431,12 @@ describe('lab variants', () => {
     const js = journeysFor(a, f, f.request);
     expect(js).toHaveLength(3);
     for (const j of js) {
-      expect(j.hops.map((h) => h.point)).toEqual(f.request.map((h) => (h.capture === 'b-node2-any.pcap' ? 'b-node2-any.pcap' : pointOf(h))));
-      expect(j.hops.map((h) => h.kind)).toEqual(f.request.map((h) => (h.capture === 'b-node2-any.pcap' && (h.kind === 'veth' || h.kind === 'bridge') ? 'any' : h.kind)));
+      expect(j.hops.map((h) => h.point)).toEqual(
+        f.request.map((h) => (h.capture === 'b-node2-any.pcap' ? 'b-node2-any.pcap' : pointOf(h))),
+      );
+      expect(j.hops.map((h) => h.kind)).toEqual(
+        f.request.map((h) => (h.capture === 'b-node2-any.pcap' && (h.kind === 'veth' || h.kind === 'bridge') ? 'any' : h.kind)),
+      );
       expect(j.status).toBe('delivered');
     }
   });
@@ -376,7 +453,12 @@ describe('lab variants', () => {
       }
       const recs: { tsSec: number; tsNsec: number; data: Uint8Array; origLen: number }[] = [];
       let linktype = 1;
-      const info = await readCapture(p, { onPacket: (r) => { linktype = r.linktype; recs.push({ tsSec: r.tsSec + 2, tsNsec: r.tsNsec, data: r.data.slice(), origLen: r.origLen }); } });
+      const info = await readCapture(p, {
+        onPacket: (r) => {
+          linktype = r.linktype;
+          recs.push({ tsSec: r.tsSec + 2, tsNsec: r.tsNsec, data: r.data.slice(), origLen: r.origLen });
+        },
+      });
       writeFileSync(join(dir, name), encodePcap({ linktype, nanosecond: info.tsPrecision === 'ns' }, recs));
       files.push(join(dir, name));
     }

@@ -6,9 +6,22 @@ import type { Flow } from '../../main/topology/types';
 
 describe('interface kinds from names', () => {
   it.each([
-    ['veth1a2b3c4d', 'veth'], ['cali12ab34cd56e', 'veth'], ['docker0', 'bridge'], ['cni0', 'bridge'], ['cbr0', 'bridge'],
-    ['flannel.1', 'vtep'], ['vxlan.calico', 'vtep'], ['vxlan0', 'vtep'], ['flannel0', 'tun'], ['tunl0', 'tun'],
-    ['eth0', 'underlay'], ['ens3', 'underlay'], ['enp0s3', 'underlay'], ['bond0', 'underlay'], ['any', 'any'], ['lo', 'loopback'],
+    ['veth1a2b3c4d', 'veth'],
+    ['cali12ab34cd56e', 'veth'],
+    ['docker0', 'bridge'],
+    ['cni0', 'bridge'],
+    ['cbr0', 'bridge'],
+    ['flannel.1', 'vtep'],
+    ['vxlan.calico', 'vtep'],
+    ['vxlan0', 'vtep'],
+    ['flannel0', 'tun'],
+    ['tunl0', 'tun'],
+    ['eth0', 'underlay'],
+    ['ens3', 'underlay'],
+    ['enp0s3', 'underlay'],
+    ['bond0', 'underlay'],
+    ['any', 'any'],
+    ['lo', 'loopback'],
     ['weird9', 'unknown'],
   ])('%s -> %s', (name, kind) => expect(interfaceKindFromName(name)).toBe(kind));
 });
@@ -47,20 +60,66 @@ describe('attribution from file names', () => {
 
 describe('kubectl JSON enrichment', () => {
   const list = {
-    apiVersion: 'v1', kind: 'List',
+    apiVersion: 'v1',
+    kind: 'List',
     items: [
-      { kind: 'Node', metadata: { name: 'node1', annotations: { 'flannel.alpha.coreos.com/public-ip': '192.168.56.11', 'flannel.alpha.coreos.com/backend-data': '{"VNI":1,"VtepMAC":"2E:00:00:00:00:11"}', 'flannel.alpha.coreos.com/backend-type': 'vxlan' } }, spec: { podCIDR: '10.244.0.0/24', podCIDRs: ['10.244.0.0/24'] }, status: { addresses: [{ type: 'InternalIP', address: '192.168.56.11' }, { type: 'Hostname', address: 'node1' }] } },
-      { kind: 'Pod', metadata: { name: 'web-1', namespace: 'default' }, spec: { nodeName: 'node2' }, status: { podIP: '10.244.1.2', podIPs: [{ ip: '10.244.1.2' }] } },
-      { kind: 'Service', metadata: { name: 'kube-dns', namespace: 'kube-system' }, spec: { clusterIP: '10.96.0.10', ports: [{ port: 53, protocol: 'UDP', targetPort: 53 }] } },
-      { kind: 'Endpoints', metadata: { name: 'kube-dns', namespace: 'kube-system' }, subsets: [{ addresses: [{ ip: '10.244.2.2', targetRef: { kind: 'Pod', name: 'coredns-1' } }], ports: [{ port: 53, protocol: 'UDP' }] }] },
+      {
+        kind: 'Node',
+        metadata: {
+          name: 'node1',
+          annotations: {
+            'flannel.alpha.coreos.com/public-ip': '192.168.56.11',
+            'flannel.alpha.coreos.com/backend-data': '{"VNI":1,"VtepMAC":"2E:00:00:00:00:11"}',
+            'flannel.alpha.coreos.com/backend-type': 'vxlan',
+          },
+        },
+        spec: { podCIDR: '10.244.0.0/24', podCIDRs: ['10.244.0.0/24'] },
+        status: {
+          addresses: [
+            { type: 'InternalIP', address: '192.168.56.11' },
+            { type: 'Hostname', address: 'node1' },
+          ],
+        },
+      },
+      {
+        kind: 'Pod',
+        metadata: { name: 'web-1', namespace: 'default' },
+        spec: { nodeName: 'node2' },
+        status: { podIP: '10.244.1.2', podIPs: [{ ip: '10.244.1.2' }] },
+      },
+      {
+        kind: 'Service',
+        metadata: { name: 'kube-dns', namespace: 'kube-system' },
+        spec: { clusterIP: '10.96.0.10', ports: [{ port: 53, protocol: 'UDP', targetPort: 53 }] },
+      },
+      {
+        kind: 'Endpoints',
+        metadata: { name: 'kube-dns', namespace: 'kube-system' },
+        subsets: [
+          { addresses: [{ ip: '10.244.2.2', targetRef: { kind: 'Pod', name: 'coredns-1' } }], ports: [{ port: 53, protocol: 'UDP' }] },
+        ],
+      },
       { kind: 'Pod', metadata: {} },
     ],
   };
   it('reads nodes, pods, services and endpoints', () => {
     const e = parseKubectlJson(JSON.stringify(list));
-    expect(e.nodes).toEqual([{ name: 'node1', internalIps: ['192.168.56.11'], podCidrs: ['10.244.0.0/24'], publicIp: '192.168.56.11', backendType: 'vxlan', vtepMac: '2e:00:00:00:00:11' }]);
+    expect(e.nodes).toEqual([
+      {
+        name: 'node1',
+        internalIps: ['192.168.56.11'],
+        podCidrs: ['10.244.0.0/24'],
+        publicIp: '192.168.56.11',
+        backendType: 'vxlan',
+        vtepMac: '2e:00:00:00:00:11',
+      },
+    ]);
     expect(e.pods[0]).toMatchObject({ name: 'web-1', namespace: 'default', ips: ['10.244.1.2'], node: 'node2' });
-    expect(e.services[0]).toMatchObject({ name: 'kube-dns', clusterIps: ['10.96.0.10'], ports: [{ port: 53, protocol: 'UDP', targetPort: 53 }] });
+    expect(e.services[0]).toMatchObject({
+      name: 'kube-dns',
+      clusterIps: ['10.96.0.10'],
+      ports: [{ port: 53, protocol: 'UDP', targetPort: 53 }],
+    });
     expect(e.endpoints[0].addresses).toEqual([{ ip: '10.244.2.2', pod: 'coredns-1', node: null }]);
     expect(e.errors).toHaveLength(1); // the pod without a name
   });
@@ -79,9 +138,19 @@ describe('kubectl JSON enrichment', () => {
 
 describe('flannel subnet.env', () => {
   it('parses the keys and the node from the file name', () => {
-    const { env, errors } = parseSubnetEnv('FLANNEL_NETWORK=10.244.0.0/16\nFLANNEL_SUBNET=10.244.1.1/24\nFLANNEL_MTU=1450\nFLANNEL_IPMASQ=true\n', '/tmp/node2-subnet.env');
+    const { env, errors } = parseSubnetEnv(
+      'FLANNEL_NETWORK=10.244.0.0/16\nFLANNEL_SUBNET=10.244.1.1/24\nFLANNEL_MTU=1450\nFLANNEL_IPMASQ=true\n',
+      '/tmp/node2-subnet.env',
+    );
     expect(errors).toEqual([]);
-    expect(env).toEqual({ source: '/tmp/node2-subnet.env', node: 'node2', network: '10.244.0.0/16', subnet: '10.244.1.1/24', mtu: 1450, ipMasq: true });
+    expect(env).toEqual({
+      source: '/tmp/node2-subnet.env',
+      node: 'node2',
+      network: '10.244.0.0/16',
+      subnet: '10.244.1.1/24',
+      mtu: 1450,
+      ipMasq: true,
+    });
     expect(parseSubnetEnv('FLANNEL_SUBNET=10.244.2.1/24', 'node3/subnet.env').env?.node).toBe('node3');
   });
   it('reports lines it cannot read and files that are not subnet.env', () => {
@@ -92,10 +161,23 @@ describe('flannel subnet.env', () => {
 
 describe('flow specs and packet references', () => {
   it('parses the forms the CLI takes', () => {
-    expect(parseFlowSpec('10.42.0.5 -> 10.42.1.7 icmp')).toEqual({ src: '10.42.0.5', srcPort: null, dst: '10.42.1.7', dstPort: null, protocol: 'icmp', bidirectional: false, echoId: null });
+    expect(parseFlowSpec('10.42.0.5 -> 10.42.1.7 icmp')).toEqual({
+      src: '10.42.0.5',
+      srcPort: null,
+      dst: '10.42.1.7',
+      dstPort: null,
+      protocol: 'icmp',
+      bidirectional: false,
+      echoId: null,
+    });
     // A flow id as printed is a spec too.
     expect(parseFlowSpec('icmp 10.42.0.5 > 10.42.1.7 id=77')).toMatchObject({ protocol: 'icmp', echoId: 77, bidirectional: false });
-    expect(parseFlowSpec('tcp 10.0.0.1:40000 <-> 10.0.0.2:80')).toMatchObject({ srcPort: 40000, dstPort: 80, protocol: 'tcp', bidirectional: true });
+    expect(parseFlowSpec('tcp 10.0.0.1:40000 <-> 10.0.0.2:80')).toMatchObject({
+      srcPort: 40000,
+      dstPort: 80,
+      protocol: 'tcp',
+      bidirectional: true,
+    });
     expect(() => parseFlowSpec('10.0.0.1 icmp')).toThrow(/flow spec/);
     expect(() => parseFlowSpec('hello -> 10.0.0.1')).toThrow(/not an address/);
   });

@@ -13,7 +13,7 @@ import { SCENARIOS, haveTcpdump, materializeScenario, scoreAnalysis } from './re
 const root = mkdtempSync(join(tmpdir(), 'tv-renamed-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-describe('attribution of lab captures under operators\' file and interface names', () => {
+describe("attribution of lab captures under operators' file and interface names", () => {
   for (const scenario of SCENARIOS) {
     it.skipIf(!!scenario.bpf && !haveTcpdump)(scenario.name, async () => {
       const { files, truth } = materializeScenario(scenario, join(root, scenario.name.replace(/\W+/g, '-')));
@@ -32,9 +32,13 @@ describe('attribution of lab captures under operators\' file and interface names
     const a = await loadCaptureSet(files);
     const pod = a.points.find((p) => p.id === 'tools-0.pcap')!;
     expect(pod.kind).toBe('veth');
-    expect(pod.evidence.some((e) => /10\.244\.0\.3.*initial TTL.*\[traffic, weight \d+\]/.test(e.reason) && e.packets.length > 0)).toBe(true);
+    expect(pod.evidence.some((e) => /10\.244\.0\.3.*initial TTL.*\[traffic, weight \d+\]/.test(e.reason) && e.packets.length > 0)).toBe(
+      true,
+    );
     const named = a.points.find((p) => p.id === 'node-192.168.56.11.pcap')!;
     expect(named.nodeSource).toBe('file-name');
-    expect(named.evidence.some((e) => /names the node node-192\.168\.56\.11 \(by its address 192\.168\.56\.11\)/.test(e.reason))).toBe(true);
+    expect(named.evidence.some((e) => /names the node node-192\.168\.56\.11 \(by its address 192\.168\.56\.11\)/.test(e.reason))).toBe(
+      true,
+    );
   });
 });

@@ -15,13 +15,26 @@ interface CalicoManifest {
   nodes: { name: string; underlayIp: string }[];
   pods: { name: string; node: string; ip: string; mac: string; veth: string }[];
   captures: { file: string; node: string; interface: string; kind: string }[];
-  vxlan: { nodes: { name: string; underlayIp: string }[]; pods: { name: string; node: string; ip: string; mac: string; veth: string }[]; captures: { file: string; node: string; interface: string; kind: string }[] };
+  vxlan: {
+    nodes: { name: string; underlayIp: string }[];
+    pods: { name: string; node: string; ip: string; mac: string; veth: string }[];
+    captures: { file: string; node: string; interface: string; kind: string }[];
+  };
 }
 const calico = JSON.parse(readFileSync(join(FIXTURES, 'calico-manifest.json'), 'utf8')) as CalicoManifest;
 
 /** What a capture point truly is. */
-export interface PointTruth { node: string; kind: InterfaceKind }
-export interface PodTruth { name: string; node: string; ip: string; mac: string; /** Point id of the pod's veth capture, null when none was taken. */ vethPoint: string | null }
+export interface PointTruth {
+  node: string;
+  kind: InterfaceKind;
+}
+export interface PodTruth {
+  name: string;
+  node: string;
+  ip: string;
+  mac: string;
+  /** Point id of the pod's veth capture, null when none was taken. */ vethPoint: string | null;
+}
 export interface Truth {
   nodes: { name: string; underlayIp: string }[];
   points: Map<string, PointTruth>;
@@ -46,7 +59,8 @@ const FLANNEL_A = manifest.clusters.find((c) => c.name === 'a')!;
 const FLANNEL_B = manifest.clusters.find((c) => c.name === 'b')!;
 const flannelPods = (c: typeof FLANNEL_A) => c.pods.map((p) => ({ name: p.name, node: p.node, ip: p.ip, mac: p.mac }));
 const flannelNodes = (c: typeof FLANNEL_A) => c.nodes.map((n) => ({ name: n.name, underlayIp: n.underlayIp }));
-const podVeth = (c: typeof FLANNEL_A, pod: string) => `${c.pods.find((p) => p.name === pod)!.node}-${c.pods.find((p) => p.name === pod)!.hostVeth}.pcap`;
+const podVeth = (c: typeof FLANNEL_A, pod: string) =>
+  `${c.pods.find((p) => p.name === pod)!.node}-${c.pods.find((p) => p.name === pod)!.hostVeth}.pcap`;
 const U = (node: string): PointTruth => ({ node, kind: 'underlay' });
 const K = (node: string, kind: InterfaceKind): PointTruth => ({ node, kind });
 
@@ -61,15 +75,30 @@ export const SCENARIOS: Scenario[] = [
       { as: 'node-192.168.56.11.pcap', src: 'a-node1-eth0.pcap', truth: U('a-node1') },
       { as: 'capture-3.pcap', src: 'a-node1-cni0.pcap', truth: K('a-node1', 'bridge') },
       { as: 'a-node1-flannel.1.pcap', src: 'a-node1-flannel.1.pcap', truth: K('a-node1', 'vtep') },
-      { as: 'a-node1-client-7c9d8b6f5-x2kqp.pcap', src: podVeth(FLANNEL_A, 'client-7c9d8b6f5-x2kqp'), truth: K('a-node1', 'veth'), pod: '10.244.0.2' },
+      {
+        as: 'a-node1-client-7c9d8b6f5-x2kqp.pcap',
+        src: podVeth(FLANNEL_A, 'client-7c9d8b6f5-x2kqp'),
+        truth: K('a-node1', 'veth'),
+        pod: '10.244.0.2',
+      },
       { as: 'tools-0.pcap', src: podVeth(FLANNEL_A, 'tools-0'), truth: K('a-node1', 'veth'), pod: '10.244.0.3' },
       { as: 'capture-1.pcapng', src: 'a-node2.pcapng', truth: K('a-node2', 'unknown') },
-      { as: 'a-node2-web-5d78cf5b9-hk4wz.pcap', src: podVeth(FLANNEL_A, 'web-5d78cf5b9-hk4wz'), truth: K('a-node2', 'veth'), pod: '10.244.1.2' },
+      {
+        as: 'a-node2-web-5d78cf5b9-hk4wz.pcap',
+        src: podVeth(FLANNEL_A, 'web-5d78cf5b9-hk4wz'),
+        truth: K('a-node2', 'veth'),
+        pod: '10.244.1.2',
+      },
       { as: 'backend-0.pcap', src: podVeth(FLANNEL_A, 'backend-0'), truth: K('a-node2', 'veth'), pod: '10.244.1.3' },
       { as: 'a-node3_eth0.pcap', src: 'a-node3-eth0.pcap', truth: U('a-node3') },
       { as: 'a-node3-cni0.pcap', src: 'a-node3-cni0.pcap', truth: K('a-node3', 'bridge') },
       { as: 'a-node3-flannel.1.pcap', src: 'a-node3-flannel.1.pcap', truth: K('a-node3', 'vtep') },
-      { as: 'a-node3-coredns-76f75df574-8xk2p.pcap', src: podVeth(FLANNEL_A, 'coredns-76f75df574-8xk2p'), truth: K('a-node3', 'veth'), pod: '10.244.2.2' },
+      {
+        as: 'a-node3-coredns-76f75df574-8xk2p.pcap',
+        src: podVeth(FLANNEL_A, 'coredns-76f75df574-8xk2p'),
+        truth: K('a-node3', 'veth'),
+        pod: '10.244.2.2',
+      },
       // The blocked pod's veth carries one ARP request of its gateway: nothing tells what it is.
       { as: 'blocked-0.pcap', src: podVeth(FLANNEL_A, 'blocked-0'), truth: K('a-node3', 'unknown'), pod: '10.244.2.3' },
     ],
@@ -77,7 +106,7 @@ export const SCENARIOS: Scenario[] = [
   {
     // Flannel VXLAN again, interfaces named the way other CNIs name them, in pcapngs whose file names
     // say nothing: a bridge called cbr0 / br-*, veths called lxc*, a VXLAN device called cilium_vxlan.
-    name: 'flannel-vxlan, other CNIs\' interface names',
+    name: "flannel-vxlan, other CNIs' interface names",
     nodes: flannelNodes(FLANNEL_A),
     pods: flannelPods(FLANNEL_A),
     files: [
@@ -92,7 +121,12 @@ export const SCENARIOS: Scenario[] = [
         ],
       },
       { as: 'a-node2.pcapng', src: 'a-node2.pcapng', truth: K('a-node2', 'unknown') },
-      { as: 'a-node2-web-5d78cf5b9-hk4wz.pcap', src: podVeth(FLANNEL_A, 'web-5d78cf5b9-hk4wz'), truth: K('a-node2', 'veth'), pod: '10.244.1.2' },
+      {
+        as: 'a-node2-web-5d78cf5b9-hk4wz.pcap',
+        src: podVeth(FLANNEL_A, 'web-5d78cf5b9-hk4wz'),
+        truth: K('a-node2', 'veth'),
+        pod: '10.244.1.2',
+      },
       {
         as: 'dump-7.pcapng',
         pcapng: [
@@ -143,7 +177,12 @@ export const SCENARIOS: Scenario[] = [
       { as: 'client.pcap', src: 'calico/calico1-calia7a3e029a7b.pcap', truth: K('calico1', 'veth'), pod: '192.168.101.65' },
       { as: 'calico1-web1.pcap', src: 'calico/calico1-cali15104693972.pcap', truth: K('calico1', 'veth'), pod: '192.168.101.66' },
       { as: 'capture-5.pcap', src: 'calico/calico2-eth0.pcap', truth: U('calico2') },
-      { as: 'calico2-cali4e54bcdb445.pcap', src: 'calico/calico2-cali4e54bcdb445.pcap', truth: K('calico2', 'veth'), pod: '192.168.102.130' },
+      {
+        as: 'calico2-cali4e54bcdb445.pcap',
+        src: 'calico/calico2-cali4e54bcdb445.pcap',
+        truth: K('calico2', 'veth'),
+        pod: '192.168.102.130',
+      },
       { as: 'calico3-eth0.pcap', src: 'calico/calico3-eth0.pcap', truth: U('calico3') },
       { as: 'web3.pcap', src: 'calico/calico3-cali2edf923f493.pcap', truth: K('calico3', 'veth'), pod: '192.168.103.5' },
     ],
@@ -171,10 +210,17 @@ export const haveTcpdump = spawnSync('tcpdump', ['--version'], { stdio: 'ignore'
 function subPoints(id: string, src: string, node: string): [string, PointTruth][] {
   const c = manifest.captures.find((x) => x.file === src);
   if (!c || c.interfaces.length < 2) return [];
-  return c.interfaces.filter((i) => i.ifindex !== null || i.kind !== 'any').map((i) => [i.ifindex !== null ? `${id}#if${i.ifindex}` : i.kind === 'any' ? id : `${id}#${i.name}`, { node, kind: i.kind }]);
+  return c.interfaces
+    .filter((i) => i.ifindex !== null || i.kind !== 'any')
+    .map((i) => [i.ifindex !== null ? `${id}#if${i.ifindex}` : i.kind === 'any' ? id : `${id}#${i.name}`, { node, kind: i.kind }]);
 }
 
-interface PcapRec { sec: number; frac: number; data: Uint8Array; origLen: number }
+interface PcapRec {
+  sec: number;
+  frac: number;
+  data: Uint8Array;
+  origLen: number;
+}
 /** The records of a classic pcap file (enough of the format for the lab's own captures). */
 function readPcap(path: string): { linktype: number; nano: boolean; recs: PcapRec[] } {
   const b = readFileSync(path);
@@ -182,9 +228,14 @@ function readPcap(path: string): { linktype: number; nano: boolean; recs: PcapRe
   const nano = magic === 0xa1b23c4d;
   if (magic !== 0xa1b2c3d4 && !nano) throw new Error(`${path}: not a little-endian pcap`);
   const recs: PcapRec[] = [];
-  for (let o = 24; o + 16 <= b.length; ) {
+  for (let o = 24; o + 16 <= b.length;) {
     const incl = b.readUInt32LE(o + 8);
-    recs.push({ sec: b.readUInt32LE(o), frac: b.readUInt32LE(o + 4), origLen: b.readUInt32LE(o + 12), data: new Uint8Array(b.subarray(o + 16, o + 16 + incl)) });
+    recs.push({
+      sec: b.readUInt32LE(o),
+      frac: b.readUInt32LE(o + 4),
+      origLen: b.readUInt32LE(o + 12),
+      data: new Uint8Array(b.subarray(o + 16, o + 16 + incl)),
+    });
     o += 16 + incl;
   }
   return { linktype: b.readUInt32LE(20), nano, recs };
@@ -215,7 +266,8 @@ export function materializeScenario(s: Scenario, dir: string): { files: string[]
     for (const [i, x] of f.pcapng.entries()) {
       const p = readPcap(join(FIXTURES, 'captures', x.src));
       ifaces.push({ linktype: p.linktype, name: x.name, tsresolExp: p.nano ? 9 : 6 });
-      for (const r of p.recs) packets.push({ iface: i, tsSec: r.sec, tsNsec: p.nano ? r.frac : r.frac * 1000, data: r.data, origLen: r.origLen });
+      for (const r of p.recs)
+        packets.push({ iface: i, tsSec: r.sec, tsNsec: p.nano ? r.frac : r.frac * 1000, data: r.data, origLen: r.origLen });
       const id = `${f.as}#${x.name}`;
       points.set(id, x.truth);
       if (x.pod) vethOf.set(x.pod, id);
@@ -226,12 +278,18 @@ export function materializeScenario(s: Scenario, dir: string): { files: string[]
   return { files, truth: { nodes: s.nodes, points, pods: s.pods.map((p) => ({ ...p, vethPoint: vethOf.get(p.ip) ?? null })) } };
 }
 
-export interface Score { right: number; total: number; misses: string[] }
+export interface Score {
+  right: number;
+  total: number;
+  misses: string[];
+}
 export type ScoreCard = Record<'point-node' | 'point-kind' | 'pod-node' | 'pod-mac' | 'pod-veth' | 'nodes' | 'bridges', Score>;
 
 /** Scores the analysis against the truth, per fact class, with every miss named. */
 export function scoreAnalysis(a: Analysis, truth: Truth): ScoreCard {
-  const card = Object.fromEntries(['point-node', 'point-kind', 'pod-node', 'pod-mac', 'pod-veth', 'nodes', 'bridges'].map((k) => [k, { right: 0, total: 0, misses: [] }])) as unknown as ScoreCard;
+  const card = Object.fromEntries(
+    ['point-node', 'point-kind', 'pod-node', 'pod-mac', 'pod-veth', 'nodes', 'bridges'].map((k) => [k, { right: 0, total: 0, misses: [] }]),
+  ) as unknown as ScoreCard;
   const check = (k: keyof ScoreCard, ok: boolean, miss: string) => {
     card[k].total++;
     if (ok) card[k].right++;
@@ -246,7 +304,11 @@ export function scoreAnalysis(a: Analysis, truth: Truth): ScoreCard {
   const mapped = (id: string | null) => (id === null ? null : (truthOf.get(id) ?? null));
   for (const [id, t] of truth.points) {
     const p = a.points.find((x) => x.id === id);
-    check('point-node', !!p && mapped(p.node) === t.node, `${id}: node ${p?.node ?? 'missing'} (${mapped(p?.node ?? null)}), want ${t.node}`);
+    check(
+      'point-node',
+      !!p && mapped(p.node) === t.node,
+      `${id}: node ${p?.node ?? 'missing'} (${mapped(p?.node ?? null)}), want ${t.node}`,
+    );
     if (t.kind !== 'unknown') check('point-kind', !!p && p.kind === t.kind, `${id}: kind ${p?.kind ?? 'missing'}, want ${t.kind}`);
   }
   for (const tp of truth.pods) {
@@ -257,7 +319,11 @@ export function scoreAnalysis(a: Analysis, truth: Truth): ScoreCard {
     check('pod-mac', !!p && p.mac === tp.mac, `${tp.name} ${tp.ip}: MAC ${p?.mac ?? 'no pod'}, want ${tp.mac}`);
     if (tp.vethPoint !== null) {
       const v = a.model.veths.find((x) => x.point === tp.vethPoint);
-      check('pod-veth', !!v && v.pod === tp.ip, `${tp.name} ${tp.ip}: veth capture ${tp.vethPoint} holds ${v ? (v.pod ?? 'no pod') : 'no veth'}`);
+      check(
+        'pod-veth',
+        !!v && v.pod === tp.ip,
+        `${tp.name} ${tp.ip}: veth capture ${tp.vethPoint} holds ${v ? (v.pod ?? 'no pod') : 'no veth'}`,
+      );
     }
   }
   const seen = new Map<string, string[]>();
@@ -275,7 +341,11 @@ export function scoreAnalysis(a: Analysis, truth: Truth): ScoreCard {
   const wantBridges = new Set([...truth.points.values()].filter((p) => p.kind === 'bridge').map((p) => p.node));
   for (const t of truth.nodes) {
     const got = a.model.bridges.filter((b) => mapped(b.node) === t.name);
-    check('bridges', got.length === (wantBridges.has(t.name) ? 1 : 0), `${t.name}: ${got.length} bridges (${got.map((b) => b.id).join(', ')})`);
+    check(
+      'bridges',
+      got.length === (wantBridges.has(t.name) ? 1 : 0),
+      `${t.name}: ${got.length} bridges (${got.map((b) => b.id).join(', ')})`,
+    );
   }
   for (const b of a.model.bridges) if (!mapped(b.node)) check('bridges', false, `bridge ${b.id} on no known node`);
   return card;

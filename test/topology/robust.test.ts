@@ -23,7 +23,9 @@ function exercise(a: Analysis): number {
 
 describe('robustness', () => {
   it.skipIf(!havePublic)('every public capture, alone and all together', async () => {
-    const files = readdirSync(PUBLIC).filter((f) => /\.(pcap|pcapng|gz)$/.test(f)).map((f) => join(PUBLIC, f));
+    const files = readdirSync(PUBLIC)
+      .filter((f) => /\.(pcap|pcapng|gz)$/.test(f))
+      .map((f) => join(PUBLIC, f));
     expect(files.length).toBeGreaterThan(20);
     const all = await loadCaptureSet(files);
     expect(all.captures).toHaveLength(files.length);
@@ -39,11 +41,13 @@ describe('robustness', () => {
   it('names from the capture set cannot drive the terminal', async () => {
     // Every capture of a-node1 under the hostile name (one renamed alone would join the captures
     // still named a-node1: the traffic shows they are one node).
-    const evil = captureFiles('a').filter((f) => basename(f).startsWith('a-node1-')).map((f) => {
-      const to = join(dir, basename(f).replace('a-node1', 'node\u001b[2J\u0007x'));
-      writeFileSync(to, readFileSync(f));
-      return to;
-    });
+    const evil = captureFiles('a')
+      .filter((f) => basename(f).startsWith('a-node1-'))
+      .map((f) => {
+        const to = join(dir, basename(f).replace('a-node1', 'node\u001b[2J\u0007x'));
+        writeFileSync(to, readFileSync(f));
+        return to;
+      });
     const a = await loadCaptureSet([...evil, ...captureFiles('a').filter((f) => !basename(f).startsWith('a-node1-'))]);
     expect(a.points.some((p) => p.node === 'node\u001b[2J\u0007x')).toBe(true);
     const text = formatTopology(a) + Array.from({ length: a.journeys.count }, (_, i) => formatJourney(a, a.journeys.get(i))).join('');

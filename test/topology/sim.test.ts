@@ -22,8 +22,14 @@ function journeysOf(a: Analysis, pred: (j: Journey) => boolean): Journey[] {
 }
 
 const crossPath = (from: string, to: string, fromVeth: string, toVeth: string) => [
-  `${from}-${fromVeth}.pcap`, `${from}-cni0.pcap`, `${from}-flannel.1.pcap`, `${from}-eth0.pcap`,
-  `${to}-eth0.pcap`, `${to}-flannel.1.pcap`, `${to}-cni0.pcap`, `${to}-${toVeth}.pcap`,
+  `${from}-${fromVeth}.pcap`,
+  `${from}-cni0.pcap`,
+  `${from}-flannel.1.pcap`,
+  `${from}-eth0.pcap`,
+  `${to}-eth0.pcap`,
+  `${to}-flannel.1.pcap`,
+  `${to}-cni0.pcap`,
+  `${to}-${toVeth}.pcap`,
 ];
 
 describe('hand-built flannel VXLAN cluster', async () => {
@@ -45,7 +51,9 @@ describe('hand-built flannel VXLAN cluster', async () => {
     );
     // 'blocked' never sends: it is not invented from the packets addressed to it.
     const sending = PODS.filter((p) => p.name !== 'blocked');
-    expect(a.model.pods.map((p) => [p.ip, p.mac, p.node, p.veth])).toEqual(sending.map((p) => [p.ip, p.mac, p.node, `${p.node}/${p.veth}`]));
+    expect(a.model.pods.map((p) => [p.ip, p.mac, p.node, p.veth])).toEqual(
+      sending.map((p) => [p.ip, p.mac, p.node, `${p.node}/${p.veth}`]),
+    );
     expect(a.model.veths.map((v) => v.pod).sort()).toEqual(sending.map((p) => p.ip).sort());
     expect(a.model.bridges.map((b) => [b.id, b.gatewayMac])).toEqual(NODES.map((n) => [`${n.name}/cni0`, n.gwMac]));
     expect(a.model.tunnels.map((t) => [t.nodes, t.type, t.vni, t.port])).toEqual([
@@ -53,7 +61,13 @@ describe('hand-built flannel VXLAN cluster', async () => {
       [['node1', 'node3'], 'vxlan', 1, 8472],
     ]);
     expect(a.model.services).toHaveLength(1);
-    expect(a.model.services[0]).toMatchObject({ ip: VIP, port: 53, protocol: 'udp', backends: [{ ip: pod('coredns').ip, port: 53, pod: pod('coredns').ip }], natNodes: ['node1'] });
+    expect(a.model.services[0]).toMatchObject({
+      ip: VIP,
+      port: 53,
+      protocol: 'udp',
+      backends: [{ ip: pod('coredns').ip, port: 53, pod: pod('coredns').ip }],
+      natNodes: ['node1'],
+    });
     for (const n of a.model.nodes) expect(n.evidence.every((e) => e.count > 0 && e.packets.length > 0)).toBe(true);
   });
 
@@ -65,7 +79,13 @@ describe('hand-built flannel VXLAN cluster', async () => {
       expect(j.hops.map((h) => h.ttlDelta)).toEqual([null, 0, -1, 0, 0, 0, -1, 0]);
       expect(j.status).toBe('delivered');
       expect(j.gaps).toEqual([]);
-      expect(j.hops[3].headers.encap).toMatchObject({ type: 'vxlan', vni: 1, outerSrc: '192.168.56.11', outerDst: '192.168.56.12', udpDstPort: 8472 });
+      expect(j.hops[3].headers.encap).toMatchObject({
+        type: 'vxlan',
+        vni: 1,
+        outerSrc: '192.168.56.11',
+        outerDst: '192.168.56.12',
+        udpDstPort: 8472,
+      });
       expect(j.hops[4].latencyNs).toBeGreaterThan(20_000);
       expect(j.hops[4].latencyNs).toBeLessThan(30_000);
     }
@@ -76,7 +96,13 @@ describe('hand-built flannel VXLAN cluster', async () => {
   it('finds the DNAT at the right hop and links the two flows', () => {
     const [j] = journeysOf(a, (j) => j.hops[0].headers.dst === VIP);
     expect(j.nat).toHaveLength(1);
-    expect(j.nat[0]).toMatchObject({ kind: 'dnat', node: 'node1', between: ['node1-cni0.pcap', 'node1-flannel.1.pcap'], before: { dst: VIP, dstPort: 53 }, after: { dst: pod('coredns').ip, dstPort: 53 } });
+    expect(j.nat[0]).toMatchObject({
+      kind: 'dnat',
+      node: 'node1',
+      between: ['node1-cni0.pcap', 'node1-flannel.1.pcap'],
+      before: { dst: VIP, dstPort: 53 },
+      after: { dst: pod('coredns').ip, dstPort: 53 },
+    });
     expect(j.hops.at(-1)!.point).toBe(`node3-${pod('coredns').veth}.pcap`);
     const f = a.flow(`udp 10.244.0.2:41053 > ${VIP}:53`)!;
     expect(f.natPeers).toEqual(['udp 10.244.0.2:41053 > 10.244.2.2:53']);
@@ -118,7 +144,9 @@ describe('variants of the same cluster', () => {
     expect(o.method).toBe('two-way');
     expect(Math.abs(o.offsetNs - 2e9)).toBeLessThan(1e6);
     expect(o.uncertaintyNs!).toBeLessThan(1e6);
-    expect(formatJourney(a, a.journeys.get(0))).toMatch(/clock: node2 times corrected by -2\.000 s \(its clock runs 2\.000 s ahead of node1's/);
+    expect(formatJourney(a, a.journeys.get(0))).toMatch(
+      /clock: node2 times corrected by -2\.000 s \(its clock runs 2\.000 s ahead of node1's/,
+    );
     const js = journeysOf(a, (j) => j.flow.startsWith('icmp 10.244.0.2 > 10.244.1.2') && j.hops[0].headers.src === pod('client').ip);
     expect(js).toHaveLength(3);
     for (const j of js) {
@@ -143,7 +171,9 @@ describe('variants of the same cluster', () => {
     const a = await loadCaptureSet(sim({ omit: ['node2-flannel.1'] }).files);
     const js = journeysOf(a, (j) => j.flow.startsWith('icmp 10.244.0.2 > 10.244.1.2') && j.hops[0].headers.src === pod('client').ip);
     for (const j of js) {
-      expect(j.hops.map((h) => h.point)).toEqual(crossPath('node1', 'node2', pod('client').veth, pod('web').veth).filter((p) => p !== 'node2-flannel.1.pcap'));
+      expect(j.hops.map((h) => h.point)).toEqual(
+        crossPath('node1', 'node2', pod('client').veth, pod('web').veth).filter((p) => p !== 'node2-flannel.1.pcap'),
+      );
       expect(j.gaps).toEqual([{ afterHop: 4, node: 'node2', kind: 'vtep', point: null, reason: 'no capture of the vtep/tun on node2' }]);
       expect(j.status).toBe('delivered');
     }
@@ -152,7 +182,13 @@ describe('variants of the same cluster', () => {
   it('random file names in random order: nodes, kinds and paths from the traffic', async () => {
     const names = new Map<string, string>();
     let k = 0;
-    const s = sim({ name: (n, i) => { const x = `capture-${(k++ * 7919) % 101}.pcap`; names.set(x, `${n}-${i}`); return x; } });
+    const s = sim({
+      name: (n, i) => {
+        const x = `capture-${(k++ * 7919) % 101}.pcap`;
+        names.set(x, `${n}-${i}`);
+        return x;
+      },
+    });
     const a = await loadCaptureSet([...s.files].sort(() => 0.5 - Math.random()));
     const byIp = new Map(NODES.map((n) => [n.ip, n.name]));
     const truthNode = (nodeId: string) => byIp.get(a.model.nodes.find((n) => n.id === nodeId)!.underlayIps[0]);
@@ -164,9 +200,14 @@ describe('variants of the same cluster', () => {
       if (i === 'flannel.1') expect(p.kind).toBe('vtep');
     }
     expect(a.model.nodes.map((n) => [n.underlayIps, n.podCidr]).sort()).toEqual(NODES.map((n) => [[n.ip], n.cidr]).sort());
-    expect(a.model.pods.map((p) => [p.ip, truthNode(p.node!)])).toEqual(PODS.filter((p) => p.name !== 'blocked').map((p) => [p.ip, p.node]));
+    expect(a.model.pods.map((p) => [p.ip, truthNode(p.node!)])).toEqual(
+      PODS.filter((p) => p.name !== 'blocked').map((p) => [p.ip, p.node]),
+    );
     const js = journeysOf(a, (j) => j.flow.startsWith('icmp 10.244.0.2 > 10.244.1.2') && j.hops[0].headers.src === pod('client').ip);
-    for (const j of js) expect(j.hops.map((h) => names.get(h.point))).toEqual(crossPath('node1', 'node2', pod('client').veth, pod('web').veth).map((x) => x.replace(/\.pcap$/, '')));
+    for (const j of js)
+      expect(j.hops.map((h) => names.get(h.point))).toEqual(
+        crossPath('node1', 'node2', pod('client').veth, pod('web').veth).map((x) => x.replace(/\.pcap$/, '')),
+      );
     expect(a.model.services.map((x) => x.ip)).toEqual([VIP]);
   });
 
@@ -175,7 +216,9 @@ describe('variants of the same cluster', () => {
     const [j] = journeysOf(a, (x) => x.hops[0].headers.src === pod('client').ip && x.hops.length === 7);
     expect(j.status).toBe('delivered');
     expect(j.gaps).toMatchObject([{ afterHop: 2, node: 'node1', kind: 'underlay', point: 'node1-eth0.pcap' }]);
-    expect(a.findings.filter((f) => f.code === 'path-gap').map((f) => f.message)).toEqual([expect.stringMatching(/^node1-eth0\.pcap missed 1 packets/)]);
+    expect(a.findings.filter((f) => f.code === 'path-gap').map((f) => f.message)).toEqual([
+      expect.stringMatching(/^node1-eth0\.pcap missed 1 packets/),
+    ]);
     expect(a.findings.filter((f) => f.code === 'dropped')).toHaveLength(2);
   });
 
@@ -197,7 +240,12 @@ describe('trouble on the path', async () => {
   it('counts a retransmission and a zero window', () => {
     const f = a.flow('tcp 10.244.0.2:42080 > 10.244.1.2:8080')!;
     expect(f.tcp).toMatchObject({ retransmissions: 1, zeroWindows: 1 });
-    expect(a.findings.filter((x) => x.code === 'retransmission' || x.code === 'zero-window').map((x) => x.code).sort()).toEqual(['retransmission', 'zero-window']);
+    expect(
+      a.findings
+        .filter((x) => x.code === 'retransmission' || x.code === 'zero-window')
+        .map((x) => x.code)
+        .sort(),
+    ).toEqual(['retransmission', 'zero-window']);
   });
 
   it('explains the packet too big for the tunnel', () => {
@@ -207,7 +255,9 @@ describe('trouble on the path', async () => {
     expect(j.gaps.find((g) => g.point !== null)?.point).toBe('node1-flannel.1.pcap');
     expect(j.mtu.map((m) => m.code).sort()).toEqual(['icmp-frag-needed', 'too-big-for-tunnel']);
     expect(j.mtu.find((m) => m.code === 'icmp-frag-needed')!.message).toMatch(/MTU 1450/);
-    expect(j.mtu.find((m) => m.code === 'too-big-for-tunnel')!.message).toBe('1500-byte packet with DF set exceeds what a vxlan tunnel over a 1500-byte underlay carries (1450)');
+    expect(j.mtu.find((m) => m.code === 'too-big-for-tunnel')!.message).toBe(
+      '1500-byte packet with DF set exceeds what a vxlan tunnel over a 1500-byte underlay carries (1450)',
+    );
     expect(a.findings.some((f) => f.code === 'icmp-frag-needed' && /MTU 1450/.test(f.message))).toBe(true);
   });
 
@@ -220,7 +270,10 @@ describe('trouble on the path', async () => {
   });
 
   it('keeps identical packets sent at different times apart (IP ID 0 duplicate ACKs)', () => {
-    const js = journeysOf(a, (x) => x.hops[0].headers.src === pod('web').ip && x.hops[0].headers.ipId === 0 && x.hops[0].headers.protocol === 'tcp');
+    const js = journeysOf(
+      a,
+      (x) => x.hops[0].headers.src === pod('web').ip && x.hops[0].headers.ipId === 0 && x.hops[0].headers.protocol === 'tcp',
+    );
     expect(js).toHaveLength(2);
     for (const j of js) expect(j.hops.map((h) => h.point)).toEqual(crossPath('node2', 'node1', pod('web').veth, pod('client').veth));
     expect(Math.abs(js[0].hops[0].correctedNs - js[1].hops[0].correctedNs)).toBeGreaterThan(1e8);

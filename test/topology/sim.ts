@@ -50,7 +50,17 @@ export function udp(src: string, dst: string, sport: number, dport: number, payl
   return seg;
 }
 
-export function tcp(src: string, dst: string, sport: number, dport: number, seq: number, ack: number, flags: number, win: number, payload: number[]): number[] {
+export function tcp(
+  src: string,
+  dst: string,
+  sport: number,
+  dport: number,
+  seq: number,
+  ack: number,
+  flags: number,
+  win: number,
+  payload: number[],
+): number[] {
   const seg = [...u16(sport), ...u16(dport), ...u32(seq), ...u32(ack), 0x50, flags, ...u16(win), 0, 0, 0, 0, ...payload];
   const c = l4sum(src, dst, 6, seg);
   seg[16] = c >> 8;
@@ -94,9 +104,33 @@ export interface SimPod {
 }
 
 export const NODES: SimNode[] = [
-  { name: 'node1', ip: '192.168.56.11', nicMac: '52:54:00:00:00:11', cidr: '10.244.0.0/24', gw: '10.244.0.1', gwMac: '0a:58:0a:f4:00:01', vtepMac: '2e:00:00:00:00:11' },
-  { name: 'node2', ip: '192.168.56.12', nicMac: '52:54:00:00:00:12', cidr: '10.244.1.0/24', gw: '10.244.1.1', gwMac: '0a:58:0a:f4:01:01', vtepMac: '2e:00:00:00:00:12' },
-  { name: 'node3', ip: '192.168.56.13', nicMac: '52:54:00:00:00:13', cidr: '10.244.2.0/24', gw: '10.244.2.1', gwMac: '0a:58:0a:f4:02:01', vtepMac: '2e:00:00:00:00:13' },
+  {
+    name: 'node1',
+    ip: '192.168.56.11',
+    nicMac: '52:54:00:00:00:11',
+    cidr: '10.244.0.0/24',
+    gw: '10.244.0.1',
+    gwMac: '0a:58:0a:f4:00:01',
+    vtepMac: '2e:00:00:00:00:11',
+  },
+  {
+    name: 'node2',
+    ip: '192.168.56.12',
+    nicMac: '52:54:00:00:00:12',
+    cidr: '10.244.1.0/24',
+    gw: '10.244.1.1',
+    gwMac: '0a:58:0a:f4:01:01',
+    vtepMac: '2e:00:00:00:00:12',
+  },
+  {
+    name: 'node3',
+    ip: '192.168.56.13',
+    nicMac: '52:54:00:00:00:13',
+    cidr: '10.244.2.0/24',
+    gw: '10.244.2.1',
+    gwMac: '0a:58:0a:f4:02:01',
+    vtepMac: '2e:00:00:00:00:13',
+  },
 ];
 export const PODS: SimPod[] = [
   { name: 'client', ip: '10.244.0.2', mac: '0a:58:0a:f4:00:02', node: 'node1', veth: 'veth1a2b3c4d' },
@@ -159,13 +193,21 @@ export function simulate(opts: SimOptions = {}): SimCaptureSet {
    * dnat: rewrite dst on the source node after cni0; unDnat: rewrite src back to the VIP on the
    * destination node before cni0. dropAt: stop after this interface on the destination node.
    */
-  const send = (t0: number, from: SimPod, dst: string, proto: number, l4: (s: string, d: string) => number[], o: { dnatTo?: string; unDnatFrom?: string; dropAfter?: string; badChecksumAtSource?: boolean; ipId?: number } = {}) => {
+  const send = (
+    t0: number,
+    from: SimPod,
+    dst: string,
+    proto: number,
+    l4: (s: string, d: string) => number[],
+    o: { dnatTo?: string; unDnatFrom?: string; dropAfter?: string; badChecksumAtSource?: boolean; ipId?: number } = {},
+  ) => {
     const id = o.ipId ?? ipid++;
     let t = t0;
     const src = from.ip;
     const sn = node(from.node);
     let realDst = o.dnatTo ?? dst;
-    const frame = (s: string, d: string, ttl: number, smac: string, dmac: string) => eth(dmac, smac, 0x0800, ipv4({ src: s, dst: d, proto, ttl, id, df: true }, l4(s, d)));
+    const frame = (s: string, d: string, ttl: number, smac: string, dmac: string) =>
+      eth(dmac, smac, 0x0800, ipv4({ src: s, dst: d, proto, ttl, id, df: true }, l4(s, d)));
     const dp = podByIp(realDst)!;
     const dn = node(dp.node);
     const sameNode = dn.name === sn.name;
@@ -183,7 +225,12 @@ export function simulate(opts: SimOptions = {}): SimCaptureSet {
     realDst = o.dnatTo ?? dst;
     const inner = frame(src, realDst, 63, sn.vtepMac, dn.vtepMac);
     see(sn.name, 'flannel.1', (t += 8 * us), inner);
-    const outer = eth(dn.nicMac, sn.nicMac, 0x0800, ipv4({ src: sn.ip, dst: dn.ip, proto: 17, ttl: 64, id: 0 }, udp(sn.ip, dn.ip, 30000 + (id % 2000), 8472, vxlan(1, inner))));
+    const outer = eth(
+      dn.nicMac,
+      sn.nicMac,
+      0x0800,
+      ipv4({ src: sn.ip, dst: dn.ip, proto: 17, ttl: 64, id: 0 }, udp(sn.ip, dn.ip, 30000 + (id % 2000), 8472, vxlan(1, inner))),
+    );
     see(sn.name, 'eth0', (t += 4 * us), outer);
     see(dn.name, 'eth0', (t += 25 * us), outer);
     see(dn.name, 'flannel.1', (t += 5 * us), inner);
@@ -220,13 +267,19 @@ export function simulate(opts: SimOptions = {}): SimCaptureSet {
     const sn = node(coredns.node);
     const dn = node(client.node);
     const l4 = (s: string, d: string) => udp(s, d, 53, sport, ans);
-    const fr = (s: string, d: string, ttl: number, smac: string, dmac: string) => eth(dmac, smac, 0x0800, ipv4({ src: s, dst: d, proto: 17, ttl, id, df: false }, l4(s, d)));
+    const fr = (s: string, d: string, ttl: number, smac: string, dmac: string) =>
+      eth(dmac, smac, 0x0800, ipv4({ src: s, dst: d, proto: 17, ttl, id, df: false }, l4(s, d)));
     const f1 = fr(coredns.ip, client.ip, 64, coredns.mac, sn.gwMac);
     see(sn.name, coredns.veth, t, f1);
     see(sn.name, 'cni0', (t += 3 * us), f1);
     const inner = fr(coredns.ip, client.ip, 63, sn.vtepMac, dn.vtepMac);
     see(sn.name, 'flannel.1', (t += 8 * us), inner);
-    const outer = eth(dn.nicMac, sn.nicMac, 0x0800, ipv4({ src: sn.ip, dst: dn.ip, proto: 17, ttl: 64, id: 0 }, udp(sn.ip, dn.ip, 31000, 8472, vxlan(1, inner))));
+    const outer = eth(
+      dn.nicMac,
+      sn.nicMac,
+      0x0800,
+      ipv4({ src: sn.ip, dst: dn.ip, proto: 17, ttl: 64, id: 0 }, udp(sn.ip, dn.ip, 31000, 8472, vxlan(1, inner))),
+    );
     see(sn.name, 'eth0', (t += 4 * us), outer);
     see(dn.name, 'eth0', (t += 25 * us), outer);
     see(dn.name, 'flannel.1', (t += 5 * us), inner);
@@ -255,7 +308,10 @@ export function simulate(opts: SimOptions = {}): SimCaptureSet {
     const bigId = ipid;
     send(T + 11, client, web.ip, 17, (s, d) => udp(s, d, 45000, 7777, big), { dropAfter: 'cni0' });
     const n1 = node('node1');
-    const quoted = ipv4({ src: client.ip, dst: web.ip, proto: 17, ttl: 64, id: bigId, df: true }, udp(client.ip, web.ip, 45000, 7777, big)).slice(0, 28);
+    const quoted = ipv4(
+      { src: client.ip, dst: web.ip, proto: 17, ttl: 64, id: bigId, df: true },
+      udp(client.ip, web.ip, 45000, 7777, big),
+    ).slice(0, 28);
     const icmpErr = [3, 4, 0, 0, 0, 0, ...u16(1450), ...quoted];
     const c = csum(icmpErr);
     icmpErr[2] = c >> 8;
@@ -264,7 +320,8 @@ export function simulate(opts: SimOptions = {}): SimCaptureSet {
     see('node1', 'cni0', T + 11.00001, err);
     see('node1', client.veth, T + 11.000012, err);
     // 7b. Two identical duplicate ACKs 200 ms apart from a stack that sends IP ID 0.
-    for (const dt of [0, 0.2]) send(T + 13 + dt, web, client.ip, 6, (s, d) => tcp(s, d, 8080, 42080, s0 + 1, c0 + 6, 0x10, 509, []), { ipId: 0 });
+    for (const dt of [0, 0.2])
+      send(T + 13 + dt, web, client.ip, 6, (s, d) => tcp(s, d, 8080, 42080, s0 + 1, c0 + 6, 0x10, 509, []), { ipId: 0 });
     // 8. A ping whose first sighting (client's veth, sending host) has a bad header checksum.
     send(T + 12, client, web.ip, 1, () => icmpEcho(8, 80, 1, [5, 5, 5, 5]), { badChecksumAtSource: true });
   }

@@ -46,7 +46,9 @@ describe('random lab plan', () => {
       }
       const devices = [...pods.map((x) => x.hostVeth), ...p.nodes.flatMap((n) => [n.underlayIf, n.bridge?.name ?? 'lo'])];
       for (const d of devices) expect(d.length, `${d} (seed ${seed})`).toBeLessThanOrEqual(15);
-      const ips = [...pods.flatMap((x) => [x.ip, x.ip6]), ...p.nodes.map((n) => n.underlayIp), p.external.ip, p.underlayGateway].filter(Boolean);
+      const ips = [...pods.flatMap((x) => [x.ip, x.ip6]), ...p.nodes.map((n) => n.underlayIp), p.external.ip, p.underlayGateway].filter(
+        Boolean,
+      );
       expect(new Set(ips).size, `seed ${seed}: addresses unique`).toBe(ips.length);
       expect(new Set(pods.map((x) => x.name)).size).toBe(pods.length);
       expect(new Set(p.captures.map((c) => c.file)).size, `seed ${seed}: file names unique`).toBe(p.captures.length);
@@ -71,7 +73,12 @@ describe('random lab against the kernel', () => {
     try {
       await buildCluster(plan, work);
       for (const n of plan.nodes) {
-        const links = JSON.parse(sh(['ip', '-n', n.ns, '-j', '-d', 'link', 'show'])) as { ifname: string; address: string; mtu: number; linkinfo?: { info_kind: string; info_data?: { id?: number; port?: number } } }[];
+        const links = JSON.parse(sh(['ip', '-n', n.ns, '-j', '-d', 'link', 'show'])) as {
+          ifname: string;
+          address: string;
+          mtu: number;
+          linkinfo?: { info_kind: string; info_data?: { id?: number; port?: number } };
+        }[];
         const byName = new Map(links.map((l) => [l.ifname, l]));
         expect(byName.get(n.underlayIf)?.address).toBe(n.underlayMac);
         expect(byName.has('cni0') || [...byName.values()].some((l) => l.linkinfo?.info_kind === 'bridge')).toBe(false);
@@ -80,13 +87,20 @@ describe('random lab against the kernel', () => {
         expect(vx.linkinfo?.info_data).toMatchObject({ id: plan.overlay!.vni, port: plan.overlay!.port });
         for (const p of n.pods) {
           expect(byName.get(p.hostVeth)?.linkinfo?.info_kind).toBe('veth');
-          const eth = (JSON.parse(sh(['ip', '-n', p.ns, '-j', 'addr', 'show', 'dev', 'eth0'])) as { address: string; mtu: number; addr_info: { local: string }[] }[])[0];
+          const eth = (
+            JSON.parse(sh(['ip', '-n', p.ns, '-j', 'addr', 'show', 'dev', 'eth0'])) as {
+              address: string;
+              mtu: number;
+              addr_info: { local: string }[];
+            }[]
+          )[0];
           expect(eth.address).toBe(p.mac);
           expect(eth.mtu).toBe(p.mtu);
           expect(eth.addr_info.map((a) => a.local)).toContain(p.ip);
         }
         const routes = sh(['ip', '-n', n.ns, 'route', 'show']);
-        for (const r of plan.nodes) if (r !== n) expect(routes).toContain(`${r.podCidr} via ${r.routerIp} dev ${plan.overlay!.device} onlink`);
+        for (const r of plan.nodes)
+          if (r !== n) expect(routes).toContain(`${r.podCidr} via ${r.routerIp} dev ${plan.overlay!.device} onlink`);
         // The missing route: only the no-route client's node answers its pods with ICMP unreachable.
         if (n.name === plan.unroutable.node) expect(routes).toContain(`unreachable ${plan.unroutable.prefix}`);
         else expect(routes).not.toContain('unreachable');
@@ -107,10 +121,16 @@ describe('path truth ratchet', () => {
   it('reports a class that misses more facts than its baseline, and lets one that misses fewer pass', () => {
     const fact = (cls: Fact['class'], right: boolean): Fact => ({ class: cls, subject: 's', expected: 'x', got: right ? 'x' : 'y', right });
     const b = { seeds: { '1': { cni: 'flannel-vxlan', classes: { pods: '2/3', verdict: '1/2' } } } };
-    expect(regressions(b, 1, [fact('pods', true), fact('pods', true), fact('pods', true), fact('verdict', true), fact('verdict', false)])).toEqual([]);
-    expect(regressions(b, 1, [fact('pods', true), fact('pods', false), fact('pods', false), fact('verdict', true), fact('verdict', false)])).toEqual(['pods: 1/3 now, 2/3 in the baseline']);
+    expect(
+      regressions(b, 1, [fact('pods', true), fact('pods', true), fact('pods', true), fact('verdict', true), fact('verdict', false)]),
+    ).toEqual([]);
+    expect(
+      regressions(b, 1, [fact('pods', true), fact('pods', false), fact('pods', false), fact('verdict', true), fact('verdict', false)]),
+    ).toEqual(['pods: 1/3 now, 2/3 in the baseline']);
     // A phantom (an extra wrong fact) is a regression too, and a seed without a baseline is reported.
-    expect(regressions(b, 1, [fact('pods', true), fact('pods', true), fact('pods', false), fact('pods', false), fact('verdict', true)])).toHaveLength(1);
+    expect(
+      regressions(b, 1, [fact('pods', true), fact('pods', true), fact('pods', false), fact('pods', false), fact('verdict', true)]),
+    ).toHaveLength(1);
     expect(regressions(b, 2, [])).toEqual(['seed 2 has no baseline']);
     for (const seed of RATCHET_SEEDS) expect(baseline.seeds[String(seed)], `baseline of seed ${seed}`).toBeDefined();
   });
@@ -124,7 +144,11 @@ describe('path truth ratchet', () => {
         ctx.skip();
       }
       // A run cached by an older generator is of another cluster: it must be deleted, not scored.
-      if (cached) expect(JSON.parse(fs.readFileSync(path.join(CACHE, `seed-${seed}`, 'plan.json'), 'utf8')), `stale run in ${CACHE}/seed-${seed}`).toEqual(JSON.parse(JSON.stringify(drawPlan(seed))));
+      if (cached)
+        expect(
+          JSON.parse(fs.readFileSync(path.join(CACHE, `seed-${seed}`, 'plan.json'), 'utf8')),
+          `stale run in ${CACHE}/seed-${seed}`,
+        ).toEqual(JSON.parse(JSON.stringify(drawPlan(seed))));
       const { facts } = await scoreSeed(seed, CACHE, loadCaptureSet);
       expect(facts.length).toBeGreaterThan(30);
       expect(regressions(baseline, seed, facts)).toEqual([]);

@@ -2,19 +2,26 @@
 // In fast mode (summarize) decoders only fill the PacketSummary; in full mode (decodePacket) they
 // also record Layers with Field trees. Same code path, so the two can never disagree.
 import {
-  PacketSummary, SummaryFlag, TunnelKind,
-  type Anomaly, type AnomalyCode, type Field, type IpLevelSummary, type Layer, type LayerProto,
+  PacketSummary,
+  SummaryFlag,
+  TunnelKind,
+  type Anomaly,
+  type AnomalyCode,
+  type Field,
+  type IpLevelSummary,
+  type Layer,
+  type LayerProto,
 } from './types';
 
 /** Which dispatch table the next protocol is looked up in (DecodeContext.next). */
 export const Next = {
   STOP: 0,
-  LINK: 1,       // key: LINKTYPE_* value (also used for "Ethernet follows": key 1)
-  ETHERTYPE: 2,  // key: ethertype / GRE protocol type / Geneve protocol type / SLL protocol
-  IPPROTO: 3,    // key: IPv4 protocol / IPv6 next header
-  UDP: 4,        // keys: lower port in key, higher port in key2
-  TCP: 5,        // same
-  IPVERSION: 6,  // key: IP version nibble (raw IP link types, flannel UDP payload)
+  LINK: 1, // key: LINKTYPE_* value (also used for "Ethernet follows": key 1)
+  ETHERTYPE: 2, // key: ethertype / GRE protocol type / Geneve protocol type / SLL protocol
+  IPPROTO: 3, // key: IPv4 protocol / IPv6 next header
+  UDP: 4, // keys: lower port in key, higher port in key2
+  TCP: 5, // same
+  IPVERSION: 6, // key: IP version nibble (raw IP link types, flannel UDP payload)
 } as const;
 export type NextTable = (typeof Next)[keyof typeof Next];
 
@@ -27,9 +34,28 @@ export function protoId(p: LayerProto): number {
 
 /** Short protocol names (the Protocol column), by PROTO_IDS index. */
 const SHORT: Partial<Record<LayerProto, string>> = {
-  eth: 'Ethernet', sll: 'SLL', sll2: 'SLL2', null: 'NULL', raw: 'IP', vlan: 'VLAN', arp: 'ARP', ip: 'IPv4', ipv6: 'IPv6',
-  icmp: 'ICMP', icmpv6: 'ICMPv6', udp: 'UDP', tcp: 'TCP', dns: 'DNS', vxlan: 'VXLAN', geneve: 'Geneve', gre: 'GRE',
-  erspan: 'ERSPAN', flannel: 'flannel', wireguard: 'WireGuard', bgp: 'BGP', data: 'DATA',
+  eth: 'Ethernet',
+  sll: 'SLL',
+  sll2: 'SLL2',
+  null: 'NULL',
+  raw: 'IP',
+  vlan: 'VLAN',
+  arp: 'ARP',
+  ip: 'IPv4',
+  ipv6: 'IPv6',
+  icmp: 'ICMP',
+  icmpv6: 'ICMPv6',
+  udp: 'UDP',
+  tcp: 'TCP',
+  dns: 'DNS',
+  vxlan: 'VXLAN',
+  geneve: 'Geneve',
+  gre: 'GRE',
+  erspan: 'ERSPAN',
+  flannel: 'flannel',
+  wireguard: 'WireGuard',
+  bgp: 'BGP',
+  data: 'DATA',
 };
 export const PROTO_SHORT: readonly string[] = PROTO_IDS.map((p) => SHORT[p] ?? p.toUpperCase());
 
@@ -38,7 +64,13 @@ export const DecodeMode = { FAST: 0, INFO: 1, FULL: 2 } as const;
 export type DecodeMode = (typeof DecodeMode)[keyof typeof DecodeMode];
 
 const ERROR_CODES: ReadonlySet<AnomalyCode> = new Set<AnomalyCode>([
-  'bad-length', 'bad-header-length', 'empty-tunnel', 'bad-option', 'unknown-link-type', 'internal-error', 'ext-header-limit',
+  'bad-length',
+  'bad-header-length',
+  'empty-tunnel',
+  'bad-option',
+  'unknown-link-type',
+  'internal-error',
+  'ext-header-limit',
 ]);
 
 /** Text made in parts: a string being built (StringOut) or the command line's output chunk (LineBatch). */
@@ -170,9 +202,23 @@ export class DecodeContext {
   need(layer: LayerProto, off: number, n: number): boolean {
     if (off + n <= this.end) return true;
     if (off + n > this.data.length) {
-      this.anomaly('truncated', layer, off, this.text ? `${layer}: needs ${n} bytes at offset ${off}, only ${Math.max(0, this.data.length - off)} captured` : '', n, Math.max(0, this.data.length - off));
+      this.anomaly(
+        'truncated',
+        layer,
+        off,
+        this.text ? `${layer}: needs ${n} bytes at offset ${off}, only ${Math.max(0, this.data.length - off)} captured` : '',
+        n,
+        Math.max(0, this.data.length - off),
+      );
     } else {
-      this.anomaly('bad-length', layer, off, this.text ? `${layer}: needs ${n} bytes at offset ${off}, the enclosing header announces only ${Math.max(0, this.end - off)}` : '', n, Math.max(0, this.end - off));
+      this.anomaly(
+        'bad-length',
+        layer,
+        off,
+        this.text ? `${layer}: needs ${n} bytes at offset ${off}, the enclosing header announces only ${Math.max(0, this.end - off)}` : '',
+        n,
+        Math.max(0, this.end - off),
+      );
     }
     return false;
   }
@@ -184,17 +230,35 @@ export class DecodeContext {
     switch (code) {
       case 'truncated':
         if (this.cut) s.flags |= SummaryFlag.TRUNCATED;
-        else { s.flags |= SummaryFlag.MALFORMED; severity = 'error'; }
+        else {
+          s.flags |= SummaryFlag.MALFORMED;
+          severity = 'error';
+        }
         break;
-      case 'bad-checksum': s.flags |= SummaryFlag.BAD_CHECKSUM; break;
-      case 'unknown-next-protocol': s.flags |= SummaryFlag.UNKNOWN_PROTOCOL; break;
-      case 'unknown-link-type': s.flags |= SummaryFlag.UNDECODED | SummaryFlag.UNKNOWN_PROTOCOL; severity = 'error'; break;
-      case 'tunnel-depth-exceeded': s.flags |= SummaryFlag.TUNNEL_DEPTH_EXCEEDED; break;
+      case 'bad-checksum':
+        s.flags |= SummaryFlag.BAD_CHECKSUM;
+        break;
+      case 'unknown-next-protocol':
+        s.flags |= SummaryFlag.UNKNOWN_PROTOCOL;
+        break;
+      case 'unknown-link-type':
+        s.flags |= SummaryFlag.UNDECODED | SummaryFlag.UNKNOWN_PROTOCOL;
+        severity = 'error';
+        break;
+      case 'tunnel-depth-exceeded':
+        s.flags |= SummaryFlag.TUNNEL_DEPTH_EXCEEDED;
+        break;
       case 'bad-version':
-        if (error) { s.flags |= SummaryFlag.MALFORMED; severity = 'error'; }
+        if (error) {
+          s.flags |= SummaryFlag.MALFORMED;
+          severity = 'error';
+        }
         break;
       default:
-        if (ERROR_CODES.has(code)) { s.flags |= SummaryFlag.MALFORMED; severity = 'error'; }
+        if (ERROR_CODES.has(code)) {
+          s.flags |= SummaryFlag.MALFORMED;
+          severity = 'error';
+        }
     }
     if (this.text) {
       const a: { -readonly [K in keyof Anomaly]: Anomaly[K] } = { code, layer, offset, message, severity };
@@ -221,13 +285,21 @@ export class DecodeContext {
   tunnel(kind: TunnelKind, vni: number, layer: string, offset: number, enter = true): boolean {
     const s = this.s;
     if (enter && s.tunnelCount >= this.maxDepth) {
-      this.anomaly('tunnel-depth-exceeded', layer, offset, this.text ? `more than ${this.maxDepth} nested tunnels: not decoded further` : '');
+      this.anomaly(
+        'tunnel-depth-exceeded',
+        layer,
+        offset,
+        this.text ? `more than ${this.maxDepth} nested tunnels: not decoded further` : '',
+      );
       return false;
     }
     if (s.tunnelCount === 0) {
       s.tunnel = kind;
       s.vni = vni;
-      s.tunnelSrcPort = kind === TunnelKind.VXLAN || kind === TunnelKind.GENEVE || kind === TunnelKind.FLANNEL_UDP || kind === TunnelKind.WIREGUARD ? this.udpSrc : -1;
+      s.tunnelSrcPort =
+        kind === TunnelKind.VXLAN || kind === TunnelKind.GENEVE || kind === TunnelKind.FLANNEL_UDP || kind === TunnelKind.WIREGUARD
+          ? this.udpSrc
+          : -1;
     }
     s.innerTunnel = kind;
     s.innerVni = vni;
@@ -256,7 +328,15 @@ export class DecodeContext {
 // ---- small helpers shared by the protocol decoders ----
 
 /** A field (full mode only). */
-export function fld(name: string, label: string, value: string | number | boolean | null, offset: number, length: number, display?: string, children?: Field[]): Field {
+export function fld(
+  name: string,
+  label: string,
+  value: string | number | boolean | null,
+  offset: number,
+  length: number,
+  display?: string,
+  children?: Field[],
+): Field {
   const f: { -readonly [K in keyof Field]: Field[K] } = { name, label, value, offset, length };
   if (display !== undefined) f.display = display;
   if (children !== undefined) f.children = children;
@@ -287,12 +367,19 @@ export function macText(d: Uint8Array, o: number): string {
 export function ipv6Text(d: Uint8Array, o: number): string {
   const g: number[] = [];
   for (let i = 0; i < 8; i++) g.push(u16(d, o + 2 * i));
-  let bestStart = -1, bestLen = 0;
+  let bestStart = -1,
+    bestLen = 0;
   for (let i = 0; i < 8;) {
-    if (g[i] !== 0) { i++; continue; }
+    if (g[i] !== 0) {
+      i++;
+      continue;
+    }
     let j = i;
     while (j < 8 && g[j] === 0) j++;
-    if (j - i > bestLen && j - i >= 2) { bestStart = i; bestLen = j - i; }
+    if (j - i > bestLen && j - i >= 2) {
+      bestStart = i;
+      bestLen = j - i;
+    }
     i = j;
   }
   // IPv4-mapped (::ffff:a.b.c.d) keeps the dotted quad, as tshark and inet_ntop print it.
@@ -300,7 +387,13 @@ export function ipv6Text(d: Uint8Array, o: number): string {
     return `::ffff:${d[o + 12]}.${d[o + 13]}.${d[o + 14]}.${d[o + 15]}`;
   }
   if (bestStart < 0) return g.map((x) => x.toString(16)).join(':');
-  const head = g.slice(0, bestStart).map((x) => x.toString(16)).join(':');
-  const tail = g.slice(bestStart + bestLen).map((x) => x.toString(16)).join(':');
+  const head = g
+    .slice(0, bestStart)
+    .map((x) => x.toString(16))
+    .join(':');
+  const tail = g
+    .slice(bestStart + bestLen)
+    .map((x) => x.toString(16))
+    .join(':');
   return `${head}::${tail}`;
 }

@@ -41,9 +41,27 @@ function pick(v: Map<string, Field['value']>, pairs: [string, string][]): Oracle
   return o;
 }
 
-const V4: [string, string][] = [['version', 'ip.version'], ['src', 'ip.src'], ['dst', 'ip.dst'], ['proto', 'ip.proto'], ['ttl', 'ip.ttl'],
-  ['hdr_len', 'ip.hdr_len'], ['total_len', 'ip.len'], ['id', 'ip.id'], ['df', 'ip.flags.df'], ['mf', 'ip.flags.mf'], ['frag_offset', 'ip.frag_offset']];
-const V6: [string, string][] = [['version', 'ipv6.version'], ['src', 'ipv6.src'], ['dst', 'ipv6.dst'], ['proto', 'ipv6.nxt'], ['ttl', 'ipv6.hlim'], ['payload_len', 'ipv6.plen']];
+const V4: [string, string][] = [
+  ['version', 'ip.version'],
+  ['src', 'ip.src'],
+  ['dst', 'ip.dst'],
+  ['proto', 'ip.proto'],
+  ['ttl', 'ip.ttl'],
+  ['hdr_len', 'ip.hdr_len'],
+  ['total_len', 'ip.len'],
+  ['id', 'ip.id'],
+  ['df', 'ip.flags.df'],
+  ['mf', 'ip.flags.mf'],
+  ['frag_offset', 'ip.frag_offset'],
+];
+const V6: [string, string][] = [
+  ['version', 'ipv6.version'],
+  ['src', 'ipv6.src'],
+  ['dst', 'ipv6.dst'],
+  ['proto', 'ipv6.nxt'],
+  ['ttl', 'ipv6.hlim'],
+  ['payload_len', 'ipv6.plen'],
+];
 
 /** One IPv4/IPv6 header's oracle entry from its fields (a cut header gives only what is there). */
 export function oracleIp(version: 4 | 6, fields: readonly Field[]): OracleIp {
@@ -55,7 +73,11 @@ export function oracleIp(version: 4 | 6, fields: readonly Field[]): OracleIp {
     const type = f.name.slice(5);
     const cv = values(f.children);
     const h: Record<string, unknown> = { type, nxt: cv.get(`ipv6.${type}.nxt`) };
-    if (type === 'fraghdr') { h.offset = cv.get('ipv6.fraghdr.offset'); h.more = cv.get('ipv6.fraghdr.more'); h.ident = cv.get('ipv6.fraghdr.ident'); }
+    if (type === 'fraghdr') {
+      h.offset = cv.get('ipv6.fraghdr.offset');
+      h.more = cv.get('ipv6.fraghdr.more');
+      h.ident = cv.get('ipv6.fraghdr.ident');
+    }
     ext.push(h);
   }
   if (ext.length) o.ext_headers = ext;
@@ -69,17 +91,31 @@ function field(layer: Layer, name: string): Field['value'] | undefined {
 export function oracleFrame(p: RawPacket, d: DecodedPacket, iface: CaptureInterface | undefined, pcapng: boolean): OracleFrame {
   // Keys in the oracle files' order (only matters to people diffing the two).
   const f = { number: p.index + 1, time_epoch: formatEpoch(p.tsSec, p.tsNsec), cap_len: p.capLen, len: p.origLen } as OracleFrame;
-  if (pcapng && iface) { f.section = iface.section + 1; f.interface_id = iface.interfaceId; }
+  if (pcapng && iface) {
+    f.section = iface.section + 1;
+    f.interface_id = iface.interfaceId;
+  }
   f.linktype = p.linktype;
   f.ip = [];
   f.l4 = [];
-  const icmp: Record<string, unknown>[] = [], vlan: { tpid: string; id: number }[] = [], vx: number[] = [], gen: number[] = [];
+  const icmp: Record<string, unknown>[] = [],
+    vlan: { tpid: string; id: number }[] = [],
+    vx: number[] = [],
+    gen: number[] = [];
   for (const l of d.layers) {
     switch (l.proto) {
-      case 'ip': f.ip.push(oracleIp(4, l.fields)); break;
-      case 'ipv6': f.ip.push(oracleIp(6, l.fields)); break;
-      case 'udp': f.l4.push({ proto: 'udp', src: field(l, 'udp.srcport'), dst: field(l, 'udp.dstport'), length: field(l, 'udp.length') }); break;
-      case 'tcp': f.l4.push({ proto: 'tcp', src: field(l, 'tcp.srcport'), dst: field(l, 'tcp.dstport'), flags: field(l, 'tcp.flags') }); break;
+      case 'ip':
+        f.ip.push(oracleIp(4, l.fields));
+        break;
+      case 'ipv6':
+        f.ip.push(oracleIp(6, l.fields));
+        break;
+      case 'udp':
+        f.l4.push({ proto: 'udp', src: field(l, 'udp.srcport'), dst: field(l, 'udp.dstport'), length: field(l, 'udp.length') });
+        break;
+      case 'tcp':
+        f.l4.push({ proto: 'tcp', src: field(l, 'tcp.srcport'), dst: field(l, 'tcp.dstport'), flags: field(l, 'tcp.flags') });
+        break;
       case 'icmp':
       case 'icmpv6': {
         const e: Record<string, unknown> = { proto: l.proto, type: field(l, `${l.proto}.type`), code: field(l, `${l.proto}.code`) };
@@ -88,10 +124,17 @@ export function oracleFrame(p: RawPacket, d: DecodedPacket, iface: CaptureInterf
         icmp.push(e);
         break;
       }
-      case 'vlan': vlan.push({ tpid: field(l, 'vlan.tpid') === 0x88a8 ? '88a8' : '8100', id: field(l, 'vlan.id') as number }); break;
-      case 'vxlan': vx.push(field(l, 'vxlan.vni') as number); break;
-      case 'geneve': gen.push(field(l, 'geneve.vni') as number); break;
-      default: break;
+      case 'vlan':
+        vlan.push({ tpid: field(l, 'vlan.tpid') === 0x88a8 ? '88a8' : '8100', id: field(l, 'vlan.id') as number });
+        break;
+      case 'vxlan':
+        vx.push(field(l, 'vxlan.vni') as number);
+        break;
+      case 'geneve':
+        gen.push(field(l, 'geneve.vni') as number);
+        break;
+      default:
+        break;
     }
   }
   if (icmp.length) f.icmp = icmp;
@@ -108,6 +151,14 @@ export function oracleFrame(p: RawPacket, d: DecodedPacket, iface: CaptureInterf
 export function pyJson(v: unknown): string {
   if (v === null || v === undefined) return 'null';
   if (Array.isArray(v)) return '[' + v.map(pyJson).join(', ') + ']';
-  if (typeof v === 'object') return '{' + Object.entries(v as Record<string, unknown>).filter(([, x]) => x !== undefined).map(([k, x]) => `${JSON.stringify(k)}: ${pyJson(x)}`).join(', ') + '}';
+  if (typeof v === 'object')
+    return (
+      '{' +
+      Object.entries(v as Record<string, unknown>)
+        .filter(([, x]) => x !== undefined)
+        .map(([k, x]) => `${JSON.stringify(k)}: ${pyJson(x)}`)
+        .join(', ') +
+      '}'
+    );
   return JSON.stringify(v);
 }

@@ -2,7 +2,19 @@
 // a decoder says stop, a key has no decoder, or something is malformed. One loop for both the full
 // decode (decodePacket) and the allocation-free fast path (summarize).
 import './protocols/index';
-import { DecodeContext, DecodeMode, Next, StringOut, fld, hex, ipv4Text, ipv6Text, macText, type InfoWriter, type TextOut } from './context';
+import {
+  DecodeContext,
+  DecodeMode,
+  Next,
+  StringOut,
+  fld,
+  hex,
+  ipv4Text,
+  ipv6Text,
+  macText,
+  type InfoWriter,
+  type TextOut,
+} from './context';
 import { ipProtoText } from './protocols/ipv4';
 import { lookup, makeEntry, portTables, registerDecodeAs, type Entry } from './registry';
 import { PacketSummary, SummaryFlag, type DecodeOptions, type DecodedPacket } from './types';
@@ -12,11 +24,22 @@ const DEFAULT_MAX_TUNNEL_DEPTH = 8;
 const MAX_LAYERS = 512;
 
 // "Decode As data": show the payload undecoded.
-registerDecodeAs(makeEntry('data', (_c, off) => off), 'data');
+registerDecodeAs(
+  makeEntry('data', (_c, off) => off),
+  'data',
+);
 
 const TABLE_NAMES = ['', 'link type', 'ethertype', 'IP protocol', 'UDP port', 'TCP port', 'IP version'];
 
-function run(c: DecodeContext, data: Uint8Array, linktype: number, s: PacketSummary, mode: DecodeMode, opts: DecodeOptions | undefined, origLen: number): void {
+function run(
+  c: DecodeContext,
+  data: Uint8Array,
+  linktype: number,
+  s: PacketSummary,
+  mode: DecodeMode,
+  opts: DecodeOptions | undefined,
+  origLen: number,
+): void {
   c.reset(data, linktype, s, mode, origLen);
   c.maxDepth = opts?.maxTunnelDepth ?? DEFAULT_MAX_TUNNEL_DEPTH;
   const ports = portTables(opts?.decodeAs);
@@ -37,7 +60,10 @@ function run(c: DecodeContext, data: Uint8Array, linktype: number, s: PacketSumm
       if (e.tunnel !== 0 && !c.tunnel(e.tunnel, -1, e.name, off)) break;
       c.next = Next.STOP;
       const r = e.decode(c, off);
-      if (r < 0) { stoppedOnError = true; break; }
+      if (r < 0) {
+        stoppedOnError = true;
+        break;
+      }
       off = r;
     }
   } catch (err) {
@@ -46,7 +72,15 @@ function run(c: DecodeContext, data: Uint8Array, linktype: number, s: PacketSumm
     c.anomaly('internal-error', 'decoder', off, c.text ? `decoder failed: ${(err as Error)?.message ?? String(err)}` : '');
   }
   if (c.full && !stoppedOnError && off < c.end) {
-    c.layers.push({ proto: 'data', name: 'Data', offset: off, length: c.end - off, level: c.level, fields: [fld('data.len', 'Length', c.end - off, off, c.end - off)], summary: `${c.end - off} bytes` });
+    c.layers.push({
+      proto: 'data',
+      name: 'Data',
+      offset: off,
+      length: c.end - off,
+      level: c.level,
+      fields: [fld('data.len', 'Length', c.end - off, off, c.end - off)],
+      summary: `${c.end - off} bytes`,
+    });
   }
   if (s.ipCount === 1) s.outer.copyFrom(s.inner);
 }
@@ -62,7 +96,15 @@ function unknown(c: DecodeContext, t: number, off: number): void {
     return;
   }
   const key = t === Next.ETHERTYPE ? hex(c.key, 4) : String(c.key);
-  c.anomaly('unknown-next-protocol', TABLE_NAMES[t] ?? 'unknown', off, c.text ? `${TABLE_NAMES[t]} ${key} has no decoder: shown as data` : '', -1, -1, false);
+  c.anomaly(
+    'unknown-next-protocol',
+    TABLE_NAMES[t] ?? 'unknown',
+    off,
+    c.text ? `${TABLE_NAMES[t]} ${key} has no decoder: shown as data` : '',
+    -1,
+    -1,
+    false,
+  );
 }
 
 const fast = new DecodeContext();
@@ -72,14 +114,21 @@ const fast = new DecodeContext();
  * `origLen` (the original wire length) tells a snap-length cut (flag TRUNCATED) from a packet
  * shorter than its headers claim (flag MALFORMED); without it the packet is taken as complete.
  */
-export function summarize(data: Uint8Array, linktype: number, out: PacketSummary, opts?: DecodeOptions, origLen = data.length): PacketSummary {
+export function summarize(
+  data: Uint8Array,
+  linktype: number,
+  out: PacketSummary,
+  opts?: DecodeOptions,
+  origLen = data.length,
+): PacketSummary {
   run(fast, data, linktype, out, DecodeMode.FAST, opts, origLen);
   return out;
 }
 
 /** Info when no decoder wrote one (e.g. an IP protocol without decoder): from the summary, the same in every mode. */
 function fallbackInfo(c: DecodeContext, s: PacketSummary): string {
-  const l = s.inner, d = c.data;
+  const l = s.inner,
+    d = c.data;
   if (l.version === 4) return `${ipv4Text(l.src4)} → ${ipv4Text(l.dst4)} ${ipProtoText(l.proto)}`;
   if (l.version === 6) return `${ipv6Text(d, l.srcOffset)} → ${ipv6Text(d, l.dstOffset)} ${ipProtoText(l.proto)}`;
   if (s.innerEthOffset >= 0) return `${macText(d, s.innerEthOffset + 6)} → ${macText(d, s.innerEthOffset)}`;
@@ -116,7 +165,13 @@ export class PacketText {
     } else {
       this.text = c.infoText || c.anomalies.find((a) => a.severity === 'error')?.message || fallbackInfo(c, s);
     }
-    this.suffix = undecoded ? '' : s.flags & SummaryFlag.MALFORMED ? ' [Malformed Packet]' : s.flags & SummaryFlag.TRUNCATED ? ' [Packet size limited during capture]' : '';
+    this.suffix = undecoded
+      ? ''
+      : s.flags & SummaryFlag.MALFORMED
+        ? ' [Malformed Packet]'
+        : s.flags & SummaryFlag.TRUNCATED
+          ? ' [Packet size limited during capture]'
+          : '';
     this.protocol = c.protoName || (undecoded ? `LINKTYPE ${linktype}` : 'DATA');
     return this;
   }
@@ -165,13 +220,26 @@ const textCtx = new DecodeContext();
  * Wireshark-like info line and Protocol column, the same as decodePacket gives, without building
  * any Layer or Field (several times faster than decodePacket).
  */
-export function describePacket(data: Uint8Array, linktype: number, out: PacketSummary, opts?: DecodeOptions, origLen = data.length): { info: string; protocol: string } {
+export function describePacket(
+  data: Uint8Array,
+  linktype: number,
+  out: PacketSummary,
+  opts?: DecodeOptions,
+  origLen = data.length,
+): { info: string; protocol: string } {
   const t = describePacketText(data, linktype, out, new PacketText(), opts, origLen);
   return { info: t.info, protocol: t.protocol };
 }
 
 /** describePacket into a reusable PacketText, whose info is made only when asked for (or written in parts). */
-export function describePacketText(data: Uint8Array, linktype: number, out: PacketSummary, text: PacketText, opts?: DecodeOptions, origLen = data.length): PacketText {
+export function describePacketText(
+  data: Uint8Array,
+  linktype: number,
+  out: PacketSummary,
+  text: PacketText,
+  opts?: DecodeOptions,
+  origLen = data.length,
+): PacketText {
   run(textCtx, data, linktype, out, DecodeMode.INFO, opts, origLen);
   return text.from(textCtx, out, linktype);
 }

@@ -18,9 +18,28 @@ export interface Field {
 
 /** Protocol names used as Layer.proto (stable, lower-case; also the filter prefix). */
 export type LayerProto =
-  | 'eth' | 'sll' | 'sll2' | 'null' | 'raw' | 'vlan' | 'arp'
-  | 'ip' | 'ipv6' | 'icmp' | 'icmpv6' | 'udp' | 'tcp' | 'dns'
-  | 'vxlan' | 'geneve' | 'gre' | 'erspan' | 'flannel' | 'wireguard' | 'bgp' | 'data';
+  | 'eth'
+  | 'sll'
+  | 'sll2'
+  | 'null'
+  | 'raw'
+  | 'vlan'
+  | 'arp'
+  | 'ip'
+  | 'ipv6'
+  | 'icmp'
+  | 'icmpv6'
+  | 'udp'
+  | 'tcp'
+  | 'dns'
+  | 'vxlan'
+  | 'geneve'
+  | 'gre'
+  | 'erspan'
+  | 'flannel'
+  | 'wireguard'
+  | 'bgp'
+  | 'data';
 
 export interface Layer {
   readonly proto: LayerProto;
@@ -38,18 +57,18 @@ export interface Layer {
 
 /** Stable anomaly codes (never renamed: filters, reports and tests use them). */
 export type AnomalyCode =
-  | 'truncated'              // captured bytes end before a header (or a length it announces)
-  | 'bad-checksum'           // IPv4 header checksum wrong
-  | 'bad-length'             // a length field contradicts the bytes (e.g. IPv4 total length < header)
-  | 'bad-header-length'      // header length field below the minimum (IPv4 IHL < 5, TCP offset < 5...)
-  | 'bad-version'            // IP version nibble not what the link layer / tunnel announced
-  | 'unknown-next-protocol'  // a type/port/proto has no decoder: the rest is shown as data
-  | 'unknown-link-type'      // the frame's link type has no decoder: frame listed as undecoded
-  | 'tunnel-depth-exceeded'  // more nested tunnels than DecodeOptions.maxTunnelDepth
-  | 'empty-tunnel'           // a tunnel header with no inner packet (e.g. VXLAN with no inner frame)
-  | 'bad-option'             // an option (IPv4/TCP/Geneve/IPv6 ext) runs past its header
-  | 'ext-header-limit'       // too many IPv6 extension headers (decoding stopped)
-  | 'internal-error';        // a decoder failed unexpectedly (a bug): layers so far are kept
+  | 'truncated' // captured bytes end before a header (or a length it announces)
+  | 'bad-checksum' // IPv4 header checksum wrong
+  | 'bad-length' // a length field contradicts the bytes (e.g. IPv4 total length < header)
+  | 'bad-header-length' // header length field below the minimum (IPv4 IHL < 5, TCP offset < 5...)
+  | 'bad-version' // IP version nibble not what the link layer / tunnel announced
+  | 'unknown-next-protocol' // a type/port/proto has no decoder: the rest is shown as data
+  | 'unknown-link-type' // the frame's link type has no decoder: frame listed as undecoded
+  | 'tunnel-depth-exceeded' // more nested tunnels than DecodeOptions.maxTunnelDepth
+  | 'empty-tunnel' // a tunnel header with no inner packet (e.g. VXLAN with no inner frame)
+  | 'bad-option' // an option (IPv4/TCP/Geneve/IPv6 ext) runs past its header
+  | 'ext-header-limit' // too many IPv6 extension headers (decoding stopped)
+  | 'internal-error'; // a decoder failed unexpectedly (a bug): layers so far are kept
 
 export interface Anomaly {
   readonly code: AnomalyCode;
@@ -81,9 +100,7 @@ export interface DecodedPacket {
 }
 
 /** Protocols a port can be decoded as (Wireshark's "Decode As"). 'flannel-udp' = 'flannel'. */
-export type DecodeAsProto =
-  | 'vxlan' | 'flannel' | 'flannel-udp' | 'geneve' | 'wireguard' | 'dns'
-  | 'ip' | 'ipv4' | 'ipv6' | 'eth' | 'data';
+export type DecodeAsProto = 'vxlan' | 'flannel' | 'flannel-udp' | 'geneve' | 'wireguard' | 'dns' | 'ip' | 'ipv4' | 'ipv6' | 'eth' | 'data';
 
 export interface DecodeAsEntry {
   readonly layer: 'udp' | 'tcp';
@@ -136,8 +153,28 @@ export const SummaryFlag = {
 
 /** Protocol ids of the PacketSummary: the innermost layer's proto as a small integer (index column). */
 export const PROTO_IDS: readonly LayerProto[] = [
-  'data', 'eth', 'sll', 'sll2', 'null', 'raw', 'vlan', 'arp', 'ip', 'ipv6', 'icmp', 'icmpv6', 'udp', 'tcp', 'dns',
-  'vxlan', 'geneve', 'gre', 'erspan', 'flannel', 'wireguard', 'bgp',
+  'data',
+  'eth',
+  'sll',
+  'sll2',
+  'null',
+  'raw',
+  'vlan',
+  'arp',
+  'ip',
+  'ipv6',
+  'icmp',
+  'icmpv6',
+  'udp',
+  'tcp',
+  'dns',
+  'vxlan',
+  'geneve',
+  'gre',
+  'erspan',
+  'flannel',
+  'wireguard',
+  'bgp',
 ];
 
 /**
@@ -186,19 +223,59 @@ export class IpLevelSummary {
   payloadLength = 0;
 
   reset(): void {
-    this.version = 0; this.ipOffset = -1; this.src4 = 0; this.dst4 = 0; this.srcOffset = -1; this.dstOffset = -1;
-    this.proto = -1; this.ttl = 0; this.ipId = 0; this.totalLength = 0; this.df = 0; this.mf = 0; this.fragOffset = 0;
-    this.srcPort = -1; this.dstPort = -1; this.tcpSeq = 0; this.tcpAck = 0; this.tcpFlags = 0; this.tcpWindow = 0;
-    this.icmpType = -1; this.icmpCode = -1; this.icmpId = -1; this.icmpSeq = -1; this.payloadOffset = -1; this.payloadLength = 0;
+    this.version = 0;
+    this.ipOffset = -1;
+    this.src4 = 0;
+    this.dst4 = 0;
+    this.srcOffset = -1;
+    this.dstOffset = -1;
+    this.proto = -1;
+    this.ttl = 0;
+    this.ipId = 0;
+    this.totalLength = 0;
+    this.df = 0;
+    this.mf = 0;
+    this.fragOffset = 0;
+    this.srcPort = -1;
+    this.dstPort = -1;
+    this.tcpSeq = 0;
+    this.tcpAck = 0;
+    this.tcpFlags = 0;
+    this.tcpWindow = 0;
+    this.icmpType = -1;
+    this.icmpCode = -1;
+    this.icmpId = -1;
+    this.icmpSeq = -1;
+    this.payloadOffset = -1;
+    this.payloadLength = 0;
   }
 
   copyFrom(o: IpLevelSummary): void {
-    this.version = o.version; this.ipOffset = o.ipOffset; this.src4 = o.src4; this.dst4 = o.dst4;
-    this.srcOffset = o.srcOffset; this.dstOffset = o.dstOffset; this.proto = o.proto; this.ttl = o.ttl;
-    this.ipId = o.ipId; this.totalLength = o.totalLength; this.df = o.df; this.mf = o.mf; this.fragOffset = o.fragOffset;
-    this.srcPort = o.srcPort; this.dstPort = o.dstPort; this.tcpSeq = o.tcpSeq; this.tcpAck = o.tcpAck;
-    this.tcpFlags = o.tcpFlags; this.tcpWindow = o.tcpWindow; this.icmpType = o.icmpType; this.icmpCode = o.icmpCode;
-    this.icmpId = o.icmpId; this.icmpSeq = o.icmpSeq; this.payloadOffset = o.payloadOffset; this.payloadLength = o.payloadLength;
+    this.version = o.version;
+    this.ipOffset = o.ipOffset;
+    this.src4 = o.src4;
+    this.dst4 = o.dst4;
+    this.srcOffset = o.srcOffset;
+    this.dstOffset = o.dstOffset;
+    this.proto = o.proto;
+    this.ttl = o.ttl;
+    this.ipId = o.ipId;
+    this.totalLength = o.totalLength;
+    this.df = o.df;
+    this.mf = o.mf;
+    this.fragOffset = o.fragOffset;
+    this.srcPort = o.srcPort;
+    this.dstPort = o.dstPort;
+    this.tcpSeq = o.tcpSeq;
+    this.tcpAck = o.tcpAck;
+    this.tcpFlags = o.tcpFlags;
+    this.tcpWindow = o.tcpWindow;
+    this.icmpType = o.icmpType;
+    this.icmpCode = o.icmpCode;
+    this.icmpId = o.icmpId;
+    this.icmpSeq = o.icmpSeq;
+    this.payloadOffset = o.payloadOffset;
+    this.payloadLength = o.payloadLength;
   }
 }
 
@@ -276,15 +353,46 @@ export class PacketSummary {
   dnsAnCount = 0;
 
   reset(linktype: number): void {
-    this.linktype = linktype; this.layerCount = 0; this.levels = 1; this.ipCount = 0; this.protoId = 0; this.flags = 0;
-    this.tunnel = TunnelKind.NONE; this.tunnelCount = 0; this.vni = -1; this.innerTunnel = TunnelKind.NONE;
-    this.innerVni = -1; this.tunnelSrcPort = -1;
-    this.outerEthOffset = -1; this.outerMacSrcHi = 0; this.outerMacSrcLo = 0; this.outerMacDstHi = 0; this.outerMacDstLo = 0;
-    this.innerEthOffset = -1; this.innerMacSrcHi = 0; this.innerMacSrcLo = 0; this.innerMacDstHi = 0; this.innerMacDstLo = 0;
-    this.vlanId = -1; this.vlanCount = 0;
-    this.cookedPktType = -1; this.cookedHatype = -1; this.cookedIfIndex = -1; this.cookedSrcHi = 0; this.cookedSrcLo = 0;
-    this.outer.reset(); this.inner.reset();
-    this.arpOp = -1; this.arpSenderIp = 0; this.arpTargetIp = 0; this.arpSenderMacHi = 0; this.arpSenderMacLo = 0;
-    this.dnsId = -1; this.dnsQr = 0; this.dnsRcode = 0; this.dnsQdCount = 0; this.dnsAnCount = 0;
+    this.linktype = linktype;
+    this.layerCount = 0;
+    this.levels = 1;
+    this.ipCount = 0;
+    this.protoId = 0;
+    this.flags = 0;
+    this.tunnel = TunnelKind.NONE;
+    this.tunnelCount = 0;
+    this.vni = -1;
+    this.innerTunnel = TunnelKind.NONE;
+    this.innerVni = -1;
+    this.tunnelSrcPort = -1;
+    this.outerEthOffset = -1;
+    this.outerMacSrcHi = 0;
+    this.outerMacSrcLo = 0;
+    this.outerMacDstHi = 0;
+    this.outerMacDstLo = 0;
+    this.innerEthOffset = -1;
+    this.innerMacSrcHi = 0;
+    this.innerMacSrcLo = 0;
+    this.innerMacDstHi = 0;
+    this.innerMacDstLo = 0;
+    this.vlanId = -1;
+    this.vlanCount = 0;
+    this.cookedPktType = -1;
+    this.cookedHatype = -1;
+    this.cookedIfIndex = -1;
+    this.cookedSrcHi = 0;
+    this.cookedSrcLo = 0;
+    this.outer.reset();
+    this.inner.reset();
+    this.arpOp = -1;
+    this.arpSenderIp = 0;
+    this.arpTargetIp = 0;
+    this.arpSenderMacHi = 0;
+    this.arpSenderMacLo = 0;
+    this.dnsId = -1;
+    this.dnsQr = 0;
+    this.dnsRcode = 0;
+    this.dnsQdCount = 0;
+    this.dnsAnCount = 0;
   }
 }

@@ -37,11 +37,30 @@ export interface CommunityIdOptions {
 
 // Zeek's ICMP4_counterpart / ICMP6_counterpart tables.
 const ICMP4_COUNTER: ReadonlyMap<number, number> = new Map([
-  [8, 0], [0, 8], [13, 14], [14, 13], [15, 16], [16, 15], [10, 9], [9, 10], [17, 18], [18, 17],
+  [8, 0],
+  [0, 8],
+  [13, 14],
+  [14, 13],
+  [15, 16],
+  [16, 15],
+  [10, 9],
+  [9, 10],
+  [17, 18],
+  [18, 17],
 ]);
 const ICMP6_COUNTER: ReadonlyMap<number, number> = new Map([
-  [128, 129], [129, 128], [130, 131], [131, 130], [133, 134], [134, 133], [135, 136], [136, 135],
-  [139, 140], [140, 139], [144, 145], [145, 144],
+  [128, 129],
+  [129, 128],
+  [130, 131],
+  [131, 130],
+  [133, 134],
+  [134, 133],
+  [135, 136],
+  [136, 135],
+  [139, 140],
+  [140, 139],
+  [144, 145],
+  [145, 144],
 ]);
 
 const PORTED = new Set([IPPROTO_TCP, IPPROTO_UDP, IPPROTO_SCTP, IPPROTO_ICMP, IPPROTO_ICMPV6]);
@@ -80,13 +99,19 @@ export function communityId(t: CommunityIdTuple, opts: CommunityIdOptions = {}):
 
   const buf = new Uint8Array(2 + a.length * 2 + 2 + (hasPorts ? 4 : 0));
   let o = 0;
-  buf[o++] = seed >>> 8; buf[o++] = seed & 0xff;
-  buf.set(a, o); o += a.length;
-  buf.set(b, o); o += b.length;
-  buf[o++] = proto; buf[o++] = 0;
+  buf[o++] = seed >>> 8;
+  buf[o++] = seed & 0xff;
+  buf.set(a, o);
+  o += a.length;
+  buf.set(b, o);
+  o += b.length;
+  buf[o++] = proto;
+  buf[o++] = 0;
   if (hasPorts) {
-    buf[o++] = pa >>> 8; buf[o++] = pa & 0xff;
-    buf[o++] = pb >>> 8; buf[o] = pb & 0xff;
+    buf[o++] = pa >>> 8;
+    buf[o++] = pa & 0xff;
+    buf[o++] = pb >>> 8;
+    buf[o] = pb & 0xff;
   }
   const digest = createHash('sha1').update(buf).digest();
   return '1:' + (opts.base64 === false ? digest.toString('hex') : digest.toString('base64'));
@@ -167,7 +192,10 @@ function parseIpv6(s: string): Uint8Array | null {
   if (halves.length === 1 ? missing !== 0 : missing < 1) return null;
   const all = [...head, ...new Array<number>(halves.length === 2 ? missing : 0).fill(0), ...tail];
   const out = new Uint8Array(16);
-  all.forEach((g, i) => { out[2 * i] = g >>> 8; out[2 * i + 1] = g & 0xff; });
+  all.forEach((g, i) => {
+    out[2 * i] = g >>> 8;
+    out[2 * i + 1] = g & 0xff;
+  });
   return out;
 }
 
@@ -176,7 +204,14 @@ function parseIpv6(s: string): Uint8Array | null {
  * with ports, or the echo identifier for ICMP/ICMPv6 echo flows (hashed as the request type a -> b,
  * as Zeek/Suricata do). Null when the tuple cannot be hashed (ICMP without echo, unknown address).
  */
-export function flowCommunityId(proto: number, aIp: string, aPort: number | null, bIp: string, bPort: number | null, opts?: CommunityIdOptions): string | null {
+export function flowCommunityId(
+  proto: number,
+  aIp: string,
+  aPort: number | null,
+  bIp: string,
+  bPort: number | null,
+  opts?: CommunityIdOptions,
+): string | null {
   try {
     if (proto === IPPROTO_ICMP || proto === IPPROTO_ICMPV6) {
       if (aPort === null || aPort < 0) return null;

@@ -19,7 +19,11 @@ export class Ipv6Table {
       }
       const b = id * 16;
       let same = true;
-      for (let i = 0; i < 16; i++) if (this.store[b + i] !== data[off + i]) { same = false; break; }
+      for (let i = 0; i < 16; i++)
+        if (this.store[b + i] !== data[off + i]) {
+          same = false;
+          break;
+        }
       if (same) return id;
     }
   }

@@ -10,7 +10,12 @@ import { Ipv6Table } from './addresses';
 
 /** Bits of the `ipInfo` column. */
 export const IpInfo = {
-  OUTER_V4: 1, OUTER_V6: 2, INNER_V4: 4, INNER_V6: 8, OUTER_PORTS: 16, INNER_PORTS: 32,
+  OUTER_V4: 1,
+  OUTER_V6: 2,
+  INNER_V4: 4,
+  INNER_V6: 8,
+  OUTER_PORTS: 16,
+  INNER_PORTS: 32,
 } as const;
 
 const NO_PROTO = 255;
@@ -58,7 +63,11 @@ export class CaptureIndex {
   info: CaptureInfo | null = null;
   interfaces: CaptureInterface[] = [];
 
-  constructor(readonly path: string, readonly decodeOptions: DecodeOptions = {}, initialCapacity = 1024) {
+  constructor(
+    readonly path: string,
+    readonly decodeOptions: DecodeOptions = {},
+    initialCapacity = 1024,
+  ) {
     this.grow(initialCapacity);
   }
 
@@ -134,10 +143,13 @@ export class CaptureIndex {
     this.capLen[i] = p.capLen;
     this.origLen[i] = p.origLen;
     this.iface[i] = p.iface;
-    const o = s.outer, n = s.inner;
+    const o = s.outer,
+      n = s.inner;
     let info = 0;
-    if (o.version === 4) info |= IpInfo.OUTER_V4; else if (o.version === 6) info |= IpInfo.OUTER_V6;
-    if (n.version === 4) info |= IpInfo.INNER_V4; else if (n.version === 6) info |= IpInfo.INNER_V6;
+    if (o.version === 4) info |= IpInfo.OUTER_V4;
+    else if (o.version === 6) info |= IpInfo.OUTER_V6;
+    if (n.version === 4) info |= IpInfo.INNER_V4;
+    else if (n.version === 6) info |= IpInfo.INNER_V6;
     if (o.srcPort >= 0) info |= IpInfo.OUTER_PORTS;
     if (n.srcPort >= 0) info |= IpInfo.INNER_PORTS;
     this.ipInfo[i] = info;
@@ -175,9 +187,11 @@ export class CaptureIndex {
     if (!this.info) throw new Error('index not built yet');
     const refs = indices.map((i) => ({ fileOffset: this.fileOffset[i], iface: this.iface[i], index: i }));
     const got = await readPacketsAt(this.path, this.info, refs);
-    return got.map((r, k) => r.ok
-      ? { index: indices[k], packet: decodePacket(r.packet.data, r.packet.linktype, this.decodeOptions, r.packet.origLen) }
-      : { index: indices[k], error: `${r.error.message} (byte offset ${r.error.offset})` });
+    return got.map((r, k) =>
+      r.ok
+        ? { index: indices[k], packet: decodePacket(r.packet.data, r.packet.linktype, this.decodeOptions, r.packet.origLen) }
+        : { index: indices[k], error: `${r.error.message} (byte offset ${r.error.offset})` },
+    );
   }
 }
 
@@ -193,14 +207,20 @@ export async function indexCapture(path: string, opts: IndexOptions = {}): Promi
   if (opts.maxTunnelDepth !== undefined) decode.maxTunnelDepth = opts.maxTunnelDepth;
   const index = new CaptureIndex(path, decode);
   const s = new PacketSummary();
-  index.info = await readCapture(path, {
-    onInterface: (i) => { index.interfaces[i.key] = i; },
-    onPacket: (p) => {
-      summarize(p.data, p.linktype, s, decode, p.origLen);
-      index.push(p, s);
+  index.info = await readCapture(
+    path,
+    {
+      onInterface: (i) => {
+        index.interfaces[i.key] = i;
+      },
+      onPacket: (p) => {
+        summarize(p.data, p.linktype, s, decode, p.origLen);
+        index.push(p, s);
+      },
+      ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
     },
-    ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
-  }, opts.read);
+    opts.read,
+  );
   index.trim();
   return index;
 }

@@ -19,7 +19,11 @@ const GIB = 1 << 30;
 export const DEFAULT_LIMITS: ReadLimits = { maxBytes: 32 * GIB, maxPackets: 20_000_000, maxMemoryBytes: 6 * GIB };
 
 /** The command-line option that raises each limit (named in the messages). */
-export const LIMIT_FLAGS: Record<keyof ReadLimits, string> = { maxBytes: '--max-bytes', maxPackets: '--max-packets', maxMemoryBytes: '--max-memory' };
+export const LIMIT_FLAGS: Record<keyof ReadLimits, string> = {
+  maxBytes: '--max-bytes',
+  maxPackets: '--max-packets',
+  maxMemoryBytes: '--max-memory',
+};
 
 /** Error codes of the three limits, as they appear in CaptureInfo.errors. */
 export const BUDGET_CODES = { maxBytes: 'budget-bytes', maxPackets: 'budget-packets', maxMemoryBytes: 'budget-memory' } as const;
@@ -85,7 +89,10 @@ export class ReadBudget {
     }
     const rss = this.limits.maxMemoryBytes === Number.POSITIVE_INFINITY ? 0 : this.memory();
     if (rss > this.limits.maxMemoryBytes) {
-      return this.stop('maxMemoryBytes', `memory in use (${formatBytes(rss)}) is past the limit of ${formatBytes(this.limits.maxMemoryBytes)}`);
+      return this.stop(
+        'maxMemoryBytes',
+        `memory in use (${formatBytes(rss)}) is past the limit of ${formatBytes(this.limits.maxMemoryBytes)}`,
+      );
     }
     return null;
   }

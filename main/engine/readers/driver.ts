@@ -79,7 +79,8 @@ export function createReader(head: Uint8Array, sink: ReadSink, opts: ReadOptions
  */
 export async function readSource(raw: ByteSource, path: string, handlers: ReadHandlers, opts: ReadOptions = {}): Promise<CaptureInfo> {
   const want = opts.maxRecordLen;
-  const maxRecordLen = want !== undefined && Number.isInteger(want) && want > 0 ? Math.min(want, MAX_RECORD_LEN_LIMIT) : DEFAULT_MAX_RECORD_LEN;
+  const maxRecordLen =
+    want !== undefined && Number.isInteger(want) && want > 0 ? Math.min(want, MAX_RECORD_LEN_LIMIT) : DEFAULT_MAX_RECORD_LEN;
   const sink = new ReadSink(handlers, maxRecordLen, opts.budget);
   let src: ByteSource = raw;
   let compressed = false;
@@ -113,7 +114,10 @@ export async function readSource(raw: ByteSource, path: string, handlers: ReadHa
 async function pump(src: ByteSource, sink: ReadSink, opts: ReadOptions): Promise<void> {
   const { signal } = opts;
   const handlers = sink.handlers;
-  const chunk = opts.chunkSize !== undefined && Number.isInteger(opts.chunkSize) && opts.chunkSize > 0 ? Math.min(opts.chunkSize, 64 << 20) : DEFAULT_CHUNK;
+  const chunk =
+    opts.chunkSize !== undefined && Number.isInteger(opts.chunkSize) && opts.chunkSize > 0
+      ? Math.min(opts.chunkSize, 64 << 20)
+      : DEFAULT_CHUNK;
   const buf = new Uint8Array(chunk + sink.maxRecordLen + 256 * 1024);
   let reader: FormatReader | null = null;
   let fill = 0; // bytes in buf
@@ -122,10 +126,14 @@ async function pump(src: ByteSource, sink: ReadSink, opts: ReadOptions): Promise
   const failed = (e: unknown, at: number): void => {
     const gz = src instanceof GzipSource;
     const why = gz ? 'gzip data is corrupt or cut off' : 'read failed';
-    sink.error(gz ? 'gzip-error' : 'read-error', `${why} after byte ${at} of the ${gz ? 'decompressed ' : ''}file: ${(e as Error).message}`, at, true);
+    sink.error(
+      gz ? 'gzip-error' : 'read-error',
+      `${why} after byte ${at} of the ${gz ? 'decompressed ' : ''}file: ${(e as Error).message}`,
+      at,
+      true,
+    );
   };
-  const progress = (): void =>
-    handlers.onProgress?.({ bytesRead: src.bytesRead, bytesTotal: src.bytesTotal, packets: sink.packets });
+  const progress = (): void => handlers.onProgress?.({ bytesRead: src.bytesRead, bytesTotal: src.bytesTotal, packets: sink.packets });
 
   while (!eof) {
     if (signal?.aborted) {

@@ -28,11 +28,16 @@ export interface PcapHeader {
 export function pcapMagic(b: Uint8Array): { le: boolean; nano: boolean } | null {
   const be = u32(b, 0, false);
   switch (be) {
-    case 0xa1b2c3d4: return { le: false, nano: false };
-    case 0xa1b23c4d: return { le: false, nano: true };
-    case 0xd4c3b2a1: return { le: true, nano: false };
-    case 0x4d3cb2a1: return { le: true, nano: true };
-    default: return null;
+    case 0xa1b2c3d4:
+      return { le: false, nano: false };
+    case 0xa1b23c4d:
+      return { le: false, nano: true };
+    case 0xd4c3b2a1:
+      return { le: true, nano: false };
+    case 0x4d3cb2a1:
+      return { le: true, nano: true };
+    default:
+      return null;
   }
 }
 
@@ -83,7 +88,12 @@ export function checkCapLen(capLen: number, snaplen: number, offset: number, sin
     return false;
   }
   if (snaplen > 0 && capLen > snaplen) {
-    sink.error('record-exceeds-snaplen', `record at byte ${offset} has ${capLen} captured bytes, more than the file's snaplen ${snaplen}`, offset, false);
+    sink.error(
+      'record-exceeds-snaplen',
+      `record at byte ${offset} has ${capLen} captured bytes, more than the file's snaplen ${snaplen}`,
+      offset,
+      false,
+    );
   }
   return true;
 }

@@ -114,7 +114,12 @@ export function fillPacketBlock(
   if (type === BT_SPB) {
     const ifc = ifaces[0];
     if (!ifc) {
-      sink.error('unknown-interface', `Simple Packet Block at byte ${fileOffset} but no interface is defined in its section`, fileOffset, false);
+      sink.error(
+        'unknown-interface',
+        `Simple Packet Block at byte ${fileOffset} but no interface is defined in its section`,
+        fileOffset,
+        false,
+      );
       return false;
     }
     if (len < 16) return badBlock(sink, fileOffset, 'Simple Packet Block shorter than 16 bytes');
@@ -137,22 +142,42 @@ export function fillPacketBlock(
   const ifId = type === BT_EPB ? u32(b, p + 8, le) : u16(b, p + 8, le);
   const ifc = ifaces[ifId];
   if (!ifc) {
-    sink.error('unknown-interface', `packet block at byte ${fileOffset} names interface ${ifId}, which its section does not define`, fileOffset, false);
+    sink.error(
+      'unknown-interface',
+      `packet block at byte ${fileOffset} names interface ${ifId}, which its section does not define`,
+      fileOffset,
+      false,
+    );
     return false;
   }
   let capLen = u32(b, p + 20, le);
   const room = end - (p + 28);
   if (capLen > room) {
     // The block's own length is consistent (checked at both ends): keep the bytes it holds.
-    sink.error('bad-record-length', `packet block at byte ${fileOffset} claims ${capLen} captured bytes but holds ${room}; kept ${room}`, fileOffset, false);
+    sink.error(
+      'bad-record-length',
+      `packet block at byte ${fileOffset} claims ${capLen} captured bytes but holds ${room}; kept ${room}`,
+      fileOffset,
+      false,
+    );
     capLen = room;
   }
   if (capLen > sink.maxRecordLen) {
-    sink.error('record-too-large', `packet block at byte ${fileOffset} holds ${capLen} captured bytes, more than the ${sink.maxRecordLen}-byte limit`, fileOffset, false);
+    sink.error(
+      'record-too-large',
+      `packet block at byte ${fileOffset} holds ${capLen} captured bytes, more than the ${sink.maxRecordLen}-byte limit`,
+      fileOffset,
+      false,
+    );
     return false;
   }
   if (ifc.snaplen > 0 && capLen > ifc.snaplen) {
-    sink.error('record-exceeds-snaplen', `packet block at byte ${fileOffset} has ${capLen} captured bytes, more than its interface's snaplen ${ifc.snaplen}`, fileOffset, false);
+    sink.error(
+      'record-exceeds-snaplen',
+      `packet block at byte ${fileOffset} has ${capLen} captured bytes, more than its interface's snaplen ${ifc.snaplen}`,
+      fileOffset,
+      false,
+    );
   }
   pcapngTimestamp(u32(b, p + 12, le), u32(b, p + 16, le), ifc.tsresolRaw, ifc.tsoffsetSec, pk);
   pk.capLen = capLen;
@@ -221,7 +246,12 @@ export class PcapngReader implements FormatReader {
       }
       if (len > this.maxBlock) {
         if (type === BT_EPB || type === BT_SPB || type === BT_PB || type === BT_SHB || type === BT_IDB) {
-          sink.error('record-too-large', `block ${hex(type)} at byte ${at} is ${len} bytes long, more than the ${this.maxBlock}-byte limit: the length is corrupt`, at, true);
+          sink.error(
+            'record-too-large',
+            `block ${hex(type)} at byte ${at} is ${len} bytes long, more than the ${this.maxBlock}-byte limit: the length is corrupt`,
+            at,
+            true,
+          );
           return p;
         }
         // A large block nobody reads (name resolution, custom): skipped unread.
@@ -232,7 +262,12 @@ export class PcapngReader implements FormatReader {
       if (end - p < len) break;
       const trailer = u32(b, p + len - 4, le);
       if (trailer !== len) {
-        sink.error('bad-block-length', `block ${hex(type)} at byte ${at}: total length ${len} at its start but ${trailer} at its end`, at, true);
+        sink.error(
+          'bad-block-length',
+          `block ${hex(type)} at byte ${at}: total length ${len} at its start but ${trailer} at its end`,
+          at,
+          true,
+        );
         return p;
       }
       switch (type) {
@@ -310,7 +345,12 @@ export class PcapngReader implements FormatReader {
     });
     if (err) sink.error('bad-option', `interface description at byte ${at}: ${err}`, at, false);
     if ((tsresolRaw & 0x80) === 0 && tsresolRaw > 19) {
-      sink.error('bad-option', `interface description at byte ${at}: if_tsresol ${tsresolRaw} is out of range; using microseconds`, at, false);
+      sink.error(
+        'bad-option',
+        `interface description at byte ${at}: if_tsresol ${tsresolRaw} is out of range; using microseconds`,
+        at,
+        false,
+      );
       tsresolRaw = 6;
     }
     const key = sink.interfaces.length;

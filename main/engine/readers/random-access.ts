@@ -73,14 +73,22 @@ export async function readPacketsAt(
   const sectionIfaces = (section: number): NgInterface[] => {
     let l = sections.get(section);
     if (!l) {
-      l = info.interfaces.filter((i) => i.section === section).sort((a, b) => a.interfaceId - b.interfaceId).map(toNgInterface);
+      l = info.interfaces
+        .filter((i) => i.section === section)
+        .sort((a, b) => a.interfaceId - b.interfaceId)
+        .map(toNgInterface);
       sections.set(section, l);
     }
     return l;
   };
   const pcap: PcapHeader | null =
     info.format === 'pcap' && info.interfaces[0]
-      ? { le: info.byteOrder !== 'big', nano: info.tsPrecision === 'ns', snaplen: info.interfaces[0].snaplen, linktype: info.interfaces[0].linktype }
+      ? {
+          le: info.byteOrder !== 'big',
+          nano: info.tsPrecision === 'ns',
+          snaplen: info.interfaces[0].snaplen,
+          linktype: info.interfaces[0].linktype,
+        }
       : null;
   const head = new Uint8Array(16);
   let buf = new Uint8Array(2048);
@@ -136,7 +144,10 @@ export async function readPacketsAt(
         ok = fillPacketBlock(buf, 0, need, u32(buf, 0, le), le, sectionIfaces(iface.section), at, sink);
       }
       if (!ok) {
-        out[i] = { ok: false, error: sink.errors[0] ?? { code: 'bad-record', message: `unusable record at byte ${at}`, offset: at, fatal: false } };
+        out[i] = {
+          ok: false,
+          error: sink.errors[0] ?? { code: 'bad-record', message: `unusable record at byte ${at}`, offset: at, fatal: false },
+        };
         continue;
       }
       const p = sink.packet;

@@ -63,7 +63,12 @@ export class ReadSink {
 
   /** Stops reading at `offset` because the set's budget is used up; what was read stays. */
   overBudget(why: string, offset: number): void {
-    this.error(this.budget?.code ?? 'budget', `reading stopped at byte ${offset}, after ${this.packets.toLocaleString('en-US')} packets of this file: ${why}; the packets before are kept`, offset, true);
+    this.error(
+      this.budget?.code ?? 'budget',
+      `reading stopped at byte ${offset}, after ${this.packets.toLocaleString('en-US')} packets of this file: ${why}; the packets before are kept`,
+      offset,
+      true,
+    );
   }
 
   addInterface(i: CaptureInterface): void {

@@ -13,7 +13,10 @@ interface TaskContext {
   onProgress(p: ReadProgress): void;
 }
 
-type TaskImpl<K extends TaskName> = (args: EngineTasks[K]['args'], ctx: TaskContext) => Promise<{ result: EngineTasks[K]['result']; transfer?: ArrayBuffer[] }>;
+type TaskImpl<K extends TaskName> = (
+  args: EngineTasks[K]['args'],
+  ctx: TaskContext,
+) => Promise<{ result: EngineTasks[K]['result']; transfer?: ArrayBuffer[] }>;
 
 /** Dispatch table: one entry per task of EngineTasks. */
 const tasks: { [K in TaskName]: TaskImpl<K> } = {

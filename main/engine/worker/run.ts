@@ -24,7 +24,11 @@ export interface RunOptions {
   cancelGraceMs?: number;
 }
 
-export function runEngineTask<K extends TaskName>(task: K, args: EngineTasks[K]['args'], opts: RunOptions = {}): Promise<EngineTasks[K]['result']> {
+export function runEngineTask<K extends TaskName>(
+  task: K,
+  args: EngineTasks[K]['args'],
+  opts: RunOptions = {},
+): Promise<EngineTasks[K]['result']> {
   return new Promise((resolve, reject) => {
     const worker = new Worker(opts.workerFile ?? SOURCE_ENGINE_WORKER);
     let settled = false;

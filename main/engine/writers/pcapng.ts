@@ -168,7 +168,7 @@ function timestampHalves(tsSec: number, tsNsec: number, exp: number): [number, n
   const high16 = Math.floor(sec / TWO16) * m; // < 2^46, to be shifted left by 16
   const lowTotal = low16 + (high16 % TWO16) * TWO16; // < 2^48
   const hi = Math.floor(high16 / TWO16) + Math.floor(lowTotal / TWO32);
-  return [hi >>> 0, lowTotal % TWO32 >>> 0];
+  return [hi >>> 0, (lowTotal % TWO32) >>> 0];
 }
 
 export function encodeEnhancedPacket(p: PcapngPacket, tsresolExp = 9): Uint8Array {

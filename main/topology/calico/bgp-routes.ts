@@ -48,9 +48,20 @@ export interface BgpRouting {
 }
 
 interface SessionAcc {
-  a: number; b: number; as: Map<number, number>; rid: Map<number, string>; messages: number; notes: string[];
+  a: number;
+  b: number;
+  as: Map<number, number>;
+  rid: Map<number, string>;
+  messages: number;
+  notes: string[];
 }
-interface RouteState { announced: boolean; nextHop: number; speaker: number; peer: number; t: number }
+interface RouteState {
+  announced: boolean;
+  nextHop: number;
+  speaker: number;
+  peer: number;
+  t: number;
+}
 
 /** Collects BGP facts packet by packet (cheap port test first; only TCP 179 payloads are parsed). */
 export class BgpCollector {
@@ -69,10 +80,15 @@ export class BgpCollector {
     if (l.version !== 4 || l.proto !== 6 || (l.srcPort !== BGP_PORT && l.dstPort !== BGP_PORT) || l.payloadLength <= 0) return;
     const msgs = parseBgpMessages(d, l.payloadOffset, l.payloadOffset + l.payloadLength);
     if (msgs.length === 0 || msgs[0].typeName === 'continuation') return;
-    const src = l.src4, dst = l.dst4;
+    const src = l.src4,
+      dst = l.dst4;
     const key = src < dst ? `${src}-${dst}` : `${dst}-${src}`;
     let sess = this.sessions.get(key);
-    if (!sess) this.sessions.set(key, (sess = { a: Math.min(src, dst), b: Math.max(src, dst), as: new Map(), rid: new Map(), messages: 0, notes: [] }));
+    if (!sess)
+      this.sessions.set(
+        key,
+        (sess = { a: Math.min(src, dst), b: Math.max(src, dst), as: new Map(), rid: new Map(), messages: 0, notes: [] }),
+      );
     let used = false;
     for (const m of msgs) {
       if (!m.complete) continue;
@@ -113,7 +129,8 @@ export class BgpCollector {
   private setRoute(prefix: string, speaker: number, peer: number, announced: boolean, nextHop: number, t: number, row: number): void {
     const k = `${prefix}|${speaker}|${peer}`;
     const prev = this.routes.get(k);
-    if (!prev || prev.t <= t) this.routes.set(k, { announced, nextHop: announced ? nextHop : (prev?.nextHop ?? speaker), speaker, peer, t });
+    if (!prev || prev.t <= t)
+      this.routes.set(k, { announced, nextHop: announced ? nextHop : (prev?.nextHop ?? speaker), speaker, peer, t });
     let acc = this.prefixRows.get(prefix);
     if (!acc) this.prefixRows.set(prefix, (acc = new EvidenceAcc()));
     acc.add(row);
@@ -137,37 +154,56 @@ export class BgpCollector {
   }
 
   private evidenceOf(acc: EvidenceAcc | undefined, reason: string): Evidence {
-    return { reason, packets: (acc?.rows ?? []).map((r) => this.refs.get(r)).filter((x): x is PacketRef => x !== undefined), count: acc?.count ?? 0 };
+    return {
+      reason,
+      packets: (acc?.rows ?? []).map((r) => this.refs.get(r)).filter((x): x is PacketRef => x !== undefined),
+      count: acc?.count ?? 0,
+    };
   }
 
   /** The routing facts, with block owners named through `nodeOfIp` (the model's node ids). */
   result(nodeOfIp: (ip: string) => string | null): BgpRouting {
-    const sessions: BgpSession[] = [...this.sessions.values()].map((s) => ({
-      a: ip4(s.a), b: ip4(s.b), asA: s.as.get(s.a) ?? null, asB: s.as.get(s.b) ?? null,
-      routerIdA: s.rid.get(s.a) ?? null, routerIdB: s.rid.get(s.b) ?? null, messages: s.messages, notifications: s.notes,
-    })).sort((x, y) => (x.a + x.b).localeCompare(y.a + y.b));
+    const sessions: BgpSession[] = [...this.sessions.values()]
+      .map((s) => ({
+        a: ip4(s.a),
+        b: ip4(s.b),
+        asA: s.as.get(s.a) ?? null,
+        asB: s.as.get(s.b) ?? null,
+        routerIdA: s.rid.get(s.a) ?? null,
+        routerIdB: s.rid.get(s.b) ?? null,
+        messages: s.messages,
+        notifications: s.notes,
+      }))
+      .sort((x, y) => (x.a + x.b).localeCompare(y.a + y.b));
     const byPrefix = new Map<string, RouteState[]>();
     for (const [k, st] of this.routes) {
       const p = k.split('|')[0];
       byPrefix.set(p, [...(byPrefix.get(p) ?? []), st]);
     }
-    const blocks: PodBlock[] = [...byPrefix.entries()].map(([cidr, states]) => {
-      const live = states.filter((s) => s.announced);
-      const nh = (live[0] ?? states[0]).nextHop;
-      const nextHop = ip4(nh);
-      const withdrawn = live.length === 0;
-      return {
-        cidr,
-        node: nodeOfIp(nextHop),
-        nextHop,
-        announcedBy: [...new Set(states.map((s) => ip4(s.speaker)))].sort(),
-        learnedBy: [...new Set((withdrawn ? states : live).map((s) => ip4(s.peer)))].sort(),
-        withdrawn,
-        evidence: [this.evidenceOf(this.prefixRows.get(cidr), withdrawn
-          ? `BGP UPDATEs announced ${cidr} with next hop ${nextHop}, then withdrew it on every session`
-          : `BGP UPDATEs announce ${cidr} with next hop ${nextHop} to ${[...new Set(live.map((s) => ip4(s.peer)))].sort().join(', ')}`)],
-      };
-    }).sort((x, y) => x.cidr.localeCompare(y.cidr, 'en', { numeric: true }));
+    const blocks: PodBlock[] = [...byPrefix.entries()]
+      .map(([cidr, states]) => {
+        const live = states.filter((s) => s.announced);
+        const nh = (live[0] ?? states[0]).nextHop;
+        const nextHop = ip4(nh);
+        const withdrawn = live.length === 0;
+        return {
+          cidr,
+          node: nodeOfIp(nextHop),
+          nextHop,
+          announcedBy: [...new Set(states.map((s) => ip4(s.speaker)))].sort(),
+          learnedBy: [...new Set((withdrawn ? states : live).map((s) => ip4(s.peer)))].sort(),
+          withdrawn,
+          evidence: [
+            this.evidenceOf(
+              this.prefixRows.get(cidr),
+              withdrawn
+                ? `BGP UPDATEs announced ${cidr} with next hop ${nextHop}, then withdrew it on every session`
+                : `BGP UPDATEs announce ${cidr} with next hop ${nextHop} to ${[...new Set(live.map((s) => ip4(s.peer)))].sort().join(', ')}`,
+            ),
+          ],
+        };
+      })
+      .sort((x, y) => x.cidr.localeCompare(y.cidr, 'en', { numeric: true }));
     return { sessions, blocks };
   }
 

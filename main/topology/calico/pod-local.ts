@@ -16,7 +16,11 @@ export function attributePodLoopback(points: PointDraft[]): Map<number, string> 
     const best = nodePrefixOf(p.node, nodes);
     if (!best) return;
     const pod = p.node.slice(best.length + 1);
-    p.evidence.push({ reason: `loopback capture '${p.capture}': the pod ${pod}'s own lo on ${best} (traffic between the pod's containers)`, packets: [], count: 0 });
+    p.evidence.push({
+      reason: `loopback capture '${p.capture}': the pod ${pod}'s own lo on ${best} (traffic between the pod's containers)`,
+      packets: [],
+      count: 0,
+    });
     p.node = best;
     p.kind = 'loopback';
     out.set(i, pod);

@@ -26,7 +26,11 @@ export interface RoutedAddress {
  * addresses that send unrouted on its pod-side captures). Their packets leave on the underlay from
  * the node's MAC; ARP on the underlay gives that MAC's address. Names with no such evidence are absent.
  */
-export function routedNodeAddresses(t: PacketTable, points: readonly PointDraft[], podNode: ReadonlyMap<number, string>): Map<string, RoutedAddress> {
+export function routedNodeAddresses(
+  t: PacketTable,
+  points: readonly PointDraft[],
+  podNode: ReadonlyMap<number, string>,
+): Map<string, RoutedAddress> {
   const votes = new Map<string, Map<number, EvidenceAcc>>();
   for (let r = 0; r < t.count; r++) {
     if (t.tunnel[r] !== 0 || (t.innerVer[r] !== 4 && t.innerVer[r] !== 6) || t.outerMacSrc[r] < 0) continue;
@@ -48,12 +52,22 @@ export function routedNodeAddresses(t: PacketTable, points: readonly PointDraft[
     const [mac, acc] = [...m.entries()].sort((x, y) => y[1].count - x[1].count)[0];
     const ip = ipOfMac.get(mac);
     if (ip === undefined) continue;
-    out.set(node, { ip, mac, acc, reason: `${acc.count} packets of ${node}'s pods leave on the underlay from MAC ${macToString(mac)}, which ARP on the underlay gives ${ip4ToString(ip)}` });
+    out.set(node, {
+      ip,
+      mac,
+      acc,
+      reason: `${acc.count} packets of ${node}'s pods leave on the underlay from MAC ${macToString(mac)}, which ARP on the underlay gives ${ip4ToString(ip)}`,
+    });
   }
   return out;
 }
 
-export function routedNodeFacts(t: PacketTable, points: readonly PointDraft[], model: ClusterModel, ref: (row: number) => Evidence['packets'][number]): ClusterModel {
+export function routedNodeFacts(
+  t: PacketTable,
+  points: readonly PointDraft[],
+  model: ClusterModel,
+  ref: (row: number) => Evidence['packets'][number],
+): ClusterModel {
   const lacks = (n: ClusterNode) => n.underlayIps.length === 0 || n.underlayMacs.length === 0 || n.podCidr === null;
   const need = model.nodes.filter(lacks);
   if (need.length === 0 || model.tunnels.length > 0) return model;
@@ -89,19 +103,37 @@ export function routedNodeFacts(t: PacketTable, points: readonly PointDraft[], m
     const m = votes.get(n.id);
     if (!m) return n;
     const [mac, acc] = [...m.entries()].sort((x, y) => y[1].count - x[1].count)[0];
-    const evidence: Evidence[] = [...n.evidence, { reason: `${acc.count} packets of ${n.id}'s pods leave its NIC unencapsulated from MAC ${macToString(mac)}`, packets: acc.rows.map(ref), count: acc.count }];
+    const evidence: Evidence[] = [
+      ...n.evidence,
+      {
+        reason: `${acc.count} packets of ${n.id}'s pods leave its NIC unencapsulated from MAC ${macToString(mac)}`,
+        packets: acc.rows.map(ref),
+        count: acc.count,
+      },
+    ];
     const arp = ipOfMac.get(mac);
-    if (arp) evidence.push({ reason: `ARP on the underlay: ${ip4ToString(arp.ip)} is at ${macToString(mac)}`, packets: [ref(arp.row)], count: 1 });
+    if (arp)
+      evidence.push({ reason: `ARP on the underlay: ${ip4ToString(arp.ip)} is at ${macToString(mac)}`, packets: [ref(arp.row)], count: 1 });
     let podCidr = n.podCidr;
     if (podCidr === null && caliNodes.has(n.id)) {
       const ips = [...nodeOfPod.entries()].filter(([, x]) => x === n.id).map(([ip]) => ip);
       const base = (ips[0] & (0xffffffff << (32 - BLOCK))) >>> 0;
-      if (ips.every((ip) => ((ip & (0xffffffff << (32 - BLOCK))) >>> 0) === base)) {
+      if (ips.every((ip) => (ip & (0xffffffff << (32 - BLOCK))) >>> 0 === base)) {
         podCidr = `${ip4ToString(base)}/${BLOCK}`;
-        evidence.push({ reason: `its pods (cali* veths) lie in ${podCidr}: taken as its Calico IPAM block (default size /${BLOCK}; BGP in the captures would say for sure)`, packets: [], count: 0 });
+        evidence.push({
+          reason: `its pods (cali* veths) lie in ${podCidr}: taken as its Calico IPAM block (default size /${BLOCK}; BGP in the captures would say for sure)`,
+          packets: [],
+          count: 0,
+        });
       }
     }
-    return { ...n, underlayMacs: n.underlayMacs.length ? n.underlayMacs : [macToString(mac)], underlayIps: n.underlayIps.length || !arp ? n.underlayIps : [ip4ToString(arp.ip)], podCidr, evidence };
+    return {
+      ...n,
+      underlayMacs: n.underlayMacs.length ? n.underlayMacs : [macToString(mac)],
+      underlayIps: n.underlayIps.length || !arp ? n.underlayIps : [ip4ToString(arp.ip)],
+      podCidr,
+      evidence,
+    };
   });
   return { ...model, nodes };
 }

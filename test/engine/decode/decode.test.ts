@@ -2,7 +2,17 @@
 // the fields that matter, anomalies for broken input, and the fast path agreeing with the full decode.
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { decodePacket, describePacket, summarize, parseDecodeAs, PacketSummary, SummaryFlag, TunnelKind, type DecodedPacket, type DecodeOptions } from '../../../main/engine/decode/index';
+import {
+  decodePacket,
+  describePacket,
+  summarize,
+  parseDecodeAs,
+  PacketSummary,
+  SummaryFlag,
+  TunnelKind,
+  type DecodedPacket,
+  type DecodeOptions,
+} from '../../../main/engine/decode/index';
 import { LinkType } from '../../../main/engine/types';
 import { arpRequest, bytes, dnsAnswerA, dnsQuery, eth, geneve, gre, icmpEcho, ipv4, ipv6, tcp, udp, vlan, vxlan } from './build';
 
@@ -46,7 +56,13 @@ const codes = (d: DecodedPacket) => d.anomalies.map((a) => a.code);
 
 describe('tunnels', () => {
   it('IP-in-IP (Calico IPIP): inner IPv4 one level deeper', () => {
-    const p = eth(0x0800, ipv4({ src: '192.168.1.10', dst: '192.168.1.11', proto: 4 }, ipv4({ src: '10.244.1.5', dst: '10.244.2.7', proto: 17 }, udp(40000, 53, dnsQuery(0x1234, 'kubernetes.default.svc.cluster.local')))));
+    const p = eth(
+      0x0800,
+      ipv4(
+        { src: '192.168.1.10', dst: '192.168.1.11', proto: 4 },
+        ipv4({ src: '10.244.1.5', dst: '10.244.2.7', proto: 17 }, udp(40000, 53, dnsQuery(0x1234, 'kubernetes.default.svc.cluster.local'))),
+      ),
+    );
     const d = decodePacket(p, LinkType.ETHERNET);
     checkLayers(d, ['eth@0', 'ip@0', 'ip@1', 'udp@1', 'dns@1'], p.length);
     expect(d.anomalies).toEqual([]);
@@ -75,7 +91,25 @@ describe('tunnels', () => {
 
   it('Geneve with options: options tile the option area, inner Ethernet via protocol 0x6558', () => {
     const inner = eth(0x0800, ipv4({ src: '30.0.0.1', dst: '30.0.0.2', proto: 6 }, tcp(51225, 22, 0x02, [2, 4, 5, 0xb4, 1, 3, 3, 7])));
-    const p = eth(0x0800, ipv4({ src: '20.0.0.1', dst: '20.0.0.2', proto: 17 }, udp(12618, 6081, geneve(0xabcdef, 0x6558, [[0x0102, 0x80, 1], [0xffff, 0x01, 2]], inner))));
+    const p = eth(
+      0x0800,
+      ipv4(
+        { src: '20.0.0.1', dst: '20.0.0.2', proto: 17 },
+        udp(
+          12618,
+          6081,
+          geneve(
+            0xabcdef,
+            0x6558,
+            [
+              [0x0102, 0x80, 1],
+              [0xffff, 0x01, 2],
+            ],
+            inner,
+          ),
+        ),
+      ),
+    );
     const d = decodePacket(p, LinkType.ETHERNET);
     checkLayers(d, ['eth@0', 'ip@0', 'udp@0', 'geneve@0', 'eth@1', 'ip@1', 'tcp@1'], p.length);
     expect(field(d, 'geneve', 'geneve.vni')).toBe(0xabcdef);
@@ -99,7 +133,13 @@ describe('tunnels', () => {
   });
 
   it('GRE with key and sequence: key becomes the tunnel id, payload through the ethertype table', () => {
-    const p = eth(0x0800, ipv4({ proto: 47 }, gre(0x0800, ipv4({ src: '172.16.0.1', dst: '172.16.0.2', proto: 1 }, icmpEcho(8, 7, 1)), { key: 0x1234, seq: 9, checksum: true })));
+    const p = eth(
+      0x0800,
+      ipv4(
+        { proto: 47 },
+        gre(0x0800, ipv4({ src: '172.16.0.1', dst: '172.16.0.2', proto: 1 }, icmpEcho(8, 7, 1)), { key: 0x1234, seq: 9, checksum: true }),
+      ),
+    );
     const d = decodePacket(p, LinkType.ETHERNET);
     checkLayers(d, ['eth@0', 'ip@0', 'gre@0', 'ip@1', 'icmp@1', 'data@1'], p.length);
     expect(field(d, 'gre', 'gre.key')).toBe(0x1234);
@@ -137,7 +177,13 @@ describe('tunnels', () => {
   });
 
   it('flannel UDP backend (8285): bare IPv4 in UDP', () => {
-    const p = eth(0x0800, ipv4({ src: '192.168.50.10', dst: '192.168.50.11', proto: 17 }, udp(8285, 8285, ipv4({ src: '10.1.15.2', dst: '10.1.20.3', proto: 1 }, icmpEcho(8, 1, 1)))));
+    const p = eth(
+      0x0800,
+      ipv4(
+        { src: '192.168.50.10', dst: '192.168.50.11', proto: 17 },
+        udp(8285, 8285, ipv4({ src: '10.1.15.2', dst: '10.1.20.3', proto: 1 }, icmpEcho(8, 1, 1))),
+      ),
+    );
     const d = decodePacket(p, 1);
     checkLayers(d, ['eth@0', 'ip@0', 'udp@0', 'flannel@0', 'ip@1', 'icmp@1', 'data@1'], p.length);
     const s = sameSummary(p, 1);
@@ -156,7 +202,10 @@ describe('tunnels', () => {
   });
 
   it('WireGuard is recognised and labelled encrypted', () => {
-    const wg = new Uint8Array(64); wg[0] = 4; wg[4] = 0x78; wg[5] = 0x56;
+    const wg = new Uint8Array(64);
+    wg[0] = 4;
+    wg[4] = 0x78;
+    wg[5] = 0x56;
     const p = eth(0x0800, ipv4({ proto: 17 }, udp(51820, 51820, wg)));
     const d = decodePacket(p, 1);
     checkLayers(d, ['eth@0', 'ip@0', 'udp@0', 'wireguard@0'], p.length);
@@ -204,7 +253,11 @@ describe('link layers', () => {
     expect([s2.cookedIfIndex, s2.cookedPktType, s2.cookedHatype, s2.cookedSrcHi, s2.cookedSrcLo]).toEqual([7, 0, 1, 0x0102, 0x03040506]);
     const s1 = sameSummary(sll, LinkType.LINUX_SLL);
     expect([s1.cookedIfIndex, s1.cookedPktType, s1.cookedHatype]).toEqual([-1, 4, 1]);
-    for (const hdr of [[2, 0, 0, 0], [0, 0, 0, 2]]) expect(decodePacket(bytes(hdr, ip), LinkType.NULL).layers.map((l) => l.proto)).toEqual(['null', 'ip', 'udp', 'data']);
+    for (const hdr of [
+      [2, 0, 0, 0],
+      [0, 0, 0, 2],
+    ])
+      expect(decodePacket(bytes(hdr, ip), LinkType.NULL).layers.map((l) => l.proto)).toEqual(['null', 'ip', 'udp', 'data']);
     expect(decodePacket(bytes([0, 0, 0, 2], ip), LinkType.LOOP).layers.map((l) => l.proto)).toEqual(['null', 'ip', 'udp', 'data']);
     const v6 = ipv6({ nxt: 59 }, new Uint8Array(0));
     expect(decodePacket(bytes([30, 0, 0, 0], v6), LinkType.NULL).layers.map((l) => l.proto)).toEqual(['null', 'ipv6']);
@@ -243,11 +296,22 @@ describe('IP details', () => {
   });
 
   it('IPv6 extension header chain: hop-by-hop, routing, fragment, destination options', () => {
-    const chain = bytes([43, 0, 5, 2, 0, 0, 0, 0], [44, 0, 0, 0, 0, 0, 0, 0], [60, 0, 0, 1, 0, 0, 0, 0x2a], [17, 0, 1, 4, 0, 0, 0, 0], udp(7, 8, new Uint8Array(3)));
+    const chain = bytes(
+      [43, 0, 5, 2, 0, 0, 0, 0],
+      [44, 0, 0, 0, 0, 0, 0, 0],
+      [60, 0, 0, 1, 0, 0, 0, 0x2a],
+      [17, 0, 1, 4, 0, 0, 0, 0],
+      udp(7, 8, new Uint8Array(3)),
+    );
     const p = eth(0x86dd, ipv6({ nxt: 0 }, chain));
     const d = decodePacket(p, 1);
     checkLayers(d, ['eth@0', 'ipv6@0', 'udp@0', 'data@0'], p.length);
-    expect(d.layers[1].fields.filter((f) => f.children).map((f) => f.name)).toEqual(['ipv6.hopopts', 'ipv6.routing', 'ipv6.fraghdr', 'ipv6.dstopts']);
+    expect(d.layers[1].fields.filter((f) => f.children).map((f) => f.name)).toEqual([
+      'ipv6.hopopts',
+      'ipv6.routing',
+      'ipv6.fraghdr',
+      'ipv6.dstopts',
+    ]);
     const s = sameSummary(p, 1);
     expect([s.inner.proto, s.inner.mf, s.inner.ipId, s.inner.srcPort]).toEqual([17, 1, 0x2a, 7]);
   });
@@ -279,7 +343,10 @@ describe('IP details', () => {
   });
 
   it('DNS answers and TCP SACK/timestamp options', () => {
-    const d = decodePacket(eth(0x0800, ipv4({ proto: 17 }, udp(53, 40000, dnsAnswerA(0xbeef, 'web.default.svc.cluster.local', '10.96.12.34')))), 1);
+    const d = decodePacket(
+      eth(0x0800, ipv4({ proto: 17 }, udp(53, 40000, dnsAnswerA(0xbeef, 'web.default.svc.cluster.local', '10.96.12.34')))),
+      1,
+    );
     expect(d.info).toBe('Standard query response 0xbeef A web.default.svc.cluster.local A 10.96.12.34');
     expect(d.summary.dnsQr).toBe(1);
     expect(d.summary.dnsAnCount).toBe(1);
@@ -302,7 +369,8 @@ describe('ICMPv6 and ERSPAN III', () => {
     expect(field(d, 'icmpv6', 'icmpv6.opt.src_linkaddr')).toBe('02:42:0a:f4:01:02');
     expect(d.info).toBe('Neighbor Solicitation for fd00::2 (sll 02:42:0a:f4:01:02)');
     expect(sameSummary(p, 1).inner.icmpType).toBe(135);
-    const broken = ns.slice(); broken[25] = 0; // option length 0
+    const broken = ns.slice();
+    broken[25] = 0; // option length 0
     expect(codes(decodePacket(eth(0x86dd, ipv6({ nxt: 58 }, broken)), 1))).toEqual(['bad-option']);
   });
 
@@ -386,24 +454,61 @@ describe('bad input', () => {
   it('never throws on arbitrary bytes, and the fast path always agrees with the full decode', () => {
     const linktypes = [0, 1, 12, 14, 101, 108, 113, 228, 229, 276, 147];
     const seeds = [
-      eth(0x0800, ipv4({ proto: 17 }, udp(1, 4789, vxlan(3, eth(0x8100, vlan(5, 0x86dd, ipv6({ nxt: 0 }, bytes([6, 0, 0, 0, 0, 0, 0, 0], tcp(1, 2, 2, [2, 4, 5, 0xb4]))))))))),
+      eth(
+        0x0800,
+        ipv4(
+          { proto: 17 },
+          udp(
+            1,
+            4789,
+            vxlan(3, eth(0x8100, vlan(5, 0x86dd, ipv6({ nxt: 0 }, bytes([6, 0, 0, 0, 0, 0, 0, 0], tcp(1, 2, 2, [2, 4, 5, 0xb4])))))),
+          ),
+        ),
+      ),
       eth(0x0800, ipv4({ proto: 17, options: [148, 4, 0, 0] }, udp(53, 4000, dnsAnswerA(7, 'a.svc.cluster.local', '10.96.0.1')))),
       eth(0x86dd, ipv6({ nxt: 58 }, bytes([135, 0, 0, 0, 0, 0, 0, 0], new Array(16).fill(1), [1, 1, 2, 2, 2, 2, 2, 2]))),
-      eth(0x0800, ipv4({ proto: 17 }, udp(9, 6081, geneve(4, 0x0800, [[1, 2, 1], [3, 4, 0]], ipv4({ proto: 47 }, gre(0x6558, eth(0x0806, arpRequest('1.1.1.1', '2.2.2.2')), { key: 1 })))))),
-      eth(0x0800, ipv4({ proto: 6 }, tcp(179, 40000, 0x18, [1, 1, 8, 10, 0, 0, 0, 1, 0, 0, 0, 2], new Uint8Array([...new Array(16).fill(0xff), 0, 19, 4])))),
+      eth(
+        0x0800,
+        ipv4(
+          { proto: 17 },
+          udp(
+            9,
+            6081,
+            geneve(
+              4,
+              0x0800,
+              [
+                [1, 2, 1],
+                [3, 4, 0],
+              ],
+              ipv4({ proto: 47 }, gre(0x6558, eth(0x0806, arpRequest('1.1.1.1', '2.2.2.2')), { key: 1 })),
+            ),
+          ),
+        ),
+      ),
+      eth(
+        0x0800,
+        ipv4(
+          { proto: 6 },
+          tcp(179, 40000, 0x18, [1, 1, 8, 10, 0, 0, 0, 1, 0, 0, 0, 2], new Uint8Array([...new Array(16).fill(0xff), 0, 19, 4])),
+        ),
+      ),
     ];
-    fc.assert(fc.property(
-      fc.constantFrom(...linktypes),
-      fc.nat(seeds.length - 1),
-      fc.array(fc.tuple(fc.nat(199), fc.integer({ min: 0, max: 255 })), { maxLength: 8 }),
-      fc.nat(200),
-      (lt, which, flips, cutAt) => {
-        const p = seeds[which].slice(0, cutAt);
-        for (const [i, v] of flips) if (i < p.length) p[i] = v;
-        const d = decodePacket(p, lt);
-        expect(d.anomalies.some((a) => a.code === 'internal-error')).toBe(false);
-        sameSummary(p, lt);
-      },
-    ), { numRuns: 5000 });
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...linktypes),
+        fc.nat(seeds.length - 1),
+        fc.array(fc.tuple(fc.nat(199), fc.integer({ min: 0, max: 255 })), { maxLength: 8 }),
+        fc.nat(200),
+        (lt, which, flips, cutAt) => {
+          const p = seeds[which].slice(0, cutAt);
+          for (const [i, v] of flips) if (i < p.length) p[i] = v;
+          const d = decodePacket(p, lt);
+          expect(d.anomalies.some((a) => a.code === 'internal-error')).toBe(false);
+          sameSummary(p, lt);
+        },
+      ),
+      { numRuns: 5000 },
+    );
   });
 });

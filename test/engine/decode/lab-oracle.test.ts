@@ -16,16 +16,23 @@ const CAPTURES = join(ROOT, 'fixtures/captures');
 
 function captures(dir: string): string[] {
   if (!existsSync(dir)) return [];
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
-    e.isDirectory() ? captures(join(dir, e.name)) : /\.(pcap|pcapng)(\.gz)?$/.test(e.name) ? [join(dir, e.name)] : []).sort();
+  return readdirSync(dir, { withFileTypes: true })
+    .flatMap((e) => (e.isDirectory() ? captures(join(dir, e.name)) : /\.(pcap|pcapng)(\.gz)?$/.test(e.name) ? [join(dir, e.name)] : []))
+    .sort();
 }
 const files = captures(CAPTURES);
-const needs: Need[] = ['tshark', { what: 'the fixture captures (fixtures/captures)', present: files.length > 0 }, fileNeed('oracle.sh next to the repository', ORACLE)];
+const needs: Need[] = [
+  'tshark',
+  { what: 'the fixture captures (fixtures/captures)', present: files.length > 0 },
+  fileNeed('oracle.sh next to the repository', ORACLE),
+];
 
 describeNeeding(needs, 'lab captures: engine vs tshark', () => {
   it.each(files.map((f) => relative(ROOT, f)))('%s', async (rel) => {
     const path = join(ROOT, rel);
-    const expected = JSON.parse(execFileSync('bash', [ORACLE, path], { encoding: 'utf8', maxBuffer: 256 << 20, stdio: ['ignore', 'pipe', 'ignore'] }));
+    const expected = JSON.parse(
+      execFileSync('bash', [ORACLE, path], { encoding: 'utf8', maxBuffer: 256 << 20, stdio: ['ignore', 'pipe', 'ignore'] }),
+    );
     const { doc } = await oracleForFile(path);
     expect(doc.frame_count).toBe(expected.frames.length);
     expect(compareOracle(rel, expected, doc)).toEqual([]);

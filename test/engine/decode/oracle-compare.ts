@@ -4,11 +4,34 @@
 /** file#frame -> field -> reason. */
 export type Allowed = Record<string, Record<string, string>>;
 
-interface Frame { [k: string]: unknown }
+interface Frame {
+  [k: string]: unknown;
+}
 
-const COMPARED = ['time_epoch', 'cap_len', 'len', 'linktype', 'section', 'interface_id', 'ip', 'l4', 'icmp', 'vlan', 'vxlan_vni', 'geneve_vni', 'comments', 'malformed', 'truncated'];
+const COMPARED = [
+  'time_epoch',
+  'cap_len',
+  'len',
+  'linktype',
+  'section',
+  'interface_id',
+  'ip',
+  'l4',
+  'icmp',
+  'vlan',
+  'vxlan_vni',
+  'geneve_vni',
+  'comments',
+  'malformed',
+  'truncated',
+];
 
-export function compareOracle(name: string, expected: { frames: Frame[]; readable: boolean }, ours: { frames: object[]; errors: unknown[] }, allowed: Allowed = {}): string[] {
+export function compareOracle(
+  name: string,
+  expected: { frames: Frame[]; readable: boolean },
+  ours: { frames: object[]; errors: unknown[] },
+  allowed: Allowed = {},
+): string[] {
   const problems: string[] = [];
   const oursFrames = ours.frames as Frame[];
   const exp = expected.frames.filter((f) => !f.non_packet_record);
@@ -17,13 +40,18 @@ export function compareOracle(name: string, expected: { frames: Frame[]; readabl
   if (oursFrames.length !== exp.length) problems.push(`frame count: engine ${oursFrames.length}, tshark ${exp.length}`);
   const usedAllowances = new Set<string>();
   for (let i = 0; i < Math.min(exp.length, oursFrames.length); i++) {
-    const e = exp[i], o = oursFrames[i];
+    const e = exp[i],
+      o = oursFrames[i];
     const key = `${name}#${String(e.number)}`;
     if (numbered && e.number !== o.number) problems.push(`${key}: number ${String(o.number)}`);
     for (const k of COMPARED) {
-      let ev = e[k], ov = o[k];
+      let ev = e[k],
+        ov = o[k];
       if (k === 'time_epoch' && ev === null) continue; // tshark has no time for some pcapng records
-      if (k === 'icmp' || k === 'vlan' || k === 'vxlan_vni' || k === 'geneve_vni' || k === 'comments') { ev ??= []; ov ??= []; }
+      if (k === 'icmp' || k === 'vlan' || k === 'vxlan_vni' || k === 'geneve_vni' || k === 'comments') {
+        ev ??= [];
+        ov ??= [];
+      }
       const same = JSON.stringify(ev) === JSON.stringify(ov);
       const why = allowed[key]?.[k];
       if (why) {
@@ -36,7 +64,8 @@ export function compareOracle(name: string, expected: { frames: Frame[]; readabl
   }
   for (const [key, fields] of Object.entries(allowed)) {
     if (!key.startsWith(name + '#')) continue;
-    for (const k of Object.keys(fields)) if (!usedAllowances.has(`${key}.${k}`)) problems.push(`${key}.${k}: allow-list entry matches no frame`);
+    for (const k of Object.keys(fields))
+      if (!usedAllowances.has(`${key}.${k}`)) problems.push(`${key}.${k}: allow-list entry matches no frame`);
   }
   return problems;
 }

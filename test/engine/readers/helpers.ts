@@ -18,7 +18,9 @@ if (!HAVE_PUBLIC) console.warn(`public captures not found at ${PUBLIC_DIR}: test
 
 export function publicCaptures(): string[] {
   if (!HAVE_PUBLIC) return [];
-  return readdirSync(PUBLIC_DIR).filter((f) => existsSync(join(PUBLIC_DIR, 'expected', `${f}.json`))).sort();
+  return readdirSync(PUBLIC_DIR)
+    .filter((f) => existsSync(join(PUBLIC_DIR, 'expected', `${f}.json`)))
+    .sort();
 }
 
 /** Capture files of the fixture lab, when present (they arrive with issue 3). */
@@ -51,7 +53,13 @@ export interface Expected {
   frame_count: number;
   readable: boolean;
   frames: ExpectedFrame[];
-  file: { format: string; byte_order?: string; ts_precision?: string; snaplen?: number; sections?: { byte_order: string; interfaces: { linktype: number; snaplen: number }[] }[] };
+  file: {
+    format: string;
+    byte_order?: string;
+    ts_precision?: string;
+    snaplen?: number;
+    sections?: { byte_order: string; interfaces: { linktype: number; snaplen: number }[] }[];
+  };
 }
 
 export function expected(name: string): Expected {

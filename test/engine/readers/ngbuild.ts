@@ -58,7 +58,18 @@ export class NgBuilder {
   }
 
   epb(iface: number, ts: bigint, data: Uint8Array, opts: Opt[] = [], origLen = data.length, capLen = data.length): this {
-    return this.block(6, cat([this.u32(iface), this.u32(Number(ts >> 32n)), this.u32(Number(ts & 0xffffffffn)), this.u32(capLen), this.u32(origLen), pad(data), this.options(opts)]));
+    return this.block(
+      6,
+      cat([
+        this.u32(iface),
+        this.u32(Number(ts >> 32n)),
+        this.u32(Number(ts & 0xffffffffn)),
+        this.u32(capLen),
+        this.u32(origLen),
+        pad(data),
+        this.options(opts),
+      ]),
+    );
   }
 
   spb(data: Uint8Array, origLen = data.length): this {
@@ -67,11 +78,30 @@ export class NgBuilder {
 
   /** Obsolete Packet Block (type 2): 16-bit interface id and drop count. */
   pb(iface: number, ts: bigint, data: Uint8Array): this {
-    return this.block(2, cat([this.u16(iface), this.u16(0), this.u32(Number(ts >> 32n)), this.u32(Number(ts & 0xffffffffn)), this.u32(data.length), this.u32(data.length), pad(data)]));
+    return this.block(
+      2,
+      cat([
+        this.u16(iface),
+        this.u16(0),
+        this.u32(Number(ts >> 32n)),
+        this.u32(Number(ts & 0xffffffffn)),
+        this.u32(data.length),
+        this.u32(data.length),
+        pad(data),
+      ]),
+    );
   }
 
   isb(iface: number, ts: bigint): this {
-    return this.block(5, cat([this.u32(iface), this.u32(Number(ts >> 32n)), this.u32(Number(ts & 0xffffffffn)), this.options([{ code: 4, value: this.u64(42n) }])]));
+    return this.block(
+      5,
+      cat([
+        this.u32(iface),
+        this.u32(Number(ts >> 32n)),
+        this.u32(Number(ts & 0xffffffffn)),
+        this.options([{ code: 4, value: this.u64(42n) }]),
+      ]),
+    );
   }
 
   nrb(): this {

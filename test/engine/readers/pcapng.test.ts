@@ -9,8 +9,19 @@ const frame = (n: number, fill = 0xab): Uint8Array => new Uint8Array(n).fill(fil
 
 describe('pcapng reader', () => {
   it('reads sections in both byte orders, each with its own interfaces', async () => {
-    const le = new NgBuilder(true).shb([{ code: 1, value: 'first section' }]).idb(1, 65535, [{ code: 2, value: 'cni0' }, { code: 3, value: 'bridge' }]).epb(0, 1_700_000_000_123_456n, frame(60));
-    const be = new NgBuilder(false).shb([{ code: 1, value: 'second section' }]).idb(101, 1500, [{ code: 2, value: 'flannel0' }]).idb(1, 0).epb(1, 1_700_000_001_000_001n, frame(42)).epb(0, 1_700_000_002_000_000n, frame(40));
+    const le = new NgBuilder(true)
+      .shb([{ code: 1, value: 'first section' }])
+      .idb(1, 65535, [
+        { code: 2, value: 'cni0' },
+        { code: 3, value: 'bridge' },
+      ])
+      .epb(0, 1_700_000_000_123_456n, frame(60));
+    const be = new NgBuilder(false)
+      .shb([{ code: 1, value: 'second section' }])
+      .idb(101, 1500, [{ code: 2, value: 'flannel0' }])
+      .idb(1, 0)
+      .epb(1, 1_700_000_001_000_001n, frame(42))
+      .epb(0, 1_700_000_002_000_000n, frame(40));
     const { info, packets } = await readBytes(new Uint8Array([...le.bytes(), ...be.bytes()]));
     expect(info.errors).toEqual([]);
     expect(info.byteOrder).toBe('little');
@@ -32,7 +43,10 @@ describe('pcapng reader', () => {
       .shb()
       .idb(1, 0, [{ code: 9, value: new Uint8Array([9]) }])
       .idb(1, 0, [{ code: 9, value: new Uint8Array([0x80 | 20]) }]) // 2^-20 s
-      .idb(1, 0, [{ code: 9, value: new Uint8Array([3]) }, { code: 14, value: new NgBuilder().u64(3600n) }])
+      .idb(1, 0, [
+        { code: 9, value: new Uint8Array([3]) },
+        { code: 14, value: new NgBuilder().u64(3600n) },
+      ])
       .idb(1, 0, [{ code: 14, value: new NgBuilder().u64(-10n) }]);
     b.epb(0, 1_764_201_234_987_654_321n, frame(14)); // ns: beyond 2^53
     b.epb(1, (1_700_000_000n << 20n) + (1n << 19n) + 1n, frame(14)); // half a second and 2^-20 s
@@ -64,7 +78,17 @@ describe('pcapng reader', () => {
       .block(0x12345678, frame(20)) // unknown type
       .spb(frame(100), 100) // cut to the snaplen 64
       .pb(0, 1_000_000n, frame(30))
-      .epb(0, 2_000_000n, frame(50), [{ code: 1, value: 'retransmitted?' }, { code: 1, value: 'second note' }, { code: 2, value: new Uint8Array(4) }], 1500)
+      .epb(
+        0,
+        2_000_000n,
+        frame(50),
+        [
+          { code: 1, value: 'retransmitted?' },
+          { code: 1, value: 'second note' },
+          { code: 2, value: new Uint8Array(4) },
+        ],
+        1500,
+      )
       .isb(0, 3_000_000n);
     const { info, packets } = await readBytes(b.bytes());
     expect(info.errors).toEqual([]);
@@ -91,7 +115,12 @@ describe('pcapng reader', () => {
     expect(packets.length).toBe(1);
     expect(info.errors.length).toBe(21);
     expect(info.errors.slice(0, 20).every((e) => e.code === 'unknown-interface' && !e.fatal)).toBe(true);
-    expect(info.errors[20]).toEqual({ code: 'unknown-interface', message: "15 more 'unknown-interface' problems not listed (35 in all)", offset: -1, fatal: false });
+    expect(info.errors[20]).toEqual({
+      code: 'unknown-interface',
+      message: "15 more 'unknown-interface' problems not listed (35 in all)",
+      offset: -1,
+      fatal: false,
+    });
   });
 
   it('keeps the bytes a packet block holds when its captured length claims more', async () => {
@@ -113,7 +142,12 @@ describe('pcapng reader', () => {
   });
 
   it('reports a skipped block that runs past the end of the file', async () => {
-    const b = new NgBuilder().shb().idb(1, 0).epb(0, 0n, frame(20)).custom(1, new Uint8Array(3 << 20)).bytes();
+    const b = new NgBuilder()
+      .shb()
+      .idb(1, 0)
+      .epb(0, 0n, frame(20))
+      .custom(1, new Uint8Array(3 << 20))
+      .bytes();
     const cut = b.subarray(0, b.length - 1000);
     const { info, packets } = await readBytes(cut, { maxRecordLen: 4096, chunkSize: 65536 });
     expect(packets.length).toBe(1);

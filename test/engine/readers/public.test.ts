@@ -82,7 +82,13 @@ describe.skipIf(!HAVE_PUBLIC)('public captures against tshark', () => {
     const multi = await readAll(join(PUBLIC_DIR, 'pcapng-multi-interface.pcapng'));
     expect(multi.info.interfaces.map((i) => i.tsresolExp)).toEqual([9, 6]);
     const test202 = await readAll(join(PUBLIC_DIR, 'test202.pcapng'));
-    expect(test202.info.interfaces.map((i) => [i.section, i.interfaceId])).toEqual([[0, 0], [0, 1], [1, 0], [2, 0], [2, 1]]);
+    expect(test202.info.interfaces.map((i) => [i.section, i.interfaceId])).toEqual([
+      [0, 0],
+      [0, 1],
+      [1, 0],
+      [2, 0],
+      [2, 1],
+    ]);
   });
 
   describe('gzip-compressed copies and random access give the same packets', () => {
@@ -98,7 +104,10 @@ describe.skipIf(!HAVE_PUBLIC)('public captures against tshark', () => {
         expect(viaGzip.info.errors.map((e) => e.code)).toEqual(plain.info.errors.map((e) => e.code));
         const inMemory = await readBytes(readPublic(name));
         expect(inMemory.packets).toEqual(plain.packets);
-        for (const [path, run] of [[join(PUBLIC_DIR, name), plain], [gz, viaGzip]] as const) {
+        for (const [path, run] of [
+          [join(PUBLIC_DIR, name), plain],
+          [gz, viaGzip],
+        ] as const) {
           // Backwards order: random access must not depend on the order asked.
           const refs = run.packets.map((p) => ({ fileOffset: p.fileOffset, iface: p.iface, index: p.index })).reverse();
           const again = await readPacketsAt(path, run.info, refs);

@@ -12,7 +12,10 @@ class GeneratedPcap implements ByteSource {
   private readonly header = encodePcapHeader({ linktype: 1 });
   private readonly record: Uint8Array;
   readonly bytesTotal: number;
-  constructor(readonly records: number, size: number) {
+  constructor(
+    readonly records: number,
+    size: number,
+  ) {
     this.record = encodePcapRecord({ tsSec: 1_700_000_000, tsNsec: 0, data: new Uint8Array(size).fill(7) }, false);
     this.bytesTotal = this.header.length + records * this.record.length;
   }
@@ -58,18 +61,23 @@ describe('streaming', () => {
       let packets = 0;
       let bytes = 0;
       const progress: ReadProgress[] = [];
-      const info = await readSource(src, 'generated', {
-        onPacket(p) {
-          packets++;
-          bytes += p.capLen;
+      const info = await readSource(
+        src,
+        'generated',
+        {
+          onPacket(p) {
+            packets++;
+            bytes += p.capLen;
+          },
+          onProgress(p) {
+            progress.push(p);
+            const m = process.memoryUsage();
+            peakExternal = Math.max(peakExternal, m.arrayBuffers - base.arrayBuffers);
+            peakHeap = Math.max(peakHeap, m.heapUsed - base.heapUsed);
+          },
         },
-        onProgress(p) {
-          progress.push(p);
-          const m = process.memoryUsage();
-          peakExternal = Math.max(peakExternal, m.arrayBuffers - base.arrayBuffers);
-          peakHeap = Math.max(peakHeap, m.heapUsed - base.heapUsed);
-        },
-      }, { pcapReader: mode });
+        { pcapReader: mode },
+      );
       expect(info.errors).toEqual([]);
       expect(packets).toBe(16384);
       expect(bytes).toBe(16384 * (65536 - 16));
@@ -105,14 +113,19 @@ describe('streaming', () => {
     const ac = new AbortController();
     let packets = 0;
     let calls = 0;
-    const info = await readSource(src, 'generated', {
-      onPacket() {
-        packets++;
+    const info = await readSource(
+      src,
+      'generated',
+      {
+        onPacket() {
+          packets++;
+        },
+        onProgress() {
+          if (++calls === 3) ac.abort();
+        },
       },
-      onProgress() {
-        if (++calls === 3) ac.abort();
-      },
-    }, { signal: ac.signal, pcapReader: 'fast' });
+      { signal: ac.signal, pcapReader: 'fast' },
+    );
     expect(info.errors.map((e) => [e.code, e.fatal])).toEqual([['cancelled', true]]);
     expect(info.packetCount).toBe(packets);
     expect(packets).toBeGreaterThan(0);

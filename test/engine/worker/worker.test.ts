@@ -58,9 +58,13 @@ describe('engine worker', () => {
     expect(viaWorker).toBeInstanceOf(CaptureIndex);
     expect(viaWorker.count).toBe(12);
     expect({ ...viaWorker, ipv6: null }).toEqual({ ...here, ipv6: null });
-    expect([...Array(viaWorker.count).keys()].map((i) => viaWorker.address(i, 'innerSrc'))).toEqual([...Array(here.count).keys()].map((i) => here.address(i, 'innerSrc')));
+    expect([...Array(viaWorker.count).keys()].map((i) => viaWorker.address(i, 'innerSrc'))).toEqual(
+      [...Array(here.count).keys()].map((i) => here.address(i, 'innerSrc')),
+    );
     const [decoded] = await viaWorker.decodeAt([3]);
-    expect('packet' in decoded && decoded.packet.layers.map((l) => l.proto)).toEqual((await here.decodeAt([3])).map((d) => 'packet' in d && d.packet.layers.map((l) => l.proto))[0]);
+    expect('packet' in decoded && decoded.packet.layers.map((l) => l.proto)).toEqual(
+      (await here.decodeAt([3])).map((d) => 'packet' in d && d.packet.layers.map((l) => l.proto))[0],
+    );
     expect(progress.at(-1)?.packets).toBe(12);
   });
 
@@ -68,7 +72,8 @@ describe('engine worker', () => {
     const path = join(PUBLIC_DIR, 'ipv6-fragmented-dns.pcap');
     const viaWorker = await runEngineTask('index', { path });
     const here = await indexCapture(path);
-    const texts = (ix: CaptureIndex): string[] => [...Array(ix.count).keys()].flatMap((i) => [ix.address(i, 'outerSrc'), ix.address(i, 'outerDst')]);
+    const texts = (ix: CaptureIndex): string[] =>
+      [...Array(ix.count).keys()].flatMap((i) => [ix.address(i, 'outerSrc'), ix.address(i, 'outerDst')]);
     expect(texts(viaWorker)).toEqual(texts(here));
     expect(texts(here).some((t) => t.includes(':'))).toBe(true);
   });
@@ -76,7 +81,11 @@ describe('engine worker', () => {
   it.skipIf(!HAVE_PUBLIC)('indexes several captures in parallel threads, results in order', async () => {
     const names = ['vxlan_port_8472.pcap', 'geneve.pcap', 'test202.pcapng', 'empty.pcapng', 'pcap-invalid-version-1.pcap'];
     const seen = new Set<number>();
-    const got = await runEngineTasks('index', names.map((n) => ({ path: join(PUBLIC_DIR, n) })), { concurrency: 2, onProgress: (i) => seen.add(i) });
+    const got = await runEngineTasks(
+      'index',
+      names.map((n) => ({ path: join(PUBLIC_DIR, n) })),
+      { concurrency: 2, onProgress: (i) => seen.add(i) },
+    );
     expect(got.map((ix) => ix.count)).toEqual([10, 39, 8, 0, 0]);
     expect(got[4].info?.errors.map((e) => e.code)).toEqual(['unsupported-version']);
     expect([...seen].sort()).toEqual([0, 1, 2, 3, 4]);

@@ -18,7 +18,11 @@ const OPS = ['', 'request', 'reply', 'RARP request', 'RARP reply'];
 export function decodeArp(c: DecodeContext, off: number): number {
   if (!c.need('arp', off, 8)) return -1;
   const d = c.data;
-  const htype = u16(d, off), ptype = u16(d, off + 2), hlen = d[off + 4], plen = d[off + 5], op = u16(d, off + 6);
+  const htype = u16(d, off),
+    ptype = u16(d, off + 2),
+    hlen = d[off + 4],
+    plen = d[off + 5],
+    op = u16(d, off + 6);
   const len = 8 + 2 * (hlen + plen);
   if (!c.need('arp', off, len)) return -1;
   c.enter(PID);
@@ -26,8 +30,10 @@ export function decodeArp(c: DecodeContext, off: number): number {
   s.arpOp = op;
   const ethIp = htype === 1 && ptype === 0x0800 && hlen === 6 && plen === 4;
   if (ethIp) {
-    s.arpSenderMacHi = u16(d, off + 8); s.arpSenderMacLo = u32(d, off + 10);
-    s.arpSenderIp = u32(d, off + 14); s.arpTargetIp = u32(d, off + 24);
+    s.arpSenderMacHi = u16(d, off + 8);
+    s.arpSenderMacLo = u32(d, off + 10);
+    s.arpSenderIp = u32(d, off + 14);
+    s.arpTargetIp = u32(d, off + 24);
   }
   if (c.text) {
     const fields = [
@@ -39,15 +45,24 @@ export function decodeArp(c: DecodeContext, off: number): number {
     ];
     let summary = OPS[op] ?? `opcode ${op}`;
     if (ethIp) {
-      const sha = macText(d, off + 8), spa = ipv4Text(s.arpSenderIp), tha = macText(d, off + 18), tpa = ipv4Text(s.arpTargetIp);
+      const sha = macText(d, off + 8),
+        spa = ipv4Text(s.arpSenderIp),
+        tha = macText(d, off + 18),
+        tpa = ipv4Text(s.arpTargetIp);
       fields.push(
         fld('arp.src.hw_mac', 'Sender MAC address', sha, off + 8, 6),
         fld('arp.src.proto_ipv4', 'Sender IP address', spa, off + 14, 4),
         fld('arp.dst.hw_mac', 'Target MAC address', tha, off + 18, 6),
         fld('arp.dst.proto_ipv4', 'Target IP address', tpa, off + 24, 4),
       );
-      summary = op === 1 ? (s.arpSenderIp === s.arpTargetIp ? `Gratuitous ARP for ${spa} (Request)` : `Who has ${tpa}? Tell ${spa}`)
-        : op === 2 ? `${spa} is at ${sha}` : summary;
+      summary =
+        op === 1
+          ? s.arpSenderIp === s.arpTargetIp
+            ? `Gratuitous ARP for ${spa} (Request)`
+            : `Who has ${tpa}? Tell ${spa}`
+          : op === 2
+            ? `${spa} is at ${sha}`
+            : summary;
     }
     if (c.full) c.layer('arp', 'Address Resolution Protocol', off, len, fields, summary, 'ARP');
     c.info = summary;

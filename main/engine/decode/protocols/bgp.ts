@@ -28,22 +28,73 @@ const MAX_PREFIXES = 4096;
 
 export const BGP_TYPES: readonly string[] = ['', 'OPEN', 'UPDATE', 'NOTIFICATION', 'KEEPALIVE', 'ROUTE-REFRESH'];
 const ATTR_NAMES: ReadonlyMap<number, string> = new Map([
-  [1, 'ORIGIN'], [2, 'AS_PATH'], [3, 'NEXT_HOP'], [4, 'MULTI_EXIT_DISC'], [5, 'LOCAL_PREF'], [6, 'ATOMIC_AGGREGATE'],
-  [7, 'AGGREGATOR'], [8, 'COMMUNITIES'], [9, 'ORIGINATOR_ID'], [10, 'CLUSTER_LIST'], [14, 'MP_REACH_NLRI'],
-  [15, 'MP_UNREACH_NLRI'], [16, 'EXTENDED_COMMUNITIES'], [17, 'AS4_PATH'], [18, 'AS4_AGGREGATOR'], [32, 'LARGE_COMMUNITY'],
+  [1, 'ORIGIN'],
+  [2, 'AS_PATH'],
+  [3, 'NEXT_HOP'],
+  [4, 'MULTI_EXIT_DISC'],
+  [5, 'LOCAL_PREF'],
+  [6, 'ATOMIC_AGGREGATE'],
+  [7, 'AGGREGATOR'],
+  [8, 'COMMUNITIES'],
+  [9, 'ORIGINATOR_ID'],
+  [10, 'CLUSTER_LIST'],
+  [14, 'MP_REACH_NLRI'],
+  [15, 'MP_UNREACH_NLRI'],
+  [16, 'EXTENDED_COMMUNITIES'],
+  [17, 'AS4_PATH'],
+  [18, 'AS4_AGGREGATOR'],
+  [32, 'LARGE_COMMUNITY'],
 ]);
 const CAP_NAMES: ReadonlyMap<number, string> = new Map([
-  [1, 'Multiprotocol extensions'], [2, 'Route refresh'], [5, 'Extended next hop encoding'], [6, 'Extended message'],
-  [9, 'BGP role'], [64, 'Graceful restart'], [65, 'Support for 4-octet AS number'], [69, 'ADD-PATH'],
-  [70, 'Enhanced route refresh'], [71, 'Long-lived graceful restart'], [73, 'FQDN'], [128, 'Route refresh (Cisco)'],
+  [1, 'Multiprotocol extensions'],
+  [2, 'Route refresh'],
+  [5, 'Extended next hop encoding'],
+  [6, 'Extended message'],
+  [9, 'BGP role'],
+  [64, 'Graceful restart'],
+  [65, 'Support for 4-octet AS number'],
+  [69, 'ADD-PATH'],
+  [70, 'Enhanced route refresh'],
+  [71, 'Long-lived graceful restart'],
+  [73, 'FQDN'],
+  [128, 'Route refresh (Cisco)'],
 ]);
 const ORIGINS = ['IGP', 'EGP', 'INCOMPLETE'];
-const ERRORS = ['', 'Message Header Error', 'OPEN Message Error', 'UPDATE Message Error', 'Hold Timer Expired',
-  'Finite State Machine Error', 'Cease', 'ROUTE-REFRESH Message Error'];
-const CEASE = ['', 'Maximum Number of Prefixes Reached', 'Administrative Shutdown', 'Peer De-configured', 'Administrative Reset',
-  'Connection Rejected', 'Other Configuration Change', 'Connection Collision Resolution', 'Out of Resources', 'Hard Reset', 'BFD Down'];
-const AFI: ReadonlyMap<number, string> = new Map([[1, 'IPv4'], [2, 'IPv6'], [25, 'L2VPN']]);
-const SAFI: ReadonlyMap<number, string> = new Map([[1, 'Unicast'], [2, 'Multicast'], [4, 'Labeled Unicast'], [70, 'EVPN'], [128, 'MPLS-labeled VPN']]);
+const ERRORS = [
+  '',
+  'Message Header Error',
+  'OPEN Message Error',
+  'UPDATE Message Error',
+  'Hold Timer Expired',
+  'Finite State Machine Error',
+  'Cease',
+  'ROUTE-REFRESH Message Error',
+];
+const CEASE = [
+  '',
+  'Maximum Number of Prefixes Reached',
+  'Administrative Shutdown',
+  'Peer De-configured',
+  'Administrative Reset',
+  'Connection Rejected',
+  'Other Configuration Change',
+  'Connection Collision Resolution',
+  'Out of Resources',
+  'Hard Reset',
+  'BFD Down',
+];
+const AFI: ReadonlyMap<number, string> = new Map([
+  [1, 'IPv4'],
+  [2, 'IPv6'],
+  [25, 'L2VPN'],
+]);
+const SAFI: ReadonlyMap<number, string> = new Map([
+  [1, 'Unicast'],
+  [2, 'Multicast'],
+  [4, 'Labeled Unicast'],
+  [70, 'EVPN'],
+  [128, 'MPLS-labeled VPN'],
+]);
 
 export interface BgpRoute {
   /** 'a.b.c.d/len' or IPv6 'x::/len'. */
@@ -59,7 +110,14 @@ export interface BgpMessage {
   readonly typeName: string;
   /** False when the message continues beyond the captured segment. */
   readonly complete: boolean;
-  readonly open?: { version: number; myAs: number; as4?: number; holdTime: number; identifier: string; capabilities: { code: number; name: string }[] };
+  readonly open?: {
+    version: number;
+    myAs: number;
+    as4?: number;
+    holdTime: number;
+    identifier: string;
+    capabilities: { code: number; name: string }[];
+  };
   readonly update?: {
     withdrawn: BgpRoute[];
     nlri: BgpRoute[];
@@ -90,9 +148,7 @@ function readPrefixes(d: Uint8Array, p: number, end: number, afi: 1 | 2, out: Bg
     const addr = afi === 1 ? ipv4Text(u32(buf, 0)) : ipv6Text(buf, 0);
     const prefix = `${addr}/${bits}`;
     out.push({ prefix, afi });
-    if (fields) fields.push(fld(name, 'Prefix', prefix, p, 1 + n, undefined, [
-      fld('bgp.prefix_length', 'Prefix length', bits, p, 1),
-    ]));
+    if (fields) fields.push(fld(name, 'Prefix', prefix, p, 1 + n, undefined, [fld('bgp.prefix_length', 'Prefix length', bits, p, 1)]));
     p += 1 + n;
   }
   return true;
@@ -115,45 +171,62 @@ function asPathWidth(d: Uint8Array, p: number, end: number): 2 | 4 {
 
 function readOpen(d: Uint8Array, o: number, end: number, fields: Field[] | null): BgpMessage['open'] | string {
   if (o + 10 > end) return 'OPEN body shorter than 10 bytes';
-  const version = d[o], myAs = u16(d, o + 1), holdTime = u16(d, o + 3), identifier = ipv4Text(u32(d, o + 5)), optLen = d[o + 9];
+  const version = d[o],
+    myAs = u16(d, o + 1),
+    holdTime = u16(d, o + 3),
+    identifier = ipv4Text(u32(d, o + 5)),
+    optLen = d[o + 9];
   const open: NonNullable<BgpMessage['open']> = { version, myAs, holdTime, identifier, capabilities: [] };
-  if (fields) fields.push(
-    fld('bgp.open.version', 'Version', version, o, 1),
-    fld('bgp.open.myas', 'My AS', myAs, o + 1, 2),
-    fld('bgp.open.holdtime', 'Hold Time', holdTime, o + 3, 2),
-    fld('bgp.open.identifier', 'BGP Identifier', identifier, o + 5, 4),
-    fld('bgp.open.opt.len', 'Optional Parameters Length', optLen, o + 9, 1),
-  );
+  if (fields)
+    fields.push(
+      fld('bgp.open.version', 'Version', version, o, 1),
+      fld('bgp.open.myas', 'My AS', myAs, o + 1, 2),
+      fld('bgp.open.holdtime', 'Hold Time', holdTime, o + 3, 2),
+      fld('bgp.open.identifier', 'BGP Identifier', identifier, o + 5, 4),
+      fld('bgp.open.opt.len', 'Optional Parameters Length', optLen, o + 9, 1),
+    );
   let p = o + 10;
   const pend = p + optLen;
   if (pend > end) return 'OPEN optional parameters run past the message';
   while (p < pend) {
     if (p + 2 > pend) return 'OPEN optional parameter header cut';
-    const ptype = d[p], plen = d[p + 1];
+    const ptype = d[p],
+      plen = d[p + 1];
     if (p + 2 + plen > pend) return 'OPEN optional parameter runs past the parameters';
     const caps: Field[] = [];
     if (ptype === 2) {
       let q = p + 2;
       while (q < p + 2 + plen) {
         if (q + 2 > p + 2 + plen) return 'capability header cut';
-        const code = d[q], clen = d[q + 1];
+        const code = d[q],
+          clen = d[q + 1];
         const v = q + 2;
         if (v + clen > p + 2 + plen) return 'capability runs past its parameter';
         const name = CAP_NAMES.get(code) ?? `Unknown (${code})`;
         open.capabilities.push({ code, name });
         const sub: Field[] = [fld('bgp.cap.type', 'Type', code, q, 1, name), fld('bgp.cap.length', 'Length', clen, q + 1, 1)];
-        if (code === 1 && clen === 4) sub.push(fld('bgp.cap.mp.afi', 'AFI', u16(d, v), v, 2, AFI.get(u16(d, v))), fld('bgp.cap.mp.safi', 'SAFI', d[v + 3], v + 3, 1, SAFI.get(d[v + 3])));
-        if (code === 65 && clen === 4) { open.as4 = u32(d, v); sub.push(fld('bgp.cap.4octetas', 'AS Number', open.as4, v, 4)); }
+        if (code === 1 && clen === 4)
+          sub.push(
+            fld('bgp.cap.mp.afi', 'AFI', u16(d, v), v, 2, AFI.get(u16(d, v))),
+            fld('bgp.cap.mp.safi', 'SAFI', d[v + 3], v + 3, 1, SAFI.get(d[v + 3])),
+          );
+        if (code === 65 && clen === 4) {
+          open.as4 = u32(d, v);
+          sub.push(fld('bgp.cap.4octetas', 'AS Number', open.as4, v, 4));
+        }
         if (code === 64 && clen >= 2) sub.push(fld('bgp.cap.gr.timers.restart_time', 'Restart Time', u16(d, v) & 0x0fff, v, 2));
         caps.push(fld('bgp.cap', 'Capability', name, q, 2 + clen, name, sub));
         q = v + clen;
       }
     }
-    if (fields) fields.push(fld('bgp.open.opt.param', 'Optional Parameter', ptype, p, 2 + plen, ptype === 2 ? 'Capability' : `Type ${ptype}`, [
-      fld('bgp.open.opt.param.type', 'Parameter Type', ptype, p, 1),
-      fld('bgp.open.opt.param.len', 'Parameter Length', plen, p + 1, 1),
-      ...caps,
-    ]));
+    if (fields)
+      fields.push(
+        fld('bgp.open.opt.param', 'Optional Parameter', ptype, p, 2 + plen, ptype === 2 ? 'Capability' : `Type ${ptype}`, [
+          fld('bgp.open.opt.param.type', 'Parameter Type', ptype, p, 1),
+          fld('bgp.open.opt.param.len', 'Parameter Length', plen, p + 1, 1),
+          ...caps,
+        ]),
+      );
     p += 2 + plen;
   }
   return open;
@@ -179,7 +252,8 @@ function readUpdate(d: Uint8Array, o: number, end: number, fields: Field[] | nul
   const af: Field[] | null = fields ? [] : null;
   while (p < aend) {
     if (p + 3 > aend) return 'path attribute header cut';
-    const flags = d[p], code = d[p + 1];
+    const flags = d[p],
+      code = d[p + 1];
     const ext = (flags & 0x10) !== 0;
     if (ext && p + 4 > aend) return 'path attribute header cut';
     const len = ext ? u16(d, p + 2) : d[p + 2];
@@ -202,19 +276,38 @@ function readUpdate(d: Uint8Array, o: number, end: number, fields: Field[] | nul
       const path: number[] = [];
       let q = v;
       while (q + 2 <= v + len) {
-        const segType = d[q], count = d[q + 1];
+        const segType = d[q],
+          count = d[q + 1];
         if (q + 2 + count * w > v + len) return 'AS_PATH segment runs past the attribute';
         const asns: Field[] = [];
         for (let i = 0; i < count; i++) {
           const a = w === 4 ? u32(d, q + 2 + i * 4) : u16(d, q + 2 + i * 2);
           path.push(a);
-          asns.push(fld(w === 4 ? 'bgp.update.path_attribute.as_path_segment.as4' : 'bgp.update.path_attribute.as_path_segment.as2', 'AS', a, q + 2 + i * w, w));
+          asns.push(
+            fld(
+              w === 4 ? 'bgp.update.path_attribute.as_path_segment.as4' : 'bgp.update.path_attribute.as_path_segment.as2',
+              'AS',
+              a,
+              q + 2 + i * w,
+              w,
+            ),
+          );
         }
-        sub.push(fld('bgp.update.path_attribute.as_path_segment', 'AS path segment', segType === 1 ? 'AS_SET' : 'AS_SEQUENCE', q, 2 + count * w, undefined, [
-          fld('bgp.update.path_attribute.as_path_segment.type', 'Segment type', segType, q, 1),
-          fld('bgp.update.path_attribute.as_path_segment.length', 'Segment length (number of ASN)', count, q + 1, 1),
-          ...asns,
-        ]));
+        sub.push(
+          fld(
+            'bgp.update.path_attribute.as_path_segment',
+            'AS path segment',
+            segType === 1 ? 'AS_SET' : 'AS_SEQUENCE',
+            q,
+            2 + count * w,
+            undefined,
+            [
+              fld('bgp.update.path_attribute.as_path_segment.type', 'Segment type', segType, q, 1),
+              fld('bgp.update.path_attribute.as_path_segment.length', 'Segment length (number of ASN)', count, q + 1, 1),
+              ...asns,
+            ],
+          ),
+        );
         q += 2 + count * w;
       }
       if (code === 2) up.asPath = path;
@@ -234,32 +327,79 @@ function readUpdate(d: Uint8Array, o: number, end: number, fields: Field[] | nul
     } else if (code === 9 && len === 4) {
       sub.push(fld('bgp.update.path_attribute.originator_id', 'Originator identifier', ipv4Text(u32(d, v)), v, 4));
     } else if (code === 14 && len >= 5) {
-      const afi = u16(d, v), safi = d[v + 2], nhlen = d[v + 3];
+      const afi = u16(d, v),
+        safi = d[v + 2],
+        nhlen = d[v + 3];
       const nh = v + 4;
       if (nh + nhlen + 1 > v + len) return 'MP_REACH_NLRI next hop runs past the attribute';
-      sub.push(fld('bgp.update.path_attribute.mp_reach_nlri.afi', 'Address family identifier (AFI)', afi, v, 2, AFI.get(afi)),
-        fld('bgp.update.path_attribute.mp_reach_nlri.safi', 'Subsequent address family identifier (SAFI)', safi, v + 2, 1, SAFI.get(safi)));
+      sub.push(
+        fld('bgp.update.path_attribute.mp_reach_nlri.afi', 'Address family identifier (AFI)', afi, v, 2, AFI.get(afi)),
+        fld('bgp.update.path_attribute.mp_reach_nlri.safi', 'Subsequent address family identifier (SAFI)', safi, v + 2, 1, SAFI.get(safi)),
+      );
       let nhText = '';
-      if (nhlen === 4) { nhText = ipv4Text(u32(d, nh)); sub.push(fld('bgp.update.path_attribute.mp_reach_nlri.next_hop.ipv4', 'IPv4 Address', nhText, nh, 4)); }
-      else if (nhlen === 16 || nhlen === 32) {
+      if (nhlen === 4) {
+        nhText = ipv4Text(u32(d, nh));
+        sub.push(fld('bgp.update.path_attribute.mp_reach_nlri.next_hop.ipv4', 'IPv4 Address', nhText, nh, 4));
+      } else if (nhlen === 16 || nhlen === 32) {
         nhText = ipv6Text(d, nh);
         sub.push(fld('bgp.update.path_attribute.mp_reach_nlri.next_hop.ipv6', 'IPv6 Address', nhText, nh, 16));
-        if (nhlen === 32) sub.push(fld('bgp.update.path_attribute.mp_reach_nlri.next_hop.ipv6.link_local', 'Link-local Address', ipv6Text(d, nh + 16), nh + 16, 16));
+        if (nhlen === 32)
+          sub.push(
+            fld(
+              'bgp.update.path_attribute.mp_reach_nlri.next_hop.ipv6.link_local',
+              'Link-local Address',
+              ipv6Text(d, nh + 16),
+              nh + 16,
+              16,
+            ),
+          );
       }
       if (nhText) up.mpNextHop = nhText;
       if ((afi === 1 || afi === 2) && (safi === 1 || safi === 2)) {
         const nf: Field[] = [];
-        if (!readPrefixes(d, nh + nhlen + 1, v + len, afi, up.nlri, fields ? nf : null, afi === 1 ? 'bgp.mp_reach_nlri_ipv4_prefix' : 'bgp.mp_reach_nlri_ipv6_prefix')) return 'malformed MP_REACH_NLRI prefix';
+        if (
+          !readPrefixes(
+            d,
+            nh + nhlen + 1,
+            v + len,
+            afi,
+            up.nlri,
+            fields ? nf : null,
+            afi === 1 ? 'bgp.mp_reach_nlri_ipv4_prefix' : 'bgp.mp_reach_nlri_ipv6_prefix',
+          )
+        )
+          return 'malformed MP_REACH_NLRI prefix';
         sub.push(...nf);
       }
       display += `: ${AFI.get(afi) ?? afi} ${SAFI.get(safi) ?? safi}${nhText ? ` via ${nhText}` : ''}`;
     } else if (code === 15 && len >= 3) {
-      const afi = u16(d, v), safi = d[v + 2];
-      sub.push(fld('bgp.update.path_attribute.mp_unreach_nlri.afi', 'Address family identifier (AFI)', afi, v, 2, AFI.get(afi)),
-        fld('bgp.update.path_attribute.mp_unreach_nlri.safi', 'Subsequent address family identifier (SAFI)', safi, v + 2, 1, SAFI.get(safi)));
+      const afi = u16(d, v),
+        safi = d[v + 2];
+      sub.push(
+        fld('bgp.update.path_attribute.mp_unreach_nlri.afi', 'Address family identifier (AFI)', afi, v, 2, AFI.get(afi)),
+        fld(
+          'bgp.update.path_attribute.mp_unreach_nlri.safi',
+          'Subsequent address family identifier (SAFI)',
+          safi,
+          v + 2,
+          1,
+          SAFI.get(safi),
+        ),
+      );
       if ((afi === 1 || afi === 2) && (safi === 1 || safi === 2)) {
         const nf: Field[] = [];
-        if (!readPrefixes(d, v + 3, v + len, afi, up.withdrawn, fields ? nf : null, afi === 1 ? 'bgp.mp_unreach_nlri_ipv4_prefix' : 'bgp.mp_unreach_nlri_ipv6_prefix')) return 'malformed MP_UNREACH_NLRI prefix';
+        if (
+          !readPrefixes(
+            d,
+            v + 3,
+            v + len,
+            afi,
+            up.withdrawn,
+            fields ? nf : null,
+            afi === 1 ? 'bgp.mp_unreach_nlri_ipv4_prefix' : 'bgp.mp_unreach_nlri_ipv6_prefix',
+          )
+        )
+          return 'malformed MP_UNREACH_NLRI prefix';
         sub.push(...nf);
       }
       display += `: ${AFI.get(afi) ?? afi} ${SAFI.get(safi) ?? safi}`;
@@ -267,10 +407,12 @@ function readUpdate(d: Uint8Array, o: number, end: number, fields: Field[] | nul
     if (af) af.push(fld('bgp.update.path_attribute', 'Path Attribute', name, p, v + len - p, display, sub));
     p = v + len;
   }
-  if (fields && alen) fields.push(fld('bgp.update.path_attributes', 'Path attributes', up.attributes.length, aend - alen, alen, undefined, af!));
+  if (fields && alen)
+    fields.push(fld('bgp.update.path_attributes', 'Path attributes', up.attributes.length, aend - alen, alen, undefined, af!));
   const nf: Field[] | null = fields ? [] : null;
   if (!readPrefixes(d, aend, end, 1, up.nlri, nf, 'bgp.nlri_prefix')) return 'malformed NLRI prefix';
-  if (fields && nf!.length) fields.push(fld('bgp.nlri', 'Network Layer Reachability Information (NLRI)', nf!.length, aend, end - aend, undefined, nf!));
+  if (fields && nf!.length)
+    fields.push(fld('bgp.nlri', 'Network Layer Reachability Information (NLRI)', nf!.length, aend, end - aend, undefined, nf!));
   return up;
 }
 
@@ -288,14 +430,21 @@ export function parseBgpMessages(d: Uint8Array, off: number, end: number, fields
       break;
     }
     let marker = true;
-    for (let i = 0; i < 16; i++) if (d[p + i] !== 0xff) { marker = false; break; }
-    const length = u16(d, p + 16), type = d[p + 18];
+    for (let i = 0; i < 16; i++)
+      if (d[p + i] !== 0xff) {
+        marker = false;
+        break;
+      }
+    const length = u16(d, p + 16),
+      type = d[p + 18];
     const typeName = BGP_TYPES[type] || `Unknown (${type})`;
-    const fields: Field[] | null = fieldsOut ? [
-      fld('bgp.marker', 'Marker', marker ? 'ffffffffffffffffffffffffffffffff' : 'invalid', p, 16),
-      fld('bgp.length', 'Length', length, p + 16, 2),
-      fld('bgp.type', 'Type', type, p + 18, 1, `${typeName} Message (${type})`),
-    ] : null;
+    const fields: Field[] | null = fieldsOut
+      ? [
+          fld('bgp.marker', 'Marker', marker ? 'ffffffffffffffffffffffffffffffff' : 'invalid', p, 16),
+          fld('bgp.length', 'Length', length, p + 16, 2),
+          fld('bgp.type', 'Type', type, p + 18, 1, `${typeName} Message (${type})`),
+        ]
+      : null;
     if (!marker && p === off) {
       // The segment starts inside a message begun in an earlier segment.
       out.push({ offset: p, length: 0, type: 0, typeName: 'continuation', complete: false });
@@ -303,7 +452,14 @@ export function parseBgpMessages(d: Uint8Array, off: number, end: number, fields
       break;
     }
     if (!marker || length < HEADER) {
-      out.push({ offset: p, length, type, typeName, complete: true, error: marker ? `message length ${length} below the 19-byte header` : 'marker is not all ones after the previous message' });
+      out.push({
+        offset: p,
+        length,
+        type,
+        typeName,
+        complete: true,
+        error: marker ? `message length ${length} below the 19-byte header` : 'marker is not all ones after the previous message',
+      });
       if (fieldsOut) fieldsOut.push(fields!);
       break;
     }
@@ -314,25 +470,40 @@ export function parseBgpMessages(d: Uint8Array, off: number, end: number, fields
     if (complete || type === 1) {
       if (type === 1) {
         const r = readOpen(d, p + HEADER, bodyEnd, fields);
-        if (typeof r === 'string') { if (complete) msg.error = r; } else msg.open = r;
+        if (typeof r === 'string') {
+          if (complete) msg.error = r;
+        } else msg.open = r;
       } else if (type === 2) {
         const r = readUpdate(d, p + HEADER, bodyEnd, fields);
-        if (typeof r === 'string') msg.error = r; else msg.update = r;
+        if (typeof r === 'string') msg.error = r;
+        else msg.update = r;
       } else if (type === 3) {
         if (p + HEADER + 2 > bodyEnd) msg.error = 'NOTIFICATION shorter than 21 bytes';
         else {
-          const code = d[p + 19], subcode = d[p + 20];
+          const code = d[p + 19],
+            subcode = d[p + 20];
           const text = `${ERRORS[code] ?? `Error ${code}`}${code === 6 && CEASE[subcode] ? ' / ' + CEASE[subcode] : subcode ? ` / subcode ${subcode}` : ''}`;
           msg.notification = { code, subcode, text };
-          fields?.push(fld('bgp.notify.major_error', 'Major error Code', code, p + 19, 1, ERRORS[code]),
-            fld(code === 6 ? 'bgp.notify.minor_error_cease' : 'bgp.notify.minor_error', 'Minor error Code', subcode, p + 20, 1, code === 6 ? CEASE[subcode] : undefined));
+          fields?.push(
+            fld('bgp.notify.major_error', 'Major error Code', code, p + 19, 1, ERRORS[code]),
+            fld(
+              code === 6 ? 'bgp.notify.minor_error_cease' : 'bgp.notify.minor_error',
+              'Minor error Code',
+              subcode,
+              p + 20,
+              1,
+              code === 6 ? CEASE[subcode] : undefined,
+            ),
+          );
           if (p + 21 < mend) fields?.push(fld('bgp.notify.minor_data', 'Data', mend - p - 21, p + 21, mend - p - 21));
         }
       } else if (type === 4) {
         if (length !== HEADER) msg.error = `KEEPALIVE of ${length} bytes (must be 19)`;
       } else if (type === 5 && p + 23 <= bodyEnd) {
-        fields?.push(fld('bgp.route_refresh.afi', 'Address family identifier (AFI)', u16(d, p + 19), p + 19, 2, AFI.get(u16(d, p + 19))),
-          fld('bgp.route_refresh.safi', 'Subsequent address family identifier (SAFI)', d[p + 22], p + 22, 1, SAFI.get(d[p + 22])));
+        fields?.push(
+          fld('bgp.route_refresh.afi', 'Address family identifier (AFI)', u16(d, p + 19), p + 19, 2, AFI.get(u16(d, p + 19))),
+          fld('bgp.route_refresh.safi', 'Subsequent address family identifier (SAFI)', d[p + 22], p + 22, 1, SAFI.get(d[p + 22])),
+        );
       } else if (type < 1 || type > 5) msg.error = `unknown message type ${type}`;
     }
     out.push(msg);

@@ -17,11 +17,36 @@ import type { Field } from '../types';
 
 const PID = protoId('dns');
 const TYPES: ReadonlyMap<number, string> = new Map([
-  [1, 'A'], [2, 'NS'], [5, 'CNAME'], [6, 'SOA'], [12, 'PTR'], [15, 'MX'], [16, 'TXT'], [28, 'AAAA'], [33, 'SRV'],
-  [41, 'OPT'], [43, 'DS'], [46, 'RRSIG'], [48, 'DNSKEY'], [64, 'SVCB'], [65, 'HTTPS'], [255, 'ANY'],
+  [1, 'A'],
+  [2, 'NS'],
+  [5, 'CNAME'],
+  [6, 'SOA'],
+  [12, 'PTR'],
+  [15, 'MX'],
+  [16, 'TXT'],
+  [28, 'AAAA'],
+  [33, 'SRV'],
+  [41, 'OPT'],
+  [43, 'DS'],
+  [46, 'RRSIG'],
+  [48, 'DNSKEY'],
+  [64, 'SVCB'],
+  [65, 'HTTPS'],
+  [255, 'ANY'],
 ]);
-const RCODES = ['No error', 'Format error', 'Server failure', 'No such name', 'Not implemented', 'Refused',
-  'Name exists', 'RRset exists', 'RRset does not exist', 'Not authoritative', 'Name out of zone'];
+const RCODES = [
+  'No error',
+  'Format error',
+  'Server failure',
+  'No such name',
+  'Not implemented',
+  'Refused',
+  'Name exists',
+  'RRset exists',
+  'RRset does not exist',
+  'Not authoritative',
+  'Name out of zone',
+];
 const MAX_RECORDS = 64;
 
 /** Offset just after the name last walked, in place (compression pointers not followed). */
@@ -32,11 +57,18 @@ let nameEnd = 0;
  * otherwise (no allocation), or null when malformed. Sets `nameEnd`.
  */
 function walkName(d: Uint8Array, start: number, base: number, end: number, text: boolean): string | null {
-  let p = start, after = -1, jumps = 0, total = 0, name = '';
+  let p = start,
+    after = -1,
+    jumps = 0,
+    total = 0,
+    name = '';
   for (;;) {
     if (p >= end) return null;
     const len = d[p];
-    if (len === 0) { p++; break; }
+    if (len === 0) {
+      p++;
+      break;
+    }
     if ((len & 0xc0) === 0xc0) {
       if (p + 2 > end || ++jumps > 32) return null;
       if (after < 0) after = p + 2;
@@ -62,24 +94,34 @@ export function decodeDns(c: DecodeContext, off: number): number {
   if (!c.need('dns', off, 12)) return -1;
   const d = c.data;
   c.enter(PID);
-  const id = u16(d, off), flags = u16(d, off + 2);
-  const qd = u16(d, off + 4), an = u16(d, off + 6), ns = u16(d, off + 8), ar = u16(d, off + 10);
+  const id = u16(d, off),
+    flags = u16(d, off + 2);
+  const qd = u16(d, off + 4),
+    an = u16(d, off + 6),
+    ns = u16(d, off + 8),
+    ar = u16(d, off + 10);
   const s = c.s;
-  s.dnsId = id; s.dnsQr = flags >> 15; s.dnsRcode = flags & 15; s.dnsQdCount = qd; s.dnsAnCount = an;
+  s.dnsId = id;
+  s.dnsQr = flags >> 15;
+  s.dnsRcode = flags & 15;
+  s.dnsQdCount = qd;
+  s.dnsAnCount = an;
   const end = c.end;
   const text = c.text;
-  const fields: Field[] | null = c.full ? [
-    fld('dns.id', 'Transaction ID', id, off, 2, hex(id, 4)),
-    fld('dns.flags', 'Flags', flags, off + 2, 2, hex(flags, 4), [
-      fld('dns.flags.response', 'Response', flags >> 15, off + 2, 1),
-      fld('dns.flags.opcode', 'Opcode', (flags >> 11) & 15, off + 2, 1),
-      fld('dns.flags.rcode', 'Reply code', flags & 15, off + 3, 1, RCODES[flags & 15] ?? String(flags & 15)),
-    ]),
-    fld('dns.count.queries', 'Questions', qd, off + 4, 2),
-    fld('dns.count.answers', 'Answer RRs', an, off + 6, 2),
-    fld('dns.count.auth_rr', 'Authority RRs', ns, off + 8, 2),
-    fld('dns.count.add_rr', 'Additional RRs', ar, off + 10, 2),
-  ] : null;
+  const fields: Field[] | null = c.full
+    ? [
+        fld('dns.id', 'Transaction ID', id, off, 2, hex(id, 4)),
+        fld('dns.flags', 'Flags', flags, off + 2, 2, hex(flags, 4), [
+          fld('dns.flags.response', 'Response', flags >> 15, off + 2, 1),
+          fld('dns.flags.opcode', 'Opcode', (flags >> 11) & 15, off + 2, 1),
+          fld('dns.flags.rcode', 'Reply code', flags & 15, off + 3, 1, RCODES[flags & 15] ?? String(flags & 15)),
+        ]),
+        fld('dns.count.queries', 'Questions', qd, off + 4, 2),
+        fld('dns.count.answers', 'Answer RRs', an, off + 6, 2),
+        fld('dns.count.auth_rr', 'Authority RRs', ns, off + 8, 2),
+        fld('dns.count.add_rr', 'Additional RRs', ar, off + 10, 2),
+      ]
+    : null;
   let p = off + 12;
   const qtext: string[] = [];
   const atext: string[] = [];
@@ -87,24 +129,36 @@ export function decodeDns(c: DecodeContext, off: number): number {
   // Records are walked in every mode (the same anomalies either way); text only when wanted.
   for (let i = 0; i < Math.min(qd, MAX_RECORDS); i++) {
     const n = walkName(d, p, off, end, text);
-    if (n === null || nameEnd + 4 > end) { bad = true; break; }
+    if (n === null || nameEnd + 4 > end) {
+      bad = true;
+      break;
+    }
     const q = nameEnd;
     if (text) {
       const type = u16(d, q);
-      fields?.push(fld('dns.qry.name', 'Query', n, p, q + 4 - p, `${n}: type ${TYPES.get(type) ?? type}, class ${u16(d, q + 2)}`, [
-        fld('dns.qry.type', 'Type', type, q, 2, TYPES.get(type) ?? String(type)),
-        fld('dns.qry.class', 'Class', u16(d, q + 2), q + 2, 2),
-      ]));
+      fields?.push(
+        fld('dns.qry.name', 'Query', n, p, q + 4 - p, `${n}: type ${TYPES.get(type) ?? type}, class ${u16(d, q + 2)}`, [
+          fld('dns.qry.type', 'Type', type, q, 2, TYPES.get(type) ?? String(type)),
+          fld('dns.qry.class', 'Class', u16(d, q + 2), q + 2, 2),
+        ]),
+      );
       qtext.push(`${TYPES.get(type) ?? type} ${n}`);
     }
     p = q + 4;
   }
   for (let i = 0; !bad && i < Math.min(an + ns + ar, MAX_RECORDS); i++) {
     const n = walkName(d, p, off, end, text);
-    if (n === null || nameEnd + 10 > end) { bad = true; break; }
+    if (n === null || nameEnd + 10 > end) {
+      bad = true;
+      break;
+    }
     const q = nameEnd;
-    const type = u16(d, q), rdlen = u16(d, q + 8);
-    if (q + 10 + rdlen > end) { bad = true; break; }
+    const type = u16(d, q),
+      rdlen = u16(d, q + 8);
+    if (q + 10 + rdlen > end) {
+      bad = true;
+      break;
+    }
     const r = q + 10;
     if (text) {
       let value = '';
@@ -112,13 +166,22 @@ export function decodeDns(c: DecodeContext, off: number): number {
       else if (type === 28 && rdlen === 16) value = ipv6Text(d, r);
       else if (type === 5 || type === 2 || type === 12) value = walkName(d, r, off, end, true) ?? '';
       const section = i < an ? 'dns.resp' : i < an + ns ? 'dns.auth' : 'dns.add';
-      fields?.push(fld(`${section}.name`, i < an ? 'Answer' : i < an + ns ? 'Authority' : 'Additional', n, p, r + rdlen - p,
-        `${n}: type ${TYPES.get(type) ?? type}${value ? ', ' + value : ''}`, [
-          fld('dns.resp.type', 'Type', type, q, 2, TYPES.get(type) ?? String(type)),
-          fld('dns.resp.ttl', 'Time to live', u32(d, q + 4), q + 4, 4),
-          fld('dns.resp.len', 'Data length', rdlen, q + 8, 2),
-          ...(value ? [fld(type === 1 ? 'dns.a' : type === 28 ? 'dns.aaaa' : 'dns.rdata', 'Data', value, r, rdlen)] : []),
-        ]));
+      fields?.push(
+        fld(
+          `${section}.name`,
+          i < an ? 'Answer' : i < an + ns ? 'Authority' : 'Additional',
+          n,
+          p,
+          r + rdlen - p,
+          `${n}: type ${TYPES.get(type) ?? type}${value ? ', ' + value : ''}`,
+          [
+            fld('dns.resp.type', 'Type', type, q, 2, TYPES.get(type) ?? String(type)),
+            fld('dns.resp.ttl', 'Time to live', u32(d, q + 4), q + 4, 4),
+            fld('dns.resp.len', 'Data length', rdlen, q + 8, 2),
+            ...(value ? [fld(type === 1 ? 'dns.a' : type === 28 ? 'dns.aaaa' : 'dns.rdata', 'Data', value, r, rdlen)] : []),
+          ],
+        ),
+      );
       if (i < an && type !== 41) atext.push(`${TYPES.get(type) ?? type}${value ? ' ' + value : ''}`);
     }
     p = r + rdlen;
@@ -128,7 +191,8 @@ export function decodeDns(c: DecodeContext, off: number): number {
   if (text) {
     const resp = flags >> 15;
     const rcode = flags & 15;
-    const info = `Standard query${resp ? ' response' : ''} ${hex(id, 4)}${rcode ? ' ' + (RCODES[rcode] ?? `rcode ${rcode}`) : ''} ${qtext.join(' ')}${atext.length ? ' ' + atext.join(' ') : ''}`.trimEnd();
+    const info =
+      `Standard query${resp ? ' response' : ''} ${hex(id, 4)}${rcode ? ' ' + (RCODES[rcode] ?? `rcode ${rcode}`) : ''} ${qtext.join(' ')}${atext.length ? ' ' + atext.join(' ') : ''}`.trimEnd();
     if (fields) c.layer('dns', 'Domain Name System', off, end - off, fields, info, 'DNS');
     c.info = info;
   }

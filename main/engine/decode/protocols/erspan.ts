@@ -27,7 +27,7 @@ export function decodeErspan(c: DecodeContext, off: number): number {
   let session = -1;
   if (type3) {
     if (!c.need('erspan', off, 12)) return -1;
-    hl = (d[off + 11] & 1) ? 20 : 12;
+    hl = d[off + 11] & 1 ? 20 : 12;
     if (!c.need('erspan', off, hl)) return -1;
   } else if (c.key2 === 1) {
     if (!c.need('erspan', off, 8)) return -1;
@@ -36,13 +36,26 @@ export function decodeErspan(c: DecodeContext, off: number): number {
   c.enter(PID);
   if (hl > 0) session = u16(d, off + 2) & 0x3ff;
   if (c.full) {
-    const fields = hl === 0 ? [] : [
-      fld('erspan.version', 'Version', d[off] >> 4, off, 1),
-      fld('erspan.vlan', 'VLAN', u16(d, off) & 0xfff, off, 2),
-      fld('erspan.spanid', 'SpanID', session, off + 2, 2),
-      type3 ? fld('erspan.timestamp', 'Timestamp', u32(d, off + 4), off + 4, 4) : fld('erspan.index', 'Index', u32(d, off + 4) & 0xfffff, off + 4, 4),
-    ];
-    c.layer('erspan', `Encapsulated Remote Switch Packet ANalysis Type ${type3 ? 'III' : hl ? 'II' : 'I'}`, off, hl, fields, hl ? `Session ${session}` : 'Type I', 'ERSPAN');
+    const fields =
+      hl === 0
+        ? []
+        : [
+            fld('erspan.version', 'Version', d[off] >> 4, off, 1),
+            fld('erspan.vlan', 'VLAN', u16(d, off) & 0xfff, off, 2),
+            fld('erspan.spanid', 'SpanID', session, off + 2, 2),
+            type3
+              ? fld('erspan.timestamp', 'Timestamp', u32(d, off + 4), off + 4, 4)
+              : fld('erspan.index', 'Index', u32(d, off + 4) & 0xfffff, off + 4, 4),
+          ];
+    c.layer(
+      'erspan',
+      `Encapsulated Remote Switch Packet ANalysis Type ${type3 ? 'III' : hl ? 'II' : 'I'}`,
+      off,
+      hl,
+      fields,
+      hl ? `Session ${session}` : 'Type I',
+      'ERSPAN',
+    );
   }
   if (c.text) c.info = `ERSPAN session ${session}`;
   if (off + hl >= c.end) {

@@ -19,7 +19,15 @@ export function decodeFlannel(c: DecodeContext, off: number): number {
   c.enter(PID);
   const version = c.data[off] >> 4;
   if (c.full) {
-    c.layer('flannel', 'flannel UDP encapsulation', off, 0, [fld('flannel.version', 'Inner IP version', version, off, 1)], `bare IPv${version} packet`, 'flannel');
+    c.layer(
+      'flannel',
+      'flannel UDP encapsulation',
+      off,
+      0,
+      [fld('flannel.version', 'Inner IP version', version, off, 1)],
+      `bare IPv${version} packet`,
+      'flannel',
+    );
   }
   if (!c.tunnel(TunnelKind.FLANNEL_UDP, -1, 'flannel', off)) return off;
   c.setNext(Next.IPVERSION, version);

@@ -27,15 +27,22 @@ export const ERSPAN_III = 0x22eb;
 export function decodeGre(c: DecodeContext, off: number): number {
   if (!c.need('gre', off, 4)) return -1;
   const d = c.data;
-  const flags = u16(d, off), proto = u16(d, off + 2);
+  const flags = u16(d, off),
+    proto = u16(d, off + 2);
   const ver = flags & 7;
   let hl = 4;
-  const hasCsum = (flags & 0xc000) !== 0, hasKey = (flags & 0x2000) !== 0, hasSeq = (flags & 0x1000) !== 0;
+  const hasCsum = (flags & 0xc000) !== 0,
+    hasKey = (flags & 0x2000) !== 0,
+    hasSeq = (flags & 0x1000) !== 0;
   const hasAck = ver === 1 && (flags & 0x0080) !== 0;
-  const csumAt = hasCsum ? off + hl : -1; if (hasCsum) hl += 4;
-  const keyAt = hasKey ? off + hl : -1; if (hasKey) hl += 4;
-  const seqAt = hasSeq ? off + hl : -1; if (hasSeq) hl += 4;
-  const ackAt = hasAck ? off + hl : -1; if (hasAck) hl += 4;
+  const csumAt = hasCsum ? off + hl : -1;
+  if (hasCsum) hl += 4;
+  const keyAt = hasKey ? off + hl : -1;
+  if (hasKey) hl += 4;
+  const seqAt = hasSeq ? off + hl : -1;
+  if (hasSeq) hl += 4;
+  const ackAt = hasAck ? off + hl : -1;
+  if (hasAck) hl += 4;
   if (!c.need('gre', off, hl)) return -1;
   c.enter(PID);
   const key = keyAt >= 0 ? u32(d, keyAt) : -1;
@@ -48,7 +55,15 @@ export function decodeGre(c: DecodeContext, off: number): number {
     if (keyAt >= 0) fields.push(fld('gre.key', 'Key', key, keyAt, 4, hex(key, 8)));
     if (seqAt >= 0) fields.push(fld('gre.sequence_number', 'Sequence Number', u32(d, seqAt), seqAt, 4));
     if (ackAt >= 0) fields.push(fld('gre.ack_number', 'Acknowledgment Number', u32(d, ackAt), ackAt, 4));
-    c.layer('gre', 'Generic Routing Encapsulation', off, hl, fields, `${ethertypeText(proto)}${keyAt >= 0 ? `, key ${hex(key, 8)}` : ''}`, 'GRE');
+    c.layer(
+      'gre',
+      'Generic Routing Encapsulation',
+      off,
+      hl,
+      fields,
+      `${ethertypeText(proto)}${keyAt >= 0 ? `, key ${hex(key, 8)}` : ''}`,
+      'GRE',
+    );
   }
   if (c.text) c.info = `GRE ${ethertypeText(proto)}`;
   if (off + hl >= c.end) {

@@ -19,32 +19,60 @@ import { ipv4Fields } from './ipv4';
 const PID = protoId('icmp');
 
 const TYPES: ReadonlyMap<number, string> = new Map([
-  [0, 'Echo (ping) reply'], [3, 'Destination unreachable'], [4, 'Source quench'], [5, 'Redirect'],
-  [8, 'Echo (ping) request'], [9, 'Router advertisement'], [10, 'Router solicitation'], [11, 'Time-to-live exceeded'],
-  [12, 'Parameter problem'], [13, 'Timestamp request'], [14, 'Timestamp reply'],
+  [0, 'Echo (ping) reply'],
+  [3, 'Destination unreachable'],
+  [4, 'Source quench'],
+  [5, 'Redirect'],
+  [8, 'Echo (ping) request'],
+  [9, 'Router advertisement'],
+  [10, 'Router solicitation'],
+  [11, 'Time-to-live exceeded'],
+  [12, 'Parameter problem'],
+  [13, 'Timestamp request'],
+  [14, 'Timestamp reply'],
 ]);
-const UNREACH = ['Network unreachable', 'Host unreachable', 'Protocol unreachable', 'Port unreachable',
-  'Fragmentation needed', 'Source route failed', 'Network unknown', 'Host unknown', 'Source host isolated',
-  'Network administratively prohibited', 'Host administratively prohibited', 'Network unreachable for TOS',
-  'Host unreachable for TOS', 'Communication administratively filtered'];
+const UNREACH = [
+  'Network unreachable',
+  'Host unreachable',
+  'Protocol unreachable',
+  'Port unreachable',
+  'Fragmentation needed',
+  'Source route failed',
+  'Network unknown',
+  'Host unknown',
+  'Source host isolated',
+  'Network administratively prohibited',
+  'Host administratively prohibited',
+  'Network unreachable for TOS',
+  'Host unreachable for TOS',
+  'Communication administratively filtered',
+];
 
 /** The first 4 bytes of a quoted transport header (ports), when the quoted packet is UDP/TCP. */
 export function quotedPorts(d: Uint8Array, off: number, limit: number, proto: number, prefix: string): Field[] {
   if ((proto !== 6 && proto !== 17) || off + 4 > limit) return [];
   const p = proto === 6 ? 'tcp' : 'udp';
-  return [fld(`${prefix}${p}.srcport`, 'Source Port', u16(d, off), off, 2), fld(`${prefix}${p}.dstport`, 'Destination Port', u16(d, off + 2), off + 2, 2)];
+  return [
+    fld(`${prefix}${p}.srcport`, 'Source Port', u16(d, off), off, 2),
+    fld(`${prefix}${p}.dstport`, 'Destination Port', u16(d, off + 2), off + 2, 2),
+  ];
 }
 
 export function decodeIcmp(c: DecodeContext, off: number): number {
   if (!c.need('icmp', off, 4)) return -1;
   const d = c.data;
   c.enter(PID);
-  const type = d[off], code = d[off + 1];
+  const type = d[off],
+    code = d[off + 1];
   const cur = c.cur;
-  cur.icmpType = type; cur.icmpCode = code;
+  cur.icmpType = type;
+  cur.icmpCode = code;
   const echo = type === 0 || type === 8 || type === 13 || type === 14;
   const hasId = echo && off + 8 <= c.end;
-  if (hasId) { cur.icmpId = u16(d, off + 4); cur.icmpSeq = u16(d, off + 6); }
+  if (hasId) {
+    cur.icmpId = u16(d, off + 4);
+    cur.icmpSeq = u16(d, off + 6);
+  }
   const hlen = Math.min(8, c.end - off);
   c.payload(off + hlen);
   // An error quotes the offending packet: it belongs to this layer (not decoded as the packet's own layers).
@@ -59,7 +87,10 @@ export function decodeIcmp(c: DecodeContext, off: number): number {
     ];
     let info = type === 3 && UNREACH[code] ? `${name} (${UNREACH[code]})` : name;
     if (hasId) {
-      fields.push(fld('icmp.ident', 'Identifier', cur.icmpId, off + 4, 2, hex(cur.icmpId, 4)), fld('icmp.seq', 'Sequence Number', cur.icmpSeq, off + 6, 2));
+      fields.push(
+        fld('icmp.ident', 'Identifier', cur.icmpId, off + 4, 2, hex(cur.icmpId, 4)),
+        fld('icmp.seq', 'Sequence Number', cur.icmpSeq, off + 6, 2),
+      );
       info += `  id=${hex(cur.icmpId, 4)}, seq=${cur.icmpSeq}`;
       if (cur.version === 4) info += `, ttl=${cur.ttl}`;
     }

@@ -17,23 +17,44 @@ import { quotedPorts } from './icmp';
 const PID = protoId('icmpv6');
 
 const TYPES: ReadonlyMap<number, string> = new Map([
-  [1, 'Destination Unreachable'], [2, 'Packet Too Big'], [3, 'Time Exceeded'], [4, 'Parameter Problem'],
-  [128, 'Echo (ping) request'], [129, 'Echo (ping) reply'], [130, 'Multicast Listener Query'],
-  [131, 'Multicast Listener Report'], [132, 'Multicast Listener Done'], [133, 'Router Solicitation'],
-  [134, 'Router Advertisement'], [135, 'Neighbor Solicitation'], [136, 'Neighbor Advertisement'],
-  [137, 'Redirect'], [143, 'Multicast Listener Report Message v2'],
+  [1, 'Destination Unreachable'],
+  [2, 'Packet Too Big'],
+  [3, 'Time Exceeded'],
+  [4, 'Parameter Problem'],
+  [128, 'Echo (ping) request'],
+  [129, 'Echo (ping) reply'],
+  [130, 'Multicast Listener Query'],
+  [131, 'Multicast Listener Report'],
+  [132, 'Multicast Listener Done'],
+  [133, 'Router Solicitation'],
+  [134, 'Router Advertisement'],
+  [135, 'Neighbor Solicitation'],
+  [136, 'Neighbor Advertisement'],
+  [137, 'Redirect'],
+  [143, 'Multicast Listener Report Message v2'],
 ]);
-const ND_OPTS: ReadonlyMap<number, string> = new Map([[1, 'Source link-layer address'], [2, 'Target link-layer address'], [3, 'Prefix information'], [4, 'Redirected header'], [5, 'MTU']]);
+const ND_OPTS: ReadonlyMap<number, string> = new Map([
+  [1, 'Source link-layer address'],
+  [2, 'Target link-layer address'],
+  [3, 'Prefix information'],
+  [4, 'Redirected header'],
+  [5, 'MTU'],
+]);
 
 export function decodeIcmpv6(c: DecodeContext, off: number): number {
   if (!c.need('icmpv6', off, 4)) return -1;
   const d = c.data;
   c.enter(PID);
-  const type = d[off], code = d[off + 1];
+  const type = d[off],
+    code = d[off + 1];
   const cur = c.cur;
-  cur.icmpType = type; cur.icmpCode = code;
+  cur.icmpType = type;
+  cur.icmpCode = code;
   const echo = type === 128 || type === 129;
-  if (echo && off + 8 <= c.end) { cur.icmpId = u16(d, off + 4); cur.icmpSeq = u16(d, off + 6); }
+  if (echo && off + 8 <= c.end) {
+    cur.icmpId = u16(d, off + 4);
+    cur.icmpSeq = u16(d, off + 6);
+  }
   const hlen = Math.min(echo || type < 128 ? 8 : 4, c.end - off);
   c.payload(off + hlen);
   // Errors quote the offending packet and ND messages carry options: both belong to this layer.
@@ -52,7 +73,10 @@ export function decodeIcmpv6(c: DecodeContext, off: number): number {
     );
     info = name;
     if (echo && cur.icmpId >= 0) {
-      fields.push(fld('icmpv6.echo.identifier', 'Identifier', cur.icmpId, off + 4, 2, hex(cur.icmpId, 4)), fld('icmpv6.echo.sequence_number', 'Sequence', cur.icmpSeq, off + 6, 2));
+      fields.push(
+        fld('icmpv6.echo.identifier', 'Identifier', cur.icmpId, off + 4, 2, hex(cur.icmpId, 4)),
+        fld('icmpv6.echo.sequence_number', 'Sequence', cur.icmpSeq, off + 6, 2),
+      );
       info += ` id=${hex(cur.icmpId, 4)}, seq=${cur.icmpSeq}, hop limit=${cur.ttl}`;
     }
     if (type >= 1 && type <= 4 && off + 8 < c.end) {
@@ -68,7 +92,8 @@ export function decodeIcmpv6(c: DecodeContext, off: number): number {
     }
   }
   for (let p = optStart; p >= 0 && p + 2 <= c.end;) {
-    const ot = d[p], ol = d[p + 1] * 8;
+    const ot = d[p],
+      ol = d[p + 1] * 8;
     if (ol === 0 || p + ol > c.end) {
       c.anomaly('bad-option', 'icmpv6', p, 'a Neighbor Discovery option has length 0 or runs past the packet');
       break;

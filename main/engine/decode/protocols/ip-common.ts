@@ -4,7 +4,10 @@ import type { DecodeContext } from '../context';
 import type { Field } from '../types';
 
 export function ipHeaderPresent(
-  c: DecodeContext, off: number, want: 4 | 6, minLen: number,
+  c: DecodeContext,
+  off: number,
+  want: 4 | 6,
+  minLen: number,
   fieldsOf: (d: Uint8Array, off: number, limit: number) => Field[],
 ): boolean {
   const proto = want === 4 ? 'ip' : 'ipv6';

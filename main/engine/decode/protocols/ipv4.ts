@@ -25,9 +25,25 @@ import { ipHeaderPresent } from './ip-common';
 const PID = protoId('ip');
 
 export const IP_PROTO_NAMES: ReadonlyMap<number, string> = new Map([
-  [0, 'HOPOPT'], [1, 'ICMP'], [2, 'IGMP'], [4, 'IPIP'], [6, 'TCP'], [17, 'UDP'], [41, 'IPv6'], [43, 'IPv6-Route'],
-  [44, 'IPv6-Frag'], [47, 'GRE'], [50, 'ESP'], [51, 'AH'], [58, 'ICMPv6'], [59, 'IPv6-NoNxt'], [60, 'IPv6-Opts'],
-  [89, 'OSPF'], [103, 'PIM'], [112, 'VRRP'], [132, 'SCTP'],
+  [0, 'HOPOPT'],
+  [1, 'ICMP'],
+  [2, 'IGMP'],
+  [4, 'IPIP'],
+  [6, 'TCP'],
+  [17, 'UDP'],
+  [41, 'IPv6'],
+  [43, 'IPv6-Route'],
+  [44, 'IPv6-Frag'],
+  [47, 'GRE'],
+  [50, 'ESP'],
+  [51, 'AH'],
+  [58, 'ICMPv6'],
+  [59, 'IPv6-NoNxt'],
+  [60, 'IPv6-Opts'],
+  [89, 'OSPF'],
+  [103, 'PIM'],
+  [112, 'VRRP'],
+  [132, 'SCTP'],
 ]);
 export function ipProtoText(p: number): string {
   const n = IP_PROTO_NAMES.get(p);
@@ -35,8 +51,14 @@ export function ipProtoText(p: number): string {
 }
 
 const OPTION_NAMES: ReadonlyMap<number, string> = new Map([
-  [0, 'End of Options List'], [1, 'No-Operation'], [7, 'Record Route'], [68, 'Time Stamp'], [130, 'Security'],
-  [131, 'Loose Source Route'], [137, 'Strict Source Route'], [148, 'Router Alert'],
+  [0, 'End of Options List'],
+  [1, 'No-Operation'],
+  [7, 'Record Route'],
+  [68, 'Time Stamp'],
+  [130, 'Security'],
+  [131, 'Loose Source Route'],
+  [137, 'Strict Source Route'],
+  [148, 'Router Alert'],
 ]);
 
 /**
@@ -50,14 +72,17 @@ export function ipv4Fields(d: Uint8Array, off: number, limit: number): Field[] {
   out.push(fld('ip.hdr_len', 'Header Length', (d[off] & 15) * 4, off, 1));
   if (off + 1 + 1 <= limit) out.push(fld('ip.dsfield', 'Differentiated Services Field', d[off + 1], off + 1, 1, hex(d[off + 1], 2)));
   if (off + 2 + 2 <= limit) out.push(fld('ip.len', 'Total Length', u16(d, off + 2), off + 2, 2));
-  if (off + 4 + 2 <= limit) out.push(fld('ip.id', 'Identification', u16(d, off + 4), off + 4, 2, `${hex(u16(d, off + 4), 4)} (${u16(d, off + 4)})`));
+  if (off + 4 + 2 <= limit)
+    out.push(fld('ip.id', 'Identification', u16(d, off + 4), off + 4, 2, `${hex(u16(d, off + 4), 4)} (${u16(d, off + 4)})`));
   if (off + 6 + 2 <= limit) {
     const w = u16(d, off + 6);
-    out.push(fld('ip.flags', 'Flags', w >> 13, off + 6, 1, hex(w >> 13, 1), [
-      fld('ip.flags.rb', 'Reserved bit', (w >> 15) & 1, off + 6, 1),
-      fld('ip.flags.df', "Don't fragment", (w >> 14) & 1, off + 6, 1),
-      fld('ip.flags.mf', 'More fragments', (w >> 13) & 1, off + 6, 1),
-    ]));
+    out.push(
+      fld('ip.flags', 'Flags', w >> 13, off + 6, 1, hex(w >> 13, 1), [
+        fld('ip.flags.rb', 'Reserved bit', (w >> 15) & 1, off + 6, 1),
+        fld('ip.flags.df', "Don't fragment", (w >> 14) & 1, off + 6, 1),
+        fld('ip.flags.mf', 'More fragments', (w >> 13) & 1, off + 6, 1),
+      ]),
+    );
     out.push(fld('ip.frag_offset', 'Fragment Offset', w & 0x1fff, off + 6, 2));
   }
   if (off + 8 + 1 <= limit) out.push(fld('ip.ttl', 'Time to Live', d[off + 8], off + 8, 1));
@@ -73,8 +98,15 @@ function optionFields(d: Uint8Array, off: number, end: number, out: Field[] | nu
   let p = off;
   while (p < end) {
     const t = d[p];
-    if (t === 0) { out?.push(fld('ip.opt.type', OPTION_NAMES.get(0)!, 0, p, end - p)); return true; }
-    if (t === 1) { out?.push(fld('ip.opt.type', OPTION_NAMES.get(1)!, 1, p, 1)); p++; continue; }
+    if (t === 0) {
+      out?.push(fld('ip.opt.type', OPTION_NAMES.get(0)!, 0, p, end - p));
+      return true;
+    }
+    if (t === 1) {
+      out?.push(fld('ip.opt.type', OPTION_NAMES.get(1)!, 1, p, 1));
+      p++;
+      continue;
+    }
     if (p + 2 > end) return false;
     const len = d[p + 1];
     if (len < 2 || p + len > end) return false;
@@ -111,10 +143,21 @@ export function decodeIpv4(c: DecodeContext, off: number): number {
   const total = tso ? Math.min(c.end - off, 0xffff) : rawTotal;
   const w = u16(d, off + 6);
   const proto = d[off + 9];
-  const src = u32(d, off + 12), dst = u32(d, off + 16);
-  cur.version = 4; cur.ipOffset = off; cur.src4 = src; cur.dst4 = dst; cur.srcOffset = off + 12; cur.dstOffset = off + 16;
-  cur.proto = proto; cur.ttl = d[off + 8]; cur.ipId = u16(d, off + 4); cur.totalLength = total;
-  cur.df = (w >> 14) & 1; cur.mf = (w >> 13) & 1; cur.fragOffset = w & 0x1fff;
+  const src = u32(d, off + 12),
+    dst = u32(d, off + 16);
+  cur.version = 4;
+  cur.ipOffset = off;
+  cur.src4 = src;
+  cur.dst4 = dst;
+  cur.srcOffset = off + 12;
+  cur.dstOffset = off + 16;
+  cur.proto = proto;
+  cur.ttl = d[off + 8];
+  cur.ipId = u16(d, off + 4);
+  cur.totalLength = total;
+  cur.df = (w >> 14) & 1;
+  cur.mf = (w >> 13) & 1;
+  cur.fragOffset = w & 0x1fff;
   const hlen = ihl < 20 ? 20 : Math.min(ihl, avail);
   let fields: Field[] | null = null;
   if (c.full) {
@@ -135,7 +178,12 @@ export function decodeIpv4(c: DecodeContext, off: number): number {
   }
   if (!c.need('ip', off, ihl)) return -1;
   if (!checksumOk(d, off, ihl)) {
-    c.anomaly('bad-checksum', 'ip', off + 10, c.text ? `IPv4 header checksum ${hex(u16(d, off + 10), 4)} is wrong (checksum offload on a sending host also gives this)` : '');
+    c.anomaly(
+      'bad-checksum',
+      'ip',
+      off + 10,
+      c.text ? `IPv4 header checksum ${hex(u16(d, off + 10), 4)} is wrong (checksum offload on a sending host also gives this)` : '',
+    );
   }
   if (ihl > 20 && !optionFields(d, off + 20, off + ihl, fields)) {
     c.anomaly('bad-option', 'ip', off + 20, 'an IPv4 option runs past the header');
@@ -145,9 +193,23 @@ export function decodeIpv4(c: DecodeContext, off: number): number {
   c.claimedEnd = claimed;
   if (claimed > c.end) {
     if (claimed > d.length) {
-      c.anomaly('truncated', 'ip', off + 2, c.text ? `IPv4 total length ${total}, only ${d.length - off} bytes captured` : '', total, d.length - off);
+      c.anomaly(
+        'truncated',
+        'ip',
+        off + 2,
+        c.text ? `IPv4 total length ${total}, only ${d.length - off} bytes captured` : '',
+        total,
+        d.length - off,
+      );
     } else {
-      c.anomaly('bad-length', 'ip', off + 2, c.text ? `IPv4 total length ${total} runs past the enclosing payload (${c.end - off} bytes)` : '', total, c.end - off);
+      c.anomaly(
+        'bad-length',
+        'ip',
+        off + 2,
+        c.text ? `IPv4 total length ${total} runs past the enclosing payload (${c.end - off} bytes)` : '',
+        total,
+        c.end - off,
+      );
     }
   } else {
     c.end = claimed;

@@ -22,7 +22,14 @@ import { ipHeaderPresent } from './ip-common';
 
 const PID6 = protoId('ipv6');
 /** Extension header types and their field prefix (as tshark names them). */
-const EXT: ReadonlyMap<number, string> = new Map([[0, 'hopopts'], [43, 'routing'], [44, 'fraghdr'], [60, 'dstopts'], [51, 'ah'], [135, 'mobility']]);
+const EXT: ReadonlyMap<number, string> = new Map([
+  [0, 'hopopts'],
+  [43, 'routing'],
+  [44, 'fraghdr'],
+  [60, 'dstopts'],
+  [51, 'ah'],
+  [135, 'mobility'],
+]);
 const MAX_EXT_HEADERS = 256;
 
 /** Fixed-header fields lying wholly before `limit` (shared with ICMPv6's quoted header). */
@@ -53,8 +60,14 @@ export function decodeIpv6(c: DecodeContext, off: number): number {
   const tso = rawPlen === 0 && c.end - off > 40;
   const plen = tso ? c.end - off - 40 : rawPlen;
   let nxt = d[off + 6];
-  cur.version = 6; cur.ipOffset = off; cur.srcOffset = off + 8; cur.dstOffset = off + 24;
-  cur.ttl = d[off + 7]; cur.ipId = u32(d, off) & 0xfffff; cur.totalLength = plen + 40; cur.proto = nxt;
+  cur.version = 6;
+  cur.ipOffset = off;
+  cur.srcOffset = off + 8;
+  cur.dstOffset = off + 24;
+  cur.ttl = d[off + 7];
+  cur.ipId = u32(d, off) & 0xfffff;
+  cur.totalLength = plen + 40;
+  cur.proto = nxt;
   let fields: Field[] | null = null;
   if (c.full) {
     fields = ipv6Fields(d, off, off + 40);
@@ -81,25 +94,41 @@ export function decodeIpv6(c: DecodeContext, off: number): number {
       break;
     }
     const type = EXT.get(nxt)!;
-    if (!c.need('ipv6', p, 8)) { stopped = true; break; }
+    if (!c.need('ipv6', p, 8)) {
+      stopped = true;
+      break;
+    }
     const hnxt = d[p];
     const len = nxt === 44 ? 8 : nxt === 51 ? (d[p + 1] + 2) * 4 : (d[p + 1] + 1) * 8;
-    if (!c.need('ipv6', p, len)) { stopped = true; break; }
+    if (!c.need('ipv6', p, len)) {
+      stopped = true;
+      break;
+    }
     let children: Field[] | undefined;
     if (nxt === 44) {
       const w = u16(d, p + 2);
-      cur.fragOffset = w >> 3; cur.mf = w & 1; cur.ipId = u32(d, p + 4);
+      cur.fragOffset = w >> 3;
+      cur.mf = w & 1;
+      cur.ipId = u32(d, p + 4);
       c.s.flags |= SummaryFlag.FRAGMENT;
       if (cur.fragOffset !== 0) nonFirstFragment = true;
-      if (fields) children = [
-        fld('ipv6.fraghdr.nxt', 'Next header', hnxt, p, 1, ipProtoText(hnxt)),
-        fld('ipv6.fraghdr.offset', 'Offset', w >> 3, p + 2, 2),
-        fld('ipv6.fraghdr.more', 'More Fragments', w & 1, p + 3, 1),
-        fld('ipv6.fraghdr.ident', 'Identification', u32(d, p + 4), p + 4, 4, hex(u32(d, p + 4), 8)),
-      ];
+      if (fields)
+        children = [
+          fld('ipv6.fraghdr.nxt', 'Next header', hnxt, p, 1, ipProtoText(hnxt)),
+          fld('ipv6.fraghdr.offset', 'Offset', w >> 3, p + 2, 2),
+          fld('ipv6.fraghdr.more', 'More Fragments', w & 1, p + 3, 1),
+          fld('ipv6.fraghdr.ident', 'Identification', u32(d, p + 4), p + 4, 4, hex(u32(d, p + 4), 8)),
+        ];
     } else if (fields) {
-      children = [fld(`ipv6.${type}.nxt`, 'Next header', hnxt, p, 1, ipProtoText(hnxt)), fld(`ipv6.${type}.len`, 'Length', d[p + 1], p + 1, 1)];
-      if (nxt === 43) children.push(fld('ipv6.routing.type', 'Type', d[p + 2], p + 2, 1), fld('ipv6.routing.segleft', 'Segments Left', d[p + 3], p + 3, 1));
+      children = [
+        fld(`ipv6.${type}.nxt`, 'Next header', hnxt, p, 1, ipProtoText(hnxt)),
+        fld(`ipv6.${type}.len`, 'Length', d[p + 1], p + 1, 1),
+      ];
+      if (nxt === 43)
+        children.push(
+          fld('ipv6.routing.type', 'Type', d[p + 2], p + 2, 1),
+          fld('ipv6.routing.segleft', 'Segments Left', d[p + 3], p + 3, 1),
+        );
     }
     if (fields) fields.push(fld(`ipv6.${type}`, type, nxt, p, len, undefined, children));
     nxt = hnxt;
@@ -108,12 +137,34 @@ export function decodeIpv6(c: DecodeContext, off: number): number {
   }
   cur.proto = nxt;
   if (c.full) {
-    c.layer('ipv6', 'Internet Protocol Version 6', off, p - off, fields!, `Src: ${ipv6Text(d, off + 8)}, Dst: ${ipv6Text(d, off + 24)}`, 'IPv6');
+    c.layer(
+      'ipv6',
+      'Internet Protocol Version 6',
+      off,
+      p - off,
+      fields!,
+      `Src: ${ipv6Text(d, off + 8)}, Dst: ${ipv6Text(d, off + 24)}`,
+      'IPv6',
+    );
   }
   if (lengthProblem === 1) {
-    c.anomaly('truncated', 'ipv6', off + 4, c.text ? `IPv6 payload length ${plen}, only ${d.length - off - 40} bytes captured` : '', plen, d.length - off - 40);
+    c.anomaly(
+      'truncated',
+      'ipv6',
+      off + 4,
+      c.text ? `IPv6 payload length ${plen}, only ${d.length - off - 40} bytes captured` : '',
+      plen,
+      d.length - off - 40,
+    );
   } else if (lengthProblem === 2) {
-    c.anomaly('bad-length', 'ipv6', off + 4, c.text ? `IPv6 payload length ${plen} runs past the enclosing payload` : '', plen, c.end - off - 40);
+    c.anomaly(
+      'bad-length',
+      'ipv6',
+      off + 4,
+      c.text ? `IPv6 payload length ${plen} runs past the enclosing payload` : '',
+      plen,
+      c.end - off - 40,
+    );
   }
   if (stopped) return -1;
   c.payload(p);

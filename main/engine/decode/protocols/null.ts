@@ -13,7 +13,13 @@ import { LinkType } from '../../types';
 const PID = protoId('null');
 
 /** Address family -> IP version (AF_INET6 differs between Linux 10, NetBSD/OpenBSD 24, FreeBSD 28, macOS 30). */
-const AF_VERSION: ReadonlyMap<number, number> = new Map([[2, 4], [10, 6], [24, 6], [28, 6], [30, 6]]);
+const AF_VERSION: ReadonlyMap<number, number> = new Map([
+  [2, 4],
+  [10, 6],
+  [24, 6],
+  [28, 6],
+  [30, 6],
+]);
 
 function decodeLoopback(c: DecodeContext, off: number, bigEndian: boolean): number {
   if (!c.need('null', off, 4)) return -1;
@@ -24,9 +30,15 @@ function decodeLoopback(c: DecodeContext, off: number, bigEndian: boolean): numb
   if (!bigEndian && (d[off] !== 0 || d[off + 1] !== 0)) af = (d[off] | (d[off + 1] << 8) | (d[off + 2] << 16) | (d[off + 3] << 24)) >>> 0;
   const version = AF_VERSION.get(af) ?? 0;
   if (c.full) {
-    c.layer('null', 'Null/Loopback', off, 4, [
-      fld('null.family', 'Family', af, off, 4, version === 4 ? 'IP (2)' : version === 6 ? `IPv6 (${af})` : String(af)),
-    ], `Family ${af}`, 'NULL');
+    c.layer(
+      'null',
+      'Null/Loopback',
+      off,
+      4,
+      [fld('null.family', 'Family', af, off, 4, version === 4 ? 'IP (2)' : version === 6 ? `IPv6 (${af})` : String(af))],
+      `Family ${af}`,
+      'NULL',
+    );
   }
   if (version === 0) {
     c.anomaly('unknown-next-protocol', 'null', off, c.text ? `loopback address family ${af} has no decoder` : '', -1, -1, false);

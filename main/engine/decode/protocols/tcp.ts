@@ -48,30 +48,58 @@ function options(d: Uint8Array, p: number, end: number, out: Field[] | null, tex
   while (p < end) {
     const kind = d[p];
     if (kind === 0) break;
-    if (kind === 1) { p++; continue; }
+    if (kind === 1) {
+      p++;
+      continue;
+    }
     if (p + 2 > end) return false;
     const len = d[p + 1];
     if (len < 2 || p + len > end) return false;
-    if (!out && !text) { p += len; continue; }
+    if (!out && !text) {
+      p += len;
+      continue;
+    }
     if (kind === 2 && len === 4) {
       out?.push(fld('tcp.options.mss_val', 'Maximum segment size', u16(d, p + 2), p, 4));
-      if (text) { text.utf8(' MSS='); text.uint(u16(d, p + 2)); }
+      if (text) {
+        text.utf8(' MSS=');
+        text.uint(u16(d, p + 2));
+      }
     } else if (kind === 3 && len === 3) {
       out?.push(fld('tcp.options.wscale.shift', 'Window scale', d[p + 2], p, 3));
-      if (text) { text.utf8(' WS='); text.uint(1 << Math.min(d[p + 2], 14)); }
+      if (text) {
+        text.utf8(' WS=');
+        text.uint(1 << Math.min(d[p + 2], 14));
+      }
     } else if (kind === 4) {
       out?.push(fld('tcp.options.sack_perm', 'SACK permitted', true, p, len));
       text?.utf8(' SACK_PERM');
     } else if (kind === 5) {
       if (out) {
         const blocks: Field[] = [];
-        for (let q = p + 2; q + 8 <= p + len; q += 8) blocks.push(fld('tcp.options.sack_le', 'left edge', u32(d, q), q, 4), fld('tcp.options.sack_re', 'right edge', u32(d, q + 4), q + 4, 4));
+        for (let q = p + 2; q + 8 <= p + len; q += 8)
+          blocks.push(
+            fld('tcp.options.sack_le', 'left edge', u32(d, q), q, 4),
+            fld('tcp.options.sack_re', 'right edge', u32(d, q + 4), q + 4, 4),
+          );
         out.push(fld('tcp.options.sack', 'SACK', (len - 2) / 8, p, len, undefined, blocks));
       }
-      if (text) { text.utf8(' SACK('); text.uint((len - 2) >> 3); text.utf8(')'); }
+      if (text) {
+        text.utf8(' SACK(');
+        text.uint((len - 2) >> 3);
+        text.utf8(')');
+      }
     } else if (kind === 8 && len === 10) {
-      out?.push(fld('tcp.options.timestamp.tsval', 'Timestamp value', u32(d, p + 2), p + 2, 4), fld('tcp.options.timestamp.tsecr', 'Timestamp echo reply', u32(d, p + 6), p + 6, 4));
-      if (text) { text.utf8(' TSval='); text.uint(u32(d, p + 2)); text.utf8(' TSecr='); text.uint(u32(d, p + 6)); }
+      out?.push(
+        fld('tcp.options.timestamp.tsval', 'Timestamp value', u32(d, p + 2), p + 2, 4),
+        fld('tcp.options.timestamp.tsecr', 'Timestamp echo reply', u32(d, p + 6), p + 6, 4),
+      );
+      if (text) {
+        text.utf8(' TSval=');
+        text.uint(u32(d, p + 2));
+        text.utf8(' TSecr=');
+        text.uint(u32(d, p + 6));
+      }
     } else out?.push(fld('tcp.option_kind', `Option ${kind}`, kind, p, len));
     p += len;
   }
@@ -97,7 +125,10 @@ function tcpInfoNoOptions(w: TextOut, d: Uint8Array, off: number, len: number): 
   w.utf8(tcpFlagsText(flags));
   w.utf8('] Seq=');
   w.uint(u32(d, off + 4));
-  if (flags & 0x10) { w.utf8(' Ack='); w.uint(u32(d, off + 8)); }
+  if (flags & 0x10) {
+    w.utf8(' Ack=');
+    w.uint(u32(d, off + 8));
+  }
   w.utf8(' Win=');
   w.uint(u16(d, off + 14));
   w.utf8(' Len=');
@@ -108,12 +139,17 @@ export function decodeTcp(c: DecodeContext, off: number): number {
   if (!c.need('tcp', off, 20)) return -1;
   const d = c.data;
   c.enter(PID);
-  const sp = u16(d, off), dp = u16(d, off + 2);
+  const sp = u16(d, off),
+    dp = u16(d, off + 2);
   const hl = (d[off + 12] >> 4) * 4;
   const flags = ((d[off + 12] & 0x0f) << 8) | d[off + 13];
   const cur = c.cur;
-  cur.srcPort = sp; cur.dstPort = dp; cur.tcpSeq = u32(d, off + 4); cur.tcpAck = u32(d, off + 8);
-  cur.tcpFlags = flags; cur.tcpWindow = u16(d, off + 14);
+  cur.srcPort = sp;
+  cur.dstPort = dp;
+  cur.tcpSeq = u32(d, off + 4);
+  cur.tcpAck = u32(d, off + 8);
+  cur.tcpFlags = flags;
+  cur.tcpWindow = u16(d, off + 14);
   let fields: Field[] | null = null;
   if (c.full) {
     fields = [
@@ -122,8 +158,15 @@ export function decodeTcp(c: DecodeContext, off: number): number {
       fld('tcp.seq', 'Sequence Number (raw)', cur.tcpSeq, off + 4, 4),
       fld('tcp.ack', 'Acknowledgment Number (raw)', cur.tcpAck, off + 8, 4),
       fld('tcp.hdr_len', 'Header Length', hl, off + 12, 1),
-      fld('tcp.flags', 'Flags', flags, off + 12, 2, `${hex(flags, 3)} (${tcpFlagsText(flags)})`, FLAG_NAMES.map((n, i) =>
-        fld(`tcp.flags.${n.toLowerCase()}`, n, (flags >> i) & 1, off + 13 - (i >> 3), 1))),
+      fld(
+        'tcp.flags',
+        'Flags',
+        flags,
+        off + 12,
+        2,
+        `${hex(flags, 3)} (${tcpFlagsText(flags)})`,
+        FLAG_NAMES.map((n, i) => fld(`tcp.flags.${n.toLowerCase()}`, n, (flags >> i) & 1, off + 13 - (i >> 3), 1)),
+      ),
       fld('tcp.window_size_value', 'Window', cur.tcpWindow, off + 14, 2),
       fld('tcp.checksum', 'Checksum', u16(d, off + 16), off + 16, 2, hex(u16(d, off + 16), 4)),
       fld('tcp.urgent_pointer', 'Urgent Pointer', u16(d, off + 18), off + 18, 2),
@@ -136,10 +179,20 @@ export function decodeTcp(c: DecodeContext, off: number): number {
   }
   const optsOk = c.need('tcp', off, hl);
   const hend = optsOk ? off + hl : off + 20;
-  if (optsOk && hl > 20 && !options(d, off + 20, off + hl, fields, null)) c.anomaly('bad-option', 'tcp', off + 20, 'a TCP option runs past the header');
+  if (optsOk && hl > 20 && !options(d, off + 20, off + hl, fields, null))
+    c.anomaly('bad-option', 'tcp', off + 20, 'a TCP option runs past the header');
   if (c.text) {
     const len = Math.max(0, c.end - hend);
-    if (fields) c.layer('tcp', 'Transmission Control Protocol', off, hend - off, fields, `Src Port: ${sp}, Dst Port: ${dp}, Seq: ${cur.tcpSeq}, Len: ${len}`, 'TCP');
+    if (fields)
+      c.layer(
+        'tcp',
+        'Transmission Control Protocol',
+        off,
+        hend - off,
+        fields,
+        `Src Port: ${sp}, Dst Port: ${dp}, Seq: ${cur.tcpSeq}, Len: ${len}`,
+        'TCP',
+      );
     c.setInfo(optsOk ? tcpInfo : tcpInfoNoOptions, off, len);
   }
   if (!optsOk) return -1;

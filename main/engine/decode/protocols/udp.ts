@@ -27,17 +27,28 @@ export function decodeUdp(c: DecodeContext, off: number): number {
   if (!c.need('udp', off, 8)) return -1;
   const d = c.data;
   c.enter(PID);
-  const sp = u16(d, off), dp = u16(d, off + 2), len = u16(d, off + 4);
+  const sp = u16(d, off),
+    dp = u16(d, off + 2),
+    len = u16(d, off + 4);
   const cur = c.cur;
-  cur.srcPort = sp; cur.dstPort = dp;
+  cur.srcPort = sp;
+  cur.dstPort = dp;
   c.udpSrc = sp;
   if (c.full) {
-    c.layer('udp', 'User Datagram Protocol', off, 8, [
-      fld('udp.srcport', 'Source Port', sp, off, 2),
-      fld('udp.dstport', 'Destination Port', dp, off + 2, 2),
-      fld('udp.length', 'Length', len, off + 4, 2),
-      fld('udp.checksum', 'Checksum', u16(d, off + 6), off + 6, 2, hex(u16(d, off + 6), 4)),
-    ], `Src Port: ${sp}, Dst Port: ${dp}`, 'UDP');
+    c.layer(
+      'udp',
+      'User Datagram Protocol',
+      off,
+      8,
+      [
+        fld('udp.srcport', 'Source Port', sp, off, 2),
+        fld('udp.dstport', 'Destination Port', dp, off + 2, 2),
+        fld('udp.length', 'Length', len, off + 4, 2),
+        fld('udp.checksum', 'Checksum', u16(d, off + 6), off + 6, 2, hex(u16(d, off + 6), 4)),
+      ],
+      `Src Port: ${sp}, Dst Port: ${dp}`,
+      'UDP',
+    );
   }
   if (c.text) c.setInfo(udpInfo, off);
   if (len < 8) {
@@ -47,7 +58,14 @@ export function decodeUdp(c: DecodeContext, off: number): number {
   }
   // A first fragment carries the whole datagram's UDP length: only check unfragmented datagrams.
   if (off + len > c.claimedEnd && cur.mf === 0) {
-    c.anomaly('bad-length', 'udp', off + 4, c.text ? `UDP length ${len} > IP payload length ${c.claimedEnd - off}` : '', len, c.claimedEnd - off);
+    c.anomaly(
+      'bad-length',
+      'udp',
+      off + 4,
+      c.text ? `UDP length ${len} > IP payload length ${c.claimedEnd - off}` : '',
+      len,
+      c.claimedEnd - off,
+    );
     c.payload(off + 8);
     return -1;
   }

@@ -26,13 +26,21 @@ export function decodeVlan(c: DecodeContext, off: number): number {
   s.vlanCount++;
   if (c.full) {
     const name = tpid === 0x88a8 ? '802.1ad Service VLAN' : '802.1Q Virtual LAN';
-    c.layer('vlan', name, off, 4, [
-      fld('vlan.tpid', 'Tag protocol identifier', tpid, tpidAt >= 0 ? tpidAt : off, tpidAt >= 0 ? 2 : 0, hex(tpid, 4)),
-      fld('vlan.priority', 'Priority', tci >> 13, off, 1),
-      fld('vlan.dei', 'DEI', (tci >> 12) & 1, off, 1),
-      fld('vlan.id', 'ID', id, off, 2),
-      fld('vlan.etype', 'Type', type, off + 2, 2, ethertypeText(type)),
-    ], `PRI: ${tci >> 13}, DEI: ${(tci >> 12) & 1}, ID: ${id}`, 'VLAN');
+    c.layer(
+      'vlan',
+      name,
+      off,
+      4,
+      [
+        fld('vlan.tpid', 'Tag protocol identifier', tpid, tpidAt >= 0 ? tpidAt : off, tpidAt >= 0 ? 2 : 0, hex(tpid, 4)),
+        fld('vlan.priority', 'Priority', tci >> 13, off, 1),
+        fld('vlan.dei', 'DEI', (tci >> 12) & 1, off, 1),
+        fld('vlan.id', 'ID', id, off, 2),
+        fld('vlan.etype', 'Type', type, off + 2, 2, ethertypeText(type)),
+      ],
+      `PRI: ${tci >> 13}, DEI: ${(tci >> 12) & 1}, ID: ${id}`,
+      'VLAN',
+    );
   }
   c.setNext(Next.ETHERTYPE, type, -1, off + 2);
   return off + 4;

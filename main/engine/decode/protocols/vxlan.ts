@@ -28,12 +28,20 @@ export function decodeVxlan(c: DecodeContext, off: number): number {
   const flags = d[off];
   const vni = u24(d, off + 4);
   if (c.full) {
-    c.layer('vxlan', 'Virtual eXtensible Local Area Network', off, 8, [
-      fld('vxlan.flags', 'Flags', flags, off, 1, hex(flags, 2)),
-      fld('vxlan.flags.i', 'VXLAN Network ID (VNI) present', (flags >> 3) & 1, off, 1),
-      fld('vxlan.gpid', 'Group Policy ID', (d[off + 2] << 8) | d[off + 3], off + 2, 2),
-      fld('vxlan.vni', 'VXLAN Network Identifier (VNI)', vni, off + 4, 3),
-    ], `VNI: ${vni}`, 'VXLAN');
+    c.layer(
+      'vxlan',
+      'Virtual eXtensible Local Area Network',
+      off,
+      8,
+      [
+        fld('vxlan.flags', 'Flags', flags, off, 1, hex(flags, 2)),
+        fld('vxlan.flags.i', 'VXLAN Network ID (VNI) present', (flags >> 3) & 1, off, 1),
+        fld('vxlan.gpid', 'Group Policy ID', (d[off + 2] << 8) | d[off + 3], off + 2, 2),
+        fld('vxlan.vni', 'VXLAN Network Identifier (VNI)', vni, off + 4, 3),
+      ],
+      `VNI: ${vni}`,
+      'VXLAN',
+    );
   }
   if (c.text) c.setInfo(vxlanInfo, off);
   if (off + 8 >= c.end) {

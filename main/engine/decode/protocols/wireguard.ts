@@ -29,7 +29,15 @@ export function decodeWireguard(c: DecodeContext, off: number): number {
   const type = d[off];
   const len = c.end - off;
   // Not WireGuard-shaped (unknown type, reserved bytes set or too short): leave it as data.
-  if (type < 1 || type > 4 || d[off + 1] !== 0 || d[off + 2] !== 0 || d[off + 3] !== 0 || len < SIZES[type] || (type !== 4 && len !== SIZES[type])) {
+  if (
+    type < 1 ||
+    type > 4 ||
+    d[off + 1] !== 0 ||
+    d[off + 2] !== 0 ||
+    d[off + 3] !== 0 ||
+    len < SIZES[type] ||
+    (type !== 4 && len !== SIZES[type])
+  ) {
     if (c.text) c.info = 'UDP payload on the WireGuard port is not a WireGuard message';
     return off;
   }
@@ -44,7 +52,14 @@ export function decodeWireguard(c: DecodeContext, off: number): number {
     if (type === 4) fields.push(fld('wg.encrypted_packet', 'Encrypted Packet', `${len - 16} bytes`, off + 16, len - 16));
     c.layer('wireguard', 'WireGuard Protocol', off, type === 4 ? 16 : len, fields, `${TYPES[type]} (encrypted)`, 'WireGuard');
   }
-  if (c.text) c.info = `${TYPES[type]}${type === 4 ? `, receiver=0x${le32(d, off + 4).toString(16).padStart(8, '0')}, ${len - 16} bytes encrypted` : ''}`;
+  if (c.text)
+    c.info = `${TYPES[type]}${
+      type === 4
+        ? `, receiver=0x${le32(d, off + 4)
+            .toString(16)
+            .padStart(8, '0')}, ${len - 16} bytes encrypted`
+        : ''
+    }`;
   c.payload(off + (type === 4 ? 16 : len));
   return c.end;
 }
