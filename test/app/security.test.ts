@@ -293,7 +293,7 @@ describe('IPC handlers', () => {
 describe('Content-Security-Policy', () => {
   it('the meta tag of the page carries the policy', () => {
     const html = readFileSync(`${root}/renderer/index.html`, 'utf8');
-    const meta = /<meta http-equiv="Content-Security-Policy" content="([^"]+)"/.exec(html);
+    const meta = /<meta\s+http-equiv="Content-Security-Policy"\s+content="([^"]+)"/.exec(html);
     expect(meta?.[1]).toBe(CSP_META);
   });
 
