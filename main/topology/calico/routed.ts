@@ -31,26 +31,12 @@ export function routedNodeAddresses(
   points: readonly PointDraft[],
   podNode: ReadonlyMap<number, string>,
 ): Map<string, RoutedAddress> {
-  const votes = new Map<string, Map<number, EvidenceAcc>>();
-  for (let r = 0; r < t.count; r++) {
-    if (t.tunnel[r] !== 0 || (t.innerVer[r] !== 4 && t.innerVer[r] !== 6) || t.outerMacSrc[r] < 0) continue;
-    if (points[t.point[r]]?.kind !== 'underlay') continue;
-    const node = podNode.get(t.innerVer[r] === 6 ? 4294967296 + t.innerSrc[r] : t.innerSrc[r]);
-    if (!node) continue;
-    let m = votes.get(node);
-    if (!m) votes.set(node, (m = new Map<number, EvidenceAcc>()));
-    let acc = m.get(t.outerMacSrc[r]);
-    if (!acc) m.set(t.outerMacSrc[r], (acc = new EvidenceAcc()));
-    acc.add(r);
-  }
-  const ipOfMac = new Map<number, number>();
-  for (const a of t.arp) {
-    if (points[t.point[a.row]]?.kind === 'underlay' && a.senderIp !== 0 && !ipOfMac.has(a.senderMac)) ipOfMac.set(a.senderMac, a.senderIp);
-  }
+  const votes = nicMacVotes(t, points, (r) => podNode.get(t.innerVer[r] === 6 ? 4294967296 + t.innerSrc[r] : t.innerSrc[r]));
+  const ipOfMac = underlayArp(t, points);
   const out = new Map<string, RoutedAddress>();
   for (const [node, m] of votes) {
-    const [mac, acc] = [...m.entries()].sort((x, y) => y[1].count - x[1].count)[0];
-    const ip = ipOfMac.get(mac);
+    const [mac, acc] = topMac(m);
+    const ip = ipOfMac.get(mac)?.ip;
     if (ip === undefined) continue;
     out.set(node, {
       ip,
@@ -60,6 +46,43 @@ export function routedNodeAddresses(
     });
   }
   return out;
+}
+
+/**
+ * MAC votes per node, from pod packets on underlay captures with no tunnel: `nodeOf` names the node
+ * of the pod that sent row r (undefined: not a known pod), and the row's source MAC is that node's NIC.
+ */
+function nicMacVotes(
+  t: PacketTable,
+  points: readonly PointDraft[],
+  nodeOf: (r: number) => string | undefined,
+): Map<string, Map<number, EvidenceAcc>> {
+  const votes = new Map<string, Map<number, EvidenceAcc>>();
+  for (let r = 0; r < t.count; r++) {
+    if (t.tunnel[r] !== 0 || (t.innerVer[r] !== 4 && t.innerVer[r] !== 6) || t.outerMacSrc[r] < 0) continue;
+    if (points[t.point[r]]?.kind !== 'underlay') continue;
+    const node = nodeOf(r);
+    if (!node) continue;
+    let m = votes.get(node);
+    if (!m) votes.set(node, (m = new Map<number, EvidenceAcc>()));
+    let acc = m.get(t.outerMacSrc[r]);
+    if (!acc) m.set(t.outerMacSrc[r], (acc = new EvidenceAcc()));
+    acc.add(r);
+  }
+  return votes;
+}
+
+/** The MAC with the most votes, and its packets. */
+const topMac = (m: Map<number, EvidenceAcc>): [number, EvidenceAcc] => [...m.entries()].sort((x, y) => y[1].count - x[1].count)[0];
+
+/** ARP on underlay captures: sender MAC -> the first address it gave, and the row that gave it. */
+function underlayArp(t: PacketTable, points: readonly PointDraft[]): Map<number, { ip: number; row: number }> {
+  const ipOfMac = new Map<number, { ip: number; row: number }>();
+  for (const a of t.arp) {
+    if (points[t.point[a.row]]?.kind === 'underlay' && a.senderIp !== 0 && !ipOfMac.has(a.senderMac))
+      ipOfMac.set(a.senderMac, { ip: a.senderIp, row: a.row });
+  }
+  return ipOfMac;
 }
 
 export function routedNodeFacts(
@@ -77,32 +100,14 @@ export function routedNodeFacts(
     if (ip !== null && p.node) nodeOfPod.set(ip, p.node);
   }
   if (nodeOfPod.size === 0) return model;
-  // MAC votes per node, from pod packets on underlay captures (no tunnel).
-  const votes = new Map<string, Map<number, EvidenceAcc>>();
-  for (let r = 0; r < t.count; r++) {
-    if (t.tunnel[r] !== 0 || t.innerVer[r] !== 4 || t.outerMacSrc[r] < 0) continue;
-    const p = points[t.point[r]];
-    if (!p || p.kind !== 'underlay') continue;
-    const node = nodeOfPod.get(t.innerSrc[r]);
-    if (!node) continue;
-    let m = votes.get(node);
-    if (!m) votes.set(node, (m = new Map<number, EvidenceAcc>()));
-    let acc = m.get(t.outerMacSrc[r]);
-    if (!acc) m.set(t.outerMacSrc[r], (acc = new EvidenceAcc()));
-    acc.add(r);
-  }
-  // ARP on underlay captures: sender MAC -> sender address.
-  const ipOfMac = new Map<number, { ip: number; row: number }>();
-  for (const a of t.arp) {
-    const p = points[t.point[a.row]];
-    if (p?.kind === 'underlay' && a.senderIp !== 0 && !ipOfMac.has(a.senderMac)) ipOfMac.set(a.senderMac, { ip: a.senderIp, row: a.row });
-  }
+  const votes = nicMacVotes(t, points, (r) => (t.innerVer[r] === 4 ? nodeOfPod.get(t.innerSrc[r]) : undefined));
+  const ipOfMac = underlayArp(t, points);
   const caliNodes = new Set(model.veths.filter((v) => /^cali/.test(v.name)).map((v) => v.node));
   const nodes: ClusterNode[] = model.nodes.map((n) => {
     if (!lacks(n)) return n;
     const m = votes.get(n.id);
     if (!m) return n;
-    const [mac, acc] = [...m.entries()].sort((x, y) => y[1].count - x[1].count)[0];
+    const [mac, acc] = topMac(m);
     const evidence: Evidence[] = [
       ...n.evidence,
       {
