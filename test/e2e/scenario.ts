@@ -7,7 +7,7 @@ import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'vitest';
 import type { Page } from 'playwright-core';
-import { findChromium } from '../../main/report/pdf';
+import { CHROMIUM_ARGS, findChromium } from '../../main/report/pdf';
 import { demoCaptures } from '../../main/server/browser-mode';
 import type { MenuItemId } from '../../main/app/menu';
 import type { Requirement } from '../tools';
@@ -16,13 +16,8 @@ export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const RESULTS = join(ROOT, 'test-results');
 /** Debian's Chromium, found as the product finds it (tests that need it declare the 'chromium' tool, test/tools.ts). */
 export const CHROMIUM = findChromium() ?? '/usr/bin/chromium';
-export const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-];
+/** The product's own Chromium flags (headless, offline, sandbox-less). */
+export { CHROMIUM_ARGS };
 
 interface ManifestHop {
   capture: string;
