@@ -615,6 +615,30 @@ export const forwardContract = (call: (method: MethodName, args: unknown[]) => P
 export const channelOf = (method: MethodName): string => `tunnelvision:${method}`;
 
 // ---------------------------------------------------------------------------------------------
+// Events: what the backend pushes to the UI, so that the UI never polls. The desktop shell sends
+// each event on its IPC channel (`eventChannelOf`) to the window; browser mode streams them as
+// server-sent events on `GET /events` (one `event:` line with the name, one `data:` line with the
+// wire-encoded payload). The preload and the browser client both offer them as `TunnelvisionEvents`.
+
+/** Each event's payload. */
+export interface EventPayloads {
+  /** The application state, after every change (while reading, progress at most every few hundred ms). */
+  state: AppState;
+}
+export type EventName = keyof EventPayloads;
+/** Every event, once (the type system makes the list complete). */
+const EVENT_SET: { readonly [E in EventName]: true } = { state: true };
+export const EVENT_NAMES = Object.keys(EVENT_SET) as EventName[];
+export const isEventName = (v: unknown): v is EventName => typeof v === 'string' && Object.hasOwn(EVENT_SET, v);
+/** Electron IPC channel of an event (main to the window). */
+export const eventChannelOf = (event: EventName): string => `tunnelvision:event:${event}`;
+
+export interface TunnelvisionEvents {
+  /** Calls `listener` with each `event` from now on (a source that knows the current value sends it first); returns the function that stops it. */
+  subscribe<E extends EventName>(event: E, listener: (payload: EventPayloads[E]) => void): () => void;
+}
+
+// ---------------------------------------------------------------------------------------------
 // The desktop shell's extras: what only Electron's preload offers beside the contract.
 
 /** Menu commands the UI carries out itself (main sends them to the window; the renderer has a handler for each). */

@@ -11,7 +11,7 @@ import { startBackend } from '../backend/client';
 import { LIMITS_ENV, limitsFromEnv } from '../engine/readers/budget';
 import { shellApi } from '../backend/shell';
 import { wiresharkPath } from '../backend/wireshark';
-import { registerIpc } from './ipc';
+import { forwardEvents, registerIpc } from './ipc';
 import { MENU_CHANNEL } from '../../common/contract';
 import { menuActions, menuTemplate } from './menu';
 import { guardContents, isAllowedExternal, windowOptions } from './window';
@@ -121,9 +121,14 @@ const actions = menuActions({
     }),
 });
 
+let menuRecent: string | null = null;
 async function refreshMenu(): Promise<void> {
   const state = await backend.getState().catch(() => null);
-  Menu.setApplicationMenu(Menu.buildFromTemplate(menuTemplate(actions, state?.recent ?? [], process.platform === 'darwin')));
+  setMenu(state?.recent ?? []);
+}
+function setMenu(recent: readonly string[]): void {
+  menuRecent = JSON.stringify(recent);
+  Menu.setApplicationMenu(Menu.buildFromTemplate(menuTemplate(actions, recent, process.platform === 'darwin')));
 }
 
 function createWindow(): void {
@@ -175,6 +180,11 @@ void app.whenReady().then(async () => {
     }
   });
   registerIpc(ipcMain, api, appUrl, () => win?.webContents.id ?? null);
+  // The backend's state reaches the window as it changes; the menu's recent list follows it.
+  forwardEvents(backend, (channel, payload) => win?.webContents.send(channel, payload));
+  backend.subscribe('state', (s) => {
+    if (JSON.stringify(s.recent) !== menuRecent) setMenu(s.recent);
+  });
   createWindow();
   const files = filesFromArgv(process.argv);
   if (files.length) await backend.openCaptures({ paths: files, append: false }).catch(() => undefined);

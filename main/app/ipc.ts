@@ -1,7 +1,16 @@
 // Electron IPC: one handler per contract method. Every message's sender is checked (our window,
 // main frame, our page) and its arguments validated against the contract before the backend runs.
+// The other way, every event of the contract is forwarded to the window on its own channel.
 import type { IpcMain, IpcMainInvokeEvent } from 'electron';
-import { METHOD_NAMES, channelOf, validateArgs, type TunnelvisionApi } from '../../common/contract';
+import {
+  EVENT_NAMES,
+  METHOD_NAMES,
+  channelOf,
+  eventChannelOf,
+  validateArgs,
+  type TunnelvisionApi,
+  type TunnelvisionEvents,
+} from '../../common/contract';
 import { isTrustedSender } from './window';
 
 export function registerIpc(
@@ -22,4 +31,13 @@ export function registerIpc(
       return fn.apply(api, args);
     });
   }
+}
+
+/**
+ * Sends every event of `source` to the window (`send` reaches its web contents, or nothing when it
+ * is closed). Returns the function that stops it.
+ */
+export function forwardEvents(source: TunnelvisionEvents, send: (channel: string, payload: unknown) => void): () => void {
+  const stops = EVENT_NAMES.map((event) => source.subscribe(event, (payload) => send(eventChannelOf(event), payload)));
+  return () => stops.forEach((stop) => stop());
 }

@@ -1,6 +1,7 @@
 // What the backend offers the two shells (Electron main and the browser-mode server). It is the
-// UI contract minus the two methods that need the shell itself (a native dialog, handing an export
-// to Wireshark or to the user), plus the plain operations those two are built from.
+// UI contract minus the methods that need the shell itself (a native dialog, handing an export
+// to Wireshark or to the user), plus the plain operations those are built from, plus the events
+// it pushes (the state after each change), which the shells forward to the window.
 import { join } from 'node:path';
 import type { ReadLimits } from '../engine/readers/budget';
 import {
@@ -10,6 +11,7 @@ import {
   type MethodName,
   type ReportFormat,
   type TunnelvisionApi,
+  type TunnelvisionEvents,
 } from '../../common/contract';
 
 /** The contract's methods that the shell serves itself, from the backend's plain operations. */
@@ -31,7 +33,7 @@ export const PASSED_METHODS: readonly PassedMethodName[] = METHOD_NAMES.filter(
 /** Where browser mode writes uploaded captures, inside the backend's temporary folder (one folder per upload). */
 export const uploadsFolder = (tempDir: string): string => join(tempDir, 'uploads');
 
-export interface Backend extends BackendMethods {
+export interface Backend extends BackendMethods, TunnelvisionEvents {
   /** Opens files the shell received as uploads; each must lie in `uploadsFolder(tempDir)` (their session goes to the data folder). */
   openUploaded(args: { files: { path: string; name: string }[]; append: boolean }): Promise<AppState>;
   /** Writes the selected packets as pcapng to `path`; resolves with how many were written. */
@@ -46,12 +48,12 @@ export type BackendMethodName = keyof Backend;
 
 /** The backend's operations beyond the contract; listed here or the build fails. */
 const OWN_METHODS = { openUploaded: true, writePcapng: true, writeReport: true } satisfies Record<
-  Exclude<BackendMethodName, keyof BackendMethods | 'close'>,
+  Exclude<BackendMethodName, keyof BackendMethods | keyof TunnelvisionEvents | 'close'>,
   true
 >;
 
-/** Every method a backend worker answers (close aside, which stops it): the passed contract methods plus its own. */
-export const WORKER_METHODS: readonly Exclude<BackendMethodName, 'close'>[] = [
+/** Every method a backend worker answers (close aside, which stops it): the passed contract methods plus its own. Events come as messages of their own. */
+export const WORKER_METHODS: readonly Exclude<BackendMethodName, 'close' | 'subscribe'>[] = [
   ...PASSED_METHODS,
   ...(Object.keys(OWN_METHODS) as (keyof typeof OWN_METHODS)[]),
 ];

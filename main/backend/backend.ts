@@ -44,6 +44,7 @@ import { PacketStore } from './store';
 import { Notes, sessionFileFor, type NotesHost } from './notes';
 import { assignmentOverrides } from '../session/overrides';
 import { wiresharkPath } from './wireshark';
+import { StateFeed } from './events';
 
 const RECENT_MAX = 12;
 const MAX_JOURNEYS = 200;
@@ -128,6 +129,8 @@ export function createBackend(opts: BackendOptions): Backend {
   let openedSet: { path: string; name: string }[] = [];
   /** Labels of the graph's elements (notes on elements name them). */
   let elementLabels = new Map<string, string>();
+  /** The state pushed to the UI after each change. */
+  const feed = new StateFeed(state);
 
   const notesHost: NotesHost = {
     rowOf(path, index) {
@@ -236,11 +239,13 @@ export function createBackend(opts: BackendOptions): Backend {
   function bump(): void {
     generation++;
     queryCache = null;
+    feed.changed();
   }
 
   /** Reads the set for the path finder (once per load), then infers; `reuse` skips the reading. */
   async function runAnalysis(signal: AbortSignal, reuse: boolean): Promise<void> {
     phase = 'analysing';
+    feed.changed();
     const s = store;
     try {
       if (!reuse || !setData)
@@ -347,7 +352,17 @@ export function createBackend(opts: BackendOptions): Backend {
           if (ac.signal.aborted) break;
           pending = pending.filter((p) => p !== f);
           progress = { bytesRead: 0, bytesTotal: 0, packets: 0, file: f.name };
-          await s.addFile(f.path, f.name, ac.signal, (p) => (progress = { ...p, file: f.name }), decodeOpts(), budget);
+          await s.addFile(
+            f.path,
+            f.name,
+            ac.signal,
+            (p) => {
+              progress = { ...p, file: f.name };
+              feed.changed();
+            },
+            decodeOpts(),
+            budget,
+          );
         }
         progress = null;
         s.finish();
@@ -388,6 +403,7 @@ export function createBackend(opts: BackendOptions): Backend {
         phase = ac.signal.aborted ? 'cancelled' : 'ready';
       } finally {
         bound();
+        feed.changed();
       }
     })().catch((e: unknown) => {
       phase = 'failed';
@@ -731,42 +747,44 @@ export function createBackend(opts: BackendOptions): Backend {
   }
 
   // ------------------------------------------------------------------ the API
-  return {
-    async getState(): Promise<AppState> {
-      return {
-        shell: opts.shell,
-        phase,
-        generation,
-        progress,
-        captures: captureViews(),
-        totalPackets: store.count,
-        message: [message, notesProblem].filter(Boolean).join(' ') || null,
-        recent,
-        wireshark: hasWireshark,
-        session: notes?.view() ?? null,
-        decodeAs,
-        decodeAsProtocols: decodeAsNames(),
-      };
-    },
+  async function state(): Promise<AppState> {
+    return {
+      shell: opts.shell,
+      phase,
+      generation,
+      progress,
+      captures: captureViews(),
+      totalPackets: store.count,
+      message: [message, notesProblem].filter(Boolean).join(' ') || null,
+      recent,
+      wireshark: hasWireshark,
+      session: notes?.view() ?? null,
+      decodeAs,
+      decodeAsProtocols: decodeAsNames(),
+    };
+  }
+
+  const methods: Omit<Backend, 'subscribe'> = {
+    getState: state,
 
     async openCaptures({ paths, append }) {
       // Appending adds to the set as it was opened (bundles stay bundles: their session stays beside them).
       const files = [...(append ? openedSet : []), ...paths.map((p) => ({ path: p, name: basename(p) }))];
       remember(paths);
       await load(files);
-      return this.getState();
+      return state();
     },
 
     async openUploaded({ files, append }) {
       const outside = files.find((f) => !isUpload(f.path));
       if (outside) throw new Error(`${outside.name}: not an upload`);
       await load([...(append ? openedSet : []), ...files]);
-      return this.getState();
+      return state();
     },
 
     async cancelLoad() {
       abort?.abort();
-      return this.getState();
+      return state();
     },
 
     async setAttribution({ capture, node, iface }) {
@@ -784,8 +802,9 @@ export function createBackend(opts: BackendOptions): Backend {
       abort = ac;
       running = runAnalysis(ac.signal, true).then(() => {
         phase = ac.signal.aborted ? 'cancelled' : 'ready';
+        feed.changed();
       });
-      return this.getState();
+      return state();
     },
 
     async setDecodeAs({ entries }) {
@@ -796,7 +815,7 @@ export function createBackend(opts: BackendOptions): Backend {
       });
       // Read the set again with the new table (the packet list's protocol columns come from reading).
       await load(openedSet, { decodeAs: table, filter: notes?.store.filter ?? '' });
-      return this.getState();
+      return state();
     },
 
     async getLimits() {
@@ -1017,6 +1036,19 @@ export function createBackend(opts: BackendOptions): Backend {
       await loads;
       await running;
       await notes?.close();
+      feed.close();
     },
   };
+  feed.changed();
+  // Any call may change the state (a note saved, a set opened, the recent list): the feed sends it if it did.
+  return { ...afterEachCall(methods, () => feed.changed()), subscribe: (event, listener) => feed.hub.subscribe(event, listener) };
+}
+
+/** `methods` with `after` run when each call settles. */
+function afterEachCall<T extends object>(methods: T, after: () => void): T {
+  const out: Record<string, unknown> = {};
+  for (const [name, fn] of Object.entries(methods))
+    out[name] = (...args: unknown[]) => (fn as (...a: unknown[]) => Promise<unknown>)(...args).finally(after);
+  // Sound: each function is replaced by one with the same parameters and result.
+  return out as T;
 }

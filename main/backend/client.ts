@@ -1,10 +1,14 @@
 // The shells' handle on the backend worker: every Backend method becomes a message to the worker
-// thread and a promise for its answer. A crashed worker fails all pending calls with its error and
-// is restarted on the next call, so one bad input cannot take the app down.
+// thread and a promise for its answer, and the events the worker pushes reach the subscribers
+// (the latest of each is kept, so a window subscribing late starts from the current state). A
+// crashed worker fails all pending calls with its error and is restarted on the next call, so one
+// bad input cannot take the app down.
 import { Worker } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
-import { forwarders } from '../../common/contract';
+import { forwarders, isEventName, type EventName, type EventPayloads } from '../../common/contract';
 import { WORKER_METHODS, type Backend, type BackendMethodName, type BackendOptions } from './api';
+import { EventHub } from './events';
+import type { WorkerMessage } from './worker-main';
 
 /** Worker entry when running from sources (tsx). The Electron build passes its bundled entry instead. */
 export const SOURCE_WORKER = fileURLToPath(new URL('./worker.mjs', import.meta.url));
@@ -15,10 +19,16 @@ export function startBackend(options: BackendOptions, workerFile: string = SOURC
   let worker: Worker | null = null;
   let nextId = 1;
   const pending = new Map<number, { resolve(v: unknown): void; reject(e: Error): void }>();
+  const hub = new EventHub();
 
   const spawn = (): Worker => {
     const w = new Worker(workerFile, { workerData: options });
-    w.on('message', (m: { id: number; ok: boolean; result?: unknown; error?: string }) => {
+    w.on('message', (m: WorkerMessage) => {
+      if ('event' in m) {
+        // Sound: the worker sends each event with the payload its name stands for (worker-main.ts).
+        if (isEventName(m.event)) hub.emit(m.event, m.payload as EventPayloads[typeof m.event]);
+        return;
+      }
       const p = pending.get(m.id);
       if (!p) return;
       pending.delete(m.id);
@@ -51,5 +61,10 @@ export function startBackend(options: BackendOptions, workerFile: string = SOURC
     worker = null;
     await w.terminate();
   };
-  return { ...forwarders<Backend, (typeof WORKER_METHODS)[number]>(WORKER_METHODS, call), close };
+  const subscribe = <E extends EventName>(event: E, listener: (payload: EventPayloads[E]) => void): (() => void) => {
+    // A subscriber wants the state from now on: the worker starts (and sends its first state) if it has not yet.
+    worker ??= spawn();
+    return hub.subscribe(event, listener);
+  };
+  return { ...forwarders<Backend, (typeof WORKER_METHODS)[number]>(WORKER_METHODS, call), subscribe, close };
 }

@@ -115,6 +115,7 @@ export async function startBrowserMode(opts: {
   try {
     server = await startServer({
       api,
+      events: backend,
       rendererDir: RENDERER_OUT,
       port: opts.port,
       token: opts.token,

@@ -11,16 +11,26 @@
 //   POST /api/<method>          body: wire-encoded argument list; answer: wire-encoded result
 //   POST /upload?name=N         body: the file's bytes, streamed to disk; answer: an UploadReceipt
 //   GET  /download/<id>/<name>  an export offered as a download (cookie)
+//   GET  /events                server-sent events: the backend's state after each change (cookie or header)
 //
 // Limits (ServerLimits): API bodies and uploads have a size limit and a limit on how many are
-// received at once (503 past it), headers and bodies time out, and paths given to openCaptures
-// must be allowed by the FileAccess (403).
+// received at once (503 past it), as do open event streams; headers and bodies time out, and paths
+// given to openCaptures must be allowed by the FileAccess (403).
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { createReadStream, existsSync, statSync } from 'node:fs';
 import { extname, join, normalize, sep } from 'node:path';
 import type { AddressInfo } from 'node:net';
-import { decodeWire, encodeWire, isMethodName, MAX_UPLOAD_BYTES, validateArgs, type TunnelvisionApi } from '../../common/contract';
+import {
+  decodeWire,
+  encodeWire,
+  EVENT_NAMES,
+  isMethodName,
+  MAX_UPLOAD_BYTES,
+  validateArgs,
+  type TunnelvisionApi,
+  type TunnelvisionEvents,
+} from '../../common/contract';
 import { SECURITY_HEADERS } from './csp';
 import type { FileAccess } from './access';
 import { formatLimit, HttpError, Uploads } from './uploads';
@@ -44,6 +54,10 @@ export interface ServerLimits {
   readonly requestTimeoutMs: number;
   /** Longest pause inside a body before it is abandoned. */
   readonly bodyIdleMs: number;
+  /** Event streams open at once (a tab holds one); more are refused with 503. */
+  readonly maxEventStreams: number;
+  /** A comment line is sent on an idle event stream this often, so a dead connection is noticed and closed. */
+  readonly eventKeepAliveMs: number;
 }
 
 export const DEFAULT_LIMITS: ServerLimits = {
@@ -54,6 +68,8 @@ export const DEFAULT_LIMITS: ServerLimits = {
   headersTimeoutMs: 10_000,
   requestTimeoutMs: 30 * 60_000,
   bodyIdleMs: 30_000,
+  maxEventStreams: 8,
+  eventKeepAliveMs: 25_000,
 };
 
 const TYPES: Record<string, string> = {
@@ -74,6 +90,8 @@ export const contentTypeOf = (file: string): string => TYPES[extname(file)] ?? '
 export interface ServerOptions {
   /** The contract implementation (usually shellApi over the backend worker). */
   api: TunnelvisionApi;
+  /** What is streamed on GET /events (usually the backend worker's events); without it, the endpoint is 404. */
+  events?: TunnelvisionEvents;
   /** Folder of the built renderer (out/renderer). */
   rendererDir: string;
   port?: number;
@@ -179,6 +197,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   let port = 0;
   let uploadsInFlight = 0;
   let apiBodiesInFlight = 0;
+  let eventStreams = 0;
   const busy = (what: string) => new HttpError(503, `busy: ${what} are being received already; try again`);
 
   const callApi = async (req: IncomingMessage, res: ServerResponse, method: string): Promise<void> => {
@@ -237,6 +256,54 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     }
   };
 
+  /**
+   * One event stream: every event of the contract as `event: <name>` and `data: <wire JSON>` (JSON
+   * keeps a string's line breaks escaped, so one data line). The sources send the current state
+   * first. A slow reader is sent only the latest payload of each event once it drains: state is a
+   * whole snapshot, so nothing is lost and nothing piles up.
+   */
+  const streamEvents = (req: IncomingMessage, res: ServerResponse): void => {
+    if (req.method !== 'GET') return send(res, 405, 'GET only\n');
+    const events = opts.events;
+    if (!events) throw new HttpError(404, 'this server streams no events');
+    if (eventStreams >= limits.maxEventStreams) throw busy(`${limits.maxEventStreams} event streams`);
+    eventStreams++;
+    res.writeHead(200, {
+      ...SECURITY_HEADERS,
+      'Content-Type': 'text/event-stream; charset=utf-8',
+      'Cache-Control': 'no-store',
+      Connection: 'keep-alive',
+    });
+    res.write('retry: 1000\n\n');
+    const waiting = new Map<string, string>();
+    const write = (text: string) => res.write(text);
+    res.on('drain', () => {
+      for (const [name, text] of waiting) {
+        waiting.delete(name);
+        if (!write(text)) break;
+      }
+    });
+    const stops = EVENT_NAMES.map((name) =>
+      events.subscribe(name, (payload) => {
+        const text = `event: ${name}\ndata: ${encodeWire(payload)}\n\n`;
+        if (res.writableNeedDrain) waiting.set(name, text);
+        else write(text);
+      }),
+    );
+    const keepAlive = setInterval(() => res.writableNeedDrain || write(': keep-alive\n\n'), limits.eventKeepAliveMs);
+    keepAlive.unref();
+    let ended = false;
+    const end = () => {
+      if (ended) return;
+      ended = true;
+      eventStreams--;
+      clearInterval(keepAlive);
+      for (const stop of stops) stop();
+    };
+    res.on('close', end);
+    req.on('close', end);
+  };
+
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const host = req.headers.host ?? '';
     if (host !== `127.0.0.1:${port}` && host !== `localhost:${port}`) return send(res, 403, 'wrong host\n');
@@ -256,6 +323,13 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     const queryOk = safeEqual(url.searchParams.get('token') ?? undefined, token);
     const headerOk = safeEqual(req.headers[TOKEN_HEADER] as string | undefined, token);
     const cookieOk = safeEqual(cookieValue(req, cookieName(port)), token);
+
+    if (pathname === '/events') {
+      // An EventSource is a GET that sends no Origin from the page's own origin: the strict cookie
+      // (never sent cross-site) or the header opens it, never the token in the query.
+      if (!headerOk && !cookieOk) return sendError(req, res, 403, 'missing or wrong token');
+      return streamEvents(req, res);
+    }
 
     if (pathname.startsWith('/api/') || pathname === '/upload') {
       // The page's own calls carry the cookie and its Origin (a browser sends Origin with every POST);

@@ -6,8 +6,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FuseV1Options, getCurrentFuseWire } from '@electron/fuses';
 import { describe, expect, it } from 'vitest';
-import { METHOD_NAMES, channelOf, type TunnelvisionApi } from '../../common/contract';
-import { registerIpc } from '../../main/app/ipc';
+import { EVENT_NAMES, METHOD_NAMES, channelOf, eventChannelOf, type AppState, type TunnelvisionApi } from '../../common/contract';
+import { forwardEvents, registerIpc } from '../../main/app/ipc';
+import { EventHub } from '../../main/backend/events';
 import { EXTERNAL_ORIGINS, guardContents, isAllowedExternal, isTrustedSender, windowOptions } from '../../main/app/window';
 import { APP_SCHEME, APP_SCHEME_PRIVILEGES, APP_URL, appFileFor, rendererUrl } from '../../main/app/protocol';
 import { applyFuses, fuseConfig } from '../../main/app/fuses';
@@ -249,6 +250,19 @@ describe('IPC handlers', () => {
   it('registers exactly one channel per contract method', () => {
     const { handlers } = setup();
     expect([...handlers.keys()].sort()).toEqual(METHOD_NAMES.map(channelOf).sort());
+  });
+
+  it("sends each of the backend's events to the window on its own channel, until stopped", () => {
+    const hub = new EventHub();
+    const sent: [string, unknown][] = [];
+    const stop = forwardEvents(hub, (channel, payload) => sent.push([channel, payload]));
+    const s1 = { phase: 'loading' } as AppState;
+    hub.emit('state', s1);
+    expect(sent).toEqual([[eventChannelOf('state'), s1]]);
+    expect(EVENT_NAMES.map(eventChannelOf).every((c) => !METHOD_NAMES.map(channelOf).includes(c))).toBe(true);
+    stop();
+    hub.emit('state', { phase: 'ready' } as AppState);
+    expect(sent).toHaveLength(1);
   });
 
   it('answers the app window', async () => {
