@@ -1,19 +1,25 @@
 // The contract as the UI sees it: the preload's functions in the desktop app, HTTP calls to the
 // local server in browser mode. Components call `api.x()` and never know which shell they run in.
+// The same for what the backend pushes: `events` is the preload's IPC channels in the desktop app
+// and one EventSource on /events (server-sent events, authenticated by the page's cookie) in
+// browser mode.
 import {
   decodeWire,
   encodeWire,
   forwardContract,
   MAX_UPLOAD_BYTES,
   type DesktopExtras,
+  type EventName,
   type MethodName,
   type TunnelvisionApi,
+  type TunnelvisionEvents,
   type UploadReceipt,
 } from '../common/contract';
 
 declare global {
   interface Window {
     tunnelvision?: TunnelvisionApi;
+    tunnelvisionEvents?: TunnelvisionEvents;
     tunnelvisionDesktop?: DesktopExtras;
   }
 }
@@ -74,5 +80,32 @@ function pickApi(): TunnelvisionApi {
   return httpApi();
 }
 
+/**
+ * Browser mode's events: one EventSource, opened at the first subscription and shared by all
+ * (EventSource reconnects by itself; the server sends the current state on each connection).
+ */
+function sseEvents(): TunnelvisionEvents {
+  let source: EventSource | null = null;
+  return {
+    subscribe(event, listener) {
+      source ??= new EventSource('/events');
+      const handler = (e: MessageEvent<string>) => {
+        let payload: unknown;
+        try {
+          payload = decodeWire(e.data);
+        } catch {
+          return; // not ours: the server sends wire JSON only
+        }
+        // Sound: the server sends under each event name the payload of that event (main/server/server.ts).
+        listener(payload as Parameters<typeof listener>[0]);
+      };
+      const name: EventName = event;
+      source.addEventListener(name, handler);
+      return () => source?.removeEventListener(name, handler);
+    },
+  };
+}
+
 export const api: TunnelvisionApi = pickApi();
+export const events: TunnelvisionEvents = window.tunnelvisionEvents ?? sseEvents();
 export const desktop: DesktopExtras | null = window.tunnelvisionDesktop ?? null;

@@ -69,7 +69,7 @@ function Placement(props: { capture: CaptureView }) {
   );
 }
 
-export function CapturesPanel(props: { state: AppState; onChanged(): void }) {
+export function CapturesPanel(props: { state: AppState }) {
   const [editing, setEditing] = useState<number | null>(null);
   const { captures } = props.state;
   return (
@@ -122,15 +122,7 @@ export function CapturesPanel(props: { state: AppState; onChanged(): void }) {
               </ul>
             )}
             {c.placement && c.placement.length > 0 && <Placement capture={c} />}
-            {editing === c.id && (
-              <EditAttribution
-                capture={c}
-                onDone={() => {
-                  setEditing(null);
-                  props.onChanged();
-                }}
-              />
-            )}
+            {editing === c.id && <EditAttribution capture={c} onDone={() => setEditing(null)} />}
           </li>
         ))}
       </ul>

@@ -13,7 +13,7 @@ interface Row {
   proto: string;
 }
 
-export function DecodeAsPanel(props: { state: AppState; onApplied(s: AppState): void; onClose(): void }) {
+export function DecodeAsPanel(props: { state: AppState; onClose(): void }) {
   const [rows, setRows] = useState<Row[]>(() =>
     props.state.decodeAs.map((e) => ({ layer: e.layer, port: String(e.port), proto: e.proto })),
   );
@@ -28,11 +28,9 @@ export function DecodeAsPanel(props: { state: AppState; onApplied(s: AppState): 
       onSubmit={(e) => {
         e.preventDefault();
         const entries: DecodeAsView[] = rows.map((r) => ({ layer: r.layer, port: Number(r.port), proto: r.proto }));
+        // The set is read again; its new state reaches the window as it is pushed.
         api.setDecodeAs({ entries }).then(
-          (s) => {
-            props.onApplied(s);
-            props.onClose();
-          },
+          () => props.onClose(),
           (err: unknown) => setError(errorText(err)),
         );
       }}

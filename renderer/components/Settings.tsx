@@ -18,7 +18,7 @@ const show = (f: (typeof FIELDS)[number], n: number) => (f.count ? countText(n) 
 const textOf = (v: LimitsView) => Object.fromEntries(FIELDS.map((f) => [f.key, show(f, v[f.key])])) as Record<Key, string>;
 const parse = (f: (typeof FIELDS)[number], text: string) => (f.count ? parseCount(text) : parseSize(text));
 
-export function SettingsPanel(props: { canReload: boolean; onReload(): void; onClose(): void }) {
+export function SettingsPanel(props: { canReload: boolean; onClose(): void }) {
   const [limits, setLimits] = useState<LimitsState | null>(null);
   const [text, setText] = useState<Record<Key, string> | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -37,10 +37,7 @@ export function SettingsPanel(props: { canReload: boolean; onReload(): void; onC
   const save = (reload: boolean) => {
     if (!valid) return;
     api.setLimits({ maxBytes, maxPackets, maxMemoryBytes, reload }).then(
-      () => {
-        if (reload) props.onReload();
-        props.onClose();
-      },
+      () => props.onClose(),
       (err: unknown) => setError(errorText(err)),
     );
   };
