@@ -2,10 +2,10 @@
 // mode streams them as server-sent events on GET /events behind the same token as the API, within
 // a limit of open streams, and a slow reader holds only the latest state. Real backend worker, real
 // server, a real lab capture.
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { request, type IncomingMessage } from 'node:http';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeWire, encodeWire, type AppState } from '../../common/contract';
@@ -205,11 +205,15 @@ describe('the backend feed', () => {
     [captureNeed],
     'a backend pushes a state after a call changes it (a load, a note) without being asked',
     async () => {
-      const b = createBackend({ shell: 'browser', recentFile: null, tempDir: join(dir, 'b'), sessionDir: join(dir, 'b-sessions') });
+      // A copy: the session file goes beside the capture.
+    const copy = join(dir, 'copy', 'a-node1-eth0.pcap');
+    mkdirSync(dirname(copy), { recursive: true });
+    copyFileSync(CAPTURE, copy);
+    const b = createBackend({ shell: 'browser', recentFile: null, tempDir: join(dir, 'b'), sessionDir: join(dir, 'b-sessions') });
       const got: AppState[] = [];
       const stop = b.subscribe('state', (s) => got.push(s));
       try {
-        await b.openCaptures({ paths: [CAPTURE], append: false });
+        await b.openCaptures({ paths: [copy], append: false });
         await expect.poll(() => got.at(-1)?.phase, { timeout: 60_000 }).toBe('ready');
         // The phases in the order they happened, each state once.
         const phases = got.map((s) => s.phase).filter((p, i, all) => p !== all[i - 1]);

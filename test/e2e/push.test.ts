@@ -2,8 +2,9 @@
 // worker and built UI in Debian's Chromium. An idle window makes no API call at all; a change made
 // in the backend by someone else (a capture added, a note taken, as the desktop menu or a second
 // window would) shows in the page with no request for the state.
-import { mkdirSync } from 'node:fs';
-import { basename } from 'node:path';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { chromium, type Browser } from 'playwright-core';
 import { demoCaptures, startBrowserMode, type BrowserMode } from '../../main/server/browser-mode';
@@ -11,18 +12,28 @@ import { describeNeeding } from '../tools';
 import { CHROMIUM, CHROMIUM_ARGS, RESULTS, labNeed, until } from './scenario';
 
 describeNeeding(['chromium', labNeed], 'state pushed to the page (browser mode)', () => {
-  const demo = demoCaptures();
-  const extra = demo[demo.length - 1];
+  let demo: string[];
+  let extra: string;
+  let dir: string;
   let mode: BrowserMode;
   let browser: Browser;
   beforeAll(async () => {
     mkdirSync(RESULTS, { recursive: true });
+    // Copies: the notes taken here go to a session file beside the captures.
+    dir = mkdtempSync(join(tmpdir(), 'tv-push-'));
+    demo = demoCaptures().map((f) => {
+      const to = join(dir, basename(f));
+      copyFileSync(f, to);
+      return to;
+    });
+    extra = demo[demo.length - 1];
     mode = await startBrowserMode({ files: demo.slice(0, -1) });
     browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
   });
   afterAll(async () => {
     await browser?.close();
     await mode?.close();
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it('an idle page calls nothing; changes made in the backend show without a request for the state', async () => {

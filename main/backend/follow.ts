@@ -1,0 +1,162 @@
+// Follow views of the open set's analysis: a flow's journeys hop by hop (times on the reference
+// clock, NAT, encapsulation, the graph elements each hop lights up), the journey a packet is on,
+// and the flows that pass a graph element. Views are bounded: at most MAX_JOURNEYS journeys.
+import type { FlowListItem, FollowView, HopView, JourneyView, WallTime } from '../../common/contract';
+import type { AnalysisData, Flow, Journey } from '../topology/types';
+import { elementPredicate, hopElements } from './graph';
+import { captureIdOfFile, requireAnalysis, rowOfRef, type OpenSet } from './open-set';
+
+const MAX_JOURNEYS = 200;
+/** Flows listed for a graph element, busiest first. */
+const MAX_ELEMENT_FLOWS = 100;
+
+const fmtAddr = (ip: string, port: number | null) => (port === null ? ip : ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`);
+const labelOfFlow = (f: Flow) => `${f.protocol.toUpperCase()} ${fmtAddr(f.a.ip, f.a.port)} ⇄ ${fmtAddr(f.b.ip, f.b.port)}`;
+
+/** Epoch seconds and nanoseconds of a time given in nanoseconds since the analysis' epoch. */
+function wallTime(epochSec: number, ns: number): WallTime {
+  const whole = Math.round(ns);
+  const s = Math.floor(whole / 1e9);
+  return { sec: epochSec + s, nsec: whole - s * 1e9 };
+}
+
+export class FollowViews {
+  constructor(private readonly set: OpenSet) {}
+
+  /** The flow of packet `no`, its journey selected; null when the packet is on none. */
+  packet(no: number): FollowView | null {
+    const { store } = this.set;
+    const r = store.rowOfNo(no);
+    if (r < 0) return null;
+    const a = requireAnalysis(this.set);
+    const capture = captureIdOfFile(this.set, store.table.file[r]);
+    if (!capture) return null;
+    const index = store.table.index[r];
+    const j = a.journeyForPacket(capture, index);
+    if (!j) return null;
+    return this.view(j.flow, { capture, index });
+  }
+
+  flow(flowId: string): FollowView | null {
+    return this.view(flowId, null);
+  }
+
+  /** The journey a row's packet is on (its flow, journey id and hop), null before the analysis or without one. */
+  journeyOfRow(row: number): { flow: string; journey: string; hop: number } | null {
+    const { store, analysis } = this.set;
+    const capture = captureIdOfFile(this.set, store.table.file[row]);
+    const index = store.table.index[row];
+    const j = capture ? analysis?.journeyForPacket(capture, index) : null;
+    if (!j) return null;
+    return { flow: j.flow, journey: String(j.id), hop: j.hops.findIndex((h) => h.packet.capture === capture && h.packet.index === index) };
+  }
+
+  flowLabel(id: string): string | null {
+    const f = this.set.analysis?.data.flows.find((x) => x.id === id);
+    return f ? labelOfFlow(f) : null;
+  }
+
+  /** Flows whose packets pass a graph element, busiest first. */
+  flowsThrough(element: string): FlowListItem[] {
+    const { store, labels, pointIndex } = this.set;
+    const a = requireAnalysis(this.set);
+    const pred = elementPredicate(element, a.data, store, labels, pointIndex);
+    if (!pred) return [];
+    // Flows by their inner 5-tuple, both directions (ICMP echo: the identifier stands for the ports).
+    const key = (p: number, x: string, xp: number | null, y: string, yp: number | null) => `${p}|${x}|${xp ?? ''}|${y}|${yp ?? ''}`;
+    const flowOf = new Map<string, string>();
+    for (const f of a.data.flows) {
+      flowOf.set(key(f.protoNumber, f.a.ip, f.a.port, f.b.ip, f.b.port), f.id);
+      flowOf.set(key(f.protoNumber, f.b.ip, f.b.port, f.a.ip, f.a.port), f.id);
+    }
+    const t = store.table;
+    const counts = new Map<string, number>();
+    for (let r = 0; r < store.count; r++) {
+      if (!t.innerVer[r] || !pred(r)) continue;
+      const p = t.innerProto[r];
+      const icmp = p === 1 || p === 58;
+      const sp = icmp ? (t.icmpId[r] >= 0 ? t.icmpId[r] : null) : t.sport[r] >= 0 ? t.sport[r] : null;
+      const dp = icmp ? sp : t.dport[r] >= 0 ? t.dport[r] : null;
+      const id = flowOf.get(key(p, t.addr(t.innerVer[r], t.innerSrc[r]), sp, t.addr(t.innerVer[r], t.innerDst[r]), dp));
+      if (id) counts.set(id, (counts.get(id) ?? 0) + 1);
+    }
+    const byId = new Map(a.data.flows.map((f) => [f.id, f]));
+    return [...counts.entries()]
+      .sort((x, y) => y[1] - x[1])
+      .slice(0, MAX_ELEMENT_FLOWS)
+      .map(([id, packets]) => {
+        const f = byId.get(id)!;
+        return { flow: id, label: labelOfFlow(f), packets, journeys: f.journeyCount };
+      });
+  }
+
+  private view(flowId: string, focus: { capture: string; index: number } | null): FollowView | null {
+    const a = requireAnalysis(this.set);
+    const flow = a.data.flows.find((f) => f.id === flowId);
+    const journeys = a.journeysForFlow(flowId);
+    let selected = 0;
+    if (focus) {
+      const k = journeys.findIndex((j) => j.hops.some((h) => h.packet.capture === focus.capture && h.packet.index === focus.index));
+      if (k >= 0) selected = k;
+    }
+    // Keep the view bounded: the asked-for journey plus the first ones.
+    const start = Math.max(0, Math.min(selected - MAX_JOURNEYS / 2, journeys.length - MAX_JOURNEYS));
+    const shown = journeys.slice(start, start + MAX_JOURNEYS);
+    return {
+      flow: flowId,
+      flowLabel: flow ? labelOfFlow(flow) : flowId,
+      communityId: flow?.communityId ?? null,
+      packets: flow ? flow.aToB.packets + flow.bToA.packets : 0,
+      bytes: flow ? flow.aToB.bytes + flow.bToA.bytes : 0,
+      journeys: shown.map((j) => this.journeyView(j, a.data)),
+      selected: selected - start,
+      findings: a.data.findings.filter((f) => f.flow === flowId).map((f) => f.message),
+      clockReference: a.data.clockOffsets.find((o) => o.method !== 'none')?.reference ?? null,
+    };
+  }
+
+  private journeyView(j: Journey, a: AnalysisData): JourneyView {
+    const { store } = this.set;
+    const elements = hopElements(j.hops, a);
+    const hops: HopView[] = j.hops.map((h, i) => {
+      const r = rowOfRef(this.set, h.packet.capture, h.packet.index);
+      const e = h.headers.encap;
+      return {
+        packetNo: r >= 0 ? store.no(r) : 0,
+        capture: h.packet.capture,
+        node: h.node ?? '?',
+        iface: h.interface ?? '?',
+        time: h.ts,
+        corrected: wallTime(a.epochSec, h.correctedNs),
+        captured: wallTime(a.epochSec, h.tNs),
+        offsetNs: Math.round(h.tNs - h.correctedNs),
+        delta: h.latencyNs === null ? null : h.latencyNs / 1e9,
+        deltaRange: h.latencyRangeNs ? [h.latencyRangeNs[0] / 1e9, h.latencyRangeNs[1] === null ? null : h.latencyRangeNs[1] / 1e9] : null,
+        deltaNote: h.latencyNote ?? null,
+        ttl: h.headers.ttl,
+        nat: h.nat
+          ? `${h.nat.kind.toUpperCase()} ${fmtAddr(h.nat.before.src, h.nat.before.srcPort)} > ${fmtAddr(h.nat.before.dst, h.nat.before.dstPort)} became ${fmtAddr(h.nat.after.src, h.nat.after.srcPort)} > ${fmtAddr(h.nat.after.dst, h.nat.after.dstPort)}`
+          : '',
+        encap: e
+          ? `${e.type}${e.vni !== null ? ` ${e.vni}` : ''} ${e.outerSrc} > ${e.outerDst}${e.udpSrcPort !== null ? ` sport ${e.udpSrcPort}` : ''}`
+          : '',
+        elements: elements[i],
+      };
+    });
+    const last = j.lastSeen;
+    const findings = [
+      ...j.gaps.map((g) => g.reason),
+      ...j.nat.map((n) => `${n.kind.toUpperCase()} on ${n.node ?? 'an unknown node'} between ${n.between[0]} and ${n.between[1]}`),
+      ...j.mtu.map((m) => m.message),
+      ...j.problems,
+    ];
+    return {
+      id: String(j.id),
+      label: `#${j.id} ${j.status}, ${j.hops.length} hops${j.totalLatencyNs ? `, ${(j.totalLatencyNs / 1e6).toFixed(3)} ms` : ''}`,
+      hops,
+      lastSeen: j.status === 'dropped' ? `${last.node ?? '?'} / ${last.interface ?? '?'} (${last.point}), hop ${last.index + 1}` : null,
+      verdict: j.verdict ? `${j.status}: ${j.verdict.reason}` : null,
+      findings,
+    };
+  }
+}

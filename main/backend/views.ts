@@ -1,0 +1,118 @@
+// Views of the open set for the window: its captures (with where each capture point was placed
+// and why, once analysed, and the files still waiting to be read) and the cluster graph (Cytoscape
+// elements weighted by the packets seen on each; their labels are kept, notes on elements name them).
+import type { CaptureView, GraphElementView, GraphView, PlacementView } from '../../common/contract';
+import type { AnalysisData, CapturePoint, Finding } from '../topology/types';
+import { attributionFromFileName, interfaceKindFromName } from '../topology/naming';
+import { buildGraph } from './graph';
+import type { OpenSet } from './open-set';
+
+function placementOf(p: CapturePoint, findings: readonly Finding[]): PlacementView {
+  return {
+    point: p.id,
+    node: p.node,
+    iface: p.interface,
+    kind: p.kind,
+    why: p.evidence.map((e) => ({ reason: e.reason, packets: e.count })),
+    conflicts: findings.filter((x) => x.code === 'attribution' && x.message.startsWith(`${p.id}:`)).map((x) => x.message),
+  };
+}
+
+/** The set's captures, then the files `waiting` to be read. */
+export function captureViews(set: OpenSet, waiting: readonly { path: string; name: string }[]): CaptureView[] {
+  const { store } = set;
+  const a = set.analysis?.data;
+  const views: CaptureView[] = store.files.map((f, i) => {
+    const cap = a?.captures.find((c) => c.path === f.path);
+    const pts = cap ? a!.points.filter((p) => p.capture === cap.id) : [];
+    const fromName = attributionFromFileName(f.name);
+    const nameIface = f.info?.interfaces.find((x) => x.name)?.name ?? fromName.interface;
+    const node = pts.length ? [...new Set(pts.map((p) => p.node ?? '?'))].join(', ') : fromName.node;
+    const iface = pts.length ? [...new Set(pts.map((p) => p.interface ?? '?'))].join(', ') : nameIface;
+    return {
+      id: i,
+      name: f.name,
+      path: f.path,
+      format: f.enrichment ?? (f.info ? `${f.info.format}${f.info.compressed ? '.gz' : ''}` : ''),
+      node: node || null,
+      iface: iface || null,
+      kind: pts.length ? [...new Set(pts.map((p) => p.kind))].join(', ') : iface ? interfaceKindFromName(iface) : 'unknown',
+      attribution: pts[0] ? pts[0].nodeSource : fromName.node ? 'file-name' : 'none',
+      packets: f.status === 'loading' ? store.count - f.start : f.count,
+      firstTime: f.firstTime,
+      lastTime: f.lastTime,
+      status: f.status,
+      errors: (f.info?.errors ?? []).map((e) => ({ code: e.code, message: e.message, offset: e.offset, fatal: e.fatal })),
+      ...(pts.length ? { placement: pts.map((p) => placementOf(p, a!.findings)) } : {}),
+    };
+  });
+  waiting.forEach((p, k) =>
+    views.push({
+      id: store.files.length + k,
+      name: p.name,
+      path: p.path,
+      format: '',
+      node: null,
+      iface: null,
+      kind: 'unknown',
+      attribution: 'none',
+      packets: 0,
+      firstTime: null,
+      lastTime: null,
+      status: 'waiting',
+      errors: [],
+    }),
+  );
+  return views;
+}
+
+/** The cluster graph of the open set's analysis, and the labels of its elements. */
+export class GraphViews {
+  private labels = new Map<string, string>();
+
+  constructor(private readonly set: OpenSet) {}
+
+  /** A new analysis: labels are made again with its graph. */
+  reset(): void {
+    this.labels = new Map();
+  }
+
+  /** `reading`: the set is being read or analysed (the message says so while there is no graph). */
+  view(reading: boolean): GraphView {
+    const { generation, message } = this.set;
+    const a = this.set.analysis?.data;
+    if (!a)
+      return {
+        generation,
+        elements: [],
+        message: reading ? 'Reading captures…' : (message ?? (this.set.store.count ? null : 'No captures open.')),
+      };
+    const elements = this.elements(a);
+    return { generation, elements, message: elements.length ? null : 'No cluster structure could be inferred from these captures.' };
+  }
+
+  /** The label of a graph element (a note on it names it), null when the graph has no such element. */
+  labelOf(element: string): string | null {
+    if (!this.labels.size && this.set.analysis) this.elements(this.set.analysis.data);
+    return this.labels.get(element) ?? null;
+  }
+
+  /** The cluster graph's elements, weighted by the packets seen on each. */
+  private elements(a: AnalysisData): GraphElementView[] {
+    const { store } = this.set;
+    const perPoint = new Map<string, number>(a.points.map((p) => [p.id, p.packetCount]));
+    const podPackets = new Map<string, number>();
+    const pods = new Set(a.model.pods.map((p) => p.ip));
+    const t = store.table;
+    for (let r = 0; r < store.count; r++) {
+      if (t.innerVer[r] !== 4) continue;
+      for (const ip of [t.innerSrc[r], t.innerDst[r]]) {
+        const s = `${ip >>> 24}.${(ip >>> 16) & 255}.${(ip >>> 8) & 255}.${ip & 255}`;
+        if (pods.has(s)) podPackets.set(s, (podPackets.get(s) ?? 0) + 1);
+      }
+    }
+    const elements = buildGraph(a, perPoint, podPackets);
+    this.labels = new Map(elements.map((e) => [e.data.id, e.data.label]));
+    return elements;
+  }
+}
