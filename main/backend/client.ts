@@ -36,9 +36,13 @@ export function startBackend(options: BackendOptions, workerFile: string = SOURC
       else p.reject(new Error(m.error));
     });
     const failAll = (e: Error) => {
+      if (worker !== w) return; // told once (an error is followed by the exit), and never after close
       worker = null;
       for (const p of pending.values()) p.reject(e);
       pending.clear();
+      // The window hears it at once: its set is gone until it is opened again (the next call starts a new worker).
+      const last = hub.last('state');
+      if (last) hub.emit('state', { ...last, phase: 'failed', progress: null, message: `${e.message}. Open the captures again.` });
     };
     w.on('error', (e) => failAll(new Error(`the analysis worker failed: ${e.message}`)));
     w.on('exit', (code) => failAll(new Error(`the analysis worker stopped (exit code ${code})`)));

@@ -179,6 +179,28 @@ describe('state pushed to the UI', () => {
   });
 });
 
+describe('the backend worker', () => {
+  it('a worker that stops tells the window at once: the last state, failed, with why', async () => {
+    // A stand-in worker that sends one state, then stops the way a crash does.
+    const file = join(dir, 'dying-worker.mjs');
+    writeFileSync(
+      file,
+      `import { parentPort } from 'node:worker_threads';
+      parentPort.postMessage({ event: 'state', payload: { phase: 'ready', progress: null, message: null, totalPackets: 7 } });
+      setTimeout(() => process.exit(3), 100);`,
+    );
+    const b = startBackend({ shell: 'browser', recentFile: null, tempDir: dir, sessionDir: join(dir, 'sessions') }, file);
+    const got: AppState[] = [];
+    b.subscribe('state', (s) => got.push(s));
+    const pending = b.getState();
+    await expect(pending).rejects.toThrow(/exit code 3/);
+    expect(got.map((s) => s.phase)).toEqual(['ready', 'failed']);
+    expect(got[1].message).toMatch(/the analysis worker stopped \(exit code 3\)\. Open the captures again\./);
+    expect(got[1].totalPackets).toBe(7);
+    await b.close();
+  });
+});
+
 describe('the backend feed', () => {
   it('sends a state only when it changed, and coalesces bursts of changes', async () => {
     let n = 0;
@@ -206,10 +228,10 @@ describe('the backend feed', () => {
     'a backend pushes a state after a call changes it (a load, a note) without being asked',
     async () => {
       // A copy: the session file goes beside the capture.
-    const copy = join(dir, 'copy', 'a-node1-eth0.pcap');
-    mkdirSync(dirname(copy), { recursive: true });
-    copyFileSync(CAPTURE, copy);
-    const b = createBackend({ shell: 'browser', recentFile: null, tempDir: join(dir, 'b'), sessionDir: join(dir, 'b-sessions') });
+      const copy = join(dir, 'copy', 'a-node1-eth0.pcap');
+      mkdirSync(dirname(copy), { recursive: true });
+      copyFileSync(CAPTURE, copy);
+      const b = createBackend({ shell: 'browser', recentFile: null, tempDir: join(dir, 'b'), sessionDir: join(dir, 'b-sessions') });
       const got: AppState[] = [];
       const stop = b.subscribe('state', (s) => got.push(s));
       try {
