@@ -26,7 +26,9 @@ describeNeeding(['chromium', labNeed], 'state pushed to the page (browser mode)'
       copyFileSync(f, to);
       return to;
     });
-    extra = demo[demo.length - 1];
+    // The capture added later carries markup in its name: the page must show it as text.
+    extra = join(dir, `<img src=x onerror=window.__pwned=1>${basename(demo[demo.length - 1])}`);
+    copyFileSync(demo[demo.length - 1], extra);
     mode = await startBrowserMode({ files: demo.slice(0, -1) });
     browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
   });
@@ -75,6 +77,9 @@ describeNeeding(['chromium', labNeed], 'state pushed to the page (browser mode)'
     );
     await page.waitForSelector('[data-phase="ready"]', { timeout: 60_000 });
     expect(await page.locator('[data-testid=capture]').count()).toBe(before + 1);
+    expect(await page.locator('[data-testid=captures]').textContent()).toContain('<img src=x onerror=window.__pwned=1>');
+    expect(await page.locator('[data-testid=captures] img').count()).toBe(0);
+    expect(await page.evaluate(() => (globalThis as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
 
     // A note taken elsewhere: the Notes tab counts it.
     await mode.backend.addNote({ target: { kind: 'set' }, text: 'seen from the backend', tag: '', severity: 'info' });
