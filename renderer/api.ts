@@ -80,15 +80,32 @@ function pickApi(): TunnelvisionApi {
   return httpApi();
 }
 
+/** The contract's events, plus whether they can arrive (browser mode's stream can be cut; IPC cannot). */
+export interface WindowEvents extends TunnelvisionEvents {
+  /** Calls `listener` with false when the stream is cut, true when it is back; returns the function that stops it. */
+  onConnection(listener: (connected: boolean) => void): () => void;
+}
+
 /**
  * Browser mode's events: one EventSource, opened at the first subscription and shared by all
  * (EventSource reconnects by itself; the server sends the current state on each connection).
  */
-function sseEvents(): TunnelvisionEvents {
+function sseEvents(): WindowEvents {
   let source: EventSource | null = null;
+  const connection = new Set<(connected: boolean) => void>();
+  const open = (): EventSource => {
+    const es = new EventSource('/events');
+    es.addEventListener('open', () => connection.forEach((l) => l(true)));
+    es.addEventListener('error', () => connection.forEach((l) => l(false)));
+    return es;
+  };
   return {
+    onConnection(listener) {
+      connection.add(listener);
+      return () => void connection.delete(listener);
+    },
     subscribe(event, listener) {
-      source ??= new EventSource('/events');
+      source ??= open();
       const handler = (e: MessageEvent<string>) => {
         let payload: unknown;
         try {
@@ -107,5 +124,9 @@ function sseEvents(): TunnelvisionEvents {
 }
 
 export const api: TunnelvisionApi = pickApi();
-export const events: TunnelvisionEvents = window.tunnelvisionEvents ?? sseEvents();
+const ipcEvents = (e: TunnelvisionEvents): WindowEvents => ({
+  subscribe: (event, l) => e.subscribe(event, l),
+  onConnection: () => () => undefined,
+});
+export const events: WindowEvents = window.tunnelvisionEvents ? ipcEvents(window.tunnelvisionEvents) : sseEvents();
 export const desktop: DesktopExtras | null = window.tunnelvisionDesktop ?? null;

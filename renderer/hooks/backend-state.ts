@@ -23,6 +23,14 @@ export function useBackendState(): BackendState {
       setState(s);
       setError(null);
     });
+    // While the stream is cut the state on screen may be old: say so (it comes back by itself).
+    const stopConnection = events.onConnection((connected) =>
+      setError(
+        connected
+          ? null
+          : 'The connection to Tunnelvision was lost; trying again… (if it does not come back, open the address `npm start` printed)',
+      ),
+    );
     api.getState().then(
       (s) => {
         if (!pushed) setState(s);
@@ -31,7 +39,10 @@ export function useBackendState(): BackendState {
         if (!pushed) setError(errorText(e));
       },
     );
-    return stop;
+    return () => {
+      stop();
+      stopConnection();
+    };
   }, []);
   return { state, error };
 }

@@ -88,5 +88,9 @@ describeNeeding(['chromium', labNeed], 'state pushed to the page (browser mode)'
     // The page asked for what changed (rows, graph, notes) but never for the state itself.
     expect(calls).not.toContain('getState');
     expect(calls).toContain('listNotes');
+
+    // The stream cut (the server gone): the page says its state may be old instead of showing it as current.
+    await mode.server.close();
+    await expect.poll(() => page.locator('[data-testid=banner]').textContent(), { timeout: 20_000 }).toMatch(/connection .* was lost/);
   }, 300_000);
 });
