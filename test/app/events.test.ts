@@ -54,6 +54,9 @@ afterAll(async () => {
 /** An open event stream: its status, and the events parsed as they come. */
 interface Stream {
   status: number;
+  /** Everything received, comments included. */
+  raw(): string;
+  ended(): boolean;
   type: string | undefined;
   events: { event: string; data: unknown }[];
   /** Resolves with the first event (from `from` on) that satisfies `f`. */
@@ -61,14 +64,18 @@ interface Stream {
   close(): void;
 }
 
-function openStream(headers: Record<string, string>, path = '/events'): Promise<Stream> {
+function openStream(headers: Record<string, string>, path = '/events', origin = server.origin): Promise<Stream> {
   return new Promise((resolve, reject) => {
-    const req = request(`${server.origin}${path}`, { headers }, (res) => {
+    const req = request(`${origin}${path}`, { headers }, (res) => {
       const events: Stream['events'] = [];
       const waiters = new Set<() => void>();
       let buf = '';
+      let all = '';
+      let ended = false;
       res.setEncoding('utf8');
+      res.on('close', () => (ended = true));
       res.on('data', (chunk: string) => {
+        all += chunk;
         buf += chunk;
         let cut: number;
         while ((cut = buf.indexOf('\n\n')) >= 0) {
@@ -81,6 +88,8 @@ function openStream(headers: Record<string, string>, path = '/events'): Promise<
         for (const w of waiters) w();
       });
       resolve({
+        raw: () => all,
+        ended: () => ended,
         status: res.statusCode ?? 0,
         type: res.headers['content-type'],
         events,
@@ -162,6 +171,25 @@ describe('state pushed to the UI', () => {
     },
     120_000,
   );
+
+  it("a stream outlives the server's request timeout, kept alive by comments", async () => {
+    const tight = await startServer({
+      api: shellApi(backend, { chooseFiles: async () => null, deliverExport: async () => ({ kind: 'cancelled' }) }, dir),
+      events: backend,
+      rendererDir: join(dir, 'ui'),
+      limits: { headersTimeoutMs: 500, requestTimeoutMs: 1000, eventKeepAliveMs: 300 },
+    });
+    try {
+      const s = await openStream({ [TOKEN_HEADER]: tight.token }, '/events', tight.origin);
+      await new Promise((r) => setTimeout(r, 2500));
+      expect(s.ended()).toBe(false);
+      expect(s.raw().split(': keep-alive').length - 1).toBeGreaterThanOrEqual(5);
+      expect(s.events[0]?.event).toBe('state');
+      s.close();
+    } finally {
+      await tight.close();
+    }
+  });
 
   it('holds at most maxEventStreams streams at once; a closed one frees its place', async () => {
     const headers = { [TOKEN_HEADER]: server.token };
