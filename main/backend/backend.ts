@@ -11,7 +11,7 @@ import type { DecodeAsEntry, DecodeAsProto, DecodeAsTable, DecodeOptions } from 
 import type { RawPacket } from '../engine/types';
 import { writePcapngFile, type PcapngInterface, type PcapngPacket } from '../engine/writers/pcapng';
 import { attributionFromFileName, interfaceKindFromName } from '../topology/naming';
-import type { AnalysisData, CapturePoint, Finding, Flow, Journey, PointOverride } from '../topology/types';
+import type { AnalysisData, CapturePoint, Finding, Journey, PointOverride } from '../topology/types';
 import { parseIp4 } from '../topology/addr';
 import {
   type AppState,
@@ -39,7 +39,9 @@ import type { CaptureSetData } from '../topology';
 import { expandBundles } from '../topology/bundles';
 import { colorOf, encapLabel, endpoints, protocolName, resolver, type PointLabel, type RowLabels } from './columns';
 import { differingFields, levelsOf } from './detail';
-import { buildGraph, elementPredicate, hopElements } from './graph';
+import { elementCaption, elementPredicate, toElements } from './graph';
+import { buildClusterGraph, hopElements, resolveElement, type ClusterGraph } from '../topology/graph';
+import { duration, encapText, flowText, natText } from '../../common/text';
 import { PacketStore } from './store';
 import { Notes, sessionFileFor, type NotesHost } from './notes';
 import { assignmentOverrides } from '../session/overrides';
@@ -82,9 +84,6 @@ function loadLimits(file: string | null | undefined): Partial<ReadLimits> {
   }
 }
 
-const fmtAddr = (ip: string, port: number | null) => (port === null ? ip : ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`);
-const labelOfFlow = (f: Flow) => `${f.protocol.toUpperCase()} ${fmtAddr(f.a.ip, f.a.port)} ⇄ ${fmtAddr(f.b.ip, f.b.port)}`;
-
 export function createBackend(opts: BackendOptions): Backend {
   let generation = 0;
   let phase: LoadPhase = 'idle';
@@ -126,8 +125,9 @@ export function createBackend(opts: BackendOptions): Backend {
   const decodeOpts = (): DecodeOptions | undefined => (decodeAs.length ? { decodeAs } : undefined);
   /** The set as it was opened (before bundles were unpacked). */
   let openedSet: { path: string; name: string }[] = [];
-  /** Labels of the graph's elements (notes on elements name them). */
-  let elementLabels = new Map<string, string>();
+  /** The cluster graph of the current analysis (notes on elements name its elements). */
+  let graph: { of: AnalysisData; graph: ClusterGraph } | null = null;
+  const clusterGraph = (a: AnalysisData): ClusterGraph => (graph?.of === a ? graph.graph : (graph = { of: a, graph: buildClusterGraph(a) }).graph);
 
   const notesHost: NotesHost = {
     rowOf(path, index) {
@@ -157,9 +157,12 @@ export function createBackend(opts: BackendOptions): Backend {
       };
     },
     flowLabel: (flow) => flowLabelOf(flow),
-    elementLabel(element) {
-      if (!elementLabels.size && analysis) graphElements(analysis.data);
-      return elementLabels.get(element) ?? null;
+    element(element) {
+      if (!analysis) return null;
+      const g = clusterGraph(analysis.data);
+      const id = resolveElement(g, element);
+      const n = id === null ? undefined : g.nodes.find((x) => x.id === id);
+      return id === null ? null : { id, label: n ? elementCaption(n) : (g.edges.find((x) => x.id === id)?.label ?? id) };
     },
   };
 
@@ -262,7 +265,7 @@ export function createBackend(opts: BackendOptions): Backend {
       }
       const a = analyseSet(setData, overrides);
       analysis = a;
-      elementLabels = new Map();
+      graph = null;
       labels = analysisLabels(s, a);
       message = [bundleNote, limitNote].filter(Boolean).join(' ') || null;
     } catch (e) {
@@ -599,7 +602,7 @@ export function createBackend(opts: BackendOptions): Backend {
   // ------------------------------------------------------------------ follow
   function flowLabelOf(id: string): string | null {
     const f = analysis?.data.flows.find((x) => x.id === id);
-    return f ? labelOfFlow(f) : null;
+    return f ? flowText(f) : null;
   }
 
   function captureIdOfFile(fi: number): string | null {
@@ -637,25 +640,21 @@ export function createBackend(opts: BackendOptions): Backend {
         deltaRange: h.latencyRangeNs ? [h.latencyRangeNs[0] / 1e9, h.latencyRangeNs[1] === null ? null : h.latencyRangeNs[1] / 1e9] : null,
         deltaNote: h.latencyNote ?? null,
         ttl: h.headers.ttl,
-        nat: h.nat
-          ? `${h.nat.kind.toUpperCase()} ${fmtAddr(h.nat.before.src, h.nat.before.srcPort)} > ${fmtAddr(h.nat.before.dst, h.nat.before.dstPort)} became ${fmtAddr(h.nat.after.src, h.nat.after.srcPort)} > ${fmtAddr(h.nat.after.dst, h.nat.after.dstPort)}`
-          : '',
-        encap: e
-          ? `${e.type}${e.vni !== null ? ` ${e.vni}` : ''} ${e.outerSrc} > ${e.outerDst}${e.udpSrcPort !== null ? ` sport ${e.udpSrcPort}` : ''}`
-          : '',
+        nat: h.nat ? natText(h.nat) : '',
+        encap: e ? encapText(e) : '',
         elements: elements[i],
       };
     });
     const last = j.lastSeen;
     const findings = [
       ...j.gaps.map((g) => g.reason),
-      ...j.nat.map((n) => `${n.kind.toUpperCase()} on ${n.node ?? 'an unknown node'} between ${n.between[0]} and ${n.between[1]}`),
+      ...j.nat.map((n) => `${natText(n)}, between ${n.between[0]} and ${n.between[1]}`),
       ...j.mtu.map((m) => m.message),
       ...j.problems,
     ];
     return {
       id: String(j.id),
-      label: `#${j.id} ${j.status}, ${j.hops.length} hops${j.totalLatencyNs ? `, ${(j.totalLatencyNs / 1e6).toFixed(3)} ms` : ''}`,
+      label: `#${j.id} ${j.status}, ${j.hops.length} hops${j.totalLatencyNs ? `, ${duration(j.totalLatencyNs)}` : ''}`,
       hops,
       lastSeen: j.status === 'dropped' ? `${last.node ?? '?'} / ${last.interface ?? '?'} (${last.point}), hop ${last.index + 1}` : null,
       verdict: j.verdict ? `${j.status}: ${j.verdict.reason}` : null,
@@ -678,7 +677,7 @@ export function createBackend(opts: BackendOptions): Backend {
     const shown = journeys.slice(start, start + MAX_JOURNEYS);
     return {
       flow: flowId,
-      flowLabel: flow ? labelOfFlow(flow) : flowId,
+      flowLabel: flow ? flowText(flow) : flowId,
       communityId: flow?.communityId ?? null,
       packets: flow ? flow.aToB.packets + flow.bToA.packets : 0,
       bytes: flow ? flow.aToB.bytes + flow.bToA.bytes : 0,
@@ -712,7 +711,7 @@ export function createBackend(opts: BackendOptions): Backend {
   }
 
   // ------------------------------------------------------------------ graph
-  /** The cluster graph's elements, weighted by the packets seen on each (their labels are kept for notes). */
+  /** The cluster graph's elements, weighted by the packets seen on each. */
   function graphElements(a: AnalysisData): GraphElementView[] {
     const perPoint = new Map<string, number>(a.points.map((p) => [p.id, p.packetCount]));
     const podPackets = new Map<string, number>();
@@ -725,9 +724,7 @@ export function createBackend(opts: BackendOptions): Backend {
         if (pods.has(s)) podPackets.set(s, (podPackets.get(s) ?? 0) + 1);
       }
     }
-    const elements = buildGraph(a, perPoint, podPackets);
-    elementLabels = new Map(elements.map((e) => [e.data.id, e.data.label]));
-    return elements;
+    return toElements(clusterGraph(a), a, perPoint, podPackets);
   }
 
   // ------------------------------------------------------------------ the API
@@ -918,7 +915,7 @@ export function createBackend(opts: BackendOptions): Backend {
         .slice(0, 100)
         .map(([id, packets]) => {
           const f = byId.get(id)!;
-          return { flow: id, label: labelOfFlow(f), packets, journeys: f.journeyCount };
+          return { flow: id, label: flowText(f), packets, journeys: f.journeyCount };
         });
     },
 

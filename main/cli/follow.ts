@@ -8,7 +8,8 @@
 // Exit codes: 0 found, 1 nothing matched, 2 usage.
 import { loadCaptureSet } from '../topology/load';
 import { matchesFlowSpec, parseFlowSpec, parsePacketRef, type FlowSpec } from '../topology/select';
-import { clean, formatJourney } from '../topology/text';
+import { clean } from '../../common/text';
+import { formatJourney } from '../topology/text';
 import type { Journey } from '../topology/types';
 import { COMMON_USAGE, parseCommonArgs } from './topology-args';
 import { withOutput } from './output';
