@@ -6,6 +6,7 @@ import { DEFAULT_CLIP, escapeHtml as e, escapeHtmlBreakable, escapeXml, shortCli
 import { renderGraphSvg, svgDataUrl } from './graph-svg';
 import {
   latencyCell,
+  listedLinks,
   uncertaintyCell,
   type ReportAnnotation,
   type ReportFlow,
@@ -171,6 +172,7 @@ ${p.unavailable ? `<p class="warn">${clipped(p.unavailable)}</p>` : `<div class=
 export function renderHtml(r: ReportModel): string {
   const byId = new Map(r.annotations.map((a) => [a.id, a]));
   const svg = renderGraphSvg(r.graph, 'Cluster graph');
+  const boxLabel = (id: string | null) => (id === null ? '' : (r.graph.nodes.find((n) => n.id === id)?.label ?? id));
   const s = r.summary;
   const sections: [string, string, string][] = [
     ['summary', 'Summary', ''],
@@ -213,11 +215,11 @@ ${r.session.decodeAs.length ? `<li>Decode as: ${r.session.decodeAs.map((d) => `<
     graph: `<figure><img id="graph-image" src="${svgDataUrl(svg)}" alt="Cluster graph: ${s.nodes} nodes, ${s.pods} pods, ${s.tunnels} tunnels"><figcaption class="meta">Nodes with their NIC, tunnel device, bridge, veths and pods; arcs are tunnels; ✎ marks annotated elements.</figcaption></figure>
 ${table(
   ['Element', 'Kind', 'Addresses', 'In node'],
-  r.graph.nodes.map((n) => [clipped(n.label), e(n.kind), clipped(n.detail), clipped(n.parent ?? '')]),
+  r.graph.nodes.map((n) => [`${clipped(n.label)}${n.annotated ? ' ✎' : ''}`, e(n.kind), clipped(n.detail), clipped(boxLabel(n.parent))]),
 )}
 ${table(
   ['Tunnel / link', 'Between', 'Kind'],
-  r.graph.edges.map((x) => [clipped(x.label), `${clipped(x.source)} ⇄ ${clipped(x.target)}`, e(x.kind)]),
+  listedLinks(r.graph).map((x) => [`${clipped(x.label)}${x.annotated ? ' ✎' : ''}`, clipped(x.between), e(x.kind)]),
 )}`,
     findings:
       table(

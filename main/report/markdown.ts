@@ -3,7 +3,15 @@
 // image, HTML or table structure. The cluster graph is an outline here, plus an optional image link to
 // the SVG the CLI writes beside the file.
 import { mdBlock, mdCell, mdCode, mdText } from './escape';
-import { latencyCell, uncertaintyCell, type ReportAnnotation, type ReportJourney, type ReportModel, type ReportPacket } from './model';
+import {
+  latencyCell,
+  listedLinks,
+  uncertaintyCell,
+  type ReportAnnotation,
+  type ReportJourney,
+  type ReportModel,
+  type ReportPacket,
+} from './model';
 
 function table(head: readonly string[], rows: readonly (readonly string[])[]): string {
   if (!rows.length) return '';
@@ -142,12 +150,13 @@ export function renderMarkdown(r: ReportModel, opts: { graphImage?: string } = {
   for (const c of r.graph.nodes.filter((n) => n.kind !== 'node' && (n.parent === null || !boxes.some((b) => b.id === n.parent)))) {
     out.push(`- ${c.kind} ${mdText(c.label, 120)} ${mdText(c.detail, 200)}${c.annotated ? ' ✎' : ''}`);
   }
-  if (r.graph.edges.length) {
+  const links = listedLinks(r.graph);
+  if (links.length) {
     out.push('');
     out.push(
       table(
         ['Tunnel / link', 'Between', 'Kind'],
-        r.graph.edges.map((x) => [mdCell(x.label), mdCell(`${x.source} ⇄ ${x.target}`), x.kind]),
+        links.map((x) => [`${mdCell(x.label)}${x.annotated ? ' ✎' : ''}`, mdCell(x.between), x.kind]),
       ),
     );
   }
