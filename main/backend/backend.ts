@@ -39,8 +39,8 @@ import type { CaptureSetData } from '../topology';
 import { expandBundles } from '../topology/bundles';
 import { colorOf, encapLabel, endpoints, protocolName, resolver, type PointLabel, type RowLabels } from './columns';
 import { differingFields, levelsOf } from './detail';
-import { elementCaption, elementPredicate, toElements } from './graph';
-import { buildClusterGraph, hopElements, resolveElement, type ClusterGraph } from '../topology/graph';
+import { elementPredicate, toElements } from './graph';
+import { buildClusterGraph, elementName, hopElements, resolveElement, type ClusterGraph } from '../topology/graph';
 import { duration, encapText, flowText, natText } from '../../common/text';
 import { PacketStore } from './store';
 import { Notes, sessionFileFor, type NotesHost } from './notes';
@@ -127,7 +127,8 @@ export function createBackend(opts: BackendOptions): Backend {
   let openedSet: { path: string; name: string }[] = [];
   /** The cluster graph of the current analysis (notes on elements name its elements). */
   let graph: { of: AnalysisData; graph: ClusterGraph } | null = null;
-  const clusterGraph = (a: AnalysisData): ClusterGraph => (graph?.of === a ? graph.graph : (graph = { of: a, graph: buildClusterGraph(a) }).graph);
+  const clusterGraph = (a: AnalysisData): ClusterGraph =>
+    graph?.of === a ? graph.graph : (graph = { of: a, graph: buildClusterGraph(a) }).graph;
 
   const notesHost: NotesHost = {
     rowOf(path, index) {
@@ -161,8 +162,7 @@ export function createBackend(opts: BackendOptions): Backend {
       if (!analysis) return null;
       const g = clusterGraph(analysis.data);
       const id = resolveElement(g, element);
-      const n = id === null ? undefined : g.nodes.find((x) => x.id === id);
-      return id === null ? null : { id, label: n ? elementCaption(n) : (g.edges.find((x) => x.id === id)?.label ?? id) };
+      return id === null ? null : { id, label: elementName(g, id) ?? id };
     },
   };
 

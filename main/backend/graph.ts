@@ -3,7 +3,7 @@
 import type { GraphElementView } from '../../common/contract';
 import type { AnalysisData, CapturePoint } from '../topology/types';
 import { parseIp4 } from '../topology/addr';
-import { buildClusterGraph, splitElementId, type ClusterGraph, type GraphEdge, type GraphNode } from '../topology/graph';
+import { buildClusterGraph, caption, splitElementId, type ClusterGraph, type GraphEdge, type GraphNode } from '../topology/graph';
 import type { PacketStore } from './store';
 import type { RowLabels } from './columns';
 
@@ -21,9 +21,6 @@ const NODE_KIND: Record<GraphNode['kind'], string> = {
   service: 'service',
 };
 const EDGE_KIND: Record<GraphEdge['kind'], string> = { wire: 'link', tunnel: 'underlay', service: 'service-link' };
-
-/** What an element is called in the app: its name, then its address when the name does not say it. */
-export const elementCaption = (n: GraphNode): string => (n.address ? `${n.label} ${n.address}` : n.label);
 
 /**
  * Cytoscape elements of `g`, weighted by packets: an element's own captures (`packetsOfPoint`), a pod's
@@ -50,7 +47,7 @@ export function toElements(
       group: 'nodes',
       data: {
         id: n.id,
-        label: elementCaption(n),
+        label: caption(n),
         kind: NODE_KIND[n.kind],
         ...(n.parent ? { parent: n.parent } : {}),
         packets: count,
@@ -63,7 +60,13 @@ export function toElements(
   for (const e of g.edges) {
     const src = byId.get(e.source);
     const count =
-      e.kind === 'tunnel' ? (e.packets ?? 0) : e.kind === 'service' ? 0 : src?.kind === 'pod' && byId.get(e.target)?.kind === 'veth' ? packets(e.target) : packets(e.source);
+      e.kind === 'tunnel'
+        ? (e.packets ?? 0)
+        : e.kind === 'service'
+          ? 0
+          : src?.kind === 'pod' && byId.get(e.target)?.kind === 'veth'
+            ? packets(e.target)
+            : packets(e.source);
     els.push({
       group: 'edges',
       data: {
@@ -156,4 +159,3 @@ export function elementPredicate(
       return null;
   }
 }
-

@@ -169,6 +169,8 @@ export function renderGraphSvg(g: ReportGraph, title = 'Cluster graph'): string 
     out.push(
       `<line x1="${a.x + a.w / 2}" y1="${a.y + a.h}" x2="${b.x + 4}" y2="${b.y + b.h / 2}" stroke="${e.annotated ? MARK : '#2a8ca0'}" stroke-width="${e.annotated ? 2.5 : 1.2}" stroke-dasharray="5 3"/>`,
     );
+    if (e.annotated)
+      out.push(`<text x="${(a.x + a.w / 2 + b.x + 4) / 2 + 4}" y="${(a.y + a.h + b.y + b.h / 2) / 2}" class="mark">✎</text>`);
   }
 
   const height = Math.max(y, top + 100);

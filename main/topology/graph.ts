@@ -211,13 +211,31 @@ export function buildClusterGraph(a: AnalysisData): ClusterGraph {
   return { nodes, edges };
 }
 
+/** What an element is called on its own: its name, then its address when the name does not say it. */
+export const caption = (n: GraphNode): string => (n.address ? `${n.label} ${n.address}` : n.label);
+
+/** How notes and lists name an element of `g`: a node's caption; a link's label and its two ends. */
+export function elementName(g: ClusterGraph, id: string): string | null {
+  const node = (x: string) => g.nodes.find((n) => n.id === x);
+  const n = node(id);
+  if (n) return caption(n);
+  const e = g.edges.find((x) => x.id === id);
+  if (!e) return null;
+  const end = (x: string) => {
+    const m = node(x);
+    return m ? caption(m) : x;
+  };
+  return `${e.label || e.kind} (${end(e.source)} ⇄ ${end(e.target)})`;
+}
+
 /** Id forms older reports and sessions used, by prefix, and what they are now. */
 const LEGACY_PREFIX: Record<string, string> = { 'tunnel-device': 'tun', service: 'svc', tunnel: 'link' };
+const BARE_KINDS = new Set<GraphNodeKind>(['node', 'bridge', 'veth', 'pod', 'service']);
 
 /**
  * The id an element goes by in `g` when a note names it `id`: the id itself, an older spelling of it
  * (tunnel-device:, service:, tunnel:, 'service:<s>>pod:<p>'), or a bare model id naming one element
- * only ('node1', 'node1/cni0'). Null when it names nothing in this graph.
+ * only ('node1', 'node1/cni0': a node, bridge, veth, pod or service). Null when it names nothing in this graph.
  */
 export function resolveElement(g: ClusterGraph, id: string): string | null {
   const have = (x: string) => g.nodes.some((n) => n.id === x) || g.edges.some((e) => e.id === x);
@@ -229,7 +247,8 @@ export function resolveElement(g: ClusterGraph, id: string): string | null {
     const mapped = backend >= 0 ? wireId(svcId(key.slice(0, backend)), key.slice(backend + 1)) : `${now}:${key}`;
     if (have(mapped)) return mapped;
   }
-  const bare = g.nodes.filter((n) => splitElementId(n.id).key === id);
+  // Older reports took the bare model id of a node, bridge, veth, pod or service.
+  const bare = g.nodes.filter((n) => BARE_KINDS.has(n.kind) && splitElementId(n.id).key === id);
   return bare.length === 1 ? bare[0].id : null;
 }
 

@@ -69,15 +69,7 @@ export function formatTopology(a: Analysis, maxFlows = 30): string {
   const vethsWithoutPod = m.veths.filter((v) => v.pod === null);
   if (vethsWithoutPod.length) out.push(`  veths with no pod traffic: ${vethsWithoutPod.map((v) => clean(v.id)).join(', ')}`);
   out.push('', `Tunnels (${m.tunnels.length})`);
-  out.push(
-    table(
-      m.tunnels.map((t) => [
-        `${clean(t.nodes[0])} ~ ${clean(t.nodes[1])}`,
-        tunnelText(t),
-        `${t.packets} pkts`,
-      ]),
-    ),
-  );
+  out.push(table(m.tunnels.map((t) => [`${clean(t.nodes[0])} ~ ${clean(t.nodes[1])}`, tunnelText(t), `${t.packets} pkts`])));
   out.push('', `Services (${m.services.length})`);
   out.push(
     table(
