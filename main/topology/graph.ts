@@ -173,7 +173,9 @@ export function buildClusterGraph(a: AnalysisData): ClusterGraph {
       kind: 'service',
       label: s.name ? `${s.namespace ? `${s.namespace}/` : ''}${s.name}` : `${s.protocol.toUpperCase()} ${at}`,
       address: s.name ? at : null,
-      detail: `${s.protocol.toUpperCase()} ${at}${s.natNodes.length ? ` · NAT on ${s.natNodes.join(', ')}` : ''}`,
+      detail: [s.name ? `${s.protocol.toUpperCase()} ${at}` : '', s.natNodes.length ? `NAT on ${s.natNodes.join(', ')}` : '']
+        .filter(Boolean)
+        .join(' · '),
       parent: null,
       evidence: why(s.evidence),
     });
