@@ -4,7 +4,7 @@
 import { basename, resolve } from 'node:path';
 import type { Annotation, CaptureCheck, DecodeAsEntry, SessionCapture } from '../session/types';
 import { formatPacketRef, type AnalysisData, type Journey, type PacketRef } from '../topology';
-import { buildClusterGraph, resolveElement, type ClusterGraph } from '../topology/graph';
+import { buildClusterGraph, elementName, resolveElement, type ClusterGraph } from '../topology/graph';
 import { encapText, endpoint, natText } from '../../common/text';
 import type { DecodeOptions } from '../engine/decode/types';
 import { decodeFetched, fetchPackets, reportLevels, type FetchedPacket } from './packets';
@@ -73,7 +73,7 @@ const isoFromEpoch = (epochSec: number, tNs: number): string => isoTime(epochSec
 const isoFromFloat = (ts: number | null): string | null =>
   ts === null ? null : isoTime(Math.floor(ts), Math.round((ts - Math.floor(ts)) * 1e6) * 1e3);
 
-function targetLabel(a: Annotation, toAnalysis: (id: string) => string): string {
+function targetLabel(a: Annotation, toAnalysis: (id: string) => string, element: (id: string) => string): string {
   const t = a.target;
   switch (t.kind) {
     case 'packet':
@@ -83,7 +83,7 @@ function targetLabel(a: Annotation, toAnalysis: (id: string) => string): string 
     case 'hop':
       return `hop ${t.hop + 1} of journey ${t.journey}${t.capture !== undefined && t.packet !== undefined ? ` (${packetLabel(toAnalysis(t.capture), t.packet)})` : ''}`;
     case 'element':
-      return `element ${t.element}`;
+      return `element ${element(t.element)}`;
     case 'set':
       return 'the capture set';
   }
@@ -353,11 +353,15 @@ export async function buildReport(
   const clusterGraph = buildClusterGraph(analysis);
   const marked = new Set([...elementNotes.keys()].map((id) => resolveElement(clusterGraph, id)));
   const graph = buildGraph(analysis, (id) => marked.has(id), clusterGraph);
+  const elementLabel = (id: string) => {
+    const now = resolveElement(clusterGraph, id);
+    return now === null ? `${id} (not in this graph)` : `${elementName(clusterGraph, now)} (${now})`;
+  };
 
   const reportAnnotations: ReportAnnotation[] = annotations.map((a) => ({
     id: a.id,
     targetKind: a.target.kind,
-    target: targetLabel(a, toAnalysis),
+    target: targetLabel(a, toAnalysis, elementLabel),
     text: a.text,
     tag: a.tag ?? null,
     severity: a.severity,

@@ -14,6 +14,7 @@ import {
   type ReportModel,
   type ReportPacket,
 } from './model';
+import { duration } from '../../common/text';
 
 const CSS = `
 :root{--fg:#1d2330;--muted:#5a6478;--line:#d5dae3;--bg:#fff;--head:#f1f4f9;--problem:#b71c1c;--warning:#a35a00;--info:#1f5fa8}
@@ -129,7 +130,7 @@ function journeyHtml(j: ReportJourney, byId: Map<string, ReportAnnotation>): str
     ...j.mtu.map((m) => `MTU: ${m}`),
     ...j.problems.map((p) => `problem: ${p}`),
   ];
-  return `<div class="journey"><h4>Journey ${j.id}: ${e(j.status)}, last seen at ${clipped(j.lastSeen)}, ${j.totalLatencyMs.toFixed(3)} ms end to end</h4>
+  return `<div class="journey"><h4>Journey ${j.id}: ${e(j.status)}, last seen at ${clipped(j.lastSeen)}, ${e(duration(j.totalLatencyMs * 1e6))} end to end</h4>
 ${timelineSvg(j)}
 ${table(['#', 'Where', 'Packet', 'Time (UTC)', 'At ms', 'Δ ms', 'TTL', 'Inner src → dst', 'Encapsulation / NAT', 'Info'], rows, 'hops')}
 ${hopNotes}

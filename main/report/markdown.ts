@@ -12,6 +12,7 @@ import {
   type ReportModel,
   type ReportPacket,
 } from './model';
+import { duration } from '../../common/text';
 
 function table(head: readonly string[], rows: readonly (readonly string[])[]): string {
   if (!rows.length) return '';
@@ -32,7 +33,7 @@ const notes = (ids: readonly string[], byId: Map<string, ReportAnnotation>): str
 
 function journeyMd(j: ReportJourney, byId: Map<string, ReportAnnotation>): string {
   const out = [
-    `#### Journey ${j.id}: ${mdText(j.status)}, last seen at ${mdText(j.lastSeen)}, ${j.totalLatencyMs.toFixed(3)} ms end to end\n`,
+    `#### Journey ${j.id}: ${mdText(j.status)}, last seen at ${mdText(j.lastSeen)}, ${duration(j.totalLatencyMs * 1e6)} end to end\n`,
   ];
   out.push(
     table(
