@@ -16,17 +16,10 @@ import type { ReportModel } from '../../main/report/model';
 import { sessionPathFor } from '../../main/session';
 import { splitElementId } from '../../main/topology/graph';
 import { ready } from './helpers';
+import { captureFiles } from '../topology/lab';
 import { itNeeding } from '../tools';
 
-const root = join(__dirname, '..', '..', 'fixtures');
-const manifest = existsSync(join(root, 'manifest.json'))
-  ? (JSON.parse(readFileSync(join(root, 'manifest.json'), 'utf8')) as { captures: { file: string; cluster: string }[] })
-  : { captures: [] };
-const clusterFiles = (c: string) =>
-  manifest.captures
-    .filter((x) => x.cluster === c)
-    .map((x) => join(root, 'captures', x.file))
-    .filter(existsSync);
+const clusterFiles = (c: string) => captureFiles(c).filter(existsSync);
 const have = clusterFiles('a').length > 0 && clusterFiles('b').length > 0;
 if (!have) console.warn('SKIPPED graph-notes tests: the lab captures (fixtures/captures) are missing');
 

@@ -2,7 +2,7 @@
 // (common/text.ts): its forms, control characters from captures replaced, and the same NAT,
 // encapsulation and flow text in the terminal (CLI), the app (backend) and the report for the same
 // journey of the lab's DNAT-ed HTTP flow.
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -22,6 +22,7 @@ import { createBackend } from '../../main/backend/backend';
 import { buildReport } from '../../main/report';
 import { formatJourney, loadCaptureSet } from '../../main/topology';
 import { ready } from '../app/helpers';
+import { captureFiles } from './lab';
 
 describe('wording', () => {
   it('endpoints: IPv6 in brackets with a port, the address alone without one', () => {
@@ -88,14 +89,7 @@ describe('wording', () => {
   });
 });
 
-const root = join(__dirname, '..', '..', 'fixtures');
-const manifest = existsSync(join(root, 'manifest.json'))
-  ? (JSON.parse(readFileSync(join(root, 'manifest.json'), 'utf8')) as { captures: { file: string; cluster: string }[] })
-  : { captures: [] };
-const lab = manifest.captures
-  .filter((c) => c.cluster === 'a')
-  .map((c) => join(root, 'captures', c.file))
-  .filter(existsSync);
+const lab = captureFiles('a').filter(existsSync);
 if (!lab.length) console.warn('SKIPPED text consistency test: the lab captures (fixtures/captures) are missing');
 
 describe.skipIf(!lab.length)('one wording across the CLI, the app and the report', () => {
