@@ -273,6 +273,7 @@ export function App() {
   };
 
   // Stable arrays: the graph re-styles only when the followed journey changes.
+  const notedElements = useMemo(() => (notes ?? []).flatMap((n) => (n.target?.kind === 'element' ? [n.target.element] : [])), [notes]);
   const followPath = useMemo(() => follow?.journeys[journey]?.hops.flatMap((h) => h.elements) ?? [], [follow, journey]);
   const path = tab === 'follow' && follow ? followPath : (selectionPath?.path ?? followPath);
   const focus = useMemo(() => (tab === 'detail' ? (selectionPath?.focus ?? []) : []), [tab, selectionPath]);
@@ -501,6 +502,7 @@ export function App() {
           hops={hops}
           animateSeq={animateSeq}
           selected={query.element}
+          noted={notedElements}
           onSelect={(id, label) => {
             setQuery((q) => ({ ...q, element: id }));
             setElementLabel(label);
