@@ -240,18 +240,33 @@ const BARE_KINDS = new Set<GraphNodeKind>(['node', 'bridge', 'veth', 'pod', 'ser
  * only ('node1', 'node1/cni0': a node, bridge, veth, pod or service). Null when it names nothing in this graph.
  */
 export function resolveElement(g: ClusterGraph, id: string): string | null {
-  const have = (x: string) => g.nodes.some((n) => n.id === x) || g.edges.some((e) => e.id === x);
-  if (have(id)) return id;
+  const ix = indexOf(g);
+  if (ix.ids.has(id)) return id;
   const { prefix, key } = splitElementId(id);
   const now = LEGACY_PREFIX[prefix];
   if (now) {
     const backend = prefix === 'service' ? key.lastIndexOf('>pod:') : -1;
     const mapped = backend >= 0 ? wireId(svcId(key.slice(0, backend)), key.slice(backend + 1)) : `${now}:${key}`;
-    if (have(mapped)) return mapped;
+    if (ix.ids.has(mapped)) return mapped;
   }
-  // Older reports took the bare model id of a node, bridge, veth, pod or service.
-  const bare = g.nodes.filter((n) => BARE_KINDS.has(n.kind) && splitElementId(n.id).key === id);
-  return bare.length === 1 ? bare[0].id : null;
+  const bare = ix.bare.get(id);
+  return bare?.length === 1 ? bare[0] : null;
+}
+
+/** Every id of a graph, and the ids by bare key (older reports took the bare model id of a node, bridge, veth, pod or service). */
+const indexes = new WeakMap<ClusterGraph, { ids: Set<string>; bare: Map<string, string[]> }>();
+function indexOf(g: ClusterGraph): { ids: Set<string>; bare: Map<string, string[]> } {
+  let ix = indexes.get(g);
+  if (!ix) {
+    ix = { ids: new Set([...g.nodes.map((n) => n.id), ...g.edges.map((e) => e.id)]), bare: new Map() };
+    for (const n of g.nodes) {
+      if (!BARE_KINDS.has(n.kind)) continue;
+      const k = splitElementId(n.id).key;
+      ix.bare.set(k, [...(ix.bare.get(k) ?? []), n.id]);
+    }
+    indexes.set(g, ix);
+  }
+  return ix;
 }
 
 /** Element id a capture point stands for in the graph. */
