@@ -1,8 +1,8 @@
 // A note taken in the app on any element of the cluster graph marks that element in the report's
 // graph: for each kind of element (Kubernetes node, NIC, tunnel device, bridge, veth, pod, service,
 // the wire inside a node, the tunnel between nodes, a service's link to a backend), on both lab
-// clusters (VXLAN, flannel UDP), in the report model (JSON), the HTML tables and the HTML's graph
-// picture, and in the PDF's text. A session written with the element ids older reports used
+// clusters (VXLAN, flannel UDP), in the report model (JSON), the HTML tables and graph picture, the
+// Markdown outline and the PDF's text. A session written with the element ids older reports used
 // (tunnel-device:, service:, tunnel:, bare model ids) still loads, and its notes mark the same elements.
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
@@ -70,7 +70,7 @@ describe.skipIf(!have)('notes on graph elements reach the report graph', () => {
       return to;
     });
   };
-  const report = async (b: Backend, format: 'json' | 'html' | 'pdf') => {
+  const report = async (b: Backend, format: 'json' | 'html' | 'md' | 'pdf') => {
     const path = join(dir, `report-${Math.random().toString(36).slice(2)}.${format}`);
     await b.writeReport({ format, path });
     return path;
@@ -137,6 +137,10 @@ describe.skipIf(!have)('notes on graph elements reach the report graph', () => {
         ).toBe(true);
       }
       expect(graphSvg(html).split('✎').length - 1).toBe(picks.length);
+
+      // Markdown: the outline and the link table mark each noted element once.
+      const md = readFileSync(await report(b, 'md'), 'utf8');
+      expect(md.split('✎').length - 1).toBe(picks.length);
     });
   }
 
