@@ -90,6 +90,10 @@ export function App() {
   const focus = useMemo(() => (tab === 'detail' ? (selection.path?.focus ?? []) : []), [tab, selection.path]);
   const hops = useMemo(() => shown?.hops.map((h) => h.elements) ?? [], [shown]);
   const sessionNotes = state?.session ? (notes.notes ?? []) : null;
+  const notedElements = useMemo(
+    () => (notes.notes ?? []).flatMap((n) => (n.target?.kind === 'element' ? [n.target.element] : [])),
+    [notes.notes],
+  );
 
   return (
     <div
@@ -215,6 +219,7 @@ export function App() {
           hops={hops}
           animateSeq={animateSeq}
           selected={query.element}
+          noted={notedElements}
           onSelect={list.showElement}
           room={graphRoom.room}
           onResize={graphRoom.resize}

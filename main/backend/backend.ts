@@ -123,7 +123,7 @@ export function createBackend(opts: BackendOptions): Backend {
     },
     journeyOf: (row) => follow.journeyOfRow(row),
     flowLabel: (flow) => follow.flowLabel(flow),
-    elementLabel: (element) => graph.labelOf(element),
+    element: (element) => graph.element(element),
   };
 
   // ------------------------------------------------------------------ loading

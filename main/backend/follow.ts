@@ -2,16 +2,15 @@
 // clock, NAT, encapsulation, the graph elements each hop lights up), the journey a packet is on,
 // and the flows that pass a graph element. Views are bounded: at most MAX_JOURNEYS journeys.
 import type { FlowListItem, FollowView, HopView, JourneyView, WallTime } from '../../common/contract';
-import type { AnalysisData, Flow, Journey } from '../topology/types';
-import { elementPredicate, hopElements } from './graph';
+import type { AnalysisData, Journey } from '../topology/types';
+import { hopElements } from '../topology/graph';
+import { duration, encapText, flowText, natText } from '../../common/text';
+import { elementPredicate } from './graph';
 import { captureIdOfFile, requireAnalysis, rowOfRef, type OpenSet } from './open-set';
 
 const MAX_JOURNEYS = 200;
 /** Flows listed for a graph element, busiest first. */
 const MAX_ELEMENT_FLOWS = 100;
-
-const fmtAddr = (ip: string, port: number | null) => (port === null ? ip : ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`);
-const labelOfFlow = (f: Flow) => `${f.protocol.toUpperCase()} ${fmtAddr(f.a.ip, f.a.port)} ⇄ ${fmtAddr(f.b.ip, f.b.port)}`;
 
 /** Epoch seconds and nanoseconds of a time given in nanoseconds since the analysis' epoch. */
 function wallTime(epochSec: number, ns: number): WallTime {
@@ -53,7 +52,7 @@ export class FollowViews {
 
   flowLabel(id: string): string | null {
     const f = this.set.analysis?.data.flows.find((x) => x.id === id);
-    return f ? labelOfFlow(f) : null;
+    return f ? flowText(f) : null;
   }
 
   /** Flows whose packets pass a graph element, busiest first. */
@@ -86,7 +85,7 @@ export class FollowViews {
       .slice(0, MAX_ELEMENT_FLOWS)
       .map(([id, packets]) => {
         const f = byId.get(id)!;
-        return { flow: id, label: labelOfFlow(f), packets, journeys: f.journeyCount };
+        return { flow: id, label: flowText(f), packets, journeys: f.journeyCount };
       });
   }
 
@@ -104,7 +103,7 @@ export class FollowViews {
     const shown = journeys.slice(start, start + MAX_JOURNEYS);
     return {
       flow: flowId,
-      flowLabel: flow ? labelOfFlow(flow) : flowId,
+      flowLabel: flow ? flowText(flow) : flowId,
       communityId: flow?.communityId ?? null,
       packets: flow ? flow.aToB.packets + flow.bToA.packets : 0,
       bytes: flow ? flow.aToB.bytes + flow.bToA.bytes : 0,
@@ -134,25 +133,21 @@ export class FollowViews {
         deltaRange: h.latencyRangeNs ? [h.latencyRangeNs[0] / 1e9, h.latencyRangeNs[1] === null ? null : h.latencyRangeNs[1] / 1e9] : null,
         deltaNote: h.latencyNote ?? null,
         ttl: h.headers.ttl,
-        nat: h.nat
-          ? `${h.nat.kind.toUpperCase()} ${fmtAddr(h.nat.before.src, h.nat.before.srcPort)} > ${fmtAddr(h.nat.before.dst, h.nat.before.dstPort)} became ${fmtAddr(h.nat.after.src, h.nat.after.srcPort)} > ${fmtAddr(h.nat.after.dst, h.nat.after.dstPort)}`
-          : '',
-        encap: e
-          ? `${e.type}${e.vni !== null ? ` ${e.vni}` : ''} ${e.outerSrc} > ${e.outerDst}${e.udpSrcPort !== null ? ` sport ${e.udpSrcPort}` : ''}`
-          : '',
+        nat: h.nat ? natText(h.nat) : '',
+        encap: e ? encapText(e) : '',
         elements: elements[i],
       };
     });
     const last = j.lastSeen;
     const findings = [
       ...j.gaps.map((g) => g.reason),
-      ...j.nat.map((n) => `${n.kind.toUpperCase()} on ${n.node ?? 'an unknown node'} between ${n.between[0]} and ${n.between[1]}`),
+      ...j.nat.map((n) => `${natText(n)}, between ${n.between[0]} and ${n.between[1]}`),
       ...j.mtu.map((m) => m.message),
       ...j.problems,
     ];
     return {
       id: String(j.id),
-      label: `#${j.id} ${j.status}, ${j.hops.length} hops${j.totalLatencyNs ? `, ${(j.totalLatencyNs / 1e6).toFixed(3)} ms` : ''}`,
+      label: `#${j.id} ${j.status}, ${j.hops.length} hops${j.totalLatencyNs ? `, ${duration(j.totalLatencyNs)}` : ''}`,
       hops,
       lastSeen: j.status === 'dropped' ? `${last.node ?? '?'} / ${last.interface ?? '?'} (${last.point}), hop ${last.index + 1}` : null,
       verdict: j.verdict ? `${j.status}: ${j.verdict.reason}` : null,

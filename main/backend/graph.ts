@@ -1,213 +1,96 @@
-// The cluster model as Cytoscape elements (compound node boxes holding pods, veths, bridge, tunnel
-// device and NIC; underlay links labelled with the tunnel; services), the packets behind each
-// element (for "select an element, filter the list") and the elements a hop lights up.
+// The cluster graph (main/topology/graph.ts) as Cytoscape elements, weighted by the packets the open
+// set has on each, and the packets behind each element (for "select an element, filter the list").
 import type { GraphElementView } from '../../common/contract';
-import type { AnalysisData, CapturePoint, ClusterModel, Hop, Tunnel } from '../topology/types';
+import type { AnalysisData, CapturePoint } from '../topology/types';
 import { parseIp4 } from '../topology/addr';
+import { buildClusterGraph, caption, splitElementId, type ClusterGraph, type GraphEdge, type GraphNode } from '../topology/graph';
 import type { PacketStore } from './store';
 import type { RowLabels } from './columns';
 
-type Data = GraphElementView['data'];
-
-export const nodeId = (n: string) => `node:${n}`;
-export const nicId = (n: string) => `nic:${n}`;
-export const tunId = (n: string) => `tun:${n}`;
-export const bridgeId = (b: string) => `bridge:${b}`;
-export const vethId = (v: string) => `veth:${v}`;
-export const podId = (ip: string) => `pod:${ip}`;
-export const svcId = (s: string) => `svc:${s}`;
-export const linkId = (t: string) => `link:${t}`;
-
 const weight = (packets: number) => Math.max(1, Math.min(8, 1 + Math.log10(packets + 1) * 1.4));
 
-export function tunnelLabel(t: Pick<Tunnel, 'type' | 'vni' | 'port'>): string {
-  switch (t.type) {
-    case 'vxlan':
-      return `VXLAN${t.vni !== null ? ` VNI ${t.vni}` : ''}${t.port !== null ? ` :${t.port}` : ''}`;
-    case 'geneve':
-      return `Geneve${t.vni !== null ? ` VNI ${t.vni}` : ''}${t.port !== null ? ` :${t.port}` : ''}`;
-    case 'flannel-udp':
-      return `flannel UDP${t.port !== null ? ` :${t.port}` : ''}`;
-    case 'ipip':
-      return 'IP-in-IP';
-    case 'ip6in4':
-      return 'IPv6-in-IPv4';
-    case 'gre':
-      return `GRE${t.vni !== null ? ` key ${t.vni}` : ''}`;
-    case 'wireguard':
-      return 'WireGuard';
+/** The renderer's kinds (its styles and layout key on them). */
+const NODE_KIND: Record<GraphNode['kind'], string> = {
+  node: 'k8s-node',
+  nic: 'nic',
+  vtep: 'tunnel',
+  tun: 'tunnel',
+  bridge: 'bridge',
+  veth: 'veth',
+  pod: 'pod',
+  service: 'service',
+};
+const EDGE_KIND: Record<GraphEdge['kind'], string> = { wire: 'link', tunnel: 'underlay', service: 'service-link' };
+
+/**
+ * Cytoscape elements of `g`, weighted by packets: an element's own captures (`packetsOfPoint`), a pod's
+ * traffic (`podPackets`, by IP); a wire carries what its captured end saw.
+ */
+export function toElements(
+  g: ClusterGraph,
+  a: AnalysisData,
+  packetsOfPoint: ReadonlyMap<string, number>,
+  podPackets: ReadonlyMap<string, number>,
+): GraphElementView[] {
+  const podIp = new Map(a.model.pods.map((p) => [`pod:${p.id}`, p.ip]));
+  const byId = new Map(g.nodes.map((n) => [n.id, n]));
+  const packets = (id: string): number => {
+    const n = byId.get(id);
+    if (!n) return 0;
+    if (n.kind === 'pod') return podPackets.get(podIp.get(id) ?? '') ?? 0;
+    return n.points.reduce((s, p) => s + (packetsOfPoint.get(p) ?? 0), 0);
+  };
+  const els: GraphElementView[] = [];
+  for (const n of g.nodes) {
+    const count = n.kind === 'node' || n.kind === 'service' ? 0 : packets(n.id);
+    els.push({
+      group: 'nodes',
+      data: {
+        id: n.id,
+        label: caption(n),
+        kind: NODE_KIND[n.kind],
+        ...(n.parent ? { parent: n.parent } : {}),
+        packets: count,
+        weight: 1,
+        ...(n.evidence ? { evidence: n.evidence } : {}),
+        ...(n.kind === 'node' ? { findings: n.findings } : {}),
+      },
+    });
   }
+  for (const e of g.edges) {
+    const src = byId.get(e.source);
+    const count =
+      e.kind === 'tunnel'
+        ? (e.packets ?? 0)
+        : e.kind === 'service'
+          ? 0
+          : src?.kind === 'pod' && byId.get(e.target)?.kind === 'veth'
+            ? packets(e.target)
+            : packets(e.source);
+    els.push({
+      group: 'edges',
+      data: {
+        id: e.id,
+        source: e.source,
+        target: e.target,
+        kind: EDGE_KIND[e.kind],
+        label: e.label,
+        packets: count,
+        weight: weight(count),
+        ...(e.evidence ? { evidence: e.evidence } : {}),
+      },
+    });
+  }
+  return els;
 }
 
-/** Element id a capture point stands for in the graph. */
-export function pointElement(p: Pick<CapturePoint, 'node' | 'interface' | 'kind'>, model: ClusterModel): string | null {
-  if (!p.node) return null;
-  const name = p.interface ?? '';
-  switch (p.kind) {
-    case 'veth': {
-      const v = model.veths.find((x) => x.node === p.node && x.name === name);
-      return v ? vethId(v.id) : null;
-    }
-    case 'bridge': {
-      const b = model.bridges.find((x) => x.node === p.node && x.name === name);
-      return b ? bridgeId(b.id) : null;
-    }
-    case 'vtep':
-    case 'tun':
-      return tunId(p.node);
-    case 'underlay':
-      return nicId(p.node);
-    default:
-      return nodeId(p.node);
-  }
-}
-
+/** The analysis' cluster graph as Cytoscape elements (see `toElements`). */
 export function buildGraph(
   a: AnalysisData,
   packetsOfPoint: ReadonlyMap<string, number>,
   podPackets: ReadonlyMap<string, number>,
 ): GraphElementView[] {
-  const m = a.model;
-  const els: GraphElementView[] = [];
-  const ids = new Set<string>();
-  const add = (group: 'nodes' | 'edges', data: Data) => {
-    if (ids.has(data.id)) return;
-    if (group === 'edges' && (!ids.has(data.source!) || !ids.has(data.target!))) return;
-    ids.add(data.id);
-    els.push({ group, data });
-  };
-  const edge = (a1: string, b1: string, packets: number, kind = 'link', label = '') =>
-    add('edges', { id: `e:${a1}|${b1}`, source: a1, target: b1, kind, label, packets, weight: weight(packets) });
-  const pointsOf = (node: string, kinds: string[]) => a.points.filter((p) => p.node === node && kinds.includes(p.kind));
-  const count = (pts: readonly CapturePoint[]) => pts.reduce((s, p) => s + (packetsOfPoint.get(p.id) ?? 0), 0);
-  const why = (e: readonly { reason: string }[]) =>
-    e
-      .map((x) => x.reason)
-      .slice(0, 3)
-      .join('; ');
-
-  const findingsOn = new Map<string, number>();
-  for (const f of a.findings) if (f.node) findingsOn.set(f.node, (findingsOn.get(f.node) ?? 0) + 1);
-  for (const n of m.nodes) {
-    const nid = nodeId(n.id);
-    // Calico: the pod blocks BGP says this node owns (next hop = its address).
-    const bgpBlocks = (m.bgp?.blocks ?? []).filter((b) => b.node === n.id && !b.withdrawn).map((b) => b.cidr);
-    add('nodes', {
-      id: nid,
-      label: n.name ?? n.id,
-      kind: 'k8s-node',
-      packets: 0,
-      weight: 1,
-      findings: findingsOn.get(n.id) ?? 0,
-      evidence: [why(n.evidence), bgpBlocks.length ? `BGP: owns ${bgpBlocks.join(', ')}` : ''].filter(Boolean).join('; '),
-    });
-    const nics = pointsOf(n.id, ['underlay']);
-    const nicName = nics[0]?.interface ?? 'NIC';
-    add('nodes', {
-      id: nicId(n.id),
-      parent: nid,
-      label: `${nicName} ${n.underlayIps.join(', ')}`.trim(),
-      kind: 'nic',
-      packets: count(nics),
-      weight: 1,
-    });
-    const tuns = pointsOf(n.id, ['vtep', 'tun']);
-    const hasTunnel = m.tunnels.some((t) => t.nodes.includes(n.id)) || tuns.length > 0 || n.vtepIp !== null;
-    if (hasTunnel) {
-      const label = tuns[0]?.interface ?? (n.vtepIp ? `vtep ${n.vtepIp}` : 'tunnel');
-      add('nodes', {
-        id: tunId(n.id),
-        parent: nid,
-        label,
-        kind: 'tunnel',
-        packets: count(tuns),
-        weight: 1,
-        evidence: n.vtepMac ? `VTEP MAC ${n.vtepMac}` : undefined,
-      });
-    }
-  }
-  for (const b of m.bridges) {
-    const pts = a.points.filter((p) => p.id === b.point);
-    add('nodes', {
-      id: bridgeId(b.id),
-      parent: nodeId(b.node),
-      label: `${b.name}${b.gatewayIp ? ` ${b.gatewayIp}` : ''}`,
-      kind: 'bridge',
-      packets: count(pts),
-      weight: 1,
-      evidence: why(b.evidence),
-    });
-  }
-  for (const p of m.pods) {
-    add('nodes', {
-      id: podId(p.id),
-      parent: p.node ? nodeId(p.node) : undefined,
-      label: p.name ? `${p.name} ${p.ip}` : p.ip,
-      kind: 'pod',
-      packets: podPackets.get(p.ip) ?? 0,
-      weight: 1,
-      evidence: why(p.evidence),
-    });
-  }
-  for (const v of m.veths) {
-    const pts = a.points.filter((p) => p.id === v.point);
-    add('nodes', {
-      id: vethId(v.id),
-      parent: nodeId(v.node),
-      label: v.name,
-      kind: 'veth',
-      packets: count(pts),
-      weight: 1,
-      evidence: why(v.evidence),
-    });
-  }
-  for (const s of m.services) {
-    add('nodes', {
-      id: svcId(s.id),
-      label: `${s.name ?? s.ip}${s.port !== null ? `:${s.port}` : ''}`,
-      kind: 'service',
-      packets: 0,
-      weight: 1,
-      evidence: why(s.evidence),
-    });
-  }
-  // Inside each node: pod — veth — bridge — tunnel — NIC.
-  for (const v of m.veths) {
-    const pts = a.points.filter((p) => p.id === v.point);
-    if (v.pod) edge(podId(v.pod), vethId(v.id), count(pts));
-    const br = m.bridges.find((b) => b.node === v.node);
-    if (br) edge(vethId(v.id), bridgeId(br.id), count(pts));
-  }
-  for (const p of m.pods) {
-    if (!p.node || m.veths.some((v) => v.pod === p.id)) continue;
-    const br = m.bridges.find((b) => b.node === p.node);
-    edge(podId(p.id), br ? bridgeId(br.id) : ids.has(tunId(p.node)) ? tunId(p.node) : nicId(p.node), podPackets.get(p.ip) ?? 0);
-  }
-  for (const n of m.nodes) {
-    const br = m.bridges.filter((b) => b.node === n.id);
-    for (const b of br) edge(bridgeId(b.id), ids.has(tunId(n.id)) ? tunId(n.id) : nicId(n.id), count(pointsOf(n.id, ['bridge'])));
-    if (ids.has(tunId(n.id))) edge(tunId(n.id), nicId(n.id), count(pointsOf(n.id, ['vtep', 'tun'])));
-  }
-  for (const t of m.tunnels) {
-    const [x, y] = t.nodes;
-    add('edges', {
-      id: linkId(t.id),
-      source: nicId(x),
-      target: nicId(y),
-      kind: 'underlay',
-      label: tunnelLabel(t),
-      packets: t.packets,
-      weight: weight(t.packets),
-      evidence: why(t.evidence),
-    });
-  }
-  for (const s of m.services) {
-    for (const b of s.backends) {
-      const pod = m.pods.find((p) => p.id === b.pod || p.ip === b.ip);
-      if (pod) edge(svcId(s.id), podId(pod.id), 0, 'service-link', b.port !== null ? `:${b.port}` : '');
-    }
-  }
-  return els;
+  return toElements(buildClusterGraph(a), a, packetsOfPoint, podPackets);
 }
 
 /** Rows an element stands for: the captures taken on it, or the traffic to and from it. */
@@ -219,8 +102,7 @@ export function elementPredicate(
   pointIndex: ReadonlyMap<string, number>,
 ): ((r: number) => boolean) | null {
   const t = s.table;
-  const [kind, ...rest] = id.split(':');
-  const key = rest.join(':');
+  const { prefix: kind, key } = splitElementId(id);
   const pointsWhere = (f: (p: CapturePoint) => boolean) => {
     const set = new Uint8Array(labels.points.length + 1);
     for (const p of a.points) if (f(p)) set[pointIndex.get(p.id) ?? labels.points.length] = 1;
@@ -276,25 +158,4 @@ export function elementPredicate(
     default:
       return null;
   }
-}
-
-/** Elements a hop lights up: its capture point, and the underlay link when it crossed nodes. */
-export function hopElements(hops: readonly Hop[], a: AnalysisData): string[][] {
-  const pointById = new Map(a.points.map((p) => [p.id, p]));
-  return hops.map((h, i) => {
-    const out: string[] = [];
-    const p = pointById.get(h.point);
-    const el = p ? pointElement(p, a.model) : h.node ? nodeId(h.node) : null;
-    if (el) out.push(el);
-    if (i === 0 || i === hops.length - 1) {
-      const ip = i === 0 ? h.headers.src : h.headers.dst;
-      if (a.model.pods.some((x) => x.id === ip)) out.unshift(podId(ip));
-    }
-    const prev = hops[i - 1];
-    if (prev && prev.node && h.node && prev.node !== h.node) {
-      const tun = a.model.tunnels.find((x) => x.nodes.includes(prev.node!) && x.nodes.includes(h.node!));
-      if (tun) out.unshift(linkId(tun.id));
-    }
-    return out;
-  });
 }

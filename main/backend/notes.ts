@@ -21,7 +21,8 @@ export interface NotesHost {
   /** The journey a row's packet is on (its flow, journey id and hop index), null before the analysis or without one. */
   journeyOf(row: number): { flow: string; journey: string; hop: number } | null;
   flowLabel(flow: string): string | null;
-  elementLabel(element: string): string | null;
+  /** The graph element a note's element id names (older id spellings mapped onto today's) and its label, null when none. */
+  element(element: string): { id: string; label: string } | null;
 }
 
 const RANK: Record<NoteSeverity, number> = { info: 1, warning: 2, problem: 3 };
@@ -257,10 +258,12 @@ export class Notes {
         target = { kind: 'flow', flow: t.flow };
         about = `flow ${h.flowLabel(t.flow) ?? t.flow}`;
         break;
-      case 'element':
-        target = { kind: 'element', element: t.element };
-        about = h.elementLabel(t.element) ?? t.element;
+      case 'element': {
+        const el = h.element(t.element);
+        target = { kind: 'element', element: el?.id ?? t.element };
+        about = el?.label ?? t.element;
         break;
+      }
       case 'set':
         target = { kind: 'set' };
         about = 'the capture set';

@@ -1,10 +1,12 @@
 // Views of the open set for the window: its captures (with where each capture point was placed
 // and why, once analysed, and the files still waiting to be read) and the cluster graph (Cytoscape
-// elements weighted by the packets seen on each; their labels are kept, notes on elements name them).
+// elements of the one cluster graph model, weighted by the packets seen on each; notes on elements name
+// them through that model).
 import type { CaptureView, GraphElementView, GraphView, PlacementView } from '../../common/contract';
 import type { AnalysisData, CapturePoint, Finding } from '../topology/types';
 import { attributionFromFileName, interfaceKindFromName } from '../topology/naming';
-import { buildGraph } from './graph';
+import { buildClusterGraph, elementName, resolveElement, type ClusterGraph } from '../topology/graph';
+import { toElements } from './graph';
 import type { OpenSet } from './open-set';
 
 function placementOf(p: CapturePoint, findings: readonly Finding[]): PlacementView {
@@ -66,15 +68,19 @@ export function captureViews(set: OpenSet, waiting: readonly { path: string; nam
   return views;
 }
 
-/** The cluster graph of the open set's analysis, and the labels of its elements. */
+/** The cluster graph of the open set's analysis, built once per analysis. */
 export class GraphViews {
-  private labels = new Map<string, string>();
+  private graph: { of: AnalysisData; graph: ClusterGraph } | null = null;
 
   constructor(private readonly set: OpenSet) {}
 
-  /** A new analysis: labels are made again with its graph. */
+  /** A new analysis: its graph is built again when next asked for. */
   reset(): void {
-    this.labels = new Map();
+    this.graph = null;
+  }
+
+  private clusterGraph(a: AnalysisData): ClusterGraph {
+    return this.graph?.of === a ? this.graph.graph : (this.graph = { of: a, graph: buildClusterGraph(a) }).graph;
   }
 
   /** `reading`: the set is being read or analysed (the message says so while there is no graph). */
@@ -91,10 +97,13 @@ export class GraphViews {
     return { generation, elements, message: elements.length ? null : 'No cluster structure could be inferred from these captures.' };
   }
 
-  /** The label of a graph element (a note on it names it), null when the graph has no such element. */
-  labelOf(element: string): string | null {
-    if (!this.labels.size && this.set.analysis) this.elements(this.set.analysis.data);
-    return this.labels.get(element) ?? null;
+  /** The graph element a note's element id names (older id spellings mapped) and its label; null when none. */
+  element(element: string): { id: string; label: string } | null {
+    const a = this.set.analysis?.data;
+    if (!a) return null;
+    const g = this.clusterGraph(a);
+    const id = resolveElement(g, element);
+    return id === null ? null : { id, label: elementName(g, id) ?? id };
   }
 
   /** The cluster graph's elements, weighted by the packets seen on each. */
@@ -111,8 +120,6 @@ export class GraphViews {
         if (pods.has(s)) podPackets.set(s, (podPackets.get(s) ?? 0) + 1);
       }
     }
-    const elements = buildGraph(a, perPoint, podPackets);
-    this.labels = new Map(elements.map((e) => [e.data.id, e.data.label]));
-    return elements;
+    return toElements(this.clusterGraph(a), a, perPoint, podPackets);
   }
 }

@@ -8,7 +8,8 @@
 // Exit codes: 0 found, 1 nothing matched, 2 usage.
 import { loadCaptureSet } from '../topology/load';
 import { matchesFlowSpec, parseFlowSpec, parsePacketRef, type FlowSpec } from '../topology/select';
-import { clean, formatJourney } from '../topology/text';
+import { clean, flowText } from '../../common/text';
+import { formatJourney } from '../topology/text';
 import type { Journey } from '../topology/types';
 import { COMMON_USAGE, parseCommonArgs } from './topology-args';
 import { withOutput } from './output';
@@ -26,19 +27,19 @@ export async function run(args: string[]): Promise<number> {
     process.stderr.write(a ? `follow: ${a}\n${USAGE}` : USAGE);
     return a ? 2 : 0;
   }
-  const flowText = a.extra.get('--flow')?.[0];
+  const flowArg = a.extra.get('--flow')?.[0];
   const packetText = a.extra.get('--packet')?.[0];
   const limit = Number(a.extra.get('--limit')?.[0] ?? 10);
-  if (a.files.length === 0 || (!flowText && !packetText) || !(limit > 0)) {
+  if (a.files.length === 0 || (!flowArg && !packetText) || !(limit > 0)) {
     process.stderr.write(
       `follow: ${a.files.length === 0 ? 'no capture files given' : !(limit > 0) ? '--limit must be a positive number' : 'give --flow or --packet'}\n${USAGE}`,
     );
     return 2;
   }
   let spec: FlowSpec | null = null;
-  if (flowText) {
+  if (flowArg) {
     try {
-      spec = parseFlowSpec(flowText);
+      spec = parseFlowSpec(flowArg);
     } catch (e) {
       process.stderr.write(`follow: ${(e as Error).message}\n`);
       return 2;
@@ -69,7 +70,7 @@ export async function run(args: string[]): Promise<number> {
     const flows = an.flows.filter((f) => matchesFlowSpec(f, spec!));
     if (flows.length === 0) {
       process.stderr.write(
-        `follow: no flow matches '${clean(flowText!)}'. Flows in the set:\n${an.flows
+        `follow: no flow matches '${clean(flowArg!)}'. Flows in the set:\n${an.flows
           .slice(0, 30)
           .map((f) => `  ${f.id}`)
           .join('\n')}\n`,
@@ -91,7 +92,11 @@ export async function run(args: string[]): Promise<number> {
     for (const [i, o] of out.entries()) {
       const f = flows[i];
       const count = (s: string) => o.journeys.filter((j) => j.status === s).length;
-      await stdout.write(`Flow ${f.id}${f.natPeers.length ? `  (NAT: ${f.natPeers.join(', ')})` : ''}\n`);
+      const peers = f.natPeers.map((id) => {
+        const p = an.flows.find((x) => x.id === id);
+        return p ? flowText(p) : clean(id);
+      });
+      await stdout.write(`Flow ${flowText(f)}${peers.length ? `  (NAT: ${peers.join(', ')})` : ''}\n`);
       await stdout.write(
         `  ${o.journeys.length} packets followed: ${count('delivered')} delivered, ${count('dropped')} dropped, ${count('unknown')} not judged${o.shown.length < o.journeys.length ? `; showing ${o.shown.length}` : ''}\n\n`,
       );

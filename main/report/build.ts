@@ -3,7 +3,9 @@
 // annotated packet decoded level by level, clock offsets and all annotations.
 import { basename, resolve } from 'node:path';
 import type { Annotation, CaptureCheck, DecodeAsEntry, SessionCapture } from '../session/types';
-import { formatPacketRef, type AnalysisData, type Hop, type Journey, type NatRewrite, type PacketRef } from '../topology';
+import { formatPacketRef, type AnalysisData, type Journey, type PacketRef } from '../topology';
+import { buildClusterGraph, elementName, resolveElement, type ClusterGraph } from '../topology/graph';
+import { encapText, endpoint, natText } from '../../common/text';
 import type { DecodeOptions } from '../engine/decode/types';
 import { decodeFetched, fetchPackets, reportLevels, type FetchedPacket } from './packets';
 import {
@@ -71,7 +73,7 @@ const isoFromEpoch = (epochSec: number, tNs: number): string => isoTime(epochSec
 const isoFromFloat = (ts: number | null): string | null =>
   ts === null ? null : isoTime(Math.floor(ts), Math.round((ts - Math.floor(ts)) * 1e6) * 1e3);
 
-function targetLabel(a: Annotation, toAnalysis: (id: string) => string): string {
+function targetLabel(a: Annotation, toAnalysis: (id: string) => string, element: (id: string) => string): string {
   const t = a.target;
   switch (t.kind) {
     case 'packet':
@@ -81,113 +83,29 @@ function targetLabel(a: Annotation, toAnalysis: (id: string) => string): string 
     case 'hop':
       return `hop ${t.hop + 1} of journey ${t.journey}${t.capture !== undefined && t.packet !== undefined ? ` (${packetLabel(toAnalysis(t.capture), t.packet)})` : ''}`;
     case 'element':
-      return `element ${t.element}`;
+      return `element ${element(t.element)}`;
     case 'set':
       return 'the capture set';
   }
 }
 
-function natText(n: NatRewrite): string {
-  const ep = (ip: string, port: number | null) => (port === null ? ip : `${ip}:${port}`);
-  return `${n.kind.toUpperCase()} ${ep(n.before.src, n.before.srcPort)} → ${ep(n.before.dst, n.before.dstPort)} became ${ep(n.after.src, n.after.srcPort)} → ${ep(n.after.dst, n.after.dstPort)}${n.node ? ` on ${n.node}` : ''} (hop ${n.hop + 1})`;
-}
-
-function encapText(h: Hop): string | null {
-  const e = h.headers.encap;
-  if (!e) return null;
-  const parts = [e.type, `${e.outerSrc} → ${e.outerDst}`];
-  if (e.vni !== null) parts.push(`VNI ${e.vni}`);
-  if (e.udpDstPort !== null) parts.push(`UDP ${e.udpSrcPort ?? '?'} → ${e.udpDstPort}`);
-  return parts.join(' ');
-}
-
-export function buildGraph(a: AnalysisData, annotated: (ids: string[]) => boolean): ReportGraph {
-  const nodes: ReportGraphNode[] = [];
-  const edges: ReportGraphEdge[] = [];
-  const m = a.model;
-  const add = (n: Omit<ReportGraphNode, 'annotated'>, ...raw: string[]) => nodes.push({ ...n, annotated: annotated([n.id, ...raw]) });
-  const have = new Set<string>();
-  for (const n of m.nodes) {
-    const box = `node:${n.id}`;
-    have.add(box);
-    const bgpBlocks = (m.bgp?.blocks ?? []).filter((b) => b.node === n.id && !b.withdrawn).map((b) => b.cidr);
-    const cidrs = bgpBlocks.length ? `BGP blocks ${bgpBlocks.join(', ')}` : n.podCidr ? `pods ${n.podCidr}` : '';
-    add(
-      { id: box, kind: 'node', label: n.name ?? n.id, detail: [n.underlayIps.join(', '), cidrs].filter(Boolean).join(' · '), parent: null },
-      n.id,
-    );
-    const points = a.points.filter((p) => p.node === n.id || (n.name !== null && p.node === n.name));
-    const nics = points.filter((p) => p.kind === 'underlay');
-    const nicNames = [...new Set(nics.map((p) => p.interface ?? 'NIC'))];
-    if (nicNames.length || n.underlayIps.length) {
-      add({
-        id: `nic:${n.id}`,
-        kind: 'nic',
-        label: nicNames.join(', ') || 'NIC',
-        detail: [...n.underlayIps, ...n.underlayMacs].join(' · '),
-        parent: box,
-      });
-    }
-    const tunPoints = points.filter((p) => p.kind === 'vtep' || p.kind === 'tun');
-    const tunNames = [...new Set(tunPoints.map((p) => p.interface ?? 'tunnel'))];
-    if (tunNames.length || n.vtepIp || n.vtepMac) {
-      const kind = tunPoints.some((p) => p.kind === 'tun') ? 'tun' : 'vtep';
-      add({
-        id: `tunnel-device:${n.id}`,
-        kind,
-        label: tunNames.join(', ') || 'tunnel device',
-        detail: [n.vtepIp, n.vtepMac].filter(Boolean).join(' · '),
-        parent: box,
-      });
-    }
-  }
-  const parentOf = (node: string | null) => (node && have.has(`node:${node}`) ? `node:${node}` : null);
-  for (const b of m.bridges)
-    add(
-      {
-        id: `bridge:${b.id}`,
-        kind: 'bridge',
-        label: b.name,
-        detail: [b.gatewayIp, b.gatewayMac].filter(Boolean).join(' · '),
-        parent: parentOf(b.node),
-      },
-      b.id,
-    );
-  for (const v of m.veths)
-    add({ id: `veth:${v.id}`, kind: 'veth', label: v.name, detail: v.pod ? `pod ${v.pod}` : '', parent: parentOf(v.node) }, v.id);
-  for (const p of m.pods) {
-    const name = p.name ? `${p.namespace ? `${p.namespace}/` : ''}${p.name}` : p.ip;
-    add({ id: `pod:${p.id}`, kind: 'pod', label: name, detail: [p.ip, p.mac].filter(Boolean).join(' · '), parent: parentOf(p.node) }, p.id);
-  }
-  for (const s of m.services) {
-    add(
-      {
-        id: `service:${s.id}`,
-        kind: 'service',
-        label: s.name ? `${s.namespace ? `${s.namespace}/` : ''}${s.name}` : s.id,
-        detail: `${s.protocol} ${s.ip}${s.port !== null ? `:${s.port}` : ''}`,
-        parent: null,
-      },
-      s.id,
-    );
-    for (const be of s.backends) {
-      const pod = m.pods.find((p) => p.id === be.pod || p.ip === be.ip);
-      if (pod)
-        edges.push({
-          id: `service:${s.id}>pod:${pod.id}`,
-          source: `service:${s.id}`,
-          target: `pod:${pod.id}`,
-          kind: 'service',
-          label: `${be.ip}${be.port !== null ? `:${be.port}` : ''}`,
-        });
-    }
-  }
-  for (const t of m.tunnels) {
-    const label = [t.type, t.vni !== null ? `VNI ${t.vni}` : '', t.port !== null ? `UDP ${t.port}` : '', `${t.packets} pkts`]
-      .filter(Boolean)
-      .join(' · ');
-    edges.push({ id: `tunnel:${t.id}`, source: `node:${t.nodes[0]}`, target: `node:${t.nodes[1]}`, kind: 'tunnel', label });
-  }
+export function buildGraph(a: AnalysisData, annotated: (id: string) => boolean, g: ClusterGraph = buildClusterGraph(a)): ReportGraph {
+  const nodes: ReportGraphNode[] = g.nodes.map((n) => ({
+    id: n.id,
+    kind: n.kind,
+    label: n.label,
+    detail: n.detail,
+    parent: n.parent,
+    annotated: annotated(n.id),
+  }));
+  const edges: ReportGraphEdge[] = g.edges.map((e) => ({
+    id: e.id,
+    source: e.source,
+    target: e.target,
+    kind: e.kind,
+    label: e.kind === 'tunnel' && e.packets !== null ? `${e.label} · ${e.packets} pkts` : e.label,
+    annotated: annotated(e.id),
+  }));
   return { nodes, edges };
 }
 
@@ -351,10 +269,10 @@ export async function buildReport(
             : null,
           ttl: h.headers.ttl,
           ttlDelta: h.ttlDelta,
-          src: h.headers.srcPort !== null ? `${h.headers.src}:${h.headers.srcPort}` : h.headers.src,
-          dst: h.headers.dstPort !== null ? `${h.headers.dst}:${h.headers.dstPort}` : h.headers.dst,
+          src: endpoint(h.headers.src, h.headers.srcPort),
+          dst: endpoint(h.headers.dst, h.headers.dstPort),
           info: h.headers.info,
-          encap: encapText(h),
+          encap: h.headers.encap ? encapText(h.headers.encap) : null,
           nat: h.nat ? natText(h.nat) : null,
           problems: [...h.problems],
           annotations: notes,
@@ -378,12 +296,11 @@ export async function buildReport(
         clockNotes: j.hops.filter((h) => h.latencyNote).map((h) => `hop ${h.index + 1}: ${h.latencyNote}`),
       };
     });
-    const ep = (e: { ip: string; port: number | null }) => (e.port === null ? e.ip : `${e.ip}:${e.port}`);
     flows.push({
       id,
       protocol: f.protocol,
-      a: ep(f.a),
-      b: ep(f.b),
+      a: endpoint(f.a.ip, f.a.port),
+      b: endpoint(f.b.ip, f.b.port),
       packets: f.aToB.packets + f.bToA.packets,
       bytes: f.aToB.bytes + f.bToA.bytes,
       firstTime: isoFromFloat(f.firstTs) ?? '',
@@ -432,12 +349,19 @@ export async function buildReport(
     node: f.node ?? null,
   }));
 
-  const graph = buildGraph(analysis, (ids) => ids.some((id) => elementNotes.has(id)));
+  // Notes name elements by id, older spellings included: each marks the element it names today.
+  const clusterGraph = buildClusterGraph(analysis);
+  const marked = new Set([...elementNotes.keys()].map((id) => resolveElement(clusterGraph, id)));
+  const graph = buildGraph(analysis, (id) => marked.has(id), clusterGraph);
+  const elementLabel = (id: string) => {
+    const now = resolveElement(clusterGraph, id);
+    return now === null ? `${id} (not in this graph)` : `${elementName(clusterGraph, now)} (${now})`;
+  };
 
   const reportAnnotations: ReportAnnotation[] = annotations.map((a) => ({
     id: a.id,
     targetKind: a.target.kind,
-    target: targetLabel(a, toAnalysis),
+    target: targetLabel(a, toAnalysis, elementLabel),
     text: a.text,
     tag: a.tag ?? null,
     severity: a.severity,

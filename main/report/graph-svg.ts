@@ -1,6 +1,7 @@
 // The cluster graph as a static SVG, laid out here without a browser: one box per Kubernetes node
 // holding its NIC, tunnel device, bridge, veths and pods; tunnels as arcs between node boxes under
-// them; services in a row on top with lines to their backends. Embedded in HTML/PDF reports as an
+// them; services in a row on top with lines to their backends. Annotated elements are outlined in
+// red and marked ✎; an annotated wire inside a node is a red bracket joining its two ends. Embedded in HTML/PDF reports as an
 // <img> (an SVG image cannot run scripts or load anything) and written beside Markdown reports.
 import { escapeXml, shortClip, visibleText } from './escape';
 import type { GraphNodeKind, ReportGraph, ReportGraphNode } from './model';
@@ -37,6 +38,8 @@ const KIND_LABEL: Record<GraphNodeKind, string> = {
   service: 'service',
 };
 
+const MARK = '#c62828';
+
 const text = (s: string, max = LABEL_MAX) => escapeXml(shortClip(visibleText(s), max));
 
 interface Placed {
@@ -66,6 +69,9 @@ export function renderGraphSvg(g: ReportGraph, title = 'Cluster graph'): string 
   if (orphans.length) columns.push({ box: null, items: orphans.sort((x, y) => ORDER[x.kind] - ORDER[y.kind]) });
 
   const pos = new Map<string, Placed>();
+  const parentOf = new Map(g.nodes.map((n) => [n.id, n.parent]));
+  /** The node box an element sits in (tunnels join boxes), or the element itself. */
+  const boxOf = (id: string) => parentOf.get(id) ?? id;
   const out: string[] = [];
   const top = 40 + (services.length ? SERVICE_H + 50 : 0);
 
@@ -83,12 +89,12 @@ export function renderGraphSvg(g: ReportGraph, title = 'Cluster graph'): string 
       rowH = Math.max(rowH, h);
       const id = col.box?.id ?? '(unattributed)';
       pos.set(id, { x, y, w: BOX_W, h });
-      const annotated = col.box?.annotated ? ' class="annotated"' : '';
+      const annotated = col.box?.annotated ?? false;
       out.push(
-        `<rect x="${x}" y="${y}" width="${BOX_W}" height="${h}" rx="10" fill="${FILL.node}" stroke="#6b7a90" stroke-width="1.5"${annotated}/>`,
+        `<rect x="${x}" y="${y}" width="${BOX_W}" height="${h}" rx="10" fill="${FILL.node}" stroke="${annotated ? MARK : '#6b7a90'}" stroke-width="${annotated ? 2.5 : 1.5}"/>`,
       );
       out.push(
-        `<text x="${x + 12}" y="${y + 20}" class="head">${text(col.box ? col.box.label : 'not attributed to a node', HEAD_MAX)}</text>`,
+        `<text x="${x + 12}" y="${y + 20}" class="head">${text(col.box ? col.box.label : 'not attributed to a node', HEAD_MAX)}${annotated ? ' ✎' : ''}</text>`,
       );
       if (col.box?.detail) out.push(`<text x="${x + 12}" y="${y + 37}" class="detail">${text(col.box.detail)}</text>`);
       col.items.forEach((it, j) => {
@@ -97,7 +103,7 @@ export function renderGraphSvg(g: ReportGraph, title = 'Cluster graph'): string 
         const p = { x: x + 10 + indent, y: iy, w: BOX_W - 20 - indent, h: ITEM_H };
         pos.set(it.id, p);
         out.push(
-          `<rect x="${p.x}" y="${p.y}" width="${p.w}" height="${p.h}" rx="6" fill="${FILL[it.kind]}" stroke="${it.annotated ? '#c62828' : '#8a94a6'}" stroke-width="${it.annotated ? 2.5 : 1}"/>`,
+          `<rect x="${p.x}" y="${p.y}" width="${p.w}" height="${p.h}" rx="6" fill="${FILL[it.kind]}" stroke="${it.annotated ? MARK : '#8a94a6'}" stroke-width="${it.annotated ? 2.5 : 1}"/>`,
         );
         out.push(
           `<text x="${p.x + 8}" y="${p.y + 15}" class="label"><tspan class="kind">${KIND_LABEL[it.kind]}</tspan> ${text(it.label)}${it.annotated ? ' ✎' : ''}</text>`,
@@ -108,10 +114,23 @@ export function renderGraphSvg(g: ReportGraph, title = 'Cluster graph'): string 
     y += rowH + arcRoom;
   }
 
-  // Tunnels: arcs under the boxes from node to node, deeper for each further one.
-  tunnels.slice(0, 40).forEach((e, k) => {
+  // Annotated wires inside a node: a bracket on the left joining the two items.
+  for (const e of g.edges) {
+    if (e.kind !== 'wire' || !e.annotated) continue;
     const a = pos.get(e.source);
     const b = pos.get(e.target);
+    if (!a || !b) continue;
+    const x = Math.min(a.x, b.x) - 5;
+    const [ya, yb] = [a.y + a.h / 2, b.y + b.h / 2];
+    out.push(
+      `<path d="M ${a.x} ${ya} H ${x} V ${yb} H ${b.x}" fill="none" stroke="${MARK}" stroke-width="2"/><text x="${x - 2}" y="${(ya + yb) / 2 + 4}" class="mark" text-anchor="end">✎</text>`,
+    );
+  }
+
+  // Tunnels: arcs under the boxes from node to node, deeper for each further one.
+  tunnels.slice(0, 40).forEach((e, k) => {
+    const a = pos.get(boxOf(e.source));
+    const b = pos.get(boxOf(e.target));
     if (!a || !b) return;
     const ax = a.x + a.w / 2;
     const bx = b.x + b.w / 2;
@@ -119,10 +138,12 @@ export function renderGraphSvg(g: ReportGraph, title = 'Cluster graph'): string 
     const by = b.y + b.h;
     const depth = 30 + 26 * (k % 8);
     const cy = Math.max(ay, by) + depth;
-    out.push(`<path d="M ${ax} ${ay} C ${ax} ${cy}, ${bx} ${cy}, ${bx} ${by}" fill="none" stroke="#5b3cc4" stroke-width="2.5"/>`);
+    out.push(
+      `<path d="M ${ax} ${ay} C ${ax} ${cy}, ${bx} ${cy}, ${bx} ${by}" fill="none" stroke="${e.annotated ? MARK : '#5b3cc4'}" stroke-width="${e.annotated ? 3.5 : 2.5}"/>`,
+    );
     const mx = (ax + bx) / 2;
     const my = Math.max(ay, by) + depth * 0.75 + 15;
-    out.push(`<text x="${mx}" y="${my}" class="edge" text-anchor="middle">${text(e.label, 60)}</text>`);
+    out.push(`<text x="${mx}" y="${my}" class="edge" text-anchor="middle">${text(e.label, 60)}${e.annotated ? ' ✎' : ''}</text>`);
   });
 
   // Services on top, each linked to its backends.
@@ -133,7 +154,7 @@ export function renderGraphSvg(g: ReportGraph, title = 'Cluster graph'): string 
     pos.set(s.id, p);
     width = Math.max(width, x + w + 2 * PAD);
     out.push(
-      `<rect x="${x}" y="40" width="${w}" height="${SERVICE_H}" rx="8" fill="${FILL.service}" stroke="${s.annotated ? '#c62828' : '#2a8ca0'}" stroke-width="1.5"/>`,
+      `<rect x="${x}" y="40" width="${w}" height="${SERVICE_H}" rx="8" fill="${FILL.service}" stroke="${s.annotated ? MARK : '#2a8ca0'}" stroke-width="${s.annotated ? 2.5 : 1.5}"/>`,
     );
     out.push(
       `<text x="${x + 8}" y="58" class="label"><tspan class="kind">service</tspan> ${text(s.label)}${s.annotated ? ' ✎' : ''}</text>`,
@@ -146,8 +167,10 @@ export function renderGraphSvg(g: ReportGraph, title = 'Cluster graph'): string 
     const b = pos.get(e.target);
     if (!a || !b) continue;
     out.push(
-      `<line x1="${a.x + a.w / 2}" y1="${a.y + a.h}" x2="${b.x + 4}" y2="${b.y + b.h / 2}" stroke="#2a8ca0" stroke-width="1.2" stroke-dasharray="5 3"/>`,
+      `<line x1="${a.x + a.w / 2}" y1="${a.y + a.h}" x2="${b.x + 4}" y2="${b.y + b.h / 2}" stroke="${e.annotated ? MARK : '#2a8ca0'}" stroke-width="${e.annotated ? 2.5 : 1.2}" stroke-dasharray="5 3"/>`,
     );
+    if (e.annotated)
+      out.push(`<text x="${(a.x + a.w / 2 + b.x + 4) / 2 + 4}" y="${(a.y + a.h + b.y + b.h / 2) / 2}" class="mark">✎</text>`);
   }
 
   const height = Math.max(y, top + 100);
@@ -157,7 +180,7 @@ export function renderGraphSvg(g: ReportGraph, title = 'Cluster graph'): string 
       : '';
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-label="${escapeXml(title)}">`,
-    `<style>text{font-family:"DejaVu Sans",Arial,sans-serif;fill:#1d2330}.head{font-size:14px;font-weight:bold}.label{font-size:12px}.detail{font-size:10.5px;fill:#4a5568}.kind{font-weight:bold;fill:#56607a}.edge{font-size:11px;fill:#3b2590;font-weight:bold}.title{font-size:16px;font-weight:bold}</style>`,
+    `<style>text{font-family:"DejaVu Sans",Arial,sans-serif;fill:#1d2330}.head{font-size:14px;font-weight:bold}.label{font-size:12px}.detail{font-size:10.5px;fill:#4a5568}.kind{font-weight:bold;fill:#56607a}.edge{font-size:11px;fill:#3b2590;font-weight:bold}.mark{font-size:13px;fill:#c62828;font-weight:bold}.title{font-size:16px;font-weight:bold}</style>`,
     `<rect width="100%" height="100%" fill="#ffffff"/>`,
     `<text x="${2 * PAD}" y="24" class="title">${escapeXml(title)}</text>`,
     ...out,

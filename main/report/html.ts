@@ -6,6 +6,7 @@ import { DEFAULT_CLIP, escapeHtml as e, escapeHtmlBreakable, escapeXml, shortCli
 import { renderGraphSvg, svgDataUrl } from './graph-svg';
 import {
   latencyCell,
+  listedLinks,
   uncertaintyCell,
   type ReportAnnotation,
   type ReportFlow,
@@ -13,6 +14,7 @@ import {
   type ReportModel,
   type ReportPacket,
 } from './model';
+import { duration } from '../../common/text';
 
 const CSS = `
 :root{--fg:#1d2330;--muted:#5a6478;--line:#d5dae3;--bg:#fff;--head:#f1f4f9;--problem:#b71c1c;--warning:#a35a00;--info:#1f5fa8}
@@ -128,7 +130,7 @@ function journeyHtml(j: ReportJourney, byId: Map<string, ReportAnnotation>): str
     ...j.mtu.map((m) => `MTU: ${m}`),
     ...j.problems.map((p) => `problem: ${p}`),
   ];
-  return `<div class="journey"><h4>Journey ${j.id}: ${e(j.status)}, last seen at ${clipped(j.lastSeen)}, ${j.totalLatencyMs.toFixed(3)} ms end to end</h4>
+  return `<div class="journey"><h4>Journey ${j.id}: ${e(j.status)}, last seen at ${clipped(j.lastSeen)}, ${e(duration(j.totalLatencyMs * 1e6))} end to end</h4>
 ${timelineSvg(j)}
 ${table(['#', 'Where', 'Packet', 'Time (UTC)', 'At ms', 'Δ ms', 'TTL', 'Inner src → dst', 'Encapsulation / NAT', 'Info'], rows, 'hops')}
 ${hopNotes}
@@ -171,6 +173,7 @@ ${p.unavailable ? `<p class="warn">${clipped(p.unavailable)}</p>` : `<div class=
 export function renderHtml(r: ReportModel): string {
   const byId = new Map(r.annotations.map((a) => [a.id, a]));
   const svg = renderGraphSvg(r.graph, 'Cluster graph');
+  const boxLabel = (id: string | null) => (id === null ? '' : (r.graph.nodes.find((n) => n.id === id)?.label ?? id));
   const s = r.summary;
   const sections: [string, string, string][] = [
     ['summary', 'Summary', ''],
@@ -213,11 +216,11 @@ ${r.session.decodeAs.length ? `<li>Decode as: ${r.session.decodeAs.map((d) => `<
     graph: `<figure><img id="graph-image" src="${svgDataUrl(svg)}" alt="Cluster graph: ${s.nodes} nodes, ${s.pods} pods, ${s.tunnels} tunnels"><figcaption class="meta">Nodes with their NIC, tunnel device, bridge, veths and pods; arcs are tunnels; ✎ marks annotated elements.</figcaption></figure>
 ${table(
   ['Element', 'Kind', 'Addresses', 'In node'],
-  r.graph.nodes.map((n) => [clipped(n.label), e(n.kind), clipped(n.detail), clipped(n.parent ?? '')]),
+  r.graph.nodes.map((n) => [`${clipped(n.label)}${n.annotated ? ' ✎' : ''}`, e(n.kind), clipped(n.detail), clipped(boxLabel(n.parent))]),
 )}
 ${table(
   ['Tunnel / link', 'Between', 'Kind'],
-  r.graph.edges.map((x) => [clipped(x.label), `${clipped(x.source)} ⇄ ${clipped(x.target)}`, e(x.kind)]),
+  listedLinks(r.graph).map((x) => [`${clipped(x.label)}${x.annotated ? ' ✎' : ''}`, clipped(x.between), e(x.kind)]),
 )}`,
     findings:
       table(

@@ -3,7 +3,16 @@
 // image, HTML or table structure. The cluster graph is an outline here, plus an optional image link to
 // the SVG the CLI writes beside the file.
 import { mdBlock, mdCell, mdCode, mdText } from './escape';
-import { latencyCell, uncertaintyCell, type ReportAnnotation, type ReportJourney, type ReportModel, type ReportPacket } from './model';
+import {
+  latencyCell,
+  listedLinks,
+  uncertaintyCell,
+  type ReportAnnotation,
+  type ReportJourney,
+  type ReportModel,
+  type ReportPacket,
+} from './model';
+import { duration } from '../../common/text';
 
 function table(head: readonly string[], rows: readonly (readonly string[])[]): string {
   if (!rows.length) return '';
@@ -24,7 +33,7 @@ const notes = (ids: readonly string[], byId: Map<string, ReportAnnotation>): str
 
 function journeyMd(j: ReportJourney, byId: Map<string, ReportAnnotation>): string {
   const out = [
-    `#### Journey ${j.id}: ${mdText(j.status)}, last seen at ${mdText(j.lastSeen)}, ${j.totalLatencyMs.toFixed(3)} ms end to end\n`,
+    `#### Journey ${j.id}: ${mdText(j.status)}, last seen at ${mdText(j.lastSeen)}, ${duration(j.totalLatencyMs * 1e6)} end to end\n`,
   ];
   out.push(
     table(
@@ -142,12 +151,13 @@ export function renderMarkdown(r: ReportModel, opts: { graphImage?: string } = {
   for (const c of r.graph.nodes.filter((n) => n.kind !== 'node' && (n.parent === null || !boxes.some((b) => b.id === n.parent)))) {
     out.push(`- ${c.kind} ${mdText(c.label, 120)} ${mdText(c.detail, 200)}${c.annotated ? ' ✎' : ''}`);
   }
-  if (r.graph.edges.length) {
+  const links = listedLinks(r.graph);
+  if (links.length) {
     out.push('');
     out.push(
       table(
         ['Tunnel / link', 'Between', 'Kind'],
-        r.graph.edges.map((x) => [mdCell(x.label), mdCell(`${x.source} ⇄ ${x.target}`), x.kind]),
+        links.map((x) => [`${mdCell(x.label)}${x.annotated ? ' ✎' : ''}`, mdCell(x.between), x.kind]),
       ),
     );
   }

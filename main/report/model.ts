@@ -4,7 +4,7 @@
 // output against the schema). Plain data: strings, numbers, booleans, null, arrays, objects.
 
 export const REPORT_SCHEMA = 'tunnelvision-report';
-export const REPORT_VERSION = 1;
+export const REPORT_VERSION = 2;
 
 export type Severity = 'info' | 'warning' | 'problem';
 
@@ -79,6 +79,7 @@ export interface ReportCapture {
 
 export type GraphNodeKind = 'node' | 'nic' | 'vtep' | 'tun' | 'bridge' | 'veth' | 'pod' | 'service';
 
+/** Ids are the cluster graph's (main/topology/graph.ts): the ids notes are keyed by, in the app too. */
 export interface ReportGraphNode {
   readonly id: string;
   readonly kind: GraphNodeKind;
@@ -91,12 +92,15 @@ export interface ReportGraphNode {
   readonly annotated: boolean;
 }
 
+/** wire: inside a node (pod—veth—bridge—tunnel device—NIC); tunnel: between two nodes' NICs; service: a service to a backend pod. */
 export interface ReportGraphEdge {
   readonly id: string;
   readonly source: string;
   readonly target: string;
-  readonly kind: 'tunnel' | 'service';
+  readonly kind: 'wire' | 'tunnel' | 'service';
   readonly label: string;
+  /** Annotated (an annotation targets this link). */
+  readonly annotated: boolean;
 }
 
 export interface ReportGraph {
@@ -255,4 +259,25 @@ export function latencyCell(h: ReportHop): string {
 export function uncertaintyCell(c: ReportClockOffset): string {
   if (c.uncertaintyMs !== null) return c.uncertaintyMs.toFixed(3);
   return c.method === 'one-way' ? 'not pinned down (packets one way only)' : c.method === 'reference' ? '0.000' : 'unknown';
+}
+
+/** A link as the report's tables list it: what it is, the labels of its ends, whether a note is on it. */
+export interface ListedLink {
+  readonly label: string;
+  readonly between: string;
+  readonly kind: ReportGraphEdge['kind'];
+  readonly annotated: boolean;
+}
+
+/** The links the tables list: tunnels, services' backends, and the wires inside nodes that carry a note. */
+export function listedLinks(g: ReportGraph): ListedLink[] {
+  const byId = new Map(g.nodes.map((n) => [n.id, n]));
+  const name = (id: string) => {
+    const n = byId.get(id);
+    const box = n?.parent ? byId.get(n.parent) : undefined;
+    return n ? (box ? `${n.label} on ${box.label}` : n.label) : id;
+  };
+  return g.edges
+    .filter((e) => e.kind !== 'wire' || e.annotated)
+    .map((e) => ({ label: e.label || e.kind, between: `${name(e.source)} ⇄ ${name(e.target)}`, kind: e.kind, annotated: e.annotated }));
 }

@@ -13,7 +13,8 @@
 //
 // Targets: packet = SessionCapture.id (the file name, as the analysis' CaptureFile.id) + 0-based packet
 // number; flow = Flow.id; hop = journey id (text) + hop index, with the hop's packet when known; element =
-// graph element id (e.g. 'pod:10.244.0.5', 'node:node1'); set = the whole capture set.
+// cluster graph element id (main/topology/graph.ts, e.g. 'pod:10.244.0.5', 'node:node1'; stored as
+// written: older spellings are mapped when read, by `resolveElement`); set = the whole capture set.
 // Saving: JSON written to a temporary file, fsynced, renamed over the session, folder fsynced.
 export * from './types';
 export { SessionStore, type SessionStoreOptions, type SessionChange } from './store';

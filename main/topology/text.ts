@@ -1,18 +1,10 @@
-// Plain-text renderings of an analysis for the terminal (CLI `topology` and `follow`). Capture
-// content is untrusted: control characters are replaced before printing.
+// Plain-text renderings of an analysis for the terminal (CLI `topology` and `follow`), worded by
+// common/text.ts like the app and the reports. Capture content is untrusted: control characters are
+// replaced before printing.
 
+import { clean, cleanBlock, direction, duration, endpoint, natText, encapText, signedDuration, tunnelText } from '../../common/text';
 import type { Analysis } from './analyze';
 import type { Journey } from './types';
-
-/** Replaces control characters (terminal escapes) in text that came from a capture. */
-export function clean(s: string): string {
-  return s.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
-}
-
-/** The whole text block with control characters (except line breaks) replaced: nothing from a capture drives the terminal. */
-function safe(text: string): string {
-  return text.replace(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/g, '?');
-}
 
 export function table(rows: readonly (readonly string[])[], indent = '  '): string {
   const w: number[] = [];
@@ -27,16 +19,6 @@ export function table(rows: readonly (readonly string[])[], indent = '  '): stri
           .trimEnd(),
     )
     .join('\n');
-}
-
-export function duration(ns: number | null): string {
-  if (ns === null) return '-';
-  const a = Math.abs(ns);
-  const s = ns < 0 ? '-' : '+';
-  if (a < 1e3) return `${s}${a.toFixed(0)} ns`;
-  if (a < 1e6) return `${s}${(a / 1e3).toFixed(1)} µs`;
-  if (a < 1e9) return `${s}${(a / 1e6).toFixed(3)} ms`;
-  return `${s}${(a / 1e9).toFixed(3)} s`;
 }
 
 /** UTC wall time with nanoseconds from the analysis epoch and a ns offset. */
@@ -87,24 +69,14 @@ export function formatTopology(a: Analysis, maxFlows = 30): string {
   const vethsWithoutPod = m.veths.filter((v) => v.pod === null);
   if (vethsWithoutPod.length) out.push(`  veths with no pod traffic: ${vethsWithoutPod.map((v) => clean(v.id)).join(', ')}`);
   out.push('', `Tunnels (${m.tunnels.length})`);
-  out.push(
-    table(
-      m.tunnels.map((t) => [
-        `${t.nodes[0]} ~ ${t.nodes[1]}`,
-        t.type,
-        t.vni !== null ? `VNI ${t.vni}` : '',
-        t.port !== null ? `port ${t.port}` : '',
-        `${t.packets} pkts`,
-      ]),
-    ),
-  );
+  out.push(table(m.tunnels.map((t) => [`${clean(t.nodes[0])} ~ ${clean(t.nodes[1])}`, tunnelText(t), `${t.packets} pkts`])));
   out.push('', `Services (${m.services.length})`);
   out.push(
     table(
       m.services.map((s) => [
         s.id,
-        '->',
-        s.backends.map((b) => `${b.ip}${b.port !== null ? `:${b.port}` : ''}`).join(', '),
+        '→',
+        s.backends.map((b) => endpoint(b.ip, b.port)).join(', '),
         `NAT on ${s.natNodes.join(', ') || '?'}`,
         s.name ? clean(`${s.namespace}/${s.name}`) : '',
       ]),
@@ -115,8 +87,8 @@ export function formatTopology(a: Analysis, maxFlows = 30): string {
     table(
       a.clockOffsets.map((o) => [
         clean(o.node),
-        o.method === 'reference' ? 'reference' : `${duration(o.offsetNs)} vs ${clean(o.reference)}`,
-        o.uncertaintyNs !== null ? `± ${duration(o.uncertaintyNs).slice(1)}` : o.method === 'none' ? 'unknown' : 'not pinned down',
+        o.method === 'reference' ? 'reference' : `${signedDuration(o.offsetNs)} vs ${clean(o.reference)}`,
+        o.uncertaintyNs !== null ? `± ${duration(Math.abs(o.uncertaintyNs))}` : o.method === 'none' ? 'unknown' : 'not pinned down',
         `${o.method}, ${o.samples} samples`,
         o.method === 'reference' ? '' : `allowed ${interval(o.lowerNs ?? null, o.upperNs ?? null)}`,
       ]),
@@ -138,31 +110,29 @@ export function formatTopology(a: Analysis, maxFlows = 30): string {
   out.push('', `Journeys: ${a.journeys.count}`);
   out.push('', `Findings (${a.findings.length})`);
   for (const f of a.findings) out.push(`  [${f.severity}] ${f.code}: ${clean(f.message)}`);
-  return safe(out.join('\n')) + '\n';
+  return cleanBlock(out.join('\n')) + '\n';
 }
 
 /** '[-3.0 µs .. +5.0 µs]', with '…' on an unbounded side. */
 function interval(lo: number | null, hi: number | null): string {
-  return `[${lo === null ? '…' : duration(lo)} .. ${hi === null ? '…' : duration(hi)}]`;
+  return `[${lo === null ? '…' : signedDuration(lo)} .. ${hi === null ? '…' : signedDuration(hi)}]`;
 }
 
 /** A hop's latency: exact, with the range the clocks allow, or '?' when the correction cannot time it. */
 function latencyText(h: Journey['hops'][number]): string {
   if (h.latencyNs === null) return h.index === 0 ? '-' : '?';
   const r = h.latencyRangeNs;
-  if (!r) return duration(h.latencyNs);
-  return `${duration(h.latencyNs)} (${duration(r[0]).slice(1)}..${r[1] === null ? '?' : duration(r[1]).slice(1)})`;
+  if (!r) return signedDuration(h.latencyNs);
+  return `${signedDuration(h.latencyNs)} (${duration(Math.abs(r[0]))}..${r[1] === null ? '?' : duration(Math.abs(r[1]))})`;
 }
 
 export function formatJourney(a: Analysis, j: Journey): string {
   const h0 = j.hops[0].headers;
-  const head = `Journey ${j.id}: ${h0.protocol} ${h0.src}${h0.srcPort !== null ? `:${h0.srcPort}` : ''} -> ${h0.dst}${h0.dstPort !== null ? `:${h0.dstPort}` : ''} ${clean(h0.info)}  ${j.status.toUpperCase()}  ${j.hops.length} hops, ${duration(j.totalLatencyNs).slice(1)}`;
+  const head = `Journey ${j.id}: ${h0.protocol} ${direction(h0)} ${clean(h0.info)}  ${j.status.toUpperCase()}  ${j.hops.length} hops, ${duration(Math.abs(j.totalLatencyNs))}`;
   const rows: string[][] = [['#', 'node', 'interface', 'kind', 'time (corrected)', 'latency', 'TTL', 'packet', 'as seen there']];
   for (const h of j.hops) {
     const x = h.headers;
-    const enc = x.encap
-      ? ` in ${x.encap.type}${x.encap.vni !== null ? ` vni ${x.encap.vni}` : ''} ${x.encap.outerSrc}${x.encap.udpSrcPort !== null ? `:${x.encap.udpSrcPort}` : ''} > ${x.encap.outerDst}${x.encap.udpDstPort !== null ? `:${x.encap.udpDstPort}` : ''}`
-      : '';
+    const enc = x.encap ? ` in ${encapText(x.encap)}` : '';
     const nat = h.nat ? ` [${h.nat.kind.toUpperCase()}]` : '';
     rows.push([
       String(h.index + 1),
@@ -173,15 +143,11 @@ export function formatJourney(a: Analysis, j: Journey): string {
       latencyText(h),
       `${x.ttl}${h.ttlDelta ? ` (${h.ttlDelta})` : ''}`,
       clean(`${h.packet.capture}#${h.packet.index + 1}`),
-      `${x.src}${x.srcPort !== null ? `:${x.srcPort}` : ''} > ${x.dst}${x.dstPort !== null ? `:${x.dstPort}` : ''}${enc}${nat}${h.problems.length ? ` !${h.problems.join(',')}` : ''}`,
+      `${direction(x)}${enc}${nat}${h.problems.length ? ` !${h.problems.join(',')}` : ''}`,
     ]);
   }
   const out = [head, table(rows)];
-  for (const n of j.nat) {
-    out.push(
-      `  NAT (${n.kind}) on ${n.node ?? '?'} between ${clean(n.between[0])} and ${clean(n.between[1])}: ${n.before.src}${n.before.srcPort !== null ? `:${n.before.srcPort}` : ''} > ${n.before.dst}${n.before.dstPort !== null ? `:${n.before.dstPort}` : ''}  =>  ${n.after.src}${n.after.srcPort !== null ? `:${n.after.srcPort}` : ''} > ${n.after.dst}${n.after.dstPort !== null ? `:${n.after.dstPort}` : ''}`,
-    );
-  }
+  for (const n of j.nat) out.push(`  NAT: ${natText(n)}, between ${clean(n.between[0])} and ${clean(n.between[1])}`);
   for (const g of j.gaps) out.push(`  ${g.point ? 'MISSING' : 'gap'} after hop ${g.afterHop + 1}: ${clean(g.reason)}`);
   for (const m of j.mtu) out.push(`  MTU: ${clean(m.message)}`);
   if (j.status === 'dropped')
@@ -196,11 +162,11 @@ export function formatJourney(a: Analysis, j: Journey): string {
     if (o.method === 'two-way') {
       if (Math.abs(o.offsetNs) < 100_000) continue;
       out.push(
-        `  clock: ${clean(o.node)} times corrected by ${duration(-o.offsetNs)} (its clock runs ${duration(o.offsetNs).slice(1)} ${o.offsetNs > 0 ? 'ahead of' : 'behind'} ${clean(o.reference)}'s, ± ${duration(o.uncertaintyNs ?? 0).slice(1)})`,
+        `  clock: ${clean(o.node)} times corrected by ${signedDuration(-o.offsetNs)} (its clock runs ${duration(Math.abs(o.offsetNs))} ${o.offsetNs > 0 ? 'ahead of' : 'behind'} ${clean(o.reference)}'s, ± ${duration(Math.abs(o.uncertaintyNs ?? 0))})`,
       );
     } else {
       out.push(`  clock: ${clean(o.node)} against ${clean(o.reference)}: ${clean(o.note ?? 'not pinned down')}`);
     }
   }
-  return safe(out.join('\n')) + '\n';
+  return cleanBlock(out.join('\n')) + '\n';
 }

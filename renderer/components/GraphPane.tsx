@@ -19,6 +19,7 @@ import {
   applyElements,
   boxesCrossed,
   graphStyle,
+  notedMarks,
   searchGraph,
   shownElements,
 } from '../logic/graph';
@@ -95,6 +96,8 @@ export interface GraphPaneProps {
   hops: readonly (readonly string[])[];
   animateSeq: number;
   selected: string | null;
+  /** Ids of the elements that carry a note (marked as the report marks them). */
+  noted: readonly string[];
   onSelect(id: string | null, label: string | null): void;
   room: GraphRoom;
   onResize(dw: number, dh: number): void;
@@ -321,6 +324,16 @@ export function GraphPane(props: GraphPaneProps) {
     timers.push(setTimeout(() => cy.elements().removeClass('hop-active'), props.hops.length * 600 + 800));
     return () => timers.forEach(clearTimeout);
   }, [props.animateSeq, props.hops]);
+
+  useEffect(() => {
+    const cy = cyRef.current;
+    if (!cy) return;
+    const marks = notedMarks(props.noted, els, collapsed);
+    cy.batch(() => {
+      cy.elements('.noted').removeClass('noted');
+      for (const id of marks) cy.getElementById(id).addClass('noted');
+    });
+  }, [props.noted, els, collapsed, shown]);
 
   useEffect(() => {
     const cy = cyRef.current;

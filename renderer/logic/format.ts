@@ -1,4 +1,6 @@
-// Formatting for the packet list, detail and hop table. Pure functions (tested in node).
+// Formatting for the packet list, detail and hop table. Pure functions (tested in node); durations
+// are worded by common/text.ts like everywhere else.
+import { duration, signedDuration } from '../../common/text';
 
 export type TimeMode = 'absolute' | 'relative' | 'delta';
 
@@ -30,20 +32,14 @@ export function formatTime(
   return formatSeconds(previousTime === null ? 0 : row.time - previousTime);
 }
 
-/** Latency for humans: 1.234 ms, 56 µs, 2.5 s. */
+/** Latency for humans (seconds in): 1.234 ms, 56.0 µs, 2.500 s, as the CLI and the reports word it. */
 export function formatDuration(seconds: number | null): string {
   if (seconds === null || !Number.isFinite(seconds)) return '';
-  const a = Math.abs(seconds);
-  if (a >= 1) return `${seconds.toFixed(3)} s`;
-  if (a >= 1e-3) return `${(seconds * 1e3).toFixed(3)} ms`;
-  return `${(seconds * 1e6).toFixed(1)} µs`;
+  return duration(seconds * 1e9);
 }
 
 /** A clock offset, signed: +442 ns, -2.000 s. */
-export function formatOffset(ns: number): string {
-  const t = formatDuration(Math.abs(ns) / 1e9) || '0 ns';
-  return `${ns < 0 ? '-' : '+'}${Math.abs(ns) < 1000 ? `${Math.abs(ns)} ns` : t}`;
-}
+export const formatOffset = (ns: number): string => signedDuration(ns);
 
 export function formatCount(n: number): string {
   return n.toLocaleString('en-US');

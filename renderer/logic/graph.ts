@@ -185,6 +185,8 @@ export interface Palette {
   underlay: string;
   path: string;
   selected: string;
+  /** Elements that carry a note (the report marks the same ones). */
+  noted: string;
 }
 
 export const LIGHT: Palette = {
@@ -203,6 +205,7 @@ export const LIGHT: Palette = {
   underlay: '#b76bd1',
   path: '#e8262d',
   selected: '#0b63ce',
+  noted: '#d97706',
 };
 export const DARK: Palette = {
   text: '#e4e8ef',
@@ -220,6 +223,7 @@ export const DARK: Palette = {
   underlay: '#c98be0',
   path: '#ff5a5f',
   selected: '#5aa2ff',
+  noted: '#fbbf24',
 };
 
 const shape = (kind: string, name: string, color: string) => ({
@@ -315,6 +319,8 @@ export function graphStyle(p: Palette): Array<{ selector: string; style: Record<
     },
     { selector: 'edge[kind = "service-link"]', style: { 'line-style': 'dotted', 'line-color': p.service } },
     { selector: 'edge[?summary]', style: { 'curve-style': 'straight', opacity: 0.35, width: 1.5 } },
+    { selector: 'node.noted', style: { 'border-color': p.noted, 'border-width': 3, 'border-style': 'dashed' } },
+    { selector: 'edge.noted', style: { 'line-color': p.noted, width: 4 } },
     { selector: '.dim', style: { opacity: 0.25 } },
     {
       selector: '.path',
@@ -327,6 +333,31 @@ export function graphStyle(p: Palette): Array<{ selector: string; style: Record<
     { selector: '.hop-active', style: { 'overlay-color': p.path, 'overlay-opacity': 0.35, 'overlay-padding': 8 } },
     { selector: ':selected', style: { 'border-color': p.selected, 'border-width': 3, 'line-color': p.selected } },
   ];
+}
+
+/**
+ * What shows that an element carries a note: the element itself, or the collapsed box that hides it
+ * (a device in a collapsed box, a link ending in one).
+ */
+export function notedMarks(
+  noted: Iterable<string>,
+  elements: readonly GraphElementView[],
+  collapsed: ReadonlySet<string>,
+  boxes = boxOf(elements),
+): Set<string> {
+  const byId = new Map(elements.map((e) => [e.data.id, e]));
+  const out = new Set<string>();
+  for (const id of noted) {
+    const e = byId.get(id);
+    if (!e) continue;
+    const hiding = (e.group === 'edges' ? [e.data.source!, e.data.target!] : [id])
+      .map((x) => [x, boxes.get(x)] as const)
+      .filter(([x, b]) => b && b !== x && collapsed.has(b))
+      .map(([, b]) => b!);
+    if (hiding.length) for (const b of hiding) out.add(b);
+    else out.add(id);
+  }
+  return out;
 }
 
 /** Elements whose label or id contains the query (case-insensitive): exact addresses and names first. */

@@ -124,6 +124,16 @@ describeNeeding(['chromium', 'tshark', labNeed], 'notes end to end', () => {
     await until('element selected', async () => (await page.locator('[data-testid=element-filter]').count()) === 1);
     await writeNote(page, page.locator('.list-head'), 'node under suspicion', '', 'warning');
     await page.locator('[data-testid=element-filter] button').click();
+    // The graph marks the noted element, as the report does.
+    await until('noted element marked in the graph', () =>
+      page.evaluate(() =>
+        (
+          globalThis as unknown as { __tunnelvisionGraph: { getElementById(i: string): { hasClass(c: string): boolean } } }
+        ).__tunnelvisionGraph
+          .getElementById('node:a-node2')
+          .hasClass('noted'),
+      ),
+    );
 
     // The whole set, from the Notes tab, which lists all five.
     await page.locator('[data-testid=tab-notes]').click();

@@ -12,6 +12,7 @@ import {
   boxesCrossed,
   graphStyle,
   LIGHT,
+  notedMarks,
   searchGraph,
   shownElements,
 } from '../../renderer/logic/graph';
@@ -250,6 +251,21 @@ describe('graph layout', () => {
     expect([link.data.source, link.data.target]).toEqual(['node:a', 'nic:b']);
     expect(shownElements(els, new Set())).toBe(els);
     expect([...boxesCrossed(['e:nic:a|nic:b', 'svc:x'], els)].sort()).toEqual(['node:a', 'node:b']);
+  });
+
+  it('marks noted elements, or the collapsed box hiding them', () => {
+    const noted = ['pod:10.0.0.2', 'e:tun:a|nic:a', 'e:nic:a|nic:b', 'svc:x', 'pod:10.0.1.2', 'gone:1'];
+    // Nothing collapsed: each noted element itself (an id not in the graph marks nothing).
+    expect([...notedMarks(noted, els, new Set())].sort()).toEqual([
+      'e:nic:a|nic:b',
+      'e:tun:a|nic:a',
+      'pod:10.0.0.2',
+      'pod:10.0.1.2',
+      'svc:x',
+    ]);
+    // node:a collapsed: its pod and inner wire mark the box, the tunnel to node:b marks it too; node:b's pod stays marked.
+    expect([...notedMarks(noted, els, new Set(['node:a']))].sort()).toEqual(['node:a', 'pod:10.0.1.2', 'svc:x']);
+    expect(graphStyle(LIGHT).some((r) => r.selector === 'node.noted')).toBe(true);
   });
 
   it('moves a pod to its new node box when a correction re-parents it', () => {

@@ -64,9 +64,9 @@ describe('tunnelvision topology / follow', () => {
     const r = await run('topology', ...captureFiles('a'), kube);
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/a-node1\s+192\.168\.56\.11\s+\S+\s+pods 10\.244\.0\.0\/24/);
-    expect(r.out).toMatch(/a-node1 ~ a-node2\s+vxlan\s+VNI 1\s+port 8472/);
+    expect(r.out).toMatch(/a-node1 ~ a-node2\s+VXLAN VNI 1 UDP 8472/);
     expect(r.out).toMatch(/10\.244\.2\.2 .*kube-system\/coredns-x/);
-    expect(r.out).toMatch(/udp 10\.96\.0\.10:53\s+->\s+10\.244\.2\.2:53\s+NAT on a-node1\s+kube-system\/kube-dns/);
+    expect(r.out).toMatch(/udp 10\.96\.0\.10:53\s+→\s+10\.244\.2\.2:53\s+NAT on a-node1\s+kube-system\/kube-dns/);
     // The kubectl file says a-node1's podCIDR is 10.244.9.0/24; the traffic says otherwise: reported.
     expect(r.out).toMatch(/enrichment-disagreement: a-node1: kubectl podCIDR 10\.244\.9\.0\/24 but the traffic shows 10\.244\.0\.0\/24/);
   });
