@@ -33,7 +33,7 @@ import {
 } from '../../common/contract';
 import { compileFilter, parseFilter } from '../../common/filter';
 import { uploadsFolder, type Backend, type BackendOptions } from './api';
-import { analyseSet, readSet, type AnalysisHandle } from './analysis';
+import { analyseSet, type AnalysisHandle } from './analysis';
 import { DEFAULT_LIMITS, ReadBudget, limitsFromEnv, type ReadLimits } from '../engine/readers/budget';
 import type { CaptureSetData } from '../topology';
 import { expandBundles } from '../topology/bundles';
@@ -214,16 +214,10 @@ export function createBackend(opts: BackendOptions): Backend {
     const fallback = points.length;
     points.push({ node: '', iface: '', kind: 'unknown', capture: '' });
     const pointOfRow = new Uint16Array(s.count).fill(fallback);
-    // The analysis read the same files in the same order: its rows are ours, its point column is
-    // exact (one point per interface of a pcapng, per ifindex of an SLL2 `any` capture).
-    const fileOfCapture = new Map(a.captures.map((c) => [c.id, s.files.findIndex((f) => f.path === c.path)]));
-    const t = h.table;
-    if (t.count === s.count) {
-      for (let r = 0; r < s.count; r++) {
-        const p = a.points[t.point[r]];
-        if (p && fileOfCapture.get(p.capture) === s.table.file[r]) pointOfRow[r] = t.point[r];
-      }
-    }
+    // The analysis ran on this very table: its point column is exact (one point per interface of a
+    // pcapng, per ifindex of an SLL2 `any` capture).
+    const point = h.table.point;
+    for (let r = 0; r < s.count; r++) if (point[r] < a.points.length) pointOfRow[r] = point[r];
     const podOfIp = new Map<number, string>();
     for (const p of a.model.pods) {
       const ip = parseIp4(p.ip);
@@ -243,23 +237,9 @@ export function createBackend(opts: BackendOptions): Backend {
     phase = 'analysing';
     const s = store;
     try {
-      if (!reuse || !setData)
-        setData = await readSet(
-          s.files.map((f) => f.path),
-          signal,
-          decodeAs,
-          { ...setLimits, maxPackets: Math.max(1, s.count) },
-        );
+      // The path finder analyses the list's own table: no second read, the same rows.
+      if (!reuse || !setData) setData = await s.setData();
       if (s !== store || signal.aborted) return;
-      if (setData.table.count !== s.count) {
-        // A limit (memory) stopped this second read earlier than the list's: its rows would not match.
-        const why =
-          setData.files.flatMap((f) => f.errors).find((e) => e.code.startsWith('budget-'))?.message ??
-          'the captures changed while they were read';
-        analysis = null;
-        message = `Cluster analysis skipped: ${why}. Packets can still be listed, filtered and decoded.`;
-        return;
-      }
       const a = analyseSet(setData, overrides);
       analysis = a;
       elementLabels = new Map();
@@ -339,15 +319,18 @@ export function createBackend(opts: BackendOptions): Backend {
         // The session file's entries were checked against the known protocols when it was read.
         decodeAs = reload?.decodeAs ?? (notes ? ([...notes.store.decodeAs] as DecodeAsTable) : []);
         const byPath = new Map(files.map((f) => [f.path, f.name]));
-        files = expanded.sources.map((x) => ({ path: x.path, name: byPath.get(x.path) ?? basename(x.path) }));
-        pending = [...files];
         setLimits = limits;
         const budget = new ReadBudget(setLimits);
-        for (const f of files) {
-          if (ac.signal.aborted) break;
-          pending = pending.filter((p) => p !== f);
-          progress = { bytesRead: 0, bytesTotal: 0, packets: 0, file: f.name };
-          await s.addFile(f.path, f.name, ac.signal, (p) => (progress = { ...p, file: f.name }), decodeOpts(), budget);
+        // One read per file into the set's one table: the list, the filter and the path finder all use it.
+        await s.open(
+          expanded.sources.map((x) => ({ ...x, name: byPath.get(x.path) ?? basename(x.path) })),
+          { decodeAs, signal: ac.signal, budget, bundleErrors: expanded.errors },
+        );
+        pending = [];
+        for (let i = 0; i < s.captures && !ac.signal.aborted; i++) {
+          const name = s.files[i].name;
+          progress = { bytesRead: 0, bytesTotal: 0, packets: 0, file: name };
+          await s.read(i, (p) => (progress = { ...p, file: name }));
         }
         progress = null;
         s.finish();
@@ -359,8 +342,8 @@ export function createBackend(opts: BackendOptions): Backend {
         bump();
         if (ac.signal.aborted) {
           phase = 'cancelled';
-          message = `Loading cancelled: ${s.files.length} of ${files.length} captures read${pending.length ? ` (${pending.map((p) => p.name).join(', ')} not opened)` : ''}.`;
-          pending = [];
+          const unread = s.files.filter((f) => f.status === 'waiting');
+          message = `Loading cancelled: ${s.captures - unread.length} of ${s.captures} captures read${unread.length ? ` (${unread.map((p) => p.name).join(', ')} not opened)` : ''}.`;
           return;
         }
         // Let the list show the time-ordered packets before the (long, partly blocking) analysis starts:
