@@ -11,7 +11,7 @@ import type { CaptureInfo, ReadProgress } from '../engine/types';
 import type { PacketTable } from '../topology/table';
 import type { isEnrichmentFile } from '../topology/enrich';
 import { planSet, setEnrichment, type SetPlan } from '../topology/load';
-import { CaptureSetReader, type CaptureSetData } from '../topology/set-reader';
+import { CaptureSetReader, type CaptureSetData, type SetReadOptions } from '../topology/set-reader';
 import type { BundleSource } from '../topology/bundles';
 import type { CaptureComment } from '../session/comments';
 
@@ -74,12 +74,23 @@ export class PacketStore {
    */
   async open(
     sources: readonly (BundleSource & { name: string })[],
-    opts: { decodeAs?: DecodeAsTable; signal?: AbortSignal; budget?: ReadBudget; bundleErrors?: readonly string[] } = {},
+    opts: {
+      decodeAs?: DecodeAsTable;
+      signal?: AbortSignal;
+      budget?: ReadBudget;
+      bundleErrors?: readonly string[];
+      pcapReader?: SetReadOptions['pcapReader'];
+    } = {},
   ): Promise<void> {
     const plan = await planSet(sources);
     this.plan = plan;
     this.bundleErrors = opts.bundleErrors ?? [];
-    this.reader = new CaptureSetReader(plan.ids, { decodeAs: opts.decodeAs, signal: opts.signal, budget: opts.budget ?? new Budget() });
+    this.reader = new CaptureSetReader(plan.ids, {
+      decodeAs: opts.decodeAs,
+      signal: opts.signal,
+      budget: opts.budget ?? new Budget(),
+      pcapReader: opts.pcapReader,
+    });
     const nameOf = new Map(sources.map((x) => [x.path, x.name]));
     const entry = (path: string, enrichment: StoreFile['enrichment']): StoreFile => ({
       path,
@@ -133,7 +144,7 @@ export class PacketStore {
   /** Opens and reads every file of a set (no bundles) in one go. */
   static async readAll(
     files: readonly { path: string; name: string }[],
-    opts: { decodeAs?: DecodeAsTable; budget?: ReadBudget } = {},
+    opts: { decodeAs?: DecodeAsTable; budget?: ReadBudget; pcapReader?: SetReadOptions['pcapReader'] } = {},
   ): Promise<PacketStore> {
     const s = new PacketStore();
     await s.open(files, opts);
@@ -146,6 +157,22 @@ export class PacketStore {
   async setData(): Promise<CaptureSetData> {
     const plan = this.plan;
     return this.reader.data(plan ? await setEnrichment(plan.enrichment, this.bundleErrors) : undefined, plan ? [...plan.overrides] : []);
+  }
+
+  /**
+   * What one packet costs in memory: the width of a row over every column (the table's and the
+   * list's, whatever their names), plus its share of what is kept beside the columns (interned
+   * IPv6 addresses, ARP and ICMP error records).
+   */
+  bytesPerPacket(): number {
+    const width = (o: object) =>
+      Object.values(o).reduce(
+        (w: number, v) => (ArrayBuffer.isView(v) && !(v instanceof DataView) ? w + (v as Uint8Array).BYTES_PER_ELEMENT : w),
+        0,
+      );
+    const t = this.table;
+    const side = t.ip6.reduce((n, a) => n + 2 * a.length + 16, 0) + (t.arp.length + t.tooBig.length + t.icmpErrors.length) * 64;
+    return Number((width(t) + width(this) + side / Math.max(1, this.count)).toFixed(1));
   }
 
   /** Numbers all packets by time (call after the last file). */

@@ -5,7 +5,7 @@
 // row (the list keeps each record's file offset) adds it in `onRow`.
 
 import { summarize, PacketSummary, type DecodeAsTable } from '../engine/decode';
-import { readCapture, type ReadBudget } from '../engine/readers/read';
+import { readCapture, type ReadBudget, type ReadOptions } from '../engine/readers/read';
 import type { CaptureInfo, CaptureInterface, RawPacket, ReadProgress } from '../engine/types';
 import { LinkType } from '../engine/types';
 import type { FileDraft } from './analyze';
@@ -32,6 +32,8 @@ export interface SetReadOptions {
   readonly signal?: AbortSignal;
   /** Shared by every file of the set: past a limit, reading stops with a read error. */
   readonly budget: ReadBudget;
+  /** How classic pcap records are walked (default: the fast loop). */
+  readonly pcapReader?: ReadOptions['pcapReader'];
 }
 
 export interface FileReadHooks {
@@ -137,7 +139,7 @@ export class CaptureSetReader {
         },
         onProgress: hooks.onProgress,
       },
-      { signal: this.opts.signal, pcapReader: 'fast', budget: this.opts.budget },
+      { signal: this.opts.signal, pcapReader: this.opts.pcapReader ?? 'fast', budget: this.opts.budget },
     );
     // Point ids: the capture id alone when the file is one point, else capture#interface.
     const multiIface = new Set(filePoints.map((p) => points[p].iface)).size > 1;
