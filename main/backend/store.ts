@@ -178,13 +178,11 @@ export class PacketStore {
   /** Numbers all packets by time (call after the last file). */
   finish(): void {
     const n = this.table.count;
-    const tNs = this.table.tNs;
-    const order = new Uint32Array(n);
-    for (let i = 0; i < n; i++) order[i] = i;
-    // Each file is (nearly always) in time order already: check, and sort only when needed.
-    let sorted = true;
-    for (let i = 1; i < n && sorted; i++) if (tNs[i] < tNs[i - 1]) sorted = false;
-    if (!sorted) order.sort((a, b) => tNs[a] - tNs[b] || a - b);
+    const order = timeOrder(
+      this.table.tNs,
+      this.files.filter((f) => f.count > 0).map((f) => [f.start, f.start + f.count] as const),
+      n,
+    );
     const noOfRow = new Uint32Array(n);
     for (let i = 0; i < n; i++) noOfRow[order[i]] = i + 1;
     this.order = order;
@@ -235,4 +233,54 @@ export class PacketStore {
     const tsSec = this.table.epochSec + sec;
     return { tsSec, tsNsec: nsec, time: tsSec + nsec / 1e9 };
   }
+}
+
+/**
+ * Rows [0, n) by time, ties in row order. `runs` are the files' row ranges, in row order: each is
+ * (nearly always) in time order already and is sorted only when it is not; the runs are then merged
+ * pairwise, O(n log files).
+ */
+export function timeOrder(tNs: Float64Array, runs: readonly (readonly [number, number])[], n: number): Uint32Array<ArrayBuffer> {
+  let a = new Uint32Array(n);
+  for (let i = 0; i < n; i++) a[i] = i;
+  let bounds = runs.map(([s]) => s);
+  for (const [s, e] of runs) {
+    let sorted = true;
+    for (let i = s + 1; i < e && sorted; i++) if (tNs[i] < tNs[i - 1]) sorted = false;
+    if (!sorted) a.subarray(s, e).sort((x, y) => tNs[x] - tNs[y] || x - y);
+  }
+  if (bounds.length === 0 || bounds[0] !== 0) bounds = [0, ...bounds];
+  let b = new Uint32Array(n);
+  while (bounds.length > 1) {
+    const next: number[] = [];
+    for (let k = 0; k < bounds.length; k += 2) {
+      next.push(bounds[k]);
+      mergeRuns(tNs, a, b, bounds[k], k + 1 < bounds.length ? bounds[k + 1] : n, k + 2 < bounds.length ? bounds[k + 2] : n);
+    }
+    const t = a;
+    a = b;
+    b = t;
+    bounds = next;
+  }
+  return a;
+}
+
+/** Merges the time-ordered runs a[s, m) and a[m, e) into b[s, e); equal times: the left run first (its rows are the lower ones). */
+function mergeRuns(tNs: Float64Array, a: Uint32Array, b: Uint32Array, s: number, m: number, e: number): void {
+  let i = s;
+  let j = m;
+  let o = s;
+  while (i < m && j < e) {
+    const x = a[i];
+    const y = a[j];
+    if (tNs[y] < tNs[x]) {
+      b[o++] = y;
+      j++;
+    } else {
+      b[o++] = x;
+      i++;
+    }
+  }
+  while (i < m) b[o++] = a[i++];
+  while (j < e) b[o++] = a[j++];
 }

@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { PacketStore } from '../../main/backend/store';
+import { PacketStore, timeOrder } from '../../main/backend/store';
 import { readPacketsAt } from '../../main/engine/readers/read';
 import { decodePacket, TunnelKind, SummaryFlag } from '../../main/engine/decode/index';
 import { encodePcap } from '../../main/engine/writers/pcap';
@@ -79,6 +79,23 @@ describe('packet table', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it('numbers rows by time across files: runs merged, an out-of-order file sorted, equal times in row order', () => {
+    // Three files: rows 0-3 in order, rows 4-6 out of order, rows 7-9 in order; equal times across files.
+    const tNs = new Float64Array([10, 20, 30, 40, 35, 5, 20, 0, 20, 50]);
+    const order = timeOrder(
+      tNs,
+      [
+        [0, 4],
+        [4, 7],
+        [7, 10],
+      ],
+      10,
+    );
+    const expected = Array.from({ length: 10 }, (_, i) => i).sort((a, b) => tNs[a] - tNs[b] || a - b);
+    expect(Array.from(order)).toEqual(expected);
+    expect(Array.from(order)).toEqual([7, 5, 0, 1, 6, 8, 2, 4, 3, 9]);
   });
 
   it('reports a bad file in its errors and keeps the packets before the fault', async () => {
