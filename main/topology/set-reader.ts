@@ -42,6 +42,9 @@ export interface FileReadHooks {
   onProgress?(p: ReadProgress): void;
 }
 
+/** Rows read before the table makes room for the rest of a file (estimated from the bytes read so far). */
+const RESERVE_AFTER = 1000;
+
 export class CaptureSetReader {
   readonly table = new PacketTable(1 << 14);
   readonly bgp = new BgpCollector();
@@ -68,6 +71,7 @@ export class CaptureSetReader {
     const onRow = hooks.onRow;
     let lastKey = -1;
     let lastPoint = -1;
+    let reserved = false;
     const info = await readCapture(
       path,
       {
@@ -137,7 +141,15 @@ export class CaptureSetReader {
           }
           if (onRow) onRow(r, p, summary);
         },
-        onProgress: hooks.onProgress,
+        onProgress: (pr) => {
+          // Once a few MiB are read, the file's row count is known well enough to make room for it once.
+          if (!reserved && pr.bytesTotal > 0 && pr.bytesRead > 0 && pr.packets >= RESERVE_AFTER) {
+            reserved = true;
+            const expected = Math.ceil(((pr.packets * pr.bytesTotal) / pr.bytesRead) * 1.02);
+            table.reserve(Math.min(firstRow + expected, firstRow + this.opts.budget.limits.maxPackets));
+          }
+          hooks.onProgress?.(pr);
+        },
       },
       { signal: this.opts.signal, pcapReader: this.opts.pcapReader ?? 'fast', budget: this.opts.budget },
     );
