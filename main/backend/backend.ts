@@ -23,7 +23,6 @@ import {
   type HopView,
   type WallTime,
   type JourneyView,
-  type LoadPhase,
   type LoadProgress,
   type PlacementView,
   type PacketDetail,
@@ -41,6 +40,7 @@ import { colorOf, encapLabel, endpoints, protocolName, resolver, type PointLabel
 import { differingFields, levelsOf } from './detail';
 import { buildGraph, elementPredicate, hopElements } from './graph';
 import { PacketStore } from './store';
+import { LoadSession } from './load-session';
 import { Notes, sessionFileFor, type NotesHost } from './notes';
 import { assignmentOverrides } from '../session/overrides';
 import { wiresharkPath } from './wireshark';
@@ -86,8 +86,9 @@ const fmtAddr = (ip: string, port: number | null) => (port === null ? ip : ip.in
 const labelOfFlow = (f: Flow) => `${f.protocol.toUpperCase()} ${fmtAddr(f.a.ip, f.a.port)} ⇄ ${fmtAddr(f.b.ip, f.b.port)}`;
 
 export function createBackend(opts: BackendOptions): Backend {
-  let generation = 0;
-  let phase: LoadPhase = 'idle';
+  let queryCache: { key: string; rows: Uint32Array } | null = null;
+  /** Phase, generation, and the one load or inference step running (with its cancellation). */
+  const session = new LoadSession(() => (queryCache = null));
   let progress: LoadProgress | null = null;
   let message: string | null = null;
   let store = new PacketStore();
@@ -105,15 +106,12 @@ export function createBackend(opts: BackendOptions): Backend {
   let labels: RowLabels = { pointOfRow: new Uint16Array(0), points: [], podOfIp: new Map() };
   let pointIndex = new Map<string, number>();
   let overrides: PointOverride[] = [];
-  let abort: AbortController | null = null;
-  let running: Promise<void> = Promise.resolve();
   let recent = loadRecent(opts.recentFile);
   /** The read limits for the next open or reload: the user's saved settings, then the shell's (command-line flags). */
   let limits: ReadLimits = { ...DEFAULT_LIMITS, ...loadLimits(opts.limitsFile), ...opts.limits };
   /** The limits the open set was read with (its analysis reads with the same). */
   let setLimits: ReadLimits = limits;
   const hasWireshark = wiresharkPath() !== null;
-  let queryCache: { key: string; rows: Uint32Array } | null = null;
   const rowCache = new Map<number, { protocol: string; info: string }>();
   /** The open set's session (notes, assignments, filter); null before a set is read or when its file is unreadable. */
   let notes: Notes | null = null;
@@ -227,14 +225,11 @@ export function createBackend(opts: BackendOptions): Backend {
   }
 
   // ------------------------------------------------------------------ loading
-  function bump(): void {
-    generation++;
-    queryCache = null;
-  }
+  const bump = (): void => session.bump();
 
   /** Reads the set for the path finder (once per load), then infers; `reuse` skips the reading. */
   async function runAnalysis(signal: AbortSignal, reuse: boolean): Promise<void> {
-    phase = 'analysing';
+    session.phase = 'analysing';
     const s = store;
     try {
       // The path finder analyses the list's own table: no second read, the same rows.
@@ -270,11 +265,8 @@ export function createBackend(opts: BackendOptions): Backend {
   const isUpload = (path: string) => resolve(path).startsWith(resolve(uploadsFolder(opts.tempDir)) + sep);
 
   /** Loads one after the other: each waits for the previous to have started, then cancels it. */
-  let loads: Promise<void> = Promise.resolve();
   function load(files: { path: string; name: string }[], reload: { decodeAs: DecodeAsTable; filter: string } | null = null): Promise<void> {
-    const next = loads.then(() => loadNow(files, reload));
-    loads = next.catch(() => undefined);
-    return next;
+    return session.enqueue(() => loadNow(files, reload));
   }
 
   /** Opens a set; `reload` reads the open set again with a new "decode as" table, keeping its filter. */
@@ -282,8 +274,8 @@ export function createBackend(opts: BackendOptions): Backend {
     files: { path: string; name: string }[],
     reload: { decodeAs: DecodeAsTable; filter: string } | null,
   ): Promise<void> {
-    abort?.abort();
-    await running;
+    session.cancel();
+    await session.settled();
     const opened = files.map((f) => f.path);
     openedSet = [...files];
     const previous = notes;
@@ -295,8 +287,6 @@ export function createBackend(opts: BackendOptions): Backend {
     await previous
       ?.close()
       .catch((e: unknown) => (notesProblem = `The last notes could not be saved: ${e instanceof Error ? e.message : String(e)}`));
-    const ac = new AbortController();
-    abort = ac;
     const s = new PacketStore();
     store = s;
     analysis = null;
@@ -304,10 +294,10 @@ export function createBackend(opts: BackendOptions): Backend {
     labels = nameLabels(s);
     rowCache.clear();
     pending = [...files];
-    phase = 'loading';
+    session.phase = 'loading';
     message = null;
     bump();
-    running = (async () => {
+    const read = async (signal: AbortSignal): Promise<void> => {
       try {
         // Folders and capture bundles (Kubeshark, Retina tarballs) open as the captures inside them,
         // the same way the path finder sees them, so both number the same rows.
@@ -324,10 +314,10 @@ export function createBackend(opts: BackendOptions): Backend {
         // One read per file into the set's one table: the list, the filter and the path finder all use it.
         await s.open(
           expanded.sources.map((x) => ({ ...x, name: byPath.get(x.path) ?? basename(x.path) })),
-          { decodeAs, signal: ac.signal, budget, bundleErrors: expanded.errors },
+          { decodeAs, signal, budget, bundleErrors: expanded.errors },
         );
         pending = [];
-        for (let i = 0; i < s.captures && !ac.signal.aborted; i++) {
+        for (let i = 0; i < s.captures && !signal.aborted; i++) {
           const name = s.files[i].name;
           progress = { bytesRead: 0, bytesTotal: 0, packets: 0, file: name };
           await s.read(i, (p) => (progress = { ...p, file: name }));
@@ -340,8 +330,8 @@ export function createBackend(opts: BackendOptions): Backend {
         if (limitNote) message = [bundleNote, limitNote].filter(Boolean).join(' ');
         labels = nameLabels(s);
         bump();
-        if (ac.signal.aborted) {
-          phase = 'cancelled';
+        if (signal.aborted) {
+          session.phase = 'cancelled';
           const unread = s.files.filter((f) => f.status === 'waiting');
           message = `Loading cancelled: ${s.captures - unread.length} of ${s.captures} captures read${unread.length ? ` (${unread.map((p) => p.name).join(', ')} not opened)` : ''}.`;
           return;
@@ -354,10 +344,10 @@ export function createBackend(opts: BackendOptions): Backend {
           await notes
             .attach(
               s.files.map((f) => ({ path: f.path, comments: f.comments })),
-              ac.signal,
+              signal,
             )
             .catch((e: unknown) => {
-              if (!ac.signal.aborted)
+              if (!signal.aborted)
                 notesProblem = `The session's captures could not be checked: ${e instanceof Error ? e.message : String(e)}`;
             });
           // A reload's table and filter go into the session once it holds its captures.
@@ -367,16 +357,19 @@ export function createBackend(opts: BackendOptions): Backend {
           }
         }
         bound();
-        await runAnalysis(ac.signal, false);
-        phase = ac.signal.aborted ? 'cancelled' : 'ready';
+        await runAnalysis(signal, false);
+        session.phase = signal.aborted ? 'cancelled' : 'ready';
       } finally {
         bound();
       }
-    })().catch((e: unknown) => {
-      phase = 'failed';
-      message = `Loading failed: ${e instanceof Error ? e.message : String(e)}`;
-      bump();
-    });
+    };
+    void session.start((signal) =>
+      read(signal).catch((e: unknown) => {
+        session.phase = 'failed';
+        message = `Loading failed: ${e instanceof Error ? e.message : String(e)}`;
+        bump();
+      }),
+    );
   }
 
   function remember(paths: string[]): void {
@@ -544,7 +537,7 @@ export function createBackend(opts: BackendOptions): Backend {
   function match(q: Pick<PacketQuery, 'filter' | 'element' | 'sort' | 'descending'>): Match {
     const parsed = parseFilter(q.filter);
     if (!parsed.ok) return { rows: new Uint32Array(0), error: parsed.error };
-    const key = `${generation}|${store.count}|${q.filter}|${q.element}|${q.sort}|${q.descending}`;
+    const key = `${session.generation}|${store.count}|${q.filter}|${q.element}|${q.sort}|${q.descending}`;
     if (queryCache?.key === key) return { rows: queryCache.rows, error: null };
     const pred = compileFilter(parsed.ast, resolver(store, labels));
     const elem = q.element && analysis ? elementPredicate(q.element, analysis.data, store, labels, pointIndex) : null;
@@ -718,8 +711,8 @@ export function createBackend(opts: BackendOptions): Backend {
     async getState(): Promise<AppState> {
       return {
         shell: opts.shell,
-        phase,
-        generation,
+        phase: session.phase,
+        generation: session.generation,
         progress,
         captures: captureViews(),
         totalPackets: store.count,
@@ -748,7 +741,7 @@ export function createBackend(opts: BackendOptions): Backend {
     },
 
     async cancelLoad() {
-      abort?.abort();
+      session.cancel();
       return this.getState();
     },
 
@@ -762,12 +755,12 @@ export function createBackend(opts: BackendOptions): Backend {
       const sessionCapture = notes?.store.captureForPath(f.path)?.id;
       if (notes && sessionCapture) notes.store.setAssignment({ capture: sessionCapture, ...assignment });
       overrides = [...overrides.filter((o) => o.capture !== id), ...assignmentOverrides([{ capture: id, ...assignment }])];
-      await running;
-      const ac = new AbortController();
-      abort = ac;
-      running = runAnalysis(ac.signal, true).then(() => {
-        phase = ac.signal.aborted ? 'cancelled' : 'ready';
-      });
+      await session.settled();
+      void session.start((signal) =>
+        runAnalysis(signal, true).then(() => {
+          session.phase = signal.aborted ? 'cancelled' : 'ready';
+        }),
+      );
       return this.getState();
     },
 
@@ -799,13 +792,19 @@ export function createBackend(opts: BackendOptions): Backend {
       const a = analysis?.data;
       if (!a)
         return {
-          generation,
+          generation: session.generation,
           elements: [],
           message:
-            phase === 'loading' || phase === 'analysing' ? 'Reading captures…' : (message ?? (store.count ? null : 'No captures open.')),
+            session.phase === 'loading' || session.phase === 'analysing'
+              ? 'Reading captures…'
+              : (message ?? (store.count ? null : 'No captures open.')),
         };
       const elements = graphElements(a);
-      return { generation, elements, message: elements.length ? null : 'No cluster structure could be inferred from these captures.' };
+      return {
+        generation: session.generation,
+        elements,
+        message: elements.length ? null : 'No cluster structure could be inferred from these captures.',
+      };
     },
 
     async queryPackets(q): Promise<PacketPage> {
@@ -818,7 +817,7 @@ export function createBackend(opts: BackendOptions): Backend {
         if (r >= 0) located = m.rows.indexOf(r);
       }
       return {
-        generation,
+        generation: session.generation,
         total: m.rows.length,
         offset: q.offset,
         rows: await rowsView([...rows]),
@@ -996,9 +995,7 @@ export function createBackend(opts: BackendOptions): Backend {
     },
 
     async close() {
-      abort?.abort();
-      await loads;
-      await running;
+      await session.close();
       await notes?.close();
     },
   };
