@@ -161,13 +161,17 @@ export class PacketStore {
 
   /**
    * What one packet costs in memory: the width of a row over every column (the table's and the
-   * list's, whatever their names), plus its share of what is kept beside the columns (interned
+   * list's, whatever their names; an array shorter than the rows, such as the read order dropped
+   * once the time order is known, is no column), plus its share of what is kept beside the columns (interned
    * IPv6 addresses, ARP and ICMP error records).
    */
   bytesPerPacket(): number {
     const width = (o: object) =>
       Object.values(o).reduce(
-        (w: number, v) => (ArrayBuffer.isView(v) && !(v instanceof DataView) ? w + (v as Uint8Array).BYTES_PER_ELEMENT : w),
+        (w: number, v) =>
+          ArrayBuffer.isView(v) && !(v instanceof DataView) && (v as Uint8Array).length >= this.count
+            ? w + (v as Uint8Array).BYTES_PER_ELEMENT
+            : w,
         0,
       );
     const t = this.table;
