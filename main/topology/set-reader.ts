@@ -72,6 +72,9 @@ export class CaptureSetReader {
     let lastKey = -1;
     let lastPoint = -1;
     let reserved = false;
+    // The packet a BGP fact cites, made only when one is found (no closure per packet).
+    let current = 0;
+    const refOfCurrent = () => ({ capture: ids[fi], index: current });
     const info = await readCapture(
       path,
       {
@@ -129,7 +132,8 @@ export class CaptureSetReader {
           linktypes.add(p.linktype);
           summarize(d, p.linktype, summary, decode, p.origLen);
           const r = table.add(fi, p.index, pi, p.tsSec, p.tsNsec, p.origLen, pktType, d, summary);
-          bgp.observe(r, d, summary, p.tsSec * 1e9 + p.tsNsec, () => ({ capture: ids[fi], index: p.index }));
+          current = p.index;
+          bgp.observe(r, d, summary, p.tsSec * 1e9 + p.tsNsec, refOfCurrent);
           // Cooked captures carry the sender's MAC in the SLL header, not in an Ethernet header.
           if (slla >= 0 && summary.outerEthOffset < 0 && d.length >= slla + 6) {
             const mac = macNumber(
