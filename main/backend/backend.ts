@@ -334,6 +334,7 @@ export function createBackend(opts: BackendOptions): Backend {
           session.phase = 'cancelled';
           const unread = s.files.filter((f) => f.status === 'waiting');
           message = `Loading cancelled: ${s.captures - unread.length} of ${s.captures} captures read${unread.length ? ` (${unread.map((p) => p.name).join(', ')} not opened)` : ''}.`;
+          s.dropUnread();
           return;
         }
         // Let the list show the time-ordered packets before the (long, partly blocking) analysis starts:

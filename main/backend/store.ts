@@ -141,6 +141,13 @@ export class PacketStore {
     return entry;
   }
 
+  /** After a cancelled load: the captures never opened leave the list (they hold no rows; nothing is read after this). */
+  dropUnread(): void {
+    const kept = this.files.filter((f) => f.status !== 'waiting');
+    this.files.length = 0;
+    this.files.push(...kept);
+  }
+
   /** Opens and reads every file of a set (no bundles) in one go. */
   static async readAll(
     files: readonly { path: string; name: string }[],
