@@ -11,14 +11,15 @@ import { decodeAsNames } from '../engine/decode';
 import type { DecodeAsEntry, DecodeAsProto, DecodeAsTable, DecodeOptions } from '../engine/decode/types';
 import { interfaceKindFromName } from '../topology/naming';
 import type { PointOverride } from '../topology/types';
-import type { AppState, LoadPhase, LoadProgress } from '../../common/contract';
+import type { AppState, LoadProgress } from '../../common/contract';
 import { uploadsFolder, type Backend, type BackendOptions } from './api';
-import { analyseSet, readSet, type AnalysisHandle } from './analysis';
+import { analyseSet, type AnalysisHandle } from './analysis';
 import { DEFAULT_LIMITS, ReadBudget, type ReadLimits } from '../engine/readers/budget';
 import type { CaptureSetData } from '../topology';
 import { expandBundles } from '../topology/bundles';
 import type { RowLabels } from './columns';
 import { PacketStore } from './store';
+import { LoadSession } from './load-session';
 import { sessionFileFor, type Notes, type NotesHost } from './notes';
 import { assignmentOverrides } from '../session/overrides';
 import { wiresharkPath } from './wireshark';
@@ -33,8 +34,8 @@ import { NoteGate, noteMethods } from './note-gate';
 import { loadLimits, RecentFiles, saveLimits } from './remembered';
 
 export function createBackend(opts: BackendOptions): Backend {
-  let generation = 0;
-  let phase: LoadPhase = 'idle';
+  /** Phase, generation, and the one load or inference step running (with its cancellation). */
+  const session = new LoadSession(() => feed.changed());
   let progress: LoadProgress | null = null;
   let message: string | null = null;
   let store = new PacketStore();
@@ -52,8 +53,6 @@ export function createBackend(opts: BackendOptions): Backend {
   let labels: RowLabels = NO_LABELS;
   let pointIndex = new Map<string, number>();
   let overrides: PointOverride[] = [];
-  let abort: AbortController | null = null;
-  let running: Promise<void> = Promise.resolve();
   const recent = new RecentFiles(opts.recentFile);
   /** The read limits for the next open or reload: the user's saved settings, then the shell's (command-line flags). */
   let limits: ReadLimits = { ...DEFAULT_LIMITS, ...loadLimits(opts.limitsFile), ...opts.limits };
@@ -87,7 +86,7 @@ export function createBackend(opts: BackendOptions): Backend {
       return pointIndex;
     },
     get generation() {
-      return generation;
+      return session.generation;
     },
     get message() {
       return message;
@@ -127,34 +126,17 @@ export function createBackend(opts: BackendOptions): Backend {
   };
 
   // ------------------------------------------------------------------ loading
-  function bump(): void {
-    generation++;
-    feed.changed();
-  }
+  const bump = (): void => session.bump();
 
   /** Reads the set for the path finder (once per load), then infers; `reuse` skips the reading. */
   async function runAnalysis(signal: AbortSignal, reuse: boolean): Promise<void> {
-    phase = 'analysing';
+    session.phase = 'analysing';
     feed.changed();
     const s = store;
     try {
-      if (!reuse || !setData)
-        setData = await readSet(
-          s.files.map((f) => f.path),
-          signal,
-          decodeAs,
-          { ...setLimits, maxPackets: Math.max(1, s.count) },
-        );
+      // The path finder analyses the list's own table: no second read, the same rows.
+      if (!reuse || !setData) setData = await s.setData();
       if (s !== store || signal.aborted) return;
-      if (setData.table.count !== s.count) {
-        // A limit (memory) stopped this second read earlier than the list's: its rows would not match.
-        const why =
-          setData.files.flatMap((f) => f.errors).find((e) => e.code.startsWith('budget-'))?.message ??
-          'the captures changed while they were read';
-        analysis = null;
-        message = `Cluster analysis skipped: ${why}. Packets can still be listed, filtered and decoded.`;
-        return;
-      }
       const a = analyseSet(setData, overrides);
       analysis = a;
       graph.reset();
@@ -179,11 +161,8 @@ export function createBackend(opts: BackendOptions): Backend {
   const isUpload = (path: string) => resolve(path).startsWith(resolve(uploadsFolder(opts.tempDir)) + sep);
 
   /** Loads one after the other: each waits for the previous to have started, then cancels it. */
-  let loads: Promise<void> = Promise.resolve();
   function load(files: { path: string; name: string }[], reload: { decodeAs: DecodeAsTable; filter: string } | null = null): Promise<void> {
-    const next = loads.then(() => loadNow(files, reload));
-    loads = next.catch(() => undefined);
-    return next;
+    return session.enqueue(() => loadNow(files, reload));
   }
 
   /** Opens a set; `reload` reads the open set again with a new "decode as" table, keeping its filter. */
@@ -191,8 +170,8 @@ export function createBackend(opts: BackendOptions): Backend {
     files: { path: string; name: string }[],
     reload: { decodeAs: DecodeAsTable; filter: string } | null,
   ): Promise<void> {
-    abort?.abort();
-    await running;
+    session.cancel();
+    await session.settled();
     const opened = files.map((f) => f.path);
     openedSet = [...files];
     const previous = gate.begin();
@@ -200,8 +179,6 @@ export function createBackend(opts: BackendOptions): Backend {
     await previous
       ?.close()
       .catch((e: unknown) => (gate.problem = `The last notes could not be saved: ${e instanceof Error ? e.message : String(e)}`));
-    const ac = new AbortController();
-    abort = ac;
     const s = new PacketStore();
     store = s;
     analysis = null;
@@ -209,10 +186,10 @@ export function createBackend(opts: BackendOptions): Backend {
     labels = nameLabels(s);
     queries.reset();
     pending = [...files];
-    phase = 'loading';
+    session.phase = 'loading';
     message = null;
     bump();
-    running = (async () => {
+    const read = async (signal: AbortSignal): Promise<void> => {
       try {
         // Folders and capture bundles (Kubeshark, Retina tarballs) open as the captures inside them,
         // the same way the path finder sees them, so both number the same rows.
@@ -224,25 +201,22 @@ export function createBackend(opts: BackendOptions): Backend {
         // The session file's entries were checked against the known protocols when it was read.
         decodeAs = reload?.decodeAs ?? (notes ? ([...notes.store.decodeAs] as DecodeAsTable) : []);
         const byPath = new Map(files.map((f) => [f.path, f.name]));
-        files = expanded.sources.map((x) => ({ path: x.path, name: byPath.get(x.path) ?? basename(x.path) }));
-        pending = [...files];
         setLimits = limits;
         const budget = new ReadBudget(setLimits);
-        for (const f of files) {
-          if (ac.signal.aborted) break;
-          pending = pending.filter((p) => p !== f);
-          progress = { bytesRead: 0, bytesTotal: 0, packets: 0, file: f.name };
-          await s.addFile(
-            f.path,
-            f.name,
-            ac.signal,
-            (p) => {
-              progress = { ...p, file: f.name };
-              feed.changed();
-            },
-            decodeOpts(),
-            budget,
-          );
+        // One read per file into the set's one table: the list, the filter and the path finder all use it.
+        await s.open(
+          expanded.sources.map((x) => ({ ...x, name: byPath.get(x.path) ?? basename(x.path) })),
+          { decodeAs, signal, budget, bundleErrors: expanded.errors },
+        );
+        pending = [];
+        for (let i = 0; i < s.captures && !signal.aborted; i++) {
+          const name = s.files[i].name;
+          progress = { bytesRead: 0, bytesTotal: 0, packets: 0, file: name };
+          feed.changed();
+          await s.read(i, (p) => {
+            progress = { ...p, file: name };
+            feed.changed();
+          });
         }
         progress = null;
         s.finish();
@@ -252,10 +226,11 @@ export function createBackend(opts: BackendOptions): Backend {
         if (limitNote) message = [bundleNote, limitNote].filter(Boolean).join(' ');
         labels = nameLabels(s);
         bump();
-        if (ac.signal.aborted) {
-          phase = 'cancelled';
-          message = `Loading cancelled: ${s.files.length} of ${files.length} captures read${pending.length ? ` (${pending.map((p) => p.name).join(', ')} not opened)` : ''}.`;
-          pending = [];
+        if (signal.aborted) {
+          session.phase = 'cancelled';
+          const unread = s.files.filter((f) => f.status === 'waiting');
+          message = `Loading cancelled: ${s.captures - unread.length} of ${s.captures} captures read${unread.length ? ` (${unread.map((p) => p.name).join(', ')} not opened)` : ''}.`;
+          s.dropUnread();
           return;
         }
         // Let the list show the time-ordered packets before the (long, partly blocking) analysis starts:
@@ -266,10 +241,10 @@ export function createBackend(opts: BackendOptions): Backend {
           await notes
             .attach(
               s.files.map((f) => ({ path: f.path, comments: f.comments })),
-              ac.signal,
+              signal,
             )
             .catch((e: unknown) => {
-              if (!ac.signal.aborted)
+              if (!signal.aborted)
                 gate.problem = `The session's captures could not be checked: ${e instanceof Error ? e.message : String(e)}`;
             });
           // A reload's table and filter go into the session once it holds its captures.
@@ -279,25 +254,28 @@ export function createBackend(opts: BackendOptions): Backend {
           }
         }
         gate.ready();
-        await runAnalysis(ac.signal, false);
-        phase = ac.signal.aborted ? 'cancelled' : 'ready';
+        await runAnalysis(signal, false);
+        session.phase = signal.aborted ? 'cancelled' : 'ready';
       } finally {
         gate.ready();
         feed.changed();
       }
-    })().catch((e: unknown) => {
-      phase = 'failed';
-      message = `Loading failed: ${e instanceof Error ? e.message : String(e)}`;
-      bump();
-    });
+    };
+    void session.start((signal) =>
+      read(signal).catch((e: unknown) => {
+        session.phase = 'failed';
+        message = `Loading failed: ${e instanceof Error ? e.message : String(e)}`;
+        bump();
+      }),
+    );
   }
 
   // ------------------------------------------------------------------ the API
   async function state(): Promise<AppState> {
     return {
       shell: opts.shell,
-      phase,
-      generation,
+      phase: session.phase,
+      generation: session.generation,
       progress,
       captures: captureViews(set, pending),
       totalPackets: store.count,
@@ -329,7 +307,7 @@ export function createBackend(opts: BackendOptions): Backend {
     },
 
     async cancelLoad() {
-      abort?.abort();
+      session.cancel();
       return state();
     },
 
@@ -344,13 +322,13 @@ export function createBackend(opts: BackendOptions): Backend {
       const sessionCapture = notes?.store.captureForPath(f.path)?.id;
       if (notes && sessionCapture) notes.store.setAssignment({ capture: sessionCapture, ...assignment });
       overrides = [...overrides.filter((o) => o.capture !== id), ...assignmentOverrides([{ capture: id, ...assignment }])];
-      await running;
-      const ac = new AbortController();
-      abort = ac;
-      running = runAnalysis(ac.signal, true).then(() => {
-        phase = ac.signal.aborted ? 'cancelled' : 'ready';
-        feed.changed();
-      });
+      await session.settled();
+      void session.start((signal) =>
+        runAnalysis(signal, true).then(() => {
+          session.phase = signal.aborted ? 'cancelled' : 'ready';
+          feed.changed();
+        }),
+      );
       return state();
     },
 
@@ -379,7 +357,7 @@ export function createBackend(opts: BackendOptions): Backend {
     },
 
     async getGraph() {
-      return graph.view(phase === 'loading' || phase === 'analysing');
+      return graph.view(session.phase === 'loading' || session.phase === 'analysing');
     },
 
     async queryPackets(q) {
@@ -397,9 +375,7 @@ export function createBackend(opts: BackendOptions): Backend {
     ...noteMethods(gate, set),
 
     async close() {
-      abort?.abort();
-      await loads;
-      await running;
+      await session.close();
       await gate.notes?.close();
       feed.close();
     },

@@ -43,16 +43,10 @@ export function analysisLabels(s: PacketStore, h: AnalysisHandle): { labels: Row
   const fallback = points.length;
   points.push({ node: '', iface: '', kind: 'unknown', capture: '' });
   const pointOfRow = new Uint16Array(s.count).fill(fallback);
-  // The analysis read the same files in the same order: its rows are ours, its point column is
-  // exact (one point per interface of a pcapng, per ifindex of an SLL2 `any` capture).
-  const fileOfCapture = new Map(a.captures.map((c) => [c.id, s.files.findIndex((f) => f.path === c.path)]));
-  const t = h.table;
-  if (t.count === s.count) {
-    for (let r = 0; r < s.count; r++) {
-      const p = a.points[t.point[r]];
-      if (p && fileOfCapture.get(p.capture) === s.table.file[r]) pointOfRow[r] = t.point[r];
-    }
-  }
+  // The analysis ran on this very table: its point column is exact (one point per interface of a
+  // pcapng, per ifindex of an SLL2 `any` capture).
+  const point = h.table.point;
+  for (let r = 0; r < s.count; r++) if (point[r] < a.points.length) pointOfRow[r] = point[r];
   const podOfIp = new Map<number, string>();
   for (const p of a.model.pods) {
     const ip = parseIp4(p.ip);

@@ -1,29 +1,19 @@
-// The packets of the open capture set as the UI needs them: the topology's columnar PacketTable
-// (addresses, ports, tunnel, flags... one typed array per field) plus the few columns only the
-// list needs (where each record sits in its file, its captured length, interface, protocol id),
-// and the time order that numbers packets (No.). Filled by one streaming read per file, in the
-// backend's worker thread; full decodes happen later, only for the rows on screen.
-import { readCapture, type ReadBudget } from '../engine/readers/read';
-import { summarize } from '../engine/decode';
-import type { DecodeOptions } from '../engine/decode/types';
-import { PacketSummary } from '../engine/decode/types';
+// The packets of the open capture set as the UI needs them: the set's one columnar PacketTable
+// (addresses, ports, tunnel, flags, capture point... one typed array per field), filled by one
+// streaming read per file (topology/set-reader.ts) that the path finder analyses as it is, plus the
+// few columns only the list needs (where each record sits in its file, its captured length,
+// interface, protocol id), and the time order that numbers packets (No.). Full decodes happen later,
+// only for the rows on screen, fetched by file offset.
+import type { ReadBudget } from '../engine/readers/read';
+import { ReadBudget as Budget } from '../engine/readers/budget';
+import type { DecodeAsTable } from '../engine/decode/types';
 import type { CaptureInfo, ReadProgress } from '../engine/types';
-import { PacketTable, PKTTYPE_UNKNOWN } from '../topology/table';
-import { isEnrichmentFile } from '../topology/enrich';
+import type { PacketTable } from '../topology/table';
+import type { isEnrichmentFile } from '../topology/enrich';
+import { planSet, setEnrichment, type SetPlan } from '../topology/load';
+import { CaptureSetReader, type CaptureSetData, type SetReadOptions } from '../topology/set-reader';
+import type { BundleSource } from '../topology/bundles';
 import type { CaptureComment } from '../session/comments';
-import { openRegularFile } from '../engine/readers/source';
-
-/** The first KiB of a regular file; refuses named pipes, devices and folders (which would block or never end). */
-async function headOf(path: string): Promise<Uint8Array> {
-  const fh = await openRegularFile(path);
-  try {
-    const buf = new Uint8Array(1024);
-    const { bytesRead } = await fh.read(buf, 0, buf.length, 0);
-    return buf.subarray(0, bytesRead);
-  } finally {
-    await fh.close();
-  }
-}
 
 export interface StoreFile {
   readonly path: string;
@@ -50,7 +40,10 @@ function growTo<T extends Float64Array | Uint32Array | Uint16Array | Uint8Array>
 }
 
 export class PacketStore {
-  readonly table = new PacketTable();
+  private reader = new CaptureSetReader([], { budget: new Budget() });
+  private plan: SetPlan | null = null;
+  private bundleErrors: readonly string[] = [];
+  /** Captures first (in the order given; file number = table's file column), then enrichment files. */
   readonly files: StoreFile[] = [];
   fileOffset = new Float64Array(0);
   capLen = new Uint32Array(0);
@@ -62,102 +55,145 @@ export class PacketStore {
   finished = false;
   private readOrder = new Uint32Array(0);
 
+  get table(): PacketTable {
+    return this.reader.table;
+  }
+
   get count(): number {
     return this.table.count;
   }
 
-  /** Reads one file to the end (or to `signal`), appending its packets. Never throws for bad files. */
-  async addFile(
-    path: string,
-    name: string,
-    signal: AbortSignal,
-    onProgress: (p: ReadProgress) => void,
-    decode?: DecodeOptions,
-    budget?: ReadBudget,
-  ): Promise<StoreFile> {
-    const fileNo = this.files.length;
-    const entry: StoreFile = {
+  /** Number of capture files (the first entries of `files`). */
+  get captures(): number {
+    return this.plan?.captures.length ?? 0;
+  }
+
+  /**
+   * Sorts the (already expanded) sources into captures and enrichment files and lists them all as
+   * waiting; `read(i)` then reads capture i, in order. `bundleErrors` become findings of the analysis.
+   */
+  async open(
+    sources: readonly (BundleSource & { name: string })[],
+    opts: {
+      decodeAs?: DecodeAsTable;
+      signal?: AbortSignal;
+      budget?: ReadBudget;
+      bundleErrors?: readonly string[];
+      pcapReader?: SetReadOptions['pcapReader'];
+    } = {},
+  ): Promise<void> {
+    const plan = await planSet(sources);
+    this.plan = plan;
+    this.bundleErrors = opts.bundleErrors ?? [];
+    this.reader = new CaptureSetReader(plan.ids, {
+      decodeAs: opts.decodeAs,
+      signal: opts.signal,
+      budget: opts.budget ?? new Budget(),
+      pcapReader: opts.pcapReader,
+    });
+    const nameOf = new Map(sources.map((x) => [x.path, x.name]));
+    const entry = (path: string, enrichment: StoreFile['enrichment']): StoreFile => ({
       path,
-      name,
-      start: this.table.count,
+      name: nameOf.get(path) ?? path,
+      start: 0,
       count: 0,
       info: null,
-      status: 'loading',
+      status: enrichment ? 'ok' : 'waiting',
       firstTime: null,
       lastTime: null,
-      enrichment: null,
+      enrichment,
       comments: [],
-    };
-    this.files.push(entry);
-    let head: Uint8Array;
-    try {
-      head = await headOf(path);
-    } catch (e) {
-      const message = `cannot open ${name}: ${(e as Error).message}`;
-      entry.info = {
-        path,
-        format: 'unknown',
-        compressed: false,
-        interfaces: [],
-        packetCount: 0,
-        errors: [{ code: 'open-failed', message, offset: 0, fatal: true }],
-        comments: [],
-      };
-      entry.status = 'failed';
-      return entry;
-    }
-    entry.enrichment = isEnrichmentFile(path, head);
-    if (entry.enrichment) {
-      entry.status = 'ok';
-      return entry;
-    }
-    const s = new PacketSummary();
-    const linktypes: number[] = [];
-    const t = this.table;
-    const info = await readCapture(
-      path,
-      {
-        onInterface: (i) => (linktypes[i.key] = i.linktype),
-        onPacket: (p) => {
-          if (p.comments) for (const text of p.comments) entry.comments.push({ packet: p.index, text });
-          summarize(p.data, p.linktype, s, decode, p.origLen);
-          const r = t.add(fileNo, p.index, fileNo, p.tsSec, p.tsNsec, p.origLen, PKTTYPE_UNKNOWN, p.data, s);
-          if (r >= this.fileOffset.length) {
-            const n = t.file.length;
-            this.fileOffset = growTo(this.fileOffset, n);
-            this.capLen = growTo(this.capLen, n);
-            this.iface = growTo(this.iface, n);
-            this.protoId = growTo(this.protoId, n);
-          }
-          this.fileOffset[r] = p.fileOffset;
-          this.capLen[r] = p.capLen;
-          this.iface[r] = p.iface;
-          this.protoId[r] = s.protoId;
-          const time = p.tsSec + p.tsNsec / 1e9;
-          if (entry.firstTime === null || time < entry.firstTime) entry.firstTime = time;
-          if (entry.lastTime === null || time > entry.lastTime) entry.lastTime = time;
-        },
-        onProgress,
+    });
+    this.files.length = 0;
+    for (const c of plan.captures) this.files.push(entry(c.path, null));
+    for (const e of plan.enrichment) this.files.push(entry(e, plan.kinds.get(e) ?? null));
+  }
+
+  /** Reads capture `fileNo` (call in order 0, 1, ...) to its end, a limit or the signal. Never throws for bad files. */
+  async read(fileNo: number, onProgress?: (p: ReadProgress) => void): Promise<StoreFile> {
+    const entry = this.files[fileNo];
+    entry.start = this.table.count;
+    entry.status = 'loading';
+    const info = await this.reader.readFile(entry.path, {
+      onProgress,
+      onRow: (r, p, s) => {
+        if (p.comments) for (const text of p.comments) entry.comments.push({ packet: p.index, text });
+        if (r >= this.fileOffset.length) {
+          const n = this.table.file.length;
+          this.fileOffset = growTo(this.fileOffset, n);
+          this.capLen = growTo(this.capLen, n);
+          this.iface = growTo(this.iface, n);
+          this.protoId = growTo(this.protoId, n);
+        }
+        this.fileOffset[r] = p.fileOffset;
+        this.capLen[r] = p.capLen;
+        this.iface[r] = p.iface;
+        this.protoId[r] = s.protoId;
+        const time = p.tsSec + p.tsNsec / 1e9;
+        if (entry.firstTime === null || time < entry.firstTime) entry.firstTime = time;
+        if (entry.lastTime === null || time > entry.lastTime) entry.lastTime = time;
       },
-      { signal, pcapReader: 'fast', budget },
-    );
+    });
     entry.info = info;
-    entry.count = t.count - entry.start;
+    entry.count = this.table.count - entry.start;
     const fatal = info.errors.some((e) => e.fatal && e.code !== 'cancelled');
     entry.status = fatal ? (entry.count > 0 ? 'partial' : 'failed') : info.errors.length ? 'partial' : 'ok';
     return entry;
   }
 
+  /** After a cancelled load: the captures never opened leave the list (they hold no rows; nothing is read after this). */
+  dropUnread(): void {
+    const kept = this.files.filter((f) => f.status !== 'waiting');
+    this.files.length = 0;
+    this.files.push(...kept);
+  }
+
+  /** Opens and reads every file of a set (no bundles) in one go. */
+  static async readAll(
+    files: readonly { path: string; name: string }[],
+    opts: { decodeAs?: DecodeAsTable; budget?: ReadBudget; pcapReader?: SetReadOptions['pcapReader'] } = {},
+  ): Promise<PacketStore> {
+    const s = new PacketStore();
+    await s.open(files, opts);
+    for (let i = 0; i < s.captures; i++) await s.read(i);
+    s.finish();
+    return s;
+  }
+
+  /** What the path finder analyses: this table, its files and capture points, and the set's enrichment (parsed now). */
+  async setData(): Promise<CaptureSetData> {
+    const plan = this.plan;
+    return this.reader.data(plan ? await setEnrichment(plan.enrichment, this.bundleErrors) : undefined, plan ? [...plan.overrides] : []);
+  }
+
+  /**
+   * What one packet costs in memory: the width of a row over every column (the table's and the
+   * list's, whatever their names; an array shorter than the rows, such as the read order dropped
+   * once the time order is known, is no column), plus its share of what is kept beside the columns (interned
+   * IPv6 addresses, ARP and ICMP error records).
+   */
+  bytesPerPacket(): number {
+    const width = (o: object) =>
+      Object.values(o).reduce(
+        (w: number, v) =>
+          ArrayBuffer.isView(v) && !(v instanceof DataView) && (v as Uint8Array).length >= this.count
+            ? w + (v as Uint8Array).BYTES_PER_ELEMENT
+            : w,
+        0,
+      );
+    const t = this.table;
+    const side = t.ip6.reduce((n, a) => n + 2 * a.length + 16, 0) + (t.arp.length + t.tooBig.length + t.icmpErrors.length) * 64;
+    return Number((width(t) + width(this) + side / Math.max(1, this.count)).toFixed(1));
+  }
+
   /** Numbers all packets by time (call after the last file). */
   finish(): void {
     const n = this.table.count;
-    const tNs = this.table.tNs;
-    const order = new Uint32Array(n);
-    for (let i = 0; i < n; i++) order[i] = i;
-    // Each file is (nearly always) in time order already: check, and sort only when needed.
-    let sorted = true;
-    for (let i = 1; i < n && sorted; i++) if (tNs[i] < tNs[i - 1]) sorted = false;
-    if (!sorted) order.sort((a, b) => tNs[a] - tNs[b] || a - b);
+    const order = timeOrder(
+      this.table.tNs,
+      this.files.filter((f) => f.count > 0).map((f) => [f.start, f.start + f.count] as const),
+      n,
+    );
     const noOfRow = new Uint32Array(n);
     for (let i = 0; i < n; i++) noOfRow[order[i]] = i + 1;
     this.order = order;
@@ -208,4 +244,54 @@ export class PacketStore {
     const tsSec = this.table.epochSec + sec;
     return { tsSec, tsNsec: nsec, time: tsSec + nsec / 1e9 };
   }
+}
+
+/**
+ * Rows [0, n) by time, ties in row order. `runs` are the files' row ranges, in row order: each is
+ * (nearly always) in time order already and is sorted only when it is not; the runs are then merged
+ * pairwise, O(n log files).
+ */
+export function timeOrder(tNs: Float64Array, runs: readonly (readonly [number, number])[], n: number): Uint32Array<ArrayBuffer> {
+  let a = new Uint32Array(n);
+  for (let i = 0; i < n; i++) a[i] = i;
+  let bounds = runs.map(([s]) => s);
+  for (const [s, e] of runs) {
+    let sorted = true;
+    for (let i = s + 1; i < e && sorted; i++) if (tNs[i] < tNs[i - 1]) sorted = false;
+    if (!sorted) a.subarray(s, e).sort((x, y) => tNs[x] - tNs[y] || x - y);
+  }
+  if (bounds.length === 0 || bounds[0] !== 0) bounds = [0, ...bounds];
+  let b = new Uint32Array(n);
+  while (bounds.length > 1) {
+    const next: number[] = [];
+    for (let k = 0; k < bounds.length; k += 2) {
+      next.push(bounds[k]);
+      mergeRuns(tNs, a, b, bounds[k], k + 1 < bounds.length ? bounds[k + 1] : n, k + 2 < bounds.length ? bounds[k + 2] : n);
+    }
+    const t = a;
+    a = b;
+    b = t;
+    bounds = next;
+  }
+  return a;
+}
+
+/** Merges the time-ordered runs a[s, m) and a[m, e) into b[s, e); equal times: the left run first (its rows are the lower ones). */
+function mergeRuns(tNs: Float64Array, a: Uint32Array, b: Uint32Array, s: number, m: number, e: number): void {
+  let i = s;
+  let j = m;
+  let o = s;
+  while (i < m && j < e) {
+    const x = a[i];
+    const y = a[j];
+    if (tNs[y] < tNs[x]) {
+      b[o++] = y;
+      j++;
+    } else {
+      b[o++] = x;
+      i++;
+    }
+  }
+  while (i < m) b[o++] = a[i++];
+  while (j < e) b[o++] = a[j++];
 }

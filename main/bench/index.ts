@@ -8,5 +8,14 @@ import { reportSection } from './report';
 import { uiSection } from './ui';
 import { limitsSection } from './limits';
 import { startupSection } from './startup';
+import { appSection } from './app';
 
-export const sections: readonly BenchSection[] = [captureSection, startupSection, topologySection, reportSection, limitsSection, uiSection];
+export const sections: readonly BenchSection[] = [
+  appSection,
+  captureSection,
+  startupSection,
+  topologySection,
+  reportSection,
+  limitsSection,
+  uiSection,
+];

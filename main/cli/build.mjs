@@ -5,7 +5,7 @@
 // loaded from node_modules as usual.
 //
 // `import.meta.url` is replaced by each source file's own URL, so the paths modules derive from it
-// (the backend's and the engine's worker bootstraps, the bench's bin.mjs, the browser-mode root)
+// (the backend's worker bootstrap, the bench's bin.mjs, the browser-mode root)
 // still point into the source tree.
 import { mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { relative } from 'node:path';

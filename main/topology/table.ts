@@ -129,6 +129,11 @@ export class PacketTable {
     this.ensure(initialCapacity);
   }
 
+  /** Makes room for `n` rows at once (one allocation per column instead of doubling up to it). */
+  reserve(n: number): void {
+    if (n > this.capacity) this.ensure(Math.max(n, this.capacity + 1));
+  }
+
   private ensure(n: number): void {
     if (n <= this.capacity) return;
     const cap = Math.max(n, this.capacity * 2, 1024);

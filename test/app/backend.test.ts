@@ -170,6 +170,9 @@ describeNeeding([labNeed], 'backend on the lab captures', () => {
     expect(s.phase).toBe('cancelled');
     expect(s.message).toMatch(/cancelled/i);
     expect(s.captures.length).toBeLessThanOrEqual(files.length);
+    // Captures never opened leave the list; what was read stays listed.
+    expect(s.captures.filter((c) => c.status === 'waiting' || c.status === 'loading')).toEqual([]);
+    expect(s.totalPackets).toBe(s.captures.reduce((n, c) => n + c.packets, 0));
     await b2.close();
   });
 

@@ -15,8 +15,7 @@ describeNeeding(['tshark'], 'community_id display filter', () => {
   it('selects the same frames as tshark on the Calico lab captures, for every Community ID present', async () => {
     for (const file of ['calico1-eth0.pcap', 'calico1-calia7a3e029a7b.pcap', 'calico1-web1-lo.pcap']) {
       const path = join(capDir, file);
-      const store = new PacketStore();
-      await store.addFile(path, file, new AbortController().signal, () => {});
+      const store = await PacketStore.readAll([{ path, name: file }]);
       const n = store.count;
       const res = resolver(store, {
         pointOfRow: new Uint16Array(n),

@@ -1,0 +1,191 @@
+// The one streaming read of a capture set: each capture file goes once through the decoder's fast
+// path into the set's columnar PacketTable, its capture points (one per interface of a pcapng, per
+// ifindex of an SLL2 `any` capture) resolved on the way and BGP facts collected. The app's list and
+// filter, the detail view and the path finder all read this one table; a caller that needs more per
+// row (the list keeps each record's file offset) adds it in `onRow`.
+
+import { summarize, PacketSummary, type DecodeAsTable } from '../engine/decode';
+import { readCapture, type ReadBudget, type ReadOptions } from '../engine/readers/read';
+import type { CaptureInfo, CaptureInterface, RawPacket, ReadProgress } from '../engine/types';
+import { LinkType } from '../engine/types';
+import type { FileDraft } from './analyze';
+import type { PointDraft } from './attribution';
+import type { Enrichment } from './enrich';
+import { BgpCollector } from './calico/bgp-routes';
+import { macNumber } from './addr';
+import { PKTTYPE_UNKNOWN, PacketTable } from './table';
+import type { PointOverride } from './types';
+
+/** What reading a capture set gives before any inference: the packet table, files, points, enrichment. */
+export interface CaptureSetData {
+  readonly table: PacketTable;
+  readonly files: FileDraft[];
+  readonly points: PointDraft[];
+  readonly enrichment: Enrichment | undefined;
+  readonly overrides: PointOverride[];
+  /** BGP facts seen while reading (TCP 179): pass to analyze() as `bgp`. */
+  readonly bgp: BgpCollector;
+}
+
+export interface SetReadOptions {
+  readonly decodeAs?: DecodeAsTable;
+  readonly signal?: AbortSignal;
+  /** Shared by every file of the set: past a limit, reading stops with a read error. */
+  readonly budget: ReadBudget;
+  /** How classic pcap records are walked (default: the fast loop). */
+  readonly pcapReader?: ReadOptions['pcapReader'];
+}
+
+export interface FileReadHooks {
+  /** Called after row `row` was filled from `p` (its summary in `s`). */
+  onRow?(row: number, p: RawPacket, s: PacketSummary): void;
+  onProgress?(p: ReadProgress): void;
+}
+
+/** Rows read before the table makes room for the rest of a file (estimated from the bytes read so far). */
+const RESERVE_AFTER = 1000;
+
+export class CaptureSetReader {
+  readonly table = new PacketTable(1 << 14);
+  readonly bgp = new BgpCollector();
+  readonly points: PointDraft[] = [];
+  readonly files: FileDraft[] = [];
+  private readonly summary = new PacketSummary();
+
+  /** `ids`: the capture id of each capture file, in the order they will be read. */
+  constructor(
+    readonly ids: readonly string[],
+    private readonly opts: SetReadOptions,
+  ) {}
+
+  /** Reads the next capture file (file number = files read so far) to its end, a limit or the signal. Never throws for bad files. */
+  async readFile(path: string, hooks: FileReadHooks = {}): Promise<CaptureInfo> {
+    const fi = this.files.length;
+    const { table, points, bgp, summary, ids } = this;
+    const decode = this.opts.decodeAs?.length ? { decodeAs: this.opts.decodeAs } : undefined;
+    const ifaces: CaptureInterface[] = [];
+    const pointOf = new Map<number, number>();
+    const filePoints: number[] = [];
+    const linktypes = new Set<number>();
+    const firstRow = table.count;
+    const onRow = hooks.onRow;
+    let lastKey = -1;
+    let lastPoint = -1;
+    let reserved = false;
+    // The packet a BGP fact cites, made only when one is found (no closure per packet).
+    let current = 0;
+    const refOfCurrent = () => ({ capture: ids[fi], index: current });
+    const info = await readCapture(
+      path,
+      {
+        onInterface: (i) => ifaces.push(i),
+        onPacket: (p) => {
+          const d = p.data;
+          let ifindex = -1;
+          let pktType = PKTTYPE_UNKNOWN;
+          let arphrd = -1;
+          let slla = -1;
+          if (p.linktype === LinkType.LINUX_SLL2 && d.length >= 20) {
+            ifindex = ((d[4] << 24) | (d[5] << 16) | (d[6] << 8) | d[7]) >>> 0;
+            arphrd = (d[8] << 8) | d[9];
+            pktType = d[10];
+            if (d[11] === 6 && arphrd === 1) slla = 12;
+          } else if (p.linktype === LinkType.LINUX_SLL && d.length >= 16) {
+            pktType = (d[0] << 8) | d[1];
+            arphrd = (d[2] << 8) | d[3];
+            if (((d[4] << 8) | d[5]) === 6 && arphrd === 1) slla = 6;
+          }
+          const key = p.iface * 4294967296 + (ifindex + 1);
+          let pi = lastKey === key ? lastPoint : pointOf.get(key);
+          if (pi === undefined) {
+            pi = points.length;
+            const iface = ifaces.find((x) => x.key === p.iface);
+            points.push({
+              id: '',
+              capture: ids[fi],
+              file: fi,
+              path,
+              iface: p.iface,
+              ifindex: ifindex >= 0 ? ifindex : null,
+              ifName: iface?.name ?? null,
+              arphrd: arphrd >= 0 ? arphrd : null,
+              linktype: p.linktype,
+              count: 0,
+              node: null,
+              nodeSource: 'none',
+              interface: null,
+              interfaceSource: 'none',
+              kind: 'unknown',
+              kindSource: 'none',
+              evidence: [],
+              podIp: -1,
+              podMac: -1,
+              firstNs: Number.POSITIVE_INFINITY,
+              lastNs: Number.NEGATIVE_INFINITY,
+            });
+            pointOf.set(key, pi);
+            filePoints.push(pi);
+          }
+          lastKey = key;
+          lastPoint = pi;
+          points[pi].count++;
+          linktypes.add(p.linktype);
+          summarize(d, p.linktype, summary, decode, p.origLen);
+          const r = table.add(fi, p.index, pi, p.tsSec, p.tsNsec, p.origLen, pktType, d, summary);
+          current = p.index;
+          bgp.observe(r, d, summary, p.tsSec * 1e9 + p.tsNsec, refOfCurrent);
+          // Cooked captures carry the sender's MAC in the SLL header, not in an Ethernet header.
+          if (slla >= 0 && summary.outerEthOffset < 0 && d.length >= slla + 6) {
+            const mac = macNumber(
+              (d[slla] << 8) | d[slla + 1],
+              ((d[slla + 2] << 24) | (d[slla + 3] << 16) | (d[slla + 4] << 8) | d[slla + 5]) >>> 0,
+            );
+            table.outerMacSrc[r] = mac;
+            if (summary.ipCount <= 1) table.innerMacSrc[r] = mac;
+          }
+          if (onRow) onRow(r, p, summary);
+        },
+        onProgress: (pr) => {
+          // Once a few MiB are read, the file's row count is known well enough to make room for it once.
+          if (!reserved && pr.bytesTotal > 0 && pr.bytesRead > 0 && pr.packets >= RESERVE_AFTER) {
+            reserved = true;
+            const expected = Math.ceil(((pr.packets * pr.bytesTotal) / pr.bytesRead) * 1.02);
+            table.reserve(Math.min(firstRow + expected, firstRow + this.opts.budget.limits.maxPackets));
+          }
+          hooks.onProgress?.(pr);
+        },
+      },
+      { signal: this.opts.signal, pcapReader: this.opts.pcapReader ?? 'fast', budget: this.opts.budget },
+    );
+    // Point ids: the capture id alone when the file is one point, else capture#interface.
+    const multiIface = new Set(filePoints.map((p) => points[p].iface)).size > 1;
+    for (const pi of filePoints) {
+      const p = points[pi];
+      if (filePoints.length === 1) {
+        p.id = ids[fi];
+        if (!multiIface) p.iface = ifaces.length > 1 ? p.iface : null;
+      } else {
+        const name = p.ifindex !== null ? `if${p.ifindex}` : (p.ifName ?? `iface${p.iface}`);
+        p.id = `${ids[fi]}#${name}`;
+        if (p.ifindex !== null) p.ifName = null;
+      }
+      if (!multiIface && filePoints.length === 1) p.iface = null;
+    }
+    this.files.push({
+      id: ids[fi],
+      path,
+      format: info.format,
+      packetCount: table.count - firstRow,
+      linktypes: [...linktypes],
+      errors: info.errors,
+      firstRow,
+      points: filePoints,
+    });
+    return info;
+  }
+
+  /** The set as read so far, for analyze(). */
+  data(enrichment: Enrichment | undefined, overrides: PointOverride[]): CaptureSetData {
+    return { table: this.table, files: this.files, points: this.points, enrichment, overrides, bgp: this.bgp };
+  }
+}
