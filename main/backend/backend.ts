@@ -131,7 +131,8 @@ export function createBackend(opts: BackendOptions): Backend {
   /** Reads the set for the path finder (once per load), then infers; `reuse` skips the reading. */
   async function runAnalysis(signal: AbortSignal, reuse: boolean): Promise<void> {
     session.phase = 'analysing';
-    feed.changed();
+    // The inference holds this thread: the UI is told it started before it does.
+    await feed.flush();
     const s = store;
     try {
       // The path finder analyses the list's own table: no second read, the same rows.

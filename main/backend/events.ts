@@ -61,6 +61,11 @@ export class StateFeed {
     setTimeout(() => void this.send(), wait).unref?.();
   }
 
+  /** Sends the state now: before a step that holds the thread (the analysis), so the UI sees that it started. */
+  async flush(): Promise<void> {
+    if (!this.closed) await this.send();
+  }
+
   close(): void {
     this.closed = true;
   }
