@@ -65,10 +65,28 @@ const IN_RANK: Record<InterfaceKind, number> = { underlay: 4, vtep: 5, tun: 5, a
 
 const ip6Bytes = new WeakMap<PacketTable, Map<number, Uint8Array | null>>();
 
-/** Node index owning an address: an underlay address, else the pod CIDR containing it; -1 none. */
+const podNodes = new WeakMap<HopContext, Map<number, number>>();
+
+/** Node of each pod address tied to a veth capture point on a known node (routed CNIs give no pod CIDR). */
+function podNodeOf(ctx: HopContext, k: number): number | undefined {
+  let m = podNodes.get(ctx);
+  if (!m) {
+    m = new Map<number, number>();
+    ctx.points.forEach((p, pi) => {
+      const n = ctx.nodeOfPoint[pi];
+      if (p.kind !== 'veth' || n < 0) return;
+      for (const ip of [p.podIp, p.podIp6 ?? -1]) if (ip >= 0) m!.set(ip, m!.has(ip) && m!.get(ip) !== n ? -1 : n);
+    });
+    podNodes.set(ctx, m);
+  }
+  const n = m.get(k);
+  return n !== undefined && n >= 0 ? n : undefined;
+}
+
+/** Node index owning an address: an underlay address, else the pod CIDR containing it, else the node of the pod's veth; -1 none. */
 export function nodeOfAddr(ctx: HopContext, ver: number, a: number): number {
   const k = akey(ver, a);
-  const d = ctx.nodeOfIp.get(k);
+  const d = ctx.nodeOfIp.get(k) ?? podNodeOf(ctx, k);
   if (d !== undefined) return d;
   if (ver === 6) {
     let b = ip6Bytes.get(ctx.t)?.get(a);
