@@ -114,7 +114,7 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
   const j1 = splitJourneys(t, groups, { time: (r) => t.tNs[r], windowNs: firstWindow });
 
   // 2. Nodes: link node names to underlay addresses through the points' votes.
-  const votes = nodeVotes(t, points, cidrs, facts.nodeIps);
+  let votes = nodeVotes(t, points, cidrs, facts.nodeIps);
   // Files named after a node's address name that node.
   const ipOfPoint = named.nodeIp.map((a) => (a === null ? null : parseIp4(a)));
   for (const ip of ipOfPoint) if (ip !== null && !facts.nodeIps.has(ip)) facts.nodeIps.set(ip, new EvidenceAcc());
@@ -242,11 +242,17 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
     points.map((p) => (p.node === null ? -1 : names.indexOf(rootOf(p.node)))),
   );
   for (const [a, n] of localOfName) if (n >= 0 && a !== 0) podNode.set(a, names[n]);
+  let learned = false;
   for (const [name, ra] of routedNodeAddresses(t, points, podNode)) {
     if (nameIp.has(name)) continue;
-    if (!facts.nodeIps.has(ra.ip)) facts.nodeIps.set(ra.ip, ra.acc);
+    if (!facts.nodeIps.has(ra.ip)) {
+      facts.nodeIps.set(ra.ip, ra.acc);
+      learned = true;
+    }
     join(name, ra.ip, evidence(t, ids, ra.reason, ra.acc));
   }
+  // Node addresses the routed traffic gave: the points' votes count them too.
+  if (learned) votes = nodeVotes(t, points, cidrs, facts.nodeIps);
   const sumVotes = (name: string, skipOwned: boolean) => {
     const sum = new Map<number, number>();
     let total = 0;

@@ -862,6 +862,9 @@ export function nodeVotes(
       }
     }
     for (const [n, c] of cidrList) if (n !== hitA && (cidrContains(c, b) || (nodeIps.has(b) && b === n))) bump(m, n);
+    // A node address with no pod CIDR known (routed clusters) still votes for itself.
+    if (nodeIps.has(a) && !cidrs.has(a)) bump(m, a);
+    if (b !== a && nodeIps.has(b) && !cidrs.has(b)) bump(m, b);
   }
   // ARP: the sender address of a request or reply is on the segment of the capture.
   for (const a of t.arp) {
