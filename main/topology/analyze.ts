@@ -661,12 +661,15 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
   const endpoint = (r: number, src: boolean) =>
     `${t.innerProto[r]}|${akey(t.innerVer[r], src ? t.innerSrc[r] : t.innerDst[r])}|${src ? t.sport[r] : t.dport[r]}`;
   const earliest = (m: Map<string, number>, k: string, tt: number) => m.set(k, Math.min(m.get(k) ?? Number.POSITIVE_INFINITY, tt));
+  // Addresses a NAT gave a packet's source (a node masquerading, a VIP un-DNATing replies): no pod's.
+  const natSources = new Set<number>();
   for (let k = 0; k < journeys.count; k++) {
     for (let i = journeys.start[k] + 1; i < journeys.start[k + 1]; i++) {
       const a = journeys.rows[i - 1];
       const b = journeys.rows[i];
       const kind = natBetween(t, a, b);
       const tt = t.tNs[a] - offsetOfPoint[t.point[a]];
+      if ((kind === 'snat' || kind === 'dnat+snat') && t.innerSrc[a] !== t.innerSrc[b]) natSources.add(akey(t.innerVer[b], t.innerSrc[b]));
       if (kind === 'snat' || kind === 'dnat+snat') earliest(firstAsSource, endpoint(b, true), tt);
       if (kind === 'dnat' || kind === 'dnat+snat') earliest(firstAsDest, endpoint(a, false), tt);
     }
@@ -700,7 +703,7 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
   }
   nodes.forEach((n) => (n.points = []));
   points.forEach((_, i) => nodeOfPoint[i] >= 0 && nodes[nodeOfPoint[i]].points.push(i));
-  const built = buildModel({ t, ids, points, nodes, facts, nat: [...natObs.values()], nodeOfPoint });
+  const built = buildModel({ t, ids, points, nodes, facts, nat: [...natObs.values()], natSources, nodeOfPoint });
 
   // 8. Flows.
   const pointIds = points.map((p) => p.id);
