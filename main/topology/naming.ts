@@ -60,7 +60,8 @@ export function baseName(path: string): string {
 
 /**
  * Node and interface from a capture file name: 'node1-docker0.pcap', 'node1_eth0.pcapng',
- * 'kind-worker2-flannel.1.pcap', 'eth0-node1.pcap', 'cni0.pcap' (interface only).
+ * 'kind-worker2-flannel.1.pcap', 'eth0-node1.pcap', 'cni0.pcap' (interface only), 'ip-10-0-5-7-web-0.pcap'
+ * (node only: the rest names a pod).
  */
 export function attributionFromFileName(path: string): FileNameAttribution {
   const stem = baseName(path).replace(EXT_RE, '');
@@ -70,8 +71,14 @@ export function attributionFromFileName(path: string): FileNameAttribution {
   if (m) return withAddress({ node: m[2], interface: m[1], nodeIp: null, stem });
   m = ONLY_RE.exec(stem);
   if (m) return { node: null, interface: m[1], nodeIp: null, stem };
+  // A cloud host name opening the name ('ip-10-0-5-7-web-0'): that node, the rest names a pod.
+  m = ADDRESS_PREFIX_RE.exec(stem);
+  if (m) return withAddress({ node: m[1], interface: null, nodeIp: null, stem });
   return withAddress({ node: null, interface: null, nodeIp: null, stem });
 }
+
+/** An address-named node opening a longer name: 'ip-10-0-0-5-…' (as cloud hosts are named), 'node-10.0.0.5-…'. */
+const ADDRESS_PREFIX_RE = /^(ip-\d{1,3}-\d{1,3}-\d{1,3}-\d{1,3}|node-\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3})[-_.](?!\d)(.+)$/i;
 
 /** 'node-10.0.0.5', '10.0.0.5', 'ip-10-0-0-5' (cloud host names), with an optional 'node'/'host' prefix. */
 const ADDRESS_NODE_RE = /^(?:(?:node|host|ip)[-_.]?)?(\d{1,3})[.-](\d{1,3})[.-](\d{1,3})[.-](\d{1,3})$/i;

@@ -48,6 +48,10 @@ describe('attribution from file names', () => {
     ['ip-10-0-5-144.pcap', 'ip-10-0-5-144', null, '10.0.5.144'],
     ['10.0.5.7.pcapng', 'node-10.0.5.7', null, '10.0.5.7'],
     ['node-300.1.1.1.pcap', null, null, null],
+    // An address-named host opening a pod capture's name: that node, the rest is the pod.
+    ['ip-10-0-5-205-auth-a7b07b0f3-hptqk.pcap', 'ip-10-0-5-205', null, '10.0.5.205'],
+    ['node-10.0.7.149-grafana-0.pcap', 'node-10.0.7.149', null, '10.0.7.149'],
+    ['ip-10-0-5-205-7.pcap', null, null, null],
   ])('%s names the node by its address', (file, node, iface, ip) => {
     const a = attributionFromFileName(file);
     expect([a.node, a.interface, a.nodeIp]).toEqual([node, iface, ip]);
