@@ -52,7 +52,7 @@ export interface AnalyzeOptions {
   readonly enrichment?: Enrichment;
   /** Sightings of the same bytes further apart than this (after clock correction) are separate packets. Default 1000 ms. */
   readonly matchWindowMs?: number;
-  /** Window of the first pass, before clock offsets are known. Default 5000 ms. */
+  /** Window of the first pass, before clock offsets are known: the largest clock difference between two nodes. Default 10 s. */
   readonly firstPassWindowMs?: number;
   /** BGP facts collected while reading (pod blocks and node addresses of a routed cluster). */
   readonly bgp?: BgpCollector;
@@ -110,7 +110,7 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
   // Journeys, first pass on raw times (wide window): which captures see the same packets, and how
   // close in time, ties node names and points to nodes when the addresses cannot.
   const groups = groupByKey(t);
-  const firstWindow = (opts.firstPassWindowMs ?? 5000) * 1e6;
+  const firstWindow = (opts.firstPassWindowMs ?? 10_000) * 1e6;
   const j1 = splitJourneys(t, groups, { time: (r) => t.tNs[r], windowNs: firstWindow });
 
   // 2. Nodes: link node names to underlay addresses through the points' votes.
