@@ -45,7 +45,7 @@ import { applyBgp, withBgp, type BgpCollector } from './calico/bgp-routes';
 import { attributePodLoopback } from './calico/pod-local';
 import { withNames } from './name-history';
 import { WEIGHT } from './solve';
-import { routedNodeAddresses, routedNodeFacts } from './calico/routed';
+import { firstRouterOf, routedNodeAddresses, routedNodeFacts } from './calico/routed';
 
 export interface AnalyzeOptions {
   readonly overrides?: readonly PointOverride[];
@@ -539,6 +539,23 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
       );
   });
 
+  // A routed cluster's pod capture: the node whose NIC routes the pod's packets first is its node.
+  const podOfAmbiguous = new Map<number, number>();
+  for (const i of ambiguous.keys())
+    if (points[i].kind === 'veth' && points[i].podIp >= 0 && points[i].podIp < 4294967296) podOfAmbiguous.set(i, points[i].podIp);
+  if (podOfAmbiguous.size > 0) {
+    const router = firstRouterOf(t, points, new Set(podOfAmbiguous.values()));
+    for (const [i, a] of podOfAmbiguous) {
+      const ra = router.get(a);
+      const n = ra ? nodeOfIp.get(ra.ip) : undefined;
+      if (!ra || n === undefined || !ambiguous.get(i)!.includes(n)) continue;
+      nodeOfPoint[i] = n;
+      points[i].node = nodes[n].id;
+      points[i].nodeSource = 'traffic';
+      points[i].evidence.push(evidence(t, ids, `${ra.reason} (${nodes[n].id}) [traffic]`, ra.acc));
+      ambiguous.delete(i);
+    }
+  }
   // 4. Ties between nodes settled by the first-pass journeys; then a node keeps one bridge.
   if (ambiguous.size > 0) resolveByTime(t, j1, points, nodeOfPoint, ambiguous, nodes);
   oneBridgePerNode(t, points, st, nodeOfPoint, ids);

@@ -49,6 +49,31 @@ export function routedNodeAddresses(
 }
 
 /**
+ * The underlay address of the node that first routed each of `addrs`' packets (routed clusters): the
+ * source MAC of its packets on underlay captures one routing step after it sent them (TTL 63, 127 or
+ * 254, no tunnel), which ARP on the underlay names. `addrs` are IPv4 address keys; absent: not seen so.
+ */
+export function firstRouterOf(t: PacketTable, points: readonly PointDraft[], addrs: ReadonlySet<number>): Map<number, RoutedAddress> {
+  const votes = nicMacVotes(t, points, (r) =>
+    t.innerVer[r] === 4 && addrs.has(t.innerSrc[r]) && [63, 127, 254].includes(t.innerTtl[r]) ? String(t.innerSrc[r]) : undefined,
+  );
+  const ipOfMac = underlayArp(t, points);
+  const out = new Map<number, RoutedAddress>();
+  for (const [a, m] of votes) {
+    const [mac, acc] = topMac(m);
+    const ip = ipOfMac.get(mac)?.ip;
+    if (ip === undefined) continue;
+    out.set(Number(a), {
+      ip,
+      mac,
+      acc,
+      reason: `${acc.count} packets from ${ip4ToString(Number(a))} leave on the underlay one routing step after it sent them, from MAC ${macToString(mac)}, which ARP on the underlay gives ${ip4ToString(ip)}: its node routed them`,
+    });
+  }
+  return out;
+}
+
+/**
  * MAC votes per node, from pod packets on underlay captures with no tunnel: `nodeOf` names the node
  * of the pod that sent row r (undefined: not a known pod), and the row's source MAC is that node's NIC.
  */
