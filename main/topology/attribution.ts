@@ -10,6 +10,7 @@ import {
   cidrContains,
   ip4ToString,
   macIsGroup,
+  macToString,
   commonPrefixLen,
   commonPrefixLen6,
   parseIp6,
@@ -808,6 +809,77 @@ export function oneBridgePerNode(
         ),
       );
     }
+  }
+  singlePodBridges(t, points, nodeOfPoint, ids);
+}
+
+/**
+ * A bridge holding one pod carries the same frames as that pod's veth, save one thing: a host-side
+ * veth sends frames of its own (IPv6 router solicitations, MLD reports from its own MAC) into the
+ * pod, which never cross the bridge. Two captures of one node that both carry one and the same pod,
+ * on a node with no bridge capture, where only one shows such frames from a MAC the other never
+ * shows: that one is the veth, the other the bridge. (A pod-side capture and its host veth see the
+ * same frames both ways, so they are never told apart this way.)
+ */
+function singlePodBridges(t: PacketTable, points: PointDraft[], nodeOfPoint: ArrayLike<number>, ids: readonly string[]): void {
+  const byPod = new Map<string, number[]>();
+  const bridged = new Set<number>();
+  points.forEach((p, i) => {
+    const n = nodeOfPoint[i];
+    if (n < 0) return;
+    if (p.kind === 'bridge') bridged.add(n);
+    if (p.kind === 'veth' && p.kindSource === 'traffic' && p.podIp >= 0)
+      byPod.set(`${n}|${p.podIp}`, [...(byPod.get(`${n}|${p.podIp}`) ?? []), i]);
+  });
+  const pairs = [...byPod.entries()].filter(([k, l]) => l.length === 2 && !bridged.has(Number(k.split('|')[0])));
+  if (pairs.length === 0) return;
+  const want = new Set(pairs.flatMap(([, l]) => l));
+  // Per point: unicast source MACs, and source MACs of frames to group addresses only, with a sample.
+  const unicastSrc = new Map<number, Set<number>>();
+  const groupSrc = new Map<number, Map<number, EvidenceAcc>>();
+  for (const i of want) {
+    unicastSrc.set(i, new Set());
+    groupSrc.set(i, new Map());
+  }
+  for (let r = 0; r < t.count; r++) {
+    const pi = t.point[r];
+    if (!want.has(pi) || t.tunnel[r] !== TunnelKind.NONE || t.innerMacSrc[r] < 0) continue;
+    const mac = t.innerMacSrc[r];
+    if (t.innerMacDst[r] >= 0 && macIsGroup(t.innerMacDst[r])) {
+      const m = groupSrc.get(pi)!;
+      (m.get(mac) ?? m.set(mac, new EvidenceAcc()).get(mac)!).add(r);
+    } else unicastSrc.get(pi)!.add(mac);
+  }
+  const all = (i: number) => new Set([...unicastSrc.get(i)!, ...groupSrc.get(i)!.keys()]);
+  // Frames of the point's own interface: group frames from a MAC the other point never shows.
+  const own = (i: number, other: number) =>
+    [...groupSrc.get(i)!.entries()].filter(([mac]) => !all(other).has(mac) && !unicastSrc.get(i)!.has(mac));
+  for (const [, [a, b]] of pairs) {
+    const ownA = own(a, b);
+    const ownB = own(b, a);
+    if (ownA.length > 0 === ownB.length > 0) continue;
+    const [veth, bridge, frames] = ownA.length > 0 ? [a, b, ownA] : [b, a, ownB];
+    const acc = new EvidenceAcc();
+    for (const [, x] of frames) acc.merge(x);
+    points[bridge].kind = 'bridge';
+    points[bridge].podIp = -1;
+    points[bridge].podMac = -1;
+    points[bridge].evidence.push(
+      evidence(
+        t,
+        ids,
+        `it carries the same pod as ${points[veth].id}, which alone shows frames its own interface sent (from ${frames.map(([m]) => macToString(m)).join(', ')}): that one is the pod's veth, this its bridge [traffic]`,
+        acc,
+      ),
+    );
+    points[veth].evidence.push(
+      evidence(
+        t,
+        ids,
+        `it shows frames its own interface sent into the pod (from ${frames.map(([m]) => macToString(m)).join(', ')}), which ${points[bridge].id} never shows: the pod's veth [traffic]`,
+        acc,
+      ),
+    );
   }
 }
 
