@@ -19,7 +19,15 @@ import {
   type Cidr6,
 } from './addr';
 import { EvidenceAcc, evidence } from './evidence';
-import { attributionFromFileName, baseName, interfaceKindFromName, isAmbiguousInterfaceName, nodePrefixOf } from './naming';
+import {
+  attributionFromFileName,
+  baseName,
+  interfaceKindFromName,
+  isAmbiguousInterfaceName,
+  nodeBeforePod,
+  nodePrefixOf,
+  workloadOf,
+} from './naming';
 import { cite, conflictText, decide, WEIGHT, type Claim } from './solve';
 import { PKTTYPE_OUTGOING, PKTTYPE_UNKNOWN, type PacketTable } from './table';
 import type { AttributionSource, Evidence, InterfaceKind, PointOverride } from './types';
@@ -154,6 +162,28 @@ export function attributeByName(points: PointDraft[], overrides: readonly PointO
     p.nodeSource = 'file-name';
     facts.nodeWeight[i] = WEIGHT.fileName - 1;
     p.evidence.push(noEvidence(`the file name '${baseName(p.path)}' starts with the node name ${n} that other captures' names give`));
+  });
+  // '<node>-<pod>' where the pod's workload names other captures ('coredns-46a2c3a0f-rwvms.pcap').
+  const filesOf = new Map<string, Set<number>>();
+  points.forEach((p, i) => {
+    const w = p.node === null && !fromFiles[i].interface ? workloadOf(fromFiles[i].stem) : null;
+    if (w !== null) (filesOf.get(w) ?? filesOf.set(w, new Set()).get(w)!).add(p.file);
+  });
+  points.forEach((p, i) => {
+    if (p.node !== null || fromFiles[i].interface || p.ifName) return;
+    const stem = fromFiles[i].stem;
+    // Workloads of the other files; a name that is itself a pod of one of them is that pod's.
+    const workloads = new Set([...filesOf].filter(([, f]) => f.size > 1 || !f.has(p.file)).map(([w]) => w));
+    const n = workloads.has(workloadOf(stem) ?? '') ? null : nodeBeforePod(stem, workloads);
+    if (!n) return;
+    p.node = n;
+    p.nodeSource = 'file-name';
+    facts.nodeWeight[i] = WEIGHT.fileName - 1;
+    p.evidence.push(
+      noEvidence(
+        `the file name '${baseName(p.path)}' is ${n} followed by a pod of a workload other captures are named after: the node ${n}`,
+      ),
+    );
   });
   points.forEach((p, i) => {
     const multi = p.iface !== null || p.ifindex !== null;

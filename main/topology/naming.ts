@@ -117,3 +117,24 @@ export function nodePrefixOf(stem: string, nodes: Iterable<string>): string | nu
   }
   return best;
 }
+
+/** A Kubernetes pod name: '<workload>-<template hash>-<suffix>' (Deployment) or '<workload>-<ordinal>' (StatefulSet). */
+const POD_NAME_RE = /^([a-z][a-z0-9]*(?:-[a-z][a-z0-9]*)*)-(?:[a-z0-9]{6,10}-[a-z0-9]{5}|\d{1,4})$/;
+
+/** The workload a pod name belongs to ('web-5d78cf5b9-hk4wz' -> 'web', 'redis-0' -> 'redis'), or null. */
+export function workloadOf(podName: string): string | null {
+  return POD_NAME_RE.exec(podName)?.[1] ?? null;
+}
+
+/**
+ * The node a '<node>-<pod>' file name starts with, when the pod's workload is one other captures are
+ * named after ('k3s-agent-4-coredns-1' with 'coredns-46a2c3a0f-rwvms.pcap' beside it -> 'k3s-agent-4'):
+ * the longest such prefix. Without that the split is not known ('a-b-web-0' may be pod 'b-web-0').
+ */
+export function nodeBeforePod(stem: string, workloads: ReadonlySet<string>): string | null {
+  for (let i = stem.indexOf('-'); i > 0; i = stem.indexOf('-', i + 1)) {
+    const w = workloadOf(stem.slice(i + 1));
+    if (w !== null && workloads.has(w)) return stem.slice(0, i);
+  }
+  return null;
+}

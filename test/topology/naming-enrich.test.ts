@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { attributionFromFileName, interfaceKindFromName, nodePrefixOf } from '../../main/topology/naming';
+import { attributionFromFileName, interfaceKindFromName, nodeBeforePod, nodePrefixOf, workloadOf } from '../../main/topology/naming';
 import { parseKubectlJson, parseSubnetEnv, isEnrichmentFile } from '../../main/topology/enrich';
 import { parseFlowSpec, parsePacketRef, formatPacketRef, matchesFlowSpec } from '../../main/topology/select';
 import type { Flow } from '../../main/topology/types';
@@ -55,6 +55,15 @@ describe('attribution from file names', () => {
   ])('%s names the node by its address', (file, node, iface, ip) => {
     const a = attributionFromFileName(file);
     expect([a.node, a.interface, a.nodeIp]).toEqual([node, iface, ip]);
+  });
+  it("a '<node>-<pod>' name splits where the rest is a pod of a workload other captures are named after", () => {
+    expect(workloadOf('web-5d78cf5b9-hk4wz')).toBe('web');
+    expect(workloadOf('redis-0')).toBe('redis');
+    expect(workloadOf('tcpdump')).toBeNull();
+    expect(nodeBeforePod('k3s-agent-4-coredns-1', new Set(['coredns']))).toBe('k3s-agent-4');
+    expect(nodeBeforePod('k3s-server-backend-a9b7b5dc9b-558fx', new Set(['backend']))).toBe('k3s-server');
+    // Without the workload known elsewhere the split is not known: 'a-b-web-0' may be pod 'b-web-0'.
+    expect(nodeBeforePod('a-b-web-0', new Set(['api']))).toBeNull();
   });
   it('a file name starting with a node name other captures give names that node', () => {
     expect(nodePrefixOf('a-node2-web-5d78cf5b9-hk4wz', ['a-node1', 'a-node2', 'a-node'])).toBe('a-node2');
