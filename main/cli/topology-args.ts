@@ -6,7 +6,7 @@ import { limitsUsage, takeLimit } from './limit-args';
 export const COMMON_USAGE = `  --json                 machine-readable output
   --enrich FILE          kubectl get pods,nodes,services,endpoints -A -o json output, or flannel subnet.env (repeatable)
   --assign C=NODE[:IFACE[:KIND]]  attach capture (file or point id) C to a node/interface (repeatable)
-  --max-skew MS          largest clock difference between nodes to look for (default 5000)
+  --max-skew MS          largest clock difference between nodes to look for (default 10000)
 ${limitsUsage()}`;
 
 export interface CommonArgs {

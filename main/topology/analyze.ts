@@ -45,14 +45,14 @@ import { applyBgp, withBgp, type BgpCollector } from './calico/bgp-routes';
 import { attributePodLoopback } from './calico/pod-local';
 import { withNames } from './name-history';
 import { WEIGHT } from './solve';
-import { routedNodeAddresses, routedNodeFacts } from './calico/routed';
+import { firstRouterOf, routedNodeAddresses, routedNodeFacts } from './calico/routed';
 
 export interface AnalyzeOptions {
   readonly overrides?: readonly PointOverride[];
   readonly enrichment?: Enrichment;
   /** Sightings of the same bytes further apart than this (after clock correction) are separate packets. Default 1000 ms. */
   readonly matchWindowMs?: number;
-  /** Window of the first pass, before clock offsets are known. Default 5000 ms. */
+  /** Window of the first pass, before clock offsets are known: the largest clock difference between two nodes. Default 10 s. */
   readonly firstPassWindowMs?: number;
   /** BGP facts collected while reading (pod blocks and node addresses of a routed cluster). */
   readonly bgp?: BgpCollector;
@@ -110,11 +110,11 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
   // Journeys, first pass on raw times (wide window): which captures see the same packets, and how
   // close in time, ties node names and points to nodes when the addresses cannot.
   const groups = groupByKey(t);
-  const firstWindow = (opts.firstPassWindowMs ?? 5000) * 1e6;
+  const firstWindow = (opts.firstPassWindowMs ?? 10_000) * 1e6;
   const j1 = splitJourneys(t, groups, { time: (r) => t.tNs[r], windowNs: firstWindow });
 
   // 2. Nodes: link node names to underlay addresses through the points' votes.
-  const votes = nodeVotes(t, points, cidrs, facts.nodeIps);
+  let votes = nodeVotes(t, points, cidrs, facts.nodeIps);
   // Files named after a node's address name that node.
   const ipOfPoint = named.nodeIp.map((a) => (a === null ? null : parseIp4(a)));
   for (const ip of ipOfPoint) if (ip !== null && !facts.nodeIps.has(ip)) facts.nodeIps.set(ip, new EvidenceAcc());
@@ -242,11 +242,17 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
     points.map((p) => (p.node === null ? -1 : names.indexOf(rootOf(p.node)))),
   );
   for (const [a, n] of localOfName) if (n >= 0 && a !== 0) podNode.set(a, names[n]);
+  let learned = false;
   for (const [name, ra] of routedNodeAddresses(t, points, podNode)) {
     if (nameIp.has(name)) continue;
-    if (!facts.nodeIps.has(ra.ip)) facts.nodeIps.set(ra.ip, ra.acc);
+    if (!facts.nodeIps.has(ra.ip)) {
+      facts.nodeIps.set(ra.ip, ra.acc);
+      learned = true;
+    }
     join(name, ra.ip, evidence(t, ids, ra.reason, ra.acc));
   }
+  // Node addresses the routed traffic gave: the points' votes count them too.
+  if (learned) votes = nodeVotes(t, points, cidrs, facts.nodeIps);
   const sumVotes = (name: string, skipOwned: boolean) => {
     const sum = new Map<number, number>();
     let total = 0;
@@ -533,6 +539,23 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
       );
   });
 
+  // A routed cluster's pod capture: the node whose NIC routes the pod's packets first is its node.
+  const podOfAmbiguous = new Map<number, number>();
+  for (const i of ambiguous.keys())
+    if (points[i].kind === 'veth' && points[i].podIp >= 0 && points[i].podIp < 4294967296) podOfAmbiguous.set(i, points[i].podIp);
+  if (podOfAmbiguous.size > 0) {
+    const router = firstRouterOf(t, points, new Set(podOfAmbiguous.values()));
+    for (const [i, a] of podOfAmbiguous) {
+      const ra = router.get(a);
+      const n = ra ? nodeOfIp.get(ra.ip) : undefined;
+      if (!ra || n === undefined || !ambiguous.get(i)!.includes(n)) continue;
+      nodeOfPoint[i] = n;
+      points[i].node = nodes[n].id;
+      points[i].nodeSource = 'traffic';
+      points[i].evidence.push(evidence(t, ids, `${ra.reason} (${nodes[n].id}) [traffic]`, ra.acc));
+      ambiguous.delete(i);
+    }
+  }
   // 4. Ties between nodes settled by the first-pass journeys; then a node keeps one bridge.
   if (ambiguous.size > 0) resolveByTime(t, j1, points, nodeOfPoint, ambiguous, nodes);
   oneBridgePerNode(t, points, st, nodeOfPoint, ids);
@@ -655,12 +678,15 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
   const endpoint = (r: number, src: boolean) =>
     `${t.innerProto[r]}|${akey(t.innerVer[r], src ? t.innerSrc[r] : t.innerDst[r])}|${src ? t.sport[r] : t.dport[r]}`;
   const earliest = (m: Map<string, number>, k: string, tt: number) => m.set(k, Math.min(m.get(k) ?? Number.POSITIVE_INFINITY, tt));
+  // Addresses a NAT gave a packet's source (a node masquerading, a VIP un-DNATing replies): no pod's.
+  const natSources = new Set<number>();
   for (let k = 0; k < journeys.count; k++) {
     for (let i = journeys.start[k] + 1; i < journeys.start[k + 1]; i++) {
       const a = journeys.rows[i - 1];
       const b = journeys.rows[i];
       const kind = natBetween(t, a, b);
       const tt = t.tNs[a] - offsetOfPoint[t.point[a]];
+      if ((kind === 'snat' || kind === 'dnat+snat') && t.innerSrc[a] !== t.innerSrc[b]) natSources.add(akey(t.innerVer[b], t.innerSrc[b]));
       if (kind === 'snat' || kind === 'dnat+snat') earliest(firstAsSource, endpoint(b, true), tt);
       if (kind === 'dnat' || kind === 'dnat+snat') earliest(firstAsDest, endpoint(a, false), tt);
     }
@@ -694,7 +720,7 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
   }
   nodes.forEach((n) => (n.points = []));
   points.forEach((_, i) => nodeOfPoint[i] >= 0 && nodes[nodeOfPoint[i]].points.push(i));
-  const built = buildModel({ t, ids, points, nodes, facts, nat: [...natObs.values()], nodeOfPoint });
+  const built = buildModel({ t, ids, points, nodes, facts, nat: [...natObs.values()], natSources, nodeOfPoint });
 
   // 8. Flows.
   const pointIds = points.map((p) => p.id);

@@ -10,6 +10,7 @@ import {
   cidrContains,
   ip4ToString,
   macIsGroup,
+  macToString,
   commonPrefixLen,
   commonPrefixLen6,
   parseIp6,
@@ -18,7 +19,15 @@ import {
   type Cidr6,
 } from './addr';
 import { EvidenceAcc, evidence } from './evidence';
-import { attributionFromFileName, baseName, interfaceKindFromName, isAmbiguousInterfaceName, nodePrefixOf } from './naming';
+import {
+  attributionFromFileName,
+  baseName,
+  interfaceKindFromName,
+  isAmbiguousInterfaceName,
+  nodeBeforePod,
+  nodePrefixOf,
+  workloadOf,
+} from './naming';
 import { cite, conflictText, decide, WEIGHT, type Claim } from './solve';
 import { PKTTYPE_OUTGOING, PKTTYPE_UNKNOWN, type PacketTable } from './table';
 import type { AttributionSource, Evidence, InterfaceKind, PointOverride } from './types';
@@ -153,6 +162,28 @@ export function attributeByName(points: PointDraft[], overrides: readonly PointO
     p.nodeSource = 'file-name';
     facts.nodeWeight[i] = WEIGHT.fileName - 1;
     p.evidence.push(noEvidence(`the file name '${baseName(p.path)}' starts with the node name ${n} that other captures' names give`));
+  });
+  // '<node>-<pod>' where the pod's workload names other captures ('coredns-46a2c3a0f-rwvms.pcap').
+  const filesOf = new Map<string, Set<number>>();
+  points.forEach((p, i) => {
+    const w = p.node === null && !fromFiles[i].interface ? workloadOf(fromFiles[i].stem) : null;
+    if (w !== null) (filesOf.get(w) ?? filesOf.set(w, new Set()).get(w)!).add(p.file);
+  });
+  points.forEach((p, i) => {
+    if (p.node !== null || fromFiles[i].interface || p.ifName) return;
+    const stem = fromFiles[i].stem;
+    // Workloads of the other files; a name that is itself a pod of one of them is that pod's.
+    const workloads = new Set([...filesOf].filter(([, f]) => f.size > 1 || !f.has(p.file)).map(([w]) => w));
+    const n = workloads.has(workloadOf(stem) ?? '') ? null : nodeBeforePod(stem, workloads);
+    if (!n) return;
+    p.node = n;
+    p.nodeSource = 'file-name';
+    facts.nodeWeight[i] = WEIGHT.fileName - 1;
+    p.evidence.push(
+      noEvidence(
+        `the file name '${baseName(p.path)}' is ${n} followed by a pod of a workload other captures are named after: the node ${n}`,
+      ),
+    );
   });
   points.forEach((p, i) => {
     const multi = p.iface !== null || p.ifindex !== null;
@@ -809,6 +840,77 @@ export function oneBridgePerNode(
       );
     }
   }
+  singlePodBridges(t, points, nodeOfPoint, ids);
+}
+
+/**
+ * A bridge holding one pod carries the same frames as that pod's veth, save one thing: a host-side
+ * veth sends frames of its own (IPv6 router solicitations, MLD reports from its own MAC) into the
+ * pod, which never cross the bridge. Two captures of one node that both carry one and the same pod,
+ * on a node with no bridge capture, where only one shows such frames from a MAC the other never
+ * shows: that one is the veth, the other the bridge. (A pod-side capture and its host veth see the
+ * same frames both ways, so they are never told apart this way.)
+ */
+function singlePodBridges(t: PacketTable, points: PointDraft[], nodeOfPoint: ArrayLike<number>, ids: readonly string[]): void {
+  const byPod = new Map<string, number[]>();
+  const bridged = new Set<number>();
+  points.forEach((p, i) => {
+    const n = nodeOfPoint[i];
+    if (n < 0) return;
+    if (p.kind === 'bridge') bridged.add(n);
+    if (p.kind === 'veth' && p.kindSource === 'traffic' && p.podIp >= 0)
+      byPod.set(`${n}|${p.podIp}`, [...(byPod.get(`${n}|${p.podIp}`) ?? []), i]);
+  });
+  const pairs = [...byPod.entries()].filter(([k, l]) => l.length === 2 && !bridged.has(Number(k.split('|')[0])));
+  if (pairs.length === 0) return;
+  const want = new Set(pairs.flatMap(([, l]) => l));
+  // Per point: unicast source MACs, and source MACs of frames to group addresses only, with a sample.
+  const unicastSrc = new Map<number, Set<number>>();
+  const groupSrc = new Map<number, Map<number, EvidenceAcc>>();
+  for (const i of want) {
+    unicastSrc.set(i, new Set());
+    groupSrc.set(i, new Map());
+  }
+  for (let r = 0; r < t.count; r++) {
+    const pi = t.point[r];
+    if (!want.has(pi) || t.tunnel[r] !== TunnelKind.NONE || t.innerMacSrc[r] < 0) continue;
+    const mac = t.innerMacSrc[r];
+    if (t.innerMacDst[r] >= 0 && macIsGroup(t.innerMacDst[r])) {
+      const m = groupSrc.get(pi)!;
+      (m.get(mac) ?? m.set(mac, new EvidenceAcc()).get(mac)!).add(r);
+    } else unicastSrc.get(pi)!.add(mac);
+  }
+  const all = (i: number) => new Set([...unicastSrc.get(i)!, ...groupSrc.get(i)!.keys()]);
+  // Frames of the point's own interface: group frames from a MAC the other point never shows.
+  const own = (i: number, other: number) =>
+    [...groupSrc.get(i)!.entries()].filter(([mac]) => !all(other).has(mac) && !unicastSrc.get(i)!.has(mac));
+  for (const [, [a, b]] of pairs) {
+    const ownA = own(a, b);
+    const ownB = own(b, a);
+    if (ownA.length > 0 === ownB.length > 0) continue;
+    const [veth, bridge, frames] = ownA.length > 0 ? [a, b, ownA] : [b, a, ownB];
+    const acc = new EvidenceAcc();
+    for (const [, x] of frames) acc.merge(x);
+    points[bridge].kind = 'bridge';
+    points[bridge].podIp = -1;
+    points[bridge].podMac = -1;
+    points[bridge].evidence.push(
+      evidence(
+        t,
+        ids,
+        `it carries the same pod as ${points[veth].id}, which alone shows frames its own interface sent (from ${frames.map(([m]) => macToString(m)).join(', ')}): that one is the pod's veth, this its bridge [traffic]`,
+        acc,
+      ),
+    );
+    points[veth].evidence.push(
+      evidence(
+        t,
+        ids,
+        `it shows frames its own interface sent into the pod (from ${frames.map(([m]) => macToString(m)).join(', ')}), which ${points[bridge].id} never shows: the pod's veth [traffic]`,
+        acc,
+      ),
+    );
+  }
 }
 
 export interface NodeVote {
@@ -862,6 +964,9 @@ export function nodeVotes(
       }
     }
     for (const [n, c] of cidrList) if (n !== hitA && (cidrContains(c, b) || (nodeIps.has(b) && b === n))) bump(m, n);
+    // A node address with no pod CIDR known (routed clusters) still votes for itself.
+    if (nodeIps.has(a) && !cidrs.has(a)) bump(m, a);
+    if (b !== a && nodeIps.has(b) && !cidrs.has(b)) bump(m, b);
   }
   // ARP: the sender address of a request or reply is on the segment of the capture.
   for (const a of t.arp) {

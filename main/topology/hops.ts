@@ -65,10 +65,28 @@ const IN_RANK: Record<InterfaceKind, number> = { underlay: 4, vtep: 5, tun: 5, a
 
 const ip6Bytes = new WeakMap<PacketTable, Map<number, Uint8Array | null>>();
 
-/** Node index owning an address: an underlay address, else the pod CIDR containing it; -1 none. */
+const podNodes = new WeakMap<HopContext, Map<number, number>>();
+
+/** Node of each pod address tied to a veth capture point on a known node (routed CNIs give no pod CIDR). */
+function podNodeOf(ctx: HopContext, k: number): number | undefined {
+  let m = podNodes.get(ctx);
+  if (!m) {
+    m = new Map<number, number>();
+    ctx.points.forEach((p, pi) => {
+      const n = ctx.nodeOfPoint[pi];
+      if (p.kind !== 'veth' || n < 0) return;
+      for (const ip of [p.podIp, p.podIp6 ?? -1]) if (ip >= 0) m!.set(ip, m!.has(ip) && m!.get(ip) !== n ? -1 : n);
+    });
+    podNodes.set(ctx, m);
+  }
+  const n = m.get(k);
+  return n !== undefined && n >= 0 ? n : undefined;
+}
+
+/** Node index owning an address: an underlay address, else the pod CIDR containing it, else the node of the pod's veth; -1 none. */
 export function nodeOfAddr(ctx: HopContext, ver: number, a: number): number {
   const k = akey(ver, a);
-  const d = ctx.nodeOfIp.get(k);
+  const d = ctx.nodeOfIp.get(k) ?? podNodeOf(ctx, k);
   if (d !== undefined) return d;
   if (ver === 6) {
     let b = ip6Bytes.get(ctx.t)?.get(a);
@@ -105,9 +123,28 @@ export function senderNode(ctx: HopContext, rows: readonly number[]): number {
   return rows.length ? nodeOfAddr(ctx, t.innerVer[rows[0]], t.innerSrc[rows[0]]) : -1;
 }
 
+/** Sightings one may move back past (a guard against floods of identical packets in one journey). */
+const MAX_REORDER = 64;
+
+/**
+ * Per point, how finely its timestamps tell time (ns): 1000 when every one is a whole microsecond
+ * (a microsecond capture, or a nanosecond one rounded to it), else 1.
+ */
+const grains = new WeakMap<HopContext, Float64Array>();
+function timestampGrain(ctx: HopContext): Float64Array {
+  const had = grains.get(ctx);
+  if (had) return had;
+  const t = ctx.t;
+  const whole = new Uint8Array(ctx.points.length).fill(1);
+  for (let r = 0; r < t.count; r++) if (t.tNs[r] % 1000 !== 0) whole[t.point[r]] = 0;
+  const grain = Float64Array.from(whole, (w) => (w ? 1000 : 1));
+  grains.set(ctx, grain);
+  return grain;
+}
+
 /**
  * Orders one journey's rows: node sequence (sender first, then by corrected time), time, interface
- * rank. n log n in the journey's length: a flood of identical packets (IP ID 0, retransmissions) can
+ * rank; within a node, rank wins over times closer than the captures' timestamp resolution. n log n in the journey's length: a flood of identical packets (IP ID 0, retransmissions) can
  * put hundreds of thousands of sightings in one journey.
  */
 export function hopOrder(ctx: HopContext): (rows: number[]) => number[] {
@@ -119,6 +156,7 @@ export function hopOrder(ctx: HopContext): (rows: number[]) => number[] {
   let rankOf = new Float64Array(16);
   const firstOfNode = new Map<number, number>();
   const idx: number[] = [];
+  const grain = timestampGrain(ctx);
   return (rows) => {
     const n = rows.length;
     if (nodeKey.length < n) {
@@ -161,6 +199,19 @@ export function hopOrder(ctx: HopContext): (rows: number[]) => number[] {
     idx.length = n;
     for (let i = 0; i < n; i++) idx[i] = i;
     idx.sort(compare);
+    // Timestamps that cannot order two sightings on one node: a microsecond capture rounds down, so
+    // a sighting up to 1 µs after its time may follow one stamped later by a nanosecond capture.
+    // There the path's structure orders them (veth, bridge, tunnel, NIC out; NIC, tunnel, bridge, veth in).
+    for (let i = 1; i < n; i++) {
+      for (let j = i, moves = 0; j > 0 && moves < MAX_REORDER; j--, moves++) {
+        const a = idx[j - 1];
+        const b = idx[j];
+        if (nodeKey[a] !== nodeKey[b] || rankOf[a] <= rankOf[b]) break;
+        if (timeOf[b] >= timeOf[a] + grain[t.point[rows[a]]]) break;
+        idx[j - 1] = b;
+        idx[j] = a;
+      }
+    }
     return idx.map((i) => rows[i]);
   };
 }
@@ -710,6 +761,28 @@ export function materialize(ctx: HopContext, j: JourneyIndex, k: number, flowIds
 }
 
 /**
+ * Latency between two sightings on one clock: exact, unless a microsecond timestamp (rounded down)
+ * leaves its sign open; then the interval the two resolutions allow, never below zero (the path's
+ * structure ordered them).
+ */
+function sameClock(
+  ctx: HopContext,
+  a: number,
+  b: number,
+  latency: number,
+): { latencyNs: number; range?: readonly [number, number]; note?: string } {
+  const grain = timestampGrain(ctx);
+  const ga = grain[ctx.t.point[a]];
+  const gb = grain[ctx.t.point[b]];
+  if (latency - ga >= 0) return { latencyNs: latency };
+  return {
+    latencyNs: Math.max(0, latency),
+    range: [Math.max(0, latency - ga + 1), Math.max(0, latency + gb - 1)],
+    note: 'microsecond timestamps: the two sightings are closer than the captures can tell apart',
+  };
+}
+
+/**
  * Latency from sighting `a` to the next hop `b`. On one clock it is exact. Across two clocks it is
  * the corrected difference, with the interval the packets allow for it; when the correction would
  * make it negative (this packet contradicts the others' bounds) or nothing relates the two clocks,
@@ -725,10 +798,10 @@ export function hopLatency(
   const pb = t.point[b];
   const latency = t.tNs[b] - ctx.offsetOfPoint[pb] - (t.tNs[a] - ctx.offsetOfPoint[pa]);
   const c = ctx.clock;
-  if (!c) return { latencyNs: latency };
+  if (!c) return sameClock(ctx, a, b, latency);
   const da = c.domainOfPoint[pa];
   const db = c.domainOfPoint[pb];
-  if (da === db) return { latencyNs: latency };
+  if (da === db) return sameClock(ctx, a, b, latency);
   const [lo, hi] = c.interval(da, db);
   const raw = t.tNs[b] - t.tNs[a];
   const names = `${c.name(da)} and ${c.name(db)}`;

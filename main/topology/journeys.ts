@@ -166,7 +166,8 @@ export interface SplitOptions {
   readonly windowNs: number;
   /**
    * ... or when a capture point sees the same bytes again this long after it last saw them in the
-   * journey (a resent identical packet, not one crossing the same bridge twice). Default 1 ms.
+   * journey in the same form (a resent identical packet, not one crossing the same bridge twice, nor
+   * one crossing a NIC again routed or encapsulated). Default 1 ms.
    */
   readonly repeatNs?: number;
 }
@@ -185,6 +186,7 @@ export function splitJourneys(t: PacketTable, g: GroupIndex, opts: SplitOptions)
   const buf: number[] = [];
   const seenPoint: number[] = [];
   const seenRaw: number[] = [];
+  const seenRow: number[] = [];
   const repeatNs = opts.repeatNs ?? 1e6;
   // Address pair of a row, for groups that must not join different senders (see the header).
   const pairOf = new Map<number, number>();
@@ -212,6 +214,7 @@ export function splitJourneys(t: PacketTable, g: GroupIndex, opts: SplitOptions)
     let prevPair = -1;
     seenPoint.length = 0;
     seenRaw.length = 0;
+    seenRow.length = 0;
     for (const r of buf) {
       let split = tm[r] - prev > opts.windowNs || pair(r) !== prevPair;
       prevPair = pair(r);
@@ -219,7 +222,10 @@ export function splitJourneys(t: PacketTable, g: GroupIndex, opts: SplitOptions)
         const pt = t.point[r];
         for (let k = seenPoint.length - 1; k >= 0; k--) {
           if (seenPoint[k] !== pt) continue;
-          split = t.tNs[r] - seenRaw[k] > repeatNs;
+          // Crossing the point again in another form (routed: TTL lower; encapsulated by a
+          // user-space tunnel, which may take milliseconds) is the same packet going on.
+          const q = seenRow[k];
+          split = t.tNs[r] - seenRaw[k] > repeatNs && t.tunnel[q] === t.tunnel[r] && t.innerTtl[q] === t.innerTtl[r];
           break;
         }
       }
@@ -227,9 +233,11 @@ export function splitJourneys(t: PacketTable, g: GroupIndex, opts: SplitOptions)
         starts.push(out);
         seenPoint.length = 0;
         seenRaw.length = 0;
+        seenRow.length = 0;
       }
       seenPoint.push(t.point[r]);
       seenRaw.push(t.tNs[r]);
+      seenRow.push(r);
       journeyOfRow[r] = starts.length - 1;
       rows[out++] = r;
       prev = tm[r];

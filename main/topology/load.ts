@@ -41,7 +41,7 @@ export interface LoadOptions {
   readonly onProgress?: (p: LoadProgress) => void;
   /** See AnalyzeOptions. */
   readonly matchWindowMs?: number;
-  /** Largest clock difference between nodes to look for (default 5000 ms): the first matching pass,
+  /** Largest clock difference between nodes to look for (default 10000 ms): the first matching pass,
    *  before offsets are known, joins sightings this far apart. */
   readonly maxClockSkewMs?: number;
   /** Limits on what reading the set may cost (defaults: DEFAULT_LIMITS); past one, reading stops with a read error. */

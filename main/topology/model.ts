@@ -50,6 +50,8 @@ export interface ModelInput {
   readonly nodes: readonly NodeDraft[];
   readonly facts: TunnelFacts;
   readonly nat: readonly NatObservation[];
+  /** Address keys a NAT gave a packet's source on its way (a node's masquerade address, a VIP): no pods. */
+  readonly natSources?: ReadonlySet<number>;
   /** Node index of each point (-1 none). */
   readonly nodeOfPoint: ArrayLike<number>;
 }
@@ -302,7 +304,7 @@ export function buildModel(m: ModelInput): BuiltModel {
       if (known.mac < 0 && ownFrame(r) && (k === 'bridge' || k === 'veth' || k === 'any')) known.mac = t.innerMacSrc[r];
       continue;
     }
-    if (gwIps.has(src) || vtepIps.has(src) || nodeOfIp.has(src) || routerError(r)) continue;
+    if (gwIps.has(src) || vtepIps.has(src) || nodeOfIp.has(src) || m.natSources?.has(src) || routerError(r)) continue;
     // Multicast and broadcast (a bridge's IGMP join, mDNS) come from bridges and nodes as well as
     // pods: only unicast makes a pod (a pod that also sends multicast is found by its unicast).
     if (

@@ -60,7 +60,8 @@ export function baseName(path: string): string {
 
 /**
  * Node and interface from a capture file name: 'node1-docker0.pcap', 'node1_eth0.pcapng',
- * 'kind-worker2-flannel.1.pcap', 'eth0-node1.pcap', 'cni0.pcap' (interface only).
+ * 'kind-worker2-flannel.1.pcap', 'eth0-node1.pcap', 'cni0.pcap' (interface only), 'ip-10-0-5-7-web-0.pcap'
+ * (node only: the rest names a pod).
  */
 export function attributionFromFileName(path: string): FileNameAttribution {
   const stem = baseName(path).replace(EXT_RE, '');
@@ -70,8 +71,14 @@ export function attributionFromFileName(path: string): FileNameAttribution {
   if (m) return withAddress({ node: m[2], interface: m[1], nodeIp: null, stem });
   m = ONLY_RE.exec(stem);
   if (m) return { node: null, interface: m[1], nodeIp: null, stem };
+  // A cloud host name opening the name ('ip-10-0-5-7-web-0'): that node, the rest names a pod.
+  m = ADDRESS_PREFIX_RE.exec(stem);
+  if (m) return withAddress({ node: m[1], interface: null, nodeIp: null, stem });
   return withAddress({ node: null, interface: null, nodeIp: null, stem });
 }
+
+/** An address-named node opening a longer name: 'ip-10-0-0-5-…' (as cloud hosts are named), 'node-10.0.0.5-…'. */
+const ADDRESS_PREFIX_RE = /^(ip-\d{1,3}-\d{1,3}-\d{1,3}-\d{1,3}|node-\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3})[-_.](?!\d)(.+)$/i;
 
 /** 'node-10.0.0.5', '10.0.0.5', 'ip-10-0-0-5' (cloud host names), with an optional 'node'/'host' prefix. */
 const ADDRESS_NODE_RE = /^(?:(?:node|host|ip)[-_.]?)?(\d{1,3})[.-](\d{1,3})[.-](\d{1,3})[.-](\d{1,3})$/i;
@@ -109,4 +116,25 @@ export function nodePrefixOf(stem: string, nodes: Iterable<string>): string | nu
     if (stem.length > n.length + 1 && stem.startsWith(n) && /[-_.]/.test(stem[n.length]) && (!best || n.length > best.length)) best = n;
   }
   return best;
+}
+
+/** A Kubernetes pod name: '<workload>-<template hash>-<suffix>' (Deployment) or '<workload>-<ordinal>' (StatefulSet). */
+const POD_NAME_RE = /^([a-z][a-z0-9]*(?:-[a-z][a-z0-9]*)*)-(?:[a-z0-9]{6,10}-[a-z0-9]{5}|\d{1,4})$/;
+
+/** The workload a pod name belongs to ('web-5d78cf5b9-hk4wz' -> 'web', 'redis-0' -> 'redis'), or null. */
+export function workloadOf(podName: string): string | null {
+  return POD_NAME_RE.exec(podName)?.[1] ?? null;
+}
+
+/**
+ * The node a '<node>-<pod>' file name starts with, when the pod's workload is one other captures are
+ * named after ('k3s-agent-4-coredns-1' with 'coredns-46a2c3a0f-rwvms.pcap' beside it -> 'k3s-agent-4'):
+ * the longest such prefix. Without that the split is not known ('a-b-web-0' may be pod 'b-web-0').
+ */
+export function nodeBeforePod(stem: string, workloads: ReadonlySet<string>): string | null {
+  for (let i = stem.indexOf('-'); i > 0; i = stem.indexOf('-', i + 1)) {
+    const w = workloadOf(stem.slice(i + 1));
+    if (w !== null && workloads.has(w)) return stem.slice(0, i);
+  }
+  return null;
 }

@@ -295,11 +295,12 @@ export interface Hop {
   readonly problems: readonly string[];
   /**
    * Between hops on two nodes whose clocks are corrected: the interval the true latency lies in,
-   * given what the packets tell about the two clocks ([min, max], max null when unbounded). Absent
-   * on hops timed by the same clock as the previous one (their latency is exact).
+   * given what the packets tell about the two clocks ([min, max], max null when unbounded). On one
+   * clock, present only when a microsecond timestamp leaves the order of the two sightings open (the
+   * interval the two resolutions allow, from 0); otherwise absent (the latency is exact).
    */
   readonly latencyRangeNs?: readonly [number, number | null];
-  /** Why `latencyNs` is null on a hop after the first (the clock correction cannot time it). */
+  /** Why `latencyNs` is null on a hop after the first (the clock correction cannot time it), or only a bound. */
   readonly latencyNote?: string;
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { attributionFromFileName, interfaceKindFromName, nodePrefixOf } from '../../main/topology/naming';
+import { attributionFromFileName, interfaceKindFromName, nodeBeforePod, nodePrefixOf, workloadOf } from '../../main/topology/naming';
 import { parseKubectlJson, parseSubnetEnv, isEnrichmentFile } from '../../main/topology/enrich';
 import { parseFlowSpec, parsePacketRef, formatPacketRef, matchesFlowSpec } from '../../main/topology/select';
 import type { Flow } from '../../main/topology/types';
@@ -48,9 +48,22 @@ describe('attribution from file names', () => {
     ['ip-10-0-5-144.pcap', 'ip-10-0-5-144', null, '10.0.5.144'],
     ['10.0.5.7.pcapng', 'node-10.0.5.7', null, '10.0.5.7'],
     ['node-300.1.1.1.pcap', null, null, null],
+    // An address-named host opening a pod capture's name: that node, the rest is the pod.
+    ['ip-10-0-5-205-auth-a7b07b0f3-hptqk.pcap', 'ip-10-0-5-205', null, '10.0.5.205'],
+    ['node-10.0.7.149-grafana-0.pcap', 'node-10.0.7.149', null, '10.0.7.149'],
+    ['ip-10-0-5-205-7.pcap', null, null, null],
   ])('%s names the node by its address', (file, node, iface, ip) => {
     const a = attributionFromFileName(file);
     expect([a.node, a.interface, a.nodeIp]).toEqual([node, iface, ip]);
+  });
+  it("a '<node>-<pod>' name splits where the rest is a pod of a workload other captures are named after", () => {
+    expect(workloadOf('web-5d78cf5b9-hk4wz')).toBe('web');
+    expect(workloadOf('redis-0')).toBe('redis');
+    expect(workloadOf('tcpdump')).toBeNull();
+    expect(nodeBeforePod('k3s-agent-4-coredns-1', new Set(['coredns']))).toBe('k3s-agent-4');
+    expect(nodeBeforePod('k3s-server-backend-a9b7b5dc9b-558fx', new Set(['backend']))).toBe('k3s-server');
+    // Without the workload known elsewhere the split is not known: 'a-b-web-0' may be pod 'b-web-0'.
+    expect(nodeBeforePod('a-b-web-0', new Set(['api']))).toBeNull();
   });
   it('a file name starting with a node name other captures give names that node', () => {
     expect(nodePrefixOf('a-node2-web-5d78cf5b9-hk4wz', ['a-node1', 'a-node2', 'a-node'])).toBe('a-node2');

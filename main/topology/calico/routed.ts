@@ -31,19 +31,45 @@ export function routedNodeAddresses(
   points: readonly PointDraft[],
   podNode: ReadonlyMap<number, string>,
 ): Map<string, RoutedAddress> {
-  const votes = nicMacVotes(t, points, (r) => podNode.get(t.innerVer[r] === 6 ? 4294967296 + t.innerSrc[r] : t.innerSrc[r]));
+  return nicAddresses(
+    t,
+    points,
+    (r) => podNode.get(t.innerVer[r] === 6 ? 4294967296 + t.innerSrc[r] : t.innerSrc[r]),
+    (node, count, mac, ip) =>
+      `${count} packets of ${node}'s pods leave on the underlay from MAC ${macToString(mac)}, which ARP on the underlay gives ${ip4ToString(ip)}`,
+  );
+}
+
+/**
+ * The underlay address of the node that first routed each of `addrs`' packets (routed clusters): the
+ * source MAC of its packets on underlay captures one routing step after it sent them (TTL 63, 127 or
+ * 254, no tunnel), which ARP on the underlay names. `addrs` are IPv4 address keys; absent: not seen so.
+ */
+export function firstRouterOf(t: PacketTable, points: readonly PointDraft[], addrs: ReadonlySet<number>): Map<number, RoutedAddress> {
+  const byText = nicAddresses(
+    t,
+    points,
+    (r) => (t.innerVer[r] === 4 && addrs.has(t.innerSrc[r]) && [63, 127, 254].includes(t.innerTtl[r]) ? String(t.innerSrc[r]) : undefined),
+    (a, count, mac, ip) =>
+      `${count} packets from ${ip4ToString(Number(a))} leave on the underlay one routing step after it sent them, from MAC ${macToString(mac)}, which ARP on the underlay gives ${ip4ToString(ip)}: its node routed them`,
+  );
+  return new Map([...byText].map(([a, ra]) => [Number(a), ra]));
+}
+
+/** Per key (`keyOf` of the rows it sent): the top source MAC of its unencapsulated underlay packets, and the address ARP gives that MAC. */
+function nicAddresses(
+  t: PacketTable,
+  points: readonly PointDraft[],
+  keyOf: (r: number) => string | undefined,
+  reason: (key: string, count: number, mac: number, ip: number) => string,
+): Map<string, RoutedAddress> {
+  const votes = nicMacVotes(t, points, keyOf);
   const ipOfMac = underlayArp(t, points);
   const out = new Map<string, RoutedAddress>();
-  for (const [node, m] of votes) {
+  for (const [key, m] of votes) {
     const [mac, acc] = topMac(m);
     const ip = ipOfMac.get(mac)?.ip;
-    if (ip === undefined) continue;
-    out.set(node, {
-      ip,
-      mac,
-      acc,
-      reason: `${acc.count} packets of ${node}'s pods leave on the underlay from MAC ${macToString(mac)}, which ARP on the underlay gives ${ip4ToString(ip)}`,
-    });
+    if (ip !== undefined) out.set(key, { ip, mac, acc, reason: reason(key, acc.count, mac, ip) });
   }
   return out;
 }
