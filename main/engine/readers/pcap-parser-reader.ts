@@ -37,7 +37,7 @@ class ChunkStream extends EventEmitter {
  */
 let parse: ((input: EventEmitter) => PcapParser) | null = null;
 function pcapParser(): (input: EventEmitter) => PcapParser {
-  parse ??= (createRequire(import.meta.url)('pcap-parser') as typeof import('pcap-parser')).parse;
+  parse ??= (createRequire(import.meta.url)('pcap-parser') as { parse: (input: EventEmitter) => PcapParser }).parse;
   return parse;
 }
 
