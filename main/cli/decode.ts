@@ -253,8 +253,12 @@ export async function run(args: string[]): Promise<number> {
   return withOutput('decode', (out) => decodeTo(out, a, opts));
 }
 
-/** Bytes read per step of the packet loop: between steps, the loop waits for stdout to drain. */
-const CHUNK = 64 << 10;
+/**
+ * Bytes read per step of the packet loop: between steps, the loop waits for stdout to drain. 1 MiB
+ * reads cost a third of what 64 KiB ones did on a 221 MB file (each read is a trip to the thread
+ * pool), and the text one step makes stays a few MB at most.
+ */
+const CHUNK = 1 << 20;
 
 async function decodeTo(out: Output, a: Args, opts: DecodeOptions): Promise<number> {
   // Output goes out as it is made; when the reader of our output goes away (`| head`), reading stops quietly.

@@ -8,15 +8,28 @@ const BY_FLAG = new Map(Object.entries(LIMIT_FLAGS).map(([k, f]) => [f, k as Lim
 /** Usage lines of the given limits (all three by default), with their defaults; `width` aligns the descriptions. */
 export function limitsUsage(which: readonly Limit[] = ['maxBytes', 'maxPackets', 'maxMemoryBytes'], width = 23): string {
   const gib = (n: number) => formatBytes(n).replace(' GiB', 'G');
-  const line: Record<Limit, [string, string]> = {
-    maxBytes: [
+  // Only the lines asked for are made: toLocaleString loads ICU's number formats, about 30 ms of the
+  // start of a command (`decode` shows only --max-bytes).
+  const line: Record<Limit, () => [string, string]> = {
+    maxBytes: () => [
       '--max-bytes SIZE',
       `stop reading after SIZE bytes of captures, after decompression (default ${gib(DEFAULT_LIMITS.maxBytes)})`,
     ],
-    maxPackets: ['--max-packets N', `stop reading after N packets in all (default ${DEFAULT_LIMITS.maxPackets.toLocaleString('en-US')})`],
-    maxMemoryBytes: ['--max-memory SIZE', `stop reading when memory in use passes SIZE (default ${gib(DEFAULT_LIMITS.maxMemoryBytes)})`],
+    maxPackets: () => [
+      '--max-packets N',
+      `stop reading after N packets in all (default ${DEFAULT_LIMITS.maxPackets.toLocaleString('en-US')})`,
+    ],
+    maxMemoryBytes: () => [
+      '--max-memory SIZE',
+      `stop reading when memory in use passes SIZE (default ${gib(DEFAULT_LIMITS.maxMemoryBytes)})`,
+    ],
   };
-  return which.map((k) => `  ${line[k][0].padEnd(width)}${line[k][1]}\n`).join('');
+  return which
+    .map((k) => {
+      const [flag, text] = line[k]();
+      return `  ${flag.padEnd(width)}${text}\n`;
+    })
+    .join('');
 }
 
 /**

@@ -47,6 +47,17 @@ export async function openRegularFile(path: string): Promise<FileHandle> {
 
 export class FileSource implements ByteSource {
   private pos = 0;
+  /**
+   * Read-ahead: when a sequential read returns, the next one (same length, from where it ended) is
+   * started at once into `ahead`, so the thread pool reads while the caller works on what it got.
+   * Without it the reading loop waited for every read, about a third of `decode --format text` on a
+   * shared machine, where the pool's thread must first be given a core. The window holds bytes
+   * from `aheadPos`; `aheadLen` is how many once `pending` has settled.
+   */
+  private ahead: Uint8Array | null = null;
+  private aheadPos = 0;
+  private aheadLen = 0;
+  private pending: Promise<number> | null = null;
   private constructor(
     private readonly fh: FileHandle,
     readonly bytesTotal: number,
@@ -63,11 +74,30 @@ export class FileSource implements ByteSource {
 
   async read(buf: Uint8Array, off: number, len: number): Promise<number> {
     let got = 0;
+    if (this.pending) {
+      // A failed read-ahead fails this read, as the read itself would have.
+      this.aheadLen = await this.pending.finally(() => (this.pending = null));
+    }
+    const from = this.pos - this.aheadPos;
+    if (this.ahead && from >= 0 && from < this.aheadLen) {
+      got = Math.min(len, this.aheadLen - from);
+      buf.set(this.ahead.subarray(from, from + got), off);
+      this.pos += got;
+    }
     while (got < len) {
       const { bytesRead } = await this.fh.read(buf, off + got, len - got, this.pos);
       if (bytesRead === 0) break;
       got += bytesRead;
       this.pos += bytesRead;
+    }
+    // Next window, once this one is used up (a short read is the end of the file).
+    if (got === len && len > 0 && this.pos - this.aheadPos >= this.aheadLen) {
+      if (!this.ahead || this.ahead.length < len) this.ahead = new Uint8Array(len);
+      this.aheadPos = this.pos;
+      this.aheadLen = 0;
+      const next = this.fh.read(this.ahead, 0, len, this.pos).then((r) => r.bytesRead);
+      next.catch(() => {}); // its failure is the next read's, or nobody's when the reading stops here
+      this.pending = next;
     }
     return got;
   }
@@ -95,7 +125,10 @@ export class FileSource implements ByteSource {
     return b.subarray(0, got);
   }
 
-  close(): Promise<void> {
+  async close(): Promise<void> {
+    // A read still running must end before its descriptor is closed (the number could be reused).
+    await this.pending?.catch(() => 0);
+    this.pending = null;
     return this.fh.close();
   }
 }

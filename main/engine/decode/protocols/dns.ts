@@ -51,6 +51,8 @@ const MAX_RECORDS = 64;
 
 /** Offset just after the name last walked, in place (compression pointers not followed). */
 let nameEnd = 0;
+/** The text of the name being walked: at most 255 bytes on the wire, 4 characters each when escaped. */
+const NAME = new Uint8Array(1024);
 
 /**
  * Walks a (possibly compressed) name from `start`; returns its text when `text` (full/info mode), ''
@@ -61,7 +63,7 @@ function walkName(d: Uint8Array, start: number, base: number, end: number, text:
     after = -1,
     jumps = 0,
     total = 0,
-    name = '';
+    n = 0;
   for (;;) {
     if (p >= end) return null;
     const len = d[p];
@@ -80,14 +82,21 @@ function walkName(d: Uint8Array, start: number, base: number, end: number, text:
     if (text) {
       for (let i = 0; i < len; i++) {
         const ch = d[p + 1 + i];
-        name += ch > 0x20 && ch < 0x7f && ch !== 0x2e ? String.fromCharCode(ch) : `\\${ch.toString(8).padStart(3, '0')}`;
+        if (ch > 0x20 && ch < 0x7f && ch !== 0x2e) NAME[n++] = ch;
+        else {
+          NAME[n++] = 0x5c; // \ddd, the byte in octal
+          NAME[n++] = 0x30 + (ch >> 6);
+          NAME[n++] = 0x30 + ((ch >> 3) & 7);
+          NAME[n++] = 0x30 + (ch & 7);
+        }
       }
-      name += '.';
+      NAME[n++] = 0x2e;
     }
     p += 1 + len;
   }
   nameEnd = after < 0 ? p : after;
-  return text ? (name === '' ? '<Root>' : name.slice(0, -1)) : '';
+  // The name is made once from its character codes (no string per character), without the last dot.
+  return text ? (n === 0 ? '<Root>' : String.fromCharCode.apply(null, NAME.subarray(0, n - 1) as unknown as number[])) : '';
 }
 
 export function decodeDns(c: DecodeContext, off: number): number {
