@@ -2,7 +2,7 @@
 // capture corpus beside it), found in one way, and the one way a test without it is skipped: counted
 // as skipped by vitest, with the reason in its name (or in ctx.skip's note), never as a pass.
 // `npm run setup:system` installs every program listed here (scripts/setup-system.sh).
-import { accessSync, constants, copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { accessSync, constants, copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, delimiter, join } from 'node:path';
 import { describe, it, type TestContext } from 'vitest';
@@ -110,14 +110,19 @@ export interface CaptureCopies {
  * copies meets its own session again.
  */
 export function captureCopies(files: readonly string[], prefix = 'tv-captures-'): CaptureCopies {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  return { dir, files: copyCaptures(files, dir), dispose: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** Copies captures into `into` (created when missing), names kept; the copies in the order given. See `captureCopies`. */
+export function copyCaptures(files: readonly string[], into: string): string[] {
   const names = files.map((f) => basename(f));
   const twice = names.find((n, i) => names.indexOf(n) !== i);
-  if (twice) throw new Error(`captureCopies: two captures named ${twice}`);
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  const copies = files.map((f) => {
-    const to = join(dir, basename(f));
+  if (twice) throw new Error(`copyCaptures: two captures named ${twice}`);
+  mkdirSync(into, { recursive: true });
+  return files.map((f) => {
+    const to = join(into, basename(f));
     copyFileSync(f, to);
     return to;
   });
-  return { dir, files: copies, dispose: () => rmSync(dir, { recursive: true, force: true }) };
 }
