@@ -2,8 +2,9 @@
 // capture corpus beside it), found in one way, and the one way a test without it is skipped: counted
 // as skipped by vitest, with the reason in its name (or in ctx.skip's note), never as a pass.
 // `npm run setup:system` installs every program listed here (scripts/setup-system.sh).
-import { accessSync, constants, existsSync } from 'node:fs';
-import { delimiter, join } from 'node:path';
+import { accessSync, constants, copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, delimiter, join } from 'node:path';
 import { describe, it, type TestContext } from 'vitest';
 import { findChromium } from '../main/report/pdf';
 
@@ -89,4 +90,39 @@ export function itNeeding(needs: Need[], name: string, fn: (ctx: TestContext) =>
 export function skipUnless(ctx: TestContext, ...needs: Need[]): void {
   const why = unmet(...needs);
   if (why) ctx.skip(`SKIPPED: ${why}`);
+}
+
+/** Captures copied into a folder of their own (see `captureCopies`). */
+export interface CaptureCopies {
+  /** The temporary folder that holds the copies (and the session the app saves beside them). */
+  readonly dir: string;
+  /** The copies, in the order given, each with its original name. */
+  readonly files: string[];
+  /** Removes the folder. */
+  dispose(): void;
+}
+
+/**
+ * Copies of captures (the lab's, usually) in a new temporary folder, names kept, for a test that
+ * opens them in the app: the app saves a set's session (filter, notes, node corrections) beside its
+ * captures, so a test opening the committed files would leave its session in fixtures/ for the next
+ * test that opens the same set. Same names give the same session name, so a test that reopens its
+ * copies meets its own session again.
+ */
+export function captureCopies(files: readonly string[], prefix = 'tv-captures-'): CaptureCopies {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  return { dir, files: copyCaptures(files, dir), dispose: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** Copies captures into `into` (created when missing), names kept; the copies in the order given. See `captureCopies`. */
+export function copyCaptures(files: readonly string[], into: string): string[] {
+  const names = files.map((f) => basename(f));
+  const twice = names.find((n, i) => names.indexOf(n) !== i);
+  if (twice) throw new Error(`copyCaptures: two captures named ${twice}`);
+  mkdirSync(into, { recursive: true });
+  return files.map((f) => {
+    const to = join(into, basename(f));
+    copyFileSync(f, to);
+    return to;
+  });
 }

@@ -7,7 +7,7 @@ export default defineConfig({
   root,
   test: {
     include: ['test/**/*.test.ts', 'test/**/*.test.tsx'],
-    globalSetup: ['test/cli-bundle.setup.mjs'],
+    globalSetup: ['test/cli-bundle.setup.mjs', 'test/sessions.setup.ts'],
     testTimeout: 120_000,
     hookTimeout: 120_000,
     pool: 'forks',

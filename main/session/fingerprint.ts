@@ -15,7 +15,10 @@ export async function fingerprintFile(path: string, signal?: AbortSignal): Promi
   const hash = createHash('sha256');
   let size = 0;
   const fh = await openRegularFile(path);
-  for await (const chunk of fh.createReadStream({ highWaterMark: 1 << 20, signal })) {
+  // The signal is checked per chunk, not handed to the stream: a stream adds an abort listener, and a
+  // set's captures are fingerprinted in parallel on one signal (past Node's limit of 10 listeners).
+  for await (const chunk of fh.createReadStream({ highWaterMark: 1 << 20 })) {
+    signal?.throwIfAborted();
     hash.update(chunk as Buffer);
     size += (chunk as Buffer).length;
   }

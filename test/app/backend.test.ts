@@ -13,10 +13,9 @@ import { ready } from './helpers';
 import type { Backend } from '../../main/backend/api';
 import { demoCaptures } from '../../main/server/browser-mode';
 import { labNeed, manifest } from '../e2e/scenario';
-import { describeNeeding, itNeeding } from '../tools';
+import { captureCopies, describeNeeding, itNeeding, type CaptureCopies } from '../tools';
 
 const m = manifest();
-const files = demoCaptures();
 
 const q = (filter: string, more: Partial<PacketQuery> = {}) => ({
   filter,
@@ -31,6 +30,8 @@ const q = (filter: string, more: Partial<PacketQuery> = {}) => ({
 
 describeNeeding([labNeed], 'backend on the lab captures', () => {
   let dir: string;
+  let lab: CaptureCopies;
+  let files: string[];
   let b: Backend;
   let state: AppState;
   const cluster = m!.clusters[0];
@@ -38,11 +39,16 @@ describeNeeding([labNeed], 'backend on the lab captures', () => {
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'tv-backend-'));
+    lab = captureCopies(demoCaptures());
+    files = lab.files;
     b = createBackend({ shell: 'browser', recentFile: join(dir, 'recent.json'), tempDir: dir, sessionDir: join(dir, 'sessions') });
     await b.openCaptures({ paths: files, append: false });
     state = await ready(b, 600);
   });
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  afterAll(() => {
+    rmSync(dir, { recursive: true, force: true });
+    lab?.dispose();
+  });
 
   it('lists every capture with the manifest packet count and the lab node and interfaces', () => {
     expect(state.phase).toBe('ready');

@@ -16,13 +16,15 @@ import { uploadsFolder, type Backend } from '../../main/backend/api';
 import { StateFeed } from '../../main/backend/events';
 import { cookieName, startServer, TOKEN_HEADER, type RunningServer } from '../../main/server/server';
 import { FileAccess } from '../../main/server/access';
-import { fileNeed, itNeeding } from '../tools';
+import { captureCopies, fileNeed, itNeeding, type CaptureCopies } from '../tools';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const CAPTURE = join(ROOT, 'fixtures', 'captures', 'a-node1-eth0.pcap');
 const captureNeed = fileNeed('a lab capture', CAPTURE);
 
 let dir: string;
+/** The lab capture the server may open, copied (the app saves a session beside what it opens). */
+let lab: CaptureCopies;
 let backend: Backend;
 let server: RunningServer;
 /** Every request the server received, in order ("GET /events", "POST /api/openCaptures"...). */
@@ -30,6 +32,7 @@ const requests: string[] = [];
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'tv-events-test-'));
+  lab = captureCopies(captureNeed.present ? [CAPTURE] : []);
   const ui = join(dir, 'ui');
   mkdirSync(ui);
   writeFileSync(join(ui, 'index.html'), '<!doctype html><title>ui</title>');
@@ -40,7 +43,7 @@ beforeAll(async () => {
     events: backend,
     rendererDir: ui,
     uploadDir: uploadsFolder(dir),
-    access: new FileAccess({ files: [CAPTURE] }),
+    access: new FileAccess({ files: lab.files }),
     limits: { maxEventStreams: 2 },
   });
   server.server.on('request', (req: IncomingMessage) => requests.push(`${req.method} ${req.url?.split('?')[0]}`));
@@ -49,6 +52,7 @@ afterAll(async () => {
   await server?.close();
   await backend?.close();
   rmSync(dir, { recursive: true, force: true });
+  lab?.dispose();
 });
 
 /** An open event stream: its status, and the events parsed as they come. */
@@ -155,7 +159,7 @@ describe('state pushed to the UI', () => {
         const res = await fetch(`${server.origin}/api/openCaptures`, {
           method: 'POST',
           headers: { [TOKEN_HEADER]: server.token },
-          body: encodeWire([{ paths: [CAPTURE], append: false }]),
+          body: encodeWire([{ paths: lab.files, append: false }]),
         });
         expect(res.status).toBe(200);
         const done = await s.next((e) => state(e).phase === 'ready' && state(e).totalPackets > 0, seen);

@@ -12,6 +12,7 @@ import { readCapture } from '../../main/engine/readers/read';
 import { encodePcap } from '../../main/engine/writers/pcap';
 import { demoCaptures } from '../../main/server/browser-mode';
 import { ready } from './helpers';
+import { captureCopies, type CaptureCopies } from '../tools';
 
 const files = demoCaptures();
 const SHIFTED = 'a-node3';
@@ -20,15 +21,14 @@ if (!files.some((f) => basename(f).startsWith(`${SHIFTED}-`)))
 
 describe.skipIf(!files.some((f) => basename(f).startsWith(`${SHIFTED}-`)))('follow view times with a node clock 2 s behind', () => {
   let dir: string;
+  let lab: CaptureCopies;
   let b: Backend;
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'tv-follow-times-'));
-    const set: string[] = [];
-    for (const p of files) {
-      if (!basename(p).startsWith(`${SHIFTED}-`)) {
-        set.push(p);
-        continue;
-      }
+    // The set in a folder of its own (its session is saved beside it), the shifted node's captures rewritten there.
+    lab = captureCopies(files);
+    for (const p of lab.files) {
+      if (!basename(p).startsWith(`${SHIFTED}-`)) continue;
       const recs: { tsSec: number; tsNsec: number; data: Uint8Array; origLen: number }[] = [];
       let linktype = 1;
       const info = await readCapture(p, {
@@ -37,14 +37,16 @@ describe.skipIf(!files.some((f) => basename(f).startsWith(`${SHIFTED}-`)))('foll
           recs.push({ tsSec: r.tsSec - 2, tsNsec: r.tsNsec, data: r.data.slice(), origLen: r.origLen });
         },
       });
-      writeFileSync(join(dir, basename(p)), encodePcap({ linktype, nanosecond: info.tsPrecision === 'ns' }, recs));
-      set.push(join(dir, basename(p)));
+      writeFileSync(p, encodePcap({ linktype, nanosecond: info.tsPrecision === 'ns' }, recs));
     }
     b = createBackend({ shell: 'browser', recentFile: join(dir, 'recent.json'), tempDir: dir, sessionDir: join(dir, 'sessions') });
-    await b.openCaptures({ paths: set, append: false });
+    await b.openCaptures({ paths: lab.files, append: false });
     await ready(b, 600);
   });
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  afterAll(() => {
+    rmSync(dir, { recursive: true, force: true });
+    lab?.dispose();
+  });
 
   it("shows corrected times in order, the capture's own time and the offset beside them", async () => {
     // The DNS query from a-node1's pod to the DNS pod on a-node3.

@@ -4,10 +4,10 @@
 // clusters (VXLAN, flannel UDP), in the report model (JSON), the HTML tables and graph picture, the
 // Markdown outline and the PDF's text. A session written with the element ids older reports used
 // (tunnel-device:, service:, tunnel:, bare model ids) still loads, and its notes mark the same elements.
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GraphElementView } from '../../common/contract';
 import { createBackend } from '../../main/backend/backend';
@@ -17,7 +17,7 @@ import { sessionPathFor } from '../../main/session';
 import { splitElementId } from '../../main/topology/graph';
 import { ready } from './helpers';
 import { captureFiles } from '../topology/lab';
-import { itNeeding } from '../tools';
+import { copyCaptures, itNeeding } from '../tools';
 
 const clusterFiles = (c: string) => captureFiles(c).filter(existsSync);
 const have = clusterFiles('a').length > 0 && clusterFiles('b').length > 0;
@@ -62,14 +62,7 @@ describe.skipIf(!have)('notes on graph elements reach the report graph', () => {
     expect((await ready(b)).phase).toBe('ready');
     return b;
   };
-  const copy = (cluster: string, into = cluster) => {
-    mkdirSync(join(dir, into));
-    return clusterFiles(cluster).map((f) => {
-      const to = join(dir, into, basename(f));
-      copyFileSync(f, to);
-      return to;
-    });
-  };
+  const copy = (cluster: string, into = cluster) => copyCaptures(clusterFiles(cluster), join(dir, into));
   const report = async (b: Backend, format: 'json' | 'html' | 'md' | 'pdf') => {
     const path = join(dir, `report-${Math.random().toString(36).slice(2)}.${format}`);
     await b.writeReport({ format, path });

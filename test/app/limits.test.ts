@@ -12,12 +12,14 @@ import { DEFAULT_LIMITS } from '../../main/engine/readers/budget';
 import { demoCaptures } from '../../main/server/browser-mode';
 import { countText, parseCount, parseSize, sizeText } from '../../common/limits';
 import { ready } from './helpers';
+import { captureCopies } from '../tools';
 
 const captures = demoCaptures().slice(0, 3);
 if (captures.length < 3) console.warn('SKIPPED app limits tests: the lab captures are missing');
 
 describe.skipIf(captures.length < 3)('read limits in the app', () => {
   const dir = mkdtempSync(join(tmpdir(), 'tv-app-limits-'));
+  const lab = captureCopies(captures);
   const limitsFile = join(dir, 'config', 'limits.json');
   const backends: Backend[] = [];
   const start = (more: Partial<BackendOptions> = {}) => {
@@ -35,13 +37,14 @@ describe.skipIf(captures.length < 3)('read limits in the app', () => {
   afterAll(async () => {
     for (const b of backends) await b.close();
     rmSync(dir, { recursive: true, force: true });
+    lab.dispose();
   });
   const limited = { maxBytes: 2 ** 30, maxPackets: 100, maxMemoryBytes: 8 * 2 ** 30 };
 
   it('setLimits applies to the next open, getLimits reports them, and they are remembered', async () => {
     const b = start();
     expect(await b.getLimits()).toEqual({ current: DEFAULT_LIMITS, defaults: DEFAULT_LIMITS });
-    await b.openCaptures({ paths: captures, append: false });
+    await b.openCaptures({ paths: lab.files, append: false });
     const whole = await ready(b, 2400);
     expect(whole.message ?? '').not.toMatch(/Reading stopped/);
     expect(whole.totalPackets).toBeGreaterThan(100);
@@ -50,7 +53,7 @@ describe.skipIf(captures.length < 3)('read limits in the app', () => {
     expect(await b.getLimits()).toEqual({ current: limited, defaults: DEFAULT_LIMITS });
     // The open set stays as it was read until it is opened again.
     expect((await b.getState()).totalPackets).toBe(whole.totalPackets);
-    await b.openCaptures({ paths: captures, append: false });
+    await b.openCaptures({ paths: lab.files, append: false });
     const s = await ready(b, 2400);
     expect(s.message).toMatch(/^Reading stopped: the set's packet limit of 100 packets is reached .*the limits are in Settings\.$/);
     expect(s.totalPackets).toBe(100);
@@ -62,7 +65,7 @@ describe.skipIf(captures.length < 3)('read limits in the app', () => {
 
   it('reload reads the open set again with the new limits at once', async () => {
     const b = start();
-    await b.openCaptures({ paths: captures, append: false });
+    await b.openCaptures({ paths: lab.files, append: false });
     expect((await ready(b, 2400)).totalPackets).toBe(100);
     await b.setLimits({ ...limited, maxPackets: 50, reload: true });
     const s = await ready(b, 2400);

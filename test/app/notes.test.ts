@@ -7,7 +7,6 @@
 import { spawnSync } from 'node:child_process';
 import {
   appendFileSync,
-  copyFileSync,
   createReadStream,
   existsSync,
   mkdirSync,
@@ -29,7 +28,7 @@ import { demoCaptures } from '../../main/server/browser-mode';
 import { sessionPathFor } from '../../main/session';
 import { readCapture } from '../../main/engine/readers/read';
 import { encodePcapng, type PcapngPacket } from '../../main/engine/writers/pcapng';
-import { skipUnless } from '../tools';
+import { copyCaptures, skipUnless } from '../tools';
 
 const demo = demoCaptures();
 if (!demo.length) console.warn('SKIPPED notes tests: the lab captures (fixtures/captures) are missing');
@@ -73,12 +72,7 @@ describe.skipIf(!demo.length)('notes of a capture set', () => {
 
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), 'tv-notes-'));
-    mkdirSync(join(dir, 'caps'));
-    caps = demo.map((f) => {
-      const to = join(dir, 'caps', basename(f));
-      copyFileSync(f, to);
-      return to;
-    });
+    caps = copyCaptures(demo, join(dir, 'caps'));
   });
   afterAll(async () => {
     for (const b of backends) await b.close();

@@ -18,6 +18,7 @@ import { FileAccess } from '../../main/server/access';
 import { uploadsFolder, type Backend } from '../../main/backend/api';
 import { CSP } from '../../main/server/csp';
 import { ready } from './helpers';
+import { captureCopies } from '../tools';
 import { demoCaptures, startBrowserMode } from '../../main/server/browser-mode';
 import { limitsFromEnv } from '../../main/engine/readers/budget';
 
@@ -440,13 +441,15 @@ describe('tunnelvision start', () => {
   });
 
   it('browser mode reads with the limits given to start, and says where reading stopped', async () => {
-    const mode = await startBrowserMode({ files: demoCaptures().slice(0, 3), limits: { maxPackets: 100 } });
+    const lab = captureCopies(demoCaptures().slice(0, 3));
+    const mode = await startBrowserMode({ files: lab.files, limits: { maxPackets: 100 } });
     try {
       const s = await ready(mode.backend, 2400);
       expect(s.message).toMatch(/^Reading stopped: the set's packet limit of 100 packets is reached/);
       expect(s.captures.reduce((n, c) => n + c.packets, 0)).toBe(100);
     } finally {
       await mode.close();
+      lab.dispose();
     }
   });
 

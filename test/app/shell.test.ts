@@ -9,13 +9,18 @@ import { createBackend } from '../../main/backend/backend';
 import { shellApi } from '../../main/backend/shell';
 import { ready } from './helpers';
 import { demoCaptures } from '../../main/server/browser-mode';
+import { captureCopies } from '../tools';
 
 const demo = demoCaptures();
 if (!demo.length) console.warn('SKIPPED shell export test: the lab captures (fixtures/captures) are missing');
 
 describe.skipIf(!demo.length)('shell exports', () => {
   const dir = mkdtempSync(join(tmpdir(), 'tv-shell-'));
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const lab = captureCopies(demo);
+  afterAll(() => {
+    rmSync(dir, { recursive: true, force: true });
+    lab.dispose();
+  });
 
   it('prints a PDF report through the shell printer from the report HTML', async () => {
     const backend = createBackend({ shell: 'electron', recentFile: null, tempDir: dir, sessionDir: join(dir, 'sessions') });
@@ -36,7 +41,7 @@ describe.skipIf(!demo.length)('shell exports', () => {
       },
       dir,
     );
-    await backend.openCaptures({ paths: demo, append: false });
+    await backend.openCaptures({ paths: lab.files, append: false });
     expect((await ready(backend)).phase).toBe('ready');
     const r = await api.exportReport({ format: 'pdf' });
     expect(r.kind).toBe('saved');

@@ -9,24 +9,29 @@ import { fileURLToPath } from 'node:url';
 import { createBackend } from '../../main/backend/backend';
 import type { Backend } from '../../main/backend/api';
 import { communityId } from '../../main/engine/flow/community-id';
-import { describeNeeding } from '../tools';
+import { captureCopies, describeNeeding, type CaptureCopies } from '../tools';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const m = JSON.parse(readFileSync(join(root, 'fixtures/calico-manifest.json'), 'utf8')) as { captures: { file: string }[] };
 let dir = '';
+let lab: CaptureCopies;
 let b: Backend;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'tv-calico-app-'));
   b = createBackend({ shell: 'browser', recentFile: null, tempDir: dir, sessionDir: join(dir, 'sessions') });
-  await b.openCaptures({ paths: m.captures.map((c) => join(root, c.file)), append: false });
+  lab = captureCopies(m.captures.map((c) => join(root, c.file)));
+  await b.openCaptures({ paths: lab.files, append: false });
   for (let i = 0; i < 600; i++) {
     const s = await b.getState();
     if (s.phase === 'ready' || s.phase === 'failed') break;
     await new Promise((r) => setTimeout(r, 50));
   }
 });
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+afterAll(() => {
+  rmSync(dir, { recursive: true, force: true });
+  lab?.dispose();
+});
 
 describeNeeding(['tshark'], 'Community ID in the app (Calico lab)', () => {
   it('following the TCP flow shows its Community ID; community_id == "..." selects its packets in every capture', async () => {

@@ -13,6 +13,7 @@ import { ReadBudget } from '../../main/engine/readers/budget';
 import { loadCaptureSet } from '../../main/topology/load';
 import { demoCaptures } from '../../main/server/browser-mode';
 import { ready } from '../app/helpers';
+import { captureCopies } from '../tools';
 import { udpFrame, writePcap, writeZeroRecordsGzip } from '../../main/bench/hostile';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -143,8 +144,9 @@ describe('reading limits', () => {
       sessionDir: join(home, 'sessions'),
       limits: { maxPackets: 100 },
     });
+    const lab = captureCopies(demoCaptures().slice(0, 3));
     try {
-      await b.openCaptures({ paths: demoCaptures().slice(0, 3), append: false });
+      await b.openCaptures({ paths: lab.files, append: false });
       const s = await ready(b, 2400);
       expect(s.phase).toBe('ready');
       expect(s.message).toMatch(/^Reading stopped: the set's packet limit of 100 packets is reached \(raise it with --max-packets\)/);
@@ -158,6 +160,7 @@ describe('reading limits', () => {
       expect((await b.followPacket({ no: ping.rows[0].no }))?.journeys.length).toBeGreaterThan(0);
     } finally {
       await b.close();
+      lab.dispose();
     }
   });
 

@@ -4,20 +4,23 @@ import { mkdirSync } from 'node:fs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { chromium, type Browser } from 'playwright-core';
 import { demoCaptures, startBrowserMode, type BrowserMode } from '../../main/server/browser-mode';
-import { describeNeeding } from '../tools';
+import { captureCopies, describeNeeding, type CaptureCopies } from '../tools';
 import { CHROMIUM, CHROMIUM_ARGS, RESULTS, addThroughFilePicker, corruptFiles, labNeed, runScenario } from './scenario';
 
 describeNeeding(['chromium', labNeed], 'browser mode end to end', () => {
+  let lab: CaptureCopies;
   let mode: BrowserMode;
   let browser: Browser;
   beforeAll(async () => {
     mkdirSync(RESULTS, { recursive: true });
-    mode = await startBrowserMode({ files: demoCaptures() });
+    lab = captureCopies(demoCaptures());
+    mode = await startBrowserMode({ files: lab.files });
     browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
   });
   afterAll(async () => {
     await browser?.close();
     await mode?.close();
+    lab?.dispose();
   });
 
   it('opens the demo set, shows the cluster, decodes VXLAN, filters, follows a flow, survives corrupt files', async () => {

@@ -9,7 +9,7 @@ import { _electron, type ElectronApplication, type Page } from 'playwright-core'
 import { electronBinary } from '../../main/cli/start';
 import { buildAll } from '../../main/app/build';
 import { demoCaptures } from '../../main/server/browser-mode';
-import { describeNeeding, unmet, type Requirement } from '../tools';
+import { captureCopies, describeNeeding, unmet, type CaptureCopies, type Requirement } from '../tools';
 import type { MenuItemId } from '../../main/app/menu';
 import { RESULTS, ROOT, corruptFiles, labNeed, runMenuCommands, runScenario, type CorruptFile } from './scenario';
 
@@ -29,19 +29,22 @@ if (why)
 describeNeeding([runtime, display, labNeed], 'desktop shell end to end (Electron)', () => {
   let app: ElectronApplication;
   let dir: string;
+  let lab: CaptureCopies;
   beforeAll(async () => {
     mkdirSync(RESULTS, { recursive: true });
     dir = mkdtempSync(join(tmpdir(), 'tv-electron-'));
     await buildAll();
+    lab = captureCopies(demoCaptures());
     app = await _electron.launch({
       executablePath: bin!,
-      args: [ROOT, '--', ...demoCaptures()],
+      args: [ROOT, '--', ...lab.files],
       env: { ...process.env, XDG_CONFIG_HOME: dir },
     });
   });
   afterAll(async () => {
     await app?.close();
     rmSync(dir, { recursive: true, force: true });
+    lab?.dispose();
   });
 
   it('opens the demo set, shows the cluster, decodes VXLAN, filters, follows a flow, survives corrupt files; the menu exports and adds captures', async () => {

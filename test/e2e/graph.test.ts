@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { demoCaptures, startBrowserMode, type BrowserMode } from '../../main/server/browser-mode';
 import { ensureBenchCluster } from '../../main/bench/synth';
+import { captureCopies } from '../tools';
 import { CHROMIUM, CHROMIUM_ARGS, RESULTS, manifest, until } from './scenario';
 
 const haveChromium = existsSync(CHROMIUM);
@@ -125,7 +126,14 @@ describe.skipIf(!haveChromium)('cluster graph in Chromium', () => {
   afterAll(async () => browser?.close());
 
   async function open(files: string[], run: (page: Page) => Promise<void>): Promise<void> {
-    const mode: BrowserMode = await startBrowserMode({ files });
+    const copies = captureCopies(files);
+    let mode: BrowserMode;
+    try {
+      mode = await startBrowserMode({ files: copies.files });
+    } catch (e) {
+      copies.dispose();
+      throw e;
+    }
     const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
     const problems: string[] = [];
     page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
@@ -140,6 +148,7 @@ describe.skipIf(!haveChromium)('cluster graph in Chromium', () => {
     } finally {
       await page.close();
       await mode.close();
+      copies.dispose();
     }
   }
 

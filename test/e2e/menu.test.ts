@@ -10,23 +10,25 @@ import { isMenuCommand, type MenuCommand } from '../../common/contract';
 import { shellApi } from '../../main/backend/shell';
 import { findMenuItem, menuActions, menuTemplate, type MenuItemId } from '../../main/app/menu';
 import { demoCaptures, startBrowserMode, type BrowserMode } from '../../main/server/browser-mode';
-import { describeNeeding } from '../tools';
+import { captureCopies, describeNeeding, type CaptureCopies } from '../tools';
 import { CHROMIUM, CHROMIUM_ARGS, RESULTS, labNeed, runMenuCommands, until } from './scenario';
 
 describeNeeding(['chromium', labNeed], 'desktop menu commands (browser mode, stand-in preload)', () => {
-  const demo = demoCaptures();
-  const extra = demo[demo.length - 1];
-  const opened = demo.slice(0, -1);
+  let lab: CaptureCopies;
+  let extra: string;
   let mode: BrowserMode;
   let browser: Browser;
   beforeAll(async () => {
     mkdirSync(RESULTS, { recursive: true });
-    mode = await startBrowserMode({ files: opened });
+    lab = captureCopies(demoCaptures());
+    extra = lab.files[lab.files.length - 1];
+    mode = await startBrowserMode({ files: lab.files.slice(0, -1) });
     browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
   });
   afterAll(async () => {
     await browser?.close();
     await mode?.close();
+    lab?.dispose();
   });
 
   it('exports the report and the listed packets, and adds captures, from the menu', async () => {

@@ -3,14 +3,14 @@
 // the app, opens the same captures again and finds the notes, and a note leads back to its packet.
 // Runs on copies of the lab captures (the session file is written beside them).
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { demoCaptures, startBrowserMode, type BrowserMode } from '../../main/server/browser-mode';
 import { CHROMIUM, CHROMIUM_ARGS, RESULTS, labNeed, until } from './scenario';
-import { describeNeeding } from '../tools';
+import { copyCaptures, describeNeeding } from '../tools';
 
 const demo = demoCaptures();
 
@@ -57,11 +57,7 @@ describeNeeding(['chromium', 'tshark', labNeed], 'notes end to end', () => {
   beforeAll(async () => {
     mkdirSync(RESULTS, { recursive: true });
     dir = mkdtempSync(join(tmpdir(), 'tv-notes-e2e-'));
-    caps = demo.map((f) => {
-      const to = join(dir, basename(f));
-      copyFileSync(f, to);
-      return to;
-    });
+    caps = copyCaptures(demo, dir);
     browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
   });
   afterAll(async () => {

@@ -8,7 +8,7 @@ import { basename, join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { chromium, type Browser } from 'playwright-core';
 import { demoCaptures, startBrowserMode, type BrowserMode } from '../../main/server/browser-mode';
-import { describeNeeding } from '../tools';
+import { copyCaptures, describeNeeding } from '../tools';
 import { CHROMIUM, CHROMIUM_ARGS, RESULTS, labNeed, until } from './scenario';
 
 describeNeeding(['chromium', labNeed], 'state pushed to the page (browser mode)', () => {
@@ -21,11 +21,7 @@ describeNeeding(['chromium', labNeed], 'state pushed to the page (browser mode)'
     mkdirSync(RESULTS, { recursive: true });
     // Copies: the notes taken here go to a session file beside the captures.
     dir = mkdtempSync(join(tmpdir(), 'tv-push-'));
-    demo = demoCaptures().map((f) => {
-      const to = join(dir, basename(f));
-      copyFileSync(f, to);
-      return to;
-    });
+    demo = copyCaptures(demoCaptures(), dir);
     // The capture added later carries markup in its name: the page must show it as text.
     extra = join(dir, `<img src=x onerror=window.__pwned=1>${basename(demo[demo.length - 1])}`);
     copyFileSync(demo[demo.length - 1], extra);

@@ -9,12 +9,13 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { chromium, type Browser } from 'playwright-core';
 import { demoCaptures, startBrowserMode, type BrowserMode } from '../../main/server/browser-mode';
 import { CHROMIUM, CHROMIUM_ARGS, RESULTS, until } from './scenario';
-import { describeNeeding } from '../tools';
+import { captureCopies, describeNeeding, type CaptureCopies } from '../tools';
 
 const files = demoCaptures().slice(0, 2);
 
 describeNeeding(['chromium', { what: 'two lab captures in fixtures/captures', present: files.length === 2 }], 'settings end to end', () => {
   let dir: string;
+  let lab: CaptureCopies;
   let mode: BrowserMode;
   let browser: Browser;
   const configHome = process.env.XDG_CONFIG_HOME;
@@ -23,7 +24,8 @@ describeNeeding(['chromium', { what: 'two lab captures in fixtures/captures', pr
     dir = mkdtempSync(join(tmpdir(), 'tv-settings-e2e-'));
     // The settings go to the config folder: a temporary one, never the user's.
     process.env.XDG_CONFIG_HOME = dir;
-    mode = await startBrowserMode({ files });
+    lab = captureCopies(files);
+    mode = await startBrowserMode({ files: lab.files });
     browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
   });
   afterAll(async () => {
@@ -32,6 +34,7 @@ describeNeeding(['chromium', { what: 'two lab captures in fixtures/captures', pr
     if (configHome === undefined) delete process.env.XDG_CONFIG_HOME;
     else process.env.XDG_CONFIG_HOME = configHome;
     rmSync(dir, { recursive: true, force: true });
+    lab?.dispose();
   });
 
   it('a packet limit set in the panel stops the next reading with its message', async () => {

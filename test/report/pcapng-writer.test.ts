@@ -110,6 +110,27 @@ describe('pcapng writer', () => {
     }
   });
 
+  it('waits for the file to drain as often as it must without piling up listeners on the stream', async () => {
+    const t = tempDir('tv-pcapng-');
+    const warnings: Error[] = [];
+    const onWarning = (w: Error) => warnings.push(w);
+    process.on('warning', onWarning);
+    try {
+      const file = join(t.dir, 'big.pcapng');
+      // 64 KiB packets: each write is past the stream's high-water mark, so each one waits for 'drain'.
+      const big = new Uint8Array(64 << 10);
+      async function* gen() {
+        for (let i = 0; i < 40; i++) yield { iface: 0, tsSec: 1_700_000_000 + i, tsNsec: 0, data: big };
+      }
+      expect(await writePcapngFile(file, { interfaces: ifaces, packets: gen() })).toBe(40);
+      await new Promise((r) => setImmediate(r)); // warnings are emitted on the next tick
+      expect(warnings.filter((w) => w.name === 'MaxListenersExceededWarning').map((w) => w.message)).toEqual([]);
+    } finally {
+      process.off('warning', onWarning);
+      t.cleanup();
+    }
+  });
+
   itNeeding(['tshark'], 'tshark reads every comment, interface name and nanosecond timestamp back', () => {
     const t = tempDir('tv-pcapng-');
     try {

@@ -303,4 +303,24 @@ describe('session store', () => {
       s.cleanup();
     }
   });
+
+  it('checks a set of many captures at once on one signal without a listener per file', async () => {
+    const s = setup();
+    const warnings: Error[] = [];
+    const onWarning = (w: Error) => warnings.push(w);
+    process.on('warning', onWarning);
+    try {
+      const files = Array.from({ length: 16 }, (_, i) => join(s.dir, 'caps', `node${i}-eth0.pcap`));
+      for (const [i, f] of files.entries()) writeFileSync(f, Buffer.alloc(3000 + i, i));
+      const store = await SessionStore.create(s.file, files, { autosaveMs: -1 });
+      const checks = await store.verifyCaptures(new AbortController().signal);
+      expect(checks.map((c) => c.state)).toEqual(files.map(() => 'ok'));
+      await new Promise((r) => setImmediate(r)); // warnings are emitted on the next tick
+      expect(warnings.filter((w) => w.name === 'MaxListenersExceededWarning').map((w) => w.message)).toEqual([]);
+      await store.close();
+    } finally {
+      process.off('warning', onWarning);
+      s.cleanup();
+    }
+  });
 });

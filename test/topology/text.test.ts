@@ -2,9 +2,9 @@
 // (common/text.ts): its forms, control characters from captures replaced, and the same NAT,
 // encapsulation and flow text in the terminal (CLI), the app (backend) and the report for the same
 // journey of the lab's DNAT-ed HTTP flow.
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   clean,
@@ -20,6 +20,7 @@ import {
 } from '../../common/text';
 import { createBackend } from '../../main/backend/backend';
 import { buildReport } from '../../main/report';
+import { copyCaptures } from '../tools';
 import { formatJourney, loadCaptureSet } from '../../main/topology';
 import { ready } from '../app/helpers';
 import { captureFiles } from './lab';
@@ -97,12 +98,7 @@ describe.skipIf(!lab.length)('one wording across the CLI, the app and the report
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('the DNAT of the lab HTTP flow, its encapsulation and its flow read the same everywhere', async () => {
-    mkdirSync(join(dir, 'caps'));
-    const caps = lab.map((f) => {
-      const to = join(dir, 'caps', basename(f));
-      copyFileSync(f, to);
-      return to;
-    });
+    const caps = copyCaptures(lab, join(dir, 'caps'));
     const a = await loadCaptureSet(caps);
     const journey = Array.from({ length: a.journeys.count }, (_, i) => a.journeys.get(i)).find(
       (j) => j.nat.length > 0 && j.hops[0].headers.dst === '10.96.112.34',

@@ -253,7 +253,8 @@ export class PcapngFileWriter {
 
   private async write(chunk: Uint8Array): Promise<void> {
     this.throwIfFailed();
-    if (!this.stream.write(chunk)) await Promise.race([once(this.stream, 'drain'), once(this.stream, 'error')]);
+    // once() rejects on 'error' by itself; a second once(…, 'error') beside it stayed on the stream after each drain.
+    if (!this.stream.write(chunk)) await once(this.stream, 'drain');
     this.throwIfFailed();
   }
 
