@@ -44,7 +44,12 @@ export async function runExport(args: string[]): Promise<number> {
     if (a.json) await out.write(JSON.stringify(r, null, 2) + '\n');
     else {
       for (const f of r.files) await out.write(`${f.capture}\t${f.parquet ? `${f.packets} packets -> ${f.parquet}` : 'not exported'}\n`);
-      if (r.tables) await out.write(`tables: ${Object.entries(r.tables).map(([t, n]) => `${t} ${n}`).join(', ')}\n`);
+      if (r.tables)
+        await out.write(
+          `tables: ${Object.entries(r.tables)
+            .map(([t, n]) => `${t} ${n}`)
+            .join(', ')}\n`,
+        );
       const rate = r.packetSeconds > 0 ? Math.round(r.packets / r.packetSeconds) : 0;
       await out.write(`${r.packets} packets in ${r.packetSeconds.toFixed(2)} s (${rate} packets/s)\n`);
     }

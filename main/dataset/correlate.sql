@@ -2,8 +2,8 @@
 -- `packets` table of a dataset, the same decisions main/topology makes in process
 -- (journeys.ts: key and split; hops.ts: hopOrder, natBetween; verdict.ts: quotingErrors).
 --
--- Input tables: packets, points (id, node, kind, pod_ip), node_addresses (node, ip),
--- node_cidrs (node, first4, last4), clock_offsets (node, offset_ns) and
+-- Input tables: packets, points (id, node, kind, pod_ip), node_addresses (node, ip: underlay),
+-- address_nodes (ip, node: who owns an address), clock_offsets (node, offset_ns) and
 -- correlate_params (window_ns, repeat_ns, epoch_ns): the runner creates the last one.
 -- Output views: sql_sightings, sql_hops (one row per sighting in a journey, in hop order),
 -- sql_journeys (one row per journey), sql_icmp_quotes (ICMP errors that quote a journey).
@@ -112,7 +112,7 @@ SELECT r.*,
 FROM sql_repeats r;
 
 -- 5. The sender node (hops.ts senderNode): the outer source of the first tunnel sighting, else
--- the owner of the first sighting's inner source (an underlay address, else a pod block).
+-- the owner of the first sighting's inner source (address_nodes: an underlay address, else a pod block).
 CREATE OR REPLACE TEMPORARY VIEW sql_first AS
 SELECT jkey, corrected AS first_corrected, inner_src AS first_src, inner_src4 AS first_src4
 FROM (
@@ -129,11 +129,10 @@ SELECT jkey, node FROM (
 ) t WHERE rn = 1;
 
 CREATE OR REPLACE TEMPORARY VIEW sql_sender AS
-SELECT f.jkey, f.first_corrected, COALESCE(ts.node, na.node, nc.node) AS sender
+SELECT f.jkey, f.first_corrected, COALESCE(ts.node, an.node) AS sender
 FROM sql_first f
 LEFT JOIN sql_tunnel_sender ts ON ts.jkey = f.jkey
-LEFT JOIN node_addresses na ON na.ip = f.first_src
-LEFT JOIN node_cidrs nc ON f.first_src4 BETWEEN nc.first4 AND nc.last4;
+LEFT JOIN address_nodes an ON an.ip = f.first_src;
 
 -- 6. Hop order (hops.ts hopOrder): the sender node first, the other nodes by their first corrected
 -- sighting, then time, then where the interface sits on the way out (sender) or in (others), then
@@ -172,7 +171,7 @@ SELECT o.jkey, o.hop, o.hop_count, o.capture, o.idx, o.point, o.node, o.kind, o.
     WHEN o.corrected - o.prev_corrected < 0 THEN NULL
     ELSE o.corrected - o.prev_corrected
   END AS latency_ns,
-  CASE WHEN o.hop = 0 THEN NULL ELSE o.inner_ttl - o.prev_ttl END AS ttl_delta,
+  CASE WHEN o.hop = 0 THEN NULL ELSE CAST(o.inner_ttl AS INTEGER) - CAST(o.prev_ttl AS INTEGER) END AS ttl_delta,
   CASE
     WHEN o.hop = 0 OR o.inner_ver <> o.prev_ver THEN NULL
     WHEN (o.inner_dst <> o.prev_dst OR (o.frag_off = 0 AND o.prev_frag = 0 AND o.dport IS DISTINCT FROM o.prev_dport))

@@ -61,7 +61,11 @@ async function exportFile(duck: Duck, d: Parameters<typeof writePackets>[1], f: 
   }
 }
 
-export async function exportDataset(files: readonly (string | CaptureSource)[], dir: string, opts: ExportOptions = {}): Promise<ExportResult> {
+export async function exportDataset(
+  files: readonly (string | CaptureSource)[],
+  dir: string,
+  opts: ExportOptions = {},
+): Promise<ExportResult> {
   await mkdir(dir, { recursive: true });
   const duck = await openDuck();
   const out: ExportedFile[] = [];

@@ -13,12 +13,14 @@ export async function attachDataset(db: DuckDBConnection, dir: string): Promise<
   try {
     names = await readdir(dir);
   } catch (e) {
-    throw new Error(`${dir}: not a dataset directory (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    throw new Error(`${dir}: not a dataset directory (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, { cause: e });
   }
   const tables: string[] = [];
   const packets = names.includes('packets') ? (await readdir(join(dir, 'packets'))).filter((n) => n.endsWith('.parquet')) : [];
   if (packets.length) {
-    await db.run(`CREATE OR REPLACE VIEW packets AS SELECT * FROM read_parquet(${sqlString(join(dir, 'packets', '*.parquet'))}, union_by_name = true)`);
+    await db.run(
+      `CREATE OR REPLACE VIEW packets AS SELECT * FROM read_parquet(${sqlString(join(dir, 'packets', '*.parquet'))}, union_by_name = true)`,
+    );
     tables.push('packets');
   }
   for (const n of names.sort()) {

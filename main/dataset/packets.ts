@@ -10,7 +10,7 @@
 
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { DuckDBConnection } from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBType } from '@duckdb/node-api';
 import { TUNNEL_NAMES } from '../engine/decode/types';
 import type { CaptureSetData } from '../topology/load';
 import type { FileDraft } from '../topology/analyze';
@@ -177,7 +177,7 @@ async function stageRows(db: DuckDBConnection, t: PacketTable, first: number, en
   const types = STAGED.map((c) => {
     const ty = (api as unknown as Record<string, unknown>)[c.type];
     if (!ty) throw new Error(`no DuckDB type ${c.type}`);
-    return ty as import('@duckdb/node-api').DuckDBType;
+    return ty as DuckDBType;
   });
   const quoted = quotedColumns(t, first, end);
   const arrays = STAGED.map((c) => c.get(t, quoted));
@@ -220,7 +220,8 @@ export async function writePackets(
   await db.run(`CREATE OR REPLACE TEMP TABLE stage (${STAGED.map((c) => `${c.name} ${c.type}`).join(', ')})`);
   await db.run('CREATE OR REPLACE TEMP TABLE pts (pt USMALLINT, id VARCHAR)');
   await db.run('CREATE OR REPLACE TEMP TABLE ip6 (id UINTEGER, a VARCHAR)');
-  if (file.points.length) await db.run(`INSERT INTO pts VALUES ${file.points.map((i) => `(${i}, ${sqlString(d.points[i].id)})`).join(', ')}`);
+  if (file.points.length)
+    await db.run(`INSERT INTO pts VALUES ${file.points.map((i) => `(${i}, ${sqlString(d.points[i].id)})`).join(', ')}`);
   if (t.ip6.length) await db.run(`INSERT INTO ip6 VALUES ${t.ip6.map((a, i) => `(${i}, ${sqlString(a)})`).join(', ')}`);
   await stageRows(db, t, file.firstRow, file.firstRow + file.packetCount);
   const path = join(dir, 'packets', `${safeName(capture)}.parquet`);

@@ -25,8 +25,9 @@ export async function runSql(dir: string, query: string, opts: DuckOptions & { c
 
 function text(v: unknown): string {
   if (v === null || v === undefined) return '';
-  if (typeof v === 'object') return JSON.stringify(v);
-  return String(v);
+  if (typeof v === 'string') return v;
+  if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') return String(v);
+  return JSON.stringify(v);
 }
 
 function csvField(s: string): string {
@@ -35,7 +36,6 @@ function csvField(s: string): string {
 
 /** Control characters from captures (names, messages) never reach the terminal as they are. */
 function safe(s: string): string {
-  // eslint-disable-next-line no-control-regex
   return s.replace(/[\u0000-\u001f\u007f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }
 
@@ -48,7 +48,11 @@ export function formatRows(r: SqlResult, format: SqlFormat): string {
   }
   const cells = r.rows.map((row) => r.columns.map((c) => safe(text(row[c]))));
   const widths = r.columns.map((c, i) => Math.max(c.length, ...cells.map((x) => x[i].length)));
-  const line = (xs: string[]) => xs.map((x, i) => x.padEnd(widths[i])).join('  ').trimEnd();
+  const line = (xs: string[]) =>
+    xs
+      .map((x, i) => x.padEnd(widths[i]))
+      .join('  ')
+      .trimEnd();
   const out = [line(r.columns), line(widths.map((w) => '-'.repeat(w))), ...cells.map(line)];
   out.push(`(${r.rows.length} row${r.rows.length === 1 ? '' : 's'})`);
   return out.join('\n') + '\n';

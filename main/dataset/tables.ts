@@ -1,4 +1,4 @@
-// The analysis tables of a dataset (`captures`, `points`, `nodes`, `node_addresses`, `pods`,
+// The analysis tables of a dataset (`captures`, `points`, `nodes`, `node_addresses`, `address_nodes`, `pods`,
 // `services`, `flows`, `journeys`, `hops`, `findings`, `clock_offsets`): the in-process analysis
 // (main/topology) flattened to rows, one Parquet file each. Every table has a fixed schema (written
 // even when empty), so SQL over a dataset never depends on what one capture set happened to hold.
@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { Analysis } from '../topology/analyze';
+import { cidr6, cidr6Contains, cidrContains, parseCidr4, parseIp6 } from '../topology/addr';
 import { formatPacketRef } from '../topology/select';
 import type { PacketRef } from '../topology/types';
 import { sqlString } from './duck';
@@ -75,14 +76,39 @@ function* hopRows(a: Analysis, ns: (t: number) => string): Generator<Row> {
   }
 }
 
-/** First and last address of an IPv4 block as numbers (null for IPv6: SQL matches IPv4 blocks only). */
-function ip4Range(cidr: string): { first4: number | null; last4: number | null } {
-  const m = /^(\d+)\.(\d+)\.(\d+)\.(\d+)\/(\d+)$/.exec(cidr);
-  if (!m) return { first4: null, last4: null };
-  const a = ((+m[1] << 24) | (+m[2] << 16) | (+m[3] << 8) | +m[4]) >>> 0;
-  const size = 2 ** (32 - Math.min(32, +m[5]));
-  const first = a - (a % size);
-  return { first4: first, last4: first + size - 1 };
+/**
+ * The node that owns each inner source address the set holds: its underlay address, else the first
+ * node (in the model's order) whose pod block contains it, as the path finder decides a journey's
+ * sending node (hops.ts nodeOfAddr). The SQL looks addresses up here instead of doing block
+ * arithmetic on IPv6 text.
+ */
+function* addressNodes(a: Analysis): Generator<Row> {
+  const nodes = a.model.nodes.map((n) => ({
+    id: n.id,
+    ips: new Set(n.underlayIps),
+    v4: (n.podCidrs ?? (n.podCidr ? [n.podCidr] : [])).map(parseCidr4).filter((c) => c !== null),
+    v6: (n.podCidrs ?? []).flatMap((c) => {
+      const [base, len] = c.split('/');
+      const b = base.includes(':') ? parseIp6(base) : null;
+      return b && len !== undefined ? [cidr6(b, Number(len))] : [];
+    }),
+  }));
+  const t = a.table;
+  const seen = new Set<string>();
+  for (let r = 0; r < t.count; r++) {
+    const v = t.innerVer[r];
+    if (v !== 4 && v !== 6) continue;
+    const ip = t.addr(v, t.innerSrc[r]);
+    if (seen.has(ip)) continue;
+    seen.add(ip);
+    let owner = nodes.find((n) => n.ips.has(ip));
+    if (!owner && v === 4) owner = nodes.find((n) => n.v4.some((c) => cidrContains(c, t.innerSrc[r])));
+    if (!owner && v === 6) {
+      const b = parseIp6(ip);
+      if (b) owner = nodes.find((n) => n.v6.some((c) => cidr6Contains(c, b)));
+    }
+    if (owner) yield { ip, node: owner.id };
+  }
 }
 
 /** Every analysis table: schema and rows. */
@@ -187,16 +213,12 @@ export function analysisTables(a: Analysis): Record<string, TableSpec> {
       ],
       rows: m.nodes.flatMap((n) => n.underlayIps.map((ip) => ({ node: n.id, ip }))),
     },
-    node_cidrs: {
+    address_nodes: {
       columns: [
+        ['ip', 'VARCHAR'],
         ['node', 'VARCHAR'],
-        ['cidr', 'VARCHAR'],
-        ['first4', 'BIGINT'],
-        ['last4', 'BIGINT'],
       ],
-      rows: m.nodes.flatMap((n) =>
-        (n.podCidrs ?? (n.podCidr ? [n.podCidr] : [])).map((cidr) => ({ node: n.id, cidr, ...ip4Range(cidr) })),
-      ),
+      rows: addressNodes(a),
     },
     pods: {
       columns: [
