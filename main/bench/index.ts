@@ -8,5 +8,6 @@ import { reportSection } from './report';
 import { uiSection } from './ui';
 import { limitsSection } from './limits';
 import { startupSection } from './startup';
+import { datasetSection } from './dataset';
 
-export const sections: readonly BenchSection[] = [captureSection, startupSection, topologySection, reportSection, limitsSection, uiSection];
+export const sections: readonly BenchSection[] = [captureSection, startupSection, topologySection, reportSection, limitsSection, uiSection, datasetSection];

@@ -27,6 +27,25 @@ export function sqlStatements(text: string): string[] {
     .filter(Boolean);
 }
 
+const VIEW = /^CREATE OR REPLACE TEMPORARY VIEW (\w+) AS\s/;
+
+/**
+ * The statements with the views that later statements read more than once turned into tables
+ * (`materialize`: those names). An engine recomputes a view each time a query names it, and the
+ * windows behind the hop order are the expensive part: computed once, they are read from there.
+ * DuckDB takes them as temporary tables; Spark caches them (spark/run.py, the same rule).
+ */
+export function materialized(statements: readonly string[]): Set<string> {
+  const out = new Set<string>();
+  statements.forEach((s, i) => {
+    const name = VIEW.exec(s)?.[1];
+    if (!name) return;
+    const uses = statements.slice(i + 1).reduce((n, t) => n + (t.match(new RegExp(`\\b${name}\\b`, 'g'))?.length ?? 0), 0);
+    if (uses > 1) out.add(name);
+  });
+  return out;
+}
+
 /** Creates the views sql_sightings ... sql_journeys over the attached dataset. */
 export async function correlate(db: DuckDBConnection, opts: CorrelateOptions = {}): Promise<void> {
   const windowNs = opts.windowNs ?? 1000 * 1e6;
@@ -35,5 +54,10 @@ export async function correlate(db: DuckDBConnection, opts: CorrelateOptions = {
     `CREATE OR REPLACE TEMP TABLE correlate_params AS SELECT ${windowNs}::DOUBLE AS window_ns, ${repeatNs}::DOUBLE AS repeat_ns,
        COALESCE((SELECT MIN(t_ns) FROM packets), 0)::BIGINT AS epoch_ns`,
   );
-  for (const s of sqlStatements(readFileSync(CORRELATE_SQL, 'utf8'))) await db.run(s);
+  const statements = sqlStatements(readFileSync(CORRELATE_SQL, 'utf8'));
+  const tables = materialized(statements);
+  for (const s of statements) {
+    const name = VIEW.exec(s)?.[1];
+    await db.run(name && tables.has(name) ? s.replace(VIEW, `CREATE OR REPLACE TEMP TABLE ${name} AS `) : s);
+  }
 }

@@ -15,13 +15,15 @@ import { mkdir } from 'node:fs/promises';
 import { analyze } from '../topology/analyze';
 import { readCaptureSet, type CaptureSource, type LoadOptions } from '../topology/load';
 import type { FileDraft } from '../topology/analyze';
-import { openDuck, type Duck } from './duck';
+import { openDuck, type Duck, type DuckOptions } from './duck';
 import { writePackets } from './packets';
 import { writeAnalysisTables } from './tables';
 
 export interface ExportOptions extends Pick<LoadOptions, 'enrichment' | 'overrides' | 'limits' | 'maxClockSkewMs' | 'matchWindowMs'> {
   /** The map step: packets only, each file on its own. */
   readonly packetsOnly?: boolean;
+  /** DuckDB's settings for the writes (threads, memory limit). */
+  readonly duck?: DuckOptions;
   /** Called as each capture is done (written or refused). */
   readonly onFile?: (f: ExportedFile) => void;
 }
@@ -67,7 +69,7 @@ export async function exportDataset(
   opts: ExportOptions = {},
 ): Promise<ExportResult> {
   await mkdir(dir, { recursive: true });
-  const duck = await openDuck();
+  const duck = await openDuck(opts.duck);
   const out: ExportedFile[] = [];
   const done = (f: ExportedFile) => {
     out.push(f);

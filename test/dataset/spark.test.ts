@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
-import { CORRELATE_SQL, sqlStatements } from '../../main/dataset/correlate';
+import { CORRELATE_SQL, materialized, sqlStatements } from '../../main/dataset/correlate';
 import { exportDataset } from '../../main/dataset/export';
 import { runSql } from '../../main/dataset/sql';
 
@@ -31,13 +31,15 @@ const sparkSubmit = has('spark-submit', ['--version']);
 const pyspark = python && has('python3', ['-c', 'import pyspark']);
 
 describe('Spark runner', () => {
-  it('splits correlate.sql into the same statements as the DuckDB runner', async (ctx) => {
+  it('splits correlate.sql into the same statements, and caches the same views, as the DuckDB runner', async (ctx) => {
     if (!python) ctx.skip('SKIPPED: python3 is not installed, so the Spark runner cannot be loaded');
-    const code = `import json, sys; sys.path.insert(0, 'main/dataset/spark'); import run; print(json.dumps(run.statements(open(run.CORRELATE_SQL).read())))`;
-    const fromPython = JSON.parse((await run('python3', ['-c', code])).stdout) as string[];
+    const code = `import json, sys; sys.path.insert(0, 'main/dataset/spark'); import run; s = run.statements(open(run.CORRELATE_SQL).read()); print(json.dumps([s, sorted(run.materialized(s))]))`;
+    const [fromPython, cached] = JSON.parse((await run('python3', ['-c', code])).stdout) as [string[], string[]];
     const fromTs = sqlStatements(readFileSync(CORRELATE_SQL, 'utf8'));
     expect(fromTs.length).toBeGreaterThan(10);
     expect(fromPython).toEqual(fromTs);
+    expect(cached).toEqual([...materialized(fromTs)].sort());
+    expect(cached.length).toBeGreaterThan(0);
   });
 
   it('gives on Spark the rows DuckDB gives (hop order, NAT, latency, ICMP verdicts on the journeys lab)', async (ctx) => {

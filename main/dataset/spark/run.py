@@ -32,6 +32,24 @@ def statements(text):
     return [s.strip() for s in re.split(r";\s*$", body, flags=re.M) if s.strip()]
 
 
+VIEW = re.compile(r"^CREATE OR REPLACE TEMPORARY VIEW (\w+) AS\s")
+
+
+def materialized(stmts):
+    """Views that later statements read more than once: cached, so their windows run once (the same
+    rule as main/dataset/correlate.ts materialized, where DuckDB makes them tables)."""
+    out = set()
+    for i, s in enumerate(stmts):
+        m = VIEW.match(s)
+        if not m:
+            continue
+        name = m.group(1)
+        uses = sum(len(re.findall(r"\b%s\b" % name, t)) for t in stmts[i + 1 :])
+        if uses > 1:
+            out.add(name)
+    return out
+
+
 def list_tables(spark, root):
     """Table names and paths of a dataset directory, through Hadoop's file system (any URI)."""
     jvm = spark.sparkContext._jvm
@@ -76,8 +94,13 @@ def main(argv):
             "COALESCE((SELECT MIN(t_ns) FROM packets), CAST(0 AS BIGINT)) AS epoch_ns"
         )
         with open(CORRELATE_SQL, encoding="utf-8") as f:
-            for s in statements(f.read()):
-                spark.sql(s)
+            stmts = statements(f.read())
+        cached = materialized(stmts)
+        for s in stmts:
+            spark.sql(s)
+            m = VIEW.match(s)
+            if m and m.group(1) in cached:
+                spark.sql(f"CACHE TABLE {m.group(1)}")
     df = spark.sql(a.query)
     if a.out:
         df.write.mode("overwrite").parquet(a.out)
