@@ -10,22 +10,37 @@
 --
 -- Written in the SQL DuckDB and Spark SQL share: CREATE OR REPLACE TEMPORARY VIEW, CASE,
 -- COALESCE, window functions with ROWS frames, % for bit masks (no shifts, no string_agg, no
--- DISTINCT in windows, no QUALIFY). main/dataset/spark/run.py runs this file unchanged.
+-- DISTINCT in windows, no QUALIFY). One dialect switch: hash64(...) is a 64-bit hash of its
+-- arguments, which the runners name for their engine (DuckDB hash, Spark xxhash64).
 -- Statements end with ';' at the end of a line (the runners split there).
 
 -- 1. Sightings that can be matched (an IP packet), with their node's corrected time (nanoseconds
--- from epoch_ns, clock offset removed) and the fields the journey key is made of
--- (journeys.ts journeyKeys: no addresses, TTL or encapsulation).
+-- from epoch_ns, clock offset removed), the journey key (journeys.ts journeyKeys: no addresses,
+-- TTL or encapsulation; one 64-bit hash as the in-process key is two 32-bit ones) and the address
+-- pair. Only the columns the steps below read are carried through their windows; the ICMP step
+-- takes the rest from `packets` for the few rows it needs.
 CREATE OR REPLACE TEMPORARY VIEW sql_sightings AS
 SELECT
-  p.capture, p.idx, p.point, p.t_ns, p.tunnel, p.outer_ver, p.outer_src, p.outer_dst,
-  p.inner_ver, p.inner_src, p.inner_dst, p.inner_src4, p.inner_dst4, p.inner_proto, p.inner_ttl,
-  p.ip_id, p.inner_frag, p.sport, p.dport, p.tcp_seq, p.tcp_ack, p.tcp_flags, p.tcp_win,
-  p.icmp_type, p.icmp_code, p.icmp_id, p.icmp_seq, p.pay_len, p.pay_hash,
-  p.q_src, p.q_dst, p.q_proto, p.q_id, p.q_sport, p.q_dport, p.q_seq,
+  p.capture, p.idx, p.point, p.t_ns, p.tunnel, p.outer_ver, p.outer_src,
+  p.inner_ver, p.inner_src, p.inner_dst, p.inner_proto, p.inner_ttl, p.inner_frag % 8192 AS frag_off, p.sport, p.dport,
   pt.node, pt.kind, pt.pod_ip,
   CAST(p.t_ns - cp.epoch_ns AS DOUBLE) - COALESCE(c.offset_ns, 0) AS corrected,
-  p.inner_frag % 8192 AS frag_off,
+  hash64(p.inner_proto, p.inner_ver, p.ip_id, p.inner_frag % 8192,
+    CASE WHEN p.inner_frag % 8192 <> 0 THEN 0
+      WHEN p.inner_proto = 6 THEN p.tcp_seq
+      WHEN p.inner_proto IN (1, 58) THEN (COALESCE(CAST(p.icmp_type AS INTEGER), 255) % 256) * 256 + COALESCE(CAST(p.icmp_code AS INTEGER), 255) % 256
+      ELSE p.pay_len END,
+    CASE WHEN p.inner_frag % 8192 <> 0 THEN 0
+      WHEN p.inner_proto = 6 THEN p.tcp_ack
+      WHEN p.inner_proto IN (1, 58) THEN COALESCE(p.icmp_id, -1)
+      ELSE 0 END,
+    CASE WHEN p.inner_frag % 8192 <> 0 THEN 0
+      WHEN p.inner_proto = 6 THEN p.tcp_flags % 64
+      WHEN p.inner_proto IN (1, 58) THEN COALESCE(p.icmp_seq, -1)
+      ELSE 0 END,
+    CASE WHEN p.inner_frag % 8192 = 0 AND p.inner_proto = 6 THEN p.tcp_win ELSE 0 END,
+    p.pay_hash) AS gkey,
+  hash64(p.inner_ver, p.inner_src, p.inner_dst) AS pair,
   CASE
     WHEN p.inner_ver = 4 THEN
       p.inner_src4 BETWEEN 3758096384 AND 4026531839 OR p.inner_dst4 BETWEEN 3758096384 AND 4026531839
@@ -44,35 +59,18 @@ CROSS JOIN correlate_params cp
 LEFT JOIN clock_offsets c ON c.node = pt.node
 WHERE p.inner_proto IS NOT NULL;
 
--- 2. The journey key, one column per field (NULL-free so both engines group alike).
-CREATE OR REPLACE TEMPORARY VIEW sql_keyed AS
-SELECT s.*,
-  concat_ws('|',
-    CAST(inner_proto AS STRING), CAST(inner_ver AS STRING), CAST(ip_id AS STRING), CAST(frag_off AS STRING),
-    CASE
-      WHEN frag_off <> 0 THEN ''
-      WHEN inner_proto = 6 THEN concat_ws('|', CAST(tcp_seq AS STRING), CAST(tcp_ack AS STRING),
-        CAST(tcp_flags % 64 AS STRING), CAST(tcp_win AS STRING))
-      WHEN inner_proto IN (1, 58) THEN concat_ws('|', CAST(COALESCE(icmp_type, 255) % 256 AS STRING),
-        CAST(COALESCE(icmp_code, 255) % 256 AS STRING), CAST(COALESCE(icmp_id, -1) AS STRING), CAST(COALESCE(icmp_seq, -1) AS STRING))
-      ELSE CAST(pay_len AS STRING)
-    END,
-    CAST(pay_hash AS STRING)) AS gkey,
-  concat_ws('|', CAST(inner_ver AS STRING), inner_src, inner_dst) AS pair
-FROM sql_sightings s;
-
 -- 3. A key group of identical bytes from different hosts is split by address pair when it holds
 -- traffic no NAT rewrites (journeys.ts: untranslatable).
 CREATE OR REPLACE TEMPORARY VIEW sql_grouped AS
 SELECT k.*,
-  CASE WHEN g_n > 1 AND g_local = 1 AND g_pmin <> g_pmax THEN concat(gkey, '#', pair) ELSE gkey END AS pkey
+  CASE WHEN g_n > 1 AND g_local = 1 AND g_pmin <> g_pmax THEN hash64(gkey, pair) ELSE gkey END AS pkey
 FROM (
   SELECT s.*,
     COUNT(*) OVER (PARTITION BY gkey) AS g_n,
     MAX(CASE WHEN link_scope THEN 1 ELSE 0 END) OVER (PARTITION BY gkey) AS g_local,
     MIN(pair) OVER (PARTITION BY gkey) AS g_pmin,
     MAX(pair) OVER (PARTITION BY gkey) AS g_pmax
-  FROM sql_keyed s
+  FROM sql_sightings s
 ) k;
 
 -- 4. Journeys: cut where the corrected gap exceeds the window ...
@@ -106,17 +104,17 @@ FROM (
 
 CREATE OR REPLACE TEMPORARY VIEW sql_journey_rows AS
 SELECT r.*,
-  concat(pkey, '@', CAST(seg AS STRING), '.',
-    CAST(MAX(inst) OVER (PARTITION BY pkey, seg ORDER BY corrected, capture, idx ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS STRING)) AS jkey,
+  hash64(pkey, seg,
+    MAX(inst) OVER (PARTITION BY pkey, seg ORDER BY corrected, capture, idx ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)) AS jkey,
   ROW_NUMBER() OVER (PARTITION BY pkey, seg ORDER BY corrected, capture, idx) AS seg_pos
 FROM sql_repeats r;
 
 -- 5. The sender node (hops.ts senderNode): the outer source of the first tunnel sighting, else
 -- the owner of the first sighting's inner source (address_nodes: an underlay address, else a pod block).
 CREATE OR REPLACE TEMPORARY VIEW sql_first AS
-SELECT jkey, corrected AS first_corrected, inner_src AS first_src, inner_src4 AS first_src4
+SELECT jkey, corrected AS first_corrected, inner_src AS first_src
 FROM (
-  SELECT jkey, corrected, inner_src, inner_src4,
+  SELECT jkey, corrected, inner_src,
     ROW_NUMBER() OVER (PARTITION BY jkey ORDER BY corrected, capture, idx) AS rn
   FROM sql_journey_rows
 ) f WHERE rn = 1;
@@ -193,20 +191,27 @@ FROM (
 -- hop order carries the quoted addresses, protocol, IPv4 ID, ports (or echo id/seq) and TCP
 -- sequence; the journey quoted is the latest one whose first sighting is at most 5 s before the
 -- error (and not more than 1 ms after it).
+CREATE OR REPLACE TEMPORARY VIEW sql_error_rows AS
+SELECT o.jkey, o.hop, o.corrected, o.capture, o.idx, o.point, o.node, o.inner_ver, o.inner_src,
+  p.icmp_type, p.icmp_code, p.q_src, p.q_dst, p.q_proto, p.q_id, p.q_sport, p.q_dport, p.q_seq
+FROM sql_ordered o JOIN packets p ON p.capture = o.capture AND p.idx = o.idx
+WHERE o.inner_proto IN (1, 58) AND p.q_src IS NOT NULL;
+
 CREATE OR REPLACE TEMPORARY VIEW sql_quote_keys AS
-SELECT jkey, hop, corrected,
-  concat_ws('|', CAST(inner_ver AS STRING), inner_src, inner_dst, CAST(inner_proto AS STRING),
-    CAST(CASE WHEN inner_ver = 4 THEN ip_id % 65536 ELSE -1 END AS STRING),
-    CAST(CASE WHEN frag_off <> 0 THEN -1
-      WHEN inner_proto IN (6, 17, 132) THEN COALESCE(sport, -1)
-      WHEN (inner_proto = 1 AND icmp_type = 8) OR (inner_proto = 58 AND icmp_type = 128) THEN COALESCE(icmp_id, -1)
+SELECT o.jkey, o.hop, o.corrected,
+  concat_ws('|', CAST(o.inner_ver AS STRING), o.inner_src, o.inner_dst, CAST(o.inner_proto AS STRING),
+    CAST(CASE WHEN o.inner_ver = 4 THEN p.ip_id % 65536 ELSE -1 END AS STRING),
+    CAST(CASE WHEN o.frag_off <> 0 THEN -1
+      WHEN o.inner_proto IN (6, 17, 132) THEN COALESCE(o.sport, -1)
+      WHEN (o.inner_proto = 1 AND p.icmp_type = 8) OR (o.inner_proto = 58 AND p.icmp_type = 128) THEN COALESCE(p.icmp_id, -1)
       ELSE -1 END AS STRING),
-    CAST(CASE WHEN frag_off <> 0 THEN -1
-      WHEN inner_proto IN (6, 17, 132) THEN COALESCE(dport, -1)
-      WHEN (inner_proto = 1 AND icmp_type = 8) OR (inner_proto = 58 AND icmp_type = 128) THEN COALESCE(icmp_seq, -1)
+    CAST(CASE WHEN o.frag_off <> 0 THEN -1
+      WHEN o.inner_proto IN (6, 17, 132) THEN COALESCE(o.dport, -1)
+      WHEN (o.inner_proto = 1 AND p.icmp_type = 8) OR (o.inner_proto = 58 AND p.icmp_type = 128) THEN COALESCE(p.icmp_seq, -1)
       ELSE -1 END AS STRING),
-    CAST(CASE WHEN frag_off = 0 AND inner_proto = 6 THEN tcp_seq ELSE -1 END AS STRING)) AS qkey
-FROM sql_ordered;
+    CAST(CASE WHEN o.frag_off = 0 AND o.inner_proto = 6 THEN p.tcp_seq ELSE -1 END AS STRING)) AS qkey
+FROM sql_ordered o JOIN packets p ON p.capture = o.capture AND p.idx = o.idx
+WHERE o.inner_dst IN (SELECT q_dst FROM sql_error_rows);
 
 CREATE OR REPLACE TEMPORARY VIEW sql_errors AS
 SELECT e.jkey AS error_jkey, e.capture AS error_capture, e.idx AS error_idx, e.point AS error_point,
@@ -214,8 +219,8 @@ SELECT e.jkey AS error_jkey, e.capture AS error_capture, e.idx AS error_idx, e.p
   ej.corrected AS error_first,
   concat_ws('|', CAST(e.inner_ver AS STRING), e.q_src, e.q_dst, CAST(e.q_proto AS STRING), CAST(COALESCE(e.q_id, -1) AS STRING),
     CAST(COALESCE(e.q_sport, -1) AS STRING), CAST(COALESCE(e.q_dport, -1) AS STRING), CAST(COALESCE(e.q_seq, -1) AS STRING)) AS qkey
-FROM sql_ordered e JOIN sql_ordered ej ON ej.jkey = e.jkey AND ej.hop = 0
-WHERE e.hop = 0 AND e.q_src IS NOT NULL;
+FROM sql_error_rows e JOIN sql_ordered ej ON ej.jkey = e.jkey AND ej.hop = 0
+WHERE e.hop = 0;
 
 CREATE OR REPLACE TEMPORARY VIEW sql_icmp_quotes AS
 SELECT jkey, error_capture, error_idx, error_point, error_node, error_from, icmp_type, icmp_code,

@@ -15,6 +15,11 @@ export interface CorrelateOptions {
   readonly repeatNs?: number;
 }
 
+/** correlate.sql's one dialect switch: its 64-bit hash, by the name DuckDB gives it (Spark: xxhash64). */
+export function forDuckDb(statement: string): string {
+  return statement.replace(/\bhash64\(/g, 'hash(');
+}
+
 /** The statements of a SQL file: split where a line ends with ';', comments dropped. */
 export function sqlStatements(text: string): string[] {
   const body = text
@@ -58,6 +63,6 @@ export async function correlate(db: DuckDBConnection, opts: CorrelateOptions = {
   const tables = materialized(statements);
   for (const s of statements) {
     const name = VIEW.exec(s)?.[1];
-    await db.run(name && tables.has(name) ? s.replace(VIEW, `CREATE OR REPLACE TEMP TABLE ${name} AS `) : s);
+    await db.run(forDuckDb(name && tables.has(name) ? s.replace(VIEW, `CREATE OR REPLACE TEMP TABLE ${name} AS `) : s));
   }
 }

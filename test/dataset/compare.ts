@@ -16,7 +16,7 @@ export const CHECKS = {
     SELECT 'in-process ' || h.journey AS journey, COUNT(DISTINCT s.jkey) AS other_side
     FROM hops h JOIN sql_hops s ON s.capture = h.capture AND s.idx = h.idx GROUP BY h.journey HAVING COUNT(DISTINCT s.jkey) <> 1
     UNION ALL
-    SELECT 'sql ' || s.jkey, COUNT(DISTINCT h.journey)
+    SELECT 'sql ' || CAST(s.jkey AS VARCHAR), COUNT(DISTINCT h.journey)
     FROM hops h JOIN sql_hops s ON s.capture = h.capture AND s.idx = h.idx GROUP BY s.jkey HAVING COUNT(DISTINCT h.journey) <> 1`,
   /** The same NAT kind and TTL change at every hop. */
   natAndTtl: `

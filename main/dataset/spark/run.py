@@ -11,8 +11,8 @@ is a view named after the file. --correlate runs correlate.sql first (views sql_
 sql_icmp_quotes...). The query's rows are printed (CSV or JSON lines, at most --limit of them), or
 written whole as Parquet with --out (on a cluster, the result of a big query stays in the cluster).
 
-correlate.sql keeps to the SQL both engines share, so no statement is rewritten here: the only
-dialect difference handled is the parameter table, created with Spark's own syntax.
+correlate.sql keeps to the SQL both engines share; the dialect switches are its hash64(...), which
+is Spark's xxhash64 (DuckDB's hash), and the parameter table, created here with Spark's syntax.
 """
 
 import argparse
@@ -33,6 +33,11 @@ def statements(text):
 
 
 VIEW = re.compile(r"^CREATE OR REPLACE TEMPORARY VIEW (\w+) AS\s")
+
+
+def for_spark(statement):
+    """correlate.sql's one dialect switch: its 64-bit hash is Spark's xxhash64 (DuckDB's hash)."""
+    return re.sub(r"\bhash64\(", "xxhash64(", statement)
 
 
 def materialized(stmts):
@@ -97,7 +102,7 @@ def main(argv):
             stmts = statements(f.read())
         cached = materialized(stmts)
         for s in stmts:
-            spark.sql(s)
+            spark.sql(for_spark(s))
             m = VIEW.match(s)
             if m and m.group(1) in cached:
                 spark.sql(f"CACHE TABLE {m.group(1)}")
