@@ -1,9 +1,10 @@
 // The `packets` table of a dataset: one row per sighting (one packet at one capture point), taken
 // from the path finder's own PacketTable (the decoder's fast path, main/topology/load.ts), so the
 // SQL correlation matches on exactly the fields the in-process journey key hashes
-// (main/topology/journeys.ts). The typed-array columns are copied into DuckDB vectors 2,048 rows at a
-// time (no per-value conversion), staged, then written as Parquet by one COPY whose SELECT turns the
-// raw columns into the dataset's schema (text addresses, NULL for "absent", absolute times).
+// (main/topology/journeys.ts). A table function hands DuckDB the typed-array columns, copied into
+// its vectors 2,048 rows at a time (no per-value conversion), and one COPY whose SELECT turns the
+// raw columns into the dataset's schema (text addresses, NULL for "absent", absolute times) writes
+// the Parquet file.
 //
 // The map step: one capture file in, `packets/<capture>.parquet` out. Files are independent, so the
 // step runs beside the captures (one process per node or per file).
@@ -33,7 +34,7 @@ interface Quoted {
 const col = (name: string, type: string, key: keyof PacketTable): Column => ({ name, type, get: (t) => t[key] as ArrayBufferView });
 const q = (name: string, type: string, key: keyof Quoted): Column => ({ name, type, get: (_t, x) => x[key] });
 
-/** Raw (staged) columns: each the bytes of one PacketTable array. */
+/** Raw columns: each the bytes of one PacketTable array. */
 const STAGED: readonly Column[] = [
   col('idx', 'UINTEGER', 'index'),
   col('pt', 'USMALLINT', 'point'),
@@ -117,7 +118,7 @@ function ip4Text(e: string): string {
   return `concat((${e} >> 24) & 255, '.', (${e} >> 16) & 255, '.', (${e} >> 8) & 255, '.', ${e} & 255)`;
 }
 
-/** Address column text: IPv4 number, or IPv6 id looked up in the staged ip6 table. */
+/** Address column text: IPv4 number, or IPv6 id looked up in the ip6 table. */
 function addrText(ver: string, v: string, has6: boolean): string {
   const v6 = has6 ? `(SELECT a FROM ip6 WHERE ip6.id = ${v})` : 'NULL';
   return `CASE WHEN ${ver} = 4 THEN ${ip4Text(v)} WHEN ${ver} = 6 THEN ${v6} END`;
@@ -131,8 +132,8 @@ function macText(e: string): string {
   return `CASE WHEN ${e} >= 0 THEN lower(printf('%012x', CAST(${e} AS BIGINT))) END`;
 }
 
-/** The dataset schema of `packets`, as a SELECT over the staged columns `s`. */
-function packetSelect(capture: string, epochSec: number, has6: boolean): string {
+/** The dataset schema of `packets`, as a SELECT over the raw columns `s` (the table function `rows`). */
+function packetSelect(rows: string, capture: string, epochSec: number, has6: boolean): string {
   const tunnels = TUNNEL_NAMES.map((n, i) => `WHEN ${i} THEN ${sqlString(n)}`).join(' ');
   const quotedVer = `CASE WHEN icmp_type IS NOT NULL THEN inner_ver END`;
   return `SELECT
@@ -165,13 +166,19 @@ function packetSelect(capture: string, epochSec: number, has6: boolean): string 
     ${nullIf('q_proto')} AS q_proto, ${nullIf('q_id')} AS q_id,
     ${nullIf('q_sport')} AS q_sport, ${nullIf('q_dport')} AS q_dport,
     CASE WHEN q_seq >= 0 THEN CAST(q_seq AS UBIGINT) END AS q_seq
-  FROM stage s JOIN pts p ON p.pt = s.pt`;
+  FROM ${rows}() s JOIN pts p ON p.pt = s.pt`;
 }
 
 const CHUNK = 2048;
 
-/** Copies the table's rows into the (existing, empty) `stage` table, one vector per column per chunk. */
-async function stageRows(db: DuckDBConnection, t: PacketTable, first: number, end: number): Promise<void> {
+let scans = 0;
+
+/**
+ * Registers a table function that scans rows [first, end) of the table: each call fills one output
+ * chunk by copying 2,048 values of each column straight from its typed array into the vector. The
+ * COPY reads it like a table, so nothing is staged in between. Returns the function's name.
+ */
+async function registerRows(db: DuckDBConnection, t: PacketTable, first: number, end: number): Promise<string> {
   const api = await import('@duckdb/node-api');
   const bindings = (await import('@duckdb/node-bindings')).default;
   const types = STAGED.map((c) => {
@@ -181,20 +188,36 @@ async function stageRows(db: DuckDBConnection, t: PacketTable, first: number, en
   });
   const quoted = quotedColumns(t, first, end);
   const arrays = STAGED.map((c) => c.get(t, quoted));
-  const appender = await db.createAppender('stage');
-  const chunk = api.DuckDBDataChunk.create(types);
-  const vectors = STAGED.map((_, i) => bindings.data_chunk_get_vector(chunk.chunk, i));
-  for (let start = first; start < end; start += CHUNK) {
-    const n = Math.min(CHUNK, end - start);
-    for (let i = 0; i < arrays.length; i++) {
-      const a = arrays[i];
-      const w = (a as unknown as { BYTES_PER_ELEMENT: number }).BYTES_PER_ELEMENT;
-      bindings.copy_data_to_vector(vectors[i], 0, a.buffer as ArrayBuffer, a.byteOffset + start * w, n * w);
-    }
-    chunk.rowCount = n;
-    appender.appendDataChunk(chunk);
-  }
-  appender.closeSync();
+  const widths = arrays.map((a) => (a as unknown as { BYTES_PER_ELEMENT: number }).BYTES_PER_ELEMENT);
+  const name = `tv_rows_${++scans}`;
+  let next = first;
+  const fn = api.DuckDBTableFunction.create({
+    name,
+    bindFunction: (b) => {
+      STAGED.forEach((c, i) => b.addResultColumn(c.name, types[i]));
+      b.setCardinality(end - first, true);
+    },
+    // One scan, in row order: the rows of a capture stay in file order.
+    initFunction: (i) => i.setMaxThreads(1),
+    mainFunction: (_info, out) => {
+      const n = Math.min(CHUNK, end - next);
+      out.rowCount = n;
+      for (let i = 0; i < arrays.length; i++) {
+        const a = arrays[i];
+        const w = widths[i];
+        bindings.copy_data_to_vector(
+          bindings.data_chunk_get_vector(out.chunk, i),
+          0,
+          a.buffer as ArrayBuffer,
+          a.byteOffset + next * w,
+          n * w,
+        );
+      }
+      next += n;
+    },
+  });
+  db.registerTableFunction(fn);
+  return name;
 }
 
 export interface PacketsWritten {
@@ -217,24 +240,23 @@ export async function writePackets(
   const t = d.table;
   const capture = file.id;
   await mkdir(join(dir, 'packets'), { recursive: true });
-  await db.run(`CREATE OR REPLACE TEMP TABLE stage (${STAGED.map((c) => `${c.name} ${c.type}`).join(', ')})`);
   await db.run('CREATE OR REPLACE TEMP TABLE pts (pt USMALLINT, id VARCHAR)');
   await db.run('CREATE OR REPLACE TEMP TABLE ip6 (id UINTEGER, a VARCHAR)');
   if (file.points.length)
     await db.run(`INSERT INTO pts VALUES ${file.points.map((i) => `(${i}, ${sqlString(d.points[i].id)})`).join(', ')}`);
   if (t.ip6.length) await db.run(`INSERT INTO ip6 VALUES ${t.ip6.map((a, i) => `(${i}, ${sqlString(a)})`).join(', ')}`);
-  await stageRows(db, t, file.firstRow, file.firstRow + file.packetCount);
+  const rows = await registerRows(db, t, file.firstRow, file.firstRow + file.packetCount);
   const path = join(dir, 'packets', `${safeName(capture)}.parquet`);
   const tmp = `${path}.tmp`;
   const epoch = Number.isNaN(t.epochSec) ? 0 : t.epochSec;
   try {
-    await db.run(`COPY (${packetSelect(capture, epoch, t.ip6.length > 0)}) TO ${sqlString(tmp)} (FORMAT parquet, COMPRESSION zstd)`);
+    await db.run(`COPY (${packetSelect(rows, capture, epoch, t.ip6.length > 0)}) TO ${sqlString(tmp)} (FORMAT parquet, COMPRESSION zstd)`);
     await rename(tmp, path);
   } catch (e) {
     await rm(tmp, { force: true });
     throw e;
   } finally {
-    await db.run('DROP TABLE IF EXISTS stage; DROP TABLE IF EXISTS pts; DROP TABLE IF EXISTS ip6');
+    await db.run('DROP TABLE IF EXISTS pts; DROP TABLE IF EXISTS ip6');
   }
   return { capture, path, packets: file.packetCount };
 }
