@@ -4,7 +4,7 @@
 // capture exports what it holds and says where it stops, a file that is no capture is refused by name
 // and the others still export; `sql` prints a table, CSV and JSON through the real command.
 import { execFile } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readdirSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -171,5 +171,24 @@ describe('tunnelvision sql', () => {
       .split('\n')
       .map((l) => JSON.parse(l));
     expect(json[0]).toEqual({ capture: 'a-node1-cni0.pcap', packets: 77 });
+  });
+});
+
+describe('the CLI bundle', () => {
+  it('keeps DuckDB outside the bundle and loads it only when a dataset command runs', () => {
+    type Meta = {
+      outputs: Record<string, { imports: { path: string; kind: string; external?: boolean }[]; inputs: Record<string, unknown> }>;
+    };
+    const meta = JSON.parse(readFileSync('out/cli/meta.json', 'utf8')) as Meta;
+    const outputs = Object.entries(meta.outputs).filter(([k]) => k.endsWith('.js'));
+    const duckImports = outputs.flatMap(([, o]) => o.imports.filter((i) => i.path.startsWith('@duckdb/')));
+    expect(duckImports.length).toBeGreaterThan(0);
+    for (const i of duckImports) expect(i).toMatchObject({ kind: 'dynamic-import', external: true });
+    // No chunk that main.js loads up front holds the dataset code.
+    const main = meta.outputs['out/cli/main.js'];
+    const staticChunks = main.imports.filter((i) => i.kind === 'import-statement').map((i) => i.path);
+    for (const c of staticChunks)
+      expect(Object.keys(meta.outputs[c]?.inputs ?? {}).filter((p) => p.startsWith('main/dataset/'))).toEqual([]);
+    expect(Object.keys(main.inputs).filter((p) => p.startsWith('main/dataset/'))).toEqual([]);
   });
 });
