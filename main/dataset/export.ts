@@ -82,6 +82,17 @@ export async function exportDataset(
         const t0 = performance.now();
         const d = await readCaptureSet([file], { limits: opts.limits, overrides: opts.overrides });
         for (const f of d.files) done(await exportFile(duck, d, f, dir));
+        if (d.files.length === 0) {
+          // An enrichment file (kubectl JSON, subnet.env) or an empty bundle: nothing of it is a packet.
+          const path = typeof file === 'string' ? file : file.path;
+          done({
+            capture: path,
+            path,
+            packets: 0,
+            parquet: null,
+            problems: ['no capture in it (enrichment files belong to the whole-set export)'],
+          });
+        }
         packetSeconds += (performance.now() - t0) / 1000;
       }
       return { files: out, packets: out.reduce((n, f) => n + f.packets, 0), packetSeconds };

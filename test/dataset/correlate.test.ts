@@ -46,6 +46,7 @@ describe('SQL path finder = in-process path finder', () => {
         // What there is to compare.
         expect(await count('SELECT COUNT(*) AS n FROM journeys')).toBeGreaterThan(5);
         expect(await count('SELECT COUNT(*) AS n FROM hops WHERE hop > 0')).toBeGreaterThan(5);
+        expect(await count('SELECT COUNT(*) AS n FROM hops WHERE latency_ns IS NOT NULL')).toBeGreaterThan(5);
         if (set.nat) expect(await count('SELECT COUNT(*) AS n FROM hops WHERE nat IS NOT NULL')).toBeGreaterThan(0);
         if (set.icmp)
           expect(await count(`SELECT COUNT(*) AS n FROM journeys WHERE verdict IN ('icmp-error', 'refused')`)).toBeGreaterThan(0);
