@@ -10,4 +10,12 @@ import { limitsSection } from './limits';
 import { startupSection } from './startup';
 import { datasetSection } from './dataset';
 
-export const sections: readonly BenchSection[] = [captureSection, startupSection, topologySection, reportSection, limitsSection, uiSection, datasetSection];
+export const sections: readonly BenchSection[] = [
+  captureSection,
+  startupSection,
+  topologySection,
+  reportSection,
+  limitsSection,
+  uiSection,
+  datasetSection,
+];
