@@ -9,6 +9,7 @@ import { uiSection } from './ui';
 import { limitsSection } from './limits';
 import { startupSection } from './startup';
 import { appSection } from './app';
+import { datasetSection } from './dataset';
 
 export const sections: readonly BenchSection[] = [
   appSection,
@@ -18,4 +19,5 @@ export const sections: readonly BenchSection[] = [
   reportSection,
   limitsSection,
   uiSection,
+  datasetSection,
 ];

@@ -14,7 +14,17 @@ import { fmt, row } from './measure';
 import type { BenchContext, BenchSection, StepReport } from './types';
 
 const VERSION = 1;
-const POINTS = ['n1-vethaaaa0001', 'n1-cni0', 'n1-flannel.1', 'n1-eth0', 'n2-eth0', 'n2-flannel.1', 'n2-cni0', 'n2-vethbbbb0002'] as const;
+/** The set's capture points, in file order (one pcap each, named `<point>.pcap`). */
+export const POINTS = [
+  'n1-vethaaaa0001',
+  'n1-cni0',
+  'n1-flannel.1',
+  'n1-eth0',
+  'n2-eth0',
+  'n2-flannel.1',
+  'n2-cni0',
+  'n2-vethbbbb0002',
+] as const;
 
 function setDir(sightings: number): string {
   return join(tmpdir(), 'tunnelvision-bench', `topology-${sightings}-v${VERSION}`);

@@ -13,8 +13,10 @@ export async function run(args: string[]): Promise<number> {
     if (a === '--step') return runStep(args[i + 1] ?? '', args[i + 2] ?? '', args.slice(i + 3));
     if (a === '--packets') packets = Number(args[++i]);
     else if (a === '--only') only.push(args[++i]);
+    else if (a === '--dataset-packets')
+      i++; // read by the dataset section (main/bench/dataset.ts)
     else {
-      process.stderr.write('usage: tunnelvision bench [--packets N] [--only SECTION]...\n');
+      process.stderr.write('usage: tunnelvision bench [--packets N] [--only SECTION]... [--dataset-packets N]\n');
       return 2;
     }
   }

@@ -6,6 +6,8 @@ const USAGE = `usage: tunnelvision <command> [args]
   topology FILE...   the cluster rebuilt from a capture set
   follow FILE...     one flow or one packet, hop by hop across the captures
   report FILE...     write an investigation report (HTML, PDF, Markdown, JSON, pcapng)
+  export --parquet DIR FILE...  the capture set as a Parquet dataset
+  sql DIR QUERY      SQL over a Parquet dataset (embedded DuckDB)
   start              the app in the browser (browser mode)
   bench              the benchmarks
 'tunnelvision <command> --help' describes a command's options.
@@ -26,6 +28,10 @@ export async function main(argv: string[]): Promise<number> {
       return (await import('./topology')).run(rest);
     case 'follow':
       return (await import('./follow')).run(rest);
+    case 'export':
+      return (await import('./dataset')).runExport(rest);
+    case 'sql':
+      return (await import('./dataset')).runSqlCommand(rest);
     case '-h':
     case '--help':
     case 'help':

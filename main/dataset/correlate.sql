@@ -1,0 +1,252 @@
+-- The path finder as SQL: journeys, hop order, per-hop latency, NAT and drop location over the
+-- `packets` table of a dataset, the same decisions main/topology makes in process
+-- (journeys.ts: key and split; hops.ts: hopOrder, natBetween; verdict.ts: quotingErrors).
+--
+-- Input tables: packets, points (id, node, kind, pod_ip), node_addresses (node, ip: underlay),
+-- address_nodes (ip, node: who owns an address), clock_offsets (node, offset_ns) and
+-- correlate_params (window_ns, repeat_ns, epoch_ns): the runner creates the last one.
+-- Output views: sql_sightings, sql_hops (one row per sighting in a journey, in hop order),
+-- sql_journeys (one row per journey), sql_icmp_quotes (ICMP errors that quote a journey).
+--
+-- Written in the SQL DuckDB and Spark SQL share: CREATE OR REPLACE TEMPORARY VIEW, CASE,
+-- COALESCE, window functions with ROWS frames, % for bit masks (no shifts, no string_agg, no
+-- DISTINCT in windows, no QUALIFY). One dialect switch: hash64(...) is a 64-bit hash of its
+-- arguments, which the runners name for their engine (DuckDB hash, Spark xxhash64).
+-- Statements end with ';' at the end of a line (the runners split there).
+
+-- 1. Sightings that can be matched (an IP packet), with their node's corrected time (nanoseconds
+-- from epoch_ns, clock offset removed), the journey key (journeys.ts journeyKeys: no addresses,
+-- TTL or encapsulation; one 64-bit hash as the in-process key is two 32-bit ones) and the address
+-- pair. Only the columns the steps below read are carried through their windows; the ICMP step
+-- takes the rest from `packets` for the few rows it needs.
+CREATE OR REPLACE TEMPORARY VIEW sql_sightings AS
+SELECT
+  p.capture, p.idx, p.point, p.t_ns, p.tunnel, p.outer_ver, p.outer_src,
+  p.inner_ver, p.inner_src, p.inner_dst, p.inner_proto, p.inner_ttl, p.inner_frag % 8192 AS frag_off, p.sport, p.dport,
+  pt.node, pt.kind, pt.pod_ip,
+  CAST(p.t_ns - cp.epoch_ns AS DOUBLE) - COALESCE(c.offset_ns, 0) AS corrected,
+  hash64(p.inner_proto, p.inner_ver, p.ip_id, p.inner_frag % 8192,
+    CASE WHEN p.inner_frag % 8192 <> 0 THEN 0
+      WHEN p.inner_proto = 6 THEN p.tcp_seq
+      WHEN p.inner_proto IN (1, 58) THEN (COALESCE(CAST(p.icmp_type AS INTEGER), 255) % 256) * 256 + COALESCE(CAST(p.icmp_code AS INTEGER), 255) % 256
+      ELSE p.pay_len END,
+    CASE WHEN p.inner_frag % 8192 <> 0 THEN 0
+      WHEN p.inner_proto = 6 THEN p.tcp_ack
+      WHEN p.inner_proto IN (1, 58) THEN COALESCE(p.icmp_id, -1)
+      ELSE 0 END,
+    CASE WHEN p.inner_frag % 8192 <> 0 THEN 0
+      WHEN p.inner_proto = 6 THEN p.tcp_flags % 64
+      WHEN p.inner_proto IN (1, 58) THEN COALESCE(p.icmp_seq, -1)
+      ELSE 0 END,
+    CASE WHEN p.inner_frag % 8192 = 0 AND p.inner_proto = 6 THEN p.tcp_win ELSE 0 END,
+    p.pay_hash) AS gkey,
+  hash64(p.inner_ver, p.inner_src, p.inner_dst) AS pair,
+  CASE
+    WHEN p.inner_ver = 4 THEN
+      p.inner_src4 BETWEEN 3758096384 AND 4026531839 OR p.inner_dst4 BETWEEN 3758096384 AND 4026531839
+      OR p.inner_src4 BETWEEN 2851995648 AND 2852061183 OR p.inner_dst4 BETWEEN 2851995648 AND 2852061183
+      OR p.inner_src4 IN (0, 4294967295) OR p.inner_dst4 IN (0, 4294967295)
+    WHEN p.inner_ver = 6 THEN
+      lower(p.inner_src) LIKE 'ff%' OR lower(p.inner_src) LIKE 'fe8%' OR lower(p.inner_src) LIKE 'fe9%'
+      OR lower(p.inner_src) LIKE 'fea%' OR lower(p.inner_src) LIKE 'feb%' OR p.inner_src = '::'
+      OR lower(p.inner_dst) LIKE 'ff%' OR lower(p.inner_dst) LIKE 'fe8%' OR lower(p.inner_dst) LIKE 'fe9%'
+      OR lower(p.inner_dst) LIKE 'fea%' OR lower(p.inner_dst) LIKE 'feb%' OR p.inner_dst = '::'
+    ELSE false
+  END AS link_scope
+FROM packets p
+JOIN points pt ON pt.id = p.point
+CROSS JOIN correlate_params cp
+LEFT JOIN clock_offsets c ON c.node = pt.node
+WHERE p.inner_proto IS NOT NULL;
+
+-- 3. A key group of identical bytes from different hosts is split by address pair when it holds
+-- traffic no NAT rewrites (journeys.ts: untranslatable).
+CREATE OR REPLACE TEMPORARY VIEW sql_grouped AS
+SELECT k.*,
+  CASE WHEN g_n > 1 AND g_local = 1 AND g_pmin <> g_pmax THEN hash64(gkey, pair) ELSE gkey END AS pkey
+FROM (
+  SELECT s.*,
+    COUNT(*) OVER (PARTITION BY gkey) AS g_n,
+    MAX(CASE WHEN link_scope THEN 1 ELSE 0 END) OVER (PARTITION BY gkey) AS g_local,
+    MIN(pair) OVER (PARTITION BY gkey) AS g_pmin,
+    MAX(pair) OVER (PARTITION BY gkey) AS g_pmax
+  FROM sql_sightings s
+) k;
+
+-- 4. Journeys: cut where the corrected gap exceeds the window ...
+CREATE OR REPLACE TEMPORARY VIEW sql_segmented AS
+SELECT x.*,
+  SUM(gap_new) OVER (PARTITION BY pkey ORDER BY corrected, capture, idx ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS seg
+FROM (
+  SELECT g.*,
+    CASE
+      WHEN LAG(corrected) OVER (PARTITION BY pkey ORDER BY corrected, capture, idx) IS NULL THEN 1
+      WHEN corrected - LAG(corrected) OVER (PARTITION BY pkey ORDER BY corrected, capture, idx) > cp.window_ns THEN 1
+      ELSE 0
+    END AS gap_new
+  FROM sql_grouped g CROSS JOIN correlate_params cp
+) x;
+
+-- ... and where one capture point sees the same bytes again more than repeat_ns after it last saw
+-- them (a resent packet): each point counts its own repeats, a journey ends when any point starts
+-- its next copy.
+CREATE OR REPLACE TEMPORARY VIEW sql_repeats AS
+SELECT r.*,
+  SUM(rep) OVER (PARTITION BY pkey, seg, point ORDER BY corrected, capture, idx ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS inst
+FROM (
+  SELECT s.*,
+    CASE
+      WHEN t_ns - LAG(t_ns) OVER (PARTITION BY pkey, seg, point ORDER BY corrected, capture, idx) > cp.repeat_ns THEN 1
+      ELSE 0
+    END AS rep
+  FROM sql_segmented s CROSS JOIN correlate_params cp
+) r;
+
+CREATE OR REPLACE TEMPORARY VIEW sql_journey_rows AS
+SELECT r.*,
+  hash64(pkey, seg,
+    MAX(inst) OVER (PARTITION BY pkey, seg ORDER BY corrected, capture, idx ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)) AS jkey,
+  ROW_NUMBER() OVER (PARTITION BY pkey, seg ORDER BY corrected, capture, idx) AS seg_pos
+FROM sql_repeats r;
+
+-- 5. The sender node (hops.ts senderNode): the outer source of the first tunnel sighting, else
+-- the owner of the first sighting's inner source (address_nodes: an underlay address, else a pod block).
+CREATE OR REPLACE TEMPORARY VIEW sql_first AS
+SELECT jkey, corrected AS first_corrected, inner_src AS first_src
+FROM (
+  SELECT jkey, corrected, inner_src,
+    ROW_NUMBER() OVER (PARTITION BY jkey ORDER BY corrected, capture, idx) AS rn
+  FROM sql_journey_rows
+) f WHERE rn = 1;
+
+CREATE OR REPLACE TEMPORARY VIEW sql_tunnel_sender AS
+SELECT jkey, node FROM (
+  SELECT j.jkey, na.node, ROW_NUMBER() OVER (PARTITION BY j.jkey ORDER BY j.corrected, j.capture, j.idx) AS rn
+  FROM sql_journey_rows j JOIN node_addresses na ON na.ip = j.outer_src
+  WHERE j.tunnel <> 'none' AND j.outer_ver IS NOT NULL
+) t WHERE rn = 1;
+
+CREATE OR REPLACE TEMPORARY VIEW sql_sender AS
+SELECT f.jkey, f.first_corrected, COALESCE(ts.node, an.node) AS sender
+FROM sql_first f
+LEFT JOIN sql_tunnel_sender ts ON ts.jkey = f.jkey
+LEFT JOIN address_nodes an ON an.ip = f.first_src;
+
+-- 6. Hop order (hops.ts hopOrder): the sender node first, the other nodes by their first corrected
+-- sighting, then time, then where the interface sits on the way out (sender) or in (others), then
+-- the higher TTL.
+CREATE OR REPLACE TEMPORARY VIEW sql_ranked AS
+SELECT j.*, s.sender,
+  CASE WHEN COALESCE(j.node, concat('~', j.point)) = s.sender THEN -1.0E300
+       ELSE MIN(j.corrected) OVER (PARTITION BY j.jkey, COALESCE(j.node, concat('~', j.point))) END AS node_rank,
+  COALESCE(j.node, concat('~', j.point)) AS node_key,
+  CASE
+    WHEN j.kind = 'veth' AND j.pod_ip IS NOT NULL AND j.pod_ip = j.inner_src THEN 0
+    WHEN j.kind = 'veth' AND j.pod_ip IS NOT NULL AND j.pod_ip = j.inner_dst THEN 7
+    WHEN COALESCE(j.node, concat('~', j.point)) = s.sender THEN
+      CASE j.kind WHEN 'veth' THEN 0 WHEN 'loopback' THEN 0 WHEN 'bridge' THEN 1 WHEN 'vtep' THEN 2 WHEN 'tun' THEN 2
+        WHEN 'underlay' THEN 3 ELSE 1.5 END
+    ELSE
+      CASE j.kind WHEN 'underlay' THEN 4 WHEN 'vtep' THEN 5 WHEN 'tun' THEN 5 WHEN 'bridge' THEN 6 WHEN 'veth' THEN 7
+        WHEN 'loopback' THEN 7 ELSE 5.5 END
+  END AS iface_rank
+FROM sql_journey_rows j JOIN sql_sender s ON s.jkey = j.jkey;
+
+CREATE OR REPLACE TEMPORARY VIEW sql_ordered AS
+SELECT r.*,
+  ROW_NUMBER() OVER (PARTITION BY jkey ORDER BY node_rank, node_key, corrected, iface_rank, inner_ttl DESC, capture, idx) - 1 AS hop,
+  COUNT(*) OVER (PARTITION BY jkey) AS hop_count
+FROM sql_ranked r;
+
+-- 7. Per hop: latency from the previous hop (corrected; on two clocks a negative one is not
+-- given), TTL change and NAT (hops.ts natBetween: addresses or ports that changed).
+CREATE OR REPLACE TEMPORARY VIEW sql_hops AS
+SELECT o.jkey, o.hop, o.hop_count, o.capture, o.idx, o.point, o.node, o.kind, o.t_ns, o.corrected,
+  o.inner_ver, o.inner_src, o.inner_dst, o.sport, o.dport, o.inner_proto, o.tunnel,
+  CASE
+    WHEN o.hop = 0 THEN NULL
+    WHEN o.prev_node IS NOT NULL AND o.prev_node = o.node THEN o.corrected - o.prev_corrected
+    WHEN o.corrected - o.prev_corrected < 0 THEN NULL
+    ELSE o.corrected - o.prev_corrected
+  END AS latency_ns,
+  CASE WHEN o.hop = 0 THEN NULL ELSE CAST(o.inner_ttl AS INTEGER) - CAST(o.prev_ttl AS INTEGER) END AS ttl_delta,
+  CASE
+    WHEN o.hop = 0 OR o.inner_ver <> o.prev_ver THEN NULL
+    WHEN (o.inner_dst <> o.prev_dst OR (o.frag_off = 0 AND o.prev_frag = 0 AND o.dport IS DISTINCT FROM o.prev_dport))
+     AND (o.inner_src <> o.prev_src OR (o.frag_off = 0 AND o.prev_frag = 0 AND o.inner_proto <> 1 AND o.sport IS DISTINCT FROM o.prev_sport)) THEN 'dnat+snat'
+    WHEN o.inner_dst <> o.prev_dst OR (o.frag_off = 0 AND o.prev_frag = 0 AND o.dport IS DISTINCT FROM o.prev_dport) THEN 'dnat'
+    WHEN o.inner_src <> o.prev_src OR (o.frag_off = 0 AND o.prev_frag = 0 AND o.inner_proto <> 1 AND o.sport IS DISTINCT FROM o.prev_sport) THEN 'snat'
+    ELSE NULL
+  END AS nat
+FROM (
+  SELECT s.*,
+    LAG(corrected) OVER w AS prev_corrected, LAG(node) OVER w AS prev_node, LAG(inner_ttl) OVER w AS prev_ttl,
+    LAG(inner_ver) OVER w AS prev_ver, LAG(inner_src) OVER w AS prev_src, LAG(inner_dst) OVER w AS prev_dst,
+    LAG(sport) OVER w AS prev_sport, LAG(dport) OVER w AS prev_dport, LAG(frag_off) OVER w AS prev_frag
+  FROM sql_ordered s
+  WINDOW w AS (PARTITION BY jkey ORDER BY hop)
+) o;
+
+-- 8. ICMP errors that quote a journey (verdict.ts quotingErrors): the error's first sighting in
+-- hop order carries the quoted addresses, protocol, IPv4 ID, ports (or echo id/seq) and TCP
+-- sequence; the journey quoted is the latest one whose first sighting is at most 5 s before the
+-- error (and not more than 1 ms after it).
+CREATE OR REPLACE TEMPORARY VIEW sql_error_rows AS
+SELECT o.jkey, o.hop, o.corrected, o.capture, o.idx, o.point, o.node, o.inner_ver, o.inner_src,
+  p.icmp_type, p.icmp_code, p.q_src, p.q_dst, p.q_proto, p.q_id, p.q_sport, p.q_dport, p.q_seq
+FROM sql_ordered o JOIN packets p ON p.capture = o.capture AND p.idx = o.idx
+WHERE o.inner_proto IN (1, 58) AND p.q_src IS NOT NULL;
+
+CREATE OR REPLACE TEMPORARY VIEW sql_quote_keys AS
+SELECT o.jkey, o.hop, o.corrected,
+  concat_ws('|', CAST(o.inner_ver AS STRING), o.inner_src, o.inner_dst, CAST(o.inner_proto AS STRING),
+    CAST(CASE WHEN o.inner_ver = 4 THEN p.ip_id % 65536 ELSE -1 END AS STRING),
+    CAST(CASE WHEN o.frag_off <> 0 THEN -1
+      WHEN o.inner_proto IN (6, 17, 132) THEN COALESCE(o.sport, -1)
+      WHEN (o.inner_proto = 1 AND p.icmp_type = 8) OR (o.inner_proto = 58 AND p.icmp_type = 128) THEN COALESCE(p.icmp_id, -1)
+      ELSE -1 END AS STRING),
+    CAST(CASE WHEN o.frag_off <> 0 THEN -1
+      WHEN o.inner_proto IN (6, 17, 132) THEN COALESCE(o.dport, -1)
+      WHEN (o.inner_proto = 1 AND p.icmp_type = 8) OR (o.inner_proto = 58 AND p.icmp_type = 128) THEN COALESCE(p.icmp_seq, -1)
+      ELSE -1 END AS STRING),
+    CAST(CASE WHEN o.frag_off = 0 AND o.inner_proto = 6 THEN p.tcp_seq ELSE -1 END AS STRING)) AS qkey
+FROM sql_ordered o JOIN packets p ON p.capture = o.capture AND p.idx = o.idx
+WHERE o.inner_dst IN (SELECT q_dst FROM sql_error_rows);
+
+CREATE OR REPLACE TEMPORARY VIEW sql_errors AS
+SELECT e.jkey AS error_jkey, e.capture AS error_capture, e.idx AS error_idx, e.point AS error_point,
+  e.node AS error_node, e.inner_src AS error_from, e.inner_ver, e.icmp_type, e.icmp_code, e.corrected AS error_corrected,
+  ej.corrected AS error_first,
+  concat_ws('|', CAST(e.inner_ver AS STRING), e.q_src, e.q_dst, CAST(e.q_proto AS STRING), CAST(COALESCE(e.q_id, -1) AS STRING),
+    CAST(COALESCE(e.q_sport, -1) AS STRING), CAST(COALESCE(e.q_dport, -1) AS STRING), CAST(COALESCE(e.q_seq, -1) AS STRING)) AS qkey
+FROM sql_error_rows e JOIN sql_ordered ej ON ej.jkey = e.jkey AND ej.hop = 0
+WHERE e.hop = 0;
+
+CREATE OR REPLACE TEMPORARY VIEW sql_icmp_quotes AS
+SELECT jkey, error_capture, error_idx, error_point, error_node, error_from, icmp_type, icmp_code,
+  CASE WHEN (inner_ver = 4 AND icmp_type = 3 AND icmp_code IN (2, 3)) OR (inner_ver = 6 AND icmp_type = 1 AND icmp_code = 4)
+    THEN 'refused' ELSE 'icmp-error' END AS verdict
+FROM (
+  SELECT c.*, ROW_NUMBER() OVER (PARTITION BY error_jkey ORDER BY quoted_at DESC, jkey) AS rn
+  FROM (
+    SELECT DISTINCT q.jkey, h.corrected AS quoted_at, e.*
+    FROM sql_errors e
+    JOIN sql_quote_keys q ON q.qkey = e.qkey
+    JOIN sql_ordered h ON h.jkey = q.jkey AND h.hop = 0
+    WHERE h.corrected <= e.error_first + 1000000 AND e.error_first - h.corrected <= 5000000000
+  ) c
+) x WHERE rn = 1;
+
+-- 9. One row per journey: where it was first and last seen (the drop location when it went no
+-- further), hop count, NAT hops, and the ICMP error that quotes it when one does.
+CREATE OR REPLACE TEMPORARY VIEW sql_journeys AS
+SELECT f.jkey, f.capture AS first_capture, f.idx AS first_idx, f.point AS first_point, f.node AS first_node,
+  l.capture AS last_capture, l.idx AS last_idx, l.point AS last_point, l.node AS last_node,
+  f.hop_count AS hops, l.corrected - f.corrected AS total_latency_ns,
+  n.nat_hops,
+  q.verdict, q.error_capture, q.error_idx, q.error_from, q.icmp_type, q.icmp_code
+FROM sql_hops f
+JOIN sql_hops l ON l.jkey = f.jkey AND l.hop = f.hop_count - 1
+JOIN (SELECT jkey, SUM(CASE WHEN nat IS NULL THEN 0 ELSE 1 END) AS nat_hops FROM sql_hops GROUP BY jkey) n ON n.jkey = f.jkey
+LEFT JOIN sql_icmp_quotes q ON q.jkey = f.jkey
+WHERE f.hop = 0;

@@ -1,0 +1,68 @@
+// Runs the SQL path finder (correlate.sql) on a dataset attached to DuckDB: creates its parameter
+// table and the tables the export may not have (node_cidrs from the nodes' pod blocks), then every
+// statement of the file. The same file runs on Spark through spark/run.py.
+
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { DuckDBConnection } from '@duckdb/node-api';
+
+export const CORRELATE_SQL = fileURLToPath(new URL('./correlate.sql', import.meta.url));
+
+export interface CorrelateOptions {
+  /** A new journey starts when the corrected gap exceeds this (the in-process default: 1000 ms). */
+  readonly windowNs?: number;
+  /** ... or when a capture point sees the same bytes again this long after (default 1 ms). */
+  readonly repeatNs?: number;
+}
+
+/** correlate.sql's one dialect switch: its 64-bit hash, by the name DuckDB gives it (Spark: xxhash64). */
+export function forDuckDb(statement: string): string {
+  return statement.replace(/\bhash64\(/g, 'hash(');
+}
+
+/** The statements of a SQL file: split where a line ends with ';', comments dropped. */
+export function sqlStatements(text: string): string[] {
+  const body = text
+    .split('\n')
+    .filter((l) => !l.trimStart().startsWith('--'))
+    .join('\n');
+  return body
+    .split(/;\s*$/m)
+    .map((s) => s.trim())
+    .filter(Boolean);
+}
+
+const VIEW = /^CREATE OR REPLACE TEMPORARY VIEW (\w+) AS\s/;
+
+/**
+ * The statements with the views that later statements read more than once turned into tables
+ * (`materialize`: those names). An engine recomputes a view each time a query names it, and the
+ * windows behind the hop order are the expensive part: computed once, they are read from there.
+ * DuckDB takes them as temporary tables; Spark caches them (spark/run.py, the same rule).
+ */
+export function materialized(statements: readonly string[]): Set<string> {
+  const out = new Set<string>();
+  statements.forEach((s, i) => {
+    const name = VIEW.exec(s)?.[1];
+    if (!name) return;
+    const uses = statements.slice(i + 1).reduce((n, t) => n + (t.match(new RegExp(`\\b${name}\\b`, 'g'))?.length ?? 0), 0);
+    if (uses > 1) out.add(name);
+  });
+  return out;
+}
+
+/** Creates the views sql_sightings ... sql_journeys over the attached dataset. */
+export async function correlate(db: DuckDBConnection, opts: CorrelateOptions = {}): Promise<void> {
+  const windowNs = opts.windowNs ?? 1000 * 1e6;
+  const repeatNs = opts.repeatNs ?? 1e6;
+  await db.run(
+    `CREATE OR REPLACE TEMP TABLE correlate_params AS SELECT ${windowNs}::DOUBLE AS window_ns, ${repeatNs}::DOUBLE AS repeat_ns,
+       COALESCE((SELECT MIN(t_ns) FROM packets), 0)::BIGINT AS epoch_ns`,
+  );
+  const statements = sqlStatements(readFileSync(CORRELATE_SQL, 'utf8'));
+  const tables = materialized(statements);
+  for (const s of statements) {
+    const name = VIEW.exec(s)?.[1];
+    await db.run(forDuckDb(name && tables.has(name) ? s.replace(VIEW, `CREATE OR REPLACE TEMP TABLE ${name} AS `) : s));
+  }
+}

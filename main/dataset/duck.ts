@@ -1,0 +1,62 @@
+// Embedded DuckDB, opened only by the dataset commands: `@duckdb/node-api` (and its native binary)
+// is imported on first use, so nothing else in the product loads it. One in-memory database per
+// call site, with the memory limit and spill directory a caller asks for.
+
+import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+
+export interface DuckOptions {
+  /** DuckDB `memory_limit` ('4GB'); DuckDB's default (80% of RAM) when absent. */
+  readonly memoryLimit?: string;
+  /** Where DuckDB spills when a query outgrows the memory limit. */
+  readonly tempDirectory?: string;
+  readonly threads?: number;
+}
+
+export interface Duck {
+  readonly instance: DuckDBInstance;
+  readonly db: DuckDBConnection;
+  close(): void;
+}
+
+/** SQL text literal. */
+export function sqlString(s: string): string {
+  return `'${s.replaceAll("'", "''")}'`;
+}
+
+/** SQL identifier. */
+export function sqlIdent(s: string): string {
+  return `"${s.replaceAll('"', '""')}"`;
+}
+
+export async function openDuck(opts: DuckOptions = {}): Promise<Duck> {
+  const { DuckDBInstance } = await import('@duckdb/node-api');
+  const config: Record<string, string> = {};
+  if (opts.memoryLimit) config.memory_limit = opts.memoryLimit;
+  if (opts.tempDirectory) config.temp_directory = opts.tempDirectory;
+  if (opts.threads) config.threads = String(opts.threads);
+  const instance = await DuckDBInstance.create(':memory:', config);
+  const db = await instance.connect();
+  return {
+    instance,
+    db,
+    close() {
+      db.closeSync();
+      instance.closeSync();
+    },
+  };
+}
+
+/** Rows of a query as plain JSON-safe objects (BIGINTs as numbers when exact, else strings). */
+export async function queryRows(db: DuckDBConnection, sql: string): Promise<{ columns: string[]; rows: Record<string, unknown>[] }> {
+  const r = await db.runAndReadAll(sql);
+  const columns = r.columnNames();
+  const rows = r.getRowObjectsJS().map((o) => {
+    const out: Record<string, unknown> = {};
+    for (const k of columns) {
+      const v = o[k];
+      out[k] = typeof v === 'bigint' ? (Number.isSafeInteger(Number(v)) ? Number(v) : v.toString()) : v;
+    }
+    return out;
+  });
+  return { columns, rows };
+}

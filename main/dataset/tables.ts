@@ -1,0 +1,414 @@
+// The analysis tables of a dataset (`captures`, `points`, `nodes`, `node_addresses`, `address_nodes`, `pods`,
+// `services`, `flows`, `journeys`, `hops`, `findings`, `clock_offsets`): the in-process analysis
+// (main/topology) flattened to rows, one Parquet file each. Every table has a fixed schema (written
+// even when empty), so SQL over a dataset never depends on what one capture set happened to hold.
+// Rows go to DuckDB as newline-delimited JSON read with that schema, then COPY to Parquet.
+
+import { mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { DuckDBConnection } from '@duckdb/node-api';
+import type { Analysis } from '../topology/analyze';
+import { cidr6, cidr6Contains, cidrContains, parseCidr4, parseIp6 } from '../topology/addr';
+import { formatPacketRef } from '../topology/select';
+import type { PacketRef } from '../topology/types';
+import { sqlString } from './duck';
+
+type Row = Record<string, string | number | boolean | null>;
+interface TableSpec {
+  readonly columns: readonly (readonly [string, string])[];
+  readonly rows: Iterable<Row>;
+}
+
+const refs = (ps: readonly PacketRef[]) => ps.map(formatPacketRef).join(' ');
+/** Absolute nanoseconds as exact decimal text (past 2^53: JSON numbers would round). */
+const absNs = (epochSec: number, tNs: number) => (BigInt(epochSec) * 1_000_000_000n + BigInt(Math.round(tNs))).toString();
+
+function* journeyRows(a: Analysis, ns: (t: number) => string): Generator<Row> {
+  for (let k = 0; k < a.journeys.count; k++) {
+    const j = a.journeys.get(k);
+    yield {
+      id: j.id,
+      flow: j.flow,
+      hops: j.hops.length,
+      first_ns: ns(j.hops[0].tNs),
+      status: j.status,
+      verdict: j.verdict?.code ?? null,
+      reason: j.verdict?.reason ?? null,
+      last_point: j.lastSeen.point,
+      last_capture: j.lastSeen.packet.capture,
+      last_idx: j.lastSeen.packet.index,
+      last_node: j.lastSeen.node,
+      nat: j.nat.map((n) => n.kind).join(',') || null,
+      icmp_error: j.verdict?.icmpError ? formatPacketRef(j.verdict.icmpError.packet) : null,
+      answered_by: j.verdict?.answeredBy ? formatPacketRef(j.verdict.answeredBy) : null,
+      total_latency_ns: j.totalLatencyNs,
+      problems: j.problems.join(',') || null,
+    };
+  }
+}
+
+function* hopRows(a: Analysis, ns: (t: number) => string): Generator<Row> {
+  for (let k = 0; k < a.journeys.count; k++) {
+    for (const h of a.journeys.get(k).hops) {
+      yield {
+        journey: k,
+        hop: h.index,
+        point: h.point,
+        capture: h.packet.capture,
+        idx: h.packet.index,
+        node: h.node,
+        interface: h.interface,
+        kind: h.kind,
+        t_ns: ns(h.tNs),
+        corrected_ns: ns(h.correctedNs),
+        latency_ns: h.latencyNs,
+        ttl_delta: h.ttlDelta,
+        nat: h.nat?.kind ?? null,
+        src: h.headers.src,
+        dst: h.headers.dst,
+        sport: h.headers.srcPort,
+        dport: h.headers.dstPort,
+        encap: h.headers.encap?.type ?? null,
+        problems: h.problems.join(',') || null,
+      };
+    }
+  }
+}
+
+/**
+ * The node that owns each inner source address the set holds: its underlay address, else the first
+ * node (in the model's order) whose pod block contains it, as the path finder decides a journey's
+ * sending node (hops.ts nodeOfAddr). The SQL looks addresses up here instead of doing block
+ * arithmetic on IPv6 text.
+ */
+function* addressNodes(a: Analysis): Generator<Row> {
+  const nodes = a.model.nodes.map((n) => ({
+    id: n.id,
+    ips: new Set(n.underlayIps),
+    v4: (n.podCidrs ?? (n.podCidr ? [n.podCidr] : [])).map(parseCidr4).filter((c) => c !== null),
+    v6: (n.podCidrs ?? []).flatMap((c) => {
+      const [base, len] = c.split('/');
+      const b = base.includes(':') ? parseIp6(base) : null;
+      return b && len !== undefined ? [cidr6(b, Number(len))] : [];
+    }),
+  }));
+  const t = a.table;
+  const seen = new Set<string>();
+  for (let r = 0; r < t.count; r++) {
+    const v = t.innerVer[r];
+    if (v !== 4 && v !== 6) continue;
+    const ip = t.addr(v, t.innerSrc[r]);
+    if (seen.has(ip)) continue;
+    seen.add(ip);
+    let owner = nodes.find((n) => n.ips.has(ip));
+    if (!owner && v === 4) owner = nodes.find((n) => n.v4.some((c) => cidrContains(c, t.innerSrc[r])));
+    if (!owner && v === 6) {
+      const b = parseIp6(ip);
+      if (b) owner = nodes.find((n) => n.v6.some((c) => cidr6Contains(c, b)));
+    }
+    if (owner) yield { ip, node: owner.id };
+  }
+}
+
+/** Every analysis table: schema and rows. */
+export function analysisTables(a: Analysis): Record<string, TableSpec> {
+  const ns = (t: number) => absNs(a.epochSec, t);
+  const podOfPoint = new Map(a.model.veths.filter((v) => v.pod).map((v) => [v.point, v.pod!]));
+  const m = a.model;
+  // Each point's time span: a capture that was running when a packet passed it and did not see it.
+  const spans = a.points.map(() => [Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY]);
+  const t = a.table;
+  for (let r = 0; r < t.count; r++) {
+    const s = spans[t.point[r]];
+    if (t.tNs[r] < s[0]) s[0] = t.tNs[r];
+    if (t.tNs[r] > s[1]) s[1] = t.tNs[r];
+  }
+  return {
+    captures: {
+      columns: [
+        ['id', 'VARCHAR'],
+        ['path', 'VARCHAR'],
+        ['format', 'VARCHAR'],
+        ['packet_count', 'BIGINT'],
+        ['linktypes', 'VARCHAR'],
+        ['first_ts', 'DOUBLE'],
+        ['last_ts', 'DOUBLE'],
+        ['errors', 'VARCHAR'],
+        ['points', 'VARCHAR'],
+      ],
+      rows: a.captures.map((c) => ({
+        id: c.id,
+        path: c.path,
+        format: c.format,
+        packet_count: c.packetCount,
+        linktypes: c.linktypes.join(','),
+        first_ts: c.firstTs,
+        last_ts: c.lastTs,
+        errors: c.errors.map((e) => `${e.code}@${e.offset}: ${e.message}`).join('; ') || null,
+        points: c.points.join(','),
+      })),
+    },
+    points: {
+      columns: [
+        ['id', 'VARCHAR'],
+        ['capture', 'VARCHAR'],
+        ['iface', 'INTEGER'],
+        ['ifindex', 'INTEGER'],
+        ['node', 'VARCHAR'],
+        ['node_source', 'VARCHAR'],
+        ['interface', 'VARCHAR'],
+        ['interface_source', 'VARCHAR'],
+        ['kind', 'VARCHAR'],
+        ['kind_source', 'VARCHAR'],
+        ['packet_count', 'BIGINT'],
+        ['pod_ip', 'VARCHAR'],
+        ['first_ns', 'BIGINT'],
+        ['last_ns', 'BIGINT'],
+      ],
+      rows: a.points.map((p, pi) => {
+        const [first, last] = spans[pi];
+        return {
+          id: p.id,
+          capture: p.capture,
+          iface: p.iface,
+          ifindex: p.ifindex,
+          node: p.node,
+          node_source: p.nodeSource,
+          interface: p.interface,
+          interface_source: p.interfaceSource,
+          kind: p.kind,
+          kind_source: p.kindSource,
+          packet_count: p.packetCount,
+          pod_ip: podOfPoint.get(p.id) ?? null,
+          first_ns: Number.isFinite(first) ? ns(first) : null,
+          last_ns: Number.isFinite(last) ? ns(last) : null,
+        };
+      }),
+    },
+    nodes: {
+      columns: [
+        ['id', 'VARCHAR'],
+        ['name', 'VARCHAR'],
+        ['underlay_ips', 'VARCHAR'],
+        ['pod_cidrs', 'VARCHAR'],
+        ['vtep_mac', 'VARCHAR'],
+        ['vtep_ip', 'VARCHAR'],
+        ['points', 'VARCHAR'],
+      ],
+      rows: m.nodes.map((n) => ({
+        id: n.id,
+        name: n.name,
+        underlay_ips: n.underlayIps.join(','),
+        pod_cidrs: (n.podCidrs ?? (n.podCidr ? [n.podCidr] : [])).join(','),
+        vtep_mac: n.vtepMac,
+        vtep_ip: n.vtepIp,
+        points: n.points.join(','),
+      })),
+    },
+    node_addresses: {
+      columns: [
+        ['node', 'VARCHAR'],
+        ['ip', 'VARCHAR'],
+      ],
+      rows: m.nodes.flatMap((n) => n.underlayIps.map((ip) => ({ node: n.id, ip }))),
+    },
+    address_nodes: {
+      columns: [
+        ['ip', 'VARCHAR'],
+        ['node', 'VARCHAR'],
+      ],
+      rows: addressNodes(a),
+    },
+    pods: {
+      columns: [
+        ['id', 'VARCHAR'],
+        ['ip', 'VARCHAR'],
+        ['mac', 'VARCHAR'],
+        ['node', 'VARCHAR'],
+        ['veth', 'VARCHAR'],
+        ['name', 'VARCHAR'],
+        ['namespace', 'VARCHAR'],
+      ],
+      rows: m.pods.map((p) => ({ id: p.id, ip: p.ip, mac: p.mac, node: p.node, veth: p.veth, name: p.name, namespace: p.namespace })),
+    },
+    services: {
+      columns: [
+        ['id', 'VARCHAR'],
+        ['ip', 'VARCHAR'],
+        ['port', 'INTEGER'],
+        ['protocol', 'VARCHAR'],
+        ['backends', 'VARCHAR'],
+        ['nat_nodes', 'VARCHAR'],
+        ['name', 'VARCHAR'],
+        ['namespace', 'VARCHAR'],
+      ],
+      rows: m.services.map((s) => ({
+        id: s.id,
+        ip: s.ip,
+        port: s.port,
+        protocol: s.protocol,
+        backends: s.backends.map((b) => (b.port === null ? b.ip : `${b.ip}:${b.port}`)).join(','),
+        nat_nodes: s.natNodes.join(','),
+        name: s.name,
+        namespace: s.namespace,
+      })),
+    },
+    flows: {
+      columns: [
+        ['id', 'VARCHAR'],
+        ['protocol', 'VARCHAR'],
+        ['proto', 'INTEGER'],
+        ['a_ip', 'VARCHAR'],
+        ['a_port', 'INTEGER'],
+        ['b_ip', 'VARCHAR'],
+        ['b_port', 'INTEGER'],
+        ['first_ts', 'DOUBLE'],
+        ['last_ts', 'DOUBLE'],
+        ['a_to_b_packets', 'BIGINT'],
+        ['a_to_b_bytes', 'BIGINT'],
+        ['b_to_a_packets', 'BIGINT'],
+        ['b_to_a_bytes', 'BIGINT'],
+        ['tcp_state', 'VARCHAR'],
+        ['retransmissions', 'INTEGER'],
+        ['nat_peers', 'VARCHAR'],
+        ['journey_count', 'BIGINT'],
+        ['community_id', 'VARCHAR'],
+      ],
+      rows: a.flows.map((f) => ({
+        id: f.id,
+        protocol: f.protocol,
+        proto: f.protoNumber,
+        a_ip: f.a.ip,
+        a_port: f.a.port,
+        b_ip: f.b.ip,
+        b_port: f.b.port,
+        first_ts: f.firstTs,
+        last_ts: f.lastTs,
+        a_to_b_packets: f.aToB.packets,
+        a_to_b_bytes: f.aToB.bytes,
+        b_to_a_packets: f.bToA.packets,
+        b_to_a_bytes: f.bToA.bytes,
+        tcp_state: f.tcp?.state ?? null,
+        retransmissions: f.tcp?.retransmissions ?? null,
+        nat_peers: f.natPeers.join(',') || null,
+        journey_count: f.journeyCount,
+        community_id: f.communityId ?? null,
+      })),
+    },
+    journeys: {
+      columns: [
+        ['id', 'BIGINT'],
+        ['flow', 'VARCHAR'],
+        ['hops', 'INTEGER'],
+        ['first_ns', 'BIGINT'],
+        ['status', 'VARCHAR'],
+        ['verdict', 'VARCHAR'],
+        ['reason', 'VARCHAR'],
+        ['last_point', 'VARCHAR'],
+        ['last_capture', 'VARCHAR'],
+        ['last_idx', 'BIGINT'],
+        ['last_node', 'VARCHAR'],
+        ['nat', 'VARCHAR'],
+        ['icmp_error', 'VARCHAR'],
+        ['answered_by', 'VARCHAR'],
+        ['total_latency_ns', 'DOUBLE'],
+        ['problems', 'VARCHAR'],
+      ],
+      rows: { [Symbol.iterator]: () => journeyRows(a, ns) },
+    },
+    hops: {
+      columns: [
+        ['journey', 'BIGINT'],
+        ['hop', 'INTEGER'],
+        ['point', 'VARCHAR'],
+        ['capture', 'VARCHAR'],
+        ['idx', 'BIGINT'],
+        ['node', 'VARCHAR'],
+        ['interface', 'VARCHAR'],
+        ['kind', 'VARCHAR'],
+        ['t_ns', 'BIGINT'],
+        ['corrected_ns', 'BIGINT'],
+        ['latency_ns', 'DOUBLE'],
+        ['ttl_delta', 'INTEGER'],
+        ['nat', 'VARCHAR'],
+        ['src', 'VARCHAR'],
+        ['dst', 'VARCHAR'],
+        ['sport', 'INTEGER'],
+        ['dport', 'INTEGER'],
+        ['encap', 'VARCHAR'],
+        ['problems', 'VARCHAR'],
+      ],
+      rows: { [Symbol.iterator]: () => hopRows(a, ns) },
+    },
+    findings: {
+      columns: [
+        ['code', 'VARCHAR'],
+        ['severity', 'VARCHAR'],
+        ['message', 'VARCHAR'],
+        ['flow', 'VARCHAR'],
+        ['journey', 'BIGINT'],
+        ['node', 'VARCHAR'],
+        ['packets', 'VARCHAR'],
+      ],
+      rows: a.findings.map((f) => ({
+        code: f.code,
+        severity: f.severity,
+        message: f.message,
+        flow: f.flow ?? null,
+        journey: f.journey ?? null,
+        node: f.node ?? null,
+        packets: refs(f.packets),
+      })),
+    },
+    clock_offsets: {
+      columns: [
+        ['node', 'VARCHAR'],
+        ['reference', 'VARCHAR'],
+        ['offset_ns', 'DOUBLE'],
+        ['uncertainty_ns', 'DOUBLE'],
+        ['lower_ns', 'DOUBLE'],
+        ['upper_ns', 'DOUBLE'],
+        ['samples', 'INTEGER'],
+        ['method', 'VARCHAR'],
+        ['pinned', 'BOOLEAN'],
+      ],
+      rows: a.clockOffsets.map((c) => ({
+        node: c.node,
+        reference: c.reference,
+        offset_ns: c.offsetNs,
+        uncertainty_ns: c.uncertaintyNs,
+        lower_ns: c.lowerNs ?? null,
+        upper_ns: c.upperNs ?? null,
+        samples: c.samples,
+        method: c.method,
+        pinned: c.pinned ?? null,
+      })),
+    },
+  };
+}
+
+/** Writes every analysis table as `<dir>/<name>.parquet`. Returns the row count of each. */
+export async function writeAnalysisTables(db: DuckDBConnection, a: Analysis, dir: string): Promise<Record<string, number>> {
+  const tmp = await mkdtemp(join(tmpdir(), 'tunnelvision-dataset-'));
+  const counts: Record<string, number> = {};
+  try {
+    for (const [name, spec] of Object.entries(analysisTables(a))) {
+      const lines: string[] = [];
+      for (const r of spec.rows) lines.push(JSON.stringify(r));
+      const json = join(tmp, `${name}.json`);
+      await writeFile(json, lines.join('\n'));
+      const cols = `{${spec.columns.map(([c, ty]) => `${sqlString(c)}: ${sqlString(ty)}`).join(', ')}}`;
+      const src = lines.length
+        ? `SELECT * FROM read_json(${sqlString(json)}, format = 'newline_delimited', columns = ${cols})`
+        : `SELECT ${spec.columns.map(([c, ty]) => `CAST(NULL AS ${ty}) AS "${c}"`).join(', ')} WHERE false`;
+      const out = join(dir, `${name}.parquet`);
+      await db.run(`COPY (${src}) TO ${sqlString(`${out}.tmp`)} (FORMAT parquet, COMPRESSION zstd)`);
+      await rename(`${out}.tmp`, out);
+      counts[name] = lines.length;
+    }
+  } finally {
+    await rm(tmp, { recursive: true, force: true });
+  }
+  return counts;
+}

@@ -1,0 +1,65 @@
+// Row-by-row comparison of the SQL path finder (correlate.sql, views sql_hops / sql_journeys) with
+// the in-process one as the export wrote it (tables hops / journeys), on one attached dataset.
+// Each query returns the rows that disagree; an empty list is agreement.
+
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { queryRows } from '../../main/dataset/duck';
+
+export const CHECKS = {
+  /** Every sighting in a journey on both sides, at the same hop index. */
+  hopPlace: `
+    SELECT h.journey, h.hop, s.hop AS sql_hop, COALESCE(h.capture, s.capture) AS capture, COALESCE(h.idx, s.idx) AS idx
+    FROM hops h FULL OUTER JOIN sql_hops s ON s.capture = h.capture AND s.idx = h.idx
+    WHERE h.hop IS DISTINCT FROM s.hop`,
+  /** One SQL journey per in-process journey and back (the same sightings grouped the same way). */
+  journeyGrouping: `
+    SELECT 'in-process ' || h.journey AS journey, COUNT(DISTINCT s.jkey) AS other_side
+    FROM hops h JOIN sql_hops s ON s.capture = h.capture AND s.idx = h.idx GROUP BY h.journey HAVING COUNT(DISTINCT s.jkey) <> 1
+    UNION ALL
+    SELECT 'sql ' || CAST(s.jkey AS VARCHAR), COUNT(DISTINCT h.journey)
+    FROM hops h JOIN sql_hops s ON s.capture = h.capture AND s.idx = h.idx GROUP BY s.jkey HAVING COUNT(DISTINCT h.journey) <> 1`,
+  /** The same NAT kind and TTL change at every hop. */
+  natAndTtl: `
+    SELECT h.journey, h.hop, h.nat, s.nat AS sql_nat, h.ttl_delta, s.ttl_delta AS sql_ttl_delta
+    FROM hops h JOIN sql_hops s ON s.capture = h.capture AND s.idx = h.idx
+    WHERE h.nat IS DISTINCT FROM s.nat OR h.ttl_delta IS DISTINCT FROM s.ttl_delta`,
+  /**
+   * The same latency wherever the in-process finder gives one (within 1 ns: both subtract the same
+   * offsets, one in doubles of absolute time). Where it gives none (two clocks the packets do not
+   * relate, or a correction that would make it negative), the SQL gives none either or the hop is
+   * across clocks; see LATENCY_SUBSET.
+   */
+  latency: `
+    SELECT h.journey, h.hop, h.latency_ns, s.latency_ns AS sql_latency_ns
+    FROM hops h JOIN sql_hops s ON s.capture = h.capture AND s.idx = h.idx
+    WHERE h.latency_ns IS NOT NULL AND (s.latency_ns IS NULL OR abs(h.latency_ns - s.latency_ns) > 1)`,
+  /** Where it was last seen (the drop location of a journey that went no further). */
+  lastSeen: `
+    SELECT j.id, j.last_capture, j.last_idx, s.last_capture AS sql_last_capture, s.last_idx AS sql_last_idx
+    FROM journeys j JOIN hops h ON h.journey = j.id AND h.hop = 0
+    JOIN sql_hops f ON f.capture = h.capture AND f.idx = h.idx
+    JOIN sql_journeys s ON s.jkey = f.jkey
+    WHERE j.last_capture <> s.last_capture OR j.last_idx <> s.last_idx`,
+  /**
+   * ICMP verdicts: a journey the in-process finder judged by a quoting ICMP error ('icmp-error':
+   * dropped, 'refused': delivered) has the same error and verdict in SQL; a journey the SQL finds
+   * quoted has an in-process verdict that names that error, or one that outranks it ('answered' /
+   * 'reached-destination': the packet got there, an error about it came from elsewhere).
+   */
+  icmpVerdict: `
+    SELECT j.id, j.verdict, j.icmp_error, s.verdict AS sql_verdict, s.error_capture || '#' || CAST(s.error_idx + 1 AS VARCHAR) AS sql_error
+    FROM journeys j JOIN hops h ON h.journey = j.id AND h.hop = 0
+    JOIN sql_hops f ON f.capture = h.capture AND f.idx = h.idx
+    JOIN sql_journeys s ON s.jkey = f.jkey
+    WHERE (j.verdict IN ('icmp-error', 'refused') AND (s.verdict IS DISTINCT FROM j.verdict
+             OR j.icmp_error IS DISTINCT FROM s.error_capture || '#' || CAST(s.error_idx + 1 AS VARCHAR)))
+       OR (s.verdict IS NOT NULL AND j.verdict NOT IN ('icmp-error', 'refused', 'answered', 'reached-destination'))`,
+} as const;
+
+export type Check = keyof typeof CHECKS;
+
+export async function disagreements(db: DuckDBConnection): Promise<Record<Check, Record<string, unknown>[]>> {
+  const out = {} as Record<Check, Record<string, unknown>[]>;
+  for (const [name, sql] of Object.entries(CHECKS)) out[name as Check] = (await queryRows(db, sql)).rows;
+  return out;
+}
