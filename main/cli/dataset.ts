@@ -11,13 +11,16 @@ const EXPORT_USAGE = `usage: tunnelvision export --parquet DIR FILE... [--packet
   --parquet DIR          the dataset directory: packets/<capture>.parquet plus one file per analysis table
   --packets-only         the map step: each file read and written on its own (no analysis tables), to run
                          beside the captures on each node; copy the packets/ folders together afterwards
+  --prefix NAME          with --packets-only: NAME goes before each capture's and point's id (node1-eth0.pcap),
+                         so same-named captures of different nodes stay apart; a capture of the same name
+                         but other contents is never overwritten (export refuses it)
 ${COMMON_USAGE}`;
 
 export async function runExport(args: string[]): Promise<number> {
   const packetsOnly = args.includes('--packets-only');
   const a = parseCommonArgs(
     args.filter((x) => x !== '--packets-only'),
-    ['--parquet'],
+    ['--parquet', '--prefix'],
   );
   if (typeof a === 'string') {
     process.stderr.write(a ? `export: ${a}\n${EXPORT_USAGE}` : EXPORT_USAGE);
@@ -28,18 +31,31 @@ export async function runExport(args: string[]): Promise<number> {
     process.stderr.write(`export: ${dir ? 'no capture files given' : '--parquet DIR is required'}\n${EXPORT_USAGE}`);
     return 2;
   }
+  const prefix = a.extra.get('--prefix')?.at(-1);
+  if (prefix !== undefined && !packetsOnly) {
+    process.stderr.write(`export: --prefix names the captures of a map step: it goes with --packets-only\n${EXPORT_USAGE}`);
+    return 2;
+  }
   let failed = 0;
-  const r = await exportDataset(a.files, dir, {
-    packetsOnly,
-    enrichment: a.enrich,
-    overrides: a.overrides,
-    limits: a.limits,
-    maxClockSkewMs: a.maxSkewMs,
-    onFile: (f) => {
-      if (!f.parquet) failed++;
-      for (const p of f.problems) process.stderr.write(`export: ${f.capture}: ${p}\n`);
-    },
-  });
+  let r;
+  try {
+    r = await exportDataset(a.files, dir, {
+      packetsOnly,
+      prefix,
+      enrichment: a.enrich,
+      overrides: a.overrides,
+      limits: a.limits,
+      maxClockSkewMs: a.maxSkewMs,
+      onFile: (f) => {
+        if (!f.parquet) failed++;
+        for (const p of f.problems) process.stderr.write(`export: ${f.capture}: ${p}\n`);
+      },
+    });
+  } catch (e) {
+    process.stderr.write(`export: ${(e as Error).message}\n`);
+    return 1;
+  }
+  for (const s of r.skipped) process.stderr.write(`export: skipped ${s}\n`);
   return withOutput('export', async (out) => {
     if (a.json) await out.write(JSON.stringify(r, null, 2) + '\n');
     else {

@@ -32,6 +32,9 @@ export function sqlStatements(text: string): string[] {
     .filter(Boolean);
 }
 
+/** The dataset's tables correlate.sql reads (its header's input tables). */
+const NEEDS = ['packets', 'points', 'node_addresses', 'address_nodes', 'clock_offsets'];
+
 const VIEW = /^CREATE OR REPLACE TEMPORARY VIEW (\w+) AS\s/;
 
 /**
@@ -53,6 +56,13 @@ export function materialized(statements: readonly string[]): Set<string> {
 
 /** Creates the views sql_sightings ... sql_journeys over the attached dataset. */
 export async function correlate(db: DuckDBConnection, opts: CorrelateOptions = {}): Promise<void> {
+  const present = new Set((await db.runAndReadAll('SELECT view_name FROM duckdb_views()')).getRows().map((r) => String(r[0])));
+  const missing = NEEDS.filter((t) => !present.has(t));
+  if (missing.length)
+    throw new Error(
+      `--correlate needs the analysis tables (${missing.join(', ')} missing: a --packets-only dataset has packets alone); ` +
+        `export the whole set into the dataset without --packets-only to write them`,
+    );
   const windowNs = opts.windowNs ?? 1000 * 1e6;
   const repeatNs = opts.repeatNs ?? 1e6;
   await db.run(

@@ -28,8 +28,20 @@ export function sqlIdent(s: string): string {
   return `"${s.replaceAll('"', '""')}"`;
 }
 
+/** DuckDB's package, or one line saying it is not there (the same line for every dataset command). */
+async function duckApi(): Promise<typeof import('@duckdb/node-api')> {
+  try {
+    return await import('@duckdb/node-api');
+  } catch (e) {
+    const why = (e as Error).message.split('\n')[0];
+    throw new Error(`DuckDB is not available (the package @duckdb/node-api could not be loaded: ${why}); reinstall with 'npm install'`, {
+      cause: e,
+    });
+  }
+}
+
 export async function openDuck(opts: DuckOptions = {}): Promise<Duck> {
-  const { DuckDBInstance } = await import('@duckdb/node-api');
+  const { DuckDBInstance } = await duckApi();
   const config: Record<string, string> = {};
   if (opts.memoryLimit) config.memory_limit = opts.memoryLimit;
   if (opts.tempDirectory) config.temp_directory = opts.tempDirectory;

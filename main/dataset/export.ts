@@ -22,6 +22,8 @@ import { writeAnalysisTables } from './tables';
 export interface ExportOptions extends Pick<LoadOptions, 'enrichment' | 'overrides' | 'limits' | 'maxClockSkewMs' | 'matchWindowMs'> {
   /** The map step: packets only, each file on its own. */
   readonly packetsOnly?: boolean;
+  /** Put before each capture's and point's id in the map step (`node1-`: eth0.pcap from two nodes kept apart). */
+  readonly prefix?: string;
   /** DuckDB's settings for the writes (threads, memory limit). */
   readonly duck?: DuckOptions;
   /** Called as each capture is done (written or refused). */
@@ -45,18 +47,26 @@ export interface ExportResult {
   /** Packets written, and the time the packet files took (reading, decoding, writing). */
   readonly packets: number;
   readonly packetSeconds: number;
+  /** Arguments that gave nothing to export (an empty folder, a bundle without captures), with why. */
+  readonly skipped: readonly string[];
 }
 
 function problemsOf(f: FileDraft): string[] {
   return f.errors.map((e) => `${e.fatal ? 'stopped' : 'warning'} at byte ${e.offset}: ${e.message} (${e.code})`);
 }
 
-async function exportFile(duck: Duck, d: Parameters<typeof writePackets>[1], f: FileDraft, dir: string): Promise<ExportedFile> {
+async function exportFile(
+  duck: Duck,
+  d: Parameters<typeof writePackets>[1],
+  f: FileDraft,
+  dir: string,
+  prefix = '',
+): Promise<ExportedFile> {
   const problems = problemsOf(f);
   if (f.packetCount === 0 && f.errors.some((e) => e.fatal))
     return { capture: f.id, path: f.path, packets: 0, parquet: null, problems: [`not a readable capture: ${problems.join('; ')}`] };
   try {
-    const w = await writePackets(duck.db, d, f, dir);
+    const w = await writePackets(duck.db, d, f, dir, prefix);
     return { capture: f.id, path: f.path, packets: w.packets, parquet: w.path, problems };
   } catch (e) {
     return { capture: f.id, path: f.path, packets: 0, parquet: null, problems: [...problems, `write failed: ${(e as Error).message}`] };
@@ -68,8 +78,8 @@ export async function exportDataset(
   dir: string,
   opts: ExportOptions = {},
 ): Promise<ExportResult> {
-  await mkdir(dir, { recursive: true });
   const duck = await openDuck(opts.duck);
+  await mkdir(dir, { recursive: true });
   const out: ExportedFile[] = [];
   const done = (f: ExportedFile) => {
     out.push(f);
@@ -81,7 +91,7 @@ export async function exportDataset(
       for (const file of files) {
         const t0 = performance.now();
         const d = await readCaptureSet([file], { limits: opts.limits, overrides: opts.overrides });
-        for (const f of d.files) done(await exportFile(duck, d, f, dir));
+        for (const f of d.files) done(await exportFile(duck, d, f, dir, opts.prefix));
         if (d.files.length === 0) {
           // An enrichment file (kubectl JSON, subnet.env) or an empty bundle: nothing of it is a packet.
           const path = typeof file === 'string' ? file : file.path;
@@ -95,10 +105,14 @@ export async function exportDataset(
         }
         packetSeconds += (performance.now() - t0) / 1000;
       }
-      return { files: out, packets: out.reduce((n, f) => n + f.packets, 0), packetSeconds };
+      return { files: out, packets: out.reduce((n, f) => n + f.packets, 0), packetSeconds, skipped: [] };
     }
     const t0 = performance.now();
     const d = await readCaptureSet(files, opts);
+    // The folders and bundles that held no capture (their reading says so among the enrichment's errors).
+    const skipped = (d.enrichment?.errors ?? []).filter((e) => e.endsWith(': no capture file inside'));
+    if (d.files.length === 0)
+      throw new Error(`nothing to export: no capture among the arguments${skipped.length ? ` (${skipped.join('; ')})` : ''}`);
     for (const f of d.files) done(await exportFile(duck, d, f, dir));
     packetSeconds = (performance.now() - t0) / 1000;
     const a = analyze(d.table, d.files, d.points, {
@@ -109,7 +123,7 @@ export async function exportDataset(
       bgp: d.bgp,
     });
     const tables = await writeAnalysisTables(duck.db, a, dir);
-    return { files: out, tables, packets: out.reduce((n, f) => n + f.packets, 0), packetSeconds };
+    return { files: out, tables, packets: out.reduce((n, f) => n + f.packets, 0), packetSeconds, skipped };
   } finally {
     duck.close();
   }

@@ -9,6 +9,7 @@
 // The map step: one capture file in, `packets/<capture>.parquet` out. Files are independent, so the
 // step runs beside the captures (one process per node or per file).
 
+import { existsSync } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DuckDBConnection, DuckDBType } from '@duckdb/node-api';
@@ -234,23 +235,27 @@ export interface PacketsWritten {
 export async function writePackets(
   db: DuckDBConnection,
   d: Pick<CaptureSetData, 'table' | 'points'>,
-  file: Pick<FileDraft, 'id' | 'firstRow' | 'packetCount' | 'points'>,
+  file: Pick<FileDraft, 'id' | 'path' | 'firstRow' | 'packetCount' | 'points'>,
   dir: string,
+  prefix = '',
 ): Promise<PacketsWritten> {
   const t = d.table;
-  const capture = file.id;
+  const capture = prefix + file.id;
   await mkdir(join(dir, 'packets'), { recursive: true });
   await db.run('CREATE OR REPLACE TEMP TABLE pts (pt USMALLINT, id VARCHAR)');
   await db.run('CREATE OR REPLACE TEMP TABLE ip6 (id UINTEGER, a VARCHAR)');
   if (file.points.length)
-    await db.run(`INSERT INTO pts VALUES ${file.points.map((i) => `(${i}, ${sqlString(d.points[i].id)})`).join(', ')}`);
+    await db.run(`INSERT INTO pts VALUES ${file.points.map((i) => `(${i}, ${sqlString(prefix + d.points[i].id)})`).join(', ')}`);
   if (t.ip6.length) await db.run(`INSERT INTO ip6 VALUES ${t.ip6.map((a, i) => `(${i}, ${sqlString(a)})`).join(', ')}`);
   const rows = await registerRows(db, t, file.firstRow, file.firstRow + file.packetCount);
   const path = join(dir, 'packets', `${safeName(capture)}.parquet`);
   const tmp = `${path}.tmp`;
   const epoch = Number.isNaN(t.epochSec) ? 0 : t.epochSec;
   try {
-    await db.run(`COPY (${packetSelect(rows, capture, epoch, t.ip6.length > 0)}) TO ${sqlString(tmp)} (FORMAT parquet, COMPRESSION zstd)`);
+    await db.run(
+      `COPY (${packetSelect(rows, capture, epoch, t.ip6.length > 0)}) TO ${sqlString(tmp)} (FORMAT parquet, COMPRESSION zstd, KV_METADATA {source: ${sqlString(file.path)}})`,
+    );
+    await refuseClash(db, path, tmp, capture, file.path);
     await rename(tmp, path);
   } catch (e) {
     await rm(tmp, { force: true });
@@ -259,6 +264,32 @@ export async function writePackets(
     await db.run('DROP TABLE IF EXISTS pts; DROP TABLE IF EXISTS ip6');
   }
   return { capture, path, packets: file.packetCount };
+}
+
+/** The first row's time, length and payload hash: what tells one capture from another of the same name. */
+const FIRST = (f: string) => `(SELECT row(t_ns, orig_len, pay_hash) FROM read_parquet(${sqlString(f)}) WHERE idx = 0)`;
+
+/**
+ * The rows already at `path` are replaced only when they are this capture's (the same first packet:
+ * the same file exported again, or grown since). Another capture of the same name (eth0.pcap from
+ * two nodes) is refused, naming where the rows there came from: nothing is lost silently.
+ */
+async function refuseClash(db: DuckDBConnection, path: string, tmp: string, capture: string, source: string): Promise<void> {
+  if (!existsSync(path)) return;
+  const same = await db.runAndReadAll(`SELECT ${FIRST(tmp)} IS NOT DISTINCT FROM ${FIRST(path)}`);
+  if (same.getRows()[0][0] === true) return;
+  let from = 'another capture';
+  try {
+    const kv = await db.runAndReadAll(`SELECT decode(value) FROM parquet_kv_metadata(${sqlString(path)}) WHERE decode(key) = 'source'`);
+    const v = kv.getRows()[0]?.[0];
+    if (typeof v === 'string' && v) from = v;
+  } catch {
+    // A file written before the source was recorded: 'another capture' it is.
+  }
+  throw new Error(
+    `${path} already holds the rows of a different capture named ${capture} (from ${from}); ${source} was not written: ` +
+      `give each node's captures their own names with --prefix (e.g. --prefix node1-)`,
+  );
 }
 
 /** A capture id as a file name (ids are base names, but ' (2)' suffixes and odd characters happen). */
