@@ -112,7 +112,9 @@ function journeyHtml(j: ReportJourney, byId: Map<string, ReportAnnotation>): str
     `${clipped(h.node ?? '?')} ${clipped(h.interface ?? h.point)} <span class="meta">${e(h.kind)}</span>`,
     `<code>${clipped(h.packet)}</code>`,
     `<span class="mono">${e(hopTimeCell(h, j.hops, clock))}</span>` +
-      (h.correctedTime && h.correctedTime !== h.time ? `<br><span class="meta">as captured <span class="mono">${e(clock(h.time))}</span></span>` : ''),
+      (h.correctedTime && h.correctedTime !== h.time
+        ? `<br><span class="meta">as captured <span class="mono">${e(clock(h.time))}</span></span>`
+        : ''),
     h.offsetMs.toFixed(3),
     latencyCell(h),
     `${h.ttl}${h.ttlDelta ? ` (${h.ttlDelta > 0 ? '+' : ''}${h.ttlDelta})` : ''}`,

@@ -39,7 +39,21 @@ function journeyMd(j: ReportJourney, byId: Map<string, ReportAnnotation>): strin
   ];
   out.push(
     table(
-      ['#', 'Packet', 'Node', 'Interface', mdCell(hopTimeTitle(j.hops)), 'As captured (UTC)', 'At (ms)', 'Δ (ms)', 'TTL', 'Inner src → dst', 'Encapsulation', 'NAT', 'Info'],
+      [
+        '#',
+        'Packet',
+        'Node',
+        'Interface',
+        mdCell(hopTimeTitle(j.hops)),
+        'As captured (UTC)',
+        'At (ms)',
+        'Δ (ms)',
+        'TTL',
+        'Inner src → dst',
+        'Encapsulation',
+        'NAT',
+        'Info',
+      ],
       j.hops.map((h) => [
         String(h.index + 1),
         mdCell(h.packet),
