@@ -135,7 +135,8 @@ export async function run(args: string[]): Promise<number> {
         await stdout.write(`wrote ${out.path} (${what})${r.extra.length ? ` and ${r.extra.join(', ')}` : ''}\n`);
       } catch (e) {
         failed = true;
-        process.stderr.write(`tunnelvision report: ${out.path}: ${(e as Error).message}\n`);
+        const msg = (e as Error).message;
+        process.stderr.write(`tunnelvision report: ${msg.includes(out.path) ? msg : `${out.path}: ${msg}`}\n`);
       }
     }
     return failed ? 1 : 0;

@@ -5,6 +5,7 @@
 import { closeSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { readCapture } from '../engine/readers/read';
+import { writeError } from '../session/atomic';
 import { PcapngEncoder } from '../engine/writers/pcapng';
 import type { Annotation } from '../session/types';
 import type { CaptureFile, CapturePoint, Journey } from '../topology';
@@ -98,7 +99,12 @@ export async function writeAnnotatedPcapng(
 
   const result: AnnotatedExportResult = { packets: 0, comments: 0, interfaces: 0, errors: [] };
   const temp = join(dirname(out), `.${basename(out)}.${process.pid}.tmp`);
-  const fd = openSync(temp, 'w');
+  let fd: number;
+  try {
+    fd = openSync(temp, 'w');
+  } catch (e) {
+    throw writeError(out, e);
+  }
   try {
     const sink = new SyncSink(fd);
     const enc = new PcapngEncoder({ comments: sectionComments, application: 'Tunnelvision' });
@@ -159,7 +165,11 @@ export async function writeAnnotatedPcapng(
     sink.flush();
     fsyncSync(fd);
     closeSync(fd);
-    renameSync(temp, out);
+    try {
+      renameSync(temp, out);
+    } catch (e) {
+      throw writeError(out, e);
+    }
   } catch (e) {
     try {
       closeSync(fd);

@@ -69,7 +69,12 @@ export function isoTime(sec: number, nsec: number): string {
   if (Number.isNaN(d.getTime())) return `${sec}.${String(nsec).padStart(9, '0')}`;
   return d.toISOString().replace(/\.\d{3}Z$/, `.${String(Math.floor(n)).padStart(9, '0')}Z`);
 }
-const isoFromEpoch = (epochSec: number, tNs: number): string => isoTime(epochSec + Math.floor(tNs / 1e9), tNs % 1e9);
+/** Corrected times have fractions of a nanosecond: rounded to the nearest, as `follow` and the app show them. */
+const isoFromEpoch = (epochSec: number, tNs: number): string => {
+  const whole = Math.round(tNs);
+  const s = Math.floor(whole / 1e9);
+  return isoTime(epochSec + s, whole - s * 1e9);
+};
 const isoFromFloat = (ts: number | null): string | null =>
   ts === null ? null : isoTime(Math.floor(ts), Math.round((ts - Math.floor(ts)) * 1e6) * 1e3);
 
@@ -242,6 +247,12 @@ export async function buildReport(
   const perFlow = opts.journeysPerFlow ?? 3;
   const flowById = new Map(analysis.flows.map((f) => [f.id, f]));
   const flows: ReportFlow[] = [];
+  // The clock a node's corrected times are on: its group's reference, null when its offset is unknown.
+  const offsetOf = new Map(analysis.clockOffsets.map((o) => [o.node, o]));
+  const clockOf = (node: string | null): string | null => {
+    const o = node === null ? undefined : offsetOf.get(node);
+    return o && o.method !== 'none' ? o.reference : null;
+  };
   for (const id of flowOrder) {
     const f = flowById.get(id);
     if (!f) continue;
@@ -262,6 +273,8 @@ export async function buildReport(
           interface: h.interface,
           kind: h.kind,
           time: isoFromEpoch(analysis.epochSec, h.tNs),
+          correctedTime: isoFromEpoch(analysis.epochSec, h.correctedNs),
+          clock: clockOf(h.node),
           offsetMs: ms(h.correctedNs - t0),
           latencyMs: h.latencyNs === null ? null : ms(h.latencyNs),
           latencyRangeMs: h.latencyRangeNs

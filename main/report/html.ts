@@ -5,6 +5,8 @@ import { createHash } from 'node:crypto';
 import { DEFAULT_CLIP, escapeHtml as e, escapeHtmlBreakable, escapeXml, shortClip, visibleText } from './escape';
 import { renderGraphSvg, svgDataUrl } from './graph-svg';
 import {
+  hopTimeCell,
+  hopTimeTitle,
   latencyCell,
   listedLinks,
   uncertaintyCell,
@@ -101,12 +103,18 @@ function timelineSvg(j: ReportJourney): string {
   return `<svg class="timeline" viewBox="0 0 ${W} ${H}" role="img" aria-label="timeline of journey ${j.id}">${parts.join('')}</svg>`;
 }
 
+/** 'HH:MM:SS.nnnnnnnnn' of an ISO 8601 time. */
+const clock = (iso: string): string => iso.slice(11, 29);
+
 function journeyHtml(j: ReportJourney, byId: Map<string, ReportAnnotation>): string {
   const rows = j.hops.map((h) => [
     String(h.index + 1),
     `${clipped(h.node ?? '?')} ${clipped(h.interface ?? h.point)} <span class="meta">${e(h.kind)}</span>`,
     `<code>${clipped(h.packet)}</code>`,
-    `<span class="mono">${e(h.time.slice(11, 29))}</span>`,
+    `<span class="mono">${e(hopTimeCell(h, j.hops, clock))}</span>` +
+      (h.correctedTime && h.correctedTime !== h.time
+        ? `<br><span class="meta">as captured <span class="mono">${e(clock(h.time))}</span></span>`
+        : ''),
     h.offsetMs.toFixed(3),
     latencyCell(h),
     `${h.ttl}${h.ttlDelta ? ` (${h.ttlDelta > 0 ? '+' : ''}${h.ttlDelta})` : ''}`,
@@ -132,7 +140,7 @@ function journeyHtml(j: ReportJourney, byId: Map<string, ReportAnnotation>): str
   ];
   return `<div class="journey"><h4>Journey ${j.id}: ${e(j.status)}, last seen at ${clipped(j.lastSeen)}, ${e(duration(j.totalLatencyMs * 1e6))} end to end</h4>
 ${timelineSvg(j)}
-${table(['#', 'Where', 'Packet', 'Time (UTC)', 'At ms', 'Δ ms', 'TTL', 'Inner src → dst', 'Encapsulation / NAT', 'Info'], rows, 'hops')}
+${table(['#', 'Where', 'Packet', hopTimeTitle(j.hops), 'At ms', 'Δ ms', 'TTL', 'Inner src → dst', 'Encapsulation / NAT', 'Info'], rows, 'hops')}
 ${hopNotes}
 ${notes.length ? `<ul>${notes.map((n) => `<li>${clipped(n)}</li>`).join('')}</ul>` : ''}</div>`;
 }

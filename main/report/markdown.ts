@@ -4,6 +4,8 @@
 // the SVG the CLI writes beside the file.
 import { mdBlock, mdCell, mdCode, mdText } from './escape';
 import {
+  hopTimeCell,
+  hopTimeTitle,
   latencyCell,
   listedLinks,
   uncertaintyCell,
@@ -37,12 +39,27 @@ function journeyMd(j: ReportJourney, byId: Map<string, ReportAnnotation>): strin
   ];
   out.push(
     table(
-      ['#', 'Packet', 'Node', 'Interface', 'Time (UTC)', 'At (ms)', 'Δ (ms)', 'TTL', 'Inner src → dst', 'Encapsulation', 'NAT', 'Info'],
+      [
+        '#',
+        'Packet',
+        'Node',
+        'Interface',
+        mdCell(hopTimeTitle(j.hops)),
+        'As captured (UTC)',
+        'At (ms)',
+        'Δ (ms)',
+        'TTL',
+        'Inner src → dst',
+        'Encapsulation',
+        'NAT',
+        'Info',
+      ],
       j.hops.map((h) => [
         String(h.index + 1),
         mdCell(h.packet),
         mdCell(h.node ?? '?'),
         mdCell(`${h.interface ?? h.point} (${h.kind})`),
+        mdCell(hopTimeCell(h, j.hops)),
         mdCell(h.time),
         h.offsetMs.toFixed(3),
         latencyCell(h) || ' ',

@@ -126,7 +126,12 @@ export interface ReportHop {
   readonly node: string | null;
   readonly interface: string | null;
   readonly kind: string;
+  /** ISO 8601 as captured, on the hop's node's own clock. */
   readonly time: string;
+  /** ISO 8601 with the node's clock offset removed: on `clock`'s clock (the time `follow` and the app show). */
+  readonly correctedTime?: string;
+  /** The node whose clock `correctedTime` is on; null when the node's offset is unknown (then it is as captured). */
+  readonly clock?: string | null;
   /** Clock-corrected time since the journey's first hop. */
   readonly offsetMs: number;
   readonly latencyMs: number | null;
@@ -253,6 +258,20 @@ export function latencyCell(h: ReportHop): string {
   if (h.latencyMs === null) return h.index > 0 ? '?' : '';
   const r = h.latencyRangeMs;
   return r ? `${h.latencyMs.toFixed(3)} (${r[0].toFixed(3)}–${r[1] === null ? '?' : r[1].toFixed(3)})` : h.latencyMs.toFixed(3);
+}
+
+/** The column title of a journey's hop times: names the clock when every hop is on the same one. */
+export function hopTimeTitle(hops: readonly ReportHop[]): string {
+  const clocks = new Set(hops.map((h) => h.clock ?? null));
+  const only = clocks.size === 1 ? [...clocks][0] : undefined;
+  return only ? `Time (UTC, on ${only}'s clock)` : only === null ? 'Time (UTC, as captured)' : 'Time (UTC, corrected)';
+}
+
+/** A hop's corrected time for the renderers, with its clock named when the journey's hops are on different ones. */
+export function hopTimeCell(h: ReportHop, hops: readonly ReportHop[], iso: (t: string) => string = (t) => t): string {
+  const t = iso(h.correctedTime ?? h.time);
+  if (new Set(hops.map((x) => x.clock ?? null)).size === 1) return t;
+  return h.clock ? `${t} (on ${h.clock}'s clock)` : `${t} (as captured, clock offset unknown)`;
 }
 
 /** A clock offset's uncertainty for the renderers: '0.002', or why there is none. */

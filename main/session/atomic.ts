@@ -31,6 +31,27 @@ async function fsyncDir(dir: string): Promise<void> {
   }
 }
 
+const WHY: Record<string, (dir: string) => string> = {
+  ENOENT: (dir) => `the folder ${dir} does not exist`,
+  ENOTDIR: (dir) => `${dir} is not a folder`,
+  EACCES: (dir) => `no permission to write in ${dir}`,
+  EPERM: (dir) => `no permission to write in ${dir}`,
+  EROFS: (dir) => `${dir} is on a read-only file system`,
+  ENOSPC: () => 'the disk is full',
+  EDQUOT: () => 'the disk quota is used up',
+  EISDIR: () => 'it is a folder',
+};
+
+/**
+ * The error to show when writing `path` failed: names the file the user asked for (never the temporary
+ * file the write goes through) and why. Keeps the system error's `code` for callers that test it.
+ */
+export function writeError(path: string, e: unknown): Error {
+  const code = (e as NodeJS.ErrnoException)?.code;
+  const why = code && WHY[code] ? WHY[code](dirname(path)) : ((e as Error)?.message ?? String(e)).replace(/\S*\.tmp\b'?/g, path);
+  return Object.assign(new Error(`cannot write ${path}: ${why}`), code ? { code } : {});
+}
+
 export async function atomicWriteFile(path: string, data: string | Uint8Array, opts: AtomicWriteOptions = {}): Promise<void> {
   const temp = tempPathFor(path);
   // keep the permissions of the file being replaced (a session may have been made private on purpose)
@@ -40,7 +61,9 @@ export async function atomicWriteFile(path: string, data: string | Uint8Array, o
       (s) => s.mode & 0o777,
       () => 0o644,
     ));
-  const h = await open(temp, 'wx', mode);
+  const h = await open(temp, 'wx', mode).catch((e: unknown) => {
+    throw writeError(path, e);
+  });
   try {
     try {
       await h.writeFile(data);
@@ -52,7 +75,8 @@ export async function atomicWriteFile(path: string, data: string | Uint8Array, o
     await rename(temp, path);
   } catch (e) {
     await unlink(temp).catch(() => undefined);
-    throw e;
+    // system errors (disk full, rename refused) name the temporary file: say which file and why instead
+    throw (e as NodeJS.ErrnoException).code ? writeError(path, e) : e;
   }
   await fsyncDir(dirname(path));
 }

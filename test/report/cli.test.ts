@@ -10,6 +10,7 @@ import { promisify } from 'node:util';
 import { loadCaptureSet } from '../../main/topology';
 import { SessionStore } from '../../main/session';
 import type { ReportModel } from '../../main/report';
+import { formatJourney } from '../../main/topology/text';
 import { tempDir, tsharkFields } from './tools';
 import { fileNeed, itNeeding } from '../tools';
 
@@ -40,6 +41,8 @@ const files = manifest ? manifest.captures.filter((c) => c.cluster === 'a').map(
 const session = join(t.dir, 'lab.tvsession');
 let cross: MFlow;
 let dropped: MFlow;
+/** `follow`'s text for the annotated cross-node journey: the times the report must agree with. */
+let followText = '';
 
 /**
  * The report's structure: its sections and keys, what the inputs fix (captures, attribution by file
@@ -110,6 +113,7 @@ beforeAll(async () => {
   if (!crossFlow || !dropFlow) throw new Error('the lab flows were not found in the analysis');
   const j = analysis.journeysForFlow(crossFlow.id)[0];
   const d = analysis.journeysForFlow(dropFlow.id)[0];
+  followText = formatJourney(analysis, j);
   const store = await SessionStore.create(session, files, { autosaveMs: -1 });
   store.addAnnotation({ target: { kind: 'flow', flow: crossFlow.id }, text: 'cross-node ping works', severity: 'info', tag: 'baseline' });
   const h = j.hops[Math.min(5, j.hops.length - 1)];
@@ -177,6 +181,21 @@ describe('tunnelvision report on the lab set', () => {
     ]);
     const md = readFileSync(outs[2], 'utf8');
     expect(md.match(/^## .*/gm)).toHaveLength(8);
+
+    // hop times are follow's: corrected onto the reference clock, which the tables name; captured ones beside them
+    const hops = crossReport.journeys[0].hops;
+    const reference = r.clockOffsets.find((c) => c.method === 'reference')!.node;
+    for (const h of hops) {
+      expect(followText).toContain(h.correctedTime!.slice(11, 29));
+      expect(h.clock).toBe(reference);
+    }
+    const moved = hops.filter((h) => h.correctedTime !== h.time);
+    expect(moved.length).toBeGreaterThan(0); // the lab's node clocks differ: a test of nothing otherwise
+    expect(html).toContain(`Time (UTC, on ${reference}&#39;s clock)`);
+    expect(html).toContain(`as captured <span class="mono">${moved[0].time.slice(11, 29)}</span>`);
+    const mdPlain = md.replace(/\\(.)/g, '$1'); // Markdown escapes of ( ) and the like
+    expect(mdPlain).toContain(`| Time (UTC, on ${reference}'s clock) | As captured (UTC) |`);
+    expect(mdPlain).toContain(`| ${moved[0].correctedTime} | ${moved[0].time} |`);
   });
 
   itNeeding([lab, 'tshark'], 'the lab export opens in tshark with every note', async () => {
@@ -203,5 +222,18 @@ describe('tunnelvision report on the lab set', () => {
       code: 1,
       stderr: expect.stringContaining('does not exist'),
     });
+  });
+
+  itNeeding([lab], 'names the file asked for and why when its folder does not exist, never a temporary file', async () => {
+    for (const name of ['x.html', 'x.pcapng']) {
+      const out = join(t.dir, 'no-such-folder', name);
+      const err = await cli(['--session', session, '--out', out]).then(
+        () => null,
+        (e: { code: number; stderr: string }) => e,
+      );
+      expect(err?.code).toBe(1);
+      expect(err?.stderr).toContain(`cannot write ${out}: the folder ${join(t.dir, 'no-such-folder')} does not exist`);
+      expect(err?.stderr).not.toMatch(/\.tmp\b/);
+    }
   });
 });
