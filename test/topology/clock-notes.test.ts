@@ -3,7 +3,7 @@
 // microsecond capture leaves a sub-microsecond gap open; and a node whose clock is off by about the
 // --max-skew window is said to be possibly beyond it, with a note that agrees with the latencies shown.
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -24,6 +24,18 @@ function steps(a: Analysis): { prev: Hop; h: Hop }[] {
 }
 const fileOf = (h: Hop) => h.point.split('#')[0];
 
+/**
+ * A capture's timestamp resolution, told apart without the product's reader: a pcap by its magic
+ * number, a pcapng by tshark's reading (a sub-microsecond digit anywhere: nanosecond).
+ */
+function isNanosecond(file: string): boolean {
+  const magic = readFileSync(file).readUInt32LE(0);
+  if (magic === 0xa1b23c4d || magic === 0x4d3cb2a1) return true;
+  if (magic === 0xa1b2c3d4 || magic === 0xd4c3b2a1) return false;
+  const r = spawnSync('tshark', ['-r', file, '-T', 'fields', '-e', 'frame.time_epoch'], { encoding: 'utf8' });
+  return /\.\d{6}[1-9]|\.\d{7}[1-9]|\.\d{8}[1-9]/.test(r.stdout);
+}
+
 describe('timestamp resolution on one node', () => {
   let a: Analysis;
   const nanosecond = new Set<string>();
@@ -35,9 +47,7 @@ describe('timestamp resolution on one node', () => {
       const to = join(tmp, basename(p));
       copyFileSync(p, to);
       files.push(to);
-      // Resolution as tshark reads it: a capture with a sub-microsecond digit anywhere is nanosecond.
-      const r = spawnSync('tshark', ['-r', to, '-T', 'fields', '-e', 'frame.time_epoch'], { encoding: 'utf8' });
-      if (/\.\d{6}[1-9]|\.\d{7}[1-9]|\.\d{8}[1-9]/.test(r.stdout)) nanosecond.add(basename(p));
+      if (isNanosecond(to)) nanosecond.add(basename(p));
     }
     a = await loadCaptureSet(files);
   });
