@@ -609,7 +609,7 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
     lowerNs: o.lowerNs,
     upperNs: o.upperNs,
     pinned: o.method === 'reference' || o.method === 'two-way',
-    note: clockNote(o, domainName),
+    note: clockNote(o, d, domainName, firstWindow),
   }));
   if (clock && (clock.outliers > 0 || clock.inconsistentPairs.length > 0)) {
     const pairs = clock.inconsistentPairs.map(([a, b]) => `${domainName(a)} / ${domainName(b)}`);
@@ -1128,8 +1128,12 @@ function applyEnrichment(m: ReturnType<typeof buildModel>, e: Enrichment, addFin
   return { nodes: leased, bridges: m.bridges, veths: m.veths, pods, tunnels: m.tunnels, services };
 }
 
-/** One sentence on what a domain's offset rests on, or why it is not known. */
-function clockNote(o: DomainOffset, name: (d: number) => string): string {
+/**
+ * One sentence on what domain `d`'s offset rests on, or why it is not known. `windowNs` is how far
+ * apart two sightings of one packet may be on raw times (--max-skew): a one-way bound near its edge
+ * suggests the packets the other way fell outside it.
+ */
+function clockNote(o: DomainOffset, d: number, name: (d: number) => string, windowNs: number): string {
   const ref = name(o.reference);
   const us = (ns: number) => `${(ns / 1e3).toFixed(1)} µs`;
   switch (o.method) {
@@ -1137,8 +1141,19 @@ function clockNote(o: DomainOffset, name: (d: number) => string): string {
       return 'the reference clock';
     case 'two-way':
       return `packets both ways with ${ref} bound the offset to ${us(o.lowerNs ?? 0)} .. ${us(o.upperNs ?? 0)}; the middle is used`;
-    case 'one-way':
-      return `not pinned down: packets go one way only, so the offset is ${o.upperNs !== null ? `at most ${us(o.upperNs)}` : `at least ${us(o.lowerNs ?? 0)}`} against ${ref}; it is taken at that bound, so latencies across it are the least possible`;
+    case 'one-way': {
+      // An upper bound comes from packets ref → d, a lower one from packets d → ref; the offset taken
+      // at the bound makes latencies the way the packets go the least possible, the other way the most.
+      const toward = o.upperNs !== null;
+      const bound = toward ? o.upperNs! : (o.lowerNs ?? 0);
+      const [from, to] = toward ? [ref, name(d)] : [name(d), ref];
+      const ms = (ns: number) => `${Math.round(ns / 1e6)} ms`;
+      const edge =
+        Math.abs(bound) >= 0.9 * windowNs
+          ? `; the bound is near the ${ms(windowNs)} that sightings of one packet may be apart (--max-skew), so the offset may exceed it, with the packets the other way outside that window: raise --max-skew (to ${ms(2 * windowNs)}, say) to pin it down`
+          : '';
+      return `not pinned down: packets go one way only (${from} to ${to}), so the offset is ${toward ? 'at most' : 'at least'} ${us(bound)} against ${ref}; it is taken at that bound, so latencies from ${from} to ${to} are the least possible and any from ${to} to ${from} the most${edge}`;
+    }
     default:
       return 'unknown: no packet seen on this clock and another one tells their order';
   }

@@ -774,7 +774,8 @@ function sameClock(
   const grain = timestampGrain(ctx);
   const ga = grain[ctx.t.point[a]];
   const gb = grain[ctx.t.point[b]];
-  if (latency - ga >= 0) return { latencyNs: latency };
+  // Two nanosecond timestamps are exact, even equal; a microsecond one is exact a grain apart.
+  if ((ga === 1 && gb === 1) || latency >= ga) return { latencyNs: latency };
   return {
     latencyNs: Math.max(0, latency),
     range: [Math.max(0, latency - ga + 1), Math.max(0, latency + gb - 1)],
