@@ -16,8 +16,9 @@
 // choice narrowing the others' intervals, so the chosen offsets satisfy every constraint kept:
 // corrected hop latencies between two nodes are never negative for those packets. With bounds on
 // both sides the choice is the middle (NTP's estimate) and the half-width its uncertainty; with a
-// bound on one side only the offset is not pinned down: the bound is taken (latencies across it are
-// then the least possible, and shown as such); with none it is unknown. The interval itself is reported, so the UI can say how sure it is.
+// bound on one side only the offset is not pinned down: the bound is taken (latencies the way the
+// packets went are then the least possible, any the other way the most, and the note says which);
+// with none it is unknown. The interval itself is reported, so the UI can say how sure it is.
 
 import type { JourneyIndex } from './journeys';
 import type { PacketTable } from './table';
