@@ -1068,6 +1068,9 @@ function resolveByTime(
         meds.push([c, list[list.length >> 1]]);
       }
       if (meds.length === 0) continue;
+      // One candidate with captures to compare against and another with none: nearness in time to
+      // the only node that has captures compares nothing (a packet crosses the wire in microseconds).
+      if (meds.length === 1 && ambiguous.get(pi)!.some((c) => c !== meds[0][0] && (free.length === 0 || free.includes(c)))) continue;
       meds.sort((a, b) => a[1] - b[1]);
       const margin = meds.length > 1 ? (meds[1][1] + 1) / (meds[0][1] + 1) : 1.0001;
       // Two nodes' captures about as close in time: the journeys do not tell them apart either.

@@ -61,6 +61,15 @@ describe('NIC captures named only eth0', () => {
     expect(a.findings.some((f) => /placed on .* as its underlay interface/.test(f.message))).toBe(false);
   });
 
+  it("node 3's NIC beside node 1's bridge only: closeness in time to the one node captured does not decide, it stays unknown", async () => {
+    const nic = put('bridge', 'eth0.pcap', 'a-node3-eth0.pcap');
+    const br = put('bridge', 'cni0.pcap', 'a-node1-cni0.pcap');
+    const a = await loadCaptureSet([nic, br]);
+    expect(nodeOf(a, br)).toEqual(['node-192.168.56.11']);
+    expect(nodeOf(a, nic)).toEqual([null]);
+    expect(a.findings.some((f) => /eth0\.pcap: could be on node-192\.168\.56\.11 or node-192\.168\.56\.13/.test(f.message))).toBe(true);
+  });
+
   it('the same NIC captured into two files: both on one node, and said to be suspicious', async () => {
     const x = put('twice', 'eth0.pcap', 'a-node1-eth0.pcap');
     const y = put('twice/again', 'eth0.pcap', 'a-node1-eth0.pcap');
