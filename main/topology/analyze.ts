@@ -746,6 +746,7 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
         packets: [],
       });
   for (const e of enrich.errors) addFinding({ code: 'enrichment-disagreement', severity: 'warning', message: e, packets: [] });
+  for (const f of sameInterfaceTwice(points)) addFinding({ code: 'attribution', severity: 'warning', message: f, packets: [] });
   for (const [pi, cands] of ambiguous) {
     addFinding({
       code: 'attribution',
@@ -997,8 +998,13 @@ function medianGap(t: PacketTable, j: JourneyIndex, from: ReadonlySet<number>, t
 
 /**
  * Ties between nodes (a capture between two nodes looks the same from both ends): settled one point
- * at a time, most clear-cut first, by which node's already-attributed captures saw the same packets
- * closest in time (captures on one node see a packet microseconds apart; the wire adds more).
+ * at a time. The addresses first: a node whose own interface of this kind is already captured (a NIC
+ * capture whose every tunnel packet carries that node's address) is the less likely owner, so when
+ * exactly one candidate is left without one, the capture's address is that node's. Only candidates
+ * the addresses leave tied are then told apart, most clear-cut first, by which node's captures saw
+ * the same packets closest in time (captures on one node see a packet microseconds apart; the wire
+ * adds more) — a capture of a node nobody else captured has no time to compare, so time alone
+ * must not hand it to the one node that has captures.
  */
 function resolveByTime(
   t: PacketTable,
@@ -1008,7 +1014,26 @@ function resolveByTime(
   ambiguous: Map<number, number[]>,
   nodes: NodeDraft[],
 ): void {
+  // A node rarely has two captures of the same kind of interface (one NIC, one VTEP): a candidate
+  // that already has one is the less likely owner.
+  const hasKind = (c: number, kind: string) =>
+    points.some((q, qi) => nodeOfPoint[qi] === c && !ambiguous.has(qi) && q.kind === kind && q.kind !== 'veth' && q.kind !== 'unknown');
   while (ambiguous.size > 0) {
+    const owned = ownedByAddress(ambiguous, points, hasKind);
+    if (owned) {
+      const [pi, c, taken] = owned;
+      const others = taken.map((x) => nodes[x].id).join(', ');
+      assignTied(
+        points,
+        nodeOfPoint,
+        ambiguous,
+        nodes,
+        pi,
+        c,
+        `its traffic carries the addresses of ${nodes[c].id} and ${others} alike, but ${others} already has its own ${points[pi].kind} interface captured and ${nodes[c].id} has none: the address left is this capture's own [traffic]`,
+      );
+      continue;
+    }
     const gaps = new Map<number, Map<number, number[]>>();
     for (const pi of ambiguous.keys()) gaps.set(pi, new Map());
     for (let k = 0; k < j.count; k++) {
@@ -1034,19 +1059,18 @@ function resolveByTime(
     let pickC = -1;
     let pickMargin = 0;
     let pickText = '';
-    // A node rarely has two captures of the same kind of interface (one NIC, one VTEP): a candidate
-    // that already has one is the less likely owner.
-    const hasKind = (c: number, kind: string) =>
-      points.some((q, qi) => nodeOfPoint[qi] === c && !ambiguous.has(qi) && q.kind === kind && q.kind !== 'veth' && q.kind !== 'unknown');
     for (const [pi, g] of gaps) {
       const meds: [number, number][] = [];
-      const free = [...g.keys()].filter((c) => !hasKind(c, points[pi].kind));
+      const free = ambiguous.get(pi)!.filter((c) => !hasKind(c, points[pi].kind));
       for (const [c, list] of g) {
         if (free.length > 0 && !free.includes(c)) continue;
         list.sort((a, b) => a - b);
         meds.push([c, list[list.length >> 1]]);
       }
       if (meds.length === 0) continue;
+      // One candidate with captures to compare against and another with none: nearness in time to
+      // the only node that has captures compares nothing (a packet crosses the wire in microseconds).
+      if (meds.length === 1 && ambiguous.get(pi)!.some((c) => c !== meds[0][0] && (free.length === 0 || free.includes(c)))) continue;
       meds.sort((a, b) => a[1] - b[1]);
       const margin = meds.length > 1 ? (meds[1][1] + 1) / (meds[0][1] + 1) : 1.0001;
       // Two nodes' captures about as close in time: the journeys do not tell them apart either.
@@ -1059,16 +1083,69 @@ function resolveByTime(
       }
     }
     if (pick < 0) return;
-    nodeOfPoint[pick] = pickC;
-    points[pick].node = nodes[pickC].id;
-    points[pick].nodeSource = 'traffic';
-    points[pick].evidence.push({
-      reason: `its packets are seen closest in time by ${nodes[pickC].id}'s captures (median gap: ${pickText})`,
-      packets: [],
-      count: 0,
-    });
-    ambiguous.delete(pick);
+    assignTied(
+      points,
+      nodeOfPoint,
+      ambiguous,
+      nodes,
+      pick,
+      pickC,
+      `its packets are seen closest in time by ${nodes[pickC].id}'s captures (median gap: ${pickText})`,
+    );
   }
+}
+
+/**
+ * Two files placed on one node with the same interface name and kind (two eth0 NIC captures): one
+ * host has one such interface, so one of them is likely another node's (or the same interface
+ * captured twice). Pod-side captures are left out: every pod's own interface is eth0.
+ */
+function sameInterfaceTwice(points: readonly PointDraft[]): string[] {
+  const seen = new Map<string, PointDraft[]>();
+  for (const p of points) {
+    if (p.node === null || p.interface === null || p.kind === 'veth' || p.kind === 'any' || p.kind === 'unknown') continue;
+    const k = `${p.node}\0${p.interface}\0${p.kind}`;
+    seen.set(k, [...(seen.get(k) ?? []), p]);
+  }
+  const out: string[] = [];
+  for (const ps of seen.values()) {
+    if (new Set(ps.map((p) => p.file)).size < 2) continue;
+    const { node, interface: name, kind } = ps[0];
+    out.push(
+      `${ps.map((p) => p.id).join(' and ')} are ${ps.length === 2 ? 'both' : 'all'} placed on ${node} as its ${kind} interface ${name}: a host has one, so either one of them is another node's (assign it) or the same interface was captured twice`,
+    );
+  }
+  return out;
+}
+
+/** A tied point exactly one of whose candidates has no capture of its kind yet: [point, that node, the others]. */
+function ownedByAddress(
+  ambiguous: Map<number, number[]>,
+  points: PointDraft[],
+  hasKind: (c: number, kind: string) => boolean,
+): [number, number, number[]] | null {
+  for (const [pi, cands] of ambiguous) {
+    if (cands.length < 2) continue;
+    const free = cands.filter((c) => !hasKind(c, points[pi].kind));
+    if (free.length === 1) return [pi, free[0], cands.filter((c) => c !== free[0])];
+  }
+  return null;
+}
+
+function assignTied(
+  points: PointDraft[],
+  nodeOfPoint: Int32Array,
+  ambiguous: Map<number, number[]>,
+  nodes: NodeDraft[],
+  pi: number,
+  c: number,
+  reason: string,
+): void {
+  nodeOfPoint[pi] = c;
+  points[pi].node = nodes[c].id;
+  points[pi].nodeSource = 'traffic';
+  points[pi].evidence.push({ reason, packets: [], count: 0 });
+  ambiguous.delete(pi);
 }
 
 function applyEnrichment(m: ReturnType<typeof buildModel>, e: Enrichment, addFinding: (f: Finding) => void): ClusterModel {
