@@ -109,7 +109,8 @@ export class FollowViews {
       bytes: flow ? flow.aToB.bytes + flow.bToA.bytes : 0,
       journeys: shown.map((j) => this.journeyView(j, a.data)),
       selected: selected - start,
-      findings: a.data.findings.filter((f) => f.flow === flowId).map((f) => f.message),
+      // Each dropped journey of the flow has its finding, often word for word the same: listed once.
+      findings: [...new Set(a.data.findings.filter((f) => f.flow === flowId).map((f) => f.message))],
       clockReference: a.data.clockOffsets.find((o) => o.method !== 'none')?.reference ?? null,
     };
   }

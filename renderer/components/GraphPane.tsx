@@ -6,7 +6,7 @@
 // read are not drawn and show on hover. Selecting an element filters the packet list; a followed
 // packet's path is highlighted (always in view) and can be animated hop by hop. The pane can be
 // resized by its edges and fill the whole window (Ctrl+Shift+E, Escape to come back).
-import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import cytoscape, { type Core, type EdgeSingular, type EventObject, type NodeSingular } from 'cytoscape';
 import cytoscapeSvg from 'cytoscape-svg';
 import type { GraphView } from '../../common/contract';
@@ -146,6 +146,8 @@ export function GraphPane(props: GraphPaneProps) {
   const topoKey = useRef('');
   const layoutRun = useRef(0);
   const userMoved = useRef(false);
+  /** Set when the pane enters or leaves full window, until the next resize is seen. */
+  const roomToggled = useRef(false);
   const [count, setCount] = useState({ nodes: 0, edges: 0 });
   const [layoutSeq, setLayoutSeq] = useState(0);
   const [tip, setTip] = useState<Tip | null>(null);
@@ -222,9 +224,15 @@ export function GraphPane(props: GraphPaneProps) {
     // End-to-end tests and the benchmark read the rendered graph through Cytoscape's own API.
     (window as unknown as { __tunnelvisionGraph?: Core }).__tunnelvisionGraph = cy;
     // Follow the pane's size; keep the default view until the user zooms or pans.
+    // Entering or leaving full window also re-applies it when the view kept would leave the labels
+    // too small to draw (a Fit in the small pane): the bigger room can show them.
     const ro = new ResizeObserver(() => {
       cy.resize();
-      if (!userMoved.current) defaultView(cy);
+      const toggled = roomToggled.current;
+      roomToggled.current = false;
+      if (userMoved.current && !(toggled && cy.zoom() < READABLE_ZOOM)) return;
+      userMoved.current = false;
+      defaultView(cy);
     });
     if (box.current) ro.observe(box.current);
     return () => {
@@ -232,6 +240,11 @@ export function GraphPane(props: GraphPaneProps) {
       cy.destroy();
     };
   }, []);
+
+  // Before the browser lays the new size out, so the resize it causes knows where it came from.
+  useLayoutEffect(() => {
+    roomToggled.current = true;
+  }, [props.room.expanded]);
 
   useEffect(() => {
     cyRef.current?.style(graphStyle(props.dark ? DARK : LIGHT));

@@ -6,12 +6,11 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createBackend } from '../../main/backend/backend';
 import type { Backend } from '../../main/backend/api';
 import { readCapture } from '../../main/engine/readers/read';
 import { encodePcap } from '../../main/engine/writers/pcap';
 import { demoCaptures } from '../../main/server/browser-mode';
-import { ready } from './helpers';
+import { followFirst, openBackend } from './helpers';
 import { captureCopies, type CaptureCopies } from '../tools';
 
 const files = demoCaptures();
@@ -39,9 +38,7 @@ describe.skipIf(!files.some((f) => basename(f).startsWith(`${SHIFTED}-`)))('foll
       });
       writeFileSync(p, encodePcap({ linktype, nanosecond: info.tsPrecision === 'ns' }, recs));
     }
-    b = createBackend({ shell: 'browser', recentFile: join(dir, 'recent.json'), tempDir: dir, sessionDir: join(dir, 'sessions') });
-    await b.openCaptures({ paths: lab.files, append: false });
-    await ready(b, 600);
+    b = await openBackend(dir, lab.files);
   });
   afterAll(() => {
     rmSync(dir, { recursive: true, force: true });
@@ -50,16 +47,7 @@ describe.skipIf(!files.some((f) => basename(f).startsWith(`${SHIFTED}-`)))('foll
 
   it("shows corrected times in order, the capture's own time and the offset beside them", async () => {
     // The DNS query from a-node1's pod to the DNS pod on a-node3.
-    const page = await b.queryPackets({
-      filter: 'inner.ip.dst == 10.244.2.2 && udp.dstport == 53',
-      element: null,
-      sort: 'no',
-      descending: false,
-      offset: 0,
-      limit: 5,
-      locate: 0,
-    });
-    const f = (await b.followPacket({ no: page.rows[0].no }))!;
+    const f = await followFirst(b, 'inner.ip.dst == 10.244.2.2 && udp.dstport == 53');
     const hops = f.journeys[f.selected].hops;
     expect(f.clockReference).toBe('a-node1');
     const ns = (t: { sec: number; nsec: number }) => BigInt(t.sec) * 1_000_000_000n + BigInt(t.nsec);

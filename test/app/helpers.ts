@@ -1,7 +1,9 @@
 // Helpers of the backend tests: waiting for a set to be read and analysed, and byte-level edits of
 // real captures (e.g. VXLAN moved to a port of an operator's choosing).
-import type { AppState } from '../../common/contract';
+import { join } from 'node:path';
+import type { AppState, FollowView } from '../../common/contract';
 import type { Backend } from '../../main/backend/api';
+import { createBackend } from '../../main/backend/backend';
 
 /** The state once the backend is done loading and analysing (polled every 25 ms, `tries` times at most). */
 export async function ready(b: Pick<Backend, 'getState'>, tries = 1200): Promise<AppState> {
@@ -11,6 +13,23 @@ export async function ready(b: Pick<Backend, 'getState'>, tries = 1200): Promise
     await new Promise((r) => setTimeout(r, 25));
   }
   throw new Error('backend never became ready');
+}
+
+/** A browser-mode backend keeping its files in `dir`, with `paths` open, read and analysed. */
+export async function openBackend(dir: string, paths: string[]): Promise<Backend> {
+  const b = createBackend({ shell: 'browser', recentFile: join(dir, 'recent.json'), tempDir: dir, sessionDir: join(dir, 'sessions') });
+  await b.openCaptures({ paths, append: false });
+  await ready(b, 600);
+  return b;
+}
+
+/** The Follow view of the first packet the display filter lists (fails when none does). */
+export async function followFirst(b: Backend, filter: string): Promise<FollowView> {
+  const page = await b.queryPackets({ filter, element: null, sort: 'no', descending: false, offset: 0, limit: 1, locate: 0 });
+  if (!page.rows.length) throw new Error(`no packet matches ${filter}`);
+  const f = await b.followPacket({ no: page.rows[0].no });
+  if (!f) throw new Error(`packet ${page.rows[0].no} is on no journey`);
+  return f;
 }
 
 /** Moves the UDP destination port `from` to `to` in every Ethernet/IPv4 packet of a little-endian pcap; returns how many. */

@@ -3,7 +3,9 @@
 // 1,000 pods and 100 services. In the default view no two node boxes intersect and every label on
 // screen is drawn at 9 px or more (none is left too small to read); a selected packet's path is in
 // view, whole, with the boxes it crosses opened; search focuses a pod; a collapsed box opens on
-// click; the pane fills the window with Ctrl+Shift+E and remembers it. Screenshots go to test-results/.
+// click; the pane fills the window with Ctrl+Shift+E and remembers it; the view the user has not
+// moved follows the pane's size (full window, a drag of its edges), and a full window never keeps a
+// Fit's unreadable zoom. Screenshots go to test-results/.
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -59,6 +61,44 @@ const IN_VIEW = `(sel) => {
   const out = els.filter((e) => { const b = e.renderedBoundingBox({ includeLabels: false }); return b.x1 < -1 || b.y1 < -1 || b.x2 > w + 1 || b.y2 > h + 1; });
   return { count: els.length, outside: out.map((e) => e.id()) };
 }`;
+
+/**
+ * The view against the pane: the graph's size, the container's (Cytoscape must not keep a stale
+ * one), the zoom that would fit the whole graph, and the node boxes not wholly on screen.
+ */
+const FRAME = `() => {
+  const cy = globalThis.__tunnelvisionGraph;
+  const c = cy.container();
+  const w = cy.width(), h = cy.height();
+  const bb = cy.elements().boundingBox();
+  const fitZoom = Math.min((w - 32) / bb.w, (h - 32) / bb.h);
+  const cut = cy.nodes('[kind = "k8s-node"]').filter((n) => { const b = n.renderedBoundingBox({ includeLabels: true }); return b.x1 < -1 || b.y1 < -1 || b.x2 > w + 1 || b.y2 > h + 1; });
+  return { w, h, clientW: c.clientWidth, clientH: c.clientHeight, zoom: cy.zoom(), fitZoom, cut: cut.map((n) => n.id()) };
+}`;
+interface Frame {
+  w: number;
+  h: number;
+  clientW: number;
+  clientH: number;
+  zoom: number;
+  fitZoom: number;
+  cut: string[];
+}
+const frame = (page: Page) => page.evaluate<Frame>(`(${FRAME})()`);
+/** Zoom at which the 11 px labels are drawn at 9 px (renderer/logic/graph.ts READABLE_ZOOM). */
+const READABLE = 9 / 11;
+
+/**
+ * The default view's rule, for the pane's current size: the whole graph, every node box in view,
+ * when it fits with labels at 9 px or more; else readable labels (checked by expectReadable).
+ */
+async function expectDefaultFrame(page: Page): Promise<Frame> {
+  const f = await frame(page);
+  expect([f.w, f.h], 'Cytoscape knows the current size of the pane').toEqual([f.clientW, f.clientH]);
+  if (f.fitZoom >= READABLE) expect(f.cut, `node boxes cut off although the graph fits at zoom ${f.fitZoom.toFixed(2)}`).toEqual([]);
+  else expect(f.zoom).toBeGreaterThanOrEqual(READABLE);
+  return f;
+}
 
 const report = (page: Page) => page.evaluate<GraphReport>(`(${REPORT})()`);
 const inView = (page: Page, sel: string) => page.evaluate<{ count: number; outside: string[] }>(`(${IN_VIEW})(${JSON.stringify(sel)})`);
@@ -160,6 +200,7 @@ describe.skipIf(!haveChromium)('cluster graph in Chromium', () => {
         expect(r.collapsed).toBe(0);
         expectNoOverlap(r);
         expectReadable(r);
+        await expectDefaultFrame(page);
         await shot(page, 'lab-default');
 
         // A cross-node VXLAN packet: its path, both nodes' devices, all in view.
@@ -174,10 +215,19 @@ describe.skipIf(!haveChromium)('cluster graph in Chromium', () => {
         // The pane fills the window and comes back, and remembers it across a reload.
         const pane = page.locator('[data-testid=graph-pane]');
         const small = (await pane.boundingBox())!;
+        // Fit in the small pane shrinks the labels below 9 px; the full window then shows the whole
+        // graph readable again, instead of keeping that zoom in one corner.
+        await page.locator('[data-testid=graph-fit]').click();
+        expect((await frame(page)).zoom).toBeLessThan(READABLE);
         await page.keyboard.press('Control+Shift+E');
         await until('the full-window graph', async () => ((await pane.boundingBox())?.width ?? 0) >= 1440);
         expect((await pane.boundingBox())!.height).toBeGreaterThanOrEqual(899);
         await settled(page);
+        await until('the full-window view', async () => (await frame(page)).w >= 1440);
+        const entered = await report(page);
+        expectReadable(entered);
+        expect((await expectDefaultFrame(page)).cut).toEqual([]);
+        await shot(page, 'lab-expanded-after-fit');
         await page.reload();
         await settled(page);
         expect((await pane.boundingBox())!.width).toBeGreaterThanOrEqual(1440);
@@ -187,6 +237,27 @@ describe.skipIf(!haveChromium)('cluster graph in Chromium', () => {
         await shot(page, 'lab-expanded');
         await page.keyboard.press('Escape');
         await until('the pane back in place', async () => Math.abs(((await pane.boundingBox())?.width ?? 0) - small.width) < 2);
+        await settled(page);
+        await expectDefaultFrame(page);
+
+        // A bigger pane, dragged by its edges, refits the view the user has not moved: the whole
+        // graph then fits readable, every node box in view.
+        const drag = async (axis: 'x' | 'y', dx: number, dy: number) => {
+          const h = (await page.locator(`[data-testid=graph-resize-${axis}]`).boundingBox())!;
+          await page.mouse.move(h.x + h.width / 2, h.y + h.height / 2);
+          await page.mouse.down();
+          await page.mouse.move(h.x + h.width / 2 + dx, h.y + h.height / 2 + dy, { steps: 5 });
+          await page.mouse.up();
+        };
+        await drag('x', -420, 0);
+        await drag('y', 0, 330);
+        await until('the pane enlarged', async () => ((await pane.boundingBox())?.height ?? 0) > small.height + 250);
+        await settled(page);
+        const big = await expectDefaultFrame(page);
+        expect(big.fitZoom).toBeGreaterThanOrEqual(READABLE);
+        expect(big.cut).toEqual([]);
+        expectDrawnReadable(await report(page));
+        await shot(page, 'lab-enlarged');
       });
     },
     300_000,
