@@ -3,6 +3,9 @@
 // call site, with the memory limit and spill directory a caller asks for.
 
 import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import type * as duckdb from '@duckdb/node-api';
+
+type DuckApi = typeof duckdb;
 
 export interface DuckOptions {
   /** DuckDB `memory_limit` ('4GB'); DuckDB's default (80% of RAM) when absent. */
@@ -29,7 +32,7 @@ export function sqlIdent(s: string): string {
 }
 
 /** DuckDB's package, or one line saying it is not there (the same line for every dataset command). */
-async function duckApi(): Promise<typeof import('@duckdb/node-api')> {
+async function duckApi(): Promise<DuckApi> {
   try {
     return await import('@duckdb/node-api');
   } catch (e) {

@@ -40,7 +40,7 @@ async function counts(dir: string): Promise<Record<string, number>> {
   try {
     await attachDataset(duck.db, dir);
     const r = await queryRows(duck.db, 'SELECT capture, point, count(*)::INT AS n FROM packets GROUP BY ALL ORDER BY capture');
-    return Object.fromEntries(r.rows.map((x) => [`${x.capture}@${x.point}`, x.n as number]));
+    return Object.fromEntries(r.rows.map((x) => [`${String(x.capture)}@${String(x.point)}`, x.n as number]));
   } finally {
     duck.close();
   }

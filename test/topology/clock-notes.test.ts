@@ -53,12 +53,10 @@ describe('timestamp resolution on one node', () => {
   });
 
   it('two nanosecond sightings are exact, even at the same instant: no range, no microsecond note', (ctx) => {
-    if (!haveTshark) ctx.skip(true, 'tshark is not installed: the captures\' timestamp resolution cannot be told apart');
+    if (!haveTshark) ctx.skip(true, "tshark is not installed: the captures' timestamp resolution cannot be told apart");
     expect(nanosecond.has('a-node2.pcapng')).toBe(true);
     expect(nanosecond.has('a-node1-cni0.pcap')).toBe(false);
-    const both = steps(a).filter(
-      ({ prev, h }) => prev.node === h.node && nanosecond.has(fileOf(prev)) && nanosecond.has(fileOf(h)),
-    );
+    const both = steps(a).filter(({ prev, h }) => prev.node === h.node && nanosecond.has(fileOf(prev)) && nanosecond.has(fileOf(h)));
     // The lab has such hops at 0 ns (a-node3 eth0 → flannel.1 among them): the case is exercised.
     const zero = both.filter(({ h }) => h.latencyNs === 0);
     expect(zero.length).toBeGreaterThan(0);
@@ -70,10 +68,9 @@ describe('timestamp resolution on one node', () => {
   });
 
   it('two equal microsecond timestamps leave the gap open within a microsecond, and say so', (ctx) => {
-    if (!haveTshark) ctx.skip(true, 'tshark is not installed: the captures\' timestamp resolution cannot be told apart');
+    if (!haveTshark) ctx.skip(true, "tshark is not installed: the captures' timestamp resolution cannot be told apart");
     const micro = steps(a).filter(
-      ({ prev, h }) =>
-        prev.node === h.node && !nanosecond.has(fileOf(prev)) && !nanosecond.has(fileOf(h)) && h.latencyNs === 0,
+      ({ prev, h }) => prev.node === h.node && !nanosecond.has(fileOf(prev)) && !nanosecond.has(fileOf(h)) && h.latencyNs === 0,
     );
     expect(micro.length).toBeGreaterThan(0);
     for (const { h } of micro) {

@@ -171,7 +171,9 @@ describe('journeys lab, packets one way only', () => {
     expect(o.upperNs).not.toBeNull();
     expect(o.note).toMatch(/not pinned down/);
     // An upper bound: packets from the reference to node 2, whose latencies are then the least possible.
-    expect(o.note).toMatch(new RegExp(`one way only \\(${o.reference} to node2\\).*latencies from ${o.reference} to node2 are the least possible`));
+    expect(o.note).toMatch(
+      new RegExp(`one way only \\(${o.reference} to node2\\).*latencies from ${o.reference} to node2 are the least possible`),
+    );
     // 1.25 s is far inside the 10 s window: nothing suggests raising --max-skew.
     expect(o.note).not.toMatch(/--max-skew/);
     // The offset chosen is the least correction that keeps every packet causal: at the bound.
