@@ -11,6 +11,7 @@ import {
   localSenders,
   nodeVotes,
   oneBridgePerNode,
+  podSideInterfaces,
   podCidrs,
   podCidrs6,
   pointStats,
@@ -559,6 +560,7 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
   // 4. Ties between nodes settled by the first-pass journeys; then a node keeps one bridge.
   if (ambiguous.size > 0) resolveByTime(t, j1, points, nodeOfPoint, ambiguous, nodes);
   oneBridgePerNode(t, points, st, nodeOfPoint, ids);
+  podSideInterfaces(t, points, nodeOfPoint, ids);
 
   // 5. Clock domains = nodes (a capture with no node is its own domain); offsets.
   const domainOfPoint = new Int32Array(points.length);

@@ -68,6 +68,8 @@ export interface PointDraft {
   podMac: number;
   /** A dual-stack pod's IPv6 address key, when podIp is its IPv4 one (-1 or absent: none). */
   podIp6?: number;
+  /** A pod's own interface, captured inside its network namespace (its host-side veth is another point). */
+  podSide?: boolean;
   /** Time range of the point's packets (raw ns). */
   firstNs: number;
   lastNs: number;
@@ -989,4 +991,113 @@ export function voteWinner(v: NodeVote, share = 0.8): { winner: number | null; t
   if (best < 0 || bestN < share * v.total) return { winner: null, tied: [] };
   const tied = [...v.votes.entries()].filter(([, n]) => n === bestN).map(([k]) => k);
   return tied.length === 1 ? { winner: best, tied } : { winner: null, tied };
+}
+
+/**
+ * A pod's own interface (its eth0, captured inside its network namespace as `kubectl debug` and
+ * ksniff do) and its host-side veth carry the same frames: the two ends of one veth pair. Two veth
+ * points of one node with the same pod are told apart by their names (a veth*, cali* or lxc* name is
+ * the host side, an eth* name the pod's side), else by time, which both share (one node's clock):
+ * the pod's own interface sees what the pod sends before the host side does, and what it receives
+ * after. The pod's side is marked `podSide`; the host side stays the pod's veth.
+ */
+export function podSideInterfaces(t: PacketTable, points: PointDraft[], nodeOfPoint: ArrayLike<number>, ids: readonly string[]): void {
+  const byPod = new Map<string, number[]>();
+  points.forEach((p, i) => {
+    if (nodeOfPoint[i] < 0 || p.kind !== 'veth' || p.podIp < 0) return;
+    const k = `${nodeOfPoint[i]}|${p.podIp}`;
+    byPod.set(k, [...(byPod.get(k) ?? []), i]);
+  });
+  for (const list of byPod.values()) {
+    if (list.length !== 2) continue;
+    const [a, b] = list;
+    const byName = podSideByName(points[a], points[b]);
+    const byTime = byName ? null : podSideByTime(t, points[a].podIp, a, b);
+    const first = byName?.first ?? byTime?.first;
+    if (first === undefined) continue;
+    const [pod, host] = first ? [a, b] : [b, a];
+    points[pod].podSide = true;
+    points[pod].evidence.push(
+      evidence(
+        t,
+        ids,
+        byName
+          ? `it and ${points[host].id} carry the same pod; ${byName.why}: this is the pod's own interface (inside its network namespace), that one its host-side veth [${byName.source}]`
+          : `it and ${points[host].id} carry the same pod, and of ${byTime!.matched} packets seen on both, ${byTime!.votes} show the pod's packets here first and the packets to the pod here last: the pod's own interface (inside its network namespace), that one its host-side veth [traffic]`,
+        byTime?.acc ?? null,
+      ),
+    );
+  }
+}
+
+/** Whether the names put the first of two points of one pod inside the pod (true), the second (false), or neither (null). */
+function podSideByName(a: PointDraft, b: PointDraft): { first: boolean; why: string; source: AttributionSource } | null {
+  const hostNamed = (p: PointDraft) => p.interface !== null && interfaceKindFromName(p.interface) === 'veth';
+  const podNamed = (p: PointDraft) => p.interface !== null && isAmbiguousInterfaceName(p.interface);
+  const says = (p: PointDraft) => hostNamed(p) || podNamed(p);
+  // One says which end it is, and the other says nothing or the opposite.
+  if (says(a) && !(says(b) && hostNamed(a) === hostNamed(b)) && (says(b) || b.interface === null)) {
+    const first = podNamed(a);
+    return {
+      first,
+      why: `${a.id} is named '${a.interface}', ${first ? "the name of a pod's interface" : 'a host-side veth name'}`,
+      source: a.interfaceSource,
+    };
+  }
+  if (says(b) && a.interface === null) {
+    const first = !podNamed(b);
+    return {
+      first,
+      why: `${b.id} is named '${b.interface}', ${first ? 'a host-side veth name' : "the name of a pod's interface"}`,
+      source: b.interfaceSource,
+    };
+  }
+  return null;
+}
+
+/** Whether time puts point `a` inside the pod (first: true) or `b`: the pod's own interface sees its packets first, and packets to it last. */
+function podSideByTime(
+  t: PacketTable,
+  pod: number,
+  a: number,
+  b: number,
+): { first: boolean; votes: number; matched: number; acc: EvidenceAcc } | null {
+  const key = (r: number) =>
+    `${t.innerVer[r]}|${t.innerSrc[r]}|${t.innerDst[r]}|${t.innerProto[r]}|${t.ipId[r]}|${t.innerLen[r]}|${t.payHash[r]}|${t.tcpSeq[r]}|${t.icmpSeq[r]}|${t.sport[r]}|${t.dport[r]}`;
+  const rows = [new Map<string, number>(), new Map<string, number>()];
+  const twice = new Set<string>();
+  for (let r = 0; r < t.count; r++) {
+    const side = t.point[r] === a ? 0 : t.point[r] === b ? 1 : -1;
+    if (side < 0 || t.tunnel[r] !== TunnelKind.NONE || (t.innerVer[r] !== 4 && t.innerVer[r] !== 6)) continue;
+    const src = akey(t.innerVer[r], t.innerSrc[r]);
+    const dst = akey(t.innerVer[r], t.innerDst[r]);
+    if (src !== pod && dst !== pod) continue;
+    const k = key(r);
+    if (rows[side].has(k)) twice.add(k);
+    rows[side].set(k, r);
+  }
+  let forA = 0;
+  let forB = 0;
+  let matched = 0;
+  const accA = new EvidenceAcc();
+  const accB = new EvidenceAcc();
+  for (const [k, ra] of rows[0]) {
+    const rb = rows[1].get(k);
+    if (rb === undefined || twice.has(k)) continue;
+    matched++;
+    const dt = t.tNs[ra] - t.tNs[rb];
+    if (dt === 0) continue;
+    const fromPod = akey(t.innerVer[ra], t.innerSrc[ra]) === pod;
+    // a is the pod's side when it saw the pod's packet first, or the packet to the pod last.
+    if (dt < 0 === fromPod) {
+      forA++;
+      accA.add(ra);
+    } else {
+      forB++;
+      accB.add(rb);
+    }
+  }
+  const votes = Math.max(forA, forB);
+  if (votes < 3 || votes < 0.9 * (forA + forB)) return null;
+  return { first: forA > forB, votes, matched, acc: forA > forB ? accA : accB };
 }

@@ -245,9 +245,12 @@ export function buildModel(m: ModelInput): BuiltModel {
     const acc = new EvidenceAcc();
     for (let r = 0; r < t.count && acc.count < 50; r++) if (t.point[r] === pi && akey(t.innerVer[r], t.innerSrc[r]) === p.podIp) acc.add(r);
     const ip = p.podIp;
-    pods.set(ip, { ip, mac: p.podMac, node: n, veth: vid, acc, reason: `the only address on ${p.id}: the pod behind this veth` });
+    // The pod's own interface (captured inside it) is not its veth when the host side is captured too.
+    const own = p.podSide === true;
+    if (!own || !pods.has(ip))
+      pods.set(ip, { ip, mac: p.podMac, node: n, veth: vid, acc, reason: `the only address on ${p.id}: the pod behind this veth` });
     const ip6 = p.podIp6 ?? -1;
-    if (ip6 >= 0) {
+    if (ip6 >= 0 && (!own || !pods.has(ip6))) {
       const acc6 = new EvidenceAcc();
       for (let r = 0; r < t.count && acc6.count < 50; r++) if (t.point[r] === pi && akey(t.innerVer[r], t.innerSrc[r]) === ip6) acc6.add(r);
       pods.set(ip6, {
