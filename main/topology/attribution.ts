@@ -1076,6 +1076,9 @@ function podSideByTime(
     if (rows[side].has(k)) twice.add(k);
     rows[side].set(k, r);
   }
+  // A capture of microsecond precision truncates: its packet happened within the µs after its stamp.
+  const res = [1000, 1000];
+  for (const side of [0, 1]) for (const r of rows[side].values()) if (t.tNs[r] % 1000 !== 0) res[side] = 1;
   let forA = 0;
   let forB = 0;
   let matched = 0;
@@ -1085,11 +1088,13 @@ function podSideByTime(
     const rb = rows[1].get(k);
     if (rb === undefined || twice.has(k)) continue;
     matched++;
-    const dt = t.tNs[ra] - t.tNs[rb];
-    if (dt === 0) continue;
+    // Only an order the precision of both captures makes sure counts.
+    const aFirst = t.tNs[ra] + res[0] <= t.tNs[rb];
+    const bFirst = t.tNs[rb] + res[1] <= t.tNs[ra];
+    if (!aFirst && !bFirst) continue;
     const fromPod = akey(t.innerVer[ra], t.innerSrc[ra]) === pod;
     // a is the pod's side when it saw the pod's packet first, or the packet to the pod last.
-    if (dt < 0 === fromPod) {
+    if (aFirst === fromPod) {
       forA++;
       accA.add(ra);
     } else {
