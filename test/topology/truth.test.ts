@@ -14,6 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadCaptureSet } from '../../main/topology/index';
+import { podId, pointElement } from '../../main/topology/graph';
 import { buildCluster, seedNamespaces, teardown } from '../../fixtures/random/build';
 import { DEFAULT_CACHE, REPO, labUnavailable } from '../../fixtures/random/generate';
 import { CNI_STYLES, drawPlan, podByName } from '../../fixtures/random/plan';
@@ -190,5 +191,36 @@ describe('path truth ratchet', () => {
       const { facts } = await scoreSeed(seed, CACHE, loadCaptureSet);
       expect(facts.length).toBeGreaterThan(30);
       expect(regressions(baseline, seed, facts)).toEqual([]);
+    }, 240_000);
+});
+
+describe('captures taken inside pods', () => {
+  // Seed 97 has one named capture-91.pcap (nothing in its name: time decides), seed 62 one named
+  // <node>-<pod>-eth0.pcap (its name decides).
+  for (const seed of [62, 97])
+    it(`seed ${seed}: the capture inside a pod is the pod's own interface on its node, drawn on the pod; its host-side veth stays the pod's veth`, async (ctx) => {
+      const cached = readRun(path.join(CACHE, `seed-${seed}`)) !== null;
+      const why = cached ? null : labUnavailable();
+      if (why) {
+        console.warn(`skipped: seed ${seed} is not in ${CACHE} and ${why}`);
+        ctx.skip();
+      }
+      if (!cached) await scoreSeed(seed, CACHE, loadCaptureSet);
+      const run = readRun(path.join(CACHE, `seed-${seed}`))!;
+      const inPod = run.truth.captures.filter((c) => c.naming.startsWith('in-pod'));
+      expect(inPod.length).toBeGreaterThan(0);
+      const a = await loadCaptureSet(run.files);
+      for (const c of inPod) {
+        const tp = run.truth.points.find((p) => p.file === c.file)!;
+        const tpod = run.truth.pods.find((p) => p.name === tp.pod)!;
+        const p = a.points.find((x) => x.capture === c.file)!;
+        expect(p.kind).toBe('veth');
+        expect(p.evidence.map((e) => e.reason).join('\n')).toMatch(/the pod's own interface \(inside its network namespace\)/);
+        const pod = a.model.pods.find((x) => x.ip === tpod.ips[0])!;
+        expect(pod.ownPoints).toEqual([p.id]);
+        expect(a.model.veths.find((v) => v.id === pod.veth)?.point).toBe(tpod.vethPoint);
+        expect(a.model.veths.some((v) => v.point === p.id)).toBe(false);
+        expect(pointElement(p, a.model)).toBe(podId(pod.id));
+      }
     }, 240_000);
 });
