@@ -11,6 +11,7 @@ import {
   localSenders,
   nodeVotes,
   oneBridgePerNode,
+  podNamedFiles,
   podSideInterfaces,
   podCidrs,
   podCidrs6,
@@ -107,6 +108,7 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
   inferKinds(t, points, st, ids, named, (message, ev) =>
     addFinding({ code: 'attribution', severity: 'warning', message, packets: ev.packets }),
   );
+  podNamedFiles(points, named);
 
   // Journeys, first pass on raw times (wide window): which captures see the same packets, and how
   // close in time, ties node names and points to nodes when the addresses cannot.

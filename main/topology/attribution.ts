@@ -1106,3 +1106,36 @@ function podSideByTime(
   if (votes < 3 || votes < 0.9 * (forA + forB)) return null;
   return { first: forA > forB, votes, matched, acc: forA > forB ? accA : accB };
 }
+
+/**
+ * A file named '<X>-eth0' whose traffic is one pod's own (kind veth, against the name's NIC) was
+ * taken inside a pod, and users name such files after the pod: when X has a pod name's shape
+ * ('kafka-be35373f4e-wwwzs', 'redis-0') and no other capture names a node X, X is the pod, not a
+ * node. The point is then placed by its traffic, as '<pod>.pcap' is.
+ */
+export function podNamedFiles(points: PointDraft[], names: NameFacts): void {
+  const nodeNames = new Map<string, number>();
+  for (const p of points) if (p.node !== null) nodeNames.set(p.node, (nodeNames.get(p.node) ?? 0) + 1);
+  points.forEach((p, i) => {
+    if (
+      p.kind !== 'veth' ||
+      p.nodeSource !== 'file-name' ||
+      p.node === null ||
+      p.interfaceSource !== 'file-name' ||
+      p.interface === null ||
+      !isAmbiguousInterfaceName(p.interface) ||
+      names.nodeWeight[i] !== WEIGHT.fileName ||
+      workloadOf(p.node) === null ||
+      nodeNames.get(p.node) !== 1
+    )
+      return;
+    p.evidence.push(
+      noEvidence(
+        `'${p.node}' has the shape of a pod's name, no other capture names such a node, and the traffic shows a pod's own interface: the file is named after the pod, so the traffic places it [file-name]`,
+      ),
+    );
+    p.node = null;
+    p.nodeSource = 'none';
+    names.nodeWeight[i] = 0;
+  });
+}
