@@ -11,6 +11,8 @@ import {
   localSenders,
   nodeVotes,
   oneBridgePerNode,
+  podNamedFiles,
+  podSideInterfaces,
   podCidrs,
   podCidrs6,
   pointStats,
@@ -106,6 +108,7 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
   inferKinds(t, points, st, ids, named, (message, ev) =>
     addFinding({ code: 'attribution', severity: 'warning', message, packets: ev.packets }),
   );
+  podNamedFiles(points, named);
 
   // Journeys, first pass on raw times (wide window): which captures see the same packets, and how
   // close in time, ties node names and points to nodes when the addresses cannot.
@@ -559,6 +562,7 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
   // 4. Ties between nodes settled by the first-pass journeys; then a node keeps one bridge.
   if (ambiguous.size > 0) resolveByTime(t, j1, points, nodeOfPoint, ambiguous, nodes);
   oneBridgePerNode(t, points, st, nodeOfPoint, ids);
+  podSideInterfaces(t, points, nodeOfPoint, ids);
 
   // 5. Clock domains = nodes (a capture with no node is its own domain); offsets.
   const domainOfPoint = new Int32Array(points.length);

@@ -68,6 +68,8 @@ export interface PointDraft {
   podMac: number;
   /** A dual-stack pod's IPv6 address key, when podIp is its IPv4 one (-1 or absent: none). */
   podIp6?: number;
+  /** A pod's own interface, captured inside its network namespace (its host-side veth is another point). */
+  podSide?: boolean;
   /** Time range of the point's packets (raw ns). */
   firstNs: number;
   lastNs: number;
@@ -989,4 +991,151 @@ export function voteWinner(v: NodeVote, share = 0.8): { winner: number | null; t
   if (best < 0 || bestN < share * v.total) return { winner: null, tied: [] };
   const tied = [...v.votes.entries()].filter(([, n]) => n === bestN).map(([k]) => k);
   return tied.length === 1 ? { winner: best, tied } : { winner: null, tied };
+}
+
+/**
+ * A pod's own interface (its eth0, captured inside its network namespace as `kubectl debug` and
+ * ksniff do) and its host-side veth carry the same frames: the two ends of one veth pair. Two veth
+ * points of one node with the same pod are told apart by their names (a veth*, cali* or lxc* name is
+ * the host side, an eth* name the pod's side), else by time, which both share (one node's clock):
+ * the pod's own interface sees what the pod sends before the host side does, and what it receives
+ * after. The pod's side is marked `podSide`; the host side stays the pod's veth.
+ */
+export function podSideInterfaces(t: PacketTable, points: PointDraft[], nodeOfPoint: ArrayLike<number>, ids: readonly string[]): void {
+  const byPod = new Map<string, number[]>();
+  points.forEach((p, i) => {
+    if (nodeOfPoint[i] < 0 || p.kind !== 'veth' || p.podIp < 0) return;
+    const k = `${nodeOfPoint[i]}|${p.podIp}`;
+    byPod.set(k, [...(byPod.get(k) ?? []), i]);
+  });
+  for (const list of byPod.values()) {
+    if (list.length !== 2) continue;
+    const [a, b] = list;
+    const byName = podSideByName(points[a], points[b]);
+    const byTime = byName ? null : podSideByTime(t, points[a].podIp, a, b);
+    const first = byName?.first ?? byTime?.first;
+    if (first === undefined) continue;
+    const [pod, host] = first ? [a, b] : [b, a];
+    points[pod].podSide = true;
+    points[pod].evidence.push(
+      evidence(
+        t,
+        ids,
+        byName
+          ? `it and ${points[host].id} carry the same pod; ${byName.why}: this is the pod's own interface (inside its network namespace), that one its host-side veth [${byName.source}]`
+          : `it and ${points[host].id} carry the same pod, and of ${byTime!.matched} packets seen on both, ${byTime!.votes} show the pod's packets here first and the packets to the pod here last: the pod's own interface (inside its network namespace), that one its host-side veth [traffic]`,
+        byTime?.acc ?? null,
+      ),
+    );
+  }
+}
+
+/** Whether the names put the first of two points of one pod inside the pod (true), the second (false), or neither (null). */
+function podSideByName(a: PointDraft, b: PointDraft): { first: boolean; why: string; source: AttributionSource } | null {
+  const hostNamed = (p: PointDraft) => p.interface !== null && interfaceKindFromName(p.interface) === 'veth';
+  const podNamed = (p: PointDraft) => p.interface !== null && isAmbiguousInterfaceName(p.interface);
+  const says = (p: PointDraft) => hostNamed(p) || podNamed(p);
+  // One says which end it is, and the other says nothing or the opposite.
+  if (says(a) && !(says(b) && hostNamed(a) === hostNamed(b)) && (says(b) || b.interface === null)) {
+    const first = podNamed(a);
+    return {
+      first,
+      why: `${a.id} is named '${a.interface}', ${first ? "the name of a pod's interface" : 'a host-side veth name'}`,
+      source: a.interfaceSource,
+    };
+  }
+  if (says(b) && a.interface === null) {
+    const first = !podNamed(b);
+    return {
+      first,
+      why: `${b.id} is named '${b.interface}', ${first ? 'a host-side veth name' : "the name of a pod's interface"}`,
+      source: b.interfaceSource,
+    };
+  }
+  return null;
+}
+
+/** Whether time puts point `a` inside the pod (first: true) or `b`: the pod's own interface sees its packets first, and packets to it last. */
+function podSideByTime(
+  t: PacketTable,
+  pod: number,
+  a: number,
+  b: number,
+): { first: boolean; votes: number; matched: number; acc: EvidenceAcc } | null {
+  const key = (r: number) =>
+    `${t.innerVer[r]}|${t.innerSrc[r]}|${t.innerDst[r]}|${t.innerProto[r]}|${t.ipId[r]}|${t.innerLen[r]}|${t.payHash[r]}|${t.tcpSeq[r]}|${t.icmpSeq[r]}|${t.sport[r]}|${t.dport[r]}`;
+  const rows = [new Map<string, number>(), new Map<string, number>()];
+  const twice = new Set<string>();
+  for (let r = 0; r < t.count; r++) {
+    const side = t.point[r] === a ? 0 : t.point[r] === b ? 1 : -1;
+    if (side < 0 || t.tunnel[r] !== TunnelKind.NONE || (t.innerVer[r] !== 4 && t.innerVer[r] !== 6)) continue;
+    const src = akey(t.innerVer[r], t.innerSrc[r]);
+    const dst = akey(t.innerVer[r], t.innerDst[r]);
+    if (src !== pod && dst !== pod) continue;
+    const k = key(r);
+    if (rows[side].has(k)) twice.add(k);
+    rows[side].set(k, r);
+  }
+  // A capture of microsecond precision truncates: its packet happened within the µs after its stamp.
+  const res = [1000, 1000];
+  for (const side of [0, 1]) for (const r of rows[side].values()) if (t.tNs[r] % 1000 !== 0) res[side] = 1;
+  let forA = 0;
+  let forB = 0;
+  let matched = 0;
+  const accA = new EvidenceAcc();
+  const accB = new EvidenceAcc();
+  for (const [k, ra] of rows[0]) {
+    const rb = rows[1].get(k);
+    if (rb === undefined || twice.has(k)) continue;
+    matched++;
+    // Only an order the precision of both captures makes sure counts.
+    const aFirst = t.tNs[ra] + res[0] <= t.tNs[rb];
+    const bFirst = t.tNs[rb] + res[1] <= t.tNs[ra];
+    if (!aFirst && !bFirst) continue;
+    const fromPod = akey(t.innerVer[ra], t.innerSrc[ra]) === pod;
+    // a is the pod's side when it saw the pod's packet first, or the packet to the pod last.
+    if (aFirst === fromPod) {
+      forA++;
+      accA.add(ra);
+    } else {
+      forB++;
+      accB.add(rb);
+    }
+  }
+  const votes = Math.max(forA, forB);
+  if (votes < 3 || votes < 0.9 * (forA + forB)) return null;
+  return { first: forA > forB, votes, matched, acc: forA > forB ? accA : accB };
+}
+
+/**
+ * A file named '<X>-eth0' whose traffic is one pod's own (kind veth, against the name's NIC) was
+ * taken inside a pod, and users name such files after the pod: when X has a pod name's shape
+ * ('kafka-be35373f4e-wwwzs', 'redis-0') and no other capture names a node X, X is the pod, not a
+ * node. The point is then placed by its traffic, as '<pod>.pcap' is.
+ */
+export function podNamedFiles(points: PointDraft[], names: NameFacts): void {
+  const nodeNames = new Map<string, number>();
+  for (const p of points) if (p.node !== null) nodeNames.set(p.node, (nodeNames.get(p.node) ?? 0) + 1);
+  points.forEach((p, i) => {
+    if (
+      p.kind !== 'veth' ||
+      p.nodeSource !== 'file-name' ||
+      p.node === null ||
+      p.interfaceSource !== 'file-name' ||
+      p.interface === null ||
+      !isAmbiguousInterfaceName(p.interface) ||
+      names.nodeWeight[i] !== WEIGHT.fileName ||
+      workloadOf(p.node) === null ||
+      nodeNames.get(p.node) !== 1
+    )
+      return;
+    p.evidence.push(
+      noEvidence(
+        `'${p.node}' has the shape of a pod's name, no other capture names such a node, and the traffic shows a pod's own interface: the file is named after the pod, so the traffic places it [file-name]`,
+      ),
+    );
+    p.node = null;
+    p.nodeSource = 'none';
+    names.nodeWeight[i] = 0;
+  });
 }

@@ -165,6 +165,7 @@ export function buildClusterGraph(a: AnalysisData): ClusterGraph {
       detail: [p.ip, p.mac].filter(Boolean).join(' · '),
       parent: parentOf(p.node),
       evidence: why(p.evidence),
+      points: p.ownPoints ?? [],
     });
   for (const s of m.services) {
     const at = endpoint(s.ip, s.port);
@@ -270,8 +271,11 @@ function indexOf(g: ClusterGraph): { ids: Set<string>; bare: Map<string, string[
 }
 
 /** Element id a capture point stands for in the graph. */
-export function pointElement(p: Pick<CapturePoint, 'node' | 'interface' | 'kind'>, model: ClusterModel): string | null {
+export function pointElement(p: Pick<CapturePoint, 'id' | 'node' | 'interface' | 'kind'>, model: ClusterModel): string | null {
   if (!p.node) return null;
+  // A capture taken inside a pod stands for the pod.
+  const inside = model.pods.find((x) => x.ownPoints?.includes(p.id));
+  if (inside) return podId(inside.id);
   const name = p.interface ?? '';
   switch (p.kind) {
     case 'veth': {

@@ -181,7 +181,13 @@ export function hopOrder(ctx: HopContext): (rows: number[]) => number[] {
       const src = akey(t.innerVer[r], t.innerSrc[r]);
       const dst = akey(t.innerVer[r], t.innerDst[r]);
       let rank = (key === sender ? OUT_RANK : IN_RANK)[p.kind];
-      if (p.kind === 'veth' && p.podIp >= 0) rank = p.podIp === src ? 0 : p.podIp === dst ? 7 : rank;
+      // A pod's veth: first for what its pod sends, last for what it receives; a capture inside the
+      // pod (its own interface) before the host side on the way out and after it on the way in.
+      if (p.kind === 'veth' && p.podIp >= 0) {
+        const own = p.podSide ? 1 : 0;
+        const pod6 = p.podIp6 ?? -1;
+        rank = p.podIp === src || pod6 === src ? -own : p.podIp === dst || pod6 === dst ? 7 + own : rank;
+      }
       rankOf[i] = rank;
     }
     // A node's place in the sequence: the sender first, the others by their first (corrected) sighting.

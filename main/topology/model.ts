@@ -223,6 +223,8 @@ export function buildModel(m: ModelInput): BuiltModel {
   }
   const pods = new Map<number, PodDraft>();
   const veths: Veth[] = [];
+  /** Pod address -> capture points taken inside the pod. */
+  const ownPoints = new Map<number, string[]>();
   points.forEach((p, pi) => {
     if (p.kind !== 'veth') return;
     const n = m.nodeOfPoint[pi];
@@ -245,6 +247,12 @@ export function buildModel(m: ModelInput): BuiltModel {
     const acc = new EvidenceAcc();
     for (let r = 0; r < t.count && acc.count < 50; r++) if (t.point[r] === pi && akey(t.innerVer[r], t.innerSrc[r]) === p.podIp) acc.add(r);
     const ip = p.podIp;
+    // The pod's own interface, captured inside it (its host-side veth is another point): part of the pod, no veth.
+    if (p.podSide) {
+      ownPoints.set(ip, [...(ownPoints.get(ip) ?? []), p.id]);
+      if (p.podIp6 !== undefined && p.podIp6 >= 0) ownPoints.set(p.podIp6, [...(ownPoints.get(p.podIp6) ?? []), p.id]);
+      return;
+    }
     pods.set(ip, { ip, mac: p.podMac, node: n, veth: vid, acc, reason: `the only address on ${p.id}: the pod behind this veth` });
     const ip6 = p.podIp6 ?? -1;
     if (ip6 >= 0) {
@@ -355,6 +363,7 @@ export function buildModel(m: ModelInput): BuiltModel {
       mac: p.mac >= 0 ? macToString(p.mac) : null,
       node: p.node >= 0 ? nodes[p.node].id : null,
       veth: p.veth,
+      ...(ownPoints.has(p.ip) ? { ownPoints: ownPoints.get(p.ip)! } : {}),
       name: null,
       namespace: null,
       evidence: [evidence(t, ids, p.reason, p.acc)],

@@ -129,6 +129,8 @@ export interface Pod {
   readonly mac: string | null;
   readonly node: string | null;
   readonly veth: string | null;
+  /** Capture points taken inside the pod (its own eth0, as `kubectl debug` / ksniff capture), when any. */
+  readonly ownPoints?: readonly string[];
   /** From enrichment (kubectl output), when given. */
   readonly name: string | null;
   readonly namespace: string | null;

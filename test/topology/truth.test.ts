@@ -14,9 +14,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadCaptureSet } from '../../main/topology/index';
+import { podId, pointElement } from '../../main/topology/graph';
 import { buildCluster, seedNamespaces, teardown } from '../../fixtures/random/build';
 import { DEFAULT_CACHE, REPO, labUnavailable } from '../../fixtures/random/generate';
-import { CNI_STYLES, drawPlan } from '../../fixtures/random/plan';
+import { CNI_STYLES, drawPlan, podByName } from '../../fixtures/random/plan';
 import { readBaseline, readRun, regressions, scoreSeed } from '../../fixtures/random/score-cli';
 import type { Fact } from '../../fixtures/random/score';
 import { readBack } from '../../fixtures/random/truth';
@@ -26,6 +27,28 @@ import { sh } from '../../fixtures/lab/sh';
 const RATCHET_SEEDS = [18, 33, 62, 97];
 const BASELINE = path.join(REPO, 'test', 'topology', 'truth-baseline.json');
 const CACHE = process.env.TUNNELVISION_RANDLAB_CACHE || DEFAULT_CACHE;
+/** Seed 1's capture files as the generator drew them before it drew captures inside pods. */
+const SEED1_NODE_CAPTURES = [
+  'gke-prod-default-8b8a4288-w86t-eth0.pcap',
+  'gke-prod-default-8b8a4288-w86t-cbr0.pcap',
+  'gke-prod-default-8b8a4288-w86t-flannel.1.pcap',
+  'gke-prod-default-8b8a4288-w86t-veth30ac3937.pcap',
+  'gke-prod-default-8b8a4288-w86t-coredns-078706b7f-k5hzl.pcap',
+  'gke-prod-default-8b8a4288-w86t-veth3e5a37df.pcap',
+  'nginx-1.pcap',
+  'gke-prod-default-a22b844b-58dz-any.pcap',
+  'capture-3.pcap',
+  'gke-prod-default-25bb73ce-nb6p-cbr0.pcap',
+  'gke-prod-default-25bb73ce-nb6p-flannel.1.pcap',
+  'gke-prod-default-25bb73ce-nb6p-veth372c0015.pcap',
+  'node-172.16.90.66.pcap',
+  'gke-prod-default-6bcc1071-xcrm-cbr0.pcap',
+  'gke-prod-default-6bcc1071-xcrm-flannel.1.pcap',
+  'capture-4.pcap',
+  'gke-prod-default-6bcc1071-xcrm-backend-e2c134d68-r2tfb.pcap',
+  'worker-2.pcap',
+  'gke-prod-default-6bcc1071-xcrm-vethc6c13d0d.pcap',
+];
 
 describe('random lab plan', () => {
   it('a seed always draws the same plan, and other seeds draw other ones', () => {
@@ -52,12 +75,28 @@ describe('random lab plan', () => {
       expect(new Set(ips).size, `seed ${seed}: addresses unique`).toBe(ips.length);
       expect(new Set(pods.map((x) => x.name)).size).toBe(pods.length);
       expect(new Set(p.captures.map((c) => c.file)).size, `seed ${seed}: file names unique`).toBe(p.captures.length);
-      const captured = p.captures.flatMap((c) => c.interfaces.map((i) => `${c.node}/${i.name}`));
+      // A capture inside a pod listens on the pod's eth0, a name its node may have too.
+      const captured = p.captures.flatMap((c) => c.interfaces.map((i) => `${c.node}/${c.inPod ? `${c.inPod}:` : ''}${i.name}`));
       expect(new Set(captured).size, `seed ${seed}: each interface captured once`).toBe(captured.length);
       for (const n of p.nodes) for (const x of n.pods) expect(captured).toContain(`${n.name}/${x.hostVeth}`);
+      for (const c of p.captures.filter((x) => x.inPod)) {
+        expect(podByName(p, c.inPod!).node, `seed ${seed}: ${c.file} is on its pod's node`).toBe(c.node);
+        expect(c.interfaces).toEqual([{ name: 'eth0', kind: 'veth', pod: c.inPod }]);
+      }
       for (const s of p.services) expect(s.backends.every((b) => pods.some((x) => x.name === b))).toBe(true);
       for (const n of p.nodes) expect(Math.abs(n.clockOffsetUs)).toBeLessThanOrEqual(5_000_000);
     }
+  });
+
+  it('captures inside pods come from a stream of their own: some seeds draw one or two, and the rest of the plan is what it was', () => {
+    const inPod = Array.from({ length: 100 }, (_, i) => drawPlan(i + 1).captures.filter((c) => c.inPod).length);
+    expect(inPod.filter((n) => n > 0).length).toBeGreaterThan(30);
+    expect(inPod.filter((n) => n === 0).length).toBeGreaterThan(20);
+    expect(Math.max(...inPod)).toBe(2);
+    // Seed 1's node captures as they were drawn before captures inside pods existed.
+    const seed1 = drawPlan(1).captures;
+    expect(seed1.filter((c) => !c.inPod).map((c) => c.file)).toEqual(SEED1_NODE_CAPTURES);
+    expect(seed1.filter((c) => c.inPod).map((c) => c.file)).toEqual(['cache-1-eth0.pcap', 'grafana-0-eth0.pcap']);
   });
 });
 
@@ -152,5 +191,36 @@ describe('path truth ratchet', () => {
       const { facts } = await scoreSeed(seed, CACHE, loadCaptureSet);
       expect(facts.length).toBeGreaterThan(30);
       expect(regressions(baseline, seed, facts)).toEqual([]);
+    }, 240_000);
+});
+
+describe('captures taken inside pods', () => {
+  // Seed 97 has one named capture-91.pcap (nothing in its name: time decides), seed 62 one named
+  // <node>-<pod>-eth0.pcap (its name decides).
+  for (const seed of [62, 97])
+    it(`seed ${seed}: the capture inside a pod is the pod's own interface on its node, drawn on the pod; its host-side veth stays the pod's veth`, async (ctx) => {
+      const cached = readRun(path.join(CACHE, `seed-${seed}`)) !== null;
+      const why = cached ? null : labUnavailable();
+      if (why) {
+        console.warn(`skipped: seed ${seed} is not in ${CACHE} and ${why}`);
+        ctx.skip();
+      }
+      if (!cached) await scoreSeed(seed, CACHE, loadCaptureSet);
+      const run = readRun(path.join(CACHE, `seed-${seed}`))!;
+      const inPod = run.truth.captures.filter((c) => c.naming.startsWith('in-pod'));
+      expect(inPod.length).toBeGreaterThan(0);
+      const a = await loadCaptureSet(run.files);
+      for (const c of inPod) {
+        const tp = run.truth.points.find((p) => p.file === c.file)!;
+        const tpod = run.truth.pods.find((p) => p.name === tp.pod)!;
+        const p = a.points.find((x) => x.capture === c.file)!;
+        expect(p.kind).toBe('veth');
+        expect(p.evidence.map((e) => e.reason).join('\n')).toMatch(/the pod's own interface \(inside its network namespace\)/);
+        const pod = a.model.pods.find((x) => x.ip === tpod.ips[0])!;
+        expect(pod.ownPoints).toEqual([p.id]);
+        expect(a.model.veths.find((v) => v.id === pod.veth)?.point).toBe(tpod.vethPoint);
+        expect(a.model.veths.some((v) => v.point === p.id)).toBe(false);
+        expect(pointElement(p, a.model)).toBe(podId(pod.id));
+      }
     }, 240_000);
 });
