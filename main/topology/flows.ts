@@ -61,6 +61,16 @@ export interface FlowIndex {
   readonly flowOfRow: Int32Array;
   /** Flow indices crossed by each journey (first = flow of the first hop). */
   readonly flowsOfJourney: (j: number) => number[];
+  /** Whether a row travels from its flow's client to its server (null: the row is in no flow). */
+  readonly fromClient: (row: number) => boolean | null;
+}
+
+/** Flow "ports" of a row: TCP/UDP/SCTP ports, the echo identifier for ICMP echo, -1 otherwise. */
+function rowPorts(t: PacketTable, r: number): [number, number] {
+  const proto = t.innerProto[r];
+  if (proto === 6 || proto === 17 || proto === 132) return [t.sport[r], t.dport[r]];
+  if ((proto === 1 || proto === 58) && t.icmpId[r] >= 0) return [t.icmpId[r], t.icmpId[r]];
+  return [-1, -1];
 }
 
 function mix(h: number, v: number): number {
@@ -100,11 +110,7 @@ export function buildFlows(t: PacketTable, j: JourneyIndex, pointIds: readonly s
       const ver = t.innerVer[r];
       const s = t.innerSrc[r];
       const d = t.innerDst[r];
-      // Flow "ports": TCP/UDP/SCTP ports, the echo identifier for ICMP echo, -1 otherwise.
-      const p6 = proto === 6 || proto === 17 || proto === 132;
-      const echo = (proto === 1 || proto === 58) && t.icmpId[r] >= 0;
-      const sp = p6 ? t.sport[r] : echo ? t.icmpId[r] : -1;
-      const dp = p6 ? t.dport[r] : echo ? t.icmpId[r] : -1;
+      const [sp, dp] = rowPorts(t, r);
       let f = -1;
       // Hops of one journey mostly share the 5-tuple (only NAT changes it): reuse the last lookup.
       if (
@@ -379,7 +385,15 @@ export function buildFlows(t: PacketTable, j: JourneyIndex, pointIds: readonly s
     for (let i = j.start[k]; i < j.start[k + 1]; i++) if (flowOfRow[j.rows[i]] >= 0) return [flowOfRow[j.rows[i]]];
     return [];
   };
-  return { flows, flowOfRow, flowsOfJourney };
+  const fromClient = (r: number): boolean | null => {
+    const f = flowOfRow[r];
+    if (f < 0) return null;
+    const x = drafts[f];
+    const [sp, dp] = rowPorts(t, r);
+    const fromA = x.aAddr === t.innerSrc[r] && x.aPort === sp && x.bAddr === t.innerDst[r] && x.bPort === dp;
+    return fromA !== swaps[f];
+  };
+  return { flows, flowOfRow, flowsOfJourney, fromClient };
 }
 
 /** Payload bytes of a later fragment: its length less its own header (IPv6: with the fragment header). */
