@@ -45,14 +45,15 @@ interface FlowDraft {
   journeys: number;
 }
 
-/** One fragmented datagram as seen anywhere: whole (reassembled by a node), first and later fragments. */
+/** One fragmented datagram as seen anywhere: whole (reassembled by a node) or in fragments. */
 interface Datagram {
   flow: number;
   fromA: boolean;
+  ver: number;
+  /** Largest length of a reassembled sighting. */
   whole: number;
-  first: number;
-  /** Fragment offset -> payload bytes of that later fragment. */
-  later: Map<number, number>;
+  /** Furthest payload byte any fragment reaches (offset + fragment payload), 0 for none. */
+  end: number;
 }
 
 export interface FlowIndex {
@@ -231,10 +232,10 @@ export function buildFlows(t: PacketTable, j: JourneyIndex, pointIds: readonly s
         const key = fragKey(r);
         let dg = datagrams.get(key);
         if (!dg) {
-          dg = { flow: f, fromA, whole: 0, first: 0, later: new Map() };
+          dg = { flow: f, fromA, ver, whole: 0, end: 0 };
           datagrams.set(key, dg);
         }
-        if (t.innerFrag[r] & 0x4000) dg.first = Math.max(dg.first, t.innerLen[r]);
+        if (t.innerFrag[r] & 0x4000) dg.end = Math.max(dg.end, fragEnd(t, r));
         else dg.whole = Math.max(dg.whole, t.innerLen[r]);
       }
       if (proto === 6) {
@@ -301,7 +302,7 @@ export function buildFlows(t: PacketTable, j: JourneyIndex, pointIds: readonly s
       pp[fromA ? 1 : 3] += t.innerLen[r];
     }
     const dg = datagrams.get(fragKey(r));
-    if (dg) dg.later.set(t.innerFrag[r] & 0x1fff, Math.max(dg.later.get(t.innerFrag[r] & 0x1fff) ?? 0, laterFragPayload(t, r)));
+    if (dg) dg.end = Math.max(dg.end, fragEnd(t, r));
   }
   for (const dg of datagrams.values()) drafts[dg.flow].stats[dg.fromA ? 1 : 3] += datagramBytes(dg);
   const swaps = orientFlows(drafts);
@@ -396,19 +397,21 @@ export function buildFlows(t: PacketTable, j: JourneyIndex, pointIds: readonly s
   return { flows, flowOfRow, flowsOfJourney, fromClient };
 }
 
-/** Payload bytes of a later fragment: its length less its own header (IPv6: with the fragment header). */
-function laterFragPayload(t: PacketTable, r: number): number {
-  return Math.max(0, t.innerLen[r] - (t.innerVer[r] === 6 ? 48 : 20));
+/** IP header bytes of a fragment (IPv4 without options; IPv6 with its fragment header). */
+const fragHeader = (ver: number) => (ver === 6 ? 48 : 20);
+
+/** Where a fragment's payload ends in its datagram's payload. */
+function fragEnd(t: PacketTable, r: number): number {
+  return (t.innerFrag[r] & 0x1fff) * 8 + Math.max(0, t.innerLen[r] - fragHeader(t.innerVer[r]));
 }
 
 /**
- * A fragmented datagram's length: the largest of what a node saw reassembled and the first
- * fragment plus every later fragment's payload (each offset once, whichever points saw it).
+ * A fragmented datagram's length, as a reassembly would give it: the largest of what a node saw
+ * reassembled and the header plus the furthest payload byte a fragment reaches (fragments seen at
+ * several points, or overlapping, count once).
  */
 function datagramBytes(dg: Datagram): number {
-  let pieces = dg.first;
-  if (pieces > 0) for (const v of dg.later.values()) pieces += v;
-  return Math.max(dg.whole, pieces);
+  return Math.max(dg.whole, dg.end > 0 ? (dg.ver === 6 ? 40 : 20) + dg.end : 0);
 }
 
 /**
