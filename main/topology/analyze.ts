@@ -671,7 +671,11 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
   const correctedTime = (r: number) => t.tNs[r] - offsetOfPoint[t.point[r]];
   for (const [k, v] of quotingErrors(t, journeys, correctedTime)) quoted.set(k, v);
 
-  // 7. NAT along journeys -> services. A service is an address translated to backends: the
+  // 7. Flows (their client side tells a service's replies from an SNAT).
+  const pointIds = points.map((p) => p.id);
+  const fx = buildFlows(t, journeys, pointIds);
+
+  // 8. NAT along journeys -> services. A service is an address translated to backends: the
   // destination rewritten on the way in. The address an SNAT gives a packet's source is no service
   // even though the replies to it are rewritten back (un-SNAT looks like DNAT on the way back).
   // Which came first tells them apart: a service's address is a destination before it is ever a
@@ -695,40 +699,48 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
       if (kind === 'dnat' || kind === 'dnat+snat') earliest(firstAsDest, endpoint(a, false), tt);
     }
   }
+  // vipRow/backendRow: the packet addressed from or to the service address, and the one from or to the backend.
+  const observe = (vipRow: number, backendRow: number, vipSide: 'src' | 'dst', natRow: number, rows: number[]) => {
+    const ver = t.innerVer[vipRow];
+    const [vip, vipPort, backend, backendPort] =
+      vipSide === 'dst'
+        ? [t.innerDst[vipRow], t.dport[vipRow], t.innerDst[backendRow], t.dport[backendRow]]
+        : [t.innerSrc[vipRow], t.sport[vipRow], t.innerSrc[backendRow], t.sport[backendRow]];
+    const key = `${t.innerProto[vipRow]}|${vip}|${vipPort}|${backend}|${backendPort}`;
+    let o = natObs.get(key);
+    if (!o) {
+      const n = nodeOfPoint[t.point[natRow]];
+      o = {
+        proto: t.innerProto[vipRow],
+        vip: akey(ver, vip),
+        vipPort,
+        backend: akey(ver, backend),
+        backendPort,
+        node: n >= 0 ? nodes[n].id : null,
+        acc: new EvidenceAcc(),
+      };
+      natObs.set(key, o);
+    }
+    for (const r of rows) o.acc.add(r);
+  };
   for (let k = 0; k < journeys.count; k++) {
     for (let i = journeys.start[k] + 1; i < journeys.start[k + 1]; i++) {
       const a = journeys.rows[i - 1];
       const b = journeys.rows[i];
       const kind = natBetween(t, a, b);
+      // A reply's source rewritten on its way back to the client is a service's un-DNAT: all that
+      // shows the service when the client's request was only captured after DNAT (on the bridge).
+      if (kind === 'snat' && fx.fromClient(a) === false) observe(b, a, 'src', b, [a, b]);
       if (kind !== 'dnat' && kind !== 'dnat+snat') continue;
       const e = endpoint(a, false);
       if ((firstAsSource.get(e) ?? Number.POSITIVE_INFINITY) < firstAsDest.get(e)!) continue;
-      const key = `${t.innerProto[a]}|${t.innerDst[a]}|${t.dport[a]}|${t.innerDst[b]}|${t.dport[b]}`;
-      let o = natObs.get(key);
-      if (!o) {
-        const n = nodeOfPoint[t.point[b]];
-        o = {
-          proto: t.innerProto[a],
-          vip: akey(t.innerVer[a], t.innerDst[a]),
-          vipPort: t.dport[a],
-          backend: akey(t.innerVer[b], t.innerDst[b]),
-          backendPort: t.dport[b],
-          node: n >= 0 ? nodes[n].id : null,
-          acc: new EvidenceAcc(),
-        };
-        natObs.set(key, o);
-      }
-      o.acc.add(a);
-      o.acc.add(b);
+      observe(a, b, 'dst', b, [a, b]);
     }
   }
   nodes.forEach((n) => (n.points = []));
   points.forEach((_, i) => nodeOfPoint[i] >= 0 && nodes[nodeOfPoint[i]].points.push(i));
   const built = buildModel({ t, ids, points, nodes, facts, nat: [...natObs.values()], natSources, nodeOfPoint });
 
-  // 8. Flows.
-  const pointIds = points.map((p) => p.id);
-  const fx = buildFlows(t, journeys, pointIds);
   const flowIds = fx.flows.map((f) => f.id);
   for (const [k, v] of findAnswers(t, journeys, correctedTime, fx.flowOfRow)) answers.set(k, v);
 

@@ -40,7 +40,20 @@ interface FlowDraft {
   isnA: number;
   isnB: number;
   peers: Set<number>;
+  /** Peer flow -> whether the packet crossing into it kept its A/B direction. */
+  peerSame: Map<number, boolean>;
   journeys: number;
+}
+
+/** One fragmented datagram as seen anywhere: whole (reassembled by a node) or in fragments. */
+interface Datagram {
+  flow: number;
+  fromA: boolean;
+  ver: number;
+  /** Largest length of a reassembled sighting. */
+  whole: number;
+  /** Furthest payload byte any fragment reaches (offset + fragment payload), 0 for none. */
+  end: number;
 }
 
 export interface FlowIndex {
@@ -49,6 +62,16 @@ export interface FlowIndex {
   readonly flowOfRow: Int32Array;
   /** Flow indices crossed by each journey (first = flow of the first hop). */
   readonly flowsOfJourney: (j: number) => number[];
+  /** Whether a row travels from its flow's client to its server (null: the row is in no flow). */
+  readonly fromClient: (row: number) => boolean | null;
+}
+
+/** Flow "ports" of a row: TCP/UDP/SCTP ports, the echo identifier for ICMP echo, -1 otherwise. */
+function rowPorts(t: PacketTable, r: number): [number, number] {
+  const proto = t.innerProto[r];
+  if (proto === 6 || proto === 17 || proto === 132) return [t.sport[r], t.dport[r]];
+  if ((proto === 1 || proto === 58) && t.icmpId[r] >= 0) return [t.icmpId[r], t.icmpId[r]];
+  return [-1, -1];
 }
 
 function mix(h: number, v: number): number {
@@ -68,10 +91,16 @@ export function buildFlows(t: PacketTable, j: JourneyIndex, pointIds: readonly s
   const fragKey = (r: number) => `${t.innerVer[r]}|${t.innerSrc[r]}|${t.innerDst[r]}|${t.innerProto[r]}|${t.ipId[r]}`;
   const firstFragFlow = new Map<string, number>();
   const laterFrags: number[] = [];
+  // A fragmented datagram's bytes are the datagram's, whether a point saw it whole or in pieces:
+  // counted after the main pass from every fragment seen (see datagramBytes).
+  const datagrams = new Map<string, Datagram>();
+  const lastFromAOfJourney: boolean[] = [];
   const first: number[] = [];
   for (let k = 0; k < j.count; k++) {
     first.length = 0;
     let prev = -1;
+    let fragmented = false;
+    for (let i = j.start[k]; i < j.start[k + 1] && !fragmented; i++) fragmented = (t.innerFrag[j.rows[i]] & 0x5fff) !== 0;
     for (let i = j.start[k]; i < j.start[k + 1]; i++) {
       const r = j.rows[i];
       if ((t.innerFrag[r] & 0x1fff) !== 0) {
@@ -82,11 +111,7 @@ export function buildFlows(t: PacketTable, j: JourneyIndex, pointIds: readonly s
       const ver = t.innerVer[r];
       const s = t.innerSrc[r];
       const d = t.innerDst[r];
-      // Flow "ports": TCP/UDP/SCTP ports, the echo identifier for ICMP echo, -1 otherwise.
-      const p6 = proto === 6 || proto === 17 || proto === 132;
-      const echo = (proto === 1 || proto === 58) && t.icmpId[r] >= 0;
-      const sp = p6 ? t.sport[r] : echo ? t.icmpId[r] : -1;
-      const dp = p6 ? t.dport[r] : echo ? t.icmpId[r] : -1;
+      const [sp, dp] = rowPorts(t, r);
       let f = -1;
       // Hops of one journey mostly share the 5-tuple (only NAT changes it): reuse the last lookup.
       if (
@@ -163,6 +188,7 @@ export function buildFlows(t: PacketTable, j: JourneyIndex, pointIds: readonly s
           isnA: -1,
           isnB: -1,
           peers: new Set(),
+          peerSame: new Map(),
           journeys: 0,
         });
       }
@@ -187,15 +213,30 @@ export function buildFlows(t: PacketTable, j: JourneyIndex, pointIds: readonly s
       pp[fromA ? 1 : 3] += t.innerLen[r] || bytes;
       const newForJourney = lastFlowOfJourney[k] !== f;
       if (newForJourney) {
-        if (lastFlowOfJourney[k] >= 0) {
-          x.peers.add(lastFlowOfJourney[k]);
-          drafts[lastFlowOfJourney[k]].peers.add(f);
+        const p = lastFlowOfJourney[k];
+        if (p >= 0) {
+          x.peers.add(p);
+          drafts[p].peers.add(f);
+          const same = lastFromAOfJourney[k] === fromA;
+          if (!x.peerSame.has(p)) x.peerSame.set(p, same);
+          if (!drafts[p].peerSame.has(f)) drafts[p].peerSame.set(f, same);
         }
         lastFlowOfJourney[k] = f;
+        lastFromAOfJourney[k] = fromA;
         if (!first.includes(f)) first.push(f);
         x.journeys++;
         x.stats[fromA ? 0 : 2]++;
-        x.stats[fromA ? 1 : 3] += t.innerLen[r] || bytes;
+        if (!fragmented) x.stats[fromA ? 1 : 3] += t.innerLen[r] || bytes;
+      }
+      if (fragmented) {
+        const key = fragKey(r);
+        let dg = datagrams.get(key);
+        if (!dg) {
+          dg = { flow: f, fromA, ver, whole: 0, end: 0 };
+          datagrams.set(key, dg);
+        }
+        if (t.innerFrag[r] & 0x4000) dg.end = Math.max(dg.end, fragEnd(t, r));
+        else dg.whole = Math.max(dg.whole, t.innerLen[r]);
       }
       if (proto === 6) {
         const fl = t.tcpFlags[r];
@@ -260,7 +301,11 @@ export function buildFlows(t: PacketTable, j: JourneyIndex, pointIds: readonly s
     if (pp) {
       pp[fromA ? 1 : 3] += t.innerLen[r];
     }
+    const dg = datagrams.get(fragKey(r));
+    if (dg) dg.end = Math.max(dg.end, fragEnd(t, r));
   }
+  for (const dg of datagrams.values()) drafts[dg.flow].stats[dg.fromA ? 1 : 3] += datagramBytes(dg);
+  const swaps = orientFlows(drafts);
   const flows: Flow[] = [];
   const ids: string[] = [];
   const ep = (ver: number, a: number, p: number, proto: number) => {
@@ -268,16 +313,15 @@ export function buildFlows(t: PacketTable, j: JourneyIndex, pointIds: readonly s
     const host = ver === 6 ? `[${ip}]` : ip;
     return p >= 0 && proto !== 1 && proto !== 58 ? `${host}:${p}` : host;
   };
-  for (const x of drafts) {
-    // Client first: the SYN sender, else whoever spoke first.
-    const swap = (x.synFromB && !x.synFromA) || (!x.synFromA && !x.synFromB && x.firstRowFromB);
+  drafts.forEach((x, i) => {
+    const swap = swaps[i];
     const pname = protoName(x.proto);
     const [aA, aP, bA, bP] = swap ? [x.bAddr, x.bPort, x.aAddr, x.aPort] : [x.aAddr, x.aPort, x.bAddr, x.bPort];
     const echo = (x.proto === 1 || x.proto === 58) && aP >= 0 ? ` id=${aP}` : '';
     ids.push(`${pname} ${ep(x.ver, aA, aP, x.proto)} > ${ep(x.ver, bA, bP, x.proto)}${echo}`);
-  }
+  });
   drafts.forEach((x, i) => {
-    const swap = (x.synFromB && !x.synFromA) || (!x.synFromA && !x.synFromB && x.firstRowFromB);
+    const swap = swaps[i];
     const st = (o: number): DirectionStats => ({ packets: x.stats[o], bytes: x.stats[o + 1] });
     const ab = st(swap ? 2 : 0);
     const ba = st(swap ? 0 : 2);
@@ -342,5 +386,60 @@ export function buildFlows(t: PacketTable, j: JourneyIndex, pointIds: readonly s
     for (let i = j.start[k]; i < j.start[k + 1]; i++) if (flowOfRow[j.rows[i]] >= 0) return [flowOfRow[j.rows[i]]];
     return [];
   };
-  return { flows, flowOfRow, flowsOfJourney };
+  const fromClient = (r: number): boolean | null => {
+    const f = flowOfRow[r];
+    if (f < 0) return null;
+    const x = drafts[f];
+    const [sp, dp] = rowPorts(t, r);
+    const fromA = x.aAddr === t.innerSrc[r] && x.aPort === sp && x.bAddr === t.innerDst[r] && x.bPort === dp;
+    return fromA !== swaps[f];
+  };
+  return { flows, flowOfRow, flowsOfJourney, fromClient };
+}
+
+/** IP header bytes of a fragment (IPv4 without options; IPv6 with its fragment header). */
+const fragHeader = (ver: number) => (ver === 6 ? 48 : 20);
+
+/** Where a fragment's payload ends in its datagram's payload. */
+function fragEnd(t: PacketTable, r: number): number {
+  return (t.innerFrag[r] & 0x1fff) * 8 + Math.max(0, t.innerLen[r] - fragHeader(t.innerVer[r]));
+}
+
+/**
+ * A fragmented datagram's length, as a reassembly would give it: the largest of what a node saw
+ * reassembled and the header plus the furthest payload byte a fragment reaches (fragments seen at
+ * several points, or overlapping, count once).
+ */
+function datagramBytes(dg: Datagram): number {
+  return Math.max(dg.whole, dg.end > 0 ? (dg.ver === 6 ? 40 : 20) + dg.end : 0);
+}
+
+/**
+ * Which side of each flow is the client (true: B). A flow's own SYN says it; else a NAT peer's
+ * does, through a packet that crossed from one to the other keeping its direction (a service's
+ * replies un-DNATed on the client's node, when the client's request was only seen after DNAT);
+ * else the conversation's first packet among the NAT-linked flows, else the flow's own first one.
+ */
+function orientFlows(drafts: readonly FlowDraft[]): boolean[] {
+  const hasSyn = (x: FlowDraft) => x.synFromA || x.synFromB;
+  const own = (x: FlowDraft) => (x.synFromB && !x.synFromA) || (!hasSyn(x) && x.firstRowFromB);
+  const swaps = drafts.map(own);
+  const done = new Uint8Array(drafts.length);
+  const order = drafts.map((_, i) => i).filter((i) => drafts[i].peers.size > 0);
+  order.sort((a, b) => Number(hasSyn(drafts[b])) - Number(hasSyn(drafts[a])) || drafts[a].firstTime - drafts[b].firstTime);
+  for (const root of order) {
+    if (done[root]) continue;
+    done[root] = 1;
+    const queue = [root];
+    while (queue.length) {
+      const c = queue.pop()!;
+      for (const [p, same] of drafts[c].peerSame) {
+        if (done[p] || hasSyn(drafts[p])) continue;
+        done[p] = 1;
+        swaps[p] = swaps[c] !== !same;
+        queue.push(p);
+      }
+    }
+  }
+  return swaps;
 }

@@ -2,6 +2,7 @@
 // cluster equals the truth, every named flow's hop path equals the manifest's in order, DNAT at the
 // right hop, the dropped packet's last hop; then the same set with a capture left out, under random
 // names in random order, and with one node's clock shifted by 2 s.
+import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
@@ -10,6 +11,7 @@ import { readCapture } from '../../main/engine/readers/read';
 import { encodePcap } from '../../main/engine/writers/pcap';
 import { loadCaptureSet, type Analysis, type Journey } from '../../main/topology';
 import type { ManifestFlow, ManifestHop } from '../../fixtures/manifest';
+import { itNeeding } from '../tools';
 import { captureFiles, cluster, flowsOf, manifest, pointOf, sendingPods } from './lab';
 
 const tmp: string[] = [];
@@ -344,6 +346,68 @@ describe('lab variants', () => {
       'service default/web: traffic is translated to 10.244.1.2, which its Endpoints do not list',
     ]);
   });
+
+  it("no capture of the client's veth: the service and the NAT direction still come from the bridge's post-DNAT view", async () => {
+    // The bridge sees the client's request after DNAT (to the backend) and the replies after un-DNAT
+    // (from the ClusterIP): the un-DNAT of a reply is all that shows the service.
+    const kept = [
+      'a-node1-cni0.pcap',
+      'a-node1-eth0.pcap',
+      'a-node1-flannel.1.pcap',
+      'a-node2.pcapng',
+      'a-node3-eth0.pcap',
+      'a-node3-flannel.1.pcap',
+      'a-node3-cni0.pcap',
+    ];
+    const full = await loadCaptureSet(captureFiles('a'));
+    const a = await loadCaptureSet(captureFiles('a').filter((p) => kept.includes(basename(p))));
+    const svc = (x: Analysis) => x.model.services.map((s) => [s.id, s.backends.map((b) => `${b.ip}:${b.port}`), s.natNodes]).sort();
+    expect(svc(a)).toEqual(svc(full));
+    expect(svc(a).map((s) => s[0])).toEqual(['tcp 10.96.0.10:53', 'tcp 10.96.112.34:80', 'udp 10.96.0.10:53']);
+    const web = a.model.services.find((s) => s.ip === '10.96.112.34')!;
+    expect(web.backends.map((b) => [b.ip, b.port, b.pod])).toEqual([['10.244.1.2', 8080, '10.244.1.2']]);
+    // The ClusterIP never opens a conversation: every flow to a service address has the client first.
+    const vips = new Set(a.model.services.map((s) => s.ip));
+    expect(a.flows.filter((f) => vips.has(f.a.ip)).map((f) => f.id)).toEqual([]);
+    const backend = a.flows.find((f) => f.id === 'tcp 10.244.0.2:42080 > 10.244.1.2:8080')!;
+    expect(backend.natPeers).toEqual(['tcp 10.244.0.2:42080 > 10.96.112.34:80']);
+    // The ClusterIP 5-tuple carried only the replies here (its requests were captured after DNAT only).
+    const vip = a.flows.find((f) => f.id === 'tcp 10.244.0.2:42080 > 10.96.112.34:80')!;
+    expect([vip.aToB.packets, vip.bToA.packets]).toEqual([0, backend.bToA.packets]);
+    expect(vip.bToA.bytes).toBe(backend.bToA.bytes);
+  });
+
+  itNeeding(
+    ['tshark'],
+    'a fragmented datagram counts its full length in its flow whatever captures are loaded (tshark reassembly)',
+    async () => {
+      // The ping's 2028-byte datagram crosses some points in two fragments and is reassembled on node1's cni0.
+      const veth = captureFiles('a').find((p) => basename(p) === 'a-node1-veth5f6a6507.pcap')!;
+      const out = execFileSync(
+        'tshark',
+        ['-r', veth, '-Y', 'ip.src==10.244.0.3 && icmp.ident==8672', '-T', 'fields', '-e', 'ip.reassembled.length', '-e', 'ip.hdr_len'],
+        {
+          encoding: 'utf8',
+          stdio: ['ignore', 'pipe', 'ignore'],
+        },
+      );
+      const [payload, hdr] = out.trim().split('\t').map(Number);
+      const datagram = payload + hdr;
+      expect(datagram).toBe(2028);
+      const sets = [
+        captureFiles('a'),
+        captureFiles('a').filter((p) => !/cni0/.test(p)),
+        captureFiles('a').filter((p) => /a-node1-(cni0|eth0)|a-node2\.pcapng/.test(p)),
+        [veth],
+      ];
+      for (const files of sets) {
+        const a = await loadCaptureSet(files);
+        const f = a.flows.find((x) => x.id === 'icmp 10.244.0.3 > 10.244.1.3 id=8672');
+        expect(f, files.map((p) => basename(p)).join(' ')).toBeDefined();
+        expect([f!.aToB.bytes, f!.bToA.bytes], files.map((p) => basename(p)).join(' ')).toEqual([datagram, datagram]);
+      }
+    },
+  );
 
   it('one capture left out: the path shows the gap', async () => {
     const left = 'a-node1-flannel.1.pcap';

@@ -1,11 +1,13 @@
 // Whatever users bring: every public capture (other projects' files, read in place) alone and all
 // together, an empty set, garbage, a truncated capture. Nothing throws; problems are findings.
+import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { formatJourney, formatTopology, loadCaptureSet, type Analysis } from '../../main/topology';
+import { fileNeed, itNeeding } from '../tools';
 import { captureFiles } from './lab';
 
 const PUBLIC = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'shared', 'captures', 'public');
@@ -37,6 +39,36 @@ describe('robustness', () => {
     for (const f of files) exercise(await loadCaptureSet([f]));
   });
   if (!havePublic) it.skip(`public captures not found at ${PUBLIC}: skipped`, () => {});
+
+  itNeeding(
+    [fileNeed('public captures', PUBLIC), 'tshark'],
+    "fragmented datagrams (IPv6, IPv4 out of order) count tshark's reassembled length in their flow",
+    async () => {
+      const cases: [file: string, filter: string, flow: string, dir: 'aToB' | 'bToA', header: number][] = [
+        [
+          'ipv6-fragmented-dns.pcap',
+          'ipv6.reassembled.length',
+          'udp [2001:470:1f11:81f:d138:5f55:6d4:1fe2]:51851 > [2607:f740:b::f93]:53',
+          'bToA',
+          40,
+        ],
+        ['fragmented-4.pcap', 'ip.reassembled.length', 'tcp 128.32.46.142:7790 > 10.0.0.1:80', 'aToB', 20],
+      ];
+      for (const [file, field, id, dir, header] of cases) {
+        const out = execFileSync('tshark', ['-r', join(PUBLIC, file), '-Y', field, '-T', 'fields', '-e', field], {
+          encoding: 'utf8',
+          stdio: ['ignore', 'pipe', 'ignore'],
+        });
+        const lens = out.trim().split('\n').map(Number);
+        expect(lens, file).toHaveLength(1);
+        const a = await loadCaptureSet([join(PUBLIC, file)]);
+        const f = a.flows.find((x) => x.id === id)!;
+        // fragmented-4 also carries one unfragmented 40-byte packet on that flow.
+        const others = file === 'fragmented-4.pcap' ? 40 : 0;
+        expect(f[dir].bytes, file).toBe(lens[0] + header + others);
+      }
+    },
+  );
 
   it('names from the capture set cannot drive the terminal', async () => {
     // Every capture of a-node1 under the hostile name (one renamed alone would join the captures
