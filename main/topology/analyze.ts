@@ -987,26 +987,46 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
 }
 
 /**
- * Median over the rows of `from` points (in journeys that also reach a `to` point) of the time to
- * the nearest `to` sighting; null when no journey joins them.
+ * For each row at a point `from` accepts, in journeys of two sightings or more, the time to the
+ * nearest sighting of the same journey at a point `to` accepts (rows with none are not visited).
  */
-function medianGap(t: PacketTable, j: JourneyIndex, from: ReadonlySet<number>, to: ReadonlySet<number>): number | null {
-  const gaps: number[] = [];
+function eachNearestGap(
+  t: PacketTable,
+  j: JourneyIndex,
+  from: (point: number) => boolean,
+  to: (point: number) => boolean,
+  visit: (row: number, gapNs: number) => void,
+): void {
   for (let k = 0; k < j.count; k++) {
     const s = j.start[k];
     const e = j.start[k + 1];
     if (e - s < 2) continue;
     for (let i = s; i < e; i++) {
       const r = j.rows[i];
-      if (!from.has(t.point[r])) continue;
+      if (!from(t.point[r])) continue;
       let best = Number.POSITIVE_INFINITY;
       for (let x = s; x < e; x++) {
         const q = j.rows[x];
-        if (to.has(t.point[q])) best = Math.min(best, Math.abs(t.tNs[q] - t.tNs[r]));
+        if (to(t.point[q])) best = Math.min(best, Math.abs(t.tNs[q] - t.tNs[r]));
       }
-      if (best < Number.POSITIVE_INFINITY) gaps.push(best);
+      if (best < Number.POSITIVE_INFINITY) visit(r, best);
     }
   }
+}
+
+/**
+ * Median over the rows of `from` points (in journeys that also reach a `to` point) of the time to
+ * the nearest `to` sighting; null when no journey joins them.
+ */
+function medianGap(t: PacketTable, j: JourneyIndex, from: ReadonlySet<number>, to: ReadonlySet<number>): number | null {
+  const gaps: number[] = [];
+  eachNearestGap(
+    t,
+    j,
+    (p) => from.has(p),
+    (p) => to.has(p),
+    (_, gap) => gaps.push(gap),
+  );
   if (gaps.length === 0) return null;
   gaps.sort((a, b) => a - b);
   return gaps[gaps.length >> 1];
@@ -1050,27 +1070,21 @@ function resolveByTime(
       );
       continue;
     }
+    // Per tied point, per candidate: the time from each of its sightings to the nearest one by a
+    // capture already on that candidate.
     const gaps = new Map<number, Map<number, number[]>>();
     for (const pi of ambiguous.keys()) gaps.set(pi, new Map());
-    for (let k = 0; k < j.count; k++) {
-      const s = j.start[k];
-      const e = j.start[k + 1];
-      if (e - s < 2) continue;
-      for (let i = s; i < e; i++) {
-        const r = j.rows[i];
-        const g = gaps.get(t.point[r]);
-        if (!g) continue;
-        for (const c of ambiguous.get(t.point[r])!) {
-          let best = Number.POSITIVE_INFINITY;
-          for (let x = s; x < e; x++) {
-            const q = j.rows[x];
-            if (nodeOfPoint[t.point[q]] !== c || ambiguous.has(t.point[q])) continue;
-            best = Math.min(best, Math.abs(t.tNs[q] - t.tNs[r]));
-          }
-          if (best < Number.POSITIVE_INFINITY) (g.get(c) ?? g.set(c, []).get(c)!).push(best);
-        }
-      }
-    }
+    for (const c of new Set([...ambiguous.values()].flat()))
+      eachNearestGap(
+        t,
+        j,
+        (p) => ambiguous.get(p)?.includes(c) ?? false,
+        (p) => nodeOfPoint[p] === c && !ambiguous.has(p),
+        (r, gap) => {
+          const g = gaps.get(t.point[r])!;
+          (g.get(c) ?? g.set(c, []).get(c)!).push(gap);
+        },
+      );
     let pick = -1;
     let pickC = -1;
     let pickMargin = 0;
