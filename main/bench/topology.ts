@@ -153,6 +153,9 @@ export function ensureTopologySet(sightings: number, log: (s: string) => void = 
     // The hops in order: source side, then destination side (reversed for B -> A).
     const order = fromA ? [0, 1, 2, 3, 4, 5, 6, 7] : [7, 6, 5, 4, 3, 2, 1, 0];
     let ts = (t += 20_000);
+    // The pods' packet between the two VTEPs: on the tunnel device as it is, on the NIC inside VXLAN.
+    const overlay = (into: Uint8Array) =>
+      tcpFrame(into, 0, fromA ? 0x2e000011 : 0x2e000012, fromA ? 0x2e000012 : 0x2e000011, src, dst, 63, id, sp, dp, seq, ack, 0x18, plen);
     for (let h = 0; h < 8; h++) {
       const p = order[h];
       const node1 = p < 4;
@@ -160,40 +163,9 @@ export function ensureTopologySet(sightings: number, log: (s: string) => void = 
       const kind = p % 4 === 0 || p % 4 === 3 ? (p === 0 || p === 7 ? 'veth' : 'eth0') : p === 1 || p === 6 ? 'cni0' : 'vtep';
       let n: number;
       if (kind === 'eth0') {
-        const m = tcpFrame(
-          inner,
-          0,
-          fromA ? 0x2e000011 : 0x2e000012,
-          fromA ? 0x2e000012 : 0x2e000011,
-          src,
-          dst,
-          63,
-          id,
-          sp,
-          dp,
-          seq,
-          ack,
-          0x18,
-          plen,
-        );
-        n = vxlanFrame(buf, 0, inner, m, fromA ? N1 : N2, fromA ? N2 : N1, 40000 + f);
+        n = vxlanFrame(buf, 0, inner, overlay(inner), fromA ? N1 : N2, fromA ? N2 : N1, 40000 + f);
       } else if (kind === 'vtep') {
-        n = tcpFrame(
-          buf,
-          0,
-          fromA ? 0x2e000011 : 0x2e000012,
-          fromA ? 0x2e000012 : 0x2e000011,
-          src,
-          dst,
-          63,
-          id,
-          sp,
-          dp,
-          seq,
-          ack,
-          0x18,
-          plen,
-        );
+        n = overlay(buf);
       } else {
         const ttl = srcSide ? 64 : 62;
         const podMac = fromA ? 0xf4000002 : 0xf4010002;
