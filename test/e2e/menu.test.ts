@@ -11,7 +11,7 @@ import { shellApi } from '../../main/backend/shell';
 import { findMenuItem, menuActions, menuTemplate, type MenuItemId } from '../../main/app/menu';
 import { demoCaptures, startBrowserMode, type BrowserMode } from '../../main/server/browser-mode';
 import { captureCopies, describeNeeding, type CaptureCopies } from '../tools';
-import { CHROMIUM, CHROMIUM_ARGS, RESULTS, labNeed, runMenuCommands, until } from './scenario';
+import { CHROMIUM, CHROMIUM_ARGS, RESULTS, analysed, labNeed, runMenuCommands } from './scenario';
 
 describeNeeding(['chromium', labNeed], 'desktop menu commands (browser mode, stand-in preload)', () => {
   let lab: CaptureCopies;
@@ -45,13 +45,7 @@ describeNeeding(['chromium', labNeed], 'desktop menu commands (browser mode, sta
       };
     });
     await page.goto(mode.url);
-    await until(
-      'the analysis',
-      async () =>
-        (await page.locator('[data-testid=progress]').count()) === 0 &&
-        (await page.locator('[data-testid=graph-count]').textContent())?.match(/^[1-9]/),
-      60_000,
-    );
+    await analysed(page);
 
     const sent: MenuCommand[] = [];
     const errors: unknown[] = [];

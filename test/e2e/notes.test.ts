@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { demoCaptures, startBrowserMode, type BrowserMode } from '../../main/server/browser-mode';
-import { CHROMIUM, CHROMIUM_ARGS, RESULTS, labNeed, until } from './scenario';
+import { CHROMIUM, CHROMIUM_ARGS, RESULTS, analysed, labNeed, until } from './scenario';
 import { copyCaptures, describeNeeding } from '../tools';
 
 const demo = demoCaptures();
@@ -18,13 +18,7 @@ const HOSTILE = '<script>window.__pwned=1</script>"><img src=x onerror="window._
 
 async function opened(page: Page, url: string): Promise<void> {
   await page.goto(url);
-  await until(
-    'the analysis',
-    async () =>
-      (await page.locator('[data-testid=progress]').count()) === 0 &&
-      (await page.locator('[data-testid=graph-count]').textContent())?.match(/^[1-9]/),
-    60_000,
-  );
+  await analysed(page);
 }
 
 async function writeNote(page: Page, scope: ReturnType<Page['locator']>, text: string, tag: string, severity: string): Promise<void> {

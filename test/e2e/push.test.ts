@@ -9,7 +9,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { chromium, type Browser } from 'playwright-core';
 import { demoCaptures, startBrowserMode, type BrowserMode } from '../../main/server/browser-mode';
 import { copyCaptures, describeNeeding } from '../tools';
-import { CHROMIUM, CHROMIUM_ARGS, RESULTS, labNeed, until } from './scenario';
+import { CHROMIUM, CHROMIUM_ARGS, RESULTS, analysed, labNeed, until } from './scenario';
 
 describeNeeding(['chromium', labNeed], 'state pushed to the page (browser mode)', () => {
   let demo: string[];
@@ -46,13 +46,7 @@ describeNeeding(['chromium', labNeed], 'state pushed to the page (browser mode)'
       if (new URL(r.url()).pathname === '/events') streams++;
     });
     await page.goto(mode.url);
-    await until(
-      'the analysis',
-      async () =>
-        (await page.locator('[data-testid=progress]').count()) === 0 &&
-        (await page.locator('[data-testid=graph-count]').textContent())?.match(/^[1-9]/),
-      60_000,
-    );
+    await analysed(page);
     // The state was read once when the page opened; it comes down one event stream.
     expect(calls.filter((c) => c === 'getState')).toHaveLength(1);
     expect(streams).toBe(1);

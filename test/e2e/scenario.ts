@@ -55,6 +55,17 @@ export async function until<T>(what: string, f: () => Promise<T | null | undefin
   }
 }
 
+/** Waits until the page has nothing loading and its cluster graph has elements: the set is read and analysed. */
+export function analysed(page: Page, what = 'the analysis', ms = 60_000): Promise<unknown> {
+  return until(
+    what,
+    async () =>
+      (await page.locator('[data-testid=progress]').count()) === 0 &&
+      (await page.locator('[data-testid=graph-count]').textContent())?.match(/^[1-9]/),
+    ms,
+  );
+}
+
 export interface CorruptFile {
   name: string;
   mimeType: string;
@@ -79,12 +90,7 @@ export async function runScenario(
 
   // 1. The demo set opens: every capture listed with its packets, the analysis done.
   await until('the demo captures', async () => (await page.locator('[data-testid=capture]').count()) === demo.length);
-  await until(
-    'the analysis',
-    async () =>
-      (await page.locator('[data-testid=progress]').count()) === 0 &&
-      (await page.locator('[data-testid=graph-count]').textContent())?.match(/^[1-9]/),
-  );
+  await analysed(page, 'the analysis', 30_000);
   for (const c of demo) {
     await expect
       .poll(() => page.locator(`[data-testid=capture][data-name="${c.file}"] [data-testid=capture-packets]`).textContent())
@@ -298,13 +304,7 @@ export async function runScenario(
     async () => (await page.locator('[data-testid=capture]').count()) === demo.length + opts.corruptFiles.length,
     60_000,
   );
-  await until(
-    'loading done',
-    async () =>
-      (await page.locator('[data-testid=progress]').count()) === 0 &&
-      (await page.locator('[data-testid=graph-count]').textContent())?.match(/^[1-9]/),
-    60_000,
-  );
+  await analysed(page, 'loading done');
   for (const f of opts.corruptFiles) {
     await expect
       .poll(() => page.locator(`[data-testid=capture][data-name="${f.name}"] [data-testid=capture-errors]`).textContent())
