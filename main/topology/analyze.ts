@@ -104,7 +104,7 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
   const cidrs = podCidrs(facts);
   const cidrs6 = podCidrs6(facts, t.ip6);
   if (opts.bgp) applyBgp(opts.bgp, facts.nodeIps, cidrs);
-  const st = pointStats(t, points, facts.vtepMacs);
+  const st = pointStats(t, points, facts.vtepMacs, facts.nodeIps);
   inferKinds(t, points, st, ids, named, (message, ev) =>
     addFinding({ code: 'attribution', severity: 'warning', message, packets: ev.packets }),
   );
@@ -218,11 +218,15 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
     for (const a of st[i].initTtl.keys()) if (st[i].addrs.has(a)) (sendersOf.get(a) ?? sendersOf.set(a, new Set()).get(a)!).add(p.node);
   });
   for (const [a, set] of sendersOf) {
+    // A node's own address unrouted on two nodes' captures is their shared underlay segment.
+    if (facts.nodeIps.has(a)) continue;
     const list = [...new Set([...set].map(rootOf))].filter((n) => namePref(n) < 4);
     if (list.length < 2) continue;
     list.sort((x, y) => namePref(y) - namePref(x) || (nameWeight.get(y) ?? 0) - (nameWeight.get(x) ?? 0));
     const keep = list[0];
     for (const other of list.slice(1)) {
+      // Names already tied to two different node addresses are two hosts.
+      if (nameIp.has(other) && nameIp.has(keep) && nameIp.get(other) !== nameIp.get(keep)) continue;
       const why = {
         reason: `${addrText(a)} sends unrouted (initial TTL) on captures of both ${keep} and ${other}: one segment, one node`,
         packets: [],

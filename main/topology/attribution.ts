@@ -431,9 +431,12 @@ export interface PointStats {
   initTtl: Map<number, number>;
   /** Unicast IP packets (no multicast, broadcast or link-local address): what a pod's veth carries for its pod. */
   unicast: number;
+  /** Unencapsulated packets between two node addresses (kubelet to API server, a node's ping): the underlay's own traffic. */
+  nodeToNode: number;
+  nodeAcc: EvidenceAcc;
   /** Of which IPv6. */
   unicast6: number;
-  /** Address key -> unicast packets touching it (inner src or dst). */
+  /** Address key -> unicast packets touching it (inner src or dst); node addresses are never a pod, so not counted. */
   addrs: Map<number, number>;
   /** Address key -> MAC of a frame it sent itself (initial TTL: on its own segment, not routed to it). */
   macOf: Map<number, number>;
@@ -451,7 +454,12 @@ export interface PointStats {
 /** TTL / hop limit a host sends with (64, 128, 255): the packet has not been routed yet. */
 export const isInitialTtl = (ttl: number): boolean => ttl === 64 || ttl === 128 || ttl === 255;
 
-export function pointStats(t: PacketTable, points: readonly PointDraft[], vtepMacs: Set<number>): PointStats[] {
+export function pointStats(
+  t: PacketTable,
+  points: readonly PointDraft[],
+  vtepMacs: Set<number>,
+  nodeIps: ReadonlyMap<number, unknown>,
+): PointStats[] {
   const st: PointStats[] = points.map(() => ({
     ip: 0,
     tunnel: 0,
@@ -464,6 +472,8 @@ export function pointStats(t: PacketTable, points: readonly PointDraft[], vtepMa
     srcCount: new Map(),
     initTtl: new Map(),
     unicast: 0,
+    nodeToNode: 0,
+    nodeAcc: new EvidenceAcc(),
     addrs: new Map(),
     macOf: new Map(),
     unicast6: 0,
@@ -524,11 +534,14 @@ export function pointStats(t: PacketTable, points: readonly PointDraft[], vtepMa
       v === 4
         ? t.innerSrc[r] !== 0 && t.innerDst[r] < 0xe0000000 && t.innerSrc[r] >>> 16 !== 0xa9fe
         : v === 6 && !isLocal6(t.innerSrc[r]) && !isLocal6(t.innerDst[r]);
-    if (unicast) {
+    if (unicast && nodeIps.has(a) && nodeIps.has(b)) {
+      s.nodeToNode++;
+      s.nodeAcc.add(r);
+    } else if (unicast) {
       s.unicast++;
       if (v === 6) s.unicast6++;
-      s.addrs.set(a, (s.addrs.get(a) ?? 0) + 1);
-      if (b !== a) s.addrs.set(b, (s.addrs.get(b) ?? 0) + 1);
+      if (!nodeIps.has(a)) s.addrs.set(a, (s.addrs.get(a) ?? 0) + 1);
+      if (b !== a && !nodeIps.has(b)) s.addrs.set(b, (s.addrs.get(b) ?? 0) + 1);
     }
     const mac = t.innerMacSrc[r];
     if (mac >= 0 && !macIsGroup(mac)) {
@@ -560,6 +573,20 @@ function trafficKind(t: PacketTable, p: PointDraft, s: PointStats, ids: readonly
       `${s.tunnel} of ${s.ip} IP packets are tunnel-encapsulated between node addresses: the node's NIC`,
       s.tunnelAcc,
     );
+  // Besides the tunnels, the nodes' own traffic (kubelet to the API server, a node's ping): both
+  // ends are node addresses, sent with the hosts' own TTL on their shared segment. Pods never have
+  // a node's address, so this is the underlay, not a pod's veth.
+  if (s.nodeToNode > 0 && s.tunnel + s.nodeToNode >= 0.5 * s.ip) {
+    const acc = new EvidenceAcc();
+    acc.merge(s.nodeAcc);
+    acc.merge(s.tunnelAcc);
+    return claim(
+      'underlay',
+      s.tunnel > 0 ? WEIGHT.strongTraffic : WEIGHT.traffic,
+      `${s.nodeToNode} of ${s.ip} IP packets go between node addresses (tunnel endpoints) unencapsulated${s.tunnel > 0 ? `, ${s.tunnel} more are tunnel-encapsulated between them` : ''}: the node's NIC on the underlay`,
+      acc,
+    );
+  }
   if (
     p.arphrd === ARPHRD_NONE ||
     p.arphrd === ARPHRD_TUNNEL ||

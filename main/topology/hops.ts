@@ -326,9 +326,11 @@ function expectedPath(ctx: HopContext, rows: readonly number[]): Expect[] {
     if (bridged) out.push({ node: sn, kinds: ['bridge'], pod: -1 });
   }
   if (sn >= 0 && dn >= 0 && sn !== dn) {
-    if (tunnelled) out.push({ node: sn, kinds: ['vtep', 'tun'], pod: -1 });
+    // Between two node addresses (kubelet to the API server) the underlay carries it as it is.
+    const encapsulated = tunnelled && (srcIsPod || dstIsPod);
+    if (encapsulated) out.push({ node: sn, kinds: ['vtep', 'tun'], pod: -1 });
     out.push({ node: sn, kinds: ['underlay'], pod: -1 }, { node: dn, kinds: ['underlay'], pod: -1 });
-    if (tunnelled) out.push({ node: dn, kinds: ['vtep', 'tun'], pod: -1 });
+    if (encapsulated) out.push({ node: dn, kinds: ['vtep', 'tun'], pod: -1 });
   }
   if (dn >= 0 && dstIsPod) {
     if (bridged && !(sn === dn && srcIsPod)) out.push({ node: dn, kinds: ['bridge'], pod: -1 });

@@ -1,0 +1,38 @@
+// Small flannel VXLAN clusters made by the kernel in network namespaces (fixtures/captures/flannel-mixed,
+// see fixtures/README.md), each holding what the lab clusters do not: node-to-node traffic on the
+// underlay beside the tunnels.
+import { readdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { loadCaptureSet, type Analysis } from '../../main/topology';
+
+const DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'fixtures', 'captures', 'flannel-mixed');
+const set = (name: string) =>
+  readdirSync(join(DIR, name))
+    .filter((f) => /\.pcap(ng)?(\.gz)?$/.test(f))
+    .map((f) => join(DIR, name, f));
+
+describe('node-to-node traffic on the underlay (a ping and a TCP connection between node addresses)', () => {
+  let a: Analysis;
+  beforeAll(async () => {
+    a = await loadCaptureSet(set('node-traffic'));
+  });
+
+  it('keeps the two nodes apart: every capture on the node its file names', () => {
+    for (const p of a.points) expect(p.node, p.id).toBe(p.capture.startsWith('worker-2-') ? 'worker-2' : 'node1');
+    expect(a.model.nodes.map((n) => [n.id, n.underlayIps]).sort()).toEqual([
+      ['node1', ['10.0.1.23']],
+      ['worker-2', ['10.0.1.24']],
+    ]);
+    expect(a.findings.filter((f) => /same node|both placed/.test(f.message)).map((f) => f.message)).toEqual([]);
+    // Node-to-node packets cross the underlay as they are: no tunnel device is expected to see them.
+    expect(a.findings.filter((f) => f.code === 'dropped' || f.code === 'path-gap').map((f) => f.message)).toEqual([]);
+  });
+
+  it("the eth0 captures are the nodes' NICs, and node addresses are no pods", () => {
+    for (const id of ['node1-eth0.pcap', 'worker-2-eth0.pcap']) expect(a.points.find((p) => p.id === id)?.kind, id).toBe('underlay');
+    expect(a.model.pods.map((p) => p.ip).sort()).toEqual(['10.244.0.5', '10.244.1.7']);
+    expect(a.model.bridges.map((b) => b.id).sort()).toEqual(['node1/cni0', 'worker-2/cbr0']);
+  });
+});
