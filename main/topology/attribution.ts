@@ -434,6 +434,10 @@ export interface PointStats {
   /** Unencapsulated packets between two node addresses (kubelet to API server, a node's ping): the underlay's own traffic. */
   nodeToNode: number;
   nodeAcc: EvidenceAcc;
+  /** Of `tunnel`: later fragments of tunnel packets fragmented on the underlay (plain IP after the first). */
+  tunnelFrags: number;
+  /** Unencapsulated IP packets to or from a multicast, broadcast or link-local address (chatter on every segment). */
+  linkScope: number;
   /** Of which IPv6. */
   unicast6: number;
   /** Address key -> unicast packets touching it (inner src or dst); node addresses are never a pod, so not counted. */
@@ -449,6 +453,31 @@ export interface PointStats {
   vtepAcc: EvidenceAcc;
   routedAcc: EvidenceAcc;
   addrAcc: Map<number, EvidenceAcc>;
+}
+
+/**
+ * Later fragments of tunnel packets fragmented on the way (a node's NIC MTU below its tunnel
+ * device's plus the overhead): plain IP, between the same outer addresses and with the same
+ * protocol as a first fragment that is a tunnel packet, on the same capture point right after it
+ * (a host sends a datagram's fragments back to back; the table keeps only the inner IP ID of a
+ * tunnel packet, so adjacency stands for the outer ID). Rows, by number.
+ */
+export function tunnelFragments(t: PacketTable): Set<number> {
+  const out = new Set<number>();
+  // Per point and outer address pair: time of the last tunnel packet that was a first fragment.
+  const open = new Map<string, number>();
+  for (let r = 0; r < t.count; r++) {
+    if (t.outerVer[r] !== 4) continue;
+    const f = t.outerFrag[r];
+    if (t.tunnel[r] !== TunnelKind.NONE) {
+      if ((f & 0x4000) !== 0 && (f & 0x1fff) === 0) open.set(`${t.point[r]}|${t.outerSrc[r]}|${t.outerDst[r]}|${t.outerProto[r]}`, t.tNs[r]);
+      continue;
+    }
+    if ((f & 0x1fff) === 0) continue;
+    const first = open.get(`${t.point[r]}|${t.outerSrc[r]}|${t.outerDst[r]}|${t.outerProto[r]}`);
+    if (first !== undefined && t.tNs[r] - first <= 10e6 && t.tNs[r] >= first) out.add(r);
+  }
+  return out;
 }
 
 /** TTL / hop limit a host sends with (64, 128, 255): the packet has not been routed yet. */
@@ -474,6 +503,8 @@ export function pointStats(
     unicast: 0,
     nodeToNode: 0,
     nodeAcc: new EvidenceAcc(),
+    tunnelFrags: 0,
+    linkScope: 0,
     addrs: new Map(),
     macOf: new Map(),
     unicast6: 0,
@@ -492,6 +523,7 @@ export function pointStats(
     if (v === undefined) local6.set(id, (v = /^(ff|fe[89ab])/i.test(t.ip6[id] ?? '')));
     return v;
   };
+  const fragOfTunnel = tunnelFragments(t);
   for (let r = 0; r < t.count; r++) {
     const p = t.point[r];
     const s = st[p];
@@ -502,8 +534,9 @@ export function pointStats(
     s.allAcc.add(r);
     if (t.outerVer[r] === 0) continue;
     s.ip++;
-    if (t.tunnel[r] !== TunnelKind.NONE) {
+    if (t.tunnel[r] !== TunnelKind.NONE || fragOfTunnel.has(r)) {
       s.tunnel++;
+      if (t.tunnel[r] === TunnelKind.NONE) s.tunnelFrags++;
       s.tunnelAcc.add(r);
       continue;
     }
@@ -537,7 +570,8 @@ export function pointStats(
     if (unicast && nodeIps.has(a) && nodeIps.has(b)) {
       s.nodeToNode++;
       s.nodeAcc.add(r);
-    } else if (unicast) {
+    } else if (!unicast) s.linkScope++;
+    else {
       s.unicast++;
       if (v === 6) s.unicast6++;
       if (!nodeIps.has(a)) s.addrs.set(a, (s.addrs.get(a) ?? 0) + 1);
@@ -576,14 +610,20 @@ function trafficKind(t: PacketTable, p: PointDraft, s: PointStats, ids: readonly
   // Besides the tunnels, the nodes' own traffic (kubelet to the API server, a node's ping): both
   // ends are node addresses, sent with the hosts' own TTL on their shared segment. Pods never have
   // a node's address, so this is the underlay, not a pod's veth.
-  if (s.nodeToNode > 0 && s.tunnel + s.nodeToNode >= 0.5 * s.ip) {
+  // Tunnel packets fragmented on the underlay: the later fragments are plain IP between the same
+  // node addresses. Link-scope chatter (router solicitations, MLD) is on every segment and says nothing.
+  if ((s.nodeToNode > 0 || s.tunnelFrags > 0) && s.tunnel + s.nodeToNode >= 0.5 * (s.ip - s.linkScope)) {
     const acc = new EvidenceAcc();
     acc.merge(s.nodeAcc);
     acc.merge(s.tunnelAcc);
+    const parts = [
+      s.tunnel > 0 ? `${s.tunnel} are tunnel-encapsulated between node addresses${s.tunnelFrags > 0 ? ` (${s.tunnelFrags} of them later fragments of tunnel packets fragmented on the way)` : ''}` : '',
+      s.nodeToNode > 0 ? `${s.nodeToNode} go between node addresses (tunnel endpoints) unencapsulated` : '',
+    ].filter(Boolean);
     return claim(
       'underlay',
       s.tunnel > 0 ? WEIGHT.strongTraffic : WEIGHT.traffic,
-      `${s.nodeToNode} of ${s.ip} IP packets go between node addresses (tunnel endpoints) unencapsulated${s.tunnel > 0 ? `, ${s.tunnel} more are tunnel-encapsulated between them` : ''}: the node's NIC on the underlay`,
+      `of ${s.ip - s.linkScope} unicast IP packets, ${parts.join(' and ')}: the node's NIC on the underlay`,
       acc,
     );
   }

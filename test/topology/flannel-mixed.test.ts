@@ -1,17 +1,18 @@
 // Small flannel VXLAN clusters made by the kernel in network namespaces (fixtures/captures/flannel-mixed,
 // see fixtures/README.md), each holding what the lab clusters do not: node-to-node traffic on the
 // underlay beside the tunnels.
-import { readdirSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadCaptureSet, type Analysis } from '../../main/topology';
 
 const DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'fixtures', 'captures', 'flannel-mixed');
-const set = (name: string) =>
-  readdirSync(join(DIR, name))
-    .filter((f) => /\.pcap(ng)?(\.gz)?$/.test(f))
-    .map((f) => join(DIR, name, f));
+const set = (name: string): string[] =>
+  readdirSync(join(DIR, name)).flatMap((f) =>
+    statSync(join(DIR, name, f)).isDirectory() ? set(join(name, f)) : /\.pcap(ng)?(\.gz)?$/.test(f) ? [join(DIR, name, f)] : [],
+  );
+const journeys = (a: Analysis) => Array.from({ length: a.journeys.count }, (_, k) => a.journeys.get(k));
 
 describe('node-to-node traffic on the underlay (a ping and a TCP connection between node addresses)', () => {
   let a: Analysis;
@@ -34,5 +35,29 @@ describe('node-to-node traffic on the underlay (a ping and a TCP connection betw
     for (const id of ['node1-eth0.pcap', 'worker-2-eth0.pcap']) expect(a.points.find((p) => p.id === id)?.kind, id).toBe('underlay');
     expect(a.model.pods.map((p) => p.ip).sort()).toEqual(['10.244.0.5', '10.244.1.7']);
     expect(a.model.bridges.map((b) => b.id).sort()).toEqual(['node1/cni0', 'worker-2/cbr0']);
+  });
+});
+
+describe("outer VXLAN fragmented on the way (node1's NIC MTU 1400 under flannel.1's 1450; the replies dropped entering node1)", () => {
+  let a: Analysis;
+  beforeAll(async () => {
+    a = await loadCaptureSet(set('outer-frag'));
+  });
+
+  it('later outer fragments are tunnel traffic: both NICs are the underlay by their traffic, and the nodes stay two', () => {
+    for (const p of a.points) expect(p.node, p.id).toBe(p.capture.startsWith('worker-2-') ? 'worker-2' : 'node1');
+    const nic = a.points.find((p) => p.id === 'node1-eth0.pcap')!;
+    expect(nic.kind).toBe('underlay');
+    expect(nic.evidence.map((e) => e.reason).join('\n')).toMatch(/2 of them later fragments of tunnel packets/);
+    expect(a.model.pods.map((p) => p.ip).sort()).toEqual(['10.244.0.5', '10.244.1.7']);
+  });
+
+  it('the replies are last seen on worker-2 eth0, and missed next on node1 eth0', () => {
+    const drops = a.findings.filter((f) => f.code === 'dropped');
+    expect(drops.length).toBeGreaterThan(0);
+    for (const f of drops) {
+      expect(f.flow).toBe('icmp 10.244.0.5 > 10.244.1.7 id=10721');
+      expect(f.message).toMatch(/last seen at worker-2-eth0\.pcap, never reached node1-eth0\.pcap/);
+    }
   });
 });
