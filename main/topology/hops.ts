@@ -434,6 +434,9 @@ export function pathCheck(ctx: HopContext, rows: readonly number[]): PathCheck {
     }
     const nodeId = ctx.nodes[e.node].id;
     const kindText = e.kinds.join('/');
+    // A later fragment exists from where the datagram was fragmented (the first place it is seen,
+    // whose MTU is below the datagram's size) on: before that the datagram crossed whole.
+    if (hop < 0 && laterFragment && lastSeenExp < 0) return;
     if (hop >= 0) {
       lastSeenHop = Math.max(lastSeenHop, hop);
       lastSeenExp = ei;

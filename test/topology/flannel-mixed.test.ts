@@ -61,3 +61,22 @@ describe("outer VXLAN fragmented on the way (node1's NIC MTU 1400 under flannel.
     }
   });
 });
+
+describe('three nodes, pods of MTU 1500 and 1450 under flannel.1 of MTU 1450', () => {
+  let a: Analysis;
+  beforeAll(async () => {
+    a = await loadCaptureSet(set('three-nodes'));
+  });
+
+  it("fragments made on the way are expected only from where they were made: the pod's veth and bridge never saw them", () => {
+    // 1500-byte pings without DF from the pod of MTU 1500: node1 fragments them onto flannel.1.
+    const later = journeys(a).filter((j) => j.hops[0].headers.src === '10.244.0.6' && j.hops[0].headers.info.startsWith('fragment'));
+    expect(later.length).toBe(2);
+    for (const j of later) {
+      expect(j.hops[0].point).toMatch(/flannel\.1/);
+      expect(j.gaps.map((g) => g.reason)).toEqual([]);
+      expect(j.status).toBe('delivered');
+    }
+    expect(a.findings.filter((f) => f.code === 'path-gap' && /cali9f8e7d6c|cni0/.test(f.message)).map((f) => f.message)).toEqual([]);
+  });
+});
