@@ -20,14 +20,14 @@ import {
   voteWinner,
   type PointDraft,
 } from './attribution';
-import { estimateClocks, type ClockEstimate, type DomainOffset } from './clock';
+import { estimateClocks, farOffsets, type ClockEstimate, type DomainOffset, type FarOffset } from './clock';
 import type { Enrichment } from './enrich';
 import { EMPTY_ENRICHMENT } from './enrich';
 import { EvidenceAcc, evidence, packetRef } from './evidence';
 import { buildFlows } from './flows';
 import { hopOrder, judge, materialize, natBetween, type HopContext } from './hops';
 import { findAnswers, quotingErrors, type QuotedError } from './verdict';
-import { groupByKey, orderHops, splitJourneys, type JourneyIndex } from './journeys';
+import { groupByKey, orderHops, splitJourneys, untranslatable, type JourneyIndex } from './journeys';
 import { buildModel, type NatObservation, type NodeDraft } from './model';
 import type { IcmpTooBig, PacketTable } from './table';
 import type {
@@ -587,11 +587,11 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
   points.forEach((p, i) => (rowsPerDomain[domainOfPoint[i]] += p.count));
   let reference = 0;
   for (let d = 1; d < domains; d++) if (rowsPerDomain[d] > rowsPerDomain[reference]) reference = d;
-  const clock: ClockEstimate | null =
+  const clockOf = (journeysIn: JourneyIndex): ClockEstimate | null =>
     domains > 0
       ? estimateClocks({
           table: t,
-          journeys: j1,
+          journeys: journeysIn,
           domainOfPoint,
           domains,
           reference,
@@ -602,6 +602,18 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
           },
         })
       : null;
+  let clock = clockOf(j1);
+  // A clock set further off than the first window relates to no other: when its packets are seen
+  // elsewhere at one constant offset all the same, the first pass is done again with that offset
+  // taken out, and the estimate says so.
+  const far = clock
+    ? farOffsets({ table: t, domainOfPoint, domains, groups, offsets: clock.offsets, windowNs: firstWindow, skip: (r) => untranslatable(t, r) })
+    : new Map<number, FarOffset>();
+  if (far.size > 0) {
+    const shift = new Float64Array(domains);
+    for (const [d, f] of far) shift[d] = f.offsetNs;
+    clock = clockOf(splitJourneys(t, groups, { time: (r) => t.tNs[r] - shift[domainOfPoint[t.point[r]]], windowNs: firstWindow }));
+  }
   const offsets = clock?.offsets ?? [];
   const offsetOfPoint = new Float64Array(points.length);
   points.forEach((_, i) => (offsetOfPoint[i] = offsets[domainOfPoint[i]]?.offsetNs ?? 0));
@@ -617,8 +629,16 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
     lowerNs: o.lowerNs,
     upperNs: o.upperNs,
     pinned: o.method === 'reference' || o.method === 'two-way',
-    note: clockNote(o, d, domainName, firstWindow),
+    note: clockNote(o, d, domainName, firstWindow) + (far.has(d) ? `; ${farNote(far.get(d)!, domainName, firstWindow)}` : ''),
   }));
+  for (const [d, f] of far)
+    addFinding({
+      code: 'clock-offset',
+      severity: 'warning',
+      packets: [],
+      node: domainName(d),
+      message: `${domainName(d)}'s clock seems ${farText(f.offsetNs)} ${f.offsetNs > 0 ? 'ahead of' : 'behind'} ${domainName(f.against)}'s, beyond --max-skew (${Math.round(firstWindow / 1e6)} ms): ${farNote(f, domainName, firstWindow)}`,
+    });
   if (clock && (clock.outliers > 0 || clock.inconsistentPairs.length > 0)) {
     const pairs = clock.inconsistentPairs.map(([a, b]) => `${domainName(a)} / ${domainName(b)}`);
     addFinding({
@@ -1244,6 +1264,15 @@ function applyEnrichment(m: ReturnType<typeof buildModel>, e: Enrichment, addFin
  * apart two sightings of one packet may be on raw times (--max-skew): a one-way bound near its edge
  * suggests the packets the other way fell outside it.
  */
+const farText = (ns: number) => `${(Math.abs(ns) / 1e9).toFixed(3)} s`;
+
+/** What a clock found beyond the first window rests on, and how to confirm it. */
+function farNote(f: FarOffset, name: (d: number) => string, windowNs: number): string {
+  // Twice the offset, in whole 10 s (a hair above 30 s still asks for 60 s).
+  const ms = Math.ceil((2 * Math.abs(f.offsetNs)) / 1e10 - 0.01) * 10_000;
+  return `${f.samples} of ${f.of} packets seen on both it and ${name(f.against)} are ${farText(f.offsetNs)} apart, more than the ${Math.round(windowNs / 1e6)} ms the first pass matches within, so that offset was taken out before the clocks were estimated (re-run with --max-skew ${ms} to estimate it directly)`;
+}
+
 function clockNote(o: DomainOffset, d: number, name: (d: number) => string, windowNs: number): string {
   const ref = name(o.reference);
   const us = (ns: number) => `${(ns / 1e3).toFixed(1)} µs`;

@@ -374,3 +374,75 @@ export function estimateClocks(inp: ClockInput): ClockEstimate {
 export function estimateOffsets(inp: ClockInput): DomainOffset[] {
   return estimateClocks(inp).offsets;
 }
+
+/** A clock found beyond the first pass's window: the offset and how many packets show it. */
+export interface FarOffset {
+  /** Domain clock minus the reference clock of `against`'s group, ns (its sightings' median). */
+  readonly offsetNs: number;
+  readonly samples: number;
+  /** Of how many packets seen on both. */
+  readonly of: number;
+  readonly against: number;
+}
+
+/** How far sightings of one packet on two clocks may stray from their median and still agree. */
+const FAR_AGREE_NS = 50e6;
+
+/**
+ * Domains the packets left unrelated (no sample within the first pass's window) whose packets are
+ * nonetheless seen on a related domain at one constant offset beyond that window: a clock set that
+ * far off. Sightings of one key are compared across domains whatever their times; a key seen more
+ * than once on a domain (a repeat) says nothing. At least 3 packets, 80% of those seen on both,
+ * must agree within 50 ms; the offset is their median against the related domain's reference.
+ */
+export function farOffsets(
+  inp: Pick<ClockInput, 'table' | 'domainOfPoint' | 'domains'> & {
+    readonly groups: { readonly groups: number; readonly rows: Uint32Array; readonly gStart: Uint32Array };
+    readonly offsets: readonly DomainOffset[];
+    readonly windowNs: number;
+    /** Rows that never tell one packet from another (link-scope: the same bytes from several hosts). */
+    readonly skip: (row: number) => boolean;
+  },
+): Map<number, FarOffset> {
+  const { table: t, domainOfPoint, offsets } = inp;
+  const lonely = (d: number) => offsets[d]?.method === 'none' && offsets[d].reference === d;
+  const related = (d: number) => offsets[d] !== undefined && !lonely(d);
+  const diffs = new Map<number, { against: number; ns: number }[]>();
+  const first = new Map<number, number>();
+  const count = new Map<number, number>();
+  for (let g = 0; g < inp.groups.groups; g++) {
+    const s = inp.groups.gStart[g];
+    const e = inp.groups.gStart[g + 1];
+    if (e - s < 2) continue;
+    first.clear();
+    count.clear();
+    let skip = false;
+    for (let i = s; i < e && !skip; i++) {
+      const r = inp.groups.rows[i];
+      skip = inp.skip(r);
+      const d = domainOfPoint[t.point[r]];
+      const f = first.get(d);
+      if (f !== undefined && Math.abs(t.tNs[r] - f) > MAX_NODE_SPAN_NS) skip = true; // a repeat
+      first.set(d, f === undefined ? t.tNs[r] : Math.min(f, t.tNs[r]));
+      count.set(d, (count.get(d) ?? 0) + 1);
+    }
+    if (skip || first.size < 2) continue;
+    for (const [d, fd] of first) {
+      if (!lonely(d)) continue;
+      for (const [o, fo] of first) {
+        if (o === d || !related(o)) continue;
+        const list = diffs.get(d) ?? diffs.set(d, []).get(d)!;
+        list.push({ against: o, ns: fd - (fo - offsets[o].offsetNs) });
+      }
+    }
+  }
+  const out = new Map<number, FarOffset>();
+  for (const [d, list] of diffs) {
+    const sorted = list.map((x) => x.ns).sort((a, b) => a - b);
+    const median = sorted[Math.floor(sorted.length / 2)];
+    const agree = list.filter((x) => Math.abs(x.ns - median) <= FAR_AGREE_NS);
+    if (agree.length < 3 || agree.length < 0.8 * list.length || Math.abs(median) <= inp.windowNs) continue;
+    out.set(d, { offsetNs: median, samples: agree.length, of: list.length, against: offsets[agree[0].against].reference });
+  }
+  return out;
+}

@@ -80,3 +80,22 @@ describe('three nodes, pods of MTU 1500 and 1450 under flannel.1 of MTU 1450', (
     expect(a.findings.filter((f) => f.code === 'path-gap' && /cali9f8e7d6c|cni0/.test(f.message)).map((f) => f.message)).toEqual([]);
   });
 });
+
+describe("the three nodes again, gke-prod-pool-1-abc123's capture shifted by +30 s (beyond --max-skew's 10 s)", () => {
+  let a: Analysis;
+  beforeAll(async () => {
+    a = await loadCaptureSet(set('skewed'));
+  });
+
+  it('finds the clock all the same, says it was beyond --max-skew, and follows the packets across it', () => {
+    const gke = a.clockOffsets.find((o) => o.node === 'gke-prod-pool-1-abc123')!;
+    expect(gke.method).toBe('two-way');
+    expect(Math.abs(gke.offsetNs - 30e9)).toBeLessThan(1e6);
+    expect(gke.note).toMatch(/--max-skew/);
+    expect(a.findings.some((f) => f.code === 'clock-offset' && /seems 30\.000 s ahead .* beyond --max-skew/.test(f.message))).toBe(true);
+    // One journey per packet: each ping crosses the skewed node once.
+    const ping = a.flows.find((f) => f.id === 'icmp 10.244.2.9 > 10.244.0.5 id=7778')!;
+    expect([ping.aToB.packets, ping.bToA.packets]).toEqual([2, 2]);
+    for (const j of journeys(a)) for (const g of j.gaps) expect(g.reason).not.toMatch(/does not cover this time/);
+  });
+});

@@ -156,15 +156,20 @@ describe('variants of the same cluster', () => {
     }
   });
 
-  it('a clock 30 s off is found when asked to look that far (and not joined by default)', async () => {
+  it('a clock 30 s off is found when asked to look that far, and by default from packets seen at that constant offset (said so)', async () => {
     const files = sim({ skew: { node: 'node2', seconds: 30 } }).files;
-    const near = await loadCaptureSet(files);
-    expect(near.clockOffsets.find((c) => c.node === 'node2')!.method).toBe('none');
     const far = await loadCaptureSet(files, { maxClockSkewMs: 60_000 });
     const o = far.clockOffsets.find((c) => c.node === 'node2')!;
     expect(o.method).toBe('two-way');
     expect(Math.abs(o.offsetNs - 30e9)).toBeLessThan(1e6);
-    expect(far.journeys.count).toBeLessThan(near.journeys.count);
+    expect(o.note).not.toMatch(/beyond|--max-skew/);
+    const near = await loadCaptureSet(files);
+    const n = near.clockOffsets.find((c) => c.node === 'node2')!;
+    expect(n.method).toBe('two-way');
+    expect(Math.abs(n.offsetNs - o.offsetNs)).toBeLessThan(1e6);
+    expect(n.note).toMatch(/taken out before the clocks were estimated \(re-run with --max-skew 60000/);
+    expect(near.findings.filter((f) => f.code === 'clock-offset' && /beyond --max-skew \(10000 ms\)/.test(f.message)).length).toBe(1);
+    expect(near.journeys.count).toBe(far.journeys.count);
   });
 
   it('a missing capture shows as a gap in the path', async () => {
