@@ -119,18 +119,24 @@ export function buildModel(m: ModelInput): BuiltModel {
 
   // Gateways: on bridge/veth points, the destination MAC of packets a local pod sends off its
   // subnet is the gateway's; the gateway's IP is what that MAC answers ARP with or sends from.
+  // A cooked capture (`-i any`) keeps only the source MAC: there, the source MAC of packets from
+  // off the subnet to a local pod (routed in, or sent by the node itself) is the gateway's.
   const gwMac = nodes.map(() => new Map<number, EvidenceAcc>());
   for (let r = 0; r < t.count; r++) {
     const p = points[t.point[r]];
     if (p.kind !== 'bridge' && p.kind !== 'veth') continue;
-    if (t.innerVer[r] !== 4 || t.tunnel[r] !== TunnelKind.NONE || t.innerMacDst[r] < 0) continue;
+    if (t.innerVer[r] !== 4 || t.tunnel[r] !== TunnelKind.NONE) continue;
     const n = m.nodeOfPoint[t.point[r]];
     const c = n >= 0 ? nodes[n].cidr : null;
-    if (!c || !cidrContains(c, t.innerSrc[r]) || cidrContains(c, t.innerDst[r])) continue;
-    if (macIsGroup(t.innerMacDst[r])) continue;
-    const acc = gwMac[n].get(t.innerMacDst[r]) ?? new EvidenceAcc();
+    if (!c) continue;
+    const cooked = t.innerMacDst[r] < 0;
+    if (cooked && (t.innerMacSrc[r] < 0 || cidrContains(c, t.innerSrc[r]) || !cidrContains(c, t.innerDst[r]))) continue;
+    if (!cooked && (!cidrContains(c, t.innerSrc[r]) || cidrContains(c, t.innerDst[r]))) continue;
+    const mac = cooked ? t.innerMacSrc[r] : t.innerMacDst[r];
+    if (macIsGroup(mac)) continue;
+    const acc = gwMac[n].get(mac) ?? new EvidenceAcc();
     acc.add(r);
-    gwMac[n].set(t.innerMacDst[r], acc);
+    gwMac[n].set(mac, acc);
   }
   const best = <K>(mp: Map<K, EvidenceAcc>): [K, EvidenceAcc] | null => {
     let b: [K, EvidenceAcc] | null = null;

@@ -79,6 +79,12 @@ describe('three nodes, pods of MTU 1500 and 1450 under flannel.1 of MTU 1450', (
     }
     expect(a.findings.filter((f) => f.code === 'path-gap' && /cali9f8e7d6c|cni0/.test(f.message)).map((f) => f.message)).toEqual([]);
   });
+
+  it("finds the bridge's gateway in a cooked `-i any` capture, which keeps the source MAC only", () => {
+    // The bridge (ifindex 3) asks "who has 10.244.2.10 tell 10.244.2.1" from its own MAC.
+    const gke = a.model.bridges.find((b) => b.node === 'gke-prod-pool-1-abc123')!;
+    expect([gke.gatewayIp, gke.gatewayMac]).toEqual(['10.244.2.1', '8e:30:bc:04:42:7b']);
+  });
 });
 
 describe("the three nodes again, gke-prod-pool-1-abc123's capture shifted by +30 s (beyond --max-skew's 10 s)", () => {
