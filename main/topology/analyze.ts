@@ -25,7 +25,8 @@ import type { Enrichment } from './enrich';
 import { EMPTY_ENRICHMENT } from './enrich';
 import { EvidenceAcc, evidence, packetRef } from './evidence';
 import { buildFlows } from './flows';
-import { hopOrder, judge, materialize, natBetween, type HopContext } from './hops';
+import { headersAt, hopOrder, judge, materialize, natBetween, type HopContext } from './hops';
+import { direction } from '../../common/text';
 import { findAnswers, quotingErrors, type QuotedError } from './verdict';
 import { groupByKey, orderHops, splitJourneys, untranslatable, type JourneyIndex } from './journeys';
 import { buildModel, type NatObservation, type NodeDraft } from './model';
@@ -40,6 +41,7 @@ import type {
   Finding,
   Flow,
   Journey,
+  PacketRef,
   PointOverride,
 } from './types';
 import { checkLeases } from './flannel-leases';
@@ -815,6 +817,8 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
     }
   }
   const missedBy = new Map<string, EvidenceAcc>();
+  // Drops told the same way (the same direction, place and reason) are one finding with a count.
+  const drops = new Map<string, { what: string; finding: Finding; n: number; packets: PacketRef[] }>();
   for (let k = 0; k < journeys.count; k++) {
     const s = journeys.start[k];
     const e = journeys.start[k + 1];
@@ -825,15 +829,27 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
       const last = rows[rows.length - 1];
       const miss = pc.gaps.find((g) => g.point !== null);
       const fl = fx.flowOfRow[rows[0]];
-      addFinding({
-        code: 'dropped',
-        severity: 'problem',
-        message: `${flowIds[fl] ?? 'packet'}: last seen at ${points[t.point[last]].id}${verdict.code === 'icmp-error' ? `; ${verdict.reason}` : miss ? `, never reached ${miss.point}` : ''}`,
-        packets: rows.map((r) => packetRef(t, ids, r)),
-        flow: flowIds[fl],
-        journey: k,
-        node: nodeOfPoint[t.point[last]] >= 0 ? nodes[nodeOfPoint[t.point[last]]].id : undefined,
-      });
+      const where = `last seen at ${points[t.point[last]].id}${verdict.code === 'icmp-error' ? `; ${verdict.reason}` : miss ? `, never reached ${miss.point}` : ''}`;
+      const what = droppedPacketText(t, rows[0], flowIds[fl]);
+      const same = drops.get(`${what}|${where}`);
+      if (same) {
+        same.n++;
+        if (same.packets.length < 50) same.packets.push(...rows.map((r) => packetRef(t, ids, r)));
+      } else
+        drops.set(`${what}|${where}`, {
+          what,
+          n: 1,
+          packets: rows.map((r) => packetRef(t, ids, r)),
+          finding: {
+            code: 'dropped',
+            severity: 'problem',
+            message: where,
+            packets: [],
+            flow: flowIds[fl],
+            journey: k,
+            node: nodeOfPoint[t.point[last]] >= 0 ? nodes[nodeOfPoint[t.point[last]]].id : undefined,
+          },
+        });
     } else {
       // Seen before and after a running capture that missed it: that capture lost packets.
       for (const g of pc.gaps) {
@@ -844,6 +860,8 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
       }
     }
   }
+  for (const d of drops.values())
+    addFinding({ ...d.finding, message: `${d.what}${d.n > 1 ? ` (${d.n} packets)` : ''}: ${d.finding.message}`, packets: d.packets });
   for (const [point, acc] of missedBy) {
     addFinding({
       code: 'path-gap',
@@ -852,12 +870,22 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
       packets: evidence(t, ids, '', acc).packets,
     });
   }
+  // One ICMP error is seen on every capture it crosses: one finding per error, citing each sighting.
+  const tooBigSeen = new Map<string, PacketRef[]>();
   for (const x of t.tooBig) {
+    const key = `${x.mtu}|${x.quotedSrc}|${x.quotedDst}|${x.quotedId}`;
+    const seen = tooBigSeen.get(key);
+    if (seen) {
+      seen.push(packetRef(t, ids, x.row));
+      continue;
+    }
+    const packets = [packetRef(t, ids, x.row)];
+    tooBigSeen.set(key, packets);
     addFinding({
       code: 'icmp-frag-needed',
       severity: 'problem',
       message: `ICMP fragmentation needed (next-hop MTU ${x.mtu}) for ${ip4ToString(x.quotedSrc)} -> ${ip4ToString(x.quotedDst)}`,
-      packets: [packetRef(t, ids, x.row)],
+      packets,
     });
   }
   const badCk = new Map<number, EvidenceAcc>();
@@ -1264,6 +1292,19 @@ function applyEnrichment(m: ReturnType<typeof buildModel>, e: Enrichment, addFin
  * apart two sightings of one packet may be on raw times (--max-skew): a one-way bound near its edge
  * suggests the packets the other way fell outside it.
  */
+/**
+ * The dropped packet's own direction ('tcp 10.244.1.7:7000 > 10.244.2.9:42000 SYN,ACK'), and the
+ * flow it belongs to when that flow's first direction is the other way.
+ */
+function droppedPacketText(t: PacketTable, r: number, flowId: string | undefined): string {
+  const h = headersAt(t, r);
+  const dir = `${h.protocol} ${direction(h).replace(' → ', ' > ')}`;
+  // What tells the packet apart within its flow: TCP's flags, ICMP's type; not UDP's length.
+  const tag = h.protocol === 'tcp' ? (/^\[[^\]]*\]/.exec(h.info)?.[0] ?? '') : h.protocol.startsWith('icmp') ? h.info : '';
+  const what = `${dir}${tag ? ` ${tag}` : ''}`;
+  return flowId === undefined || flowId.startsWith(`${dir} `) || flowId === dir ? what : `${what} (flow ${flowId})`;
+}
+
 const farText = (ns: number) => `${(Math.abs(ns) / 1e9).toFixed(3)} s`;
 
 /** What a clock found beyond the first window rests on, and how to confirm it. */

@@ -13,6 +13,7 @@ import { loadCaptureSet, type Analysis, type Journey } from '../../main/topology
 import type { ManifestFlow, ManifestHop } from '../../fixtures/manifest';
 import { itNeeding } from '../tools';
 import { captureFiles, cluster, flowsOf, manifest, pointOf, sendingPods } from './lab';
+import { droppedPackets } from './sim';
 
 const tmp: string[] = [];
 afterAll(() => tmp.forEach((d) => rmSync(d, { recursive: true, force: true })));
@@ -208,7 +209,7 @@ for (const name of manifest.clusters.map((c) => c.name)) {
             expect(j.lastSeen.point).toBe(f.drop!.lastSeen.capture);
             expect(j.lastSeen.node).toBe(f.drop!.node);
           }
-          expect(a.findings.filter((x) => x.code === 'dropped').length).toBe(js.length);
+          expect(droppedPackets(a)).toBe(js.length);
         });
       } else {
         it(`${f.name}: delivered`, () => {

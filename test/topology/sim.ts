@@ -352,3 +352,8 @@ export function simulate(opts: SimOptions = {}): SimCaptureSet {
   }
   return { dir, files, file: (n, i) => names.get(`${n}-${i}`) ?? '' };
 }
+
+/** Dropped packets the findings tell of: drops told the same way are one finding saying '(N packets)'. */
+export function droppedPackets(a: { readonly findings: readonly { readonly code: string; readonly message: string }[] }): number {
+  return a.findings.filter((f) => f.code === 'dropped').reduce((n, f) => n + Number(/ \((\d+) packets\): /.exec(f.message)?.[1] ?? 1), 0);
+}
