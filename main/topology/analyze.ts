@@ -609,7 +609,15 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
   // elsewhere at one constant offset all the same, the first pass is done again with that offset
   // taken out, and the estimate says so.
   const far = clock
-    ? farOffsets({ table: t, domainOfPoint, domains, groups, offsets: clock.offsets, windowNs: firstWindow, skip: (r) => untranslatable(t, r) })
+    ? farOffsets({
+        table: t,
+        domainOfPoint,
+        domains,
+        groups,
+        offsets: clock.offsets,
+        windowNs: firstWindow,
+        skip: (r) => untranslatable(t, r),
+      })
     : new Map<number, FarOffset>();
   if (far.size > 0) {
     const shift = new Float64Array(domains);

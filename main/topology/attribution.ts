@@ -470,7 +470,8 @@ export function tunnelFragments(t: PacketTable): Set<number> {
     if (t.outerVer[r] !== 4) continue;
     const f = t.outerFrag[r];
     if (t.tunnel[r] !== TunnelKind.NONE) {
-      if ((f & 0x4000) !== 0 && (f & 0x1fff) === 0) open.set(`${t.point[r]}|${t.outerSrc[r]}|${t.outerDst[r]}|${t.outerProto[r]}`, t.tNs[r]);
+      if ((f & 0x4000) !== 0 && (f & 0x1fff) === 0)
+        open.set(`${t.point[r]}|${t.outerSrc[r]}|${t.outerDst[r]}|${t.outerProto[r]}`, t.tNs[r]);
       continue;
     }
     if ((f & 0x1fff) === 0) continue;
@@ -591,6 +592,9 @@ export function pointStats(
 
 const addr = (t: PacketTable, k: number) => (k >= 4294967296 ? (t.ip6[k - 4294967296] ?? '?') : ip4ToString(k));
 
+/** Fewest IP packets whose shares (one address on every packet, frames between VTEP MACs...) say a kind. */
+const MIN_TRAFFIC_SHARE_PACKETS = 3;
+
 /** The traffic's claim about a point's kind (none when it carries no IP or is a whole `any` capture). */
 function trafficKind(t: PacketTable, p: PointDraft, s: PointStats, ids: readonly string[]): Claim<InterfaceKind> | null {
   if (s.ip === 0 || (p.kind === 'any' && p.ifindex === null)) return null;
@@ -617,7 +621,9 @@ function trafficKind(t: PacketTable, p: PointDraft, s: PointStats, ids: readonly
     acc.merge(s.nodeAcc);
     acc.merge(s.tunnelAcc);
     const parts = [
-      s.tunnel > 0 ? `${s.tunnel} are tunnel-encapsulated between node addresses${s.tunnelFrags > 0 ? ` (${s.tunnelFrags} of them later fragments of tunnel packets fragmented on the way)` : ''}` : '',
+      s.tunnel > 0
+        ? `${s.tunnel} are tunnel-encapsulated between node addresses${s.tunnelFrags > 0 ? ` (${s.tunnelFrags} of them later fragments of tunnel packets fragmented on the way)` : ''}`
+        : '',
       s.nodeToNode > 0 ? `${s.nodeToNode} go between node addresses (tunnel endpoints) unencapsulated` : '',
     ].filter(Boolean);
     return claim(
@@ -650,6 +656,15 @@ function trafficKind(t: PacketTable, p: PointDraft, s: PointStats, ids: readonly
       s.rawAcc,
     );
   if (p.arphrd === ARPHRD_LOOPBACK) return claim('loopback', WEIGHT.linkType, 'the cooked header says loopback', s.allAcc);
+  // What follows reads shares of the traffic: a packet or two make any share (one UDP packet is
+  // "every unicast packet"). Too few says so, below any name.
+  if (s.ip < MIN_TRAFFIC_SHARE_PACKETS)
+    return claim(
+      'unknown',
+      1,
+      `only ${s.ip} IP packet${s.ip === 1 ? '' : 's'}: too few for the traffic to tell the interface's kind`,
+      s.allAcc,
+    );
   if (s.zeroMac >= 0.9 * s.ip)
     return claim('loopback', WEIGHT.strongTraffic, `${s.zeroMac} of ${s.ip} frames go between all-zero MACs: a loopback device`, s.allAcc);
   if (s.vtepFrames >= 0.5 * s.ip)

@@ -82,15 +82,23 @@ describe('three nodes, pods of MTU 1500 and 1450 under flannel.1 of MTU 1450', (
 
   it("a drop names the dropped packet's own direction, and its flow when that goes the other way", () => {
     // worker-2 drops every third packet from 10.244.1.7:7000: the server's SYN-ACK among them.
-    const msgs = a.findings.filter((f) => f.code === 'dropped' && f.flow === 'tcp 10.244.2.9:42000 > 10.244.1.7:7000').map((f) => f.message);
+    const msgs = a.findings
+      .filter((f) => f.code === 'dropped' && f.flow === 'tcp 10.244.2.9:42000 > 10.244.1.7:7000')
+      .map((f) => f.message);
     expect(msgs.length).toBeGreaterThan(0);
     // (Capture ids left out: they are the file names' business.)
-    expect(msgs.filter((m) => m.startsWith('tcp 10.244.1.7:7000 > 10.244.2.9:42000 [SYN,ACK] (flow tcp 10.244.2.9:42000 > 10.244.1.7:7000): last seen at '))).toHaveLength(1);
+    expect(
+      msgs.filter((m) =>
+        m.startsWith('tcp 10.244.1.7:7000 > 10.244.2.9:42000 [SYN,ACK] (flow tcp 10.244.2.9:42000 > 10.244.1.7:7000): last seen at '),
+      ),
+    ).toHaveLength(1);
   });
 
   it('drops told the same way are one finding with a count', () => {
     // gke's FORWARD chain drops the three datagrams to 10.244.2.9:9999.
-    const msgs = a.findings.filter((f) => f.code === 'dropped' && f.message.startsWith('udp 10.244.0.5:45000 > 10.244.2.9:9999')).map((f) => f.message);
+    const msgs = a.findings
+      .filter((f) => f.code === 'dropped' && f.message.startsWith('udp 10.244.0.5:45000 > 10.244.2.9:9999'))
+      .map((f) => f.message);
     expect(msgs).toHaveLength(1);
     expect(msgs[0]).toMatch(/^udp 10\.244\.0\.5:45000 > 10\.244\.2\.9:9999 \(3 packets\): last seen at /);
     expect(new Set(a.findings.map((f) => f.message)).size).toBe(a.findings.length);

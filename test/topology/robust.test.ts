@@ -8,7 +8,9 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { formatJourney, formatTopology, loadCaptureSet, type Analysis } from '../../main/topology';
 import { fileNeed, itNeeding } from '../tools';
+import { encodePcap } from '../../main/engine/writers/pcap';
 import { captureFiles } from './lab';
+import { eth, ipv4, udp } from './sim';
 
 const PUBLIC = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'shared', 'captures', 'public');
 const havePublic = existsSync(PUBLIC);
@@ -100,5 +102,19 @@ describe('robustness', () => {
     expect(a.findings.filter((f) => f.code === 'read-error')).toHaveLength(3);
     expect(a.packetCount).toBeGreaterThan(20);
     exercise(a);
+  });
+
+  it('one packet is too few for the traffic to tell the kind: unknown, and why', async () => {
+    const frame = eth(
+      '02:00:00:00:00:02',
+      '02:00:00:00:00:01',
+      0x0800,
+      ipv4({ src: '10.244.0.5', dst: '10.244.1.7', proto: 17, ttl: 64, id: 1 }, udp('10.244.0.5', '10.244.1.7', 40000, 53, [1, 2, 3, 4])),
+    );
+    const one = join(dir, 'one-packet.pcap');
+    writeFileSync(one, encodePcap({ linktype: 1 }, [{ tsSec: 1, tsNsec: 0, data: Uint8Array.from(frame) }]));
+    const [p] = (await loadCaptureSet([one])).points;
+    expect(p.kind).toBe('unknown');
+    expect(p.evidence.map((e) => e.reason)).toEqual([expect.stringMatching(/^only 1 IP packet: too few for the traffic to tell/)]);
   });
 });
