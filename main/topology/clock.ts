@@ -407,6 +407,9 @@ export function farOffsets(
   const { table: t, domainOfPoint, offsets } = inp;
   const lonely = (d: number) => offsets[d]?.method === 'none' && offsets[d].reference === d;
   const related = (d: number) => offsets[d] !== undefined && !lonely(d);
+  const out = new Map<number, FarOffset>();
+  // Every clock related to another (the usual case): nothing to look for.
+  if (!offsets.some((_, d) => lonely(d)) || !offsets.some((_, d) => related(d))) return out;
   const diffs = new Map<number, { against: number; ns: number }[]>();
   const first = new Map<number, number>();
   const count = new Map<number, number>();
@@ -436,7 +439,6 @@ export function farOffsets(
       }
     }
   }
-  const out = new Map<number, FarOffset>();
   for (const [d, list] of diffs) {
     const sorted = list.map((x) => x.ns).sort((a, b) => a - b);
     const median = sorted[Math.floor(sorted.length / 2)];
