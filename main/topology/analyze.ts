@@ -1308,7 +1308,7 @@ function droppedPacketText(t: PacketTable, r: number, flowId: string | undefined
   const h = headersAt(t, r);
   const dir = `${h.protocol} ${direction(h).replace(' → ', ' > ')}`;
   // What tells the packet apart within its flow: TCP's flags, ICMP's type; not UDP's length.
-  const tag = h.protocol === 'tcp' ? (/^\[[^\]]*\]/.exec(h.info)?.[0] ?? '') : h.protocol.startsWith('icmp') ? h.info : '';
+  const tag = h.protocol === 'tcp' ? (/^\[[^\]]+\]/.exec(h.info)?.[0] ?? '') : h.protocol.startsWith('icmp') ? h.info : '';
   const what = `${dir}${tag ? ` ${tag}` : ''}`;
   return flowId === undefined || flowId.startsWith(`${dir} `) || flowId === dir ? what : `${what} (flow ${flowId})`;
 }

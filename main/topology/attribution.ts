@@ -593,7 +593,7 @@ export function pointStats(
 const addr = (t: PacketTable, k: number) => (k >= 4294967296 ? (t.ip6[k - 4294967296] ?? '?') : ip4ToString(k));
 
 /** Fewest IP packets whose shares (one address on every packet, frames between VTEP MACs...) say a kind. */
-const MIN_TRAFFIC_SHARE_PACKETS = 3;
+const MIN_TRAFFIC_SHARE_PACKETS = 2;
 
 /** The traffic's claim about a point's kind (none when it carries no IP or is a whole `any` capture). */
 function trafficKind(t: PacketTable, p: PointDraft, s: PointStats, ids: readonly string[]): Claim<InterfaceKind> | null {
@@ -656,7 +656,7 @@ function trafficKind(t: PacketTable, p: PointDraft, s: PointStats, ids: readonly
       s.rawAcc,
     );
   if (p.arphrd === ARPHRD_LOOPBACK) return claim('loopback', WEIGHT.linkType, 'the cooked header says loopback', s.allAcc);
-  // What follows reads shares of the traffic: a packet or two make any share (one UDP packet is
+  // What follows reads shares of the traffic: one packet makes any share (one UDP packet is
   // "every unicast packet"). Too few says so, below any name.
   if (s.ip < MIN_TRAFFIC_SHARE_PACKETS)
     return claim(
