@@ -104,17 +104,23 @@ describe('robustness', () => {
     exercise(a);
   });
 
-  it('one packet is too few for the traffic to tell the kind: unknown, and why', async () => {
-    const frame = eth(
-      '02:00:00:00:00:02',
-      '02:00:00:00:00:01',
-      0x0800,
-      ipv4({ src: '10.244.0.5', dst: '10.244.1.7', proto: 17, ttl: 64, id: 1 }, udp('10.244.0.5', '10.244.1.7', 40000, 53, [1, 2, 3, 4])),
-    );
-    const one = join(dir, 'one-packet.pcap');
-    writeFileSync(one, encodePcap({ linktype: 1 }, [{ tsSec: 1, tsNsec: 0, data: Uint8Array.from(frame) }]));
-    const [p] = (await loadCaptureSet([one])).points;
+  it('one packet is too few for the traffic to tell the kind: unknown, and why; two from one pod are its veth', async () => {
+    const frame = (id: number) =>
+      eth(
+        '02:00:00:00:00:02',
+        '02:00:00:00:00:01',
+        0x0800,
+        ipv4({ src: '10.244.0.5', dst: '10.244.1.7', proto: 17, ttl: 64, id }, udp('10.244.0.5', '10.244.1.7', 40000, 53, [1, 2, 3, id])),
+      );
+    const write = (name: string, n: number) => {
+      const path = join(dir, name);
+      const records = Array.from({ length: n }, (_, i) => ({ tsSec: 1 + i, tsNsec: 0, data: Uint8Array.from(frame(i + 1)) }));
+      writeFileSync(path, encodePcap({ linktype: 1 }, records));
+      return path;
+    };
+    const [p] = (await loadCaptureSet([write('one-packet.pcap', 1)])).points;
     expect(p.kind).toBe('unknown');
     expect(p.evidence.map((e) => e.reason)).toEqual([expect.stringMatching(/^only 1 IP packet: too few for the traffic to tell/)]);
+    expect((await loadCaptureSet([write('two-packets.pcap', 2)])).points[0].kind).toBe('veth');
   });
 });
