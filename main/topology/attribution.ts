@@ -118,6 +118,12 @@ export function attributeByName(points: PointDraft[], overrides: readonly PointO
           `the file name '${baseName(p.path)}' names the node ${fromFile.node}${what}${fromFile.interface ? ` and the interface ${fromFile.interface}` : ''}`,
         ),
       );
+    } else if (fromFile.generic) {
+      p.evidence.push(
+        noEvidence(
+          `the file name '${baseName(p.path)}' is a generic capture name and names no node: the traffic places it (a node whose name is not known is named after its address)`,
+        ),
+      );
     } else if (!fromFile.interface && p.ifName) {
       // 'node2.pcapng' holding named interfaces: the file is probably named after the node.
       p.node = fromFile.stem;

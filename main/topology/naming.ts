@@ -43,6 +43,28 @@ const PREFIX_RE = new RegExp(`^(${IFACE_AS_PREFIX})[-_@+](.+)$`, 'i');
 const ONLY_RE = new RegExp(`^(${IFACE_IN_NAME})$`, 'i');
 const EXT_RE = /(\.(pcapng|pcap|cap|dmp|trace))?(\.(gz|gzip))?$/i;
 
+/**
+ * Words capture tools and people name files with ('capture.pcapng', 'trace.pcap', 'tcpdump-2348.pcapng',
+ * 'out.pcap'): they say the file is a capture, not which node took it.
+ */
+const GENERIC_WORDS = new Set(
+  (
+    'capture captures cap pcap pcapng trace traces dump dumps tcpdump dumpcap tshark wireshark termshark snoop sniff ' +
+    'packets pkts out output tmp temp untitled'
+  ).split(' '),
+);
+/** A number, date or time ('2348', '2024', '20241203T101010', '1733220000'): a file name's serial, never a node's name. */
+const SERIAL_RE = /^\d+([tT]\d+)?[zZ]?$/;
+
+/**
+ * Whether a file name's stem is only generic capture words with serials or dates around them
+ * ('capture', 'capture-1', 'tcpdump-2024-12-03', 'out', 'trace_001'): no node name is in it.
+ */
+export function isGenericCaptureName(stem: string): boolean {
+  const words = stem.toLowerCase().split(/[-_.\s]+/).filter((w) => w !== '');
+  return words.some((w) => GENERIC_WORDS.has(w)) && words.every((w) => GENERIC_WORDS.has(w) || SERIAL_RE.test(w));
+}
+
 export interface FileNameAttribution {
   readonly node: string | null;
   readonly interface: string | null;
@@ -50,6 +72,8 @@ export interface FileNameAttribution {
   readonly nodeIp: string | null;
   /** The name without directories and capture extensions ('a-node2' for 'a-node2.pcapng'). */
   readonly stem: string;
+  /** The name is a generic capture name ('capture.pcapng', 'tcpdump-eth0.pcap'): whatever it holds besides an interface names no node. */
+  readonly generic: boolean;
 }
 
 /** Base name of a path, without directories ('/' or '\'). */
@@ -65,16 +89,24 @@ export function baseName(path: string): string {
  */
 export function attributionFromFileName(path: string): FileNameAttribution {
   const stem = baseName(path).replace(EXT_RE, '');
+  const a = withAddress(nodeAndInterface(stem));
+  // 'capture-eth0.pcap', 'tcpdump-2348.pcapng': the interface stands, the rest names no node.
+  if (a.nodeIp === null && isGenericCaptureName(a.node ?? stem)) return { ...a, node: null, generic: true };
+  return a;
+}
+
+function nodeAndInterface(stem: string): FileNameAttribution {
+  const generic = false;
   let m = SUFFIX_RE.exec(stem);
-  if (m) return withAddress({ node: m[1], interface: m[2], nodeIp: null, stem });
+  if (m) return { node: m[1], interface: m[2], nodeIp: null, stem, generic };
   m = PREFIX_RE.exec(stem);
-  if (m) return withAddress({ node: m[2], interface: m[1], nodeIp: null, stem });
+  if (m) return { node: m[2], interface: m[1], nodeIp: null, stem, generic };
   m = ONLY_RE.exec(stem);
-  if (m) return { node: null, interface: m[1], nodeIp: null, stem };
+  if (m) return { node: null, interface: m[1], nodeIp: null, stem, generic };
   // A cloud host name opening the name ('ip-10-0-5-7-web-0'): that node, the rest names a pod.
   m = ADDRESS_PREFIX_RE.exec(stem);
-  if (m) return withAddress({ node: m[1], interface: null, nodeIp: null, stem });
-  return withAddress({ node: null, interface: null, nodeIp: null, stem });
+  if (m) return { node: m[1], interface: null, nodeIp: null, stem, generic };
+  return { node: null, interface: null, nodeIp: null, stem, generic };
 }
 
 /** An address-named node opening a longer name: 'ip-10-0-0-5-…' (as cloud hosts are named), 'node-10.0.0.5-…'. */

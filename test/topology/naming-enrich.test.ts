@@ -56,6 +56,24 @@ describe('attribution from file names', () => {
     const a = attributionFromFileName(file);
     expect([a.node, a.interface, a.nodeIp]).toEqual([node, iface, ip]);
   });
+  it.each([
+    ['capture.pcapng', null, null],
+    ['trace.pcap', null, null],
+    ['dump.pcapng', null, null],
+    ['out.pcap', null, null],
+    ['tcpdump.pcap', null, null],
+    ['tcpdump-2348.pcapng', null, null],
+    ['capture_2024-12-03T101010Z.pcapng', null, null],
+    ['capture-eth0.pcap', null, 'eth0'],
+    ['eth0-trace.pcap', null, 'eth0'],
+  ])('%s is a generic capture name: it names no node', (file, node, iface) => {
+    const a = attributionFromFileName(file);
+    expect([a.node, a.interface, a.generic]).toEqual([node, iface, true]);
+  });
+  it.each(['host-a.pcapng', 'dumpling.pcap', 'a-node2.pcapng', 'capture-node3.pcapng', 'ip-10-0-5-7.pcap', 'web-0.pcap'])(
+    '%s is no generic capture name',
+    (file) => expect(attributionFromFileName(file).generic).toBe(false),
+  );
   it("a '<node>-<pod>' name splits where the rest is a pod of a workload other captures are named after", () => {
     expect(workloadOf('web-5d78cf5b9-hk4wz')).toBe('web');
     expect(workloadOf('redis-0')).toBe('redis');
