@@ -11,6 +11,7 @@ import type { CaptureInfo, ReadProgress } from '../engine/types';
 import type { PacketTable } from '../topology/table';
 import type { isEnrichmentFile } from '../topology/enrich';
 import { planSet, setEnrichment, type SetPlan } from '../topology/load';
+import { baseName } from '../topology/naming';
 import { CaptureSetReader, type CaptureSetData, type SetReadOptions } from '../topology/set-reader';
 import type { BundleSource } from '../topology/bundles';
 import type { CaptureComment } from '../session/comments';
@@ -105,7 +106,11 @@ export class PacketStore {
       comments: [],
     });
     this.files.length = 0;
-    for (const c of plan.captures) this.files.push(entry(c.path, null));
+    // Files of the same name ('worker-1/eth0.pcap', 'worker-2/eth0.pcap') are listed as the path finder names them.
+    plan.captures.forEach((c, i) => {
+      const e = entry(c.path, null);
+      this.files.push(e.name === baseName(c.path) ? { ...e, name: plan.ids[i] } : e);
+    });
     for (const e of plan.enrichment) this.files.push(entry(e, plan.kinds.get(e) ?? null));
   }
 

@@ -7,11 +7,11 @@
 //   --limit N       hop tables printed per flow (default 10; dropped packets first)
 // Exit codes: 0 found, 1 nothing matched, 2 usage.
 import { loadCaptureSet } from '../topology/load';
-import { matchesFlowSpec, parseFlowSpec, parsePacketRef, type FlowSpec } from '../topology/select';
+import { matchesFlowSpec, parseFlowSpec, parsePacketRef, resolveCaptureRef, type FlowSpec } from '../topology/select';
 import { clean, flowText } from '../../common/text';
 import { formatJourney } from '../topology/text';
 import type { Journey } from '../topology/types';
-import { COMMON_USAGE, parseCommonArgs } from './topology-args';
+import { COMMON_USAGE, parseCommonArgs, unresolvedAssignments } from './topology-args';
 import { withOutput } from './output';
 import { reportLimitStops } from './limit-args';
 
@@ -52,14 +52,19 @@ export async function run(args: string[]): Promise<number> {
   }
   const an = await loadCaptureSet(a.files, { enrichment: a.enrich, overrides: a.overrides, maxClockSkewMs: a.maxSkewMs, limits: a.limits });
   reportLimitStops('follow', an.captures);
+  const unresolved = unresolvedAssignments(a, an.captures);
+  const target = ref ? resolveCaptureRef(ref.capture, an.captures) : null;
+  if (target && 'error' in target) unresolved.push(`--packet: ${target.error}`);
+  if (unresolved.length) {
+    process.stderr.write(unresolved.map((m) => `follow: ${m}\n`).join(''));
+    return 2;
+  }
   return withOutput('follow', async (stdout) => {
     if (ref) {
-      const j = an.journeyForPacket(ref.capture, ref.index);
+      const id = target && 'id' in target ? target.id : ref.capture;
+      const j = an.journeyForPacket(id, ref.index);
       if (!j) {
-        const known = an.captures.some((c) => c.id === ref.capture);
-        process.stderr.write(
-          `follow: ${known ? `packet #${ref.index + 1} of ${ref.capture} is not an IP packet or does not exist` : `no capture named ${ref.capture} in the set (${an.captures.map((c) => c.id).join(', ')})`}\n`,
-        );
+        process.stderr.write(`follow: packet #${ref.index + 1} of ${id} is not an IP packet or does not exist\n`);
         return 1;
       }
       if (a.json) await stdout.write(JSON.stringify({ journeys: [j] }, null, 2) + '\n');

@@ -1,4 +1,5 @@
 // Arguments shared by `topology` and `follow`: capture files, --json, --enrich, --assign, limits.
+import { resolveCaptureRef } from '../topology/select';
 import type { InterfaceKind, PointOverride } from '../topology/types';
 import type { ReadLimits } from '../engine/readers/budget';
 import { limitsUsage, takeLimit } from './limit-args';
@@ -50,7 +51,7 @@ export function parseCommonArgs(args: string[], valued: string[]): CommonArgs | 
       const m = v ? /^(.+?)=([^:]*)(?::([^:]*))?(?::([^:]*))?$/.exec(v) : null;
       if (!m) return `--assign wants CAPTURE=NODE[:IFACE[:KIND]], got '${v ?? ''}'`;
       if (m[4] && !KINDS.has(m[4])) return `unknown interface kind '${m[4]}'`;
-      const target = m[1].includes('#') ? { point: m[1] } : { capture: m[1].replace(/^.*[\\/]/, '') };
+      const target = m[1].includes('#') ? { point: m[1] } : { capture: m[1] };
       a.overrides.push({ ...target, node: m[2] || undefined, interface: m[3] || undefined, kind: (m[4] as InterfaceKind) || undefined });
     } else if (valued.includes(flag)) {
       const v = value();
@@ -60,4 +61,15 @@ export function parseCommonArgs(args: string[], valued: string[]): CommonArgs | 
     else a.files.push(x);
   }
   return a;
+}
+
+/** Why each --assign correction does not apply: its capture is not in the set, or several captures answer to it. */
+export function unresolvedAssignments(a: CommonArgs, captures: readonly { id: string; path: string }[]): string[] {
+  const out: string[] = [];
+  for (const o of a.overrides) {
+    if (o.capture === undefined) continue;
+    const r = resolveCaptureRef(o.capture, captures);
+    if ('error' in r) out.push(`--assign: ${r.error}`);
+  }
+  return out;
 }

@@ -4,7 +4,7 @@
 // Exit codes: 0 done, 1 nothing readable, 2 usage.
 import { loadCaptureSet } from '../topology/load';
 import { formatTopology } from '../topology/text';
-import { parseCommonArgs, COMMON_USAGE } from './topology-args';
+import { parseCommonArgs, unresolvedAssignments, COMMON_USAGE } from './topology-args';
 import { withOutput } from './output';
 import { reportLimitStops } from './limit-args';
 
@@ -28,6 +28,11 @@ export async function run(args: string[]): Promise<number> {
     limits: a.limits,
   });
   reportLimitStops('topology', analysis.captures);
+  const unresolved = unresolvedAssignments(a, analysis.captures);
+  if (unresolved.length) {
+    process.stderr.write(unresolved.map((m) => `topology: ${m}\n`).join(''));
+    return 2;
+  }
   const code = analysis.packetCount > 0 || analysis.captures.length === 0 ? 0 : 1;
   return withOutput('topology', async (out) => {
     await out.write(a.json ? JSON.stringify(analysis.toJSON(), null, 2) + '\n' : formatTopology(analysis));

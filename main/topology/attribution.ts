@@ -25,6 +25,7 @@ import {
   interfaceKindFromName,
   isAmbiguousInterfaceName,
   nodeBeforePod,
+  nodesFromDirectories,
   nodePrefixOf,
   workloadOf,
 } from './naming';
@@ -118,6 +119,12 @@ export function attributeByName(points: PointDraft[], overrides: readonly PointO
           `the file name '${baseName(p.path)}' names the node ${fromFile.node}${what}${fromFile.interface ? ` and the interface ${fromFile.interface}` : ''}`,
         ),
       );
+    } else if (fromFile.generic) {
+      p.evidence.push(
+        noEvidence(
+          `the file name '${baseName(p.path)}' is a generic capture name and names no node: the traffic places it (a node whose name is not known is named after its address)`,
+        ),
+      );
     } else if (!fromFile.interface && p.ifName) {
       // 'node2.pcapng' holding named interfaces: the file is probably named after the node.
       p.node = fromFile.stem;
@@ -153,6 +160,18 @@ export function attributeByName(points: PointDraft[], overrides: readonly PointO
         });
       }
     }
+  });
+  // One directory per node ('worker-2/eth0.pcap'): the directory names the node the file name does not.
+  nodesFromDirectories(points.map((p) => p.path)).forEach((d, i) => {
+    const p = points[i];
+    if (!d || (p.node !== null && p.nodeSource === 'file-name' && facts.nodeWeight[i] >= WEIGHT.fileName)) return;
+    p.node = d.node;
+    p.nodeSource = 'file-name';
+    facts.nodeWeight[i] = WEIGHT.fileName;
+    if (d.nodeIp) facts.nodeIp[i] = d.nodeIp;
+    p.evidence.push(
+      noEvidence(`the capture lies in the directory '${d.directory}', beside other nodes' directories of the set: the node ${d.node}`),
+    );
   });
   // A file name that starts with a node name other captures give: that node, the rest names a pod.
   const named = new Set(points.filter((p) => p.node !== null && p.nodeSource === 'file-name').map((p) => p.node!));

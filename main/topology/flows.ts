@@ -3,6 +3,7 @@
 // point; TCP state from flags, retransmissions per point and direction, zero windows. The two
 // 5-tuples of a NATed conversation are linked as NAT peers through the journeys that cross the NAT.
 
+import { SummaryFlag } from '../engine/decode/types';
 import type { JourneyIndex } from './journeys';
 import { protoName } from './model';
 import type { PacketTable } from './table';
@@ -238,7 +239,8 @@ export function buildFlows(t: PacketTable, j: JourneyIndex, pointIds: readonly s
         if (t.innerFrag[r] & 0x4000) dg.end = Math.max(dg.end, fragEnd(t, r));
         else dg.whole = Math.max(dg.whole, t.innerLen[r]);
       }
-      if (proto === 6) {
+      // A TCP header the snap length cut has no flags or window: it says nothing of the connection's state.
+      if (proto === 6 && !(t.flags[r] & SummaryFlag.TRANSPORT_CUT)) {
         const fl = t.tcpFlags[r];
         const syn = (fl & 0x02) !== 0;
         const ack = (fl & 0x10) !== 0;
@@ -274,7 +276,8 @@ export function buildFlows(t: PacketTable, j: JourneyIndex, pointIds: readonly s
           }
           if (t.tcpWin[r] === 0 && !(fl & 0x04) && !syn) x.zeroWin++;
         }
-        if (plen > 0) {
+        // A payload the snap length cut reads shorter than it was sent: it would look like a retransmission.
+        if (plen > 0 && !(t.flags[r] & (SummaryFlag.TRUNCATED | SummaryFlag.PAYLOAD_CUT))) {
           let isn = fromA ? x.isnA : x.isnB;
           if (isn < 0) {
             isn = seq;

@@ -14,6 +14,7 @@
 // so sightings of such a packet with different addresses are different packets: a group is split
 // by address pair before it is split by time, and NAT is never inferred between them.
 
+import { SummaryFlag } from '../engine/decode/types';
 import type { PacketTable } from './table';
 
 /** IPv4 multicast (224/4), limited broadcast, link-local (169.254/16) or 0.0.0.0. */
@@ -99,6 +100,63 @@ export function journeyKeys(t: PacketTable, k1: Uint32Array, k2: Uint32Array, va
     k1[r] = mix(a, t.payHash[r]);
     k2[r] = mix(b, t.payHash[r] ^ 0x2545f491);
   }
+  keyCutRows(t, k1, k2, valid);
+}
+
+const CUT = SummaryFlag.TRANSPORT_CUT | SummaryFlag.PAYLOAD_CUT | SummaryFlag.TRUNCATED;
+
+/**
+ * Rows whose capture's snap length cut what the key hashes (a TCP header's flags and window, the
+ * payload's first bytes) cannot hash as the whole packet does elsewhere: each takes the key of the
+ * whole sighting nearest in time that agrees on everything the cut row still holds (IP version,
+ * protocol, IP ID, total length, fragment offset, and the TCP sequence numbers or ICMP fields it
+ * has). Without such a sighting it keeps its own key. Sets without a cut row pay one scan.
+ */
+function keyCutRows(t: PacketTable, k1: Uint32Array, k2: Uint32Array, valid: Uint8Array): void {
+  const n = t.count;
+  const cutIds = new Set<number>();
+  for (let r = 0; r < n; r++) if (valid[r] && t.flags[r] & CUT) cutIds.add(t.ipId[r]);
+  if (!cutIds.size) return;
+  // Whole sightings by IP ID, only for the IDs a cut row has.
+  const whole = new Map<number, number[]>();
+  for (let r = 0; r < n; r++) {
+    if (!valid[r] || t.flags[r] & CUT || !cutIds.has(t.ipId[r])) continue;
+    (whole.get(t.ipId[r]) ?? whole.set(t.ipId[r], []).get(t.ipId[r])!).push(r);
+  }
+  for (let r = 0; r < n; r++) {
+    if (!valid[r] || !(t.flags[r] & CUT)) continue;
+    let best = -1;
+    let bestGap = Infinity;
+    for (const w of whole.get(t.ipId[r]) ?? []) {
+      if (!sameAsCut(t, r, w)) continue;
+      const gap = Math.abs(t.tNs[w] - t.tNs[r]);
+      if (gap < bestGap) {
+        best = w;
+        bestGap = gap;
+      }
+    }
+    if (best >= 0) {
+      k1[r] = k1[best];
+      k2[r] = k2[best];
+    }
+  }
+}
+
+/** Whether whole row `w` agrees with cut row `r` on everything `r` holds. */
+function sameAsCut(t: PacketTable, r: number, w: number): boolean {
+  const proto = t.innerProto[r];
+  if (
+    t.innerVer[w] !== t.innerVer[r] ||
+    t.innerProto[w] !== proto ||
+    t.innerLen[w] !== t.innerLen[r] ||
+    (t.innerFrag[w] & 0x1fff) !== (t.innerFrag[r] & 0x1fff)
+  )
+    return false;
+  if (t.innerFrag[r] & 0x1fff) return true;
+  // A cut TCP header holds the sequence numbers only when 12 bytes of it were captured (else both read 0).
+  if (proto === 6) return (t.tcpSeq[r] === 0 && t.tcpAck[r] === 0) || (t.tcpSeq[w] === t.tcpSeq[r] && t.tcpAck[w] === t.tcpAck[r]);
+  if (proto === 1 || proto === 58) return t.icmpType[w] === t.icmpType[r] && t.icmpId[w] === t.icmpId[r] && t.icmpSeq[w] === t.icmpSeq[r];
+  return true;
 }
 
 export interface GroupIndex {

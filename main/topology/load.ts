@@ -8,7 +8,8 @@ import { ReadBudget, type ReadLimits } from '../engine/readers/read';
 import type { ReadProgress } from '../engine/types';
 import { analyze, type Analysis } from './analyze';
 import { isEnrichmentFile, mergeEnrichment, parseKubectlJson, parseSubnetEnv, type Enrichment } from './enrich';
-import { baseName } from './naming';
+import { baseName, captureNames } from './naming';
+import { resolveCaptureRef } from './select';
 import { parseEtcdLeases } from './flannel-leases';
 import { parseNameHistory } from './name-history';
 import { expandBundles, nodeOfBundleFile, type BundleSource } from './bundles';
@@ -100,17 +101,6 @@ export async function loadEnrichment(paths: readonly string[]): Promise<Enrichme
   return mergeEnrichment(parts);
 }
 
-/** Capture ids: file base names, made unique with a counter. */
-export function uniqueIds(paths: readonly string[]): string[] {
-  const used = new Map<string, number>();
-  return paths.map((p) => {
-    const b = baseName(p);
-    const n = (used.get(b) ?? 0) + 1;
-    used.set(b, n);
-    return n === 1 ? b : `${b} (${n})`;
-  });
-}
-
 /**
  * Opens captures (and enrichment files) together as one analysis. Unreadable or malformed files
  * are reported in CaptureFile.errors / findings; nothing is thrown for bad input.
@@ -158,7 +148,14 @@ export async function planSet(
       kinds.set(s.path, kind);
     } else captures.push(s);
   }
-  const ids = uniqueIds(captures.map((c) => c.path));
+  const ids = captureNames(captures.map((c) => c.path));
+  // A user's correction may name its capture by path ('worker-2/eth0.pcap'): the id it means.
+  const known = captures.map((c, i) => ({ id: ids[i], path: c.path }));
+  overrides.forEach((o, i) => {
+    if (o.capture === undefined) return;
+    const r = resolveCaptureRef(o.capture, known);
+    if ('id' in r) overrides[i] = { ...o, capture: r.id };
+  });
   captures.forEach((s, i) => {
     if (s.node || s.interface || s.kind) overrides.push({ capture: ids[i], node: s.node, interface: s.interface, kind: s.kind });
     // A bundle's interface table names the interface indexes of its `-i any` capture.

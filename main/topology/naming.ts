@@ -34,7 +34,7 @@ export function interfaceKindFromName(name: string): InterfaceKind {
 
 /** Interface names that may appear in a file name (the same conventions, unanchored pieces). */
 const IFACE_IN_NAME =
-  'cilium_vxlan|cilium_geneve|cilium_host|cilium_net|veth[0-9a-z]*|cali[0-9a-z]*|lxc[0-9a-z]+|docker0|cni0|cbr0|br-[0-9a-z]+|flannel\\.\\d+|flannel0|vxlan\\.calico|' +
+  'cilium_vxlan|cilium_geneve|cilium_host|cilium_net|veth[0-9a-z]*|cali(?!co$)[0-9a-z]*|lxc[0-9a-z]+|docker0|cni0|cbr0|br-[0-9a-z]+|flannel\\.\\d+|flannel0|vxlan\\.calico|' +
   'vxlan[0-9a-z]*|tunl0|tun\\d+|wg\\d+|eth\\d+|ens[0-9a-z]+|enp[0-9a-z]+|eno\\d+|bond\\d+|any|lo';
 /** Names that may open a file name ('eth0-node1.pcap'): only unmistakable ones ('calico-x' is no cali* veth). */
 const IFACE_AS_PREFIX = 'docker0|cni0|cbr0|flannel\\.\\d+|flannel0|tunl0|eth\\d+|ens\\d[0-9a-z]*|enp\\d[0-9a-z]*|eno\\d+|bond\\d+';
@@ -43,13 +43,47 @@ const PREFIX_RE = new RegExp(`^(${IFACE_AS_PREFIX})[-_@+](.+)$`, 'i');
 const ONLY_RE = new RegExp(`^(${IFACE_IN_NAME})$`, 'i');
 const EXT_RE = /(\.(pcapng|pcap|cap|dmp|trace))?(\.(gz|gzip))?$/i;
 
+/**
+ * Words capture tools and people name files with ('capture.pcapng', 'trace.pcap', 'tcpdump-2348.pcapng',
+ * 'out.pcap'): they say the file is a capture, not which node took it.
+ */
+const GENERIC_WORDS = new Set(
+  (
+    'capture captures cap pcap pcapng trace traces dump dumps tcpdump dumpcap tshark wireshark termshark snoop sniff ' +
+    'packets pkts out output tmp temp untitled pcaps data logs files nodes'
+  ).split(' '),
+);
+/** A number, date or time ('2348', '2024', '20241203T101010', '1733220000'): a file name's serial, never a node's name. */
+const SERIAL_RE = /^\d+([tT]\d+)?[zZ]?$/;
+
+/**
+ * Whether a file name's stem is only generic capture words with serials or dates around them
+ * ('capture', 'capture-1', 'tcpdump-2024-12-03', 'out', 'trace_001'): no node name is in it.
+ */
+export function isGenericCaptureName(stem: string): boolean {
+  const words = stem
+    .toLowerCase()
+    .split(/[-_.\s]+/)
+    .filter((w) => w !== '');
+  return words.some((w) => GENERIC_WORDS.has(w)) && words.every((w) => GENERIC_WORDS.has(w) || SERIAL_RE.test(w));
+}
+
+function hasGenericWord(stem: string): boolean {
+  return stem
+    .toLowerCase()
+    .split(/[-_.\s]+/)
+    .some((w) => GENERIC_WORDS.has(w));
+}
+
 export interface FileNameAttribution {
   readonly node: string | null;
   readonly interface: string | null;
   /** The node's address when the file is named after it ('node-10.0.0.5.pcap', 'ip-10-0-0-5-eth0.pcap'). */
   readonly nodeIp: string | null;
-  /** The name without directories and capture extensions ('a-node2' for 'a-node2.pcapng'). */
+  /** The name without directories, capture extensions, dates and tools' words ('a-node2' for 'a-node2_2026-12-07.pcapng'). */
   readonly stem: string;
+  /** The name is a generic capture name ('capture.pcapng', 'tcpdump-eth0.pcap'): whatever it holds besides an interface names no node. */
+  readonly generic: boolean;
 }
 
 /** Base name of a path, without directories ('/' or '\'). */
@@ -64,17 +98,56 @@ export function baseName(path: string): string {
  * (node only: the rest names a pod).
  */
 export function attributionFromFileName(path: string): FileNameAttribution {
-  const stem = baseName(path).replace(EXT_RE, '');
-  let m = SUFFIX_RE.exec(stem);
-  if (m) return withAddress({ node: m[1], interface: m[2], nodeIp: null, stem });
+  const whole = baseName(path).replace(EXT_RE, '');
+  const a = withAddress(nodeAndInterface(namePart(whole)));
+  // 'capture-eth0.pcap', 'tcpdump-2348.pcapng': the interface stands, the rest names no node.
+  const generic =
+    a.node === null ? isGenericCaptureName(whole) || (a.interface !== null && hasGenericWord(whole)) : isGenericCaptureName(a.node);
+  if (a.nodeIp === null && generic) return { ...a, node: null, generic: true };
+  return a;
+}
+
+/** A date or time as people and rotation scripts put in file names: '2026-12-07', '20261207T101010Z', '10-10-10', '1733220000'. */
+const STAMP_RE = /^(\d{4}-\d{2}-\d{2}([tT_-]?\d{2}[-:]?\d{2}([-:]?\d{2})?)?[zZ]?|\d{8}([tT_-]?\d{4,6})?[zZ]?|\d{2}-\d{2}-\d{2}|\d{9,})$/;
+const STAMP_AT_END = new RegExp(`[-_.](${STAMP_RE.source.slice(1, -1)})$`);
+const STAMP_AT_START = new RegExp(`^(${STAMP_RE.source.slice(1, -1)})[-_.]`);
+/** A capture tool's word opening or closing a name ('tcpdump-worker-2-cni0', 'node1_eth0_capture'). */
+const TOOL_AT_START = /^(tcpdump|dumpcap|tshark|capture|trace|dump|pcap)[-_.]/i;
+const TOOL_AT_END = /[-_.](tcpdump|dumpcap|tshark|capture|trace|dump|pcap)$/i;
+
+/**
+ * The part of a file name's stem that may name a node and an interface: dates, times and capture
+ * tools' words around it are dropped ('node1_eth0_2026-12-07' -> 'node1_eth0',
+ * 'tcpdump-worker-2-veth3f9a2b1c' -> 'worker-2-veth3f9a2b1c'), as long as something is left.
+ */
+function namePart(stem: string): string {
+  let s = stem;
+  for (let changed = true; changed;) {
+    changed = false;
+    for (const re of [STAMP_AT_END, STAMP_AT_START, TOOL_AT_START, TOOL_AT_END]) {
+      const m = re.exec(s);
+      if (m && m[0].length < s.length) {
+        s = m.index === 0 ? s.slice(m[0].length) : s.slice(0, m.index);
+        changed = true;
+      }
+    }
+  }
+  return s;
+}
+
+function nodeAndInterface(stem: string): FileNameAttribution {
+  const generic = false;
+  // 'vxlan.calico', 'flannel.1': the whole name is an interface's before any split is tried.
+  let m = ONLY_RE.exec(stem);
+  if (m) return { node: null, interface: m[1], nodeIp: null, stem, generic };
+  m = SUFFIX_RE.exec(stem);
+  if (m) return { node: m[1], interface: m[2], nodeIp: null, stem, generic };
   m = PREFIX_RE.exec(stem);
-  if (m) return withAddress({ node: m[2], interface: m[1], nodeIp: null, stem });
-  m = ONLY_RE.exec(stem);
-  if (m) return { node: null, interface: m[1], nodeIp: null, stem };
+  if (m) return { node: m[2], interface: m[1], nodeIp: null, stem, generic };
   // A cloud host name opening the name ('ip-10-0-5-7-web-0'): that node, the rest names a pod.
   m = ADDRESS_PREFIX_RE.exec(stem);
-  if (m) return withAddress({ node: m[1], interface: null, nodeIp: null, stem });
-  return withAddress({ node: null, interface: null, nodeIp: null, stem });
+  if (m) return { node: m[1], interface: null, nodeIp: null, stem, generic };
+  return { node: null, interface: null, nodeIp: null, stem, generic };
 }
 
 /** An address-named node opening a longer name: 'ip-10-0-0-5-…' (as cloud hosts are named), 'node-10.0.0.5-…'. */
@@ -96,6 +169,79 @@ function withAddress(a: FileNameAttribution): FileNameAttribution {
   const ip = parts.join('.');
   const named = a.node ?? a.stem;
   return { ...a, node: /^\d/.test(named) ? `node-${ip}` : named, nodeIp: ip };
+}
+
+/** The directories of a path, innermost last ('a/b/c.pcap' -> ['a', 'b']). */
+function directories(path: string): string[] {
+  return path.split(/[\\/]/).slice(0, -1);
+}
+
+/**
+ * Names for the captures of a set: the file's base name, with as many of its directories before it
+ * as tell it from other files of the same name ('worker-1/eth0.pcap', 'worker-2/eth0.pcap'); a
+ * counter only where the paths themselves are equal ('eth0.pcap (2)').
+ */
+export function captureNames(paths: readonly string[]): string[] {
+  const parts = paths.map((p) => p.split(/[\\/]/).filter((x) => x !== '' && x !== '.'));
+  const nameOf = (i: number, depth: number) => parts[i].slice(Math.max(0, parts[i].length - depth)).join('/');
+  const depth = paths.map(() => 1);
+  for (let grew = true; grew;) {
+    grew = false;
+    const byName = new Map<string, number[]>();
+    parts.forEach((_, i) => {
+      const n = nameOf(i, depth[i]);
+      (byName.get(n) ?? byName.set(n, []).get(n)!).push(i);
+    });
+    for (const same of byName.values()) {
+      if (same.length < 2) continue;
+      for (const i of same) {
+        if (depth[i] < parts[i].length && same.some((j) => j !== i && nameOf(j, depth[i] + 1) !== nameOf(i, depth[i] + 1))) {
+          depth[i]++;
+          grew = true;
+        }
+      }
+    }
+  }
+  const used = new Map<string, number>();
+  return parts.map((_, i) => {
+    const b = nameOf(i, depth[i]);
+    const n = (used.get(b) ?? 0) + 1;
+    used.set(b, n);
+    return n === 1 ? b : `${b} (${n})`;
+  });
+}
+
+export interface DirectoryNode {
+  readonly node: string;
+  readonly nodeIp: string | null;
+  readonly directory: string;
+}
+
+/**
+ * Nodes named by a capture set laid out one directory per node ('worker-1/eth0.pcap',
+ * 'worker-2/eth0.pcap'): a file's directory names its node when other files of the set lie in sibling
+ * directories (the same parent), and the directory's name reads as a node's (not 'captures', a
+ * date, or an interface's). A set whose files all share one directory says nothing by it.
+ */
+export function nodesFromDirectories(paths: readonly string[]): (DirectoryNode | null)[] {
+  const dirs = paths.map(directories);
+  const parentKey = (d: string[]) => d.slice(0, -1).join('/');
+  const siblings = new Map<string, Set<string>>();
+  for (const d of dirs) {
+    if (!d.length) continue;
+    const k = parentKey(d);
+    (siblings.get(k) ?? siblings.set(k, new Set()).get(k)!).add(d[d.length - 1]);
+  }
+  return dirs.map((d) => {
+    if (!d.length || (siblings.get(parentKey(d))?.size ?? 0) < 2) return null;
+    const directory = d[d.length - 1];
+    const a = attributionFromFileName(directory);
+    if (a.generic || a.interface !== null) return null;
+    const node = a.node ?? a.stem;
+    if (!node || SERIAL_RE.test(node) || STAMP_RE.test(node) || isGenericCaptureName(node) || GENERIC_WORDS.has(node.toLowerCase()))
+      return null;
+    return { node, nodeIp: a.nodeIp, directory };
+  });
 }
 
 /**

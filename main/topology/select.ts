@@ -64,9 +64,29 @@ export function matchesFlowSpec(f: Flow, s: FlowSpec): boolean {
 export function parsePacketRef(text: string): PacketRef | null {
   const m = /^(.+)#(\d+)$/.exec(text.trim());
   if (!m || Number(m[2]) < 1) return null;
-  const cap = m[1];
-  const i = Math.max(cap.lastIndexOf('/'), cap.lastIndexOf('\\'));
-  return { capture: i >= 0 ? cap.slice(i + 1) : cap, index: Number(m[2]) - 1 };
+  return { capture: m[1], index: Number(m[2]) - 1 };
+}
+
+/**
+ * The capture a user's reference names: its id ('eth0.pcap', 'worker-2/eth0.pcap'), or its path or
+ * the end of its path ('/data/worker-2/eth0.pcap', 'worker-2/eth0.pcap'). A reference several
+ * captures answer to is an error naming them, never the first of them.
+ */
+export function resolveCaptureRef(ref: string, captures: readonly { id: string; path: string }[]): { id: string } | { error: string } {
+  if (captures.some((c) => c.id === ref)) return { id: ref };
+  const want = pathParts(ref);
+  const hits = captures.filter((c) => {
+    const have = pathParts(c.path);
+    return want.length > 0 && want.length <= have.length && want.every((w, i) => have[have.length - want.length + i] === w);
+  });
+  if (hits.length === 1) return { id: hits[0].id };
+  if (hits.length > 1)
+    return { error: `'${ref}' names ${hits.length} captures (${hits.map((c) => c.id).join(', ')}): give more of its path` };
+  return { error: `no capture named '${ref}' in the set (${captures.map((c) => c.id).join(', ')})` };
+}
+
+function pathParts(p: string): string[] {
+  return p.split(/[\\/]/).filter((x) => x !== '' && x !== '.');
 }
 
 export function formatPacketRef(r: PacketRef): string {

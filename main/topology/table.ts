@@ -224,8 +224,11 @@ export class PacketTable {
     this.payLen[r] = i.payloadLength;
     let h = 0x811c9dc5;
     if (i.payloadOffset >= 0) {
-      const end = Math.min(data.length, i.payloadOffset + Math.min(i.payloadLength, PAYLOAD_HASH_BYTES));
+      const want = i.payloadOffset + Math.min(i.payloadLength, PAYLOAD_HASH_BYTES);
+      const end = Math.min(data.length, want);
       for (let k = i.payloadOffset; k < end; k++) h = Math.imul(h ^ data[k], 0x01000193);
+      // The snap length cut the bytes hashed: another capture's hash of this packet differs.
+      if (end < want) this.flags[r] |= SummaryFlag.PAYLOAD_CUT;
     }
     this.payHash[r] = h >>> 0;
     this.innerMacSrc[r] = s.innerEthOffset >= 0 ? macNumber(s.innerMacSrcHi, s.innerMacSrcLo) : -1;

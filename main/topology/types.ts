@@ -35,7 +35,7 @@ export type AttributionSource = 'user' | 'pcapng' | 'sll' | 'file-name' | 'traff
 
 /** One capture file of the set. */
 export interface CaptureFile {
-  /** Unique in the set: the file name, with ' (2)' etc. appended when two files share a name. */
+  /** Unique in the set: the file name, with as much of its path as tells apart files of the same name ('worker-2/eth0.pcap'). */
   readonly id: string;
   readonly path: string;
   readonly format: string;

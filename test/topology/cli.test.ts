@@ -101,7 +101,9 @@ describe('tunnelvision topology / follow', () => {
     expect(none.code).toBe(1);
     expect(none.err).toMatch(/no flow matches/);
     const missing = await run('follow', ...captureFiles('b'), '--packet', 'nope.pcap#3');
-    expect([missing.code, missing.err]).toEqual([1, expect.stringMatching(/no capture named nope\.pcap/)]);
+    expect([missing.code, missing.err]).toEqual([2, expect.stringMatching(/no capture named 'nope\.pcap'/)]);
+    const assign = await run('topology', ...captureFiles('b'), '--assign', 'nope.pcap=n9');
+    expect([assign.code, assign.err]).toEqual([2, expect.stringMatching(/--assign: no capture named 'nope\.pcap'/)]);
     const bad = join(dir, 'garbage.pcap');
     writeFileSync(bad, 'this is not a capture');
     const g = await run('topology', bad, ...captureFiles('b'));

@@ -1,7 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { attributionFromFileName, interfaceKindFromName, nodeBeforePod, nodePrefixOf, workloadOf } from '../../main/topology/naming';
+import {
+  attributionFromFileName,
+  captureNames,
+  interfaceKindFromName,
+  nodeBeforePod,
+  nodePrefixOf,
+  nodesFromDirectories,
+  workloadOf,
+} from '../../main/topology/naming';
 import { parseKubectlJson, parseSubnetEnv, isEnrichmentFile } from '../../main/topology/enrich';
-import { parseFlowSpec, parsePacketRef, formatPacketRef, matchesFlowSpec } from '../../main/topology/select';
+import { parseFlowSpec, parsePacketRef, formatPacketRef, matchesFlowSpec, resolveCaptureRef } from '../../main/topology/select';
 import type { Flow } from '../../main/topology/types';
 
 describe('interface kinds from names', () => {
@@ -38,6 +46,19 @@ describe('attribution from file names', () => {
     ['capture.pcap', null, null],
     ['node3-cilium_vxlan.pcap', 'node3', 'cilium_vxlan'],
     ['web-5d78cf5b9-hk4wz.pcap', null, null],
+    // As operators and rotation scripts name files: dates, tools' words, host names with dots.
+    ['worker-1_eth0_2026-12-07.pcap', 'worker-1', 'eth0'],
+    ['ip-10-0-1-23.ec2.internal_cni0_2026-12-07.pcap', 'ip-10-0-1-23.ec2.internal', 'cni0'],
+    ['tcpdump-worker-2-veth3f9a2b1c.pcapng', 'worker-2', 'veth3f9a2b1c'],
+    ['node1-eth0-20261207T101010Z.pcap.gz', 'node1', 'eth0'],
+    ['2026-12-07_node2_cni0.pcap', 'node2', 'cni0'],
+    ['gke-prod-pool-1-abc123_flannel.1_1765101010.pcap', 'gke-prod-pool-1-abc123', 'flannel.1'],
+    ['node1_eth0_capture.pcap', 'node1', 'eth0'],
+    // A whole interface name with a dot is the interface, not '<node>.<iface>'.
+    ['vxlan.calico.pcap', null, 'vxlan.calico'],
+    ['worker-1-vxlan.calico.pcap', 'worker-1', 'vxlan.calico'],
+    ['worker-1-calico.pcap', null, null],
+    ['node-2.pcap', null, null],
   ])('%s', (file, node, iface) => {
     const a = attributionFromFileName(file);
     expect([a.node, a.interface]).toEqual([node, iface]);
@@ -56,6 +77,24 @@ describe('attribution from file names', () => {
     const a = attributionFromFileName(file);
     expect([a.node, a.interface, a.nodeIp]).toEqual([node, iface, ip]);
   });
+  it.each([
+    ['capture.pcapng', null, null],
+    ['trace.pcap', null, null],
+    ['dump.pcapng', null, null],
+    ['out.pcap', null, null],
+    ['tcpdump.pcap', null, null],
+    ['tcpdump-2348.pcapng', null, null],
+    ['capture_2024-12-03T101010Z.pcapng', null, null],
+    ['capture-eth0.pcap', null, 'eth0'],
+    ['eth0-trace.pcap', null, 'eth0'],
+  ])('%s is a generic capture name: it names no node', (file, node, iface) => {
+    const a = attributionFromFileName(file);
+    expect([a.node, a.interface, a.generic]).toEqual([node, iface, true]);
+  });
+  it.each(['host-a.pcapng', 'dumpling.pcap', 'a-node2.pcapng', 'capture-node3.pcapng', 'ip-10-0-5-7.pcap', 'web-0.pcap'])(
+    '%s is no generic capture name',
+    (file) => expect(attributionFromFileName(file).generic).toBe(false),
+  );
   it("a '<node>-<pod>' name splits where the rest is a pod of a workload other captures are named after", () => {
     expect(workloadOf('web-5d78cf5b9-hk4wz')).toBe('web');
     expect(workloadOf('redis-0')).toBe('redis');
@@ -64,6 +103,26 @@ describe('attribution from file names', () => {
     expect(nodeBeforePod('k3s-server-backend-a9b7b5dc9b-558fx', new Set(['backend']))).toBe('k3s-server');
     // Without the workload known elsewhere the split is not known: 'a-b-web-0' may be pod 'b-web-0'.
     expect(nodeBeforePod('a-b-web-0', new Set(['api']))).toBeNull();
+  });
+  it("a set laid out one directory per node names each file's node by its directory", () => {
+    const dirs = nodesFromDirectories([
+      '/c/worker-1/eth0.pcap',
+      '/c/ip-10-0-1-24/eth0.pcap',
+      '/c/worker-1/vxlan.calico.pcap',
+      '/c/captures/x.pcap',
+    ]);
+    expect(dirs.map((d) => d && [d.node, d.nodeIp])).toEqual([['worker-1', null], ['ip-10-0-1-24', '10.0.1.24'], ['worker-1', null], null]);
+    // One folder for the whole set, or folders named by date, name no node.
+    expect(nodesFromDirectories(['/tmp/x/eth0.pcap', '/tmp/x/cni0.pcap'])).toEqual([null, null]);
+    expect(nodesFromDirectories(['/c/2026-12-07/a.pcap', '/c/2026-12-08/a.pcap'])).toEqual([null, null]);
+  });
+  it('same-named files of a set are told apart by their directories', () => {
+    expect(captureNames(['/c/worker-1/eth0.pcap', '/c/worker-2/eth0.pcap', '/c/worker-2/cni0.pcap', '/c/worker-2/cni0.pcap'])).toEqual([
+      'worker-1/eth0.pcap',
+      'worker-2/eth0.pcap',
+      'cni0.pcap',
+      'cni0.pcap (2)',
+    ]);
   });
   it('a file name starting with a node name other captures give names that node', () => {
     expect(nodePrefixOf('a-node2-web-5d78cf5b9-hk4wz', ['a-node1', 'a-node2', 'a-node'])).toBe('a-node2');
@@ -205,7 +264,20 @@ describe('flow specs and packet references', () => {
     expect(matchesFlowSpec(ping, parseFlowSpec('icmp 10.0.0.1 > 10.0.0.2 id=78'))).toBe(false);
   });
   it('packet references are 1-based in text, 0-based in the API', () => {
-    expect(parsePacketRef('dir/node1-eth0.pcap#12')).toEqual({ capture: 'node1-eth0.pcap', index: 11 });
+    expect(parsePacketRef('dir/node1-eth0.pcap#12')).toEqual({ capture: 'dir/node1-eth0.pcap', index: 11 });
+    // A path names the capture by as much of it as is given; several answering is an error, never the first.
+    const set = [
+      { id: 'worker-1/eth0.pcap', path: '/data/c/worker-1/eth0.pcap' },
+      { id: 'worker-2/eth0.pcap', path: '/data/c/worker-2/eth0.pcap' },
+      { id: 'cni0.pcap', path: '/data/c/worker-2/cni0.pcap' },
+    ];
+    expect(resolveCaptureRef('/data/c/worker-2/eth0.pcap', set)).toEqual({ id: 'worker-2/eth0.pcap' });
+    expect(resolveCaptureRef('worker-2/eth0.pcap', set)).toEqual({ id: 'worker-2/eth0.pcap' });
+    expect(resolveCaptureRef('./worker-2/cni0.pcap', set)).toEqual({ id: 'cni0.pcap' });
+    expect(resolveCaptureRef('eth0.pcap', set)).toEqual({
+      error: expect.stringMatching(/names 2 captures \(worker-1\/eth0\.pcap, worker-2\/eth0\.pcap\)/),
+    });
+    expect(resolveCaptureRef('worker-3/eth0.pcap', set)).toEqual({ error: expect.stringMatching(/no capture named/) });
     expect(parsePacketRef('x.pcap#0')).toBeNull();
     expect(formatPacketRef({ capture: 'a.pcap', index: 0 })).toBe('a.pcap#1');
   });

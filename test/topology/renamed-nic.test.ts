@@ -29,21 +29,28 @@ function nodeOf(a: Analysis, file: string): (string | null)[] {
 const FLOW = 'udp 10.244.0.2:43999 > 10.244.2.3:9999';
 
 describe('NIC captures named only eth0', () => {
-  it('per-node folders n1/eth0.pcap and n3/eth0.pcap: each on its own node, the UDP flow crosses two nodes', async () => {
+  it('per-node folders n1/eth0.pcap and n3/eth0.pcap: each on the node its folder names, the UDP flow crosses two nodes', async () => {
     const n1 = put('n1', 'eth0.pcap', 'a-node1-eth0.pcap');
     const n3 = put('n3', 'eth0.pcap', 'a-node3-eth0.pcap');
     const a = await loadCaptureSet([n1, n3]);
-    expect(nodeOf(a, n1)).toEqual(['node-192.168.56.11']);
-    expect(nodeOf(a, n3)).toEqual(['node-192.168.56.13']);
-    const why = a.points.find((p) => p.node === 'node-192.168.56.13')!.evidence.map((e) => e.reason);
-    expect(why.some((r) => /own underlay interface captured/.test(r))).toBe(true);
+    expect(a.captures.map((c) => c.id)).toEqual(['n1/eth0.pcap', 'n3/eth0.pcap']);
+    expect(nodeOf(a, n1)).toEqual(['n1']);
+    expect(nodeOf(a, n3)).toEqual(['n3']);
+    // Each folder's node owns the underlay address its NIC sends from (node 2, seen only as a tunnel peer, keeps its address name).
+    expect(a.model.nodes.map((n) => [n.id, n.underlayIps])).toEqual([
+      ['n1', ['192.168.56.11']],
+      ['n3', ['192.168.56.13']],
+      ['node-192.168.56.12', ['192.168.56.12']],
+    ]);
+    const why = a.points.find((p) => p.node === 'n3')!.evidence.map((e) => e.reason);
+    expect(why.some((r) => /directory 'n3'/.test(r))).toBe(true);
     expect(why.some((r) => /closest in time/.test(r))).toBe(false);
     expect(a.findings.filter((f) => f.code === 'attribution')).toEqual([]);
 
     const js = Array.from({ length: a.journeys.count }, (_, k) => a.journeys.get(k)).filter((j) => j.flow === FLOW);
     expect(js.length).toBe(2);
     for (const j of js) {
-      expect(j.hops.map((h) => h.node)).toEqual(['node-192.168.56.11', 'node-192.168.56.13']);
+      expect(j.hops.map((h) => h.node)).toEqual(['n1', 'n3']);
       expect(j.hops[1].latencyNs).toBeGreaterThanOrEqual(0);
     }
   });

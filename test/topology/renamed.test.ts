@@ -27,6 +27,14 @@ describe("attribution of lab captures under operators' file and interface names"
     });
   }
 
+  it('one directory per node: each capture is on the node its directory names, by that name', async () => {
+    const scenario = SCENARIOS.find((x) => x.name === 'flannel-vxlan, one directory per node')!;
+    const { files, truth } = materializeScenario(scenario, join(root, 'dirs-by-name'));
+    const a = await loadCaptureSet(files);
+    expect(new Map(a.points.map((p) => [p.id, p.node]))).toEqual(new Map([...truth.points].map(([id, t]) => [id, t.node])));
+    expect(a.captures.map((c) => c.id)).toContain('a-node3/cni0.pcap');
+  });
+
   it('each point says why it was placed: the claims that won, with source and weight', async () => {
     const { files } = materializeScenario(SCENARIOS[0], join(root, 'why'));
     const a = await loadCaptureSet(files);

@@ -5,9 +5,10 @@
 // capture, one bridge per node, no phantom nodes. Files are written to a temp dir, never committed.
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { encodePcapng, type PcapngInterface, type PcapngPacket } from '../../main/engine/writers/pcapng';
 import type { Analysis } from '../../main/topology';
+import { captureNames } from '../../main/topology/naming';
 import type { InterfaceKind } from '../../main/topology/types';
 import { FIXTURES, manifest } from './lab';
 
@@ -138,6 +139,41 @@ export const SCENARIOS: Scenario[] = [
     ],
   },
   {
+    // Flannel VXLAN captured into one directory per node, files named by interface, pod, tool and
+    // date ('a-node1/eth0_2026-12-07.pcap', 'a-node3/tcpdump-eth0-20261207T101010Z.pcap'): the
+    // directory names the node; same-named files keep apart as 'a-node1/cni0.pcap', 'a-node3/cni0.pcap'.
+    name: 'flannel-vxlan, one directory per node',
+    nodes: flannelNodes(FLANNEL_A),
+    pods: flannelPods(FLANNEL_A),
+    files: [
+      { as: 'a-node1/eth0_2026-12-07.pcap', src: 'a-node1-eth0.pcap', truth: U('a-node1') },
+      { as: 'a-node1/cni0.pcap', src: 'a-node1-cni0.pcap', truth: K('a-node1', 'bridge') },
+      { as: 'a-node1/flannel.1.pcap', src: 'a-node1-flannel.1.pcap', truth: K('a-node1', 'vtep') },
+      {
+        as: 'a-node1/client-7c9d8b6f5-x2kqp.pcap',
+        src: podVeth(FLANNEL_A, 'client-7c9d8b6f5-x2kqp'),
+        truth: K('a-node1', 'veth'),
+        pod: '10.244.0.2',
+      },
+      { as: 'a-node2/capture.pcapng', src: 'a-node2.pcapng', truth: K('a-node2', 'unknown') },
+      {
+        as: 'a-node2/web-5d78cf5b9-hk4wz.pcap',
+        src: podVeth(FLANNEL_A, 'web-5d78cf5b9-hk4wz'),
+        truth: K('a-node2', 'veth'),
+        pod: '10.244.1.2',
+      },
+      { as: 'a-node3/tcpdump-eth0-20261207T101010Z.pcap', src: 'a-node3-eth0.pcap', truth: U('a-node3') },
+      { as: 'a-node3/cni0.pcap', src: 'a-node3-cni0.pcap', truth: K('a-node3', 'bridge') },
+      { as: 'a-node3/flannel.1.pcap', src: 'a-node3-flannel.1.pcap', truth: K('a-node3', 'vtep') },
+      {
+        as: 'a-node3/coredns-76f75df574-8xk2p.pcap',
+        src: podVeth(FLANNEL_A, 'coredns-76f75df574-8xk2p'),
+        truth: K('a-node3', 'veth'),
+        pod: '10.244.2.2',
+      },
+    ],
+  },
+  {
     // Flannel UDP: a TUN capture and a whole-node `-i any` capture whose names say nothing.
     name: 'flannel-udp, operator names',
     nodes: flannelNodes(FLANNEL_B),
@@ -247,18 +283,22 @@ export function materializeScenario(s: Scenario, dir: string): { files: string[]
   const points = new Map<string, PointTruth>();
   const vethOf = new Map<string, string>();
   const files: string[] = [];
-  for (const f of s.files) {
+  // Capture ids as the product names them ('a-node1/eth0.pcap' where names collide).
+  const ids = captureNames(s.files.map((f) => f.as));
+  for (const [n, f] of s.files.entries()) {
     const out = join(dir, f.as);
+    const id = ids[n];
+    mkdirSync(dirname(out), { recursive: true });
     files.push(out);
     if ('src' in f) {
       if (s.bpf) {
         const r = spawnSync('tcpdump', ['-r', join(FIXTURES, 'captures', f.src), '-w', out, s.bpf], { stdio: 'ignore' });
         if (r.status !== 0) throw new Error(`tcpdump could not filter ${f.src}`);
       } else copyFileSync(join(FIXTURES, 'captures', f.src), out);
-      const subs = subPoints(f.as, f.src, f.truth.node);
-      if (subs.length) subs.forEach(([id, t]) => points.set(id, t));
-      else points.set(f.as, f.truth);
-      if (f.pod) vethOf.set(f.pod, f.as);
+      const subs = subPoints(id, f.src, f.truth.node);
+      if (subs.length) subs.forEach(([sub, t]) => points.set(sub, t));
+      else points.set(id, f.truth);
+      if (f.pod) vethOf.set(f.pod, id);
       continue;
     }
     const ifaces: PcapngInterface[] = [];
@@ -268,9 +308,9 @@ export function materializeScenario(s: Scenario, dir: string): { files: string[]
       ifaces.push({ linktype: p.linktype, name: x.name, tsresolExp: p.nano ? 9 : 6 });
       for (const r of p.recs)
         packets.push({ iface: i, tsSec: r.sec, tsNsec: p.nano ? r.frac : r.frac * 1000, data: r.data, origLen: r.origLen });
-      const id = `${f.as}#${x.name}`;
-      points.set(id, x.truth);
-      if (x.pod) vethOf.set(x.pod, id);
+      const sub = `${id}#${x.name}`;
+      points.set(sub, x.truth);
+      if (x.pod) vethOf.set(x.pod, sub);
     }
     packets.sort((a, b) => a.tsSec - b.tsSec || a.tsNsec - b.tsNsec);
     writeFileSync(out, encodePcapng({ interfaces: ifaces, packets }));

@@ -149,6 +149,10 @@ export const SummaryFlag = {
   ENCRYPTED: 1 << 6,
   /** Link type not decodable at all: nothing decoded. */
   UNDECODED: 1 << 7,
+  /** The snap length cut the innermost TCP header: its ports (and sequence numbers when captured) only, no flags or window. */
+  TRANSPORT_CUT: 1 << 8,
+  /** The snap length cut the payload bytes the packet table hashes (set by the table, not the decoder). */
+  PAYLOAD_CUT: 1 << 9,
 } as const;
 
 /** Protocol ids of the PacketSummary: the innermost layer's proto as a small integer (index column). */

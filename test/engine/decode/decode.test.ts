@@ -407,6 +407,9 @@ describe('bad input', () => {
     const snap = sameSummary(cut, 1, undefined, full.length);
     expect(snap.flags & (SummaryFlag.MALFORMED | SummaryFlag.TRUNCATED)).toBe(SummaryFlag.TRUNCATED);
     expect(decodePacket(cut, 1, undefined, full.length).anomalies[1].severity).toBe('warning');
+    // Cut by the snap length, the TCP header's first bytes still give the ports (as tshark shows them), not its flags.
+    expect(decodePacket(cut, 1, undefined, full.length).layers.map((l) => l.proto)).toEqual(['eth', 'ip', 'tcp']);
+    expect([snap.inner.srcPort, snap.inner.dstPort, snap.flags & SummaryFlag.TRANSPORT_CUT]).toEqual([1, 2, SummaryFlag.TRANSPORT_CUT]);
     // a UDP length beyond the IP payload
     const udpLong = decodePacket(eth(0x0800, ipv4({ proto: 17 }, udp(1, 2, new Uint8Array(4), 400))), 1);
     expect(udpLong.anomalies.map((a) => a.code)).toEqual(['bad-length']);

@@ -20,7 +20,7 @@
 // +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
 import { Next, fld, hex, protoId, u16, u32, type DecodeContext, type TextOut } from '../context';
 import { register } from '../registry';
-import type { Field } from '../types';
+import { SummaryFlag, type Field } from '../types';
 
 const PID = protoId('tcp');
 const FLAG_NAMES = ['FIN', 'SYN', 'RST', 'PSH', 'ACK', 'URG', 'ECE', 'CWR', 'AE'];
@@ -135,8 +135,50 @@ function tcpInfoNoOptions(w: TextOut, d: Uint8Array, off: number, len: number): 
   w.uint(len);
 }
 
+/** Ports of a TCP header the snap length cut, as tshark shows them ('47000 → 5000'). */
+function tcpInfoPorts(w: TextOut, d: Uint8Array, off: number): void {
+  w.uint(u16(d, off));
+  w.utf8(' → ');
+  w.uint(u16(d, off + 2));
+}
+
+/**
+ * A TCP header the capture's snap length cut: the ports and, when captured, the sequence and
+ * acknowledgement numbers still identify the segment (the path finder matches on them); flags and
+ * window are not known, and the summary says so (TRANSPORT_CUT).
+ */
+function truncatedTcp(c: DecodeContext, off: number): void {
+  const d = c.data;
+  const have = Math.min(c.end, d.length) - off;
+  if (have < 4) return;
+  c.enter(PID);
+  const cur = c.cur;
+  cur.srcPort = u16(d, off);
+  cur.dstPort = u16(d, off + 2);
+  if (have >= 12) {
+    cur.tcpSeq = u32(d, off + 4);
+    cur.tcpAck = u32(d, off + 8);
+  }
+  c.s.flags |= SummaryFlag.TRANSPORT_CUT;
+  if (c.full)
+    c.layer(
+      'tcp',
+      'Transmission Control Protocol',
+      off,
+      have,
+      [fld('tcp.srcport', 'Source Port', cur.srcPort, off, 2), fld('tcp.dstport', 'Destination Port', cur.dstPort, off + 2, 2)],
+      `Src Port: ${cur.srcPort}, Dst Port: ${cur.dstPort}`,
+      'TCP',
+    );
+  if (c.text) c.setInfo(tcpInfoPorts, off);
+}
+
 export function decodeTcp(c: DecodeContext, off: number): number {
-  if (!c.need('tcp', off, 20)) return -1;
+  if (!c.need('tcp', off, 20)) {
+    // Cut by the snap length (not a packet shorter than its own headers): what was captured still counts.
+    if (c.cut) truncatedTcp(c, off);
+    return -1;
+  }
   const d = c.data;
   c.enter(PID);
   const sp = u16(d, off),
