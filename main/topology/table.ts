@@ -55,6 +55,19 @@ export interface ArpRecord {
   readonly senderMac: number;
 }
 
+type Column = Float64Array | Uint32Array | Int32Array | Uint16Array | Int16Array | Uint8Array;
+
+/** A table's rows as another thread hands them over (PacketTable.part / append). */
+export interface TablePart {
+  readonly count: number;
+  readonly epochSec: number;
+  readonly columns: Record<string, Column>;
+  readonly ip6: readonly string[];
+  readonly arp: readonly ArpRecord[];
+  readonly tooBig: readonly IcmpTooBig[];
+  readonly icmpErrors: readonly IcmpError[];
+}
+
 function grow<T extends Float64Array | Uint32Array | Int32Array | Uint16Array | Int16Array | Uint8Array>(a: T, n: number): T {
   const C = a.constructor as new (n: number) => T;
   const b = new C(n);
@@ -145,13 +158,80 @@ export class PacketTable {
     this.capacity = cap;
   }
 
+  /** The columns by name (each at least `count` long). */
+  columns(): Record<string, Column> {
+    const out: Record<string, Column> = {};
+    for (const [k, v] of Object.entries(this)) if (ArrayBuffer.isView(v) && !(v instanceof DataView)) out[k] = v as Column;
+    return out;
+  }
+
+  /** What a table filled elsewhere (another thread) hands over: its columns (transferable) and side lists. */
+  part(): TablePart {
+    return {
+      count: this.count,
+      epochSec: this.epochSec,
+      columns: this.columns(),
+      ip6: this.ip6,
+      arp: this.arp,
+      tooBig: this.tooBig,
+      icmpErrors: this.icmpErrors,
+    };
+  }
+
+  /**
+   * Appends the rows of a part filled by the same `add` calls on another table, as if they had been
+   * added here: capture points shift by `pointBase`, times move to this table's epoch, IPv6 ids are
+   * interned here (in the part's order, which is the order this table would have met them in) and
+   * the side lists' rows follow. The part's `file` column must already hold its file number.
+   */
+  append(p: TablePart, pointBase: number): void {
+    const base = this.count;
+    const n = p.count;
+    if (n === 0) return;
+    this.reserve(base + n);
+    const cols = this.columns();
+    for (const [k, dst] of Object.entries(cols)) {
+      const src = p.columns[k];
+      if (!src) throw new Error(`table part without column ${k}`);
+      (dst as Uint8Array).set((src as Uint8Array).subarray(0, n), base);
+    }
+    if (Number.isNaN(this.epochSec)) this.epochSec = p.epochSec;
+    // Both times are exact integers of nanoseconds (below 2^53, 104 days from the epoch), so their sum is
+    // the one rounding the set's own `(tsSec - epochSec) * 1e9 + tsNsec` makes.
+    const shift = (p.epochSec - this.epochSec) * 1e9;
+    const point = this.point;
+    const tNs = this.tNs;
+    for (let r = base; r < base + n; r++) point[r] += pointBase;
+    if (shift !== 0) for (let r = base; r < base + n; r++) tNs[r] += shift;
+    if (p.ip6.length) {
+      const id = p.ip6.map((a) => this.internText(a));
+      const remap = (ver: Uint8Array, a: Uint32Array, b: Uint32Array) => {
+        for (let r = base; r < base + n; r++)
+          if (ver[r] === 6) {
+            a[r] = id[a[r]];
+            b[r] = id[b[r]];
+          }
+      };
+      remap(this.outerVer, this.outerSrc, this.outerDst);
+      remap(this.innerVer, this.innerSrc, this.innerDst);
+      for (const e of p.icmpErrors)
+        this.icmpErrors.push(e.ver === 6 && e.quotedSrc >= 0 ? { ...e, row: e.row + base, quotedSrc: id[e.quotedSrc], quotedDst: id[e.quotedDst] } : { ...e, row: e.row + base });
+    } else for (const e of p.icmpErrors) this.icmpErrors.push({ ...e, row: e.row + base });
+    for (const a of p.arp) this.arp.push({ ...a, row: a.row + base });
+    for (const t of p.tooBig) this.tooBig.push({ ...t, row: t.row + base });
+    this.count = base + n;
+  }
+
   /** Text of an address column value. */
   addr(ver: number, v: number): string {
     return ver === 6 ? (this.ip6[v] ?? '?') : ip4ToString(v);
   }
 
   private intern6(data: Uint8Array, off: number): number {
-    const s = ip6ToString(data, off);
+    return this.internText(ip6ToString(data, off));
+  }
+
+  private internText(s: string): number {
     let id = this.ip6Ids.get(s);
     if (id === undefined) {
       id = this.ip6.length;
@@ -174,7 +254,7 @@ export class PacketTable {
     s: PacketSummary,
   ): number {
     const r = this.count;
-    this.ensure(r + 1);
+    if (r >= this.capacity) this.ensure(r + 1);
     if (Number.isNaN(this.epochSec)) this.epochSec = tsSec;
     this.file[r] = file;
     this.index[r] = index;
