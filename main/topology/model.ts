@@ -104,10 +104,10 @@ export function buildModel(m: ModelInput): BuiltModel {
     if (t.tunnel[r] === TunnelKind.NONE || t.outerVer[r] === 0) continue;
     const n = nodeOfIp.get(akey(t.outerVer[r], t.outerSrc[r]));
     if (n === undefined) continue;
-    if (t.outerMacSrc[r] >= 0 && t.tunnel[r] !== TunnelKind.NONE) {
-      const acc = underlayMac[n].get(t.outerMacSrc[r]) ?? new EvidenceAcc();
+    if (t.mac(t.outerMacSrc[r]) >= 0 && t.tunnel[r] !== TunnelKind.NONE) {
+      const acc = underlayMac[n].get(t.mac(t.outerMacSrc[r])) ?? new EvidenceAcc();
       acc.add(r);
-      underlayMac[n].set(t.outerMacSrc[r], acc);
+      underlayMac[n].set(t.mac(t.outerMacSrc[r]), acc);
     }
     const c = nodes[n].cidr;
     if (c && t.innerVer[r] === 4 && c.len <= 30 && t.innerSrc[r] === c.base) {
@@ -123,14 +123,14 @@ export function buildModel(m: ModelInput): BuiltModel {
   for (let r = 0; r < t.count; r++) {
     const p = points[t.point[r]];
     if (p.kind !== 'bridge' && p.kind !== 'veth') continue;
-    if (t.innerVer[r] !== 4 || t.tunnel[r] !== TunnelKind.NONE || t.innerMacDst[r] < 0) continue;
+    if (t.innerVer[r] !== 4 || t.tunnel[r] !== TunnelKind.NONE || t.mac(t.innerMacDst[r]) < 0) continue;
     const n = m.nodeOfPoint[t.point[r]];
     const c = n >= 0 ? nodes[n].cidr : null;
     if (!c || !cidrContains(c, t.innerSrc[r]) || cidrContains(c, t.innerDst[r])) continue;
-    if (macIsGroup(t.innerMacDst[r])) continue;
-    const acc = gwMac[n].get(t.innerMacDst[r]) ?? new EvidenceAcc();
+    if (macIsGroup(t.mac(t.innerMacDst[r]))) continue;
+    const acc = gwMac[n].get(t.mac(t.innerMacDst[r])) ?? new EvidenceAcc();
     acc.add(r);
-    gwMac[n].set(t.innerMacDst[r], acc);
+    gwMac[n].set(t.mac(t.innerMacDst[r]), acc);
   }
   const best = <K>(mp: Map<K, EvidenceAcc>): [K, EvidenceAcc] | null => {
     let b: [K, EvidenceAcc] | null = null;
@@ -152,7 +152,7 @@ export function buildModel(m: ModelInput): BuiltModel {
     const n = m.nodeOfPoint[t.point[r]];
     if (n < 0 || gatewayIp[n] || !gatewayOf[n] || t.innerVer[r] !== 4 || t.tunnel[r] !== TunnelKind.NONE) continue;
     const c = nodes[n].cidr;
-    if (t.innerMacSrc[r] === gatewayOf[n][0] && c && cidrContains(c, t.innerSrc[r])) {
+    if (t.mac(t.innerMacSrc[r]) === gatewayOf[n][0] && c && cidrContains(c, t.innerSrc[r])) {
       gatewayIp[n] = [t.innerSrc[r], new EvidenceAcc()];
       gatewayIp[n][1].add(r);
     }
@@ -286,11 +286,11 @@ export function buildModel(m: ModelInput): BuiltModel {
     if (
       (k === 'bridge' || k === 'veth') &&
       t.tunnel[r] === TunnelKind.NONE &&
-      t.innerMacSrc[r] >= 0 &&
+      t.mac(t.innerMacSrc[r]) >= 0 &&
       t.outerVer[r] !== 0 &&
       !isInitialTtl(t.innerTtl[r])
     )
-      routerMacs.add(t.innerMacSrc[r]);
+      routerMacs.add(t.mac(t.innerMacSrc[r]));
   }
   // ICMP errors only routers send (unreachable other than port, redirect, time exceeded, parameter
   // problem, too big): their source is a gateway or node, not a pod (a pod answers port unreachable).
@@ -302,14 +302,14 @@ export function buildModel(m: ModelInput): BuiltModel {
     return false;
   };
   const ownFrame = (r: number) =>
-    t.tunnel[r] === TunnelKind.NONE && t.innerMacSrc[r] >= 0 && !macIsGroup(t.innerMacSrc[r]) && isInitialTtl(t.innerTtl[r]);
+    t.tunnel[r] === TunnelKind.NONE && t.mac(t.innerMacSrc[r]) >= 0 && !macIsGroup(t.mac(t.innerMacSrc[r])) && isInitialTtl(t.innerTtl[r]);
   for (let r = 0; r < t.count; r++) {
     if ((t.innerVer[r] !== 4 && t.innerVer[r] !== 6) || t.innerProto[r] === 255) continue;
     const src = akey(t.innerVer[r], t.innerSrc[r]);
     const known = pods.get(src);
     if (known) {
       const k = points[t.point[r]].kind;
-      if (known.mac < 0 && ownFrame(r) && (k === 'bridge' || k === 'veth' || k === 'any')) known.mac = t.innerMacSrc[r];
+      if (known.mac < 0 && ownFrame(r) && (k === 'bridge' || k === 'veth' || k === 'any')) known.mac = t.mac(t.innerMacSrc[r]);
       continue;
     }
     if (gwIps.has(src) || vtepIps.has(src) || nodeOfIp.has(src) || m.natSources?.has(src) || routerError(r)) continue;
@@ -332,19 +332,19 @@ export function buildModel(m: ModelInput): BuiltModel {
       // No pod block known (a routed cluster without BGP in the captures): an address that sends
       // unrouted on a node's pod-side capture, from a MAC that never forwards routed frames, is a pod of that node.
       const pn = m.nodeOfPoint[t.point[r]];
-      if (pn < 0 || (kind !== 'bridge' && kind !== 'veth') || !ownFrame(r) || routerMacs.has(t.innerMacSrc[r])) continue;
+      if (pn < 0 || (kind !== 'bridge' && kind !== 'veth') || !ownFrame(r) || routerMacs.has(t.mac(t.innerMacSrc[r]))) continue;
       n = pn;
       onSegment = true;
     }
     const gw = gatewayOf[n];
-    if (!inTunnel && gw && t.innerMacSrc[r] === gw[0]) continue;
+    if (!inTunnel && gw && t.mac(t.innerMacSrc[r]) === gw[0]) continue;
     const c = nodes[n].cidr;
     if (t.innerVer[r] === 4 && c && c.len <= 30 && (src === c.base || src === (c.base | ((1 << (32 - c.len)) - 1)) >>> 0)) continue;
     const acc = new EvidenceAcc();
     acc.add(r);
     pods.set(src, {
       ip: src,
-      mac: ownFrame(r) ? t.innerMacSrc[r] : -1,
+      mac: ownFrame(r) ? t.mac(t.innerMacSrc[r]) : -1,
       node: n,
       veth: null,
       acc,

@@ -46,7 +46,7 @@ export type PoolReply =
   | ({ readonly type: 'done'; readonly exceeded: string | null; readonly code: string | null } & FileResult)
   | { readonly type: 'failed'; readonly fi: number; readonly message: string };
 
-const EMPTY_PART: TablePart = { count: 0, epochSec: Number.NaN, columns: {}, ip6: [], arp: [], tooBig: [], icmpErrors: [] };
+const EMPTY_PART: TablePart = { count: 0, epochSec: Number.NaN, columns: {}, ip6: [], macs: [], arp: [], tooBig: [], icmpErrors: [] };
 
 /** A file whose thread failed: listed with the error, no packets. */
 function failedFile(fi: number, path: string, id: string, message: string): FileResult {

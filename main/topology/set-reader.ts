@@ -12,7 +12,6 @@ import type { FileDraft } from './analyze';
 import type { PointDraft } from './attribution';
 import type { Enrichment } from './enrich';
 import { BgpCollector, mayCarryBgp } from './calico/bgp-routes';
-import { macNumber } from './addr';
 import { PKTTYPE_UNKNOWN, PacketTable } from './table';
 import type { PointOverride } from './types';
 import { readInThreads, type FileResult } from './set-read-pool';
@@ -169,7 +168,7 @@ export class CaptureSetReader {
             bgpPackets.push({ row: r, data: d.slice(), linktype: p.linktype, origLen: p.origLen, tNs: p.tsSec * 1e9 + p.tsNsec, index: p.index });
           // Cooked captures carry the sender's MAC in the SLL header, not in an Ethernet header.
           if (slla >= 0 && summary.outerEthOffset < 0 && d.length >= slla + 6) {
-            const mac = macNumber(
+            const mac = table.internMac(
               (d[slla] << 8) | d[slla + 1],
               ((d[slla + 2] << 24) | (d[slla + 3] << 16) | (d[slla + 4] << 8) | d[slla + 5]) >>> 0,
             );

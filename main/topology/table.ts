@@ -63,9 +63,46 @@ export interface TablePart {
   readonly epochSec: number;
   readonly columns: Record<string, Column>;
   readonly ip6: readonly string[];
+  readonly macs: readonly number[];
   readonly arp: readonly ArpRecord[];
   readonly tooBig: readonly IcmpTooBig[];
   readonly icmpErrors: readonly IcmpError[];
+}
+
+/** MAC (high 16, low 32 bits) -> id: open addressing over typed arrays, no allocation per lookup. */
+class MacIds {
+  private hi = new Uint32Array(64);
+  private lo = new Uint32Array(64);
+  /** id + 1; 0 = empty slot. */
+  private ids = new Int32Array(64);
+  private size = 0;
+
+  /** The id of the MAC; when new, it gets `next`. */
+  get(hi: number, lo: number, next: number): number {
+    const mask = this.ids.length - 1;
+    const h = Math.imul(lo ^ Math.imul(hi, 0x85ebca6b), 0x9e3779b1);
+    let i = (h ^ (h >>> 16)) & mask;
+    for (;;) {
+      const v = this.ids[i];
+      if (v === 0) break;
+      if (this.lo[i] === lo && this.hi[i] === hi) return v - 1;
+      i = (i + 1) & mask;
+    }
+    this.hi[i] = hi;
+    this.lo[i] = lo;
+    this.ids[i] = next + 1;
+    if (++this.size * 2 > this.ids.length) this.rehash();
+    return next;
+  }
+
+  private rehash(): void {
+    const { hi, lo, ids } = this;
+    this.hi = new Uint32Array(ids.length * 2);
+    this.lo = new Uint32Array(ids.length * 2);
+    this.ids = new Int32Array(ids.length * 2);
+    this.size = 0;
+    for (let i = 0; i < ids.length; i++) if (ids[i] !== 0) this.get(hi[i], lo[i], ids[i] - 1);
+  }
 }
 
 function grow<T extends Float64Array | Uint32Array | Int32Array | Uint16Array | Int16Array | Uint8Array>(a: T, n: number): T {
@@ -124,12 +161,15 @@ export class PacketTable {
   icmpSeq = new Int32Array(0);
   payLen = new Uint32Array(0);
   payHash = new Uint32Array(0);
-  /** MACs as 48-bit numbers; -1 = no Ethernet header. */
-  innerMacSrc = new Float64Array(0);
-  innerMacDst = new Float64Array(0);
-  outerMacSrc = new Float64Array(0);
-  outerMacDst = new Float64Array(0);
+  /** MACs as ids into `macs` (read them with `mac(id)`); -1 = no Ethernet header. */
+  innerMacSrc = new Int32Array(0);
+  innerMacDst = new Int32Array(0);
+  outerMacSrc = new Int32Array(0);
+  outerMacDst = new Int32Array(0);
 
+  /** The set's MAC addresses as 48-bit numbers, by id (the MAC columns hold ids: a few distinct MACs in millions of rows). */
+  readonly macs: number[] = [];
+  private readonly macIds = new MacIds();
   /** IPv6 addresses are interned: the address columns then hold ids into this list. */
   readonly ip6: string[] = [];
   private readonly ip6Ids = new Map<string, number>();
@@ -172,6 +212,7 @@ export class PacketTable {
       epochSec: this.epochSec,
       columns: this.columns(),
       ip6: this.ip6,
+      macs: this.macs,
       arp: this.arp,
       tooBig: this.tooBig,
       icmpErrors: this.icmpErrors,
@@ -217,9 +258,26 @@ export class PacketTable {
       for (const e of p.icmpErrors)
         this.icmpErrors.push(e.ver === 6 && e.quotedSrc >= 0 ? { ...e, row: e.row + base, quotedSrc: id[e.quotedSrc], quotedDst: id[e.quotedDst] } : { ...e, row: e.row + base });
     } else for (const e of p.icmpErrors) this.icmpErrors.push({ ...e, row: e.row + base });
+    if (p.macs.length) {
+      const id = p.macs.map((m) => this.internMac(Math.floor(m / 4294967296), m % 4294967296));
+      for (const c of [this.innerMacSrc, this.innerMacDst, this.outerMacSrc, this.outerMacDst])
+        for (let r = base; r < base + n; r++) if (c[r] >= 0) c[r] = id[c[r]];
+    }
     for (const a of p.arp) this.arp.push({ ...a, row: a.row + base });
     for (const t of p.tooBig) this.tooBig.push({ ...t, row: t.row + base });
     this.count = base + n;
+  }
+
+  /** The 48-bit number of a MAC column value (an id), -1 for none. */
+  mac(id: number): number {
+    return id < 0 ? -1 : this.macs[id];
+  }
+
+  /** The id of a MAC given as its high 16 and low 32 bits (interned on first sight). */
+  internMac(hi: number, lo: number): number {
+    const id = this.macIds.get(hi & 0xffff, lo >>> 0, this.macs.length);
+    if (id === this.macs.length) this.macs.push(macNumber(hi, lo));
+    return id;
   }
 
   /** Text of an address column value. */
@@ -308,10 +366,14 @@ export class PacketTable {
       for (let k = i.payloadOffset; k < end; k++) h = Math.imul(h ^ data[k], 0x01000193);
     }
     this.payHash[r] = h >>> 0;
-    this.innerMacSrc[r] = s.innerEthOffset >= 0 ? macNumber(s.innerMacSrcHi, s.innerMacSrcLo) : -1;
-    this.innerMacDst[r] = s.innerEthOffset >= 0 ? macNumber(s.innerMacDstHi, s.innerMacDstLo) : -1;
-    this.outerMacSrc[r] = s.outerEthOffset >= 0 ? macNumber(s.outerMacSrcHi, s.outerMacSrcLo) : -1;
-    this.outerMacDst[r] = s.outerEthOffset >= 0 ? macNumber(s.outerMacDstHi, s.outerMacDstLo) : -1;
+    if (s.innerEthOffset >= 0) {
+      this.innerMacSrc[r] = this.internMac(s.innerMacSrcHi, s.innerMacSrcLo);
+      this.innerMacDst[r] = this.internMac(s.innerMacDstHi, s.innerMacDstLo);
+    } else this.innerMacSrc[r] = this.innerMacDst[r] = -1;
+    if (s.outerEthOffset >= 0) {
+      this.outerMacSrc[r] = this.internMac(s.outerMacSrcHi, s.outerMacSrcLo);
+      this.outerMacDst[r] = this.internMac(s.outerMacDstHi, s.outerMacDstLo);
+    } else this.outerMacSrc[r] = this.outerMacDst[r] = -1;
     if (s.arpOp >= 0) {
       this.arp.push({
         row: r,
