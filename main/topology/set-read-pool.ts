@@ -78,7 +78,11 @@ export interface PoolOptions {
  * the set the files read (or cancelled while being read) are the first ones, as in a one-thread
  * read. Resolves with the limit that stopped the set, if one did.
  */
-export async function readInThreads(paths: readonly string[], setup: PoolSetup, opts: PoolOptions): Promise<{ exceeded: string | null; code: string | null }> {
+export async function readInThreads(
+  paths: readonly string[],
+  setup: PoolSetup,
+  opts: PoolOptions,
+): Promise<{ exceeded: string | null; code: string | null }> {
   const { signal, onProgress, onFile } = opts;
   const done = new Map<number, FileResult>();
   const first = opts.first;

@@ -23,7 +23,11 @@ async function read(job: PoolJob): Promise<void> {
   });
   let info;
   try {
-    info = await reader.readFile(job.path, { onProgress: (pr) => port.postMessage({ type: 'progress', fi: job.fi, pr } satisfies PoolReply) }, job.fi);
+    info = await reader.readFile(
+      job.path,
+      { onProgress: (pr) => port.postMessage({ type: 'progress', fi: job.fi, pr } satisfies PoolReply) },
+      job.fi,
+    );
   } finally {
     budget.release();
   }
@@ -39,11 +43,16 @@ async function read(job: PoolJob): Promise<void> {
     exceeded: budget.exceeded,
     code: budget.code,
   };
-  port.postMessage(reply, Object.values(part.columns).map((c) => c.buffer as ArrayBuffer));
+  port.postMessage(
+    reply,
+    Object.values(part.columns).map((c) => c.buffer as ArrayBuffer),
+  );
 }
 
 port.on('message', (m: { type: 'abort' } | ({ type: 'read' } & PoolJob)) => {
   if (m.type === 'abort') controller.abort();
   else
-    read(m).catch((e: unknown) => port.postMessage({ type: 'failed', fi: m.fi, message: (e as Error)?.message ?? String(e) } satisfies PoolReply));
+    read(m).catch((e: unknown) =>
+      port.postMessage({ type: 'failed', fi: m.fi, message: (e as Error)?.message ?? String(e) } satisfies PoolReply),
+    );
 });

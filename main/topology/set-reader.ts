@@ -165,7 +165,14 @@ export class CaptureSetReader {
           current = p.index;
           if (bgpPackets === null) bgp.observe(r, d, summary, p.tsSec * 1e9 + p.tsNsec, refOfCurrent);
           else if (mayCarryBgp(summary))
-            bgpPackets.push({ row: r, data: d.slice(), linktype: p.linktype, origLen: p.origLen, tNs: p.tsSec * 1e9 + p.tsNsec, index: p.index });
+            bgpPackets.push({
+              row: r,
+              data: d.slice(),
+              linktype: p.linktype,
+              origLen: p.origLen,
+              tNs: p.tsSec * 1e9 + p.tsNsec,
+              index: p.index,
+            });
           // Cooked captures carry the sender's MAC in the SLL header, not in an Ethernet header.
           if (slla >= 0 && summary.outerEthOffset < 0 && d.length >= slla + 6) {
             const mac = table.internMac(
@@ -240,19 +247,23 @@ export class CaptureSetReader {
     }
     const budget = this.opts.budget;
     const sab = sharedBudgetMemory(budget);
-    const stop = await readInThreads(paths, {
-      ids: this.ids,
-      decodeAs: this.opts.decodeAs,
-      pcapReader: this.opts.pcapReader,
-      limits: budget.limits,
-      budget: sab,
-    }, {
-      threads,
-      first,
-      signal: this.opts.signal,
-      onProgress: opts.onProgress,
-      onFile: (r) => infos.push(this.append(r)),
-    });
+    const stop = await readInThreads(
+      paths,
+      {
+        ids: this.ids,
+        decodeAs: this.opts.decodeAs,
+        pcapReader: this.opts.pcapReader,
+        limits: budget.limits,
+        budget: sab,
+      },
+      {
+        threads,
+        first,
+        signal: this.opts.signal,
+        onProgress: opts.onProgress,
+        onFile: (r) => infos.push(this.append(r)),
+      },
+    );
     settleSharedBudget(budget, sab, stop.exceeded, stop.code);
     return infos;
   }

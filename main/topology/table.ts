@@ -256,7 +256,11 @@ export class PacketTable {
       remap(this.outerVer, this.outerSrc, this.outerDst);
       remap(this.innerVer, this.innerSrc, this.innerDst);
       for (const e of p.icmpErrors)
-        this.icmpErrors.push(e.ver === 6 && e.quotedSrc >= 0 ? { ...e, row: e.row + base, quotedSrc: id[e.quotedSrc], quotedDst: id[e.quotedDst] } : { ...e, row: e.row + base });
+        this.icmpErrors.push(
+          e.ver === 6 && e.quotedSrc >= 0
+            ? { ...e, row: e.row + base, quotedSrc: id[e.quotedSrc], quotedDst: id[e.quotedDst] }
+            : { ...e, row: e.row + base },
+        );
     } else for (const e of p.icmpErrors) this.icmpErrors.push({ ...e, row: e.row + base });
     if (p.macs.length) {
       const id = p.macs.map((m) => this.internMac(Math.floor(m / 4294967296), m % 4294967296));
