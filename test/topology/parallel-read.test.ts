@@ -83,7 +83,10 @@ describe('reading the files of a set in threads', () => {
     const paths = captures(CAPTURES);
     expect(paths.length).toBeGreaterThan(20);
     const one = await sequential(paths);
-    const many = await threaded(paths);
+    const progressed = new Set<number>();
+    const many = await threaded(paths, new ReadBudget(), undefined, (fi) => progressed.add(fi));
+    // Every file reports its progress, under its own number in the set.
+    expect([...progressed].sort((a, b) => a - b)).toEqual(paths.map((_, i) => i));
     expect(one.bgp.result(() => null).sessions.length).toBeGreaterThan(0);
     expect(one.table.arp.length).toBeGreaterThan(0);
     expect(contents(many)).toEqual(contents(one));
