@@ -235,7 +235,8 @@ export class CaptureSetReader {
     opts: { onProgress?: (fileIndex: number, p: ReadProgress) => void; threads?: number; minBytes?: number } = {},
   ): Promise<CaptureInfo[]> {
     const threads = Math.min(opts.threads ?? availableParallelism(), paths.length);
-    const bytes = threads > 1 ? paths.reduce((n, p) => n + (statSync(p, { throwIfNoEntry: false })?.size ?? 0), 0) : 0;
+    const sizes = threads > 1 ? paths.map((p) => statSync(p, { throwIfNoEntry: false })?.size ?? 0) : [];
+    const bytes = sizes.reduce((n, b) => n + b, 0);
     const first = this.files.length;
     const infos: CaptureInfo[] = [];
     if (threads < 2 || bytes < (opts.minBytes ?? PARALLEL_MIN_BYTES)) {
@@ -247,6 +248,7 @@ export class CaptureSetReader {
     }
     const budget = this.opts.budget;
     const sab = sharedBudgetMemory(budget);
+    let reserved = false;
     const stop = await readInThreads(
       paths,
       {
@@ -261,7 +263,15 @@ export class CaptureSetReader {
         first,
         signal: this.opts.signal,
         onProgress: opts.onProgress,
-        onFile: (r) => infos.push(this.append(r)),
+        onFile: (r) => {
+          // The first file tells how many rows the set's bytes hold: room for all of them at once.
+          if (!reserved && r.part.count > 0 && sizes[r.fi - first] > 0) {
+            reserved = true;
+            const expected = Math.ceil(((r.part.count * bytes) / sizes[r.fi - first]) * 1.02);
+            this.table.reserve(this.table.count + Math.min(expected, budget.limits.maxPackets));
+          }
+          infos.push(this.append(r));
+        },
       },
     );
     settleSharedBudget(budget, sab, stop.exceeded, stop.code);
