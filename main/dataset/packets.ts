@@ -37,7 +37,12 @@ const col = (name: string, type: string, key: keyof PacketTable): Column => ({ n
 const mac = (name: string, key: 'innerMacSrc' | 'innerMacDst' | 'outerMacSrc' | 'outerMacDst'): Column => ({
   name,
   type: 'DOUBLE',
-  get: (t) => Float64Array.from(t[key].subarray(0, t.count), (id) => t.mac(id)),
+  get: (t) => {
+    const ids = t[key];
+    const out = new Float64Array(t.count);
+    for (let r = 0; r < out.length; r++) out[r] = t.mac(ids[r]);
+    return out;
+  },
 });
 const q = (name: string, type: string, key: keyof Quoted): Column => ({ name, type, get: (_t, x) => x[key] });
 
