@@ -94,9 +94,9 @@ export function colorOf(s: PacketStore, r: number): string {
 export function endpoints(s: PacketStore, r: number): [string, string] {
   const t = s.table;
   if (t.innerVer[r]) return [t.addr(t.innerVer[r], t.innerSrc[r]), t.addr(t.innerVer[r], t.innerDst[r])];
-  if (t.innerMacSrc[r] < 0 && t.outerVer[r]) return [t.addr(t.outerVer[r], t.outerSrc[r]), t.addr(t.outerVer[r], t.outerDst[r])];
-  const src = t.innerMacSrc[r] >= 0 ? t.innerMacSrc[r] : t.outerMacSrc[r];
-  const dst = t.innerMacDst[r] >= 0 ? t.innerMacDst[r] : t.outerMacDst[r];
+  if (t.mac(t.innerMacSrc[r]) < 0 && t.outerVer[r]) return [t.addr(t.outerVer[r], t.outerSrc[r]), t.addr(t.outerVer[r], t.outerDst[r])];
+  const src = t.mac(t.innerMacSrc[r]) >= 0 ? t.mac(t.innerMacSrc[r]) : t.mac(t.outerMacSrc[r]);
+  const dst = t.mac(t.innerMacDst[r]) >= 0 ? t.mac(t.innerMacDst[r]) : t.mac(t.outerMacDst[r]);
   return [src >= 0 ? macToString(src) : '', dst >= 0 ? macToString(dst) : ''];
 }
 
@@ -242,7 +242,7 @@ export function resolver(s: PacketStore, labels: RowLabels): FilterResolver {
     'frame.cap_len': () => (r) => s.capLen[r],
     'frame.number': () => (r) => s.no(r),
     malformed: () => (r) => (t.flags[r] & BAD ? 1 : 0),
-    'has.eth': () => (r) => (t.outerMacSrc[r] >= 0 ? 1 : 0),
+    'has.eth': () => (r) => (t.mac(t.outerMacSrc[r]) >= 0 ? 1 : 0),
     'has.arp': () => has('arp'),
     'has.dns': () => has('dns'),
     'has.ip': () => (r) => (t.outerVer[r] === 4 || t.innerVer[r] === 4 ? 1 : 0),

@@ -8,11 +8,12 @@
 // <= 32 bytes per packet; 10M packets open within 2 GB and analysed in < 30 s.
 
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startBackend } from '../backend/client';
 import { PacketStore } from '../backend/store';
 import { analyseSet } from '../backend/analysis';
+import { readCaptureSet } from '../topology/load';
 import { ensureTopologySet } from './topology';
 import { fmt, haveCommand, row, type Measured } from './measure';
 import type { BenchContext, BenchSection, StepReport } from './types';
@@ -82,6 +83,18 @@ async function fill(_capture: string, paths: string[]): Promise<StepReport> {
   };
 }
 
+/** In the child: the same table filled by the command line's read, the files in threads (one per core). */
+async function fillThreads(_capture: string, paths: string[]): Promise<StepReport> {
+  const t0 = performance.now();
+  const d = await readCaptureSet(paths);
+  return {
+    packets: d.table.count,
+    bytes: paths.reduce((n, p) => n + statSync(p).size, 0),
+    ms: performance.now() - t0,
+    extra: { threads: Math.min(availableParallelism(), paths.length) },
+  };
+}
+
 const num = (m: Measured, k: string): number => Number(m.report?.extra?.[k] ?? NaN);
 const secs = (ms: number): string => (Number.isFinite(ms) ? `${(ms / 1000).toFixed(2)} s` : 'n/a');
 const goal = (ok: boolean, what: string): string => `${what}: ${ok ? 'met' : 'NOT met'}`;
@@ -121,6 +134,14 @@ async function measureSet(ctx: BenchContext, label: string, paths: string[], pac
     out(`${''.padEnd(44)} analysis of the filled table alone: ${secs(am)} (${fmt.int(num(f, 'journeys'))} journeys)`);
     ctx.figures.set(`app.${label}.fillPps`, pps);
   } else out(`fill FAILED (exit ${f.exitCode}): ${f.stderr.trim().split('\n').slice(-3).join(' | ')}`);
+  if (paths.length > 1) {
+    const ft = await ctx.step('app.fillThreads', paths);
+    if (ft.exitCode === 0 && ft.report) {
+      const pps = ft.report.packets / (ft.report.ms / 1000);
+      out(row(`packet table fill, ${num(ft, 'threads')} threads (CLI, export)`, ft.report.packets, bytes, ft.report.ms, ft.peakRss, ''));
+      ctx.figures.set(`app.${label}.fillThreadsPps`, pps);
+    } else out(`threaded fill FAILED (exit ${ft.exitCode}): ${ft.stderr.trim().split('\n').slice(-3).join(' | ')}`);
+  }
   const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
   const each = (cmd: string) => ['sh', '-c', paths.map((p) => `${cmd} ${q(p)}`).join('; ')];
   const tshark = haveCommand('tshark') ? await ctx.command(each('tshark -n -r')) : null;
@@ -138,7 +159,7 @@ async function measureSet(ctx: BenchContext, label: string, paths: string[], pac
 export const appSection: BenchSection = {
   id: 'app',
   title: "What users wait for: the app's open -> first rows -> all rows -> analysis (issue 12)",
-  steps: { open, fill },
+  steps: { open, fill, fillThreads },
   async run(ctx: BenchContext): Promise<void> {
     const n = ctx.capture.packets;
     ctx.out('times from the open call on a started backend worker; the state and first page are asked for every 5 ms, as a UI would');

@@ -43,7 +43,8 @@ export async function buildCli({ quiet = false } = {}) {
   try {
     const result = await esbuild.build({
       absWorkingDir: ROOT,
-      entryPoints: { main: 'main/cli/main.ts' },
+      // The capture set's reading threads start from their own entry (main/topology/set-read-worker.mjs picks it).
+      entryPoints: { main: 'main/cli/main.ts', 'set-read-worker': 'main/topology/set-read-worker.ts' },
       outdir: tmp,
       bundle: true,
       splitting: true,

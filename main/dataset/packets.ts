@@ -33,6 +33,17 @@ interface Quoted {
 }
 
 const col = (name: string, type: string, key: keyof PacketTable): Column => ({ name, type, get: (t) => t[key] as ArrayBufferView });
+/** A MAC column: the table keeps ids, the dataset the 48-bit numbers. */
+const mac = (name: string, key: 'innerMacSrc' | 'innerMacDst' | 'outerMacSrc' | 'outerMacDst'): Column => ({
+  name,
+  type: 'DOUBLE',
+  get: (t) => {
+    const ids = t[key];
+    const out = new Float64Array(t.count);
+    for (let r = 0; r < out.length; r++) out[r] = t.mac(ids[r]);
+    return out;
+  },
+});
 const q = (name: string, type: string, key: keyof Quoted): Column => ({ name, type, get: (_t, x) => x[key] });
 
 /** Raw columns: each the bytes of one PacketTable array. */
@@ -76,10 +87,10 @@ const STAGED: readonly Column[] = [
   col('icmp_seq', 'INTEGER', 'icmpSeq'),
   col('pay_len', 'UINTEGER', 'payLen'),
   col('pay_hash', 'UINTEGER', 'payHash'),
-  col('inner_mac_src', 'DOUBLE', 'innerMacSrc'),
-  col('inner_mac_dst', 'DOUBLE', 'innerMacDst'),
-  col('outer_mac_src', 'DOUBLE', 'outerMacSrc'),
-  col('outer_mac_dst', 'DOUBLE', 'outerMacDst'),
+  mac('inner_mac_src', 'innerMacSrc'),
+  mac('inner_mac_dst', 'innerMacDst'),
+  mac('outer_mac_src', 'outerMacSrc'),
+  mac('outer_mac_dst', 'outerMacDst'),
   q('q_src', 'DOUBLE', 'src'),
   q('q_dst', 'DOUBLE', 'dst'),
   q('q_proto', 'SMALLINT', 'proto'),

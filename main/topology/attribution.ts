@@ -305,10 +305,10 @@ export function tunnelFacts(t: PacketTable): TunnelFacts {
       // NAT happens before encapsulation, so the inner destination is already the pod).
       accOf(mapOf(innerOf, d), DST_KEY + akey(t.innerVer[r], t.innerDst[r])).add(r);
     }
-    if ((tun === TunnelKind.VXLAN || tun === TunnelKind.GENEVE) && t.innerMacSrc[r] >= 0) {
-      accOf(mapOf(vtepMacOf, s), t.innerMacSrc[r]).add(r);
-      vtepMacs.add(t.innerMacSrc[r]);
-      if (t.innerMacDst[r] >= 0) vtepMacs.add(t.innerMacDst[r]);
+    if ((tun === TunnelKind.VXLAN || tun === TunnelKind.GENEVE) && t.mac(t.innerMacSrc[r]) >= 0) {
+      accOf(mapOf(vtepMacOf, s), t.mac(t.innerMacSrc[r])).add(r);
+      vtepMacs.add(t.mac(t.innerMacSrc[r]));
+      if (t.mac(t.innerMacDst[r]) >= 0) vtepMacs.add(t.mac(t.innerMacDst[r]));
     }
     // Consecutive tunnel packets mostly belong to the same pair: skip the keyed lookup then.
     let p = last;
@@ -565,12 +565,12 @@ export function pointStats(
       s.incoming++;
       if (pt === 3) s.otherHost++;
     }
-    if (t.outerMacSrc[r] < 0) {
+    if (t.mac(t.outerMacSrc[r]) < 0) {
       s.noEth++;
       s.rawAcc.add(r);
-    } else if (t.outerMacSrc[r] === 0 && t.outerMacDst[r] === 0) {
+    } else if (t.mac(t.outerMacSrc[r]) === 0 && t.mac(t.outerMacDst[r]) === 0) {
       s.zeroMac++;
-    } else if (vtepMacs.has(t.outerMacSrc[r]) && (t.outerMacDst[r] < 0 || vtepMacs.has(t.outerMacDst[r]))) {
+    } else if (vtepMacs.has(t.mac(t.outerMacSrc[r])) && (t.mac(t.outerMacDst[r]) < 0 || vtepMacs.has(t.mac(t.outerMacDst[r])))) {
       // (A cooked capture has the source MAC only.)
       s.vtepFrames++;
       s.vtepAcc.add(r);
@@ -597,7 +597,7 @@ export function pointStats(
       if (!nodeIps.has(a)) s.addrs.set(a, (s.addrs.get(a) ?? 0) + 1);
       if (b !== a && !nodeIps.has(b)) s.addrs.set(b, (s.addrs.get(b) ?? 0) + 1);
     }
-    const mac = t.innerMacSrc[r];
+    const mac = t.mac(t.innerMacSrc[r]);
     if (mac >= 0 && !macIsGroup(mac)) {
       if (init && !s.macOf.has(a)) s.macOf.set(a, mac);
       else if (!init && unicast && s.routedMacs.size < 64) {
@@ -976,9 +976,9 @@ function singlePodBridges(t: PacketTable, points: PointDraft[], nodeOfPoint: Arr
   }
   for (let r = 0; r < t.count; r++) {
     const pi = t.point[r];
-    if (!want.has(pi) || t.tunnel[r] !== TunnelKind.NONE || t.innerMacSrc[r] < 0) continue;
-    const mac = t.innerMacSrc[r];
-    if (t.innerMacDst[r] >= 0 && macIsGroup(t.innerMacDst[r])) {
+    if (!want.has(pi) || t.tunnel[r] !== TunnelKind.NONE || t.mac(t.innerMacSrc[r]) < 0) continue;
+    const mac = t.mac(t.innerMacSrc[r]);
+    if (t.mac(t.innerMacDst[r]) >= 0 && macIsGroup(t.mac(t.innerMacDst[r]))) {
       const m = groupSrc.get(pi)!;
       (m.get(mac) ?? m.set(mac, new EvidenceAcc()).get(mac)!).add(r);
     } else unicastSrc.get(pi)!.add(mac);

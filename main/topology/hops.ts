@@ -272,8 +272,8 @@ export function headersAt(t: PacketTable, r: number): HopHeaders {
     ttl: t.innerTtl[r],
     ipId: t.ipId[r],
     length: t.innerLen[r],
-    macSrc: t.innerMacSrc[r] >= 0 ? macToString(t.innerMacSrc[r]) : null,
-    macDst: t.innerMacDst[r] >= 0 ? macToString(t.innerMacDst[r]) : null,
+    macSrc: t.mac(t.innerMacSrc[r]) >= 0 ? macToString(t.mac(t.innerMacSrc[r])) : null,
+    macDst: t.mac(t.innerMacDst[r]) >= 0 ? macToString(t.mac(t.innerMacDst[r])) : null,
     encap,
     info: info(t, r),
   };
@@ -736,7 +736,7 @@ export function materialize(ctx: HopContext, j: JourneyIndex, k: number, flowIds
         p.kind === 'any' && p.ifindex === null
           ? t.tunnel[r] !== TunnelKind.NONE
             ? 'underlay'
-            : t.outerVer[r] !== 0 && t.outerMacSrc[r] < 0
+            : t.outerVer[r] !== 0 && t.mac(t.outerMacSrc[r]) < 0
               ? 'tun'
               : 'any'
           : p.kind,

@@ -45,6 +45,8 @@ export interface LoadOptions {
   /** Largest clock difference between nodes to look for (default 10000 ms): the first matching pass,
    *  before offsets are known, joins sightings this far apart. */
   readonly maxClockSkewMs?: number;
+  /** Reading threads (default: one per core; sets under PARALLEL_MIN_BYTES are read on this thread). */
+  readonly threads?: number;
   /** Limits on what reading the set may cost (defaults: DEFAULT_LIMITS); past one, reading stops with a read error. */
   readonly limits?: Partial<ReadLimits>;
 }
@@ -184,12 +186,10 @@ export async function readCaptureSet(files: readonly (string | CaptureSource)[],
   const plan = await planSet(expanded.sources, opts.overrides, opts.enrichment);
   const reader = new CaptureSetReader(plan.ids, { decodeAs: opts.decodeAs, signal: opts.signal, budget: new ReadBudget(opts.limits) });
   const paths = plan.captures.map((c) => c.path);
-  for (let fi = 0; fi < paths.length; fi++) {
-    if (opts.signal?.aborted) break;
-    const onProgress = opts.onProgress;
-    await reader.readFile(paths[fi], {
-      onProgress: onProgress ? (pr) => onProgress({ ...pr, file: paths[fi], fileIndex: fi, files: paths.length }) : undefined,
-    });
-  }
+  const onProgress = opts.onProgress;
+  await reader.readFiles(paths, {
+    onProgress: onProgress ? (fi, pr) => onProgress({ ...pr, file: paths[fi], fileIndex: fi, files: paths.length }) : undefined,
+    threads: opts.threads,
+  });
   return reader.data(await setEnrichment(plan.enrichment, expanded.errors), plan.overrides);
 }

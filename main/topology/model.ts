@@ -104,10 +104,10 @@ export function buildModel(m: ModelInput): BuiltModel {
     if (t.tunnel[r] === TunnelKind.NONE || t.outerVer[r] === 0) continue;
     const n = nodeOfIp.get(akey(t.outerVer[r], t.outerSrc[r]));
     if (n === undefined) continue;
-    if (t.outerMacSrc[r] >= 0 && t.tunnel[r] !== TunnelKind.NONE) {
-      const acc = underlayMac[n].get(t.outerMacSrc[r]) ?? new EvidenceAcc();
+    if (t.mac(t.outerMacSrc[r]) >= 0 && t.tunnel[r] !== TunnelKind.NONE) {
+      const acc = underlayMac[n].get(t.mac(t.outerMacSrc[r])) ?? new EvidenceAcc();
       acc.add(r);
-      underlayMac[n].set(t.outerMacSrc[r], acc);
+      underlayMac[n].set(t.mac(t.outerMacSrc[r]), acc);
     }
     const c = nodes[n].cidr;
     if (c && t.innerVer[r] === 4 && c.len <= 30 && t.innerSrc[r] === c.base) {
@@ -129,10 +129,12 @@ export function buildModel(m: ModelInput): BuiltModel {
     const n = m.nodeOfPoint[t.point[r]];
     const c = n >= 0 ? nodes[n].cidr : null;
     if (!c) continue;
-    const cooked = t.innerMacDst[r] < 0;
-    if (cooked && (t.innerMacSrc[r] < 0 || cidrContains(c, t.innerSrc[r]) || !cidrContains(c, t.innerDst[r]))) continue;
+    const macSrc = t.mac(t.innerMacSrc[r]);
+    const macDst = t.mac(t.innerMacDst[r]);
+    const cooked = macDst < 0;
+    if (cooked && (macSrc < 0 || cidrContains(c, t.innerSrc[r]) || !cidrContains(c, t.innerDst[r]))) continue;
     if (!cooked && (!cidrContains(c, t.innerSrc[r]) || cidrContains(c, t.innerDst[r]))) continue;
-    const mac = cooked ? t.innerMacSrc[r] : t.innerMacDst[r];
+    const mac = cooked ? macSrc : macDst;
     if (macIsGroup(mac)) continue;
     const acc = gwMac[n].get(mac) ?? new EvidenceAcc();
     acc.add(r);
@@ -158,7 +160,7 @@ export function buildModel(m: ModelInput): BuiltModel {
     const n = m.nodeOfPoint[t.point[r]];
     if (n < 0 || gatewayIp[n] || !gatewayOf[n] || t.innerVer[r] !== 4 || t.tunnel[r] !== TunnelKind.NONE) continue;
     const c = nodes[n].cidr;
-    if (t.innerMacSrc[r] === gatewayOf[n][0] && c && cidrContains(c, t.innerSrc[r])) {
+    if (t.mac(t.innerMacSrc[r]) === gatewayOf[n][0] && c && cidrContains(c, t.innerSrc[r])) {
       gatewayIp[n] = [t.innerSrc[r], new EvidenceAcc()];
       gatewayIp[n][1].add(r);
     }
@@ -292,11 +294,11 @@ export function buildModel(m: ModelInput): BuiltModel {
     if (
       (k === 'bridge' || k === 'veth') &&
       t.tunnel[r] === TunnelKind.NONE &&
-      t.innerMacSrc[r] >= 0 &&
+      t.mac(t.innerMacSrc[r]) >= 0 &&
       t.outerVer[r] !== 0 &&
       !isInitialTtl(t.innerTtl[r])
     )
-      routerMacs.add(t.innerMacSrc[r]);
+      routerMacs.add(t.mac(t.innerMacSrc[r]));
   }
   // ICMP errors only routers send (unreachable other than port, redirect, time exceeded, parameter
   // problem, too big): their source is a gateway or node, not a pod (a pod answers port unreachable).
@@ -308,14 +310,14 @@ export function buildModel(m: ModelInput): BuiltModel {
     return false;
   };
   const ownFrame = (r: number) =>
-    t.tunnel[r] === TunnelKind.NONE && t.innerMacSrc[r] >= 0 && !macIsGroup(t.innerMacSrc[r]) && isInitialTtl(t.innerTtl[r]);
+    t.tunnel[r] === TunnelKind.NONE && t.mac(t.innerMacSrc[r]) >= 0 && !macIsGroup(t.mac(t.innerMacSrc[r])) && isInitialTtl(t.innerTtl[r]);
   for (let r = 0; r < t.count; r++) {
     if ((t.innerVer[r] !== 4 && t.innerVer[r] !== 6) || t.innerProto[r] === 255) continue;
     const src = akey(t.innerVer[r], t.innerSrc[r]);
     const known = pods.get(src);
     if (known) {
       const k = points[t.point[r]].kind;
-      if (known.mac < 0 && ownFrame(r) && (k === 'bridge' || k === 'veth' || k === 'any')) known.mac = t.innerMacSrc[r];
+      if (known.mac < 0 && ownFrame(r) && (k === 'bridge' || k === 'veth' || k === 'any')) known.mac = t.mac(t.innerMacSrc[r]);
       continue;
     }
     if (gwIps.has(src) || vtepIps.has(src) || nodeOfIp.has(src) || m.natSources?.has(src) || routerError(r)) continue;
@@ -338,19 +340,19 @@ export function buildModel(m: ModelInput): BuiltModel {
       // No pod block known (a routed cluster without BGP in the captures): an address that sends
       // unrouted on a node's pod-side capture, from a MAC that never forwards routed frames, is a pod of that node.
       const pn = m.nodeOfPoint[t.point[r]];
-      if (pn < 0 || (kind !== 'bridge' && kind !== 'veth') || !ownFrame(r) || routerMacs.has(t.innerMacSrc[r])) continue;
+      if (pn < 0 || (kind !== 'bridge' && kind !== 'veth') || !ownFrame(r) || routerMacs.has(t.mac(t.innerMacSrc[r]))) continue;
       n = pn;
       onSegment = true;
     }
     const gw = gatewayOf[n];
-    if (!inTunnel && gw && t.innerMacSrc[r] === gw[0]) continue;
+    if (!inTunnel && gw && t.mac(t.innerMacSrc[r]) === gw[0]) continue;
     const c = nodes[n].cidr;
     if (t.innerVer[r] === 4 && c && c.len <= 30 && (src === c.base || src === (c.base | ((1 << (32 - c.len)) - 1)) >>> 0)) continue;
     const acc = new EvidenceAcc();
     acc.add(r);
     pods.set(src, {
       ip: src,
-      mac: ownFrame(r) ? t.innerMacSrc[r] : -1,
+      mac: ownFrame(r) ? t.mac(t.innerMacSrc[r]) : -1,
       node: n,
       veth: null,
       acc,

@@ -11,10 +11,13 @@ import { LinkType } from '../engine/types';
 import type { FileDraft } from './analyze';
 import type { PointDraft } from './attribution';
 import type { Enrichment } from './enrich';
-import { BgpCollector } from './calico/bgp-routes';
-import { macNumber } from './addr';
+import { BgpCollector, mayCarryBgp } from './calico/bgp-routes';
 import { PKTTYPE_UNKNOWN, PacketTable } from './table';
 import type { PointOverride } from './types';
+import { readInThreads, type FileResult } from './set-read-pool';
+import { sharedBudgetMemory, settleSharedBudget } from '../engine/readers/shared-budget';
+import { availableParallelism } from 'node:os';
+import { statSync } from 'node:fs';
 
 /** What reading a capture set gives before any inference: the packet table, files, points, enrichment. */
 export interface CaptureSetData {
@@ -34,6 +37,18 @@ export interface SetReadOptions {
   readonly budget: ReadBudget;
   /** How classic pcap records are walked (default: the fast loop). */
   readonly pcapReader?: ReadOptions['pcapReader'];
+  /** Keep the packets that may carry BGP (bgpPackets) instead of feeding `bgp` (a reading thread's table). */
+  readonly keepBgpPackets?: boolean;
+}
+
+/** A packet that may carry BGP, kept by a reading thread for the set's BgpCollector (fed in row order after the merge). */
+export interface BgpPacket {
+  readonly row: number;
+  readonly data: Uint8Array;
+  readonly linktype: number;
+  readonly origLen: number;
+  readonly tNs: number;
+  readonly index: number;
 }
 
 export interface FileReadHooks {
@@ -41,6 +56,12 @@ export interface FileReadHooks {
   onRow?(row: number, p: RawPacket, s: PacketSummary): void;
   onProgress?(p: ReadProgress): void;
 }
+
+/**
+ * Smallest set (bytes of capture files) read in threads: starting a thread (and the decoder in it)
+ * costs about as much as reading this much on one.
+ */
+export const PARALLEL_MIN_BYTES = 64 << 20;
 
 /** Rows read before the table makes room for the rest of a file (estimated from the bytes read so far). */
 const RESERVE_AFTER = 1000;
@@ -51,17 +72,25 @@ export class CaptureSetReader {
   readonly points: PointDraft[] = [];
   readonly files: FileDraft[] = [];
   private readonly summary = new PacketSummary();
+  /** Set when BGP is collected elsewhere (by the set's thread after a reading thread): the packets to feed it, else null. */
+  readonly bgpPackets: BgpPacket[] | null;
 
   /** `ids`: the capture id of each capture file, in the order they will be read. */
   constructor(
     readonly ids: readonly string[],
     private readonly opts: SetReadOptions,
-  ) {}
+  ) {
+    this.bgpPackets = opts.keepBgpPackets ? [] : null;
+  }
 
-  /** Reads the next capture file (file number = files read so far) to its end, a limit or the signal. Never throws for bad files. */
-  async readFile(path: string, hooks: FileReadHooks = {}): Promise<CaptureInfo> {
-    const fi = this.files.length;
+  /**
+   * Reads the next capture file to its end, a limit or the signal. Never throws for bad files.
+   * `fi`: its file number (default: files read so far; a reading thread that fills a table for one
+   * file of a set gives the file's number in the set).
+   */
+  async readFile(path: string, hooks: FileReadHooks = {}, fi = this.files.length): Promise<CaptureInfo> {
     const { table, points, bgp, summary, ids } = this;
+    const bgpPackets = this.bgpPackets;
     const decode = this.opts.decodeAs?.length ? { decodeAs: this.opts.decodeAs } : undefined;
     const ifaces: CaptureInterface[] = [];
     const pointOf = new Map<number, number>();
@@ -71,6 +100,7 @@ export class CaptureSetReader {
     const onRow = hooks.onRow;
     let lastKey = -1;
     let lastPoint = -1;
+    let lastLinktype = -1;
     let reserved = false;
     // The packet a BGP fact cites, made only when one is found (no closure per packet).
     let current = 0;
@@ -129,14 +159,23 @@ export class CaptureSetReader {
           lastKey = key;
           lastPoint = pi;
           points[pi].count++;
-          linktypes.add(p.linktype);
+          if (p.linktype !== lastLinktype) linktypes.add((lastLinktype = p.linktype));
           summarize(d, p.linktype, summary, decode, p.origLen);
           const r = table.add(fi, p.index, pi, p.tsSec, p.tsNsec, p.origLen, pktType, d, summary);
           current = p.index;
-          bgp.observe(r, d, summary, p.tsSec * 1e9 + p.tsNsec, refOfCurrent);
+          if (bgpPackets === null) bgp.observe(r, d, summary, p.tsSec * 1e9 + p.tsNsec, refOfCurrent);
+          else if (mayCarryBgp(summary))
+            bgpPackets.push({
+              row: r,
+              data: d.slice(),
+              linktype: p.linktype,
+              origLen: p.origLen,
+              tNs: p.tsSec * 1e9 + p.tsNsec,
+              index: p.index,
+            });
           // Cooked captures carry the sender's MAC in the SLL header, not in an Ethernet header.
           if (slla >= 0 && summary.outerEthOffset < 0 && d.length >= slla + 6) {
-            const mac = macNumber(
+            const mac = table.internMac(
               (d[slla] << 8) | d[slla + 1],
               ((d[slla + 2] << 24) | (d[slla + 3] << 16) | (d[slla + 4] << 8) | d[slla + 5]) >>> 0,
             );
@@ -182,6 +221,80 @@ export class CaptureSetReader {
       points: filePoints,
     });
     return info;
+  }
+
+  /**
+   * Reads the capture files `paths` (the set's next files, in order), in worker threads when the set
+   * is big enough to pay for starting them (PARALLEL_MIN_BYTES, more than one file, more than one
+   * thread), else one after another. Either way the table, files, points and BGP facts are the same:
+   * each thread fills a table for one file and the tables are appended in file order. Progress is
+   * reported per file; files not started when the signal stops the set are not listed.
+   */
+  async readFiles(
+    paths: readonly string[],
+    opts: { onProgress?: (fileIndex: number, p: ReadProgress) => void; threads?: number; minBytes?: number } = {},
+  ): Promise<CaptureInfo[]> {
+    const threads = Math.min(opts.threads ?? availableParallelism(), paths.length);
+    const sizes = threads > 1 ? paths.map((p) => statSync(p, { throwIfNoEntry: false })?.size ?? 0) : [];
+    const bytes = sizes.reduce((n, b) => n + b, 0);
+    const first = this.files.length;
+    const infos: CaptureInfo[] = [];
+    if (threads < 2 || bytes < (opts.minBytes ?? PARALLEL_MIN_BYTES)) {
+      for (let i = 0; i < paths.length && !this.opts.signal?.aborted; i++) {
+        const onProgress = opts.onProgress;
+        infos.push(await this.readFile(paths[i], { onProgress: onProgress ? (pr) => onProgress(first + i, pr) : undefined }));
+      }
+      return infos;
+    }
+    const budget = this.opts.budget;
+    const sab = sharedBudgetMemory(budget);
+    let reserved = false;
+    const stop = await readInThreads(
+      paths,
+      {
+        ids: this.ids,
+        decodeAs: this.opts.decodeAs,
+        pcapReader: this.opts.pcapReader,
+        limits: budget.limits,
+        budget: sab,
+      },
+      {
+        threads,
+        first,
+        signal: this.opts.signal,
+        onProgress: opts.onProgress,
+        onFile: (r) => {
+          // The first file tells how many rows the set's bytes hold: room for all of them at once.
+          if (!reserved && r.part.count > 0 && sizes[r.fi - first] > 0) {
+            reserved = true;
+            const expected = Math.ceil(((r.part.count * bytes) / sizes[r.fi - first]) * 1.02);
+            this.table.reserve(this.table.count + Math.min(expected, budget.limits.maxPackets));
+          }
+          infos.push(this.append(r));
+        },
+      },
+    );
+    settleSharedBudget(budget, sab, stop.exceeded, stop.code);
+    return infos;
+  }
+
+  /** Appends one file a thread read into a table of its own (its rows, points and BGP packets). */
+  private append(r: FileResult): CaptureInfo {
+    const { table, points } = this;
+    const fi = r.fi;
+    const rowBase = table.count;
+    const pointBase = points.length;
+    table.append(r.part, pointBase);
+    points.push(...r.points);
+    this.files.push({ ...r.file, firstRow: rowBase, points: r.file.points.map((p) => p + pointBase) });
+    // BGP facts in row order, as a one-thread read meets them.
+    const s = this.summary;
+    const decode = this.opts.decodeAs?.length ? { decodeAs: this.opts.decodeAs } : undefined;
+    for (const b of r.bgp) {
+      summarize(b.data, b.linktype, s, decode, b.origLen);
+      this.bgp.observe(rowBase + b.row, b.data, s, b.tNs, () => ({ capture: this.ids[fi], index: b.index }));
+    }
+    return r.info;
   }
 
   /** The set as read so far, for analyze(). */

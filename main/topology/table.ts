@@ -55,6 +55,56 @@ export interface ArpRecord {
   readonly senderMac: number;
 }
 
+type Column = Float64Array | Uint32Array | Int32Array | Uint16Array | Int16Array | Uint8Array;
+
+/** A table's rows as another thread hands them over (PacketTable.part / append). */
+export interface TablePart {
+  readonly count: number;
+  readonly epochSec: number;
+  readonly columns: Record<string, Column>;
+  readonly ip6: readonly string[];
+  readonly macs: readonly number[];
+  readonly arp: readonly ArpRecord[];
+  readonly tooBig: readonly IcmpTooBig[];
+  readonly icmpErrors: readonly IcmpError[];
+}
+
+/** MAC (high 16, low 32 bits) -> id: open addressing over typed arrays, no allocation per lookup. */
+class MacIds {
+  private hi = new Uint32Array(64);
+  private lo = new Uint32Array(64);
+  /** id + 1; 0 = empty slot. */
+  private ids = new Int32Array(64);
+  private size = 0;
+
+  /** The id of the MAC; when new, it gets `next`. */
+  get(hi: number, lo: number, next: number): number {
+    const mask = this.ids.length - 1;
+    const h = Math.imul(lo ^ Math.imul(hi, 0x85ebca6b), 0x9e3779b1);
+    let i = (h ^ (h >>> 16)) & mask;
+    for (;;) {
+      const v = this.ids[i];
+      if (v === 0) break;
+      if (this.lo[i] === lo && this.hi[i] === hi) return v - 1;
+      i = (i + 1) & mask;
+    }
+    this.hi[i] = hi;
+    this.lo[i] = lo;
+    this.ids[i] = next + 1;
+    if (++this.size * 2 > this.ids.length) this.rehash();
+    return next;
+  }
+
+  private rehash(): void {
+    const { hi, lo, ids } = this;
+    this.hi = new Uint32Array(ids.length * 2);
+    this.lo = new Uint32Array(ids.length * 2);
+    this.ids = new Int32Array(ids.length * 2);
+    this.size = 0;
+    for (let i = 0; i < ids.length; i++) if (ids[i] !== 0) this.get(hi[i], lo[i], ids[i] - 1);
+  }
+}
+
 function grow<T extends Float64Array | Uint32Array | Int32Array | Uint16Array | Int16Array | Uint8Array>(a: T, n: number): T {
   const C = a.constructor as new (n: number) => T;
   const b = new C(n);
@@ -111,12 +161,15 @@ export class PacketTable {
   icmpSeq = new Int32Array(0);
   payLen = new Uint32Array(0);
   payHash = new Uint32Array(0);
-  /** MACs as 48-bit numbers; -1 = no Ethernet header. */
-  innerMacSrc = new Float64Array(0);
-  innerMacDst = new Float64Array(0);
-  outerMacSrc = new Float64Array(0);
-  outerMacDst = new Float64Array(0);
+  /** MACs as ids into `macs` (read them with `mac(id)`); -1 = no Ethernet header. */
+  innerMacSrc = new Int32Array(0);
+  innerMacDst = new Int32Array(0);
+  outerMacSrc = new Int32Array(0);
+  outerMacDst = new Int32Array(0);
 
+  /** The set's MAC addresses as 48-bit numbers, by id (the MAC columns hold ids: a few distinct MACs in millions of rows). */
+  readonly macs: number[] = [];
+  private readonly macIds = new MacIds();
   /** IPv6 addresses are interned: the address columns then hold ids into this list. */
   readonly ip6: string[] = [];
   private readonly ip6Ids = new Map<string, number>();
@@ -145,13 +198,102 @@ export class PacketTable {
     this.capacity = cap;
   }
 
+  /** The columns by name (each at least `count` long). */
+  columns(): Record<string, Column> {
+    const out: Record<string, Column> = {};
+    for (const [k, v] of Object.entries(this)) if (ArrayBuffer.isView(v) && !(v instanceof DataView)) out[k] = v as Column;
+    return out;
+  }
+
+  /** What a table filled elsewhere (another thread) hands over: its columns (transferable) and side lists. */
+  part(): TablePart {
+    return {
+      count: this.count,
+      epochSec: this.epochSec,
+      columns: this.columns(),
+      ip6: this.ip6,
+      macs: this.macs,
+      arp: this.arp,
+      tooBig: this.tooBig,
+      icmpErrors: this.icmpErrors,
+    };
+  }
+
+  /**
+   * Appends the rows of a part filled by the same `add` calls on another table, as if they had been
+   * added here: capture points shift by `pointBase`, times move to this table's epoch, IPv6 ids are
+   * interned here (in the part's order, which is the order this table would have met them in) and
+   * the side lists' rows follow. The part's `file` column must already hold its file number.
+   */
+  append(p: TablePart, pointBase: number): void {
+    const base = this.count;
+    const n = p.count;
+    if (n === 0) return;
+    this.reserve(base + n);
+    const cols = this.columns();
+    for (const [k, dst] of Object.entries(cols)) {
+      const src = p.columns[k];
+      if (!src) throw new Error(`table part without column ${k}`);
+      (dst as Uint8Array).set((src as Uint8Array).subarray(0, n), base);
+    }
+    if (Number.isNaN(this.epochSec)) this.epochSec = p.epochSec;
+    // Both times are exact integers of nanoseconds (below 2^53, 104 days from the epoch), so their sum is
+    // the one rounding the set's own `(tsSec - epochSec) * 1e9 + tsNsec` makes.
+    const shift = (p.epochSec - this.epochSec) * 1e9;
+    const point = this.point;
+    const tNs = this.tNs;
+    for (let r = base; r < base + n; r++) point[r] += pointBase;
+    if (shift !== 0) for (let r = base; r < base + n; r++) tNs[r] += shift;
+    if (p.ip6.length) {
+      const id = p.ip6.map((a) => this.internText(a));
+      const remap = (ver: Uint8Array, a: Uint32Array, b: Uint32Array) => {
+        for (let r = base; r < base + n; r++)
+          if (ver[r] === 6) {
+            a[r] = id[a[r]];
+            b[r] = id[b[r]];
+          }
+      };
+      remap(this.outerVer, this.outerSrc, this.outerDst);
+      remap(this.innerVer, this.innerSrc, this.innerDst);
+      for (const e of p.icmpErrors)
+        this.icmpErrors.push(
+          e.ver === 6 && e.quotedSrc >= 0
+            ? { ...e, row: e.row + base, quotedSrc: id[e.quotedSrc], quotedDst: id[e.quotedDst] }
+            : { ...e, row: e.row + base },
+        );
+    } else for (const e of p.icmpErrors) this.icmpErrors.push({ ...e, row: e.row + base });
+    if (p.macs.length) {
+      const id = p.macs.map((m) => this.internMac(Math.floor(m / 4294967296), m % 4294967296));
+      for (const c of [this.innerMacSrc, this.innerMacDst, this.outerMacSrc, this.outerMacDst])
+        for (let r = base; r < base + n; r++) if (c[r] >= 0) c[r] = id[c[r]];
+    }
+    for (const a of p.arp) this.arp.push({ ...a, row: a.row + base });
+    for (const t of p.tooBig) this.tooBig.push({ ...t, row: t.row + base });
+    this.count = base + n;
+  }
+
+  /** The 48-bit number of a MAC column value (an id), -1 for none. */
+  mac(id: number): number {
+    return id < 0 ? -1 : this.macs[id];
+  }
+
+  /** The id of a MAC given as its high 16 and low 32 bits (interned on first sight). */
+  internMac(hi: number, lo: number): number {
+    const id = this.macIds.get(hi & 0xffff, lo >>> 0, this.macs.length);
+    if (id === this.macs.length) this.macs.push(macNumber(hi, lo));
+    return id;
+  }
+
   /** Text of an address column value. */
   addr(ver: number, v: number): string {
     return ver === 6 ? (this.ip6[v] ?? '?') : ip4ToString(v);
   }
 
   private intern6(data: Uint8Array, off: number): number {
-    const s = ip6ToString(data, off);
+    return this.internText(ip6ToString(data, off));
+  }
+
+  private internText(s: string): number {
     let id = this.ip6Ids.get(s);
     if (id === undefined) {
       id = this.ip6.length;
@@ -174,7 +316,7 @@ export class PacketTable {
     s: PacketSummary,
   ): number {
     const r = this.count;
-    this.ensure(r + 1);
+    if (r >= this.capacity) this.ensure(r + 1);
     if (Number.isNaN(this.epochSec)) this.epochSec = tsSec;
     this.file[r] = file;
     this.index[r] = index;
@@ -231,10 +373,14 @@ export class PacketTable {
       if (end < want) this.flags[r] |= SummaryFlag.PAYLOAD_CUT;
     }
     this.payHash[r] = h >>> 0;
-    this.innerMacSrc[r] = s.innerEthOffset >= 0 ? macNumber(s.innerMacSrcHi, s.innerMacSrcLo) : -1;
-    this.innerMacDst[r] = s.innerEthOffset >= 0 ? macNumber(s.innerMacDstHi, s.innerMacDstLo) : -1;
-    this.outerMacSrc[r] = s.outerEthOffset >= 0 ? macNumber(s.outerMacSrcHi, s.outerMacSrcLo) : -1;
-    this.outerMacDst[r] = s.outerEthOffset >= 0 ? macNumber(s.outerMacDstHi, s.outerMacDstLo) : -1;
+    if (s.innerEthOffset >= 0) {
+      this.innerMacSrc[r] = this.internMac(s.innerMacSrcHi, s.innerMacSrcLo);
+      this.innerMacDst[r] = this.internMac(s.innerMacDstHi, s.innerMacDstLo);
+    } else this.innerMacSrc[r] = this.innerMacDst[r] = -1;
+    if (s.outerEthOffset >= 0) {
+      this.outerMacSrc[r] = this.internMac(s.outerMacSrcHi, s.outerMacSrcLo);
+      this.outerMacDst[r] = this.internMac(s.outerMacDstHi, s.outerMacDstLo);
+    } else this.outerMacSrc[r] = this.outerMacDst[r] = -1;
     if (s.arpOp >= 0) {
       this.arp.push({
         row: r,

@@ -75,7 +75,7 @@ export class ReadBudget {
   /** Counts one packet; a message when it is one too many. */
   takePacket(): string | null {
     if (this.packets >= this.limits.maxPackets) {
-      return this.stop('maxPackets', `the set's packet limit of ${this.limits.maxPackets.toLocaleString('en-US')} packets is reached`);
+      return this.stop('maxPackets', this.packetLimitText());
     }
     this.packets++;
     return null;
@@ -85,8 +85,13 @@ export class ReadBudget {
   takeBytes(n: number): string | null {
     this.bytes += n;
     if (this.bytes > this.limits.maxBytes) {
-      return this.stop('maxBytes', `the set's limit of ${formatBytes(this.limits.maxBytes)} read (after decompression) is reached`);
+      return this.stop('maxBytes', this.byteLimitText());
     }
+    return this.checkMemory();
+  }
+
+  /** A message when the process's resident memory is past its limit. */
+  protected checkMemory(): string | null {
     const rss = this.limits.maxMemoryBytes === Number.POSITIVE_INFINITY ? 0 : this.memory();
     if (rss > this.limits.maxMemoryBytes) {
       return this.stop(
@@ -97,10 +102,20 @@ export class ReadBudget {
     return null;
   }
 
+  /** The message of the packet limit (the same whichever thread reaches it). */
+  protected packetLimitText(): string {
+    return `the set's packet limit of ${this.limits.maxPackets.toLocaleString('en-US')} packets is reached`;
+  }
+
+  /** The message of the byte limit. */
+  protected byteLimitText(): string {
+    return `the set's limit of ${formatBytes(this.limits.maxBytes)} read (after decompression) is reached`;
+  }
+
   /** Error code of the limit reached. */
   code: string | null = null;
 
-  private stop(limit: keyof ReadLimits, why: string): string {
+  protected stop(limit: keyof ReadLimits, why: string): string {
     this.exceeded = `${why} (raise it with ${LIMIT_FLAGS[limit]})`;
     this.code = BUDGET_CODES[limit];
     return this.exceeded;

@@ -63,6 +63,12 @@ interface RouteState {
   t: number;
 }
 
+/** True when the packet's innermost layer is an IPv4 TCP payload to or from port 179 (what `observe` parses). */
+export function mayCarryBgp(s: PacketSummary): boolean {
+  const l = s.inner;
+  return l.version === 4 && l.proto === 6 && (l.srcPort === BGP_PORT || l.dstPort === BGP_PORT) && l.payloadLength > 0;
+}
+
 /** Collects BGP facts packet by packet (cheap port test first; only TCP 179 payloads are parsed). */
 export class BgpCollector {
   private readonly sessions = new Map<string, SessionAcc>();
@@ -76,8 +82,8 @@ export class BgpCollector {
 
   /** Feeds one packet (after summarize filled `s` from `d`). `row` is its table row, `ref` its packet name. */
   observe(row: number, d: Uint8Array, s: PacketSummary, tNs: number, ref: () => PacketRef): void {
+    if (!mayCarryBgp(s)) return;
     const l = s.inner;
-    if (l.version !== 4 || l.proto !== 6 || (l.srcPort !== BGP_PORT && l.dstPort !== BGP_PORT) || l.payloadLength <= 0) return;
     const msgs = parseBgpMessages(d, l.payloadOffset, l.payloadOffset + l.payloadLength);
     if (msgs.length === 0 || msgs[0].typeName === 'continuation') return;
     const src = l.src4,

@@ -85,14 +85,14 @@ function nicMacVotes(
 ): Map<string, Map<number, EvidenceAcc>> {
   const votes = new Map<string, Map<number, EvidenceAcc>>();
   for (let r = 0; r < t.count; r++) {
-    if (t.tunnel[r] !== 0 || (t.innerVer[r] !== 4 && t.innerVer[r] !== 6) || t.outerMacSrc[r] < 0) continue;
+    if (t.tunnel[r] !== 0 || (t.innerVer[r] !== 4 && t.innerVer[r] !== 6) || t.mac(t.outerMacSrc[r]) < 0) continue;
     if (points[t.point[r]]?.kind !== 'underlay') continue;
     const node = nodeOf(r);
     if (!node) continue;
     let m = votes.get(node);
     if (!m) votes.set(node, (m = new Map<number, EvidenceAcc>()));
-    let acc = m.get(t.outerMacSrc[r]);
-    if (!acc) m.set(t.outerMacSrc[r], (acc = new EvidenceAcc()));
+    let acc = m.get(t.mac(t.outerMacSrc[r]));
+    if (!acc) m.set(t.mac(t.outerMacSrc[r]), (acc = new EvidenceAcc()));
     acc.add(r);
   }
   return votes;

@@ -1,0 +1,146 @@
+// The files of a set read in worker threads give the table a one-thread read gives (every column,
+// the side lists, capture points, files and BGP facts), a broken file loses only itself, the
+// signal stops every thread, and the set's packet limit holds across the threads.
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ReadBudget } from '../../main/engine/readers/budget';
+import { CaptureSetReader } from '../../main/topology/set-reader';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const CAPTURES = join(HERE, '..', '..', 'fixtures', 'captures');
+const PUBLIC = join(HERE, '..', '..', '..', 'shared', 'captures', 'public');
+const dir = mkdtempSync(join(tmpdir(), 'tv-parallel-read-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function captures(d: string): string[] {
+  return readdirSync(d)
+    .flatMap((f) => {
+      const p = join(d, f);
+      return statSync(p).isDirectory() ? (f === 'expected' ? [] : captures(p)) : /\.(pcap|pcapng|gz)$/.test(f) ? [p] : [];
+    })
+    .sort();
+}
+
+async function sequential(paths: string[], budget = new ReadBudget()): Promise<CaptureSetReader> {
+  const r = new CaptureSetReader(
+    paths.map((_, i) => `c${i}`),
+    { budget },
+  );
+  for (const p of paths) await r.readFile(p);
+  return r;
+}
+
+async function threaded(
+  paths: string[],
+  budget = new ReadBudget(),
+  signal?: AbortSignal,
+  onProgress?: (fi: number) => void,
+): Promise<CaptureSetReader> {
+  const r = new CaptureSetReader(
+    paths.map((_, i) => `c${i}`),
+    { budget, signal },
+  );
+  await r.readFiles(paths, { threads: 2, minBytes: 0, onProgress });
+  return r;
+}
+
+/** Everything a read gives, as plain values. */
+function contents(r: CaptureSetReader): Record<string, unknown> {
+  const t = r.table;
+  const cols: Record<string, number[]> = {};
+  for (const [k, v] of Object.entries(t.columns())) cols[k] = Array.from(v.subarray(0, t.count));
+  return {
+    count: t.count,
+    epochSec: t.epochSec,
+    cols,
+    ip6: t.ip6,
+    arp: t.arp,
+    tooBig: t.tooBig,
+    icmpErrors: t.icmpErrors,
+    points: r.points,
+    files: r.files,
+    bgp: r.bgp.result(() => null),
+  };
+}
+
+/** A classic pcap of `copies` times the records of `from` (a bigger file from a real one). */
+function repeated(from: string, copies: number, name: string): string {
+  const b = readFileSync(from);
+  const body = b.subarray(24);
+  const out = Buffer.alloc(24 + body.length * copies);
+  b.copy(out, 0, 0, 24);
+  for (let i = 0; i < copies; i++) body.copy(out, 24 + i * body.length);
+  const path = join(dir, name);
+  writeFileSync(path, out);
+  return path;
+}
+
+describe('reading the files of a set in threads', () => {
+  it('fills the same table as reading them one after another (fixtures, with BGP and ARP)', async () => {
+    const paths = captures(CAPTURES);
+    expect(paths.length).toBeGreaterThan(20);
+    const one = await sequential(paths);
+    const progressed = new Set<number>();
+    const many = await threaded(paths, new ReadBudget(), undefined, (fi) => progressed.add(fi));
+    // Every file reports its progress, under its own number in the set.
+    expect([...progressed].sort((a, b) => a - b)).toEqual(paths.map((_, i) => i));
+    expect(one.bgp.result(() => null).sessions.length).toBeGreaterThan(0);
+    expect(one.table.arp.length).toBeGreaterThan(0);
+    expect(contents(many)).toEqual(contents(one));
+  });
+
+  it.skipIf(!existsSync(PUBLIC))('fills the same table for the public captures (IPv6, ICMP errors, odd link types)', async () => {
+    const paths = captures(PUBLIC);
+    const one = await sequential(paths);
+    const many = await threaded(paths);
+    expect(one.table.ip6.length).toBeGreaterThan(0);
+    expect(one.table.icmpErrors.length).toBeGreaterThan(0);
+    expect(contents(many)).toEqual(contents(one));
+  });
+
+  it('keeps every other file when one is broken or missing', async () => {
+    const good = captures(CAPTURES).filter((p) => /a-node1-(eth0|cni0)\.pcap$/.test(p));
+    const junk = join(dir, 'junk.pcap');
+    writeFileSync(junk, Buffer.from('this is not a capture at all, just text'));
+    const paths = [good[0], junk, join(dir, 'missing.pcap'), good[1]];
+    const one = await sequential(paths);
+    const many = await threaded(paths);
+    expect(many.files.map((f) => f.errors.length > 0)).toEqual([false, true, true, false]);
+    expect(many.files[3].packetCount).toBeGreaterThan(0);
+    expect(contents(many)).toEqual(contents(one));
+  });
+
+  it('stops every thread on the signal, keeping what was read', async () => {
+    const src = captures(CAPTURES).find((p) => p.endsWith('a-node1-eth0.pcap'))!;
+    const big = [repeated(src, 400, 'big1.pcap'), repeated(src, 400, 'big2.pcap'), repeated(src, 400, 'big3.pcap')];
+    const ac = new AbortController();
+    const r = await threaded(big, new ReadBudget(), ac.signal, () => ac.abort());
+    const whole = (await sequential([big[0]])).table.count;
+    // Files are started in order: what is listed is the first ones, each cancelled or whole.
+    expect(r.files.length).toBeGreaterThanOrEqual(1);
+    expect(r.files.length).toBeLessThanOrEqual(2);
+    expect(r.files.some((f) => f.errors.some((e) => e.code === 'cancelled'))).toBe(true);
+    expect(r.table.count).toBeLessThan(whole * r.files.length);
+    expect(r.table.count).toBe(r.files.reduce((n, f) => n + f.packetCount, 0));
+  });
+
+  it('shares the set packet limit between the threads', async () => {
+    const src = captures(CAPTURES).find((p) => p.endsWith('a-node1-eth0.pcap'))!;
+    const big = [repeated(src, 100, 'lim1.pcap'), repeated(src, 100, 'lim2.pcap'), repeated(src, 100, 'lim3.pcap')];
+    const perFile = (await sequential([big[0]])).table.count;
+    const limit = Math.round(perFile * 1.5);
+    const budget = new ReadBudget({ maxPackets: limit });
+    const r = await threaded(big, budget);
+    // Taken in batches of 1,024 per thread: never more than the limit, at most a batch per thread less.
+    expect(r.table.count).toBeLessThanOrEqual(limit);
+    expect(r.table.count).toBeGreaterThan(limit - 2 * 1024);
+    expect(r.files).toHaveLength(3);
+    expect(r.files.some((f) => f.errors.some((e) => e.code === 'budget-packets'))).toBe(true);
+    expect(budget.code).toBe('budget-packets');
+    expect(budget.exceeded).toMatch(/packet limit of .* is reached \(raise it with --max-packets\)/);
+    expect(budget.packets).toBe(r.table.count);
+  });
+});
