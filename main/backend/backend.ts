@@ -1,7 +1,8 @@
 // The backend: everything the UI asks for, answered from the open capture set. Runs in its own
 // worker thread (worker-main.ts); both shells reach it through client.ts. This file owns the open
 // set and the sequencing of its loads: loading streams each file once into columnar storage, then
-// the path finder analyses the set. Each other concern is a part of its own, reading the open set
+// the path finder analyses the set in the analysis worker (analysis.ts), while this thread keeps
+// answering the list, the filter and the detail view. Each other concern is a part of its own, reading the open set
 // through `OpenSet` (open-set.ts): queries over the columns and full decodes (queries.ts), follow
 // views (follow.ts), exports (export.ts), the captures and graph views (views.ts), when notes may
 // be used (note-gate.ts), what is remembered across runs (remembered.ts), and the state pushed to
@@ -13,7 +14,8 @@ import { interfaceKindFromName } from '../topology/naming';
 import type { PointOverride } from '../topology/types';
 import type { AppState, LoadProgress } from '../../common/contract';
 import { uploadsFolder, type Backend, type BackendOptions } from './api';
-import { analyseSet, type AnalysisHandle } from './analysis';
+import { AnalysisWorker, heapLimitMb, type AnalysisHandle } from './analysis';
+import { readLimitFinding, readLimitNote } from './read-limit';
 import { DEFAULT_LIMITS, ReadBudget, type ReadLimits } from '../engine/readers/budget';
 import type { CaptureSetData } from '../topology';
 import { expandBundles } from '../topology/bundles';
@@ -46,8 +48,19 @@ export function createBackend(opts: BackendOptions): Backend {
   let setData: CaptureSetData | null = null;
   /** Problems unpacking folders or bundles of the current set. */
   let bundleNote: string | null = null;
-  /** Where a reading limit stopped the current set, or null. */
+  /** What a reading limit left out of the current set, or null. */
   let limitNote: string | null = null;
+  /** The analysis runs here, off this thread; a finished analysis it loses afterwards is reported. */
+  const analyses = new AnalysisWorker({
+    file: opts.analysisWorkerFile,
+    onLost(why) {
+      analysis = null;
+      ({ labels, pointIndex } = { labels: nameLabels(store), pointIndex: new Map() });
+      graph.reset();
+      message = lostAnalysis(why);
+      bump();
+    },
+  });
   /** Resolves the wait between listing the packets and starting the analysis. */
   let listed: (() => void) | null = null;
   let labels: RowLabels = NO_LABELS;
@@ -128,25 +141,38 @@ export function createBackend(opts: BackendOptions): Backend {
   // ------------------------------------------------------------------ loading
   const bump = (): void => session.bump();
 
-  /** Reads the set for the path finder (once per load), then infers; `reuse` skips the reading. */
+  /**
+   * Analyses the set in the analysis worker (the set's data gathered once per load; `reuse` keeps
+   * it, as after a correction). Until it is done the set has no analysis: nothing of the previous
+   * one (its graph, its names for the rows, its journeys) is shown meanwhile.
+   */
   async function runAnalysis(signal: AbortSignal, reuse: boolean): Promise<void> {
-    session.phase = 'analysing';
-    // The inference holds this thread: the UI is told it started before it does.
-    await feed.flush();
     const s = store;
+    session.phase = 'analysing';
+    if (analysis) {
+      analysis = null;
+      ({ labels, pointIndex } = { labels: nameLabels(s), pointIndex: new Map() });
+      graph.reset();
+    }
+    bump();
     try {
       // The path finder analyses the list's own table: no second read, the same rows.
       if (!reuse || !setData) setData = await s.setData();
       if (s !== store || signal.aborted) return;
-      const a = analyseSet(setData, overrides);
+      const a = await analyses.analyse(
+        { ...setData, overrides: [...setData.overrides, ...overrides], findings: limitNote ? [readLimitFinding(limitNote)] : [] },
+        signal,
+        opts.analysisHeapMb ?? heapLimitMb(setLimits.maxMemoryBytes),
+      );
+      if (s !== store || signal.aborted) return;
       analysis = a;
       graph.reset();
       ({ labels, pointIndex } = analysisLabels(s, a));
       message = [bundleNote, limitNote].filter(Boolean).join(' ') || null;
     } catch (e) {
-      if (s !== store) return;
+      if (s !== store || signal.aborted) return;
       analysis = null;
-      message = `Cluster analysis failed: ${e instanceof Error ? e.message : String(e)}. Packets can still be listed, filtered and decoded.`;
+      message = lostAnalysis(e instanceof Error ? e.message : String(e));
     }
     bump();
   }
@@ -183,6 +209,7 @@ export function createBackend(opts: BackendOptions): Backend {
     const s = new PacketStore();
     store = s;
     analysis = null;
+    analyses.forget();
     setData = null;
     labels = nameLabels(s);
     queries.reset();
@@ -221,9 +248,7 @@ export function createBackend(opts: BackendOptions): Backend {
         }
         progress = null;
         s.finish();
-        limitNote = budget.exceeded
-          ? `Reading stopped: ${budget.exceeded}. The packets read before are listed and analysed; the limits are in Settings.`
-          : null;
+        limitNote = readLimitNote(s.files, budget.exceeded, s.count);
         if (limitNote) message = [bundleNote, limitNote].filter(Boolean).join(' ');
         labels = nameLabels(s);
         bump();
@@ -358,7 +383,7 @@ export function createBackend(opts: BackendOptions): Backend {
     },
 
     async getGraph() {
-      return graph.view(session.phase === 'loading' || session.phase === 'analysing');
+      return graph.view(session.phase);
     },
 
     async queryPackets(q) {
@@ -377,6 +402,7 @@ export function createBackend(opts: BackendOptions): Backend {
 
     async close() {
       await session.close();
+      analyses.stop();
       await gate.notes?.close();
       feed.close();
     },
@@ -385,6 +411,9 @@ export function createBackend(opts: BackendOptions): Backend {
   // Any call may change the state (a note saved, a set opened, the recent list): the feed sends it if it did.
   return { ...afterEachCall(methods, () => feed.changed()), subscribe: (event, listener) => feed.hub.subscribe(event, listener) };
 }
+
+/** The set's message when it has no analysis because the analysis failed (`why` names what failed). */
+const lostAnalysis = (why: string) => `Cluster analysis failed: ${why}. Packets can still be listed, filtered and decoded.`;
 
 /** `methods` with `after` run when each call settles. */
 function afterEachCall<T extends object>(methods: T, after: () => void): T {

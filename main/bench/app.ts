@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startBackend } from '../backend/client';
 import { PacketStore } from '../backend/store';
-import { analyseSet } from '../backend/analysis';
+import { analyseLocally } from '../backend/analysis-run';
 import { ensureTopologySet } from './topology';
 import { fmt, haveCommand, row, type Measured } from './measure';
 import type { BenchContext, BenchSection, StepReport } from './types';
@@ -68,7 +68,7 @@ async function fill(_capture: string, paths: string[]): Promise<StepReport> {
   const s = await PacketStore.readAll(paths.map((path) => ({ path, name: path })));
   const ms = performance.now() - t0;
   const a0 = performance.now();
-  const a = analyseSet(await s.setData(), []);
+  const a = analyseLocally({ ...(await s.setData()), findings: [] });
   const analysisMs = performance.now() - a0;
   return {
     packets: s.count,
@@ -77,7 +77,7 @@ async function fill(_capture: string, paths: string[]): Promise<StepReport> {
     extra: {
       'bytes/packet': s.bytesPerPacket(),
       analysisMs,
-      journeys: a.analysis.journeys.count,
+      journeys: a.journeys.count,
     },
   };
 }

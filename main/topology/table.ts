@@ -55,7 +55,10 @@ export interface ArpRecord {
   readonly senderMac: number;
 }
 
-function grow<T extends Float64Array | Uint32Array | Int32Array | Uint16Array | Int16Array | Uint8Array>(a: T, n: number): T {
+/** The element types of the table's columns. */
+export type Column = Float64Array | Uint32Array | Int32Array | Uint16Array | Int16Array | Uint8Array;
+
+function grow<T extends Column>(a: T, n: number): T {
   const C = a.constructor as new (n: number) => T;
   const b = new C(n);
   b.set(a);
@@ -143,6 +146,13 @@ export class PacketTable {
         (this as Record<string, unknown>)[k as string] = grow(v as unknown as Uint8Array, cap);
     }
     this.capacity = cap;
+  }
+
+  /** Every typed-array column by field name (each may be longer than `count`), e.g. to move them into shared memory. */
+  columns(): Record<string, Column> {
+    const out: Record<string, Column> = {};
+    for (const [k, v] of Object.entries(this)) if (ArrayBuffer.isView(v) && !(v instanceof DataView)) out[k] = v as Column;
+    return out;
   }
 
   /** Text of an address column value. */
