@@ -155,25 +155,28 @@ export function createBackend(opts: BackendOptions): Backend {
       graph.reset();
     }
     bump();
+    let a: AnalysisHandle | null = null;
+    let failure = '';
     try {
       // The path finder analyses the list's own table: no second read, the same rows.
       if (!reuse || !setData) setData = await s.setData();
-      if (s !== store || signal.aborted) return;
-      const a = await analyses.analyse(
-        { ...setData, overrides: [...setData.overrides, ...overrides], findings: limitNote ? [readLimitFinding(limitNote)] : [] },
-        signal,
-        opts.analysisHeapMb ?? heapLimitMb(setLimits.maxMemoryBytes),
-      );
-      if (s !== store || signal.aborted) return;
+      if (!signal.aborted)
+        a = await analyses.analyse(
+          { ...setData, overrides: [...setData.overrides, ...overrides], findings: limitNote ? [readLimitFinding(limitNote)] : [] },
+          signal,
+          opts.analysisHeapMb ?? heapLimitMb(setLimits.maxMemoryBytes),
+        );
+    } catch (e) {
+      failure = e instanceof Error ? e.message : String(e);
+    }
+    if (s !== store) return;
+    if (signal.aborted) message = [bundleNote, limitNote, ANALYSIS_CANCELLED].filter(Boolean).join(' ');
+    else if (a) {
       analysis = a;
       graph.reset();
       ({ labels, pointIndex } = analysisLabels(s, a));
       message = [bundleNote, limitNote].filter(Boolean).join(' ') || null;
-    } catch (e) {
-      if (s !== store || signal.aborted) return;
-      analysis = null;
-      message = lostAnalysis(e instanceof Error ? e.message : String(e));
-    }
+    } else message = lostAnalysis(failure);
     bump();
   }
 
@@ -340,7 +343,8 @@ export function createBackend(opts: BackendOptions): Backend {
     async setAttribution({ capture, node, iface }) {
       const f = store.files[capture];
       if (!f) throw new Error(`no capture #${capture}`);
-      const id = captureIdOfFile(set, capture) ?? f.name;
+      // The capture's id in the analysis (also known while the analysis is redone: the read set names it).
+      const id = captureIdOfFile(set, capture) ?? setData?.files.find((x) => x.path === f.path)?.id ?? f.name;
       const kind = iface ? interfaceKindFromName(iface) : undefined;
       const assignment = { node: node ?? '', interface: iface ?? '', ...(kind ? { kind } : {}) };
       // The correction is part of the investigation: the session remembers it for the next opening.
@@ -348,6 +352,8 @@ export function createBackend(opts: BackendOptions): Backend {
       const sessionCapture = notes?.store.captureForPath(f.path)?.id;
       if (notes && sessionCapture) notes.store.setAssignment({ capture: sessionCapture, ...assignment });
       overrides = [...overrides.filter((o) => o.capture !== id), ...assignmentOverrides([{ capture: id, ...assignment }])];
+      // An analysis in progress is of the uncorrected set: it stops, and the corrected one starts.
+      if (session.phase === 'analysing') session.cancel();
       await session.settled();
       void session.start((signal) =>
         runAnalysis(signal, true).then(() => {
@@ -411,6 +417,8 @@ export function createBackend(opts: BackendOptions): Backend {
   // Any call may change the state (a note saved, a set opened, the recent list): the feed sends it if it did.
   return { ...afterEachCall(methods, () => feed.changed()), subscribe: (event, listener) => feed.hub.subscribe(event, listener) };
 }
+
+const ANALYSIS_CANCELLED = 'Analysis cancelled: the packets are listed, filtered and decoded; open the set again to analyse it.';
 
 /** The set's message when it has no analysis because the analysis failed (`why` names what failed). */
 const lostAnalysis = (why: string) => `Cluster analysis failed: ${why}. Packets can still be listed, filtered and decoded.`;
