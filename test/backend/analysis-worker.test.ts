@@ -72,7 +72,7 @@ describeNeeding([labNeed], 'the backend and its analysis worker', () => {
     let answered = 0;
     let asked = 0;
     for (;;) {
-      const list = await b.queryPackets(page('tcp.port == 8080 && ip.ttl > 0', { offset: asked * 50 }));
+      const list = await b.queryPackets(page('vxlan && tcp.port == 8080', { offset: asked * 50 }));
       const detail = await b.getPacket({ no: list.rows[0].no });
       const graph = await b.getGraph();
       const s = await b.getState();
@@ -80,7 +80,8 @@ describeNeeding([labNeed], 'the backend and its analysis worker', () => {
       // Both answers came while the analysis was still running.
       asked++;
       answered++;
-      expect(list.total).toBe(SIGHTINGS);
+      // The tunnel's sightings: on each node's NIC (2 of the 8 points).
+      expect(list.total).toBe(SIGHTINGS / 4);
       expect(list.rows).toHaveLength(50);
       expect(detail?.no).toBe(list.rows[0].no);
       expect(detail?.levels.length).toBeGreaterThan(1);
@@ -111,7 +112,7 @@ describeNeeding([labNeed], 'the backend and its analysis worker', () => {
     expect(cancelled.phase).toBe('cancelled');
     expect(cancelled.message).toMatch(/^Analysis cancelled: .*packets are listed/);
     expect(cancelled.totalPackets).toBe(SIGHTINGS);
-    expect((await b.queryPackets(page('udp.port == 8472'))).total).toBe(SIGHTINGS / 2);
+    expect((await b.queryPackets(page('udp.port == 8472'))).total).toBe(SIGHTINGS / 4);
     expect((await b.getGraph()).elements).toEqual([]);
     await expect(b.followPacket({ no: 1 })).rejects.toThrow();
 
@@ -123,10 +124,13 @@ describeNeeding([labNeed], 'the backend and its analysis worker', () => {
     expect(s.captures.map((c) => c.path)).toEqual(lab.files);
     const g = await b.getGraph();
     expect(g.generation).toBe(s.generation);
-    // The graph is the lab's: its nodes, none of the big set's.
-    const labels = g.elements.map((e) => e.data.label);
-    expect(labels.some((l) => /node1/.test(l))).toBe(true);
-    expect(labels.some((l) => /192\.168\.56\.1[12]\b/.test(l))).toBe(false);
+    // The graph is the lab's, element for element as a backend that opened only the lab draws it.
+    const fresh = start();
+    await fresh.openCaptures({ paths: lab.files, append: false });
+    await until(fresh, done);
+    const ids = (x: typeof g) => x.elements.map((e) => e.data.id).sort();
+    expect(ids(g).length).toBeGreaterThan(0);
+    expect(ids(g)).toEqual(ids(await fresh.getGraph()));
   }, 300_000);
 
   it("correcting a capture's node mid-analysis re-runs only the analysis and shows nothing of the one before", async () => {
@@ -157,7 +161,7 @@ describeNeeding([labNeed], 'the backend and its analysis worker', () => {
     expect(s.phase).toBe('ready');
     expect(s.message).toMatch(/^Cluster analysis failed: the analysis worker (failed|stopped).*Packets can still be listed/);
     const list = await b.queryPackets(page('vxlan'));
-    expect(list.total).toBe(SIGHTINGS / 2);
+    expect(list.total).toBe(SIGHTINGS / 4);
     expect((await b.getPacket({ no: list.rows[0].no }))?.no).toBe(list.rows[0].no);
     expect((await b.getGraph()).message).toBe(s.message);
     await expect(b.followPacket({ no: list.rows[0].no })).rejects.toThrow(/analysis worker/);
