@@ -68,7 +68,8 @@ export class AnalysisWorker {
     const onAbort = () => this.stop();
     signal.addEventListener('abort', onAbort, { once: true });
     try {
-      const input: AnalysisInput = { ...d, table: shareTable(d.table) };
+      const input: AnalysisInput = { ...d, table: await shareTable(d.table) };
+      if (signal.aborted) throw new Error('cancelled');
       const data = (await this.call({ op: 'analyse', run, input })) as AnalysisData;
       this.held = run;
       return this.handle(run, data, d.table);

@@ -266,24 +266,27 @@ export function createBackend(opts: BackendOptions): Backend {
         // wait for the UI's first page of this generation, or a second at most (no wait when there is nothing to list).
         if (s.count > 0) await Promise.race([new Promise<void>((r) => (listed = r)), new Promise<void>((r) => setTimeout(r, 1000))]);
         listed = null;
-        if (notes && s.files.length) {
-          await notes
-            .attach(
-              s.files.map((f) => ({ path: f.path, comments: f.comments })),
-              signal,
-            )
-            .catch((e: unknown) => {
-              if (!signal.aborted)
-                gate.problem = `The session's captures could not be checked: ${e instanceof Error ? e.message : String(e)}`;
-            });
-          // A reload's table and filter go into the session once it holds its captures.
-          if (reload) {
-            notes.store.setDecodeAs(reload.decodeAs);
-            notes.store.setFilter(reload.filter);
+        // The session's captures are checked (SHA-256, on this thread) while the analysis runs in its worker.
+        const check = async (): Promise<void> => {
+          if (notes && s.files.length) {
+            await notes
+              .attach(
+                s.files.map((f) => ({ path: f.path, comments: f.comments })),
+                signal,
+              )
+              .catch((e: unknown) => {
+                if (!signal.aborted)
+                  gate.problem = `The session's captures could not be checked: ${e instanceof Error ? e.message : String(e)}`;
+              });
+            // A reload's table and filter go into the session once it holds its captures.
+            if (reload) {
+              notes.store.setDecodeAs(reload.decodeAs);
+              notes.store.setFilter(reload.filter);
+            }
           }
-        }
-        gate.ready();
-        await runAnalysis(signal, false);
+          gate.ready();
+        };
+        await Promise.all([check(), runAnalysis(signal, false)]);
         session.phase = signal.aborted ? 'cancelled' : 'ready';
       } finally {
         gate.ready();

@@ -21,10 +21,11 @@ const isShared = (c: Column, rows: number) => c.buffer instanceof SharedArrayBuf
 
 /**
  * Moves `t`'s columns into shared memory (columns already shared stay as they are: a second
- * analysis of the same table copies nothing) and returns the table as a message. Call once the
- * table is filled: rows added later would not fit.
+ * analysis of the same table copies nothing) and returns the table as a message. The thread is
+ * let go between columns, so calls waiting on it are answered meanwhile (the table reads the same
+ * values either way). Call once the table is filled: rows added later would not fit.
  */
-export function shareTable(t: PacketTable): SharedTable {
+export async function shareTable(t: PacketTable): Promise<SharedTable> {
   const columns: Record<string, Column> = {};
   for (const [name, c] of Object.entries(t.columns())) {
     if (isShared(c, t.count)) {
@@ -37,6 +38,7 @@ export function shareTable(t: PacketTable): SharedTable {
     columns[name] = s;
     // The backend's own table reads the shared column from now on; the private one is garbage.
     Object.assign(t, { [name]: s });
+    await new Promise((r) => setImmediate(r));
   }
   return { count: t.count, epochSec: t.epochSec, columns, ip6: t.ip6, arp: t.arp, tooBig: t.tooBig, icmpErrors: t.icmpErrors };
 }
