@@ -33,4 +33,3 @@ export function analyseLocally(d: AnalysisSetInput): Analysis {
   const data: AnalysisData = { ...a.toJSON(), findings };
   return { ...a, findings, toJSON: () => data };
 }
-

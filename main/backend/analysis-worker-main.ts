@@ -6,7 +6,6 @@
 // {id, ok, result} or {id, ok: false, error}. Requests of an analysis the backend has since
 // replaced are refused (each names its run).
 import { parentPort } from 'node:worker_threads';
-import type { ReportFormat } from '../../common/contract';
 import type { Analysis } from '../topology';
 import { BgpCollector } from '../topology/calico/bgp-routes';
 import { EvidenceAcc } from '../topology/evidence';
@@ -51,7 +50,7 @@ async function handle(m: AnalysisRequest): Promise<unknown> {
     case 'report': {
       const a = analysisOf(m.run);
       const { writeReport } = await import('../report');
-      const r = await writeReport(a, m.session && sessionOf(m.session), { format: m.format as ReportFormat, out: m.path, title: m.title });
+      const r = await writeReport(a, m.session && sessionOf(m.session), { format: m.format, out: m.path, title: m.title });
       return { packets: r.packets ?? 0 };
     }
   }

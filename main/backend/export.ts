@@ -78,7 +78,12 @@ export class Exports {
     await this.notesReady();
     const notes = this.set.notes;
     // The analysis worker builds the report, beside the journeys it shows; the notes go with the question.
-    const r = await a.writeReport(format, path, `Tunnelvision: ${this.set.store.files.length} captures`, notes ? snapshotOf(notes.store) : null);
+    const r = await a.writeReport(
+      format,
+      path,
+      `Tunnelvision: ${this.set.store.files.length} captures`,
+      notes ? snapshotOf(notes.store) : null,
+    );
     return { name: `tunnelvision-report.${format}`, packets: r.packets };
   }
 

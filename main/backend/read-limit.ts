@@ -15,7 +15,10 @@ export function readLimitNote(files: readonly StoreFile[], why: string | null, p
   for (const f of files) {
     const e = f.info?.errors.find((x) => LIMIT_CODES.has(x.code));
     if (!e) continue;
-    if (f.count > 0) cut.push(`the rest of ${f.name} from byte ${e.offset.toLocaleString('en-US')} on (its first ${f.count.toLocaleString('en-US')} packets were read)`);
+    if (f.count > 0)
+      cut.push(
+        `the rest of ${f.name} from byte ${e.offset.toLocaleString('en-US')} on (its first ${f.count.toLocaleString('en-US')} packets were read)`,
+      );
     else unread.push(f.name);
   }
   const left = [...cut, ...(unread.length ? [`${unread.join(', ')}, not read at all`] : [])];

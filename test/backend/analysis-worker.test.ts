@@ -177,7 +177,9 @@ describeNeeding([labNeed], 'the backend and its analysis worker', () => {
     const counts = s.captures.map((c) => c.packets);
     expect(counts.reduce((x, y) => x + y, 0)).toBe(100);
     const cut = counts.findIndex((n, i) => i > 0 && n > 0 && n < 100) >= 0 ? 1 : 0;
-    expect(s.message).toMatch(/^Reading stopped: the set's packet limit of 100 packets is reached \(raise it with --max-packets\)\. Left out: /);
+    expect(s.message).toMatch(
+      /^Reading stopped: the set's packet limit of 100 packets is reached \(raise it with --max-packets\)\. Left out: /,
+    );
     expect(s.message).toContain(`the rest of ${names[cut]} from byte `);
     if (counts[2] === 0) expect(s.message).toContain(`${names[2]}, not read at all`);
     expect(s.message).toMatch(/The 100 packets read before are listed and analysed; the limits are in Settings\.$/);
