@@ -2,8 +2,8 @@
 // worker thread (worker-main.ts); both shells reach it through client.ts. This file owns the open
 // set and the sequencing of its loads: loading streams each file once into columnar storage, then
 // the path finder analyses the set in the analysis worker (analysis.ts), while this thread keeps
-// answering the list, the filter and the detail view. Each other concern is a part of its own, reading the open set
-// through `OpenSet` (open-set.ts): queries over the columns and full decodes (queries.ts), follow
+// answering the list, the filter and the detail view. Each other concern is a part of its own,
+// reading the open set through `OpenSet` (open-set.ts): queries over the columns and full decodes (queries.ts), follow
 // views (follow.ts), exports (export.ts), the captures and graph views (views.ts), when notes may
 // be used (note-gate.ts), what is remembered across runs (remembered.ts), and the state pushed to
 // the UI after each change (events.ts).
@@ -54,15 +54,11 @@ export function createBackend(opts: BackendOptions): Backend {
   const analyses = new AnalysisWorker({
     file: opts.analysisWorkerFile,
     onLost(why) {
-      analysis = null;
-      ({ labels, pointIndex } = { labels: nameLabels(store), pointIndex: new Map() });
-      graph.reset();
+      dropAnalysis();
       message = lostAnalysis(why);
       bump();
     },
   });
-  /** Resolves the wait between listing the packets and starting the analysis. */
-  let listed: (() => void) | null = null;
   let labels: RowLabels = NO_LABELS;
   let pointIndex = new Map<string, number>();
   let overrides: PointOverride[] = [];
@@ -141,6 +137,14 @@ export function createBackend(opts: BackendOptions): Backend {
   // ------------------------------------------------------------------ loading
   const bump = (): void => session.bump();
 
+  /** The set without its analysis: no graph, no journeys, the rows named after their files and interfaces. */
+  function dropAnalysis(): void {
+    analysis = null;
+    labels = nameLabels(store);
+    pointIndex = new Map();
+    graph.reset();
+  }
+
   /**
    * Analyses the set in the analysis worker (the set's data gathered once per load; `reuse` keeps
    * it, as after a correction). Until it is done the set has no analysis: nothing of the previous
@@ -149,11 +153,7 @@ export function createBackend(opts: BackendOptions): Backend {
   async function runAnalysis(signal: AbortSignal, reuse: boolean): Promise<void> {
     const s = store;
     session.phase = 'analysing';
-    if (analysis) {
-      analysis = null;
-      ({ labels, pointIndex } = { labels: nameLabels(s), pointIndex: new Map() });
-      graph.reset();
-    }
+    if (analysis) dropAnalysis();
     bump();
     let a: AnalysisHandle | null = null;
     let failure = '';
@@ -262,10 +262,6 @@ export function createBackend(opts: BackendOptions): Backend {
           s.dropUnread();
           return;
         }
-        // Let the list show the time-ordered packets before the (long, partly blocking) analysis starts:
-        // wait for the UI's first page of this generation, or a second at most (no wait when there is nothing to list).
-        if (s.count > 0) await Promise.race([new Promise<void>((r) => (listed = r)), new Promise<void>((r) => setTimeout(r, 1000))]);
-        listed = null;
         // The session's captures are checked (SHA-256, on this thread) while the analysis runs in its worker.
         const check = async (): Promise<void> => {
           if (notes && s.files.length) {
@@ -395,11 +391,7 @@ export function createBackend(opts: BackendOptions): Backend {
       return graph.view(session.phase);
     },
 
-    async queryPackets(q) {
-      // The UI asked for a page: the analysis of a new set may start (loadNow waits for this).
-      if (q.limit > 0) listed?.();
-      return queries.page(q);
-    },
+    queryPackets: async (q) => queries.page(q),
     getPacket: async ({ no }) => queries.detail(no),
     followPacket: async ({ no }) => follow.packet(no),
     followFlow: async ({ flow }) => follow.flow(flow),
