@@ -12,6 +12,8 @@ export default defineConfig({
           index: resolve(__dirname, 'main/app/index.ts'),
           // The backend's worker thread (captures are read and analysed there, off the main thread).
           'backend-worker': resolve(__dirname, 'main/backend/worker-main.ts'),
+          // The backend's analysis worker (the cluster analysis, so the backend keeps answering); found beside backend-worker.js.
+          'analysis-worker': resolve(__dirname, 'main/backend/analysis-worker-main.ts'),
         },
       },
     },

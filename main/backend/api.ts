@@ -71,4 +71,8 @@ export interface BackendOptions {
   limits?: Partial<ReadLimits>;
   /** File that remembers the limits the user set in the app (JSON of ReadLimits); absent or null keeps them in memory. */
   limitsFile?: string | null;
+  /** The analysis worker's entry (its bundled file in the desktop app; the sources' bootstrap otherwise). */
+  analysisWorkerFile?: string;
+  /** The analysis worker's heap limit in MiB; by default the set's memory limit (`maxMemoryBytes`). */
+  analysisHeapMb?: number;
 }

@@ -1,8 +1,9 @@
 // The backend: everything the UI asks for, answered from the open capture set. Runs in its own
 // worker thread (worker-main.ts); both shells reach it through client.ts. This file owns the open
 // set and the sequencing of its loads: loading streams each file once into columnar storage, then
-// the path finder analyses the set. Each other concern is a part of its own, reading the open set
-// through `OpenSet` (open-set.ts): queries over the columns and full decodes (queries.ts), follow
+// the path finder analyses the set in the analysis worker (analysis.ts), while this thread keeps
+// answering the list, the filter and the detail view. Each other concern is a part of its own,
+// reading the open set through `OpenSet` (open-set.ts): queries over the columns and full decodes (queries.ts), follow
 // views (follow.ts), exports (export.ts), the captures and graph views (views.ts), when notes may
 // be used (note-gate.ts), what is remembered across runs (remembered.ts), and the state pushed to
 // the UI after each change (events.ts).
@@ -13,7 +14,8 @@ import { interfaceKindFromName } from '../topology/naming';
 import type { PointOverride } from '../topology/types';
 import type { AppState, LoadProgress } from '../../common/contract';
 import { uploadsFolder, type Backend, type BackendOptions } from './api';
-import { analyseSet, type AnalysisHandle } from './analysis';
+import { AnalysisWorker, heapLimitMb, type AnalysisHandle } from './analysis';
+import { readLimitFinding, readLimitNote } from './read-limit';
 import { DEFAULT_LIMITS, ReadBudget, type ReadLimits } from '../engine/readers/budget';
 import type { CaptureSetData } from '../topology';
 import { expandBundles } from '../topology/bundles';
@@ -46,10 +48,17 @@ export function createBackend(opts: BackendOptions): Backend {
   let setData: CaptureSetData | null = null;
   /** Problems unpacking folders or bundles of the current set. */
   let bundleNote: string | null = null;
-  /** Where a reading limit stopped the current set, or null. */
+  /** What a reading limit left out of the current set, or null. */
   let limitNote: string | null = null;
-  /** Resolves the wait between listing the packets and starting the analysis. */
-  let listed: (() => void) | null = null;
+  /** The analysis runs here, off this thread; a finished analysis it loses afterwards is reported. */
+  const analyses = new AnalysisWorker({
+    file: opts.analysisWorkerFile,
+    onLost(why) {
+      dropAnalysis();
+      message = lostAnalysis(why);
+      bump();
+    },
+  });
   let labels: RowLabels = NO_LABELS;
   let pointIndex = new Map<string, number>();
   let overrides: PointOverride[] = [];
@@ -128,26 +137,46 @@ export function createBackend(opts: BackendOptions): Backend {
   // ------------------------------------------------------------------ loading
   const bump = (): void => session.bump();
 
-  /** Reads the set for the path finder (once per load), then infers; `reuse` skips the reading. */
+  /** The set without its analysis: no graph, no journeys, the rows named after their files and interfaces. */
+  function dropAnalysis(): void {
+    analysis = null;
+    labels = nameLabels(store);
+    pointIndex = new Map();
+    graph.reset();
+  }
+
+  /**
+   * Analyses the set in the analysis worker (the set's data gathered once per load; `reuse` keeps
+   * it, as after a correction). Until it is done the set has no analysis: nothing of the previous
+   * one (its graph, its names for the rows, its journeys) is shown meanwhile.
+   */
   async function runAnalysis(signal: AbortSignal, reuse: boolean): Promise<void> {
-    session.phase = 'analysing';
-    // The inference holds this thread: the UI is told it started before it does.
-    await feed.flush();
     const s = store;
+    session.phase = 'analysing';
+    if (analysis) dropAnalysis();
+    bump();
+    let a: AnalysisHandle | null = null;
+    let failure = '';
     try {
       // The path finder analyses the list's own table: no second read, the same rows.
       if (!reuse || !setData) setData = await s.setData();
-      if (s !== store || signal.aborted) return;
-      const a = analyseSet(setData, overrides);
+      if (!signal.aborted)
+        a = await analyses.analyse(
+          { ...setData, overrides: [...setData.overrides, ...overrides], findings: limitNote ? [readLimitFinding(limitNote)] : [] },
+          signal,
+          opts.analysisHeapMb ?? heapLimitMb(setLimits.maxMemoryBytes),
+        );
+    } catch (e) {
+      failure = e instanceof Error ? e.message : String(e);
+    }
+    if (s !== store) return;
+    if (signal.aborted) message = [bundleNote, limitNote, ANALYSIS_CANCELLED].filter(Boolean).join(' ');
+    else if (a) {
       analysis = a;
       graph.reset();
       ({ labels, pointIndex } = analysisLabels(s, a));
       message = [bundleNote, limitNote].filter(Boolean).join(' ') || null;
-    } catch (e) {
-      if (s !== store) return;
-      analysis = null;
-      message = `Cluster analysis failed: ${e instanceof Error ? e.message : String(e)}. Packets can still be listed, filtered and decoded.`;
-    }
+    } else message = lostAnalysis(failure);
     bump();
   }
 
@@ -183,6 +212,7 @@ export function createBackend(opts: BackendOptions): Backend {
     const s = new PacketStore();
     store = s;
     analysis = null;
+    analyses.forget();
     setData = null;
     labels = nameLabels(s);
     queries.reset();
@@ -221,9 +251,7 @@ export function createBackend(opts: BackendOptions): Backend {
         }
         progress = null;
         s.finish();
-        limitNote = budget.exceeded
-          ? `Reading stopped: ${budget.exceeded}. The packets read before are listed and analysed; the limits are in Settings.`
-          : null;
+        limitNote = readLimitNote(s.files, budget.exceeded, s.count);
         if (limitNote) message = [bundleNote, limitNote].filter(Boolean).join(' ');
         labels = nameLabels(s);
         bump();
@@ -234,28 +262,27 @@ export function createBackend(opts: BackendOptions): Backend {
           s.dropUnread();
           return;
         }
-        // Let the list show the time-ordered packets before the (long, partly blocking) analysis starts:
-        // wait for the UI's first page of this generation, or a second at most (no wait when there is nothing to list).
-        if (s.count > 0) await Promise.race([new Promise<void>((r) => (listed = r)), new Promise<void>((r) => setTimeout(r, 1000))]);
-        listed = null;
-        if (notes && s.files.length) {
-          await notes
-            .attach(
-              s.files.map((f) => ({ path: f.path, comments: f.comments })),
-              signal,
-            )
-            .catch((e: unknown) => {
-              if (!signal.aborted)
-                gate.problem = `The session's captures could not be checked: ${e instanceof Error ? e.message : String(e)}`;
-            });
-          // A reload's table and filter go into the session once it holds its captures.
-          if (reload) {
-            notes.store.setDecodeAs(reload.decodeAs);
-            notes.store.setFilter(reload.filter);
+        // The session's captures are checked (SHA-256, on this thread) while the analysis runs in its worker.
+        const check = async (): Promise<void> => {
+          if (notes && s.files.length) {
+            await notes
+              .attach(
+                s.files.map((f) => ({ path: f.path, comments: f.comments })),
+                signal,
+              )
+              .catch((e: unknown) => {
+                if (!signal.aborted)
+                  gate.problem = `The session's captures could not be checked: ${e instanceof Error ? e.message : String(e)}`;
+              });
+            // A reload's table and filter go into the session once it holds its captures.
+            if (reload) {
+              notes.store.setDecodeAs(reload.decodeAs);
+              notes.store.setFilter(reload.filter);
+            }
           }
-        }
-        gate.ready();
-        await runAnalysis(signal, false);
+          gate.ready();
+        };
+        await Promise.all([check(), runAnalysis(signal, false)]);
         session.phase = signal.aborted ? 'cancelled' : 'ready';
       } finally {
         gate.ready();
@@ -315,7 +342,8 @@ export function createBackend(opts: BackendOptions): Backend {
     async setAttribution({ capture, node, iface }) {
       const f = store.files[capture];
       if (!f) throw new Error(`no capture #${capture}`);
-      const id = captureIdOfFile(set, capture) ?? f.name;
+      // The capture's id in the analysis (also known while the analysis is redone: the read set names it).
+      const id = captureIdOfFile(set, capture) ?? setData?.files.find((x) => x.path === f.path)?.id ?? f.name;
       const kind = iface ? interfaceKindFromName(iface) : undefined;
       const assignment = { node: node ?? '', interface: iface ?? '', ...(kind ? { kind } : {}) };
       // The correction is part of the investigation: the session remembers it for the next opening.
@@ -323,6 +351,8 @@ export function createBackend(opts: BackendOptions): Backend {
       const sessionCapture = notes?.store.captureForPath(f.path)?.id;
       if (notes && sessionCapture) notes.store.setAssignment({ capture: sessionCapture, ...assignment });
       overrides = [...overrides.filter((o) => o.capture !== id), ...assignmentOverrides([{ capture: id, ...assignment }])];
+      // An analysis in progress is of the uncorrected set: it stops, and the corrected one starts.
+      if (session.phase === 'analysing') session.cancel();
       await session.settled();
       void session.start((signal) =>
         runAnalysis(signal, true).then(() => {
@@ -358,14 +388,10 @@ export function createBackend(opts: BackendOptions): Backend {
     },
 
     async getGraph() {
-      return graph.view(session.phase === 'loading' || session.phase === 'analysing');
+      return graph.view(session.phase);
     },
 
-    async queryPackets(q) {
-      // The UI asked for a page: the analysis of a new set may start (loadNow waits for this).
-      if (q.limit > 0) listed?.();
-      return queries.page(q);
-    },
+    queryPackets: async (q) => queries.page(q),
     getPacket: async ({ no }) => queries.detail(no),
     followPacket: async ({ no }) => follow.packet(no),
     followFlow: async ({ flow }) => follow.flow(flow),
@@ -377,6 +403,7 @@ export function createBackend(opts: BackendOptions): Backend {
 
     async close() {
       await session.close();
+      analyses.stop();
       await gate.notes?.close();
       feed.close();
     },
@@ -385,6 +412,11 @@ export function createBackend(opts: BackendOptions): Backend {
   // Any call may change the state (a note saved, a set opened, the recent list): the feed sends it if it did.
   return { ...afterEachCall(methods, () => feed.changed()), subscribe: (event, listener) => feed.hub.subscribe(event, listener) };
 }
+
+const ANALYSIS_CANCELLED = 'Analysis cancelled: the packets are listed, filtered and decoded; open the set again to analyse it.';
+
+/** The set's message when it has no analysis because the analysis failed (`why` names what failed). */
+const lostAnalysis = (why: string) => `Cluster analysis failed: ${why}. Packets can still be listed, filtered and decoded.`;
 
 /** `methods` with `after` run when each call settles. */
 function afterEachCall<T extends object>(methods: T, after: () => void): T {

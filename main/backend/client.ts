@@ -44,8 +44,8 @@ export function startBackend(options: BackendOptions, workerFile: string = SOURC
       const last = hub.last('state');
       if (last) hub.emit('state', { ...last, phase: 'failed', progress: null, message: `${e.message}. Open the captures again.` });
     };
-    w.on('error', (e) => failAll(new Error(`the analysis worker failed: ${e.message}`)));
-    w.on('exit', (code) => failAll(new Error(`the analysis worker stopped (exit code ${code})`)));
+    w.on('error', (e) => failAll(new Error(`the backend worker failed: ${e.message}`)));
+    w.on('exit', (code) => failAll(new Error(`the backend worker stopped (exit code ${code})`)));
     return w;
   };
 

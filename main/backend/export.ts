@@ -6,6 +6,7 @@ import { dirname } from 'node:path';
 import type { ExportSelection, ReportFormat } from '../../common/contract';
 import { writePcapngFile, type PcapngInterface, type PcapngPacket } from '../engine/writers/pcapng';
 import { requireAnalysis, rowOfRef, type OpenSet } from './open-set';
+import { snapshotOf } from './report-session';
 import type { PacketQueries } from './queries';
 
 /** Packets read again from their files per batch while writing. */
@@ -22,7 +23,7 @@ export class Exports {
   /** Writes the selected packets as pcapng to `path`. */
   async writePcapng(selection: ExportSelection, path: string): Promise<{ packets: number; name: string }> {
     const { store, labels } = this.set;
-    const rows = this.rowsOf(selection);
+    const rows = await this.rowsOf(selection);
     const ifaces: PcapngInterface[] = [];
     const ifaceOf = new Map<number, number>();
     for (const r of rows) {
@@ -73,26 +74,28 @@ export class Exports {
   /** Writes the report of the open set to `path`. */
   async writeReport(format: ReportFormat, path: string): Promise<{ name: string; packets: number }> {
     const a = requireAnalysis(this.set, 'a report needs it');
-    const { writeReport } = await import('../report');
     mkdirSync(dirname(path), { recursive: true });
     await this.notesReady();
-    const r = await writeReport(a.analysis, this.set.notes?.store ?? null, {
+    const notes = this.set.notes;
+    // The analysis worker builds the report, beside the journeys it shows; the notes go with the question.
+    const r = await a.writeReport(
       format,
-      out: path,
-      title: `Tunnelvision: ${this.set.store.files.length} captures`,
-    });
-    return { name: `tunnelvision-report.${format}`, packets: (r as { packets?: number }).packets ?? 0 };
+      path,
+      `Tunnelvision: ${this.set.store.files.length} captures`,
+      notes ? snapshotOf(notes.store) : null,
+    );
+    return { name: `tunnelvision-report.${format}`, packets: r.packets };
   }
 
   /** The rows of a selection: the list's order for a filter; journeys by time for a flow; hop order for a journey. */
-  private rowsOf(sel: ExportSelection): number[] {
+  private async rowsOf(sel: ExportSelection): Promise<number[]> {
     if (sel.kind === 'filter') {
       const m = this.queries.match({ filter: sel.filter, element: sel.element, sort: 'no', descending: false });
       if (m.error) throw new Error(`filter: ${m.error.message}`);
       return [...m.rows];
     }
     const a = requireAnalysis(this.set);
-    const journeys = a.journeysForFlow(sel.flow).filter((j) => sel.kind === 'flow' || String(j.id) === sel.journey);
+    const journeys = (await a.journeysForFlow(sel.flow)).filter((j) => sel.kind === 'flow' || String(j.id) === sel.journey);
     // Hop order within a journey (same-instant hops stay in path order), journeys by time.
     const rows = new Set<number>();
     for (const j of journeys)

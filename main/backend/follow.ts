@@ -23,7 +23,7 @@ export class FollowViews {
   constructor(private readonly set: OpenSet) {}
 
   /** The flow of packet `no`, its journey selected; null when the packet is on none. */
-  packet(no: number): FollowView | null {
+  async packet(no: number): Promise<FollowView | null> {
     const { store } = this.set;
     const r = store.rowOfNo(no);
     if (r < 0) return null;
@@ -31,21 +31,22 @@ export class FollowViews {
     const capture = captureIdOfFile(this.set, store.table.file[r]);
     if (!capture) return null;
     const index = store.table.index[r];
-    const j = a.journeyForPacket(capture, index);
+    const j = await a.journeyForPacket(capture, index);
     if (!j) return null;
     return this.view(j.flow, { capture, index });
   }
 
-  flow(flowId: string): FollowView | null {
+  flow(flowId: string): Promise<FollowView | null> {
     return this.view(flowId, null);
   }
 
   /** The journey a row's packet is on (its flow, journey id and hop), null before the analysis or without one. */
-  journeyOfRow(row: number): { flow: string; journey: string; hop: number } | null {
+  async journeyOfRow(row: number): Promise<{ flow: string; journey: string; hop: number } | null> {
     const { store, analysis } = this.set;
     const capture = captureIdOfFile(this.set, store.table.file[row]);
     const index = store.table.index[row];
-    const j = capture ? analysis?.journeyForPacket(capture, index) : null;
+    // Asked while the analysis is redone (or lost): no journey to name yet.
+    const j = capture ? await analysis?.journeyForPacket(capture, index).catch(() => null) : null;
     if (!j) return null;
     return { flow: j.flow, journey: String(j.id), hop: j.hops.findIndex((h) => h.packet.capture === capture && h.packet.index === index) };
   }
@@ -89,10 +90,10 @@ export class FollowViews {
       });
   }
 
-  private view(flowId: string, focus: { capture: string; index: number } | null): FollowView | null {
+  private async view(flowId: string, focus: { capture: string; index: number } | null): Promise<FollowView | null> {
     const a = requireAnalysis(this.set);
     const flow = a.data.flows.find((f) => f.id === flowId);
-    const journeys = a.journeysForFlow(flowId);
+    const journeys = await a.journeysForFlow(flowId);
     let selected = 0;
     if (focus) {
       const k = journeys.findIndex((j) => j.hops.some((h) => h.packet.capture === focus.capture && h.packet.index === focus.index));

@@ -86,11 +86,11 @@ export function noteMethods(gate: NoteGate, set: OpenSet): NoteMethods {
           'the packet list was renumbered while the note was being written (captures were still being read): select the packet again',
         );
       }
-      return saved(n, n.add(target, input));
+      return saved(n, await n.add(target, input));
     },
     async updateNote({ id, ...input }) {
       const n = await notes();
-      return saved(n, n.update(id, input));
+      return saved(n, await n.update(id, input));
     },
     async removeNote({ id }) {
       const n = await notes();

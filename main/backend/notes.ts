@@ -19,7 +19,7 @@ export interface NotesHost {
   /** "node1 / eth0" of a row. */
   placeOf(row: number): string;
   /** The journey a row's packet is on (its flow, journey id and hop index), null before the analysis or without one. */
-  journeyOf(row: number): { flow: string; journey: string; hop: number } | null;
+  journeyOf(row: number): Promise<{ flow: string; journey: string; hop: number } | null>;
   flowLabel(flow: string): string | null;
   /** The graph element a note's element id names (older id spellings mapped onto today's) and its label, null when none. */
   element(element: string): { id: string; label: string } | null;
@@ -122,15 +122,15 @@ export class Notes {
     };
   }
 
-  list(): NoteView[] {
-    return this.store.annotations.map((a) => this.toView(a));
+  list(): Promise<NoteView[]> {
+    return Promise.all(this.store.annotations.map((a) => this.toView(a)));
   }
 
-  add(target: NoteTarget, input: NoteInput): NoteView {
+  add(target: NoteTarget, input: NoteInput): Promise<NoteView> {
     return this.toView(this.store.addAnnotation({ target: this.toSession(target), ...this.fields(input) }));
   }
 
-  update(id: string, input: NoteInput): NoteView {
+  update(id: string, input: NoteInput): Promise<NoteView> {
     return this.toView(this.store.updateAnnotation(id, this.fields(input)));
   }
 
@@ -231,7 +231,8 @@ export class Notes {
     return path && this.attached && this.store.isAttached(a) ? this.host.rowOf(path, packet) : -1;
   }
 
-  private toView(a: Annotation): NoteView {
+  /** The note as the UI lists it (a hop note asks the analysis which journey its packet is on now). */
+  private async toView(a: Annotation): Promise<NoteView> {
     const t = a.target;
     const h = this.host;
     let target: NoteTarget | null = null;
@@ -246,7 +247,7 @@ export class Notes {
       case 'hop': {
         // The hop is found again from its packet: journey numbers change when the set is analysed anew.
         const row = t.capture !== undefined && t.packet !== undefined ? this.rowOfRef(a, t.capture, t.packet) : -1;
-        const j = row >= 0 ? h.journeyOf(row) : null;
+        const j = row >= 0 ? await h.journeyOf(row) : null;
         if (row >= 0 && j) target = { kind: 'hop', flow: j.flow, journey: j.journey, hop: j.hop, no: h.noOf(row) };
         about =
           j && row >= 0

@@ -2,7 +2,7 @@
 // and why, once analysed, and the files still waiting to be read) and the cluster graph (Cytoscape
 // elements of the one cluster graph model, weighted by the packets seen on each; notes on elements name
 // them through that model).
-import type { CaptureView, GraphElementView, GraphView, PlacementView } from '../../common/contract';
+import type { CaptureView, GraphElementView, GraphView, LoadPhase, PlacementView } from '../../common/contract';
 import type { AnalysisData, CapturePoint, Finding } from '../topology/types';
 import { attributionFromFileName, interfaceKindFromName } from '../topology/naming';
 import { buildClusterGraph, elementName, resolveElement, type ClusterGraph } from '../topology/graph';
@@ -83,15 +83,20 @@ export class GraphViews {
     return this.graph?.of === a ? this.graph.graph : (this.graph = { of: a, graph: buildClusterGraph(a) }).graph;
   }
 
-  /** `reading`: the set is being read or analysed (the message says so while there is no graph). */
-  view(reading: boolean): GraphView {
+  /** `phase`: the load's (while the set is read or analysed, the message says so in place of a graph). */
+  view(phase: LoadPhase): GraphView {
     const { generation, message } = this.set;
     const a = this.set.analysis?.data;
     if (!a)
       return {
         generation,
         elements: [],
-        message: reading ? 'Reading captures…' : (message ?? (this.set.store.count ? null : 'No captures open.')),
+        message:
+          phase === 'loading'
+            ? 'Reading captures…'
+            : phase === 'analysing'
+              ? 'Analysing the cluster…'
+              : (message ?? (this.set.store.count ? null : 'No captures open.')),
       };
     const elements = this.elements(a);
     return { generation, elements, message: elements.length ? null : 'No cluster structure could be inferred from these captures.' };

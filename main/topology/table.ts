@@ -55,7 +55,8 @@ export interface ArpRecord {
   readonly senderMac: number;
 }
 
-type Column = Float64Array | Uint32Array | Int32Array | Uint16Array | Int16Array | Uint8Array;
+/** The element types of the table's columns. */
+export type Column = Float64Array | Uint32Array | Int32Array | Uint16Array | Int16Array | Uint8Array;
 
 /** A table's rows as another thread hands them over (PacketTable.part / append). */
 export interface TablePart {

@@ -227,7 +227,7 @@ describe('the backend worker', () => {
     const pending = b.getState();
     await expect(pending).rejects.toThrow(/exit code 3/);
     expect(got.map((s) => s.phase)).toEqual(['ready', 'failed']);
-    expect(got[1].message).toMatch(/the analysis worker stopped \(exit code 3\)\. Open the captures again\./);
+    expect(got[1].message).toMatch(/the backend worker stopped \(exit code 3\)\. Open the captures again\./);
     expect(got[1].totalPackets).toBe(7);
     await b.close();
   });
