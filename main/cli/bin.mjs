@@ -7,7 +7,9 @@ import { bundleState } from './bundle.mjs';
 
 const state = process.env.TUNNELVISION_FROM_SOURCES === '1' ? null : bundleState();
 let main;
+let bundle;
 if (state?.fresh) {
+  bundle = state.entry;
   ({ main } = await import(state.entry));
 } else {
   if (state)
@@ -18,4 +20,4 @@ if (state?.fresh) {
   register();
   ({ main } = await import('./main.ts'));
 }
-process.exitCode = await main(process.argv.slice(2));
+process.exitCode = await main(process.argv.slice(2), bundle);

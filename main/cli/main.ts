@@ -13,11 +13,12 @@ const USAGE = `usage: tunnelvision <command> [args]
 'tunnelvision <command> --help' describes a command's options.
 `;
 
-export async function main(argv: string[]): Promise<number> {
+/** `bundle`: the URL of the bundle's entry (out/cli/main.js) when bin.mjs runs the bundle. */
+export async function main(argv: string[], bundle?: string): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {
     case 'decode':
-      return (await import('./decode')).run(rest);
+      return (await import('./decode')).run(rest, bundle);
     case 'bench':
       return (await import('./bench')).run(rest);
     case 'start':

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { readCapture } from '../../main/engine/readers/read';
 import { describePacketText, PacketSummary, PacketText } from '../../main/engine/decode/index';
 import type { RawPacket } from '../../main/engine/types';
-import { textLine, writeTextLine } from '../../main/cli/decode';
+import { textLine, writeTextLine } from '../../main/cli/text-line';
 import { LineBatch } from '../../main/cli/line-batch';
 
 const CAPTURES = resolve(dirname(fileURLToPath(import.meta.url)), '../../fixtures/captures');
