@@ -7,9 +7,7 @@ import { bundleState } from './bundle.mjs';
 
 const state = process.env.TUNNELVISION_FROM_SOURCES === '1' ? null : bundleState();
 let main;
-let bundle;
 if (state?.fresh) {
-  bundle = state.entry;
   ({ main } = await import(state.entry));
 } else {
   if (state)
@@ -20,4 +18,4 @@ if (state?.fresh) {
   register();
   ({ main } = await import('./main.ts'));
 }
-process.exitCode = await main(process.argv.slice(2), bundle);
+process.exitCode = await main(process.argv.slice(2));

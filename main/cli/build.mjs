@@ -43,7 +43,7 @@ export async function buildCli({ quiet = false } = {}) {
   try {
     const result = await esbuild.build({
       absWorkingDir: ROOT,
-      entryPoints: { main: 'main/cli/main.ts', 'decode-worker': 'main/cli/decode-worker.ts' },
+      entryPoints: { main: 'main/cli/main.ts' },
       outdir: tmp,
       bundle: true,
       splitting: true,

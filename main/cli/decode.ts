@@ -7,15 +7,12 @@
 import { basename } from 'node:path';
 import { ReadBudget, readCapture, formatEpoch, type ReadLimits, type ReadOptions } from '../engine/readers/read';
 import type { CaptureInfo, CaptureInterface, RawPacket } from '../engine/types';
-import { statSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
 import { decodePacket, parseDecodeAs, decodeAsNames } from '../engine/decode/index';
 import { oracleFrame, pyJson, type OracleFrame } from '../engine/decode/oracle';
 import type { DecodeAsEntry, DecodeOptions, DecodedPacket } from '../engine/decode/types';
 import { withOutput, type Output } from './output';
 import { limitsUsage, takeLimit } from './limit-args';
 import { TextFormatter } from './text-line';
-import type { TextThread } from './text-thread';
 
 const USAGE = `usage: tunnelvision decode [--decode-as udp:PORT=PROTO]... [--format text|jsonl|oracle] FILE...
   --decode-as udp:PORT=PROTO   decode a UDP port as PROTO (${decodeAsNames().join(', ')}); repeatable
@@ -156,11 +153,7 @@ function reportErrors(path: string, info: CaptureInfo): boolean {
   return info.errors.length > 0;
 }
 
-/**
- * `bundle`: the URL of the prebuilt bundle's entry when running from it (bin.mjs); large files are
- * then formatted on two threads (text-thread.ts), whose second one starts from the bundle.
- */
-export async function run(args: string[], bundle?: string): Promise<number> {
+export async function run(args: string[]): Promise<number> {
   const a = parseArgs(args);
   if (typeof a === 'string') {
     process.stderr.write((a ? `tunnelvision decode: ${a}\n` : '') + USAGE);
@@ -170,8 +163,7 @@ export async function run(args: string[], bundle?: string): Promise<number> {
     decodeAs: a.format === 'oracle' ? [...ORACLE_DECODE_AS, ...a.decodeAs] : a.decodeAs,
     ...(a.maxDepth !== undefined ? { maxTunnelDepth: a.maxDepth } : {}),
   };
-  const workerUrl = bundle && a.format === 'text' && availableParallelism() > 1 ? new URL('decode-worker.js', bundle) : null;
-  return withOutput('decode', (out) => decodeTo(out, a, opts, workerUrl));
+  return withOutput('decode', (out) => decodeTo(out, a, opts));
 }
 
 /**
@@ -180,26 +172,8 @@ export async function run(args: string[], bundle?: string): Promise<number> {
  * pool), and the text one step makes stays a few MB at most.
  */
 const CHUNK = 1 << 20;
-/** Files smaller than this are formatted on one thread: starting a second costs more than it saves there. */
-const THREAD_MIN_BYTES = 16 << 20;
 
-async function decodeTo(out: Output, a: Args, opts: DecodeOptions, workerUrl: URL | null): Promise<number> {
-  // The formatting thread, started for the first large file and kept for the next ones.
-  const threads: { two: TextThread | null } = { two: null };
-  try {
-    return await decodeFiles(out, a, opts, workerUrl, threads);
-  } finally {
-    threads.two?.close();
-  }
-}
-
-async function decodeFiles(
-  out: Output,
-  a: Args,
-  opts: DecodeOptions,
-  workerUrl: URL | null,
-  threads: { two: TextThread | null },
-): Promise<number> {
+async function decodeTo(out: Output, a: Args, opts: DecodeOptions): Promise<number> {
   // Output goes out as it is made; when the reader of our output goes away (`| head`), reading stops quietly.
   let failed = false;
   // Decoding keeps nothing, so only the bytes read are limited (a gzip bomb would otherwise run for hours).
@@ -217,11 +191,6 @@ async function decodeFiles(
     const ifaces: CaptureInterface[] = [];
     const text = new TextFormatter(opts);
     const lines = text.lines;
-    if (threads.two === null && workerUrl !== null && (statSync(path, { throwIfNoEntry: false })?.size ?? 0) >= THREAD_MIN_BYTES) {
-      const { TextThread } = await import('./text-thread');
-      threads.two = new TextThread(workerUrl, opts, out);
-    }
-    const two = threads.two;
     const info = await readCapture(
       path,
       {
@@ -233,25 +202,14 @@ async function decodeFiles(
           const capture = ifaces.length > 1 ? `${file}:${ifaces[p.iface]?.name ?? `if${p.iface}`}` : file;
           if (a.format === 'text') {
             // The info line without building layers and fields: same text as the full decode, several times faster.
-            if (two) two.add(p, capture);
-            else void out.push(text.packet(p, capture));
+            void out.push(text.packet(p, capture));
           } else {
             void out.push(lines.add(JSON.stringify(jsonRecord(p, decodePacket(p.data, p.linktype, opts, p.origLen), capture))));
           }
         },
       },
-      {
-        signal: two ? AbortSignal.any([out.signal, two.signal]) : out.signal,
-        chunkSize: CHUNK,
-        pause: () => out.drained() ?? two?.pause(),
-        budget,
-      },
+      { signal: out.signal, chunkSize: CHUNK, pause: () => out.drained(), budget },
     );
-    await two?.finish();
-    if (two?.error) {
-      process.stderr.write(`tunnelvision decode: ${path}: ${two.error}; the output stops before the packets it had\n`);
-      return 1;
-    }
     await out.write(lines.take());
     if (!out.ended) failed = reportErrors(path, info) || failed;
   }

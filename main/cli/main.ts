@@ -13,12 +13,11 @@ const USAGE = `usage: tunnelvision <command> [args]
 'tunnelvision <command> --help' describes a command's options.
 `;
 
-/** `bundle`: the URL of the bundle's entry (out/cli/main.js) when bin.mjs runs the bundle. */
-export async function main(argv: string[], bundle?: string): Promise<number> {
+export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {
     case 'decode':
-      return (await import('./decode')).run(rest, bundle);
+      return (await import('./decode')).run(rest);
     case 'bench':
       return (await import('./bench')).run(rest);
     case 'start':

@@ -1,15 +1,13 @@
 // The line of `decode --format text` for one packet: number, time, capture, outer src > dst, inner
 // src > dst, protocol, length, info. `textLine` is the reference string; `writeTextLine` writes the
-// same bytes straight into an output chunk (the hot path); `TextFormatter` decodes and writes a
-// packet, one packet or one shared batch at a time, on the reading thread or the formatting thread
-// (text-thread.ts).
+// same bytes straight into an output chunk (the hot path); `TextFormatter` decodes a packet and
+// writes its line.
 import { formatEpoch } from '../engine/readers/time';
 import type { RawPacket } from '../engine/types';
 import { describePacketText, PacketSummary, PacketText } from '../engine/decode/index';
 import { ipv4Text, ipv6Text } from '../engine/decode/context';
 import type { DecodeOptions, IpLevelSummary } from '../engine/decode/types';
 import { LineBatch } from './line-batch';
-import { forEachPacket, type BatchMessage } from './packet-batch';
 
 function addr(l: IpLevelSummary, d: Uint8Array, src: boolean): string {
   if (l.version === 4) return ipv4Text(src ? l.src4 : l.dst4);
@@ -109,17 +107,5 @@ export class TextFormatter {
   packet(p: RawPacket, capture: string): Buffer | null {
     const t = describePacketText(p.data, p.linktype, this.summary, this.text, this.opts, p.origLen);
     return writeTextLine(this.lines, p, t, this.summary, capture);
-  }
-
-  /** The lines of a whole batch, as the chunks that hold them. */
-  batch(m: BatchMessage): Buffer[] {
-    const chunks: Buffer[] = [];
-    forEachPacket(m, (p, capture) => {
-      const full = this.packet(p, capture);
-      if (full) chunks.push(full);
-    });
-    const last = this.lines.take();
-    if (last) chunks.push(last);
-    return chunks;
   }
 }
