@@ -45,12 +45,15 @@ const SP = 0x20;
  * strings (the hot path of `decode --format text`). Returns the chunk to write when one filled up.
  */
 let plainCapture = '';
+/** plainCapture in UTF-8. */
+let plainCaptureBytes: Uint8Array = new Uint8Array(0);
 
 export function writeTextLine(out: LineBatch, p: RawPacket, t: PacketText, s: PacketSummary, capture: string): Buffer | null {
   // The capture name is the same on every line of a file: checked once.
   if (capture !== plainCapture) {
     if (CONTROL.test(capture)) return out.add(textLine(p, { info: t.info, protocol: t.protocol, summary: s }, capture));
     plainCapture = capture;
+    plainCaptureBytes = Buffer.from(capture);
   }
   if ((t.freeText && CONTROL.test(t.info)) || !(p.tsNsec < 1e9))
     return out.add(textLine(p, { info: t.info, protocol: t.protocol, summary: s }, capture));
@@ -62,7 +65,7 @@ export function writeTextLine(out: LineBatch, p: RawPacket, t: PacketText, s: Pa
   out.byte(0x2e);
   out.nine(p.tsNsec);
   out.byte(SP);
-  out.utf8(capture);
+  out.raw(plainCaptureBytes);
   out.byte(SP);
   if (s.outer.version !== 0) {
     writeEndpoint(out, s.outer, p.data, true);
