@@ -7,13 +7,12 @@
 import { basename } from 'node:path';
 import { ReadBudget, readCapture, formatEpoch, type ReadLimits, type ReadOptions } from '../engine/readers/read';
 import type { CaptureInfo, CaptureInterface, RawPacket } from '../engine/types';
-import { decodePacket, describePacketText, parseDecodeAs, decodeAsNames, PacketSummary, PacketText } from '../engine/decode/index';
-import { ipv4Text, ipv6Text } from '../engine/decode/context';
+import { decodePacket, parseDecodeAs, decodeAsNames } from '../engine/decode/index';
 import { oracleFrame, pyJson, type OracleFrame } from '../engine/decode/oracle';
-import type { DecodeAsEntry, DecodeOptions, DecodedPacket, IpLevelSummary } from '../engine/decode/types';
+import type { DecodeAsEntry, DecodeOptions, DecodedPacket } from '../engine/decode/types';
 import { withOutput, type Output } from './output';
 import { limitsUsage, takeLimit } from './limit-args';
-import { LineBatch } from './line-batch';
+import { TextFormatter } from './text-line';
 
 const USAGE = `usage: tunnelvision decode [--decode-as udp:PORT=PROTO]... [--format text|jsonl|oracle] FILE...
   --decode-as udp:PORT=PROTO   decode a UDP port as PROTO (${decodeAsNames().join(', ')}); repeatable
@@ -68,92 +67,6 @@ function parseArgs(args: string[]): Args | string {
   }
   if (a.files.length === 0) return 'no capture file given';
   return a;
-}
-
-function addr(l: IpLevelSummary, d: Uint8Array, src: boolean): string {
-  if (l.version === 4) return ipv4Text(src ? l.src4 : l.dst4);
-  if (l.version === 6) return ipv6Text(d, src ? l.srcOffset : l.dstOffset);
-  return '';
-}
-function endpoint(l: IpLevelSummary, d: Uint8Array, src: boolean): string {
-  const a = addr(l, d, src);
-  const port = src ? l.srcPort : l.dstPort;
-  return port >= 0 ? (l.version === 6 ? `[${a}]:${port}` : `${a}:${port}`) : a;
-}
-
-const CONTROL = /[\x00-\x1f\x7f]/;
-const CONTROL_ALL = /[\x00-\x1f\x7f]/g;
-
-/** One-line text form of a packet. Capture text is untrusted: control characters are escaped. */
-export function textLine(p: RawPacket, d: { info: string; protocol: string; summary: PacketSummary }, capture: string): string {
-  const s = d.summary;
-  let where = '';
-  if (s.outer.version !== 0) {
-    where = `${endpoint(s.outer, p.data, true)} > ${endpoint(s.outer, p.data, false)}`;
-    if (s.ipCount > 1 && s.inner.version !== 0) where += ` | ${endpoint(s.inner, p.data, true)} > ${endpoint(s.inner, p.data, false)}`;
-  }
-  const line = `${p.index + 1} ${formatEpoch(p.tsSec, p.tsNsec)} ${capture} ${where || '-'} ${d.protocol} ${p.origLen} ${d.info}`;
-  // Only the info and the capture name can hold control characters (addresses, numbers and protocol names cannot).
-  return CONTROL.test(d.info) || CONTROL.test(capture)
-    ? line.replace(CONTROL_ALL, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`)
-    : line;
-}
-
-const SP = 0x20;
-
-/**
- * textLine written straight into the output batch, byte for byte the same, without making the line's
- * strings (the hot path of `decode --format text`). Returns the chunk to write when one filled up.
- */
-let plainCapture = '';
-
-export function writeTextLine(out: LineBatch, p: RawPacket, t: PacketText, s: PacketSummary, capture: string): Buffer | null {
-  // The capture name is the same on every line of a file: checked once.
-  if (capture !== plainCapture) {
-    if (CONTROL.test(capture)) return out.add(textLine(p, { info: t.info, protocol: t.protocol, summary: s }, capture));
-    plainCapture = capture;
-  }
-  if ((t.freeText && CONTROL.test(t.info)) || !(p.tsNsec < 1e9))
-    return out.add(textLine(p, { info: t.info, protocol: t.protocol, summary: s }, capture));
-  // Four endpoints (an IPv6 one is at most 47 bytes), three numbers, the time, and the free text.
-  const full = out.begin(320 + 3 * (capture.length + t.protocol.length) + t.infoRoom);
-  out.uint(p.index + 1);
-  out.byte(SP);
-  out.uint(p.tsSec);
-  out.byte(0x2e);
-  out.nine(p.tsNsec);
-  out.byte(SP);
-  out.utf8(capture);
-  out.byte(SP);
-  if (s.outer.version !== 0) {
-    writeEndpoint(out, s.outer, p.data, true);
-    out.bytes3(SP, 0x3e, SP);
-    writeEndpoint(out, s.outer, p.data, false);
-    if (s.ipCount > 1 && s.inner.version !== 0) {
-      out.bytes3(SP, 0x7c, SP);
-      writeEndpoint(out, s.inner, p.data, true);
-      out.bytes3(SP, 0x3e, SP);
-      writeEndpoint(out, s.inner, p.data, false);
-    }
-  } else out.byte(0x2d);
-  out.byte(SP);
-  out.utf8(t.protocol);
-  out.byte(SP);
-  out.uint(p.origLen);
-  out.byte(SP);
-  t.writeInfo(out);
-  out.byte(0x0a);
-  return full;
-}
-
-function writeEndpoint(out: LineBatch, l: IpLevelSummary, d: Uint8Array, src: boolean): void {
-  if (l.version !== 4) return out.ascii(endpoint(l, d, src));
-  out.ipv4(src ? l.src4 : l.dst4);
-  const port = src ? l.srcPort : l.dstPort;
-  if (port >= 0) {
-    out.byte(0x3a);
-    out.uint(port);
-  }
 }
 
 export function jsonRecord(p: RawPacket, d: DecodedPacket, capture: string): Record<string, unknown> {
@@ -276,9 +189,8 @@ async function decodeTo(out: Output, a: Args, opts: DecodeOptions): Promise<numb
     // The capture column: the file name, plus the interface name when a pcapng file has several.
     const file = basename(path);
     const ifaces: CaptureInterface[] = [];
-    const summary = new PacketSummary();
-    const text = new PacketText();
-    const lines = new LineBatch();
+    const text = new TextFormatter(opts);
+    const lines = text.lines;
     const info = await readCapture(
       path,
       {
@@ -290,9 +202,7 @@ async function decodeTo(out: Output, a: Args, opts: DecodeOptions): Promise<numb
           const capture = ifaces.length > 1 ? `${file}:${ifaces[p.iface]?.name ?? `if${p.iface}`}` : file;
           if (a.format === 'text') {
             // The info line without building layers and fields: same text as the full decode, several times faster.
-            void out.push(
-              writeTextLine(lines, p, describePacketText(p.data, p.linktype, summary, text, opts, p.origLen), summary, capture),
-            );
+            void out.push(text.packet(p, capture));
           } else {
             void out.push(lines.add(JSON.stringify(jsonRecord(p, decodePacket(p.data, p.linktype, opts, p.origLen), capture))));
           }

@@ -5,6 +5,21 @@
 // numbers, IPv4 addresses) straight into the chunk, making no string at all.
 const CHUNK = 1 << 16;
 
+/** 0..255 in decimal, four bytes each: the length, then the digits (padded with spaces). */
+const OCTETS = new Uint8Array(256 * 4);
+for (let v = 0; v < 256; v++) {
+  const d = String(v).padEnd(3, ' ');
+  OCTETS[v * 4] = String(v).length;
+  for (let i = 0; i < 3; i++) OCTETS[v * 4 + 1 + i] = d.charCodeAt(i);
+}
+
+/** The ASCII digits of 00..99, two bytes each: numbers are written two digits per division. */
+const PAIRS = new Uint8Array(200);
+for (let i = 0; i < 100; i++) {
+  PAIRS[2 * i] = 0x30 + ((i / 10) | 0);
+  PAIRS[2 * i + 1] = 0x30 + (i % 10);
+}
+
 export class LineBatch {
   private buf = Buffer.allocUnsafe(CHUNK);
   private pos = 0;
@@ -62,6 +77,14 @@ export class LineBatch {
     this.pos = p;
   }
 
+  /** Bytes made once and written on many lines (the capture name). */
+  raw(bytes: Uint8Array): void {
+    const b = this.buf;
+    let p = this.pos;
+    for (let i = 0; i < bytes.length; i++) b[p++] = bytes[i];
+    this.pos = p;
+  }
+
   byte(c: number): void {
     this.buf[this.pos++] = c;
   }
@@ -91,11 +114,18 @@ export class LineBatch {
     const b = this.buf;
     let i = this.pos + digits;
     this.pos = i;
-    do {
-      const q = (v / 10) | 0;
-      b[--i] = 0x30 + v - q * 10;
+    // Two digits per division, from the end.
+    while (v >= 100) {
+      const q = (v / 100) | 0;
+      const r = (v - q * 100) << 1;
+      b[--i] = PAIRS[r + 1];
+      b[--i] = PAIRS[r];
       v = q;
-    } while (v !== 0);
+    }
+    if (v >= 10) {
+      b[--i] = PAIRS[(v << 1) + 1];
+      b[--i] = PAIRS[v << 1];
+    } else b[--i] = 0x30 + v;
   }
 
   private bigUint(n: number): void {
@@ -114,30 +144,47 @@ export class LineBatch {
   nine(n: number): void {
     const b = this.buf;
     let v = n | 0;
-    for (let i = this.pos + 8; i >= this.pos; i--) {
-      const q = (v / 10) | 0;
-      b[i] = 0x30 + v - q * 10;
+    // Four pairs of digits from the end, then the first digit.
+    for (let i = this.pos + 7; i > this.pos; i -= 2) {
+      const q = (v / 100) | 0;
+      const r = (v - q * 100) << 1;
+      b[i + 1] = PAIRS[r + 1];
+      b[i] = PAIRS[r];
       v = q;
     }
+    b[this.pos] = 0x30 + v;
     this.pos += 9;
   }
 
   /** An IPv4 address given as an unsigned 32-bit number, dotted-decimal. */
   ipv4(n: number): void {
-    this.octet(n >>> 24);
-    this.buf[this.pos++] = 0x2e;
-    this.octet((n >>> 16) & 255);
-    this.buf[this.pos++] = 0x2e;
-    this.octet((n >>> 8) & 255);
-    this.buf[this.pos++] = 0x2e;
-    this.octet(n & 255);
-  }
-
-  private octet(v: number): void {
     const b = this.buf;
-    if (v >= 100) b[this.pos++] = 0x30 + ((v / 100) | 0);
-    if (v >= 10) b[this.pos++] = 0x30 + (((v / 10) | 0) % 10);
-    b[this.pos++] = 0x30 + (v % 10);
+    let p = this.pos;
+    // Each octet's entry is its length and three digit bytes: all three are stored and the position
+    // moves by the length (the room given to begin covers the spare bytes, which the next part overwrites).
+    let o = (n >>> 22) & 0x3fc;
+    b[p] = OCTETS[o + 1];
+    b[p + 1] = OCTETS[o + 2];
+    b[p + 2] = OCTETS[o + 3];
+    p += OCTETS[o];
+    b[p++] = 0x2e;
+    o = (n >>> 14) & 0x3fc;
+    b[p] = OCTETS[o + 1];
+    b[p + 1] = OCTETS[o + 2];
+    b[p + 2] = OCTETS[o + 3];
+    p += OCTETS[o];
+    b[p++] = 0x2e;
+    o = (n >>> 6) & 0x3fc;
+    b[p] = OCTETS[o + 1];
+    b[p + 1] = OCTETS[o + 2];
+    b[p + 2] = OCTETS[o + 3];
+    p += OCTETS[o];
+    b[p++] = 0x2e;
+    o = (n << 2) & 0x3fc;
+    b[p] = OCTETS[o + 1];
+    b[p + 1] = OCTETS[o + 2];
+    b[p + 2] = OCTETS[o + 3];
+    this.pos = p + OCTETS[o];
   }
 
   /** What was added since the last chunk (null when nothing); the batch starts a new buffer, since the writer may still hold this one. */

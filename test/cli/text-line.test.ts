@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { readCapture } from '../../main/engine/readers/read';
 import { describePacketText, PacketSummary, PacketText } from '../../main/engine/decode/index';
 import type { RawPacket } from '../../main/engine/types';
-import { textLine, writeTextLine } from '../../main/cli/decode';
+import { textLine, writeTextLine } from '../../main/cli/text-line';
 import { LineBatch } from '../../main/cli/line-batch';
 
 const CAPTURES = resolve(dirname(fileURLToPath(import.meta.url)), '../../fixtures/captures');
@@ -98,5 +98,32 @@ describe('writeTextLine', () => {
     expect(b.take()!.toString()).toBe(
       '0 7 10 99 100 999999999 1000000000 4294967295 4294967296 9007199254740991 -3 1.5 000000000 000005000 999999999 0.0.0.0 255.255.255.255 10.0.10.100',
     );
+  });
+
+  it('every digit count of uint and nine, and every octet value of ipv4', () => {
+    const numbers: number[] = [];
+    for (let p = 1; p <= 1e15; p *= 10) numbers.push(p - 1, p, p + 1, 2 * p - 1, 5 * p + 3);
+    for (let k = 31; k <= 33; k++) numbers.push(2 ** k - 1, 2 ** k, 2 ** k + 1);
+    for (let n = 0; n < 1000; n++) numbers.push(n);
+    const nines = [0, 1, 9, 10, 99, 100, 12345678, 100000000, 999999998];
+    const octets = Array.from({ length: 256 }, (_, v) => ((v << 24) | (((v + 1) & 255) << 16) | (((v * 7) & 255) << 8) | (255 - v)) >>> 0);
+    const b = new LineBatch();
+    const chunks: Buffer[] = [];
+    const put = (write: () => void): void => {
+      const full = b.begin(64);
+      if (full) chunks.push(Buffer.from(full));
+      write();
+      b.byte(0x20);
+    };
+    for (const n of numbers) put(() => b.uint(n));
+    for (const n of nines) put(() => b.nine(n));
+    for (const n of octets) put(() => b.ipv4(n));
+    chunks.push(b.take()!);
+    const want = [
+      ...numbers.map(String),
+      ...nines.map((n) => String(n).padStart(9, '0')),
+      ...octets.map((n) => [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.')),
+    ];
+    expect(Buffer.concat(chunks).toString()).toBe(want.join(' ') + ' ');
   });
 });
