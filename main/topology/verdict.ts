@@ -151,10 +151,10 @@ const MAX_ACK_SCAN = 64;
  * FIN) before the segment was sent again; a UDP datagram back on the same ports before the next one
  * was sent. NAT is allowed for by looking the answer up both as the packet left (first sighting)
  * and as it arrived (last). Sightings are keyed by their flow (`flowOfRow`) and direction in it;
- * lists are time-sorted and searched by bisection.
+ * lists are time-sorted and searched by bisection. The answering row of each journey, -1 for none.
  */
-export function findAnswers(t: PacketTable, j: JourneyIndex, time: (row: number) => number, flowOfRow: Int32Array): Map<number, number> {
-  const out = new Map<number, number>();
+export function findAnswers(t: PacketTable, j: JourneyIndex, time: (row: number) => number, flowOfRow: Int32Array): Int32Array {
+  const out = new Int32Array(j.count).fill(-1);
   const isEchoRequest = (r: number) => (t.innerProto[r] === 1 && t.icmpType[r] === 8) || (t.innerProto[r] === 58 && t.icmpType[r] === 128);
   const isEchoReply = (r: number) => (t.innerProto[r] === 1 && t.icmpType[r] === 0) || (t.innerProto[r] === 58 && t.icmpType[r] === 129);
   // Direction within the flow: the lower (address, port) end sends direction 0.
@@ -262,7 +262,7 @@ export function findAnswers(t: PacketTable, j: JourneyIndex, time: (row: number)
         answer = byDir.row[hit];
       }
     }
-    if (answer >= 0) out.set(k, answer);
+    out[k] = answer;
   }
   return out;
 }
