@@ -270,6 +270,7 @@ export function tunnelFacts(t: PacketTable): TunnelFacts {
   const innerOf = new Map<number, Map<number, EvidenceAcc>>();
   const vtepMacOf = new Map<number, Map<number, EvidenceAcc>>();
   const pairs = new Map<string, TunnelPair>();
+  const pairsBySrc = new Map<number, Map<number, TunnelPair[]>>();
   const vtepMacs = new Set<number>();
   let last: TunnelPair | undefined;
   for (let r = 0; r < t.count; r++) {
@@ -293,12 +294,18 @@ export function tunnelFacts(t: PacketTable): TunnelFacts {
     }
     // Consecutive tunnel packets mostly belong to the same pair: skip the keyed lookup then.
     let p = last;
-    if (!p || p.src !== s || p.dst !== d || p.type !== tun || p.vni !== t.vni[r] || p.dport !== t.tunDport[r]) {
-      const pk = `${s}|${d}|${tun}|${t.vni[r]}|${t.tunDport[r]}`;
-      p = pairs.get(pk);
+    const vni = t.vni[r];
+    const dport = t.tunDport[r];
+    if (!p || p.src !== s || p.dst !== d || p.type !== tun || p.vni !== vni || p.dport !== dport) {
+      // By outer addresses, then among their few (type, VNI, port) combinations: no key text per packet.
+      const ofPair = mapOf(pairsBySrc, s);
+      let list = ofPair.get(d);
+      if (!list) ofPair.set(d, (list = []));
+      p = list.find((x) => x.type === tun && x.vni === vni && x.dport === dport);
       if (!p) {
-        p = { src: s, dst: d, type: tun, vni: t.vni[r], dport: t.tunDport[r], acc: new EvidenceAcc() };
-        pairs.set(pk, p);
+        p = { src: s, dst: d, type: tun, vni, dport, acc: new EvidenceAcc() };
+        list.push(p);
+        pairs.set(`${s}|${d}|${tun}|${vni}|${dport}`, p);
       }
       last = p;
     }
