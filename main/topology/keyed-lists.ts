@@ -6,7 +6,7 @@
 
 export class KeyedLists {
   private readonly mask: number;
-  /** Table slot -> list id, -1 when empty. */
+  /** Table slot -> list id + 1, 0 when empty. */
   private readonly slots: Int32Array;
   private readonly keyA: Uint32Array;
   private readonly keyB: Uint32Array;
@@ -22,15 +22,15 @@ export class KeyedLists {
   row = new Uint32Array(0);
   at = new Float64Array(0);
 
-  /** `capacity`: the most entries (and so lists) that will be pushed. */
-  constructor(capacity: number) {
+  /** `capacity`: the most entries that will be pushed; `lists`: the most keys (no more than the entries). */
+  constructor(capacity: number, lists = capacity) {
     let size = 16;
-    while (size < capacity * 2) size *= 2;
+    while (size < lists * 2) size *= 2;
     this.mask = size - 1;
-    this.slots = new Int32Array(size).fill(-1);
-    this.keyA = new Uint32Array(capacity);
-    this.keyB = new Uint32Array(capacity);
-    this.lastTag = new Float64Array(capacity);
+    this.slots = new Int32Array(size);
+    this.keyA = new Uint32Array(lists);
+    this.keyB = new Uint32Array(lists);
+    this.lastTag = new Float64Array(lists);
     this.entList = new Uint32Array(capacity);
     this.entRow = new Uint32Array(capacity);
     this.entAt = new Float64Array(capacity);
@@ -41,7 +41,7 @@ export class KeyedLists {
     h = Math.imul(h ^ (h >>> 15), 0x27d4eb2d);
     let s = (h ^ (h >>> 13)) & this.mask;
     for (;;) {
-      const id = this.slots[s];
+      const id = this.slots[s] - 1;
       if (id < 0 || (this.keyA[id] === a && this.keyB[id] === b)) return s;
       s = (s + 1) & this.mask;
     }
@@ -52,10 +52,10 @@ export class KeyedLists {
     a >>>= 0;
     b >>>= 0;
     const s = this.slotOf(a, b);
-    let id = this.slots[s];
+    let id = this.slots[s] - 1;
     if (id < 0) {
       id = this.lists++;
-      this.slots[s] = id;
+      this.slots[s] = id + 1;
       this.keyA[id] = a;
       this.keyB[id] = b;
     } else if (this.lastTag[id] === tag) return;
@@ -87,7 +87,7 @@ export class KeyedLists {
 
   /** The list of key (a, b), -1 when nothing was pushed under it. */
   find(a: number, b: number): number {
-    return this.slots[this.slotOf(a >>> 0, b >>> 0)];
+    return this.slots[this.slotOf(a >>> 0, b >>> 0)] - 1;
   }
 
   /** Position of the first entry of list `id` later than `t` (binary search; the list's end when none). */

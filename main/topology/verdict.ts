@@ -167,22 +167,26 @@ export function findAnswers(t: PacketTable, j: JourneyIndex, time: (row: number)
   // Each journey's packet as it left (its time: the first sighting's), journeys in time order
   // (then by id), so that every list below is filled already sorted by time.
   const atOf = new Float64Array(j.count);
-  const order: number[] = [];
+  const kept = new Uint32Array(j.count);
+  let n = 0;
   for (let k = 0; k < j.count; k++) {
     const f = j.rows[j.start[k]];
     if (laterFragment(f)) continue;
     const p = t.innerProto[f];
     if (!(p === 6 || p === 17 || isEchoReply(f))) continue;
     atOf[k] = time(f);
-    order.push(k);
+    kept[n++] = k;
   }
+  let order = kept.subarray(0, n);
   let sorted = true;
-  for (let i = 1; i < order.length && sorted; i++) sorted = atOf[order[i - 1]] <= atOf[order[i]];
-  if (!sorted) order.sort((a, b) => atOf[a] - atOf[b] || a - b);
+  for (let i = 1; i < n && sorted; i++) sorted = atOf[order[i - 1]] <= atOf[order[i]];
+  if (!sorted) order = Uint32Array.from(Array.from(order).sort((a, b) => atOf[a] - atOf[b] || a - b));
   // (flow * 2 + direction) -> journeys; echo replies apart, by (direction key, sequence); TCP
   // segments by (direction key, sequence number), to find a segment sent again.
-  const cap = order.length * 2;
-  const byDir = new KeyedLists(cap);
+  const cap = n * 2;
+  let flows = 0;
+  for (let r = 0; r < flowOfRow.length; r++) if (flowOfRow[r] >= flows) flows = flowOfRow[r] + 1;
+  const byDir = new KeyedLists(cap, Math.min(cap, flows * 2));
   const replies = new KeyedLists(cap);
   const segments = new KeyedLists(cap);
   for (const k of order) {
