@@ -26,6 +26,7 @@ import type {
 import { untranslatable, type JourneyIndex } from './journeys';
 import type { DomainOffset } from './clock';
 import { icmpErrorName, isRefusal, type QuotedError } from './verdict';
+import { sortNumbers } from './small-sort';
 
 export interface HopContext {
   readonly t: PacketTable;
@@ -216,7 +217,7 @@ export function hopOrder(ctx: HopContext): (rows: number[]) => number[] {
     for (let i = 0; i < n; i++) nodeRankOf[i] = nodeKey[i] === sender ? Number.NEGATIVE_INFINITY : firstOf[slotOf[i]];
     idx.length = n;
     for (let i = 0; i < n; i++) idx[i] = i;
-    idx.sort(compare);
+    sortNumbers(idx, compare);
     // Timestamps that cannot order two sightings on one node: a microsecond capture rounds down, so
     // a sighting up to 1 µs after its time may follow one stamped later by a nanosecond capture.
     // There the path's structure orders them (veth, bridge, tunnel, NIC out; NIC, tunnel, bridge, veth in).

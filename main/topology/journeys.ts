@@ -14,6 +14,7 @@
 // so sightings of such a packet with different addresses are different packets: a group is split
 // by address pair before it is split by time, and NAT is never inferred between them.
 
+import { sortNumbers } from './small-sort';
 import type { PacketTable } from './table';
 
 /** IPv4 multicast (224/4), limited broadcast, link-local (169.254/16) or 0.0.0.0. */
@@ -223,7 +224,7 @@ export function splitJourneys(t: PacketTable, g: GroupIndex, opts: SplitOptions)
       if (pairIds.size < 2) pairOf.clear();
     }
     paired = pairOf.size > 0;
-    buf.sort(paired ? byPairTime : byTime);
+    sortNumbers(buf, paired ? byPairTime : byTime);
     let prev = Number.NEGATIVE_INFINITY;
     let prevPair = -1;
     seenPoint.length = 0;
