@@ -273,22 +273,38 @@ export function tunnelFacts(t: PacketTable): TunnelFacts {
   const pairsBySrc = new Map<number, Map<number, TunnelPair[]>>();
   const vtepMacs = new Set<number>();
   let last: TunnelPair | undefined;
+  // The entries of the last outer pair seen (maps fetched when first needed, as the first use creates them).
+  let ends: {
+    s: number;
+    d: number;
+    src: EvidenceAcc;
+    dst: EvidenceAcc;
+    innerOfS: Map<number, EvidenceAcc> | null;
+    innerOfD: Map<number, EvidenceAcc> | null;
+    macsOfS: Map<number, EvidenceAcc> | null;
+  } = { s: -1, d: -1, src: new EvidenceAcc(), dst: new EvidenceAcc(), innerOfS: null, innerOfD: null, macsOfS: null };
   for (let r = 0; r < t.count; r++) {
     const tun = t.tunnel[r];
     if (tun === TunnelKind.NONE || t.outerVer[r] === 0 || tun === TunnelKind.WIREGUARD) continue;
     if (t.ipCount[r] < 2 && tun !== TunnelKind.VXLAN && tun !== TunnelKind.GENEVE) continue;
     const s = akey(t.outerVer[r], t.outerSrc[r]);
     const d = akey(t.outerVer[r], t.outerDst[r]);
-    accOf(nodeIps, s).add(r);
-    accOf(nodeIps, d).add(r);
+    // Consecutive tunnel packets mostly go between the same two nodes: look their entries up once.
+    if (s !== ends.s || d !== ends.d) {
+      const src = accOf(nodeIps, s);
+      const dst = accOf(nodeIps, d);
+      ends = { s, d, src, dst, innerOfS: null, innerOfD: null, macsOfS: null };
+    }
+    ends.src.add(r);
+    ends.dst.add(r);
     if ((t.innerVer[r] === 4 || t.innerVer[r] === 6) && (t.innerFrag[r] & 0x1fff) === 0) {
-      accOf(mapOf(innerOf, s), akey(t.innerVer[r], t.innerSrc[r])).add(r);
+      accOf((ends.innerOfS ??= mapOf(innerOf, s)), akey(t.innerVer[r], t.innerSrc[r])).add(r);
       // The destination node receives for the inner destination (unless it is a service VIP:
       // NAT happens before encapsulation, so the inner destination is already the pod).
-      accOf(mapOf(innerOf, d), DST_KEY + akey(t.innerVer[r], t.innerDst[r])).add(r);
+      accOf((ends.innerOfD ??= mapOf(innerOf, d)), DST_KEY + akey(t.innerVer[r], t.innerDst[r])).add(r);
     }
     if ((tun === TunnelKind.VXLAN || tun === TunnelKind.GENEVE) && t.innerMacSrc[r] >= 0) {
-      accOf(mapOf(vtepMacOf, s), t.innerMacSrc[r]).add(r);
+      accOf((ends.macsOfS ??= mapOf(vtepMacOf, s)), t.innerMacSrc[r]).add(r);
       vtepMacs.add(t.innerMacSrc[r]);
       if (t.innerMacDst[r] >= 0) vtepMacs.add(t.innerMacDst[r]);
     }

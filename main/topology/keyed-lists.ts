@@ -1,8 +1,8 @@
 // Lists of (row, time) entries keyed by two unsigned 32-bit numbers, in typed arrays: filled in one
 // pass (an open-addressing table gives each key its list), then frozen into contiguous ranges by a
 // counting sort. A million short lists cost a few arrays, not a million Maps and arrays of objects.
-// Entries keep the order they were pushed in: push them in time order and every list is sorted by
-// time, ready for binary search.
+// Each list ends up sorted by time, entries of equal time in the order they were pushed, ready for
+// binary search; lists pushed in time order already need no sort.
 
 export class KeyedLists {
   private readonly mask: number;
@@ -66,7 +66,7 @@ export class KeyedLists {
     this.entAt[e] = at;
   }
 
-  /** Lays the entries out list by list, each list in push order. */
+  /** Lays the entries out list by list, each list sorted by time (entries of equal time in push order). */
   freeze(): void {
     const n = this.lists;
     const start = new Uint32Array(n + 1);
@@ -79,6 +79,22 @@ export class KeyedLists {
       const p = fill[this.entList[e]]++;
       row[p] = this.entRow[e];
       at[p] = this.entAt[e];
+    }
+    // Entries pushed in time order need no sort: only the lists that are not get one.
+    const idx: number[] = [];
+    for (let i = 0; i < n; i++) {
+      const s = start[i];
+      const e = start[i + 1];
+      let sorted = true;
+      for (let p = s + 1; p < e && sorted; p++) sorted = at[p - 1] <= at[p];
+      if (sorted) continue;
+      idx.length = 0;
+      for (let p = s; p < e; p++) idx.push(p);
+      idx.sort((x, y) => at[x] - at[y] || x - y);
+      const rows = idx.map((p) => row[p]);
+      const ats = idx.map((p) => at[p]);
+      row.set(rows, s);
+      at.set(ats, s);
     }
     this.start = start;
     this.row = row;

@@ -164,36 +164,28 @@ export function findAnswers(t: PacketTable, j: JourneyIndex, time: (row: number)
     return s < d || (s === d && t.sport[r] <= t.dport[r]) ? 0 : 1;
   };
   const laterFragment = (r: number) => (t.innerFrag[r] & 0x1fff) !== 0;
-  // Each journey's packet as it left (its time: the first sighting's), journeys in time order
-  // (then by id), so that every list below is filled already sorted by time.
-  const atOf = new Float64Array(j.count);
-  const kept = new Uint32Array(j.count);
-  let n = 0;
+  // (flow * 2 + direction) -> journeys; echo replies apart, by (direction key, sequence); TCP
+  // segments by (direction key, sequence number), to find a segment sent again. Each journey's
+  // packet is filed as it left (time: the first sighting's) and as it arrived.
+  let filed = 0;
   for (let k = 0; k < j.count; k++) {
     const f = j.rows[j.start[k]];
-    if (laterFragment(f)) continue;
     const p = t.innerProto[f];
-    if (!(p === 6 || p === 17 || isEchoReply(f))) continue;
-    atOf[k] = time(f);
-    kept[n++] = k;
+    if (!laterFragment(f) && (p === 6 || p === 17 || isEchoReply(f))) filed++;
   }
-  let order = kept.subarray(0, n);
-  let sorted = true;
-  for (let i = 1; i < n && sorted; i++) sorted = atOf[order[i - 1]] <= atOf[order[i]];
-  if (!sorted) order = Uint32Array.from(Array.from(order).sort((a, b) => atOf[a] - atOf[b] || a - b));
-  // (flow * 2 + direction) -> journeys; echo replies apart, by (direction key, sequence); TCP
-  // segments by (direction key, sequence number), to find a segment sent again.
-  const cap = n * 2;
+  const cap = filed * 2;
   let flows = 0;
   for (let r = 0; r < flowOfRow.length; r++) if (flowOfRow[r] >= flows) flows = flowOfRow[r] + 1;
   const byDir = new KeyedLists(cap, Math.min(cap, flows * 2));
   const replies = new KeyedLists(cap);
   const segments = new KeyedLists(cap);
-  for (const k of order) {
+  for (let k = 0; k < j.count; k++) {
     const f = j.rows[j.start[k]];
+    const p = t.innerProto[f];
+    if (laterFragment(f)) continue;
     const reply = isEchoReply(f);
-    const tcp = t.innerProto[f] === 6;
-    const at = atOf[k];
+    if (!(p === 6 || p === 17 || reply)) continue;
+    const at = time(f);
     const last = j.rows[j.start[k + 1] - 1];
     for (let side = 0; side < 2; side++) {
       const r = side === 0 ? f : last;
@@ -201,7 +193,7 @@ export function findAnswers(t: PacketTable, j: JourneyIndex, time: (row: number)
       const key = flowOfRow[r] * 2 + dir(r);
       if (reply) replies.push(key, t.icmpSeq[r], k, r, at);
       else byDir.push(key, 0, k, r, at);
-      if (tcp) segments.push(key, t.tcpSeq[r], k, r, at);
+      if (p === 6) segments.push(key, t.tcpSeq[r], k, r, at);
     }
   }
   byDir.freeze();
