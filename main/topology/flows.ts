@@ -138,7 +138,8 @@ export function buildFlows(t: PacketTable, j: JourneyIndex, pointIds: readonly s
       const hip = sLow ? dp : sp;
       let chain: number[] | undefined;
       if (f < 0) {
-        const h = mix(mix(mix(mix(mix(0x12345, proto | (ver << 8)), lo), hi), lop), hip);
+        // Kept to 30 bits: a small-integer Map key (a larger one is a heap number to hash).
+        const h = mix(mix(mix(mix(mix(0x12345, proto | (ver << 8)), lo), hi), lop), hip) & 0x3fffffff;
         chain = table.get(h);
         if (!chain) {
           chain = [];

@@ -442,7 +442,7 @@ function expectedPath(ctx: HopContext, rows: readonly number[]): readonly Expect
   }
   if (cacheable) {
     let m = paths.get(k1);
-    if (!m) paths.set(k1, (m = new Map()));
+    if (!m) paths.set(k1, (m = new Map<number, readonly Expect[]>()));
     m.set(k2, out);
   }
   return out;
@@ -608,7 +608,10 @@ function gapText(ctx: HopContext, g: GapDraft): PathGap {
   const base = { afterHop: g.afterHop, node: e.nodeId, kind: e.kinds[0], point: g.point };
   switch (g.cause) {
     case GapCause.AnyCapture:
-      return { ...base, reason: `not seen on the ${e.kindText} of ${e.nodeId}: ${g.point} captured every interface of the node at the time` };
+      return {
+        ...base,
+        reason: `not seen on the ${e.kindText} of ${e.nodeId}: ${g.point} captured every interface of the node at the time`,
+      };
     case GapCause.NoCapture: {
       const t = ctx.t;
       const pod = e.pod >= 0 ? `for pod ${t.addr(e.pod >= 4294967296 ? 6 : 4, e.pod >= 4294967296 ? e.pod - 4294967296 : e.pod)} ` : '';
@@ -704,16 +707,23 @@ export interface MissedAt {
   readonly afterHop: number;
 }
 
+const NOT_MISSED: readonly MissedAt[] = Object.freeze([]);
+
 /**
  * A journey's status, and where running captures missed it, without building its text: what the
  * findings need of every journey (judge gives the reasons, for the journeys shown).
  */
-export function journeyOutcome(ctx: HopContext, k: number, rows: readonly number[]): { status: JourneyStatus; missed: MissedAt[] } {
-  if (untranslatable(ctx.t, rows[0])) return { status: 'unknown', missed: [] };
+export function journeyOutcome(
+  ctx: HopContext,
+  k: number,
+  rows: readonly number[],
+): { status: JourneyStatus; missed: readonly MissedAt[] } {
+  if (untranslatable(ctx.t, rows[0])) return { status: 'unknown', missed: NOT_MISSED };
   const pc = checkPath(ctx, rows);
-  const missed: MissedAt[] = [];
-  for (const g of pc.gaps) if (g.point !== null && g.cause !== GapCause.Reassembled) missed.push({ point: g.point, afterHop: g.afterHop });
-  return { status: STATUS_OF[basisOf(ctx, k, rows, pc)], missed };
+  let missed: MissedAt[] | null = null;
+  for (const g of pc.gaps)
+    if (g.point !== null && g.cause !== GapCause.Reassembled) (missed ??= []).push({ point: g.point, afterHop: g.afterHop });
+  return { status: STATUS_OF[basisOf(ctx, k, rows, pc)], missed: missed ?? NOT_MISSED };
 }
 
 /** A journey's status and the reason for it, with its path check (see basisOf). */
@@ -769,7 +779,11 @@ export function judge(
       };
       const what = `ICMP${e.ver === 6 ? 'v6' : ''} ${icmpError.name}${icmpError.mtu !== null ? ` (next-hop MTU ${icmpError.mtu})` : ''}`;
       if (basis === Basis.Refused)
-        return { pc, status, verdict: { code: 'refused', reason: `reached ${from}, which refused it: ${what} (${refText(q.row)})`, icmpError } };
+        return {
+          pc,
+          status,
+          verdict: { code: 'refused', reason: `reached ${from}, which refused it: ${what} (${refText(q.row)})`, icmpError },
+        };
       return {
         pc,
         status,
