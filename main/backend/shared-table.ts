@@ -2,7 +2,7 @@
 // read, each typed-array column is moved into a SharedArrayBuffer of exactly the rows read (one
 // column at a time, so the old one can go before the next is copied), and the backend's table reads
 // the shared copy from then on. The analysis worker gets the same memory, not a copy; the few
-// records kept beside the columns (IPv6 addresses, ARP and ICMP error records) are copied with the message.
+// records kept beside the columns (IPv6 addresses, MAC addresses, ARP and ICMP error records) are copied with the message.
 import { PacketTable, type ArpRecord, type Column, type IcmpError, type IcmpTooBig } from '../topology/table';
 
 /** A PacketTable as a message: shared columns plus its side records. */
@@ -12,6 +12,8 @@ export interface SharedTable {
   /** Field name -> column backed by a SharedArrayBuffer, `count` rows long. */
   readonly columns: Readonly<Record<string, Column>>;
   readonly ip6: readonly string[];
+  /** MAC addresses by id (the MAC columns hold ids into it). */
+  readonly macs: readonly number[];
   readonly arp: readonly ArpRecord[];
   readonly tooBig: readonly IcmpTooBig[];
   readonly icmpErrors: readonly IcmpError[];
@@ -40,7 +42,7 @@ export async function shareTable(t: PacketTable): Promise<SharedTable> {
     Object.assign(t, { [name]: s });
     await new Promise((r) => setImmediate(r));
   }
-  return { count: t.count, epochSec: t.epochSec, columns, ip6: t.ip6, arp: t.arp, tooBig: t.tooBig, icmpErrors: t.icmpErrors };
+  return { count: t.count, epochSec: t.epochSec, columns, ip6: t.ip6, macs: t.macs, arp: t.arp, tooBig: t.tooBig, icmpErrors: t.icmpErrors };
 }
 
 /** The table a SharedTable message stands for (in the analysis worker): its columns are the sender's memory. */
@@ -48,6 +50,7 @@ export function tableOf(s: SharedTable): PacketTable {
   const t = new PacketTable(0);
   Object.assign(t, s.columns, { count: s.count, epochSec: s.epochSec });
   for (const a of s.ip6) t.ip6.push(a);
+  for (const m of s.macs) t.macs.push(m);
   for (const a of s.arp) t.arp.push(a);
   for (const a of s.tooBig) t.tooBig.push(a);
   for (const a of s.icmpErrors) t.icmpErrors.push(a);

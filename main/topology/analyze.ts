@@ -25,7 +25,7 @@ import type { Enrichment } from './enrich';
 import { EMPTY_ENRICHMENT } from './enrich';
 import { EvidenceAcc, evidence, packetRef } from './evidence';
 import { buildFlows } from './flows';
-import { headersAt, hopOrder, judge, materialize, natBetween, type HopContext } from './hops';
+import { headersAt, hopOrder, journeyOutcome, judge, materialize, natBetween, type HopContext } from './hops';
 import { direction } from '../../common/text';
 import { findAnswers, quotingErrors, type QuotedError } from './verdict';
 import { groupByKey, orderHops, splitJourneys, untranslatable, type JourneyIndex } from './journeys';
@@ -95,8 +95,12 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
   const ids = files.map((f) => f.id);
   const enrich = opts.enrichment ?? EMPTY_ENRICHMENT;
   const findings: Finding[] = [];
+  const perCode = new Map<string, number>();
+  const roomFor = (code: string) => (perCode.get(code) ?? 0) < MAX_FINDINGS_PER_CODE;
   const addFinding = (f: Finding) => {
-    if (findings.filter((x) => x.code === f.code).length < MAX_FINDINGS_PER_CODE) findings.push(f);
+    if (!roomFor(f.code)) return;
+    perCode.set(f.code, (perCode.get(f.code) ?? 0) + 1);
+    findings.push(f);
   };
 
   // 1. Names, then what tunnel packets say, then kinds: the names' claims weighed against the traffic's.
@@ -682,7 +686,7 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
   for (let r = 0; r < t.count; r++)
     if (t.tunnel[r] !== TunnelKind.NONE && t.outerLen[r] > underlayMtu && (t.outerFrag[r] & 0x3fff) === 0) underlayMtu = t.outerLen[r];
   const quoted = new Map<number, QuotedError[]>();
-  const answers = new Map<number, number>();
+  const answers = new Int32Array(journeys.count).fill(-1);
   const ctx: HopContext = {
     t,
     ids,
@@ -776,7 +780,7 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
   const built = buildModel({ t, ids, points, nodes, facts, nat: [...natObs.values()], natSources, nodeOfPoint });
 
   const flowIds = fx.flows.map((f) => f.id);
-  for (const [k, v] of findAnswers(t, journeys, correctedTime, fx.flowOfRow)) answers.set(k, v);
+  answers.set(findAnswers(t, journeys, correctedTime, fx.flowOfRow));
 
   // 9. Enrichment: names, and disagreements with the traffic.
   const model = routedNodeFacts(
@@ -827,13 +831,15 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
   const missedBy = new Map<string, EvidenceAcc>();
   // Drops told the same way (the same direction, place and reason) are one finding with a count.
   const drops = new Map<string, { what: string; finding: Finding; n: number; packets: PacketRef[] }>();
+  const rows: number[] = [];
   for (let k = 0; k < journeys.count; k++) {
-    const s = journeys.start[k];
-    const e = journeys.start[k + 1];
-    const rows: number[] = [];
-    for (let i = s; i < e; i++) rows.push(journeys.rows[i]);
-    const { pc, status, verdict } = judge(ctx, k, rows);
+    rows.length = 0;
+    for (let i = journeys.start[k]; i < journeys.start[k + 1]; i++) rows.push(journeys.rows[i]);
+    const { status, missed } = journeyOutcome(ctx, k, rows);
     if (status === 'dropped') {
+      // The reasons (text) only for the findings kept.
+      if (!roomFor('dropped')) continue;
+      const { pc, verdict } = judge(ctx, k, rows);
       const last = rows[rows.length - 1];
       const miss = pc.gaps.find((g) => g.point !== null);
       const fl = fx.flowOfRow[rows[0]];
@@ -860,8 +866,7 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
         });
     } else {
       // Seen before and after a running capture that missed it: that capture lost packets.
-      for (const g of pc.gaps) {
-        if (g.point === null || /reassembled/.test(g.reason)) continue;
+      for (const g of missed) {
         let acc = missedBy.get(g.point);
         if (!acc) missedBy.set(g.point, (acc = new EvidenceAcc()));
         acc.add(rows[Math.max(0, g.afterHop)]);

@@ -289,35 +289,58 @@ export function tunnelFacts(t: PacketTable): TunnelFacts {
   const innerOf = new Map<number, Map<number, EvidenceAcc>>();
   const vtepMacOf = new Map<number, Map<number, EvidenceAcc>>();
   const pairs = new Map<string, TunnelPair>();
+  const pairsBySrc = new Map<number, Map<number, TunnelPair[]>>();
   const vtepMacs = new Set<number>();
   let last: TunnelPair | undefined;
+  // The entries of the last outer pair seen (maps fetched when first needed, as the first use creates them).
+  let ends: {
+    s: number;
+    d: number;
+    src: EvidenceAcc;
+    dst: EvidenceAcc;
+    innerOfS: Map<number, EvidenceAcc> | null;
+    innerOfD: Map<number, EvidenceAcc> | null;
+    macsOfS: Map<number, EvidenceAcc> | null;
+  } = { s: -1, d: -1, src: new EvidenceAcc(), dst: new EvidenceAcc(), innerOfS: null, innerOfD: null, macsOfS: null };
   for (let r = 0; r < t.count; r++) {
     const tun = t.tunnel[r];
     if (tun === TunnelKind.NONE || t.outerVer[r] === 0 || tun === TunnelKind.WIREGUARD) continue;
     if (t.ipCount[r] < 2 && tun !== TunnelKind.VXLAN && tun !== TunnelKind.GENEVE) continue;
     const s = akey(t.outerVer[r], t.outerSrc[r]);
     const d = akey(t.outerVer[r], t.outerDst[r]);
-    accOf(nodeIps, s).add(r);
-    accOf(nodeIps, d).add(r);
+    // Consecutive tunnel packets mostly go between the same two nodes: look their entries up once.
+    if (s !== ends.s || d !== ends.d) {
+      const src = accOf(nodeIps, s);
+      const dst = accOf(nodeIps, d);
+      ends = { s, d, src, dst, innerOfS: null, innerOfD: null, macsOfS: null };
+    }
+    ends.src.add(r);
+    ends.dst.add(r);
     if ((t.innerVer[r] === 4 || t.innerVer[r] === 6) && (t.innerFrag[r] & 0x1fff) === 0) {
-      accOf(mapOf(innerOf, s), akey(t.innerVer[r], t.innerSrc[r])).add(r);
+      accOf((ends.innerOfS ??= mapOf(innerOf, s)), akey(t.innerVer[r], t.innerSrc[r])).add(r);
       // The destination node receives for the inner destination (unless it is a service VIP:
       // NAT happens before encapsulation, so the inner destination is already the pod).
-      accOf(mapOf(innerOf, d), DST_KEY + akey(t.innerVer[r], t.innerDst[r])).add(r);
+      accOf((ends.innerOfD ??= mapOf(innerOf, d)), DST_KEY + akey(t.innerVer[r], t.innerDst[r])).add(r);
     }
     if ((tun === TunnelKind.VXLAN || tun === TunnelKind.GENEVE) && t.mac(t.innerMacSrc[r]) >= 0) {
-      accOf(mapOf(vtepMacOf, s), t.mac(t.innerMacSrc[r])).add(r);
+      accOf((ends.macsOfS ??= mapOf(vtepMacOf, s)), t.mac(t.innerMacSrc[r])).add(r);
       vtepMacs.add(t.mac(t.innerMacSrc[r]));
       if (t.mac(t.innerMacDst[r]) >= 0) vtepMacs.add(t.mac(t.innerMacDst[r]));
     }
     // Consecutive tunnel packets mostly belong to the same pair: skip the keyed lookup then.
     let p = last;
-    if (!p || p.src !== s || p.dst !== d || p.type !== tun || p.vni !== t.vni[r] || p.dport !== t.tunDport[r]) {
-      const pk = `${s}|${d}|${tun}|${t.vni[r]}|${t.tunDport[r]}`;
-      p = pairs.get(pk);
+    const vni = t.vni[r];
+    const dport = t.tunDport[r];
+    if (!p || p.src !== s || p.dst !== d || p.type !== tun || p.vni !== vni || p.dport !== dport) {
+      // By outer addresses, then among their few (type, VNI, port) combinations: no key text per packet.
+      const ofPair = mapOf(pairsBySrc, s);
+      let list = ofPair.get(d);
+      if (!list) ofPair.set(d, (list = []));
+      p = list.find((x) => x.type === tun && x.vni === vni && x.dport === dport);
       if (!p) {
-        p = { src: s, dst: d, type: tun, vni: t.vni[r], dport: t.tunDport[r], acc: new EvidenceAcc() };
-        pairs.set(pk, p);
+        p = { src: s, dst: d, type: tun, vni, dport, acc: new EvidenceAcc() };
+        list.push(p);
+        pairs.set(`${s}|${d}|${tun}|${vni}|${dport}`, p);
       }
       last = p;
     }

@@ -22,7 +22,10 @@ interface FlowDraft {
   firstRowFromB: boolean;
   firstTime: number;
   stats: Float64Array; // [pktsAB, bytesAB, pktsBA, bytesBA]
-  perPoint: Map<number, Float64Array>;
+  /** Capture points that saw the flow, in the order they first did (a flow crosses few). */
+  points: number[];
+  /** Per entry of `points`: [pktsAB, bytesAB, pktsBA, bytesBA]. */
+  pointStats: number[];
   synFromA: boolean;
   synFromB: boolean;
   synAckFromA: boolean;
@@ -35,9 +38,9 @@ interface FlowDraft {
   finFromB: boolean;
   rst: boolean;
   zeroWin: number;
-  /** point*2+dir -> highest relative seq end seen; retransmissions per (point, dir). */
-  seqEnd: Map<number, number>;
-  retrans: Map<number, number>;
+  /** Per entry of `points` * 2 + direction: highest relative seq end seen (-1: none), retransmissions. */
+  seqEnd: number[];
+  retrans: number[];
   isnA: number;
   isnB: number;
   peers: Set<number>;
@@ -67,12 +70,12 @@ export interface FlowIndex {
   readonly fromClient: (row: number) => boolean | null;
 }
 
-/** Flow "ports" of a row: TCP/UDP/SCTP ports, the echo identifier for ICMP echo, -1 otherwise. */
-function rowPorts(t: PacketTable, r: number): [number, number] {
+/** Flow "port" of a row's source (`src`) or destination: TCP/UDP/SCTP port, the echo identifier for ICMP echo, -1 otherwise. */
+function rowPort(t: PacketTable, r: number, src: boolean): number {
   const proto = t.innerProto[r];
-  if (proto === 6 || proto === 17 || proto === 132) return [t.sport[r], t.dport[r]];
-  if ((proto === 1 || proto === 58) && t.icmpId[r] >= 0) return [t.icmpId[r], t.icmpId[r]];
-  return [-1, -1];
+  if (proto === 6 || proto === 17 || proto === 132) return src ? t.sport[r] : t.dport[r];
+  if ((proto === 1 || proto === 58) && t.icmpId[r] >= 0) return t.icmpId[r];
+  return -1;
 }
 
 function mix(h: number, v: number): number {
@@ -95,7 +98,7 @@ export function buildFlows(t: PacketTable, j: JourneyIndex, pointIds: readonly s
   // A fragmented datagram's bytes are the datagram's, whether a point saw it whole or in pieces:
   // counted after the main pass from every fragment seen (see datagramBytes).
   const datagrams = new Map<string, Datagram>();
-  const lastFromAOfJourney: boolean[] = [];
+  const lastFromAOfJourney = new Uint8Array(j.count);
   const first: number[] = [];
   for (let k = 0; k < j.count; k++) {
     first.length = 0;
@@ -112,7 +115,8 @@ export function buildFlows(t: PacketTable, j: JourneyIndex, pointIds: readonly s
       const ver = t.innerVer[r];
       const s = t.innerSrc[r];
       const d = t.innerDst[r];
-      const [sp, dp] = rowPorts(t, r);
+      const sp = rowPort(t, r, true);
+      const dp = rowPort(t, r, false);
       let f = -1;
       // Hops of one journey mostly share the 5-tuple (only NAT changes it): reuse the last lookup.
       if (
@@ -135,7 +139,8 @@ export function buildFlows(t: PacketTable, j: JourneyIndex, pointIds: readonly s
       const hip = sLow ? dp : sp;
       let chain: number[] | undefined;
       if (f < 0) {
-        const h = mix(mix(mix(mix(mix(0x12345, proto | (ver << 8)), lo), hi), lop), hip);
+        // Kept to 30 bits: a small-integer Map key (a larger one is a heap number to hash).
+        const h = mix(mix(mix(mix(mix(0x12345, proto | (ver << 8)), lo), hi), lop), hip) & 0x3fffffff;
         chain = table.get(h);
         if (!chain) {
           chain = [];
@@ -171,7 +176,8 @@ export function buildFlows(t: PacketTable, j: JourneyIndex, pointIds: readonly s
           firstRowFromB: false,
           firstTime: t.tNs[r],
           stats: new Float64Array(4),
-          perPoint: new Map(),
+          points: [],
+          pointStats: [],
           synFromA: false,
           synFromB: false,
           synAckFromA: false,
@@ -184,8 +190,8 @@ export function buildFlows(t: PacketTable, j: JourneyIndex, pointIds: readonly s
           finFromB: false,
           rst: false,
           zeroWin: 0,
-          seqEnd: new Map(),
-          retrans: new Map(),
+          seqEnd: [],
+          retrans: [],
           isnA: -1,
           isnB: -1,
           peers: new Set(),
@@ -205,25 +211,28 @@ export function buildFlows(t: PacketTable, j: JourneyIndex, pointIds: readonly s
         x.firstRowFromB = !fromA;
       }
       const bytes = t.origLen[r];
-      let pp = x.perPoint.get(t.point[r]);
-      if (!pp) {
-        pp = new Float64Array(4);
-        x.perPoint.set(t.point[r], pp);
+      let pp = x.points.indexOf(t.point[r]);
+      if (pp < 0) {
+        pp = x.points.length;
+        x.points.push(t.point[r]);
+        x.pointStats.push(0, 0, 0, 0);
+        x.seqEnd.push(-1, -1);
+        x.retrans.push(0, 0);
       }
-      pp[fromA ? 0 : 2]++;
-      pp[fromA ? 1 : 3] += t.innerLen[r] || bytes;
+      x.pointStats[pp * 4 + (fromA ? 0 : 2)]++;
+      x.pointStats[pp * 4 + (fromA ? 1 : 3)] += t.innerLen[r] || bytes;
       const newForJourney = lastFlowOfJourney[k] !== f;
       if (newForJourney) {
         const p = lastFlowOfJourney[k];
         if (p >= 0) {
           x.peers.add(p);
           drafts[p].peers.add(f);
-          const same = lastFromAOfJourney[k] === fromA;
+          const same = (lastFromAOfJourney[k] === 1) === fromA;
           if (!x.peerSame.has(p)) x.peerSame.set(p, same);
           if (!drafts[p].peerSame.has(f)) drafts[p].peerSame.set(f, same);
         }
         lastFlowOfJourney[k] = f;
-        lastFromAOfJourney[k] = fromA;
+        lastFromAOfJourney[k] = fromA ? 1 : 0;
         if (!first.includes(f)) first.push(f);
         x.journeys++;
         x.stats[fromA ? 0 : 2]++;
@@ -285,10 +294,9 @@ export function buildFlows(t: PacketTable, j: JourneyIndex, pointIds: readonly s
             else x.isnB = seq;
           }
           const rel = (seq - isn) >>> 0;
-          const key = t.point[r] * 2 + (fromA ? 0 : 1);
-          const end = x.seqEnd.get(key) ?? -1;
-          if (rel + plen <= end) x.retrans.set(key, (x.retrans.get(key) ?? 0) + 1);
-          else x.seqEnd.set(key, rel + plen);
+          const key = pp * 2 + (fromA ? 0 : 1);
+          if (rel + plen <= x.seqEnd[key]) x.retrans[key]++;
+          else x.seqEnd[key] = rel + plen;
         }
       }
     }
@@ -299,11 +307,9 @@ export function buildFlows(t: PacketTable, j: JourneyIndex, pointIds: readonly s
     const f = firstFragFlow.get(fragKey(r));
     if (f === undefined) continue;
     flowOfRow[r] = f;
-    const pp = drafts[f].perPoint.get(t.point[r]);
+    const pp = drafts[f].points.indexOf(t.point[r]);
     const fromA = drafts[f].aAddr === t.innerSrc[r];
-    if (pp) {
-      pp[fromA ? 1 : 3] += t.innerLen[r];
-    }
+    if (pp >= 0) drafts[f].pointStats[pp * 4 + (fromA ? 1 : 3)] += t.innerLen[r];
     const dg = datagrams.get(fragKey(r));
     if (dg) dg.end = Math.max(dg.end, fragEnd(t, r));
   }
@@ -328,15 +334,16 @@ export function buildFlows(t: PacketTable, j: JourneyIndex, pointIds: readonly s
     const st = (o: number): DirectionStats => ({ packets: x.stats[o], bytes: x.stats[o + 1] });
     const ab = st(swap ? 2 : 0);
     const ba = st(swap ? 0 : 2);
-    const perCapture: FlowCaptureStats[] = [...x.perPoint.entries()].map(([p, v]) => ({
+    const v = x.pointStats;
+    const perCapture: FlowCaptureStats[] = x.points.map((p, i) => ({
       point: pointIds[p],
-      aToB: { packets: v[swap ? 2 : 0], bytes: v[swap ? 3 : 1] },
-      bToA: { packets: v[swap ? 0 : 2], bytes: v[swap ? 1 : 3] },
+      aToB: { packets: v[i * 4 + (swap ? 2 : 0)], bytes: v[i * 4 + (swap ? 3 : 1)] },
+      bToA: { packets: v[i * 4 + (swap ? 0 : 2)], bytes: v[i * 4 + (swap ? 1 : 3)] },
     }));
     let tcp: TcpState | null = null;
     if (x.proto === 6) {
       const perDir = [0, 0];
-      for (const [key, n] of x.retrans) perDir[key & 1] = Math.max(perDir[key & 1], n);
+      x.retrans.forEach((n, key) => (perDir[key & 1] = Math.max(perDir[key & 1], n)));
       const retrans = perDir[0] + perDir[1];
       const syn = x.synFromA || x.synFromB;
       const synAck = x.synAckFromA || x.synAckFromB;
@@ -393,7 +400,8 @@ export function buildFlows(t: PacketTable, j: JourneyIndex, pointIds: readonly s
     const f = flowOfRow[r];
     if (f < 0) return null;
     const x = drafts[f];
-    const [sp, dp] = rowPorts(t, r);
+    const sp = rowPort(t, r, true);
+    const dp = rowPort(t, r, false);
     const fromA = x.aAddr === t.innerSrc[r] && x.aPort === sp && x.bAddr === t.innerDst[r] && x.bPort === dp;
     return fromA !== swaps[f];
   };

@@ -26,6 +26,7 @@ import type {
 import { untranslatable, type JourneyIndex } from './journeys';
 import type { DomainOffset } from './clock';
 import { icmpErrorName, isRefusal, type QuotedError } from './verdict';
+import { sortNumbers } from './small-sort';
 
 export interface HopContext {
   readonly t: PacketTable;
@@ -56,8 +57,8 @@ export interface HopContext {
   };
   /** ICMP errors quoting each journey's packet (filled once the journeys are final). */
   readonly quoted?: ReadonlyMap<number, readonly QuotedError[]>;
-  /** The row that answered each journey's packet (filled once the journeys are final). */
-  readonly answers?: ReadonlyMap<number, number>;
+  /** The row that answered each journey's packet, -1 for none (filled once the journeys are final). */
+  readonly answers?: Int32Array;
 }
 
 const OUT_RANK: Record<InterfaceKind, number> = { veth: 0, loopback: 0, bridge: 1, any: 1.5, unknown: 1.5, vtep: 2, tun: 2, underlay: 3 };
@@ -154,19 +155,37 @@ export function hopOrder(ctx: HopContext): (rows: number[]) => number[] {
   let nodeRankOf = new Float64Array(16);
   let timeOf = new Float64Array(16);
   let rankOf = new Float64Array(16);
-  const firstOfNode = new Map<number, number>();
+  let slotOf = new Uint32Array(16);
+  // First (corrected) sighting per node, or per point of no node: slot = node, or nodes + point.
+  // A slot is valid for the journey whose stamp it carries (no clearing between journeys).
+  const firstOf = new Float64Array(ctx.nodes.length + ctx.points.length);
+  const stampOf = new Uint32Array(firstOf.length);
+  let stamp = 0;
   const idx: number[] = [];
   const grain = timestampGrain(ctx);
-  return (rows) => {
+  let rows: number[] = [];
+  // A total order (the row number breaks the last tie), so any sort gives the same sequence.
+  const compare = (a: number, b: number): number => {
+    if (nodeRankOf[a] !== nodeRankOf[b]) return nodeRankOf[a] < nodeRankOf[b] ? -1 : 1;
+    if (nodeKey[a] !== nodeKey[b]) return nodeKey[a] < nodeKey[b] ? -1 : 1;
+    if (timeOf[a] !== timeOf[b]) return timeOf[a] < timeOf[b] ? -1 : 1;
+    if (rankOf[a] !== rankOf[b]) return rankOf[a] < rankOf[b] ? -1 : 1;
+    const ta = t.innerTtl[rows[a]];
+    const tb = t.innerTtl[rows[b]];
+    return ta !== tb ? tb - ta : rows[a] - rows[b];
+  };
+  return (journeyRows) => {
+    rows = journeyRows;
     const n = rows.length;
     if (nodeKey.length < n) {
       nodeKey = new Float64Array(n * 2);
       nodeRankOf = new Float64Array(n * 2);
       timeOf = new Float64Array(n * 2);
       rankOf = new Float64Array(n * 2);
+      slotOf = new Uint32Array(n * 2);
     }
     const sender = senderNode(ctx, rows);
-    firstOfNode.clear();
+    stamp = (stamp + 1) >>> 0 || 1;
     for (let i = 0; i < n; i++) {
       const r = rows[i];
       const pi = t.point[r];
@@ -175,8 +194,12 @@ export function hopOrder(ctx: HopContext): (rows: number[]) => number[] {
       nodeKey[i] = key;
       const time = t.tNs[r] - ctx.offsetOfPoint[pi];
       timeOf[i] = time;
-      const first = firstOfNode.get(key);
-      if (first === undefined || time < first) firstOfNode.set(key, time);
+      const slot = nd >= 0 ? nd : ctx.nodes.length + pi;
+      slotOf[i] = slot;
+      if (stampOf[slot] !== stamp || time < firstOf[slot]) {
+        stampOf[slot] = stamp;
+        firstOf[slot] = time;
+      }
       const p = ctx.points[pi];
       const src = akey(t.innerVer[r], t.innerSrc[r]);
       const dst = akey(t.innerVer[r], t.innerDst[r]);
@@ -191,20 +214,10 @@ export function hopOrder(ctx: HopContext): (rows: number[]) => number[] {
       rankOf[i] = rank;
     }
     // A node's place in the sequence: the sender first, the others by their first (corrected) sighting.
-    for (let i = 0; i < n; i++) nodeRankOf[i] = nodeKey[i] === sender ? Number.NEGATIVE_INFINITY : firstOfNode.get(nodeKey[i])!;
-    // A total order (the row number breaks the last tie), so any sort gives the same sequence.
-    const compare = (a: number, b: number): number => {
-      if (nodeRankOf[a] !== nodeRankOf[b]) return nodeRankOf[a] < nodeRankOf[b] ? -1 : 1;
-      if (nodeKey[a] !== nodeKey[b]) return nodeKey[a] < nodeKey[b] ? -1 : 1;
-      if (timeOf[a] !== timeOf[b]) return timeOf[a] < timeOf[b] ? -1 : 1;
-      if (rankOf[a] !== rankOf[b]) return rankOf[a] < rankOf[b] ? -1 : 1;
-      const ta = t.innerTtl[rows[a]];
-      const tb = t.innerTtl[rows[b]];
-      return ta !== tb ? tb - ta : rows[a] - rows[b];
-    };
+    for (let i = 0; i < n; i++) nodeRankOf[i] = nodeKey[i] === sender ? Number.NEGATIVE_INFINITY : firstOf[slotOf[i]];
     idx.length = n;
     for (let i = 0; i < n; i++) idx[i] = i;
-    idx.sort(compare);
+    sortNumbers(idx, compare);
     // Timestamps that cannot order two sightings on one node: a microsecond capture rounds down, so
     // a sighting up to 1 µs after its time may follow one stamped later by a nanosecond capture.
     // There the path's structure orders them (veth, bridge, tunnel, NIC out; NIC, tunnel, bridge, veth in).
@@ -298,76 +311,163 @@ function problemsOf(t: PacketTable, r: number): string[] {
   return out;
 }
 
+/** A place the packet should have been seen, with the captures that would have seen it there. */
 interface Expect {
-  node: number;
-  kinds: InterfaceKind[];
-  pod: number;
+  readonly node: number;
+  readonly kinds: readonly InterfaceKind[];
+  readonly pod: number;
+  /** Capture points that would see the packet there. */
+  readonly cands: readonly number[];
+  /** The same points, as a membership table by point index. */
+  readonly isCand: Uint8Array;
+  readonly nodeId: string;
+  readonly kindText: string;
 }
 
-/** Where the packet should have been seen, from the model: sender side then receiver side. */
-function expectedPath(ctx: HopContext, rows: readonly number[]): Expect[] {
+interface PathCache {
+  /** Places by key (node, kind or pod). */
+  readonly places: Map<number, Expect>;
+  /** Expected paths by the first sighting's source key, then the last one's destination key. */
+  readonly paths: Map<number, Map<number, readonly Expect[]>>;
+  /** nodeOfAddr by address key. */
+  readonly nodeOf: Map<number, number>;
+  /** Per node, the `-i any` capture file holding its interface-indexed points and its corrected span. */
+  readonly anyOf: ({ file: number; first: number; last: number } | null)[];
+}
+
+const pathCaches = new WeakMap<HopContext, PathCache>();
+
+function pathCache(ctx: HopContext): PathCache {
+  let c = pathCaches.get(ctx);
+  if (!c) {
+    const anyOf: PathCache['anyOf'] = ctx.nodes.map(() => null);
+    ctx.points.forEach((p, pi) => {
+      const node = ctx.nodeOfPoint[pi];
+      if (node < 0 || p.ifindex === null) return;
+      const a = anyOf[node];
+      if (a && p.file !== a.file) return;
+      const first = p.firstNs - ctx.offsetOfPoint[pi];
+      const last = p.lastNs - ctx.offsetOfPoint[pi];
+      if (!a) anyOf[node] = { file: p.file, first, last };
+      else {
+        a.first = Math.min(a.first, first);
+        a.last = Math.max(a.last, last);
+      }
+    });
+    c = { places: new Map(), paths: new Map(), nodeOf: new Map(), anyOf };
+    pathCaches.set(ctx, c);
+  }
+  return c;
+}
+
+/** nodeOfAddr, remembered per address for the analysis. */
+function nodeOfAddrCached(ctx: HopContext, ver: number, a: number): number {
+  if (ver !== 4 && ver !== 6) return nodeOfAddr(ctx, ver, a);
+  const m = pathCache(ctx).nodeOf;
+  const k = akey(ver, a);
+  let n = m.get(k);
+  if (n === undefined) m.set(k, (n = nodeOfAddr(ctx, ver, a)));
+  return n;
+}
+
+const KIND_CODE: Record<string, number> = { veth: 0, bridge: 1, vtep: 2, tun: 2, underlay: 3 };
+
+/** The place (node, kinds, pod) with the capture points that would see the packet there (cached per analysis). */
+function place(ctx: HopContext, node: number, kinds: readonly InterfaceKind[], pod: number): Expect {
+  const cache = pathCache(ctx).places;
+  const key = pod >= 0 ? -((pod + 1) * 4096 + node) : node * 8 + (KIND_CODE[kinds[0]] ?? 7);
+  let e = cache.get(key);
+  if (!e) {
+    const cands: number[] = [];
+    const isCand = new Uint8Array(ctx.points.length);
+    for (let pi = 0; pi < ctx.points.length; pi++) {
+      const p = ctx.points[pi];
+      if (ctx.nodeOfPoint[pi] !== node) continue;
+      // A whole `-i any` capture (SLL without interface indexes) sees every interface of its node.
+      if (!(p.kind === 'any' && p.ifindex === null)) {
+        if (!kinds.includes(p.kind)) continue;
+        if (pod >= 0 && p.podIp !== pod) continue;
+      }
+      cands.push(pi);
+      isCand[pi] = 1;
+    }
+    e = { node, kinds, pod, cands, isCand, nodeId: ctx.nodes[node].id, kindText: kinds.join('/') };
+    cache.set(key, e);
+  }
+  return e;
+}
+
+const VETH: readonly InterfaceKind[] = ['veth'];
+const BRIDGE: readonly InterfaceKind[] = ['bridge'];
+const TUNNEL: readonly InterfaceKind[] = ['vtep', 'tun'];
+const UNDERLAY: readonly InterfaceKind[] = ['underlay'];
+
+/** Where the packet should have been seen, from the model: sender side then receiver side (cached per address pair). */
+function expectedPath(ctx: HopContext, rows: readonly number[]): readonly Expect[] {
   const t = ctx.t;
   const f = rows[0];
   const l = rows[rows.length - 1];
   const ver = t.innerVer[f];
   const src = t.innerSrc[f];
   const dst = t.innerDst[l];
-  const sn = nodeOfAddr(ctx, ver, src);
-  const dn = nodeOfAddr(ctx, t.innerVer[l], dst);
-  const srcIsPod = sn >= 0 && !ctx.nodeOfIp.has(akey(ver, src));
-  const dstIsPod = dn >= 0 && !ctx.nodeOfIp.has(akey(t.innerVer[l], dst));
+  const cacheable = (ver === 4 || ver === 6) && (t.innerVer[l] === 4 || t.innerVer[l] === 6);
+  const paths = pathCache(ctx).paths;
+  const k1 = akey(ver, src);
+  const k2 = akey(t.innerVer[l], dst);
+  if (cacheable) {
+    const had = paths.get(k1)?.get(k2);
+    if (had) return had;
+  }
+  const sn = nodeOfAddrCached(ctx, ver, src);
+  const dn = nodeOfAddrCached(ctx, t.innerVer[l], dst);
+  const srcIsPod = sn >= 0 && !ctx.nodeOfIp.has(k1);
+  const dstIsPod = dn >= 0 && !ctx.nodeOfIp.has(k2);
   // Bridges and tunnel devices are expected only where the network has them (Calico has no bridge,
   // its routed mode no tunnel device): some capture of that kind exists in the set.
   const bridged = ctx.kindsPresent.has('bridge');
   const tunnelled = ctx.kindsPresent.has('vtep') || ctx.kindsPresent.has('tun');
   const out: Expect[] = [];
   if (sn >= 0 && srcIsPod) {
-    out.push({ node: sn, kinds: ['veth'], pod: akey(ver, src) });
-    if (bridged) out.push({ node: sn, kinds: ['bridge'], pod: -1 });
+    out.push(place(ctx, sn, VETH, k1));
+    if (bridged) out.push(place(ctx, sn, BRIDGE, -1));
   }
   if (sn >= 0 && dn >= 0 && sn !== dn) {
     // Between two node addresses (kubelet to the API server) the underlay carries it as it is.
     const encapsulated = tunnelled && (srcIsPod || dstIsPod);
-    if (encapsulated) out.push({ node: sn, kinds: ['vtep', 'tun'], pod: -1 });
-    out.push({ node: sn, kinds: ['underlay'], pod: -1 }, { node: dn, kinds: ['underlay'], pod: -1 });
-    if (encapsulated) out.push({ node: dn, kinds: ['vtep', 'tun'], pod: -1 });
+    if (encapsulated) out.push(place(ctx, sn, TUNNEL, -1));
+    out.push(place(ctx, sn, UNDERLAY, -1), place(ctx, dn, UNDERLAY, -1));
+    if (encapsulated) out.push(place(ctx, dn, TUNNEL, -1));
   }
   if (dn >= 0 && dstIsPod) {
-    if (bridged && !(sn === dn && srcIsPod)) out.push({ node: dn, kinds: ['bridge'], pod: -1 });
-    out.push({ node: dn, kinds: ['veth'], pod: akey(t.innerVer[l], dst) });
+    if (bridged && !(sn === dn && srcIsPod)) out.push(place(ctx, dn, BRIDGE, -1));
+    out.push(place(ctx, dn, VETH, k2));
+  }
+  if (cacheable) {
+    let m = paths.get(k1);
+    if (!m) paths.set(k1, (m = new Map<number, readonly Expect[]>()));
+    m.set(k2, out);
   }
   return out;
 }
 
-const candidateCache = new WeakMap<HopContext, Map<number, number[]>>();
-const KIND_CODE: Record<string, number> = { veth: 0, bridge: 1, vtep: 2, tun: 2, underlay: 3 };
-
-/** Capture points that would see the packet at an expected place (cached per analysis). */
-function candidates(ctx: HopContext, e: Expect): number[] {
-  let cache = candidateCache.get(ctx);
-  if (!cache) {
-    cache = new Map();
-    candidateCache.set(ctx, cache);
-  }
-  const key = e.pod >= 0 ? -((e.pod + 1) * 4096 + e.node) : e.node * 8 + (KIND_CODE[e.kinds[0]] ?? 7);
-  let c = cache.get(key);
-  if (!c) {
-    c = [];
-    for (let pi = 0; pi < ctx.points.length; pi++) {
-      const p = ctx.points[pi];
-      if (ctx.nodeOfPoint[pi] !== e.node) continue;
-      // A whole `-i any` capture (SLL without interface indexes) sees every interface of its node.
-      if (p.kind === 'any' && p.ifindex === null) {
-        c.push(pi);
-        continue;
-      }
-      if (!e.kinds.includes(p.kind)) continue;
-      if (e.pod >= 0 && p.podIp !== e.pod) continue;
-      c.push(pi);
+/** Smallest and largest corrected time of the rows, of those on `node` when any is (else of all rows). */
+function spanOn(ctx: HopContext, rows: readonly number[], node: number): [number, number] {
+  const t = ctx.t;
+  let lo = Number.POSITIVE_INFINITY;
+  let hi = Number.NEGATIVE_INFINITY;
+  let alo = Number.POSITIVE_INFINITY;
+  let ahi = Number.NEGATIVE_INFINITY;
+  for (const r of rows) {
+    const pi = t.point[r];
+    const c = t.tNs[r] - ctx.offsetOfPoint[pi];
+    if (c < alo) alo = c;
+    if (c > ahi) ahi = c;
+    if (ctx.nodeOfPoint[pi] === node) {
+      if (c < lo) lo = c;
+      if (c > hi) hi = c;
     }
-    cache.set(key, c);
   }
-  return c;
+  return lo <= hi ? [lo, hi] : [alo, ahi];
 }
 
 /**
@@ -375,22 +475,10 @@ function candidates(ctx: HopContext, e: Expect): number[] {
  * running when the journey passed the node, or null.
  */
 function anyCaptureOf(ctx: HopContext, node: number, rows: readonly number[]): string | null {
-  const t = ctx.t;
-  const onNode = rows.filter((r) => ctx.nodeOfPoint[t.point[r]] === node);
-  const times = (onNode.length ? onNode : rows).map((r) => t.tNs[r] - ctx.offsetOfPoint[t.point[r]]);
-  const lo = Math.min(...times);
-  const hi = Math.max(...times);
-  let file = -1;
-  let first = Number.POSITIVE_INFINITY;
-  let last = Number.NEGATIVE_INFINITY;
-  ctx.points.forEach((p, pi) => {
-    if (ctx.nodeOfPoint[pi] !== node || p.ifindex === null) return;
-    if (file >= 0 && p.file !== file) return;
-    file = p.file;
-    first = Math.min(first, p.firstNs - ctx.offsetOfPoint[pi]);
-    last = Math.max(last, p.lastNs - ctx.offsetOfPoint[pi]);
-  });
-  return file >= 0 && first <= lo && last >= hi ? ctx.ids[file] : null;
+  const a = pathCache(ctx).anyOf[node];
+  if (!a) return null;
+  const [lo, hi] = spanOn(ctx, rows, node);
+  return a.first <= lo && a.last >= hi ? ctx.ids[a.file] : null;
 }
 
 export interface PathCheck {
@@ -402,41 +490,76 @@ export interface PathCheck {
   finalPoint: string | null;
 }
 
-export function pathCheck(ctx: HopContext, rows: readonly number[]): PathCheck {
+/** Why an expected place has no sighting (the text is made only for the journeys shown). */
+const enum GapCause {
+  /** No capture of that interface on the node. */
+  NoCapture,
+  /** None by kind, but the node's `-i any` capture was running. */
+  AnyCapture,
+  /** The capture there does not cover the journey's time. */
+  NotCovering,
+  /** The capture there was running and did not see it. */
+  NotSeen,
+  /** A later fragment not on a bridge that reassembles fragments. */
+  Reassembled,
+}
+
+interface GapDraft {
+  readonly afterHop: number;
+  readonly e: Expect;
+  /** The capture point (or `-i any` file) that should have seen it; null when none would. */
+  readonly point: string | null;
+  readonly cause: GapCause;
+}
+
+interface PathDraft {
+  status: JourneyStatus;
+  gaps: GapDraft[];
+  toDestination: boolean;
+  finalPoint: string | null;
+}
+
+const NO_GAPS: readonly GapDraft[] = [];
+
+/** The path check without its text: status, and each gap as where, after which hop and why. */
+function checkPath(ctx: HopContext, rows: readonly number[]): PathDraft {
   const t = ctx.t;
   const exp = expectedPath(ctx, rows);
-  const gaps: PathGap[] = [];
   const l = rows[rows.length - 1];
-  const toDestination = nodeOfAddr(ctx, t.innerVer[l], t.innerDst[l]) >= 0;
+  const toDestination = nodeOfAddrCached(ctx, t.innerVer[l], t.innerDst[l]) >= 0;
   let finalPoint: string | null = null;
-  if (exp.length === 0) return { status: 'unknown', gaps, toDestination, finalPoint };
-  const corrected = rows.map((r) => t.tNs[r] - ctx.offsetOfPoint[t.point[r]]);
+  if (exp.length === 0) return { status: 'unknown', gaps: NO_GAPS as GapDraft[], toDestination, finalPoint };
+  const gaps: GapDraft[] = [];
   const laterFragment = (t.innerFrag[rows[0]] & 0x1fff) !== 0;
-  const tMin = Math.min(...corrected);
-  const tMax = Math.max(...corrected);
   let lastSeenHop = -1;
   let lastSeenExp = -1;
   let finalSeen = false;
-  const missing: { exp: number; gap: PathGap }[] = [];
-  exp.forEach((e, ei) => {
-    const cands = candidates(ctx, e);
+  // The furthest expected place where a running capture missed the packet.
+  let lastMissedExp = -1;
+  for (let ei = 0; ei < exp.length; ei++) {
+    const e = exp[ei];
     let hop = -1;
-    rows.forEach((r, hi) => {
-      if (cands.includes(t.point[r]) && hop < 0) hop = hi;
-    });
+    for (let hi = 0; hi < rows.length; hi++) {
+      if (e.isCand[t.point[rows[hi]]]) {
+        hop = hi;
+        break;
+      }
+    }
     // A pod's veth the attribution did not tie to a pod: a unicast packet to or from the pod seen on
     // a veth of the pod's node is on that pod's veth (a veth carries its own pod's traffic).
     if (hop < 0 && e.pod >= 0) {
-      rows.forEach((r, hi) => {
-        const p = ctx.points[t.point[r]];
-        if (hop < 0 && p.kind === 'veth' && p.podIp < 0 && ctx.nodeOfPoint[t.point[r]] === e.node) hop = hi;
-      });
+      for (let hi = 0; hi < rows.length; hi++) {
+        const pi = t.point[rows[hi]];
+        const p = ctx.points[pi];
+        if (p.kind === 'veth' && p.podIp < 0 && ctx.nodeOfPoint[pi] === e.node) {
+          hop = hi;
+          break;
+        }
+      }
     }
-    const nodeId = ctx.nodes[e.node].id;
-    const kindText = e.kinds.join('/');
     // A later fragment exists from where the datagram was fragmented (the first place it is seen,
     // whose MTU is below the datagram's size) on: before that the datagram crossed whole.
-    if (hop < 0 && laterFragment && lastSeenExp < 0) return;
+    if (hop < 0 && laterFragment && lastSeenExp < 0) continue;
     if (hop >= 0) {
       lastSeenHop = Math.max(lastSeenHop, hop);
       lastSeenExp = ei;
@@ -444,74 +567,112 @@ export function pathCheck(ctx: HopContext, rows: readonly number[]): PathCheck {
         finalSeen = true;
         finalPoint = ctx.points[t.point[rows[hop]]].id;
       }
-      return;
+      continue;
     }
-    if (cands.length === 0) {
+    if (e.cands.length === 0) {
       // No capture of that interface by kind, but a `tcpdump -i any` of the node running at the
       // time records every interface of it: had the packet gone there, it would show.
       const any = anyCaptureOf(ctx, e.node, rows);
-      if (any !== null) {
-        const g: PathGap = {
-          afterHop: lastSeenHop,
-          node: nodeId,
-          kind: e.kinds[0],
-          point: any,
-          reason: `not seen on the ${kindText} of ${nodeId}: ${any} captured every interface of the node at the time`,
-        };
-        gaps.push(g);
-        missing.push({ exp: ei, gap: g });
-        return;
-      }
-      gaps.push({
-        afterHop: lastSeenHop,
-        node: nodeId,
-        kind: e.kinds[0],
-        point: null,
-        reason: `no capture of the ${kindText} ${e.pod >= 0 ? `for pod ${t.addr(e.pod >= 4294967296 ? 6 : 4, e.pod >= 4294967296 ? e.pod - 4294967296 : e.pod)} ` : ''}on ${nodeId}`,
-      });
-      return;
+      gaps.push({ afterHop: lastSeenHop, e, point: any, cause: any !== null ? GapCause.AnyCapture : GapCause.NoCapture });
+      if (any !== null) lastMissedExp = ei;
+      continue;
     }
     // Captures on one node run together: a point covers the time its node's captures span.
     // When the packet was seen elsewhere on that node, that is when this point should have seen it.
     const span = ctx.nodeSpan[e.node];
-    let lo = tMin;
-    let hi = tMax;
-    const onNode = rows.filter((r) => ctx.nodeOfPoint[t.point[r]] === e.node);
-    if (onNode.length) {
-      lo = Math.min(...onNode.map((r) => t.tNs[r] - ctx.offsetOfPoint[t.point[r]]));
-      hi = Math.max(...onNode.map((r) => t.tNs[r] - ctx.offsetOfPoint[t.point[r]]));
-    }
-    const covering = cands.filter((pi) => {
+    const [lo, hi] = spanOn(ctx, rows, e.node);
+    let covering = -1;
+    for (const pi of e.cands) {
       const off = ctx.offsetOfPoint[pi];
-      return span[0] - off <= lo && span[1] - off >= hi;
-    });
-    if (covering.length === 0) {
-      gaps.push({
-        afterHop: lastSeenHop,
-        node: nodeId,
-        kind: e.kinds[0],
-        point: null,
-        reason: `the ${kindText} capture on ${nodeId} does not cover this time`,
-      });
-      return;
+      if (span[0] - off <= lo && span[1] - off >= hi) {
+        covering = pi;
+        break;
+      }
     }
-    const pid = ctx.points[covering[0]].id;
+    if (covering < 0) {
+      gaps.push({ afterHop: lastSeenHop, e, point: null, cause: GapCause.NotCovering });
+      continue;
+    }
     // A later fragment missing on a bridge the path crossed: bridge netfilter's conntrack reassembles
     // fragments there (the first fragment's journey shows the whole datagram on that bridge).
     const reassembled = laterFragment && e.kinds[0] === 'bridge';
-    const reason = reassembled
-      ? `fragment not on ${pid}: the datagram crossed it reassembled (conntrack defragmentation) and was fragmented again after it`
-      : `not seen on ${pid} although it was capturing`;
-    const g: PathGap = { afterHop: lastSeenHop, node: nodeId, kind: e.kinds[0], point: pid, reason };
-    gaps.push(g);
-    missing.push({ exp: ei, gap: g });
-  });
+    gaps.push({ afterHop: lastSeenHop, e, point: ctx.points[covering].id, cause: reassembled ? GapCause.Reassembled : GapCause.NotSeen });
+    lastMissedExp = ei;
+  }
   let status: JourneyStatus = 'unknown';
   // Seen at the last place expected counts as delivered only when that place is the destination's
   // (an address outside the model ends the expected path early, at the sender's side).
   if (finalSeen && toDestination) status = 'delivered';
-  else if (missing.some((m) => m.exp > lastSeenExp)) status = 'dropped';
+  // Missed by a running capture beyond the last place it was seen: it went no further.
+  else if (lastMissedExp > lastSeenExp) status = 'dropped';
   return { status, gaps, toDestination, finalPoint };
+}
+
+function gapText(ctx: HopContext, g: GapDraft): PathGap {
+  const { e } = g;
+  const base = { afterHop: g.afterHop, node: e.nodeId, kind: e.kinds[0], point: g.point };
+  switch (g.cause) {
+    case GapCause.AnyCapture:
+      return {
+        ...base,
+        reason: `not seen on the ${e.kindText} of ${e.nodeId}: ${g.point} captured every interface of the node at the time`,
+      };
+    case GapCause.NoCapture: {
+      const t = ctx.t;
+      const pod = e.pod >= 0 ? `for pod ${t.addr(e.pod >= 4294967296 ? 6 : 4, e.pod >= 4294967296 ? e.pod - 4294967296 : e.pod)} ` : '';
+      return { ...base, reason: `no capture of the ${e.kindText} ${pod}on ${e.nodeId}` };
+    }
+    case GapCause.NotCovering:
+      return { ...base, reason: `the ${e.kindText} capture on ${e.nodeId} does not cover this time` };
+    case GapCause.Reassembled:
+      return {
+        ...base,
+        reason: `fragment not on ${g.point}: the datagram crossed it reassembled (conntrack defragmentation) and was fragmented again after it`,
+      };
+    default:
+      return { ...base, reason: `not seen on ${g.point} although it was capturing` };
+  }
+}
+
+export function pathCheck(ctx: HopContext, rows: readonly number[]): PathCheck {
+  const d = checkPath(ctx, rows);
+  return { status: d.status, gaps: d.gaps.map((g) => gapText(ctx, g)), toDestination: d.toDestination, finalPoint: d.finalPoint };
+}
+
+/** What a journey's status rests on (see judge), decided without any text. */
+const enum Basis {
+  LinkScope,
+  /** An ICMP error from the destination itself: refused there, so delivered. */
+  Refused,
+  /** An ICMP error from anyone else: dropped. */
+  IcmpError,
+  ReachedDestination,
+  /** Last seen on the veth of its destination. */
+  DestinationVeth,
+  Answered,
+  Missing,
+  Undetermined,
+}
+
+const STATUS_OF: Record<Basis, JourneyStatus> = {
+  [Basis.LinkScope]: 'unknown',
+  [Basis.Refused]: 'delivered',
+  [Basis.IcmpError]: 'dropped',
+  [Basis.ReachedDestination]: 'delivered',
+  [Basis.DestinationVeth]: 'delivered',
+  [Basis.Answered]: 'delivered',
+  [Basis.Missing]: 'dropped',
+  [Basis.Undetermined]: 'unknown',
+};
+
+/** The address an ICMP error quoting the journey came from, and whether it is the packet's destination refusing it. */
+function quotedBy(ctx: HopContext, rows: readonly number[], q: QuotedError): { from: string; refused: boolean } {
+  const t = ctx.t;
+  const f = rows[0];
+  const l = rows[rows.length - 1];
+  const from = t.addr(q.error.ver, t.innerSrc[q.row]);
+  const toDst = from === t.addr(t.innerVer[f], t.innerDst[f]) || from === t.addr(t.innerVer[l], t.innerDst[l]);
+  return { from, refused: toDst && isRefusal(q.error) };
 }
 
 /**
@@ -520,6 +681,57 @@ export function pathCheck(ctx: HopContext, rows: readonly number[]): PathCheck {
  * the destination's capture seeing it, then an answer from the destination, then a running capture
  * on the way that missed it; otherwise unknown, with what is missing to tell.
  */
+function basisOf(ctx: HopContext, k: number, rows: readonly number[], pc: PathDraft): Basis {
+  const t = ctx.t;
+  const f = rows[0];
+  const l = rows[rows.length - 1];
+  const q = ctx.quoted?.get(k)?.[0];
+  if (q) return quotedBy(ctx, rows, q).refused ? Basis.Refused : Basis.IcmpError;
+  if (pc.status === 'delivered') return Basis.ReachedDestination;
+  // Last seen on a pod's veth after crossing other captures: a veth carries its own pod's traffic
+  // only, and the sender's veth comes first, so this is the destination's (even where the model does
+  // not know the destination's node, e.g. a node that only ever receives).
+  const lp = ctx.points[t.point[l]];
+  if (
+    rows.length > 1 &&
+    lp.kind === 'veth' &&
+    t.point[f] !== t.point[l] &&
+    (lp.podIp < 0 || lp.podIp === akey(t.innerVer[l], t.innerDst[l]))
+  )
+    return Basis.DestinationVeth;
+  if ((ctx.answers?.[k] ?? -1) >= 0) return Basis.Answered;
+  if (pc.status === 'dropped') return Basis.Missing;
+  return Basis.Undetermined;
+}
+
+/** A gap where a running capture (or a node's `-i any` capture) missed the packet, fragments reassembled on a bridge aside. */
+export interface MissedAt {
+  /** The capture point, or the `-i any` capture file, that missed it. */
+  readonly point: string;
+  /** The hop after which it was missed (-1: before the first). */
+  readonly afterHop: number;
+}
+
+const NOT_MISSED: readonly MissedAt[] = Object.freeze([]);
+
+/**
+ * A journey's status, and where running captures missed it, without building its text: what the
+ * findings need of every journey (judge gives the reasons, for the journeys shown).
+ */
+export function journeyOutcome(
+  ctx: HopContext,
+  k: number,
+  rows: readonly number[],
+): { status: JourneyStatus; missed: readonly MissedAt[] } {
+  if (untranslatable(ctx.t, rows[0])) return { status: 'unknown', missed: NOT_MISSED };
+  const pc = checkPath(ctx, rows);
+  let missed: MissedAt[] | null = null;
+  for (const g of pc.gaps)
+    if (g.point !== null && g.cause !== GapCause.Reassembled) (missed ??= []).push({ point: g.point, afterHop: g.afterHop });
+  return { status: STATUS_OF[basisOf(ctx, k, rows, pc)], missed: missed ?? NOT_MISSED };
+}
+
+/** A journey's status and the reason for it, with its path check (see basisOf). */
 export function judge(
   ctx: HopContext,
   k: number,
@@ -541,89 +753,85 @@ export function judge(
       },
     };
   }
-  const pc = pathCheck(ctx, rows);
-  const dsts = new Set([t.addr(t.innerVer[f], t.innerDst[f]), t.addr(t.innerVer[l], t.innerDst[l])]);
+  const draft = checkPath(ctx, rows);
+  const basis = basisOf(ctx, k, rows, draft);
+  const pc: PathCheck = {
+    status: draft.status,
+    gaps: draft.gaps.map((g) => gapText(ctx, g)),
+    toDestination: draft.toDestination,
+    finalPoint: draft.finalPoint,
+  };
+  const status = STATUS_OF[basis];
   const dstText = t.addr(t.innerVer[l], t.innerDst[l]);
   const ref = (r: number) => ({ capture: ctx.ids[t.file[r]], index: t.index[r] });
   const refText = (r: number) => `${ctx.ids[t.file[r]]}#${t.index[r] + 1}`;
-  const q = ctx.quoted?.get(k)?.[0];
-  if (q) {
-    const e = q.error;
-    const from = t.addr(e.ver, t.innerSrc[q.row]);
-    const n = ctx.nodeOfPoint[t.point[q.row]];
-    const icmpError: QuotingIcmpError = {
-      packet: ref(q.row),
-      from,
-      type: e.type,
-      code: e.code,
-      name: icmpErrorName(e),
-      mtu: e.mtu > 0 ? e.mtu : null,
-      point: ctx.points[t.point[q.row]].id,
-      node: n >= 0 ? ctx.nodes[n].id : null,
-    };
-    const what = `ICMP${e.ver === 6 ? 'v6' : ''} ${icmpError.name}${icmpError.mtu !== null ? ` (next-hop MTU ${icmpError.mtu})` : ''}`;
-    if (dsts.has(from) && isRefusal(e)) {
+  switch (basis) {
+    case Basis.Refused:
+    case Basis.IcmpError: {
+      const q = ctx.quoted!.get(k)![0];
+      const e = q.error;
+      const { from } = quotedBy(ctx, rows, q);
+      const n = ctx.nodeOfPoint[t.point[q.row]];
+      const icmpError: QuotingIcmpError = {
+        packet: ref(q.row),
+        from,
+        type: e.type,
+        code: e.code,
+        name: icmpErrorName(e),
+        mtu: e.mtu > 0 ? e.mtu : null,
+        point: ctx.points[t.point[q.row]].id,
+        node: n >= 0 ? ctx.nodes[n].id : null,
+      };
+      const what = `ICMP${e.ver === 6 ? 'v6' : ''} ${icmpError.name}${icmpError.mtu !== null ? ` (next-hop MTU ${icmpError.mtu})` : ''}`;
+      if (basis === Basis.Refused)
+        return {
+          pc,
+          status,
+          verdict: { code: 'refused', reason: `reached ${from}, which refused it: ${what} (${refText(q.row)})`, icmpError },
+        };
       return {
         pc,
-        status: 'delivered',
-        verdict: { code: 'refused', reason: `reached ${from}, which refused it: ${what} (${refText(q.row)})`, icmpError },
+        status,
+        verdict: { code: 'icmp-error', reason: `${from} answered ${what} (${refText(q.row)}): the packet went no further`, icmpError },
       };
     }
-    return {
-      pc,
-      status: 'dropped',
-      verdict: { code: 'icmp-error', reason: `${from} answered ${what} (${refText(q.row)}): the packet went no further`, icmpError },
-    };
+    case Basis.ReachedDestination:
+      return { pc, status, verdict: { code: 'reached-destination', reason: `seen where ${dstText} receives it (${pc.finalPoint})` } };
+    case Basis.DestinationVeth:
+      return {
+        pc,
+        status,
+        verdict: { code: 'reached-destination', reason: `seen on ${ctx.points[t.point[l]].id}, the veth of its destination ${dstText}` },
+      };
+    case Basis.Answered: {
+      const a = ctx.answers![k];
+      return {
+        pc,
+        status,
+        verdict: { code: 'answered', reason: `${t.addr(t.innerVer[a], t.innerSrc[a])} answered it (${refText(a)})`, answeredBy: ref(a) },
+      };
+    }
+    case Basis.Missing: {
+      // The capture that should have seen it next: the one after the last hop, else the first.
+      const miss = pc.gaps.find((g) => g.point !== null && g.afterHop === rows.length - 1) ?? pc.gaps.find((g) => g.point !== null);
+      return {
+        pc,
+        status,
+        verdict: { code: 'missing', reason: `last seen at ${ctx.points[t.point[l]].id}${miss ? `; ${miss.reason}` : ''}` },
+      };
+    }
+    default: {
+      const why = !pc.toDestination
+        ? `${dstText} is not an address of the cluster the captures show, no capture saw it arrive and nothing answered it`
+        : pc.gaps.some((g) => g.point === null)
+          ? `nothing answered it and the rest of its path was not captured (${pc.gaps
+              .filter((g) => g.point === null)
+              .map((g) => g.reason)
+              .join('; ')})`
+          : 'nothing answered it and no capture on its way tells where it went';
+      return { pc, status, verdict: { code: 'undetermined', reason: why } };
+    }
   }
-  if (pc.status === 'delivered') {
-    return {
-      pc,
-      status: 'delivered',
-      verdict: { code: 'reached-destination', reason: `seen where ${dstText} receives it (${pc.finalPoint})` },
-    };
-  }
-  // Last seen on a pod's veth after crossing other captures: a veth carries its own pod's traffic
-  // only, and the sender's veth comes first, so this is the destination's (even where the model does
-  // not know the destination's node, e.g. a node that only ever receives).
-  const lp = ctx.points[t.point[l]];
-  if (
-    rows.length > 1 &&
-    lp.kind === 'veth' &&
-    t.point[f] !== t.point[l] &&
-    (lp.podIp < 0 || lp.podIp === akey(t.innerVer[l], t.innerDst[l]))
-  ) {
-    return {
-      pc,
-      status: 'delivered',
-      verdict: { code: 'reached-destination', reason: `seen on ${lp.id}, the veth of its destination ${dstText}` },
-    };
-  }
-  const a = ctx.answers?.get(k);
-  if (a !== undefined) {
-    return {
-      pc,
-      status: 'delivered',
-      verdict: { code: 'answered', reason: `${t.addr(t.innerVer[a], t.innerSrc[a])} answered it (${refText(a)})`, answeredBy: ref(a) },
-    };
-  }
-  if (pc.status === 'dropped') {
-    // The capture that should have seen it next: the one after the last hop, else the first.
-    const miss = pc.gaps.find((g) => g.point !== null && g.afterHop === rows.length - 1) ?? pc.gaps.find((g) => g.point !== null);
-    return {
-      pc,
-      status: 'dropped',
-      verdict: { code: 'missing', reason: `last seen at ${ctx.points[t.point[l]].id}${miss ? `; ${miss.reason}` : ''}` },
-    };
-  }
-  const why = !pc.toDestination
-    ? `${dstText} is not an address of the cluster the captures show, no capture saw it arrive and nothing answered it`
-    : pc.gaps.some((g) => g.point === null)
-      ? `nothing answered it and the rest of its path was not captured (${pc.gaps
-          .filter((g) => g.point === null)
-          .map((g) => g.reason)
-          .join('; ')})`
-      : 'nothing answered it and no capture on its way tells where it went';
-  return { pc, status: 'unknown', verdict: { code: 'undetermined', reason: why } };
 }
 
 /** Bytes a tunnel adds to the inner IP packet (outer IPv4 + UDP + header [+ inner Ethernet]). */

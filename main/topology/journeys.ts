@@ -15,6 +15,7 @@
 // by address pair before it is split by time, and NAT is never inferred between them.
 
 import { SummaryFlag } from '../engine/decode/types';
+import { sortNumbers } from './small-sort';
 import type { PacketTable } from './table';
 
 /** IPv4 multicast (224/4), limited broadcast, link-local (169.254/16) or 0.0.0.0. */
@@ -236,7 +237,9 @@ export interface SplitOptions {
  */
 export function splitJourneys(t: PacketTable, g: GroupIndex, opts: SplitOptions): JourneyIndex {
   const rows = new Uint32Array(g.used);
-  const starts: number[] = [];
+  // At most one journey per row: start[] is cut to size at the end.
+  const starts = new Uint32Array(g.used + 1);
+  let count = 0;
   const journeyOfRow = new Int32Array(t.count).fill(-1);
   const tm = new Float64Array(t.count);
   for (let i = 0; i < g.used; i++) tm[g.rows[i]] = opts.time(g.rows[i]);
@@ -249,13 +252,26 @@ export function splitJourneys(t: PacketTable, g: GroupIndex, opts: SplitOptions)
   // Address pair of a row, for groups that must not join different senders (see the header).
   const pairOf = new Map<number, number>();
   const pairIds = new Map<string, number>();
+  let paired = false;
+  const pair = (r: number) => (paired ? pairOf.get(r)! : 0);
+  const byTime = (x: number, y: number) => tm[x] - tm[y] || x - y;
+  const byPairTime = (x: number, y: number) => pair(x) - pair(y) || tm[x] - tm[y] || x - y;
   for (let gi = 0; gi < g.groups; gi++) {
     const s = g.gStart[gi];
     const e = g.gStart[gi + 1];
+    if (e - s === 1) {
+      // One sighting (most groups of a one-capture set): one journey, nothing to sort or split.
+      const r = g.rows[s];
+      starts[count++] = out;
+      journeyOfRow[r] = count - 1;
+      rows[out++] = r;
+      continue;
+    }
     buf.length = 0;
     for (let i = s; i < e; i++) buf.push(g.rows[i]);
-    pairOf.clear();
-    if (buf.length > 1 && buf.some((r) => untranslatable(t, r))) {
+    // (Map.clear allocates a new table even when the map is empty.)
+    if (pairOf.size > 0) pairOf.clear();
+    if (buf.some((r) => untranslatable(t, r))) {
       pairIds.clear();
       for (const r of buf) {
         const k = `${t.innerVer[r]}|${t.innerSrc[r]}|${t.innerDst[r]}`;
@@ -265,9 +281,8 @@ export function splitJourneys(t: PacketTable, g: GroupIndex, opts: SplitOptions)
       }
       if (pairIds.size < 2) pairOf.clear();
     }
-    const paired = pairOf.size > 0;
-    const pair = (r: number) => (paired ? pairOf.get(r)! : 0);
-    if (buf.length > 1) buf.sort(paired ? (x, y) => pair(x) - pair(y) || tm[x] - tm[y] || x - y : (x, y) => tm[x] - tm[y] || x - y);
+    paired = pairOf.size > 0;
+    sortNumbers(buf, paired ? byPairTime : byTime);
     let prev = Number.NEGATIVE_INFINITY;
     let prevPair = -1;
     seenPoint.length = 0;
@@ -276,7 +291,7 @@ export function splitJourneys(t: PacketTable, g: GroupIndex, opts: SplitOptions)
     for (const r of buf) {
       let split = tm[r] - prev > opts.windowNs || pair(r) !== prevPair;
       prevPair = pair(r);
-      if (!split && buf.length > 1) {
+      if (!split) {
         const pt = t.point[r];
         for (let k = seenPoint.length - 1; k >= 0; k--) {
           if (seenPoint[k] !== pt) continue;
@@ -288,7 +303,7 @@ export function splitJourneys(t: PacketTable, g: GroupIndex, opts: SplitOptions)
         }
       }
       if (split) {
-        starts.push(out);
+        starts[count++] = out;
         seenPoint.length = 0;
         seenRaw.length = 0;
         seenRow.length = 0;
@@ -296,15 +311,13 @@ export function splitJourneys(t: PacketTable, g: GroupIndex, opts: SplitOptions)
       seenPoint.push(t.point[r]);
       seenRaw.push(t.tNs[r]);
       seenRow.push(r);
-      journeyOfRow[r] = starts.length - 1;
+      journeyOfRow[r] = count - 1;
       rows[out++] = r;
       prev = tm[r];
     }
   }
-  const start = new Uint32Array(starts.length + 1);
-  start.set(starts);
-  start[starts.length] = out;
-  return { count: starts.length, rows, start, journeyOfRow };
+  starts[count] = out;
+  return { count, rows, start: starts.slice(0, count + 1), journeyOfRow };
 }
 
 /**

@@ -9,6 +9,7 @@
 // values (a NATed packet is quoted as the router saw it) and the error follows it in time.
 
 import type { JourneyIndex } from './journeys';
+import { KeyedLists } from './keyed-lists';
 import type { IcmpError, PacketTable } from './table';
 
 /** An ICMP error, deduplicated over its sightings: `row` is its first sighting in hop order. */
@@ -141,18 +142,6 @@ export function quotingErrors(t: PacketTable, j: JourneyIndex, time: (row: numbe
   return out;
 }
 
-/** Index of the first entry of a time-sorted list later than `at` (binary search). */
-function firstAfter(l: readonly { at: number }[], at: number): number {
-  let lo = 0;
-  let hi = l.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (l[mid].at <= at) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
 /** Entries looked at for one TCP segment's acknowledgement (it comes within a few segments). */
 const MAX_ACK_SCAN = 64;
 
@@ -162,23 +151,10 @@ const MAX_ACK_SCAN = 64;
  * FIN) before the segment was sent again; a UDP datagram back on the same ports before the next one
  * was sent. NAT is allowed for by looking the answer up both as the packet left (first sighting)
  * and as it arrived (last). Sightings are keyed by their flow (`flowOfRow`) and direction in it;
- * lists are time-sorted and searched by bisection.
+ * lists are time-sorted and searched by bisection. The answering row of each journey, -1 for none.
  */
-export function findAnswers(t: PacketTable, j: JourneyIndex, time: (row: number) => number, flowOfRow: Int32Array): Map<number, number> {
-  const out = new Map<number, number>();
-  type Entry = { k: number; row: number; at: number };
-  // flow * 2 + direction -> journeys in time order; echo requests and replies apart, by sequence.
-  const byDir = new Map<number, Entry[]>();
-  const replies = new Map<number, Map<number, Entry[]>>();
-  // TCP segments by sequence number, to find a segment sent again.
-  const segments = new Map<number, Map<number, Entry[]>>();
-  const nested = (m: Map<number, Map<number, Entry[]>>, key: number, sub: number): Entry[] => {
-    let x = m.get(key);
-    if (!x) m.set(key, (x = new Map<number, Entry[]>()));
-    let l = x.get(sub);
-    if (!l) x.set(sub, (l = []));
-    return l;
-  };
+export function findAnswers(t: PacketTable, j: JourneyIndex, time: (row: number) => number, flowOfRow: Int32Array): Int32Array {
+  const out = new Int32Array(j.count).fill(-1);
   const isEchoRequest = (r: number) => (t.innerProto[r] === 1 && t.icmpType[r] === 8) || (t.innerProto[r] === 58 && t.icmpType[r] === 128);
   const isEchoReply = (r: number) => (t.innerProto[r] === 1 && t.icmpType[r] === 0) || (t.innerProto[r] === 58 && t.icmpType[r] === 129);
   // Direction within the flow: the lower (address, port) end sends direction 0.
@@ -187,43 +163,61 @@ export function findAnswers(t: PacketTable, j: JourneyIndex, time: (row: number)
     const d = t.innerDst[r];
     return s < d || (s === d && t.sport[r] <= t.dport[r]) ? 0 : 1;
   };
-  const push = (l: Entry[], k: number, row: number, at: number) => {
-    if (l.length === 0 || l[l.length - 1].k !== k) l.push({ k, row, at });
-  };
+  const laterFragment = (r: number) => (t.innerFrag[r] & 0x1fff) !== 0;
+  // (flow * 2 + direction) -> journeys; echo replies apart, by (direction key, sequence); TCP
+  // segments by (direction key, sequence number), to find a segment sent again. Each journey's
+  // packet is filed as it left (time: the first sighting's) and as it arrived.
+  let filed = 0;
   for (let k = 0; k < j.count; k++) {
     const f = j.rows[j.start[k]];
     const p = t.innerProto[f];
-    if ((t.innerFrag[f] & 0x1fff) !== 0) continue;
+    if (!laterFragment(f) && (p === 6 || p === 17 || isEchoReply(f))) filed++;
+  }
+  const cap = filed * 2;
+  let flows = 0;
+  for (let r = 0; r < flowOfRow.length; r++) if (flowOfRow[r] >= flows) flows = flowOfRow[r] + 1;
+  const byDir = new KeyedLists(cap, Math.min(cap, flows * 2));
+  const replies = new KeyedLists(cap);
+  const segments = new KeyedLists(cap);
+  for (let k = 0; k < j.count; k++) {
+    const f = j.rows[j.start[k]];
+    const p = t.innerProto[f];
+    if (laterFragment(f)) continue;
     const reply = isEchoReply(f);
     if (!(p === 6 || p === 17 || reply)) continue;
     const at = time(f);
-    for (const r of [f, j.rows[j.start[k + 1] - 1]]) {
+    const last = j.rows[j.start[k + 1] - 1];
+    for (let side = 0; side < 2; side++) {
+      const r = side === 0 ? f : last;
       if (flowOfRow[r] < 0) continue;
       const key = flowOfRow[r] * 2 + dir(r);
-      if (reply) push(nested(replies, key, t.icmpSeq[r]), k, r, at);
-      else push(byDir.get(key) ?? byDir.set(key, []).get(key)!, k, r, at);
-      if (p === 6) push(nested(segments, key, t.tcpSeq[r]), k, r, at);
+      if (reply) replies.push(key, t.icmpSeq[r], k, r, at);
+      else byDir.push(key, 0, k, r, at);
+      if (p === 6) segments.push(key, t.tcpSeq[r], k, r, at);
     }
   }
-  for (const l of byDir.values()) l.sort((a, b) => a.at - b.at);
-  for (const m of [replies, segments])
-    for (const x of m.values()) for (const l of x.values()) if (l.length > 1) l.sort((a, b) => a.at - b.at);
+  byDir.freeze();
+  replies.freeze();
+  segments.freeze();
   const WINDOW = 5e9;
   for (let k = 0; k < j.count; k++) {
     const f = j.rows[j.start[k]];
-    if ((t.innerFrag[f] & 0x1fff) !== 0) continue;
+    if (laterFragment(f)) continue;
     const at = time(f);
     const p = t.innerProto[f];
     let answer = -1;
-    for (const r of [j.rows[j.start[k + 1] - 1], f]) {
+    for (let side = 0; side < 2; side++) {
+      const r = side === 0 ? j.rows[j.start[k + 1] - 1] : f;
       if (answer >= 0 || flowOfRow[r] < 0) break;
       const fwdKey = flowOfRow[r] * 2 + dir(r);
       const backKey = fwdKey ^ 1;
       if (isEchoRequest(r)) {
         // The reply goes the other way; an echo flow's "ports" are its identifier on both sides.
-        const l = replies.get(backKey)?.get(t.icmpSeq[r]) ?? replies.get(fwdKey)?.get(t.icmpSeq[r]);
-        const x = l?.[firstAfter(l, at)];
-        if (x && x.at - at <= WINDOW && t.innerSrc[x.row] === t.innerDst[r]) answer = x.row;
+        let l = replies.find(backKey, t.icmpSeq[r]);
+        if (l < 0) l = replies.find(fwdKey, t.icmpSeq[r]);
+        if (l < 0) continue;
+        const x = replies.firstAfter(l, at);
+        if (x < replies.end(l) && replies.at[x] - at <= WINDOW && t.innerSrc[replies.row[x]] === t.innerDst[r]) answer = replies.row[x];
       } else if (p === 6) {
         const fl = t.tcpFlags[r];
         const seq = t.tcpSeq[r];
@@ -231,37 +225,40 @@ export function findAnswers(t: PacketTable, j: JourneyIndex, time: (row: number)
         if (expect === seq || fl & 0x04) continue; // a pure ACK or a reset expects no answer
         // Sent again later (a retransmission): only an acknowledgement before that answers this one.
         let until = at + WINDOW;
-        const same = segments.get(fwdKey)?.get(seq);
-        if (same) {
-          for (let i = firstAfter(same, at); i < same.length; i++) {
-            const x = same[i].row;
+        const same = segments.find(fwdKey, seq);
+        if (same >= 0) {
+          for (let i = segments.firstAfter(same, at); i < segments.end(same); i++) {
+            const x = segments.row[i];
             if (t.payLen[x] === t.payLen[r] && (t.tcpFlags[x] & 0x03) === (fl & 0x03)) {
-              until = Math.min(until, same[i].at);
+              until = Math.min(until, segments.at[i]);
               break;
             }
           }
         }
-        const l = byDir.get(backKey);
-        if (!l) continue;
-        for (let i = firstAfter(l, at), n = 0; i < l.length && l[i].at < until && n < MAX_ACK_SCAN; i++, n++) {
-          const x = l[i].row;
+        const l = byDir.find(backKey, 0);
+        if (l < 0) continue;
+        for (let i = byDir.firstAfter(l, at), n = 0; i < byDir.end(l) && byDir.at[i] < until && n < MAX_ACK_SCAN; i++, n++) {
+          const x = byDir.row[i];
           if ((t.tcpFlags[x] & 0x10) !== 0 && (t.tcpAck[x] - expect) >>> 0 < 0x80000000) {
             answer = x;
             break;
           }
         }
       } else if (p === 17) {
-        const back = byDir.get(backKey);
-        const hit = back?.[firstAfter(back, at)];
-        if (!hit || hit.at - at > WINDOW) continue;
+        const back = byDir.find(backKey, 0);
+        if (back < 0) continue;
+        const hit = byDir.firstAfter(back, at);
+        if (hit >= byDir.end(back) || byDir.at[hit] - at > WINDOW) continue;
         // A response to this datagram, not to a later one on the same ports.
-        const fwd = byDir.get(fwdKey);
-        const next = fwd?.[firstAfter(fwd, at)];
-        if (next && next.at < hit.at) continue;
-        answer = hit.row;
+        const fwd = byDir.find(fwdKey, 0);
+        if (fwd >= 0) {
+          const next = byDir.firstAfter(fwd, at);
+          if (next < byDir.end(fwd) && byDir.at[next] < byDir.at[hit]) continue;
+        }
+        answer = byDir.row[hit];
       }
     }
-    if (answer >= 0) out.set(k, answer);
+    out[k] = answer;
   }
   return out;
 }
