@@ -5,14 +5,14 @@
 import { openRegularFile } from '../engine/readers/source';
 import type { DecodeAsTable } from '../engine/decode';
 import { ReadBudget, type ReadLimits } from '../engine/readers/read';
-import type { ReadProgress } from '../engine/types';
+import type { CaptureInfo, ReadProgress } from '../engine/types';
 import { analyze, type Analysis } from './analyze';
 import { isEnrichmentFile, mergeEnrichment, parseKubectlJson, parseSubnetEnv, type Enrichment } from './enrich';
 import { baseName } from './naming';
 import { parseEtcdLeases } from './flannel-leases';
 import { parseNameHistory } from './name-history';
 import { expandBundles, nodeOfBundleFile, type BundleSource } from './bundles';
-import { CaptureSetReader, type CaptureSetData } from './set-reader';
+import { CaptureSetReader, type CaptureSetData, type FileReadHooks } from './set-reader';
 import type { InterfaceKind, PointOverride } from './types';
 
 export type { CaptureSetData } from './set-reader';
@@ -46,6 +46,10 @@ export interface LoadOptions {
   readonly maxClockSkewMs?: number;
   /** Limits on what reading the set may cost (defaults: DEFAULT_LIMITS); past one, reading stops with a read error. */
   readonly limits?: Partial<ReadLimits>;
+  /** Called after each row is filled (what a caller keeps per row beyond the table: file offsets...). */
+  readonly onRow?: FileReadHooks['onRow'];
+  /** Called when each capture file has been read, with what its reading found (format, interfaces). */
+  readonly onFileRead?: (path: string, info: CaptureInfo) => void;
 }
 
 async function head(path: string, n = 1024): Promise<Uint8Array | null> {
@@ -190,9 +194,11 @@ export async function readCaptureSet(files: readonly (string | CaptureSource)[],
   for (let fi = 0; fi < paths.length; fi++) {
     if (opts.signal?.aborted) break;
     const onProgress = opts.onProgress;
-    await reader.readFile(paths[fi], {
+    const info = await reader.readFile(paths[fi], {
       onProgress: onProgress ? (pr) => onProgress({ ...pr, file: paths[fi], fileIndex: fi, files: paths.length }) : undefined,
+      onRow: opts.onRow,
     });
+    opts.onFileRead?.(paths[fi], info);
   }
   return reader.data(await setEnrichment(plan.enrichment, expanded.errors), plan.overrides);
 }
