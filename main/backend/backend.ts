@@ -32,6 +32,9 @@ import { Exports } from './export';
 import { captureViews, GraphViews } from './views';
 import { NoteGate, noteMethods } from './note-gate';
 import { loadLimits, RecentFiles, saveLimits } from './remembered';
+import { captureSource } from '../dataset/source';
+import { DatasetSlot } from '../dataset/slot';
+import { isDatasetDir } from '../dataset/app-source';
 
 export function createBackend(opts: BackendOptions): Backend {
   /** Phase, generation, and the one load or inference step running (with its cancellation). */
@@ -102,6 +105,8 @@ export function createBackend(opts: BackendOptions): Backend {
   const follow = new FollowViews(set);
   const graph = new GraphViews(set);
   const exports = new Exports(set, queries, () => gate.whenReady());
+  /** A Parquet dataset open in place of a capture set answers the packet questions instead (main/dataset). */
+  const datasets = new DatasetSlot(captureSource(queries, follow, graph));
 
   const notesHost: NotesHost = {
     rowOf(path, index) {
@@ -273,7 +278,7 @@ export function createBackend(opts: BackendOptions): Backend {
 
   // ------------------------------------------------------------------ the API
   async function state(): Promise<AppState> {
-    return {
+    return datasets.state({
       shell: opts.shell,
       phase: session.phase,
       generation: session.generation,
@@ -286,13 +291,25 @@ export function createBackend(opts: BackendOptions): Backend {
       session: gate.notes?.view() ?? null,
       decodeAs,
       decodeAsProtocols: decodeAsNames(),
-    };
+    });
+  }
+
+  /** Opens a dataset directory in place of the capture set (which is let go). */
+  async function openDataset(dir: string): Promise<AppState> {
+    await load([]);
+    await session.settled();
+    await datasets.openDir(dir, () => session.generation);
+    recent.remember([dir]);
+    bump();
+    return state();
   }
 
   const methods: Omit<Backend, 'subscribe'> = {
     getState: state,
 
     async openCaptures({ paths, append }) {
+      if (!append && paths.length === 1 && isDatasetDir(paths[0])) return openDataset(paths[0]);
+      datasets.close();
       // Appending adds to the set as it was opened (bundles stay bundles: their session stays beside them).
       const files = [...(append ? openedSet : []), ...paths.map((p) => ({ path: p, name: basename(p) }))];
       recent.remember(paths);
@@ -300,7 +317,10 @@ export function createBackend(opts: BackendOptions): Backend {
       return state();
     },
 
+    openDataset: ({ path }) => openDataset(path),
+
     async openUploaded({ files, append }) {
+      datasets.close();
       const outside = files.find((f) => !isUpload(f.path));
       if (outside) throw new Error(`${outside.name}: not an upload`);
       await load([...(append ? openedSet : []), ...files]);
@@ -358,24 +378,25 @@ export function createBackend(opts: BackendOptions): Backend {
     },
 
     async getGraph() {
-      return graph.view(session.phase === 'loading' || session.phase === 'analysing');
+      return datasets.source().graph(session.phase === 'loading' || session.phase === 'analysing');
     },
 
     async queryPackets(q) {
       // The UI asked for a page: the analysis of a new set may start (loadNow waits for this).
       if (q.limit > 0) listed?.();
-      return queries.page(q);
+      return datasets.source().page(q);
     },
-    getPacket: async ({ no }) => queries.detail(no),
-    followPacket: async ({ no }) => follow.packet(no),
-    followFlow: async ({ flow }) => follow.flow(flow),
-    flowsThrough: async ({ element }) => follow.flowsThrough(element),
+    getPacket: ({ no }) => datasets.source().detail(no),
+    followPacket: ({ no }) => datasets.source().followPacket(no),
+    followFlow: ({ flow }) => datasets.source().followFlow(flow),
+    flowsThrough: ({ element }) => datasets.source().flowsThrough(element),
     writePcapng: ({ selection, path }) => exports.writePcapng(selection, path),
     writeReport: ({ format, path }) => exports.writeReport(format, path),
 
     ...noteMethods(gate, set),
 
     async close() {
+      datasets.close();
       await session.close();
       await gate.notes?.close();
       feed.close();

@@ -1,0 +1,541 @@
+// A Parquet dataset directory (export.ts) opened in the app: the backend's SetSource answered by
+// embedded DuckDB queries instead of the in-memory capture table.
+//
+// Opening numbers the packets as the capture-backed list does (time, then the set's capture order,
+// then the record's place in its file) in one narrow table `list` of the columns the list, the
+// filter and the follow views read, plus each row's capture point labels, pod names and Protocol
+// column; pages are then keyset reads on that number (`no BETWEEN a AND b`), a filter a SQL WHERE
+// (filter-sql.ts) with LIMIT/OFFSET. Only the page on screen is fetched. The Info column and the
+// full detail come from the original capture (path and CaptureInfo in model.json, file offset and
+// interface per row), re-read and decoded by the same code as for captures; when it cannot be
+// reached the row's own fields still show and the detail says where the file was looked for.
+// The graph and the follow views are rebuilt from the analysis the export wrote (model.json,
+// journey_objects, flow_journeys) through the same code as for captures.
+
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
+import type { FlowListItem, FollowView, GraphView, PacketDetail, PacketPage, PacketQuery, PacketRow, CaptureView } from '../../common/contract';
+import { parseFilter } from '../../common/filter';
+import { TUNNEL_NAMES } from '../engine/decode/types';
+import { readPacketsAt } from '../engine/readers/read';
+import type { RawPacket } from '../engine/types';
+import { macToString } from '../topology/addr';
+import { buildClusterGraph, type ClusterGraph } from '../topology/graph';
+import type { AnalysisData, Journey } from '../topology/types';
+import { colorName, encapText, protocolText } from '../backend/columns';
+import { busiestFlows, flowsByTuple, followView } from '../backend/follow';
+import { elementRows, toElements } from '../backend/graph';
+import { packetDetail, rowText } from '../backend/queries';
+import { openDuck, queryRows, sqlString, type Duck } from './duck';
+import { FilterFieldError, filterSql } from './filter-sql';
+import { MODEL_FILE, MODEL_FORMAT, type DatasetModel } from './model';
+import { attachDataset } from './open';
+import type { SetSource } from './source';
+
+type Row = Record<string, unknown>;
+
+/** Columns of `packets` the list table keeps (those a dataset lacks are left out and named when a filter needs them). */
+const LIST_COLUMNS = [
+  'capture', 'point', 'idx', 'orig_len', 'flags', 'ip_count', 'tunnel', 'vni', 'tun_sport', 'tun_dport',
+  'outer_ver', 'outer_src', 'outer_dst', 'outer_src4', 'outer_dst4', 'outer_proto', 'outer_ttl', 'outer_len',
+  'inner_ver', 'inner_src', 'inner_dst', 'inner_src4', 'inner_dst4', 'inner_proto', 'inner_ttl', 'ip_id', 'inner_len',
+  'sport', 'dport', 'tcp_seq', 'tcp_ack', 'tcp_flags', 'tcp_win', 'icmp_type', 'icmp_code', 'icmp_id',
+  'inner_mac_src', 'inner_mac_dst', 'outer_mac_src', 'outer_mac_dst', 'file_offset', 'iface', 'cap_len', 'proto',
+];
+/** The columns without which no list can be made. */
+const REQUIRED = ['capture', 'point', 'idx', 't_ns', 'orig_len'];
+/** Journeys of a flow the follow view looks at (as the capture-backed analysis' journeysForFlow). */
+const FLOW_JOURNEYS = 1000;
+
+/** True when `dir` looks like a dataset: a directory holding packets/*.parquet. */
+export function isDatasetDir(dir: string): boolean {
+  try {
+    if (!statSync(dir).isDirectory()) return false;
+    const p = join(dir, 'packets');
+    return statSync(p).isDirectory() && readdirSync(p).some((n) => n.endsWith('.parquet'));
+  } catch {
+    return false;
+  }
+}
+
+const num = (v: unknown): number => (typeof v === 'number' ? v : typeof v === 'bigint' ? Number(v) : typeof v === 'string' ? Number(v) : Number.NaN);
+const orNull = (v: unknown): number | null => (v === null || v === undefined ? null : num(v));
+const ipList = (ips: ReadonlySet<number>) => (ips.size ? [...ips].join(', ') : 'NULL');
+
+interface CaptureFileRef {
+  readonly id: string;
+  /** Where the original file was looked for. */
+  readonly path: string;
+  readonly info: DatasetModel['captures'][number]['info'];
+  readonly reachable: boolean;
+}
+
+export class DatasetSource implements SetSource {
+  private graphCache: ClusterGraph | null = null;
+  private countCache = new Map<string, number>();
+  private readonly rowText = new Map<number, { protocol: string; info: string }>();
+
+  private constructor(
+    readonly dir: string,
+    private readonly duck: Duck,
+    /** Columns of the list table. */
+    readonly columns: ReadonlySet<string>,
+    readonly count: number,
+    readonly model: DatasetModel | null,
+    private readonly files: readonly CaptureFileRef[],
+    private readonly generation: () => number,
+  ) {}
+
+  /** Opens `dir`; fails with a message naming what is wrong when it is no dataset. */
+  static async open(dir: string, generation: () => number = () => 0): Promise<DatasetSource> {
+    const duck = await openDuck();
+    try {
+      const tables = await attachDataset(duck.db, dir);
+      if (!tables.includes('packets')) throw new Error(`${dir}: not a dataset: no packets/*.parquet (made by 'tunnelvision export --parquet')`);
+      const have = new Set((await queryRows(duck.db, 'DESCRIBE packets')).rows.map((r) => String(r.column_name)));
+      const lacking = REQUIRED.filter((c) => !have.has(c));
+      if (lacking.length) throw new Error(`${dir}: the packets table has no ${lacking.join(', ')} column: not a Tunnelvision dataset`);
+      const model = readModel(dir);
+      const files = captureFiles(dir, model, tables.includes('captures') ? (await queryRows(duck.db, 'SELECT id, path FROM captures')).rows : []);
+      await helperTables(duck, model, files);
+      const kept = LIST_COLUMNS.filter((c) => have.has(c));
+      const protocols = have.has('proto') && have.has('inner_proto') && (await protocolTable(duck));
+      await duck.db.run(`CREATE TABLE list AS
+        SELECT row_number() OVER (ORDER BY p.t_ns, c.cap_no, p.idx) AS no, c.cap_no,
+          p.t_ns // 1000000000 AS ts_sec, p.t_ns % 1000000000 AS ts_nsec,
+          ${kept.map((k) => `p.${k}`).join(', ')},
+          COALESCE(l.node, '') AS pt_node, COALESCE(l.iface, '') AS pt_iface, COALESCE(l.kind, 'unknown') AS pt_kind, COALESCE(l.capture, '') AS pt_capture,
+          ${have.has('inner_src4') ? 'ps.name' : 'NULL'} AS pod_src, ${have.has('inner_dst4') ? 'pd.name' : 'NULL'} AS pod_dst
+          ${protocols ? ', pr.protocol' : ''}
+        FROM packets p
+        LEFT JOIN caps c ON c.capture = p.capture
+        LEFT JOIN pt_labels l ON l.point = p.point
+        ${have.has('inner_src4') ? 'LEFT JOIN pod_names ps ON ps.ip = p.inner_src4 LEFT JOIN pod_names pd ON pd.ip = p.inner_dst4' : ''}
+        ${protocols ? `LEFT JOIN protocols pr ON pr.proto = COALESCE(p.proto, '') AND pr.inner_proto = COALESCE(p.inner_proto, 255)` : ''}
+        ORDER BY no`);
+      const columns = new Set((await queryRows(duck.db, 'DESCRIBE list')).rows.map((r) => String(r.column_name)));
+      const count = num((await queryRows(duck.db, 'SELECT count(*) AS n FROM list')).rows[0].n);
+      return new DatasetSource(resolve(dir), duck, columns, count, model, files, generation);
+    } catch (e) {
+      duck.close();
+      throw e;
+    }
+  }
+
+  close(): void {
+    this.duck.close();
+  }
+
+  private async rows(sql: string): Promise<Row[]> {
+    return (await queryRows(this.duck.db, sql)).rows;
+  }
+
+  /** What the window says about the open dataset. */
+  get message(): string {
+    const missing = this.files.filter((f) => !f.reachable);
+    const parts = [`Dataset ${this.dir}: ${this.count} packets, queried with DuckDB.`];
+    if (!this.model) parts.push(`It holds no analysis (${MODEL_FILE}): graph and follow need a whole-set export ('tunnelvision export --parquet DIR FILE...').`);
+    if (missing.length)
+      parts.push(
+        `Original capture${missing.length > 1 ? 's' : ''} not reachable (Info and full decode unavailable for their packets): ${missing.map((f) => f.path).join(', ')}.`,
+      );
+    return parts.join(' ');
+  }
+
+  /** The dataset's captures as the Captures panel lists them. */
+  async captures(): Promise<CaptureView[]> {
+    const a = this.model?.analysis;
+    const counts = new Map(
+      (await this.rows('SELECT cap_no, count(*) AS n, min(ts_sec + ts_nsec / 1e9) AS first, max(ts_sec + ts_nsec / 1e9) AS last FROM list GROUP BY cap_no')).map((r) => [
+        num(r.cap_no),
+        r,
+      ]),
+    );
+    return this.files.map((f, i) => {
+      const pts = a?.points.filter((p) => p.capture === f.id) ?? [];
+      const c = counts.get(i);
+      const cap = a?.captures.find((x) => x.id === f.id);
+      const uniq = (xs: (string | null)[]) => [...new Set(xs.map((x) => x ?? '?'))].join(', ') || null;
+      return {
+        id: i,
+        name: basename(f.path),
+        path: f.path,
+        format: f.info ? `${f.info.format}${f.info.compressed ? '.gz' : ''}` : (cap?.format ?? ''),
+        node: uniq(pts.map((p) => p.node)),
+        iface: uniq(pts.map((p) => p.interface)),
+        kind: pts.length ? [...new Set(pts.map((p) => p.kind))].join(', ') : 'unknown',
+        attribution: pts[0]?.nodeSource ?? 'none',
+        packets: c ? num(c.n) : 0,
+        firstTime: c ? num(c.first) : null,
+        lastTime: c ? num(c.last) : null,
+        status: 'ok',
+        errors: f.reachable ? [] : [{ code: 'not-reachable', message: `original capture not reachable at ${f.path}`, offset: 0, fatal: false }],
+      };
+    });
+  }
+
+  // ---------------------------------------------------------------- the list
+
+  async page(q: PacketQuery & { locate: number }): Promise<PacketPage> {
+    const base = { generation: this.generation(), offset: q.offset, firstTime: await this.firstTime(), located: -1 };
+    const parsed = parseFilter(q.filter);
+    if (!parsed.ok) return { ...base, total: 0, rows: [], filterError: parsed.error };
+    let where: string[];
+    try {
+      where = [filterSql(parsed.ast, this.columns), q.element ? this.elementSql(q.element) : null].filter((x): x is string => x !== null);
+    } catch (e) {
+      if (e instanceof FilterFieldError) return { ...base, total: 0, rows: [], filterError: { message: e.message, start: e.start, end: e.end } };
+      throw e;
+    }
+    const cond = where.length ? `WHERE ${where.join(' AND ')}` : '';
+    const order = this.orderBy(q.sort, q.descending);
+    const total = await this.total(cond);
+    const limit = Math.max(0, Math.min(q.limit, total - q.offset));
+    // The whole list in packet order: the page is a range of numbers (a keyset read, no OFFSET scan).
+    const sql =
+      !cond && (q.sort === 'no' || q.sort === 'time')
+        ? q.descending
+          ? `SELECT * FROM list WHERE no BETWEEN ${total - q.offset - limit + 1} AND ${total - q.offset} ORDER BY no DESC`
+          : `SELECT * FROM list WHERE no BETWEEN ${q.offset + 1} AND ${q.offset + limit} ORDER BY no`
+        : `SELECT * FROM list ${cond} ORDER BY ${order} LIMIT ${limit} OFFSET ${q.offset}`;
+    const rows = limit > 0 ? await this.rowsView(await this.rows(sql)) : [];
+    let located = -1;
+    if (q.locate > 0) {
+      const r = await this.rows(
+        `SELECT pos FROM (SELECT no, row_number() OVER (ORDER BY ${order}) - 1 AS pos FROM list ${cond}) WHERE no = ${Math.floor(q.locate)}`,
+      );
+      if (r.length) located = num(r[0].pos);
+    }
+    return { ...base, total, rows, filterError: null, located };
+  }
+
+  private async total(cond: string): Promise<number> {
+    if (!cond) return this.count;
+    const hit = this.countCache.get(cond);
+    if (hit !== undefined) return hit;
+    const n = num((await this.rows(`SELECT count(*) AS n FROM list ${cond}`))[0].n);
+    if (this.countCache.size > 50) this.countCache.clear();
+    this.countCache.set(cond, n);
+    return n;
+  }
+
+  private firstTimeCache: number | null = null;
+  private async firstTime(): Promise<number> {
+    if (this.firstTimeCache === null) {
+      const r = await this.rows('SELECT ts_sec, ts_nsec FROM list WHERE no = 1');
+      this.firstTimeCache = r.length ? num(r[0].ts_sec) + num(r[0].ts_nsec) / 1e9 : 0;
+    }
+    return this.firstTimeCache;
+  }
+
+  /** The list's order for a sort column, ties by packet number (as the capture-backed list). */
+  private orderBy(sort: PacketQuery['sort'], descending: boolean): string {
+    const key: Partial<Record<PacketQuery['sort'], string>> = {
+      length: 'orig_len',
+      node: 'pt_node',
+      iface: 'pt_iface',
+      protocol: this.columns.has('protocol') ? 'protocol' : 'no',
+      encap: `concat(tunnel, ' ', vni)`,
+      src: 'CASE WHEN inner_ver IS NOT NULL THEN inner_ver * 8589934592 + COALESCE(inner_src4, 0) ELSE COALESCE(outer_src4, 0) END',
+      dst: 'CASE WHEN inner_ver IS NOT NULL THEN inner_ver * 8589934592 + COALESCE(inner_dst4, 0) ELSE COALESCE(outer_dst4, 0) END',
+    };
+    const k = key[sort];
+    const dir = descending ? ' DESC' : '';
+    return k ? `${k}${dir}, no${dir}` : `no${dir}`;
+  }
+
+  /** A graph element's packets as a SQL condition (main/backend/graph.ts `elementRows`). */
+  private elementSql(element: string): string {
+    const a = this.model?.analysis;
+    const e = a ? elementRows(element, a) : null;
+    if (!e) return 'FALSE';
+    switch (e.by) {
+      case 'points':
+        return e.points.size ? `point IN (${[...e.points].map(sqlString).join(', ')})` : 'FALSE';
+      case 'addr':
+        return `(COALESCE(inner_src4 = ${e.ip} OR inner_dst4 = ${e.ip}, FALSE) OR COALESCE(outer_src4 = ${e.ip} OR outer_dst4 = ${e.ip}, FALSE))`;
+      case 'service': {
+        const port = (c: string) => (e.port === null ? 'TRUE' : `${c} = ${e.port}`);
+        return `COALESCE(inner_ver = 4 AND ((inner_dst4 = ${e.ip} AND ${port('dport')}) OR (inner_src4 = ${e.ip} AND ${port('sport')})), FALSE)`;
+      }
+      case 'tunnel':
+        return `COALESCE(tunnel <> 'none' AND outer_ver = 4 AND ((outer_src4 IN (${ipList(e.a)}) AND outer_dst4 IN (${ipList(e.b)})) OR (outer_src4 IN (${ipList(e.b)}) AND outer_dst4 IN (${ipList(e.a)}))), FALSE)`;
+    }
+  }
+
+  private async rowsView(rows: Row[]): Promise<PacketRow[]> {
+    const missing = rows.filter((r) => !this.rowText.has(num(r.no)));
+    if (missing.length) {
+      const raw = await this.readRows(missing);
+      for (const r of missing) {
+        const no = num(r.no);
+        const p = raw.get(no);
+        this.rowText.set(
+          no,
+          p ? rowText(p, undefined) : { protocol: this.protocolOf(r), info: this.fileOf(r)?.reachable ? '(could not be read again from the file)' : '(original capture not reachable)' },
+        );
+      }
+      if (this.rowText.size > 50_000) for (const k of [...this.rowText.keys()].slice(0, this.rowText.size - 50_000)) this.rowText.delete(k);
+    }
+    return rows.map((r) => {
+      const no = num(r.no);
+      const tunnel = Math.max(0, TUNNEL_NAMES.indexOf(String(r.tunnel ?? 'none')));
+      const [src, dst] = endpoints(r);
+      const text = this.rowText.get(no)!;
+      const tsSec = num(r.ts_sec);
+      const tsNsec = num(r.ts_nsec);
+      return {
+        no,
+        capture: num(r.cap_no),
+        time: tsSec + tsNsec / 1e9,
+        tsSec,
+        tsNsec,
+        node: String(r.pt_node ?? ''),
+        iface: String(r.pt_iface ?? ''),
+        src,
+        dst,
+        protocol: text.protocol,
+        length: num(r.orig_len),
+        encap: encapText(tunnel, orNull(r.vni) ?? -1),
+        info: text.info,
+        color: colorName(num(r.flags), tunnel, r.proto === null || r.proto === undefined ? undefined : String(r.proto), orNull(r.inner_proto) ?? 255),
+        note: null,
+      };
+    });
+  }
+
+  private protocolOf(r: Row): string {
+    return typeof r.protocol === 'string' ? r.protocol : protocolText(r.proto === null || r.proto === undefined ? undefined : String(r.proto), orNull(r.inner_proto) ?? 255);
+  }
+
+  private fileOf(r: Row): CaptureFileRef | undefined {
+    return this.files[num(r.cap_no)];
+  }
+
+  /** Rows read again from their original files (by packet number); rows whose file is not reachable are left out. */
+  private async readRows(rows: Row[]): Promise<Map<number, RawPacket>> {
+    const out = new Map<number, RawPacket>();
+    if (!this.columns.has('file_offset') || !this.columns.has('iface')) return out;
+    const byFile = new Map<number, Row[]>();
+    for (const r of rows) {
+      const f = num(r.cap_no);
+      if (!this.files[f]?.reachable || !this.files[f].info) continue;
+      (byFile.get(f) ?? byFile.set(f, []).get(f)!).push(r);
+    }
+    for (const [fi, rs] of byFile) {
+      const f = this.files[fi];
+      const got = await readPacketsAt(
+        f.path,
+        f.info!,
+        rs.map((r) => ({ fileOffset: num(r.file_offset), iface: num(r.iface), index: num(r.idx) })),
+      );
+      got.forEach((g, k) => {
+        const r = rs[k];
+        // The record must be the row's packet: a file replaced since the export is not decoded as if it were.
+        if (g.ok && g.packet.origLen === num(r.orig_len) && g.packet.tsSec === num(r.ts_sec)) out.set(num(r.no), g.packet);
+      });
+    }
+    return out;
+  }
+
+  // ---------------------------------------------------------------- one packet
+
+  async detail(no: number): Promise<PacketDetail | null> {
+    const [r] = await this.rows(`SELECT * FROM list WHERE no = ${Math.floor(no)}`);
+    if (!r) return null;
+    const f = this.fileOf(r);
+    const place = { capture: num(r.cap_no), captureName: f ? basename(f.path) : String(r.capture), node: String(r.pt_node || '?'), iface: String(r.pt_iface || '?') };
+    const raw = (await this.readRows([r])).get(no);
+    if (raw) return packetDetail(no, raw, undefined, place);
+    const why = !f?.reachable
+      ? `original capture not reachable at ${f?.path ?? String(r.capture)}`
+      : !this.columns.has('file_offset')
+        ? `the dataset does not record where its packets sit in ${f.path} (no file_offset column): export it again`
+        : `packet ${no} could not be read again from ${f.path} (the file changed since the export?)`;
+    return {
+      no,
+      ...place,
+      tsSec: num(r.ts_sec),
+      tsNsec: num(r.ts_nsec),
+      capLen: orNull(r.cap_len) ?? 0,
+      origLen: num(r.orig_len),
+      info: why,
+      levels: [
+        {
+          level: 0,
+          title: 'Dataset row',
+          layers: [
+            {
+              proto: 'dataset',
+              name: 'Dataset row',
+              summary: why,
+              offset: 0,
+              length: 0,
+              fields: Object.entries(r)
+                .filter(([, v]) => v !== null && v !== undefined)
+                .map(([k, v]) => ({ name: `dataset.${k}`, label: k, value: String(v), offset: 0, length: 0, children: [] })),
+            },
+          ],
+        },
+      ],
+      differing: [],
+      anomalies: [{ code: 'capture-unreachable', message: why, severity: 'warning', offset: 0 }],
+      bytes: new Uint8Array(0),
+      comments: [],
+    };
+  }
+
+  // ---------------------------------------------------------------- graph and follow
+
+  private noAnalysis(): string {
+    return `This dataset holds no analysis (${MODEL_FILE}): it was exported packets only. Export the whole set ('tunnelvision export --parquet DIR FILE...') for the graph and follow.`;
+  }
+
+  async graph(): Promise<GraphView> {
+    const a = this.model?.analysis;
+    if (!a) return { generation: this.generation(), elements: [], message: this.noAnalysis() };
+    this.graphCache ??= buildClusterGraph(a);
+    const perPoint = new Map<string, number>(a.points.map((p) => [p.id, p.packetCount]));
+    const pods = a.model.pods.map((p) => p.ip);
+    const podPackets = new Map<string, number>();
+    if (pods.length && this.columns.has('inner_src')) {
+      const list = pods.map(sqlString).join(', ');
+      for (const r of await this.rows(
+        `SELECT ip, count(*) AS n FROM (SELECT inner_src AS ip FROM list WHERE inner_ver = 4 UNION ALL SELECT inner_dst FROM list WHERE inner_ver = 4) WHERE ip IN (${list}) GROUP BY ip`,
+      ))
+        podPackets.set(String(r.ip), num(r.n));
+    }
+    const elements = toElements(this.graphCache, a, perPoint, podPackets);
+    return { generation: this.generation(), elements, message: elements.length ? null : 'No cluster structure could be inferred from these captures.' };
+  }
+
+  private requireAnalysis(): AnalysisData {
+    const a = this.model?.analysis;
+    if (!a) throw new Error(this.noAnalysis());
+    return a;
+  }
+
+  async followPacket(no: number): Promise<FollowView | null> {
+    const a = this.requireAnalysis();
+    const [r] = await this.rows(`SELECT capture, idx FROM list WHERE no = ${Math.floor(no)}`);
+    if (!r) return null;
+    const [h] = await this.rows(`SELECT journey FROM hops WHERE capture = ${sqlString(String(r.capture))} AND idx = ${num(r.idx)} LIMIT 1`);
+    if (!h) return null;
+    const [j] = await this.journeys(`SELECT json FROM journey_objects WHERE id = ${num(h.journey)}`);
+    if (!j) return null;
+    return this.view(a, j.flow, { capture: String(r.capture), index: num(r.idx) });
+  }
+
+  async followFlow(flow: string): Promise<FollowView | null> {
+    return this.view(this.requireAnalysis(), flow, null);
+  }
+
+  private async journeys(sql: string): Promise<Journey[]> {
+    return (await this.rows(sql)).map((r) => JSON.parse(String(r.json)) as Journey);
+  }
+
+  private async view(a: AnalysisData, flow: string, focus: { capture: string; index: number } | null): Promise<FollowView> {
+    const journeys = await this.journeys(
+      `SELECT o.json FROM flow_journeys f JOIN journey_objects o ON o.id = f.journey WHERE f.flow = ${sqlString(flow)} AND f.pos < ${FLOW_JOURNEYS} ORDER BY f.pos`,
+    );
+    // The packet numbers of the hops: one query for every hop of the flow's journeys.
+    const refs = new Map<string, number>();
+    const wanted = [...new Set(journeys.flatMap((j) => j.hops.map((h) => `(${sqlString(h.packet.capture)}, ${h.packet.index})`)))];
+    for (let k = 0; k < wanted.length; k += 5000) {
+      const chunk = wanted.slice(k, k + 5000).join(', ');
+      for (const r of await this.rows(`SELECT l.capture, l.idx, l.no FROM list l JOIN (VALUES ${chunk}) v(capture, idx) ON l.capture = v.capture AND l.idx = v.idx`))
+        refs.set(`${String(r.capture)}#${num(r.idx)}`, num(r.no));
+    }
+    return followView(a, flow, journeys, focus, (capture, index) => refs.get(`${capture}#${index}`) ?? 0);
+  }
+
+  async flowsThrough(element: string): Promise<FlowListItem[]> {
+    const a = this.requireAnalysis();
+    const cond = this.elementSql(element);
+    const flowOf = flowsByTuple(a.flows);
+    const counts = new Map<string, number>();
+    const rows = await this.rows(`SELECT inner_proto AS p, inner_src AS s, inner_dst AS d,
+        CASE WHEN inner_proto IN (1, 58) THEN icmp_id ELSE sport END AS sp,
+        CASE WHEN inner_proto IN (1, 58) THEN icmp_id ELSE dport END AS dp, count(*) AS n, min(cap_no * 4294967296 + idx) AS first
+      FROM list WHERE inner_ver IS NOT NULL AND ${cond} GROUP BY ALL ORDER BY first`);
+    // Counted in the order the capture table meets them (capture by capture, in file order): flows with as many packets keep that order.
+    for (const r of rows) {
+      const id = flowOf(orNull(r.p) ?? 255, String(r.s), orNull(r.sp), String(r.d), orNull(r.dp));
+      if (id) counts.set(id, (counts.get(id) ?? 0) + num(r.n));
+    }
+    return busiestFlows(counts, a.flows);
+  }
+}
+
+/** Source and destination as the list shows them: innermost IP addresses, else MACs (main/backend/columns.ts `endpoints`). */
+function endpoints(r: Row): [string, string] {
+  const s = (v: unknown) => (v === null || v === undefined ? '' : String(v));
+  if (r.inner_ver !== null && r.inner_ver !== undefined) return [s(r.inner_src), s(r.inner_dst)];
+  if ((r.inner_mac_src === null || r.inner_mac_src === undefined) && r.outer_ver !== null && r.outer_ver !== undefined) return [s(r.outer_src), s(r.outer_dst)];
+  const mac = (v: unknown) => (typeof v === 'string' ? macToString(parseInt(v, 16)) : '');
+  return [mac(r.inner_mac_src ?? r.outer_mac_src), mac(r.inner_mac_dst ?? r.outer_mac_dst)];
+}
+
+function readModel(dir: string): DatasetModel | null {
+  const path = join(dir, MODEL_FILE);
+  if (!existsSync(path)) return null;
+  let m: DatasetModel;
+  try {
+    m = JSON.parse(readFileSync(path, 'utf8')) as DatasetModel;
+  } catch (e) {
+    throw new Error(`${path}: not readable as the dataset's analysis (${(e as Error).message})`, { cause: e });
+  }
+  if (m?.format !== MODEL_FORMAT) throw new Error(`${path}: not a ${MODEL_FORMAT} file (format: ${String((m as { format?: unknown })?.format)})`);
+  return m;
+}
+
+/**
+ * The dataset's captures in the set's order, each with where its original file is: the path it was
+ * exported from (relative paths taken from the working directory, then from beside the dataset).
+ */
+function captureFiles(dir: string, model: DatasetModel | null, fromTable: Row[]): CaptureFileRef[] {
+  const list = model ? model.captures : fromTable.map((r) => ({ id: String(r.id), path: String(r.path), info: null })).sort((x, y) => x.id.localeCompare(y.id));
+  return list.map((c) => {
+    const candidates = isAbsolute(c.path) ? [c.path] : [resolve(c.path), resolve(dirname(resolve(dir)), c.path), resolve(dir, c.path)];
+    const found = candidates.find((p) => {
+      try {
+        return statSync(p).isFile();
+      } catch {
+        return false;
+      }
+    });
+    return { id: c.id, path: found ?? candidates[0], info: c.info, reachable: found !== undefined && c.info !== null };
+  });
+}
+
+/** The small tables the list table joins: capture order, capture point labels, pod names by address. */
+async function helperTables(duck: Duck, model: DatasetModel | null, files: readonly CaptureFileRef[]): Promise<void> {
+  const db = duck.db;
+  await db.run('CREATE TABLE caps (capture VARCHAR, cap_no INTEGER)');
+  await db.run('CREATE TABLE pt_labels (point VARCHAR, node VARCHAR, iface VARCHAR, kind VARCHAR, capture VARCHAR)');
+  await db.run('CREATE TABLE pod_names (ip UINTEGER, name VARCHAR)');
+  const insert = async (table: string, rows: string[]) => {
+    for (let k = 0; k < rows.length; k += 1000) await db.run(`INSERT INTO ${table} VALUES ${rows.slice(k, k + 1000).join(', ')}`);
+  };
+  await insert('caps', files.map((f, i) => `(${sqlString(f.id)}, ${i})`));
+  const a = model?.analysis;
+  if (!a) return;
+  const str = (s: string | null) => sqlString(s ?? '');
+  await insert('pt_labels', a.points.map((p) => `(${sqlString(p.id)}, ${str(p.node)}, ${str(p.interface)}, ${sqlString(p.kind)}, ${sqlString(p.capture)})`));
+  const pods: string[] = [];
+  for (const p of a.model.pods) {
+    const parts = p.ip.split('.').map(Number);
+    if (parts.length === 4 && parts.every((x) => Number.isInteger(x) && x >= 0 && x < 256))
+      pods.push(`(${((parts[0] << 24) >>> 0) + (parts[1] << 16) + (parts[2] << 8) + parts[3]}, ${sqlString(p.name ?? p.ip)})`);
+  }
+  await insert('pod_names', pods);
+}
+
+/** The Protocol column of each (innermost layer, inner IP protocol) pair the dataset holds (the capture-backed list's `protocolName`). */
+async function protocolTable(duck: Duck): Promise<boolean> {
+  const pairs = (await queryRows(duck.db, `SELECT DISTINCT COALESCE(proto, '') AS proto, COALESCE(inner_proto, 255) AS inner_proto FROM packets`)).rows;
+  await duck.db.run('CREATE TABLE protocols (proto VARCHAR, inner_proto INTEGER, protocol VARCHAR)');
+  const values = pairs.map((r) => `(${sqlString(String(r.proto))}, ${num(r.inner_proto)}, ${sqlString(protocolText(String(r.proto) || undefined, num(r.inner_proto)))})`);
+  if (values.length) await duck.db.run(`INSERT INTO protocols VALUES ${values.join(', ')}`);
+  return true;
+}

@@ -1,0 +1,48 @@
+// The backend's hook for datasets: the one dataset open in place of a capture set, if any. backend.ts
+// asks `source()` for every packet question (the dataset's DuckDB queries when one is open, else the
+// capture set's parts) and lets `state` describe the dataset in the window's state.
+
+import type { AppState } from '../../common/contract';
+import { DatasetSource } from './app-source';
+import type { SetSource } from './source';
+
+export class DatasetSlot {
+  private current: DatasetSource | null = null;
+
+  constructor(private readonly captures: SetSource) {}
+
+  /** What answers the packet questions now. */
+  source(): SetSource {
+    return this.current ?? this.captures;
+  }
+
+  get open(): DatasetSource | null {
+    return this.current;
+  }
+
+  /** Opens dataset `dir` in place of whatever was open; throws (keeping nothing open) with a message naming what is wrong. */
+  async openDir(dir: string, generation: () => number): Promise<void> {
+    this.close();
+    this.current = await DatasetSource.open(dir, generation);
+  }
+
+  close(): void {
+    this.current?.close();
+    this.current = null;
+  }
+
+  /** The window's state with the open dataset in place of the (empty) capture set. */
+  async state(base: AppState): Promise<AppState> {
+    const d = this.current;
+    if (!d) return base;
+    return {
+      ...base,
+      phase: 'ready',
+      progress: null,
+      captures: await d.captures(),
+      totalPackets: d.count,
+      message: d.message,
+      session: null,
+    };
+  }
+}
