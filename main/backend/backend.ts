@@ -296,9 +296,10 @@ export function createBackend(opts: BackendOptions): Backend {
 
   /** Opens a dataset directory in place of the capture set (which is let go). */
   async function openDataset(dir: string): Promise<AppState> {
-    await load([]);
-    await session.settled();
-    await datasets.openDir(dir, () => session.generation);
+    await datasets.openDir(dir, () => session.generation, async () => {
+      await load([]);
+      await session.settled();
+    });
     recent.remember([dir]);
     bump();
     return state();
@@ -309,7 +310,7 @@ export function createBackend(opts: BackendOptions): Backend {
 
     async openCaptures({ paths, append }) {
       if (!append && paths.length === 1 && isDatasetDir(paths[0])) return openDataset(paths[0]);
-      datasets.close();
+      await datasets.close();
       // Appending adds to the set as it was opened (bundles stay bundles: their session stays beside them).
       const files = [...(append ? openedSet : []), ...paths.map((p) => ({ path: p, name: basename(p) }))];
       recent.remember(paths);
@@ -320,7 +321,7 @@ export function createBackend(opts: BackendOptions): Backend {
     openDataset: ({ path }) => openDataset(path),
 
     async openUploaded({ files, append }) {
-      datasets.close();
+      await datasets.close();
       const outside = files.find((f) => !isUpload(f.path));
       if (outside) throw new Error(`${outside.name}: not an upload`);
       await load([...(append ? openedSet : []), ...files]);
@@ -396,7 +397,7 @@ export function createBackend(opts: BackendOptions): Backend {
     ...noteMethods(gate, set),
 
     async close() {
-      datasets.close();
+      await datasets.close();
       await session.close();
       await gate.notes?.close();
       feed.close();

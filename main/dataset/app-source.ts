@@ -1,14 +1,19 @@
 // A Parquet dataset directory (export.ts) opened in the app: the backend's SetSource answered by
 // embedded DuckDB queries instead of the in-memory capture table.
 //
-// Opening numbers the packets as the capture-backed list does (time, then the set's capture order,
-// then the record's place in its file) in one narrow table `list` of the columns the list, the
-// filter and the follow views read, plus each row's capture point labels, pod names and Protocol
-// column; pages are then keyset reads on that number (`no BETWEEN a AND b`), a filter a SQL WHERE
-// (filter-sql.ts) with LIMIT/OFFSET. Only the page on screen is fetched. The Info column and the
-// full detail come from the original capture (path and CaptureInfo in model.json, file offset and
-// interface per row), re-read and decoded by the same code as for captures; when it cannot be
-// reached the row's own fields still show and the detail says where the file was looked for.
+// The packets stay in their Parquet files. Opening reads only what is small (the analysis, the
+// capture order, each capture point's labels) and shows the first page at once, a top-N over the
+// files (`base`: the packets with their labels, cap_no and Protocol column). Meanwhile a second
+// connection numbers the packets as the capture-backed list does (time, then the set's capture
+// order, then the record's place in its file) into one narrow table `ord(cap_no, idx, no)`; `list`
+// is `base` with that number. A page of the whole list is then a range of numbers in `ord`; a
+// filtered or sorted list is computed once per query into a narrow table of (pos, no, cap_no, idx)
+// (the display filter as SQL: filter-sql.ts), and a page is a range of positions in it. Either way
+// only the page's rows are read from Parquet, each capture's by its own range of record numbers
+// (so DuckDB skips the row groups outside it). The Info column and the full detail come from the
+// original capture (path and CaptureInfo in model.json, file offset and interface per row), re-read
+// and decoded by the same code as for captures; when it cannot be reached the row's own fields still
+// show and the detail says where the file was looked for.
 // The graph and the follow views are rebuilt from the analysis the export wrote (model.json,
 // journey_objects, flow_journeys) through the same code as for captures.
 
@@ -16,7 +21,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import type { FlowListItem, FollowView, GraphView, PacketDetail, PacketPage, PacketQuery, PacketRow, CaptureView } from '../../common/contract';
 import { parseFilter } from '../../common/filter';
-import { TUNNEL_NAMES } from '../engine/decode/types';
+import { PROTO_IDS, TUNNEL_NAMES } from '../engine/decode/types';
 import { readPacketsAt } from '../engine/readers/read';
 import type { RawPacket } from '../engine/types';
 import { macToString } from '../topology/addr';
@@ -72,19 +77,57 @@ interface CaptureFileRef {
 
 export class DatasetSource implements SetSource {
   private graphCache: ClusterGraph | null = null;
-  private countCache = new Map<string, number>();
   private readonly rowText = new Map<number, { protocol: string; info: string }>();
+  /** The last ordered lists (filtered or sorted): their tables of (pos, no, cap_no, idx) and sizes. */
+  private readonly matches = new Map<string, { table: string; total: number }>();
+  private matchNo = 0;
+  /** Set when `ord` holds every packet's number. */
+  private numbered = false;
+  private readonly numbering: Promise<void>;
+  private capturesCache: Promise<CaptureView[]> | null = null;
+  private firstTimeCache: Promise<number> | null = null;
 
   private constructor(
     readonly dir: string,
     private readonly duck: Duck,
-    /** Columns of the list table. */
+    /** Columns of the list view. */
     readonly columns: ReadonlySet<string>,
     readonly count: number,
     readonly model: DatasetModel | null,
     private readonly files: readonly CaptureFileRef[],
     private readonly generation: () => number,
-  ) {}
+    /** The list's columns over a relation of packets with their cap_no. */
+    private readonly baseOf: (from: string) => string,
+  ) {
+    this.numbering = this.number();
+    // Its failure reaches whoever needs the numbers; nobody waiting is no unhandled rejection.
+    this.numbering.catch(() => undefined);
+  }
+
+  /** Numbers every packet in list order, on a connection of its own (the first page does not wait for it). */
+  private numberingConnection: { interrupt(): void } | null = null;
+  private async number(): Promise<void> {
+    const c = await this.duck.instance.connect();
+    this.numberingConnection = c;
+    try {
+      await c.run('INSERT INTO ord SELECT cap_no, idx, row_number() OVER (ORDER BY t_ns, cap_no, idx) FROM numbered');
+      const r = await c.runAndReadAll('SELECT count(*) FROM ord');
+      const n = Number(r.getRows()[0][0]);
+      if (n !== this.count)
+        throw new Error(
+          `${this.dir}: ${this.count - n} packets belong to captures the dataset's ${this.model ? MODEL_FILE : 'captures table'} does not list: it mixes exports of different sets`,
+        );
+      this.numbered = true;
+    } finally {
+      this.numberingConnection = null;
+      c.closeSync();
+    }
+  }
+
+  /** Resolves once every packet has its number. */
+  whenNumbered(): Promise<void> {
+    return this.numbering;
+  }
 
   /** Opens `dir`; fails with a message naming what is wrong when it is no dataset. */
   static async open(dir: string, generation: () => number = () => 0): Promise<DatasetSource> {
@@ -96,33 +139,39 @@ export class DatasetSource implements SetSource {
       const lacking = REQUIRED.filter((c) => !have.has(c));
       if (lacking.length) throw new Error(`${dir}: the packets table has no ${lacking.join(', ')} column: not a Tunnelvision dataset`);
       const model = readModel(dir);
-      const files = captureFiles(dir, model, tables.includes('captures') ? (await queryRows(duck.db, 'SELECT id, path FROM captures')).rows : []);
+      // The captures in the set's order: the analysis', else the captures table's, else (a packets-only export) those the packets name.
+      const listed = tables.includes('captures') ? (await queryRows(duck.db, 'SELECT id, path FROM captures')).rows : [];
+      const named = listed.length ? listed : (await queryRows(duck.db, 'SELECT DISTINCT capture AS id, capture AS path FROM packets')).rows;
+      const files = captureFiles(dir, model, named);
       await helperTables(duck, model, files);
       const kept = LIST_COLUMNS.filter((c) => have.has(c));
       const protocols = have.has('proto') && have.has('inner_proto') && (await protocolTable(duck));
-      await duck.db.run(`CREATE TABLE list AS
-        SELECT row_number() OVER (ORDER BY p.t_ns, c.cap_no, p.idx) AS no, c.cap_no,
-          p.t_ns // 1000000000 AS ts_sec, p.t_ns % 1000000000 AS ts_nsec,
+      const baseOf = (from: string) => `
+        SELECT p.cap_no, p.t_ns, p.t_ns // 1000000000 AS ts_sec, p.t_ns % 1000000000 AS ts_nsec,
           ${kept.map((k) => `p.${k}`).join(', ')},
           COALESCE(l.node, '') AS pt_node, COALESCE(l.iface, '') AS pt_iface, COALESCE(l.kind, 'unknown') AS pt_kind, COALESCE(l.capture, '') AS pt_capture,
           ${have.has('inner_src4') ? 'ps.name' : 'NULL'} AS pod_src, ${have.has('inner_dst4') ? 'pd.name' : 'NULL'} AS pod_dst
           ${protocols ? ', pr.protocol' : ''}
-        FROM packets p
-        LEFT JOIN caps c ON c.capture = p.capture
+        FROM ${from} p
         LEFT JOIN pt_labels l ON l.point = p.point
         ${have.has('inner_src4') ? 'LEFT JOIN pod_names ps ON ps.ip = p.inner_src4 LEFT JOIN pod_names pd ON pd.ip = p.inner_dst4' : ''}
-        ${protocols ? `LEFT JOIN protocols pr ON pr.proto = COALESCE(p.proto, '') AND pr.inner_proto = COALESCE(p.inner_proto, 255)` : ''}
-        ORDER BY no`);
-      const columns = new Set((await queryRows(duck.db, 'DESCRIBE list')).rows.map((r) => String(r.column_name)));
-      const count = num((await queryRows(duck.db, 'SELECT count(*) AS n FROM list')).rows[0].n);
-      return new DatasetSource(resolve(dir), duck, columns, count, model, files, generation);
+        ${protocols ? `LEFT JOIN protocols pr ON pr.proto = COALESCE(p.proto, '') AND pr.inner_proto = COALESCE(p.inner_proto, 255)` : ''}`;
+      await duck.db.run('CREATE VIEW numbered AS SELECT p.*, c.cap_no FROM packets p JOIN caps c ON c.capture = p.capture');
+      await duck.db.run(`CREATE VIEW base AS ${baseOf('numbered')}`);
+      await duck.db.run('CREATE VIEW list AS SELECT o.no, b.* FROM base b JOIN ord o ON o.cap_no = b.cap_no AND o.idx = b.idx');
+      const columns = new Set(['no', ...(await queryRows(duck.db, 'DESCRIBE base')).rows.map((r) => String(r.column_name))]);
+      const count = num((await queryRows(duck.db, 'SELECT count(*) AS n FROM packets')).rows[0].n);
+      return new DatasetSource(resolve(dir), duck, columns, count, model, files, generation, baseOf);
     } catch (e) {
       duck.close();
       throw e;
     }
   }
 
-  close(): void {
+  /** Stops the numbering if it still runs, then lets DuckDB go. */
+  async close(): Promise<void> {
+    this.numberingConnection?.interrupt();
+    await this.numbering.catch(() => undefined);
     this.duck.close();
   }
 
@@ -143,10 +192,15 @@ export class DatasetSource implements SetSource {
   }
 
   /** The dataset's captures as the Captures panel lists them. */
-  async captures(): Promise<CaptureView[]> {
+  captures(): Promise<CaptureView[]> {
+    this.capturesCache ??= this.captureViews();
+    return this.capturesCache;
+  }
+
+  private async captureViews(): Promise<CaptureView[]> {
     const a = this.model?.analysis;
     const counts = new Map(
-      (await this.rows('SELECT cap_no, count(*) AS n, min(ts_sec + ts_nsec / 1e9) AS first, max(ts_sec + ts_nsec / 1e9) AS last FROM list GROUP BY cap_no')).map((r) => [
+      (await this.rows('SELECT cap_no, count(*) AS n, min(t_ns) / 1e9 AS first, max(t_ns) / 1e9 AS last FROM numbered GROUP BY cap_no')).map((r) => [
         num(r.cap_no),
         r,
       ]),
@@ -187,45 +241,89 @@ export class DatasetSource implements SetSource {
       if (e instanceof FilterFieldError) return { ...base, total: 0, rows: [], filterError: { message: e.message, start: e.start, end: e.end } };
       throw e;
     }
-    const cond = where.length ? `WHERE ${where.join(' AND ')}` : '';
-    const order = this.orderBy(q.sort, q.descending);
-    const total = await this.total(cond);
-    const limit = Math.max(0, Math.min(q.limit, total - q.offset));
-    // The whole list in packet order: the page is a range of numbers (a keyset read, no OFFSET scan).
-    const sql =
-      !cond && (q.sort === 'no' || q.sort === 'time')
-        ? q.descending
-          ? `SELECT * FROM list WHERE no BETWEEN ${total - q.offset - limit + 1} AND ${total - q.offset} ORDER BY no DESC`
-          : `SELECT * FROM list WHERE no BETWEEN ${q.offset + 1} AND ${q.offset + limit} ORDER BY no`
-        : `SELECT * FROM list ${cond} ORDER BY ${order} LIMIT ${limit} OFFSET ${q.offset}`;
-    const rows = limit > 0 ? await this.rowsView(await this.rows(sql)) : [];
+    const whole = !where.length && (q.sort === 'no' || q.sort === 'time');
+    if (whole) {
+      // The whole list in packet order: the page is a range of numbers.
+      const total = this.count;
+      const limit = Math.max(0, Math.min(q.limit, total - q.offset));
+      const [lo, hi] = q.descending ? [total - q.offset - limit + 1, total - q.offset] : [q.offset + 1, q.offset + limit];
+      let rows: Row[];
+      if (limit === 0) rows = [];
+      else if (!this.numbered) {
+        // Before the numbering is done: the page straight from the files, numbered by its place.
+        const order = q.descending ? 't_ns DESC, cap_no DESC, idx DESC' : 't_ns, cap_no, idx';
+        rows = await this.rows(`${this.baseOf(`(SELECT * FROM numbered ORDER BY ${order} LIMIT ${limit} OFFSET ${q.offset})`)} ORDER BY ${order}`);
+        rows.forEach((r, i) => (r.no = q.descending ? hi - i : lo + i));
+      } else rows = await this.fetch(await this.rows(`SELECT no, cap_no, idx FROM ord WHERE no BETWEEN ${lo} AND ${hi} ORDER BY no${q.descending ? ' DESC' : ''}`));
+      const located = q.locate >= 1 && q.locate <= total ? (q.descending ? total - q.locate : q.locate - 1) : -1;
+      return { ...base, total, rows: await this.rowsView(rows), filterError: null, located };
+    }
+    const m = await this.match(where, this.orderBy(q.sort, q.descending));
+    const limit = Math.max(0, Math.min(q.limit, m.total - q.offset));
+    const keys = limit ? await this.rows(`SELECT no, cap_no, idx FROM ${m.table} WHERE pos BETWEEN ${q.offset} AND ${q.offset + limit - 1} ORDER BY pos`) : [];
     let located = -1;
     if (q.locate > 0) {
-      const r = await this.rows(
-        `SELECT pos FROM (SELECT no, row_number() OVER (ORDER BY ${order}) - 1 AS pos FROM list ${cond}) WHERE no = ${Math.floor(q.locate)}`,
-      );
-      if (r.length) located = num(r[0].pos);
+      const [r] = await this.rows(`SELECT pos FROM ${m.table} WHERE no = ${Math.floor(q.locate)}`);
+      if (r) located = num(r.pos);
     }
-    return { ...base, total, rows, filterError: null, located };
+    return { ...base, total: m.total, rows: await this.rowsView(await this.fetch(keys)), filterError: null, located };
   }
 
-  private async total(cond: string): Promise<number> {
-    if (!cond) return this.count;
-    const hit = this.countCache.get(cond);
-    if (hit !== undefined) return hit;
-    const n = num((await this.rows(`SELECT count(*) AS n FROM list ${cond}`))[0].n);
-    if (this.countCache.size > 50) this.countCache.clear();
-    this.countCache.set(cond, n);
-    return n;
+  /** The packets a filtered or sorted list keeps, in its order: a table of (pos, no, cap_no, idx), made once per query. */
+  private async match(where: string[], order: string): Promise<{ table: string; total: number }> {
+    const key = `${where.join(' AND ')}|${order}`;
+    const hit = this.matches.get(key);
+    if (hit) return hit;
+    await this.numbering;
+    const table = `match_${++this.matchNo}`;
+    await this.duck.db.run(
+      `CREATE TEMP TABLE ${table} AS SELECT row_number() OVER (ORDER BY ${order}) - 1 AS pos, no, cap_no, idx FROM list ${where.length ? `WHERE ${where.join(' AND ')}` : ''}`,
+    );
+    const total = num((await this.rows(`SELECT count(*) AS n FROM ${table}`))[0].n);
+    const m = { table, total };
+    this.matches.set(key, m);
+    // A few recent lists are kept (paging back and forth between filters); older ones are dropped.
+    if (this.matches.size > 8) {
+      const [oldKey, old] = this.matches.entries().next().value!;
+      this.matches.delete(oldKey);
+      await this.duck.db.run(`DROP TABLE IF EXISTS ${old.table}`);
+    }
+    return m;
   }
 
-  private firstTimeCache: number | null = null;
-  private async firstTime(): Promise<number> {
-    if (this.firstTimeCache === null) {
-      const r = await this.rows('SELECT ts_sec, ts_nsec FROM list WHERE no = 1');
-      this.firstTimeCache = r.length ? num(r[0].ts_sec) + num(r[0].ts_nsec) / 1e9 : 0;
+  /** The rows of `keys` (no, cap_no, idx) from the files, in the keys' order: each capture read only over its range of records. */
+  private async fetch(keys: Row[]): Promise<Row[]> {
+    if (!keys.length) return [];
+    const byCap = new Map<number, number[]>();
+    for (const k of keys) {
+      const c = num(k.cap_no);
+      (byCap.get(c) ?? byCap.set(c, []).get(c)!).push(num(k.idx));
     }
+    const parts = [...byCap].map(([c, idx]) => {
+      const capture = sqlString(this.files[c]?.id ?? '');
+      return `(capture = ${capture} AND idx BETWEEN ${Math.min(...idx)} AND ${Math.max(...idx)} AND idx IN (${idx.join(', ')}))`;
+    });
+    const got = new Map(
+      (await this.rows(this.baseOf(`(SELECT * FROM numbered WHERE ${parts.join(' OR ')})`))).map((r) => [`${num(r.cap_no)}#${num(r.idx)}`, r]),
+    );
+    return keys.flatMap((k) => {
+      const r = got.get(`${num(k.cap_no)}#${num(k.idx)}`);
+      return r ? [{ ...r, no: num(k.no) }] : [];
+    });
+  }
+
+  private firstTime(): Promise<number> {
+    this.firstTimeCache ??= this.rows('SELECT min(t_ns) // 1000000000 AS ts_sec, min(t_ns) % 1000000000 AS ts_nsec FROM packets').then((r) =>
+      r.length ? num(r[0].ts_sec) + num(r[0].ts_nsec) / 1e9 : 0,
+    );
     return this.firstTimeCache;
+  }
+
+  /** The packet numbered `no`, from the files; null when there is none. */
+  private async rowOf(no: number): Promise<Row | null> {
+    await this.numbering;
+    const [row] = await this.fetch(await this.rows(`SELECT no, cap_no, idx FROM ord WHERE no = ${Math.floor(no)}`));
+    return row ?? null;
   }
 
   /** The list's order for a sort column, ties by packet number (as the capture-backed list). */
@@ -341,7 +439,7 @@ export class DatasetSource implements SetSource {
   // ---------------------------------------------------------------- one packet
 
   async detail(no: number): Promise<PacketDetail | null> {
-    const [r] = await this.rows(`SELECT * FROM list WHERE no = ${Math.floor(no)}`);
+    const r = await this.rowOf(no);
     if (!r) return null;
     const f = this.fileOf(r);
     const place = { capture: num(r.cap_no), captureName: f ? basename(f.path) : String(r.capture), node: String(r.pt_node || '?'), iface: String(r.pt_iface || '?') };
@@ -401,7 +499,7 @@ export class DatasetSource implements SetSource {
     if (pods.length && this.columns.has('inner_src')) {
       const list = pods.map(sqlString).join(', ');
       for (const r of await this.rows(
-        `SELECT ip, count(*) AS n FROM (SELECT inner_src AS ip FROM list WHERE inner_ver = 4 UNION ALL SELECT inner_dst FROM list WHERE inner_ver = 4) WHERE ip IN (${list}) GROUP BY ip`,
+        `SELECT ip, count(*) AS n FROM (SELECT inner_src AS ip FROM packets WHERE inner_ver = 4 UNION ALL SELECT inner_dst FROM packets WHERE inner_ver = 4) WHERE ip IN (${list}) GROUP BY ip`,
       ))
         podPackets.set(String(r.ip), num(r.n));
     }
@@ -417,7 +515,7 @@ export class DatasetSource implements SetSource {
 
   async followPacket(no: number): Promise<FollowView | null> {
     const a = this.requireAnalysis();
-    const [r] = await this.rows(`SELECT capture, idx FROM list WHERE no = ${Math.floor(no)}`);
+    const r = await this.rowOf(no);
     if (!r) return null;
     const [h] = await this.rows(`SELECT journey FROM hops WHERE capture = ${sqlString(String(r.capture))} AND idx = ${num(r.idx)} LIMIT 1`);
     if (!h) return null;
@@ -443,7 +541,10 @@ export class DatasetSource implements SetSource {
     const wanted = [...new Set(journeys.flatMap((j) => j.hops.map((h) => `(${sqlString(h.packet.capture)}, ${h.packet.index})`)))];
     for (let k = 0; k < wanted.length; k += 5000) {
       const chunk = wanted.slice(k, k + 5000).join(', ');
-      for (const r of await this.rows(`SELECT l.capture, l.idx, l.no FROM list l JOIN (VALUES ${chunk}) v(capture, idx) ON l.capture = v.capture AND l.idx = v.idx`))
+      await this.numbering;
+      for (const r of await this.rows(
+        `SELECT c.capture, o.idx, o.no FROM ord o JOIN caps c ON c.cap_no = o.cap_no JOIN (VALUES ${chunk}) v(capture, idx) ON c.capture = v.capture AND o.idx = v.idx`,
+      ))
         refs.set(`${String(r.capture)}#${num(r.idx)}`, num(r.no));
     }
     return followView(a, flow, journeys, focus, (capture, index) => refs.get(`${capture}#${index}`) ?? 0);
@@ -457,7 +558,7 @@ export class DatasetSource implements SetSource {
     const rows = await this.rows(`SELECT inner_proto AS p, inner_src AS s, inner_dst AS d,
         CASE WHEN inner_proto IN (1, 58) THEN icmp_id ELSE sport END AS sp,
         CASE WHEN inner_proto IN (1, 58) THEN icmp_id ELSE dport END AS dp, count(*) AS n, min(cap_no * 4294967296 + idx) AS first
-      FROM list WHERE inner_ver IS NOT NULL AND ${cond} GROUP BY ALL ORDER BY first`);
+      FROM numbered WHERE inner_ver IS NOT NULL AND ${cond} GROUP BY ALL ORDER BY first`);
     // Counted in the order the capture table meets them (capture by capture, in file order): flows with as many packets keep that order.
     for (const r of rows) {
       const id = flowOf(orNull(r.p) ?? 255, String(r.s), orNull(r.sp), String(r.d), orNull(r.dp));
@@ -512,6 +613,7 @@ function captureFiles(dir: string, model: DatasetModel | null, fromTable: Row[])
 async function helperTables(duck: Duck, model: DatasetModel | null, files: readonly CaptureFileRef[]): Promise<void> {
   const db = duck.db;
   await db.run('CREATE TABLE caps (capture VARCHAR, cap_no INTEGER)');
+  await db.run('CREATE TABLE ord (cap_no INTEGER, idx UINTEGER, no UBIGINT)');
   await db.run('CREATE TABLE pt_labels (point VARCHAR, node VARCHAR, iface VARCHAR, kind VARCHAR, capture VARCHAR)');
   await db.run('CREATE TABLE pod_names (ip UINTEGER, name VARCHAR)');
   const insert = async (table: string, rows: string[]) => {
@@ -531,11 +633,17 @@ async function helperTables(duck: Duck, model: DatasetModel | null, files: reado
   await insert('pod_names', pods);
 }
 
-/** The Protocol column of each (innermost layer, inner IP protocol) pair the dataset holds (the capture-backed list's `protocolName`). */
+/** The Protocol column of every (innermost layer, inner IP protocol) pair (the capture-backed list's `protocolName`): a small table, no scan. */
 async function protocolTable(duck: Duck): Promise<boolean> {
-  const pairs = (await queryRows(duck.db, `SELECT DISTINCT COALESCE(proto, '') AS proto, COALESCE(inner_proto, 255) AS inner_proto FROM packets`)).rows;
   await duck.db.run('CREATE TABLE protocols (proto VARCHAR, inner_proto INTEGER, protocol VARCHAR)');
-  const values = pairs.map((r) => `(${sqlString(String(r.proto))}, ${num(r.inner_proto)}, ${sqlString(protocolText(String(r.proto) || undefined, num(r.inner_proto)))})`);
-  if (values.length) await duck.db.run(`INSERT INTO protocols VALUES ${values.join(', ')}`);
+  const a = await duck.db.createAppender('protocols');
+  for (const proto of ['', ...PROTO_IDS])
+    for (let ip = 0; ip <= 255; ip++) {
+      a.appendVarchar(proto);
+      a.appendInteger(ip);
+      a.appendVarchar(protocolText(proto || undefined, ip));
+      a.endRow();
+    }
+  a.closeSync();
   return true;
 }

@@ -20,15 +20,21 @@ export class DatasetSlot {
     return this.current;
   }
 
-  /** Opens dataset `dir` in place of whatever was open; throws (keeping nothing open) with a message naming what is wrong. */
-  async openDir(dir: string, generation: () => number): Promise<void> {
-    this.close();
-    this.current = await DatasetSource.open(dir, generation);
+  /**
+   * Opens dataset `dir` in place of whatever was open (`letGo` closes the capture set once the dataset
+   * opened). When it is no dataset it throws with a message naming what is wrong, and what was open stays.
+   */
+  async openDir(dir: string, generation: () => number, letGo: () => Promise<void>): Promise<void> {
+    const d = await DatasetSource.open(dir, generation);
+    await this.close();
+    await letGo();
+    this.current = d;
   }
 
-  close(): void {
-    this.current?.close();
+  async close(): Promise<void> {
+    const d = this.current;
     this.current = null;
+    await d?.close();
   }
 
   /** The window's state with the open dataset in place of the (empty) capture set. */

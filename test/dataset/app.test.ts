@@ -191,7 +191,7 @@ describeNeeding([fileNeed('lab a captures', join(LAB, 'a-node1-eth0.pcap'))], 'a
         const fields = det.levels[0].layers[0].fields.map((x) => x.label);
         expect(fields).toEqual(expect.arrayContaining(['no', 'capture', 'orig_len']));
       } finally {
-        d.close();
+        await d.close();
       }
     } finally {
       for (const f of lab.files) renameSync(join(moved, f.split('/').pop()!), f);
