@@ -74,7 +74,10 @@ const api = shellApi(
     },
     async chooseFolder() {
       if (!win) return null;
-      const r = await dialog.showOpenDialog(win, { title: 'Open dataset (a folder made by tunnelvision export --parquet)', properties: ['openDirectory'] });
+      const r = await dialog.showOpenDialog(win, {
+        title: 'Open dataset (a folder made by tunnelvision export --parquet)',
+        properties: ['openDirectory'],
+      });
       return r.canceled ? null : (r.filePaths[0] ?? null);
     },
     async deliverExport(file, name, packets, kind) {

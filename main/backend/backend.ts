@@ -296,10 +296,14 @@ export function createBackend(opts: BackendOptions): Backend {
 
   /** Opens a dataset directory in place of the capture set (which is let go). */
   async function openDataset(dir: string): Promise<AppState> {
-    await datasets.openDir(dir, () => session.generation, async () => {
-      await load([]);
-      await session.settled();
-    });
+    await datasets.openDir(
+      dir,
+      () => session.generation,
+      async () => {
+        await load([]);
+        await session.settled();
+      },
+    );
     recent.remember([dir]);
     bump();
     return state();

@@ -164,7 +164,9 @@ function journeyView(j: Journey, a: AnalysisData, packetNo: PacketNoOf): Journey
 }
 
 /** The flow of an inner 5-tuple, either direction (ICMP echo: the identifier stands for both ports). */
-export function flowsByTuple(flows: readonly Flow[]): (proto: number, src: string, sport: number | null, dst: string, dport: number | null) => string | undefined {
+export function flowsByTuple(
+  flows: readonly Flow[],
+): (proto: number, src: string, sport: number | null, dst: string, dport: number | null) => string | undefined {
   const key = (p: number, x: string, xp: number | null, y: string, yp: number | null) => `${p}|${x}|${xp ?? ''}|${y}|${yp ?? ''}`;
   const flowOf = new Map<string, string>();
   for (const f of flows) {

@@ -177,7 +177,8 @@ export function elementPredicate(
       const { ip, port } = e;
       return (r) =>
         t.innerVer[r] === 4 &&
-        ((t.innerDst[r] === ip && (port === null || t.dport[r] === port)) || (t.innerSrc[r] === ip && (port === null || t.sport[r] === port)));
+        ((t.innerDst[r] === ip && (port === null || t.dport[r] === port)) ||
+          (t.innerSrc[r] === ip && (port === null || t.sport[r] === port)));
     }
     case 'tunnel': {
       const { a: ia, b: ib } = e;

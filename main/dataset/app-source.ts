@@ -19,7 +19,16 @@
 
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
-import type { FlowListItem, FollowView, GraphView, PacketDetail, PacketPage, PacketQuery, PacketRow, CaptureView } from '../../common/contract';
+import type {
+  FlowListItem,
+  FollowView,
+  GraphView,
+  PacketDetail,
+  PacketPage,
+  PacketQuery,
+  PacketRow,
+  CaptureView,
+} from '../../common/contract';
 import { parseFilter } from '../../common/filter';
 import { PROTO_IDS, TUNNEL_NAMES } from '../engine/decode/types';
 import { readPacketsAt } from '../engine/readers/read';
@@ -41,11 +50,50 @@ type Row = Record<string, unknown>;
 
 /** Columns of `packets` the list table keeps (those a dataset lacks are left out and named when a filter needs them). */
 const LIST_COLUMNS = [
-  'capture', 'point', 'idx', 'orig_len', 'flags', 'ip_count', 'tunnel', 'vni', 'tun_sport', 'tun_dport',
-  'outer_ver', 'outer_src', 'outer_dst', 'outer_src4', 'outer_dst4', 'outer_proto', 'outer_ttl', 'outer_len',
-  'inner_ver', 'inner_src', 'inner_dst', 'inner_src4', 'inner_dst4', 'inner_proto', 'inner_ttl', 'ip_id', 'inner_len',
-  'sport', 'dport', 'tcp_seq', 'tcp_ack', 'tcp_flags', 'tcp_win', 'icmp_type', 'icmp_code', 'icmp_id',
-  'inner_mac_src', 'inner_mac_dst', 'outer_mac_src', 'outer_mac_dst', 'file_offset', 'iface', 'cap_len', 'proto',
+  'capture',
+  'point',
+  'idx',
+  'orig_len',
+  'flags',
+  'ip_count',
+  'tunnel',
+  'vni',
+  'tun_sport',
+  'tun_dport',
+  'outer_ver',
+  'outer_src',
+  'outer_dst',
+  'outer_src4',
+  'outer_dst4',
+  'outer_proto',
+  'outer_ttl',
+  'outer_len',
+  'inner_ver',
+  'inner_src',
+  'inner_dst',
+  'inner_src4',
+  'inner_dst4',
+  'inner_proto',
+  'inner_ttl',
+  'ip_id',
+  'inner_len',
+  'sport',
+  'dport',
+  'tcp_seq',
+  'tcp_ack',
+  'tcp_flags',
+  'tcp_win',
+  'icmp_type',
+  'icmp_code',
+  'icmp_id',
+  'inner_mac_src',
+  'inner_mac_dst',
+  'outer_mac_src',
+  'outer_mac_dst',
+  'file_offset',
+  'iface',
+  'cap_len',
+  'proto',
 ];
 /** The columns without which no list can be made. */
 const REQUIRED = ['capture', 'point', 'idx', 't_ns', 'orig_len'];
@@ -63,8 +111,13 @@ export function isDatasetDir(dir: string): boolean {
   }
 }
 
-const num = (v: unknown): number => (typeof v === 'number' ? v : typeof v === 'bigint' ? Number(v) : typeof v === 'string' ? Number(v) : Number.NaN);
+const num = (v: unknown): number =>
+  typeof v === 'number' ? v : typeof v === 'bigint' ? Number(v) : typeof v === 'string' ? Number(v) : Number.NaN;
+/** A value of a result row as text ('' when absent). */
+const text = (v: unknown): string =>
+  v === null || v === undefined ? '' : typeof v === 'string' ? v : typeof v === 'object' ? JSON.stringify(v) : `${v as number}`;
 const orNull = (v: unknown): number | null => (v === null || v === undefined ? null : num(v));
+const MODEL_FILE_FORMAT: string = MODEL_FORMAT;
 const ipList = (ips: ReadonlySet<number>) => (ips.size ? [...ips].join(', ') : 'NULL');
 
 interface CaptureFileRef {
@@ -134,8 +187,9 @@ export class DatasetSource implements SetSource {
     const duck = await openDuck();
     try {
       const tables = await attachDataset(duck.db, dir);
-      if (!tables.includes('packets')) throw new Error(`${dir}: not a dataset: no packets/*.parquet (made by 'tunnelvision export --parquet')`);
-      const have = new Set((await queryRows(duck.db, 'DESCRIBE packets')).rows.map((r) => String(r.column_name)));
+      if (!tables.includes('packets'))
+        throw new Error(`${dir}: not a dataset: no packets/*.parquet (made by 'tunnelvision export --parquet')`);
+      const have = new Set((await queryRows(duck.db, 'DESCRIBE packets')).rows.map((r) => text(r.column_name)));
       const lacking = REQUIRED.filter((c) => !have.has(c));
       if (lacking.length) throw new Error(`${dir}: the packets table has no ${lacking.join(', ')} column: not a Tunnelvision dataset`);
       const model = readModel(dir);
@@ -159,7 +213,7 @@ export class DatasetSource implements SetSource {
       await duck.db.run('CREATE VIEW numbered AS SELECT p.*, c.cap_no FROM packets p JOIN caps c ON c.capture = p.capture');
       await duck.db.run(`CREATE VIEW base AS ${baseOf('numbered')}`);
       await duck.db.run('CREATE VIEW list AS SELECT o.no, b.* FROM base b JOIN ord o ON o.cap_no = b.cap_no AND o.idx = b.idx');
-      const columns = new Set(['no', ...(await queryRows(duck.db, 'DESCRIBE base')).rows.map((r) => String(r.column_name))]);
+      const columns = new Set(['no', ...(await queryRows(duck.db, 'DESCRIBE base')).rows.map((r) => text(r.column_name))]);
       const count = num((await queryRows(duck.db, 'SELECT count(*) AS n FROM packets')).rows[0].n);
       return new DatasetSource(resolve(dir), duck, columns, count, model, files, generation, baseOf);
     } catch (e) {
@@ -183,7 +237,10 @@ export class DatasetSource implements SetSource {
   get message(): string {
     const missing = this.files.filter((f) => !f.reachable);
     const parts = [`Dataset ${this.dir}: ${this.count} packets, queried with DuckDB.`];
-    if (!this.model) parts.push(`It holds no analysis (${MODEL_FILE}): graph and follow need a whole-set export ('tunnelvision export --parquet DIR FILE...').`);
+    if (!this.model)
+      parts.push(
+        `It holds no analysis (${MODEL_FILE}): graph and follow need a whole-set export ('tunnelvision export --parquet DIR FILE...').`,
+      );
     if (missing.length)
       parts.push(
         `Original capture${missing.length > 1 ? 's' : ''} not reachable (Info and full decode unavailable for their packets): ${missing.map((f) => f.path).join(', ')}.`,
@@ -200,10 +257,9 @@ export class DatasetSource implements SetSource {
   private async captureViews(): Promise<CaptureView[]> {
     const a = this.model?.analysis;
     const counts = new Map(
-      (await this.rows('SELECT cap_no, count(*) AS n, min(t_ns) / 1e9 AS first, max(t_ns) / 1e9 AS last FROM numbered GROUP BY cap_no')).map((r) => [
-        num(r.cap_no),
-        r,
-      ]),
+      (
+        await this.rows('SELECT cap_no, count(*) AS n, min(t_ns) / 1e9 AS first, max(t_ns) / 1e9 AS last FROM numbered GROUP BY cap_no')
+      ).map((r) => [num(r.cap_no), r]),
     );
     return this.files.map((f, i) => {
       const pts = a?.points.filter((p) => p.capture === f.id) ?? [];
@@ -223,7 +279,9 @@ export class DatasetSource implements SetSource {
         firstTime: c ? num(c.first) : null,
         lastTime: c ? num(c.last) : null,
         status: 'ok',
-        errors: f.reachable ? [] : [{ code: 'not-reachable', message: `original capture not reachable at ${f.path}`, offset: 0, fatal: false }],
+        errors: f.reachable
+          ? []
+          : [{ code: 'not-reachable', message: `original capture not reachable at ${f.path}`, offset: 0, fatal: false }],
       };
     });
   }
@@ -238,7 +296,8 @@ export class DatasetSource implements SetSource {
     try {
       where = [filterSql(parsed.ast, this.columns), q.element ? this.elementSql(q.element) : null].filter((x): x is string => x !== null);
     } catch (e) {
-      if (e instanceof FilterFieldError) return { ...base, total: 0, rows: [], filterError: { message: e.message, start: e.start, end: e.end } };
+      if (e instanceof FilterFieldError)
+        return { ...base, total: 0, rows: [], filterError: { message: e.message, start: e.start, end: e.end } };
       throw e;
     }
     const whole = !where.length && (q.sort === 'no' || q.sort === 'time');
@@ -252,15 +311,22 @@ export class DatasetSource implements SetSource {
       else if (!this.numbered) {
         // Before the numbering is done: the page straight from the files, numbered by its place.
         const order = q.descending ? 't_ns DESC, cap_no DESC, idx DESC' : 't_ns, cap_no, idx';
-        rows = await this.rows(`${this.baseOf(`(SELECT * FROM numbered ORDER BY ${order} LIMIT ${limit} OFFSET ${q.offset})`)} ORDER BY ${order}`);
+        rows = await this.rows(
+          `${this.baseOf(`(SELECT * FROM numbered ORDER BY ${order} LIMIT ${limit} OFFSET ${q.offset})`)} ORDER BY ${order}`,
+        );
         rows.forEach((r, i) => (r.no = q.descending ? hi - i : lo + i));
-      } else rows = await this.fetch(await this.rows(`SELECT no, cap_no, idx FROM ord WHERE no BETWEEN ${lo} AND ${hi} ORDER BY no${q.descending ? ' DESC' : ''}`));
+      } else
+        rows = await this.fetch(
+          await this.rows(`SELECT no, cap_no, idx FROM ord WHERE no BETWEEN ${lo} AND ${hi} ORDER BY no${q.descending ? ' DESC' : ''}`),
+        );
       const located = q.locate >= 1 && q.locate <= total ? (q.descending ? total - q.locate : q.locate - 1) : -1;
       return { ...base, total, rows: await this.rowsView(rows), filterError: null, located };
     }
     const m = await this.match(where, this.orderBy(q.sort, q.descending));
     const limit = Math.max(0, Math.min(q.limit, m.total - q.offset));
-    const keys = limit ? await this.rows(`SELECT no, cap_no, idx FROM ${m.table} WHERE pos BETWEEN ${q.offset} AND ${q.offset + limit - 1} ORDER BY pos`) : [];
+    const keys = limit
+      ? await this.rows(`SELECT no, cap_no, idx FROM ${m.table} WHERE pos BETWEEN ${q.offset} AND ${q.offset + limit - 1} ORDER BY pos`)
+      : [];
     let located = -1;
     if (q.locate > 0) {
       const [r] = await this.rows(`SELECT pos FROM ${m.table} WHERE no = ${Math.floor(q.locate)}`);
@@ -304,7 +370,10 @@ export class DatasetSource implements SetSource {
       return `(capture = ${capture} AND idx BETWEEN ${Math.min(...idx)} AND ${Math.max(...idx)} AND idx IN (${idx.join(', ')}))`;
     });
     const got = new Map(
-      (await this.rows(this.baseOf(`(SELECT * FROM numbered WHERE ${parts.join(' OR ')})`))).map((r) => [`${num(r.cap_no)}#${num(r.idx)}`, r]),
+      (await this.rows(this.baseOf(`(SELECT * FROM numbered WHERE ${parts.join(' OR ')})`))).map((r) => [
+        `${num(r.cap_no)}#${num(r.idx)}`,
+        r,
+      ]),
     );
     return keys.flatMap((k) => {
       const r = got.get(`${num(k.cap_no)}#${num(k.idx)}`);
@@ -313,8 +382,8 @@ export class DatasetSource implements SetSource {
   }
 
   private firstTime(): Promise<number> {
-    this.firstTimeCache ??= this.rows('SELECT min(t_ns) // 1000000000 AS ts_sec, min(t_ns) % 1000000000 AS ts_nsec FROM packets').then((r) =>
-      r.length ? num(r[0].ts_sec) + num(r[0].ts_nsec) / 1e9 : 0,
+    this.firstTimeCache ??= this.rows('SELECT min(t_ns) // 1000000000 AS ts_sec, min(t_ns) % 1000000000 AS ts_nsec FROM packets').then(
+      (r) => (r.length ? num(r[0].ts_sec) + num(r[0].ts_nsec) / 1e9 : 0),
     );
     return this.firstTimeCache;
   }
@@ -370,16 +439,21 @@ export class DatasetSource implements SetSource {
         const p = raw.get(no);
         this.rowText.set(
           no,
-          p ? rowText(p, undefined) : { protocol: this.protocolOf(r), info: this.fileOf(r)?.reachable ? '(could not be read again from the file)' : '(original capture not reachable)' },
+          p
+            ? rowText(p, undefined)
+            : {
+                protocol: this.protocolOf(r),
+                info: this.fileOf(r)?.reachable ? '(could not be read again from the file)' : '(original capture not reachable)',
+              },
         );
       }
       if (this.rowText.size > 50_000) for (const k of [...this.rowText.keys()].slice(0, this.rowText.size - 50_000)) this.rowText.delete(k);
     }
     return rows.map((r) => {
       const no = num(r.no);
-      const tunnel = Math.max(0, TUNNEL_NAMES.indexOf(String(r.tunnel ?? 'none')));
+      const tunnel = Math.max(0, TUNNEL_NAMES.indexOf(text(r.tunnel ?? 'none')));
       const [src, dst] = endpoints(r);
-      const text = this.rowText.get(no)!;
+      const columns = this.rowText.get(no)!;
       const tsSec = num(r.ts_sec);
       const tsNsec = num(r.ts_nsec);
       return {
@@ -388,22 +462,29 @@ export class DatasetSource implements SetSource {
         time: tsSec + tsNsec / 1e9,
         tsSec,
         tsNsec,
-        node: String(r.pt_node ?? ''),
-        iface: String(r.pt_iface ?? ''),
+        node: text(r.pt_node ?? ''),
+        iface: text(r.pt_iface ?? ''),
         src,
         dst,
-        protocol: text.protocol,
+        protocol: columns.protocol,
         length: num(r.orig_len),
         encap: encapText(tunnel, orNull(r.vni) ?? -1),
-        info: text.info,
-        color: colorName(num(r.flags), tunnel, r.proto === null || r.proto === undefined ? undefined : String(r.proto), orNull(r.inner_proto) ?? 255),
+        info: columns.info,
+        color: colorName(
+          num(r.flags),
+          tunnel,
+          r.proto === null || r.proto === undefined ? undefined : text(r.proto),
+          orNull(r.inner_proto) ?? 255,
+        ),
         note: null,
       };
     });
   }
 
   private protocolOf(r: Row): string {
-    return typeof r.protocol === 'string' ? r.protocol : protocolText(r.proto === null || r.proto === undefined ? undefined : String(r.proto), orNull(r.inner_proto) ?? 255);
+    return typeof r.protocol === 'string'
+      ? r.protocol
+      : protocolText(r.proto === null || r.proto === undefined ? undefined : text(r.proto), orNull(r.inner_proto) ?? 255);
   }
 
   private fileOf(r: Row): CaptureFileRef | undefined {
@@ -442,11 +523,16 @@ export class DatasetSource implements SetSource {
     const r = await this.rowOf(no);
     if (!r) return null;
     const f = this.fileOf(r);
-    const place = { capture: num(r.cap_no), captureName: f ? basename(f.path) : String(r.capture), node: String(r.pt_node || '?'), iface: String(r.pt_iface || '?') };
+    const place = {
+      capture: num(r.cap_no),
+      captureName: f ? basename(f.path) : text(r.capture),
+      node: text(r.pt_node) || '?',
+      iface: text(r.pt_iface) || '?',
+    };
     const raw = (await this.readRows([r])).get(no);
     if (raw) return packetDetail(no, raw, undefined, place);
     const why = !f?.reachable
-      ? `original capture not reachable at ${f?.path ?? String(r.capture)}`
+      ? `original capture not reachable at ${f?.path ?? text(r.capture)}`
       : !this.columns.has('file_offset')
         ? `the dataset does not record where its packets sit in ${f.path} (no file_offset column): export it again`
         : `packet ${no} could not be read again from ${f.path} (the file changed since the export?)`;
@@ -471,7 +557,7 @@ export class DatasetSource implements SetSource {
               length: 0,
               fields: Object.entries(r)
                 .filter(([, v]) => v !== null && v !== undefined)
-                .map(([k, v]) => ({ name: `dataset.${k}`, label: k, value: String(v), offset: 0, length: 0, children: [] })),
+                .map(([k, v]) => ({ name: `dataset.${k}`, label: k, value: text(v), offset: 0, length: 0, children: [] })),
             },
           ],
         },
@@ -501,10 +587,14 @@ export class DatasetSource implements SetSource {
       for (const r of await this.rows(
         `SELECT ip, count(*) AS n FROM (SELECT inner_src AS ip FROM packets WHERE inner_ver = 4 UNION ALL SELECT inner_dst FROM packets WHERE inner_ver = 4) WHERE ip IN (${list}) GROUP BY ip`,
       ))
-        podPackets.set(String(r.ip), num(r.n));
+        podPackets.set(text(r.ip), num(r.n));
     }
     const elements = toElements(this.graphCache, a, perPoint, podPackets);
-    return { generation: this.generation(), elements, message: elements.length ? null : 'No cluster structure could be inferred from these captures.' };
+    return {
+      generation: this.generation(),
+      elements,
+      message: elements.length ? null : 'No cluster structure could be inferred from these captures.',
+    };
   }
 
   private requireAnalysis(): AnalysisData {
@@ -517,11 +607,11 @@ export class DatasetSource implements SetSource {
     const a = this.requireAnalysis();
     const r = await this.rowOf(no);
     if (!r) return null;
-    const [h] = await this.rows(`SELECT journey FROM hops WHERE capture = ${sqlString(String(r.capture))} AND idx = ${num(r.idx)} LIMIT 1`);
+    const [h] = await this.rows(`SELECT journey FROM hops WHERE capture = ${sqlString(text(r.capture))} AND idx = ${num(r.idx)} LIMIT 1`);
     if (!h) return null;
     const [j] = await this.journeys(`SELECT json FROM journey_objects WHERE id = ${num(h.journey)}`);
     if (!j) return null;
-    return this.view(a, j.flow, { capture: String(r.capture), index: num(r.idx) });
+    return this.view(a, j.flow, { capture: text(r.capture), index: num(r.idx) });
   }
 
   async followFlow(flow: string): Promise<FollowView | null> {
@@ -529,7 +619,7 @@ export class DatasetSource implements SetSource {
   }
 
   private async journeys(sql: string): Promise<Journey[]> {
-    return (await this.rows(sql)).map((r) => JSON.parse(String(r.json)) as Journey);
+    return (await this.rows(sql)).map((r) => JSON.parse(text(r.json)) as Journey);
   }
 
   private async view(a: AnalysisData, flow: string, focus: { capture: string; index: number } | null): Promise<FollowView> {
@@ -545,7 +635,7 @@ export class DatasetSource implements SetSource {
       for (const r of await this.rows(
         `SELECT c.capture, o.idx, o.no FROM ord o JOIN caps c ON c.cap_no = o.cap_no JOIN (VALUES ${chunk}) v(capture, idx) ON c.capture = v.capture AND o.idx = v.idx`,
       ))
-        refs.set(`${String(r.capture)}#${num(r.idx)}`, num(r.no));
+        refs.set(`${text(r.capture)}#${num(r.idx)}`, num(r.no));
     }
     return followView(a, flow, journeys, focus, (capture, index) => refs.get(`${capture}#${index}`) ?? 0);
   }
@@ -561,7 +651,7 @@ export class DatasetSource implements SetSource {
       FROM numbered WHERE inner_ver IS NOT NULL AND ${cond} GROUP BY ALL ORDER BY first`);
     // Counted in the order the capture table meets them (capture by capture, in file order): flows with as many packets keep that order.
     for (const r of rows) {
-      const id = flowOf(orNull(r.p) ?? 255, String(r.s), orNull(r.sp), String(r.d), orNull(r.dp));
+      const id = flowOf(orNull(r.p) ?? 255, text(r.s), orNull(r.sp), text(r.d), orNull(r.dp));
       if (id) counts.set(id, (counts.get(id) ?? 0) + num(r.n));
     }
     return busiestFlows(counts, a.flows);
@@ -570,9 +660,10 @@ export class DatasetSource implements SetSource {
 
 /** Source and destination as the list shows them: innermost IP addresses, else MACs (main/backend/columns.ts `endpoints`). */
 function endpoints(r: Row): [string, string] {
-  const s = (v: unknown) => (v === null || v === undefined ? '' : String(v));
+  const s = (v: unknown) => (v === null || v === undefined ? '' : text(v));
   if (r.inner_ver !== null && r.inner_ver !== undefined) return [s(r.inner_src), s(r.inner_dst)];
-  if ((r.inner_mac_src === null || r.inner_mac_src === undefined) && r.outer_ver !== null && r.outer_ver !== undefined) return [s(r.outer_src), s(r.outer_dst)];
+  if ((r.inner_mac_src === null || r.inner_mac_src === undefined) && r.outer_ver !== null && r.outer_ver !== undefined)
+    return [s(r.outer_src), s(r.outer_dst)];
   const mac = (v: unknown) => (typeof v === 'string' ? macToString(parseInt(v, 16)) : '');
   return [mac(r.inner_mac_src ?? r.outer_mac_src), mac(r.inner_mac_dst ?? r.outer_mac_dst)];
 }
@@ -580,14 +671,15 @@ function endpoints(r: Row): [string, string] {
 function readModel(dir: string): DatasetModel | null {
   const path = join(dir, MODEL_FILE);
   if (!existsSync(path)) return null;
-  let m: DatasetModel;
+  let parsed: unknown;
   try {
-    m = JSON.parse(readFileSync(path, 'utf8')) as DatasetModel;
+    parsed = JSON.parse(readFileSync(path, 'utf8'));
   } catch (e) {
     throw new Error(`${path}: not readable as the dataset's analysis (${(e as Error).message})`, { cause: e });
   }
-  if (m?.format !== MODEL_FORMAT) throw new Error(`${path}: not a ${MODEL_FORMAT} file (format: ${String((m as { format?: unknown })?.format)})`);
-  return m;
+  const format = (parsed as { format?: unknown } | null)?.format;
+  if (format !== MODEL_FORMAT) throw new Error(`${path}: not a ${MODEL_FILE_FORMAT} file (format: ${JSON.stringify(format ?? null)})`);
+  return parsed as DatasetModel;
 }
 
 /**
@@ -595,7 +687,9 @@ function readModel(dir: string): DatasetModel | null {
  * exported from (relative paths taken from the working directory, then from beside the dataset).
  */
 function captureFiles(dir: string, model: DatasetModel | null, fromTable: Row[]): CaptureFileRef[] {
-  const list = model ? model.captures : fromTable.map((r) => ({ id: String(r.id), path: String(r.path), info: null })).sort((x, y) => x.id.localeCompare(y.id));
+  const list = model
+    ? model.captures
+    : fromTable.map((r) => ({ id: text(r.id), path: text(r.path), info: null })).sort((x, y) => x.id.localeCompare(y.id));
   return list.map((c) => {
     const candidates = isAbsolute(c.path) ? [c.path] : [resolve(c.path), resolve(dirname(resolve(dir)), c.path), resolve(dir, c.path)];
     const found = candidates.find((p) => {
@@ -619,11 +713,17 @@ async function helperTables(duck: Duck, model: DatasetModel | null, files: reado
   const insert = async (table: string, rows: string[]) => {
     for (let k = 0; k < rows.length; k += 1000) await db.run(`INSERT INTO ${table} VALUES ${rows.slice(k, k + 1000).join(', ')}`);
   };
-  await insert('caps', files.map((f, i) => `(${sqlString(f.id)}, ${i})`));
+  await insert(
+    'caps',
+    files.map((f, i) => `(${sqlString(f.id)}, ${i})`),
+  );
   const a = model?.analysis;
   if (!a) return;
   const str = (s: string | null) => sqlString(s ?? '');
-  await insert('pt_labels', a.points.map((p) => `(${sqlString(p.id)}, ${str(p.node)}, ${str(p.interface)}, ${sqlString(p.kind)}, ${sqlString(p.capture)})`));
+  await insert(
+    'pt_labels',
+    a.points.map((p) => `(${sqlString(p.id)}, ${str(p.node)}, ${str(p.interface)}, ${sqlString(p.kind)}, ${sqlString(p.capture)})`),
+  );
   const pods: string[] = [];
   for (const p of a.model.pods) {
     const parts = p.ip.split('.').map(Number);

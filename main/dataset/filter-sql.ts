@@ -46,10 +46,18 @@ const NUMS: Record<string, (level: Level) => Slot> = {
   'ip.dst': (l) => lv(l, s('outer_dst4', 'outer_dst4'), s('inner_dst4', 'inner_dst4')),
   'ip.proto': (l) => lv(l, s('outer_proto', 'outer_proto'), s('inner_proto', 'inner_proto')),
   'ip.ttl': (l) =>
-    lv(l, s('CASE WHEN outer_ver IS NOT NULL THEN outer_ttl END', 'outer_ver', 'outer_ttl'), s('CASE WHEN inner_ver IS NOT NULL THEN inner_ttl END', 'inner_ver', 'inner_ttl')),
+    lv(
+      l,
+      s('CASE WHEN outer_ver IS NOT NULL THEN outer_ttl END', 'outer_ver', 'outer_ttl'),
+      s('CASE WHEN inner_ver IS NOT NULL THEN inner_ttl END', 'inner_ver', 'inner_ttl'),
+    ),
   'ip.id': innerOnly(s('CASE WHEN inner_ver = 4 THEN ip_id END', 'inner_ver', 'ip_id')),
   'ip.len': (l) =>
-    lv(l, s('CASE WHEN outer_ver IS NOT NULL THEN outer_len END', 'outer_ver', 'outer_len'), s('CASE WHEN inner_ver IS NOT NULL THEN inner_len END', 'inner_ver', 'inner_len')),
+    lv(
+      l,
+      s('CASE WHEN outer_ver IS NOT NULL THEN outer_len END', 'outer_ver', 'outer_len'),
+      s('CASE WHEN inner_ver IS NOT NULL THEN inner_len END', 'inner_ver', 'inner_len'),
+    ),
   'tcp.srcport': tcp('sport'),
   'tcp.dstport': tcp('dport'),
   'tcp.seq': tcp('tcp_seq'),
@@ -60,8 +68,18 @@ const NUMS: Record<string, (level: Level) => Slot> = {
   'tcp.flags.ack': tcpFlag(0x10),
   'tcp.flags.fin': tcpFlag(0x01),
   'tcp.flags.rst': tcpFlag(0x04),
-  'udp.srcport': (l) => lv(l, s(`CASE WHEN ${UDP_TUNNELS} THEN tun_sport END`, 'tunnel', 'tun_sport'), s('CASE WHEN inner_proto = 17 THEN sport END', 'inner_proto', 'sport')),
-  'udp.dstport': (l) => lv(l, s(`CASE WHEN ${UDP_TUNNELS} THEN tun_dport END`, 'tunnel', 'tun_dport'), s('CASE WHEN inner_proto = 17 THEN dport END', 'inner_proto', 'dport')),
+  'udp.srcport': (l) =>
+    lv(
+      l,
+      s(`CASE WHEN ${UDP_TUNNELS} THEN tun_sport END`, 'tunnel', 'tun_sport'),
+      s('CASE WHEN inner_proto = 17 THEN sport END', 'inner_proto', 'sport'),
+    ),
+  'udp.dstport': (l) =>
+    lv(
+      l,
+      s(`CASE WHEN ${UDP_TUNNELS} THEN tun_dport END`, 'tunnel', 'tun_dport'),
+      s('CASE WHEN inner_proto = 17 THEN dport END', 'inner_proto', 'dport'),
+    ),
   'icmp.type': innerOnly(s('icmp_type', 'icmp_type')),
   'icmp.code': innerOnly(s('icmp_code', 'icmp_code')),
   'vxlan.vni': () => s(`CASE WHEN tunnel = 'vxlan' THEN vni END`, 'tunnel', 'vni'),
@@ -88,8 +106,14 @@ const NUMS: Record<string, (level: Level) => Slot> = {
 
 /** String slots: NULL where the resolver gives null. */
 const STRS: Record<string, (level: Level) => Slot> = {
-  'ipv6.src': (l) => (l === 'outer' ? s('CASE WHEN outer_ver = 6 THEN outer_src END', 'outer_ver', 'outer_src') : s('CASE WHEN inner_ver = 6 THEN inner_src END', 'inner_ver', 'inner_src')),
-  'ipv6.dst': (l) => (l === 'outer' ? s('CASE WHEN outer_ver = 6 THEN outer_dst END', 'outer_ver', 'outer_dst') : s('CASE WHEN inner_ver = 6 THEN inner_dst END', 'inner_ver', 'inner_dst')),
+  'ipv6.src': (l) =>
+    l === 'outer'
+      ? s('CASE WHEN outer_ver = 6 THEN outer_src END', 'outer_ver', 'outer_src')
+      : s('CASE WHEN inner_ver = 6 THEN inner_src END', 'inner_ver', 'inner_src'),
+  'ipv6.dst': (l) =>
+    l === 'outer'
+      ? s('CASE WHEN outer_ver = 6 THEN outer_dst END', 'outer_ver', 'outer_dst')
+      : s('CASE WHEN inner_ver = 6 THEN inner_dst END', 'inner_ver', 'inner_dst'),
   tunnel: () => s('tunnel', 'tunnel'),
   node: () => s('pt_node', 'pt_node'),
   iface: () => s('pt_iface', 'pt_iface'),
@@ -132,7 +156,12 @@ function test(n: Extract<FilterNode, { type: 'test' }>, cols: ReadonlySet<string
   for (const level of levels)
     for (const slot of spec.slots) {
       const make = (spec.type === 'string' ? STRS : NUMS)[slot];
-      if (!make) throw new FilterFieldError(`'${n.field}' cannot be used on a dataset: ${UNSUPPORTED[n.field] ?? 'no column holds it'}`, n.start, n.end);
+      if (!make)
+        throw new FilterFieldError(
+          `'${n.field}' cannot be used on a dataset: ${UNSUPPORTED[n.field] ?? 'no column holds it'}`,
+          n.start,
+          n.end,
+        );
       const expr = make(level);
       const missing = expr.needs.find((c) => !cols.has(c));
       if (missing)

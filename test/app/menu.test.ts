@@ -52,7 +52,17 @@ describe('desktop menu', () => {
   it('has an item for every action and sends every command the window handles', async () => {
     const { template, click } = setup();
     expect(ids(template).sort()).toEqual(
-      ['about', 'addCaptures', 'exportPcapng', 'exportReport', 'openCaptures', 'openDataset', 'openRecent:0', 'openRecent:1', 'quit'].sort(),
+      [
+        'about',
+        'addCaptures',
+        'exportPcapng',
+        'exportReport',
+        'openCaptures',
+        'openDataset',
+        'openRecent:0',
+        'openRecent:1',
+        'quit',
+      ].sort(),
     );
     const sent: unknown[] = [];
     for (const id of ids(template)) sent.push(...(await click(id as MenuItemId)).filter((h) => h[0] === 'send').map((h) => h[1]));

@@ -116,16 +116,28 @@ describeNeeding([fileNeed('lab a captures', join(LAB, 'a-node1-eth0.pcap'))], 'a
       expect(a.filterError, f).toBeNull();
       expect(b.filterError, f).toBeNull();
       expect(b.total, f).toBe(a.total);
-      expect(b.rows.map((r) => r.no), f).toEqual(a.rows.map((r) => r.no));
+      expect(
+        b.rows.map((r) => r.no),
+        f,
+      ).toEqual(a.rows.map((r) => r.no));
       if (a.total > 0 && a.total < capState.totalPackets) telling++;
     }
     // The filters keep some rows and drop others: equal lists are not two empty (or two full) ones.
     expect(telling).toBeGreaterThanOrEqual(FILTERS.length - 2);
     for (const sort of ['length', 'node', 'iface', 'protocol'] as const) {
-      const [a, b] = await Promise.all([caps.queryPackets(q('ip', { sort, descending: sort === 'length' })), ds.queryPackets(q('ip', { sort, descending: sort === 'length' }))]);
-      expect(b.rows.map((r) => r.no), sort).toEqual(a.rows.map((r) => r.no));
+      const [a, b] = await Promise.all([
+        caps.queryPackets(q('ip', { sort, descending: sort === 'length' })),
+        ds.queryPackets(q('ip', { sort, descending: sort === 'length' })),
+      ]);
+      expect(
+        b.rows.map((r) => r.no),
+        sort,
+      ).toEqual(a.rows.map((r) => r.no));
     }
-    const [a, b] = await Promise.all([caps.queryPackets(q('icmp', { locate: 40, limit: 5 })), ds.queryPackets(q('icmp', { locate: 40, limit: 5 }))]);
+    const [a, b] = await Promise.all([
+      caps.queryPackets(q('icmp', { locate: 40, limit: 5 })),
+      ds.queryPackets(q('icmp', { locate: 40, limit: 5 })),
+    ]);
     expect(b.located).toBe(a.located);
   });
 
@@ -160,8 +172,14 @@ describeNeeding([fileNeed('lab a captures', join(LAB, 'a-node1-eth0.pcap'))], 'a
       const [a, b] = await Promise.all([caps.flowsThrough({ element: e.data.id }), ds.flowsThrough({ element: e.data.id })]);
       expect(b, e.data.id).toEqual(a);
       for (const f of a.slice(0, 2)) expect(await ds.followFlow({ flow: f.flow }), f.flow).toEqual(await caps.followFlow({ flow: f.flow }));
-      const [la, lb] = await Promise.all([caps.queryPackets(q('', { element: e.data.id })), ds.queryPackets(q('', { element: e.data.id }))]);
-      expect(lb.rows.map((r) => r.no), e.data.id).toEqual(la.rows.map((r) => r.no));
+      const [la, lb] = await Promise.all([
+        caps.queryPackets(q('', { element: e.data.id })),
+        ds.queryPackets(q('', { element: e.data.id })),
+      ]);
+      expect(
+        lb.rows.map((r) => r.no),
+        e.data.id,
+      ).toEqual(la.rows.map((r) => r.no));
     }
   });
 
@@ -182,7 +200,9 @@ describeNeeding([fileNeed('lab a captures', join(LAB, 'a-node1-eth0.pcap'))], 'a
         expect(d.message).toContain('not reachable');
         const page = await d.page(q('', { limit: 3 }));
         const original = await caps.queryPackets(q('', { limit: 3 }));
-        expect(page.rows.map((r) => [r.no, r.src, r.dst, r.length, r.node])).toEqual(original.rows.map((r) => [r.no, r.src, r.dst, r.length, r.node]));
+        expect(page.rows.map((r) => [r.no, r.src, r.dst, r.length, r.node])).toEqual(
+          original.rows.map((r) => [r.no, r.src, r.dst, r.length, r.node]),
+        );
         expect(page.rows[0].info).toBe('(original capture not reachable)');
         const det = (await d.detail(1))!;
         const file = lab.files.find((f) => f.endsWith(det.captureName))!;

@@ -24,7 +24,11 @@ describeNeeding(['chromium', fileNeed('lab a captures', join(LAB, 'a-node1-eth0.
   beforeAll(async () => {
     mkdirSync(RESULTS, { recursive: true });
     tmp = mkdtempSync(join(tmpdir(), 'tv-dse2e-'));
-    lab = captureCopies(readdirSync(LAB).filter((n) => n.startsWith('a-')).map((n) => join(LAB, n)));
+    lab = captureCopies(
+      readdirSync(LAB)
+        .filter((n) => n.startsWith('a-'))
+        .map((n) => join(LAB, n)),
+    );
     dir = join(tmp, 'dataset');
     await exportDataset(lab.files, dir);
     // Started with no set, the dataset's folder allowed: the page opens it by path.
@@ -66,13 +70,19 @@ describeNeeding(['chromium', fileNeed('lab a captures', join(LAB, 'a-node1-eth0.
     await until('rows on screen', async () => (await rows.count()) > 0);
     expect(await rows.first().getAttribute('data-no')).toBe('1');
     await expect.poll(() => page.locator('[data-testid=capture]').count()).toBe(13);
-    await expect.poll(async () => Number((await page.locator('[data-testid=graph-count]').textContent())?.match(/^\d+/)?.[0] ?? 0), { timeout: 30_000 }).toBeGreaterThan(10);
+    await expect
+      .poll(async () => Number((await page.locator('[data-testid=graph-count]').textContent())?.match(/^\d+/)?.[0] ?? 0), {
+        timeout: 30_000,
+      })
+      .toBeGreaterThan(10);
 
     // A field the dataset lacks is named, not ignored.
     const input = page.locator('[data-testid=filter-input]');
     await input.fill('icmp && community_id == "1:x"');
     await input.press('Enter');
-    await expect.poll(() => page.locator('[data-testid=filter-error]').textContent(), { timeout: 20_000 }).toContain("'community_id'");
+    await expect
+      .poll(() => page.locator('[data-testid=filter-server-error]').textContent(), { timeout: 20_000 })
+      .toContain("'community_id'");
 
     // A filter the dataset answers keeps the rows the backend's query keeps.
     const filter = 'icmp && vxlan';
@@ -80,7 +90,9 @@ describeNeeding(['chromium', fileNeed('lab a captures', join(LAB, 'a-node1-eth0.
     expect(want.total).toBeGreaterThan(0);
     await input.fill(filter);
     await input.press('Enter');
-    await expect.poll(() => page.locator('[data-testid=packet-list]').getAttribute('data-total'), { timeout: 20_000 }).toBe(String(want.total));
+    await expect
+      .poll(() => page.locator('[data-testid=packet-list]').getAttribute('data-total'), { timeout: 20_000 })
+      .toBe(String(want.total));
     await until('filtered rows', async () => (await rows.first().getAttribute('data-no')) === String(want.rows[0].no));
     expect(await rows.first().locator('.c-encap').textContent()).toMatch(/^VXLAN \d+$/);
 
@@ -99,4 +111,16 @@ describeNeeding(['chromium', fileNeed('lab a captures', join(LAB, 'a-node1-eth0.
     await page.screenshot({ path: join(RESULTS, 'dataset-2-follow.png') });
     if (problems.length) throw new Error(problems.join('\n'));
   }, 300_000);
+
+  it('opens a dataset directory given at start, as `npm start -- DIR` does', async () => {
+    const started = await startBrowserMode({ files: [dir] });
+    try {
+      await expect
+        .poll(async () => (await started.backend.getState()).totalPackets, { timeout: 60_000 })
+        .toBe((await mode.backend.getState()).totalPackets);
+      expect((await started.backend.getState()).message).toContain(`Dataset ${dir}`);
+    } finally {
+      await started.close();
+    }
+  }, 120_000);
 });
