@@ -256,16 +256,21 @@ export class DatasetSource implements SetSource {
 
   private async captureViews(): Promise<CaptureView[]> {
     const a = this.model?.analysis;
-    const counts = new Map(
-      (
-        await this.rows('SELECT cap_no, count(*) AS n, min(t_ns) / 1e9 AS first, max(t_ns) / 1e9 AS last FROM numbered GROUP BY cap_no')
-      ).map((r) => [num(r.cap_no), r]),
-    );
+    // The analysis knows each capture's count and times; only a dataset without it is counted.
+    const counts = new Map<number, { n: number; first: number | null; last: number | null }>();
+    if (!a)
+      for (const r of await this.rows(
+        'SELECT cap_no, count(*) AS n, min(t_ns) / 1e9 AS first, max(t_ns) / 1e9 AS last FROM numbered GROUP BY cap_no',
+      ))
+        counts.set(num(r.cap_no), { n: num(r.n), first: orNull(r.first), last: orNull(r.last) });
     return this.files.map((f, i) => {
       const pts = a?.points.filter((p) => p.capture === f.id) ?? [];
-      const c = counts.get(i);
       const cap = a?.captures.find((x) => x.id === f.id);
+      const c = cap ? { n: cap.packetCount, first: cap.firstTs, last: cap.lastTs } : counts.get(i);
       const uniq = (xs: (string | null)[]) => [...new Set(xs.map((x) => x ?? '?'))].join(', ') || null;
+      const errors = (cap?.errors ?? []).map((e) => ({ code: e.code, message: e.message, offset: e.offset, fatal: e.fatal }));
+      if (!f.reachable)
+        errors.push({ code: 'not-reachable', message: `original capture not reachable at ${f.path}`, offset: 0, fatal: false });
       return {
         id: i,
         name: basename(f.path),
@@ -275,13 +280,11 @@ export class DatasetSource implements SetSource {
         iface: uniq(pts.map((p) => p.interface)),
         kind: pts.length ? [...new Set(pts.map((p) => p.kind))].join(', ') : 'unknown',
         attribution: pts[0]?.nodeSource ?? 'none',
-        packets: c ? num(c.n) : 0,
-        firstTime: c ? num(c.first) : null,
-        lastTime: c ? num(c.last) : null,
-        status: 'ok',
-        errors: f.reachable
-          ? []
-          : [{ code: 'not-reachable', message: `original capture not reachable at ${f.path}`, offset: 0, fatal: false }],
+        packets: c?.n ?? 0,
+        firstTime: c?.first ?? null,
+        lastTime: c?.last ?? null,
+        status: cap?.errors.some((e) => e.fatal) ? 'partial' : 'ok',
+        errors,
       };
     });
   }
@@ -289,15 +292,16 @@ export class DatasetSource implements SetSource {
   // ---------------------------------------------------------------- the list
 
   async page(q: PacketQuery & { locate: number }): Promise<PacketPage> {
-    const base = { generation: this.generation(), offset: q.offset, firstTime: await this.firstTime(), located: -1 };
+    const generation = this.generation();
     const parsed = parseFilter(q.filter);
-    if (!parsed.ok) return { ...base, total: 0, rows: [], filterError: parsed.error };
+    const base = async () => ({ generation, offset: q.offset, firstTime: await this.firstTime(), located: -1 });
+    if (!parsed.ok) return { ...(await base()), total: 0, rows: [], filterError: parsed.error };
     let where: string[];
     try {
       where = [filterSql(parsed.ast, this.columns), q.element ? this.elementSql(q.element) : null].filter((x): x is string => x !== null);
     } catch (e) {
       if (e instanceof FilterFieldError)
-        return { ...base, total: 0, rows: [], filterError: { message: e.message, start: e.start, end: e.end } };
+        return { ...(await base()), total: 0, rows: [], filterError: { message: e.message, start: e.start, end: e.end } };
       throw e;
     }
     const whole = !where.length && (q.sort === 'no' || q.sort === 'time');
@@ -315,12 +319,15 @@ export class DatasetSource implements SetSource {
           `${this.baseOf(`(SELECT * FROM numbered ORDER BY ${order} LIMIT ${limit} OFFSET ${q.offset})`)} ORDER BY ${order}`,
         );
         rows.forEach((r, i) => (r.no = q.descending ? hi - i : lo + i));
+        // The first page is the first packet's time too (no scan of its own).
+        if (!q.descending && q.offset === 0 && rows.length)
+          this.firstTimeCache ??= Promise.resolve(num(rows[0].ts_sec) + num(rows[0].ts_nsec) / 1e9);
       } else
         rows = await this.fetch(
           await this.rows(`SELECT no, cap_no, idx FROM ord WHERE no BETWEEN ${lo} AND ${hi} ORDER BY no${q.descending ? ' DESC' : ''}`),
         );
       const located = q.locate >= 1 && q.locate <= total ? (q.descending ? total - q.locate : q.locate - 1) : -1;
-      return { ...base, total, rows: await this.rowsView(rows), filterError: null, located };
+      return { ...(await base()), total, rows: await this.rowsView(rows), filterError: null, located };
     }
     const m = await this.match(where, this.orderBy(q.sort, q.descending));
     const limit = Math.max(0, Math.min(q.limit, m.total - q.offset));
@@ -332,7 +339,7 @@ export class DatasetSource implements SetSource {
       const [r] = await this.rows(`SELECT pos FROM ${m.table} WHERE no = ${Math.floor(q.locate)}`);
       if (r) located = num(r.pos);
     }
-    return { ...base, total: m.total, rows: await this.rowsView(await this.fetch(keys)), filterError: null, located };
+    return { ...(await base()), total: m.total, rows: await this.rowsView(await this.fetch(keys)), filterError: null, located };
   }
 
   /** The packets a filtered or sorted list keeps, in its order: a table of (pos, no, cap_no, idx), made once per query. */

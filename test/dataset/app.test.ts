@@ -92,9 +92,12 @@ describeNeeding([fileNeed('lab a captures', join(LAB, 'a-node1-eth0.pcap'))], 'a
     expect(dsState.totalPackets).toBe(capState.totalPackets);
     expect(dsState.totalPackets).toBeGreaterThan(500);
     expect(dsState.message).toContain('DuckDB');
-    expect(dsState.captures.map((c) => [c.name, c.packets, c.node, c.iface, c.kind])).toEqual(
-      capState.captures.map((c) => [c.name, c.packets, c.node, c.iface, c.kind]),
-    );
+    const view = (c: AppState['captures'][number]) => [c.name, c.path, c.format, c.packets, c.node, c.iface, c.kind, c.status, c.errors];
+    expect(dsState.captures.map(view)).toEqual(capState.captures.map(view));
+    dsState.captures.forEach((c, i) => {
+      expect(c.firstTime).toBeCloseTo(capState.captures[i].firstTime!, 5);
+      expect(c.lastTime).toBeCloseTo(capState.captures[i].lastTime!, 5);
+    });
   });
 
   it('lists the same rows in the same order with the same fields, page by page', async () => {
