@@ -338,6 +338,7 @@ export function createBackend(opts: BackendOptions): Backend {
     },
 
     async setAttribution({ capture, node, iface }) {
+      await datasets.refuse("Correcting a capture's node");
       const f = store.files[capture];
       if (!f) throw new Error(`no capture #${capture}`);
       const id = captureIdOfFile(set, capture) ?? f.name;
@@ -359,6 +360,7 @@ export function createBackend(opts: BackendOptions): Backend {
     },
 
     async setDecodeAs({ entries }) {
+      await datasets.refuse('"Decode as"');
       const known = decodeAsNames();
       const table: DecodeAsEntry[] = entries.map((e) => {
         if (!known.includes(e.proto)) throw new Error(`decode as: unknown protocol '${e.proto}' (known: ${known.join(', ')})`);
@@ -395,8 +397,8 @@ export function createBackend(opts: BackendOptions): Backend {
     followPacket: ({ no }) => datasets.source().followPacket(no),
     followFlow: ({ flow }) => datasets.source().followFlow(flow),
     flowsThrough: ({ element }) => datasets.source().flowsThrough(element),
-    writePcapng: ({ selection, path }) => exports.writePcapng(selection, path),
-    writeReport: ({ format, path }) => exports.writeReport(format, path),
+    writePcapng: ({ selection, path }) => datasets.refuse('Export to pcapng') ?? exports.writePcapng(selection, path),
+    writeReport: ({ format, path }) => datasets.refuse('The report') ?? exports.writeReport(format, path),
 
     ...noteMethods(gate, set),
 

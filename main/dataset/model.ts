@@ -59,10 +59,10 @@ export async function writeModel(db: DuckDBConnection, a: Analysis, infos: Reado
   await db.run('CREATE OR REPLACE TABLE flow_journeys (flow VARCHAR, pos INTEGER, journey INTEGER)');
   const f = await db.createAppender('flow_journeys');
   for (const flow of a.flows) {
-    a.journeysForFlow(flow.id, Number.MAX_SAFE_INTEGER).forEach((x, pos) => {
+    a.journeyIdsForFlow(flow.id).forEach((id, pos) => {
       f.appendVarchar(flow.id);
       f.appendInteger(pos);
-      f.appendInteger(x.id);
+      f.appendInteger(id);
       f.endRow();
     });
   }

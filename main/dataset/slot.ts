@@ -37,6 +37,14 @@ export class DatasetSlot {
     await d?.close();
   }
 
+  /** Null when no dataset is open; else a rejection saying that `what` needs the captures themselves. */
+  refuse(what: string): Promise<never> | null {
+    if (!this.current) return null;
+    return Promise.reject(
+      new Error(`${what} is not available on a dataset yet: open the captures themselves (${this.current.dir} is a Parquet dataset).`),
+    );
+  }
+
   /** The window's state with the open dataset in place of the (empty) capture set. */
   async state(base: AppState): Promise<AppState> {
     const d = this.current;

@@ -221,6 +221,18 @@ describeNeeding([fileNeed('lab a captures', join(LAB, 'a-node1-eth0.pcap'))], 'a
     }
   });
 
+  it('says which actions need the captures themselves instead of acting on an empty set', async () => {
+    await expect(ds.writeReport({ format: 'md', path: join(tmp, 'r.md') })).rejects.toThrow(/The report is not available on a dataset yet/);
+    await expect(ds.writePcapng({ selection: { kind: 'filter', filter: '', element: null }, path: join(tmp, 'x.pcapng') })).rejects.toThrow(
+      /Export to pcapng is not available on a dataset yet/,
+    );
+    await expect(ds.setDecodeAs({ entries: [] })).rejects.toThrow(/not available on a dataset/);
+    await expect(ds.addNote({ target: { kind: 'set' }, text: 'x', tag: '', severity: 'info' })).rejects.toThrow(
+      /notes belong to a capture set/,
+    );
+    expect((await ds.getState()).totalPackets).toBe(capState.totalPackets);
+  });
+
   it('refuses what is no dataset with a message naming it', async () => {
     await expect(DatasetSource.open(join(tmp, 'nowhere'))).rejects.toThrow(/nowhere: not a dataset directory \(ENOENT\)/);
     const empty = join(tmp, 'empty');
