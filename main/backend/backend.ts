@@ -313,7 +313,8 @@ export function createBackend(opts: BackendOptions): Backend {
     getState: state,
 
     async openCaptures({ paths, append }) {
-      if (!append && paths.length === 1 && isDatasetDir(paths[0])) return openDataset(paths[0]);
+      // A dataset directory (dropped, from the recent list, given at start) replaces whatever is open: it cannot join captures.
+      if (paths.length === 1 && isDatasetDir(paths[0])) return openDataset(paths[0]);
       await datasets.close();
       // Appending adds to the set as it was opened (bundles stay bundles: their session stays beside them).
       const files = [...(append ? openedSet : []), ...paths.map((p) => ({ path: p, name: basename(p) }))];

@@ -136,7 +136,7 @@ export class DatasetSource implements SetSource {
   private matchNo = 0;
   /** Set when `ord` holds every packet's number. */
   private numbered = false;
-  private readonly numbering: Promise<void>;
+  private numberingRun: Promise<void> | null = null;
   private capturesCache: Promise<CaptureView[]> | null = null;
   private firstTimeCache: Promise<number> | null = null;
 
@@ -151,11 +151,7 @@ export class DatasetSource implements SetSource {
     private readonly generation: () => number,
     /** The list's columns over a relation of packets with their cap_no. */
     private readonly baseOf: (from: string) => string,
-  ) {
-    this.numbering = this.number();
-    // Its failure reaches whoever needs the numbers; nobody waiting is no unhandled rejection.
-    this.numbering.catch(() => undefined);
-  }
+  ) {}
 
   /** Numbers every packet in list order, on a connection of its own (the first page does not wait for it). */
   private numberingConnection: { interrupt(): void } | null = null;
@@ -177,9 +173,19 @@ export class DatasetSource implements SetSource {
     }
   }
 
-  /** Resolves once every packet has its number. */
+  /** Resolves once every packet has its number (starting the numbering if it has not started). */
   whenNumbered(): Promise<void> {
-    return this.numbering;
+    if (!this.numberingRun) {
+      this.numberingRun = this.number();
+      // Its failure reaches whoever needs the numbers; nobody waiting is no unhandled rejection.
+      this.numberingRun.catch(() => undefined);
+    }
+    return this.numberingRun;
+  }
+
+  /** The numbering, once started. */
+  private get numbering(): Promise<void> {
+    return this.whenNumbered();
   }
 
   /** Opens `dir`; fails with a message naming what is wrong when it is no dataset. */
@@ -225,7 +231,7 @@ export class DatasetSource implements SetSource {
   /** Stops the numbering if it still runs, then lets DuckDB go. */
   async close(): Promise<void> {
     this.numberingConnection?.interrupt();
-    await this.numbering.catch(() => undefined);
+    await this.numberingRun?.catch(() => undefined);
     this.duck.close();
   }
 
@@ -319,6 +325,8 @@ export class DatasetSource implements SetSource {
           `${this.baseOf(`(SELECT * FROM numbered ORDER BY ${order} LIMIT ${limit} OFFSET ${q.offset})`)} ORDER BY ${order}`,
         );
         rows.forEach((r, i) => (r.no = q.descending ? hi - i : lo + i));
+        // The numbering starts once the first page is out (on a small machine it would slow that page down).
+        void this.whenNumbered().catch(() => undefined);
         // The first page is the first packet's time too (no scan of its own).
         if (!q.descending && q.offset === 0 && rows.length)
           this.firstTimeCache ??= Promise.resolve(num(rows[0].ts_sec) + num(rows[0].ts_nsec) / 1e9);
@@ -364,7 +372,10 @@ export class DatasetSource implements SetSource {
     return m;
   }
 
-  /** The rows of `keys` (no, cap_no, idx) from the files, in the keys' order: each capture read only over its range of records. */
+  /**
+   * The rows of `keys` (no, cap_no, idx) from the files, in the keys' order: each capture read only over
+   * its range of records, one scan per capture (a scan with an OR across captures would push no filter down).
+   */
   private async fetch(keys: Row[]): Promise<Row[]> {
     if (!keys.length) return [];
     const byCap = new Map<number, number[]>();
@@ -374,14 +385,9 @@ export class DatasetSource implements SetSource {
     }
     const parts = [...byCap].map(([c, idx]) => {
       const capture = sqlString(this.files[c]?.id ?? '');
-      return `(capture = ${capture} AND idx BETWEEN ${Math.min(...idx)} AND ${Math.max(...idx)} AND idx IN (${idx.join(', ')}))`;
+      return `SELECT * FROM numbered WHERE capture = ${capture} AND idx BETWEEN ${Math.min(...idx)} AND ${Math.max(...idx)} AND idx IN (${idx.join(', ')})`;
     });
-    const got = new Map(
-      (await this.rows(this.baseOf(`(SELECT * FROM numbered WHERE ${parts.join(' OR ')})`))).map((r) => [
-        `${num(r.cap_no)}#${num(r.idx)}`,
-        r,
-      ]),
-    );
+    const got = new Map((await this.rows(this.baseOf(`(${parts.join(' UNION ALL ')})`))).map((r) => [`${num(r.cap_no)}#${num(r.idx)}`, r]));
     return keys.flatMap((k) => {
       const r = got.get(`${num(k.cap_no)}#${num(k.idx)}`);
       return r ? [{ ...r, no: num(k.no) }] : [];

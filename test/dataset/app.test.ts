@@ -231,6 +231,10 @@ describeNeeding([fileNeed('lab a captures', join(LAB, 'a-node1-eth0.pcap'))], 'a
       /notes belong to a capture set/,
     );
     expect((await ds.getState()).totalPackets).toBe(capState.totalPackets);
+    // Dropped on a window that shows a set (which asks to append): the dataset replaces it.
+    const again = await ds.openCaptures({ paths: [dir], append: true });
+    expect(again.message).toContain(`Dataset ${dir}`);
+    expect(again.totalPackets).toBe(capState.totalPackets);
   });
 
   it('refuses what is no dataset with a message naming it', async () => {
