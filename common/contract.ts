@@ -402,6 +402,10 @@ export interface TunnelvisionApi {
   openCaptureFiles(args: { uploads: string[]; append: boolean }): Promise<AppState>;
   /** Native open dialog (Electron); browser mode answers with state unchanged and the UI uses its own picker. */
   chooseCaptures(args: { append: boolean }): Promise<AppState>;
+  /** Open a Parquet dataset directory (`tunnelvision export --parquet`) in place of the captures; fails naming what makes it no dataset. */
+  openDataset(args: { path: string }): Promise<AppState>;
+  /** Native folder dialog for a dataset (Electron); browser mode answers with state unchanged and the UI asks for a path. */
+  chooseDataset(): Promise<AppState>;
   cancelLoad(): Promise<AppState>;
   setAttribution(args: Attribution): Promise<AppState>;
   /** Replaces the "decode as" table; the set is read again with it (and the session remembers it). */
@@ -540,6 +544,8 @@ export const METHODS: { readonly [M in MethodName]: readonly Check[] } = {
   openCaptures: [object({ paths: arrayOf(path, MAX_PATHS, 1), append: bool })],
   openCaptureFiles: [object({ uploads: arrayOf(uploadId, MAX_PATHS, 1), append: bool })],
   chooseCaptures: [object({ append: bool })],
+  openDataset: [object({ path })],
+  chooseDataset: [],
   cancelLoad: [],
   setAttribution: [object({ capture: int(0, 1_000_000), node: nullable(str(MAX_NAME_LEN)), iface: nullable(str(MAX_NAME_LEN)) })],
   setDecodeAs: [object({ entries: arrayOf(object({ layer: oneOf(['udp', 'tcp']), port: int(0, 65535), proto: str(32, false) }), 64) })],

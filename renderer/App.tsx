@@ -118,6 +118,7 @@ export function App() {
         filterError={listStatus.error?.message ?? null}
         decodeAsCount={state?.decodeAs.length ?? 0}
         open={opener.open}
+        openDataset={opener.openDataset}
         picker={opener.picker}
         onRecent={opener.openRecent}
         onFilter={list.applyFilter}

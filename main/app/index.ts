@@ -72,6 +72,14 @@ const api = shellApi(
       });
       return r.canceled ? null : r.filePaths;
     },
+    async chooseFolder() {
+      if (!win) return null;
+      const r = await dialog.showOpenDialog(win, {
+        title: 'Open dataset (a folder made by tunnelvision export --parquet)',
+        properties: ['openDirectory'],
+      });
+      return r.canceled ? null : (r.filePaths[0] ?? null);
+    },
     async deliverExport(file, name, packets, kind) {
       const ws = kind === 'pcapng' ? wiresharkPath() : null;
       if (ws) {

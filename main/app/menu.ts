@@ -1,4 +1,4 @@
-// The application menu: File (open, recent, export, quit), View, Help. `menuTemplate` lays it out,
+// The application menu: File (open captures or a dataset, recent, export, quit), View, Help. `menuTemplate` lays it out,
 // each item carrying the name of its action as its id; `menuActions` says what each action does,
 // through the contract (opening captures) or by handing a typed command to the window (exports,
 // which the UI carries out with the list's current filter).
@@ -8,6 +8,7 @@ import type { MenuCommand, TunnelvisionApi } from '../../common/contract';
 export interface MenuActions {
   openCaptures(): void;
   addCaptures(): void;
+  openDataset(): void;
   openRecent(path: string): void;
   exportPcapng(): void;
   exportReport(): void;
@@ -32,6 +33,7 @@ export function menuTemplate(actions: MenuActions, recent: readonly string[], is
       submenu: [
         item('openCaptures', 'Open captures...', 'CmdOrCtrl+O', () => actions.openCaptures()),
         item('addCaptures', 'Add captures...', 'CmdOrCtrl+Shift+O', () => actions.addCaptures()),
+        item('openDataset', 'Open dataset...', 'CmdOrCtrl+Alt+O', () => actions.openDataset()),
         {
           label: 'Open recent',
           submenu: recent.length
@@ -55,7 +57,7 @@ export function menuTemplate(actions: MenuActions, recent: readonly string[], is
 
 /** What the menu acts on. */
 export interface MenuDeps {
-  readonly api: Pick<TunnelvisionApi, 'chooseCaptures' | 'openCaptures'>;
+  readonly api: Pick<TunnelvisionApi, 'chooseCaptures' | 'chooseDataset' | 'openCaptures'>;
   /** Hands a command to the window's UI. */
   send(command: MenuCommand): void;
   /** The open set changed (the recent list with it): rebuild the menu. */
@@ -76,6 +78,7 @@ export function menuActions(d: MenuDeps): MenuActions {
   return {
     openCaptures: () => run(d.api.chooseCaptures({ append: false })),
     addCaptures: () => run(d.api.chooseCaptures({ append: true })),
+    openDataset: () => run(d.api.chooseDataset()),
     openRecent: (path) => run(d.api.openCaptures({ paths: [path], append: false })),
     exportPcapng: () => d.send('export-pcapng'),
     exportReport: () => d.send('export-report'),

@@ -17,6 +17,7 @@ import {
 /** The contract's methods that the shell serves itself, from the backend's plain operations. */
 export const SHELL_METHODS = [
   'chooseCaptures',
+  'chooseDataset',
   'openCaptureFiles',
   'exportPcapng',
   'exportReport',

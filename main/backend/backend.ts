@@ -34,6 +34,9 @@ import { Exports } from './export';
 import { captureViews, GraphViews } from './views';
 import { NoteGate, noteMethods } from './note-gate';
 import { loadLimits, RecentFiles, saveLimits } from './remembered';
+import { captureSource } from '../dataset/source';
+import { DatasetSlot } from '../dataset/slot';
+import { isDatasetDir } from '../dataset/app-source';
 
 export function createBackend(opts: BackendOptions): Backend {
   /** Phase, generation, and the one load or inference step running (with its cancellation). */
@@ -111,6 +114,8 @@ export function createBackend(opts: BackendOptions): Backend {
   const follow = new FollowViews(set);
   const graph = new GraphViews(set);
   const exports = new Exports(set, queries, () => gate.whenReady());
+  /** A Parquet dataset open in place of a capture set answers the packet questions instead (main/dataset). */
+  const datasets = new DatasetSlot(captureSource(queries, follow, graph));
 
   const notesHost: NotesHost = {
     rowOf(path, index) {
@@ -300,7 +305,7 @@ export function createBackend(opts: BackendOptions): Backend {
 
   // ------------------------------------------------------------------ the API
   async function state(): Promise<AppState> {
-    return {
+    return datasets.state({
       shell: opts.shell,
       phase: session.phase,
       generation: session.generation,
@@ -313,13 +318,31 @@ export function createBackend(opts: BackendOptions): Backend {
       session: gate.notes?.view() ?? null,
       decodeAs,
       decodeAsProtocols: decodeAsNames(),
-    };
+    });
+  }
+
+  /** Opens a dataset directory in place of the capture set (which is let go). */
+  async function openDataset(dir: string): Promise<AppState> {
+    await datasets.openDir(
+      dir,
+      () => session.generation,
+      async () => {
+        await load([]);
+        await session.settled();
+      },
+    );
+    recent.remember([dir]);
+    bump();
+    return state();
   }
 
   const methods: Omit<Backend, 'subscribe'> = {
     getState: state,
 
     async openCaptures({ paths, append }) {
+      // A dataset directory (dropped, from the recent list, given at start) replaces whatever is open: it cannot join captures.
+      if (paths.length === 1 && isDatasetDir(paths[0])) return openDataset(paths[0]);
+      await datasets.close();
       // Appending adds to the set as it was opened (bundles stay bundles: their session stays beside them).
       const files = [...(append ? openedSet : []), ...paths.map((p) => ({ path: p, name: basename(p) }))];
       recent.remember(paths);
@@ -327,7 +350,10 @@ export function createBackend(opts: BackendOptions): Backend {
       return state();
     },
 
+    openDataset: ({ path }) => openDataset(path),
+
     async openUploaded({ files, append }) {
+      await datasets.close();
       const outside = files.find((f) => !isUpload(f.path));
       if (outside) throw new Error(`${outside.name}: not an upload`);
       await load([...(append ? openedSet : []), ...files]);
@@ -340,6 +366,7 @@ export function createBackend(opts: BackendOptions): Backend {
     },
 
     async setAttribution({ capture, node, iface }) {
+      await datasets.refuse("Correcting a capture's node");
       const f = store.files[capture];
       if (!f) throw new Error(`no capture #${capture}`);
       // The capture's id in the analysis (also known while the analysis is redone: the read set names it).
@@ -364,6 +391,7 @@ export function createBackend(opts: BackendOptions): Backend {
     },
 
     async setDecodeAs({ entries }) {
+      await datasets.refuse('"Decode as"');
       const known = decodeAsNames();
       const table: DecodeAsEntry[] = entries.map((e) => {
         if (!known.includes(e.proto)) throw new Error(`decode as: unknown protocol '${e.proto}' (known: ${known.join(', ')})`);
@@ -388,20 +416,21 @@ export function createBackend(opts: BackendOptions): Backend {
     },
 
     async getGraph() {
-      return graph.view(session.phase);
+      return datasets.source().graph(session.phase);
     },
 
-    queryPackets: async (q) => queries.page(q),
-    getPacket: async ({ no }) => queries.detail(no),
-    followPacket: async ({ no }) => follow.packet(no),
-    followFlow: async ({ flow }) => follow.flow(flow),
-    flowsThrough: async ({ element }) => follow.flowsThrough(element),
-    writePcapng: ({ selection, path }) => exports.writePcapng(selection, path),
-    writeReport: ({ format, path }) => exports.writeReport(format, path),
+    queryPackets: (q) => datasets.source().page(q),
+    getPacket: ({ no }) => datasets.source().detail(no),
+    followPacket: ({ no }) => datasets.source().followPacket(no),
+    followFlow: ({ flow }) => datasets.source().followFlow(flow),
+    flowsThrough: ({ element }) => datasets.source().flowsThrough(element),
+    writePcapng: ({ selection, path }) => datasets.refuse('Export to pcapng') ?? exports.writePcapng(selection, path),
+    writeReport: ({ format, path }) => datasets.refuse('The report') ?? exports.writeReport(format, path),
 
     ...noteMethods(gate, set),
 
     async close() {
+      await datasets.close();
       await session.close();
       analyses.stop();
       await gate.notes?.close();

@@ -25,12 +25,16 @@ export interface RowLabels {
 
 const NONE = Number.NaN;
 const UDP_TUNNELS = new Set<number>([TunnelKind.VXLAN, TunnelKind.FLANNEL_UDP, TunnelKind.GENEVE, TunnelKind.WIREGUARD]);
-const BAD = SummaryFlag.MALFORMED | SummaryFlag.TRUNCATED | SummaryFlag.BAD_CHECKSUM | SummaryFlag.UNDECODED;
+export const BAD = SummaryFlag.MALFORMED | SummaryFlag.TRUNCATED | SummaryFlag.BAD_CHECKSUM | SummaryFlag.UNDECODED;
 const PROTO_INDEX = new Map(PROTO_IDS.map((p, i) => [p, i]));
 
 export function protocolName(s: PacketStore, r: number): string {
-  const t = s.table;
-  const p = PROTO_IDS[s.protoId[r]] ?? 'data';
+  return protocolText(PROTO_IDS[s.protoId[r]], s.table.innerProto[r]);
+}
+
+/** The Protocol column from the innermost decoded layer's name and the inner IP protocol (255: none). */
+export function protocolText(proto: string | undefined, innerProto: number): string {
+  const p = proto ?? 'data';
   if (
     p === 'dns' ||
     p === 'arp' ||
@@ -48,14 +52,17 @@ export function protocolName(s: PacketStore, r: number): string {
     p === 'flannel'
   )
     return p === 'icmpv6' ? 'ICMPv6' : p === 'flannel' ? 'flannel' : p === 'wireguard' ? 'WireGuard' : p.toUpperCase();
-  if (p === 'ip') return t.innerProto[r] === 255 ? 'IPv4' : `IPv4/${t.innerProto[r]}`;
-  if (p === 'data') return t.innerProto[r] !== 255 ? `IP/${t.innerProto[r]}` : 'Data';
+  if (p === 'ip') return innerProto === 255 ? 'IPv4' : `IPv4/${innerProto}`;
+  if (p === 'data') return innerProto !== 255 ? `IP/${innerProto}` : 'Data';
   return p.toUpperCase();
 }
 
 export function encapLabel(s: PacketStore, r: number): string {
-  const t = s.table;
-  const k = t.tunnel[r];
+  return encapText(s.table.tunnel[r], s.table.vni[r]);
+}
+
+/** The Encapsulation column of a tunnel kind (TunnelKind) and VNI (-1: none). */
+export function encapText(k: number, vni: number): string {
   if (k === TunnelKind.NONE) return '';
   const name =
     k === TunnelKind.VXLAN
@@ -67,13 +74,18 @@ export function encapLabel(s: PacketStore, r: number): string {
           : k === TunnelKind.IPIP
             ? 'IP-in-IP'
             : (TUNNEL_NAMES[k] ?? 'tunnel');
-  return t.vni[r] >= 0 && (k === TunnelKind.VXLAN || k === TunnelKind.GENEVE || k === TunnelKind.GRE) ? `${name} ${t.vni[r]}` : name;
+  return vni >= 0 && (k === TunnelKind.VXLAN || k === TunnelKind.GENEVE || k === TunnelKind.GRE) ? `${name} ${vni}` : name;
 }
 
 export function colorOf(s: PacketStore, r: number): string {
   const t = s.table;
-  if (t.flags[r] & BAD) return 'error';
-  switch (t.tunnel[r]) {
+  return colorName(t.flags[r], t.tunnel[r], PROTO_IDS[s.protoId[r]], t.innerProto[r]);
+}
+
+/** The colour rule of a row from its summary flags, tunnel kind, innermost layer's name and inner IP protocol. */
+export function colorName(flags: number, tunnel: number, proto: string | undefined, innerProto: number): string {
+  if (flags & BAD) return 'error';
+  switch (tunnel) {
     case TunnelKind.VXLAN:
       return 'vxlan';
     case TunnelKind.GENEVE:
@@ -84,9 +96,8 @@ export function colorOf(s: PacketStore, r: number): string {
     case TunnelKind.IP6IN4:
       return 'ipip';
   }
-  const p = PROTO_IDS[s.protoId[r]];
-  if (p === 'dns' || p === 'arp') return p;
-  const ip = t.innerProto[r];
+  if (proto === 'dns' || proto === 'arp') return proto;
+  const ip = innerProto;
   return ip === 6 ? 'tcp' : ip === 17 ? 'udp' : ip === 1 || ip === 58 ? 'icmp' : 'other';
 }
 

@@ -2,7 +2,7 @@
 // clock, NAT, encapsulation, the graph elements each hop lights up), the journey a packet is on,
 // and the flows that pass a graph element. Views are bounded: at most MAX_JOURNEYS journeys.
 import type { FlowListItem, FollowView, HopView, JourneyView, WallTime } from '../../common/contract';
-import type { AnalysisData, Journey } from '../topology/types';
+import type { AnalysisData, Flow, Journey } from '../topology/types';
 import { hopElements } from '../topology/graph';
 import { duration, encapText, flowText, natText } from '../../common/text';
 import { elementPredicate } from './graph';
@@ -62,13 +62,7 @@ export class FollowViews {
     const a = requireAnalysis(this.set);
     const pred = elementPredicate(element, a.data, store, labels, pointIndex);
     if (!pred) return [];
-    // Flows by their inner 5-tuple, both directions (ICMP echo: the identifier stands for the ports).
-    const key = (p: number, x: string, xp: number | null, y: string, yp: number | null) => `${p}|${x}|${xp ?? ''}|${y}|${yp ?? ''}`;
-    const flowOf = new Map<string, string>();
-    for (const f of a.data.flows) {
-      flowOf.set(key(f.protoNumber, f.a.ip, f.a.port, f.b.ip, f.b.port), f.id);
-      flowOf.set(key(f.protoNumber, f.b.ip, f.b.port, f.a.ip, f.a.port), f.id);
-    }
+    const flowOf = flowsByTuple(a.data.flows);
     const t = store.table;
     const counts = new Map<string, number>();
     for (let r = 0; r < store.count; r++) {
@@ -77,83 +71,120 @@ export class FollowViews {
       const icmp = p === 1 || p === 58;
       const sp = icmp ? (t.icmpId[r] >= 0 ? t.icmpId[r] : null) : t.sport[r] >= 0 ? t.sport[r] : null;
       const dp = icmp ? sp : t.dport[r] >= 0 ? t.dport[r] : null;
-      const id = flowOf.get(key(p, t.addr(t.innerVer[r], t.innerSrc[r]), sp, t.addr(t.innerVer[r], t.innerDst[r]), dp));
+      const id = flowOf(p, t.addr(t.innerVer[r], t.innerSrc[r]), sp, t.addr(t.innerVer[r], t.innerDst[r]), dp);
       if (id) counts.set(id, (counts.get(id) ?? 0) + 1);
     }
-    const byId = new Map(a.data.flows.map((f) => [f.id, f]));
-    return [...counts.entries()]
-      .sort((x, y) => y[1] - x[1])
-      .slice(0, MAX_ELEMENT_FLOWS)
-      .map(([id, packets]) => {
-        const f = byId.get(id)!;
-        return { flow: id, label: flowText(f), packets, journeys: f.journeyCount };
-      });
+    return busiestFlows(counts, a.data.flows);
   }
 
   private async view(flowId: string, focus: { capture: string; index: number } | null): Promise<FollowView | null> {
-    const a = requireAnalysis(this.set);
-    const flow = a.data.flows.find((f) => f.id === flowId);
-    const journeys = await a.journeysForFlow(flowId);
-    let selected = 0;
-    if (focus) {
-      const k = journeys.findIndex((j) => j.hops.some((h) => h.packet.capture === focus.capture && h.packet.index === focus.index));
-      if (k >= 0) selected = k;
-    }
-    // Keep the view bounded: the asked-for journey plus the first ones.
-    const start = Math.max(0, Math.min(selected - MAX_JOURNEYS / 2, journeys.length - MAX_JOURNEYS));
-    const shown = journeys.slice(start, start + MAX_JOURNEYS);
-    return {
-      flow: flowId,
-      flowLabel: flow ? flowText(flow) : flowId,
-      communityId: flow?.communityId ?? null,
-      packets: flow ? flow.aToB.packets + flow.bToA.packets : 0,
-      bytes: flow ? flow.aToB.bytes + flow.bToA.bytes : 0,
-      journeys: shown.map((j) => this.journeyView(j, a.data)),
-      selected: selected - start,
-      // Each dropped journey of the flow has its finding, often word for word the same: listed once.
-      findings: [...new Set(a.data.findings.filter((f) => f.flow === flowId).map((f) => f.message))],
-      clockReference: a.data.clockOffsets.find((o) => o.method !== 'none')?.reference ?? null,
-    };
-  }
-
-  private journeyView(j: Journey, a: AnalysisData): JourneyView {
     const { store } = this.set;
-    const elements = hopElements(j.hops, a);
-    const hops: HopView[] = j.hops.map((h, i) => {
-      const r = rowOfRef(this.set, h.packet.capture, h.packet.index);
-      const e = h.headers.encap;
-      return {
-        packetNo: r >= 0 ? store.no(r) : 0,
-        capture: h.packet.capture,
-        node: h.node ?? '?',
-        iface: h.interface ?? '?',
-        time: h.ts,
-        corrected: wallTime(a.epochSec, h.correctedNs),
-        captured: wallTime(a.epochSec, h.tNs),
-        offsetNs: Math.round(h.tNs - h.correctedNs),
-        delta: h.latencyNs === null ? null : h.latencyNs / 1e9,
-        deltaRange: h.latencyRangeNs ? [h.latencyRangeNs[0] / 1e9, h.latencyRangeNs[1] === null ? null : h.latencyRangeNs[1] / 1e9] : null,
-        deltaNote: h.latencyNote ?? null,
-        ttl: h.headers.ttl,
-        nat: h.nat ? natText(h.nat) : '',
-        encap: e ? encapText(e) : '',
-        elements: elements[i],
-      };
+    const a = requireAnalysis(this.set);
+    return followView(a.data, flowId, await a.journeysForFlow(flowId), focus, (capture, index) => {
+      const r = rowOfRef(this.set, capture, index);
+      return r >= 0 ? store.no(r) : 0;
     });
-    const last = j.lastSeen;
-    const findings = [
-      ...j.gaps.map((g) => g.reason),
-      ...j.nat.map((n) => `${natText(n)}, between ${n.between[0]} and ${n.between[1]}`),
-      ...j.mtu.map((m) => m.message),
-      ...j.problems,
-    ];
-    return {
-      id: String(j.id),
-      label: `#${j.id} ${j.status}, ${j.hops.length} hops${j.totalLatencyNs ? `, ${duration(j.totalLatencyNs)}` : ''}`,
-      hops,
-      lastSeen: j.status === 'dropped' ? `${last.node ?? '?'} / ${last.interface ?? '?'} (${last.point}), hop ${last.index + 1}` : null,
-      verdict: j.verdict ? `${j.status}: ${j.verdict.reason}` : null,
-      findings,
-    };
   }
+}
+
+/** The packet number of a hop's packet (capture id, 0-based index), 0 when it is not in the list. */
+export type PacketNoOf = (capture: string, index: number) => number;
+
+/** The journeys of flow `flowId` among `journeys` (the flow's, in order), the one holding `focus` selected. */
+export function followView(
+  a: AnalysisData,
+  flowId: string,
+  journeys: readonly Journey[],
+  focus: { capture: string; index: number } | null,
+  packetNo: PacketNoOf,
+): FollowView {
+  const flow = a.flows.find((f) => f.id === flowId);
+  let selected = 0;
+  if (focus) {
+    const k = journeys.findIndex((j) => j.hops.some((h) => h.packet.capture === focus.capture && h.packet.index === focus.index));
+    if (k >= 0) selected = k;
+  }
+  const { start, shown } = shownJourneys(journeys, selected);
+  return {
+    flow: flowId,
+    flowLabel: flow ? flowText(flow) : flowId,
+    communityId: flow?.communityId ?? null,
+    packets: flow ? flow.aToB.packets + flow.bToA.packets : 0,
+    bytes: flow ? flow.aToB.bytes + flow.bToA.bytes : 0,
+    journeys: shown.map((j) => journeyView(j, a, packetNo)),
+    selected: selected - start,
+    // Each dropped journey of the flow has its finding, often word for word the same: listed once.
+    findings: [...new Set(a.findings.filter((f) => f.flow === flowId).map((f) => f.message))],
+    clockReference: a.clockOffsets.find((o) => o.method !== 'none')?.reference ?? null,
+  };
+}
+
+/** Keep the view bounded: the asked-for journey plus the first ones. */
+export function shownJourneys<T>(journeys: readonly T[], selected: number): { start: number; shown: readonly T[] } {
+  const start = Math.max(0, Math.min(selected - MAX_JOURNEYS / 2, journeys.length - MAX_JOURNEYS));
+  return { start, shown: journeys.slice(start, start + MAX_JOURNEYS) };
+}
+
+function journeyView(j: Journey, a: AnalysisData, packetNo: PacketNoOf): JourneyView {
+  const elements = hopElements(j.hops, a);
+  const hops: HopView[] = j.hops.map((h, i) => {
+    const e = h.headers.encap;
+    return {
+      packetNo: packetNo(h.packet.capture, h.packet.index),
+      capture: h.packet.capture,
+      node: h.node ?? '?',
+      iface: h.interface ?? '?',
+      time: h.ts,
+      corrected: wallTime(a.epochSec, h.correctedNs),
+      captured: wallTime(a.epochSec, h.tNs),
+      offsetNs: Math.round(h.tNs - h.correctedNs),
+      delta: h.latencyNs === null ? null : h.latencyNs / 1e9,
+      deltaRange: h.latencyRangeNs ? [h.latencyRangeNs[0] / 1e9, h.latencyRangeNs[1] === null ? null : h.latencyRangeNs[1] / 1e9] : null,
+      deltaNote: h.latencyNote ?? null,
+      ttl: h.headers.ttl,
+      nat: h.nat ? natText(h.nat) : '',
+      encap: e ? encapText(e) : '',
+      elements: elements[i],
+    };
+  });
+  const last = j.lastSeen;
+  const findings = [
+    ...j.gaps.map((g) => g.reason),
+    ...j.nat.map((n) => `${natText(n)}, between ${n.between[0]} and ${n.between[1]}`),
+    ...j.mtu.map((m) => m.message),
+    ...j.problems,
+  ];
+  return {
+    id: String(j.id),
+    label: `#${j.id} ${j.status}, ${j.hops.length} hops${j.totalLatencyNs ? `, ${duration(j.totalLatencyNs)}` : ''}`,
+    hops,
+    lastSeen: j.status === 'dropped' ? `${last.node ?? '?'} / ${last.interface ?? '?'} (${last.point}), hop ${last.index + 1}` : null,
+    verdict: j.verdict ? `${j.status}: ${j.verdict.reason}` : null,
+    findings,
+  };
+}
+
+/** The flow of an inner 5-tuple, either direction (ICMP echo: the identifier stands for both ports). */
+export function flowsByTuple(
+  flows: readonly Flow[],
+): (proto: number, src: string, sport: number | null, dst: string, dport: number | null) => string | undefined {
+  const key = (p: number, x: string, xp: number | null, y: string, yp: number | null) => `${p}|${x}|${xp ?? ''}|${y}|${yp ?? ''}`;
+  const flowOf = new Map<string, string>();
+  for (const f of flows) {
+    flowOf.set(key(f.protoNumber, f.a.ip, f.a.port, f.b.ip, f.b.port), f.id);
+    flowOf.set(key(f.protoNumber, f.b.ip, f.b.port, f.a.ip, f.a.port), f.id);
+  }
+  return (p, x, xp, y, yp) => flowOf.get(key(p, x, xp, y, yp));
+}
+
+/** Flows by the packets counted on them, busiest first (at most MAX_ELEMENT_FLOWS). */
+export function busiestFlows(counts: ReadonlyMap<string, number>, flows: readonly Flow[]): FlowListItem[] {
+  const byId = new Map(flows.map((f) => [f.id, f]));
+  return [...counts.entries()]
+    .sort((x, y) => y[1] - x[1])
+    .slice(0, MAX_ELEMENT_FLOWS)
+    .map(([id, packets]) => {
+      const f = byId.get(id)!;
+      return { flow: id, label: flowText(f), packets, journeys: f.journeyCount };
+    });
 }

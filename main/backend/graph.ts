@@ -93,24 +93,24 @@ export function buildGraph(
   return toElements(buildClusterGraph(a), a, packetsOfPoint, podPackets);
 }
 
-/** Rows an element stands for: the captures taken on it, or the traffic to and from it. */
-export function elementPredicate(
-  id: string,
-  a: AnalysisData,
-  s: PacketStore,
-  labels: RowLabels,
-  pointIndex: ReadonlyMap<string, number>,
-): ((r: number) => boolean) | null {
-  const t = s.table;
+/** Which packets an element stands for, whatever holds them: a capture-backed set or a dataset. */
+export type ElementRows =
+  /** The packets captured at these capture points. */
+  | { readonly by: 'points'; readonly points: ReadonlySet<string> }
+  /** The packets to or from this IPv4 address (inner or outer). */
+  | { readonly by: 'addr'; readonly ip: number }
+  /** Inner packets to this address and port (null: any), or back from it. */
+  | { readonly by: 'service'; readonly ip: number; readonly port: number | null }
+  /** Tunnelled packets between an underlay address of `a` and one of `b`. */
+  | { readonly by: 'tunnel'; readonly a: ReadonlySet<number>; readonly b: ReadonlySet<number> };
+
+/** The packets an element stands for: the captures taken on it, or the traffic to and from it. */
+export function elementRows(id: string, a: AnalysisData): ElementRows | null {
   const { prefix: kind, key } = splitElementId(id);
-  const pointsWhere = (f: (p: CapturePoint) => boolean) => {
-    const set = new Uint8Array(labels.points.length + 1);
-    for (const p of a.points) if (f(p)) set[pointIndex.get(p.id) ?? labels.points.length] = 1;
-    return (r: number) => set[labels.pointOfRow[r]] === 1;
-  };
-  const addrIs = (ip: number) => (r: number) =>
-    (t.innerVer[r] === 4 && (t.innerSrc[r] === ip || t.innerDst[r] === ip)) ||
-    (t.outerVer[r] === 4 && (t.outerSrc[r] === ip || t.outerDst[r] === ip));
+  const pointsWhere = (f: (p: CapturePoint) => boolean): ElementRows => ({
+    by: 'points',
+    points: new Set(a.points.filter(f).map((p) => p.id)),
+  });
   switch (kind) {
     case 'node':
       return pointsWhere((p) => p.node === key);
@@ -128,34 +128,64 @@ export function elementPredicate(
     }
     case 'pod': {
       const ip = parseIp4(key);
-      return ip === null ? null : addrIs(ip);
+      return ip === null ? null : { by: 'addr', ip };
     }
     case 'svc': {
       const sv = a.model.services.find((x) => x.id === key);
       const ip = sv ? parseIp4(sv.ip) : null;
-      if (ip === null) return null;
-      return (r) =>
-        t.innerVer[r] === 4 &&
-        ((t.innerDst[r] === ip && (sv!.port === null || t.dport[r] === sv!.port)) ||
-          (t.innerSrc[r] === ip && (sv!.port === null || t.sport[r] === sv!.port)));
+      return ip === null ? null : { by: 'service', ip, port: sv!.port };
     }
     case 'link': {
       const tun = a.model.tunnels.find((x) => x.id === key);
       if (!tun) return null;
       const ipsOf = (n: string) =>
         new Set((a.model.nodes.find((x) => x.id === n)?.underlayIps ?? []).map(parseIp4).filter((x): x is number => x !== null));
-      const [ia, ib] = [ipsOf(tun.nodes[0]), ipsOf(tun.nodes[1])];
+      return { by: 'tunnel', a: ipsOf(tun.nodes[0]), b: ipsOf(tun.nodes[1]) };
+    }
+    case 'e':
+      // An edge inside a node: the packets of its source end.
+      return elementRows(key.split('|')[0] ?? '', a);
+    default:
+      return null;
+  }
+}
+
+/** Rows an element stands for (`elementRows`) as a predicate over the store's rows. */
+export function elementPredicate(
+  id: string,
+  a: AnalysisData,
+  s: PacketStore,
+  labels: RowLabels,
+  pointIndex: ReadonlyMap<string, number>,
+): ((r: number) => boolean) | null {
+  const t = s.table;
+  const e = elementRows(id, a);
+  if (!e) return null;
+  switch (e.by) {
+    case 'points': {
+      const set = new Uint8Array(labels.points.length + 1);
+      for (const p of e.points) set[pointIndex.get(p) ?? labels.points.length] = 1;
+      return (r) => set[labels.pointOfRow[r]] === 1;
+    }
+    case 'addr': {
+      const ip = e.ip;
+      return (r) =>
+        (t.innerVer[r] === 4 && (t.innerSrc[r] === ip || t.innerDst[r] === ip)) ||
+        (t.outerVer[r] === 4 && (t.outerSrc[r] === ip || t.outerDst[r] === ip));
+    }
+    case 'service': {
+      const { ip, port } = e;
+      return (r) =>
+        t.innerVer[r] === 4 &&
+        ((t.innerDst[r] === ip && (port === null || t.dport[r] === port)) ||
+          (t.innerSrc[r] === ip && (port === null || t.sport[r] === port)));
+    }
+    case 'tunnel': {
+      const { a: ia, b: ib } = e;
       return (r) =>
         t.tunnel[r] !== 0 &&
         t.outerVer[r] === 4 &&
         ((ia.has(t.outerSrc[r]) && ib.has(t.outerDst[r])) || (ib.has(t.outerSrc[r]) && ia.has(t.outerDst[r])));
     }
-    case 'e': {
-      // An edge inside a node: the packets of its source end.
-      const src = key.split('|')[0] ?? '';
-      return elementPredicate(src, a, s, labels, pointIndex);
-    }
-    default:
-      return null;
   }
 }

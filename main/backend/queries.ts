@@ -4,6 +4,7 @@
 import { readPacketsAt } from '../engine/readers/read';
 import { decodePacket } from '../engine/decode';
 import type { RawPacket } from '../engine/types';
+import type { DecodeOptions } from '../engine/decode/types';
 import type { PacketDetail, PacketPage, PacketQuery, PacketRow } from '../../common/contract';
 import { compileFilter, parseFilter } from '../../common/filter';
 import { colorOf, encapLabel, endpoints, protocolName, resolver } from './columns';
@@ -61,25 +62,13 @@ export class PacketQueries {
     if (!file?.info) throw new Error(`${file?.name ?? 'the capture'} is still being read: its packets open in full when it is done.`);
     const raw = (await this.readRows([r])).get(r);
     if (!raw) throw new Error(`packet ${no} could not be read again from ${file.name}`);
-    const d = decodePacket(raw.data, raw.linktype, this.set.decodeOptions, raw.origLen);
     const pt = labels.points[labels.pointOfRow[r]];
-    return {
-      no,
+    return packetDetail(no, raw, this.set.decodeOptions, {
       capture: store.table.file[r],
       captureName: file.name,
       node: pt?.node || '?',
       iface: pt?.iface || '?',
-      tsSec: raw.tsSec,
-      tsNsec: raw.tsNsec,
-      capLen: raw.capLen,
-      origLen: raw.origLen,
-      info: d.undecoded ?? d.info,
-      levels: levelsOf(d),
-      differing: differingFields(d),
-      anomalies: d.anomalies.map((x) => ({ code: x.code, message: x.message, severity: x.severity, offset: x.offset })),
-      bytes: raw.data,
-      comments: raw.comments ?? [],
-    };
+    });
   }
 
   /** The rows a query keeps, in its order (cached for the last query of this generation and row count). */
@@ -157,8 +146,7 @@ export class PacketQueries {
           this.rowText.set(r, { protocol: protocolName(store, r), info: '(could not be read again from the file)' });
           continue;
         }
-        const d = decodePacket(p.data, p.linktype, this.set.decodeOptions, p.origLen);
-        this.rowText.set(r, { protocol: d.protocol, info: d.undecoded ?? d.info });
+        this.rowText.set(r, rowText(p, this.set.decodeOptions));
       }
       if (this.rowText.size > ROW_CACHE)
         for (const k of [...this.rowText.keys()].slice(0, this.rowText.size - ROW_CACHE)) this.rowText.delete(k);
@@ -220,4 +208,37 @@ export class PacketQueries {
         return null;
     }
   }
+}
+
+/** Where a packet was captured, as its detail names it. */
+export interface PacketPlace {
+  readonly capture: number;
+  readonly captureName: string;
+  readonly node: string;
+  readonly iface: string;
+}
+
+/** Packet `no`, read again from its file as `raw`, decoded in full. */
+export function packetDetail(no: number, raw: RawPacket, decodeOptions: DecodeOptions | undefined, place: PacketPlace): PacketDetail {
+  const d = decodePacket(raw.data, raw.linktype, decodeOptions, raw.origLen);
+  return {
+    no,
+    ...place,
+    tsSec: raw.tsSec,
+    tsNsec: raw.tsNsec,
+    capLen: raw.capLen,
+    origLen: raw.origLen,
+    info: d.undecoded ?? d.info,
+    levels: levelsOf(d),
+    differing: differingFields(d),
+    anomalies: d.anomalies.map((x) => ({ code: x.code, message: x.message, severity: x.severity, offset: x.offset })),
+    bytes: raw.data,
+    comments: raw.comments ?? [],
+  };
+}
+
+/** The list's Protocol and Info columns of a packet read again from its file. */
+export function rowText(raw: RawPacket, decodeOptions: DecodeOptions | undefined): { protocol: string; info: string } {
+  const d = decodePacket(raw.data, raw.linktype, decodeOptions, raw.origLen);
+  return { protocol: d.protocol, info: d.undecoded ?? d.info };
 }

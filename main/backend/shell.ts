@@ -8,6 +8,8 @@ import { PASSED_METHODS, type Backend, type PassedMethodName } from './api';
 export interface ShellHooks {
   /** Native open dialog; null when cancelled or when the shell has none (browser mode). */
   chooseFiles(): Promise<string[] | null>;
+  /** Native folder dialog (a dataset directory); absent or null when the shell has none or it was cancelled. */
+  chooseFolder?(): Promise<string | null>;
   /** Hands a written file on: a pcapng to Wireshark when it is installed, else save-as or a download. */
   deliverExport(file: string, name: string, packets: number, kind: 'pcapng' | 'report'): Promise<ExportResult>;
   /**
@@ -40,6 +42,10 @@ export function shellApi(backend: Backend, hooks: ShellHooks, tempDir: string): 
     async chooseCaptures(a) {
       const paths = await hooks.chooseFiles();
       return paths && paths.length ? backend.openCaptures({ paths, append: a.append }) : backend.getState();
+    },
+    async chooseDataset() {
+      const dir = (await hooks.chooseFolder?.()) ?? null;
+      return dir ? backend.openDataset({ path: dir }) : backend.getState();
     },
     async exportPcapng(a) {
       const dir = join(tempDir, 'exports');

@@ -1,4 +1,4 @@
-// Dataset benchmark (issue 15). Two parts:
+// Dataset benchmark (issue 15). Three parts:
 //
 // - export: the correlation benchmark's 8-capture set (topology.ts, every packet seen at all 8
 //   points) through `export --parquet --packets-only`, DuckDB on one thread: packets per second of
@@ -10,6 +10,9 @@
 //   (32 nodes, each with a bridge and an underlay capture; every packet crosses a VXLAN tunnel and
 //   is seen 4 times), generated straight into Parquet by DuckDB: the issue's 100M-packet goal is
 //   `--dataset-packets 100M`.
+// - open: the app opens that exported set to its first rows (main/dataset/app-source.ts, in a fresh
+//   process, DuckDB's module load included): the time to the first page of 100 rows (goal < 2 s), then
+//   the numbering of every packet, a page in the middle and a filtered page.
 
 import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,6 +22,7 @@ import { correlate } from '../dataset/correlate';
 import { openDuck, queryRows, sqlString } from '../dataset/duck';
 import { exportDataset } from '../dataset/export';
 import { attachDataset } from '../dataset/open';
+import { DatasetSource } from '../dataset/app-source';
 import { fmt, row } from './measure';
 import { ensureTopologySet, POINTS } from './topology';
 import type { BenchContext, BenchSection, StepReport } from './types';
@@ -178,6 +182,40 @@ async function correlateStep(_capture: string, args: string[]): Promise<StepRepo
   }
 }
 
+/** The app opens the dataset at `args[0]` to its first rows, then numbers, pages and filters it. */
+async function openStep(_capture: string, args: string[]): Promise<StepReport> {
+  const dir = args[0];
+  const page = (d: DatasetSource, filter: string, offset: number) =>
+    d.page({ filter, element: null, sort: 'no', descending: false, offset, limit: 100, locate: 0 });
+  const t0 = performance.now();
+  const d = await DatasetSource.open(dir);
+  try {
+    const first = await page(d, '', 0);
+    const ms = performance.now() - t0;
+    if (first.rows.length === 0) throw new Error(`${dir}: no rows`);
+    const t1 = performance.now();
+    await d.whenNumbered();
+    const t2 = performance.now();
+    await page(d, '', Math.floor(d.count / 2));
+    const t3 = performance.now();
+    const f = await page(d, 'ip && frame.len > 100', 0);
+    const t4 = performance.now();
+    return {
+      packets: d.count,
+      bytes: dirBytes(join(dir, 'packets')),
+      ms,
+      extra: {
+        'numbering ms': Math.round(t2 - t1),
+        'middle page ms': Math.round(t3 - t2),
+        'filtered page ms': Math.round(t4 - t3),
+        'filtered rows': f.total,
+      },
+    };
+  } finally {
+    await d.close();
+  }
+}
+
 function datasetPackets(): number | null {
   const flag = process.argv.indexOf('--dataset-packets');
   const v = flag >= 0 ? process.argv[flag + 1] : process.env.TUNNELVISION_BENCH_DATASET_PACKETS;
@@ -187,7 +225,7 @@ function datasetPackets(): number | null {
 export const datasetSection: BenchSection = {
   id: 'dataset',
   title: 'Datasets: Parquet export and SQL correlation in DuckDB (issue 15)',
-  steps: { export: exportStep, correlate: correlateStep },
+  steps: { export: exportStep, correlate: correlateStep, open: openStep },
   async run(ctx: BenchContext): Promise<void> {
     const sightings = ctx.capture.packets;
     ensureTopologySet(sightings, ctx.out);
@@ -208,6 +246,12 @@ export const datasetSection: BenchSection = {
       ),
     );
     ctx.out(`${''.padEnd(44)} CPU ${x['cpu s']} s: ${fmt.rate(Number(x['packets/s per core']))} packets/s per core (goal 1M)`);
+    const o = await ctx.step('dataset.open', [String(x.dir)]);
+    if (o.exitCode !== 0 || !o.report) ctx.out(`open FAILED (exit ${o.exitCode}): ${o.stderr.trim().split('\n').slice(-3).join(' | ')}`);
+    else {
+      ctx.out(row('app opens the dataset to first rows', o.report.packets, o.report.bytes, o.report.ms, o.peakRss, 'goal < 2 s'));
+      for (const [k, v] of Object.entries(o.report.extra ?? {})) ctx.out(`${''.padEnd(44)} ${k}: ${v}`);
+    }
     const big = datasetPackets();
     let dir = String(x.dir);
     if (big) dir = await ensureSyntheticDataset(big, ctx.out);

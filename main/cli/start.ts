@@ -1,6 +1,7 @@
 // `npm start [-- FILE...]`: the desktop app where Electron's runtime is installed; otherwise one line
 // saying so, then browser mode (the same UI served on 127.0.0.1) with the URL printed.
-// No files: the demo capture set from fixtures/.
+// No files: the demo capture set from fixtures/. One directory holding packets/*.parquet opens as a
+// dataset (`tunnelvision export --parquet`), as File > Open dataset does.
 import { spawn } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -24,7 +25,7 @@ export function electronBinary(): string | null {
   }
 }
 
-const USAGE = `usage: tunnelvision start [--browser] [--port N] [--allow-dir DIR]... [--max-bytes SIZE] [--max-packets N] [--max-memory SIZE] [FILE...]
+const USAGE = `usage: tunnelvision start [--browser] [--port N] [--allow-dir DIR]... [--max-bytes SIZE] [--max-packets N] [--max-memory SIZE] [FILE... | DATASET-DIR]
 ${limitsUsage()}`;
 
 /** A usage error: one line on stderr, exit code 2. */

@@ -18,6 +18,8 @@ import type { FileDraft } from '../topology/analyze';
 import { openDuck, type Duck, type DuckOptions } from './duck';
 import { writePackets } from './packets';
 import { writeAnalysisTables } from './tables';
+import { writeModel } from './model';
+import { SideCollector } from './side';
 
 export interface ExportOptions extends Pick<LoadOptions, 'enrichment' | 'overrides' | 'limits' | 'maxClockSkewMs' | 'matchWindowMs'> {
   /** The map step: packets only, each file on its own. */
@@ -61,12 +63,13 @@ async function exportFile(
   f: FileDraft,
   dir: string,
   prefix = '',
+  side?: SideCollector,
 ): Promise<ExportedFile> {
   const problems = problemsOf(f);
   if (f.packetCount === 0 && f.errors.some((e) => e.fatal))
     return { capture: f.id, path: f.path, packets: 0, parquet: null, problems: [`not a readable capture: ${problems.join('; ')}`] };
   try {
-    const w = await writePackets(duck.db, d, f, dir, prefix);
+    const w = await writePackets(duck.db, d, f, dir, prefix, side?.forTable(d.table.count));
     return { capture: f.id, path: f.path, packets: w.packets, parquet: w.path, problems };
   } catch (e) {
     return { capture: f.id, path: f.path, packets: 0, parquet: null, problems: [...problems, `write failed: ${(e as Error).message}`] };
@@ -90,8 +93,9 @@ export async function exportDataset(
     if (opts.packetsOnly) {
       for (const file of files) {
         const t0 = performance.now();
-        const d = await readCaptureSet([file], { limits: opts.limits, overrides: opts.overrides });
-        for (const f of d.files) done(await exportFile(duck, d, f, dir, opts.prefix));
+        const side = new SideCollector();
+        const d = await readCaptureSet([file], { limits: opts.limits, overrides: opts.overrides, onRow: side.onRow });
+        for (const f of d.files) done(await exportFile(duck, d, f, dir, opts.prefix, side));
         if (d.files.length === 0) {
           // An enrichment file (kubectl JSON, subnet.env) or an empty bundle: nothing of it is a packet.
           const path = typeof file === 'string' ? file : file.path;
@@ -108,12 +112,13 @@ export async function exportDataset(
       return { files: out, packets: out.reduce((n, f) => n + f.packets, 0), packetSeconds, skipped: [] };
     }
     const t0 = performance.now();
-    const d = await readCaptureSet(files, opts);
+    const side = new SideCollector();
+    const d = await readCaptureSet(files, { ...opts, onRow: side.onRow, onFileRead: side.onFileRead });
     // The folders and bundles that held no capture (their reading says so among the enrichment's errors).
     const skipped = (d.enrichment?.errors ?? []).filter((e) => e.endsWith(': no capture file inside'));
     if (d.files.length === 0)
       throw new Error(`nothing to export: no capture among the arguments${skipped.length ? ` (${skipped.join('; ')})` : ''}`);
-    for (const f of d.files) done(await exportFile(duck, d, f, dir));
+    for (const f of d.files) done(await exportFile(duck, d, f, dir, '', side));
     packetSeconds = (performance.now() - t0) / 1000;
     const a = analyze(d.table, d.files, d.points, {
       overrides: d.overrides,
@@ -123,6 +128,8 @@ export async function exportDataset(
       bgp: d.bgp,
     });
     const tables = await writeAnalysisTables(duck.db, a, dir);
+    // The analysis as the app rebuilds its graph and follow views from it.
+    await writeModel(duck.db, a, side.infos, dir);
     return { files: out, tables, packets: out.reduce((n, f) => n + f.packets, 0), packetSeconds, skipped };
   } finally {
     duck.close();

@@ -13,7 +13,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DuckDBConnection, DuckDBType } from '@duckdb/node-api';
-import { TUNNEL_NAMES } from '../engine/decode/types';
+import { PROTO_IDS, TUNNEL_NAMES } from '../engine/decode/types';
 import type { CaptureSetData } from '../topology/load';
 import type { FileDraft } from '../topology/analyze';
 import type { PacketTable } from '../topology/table';
@@ -100,6 +100,32 @@ const STAGED: readonly Column[] = [
   q('q_seq', 'DOUBLE', 'seq'),
 ];
 
+/**
+ * What the streaming read knows of each row beyond the table (row-indexed like it): where the record
+ * sits in its file and on which interface (so the app can fetch it again for the full decode), its
+ * captured length and the decoder's Protocol column. Written as file_offset, iface, cap_len, proto.
+ */
+export interface RowSide {
+  readonly fileOffset: Float64Array;
+  readonly iface: Uint32Array;
+  readonly capLen: Uint32Array;
+  readonly protoId: Uint8Array;
+}
+
+const sideColumns = (side: RowSide): Column[] => [
+  { name: 'file_offset', type: 'DOUBLE', get: () => side.fileOffset },
+  { name: 'iface', type: 'UINTEGER', get: () => side.iface },
+  { name: 'cap_len', type: 'UINTEGER', get: () => side.capLen },
+  { name: 'proto_id', type: 'UTINYINT', get: () => side.protoId },
+];
+
+/** The side columns in the dataset's schema. */
+function sideSelect(): string {
+  const protos = PROTO_IDS.map((n, i) => `WHEN ${i} THEN ${sqlString(n)}`).join(' ');
+  return `,
+    CAST(file_offset AS BIGINT) AS file_offset, iface, cap_len, CASE proto_id ${protos} END AS proto`;
+}
+
 /** Row-indexed over the whole table, filled for rows [first, end) only. */
 function quotedColumns(t: PacketTable, first: number, end: number): Quoted {
   const n = t.count;
@@ -145,7 +171,7 @@ function macText(e: string): string {
 }
 
 /** The dataset schema of `packets`, as a SELECT over the raw columns `s` (the table function `rows`). */
-function packetSelect(rows: string, capture: string, epochSec: number, has6: boolean): string {
+function packetSelect(rows: string, capture: string, epochSec: number, has6: boolean, side: boolean): string {
   const tunnels = TUNNEL_NAMES.map((n, i) => `WHEN ${i} THEN ${sqlString(n)}`).join(' ');
   const quotedVer = `CASE WHEN icmp_type IS NOT NULL THEN inner_ver END`;
   return `SELECT
@@ -165,6 +191,8 @@ function packetSelect(rows: string, capture: string, epochSec: number, has6: boo
     ${addrText('inner_ver', 'inner_dst', has6)} AS inner_dst,
     CASE WHEN inner_ver = 4 THEN inner_src END AS inner_src4,
     CASE WHEN inner_ver = 4 THEN inner_dst END AS inner_dst4,
+    CASE WHEN outer_ver = 4 THEN outer_src END AS outer_src4,
+    CASE WHEN outer_ver = 4 THEN outer_dst END AS outer_dst4,
     NULLIF(inner_proto, 255) AS inner_proto, inner_ttl, ip_id, inner_len, inner_frag,
     ${nullIf('sport')} AS sport, ${nullIf('dport')} AS dport,
     tcp_seq, tcp_ack, tcp_flags, tcp_win,
@@ -177,7 +205,7 @@ function packetSelect(rows: string, capture: string, epochSec: number, has6: boo
     CASE WHEN q_dst >= 0 THEN ${addrText(quotedVer, 'CAST(q_dst AS BIGINT)', has6)} END AS q_dst,
     ${nullIf('q_proto')} AS q_proto, ${nullIf('q_id')} AS q_id,
     ${nullIf('q_sport')} AS q_sport, ${nullIf('q_dport')} AS q_dport,
-    CASE WHEN q_seq >= 0 THEN CAST(q_seq AS UBIGINT) END AS q_seq
+    CASE WHEN q_seq >= 0 THEN CAST(q_seq AS UBIGINT) END AS q_seq${side ? sideSelect() : ''}
   FROM ${rows}() s JOIN pts p ON p.pt = s.pt`;
 }
 
@@ -190,23 +218,24 @@ let scans = 0;
  * chunk by copying 2,048 values of each column straight from its typed array into the vector. The
  * COPY reads it like a table, so nothing is staged in between. Returns the function's name.
  */
-async function registerRows(db: DuckDBConnection, t: PacketTable, first: number, end: number): Promise<string> {
+async function registerRows(db: DuckDBConnection, t: PacketTable, first: number, end: number, side?: RowSide): Promise<string> {
   const api = await import('@duckdb/node-api');
   const bindings = (await import('@duckdb/node-bindings')).default;
-  const types = STAGED.map((c) => {
+  const staged = side ? [...STAGED, ...sideColumns(side)] : STAGED;
+  const types = staged.map((c) => {
     const ty = (api as unknown as Record<string, unknown>)[c.type];
     if (!ty) throw new Error(`no DuckDB type ${c.type}`);
     return ty as DuckDBType;
   });
   const quoted = quotedColumns(t, first, end);
-  const arrays = STAGED.map((c) => c.get(t, quoted));
+  const arrays = staged.map((c) => c.get(t, quoted));
   const widths = arrays.map((a) => (a as unknown as { BYTES_PER_ELEMENT: number }).BYTES_PER_ELEMENT);
   const name = `tv_rows_${++scans}`;
   let next = first;
   const fn = api.DuckDBTableFunction.create({
     name,
     bindFunction: (b) => {
-      STAGED.forEach((c, i) => b.addResultColumn(c.name, types[i]));
+      staged.forEach((c, i) => b.addResultColumn(c.name, types[i]));
       b.setCardinality(end - first, true);
     },
     // One scan, in row order: the rows of a capture stay in file order.
@@ -249,6 +278,7 @@ export async function writePackets(
   file: Pick<FileDraft, 'id' | 'path' | 'firstRow' | 'packetCount' | 'points'>,
   dir: string,
   prefix = '',
+  side?: RowSide,
 ): Promise<PacketsWritten> {
   const t = d.table;
   const capture = prefix + file.id;
@@ -258,13 +288,13 @@ export async function writePackets(
   if (file.points.length)
     await db.run(`INSERT INTO pts VALUES ${file.points.map((i) => `(${i}, ${sqlString(prefix + d.points[i].id)})`).join(', ')}`);
   if (t.ip6.length) await db.run(`INSERT INTO ip6 VALUES ${t.ip6.map((a, i) => `(${i}, ${sqlString(a)})`).join(', ')}`);
-  const rows = await registerRows(db, t, file.firstRow, file.firstRow + file.packetCount);
+  const rows = await registerRows(db, t, file.firstRow, file.firstRow + file.packetCount, side);
   const path = join(dir, 'packets', `${safeName(capture)}.parquet`);
   const tmp = `${path}.tmp`;
   const epoch = Number.isNaN(t.epochSec) ? 0 : t.epochSec;
   try {
     await db.run(
-      `COPY (${packetSelect(rows, capture, epoch, t.ip6.length > 0)}) TO ${sqlString(tmp)} (FORMAT parquet, COMPRESSION zstd, KV_METADATA {source: ${sqlString(file.path)}})`,
+      `COPY (${packetSelect(rows, capture, epoch, t.ip6.length > 0, side !== undefined)}) TO ${sqlString(tmp)} (FORMAT parquet, COMPRESSION zstd, KV_METADATA {source: ${sqlString(file.path)}})`,
     );
     await refuseClash(db, path, tmp, capture, file.path);
     await rename(tmp, path);

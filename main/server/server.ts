@@ -219,9 +219,10 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     } catch (e) {
       throw new HttpError(400, e instanceof Error ? e.message : String(e));
     }
-    if (method === 'openCaptures') {
+    if (method === 'openCaptures' || method === 'openDataset') {
       const access = opts.access;
-      const refused = (args as [{ paths: string[] }])[0].paths
+      const a = (args as [{ paths?: string[]; path?: string }])[0];
+      const refused = (a.paths ?? [a.path ?? ''])
         .map((p) => (access ? access.refusal(p) : `${p}: not allowed: this server opens uploads only`))
         .find((r) => r !== null);
       if (refused) throw new HttpError(403, refused);

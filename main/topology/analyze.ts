@@ -69,6 +69,8 @@ export interface Analysis extends AnalysisData {
   journeyForPacket(capture: string, index: number): Journey | null;
   /** Journeys of a flow (through NAT too), in time order; `limit` caps the list (default 1000). */
   journeysForFlow(flowId: string, limit?: number): Journey[];
+  /** The ids (journey numbers) of a flow's journeys in journeysForFlow's order, none of them built. */
+  journeyIdsForFlow(flowId: string): readonly number[];
   flow(id: string): Flow | undefined;
   /** The per-packet table (columnar) for filters and lists. */
   readonly table: PacketTable;
@@ -1045,6 +1047,10 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
       const fi = flowById.get(flowId);
       if (fi === undefined) return [];
       return journeyIdsOfFlow()[fi].slice(0, limit).map(get);
+    },
+    journeyIdsForFlow(flowId) {
+      const fi = flowById.get(flowId);
+      return fi === undefined ? [] : journeyIdsOfFlow()[fi];
     },
     flow: (id) => (flowById.has(id) ? fx.flows[flowById.get(id)!] : undefined),
     toJSON: () => data,

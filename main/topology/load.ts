@@ -5,7 +5,7 @@
 import { openRegularFile } from '../engine/readers/source';
 import type { DecodeAsTable } from '../engine/decode';
 import { ReadBudget, type ReadLimits } from '../engine/readers/read';
-import type { ReadProgress } from '../engine/types';
+import type { CaptureInfo, ReadProgress } from '../engine/types';
 import { analyze, type Analysis } from './analyze';
 import { isEnrichmentFile, mergeEnrichment, parseKubectlJson, parseSubnetEnv, type Enrichment } from './enrich';
 import { baseName, captureNames } from './naming';
@@ -13,7 +13,7 @@ import { resolveCaptureRef } from './select';
 import { parseEtcdLeases } from './flannel-leases';
 import { parseNameHistory } from './name-history';
 import { expandBundles, nodeOfBundleFile, type BundleSource } from './bundles';
-import { CaptureSetReader, type CaptureSetData } from './set-reader';
+import { CaptureSetReader, type CaptureSetData, type FileReadHooks } from './set-reader';
 import type { InterfaceKind, PointOverride } from './types';
 
 export type { CaptureSetData } from './set-reader';
@@ -49,6 +49,10 @@ export interface LoadOptions {
   readonly threads?: number;
   /** Limits on what reading the set may cost (defaults: DEFAULT_LIMITS); past one, reading stops with a read error. */
   readonly limits?: Partial<ReadLimits>;
+  /** Called after each row is filled (what a caller keeps per row beyond the table: file offsets...). */
+  readonly onRow?: FileReadHooks['onRow'];
+  /** Called when each capture file has been read, with what its reading found (format, interfaces). */
+  readonly onFileRead?: (path: string, info: CaptureInfo) => void;
 }
 
 async function head(path: string, n = 1024): Promise<Uint8Array | null> {
@@ -187,9 +191,15 @@ export async function readCaptureSet(files: readonly (string | CaptureSource)[],
   const reader = new CaptureSetReader(plan.ids, { decodeAs: opts.decodeAs, signal: opts.signal, budget: new ReadBudget(opts.limits) });
   const paths = plan.captures.map((c) => c.path);
   const onProgress = opts.onProgress;
-  await reader.readFiles(paths, {
-    onProgress: onProgress ? (fi, pr) => onProgress({ ...pr, file: paths[fi], fileIndex: fi, files: paths.length }) : undefined,
-    threads: opts.threads,
-  });
+  const progressOf = (fi: number) =>
+    onProgress ? (pr: ReadProgress) => onProgress({ ...pr, file: paths[fi], fileIndex: fi, files: paths.length }) : undefined;
+  if (opts.onRow || opts.onFileRead) {
+    // Hooks that see every row run where the rows are read: one file after another, on this thread.
+    for (let fi = 0; fi < paths.length; fi++) {
+      if (opts.signal?.aborted) break;
+      const info = await reader.readFile(paths[fi], { onProgress: progressOf(fi), onRow: opts.onRow });
+      opts.onFileRead?.(paths[fi], info);
+    }
+  } else await reader.readFiles(paths, { onProgress: onProgress ? (fi, pr) => progressOf(fi)!(pr) : undefined, threads: opts.threads });
   return reader.data(await setEnrichment(plan.enrichment, expanded.errors), plan.overrides);
 }

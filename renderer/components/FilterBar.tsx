@@ -87,7 +87,7 @@ export function FilterBar(props: { applied: string; onApply(filter: string): voi
         </div>
       )}
       {parsed.ok && props.serverError && (
-        <div className="filter-error" role="alert">
+        <div className="filter-error" role="alert" data-testid="filter-server-error">
           <span>{props.serverError}</span>
         </div>
       )}

@@ -13,6 +13,8 @@ export interface ToolbarProps {
   readonly decodeAsCount: number;
   /** Opens captures (replacing the set, or added to it with `append`). */
   open(append: boolean): void;
+  /** Opens a Parquet dataset folder in place of the captures. */
+  openDataset(): void;
   /** The page's hidden file picker (browser mode), or null. */
   readonly picker: ReactNode;
   onRecent(path: string): void;
@@ -33,6 +35,9 @@ export function Toolbar(props: ToolbarProps) {
       </button>
       <button data-testid="add" onClick={() => props.open(true)} title="Add captures to the set">
         Add…
+      </button>
+      <button data-testid="open-dataset" onClick={props.openDataset} title="Open a Parquet dataset folder (tunnelvision export --parquet)">
+        Dataset…
       </button>
       <select
         aria-label="Open recent"

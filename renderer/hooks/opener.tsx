@@ -1,4 +1,4 @@
-// Opening captures: the desktop shell's own dialog, or browser mode's file picker (the files are
+// Opening captures (or a Parquet dataset folder): the desktop shell's own dialog, or browser mode's file picker (the files are
 // uploaded, then opened by their upload ids); dropped files (by path in the desktop app, uploaded
 // in browser mode); a recent set. The new state reaches the window as a pushed event.
 import { useRef, type ReactNode } from 'react';
@@ -9,6 +9,8 @@ export interface Opener {
   open(append: boolean): void;
   openFiles(files: File[], append: boolean): void;
   openRecent(path: string): void;
+  /** Opens a Parquet dataset folder: the desktop's folder dialog, or a path typed in browser mode (the server checks it may open it). */
+  openDataset(): void;
   /** Browser mode's hidden file input, to be placed in the page. */
   readonly picker: ReactNode;
 }
@@ -30,6 +32,11 @@ export function useOpener(state: AppState | null, failed: (e: unknown) => void):
     input.current?.click();
   };
   const openRecent = (path: string) => void api.openCaptures({ paths: [path], append: false }).catch(failed);
+  const openDataset = () => {
+    if (state?.shell === 'electron') return void api.chooseDataset().catch(failed);
+    const path = window.prompt('Folder of the dataset on this machine (made by tunnelvision export --parquet):')?.trim();
+    if (path) void api.openDataset({ path }).catch(failed);
+  };
   const picker = (
     <input
       ref={input}
@@ -45,5 +52,5 @@ export function useOpener(state: AppState | null, failed: (e: unknown) => void):
       }}
     />
   );
-  return { open, openFiles, openRecent, picker };
+  return { open, openFiles, openRecent, openDataset, picker };
 }

@@ -70,9 +70,9 @@ describe('wrappers generated from the method list', () => {
     expect(Object.keys(api).sort()).toEqual([...METHOD_NAMES].sort());
   });
 
-  it('the shell passes every method but its own four to the backend, and the worker answers those plus its own operations', async () => {
+  it('the shell passes every method but its own five to the backend, and the worker answers those plus its own operations', async () => {
     expect([...PASSED_METHODS, ...SHELL_METHODS].sort()).toEqual([...METHOD_NAMES].sort());
-    expect(SHELL_METHODS).toEqual(['chooseCaptures', 'openCaptureFiles', 'exportPcapng', 'exportReport']);
+    expect(SHELL_METHODS).toEqual(['chooseCaptures', 'chooseDataset', 'openCaptureFiles', 'exportPcapng', 'exportReport']);
     expect(WORKER_METHODS).toEqual([...PASSED_METHODS, 'openUploaded', 'writePcapng', 'writeReport']);
     const calls: string[] = [];
     const backend = new Proxy({} as Backend, {
@@ -87,6 +87,9 @@ describe('wrappers generated from the method list', () => {
     // Choosing with no file chosen only reads the state.
     calls.length = 0;
     await api.chooseCaptures({ append: false });
+    expect(calls).toEqual(['getState']);
+    calls.length = 0;
+    await api.chooseDataset();
     expect(calls).toEqual(['getState']);
     // Uploads: a shell without an upload hook refuses them without calling the backend.
     calls.length = 0;

@@ -27,6 +27,7 @@ const VALID: Partial<Record<MethodName, unknown[]>> = {
   openCaptures: [{ paths: ['/tmp/x.pcap'], append: false }],
   openCaptureFiles: [{ uploads: ['0123456789abcdef0123456789abcdef'], append: true }],
   chooseCaptures: [{ append: false }],
+  openDataset: [{ path: '/tmp/x' }],
   setAttribution: [{ capture: 0, node: 'node1', iface: null }],
   setDecodeAs: [{ entries: [{ layer: 'udp', port: 4789, proto: 'vxlan' }] }],
   setLimits: [{ maxBytes: 2 ** 30, maxPackets: 1000, maxMemoryBytes: 2 ** 32, reload: false }],

@@ -11,6 +11,7 @@ function setup() {
   const actions = menuActions({
     api: {
       chooseCaptures: async (a) => (happened.push(['chooseCaptures', a]), null as never),
+      chooseDataset: async () => (happened.push(['chooseDataset']), null as never),
       openCaptures: async (a) => (happened.push(['openCaptures', a]), null as never),
     },
     send: (command: MenuCommand) => happened.push(['send', command]),
@@ -40,6 +41,7 @@ describe('desktop menu', () => {
     const { click } = setup();
     expect(await click('openCaptures')).toEqual([['chooseCaptures', { append: false }], ['changed']]);
     expect(await click('addCaptures')).toEqual([['chooseCaptures', { append: true }], ['changed']]);
+    expect(await click('openDataset')).toEqual([['chooseDataset'], ['changed']]);
     expect(await click('openRecent:1')).toEqual([['openCaptures', { paths: ['/captures/b.pcapng'], append: false }], ['changed']]);
     expect(await click('exportPcapng')).toEqual([['send', 'export-pcapng']]);
     expect(await click('exportReport')).toEqual([['send', 'export-report']]);
@@ -50,7 +52,17 @@ describe('desktop menu', () => {
   it('has an item for every action and sends every command the window handles', async () => {
     const { template, click } = setup();
     expect(ids(template).sort()).toEqual(
-      ['about', 'addCaptures', 'exportPcapng', 'exportReport', 'openCaptures', 'openRecent:0', 'openRecent:1', 'quit'].sort(),
+      [
+        'about',
+        'addCaptures',
+        'exportPcapng',
+        'exportReport',
+        'openCaptures',
+        'openDataset',
+        'openRecent:0',
+        'openRecent:1',
+        'quit',
+      ].sort(),
     );
     const sent: unknown[] = [];
     for (const id of ids(template)) sent.push(...(await click(id as MenuItemId)).filter((h) => h[0] === 'send').map((h) => h[1]));
@@ -60,7 +72,11 @@ describe('desktop menu', () => {
   it('a failed action is reported, not thrown', async () => {
     const failures: unknown[] = [];
     const actions = menuActions({
-      api: { chooseCaptures: async () => Promise.reject(new Error('no such file')), openCaptures: async () => null as never },
+      api: {
+        chooseCaptures: async () => Promise.reject(new Error('no such file')),
+        chooseDataset: async () => null as never,
+        openCaptures: async () => null as never,
+      },
       send: () => undefined,
       changed: () => undefined,
       failed: (e) => failures.push(e),

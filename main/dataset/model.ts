@@ -1,0 +1,71 @@
+// What the app needs of a dataset beyond the tables SQL reads: the analysis itself, so the app
+// rebuilds the cluster graph and the follow view through the same code as for captures instead of
+// guessing them back from flattened rows.
+//
+//   DIR/model.json                 the analysis data (captures, points, cluster model, flows, clock
+//                                  offsets, findings), and each capture's file and CaptureInfo in the
+//                                  set's order (what fetching a record again by offset needs)
+//   DIR/journey_objects.parquet    id, json: each journey as the path finder made it (hops, gaps,
+//                                  NAT, MTU, verdict)
+//   DIR/flow_journeys.parquet      flow, pos, journey: a flow's journeys in the path finder's order
+
+import { rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { DuckDBConnection } from '@duckdb/node-api';
+import type { CaptureInfo } from '../engine/types';
+import type { Analysis } from '../topology/analyze';
+import type { AnalysisData } from '../topology/types';
+import { sqlString } from './duck';
+
+export const MODEL_FORMAT = 'tunnelvision-dataset-model/1';
+export const MODEL_FILE = 'model.json';
+
+export interface DatasetModel {
+  readonly format: typeof MODEL_FORMAT;
+  readonly analysis: AnalysisData;
+  /** The set's captures in its order (the order that breaks ties between equal times in the list). */
+  readonly captures: readonly { readonly id: string; readonly path: string; readonly info: CaptureInfo | null }[];
+}
+
+async function copyTable(db: DuckDBConnection, table: string, dir: string): Promise<void> {
+  const out = join(dir, `${table}.parquet`);
+  await db.run(`COPY ${table} TO ${sqlString(`${out}.tmp`)} (FORMAT parquet, COMPRESSION zstd)`);
+  await rename(`${out}.tmp`, out);
+  await db.run(`DROP TABLE ${table}`);
+}
+
+/** Writes model.json, journey_objects and flow_journeys for the analysis `a` of the captures read with `infos`. */
+export async function writeModel(db: DuckDBConnection, a: Analysis, infos: ReadonlyMap<string, CaptureInfo>, dir: string): Promise<void> {
+  const model: DatasetModel = {
+    format: MODEL_FORMAT,
+    analysis: a.toJSON(),
+    captures: a.captures.map((c) => ({ id: c.id, path: c.path, info: infos.get(c.path) ?? null })),
+  };
+  const out = join(dir, MODEL_FILE);
+  await writeFile(`${out}.tmp`, JSON.stringify(model));
+  await rename(`${out}.tmp`, out);
+
+  await db.run('CREATE OR REPLACE TABLE journey_objects (id INTEGER, json VARCHAR)');
+  const j = await db.createAppender('journey_objects');
+  for (let k = 0; k < a.journeys.count; k++) {
+    const x = a.journeys.get(k);
+    j.appendInteger(x.id);
+    j.appendVarchar(JSON.stringify(x));
+    j.endRow();
+  }
+  j.closeSync();
+  await copyTable(db, 'journey_objects', dir);
+
+  await db.run('CREATE OR REPLACE TABLE flow_journeys (flow VARCHAR, pos INTEGER, journey INTEGER)');
+  const f = await db.createAppender('flow_journeys');
+  for (const flow of a.flows) {
+    a.journeyIdsForFlow(flow.id).forEach((id, pos) => {
+      f.appendVarchar(flow.id);
+      f.appendInteger(pos);
+      f.appendInteger(id);
+      f.endRow();
+    });
+  }
+  f.closeSync();
+  await copyTable(db, 'flow_journeys', dir);
+}
