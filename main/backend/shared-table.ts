@@ -42,7 +42,16 @@ export async function shareTable(t: PacketTable): Promise<SharedTable> {
     Object.assign(t, { [name]: s });
     await new Promise((r) => setImmediate(r));
   }
-  return { count: t.count, epochSec: t.epochSec, columns, ip6: t.ip6, macs: t.macs, arp: t.arp, tooBig: t.tooBig, icmpErrors: t.icmpErrors };
+  return {
+    count: t.count,
+    epochSec: t.epochSec,
+    columns,
+    ip6: t.ip6,
+    macs: t.macs,
+    arp: t.arp,
+    tooBig: t.tooBig,
+    icmpErrors: t.icmpErrors,
+  };
 }
 
 /** The table a SharedTable message stands for (in the analysis worker): its columns are the sender's memory. */
