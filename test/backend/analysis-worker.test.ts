@@ -14,6 +14,9 @@ import type { Backend, BackendOptions } from '../../main/backend/api';
 import { createBackend } from '../../main/backend/backend';
 import { ensureTopologySet } from '../../main/bench/topology';
 import { demoCaptures } from '../../main/server/browser-mode';
+import { buildGraph } from '../../main/report/build';
+import type { ReportGraph, ReportModel } from '../../main/report/model';
+import { loadCaptureSet } from '../../main/topology';
 import { labNeed } from '../e2e/scenario';
 import { captureCopies, describeNeeding, type CaptureCopies } from '../tools';
 
@@ -166,6 +169,23 @@ describeNeeding([labNeed], 'the backend and its analysis worker', () => {
     expect((await b.getGraph()).message).toBe(s.message);
     await expect(b.followPacket({ no: list.rows[0].no })).rejects.toThrow(/analysis worker/);
   }, 300_000);
+
+  it('the analysis in its worker is the path finder run in process: the same graph (MACs and gateways included) and findings', async () => {
+    const b = start();
+    await b.openCaptures({ paths: lab.files, append: false });
+    expect((await until(b, done)).phase).toBe('ready');
+    const out = join(dir, 'same.json');
+    await b.writeReport({ format: 'json', path: out });
+    const report = JSON.parse(readFileSync(out, 'utf8')) as ReportModel;
+    const local = (await loadCaptureSet(lab.files)).toJSON();
+    const g = buildGraph(local, () => false);
+    const nodes = (x: ReportGraph) => x.nodes.map((n) => `${n.id} ${n.label} ${n.detail}`).sort();
+    expect(nodes(report.graph)).toEqual(nodes(g));
+    // Something with a MAC is in the graph (the worker's table must carry the set's MAC list).
+    expect(nodes(report.graph).some((n) => /([0-9a-f]{2}:){5}[0-9a-f]{2}/.test(n))).toBe(true);
+    expect(report.graph.edges.map((e) => e.id).sort()).toEqual(g.edges.map((e) => e.id).sort());
+    expect(report.findings.map((f) => f.message).sort()).toEqual(local.findings.map((f) => f.message).sort());
+  }, 120_000);
 
   it('past a read limit the set opens with what was read, and a finding names what was left out, in the app and the report', async () => {
     const b = start({ limits: { maxPackets: 100 } });
