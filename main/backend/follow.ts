@@ -127,6 +127,7 @@ export class FollowViews {
         node: h.node ?? '?',
         iface: h.interface ?? '?',
         time: h.ts,
+        ...(h.noTime ? { noTime: true } : {}),
         corrected: wallTime(a.epochSec, h.correctedNs),
         captured: wallTime(a.epochSec, h.tNs),
         offsetNs: Math.round(h.tNs - h.correctedNs),

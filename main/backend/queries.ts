@@ -71,6 +71,7 @@ export class PacketQueries {
       iface: pt?.iface || '?',
       tsSec: raw.tsSec,
       tsNsec: raw.tsNsec,
+      ...(raw.hasTime ? {} : { noTime: true }),
       capLen: raw.capLen,
       origLen: raw.origLen,
       info: d.undecoded ?? d.info,

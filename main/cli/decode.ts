@@ -5,7 +5,7 @@
 // Exit codes: 0 every file read completely, 1 some file failed or --max-bytes stopped the reading
 // (the message names the file, the byte offset and the reason), 2 usage.
 import { basename } from 'node:path';
-import { ReadBudget, readCapture, formatEpoch, type ReadLimits, type ReadOptions } from '../engine/readers/read';
+import { ReadBudget, readCapture, epochText, type ReadLimits, type ReadOptions } from '../engine/readers/read';
 import type { CaptureInfo, CaptureInterface, RawPacket } from '../engine/types';
 import { decodePacket, describePacketText, parseDecodeAs, decodeAsNames, PacketSummary, PacketText } from '../engine/decode/index';
 import { ipv4Text, ipv6Text } from '../engine/decode/context';
@@ -92,7 +92,7 @@ export function textLine(p: RawPacket, d: { info: string; protocol: string; summ
     where = `${endpoint(s.outer, p.data, true)} > ${endpoint(s.outer, p.data, false)}`;
     if (s.ipCount > 1 && s.inner.version !== 0) where += ` | ${endpoint(s.inner, p.data, true)} > ${endpoint(s.inner, p.data, false)}`;
   }
-  const line = `${p.index + 1} ${formatEpoch(p.tsSec, p.tsNsec)} ${capture} ${where || '-'} ${d.protocol} ${p.origLen} ${d.info}`;
+  const line = `${p.index + 1} ${epochText(p) ?? '-'} ${capture} ${where || '-'} ${d.protocol} ${p.origLen} ${d.info}`;
   // Only the info and the capture name can hold control characters (addresses, numbers and protocol names cannot).
   return CONTROL.test(d.info) || CONTROL.test(capture)
     ? line.replace(CONTROL_ALL, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`)
@@ -113,7 +113,7 @@ export function writeTextLine(out: LineBatch, p: RawPacket, t: PacketText, s: Pa
     if (CONTROL.test(capture)) return out.add(textLine(p, { info: t.info, protocol: t.protocol, summary: s }, capture));
     plainCapture = capture;
   }
-  if ((t.freeText && CONTROL.test(t.info)) || !(p.tsNsec < 1e9))
+  if ((t.freeText && CONTROL.test(t.info)) || !(p.tsNsec < 1e9) || !p.hasTime)
     return out.add(textLine(p, { info: t.info, protocol: t.protocol, summary: s }, capture));
   // Four endpoints (an IPv6 one is at most 47 bytes), three numbers, the time, and the free text.
   const full = out.begin(320 + 3 * (capture.length + t.protocol.length) + t.infoRoom);
@@ -159,7 +159,7 @@ function writeEndpoint(out: LineBatch, l: IpLevelSummary, d: Uint8Array, src: bo
 export function jsonRecord(p: RawPacket, d: DecodedPacket, capture: string): Record<string, unknown> {
   return {
     number: p.index + 1,
-    time_epoch: formatEpoch(p.tsSec, p.tsNsec),
+    time_epoch: epochText(p),
     capture,
     iface: p.iface,
     file_offset: p.fileOffset,

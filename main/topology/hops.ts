@@ -167,16 +167,19 @@ export function hopOrder(ctx: HopContext): (rows: number[]) => number[] {
     }
     const sender = senderNode(ctx, rows);
     firstOfNode.clear();
+    let untimed = false;
     for (let i = 0; i < n; i++) {
       const r = rows[i];
       const pi = t.point[r];
       const nd = ctx.nodeOfPoint[pi];
       const key = nd >= 0 ? nd : -1000 - pi;
       nodeKey[i] = key;
-      const time = t.tNs[r] - ctx.offsetOfPoint[pi];
+      // A sighting with no timestamp has no time to order by: placed by the path's structure below.
+      const time = t.noTime[r] ? Number.NaN : t.tNs[r] - ctx.offsetOfPoint[pi];
       timeOf[i] = time;
+      if (time !== time) untimed = true;
       const first = firstOfNode.get(key);
-      if (first === undefined || time < first) firstOfNode.set(key, time);
+      if (time === time && (first === undefined || time < first)) firstOfNode.set(key, time);
       const p = ctx.points[pi];
       const src = akey(t.innerVer[r], t.innerSrc[r]);
       const dst = akey(t.innerVer[r], t.innerDst[r]);
@@ -191,7 +194,8 @@ export function hopOrder(ctx: HopContext): (rows: number[]) => number[] {
       rankOf[i] = rank;
     }
     // A node's place in the sequence: the sender first, the others by their first (corrected) sighting.
-    for (let i = 0; i < n; i++) nodeRankOf[i] = nodeKey[i] === sender ? Number.NEGATIVE_INFINITY : firstOfNode.get(nodeKey[i])!;
+    for (let i = 0; i < n; i++)
+      nodeRankOf[i] = nodeKey[i] === sender ? Number.NEGATIVE_INFINITY : (firstOfNode.get(nodeKey[i]) ?? Number.POSITIVE_INFINITY);
     // A total order (the row number breaks the last tie), so any sort gives the same sequence.
     const compare = (a: number, b: number): number => {
       if (nodeRankOf[a] !== nodeRankOf[b]) return nodeRankOf[a] < nodeRankOf[b] ? -1 : 1;
@@ -202,8 +206,8 @@ export function hopOrder(ctx: HopContext): (rows: number[]) => number[] {
       const tb = t.innerTtl[rows[b]];
       return ta !== tb ? tb - ta : rows[a] - rows[b];
     };
-    idx.length = n;
-    for (let i = 0; i < n; i++) idx[i] = i;
+    idx.length = 0;
+    for (let i = 0; i < n; i++) if (timeOf[i] === timeOf[i]) idx.push(i);
     idx.sort(compare);
     // Timestamps that cannot order two sightings on one node: a microsecond capture rounds down, so
     // a sighting up to 1 µs after its time may follow one stamped later by a nanosecond capture.
@@ -218,8 +222,30 @@ export function hopOrder(ctx: HopContext): (rows: number[]) => number[] {
         idx[j] = a;
       }
     }
+    if (untimed) for (let i = 0; i < n; i++) if (timeOf[i] !== timeOf[i]) placeByStructure(idx, i, nodeKey, nodeRankOf, rankOf);
     return idx.map((i) => rows[i]);
   };
+}
+
+/**
+ * Puts sighting `i` (no timestamp) among the ordered ones by where it sits on its node's path: before
+ * the first of its node's sightings that comes later in the path (higher rank), else after its node's
+ * last; a node with no timed sighting goes after the nodes that have one, then by rank.
+ */
+function placeByStructure(idx: number[], i: number, nodeKey: Float64Array, nodeRankOf: Float64Array, rankOf: Float64Array): void {
+  let at = -1;
+  for (let k = 0; k < idx.length; k++) {
+    const o = idx[k];
+    if (nodeKey[o] === nodeKey[i]) {
+      at = rankOf[o] > rankOf[i] ? k : k + 1;
+      if (at === k) break;
+    } else if (at >= 0) break; // past its node's run
+    else if (nodeRankOf[o] > nodeRankOf[i]) {
+      at = k;
+      break;
+    }
+  }
+  idx.splice(at < 0 ? idx.length : at, 0, i);
 }
 
 function info(t: PacketTable, r: number): string {
@@ -738,6 +764,7 @@ export function materialize(ctx: HopContext, j: JourneyIndex, k: number, flowIds
       tNs: t.tNs[r],
       correctedNs: corrected,
       ts: t.epochSec + t.tNs[r] / 1e9,
+      ...(t.noTime[r] ? { noTime: true as const } : {}),
       latencyNs: timing ? timing.latencyNs : null,
       ...(timing?.range ? { latencyRangeNs: timing.range } : {}),
       ...(timing?.note ? { latencyNote: timing.note } : {}),
@@ -761,9 +788,21 @@ export function materialize(ctx: HopContext, j: JourneyIndex, k: number, flowIds
     nat,
     mtu,
     problems: [...problems],
-    totalLatencyNs: hops.length > 1 ? Math.max(0, hops[hops.length - 1].correctedNs - hops[0].correctedNs) : 0,
+    totalLatencyNs: timedSpan(hops),
     verdict,
   };
+}
+
+/** First to last corrected time of the hops that have a timestamp (0 with fewer than two). */
+function timedSpan(hops: readonly Hop[]): number {
+  let first = -1;
+  let last = -1;
+  for (let i = 0; i < hops.length; i++) {
+    if (hops[i].noTime) continue;
+    if (first < 0) first = i;
+    last = i;
+  }
+  return first >= 0 && last > first ? Math.max(0, hops[last].correctedNs - hops[first].correctedNs) : 0;
 }
 
 /**
@@ -803,6 +842,10 @@ export function hopLatency(
   const t = ctx.t;
   const pa = t.point[a];
   const pb = t.point[b];
+  if (t.noTime[a] || t.noTime[b]) {
+    const which = t.noTime[b] ? 'this sighting' : 'the sighting before';
+    return { latencyNs: null, note: `unknown: ${which} has no timestamp (its capture recorded none: a pcapng Simple Packet Block)` };
+  }
   const latency = t.tNs[b] - ctx.offsetOfPoint[pb] - (t.tNs[a] - ctx.offsetOfPoint[pa]);
   const c = ctx.clock;
   if (!c) return sameClock(ctx, a, b, latency);

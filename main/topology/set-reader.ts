@@ -131,7 +131,7 @@ export class CaptureSetReader {
           points[pi].count++;
           linktypes.add(p.linktype);
           summarize(d, p.linktype, summary, decode, p.origLen);
-          const r = table.add(fi, p.index, pi, p.tsSec, p.tsNsec, p.origLen, pktType, d, summary);
+          const r = table.add(fi, p.index, pi, p.hasTime ? p.tsSec : Number.NaN, p.tsNsec, p.origLen, pktType, d, summary);
           current = p.index;
           bgp.observe(r, d, summary, p.tsSec * 1e9 + p.tsNsec, refOfCurrent);
           // Cooked captures carry the sender's MAC in the SLL header, not in an Ethernet header.

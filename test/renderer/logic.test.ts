@@ -77,6 +77,10 @@ describe('formatting', () => {
     expect(formatTime('delta', row, 100, 100.25)).toBe('0.250000');
     expect(formatTime('delta', row, 100, null)).toBe('0.000000');
   });
+  it('shows a packet whose capture recorded no timestamp with no time, in every mode', () => {
+    const row = { tsSec: 0, tsNsec: 0, time: 0, noTime: true };
+    for (const mode of ['absolute', 'relative', 'delta'] as const) expect(formatTime(mode, row, 100, 99)).toBe('— (no timestamp)');
+  });
 
   it('prints latencies in readable units', () => {
     expect(formatDuration(0.0000412)).toBe('41.2 µs');
