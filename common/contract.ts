@@ -260,6 +260,8 @@ export interface PacketDetail {
   /** Field names whose value differs between levels (e.g. 'ip.src', 'eth.dst'). */
   readonly differing: readonly string[];
   readonly anomalies: readonly AnomalyView[];
+  /** When the packet is an IP fragment: where it sits in its datagram and where the set reassembles it. */
+  readonly fragment?: string;
   readonly bytes: Uint8Array;
   readonly comments: readonly string[];
 }

@@ -10,6 +10,7 @@ import { colorOf, encapLabel, endpoints, protocolName, resolver } from './column
 import { differingFields, levelsOf } from './detail';
 import { elementPredicate } from './graph';
 import type { OpenSet } from './open-set';
+import { fragmentNote } from '../topology/fragments';
 
 const ROW_CACHE = 50_000;
 
@@ -78,6 +79,7 @@ export class PacketQueries {
       levels: levelsOf(d),
       differing: differingFields(d),
       anomalies: d.anomalies.map((x) => ({ code: x.code, message: x.message, severity: x.severity, offset: x.offset })),
+      ...fragmentOf(store.table, r, (q) => store.no(q)),
       bytes: raw.data,
       comments: raw.comments ?? [],
     };
@@ -221,4 +223,10 @@ export class PacketQueries {
         return null;
     }
   }
+}
+
+/** The detail's `fragment` entry, present only for a fragment. */
+function fragmentOf(t: Parameters<typeof fragmentNote>[0], r: number, no: (row: number) => number): { fragment?: string } {
+  const note = fragmentNote(t, r, no);
+  return note === null ? {} : { fragment: note };
 }

@@ -301,7 +301,7 @@ export function headersAt(t: PacketTable, r: number): HopHeaders {
     macSrc: t.innerMacSrc[r] >= 0 ? macToString(t.innerMacSrc[r]) : null,
     macDst: t.innerMacDst[r] >= 0 ? macToString(t.innerMacDst[r]) : null,
     encap,
-    info: info(t, r),
+    info: (t.innerFrag[r] & 0x5fff) === 0x4000 ? `first fragment (more follow): ${info(t, r)}` : info(t, r),
   };
 }
 

@@ -133,6 +133,11 @@ export function PacketDetail(props: {
       {props.notes && (
         <NoteBox target={{ kind: 'packet', no: d.no }} notes={props.notes} label={`packet ${d.no}`} onChanged={props.onNotesChanged} />
       )}
+      {d.fragment && (
+        <div className="muted detail-fragment" data-testid="fragment">
+          IP {d.fragment}
+        </div>
+      )}
       {d.anomalies.length > 0 && (
         <ul className="anomalies" data-testid="anomalies">
           {d.anomalies.map((a, i) => (
