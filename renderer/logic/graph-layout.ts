@@ -3,20 +3,34 @@
 //   - inside each Kubernetes node box, ELK's layered algorithm top to bottom: pods, veths, bridge,
 //     tunnel device, NIC (edges point down that stack, layers are counted from the pods), so a
 //     veth sits between its pod and its bridge and crossing minimisation lines veths up under pods;
-//   - the boxes themselves, and the services, as fixed-size rectangles packed in rows by ELK's box
-//     algorithm (id order kept), the band of services centered above the band of nodes.
+//   - the services as fixed-size rectangles packed in rows by ELK's box algorithm (id order kept), a
+//     band centered above the node boxes;
+//   - the node boxes in rows, in id order, as many per row as makes the whole graph largest in the
+//     pane it is shown in (its width and height given): three boxes in a wide pane sit in one row,
+//     in a narrower one they wrap, so the default view can show them all at a readable size.
 // Each box's inner layout is cached by its content, so adding a pod, a capture or a correction lays
 // out again only the boxes that changed, and packing keeps the boxes in the order of their ids.
 // The sizes given to ELK include each element's label (below its shape) and each box's title and
 // padding, as the stylesheet in graph.ts draws them.
 import ELK, { type ElkNode } from 'elkjs/lib/elk.bundled.js';
 import type { GraphElementView } from '../../common/contract';
-import { BOX_PADDING, BOX_TITLE, COLLAPSED, LABEL_FONT, LABEL_WIDTH, SHAPES } from './graph';
+import { BOX_PADDING, BOX_TITLE, COLLAPSED, LABEL_CHAR, LABEL_FONT, LABEL_WIDTH, SHAPES, TITLE_FONT, drawnLabel } from './graph';
 
 export interface Position {
   x: number;
   y: number;
 }
+
+/** The pane the graph is shown in (px), which the node boxes are arranged to fit. */
+export interface Room {
+  readonly width: number;
+  readonly height: number;
+}
+
+/** Without a pane: a landscape one. */
+const DEFAULT_LAYOUT_ROOM: Room = { width: 1600, height: 1000 };
+/** Margin the default view keeps around the graph (GraphPane's fit padding, both sides). */
+const VIEW_MARGIN = 32;
 
 export interface LayoutResult {
   /** Center of every leaf element's shape (compound boxes follow their children). */
@@ -35,25 +49,30 @@ interface BoxLayout {
 
 const GAP = 44;
 
-/** Average glyph width of the label font, as a share of its size (a little generous). */
-const CHAR = 0.62;
+/** The same for the boxes' bold titles. */
+const TITLE_CHAR = 0.66;
 
 /** Lines a label wraps into at LABEL_WIDTH px, and its widest line (ELK must reserve room for both). */
 function labelBox(label: string): { lines: number; width: number } {
   if (!label) return { lines: 0, width: 0 };
-  const perLine = Math.floor(LABEL_WIDTH / (LABEL_FONT * CHAR));
-  let lines = 1;
-  let used = 0;
+  const perLine = Math.floor(LABEL_WIDTH / (LABEL_FONT * LABEL_CHAR));
+  let lines = 0;
   let widest = 0;
-  for (const word of label.split(/\s+/)) {
-    const w = Math.min(word.length, perLine);
-    if (used && used + 1 + w > perLine) {
-      lines++;
-      used = w;
-    } else used += (used ? 1 : 0) + w;
-    widest = Math.max(widest, used);
+  // As Cytoscape wraps the drawn label: greedily, at spaces and at the break points drawnLabel adds;
+  // a piece longer than a line stays whole (and overflows it).
+  for (const line of drawnLabel(label).split('\n')) {
+    lines++;
+    let used = 0;
+    for (const m of line.matchAll(/([^\s\u200b]+)(\s+|\u200b|$)/g)) {
+      const w = m[1].length + (m[2] && m[2] !== '\u200b' ? 1 : 0);
+      if (used && used + m[1].length > perLine) {
+        lines++;
+        used = w;
+      } else used += w;
+      widest = Math.max(widest, used);
+    }
   }
-  return { lines, width: Math.ceil(widest * LABEL_FONT * CHAR) };
+  return { lines, width: Math.ceil(widest * LABEL_FONT * LABEL_CHAR) };
 }
 const labelLines = (label: string) => labelBox(label).lines;
 
@@ -78,7 +97,7 @@ export class GraphLayout {
   private readonly boxes = new Map<string, BoxLayout>();
 
   /** Positions for the elements shown (a collapsed node is a leaf of its own). */
-  async layout(elements: View, aspect = 1.6): Promise<LayoutResult> {
+  async layout(elements: View, room: Room = DEFAULT_LAYOUT_ROOM): Promise<LayoutResult> {
     const t0 = performance.now();
     const nodes = elements.filter((e) => e.group === 'nodes');
     const childrenOf = new Map<string, (typeof nodes)[number][]>();
@@ -133,29 +152,28 @@ export class GraphLayout {
       },
       children: children.map((c, i) => ({ ...c, layoutOptions: { 'elk.priority': String(children.length - i) } })),
     });
+    // A box is as wide as its title too: the title is drawn centered over it on one line.
+    const title = new Map(boxes.map((b) => [b.data.id, Math.ceil(((b.data.label ?? '').split('\n')[0] ?? '').length * TITLE_FONT * TITLE_CHAR)]));
     const boxSize = (id: string) => {
       const l = boxLayouts.get(id)!;
       return l.children.size
-        ? { w: l.width + 2 * BOX_PADDING, h: l.height + 2 * BOX_PADDING + BOX_TITLE }
+        ? { w: Math.max(l.width + 2 * BOX_PADDING, title.get(id)! + 8), h: l.height + 2 * BOX_PADDING + BOX_TITLE }
         : { w: l.width, h: l.height + BOX_TITLE };
     };
-    // The box packer aims at a width of sqrt(area × ratio), which wraps a few tall boxes into two
-    // rows; asking for a wider band keeps a small cluster in one row, as wide as the pane is.
-    const clusterBand = band(
-      'band:nodes',
-      boxes.map((b) => leaf(b.data.id, boxSize(b.data.id).w, boxSize(b.data.id).h)),
-      aspect * 1.6,
-    );
     const freeLeaves = free.map((n) => {
       const s = leafSize(n.data.kind, n.data.label);
       return leaf(n.data.id, s.width, s.height);
     });
-    // The two bands, each packed by ELK; the services' band centered above the nodes'.
-    const bands = await Promise.all([
-      freeLeaves.length ? this.elk.layout(band('band:services', freeLeaves, 12)) : null,
-      boxes.length ? this.elk.layout(clusterBand) : null,
-    ]);
-    const [svc, cl] = bands;
+    // The services' band packed by ELK, centered above the node boxes' rows.
+    const svc = freeLeaves.length ? await this.elk.layout(band('band:services', freeLeaves, 12)) : null;
+    const cl = boxes.length
+      ? boxRows(
+          boxes.map((b) => ({ id: b.data.id, ...boxSize(b.data.id) })),
+          room,
+          svc ? { w: svc.width ?? 0, h: (svc.height ?? 0) + GAP * 1.5 } : { w: 0, h: 0 },
+        )
+      : null;
+    const bands = [svc, cl];
     const width = Math.max(svc?.width ?? 0, cl?.width ?? 0);
     if (svc) Object.assign(svc, { x: (width - (svc.width ?? 0)) / 2, y: 0 });
     if (cl) Object.assign(cl, { x: (width - (cl.width ?? 0)) / 2, y: svc ? (svc.height ?? 0) + GAP * 1.5 : 0 });
@@ -174,7 +192,8 @@ export class GraphLayout {
         } else if (!l.children.size) {
           positions.set(c.id, { x: x + (c.width ?? 0) / 2, y: y + BOX_TITLE + l.height / 2 });
         } else {
-          const ox = x + BOX_PADDING;
+          // Centered in its slot, which the title may have made wider than its content.
+          const ox = x + ((c.width ?? 0) - l.width) / 2;
           const oy = y + BOX_TITLE + BOX_PADDING;
           for (const [id, p] of l.children) positions.set(id, { x: ox + p.x, y: oy + p.y });
         }
@@ -214,6 +233,47 @@ export class GraphLayout {
       children.set(c.id, { x: (c.x ?? 0) + (c.width ?? 0) / 2, y: (c.y ?? 0) + sizes.get(c.id)!.shapeHeight / 2 + 4 });
     return { width: out.width ?? 0, height: out.height ?? 0, children };
   }
+}
+
+/**
+ * The node boxes in rows (id order, each row centered), as many per row as makes the graph, with
+ * the services' band above it, largest in `room`: the zoom that fits it is the smaller of width and
+ * height, so a wide pane gets one row and a tall or narrow one wraps the boxes.
+ */
+function boxRows(boxes: readonly { id: string; w: number; h: number }[], room: Room, above: { w: number; h: number }): ElkNode {
+  const rowsOf = (perRow: number) => {
+    const rows: (typeof boxes)[] = [];
+    for (let i = 0; i < boxes.length; i += perRow) rows.push(boxes.slice(i, i + perRow));
+    const widths = rows.map((r) => r.reduce((s, b) => s + b.w, 0) + GAP * (r.length - 1));
+    const heights = rows.map((r) => Math.max(...r.map((b) => b.h)));
+    return { rows, widths, heights, width: Math.max(...widths), height: heights.reduce((s, h) => s + h, 0) + GAP * (rows.length - 1) };
+  };
+  let best = rowsOf(boxes.length);
+  let bestZoom = -1;
+  for (let perRow = boxes.length; perRow >= 1; perRow--) {
+    // Only the shapes that change the number of rows.
+    if (perRow < boxes.length && Math.ceil(boxes.length / perRow) === Math.ceil(boxes.length / (perRow + 1))) continue;
+    const r = rowsOf(perRow);
+    const zoom = Math.min(
+      (room.width - VIEW_MARGIN) / Math.max(r.width, above.w),
+      (room.height - VIEW_MARGIN) / (r.height + above.h),
+    );
+    if (zoom > bestZoom * 1.001) {
+      best = r;
+      bestZoom = zoom;
+    }
+  }
+  const children: ElkNode[] = [];
+  let y = 0;
+  best.rows.forEach((row, i) => {
+    let x = (best.width - best.widths[i]) / 2;
+    for (const b of row) {
+      children.push({ id: b.id, x, y, width: b.w, height: b.h });
+      x += b.w + GAP;
+    }
+    y += best.heights[i] + GAP;
+  });
+  return { id: 'band:nodes', width: best.width, height: best.height, children };
 }
 
 /** Order of the devices from top to bottom; an edge is given to ELK pointing down this stack. */

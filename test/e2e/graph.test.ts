@@ -6,8 +6,9 @@
 // click; the pane fills the window with Ctrl+Shift+E and remembers it; the view the user has not
 // moved follows the pane's size (full window, a drag of its edges), and a full window never keeps a
 // Fit's unreadable zoom. Screenshots go to test-results/.
-import { existsSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { demoCaptures, startBrowserMode, type BrowserMode } from '../../main/server/browser-mode';
@@ -17,6 +18,10 @@ import { CHROMIUM, CHROMIUM_ARGS, RESULTS, manifest, until } from './scenario';
 
 const haveChromium = existsSync(CHROMIUM);
 const haveLab = manifest() !== null && demoCaptures().length > 0;
+/** The Calico lab's three nodes (BGP-routed): NICs and pod veths. */
+const CALICO_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'fixtures', 'captures', 'calico');
+const CALICO = existsSync(CALICO_DIR) ? readdirSync(CALICO_DIR).filter((f) => f.endsWith('.pcap')).map((f) => join(CALICO_DIR, f)) : [];
+const haveCalico = CALICO.length > 0;
 if (!haveChromium) console.warn(`SKIPPED graph end-to-end tests: ${CHROMIUM} is not installed (apt-get install chromium)`);
 if (!haveLab) console.warn('SKIPPED graph end-to-end test on the lab set: the lab captures are missing');
 
@@ -200,7 +205,9 @@ describe.skipIf(!haveChromium)('cluster graph in Chromium', () => {
         expect(r.collapsed).toBe(0);
         expectNoOverlap(r);
         expectReadable(r);
-        await expectDefaultFrame(page);
+        // Three node boxes in the default pane of a 1440x900 window: all of them, readable.
+        expect(r.boxes.length).toBe(3);
+        expect((await expectDefaultFrame(page)).cut).toEqual([]);
         await shot(page, 'lab-default');
 
         // A cross-node VXLAN packet: its path, both nodes' devices, all in view.
@@ -214,6 +221,18 @@ describe.skipIf(!haveChromium)('cluster graph in Chromium', () => {
 
         // The pane fills the window and comes back, and remembers it across a reload.
         const pane = page.locator('[data-testid=graph-pane]');
+        const drag = async (axis: 'x' | 'y', dx: number, dy: number) => {
+          const h = (await page.locator(`[data-testid=graph-resize-${axis}]`).boundingBox())!;
+          await page.mouse.move(h.x + h.width / 2, h.y + h.height / 2);
+          await page.mouse.down();
+          await page.mouse.move(h.x + h.width / 2 + dx, h.y + h.height / 2 + dy, { steps: 5 });
+          await page.mouse.up();
+        };
+        // A small pane first (the default one shows the three boxes whole and readable).
+        await drag('x', 170, 0);
+        await drag('y', 0, -160);
+        await until('the pane made small', async () => ((await pane.boundingBox())?.height ?? 1e9) < 420);
+        await settled(page);
         const small = (await pane.boundingBox())!;
         // Fit in the small pane shrinks the labels below 9 px; the full window then shows the whole
         // graph readable again, instead of keeping that zoom in one corner.
@@ -242,13 +261,6 @@ describe.skipIf(!haveChromium)('cluster graph in Chromium', () => {
 
         // A bigger pane, dragged by its edges, refits the view the user has not moved: the whole
         // graph then fits readable, every node box in view.
-        const drag = async (axis: 'x' | 'y', dx: number, dy: number) => {
-          const h = (await page.locator(`[data-testid=graph-resize-${axis}]`).boundingBox())!;
-          await page.mouse.move(h.x + h.width / 2, h.y + h.height / 2);
-          await page.mouse.down();
-          await page.mouse.move(h.x + h.width / 2 + dx, h.y + h.height / 2 + dy, { steps: 5 });
-          await page.mouse.up();
-        };
         await drag('x', -420, 0);
         await drag('y', 0, 330);
         await until('the pane enlarged', async () => ((await pane.boundingBox())?.height ?? 0) > small.height + 250);
@@ -258,6 +270,23 @@ describe.skipIf(!haveChromium)('cluster graph in Chromium', () => {
         expect(big.cut).toEqual([]);
         expectDrawnReadable(await report(page));
         await shot(page, 'lab-enlarged');
+      });
+    },
+    300_000,
+  );
+
+  it.skipIf(!haveCalico)(
+    'three nodes in a 1440x900 window: every node box inside the default view, every label readable',
+    async () => {
+      await open(CALICO, async (page) => {
+        const r = await report(page);
+        expect(r.boxes.length).toBe(3);
+        expectNoOverlap(r);
+        expectReadable(r);
+        const f = await frame(page);
+        expect(f.cut, 'node boxes not wholly in the default view').toEqual([]);
+        expect(f.zoom).toBeGreaterThanOrEqual(READABLE);
+        await shot(page, 'calico-default');
       });
     },
     300_000,
