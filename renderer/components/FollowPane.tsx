@@ -168,7 +168,9 @@ export function FollowPane(props: FollowPaneProps) {
                       title={`${formatAbsolute(h.captured.sec, h.captured.nsec)} on ${h.node}'s own clock (in ${h.capture})${h.offsetNs ? `; ${formatOffset(h.offsetNs)} removed` : ''}`}
                     >
                       {formatAbsolute(h.corrected.sec, h.corrected.nsec)}
-                      {h.offsetNs !== 0 && <div className="muted own-time">own clock {formatAbsolute(h.captured.sec, h.captured.nsec)}</div>}
+                      {h.offsetNs !== 0 && (
+                        <div className="muted own-time">own clock {formatAbsolute(h.captured.sec, h.captured.nsec)}</div>
+                      )}
                     </td>
                   )}
                   <td title={h.deltaNote ?? undefined} data-testid="hop-delta">

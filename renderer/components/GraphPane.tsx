@@ -23,7 +23,7 @@ import {
   searchGraph,
   shownElements,
 } from '../logic/graph';
-import { GraphLayout } from '../logic/graph-layout';
+import { GraphLayout, tunnelLabelMargin } from '../logic/graph-layout';
 import { clampRoom, loadRoom, saveRoom, type GraphRoom } from '../logic/graph-room';
 
 cytoscape.use(cytoscapeSvg);
@@ -277,6 +277,30 @@ export function GraphPane(props: GraphPaneProps) {
       .join('|');
     if (key === topoKey.current) return;
     topoKey.current = key;
+    const runLayout = (room: { width: number; height: number } | undefined): void => {
+      const run = ++layoutRun.current;
+      box.current?.setAttribute('data-layout', 'running');
+      layout.layout(shownRef.current, room).then(
+        (r) => {
+          if (run !== layoutRun.current || cy.destroyed()) return;
+          cy.batch(() => {
+            for (const [id, p] of r.positions) {
+              const n = cy.getElementById(id);
+              if (n.nonempty() && n.isNode() && !n.isParent()) n.position(p);
+            }
+          });
+          applyBends(cy, r.bends);
+          box.current?.setAttribute('data-layout', 'done');
+          box.current?.setAttribute('data-layout-ms', r.ms.toFixed(1));
+          if (!userMoved.current) defaultView(cy);
+          setLayoutSeq((s) => s + 1);
+        },
+        (e: unknown) => {
+          box.current?.setAttribute('data-layout', 'failed');
+          console.warn('graph layout failed', e);
+        },
+      );
+    };
     relayout.current = () => {
       const rect = box.current?.getBoundingClientRect();
       const room = rect && rect.width > 0 && rect.height > 0 ? { width: rect.width, height: rect.height } : undefined;
@@ -287,33 +311,6 @@ export function GraphPane(props: GraphPaneProps) {
     };
     relayout.current();
   }, [shown]);
-
-  function runLayout(room: { width: number; height: number } | undefined): void {
-    const cy = cyRef.current;
-    const layout = layoutRef.current;
-    if (!cy || !layout) return;
-    const run = ++layoutRun.current;
-    box.current?.setAttribute('data-layout', 'running');
-    layout.layout(shownRef.current, room).then(
-      (r) => {
-        if (run !== layoutRun.current || cy.destroyed()) return;
-        cy.batch(() => {
-          for (const [id, p] of r.positions) {
-            const n = cy.getElementById(id);
-            if (n.nonempty() && n.isNode() && !n.isParent()) n.position(p);
-          }
-        });
-        box.current?.setAttribute('data-layout', 'done');
-        box.current?.setAttribute('data-layout-ms', r.ms.toFixed(1));
-        if (!userMoved.current) defaultView(cy);
-        setLayoutSeq((s) => s + 1);
-      },
-      (e: unknown) => {
-        box.current?.setAttribute('data-layout', 'failed');
-        console.warn('graph layout failed', e);
-      },
-    );
-  }
 
   // Path highlight: classes only, no layout; the path is always in view, whole.
   useEffect(() => {
@@ -541,4 +538,23 @@ function showWhole(cy: Core, eles: cytoscape.CollectionReturnValue): void {
     cy.zoom(zoom);
     cy.center(eles);
   }
+}
+
+/**
+ * Gives each tunnel the bend the layout chose for it, on the side it chose: Cytoscape measures the
+ * distance on one side of the line between the edge's two nodes taken in an order of its own, so
+ * the control point it makes is checked against the wanted one, and the sign turned when mirrored.
+ */
+function applyBends(cy: Core, bends: ReadonlyMap<string, number>): void {
+  cy.edges('[kind = "underlay"]').forEach((edge) => {
+    const d = bends.get(edge.id()) ?? 100;
+    edge.data('bend', d);
+    const p = edge.source().position();
+    const q = edge.target().position();
+    const len = Math.hypot(q.x - p.x, q.y - p.y) || 1;
+    const want = { x: (p.x + q.x) / 2 - ((q.y - p.y) / len) * d, y: (p.y + q.y) / 2 + ((q.x - p.x) / len) * d };
+    const got = edge.controlPoints()?.[0];
+    if (got && Math.hypot(got.x - want.x, got.y - want.y) > Math.abs(d)) edge.data('bend', -d);
+    edge.data('labelMargin', tunnelLabelMargin(p, q, d));
+  });
 }

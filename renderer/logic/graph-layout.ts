@@ -35,6 +35,12 @@ const VIEW_MARGIN = 32;
 export interface LayoutResult {
   /** Center of every leaf element's shape (compound boxes follow their children). */
   readonly positions: Map<string, Position>;
+  /**
+   * Per tunnel edge: how far its curve's control point lies from the straight line between its
+   * NICs (px, on the left of source to target; Cytoscape's control-point-distances), chosen so the
+   * curve crosses no other node box and its label overlaps no box and no other tunnel's label.
+   */
+  readonly bends: Map<string, number>;
   /** Boxes laid out again this time (not found in the cache). */
   readonly boxesLaidOut: number;
   readonly ms: number;
@@ -153,7 +159,9 @@ export class GraphLayout {
       children: children.map((c, i) => ({ ...c, layoutOptions: { 'elk.priority': String(children.length - i) } })),
     });
     // A box is as wide as its title too: the title is drawn centered over it on one line.
-    const title = new Map(boxes.map((b) => [b.data.id, Math.ceil(((b.data.label ?? '').split('\n')[0] ?? '').length * TITLE_FONT * TITLE_CHAR)]));
+    const title = new Map(
+      boxes.map((b) => [b.data.id, Math.ceil(((b.data.label ?? '').split('\n')[0] ?? '').length * TITLE_FONT * TITLE_CHAR)]),
+    );
     const boxSize = (id: string) => {
       const l = boxLayouts.get(id)!;
       return l.children.size
@@ -170,21 +178,24 @@ export class GraphLayout {
       ? boxRows(
           boxes.map((b) => ({ id: b.data.id, ...boxSize(b.data.id) })),
           room,
-          svc ? { w: svc.width ?? 0, h: (svc.height ?? 0) + GAP * 1.5 } : { w: 0, h: 0 },
+          svc ? { w: svc.width ?? 0, h: (svc.height ?? 0) + GAP } : { w: 0, h: 0 },
+          elements.some((e) => e.group === 'edges' && e.data.kind === 'underlay') ? TUNNEL_ROOM : 0,
         )
       : null;
     const bands = [svc, cl];
     const width = Math.max(svc?.width ?? 0, cl?.width ?? 0);
     if (svc) Object.assign(svc, { x: (width - (svc.width ?? 0)) / 2, y: 0 });
-    if (cl) Object.assign(cl, { x: (width - (cl.width ?? 0)) / 2, y: svc ? (svc.height ?? 0) + GAP * 1.5 : 0 });
+    if (cl) Object.assign(cl, { x: (width - (cl.width ?? 0)) / 2, y: svc ? (svc.height ?? 0) + GAP : 0 });
     const out = { children: bands.filter((x): x is ElkNode => x !== null) };
 
     const positions = new Map<string, Position>();
+    const rects = new Map<string, Rect>();
     for (const group of out.children ?? []) {
       for (const c of group.children ?? []) {
         const x = (group.x ?? 0) + (c.x ?? 0);
         const y = (group.y ?? 0) + (c.y ?? 0);
         const l = boxLayouts.get(c.id);
+        if (l) rects.set(c.id, { x1: x, y1: y, x2: x + (c.width ?? 0), y2: y + (c.height ?? 0) });
         if (!l) {
           const n = free.find((f) => f.data.id === c.id)!;
           const s = leafSize(n.data.kind, n.data.label);
@@ -199,7 +210,9 @@ export class GraphLayout {
         }
       }
     }
-    return { positions, boxesLaidOut: laidOut, ms: performance.now() - t0 };
+    const tunnels = elements.filter((e) => e.group === 'edges' && e.data.kind === 'underlay');
+    const bends = routeTunnels(tunnels, positions, rects, (id) => parentOf.get(id) ?? id);
+    return { positions, bends, boxesLaidOut: laidOut, ms: performance.now() - t0 };
   }
 
   private async layoutBox(kids: View, edges: View): Promise<BoxLayout> {
@@ -240,13 +253,25 @@ export class GraphLayout {
  * the services' band above it, largest in `room`: the zoom that fits it is the smaller of width and
  * height, so a wide pane gets one row and a tall or narrow one wraps the boxes.
  */
-function boxRows(boxes: readonly { id: string; w: number; h: number }[], room: Room, above: { w: number; h: number }): ElkNode {
+function boxRows(
+  boxes: readonly { id: string; w: number; h: number }[],
+  room: Room,
+  above: { w: number; h: number },
+  below: number,
+): ElkNode {
   const rowsOf = (perRow: number) => {
     const rows: (typeof boxes)[] = [];
     for (let i = 0; i < boxes.length; i += perRow) rows.push(boxes.slice(i, i + perRow));
     const widths = rows.map((r) => r.reduce((s, b) => s + b.w, 0) + GAP * (r.length - 1));
     const heights = rows.map((r) => Math.max(...r.map((b) => b.h)));
-    return { rows, widths, heights, width: Math.max(...widths), height: heights.reduce((s, h) => s + h, 0) + GAP * (rows.length - 1) };
+    // Rows keep the tunnels' room between them too.
+    return {
+      rows,
+      widths,
+      heights,
+      width: Math.max(...widths),
+      height: heights.reduce((s, h) => s + h, 0) + (GAP + below) * (rows.length - 1),
+    };
   };
   let best = rowsOf(boxes.length);
   let bestZoom = -1;
@@ -256,7 +281,7 @@ function boxRows(boxes: readonly { id: string; w: number; h: number }[], room: R
     const r = rowsOf(perRow);
     const zoom = Math.min(
       (room.width - VIEW_MARGIN) / Math.max(r.width, above.w),
-      (room.height - VIEW_MARGIN) / (r.height + above.h),
+      (room.height - VIEW_MARGIN) / (r.height + above.h + below),
     );
     if (zoom > bestZoom * 1.001) {
       best = r;
@@ -271,9 +296,97 @@ function boxRows(boxes: readonly { id: string; w: number; h: number }[], room: R
       children.push({ id: b.id, x, y, width: b.w, height: b.h });
       x += b.w + GAP;
     }
-    y += best.heights[i] + GAP;
+    y += best.heights[i] + GAP + below;
   });
   return { id: 'band:nodes', width: best.width, height: best.height, children };
+}
+
+interface Rect {
+  x1: number;
+  y1: number;
+  x2: number;
+  y2: number;
+}
+const hits = (a: Rect, b: Rect) => a.x1 < b.x2 && b.x1 < a.x2 && a.y1 < b.y2 && b.y1 < a.y2;
+/** Bends tried for a tunnel's curve, nearest the straight line first (px). */
+const BENDS = [60, 100, 140, 180, 220, 270, 320, 380, 440, 520, 600, 700, 820, 960, 1120];
+/** Room under the node boxes the tunnels' curves and labels take (counted when the rows are chosen). */
+const TUNNEL_ROOM = 72;
+/** Half the height of a tunnel's label (one line of 11 px text, and a little room). */
+const LABEL_HALF_HEIGHT = 10;
+/** Room kept between a curve and a box it passes. */
+const CLEAR = 6;
+
+/**
+ * Curves for the tunnels between node boxes: each a quadratic curve through a control point `bend`
+ * px off the straight line between its two NICs, the smallest bend (either side) whose curve runs
+ * through no box but its two ends' and whose label, drawn along the curve at its middle, covers no
+ * box and no label placed before. Shorter tunnels are placed first, so they take the inner lanes.
+ */
+function routeTunnels(
+  edges: readonly { data: { id: string; source?: string; target?: string; label?: string } }[],
+  positions: ReadonlyMap<string, Position>,
+  rects: ReadonlyMap<string, Rect>,
+  boxOf: (id: string) => string,
+): Map<string, number> {
+  const bends = new Map<string, number>();
+  const labels: Rect[] = [];
+  const ends = edges
+    .map((e) => ({ e, p: positions.get(e.data.source!), q: positions.get(e.data.target!) }))
+    .filter((x): x is { e: (typeof edges)[number]; p: Position; q: Position } => !!x.p && !!x.q)
+    .sort(
+      (a, b) => Math.hypot(a.q.x - a.p.x, a.q.y - a.p.y) - Math.hypot(b.q.x - b.p.x, b.q.y - b.p.y) || (a.e.data.id < b.e.data.id ? -1 : 1),
+    );
+  for (const { e, p, q } of ends) {
+    const len = Math.hypot(q.x - p.x, q.y - p.y) || 1;
+    const u = { x: (q.x - p.x) / len, y: (q.y - p.y) / len };
+    const n = { x: -u.y, y: u.x };
+    const own = new Set([boxOf(e.data.source!), boxOf(e.data.target!)]);
+    const others = [...rects].filter(([id]) => !own.has(id)).map(([, r]) => r);
+    const half = ((e.data.label ?? '').length * LABEL_FONT * LABEL_CHAR) / 2 + 4;
+    // Below the boxes first (the NICs are at their bottom), then above.
+    const sides = n.y >= 0 ? [1, -1] : [-1, 1];
+    let best: { bend: number; cost: number; label: Rect } | null = null;
+    search: for (const b of BENDS)
+      for (const s of sides) {
+        const d = b * s;
+        const c = { x: (p.x + q.x) / 2 + n.x * d, y: (p.y + q.y) / 2 + n.y * d };
+        const at = (t: number) => ({
+          x: (1 - t) * (1 - t) * p.x + 2 * t * (1 - t) * c.x + t * t * q.x,
+          y: (1 - t) * (1 - t) * p.y + 2 * t * (1 - t) * c.y + t * t * q.y,
+        });
+        let cost = 0;
+        for (let t = 0.04; t < 1; t += 0.04) {
+          const m = at(t);
+          if (others.some((r) => m.x > r.x1 - CLEAR && m.x < r.x2 + CLEAR && m.y > r.y1 - CLEAR && m.y < r.y2 + CLEAR)) cost++;
+        }
+        // The label: along the curve's middle (parallel to the NICs' line there), its line of text
+        // on the outer side of the bulge, away from the boxes (tunnelLabelMargin).
+        const m = at(0.5);
+        const out = { x: n.x * Math.sign(d || 1), y: n.y * Math.sign(d || 1) };
+        const lc = { x: m.x + out.x * 8, y: m.y + out.y * 8 };
+        const ex = Math.abs(u.x) * half + Math.abs(out.x) * LABEL_HALF_HEIGHT;
+        const ey = Math.abs(u.y) * half + Math.abs(out.y) * LABEL_HALF_HEIGHT;
+        const label = { x1: lc.x - ex, y1: lc.y - ey, x2: lc.x + ex, y2: lc.y + ey };
+        cost += 5 * [...rects.values()].filter((r) => hits(r, label)).length + 5 * labels.filter((l) => hits(l, label)).length;
+        if (!best || cost < best.cost) best = { bend: d, cost, label };
+        if (cost === 0) break search;
+      }
+    if (!best) continue;
+    bends.set(e.data.id, best.bend);
+    labels.push(best.label);
+  }
+  return bends;
+}
+
+/**
+ * A tunnel label's text-margin-y (in the text's own frame, +y down when it reads upright): on the
+ * outer side of a curve bending `bend` px off the line from `p` to `q`, as routeTunnels placed it.
+ */
+export function tunnelLabelMargin(p: Position, q: Position, bend: number): number {
+  const len = Math.hypot(q.x - p.x, q.y - p.y) || 1;
+  const outY = ((q.x - p.x) / len) * Math.sign(bend || 1);
+  return outY >= 0 ? 8 : -8;
 }
 
 /** Order of the devices from top to bottom; an edge is given to ELK pointing down this stack. */

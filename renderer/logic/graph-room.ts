@@ -12,13 +12,17 @@ const KEY = 'tunnelvision.graphRoom';
 export const ROOM_MIN = { width: 300, height: 200 } as const;
 export const DEFAULT_ROOM: GraphRoom = { width: 520, height: 380, expanded: false };
 /** Shares of the window the graph's pane takes until the user sizes it: room for a few node boxes at a readable size. */
-const DEFAULT_SHARE = { width: 0.48, height: 0.6 } as const;
+const DEFAULT_SHARE = { width: 0.48, height: 0.63 } as const;
 
 /** The pane's size before the user sizes it: a share of the window (DEFAULT_ROOM when the window is not known). */
 export function defaultRoom(window?: { width: number; height: number }): GraphRoom {
   if (!window) return DEFAULT_ROOM;
   return clampRoom(
-    { width: Math.max(DEFAULT_ROOM.width, window.width * DEFAULT_SHARE.width), height: Math.max(DEFAULT_ROOM.height, window.height * DEFAULT_SHARE.height), expanded: false },
+    {
+      width: Math.max(DEFAULT_ROOM.width, window.width * DEFAULT_SHARE.width),
+      height: Math.max(DEFAULT_ROOM.height, window.height * DEFAULT_SHARE.height),
+      expanded: false,
+    },
     window,
   );
 }

@@ -159,7 +159,16 @@ export function applyElements(cy: Core, elements: readonly ShownElement[]): { ad
     for (const e of elements) {
       const el = cy.getElementById(e.data.id);
       if (el.empty()) {
-        added.push({ group: e.group, data: e.group === 'nodes' ? { ...e.data, text: drawnLabel(e.data.label) } : { ...e.data } });
+        // A tunnel's bend until the layout gives it one.
+        added.push({
+          group: e.group,
+          data:
+            e.group === 'nodes'
+              ? { ...e.data, text: drawnLabel(e.data.label) }
+              : e.data.kind === 'underlay'
+                ? { bend: 100, labelMargin: -8, ...e.data }
+                : { ...e.data },
+        });
         continue;
       }
       const { parent, source, target, ...rest } = e.data;
@@ -327,10 +336,11 @@ export function graphStyle(p: Palette): Array<{ selector: string; style: Record<
         'line-style': 'dashed',
         'font-size': 11,
         color: p.text,
-        'text-margin-y': -8,
-        // Tunnels arc below the node boxes, so a link between two far nodes does not run through the NICs between them and its label stays clear of theirs.
+        'text-margin-y': 'data(labelMargin)',
+        // Tunnels arc around the node boxes, each by the bend the layout chose (graph-layout.ts
+        // routeTunnels): clear of the boxes between their ends, their labels clear of each other.
         'curve-style': 'unbundled-bezier',
-        'control-point-distances': 100,
+        'control-point-distances': 'data(bend)',
         'control-point-weights': 0.5,
         'edge-distances': 'node-position',
       },
