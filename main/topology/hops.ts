@@ -239,7 +239,8 @@ function placeByStructure(idx: number[], i: number, nodeKey: Float64Array, nodeR
     if (nodeKey[o] === nodeKey[i]) {
       at = rankOf[o] > rankOf[i] ? k : k + 1;
       if (at === k) break;
-    } else if (at >= 0) break; // past its node's run
+    } else if (at >= 0)
+      break; // past its node's run
     else if (nodeRankOf[o] > nodeRankOf[i]) {
       at = k;
       break;

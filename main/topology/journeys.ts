@@ -227,7 +227,12 @@ export function splitJourneys(t: PacketTable, g: GroupIndex, opts: SplitOptions)
           // Crossing the point again in another form (routed: TTL lower; encapsulated by a
           // user-space tunnel, which may take milliseconds) is the same packet going on.
           const q = seenRow[k];
-          split = !t.noTime[r] && !t.noTime[q] && t.tNs[r] - seenRaw[k] > repeatNs && t.tunnel[q] === t.tunnel[r] && t.innerTtl[q] === t.innerTtl[r];
+          split =
+            !t.noTime[r] &&
+            !t.noTime[q] &&
+            t.tNs[r] - seenRaw[k] > repeatNs &&
+            t.tunnel[q] === t.tunnel[r] &&
+            t.innerTtl[q] === t.innerTtl[r];
           break;
         }
       }

@@ -61,7 +61,10 @@ const SERIAL_RE = /^\d+([tT]\d+)?[zZ]?$/;
  * ('capture', 'capture-1', 'tcpdump-2024-12-03', 'out', 'trace_001'): no node name is in it.
  */
 export function isGenericCaptureName(stem: string): boolean {
-  const words = stem.toLowerCase().split(/[-_.\s]+/).filter((w) => w !== '');
+  const words = stem
+    .toLowerCase()
+    .split(/[-_.\s]+/)
+    .filter((w) => w !== '');
   return words.some((w) => GENERIC_WORDS.has(w)) && words.every((w) => GENERIC_WORDS.has(w) || SERIAL_RE.test(w));
 }
 

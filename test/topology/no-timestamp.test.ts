@@ -21,7 +21,7 @@ const BIN = resolve(FIXTURES, '..', 'main/cli/bin.mjs');
 function frames(path: string): Uint8Array[] {
   const b = readFileSync(path);
   const out: Uint8Array[] = [];
-  for (let o = 24; o + 16 <= b.length; ) {
+  for (let o = 24; o + 16 <= b.length;) {
     const incl = b.readUInt32LE(o + 8);
     out.push(new Uint8Array(b.subarray(o + 16, o + 16 + incl)));
     o += 16 + incl;

@@ -24,7 +24,10 @@ const payload = new Uint8Array(2972).map((_, i) => i & 0xff);
 const datagram = udp(40000, 9999, payload);
 const ID = 0x1234;
 const cut = (from: number, to: number, more: boolean) =>
-  eth(0x0800, ipv4({ src: '10.244.0.2', dst: '10.244.2.3', proto: 17, id: ID, mf: more, fragOffset: from / 8 }, datagram.subarray(from, to)));
+  eth(
+    0x0800,
+    ipv4({ src: '10.244.0.2', dst: '10.244.2.3', proto: 17, id: ID, mf: more, fragOffset: from / 8 }, datagram.subarray(from, to)),
+  );
 const frames = [
   cut(0, 1480, true),
   eth(0x0800, ipv4({ src: '10.244.0.2', dst: '10.244.2.3', proto: 17, id: 7 }, udp(40001, 9999, new Uint8Array(10)))),
@@ -65,12 +68,20 @@ describe('IPv4 fragments', () => {
     expect(fragmentNote(t, 0, no)).toBe(
       'first fragment (more fragments follow) of a 2980-byte datagram, 3 fragments seen here; reassembled at packet 4',
     );
-    expect(fragmentNote(t, 3, no)).toBe('fragment at offset 2960 (the last) of a 2980-byte datagram, 3 fragments seen here; reassembled at packet 4');
+    expect(fragmentNote(t, 3, no)).toBe(
+      'fragment at offset 2960 (the last) of a 2980-byte datagram, 3 fragments seen here; reassembled at packet 4',
+    );
   });
 
   it('without its middle fragment the datagram is not reassembled, and the note says so', async () => {
     const partial = join(dir, 'partial.pcap');
-    writeFileSync(partial, encodePcap({ linktype: 1 }, [frames[0], frames[3]].map((data, i) => ({ tsSec: 1700000000, tsNsec: i, data }))));
+    writeFileSync(
+      partial,
+      encodePcap(
+        { linktype: 1 },
+        [frames[0], frames[3]].map((data, i) => ({ tsSec: 1700000000, tsNsec: i, data })),
+      ),
+    );
     const reader = new CaptureSetReader(['partial.pcap'], { budget: new ReadBudget() });
     await reader.readFile(partial);
     expect(fragmentNote(reader.table, 0, (r) => r + 1)).toBe(
@@ -78,26 +89,52 @@ describe('IPv4 fragments', () => {
     );
   });
 
-  itNeeding(['tshark'], "agrees with tshark's reassembly: fragment flags and offsets, the datagram's length, the frame that completes it", async () => {
-    const r = spawnSync(
-      'tshark',
-      ['-r', file, '-n', '-2', '-T', 'fields', '-E', 'separator=|', '-e', 'ip.flags.mf', '-e', 'ip.frag_offset', '-e', 'ip.reassembled_in', '-e', 'ip.reassembled.length', '-e', '_ws.col.Protocol'],
-      { encoding: 'utf8' },
-    );
-    const rows = r.stdout.trim().split('\n').map((l) => l.split('|'));
-    // tshark reassembles in frame 4 (the last fragment): 2980 bytes; the first fragment is "IPv4" to it too.
-    expect(rows[0]).toEqual(['1', '0', '4', '', 'IPv4']);
-    expect(rows[2]).toEqual(['1', '185', '4', '', 'IPv4']);
-    expect(rows[3].slice(0, 4)).toEqual(['0', '370', '', '2980']);
-    const ours = frames.map((f) => decodePacket(f, 1));
-    expect(ours[0].protocol).toBe(rows[0][4]);
-    const reader = new CaptureSetReader(['fragments.pcap'], { budget: new ReadBudget() });
-    await reader.readFile(file);
-    for (const r of [0, 2, 3]) {
-      const p = fragmentPlace(reader.table, r)!;
-      expect([p.more ? '1' : '0', String(p.offset / 8)]).toEqual(rows[r].slice(0, 2));
-      expect(p.length).toBe(Number(rows[3][3]));
-      expect(p.completedBy! + 1).toBe(Number(rows[0][2]));
-    }
-  });
+  itNeeding(
+    ['tshark'],
+    "agrees with tshark's reassembly: fragment flags and offsets, the datagram's length, the frame that completes it",
+    async () => {
+      const r = spawnSync(
+        'tshark',
+        [
+          '-r',
+          file,
+          '-n',
+          '-2',
+          '-T',
+          'fields',
+          '-E',
+          'separator=|',
+          '-e',
+          'ip.flags.mf',
+          '-e',
+          'ip.frag_offset',
+          '-e',
+          'ip.reassembled_in',
+          '-e',
+          'ip.reassembled.length',
+          '-e',
+          '_ws.col.Protocol',
+        ],
+        { encoding: 'utf8' },
+      );
+      const rows = r.stdout
+        .trim()
+        .split('\n')
+        .map((l) => l.split('|'));
+      // tshark reassembles in frame 4 (the last fragment): 2980 bytes; the first fragment is "IPv4" to it too.
+      expect(rows[0]).toEqual(['1', '0', '4', '', 'IPv4']);
+      expect(rows[2]).toEqual(['1', '185', '4', '', 'IPv4']);
+      expect(rows[3].slice(0, 4)).toEqual(['0', '370', '', '2980']);
+      const ours = frames.map((f) => decodePacket(f, 1));
+      expect(ours[0].protocol).toBe(rows[0][4]);
+      const reader = new CaptureSetReader(['fragments.pcap'], { budget: new ReadBudget() });
+      await reader.readFile(file);
+      for (const r of [0, 2, 3]) {
+        const p = fragmentPlace(reader.table, r)!;
+        expect([p.more ? '1' : '0', String(p.offset / 8)]).toEqual(rows[r].slice(0, 2));
+        expect(p.length).toBe(Number(rows[3][3]));
+        expect(p.completedBy! + 1).toBe(Number(rows[0][2]));
+      }
+    },
+  );
 });
