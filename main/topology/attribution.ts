@@ -310,7 +310,41 @@ export function tunnelFacts(t: PacketTable): TunnelFacts {
     }
     p.acc.add(r);
   }
+  for (const s of mirrorSources(t)) {
+    innerOf.delete(s);
+    vtepMacOf.delete(s);
+  }
   return { nodeIps, innerOf, vtepMacOf, pairs, vtepMacs };
+}
+
+/**
+ * Outer sources that encapsulate both directions of one inner conversation (A to B and B to A)
+ * and receive no tunnel packet back: a mirror (SPAN/ERSPAN-like) session copying traffic to a
+ * collector, not a node's tunnel device. A VTEP encapsulates what its own pods send; their
+ * answers come back encapsulated by the other end. What such a source carries says nothing of
+ * pods or VTEP MACs.
+ */
+function mirrorSources(t: PacketTable): number[] {
+  const sent = new Map<number, Set<string>>();
+  const receives = new Set<number>();
+  for (let r = 0; r < t.count; r++) {
+    if (t.tunnel[r] === TunnelKind.NONE || t.outerVer[r] !== 4 || t.innerVer[r] !== 4) continue;
+    receives.add(t.outerDst[r]);
+    let m = sent.get(t.outerSrc[r]);
+    if (!m) sent.set(t.outerSrc[r], (m = new Set()));
+    if (m.size < 4096) m.add(`${t.innerSrc[r]}>${t.innerDst[r]}`);
+  }
+  const out: number[] = [];
+  for (const [s, m] of sent) {
+    if (receives.has(s)) continue;
+    let both = 0;
+    for (const k of m) {
+      const [a, b] = k.split('>');
+      if (a !== b && m.has(`${b}>${a}`)) both++;
+    }
+    if (both > 0) out.push(s);
+  }
+  return out;
 }
 
 /** Key offset used in TunnelFacts.innerOf for addresses learned as destinations. */
