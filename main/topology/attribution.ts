@@ -325,24 +325,28 @@ export function tunnelFacts(t: PacketTable): TunnelFacts {
  * pods or VTEP MACs.
  */
 function mirrorSources(t: PacketTable): number[] {
-  const sent = new Map<number, Set<string>>();
+  /** Outer source -> inner source -> inner destinations it encapsulated (numbers only: no per-row allocation once seen). */
+  const sent = new Map<number, Map<number, Set<number>>>();
   const receives = new Set<number>();
+  let lastOuter = -1;
+  let bySrc: Map<number, Set<number>> | undefined;
   for (let r = 0; r < t.count; r++) {
     if (t.tunnel[r] === TunnelKind.NONE || t.outerVer[r] !== 4 || t.innerVer[r] !== 4) continue;
     receives.add(t.outerDst[r]);
-    let m = sent.get(t.outerSrc[r]);
-    if (!m) sent.set(t.outerSrc[r], (m = new Set()));
-    if (m.size < 4096) m.add(`${t.innerSrc[r]}>${t.innerDst[r]}`);
+    if (t.outerSrc[r] !== lastOuter || !bySrc) {
+      lastOuter = t.outerSrc[r];
+      bySrc = sent.get(lastOuter) ?? sent.set(lastOuter, new Map()).get(lastOuter)!;
+    }
+    let dsts = bySrc.get(t.innerSrc[r]);
+    if (!dsts) bySrc.set(t.innerSrc[r], (dsts = new Set()));
+    dsts.add(t.innerDst[r]);
   }
   const out: number[] = [];
   for (const [s, m] of sent) {
     if (receives.has(s)) continue;
-    let both = 0;
-    for (const k of m) {
-      const [a, b] = k.split('>');
-      if (a !== b && m.has(`${b}>${a}`)) both++;
-    }
-    if (both > 0) out.push(s);
+    let both = false;
+    for (const [a, dsts] of m) for (const b of dsts) if (a !== b && m.get(b)?.has(a)) both = true;
+    if (both) out.push(s);
   }
   return out;
 }
