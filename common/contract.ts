@@ -164,6 +164,8 @@ export interface PacketRow {
   readonly time: number;
   readonly tsSec: number;
   readonly tsNsec: number;
+  /** The packet's record has no timestamp (a pcapng Simple Packet Block): the times above only keep file order. */
+  readonly noTime?: boolean;
   readonly node: string;
   readonly iface: string;
   readonly src: string;
@@ -249,6 +251,8 @@ export interface PacketDetail {
   readonly iface: string;
   readonly tsSec: number;
   readonly tsNsec: number;
+  /** The packet's record has no timestamp (a pcapng Simple Packet Block): tsSec and tsNsec mean nothing. */
+  readonly noTime?: boolean;
   readonly capLen: number;
   readonly origLen: number;
   readonly info: string;
@@ -256,6 +260,8 @@ export interface PacketDetail {
   /** Field names whose value differs between levels (e.g. 'ip.src', 'eth.dst'). */
   readonly differing: readonly string[];
   readonly anomalies: readonly AnomalyView[];
+  /** When the packet is an IP fragment: where it sits in its datagram and where the set reassembles it. */
+  readonly fragment?: string;
   readonly bytes: Uint8Array;
   readonly comments: readonly string[];
 }
@@ -272,6 +278,8 @@ export interface HopView {
   readonly node: string;
   readonly iface: string;
   readonly time: number;
+  /** The capture recorded no timestamp for this sighting (a pcapng Simple Packet Block): the times below mean nothing. */
+  readonly noTime?: boolean;
   /** When the packet was there, on the reference node's clock (the node's clock offset removed). */
   readonly corrected: WallTime;
   /** The capture's own timestamp (the node's clock, uncorrected). */

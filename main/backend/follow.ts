@@ -135,6 +135,7 @@ function journeyView(j: Journey, a: AnalysisData, packetNo: PacketNoOf): Journey
       node: h.node ?? '?',
       iface: h.interface ?? '?',
       time: h.ts,
+      ...(h.noTime ? { noTime: true } : {}),
       corrected: wallTime(a.epochSec, h.correctedNs),
       captured: wallTime(a.epochSec, h.tNs),
       offsetNs: Math.round(h.tNs - h.correctedNs),

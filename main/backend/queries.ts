@@ -11,6 +11,7 @@ import { colorOf, encapLabel, endpoints, protocolName, resolver } from './column
 import { differingFields, levelsOf } from './detail';
 import { elementPredicate } from './graph';
 import type { OpenSet } from './open-set';
+import { fragmentNote } from '../topology/fragments';
 
 const ROW_CACHE = 50_000;
 
@@ -63,12 +64,18 @@ export class PacketQueries {
     const raw = (await this.readRows([r])).get(r);
     if (!raw) throw new Error(`packet ${no} could not be read again from ${file.name}`);
     const pt = labels.points[labels.pointOfRow[r]];
-    return packetDetail(no, raw, this.set.decodeOptions, {
-      capture: store.table.file[r],
-      captureName: file.name,
-      node: pt?.node || '?',
-      iface: pt?.iface || '?',
-    });
+    return packetDetail(
+      no,
+      raw,
+      this.set.decodeOptions,
+      {
+        capture: store.table.file[r],
+        captureName: file.name,
+        node: pt?.node || '?',
+        iface: pt?.iface || '?',
+      },
+      fragmentOf(store.table, r, (q) => store.no(q)),
+    );
   }
 
   /** The rows a query keeps, in its order (cached for the last query of this generation and row count). */
@@ -219,19 +226,27 @@ export interface PacketPlace {
 }
 
 /** Packet `no`, read again from its file as `raw`, decoded in full. */
-export function packetDetail(no: number, raw: RawPacket, decodeOptions: DecodeOptions | undefined, place: PacketPlace): PacketDetail {
+export function packetDetail(
+  no: number,
+  raw: RawPacket,
+  decodeOptions: DecodeOptions | undefined,
+  place: PacketPlace,
+  more: { fragment?: string } = {},
+): PacketDetail {
   const d = decodePacket(raw.data, raw.linktype, decodeOptions, raw.origLen);
   return {
     no,
     ...place,
     tsSec: raw.tsSec,
     tsNsec: raw.tsNsec,
+    ...(raw.hasTime ? {} : { noTime: true }),
     capLen: raw.capLen,
     origLen: raw.origLen,
     info: d.undecoded ?? d.info,
     levels: levelsOf(d),
     differing: differingFields(d),
     anomalies: d.anomalies.map((x) => ({ code: x.code, message: x.message, severity: x.severity, offset: x.offset })),
+    ...more,
     bytes: raw.data,
     comments: raw.comments ?? [],
   };
@@ -241,4 +256,10 @@ export function packetDetail(no: number, raw: RawPacket, decodeOptions: DecodeOp
 export function rowText(raw: RawPacket, decodeOptions: DecodeOptions | undefined): { protocol: string; info: string } {
   const d = decodePacket(raw.data, raw.linktype, decodeOptions, raw.origLen);
   return { protocol: d.protocol, info: d.undecoded ?? d.info };
+}
+
+/** The detail's `fragment` entry, present only for a fragment. */
+function fragmentOf(t: Parameters<typeof fragmentNote>[0], r: number, no: (row: number) => number): { fragment?: string } {
+  const note = fragmentNote(t, r, no);
+  return note === null ? {} : { fragment: note };
 }

@@ -134,9 +134,11 @@ export class PacketStore {
         this.capLen[r] = p.capLen;
         this.iface[r] = p.iface;
         this.protoId[r] = s.protoId;
-        const time = p.tsSec + p.tsNsec / 1e9;
-        if (entry.firstTime === null || time < entry.firstTime) entry.firstTime = time;
-        if (entry.lastTime === null || time > entry.lastTime) entry.lastTime = time;
+        if (p.hasTime) {
+          const time = p.tsSec + p.tsNsec / 1e9;
+          if (entry.firstTime === null || time < entry.firstTime) entry.firstTime = time;
+          if (entry.lastTime === null || time > entry.lastTime) entry.lastTime = time;
+        }
       },
     });
     entry.info = info;
@@ -241,13 +243,13 @@ export class PacketStore {
     return f.info?.interfaces.find((i) => i.key === this.iface[row])?.linktype ?? 1;
   }
 
-  /** Seconds and nanoseconds of a row. */
-  time(row: number): { tsSec: number; tsNsec: number; time: number } {
+  /** Seconds and nanoseconds of a row; `noTime` when its record has none (the numbers then only keep file order). */
+  time(row: number): { tsSec: number; tsNsec: number; time: number; noTime: boolean } {
     const ns = this.table.tNs[row];
     const sec = Math.floor(ns / 1e9);
     const nsec = Math.round(ns - sec * 1e9);
     const tsSec = this.table.epochSec + sec;
-    return { tsSec, tsNsec: nsec, time: tsSec + nsec / 1e9 };
+    return { tsSec, tsNsec: nsec, time: tsSec + nsec / 1e9, noTime: this.table.noTime[row] === 1 };
   }
 }
 

@@ -5,7 +5,7 @@
 // Exit codes: 0 every file read completely, 1 some file failed or --max-bytes stopped the reading
 // (the message names the file, the byte offset and the reason), 2 usage.
 import { basename } from 'node:path';
-import { ReadBudget, readCapture, formatEpoch, type ReadLimits, type ReadOptions } from '../engine/readers/read';
+import { ReadBudget, readCapture, epochText, type ReadLimits, type ReadOptions } from '../engine/readers/read';
 import type { CaptureInfo, CaptureInterface, RawPacket } from '../engine/types';
 import { decodePacket, parseDecodeAs, decodeAsNames } from '../engine/decode/index';
 import { oracleFrame, pyJson, type OracleFrame } from '../engine/decode/oracle';
@@ -72,7 +72,7 @@ function parseArgs(args: string[]): Args | string {
 export function jsonRecord(p: RawPacket, d: DecodedPacket, capture: string): Record<string, unknown> {
   return {
     number: p.index + 1,
-    time_epoch: formatEpoch(p.tsSec, p.tsNsec),
+    time_epoch: epochText(p),
     capture,
     iface: p.iface,
     file_offset: p.fileOffset,

@@ -2,7 +2,7 @@
 // src > dst, protocol, length, info. `textLine` is the reference string; `writeTextLine` writes the
 // same bytes straight into an output chunk (the hot path); `TextFormatter` decodes a packet and
 // writes its line.
-import { formatEpoch } from '../engine/readers/time';
+import { epochText } from '../engine/readers/time';
 import type { RawPacket } from '../engine/types';
 import { describePacketText, PacketSummary, PacketText } from '../engine/decode/index';
 import { ipv4Text, ipv6Text } from '../engine/decode/context';
@@ -31,7 +31,7 @@ export function textLine(p: RawPacket, d: { info: string; protocol: string; summ
     where = `${endpoint(s.outer, p.data, true)} > ${endpoint(s.outer, p.data, false)}`;
     if (s.ipCount > 1 && s.inner.version !== 0) where += ` | ${endpoint(s.inner, p.data, true)} > ${endpoint(s.inner, p.data, false)}`;
   }
-  const line = `${p.index + 1} ${formatEpoch(p.tsSec, p.tsNsec)} ${capture} ${where || '-'} ${d.protocol} ${p.origLen} ${d.info}`;
+  const line = `${p.index + 1} ${epochText(p) ?? '-'} ${capture} ${where || '-'} ${d.protocol} ${p.origLen} ${d.info}`;
   // Only the info and the capture name can hold control characters (addresses, numbers and protocol names cannot).
   return CONTROL.test(d.info) || CONTROL.test(capture)
     ? line.replace(CONTROL_ALL, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`)
@@ -55,7 +55,7 @@ export function writeTextLine(out: LineBatch, p: RawPacket, t: PacketText, s: Pa
     plainCapture = capture;
     plainCaptureBytes = Buffer.from(capture);
   }
-  if ((t.freeText && CONTROL.test(t.info)) || !(p.tsNsec < 1e9))
+  if ((t.freeText && CONTROL.test(t.info)) || !(p.tsNsec < 1e9) || !p.hasTime)
     return out.add(textLine(p, { info: t.info, protocol: t.protocol, summary: s }, capture));
   // Four endpoints (an IPv6 one is at most 47 bytes), three numbers, the time, and the free text.
   const full = out.begin(320 + 3 * (capture.length + t.protocol.length) + t.infoRoom);

@@ -57,6 +57,11 @@ export interface RawPacket {
   tsSec: number;
   /** Nanoseconds inside the second (0..999999999 for well-formed files; kept as read otherwise). */
   tsNsec: number;
+  /**
+   * False when the record carries no timestamp (a pcapng Simple Packet Block): tsSec and tsNsec are
+   * then 0 and mean nothing. Such a packet is shown with no time and never timed.
+   */
+  hasTime: boolean;
   capLen: number;
   origLen: number;
   linktype: number;

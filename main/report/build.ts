@@ -11,6 +11,7 @@ import { decodeFetched, fetchPackets, reportLevels, type FetchedPacket } from '.
 import {
   REPORT_SCHEMA,
   REPORT_VERSION,
+  NO_TIMESTAMP,
   type ReportAnnotation,
   type ReportCapture,
   type ReportFinding,
@@ -231,7 +232,7 @@ export async function buildReport(
     const pt = pointOf(capture, f.iface);
     return {
       ...base,
-      time: isoTime(f.tsSec, f.tsNsec),
+      time: f.hasTime ? isoTime(f.tsSec, f.tsNsec) : NO_TIMESTAMP,
       node: pt?.node ?? null,
       interface: pt?.interface ?? null,
       length: f.origLen,
@@ -261,7 +262,7 @@ export async function buildReport(
     const chosen = [...all.filter((j) => marked.has(j.id)), ...all.filter((j) => !marked.has(j.id)).slice(0, perFlow)];
     const ids = new Set<string>(flowNotes.get(id) ?? []);
     const journeys: ReportJourney[] = chosen.map((j) => {
-      const t0 = j.hops[0]?.correctedNs ?? 0;
+      const t0 = j.hops.find((h) => !h.noTime)?.correctedNs ?? 0;
       const hops: ReportHop[] = j.hops.map((h) => {
         const notes = hopNotes.get(`${j.id}\u0000${h.index}`) ?? [];
         notes.forEach((n) => ids.add(n));
@@ -272,10 +273,10 @@ export async function buildReport(
           node: h.node,
           interface: h.interface,
           kind: h.kind,
-          time: isoFromEpoch(analysis.epochSec, h.tNs),
-          correctedTime: isoFromEpoch(analysis.epochSec, h.correctedNs),
+          time: h.noTime ? NO_TIMESTAMP : isoFromEpoch(analysis.epochSec, h.tNs),
+          correctedTime: h.noTime ? NO_TIMESTAMP : isoFromEpoch(analysis.epochSec, h.correctedNs),
           clock: clockOf(h.node),
-          offsetMs: ms(h.correctedNs - t0),
+          offsetMs: h.noTime ? null : ms(h.correctedNs - t0),
           latencyMs: h.latencyNs === null ? null : ms(h.latencyNs),
           latencyRangeMs: h.latencyRangeNs
             ? [ms(h.latencyRangeNs[0]), h.latencyRangeNs[1] === null ? null : ms(h.latencyRangeNs[1])]

@@ -9,6 +9,8 @@ import {
   hopTimeTitle,
   latencyCell,
   listedLinks,
+  NO_TIMESTAMP,
+  offsetCell,
   uncertaintyCell,
   type ReportAnnotation,
   type ReportFlow,
@@ -87,10 +89,12 @@ function annotationList(ids: readonly string[], byId: Map<string, ReportAnnotati
 function timelineSvg(j: ReportJourney): string {
   const W = 1000;
   const H = 34 + 16 * Math.min(j.hops.length, 12);
-  const total = Math.max(j.hops.at(-1)?.offsetMs ?? 0, 1e-6);
+  const total = Math.max(...j.hops.map((h) => h.offsetMs ?? 0), 1e-6);
   const x = (ms: number) => 20 + (ms / total) * (W - 40);
   const parts = [`<line x1="20" y1="18" x2="${W - 20}" y2="18" stroke="#8a94a6" stroke-width="1.5"/>`];
   j.hops.slice(0, 12).forEach((h, i) => {
+    // A hop with no timestamp has no place on the time axis: it is listed, not drawn.
+    if (h.offsetMs === null) return;
     const hx = x(h.offsetMs);
     const y = 34 + 16 * i;
     parts.push(`<circle cx="${hx}" cy="18" r="5" fill="${h.problems.length ? '#b71c1c' : '#1f5fa8'}"/>`);
@@ -104,7 +108,7 @@ function timelineSvg(j: ReportJourney): string {
 }
 
 /** 'HH:MM:SS.nnnnnnnnn' of an ISO 8601 time. */
-const clock = (iso: string): string => iso.slice(11, 29);
+const clock = (iso: string): string => (iso === NO_TIMESTAMP ? iso : iso.slice(11, 29));
 
 function journeyHtml(j: ReportJourney, byId: Map<string, ReportAnnotation>): string {
   const rows = j.hops.map((h) => [
@@ -115,7 +119,7 @@ function journeyHtml(j: ReportJourney, byId: Map<string, ReportAnnotation>): str
       (h.correctedTime && h.correctedTime !== h.time
         ? `<br><span class="meta">as captured <span class="mono">${e(clock(h.time))}</span></span>`
         : ''),
-    h.offsetMs.toFixed(3),
+    offsetCell(h),
     latencyCell(h),
     `${h.ttl}${h.ttlDelta ? ` (${h.ttlDelta > 0 ? '+' : ''}${h.ttlDelta})` : ''}`,
     `${clipped(h.src)} → ${clipped(h.dst)}`,

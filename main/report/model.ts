@@ -126,14 +126,14 @@ export interface ReportHop {
   readonly node: string | null;
   readonly interface: string | null;
   readonly kind: string;
-  /** ISO 8601 as captured, on the hop's node's own clock. */
+  /** ISO 8601 as captured, on the hop's node's own clock ('no timestamp' when the capture recorded none). */
   readonly time: string;
   /** ISO 8601 with the node's clock offset removed: on `clock`'s clock (the time `follow` and the app show). */
   readonly correctedTime?: string;
   /** The node whose clock `correctedTime` is on; null when the node's offset is unknown (then it is as captured). */
   readonly clock?: string | null;
-  /** Clock-corrected time since the journey's first hop. */
-  readonly offsetMs: number;
+  /** Clock-corrected time since the journey's first hop that has a timestamp; null for a hop with none. */
+  readonly offsetMs: number | null;
   readonly latencyMs: number | null;
   /** Across two node clocks: [min, max] the true latency lies in (max null when unbounded). */
   readonly latencyRangeMs?: readonly [number, number | null] | null;
@@ -272,6 +272,14 @@ export function hopTimeCell(h: ReportHop, hops: readonly ReportHop[], iso: (t: s
   const t = iso(h.correctedTime ?? h.time);
   if (new Set(hops.map((x) => x.clock ?? null)).size === 1) return t;
   return h.clock ? `${t} (on ${h.clock}'s clock)` : `${t} (as captured, clock offset unknown)`;
+}
+
+/** A packet's or hop's time in a report when its capture recorded none (a pcapng Simple Packet Block). */
+export const NO_TIMESTAMP = 'no timestamp';
+
+/** A hop's offset from the journey's first timed hop for the renderers: '0.044', or 'no timestamp'. */
+export function offsetCell(h: ReportHop): string {
+  return h.offsetMs === null ? NO_TIMESTAMP : h.offsetMs.toFixed(3);
 }
 
 /** A clock offset's uncertainty for the renderers: '0.002', or why there is none. */

@@ -10,6 +10,8 @@ export interface FetchedPacket {
   index: number;
   tsSec: number;
   tsNsec: number;
+  /** False when the record has no timestamp (tsSec and tsNsec mean nothing). */
+  hasTime: boolean;
   iface: number;
   linktype: number;
   origLen: number;
@@ -32,6 +34,7 @@ export async function fetchPackets(path: string, capture: string, indexes: Reado
             index: p.index,
             tsSec: p.tsSec,
             tsNsec: p.tsNsec,
+            hasTime: p.hasTime,
             iface: p.iface,
             linktype: p.linktype,
             origLen: p.origLen,

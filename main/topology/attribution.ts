@@ -346,7 +346,45 @@ export function tunnelFacts(t: PacketTable): TunnelFacts {
     }
     p.acc.add(r);
   }
+  for (const s of mirrorSources(t)) {
+    innerOf.delete(s);
+    vtepMacOf.delete(s);
+  }
   return { nodeIps, innerOf, vtepMacOf, pairs, vtepMacs };
+}
+
+/**
+ * Outer sources that encapsulate both directions of one inner conversation (A to B and B to A)
+ * and receive no tunnel packet back: a mirror (SPAN/ERSPAN-like) session copying traffic to a
+ * collector, not a node's tunnel device. A VTEP encapsulates what its own pods send; their
+ * answers come back encapsulated by the other end. What such a source carries says nothing of
+ * pods or VTEP MACs.
+ */
+function mirrorSources(t: PacketTable): number[] {
+  /** Outer source -> inner source -> inner destinations it encapsulated (numbers only: no per-row allocation once seen). */
+  const sent = new Map<number, Map<number, Set<number>>>();
+  const receives = new Set<number>();
+  let lastOuter = -1;
+  let bySrc: Map<number, Set<number>> | undefined;
+  for (let r = 0; r < t.count; r++) {
+    if (t.tunnel[r] === TunnelKind.NONE || t.outerVer[r] !== 4 || t.innerVer[r] !== 4) continue;
+    receives.add(t.outerDst[r]);
+    if (t.outerSrc[r] !== lastOuter || !bySrc) {
+      lastOuter = t.outerSrc[r];
+      bySrc = sent.get(lastOuter) ?? sent.set(lastOuter, new Map()).get(lastOuter)!;
+    }
+    let dsts = bySrc.get(t.innerSrc[r]);
+    if (!dsts) bySrc.set(t.innerSrc[r], (dsts = new Set()));
+    dsts.add(t.innerDst[r]);
+  }
+  const out: number[] = [];
+  for (const [s, m] of sent) {
+    if (receives.has(s)) continue;
+    let both = false;
+    for (const [a, dsts] of m) for (const b of dsts) if (a !== b && m.get(b)?.has(a)) both = true;
+    if (both) out.push(s);
+  }
+  return out;
 }
 
 /** Key offset used in TunnelFacts.innerOf for addresses learned as destinations. */

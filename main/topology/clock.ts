@@ -108,6 +108,7 @@ export function pairSamples(inp: ClockInput): Map<number, PairSamples> {
     let sender = -1;
     for (let i = s; i < e; i++) {
       const r = j.rows[i];
+      if (t.noTime[r]) continue; // a record with no timestamp says nothing of the clocks
       const d = domainOfPoint[t.point[r]];
       const tt = t.tNs[r];
       const ttl = t.innerTtl[r];

@@ -186,17 +186,20 @@ export function hopOrder(ctx: HopContext): (rows: number[]) => number[] {
     }
     const sender = senderNode(ctx, rows);
     stamp = (stamp + 1) >>> 0 || 1;
+    let untimed = false;
     for (let i = 0; i < n; i++) {
       const r = rows[i];
       const pi = t.point[r];
       const nd = ctx.nodeOfPoint[pi];
       const key = nd >= 0 ? nd : -1000 - pi;
       nodeKey[i] = key;
-      const time = t.tNs[r] - ctx.offsetOfPoint[pi];
+      // A sighting with no timestamp has no time to order by: placed by the path's structure below.
+      const time = t.noTime[r] ? Number.NaN : t.tNs[r] - ctx.offsetOfPoint[pi];
       timeOf[i] = time;
       const slot = nd >= 0 ? nd : ctx.nodes.length + pi;
       slotOf[i] = slot;
-      if (stampOf[slot] !== stamp || time < firstOf[slot]) {
+      if (time !== time) untimed = true;
+      else if (stampOf[slot] !== stamp || time < firstOf[slot]) {
         stampOf[slot] = stamp;
         firstOf[slot] = time;
       }
@@ -214,14 +217,17 @@ export function hopOrder(ctx: HopContext): (rows: number[]) => number[] {
       rankOf[i] = rank;
     }
     // A node's place in the sequence: the sender first, the others by their first (corrected) sighting.
-    for (let i = 0; i < n; i++) nodeRankOf[i] = nodeKey[i] === sender ? Number.NEGATIVE_INFINITY : firstOf[slotOf[i]];
-    idx.length = n;
-    for (let i = 0; i < n; i++) idx[i] = i;
+    // A node seen only untimed has no first sighting: after the nodes that have one.
+    for (let i = 0; i < n; i++)
+      nodeRankOf[i] =
+        nodeKey[i] === sender ? Number.NEGATIVE_INFINITY : stampOf[slotOf[i]] === stamp ? firstOf[slotOf[i]] : Number.POSITIVE_INFINITY;
+    idx.length = 0;
+    for (let i = 0; i < n; i++) if (timeOf[i] === timeOf[i]) idx.push(i);
     sortNumbers(idx, compare);
     // Timestamps that cannot order two sightings on one node: a microsecond capture rounds down, so
     // a sighting up to 1 µs after its time may follow one stamped later by a nanosecond capture.
     // There the path's structure orders them (veth, bridge, tunnel, NIC out; NIC, tunnel, bridge, veth in).
-    for (let i = 1; i < n; i++) {
+    for (let i = 1; i < idx.length; i++) {
       for (let j = i, moves = 0; j > 0 && moves < MAX_REORDER; j--, moves++) {
         const a = idx[j - 1];
         const b = idx[j];
@@ -231,8 +237,31 @@ export function hopOrder(ctx: HopContext): (rows: number[]) => number[] {
         idx[j] = a;
       }
     }
+    if (untimed) for (let i = 0; i < n; i++) if (timeOf[i] !== timeOf[i]) placeByStructure(idx, i, nodeKey, nodeRankOf, rankOf);
     return idx.map((i) => rows[i]);
   };
+}
+
+/**
+ * Puts sighting `i` (no timestamp) among the ordered ones by where it sits on its node's path: before
+ * the first of its node's sightings that comes later in the path (higher rank), else after its node's
+ * last; a node with no timed sighting goes after the nodes that have one, then by rank.
+ */
+function placeByStructure(idx: number[], i: number, nodeKey: Float64Array, nodeRankOf: Float64Array, rankOf: Float64Array): void {
+  let at = -1;
+  for (let k = 0; k < idx.length; k++) {
+    const o = idx[k];
+    if (nodeKey[o] === nodeKey[i]) {
+      at = rankOf[o] > rankOf[i] ? k : k + 1;
+      if (at === k) break;
+    } else if (at >= 0)
+      break; // past its node's run
+    else if (nodeRankOf[o] > nodeRankOf[i]) {
+      at = k;
+      break;
+    }
+  }
+  idx.splice(at < 0 ? idx.length : at, 0, i);
 }
 
 function info(t: PacketTable, r: number): string {
@@ -288,7 +317,7 @@ export function headersAt(t: PacketTable, r: number): HopHeaders {
     macSrc: t.mac(t.innerMacSrc[r]) >= 0 ? macToString(t.mac(t.innerMacSrc[r])) : null,
     macDst: t.mac(t.innerMacDst[r]) >= 0 ? macToString(t.mac(t.innerMacDst[r])) : null,
     encap,
-    info: info(t, r),
+    info: (t.innerFrag[r] & 0x5fff) === 0x4000 ? `first fragment (more follow): ${info(t, r)}` : info(t, r),
   };
 }
 
@@ -951,6 +980,7 @@ export function materialize(ctx: HopContext, j: JourneyIndex, k: number, flowIds
       tNs: t.tNs[r],
       correctedNs: corrected,
       ts: t.epochSec + t.tNs[r] / 1e9,
+      ...(t.noTime[r] ? { noTime: true as const } : {}),
       latencyNs: timing ? timing.latencyNs : null,
       ...(timing?.range ? { latencyRangeNs: timing.range } : {}),
       ...(timing?.note ? { latencyNote: timing.note } : {}),
@@ -974,9 +1004,21 @@ export function materialize(ctx: HopContext, j: JourneyIndex, k: number, flowIds
     nat,
     mtu,
     problems: [...problems],
-    totalLatencyNs: hops.length > 1 ? Math.max(0, hops[hops.length - 1].correctedNs - hops[0].correctedNs) : 0,
+    totalLatencyNs: timedSpan(hops),
     verdict,
   };
+}
+
+/** First to last corrected time of the hops that have a timestamp (0 with fewer than two). */
+function timedSpan(hops: readonly Hop[]): number {
+  let first = -1;
+  let last = -1;
+  for (let i = 0; i < hops.length; i++) {
+    if (hops[i].noTime) continue;
+    if (first < 0) first = i;
+    last = i;
+  }
+  return first >= 0 && last > first ? Math.max(0, hops[last].correctedNs - hops[first].correctedNs) : 0;
 }
 
 /**
@@ -1016,6 +1058,10 @@ export function hopLatency(
   const t = ctx.t;
   const pa = t.point[a];
   const pb = t.point[b];
+  if (t.noTime[a] || t.noTime[b]) {
+    const which = t.noTime[b] ? 'this sighting' : 'the sighting before';
+    return { latencyNs: null, note: `unknown: ${which} has no timestamp (its capture recorded none: a pcapng Simple Packet Block)` };
+  }
   const latency = t.tNs[b] - ctx.offsetOfPoint[pb] - (t.tNs[a] - ctx.offsetOfPoint[pa]);
   const c = ctx.clock;
   if (!c) return sameClock(ctx, a, b, latency);

@@ -243,6 +243,7 @@ export function splitJourneys(t: PacketTable, g: GroupIndex, opts: SplitOptions)
   const journeyOfRow = new Int32Array(t.count).fill(-1);
   const tm = new Float64Array(t.count);
   for (let i = 0; i < g.used; i++) tm[g.rows[i]] = opts.time(g.rows[i]);
+  const untimed = t.noTime.subarray(0, t.count).includes(1);
   let out = 0;
   const buf: number[] = [];
   const seenPoint: number[] = [];
@@ -281,6 +282,7 @@ export function splitJourneys(t: PacketTable, g: GroupIndex, opts: SplitOptions)
       }
       if (pairIds.size < 2) pairOf.clear();
     }
+    if (untimed) timeUntimed(t, buf, tm);
     paired = pairOf.size > 0;
     sortNumbers(buf, paired ? byPairTime : byTime);
     let prev = Number.NEGATIVE_INFINITY;
@@ -298,7 +300,12 @@ export function splitJourneys(t: PacketTable, g: GroupIndex, opts: SplitOptions)
           // Crossing the point again in another form (routed: TTL lower; encapsulated by a
           // user-space tunnel, which may take milliseconds) is the same packet going on.
           const q = seenRow[k];
-          split = t.tNs[r] - seenRaw[k] > repeatNs && t.tunnel[q] === t.tunnel[r] && t.innerTtl[q] === t.innerTtl[r];
+          split =
+            !t.noTime[r] &&
+            !t.noTime[q] &&
+            t.tNs[r] - seenRaw[k] > repeatNs &&
+            t.tunnel[q] === t.tunnel[r] &&
+            t.innerTtl[q] === t.innerTtl[r];
           break;
         }
       }
@@ -318,6 +325,17 @@ export function splitJourneys(t: PacketTable, g: GroupIndex, opts: SplitOptions)
   }
   starts[count] = out;
   return { count, rows, start: starts.slice(0, count + 1), journeyOfRow };
+}
+
+/**
+ * Sightings with no timestamp (pcapng Simple Packet Blocks) take the time of their group's first
+ * sighting that has one, for the cut only: they join that journey (an identical packet sent again
+ * cannot be told apart without a time) and are never timed by it.
+ */
+function timeUntimed(t: PacketTable, rows: readonly number[], tm: Float64Array): void {
+  let first = Number.POSITIVE_INFINITY;
+  for (const r of rows) if (!t.noTime[r] && tm[r] < first) first = tm[r];
+  if (first !== Number.POSITIVE_INFINITY) for (const r of rows) if (t.noTime[r]) tm[r] = first;
 }
 
 /**

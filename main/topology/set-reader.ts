@@ -161,7 +161,7 @@ export class CaptureSetReader {
           points[pi].count++;
           if (p.linktype !== lastLinktype) linktypes.add((lastLinktype = p.linktype));
           summarize(d, p.linktype, summary, decode, p.origLen);
-          const r = table.add(fi, p.index, pi, p.tsSec, p.tsNsec, p.origLen, pktType, d, summary);
+          const r = table.add(fi, p.index, pi, p.hasTime ? p.tsSec : Number.NaN, p.tsNsec, p.origLen, pktType, d, summary);
           current = p.index;
           if (bgpPackets === null) bgp.observe(r, d, summary, p.tsSec * 1e9 + p.tsNsec, refOfCurrent);
           else if (mayCarryBgp(summary))

@@ -122,6 +122,12 @@ export class PacketTable {
   index = new Uint32Array(0);
   point = new Uint16Array(0);
   tNs = new Float64Array(0);
+  /**
+   * 1 where the packet's record has no timestamp (a pcapng Simple Packet Block): its tNs is then the
+   * time of the row before it in its file (the epoch for a file's first), which keeps it in file
+   * order; it means nothing else, and nothing is ever timed by it.
+   */
+  noTime = new Uint8Array(0);
   origLen = new Uint32Array(0);
   flags = new Uint16Array(0);
   pktType = new Uint8Array(0);
@@ -304,7 +310,7 @@ export class PacketTable {
     return id;
   }
 
-  /** Adds one packet; `s` is the summary of `data` (summarize(data, linktype, s)). Returns the row. */
+  /** Adds one packet; `s` is the summary of `data` (summarize(data, linktype, s)); `tsSec` NaN: no timestamp. Returns the row. */
   add(
     file: number,
     index: number,
@@ -318,11 +324,16 @@ export class PacketTable {
   ): number {
     const r = this.count;
     if (r >= this.capacity) this.ensure(r + 1);
-    if (Number.isNaN(this.epochSec)) this.epochSec = tsSec;
+    if (tsSec !== tsSec) {
+      this.noTime[r] = 1;
+      this.tNs[r] = r > 0 && this.file[r - 1] === file ? this.tNs[r - 1] : 0;
+    } else {
+      if (Number.isNaN(this.epochSec)) this.epochSec = tsSec;
+      this.tNs[r] = (tsSec - this.epochSec) * 1e9 + tsNsec;
+    }
     this.file[r] = file;
     this.index[r] = index;
     this.point[r] = point;
-    this.tNs[r] = (tsSec - this.epochSec) * 1e9 + tsNsec;
     this.origLen[r] = origLen;
     this.flags[r] = s.flags;
     this.pktType[r] = pktType;

@@ -139,7 +139,7 @@ export function formatJourney(a: Analysis, j: Journey): string {
       h.node ?? '?',
       clean(h.interface ?? h.point.slice(h.point.lastIndexOf('#') + 1)),
       h.kind,
-      wallTime(a.epochSec, h.correctedNs),
+      h.noTime ? 'no timestamp' : wallTime(a.epochSec, h.correctedNs),
       latencyText(h),
       `${x.ttl}${h.ttlDelta ? ` (${h.ttlDelta})` : ''}`,
       clean(`${h.packet.capture}#${h.packet.index + 1}`),

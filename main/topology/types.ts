@@ -287,6 +287,8 @@ export interface Hop {
   readonly tNs: number;
   readonly correctedNs: number;
   readonly ts: number;
+  /** The sighting's record has no timestamp (a pcapng Simple Packet Block): tNs, correctedNs and ts only keep file order, and its latencies are unknown. */
+  readonly noTime?: true;
   /** Corrected time since the previous hop (null on the first hop). */
   readonly latencyNs: number | null;
   /** Inner TTL change from the previous hop (0 = unchanged, -1 = one routing step; null on the first). */

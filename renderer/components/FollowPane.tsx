@@ -3,7 +3,7 @@
 // last seen, and the drop / MTU / NAT findings; notes on the flow and on each hop.
 import { useEffect, useState } from 'react';
 import type { FlowListItem, FollowView, HopView, NoteTarget, NoteView } from '../../common/contract';
-import { formatAbsolute, formatCount, formatDuration, formatOffset } from '../logic/format';
+import { NO_TIME, formatAbsolute, formatCount, formatDuration, formatOffset } from '../logic/format';
 import { NoteBox, noteIsOn } from './Notes';
 
 export interface FollowPaneProps {
@@ -157,14 +157,22 @@ export function FollowPane(props: FollowPaneProps) {
                   <td>{h.capture}</td>
                   <td>{h.node}</td>
                   <td>{h.iface}</td>
-                  <td
-                    className="hop-time"
-                    data-testid="hop-time"
-                    title={`${formatAbsolute(h.captured.sec, h.captured.nsec)} on ${h.node}'s own clock (in ${h.capture})${h.offsetNs ? `; ${formatOffset(h.offsetNs)} removed` : ''}`}
-                  >
-                    {formatAbsolute(h.corrected.sec, h.corrected.nsec)}
-                    {h.offsetNs !== 0 && <div className="muted own-time">own clock {formatAbsolute(h.captured.sec, h.captured.nsec)}</div>}
-                  </td>
+                  {h.noTime ? (
+                    <td className="hop-time muted" data-testid="hop-time" title={`${h.capture} recorded no timestamp for this packet`}>
+                      {NO_TIME}
+                    </td>
+                  ) : (
+                    <td
+                      className="hop-time"
+                      data-testid="hop-time"
+                      title={`${formatAbsolute(h.captured.sec, h.captured.nsec)} on ${h.node}'s own clock (in ${h.capture})${h.offsetNs ? `; ${formatOffset(h.offsetNs)} removed` : ''}`}
+                    >
+                      {formatAbsolute(h.corrected.sec, h.corrected.nsec)}
+                      {h.offsetNs !== 0 && (
+                        <div className="muted own-time">own clock {formatAbsolute(h.captured.sec, h.captured.nsec)}</div>
+                      )}
+                    </td>
+                  )}
                   <td title={h.deltaNote ?? undefined} data-testid="hop-delta">
                     {deltaText(h)}
                   </td>

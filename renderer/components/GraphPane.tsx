@@ -23,7 +23,7 @@ import {
   searchGraph,
   shownElements,
 } from '../logic/graph';
-import { GraphLayout } from '../logic/graph-layout';
+import { GraphLayout, tunnelLabelMargin } from '../logic/graph-layout';
 import { clampRoom, loadRoom, saveRoom, type GraphRoom } from '../logic/graph-room';
 
 cytoscape.use(cytoscapeSvg);
@@ -61,9 +61,16 @@ const storage = (): Storage | null => {
 /** The graph pane's size and full-window state, remembered per user; Ctrl+Shift+E toggles, Escape leaves. */
 export function useGraphRoom(): { room: GraphRoom; resize(dw: number, dh: number): void; toggle(): void } {
   const [room, setRoom] = useState<GraphRoom>(() =>
-    clampRoom(loadRoom(storage()), { width: window.innerWidth, height: window.innerHeight }),
+    clampRoom(loadRoom(storage(), { width: window.innerWidth, height: window.innerHeight }), {
+      width: window.innerWidth,
+      height: window.innerHeight,
+    }),
   );
-  useEffect(() => saveRoom(storage(), room), [room]);
+  // Saved once the user changes it: until then the default follows the window's size.
+  const initial = useRef(room);
+  useEffect(() => {
+    if (room !== initial.current) saveRoom(storage(), room);
+  }, [room]);
   const toggle = useCallback(() => setRoom((r) => ({ ...r, expanded: !r.expanded })), []);
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
@@ -145,6 +152,9 @@ export function GraphPane(props: GraphPaneProps) {
   const layoutRef = useRef<GraphLayout | null>(null);
   const topoKey = useRef('');
   const layoutRun = useRef(0);
+  /** Lays the shown elements out again for the pane's current size, when it or they changed since the last time. */
+  const relayout = useRef<() => void>(() => undefined);
+  const laidFor = useRef({ key: '', size: '' });
   const userMoved = useRef(false);
   /** Set when the pane enters or leaves full window, until the next resize is seen. */
   const roomToggled = useRef(false);
@@ -179,6 +189,8 @@ export function GraphPane(props: GraphPaneProps) {
   const collapsedRef = useRef(collapsed);
   collapsedRef.current = collapsed;
   const shown = useMemo(() => shownElements(els, collapsed), [els, collapsed]);
+  const shownRef = useRef(shown);
+  shownRef.current = shown;
 
   useEffect(() => {
     claimCytoscapeStylesheet();
@@ -233,6 +245,8 @@ export function GraphPane(props: GraphPaneProps) {
       if (userMoved.current && !(toggled && cy.zoom() < READABLE_ZOOM)) return;
       userMoved.current = false;
       defaultView(cy);
+      // The boxes' rows follow the pane's shape too (the view is set again when they are laid out).
+      relayout.current();
     });
     if (box.current) ro.observe(box.current);
     return () => {
@@ -263,29 +277,39 @@ export function GraphPane(props: GraphPaneProps) {
       .join('|');
     if (key === topoKey.current) return;
     topoKey.current = key;
-    const run = ++layoutRun.current;
-    const rect = box.current?.getBoundingClientRect();
-    const aspect = rect && rect.height > 0 ? Math.max(0.6, Math.min(3, rect.width / rect.height)) : 1.6;
-    box.current?.setAttribute('data-layout', 'running');
-    layout.layout(shown, aspect).then(
-      (r) => {
-        if (run !== layoutRun.current || cy.destroyed()) return;
-        cy.batch(() => {
-          for (const [id, p] of r.positions) {
-            const n = cy.getElementById(id);
-            if (n.nonempty() && n.isNode() && !n.isParent()) n.position(p);
-          }
-        });
-        box.current?.setAttribute('data-layout', 'done');
-        box.current?.setAttribute('data-layout-ms', r.ms.toFixed(1));
-        if (!userMoved.current) defaultView(cy);
-        setLayoutSeq((s) => s + 1);
-      },
-      (e: unknown) => {
-        box.current?.setAttribute('data-layout', 'failed');
-        console.warn('graph layout failed', e);
-      },
-    );
+    const runLayout = (room: { width: number; height: number } | undefined): void => {
+      const run = ++layoutRun.current;
+      box.current?.setAttribute('data-layout', 'running');
+      layout.layout(shownRef.current, room).then(
+        (r) => {
+          if (run !== layoutRun.current || cy.destroyed()) return;
+          cy.batch(() => {
+            for (const [id, p] of r.positions) {
+              const n = cy.getElementById(id);
+              if (n.nonempty() && n.isNode() && !n.isParent()) n.position(p);
+            }
+          });
+          applyBends(cy, r.bends);
+          box.current?.setAttribute('data-layout', 'done');
+          box.current?.setAttribute('data-layout-ms', r.ms.toFixed(1));
+          if (!userMoved.current) defaultView(cy);
+          setLayoutSeq((s) => s + 1);
+        },
+        (e: unknown) => {
+          box.current?.setAttribute('data-layout', 'failed');
+          console.warn('graph layout failed', e);
+        },
+      );
+    };
+    relayout.current = () => {
+      const rect = box.current?.getBoundingClientRect();
+      const room = rect && rect.width > 0 && rect.height > 0 ? { width: rect.width, height: rect.height } : undefined;
+      const size = room ? `${Math.round(room.width)}x${Math.round(room.height)}` : '';
+      if (size === laidFor.current.size && key === laidFor.current.key) return;
+      laidFor.current = { key, size };
+      runLayout(room);
+    };
+    relayout.current();
   }, [shown]);
 
   // Path highlight: classes only, no layout; the path is always in view, whole.
@@ -514,4 +538,23 @@ function showWhole(cy: Core, eles: cytoscape.CollectionReturnValue): void {
     cy.zoom(zoom);
     cy.center(eles);
   }
+}
+
+/**
+ * Gives each tunnel the bend the layout chose for it, on the side it chose: Cytoscape measures the
+ * distance on one side of the line between the edge's two nodes taken in an order of its own, so
+ * the control point it makes is checked against the wanted one, and the sign turned when mirrored.
+ */
+function applyBends(cy: Core, bends: ReadonlyMap<string, number>): void {
+  cy.edges('[kind = "underlay"]').forEach((edge) => {
+    const d = bends.get(edge.id()) ?? 100;
+    edge.data('bend', d);
+    const p = edge.source().position();
+    const q = edge.target().position();
+    const len = Math.hypot(q.x - p.x, q.y - p.y) || 1;
+    const want = { x: (p.x + q.x) / 2 - ((q.y - p.y) / len) * d, y: (p.y + q.y) / 2 + ((q.x - p.x) / len) * d };
+    const got = edge.controlPoints()?.[0];
+    if (got && Math.hypot(got.x - want.x, got.y - want.y) > Math.abs(d)) edge.data('bend', -d);
+    edge.data('labelMargin', tunnelLabelMargin(p, q, d));
+  });
 }

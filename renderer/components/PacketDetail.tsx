@@ -4,7 +4,7 @@
 import { useEffect, useMemo, useState } from 'react';
 import type { FieldView, NoteView, PacketDetail as Detail } from '../../common/contract';
 import { ancestorsOf, fieldAtByte, fieldPath } from '../logic/detail';
-import { formatAbsolute, hexLines, hexOffset } from '../logic/format';
+import { NO_TIME, formatAbsolute, hexLines, hexOffset } from '../logic/format';
 import { NoteBox } from './Notes';
 
 interface Sel {
@@ -122,7 +122,7 @@ export function PacketDetail(props: {
           {d.node} / {d.iface}
         </span>
         <span className="muted">{d.captureName}</span>
-        <span className="muted">{formatAbsolute(d.tsSec, d.tsNsec)}</span>
+        <span className="muted">{d.noTime ? NO_TIME : formatAbsolute(d.tsSec, d.tsNsec)}</span>
         <span className="muted">
           {d.capLen} of {d.origLen} bytes
         </span>
@@ -132,6 +132,11 @@ export function PacketDetail(props: {
       </div>
       {props.notes && (
         <NoteBox target={{ kind: 'packet', no: d.no }} notes={props.notes} label={`packet ${d.no}`} onChanged={props.onNotesChanged} />
+      )}
+      {d.fragment && (
+        <div className="muted detail-fragment" data-testid="fragment">
+          IP {d.fragment}
+        </div>
       )}
       {d.anomalies.length > 0 && (
         <ul className="anomalies" data-testid="anomalies">

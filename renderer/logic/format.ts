@@ -16,6 +16,9 @@ export function formatAbsolute(tsSec: number, tsNsec: number): string {
   return `${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}.${pad(tsNsec, 9)}`;
 }
 
+/** What stands for the time of a packet whose capture recorded none (a pcapng Simple Packet Block). */
+export const NO_TIME = '— (no timestamp)';
+
 /** Seconds with microsecond precision, like Wireshark's relative column. */
 export function formatSeconds(s: number): string {
   return s.toFixed(6);
@@ -23,10 +26,11 @@ export function formatSeconds(s: number): string {
 
 export function formatTime(
   mode: TimeMode,
-  row: { tsSec: number; tsNsec: number; time: number },
+  row: { tsSec: number; tsNsec: number; time: number; noTime?: boolean },
   firstTime: number,
   previousTime: number | null,
 ): string {
+  if (row.noTime) return NO_TIME;
   if (mode === 'absolute') return formatAbsolute(row.tsSec, row.tsNsec);
   if (mode === 'relative') return formatSeconds(row.time - firstTime);
   return formatSeconds(previousTime === null ? 0 : row.time - previousTime);

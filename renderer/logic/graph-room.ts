@@ -11,6 +11,21 @@ export interface GraphRoom {
 const KEY = 'tunnelvision.graphRoom';
 export const ROOM_MIN = { width: 300, height: 200 } as const;
 export const DEFAULT_ROOM: GraphRoom = { width: 520, height: 380, expanded: false };
+/** Shares of the window the graph's pane takes until the user sizes it: room for a few node boxes at a readable size. */
+const DEFAULT_SHARE = { width: 0.48, height: 0.63 } as const;
+
+/** The pane's size before the user sizes it: a share of the window (DEFAULT_ROOM when the window is not known). */
+export function defaultRoom(window?: { width: number; height: number }): GraphRoom {
+  if (!window) return DEFAULT_ROOM;
+  return clampRoom(
+    {
+      width: Math.max(DEFAULT_ROOM.width, window.width * DEFAULT_SHARE.width),
+      height: Math.max(DEFAULT_ROOM.height, window.height * DEFAULT_SHARE.height),
+      expanded: false,
+    },
+    window,
+  );
+}
 
 /** Keeps a size inside the window: at least the minimum, at most the window less room for the rest. */
 export function clampRoom(r: GraphRoom, window: { width: number; height: number }): GraphRoom {
@@ -19,15 +34,16 @@ export function clampRoom(r: GraphRoom, window: { width: number; height: number 
   return { width: w, height: h, expanded: r.expanded };
 }
 
-export function loadRoom(storage: Pick<Storage, 'getItem'> | null): GraphRoom {
+export function loadRoom(storage: Pick<Storage, 'getItem'> | null, window?: { width: number; height: number }): GraphRoom {
+  const d = defaultRoom(window);
   try {
     const raw = storage?.getItem(KEY);
     const v = (raw ? JSON.parse(raw) : null) as Partial<Record<keyof GraphRoom, unknown>> | null;
-    if (!v || typeof v !== 'object') return DEFAULT_ROOM;
-    const num = (x: unknown, d: number) => (typeof x === 'number' && Number.isFinite(x) ? x : d);
-    return { width: num(v.width, DEFAULT_ROOM.width), height: num(v.height, DEFAULT_ROOM.height), expanded: v.expanded === true };
+    if (!v || typeof v !== 'object') return d;
+    const num = (x: unknown, dx: number) => (typeof x === 'number' && Number.isFinite(x) ? x : dx);
+    return { width: num(v.width, d.width), height: num(v.height, d.height), expanded: v.expanded === true };
   } catch {
-    return DEFAULT_ROOM;
+    return d;
   }
 }
 

@@ -10,6 +10,8 @@ import { formatCount } from './format';
 export const LABEL_FONT = 11;
 /** Labels wrap at this width (px at zoom 1). */
 export const LABEL_WIDTH = 100;
+/** Average glyph width of the label font, as a share of its size (a little generous). */
+export const LABEL_CHAR = 0.62;
 /** Below this size on screen a label is not drawn (it shows on hover instead). */
 export const MIN_LABEL_PX = 9;
 export const BOX_PADDING = 16;
@@ -130,6 +132,20 @@ export function shownElements(elements: readonly GraphElementView[], collapsed: 
  * whose parent or ends changed (Cytoscape keeps `parent`, `source` and `target` out of `data()`:
  * a pod moved to another node by a correction needs `move`). Returns what changed.
  */
+/**
+ * A node's label as drawn: a word longer than a label line gets break points (zero-width spaces)
+ * after its '-', '_' and '.', where the stylesheet's wrapping may break it (capture file names,
+ * veth and pod names are such words). The layout reserves room the same way (graph-layout.ts).
+ */
+export function drawnLabel(label: string | undefined): string {
+  if (!label) return '';
+  const perLine = Math.floor(LABEL_WIDTH / (LABEL_FONT * LABEL_CHAR));
+  return label
+    .split('\n')
+    .map((line) => line.replace(/\S+/g, (w) => (w.length > perLine ? w.replace(/([-_.])(?=.)/g, '$1\u200b') : w)))
+    .join('\n');
+}
+
 export function applyElements(cy: Core, elements: readonly ShownElement[]): { added: number; removed: number; moved: number } {
   const want = new Map(elements.map((e) => [e.data.id, e]));
   let moved = 0;
@@ -143,11 +159,20 @@ export function applyElements(cy: Core, elements: readonly ShownElement[]): { ad
     for (const e of elements) {
       const el = cy.getElementById(e.data.id);
       if (el.empty()) {
-        added.push({ group: e.group, data: { ...e.data } });
+        // A tunnel's bend until the layout gives it one.
+        added.push({
+          group: e.group,
+          data:
+            e.group === 'nodes'
+              ? { ...e.data, text: drawnLabel(e.data.label) }
+              : e.data.kind === 'underlay'
+                ? { bend: 100, labelMargin: -8, ...e.data }
+                : { ...e.data },
+        });
         continue;
       }
       const { parent, source, target, ...rest } = e.data;
-      el.data(rest);
+      el.data(e.group === 'nodes' ? { ...rest, text: drawnLabel(rest.label) } : rest);
       if (
         e.group === 'nodes'
           ? ((el as NodeSingular).data('parent') ?? undefined) !== parent
@@ -237,7 +262,7 @@ export function graphStyle(p: Palette): Array<{ selector: string; style: Record<
     {
       selector: 'node',
       style: {
-        label: 'data(label)',
+        label: 'data(text)',
         color: p.text,
         'font-size': LABEL_FONT,
         'text-valign': 'bottom',
@@ -255,6 +280,7 @@ export function graphStyle(p: Palette): Array<{ selector: string; style: Record<
       selector: 'node[kind = "k8s-node"]',
       style: {
         shape: 'round-rectangle',
+        label: 'data(label)',
         'background-color': p.box,
         'border-color': p.boxBorder,
         'border-width': 1.5,
@@ -266,7 +292,8 @@ export function graphStyle(p: Palette): Array<{ selector: string; style: Record<
         'text-margin-y': -4,
         width: COLLAPSED.width,
         height: COLLAPSED.height,
-        'text-max-width': `${COLLAPSED.width}px`,
+        // The title on one line: the layout makes the box as wide as it.
+        'text-max-width': '2000px',
       },
     },
     {
@@ -309,10 +336,11 @@ export function graphStyle(p: Palette): Array<{ selector: string; style: Record<
         'line-style': 'dashed',
         'font-size': 11,
         color: p.text,
-        'text-margin-y': -8,
-        // Tunnels arc below the node boxes, so a link between two far nodes does not run through the NICs between them and its label stays clear of theirs.
+        'text-margin-y': 'data(labelMargin)',
+        // Tunnels arc around the node boxes, each by the bend the layout chose (graph-layout.ts
+        // routeTunnels): clear of the boxes between their ends, their labels clear of each other.
         'curve-style': 'unbundled-bezier',
-        'control-point-distances': 100,
+        'control-point-distances': 'data(bend)',
         'control-point-weights': 0.5,
         'edge-distances': 'node-position',
       },

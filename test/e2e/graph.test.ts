@@ -6,17 +6,32 @@
 // click; the pane fills the window with Ctrl+Shift+E and remembers it; the view the user has not
 // moved follows the pane's size (full window, a drag of its edges), and a full window never keeps a
 // Fit's unreadable zoom. Screenshots go to test-results/.
-import { existsSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { demoCaptures, startBrowserMode, type BrowserMode } from '../../main/server/browser-mode';
 import { ensureBenchCluster } from '../../main/bench/synth';
+import { DEFAULT_CACHE } from '../../fixtures/random/generate';
 import { captureCopies } from '../tools';
 import { CHROMIUM, CHROMIUM_ARGS, RESULTS, manifest, until } from './scenario';
 
 const haveChromium = existsSync(CHROMIUM);
 const haveLab = manifest() !== null && demoCaptures().length > 0;
+/** The Calico lab's three nodes (BGP-routed): NICs and pod veths. */
+const CALICO_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'fixtures', 'captures', 'calico');
+const CALICO = existsSync(CALICO_DIR)
+  ? readdirSync(CALICO_DIR)
+      .filter((f) => f.endsWith('.pcap'))
+      .map((f) => join(CALICO_DIR, f))
+  : [];
+const haveCalico = CALICO.length > 0;
+/** A random-lab set from the cache the path-truth ratchet reads (seed 1: four flannel-VXLAN nodes). */
+const RANDOM_DIR = join(process.env.TUNNELVISION_RANDLAB_CACHE || DEFAULT_CACHE, 'seed-1', 'captures');
+const RANDOM = existsSync(RANDOM_DIR) ? readdirSync(RANDOM_DIR).map((f) => join(RANDOM_DIR, f)) : [];
+const haveRandom = RANDOM.length > 0;
+if (!haveRandom) console.warn(`SKIPPED graph end-to-end test on a random-lab set: ${RANDOM_DIR} is missing (npm run fixtures:random)`);
 if (!haveChromium) console.warn(`SKIPPED graph end-to-end tests: ${CHROMIUM} is not installed (apt-get install chromium)`);
 if (!haveLab) console.warn('SKIPPED graph end-to-end test on the lab set: the lab captures are missing');
 
@@ -75,6 +90,41 @@ const FRAME = `() => {
   const cut = cy.nodes('[kind = "k8s-node"]').filter((n) => { const b = n.renderedBoundingBox({ includeLabels: true }); return b.x1 < -1 || b.y1 < -1 || b.x2 > w + 1 || b.y2 > h + 1; });
   return { w, h, clientW: c.clientWidth, clientH: c.clientHeight, zoom: cy.zoom(), fitZoom, cut: cut.map((n) => n.id()) };
 }`;
+/**
+ * The tunnels as Cytoscape draws them: each curve (its endpoints and control point, sampled) against
+ * the node boxes other than its two ends', and each tunnel label's box against the others'.
+ */
+const TUNNELS = `() => {
+  const cy = globalThis.__tunnelvisionGraph;
+  const boxes = cy.nodes('[kind = "k8s-node"]').map((n) => ({ id: n.id(), b: n.boundingBox({ includeLabels: false }) }));
+  const crossing = [], labels = [];
+  cy.edges('[kind = "underlay"]').forEach((e) => {
+    const p = e.sourceEndpoint(), q = e.targetEndpoint(), c = (e.controlPoints() || [])[0] || { x: (p.x + q.x) / 2, y: (p.y + q.y) / 2 };
+    const own = [e.source().parent().id(), e.target().parent().id()];
+    for (const { id, b } of boxes) {
+      if (own.includes(id)) continue;
+      for (let t = 0.02; t < 1; t += 0.02) {
+        const x = (1 - t) * (1 - t) * p.x + 2 * t * (1 - t) * c.x + t * t * q.x, y = (1 - t) * (1 - t) * p.y + 2 * t * (1 - t) * c.y + t * t * q.y;
+        if (x > b.x1 && x < b.x2 && y > b.y1 && y < b.y2) { crossing.push(e.id() + ' through ' + id); break; }
+      }
+    }
+    const l = e.boundingBox({ includeNodes: false, includeEdges: false, includeLabels: true });
+    if (l.w > 0) labels.push({ id: e.id(), x1: l.x1, x2: l.x2, y1: l.y1, y2: l.y2 });
+  });
+  const overlapping = [];
+  for (const a of labels) for (const b of labels) if (a.id < b.id && a.x1 < b.x2 && b.x1 < a.x2 && a.y1 < b.y2 && b.y1 < a.y2) overlapping.push(a.id + ' / ' + b.id);
+  return { count: cy.edges('[kind = "underlay"]').length, crossing, overlapping };
+}`;
+const tunnels = (page: Page) => page.evaluate<{ count: number; crossing: string[]; overlapping: string[] }>(`(${TUNNELS})()`);
+
+/** Tunnels drawn clear of the boxes between their ends, their labels apart. */
+async function expectTunnelsClear(page: Page, atLeast: number): Promise<void> {
+  const t = await tunnels(page);
+  expect(t.count).toBeGreaterThanOrEqual(atLeast);
+  expect(t.crossing, 'tunnels drawn through a node box not theirs').toEqual([]);
+  expect(t.overlapping, 'tunnel labels on one another').toEqual([]);
+}
+
 interface Frame {
   w: number;
   h: number;
@@ -200,7 +250,10 @@ describe.skipIf(!haveChromium)('cluster graph in Chromium', () => {
         expect(r.collapsed).toBe(0);
         expectNoOverlap(r);
         expectReadable(r);
-        await expectDefaultFrame(page);
+        // Three node boxes in the default pane of a 1440x900 window: all of them, readable.
+        expect(r.boxes.length).toBe(3);
+        expect((await expectDefaultFrame(page)).cut).toEqual([]);
+        await expectTunnelsClear(page, 2);
         await shot(page, 'lab-default');
 
         // A cross-node VXLAN packet: its path, both nodes' devices, all in view.
@@ -214,6 +267,18 @@ describe.skipIf(!haveChromium)('cluster graph in Chromium', () => {
 
         // The pane fills the window and comes back, and remembers it across a reload.
         const pane = page.locator('[data-testid=graph-pane]');
+        const drag = async (axis: 'x' | 'y', dx: number, dy: number) => {
+          const h = (await page.locator(`[data-testid=graph-resize-${axis}]`).boundingBox())!;
+          await page.mouse.move(h.x + h.width / 2, h.y + h.height / 2);
+          await page.mouse.down();
+          await page.mouse.move(h.x + h.width / 2 + dx, h.y + h.height / 2 + dy, { steps: 5 });
+          await page.mouse.up();
+        };
+        // A small pane first (the default one shows the three boxes whole and readable).
+        await drag('x', 170, 0);
+        await drag('y', 0, -160);
+        await until('the pane made small', async () => ((await pane.boundingBox())?.height ?? 1e9) < 420);
+        await settled(page);
         const small = (await pane.boundingBox())!;
         // Fit in the small pane shrinks the labels below 9 px; the full window then shows the whole
         // graph readable again, instead of keeping that zoom in one corner.
@@ -242,13 +307,6 @@ describe.skipIf(!haveChromium)('cluster graph in Chromium', () => {
 
         // A bigger pane, dragged by its edges, refits the view the user has not moved: the whole
         // graph then fits readable, every node box in view.
-        const drag = async (axis: 'x' | 'y', dx: number, dy: number) => {
-          const h = (await page.locator(`[data-testid=graph-resize-${axis}]`).boundingBox())!;
-          await page.mouse.move(h.x + h.width / 2, h.y + h.height / 2);
-          await page.mouse.down();
-          await page.mouse.move(h.x + h.width / 2 + dx, h.y + h.height / 2 + dy, { steps: 5 });
-          await page.mouse.up();
-        };
         await drag('x', -420, 0);
         await drag('y', 0, 330);
         await until('the pane enlarged', async () => ((await pane.boundingBox())?.height ?? 0) > small.height + 250);
@@ -258,6 +316,37 @@ describe.skipIf(!haveChromium)('cluster graph in Chromium', () => {
         expect(big.cut).toEqual([]);
         expectDrawnReadable(await report(page));
         await shot(page, 'lab-enlarged');
+      });
+    },
+    300_000,
+  );
+
+  it.skipIf(!haveCalico)(
+    'three nodes in a 1440x900 window: every node box inside the default view, every label readable',
+    async () => {
+      await open(CALICO, async (page) => {
+        const r = await report(page);
+        expect(r.boxes.length).toBe(3);
+        expectNoOverlap(r);
+        expectReadable(r);
+        const f = await frame(page);
+        expect(f.cut, 'node boxes not wholly in the default view').toEqual([]);
+        expect(f.zoom).toBeGreaterThanOrEqual(READABLE);
+        await shot(page, 'calico-default');
+      });
+    },
+    300_000,
+  );
+
+  it.skipIf(!haveRandom)(
+    'random-lab cluster of four flannel-VXLAN nodes: tunnels clear of the boxes between their ends, labels apart',
+    async () => {
+      await open(RANDOM, async (page) => {
+        const r = await report(page);
+        expect(r.boxes.length).toBe(4);
+        expectNoOverlap(r);
+        await expectTunnelsClear(page, 3);
+        await shot(page, 'random-default');
       });
     },
     300_000,

@@ -10,6 +10,7 @@ import {
   BOX_PADDING,
   BOX_TITLE,
   boxesCrossed,
+  drawnLabel,
   graphStyle,
   LIGHT,
   notedMarks,
@@ -76,6 +77,10 @@ describe('formatting', () => {
     expect(formatTime('relative', row, 100, null)).toBe('0.500000');
     expect(formatTime('delta', row, 100, 100.25)).toBe('0.250000');
     expect(formatTime('delta', row, 100, null)).toBe('0.000000');
+  });
+  it('shows a packet whose capture recorded no timestamp with no time, in every mode', () => {
+    const row = { tsSec: 0, tsNsec: 0, time: 0, noTime: true };
+    for (const mode of ['absolute', 'relative', 'delta'] as const) expect(formatTime(mode, row, 100, 99)).toBe('— (no timestamp)');
   });
 
   it('prints latencies in readable units', () => {
@@ -199,6 +204,33 @@ describe('graph layout', () => {
     expect(x('nic:a')).toBeLessThan(x('nic:b'));
     const [a, b] = boxes(pos);
     expect(a.x2 < b.x1 || b.x2 < a.x1 || a.y2 < b.y1 || b.y2 < a.y1, `${JSON.stringify(a)} overlaps ${JSON.stringify(b)}`).toBe(true);
+  });
+
+  it("arranges the node boxes to the pane's shape: one row in a wide pane, wrapped in a tall one", async () => {
+    const three: GraphElementView[] = [];
+    for (const id of ['a', 'b', 'c'])
+      three.push(
+        n(`node:${id}`, 'k8s-node'),
+        n(`pod:${id}`, 'pod', `node:${id}`, `pod-${id} 10.0.0.1`),
+        n(`nic:${id}`, 'nic', `node:${id}`),
+        e(`pod:${id}`, `nic:${id}`),
+      );
+    const layout = new GraphLayout();
+    const wide = (await layout.layout(three, { width: 1400, height: 500 })).positions;
+    expect(new Set(['a', 'b', 'c'].map((id) => wide.get(`nic:${id}`)!.y)).size).toBe(1);
+    const tall = (await layout.layout(three, { width: 300, height: 1400 })).positions;
+    expect(new Set(['a', 'b', 'c'].map((id) => tall.get(`nic:${id}`)!.y)).size).toBe(3);
+    const bs = boxes(tall, three);
+    for (const p of bs) for (const q of bs) if (p !== q) expect(p.y2 < q.y1 || q.y2 < p.y1, `${p.id} overlaps ${q.id}`).toBe(true);
+  });
+
+  it('breaks long names (capture files, veths) where the layout reserved room for them', () => {
+    expect(drawnLabel('gke-prod-default-6bcc1071-xcrm-backend.pcap')).toBe(
+      'gke-\u200bprod-\u200bdefault-\u200b6bcc1071-\u200bxcrm-\u200bbackend.\u200bpcap',
+    );
+    expect(drawnLabel('cni0 10.244.0.1')).toBe('cni0 10.244.0.1');
+    // Two lines of room for it: its box is tall enough for what is drawn.
+    expect(leafSize('veth', 'gke-prod-default-6bcc1071-xcrm-backend.pcap').height).toBeGreaterThan(leafSize('veth', 'veth0').height + 20);
   });
 
   it('never lets boxes overlap, in a cluster of uneven nodes', async () => {

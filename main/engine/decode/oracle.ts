@@ -2,14 +2,15 @@
 // (oracle.sh v1, see the public captures' SOURCES.md), so any capture can be checked against
 // tshark with one diff. Built from the decoded Layer/Field trees, never from a second decoder.
 import type { CaptureInterface, RawPacket } from '../types';
-import { formatEpoch } from '../readers/time';
+import { epochText } from '../readers/time';
 import { SummaryFlag, type DecodedPacket, type Field, type Layer } from './types';
 
 export type OracleIp = Record<string, unknown>;
 
 export interface OracleFrame {
   number: number;
-  time_epoch: string;
+  /** null when the record has no timestamp (a pcapng Simple Packet Block), as tshark prints it. */
+  time_epoch: string | null;
   cap_len: number;
   len: number;
   section?: number;
@@ -90,7 +91,7 @@ function field(layer: Layer, name: string): Field['value'] | undefined {
 
 export function oracleFrame(p: RawPacket, d: DecodedPacket, iface: CaptureInterface | undefined, pcapng: boolean): OracleFrame {
   // Keys in the oracle files' order (only matters to people diffing the two).
-  const f = { number: p.index + 1, time_epoch: formatEpoch(p.tsSec, p.tsNsec), cap_len: p.capLen, len: p.origLen } as OracleFrame;
+  const f = { number: p.index + 1, time_epoch: epochText(p), cap_len: p.capLen, len: p.origLen } as OracleFrame;
   if (pcapng && iface) {
     f.section = iface.section + 1;
     f.interface_id = iface.interfaceId;

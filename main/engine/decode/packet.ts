@@ -17,7 +17,7 @@ import {
 } from './context';
 import { ipProtoText } from './protocols/ipv4';
 import { lookup, makeEntry, portTables, registerDecodeAs, type Entry } from './registry';
-import { PacketSummary, SummaryFlag, type DecodeOptions, type DecodedPacket } from './types';
+import { PacketSummary, SummaryFlag, type DecodeOptions, type DecodedPacket, type IpLevelSummary, type Layer } from './types';
 
 const DEFAULT_MAX_TUNNEL_DEPTH = 8;
 /** Bound on layers per packet (a packet of stacked tags/tunnels still ends: every decoder consumes or stops). */
@@ -136,6 +136,22 @@ function fallbackInfo(c: DecodeContext, s: PacketSummary): string {
 }
 
 /**
+ * The IP level (innermost first) whose packet is the first fragment of a fragmented datagram: offset
+ * 0, more fragments follow. Its transport header is there, the rest of the datagram is not.
+ */
+export function firstFragment(s: PacketSummary): IpLevelSummary | null {
+  const first = (l: IpLevelSummary) => l.version !== 0 && l.mf === 1 && l.fragOffset === 0;
+  return first(s.inner) ? s.inner : first(s.outer) ? s.outer : null;
+}
+
+/** What opens a first fragment's info line, in tshark's words for fragments. */
+function firstFragmentText(l: IpLevelSummary): string {
+  return l.version === 4
+    ? `Fragmented IP protocol (proto=${ipProtoText(l.proto)}, off=0, ID=${hex(l.ipId, 4).slice(2)}, more fragments follow) `
+    : `IPv6 fragment (off=0 more=y ident=${hex(l.ipId, 8)} nxt=${l.proto}) `;
+}
+
+/**
  * Info line and Protocol column of a packet. The info stays as the decoder's writer when the winning
  * layer left one (TCP, UDP, VXLAN): `info` makes the string, `writeInfo` writes it in parts.
  */
@@ -151,6 +167,8 @@ export class PacketText {
   private n = 0;
   /** ' [Malformed Packet]', ' [Packet size limited during capture]' or ''. */
   private suffix = '';
+  /** What says the packet is a first fragment, or ''. */
+  private prefix = '';
 
   /** Fills this from the decoder's state after a full or info-only run. */
   from(c: DecodeContext, s: PacketSummary, linktype: number): this {
@@ -173,12 +191,16 @@ export class PacketText {
           ? ' [Packet size limited during capture]'
           : '';
     this.protocol = c.protoName || (undecoded ? `LINKTYPE ${linktype}` : 'DATA');
+    const frag = s.flags & SummaryFlag.FRAGMENT ? firstFragment(s) : null;
+    this.prefix = frag ? firstFragmentText(frag) : '';
+    // As tshark names a fragment: the IP packet, not the datagram it starts.
+    if (frag) this.protocol = frag.version === 4 ? 'IPv4' : 'IPv6';
     return this;
   }
 
   /** The info line. */
   get info(): string {
-    if (this.writer === null) return this.text + this.suffix;
+    if (this.writer === null) return this.prefix + this.text + this.suffix;
     const w = new StringOut();
     this.writeInfo(w);
     return w.s;
@@ -192,14 +214,28 @@ export class PacketText {
   /** At most how many UTF-8 bytes writeInfo writes. */
   get infoRoom(): number {
     // A writer's line: numbers, fixed words and at most 40 bytes of TCP options, each shown in at most 5 characters a byte.
-    return this.writer === null ? 3 * (this.text.length + this.suffix.length) : 512;
+    return (this.writer === null ? 3 * (this.text.length + this.suffix.length) : 512) + this.prefix.length;
   }
 
   writeInfo(w: TextOut): void {
+    if (this.prefix) w.utf8(this.prefix);
     if (this.writer === null) w.utf8(this.text);
     else this.writer(w, this.data, this.off, this.n);
     if (this.suffix) w.utf8(this.suffix);
   }
+}
+
+/** The layer after a first fragment's IP header says it holds only the start of the datagram. */
+function markFirstFragment(layers: Layer[], l: IpLevelSummary): Layer[] {
+  const ip = layers.findIndex((x) => x.offset === l.ipOffset && (x.proto === 'ip' || x.proto === 'ipv6'));
+  const next = layers[ip + 1];
+  if (ip < 0 || !next) return layers;
+  const out = layers.slice();
+  out[ip + 1] = {
+    ...next,
+    summary: `${next.summary} [first fragment: only the start of the ${l.totalLength}-byte IP packet's datagram is here, the rest is in later fragments]`,
+  };
+  return out;
 }
 
 /** Full decode: layers with fields and byte ranges, anomalies, info line, and the same summary. */
@@ -208,7 +244,9 @@ export function decodePacket(data: Uint8Array, linktype: number, opts?: DecodeOp
   const s = new PacketSummary();
   run(c, data, linktype, s, DecodeMode.FULL, opts, origLen);
   const d = new PacketText().from(c, s, linktype);
-  const p: DecodedPacket = { layers: c.layers, anomalies: c.anomalies, levels: s.levels, info: d.info, protocol: d.protocol, summary: s };
+  const frag = s.flags & SummaryFlag.FRAGMENT ? firstFragment(s) : null;
+  const layers = frag ? markFirstFragment(c.layers, frag) : c.layers;
+  const p: DecodedPacket = { layers, anomalies: c.anomalies, levels: s.levels, info: d.info, protocol: d.protocol, summary: s };
   if (d.undecoded) p.undecoded = d.undecoded;
   return p;
 }

@@ -77,6 +77,7 @@ export class PcapParserReader implements FormatReader {
       const pk = sink.packet;
       pk.tsSec = hdr.timestampSeconds;
       pk.tsNsec = h.nano ? hdr.timestampMicroseconds : hdr.timestampMicroseconds * 1000;
+      pk.hasTime = true;
       pk.capLen = hdr.capturedLength;
       pk.origLen = hdr.originalLength;
       pk.linktype = h.linktype;

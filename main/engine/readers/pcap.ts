@@ -115,6 +115,7 @@ export function fillPcapRecord(b: Uint8Array, p: number, h: PcapHeader, iface: n
   pk.tsSec = u32(b, p, le);
   const frac = u32(b, p + 4, le);
   pk.tsNsec = h.nano ? frac : frac * 1000;
+  pk.hasTime = true;
   pk.capLen = capLen;
   pk.origLen = u32(b, p + 12, le);
   pk.linktype = h.linktype;

@@ -128,6 +128,7 @@ export function fillPacketBlock(
     if (ifc.snaplen > 0) capLen = Math.min(capLen, ifc.snaplen);
     pk.tsSec = 0;
     pk.tsNsec = 0;
+    pk.hasTime = false; // an SPB has no timestamp field
     pk.capLen = capLen;
     pk.origLen = origLen;
     pk.linktype = ifc.linktype;
@@ -180,6 +181,7 @@ export function fillPacketBlock(
     );
   }
   pcapngTimestamp(u32(b, p + 12, le), u32(b, p + 16, le), ifc.tsresolRaw, ifc.tsoffsetSec, pk);
+  pk.hasTime = true;
   pk.capLen = capLen;
   pk.origLen = u32(b, p + 24, le);
   pk.linktype = ifc.linktype;

@@ -20,7 +20,7 @@ export type { ReadOptions } from './driver';
 export type { ReadHandlers } from './sink';
 export { DEFAULT_MAX_RECORD_LEN } from './sink';
 export { readPacketAt, readPacketsAt, type PacketRef, type PacketAt } from './random-access';
-export { formatEpoch } from './time';
+export { formatEpoch, epochText } from './time';
 export { ReadBudget, DEFAULT_LIMITS, type ReadLimits } from './budget';
 
 export async function readCapture(path: string, handlers: ReadHandlers, opts?: ReadOptions): Promise<CaptureInfo> {

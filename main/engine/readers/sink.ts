@@ -24,6 +24,7 @@ export class ReadSink {
     index: 0,
     tsSec: 0,
     tsNsec: 0,
+    hasTime: true,
     capLen: 0,
     origLen: 0,
     linktype: 0,

@@ -47,6 +47,11 @@ export function tsresolToExp(raw: number): number {
   return Math.ceil((raw & 0x7f) * Math.LOG10E * Math.LN2);
 }
 
+/** A packet's frame.time_epoch, null when its record has no timestamp (tshark prints none either). */
+export function epochText(p: { tsSec: number; tsNsec: number; hasTime: boolean }): string | null {
+  return p.hasTime ? formatEpoch(p.tsSec, p.tsNsec) : null;
+}
+
 /**
  * frame.time_epoch as tshark prints it: seconds, a dot, 9 fraction digits. Fractions out of range
  * are printed as tshark 4 does (not normalised): 1e9 gives 10 digits, and a fraction with bit 31 set

@@ -5,7 +5,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { formatEpoch, readCapture, readCaptureBytes, type ReadOptions } from '../../../main/engine/readers/read';
+import { epochText, readCapture, readCaptureBytes, type ReadOptions } from '../../../main/engine/readers/read';
 import type { CaptureInfo, RawPacket } from '../../../main/engine/types';
 
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
@@ -69,7 +69,8 @@ export function expected(name: string): Expected {
 /** A packet copied out of the reader's reused object. */
 export interface Got {
   index: number;
-  time: string;
+  /** frame.time_epoch; null when the record has no timestamp (as tshark prints it). */
+  time: string | null;
   capLen: number;
   origLen: number;
   linktype: number;
@@ -82,7 +83,7 @@ export interface Got {
 export function copy(p: RawPacket): Got {
   return {
     index: p.index,
-    time: formatEpoch(p.tsSec, p.tsNsec),
+    time: epochText(p),
     capLen: p.capLen,
     origLen: p.origLen,
     linktype: p.linktype,

@@ -93,7 +93,7 @@ describe('pcapng reader', () => {
     const { info, packets } = await readBytes(b.bytes());
     expect(info.errors).toEqual([]);
     expect(packets.map((p) => [p.index, p.time, p.capLen, p.origLen, p.comments])).toEqual([
-      [0, '0.000000000', 64, 100, null],
+      [0, null, 64, 100, null], // an SPB has no timestamp
       [1, '1.000000000', 30, 30, null],
       [2, '2.000000000', 50, 1500, ['retransmitted?', 'second note']],
     ]);
