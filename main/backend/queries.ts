@@ -159,7 +159,7 @@ export class PacketQueries {
         for (const k of [...this.rowText.keys()].slice(0, this.rowText.size - ROW_CACHE)) this.rowText.delete(k);
     }
     return rows.map((r) => {
-      const t = store.time(r);
+      const { noTime, ...t } = store.time(r);
       const [src, dst] = endpoints(store, r);
       const pt = labels.points[labels.pointOfRow[r]];
       const c = pendingInfo.get(r) ?? this.rowText.get(r)!;
@@ -167,6 +167,7 @@ export class PacketQueries {
         no: store.no(r),
         capture: store.table.file[r],
         ...t,
+        ...(noTime ? { noTime: true } : {}),
         node: pt?.node ?? '',
         iface: pt?.iface ?? '',
         src,

@@ -382,7 +382,8 @@ export class PacketTable {
       const end = Math.min(data.length, want);
       for (let k = i.payloadOffset; k < end; k++) h = Math.imul(h ^ data[k], 0x01000193);
       // The snap length cut the bytes hashed: another capture's hash of this packet differs.
-      if (end < want) this.flags[r] |= SummaryFlag.PAYLOAD_CUT;
+      if (end < want || (data.length < origLen && i.payloadOffset + PAYLOAD_HASH_BYTES > data.length))
+        this.flags[r] |= SummaryFlag.PAYLOAD_CUT;
     }
     this.payHash[r] = h >>> 0;
     if (s.innerEthOffset >= 0) {

@@ -220,7 +220,12 @@ describeNeeding([fileNeed('lab a captures', join(LAB, 'a-node1-eth0.pcap'))], 'a
   it('decodes a packet in full from its original capture, as the captures do', async () => {
     for (const no of [1, 17, 200, capState.totalPackets]) {
       const [a, b] = await Promise.all([caps.getPacket({ no }), ds.getPacket({ no })]);
-      expect(b, `packet ${no}`).toEqual(a);
+      // Where a fragment's datagram is reassembled is worked out over the captures' packet table;
+      // a dataset's detail does not say it yet (README, Datasets).
+      const { fragment, ...rest } = a!;
+      expect(b, `packet ${no}`).toEqual(rest);
+      expect(b).not.toHaveProperty('fragment');
+      void fragment;
     }
   });
 

@@ -136,6 +136,7 @@ const ANOMALY_CODES = new Set([
   'truncated',
   'bad-checksum',
   'bad-length',
+  'fragment-continues',
   'bad-header-length',
   'bad-version',
   'unknown-next-protocol',

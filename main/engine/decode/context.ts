@@ -108,6 +108,12 @@ export class DecodeContext {
   claimedEnd = 0;
   /** True when the frame was cut by the snap length (captured < original length). */
   cut = false;
+  /**
+   * Decoding the first fragment of a fragmented IP datagram: what follows holds the datagram's
+   * lengths, so a header or payload running past the fragment is the datagram continuing in the
+   * next fragments, not a malformed packet (tshark does not call it one either).
+   */
+  fragmentStart = false;
   /** Full mode: record layers and fields. */
   full = false;
   /** Text wanted: the info line and anomaly records (full mode, and the info-only mode of the text output). */
@@ -160,6 +166,7 @@ export class DecodeContext {
     this.end = data.length;
     this.claimedEnd = data.length;
     this.cut = origLen > data.length;
+    this.fragmentStart = false;
     this.full = full;
     this.text = mode !== DecodeMode.FAST;
     this.s = s;
@@ -227,7 +234,10 @@ export class DecodeContext {
   anomaly(code: AnomalyCode, layer: string, offset: number, message: string, needed = -1, available = -1, error = true): void {
     const s = this.s;
     let severity: 'error' | 'warning' = 'warning';
+    if (this.fragmentStart && ((code === 'truncated' && !this.cut) || code === 'bad-length')) code = 'fragment-continues';
     switch (code) {
+      case 'fragment-continues':
+        break;
       case 'truncated':
         if (this.cut) s.flags |= SummaryFlag.TRUNCATED;
         else {

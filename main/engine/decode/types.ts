@@ -60,6 +60,7 @@ export type AnomalyCode =
   | 'truncated' // captured bytes end before a header (or a length it announces)
   | 'bad-checksum' // IPv4 header checksum wrong
   | 'bad-length' // a length field contradicts the bytes (e.g. IPv4 total length < header)
+  | 'fragment-continues' // in a first IP fragment, a header or payload runs on into the next fragments (no error)
   | 'bad-header-length' // header length field below the minimum (IPv4 IHL < 5, TCP offset < 5...)
   | 'bad-version' // IP version nibble not what the link layer / tunnel announced
   | 'unknown-next-protocol' // a type/port/proto has no decoder: the rest is shown as data

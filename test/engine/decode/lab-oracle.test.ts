@@ -3,11 +3,13 @@
 // Skipped with a message when the captures, oracle.sh or tshark are absent.
 import { expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { gunzipSync } from 'node:zlib';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { oracleForFile } from '../../../main/cli/decode';
-import { compareOracle } from './oracle-compare';
+import { compareOracle, type Allowed } from './oracle-compare';
 import { describeNeeding, fileNeed, type Need } from '../../tools';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -27,14 +29,35 @@ const needs: Need[] = [
   fileNeed('oracle.sh next to the repository', ORACLE),
 ];
 
+/**
+ * Known, explained disagreements. A capture taken with `-s 96` on flannel.1 cuts each ping's echo
+ * data: the engine calls the packet cut (its IP total length runs past the captured bytes), while
+ * tshark's ICMP dissector reads only the bytes captured and marks nothing.
+ */
+const SNAP96 = 'fixtures/captures/flannel-mixed/three-nodes/worker-2/flannel.1.pcap';
+const ALLOWED: Allowed = Object.fromEntries(
+  [1, 2, 3, 4, 5, 6, 35, 37, 39, 41].map((n) => [
+    `${SNAP96}#${n}`,
+    { truncated: 'echo data cut by a 96-byte snap length: the engine marks the IP length, tshark marks nothing' },
+  ]),
+);
+
 describeNeeding(needs, 'lab captures: engine vs tshark', () => {
   it.each(files.map((f) => relative(ROOT, f)))('%s', async (rel) => {
     const path = join(ROOT, rel);
-    const expected = JSON.parse(
-      execFileSync('bash', [ORACLE, path], { encoding: 'utf8', maxBuffer: 256 << 20, stdio: ['ignore', 'pipe', 'ignore'] }),
-    );
-    const { doc } = await oracleForFile(path);
-    expect(doc.frame_count).toBe(expected.frames.length);
-    expect(compareOracle(rel, expected, doc)).toEqual([]);
+    // oracle.sh reads the file's header itself: a gzip'd capture is given to it decompressed.
+    const tmp = rel.endsWith('.gz') ? mkdtempSync(join(tmpdir(), 'tv-lab-oracle-')) : null;
+    try {
+      const plain = tmp ? join(tmp, rel.split('/').pop()!.replace(/\.gz$/, '')) : path;
+      if (tmp) writeFileSync(plain, gunzipSync(readFileSync(path)));
+      const expected = JSON.parse(
+        execFileSync('bash', [ORACLE, plain], { encoding: 'utf8', maxBuffer: 256 << 20, stdio: ['ignore', 'pipe', 'ignore'] }),
+      );
+      const { doc } = await oracleForFile(path);
+      expect(doc.frame_count).toBe(expected.frames.length);
+      expect(compareOracle(rel, expected, doc, ALLOWED)).toEqual([]);
+    } finally {
+      if (tmp) rmSync(tmp, { recursive: true, force: true });
+    }
   });
 });

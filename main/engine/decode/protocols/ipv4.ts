@@ -220,6 +220,7 @@ export function decodeIpv4(c: DecodeContext, off: number): number {
     if (c.text) c.info = `Fragmented IP protocol (proto=${ipProtoText(proto)}, off=${cur.fragOffset * 8}, ID=${hex(cur.ipId, 4).slice(2)})`;
     return off + ihl; // non-first fragment: the rest is data
   }
+  if (cur.mf) c.fragmentStart = true;
   c.setNext(Next.IPPROTO, proto);
   return off + ihl;
 }

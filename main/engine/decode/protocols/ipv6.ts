@@ -112,6 +112,7 @@ export function decodeIpv6(c: DecodeContext, off: number): number {
       cur.ipId = u32(d, p + 4);
       c.s.flags |= SummaryFlag.FRAGMENT;
       if (cur.fragOffset !== 0) nonFirstFragment = true;
+      else if (cur.mf) c.fragmentStart = true;
       if (fields)
         children = [
           fld('ipv6.fraghdr.nxt', 'Next header', hnxt, p, 1, ipProtoText(hnxt)),
