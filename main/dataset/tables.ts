@@ -77,10 +77,11 @@ function* hopRows(a: Analysis, ns: (t: number) => string): Generator<Row> {
 }
 
 /**
- * The node that owns each inner source address the set holds: its underlay address, else the first
- * node (in the model's order) whose pod block contains it, as the path finder decides a journey's
- * sending node (hops.ts nodeOfAddr). The SQL looks addresses up here instead of doing block
- * arithmetic on IPv6 text.
+ * The node that owns each inner address the set holds (sources and destinations), as the path
+ * finder decides it (hops.ts nodeOfAddr): its underlay address, else the node of the veth its pod
+ * sits behind (when one node only), else the first node (in the model's order) whose pod block
+ * contains it. The SQL looks addresses up here for a journey's sending node and its expected path
+ * instead of doing block arithmetic on IPv6 text.
  */
 function* addressNodes(a: Analysis): Generator<Row> {
   const nodes = a.model.nodes.map((n) => ({
@@ -93,21 +94,30 @@ function* addressNodes(a: Analysis): Generator<Row> {
       return b && len !== undefined ? [cidr6(b, Number(len))] : [];
     }),
   }));
+  // A pod behind a veth (both addresses of a dual-stack one), when on one node only.
+  const behindVeth = new Map<string, string | null>();
+  for (const p of a.model.pods) {
+    if (!p.veth || !p.node) continue;
+    const had = behindVeth.get(p.ip);
+    behindVeth.set(p.ip, had === undefined || had === p.node ? p.node : null);
+  }
   const t = a.table;
   const seen = new Set<string>();
   for (let r = 0; r < t.count; r++) {
     const v = t.innerVer[r];
     if (v !== 4 && v !== 6) continue;
-    const ip = t.addr(v, t.innerSrc[r]);
-    if (seen.has(ip)) continue;
-    seen.add(ip);
-    let owner = nodes.find((n) => n.ips.has(ip));
-    if (!owner && v === 4) owner = nodes.find((n) => n.v4.some((c) => cidrContains(c, t.innerSrc[r])));
-    if (!owner && v === 6) {
-      const b = parseIp6(ip);
-      if (b) owner = nodes.find((n) => n.v6.some((c) => cidr6Contains(c, b)));
+    for (const x of [t.innerSrc[r], t.innerDst[r]]) {
+      const ip = t.addr(v, x);
+      if (seen.has(ip)) continue;
+      seen.add(ip);
+      let owner = nodes.find((n) => n.ips.has(ip))?.id ?? behindVeth.get(ip) ?? undefined;
+      if (!owner && v === 4) owner = nodes.find((n) => n.v4.some((c) => cidrContains(c, x)))?.id;
+      if (!owner && v === 6) {
+        const b = parseIp6(ip);
+        if (b) owner = nodes.find((n) => n.v6.some((c) => cidr6Contains(c, b)))?.id;
+      }
+      if (owner) yield { ip, node: owner };
     }
-    if (owner) yield { ip, node: owner.id };
   }
 }
 

@@ -1,8 +1,9 @@
-// The SQL path finder (main/dataset/correlate.sql in embedded DuckDB) against the in-process one on
-// the kernel-made lab capture sets: the same journeys, hop order, per-hop latency, NAT, TTL change,
-// last-seen place and ICMP verdicts, compared row by row (test/dataset/compare.ts). Also: each set's
-// in-process result has journeys, hops with NAT and, where the lab made them, ICMP verdicts, so the
-// comparison always has something to disagree about.
+// The SQL path finder (main/dataset/correlate.sql and verdict.sql in embedded DuckDB) against the
+// in-process one on the kernel-made lab capture sets: the same journeys, hop order, per-hop latency,
+// NAT, TTL change, last-seen place, ICMP verdicts and every journey's verdict and status, compared
+// row by row (test/dataset/compare.ts). Also: each set's in-process result has journeys, hops with
+// NAT and, where the lab made them, ICMP verdicts, answers and drops, so the comparison always has
+// something to disagree about; and a path finder broken on purpose is caught.
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,23 +22,46 @@ const dirFiles = (dir: string, keep: (n: string) => boolean = () => true) =>
     .filter((n) => /\.pcap(ng)?$/.test(n) && keep(n))
     .map((n) => join(dir, n));
 
-const SETS: Record<string, { files: () => string[]; nat: boolean; icmp: boolean }> = {
-  'lab a (flannel VXLAN)': { files: () => dirFiles('fixtures/captures', (n) => n.startsWith('a-')), nat: true, icmp: false },
-  'lab b (flannel UDP)': { files: () => dirFiles('fixtures/captures', (n) => n.startsWith('b-')), nat: false, icmp: false },
-  'calico (routed)': { files: () => dirFiles('fixtures/captures/calico'), nat: false, icmp: false },
-  'calico (-i any)': { files: () => dirFiles('fixtures/captures/calico/any'), nat: false, icmp: false },
-  'journeys lab (ICMP errors, shifted clock)': { files: () => dirFiles('fixtures/journeys/captures'), nat: false, icmp: true },
+/** Each set: its files, and the verdicts its in-process result must hold (so they are compared). */
+const SETS: Record<string, { files: () => string[]; nat: boolean; verdicts: string[] }> = {
+  'lab a (flannel VXLAN)': {
+    files: () => dirFiles('fixtures/captures', (n) => n.startsWith('a-')),
+    nat: true,
+    verdicts: ['missing', 'reached-destination'],
+  },
+  'lab b (flannel UDP)': { files: () => dirFiles('fixtures/captures', (n) => n.startsWith('b-')), nat: false, verdicts: ['reached-destination'] },
+  'calico (routed)': { files: () => dirFiles('fixtures/captures/calico'), nat: false, verdicts: ['answered', 'undetermined'] },
+  'calico (-i any)': { files: () => dirFiles('fixtures/captures/calico/any'), nat: false, verdicts: ['reached-destination'] },
+  'journeys lab (ICMP errors, shifted clock)': {
+    files: () => dirFiles('fixtures/journeys/captures'),
+    nat: false,
+    verdicts: ['icmp-error', 'refused', 'link-scope'],
+  },
 };
+
+/** Each set exported once, for the comparison and for the broken path finders. */
+const exported = new Map<string, Promise<string>>();
+function datasetOf(name: string): Promise<string> {
+  let d = exported.get(name);
+  if (!d) {
+    d = (async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'tv-dataset-'));
+      tmp.push(dir);
+      const files = SETS[name].files();
+      expect(files.length).toBeGreaterThan(1);
+      const r = await exportDataset(files, dir);
+      expect(r.files.every((f) => f.parquet !== null)).toBe(true);
+      return dir;
+    })();
+    exported.set(name, d);
+  }
+  return d;
+}
 
 describe('SQL path finder = in-process path finder', () => {
   for (const [name, set] of Object.entries(SETS)) {
     it(name, async () => {
-      const dir = mkdtempSync(join(tmpdir(), 'tv-dataset-'));
-      tmp.push(dir);
-      const files = set.files();
-      expect(files.length).toBeGreaterThan(1);
-      const r = await exportDataset(files, dir);
-      expect(r.files.every((f) => f.parquet !== null)).toBe(true);
+      const dir = await datasetOf(name);
       const duck = await openDuck();
       try {
         await attachDataset(duck.db, dir);
@@ -48,8 +72,8 @@ describe('SQL path finder = in-process path finder', () => {
         expect(await count('SELECT COUNT(*) AS n FROM hops WHERE hop > 0')).toBeGreaterThan(5);
         expect(await count('SELECT COUNT(*) AS n FROM hops WHERE latency_ns IS NOT NULL')).toBeGreaterThan(5);
         if (set.nat) expect(await count('SELECT COUNT(*) AS n FROM hops WHERE nat IS NOT NULL')).toBeGreaterThan(0);
-        if (set.icmp)
-          expect(await count(`SELECT COUNT(*) AS n FROM journeys WHERE verdict IN ('icmp-error', 'refused')`)).toBeGreaterThan(0);
+        for (const v of set.verdicts)
+          expect(await count(`SELECT COUNT(*) AS n FROM journeys WHERE verdict = '${v}'`), `journeys judged ${v}`).toBeGreaterThan(0);
         expect(await count('SELECT COUNT(*) AS n FROM sql_hops')).toBe(await count('SELECT COUNT(*) AS n FROM hops'));
         const d = await disagreements(duck.db);
         for (const [check, rows] of Object.entries(d)) expect(rows.slice(0, 10), `${check}: ${rows.length} rows disagree`).toEqual([]);
@@ -61,19 +85,47 @@ describe('SQL path finder = in-process path finder', () => {
 });
 
 describe('the comparison can fail', () => {
-  it('a path finder that cuts journeys at every sighting (window 0) disagrees on grouping and hop places', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'tv-dataset-'));
-    tmp.push(dir);
-    await exportDataset(SETS['lab a (flannel VXLAN)'].files(), dir);
+  const broken = async (set: string, opts: Parameters<typeof correlate>[1]) => {
     const duck = await openDuck();
     try {
-      await attachDataset(duck.db, dir);
-      await correlate(duck.db, { windowNs: 0 });
-      const d = await disagreements(duck.db);
-      expect(d.hopPlace.length).toBeGreaterThan(0);
-      expect(d.journeyGrouping.length).toBeGreaterThan(0);
+      await attachDataset(duck.db, await datasetOf(set));
+      await correlate(duck.db, opts);
+      return await disagreements(duck.db);
     } finally {
       duck.close();
     }
+  };
+  /** A rewrite of one statement that must change it (a mutation that misses is a test bug). */
+  const mutate = (from: string, to: string) => {
+    let hit = false;
+    return {
+      rewrite: (s: string) => {
+        if (!s.includes(from)) return s;
+        hit = true;
+        return s.replace(from, to);
+      },
+      hit: () => hit,
+    };
+  };
+
+  it('a path finder that cuts journeys at every sighting (window 0) disagrees on grouping and hop places', async () => {
+    const d = await broken('lab a (flannel VXLAN)', { windowNs: 0 });
+    expect(d.hopPlace.length).toBeGreaterThan(0);
+    expect(d.journeyGrouping.length).toBeGreaterThan(0);
   });
+
+  const verdictMutations: [string, string, string, string][] = [
+    ['a drop looked for before the last place seen', 'lab a (flannel VXLAN)', 'c.slot > l.last_seen_slot', 'c.slot < l.last_seen_slot'],
+    ['acknowledgements that do not cover the segment', 'calico (routed)', '% 4294967296 < 2147483648', '% 4294967296 >= 2147483648'],
+    ['no link-scope verdict', 'journeys lab (ICMP errors, shifted clock)', 'WHEN e.link_scope THEN', 'WHEN false THEN'],
+    ['a refusal from anyone, not only the destination', 'journeys lab (ICMP errors, shifted clock)', "q.verdict = 'refused' AND", "q.verdict <> 'refused' AND"],
+  ];
+  for (const [what, set, from, to] of verdictMutations) {
+    it(`verdict.sql with ${what} disagrees on verdicts`, async () => {
+      const m = mutate(from, to);
+      const d = await broken(set, { rewrite: m.rewrite });
+      expect(m.hit()).toBe(true);
+      expect(d.verdict.length).toBeGreaterThan(0);
+    });
+  }
 });
