@@ -8,10 +8,14 @@
 -- hops.ts pathCheck); otherwise 'undetermined'.
 --
 -- Input tables besides correlate.sql's: points (id, capture, ifindex, node, kind, pod_ip, first_ns,
--- last_ns), node_addresses, address_nodes (every inner address with the node owning it).
+-- last_ns), node_addresses, address_nodes (every inner address the analysis saw, with the node
+-- owning it or NULL).
 -- Output view: sql_verdicts, one row per journey: status ('delivered' / 'dropped' / 'unknown'),
--- verdict (a code above, or 'unknown: <why>' where the dataset cannot tell what the in-process
--- path finder would), the packet that decided it (error, answer) and the capture that missed it.
+-- verdict (a code above, or 'unknown: <why>' where the dataset lacks what the in-process path
+-- finder would decide it by: an address the analysis tables never saw), the packet that decided it (error_capture / error_idx, answer_capture /
+-- answer_idx), where it was last seen (last_point, last_node) and, for 'missing', the capture
+-- point that was running on the path and did not see it (missed_by: a point id, or the file of a
+-- whole `-i any` capture).
 -- Same dialect as correlate.sql.
 
 -- 1. Each journey's first and last sighting, with the fields the verdict reads.
@@ -19,7 +23,7 @@ CREATE OR REPLACE TEMPORARY VIEW sql_ends AS
 SELECT f.jkey, f.hop_count, f.corrected AS at_ns, f.link_scope,
   f.capture AS f_capture, f.idx AS f_idx, f.point AS f_point, f.inner_ver AS f_ver, f.inner_src AS f_src, f.inner_dst AS f_dst,
   f.inner_proto AS proto, f.frag_off AS f_frag,
-  l.capture AS l_capture, l.idx AS l_idx, l.point AS l_point, l.kind AS l_kind, l.pod_ip AS l_pod_ip,
+  l.capture AS l_capture, l.idx AS l_idx, l.point AS l_point, l.node AS l_node, l.kind AS l_kind, l.pod_ip AS l_pod_ip,
   l.inner_ver AS l_ver, l.inner_dst AS l_dst
 FROM sql_ordered f JOIN sql_ordered l ON l.jkey = f.jkey AND l.hop = f.hop_count - 1
 WHERE f.hop = 0;
@@ -28,7 +32,7 @@ WHERE f.hop = 0;
 -- nodes that own the first source and the last destination. Bridges and tunnel devices are
 -- expected only where some capture of that kind exists. Slot order is path order.
 CREATE OR REPLACE TEMPORARY VIEW sql_path_ends AS
-SELECT e.*, sn.node AS sn, dn.node AS dn,
+SELECT e.*, sn.node AS sn, dn.node AS dn, sn.ip IS NULL AS src_unseen, dn.ip IS NULL AS dst_unseen,
   sn.node IS NOT NULL AND su.ip IS NULL AS src_pod,
   dn.node IS NOT NULL AND du.ip IS NULL AS dst_pod,
   k.bridged, k.tunnelled
@@ -52,8 +56,11 @@ FROM (
     s.kind1, s.kind2,
     CASE s.slot WHEN 1 THEN p.f_src WHEN 8 THEN p.l_dst ELSE NULL END AS pod
   FROM sql_path_ends p
-  CROSS JOIN (VALUES (1, 'veth', 'veth'), (2, 'bridge', 'bridge'), (3, 'vtep', 'tun'), (4, 'underlay', 'underlay'),
-    (5, 'underlay', 'underlay'), (6, 'vtep', 'tun'), (7, 'bridge', 'bridge'), (8, 'veth', 'veth')) s(slot, kind1, kind2)
+  CROSS JOIN (
+    SELECT 1 AS slot, 'veth' AS kind1, 'veth' AS kind2 UNION ALL SELECT 2, 'bridge', 'bridge' UNION ALL SELECT 3, 'vtep', 'tun'
+    UNION ALL SELECT 4, 'underlay', 'underlay' UNION ALL SELECT 5, 'underlay', 'underlay' UNION ALL SELECT 6, 'vtep', 'tun'
+    UNION ALL SELECT 7, 'bridge', 'bridge' UNION ALL SELECT 8, 'veth', 'veth'
+  ) s
   WHERE CASE s.slot
     WHEN 1 THEN p.src_pod
     WHEN 2 THEN p.src_pod AND p.bridged
@@ -162,7 +169,7 @@ SELECT e.jkey, e.at_ns, e.proto, e.f_frag, w.which, p.capture, p.idx, p.inner_ve
   CAST(p.tcp_seq AS BIGINT) AS seq, CAST(p.tcp_ack AS BIGINT) AS ack, CAST(p.tcp_flags AS INTEGER) AS flags,
   CAST(p.pay_len AS BIGINT) AS pay_len
 FROM sql_ends e
-CROSS JOIN (VALUES (0), (1)) w(which)
+CROSS JOIN (SELECT 0 AS which UNION ALL SELECT 1) w
 JOIN packets p ON p.capture = CASE WHEN w.which = 0 THEN e.f_capture ELSE e.l_capture END
   AND p.idx = CASE WHEN w.which = 0 THEN e.f_idx ELSE e.l_idx END
 WHERE e.f_frag = 0;
@@ -188,18 +195,26 @@ SELECT r.*,
 FROM sql_answer_rows r;
 
 -- An echo request: the first reply after it with its sequence, from where it was sent, within 5 s.
+-- Replies are looked for going back (the other direction of the flow), else, when none ever went
+-- back with that sequence, the same way.
+CREATE OR REPLACE TEMPORARY VIEW sql_echo_queries AS
+SELECT q.*, CASE WHEN b.n IS NULL THEN 0 ELSE 1 END AS replies_back
+FROM sql_answer_queries q
+LEFT JOIN (
+  SELECT ver, proto, icmp_seq, src, sp, dst, dp, COUNT(*) AS n FROM sql_answer_list WHERE reply = 1
+  GROUP BY ver, proto, icmp_seq, src, sp, dst, dp
+) b ON b.ver = q.ver AND b.proto = q.proto AND b.icmp_seq = q.icmp_seq AND b.src = q.dst AND b.sp = q.dp AND b.dst = q.src AND b.dp = q.sp
+WHERE (q.proto = 1 AND q.icmp_type = 8) OR (q.proto = 58 AND q.icmp_type = 128);
+
 CREATE OR REPLACE TEMPORARY VIEW sql_echo_answers AS
 SELECT jkey, which, a_capture, a_idx FROM (
   SELECT q.jkey, q.which, a.capture AS a_capture, a.idx AS a_idx, a.src AS a_src, q.dst AS q_dst, a.at_ns - q.at_ns AS after_ns,
     ROW_NUMBER() OVER (PARTITION BY q.jkey, q.which ORDER BY a.at_ns, a.capture, a.idx) AS rn
-  FROM sql_answer_queries q
+  FROM sql_echo_queries q
   JOIN sql_answer_list a ON a.reply = 1 AND a.ver = q.ver AND a.proto = q.proto AND a.icmp_seq = q.icmp_seq
-    AND ((a.src = q.dst AND a.sp = q.dp AND a.dst = q.src AND a.dp = q.sp
-          OR (a.src = q.src AND a.sp = q.sp AND a.dst = q.dst AND a.dp = q.dp
-              AND NOT EXISTS (SELECT 1 FROM sql_answer_list b WHERE b.reply = 1 AND b.ver = q.ver AND b.proto = q.proto
-                AND b.icmp_seq = q.icmp_seq AND b.src = q.dst AND b.sp = q.dp AND b.dst = q.src AND b.dp = q.sp))))
+    AND ((q.replies_back = 1 AND a.src = q.dst AND a.sp = q.dp AND a.dst = q.src AND a.dp = q.sp)
+      OR (q.replies_back = 0 AND a.src = q.src AND a.sp = q.sp AND a.dst = q.dst AND a.dp = q.dp))
     AND a.at_ns > q.at_ns
-  WHERE (q.proto = 1 AND q.icmp_type = 8) OR (q.proto = 58 AND q.icmp_type = 128)
 ) x
 WHERE rn = 1 AND after_ns <= 5000000000 AND a_src = q_dst;
 
@@ -275,13 +290,17 @@ SELECT jkey,
   verdict, error_capture, error_idx,
   CASE WHEN verdict = 'answered' THEN answer_capture_found ELSE NULL END AS answer_capture,
   CASE WHEN verdict = 'answered' THEN answer_idx_found ELSE NULL END AS answer_idx,
-  last_point, CASE WHEN verdict = 'missing' THEN missed_by ELSE NULL END AS missed_by
+  last_point, last_node, CASE WHEN verdict = 'missing' THEN missed_by ELSE NULL END AS missed_by
 FROM (
-  SELECT e.jkey, e.l_point AS last_point,
+  SELECT e.jkey, e.l_point AS last_point, e.l_node AS last_node,
     CASE
       WHEN e.link_scope THEN 'link-scope'
       WHEN q.jkey IS NOT NULL AND q.verdict = 'refused' AND q.error_from IN (e.f_dst, e.l_dst) THEN 'refused'
       WHEN q.jkey IS NOT NULL THEN 'icmp-error'
+      -- The analysis tables were written from another part of the set: who owns the address, and so
+      -- the path the packet should have taken, is not in the dataset.
+      WHEN pe.src_unseen OR pe.dst_unseen THEN concat('unknown: ', CASE WHEN pe.src_unseen THEN e.f_src ELSE e.l_dst END,
+        ' is not in address_nodes (the analysis tables come from captures without it), so which node owns it and the path expected are not known')
       WHEN ps.final_seen AND pe.dn IS NOT NULL THEN 'reached-destination'
       WHEN e.hop_count > 1 AND e.l_kind = 'veth' AND e.f_point <> e.l_point AND (e.l_pod_ip IS NULL OR e.l_pod_ip = e.l_dst)
         THEN 'reached-destination'

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { correlate } from '../../main/dataset/correlate';
-import { openDuck, queryRows } from '../../main/dataset/duck';
+import { openDuck, queryRows, sqlString } from '../../main/dataset/duck';
 import { exportDataset } from '../../main/dataset/export';
 import { attachDataset } from '../../main/dataset/open';
 import { disagreements } from './compare';
@@ -82,6 +82,41 @@ describe('SQL path finder = in-process path finder', () => {
       }
     });
   }
+});
+
+describe('what the dataset cannot tell', () => {
+  it('an address the analysis tables never saw gives the verdict "unknown: <why>" and status unknown, not a guess', async () => {
+    const dir = await datasetOf('lab a (flannel VXLAN)');
+    const duck = await openDuck();
+    try {
+      await attachDataset(duck.db, dir);
+      // The destination most journeys reached, as if the analysis tables came from captures without it.
+      const gone = String(
+        (await queryRows(duck.db, `SELECT dst FROM hops h JOIN journeys j ON j.id = h.journey AND h.hop = j.hops - 1 GROUP BY dst ORDER BY COUNT(*) DESC LIMIT 1`))
+          .rows[0].dst,
+      );
+      await duck.db.run(
+        `CREATE OR REPLACE VIEW address_nodes AS SELECT * FROM read_parquet(${sqlString(join(dir, 'address_nodes.parquet'))}) WHERE ip <> ${sqlString(gone)}`,
+      );
+      await correlate(duck.db);
+      const d = await disagreements(duck.db);
+      expect(d.undecided.length).toBeGreaterThan(0);
+      const v = await queryRows(
+        duck.db,
+        `SELECT v.status, v.verdict, s.inner_src, s.inner_dst FROM sql_verdicts v JOIN sql_hops s ON s.jkey = v.jkey AND s.hop = s.hop_count - 1
+         WHERE v.verdict LIKE 'unknown:%'`,
+      );
+      for (const r of v.rows) {
+        expect(r.status).toBe('unknown');
+        expect(String(r.verdict)).toContain(`${gone} is not in address_nodes`);
+        expect([r.inner_src, r.inner_dst]).toContain(gone);
+      }
+      // Every other journey keeps the in-process verdict.
+      expect(d.verdict).toEqual([]);
+    } finally {
+      duck.close();
+    }
+  });
 });
 
 describe('the comparison can fail', () => {
