@@ -148,8 +148,7 @@ LEFT JOIN address_nodes an ON an.ip = f.first_src;
 -- capture inside the pod (pod_side) before the host's end on the way out, after it on the way in.
 CREATE OR REPLACE TEMPORARY VIEW sql_ranked AS
 SELECT j.*, s.sender,
-  CASE WHEN COALESCE(j.node, concat('~', j.point)) = s.sender THEN -1.0E300
-       ELSE MIN(j.corrected) OVER (PARTITION BY j.jkey, COALESCE(j.node, concat('~', j.point))) END AS node_rank,
+  CASE WHEN COALESCE(j.node, concat('~', j.point)) = s.sender THEN -1.0E300 ELSE MIN(j.corrected) OVER wn END AS node_rank,
   COALESCE(j.node, concat('~', j.point)) AS node_key,
   CASE
     WHEN j.kind = 'veth' AND j.pod_end = 'src' THEN 0 - j.pod_side
@@ -160,28 +159,32 @@ SELECT j.*, s.sender,
     ELSE
       CASE j.kind WHEN 'underlay' THEN 4 WHEN 'vtep' THEN 5 WHEN 'tun' THEN 5 WHEN 'bridge' THEN 6 WHEN 'veth' THEN 7
         WHEN 'loopback' THEN 7 ELSE 5.5 END
-  END AS iface_rank
-FROM sql_journey_rows j JOIN sql_sender s ON s.jkey = j.jkey;
+  END AS iface_rank,
+  -- Timestamps that cannot order two sightings on one node: a capture whose every timestamp is a
+  -- whole microsecond (grain_ns 1000) rounds down, so a sighting less than its grain after another
+  -- may have come first. Such sightings form a cluster (numbered below), ordered by where the
+  -- interface sits rather than by time (hops.ts hopOrder's reordering within the grain).
+  CASE WHEN j.corrected - LAG(j.corrected) OVER wn < LAG(j.grain_ns) OVER wn THEN 0 ELSE 1 END AS new_cluster
+FROM sql_journey_rows j JOIN sql_sender s ON s.jkey = j.jkey
+-- One sort serves the three: ascending, the running minimum is the node's first sighting.
+WINDOW wn AS (PARTITION BY j.jkey, COALESCE(j.node, concat('~', j.point)) ORDER BY j.corrected, j.capture, j.idx);
 
--- Timestamps that cannot order two sightings on one node: a capture whose every timestamp is a
--- whole microsecond (grain_ns 1000) rounds down, so a sighting less than its grain after it may
--- have come first. Sightings of one node that close in time form a cluster, ordered by where the
--- interface sits rather than by time (hops.ts hopOrder's reordering within the grain).
 CREATE OR REPLACE TEMPORARY VIEW sql_clustered AS
-SELECT c.*,
+SELECT r.*,
   SUM(new_cluster) OVER (PARTITION BY jkey, node_key ORDER BY corrected, capture, idx ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS cluster
-FROM (
-  SELECT r.*,
-    CASE WHEN corrected - LAG(corrected) OVER w < LAG(grain_ns) OVER w THEN 0 ELSE 1 END AS new_cluster
-  FROM sql_ranked r
-  WINDOW w AS (PARTITION BY jkey, node_key ORDER BY corrected, capture, idx)
-) c;
+FROM sql_ranked r;
 
+-- The hop index, and (in the same order, so in the same sort) what the previous hop looked like.
 CREATE OR REPLACE TEMPORARY VIEW sql_ordered AS
 SELECT r.*,
-  ROW_NUMBER() OVER (PARTITION BY jkey ORDER BY node_rank, node_key, cluster, iface_rank, corrected, inner_ttl DESC, capture, idx) - 1 AS hop,
-  COUNT(*) OVER (PARTITION BY jkey) AS hop_count
-FROM sql_clustered r;
+  ROW_NUMBER() OVER w - 1 AS hop,
+  COUNT(*) OVER (PARTITION BY jkey) AS hop_count,
+  LAG(corrected) OVER w AS prev_corrected, LAG(node) OVER w AS prev_node, LAG(inner_ttl) OVER w AS prev_ttl,
+  LAG(inner_ver) OVER w AS prev_ver, LAG(inner_src) OVER w AS prev_src, LAG(inner_dst) OVER w AS prev_dst,
+  LAG(sport) OVER w AS prev_sport, LAG(dport) OVER w AS prev_dport, LAG(frag_off) OVER w AS prev_frag,
+  LAG(grain_ns) OVER w AS prev_grain
+FROM sql_clustered r
+WINDOW w AS (PARTITION BY jkey ORDER BY node_rank, node_key, cluster, iface_rank, corrected, inner_ttl DESC, capture, idx);
 
 -- 7. Per hop: latency from the previous hop (corrected; on two clocks a negative one is not
 -- given), TTL change and NAT (hops.ts natBetween: addresses or ports that changed).
@@ -206,15 +209,7 @@ SELECT o.jkey, o.hop, o.hop_count, o.capture, o.idx, o.point, o.node, o.kind, o.
     WHEN o.inner_src <> o.prev_src OR (o.frag_off = 0 AND o.prev_frag = 0 AND o.inner_proto <> 1 AND o.sport IS DISTINCT FROM o.prev_sport) THEN 'snat'
     ELSE NULL
   END AS nat
-FROM (
-  SELECT s.*,
-    LAG(corrected) OVER w AS prev_corrected, LAG(node) OVER w AS prev_node, LAG(inner_ttl) OVER w AS prev_ttl,
-    LAG(inner_ver) OVER w AS prev_ver, LAG(inner_src) OVER w AS prev_src, LAG(inner_dst) OVER w AS prev_dst,
-    LAG(sport) OVER w AS prev_sport, LAG(dport) OVER w AS prev_dport, LAG(frag_off) OVER w AS prev_frag,
-    LAG(grain_ns) OVER w AS prev_grain
-  FROM sql_ordered s
-  WINDOW w AS (PARTITION BY jkey ORDER BY hop)
-) o;
+FROM sql_ordered o;
 
 -- 8. ICMP errors that quote a journey (verdict.ts quotingErrors): the error's first sighting in
 -- hop order carries the quoted addresses, protocol, IPv4 ID, ports (or echo id/seq) and TCP

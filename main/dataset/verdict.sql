@@ -218,24 +218,39 @@ SELECT jkey, which, a_capture, a_idx FROM (
 ) x
 WHERE rn = 1 AND after_ns <= 5000000000 AND a_src = q_dst;
 
+-- The first entry after a query's time in a long list (every segment or datagram of one direction
+-- of a flow) by one sort instead of a join of every query with every entry: queries and entries of
+-- the list in time order (a query after the entries of its own time), the next entry is the lowest
+-- position among the rows after the query. 'back': the flow's other direction (the answer), 'fwd':
+-- its own (UDP: the next datagram this way).
+CREATE OR REPLACE TEMPORARY VIEW sql_answer_next AS
+SELECT jkey, which, side, ver, proto, src, sp, dst, dp, at_ns, next_pos FROM (
+  SELECT u.*,
+    MIN(pos) OVER (PARTITION BY ver, proto, src, sp, dst, dp ORDER BY at_ns, is_query ROWS BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING) AS next_pos
+  FROM (
+    SELECT ver, proto, src, sp, dst, dp, at_ns, 0 AS is_query, pos, NULL AS jkey, NULL AS which, NULL AS side
+    FROM sql_answer_list WHERE reply = 0
+    UNION ALL
+    SELECT ver, proto, dst, dp, src, sp, at_ns, 1, CAST(NULL AS BIGINT), jkey, which, 'back'
+    FROM sql_answer_queries WHERE proto IN (6, 17)
+    UNION ALL
+    SELECT ver, proto, src, sp, dst, dp, at_ns, 1, CAST(NULL AS BIGINT), jkey, which, 'fwd'
+    FROM sql_answer_queries WHERE proto = 17
+  ) u
+) x
+WHERE is_query = 1 AND next_pos IS NOT NULL;
+
 -- A UDP datagram: the first one back on the same ports within 5 s, unless the next one this way
 -- was sent before it.
 CREATE OR REPLACE TEMPORARY VIEW sql_udp_answers AS
-SELECT b.jkey, b.which, b.a_capture, b.a_idx FROM (
-  SELECT jkey, which, a_capture, a_idx, a_at, q_at, ver, proto, src, sp, dst, dp FROM (
-    SELECT q.jkey, q.which, q.at_ns AS q_at, q.ver, q.proto, q.src, q.sp, q.dst, q.dp,
-      a.capture AS a_capture, a.idx AS a_idx, a.at_ns AS a_at,
-      ROW_NUMBER() OVER (PARTITION BY q.jkey, q.which ORDER BY a.at_ns, a.capture, a.idx) AS rn
-    FROM sql_answer_queries q
-    JOIN sql_answer_list a ON a.reply = 0 AND a.ver = q.ver AND a.proto = q.proto
-      AND a.src = q.dst AND a.sp = q.dp AND a.dst = q.src AND a.dp = q.sp AND a.at_ns > q.at_ns
-    WHERE q.proto = 17
-  ) x WHERE rn = 1 AND a_at - q_at <= 5000000000
-) b
-WHERE NOT EXISTS (
-  SELECT 1 FROM sql_answer_list n
-  WHERE n.reply = 0 AND n.ver = b.ver AND n.proto = b.proto AND n.src = b.src AND n.sp = b.sp AND n.dst = b.dst AND n.dp = b.dp
-    AND n.at_ns > b.q_at AND n.at_ns < b.a_at);
+SELECT b.jkey, b.which, a.capture AS a_capture, a.idx AS a_idx
+FROM sql_answer_next b
+JOIN sql_answer_list a ON a.reply = 0 AND a.ver = b.ver AND a.proto = b.proto AND a.src = b.src AND a.sp = b.sp
+  AND a.dst = b.dst AND a.dp = b.dp AND a.pos = b.next_pos
+LEFT JOIN sql_answer_next f ON f.side = 'fwd' AND f.jkey = b.jkey AND f.which = b.which
+LEFT JOIN sql_answer_list n ON n.reply = 0 AND n.ver = f.ver AND n.proto = f.proto AND n.src = f.src AND n.sp = f.sp
+  AND n.dst = f.dst AND n.dp = f.dp AND n.pos = f.next_pos
+WHERE b.side = 'back' AND b.proto = 17 AND a.at_ns - b.at_ns <= 5000000000 AND (n.at_ns IS NULL OR n.at_ns >= a.at_ns);
 
 -- A TCP segment that expects an acknowledgement (data, SYN or FIN; not a reset): among the next 64
 -- segments back, before 5 s and before this one was sent again, the first acknowledging it.
@@ -245,8 +260,9 @@ FROM sql_answer_queries q
 WHERE q.proto = 6 AND q.expect <> q.seq AND q.flags % 8 < 4;
 
 CREATE OR REPLACE TEMPORARY VIEW sql_tcp_queries AS
-SELECT q.*, LEAST(q.at_ns + 5000000000, COALESCE(r.again_ns, q.at_ns + 5000000000)) AS until_ns
+SELECT q.*, LEAST(q.at_ns + 5000000000, COALESCE(r.again_ns, q.at_ns + 5000000000)) AS until_ns, nb.next_pos
 FROM sql_tcp_segments q
+JOIN sql_answer_next nb ON nb.side = 'back' AND nb.jkey = q.jkey AND nb.which = q.which
 LEFT JOIN (
   SELECT q.jkey, q.which, MIN(s.at_ns) AS again_ns
   FROM sql_tcp_segments q
@@ -255,19 +271,20 @@ LEFT JOIN (
   GROUP BY q.jkey, q.which
 ) r ON r.jkey = q.jkey AND r.which = q.which;
 
+CREATE OR REPLACE TEMPORARY VIEW sql_scan_steps AS
+SELECT CAST(a.d * 8 + b.d AS BIGINT) AS step
+FROM (SELECT 0 AS d UNION ALL SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3 UNION ALL SELECT 4 UNION ALL SELECT 5 UNION ALL SELECT 6 UNION ALL SELECT 7) a
+CROSS JOIN (SELECT 0 AS d UNION ALL SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3 UNION ALL SELECT 4 UNION ALL SELECT 5 UNION ALL SELECT 6 UNION ALL SELECT 7) b;
+
 CREATE OR REPLACE TEMPORARY VIEW sql_tcp_answers AS
 SELECT jkey, which, a_capture, a_idx FROM (
-  SELECT jkey, which, a_capture, a_idx,
-    ROW_NUMBER() OVER (PARTITION BY jkey, which ORDER BY pos) AS rn
-  FROM (
-    SELECT q.jkey, q.which, a.capture AS a_capture, a.idx AS a_idx, a.pos, a.flags AS a_flags, a.ack AS a_ack, q.expect,
-      a.pos - MIN(a.pos) OVER (PARTITION BY q.jkey, q.which) AS n
-    FROM sql_tcp_queries q
-    JOIN sql_answer_list a ON a.reply = 0 AND a.ver = q.ver AND a.proto = 6
-      AND a.src = q.dst AND a.sp = q.dp AND a.dst = q.src AND a.dp = q.sp AND a.at_ns > q.at_ns
-    WHERE a.at_ns < q.until_ns
-  ) x
-  WHERE n < 64 AND (a_flags % 32) >= 16 AND ((a_ack - expect) % 4294967296 + 4294967296) % 4294967296 < 2147483648
+  SELECT q.jkey, q.which, a.capture AS a_capture, a.idx AS a_idx,
+    ROW_NUMBER() OVER (PARTITION BY q.jkey, q.which ORDER BY a.pos) AS rn
+  FROM sql_tcp_queries q
+  CROSS JOIN sql_scan_steps k
+  JOIN sql_answer_list a ON a.reply = 0 AND a.ver = q.ver AND a.proto = 6
+    AND a.src = q.dst AND a.sp = q.dp AND a.dst = q.src AND a.dp = q.sp AND a.pos = q.next_pos + k.step
+  WHERE a.at_ns < q.until_ns AND (a.flags % 32) >= 16 AND ((a.ack - q.expect) % 4294967296 + 4294967296) % 4294967296 < 2147483648
 ) y WHERE rn = 1;
 
 -- The answer: as last seen first, else as first seen.

@@ -12,6 +12,8 @@ import { correlate } from '../../main/dataset/correlate';
 import { openDuck, queryRows, sqlString } from '../../main/dataset/duck';
 import { exportDataset } from '../../main/dataset/export';
 import { attachDataset } from '../../main/dataset/open';
+import { DEFAULT_CACHE } from '../../fixtures/random/generate';
+import { readRun } from '../../fixtures/random/score-cli';
 import { disagreements } from './compare';
 
 const tmp: string[] = [];
@@ -29,7 +31,11 @@ const SETS: Record<string, { files: () => string[]; nat: boolean; verdicts: stri
     nat: true,
     verdicts: ['missing', 'reached-destination'],
   },
-  'lab b (flannel UDP)': { files: () => dirFiles('fixtures/captures', (n) => n.startsWith('b-')), nat: false, verdicts: ['reached-destination'] },
+  'lab b (flannel UDP)': {
+    files: () => dirFiles('fixtures/captures', (n) => n.startsWith('b-')),
+    nat: false,
+    verdicts: ['reached-destination'],
+  },
   'calico (routed)': { files: () => dirFiles('fixtures/captures/calico'), nat: false, verdicts: ['answered', 'undetermined'] },
   'calico (-i any)': { files: () => dirFiles('fixtures/captures/calico/any'), nat: false, verdicts: ['reached-destination'] },
   'journeys lab (ICMP errors, shifted clock)': {
@@ -84,6 +90,35 @@ describe('SQL path finder = in-process path finder', () => {
   }
 });
 
+/**
+ * Random clusters of the path-truth score (fixtures/random: six CNI styles, dual stack, captures
+ * inside pods, `-i any` captures, microsecond timestamps), from its cache: built as root, so a
+ * machine without the cache skips them and says so.
+ */
+const RANDOM_CACHE = process.env.TUNNELVISION_RANDLAB_CACHE || DEFAULT_CACHE;
+const RANDOM_SEEDS = (process.env.TUNNELVISION_DATASET_SEEDS ?? '3,4,9').split(',').map(Number);
+
+describe('SQL path finder = in-process path finder on random clusters', () => {
+  for (const seed of RANDOM_SEEDS) {
+    it(`seed ${seed}`, async (ctx) => {
+      const run = readRun(join(RANDOM_CACHE, `seed-${seed}`));
+      if (!run) return ctx.skip(`SKIPPED: seed ${seed} is not in ${RANDOM_CACHE} (npm run truth builds it, as root)`);
+      const dir = mkdtempSync(join(tmpdir(), 'tv-dataset-'));
+      tmp.push(dir);
+      await exportDataset(run.files, dir);
+      const duck = await openDuck();
+      try {
+        await attachDataset(duck.db, dir);
+        await correlate(duck.db);
+        const d = await disagreements(duck.db);
+        for (const [check, rows] of Object.entries(d)) expect(rows.slice(0, 10), `${check}: ${rows.length} rows disagree`).toEqual([]);
+      } finally {
+        duck.close();
+      }
+    });
+  }
+});
+
 describe('what the dataset cannot tell', () => {
   it('an address the analysis tables never saw gives the verdict "unknown: <why>" and status unknown, not a guess', async () => {
     const dir = await datasetOf('lab a (flannel VXLAN)');
@@ -92,8 +127,12 @@ describe('what the dataset cannot tell', () => {
       await attachDataset(duck.db, dir);
       // The destination most journeys reached, as if the analysis tables came from captures without it.
       const gone = String(
-        (await queryRows(duck.db, `SELECT dst FROM hops h JOIN journeys j ON j.id = h.journey AND h.hop = j.hops - 1 GROUP BY dst ORDER BY COUNT(*) DESC LIMIT 1`))
-          .rows[0].dst,
+        (
+          await queryRows(
+            duck.db,
+            `SELECT dst FROM hops h JOIN journeys j ON j.id = h.journey AND h.hop = j.hops - 1 GROUP BY dst ORDER BY COUNT(*) DESC LIMIT 1`,
+          )
+        ).rows[0].dst,
       );
       await duck.db.run(
         `CREATE OR REPLACE VIEW address_nodes AS SELECT * FROM read_parquet(${sqlString(join(dir, 'address_nodes.parquet'))}) WHERE ip <> ${sqlString(gone)}`,
@@ -153,7 +192,12 @@ describe('the comparison can fail', () => {
     ['a drop looked for before the last place seen', 'lab a (flannel VXLAN)', 'c.slot > l.last_seen_slot', 'c.slot < l.last_seen_slot'],
     ['acknowledgements that do not cover the segment', 'calico (routed)', '% 4294967296 < 2147483648', '% 4294967296 >= 2147483648'],
     ['no link-scope verdict', 'journeys lab (ICMP errors, shifted clock)', 'WHEN e.link_scope THEN', 'WHEN false THEN'],
-    ['a refusal from anyone, not only the destination', 'journeys lab (ICMP errors, shifted clock)', "q.verdict = 'refused' AND", "q.verdict <> 'refused' AND"],
+    [
+      'a refusal from anyone, not only the destination',
+      'journeys lab (ICMP errors, shifted clock)',
+      "q.verdict = 'refused' AND",
+      "q.verdict <> 'refused' AND",
+    ],
   ];
   for (const [what, set, from, to] of verdictMutations) {
     it(`verdict.sql with ${what} disagrees on verdicts`, async () => {
