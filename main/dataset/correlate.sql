@@ -72,16 +72,13 @@ WHERE p.inner_proto IS NOT NULL;
 -- 3. A key group of identical bytes from different hosts is split by address pair when it holds
 -- traffic no NAT rewrites (journeys.ts: untranslatable).
 CREATE OR REPLACE TEMPORARY VIEW sql_grouped AS
-SELECT k.*,
-  CASE WHEN g_n > 1 AND g_local = 1 AND g_pmin <> g_pmax THEN hash64(gkey, pair) ELSE gkey END AS pkey
-FROM (
-  SELECT s.*,
-    COUNT(*) OVER (PARTITION BY gkey) AS g_n,
-    MAX(CASE WHEN link_scope THEN 1 ELSE 0 END) OVER (PARTITION BY gkey) AS g_local,
-    MIN(pair) OVER (PARTITION BY gkey) AS g_pmin,
-    MAX(pair) OVER (PARTITION BY gkey) AS g_pmax
-  FROM sql_sightings s
-) k;
+SELECT s.*,
+  CASE WHEN k.g_n > 1 AND k.g_local = 1 AND k.g_pmin <> k.g_pmax THEN hash64(s.gkey, s.pair) ELSE s.gkey END AS pkey
+FROM sql_sightings s
+JOIN (
+  SELECT gkey, COUNT(*) AS g_n, MAX(CASE WHEN link_scope THEN 1 ELSE 0 END) AS g_local, MIN(pair) AS g_pmin, MAX(pair) AS g_pmax
+  FROM sql_sightings GROUP BY gkey
+) k ON k.gkey = s.gkey;
 
 -- 4. Journeys: cut where the corrected gap exceeds the window ...
 CREATE OR REPLACE TEMPORARY VIEW sql_segmented AS
