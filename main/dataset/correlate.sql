@@ -2,8 +2,9 @@
 -- `packets` table of a dataset, the same decisions main/topology makes in process
 -- (journeys.ts: key and split; hops.ts: hopOrder, natBetween; verdict.ts: quotingErrors).
 --
--- Input tables: packets, points (id, node, kind, pod_ip), node_addresses (node, ip: underlay),
--- address_nodes (ip, node: who owns an address), clock_offsets (node, offset_ns) and
+-- Input tables: packets, points (id, node, kind, pod_ip, pod_ip6, pod_side), node_addresses (node, ip: underlay),
+-- address_nodes (ip, node: who owns an address), clock_offsets (node, offset_ns; node is
+-- 'capture:<id>' for a capture on no node's clock) and
 -- correlate_params (window_ns, repeat_ns, epoch_ns): the runner creates the last one.
 -- Output views: sql_sightings, sql_hops (one row per sighting in a journey, in hop order),
 -- sql_journeys (one row per journey), sql_icmp_quotes (ICMP errors that quote a journey).
@@ -19,11 +20,19 @@
 -- TTL or encapsulation; one 64-bit hash as the in-process key is two 32-bit ones) and the address
 -- pair. Only the columns the steps below read are carried through their windows; the ICMP step
 -- takes the rest from `packets` for the few rows it needs.
+-- Each point's timestamp grain: 1000 ns when every timestamp it has is a whole microsecond (step 6).
+CREATE OR REPLACE TEMPORARY VIEW sql_point_grain AS
+SELECT point, CASE WHEN MAX(CASE WHEN t_ns % 1000 <> 0 THEN 1 ELSE 0 END) = 1 THEN 1 ELSE 1000 END AS grain_ns
+FROM packets GROUP BY point;
+
 CREATE OR REPLACE TEMPORARY VIEW sql_sightings AS
 SELECT
   p.capture, p.idx, p.point, p.t_ns, p.tunnel, p.outer_ver, p.outer_src,
   p.inner_ver, p.inner_src, p.inner_dst, p.inner_proto, p.inner_ttl, p.inner_frag % 8192 AS frag_off, p.sport, p.dport,
-  pt.node, pt.kind, pt.pod_ip,
+  pt.node, pt.kind, pt.pod_ip, g.grain_ns,
+  CASE WHEN pt.pod_ip IS NULL THEN NULL WHEN pt.pod_ip = p.inner_src OR pt.pod_ip6 = p.inner_src THEN 'src'
+    WHEN pt.pod_ip = p.inner_dst OR pt.pod_ip6 = p.inner_dst THEN 'dst' ELSE NULL END AS pod_end,
+  CASE WHEN pt.pod_side THEN 1 ELSE 0 END AS pod_side,
   CAST(p.t_ns - cp.epoch_ns AS DOUBLE) - COALESCE(c.offset_ns, 0) AS corrected,
   hash64(p.inner_proto, p.inner_ver, p.ip_id, p.inner_frag % 8192,
     CASE WHEN p.inner_frag % 8192 <> 0 THEN 0
@@ -55,23 +64,21 @@ SELECT
   END AS link_scope
 FROM packets p
 JOIN points pt ON pt.id = p.point
+JOIN sql_point_grain g ON g.point = p.point
 CROSS JOIN correlate_params cp
-LEFT JOIN clock_offsets c ON c.node = pt.node
+LEFT JOIN clock_offsets c ON c.node = COALESCE(pt.node, concat('capture:', pt.capture))
 WHERE p.inner_proto IS NOT NULL;
 
 -- 3. A key group of identical bytes from different hosts is split by address pair when it holds
 -- traffic no NAT rewrites (journeys.ts: untranslatable).
 CREATE OR REPLACE TEMPORARY VIEW sql_grouped AS
-SELECT k.*,
-  CASE WHEN g_n > 1 AND g_local = 1 AND g_pmin <> g_pmax THEN hash64(gkey, pair) ELSE gkey END AS pkey
-FROM (
-  SELECT s.*,
-    COUNT(*) OVER (PARTITION BY gkey) AS g_n,
-    MAX(CASE WHEN link_scope THEN 1 ELSE 0 END) OVER (PARTITION BY gkey) AS g_local,
-    MIN(pair) OVER (PARTITION BY gkey) AS g_pmin,
-    MAX(pair) OVER (PARTITION BY gkey) AS g_pmax
-  FROM sql_sightings s
-) k;
+SELECT s.*,
+  CASE WHEN k.g_n > 1 AND k.g_local = 1 AND k.g_pmin <> k.g_pmax THEN hash64(s.gkey, s.pair) ELSE s.gkey END AS pkey
+FROM sql_sightings s
+JOIN (
+  SELECT gkey, COUNT(*) AS g_n, MAX(CASE WHEN link_scope THEN 1 ELSE 0 END) AS g_local, MIN(pair) AS g_pmin, MAX(pair) AS g_pmax
+  FROM sql_sightings GROUP BY gkey
+) k ON k.gkey = s.gkey;
 
 -- 4. Journeys: cut where the corrected gap exceeds the window ...
 CREATE OR REPLACE TEMPORARY VIEW sql_segmented AS
@@ -134,29 +141,47 @@ LEFT JOIN address_nodes an ON an.ip = f.first_src;
 
 -- 6. Hop order (hops.ts hopOrder): the sender node first, the other nodes by their first corrected
 -- sighting, then time, then where the interface sits on the way out (sender) or in (others), then
--- the higher TTL.
+-- the higher TTL. A pod's veth is first for what its pod sends and last for what it receives; a
+-- capture inside the pod (pod_side) before the host's end on the way out, after it on the way in.
 CREATE OR REPLACE TEMPORARY VIEW sql_ranked AS
 SELECT j.*, s.sender,
-  CASE WHEN COALESCE(j.node, concat('~', j.point)) = s.sender THEN -1.0E300
-       ELSE MIN(j.corrected) OVER (PARTITION BY j.jkey, COALESCE(j.node, concat('~', j.point))) END AS node_rank,
+  CASE WHEN COALESCE(j.node, concat('~', j.point)) = s.sender THEN -1.0E300 ELSE MIN(j.corrected) OVER wn END AS node_rank,
   COALESCE(j.node, concat('~', j.point)) AS node_key,
   CASE
-    WHEN j.kind = 'veth' AND j.pod_ip IS NOT NULL AND j.pod_ip = j.inner_src THEN 0
-    WHEN j.kind = 'veth' AND j.pod_ip IS NOT NULL AND j.pod_ip = j.inner_dst THEN 7
+    WHEN j.kind = 'veth' AND j.pod_end = 'src' THEN 0 - j.pod_side
+    WHEN j.kind = 'veth' AND j.pod_end = 'dst' THEN 7 + j.pod_side
     WHEN COALESCE(j.node, concat('~', j.point)) = s.sender THEN
       CASE j.kind WHEN 'veth' THEN 0 WHEN 'loopback' THEN 0 WHEN 'bridge' THEN 1 WHEN 'vtep' THEN 2 WHEN 'tun' THEN 2
         WHEN 'underlay' THEN 3 ELSE 1.5 END
     ELSE
       CASE j.kind WHEN 'underlay' THEN 4 WHEN 'vtep' THEN 5 WHEN 'tun' THEN 5 WHEN 'bridge' THEN 6 WHEN 'veth' THEN 7
         WHEN 'loopback' THEN 7 ELSE 5.5 END
-  END AS iface_rank
-FROM sql_journey_rows j JOIN sql_sender s ON s.jkey = j.jkey;
+  END AS iface_rank,
+  -- Timestamps that cannot order two sightings on one node: a capture whose every timestamp is a
+  -- whole microsecond (grain_ns 1000) rounds down, so a sighting less than its grain after another
+  -- may have come first. Such sightings form a cluster (numbered below), ordered by where the
+  -- interface sits rather than by time (hops.ts hopOrder's reordering within the grain).
+  CASE WHEN j.corrected - LAG(j.corrected) OVER wn < LAG(j.grain_ns) OVER wn THEN 0 ELSE 1 END AS new_cluster
+FROM sql_journey_rows j JOIN sql_sender s ON s.jkey = j.jkey
+-- One sort serves the three: ascending, the running minimum is the node's first sighting.
+WINDOW wn AS (PARTITION BY j.jkey, COALESCE(j.node, concat('~', j.point)) ORDER BY j.corrected, j.capture, j.idx);
 
+CREATE OR REPLACE TEMPORARY VIEW sql_clustered AS
+SELECT r.*,
+  SUM(new_cluster) OVER (PARTITION BY jkey, node_key ORDER BY corrected, capture, idx ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS cluster
+FROM sql_ranked r;
+
+-- The hop index, and (in the same order, so in the same sort) what the previous hop looked like.
 CREATE OR REPLACE TEMPORARY VIEW sql_ordered AS
 SELECT r.*,
-  ROW_NUMBER() OVER (PARTITION BY jkey ORDER BY node_rank, node_key, corrected, iface_rank, inner_ttl DESC, capture, idx) - 1 AS hop,
-  COUNT(*) OVER (PARTITION BY jkey) AS hop_count
-FROM sql_ranked r;
+  ROW_NUMBER() OVER w - 1 AS hop,
+  COUNT(*) OVER (PARTITION BY jkey) AS hop_count,
+  LAG(corrected) OVER w AS prev_corrected, LAG(node) OVER w AS prev_node, LAG(inner_ttl) OVER w AS prev_ttl,
+  LAG(inner_ver) OVER w AS prev_ver, LAG(inner_src) OVER w AS prev_src, LAG(inner_dst) OVER w AS prev_dst,
+  LAG(sport) OVER w AS prev_sport, LAG(dport) OVER w AS prev_dport, LAG(frag_off) OVER w AS prev_frag,
+  LAG(grain_ns) OVER w AS prev_grain
+FROM sql_clustered r
+WINDOW w AS (PARTITION BY jkey ORDER BY node_rank, node_key, cluster, iface_rank, corrected, inner_ttl DESC, capture, idx);
 
 -- 7. Per hop: latency from the previous hop (corrected; on two clocks a negative one is not
 -- given), TTL change and NAT (hops.ts natBetween: addresses or ports that changed).
@@ -165,7 +190,10 @@ SELECT o.jkey, o.hop, o.hop_count, o.capture, o.idx, o.point, o.node, o.kind, o.
   o.inner_ver, o.inner_src, o.inner_dst, o.sport, o.dport, o.inner_proto, o.tunnel,
   CASE
     WHEN o.hop = 0 THEN NULL
-    WHEN o.prev_node IS NOT NULL AND o.prev_node = o.node THEN o.corrected - o.prev_corrected
+    -- One clock: exact, but never negative where a microsecond timestamp cannot order the two.
+    WHEN o.prev_node IS NOT NULL AND o.prev_node = o.node THEN
+      CASE WHEN (o.grain_ns = 1 AND o.prev_grain = 1) OR o.corrected - o.prev_corrected >= o.prev_grain THEN o.corrected - o.prev_corrected
+        ELSE GREATEST(0, o.corrected - o.prev_corrected) END
     WHEN o.corrected - o.prev_corrected < 0 THEN NULL
     ELSE o.corrected - o.prev_corrected
   END AS latency_ns,
@@ -178,14 +206,7 @@ SELECT o.jkey, o.hop, o.hop_count, o.capture, o.idx, o.point, o.node, o.kind, o.
     WHEN o.inner_src <> o.prev_src OR (o.frag_off = 0 AND o.prev_frag = 0 AND o.inner_proto <> 1 AND o.sport IS DISTINCT FROM o.prev_sport) THEN 'snat'
     ELSE NULL
   END AS nat
-FROM (
-  SELECT s.*,
-    LAG(corrected) OVER w AS prev_corrected, LAG(node) OVER w AS prev_node, LAG(inner_ttl) OVER w AS prev_ttl,
-    LAG(inner_ver) OVER w AS prev_ver, LAG(inner_src) OVER w AS prev_src, LAG(inner_dst) OVER w AS prev_dst,
-    LAG(sport) OVER w AS prev_sport, LAG(dport) OVER w AS prev_dport, LAG(frag_off) OVER w AS prev_frag
-  FROM sql_ordered s
-  WINDOW w AS (PARTITION BY jkey ORDER BY hop)
-) o;
+FROM sql_ordered o;
 
 -- 8. ICMP errors that quote a journey (verdict.ts quotingErrors): the error's first sighting in
 -- hop order carries the quoted addresses, protocol, IPv4 ID, ports (or echo id/seq) and TCP

@@ -1,18 +1,24 @@
-// Runs the SQL path finder (correlate.sql) on a dataset attached to DuckDB: creates its parameter
-// table and the tables the export may not have (node_cidrs from the nodes' pod blocks), then every
-// statement of the file. The same file runs on Spark through spark/run.py.
+// Runs the SQL path finder on a dataset attached to DuckDB: creates its parameter table, then every
+// statement of correlate.sql (journeys, hop order, latency, NAT, ICMP quotes) and verdict.sql (each
+// journey's verdict: delivered, dropped and where, or why it cannot tell). The same files run on
+// Spark through spark/run.py.
 
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { DuckDBConnection } from '@duckdb/node-api';
 
 export const CORRELATE_SQL = fileURLToPath(new URL('./correlate.sql', import.meta.url));
+export const VERDICT_SQL = fileURLToPath(new URL('./verdict.sql', import.meta.url));
+/** The path finder's files, in the order they run (verdict.sql reads correlate.sql's views). */
+export const PATH_FINDER_SQL = [CORRELATE_SQL, VERDICT_SQL];
 
 export interface CorrelateOptions {
   /** A new journey starts when the corrected gap exceeds this (the in-process default: 1000 ms). */
   readonly windowNs?: number;
   /** ... or when a capture point sees the same bytes again this long after (default 1 ms). */
   readonly repeatNs?: number;
+  /** Changes each statement before it runs (tests: a deliberately broken path finder must be caught). */
+  readonly rewrite?: (statement: string) => string;
 }
 
 /** correlate.sql's one dialect switch: its 64-bit hash, by the name DuckDB gives it (Spark: xxhash64). */
@@ -32,7 +38,7 @@ export function sqlStatements(text: string): string[] {
     .filter(Boolean);
 }
 
-/** The dataset's tables correlate.sql reads (its header's input tables). */
+/** The dataset's tables the path finder reads (the files' headers' input tables). */
 const NEEDS = ['packets', 'points', 'node_addresses', 'address_nodes', 'clock_offsets'];
 
 const VIEW = /^CREATE OR REPLACE TEMPORARY VIEW (\w+) AS\s/;
@@ -54,7 +60,7 @@ export function materialized(statements: readonly string[]): Set<string> {
   return out;
 }
 
-/** Creates the views sql_sightings ... sql_journeys over the attached dataset. */
+/** Creates the views sql_sightings ... sql_journeys and sql_verdicts over the attached dataset. */
 export async function correlate(db: DuckDBConnection, opts: CorrelateOptions = {}): Promise<void> {
   const present = new Set((await db.runAndReadAll('SELECT view_name FROM duckdb_views()')).getRows().map((r) => String(r[0])));
   const missing = NEEDS.filter((t) => !present.has(t));
@@ -63,15 +69,18 @@ export async function correlate(db: DuckDBConnection, opts: CorrelateOptions = {
       `--correlate needs the analysis tables (${missing.join(', ')} missing: a --packets-only dataset has packets alone); ` +
         `export the whole set into the dataset without --packets-only to write them`,
     );
+  // Nothing here reads rows in the order they were inserted: without that promise DuckDB streams
+  // the materialised steps to disk under its memory limit instead of holding them in order.
+  await db.run('SET preserve_insertion_order = false');
   const windowNs = opts.windowNs ?? 1000 * 1e6;
   const repeatNs = opts.repeatNs ?? 1e6;
   await db.run(
     `CREATE OR REPLACE TEMP TABLE correlate_params AS SELECT ${windowNs}::DOUBLE AS window_ns, ${repeatNs}::DOUBLE AS repeat_ns,
        COALESCE((SELECT MIN(t_ns) FROM packets), 0)::BIGINT AS epoch_ns`,
   );
-  const statements = sqlStatements(readFileSync(CORRELATE_SQL, 'utf8'));
+  const statements = PATH_FINDER_SQL.flatMap((f) => sqlStatements(readFileSync(f, 'utf8')));
   const tables = materialized(statements);
-  for (const s of statements) {
+  for (const s of opts.rewrite ? statements.map(opts.rewrite) : statements) {
     const name = VIEW.exec(s)?.[1];
     await db.run(forDuckDb(name && tables.has(name) ? s.replace(VIEW, `CREATE OR REPLACE TEMP TABLE ${name} AS `) : s));
   }

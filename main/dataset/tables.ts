@@ -77,10 +77,13 @@ function* hopRows(a: Analysis, ns: (t: number) => string): Generator<Row> {
 }
 
 /**
- * The node that owns each inner source address the set holds: its underlay address, else the first
- * node (in the model's order) whose pod block contains it, as the path finder decides a journey's
- * sending node (hops.ts nodeOfAddr). The SQL looks addresses up here instead of doing block
- * arithmetic on IPv6 text.
+ * Every inner address the set holds (sources and destinations) with the node that owns it as the
+ * path finder decides it (hops.ts nodeOfAddr): its underlay address, else the node of the veth its
+ * pod sits behind (when one node only), else the first node (in the model's order) whose pod block
+ * contains it; NULL when none does. The SQL looks addresses up here for a journey's sending node and
+ * its expected path instead of doing block arithmetic on IPv6 text, and tells an address outside
+ * the cluster (NULL) from one the analysis never saw (absent: the tables came from another part of
+ * the set).
  */
 function* addressNodes(a: Analysis): Generator<Row> {
   const nodes = a.model.nodes.map((n) => ({
@@ -93,28 +96,64 @@ function* addressNodes(a: Analysis): Generator<Row> {
       return b && len !== undefined ? [cidr6(b, Number(len))] : [];
     }),
   }));
+  // A pod behind a veth (both addresses of a dual-stack one), when on one node only.
+  const behindVeth = new Map<string, string | null>();
+  for (const p of a.model.pods) {
+    if (!p.veth || !p.node) continue;
+    const had = behindVeth.get(p.ip);
+    behindVeth.set(p.ip, had === undefined || had === p.node ? p.node : null);
+  }
   const t = a.table;
   const seen = new Set<string>();
   for (let r = 0; r < t.count; r++) {
     const v = t.innerVer[r];
     if (v !== 4 && v !== 6) continue;
-    const ip = t.addr(v, t.innerSrc[r]);
-    if (seen.has(ip)) continue;
-    seen.add(ip);
-    let owner = nodes.find((n) => n.ips.has(ip));
-    if (!owner && v === 4) owner = nodes.find((n) => n.v4.some((c) => cidrContains(c, t.innerSrc[r])));
-    if (!owner && v === 6) {
-      const b = parseIp6(ip);
-      if (b) owner = nodes.find((n) => n.v6.some((c) => cidr6Contains(c, b)));
+    for (const x of [t.innerSrc[r], t.innerDst[r]]) {
+      const ip = t.addr(v, x);
+      if (seen.has(ip)) continue;
+      seen.add(ip);
+      let owner = nodes.find((n) => n.ips.has(ip))?.id ?? behindVeth.get(ip) ?? undefined;
+      if (!owner && v === 4) owner = nodes.find((n) => n.v4.some((c) => cidrContains(c, x)))?.id;
+      if (!owner && v === 6) {
+        const b = parseIp6(ip);
+        if (b) owner = nodes.find((n) => n.v6.some((c) => cidr6Contains(c, b)))?.id;
+      }
+      // Unowned addresses too (node NULL): an address missing from the table is one the analysis never saw.
+      yield { ip, node: owner ?? null };
     }
-    if (owner) yield { ip, node: owner.id };
   }
+}
+
+/**
+ * The pod each veth point carries, as the path finder knows it (attribution's podIp / podIp6 /
+ * podSide): its address (IPv4 when it has both), the IPv6 one of a dual-stack pod, and whether the
+ * point is the pod's own interface captured inside it rather than the host's end of its veth.
+ */
+function podsOfPoints(a: Analysis): Map<string, { ip: string; ip6: string | null; side: boolean }> {
+  const pointOfVeth = new Map(a.model.veths.map((v) => [v.id, v.point]));
+  const ips = new Map<string, { ips: string[]; side: boolean }>();
+  const add = (point: string, ip: string, side: boolean) => {
+    const x = ips.get(point) ?? ips.set(point, { ips: [], side }).get(point)!;
+    if (!x.ips.includes(ip)) x.ips.push(ip);
+  };
+  for (const p of a.model.pods) {
+    const host = p.veth ? pointOfVeth.get(p.veth) : undefined;
+    if (host) add(host, p.ip, false);
+    for (const own of p.ownPoints ?? []) add(own, p.ip, true);
+  }
+  const out = new Map<string, { ip: string; ip6: string | null; side: boolean }>();
+  for (const [point, x] of ips) {
+    const v4 = x.ips.find((ip) => !ip.includes(':'));
+    const v6 = x.ips.find((ip) => ip.includes(':'));
+    out.set(point, { ip: v4 ?? v6!, ip6: v4 && v6 ? v6 : null, side: x.side });
+  }
+  return out;
 }
 
 /** Every analysis table: schema and rows. */
 export function analysisTables(a: Analysis): Record<string, TableSpec> {
   const ns = (t: number) => absNs(a.epochSec, t);
-  const podOfPoint = new Map(a.model.veths.filter((v) => v.pod).map((v) => [v.point, v.pod!]));
+  const pods = podsOfPoints(a);
   const m = a.model;
   // Each point's time span: a capture that was running when a packet passed it and did not see it.
   const spans = a.points.map(() => [Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY]);
@@ -163,6 +202,8 @@ export function analysisTables(a: Analysis): Record<string, TableSpec> {
         ['kind_source', 'VARCHAR'],
         ['packet_count', 'BIGINT'],
         ['pod_ip', 'VARCHAR'],
+        ['pod_ip6', 'VARCHAR'],
+        ['pod_side', 'BOOLEAN'],
         ['first_ns', 'BIGINT'],
         ['last_ns', 'BIGINT'],
       ],
@@ -180,7 +221,9 @@ export function analysisTables(a: Analysis): Record<string, TableSpec> {
           kind: p.kind,
           kind_source: p.kindSource,
           packet_count: p.packetCount,
-          pod_ip: podOfPoint.get(p.id) ?? null,
+          pod_ip: pods.get(p.id)?.ip ?? null,
+          pod_ip6: pods.get(p.id)?.ip6 ?? null,
+          pod_side: pods.get(p.id)?.side ?? false,
           first_ns: Number.isFinite(first) ? ns(first) : null,
           last_ns: Number.isFinite(last) ? ns(last) : null,
         };

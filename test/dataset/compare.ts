@@ -54,6 +54,29 @@ export const CHECKS = {
     WHERE (j.verdict IN ('icmp-error', 'refused') AND (s.verdict IS DISTINCT FROM j.verdict
              OR j.icmp_error IS DISTINCT FROM s.error_capture || '#' || CAST(s.error_idx + 1 AS VARCHAR)))
        OR (s.verdict IS NOT NULL AND j.verdict NOT IN ('icmp-error', 'refused', 'answered', 'reached-destination'))`,
+  /**
+   * Every journey's verdict and status (verdict.sql against hops.ts judge), with the packet that
+   * decided it: the quoting ICMP error, the answer. A verdict the SQL declares it cannot derive
+   * ('unknown: <why>') is listed by the \`undecided\` check instead.
+   */
+  verdict: `
+    SELECT j.id, j.status, j.verdict, j.icmp_error, j.answered_by, v.status AS sql_status, v.verdict AS sql_verdict,
+      v.error_capture || '#' || CAST(v.error_idx + 1 AS VARCHAR) AS sql_error,
+      v.answer_capture || '#' || CAST(v.answer_idx + 1 AS VARCHAR) AS sql_answer, j.reason
+    FROM journeys j JOIN hops h ON h.journey = j.id AND h.hop = 0
+    JOIN sql_hops f ON f.capture = h.capture AND f.idx = h.idx
+    JOIN sql_verdicts v ON v.jkey = f.jkey
+    WHERE v.verdict NOT LIKE 'unknown:%' AND (j.verdict IS DISTINCT FROM v.verdict OR j.status IS DISTINCT FROM v.status
+       OR j.icmp_error IS DISTINCT FROM v.error_capture || '#' || CAST(v.error_idx + 1 AS VARCHAR)
+       OR j.answered_by IS DISTINCT FROM v.answer_capture || '#' || CAST(v.answer_idx + 1 AS VARCHAR))`,
+  /** Verdicts the SQL says it cannot derive from the dataset (expected: none on the lab sets). */
+  undecided: `
+    SELECT v.jkey, v.verdict FROM sql_verdicts v WHERE v.verdict LIKE 'unknown:%'`,
+  /** One verdict per journey. */
+  verdictRows: `
+    SELECT jkey, COUNT(*) AS n FROM sql_verdicts GROUP BY jkey HAVING COUNT(*) <> 1
+    UNION ALL
+    SELECT s.jkey, 0 FROM sql_journeys s WHERE s.jkey NOT IN (SELECT jkey FROM sql_verdicts)`,
 } as const;
 
 export type Check = keyof typeof CHECKS;

@@ -1,16 +1,19 @@
-// The SQL path finder (main/dataset/correlate.sql in embedded DuckDB) against the in-process one on
-// the kernel-made lab capture sets: the same journeys, hop order, per-hop latency, NAT, TTL change,
-// last-seen place and ICMP verdicts, compared row by row (test/dataset/compare.ts). Also: each set's
-// in-process result has journeys, hops with NAT and, where the lab made them, ICMP verdicts, so the
-// comparison always has something to disagree about.
+// The SQL path finder (main/dataset/correlate.sql and verdict.sql in embedded DuckDB) against the
+// in-process one on the kernel-made lab capture sets: the same journeys, hop order, per-hop latency,
+// NAT, TTL change, last-seen place, ICMP verdicts and every journey's verdict and status, compared
+// row by row (test/dataset/compare.ts). Also: each set's in-process result has journeys, hops with
+// NAT and, where the lab made them, ICMP verdicts, answers and drops, so the comparison always has
+// something to disagree about; and a path finder broken on purpose is caught.
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { correlate } from '../../main/dataset/correlate';
-import { openDuck, queryRows } from '../../main/dataset/duck';
+import { openDuck, queryRows, sqlString } from '../../main/dataset/duck';
 import { exportDataset } from '../../main/dataset/export';
 import { attachDataset } from '../../main/dataset/open';
+import { DEFAULT_CACHE } from '../../fixtures/random/generate';
+import { readRun } from '../../fixtures/random/score-cli';
 import { disagreements } from './compare';
 
 const tmp: string[] = [];
@@ -21,23 +24,50 @@ const dirFiles = (dir: string, keep: (n: string) => boolean = () => true) =>
     .filter((n) => /\.pcap(ng)?$/.test(n) && keep(n))
     .map((n) => join(dir, n));
 
-const SETS: Record<string, { files: () => string[]; nat: boolean; icmp: boolean }> = {
-  'lab a (flannel VXLAN)': { files: () => dirFiles('fixtures/captures', (n) => n.startsWith('a-')), nat: true, icmp: false },
-  'lab b (flannel UDP)': { files: () => dirFiles('fixtures/captures', (n) => n.startsWith('b-')), nat: false, icmp: false },
-  'calico (routed)': { files: () => dirFiles('fixtures/captures/calico'), nat: false, icmp: false },
-  'calico (-i any)': { files: () => dirFiles('fixtures/captures/calico/any'), nat: false, icmp: false },
-  'journeys lab (ICMP errors, shifted clock)': { files: () => dirFiles('fixtures/journeys/captures'), nat: false, icmp: true },
+/** Each set: its files, and the verdicts its in-process result must hold (so they are compared). */
+const SETS: Record<string, { files: () => string[]; nat: boolean; verdicts: string[] }> = {
+  'lab a (flannel VXLAN)': {
+    files: () => dirFiles('fixtures/captures', (n) => n.startsWith('a-')),
+    nat: true,
+    verdicts: ['missing', 'reached-destination'],
+  },
+  'lab b (flannel UDP)': {
+    files: () => dirFiles('fixtures/captures', (n) => n.startsWith('b-')),
+    nat: false,
+    verdicts: ['reached-destination'],
+  },
+  'calico (routed)': { files: () => dirFiles('fixtures/captures/calico'), nat: false, verdicts: ['answered', 'undetermined'] },
+  'calico (-i any)': { files: () => dirFiles('fixtures/captures/calico/any'), nat: false, verdicts: ['reached-destination'] },
+  'journeys lab (ICMP errors, shifted clock)': {
+    files: () => dirFiles('fixtures/journeys/captures'),
+    nat: false,
+    verdicts: ['icmp-error', 'refused', 'link-scope'],
+  },
 };
+
+/** Each set exported once, for the comparison and for the broken path finders. */
+const exported = new Map<string, Promise<string>>();
+function datasetOf(name: string): Promise<string> {
+  let d = exported.get(name);
+  if (!d) {
+    d = (async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'tv-dataset-'));
+      tmp.push(dir);
+      const files = SETS[name].files();
+      expect(files.length).toBeGreaterThan(1);
+      const r = await exportDataset(files, dir);
+      expect(r.files.every((f) => f.parquet !== null)).toBe(true);
+      return dir;
+    })();
+    exported.set(name, d);
+  }
+  return d;
+}
 
 describe('SQL path finder = in-process path finder', () => {
   for (const [name, set] of Object.entries(SETS)) {
     it(name, async () => {
-      const dir = mkdtempSync(join(tmpdir(), 'tv-dataset-'));
-      tmp.push(dir);
-      const files = set.files();
-      expect(files.length).toBeGreaterThan(1);
-      const r = await exportDataset(files, dir);
-      expect(r.files.every((f) => f.parquet !== null)).toBe(true);
+      const dir = await datasetOf(name);
       const duck = await openDuck();
       try {
         await attachDataset(duck.db, dir);
@@ -48,8 +78,8 @@ describe('SQL path finder = in-process path finder', () => {
         expect(await count('SELECT COUNT(*) AS n FROM hops WHERE hop > 0')).toBeGreaterThan(5);
         expect(await count('SELECT COUNT(*) AS n FROM hops WHERE latency_ns IS NOT NULL')).toBeGreaterThan(5);
         if (set.nat) expect(await count('SELECT COUNT(*) AS n FROM hops WHERE nat IS NOT NULL')).toBeGreaterThan(0);
-        if (set.icmp)
-          expect(await count(`SELECT COUNT(*) AS n FROM journeys WHERE verdict IN ('icmp-error', 'refused')`)).toBeGreaterThan(0);
+        for (const v of set.verdicts)
+          expect(await count(`SELECT COUNT(*) AS n FROM journeys WHERE verdict = '${v}'`), `journeys judged ${v}`).toBeGreaterThan(0);
         expect(await count('SELECT COUNT(*) AS n FROM sql_hops')).toBe(await count('SELECT COUNT(*) AS n FROM hops'));
         const d = await disagreements(duck.db);
         for (const [check, rows] of Object.entries(d)) expect(rows.slice(0, 10), `${check}: ${rows.length} rows disagree`).toEqual([]);
@@ -60,20 +90,121 @@ describe('SQL path finder = in-process path finder', () => {
   }
 });
 
-describe('the comparison can fail', () => {
-  it('a path finder that cuts journeys at every sighting (window 0) disagrees on grouping and hop places', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'tv-dataset-'));
-    tmp.push(dir);
-    await exportDataset(SETS['lab a (flannel VXLAN)'].files(), dir);
+/**
+ * Random clusters of the path-truth score (fixtures/random: six CNI styles, dual stack, captures
+ * inside pods, `-i any` captures, microsecond timestamps), from its cache: built as root, so a
+ * machine without the cache skips them and says so.
+ */
+const RANDOM_CACHE = process.env.TUNNELVISION_RANDLAB_CACHE || DEFAULT_CACHE;
+const RANDOM_SEEDS = (process.env.TUNNELVISION_DATASET_SEEDS ?? '3,4,9').split(',').map(Number);
+
+describe('SQL path finder = in-process path finder on random clusters', () => {
+  for (const seed of RANDOM_SEEDS) {
+    it(`seed ${seed}`, async (ctx) => {
+      const run = readRun(join(RANDOM_CACHE, `seed-${seed}`));
+      if (!run) return ctx.skip(`SKIPPED: seed ${seed} is not in ${RANDOM_CACHE} (npm run truth builds it, as root)`);
+      const dir = mkdtempSync(join(tmpdir(), 'tv-dataset-'));
+      tmp.push(dir);
+      await exportDataset(run.files, dir);
+      const duck = await openDuck();
+      try {
+        await attachDataset(duck.db, dir);
+        await correlate(duck.db);
+        const d = await disagreements(duck.db);
+        for (const [check, rows] of Object.entries(d)) expect(rows.slice(0, 10), `${check}: ${rows.length} rows disagree`).toEqual([]);
+      } finally {
+        duck.close();
+      }
+    });
+  }
+});
+
+describe('what the dataset cannot tell', () => {
+  it('an address the analysis tables never saw gives the verdict "unknown: <why>" and status unknown, not a guess', async () => {
+    const dir = await datasetOf('lab a (flannel VXLAN)');
     const duck = await openDuck();
     try {
       await attachDataset(duck.db, dir);
-      await correlate(duck.db, { windowNs: 0 });
+      // The destination most journeys reached, as if the analysis tables came from captures without it.
+      const gone = String(
+        (
+          await queryRows(
+            duck.db,
+            `SELECT dst FROM hops h JOIN journeys j ON j.id = h.journey AND h.hop = j.hops - 1 GROUP BY dst ORDER BY COUNT(*) DESC LIMIT 1`,
+          )
+        ).rows[0].dst,
+      );
+      await duck.db.run(
+        `CREATE OR REPLACE VIEW address_nodes AS SELECT * FROM read_parquet(${sqlString(join(dir, 'address_nodes.parquet'))}) WHERE ip <> ${sqlString(gone)}`,
+      );
+      await correlate(duck.db);
       const d = await disagreements(duck.db);
-      expect(d.hopPlace.length).toBeGreaterThan(0);
-      expect(d.journeyGrouping.length).toBeGreaterThan(0);
+      expect(d.undecided.length).toBeGreaterThan(0);
+      const v = await queryRows(
+        duck.db,
+        `SELECT v.status, v.verdict, s.inner_src, s.inner_dst FROM sql_verdicts v JOIN sql_hops s ON s.jkey = v.jkey AND s.hop = s.hop_count - 1
+         WHERE v.verdict LIKE 'unknown:%'`,
+      );
+      for (const r of v.rows) {
+        expect(r.status).toBe('unknown');
+        expect(String(r.verdict)).toContain(`${gone} is not in address_nodes`);
+        expect([r.inner_src, r.inner_dst]).toContain(gone);
+      }
+      // Every other journey keeps the in-process verdict.
+      expect(d.verdict).toEqual([]);
     } finally {
       duck.close();
     }
   });
+});
+
+describe('the comparison can fail', () => {
+  const broken = async (set: string, opts: Parameters<typeof correlate>[1]) => {
+    const duck = await openDuck();
+    try {
+      await attachDataset(duck.db, await datasetOf(set));
+      await correlate(duck.db, opts);
+      return await disagreements(duck.db);
+    } finally {
+      duck.close();
+    }
+  };
+  /** A rewrite of one statement that must change it (a mutation that misses is a test bug). */
+  const mutate = (from: string, to: string) => {
+    let hit = false;
+    return {
+      rewrite: (s: string) => {
+        if (!s.includes(from)) return s;
+        hit = true;
+        return s.replace(from, to);
+      },
+      hit: () => hit,
+    };
+  };
+
+  it('a path finder that cuts journeys at every sighting (window 0) disagrees on grouping and hop places', async () => {
+    const d = await broken('lab a (flannel VXLAN)', { windowNs: 0 });
+    expect(d.hopPlace.length).toBeGreaterThan(0);
+    expect(d.journeyGrouping.length).toBeGreaterThan(0);
+  });
+
+  const verdictMutations: [string, string, string, string][] = [
+    ['a drop looked for before the last place seen', 'lab a (flannel VXLAN)', 'c.slot > l.last_seen_slot', 'c.slot < l.last_seen_slot'],
+    ['acknowledgements that do not cover the segment', 'calico (routed)', '% 4294967296 < 2147483648', '% 4294967296 >= 2147483648'],
+    ['no link-scope verdict', 'journeys lab (ICMP errors, shifted clock)', 'WHEN e.link_scope THEN', 'WHEN false THEN'],
+    [
+      'a refusal from anyone, not only the destination',
+      'journeys lab (ICMP errors, shifted clock)',
+      "q.verdict = 'refused' AND",
+      "q.verdict <> 'refused' AND",
+    ],
+  ];
+  for (const [what, set, from, to] of verdictMutations) {
+    it(`verdict.sql with ${what} disagrees on verdicts`, async () => {
+      const m = mutate(from, to);
+      const d = await broken(set, { rewrite: m.rewrite });
+      expect(m.hit()).toBe(true);
+      expect(d.verdict.length).toBeGreaterThan(0);
+    });
+  }
 });

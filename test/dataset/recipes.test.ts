@@ -42,7 +42,7 @@ describe('README dataset recipes', () => {
     const r = await runSql(dir, recipes[3], { correlate: true });
     const inProcess = await runSql(
       dir,
-      `SELECT last_node AS node, verdict, COUNT(*) AS journeys FROM journeys WHERE verdict IN ('icmp-error', 'refused') GROUP BY 1, 2 ORDER BY 3 DESC, 1, 2`,
+      `SELECT last_node AS node, verdict, COUNT(*) AS journeys FROM journeys WHERE status = 'dropped' GROUP BY 1, 2 ORDER BY 3 DESC, 1, 2`,
     );
     const sorted = (rows: Record<string, unknown>[]) => [...rows].sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
     expect(sorted(r.rows)).toEqual(sorted(inProcess.rows));

@@ -1,14 +1,14 @@
 #!/usr/bin/env python3
 """Runs SQL over a Tunnelvision Parquet dataset on Apache Spark: the same tables and the same
-path-finder SQL (../correlate.sql) that `tunnelvision sql` runs in embedded DuckDB.
+path-finder SQL (../correlate.sql, then ../verdict.sql) that `tunnelvision sql` runs in embedded DuckDB.
 
     spark-submit main/dataset/spark/run.py DIR [--correlate] [--window-ms 1000] [--repeat-ms 1]
                  [--format csv|json] [--out PATH] "SELECT ..."
 
 DIR is a dataset directory made by `tunnelvision export --parquet` (a local path, or any URI Spark
 reads: hdfs://, s3a://, gs://). `packets` is every DIR/packets/*.parquet; each DIR/<table>.parquet
-is a view named after the file. --correlate runs correlate.sql first (views sql_hops, sql_journeys,
-sql_icmp_quotes...). The query's rows are printed (CSV or JSON lines, at most --limit of them), or
+is a view named after the file. --correlate runs correlate.sql and verdict.sql first (views sql_hops,
+sql_journeys, sql_icmp_quotes, sql_verdicts...). The query's rows are printed (CSV or JSON lines, at most --limit of them), or
 written whole as Parquet with --out (on a cluster, the result of a big query stays in the cluster).
 
 correlate.sql keeps to the SQL both engines share; the dialect switches are its hash64(...), which
@@ -23,6 +23,17 @@ import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 CORRELATE_SQL = os.path.join(HERE, "..", "correlate.sql")
+VERDICT_SQL = os.path.join(HERE, "..", "verdict.sql")
+# The path finder's files, in the order they run (main/dataset/correlate.ts PATH_FINDER_SQL).
+PATH_FINDER_SQL = [CORRELATE_SQL, VERDICT_SQL]
+
+
+def path_finder_statements():
+    out = []
+    for path in PATH_FINDER_SQL:
+        with open(path, encoding="utf-8") as f:
+            out += statements(f.read())
+    return out
 
 
 def statements(text):
@@ -98,8 +109,7 @@ def main(argv):
             f"CAST({a.window_ms * 1e6} AS DOUBLE) AS window_ns, CAST({a.repeat_ms * 1e6} AS DOUBLE) AS repeat_ns, "
             "COALESCE((SELECT MIN(t_ns) FROM packets), CAST(0 AS BIGINT)) AS epoch_ns"
         )
-        with open(CORRELATE_SQL, encoding="utf-8") as f:
-            stmts = statements(f.read())
+        stmts = path_finder_statements()
         cached = materialized(stmts)
         for s in stmts:
             spark.sql(for_spark(s))

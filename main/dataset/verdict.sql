@@ -1,0 +1,340 @@
+-- Each journey's verdict, after correlate.sql (its views sql_ordered, sql_hops, sql_icmp_quotes):
+-- what decided whether the packet got there and, when it did not, where it was last seen and which
+-- capture should have seen it next. The same decisions as main/topology in process, in its order
+-- (hops.ts judge): a multicast / broadcast / link-local packet ('link-scope'); an ICMP error quoting
+-- the packet ('refused' when its destination sent it, else 'icmp-error'); seen where the
+-- destination receives it ('reached-destination'); answered by the destination ('answered',
+-- verdict.ts findAnswers); a capture running on the expected path that did not see it ('missing',
+-- hops.ts pathCheck); otherwise 'undetermined'.
+--
+-- Input tables besides correlate.sql's: points (id, capture, ifindex, node, kind, pod_ip, first_ns,
+-- last_ns), node_addresses, address_nodes (every inner address the analysis saw, with the node
+-- owning it or NULL).
+-- Output view: sql_verdicts, one row per journey: status ('delivered' / 'dropped' / 'unknown'),
+-- verdict (a code above, or 'unknown: <why>' where the dataset lacks what the in-process path
+-- finder would decide it by: an address the analysis tables never saw), the packet that decided it (error_capture / error_idx, answer_capture /
+-- answer_idx), where it was last seen (last_point, last_node) and, for 'missing', the capture
+-- point that was running on the path and did not see it (missed_by: a point id, or the file of a
+-- whole `-i any` capture).
+-- Same dialect as correlate.sql.
+
+-- 1. Each journey's first and last sighting, with the fields the verdict reads.
+CREATE OR REPLACE TEMPORARY VIEW sql_ends AS
+SELECT f.jkey, f.hop_count, f.corrected AS at_ns, f.link_scope,
+  f.capture AS f_capture, f.idx AS f_idx, f.point AS f_point, f.inner_ver AS f_ver, f.inner_src AS f_src, f.inner_dst AS f_dst,
+  f.inner_proto AS proto, f.frag_off AS f_frag,
+  l.capture AS l_capture, l.idx AS l_idx, l.point AS l_point, l.node AS l_node, l.kind AS l_kind, l.pod_ip AS l_pod_ip,
+  l.inner_ver AS l_ver, l.inner_dst AS l_dst
+FROM sql_ordered f JOIN sql_ordered l ON l.jkey = f.jkey AND l.hop = f.hop_count - 1
+WHERE f.hop = 0;
+
+-- 2. The expected path (hops.ts expectedPath): the sender's side, then the receiver's, from the
+-- nodes that own the first source and the last destination. Bridges and tunnel devices are
+-- expected only where some capture of that kind exists. Slot order is path order.
+CREATE OR REPLACE TEMPORARY VIEW sql_path_ends AS
+SELECT e.*, sn.node AS sn, dn.node AS dn, sn.ip IS NULL AS src_unseen, dn.ip IS NULL AS dst_unseen,
+  sn.node IS NOT NULL AND su.ip IS NULL AS src_pod,
+  dn.node IS NOT NULL AND du.ip IS NULL AS dst_pod,
+  k.bridged, k.tunnelled
+FROM sql_ends e
+LEFT JOIN address_nodes sn ON sn.ip = e.f_src
+LEFT JOIN address_nodes dn ON dn.ip = e.l_dst
+LEFT JOIN node_addresses su ON su.ip = e.f_src
+LEFT JOIN node_addresses du ON du.ip = e.l_dst
+CROSS JOIN (
+  SELECT MAX(CASE WHEN kind = 'bridge' THEN 1 ELSE 0 END) = 1 AS bridged,
+    MAX(CASE WHEN kind IN ('vtep', 'tun') THEN 1 ELSE 0 END) = 1 AS tunnelled
+  FROM points
+) k;
+
+CREATE OR REPLACE TEMPORARY VIEW sql_expected AS
+SELECT jkey, slot, node, kind1, kind2, pod,
+  MAX(slot) OVER (PARTITION BY jkey) AS last_slot
+FROM (
+  SELECT p.jkey, s.slot,
+    CASE WHEN s.slot <= 4 THEN p.sn ELSE p.dn END AS node,
+    s.kind1, s.kind2,
+    CASE s.slot WHEN 1 THEN p.f_src WHEN 8 THEN p.l_dst ELSE NULL END AS pod
+  FROM sql_path_ends p
+  CROSS JOIN (
+    SELECT 1 AS slot, 'veth' AS kind1, 'veth' AS kind2 UNION ALL SELECT 2, 'bridge', 'bridge' UNION ALL SELECT 3, 'vtep', 'tun'
+    UNION ALL SELECT 4, 'underlay', 'underlay' UNION ALL SELECT 5, 'underlay', 'underlay' UNION ALL SELECT 6, 'vtep', 'tun'
+    UNION ALL SELECT 7, 'bridge', 'bridge' UNION ALL SELECT 8, 'veth', 'veth'
+  ) s
+  WHERE CASE s.slot
+    WHEN 1 THEN p.src_pod
+    WHEN 2 THEN p.src_pod AND p.bridged
+    WHEN 3 THEN p.sn IS NOT NULL AND p.dn IS NOT NULL AND p.sn <> p.dn AND p.tunnelled
+    WHEN 4 THEN p.sn IS NOT NULL AND p.dn IS NOT NULL AND p.sn <> p.dn
+    WHEN 5 THEN p.sn IS NOT NULL AND p.dn IS NOT NULL AND p.sn <> p.dn
+    WHEN 6 THEN p.sn IS NOT NULL AND p.dn IS NOT NULL AND p.sn <> p.dn AND p.tunnelled
+    WHEN 7 THEN p.dst_pod AND p.bridged AND NOT (p.sn = p.dn AND p.src_pod)
+    ELSE p.dst_pod END
+) x;
+
+-- 3. Per expected place: the capture points that would see it there (a whole `-i any` capture of
+-- the node sees every interface), whether the journey was seen at one, and when not, whether a
+-- capture covering the time missed it. A node's captures run together: a point covers the time its
+-- node's captures span (corrected), compared with the journey's sightings on that node (else all).
+CREATE OR REPLACE TEMPORARY VIEW sql_candidates AS
+SELECT e.jkey, e.slot, pt.id AS point
+FROM sql_expected e JOIN points pt ON pt.node = e.node
+WHERE (pt.kind = 'any' AND pt.ifindex IS NULL)
+   OR (pt.kind IN (e.kind1, e.kind2) AND (e.pod IS NULL OR pt.pod_ip = e.pod));
+
+CREATE OR REPLACE TEMPORARY VIEW sql_node_spans AS
+SELECT pt.node,
+  MIN(CAST(pt.first_ns - cp.epoch_ns AS DOUBLE)) - MAX(COALESCE(c.offset_ns, 0)) AS span_lo,
+  MAX(CAST(pt.last_ns - cp.epoch_ns AS DOUBLE)) - MAX(COALESCE(c.offset_ns, 0)) AS span_hi
+FROM points pt CROSS JOIN correlate_params cp LEFT JOIN clock_offsets c ON c.node = pt.node
+WHERE pt.node IS NOT NULL AND pt.first_ns IS NOT NULL
+GROUP BY pt.node;
+
+-- A `-i any` capture split by interface index: the file's points of that node span its time.
+CREATE OR REPLACE TEMPORARY VIEW sql_any_spans AS
+SELECT pt.node, pt.capture,
+  MIN(CAST(pt.first_ns - cp.epoch_ns AS DOUBLE)) - MAX(COALESCE(c.offset_ns, 0)) AS span_lo,
+  MAX(CAST(pt.last_ns - cp.epoch_ns AS DOUBLE)) - MAX(COALESCE(c.offset_ns, 0)) AS span_hi
+FROM points pt CROSS JOIN correlate_params cp LEFT JOIN clock_offsets c ON c.node = pt.node
+WHERE pt.node IS NOT NULL AND pt.ifindex IS NOT NULL AND pt.first_ns IS NOT NULL
+GROUP BY pt.node, pt.capture;
+
+CREATE OR REPLACE TEMPORARY VIEW sql_journey_span AS
+SELECT jkey, MIN(corrected) AS lo, MAX(corrected) AS hi FROM sql_ordered GROUP BY jkey;
+
+CREATE OR REPLACE TEMPORARY VIEW sql_journey_node_span AS
+SELECT jkey, node, MIN(corrected) AS lo, MAX(corrected) AS hi,
+  MIN(CASE WHEN kind = 'veth' AND pod_ip IS NULL THEN hop ELSE NULL END) AS podless_veth_hop
+FROM sql_ordered WHERE node IS NOT NULL GROUP BY jkey, node;
+
+CREATE OR REPLACE TEMPORARY VIEW sql_seen AS
+SELECT c.jkey, c.slot, MIN(o.hop) AS hop
+FROM sql_candidates c JOIN sql_ordered o ON o.jkey = c.jkey AND o.point = c.point
+GROUP BY c.jkey, c.slot;
+
+CREATE OR REPLACE TEMPORARY VIEW sql_places AS
+SELECT e.jkey, e.slot, e.last_slot, e.node,
+  -- A pod's veth the attribution did not tie to a pod: a packet to or from the pod on a veth of its node.
+  COALESCE(s.hop, CASE WHEN e.pod IS NOT NULL THEN n.podless_veth_hop ELSE NULL END) AS hop,
+  COALESCE(c.candidates, 0) AS candidates, c.first_candidate,
+  COALESCE(n.lo, j.lo) AS lo, COALESCE(n.hi, j.hi) AS hi
+FROM sql_expected e
+JOIN sql_journey_span j ON j.jkey = e.jkey
+LEFT JOIN sql_journey_node_span n ON n.jkey = e.jkey AND n.node = e.node
+LEFT JOIN sql_seen s ON s.jkey = e.jkey AND s.slot = e.slot
+LEFT JOIN (SELECT jkey, slot, COUNT(*) AS candidates, MIN(point) AS first_candidate FROM sql_candidates GROUP BY jkey, slot) c
+  ON c.jkey = e.jkey AND c.slot = e.slot;
+
+-- Where it was not seen: the capture that was running there and missed it (a whole `-i any`
+-- capture of the node when no capture of that interface exists), else NULL (nothing to tell).
+CREATE OR REPLACE TEMPORARY VIEW sql_place_checks AS
+SELECT p.jkey, p.slot, p.last_slot, p.node, p.hop,
+  CASE
+    WHEN p.hop IS NOT NULL THEN NULL
+    WHEN p.candidates = 0 THEN a.capture
+    WHEN s.span_lo <= p.lo AND s.span_hi >= p.hi THEN p.first_candidate
+    ELSE NULL
+  END AS missed_by
+FROM sql_places p
+LEFT JOIN sql_node_spans s ON s.node = p.node
+LEFT JOIN (
+  SELECT q.jkey, q.slot, MIN(a.capture) AS capture
+  FROM sql_places q JOIN sql_any_spans a ON a.node = q.node AND a.span_lo <= q.lo AND a.span_hi >= q.hi
+  WHERE q.hop IS NULL AND q.candidates = 0
+  GROUP BY q.jkey, q.slot
+) a ON a.jkey = p.jkey AND a.slot = p.slot;
+
+-- The path's status (hops.ts pathCheck): seen at the last expected place, the destination's, is
+-- delivered; a capture that missed it beyond the last place it was seen is a drop there.
+CREATE OR REPLACE TEMPORARY VIEW sql_path_status AS
+SELECT c.jkey,
+  MAX(CASE WHEN c.slot = c.last_slot AND c.hop IS NOT NULL THEN 1 ELSE 0 END) = 1 AS final_seen,
+  MAX(CASE WHEN c.hop IS NOT NULL THEN c.slot ELSE 0 END) AS last_seen_slot,
+  MIN(CASE WHEN c.missed_by IS NOT NULL AND c.slot > l.last_seen_slot THEN c.slot ELSE NULL END) AS drop_slot
+FROM sql_place_checks c
+JOIN (SELECT jkey, MAX(CASE WHEN hop IS NOT NULL THEN slot ELSE 0 END) AS last_seen_slot FROM sql_place_checks GROUP BY jkey) l
+  ON l.jkey = c.jkey
+GROUP BY c.jkey;
+
+-- 4. Answers (verdict.ts findAnswers). Every journey of TCP, UDP or an echo reply is an entry under
+-- the directed flow (addresses, ports; an echo's identifier on both sides) of its first and of its
+-- last sighting (NAT: the answer may match either), at its first corrected time.
+CREATE OR REPLACE TEMPORARY VIEW sql_answer_rows AS
+SELECT e.jkey, e.at_ns, e.proto, e.f_frag, w.which, p.capture, p.idx, p.inner_ver AS ver, p.inner_src AS src, p.inner_dst AS dst,
+  CASE WHEN p.inner_proto IN (6, 17, 132) THEN p.sport
+    WHEN p.inner_proto IN (1, 58) AND p.icmp_id IS NOT NULL THEN p.icmp_id ELSE -1 END AS sp,
+  CASE WHEN p.inner_proto IN (6, 17, 132) THEN p.dport
+    WHEN p.inner_proto IN (1, 58) AND p.icmp_id IS NOT NULL THEN p.icmp_id ELSE -1 END AS dp,
+  CAST(p.icmp_type AS INTEGER) AS icmp_type, p.icmp_seq,
+  CAST(p.tcp_seq AS BIGINT) AS seq, CAST(p.tcp_ack AS BIGINT) AS ack, CAST(p.tcp_flags AS INTEGER) AS flags,
+  CAST(p.pay_len AS BIGINT) AS pay_len
+FROM sql_ends e
+CROSS JOIN (SELECT 0 AS which UNION ALL SELECT 1) w
+JOIN packets p ON p.capture = CASE WHEN w.which = 0 THEN e.f_capture ELSE e.l_capture END
+  AND p.idx = CASE WHEN w.which = 0 THEN e.f_idx ELSE e.l_idx END
+WHERE e.f_frag = 0;
+
+CREATE OR REPLACE TEMPORARY VIEW sql_answer_entries AS
+SELECT * FROM (
+  SELECT r.*,
+    CASE WHEN (r.proto = 1 AND r.icmp_type = 0) OR (r.proto = 58 AND r.icmp_type = 129) THEN 1 ELSE 0 END AS reply,
+    ROW_NUMBER() OVER (PARTITION BY r.jkey, r.ver, r.proto, r.src, r.sp, r.dst, r.dp ORDER BY r.which) AS dup
+  FROM sql_answer_rows r
+) x
+WHERE dup = 1 AND (proto IN (6, 17) OR reply = 1);
+
+-- Entries of one directed flow in time order (TCP's acknowledgement scan counts them).
+CREATE OR REPLACE TEMPORARY VIEW sql_answer_list AS
+SELECT e.*, ROW_NUMBER() OVER (PARTITION BY ver, proto, src, sp, dst, dp, reply ORDER BY at_ns, capture, idx) AS pos
+FROM sql_answer_entries e;
+
+-- Each journey looks for its answer as last seen, then as first seen (which = 1, then 0).
+CREATE OR REPLACE TEMPORARY VIEW sql_answer_queries AS
+SELECT r.*,
+  (r.seq + r.pay_len + CASE WHEN r.flags % 4 >= 2 THEN 1 ELSE 0 END + r.flags % 2) % 4294967296 AS expect
+FROM sql_answer_rows r;
+
+-- An echo request: the first reply after it with its sequence, from where it was sent, within 5 s.
+-- Replies are looked for going back (the other direction of the flow), else, when none ever went
+-- back with that sequence, the same way.
+CREATE OR REPLACE TEMPORARY VIEW sql_echo_queries AS
+SELECT q.*, CASE WHEN b.n IS NULL THEN 0 ELSE 1 END AS replies_back
+FROM sql_answer_queries q
+LEFT JOIN (
+  SELECT ver, proto, icmp_seq, src, sp, dst, dp, COUNT(*) AS n FROM sql_answer_list WHERE reply = 1
+  GROUP BY ver, proto, icmp_seq, src, sp, dst, dp
+) b ON b.ver = q.ver AND b.proto = q.proto AND b.icmp_seq = q.icmp_seq AND b.src = q.dst AND b.sp = q.dp AND b.dst = q.src AND b.dp = q.sp
+WHERE (q.proto = 1 AND q.icmp_type = 8) OR (q.proto = 58 AND q.icmp_type = 128);
+
+CREATE OR REPLACE TEMPORARY VIEW sql_echo_answers AS
+SELECT jkey, which, a_capture, a_idx FROM (
+  SELECT q.jkey, q.which, a.capture AS a_capture, a.idx AS a_idx, a.src AS a_src, q.dst AS q_dst, a.at_ns - q.at_ns AS after_ns,
+    ROW_NUMBER() OVER (PARTITION BY q.jkey, q.which ORDER BY a.at_ns, a.capture, a.idx) AS rn
+  FROM sql_echo_queries q
+  JOIN sql_answer_list a ON a.reply = 1 AND a.ver = q.ver AND a.proto = q.proto AND a.icmp_seq = q.icmp_seq
+    AND ((q.replies_back = 1 AND a.src = q.dst AND a.sp = q.dp AND a.dst = q.src AND a.dp = q.sp)
+      OR (q.replies_back = 0 AND a.src = q.src AND a.sp = q.sp AND a.dst = q.dst AND a.dp = q.dp))
+    AND a.at_ns > q.at_ns
+) x
+WHERE rn = 1 AND after_ns <= 5000000000 AND a_src = q_dst;
+
+-- The first entry after a query's time in a long list (every segment or datagram of one direction
+-- of a flow) by one sort instead of a join of every query with every entry: queries and entries of
+-- the list in time order (a query after the entries of its own time), the next entry is the lowest
+-- position among the rows after the query. 'back': the flow's other direction (the answer), 'fwd':
+-- its own (UDP: the next datagram this way).
+CREATE OR REPLACE TEMPORARY VIEW sql_answer_next AS
+SELECT jkey, which, side, ver, proto, src, sp, dst, dp, at_ns, next_pos FROM (
+  SELECT u.*,
+    MIN(pos) OVER (PARTITION BY ver, proto, src, sp, dst, dp ORDER BY at_ns, is_query ROWS BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING) AS next_pos
+  FROM (
+    SELECT ver, proto, src, sp, dst, dp, at_ns, 0 AS is_query, pos, NULL AS jkey, NULL AS which, NULL AS side
+    FROM sql_answer_list WHERE reply = 0
+    UNION ALL
+    SELECT ver, proto, dst, dp, src, sp, at_ns, 1, CAST(NULL AS BIGINT), jkey, which, 'back'
+    FROM sql_answer_queries WHERE proto IN (6, 17)
+    UNION ALL
+    SELECT ver, proto, src, sp, dst, dp, at_ns, 1, CAST(NULL AS BIGINT), jkey, which, 'fwd'
+    FROM sql_answer_queries WHERE proto = 17
+  ) u
+) x
+WHERE is_query = 1 AND next_pos IS NOT NULL;
+
+-- A UDP datagram: the first one back on the same ports within 5 s, unless the next one this way
+-- was sent before it.
+CREATE OR REPLACE TEMPORARY VIEW sql_udp_answers AS
+SELECT b.jkey, b.which, a.capture AS a_capture, a.idx AS a_idx
+FROM sql_answer_next b
+JOIN sql_answer_list a ON a.reply = 0 AND a.ver = b.ver AND a.proto = b.proto AND a.src = b.src AND a.sp = b.sp
+  AND a.dst = b.dst AND a.dp = b.dp AND a.pos = b.next_pos
+LEFT JOIN sql_answer_next f ON f.side = 'fwd' AND f.jkey = b.jkey AND f.which = b.which
+LEFT JOIN sql_answer_list n ON n.reply = 0 AND n.ver = f.ver AND n.proto = f.proto AND n.src = f.src AND n.sp = f.sp
+  AND n.dst = f.dst AND n.dp = f.dp AND n.pos = f.next_pos
+WHERE b.side = 'back' AND b.proto = 17 AND a.at_ns - b.at_ns <= 5000000000 AND (n.at_ns IS NULL OR n.at_ns >= a.at_ns);
+
+-- A TCP segment that expects an acknowledgement (data, SYN or FIN; not a reset): among the next 64
+-- segments back, before 5 s and before this one was sent again, the first acknowledging it.
+CREATE OR REPLACE TEMPORARY VIEW sql_tcp_segments AS
+SELECT q.*
+FROM sql_answer_queries q
+WHERE q.proto = 6 AND q.expect <> q.seq AND q.flags % 8 < 4;
+
+CREATE OR REPLACE TEMPORARY VIEW sql_tcp_queries AS
+SELECT q.*, LEAST(q.at_ns + 5000000000, COALESCE(r.again_ns, q.at_ns + 5000000000)) AS until_ns, nb.next_pos
+FROM sql_tcp_segments q
+JOIN sql_answer_next nb ON nb.side = 'back' AND nb.jkey = q.jkey AND nb.which = q.which
+LEFT JOIN (
+  SELECT q.jkey, q.which, MIN(s.at_ns) AS again_ns
+  FROM sql_tcp_segments q
+  JOIN sql_answer_list s ON s.reply = 0 AND s.ver = q.ver AND s.proto = 6 AND s.src = q.src AND s.sp = q.sp AND s.dst = q.dst
+    AND s.dp = q.dp AND s.seq = q.seq AND s.at_ns > q.at_ns AND s.pay_len = q.pay_len AND s.flags % 4 = q.flags % 4
+  GROUP BY q.jkey, q.which
+) r ON r.jkey = q.jkey AND r.which = q.which;
+
+CREATE OR REPLACE TEMPORARY VIEW sql_scan_steps AS
+SELECT CAST(a.d * 8 + b.d AS BIGINT) AS step
+FROM (SELECT 0 AS d UNION ALL SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3 UNION ALL SELECT 4 UNION ALL SELECT 5 UNION ALL SELECT 6 UNION ALL SELECT 7) a
+CROSS JOIN (SELECT 0 AS d UNION ALL SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3 UNION ALL SELECT 4 UNION ALL SELECT 5 UNION ALL SELECT 6 UNION ALL SELECT 7) b;
+
+CREATE OR REPLACE TEMPORARY VIEW sql_tcp_answers AS
+SELECT jkey, which, a_capture, a_idx FROM (
+  SELECT q.jkey, q.which, a.capture AS a_capture, a.idx AS a_idx,
+    ROW_NUMBER() OVER (PARTITION BY q.jkey, q.which ORDER BY a.pos) AS rn
+  FROM sql_tcp_queries q
+  CROSS JOIN sql_scan_steps k
+  JOIN sql_answer_list a ON a.reply = 0 AND a.ver = q.ver AND a.proto = 6
+    AND a.src = q.dst AND a.sp = q.dp AND a.dst = q.src AND a.dp = q.sp AND a.pos = q.next_pos + k.step
+  WHERE a.at_ns < q.until_ns AND (a.flags % 32) >= 16 AND ((a.ack - q.expect) % 4294967296 + 4294967296) % 4294967296 < 2147483648
+) y WHERE rn = 1;
+
+-- The answer: as last seen first, else as first seen.
+CREATE OR REPLACE TEMPORARY VIEW sql_answers AS
+SELECT jkey, a_capture, a_idx FROM (
+  SELECT a.*, ROW_NUMBER() OVER (PARTITION BY jkey ORDER BY which DESC) AS rn
+  FROM (
+    SELECT * FROM sql_echo_answers UNION ALL SELECT * FROM sql_udp_answers UNION ALL SELECT * FROM sql_tcp_answers
+  ) a
+) x WHERE rn = 1;
+
+-- 5. The verdict, in the path finder's order.
+CREATE OR REPLACE TEMPORARY VIEW sql_verdicts AS
+SELECT jkey,
+  CASE
+    WHEN verdict IN ('refused', 'reached-destination', 'answered') THEN 'delivered'
+    WHEN verdict IN ('icmp-error', 'missing') THEN 'dropped'
+    ELSE 'unknown'
+  END AS status,
+  verdict, error_capture, error_idx,
+  CASE WHEN verdict = 'answered' THEN answer_capture_found ELSE NULL END AS answer_capture,
+  CASE WHEN verdict = 'answered' THEN answer_idx_found ELSE NULL END AS answer_idx,
+  last_point, last_node, CASE WHEN verdict = 'missing' THEN missed_by ELSE NULL END AS missed_by
+FROM (
+  SELECT e.jkey, e.l_point AS last_point, e.l_node AS last_node,
+    CASE
+      WHEN e.link_scope THEN 'link-scope'
+      WHEN q.jkey IS NOT NULL AND q.verdict = 'refused' AND q.error_from IN (e.f_dst, e.l_dst) THEN 'refused'
+      WHEN q.jkey IS NOT NULL THEN 'icmp-error'
+      -- The analysis tables were written from another part of the set: who owns the address, and so
+      -- the path the packet should have taken, is not in the dataset.
+      WHEN pe.src_unseen OR pe.dst_unseen THEN concat('unknown: ', CASE WHEN pe.src_unseen THEN e.f_src ELSE e.l_dst END,
+        ' is not in address_nodes (the analysis tables come from captures without it), so which node owns it and the path expected are not known')
+      WHEN ps.final_seen AND pe.dn IS NOT NULL THEN 'reached-destination'
+      WHEN e.hop_count > 1 AND e.l_kind = 'veth' AND e.f_point <> e.l_point AND (e.l_pod_ip IS NULL OR e.l_pod_ip = e.l_dst)
+        THEN 'reached-destination'
+      WHEN a.jkey IS NOT NULL THEN 'answered'
+      WHEN ps.drop_slot IS NOT NULL THEN 'missing'
+      ELSE 'undetermined'
+    END AS verdict,
+    CASE WHEN e.link_scope THEN NULL ELSE q.error_capture END AS error_capture,
+    CASE WHEN e.link_scope THEN NULL ELSE q.error_idx END AS error_idx,
+    a.a_capture AS answer_capture_found, a.a_idx AS answer_idx_found,
+    m.missed_by
+  FROM sql_ends e
+  JOIN sql_path_ends pe ON pe.jkey = e.jkey
+  LEFT JOIN sql_path_status ps ON ps.jkey = e.jkey
+  LEFT JOIN sql_place_checks m ON m.jkey = e.jkey AND m.slot = ps.drop_slot
+  LEFT JOIN (
+    SELECT x.*, ROW_NUMBER() OVER (PARTITION BY jkey ORDER BY error_capture, error_idx) AS rn FROM sql_icmp_quotes x
+  ) q ON q.jkey = e.jkey AND q.rn = 1
+  LEFT JOIN sql_answers a ON a.jkey = e.jkey
+) v;
