@@ -123,9 +123,9 @@ export class LineBatch {
       v = q;
     }
     if (v >= 10) {
-      b[--i] = PAIRS[(v << 1) + 1];
-      b[--i] = PAIRS[v << 1];
-    } else b[--i] = 0x30 + v;
+      b[i - 1] = PAIRS[(v << 1) + 1];
+      b[i - 2] = PAIRS[v << 1];
+    } else b[i - 1] = 0x30 + v;
   }
 
   private bigUint(n: number): void {
