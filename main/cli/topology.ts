@@ -34,6 +34,7 @@ export async function run(args: string[]): Promise<number> {
     return 2;
   }
   const code = analysis.packetCount > 0 || analysis.captures.length === 0 ? 0 : 1;
+  if (code) process.stderr.write('topology: the captures given hold no packets\n');
   return withOutput('topology', async (out) => {
     await out.write(a.json ? JSON.stringify(analysis.toJSON(), null, 2) + '\n' : formatTopology(analysis));
     return code;

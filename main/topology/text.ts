@@ -46,6 +46,8 @@ export function formatTopology(a: Analysis, maxFlows = 30): string {
     ),
   );
   for (const c of a.captures) for (const e of c.errors) out.push(`  ! ${clean(c.id)}: ${clean(e.message)}`);
+  // A readable capture that holds no packet has no capture point: still listed, as read.
+  for (const c of a.captures) if (c.packetCount === 0 && !c.errors.length) out.push(`  - ${clean(c.id)}: no packets (${c.format})`);
   out.push('', `Nodes (${m.nodes.length})`);
   out.push(
     table(

@@ -109,5 +109,17 @@ describe('tunnelvision topology / follow', () => {
     const g = await run('topology', bad, ...captureFiles('b'));
     expect(g.code).toBe(0);
     expect(g.out).toMatch(/! garbage\.pcap: /);
+    // A capture with a header and no packet: listed as read, and alone it says why nothing follows.
+    const header = Buffer.alloc(24);
+    header.writeUInt32LE(0xa1b2c3d4, 0);
+    header.writeUInt16LE(2, 4);
+    header.writeUInt16LE(4, 6);
+    header.writeUInt32LE(65535, 16);
+    header.writeUInt32LE(1, 20);
+    const empty = join(dir, 'header-only.pcap');
+    writeFileSync(empty, header);
+    expect((await run('topology', empty, ...captureFiles('b'))).out).toMatch(/- header-only\.pcap: no packets \(pcap\)/);
+    const alone = await run('topology', empty);
+    expect([alone.code, alone.err]).toEqual([1, expect.stringMatching(/the captures given hold no packets/)]);
   });
 });
