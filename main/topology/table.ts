@@ -227,6 +227,20 @@ export class PacketTable {
   }
 
   /**
+   * Makes this (empty) table the one `p` stands for, to be read: the part's columns become its own
+   * memory (no copy: shared memory stays shared) and its side lists are taken as they are.
+   */
+  adopt(p: TablePart): this {
+    Object.assign(this, p.columns, { count: p.count, epochSec: p.epochSec });
+    for (const a of p.ip6) this.ip6.push(a);
+    for (const m of p.macs) this.macs.push(m);
+    for (const a of p.arp) this.arp.push(a);
+    for (const x of p.tooBig) this.tooBig.push(x);
+    for (const e of p.icmpErrors) this.icmpErrors.push(e);
+    return this;
+  }
+
+  /**
    * Appends the rows of a part filled by the same `add` calls on another table, as if they had been
    * added here: capture points shift by `pointBase`, times move to this table's epoch, IPv6 ids are
    * interned here (in the part's order, which is the order this table would have met them in) and
