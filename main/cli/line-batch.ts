@@ -162,29 +162,16 @@ export class LineBatch {
     let p = this.pos;
     // Each octet's entry is its length and three digit bytes: all three are stored and the position
     // moves by the length (the room given to begin covers the spare bytes, which the next part overwrites).
-    let o = (n >>> 22) & 0x3fc;
-    b[p] = OCTETS[o + 1];
-    b[p + 1] = OCTETS[o + 2];
-    b[p + 2] = OCTETS[o + 3];
-    p += OCTETS[o];
-    b[p++] = 0x2e;
-    o = (n >>> 14) & 0x3fc;
-    b[p] = OCTETS[o + 1];
-    b[p + 1] = OCTETS[o + 2];
-    b[p + 2] = OCTETS[o + 3];
-    p += OCTETS[o];
-    b[p++] = 0x2e;
-    o = (n >>> 6) & 0x3fc;
-    b[p] = OCTETS[o + 1];
-    b[p + 1] = OCTETS[o + 2];
-    b[p + 2] = OCTETS[o + 3];
-    p += OCTETS[o];
-    b[p++] = 0x2e;
-    o = (n << 2) & 0x3fc;
-    b[p] = OCTETS[o + 1];
-    b[p + 1] = OCTETS[o + 2];
-    b[p + 2] = OCTETS[o + 3];
-    this.pos = p + OCTETS[o];
+    for (let k = 0; k < 4; k++) {
+      // Octet k's table entry: the octet times 4 (its top byte first).
+      const o = k < 3 ? (n >>> (22 - 8 * k)) & 0x3fc : (n << 2) & 0x3fc;
+      if (k > 0) b[p++] = 0x2e;
+      b[p] = OCTETS[o + 1];
+      b[p + 1] = OCTETS[o + 2];
+      b[p + 2] = OCTETS[o + 3];
+      p += OCTETS[o];
+    }
+    this.pos = p;
   }
 
   /** What was added since the last chunk (null when nothing); the batch starts a new buffer, since the writer may still hold this one. */
