@@ -50,7 +50,7 @@ async function flood(_capture: string, args: string[]): Promise<StepReport> {
     tunnelKindBetween: new Map(),
     underlayMtu: 1500,
     kindsPresent: new Set(),
-    nodeSpan: [],
+    runSpan: [],
   };
   const rows = Array.from({ length: t.count }, (_, i) => i);
   const t3 = performance.now();

@@ -2,7 +2,7 @@
 //   Follows packets hop by hop across the captures: per hop the node, interface, corrected time,
 //   latency, TTL, headers as seen there and encapsulation; NAT rewrites, gaps and where a packet
 //   was last seen when it did not arrive.
-//   --flow SPEC     SRC[:PORT] -> DST[:PORT] [tcp|udp|icmp]  ('<->' for both directions)
+//   --flow SPEC     SRC[:PORT] -> DST[:PORT] [tcp|udp|icmp|icmpv6]  ('<->' for both directions)
 //   --packet REF    one packet: capture file name and Wireshark frame number, e.g. node1-eth0.pcap#12
 //   --limit N       hop tables printed per flow (default 10; dropped packets first)
 // Exit codes: 0 found, 1 nothing matched, 2 usage.
@@ -15,7 +15,7 @@ import { COMMON_USAGE, parseCommonArgs, unresolvedAssignments } from './topology
 import { withOutput } from './output';
 import { reportLimitStops } from './limit-args';
 
-const USAGE = `usage: tunnelvision follow FILE... (--flow "SRC[:PORT] -> DST[:PORT] [tcp|udp|icmp]" | --packet CAPTURE#N) [--json]
+const USAGE = `usage: tunnelvision follow FILE... (--flow "SRC[:PORT] -> DST[:PORT] [tcp|udp|icmp|icmpv6]" | --packet CAPTURE#N) [--json]
   --flow SPEC            the flow to follow ('<->' instead of '->' for both directions)
   --packet CAPTURE#N     one packet (N = frame number as Wireshark shows it)
   --limit N              hop tables per flow (default 10; dropped packets first)

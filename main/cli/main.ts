@@ -42,3 +42,8 @@ export async function main(argv: string[]): Promise<number> {
       return 2;
   }
 }
+
+// Run as a script itself (`tsx main/cli/main.ts decode …`, as during development) it runs the
+// command, as main/cli/bin.mjs does; imported, it only exports main().
+if (process.argv[1] && import.meta.url === (await import('node:url')).pathToFileURL(process.argv[1]).href)
+  process.exitCode = await main(process.argv.slice(2));

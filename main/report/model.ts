@@ -283,6 +283,16 @@ export function offsetCell(h: ReportHop): string {
 }
 
 /** A clock offset's uncertainty for the renderers: '0.002', or why there is none. */
+/** The offset a clock table shows: none for a node no packet ties to another's clock (it is not 0, it is unknown). */
+export function clockOffsetCell(c: ReportClockOffset): string {
+  return c.method === 'none' ? 'unknown' : c.offsetMs.toFixed(3);
+}
+
+/** The reference a clock table shows: none for a node that could not be timed. */
+export function clockReferenceCell(c: ReportClockOffset): string {
+  return c.method === 'none' ? '-' : c.reference;
+}
+
 export function uncertaintyCell(c: ReportClockOffset): string {
   if (c.uncertaintyMs !== null) return c.uncertaintyMs.toFixed(3);
   return c.method === 'one-way' ? 'not pinned down (packets one way only)' : c.method === 'reference' ? '0.000' : 'unknown';

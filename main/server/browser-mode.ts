@@ -165,7 +165,7 @@ export function demoCaptures(): string[] {
     /* no manifest: take the folder as it is */
   }
   return readdirSync(dir)
-    .filter((n) => /\.(pcap|pcapng|cap)(\.gz)?$/i.test(n))
+    .filter((n) => /\.(pcap|pcapng|cap)\d*(\.gz)?$/i.test(n))
     .sort()
     .map((n) => join(dir, n));
 }

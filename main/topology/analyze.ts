@@ -670,13 +670,7 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
   const journeys = splitJourneys(t, groups, { time: (r) => t.tNs[r] - offsetOfPoint[t.point[r]], windowNs: window });
   const tooBig = new Map<string, IcmpTooBig>();
   for (const x of t.tooBig) tooBig.set(`${x.quotedSrc}|${x.quotedDst}|${x.quotedId}`, x);
-  const nodeSpan: [number, number][] = nodes.map(() => [Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY]);
-  points.forEach((p, i) => {
-    const n = nodeOfPoint[i];
-    if (n < 0) return;
-    nodeSpan[n][0] = Math.min(nodeSpan[n][0], p.firstNs);
-    nodeSpan[n][1] = Math.max(nodeSpan[n][1], p.lastNs);
-  });
+  const runSpan = captureRunSpans(points, nodeOfPoint, nodes.length);
   const kindsPresent = new Set(points.map((p) => p.kind));
   const tunnelKindBetween = new Map<string, number>();
   for (const p of facts.pairs.values()) {
@@ -698,7 +692,7 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
     offsetOfPoint,
     nodeOfIp,
     tooBig,
-    nodeSpan,
+    runSpan,
     kindsPresent,
     tunnelKindBetween,
     underlayMtu,
@@ -1197,6 +1191,35 @@ function resolveByTime(
 }
 
 /**
+ * The time each capture point counts as capturing. Captures on one node run together: a point covers
+ * the time its node's captures span. Except the veths of a pod restarted on a new veth (its address
+ * on several veths of the node, one after the other): a veth lives as long as its pod, so each of
+ * them counts only from its first to its last packet (a capture file records no start or stop time).
+ */
+function captureRunSpans(points: readonly PointDraft[], nodeOfPoint: ArrayLike<number>, nodeCount: number): (readonly [number, number])[] {
+  const nodeSpan: [number, number][] = Array.from({ length: nodeCount }, () => [Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY]);
+  points.forEach((p, i) => {
+    const n = nodeOfPoint[i];
+    if (n < 0) return;
+    nodeSpan[n][0] = Math.min(nodeSpan[n][0], p.firstNs);
+    nodeSpan[n][1] = Math.max(nodeSpan[n][1], p.lastNs);
+  });
+  const vethsOf = new Map<string, Set<number>>();
+  const podKeys = (p: PointDraft, i: number): string[] =>
+    p.kind === 'veth' && !p.podSide && nodeOfPoint[i] >= 0
+      ? [p.podIp, p.podIp6 ?? -1].filter((k) => k >= 0).map((k) => `${nodeOfPoint[i]}\0${k}`)
+      : [];
+  points.forEach((p, i) => {
+    for (const k of podKeys(p, i)) (vethsOf.get(k) ?? vethsOf.set(k, new Set()).get(k)!).add(p.file);
+  });
+  return points.map((p, i) => {
+    if (podKeys(p, i).some((k) => vethsOf.get(k)!.size > 1)) return [p.firstNs, p.lastNs];
+    const n = nodeOfPoint[i];
+    return n >= 0 ? nodeSpan[n] : [p.firstNs, p.lastNs];
+  });
+}
+
+/**
  * Two files placed on one node with the same interface name and kind (two eth0 NIC captures): one
  * host has one such interface, so one of them is likely another node's (or the same interface
  * captured twice). Pod-side captures are left out: every pod's own interface is eth0.
@@ -1211,6 +1234,9 @@ function sameInterfaceTwice(points: readonly PointDraft[]): string[] {
   const out: string[] = [];
   for (const ps of seen.values()) {
     if (new Set(ps.map((p) => p.file)).size < 2) continue;
+    // Files one after the other in time are the pieces of one rotated capture (tcpdump -C/-G, ring buffers).
+    const byTime = [...ps].sort((a, b) => a.firstNs - b.firstNs);
+    if (byTime.every((p, i) => i === 0 || p.file === byTime[i - 1].file || p.firstNs > byTime[i - 1].lastNs)) continue;
     const { node, interface: name, kind } = ps[0];
     out.push(
       `${ps.map((p) => p.id).join(' and ')} are ${ps.length === 2 ? 'both' : 'all'} placed on ${node} as its ${kind} interface ${name}: a host has one, so either one of them is another node's (assign it) or the same interface was captured twice`,

@@ -45,8 +45,8 @@ export interface HopContext {
   readonly underlayMtu: number;
   /** Interface kinds some capture point of the set has. */
   readonly kindsPresent: ReadonlySet<InterfaceKind>;
-  /** Raw [first, last] packet time over all points of each node. */
-  readonly nodeSpan: readonly (readonly [number, number])[];
+  /** Raw [first, last] time each point counts as capturing (see captureRunSpans in analyze.ts). */
+  readonly runSpan: readonly (readonly [number, number])[];
   /** Clock domains and what the packets allow for their offsets (absent: every point on one clock). */
   readonly clock?: {
     readonly domainOfPoint: ArrayLike<number>;
@@ -606,13 +606,13 @@ function checkPath(ctx: HopContext, rows: readonly number[]): PathDraft {
       if (any !== null) lastMissedExp = ei;
       continue;
     }
-    // Captures on one node run together: a point covers the time its node's captures span.
-    // When the packet was seen elsewhere on that node, that is when this point should have seen it.
-    const span = ctx.nodeSpan[e.node];
+    // A point covers the time it counts as capturing (captureRunSpans in analyze.ts). When the packet
+    // was seen elsewhere on that node, that is when this point should have seen it.
     const [lo, hi] = spanOn(ctx, rows, e.node);
     let covering = -1;
     for (const pi of e.cands) {
       const off = ctx.offsetOfPoint[pi];
+      const span = ctx.runSpan[pi];
       if (span[0] - off <= lo && span[1] - off >= hi) {
         covering = pi;
         break;

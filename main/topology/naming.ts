@@ -19,7 +19,7 @@ interface KindRule {
 const KIND_RULES: readonly KindRule[] = [
   { re: /^(veth[0-9a-z@_.-]*|cali[0-9a-z]+|tap[0-9a-z-]+|lxc[0-9a-z]+)$/i, kind: 'veth' },
   { re: /^(docker0|cni0|cbr0|br-[0-9a-z]+|kube-bridge)$/i, kind: 'bridge' },
-  { re: /^(flannel\.\d+|vxlan\.calico|vxlan[0-9a-z._-]*|genev_sys_\d+|cilium_vxlan|cilium_geneve)$/i, kind: 'vtep' },
+  { re: /^(flannel\.\d+|flannel-v6\.\d+|vxlan\.calico|vxlan[0-9a-z._-]*|genev_sys_\d+|cilium_vxlan|cilium_geneve)$/i, kind: 'vtep' },
   { re: /^(flannel0|tunl0|tun\d+|wg\d+|flannel-wg)$/i, kind: 'tun' },
   { re: /^(eth\d+(\.\d+)?|ens[0-9a-z]+|enp[0-9a-z]+|eno\d+|bond\d+|em\d+|enx[0-9a-f]+)$/i, kind: 'underlay' },
   { re: /^any$/i, kind: 'any' },
@@ -34,14 +34,16 @@ export function interfaceKindFromName(name: string): InterfaceKind {
 
 /** Interface names that may appear in a file name (the same conventions, unanchored pieces). */
 const IFACE_IN_NAME =
-  'cilium_vxlan|cilium_geneve|cilium_host|cilium_net|veth[0-9a-z]*|cali(?!co$)[0-9a-z]*|lxc[0-9a-z]+|docker0|cni0|cbr0|br-[0-9a-z]+|flannel\\.\\d+|flannel0|vxlan\\.calico|' +
+  'cilium_vxlan|cilium_geneve|cilium_host|cilium_net|veth[0-9a-z]*|cali(?!co$)[0-9a-z]*|lxc[0-9a-z]+|docker0|cni0|cbr0|br-[0-9a-z]+|flannel\\.\\d+|flannel-v6\\.\\d+|flannel0|vxlan\\.calico|' +
   'vxlan[0-9a-z]*|tunl0|tun\\d+|wg\\d+|eth\\d+|ens[0-9a-z]+|enp[0-9a-z]+|eno\\d+|bond\\d+|any|lo';
 /** Names that may open a file name ('eth0-node1.pcap'): only unmistakable ones ('calico-x' is no cali* veth). */
-const IFACE_AS_PREFIX = 'docker0|cni0|cbr0|flannel\\.\\d+|flannel0|tunl0|eth\\d+|ens\\d[0-9a-z]*|enp\\d[0-9a-z]*|eno\\d+|bond\\d+';
+const IFACE_AS_PREFIX =
+  'docker0|cni0|cbr0|flannel\\.\\d+|flannel-v6\\.\\d+|flannel0|tunl0|eth\\d+|ens\\d[0-9a-z]*|enp\\d[0-9a-z]*|eno\\d+|bond\\d+';
 const SUFFIX_RE = new RegExp(`^(.+?)[-_.@+](${IFACE_IN_NAME})$`, 'i');
 const PREFIX_RE = new RegExp(`^(${IFACE_AS_PREFIX})[-_@+](.+)$`, 'i');
 const ONLY_RE = new RegExp(`^(${IFACE_IN_NAME})$`, 'i');
-const EXT_RE = /(\.(pcapng|pcap|cap|dmp|trace))?(\.(gz|gzip))?$/i;
+/** A capture's extension, with the piece number `tcpdump -C` appends ('eth0.pcap1', 'eth0.pcap12') and a compression suffix. */
+const EXT_RE = /(\.(pcapng|pcap|cap|dmp|trace)\d*)?(\.(gz|gzip))?$/i;
 
 /**
  * Words capture tools and people name files with ('capture.pcapng', 'trace.pcap', 'tcpdump-2348.pcapng',
@@ -110,6 +112,11 @@ export function attributionFromFileName(path: string): FileNameAttribution {
 /** A date or time as people and rotation scripts put in file names: '2026-12-07', '20261207T101010Z', '10-10-10', '1733220000'. */
 const STAMP_RE = /^(\d{4}-\d{2}-\d{2}([tT_-]?\d{2}[-:]?\d{2}([-:]?\d{2})?)?[zZ]?|\d{8}([tT_-]?\d{4,6})?[zZ]?|\d{2}-\d{2}-\d{2}|\d{9,})$/;
 const STAMP_AT_END = new RegExp(`[-_.](${STAMP_RE.source.slice(1, -1)})$`);
+/**
+ * A ring buffer's piece number and start time, as dumpcap and tshark `-b` name the pieces
+ * ('node3_eth0_00004_20261207122429.pcapng'): the piece, not the place.
+ */
+const RING_AT_END = /[-_]\d{5}[-_]\d{14}$/;
 const STAMP_AT_START = new RegExp(`^(${STAMP_RE.source.slice(1, -1)})[-_.]`);
 /** A capture tool's word opening or closing a name ('tcpdump-worker-2-cni0', 'node1_eth0_capture'). */
 const TOOL_AT_START = /^(tcpdump|dumpcap|tshark|capture|trace|dump|pcap)[-_.]/i;
@@ -124,7 +131,7 @@ function namePart(stem: string): string {
   let s = stem;
   for (let changed = true; changed;) {
     changed = false;
-    for (const re of [STAMP_AT_END, STAMP_AT_START, TOOL_AT_START, TOOL_AT_END]) {
+    for (const re of [RING_AT_END, STAMP_AT_END, STAMP_AT_START, TOOL_AT_START, TOOL_AT_END]) {
       const m = re.exec(s);
       if (m && m[0].length < s.length) {
         s = m.index === 0 ? s.slice(m[0].length) : s.slice(0, m.index);

@@ -43,7 +43,7 @@ export function parseFlowSpec(text: string): FlowSpec {
   }
   const arrowAt = rest.findIndex((t) => ['->', '>', '<->', '<>', '=>'].includes(t));
   if (arrowAt < 0 || arrowAt === 0 || arrowAt !== rest.length - 2) {
-    throw new Error(`flow spec must look like "SRC[:PORT] -> DST[:PORT] [tcp|udp|icmp]", got '${text}'`);
+    throw new Error(`flow spec must look like "SRC[:PORT] -> DST[:PORT] [tcp|udp|icmp|icmpv6]", got '${text}'`);
   }
   const a = endpoint(rest[0]);
   const b = endpoint(rest[2]);
@@ -51,7 +51,8 @@ export function parseFlowSpec(text: string): FlowSpec {
 }
 
 export function matchesFlowSpec(f: Flow, s: FlowSpec): boolean {
-  if (s.protocol && f.protocol !== s.protocol) return false;
+  // 'icmp' is ICMP of either IP version, as people say it; 'icmpv6' only the IPv6 one.
+  if (s.protocol && f.protocol !== s.protocol && !(s.protocol === 'icmp' && f.protocol === 'icmpv6')) return false;
   if (s.echoId !== null && (f.a.port !== s.echoId || (f.protocol !== 'icmp' && f.protocol !== 'icmpv6'))) return false;
   const side = (ip: string, port: number | null, wantIp: string | null, wantPort: number | null) =>
     (wantIp === null || ip === wantIp) && (wantPort === null || port === wantPort);

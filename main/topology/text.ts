@@ -89,10 +89,10 @@ export function formatTopology(a: Analysis, maxFlows = 30): string {
     table(
       a.clockOffsets.map((o) => [
         clean(o.node),
-        o.method === 'reference' ? 'reference' : `${signedDuration(o.offsetNs)} vs ${clean(o.reference)}`,
-        o.uncertaintyNs !== null ? `± ${duration(Math.abs(o.uncertaintyNs))}` : o.method === 'none' ? 'unknown' : 'not pinned down',
-        `${o.method}, ${o.samples} samples`,
-        o.method === 'reference' ? '' : `allowed ${interval(o.lowerNs ?? null, o.upperNs ?? null)}`,
+        o.method === 'reference' ? 'reference' : o.method === 'none' ? 'unknown' : `${signedDuration(o.offsetNs)} vs ${clean(o.reference)}`,
+        o.uncertaintyNs !== null ? `± ${duration(Math.abs(o.uncertaintyNs))}` : o.method === 'none' ? '' : 'not pinned down',
+        o.method === 'none' ? 'no packet seen both here and on a timed node' : `${o.method}, ${o.samples} samples`,
+        o.method === 'reference' || o.method === 'none' ? '' : `allowed ${interval(o.lowerNs ?? null, o.upperNs ?? null)}`,
       ]),
     ),
   );

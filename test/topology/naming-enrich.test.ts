@@ -258,6 +258,13 @@ describe('flow specs and packet references', () => {
     expect(matchesFlowSpec(f, parseFlowSpec('10.0.0.1 -> 10.0.0.2:53 udp'))).toBe(true);
     expect(matchesFlowSpec(f, parseFlowSpec('10.0.0.2 -> 10.0.0.1'))).toBe(false);
     expect(matchesFlowSpec(f, parseFlowSpec('10.0.0.2 <-> 10.0.0.1'))).toBe(true);
+    // 'icmp' is ICMP of either IP version; 'icmpv6' only IPv6's.
+    const v6 = { protocol: 'icmpv6', a: { ip: 'fd00::2', port: 7 }, b: { ip: 'fd00::3', port: 7 } } as Flow;
+    expect(matchesFlowSpec(v6, parseFlowSpec('fd00::2 -> fd00::3 icmp'))).toBe(true);
+    expect(matchesFlowSpec(v6, parseFlowSpec('fd00::2 -> fd00::3 icmpv6'))).toBe(true);
+    expect(matchesFlowSpec(v6, parseFlowSpec('fd00::2 -> fd00::3 udp'))).toBe(false);
+    const v4 = { protocol: 'icmp', a: { ip: '10.0.0.1', port: 7 }, b: { ip: '10.0.0.2', port: 7 } } as Flow;
+    expect(matchesFlowSpec(v4, parseFlowSpec('10.0.0.1 -> 10.0.0.2 icmpv6'))).toBe(false);
     expect(matchesFlowSpec(f, parseFlowSpec('10.0.0.1 -> 10.0.0.2 tcp'))).toBe(false);
     const ping = { protocol: 'icmp', a: { ip: '10.0.0.1', port: 77 }, b: { ip: '10.0.0.2', port: 77 } } as Flow;
     expect(matchesFlowSpec(ping, parseFlowSpec('icmp 10.0.0.1 > 10.0.0.2 id=77'))).toBe(true);
