@@ -41,7 +41,8 @@ const IFACE_AS_PREFIX = 'docker0|cni0|cbr0|flannel\\.\\d+|flannel0|tunl0|eth\\d+
 const SUFFIX_RE = new RegExp(`^(.+?)[-_.@+](${IFACE_IN_NAME})$`, 'i');
 const PREFIX_RE = new RegExp(`^(${IFACE_AS_PREFIX})[-_@+](.+)$`, 'i');
 const ONLY_RE = new RegExp(`^(${IFACE_IN_NAME})$`, 'i');
-const EXT_RE = /(\.(pcapng|pcap|cap|dmp|trace))?(\.(gz|gzip))?$/i;
+/** Capture extensions, with the number tcpdump -C / -W puts after them on rotated files ('eth0.pcap1', 'eth0.pcap07'). */
+const EXT_RE = /(\.(pcapng|pcap|cap|dmp|trace)\d*)?(\.(gz|gzip))?$/i;
 
 /**
  * Words capture tools and people name files with ('capture.pcapng', 'trace.pcap', 'tcpdump-2348.pcapng',
