@@ -28,7 +28,7 @@ import {
   type RandomPlan,
 } from '../../fixtures/random/plan';
 import { readBaseline, readRun, regressions, scoreSeed } from '../../fixtures/random/score-cli';
-import type { Fact } from '../../fixtures/random/score';
+import { captureIds, productPointId, type Fact } from '../../fixtures/random/score';
 import { readBack } from '../../fixtures/random/truth';
 import { sh } from '../../fixtures/lab/sh';
 
@@ -255,8 +255,8 @@ describe('path truth ratchet', () => {
 });
 
 describe('captures taken inside pods', () => {
-  // Seed 97 has one named capture-91.pcap (nothing in its name: time decides), seed 62 one named
-  // <node>-<pod>-eth0.pcap (its name decides).
+  // Seed 97 has one named node2/capture-91.pcap (nothing in its name: time decides; the directory
+  // gives the node), seed 62 one named <node>-<pod>-eth0.pcap (its name decides).
   for (const seed of [62, 97])
     it(`seed ${seed}: the capture inside a pod is the pod's own interface on its node, drawn on the pod; its host-side veth stays the pod's veth`, async (ctx) => {
       const cached = readRun(path.join(CACHE, `seed-${seed}`)) !== null;
@@ -270,15 +270,22 @@ describe('captures taken inside pods', () => {
       const inPod = run.truth.captures.filter((c) => c.naming.startsWith('in-pod'));
       expect(inPod.length).toBeGreaterThan(0);
       const a = await loadCaptureSet(run.files);
+      // The product names a file by as much of its path as tells it apart ('capture-91.pcap' in node1/).
+      const ids = captureIds(run.truth, a);
+      const pointOf = (id: string): string =>
+        productPointId(
+          run.truth.points.find((x) => x.id === id)!,
+          ids,
+        );
       for (const c of inPod) {
         const tp = run.truth.points.find((p) => p.file === c.file)!;
         const tpod = run.truth.pods.find((p) => p.name === tp.pod)!;
-        const p = a.points.find((x) => x.capture === c.file)!;
+        const p = a.points.find((x) => x.id === pointOf(tp.id))!;
         expect(p.kind).toBe('veth');
         expect(p.evidence.map((e) => e.reason).join('\n')).toMatch(/the pod's own interface \(inside its network namespace\)/);
         const pod = a.model.pods.find((x) => x.ip === tpod.ips[0])!;
         expect(pod.ownPoints).toEqual([p.id]);
-        expect(a.model.veths.find((v) => v.id === pod.veth)?.point).toBe(tpod.vethPoint);
+        expect(a.model.veths.find((v) => v.id === pod.veth)?.point).toBe(pointOf(tpod.vethPoint));
         expect(a.model.veths.some((v) => v.point === p.id)).toBe(false);
         expect(pointElement(p, a.model)).toBe(podId(pod.id));
       }
