@@ -97,6 +97,15 @@ export function buildModel(m: ModelInput): BuiltModel {
     return -1;
   };
 
+  /**
+   * A packet a node sent into its tunnel itself: encapsulated from a node's address with the inner
+   * header's initial TTL. A pod's packets reach the tunnel forwarded by its node, one hop less.
+   */
+  const ownTunnelPacket = (r: number): boolean =>
+    t.tunnel[r] !== TunnelKind.NONE &&
+    t.outerVer[r] !== 0 &&
+    nodeOfIp.has(akey(t.outerVer[r], t.outerSrc[r])) &&
+    isInitialTtl(t.innerTtl[r]);
   // Underlay MACs (outer source MAC of tunnel packets sent from the node's address), VTEP IP.
   const underlayMac = nodes.map(() => new Map<number, EvidenceAcc>());
   const vtepIp = nodes.map(() => new Map<number, EvidenceAcc>());
@@ -110,10 +119,12 @@ export function buildModel(m: ModelInput): BuiltModel {
       underlayMac[n].set(t.mac(t.outerMacSrc[r]), acc);
     }
     const c = nodes[n].cidr;
-    if (c && t.innerVer[r] === 4 && c.len <= 30 && t.innerSrc[r] === c.base) {
-      const acc = vtepIp[n].get(c.base) ?? new EvidenceAcc();
+    // The tunnel device's address: the pod CIDR's network address (flannel.1), or any address of the
+    // node's pod network the node sends into the tunnel itself, unrouted (vxlan.calico's block address).
+    if (c && t.innerVer[r] === 4 && c.len <= 30 && (t.innerSrc[r] === c.base || (ownTunnelPacket(r) && cidrContains(c, t.innerSrc[r])))) {
+      const acc = vtepIp[n].get(t.innerSrc[r]) ?? new EvidenceAcc();
       acc.add(r);
-      vtepIp[n].set(c.base, acc);
+      vtepIp[n].set(t.innerSrc[r], acc);
     }
   }
 
@@ -321,6 +332,8 @@ export function buildModel(m: ModelInput): BuiltModel {
       continue;
     }
     if (gwIps.has(src) || vtepIps.has(src) || nodeOfIp.has(src) || m.natSources?.has(src) || routerError(r)) continue;
+    // Sent into the tunnel by a node itself (unrouted): its tunnel device's address, never a pod.
+    if (ownTunnelPacket(r)) continue;
     // Multicast and broadcast (a bridge's IGMP join, mDNS) come from bridges and nodes as well as
     // pods: only unicast makes a pod (a pod that also sends multicast is found by its unicast).
     if (

@@ -54,6 +54,11 @@ describe('attribution from file names', () => {
     ['2026-12-07_node2_cni0.pcap', 'node2', 'cni0'],
     ['gke-prod-pool-1-abc123_flannel.1_1765101010.pcap', 'gke-prod-pool-1-abc123', 'flannel.1'],
     ['node1_eth0_capture.pcap', 'node1', 'eth0'],
+    // The files of a capture rotated by tcpdump -C (or -W): a number after the extension.
+    ['node3-ens192.pcap1', 'node3', 'ens192'],
+    ['worker-2-eth0.pcap12', 'worker-2', 'eth0'],
+    ['worker-5/enp1s0.pcap3', null, 'enp1s0'],
+    ['node1_cni0_2026-12-07.pcap07', 'node1', 'cni0'],
     // A whole interface name with a dot is the interface, not '<node>.<iface>'.
     ['vxlan.calico.pcap', null, 'vxlan.calico'],
     ['worker-1-vxlan.calico.pcap', 'worker-1', 'vxlan.calico'],
@@ -86,6 +91,7 @@ describe('attribution from file names', () => {
     ['tcpdump-2348.pcapng', null, null],
     ['capture_2024-12-03T101010Z.pcapng', null, null],
     ['capture-eth0.pcap', null, 'eth0'],
+    ['capture-4.pcap1', null, null],
     ['eth0-trace.pcap', null, 'eth0'],
   ])('%s is a generic capture name: it names no node', (file, node, iface) => {
     const a = attributionFromFileName(file);

@@ -17,13 +17,26 @@ import { loadCaptureSet } from '../../main/topology/index';
 import { podId, pointElement } from '../../main/topology/graph';
 import { buildCluster, seedNamespaces, teardown } from '../../fixtures/random/build';
 import { DEFAULT_CACHE, REPO, labUnavailable } from '../../fixtures/random/generate';
-import { CNI_STYLES, drawPlan, podByName } from '../../fixtures/random/plan';
+import {
+  CNI_STYLES,
+  atPrefix,
+  drawPlan,
+  nodeClient,
+  podByName,
+  type CapturePlan,
+  type FlowPlan,
+  type RandomPlan,
+} from '../../fixtures/random/plan';
 import { readBaseline, readRun, regressions, scoreSeed } from '../../fixtures/random/score-cli';
-import type { Fact } from '../../fixtures/random/score';
+import { captureIds, productPointId, type Fact } from '../../fixtures/random/score';
 import { readBack } from '../../fixtures/random/truth';
 import { sh } from '../../fixtures/lab/sh';
 
-/** flannel UDP, flannel host-gw (dual-stack), Calico BGP, flannel VXLAN: the smallest plans of those styles. */
+/**
+ * flannel UDP, flannel host-gw (dual-stack), Calico BGP, flannel VXLAN: the smallest plans of those styles.
+ * 18, 33 and 97 also send node-to-node traffic; 33 and 97 lie one directory per node, 33 cuts its
+ * underlay captures at 96 bytes, 97 rotates one.
+ */
 const RATCHET_SEEDS = [18, 33, 62, 97];
 const BASELINE = path.join(REPO, 'test', 'topology', 'truth-baseline.json');
 const CACHE = process.env.TUNNELVISION_RANDLAB_CACHE || DEFAULT_CACHE;
@@ -93,10 +106,57 @@ describe('random lab plan', () => {
     expect(inPod.filter((n) => n > 0).length).toBeGreaterThan(30);
     expect(inPod.filter((n) => n === 0).length).toBeGreaterThan(20);
     expect(Math.max(...inPod)).toBe(2);
-    // Seed 1's node captures as they were drawn before captures inside pods existed.
-    const seed1 = drawPlan(1).captures;
-    expect(seed1.filter((c) => !c.inPod).map((c) => c.file)).toEqual(SEED1_NODE_CAPTURES);
-    expect(seed1.filter((c) => c.inPod).map((c) => c.file)).toEqual(['cache-1-eth0.pcap', 'grafana-0-eth0.pcap']);
+    // Seed 1's node captures as they were drawn before captures inside pods existed (seed 1 now lays
+    // them out one directory per node: <node>-<iface>.pcap became <node>/<iface>.pcap).
+    const seed1 = drawPlan(1);
+    expect(seed1.layout).toBe('per-node');
+    const flat = (c: CapturePlan): string => (c.naming.startsWith('dir-') ? c.file.replace('/', '-') : c.file.slice(c.node.length + 1));
+    expect(seed1.captures.filter((c) => !c.inPod).map(flat)).toEqual(SEED1_NODE_CAPTURES);
+    expect(seed1.captures.filter((c) => c.inPod).map(flat)).toEqual(['cache-1-eth0.pcap', 'grafana-0-eth0.pcap']);
+  });
+
+  it('a run under another namespace prefix ($TVR_PREFIX) renames its namespaces and nothing else', () => {
+    const p = drawPlan(13);
+    const q = atPrefix(p, 'rv9');
+    const names = (x: RandomPlan): string[] => [x.external.ns, ...x.nodes.flatMap((n) => [n.ns, ...n.pods.map((y) => y.ns)])];
+    expect(names(q).every((n) => n.startsWith('rv913-'))).toBe(true);
+    expect(names(q).map((n) => n.slice('rv913-'.length))).toEqual(names(p).map((n) => n.slice('tvr13-'.length)));
+    const strip = (x: RandomPlan): string => JSON.stringify(x).replaceAll(x.prefix, '');
+    expect(strip(q)).toEqual(strip(p));
+    expect(atPrefix(p, 'tvr')).toBe(p);
+    expect(() => atPrefix(p, 'No-Dash')).toThrow(/prefix/);
+  });
+
+  it("node-to-node traffic and the operators' ways of capturing are drawn on some seeds each, from streams of their own", () => {
+    const plans = Array.from({ length: 100 }, (_, i) => drawPlan(i + 1));
+    const share = (f: (p: RandomPlan) => boolean): number => plans.filter(f).length;
+    const nodeFlows = (p: RandomPlan): FlowPlan[] =>
+      p.flows.filter((f) => nodeClient(f.from) !== null || p.nodes.some((n) => n.underlayIp === f.dst && f.from !== 'external'));
+    for (const [what, n] of [
+      ['node-to-node traffic', share((p) => nodeFlows(p).length > 0)],
+      ['one directory per node', share((p) => p.layout === 'per-node')],
+      ["dated and tools' names", share((p) => p.captures.some((c) => c.decoration))],
+      ['a snap length of 96', share((p) => p.captures.some((c) => c.snaplen === 96))],
+      ['a rotated capture', share((p) => p.captures.some((c) => c.rotate))],
+    ] as const) {
+      expect(n, what).toBeGreaterThan(15);
+      expect(n, what).toBeLessThan(90);
+    }
+    for (const p of plans) {
+      // The flows drawn before node traffic keep their markers; the node flows come after them.
+      const k = p.flows.findIndex((f) => nodeFlows(p).includes(f));
+      if (k >= 0)
+        expect(
+          p.flows.slice(k).every((f) => nodeFlows(p).includes(f)),
+          `seed ${p.seed}`,
+        ).toBe(true);
+      for (const c of p.captures) {
+        if (p.layout === 'per-node') expect(c.file.startsWith(`${c.node}/`), `seed ${p.seed}: ${c.file}`).toBe(true);
+        else expect(c.file).not.toContain('/');
+        if (c.snaplen || c.rotate) expect(c.interfaces.map((i) => i.kind)).toEqual(['underlay']);
+        expect(!!(c.snaplen && c.rotate)).toBe(false);
+      }
+    }
   });
 });
 
@@ -195,8 +255,8 @@ describe('path truth ratchet', () => {
 });
 
 describe('captures taken inside pods', () => {
-  // Seed 97 has one named capture-91.pcap (nothing in its name: time decides), seed 62 one named
-  // <node>-<pod>-eth0.pcap (its name decides).
+  // Seed 97 has one named node2/capture-91.pcap (nothing in its name: time decides; the directory
+  // gives the node), seed 62 one named <node>-<pod>-eth0.pcap (its name decides).
   for (const seed of [62, 97])
     it(`seed ${seed}: the capture inside a pod is the pod's own interface on its node, drawn on the pod; its host-side veth stays the pod's veth`, async (ctx) => {
       const cached = readRun(path.join(CACHE, `seed-${seed}`)) !== null;
@@ -210,15 +270,22 @@ describe('captures taken inside pods', () => {
       const inPod = run.truth.captures.filter((c) => c.naming.startsWith('in-pod'));
       expect(inPod.length).toBeGreaterThan(0);
       const a = await loadCaptureSet(run.files);
+      // The product names a file by as much of its path as tells it apart ('capture-91.pcap' in node1/).
+      const ids = captureIds(run.truth, a);
+      const pointOf = (id: string): string =>
+        productPointId(
+          run.truth.points.find((x) => x.id === id)!,
+          ids,
+        );
       for (const c of inPod) {
         const tp = run.truth.points.find((p) => p.file === c.file)!;
         const tpod = run.truth.pods.find((p) => p.name === tp.pod)!;
-        const p = a.points.find((x) => x.capture === c.file)!;
+        const p = a.points.find((x) => x.id === pointOf(tp.id))!;
         expect(p.kind).toBe('veth');
         expect(p.evidence.map((e) => e.reason).join('\n')).toMatch(/the pod's own interface \(inside its network namespace\)/);
         const pod = a.model.pods.find((x) => x.ip === tpod.ips[0])!;
         expect(pod.ownPoints).toEqual([p.id]);
-        expect(a.model.veths.find((v) => v.id === pod.veth)?.point).toBe(tpod.vethPoint);
+        expect(a.model.veths.find((v) => v.id === pod.veth)?.point).toBe(pointOf(tpod.vethPoint));
         expect(a.model.veths.some((v) => v.point === p.id)).toBe(false);
         expect(pointElement(p, a.model)).toBe(podId(pod.id));
       }
