@@ -245,15 +245,13 @@ export function createBackend(opts: BackendOptions): Backend {
           { decodeAs, signal, budget, bundleErrors: expanded.errors },
         );
         pending = [];
-        for (let i = 0; i < s.captures && !signal.aborted; i++) {
-          const name = s.files[i].name;
-          progress = { bytesRead: 0, bytesTotal: 0, packets: 0, file: name };
+        if (s.captures) progress = { bytesRead: 0, bytesTotal: 0, packets: 0, file: s.files[0].name };
+        feed.changed();
+        // A big set's files are read at once (the progress shown is of the file that last reported).
+        await s.readFiles((i, p) => {
+          progress = { ...p, file: s.files[i].name };
           feed.changed();
-          await s.read(i, (p) => {
-            progress = { ...p, file: name };
-            feed.changed();
-          });
-        }
+        });
         progress = null;
         s.finish();
         limitNote = readLimitNote(s.files, budget.exceeded, s.count);
