@@ -31,7 +31,7 @@ export function nameLabels(s: PacketStore, prev: RowLabels | null = null): RowLa
   const from = samePoints ? prev.pointOfRow.length : 0;
   const pointOfRow = new Uint16Array(s.count);
   if (samePoints) pointOfRow.set(prev.pointOfRow);
-  for (let r = from; r < s.count; r++) pointOfRow[r] = pointOf.get(s.table.file[r] * 65536 + s.iface[r]) ?? 0;
+  for (let r = from; r < s.count; r++) pointOfRow[r] = pointOf.get(s.table.file[r] * 65536 + s.ifaceOf(r)) ?? 0;
   return { pointOfRow, points, podOfIp: new Map() };
 }
 

@@ -107,7 +107,7 @@ export class PacketQueries {
     if (k) {
       const keys = new Float64Array(store.count);
       for (const r of rows) keys[r] = k(r);
-      rows = rows.slice().sort((a, b) => keys[a] - keys[b] || store.no(a) - store.no(b));
+      rows = rows.slice().sort((a, b) => keys[a] - keys[b] || store.compareNo(a, b));
     }
     if (q.descending) rows = rows.slice().reverse();
     this.cache = { key, rows };
@@ -130,7 +130,7 @@ export class PacketQueries {
       const got = await readPacketsAt(
         f.path,
         f.info,
-        rs.map((r) => ({ fileOffset: store.fileOffset[r], iface: store.iface[r], index: store.table.index[r] })),
+        rs.map((r) => ({ fileOffset: store.fileOffset[r], iface: store.ifaceOf(r), index: store.table.index[r] })),
       );
       got.forEach((g, k) => {
         if (g.ok) out.set(rs[k], g.packet);

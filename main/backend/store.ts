@@ -41,9 +41,11 @@ export class PacketStore {
   private bundleErrors: readonly string[] = [];
   /** Captures first (in the order given; file number = table's file column), then enrichment files. */
   readonly files: StoreFile[] = [];
-  /** Rows in time order (ties: file order); `noOfRow[row]` is the row's 1-based No. Until `finish`, rows are numbered in read order. */
+  /**
+   * Rows in time order, ties in row order (so, sorted by time then row: a row's 1-based No. is found
+   * by binary search, no second column). Until `finish`, rows are numbered in read order.
+   */
   order = new Uint32Array(0);
-  noOfRow = new Uint32Array(0);
   finished = false;
   private readOrder = new Uint32Array(0);
 
@@ -57,7 +59,7 @@ export class PacketStore {
   }
 
   /** Where each row's record starts in its file. */
-  get fileOffset(): Float64Array {
+  get fileOffset(): Float64Array | Uint32Array {
     return this.records.fileOffset;
   }
 
@@ -65,9 +67,9 @@ export class PacketStore {
     return this.records.capLen;
   }
 
-  /** The row's interface (the key of its file's CaptureInterface). */
-  get iface(): Uint16Array {
-    return this.records.iface;
+  /** The row's interface (the key of its file's CaptureInterface): its capture point's. */
+  ifaceOf(row: number): number {
+    return this.records.pointIface[this.table.point[row]];
   }
 
   get protoId(): Uint8Array {
@@ -239,10 +241,7 @@ export class PacketStore {
       this.files.filter((f) => f.count > 0).map((f) => [f.start, f.start + f.count] as const),
       n,
     );
-    const noOfRow = new Uint32Array(n);
-    for (let i = 0; i < n; i++) noOfRow[order[i]] = i + 1;
     this.order = order;
-    this.noOfRow = noOfRow;
     this.finished = true;
     this.readOrder = new Uint32Array(0);
   }
@@ -261,7 +260,27 @@ export class PacketStore {
 
   /** 1-based No. of a row. */
   no(row: number): number {
-    return this.finished ? this.noOfRow[row] : row + 1;
+    if (!this.finished) return row + 1;
+    // The first place in `order` whose (time, row) is not below the row's: the row's own.
+    const { order } = this;
+    const tNs = this.table.tNs;
+    const t = tNs[row];
+    let lo = 0;
+    let hi = order.length;
+    while (lo < hi) {
+      const m = (lo + hi) >>> 1;
+      const x = order[m];
+      if (tNs[x] < t || (tNs[x] === t && x < row)) lo = m + 1;
+      else hi = m;
+    }
+    return lo + 1;
+  }
+
+  /** Compares two rows by No. (time, then row), without looking their numbers up. */
+  compareNo(a: number, b: number): number {
+    if (!this.finished) return a - b;
+    const tNs = this.table.tNs;
+    return tNs[a] - tNs[b] || a - b;
   }
 
   /** Row of a packet number (1-based), or -1. */
@@ -278,7 +297,7 @@ export class PacketStore {
 
   linktype(row: number): number {
     const f = this.files[this.table.file[row]];
-    return f.info?.interfaces.find((i) => i.key === this.iface[row])?.linktype ?? 1;
+    return f.info?.interfaces.find((i) => i.key === this.ifaceOf(row))?.linktype ?? 1;
   }
 
   /** Seconds and nanoseconds of a row; `noTime` when its record has none (the numbers then only keep file order). */

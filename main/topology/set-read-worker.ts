@@ -48,7 +48,7 @@ async function read(job: PoolJob): Promise<void> {
   };
   port.postMessage(reply, [
     ...Object.values(part.columns).map((c) => c.buffer as ArrayBuffer),
-    ...(records ? [records.fileOffset, records.capLen, records.iface, records.protoId].map((c) => c.buffer as ArrayBuffer) : []),
+    ...(records ? [records.fileOffset, records.capLen, records.protoId].map((c) => c.buffer as ArrayBuffer) : []),
   ]);
 }
 

@@ -167,6 +167,7 @@ export class CaptureSetReader {
             });
             pointOf.set(key, pi);
             filePoints.push(pi);
+            records?.pointIface.push(p.iface);
           }
           lastKey = key;
           lastPoint = pi;

@@ -152,8 +152,9 @@ describe('reading the files of a set in threads', () => {
 function listed(s: PacketStore): Record<string, unknown> {
   const t = s.table;
   const cols: Record<string, number[]> = {};
-  for (const [k, v] of Object.entries({ ...t.columns(), fileOffset: s.fileOffset, capLen: s.capLen, iface: s.iface, protoId: s.protoId }))
+  for (const [k, v] of Object.entries({ ...t.columns(), fileOffset: s.fileOffset, capLen: s.capLen, protoId: s.protoId }))
     cols[k] = Array.from(v.subarray(0, t.count));
+  cols.iface = Array.from({ length: t.count }, (_, r) => s.ifaceOf(r));
   return {
     count: t.count,
     epochSec: t.epochSec,
@@ -174,6 +175,11 @@ describe("the app's read of a set", () => {
     expect(one.files.some((f) => f.comments.length > 0) || !existsSync(PUBLIC)).toBe(true);
     expect(one.files.every((f) => f.status !== 'waiting' && f.status !== 'loading')).toBe(true);
     expect(listed(many)).toEqual(listed(one));
+    // A row's No. (found by binary search over the time order) is its place in that order; equal times included.
+    const misnumbered = Array.from({ length: many.count }, (_, r) => r).filter((r) => many.order[many.no(r) - 1] !== r);
+    expect(misnumbered).toEqual([]);
+    const t = many.table.tNs;
+    expect(Array.from(many.order).some((r, i) => i > 0 && t[r] === t[many.order[i - 1]])).toBe(true);
   });
 
   it("lists the first file's rows while it is read, the other files joining in order", async () => {
