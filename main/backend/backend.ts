@@ -87,8 +87,8 @@ export function createBackend(opts: BackendOptions): Backend {
       return store;
     },
     get labels() {
-      // Rows read since the last look get their names (an analysed set labels every row at once).
-      if (labels.pointOfRow.length < store.count) labels = nameLabels(store, labels);
+      // Capture points and files read since the last look get their names (an analysed set's are final).
+      if (labels.stamp !== null && labels.stamp !== store.labelStamp()) labels = nameLabels(store);
       return labels;
     },
     get analysis() {
@@ -131,7 +131,7 @@ export function createBackend(opts: BackendOptions): Backend {
     noOf: (row) => store.no(row),
     placeOf(row) {
       const l = set.labels;
-      const pt = l.points[l.pointOfRow[row]];
+      const pt = l.points[l.pointOf(row)];
       return `${pt?.node || '?'} / ${pt?.iface || '?'}`;
     },
     journeyOf: (row) => follow.journeyOfRow(row),

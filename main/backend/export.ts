@@ -31,7 +31,7 @@ export class Exports {
       if (ifaceOf.has(k)) continue;
       const f = store.files[store.table.file[r]];
       const orig = f.info?.interfaces.find((i) => i.key === store.ifaceOf(r));
-      const pt = labels.points[labels.pointOfRow[r]];
+      const pt = labels.points[labels.pointOf(r)];
       ifaceOf.set(k, ifaces.length);
       ifaces.push({
         linktype: orig?.linktype ?? 1,

@@ -63,7 +63,7 @@ export class PacketQueries {
     if (!file?.info) throw new Error(`${file?.name ?? 'the capture'} is still being read: its packets open in full when it is done.`);
     const raw = (await this.readRows([r])).get(r);
     if (!raw) throw new Error(`packet ${no} could not be read again from ${file.name}`);
-    const pt = labels.points[labels.pointOfRow[r]];
+    const pt = labels.points[labels.pointOf(r)];
     return packetDetail(
       no,
       raw,
@@ -161,7 +161,7 @@ export class PacketQueries {
     return rows.map((r) => {
       const { noTime, ...t } = store.time(r);
       const [src, dst] = endpoints(store, r);
-      const pt = labels.points[labels.pointOfRow[r]];
+      const pt = labels.points[labels.pointOf(r)];
       const c = pendingInfo.get(r) ?? this.rowText.get(r)!;
       return {
         no: store.no(r),
@@ -205,9 +205,9 @@ export class PacketQueries {
       case 'dst':
         return (r) => (t.innerVer[r] ? t.innerVer[r] * 2 ** 33 + t.innerDst[r] : t.outerDst[r]);
       case 'node':
-        return textRank((r) => labels.points[labels.pointOfRow[r]]?.node ?? '');
+        return textRank((r) => labels.points[labels.pointOf(r)]?.node ?? '');
       case 'iface':
-        return textRank((r) => labels.points[labels.pointOfRow[r]]?.iface ?? '');
+        return textRank((r) => labels.points[labels.pointOf(r)]?.iface ?? '');
       case 'protocol':
         return textRank((r) => protocolName(store, r));
       case 'encap':

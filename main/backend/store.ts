@@ -67,6 +67,17 @@ export class PacketStore {
     return this.records.capLen;
   }
 
+  /** Each capture point of the table (the table's point column), as its file and interface key. */
+  pointKeys(): { file: number; iface: number }[] {
+    const ifaces = this.records.pointIface;
+    return this.reader.points.map((p, i) => ({ file: p.file, iface: ifaces[i] }));
+  }
+
+  /** Changes when name labels would: a capture point was met, or a file's reading ended (its interfaces known). */
+  labelStamp(): string {
+    return `${this.reader.points.length}|${this.files.filter((f) => f.info !== null).length}`;
+  }
+
   /** The row's interface (the key of its file's CaptureInterface): its capture point's. */
   ifaceOf(row: number): number {
     return this.records.pointIface[this.table.point[row]];
@@ -108,6 +119,8 @@ export class PacketStore {
       budget: opts.budget ?? new Budget(),
       pcapReader: opts.pcapReader,
       records: true,
+      // The analysis worker reads the table as it is filled: no copy of it when the analysis starts.
+      shared: true,
     });
     const nameOf = new Map(sources.map((x) => [x.path, x.name]));
     const entry = (path: string, enrichment: StoreFile['enrichment']): StoreFile => ({
@@ -252,7 +265,8 @@ export class PacketStore {
     const n = this.table.count;
     if (this.readOrder.length < n) {
       const grown = new Uint32Array(Math.max(n, this.readOrder.length * 2));
-      for (let i = 0; i < grown.length; i++) grown[i] = i;
+      grown.set(this.readOrder);
+      for (let i = this.readOrder.length; i < grown.length; i++) grown[i] = i;
       this.readOrder = grown;
     }
     return this.readOrder.subarray(0, n);

@@ -42,6 +42,8 @@ export interface SetReadOptions {
   readonly keepBgpPackets?: boolean;
   /** Keep the packet list's record columns (file offsets, captured lengths...) beside the table: `records`. */
   readonly records?: boolean;
+  /** Fill the table in shared memory (to hand it to another thread without a copy: PacketTable's `shared`). */
+  readonly shared?: boolean;
 }
 
 /** A packet that may carry BGP, kept by a reading thread for the set's BgpCollector (fed in row order after the merge). */
@@ -70,7 +72,7 @@ export const PARALLEL_MIN_BYTES = 64 << 20;
 const RESERVE_AFTER = 1000;
 
 export class CaptureSetReader {
-  readonly table = new PacketTable(1 << 14);
+  readonly table: PacketTable;
   readonly bgp = new BgpCollector();
   readonly points: PointDraft[] = [];
   readonly files: FileDraft[] = [];
@@ -85,6 +87,7 @@ export class CaptureSetReader {
     readonly ids: readonly string[],
     private readonly opts: SetReadOptions,
   ) {
+    this.table = new PacketTable(1 << 14, opts.shared === true);
     this.bgpPackets = opts.keepBgpPackets ? [] : null;
     this.records = opts.records ? new RecordColumns() : null;
   }
@@ -320,9 +323,13 @@ export class CaptureSetReader {
       } finally {
         own.release();
       }
+      // Joined one per turn of the event loop, so calls waiting on this thread are answered between them.
       const ready = waiting ?? [];
+      for (let k = 0; k < ready.length; k++) {
+        join(ready[k]);
+        await new Promise((r) => setImmediate(r));
+      }
       waiting = null;
-      for (const r of ready) join(r);
     }
     const stop = await pool;
     if (stop.exceeded || !own?.exceeded) settleSharedBudget(budget, sab, stop.exceeded, stop.code);

@@ -106,9 +106,13 @@ class MacIds {
   }
 }
 
-function grow<T extends Float64Array | Uint32Array | Int32Array | Uint16Array | Int16Array | Uint8Array>(a: T, n: number): T {
-  const C = a.constructor as new (n: number) => T;
-  const b = new C(n);
+function grow<T extends Float64Array | Uint32Array | Int32Array | Uint16Array | Int16Array | Uint8Array>(
+  a: T,
+  n: number,
+  shared: boolean,
+): T {
+  const C = a.constructor as { new (n: number): T; new (b: SharedArrayBuffer): T; readonly BYTES_PER_ELEMENT: number };
+  const b = shared ? new C(new SharedArrayBuffer(n * C.BYTES_PER_ELEMENT)) : new C(n);
   b.set(a);
   return b;
 }
@@ -185,7 +189,14 @@ export class PacketTable {
   readonly icmpErrors: IcmpError[] = [];
   private capacity = 0;
 
-  constructor(initialCapacity = 1024) {
+  /**
+   * `shared`: the columns live in SharedArrayBuffers from the start, so another thread (the
+   * analysis worker) can be handed them as they are, with no copy of the filled table.
+   */
+  constructor(
+    initialCapacity = 1024,
+    private readonly shared = false,
+  ) {
     this.ensure(initialCapacity);
   }
 
@@ -200,7 +211,7 @@ export class PacketTable {
     for (const k of Object.keys(this) as (keyof this)[]) {
       const v = this[k];
       if (ArrayBuffer.isView(v) && !(v instanceof DataView))
-        (this as Record<string, unknown>)[k as string] = grow(v as unknown as Uint8Array, cap);
+        (this as Record<string, unknown>)[k as string] = grow(v as unknown as Uint8Array, cap, this.shared);
     }
     this.capacity = cap;
   }
