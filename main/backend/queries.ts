@@ -155,8 +155,17 @@ export class PacketQueries {
         }
         this.rowText.set(r, rowText(p, this.set.decodeOptions));
       }
-      if (this.rowText.size > ROW_CACHE)
-        for (const k of [...this.rowText.keys()].slice(0, this.rowText.size - ROW_CACHE)) this.rowText.delete(k);
+      // The oldest texts go, never one of this page's (listed below from the cache).
+      if (this.rowText.size > ROW_CACHE) {
+        const page = new Set(rows);
+        let over = this.rowText.size - ROW_CACHE;
+        for (const k of this.rowText.keys()) {
+          if (over <= 0) break;
+          if (page.has(k)) continue;
+          this.rowText.delete(k);
+          over--;
+        }
+      }
     }
     return rows.map((r) => {
       const { noTime, ...t } = store.time(r);

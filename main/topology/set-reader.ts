@@ -68,6 +68,9 @@ export interface FileReadHooks {
  */
 export const PARALLEL_MIN_BYTES = 64 << 20;
 
+/** Rows a thread's file joins the set's table by at a time (the thread answers other calls between). */
+const APPEND_SLICE = 1 << 17;
+
 /** Rows read before the table makes room for the rest of a file (estimated from the bytes read so far). */
 const RESERVE_AFTER = 1000;
 
@@ -290,11 +293,18 @@ export class CaptureSetReader {
       this.table.reserve(expected);
       this.records?.reserve(expected);
     };
-    // Files the threads finished while this thread still reads the first one wait for it.
-    let waiting: FileResult[] | null = here ? [] : null;
-    const join = (r: FileResult) => {
+    // Files the threads finish join the table one after another, in file order, each in slices with a
+    // turn of the event loop between them, so calls waiting on this thread are answered meanwhile;
+    // while this thread reads the first file, they wait for it.
+    let firstRead = () => {};
+    let joined: Promise<void> = here ? new Promise<void>((r) => (firstRead = r)) : Promise.resolve();
+    const join = async (r: FileResult) => {
       reserveFor(r.fi - first, r.part.count);
-      done(r.fi - first, this.append(r));
+      const steps = this.appendSteps(r);
+      for (let step = steps.next(); ; step = steps.next()) {
+        if (step.done) return done(r.fi - first, step.value);
+        await new Promise((go) => setImmediate(go));
+      }
     };
     const pool = readInThreads(
       here ? paths.slice(1) : paths,
@@ -311,7 +321,11 @@ export class CaptureSetReader {
         first: first + (here ? 1 : 0),
         signal: this.opts.signal,
         onProgress,
-        onFile: (r) => (waiting ? waiting.push(r) : join(r)),
+        onFile: (r) => {
+          joined = joined.then(() => join(r));
+          // A failure is thrown where `joined` is awaited, below.
+          joined.catch(() => undefined);
+        },
       },
     );
     const own = here ? new SharedReadBudget(budget.limits, sab) : null;
@@ -322,28 +336,26 @@ export class CaptureSetReader {
         done(0, info);
       } finally {
         own.release();
+        firstRead();
       }
-      // Joined one per turn of the event loop, so calls waiting on this thread are answered between them.
-      const ready = waiting ?? [];
-      for (let k = 0; k < ready.length; k++) {
-        join(ready[k]);
-        await new Promise((r) => setImmediate(r));
-      }
-      waiting = null;
     }
     const stop = await pool;
+    await joined;
     if (stop.exceeded || !own?.exceeded) settleSharedBudget(budget, sab, stop.exceeded, stop.code);
     else settleSharedBudget(budget, sab, own.exceeded, own.code);
     return infos;
   }
 
-  /** Appends one file a thread read into a table of its own (its rows, points and BGP packets). */
-  private append(r: FileResult): CaptureInfo {
+  /**
+   * Appends one file a thread read into a table of its own (its rows, points and BGP packets), in
+   * steps of APPEND_SLICE rows (PacketTable.appendSteps): run it to its end before anything else is added.
+   */
+  private *appendSteps(r: FileResult): Generator<void, CaptureInfo> {
     const { table, points } = this;
     const fi = r.fi;
     const rowBase = table.count;
     const pointBase = points.length;
-    table.append(r.part, pointBase);
+    yield* table.appendSteps(r.part, pointBase, APPEND_SLICE);
     if (this.records && r.records) this.records.append(r.records, rowBase);
     points.push(...r.points);
     this.files.push({ ...r.file, firstRow: rowBase, points: r.file.points.map((p) => p + pointBase) });

@@ -11,6 +11,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { ReadBudget } from '../../main/engine/readers/budget';
 import { CaptureSetReader } from '../../main/topology/set-reader';
 import { PacketStore } from '../../main/backend/store';
+import { PacketTable } from '../../main/topology/table';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const CAPTURES = join(HERE, '..', '..', 'fixtures', 'captures');
@@ -102,6 +103,31 @@ describe('reading the files of a set in threads', () => {
     expect(one.table.ip6.length).toBeGreaterThan(0);
     expect(one.table.icmpErrors.length).toBeGreaterThan(0);
     expect(contents(many)).toEqual(contents(one));
+  });
+
+  it("joins a thread's table in slices (the set's thread answering between them) as in one go", async () => {
+    const paths = [...captures(CAPTURES), ...(existsSync(PUBLIC) ? captures(PUBLIC) : [])];
+    const whole = new PacketTable();
+    const sliced = new PacketTable();
+    let pointBase = 0;
+    let steps = 0;
+    for (const [i, p] of paths.entries()) {
+      const r = new CaptureSetReader(
+        paths.map((_, k) => `c${k}`),
+        { budget: new ReadBudget(), keepBgpPackets: true },
+      );
+      await r.readFile(p, {}, i);
+      whole.append(r.table.part(), pointBase);
+      for (const _ of sliced.appendSteps(r.table.part(), pointBase, 7)) steps++;
+      pointBase += r.points.length;
+    }
+    expect(steps).toBeGreaterThan(paths.length);
+    const plain = (t: PacketTable) => ({
+      count: t.count,
+      cols: Object.fromEntries(Object.entries(t.columns()).map(([k, v]) => [k, Array.from(v.subarray(0, t.count))])),
+      side: [t.ip6, t.macs, t.arp, t.tooBig, t.icmpErrors],
+    });
+    expect(plain(sliced)).toEqual(plain(whole));
   });
 
   it('keeps every other file when one is broken or missing', async () => {
