@@ -286,11 +286,13 @@ export class CaptureSetReader {
     const sab = sharedBudgetMemory(budget);
     let reserved = false;
     /** The first file read tells how many rows the set's bytes hold: room for all of them at once. */
-    const reserveFor = (i: number, rows: number) => {
+    /** A turn of the event loop, so calls waiting on this thread are answered. */
+    const turn = () => new Promise((go) => setImmediate(go));
+    const reserveFor = async (i: number, rows: number) => {
       if (reserved || rows === 0 || sizes[i] === 0) return;
       reserved = true;
       const expected = start + Math.min(Math.ceil(((rows * bytes) / sizes[i]) * 1.02), budget.limits.maxPackets);
-      this.table.reserve(expected);
+      for (const _ of this.table.reserveSteps(expected)) await turn();
       this.records?.reserve(expected);
     };
     // Files the threads finish join the table one after another, in file order, each in slices with a
@@ -299,11 +301,11 @@ export class CaptureSetReader {
     let firstRead = () => {};
     let joined: Promise<void> = here ? new Promise<void>((r) => (firstRead = r)) : Promise.resolve();
     const join = async (r: FileResult) => {
-      reserveFor(r.fi - first, r.part.count);
+      await reserveFor(r.fi - first, r.part.count);
       const steps = this.appendSteps(r);
       for (let step = steps.next(); ; step = steps.next()) {
         if (step.done) return done(r.fi - first, step.value);
-        await new Promise((go) => setImmediate(go));
+        await turn();
       }
     };
     const pool = readInThreads(
@@ -332,7 +334,7 @@ export class CaptureSetReader {
     if (own) {
       try {
         const info = await this.readFile(paths[0], { onProgress: onProgress ? (pr) => onProgress(first, pr) : undefined }, first, own);
-        reserveFor(0, this.table.count - this.files[first].firstRow);
+        await reserveFor(0, this.table.count - this.files[first].firstRow);
         done(0, info);
       } finally {
         own.release();

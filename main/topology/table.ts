@@ -205,13 +205,27 @@ export class PacketTable {
     if (n > this.capacity) this.ensure(Math.max(n, this.capacity + 1));
   }
 
+  /**
+   * `reserve` one column at a time: the generator stops after each column, so a caller can let its
+   * thread answer others between them (run it to its end before a row is added).
+   */
+  *reserveSteps(n: number): Generator<void> {
+    if (n > this.capacity) yield* this.growSteps(Math.max(n, this.capacity + 1));
+  }
+
   private ensure(n: number): void {
+    for (const _ of this.growSteps(n));
+  }
+
+  private *growSteps(n: number): Generator<void> {
     if (n <= this.capacity) return;
     const cap = Math.max(n, this.capacity * 2, 1024);
     for (const k of Object.keys(this) as (keyof this)[]) {
       const v = this[k];
-      if (ArrayBuffer.isView(v) && !(v instanceof DataView))
+      if (ArrayBuffer.isView(v) && !(v instanceof DataView)) {
         (this as Record<string, unknown>)[k as string] = grow(v as unknown as Uint8Array, cap, this.shared);
+        yield;
+      }
     }
     this.capacity = cap;
   }
