@@ -14,6 +14,8 @@ export default defineConfig({
           'backend-worker': resolve(__dirname, 'main/backend/worker-main.ts'),
           // The backend's analysis worker (the cluster analysis, so the backend keeps answering); found beside backend-worker.js.
           'analysis-worker': resolve(__dirname, 'main/backend/analysis-worker-main.ts'),
+          // The reading threads of a big capture set (main/topology/set-read-pool.ts); found beside backend-worker.js.
+          'set-read-worker': resolve(__dirname, 'main/topology/set-read-worker.ts'),
         },
       },
     },

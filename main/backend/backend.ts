@@ -87,8 +87,8 @@ export function createBackend(opts: BackendOptions): Backend {
       return store;
     },
     get labels() {
-      // Rows read since the last look get their names (an analysed set labels every row at once).
-      if (labels.pointOfRow.length < store.count) labels = nameLabels(store, labels);
+      // Capture points and files read since the last look get their names (an analysed set's are final).
+      if (labels.stamp !== null && labels.stamp !== store.labelStamp()) labels = nameLabels(store);
       return labels;
     },
     get analysis() {
@@ -131,7 +131,7 @@ export function createBackend(opts: BackendOptions): Backend {
     noOf: (row) => store.no(row),
     placeOf(row) {
       const l = set.labels;
-      const pt = l.points[l.pointOfRow[row]];
+      const pt = l.points[l.pointOf(row)];
       return `${pt?.node || '?'} / ${pt?.iface || '?'}`;
     },
     journeyOf: (row) => follow.journeyOfRow(row),
@@ -245,15 +245,13 @@ export function createBackend(opts: BackendOptions): Backend {
           { decodeAs, signal, budget, bundleErrors: expanded.errors },
         );
         pending = [];
-        for (let i = 0; i < s.captures && !signal.aborted; i++) {
-          const name = s.files[i].name;
-          progress = { bytesRead: 0, bytesTotal: 0, packets: 0, file: name };
+        if (s.captures) progress = { bytesRead: 0, bytesTotal: 0, packets: 0, file: s.files[0].name };
+        feed.changed();
+        // A big set's files are read at once (the progress shown is of the file that last reported).
+        await s.readFiles((i, p) => {
+          progress = { ...p, file: s.files[i].name };
           feed.changed();
-          await s.read(i, (p) => {
-            progress = { ...p, file: name };
-            feed.changed();
-          });
-        }
+        });
         progress = null;
         s.finish();
         limitNote = readLimitNote(s.files, budget.exceeded, s.count);

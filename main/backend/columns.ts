@@ -16,8 +16,10 @@ export interface PointLabel {
 
 /** Labels that come from the analysis (or from file names before it is done). */
 export interface RowLabels {
-  /** Per row: index into `points`. */
-  readonly pointOfRow: Uint16Array;
+  /** A row's index into `points` (labels are kept per capture point, not per row). */
+  pointOf(row: number): number;
+  /** What name labels were made from (the set's capture points and files read: PacketStore.labelStamp), null for final ones. */
+  readonly stamp: string | null;
   readonly points: readonly PointLabel[];
   /** Pod name (or IP when unnamed) by IPv4 address. */
   readonly podOfIp: ReadonlyMap<number, string>;
@@ -120,7 +122,7 @@ export function resolver(s: PacketStore, labels: RowLabels): FilterResolver {
   const isTcp = (r: number) => t.innerProto[r] === 6;
   const isUdp = (r: number) => t.innerProto[r] === 17;
   const outerUdp = (r: number) => UDP_TUNNELS.has(t.tunnel[r]);
-  const point = (r: number) => labels.points[labels.pointOfRow[r]];
+  const point = (r: number) => labels.points[labels.pointOf(r)];
   const has = (p: string) => {
     const id = PROTO_INDEX.get(p as never) ?? -1;
     return (r: number) => (s.protoId[r] === id ? 1 : 0);

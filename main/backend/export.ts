@@ -27,11 +27,11 @@ export class Exports {
     const ifaces: PcapngInterface[] = [];
     const ifaceOf = new Map<number, number>();
     for (const r of rows) {
-      const k = store.table.file[r] * 65536 + store.iface[r];
+      const k = store.table.file[r] * 65536 + store.ifaceOf(r);
       if (ifaceOf.has(k)) continue;
       const f = store.files[store.table.file[r]];
-      const orig = f.info?.interfaces.find((i) => i.key === store.iface[r]);
-      const pt = labels.points[labels.pointOfRow[r]];
+      const orig = f.info?.interfaces.find((i) => i.key === store.ifaceOf(r));
+      const pt = labels.points[labels.pointOf(r)];
       ifaceOf.set(k, ifaces.length);
       ifaces.push({
         linktype: orig?.linktype ?? 1,
@@ -50,7 +50,7 @@ export class Exports {
           if (!p) continue;
           const comments = [...(p.comments ?? []), ...(set.notes?.commentsOf(r) ?? [])];
           yield {
-            iface: ifaceOf.get(store.table.file[r] * 65536 + store.iface[r])!,
+            iface: ifaceOf.get(store.table.file[r] * 65536 + store.ifaceOf(r))!,
             tsSec: p.tsSec,
             tsNsec: p.tsNsec,
             data: p.data,

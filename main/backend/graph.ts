@@ -165,7 +165,7 @@ export function elementPredicate(
     case 'points': {
       const set = new Uint8Array(labels.points.length + 1);
       for (const p of e.points) set[pointIndex.get(p) ?? labels.points.length] = 1;
-      return (r) => set[labels.pointOfRow[r]] === 1;
+      return (r) => set[labels.pointOf(r)] === 1;
     }
     case 'addr': {
       const ip = e.ip;

@@ -6,13 +6,13 @@ import type { PointLabel, RowLabels } from './columns';
 import { attributionFromFileName, interfaceKindFromName } from '../topology/naming';
 import { parseIp4 } from '../topology/addr';
 
-export const NO_LABELS: RowLabels = { pointOfRow: new Uint16Array(0), points: [], podOfIp: new Map() };
+export const NO_LABELS: RowLabels = { pointOf: () => 0, stamp: '', points: [], podOfIp: new Map() };
 
 /**
- * Labels from file and interface names only (before / without the analysis). Extends `prev`
- * when given (rows read since), so a growing list costs only its new rows.
+ * Labels from file and interface names only (before / without the analysis), one per capture point
+ * of the table (its file and interface), so a row's is its point's: nothing is kept per row.
  */
-export function nameLabels(s: PacketStore, prev: RowLabels | null = null): RowLabels {
+export function nameLabels(s: PacketStore): RowLabels {
   const points: PointLabel[] = [];
   const pointOf = new Map<number, number>();
   s.files.forEach((f, fi) => {
@@ -24,15 +24,9 @@ export function nameLabels(s: PacketStore, prev: RowLabels | null = null): RowLa
       points.push({ node: fromName.node ?? '', iface, kind: iface ? interfaceKindFromName(iface) : 'unknown', capture: f.name });
     }
   });
-  const samePoints =
-    prev !== null &&
-    prev.points.length === points.length &&
-    prev.points.every((p, i) => p.capture === points[i].capture && p.iface === points[i].iface);
-  const from = samePoints ? prev.pointOfRow.length : 0;
-  const pointOfRow = new Uint16Array(s.count);
-  if (samePoints) pointOfRow.set(prev.pointOfRow);
-  for (let r = from; r < s.count; r++) pointOfRow[r] = pointOf.get(s.table.file[r] * 65536 + s.iface[r]) ?? 0;
-  return { pointOfRow, points, podOfIp: new Map() };
+  const stamp = s.labelStamp();
+  const labelOfPoint = s.pointKeys().map(({ file, iface }) => pointOf.get(file * 65536 + iface) ?? 0);
+  return { pointOf: (r) => labelOfPoint[s.table.point[r]] ?? 0, stamp, points, podOfIp: new Map() };
 }
 
 /** Labels from the analysis: each capture point's node, interface and kind; pod names; and the index of each point id. */
@@ -42,15 +36,17 @@ export function analysisLabels(s: PacketStore, h: AnalysisHandle): { labels: Row
   const pointIndex = new Map(a.points.map((p, i) => [p.id, i]));
   const fallback = points.length;
   points.push({ node: '', iface: '', kind: 'unknown', capture: '' });
-  const pointOfRow = new Uint16Array(s.count).fill(fallback);
   // The analysis ran on this very table: its point column is exact (one point per interface of a
   // pcapng, per ifindex of an SLL2 `any` capture).
-  const point = h.table.point;
-  for (let r = 0; r < s.count; r++) if (point[r] < a.points.length) pointOfRow[r] = point[r];
+  const known = a.points.length;
+  const pointOf = (r: number) => {
+    const p = h.table.point[r];
+    return p < known ? p : fallback;
+  };
   const podOfIp = new Map<number, string>();
   for (const p of a.model.pods) {
     const ip = parseIp4(p.ip);
     if (ip !== null) podOfIp.set(ip, p.name ?? p.ip);
   }
-  return { labels: { pointOfRow, points, podOfIp }, pointIndex };
+  return { labels: { pointOf, stamp: null, points, podOfIp }, pointIndex };
 }

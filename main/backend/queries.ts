@@ -63,7 +63,7 @@ export class PacketQueries {
     if (!file?.info) throw new Error(`${file?.name ?? 'the capture'} is still being read: its packets open in full when it is done.`);
     const raw = (await this.readRows([r])).get(r);
     if (!raw) throw new Error(`packet ${no} could not be read again from ${file.name}`);
-    const pt = labels.points[labels.pointOfRow[r]];
+    const pt = labels.points[labels.pointOf(r)];
     return packetDetail(
       no,
       raw,
@@ -107,7 +107,7 @@ export class PacketQueries {
     if (k) {
       const keys = new Float64Array(store.count);
       for (const r of rows) keys[r] = k(r);
-      rows = rows.slice().sort((a, b) => keys[a] - keys[b] || store.no(a) - store.no(b));
+      rows = rows.slice().sort((a, b) => keys[a] - keys[b] || store.compareNo(a, b));
     }
     if (q.descending) rows = rows.slice().reverse();
     this.cache = { key, rows };
@@ -130,7 +130,7 @@ export class PacketQueries {
       const got = await readPacketsAt(
         f.path,
         f.info,
-        rs.map((r) => ({ fileOffset: store.fileOffset[r], iface: store.iface[r], index: store.table.index[r] })),
+        rs.map((r) => ({ fileOffset: store.fileOffset[r], iface: store.ifaceOf(r), index: store.table.index[r] })),
       );
       got.forEach((g, k) => {
         if (g.ok) out.set(rs[k], g.packet);
@@ -155,13 +155,22 @@ export class PacketQueries {
         }
         this.rowText.set(r, rowText(p, this.set.decodeOptions));
       }
-      if (this.rowText.size > ROW_CACHE)
-        for (const k of [...this.rowText.keys()].slice(0, this.rowText.size - ROW_CACHE)) this.rowText.delete(k);
+      // The oldest texts go, never one of this page's (listed below from the cache).
+      if (this.rowText.size > ROW_CACHE) {
+        const page = new Set(rows);
+        let over = this.rowText.size - ROW_CACHE;
+        for (const k of this.rowText.keys()) {
+          if (over <= 0) break;
+          if (page.has(k)) continue;
+          this.rowText.delete(k);
+          over--;
+        }
+      }
     }
     return rows.map((r) => {
       const { noTime, ...t } = store.time(r);
       const [src, dst] = endpoints(store, r);
-      const pt = labels.points[labels.pointOfRow[r]];
+      const pt = labels.points[labels.pointOf(r)];
       const c = pendingInfo.get(r) ?? this.rowText.get(r)!;
       return {
         no: store.no(r),
@@ -205,9 +214,9 @@ export class PacketQueries {
       case 'dst':
         return (r) => (t.innerVer[r] ? t.innerVer[r] * 2 ** 33 + t.innerDst[r] : t.outerDst[r]);
       case 'node':
-        return textRank((r) => labels.points[labels.pointOfRow[r]]?.node ?? '');
+        return textRank((r) => labels.points[labels.pointOf(r)]?.node ?? '');
       case 'iface':
-        return textRank((r) => labels.points[labels.pointOfRow[r]]?.iface ?? '');
+        return textRank((r) => labels.points[labels.pointOf(r)]?.iface ?? '');
       case 'protocol':
         return textRank((r) => protocolName(store, r));
       case 'encap':

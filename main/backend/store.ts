@@ -1,9 +1,11 @@
 // The packets of the open capture set as the UI needs them: the set's one columnar PacketTable
 // (addresses, ports, tunnel, flags, capture point... one typed array per field), filled by one
-// streaming read per file (topology/set-reader.ts) that the path finder analyses as it is, plus the
-// few columns only the list needs (where each record sits in its file, its captured length,
-// interface, protocol id), and the time order that numbers packets (No.). Full decodes happen later,
-// only for the rows on screen, fetched by file offset.
+// streaming read per file (topology/set-reader.ts; the files of a big set at once, in reading
+// threads, the first on this thread so its rows are listed as they come) that the path finder
+// analyses as it is, plus the few columns only the list needs (topology/record-columns.ts: where
+// each record sits in its file, its captured length, interface, protocol id), and the time order
+// that numbers packets (No.). Full decodes happen later, only for the rows on screen, fetched by
+// file offset.
 import type { ReadBudget } from '../engine/readers/read';
 import { ReadBudget as Budget } from '../engine/readers/budget';
 import type { DecodeAsTable } from '../engine/decode/types';
@@ -14,6 +16,7 @@ import { planSet, setEnrichment, type SetPlan } from '../topology/load';
 import { baseName } from '../topology/naming';
 import { CaptureSetReader, type CaptureSetData, type SetReadOptions } from '../topology/set-reader';
 import type { BundleSource } from '../topology/bundles';
+import type { RecordColumns } from '../topology/record-columns';
 import type { CaptureComment } from '../session/comments';
 
 export interface StoreFile {
@@ -32,32 +35,56 @@ export interface StoreFile {
   comments: CaptureComment[];
 }
 
-function growTo<T extends Float64Array | Uint32Array | Uint16Array | Uint8Array>(a: T, n: number): T {
-  if (n <= a.length) return a;
-  const C = a.constructor as new (n: number) => T;
-  const b = new C(Math.max(n, a.length * 2, 1024));
-  b.set(a);
-  return b;
-}
-
 export class PacketStore {
-  private reader = new CaptureSetReader([], { budget: new Budget() });
+  private reader = new CaptureSetReader([], { budget: new Budget(), records: true });
   private plan: SetPlan | null = null;
   private bundleErrors: readonly string[] = [];
   /** Captures first (in the order given; file number = table's file column), then enrichment files. */
   readonly files: StoreFile[] = [];
-  fileOffset = new Float64Array(0);
-  capLen = new Uint32Array(0);
-  iface = new Uint16Array(0);
-  protoId = new Uint8Array(0);
-  /** Rows in time order (ties: file order); `noOfRow[row]` is the row's 1-based No. Until `finish`, rows are numbered in read order. */
+  /**
+   * Rows in time order, ties in row order (so, sorted by time then row: a row's 1-based No. is found
+   * by binary search, no second column). Until `finish`, rows are numbered in read order.
+   */
   order = new Uint32Array(0);
-  noOfRow = new Uint32Array(0);
   finished = false;
   private readOrder = new Uint32Array(0);
 
   get table(): PacketTable {
     return this.reader.table;
+  }
+
+  /** The list's columns, row for row with the table. */
+  get records(): RecordColumns {
+    return this.reader.records!;
+  }
+
+  /** Where each row's record starts in its file. */
+  get fileOffset(): Float64Array | Uint32Array {
+    return this.records.fileOffset;
+  }
+
+  get capLen(): Uint32Array {
+    return this.records.capLen;
+  }
+
+  /** Each capture point of the table (the table's point column), as its file and interface key. */
+  pointKeys(): { file: number; iface: number }[] {
+    const ifaces = this.records.pointIface;
+    return this.reader.points.map((p, i) => ({ file: p.file, iface: ifaces[i] }));
+  }
+
+  /** Changes when name labels would: a capture point was met, or a file's reading ended (its interfaces known). */
+  labelStamp(): string {
+    return `${this.reader.points.length}|${this.files.filter((f) => f.info !== null).length}`;
+  }
+
+  /** The row's interface (the key of its file's CaptureInterface): its capture point's. */
+  ifaceOf(row: number): number {
+    return this.records.pointIface[this.table.point[row]];
+  }
+
+  get protoId(): Uint8Array {
+    return this.records.protoId;
   }
 
   get count(): number {
@@ -91,6 +118,9 @@ export class PacketStore {
       signal: opts.signal,
       budget: opts.budget ?? new Budget(),
       pcapReader: opts.pcapReader,
+      records: true,
+      // The analysis worker reads the table as it is filled: no copy of it when the analysis starts.
+      shared: true,
     });
     const nameOf = new Map(sources.map((x) => [x.path, x.name]));
     const entry = (path: string, enrichment: StoreFile['enrichment']): StoreFile => ({
@@ -114,38 +144,55 @@ export class PacketStore {
     for (const e of plan.enrichment) this.files.push(entry(e, plan.kinds.get(e) ?? null));
   }
 
-  /** Reads capture `fileNo` (call in order 0, 1, ...) to its end, a limit or the signal. Never throws for bad files. */
-  async read(fileNo: number, onProgress?: (p: ReadProgress) => void): Promise<StoreFile> {
-    const entry = this.files[fileNo];
-    entry.start = this.table.count;
-    entry.status = 'loading';
-    const info = await this.reader.readFile(entry.path, {
-      onProgress,
-      onRow: (r, p, s) => {
-        if (p.comments) for (const text of p.comments) entry.comments.push({ packet: p.index, text });
-        if (r >= this.fileOffset.length) {
-          const n = this.table.file.length;
-          this.fileOffset = growTo(this.fileOffset, n);
-          this.capLen = growTo(this.capLen, n);
-          this.iface = growTo(this.iface, n);
-          this.protoId = growTo(this.protoId, n);
-        }
-        this.fileOffset[r] = p.fileOffset;
-        this.capLen[r] = p.capLen;
-        this.iface[r] = p.iface;
-        this.protoId[r] = s.protoId;
-        if (p.hasTime) {
-          const time = p.tsSec + p.tsNsec / 1e9;
-          if (entry.firstTime === null || time < entry.firstTime) entry.firstTime = time;
-          if (entry.lastTime === null || time > entry.lastTime) entry.lastTime = time;
-        }
+  /**
+   * Reads the set's captures to their ends, a limit or the signal (never throws for bad files): a big
+   * set's files at once in reading threads (CaptureSetReader.readFiles), the first one on this thread
+   * so its rows are listed as they are read. Each file's entry is complete once its rows are in the
+   * table (files join the table in order). `threads`/`minBytes`: see readFiles.
+   */
+  async readFiles(
+    onProgress?: (fileNo: number, p: ReadProgress) => void,
+    opts: { threads?: number; minBytes?: number } = {},
+  ): Promise<void> {
+    const captures = this.files.slice(0, this.captures);
+    await this.reader.readFiles(
+      captures.map((f) => f.path),
+      {
+        ...opts,
+        firstHere: true,
+        onProgress: (i, p) => {
+          if (captures[i].status === 'waiting') captures[i].status = 'loading';
+          onProgress?.(i, p);
+        },
+        onFile: (i, info) => this.settle(i, info),
       },
-    });
+    );
+  }
+
+  /** Fills capture `fileNo`'s entry once its rows are in the table. */
+  private settle(fileNo: number, info: CaptureInfo): void {
+    const entry = this.files[fileNo];
+    const draft = this.reader.files[fileNo];
+    entry.start = draft.firstRow;
+    entry.count = draft.packetCount;
     entry.info = info;
-    entry.count = this.table.count - entry.start;
+    const end = entry.start + entry.count;
+    for (const c of this.records.comments) if (c.row >= entry.start && c.row < end) entry.comments.push({ packet: c.packet, text: c.text });
+    // The file's first and last timestamps (records without one do not count).
+    const { tNs, noTime, epochSec } = this.table;
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (let r = entry.start; r < end; r++)
+      if (noTime[r] === 0) {
+        if (tNs[r] < lo) lo = tNs[r];
+        if (tNs[r] > hi) hi = tNs[r];
+      }
+    if (lo <= hi) {
+      entry.firstTime = epochSec + lo / 1e9;
+      entry.lastTime = epochSec + hi / 1e9;
+    }
     const fatal = info.errors.some((e) => e.fatal && e.code !== 'cancelled');
     entry.status = fatal ? (entry.count > 0 ? 'partial' : 'failed') : info.errors.length ? 'partial' : 'ok';
-    return entry;
   }
 
   /** After a cancelled load: the captures never opened leave the list (they hold no rows; nothing is read after this). */
@@ -158,11 +205,17 @@ export class PacketStore {
   /** Opens and reads every file of a set (no bundles) in one go. */
   static async readAll(
     files: readonly { path: string; name: string }[],
-    opts: { decodeAs?: DecodeAsTable; budget?: ReadBudget; pcapReader?: SetReadOptions['pcapReader'] } = {},
+    opts: {
+      decodeAs?: DecodeAsTable;
+      budget?: ReadBudget;
+      pcapReader?: SetReadOptions['pcapReader'];
+      threads?: number;
+      minBytes?: number;
+    } = {},
   ): Promise<PacketStore> {
     const s = new PacketStore();
     await s.open(files, opts);
-    for (let i = 0; i < s.captures; i++) await s.read(i);
+    await s.readFiles(undefined, { threads: opts.threads, minBytes: opts.minBytes });
     s.finish();
     return s;
   }
@@ -190,7 +243,7 @@ export class PacketStore {
       );
     const t = this.table;
     const side = t.ip6.reduce((n, a) => n + 2 * a.length + 16, 0) + (t.arp.length + t.tooBig.length + t.icmpErrors.length) * 64;
-    return Number((width(t) + width(this) + side / Math.max(1, this.count)).toFixed(1));
+    return Number((width(t) + width(this) + width(this.records) + side / Math.max(1, this.count)).toFixed(1));
   }
 
   /** Numbers all packets by time (call after the last file). */
@@ -201,10 +254,7 @@ export class PacketStore {
       this.files.filter((f) => f.count > 0).map((f) => [f.start, f.start + f.count] as const),
       n,
     );
-    const noOfRow = new Uint32Array(n);
-    for (let i = 0; i < n; i++) noOfRow[order[i]] = i + 1;
     this.order = order;
-    this.noOfRow = noOfRow;
     this.finished = true;
     this.readOrder = new Uint32Array(0);
   }
@@ -215,7 +265,8 @@ export class PacketStore {
     const n = this.table.count;
     if (this.readOrder.length < n) {
       const grown = new Uint32Array(Math.max(n, this.readOrder.length * 2));
-      for (let i = 0; i < grown.length; i++) grown[i] = i;
+      grown.set(this.readOrder);
+      for (let i = this.readOrder.length; i < grown.length; i++) grown[i] = i;
       this.readOrder = grown;
     }
     return this.readOrder.subarray(0, n);
@@ -223,7 +274,27 @@ export class PacketStore {
 
   /** 1-based No. of a row. */
   no(row: number): number {
-    return this.finished ? this.noOfRow[row] : row + 1;
+    if (!this.finished) return row + 1;
+    // The first place in `order` whose (time, row) is not below the row's: the row's own.
+    const { order } = this;
+    const tNs = this.table.tNs;
+    const t = tNs[row];
+    let lo = 0;
+    let hi = order.length;
+    while (lo < hi) {
+      const m = (lo + hi) >>> 1;
+      const x = order[m];
+      if (tNs[x] < t || (tNs[x] === t && x < row)) lo = m + 1;
+      else hi = m;
+    }
+    return lo + 1;
+  }
+
+  /** Compares two rows by No. (time, then row), without looking their numbers up. */
+  compareNo(a: number, b: number): number {
+    if (!this.finished) return a - b;
+    const tNs = this.table.tNs;
+    return tNs[a] - tNs[b] || a - b;
   }
 
   /** Row of a packet number (1-based), or -1. */
@@ -240,7 +311,7 @@ export class PacketStore {
 
   linktype(row: number): number {
     const f = this.files[this.table.file[row]];
-    return f.info?.interfaces.find((i) => i.key === this.iface[row])?.linktype ?? 1;
+    return f.info?.interfaces.find((i) => i.key === this.ifaceOf(row))?.linktype ?? 1;
   }
 
   /** Seconds and nanoseconds of a row; `noTime` when its record has none (the numbers then only keep file order). */

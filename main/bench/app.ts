@@ -78,7 +78,10 @@ async function open(_capture: string, paths: string[]): Promise<StepReport> {
 /** In the child: the packet table filled on this thread alone (read + decode + columns), its size, then the analysis of it. */
 async function fill(_capture: string, paths: string[]): Promise<StepReport> {
   const t0 = performance.now();
-  const s = await PacketStore.readAll(paths.map((path) => ({ path, name: path })));
+  const s = await PacketStore.readAll(
+    paths.map((path) => ({ path, name: path })),
+    { threads: 1 },
+  );
   const ms = performance.now() - t0;
   const a0 = performance.now();
   const a = analyseLocally({ ...(await s.setData()), findings: [] });

@@ -5,6 +5,7 @@
 // only its file: that file is listed with the error, the others are read.
 import { Worker } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
+import { existsSync } from 'node:fs';
 import type { DecodeAsTable } from '../engine/decode/types';
 import type { ReadLimits } from '../engine/readers/budget';
 import type { CaptureInfo, ReadProgress } from '../engine/types';
@@ -12,9 +13,20 @@ import type { FileDraft } from './analyze';
 import type { PointDraft } from './attribution';
 import type { BgpPacket } from './set-reader';
 import type { TablePart } from './table';
+import type { RecordPart } from './record-columns';
 
-/** Thread entry when running from the sources (the command line's bundle keeps this path pointing into them). */
-const WORKER_FILE = fileURLToPath(new URL('./set-read-worker.mjs', import.meta.url));
+/**
+ * Thread entry: the bootstrap beside the sources when running from them (the command line's bundle
+ * keeps this path pointing into them), else the app build's bundled entry beside the backend's
+ * (this module then sits in a chunk, one folder below it).
+ */
+const fromSources = import.meta.url.endsWith('.ts');
+const WORKER_FILE = fromSources
+  ? fileURLToPath(new URL('./set-read-worker.mjs', import.meta.url))
+  : ([
+      fileURLToPath(new URL('./set-read-worker.js', import.meta.url)),
+      fileURLToPath(new URL('../set-read-worker.js', import.meta.url)),
+    ].find((p) => existsSync(p)) ?? fileURLToPath(new URL('./set-read-worker.js', import.meta.url)));
 
 /** What every reading thread of a set is started with. */
 export interface PoolSetup {
@@ -24,6 +36,8 @@ export interface PoolSetup {
   readonly limits: ReadLimits;
   /** The set's shared budget (sharedBudgetMemory). */
   readonly budget: SharedArrayBuffer;
+  /** Keep the packet list's record columns too (SetReadOptions.records). */
+  readonly records: boolean;
 }
 
 export interface PoolJob {
@@ -39,6 +53,8 @@ export interface FileResult {
   readonly points: PointDraft[];
   readonly part: TablePart;
   readonly bgp: BgpPacket[];
+  /** The file's record columns, when the setup asked for them. */
+  readonly records: RecordPart | null;
 }
 
 export type PoolReply =
@@ -58,6 +74,7 @@ function failedFile(fi: number, path: string, id: string, message: string): File
     points: [],
     part: EMPTY_PART,
     bgp: [],
+    records: null,
   };
 }
 

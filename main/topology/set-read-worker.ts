@@ -20,6 +20,7 @@ async function read(job: PoolJob): Promise<void> {
     budget,
     pcapReader: setup.pcapReader,
     keepBgpPackets: true,
+    records: setup.records,
   });
   let info;
   try {
@@ -32,6 +33,7 @@ async function read(job: PoolJob): Promise<void> {
     budget.release();
   }
   const part = reader.table.part();
+  const records = reader.records?.part() ?? null;
   const reply: PoolReply = {
     type: 'done',
     fi: job.fi,
@@ -40,13 +42,14 @@ async function read(job: PoolJob): Promise<void> {
     points: reader.points,
     part,
     bgp: reader.bgpPackets ?? [],
+    records,
     exceeded: budget.exceeded,
     code: budget.code,
   };
-  port.postMessage(
-    reply,
-    Object.values(part.columns).map((c) => c.buffer as ArrayBuffer),
-  );
+  port.postMessage(reply, [
+    ...Object.values(part.columns).map((c) => c.buffer as ArrayBuffer),
+    ...(records ? [records.fileOffset, records.capLen, records.protoId].map((c) => c.buffer as ArrayBuffer) : []),
+  ]);
 }
 
 port.on('message', (m: { type: 'abort' } | ({ type: 'read' } & PoolJob)) => {

@@ -13,9 +13,10 @@ import type { PointDraft } from './attribution';
 import type { Enrichment } from './enrich';
 import { BgpCollector, mayCarryBgp } from './calico/bgp-routes';
 import { PKTTYPE_UNKNOWN, PacketTable } from './table';
+import { RecordColumns } from './record-columns';
 import type { PointOverride } from './types';
 import { readInThreads, type FileResult } from './set-read-pool';
-import { sharedBudgetMemory, settleSharedBudget } from '../engine/readers/shared-budget';
+import { SharedReadBudget, sharedBudgetMemory, settleSharedBudget } from '../engine/readers/shared-budget';
 import { availableParallelism } from 'node:os';
 import { statSync } from 'node:fs';
 
@@ -39,6 +40,10 @@ export interface SetReadOptions {
   readonly pcapReader?: ReadOptions['pcapReader'];
   /** Keep the packets that may carry BGP (bgpPackets) instead of feeding `bgp` (a reading thread's table). */
   readonly keepBgpPackets?: boolean;
+  /** Keep the packet list's record columns (file offsets, captured lengths...) beside the table: `records`. */
+  readonly records?: boolean;
+  /** Fill the table in shared memory (to hand it to another thread without a copy: PacketTable's `shared`). */
+  readonly shared?: boolean;
 }
 
 /** A packet that may carry BGP, kept by a reading thread for the set's BgpCollector (fed in row order after the merge). */
@@ -63,33 +68,46 @@ export interface FileReadHooks {
  */
 export const PARALLEL_MIN_BYTES = 64 << 20;
 
+/** Rows a thread's file joins the set's table by at a time (the thread answers other calls between). */
+const APPEND_SLICE = 1 << 17;
+
 /** Rows read before the table makes room for the rest of a file (estimated from the bytes read so far). */
 const RESERVE_AFTER = 1000;
 
 export class CaptureSetReader {
-  readonly table = new PacketTable(1 << 14);
+  readonly table: PacketTable;
   readonly bgp = new BgpCollector();
   readonly points: PointDraft[] = [];
   readonly files: FileDraft[] = [];
   private readonly summary = new PacketSummary();
   /** Set when BGP is collected elsewhere (by the set's thread after a reading thread): the packets to feed it, else null. */
   readonly bgpPackets: BgpPacket[] | null;
+  /** The list's record columns, row for row with the table (SetReadOptions.records), else null. */
+  readonly records: RecordColumns | null;
 
   /** `ids`: the capture id of each capture file, in the order they will be read. */
   constructor(
     readonly ids: readonly string[],
     private readonly opts: SetReadOptions,
   ) {
+    this.table = new PacketTable(1 << 14, opts.shared === true);
     this.bgpPackets = opts.keepBgpPackets ? [] : null;
+    this.records = opts.records ? new RecordColumns() : null;
   }
 
   /**
    * Reads the next capture file to its end, a limit or the signal. Never throws for bad files.
    * `fi`: its file number (default: files read so far; a reading thread that fills a table for one
-   * file of a set gives the file's number in the set).
+   * file of a set gives the file's number in the set). `budget`: the set's (default), or a thread's
+   * view of it when the set's files are read at once.
    */
-  async readFile(path: string, hooks: FileReadHooks = {}, fi = this.files.length): Promise<CaptureInfo> {
-    const { table, points, bgp, summary, ids } = this;
+  async readFile(
+    path: string,
+    hooks: FileReadHooks = {},
+    fi = this.files.length,
+    budget: ReadBudget = this.opts.budget,
+  ): Promise<CaptureInfo> {
+    const { table, points, bgp, summary, ids, records } = this;
     const bgpPackets = this.bgpPackets;
     const decode = this.opts.decodeAs?.length ? { decodeAs: this.opts.decodeAs } : undefined;
     const ifaces: CaptureInterface[] = [];
@@ -155,6 +173,7 @@ export class CaptureSetReader {
             });
             pointOf.set(key, pi);
             filePoints.push(pi);
+            records?.pointIface.push(p.iface);
           }
           lastKey = key;
           lastPoint = pi;
@@ -182,6 +201,7 @@ export class CaptureSetReader {
             table.outerMacSrc[r] = mac;
             if (summary.ipCount <= 1) table.innerMacSrc[r] = mac;
           }
+          if (records) records.add(r, p, summary);
           if (onRow) onRow(r, p, summary);
         },
         onProgress: (pr) => {
@@ -189,12 +209,14 @@ export class CaptureSetReader {
           if (!reserved && pr.bytesTotal > 0 && pr.bytesRead > 0 && pr.packets >= RESERVE_AFTER) {
             reserved = true;
             const expected = Math.ceil(((pr.packets * pr.bytesTotal) / pr.bytesRead) * 1.02);
-            table.reserve(Math.min(firstRow + expected, firstRow + this.opts.budget.limits.maxPackets));
+            const rows = Math.min(firstRow + expected, firstRow + budget.limits.maxPackets);
+            table.reserve(rows);
+            records?.reserve(rows);
           }
           hooks.onProgress?.(pr);
         },
       },
-      { signal: this.opts.signal, pcapReader: this.opts.pcapReader ?? 'fast', budget: this.opts.budget },
+      { signal: this.opts.signal, pcapReader: this.opts.pcapReader ?? 'fast', budget },
     );
     // Point ids: the capture id alone when the file is one point, else capture#interface.
     const multiIface = new Set(filePoints.map((p) => points[p].iface)).size > 1;
@@ -227,64 +249,116 @@ export class CaptureSetReader {
    * Reads the capture files `paths` (the set's next files, in order), in worker threads when the set
    * is big enough to pay for starting them (PARALLEL_MIN_BYTES, more than one file, more than one
    * thread), else one after another. Either way the table, files, points and BGP facts are the same:
-   * each thread fills a table for one file and the tables are appended in file order. Progress is
-   * reported per file; files not started when the signal stops the set are not listed.
+   * each thread fills a table for one file and the tables are appended in file order. With
+   * `firstHere`, the first file is read on this thread straight into the table while the threads
+   * read the others, so its rows are there as it is read (the list's first rows), as in a one-thread
+   * read. Progress is reported per file; `onFile` is called as each file's rows join the table, in
+   * file order; files not started when the signal stops the set are not listed.
    */
   async readFiles(
     paths: readonly string[],
-    opts: { onProgress?: (fileIndex: number, p: ReadProgress) => void; threads?: number; minBytes?: number } = {},
+    opts: {
+      onProgress?: (fileIndex: number, p: ReadProgress) => void;
+      onFile?: (fileIndex: number, info: CaptureInfo) => void;
+      threads?: number;
+      minBytes?: number;
+      firstHere?: boolean;
+    } = {},
   ): Promise<CaptureInfo[]> {
-    const threads = Math.min(opts.threads ?? availableParallelism(), paths.length);
-    const sizes = threads > 1 ? paths.map((p) => statSync(p, { throwIfNoEntry: false })?.size ?? 0) : [];
+    const { onProgress, onFile } = opts;
+    const here = opts.firstHere === true;
+    const threads = Math.min(opts.threads ?? availableParallelism(), paths.length - (here ? 1 : 0));
+    const sizes = threads >= (here ? 1 : 2) ? paths.map((p) => statSync(p, { throwIfNoEntry: false })?.size ?? 0) : [];
     const bytes = sizes.reduce((n, b) => n + b, 0);
     const first = this.files.length;
+    const start = this.table.count;
     const infos: CaptureInfo[] = [];
-    if (threads < 2 || bytes < (opts.minBytes ?? PARALLEL_MIN_BYTES)) {
-      for (let i = 0; i < paths.length && !this.opts.signal?.aborted; i++) {
-        const onProgress = opts.onProgress;
-        infos.push(await this.readFile(paths[i], { onProgress: onProgress ? (pr) => onProgress(first + i, pr) : undefined }));
-      }
+    const done = (i: number, info: CaptureInfo) => {
+      infos.push(info);
+      onFile?.(first + i, info);
+    };
+    if (sizes.length === 0 || bytes < (opts.minBytes ?? PARALLEL_MIN_BYTES)) {
+      for (let i = 0; i < paths.length && !this.opts.signal?.aborted; i++)
+        done(i, await this.readFile(paths[i], { onProgress: onProgress ? (pr) => onProgress(first + i, pr) : undefined }));
       return infos;
     }
     const budget = this.opts.budget;
     const sab = sharedBudgetMemory(budget);
     let reserved = false;
-    const stop = await readInThreads(
-      paths,
+    /** The first file read tells how many rows the set's bytes hold: room for all of them at once. */
+    /** A turn of the event loop, so calls waiting on this thread are answered. */
+    const turn = () => new Promise((go) => setImmediate(go));
+    const reserveFor = async (i: number, rows: number) => {
+      if (reserved || rows === 0 || sizes[i] === 0) return;
+      reserved = true;
+      const expected = start + Math.min(Math.ceil(((rows * bytes) / sizes[i]) * 1.02), budget.limits.maxPackets);
+      for (const _ of this.table.reserveSteps(expected)) await turn();
+      this.records?.reserve(expected);
+    };
+    // Files the threads finish join the table one after another, in file order, each in slices with a
+    // turn of the event loop between them, so calls waiting on this thread are answered meanwhile;
+    // while this thread reads the first file, they wait for it.
+    let firstRead = () => {};
+    let joined: Promise<void> = here ? new Promise<void>((r) => (firstRead = r)) : Promise.resolve();
+    const join = async (r: FileResult) => {
+      await reserveFor(r.fi - first, r.part.count);
+      const steps = this.appendSteps(r);
+      for (let step = steps.next(); ; step = steps.next()) {
+        if (step.done) return done(r.fi - first, step.value);
+        await turn();
+      }
+    };
+    const pool = readInThreads(
+      here ? paths.slice(1) : paths,
       {
         ids: this.ids,
         decodeAs: this.opts.decodeAs,
         pcapReader: this.opts.pcapReader,
         limits: budget.limits,
         budget: sab,
+        records: this.records !== null,
       },
       {
         threads,
-        first,
+        first: first + (here ? 1 : 0),
         signal: this.opts.signal,
-        onProgress: opts.onProgress,
+        onProgress,
         onFile: (r) => {
-          // The first file tells how many rows the set's bytes hold: room for all of them at once.
-          if (!reserved && r.part.count > 0 && sizes[r.fi - first] > 0) {
-            reserved = true;
-            const expected = Math.ceil(((r.part.count * bytes) / sizes[r.fi - first]) * 1.02);
-            this.table.reserve(this.table.count + Math.min(expected, budget.limits.maxPackets));
-          }
-          infos.push(this.append(r));
+          joined = joined.then(() => join(r));
+          // A failure is thrown where `joined` is awaited, below.
+          joined.catch(() => undefined);
         },
       },
     );
-    settleSharedBudget(budget, sab, stop.exceeded, stop.code);
+    const own = here ? new SharedReadBudget(budget.limits, sab) : null;
+    if (own) {
+      try {
+        const info = await this.readFile(paths[0], { onProgress: onProgress ? (pr) => onProgress(first, pr) : undefined }, first, own);
+        await reserveFor(0, this.table.count - this.files[first].firstRow);
+        done(0, info);
+      } finally {
+        own.release();
+        firstRead();
+      }
+    }
+    const stop = await pool;
+    await joined;
+    if (stop.exceeded || !own?.exceeded) settleSharedBudget(budget, sab, stop.exceeded, stop.code);
+    else settleSharedBudget(budget, sab, own.exceeded, own.code);
     return infos;
   }
 
-  /** Appends one file a thread read into a table of its own (its rows, points and BGP packets). */
-  private append(r: FileResult): CaptureInfo {
+  /**
+   * Appends one file a thread read into a table of its own (its rows, points and BGP packets), in
+   * steps of APPEND_SLICE rows (PacketTable.appendSteps): run it to its end before anything else is added.
+   */
+  private *appendSteps(r: FileResult): Generator<void, CaptureInfo> {
     const { table, points } = this;
     const fi = r.fi;
     const rowBase = table.count;
     const pointBase = points.length;
-    table.append(r.part, pointBase);
+    yield* table.appendSteps(r.part, pointBase, APPEND_SLICE);
+    if (this.records && r.records) this.records.append(r.records, rowBase);
     points.push(...r.points);
     this.files.push({ ...r.file, firstRow: rowBase, points: r.file.points.map((p) => p + pointBase) });
     // BGP facts in row order, as a one-thread read meets them.

@@ -106,9 +106,13 @@ class MacIds {
   }
 }
 
-function grow<T extends Float64Array | Uint32Array | Int32Array | Uint16Array | Int16Array | Uint8Array>(a: T, n: number): T {
-  const C = a.constructor as new (n: number) => T;
-  const b = new C(n);
+function grow<T extends Float64Array | Uint32Array | Int32Array | Uint16Array | Int16Array | Uint8Array>(
+  a: T,
+  n: number,
+  shared: boolean,
+): T {
+  const C = a.constructor as { new (n: number): T; new (b: SharedArrayBuffer): T; readonly BYTES_PER_ELEMENT: number };
+  const b = shared ? new C(new SharedArrayBuffer(n * C.BYTES_PER_ELEMENT)) : new C(n);
   b.set(a);
   return b;
 }
@@ -185,7 +189,14 @@ export class PacketTable {
   readonly icmpErrors: IcmpError[] = [];
   private capacity = 0;
 
-  constructor(initialCapacity = 1024) {
+  /**
+   * `shared`: the columns live in SharedArrayBuffers from the start, so another thread (the
+   * analysis worker) can be handed them as they are, with no copy of the filled table.
+   */
+  constructor(
+    initialCapacity = 1024,
+    private readonly shared = false,
+  ) {
     this.ensure(initialCapacity);
   }
 
@@ -194,13 +205,27 @@ export class PacketTable {
     if (n > this.capacity) this.ensure(Math.max(n, this.capacity + 1));
   }
 
+  /**
+   * `reserve` one column at a time: the generator stops after each column, so a caller can let its
+   * thread answer others between them (run it to its end before a row is added).
+   */
+  *reserveSteps(n: number): Generator<void> {
+    if (n > this.capacity) yield* this.growSteps(Math.max(n, this.capacity + 1));
+  }
+
   private ensure(n: number): void {
+    for (const _ of this.growSteps(n));
+  }
+
+  private *growSteps(n: number): Generator<void> {
     if (n <= this.capacity) return;
     const cap = Math.max(n, this.capacity * 2, 1024);
     for (const k of Object.keys(this) as (keyof this)[]) {
       const v = this[k];
-      if (ArrayBuffer.isView(v) && !(v instanceof DataView))
-        (this as Record<string, unknown>)[k as string] = grow(v as unknown as Uint8Array, cap);
+      if (ArrayBuffer.isView(v) && !(v instanceof DataView)) {
+        (this as Record<string, unknown>)[k as string] = grow(v as unknown as Uint8Array, cap, this.shared);
+        yield;
+      }
     }
     this.capacity = cap;
   }
@@ -247,47 +272,60 @@ export class PacketTable {
    * the side lists' rows follow. The part's `file` column must already hold its file number.
    */
   append(p: TablePart, pointBase: number): void {
+    for (const _ of this.appendSteps(p, pointBase, Number.POSITIVE_INFINITY));
+  }
+
+  /**
+   * `append` in steps of `slice` rows: the generator stops after each slice but the last, so a
+   * caller can let its thread answer others between them (run it to its end before anything else
+   * is added: the rows count once the last slice is in).
+   */
+  *appendSteps(p: TablePart, pointBase: number, slice: number): Generator<void> {
     const base = this.count;
     const n = p.count;
     if (n === 0) return;
     this.reserve(base + n);
-    const cols = this.columns();
-    for (const [k, dst] of Object.entries(cols)) {
+    const cols = Object.entries(this.columns()).map(([k, dst]) => {
       const src = p.columns[k];
       if (!src) throw new Error(`table part without column ${k}`);
-      (dst as Uint8Array).set((src as Uint8Array).subarray(0, n), base);
-    }
+      return [dst, src] as [Uint8Array, Uint8Array];
+    });
     if (Number.isNaN(this.epochSec)) this.epochSec = p.epochSec;
     // Both times are exact integers of nanoseconds (below 2^53, 104 days from the epoch), so their sum is
     // the one rounding the set's own `(tsSec - epochSec) * 1e9 + tsNsec` makes.
     const shift = (p.epochSec - this.epochSec) * 1e9;
-    const point = this.point;
-    const tNs = this.tNs;
-    for (let r = base; r < base + n; r++) point[r] += pointBase;
-    if (shift !== 0) for (let r = base; r < base + n; r++) tNs[r] += shift;
-    if (p.ip6.length) {
-      const id = p.ip6.map((a) => this.internText(a));
-      const remap = (ver: Uint8Array, a: Uint32Array, b: Uint32Array) => {
-        for (let r = base; r < base + n; r++)
-          if (ver[r] === 6) {
-            a[r] = id[a[r]];
-            b[r] = id[b[r]];
-          }
-      };
-      remap(this.outerVer, this.outerSrc, this.outerDst);
-      remap(this.innerVer, this.innerSrc, this.innerDst);
-      for (const e of p.icmpErrors)
-        this.icmpErrors.push(
-          e.ver === 6 && e.quotedSrc >= 0
-            ? { ...e, row: e.row + base, quotedSrc: id[e.quotedSrc], quotedDst: id[e.quotedDst] }
-            : { ...e, row: e.row + base },
-        );
-    } else for (const e of p.icmpErrors) this.icmpErrors.push({ ...e, row: e.row + base });
-    if (p.macs.length) {
-      const id = p.macs.map((m) => this.internMac(Math.floor(m / 4294967296), m % 4294967296));
-      for (const c of [this.innerMacSrc, this.innerMacDst, this.outerMacSrc, this.outerMacDst])
-        for (let r = base; r < base + n; r++) if (c[r] >= 0) c[r] = id[c[r]];
+    const ip6 = p.ip6.map((a) => this.internText(a));
+    const macId = p.macs.map((m) => this.internMac(Math.floor(m / 4294967296), m % 4294967296));
+    const { point, tNs } = this;
+    const remap6 = (ver: Uint8Array, a: Uint32Array, b: Uint32Array, lo: number, hi: number) => {
+      for (let r = lo; r < hi; r++)
+        if (ver[r] === 6) {
+          a[r] = ip6[a[r]];
+          b[r] = ip6[b[r]];
+        }
+    };
+    for (let from = 0; from < n; from += slice) {
+      const to = Math.min(n, from + slice);
+      const lo = base + from;
+      const hi = base + to;
+      for (const [dst, src] of cols) dst.set(src.subarray(from, to), lo);
+      for (let r = lo; r < hi; r++) point[r] += pointBase;
+      if (shift !== 0) for (let r = lo; r < hi; r++) tNs[r] += shift;
+      if (ip6.length) {
+        remap6(this.outerVer, this.outerSrc, this.outerDst, lo, hi);
+        remap6(this.innerVer, this.innerSrc, this.innerDst, lo, hi);
+      }
+      if (macId.length)
+        for (const c of [this.innerMacSrc, this.innerMacDst, this.outerMacSrc, this.outerMacDst])
+          for (let r = lo; r < hi; r++) if (c[r] >= 0) c[r] = macId[c[r]];
+      if (to < n) yield;
     }
+    for (const e of p.icmpErrors)
+      this.icmpErrors.push(
+        ip6.length && e.ver === 6 && e.quotedSrc >= 0
+          ? { ...e, row: e.row + base, quotedSrc: ip6[e.quotedSrc], quotedDst: ip6[e.quotedDst] }
+          : { ...e, row: e.row + base },
+      );
     for (const a of p.arp) this.arp.push({ ...a, row: a.row + base });
     for (const t of p.tooBig) this.tooBig.push({ ...t, row: t.row + base });
     this.count = base + n;

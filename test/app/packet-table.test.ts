@@ -64,7 +64,7 @@ describe('packet table', () => {
       const [a, b] = await readPacketsAt(
         path,
         s.files[0].info!,
-        [2, n - 1].map((r) => ({ fileOffset: s.fileOffset[r], iface: s.iface[r], index: r })),
+        [2, n - 1].map((r) => ({ fileOffset: s.fileOffset[r], iface: s.ifaceOf(r), index: r })),
       );
       expect(a.ok && decodePacket(a.packet.data, a.packet.linktype).layers.map((l) => l.proto)).toEqual([
         'eth',

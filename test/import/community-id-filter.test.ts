@@ -18,7 +18,8 @@ describeNeeding(['tshark'], 'community_id display filter', () => {
       const store = await PacketStore.readAll([{ path, name: file }]);
       const n = store.count;
       const res = resolver(store, {
-        pointOfRow: new Uint16Array(n),
+        pointOf: () => 0,
+        stamp: null,
         points: [{ node: 'n', iface: 'i', kind: 'k', capture: file }],
         podOfIp: new Map(),
       });

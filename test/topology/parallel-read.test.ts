@@ -1,6 +1,8 @@
 // The files of a set read in worker threads give the table a one-thread read gives (every column,
 // the side lists, capture points, files and BGP facts), a broken file loses only itself, the
-// signal stops every thread, and the set's packet limit holds across the threads.
+// signal stops every thread, and the set's packet limit holds across the threads. The app's read
+// (the packet list's store: its first file on its own thread, the others in threads) gives the
+// list what a one-thread read gives too, and lists the first file's rows as they are read.
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -8,6 +10,8 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ReadBudget } from '../../main/engine/readers/budget';
 import { CaptureSetReader } from '../../main/topology/set-reader';
+import { PacketStore } from '../../main/backend/store';
+import { PacketTable } from '../../main/topology/table';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const CAPTURES = join(HERE, '..', '..', 'fixtures', 'captures');
@@ -101,6 +105,31 @@ describe('reading the files of a set in threads', () => {
     expect(contents(many)).toEqual(contents(one));
   });
 
+  it("joins a thread's table in slices (the set's thread answering between them) as in one go", async () => {
+    const paths = [...captures(CAPTURES), ...(existsSync(PUBLIC) ? captures(PUBLIC) : [])];
+    const whole = new PacketTable();
+    const sliced = new PacketTable();
+    let pointBase = 0;
+    let steps = 0;
+    for (const [i, p] of paths.entries()) {
+      const r = new CaptureSetReader(
+        paths.map((_, k) => `c${k}`),
+        { budget: new ReadBudget(), keepBgpPackets: true },
+      );
+      await r.readFile(p, {}, i);
+      whole.append(r.table.part(), pointBase);
+      for (const _ of sliced.appendSteps(r.table.part(), pointBase, 7)) steps++;
+      pointBase += r.points.length;
+    }
+    expect(steps).toBeGreaterThan(paths.length);
+    const plain = (t: PacketTable) => ({
+      count: t.count,
+      cols: Object.fromEntries(Object.entries(t.columns()).map(([k, v]) => [k, Array.from(v.subarray(0, t.count))])),
+      side: [t.ip6, t.macs, t.arp, t.tooBig, t.icmpErrors],
+    });
+    expect(plain(sliced)).toEqual(plain(whole));
+  });
+
   it('keeps every other file when one is broken or missing', async () => {
     const good = captures(CAPTURES).filter((p) => /a-node1-(eth0|cni0)\.pcap$/.test(p));
     const junk = join(dir, 'junk.pcap');
@@ -142,5 +171,62 @@ describe('reading the files of a set in threads', () => {
     expect(budget.code).toBe('budget-packets');
     expect(budget.exceeded).toMatch(/packet limit of .* is reached \(raise it with --max-packets\)/);
     expect(budget.packets).toBe(r.table.count);
+  });
+});
+
+/** Everything the packet list's store holds after a read, as plain values. */
+function listed(s: PacketStore): Record<string, unknown> {
+  const t = s.table;
+  const cols: Record<string, number[]> = {};
+  for (const [k, v] of Object.entries({ ...t.columns(), fileOffset: s.fileOffset, capLen: s.capLen, protoId: s.protoId }))
+    cols[k] = Array.from(v.subarray(0, t.count));
+  cols.iface = Array.from({ length: t.count }, (_, r) => s.ifaceOf(r));
+  return {
+    count: t.count,
+    epochSec: t.epochSec,
+    cols,
+    side: [t.ip6, t.macs, t.arp, t.tooBig, t.icmpErrors],
+    files: s.files,
+    order: Array.from(s.order),
+  };
+}
+
+describe("the app's read of a set", () => {
+  const named = (paths: string[]) => paths.map((path) => ({ path, name: path }));
+
+  it('lists what a one-thread read lists (fixtures and public captures: every column, files, comments, times, order)', async () => {
+    const paths = [...captures(CAPTURES), ...(existsSync(PUBLIC) ? captures(PUBLIC) : [])];
+    const one = await PacketStore.readAll(named(paths), { threads: 1 });
+    const many = await PacketStore.readAll(named(paths), { threads: 2, minBytes: 0 });
+    expect(one.files.some((f) => f.comments.length > 0) || !existsSync(PUBLIC)).toBe(true);
+    expect(one.files.every((f) => f.status !== 'waiting' && f.status !== 'loading')).toBe(true);
+    expect(listed(many)).toEqual(listed(one));
+    // A row's No. (found by binary search over the time order) is its place in that order; equal times included.
+    const misnumbered = Array.from({ length: many.count }, (_, r) => r).filter((r) => many.order[many.no(r) - 1] !== r);
+    expect(misnumbered).toEqual([]);
+    const t = many.table.tNs;
+    expect(Array.from(many.order).some((r, i) => i > 0 && t[r] === t[many.order[i - 1]])).toBe(true);
+  });
+
+  it("lists the first file's rows while it is read, the other files joining in order", async () => {
+    const src = captures(CAPTURES).find((p) => p.endsWith('a-node1-eth0.pcap'))!;
+    const big = [repeated(src, 400, 'app1.pcap'), repeated(src, 50, 'app2.pcap'), repeated(src, 50, 'app3.pcap')];
+    const s = new PacketStore();
+    await s.open(named(big));
+    const seen: number[] = [];
+    await s.readFiles(
+      (i, p) => {
+        // While the first file is read, its rows are the table's, as many as read so far.
+        if (i === 0 && p.packets > 0 && p.bytesRead < p.bytesTotal) seen.push(s.count - p.packets);
+      },
+      { threads: 2, minBytes: 0 },
+    );
+    s.finish();
+    expect(seen.length).toBeGreaterThan(0);
+    expect(seen.every((d) => d === 0)).toBe(true);
+    expect(s.files.map((f) => f.start)).toEqual([0, s.files[0].count, s.files[0].count + s.files[1].count]);
+    expect(s.files[0].count).toBe(s.files[1].count * 8);
+    const one = await PacketStore.readAll(named(big), { threads: 1 });
+    expect(listed(s)).toEqual(listed(one));
   });
 });
