@@ -5,7 +5,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { ExportSelection, ReportFormat } from '../../common/contract';
 import { writePcapngFile, type PcapngInterface, type PcapngPacket } from '../engine/writers/pcapng';
-import { requireAnalysis, rowOfRef, type OpenSet } from './open-set';
+import { notePacketOf, requireAnalysis, rowOfRef, type OpenSet } from './open-set';
 import { snapshotOf } from './report-session';
 import type { PacketQueries } from './queries';
 
@@ -48,7 +48,8 @@ export class Exports {
         for (const r of batch) {
           const p = raw.get(r);
           if (!p) continue;
-          const comments = [...(p.comments ?? []), ...(set.notes?.commentsOf(r) ?? [])];
+          const at = set.notes && notePacketOf(set, r);
+          const comments = [...(p.comments ?? []), ...((at && set.notes?.commentsOf(at)) ?? [])];
           yield {
             iface: ifaceOf.get(store.table.file[r] * 65536 + store.iface[r])!,
             tsSec: p.tsSec,
