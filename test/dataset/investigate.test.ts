@@ -5,9 +5,10 @@
 // contents keeps its notes listed but off its packets. The report of the dataset is the captures'
 // report. A correction or "decode as" on the dataset gives the exact export command, and running
 // that command gives a dataset with the correction whose notes are still there. A fragment's detail
-// says where its datagram is reassembled, as the captures' does (public fragmented captures).
+// says where its datagram is reassembled, as the captures' does (public fragmented captures). A
+// dataset exported with --decode-as shows a custom VXLAN port as the captures do after "decode as".
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -19,7 +20,7 @@ import { DATASET_SESSION } from '../../main/backend/notes';
 import { openDuck } from '../../main/dataset/duck';
 import { exportDataset } from '../../main/dataset/export';
 import type { ReportModel } from '../../main/report/model';
-import { ready } from '../app/helpers';
+import { movePort, ready } from '../app/helpers';
 import { captureCopies, describeNeeding, fileNeed, type CaptureCopies } from '../tools';
 
 const run = promisify(execFile);
@@ -307,3 +308,71 @@ describeNeeding(
     }, 120_000);
   },
 );
+
+const VXLAN_CAPTURE = join(LAB, 'a-node1-eth0.pcap');
+
+describeNeeding([fileNeed('lab a captures', VXLAN_CAPTURE)], 'a dataset exported with "decode as"', () => {
+  // The lab's VXLAN capture with its UDP port moved from 8472 to 8999, as an operator's custom VXLAN port.
+  let tmp: string;
+  let file: string;
+  let moved: number;
+  const backends: Backend[] = [];
+  const backend = (name: string) => {
+    const b = createBackend({ shell: 'browser', recentFile: null, tempDir: join(tmp, name), sessionDir: join(tmp, name, 'sessions') });
+    backends.push(b);
+    return b;
+  };
+  beforeAll(() => {
+    tmp = mkdtempSync(join(tmpdir(), 'tv-dsdecode-'));
+    file = join(tmp, 'a-node1-eth0.pcap');
+    const bytes = readFileSync(VXLAN_CAPTURE);
+    moved = movePort(bytes, 8472, 8999);
+    writeFileSync(file, bytes);
+  });
+  afterAll(async () => {
+    for (const b of backends) await b.close();
+    rmSync(tmp, { recursive: true, force: true });
+  });
+
+  it('export --decode-as writes the custom port as VXLAN, and the dataset shows it as the captures do after "decode as"', async () => {
+    const bad = await run(process.execPath, [
+      'main/cli/bin.mjs',
+      'export',
+      '--parquet',
+      join(tmp, 'bad'),
+      '--decode-as',
+      'udp:8999=nonsense',
+      file,
+    ]).then(
+      () => null,
+      (e: { code: number; stderr: string }) => e,
+    );
+    expect(bad?.code).toBe(2);
+    expect(bad?.stderr).toContain("export: bad --decode-as 'udp:8999=nonsense': unknown protocol 'nonsense'");
+
+    const dir = join(tmp, 'dataset');
+    await run(process.execPath, ['main/cli/bin.mjs', 'export', '--parquet', dir, '--decode-as', 'udp:8999=vxlan', file]);
+    const caps = backend('caps');
+    await caps.openCaptures({ paths: [file], append: false });
+    await ready(caps);
+    await caps.setDecodeAs({ entries: [{ layer: 'udp', port: 8999, proto: 'vxlan' }] });
+    await ready(caps);
+    const ds = backend('ds');
+    const state = await ds.openCaptures({ paths: [dir], append: false });
+    expect(state.decodeAs).toEqual([{ layer: 'udp', port: 8999, proto: 'vxlan' }]);
+    const filter = 'vxlan.vni == 1 && outer.udp.dstport == 8999';
+    const [a, b] = await Promise.all([caps.queryPackets(q(filter)), ds.queryPackets(q(filter))]);
+    expect(a.total).toBe(moved);
+    expect(b.total).toBe(moved);
+    expect(b.rows.map(({ note: _n, ...r }) => r)).toEqual(a.rows.map(({ note: _n, ...r }) => r));
+    const [da, db] = await Promise.all([caps.getPacket({ no: a.rows[0].no }), ds.getPacket({ no: a.rows[0].no })]);
+    expect(db!.levels[1].title).toBe('Inner (VXLAN 1)');
+    expect(db).toEqual(da);
+    // The next "decode as" keeps the export's arguments: the table replaces the recorded one.
+    const next = await ds.setDecodeAs({ entries: [] }).then(
+      () => '',
+      (e: Error) => e.message,
+    );
+    expect(next.split('\n').at(-1)).toBe(`tunnelvision export --parquet ${dir} ${file}`);
+  }, 120_000);
+});
