@@ -436,14 +436,7 @@ export function createBackend(opts: BackendOptions): Backend {
     followPacket: ({ no }) => datasets.source().followPacket(no),
     followFlow: ({ flow }) => datasets.source().followFlow(flow),
     flowsThrough: ({ element }) => datasets.source().flowsThrough(element),
-    writePcapng: ({ selection, path }) =>
-      datasets.open
-        ? Promise.reject(
-            new Error(
-              `Export to pcapng is not available on a dataset yet: open the captures themselves (${datasets.open.dir} is a Parquet dataset).`,
-            ),
-          )
-        : exports.writePcapng(selection, path),
+    writePcapng: ({ selection, path }) => datasets.pcapng(selection, path) ?? exports.writePcapng(selection, path),
     writeReport: ({ format, path }) => datasets.report(format, path) ?? exports.writeReport(format, path),
 
     ...noteMethods(gate, () =>

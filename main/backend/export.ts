@@ -12,6 +12,15 @@ import type { PacketQueries } from './queries';
 /** Packets read again from their files per batch while writing. */
 const BATCH = 2000;
 
+/** The file name an export of `selection` is offered under. */
+export function pcapngName(selection: ExportSelection): string {
+  return selection.kind === 'filter'
+    ? 'tunnelvision-filtered.pcapng'
+    : selection.kind === 'flow'
+      ? 'tunnelvision-flow.pcapng'
+      : `tunnelvision-journey-${selection.journey}.pcapng`;
+}
+
 export class Exports {
   constructor(
     private readonly set: OpenSet,
@@ -63,13 +72,7 @@ export class Exports {
     }
     mkdirSync(dirname(path), { recursive: true });
     const written = await writePcapngFile(path, { interfaces: ifaces, packets: packets(), application: 'Tunnelvision' });
-    const name =
-      selection.kind === 'filter'
-        ? 'tunnelvision-filtered.pcapng'
-        : selection.kind === 'flow'
-          ? 'tunnelvision-flow.pcapng'
-          : `tunnelvision-journey-${selection.journey}.pcapng`;
-    return { packets: written, name };
+    return { packets: written, name: pcapngName(selection) };
   }
 
   /** Writes the report of the open set to `path`. */

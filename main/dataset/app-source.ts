@@ -20,6 +20,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import type {
+  ExportSelection,
   FlowListItem,
   FollowView,
   GraphView,
@@ -741,6 +742,73 @@ export class DatasetSource implements SetSource {
     return followView(a, flow, journeys, focus, (capture, index) => refs.get(`${capture}#${index}`) ?? 0);
   }
 
+  // ---------------------------------------------------------------- exports
+
+  /**
+   * The packets of an export selection read again from their original files, `batch` at a time, in
+   * the order the capture-backed export writes them: the list's for a filter (and graph element),
+   * hop order for a journey, time for a flow's journeys. A packet whose file cannot be read is an error
+   * naming it (an export must not leave packets out without saying so).
+   */
+  async *selection(sel: ExportSelection, batch: number): AsyncGenerator<{ row: Row; raw: RawPacket }[]> {
+    const read = async (rows: Row[]) => {
+      const raw = await this.readRows(rows);
+      return rows.map((row) => {
+        const p = raw.get(num(row.no));
+        if (!p) {
+          const f = this.fileOf(row);
+          throw new Error(
+            `packet ${num(row.no)}: ${f?.reachable ? `could not be read again from ${f.path}` : `original capture not reachable at ${f?.path ?? text(row.capture)}`}`,
+          );
+        }
+        return { row, raw: p };
+      });
+    };
+    if (sel.kind === 'filter') {
+      const parsed = parseFilter(sel.filter);
+      if (!parsed.ok) throw new Error(`filter: ${parsed.error.message}`);
+      const where = [filterSql(parsed.ast, this.columns), sel.element ? this.elementSql(sel.element) : null].filter(
+        (x): x is string => x !== null,
+      );
+      const m = await this.match(where, 'no');
+      for (let pos = 0; pos < m.total; pos += batch)
+        yield await read(
+          await this.fetch(
+            await this.rows(`SELECT no, cap_no, idx FROM ${m.table} WHERE pos BETWEEN ${pos} AND ${pos + batch - 1} ORDER BY pos`),
+          ),
+        );
+      return;
+    }
+    this.requireAnalysis();
+    const journeys = (await this.journeysOfFlow(sel.flow)).filter((j) => sel.kind === 'flow' || String(j.id) === sel.journey);
+    // Hop order within a journey (same-instant hops stay in path order), journeys by time.
+    const refs = new Map<string, { cap: number; idx: number }>();
+    for (const j of journeys)
+      for (const h of j.hops) {
+        const cap = this.files.findIndex((f) => f.id === h.packet.capture);
+        if (cap >= 0) refs.set(`${cap}#${h.packet.index}`, { cap, idx: h.packet.index });
+      }
+    await this.numbering;
+    const keys: Row[] = [];
+    const list = [...refs.values()];
+    for (let k = 0; k < list.length; k += 5000) {
+      const chunk = list.slice(k, k + 5000).map((r) => `(${r.cap}, ${r.idx})`);
+      keys.push(
+        ...(await this.rows(
+          `SELECT o.no, o.cap_no, o.idx FROM ord o JOIN (VALUES ${chunk.join(', ')}) v(cap_no, idx) USING (cap_no, idx)`,
+        )),
+      );
+    }
+    const place = new Map(list.map((r, i) => [`${r.cap}#${r.idx}`, i]));
+    const at = (r: Row) => place.get(`${num(r.cap_no)}#${num(r.idx)}`)!;
+    let rows = (await this.fetch(keys)).sort((x, y) => at(x) - at(y));
+    if (sel.kind === 'flow')
+      rows = rows.sort((x, y) =>
+        BigInt(x.t_ns as bigint) < BigInt(y.t_ns as bigint) ? -1 : BigInt(x.t_ns as bigint) > BigInt(y.t_ns as bigint) ? 1 : 0,
+      );
+    for (let k = 0; k < rows.length; k += batch) yield await read(rows.slice(k, k + batch));
+  }
+
   // ---------------------------------------------------------------- notes
 
   /**
@@ -757,7 +825,8 @@ export class DatasetSource implements SetSource {
     return this.files.map((_, i) => this.packetsFile(i)).filter((p) => existsSync(p));
   }
 
-  private notePacket(capNo: number, idx: number): NotePacket {
+  /** A packet as the dataset's notes name it. */
+  notePacket(capNo: number, idx: number): NotePacket {
     return { path: this.packetsFile(capNo), index: idx };
   }
 

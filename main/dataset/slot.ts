@@ -8,13 +8,14 @@
 // background) note calls wait, as they do while a capture set opens. The previous set's notes were
 // saved and let go when it was closed (the backend's load of nothing, `letGo`).
 
-import type { AppState, ReportFormat } from '../../common/contract';
+import type { AppState, ExportSelection, ReportFormat } from '../../common/contract';
 import type { NoteGate } from '../backend/note-gate';
 import { sessionFileForDataset } from '../backend/notes';
 import { snapshotOf } from '../backend/report-session';
 import { DatasetSource } from './app-source';
 import { exportCommand, type Correction } from './reexport';
 import { writeDatasetReport } from './report';
+import { writeDatasetPcapng } from './pcapng';
 import type { SetSource } from './source';
 
 export class DatasetSlot {
@@ -119,6 +120,16 @@ export class DatasetSlot {
       await this.gate.whenReady();
       const notes = this.gate.notes;
       return writeDatasetReport(d, format, path, notes ? snapshotOf(notes.store) : null);
+    })();
+  }
+
+  /** Null when no dataset is open; else the selected packets of the dataset, with its notes as comments, written to `path`. */
+  pcapng(selection: ExportSelection, path: string): Promise<{ packets: number; name: string }> | null {
+    const d = this.current;
+    if (!d) return null;
+    return (async () => {
+      await this.gate.whenReady();
+      return writeDatasetPcapng(d, selection, path, this.gate.notes);
     })();
   }
 

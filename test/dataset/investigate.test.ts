@@ -18,6 +18,7 @@ import type { Backend } from '../../main/backend/api';
 import { createBackend } from '../../main/backend/backend';
 import { DATASET_SESSION } from '../../main/backend/notes';
 import { openDuck } from '../../main/dataset/duck';
+import { readCapture } from '../../main/engine/readers/read';
 import { exportDataset } from '../../main/dataset/export';
 import type { ReportModel } from '../../main/report/model';
 import { movePort, ready } from '../app/helpers';
@@ -182,6 +183,45 @@ describeNeeding([fileNeed('lab a captures', join(LAB, 'a-node1-eth0.pcap'))], 'i
     await ds.writeReport({ format: 'md', path: md });
     expect(readFileSync(md, 'utf8')).toContain('slow hop');
     expect(existsSync(join(tmp, 'ds.graph.svg'))).toBe(true);
+  }, 60_000);
+
+  it('exports the same packets to pcapng as the captures, with the notes as packet comments', async () => {
+    /** A pcapng file as its packets: interface name, link type, time, lengths, bytes, comments. */
+    const packets = async (file: string) => {
+      const out: unknown[] = [];
+      const info = await readCapture(file, {
+        onPacket: (p) => out.push([p.iface, p.tsSec, p.tsNsec, p.origLen, Buffer.from(p.data).toString('hex'), p.comments ?? []]),
+      });
+      expect(info.errors).toEqual([]);
+      const names = new Map(info.interfaces.map((i) => [i.key, `${i.name}|${i.description}|${i.linktype}`]));
+      return out.map((x) => [names.get((x as number[])[0]), ...(x as unknown[]).slice(1)]);
+    };
+    const graph = await caps.getGraph();
+    const flow = notes.find((n) => n.target.kind === 'flow')!.target as { flow: string };
+    const hop = notes.find((n) => n.target.kind === 'hop')!.target as { journey: string };
+    const selections = [
+      { kind: 'filter', filter: '', element: null },
+      { kind: 'filter', filter: 'icmp', element: graph.elements.find((e) => e.data.kind === 'pod')!.data.id },
+      { kind: 'flow', flow: flow.flow },
+      { kind: 'journey', flow: flow.flow, journey: hop.journey },
+    ] as const;
+    let commented = 0;
+    for (const [k, selection] of selections.entries()) {
+      const [a, b] = await Promise.all([
+        caps.writePcapng({ selection, path: join(tmp, `caps-${k}.pcapng`) }),
+        ds.writePcapng({ selection, path: join(tmp, 'out', `ds-${k}.pcapng`) }),
+      ]);
+      expect(b, selection.kind).toEqual(a);
+      expect(a.packets, selection.kind).toBeGreaterThan(selection.kind === 'journey' ? 1 : 5);
+      const [pa, pb] = await Promise.all([packets(join(tmp, `caps-${k}.pcapng`)), packets(join(tmp, 'out', `ds-${k}.pcapng`))]);
+      expect(pb, selection.kind).toEqual(pa);
+      commented += pb.filter((x) => (x.at(-1) as string[]).length > 0).length;
+    }
+    // The whole list carries the notes on packet 17, the hop's packet and the last packet; the flow and journey the hop's.
+    expect(commented).toBeGreaterThanOrEqual(5);
+    await expect(
+      ds.writePcapng({ selection: { kind: 'filter', filter: 'ip.src = 1', element: null }, path: join(tmp, 'bad.pcapng') }),
+    ).rejects.toThrow(/^filter: /);
   }, 60_000);
 
   it('keeps the notes when the dataset is closed and opened again', async () => {
