@@ -370,16 +370,7 @@ export function createBackend(opts: BackendOptions): Backend {
 
     async setAttribution({ capture, node, iface }) {
       const kind = iface ? interfaceKindFromName(iface) : undefined;
-      const onDataset = datasets.open?.files[capture];
-      if (datasets.open && !onDataset) throw new Error(`no capture #${capture}`);
-      if (onDataset)
-        await datasets.refuse("Correcting a capture's node or interface", {
-          kind: 'assign',
-          capture: onDataset.id,
-          node,
-          iface,
-          ifaceKind: kind,
-        });
+      await datasets.refuseAttribution(capture, node, iface, kind);
       const f = store.files[capture];
       if (!f) throw new Error(`no capture #${capture}`);
       // The capture's id in the analysis (also known while the analysis is redone: the read set names it).

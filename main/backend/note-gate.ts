@@ -22,6 +22,8 @@ export class NoteGate {
     const previous = this.notes;
     this.notes = null;
     this.problem = null;
+    // Calls still waiting for the previous set go ahead (and hear it is gone): none waits for ever.
+    this.release();
     this.bound = new Promise<void>((r) => (this.release = r));
     return previous;
   }

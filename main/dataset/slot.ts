@@ -56,7 +56,10 @@ export class DatasetSlot {
   private async openNotes(d: DatasetSource): Promise<void> {
     const gate = this.gate;
     const previous = gate.begin();
-    await previous?.close().catch(() => undefined);
+    // Normally none: the capture set's notes were saved and let go when it was closed.
+    await previous
+      ?.close()
+      .catch((e: unknown) => (gate.problem = `The last notes could not be saved: ${e instanceof Error ? e.message : String(e)}`));
     const stop = new AbortController();
     this.checking = stop;
     let file: string;
@@ -86,7 +89,8 @@ export class DatasetSlot {
             gate.problem = `The dataset's packets files could not be checked for its notes: ${e instanceof Error ? e.message : String(e)}`;
         },
       )
-      .finally(() => gate.ready());
+      // A check stopped because the dataset was closed releases nothing: the gate waits for the next set's session.
+      .finally(() => stop.signal.aborted || gate.ready());
   }
 
   async close(): Promise<void> {
@@ -110,6 +114,15 @@ export class DatasetSlot {
         `${what} changes how the set is read and analysed, which a dataset cannot redo in place (its graph and journeys were computed when it was exported). Export it again with the correction, then open it again (its notes stay in the folder):\n${exportCommand(d, correction)}`,
       ),
     );
+  }
+
+  /** `refuse` for a correction of capture `capture`'s node or interface (the Captures panel's number). */
+  refuseAttribution(capture: number, node: string | null, iface: string | null, ifaceKind?: string): Promise<never> | null {
+    const d = this.current;
+    if (!d) return null;
+    const f = d.files[capture];
+    if (!f) return Promise.reject(new Error(`no capture #${capture}`));
+    return this.refuse("Correcting a capture's node or interface", { kind: 'assign', capture: f.id, node, iface, ifaceKind });
   }
 
   /** Null when no dataset is open; else the dataset's report with its notes (once they may be read), written to `path`. */
