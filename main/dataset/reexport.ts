@@ -23,6 +23,8 @@ export type Correction =
 export interface Reexportable {
   readonly dir: string;
   readonly model: DatasetModel | null;
+  /** The captures where the dataset looked for them. */
+  readonly files: readonly { readonly path: string }[];
 }
 
 /** A word for a POSIX shell: as it is when it holds nothing the shell reads, else in single quotes. */
@@ -38,13 +40,14 @@ function assignArg(o: PointOverride): string {
 
 /**
  * The `tunnelvision export --parquet DIR ...` command that writes `d` again with `c` applied, on one
- * line. Without the recorded arguments (a dataset written before they were), the captures' own paths
- * stand for the files and the command says the rest was not recorded.
+ * line. Without the recorded arguments (a dataset written before they were, or by the map step), the
+ * captures' own paths stand for the files and the command says the rest was not recorded.
  */
 export function exportCommand(d: Reexportable, c: Correction): string {
   const m = d.model;
   const given = m?.export;
-  const files = given?.files ?? m?.captures.map((x) => x.path) ?? [];
+  // A dataset without its analysis (the map step's packets alone) knows no capture paths: the files are the user's to give.
+  const files = given?.files ?? (m ? d.files.map((x) => x.path) : ['FILE...']);
   let overrides = [...(given?.overrides ?? [])];
   let decodeAs = [...(given?.decodeAs ?? [])];
   if (c.kind === 'assign') {
@@ -64,5 +67,8 @@ export function exportCommand(d: Reexportable, c: Correction): string {
   if (given?.maxClockSkewMs) args.push('--max-skew', String(given.maxClockSkewMs));
   args.push(...files);
   const line = args.map(shellWord).join(' ');
-  return given ? line : `${line}\n(this dataset does not record its export's other options, such as --enrich: add them as they were given)`;
+  if (given) return line;
+  return m
+    ? `${line}\n(this dataset does not record its export's other options, such as --enrich: add them as they were given)`
+    : `${line}\n(this dataset holds packets alone, from --packets-only exports: give the capture files, and the options they were exported with)`;
 }

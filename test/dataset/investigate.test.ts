@@ -415,4 +415,19 @@ describeNeeding([fileNeed('lab a captures', VXLAN_CAPTURE)], 'a dataset exported
     );
     expect(next.split('\n').at(-1)).toBe(`tunnelvision export --parquet ${dir} ${file}`);
   }, 120_000);
+
+  it('on a dataset of packets alone (the map step), the command asks for the capture files it cannot know', async () => {
+    const dir = join(tmp, 'packets-only');
+    await run(process.execPath, ['main/cli/bin.mjs', 'export', '--parquet', dir, '--packets-only', file]);
+    const ds = backend('packets-only');
+    await ds.openCaptures({ paths: [dir], append: false });
+    const refused = await ds.setAttribution({ capture: 0, node: 'node1', iface: 'eth0' }).then(
+      () => '',
+      (e: Error) => e.message,
+    );
+    expect(refused.split('\n').slice(-2)).toEqual([
+      `tunnelvision export --parquet ${dir} --assign a-node1-eth0.pcap=node1:eth0:underlay FILE...`,
+      '(this dataset holds packets alone, from --packets-only exports: give the capture files, and the options they were exported with)',
+    ]);
+  }, 60_000);
 });
