@@ -121,6 +121,11 @@ export interface AppState {
   readonly decodeAs: readonly DecodeAsView[];
   /** What a port can be decoded as. */
   readonly decodeAsProtocols: readonly string[];
+  /**
+   * The folder of the Parquet dataset open in place of captures, null for captures. A dataset cannot
+   * be read or analysed again in place: a correction or "decode as" gives the command that exports it again.
+   */
+  readonly dataset: string | null;
 }
 
 /** One Cytoscape element, ready for `cy.add`. */

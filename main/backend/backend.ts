@@ -27,7 +27,7 @@ import { assignmentOverrides } from '../session/overrides';
 import { wiresharkPath } from './wireshark';
 import { StateFeed } from './events';
 import { analysisLabels, nameLabels, NO_LABELS } from './labels';
-import { captureIdOfFile, type OpenSet } from './open-set';
+import { captureIdOfFile, notePacketOf, type OpenSet } from './open-set';
 import { PacketQueries } from './queries';
 import { FollowViews } from './follow';
 import { Exports } from './export';
@@ -115,26 +115,28 @@ export function createBackend(opts: BackendOptions): Backend {
   const graph = new GraphViews(set);
   const exports = new Exports(set, queries, () => gate.whenReady());
   /** A Parquet dataset open in place of a capture set answers the packet questions instead (main/dataset). */
-  const datasets = new DatasetSlot(captureSource(queries, follow, graph));
+  const datasets = new DatasetSlot(captureSource(queries, follow, graph), gate, opts.sessionDir);
 
   const notesHost: NotesHost = {
-    rowOf(path, index) {
+    async noOf(path, index) {
       const abs = resolve(path);
       const fi = store.files.findIndex((f) => resolve(f.path) === abs);
-      return fi < 0 ? -1 : store.rowOf(fi, index);
+      const row = fi < 0 ? -1 : store.rowOf(fi, index);
+      return row < 0 ? 0 : store.no(row);
     },
-    packetOf(row) {
-      const f = store.files[store.table.file[row]];
-      return f ? { path: resolve(f.path), index: store.table.index[row] } : null;
+    async packetOf(no) {
+      const row = store.rowOfNo(no);
+      return row < 0 ? null : notePacketOf(set, row);
     },
-    rowOfNo: (no) => store.rowOfNo(no),
-    noOf: (row) => store.no(row),
-    placeOf(row) {
+    async placeOf(no) {
       const l = set.labels;
-      const pt = l.points[l.pointOf(row)];
+      const pt = l.points[l.pointOf(store.rowOfNo(no))];
       return `${pt?.node || '?'} / ${pt?.iface || '?'}`;
     },
-    journeyOf: (row) => follow.journeyOfRow(row),
+    journeyOf: async (no) => {
+      const row = store.rowOfNo(no);
+      return row < 0 ? null : follow.journeyOfRow(row);
+    },
     flowLabel: (flow) => follow.flowLabel(flow),
     element: (element) => graph.element(element),
   };
@@ -316,6 +318,7 @@ export function createBackend(opts: BackendOptions): Backend {
       session: gate.notes?.view() ?? null,
       decodeAs,
       decodeAsProtocols: decodeAsNames(),
+      dataset: null,
     });
   }
 
@@ -364,12 +367,12 @@ export function createBackend(opts: BackendOptions): Backend {
     },
 
     async setAttribution({ capture, node, iface }) {
-      await datasets.refuse("Correcting a capture's node");
+      const kind = iface ? interfaceKindFromName(iface) : undefined;
+      await datasets.refuseAttribution(capture, node, iface, kind);
       const f = store.files[capture];
       if (!f) throw new Error(`no capture #${capture}`);
       // The capture's id in the analysis (also known while the analysis is redone: the read set names it).
       const id = captureIdOfFile(set, capture) ?? setData?.files.find((x) => x.path === f.path)?.id ?? f.name;
-      const kind = iface ? interfaceKindFromName(iface) : undefined;
       const assignment = { node: node ?? '', interface: iface ?? '', ...(kind ? { kind } : {}) };
       // The correction is part of the investigation: the session remembers it for the next opening.
       const notes = gate.notes;
@@ -389,12 +392,12 @@ export function createBackend(opts: BackendOptions): Backend {
     },
 
     async setDecodeAs({ entries }) {
-      await datasets.refuse('"Decode as"');
       const known = decodeAsNames();
       const table: DecodeAsEntry[] = entries.map((e) => {
         if (!known.includes(e.proto)) throw new Error(`decode as: unknown protocol '${e.proto}' (known: ${known.join(', ')})`);
         return { layer: e.layer, port: e.port, proto: e.proto as DecodeAsProto };
       });
+      await datasets.refuse('"Decode as"', { kind: 'decode-as', entries: table });
       // Read the set again with the new table (the packet list's protocol columns come from reading).
       await load(openedSet, { decodeAs: table, filter: gate.notes?.store.filter ?? '' });
       return state();
@@ -422,10 +425,14 @@ export function createBackend(opts: BackendOptions): Backend {
     followPacket: ({ no }) => datasets.source().followPacket(no),
     followFlow: ({ flow }) => datasets.source().followFlow(flow),
     flowsThrough: ({ element }) => datasets.source().flowsThrough(element),
-    writePcapng: ({ selection, path }) => datasets.refuse('Export to pcapng') ?? exports.writePcapng(selection, path),
-    writeReport: ({ format, path }) => datasets.refuse('The report') ?? exports.writeReport(format, path),
+    writePcapng: ({ selection, path }) => datasets.pcapng(selection, path) ?? exports.writePcapng(selection, path),
+    writeReport: ({ format, path }) => datasets.report(format, path) ?? exports.writeReport(format, path),
 
-    ...noteMethods(gate, set),
+    ...noteMethods(gate, () =>
+      datasets.open
+        ? { owner: datasets.open, final: true, open: true }
+        : { owner: store, final: store.finished, open: store.files.length > 0 },
+    ),
 
     async close() {
       await datasets.close();

@@ -5,12 +5,21 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { ExportSelection, ReportFormat } from '../../common/contract';
 import { writePcapngFile, type PcapngInterface, type PcapngPacket } from '../engine/writers/pcapng';
-import { requireAnalysis, rowOfRef, type OpenSet } from './open-set';
+import { notePacketOf, requireAnalysis, rowOfRef, type OpenSet } from './open-set';
 import { snapshotOf } from './report-session';
 import type { PacketQueries } from './queries';
 
 /** Packets read again from their files per batch while writing. */
 const BATCH = 2000;
+
+/** The file name an export of `selection` is offered under. */
+export function pcapngName(selection: ExportSelection): string {
+  return selection.kind === 'filter'
+    ? 'tunnelvision-filtered.pcapng'
+    : selection.kind === 'flow'
+      ? 'tunnelvision-flow.pcapng'
+      : `tunnelvision-journey-${selection.journey}.pcapng`;
+}
 
 export class Exports {
   constructor(
@@ -48,7 +57,8 @@ export class Exports {
         for (const r of batch) {
           const p = raw.get(r);
           if (!p) continue;
-          const comments = [...(p.comments ?? []), ...(set.notes?.commentsOf(r) ?? [])];
+          const at = set.notes && notePacketOf(set, r);
+          const comments = [...(p.comments ?? []), ...((at && set.notes?.commentsOf(at)) ?? [])];
           yield {
             iface: ifaceOf.get(store.table.file[r] * 65536 + store.ifaceOf(r))!,
             tsSec: p.tsSec,
@@ -62,13 +72,7 @@ export class Exports {
     }
     mkdirSync(dirname(path), { recursive: true });
     const written = await writePcapngFile(path, { interfaces: ifaces, packets: packets(), application: 'Tunnelvision' });
-    const name =
-      selection.kind === 'filter'
-        ? 'tunnelvision-filtered.pcapng'
-        : selection.kind === 'flow'
-          ? 'tunnelvision-flow.pcapng'
-          : `tunnelvision-journey-${selection.journey}.pcapng`;
-    return { packets: written, name };
+    return { packets: written, name: pcapngName(selection) };
   }
 
   /** Writes the report of the open set to `path`. */

@@ -7,7 +7,6 @@
 // saved (atomically) before the call returns.
 import type { Backend } from './api';
 import { Notes, type NotesHost } from './notes';
-import type { OpenSet } from './open-set';
 import { parseFilter } from '../../common/filter';
 
 export class NoteGate {
@@ -23,6 +22,8 @@ export class NoteGate {
     const previous = this.notes;
     this.notes = null;
     this.problem = null;
+    // Calls still waiting for the previous set go ahead (and hear it is gone): none waits for ever.
+    this.release();
     this.bound = new Promise<void>((r) => (this.release = r));
     return previous;
   }
@@ -53,16 +54,26 @@ export class NoteGate {
     await this.bound;
     if (this.notes) return this.notes;
     throw new Error(
-      this.problem ?? (filesOpen ? 'The notes of this set are not ready yet.' : 'Open captures first: notes belong to a capture set.'),
+      this.problem ??
+        (filesOpen ? 'The notes of this set are not ready yet.' : 'Open captures or a dataset first: notes belong to what is open.'),
     );
   }
 }
 
 type NoteMethods = Pick<Backend, 'listNotes' | 'rememberFilter' | 'addNote' | 'updateNote' | 'removeNote'>;
 
-/** The contract's note methods over the open set, through its gate. */
-export function noteMethods(gate: NoteGate, set: OpenSet): NoteMethods {
-  const notes = () => gate.require(set.store.files.length > 0);
+/** The packet list the notes number packets in: which one it is, whether its numbers are final, whether anything is open. */
+export interface NumberedList {
+  /** Changes when another set (or dataset) is opened. */
+  readonly owner: object;
+  /** False while a capture set is still being read (its packets are renumbered when reading ends). */
+  readonly final: boolean;
+  readonly open: boolean;
+}
+
+/** The contract's note methods over the open set or dataset (`list` says which), through its gate. */
+export function noteMethods(gate: NoteGate, list: () => NumberedList): NoteMethods {
+  const notes = () => gate.require(list().open);
   /** A note change is written to disk (atomically) before the UI hears it is done. */
   const saved = async <T>(n: Notes, result: T): Promise<T> => {
     await n.store.save();
@@ -78,10 +89,9 @@ export function noteMethods(gate: NoteGate, set: OpenSet): NoteMethods {
     async addNote({ target, ...input }) {
       // Packet numbers change when reading ends (read order, then time order): a number picked while
       // the set was still being read, or in a set replaced since, would name another packet.
-      const numbered = set.store;
-      const final = numbered.finished;
+      const { owner, final } = list();
       const n = await notes();
-      if ((target.kind === 'packet' || target.kind === 'hop') && (numbered !== set.store || !final)) {
+      if ((target.kind === 'packet' || target.kind === 'hop') && (owner !== list().owner || !final)) {
         throw new Error(
           'the packet list was renumbered while the note was being written (captures were still being read): select the packet again',
         );

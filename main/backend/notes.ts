@@ -3,23 +3,32 @@
 // number in the packet list. This module translates both ways, finds the session file of a set (or
 // where it will go), and knows which packets carry notes so the list can mark them.
 import { accessSync, constants, mkdirSync, statSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { createHash } from 'node:crypto';
+import { dirname, join, resolve } from 'node:path';
 import type { NoteInput, NoteSeverity, NoteTarget, NoteView, SessionView } from '../../common/contract';
 import { SessionStore, sessionPathFor, type Annotation, type AnnotationTarget, type CaptureComment } from '../session';
 import { annotationComment } from '../report/annotated-pcapng';
 
-/** What the notes need to know of the open set (answered by the backend from its packet store and analysis). */
+/** A packet as the session names it: its capture file (absolute path) and 0-based index in that file. */
+export interface NotePacket {
+  readonly path: string;
+  readonly index: number;
+}
+
+/**
+ * What the notes need to know of the open set: the backend's packet store and analysis for a capture
+ * set, DuckDB queries for a dataset (main/dataset/notes-host.ts). Packets are named by their number
+ * in the list; the answers may take a query, hence promises.
+ */
 export interface NotesHost {
-  /** The list row of packet `index` (0-based) of the capture file at `path`, -1 when it is not open. */
-  rowOf(path: string, index: number): number;
-  /** The capture file and 0-based index of a row. */
-  packetOf(row: number): { path: string; index: number } | null;
-  rowOfNo(no: number): number;
-  noOf(row: number): number;
-  /** "node1 / eth0" of a row. */
-  placeOf(row: number): string;
-  /** The journey a row's packet is on (its flow, journey id and hop index), null before the analysis or without one. */
-  journeyOf(row: number): Promise<{ flow: string; journey: string; hop: number } | null>;
+  /** The list number of packet `index` (0-based) of the file at `path`, 0 when it is not in the open set. */
+  noOf(path: string, index: number): Promise<number>;
+  /** The file and index of the packet numbered `no`, null when there is none. */
+  packetOf(no: number): Promise<NotePacket | null>;
+  /** "node1 / eth0" of the packet numbered `no`. */
+  placeOf(no: number): Promise<string>;
+  /** The journey the packet numbered `no` is on (its flow, journey id and hop index), null before the analysis or without one. */
+  journeyOf(no: number): Promise<{ flow: string; journey: string; hop: number } | null>;
   flowLabel(flow: string): string | null;
   /** The graph element a note's element id names (older id spellings mapped onto today's) and its label, null when none. */
   element(element: string): { id: string; label: string } | null;
@@ -48,6 +57,20 @@ export function sessionFileFor(paths: readonly string[], sessionDir: string, upl
     sessionDir,
     paths.map((p) => statSync(p, { throwIfNoEntry: false })?.size ?? 0),
   );
+}
+
+/** The session file of a Parquet dataset's notes. */
+export const DATASET_SESSION = 'notes.tvsession';
+
+/**
+ * The session file of a dataset: in the dataset's folder when it is writable (it moves with the
+ * dataset, and a re-export into the folder keeps it), else in `sessionDir`, named after the folder's path.
+ */
+export function sessionFileForDataset(dir: string, sessionDir: string): string {
+  const abs = resolve(dir);
+  if (writable(abs)) return join(abs, DATASET_SESSION);
+  mkdirSync(sessionDir, { recursive: true });
+  return join(sessionDir, `dataset-${createHash('sha256').update(abs).digest('hex').slice(0, 12)}.tvsession`);
 }
 
 export class Notes {
@@ -126,8 +149,9 @@ export class Notes {
     return Promise.all(this.store.annotations.map((a) => this.toView(a)));
   }
 
-  add(target: NoteTarget, input: NoteInput): Promise<NoteView> {
-    return this.toView(this.store.addAnnotation({ target: this.toSession(target), ...this.fields(input) }));
+  async add(target: NoteTarget, input: NoteInput): Promise<NoteView> {
+    const fields = this.fields(input);
+    return this.toView(this.store.addAnnotation({ target: await this.toSession(target), ...fields }));
   }
 
   update(id: string, input: NoteInput): Promise<NoteView> {
@@ -138,8 +162,8 @@ export class Notes {
     return this.store.removeAnnotation(id);
   }
 
-  /** The notes on a row's packet (and on hops seen at it), the capture's own comments included. */
-  private notesOn(row: number): readonly Annotation[] {
+  /** The notes on a packet (and on hops seen at it), the capture's own comments included. */
+  private notesAt(p: NotePacket): readonly Annotation[] {
     if (!this.attached) return [];
     if (!this.onPackets) {
       const m = new Map<string, Annotation[]>();
@@ -151,21 +175,19 @@ export class Notes {
       }
       this.onPackets = m;
     }
-    if (!this.onPackets.size) return [];
-    const p = this.host.packetOf(row);
-    return (p && this.onPackets.get(`${p.path}\n${p.index}`)) || [];
+    return (this.onPackets.size && this.onPackets.get(`${p.path}\n${p.index}`)) || [];
   }
 
-  /** The gravest severity of the notes on a row's packet, null when none. */
-  severityOf(row: number): NoteSeverity | null {
+  /** The gravest severity of the notes on a packet, null when none. */
+  severityOf(p: NotePacket): NoteSeverity | null {
     let worst: NoteSeverity | null = null;
-    for (const a of this.notesOn(row)) if (!worst || RANK[a.severity] > RANK[worst]) worst = a.severity;
+    for (const a of this.notesAt(p)) if (!worst || RANK[a.severity] > RANK[worst]) worst = a.severity;
     return worst;
   }
 
-  /** The user's notes on a row's packet as pcapng packet comments (exports to Wireshark carry them; the capture's own are copied as they are). */
-  commentsOf(row: number): string[] {
-    return this.notesOn(row)
+  /** The user's notes on a packet as pcapng packet comments (exports to Wireshark carry them; the capture's own are copied as they are). */
+  commentsOf(p: NotePacket): string[] {
+    return this.notesAt(p)
       .filter((a) => a.source === 'user')
       .map(annotationComment);
   }
@@ -188,13 +210,12 @@ export class Notes {
   }
 
   /** The session's capture and index of the packet numbered `no` in the list. */
-  private packetRef(no: number): { capture: string; packet: number } {
+  private async packetRef(no: number): Promise<{ capture: string; packet: number }> {
     if (!this.attached)
       throw new Error(
         'the captures are still being checked against this session (or their reading was cancelled): packet notes wait for that',
       );
-    const row = this.host.rowOfNo(no);
-    const p = row >= 0 ? this.host.packetOf(row) : null;
+    const p = await this.host.packetOf(no);
     if (!p) throw new Error(`there is no packet ${no} in the open set`);
     const c = this.store.captureForPath(p.path);
     if (!c) throw new Error(`the capture of packet ${no} is not in this session`);
@@ -210,12 +231,12 @@ export class Notes {
     return this.store.captureChecks.every((x) => x.capture !== capture || x.state === 'ok');
   }
 
-  private toSession(t: NoteTarget): AnnotationTarget {
+  private async toSession(t: NoteTarget): Promise<AnnotationTarget> {
     switch (t.kind) {
       case 'packet':
-        return { kind: 'packet', ...this.packetRef(t.no) };
+        return { kind: 'packet', ...(await this.packetRef(t.no)) };
       case 'hop':
-        return { kind: 'hop', journey: t.journey, hop: t.hop, ...this.packetRef(t.no) };
+        return { kind: 'hop', journey: t.journey, hop: t.hop, ...(await this.packetRef(t.no)) };
       case 'flow':
         return { kind: 'flow', flow: t.flow };
       case 'element':
@@ -225,10 +246,10 @@ export class Notes {
     }
   }
 
-  /** The row of a session packet, -1 when its capture is not open or changed. */
-  private rowOfRef(a: Annotation, capture: string, packet: number): number {
+  /** The list number of a session packet, 0 when its capture is not open or changed. */
+  private async noOfRef(a: Annotation, capture: string, packet: number): Promise<number> {
     const path = this.store.capturePath(capture);
-    return path && this.attached && this.store.isAttached(a) ? this.host.rowOf(path, packet) : -1;
+    return path && this.attached && this.store.isAttached(a) ? this.host.noOf(path, packet) : 0;
   }
 
   /** The note as the UI lists it (a hop note asks the analysis which journey its packet is on now). */
@@ -239,20 +260,21 @@ export class Notes {
     let about: string;
     switch (t.kind) {
       case 'packet': {
-        const row = this.rowOfRef(a, t.capture, t.packet);
-        if (row >= 0) target = { kind: 'packet', no: h.noOf(row) };
-        about = row >= 0 ? `packet ${h.noOf(row)} (${h.placeOf(row)})` : `packet ${t.packet + 1} of ${t.capture} (not in the open set)`;
+        const no = await this.noOfRef(a, t.capture, t.packet);
+        if (no > 0) target = { kind: 'packet', no };
+        about = no > 0 ? `packet ${no} (${await h.placeOf(no)})` : `packet ${t.packet + 1} of ${t.capture} (not in the open set)`;
         break;
       }
       case 'hop': {
         // The hop is found again from its packet: journey numbers change when the set is analysed anew.
-        const row = t.capture !== undefined && t.packet !== undefined ? this.rowOfRef(a, t.capture, t.packet) : -1;
-        const j = row >= 0 ? await h.journeyOf(row) : null;
-        if (row >= 0 && j) target = { kind: 'hop', flow: j.flow, journey: j.journey, hop: j.hop, no: h.noOf(row) };
+        const no = t.capture !== undefined && t.packet !== undefined ? await this.noOfRef(a, t.capture, t.packet) : 0;
+        const j = no > 0 ? await h.journeyOf(no) : null;
+        const place = no > 0 ? await h.placeOf(no) : '';
+        if (no > 0 && j) target = { kind: 'hop', flow: j.flow, journey: j.journey, hop: j.hop, no };
         about =
-          j && row >= 0
-            ? `hop ${j.hop + 1} of journey #${j.journey} (packet ${h.noOf(row)}, ${h.placeOf(row)})`
-            : `hop ${t.hop + 1} of journey #${t.journey}${row >= 0 ? ` (packet ${h.noOf(row)}, ${h.placeOf(row)})` : ' (not in the open set)'}`;
+          j && no > 0
+            ? `hop ${j.hop + 1} of journey #${j.journey} (packet ${no}, ${place})`
+            : `hop ${t.hop + 1} of journey #${t.journey}${no > 0 ? ` (packet ${no}, ${place})` : ' (not in the open set)'}`;
         break;
       }
       case 'flow':

@@ -5,7 +5,8 @@
 import type { DecodeOptions } from '../engine/decode/types';
 import type { AnalysisHandle } from './analysis';
 import type { RowLabels } from './columns';
-import type { Notes } from './notes';
+import { resolve } from 'node:path';
+import type { Notes, NotePacket } from './notes';
 import type { PacketStore } from './store';
 
 export interface OpenSet {
@@ -43,4 +44,10 @@ export function rowOfRef(set: OpenSet, capture: string, index: number): number {
   const c = set.analysis?.data.captures.find((x) => x.id === capture);
   const fi = c ? set.store.files.findIndex((f) => f.path === c.path) : -1;
   return fi < 0 ? -1 : set.store.rowOf(fi, index);
+}
+
+/** A store row's packet as the session names it (file and 0-based index), null when the row is not read. */
+export function notePacketOf(set: OpenSet, row: number): NotePacket | null {
+  const f = set.store.files[set.store.table.file[row]];
+  return f ? { path: resolve(f.path), index: set.store.table.index[row] } : null;
 }

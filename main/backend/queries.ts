@@ -10,7 +10,7 @@ import { compileFilter, parseFilter } from '../../common/filter';
 import { colorOf, encapLabel, endpoints, protocolName, resolver } from './columns';
 import { differingFields, levelsOf } from './detail';
 import { elementPredicate } from './graph';
-import type { OpenSet } from './open-set';
+import { notePacketOf, type OpenSet } from './open-set';
 import { fragmentNote } from '../topology/fragments';
 
 const ROW_CACHE = 50_000;
@@ -186,7 +186,7 @@ export class PacketQueries {
         encap: encapLabel(store, r),
         info: c.info,
         color: colorOf(store, r),
-        note: notes?.severityOf(r) ?? null,
+        note: notes ? notes.severityOf(notePacketOf(this.set, r) ?? { path: '', index: -1 }) : null,
       };
     });
   }

@@ -20,6 +20,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import type {
+  ExportSelection,
   FlowListItem,
   FollowView,
   GraphView,
@@ -30,16 +31,20 @@ import type {
   CaptureView,
 } from '../../common/contract';
 import { parseFilter } from '../../common/filter';
-import { PROTO_IDS, TUNNEL_NAMES } from '../engine/decode/types';
+import { PROTO_IDS, TUNNEL_NAMES, type DecodeAsTable, type DecodeOptions } from '../engine/decode/types';
 import { readPacketsAt } from '../engine/readers/read';
 import type { RawPacket } from '../engine/types';
 import { macToString } from '../topology/addr';
-import { buildClusterGraph, type ClusterGraph } from '../topology/graph';
+import { fragmentNote } from '../topology/fragments';
+import { buildClusterGraph, elementName, resolveElement, type ClusterGraph } from '../topology/graph';
 import type { AnalysisData, Journey } from '../topology/types';
 import { colorName, encapText, protocolText } from '../backend/columns';
 import { busiestFlows, flowsByTuple, followView } from '../backend/follow';
 import { elementRows, toElements } from '../backend/graph';
 import { packetDetail, rowText } from '../backend/queries';
+import type { NotePacket, Notes, NotesHost } from '../backend/notes';
+import { flowText } from '../../common/text';
+import { safeName } from './packets';
 import { openDuck, queryRows, sqlString, type Duck } from './duck';
 import { FilterFieldError, filterSql } from './filter-sql';
 import { MODEL_FILE, MODEL_FORMAT, type DatasetModel } from './model';
@@ -120,7 +125,7 @@ const orNull = (v: unknown): number | null => (v === null || v === undefined ? n
 const MODEL_FILE_FORMAT: string = MODEL_FORMAT;
 const ipList = (ips: ReadonlySet<number>) => (ips.size ? [...ips].join(', ') : 'NULL');
 
-interface CaptureFileRef {
+export interface CaptureFileRef {
   readonly id: string;
   /** Where the original file was looked for. */
   readonly path: string;
@@ -139,15 +144,20 @@ export class DatasetSource implements SetSource {
   private numberingRun: Promise<void> | null = null;
   private capturesCache: Promise<CaptureView[]> | null = null;
   private firstTimeCache: Promise<number> | null = null;
+  /** The dataset's notes once their session is bound to its packets files (the list marks noted packets). */
+  notes: Notes | null = null;
 
   private constructor(
     readonly dir: string,
     private readonly duck: Duck,
     /** Columns of the list view. */
     readonly columns: ReadonlySet<string>,
+    /** Columns of the packets table. */
+    private readonly packetColumns: ReadonlySet<string>,
     readonly count: number,
     readonly model: DatasetModel | null,
-    private readonly files: readonly CaptureFileRef[],
+    /** The captures in the set's order, each with where its original file was looked for. */
+    readonly files: readonly CaptureFileRef[],
     private readonly generation: () => number,
     /** The list's columns over a relation of packets with their cap_no. */
     private readonly baseOf: (from: string) => string,
@@ -221,7 +231,7 @@ export class DatasetSource implements SetSource {
       await duck.db.run('CREATE VIEW list AS SELECT o.no, b.* FROM base b JOIN ord o ON o.cap_no = b.cap_no AND o.idx = b.idx');
       const columns = new Set(['no', ...(await queryRows(duck.db, 'DESCRIBE base')).rows.map((r) => text(r.column_name))]);
       const count = num((await queryRows(duck.db, 'SELECT count(*) AS n FROM packets')).rows[0].n);
-      return new DatasetSource(resolve(dir), duck, columns, count, model, files, generation, baseOf);
+      return new DatasetSource(resolve(dir), duck, columns, have, count, model, files, generation, baseOf);
     } catch (e) {
       duck.close();
       throw e;
@@ -237,6 +247,15 @@ export class DatasetSource implements SetSource {
 
   private async rows(sql: string): Promise<Row[]> {
     return (await queryRows(this.duck.db, sql)).rows;
+  }
+
+  /** The "decode as" table the dataset was exported with: its records are decoded again with the same. */
+  get decodeAs(): DecodeAsTable {
+    return this.model?.export?.decodeAs ?? [];
+  }
+
+  private get decodeOptions(): DecodeOptions | undefined {
+    return this.decodeAs.length ? { decodeAs: this.decodeAs } : undefined;
   }
 
   /** What the window says about the open dataset. */
@@ -453,7 +472,7 @@ export class DatasetSource implements SetSource {
         this.rowText.set(
           no,
           p
-            ? rowText(p, undefined)
+            ? rowText(p, this.decodeOptions)
             : {
                 protocol: this.protocolOf(r),
                 info: this.fileOf(r)?.reachable ? '(could not be read again from the file)' : '(original capture not reachable)',
@@ -489,7 +508,7 @@ export class DatasetSource implements SetSource {
           r.proto === null || r.proto === undefined ? undefined : text(r.proto),
           orNull(r.inner_proto) ?? 255,
         ),
-        note: null,
+        note: this.notes?.severityOf(this.notePacket(num(r.cap_no), num(r.idx))) ?? null,
       };
     });
   }
@@ -543,7 +562,7 @@ export class DatasetSource implements SetSource {
       iface: text(r.pt_iface) || '?',
     };
     const raw = (await this.readRows([r])).get(no);
-    if (raw) return packetDetail(no, raw, undefined, place);
+    if (raw) return packetDetail(no, raw, this.decodeOptions, place, await this.fragment(r));
     const why = !f?.reachable
       ? `original capture not reachable at ${f?.path ?? text(r.capture)}`
       : !this.columns.has('file_offset')
@@ -580,6 +599,56 @@ export class DatasetSource implements SetSource {
       bytes: new Uint8Array(0),
       comments: [],
     };
+  }
+
+  /**
+   * The detail's `fragment` entry when the packet is an IP fragment: where it sits in its datagram and
+   * the packet that completes it, worked out by main/topology/fragments.ts over the datagram's fragments
+   * at the same capture point (one query over the packet's own capture file).
+   */
+  private async fragment(r: Row): Promise<{ fragment?: string }> {
+    const cols = ['inner_frag', 'pay_len', 'inner_len', 'ip_id', 'inner_ver', 'inner_src', 'inner_dst', 'inner_proto', 'point'];
+    if (!cols.every((c) => this.packetColumns.has(c))) return {};
+    const capture = sqlString(text(r.capture));
+    const [me] = await this.rows(`SELECT inner_frag FROM numbered WHERE capture = ${capture} AND idx = ${num(r.idx)}`);
+    const f = me ? orNull(me.inner_frag) : null;
+    if (f === null || (f & 0x5fff) === 0) return {};
+    await this.numbering;
+    const same = ['point', 'ip_id', 'inner_src', 'inner_dst', 'inner_proto', 'inner_ver']
+      .map((c) => `n.${c} IS NOT DISTINCT FROM me.${c}`)
+      .join(' AND ');
+    const group = await this.rows(`
+      WITH me AS (SELECT * FROM numbered WHERE capture = ${capture} AND idx = ${num(r.idx)})
+      SELECT o.no, n.idx, n.inner_frag, n.pay_len, n.inner_len, n.inner_ver, (n.t_ns - me.t_ns)::DOUBLE AS dt
+      FROM numbered n JOIN me ON ${same} JOIN ord o ON o.cap_no = n.cap_no AND o.idx = n.idx
+      WHERE n.capture = ${capture} AND (n.inner_frag & 24575) <> 0
+      ORDER BY n.idx`);
+    const count = group.length;
+    const column = <T extends Uint8Array | Uint16Array | Uint32Array | Float64Array>(
+      make: new (n: number) => T,
+      get: (x: Row) => number,
+    ) => {
+      const a = new make(count);
+      group.forEach((x, i) => (a[i] = get(x)));
+      return a;
+    };
+    // The rows share point, addresses, protocol and IP ID (the query's join): those columns are one value each.
+    const t = {
+      count,
+      point: new Uint16Array(count),
+      ipId: new Uint32Array(count),
+      innerSrc: new Uint32Array(count),
+      innerDst: new Uint32Array(count),
+      innerProto: new Uint8Array(count),
+      innerVer: column(Uint8Array, (x) => num(x.inner_ver)),
+      innerFrag: column(Uint16Array, (x) => num(x.inner_frag)),
+      innerLen: column(Uint32Array, (x) => num(x.inner_len)),
+      payLen: column(Uint32Array, (x) => num(x.pay_len)),
+      tNs: column(Float64Array, (x) => num(x.dt)),
+    };
+    const at = group.findIndex((x) => num(x.idx) === num(r.idx));
+    const note = at < 0 ? null : fragmentNote(t, at, (q) => num(group[q].no));
+    return note === null ? {} : { fragment: note };
   }
 
   // ---------------------------------------------------------------- graph and follow
@@ -620,11 +689,33 @@ export class DatasetSource implements SetSource {
     const a = this.requireAnalysis();
     const r = await this.rowOf(no);
     if (!r) return null;
-    const [h] = await this.rows(`SELECT journey FROM hops WHERE capture = ${sqlString(text(r.capture))} AND idx = ${num(r.idx)} LIMIT 1`);
+    const j = await this.journeyOfPacket(text(r.capture), num(r.idx));
+    return j && this.view(a, j.flow, { capture: text(r.capture), index: num(r.idx) });
+  }
+
+  /** The journey a packet (capture id, 0-based index) is a hop of, null when none. */
+  async journeyOfPacket(capture: string, index: number): Promise<Journey | null> {
+    if (!this.model) return null;
+    const [h] = await this.rows(`SELECT journey FROM hops WHERE capture = ${sqlString(capture)} AND idx = ${Math.floor(index)} LIMIT 1`);
     if (!h) return null;
     const [j] = await this.journeys(`SELECT json FROM journey_objects WHERE id = ${num(h.journey)}`);
-    if (!j) return null;
-    return this.view(a, j.flow, { capture: text(r.capture), index: num(r.idx) });
+    return j ?? null;
+  }
+
+  /** Journeys by id (those the dataset has). */
+  journeysById(ids: readonly number[]): Promise<Journey[]> {
+    const list = ids.filter((x) => Number.isInteger(x));
+    return list.length && this.model
+      ? this.journeys(`SELECT json FROM journey_objects WHERE id IN (${list.join(', ')})`)
+      : Promise.resolve([]);
+  }
+
+  /** A flow's journeys in the path finder's order, as many as the follow view shows. */
+  journeysOfFlow(flow: string): Promise<Journey[]> {
+    if (!this.model) return Promise.resolve([]);
+    return this.journeys(
+      `SELECT o.json FROM flow_journeys f JOIN journey_objects o ON o.id = f.journey WHERE f.flow = ${sqlString(flow)} AND f.pos < ${FLOW_JOURNEYS} ORDER BY f.pos`,
+    );
   }
 
   async followFlow(flow: string): Promise<FollowView | null> {
@@ -636,9 +727,7 @@ export class DatasetSource implements SetSource {
   }
 
   private async view(a: AnalysisData, flow: string, focus: { capture: string; index: number } | null): Promise<FollowView> {
-    const journeys = await this.journeys(
-      `SELECT o.json FROM flow_journeys f JOIN journey_objects o ON o.id = f.journey WHERE f.flow = ${sqlString(flow)} AND f.pos < ${FLOW_JOURNEYS} ORDER BY f.pos`,
-    );
+    const journeys = await this.journeysOfFlow(flow);
     // The packet numbers of the hops: one query for every hop of the flow's journeys.
     const refs = new Map<string, number>();
     const wanted = [...new Set(journeys.flatMap((j) => j.hops.map((h) => `(${sqlString(h.packet.capture)}, ${h.packet.index})`)))];
@@ -651,6 +740,139 @@ export class DatasetSource implements SetSource {
         refs.set(`${text(r.capture)}#${num(r.idx)}`, num(r.no));
     }
     return followView(a, flow, journeys, focus, (capture, index) => refs.get(`${capture}#${index}`) ?? 0);
+  }
+
+  // ---------------------------------------------------------------- exports
+
+  /**
+   * The packets of an export selection read again from their original files, `batch` at a time, in
+   * the order the capture-backed export writes them: the list's for a filter (and graph element),
+   * hop order for a journey, time for a flow's journeys. A packet whose file cannot be read is an error
+   * naming it (an export must not leave packets out without saying so).
+   */
+  async *selection(sel: ExportSelection, batch: number): AsyncGenerator<{ row: Row; raw: RawPacket }[]> {
+    const read = async (rows: Row[]) => {
+      const raw = await this.readRows(rows);
+      return rows.map((row) => {
+        const p = raw.get(num(row.no));
+        if (!p) {
+          const f = this.fileOf(row);
+          throw new Error(
+            `packet ${num(row.no)}: ${f?.reachable ? `could not be read again from ${f.path}` : `original capture not reachable at ${f?.path ?? text(row.capture)}`}`,
+          );
+        }
+        return { row, raw: p };
+      });
+    };
+    if (sel.kind === 'filter') {
+      const parsed = parseFilter(sel.filter);
+      if (!parsed.ok) throw new Error(`filter: ${parsed.error.message}`);
+      const where = [filterSql(parsed.ast, this.columns), sel.element ? this.elementSql(sel.element) : null].filter(
+        (x): x is string => x !== null,
+      );
+      const m = await this.match(where, 'no');
+      for (let pos = 0; pos < m.total; pos += batch)
+        yield await read(
+          await this.fetch(
+            await this.rows(`SELECT no, cap_no, idx FROM ${m.table} WHERE pos BETWEEN ${pos} AND ${pos + batch - 1} ORDER BY pos`),
+          ),
+        );
+      return;
+    }
+    this.requireAnalysis();
+    const journeys = (await this.journeysOfFlow(sel.flow)).filter((j) => sel.kind === 'flow' || String(j.id) === sel.journey);
+    // Hop order within a journey (same-instant hops stay in path order), journeys by time.
+    const refs = new Map<string, { cap: number; idx: number }>();
+    for (const j of journeys)
+      for (const h of j.hops) {
+        const cap = this.files.findIndex((f) => f.id === h.packet.capture);
+        if (cap >= 0) refs.set(`${cap}#${h.packet.index}`, { cap, idx: h.packet.index });
+      }
+    await this.numbering;
+    const keys: Row[] = [];
+    const list = [...refs.values()];
+    for (let k = 0; k < list.length; k += 5000) {
+      const chunk = list.slice(k, k + 5000).map((r) => `(${r.cap}, ${r.idx})`);
+      keys.push(
+        ...(await this.rows(
+          `SELECT o.no, o.cap_no, o.idx FROM ord o JOIN (VALUES ${chunk.join(', ')}) v(cap_no, idx) USING (cap_no, idx)`,
+        )),
+      );
+    }
+    const place = new Map(list.map((r, i) => [`${r.cap}#${r.idx}`, i]));
+    const at = (r: Row) => place.get(`${num(r.cap_no)}#${num(r.idx)}`)!;
+    let rows = (await this.fetch(keys)).sort((x, y) => at(x) - at(y));
+    if (sel.kind === 'flow')
+      rows = rows.sort((x, y) =>
+        BigInt(x.t_ns as bigint) < BigInt(y.t_ns as bigint) ? -1 : BigInt(x.t_ns as bigint) > BigInt(y.t_ns as bigint) ? 1 : 0,
+      );
+    for (let k = 0; k < rows.length; k += batch) yield await read(rows.slice(k, k + batch));
+  }
+
+  // ---------------------------------------------------------------- notes
+
+  /**
+   * The captures as a dataset's notes name them: each capture's packets file (packets/<capture>.parquet),
+   * the file the note's packet index counts in. The session fingerprints these files, so a note stays off
+   * a packet whose file was written anew with other contents.
+   */
+  packetsFile(capNo: number): string {
+    return join(this.dir, 'packets', `${safeName(this.files[capNo]?.id ?? '')}.parquet`);
+  }
+
+  /** The packets files that exist, in the set's order (a capture whose file is missing takes no packet notes). */
+  packetsFiles(): string[] {
+    return this.files.map((_, i) => this.packetsFile(i)).filter((p) => existsSync(p));
+  }
+
+  /** A packet as the dataset's notes name it. */
+  notePacket(capNo: number, idx: number): NotePacket {
+    return { path: this.packetsFile(capNo), index: idx };
+  }
+
+  /** What the notes ask of the open set, answered by queries over `ord` and the exported analysis. */
+  notesHost(): NotesHost {
+    const capNoOf = (path: string) => this.files.findIndex((_, i) => this.packetsFile(i) === resolve(path));
+    const place = (r: Row | null) => `${text(r?.pt_node) || '?'} / ${text(r?.pt_iface) || '?'}`;
+    return {
+      noOf: async (path, index) => {
+        const c = capNoOf(path);
+        if (c < 0) return 0;
+        await this.numbering;
+        const [r] = await this.rows(`SELECT no FROM ord WHERE cap_no = ${c} AND idx = ${Math.floor(index)}`);
+        return r ? num(r.no) : 0;
+      },
+      packetOf: async (no) => {
+        await this.numbering;
+        const [r] = await this.rows(`SELECT cap_no, idx FROM ord WHERE no = ${Math.floor(no)}`);
+        return r ? this.notePacket(num(r.cap_no), num(r.idx)) : null;
+      },
+      placeOf: async (no) => place(await this.rowOf(no)),
+      journeyOf: async (no) => {
+        const r = await this.rowOf(no);
+        if (!r) return null;
+        const capture = text(r.capture);
+        const index = num(r.idx);
+        const j = await this.journeyOfPacket(capture, index);
+        if (!j) return null;
+        return {
+          flow: j.flow,
+          journey: String(j.id),
+          hop: j.hops.findIndex((h) => h.packet.capture === capture && h.packet.index === index),
+        };
+      },
+      flowLabel: (flow) => {
+        const f = this.model?.analysis.flows.find((x) => x.id === flow);
+        return f ? flowText(f) : null;
+      },
+      element: (element) => {
+        const a = this.model?.analysis;
+        if (!a) return null;
+        this.graphCache ??= buildClusterGraph(a);
+        const id = resolveElement(this.graphCache, element);
+        return id === null ? null : { id, label: elementName(this.graphCache, id) ?? id };
+      },
+    };
   }
 
   async flowsThrough(element: string): Promise<FlowListItem[]> {

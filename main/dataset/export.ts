@@ -18,10 +18,13 @@ import type { FileDraft } from '../topology/analyze';
 import { openDuck, type Duck, type DuckOptions } from './duck';
 import { writePackets } from './packets';
 import { writeAnalysisTables } from './tables';
-import { writeModel } from './model';
+import { exportInputs, writeModel } from './model';
 import { SideCollector } from './side';
 
-export interface ExportOptions extends Pick<LoadOptions, 'enrichment' | 'overrides' | 'limits' | 'maxClockSkewMs' | 'matchWindowMs'> {
+export interface ExportOptions extends Pick<
+  LoadOptions,
+  'enrichment' | 'overrides' | 'decodeAs' | 'limits' | 'maxClockSkewMs' | 'matchWindowMs'
+> {
   /** The map step: packets only, each file on its own. */
   readonly packetsOnly?: boolean;
   /** Put before each capture's and point's id in the map step (`node1-`: eth0.pcap from two nodes kept apart). */
@@ -94,7 +97,12 @@ export async function exportDataset(
       for (const file of files) {
         const t0 = performance.now();
         const side = new SideCollector();
-        const d = await readCaptureSet([file], { limits: opts.limits, overrides: opts.overrides, onRow: side.onRow });
+        const d = await readCaptureSet([file], {
+          limits: opts.limits,
+          overrides: opts.overrides,
+          decodeAs: opts.decodeAs,
+          onRow: side.onRow,
+        });
         for (const f of d.files) done(await exportFile(duck, d, f, dir, opts.prefix, side));
         if (d.files.length === 0) {
           // An enrichment file (kubectl JSON, subnet.env) or an empty bundle: nothing of it is a packet.
@@ -129,7 +137,7 @@ export async function exportDataset(
     });
     const tables = await writeAnalysisTables(duck.db, a, dir);
     // The analysis as the app rebuilds its graph and follow views from it.
-    await writeModel(duck.db, a, side.infos, dir);
+    await writeModel(duck.db, a, side.infos, dir, exportInputs(files, opts));
     return { files: out, tables, packets: out.reduce((n, f) => n + f.packets, 0), packetSeconds, skipped };
   } finally {
     duck.close();

@@ -334,6 +334,8 @@ export async function buildReport(
   const captures: ReportCapture[] = analysis.captures.map((c) => {
     const check = checkBySession.get(c.id);
     const sc = sessionCap.get(c.id);
+    // The session's size and hash are the capture's when it fingerprinted this file (a dataset's session fingerprints its packets files).
+    const own = sc && (!session?.capturePath || resolve(session.capturePath(sc.id) ?? c.path) === resolve(c.path));
     return {
       id: c.id,
       file: basename(c.path),
@@ -342,8 +344,8 @@ export async function buildReport(
       firstTime: isoFromFloat(c.firstTs),
       lastTime: isoFromFloat(c.lastTs),
       durationSec: c.firstTs !== null && c.lastTs !== null ? Math.round((c.lastTs - c.firstTs) * 1e6) / 1e6 : null,
-      size: sc?.size ?? null,
-      sha256: sc?.sha256 ?? null,
+      size: own ? sc.size : null,
+      sha256: own ? sc.sha256 : null,
       state: !session ? 'ok' : !sc ? 'not-in-session' : (check?.state ?? 'ok'),
       stateMessage: check && check.state !== 'ok' ? check.message : null,
       points: analysis.points

@@ -10,6 +10,12 @@
 
 import type { PacketTable } from './table';
 
+/** The columns the fragments are found in: the set's packet table, or the few rows a dataset query returns. */
+export type FragmentColumns = Pick<
+  PacketTable,
+  'count' | 'point' | 'tNs' | 'ipId' | 'innerSrc' | 'innerDst' | 'innerProto' | 'innerVer' | 'innerLen' | 'innerFrag' | 'payLen'
+>;
+
 export interface FragmentPlace {
   /** Byte offset of this fragment in its datagram. */
   readonly offset: number;
@@ -23,7 +29,7 @@ export interface FragmentPlace {
 }
 
 /** Where row `r` sits in its fragmented datagram; null when its innermost IP packet is no fragment. */
-export function fragmentPlace(t: PacketTable, r: number): FragmentPlace | null {
+export function fragmentPlace(t: FragmentColumns, r: number): FragmentPlace | null {
   const f = t.innerFrag[r];
   const more = (f & 0x4000) !== 0;
   const offset = (f & 0x1fff) * 8;
@@ -58,7 +64,7 @@ export function fragmentPlace(t: PacketTable, r: number): FragmentPlace | null {
 }
 
 /** The place of row `r` in words: 'fragment at offset 0 (more follow) of a 164-byte datagram in 3 fragments, reassembled at packet 8'. */
-export function fragmentNote(t: PacketTable, r: number, packetNo: (row: number) => number): string | null {
+export function fragmentNote(t: FragmentColumns, r: number, packetNo: (row: number) => number): string | null {
   const p = fragmentPlace(t, r);
   if (!p) return null;
   const what = `${p.offset === 0 ? 'first fragment' : `fragment at offset ${p.offset}`}${p.more ? ' (more fragments follow)' : ' (the last)'}`;

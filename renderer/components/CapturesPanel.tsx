@@ -3,12 +3,15 @@
 import { useState } from 'react';
 import type { AppState, CaptureView } from '../../common/contract';
 import { api } from '../api';
-import { formatCount, formatSpan } from '../logic/format';
+import { errorText, formatCount, formatSpan } from '../logic/format';
+import { ReexportCommand } from './Reexport';
 
-function EditAttribution(props: { capture: CaptureView; onDone(): void }) {
+/** `dataset`: the open dataset's folder (a correction there is an export command, not applied in place). */
+function EditAttribution(props: { capture: CaptureView; dataset: string | null; onDone(): void }) {
   const [node, setNode] = useState(props.capture.node ?? '');
   const [iface, setIface] = useState(props.capture.iface ?? '');
   const [error, setError] = useState<string | null>(null);
+  const [reexport, setReexport] = useState<string | null>(null);
   return (
     <form
       className="attr-edit"
@@ -16,7 +19,7 @@ function EditAttribution(props: { capture: CaptureView; onDone(): void }) {
         e.preventDefault();
         api
           .setAttribution({ capture: props.capture.id, node: node.trim() || null, iface: iface.trim() || null })
-          .then(props.onDone, (err: unknown) => setError(String(err)));
+          .then(props.onDone, (err: unknown) => (props.dataset ? setReexport(errorText(err)) : setError(errorText(err))));
       }}
     >
       <label>
@@ -25,13 +28,19 @@ function EditAttribution(props: { capture: CaptureView; onDone(): void }) {
       <label>
         Interface <input data-testid="attr-iface" value={iface} onChange={(e) => setIface(e.target.value)} />
       </label>
+      {props.dataset && (
+        <p className="muted">A dataset is analysed when it is exported: the correction gives the command that exports it again.</p>
+      )}
       <div className="row">
-        <button type="submit">Apply</button>
+        <button type="submit" data-testid="attr-apply">
+          {props.dataset ? 'Show the export command' : 'Apply'}
+        </button>
         <button type="button" onClick={props.onDone}>
           Cancel
         </button>
       </div>
       {error && <div className="error">{error}</div>}
+      {reexport && <ReexportCommand text={reexport} />}
     </form>
   );
 }
@@ -122,7 +131,7 @@ export function CapturesPanel(props: { state: AppState }) {
               </ul>
             )}
             {c.placement && c.placement.length > 0 && <Placement capture={c} />}
-            {editing === c.id && <EditAttribution capture={c} onDone={() => setEditing(null)} />}
+            {editing === c.id && <EditAttribution capture={c} dataset={props.state.dataset} onDone={() => setEditing(null)} />}
           </li>
         ))}
       </ul>

@@ -6,6 +6,7 @@ import type { AppState, DecodeAsView } from '../../common/contract';
 import { api } from '../api';
 import { Alert } from './Alert';
 import { errorText } from '../logic/format';
+import { ReexportCommand } from './Reexport';
 
 interface Row {
   layer: 'udp' | 'tcp';
@@ -18,6 +19,8 @@ export function DecodeAsPanel(props: { state: AppState; onClose(): void }) {
     props.state.decodeAs.map((e) => ({ layer: e.layer, port: String(e.port), proto: e.proto })),
   );
   const [error, setError] = useState<string | null>(null);
+  const [reexport, setReexport] = useState<string | null>(null);
+  const dataset = props.state.dataset;
   const protocols = props.state.decodeAsProtocols;
   const set = (i: number, patch: Partial<Row>) => setRows((rs) => rs.map((r, j) => (j === i ? { ...r, ...patch } : r)));
   const bad = (r: Row) => !/^\d{1,5}$/.test(r.port) || Number(r.port) > 65535;
@@ -31,7 +34,7 @@ export function DecodeAsPanel(props: { state: AppState; onClose(): void }) {
         // The set is read again; its new state reaches the window as it is pushed.
         api.setDecodeAs({ entries }).then(
           () => props.onClose(),
-          (err: unknown) => setError(errorText(err)),
+          (err: unknown) => (dataset ? setReexport(errorText(err)) : setError(errorText(err))),
         );
       }}
     >
@@ -95,13 +98,15 @@ export function DecodeAsPanel(props: { state: AppState; onClose(): void }) {
         </button>
         <span className="spacer" />
         <button type="submit" data-testid="decode-as-apply" disabled={rows.some(bad)}>
-          Apply and read again
+          {dataset ? 'Show the export command' : 'Apply and read again'}
         </button>
         <button type="button" onClick={props.onClose}>
           Cancel
         </button>
       </div>
+      {dataset && <p className="muted">A dataset is decoded when it is exported: the table gives the command that exports it again.</p>}
       <Alert message={error} />
+      {reexport && <ReexportCommand text={reexport} />}
     </form>
   );
 }

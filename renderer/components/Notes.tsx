@@ -193,7 +193,8 @@ export function NotesPane(props: {
 }) {
   const s = props.session;
   const [severity, setSeverity] = useState<'' | NoteSeverity>('');
-  if (!s) return <div className="notes-pane empty">Open captures first: notes belong to a capture set and are saved beside it.</div>;
+  if (!s)
+    return <div className="notes-pane empty">Open captures or a dataset first: notes belong to what is open and are saved beside it.</div>;
   const shown = (props.notes ?? []).filter((n) => !severity || n.severity === severity);
   return (
     <div className="notes-pane" data-testid="notes-pane">

@@ -220,12 +220,7 @@ describeNeeding([fileNeed('lab a captures', join(LAB, 'a-node1-eth0.pcap'))], 'a
   it('decodes a packet in full from its original capture, as the captures do', async () => {
     for (const no of [1, 17, 200, capState.totalPackets]) {
       const [a, b] = await Promise.all([caps.getPacket({ no }), ds.getPacket({ no })]);
-      // Where a fragment's datagram is reassembled is worked out over the captures' packet table;
-      // a dataset's detail does not say it yet (README, Datasets).
-      const { fragment, ...rest } = a!;
-      expect(b, `packet ${no}`).toEqual(rest);
-      expect(b).not.toHaveProperty('fragment');
-      void fragment;
+      expect(b, `packet ${no}`).toEqual(a);
     }
   });
 
@@ -257,16 +252,11 @@ describeNeeding([fileNeed('lab a captures', join(LAB, 'a-node1-eth0.pcap'))], 'a
     }
   });
 
-  it('says which actions need the captures themselves instead of acting on an empty set', async () => {
-    await expect(ds.writeReport({ format: 'md', path: join(tmp, 'r.md') })).rejects.toThrow(/The report is not available on a dataset yet/);
-    await expect(ds.writePcapng({ selection: { kind: 'filter', filter: '', element: null }, path: join(tmp, 'x.pcapng') })).rejects.toThrow(
-      /Export to pcapng is not available on a dataset yet/,
-    );
-    await expect(ds.setDecodeAs({ entries: [] })).rejects.toThrow(/not available on a dataset/);
-    await expect(ds.addNote({ target: { kind: 'set' }, text: 'x', tag: '', severity: 'info' })).rejects.toThrow(
-      /notes belong to a capture set/,
-    );
+  it('says what a dataset cannot redo in place instead of acting on an empty set', async () => {
+    await expect(ds.setDecodeAs({ entries: [] })).rejects.toThrow(/a dataset cannot redo in place[^]*\ntunnelvision export --parquet /);
     expect((await ds.getState()).totalPackets).toBe(capState.totalPackets);
+    expect((await ds.getState()).dataset).toBe(dir);
+    expect(capState.dataset).toBeNull();
     // Dropped on a window that shows a set (which asks to append): the dataset replaces it.
     const again = await ds.openCaptures({ paths: [dir], append: true });
     expect(again.message).toContain(`Dataset ${dir}`);

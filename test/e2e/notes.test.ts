@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { demoCaptures, startBrowserMode, type BrowserMode } from '../../main/server/browser-mode';
-import { CHROMIUM, CHROMIUM_ARGS, RESULTS, analysed, labNeed, until } from './scenario';
+import { CHROMIUM, CHROMIUM_ARGS, RESULTS, analysed, exportReport, labNeed, until, writeNote } from './scenario';
 import { copyCaptures, describeNeeding } from '../tools';
 
 const demo = demoCaptures();
@@ -19,28 +19,6 @@ const HOSTILE = '<script>window.__pwned=1</script>"><img src=x onerror="window._
 async function opened(page: Page, url: string): Promise<void> {
   await page.goto(url);
   await analysed(page);
-}
-
-async function writeNote(page: Page, scope: ReturnType<Page['locator']>, text: string, tag: string, severity: string): Promise<void> {
-  await scope.locator('[data-testid=note-add]').first().click();
-  const form = page.locator('[data-testid=note-form]');
-  await form.locator('[data-testid=note-text]').fill(text);
-  await form.locator('[data-testid=note-tag]').fill(tag);
-  await form.locator('[data-testid=note-severity]').selectOption(severity);
-  await form.locator('[data-testid=note-save]').click();
-  await until('the note saved', async () => (await page.locator('[data-testid=note-form]').count()) === 0);
-}
-
-/** Picks a report format in the toolbar and returns the downloaded file's path. */
-async function exportReport(page: Page, format: string): Promise<string> {
-  await page.locator('[data-testid=report-format]').selectOption(format);
-  const link = page.locator('[data-testid=notice] a[download]');
-  await until(`the ${format} report`, async () => (await link.count()) > 0, 120_000);
-  const download = page.waitForEvent('download');
-  await link.click();
-  const path = await (await download).path();
-  await page.locator('[data-testid=notice] button').click();
-  return path;
 }
 
 describeNeeding(['chromium', 'tshark', labNeed], 'notes end to end', () => {

@@ -66,6 +66,35 @@ export function analysed(page: Page, what = 'the analysis', ms = 60_000): Promis
   );
 }
 
+/** Writes a note through the note box in `scope` and waits until it is saved. */
+export async function writeNote(
+  page: Page,
+  scope: ReturnType<Page['locator']>,
+  text: string,
+  tag: string,
+  severity: string,
+): Promise<void> {
+  await scope.locator('[data-testid=note-add]').first().click();
+  const form = page.locator('[data-testid=note-form]');
+  await form.locator('[data-testid=note-text]').fill(text);
+  await form.locator('[data-testid=note-tag]').fill(tag);
+  await form.locator('[data-testid=note-severity]').selectOption(severity);
+  await form.locator('[data-testid=note-save]').click();
+  await until('the note saved', async () => (await page.locator('[data-testid=note-form]').count()) === 0);
+}
+
+/** Picks a report format in the toolbar and returns the downloaded file's path. */
+export async function exportReport(page: Page, format: string): Promise<string> {
+  await page.locator('[data-testid=report-format]').selectOption(format);
+  const link = page.locator('[data-testid=notice] a[download]');
+  await until(`the ${format} report`, async () => (await link.count()) > 0, 120_000);
+  const download = page.waitForEvent('download');
+  await link.click();
+  const path = await (await download).path();
+  await page.locator('[data-testid=notice] button').click();
+  return path;
+}
+
 export interface CorruptFile {
   name: string;
   mimeType: string;
