@@ -30,7 +30,12 @@ interface Staged {
   readonly name: string;
   readonly type: DuckDBType;
   readonly data: ArrayBufferView;
+  /** `data` is one chunk's values, the same in every chunk (a column no row of the range sets). */
+  readonly repeat?: boolean;
 }
+
+/** Rows per chunk the table function fills (DuckDB's vector size). */
+const CHUNK = 2048;
 
 type Api = typeof import('@duckdb/node-api');
 type TableKey = { [K in keyof PacketTable]: PacketTable[K] extends ArrayBufferView ? K : never }[keyof PacketTable];
@@ -113,18 +118,26 @@ class Dictionary {
   }
 
   /** The ENUM type of these texts, and `ids` narrowed to its index width. */
-  column(api: Api, name: string, ids: Uint32Array): Staged {
+  column(api: Api, name: string, ids: Ids, repeat?: boolean): Staged {
     const type = api.ENUM(this.texts);
-    return { name, type, data: narrow(ids, this.texts.length) };
+    return { name, type, data: narrow(ids, this.texts.length), repeat };
   }
 }
 
-/** DuckDB stores an ENUM of up to 255 texts in 1 byte, of up to 65,535 in 2, else in 4. */
-function narrow(ids: Uint32Array, size: number): ArrayBufferView {
-  if (size > 65535) return ids;
-  const out = size > 255 ? new Uint16Array(ids.length) : new Uint8Array(ids.length);
-  out.set(ids);
-  return out;
+type Ids = Uint8Array | Uint16Array | Uint32Array;
+
+/** `n` indexes into an ENUM of `size` texts: DuckDB stores up to 255 in 1 byte, up to 65,535 in 2, more in 4. */
+function indexArray(size: number, n: number): Ids {
+  return size > 65535 ? new Uint32Array(n) : size > 255 ? new Uint16Array(n) : new Uint8Array(n);
+}
+
+/** `ids` as the index width of an ENUM of `size` texts. */
+function narrow(ids: Ids, size: number): Ids {
+  const out = indexArray(size, 0);
+  if (out.BYTES_PER_ELEMENT === ids.BYTES_PER_ELEMENT) return ids;
+  const n = indexArray(size, ids.length);
+  n.set(ids);
+  return n;
 }
 
 /** An ENUM column over a fixed list of names whose index the table already holds (tunnel, proto). */
@@ -209,9 +222,14 @@ class Addresses {
   }
 }
 
-/** ICMP errors' quoted packet over rows [first, end) (-1 where the row quotes nothing), address ids in `addrs`. */
+/**
+ * ICMP errors' quoted packet over rows [first, end) (-1 where the row quotes nothing), address ids in
+ * `addrs`. Few rows quote anything: a range without ICMP errors gets one chunk of "nothing" repeated.
+ */
 function quotedColumns(api: Api, t: PacketTable, first: number, end: number, addrs: Addresses) {
-  const n = end - first;
+  const errors = t.icmpErrors.filter((e) => e.row >= first && e.row < end);
+  const repeat = errors.length === 0;
+  const n = repeat ? CHUNK : end - first;
   const has = new Uint8Array(n);
   const src = new Uint32Array(n);
   const dst = new Uint32Array(n);
@@ -220,8 +238,7 @@ function quotedColumns(api: Api, t: PacketTable, first: number, end: number, add
   const sport = new Int32Array(n).fill(-1);
   const dport = new Int32Array(n).fill(-1);
   const seq = new Float64Array(n).fill(-1);
-  for (const e of t.icmpErrors) {
-    if (e.row < first || e.row >= end) continue;
+  for (const e of errors) {
     const r = e.row - first;
     // The quoted packet's addresses are of the error's IP version (an ICMPv6 error quotes IPv6).
     if (e.quotedSrc >= 0) {
@@ -237,21 +254,22 @@ function quotedColumns(api: Api, t: PacketTable, first: number, end: number, add
   }
   return {
     raw: [
-      { name: 'q_has', type: api.UTINYINT, data: has },
-      { name: 'q_proto', type: api.SMALLINT, data: proto },
-      { name: 'q_id', type: api.INTEGER, data: id },
-      { name: 'q_sport', type: api.INTEGER, data: sport },
-      { name: 'q_dport', type: api.INTEGER, data: dport },
-      { name: 'q_seq', type: api.DOUBLE, data: seq },
+      { name: 'q_has', type: api.UTINYINT, data: has, repeat },
+      { name: 'q_proto', type: api.SMALLINT, data: proto, repeat },
+      { name: 'q_id', type: api.INTEGER, data: id, repeat },
+      { name: 'q_sport', type: api.INTEGER, data: sport, repeat },
+      { name: 'q_dport', type: api.INTEGER, data: dport, repeat },
+      { name: 'q_seq', type: api.DOUBLE, data: seq, repeat },
     ] satisfies Staged[],
     src,
     dst,
+    repeat,
   };
 }
 
 /** A MAC column's ids (the table's) over rows [first, end), NULL ones (-1) as 0: the SQL nulls them by the raw id. */
-function macIds(ids: Int32Array, first: number, end: number): Uint32Array {
-  const out = new Uint32Array(end - first);
+function macIds(macs: number, ids: Int32Array, first: number, end: number): Ids {
+  const out = indexArray(macs, end - first);
   for (let r = first; r < end; r++) out[r - first] = ids[r] < 0 ? 0 : ids[r];
   return out;
 }
@@ -265,11 +283,12 @@ function stagedColumns(api: Api, t: PacketTable, first: number, end: number, poi
   const out: Staged[] = RAW.map(([name, type, key]) => ({ name, type: api[type] as DuckDBType, data: range(t[key]) }));
 
   const pointDict = new Dictionary();
-  const pointIds = new Uint32Array(end - first);
-  const ofPoint = new Map([...points].map(([pt, id]) => [pt, pointDict.id(id)]));
+  const ofPoint = new Int32Array(Math.max(0, ...points.keys()) + 1).fill(-1);
+  for (const [pt, id] of points) ofPoint[pt] = pointDict.id(id);
+  const pointIds = indexArray(pointDict.texts.length, end - first);
   for (let r = first; r < end; r++) {
-    const id = ofPoint.get(t.point[r]);
-    if (id === undefined) throw new Error(`row ${r}: capture point ${t.point[r]} is not one of the capture's`);
+    const id = ofPoint[t.point[r]] ?? -1;
+    if (id < 0) throw new Error(`row ${r}: capture point ${t.point[r]} is not one of the capture's`);
     pointIds[r - first] = id;
   }
   out.push(pointDict.column(api, 'point', pointIds));
@@ -285,14 +304,15 @@ function stagedColumns(api: Api, t: PacketTable, first: number, end: number, poi
   const addrIds = addrCols.map(([name, ver, v]) => [name, addrs.column(ver, v, first, end)] as const);
   const q = quotedColumns(api, t, first, end, addrs);
   out.push(...q.raw);
-  for (const [name, ids] of [...addrIds, ['q_src_t', q.src] as const, ['q_dst_t', q.dst] as const]) out.push(addrs.dict.column(api, name, ids));
+  for (const [name, ids] of addrIds) out.push(addrs.dict.column(api, name, ids));
+  out.push(addrs.dict.column(api, 'q_src_t', q.src, q.repeat), addrs.dict.column(api, 'q_dst_t', q.dst, q.repeat));
 
   const macs = new Dictionary();
   for (const m of t.macs) macs.id(m.toString(16).padStart(12, '0'));
-  out.push(macs.column(api, 'inner_mac_src', macIds(t.innerMacSrc, first, end)));
-  out.push(macs.column(api, 'inner_mac_dst', macIds(t.innerMacDst, first, end)));
-  out.push(macs.column(api, 'outer_mac_src', macIds(t.outerMacSrc, first, end)));
-  out.push(macs.column(api, 'outer_mac_dst', macIds(t.outerMacDst, first, end)));
+  out.push(macs.column(api, 'inner_mac_src', macIds(t.macs.length, t.innerMacSrc, first, end)));
+  out.push(macs.column(api, 'inner_mac_dst', macIds(t.macs.length, t.innerMacDst, first, end)));
+  out.push(macs.column(api, 'outer_mac_src', macIds(t.macs.length, t.outerMacSrc, first, end)));
+  out.push(macs.column(api, 'outer_mac_dst', macIds(t.macs.length, t.outerMacDst, first, end)));
 
   if (side) {
     out.push({ name: 'file_offset', type: api.DOUBLE, data: range(side.fileOffset) });
@@ -353,7 +373,6 @@ function packetSelect(rows: string, capture: string, epochSec: number, side: boo
   FROM ${rows}()`;
 }
 
-const CHUNK = 2048;
 
 /**
  * Distinct values past which a column chunk is written plain instead of dictionary-encoded.
@@ -383,6 +402,7 @@ async function registerRows(
   const staged = stagedColumns(api, t, first, end, points, side);
   const arrays = staged.map((c) => c.data);
   const widths = arrays.map((a) => (a as unknown as { BYTES_PER_ELEMENT: number }).BYTES_PER_ELEMENT);
+  const repeats = staged.map((c) => c.repeat === true);
   const name = `tv_rows_${++scans}`;
   const count = end - first;
   let next = 0;
@@ -404,7 +424,7 @@ async function registerRows(
           bindings.data_chunk_get_vector(out.chunk, i),
           0,
           a.buffer as ArrayBuffer,
-          a.byteOffset + next * w,
+          a.byteOffset + (repeats[i] ? 0 : next * w),
           n * w,
         );
       }
