@@ -333,10 +333,13 @@ export const datasetSection: BenchSection = {
     ctx.out(`${''.padEnd(44)} CPU ${x['cpu s']} s: ${fmt.rate(Number(x['packets/s per core']))} packets/s per core (goal 1M)`);
     ensureTopologySet(SET_SIGHTINGS, ctx.out);
     const w = await ctx.step('dataset.exportSet', [String(SET_SIGHTINGS)]);
-    if (w.exitCode !== 0 || !w.report) ctx.out(`whole-set export FAILED (exit ${w.exitCode}): ${w.stderr.trim().split('\n').slice(-3).join(' | ')}`);
+    if (w.exitCode !== 0 || !w.report)
+      ctx.out(`whole-set export FAILED (exit ${w.exitCode}): ${w.stderr.trim().split('\n').slice(-3).join(' | ')}`);
     else {
       const y = w.report.extra ?? {};
-      ctx.out(row('export --parquet, whole set (8 files)', w.report.packets, w.report.bytes, w.report.ms, w.peakRss, `${y.journeys} journeys`));
+      ctx.out(
+        row('export --parquet, whole set (8 files)', w.report.packets, w.report.bytes, w.report.ms, w.peakRss, `${y.journeys} journeys`),
+      );
       ctx.out(
         `${''.padEnd(44)} CPU ${y['cpu s']} s; wall: packet files ${y['packet files s']} s, analysis and its tables ${y['analysis and tables s']} s (${y.hops} hops)`,
       );

@@ -15,6 +15,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DuckDBConnection, DuckDBType } from '@duckdb/node-api';
+import type * as duckdb from '@duckdb/node-api';
 import { PROTO_IDS, TUNNEL_NAMES } from '../engine/decode/types';
 import { ip4ToString } from '../topology/addr';
 import type { CaptureSetData } from '../topology/load';
@@ -37,7 +38,7 @@ interface Staged {
 /** Rows per chunk the table function fills (DuckDB's vector size). */
 const CHUNK = 2048;
 
-type Api = typeof import('@duckdb/node-api');
+type Api = typeof duckdb;
 type TableKey = { [K in keyof PacketTable]: PacketTable[K] extends ArrayBufferView ? K : never }[keyof PacketTable];
 
 /** Raw columns: each a range of one PacketTable array, as it is. */
@@ -278,7 +279,14 @@ function macIds(macs: number, ids: Int32Array, first: number, end: number): Ids 
  * Every column the table function hands DuckDB for rows [first, end) of the table, the capture's
  * points `points` (ids of the dataset).
  */
-function stagedColumns(api: Api, t: PacketTable, first: number, end: number, points: ReadonlyMap<number, string>, side?: RowSide): Staged[] {
+function stagedColumns(
+  api: Api,
+  t: PacketTable,
+  first: number,
+  end: number,
+  points: ReadonlyMap<number, string>,
+  side?: RowSide,
+): Staged[] {
   const range = <T extends ArrayBufferView & { subarray(a: number, b: number): T }>(a: T) => a.subarray(first, end);
   const out: Staged[] = RAW.map(([name, type, key]) => ({ name, type: api[type] as DuckDBType, data: range(t[key]) }));
 
@@ -372,7 +380,6 @@ function packetSelect(rows: string, capture: string, epochSec: number, side: boo
     CASE WHEN q_seq >= 0 THEN CAST(q_seq AS UBIGINT) END AS q_seq${side ? ',\n    CAST(file_offset AS BIGINT) AS file_offset, iface, cap_len, proto' : ''}
   FROM ${rows}()`;
 }
-
 
 /**
  * Distinct values past which a column chunk is written plain instead of dictionary-encoded.

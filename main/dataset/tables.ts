@@ -494,7 +494,9 @@ export async function writeAnalysisTables(db: DuckDBConnection, a: Analysis, dir
     const journeys = new LineFile(join(tmp, 'journeys.json'));
     const hops = new LineFile(join(tmp, 'hops.json'));
     // The objects (kilobytes of JSON each) go through an appender: cheaper than a file DuckDB parses again.
-    await db.run(`CREATE OR REPLACE TEMP TABLE journey_objects (${JOURNEY_TABLES.journey_objects.map(([c, ty]) => `${c} ${ty}`).join(', ')})`);
+    await db.run(
+      `CREATE OR REPLACE TEMP TABLE journey_objects (${JOURNEY_TABLES.journey_objects.map(([c, ty]) => `${c} ${ty}`).join(', ')})`,
+    );
     const objects = await db.createAppender('journey_objects');
     for (let k = 0; k < a.journeys.count; k++) {
       const j = a.journeys.get(k);
