@@ -276,11 +276,12 @@ function macIds(macs: number, ids: Int32Array, first: number, end: number): Ids 
 }
 
 /**
- * Every column the table function hands DuckDB for rows [first, end) of the table, the capture's
- * points `points` (ids of the dataset).
+ * Every column the table function hands DuckDB for rows [first, end) of the table: those of the
+ * capture `captureId`, whose points are `points` (ids of the dataset).
  */
 function stagedColumns(
   api: Api,
+  captureId: string,
   t: PacketTable,
   first: number,
   end: number,
@@ -289,6 +290,11 @@ function stagedColumns(
 ): Staged[] {
   const range = <T extends ArrayBufferView & { subarray(a: number, b: number): T }>(a: T) => a.subarray(first, end);
   const out: Staged[] = RAW.map(([name, type, key]) => ({ name, type: api[type] as DuckDBType, data: range(t[key]) }));
+
+  // The capture's name, the same in every row: one index repeated (a text constant is hashed per row by the writer).
+  const capture = new Dictionary();
+  capture.id(captureId);
+  out.push(capture.column(api, 'capture', new Uint8Array(CHUNK), true));
 
   const pointDict = new Dictionary();
   const ofPoint = new Int32Array(Math.max(0, ...points.keys()) + 1).fill(-1);
@@ -345,9 +351,9 @@ function macText(id: string, text: string): string {
 }
 
 /** The dataset schema of `packets`, as a SELECT over the staged columns (the table function `rows`). */
-function packetSelect(rows: string, capture: string, epochSec: number, side: boolean): string {
+function packetSelect(rows: string, epochSec: number, side: boolean): string {
   return `SELECT
-    ${sqlString(capture)} AS capture,
+    capture,
     point,
     idx,
     CAST(${epochSec} AS BIGINT) * 1000000000 + CAST(t_rel AS BIGINT) AS t_ns,
@@ -398,6 +404,7 @@ let scans = 0;
  */
 async function registerRows(
   db: DuckDBConnection,
+  capture: string,
   t: PacketTable,
   first: number,
   end: number,
@@ -406,7 +413,7 @@ async function registerRows(
 ): Promise<string> {
   const api = await import('@duckdb/node-api');
   const bindings = (await import('@duckdb/node-bindings')).default;
-  const staged = stagedColumns(api, t, first, end, points, side);
+  const staged = stagedColumns(api, capture, t, first, end, points, side);
   const arrays = staged.map((c) => c.data);
   const widths = arrays.map((a) => (a as unknown as { BYTES_PER_ELEMENT: number }).BYTES_PER_ELEMENT);
   const repeats = staged.map((c) => c.repeat === true);
@@ -465,13 +472,13 @@ export async function writePackets(
   const capture = prefix + file.id;
   await mkdir(join(dir, 'packets'), { recursive: true });
   const points = new Map(file.points.map((i) => [i, prefix + d.points[i].id]));
-  const rows = await registerRows(db, t, file.firstRow, file.firstRow + file.packetCount, points, side);
+  const rows = await registerRows(db, capture, t, file.firstRow, file.firstRow + file.packetCount, points, side);
   const path = join(dir, 'packets', `${safeName(capture)}.parquet`);
   const tmp = `${path}.tmp`;
   const epoch = Number.isNaN(t.epochSec) ? 0 : t.epochSec;
   try {
     await db.run(
-      `COPY (${packetSelect(rows, capture, epoch, side !== undefined)}) TO ${sqlString(tmp)} (FORMAT parquet, COMPRESSION zstd, DICTIONARY_SIZE_LIMIT ${DICTIONARY_LIMIT}, KV_METADATA {source: ${sqlString(file.path)}})`,
+      `COPY (${packetSelect(rows, epoch, side !== undefined)}) TO ${sqlString(tmp)} (FORMAT parquet, COMPRESSION zstd, DICTIONARY_SIZE_LIMIT ${DICTIONARY_LIMIT}, KV_METADATA {source: ${sqlString(file.path)}})`,
     );
     await refuseClash(db, path, tmp, capture, file.path);
     await rename(tmp, path);
