@@ -3,6 +3,9 @@
 // - export: the correlation benchmark's 8-capture set (topology.ts, every packet seen at all 8
 //   points) through `export --parquet --packets-only`, DuckDB on one thread: packets per second of
 //   CPU time (read, decode, stage, write Parquet), the figure the goal (>= 1M/s per core) is about.
+// - export of a whole set: the same 8 captures at 100,000 sightings through `export --parquet`
+//   (no --packets-only): packets, then the analysis and every table made from it (journeys, hops,
+//   journey_objects: each journey built once and written as JSON), CPU time of each part.
 // - correlate: the SQL path finder (correlate.sql) in embedded DuckDB, every journey and hop
 //   materialised, then every verdict (verdict.sql), with DuckDB held to 3 GB and 2 threads and a
 //   spill directory of its own, so the process stays within the 4 GB goal: time, CPU time and peak
@@ -68,6 +71,37 @@ async function exportStep(_capture: string, args: string[]): Promise<StepReport>
       'packets/s per core': Math.round(r.packets / cpuS),
       'parquet bytes': dirBytes(dir),
       dir,
+    },
+  };
+}
+
+/** Sightings of the whole-set export: every table of the analysis, so a set the path finder handles in seconds. */
+const SET_SIGHTINGS = 100_000;
+
+/** The whole-set export of the 8-capture set, DuckDB on one thread. */
+async function exportSetStep(_capture: string, args: string[]): Promise<StepReport> {
+  const sightings = Number(args[0]);
+  const paths = ensureTopologySet(sightings);
+  const dir = join(root(), `dataset-set-${sightings}-v${VERSION}`);
+  rmSync(dir, { recursive: true, force: true });
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  const r = await exportDataset(paths, dir, { duck: { threads: 1 } });
+  const ms = performance.now() - t0;
+  const cpu = process.cpuUsage(cpu0);
+  const failed = r.files.filter((f) => !f.parquet);
+  if (failed.length) throw new Error(`export failed: ${failed.map((f) => `${f.capture}: ${f.problems.join('; ')}`).join(', ')}`);
+  rmSync(dir, { recursive: true, force: true });
+  return {
+    packets: r.packets,
+    bytes: paths.reduce((n, p) => n + statSync(p).size, 0),
+    ms,
+    extra: {
+      'cpu s': ((cpu.user + cpu.system) / 1e6).toFixed(2),
+      'packet files s': r.packetSeconds.toFixed(2),
+      'analysis and tables s': r.tableSeconds.toFixed(2),
+      journeys: r.tables?.journeys ?? 0,
+      hops: r.tables?.hops ?? 0,
     },
   };
 }
@@ -276,7 +310,7 @@ function datasetPackets(): number | null {
 export const datasetSection: BenchSection = {
   id: 'dataset',
   title: 'Datasets: Parquet export and SQL correlation in DuckDB (issue 15)',
-  steps: { export: exportStep, correlate: correlateStep, open: openStep },
+  steps: { export: exportStep, exportSet: exportSetStep, correlate: correlateStep, open: openStep },
   async run(ctx: BenchContext): Promise<void> {
     const sightings = ctx.capture.packets;
     ensureTopologySet(sightings, ctx.out);
@@ -297,6 +331,19 @@ export const datasetSection: BenchSection = {
       ),
     );
     ctx.out(`${''.padEnd(44)} CPU ${x['cpu s']} s: ${fmt.rate(Number(x['packets/s per core']))} packets/s per core (goal 1M)`);
+    ensureTopologySet(SET_SIGHTINGS, ctx.out);
+    const w = await ctx.step('dataset.exportSet', [String(SET_SIGHTINGS)]);
+    if (w.exitCode !== 0 || !w.report)
+      ctx.out(`whole-set export FAILED (exit ${w.exitCode}): ${w.stderr.trim().split('\n').slice(-3).join(' | ')}`);
+    else {
+      const y = w.report.extra ?? {};
+      ctx.out(
+        row('export --parquet, whole set (8 files)', w.report.packets, w.report.bytes, w.report.ms, w.peakRss, `${y.journeys} journeys`),
+      );
+      ctx.out(
+        `${''.padEnd(44)} CPU ${y['cpu s']} s; wall: packet files ${y['packet files s']} s, analysis and its tables ${y['analysis and tables s']} s (${y.hops} hops)`,
+      );
+    }
     const o = await ctx.step('dataset.open', [String(x.dir)]);
     if (o.exitCode !== 0 || !o.report) ctx.out(`open FAILED (exit ${o.exitCode}): ${o.stderr.trim().split('\n').slice(-3).join(' | ')}`);
     else {

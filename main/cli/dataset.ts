@@ -78,7 +78,9 @@ export async function runExport(args: string[]): Promise<number> {
             .join(', ')}\n`,
         );
       const rate = r.packetSeconds > 0 ? Math.round(r.packets / r.packetSeconds) : 0;
-      await out.write(`${r.packets} packets in ${r.packetSeconds.toFixed(2)} s (${rate} packets/s)\n`);
+      await out.write(
+        `${r.packets} packets in ${r.packetSeconds.toFixed(2)} s (${rate} packets/s)${r.tables ? `; analysis and its tables in ${r.tableSeconds.toFixed(2)} s` : ''}\n`,
+      );
     }
     return failed ? 1 : 0;
   });

@@ -9,7 +9,8 @@
 //                                  the app decodes the records with, and the command that exports
 //                                  the set again with a correction (reexport.ts)
 //   DIR/journey_objects.parquet    id, json: each journey as the path finder made it (hops, gaps,
-//                                  NAT, MTU, verdict)
+//                                  NAT, MTU, verdict); written by tables.ts in its one pass over the
+//                                  journeys, beside the journeys and hops tables
 //   DIR/flow_journeys.parquet      flow, pos, journey: a flow's journeys in the path finder's order
 
 import { rename, writeFile } from 'node:fs/promises';
@@ -71,7 +72,7 @@ async function copyTable(db: DuckDBConnection, table: string, dir: string): Prom
   await db.run(`DROP TABLE ${table}`);
 }
 
-/** Writes model.json, journey_objects and flow_journeys for the analysis `a` of the captures read with `infos`. */
+/** Writes model.json and flow_journeys for the analysis `a` of the captures read with `infos`. */
 export async function writeModel(
   db: DuckDBConnection,
   a: Analysis,
@@ -88,17 +89,6 @@ export async function writeModel(
   const out = join(dir, MODEL_FILE);
   await writeFile(`${out}.tmp`, JSON.stringify(model));
   await rename(`${out}.tmp`, out);
-
-  await db.run('CREATE OR REPLACE TABLE journey_objects (id INTEGER, json VARCHAR)');
-  const j = await db.createAppender('journey_objects');
-  for (let k = 0; k < a.journeys.count; k++) {
-    const x = a.journeys.get(k);
-    j.appendInteger(x.id);
-    j.appendVarchar(JSON.stringify(x));
-    j.endRow();
-  }
-  j.closeSync();
-  await copyTable(db, 'journey_objects', dir);
 
   await db.run('CREATE OR REPLACE TABLE flow_journeys (flow VARCHAR, pos INTEGER, journey INTEGER)');
   const f = await db.createAppender('flow_journeys');

@@ -4,11 +4,13 @@
 // even when empty), so SQL over a dataset never depends on what one capture set happened to hold.
 // Rows go to DuckDB as newline-delimited JSON read with that schema, then COPY to Parquet.
 
-import { mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
+import { closeSync, openSync, writeSync } from 'node:fs';
+import { mkdtemp, rename, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { Analysis } from '../topology/analyze';
+import type { Journey } from '../topology/types';
 import { cidr6, cidr6Contains, cidrContains, parseCidr4, parseIp6 } from '../topology/addr';
 import { formatPacketRef } from '../topology/select';
 import type { PacketRef } from '../topology/types';
@@ -24,56 +26,49 @@ const refs = (ps: readonly PacketRef[]) => ps.map(formatPacketRef).join(' ');
 /** Absolute nanoseconds as exact decimal text (past 2^53: JSON numbers would round). */
 const absNs = (epochSec: number, tNs: number) => (BigInt(epochSec) * 1_000_000_000n + BigInt(Math.round(tNs))).toString();
 
-function* journeyRows(a: Analysis, ns: (t: number) => string): Generator<Row> {
-  for (let k = 0; k < a.journeys.count; k++) {
-    const j = a.journeys.get(k);
-    yield {
-      id: j.id,
-      flow: j.flow,
-      hops: j.hops.length,
-      first_ns: ns(j.hops[0].tNs),
-      status: j.status,
-      verdict: j.verdict?.code ?? null,
-      reason: j.verdict?.reason ?? null,
-      last_point: j.lastSeen.point,
-      last_capture: j.lastSeen.packet.capture,
-      last_idx: j.lastSeen.packet.index,
-      last_node: j.lastSeen.node,
-      nat: j.nat.map((n) => n.kind).join(',') || null,
-      icmp_error: j.verdict?.icmpError ? formatPacketRef(j.verdict.icmpError.packet) : null,
-      answered_by: j.verdict?.answeredBy ? formatPacketRef(j.verdict.answeredBy) : null,
-      total_latency_ns: j.totalLatencyNs,
-      problems: j.problems.join(',') || null,
-    };
-  }
+function journeyRow(j: Journey, ns: (t: number) => string): Row {
+  return {
+    id: j.id,
+    flow: j.flow,
+    hops: j.hops.length,
+    first_ns: ns(j.hops[0].tNs),
+    status: j.status,
+    verdict: j.verdict?.code ?? null,
+    reason: j.verdict?.reason ?? null,
+    last_point: j.lastSeen.point,
+    last_capture: j.lastSeen.packet.capture,
+    last_idx: j.lastSeen.packet.index,
+    last_node: j.lastSeen.node,
+    nat: j.nat.map((n) => n.kind).join(',') || null,
+    icmp_error: j.verdict?.icmpError ? formatPacketRef(j.verdict.icmpError.packet) : null,
+    answered_by: j.verdict?.answeredBy ? formatPacketRef(j.verdict.answeredBy) : null,
+    total_latency_ns: j.totalLatencyNs,
+    problems: j.problems.join(',') || null,
+  };
 }
 
-function* hopRows(a: Analysis, ns: (t: number) => string): Generator<Row> {
-  for (let k = 0; k < a.journeys.count; k++) {
-    for (const h of a.journeys.get(k).hops) {
-      yield {
-        journey: k,
-        hop: h.index,
-        point: h.point,
-        capture: h.packet.capture,
-        idx: h.packet.index,
-        node: h.node,
-        interface: h.interface,
-        kind: h.kind,
-        t_ns: ns(h.tNs),
-        corrected_ns: ns(h.correctedNs),
-        latency_ns: h.latencyNs,
-        ttl_delta: h.ttlDelta,
-        nat: h.nat?.kind ?? null,
-        src: h.headers.src,
-        dst: h.headers.dst,
-        sport: h.headers.srcPort,
-        dport: h.headers.dstPort,
-        encap: h.headers.encap?.type ?? null,
-        problems: h.problems.join(',') || null,
-      };
-    }
-  }
+function hopRow(k: number, h: Journey['hops'][number], ns: (t: number) => string): Row {
+  return {
+    journey: k,
+    hop: h.index,
+    point: h.point,
+    capture: h.packet.capture,
+    idx: h.packet.index,
+    node: h.node,
+    interface: h.interface,
+    kind: h.kind,
+    t_ns: ns(h.tNs),
+    corrected_ns: ns(h.correctedNs),
+    latency_ns: h.latencyNs,
+    ttl_delta: h.ttlDelta,
+    nat: h.nat?.kind ?? null,
+    src: h.headers.src,
+    dst: h.headers.dst,
+    sport: h.headers.srcPort,
+    dport: h.headers.dstPort,
+    encap: h.headers.encap?.type ?? null,
+    problems: h.problems.join(',') || null,
+  };
 }
 
 /**
@@ -149,6 +144,57 @@ function podsOfPoints(a: Analysis): Map<string, { ip: string; ip6: string | null
   }
   return out;
 }
+
+/**
+ * The tables made from the journeys, in one pass over them (each journey is built once: the
+ * analysis builds them on demand): a row per journey, a row per hop, and each journey as the path
+ * finder made it (journey_objects: what the app's follow view reads, main/dataset/model.ts).
+ */
+const JOURNEY_TABLES = {
+  journeys: [
+    ['id', 'BIGINT'],
+    ['flow', 'VARCHAR'],
+    ['hops', 'INTEGER'],
+    ['first_ns', 'BIGINT'],
+    ['status', 'VARCHAR'],
+    ['verdict', 'VARCHAR'],
+    ['reason', 'VARCHAR'],
+    ['last_point', 'VARCHAR'],
+    ['last_capture', 'VARCHAR'],
+    ['last_idx', 'BIGINT'],
+    ['last_node', 'VARCHAR'],
+    ['nat', 'VARCHAR'],
+    ['icmp_error', 'VARCHAR'],
+    ['answered_by', 'VARCHAR'],
+    ['total_latency_ns', 'DOUBLE'],
+    ['problems', 'VARCHAR'],
+  ] as const,
+  hops: [
+    ['journey', 'BIGINT'],
+    ['hop', 'INTEGER'],
+    ['point', 'VARCHAR'],
+    ['capture', 'VARCHAR'],
+    ['idx', 'BIGINT'],
+    ['node', 'VARCHAR'],
+    ['interface', 'VARCHAR'],
+    ['kind', 'VARCHAR'],
+    ['t_ns', 'BIGINT'],
+    ['corrected_ns', 'BIGINT'],
+    ['latency_ns', 'DOUBLE'],
+    ['ttl_delta', 'INTEGER'],
+    ['nat', 'VARCHAR'],
+    ['src', 'VARCHAR'],
+    ['dst', 'VARCHAR'],
+    ['sport', 'INTEGER'],
+    ['dport', 'INTEGER'],
+    ['encap', 'VARCHAR'],
+    ['problems', 'VARCHAR'],
+  ] as const,
+  journey_objects: [
+    ['id', 'INTEGER'],
+    ['json', 'VARCHAR'],
+  ] as const,
+};
 
 /** Every analysis table: schema and rows. */
 export function analysisTables(a: Analysis): Record<string, TableSpec> {
@@ -339,51 +385,6 @@ export function analysisTables(a: Analysis): Record<string, TableSpec> {
         community_id: f.communityId ?? null,
       })),
     },
-    journeys: {
-      columns: [
-        ['id', 'BIGINT'],
-        ['flow', 'VARCHAR'],
-        ['hops', 'INTEGER'],
-        ['first_ns', 'BIGINT'],
-        ['status', 'VARCHAR'],
-        ['verdict', 'VARCHAR'],
-        ['reason', 'VARCHAR'],
-        ['last_point', 'VARCHAR'],
-        ['last_capture', 'VARCHAR'],
-        ['last_idx', 'BIGINT'],
-        ['last_node', 'VARCHAR'],
-        ['nat', 'VARCHAR'],
-        ['icmp_error', 'VARCHAR'],
-        ['answered_by', 'VARCHAR'],
-        ['total_latency_ns', 'DOUBLE'],
-        ['problems', 'VARCHAR'],
-      ],
-      rows: { [Symbol.iterator]: () => journeyRows(a, ns) },
-    },
-    hops: {
-      columns: [
-        ['journey', 'BIGINT'],
-        ['hop', 'INTEGER'],
-        ['point', 'VARCHAR'],
-        ['capture', 'VARCHAR'],
-        ['idx', 'BIGINT'],
-        ['node', 'VARCHAR'],
-        ['interface', 'VARCHAR'],
-        ['kind', 'VARCHAR'],
-        ['t_ns', 'BIGINT'],
-        ['corrected_ns', 'BIGINT'],
-        ['latency_ns', 'DOUBLE'],
-        ['ttl_delta', 'INTEGER'],
-        ['nat', 'VARCHAR'],
-        ['src', 'VARCHAR'],
-        ['dst', 'VARCHAR'],
-        ['sport', 'INTEGER'],
-        ['dport', 'INTEGER'],
-        ['encap', 'VARCHAR'],
-        ['problems', 'VARCHAR'],
-      ],
-      rows: { [Symbol.iterator]: () => hopRows(a, ns) },
-    },
     findings: {
       columns: [
         ['code', 'VARCHAR'],
@@ -431,25 +432,90 @@ export function analysisTables(a: Analysis): Record<string, TableSpec> {
   };
 }
 
+/** Lines to a file, written in large pieces as they come (a table's rows never all in memory as text). */
+class LineFile {
+  private readonly fd: number;
+  private parts: string[] = [];
+  private size = 0;
+  lines = 0;
+
+  constructor(readonly path: string) {
+    this.fd = openSync(path, 'w');
+  }
+
+  push(line: string): void {
+    this.parts.push(line);
+    this.size += line.length;
+    this.lines++;
+    if (this.size >= 1 << 22) this.flush();
+  }
+
+  private flush(): void {
+    if (this.parts.length) writeSync(this.fd, `${this.parts.join('\n')}\n`);
+    this.parts = [];
+    this.size = 0;
+  }
+
+  close(): void {
+    this.flush();
+    closeSync(this.fd);
+  }
+}
+
+type Columns = readonly (readonly [string, string])[];
+
+/** The rows of `f` (newline-delimited JSON objects) read with the table's schema; an empty table when none. */
+function jsonSource(f: LineFile, columns: Columns): string {
+  const cols = `{${columns.map(([c, ty]) => `${sqlString(c)}: ${sqlString(ty)}`).join(', ')}}`;
+  return f.lines
+    ? `SELECT * FROM read_json(${sqlString(f.path)}, format = 'newline_delimited', columns = ${cols})`
+    : `SELECT ${columns.map(([c, ty]) => `CAST(NULL AS ${ty}) AS "${c}"`).join(', ')} WHERE false`;
+}
+
+async function copyTo(db: DuckDBConnection, src: string, dir: string, name: string): Promise<void> {
+  const out = join(dir, `${name}.parquet`);
+  await db.run(`COPY (${src}) TO ${sqlString(`${out}.tmp`)} (FORMAT parquet, COMPRESSION zstd)`);
+  await rename(`${out}.tmp`, out);
+}
+
 /** Writes every analysis table as `<dir>/<name>.parquet`. Returns the row count of each. */
 export async function writeAnalysisTables(db: DuckDBConnection, a: Analysis, dir: string): Promise<Record<string, number>> {
   const tmp = await mkdtemp(join(tmpdir(), 'tunnelvision-dataset-'));
   const counts: Record<string, number> = {};
   try {
     for (const [name, spec] of Object.entries(analysisTables(a))) {
-      const lines: string[] = [];
-      for (const r of spec.rows) lines.push(JSON.stringify(r));
-      const json = join(tmp, `${name}.json`);
-      await writeFile(json, lines.join('\n'));
-      const cols = `{${spec.columns.map(([c, ty]) => `${sqlString(c)}: ${sqlString(ty)}`).join(', ')}}`;
-      const src = lines.length
-        ? `SELECT * FROM read_json(${sqlString(json)}, format = 'newline_delimited', columns = ${cols})`
-        : `SELECT ${spec.columns.map(([c, ty]) => `CAST(NULL AS ${ty}) AS "${c}"`).join(', ')} WHERE false`;
-      const out = join(dir, `${name}.parquet`);
-      await db.run(`COPY (${src}) TO ${sqlString(`${out}.tmp`)} (FORMAT parquet, COMPRESSION zstd)`);
-      await rename(`${out}.tmp`, out);
-      counts[name] = lines.length;
+      const f = new LineFile(join(tmp, `${name}.json`));
+      for (const r of spec.rows) f.push(JSON.stringify(r));
+      f.close();
+      await copyTo(db, jsonSource(f, spec.columns), dir, name);
+      counts[name] = f.lines;
     }
+    const ns = (t: number) => absNs(a.epochSec, t);
+    const journeys = new LineFile(join(tmp, 'journeys.json'));
+    const hops = new LineFile(join(tmp, 'hops.json'));
+    // The objects (kilobytes of JSON each) go through an appender: cheaper than a file DuckDB parses again.
+    await db.run(
+      `CREATE OR REPLACE TEMP TABLE journey_objects (${JOURNEY_TABLES.journey_objects.map(([c, ty]) => `${c} ${ty}`).join(', ')})`,
+    );
+    const objects = await db.createAppender('journey_objects');
+    for (let k = 0; k < a.journeys.count; k++) {
+      const j = a.journeys.get(k);
+      journeys.push(JSON.stringify(journeyRow(j, ns)));
+      for (const h of j.hops) hops.push(JSON.stringify(hopRow(k, h, ns)));
+      objects.appendInteger(j.id);
+      objects.appendVarchar(JSON.stringify(j));
+      objects.endRow();
+    }
+    objects.closeSync();
+    journeys.close();
+    hops.close();
+    await copyTo(db, jsonSource(journeys, JOURNEY_TABLES.journeys), dir, 'journeys');
+    await copyTo(db, jsonSource(hops, JOURNEY_TABLES.hops), dir, 'hops');
+    await copyTo(db, 'FROM journey_objects', dir, 'journey_objects');
+    await db.run('DROP TABLE journey_objects');
+    counts.journeys = journeys.lines;
+    counts.hops = hops.lines;
+    counts.journey_objects = a.journeys.count;
   } finally {
     await rm(tmp, { recursive: true, force: true });
   }
