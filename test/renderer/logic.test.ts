@@ -173,8 +173,8 @@ describe('graph layout', () => {
           return {
             x1: p.x - s.width / 2,
             x2: p.x + s.width / 2,
-            y1: p.y - s.shapeHeight / 2 - 4,
-            y2: p.y - s.shapeHeight / 2 - 4 + s.height,
+            y1: p.y - s.shapeHeight / 2,
+            y2: p.y - s.shapeHeight / 2 + s.height,
           };
         });
         return {
