@@ -201,7 +201,8 @@ export class GraphLayout {
       const l = boxLayouts.get(id)!;
       return l.children.size
         ? { w: Math.max(l.width + 2 * BOX_PADDING, title.get(id)! + 8), h: l.height + 2 * BOX_PADDING + BOX_TITLE }
-        : { w: l.width, h: l.height + BOX_TITLE };
+        : // A collapsed box: its summary inside, and the padding and border the stylesheet adds to any node.
+          { w: l.width + 2 * BOX_PADDING + 4, h: l.height + 2 * BOX_PADDING + 4 };
     };
     const services = free.map((n) => {
       const s = leafSize(n.data.kind, n.data.label);
@@ -232,7 +233,7 @@ export class GraphLayout {
       rects.set(c.id, { x1: x, y1: y, x2: x + (c.width ?? 0), y2: y + (c.height ?? 0) });
       const tw = title.get(c.id) ?? 0;
       if (!l.children.size) {
-        positions.set(c.id, { x: x + (c.width ?? 0) / 2, y: y + BOX_TITLE + l.height / 2 });
+        positions.set(c.id, { x: x + (c.width ?? 0) / 2, y: y + (c.height ?? 0) / 2 });
       } else {
         titles.push({ x1: x + ((c.width ?? 0) - tw) / 2, y1: y, x2: x + ((c.width ?? 0) + tw) / 2, y2: y + BOX_TITLE });
         // Centered in its slot, which the title may have made wider than its content.
