@@ -306,7 +306,10 @@ export class GraphLayout {
         'elk.padding': '[top=0,left=0,bottom=0,right=0]',
       },
       children: kids.map((k) => ({ id: k.data.id, width: sizes.get(k.data.id)!.width, height: sizes.get(k.data.id)!.height })),
-      edges: edges.map((e) => ({ id: e.data.id, sources: [orient(e, kids)[0]], targets: [orient(e, kids)[1]] })),
+      edges: [
+        ...edges.map((e) => ({ id: e.data.id, sources: [orient(e, kids)[0]], targets: [orient(e, kids)[1]] })),
+        ...stackEdges(kids, edges),
+      ],
     };
     const out = await this.elk.layout(graph);
     const children = new Map<string, Position>();
@@ -570,6 +573,26 @@ export function tunnelLabelMargin(p: Position, q: Position, bend: number): numbe
 
 /** Order of the devices from top to bottom; an edge is given to ELK pointing down this stack. */
 const RANK: Record<string, number> = { pod: 0, veth: 1, bridge: 2, tunnel: 3, nic: 4 };
+
+/**
+ * Edges ELK alone sees (nothing draws them), so the box reads top to bottom whatever wires were
+ * seen: a device that leads down to nothing (a routed cluster's veth, with no bridge; a tunnel
+ * device) leads to the first device of the next kind down the stack that the box holds. The NIC
+ * then sits at the bottom, where the tunnels leave from, and not beside the pods.
+ */
+function stackEdges(kids: View, edges: View): { id: string; sources: string[]; targets: string[] }[] {
+  const down = new Set(edges.map((e) => orient(e, kids)[0]));
+  const out: { id: string; sources: string[]; targets: string[] }[] = [];
+  for (const k of kids) {
+    const r = RANK[k.data.kind];
+    if (r === undefined || down.has(k.data.id)) continue;
+    const next = kids
+      .filter((x) => (RANK[x.data.kind] ?? -1) > r && (k.data.kind !== 'pod' || x.data.kind !== 'veth'))
+      .sort((a, b) => RANK[a.data.kind] - RANK[b.data.kind])[0];
+    if (next) out.push({ id: `stack:${k.data.id}`, sources: [k.data.id], targets: [next.data.id] });
+  }
+  return out;
+}
 
 function orient(e: View[number], kids: View): [string, string] {
   const kind = (id: string) => kids.find((k) => k.data.id === id)?.data.kind ?? '';

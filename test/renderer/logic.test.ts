@@ -288,6 +288,27 @@ describe('graph layout', () => {
     expect(linkText('10.0.99.1')).toBe('');
   });
 
+  it('puts the NIC at the bottom of a routed node too, where no bridge joins the veths to it', async () => {
+    const list = [
+      n('node:r', 'k8s-node'),
+      n('pod:1', 'pod', 'node:r', '192.168.101.65'),
+      n('pod:2', 'pod', 'node:r', '192.168.101.66'),
+      n('veth:r/cali1', 'veth', 'node:r', 'cali1'),
+      n('veth:r/cali2', 'veth', 'node:r', 'cali2'),
+      n('tun:r', 'tunnel', 'node:r', 'vxlan.calico'),
+      n('nic:r', 'nic', 'node:r', 'eth0 172.18.0.11'),
+      e('pod:1', 'veth:r/cali1'),
+      e('pod:2', 'veth:r/cali2'),
+      e('tun:r', 'nic:r'),
+    ];
+    const { positions: pos } = await new GraphLayout().layout(list);
+    const y = (id: string) => pos.get(id)!.y;
+    expect(y('pod:1')).toBe(y('pod:2'));
+    expect(y('veth:r/cali1')).toBeGreaterThan(y('pod:1'));
+    expect(y('tun:r')).toBeGreaterThan(y('veth:r/cali1'));
+    expect(y('nic:r')).toBeGreaterThan(y('tun:r'));
+  });
+
   it('never lets boxes overlap, in a cluster of uneven nodes', async () => {
     const list: GraphElementView[] = [];
     for (let i = 0; i < 12; i++) {
