@@ -295,18 +295,25 @@ describe('graph layout', () => {
       n('pod:2', 'pod', 'node:r', '192.168.101.66'),
       n('veth:r/cali1', 'veth', 'node:r', 'cali1'),
       n('veth:r/cali2', 'veth', 'node:r', 'cali2'),
-      n('tun:r', 'tunnel', 'node:r', 'vxlan.calico'),
+      n('pod:3', 'pod', 'node:r', '192.168.101.67'),
+      n('veth:r/cali3', 'veth', 'node:r', 'cali3'),
       n('nic:r', 'nic', 'node:r', 'eth0 172.18.0.11'),
       e('pod:1', 'veth:r/cali1'),
       e('pod:2', 'veth:r/cali2'),
-      e('tun:r', 'nic:r'),
+      e('pod:3', 'veth:r/cali3'),
     ];
     const { positions: pos } = await new GraphLayout().layout(list);
     const y = (id: string) => pos.get(id)!.y;
-    expect(y('pod:1')).toBe(y('pod:2'));
+    // The pods on one row, their veths on the next, the NIC under them all.
+    expect(new Set(['pod:1', 'pod:2', 'pod:3'].map(y)).size).toBe(1);
+    expect(new Set(['veth:r/cali1', 'veth:r/cali2', 'veth:r/cali3'].map(y)).size).toBe(1);
     expect(y('veth:r/cali1')).toBeGreaterThan(y('pod:1'));
-    expect(y('tun:r')).toBeGreaterThan(y('veth:r/cali1'));
-    expect(y('nic:r')).toBeGreaterThan(y('tun:r'));
+    expect(y('nic:r')).toBeGreaterThan(y('veth:r/cali1'));
+    // With a tunnel device (a routed cluster's VXLAN): between the veths and the NIC.
+    const tunnelled = [...list, n('tun:r', 'tunnel', 'node:r', 'vxlan.calico'), e('tun:r', 'nic:r')];
+    const t = (await new GraphLayout().layout(tunnelled)).positions;
+    expect(t.get('tun:r')!.y).toBeGreaterThan(t.get('veth:r/cali1')!.y);
+    expect(t.get('nic:r')!.y).toBeGreaterThan(t.get('tun:r')!.y);
   });
 
   it('never lets boxes overlap, in a cluster of uneven nodes', async () => {
