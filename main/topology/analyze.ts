@@ -633,8 +633,10 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
   const offsets = clock?.offsets ?? [];
   const offsetOfPoint = new Float64Array(points.length);
   points.forEach((_, i) => (offsetOfPoint[i] = offsets[domainOfPoint[i]]?.offsetNs ?? 0));
+  // A capture no node could be given keeps a clock of its own: it is named as the capture it is
+  // (the clock table, the findings), never in the form of a node's id.
   const domainName = (d: number) =>
-    d < nodes.length ? nodes[d].id : `capture:${ids[[...fileDomain.entries()].find(([, x]) => x === d)?.[0] ?? 0]}`;
+    d < nodes.length ? nodes[d].id : `capture ${ids[[...fileDomain.entries()].find(([, x]) => x === d)?.[0] ?? 0]} (node unknown)`;
   const clockOffsets: ClockOffset[] = offsets.map((o, d) => ({
     node: domainName(d),
     reference: domainName(o.reference),

@@ -290,6 +290,7 @@ export function GraphPane(props: GraphPaneProps) {
             }
           });
           applyBends(cy, r.bends);
+          applyLinkLabels(cy, r.linkLabels);
           box.current?.setAttribute('data-layout', 'done');
           box.current?.setAttribute('data-layout-ms', r.ms.toFixed(1));
           if (!userMoved.current) defaultView(cy);
@@ -394,7 +395,7 @@ export function GraphPane(props: GraphPaneProps) {
     });
   };
 
-  const bg = props.dark ? '#1b1d22' : '#ffffff';
+  const bg = (props.dark ? DARK : LIGHT).background;
   const empty = !props.graph || props.graph.elements.length === 0;
   const boxes = els.filter((e) => e.data.kind === 'k8s-node').length;
   return (
@@ -509,7 +510,8 @@ export function GraphPane(props: GraphPaneProps) {
 function defaultView(cy: Core): void {
   if (cy.elements().empty()) return;
   cy.fit(undefined, 16);
-  if (cy.zoom() < READABLE_ZOOM * 1.04) {
+  // Whole when every label is then drawn at 9 px or more.
+  if (cy.zoom() < READABLE_ZOOM) {
     // Too big to read whole: from the top left of the node boxes, with the last services above them.
     const boxes = cy.nodes('[kind = "k8s-node"]');
     const bb = (boxes.nonempty() ? boxes : cy.elements()).boundingBox();
@@ -556,5 +558,19 @@ function applyBends(cy: Core, bends: ReadonlyMap<string, number>): void {
     const got = edge.controlPoints()?.[0];
     if (got && Math.hypot(got.x - want.x, got.y - want.y) > Math.abs(d)) edge.data('bend', -d);
     edge.data('labelMargin', tunnelLabelMargin(p, q, d));
+  });
+}
+
+/**
+ * Puts each service link's label where the layout placed it: Cytoscape draws a straight edge's
+ * label at the middle of its two endpoints (on its ends' shapes), so the label is moved by the
+ * difference (text-margin, in model units for a level label).
+ */
+function applyLinkLabels(cy: Core, places: ReadonlyMap<string, { x: number; y: number }>): void {
+  cy.edges('[kind = "service-link"]').forEach((edge) => {
+    const at = places.get(edge.id());
+    const p = edge.sourceEndpoint();
+    const q = edge.targetEndpoint();
+    edge.data(at ? { labelDx: at.x - (p.x + q.x) / 2, labelDy: at.y - (p.y + q.y) / 2 } : { labelDx: 0, labelDy: 0 });
   });
 }

@@ -14,7 +14,7 @@
 // padding, as the stylesheet in graph.ts draws them.
 import ELK, { type ElkNode } from 'elkjs/lib/elk.bundled.js';
 import type { GraphElementView } from '../../common/contract';
-import { BOX_PADDING, BOX_TITLE, COLLAPSED, LABEL_CHAR, LABEL_FONT, LABEL_WIDTH, SHAPES, TITLE_FONT, drawnLabel } from './graph';
+import { BOX_PADDING, BOX_TITLE, COLLAPSED, LABEL_CHAR, LABEL_FONT, SHAPES, TITLE_FONT, drawnLabel, labelWidth, linkText } from './graph';
 
 export interface Position {
   x: number;
@@ -41,6 +41,11 @@ export interface LayoutResult {
    * curve crosses no other node box and its label overlaps no box and no other tunnel's label.
    */
   readonly bends: Map<string, number>;
+  /**
+   * Per service link with a label: where its label's center goes (model coordinates), along the
+   * link and clear of every other label and shape (placeLinkLabels).
+   */
+  readonly linkLabels: Map<string, Position>;
   /** Boxes laid out again this time (not found in the cache). */
   readonly boxesLaidOut: number;
   readonly ms: number;
@@ -53,43 +58,88 @@ interface BoxLayout {
   readonly children: ReadonlyMap<string, Position>;
 }
 
-const GAP = 44;
+/** Room between two node boxes, and between rows of them. */
+const GAP = 24;
+/** Room between the services and the node boxes under them: a service link's label fits in it. */
+const LINK_ROOM = 30;
 
 /** The same for the boxes' bold titles. */
 const TITLE_CHAR = 0.66;
 
-/** Lines a label wraps into at LABEL_WIDTH px, and its widest line (ELK must reserve room for both). */
-function labelBox(label: string): { lines: number; width: number } {
+/** Cytoscape's default font, which the stylesheet keeps: the text is measured in it. */
+const FONT_FAMILY = 'Helvetica Neue, Helvetica, sans-serif';
+let measureContext: CanvasRenderingContext2D | null | undefined;
+const measured = new Map<string, number>();
+
+/**
+ * Width of `text` in px as Cytoscape draws it: measured on a canvas in the page (as Cytoscape
+ * measures it to wrap), estimated from the number of characters where there is no page (Node).
+ */
+function textWidth(text: string, size: number, bold = false): number {
+  if (measureContext === undefined)
+    measureContext = typeof document === 'undefined' ? null : (document.createElement('canvas').getContext('2d') ?? null);
+  if (!measureContext) return text.length * size * (bold ? TITLE_CHAR : LABEL_CHAR);
+  const font = `normal ${bold ? 'bold' : 'normal'} ${size}px ${FONT_FAMILY}`;
+  const key = `${font}|${text}`;
+  let w = measured.get(key);
+  if (w === undefined) {
+    measureContext.font = font;
+    w = measureContext.measureText(text).width;
+    if (measured.size > 50_000) measured.clear();
+    measured.set(key, w);
+  }
+  return w;
+}
+
+/**
+ * Lines a label wraps into and its widest line (ELK must reserve room for both), wrapped as
+ * Cytoscape wraps it: a line wider than the kind's width breaks greedily at spaces and at the
+ * break points drawnLabel adds; a piece wider than a line stays whole (and overflows it).
+ */
+function labelBox(label: string, kind?: string): { lines: number; width: number } {
   if (!label) return { lines: 0, width: 0 };
-  const perLine = Math.floor(LABEL_WIDTH / (LABEL_FONT * LABEL_CHAR));
+  const max = labelWidth(kind);
+  const w = (t: string) => textWidth(t, LABEL_FONT);
   let lines = 0;
   let widest = 0;
-  // As Cytoscape wraps the drawn label: greedily, at spaces and at the break points drawnLabel adds;
-  // a piece longer than a line stays whole (and overflows it).
-  for (const line of drawnLabel(label).split('\n')) {
+  const push = (t: string) => {
     lines++;
-    let used = 0;
-    for (const m of line.matchAll(/([^\s\u200b]+)(\s+|\u200b|$)/g)) {
-      const w = m[1].length + (m[2] && m[2] !== '\u200b' ? 1 : 0);
-      if (used && used + m[1].length > perLine) {
-        lines++;
-        used = w;
-      } else used += w;
-      widest = Math.max(widest, used);
+    widest = Math.max(widest, w(t.replace(/[\s\u200b]+$/, '')));
+  };
+  for (const line of drawnLabel(label, kind).split('\n')) {
+    if (w(line) <= max) {
+      push(line);
+      continue;
     }
+    let sub = '';
+    let from = 0;
+    for (const m of line.matchAll(/[\s\u200b]+|$/g)) {
+      const word = line.slice(from, m.index);
+      from = (m.index ?? 0) + m[0].length;
+      if (w(sub ? sub + word + m[0] : word) <= max) sub += word + m[0];
+      else {
+        if (sub) push(sub);
+        sub = word + m[0];
+      }
+    }
+    if (!/^[\s\u200b]*$/.test(sub)) push(sub);
   }
-  return { lines, width: Math.ceil(widest * LABEL_FONT * LABEL_CHAR) };
+  return { lines, width: Math.ceil(widest) };
 }
-const labelLines = (label: string) => labelBox(label).lines;
+const labelLines = (label: string, kind: string) => labelBox(label, kind).lines;
 
-/** Room one leaf takes: its shape, and its label below it. */
+/** A label's distance under its shape, and the height of one of its lines (text-margin-y, line-height 1.15 and the backing). */
+const LABEL_MARGIN = 3;
+const LABEL_LINE = 13;
+
+/** Room one leaf takes: its shape, and its label below it (its center is shapeHeight / 2 below its top). */
 export function leafSize(kind: string, label: string, minLines = 0): { width: number; height: number; shapeHeight: number } {
   const s = SHAPES[kind] ?? SHAPES.default;
-  const box = labelBox(label);
+  const box = labelBox(label, kind);
   const lines = Math.max(minLines, box.lines);
   return {
     width: Math.max(s.width, box.width) + 12,
-    height: s.height + 4 + lines * Math.ceil(LABEL_FONT * 1.25) + 10,
+    height: s.height + LABEL_MARGIN + lines * LABEL_LINE + 5,
     shapeHeight: s.height,
   };
 }
@@ -145,80 +195,98 @@ export class GraphLayout {
     // Forget boxes no longer shown (the cache holds what is on screen plus this change).
     if (this.boxes.size > boxes.length * 4 + 64) this.boxes.clear();
 
-    const leaf = (id: string, width: number, height: number): ElkNode => ({ id, width, height });
-    // The box packer orders by priority, then by size: decreasing priorities keep the id order.
-    const band = (id: string, children: ElkNode[], ratio: number): ElkNode => ({
-      id,
-      layoutOptions: {
-        'elk.algorithm': 'box',
-        'elk.box.packingMode': 'SIMPLE',
-        'elk.aspectRatio': String(ratio),
-        'elk.spacing.nodeNode': String(GAP),
-        'elk.padding': '[top=0,left=0,bottom=0,right=0]',
-      },
-      children: children.map((c, i) => ({ ...c, layoutOptions: { 'elk.priority': String(children.length - i) } })),
-    });
     // A box is as wide as its title too: the title is drawn centered over it on one line.
-    const title = new Map(
-      boxes.map((b) => [b.data.id, Math.ceil(((b.data.label ?? '').split('\n')[0] ?? '').length * TITLE_FONT * TITLE_CHAR)]),
-    );
+    const title = new Map(boxes.map((b) => [b.data.id, Math.ceil(textWidth((b.data.label ?? '').split('\n')[0] ?? '', TITLE_FONT, true))]));
     const boxSize = (id: string) => {
       const l = boxLayouts.get(id)!;
       return l.children.size
         ? { w: Math.max(l.width + 2 * BOX_PADDING, title.get(id)! + 8), h: l.height + 2 * BOX_PADDING + BOX_TITLE }
-        : { w: l.width, h: l.height + BOX_TITLE };
+        : // A collapsed box: its summary inside, and the padding and border the stylesheet adds to any node.
+          { w: l.width + 2 * BOX_PADDING + 4, h: l.height + 2 * BOX_PADDING + 4 };
     };
-    const freeLeaves = free.map((n) => {
+    const services = free.map((n) => {
       const s = leafSize(n.data.kind, n.data.label);
-      return leaf(n.data.id, s.width, s.height);
+      return { id: n.data.id, w: s.width, h: s.height, shapeHeight: s.shapeHeight, want: 0 };
     });
-    // The services' band packed by ELK, centered above the node boxes' rows.
-    const svc = freeLeaves.length ? await this.elk.layout(band('band:services', freeLeaves, 12)) : null;
+    const widest = Math.max(0, ...services.map((v) => v.w));
+    // The services' rows above the node boxes, for a band of this width (the room they take above).
+    const servicesAbove = (width: number) => (services.length ? serviceRows(services, Math.max(width, widest)).height + LINK_ROOM : 0);
     const cl = boxes.length
       ? boxRows(
           boxes.map((b) => ({ id: b.data.id, ...boxSize(b.data.id) })),
           room,
-          svc ? { w: svc.width ?? 0, h: (svc.height ?? 0) + GAP } : { w: 0, h: 0 },
+          { w: widest, h: servicesAbove },
           elements.some((e) => e.group === 'edges' && e.data.kind === 'underlay') ? TUNNEL_ROOM : 0,
         )
       : null;
-    const bands = [svc, cl];
-    const width = Math.max(svc?.width ?? 0, cl?.width ?? 0);
-    if (svc) Object.assign(svc, { x: (width - (svc.width ?? 0)) / 2, y: 0 });
-    if (cl) Object.assign(cl, { x: (width - (cl.width ?? 0)) / 2, y: svc ? (svc.height ?? 0) + GAP : 0 });
-    const out = { children: bands.filter((x): x is ElkNode => x !== null) };
+    const width = Math.max(widest, cl?.width ?? 0);
 
     const positions = new Map<string, Position>();
     const rects = new Map<string, Rect>();
-    for (const group of out.children ?? []) {
-      for (const c of group.children ?? []) {
-        const x = (group.x ?? 0) + (c.x ?? 0);
-        const y = (group.y ?? 0) + (c.y ?? 0);
-        const l = boxLayouts.get(c.id);
-        if (l) rects.set(c.id, { x1: x, y1: y, x2: x + (c.width ?? 0), y2: y + (c.height ?? 0) });
-        if (!l) {
-          const n = free.find((f) => f.data.id === c.id)!;
-          const s = leafSize(n.data.kind, n.data.label);
-          positions.set(c.id, { x: x + (c.width ?? 0) / 2, y: y + s.shapeHeight / 2 + 4 });
-        } else if (!l.children.size) {
-          positions.set(c.id, { x: x + (c.width ?? 0) / 2, y: y + BOX_TITLE + l.height / 2 });
-        } else {
-          // Centered in its slot, which the title may have made wider than its content.
-          const ox = x + ((c.width ?? 0) - l.width) / 2;
-          const oy = y + BOX_TITLE + BOX_PADDING;
-          for (const [id, p] of l.children) positions.set(id, { x: ox + p.x, y: oy + p.y });
-        }
+    const titles: Rect[] = [];
+    // The node boxes first, their rows from y = 0 (moved down under the services below).
+    const nx = (width - (cl?.width ?? 0)) / 2;
+    for (const c of cl?.children ?? []) {
+      const x = nx + (c.x ?? 0);
+      const y = c.y ?? 0;
+      const l = boxLayouts.get(c.id)!;
+      rects.set(c.id, { x1: x, y1: y, x2: x + (c.width ?? 0), y2: y + (c.height ?? 0) });
+      const tw = title.get(c.id) ?? 0;
+      if (!l.children.size) {
+        positions.set(c.id, { x: x + (c.width ?? 0) / 2, y: y + (c.height ?? 0) / 2 });
+      } else {
+        titles.push({ x1: x + ((c.width ?? 0) - tw) / 2, y1: y, x2: x + ((c.width ?? 0) + tw) / 2, y2: y + BOX_TITLE });
+        // Centered in its slot, which the title may have made wider than its content.
+        const ox = x + ((c.width ?? 0) - l.width) / 2;
+        const oy = y + BOX_TITLE + BOX_PADDING;
+        for (const [id, p] of l.children) positions.set(id, { x: ox + p.x, y: oy + p.y });
       }
     }
+    // Each service above the backends it links to (the mean of their places), in rows: its links
+    // then run down to them instead of across the graph, and no two cross when they can be apart.
+    const links = elements.filter((e) => e.group === 'edges' && e.data.kind === 'service-link');
+    for (const v of services) {
+      const xs = links
+        .filter((e) => e.data.source === v.id || e.data.target === v.id)
+        .map((e) => positions.get(e.data.source === v.id ? e.data.target! : e.data.source!)?.x)
+        .filter((x): x is number => x !== undefined);
+      // A service with no backend shown goes to the right, after the others.
+      v.want = xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : width;
+    }
+    const band = services.length ? serviceRows(services, width) : null;
+    const down = band ? band.height + LINK_ROOM : 0;
+    if (down) {
+      for (const [id, p] of positions) positions.set(id, { x: p.x, y: p.y + down });
+      for (const [id, r] of rects) rects.set(id, { x1: r.x1, x2: r.x2, y1: r.y1 + down, y2: r.y2 + down });
+      for (const t of titles) Object.assign(t, { y1: t.y1 + down, y2: t.y2 + down });
+    }
+    for (const [id, p] of band?.places ?? []) {
+      const v = services.find((x) => x.id === id)!;
+      positions.set(id, { x: p.x, y: p.y + v.shapeHeight / 2 });
+    }
     const tunnels = elements.filter((e) => e.group === 'edges' && e.data.kind === 'underlay');
-    const bends = routeTunnels(tunnels, positions, rects, (id) => parentOf.get(id) ?? id);
-    return { positions, bends, boxesLaidOut: laidOut, ms: performance.now() - t0 };
+    const routed = routeTunnels(tunnels, positions, rects, (id) => parentOf.get(id) ?? id);
+    // What a link label must keep clear of: every leaf's shape and label, the boxes' titles, the tunnels' labels.
+    const taken: Rect[] = [...titles, ...routed.labels];
+    for (const n of nodes) {
+      const p = positions.get(n.data.id);
+      if (!p || boxLayouts.has(n.data.id)) continue;
+      const s = leafSize(n.data.kind, n.data.label);
+      taken.push({
+        x1: p.x - s.width / 2 + 6,
+        x2: p.x + s.width / 2 - 6,
+        y1: p.y - s.shapeHeight / 2,
+        y2: p.y - s.shapeHeight / 2 + s.height - 5,
+      });
+    }
+    const linkLabels = placeLinkLabels(links, positions, taken, [...rects.values()]);
+    return { positions, bends: routed.bends, linkLabels, boxesLaidOut: laidOut, ms: performance.now() - t0 };
   }
 
   private async layoutBox(kids: View, edges: View): Promise<BoxLayout> {
     // Devices of one kind share a row: the same height for all keeps their shapes on one line.
     const lines = new Map<string, number>();
-    for (const k of kids) lines.set(k.data.kind, Math.max(lines.get(k.data.kind) ?? 0, labelLines(k.data.label)));
+    for (const k of kids) lines.set(k.data.kind, Math.max(lines.get(k.data.kind) ?? 0, labelLines(k.data.label, k.data.kind)));
     const sizes = new Map(kids.map((k) => [k.data.id, leafSize(k.data.kind, k.data.label, lines.get(k.data.kind))]));
     const graph: ElkNode = {
       id: 'box',
@@ -232,20 +300,91 @@ export class GraphLayout {
         'elk.layered.nodePlacement.strategy': 'BRANDES_KOEPF',
         'elk.layered.thoroughness': '2',
         'elk.spacing.nodeNode': '8',
-        'elk.layered.spacing.nodeNodeBetweenLayers': '14',
+        'elk.layered.spacing.nodeNodeBetweenLayers': '10',
         'elk.layered.spacing.edgeNodeBetweenLayers': '4',
         'elk.edgeRouting': 'POLYLINE',
         'elk.padding': '[top=0,left=0,bottom=0,right=0]',
       },
       children: kids.map((k) => ({ id: k.data.id, width: sizes.get(k.data.id)!.width, height: sizes.get(k.data.id)!.height })),
-      edges: edges.map((e) => ({ id: e.data.id, sources: [orient(e, kids)[0]], targets: [orient(e, kids)[1]] })),
+      edges: [
+        ...edges.map((e) => ({ id: e.data.id, sources: [orient(e, kids)[0]], targets: [orient(e, kids)[1]] })),
+        ...stackEdges(kids, edges),
+      ],
     };
     const out = await this.elk.layout(graph);
     const children = new Map<string, Position>();
     for (const c of out.children ?? [])
-      children.set(c.id, { x: (c.x ?? 0) + (c.width ?? 0) / 2, y: (c.y ?? 0) + sizes.get(c.id)!.shapeHeight / 2 + 4 });
+      children.set(c.id, { x: (c.x ?? 0) + (c.width ?? 0) / 2, y: (c.y ?? 0) + sizes.get(c.id)!.shapeHeight / 2 });
     return { width: out.width ?? 0, height: out.height ?? 0, children };
   }
+}
+
+/**
+ * The services in rows `width` wide: in the order of the places they want (`want`, the middle of
+ * their backends), as few rows as hold them (the i-th service in that order in row i mod rows), each
+ * as near its place as the others in its row let it be (placeRow). Positions are the top middle of
+ * each service's room (shape and label), rows from y = 0.
+ */
+function serviceRows(
+  services: readonly { id: string; w: number; h: number; want: number }[],
+  width: number,
+): { height: number; places: Map<string, Position> } {
+  const order = [...services].sort((a, b) => a.want - b.want || (a.id < b.id ? -1 : 1));
+  const rowWidth = (row: typeof order) => row.reduce((s, v) => s + v.w, 0) + SERVICE_GAP * (row.length - 1);
+  let rows: (typeof order)[] = [order];
+  for (let k = 1; k <= order.length; k++) {
+    rows = Array.from({ length: k }, (_, r) => order.filter((_, i) => i % k === r));
+    if (rows.every((row) => rowWidth(row) <= width)) break;
+  }
+  const places = new Map<string, Position>();
+  let y = 0;
+  for (const row of rows) {
+    const lefts = placeRow(row, Math.max(width, rowWidth(row)));
+    row.forEach((v, i) => places.set(v.id, { x: lefts[i] + v.w / 2, y }));
+    y += Math.max(...row.map((v) => v.h)) + SERVICE_ROW_GAP;
+  }
+  return { height: y - SERVICE_ROW_GAP, places };
+}
+
+/** Room between two services side by side, and between two rows of them. */
+const SERVICE_GAP = 16;
+const SERVICE_ROW_GAP = 12;
+
+/**
+ * Left edges for items in a row [0, width] (in the order given, `want` ascending), each centered as
+ * near its `want` as the others let it, never overlapping: runs of items that would overlap are
+ * merged into blocks placed at their members' mean wish (the least squares shift), then kept inside the row.
+ */
+function placeRow(items: readonly { w: number; want: number }[], width: number): number[] {
+  interface Block {
+    first: number;
+    count: number;
+    size: number;
+    /** Sum over members of (wanted left edge - offset in the block). */
+    wish: number;
+  }
+  const blocks: Block[] = [];
+  const left = (b: Block) => Math.min(Math.max(b.wish / b.count, 0), Math.max(0, width - b.size));
+  items.forEach((v, i) => {
+    let b: Block = { first: i, count: 1, size: v.w, wish: v.want - v.w / 2 };
+    for (;;) {
+      const prev = blocks[blocks.length - 1];
+      if (!prev || left(prev) + prev.size + SERVICE_GAP <= left(b)) break;
+      blocks.pop();
+      const offset = prev.size + SERVICE_GAP;
+      b = { first: prev.first, count: prev.count + b.count, size: offset + b.size, wish: prev.wish + b.wish - offset * b.count };
+    }
+    blocks.push(b);
+  });
+  const out: number[] = [];
+  for (const b of blocks) {
+    let x = left(b);
+    for (let i = b.first; i < b.first + b.count; i++) {
+      out.push(x);
+      x += items[i].w + SERVICE_GAP;
+    }
+  }
+  return out;
 }
 
 /**
@@ -256,7 +395,7 @@ export class GraphLayout {
 function boxRows(
   boxes: readonly { id: string; w: number; h: number }[],
   room: Room,
-  above: { w: number; h: number },
+  above: { w: number; h: (width: number) => number },
   below: number,
 ): ElkNode {
   const rowsOf = (perRow: number) => {
@@ -281,7 +420,7 @@ function boxRows(
     const r = rowsOf(perRow);
     const zoom = Math.min(
       (room.width - VIEW_MARGIN) / Math.max(r.width, above.w),
-      (room.height - VIEW_MARGIN) / (r.height + above.h + below),
+      (room.height - VIEW_MARGIN) / (r.height + above.h(r.width) + below),
     );
     if (zoom > bestZoom * 1.001) {
       best = r;
@@ -309,7 +448,11 @@ interface Rect {
 }
 const hits = (a: Rect, b: Rect) => a.x1 < b.x2 && b.x1 < a.x2 && a.y1 < b.y2 && b.y1 < a.y2;
 /** Bends tried for a tunnel's curve, nearest the straight line first (px). */
-const BENDS = [60, 100, 140, 180, 220, 270, 320, 380, 440, 520, 600, 700, 820, 960, 1120];
+const BENDS = [
+  ...Array.from({ length: 15 }, (_, i) => 40 + 20 * i),
+  ...Array.from({ length: 10 }, (_, i) => 340 + 40 * i),
+  ...[820, 960, 1120, 1300],
+];
 /** Room under the node boxes the tunnels' curves and labels take (counted when the rows are chosen). */
 const TUNNEL_ROOM = 72;
 /** Half the height of a tunnel's label (one line of 11 px text, and a little room). */
@@ -328,7 +471,7 @@ function routeTunnels(
   positions: ReadonlyMap<string, Position>,
   rects: ReadonlyMap<string, Rect>,
   boxOf: (id: string) => string,
-): Map<string, number> {
+): { bends: Map<string, number>; labels: Rect[] } {
   const bends = new Map<string, number>();
   const labels: Rect[] = [];
   const ends = edges
@@ -343,7 +486,7 @@ function routeTunnels(
     const n = { x: -u.y, y: u.x };
     const own = new Set([boxOf(e.data.source!), boxOf(e.data.target!)]);
     const others = [...rects].filter(([id]) => !own.has(id)).map(([, r]) => r);
-    const half = ((e.data.label ?? '').length * LABEL_FONT * LABEL_CHAR) / 2 + 4;
+    const half = textWidth(e.data.label ?? '', LABEL_FONT) / 2 + 4;
     // Below the boxes first (the NICs are at their bottom), then above.
     const sides = n.y >= 0 ? [1, -1] : [-1, 1];
     let best: { bend: number; cost: number; label: Rect } | null = null;
@@ -376,7 +519,46 @@ function routeTunnels(
     bends.set(e.data.id, best.bend);
     labels.push(best.label);
   }
-  return bends;
+  return { bends, labels };
+}
+
+/** Height of a link's label box (one line of 11 px text, its background and a little room). */
+const LINK_LABEL_HEIGHT = 16;
+/** Where along a link its label may go (0 at the service, 1 at the backend), the middle first. */
+const ALONG = [0.5, 0.42, 0.58, 0.34, 0.66, 0.26, 0.74, 0.2, 0.8];
+
+/**
+ * A place for each service link's label (its text: the backend's port, drawn level): the point
+ * along the link nearest its middle whose label box covers no label or shape in `taken` and no
+ * label placed before, better outside the node boxes than inside. Links in id order, so the same
+ * graph always gets the same places.
+ */
+function placeLinkLabels(
+  links: readonly { data: { id: string; source?: string; target?: string; label?: string } }[],
+  positions: ReadonlyMap<string, Position>,
+  taken: Rect[],
+  boxes: readonly Rect[],
+): Map<string, Position> {
+  const out = new Map<string, Position>();
+  const sorted = [...links].sort((a, b) => (a.data.id < b.data.id ? -1 : a.data.id > b.data.id ? 1 : 0));
+  for (const e of sorted) {
+    const text = linkText(e.data.label);
+    const p = positions.get(e.data.source!);
+    const q = positions.get(e.data.target!);
+    if (!text || !p || !q) continue;
+    const half = { x: textWidth(text, LABEL_FONT) / 2 + 3, y: LINK_LABEL_HEIGHT / 2 };
+    let best: { at: Position; cost: number; r: Rect } | null = null;
+    for (const t of ALONG) {
+      const at = { x: p.x + (q.x - p.x) * t, y: p.y + (q.y - p.y) * t };
+      const r = { x1: at.x - half.x, x2: at.x + half.x, y1: at.y - half.y, y2: at.y + half.y };
+      const cost = 10 * taken.filter((o) => hits(o, r)).length + (boxes.some((b) => hits(b, r)) ? 1 : 0);
+      if (!best || cost < best.cost) best = { at, cost, r };
+      if (cost === 0) break;
+    }
+    out.set(e.data.id, best!.at);
+    taken.push(best!.r);
+  }
+  return out;
 }
 
 /**
@@ -391,6 +573,26 @@ export function tunnelLabelMargin(p: Position, q: Position, bend: number): numbe
 
 /** Order of the devices from top to bottom; an edge is given to ELK pointing down this stack. */
 const RANK: Record<string, number> = { pod: 0, veth: 1, bridge: 2, tunnel: 3, nic: 4 };
+
+/**
+ * Edges ELK alone sees (nothing draws them), so the box reads top to bottom whatever wires were
+ * seen: a device that leads down to nothing (a routed cluster's veth, with no bridge; a tunnel
+ * device) leads to the first device of the next kind down the stack that the box holds. The NIC
+ * then sits at the bottom, where the tunnels leave from, and not beside the pods.
+ */
+function stackEdges(kids: View, edges: View): { id: string; sources: string[]; targets: string[] }[] {
+  const down = new Set(edges.map((e) => orient(e, kids)[0]));
+  const out: { id: string; sources: string[]; targets: string[] }[] = [];
+  for (const k of kids) {
+    const r = RANK[k.data.kind];
+    if (r === undefined || down.has(k.data.id)) continue;
+    const next = kids
+      .filter((x) => (RANK[x.data.kind] ?? -1) > r && (k.data.kind !== 'pod' || x.data.kind !== 'veth'))
+      .sort((a, b) => RANK[a.data.kind] - RANK[b.data.kind])[0];
+    if (next) out.push({ id: `stack:${k.data.id}`, sources: [k.data.id], targets: [next.data.id] });
+  }
+  return out;
+}
 
 function orient(e: View[number], kids: View): [string, string] {
   const kind = (id: string) => kids.find((k) => k.data.id === id)?.data.kind ?? '';

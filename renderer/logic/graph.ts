@@ -10,27 +10,34 @@ import { formatCount } from './format';
 export const LABEL_FONT = 11;
 /** Labels wrap at this width (px at zoom 1). */
 export const LABEL_WIDTH = 100;
+/**
+ * A service's label ('TCP 10.96.112.34:80') wraps wider: services stand in a row of their own
+ * above the node boxes, and an address with its port reads whole on one line.
+ */
+export const SERVICE_LABEL_WIDTH = 170;
+/** The width a label of this kind wraps at (px at zoom 1): the stylesheet's and the layout's. */
+export const labelWidth = (kind: string | undefined): number => (kind === 'service' ? SERVICE_LABEL_WIDTH : LABEL_WIDTH);
 /** Average glyph width of the label font, as a share of its size (a little generous). */
 export const LABEL_CHAR = 0.62;
 /** Below this size on screen a label is not drawn (it shows on hover instead). */
 export const MIN_LABEL_PX = 9;
-export const BOX_PADDING = 16;
+export const BOX_PADDING = 12;
 /** Room above a node box for its title. */
-export const BOX_TITLE = 26;
+export const BOX_TITLE = 22;
 export const TITLE_FONT = 15;
 export const SUMMARY_FONT = 13;
 /** A collapsed node box (its summary label inside). */
 export const COLLAPSED = { width: 190, height: 76 } as const;
 /** Shapes of the leaf elements, by kind. */
 export const SHAPES: Record<string, { width: number; height: number }> = {
-  default: { width: 26, height: 26 },
-  pod: { width: 26, height: 26 },
-  veth: { width: 20, height: 14 },
-  bridge: { width: 54, height: 18 },
-  tunnel: { width: 30, height: 24 },
-  nic: { width: 40, height: 20 },
-  service: { width: 30, height: 30 },
-  external: { width: 26, height: 26 },
+  default: { width: 22, height: 22 },
+  pod: { width: 22, height: 22 },
+  veth: { width: 20, height: 12 },
+  bridge: { width: 50, height: 16 },
+  tunnel: { width: 26, height: 20 },
+  nic: { width: 38, height: 18 },
+  service: { width: 26, height: 26 },
+  external: { width: 22, height: 22 },
 };
 /** More elements than this: node boxes start collapsed. */
 export const COLLAPSE_ABOVE = 160;
@@ -127,25 +134,42 @@ export function shownElements(elements: readonly GraphElementView[], collapsed: 
 }
 
 /**
- * Brings the graph to `elements` by id inside one batch: removes what is gone, adds what is new
- * (parents before children, nodes before edges), updates data in place, and moves an element
- * whose parent or ends changed (Cytoscape keeps `parent`, `source` and `target` out of `data()`:
- * a pod moved to another node by a correction needs `move`). Returns what changed.
- */
-/**
  * A node's label as drawn: a word longer than a label line gets break points (zero-width spaces)
  * after its '-', '_' and '.', where the stylesheet's wrapping may break it (capture file names,
  * veth and pod names are such words). The layout reserves room the same way (graph-layout.ts).
  */
-export function drawnLabel(label: string | undefined): string {
+export function drawnLabel(label: string | undefined, kind?: string): string {
   if (!label) return '';
-  const perLine = Math.floor(LABEL_WIDTH / (LABEL_FONT * LABEL_CHAR));
+  const perLine = Math.floor(labelWidth(kind) / (LABEL_FONT * LABEL_CHAR));
   return label
     .split('\n')
     .map((line) => line.replace(/\S+/g, (w) => (w.length > perLine ? w.replace(/([-_.])(?=.)/g, '$1\u200b') : w)))
     .join('\n');
 }
 
+/**
+ * What a service link shows: the backend's port (':8080'). The pod at its end already shows its
+ * address, and a short label is one the layout can keep clear of the others (graph-layout.ts
+ * placeLinkLabels); the link's full label (address and port) stays its `label`, which selecting
+ * it and notes use. Nothing when the backend has no port.
+ */
+export function linkText(label: string | undefined): string {
+  const port = /:(\d+)$/.exec(label ?? '');
+  return port ? `:${port[1]}` : '';
+}
+
+/** Data the stylesheet draws besides the model's: a node's label with its break points, a service link's port. */
+function drawnData(e: ShownElement): Record<string, unknown> {
+  if (e.group === 'nodes') return { text: drawnLabel(e.data.label, e.data.kind) };
+  return e.data.kind === 'service-link' && !e.data.summary ? { text: linkText(e.data.label) } : { text: '' };
+}
+
+/**
+ * Brings the graph to `elements` by id inside one batch: removes what is gone, adds what is new
+ * (parents before children, nodes before edges), updates data in place, and moves an element
+ * whose parent or ends changed (Cytoscape keeps `parent`, `source` and `target` out of `data()`:
+ * a pod moved to another node by a correction needs `move`). Returns what changed.
+ */
 export function applyElements(cy: Core, elements: readonly ShownElement[]): { added: number; removed: number; moved: number } {
   const want = new Map(elements.map((e) => [e.data.id, e]));
   let moved = 0;
@@ -159,20 +183,20 @@ export function applyElements(cy: Core, elements: readonly ShownElement[]): { ad
     for (const e of elements) {
       const el = cy.getElementById(e.data.id);
       if (el.empty()) {
-        // A tunnel's bend until the layout gives it one.
+        // A tunnel's bend and a link label's offset until the layout gives them theirs.
         added.push({
           group: e.group,
           data:
             e.group === 'nodes'
-              ? { ...e.data, text: drawnLabel(e.data.label) }
+              ? { ...e.data, ...drawnData(e) }
               : e.data.kind === 'underlay'
                 ? { bend: 100, labelMargin: -8, ...e.data }
-                : { ...e.data },
+                : { labelDx: 0, labelDy: 0, ...e.data, ...drawnData(e) },
         });
         continue;
       }
       const { parent, source, target, ...rest } = e.data;
-      el.data(e.group === 'nodes' ? { ...rest, text: drawnLabel(rest.label) } : rest);
+      el.data(e.group === 'nodes' || e.data.kind !== 'underlay' ? { ...rest, ...drawnData(e) } : rest);
       if (
         e.group === 'nodes'
           ? ((el as NodeSingular).data('parent') ?? undefined) !== parent
@@ -195,6 +219,8 @@ export function applyElements(cy: Core, elements: readonly ShownElement[]): { ad
 }
 
 export interface Palette {
+  /** The pane behind the graph (labels outside the node boxes are backed with it). */
+  background: string;
   text: string;
   muted: string;
   box: string;
@@ -215,6 +241,7 @@ export interface Palette {
 }
 
 export const LIGHT: Palette = {
+  background: '#ffffff',
   text: '#1d2330',
   muted: '#4a5260',
   box: '#eef1f6',
@@ -233,6 +260,7 @@ export const LIGHT: Palette = {
   noted: '#d97706',
 };
 export const DARK: Palette = {
+  background: '#1b1d22',
   text: '#e4e8ef',
   muted: '#aab3c2',
   box: '#23262e',
@@ -274,6 +302,11 @@ export function graphStyle(p: Palette): Array<{ selector: string; style: Record<
         height: SHAPES.default.height,
         'border-width': 0,
         'min-zoomed-font-size': MIN_LABEL_PX,
+        // Backed by what is behind it, so no line (a wire, a link, a tunnel) runs through the text.
+        'text-background-color': p.box,
+        'text-background-opacity': 0.9,
+        'text-background-padding': '1px',
+        'text-background-shape': 'round-rectangle',
       },
     },
     {
@@ -294,6 +327,7 @@ export function graphStyle(p: Palette): Array<{ selector: string; style: Record<
         height: COLLAPSED.height,
         // The title on one line: the layout makes the box as wide as it.
         'text-max-width': '2000px',
+        'text-background-color': p.background,
       },
     },
     {
@@ -305,6 +339,7 @@ export function graphStyle(p: Palette): Array<{ selector: string; style: Record<
         'font-weight': 'normal',
         'border-width': 2,
         'text-max-width': `${COLLAPSED.width - 12}px`,
+        'text-background-color': p.box,
       },
     },
     shape('pod', 'ellipse', p.pod),
@@ -314,6 +349,10 @@ export function graphStyle(p: Palette): Array<{ selector: string; style: Record<
     shape('nic', 'round-rectangle', p.nic),
     shape('service', 'diamond', p.service),
     shape('external', 'round-triangle', p.external),
+    {
+      selector: 'node[kind = "service"]',
+      style: { 'text-max-width': `${SERVICE_LABEL_WIDTH}px`, 'text-background-color': p.background },
+    },
     {
       selector: 'edge',
       style: {
@@ -325,7 +364,10 @@ export function graphStyle(p: Palette): Array<{ selector: string; style: Record<
         'font-size': LABEL_FONT,
         color: p.muted,
         'text-rotation': 'autorotate',
-        'text-background-opacity': 0,
+        'text-background-color': p.background,
+        'text-background-opacity': 0.9,
+        'text-background-padding': '1px',
+        'text-background-shape': 'round-rectangle',
         'min-zoomed-font-size': MIN_LABEL_PX,
       },
     },
@@ -345,7 +387,18 @@ export function graphStyle(p: Palette): Array<{ selector: string; style: Record<
         'edge-distances': 'node-position',
       },
     },
-    { selector: 'edge[kind = "service-link"]', style: { 'line-style': 'dotted', 'line-color': p.service } },
+    {
+      // The backend's port, level, where the layout put it clear of other labels (placeLinkLabels).
+      selector: 'edge[kind = "service-link"]',
+      style: {
+        'line-style': 'dotted',
+        'line-color': p.service,
+        label: 'data(text)',
+        'text-rotation': 'none',
+        'text-margin-x': 'data(labelDx)',
+        'text-margin-y': 'data(labelDy)',
+      },
+    },
     { selector: 'edge[?summary]', style: { 'curve-style': 'straight', opacity: 0.35, width: 1.5 } },
     { selector: 'node.noted', style: { 'border-color': p.noted, 'border-width': 3, 'border-style': 'dashed' } },
     { selector: 'edge.noted', style: { 'line-color': p.noted, width: 4 } },

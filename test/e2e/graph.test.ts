@@ -117,6 +117,50 @@ const TUNNELS = `() => {
 }`;
 const tunnels = (page: Page) => page.evaluate<{ count: number; crossing: string[]; overlapping: string[] }>(`(${TUNNELS})()`);
 
+/**
+ * Every label drawn on screen (node labels, box titles, link and tunnel labels), as Cytoscape
+ * measures it, against every other; and the service links against one another: two links that
+ * cross (other than at a shared end) make the eye follow the wrong one.
+ */
+const LABELS = `() => {
+  const cy = globalThis.__tunnelvisionGraph;
+  const z = cy.zoom(), w = cy.width(), h = cy.height();
+  const labels = [];
+  cy.elements().forEach((e) => {
+    const text = e.isNode() ? e.data('text') || (e.isParent() || e.data('kind') === 'k8s-node' ? e.data('label') : '') : e.pstyle('label').strValue;
+    if (!e.visible() || !text) return;
+    if (e.pstyle('font-size').pfValue * z < e.pstyle('min-zoomed-font-size').pfValue) return;
+    const b = e.renderedBoundingBox({ includeNodes: false, includeEdges: false, includeLabels: true, includeOverlays: false });
+    if (b.w > 0 && b.x2 > 0 && b.x1 < w && b.y2 > 0 && b.y1 < h) labels.push({ id: e.id(), kind: e.data('kind'), b });
+  });
+  const overlapping = [];
+  for (let i = 0; i < labels.length; i++)
+    for (let j = i + 1; j < labels.length; j++) {
+      const a = labels[i].b, b = labels[j].b;
+      if (a.x1 < b.x2 && b.x1 < a.x2 && a.y1 < b.y2 && b.y1 < a.y2) overlapping.push(labels[i].id + ' / ' + labels[j].id);
+    }
+  const links = cy.edges('[kind = "service-link"]').map((e) => ({ id: e.id(), ends: [e.source().id(), e.target().id()], p: e.sourceEndpoint(), q: e.targetEndpoint() }));
+  const side = (a, b, c) => Math.sign((b.x - a.x) * (c.y - a.y) - (b.y - a.y) * (c.x - a.x));
+  const crossing = [];
+  for (let i = 0; i < links.length; i++)
+    for (let j = i + 1; j < links.length; j++) {
+      const s = links[i], t = links[j];
+      if (s.ends.some((x) => t.ends.includes(x))) continue;
+      if (side(s.p, s.q, t.p) * side(s.p, s.q, t.q) < 0 && side(t.p, t.q, s.p) * side(t.p, t.q, s.q) < 0) crossing.push(s.id + ' x ' + t.id);
+    }
+  return { labels: labels.length, linkLabels: labels.filter((l) => l.kind === 'service-link').length, overlapping, crossing };
+}`;
+const labels = (page: Page) =>
+  page.evaluate<{ labels: number; linkLabels: number; overlapping: string[]; crossing: string[] }>(`(${LABELS})()`);
+
+/** No label drawn on another (service links' included), and no two service links crossing. */
+async function expectLabelsApart(page: Page, linkLabels: number): Promise<void> {
+  const l = await labels(page);
+  expect(l.linkLabels, 'service links labelled').toBeGreaterThanOrEqual(linkLabels);
+  expect(l.overlapping, 'labels drawn on one another').toEqual([]);
+  expect(l.crossing, 'service links crossing').toEqual([]);
+}
+
 /** Tunnels drawn clear of the boxes between their ends, their labels apart. */
 async function expectTunnelsClear(page: Page, atLeast: number): Promise<void> {
   const t = await tunnels(page);
@@ -215,7 +259,7 @@ describe.skipIf(!haveChromium)('cluster graph in Chromium', () => {
   });
   afterAll(async () => browser?.close());
 
-  async function open(files: string[], run: (page: Page) => Promise<void>): Promise<void> {
+  async function open(files: string[], run: (page: Page) => Promise<void>, viewport = { width: 1440, height: 900 }): Promise<void> {
     const copies = captureCopies(files);
     let mode: BrowserMode;
     try {
@@ -224,7 +268,7 @@ describe.skipIf(!haveChromium)('cluster graph in Chromium', () => {
       copies.dispose();
       throw e;
     }
-    const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+    const page = await browser.newPage({ viewport });
     const problems: string[] = [];
     page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
     page.on('console', (m) => m.type() === 'error' && problems.push(`console error: ${m.text()}`));
@@ -254,6 +298,8 @@ describe.skipIf(!haveChromium)('cluster graph in Chromium', () => {
         expect(r.boxes.length).toBe(3);
         expect((await expectDefaultFrame(page)).cut).toEqual([]);
         await expectTunnelsClear(page, 2);
+        // Its three services stand over their backends: their links and labels apart.
+        await expectLabelsApart(page, 3);
         await shot(page, 'lab-default');
 
         // A cross-node VXLAN packet: its path, both nodes' devices, all in view.
@@ -317,6 +363,29 @@ describe.skipIf(!haveChromium)('cluster graph in Chromium', () => {
         expectDrawnReadable(await report(page));
         await shot(page, 'lab-enlarged');
       });
+    },
+    300_000,
+  );
+
+  it.skipIf(!haveLab)(
+    'lab set in a 1280x720 window: the whole graph in the default pane, readable, its labels apart',
+    async () => {
+      await open(
+        demoCaptures(),
+        async (page) => {
+          const r = await report(page);
+          expect(r.boxes.length).toBe(3);
+          expectNoOverlap(r);
+          expectReadable(r);
+          const f = await expectDefaultFrame(page);
+          expect(f.fitZoom, 'the whole graph fits with its labels at 9 px').toBeGreaterThanOrEqual(READABLE);
+          expect(f.cut, 'node boxes not wholly in the default view').toEqual([]);
+          await expectTunnelsClear(page, 2);
+          await expectLabelsApart(page, 3);
+          await shot(page, 'lab-1280');
+        },
+        { width: 1280, height: 720 },
+      );
     },
     300_000,
   );

@@ -13,6 +13,7 @@ import {
   drawnLabel,
   graphStyle,
   LIGHT,
+  linkText,
   notedMarks,
   searchGraph,
   shownElements,
@@ -173,8 +174,8 @@ describe('graph layout', () => {
           return {
             x1: p.x - s.width / 2,
             x2: p.x + s.width / 2,
-            y1: p.y - s.shapeHeight / 2 - 4,
-            y2: p.y - s.shapeHeight / 2 - 4 + s.height,
+            y1: p.y - s.shapeHeight / 2,
+            y2: p.y - s.shapeHeight / 2 + s.height,
           };
         });
         return {
@@ -231,6 +232,88 @@ describe('graph layout', () => {
     expect(drawnLabel('cni0 10.244.0.1')).toBe('cni0 10.244.0.1');
     // Two lines of room for it: its box is tall enough for what is drawn.
     expect(leafSize('veth', 'gke-prod-default-6bcc1071-xcrm-backend.pcap').height).toBeGreaterThan(leafSize('veth', 'veth0').height + 20);
+  });
+
+  it('stands each service over the backends it links to, apart from the others, its label on its link', async () => {
+    const link = (s: string, t: string, label: string): GraphElementView => ({
+      group: 'edges',
+      data: { id: `e:${s}|${t}`, source: s, target: t, label, kind: 'service-link', packets: 0, weight: 1 },
+    });
+    const list: GraphElementView[] = [];
+    for (const id of ['a', 'b', 'c'])
+      list.push(
+        n(`node:${id}`, 'k8s-node'),
+        n(`pod:${id}1`, 'pod', `node:${id}`, `10.0.${id.charCodeAt(0)}.1`),
+        n(`pod:${id}2`, 'pod', `node:${id}`, `10.0.${id.charCodeAt(0)}.2`),
+        n(`nic:${id}`, 'nic', `node:${id}`),
+        e(`pod:${id}1`, `nic:${id}`),
+        e(`pod:${id}2`, `nic:${id}`),
+      );
+    // In id order the services would stand a, b, c from the left; their backends are in c, a, b.
+    list.push(
+      n('svc:1', 'service', undefined, 'TCP 10.96.0.1:80'),
+      n('svc:2', 'service', undefined, 'TCP 10.96.0.2:80'),
+      n('svc:3', 'service', undefined, 'TCP 10.96.0.3:80'),
+      link('svc:1', 'pod:c1', '10.0.99.1:8080'),
+      link('svc:1', 'pod:c2', '10.0.99.2:8080'),
+      link('svc:2', 'pod:a1', '10.0.97.1:53'),
+      link('svc:3', 'pod:b2', '10.0.98.2:9090'),
+    );
+    const { positions: pos, linkLabels } = await new GraphLayout().layout(list, { width: 1400, height: 600 });
+    const x = (id: string) => pos.get(id)!.x;
+    expect(x('svc:2')).toBeLessThan(x('svc:3'));
+    expect(x('svc:3')).toBeLessThan(x('svc:1'));
+    // Over its backends: as near their middle as the row's edge lets it be (half its width at most).
+    const half = leafSize('service', 'TCP 10.96.0.1:80').width / 2;
+    expect(Math.abs(x('svc:2') - x('pod:a1'))).toBeLessThanOrEqual(half);
+    expect(Math.abs(x('svc:3') - x('pod:b2'))).toBeLessThanOrEqual(half);
+    expect(Math.abs(x('svc:1') - (x('pod:c1') + x('pod:c2')) / 2)).toBeLessThanOrEqual(half);
+    // Each label on its own link, between its two ends.
+    expect([...linkLabels.keys()].sort()).toEqual(
+      list
+        .filter((l) => l.data.kind === 'service-link')
+        .map((l) => l.data.id)
+        .sort(),
+    );
+    for (const [id, at] of linkLabels) {
+      const l = list.find((x) => x.data.id === id)!;
+      const [p, q] = [pos.get(l.data.source!)!, pos.get(l.data.target!)!];
+      expect(at.y).toBeGreaterThan(Math.min(p.y, q.y));
+      expect(at.y).toBeLessThan(Math.max(p.y, q.y));
+      const t = (at.y - p.y) / (q.y - p.y);
+      expect(Math.abs(p.x + (q.x - p.x) * t - at.x)).toBeLessThan(0.5);
+    }
+    expect(linkText('10.0.99.1:8080')).toBe(':8080');
+    expect(linkText('[fd00::1]:53')).toBe(':53');
+    expect(linkText('10.0.99.1')).toBe('');
+  });
+
+  it('puts the NIC at the bottom of a routed node too, where no bridge joins the veths to it', async () => {
+    const list = [
+      n('node:r', 'k8s-node'),
+      n('pod:1', 'pod', 'node:r', '192.168.101.65'),
+      n('pod:2', 'pod', 'node:r', '192.168.101.66'),
+      n('veth:r/cali1', 'veth', 'node:r', 'cali1'),
+      n('veth:r/cali2', 'veth', 'node:r', 'cali2'),
+      n('pod:3', 'pod', 'node:r', '192.168.101.67'),
+      n('veth:r/cali3', 'veth', 'node:r', 'cali3'),
+      n('nic:r', 'nic', 'node:r', 'eth0 172.18.0.11'),
+      e('pod:1', 'veth:r/cali1'),
+      e('pod:2', 'veth:r/cali2'),
+      e('pod:3', 'veth:r/cali3'),
+    ];
+    const { positions: pos } = await new GraphLayout().layout(list);
+    const y = (id: string) => pos.get(id)!.y;
+    // The pods on one row, their veths on the next, the NIC under them all.
+    expect(new Set(['pod:1', 'pod:2', 'pod:3'].map(y)).size).toBe(1);
+    expect(new Set(['veth:r/cali1', 'veth:r/cali2', 'veth:r/cali3'].map(y)).size).toBe(1);
+    expect(y('veth:r/cali1')).toBeGreaterThan(y('pod:1'));
+    expect(y('nic:r')).toBeGreaterThan(y('veth:r/cali1'));
+    // With a tunnel device (a routed cluster's VXLAN): between the veths and the NIC.
+    const tunnelled = [...list, n('tun:r', 'tunnel', 'node:r', 'vxlan.calico'), e('tun:r', 'nic:r')];
+    const t = (await new GraphLayout().layout(tunnelled)).positions;
+    expect(t.get('tun:r')!.y).toBeGreaterThan(t.get('veth:r/cali1')!.y);
+    expect(t.get('nic:r')!.y).toBeGreaterThan(t.get('tun:r')!.y);
   });
 
   it('never lets boxes overlap, in a cluster of uneven nodes', async () => {

@@ -52,3 +52,14 @@ describe('a one-way VXLAN mirror session outside Kubernetes', () => {
     expect(a.findings.some((f) => /mirror\.pcap: could be on node-192\.0\.2\.10 or node-192\.0\.2\.20/.test(f.message))).toBe(true);
   });
 });
+
+describe('the clock table of a capture no node could be given', () => {
+  it('names the capture as a capture, not as a node', async () => {
+    const a = await loadCaptureSet([file]);
+    const names = a.clockOffsets.flatMap((o) => [o.node, o.reference]);
+    expect(names).toContain('capture mirror.pcap (node unknown)');
+    // Nothing in the table is spelled like a node's id when no node holds it.
+    const nodeIds = new Set(a.model.nodes.map((n) => n.id));
+    for (const n of names) expect(nodeIds.has(n) || /^capture .+ \(node unknown\)$/.test(n), n).toBe(true);
+  });
+});
