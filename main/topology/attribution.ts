@@ -754,6 +754,23 @@ function trafficKind(t: PacketTable, p: PointDraft, s: PointStats, ids: readonly
       `${s.vtepFrames} of ${s.ip} frames go between VTEP MACs seen inside VXLAN: the VXLAN device`,
       s.vtepAcc,
     );
+  // A pod's interface never carries tunnel packets between node addresses (the host encapsulates
+  // after the veth) nor packets between two node addresses (a pod has no node's address; SNAT to
+  // the node's address happens after the veth too): a few of them, even among a majority of the
+  // host's own traffic with an address outside the cluster, make this the node's NIC.
+  const nodeTraffic = s.tunnel + s.nodeToNode;
+  if (nodeTraffic >= MIN_TRAFFIC_SHARE_PACKETS) {
+    const acc = new EvidenceAcc();
+    acc.merge(s.tunnelAcc);
+    acc.merge(s.nodeAcc);
+    const rest = p.podIp >= 0 ? `; the rest is to or from ${addr(t, p.podIp)}, an address outside every pod's interface` : '';
+    return claim(
+      'underlay',
+      WEIGHT.traffic + 1,
+      `${nodeTraffic} of ${s.ip} IP packets are tunnel-encapsulated or go between node addresses, which no pod's interface carries${rest}: the node's NIC`,
+      acc,
+    );
+  }
   if (s.incoming > 0 && s.otherHost >= 0.5 * s.incoming) {
     return claim(
       'veth',

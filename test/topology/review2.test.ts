@@ -1,0 +1,47 @@
+// Flannel VXLAN clusters made by the kernel in network namespaces (fixtures/captures/review2, see
+// fixtures/README.md), each holding a case the other sets do not: a node's NIC carrying mostly the
+// host's own traffic with an address outside the cluster, a pod restarted on a new veth, a bridge
+// captured twice, an IPv6 underlay, a hairpin service and a veth name reused by a new pod.
+import { readdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { loadCaptureSet, type Analysis } from '../../main/topology';
+
+const DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'fixtures', 'captures', 'review2');
+const set = (name: string, skip: (f: string) => boolean = () => false): string[] =>
+  readdirSync(join(DIR, name))
+    .filter((f) => !skip(f))
+    .map((f) => join(DIR, name, f));
+const N1 = 'aks-nodepool1-31415926-vmss000000';
+
+describe("a node's NIC carrying mostly the host's own bulk transfer with an external client (192.168.100.50) beside the tunnels", () => {
+  let a: Analysis;
+  beforeAll(async () => {
+    a = await loadCaptureSet(set('extern'));
+  });
+
+  it('the NIC is the underlay of node 192.168.100.11, and the external client is no pod', () => {
+    const nic = a.points.find((p) => p.id === `${N1}-eth0.pcap2`)!;
+    expect(nic.kind).toBe('underlay');
+    expect(nic.node).toBe(N1);
+    expect(nic.evidence.map((e) => e.reason).join('\n')).toMatch(
+      /tunnel-encapsulated or go between node addresses, which no pod's interface carries/,
+    );
+    expect(a.model.nodes.filter((n) => n.id === N1 || n.underlayIps.includes('192.168.100.11')).map((n) => [n.id, n.underlayIps])).toEqual([
+      [N1, ['192.168.100.11']],
+    ]);
+    expect(a.model.pods.map((p) => p.ip)).not.toContain('192.168.100.50');
+    expect(
+      a.model.pods
+        .filter((p) => p.node === N1)
+        .map((p) => p.ip)
+        .sort(),
+    ).toEqual(['10.244.1.2', '10.244.1.3']);
+  });
+
+  it("the host's own traffic is delivered where the NIC is: no drop of the client's ACKs or of the SNATed hostNetwork connection", () => {
+    const drops = a.findings.filter((f) => f.code === 'dropped').map((f) => f.message);
+    expect(drops.filter((m) => /192\.168\.100\.50|:37612/.test(m))).toEqual([]);
+  });
+});
