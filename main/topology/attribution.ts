@@ -791,6 +791,15 @@ function trafficKind(t: PacketTable, p: PointDraft, s: PointStats, ids: readonly
     const acc = s.addrAcc.get(p.podIp) ?? null;
     const own = s.initTtl.get(p.podIp) ?? 0;
     const sent = s.srcCount.get(p.podIp) ?? 0;
+    const on = s.addrs.get(p.podIp) ?? 0;
+    const total = p.podIp >= 4294967296 ? s.unicast6 : s.unicast - s.unicast6;
+    if (own > 0 && on < total)
+      return claim(
+        'veth',
+        WEIGHT.traffic,
+        `${on} of ${total} unicast IP packets are to or from ${addr(t, p.podIp)}, the one address that sends here, always with an initial TTL and from a MAC of its own; the others are routed frames for other addresses, which a bridge floods to every port: its veth`,
+        acc,
+      );
     if (own > 0)
       return claim(
         'veth',
@@ -858,8 +867,9 @@ export function inferKinds(
       if (topN === 0 || total === 0 || topN < 0.98 * total) continue;
       const tied = [...s.addrs.entries()].filter(([a, n]) => n === topN && (a >= 4294967296 ? 1 : 0) === fam).map(([a]) => a);
       if (tied.length === 1) {
-        chosen[i][fam] = tied[0];
-        claimed.add(tied[0]);
+        const a = (s.initTtl.get(tied[0]) ?? 0) === 0 ? (floodedPort(s, fam, total) ?? tied[0]) : tied[0];
+        chosen[i][fam] = a;
+        claimed.add(a);
       } else tiedOf.set(`${i}|${fam}`, tied);
     }
   });
@@ -902,6 +912,22 @@ export function inferKinds(
       p.podIp6 = -1;
     }
   });
+}
+
+/**
+ * A pod's veth is a bridge port: besides its pod's traffic it carries the frames the bridge floods to
+ * every port (a frame for a MAC the bridge has not learnt, as a stale neighbour entry for a deleted
+ * pod sends), so a remote address can be on every packet while the pod is not. The pod is then
+ * the one address that sends here, always unrouted (initial TTL) and from a MAC of its own, on at
+ * least half the unicast packets; the others are routed frames for other addresses. Null when no
+ * address or more than one fits.
+ */
+function floodedPort(s: PointStats, fam: number, total: number): number | null {
+  const senders = [...s.initTtl.keys()].filter((a) => s.addrs.has(a) && (a >= 4294967296 ? 1 : 0) === fam);
+  if (senders.length !== 1) return null;
+  const a = senders[0];
+  const own = s.initTtl.get(a) ?? 0;
+  return own === (s.srcCount.get(a) ?? 0) && s.macOf.has(a) && (s.addrs.get(a) ?? 0) >= 0.5 * total ? a : null;
 }
 
 /** The address that sends most with an initial TTL among the unicast ones: a pod interface's pod (-1 none). */

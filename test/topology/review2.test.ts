@@ -45,3 +45,29 @@ describe("a node's NIC carrying mostly the host's own bulk transfer with an exte
     expect(drops.filter((m) => /192\.168\.100\.50|:37612/.test(m))).toEqual([]);
   });
 });
+
+describe('a veth name reused by a new pod, both captured (hp-node2-vethreuse01.pcap: pod A 10.244.2.3; hp-node2-vethreuse01-2.pcap: pod B 10.244.2.7)', () => {
+  let a: Analysis;
+  beforeAll(async () => {
+    a = await loadCaptureSet(set('hairpin', (f) => f === 'hp-node2-vethbbbb0002.pcap'));
+  });
+
+  it("the second file is pod B's veth, though a ping to deleted pod A, flooded by the bridge, crosses it too", () => {
+    const b = a.points.find((p) => p.id === 'hp-node2-vethreuse01-2.pcap')!;
+    expect(b.kind).toBe('veth');
+    expect(b.node).toBe('hp-node2');
+    expect(b.evidence.map((e) => e.reason).join('\n')).toMatch(/4 of 5 unicast IP packets are to or from 10\.244\.2\.7.*flood/);
+    const pods = new Map(a.model.pods.map((p) => [p.ip, p]));
+    expect(pods.get('10.244.2.7')?.node).toBe('hp-node2');
+    expect(pods.get('10.244.2.7')?.mac).toBe('0a:58:0a:f4:02:07');
+    expect(pods.get('10.244.2.3')?.node).toBe('hp-node2');
+  });
+
+  it('the two nodes are at their underlay addresses, not at a pod or gateway address, and are not split', () => {
+    expect(a.model.nodes.map((n) => [n.id, n.underlayIps, n.podCidr]).sort()).toEqual([
+      ['hp-node1', ['172.18.0.11'], '10.244.1.0/24'],
+      ['hp-node2', ['172.18.0.12'], '10.244.2.0/24'],
+    ]);
+    for (const p of a.points) expect(p.node, p.id).toBe(p.id.startsWith('hp-node1-') ? 'hp-node1' : 'hp-node2');
+  });
+});
