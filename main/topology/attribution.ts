@@ -856,7 +856,9 @@ export function inferKinds(
   // TTL (remote senders arrive routed, TTL decremented), with a MAC of its own (remote addresses
   // arrive with the gateway's MAC) and, in cooked captures, is the source of the frames the host side receives.
   // Each address family on its own: a dual-stack pod has one of each.
-  const claimed = new Set<number>();
+  /** Address -> points it is the one address of. */
+  const claimed = new Map<number, number[]>();
+  const claim = (a: number, i: number) => (claimed.get(a) ?? claimed.set(a, []).get(a)!).push(i);
   const tiedOf = new Map<string, number[]>();
   const chosen = points.map(() => [-1, -1]);
   st.forEach((s, i) => {
@@ -869,14 +871,17 @@ export function inferKinds(
       if (tied.length === 1) {
         const a = (s.initTtl.get(tied[0]) ?? 0) === 0 ? (floodedPort(s, fam, total) ?? tied[0]) : tied[0];
         chosen[i][fam] = a;
-        claimed.add(a);
+        claim(a, i);
       } else tiedOf.set(`${i}|${fam}`, tied);
     }
   });
   for (const [key, tied0] of tiedOf) {
     const [i, fam] = key.split('|').map(Number);
     const s = st[i];
-    const tied = tied0.filter((a) => !claimed.has(a));
+    // Only while that veth was captured too: a restarted pod keeps its address on a new veth once
+    // the old one is gone, so captures that do not overlap in time may both be its.
+    const overlaps = (j: number) => points[j].firstNs <= points[i].lastNs && points[i].firstNs <= points[j].lastNs;
+    const tied = tied0.filter((a) => !(claimed.get(a) ?? []).some(overlaps));
     const cands = tied.length ? tied : tied0;
     const macUse = new Map<number, number>();
     for (const m of s.macOf.values()) macUse.set(m, (macUse.get(m) ?? 0) + 1);

@@ -228,6 +228,9 @@ export function buildModel(m: ModelInput): BuiltModel {
     veth: string | null;
     acc: EvidenceAcc;
     reason: string;
+    /** The point of its veth, and the veths it had before (a restarted pod keeps its address on a new veth). */
+    point?: number;
+    earlier?: { veth: string; mac: number; point: number }[];
   }
   const pods = new Map<number, PodDraft>();
   const veths: Veth[] = [];
@@ -261,7 +264,24 @@ export function buildModel(m: ModelInput): BuiltModel {
       if (p.podIp6 !== undefined && p.podIp6 >= 0) ownPoints.set(p.podIp6, [...(ownPoints.get(p.podIp6) ?? []), p.id]);
       return;
     }
-    pods.set(ip, { ip, mac: p.podMac, node: n, veth: vid, acc, reason: `the only address on ${p.id}: the pod behind this veth` });
+    const draft: PodDraft = {
+      ip,
+      mac: p.podMac,
+      node: n,
+      veth: vid,
+      acc,
+      reason: `the only address on ${p.id}: the pod behind this veth`,
+      point: pi,
+    };
+    // The same address behind two veths of one node captured one after the other: one pod restarted
+    // on a new veth (or the address given to a new pod); the later veth is its own now.
+    const prev = pods.get(ip);
+    const prevPoint = prev?.point === undefined ? null : points[prev.point];
+    if (prev && prevPoint && prev.node === n && (prevPoint.lastNs < p.firstNs || p.lastNs < prevPoint.firstNs)) {
+      const [old, cur] = prevPoint.lastNs < p.firstNs ? [prev, draft] : [draft, prev];
+      cur.earlier = [...(old.earlier ?? []), { veth: old.veth!, mac: old.mac, point: old.point! }];
+      pods.set(ip, cur);
+    } else pods.set(ip, draft);
     const ip6 = p.podIp6 ?? -1;
     if (ip6 >= 0) {
       const acc6 = new EvidenceAcc();
@@ -372,9 +392,20 @@ export function buildModel(m: ModelInput): BuiltModel {
       node: p.node >= 0 ? nodes[p.node].id : null,
       veth: p.veth,
       ...(ownPoints.has(p.ip) ? { ownPoints: ownPoints.get(p.ip)! } : {}),
+      ...(p.earlier ? { earlier: p.earlier.map((e) => ({ veth: e.veth, mac: e.mac >= 0 ? macToString(e.mac) : null })) } : {}),
       name: null,
       namespace: null,
-      evidence: [evidence(t, ids, p.reason, p.acc)],
+      evidence: [
+        evidence(t, ids, p.reason, p.acc),
+        ...(p.earlier ?? []).map((e) =>
+          evidence(
+            t,
+            ids,
+            `before, it was behind ${e.veth} (${points[e.point].id}, MAC ${e.mac >= 0 ? macToString(e.mac) : 'unknown'}), whose capture ends before ${p.veth}'s begins: the pod was restarted on a new veth, or its address was given to a new pod`,
+            null,
+          ),
+        ),
+      ],
     }));
 
   // Tunnels per unordered node pair and kind.

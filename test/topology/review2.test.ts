@@ -71,3 +71,37 @@ describe('a veth name reused by a new pod, both captured (hp-node2-vethreuse01.p
     for (const p of a.points) expect(p.node, p.id).toBe(p.id.startsWith('hp-node1-') ? 'hp-node1' : 'hp-node2');
   });
 });
+
+describe('a pod restarted on a new veth with the same address (10.244.2.3: vethb0000001, MAC 02:b1…, then vethb0000002, MAC 02:b2…)', () => {
+  const N2 = 'aks-nodepool1-31415926-vmss000001';
+  let a: Analysis;
+  beforeAll(async () => {
+    a = await loadCaptureSet(set('restart'));
+  });
+
+  it("both veths are the pod's, one after the other; its peer on n1 keeps its node and no veth", () => {
+    const pods = new Map(a.model.pods.map((p) => [p.ip, p]));
+    const p = pods.get('10.244.2.3')!;
+    expect([p.node, p.veth, p.mac]).toEqual([N2, `${N2}/vethb0000002`, '02:b2:00:00:02:03']);
+    expect(p.earlier).toEqual([{ veth: `${N2}/vethb0000001`, mac: '02:b1:00:00:02:03' }]);
+    expect(p.evidence.map((e) => e.reason).join('\n')).toMatch(/restarted on a new veth/);
+    expect([pods.get('10.244.1.3')?.node, pods.get('10.244.1.3')?.veth]).toEqual([N1, null]);
+    expect(a.model.veths.map((v) => [v.name, v.pod]).sort()).toEqual([
+      ['vethb0000001', '10.244.2.3'],
+      ['vethb0000002', '10.244.2.3'],
+    ]);
+  });
+
+  it('the pings run n1 cni0, n1 flannel.1, n2 cni0, then the veth of the time, and nothing is dropped', () => {
+    const js = Array.from({ length: a.journeys.count }, (_, k) => a.journeys.get(k)).filter(
+      (j) => j.hops[0].headers.src === '10.244.1.3' && j.hops[0].headers.dst === '10.244.2.3',
+    );
+    expect(js.length).toBe(4);
+    for (const j of js) {
+      expect(j.hops.map((h) => `${h.node} ${h.interface}`).slice(0, 3)).toEqual([`${N1} cni0`, `${N1} flannel.1`, `${N2} cni0`]);
+      expect(j.hops[3].interface).toBe(j.hops[0].tNs < js[2].hops[0].tNs ? 'vethb0000001' : 'vethb0000002');
+      expect(j.status).toBe('delivered');
+    }
+    expect(a.findings.filter((f) => f.code === 'dropped').map((f) => f.message)).toEqual([]);
+  });
+});
