@@ -11,6 +11,7 @@ import {
   localSenders,
   nodeVotes,
   oneBridgePerNode,
+  twinCaptures,
   podNamedFiles,
   podSideInterfaces,
   podCidrs,
@@ -28,7 +29,7 @@ import { buildFlows } from './flows';
 import { headersAt, hopOrder, journeyOutcome, judge, materialize, natBetween, type HopContext } from './hops';
 import { direction } from '../../common/text';
 import { findAnswers, quotingErrors, type QuotedError } from './verdict';
-import { groupByKey, orderHops, splitJourneys, untranslatable, type JourneyIndex } from './journeys';
+import { groupByKey, orderHops, splitJourneys, untranslatable, withoutRows, type JourneyIndex } from './journeys';
 import { buildModel, type NatObservation, type NodeDraft } from './model';
 import type { IcmpTooBig, PacketTable } from './table';
 import type {
@@ -573,6 +574,7 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
   }
   // 4. Ties between nodes settled by the first-pass journeys; then a node keeps one bridge.
   if (ambiguous.size > 0) resolveByTime(t, j1, points, nodeOfPoint, ambiguous, nodes);
+  const twinRows = twinCaptures(t, points, nodeOfPoint, ids);
   oneBridgePerNode(t, points, st, nodeOfPoint, ids);
   podSideInterfaces(t, points, nodeOfPoint, ids);
 
@@ -667,7 +669,11 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
 
   // 6. Journeys, second pass on corrected times; hop order.
   const window = (opts.matchWindowMs ?? 1000) * 1e6;
-  const journeys = splitJourneys(t, groups, { time: (r) => t.tNs[r] - offsetOfPoint[t.point[r]], windowNs: window });
+  // A frame captured twice on one interface is one sighting: the twin's copies are no hop.
+  const journeys = splitJourneys(t, twinRows.includes(1) ? withoutRows(groups, twinRows) : groups, {
+    time: (r) => t.tNs[r] - offsetOfPoint[t.point[r]],
+    windowNs: window,
+  });
   const tooBig = new Map<string, IcmpTooBig>();
   for (const x of t.tooBig) tooBig.set(`${x.quotedSrc}|${x.quotedDst}|${x.quotedId}`, x);
   const nodeSpan: [number, number][] = nodes.map(() => [Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY]);
@@ -803,6 +809,17 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
       });
   for (const e of enrich.errors) addFinding({ code: 'enrichment-disagreement', severity: 'warning', message: e, packets: [] });
   for (const f of sameInterfaceTwice(points)) addFinding({ code: 'attribution', severity: 'warning', message: f, packets: [] });
+  for (const p of points) {
+    if (p.twinOf === undefined) continue;
+    const m = points[p.twinOf];
+    addFinding({
+      code: 'attribution',
+      severity: 'warning',
+      message: `${m.id} and ${p.id} are the same interface (${m.interface ?? m.kind} of ${m.node ?? '?'}) captured twice at the same time: they hold the same frames at the same times; each frame counts once, as ${m.id}'s`,
+      packets: p.evidence.at(-1)?.packets ?? [],
+      ...(m.node ? { node: m.node } : {}),
+    });
+  }
   for (const [pi, cands] of ambiguous) {
     addFinding({
       code: 'attribution',
@@ -1204,7 +1221,8 @@ function resolveByTime(
 function sameInterfaceTwice(points: readonly PointDraft[]): string[] {
   const seen = new Map<string, PointDraft[]>();
   for (const p of points) {
-    if (p.node === null || p.interface === null || p.kind === 'veth' || p.kind === 'any' || p.kind === 'unknown') continue;
+    if (p.node === null || p.interface === null || p.kind === 'veth' || p.kind === 'any' || p.kind === 'unknown' || p.twinOf !== undefined)
+      continue;
     const k = `${p.node}\0${p.interface}\0${p.kind}`;
     seen.set(k, [...(seen.get(k) ?? []), p]);
   }

@@ -74,6 +74,8 @@ export interface PointDraft {
   /** Time range of the point's packets (raw ns). */
   firstNs: number;
   lastNs: number;
+  /** Another point that is the same interface captured at the same time (same frames, same timestamps): its twin's sightings stand for it. */
+  twinOf?: number;
 }
 
 /** What the names say, beyond the node and interface they set: kind claims, how surely the node is named, node addresses. */
@@ -969,6 +971,108 @@ export function localSenders(
   return out;
 }
 
+/** Shares of frames two captures of one interface have in common, at least (both ways, over the time both ran). */
+const TWIN_SHARE = 0.95;
+/** How far apart two sockets may stamp one frame (tcpdump's stamps of one frame on two sockets differ by a few µs at most). */
+const TWIN_SKEW_NS = 50_000;
+
+/**
+ * Two captures of one node holding the same frames at the same times (within microseconds), each way over the time both ran, are one interface captured twice (two operators, or one capture
+ * started late): a pod's veth and its bridge see the same frames microseconds apart, and the
+ * bridge frames of other pods the veth never sees. The later-starting (or smaller) one is the
+ * twin: it takes the other's interface and kind, and the frames it shares are one sighting, not a
+ * hop. Returns the twins' rows that the other capture holds too.
+ */
+export function twinCaptures(t: PacketTable, points: PointDraft[], nodeOfPoint: ArrayLike<number>, ids: readonly string[]): Uint8Array {
+  const twinRows = new Uint8Array(t.count);
+  const byNode = new Map<number, number[]>();
+  points.forEach((p, i) => {
+    if (nodeOfPoint[i] >= 0 && p.count > 0 && !(p.kind === 'any' && p.ifindex === null))
+      byNode.set(nodeOfPoint[i], [...(byNode.get(nodeOfPoint[i]) ?? []), i]);
+  });
+  const pairs: [number, number][] = [];
+  for (const list of byNode.values())
+    for (let x = 0; x < list.length; x++)
+      for (let y = x + 1; y < list.length; y++) {
+        const [a, b] = [points[list[x]], points[list[y]]];
+        // Two different interface names are two interfaces (a pod's eth0 and its host-side veth see
+        // the same frames too); two kinds the traffic tells apart (one pod's veth, the bridge of several) as well.
+        const named = a.interface !== null && b.interface !== null && a.interface !== b.interface;
+        // Interfaces of one file (an `any` capture, a pcapng) are different interfaces; a pod's own
+        // interface and its host-side veth carry the same frames microseconds apart (podSideInterfaces).
+        if (!named && a.file !== b.file && a.kind === b.kind && a.kind !== 'veth' && a.firstNs <= b.lastNs && b.firstNs <= a.lastNs)
+          pairs.push([list[x], list[y]]);
+      }
+  if (pairs.length === 0) return twinRows;
+  const want = new Set(pairs.flat());
+  // Frame -> its rows on each point (the stamps of one frame on two sockets may differ by microseconds).
+  const key = (r: number) => `${t.origLen[r]}|${t.payHash[r]}|${t.ipId[r]}|${t.innerSrc[r]}|${t.innerDst[r]}|${t.tcpSeq[r]}`;
+  const rowsOf = new Map<number, Map<string, number[]>>();
+  for (const i of want) rowsOf.set(i, new Map());
+  for (let r = 0; r < t.count; r++) {
+    const m = rowsOf.get(t.point[r]);
+    if (!m) continue;
+    const k = key(r);
+    (m.get(k) ?? m.set(k, []).get(k)!).push(r);
+  }
+  const twinIn = (r: number, other: Map<string, number[]>) =>
+    other.get(key(r))?.some((o) => Math.abs(t.tNs[o] - t.tNs[r]) <= TWIN_SKEW_NS) ?? false;
+  for (const [x, y] of pairs) {
+    if (points[x].twinOf !== undefined || points[y].twinOf !== undefined) continue;
+    const from = Math.max(points[x].firstNs, points[y].firstNs);
+    const to = Math.min(points[x].lastNs, points[y].lastNs);
+    const [mx, my] = [rowsOf.get(x)!, rowsOf.get(y)!];
+    const count = (m: Map<string, number[]>, other: Map<string, number[]>, acc: EvidenceAcc | null) => {
+      let all = 0;
+      let both = 0;
+      let same = 0;
+      for (const [k, rs] of m)
+        for (const r of rs) {
+          if (t.tNs[r] < from || t.tNs[r] > to) continue;
+          all++;
+          if (!twinIn(r, other)) continue;
+          both++;
+          if (other.get(k)!.some((o) => t.tNs[o] === t.tNs[r])) same++;
+          acc?.add(r);
+        }
+      return { all, both, same };
+    };
+    const shared = new EvidenceAcc();
+    const cx = count(mx, my, null);
+    const cy = count(my, mx, shared);
+    // Most frames carry the very same stamp: the kernel stamps a received frame once for every socket.
+    if (cx.both < MIN_TRAFFIC_SHARE_PACKETS || cx.both < TWIN_SHARE * cx.all || cy.both < TWIN_SHARE * cy.all || 2 * cx.same < cx.both)
+      continue;
+    // The twin is the one with no interface name, else the one that started later, else the one holding fewer frames.
+    const rank = (i: number) => [points[i].interface === null ? 1 : 0, points[i].firstNs, -points[i].count];
+    const [rx, ry] = [rank(x), rank(y)];
+    const yTwin = rx[0] !== ry[0] ? ry[0] > rx[0] : rx[1] !== ry[1] ? ry[1] > rx[1] : ry[2] >= rx[2];
+    const [main, twin] = yTwin ? [x, y] : [y, x];
+    const m = points[main];
+    const tw = points[twin];
+    tw.twinOf = main;
+    if (tw.interface === null && m.interface !== null) {
+      tw.interface = m.interface;
+      tw.interfaceSource = 'traffic';
+    }
+    tw.kind = m.kind;
+    tw.podIp = m.podIp;
+    tw.podMac = m.podMac;
+    tw.podIp6 = m.podIp6;
+    const c = main === x ? cy : cx;
+    tw.evidence.push(
+      evidence(
+        t,
+        ids,
+        `${c.both} of its ${c.all} frames while both ran are ${m.id}'s, ${c.same} with the very same timestamp and the others within ${TWIN_SKEW_NS / 1000} µs, and the other way round: the same interface (${m.interface ?? m.kind}) captured twice; the shared frames count once, as ${m.id}'s [traffic]`,
+        shared,
+      ),
+    );
+    for (const rs of (main === x ? my : mx).values()) for (const r of rs) if (twinIn(r, main === x ? mx : my)) twinRows[r] = 1;
+  }
+  return twinRows;
+}
+
 /**
  * A node has one bridge: when the traffic alone made several of a node's points bridges, the one
  * with the most local senders (initial TTL) stays; the others are pod interfaces whose pod also
@@ -1027,7 +1131,8 @@ export function oneBridgePerNode(
   }
   const byNode = new Map<number, number[]>();
   points.forEach((p, i) => {
-    if (p.kind === 'bridge' && nodeOfPoint[i] >= 0) byNode.set(nodeOfPoint[i], [...(byNode.get(nodeOfPoint[i]) ?? []), i]);
+    if (p.kind === 'bridge' && nodeOfPoint[i] >= 0 && p.twinOf === undefined)
+      byNode.set(nodeOfPoint[i], [...(byNode.get(nodeOfPoint[i]) ?? []), i]);
   });
   for (const list of byNode.values()) {
     if (list.length < 2) continue;

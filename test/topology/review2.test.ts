@@ -105,3 +105,31 @@ describe('a pod restarted on a new veth with the same address (10.244.2.3: vethb
     expect(a.findings.filter((f) => f.code === 'dropped').map((f) => f.message)).toEqual([]);
   });
 });
+
+describe("n2's cni0 captured twice at once by two operators (…-cni0.pcap and …-cni0-ops2.pcap), and the second started late", () => {
+  const N2 = 'aks-nodepool1-31415926-vmss000001';
+  const check = (a: Analysis, twin: string) => {
+    const p = a.points.find((x) => x.id === twin)!;
+    expect([p.node, p.interface, p.kind]).toEqual([N2, 'cni0', 'bridge']);
+    expect(a.findings.filter((f) => /captured twice at the same time/.test(f.message)).map((f) => f.message)).toEqual([
+      `${N2}-cni0.pcap and ${twin} are the same interface (cni0 of ${N2}) captured twice at the same time: they hold the same frames at the same times; each frame counts once, as ${N2}-cni0.pcap's`,
+    ]);
+    expect(a.model.veths).toEqual([]);
+    expect(a.model.pods.filter((x) => x.veth !== null)).toEqual([]);
+    expect(a.findings.filter((f) => f.code === 'path-gap' || f.code === 'dropped').map((f) => f.message)).toEqual([]);
+    // Every frame is one sighting on the bridge, not two hops.
+    for (let k = 0; k < a.journeys.count; k++) {
+      const j = a.journeys.get(k);
+      expect(j.hops.filter((h) => h.node === N2 && h.kind === 'bridge').length, `journey ${k}`).toBe(1);
+      expect(j.hops[0].point).toBe(`${N2}-cni0.pcap`);
+    }
+  };
+
+  it('both from the start: one bridge, the same interface twice, one hop', async () => {
+    check(await loadCaptureSet(set('dup')), `${N2}-cni0-ops2.pcap`);
+  });
+
+  it('the second from 12:24:24 on: still the bridge, not the veth of the pod it sees most', async () => {
+    check(await loadCaptureSet([...set('dup', (f) => f.endsWith('-ops2.pcap')), ...set('dup-late')]), `${N2}-cni0-ops2.pcap`);
+  });
+});
