@@ -126,7 +126,7 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
   const j1 = splitJourneys(t, groups, { time: (r) => t.tNs[r], windowNs: firstWindow });
 
   // 2. Nodes: link node names to underlay addresses through the points' votes.
-  let votes = nodeVotes(t, points, cidrs, facts.nodeIps);
+  let votes = nodeVotes(t, points, cidrs, facts.nodeIps, cidrs6);
   // Files named after a node's address name that node.
   const ipOfPoint = named.nodeIp.map((a) => (a === null ? null : parseIp4(a)));
   for (const ip of ipOfPoint) if (ip !== null && !facts.nodeIps.has(ip)) facts.nodeIps.set(ip, new EvidenceAcc());
@@ -268,7 +268,7 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
     join(name, ra.ip, evidence(t, ids, ra.reason, ra.acc));
   }
   // Node addresses the routed traffic gave: the points' votes count them too.
-  if (learned) votes = nodeVotes(t, points, cidrs, facts.nodeIps);
+  if (learned) votes = nodeVotes(t, points, cidrs, facts.nodeIps, cidrs6);
   const sumVotes = (name: string, skipOwned: boolean) => {
     const sum = new Map<number, number>();
     let total = 0;

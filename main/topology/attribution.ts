@@ -8,6 +8,7 @@ import { LinkType } from '../engine/types';
 import {
   cidr6,
   cidrContains,
+  cidr6Contains,
   ip4ToString,
   macIsGroup,
   macToString,
@@ -1242,11 +1243,23 @@ export function nodeVotes(
   points: readonly PointDraft[],
   cidrs: Map<number, Cidr4>,
   nodeIps: Map<number, unknown>,
+  cidrs6: ReadonlyMap<number, Cidr6> = new Map(),
 ): NodeVote[] {
   const votes = points.map(() => new Map<number, number>());
   const totals = new Float64Array(points.length);
   const cidrList = [...cidrs.entries()];
+  const cidr6List = [...cidrs6.entries()];
   const bump = (m: Map<number, number>, k: number) => m.set(k, (m.get(k) ?? 0) + 1);
+  // IPv6 addresses by interned id -> the node underlay keys whose pod block holds it (decided once per address).
+  const blocks6 = new Map<number, number[]>();
+  const nodesOf6 = (id: number): number[] => {
+    let v = blocks6.get(id);
+    if (v === undefined) {
+      const b = parseIp6(t.ip6[id] ?? '');
+      blocks6.set(id, (v = b ? cidr6List.filter(([, c]) => cidr6Contains(c, b)).map(([n]) => n) : []));
+    }
+    return v;
+  };
   for (let r = 0; r < t.count; r++) {
     if (t.outerVer[r] === 0) continue;
     const p = t.point[r];
@@ -1257,6 +1270,25 @@ export function nodeVotes(
       if (nodeIps.has(s)) bump(m, s);
       if (d !== s && nodeIps.has(d)) bump(m, d);
       totals[p]++;
+      continue;
+    }
+    if (t.innerVer[r] === 6 && cidr6List.length > 0) {
+      // The same votes as IPv4's below, by the IPv6 pod blocks and node addresses.
+      const a = t.innerSrc[r];
+      const b = t.innerDst[r];
+      const kind = points[p].kind;
+      if (kind === 'veth' || kind === 'bridge') {
+        if (!isInitialTtl(t.innerTtl[r])) continue;
+        totals[p]++;
+        for (const n of nodesOf6(a)) bump(m, n);
+        continue;
+      }
+      totals[p]++;
+      const ka = akey(6, a);
+      const kb = akey(6, b);
+      const hitA = new Set([...nodesOf6(a), ...(nodeIps.has(ka) ? [ka] : [])]);
+      for (const n of hitA) bump(m, n);
+      for (const n of new Set([...nodesOf6(b), ...(nodeIps.has(kb) ? [kb] : [])])) if (!hitA.has(n)) bump(m, n);
       continue;
     }
     if (t.innerVer[r] !== 4) continue;

@@ -121,19 +121,33 @@ export function buildModel(m: ModelInput): BuiltModel {
   // subnet is the gateway's; the gateway's IP is what that MAC answers ARP with or sends from.
   // A cooked capture (`-i any`) keeps only the source MAC: there, the source MAC of packets from
   // off the subnet to a local pod (routed in, or sent by the node itself) is the gateway's.
+  // Whether an address (IPv4, or IPv6 by interned id) is inside node n's pod block of its family.
+  const bytes6 = new Map<number, Uint8Array | null>();
+  const inBlock = (n: number, ver: number, a: number): boolean => {
+    if (ver === 4) return nodes[n].cidr ? cidrContains(nodes[n].cidr!, a) : false;
+    const c6 = nodes[n].cidr6;
+    if (!c6) return false;
+    let b = bytes6.get(a);
+    if (b === undefined) bytes6.set(a, (b = parseIp6(t.ip6[a] ?? '')));
+    return b !== null && cidr6Contains(c6, b);
+  };
   const gwMac = nodes.map(() => new Map<number, EvidenceAcc>());
   for (let r = 0; r < t.count; r++) {
     const p = points[t.point[r]];
     if (p.kind !== 'bridge' && p.kind !== 'veth') continue;
-    if (t.innerVer[r] !== 4 || t.tunnel[r] !== TunnelKind.NONE) continue;
+    const ver = t.innerVer[r];
+    if ((ver !== 4 && ver !== 6) || t.tunnel[r] !== TunnelKind.NONE) continue;
     const n = m.nodeOfPoint[t.point[r]];
-    const c = n >= 0 ? nodes[n].cidr : null;
-    if (!c) continue;
+    if (n < 0 || !(ver === 4 ? nodes[n].cidr : nodes[n].cidr6)) continue;
+    // IPv6 link-local and multicast are neighbour discovery on the segment, not routed traffic.
+    if (ver === 6 && (/^(fe80:|ff)/.test(t.ip6[t.innerSrc[r]] ?? '') || /^(fe80:|ff)/.test(t.ip6[t.innerDst[r]] ?? ''))) continue;
+    const srcIn = inBlock(n, ver, t.innerSrc[r]);
+    const dstIn = inBlock(n, ver, t.innerDst[r]);
     const macSrc = t.mac(t.innerMacSrc[r]);
     const macDst = t.mac(t.innerMacDst[r]);
     const cooked = macDst < 0;
-    if (cooked && (macSrc < 0 || cidrContains(c, t.innerSrc[r]) || !cidrContains(c, t.innerDst[r]))) continue;
-    if (!cooked && (!cidrContains(c, t.innerSrc[r]) || cidrContains(c, t.innerDst[r]))) continue;
+    if (cooked && (macSrc < 0 || srcIn || !dstIn)) continue;
+    if (!cooked && (!srcIn || dstIn)) continue;
     const mac = cooked ? macSrc : macDst;
     if (macIsGroup(mac)) continue;
     const acc = gwMac[n].get(mac) ?? new EvidenceAcc();
@@ -158,10 +172,10 @@ export function buildModel(m: ModelInput): BuiltModel {
   }
   for (let r = 0; r < t.count; r++) {
     const n = m.nodeOfPoint[t.point[r]];
-    if (n < 0 || gatewayIp[n] || !gatewayOf[n] || t.innerVer[r] !== 4 || t.tunnel[r] !== TunnelKind.NONE) continue;
-    const c = nodes[n].cidr;
-    if (t.mac(t.innerMacSrc[r]) === gatewayOf[n][0] && c && cidrContains(c, t.innerSrc[r])) {
-      gatewayIp[n] = [t.innerSrc[r], new EvidenceAcc()];
+    const ver = t.innerVer[r];
+    if (n < 0 || gatewayIp[n] || !gatewayOf[n] || (ver !== 4 && ver !== 6) || t.tunnel[r] !== TunnelKind.NONE) continue;
+    if (t.mac(t.innerMacSrc[r]) === gatewayOf[n][0] && inBlock(n, ver, t.innerSrc[r])) {
+      gatewayIp[n] = [akey(ver, t.innerSrc[r]), new EvidenceAcc()];
       gatewayIp[n][1].add(r);
     }
   }
@@ -213,7 +227,7 @@ export function buildModel(m: ModelInput): BuiltModel {
       id,
       node,
       name,
-      gatewayIp: gi ? ip4ToString(gi[0]) : null,
+      gatewayIp: gi ? addrText(gi[0]) : null,
       gatewayMac: g ? macToString(g[0]) : null,
       point: p.id,
       evidence: ev,

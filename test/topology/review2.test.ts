@@ -133,3 +133,43 @@ describe("n2's cni0 captured twice at once by two operators (â€¦-cni0.pcap and â
     check(await loadCaptureSet([...set('dup', (f) => f.endsWith('-ops2.pcap')), ...set('dup-late')]), `${N2}-cni0-ops2.pcap`);
   });
 });
+
+describe('IPv6 only: IPv6 pods in VXLAN with an IPv6 outer header (v6-node1 fd00:100::11, v6-node2 fd00:100::12)', () => {
+  let a: Analysis;
+  beforeAll(async () => {
+    a = await loadCaptureSet(set('v6'));
+  });
+
+  it('the named nodes are at their IPv6 underlay addresses: two nodes, not four', () => {
+    expect(a.model.nodes.map((n) => [n.id, n.underlayIps, n.podCidr])).toEqual([
+      ['v6-node1', ['fd00:100::11'], 'fd00:10:244:1::/64'],
+      ['v6-node2', ['fd00:100::12'], 'fd00:10:244:2::/64'],
+    ]);
+  });
+
+  it("the bridges' gateways are the bridges' addresses, not pods", () => {
+    expect(a.model.bridges.map((b) => [b.id, b.gatewayIp, b.gatewayMac])).toEqual([
+      ['v6-node1/cni0', 'fd00:10:244:1::1', '0a:58:00:00:01:01'],
+      ['v6-node2/cni0', 'fd00:10:244:2::1', '0a:58:00:00:02:01'],
+    ]);
+    expect(a.model.pods.map((p) => [p.ip, p.node])).toEqual([
+      ['fd00:10:244:1::2', 'v6-node1'],
+      ['fd00:10:244:2::2', 'v6-node2'],
+    ]);
+  });
+
+  it('no journey misses a bridge or underlay capture that is one of its hops', () => {
+    for (let k = 0; k < a.journeys.count; k++) {
+      const j = a.journeys.get(k);
+      expect(
+        j.gaps.map((g) => g.reason).filter((r) => /no capture of the (bridge|underlay)/.test(r)),
+        `journey ${k}`,
+      ).toEqual([]);
+    }
+    // The two real drops stay: packet too big and no route, at node1's bridge.
+    expect(a.findings.filter((f) => f.code === 'dropped').map((f) => f.message.replace(/ \(flow.*$/, ''))).toEqual([
+      'icmpv6 fd00:10:244:1::2 > fd00:10:244:2::2 echo-request id=24831 seq=1',
+      'icmpv6 fd00:10:244:1::2 > fd00:dead::1 echo-request id=24848 seq=1',
+    ]);
+  });
+});
