@@ -527,6 +527,8 @@ export interface PointStats {
   addrs: Map<number, number>;
   /** Address key -> MAC of a frame it sent itself (initial TTL: on its own segment, not routed to it). */
   macOf: Map<number, number>;
+  /** Unicast packets sent with an initial TTL (not routed yet), by source then destination address key. */
+  unrouted: Map<number, Map<number, number>>;
   /** Source MACs of routed frames (TTL decremented, not encapsulated): the routers of the segment. */
   routedMacs: Set<number>;
   tunnelAcc: EvidenceAcc;
@@ -591,6 +593,7 @@ export function pointStats(
     linkScope: 0,
     addrs: new Map(),
     macOf: new Map(),
+    unrouted: new Map(),
     unicast6: 0,
     routedMacs: new Set(),
     tunnelAcc: new EvidenceAcc(),
@@ -658,6 +661,10 @@ export function pointStats(
     else {
       s.unicast++;
       if (v === 6) s.unicast6++;
+      if (init) {
+        const m = s.unrouted.get(a) ?? s.unrouted.set(a, new Map()).get(a)!;
+        m.set(b, (m.get(b) ?? 0) + 1);
+      }
       if (!nodeIps.has(a)) s.addrs.set(a, (s.addrs.get(a) ?? 0) + 1);
       if (b !== a && !nodeIps.has(b)) s.addrs.set(b, (s.addrs.get(b) ?? 0) + 1);
     }
@@ -800,7 +807,7 @@ function trafficKind(t: PacketTable, p: PointDraft, s: PointStats, ids: readonly
       return claim(
         'veth',
         WEIGHT.traffic,
-        `${on} of ${total} unicast IP packets are to or from ${addr(t, p.podIp)}, the one address that sends here, always with an initial TTL and from a MAC of its own; the others are routed frames for other addresses, which a bridge floods to every port: its veth`,
+        `${on} of ${total} unicast IP packets are to or from ${addr(t, p.podIp)}, which sends here with an initial TTL from a MAC of its own, and every packet sent here unrouted is to or from it; the others are routed frames for other addresses, which a bridge floods to every port: its veth`,
         acc,
       );
     if (own > 0)
@@ -869,7 +876,15 @@ export function inferKinds(
       const total = fam === 0 ? s.unicast - s.unicast6 : s.unicast6;
       let topN = 0;
       for (const [a, n] of s.addrs) if ((a >= 4294967296 ? 1 : 0) === fam && n > topN) topN = n;
-      if (topN === 0 || total === 0 || topN < 0.98 * total) continue;
+      if (topN === 0 || total === 0) continue;
+      if (topN < 0.98 * total) {
+        const a = floodedPort(s, fam, total);
+        if (a !== null) {
+          chosen[i][fam] = a;
+          claim(a, i);
+        }
+        continue;
+      }
       const tied = [...s.addrs.entries()].filter(([a, n]) => n === topN && (a >= 4294967296 ? 1 : 0) === fam).map(([a]) => a);
       if (tied.length === 1) {
         const a = (s.initTtl.get(tied[0]) ?? 0) === 0 ? (floodedPort(s, fam, total) ?? tied[0]) : tied[0];
@@ -922,20 +937,27 @@ export function inferKinds(
   });
 }
 
+/** Least share of a veth's unicast packets its pod is on, when the bridge floods it others' frames too. */
+const FLOODED_PORT_SHARE = 0.75;
+
 /**
  * A pod's veth is a bridge port: besides its pod's traffic it carries the frames the bridge floods to
  * every port (a frame for a MAC the bridge has not learnt, as a stale neighbour entry for a deleted
- * pod sends), so a remote address can be on every packet while the pod is not. The pod is then
- * the one address that sends here, always unrouted (initial TTL) and from a MAC of its own, on at
- * least half the unicast packets; the others are routed frames for other addresses. Null when no
- * address or more than one fits.
+ * pod sends), so a remote address can be on every packet while the pod is not, or the pod on
+ * all but a few. The pod is then the address on most packets among those that send here unrouted
+ * (initial TTL) from a MAC of its own, when every unrouted packet is to or from it and it is on
+ * three quarters of the unicast packets at least; the others are routed frames for other
+ * addresses. Null when no address fits.
  */
 function floodedPort(s: PointStats, fam: number, total: number): number | null {
-  const senders = [...s.initTtl.keys()].filter((a) => s.addrs.has(a) && (a >= 4294967296 ? 1 : 0) === fam);
-  if (senders.length !== 1) return null;
-  const a = senders[0];
-  const own = s.initTtl.get(a) ?? 0;
-  return own === (s.srcCount.get(a) ?? 0) && s.macOf.has(a) && (s.addrs.get(a) ?? 0) >= 0.5 * total ? a : null;
+  // The address on most packets among those that send here unrouted from a MAC of their own.
+  let a = -1;
+  for (const x of s.unrouted.keys())
+    if ((x >= 4294967296 ? 1 : 0) === fam && s.macOf.has(x) && (s.addrs.get(x) ?? 0) > (s.addrs.get(a) ?? 0)) a = x;
+  if (a < 0 || (s.addrs.get(a) ?? 0) < FLOODED_PORT_SHARE * total) return null;
+  // Every unrouted packet is to or from it: the rest reached the segment routed (through the bridge).
+  for (const [src, dsts] of s.unrouted) if (src !== a && !dsts.has(a)) return null;
+  return a;
 }
 
 /** The address that sends most with an initial TTL among the unicast ones: a pod interface's pod (-1 none). */

@@ -173,3 +173,24 @@ describe('IPv6 only: IPv6 pods in VXLAN with an IPv6 outer header (v6-node1 fd00
     ]);
   });
 });
+
+describe('a hairpin service: pod 10.244.2.2 calls ClusterIP 10.96.5.5:80, which is itself', () => {
+  let a: Analysis;
+  beforeAll(async () => {
+    a = await loadCaptureSet(set('hairpin', (f) => f === 'hp-node2-vethreuse01-2.pcap'));
+  });
+
+  it('the pod is behind its veth, though a ping flooded by the bridge crossed the veth too', () => {
+    const v = a.points.find((p) => p.id === 'hp-node2-vethbbbb0002.pcap')!;
+    expect(v.evidence.map((e) => e.reason).join('\n')).toMatch(/40 of 41 unicast IP packets are to or from 10\.244\.2\.2.*flood/);
+    const pod = a.model.pods.find((p) => p.ip === '10.244.2.2');
+    expect([pod?.node, pod?.veth, pod?.mac]).toEqual(['hp-node2', 'hp-node2/vethbbbb0002', '0a:58:0a:f4:02:02']);
+    expect(a.model.veths.filter((x) => x.pod === null)).toEqual([]);
+  });
+
+  it('the only service is 10.96.5.5:80 to the pod: the un-DNAT of its replies is no service the other way', () => {
+    expect(a.model.services.map((s) => [s.id, s.backends.map((b) => `${b.ip}:${b.port}`)])).toEqual([
+      ['tcp 10.96.5.5:80', ['10.244.2.2:8080']],
+    ]);
+  });
+});
