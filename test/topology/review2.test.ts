@@ -194,3 +194,12 @@ describe('a hairpin service: pod 10.244.2.2 calls ClusterIP 10.96.5.5:80, which 
     ]);
   });
 });
+
+describe("a hairpinned connection's segments cross node2's bridge several times (up to the host, back down after NAT)", () => {
+  it('were each sent once: no retransmission', async () => {
+    const a = await loadCaptureSet(set('hairpin'));
+    expect(a.findings.filter((f) => f.code === 'retransmission').map((f) => f.message)).toEqual([]);
+    const f = a.flows.find((x) => x.id === 'tcp 10.244.2.2:60934 > 10.244.2.2:8080');
+    expect(f?.tcp?.retransmissions).toBe(0);
+  });
+});
