@@ -203,3 +203,21 @@ describe("a hairpinned connection's segments cross node2's bridge several times 
     expect(f?.tcp?.retransmissions).toBe(0);
   });
 });
+
+describe('a ping to deleted pod A (10.244.2.3) that node2 still sends to its old MAC: the bridge floods it to every port', () => {
+  it("is not delivered at the other pods' veths it was flooded to, and the verdict says it was flooded", async () => {
+    const a = await loadCaptureSet(set('hairpin'));
+    const js = Array.from({ length: a.journeys.count }, (_, k) => a.journeys.get(k)).filter((j) =>
+      j.hops[0].headers.info.startsWith('echo-request id=1016'),
+    );
+    expect(js.length).toBe(1);
+    const j = js[0];
+    expect(j.hops[0].headers.dst).toBe('10.244.2.3');
+    expect(j.status).not.toBe('delivered');
+    expect(j.verdict?.code).not.toBe('reached-destination');
+    expect(j.verdict?.reason).toMatch(/^last seen at hp-node2-cni0\.pcap;/);
+    expect(j.verdict?.reason).toMatch(
+      /flooded by the bridge to other pods' veths \(hp-node2-vethreuse01-2\.pcap, hp-node2-vethbbbb0002\.pcap\), none of them its destination: no bridge port holds its destination MAC 0a:58:0a:f4:02:03/,
+    );
+  });
+});
