@@ -956,7 +956,7 @@ function floodedPort(s: PointStats, fam: number, total: number): number | null {
     if ((x >= 4294967296 ? 1 : 0) === fam && s.macOf.has(x) && (s.addrs.get(x) ?? 0) > (s.addrs.get(a) ?? 0)) a = x;
   if (a < 0 || (s.addrs.get(a) ?? 0) < FLOODED_PORT_SHARE * total) return null;
   // Every unrouted packet is to or from it: the rest reached the segment routed (through the bridge).
-  for (const [src, dsts] of s.unrouted) if (src !== a && !dsts.has(a)) return null;
+  for (const [src, dsts] of s.unrouted) if (src !== a && (dsts.size > 1 || !dsts.has(a))) return null;
   return a;
 }
 
