@@ -11,6 +11,7 @@ import {
   localSenders,
   nodeVotes,
   oneBridgePerNode,
+  podBlockTest,
   twinCaptures,
   podNamedFiles,
   podSideInterfaces,
@@ -113,7 +114,7 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
   const cidrs = podCidrs(facts);
   const cidrs6 = podCidrs6(facts, t.ip6);
   if (opts.bgp) applyBgp(opts.bgp, facts.nodeIps, cidrs);
-  const st = pointStats(t, points, facts.vtepMacs, facts.nodeIps);
+  const st = pointStats(t, points, facts.vtepMacs, facts.nodeIps, podBlockTest(t, cidrs, cidrs6));
   inferKinds(t, points, st, ids, named, (message, ev) =>
     addFinding({ code: 'attribution', severity: 'warning', message, packets: ev.packets }),
   );

@@ -527,6 +527,8 @@ export interface PointStats {
   addrs: Map<number, number>;
   /** Address key -> MAC of a frame it sent itself (initial TTL: on its own segment, not routed to it). */
   macOf: Map<number, number>;
+  /** Address key -> unicast packets between it and a node address, when it is outside every pod block the tunnels show. */
+  hostPeer: Map<number, number>;
   /** Unicast packets sent with an initial TTL (not routed yet), by source then destination address key. */
   unrouted: Map<number, Map<number, number>>;
   /** Source MACs of routed frames (TTL decremented, not encapsulated): the routers of the segment. */
@@ -566,6 +568,25 @@ export function tunnelFragments(t: PacketTable): Set<number> {
   return out;
 }
 
+/**
+ * Whether an address key is inside one of the pod blocks the tunnels show (IPv4 or IPv6 by the
+ * key), null when no block of its family is known.
+ */
+export function podBlockTest(
+  t: PacketTable,
+  cidrs: ReadonlyMap<number, Cidr4>,
+  cidrs6: ReadonlyMap<number, Cidr6>,
+): (key: number) => boolean | null {
+  const v4 = [...cidrs.values()];
+  const v6 = [...cidrs6.values()];
+  return (k) => {
+    if (k < 4294967296) return v4.length ? v4.some((c) => cidrContains(c, k)) : null;
+    if (!v6.length) return null;
+    const b = parseIp6(t.ip6[k - 4294967296] ?? '');
+    return b ? v6.some((c) => cidr6Contains(c, b)) : null;
+  };
+}
+
 /** TTL / hop limit a host sends with (64, 128, 255): the packet has not been routed yet. */
 export const isInitialTtl = (ttl: number): boolean => ttl === 64 || ttl === 128 || ttl === 255;
 
@@ -574,6 +595,7 @@ export function pointStats(
   points: readonly PointDraft[],
   vtepMacs: Set<number>,
   nodeIps: ReadonlyMap<number, unknown>,
+  inPodBlock: (key: number) => boolean | null = () => null,
 ): PointStats[] {
   const st: PointStats[] = points.map(() => ({
     ip: 0,
@@ -593,6 +615,7 @@ export function pointStats(
     linkScope: 0,
     addrs: new Map(),
     macOf: new Map(),
+    hostPeer: new Map(),
     unrouted: new Map(),
     unicast6: 0,
     routedMacs: new Set(),
@@ -667,6 +690,8 @@ export function pointStats(
       }
       if (!nodeIps.has(a)) s.addrs.set(a, (s.addrs.get(a) ?? 0) + 1);
       if (b !== a && !nodeIps.has(b)) s.addrs.set(b, (s.addrs.get(b) ?? 0) + 1);
+      const peer = nodeIps.has(a) ? b : nodeIps.has(b) ? a : -1;
+      if (peer >= 0 && !nodeIps.has(peer) && inPodBlock(peer) === false) s.hostPeer.set(peer, (s.hostPeer.get(peer) ?? 0) + 1);
     }
     const mac = t.mac(t.innerMacSrc[r]);
     if (mac >= 0 && !macIsGroup(mac)) {
@@ -797,6 +822,17 @@ function trafficKind(t: PacketTable, p: PointDraft, s: PointStats, ids: readonly
       s.routedAcc,
     );
   }
+  // A node's own address talking to an address outside every pod block on every packet: the host's
+  // traffic with a machine on its network (a client, a registry), on the node's NIC. A pod's veth
+  // shows a node address only with its pod, which is in a pod block.
+  const peerN = p.podIp >= 0 ? (s.hostPeer.get(p.podIp) ?? 0) : 0;
+  if (peerN > 0 && peerN === (s.addrs.get(p.podIp) ?? 0))
+    return claim(
+      'underlay',
+      WEIGHT.traffic + 1,
+      `every unicast IP packet is between a node address and ${addr(t, p.podIp)}, which is outside every pod block the tunnels show: the host's own traffic with a machine on its network, on the node's NIC`,
+      s.addrAcc.get(p.podIp) ?? null,
+    );
   if (p.podIp >= 0) {
     const acc = s.addrAcc.get(p.podIp) ?? null;
     const own = s.initTtl.get(p.podIp) ?? 0;

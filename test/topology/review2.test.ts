@@ -46,6 +46,34 @@ describe("a node's NIC carrying mostly the host's own bulk transfer with an exte
   });
 });
 
+describe("with the first piece of the same NIC's rotated capture, which holds only the host's own transfer with 192.168.100.50", () => {
+  let a: Analysis;
+  beforeAll(async () => {
+    a = await loadCaptureSet([...set('extern'), ...set('nic-host-only')]);
+  });
+
+  it('that piece is the NIC too: a node address talks to an address outside every pod block on every packet', () => {
+    const nic = a.points.find((p) => p.id === `${N1}-eth0.pcap`)!;
+    expect([nic.node, nic.kind]).toEqual([N1, 'underlay']);
+    expect(nic.evidence.map((e) => e.reason).join('\n')).toMatch(
+      /every unicast IP packet is between a node address and 192\.168\.100\.50, which is outside every pod block the tunnels show/,
+    );
+    expect(a.model.pods.map((p) => p.ip)).not.toContain('192.168.100.50');
+    expect(a.model.nodes.filter((n) => n.id === N1 || n.underlayIps.includes('192.168.100.11')).map((n) => [n.id, n.underlayIps])).toEqual([
+      [N1, ['192.168.100.11']],
+    ]);
+    expect(a.findings.filter((f) => f.code === 'dropped' && /192\.168\.100\.50/.test(f.message)).map((f) => f.message)).toEqual([]);
+  });
+
+  it("a pod's packets to its own node's address end delivered on the node's bridge", () => {
+    const js = Array.from({ length: a.journeys.count }, (_, k) => a.journeys.get(k)).filter(
+      (j) => j.hops[0].headers.src === '10.244.1.3' && j.hops[0].headers.dst === '192.168.100.11',
+    );
+    expect(js.length).toBeGreaterThan(0);
+    for (const j of js) expect(j.status).toBe('delivered');
+  });
+});
+
 describe('a veth name reused by a new pod, both captured (hp-node2-vethreuse01.pcap: pod A 10.244.2.3; hp-node2-vethreuse01-2.pcap: pod B 10.244.2.7)', () => {
   let a: Analysis;
   beforeAll(async () => {
