@@ -753,10 +753,11 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
       vipSide === 'dst'
         ? [t.innerDst[vipRow], t.dport[vipRow], t.innerDst[backendRow], t.dport[backendRow]]
         : [t.innerSrc[vipRow], t.sport[vipRow], t.innerSrc[backendRow], t.sport[backendRow]];
-    const key = `${t.innerProto[vipRow]}|${vip}|${vipPort}|${backend}|${backendPort}`;
+    // Per node too: one service translated on several nodes (each client's own, a hairpin on the backend's).
+    const n = nodeOfPoint[t.point[natRow]];
+    const key = `${t.innerProto[vipRow]}|${vip}|${vipPort}|${backend}|${backendPort}|${n}`;
     let o = natObs.get(key);
     if (!o) {
-      const n = nodeOfPoint[t.point[natRow]];
       o = {
         proto: t.innerProto[vipRow],
         vip: akey(ver, vip),

@@ -216,9 +216,9 @@ describe('a hairpin service: pod 10.244.2.2 calls ClusterIP 10.96.5.5:80, which 
     expect(a.model.veths.filter((x) => x.pod === null)).toEqual([]);
   });
 
-  it('the only service is 10.96.5.5:80 to the pod: the un-DNAT of its replies is no service the other way', () => {
-    expect(a.model.services.map((s) => [s.id, s.backends.map((b) => `${b.ip}:${b.port}`)])).toEqual([
-      ['tcp 10.96.5.5:80', ['10.244.2.2:8080']],
+  it('the only service is 10.96.5.5:80 to the pod, translated on both nodes: the un-DNAT of its replies is no service the other way', () => {
+    expect(a.model.services.map((s) => [s.id, s.backends.map((b) => `${b.ip}:${b.port}`), [...s.natNodes].sort()])).toEqual([
+      ['tcp 10.96.5.5:80', ['10.244.2.2:8080'], ['hp-node1', 'hp-node2']],
     ]);
   });
 });
