@@ -27,7 +27,7 @@ import type { Enrichment } from './enrich';
 import { EMPTY_ENRICHMENT } from './enrich';
 import { EvidenceAcc, evidence, packetRef } from './evidence';
 import { buildFlows } from './flows';
-import { headersAt, hopOrder, journeyOutcome, judge, materialize, natBetween, type HopContext } from './hops';
+import { floodedRows, floodedText, headersAt, hopOrder, journeyOutcome, judge, materialize, natBetween, type HopContext } from './hops';
 import { direction } from '../../common/text';
 import { findAnswers, quotingErrors, type QuotedError } from './verdict';
 import { groupByKey, orderHops, splitJourneys, untranslatable, withoutRows, type JourneyIndex } from './journeys';
@@ -861,10 +861,12 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
       // The reasons (text) only for the findings kept.
       if (!roomFor('dropped')) continue;
       const { pc, verdict } = judge(ctx, k, rows);
-      const last = rows[rows.length - 1];
+      // Copies the bridge flooded to other pods' veths are not on its way: it was last seen before them.
+      const flooded = new Set(floodedRows(ctx, rows));
+      const last = rows.filter((r) => !flooded.has(r)).at(-1) ?? rows[rows.length - 1];
       const miss = pc.gaps.find((g) => g.point !== null);
       const fl = fx.flowOfRow[rows[0]];
-      const where = `last seen at ${points[t.point[last]].id}${verdict.code === 'icmp-error' ? `; ${verdict.reason}` : miss ? `, never reached ${miss.point}` : ''}`;
+      const where = `last seen at ${points[t.point[last]].id}${verdict.code === 'icmp-error' ? `; ${verdict.reason}` : miss ? `, never reached ${miss.point}` : ''}${flooded.size ? floodedText(ctx, rows) : ''}`;
       const what = droppedPacketText(t, rows[0], flowIds[fl]);
       const same = drops.get(`${what}|${where}`);
       if (same) {

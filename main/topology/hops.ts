@@ -709,7 +709,7 @@ function quotedBy(ctx: HopContext, rows: readonly number[], q: QuotedError): { f
  * frame neither from nor to its pod reached it because the bridge flooded it to every port (its
  * destination MAC is on no port: a stale neighbour entry for a deleted pod), not on its way.
  */
-function floodedRows(ctx: HopContext, rows: readonly number[]): number[] {
+export function floodedRows(ctx: HopContext, rows: readonly number[]): number[] {
   const t = ctx.t;
   return rows.filter((r) => {
     const p = ctx.points[t.point[r]];
@@ -888,7 +888,7 @@ export function judge(
 }
 
 /** '; flooded by the bridge to …' when some of the journey's sightings are flooded copies on other pods' veths, else ''. */
-function floodedText(ctx: HopContext, rows: readonly number[]): string {
+export function floodedText(ctx: HopContext, rows: readonly number[]): string {
   const t = ctx.t;
   const fl = floodedRows(ctx, rows);
   if (fl.length === 0) return '';

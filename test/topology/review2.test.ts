@@ -244,6 +244,11 @@ describe('a ping to deleted pod A (10.244.2.3) that node2 still sends to its old
     expect(j.status).not.toBe('delivered');
     expect(j.verdict?.code).not.toBe('reached-destination');
     expect(j.verdict?.reason).toMatch(/^last seen at hp-node2-cni0\.pcap;/);
+    const drop = a.findings.filter((f) => f.code === 'dropped' && /id=1016/.test(f.flow ?? '')).map((f) => f.message);
+    expect(drop.length).toBe(1);
+    expect(drop[0]).toMatch(
+      /^icmp 10\.244\.1\.2 > 10\.244\.2\.3 echo-request id=1016 seq=1: last seen at hp-node2-cni0\.pcap\b.*; flooded by the bridge/,
+    );
     expect(j.verdict?.reason).toMatch(
       /flooded by the bridge to other pods' veths \(hp-node2-vethreuse01-2\.pcap, hp-node2-vethbbbb0002\.pcap\), none of them its destination: no bridge port holds its destination MAC 0a:58:0a:f4:02:03/,
     );
