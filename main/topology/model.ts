@@ -245,6 +245,8 @@ export function buildModel(m: ModelInput): BuiltModel {
     /** The point of its veth, and the veths it had before (a restarted pod keeps its address on a new veth). */
     point?: number;
     earlier?: { veth: string; mac: number; point: number }[];
+    /** MACs it sent from before `mac`, one after the other, when no veth of it was captured twice (oldest first). */
+    macsBefore?: { mac: number; acc: EvidenceAcc }[];
   }
   const pods = new Map<number, PodDraft>();
   const veths: Veth[] = [];
@@ -397,6 +399,32 @@ export function buildModel(m: ModelInput): BuiltModel {
           : `sends from inside ${nodes[n].id}'s pod CIDR on its bridge`,
     });
   }
+  // A pod that sent its own frames from one MAC, then only from another: a new interface with the
+  // same address (restarted, or the address given to a new pod), even where no veth of it was captured.
+  const macSpans = new Map<number, Map<number, { first: number; last: number; acc: EvidenceAcc }>>();
+  for (let r = 0; r < t.count; r++) {
+    if ((t.innerVer[r] !== 4 && t.innerVer[r] !== 6) || !ownFrame(r)) continue;
+    const k = points[t.point[r]].kind;
+    if (k !== 'bridge' && k !== 'veth' && k !== 'any') continue;
+    const src = akey(t.innerVer[r], t.innerSrc[r]);
+    const pod = pods.get(src);
+    if (!pod || pod.earlier) continue;
+    const spans = macSpans.get(src) ?? macSpans.set(src, new Map()).get(src)!;
+    const mac = t.mac(t.innerMacSrc[r]);
+    const sp = spans.get(mac) ?? spans.set(mac, { first: t.tNs[r], last: t.tNs[r], acc: new EvidenceAcc() }).get(mac)!;
+    sp.first = Math.min(sp.first, t.tNs[r]);
+    sp.last = Math.max(sp.last, t.tNs[r]);
+    sp.acc.add(r);
+  }
+  for (const [ip, spans] of macSpans) {
+    if (spans.size < 2) continue;
+    const list = [...spans.entries()].sort((a, b) => a[1].first - b[1].first);
+    if (list.some(([, sp], i) => i > 0 && list[i - 1][1].last >= sp.first)) continue; // used at once: no succession
+    const pod = pods.get(ip)!;
+    pod.mac = list[list.length - 1][0];
+    pod.macsBefore = list.slice(0, -1).map(([mac, sp]) => ({ mac, acc: sp.acc }));
+  }
+
   const outPods: Pod[] = [...pods.values()]
     .sort((a, b) => a.ip - b.ip)
     .map((p) => ({
@@ -407,6 +435,7 @@ export function buildModel(m: ModelInput): BuiltModel {
       veth: p.veth,
       ...(ownPoints.has(p.ip) ? { ownPoints: ownPoints.get(p.ip)! } : {}),
       ...(p.earlier ? { earlier: p.earlier.map((e) => ({ veth: e.veth, mac: e.mac >= 0 ? macToString(e.mac) : null })) } : {}),
+      ...(p.macsBefore ? { earlier: p.macsBefore.map((e) => ({ veth: null, mac: macToString(e.mac) })) } : {}),
       name: null,
       namespace: null,
       evidence: [
@@ -417,6 +446,14 @@ export function buildModel(m: ModelInput): BuiltModel {
             ids,
             `before, it was behind ${e.veth} (${points[e.point].id}, MAC ${e.mac >= 0 ? macToString(e.mac) : 'unknown'}), whose capture ends before ${p.veth}'s begins: the pod was restarted on a new veth, or its address was given to a new pod`,
             null,
+          ),
+        ),
+        ...(p.macsBefore ?? []).map((e) =>
+          evidence(
+            t,
+            ids,
+            `before, it sent its own frames from MAC ${macToString(e.mac)}, and after its last one only from ${macToString(p.mac)}: a new interface with the same address (the pod was restarted, or its address was given to a new pod)`,
+            e.acc,
           ),
         ),
       ],

@@ -70,7 +70,10 @@ export function formatTopology(a: Analysis, maxFlows = 30): string {
         p.mac ?? '-',
         p.node ?? '?',
         p.veth ? clean(p.veth) : '-',
-        [p.name ? clean(`${p.namespace}/${p.name}`) : '', ...(p.earlier ?? []).map((e) => `before: ${clean(e.veth)} ${e.mac ?? '-'}`)]
+        [
+          p.name ? clean(`${p.namespace}/${p.name}`) : '',
+          ...(p.earlier ?? []).map((e) => `before: ${e.veth ? clean(e.veth) : 'veth unknown'} ${e.mac ?? '-'}`),
+        ]
           .filter(Boolean)
           .join('  '),
       ]),

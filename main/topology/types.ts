@@ -132,7 +132,7 @@ export interface Pod {
   /** Capture points taken inside the pod (its own eth0, as `kubectl debug` / ksniff capture), when any. */
   readonly ownPoints?: readonly string[];
   /** The veths (and MACs) the address was behind before `veth`, oldest first: the pod restarted on a new veth, or the address went to a new pod. */
-  readonly earlier?: readonly { readonly veth: string; readonly mac: string | null }[];
+  readonly earlier?: readonly { readonly veth: string | null; readonly mac: string | null }[];
   /** From enrichment (kubectl output), when given. */
   readonly name: string | null;
   readonly namespace: string | null;

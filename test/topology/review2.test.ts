@@ -157,6 +157,14 @@ describe("n2's cni0 captured twice at once by two operators (â€¦-cni0.pcap and â
     check(await loadCaptureSet(set('dup')), `${N2}-cni0-ops2.pcap`);
   });
 
+  it('10.244.2.3, restarted while the bridge was captured, sent from a new MAC: both are listed, the new one as its MAC', async () => {
+    const a = await loadCaptureSet(set('dup'));
+    const p = a.model.pods.find((x) => x.ip === '10.244.2.3')!;
+    expect([p.mac, p.veth, p.earlier]).toEqual(['02:b2:00:00:02:03', null, [{ veth: null, mac: '02:b1:00:00:02:03' }]]);
+    expect(p.evidence.map((e) => e.reason).join('\n')).toMatch(/before, it sent its own frames from MAC 02:b1:00:00:02:03/);
+    expect(a.model.pods.find((x) => x.ip === '10.244.2.2')?.earlier).toBeUndefined();
+  });
+
   it('the second from 12:24:24 on: still the bridge, not the veth of the pod it sees most', async () => {
     check(await loadCaptureSet([...set('dup', (f) => f.endsWith('-ops2.pcap')), ...set('dup-late')]), `${N2}-cni0-ops2.pcap`);
   });
