@@ -815,10 +815,16 @@ function trafficKind(t: PacketTable, p: PointDraft, s: PointStats, ids: readonly
     );
   }
   if (s.routedMacs.size >= 2) {
+    // Nothing but routed IP (no ARP, no host sending unrouted) is what a VXLAN device shows as well,
+    // its peers' VTEP MACs being the senders, when no capture of the set shows them inside VXLAN:
+    // then the traffic cannot tell the two apart and weighs little.
+    const onlyRouted = p.count === s.ip && s.unrouted.size === 0;
     return claim(
       'underlay',
-      WEIGHT.traffic,
-      `routed packets (TTL decremented, not encapsulated) arrive from ${s.routedMacs.size} different MACs: several routers on one segment, the nodes' network`,
+      onlyRouted ? WEIGHT.weakTraffic : WEIGHT.traffic,
+      onlyRouted
+        ? `routed packets (TTL decremented, not encapsulated) arrive from ${s.routedMacs.size} different MACs and nothing else does: several routers on one segment, or a VXLAN device whose peers' MACs no capture shows inside VXLAN (the traffic cannot tell)`
+        : `routed packets (TTL decremented, not encapsulated) arrive from ${s.routedMacs.size} different MACs: several routers on one segment, the nodes' network`,
       s.routedAcc,
     );
   }

@@ -132,6 +132,11 @@ describe('a pod restarted on a new veth with the same address (10.244.2.3: vethb
     }
     expect(a.findings.filter((f) => f.code === 'dropped').map((f) => f.message)).toEqual([]);
   });
+
+  it("n1's flannel.1, whose peers' VTEP MACs no capture shows inside VXLAN, raises no conflict with its name", () => {
+    expect(a.points.find((p) => p.id === `${N1}-flannel.1.pcap`)?.kind).toBe('vtep');
+    expect(a.findings.filter((f) => f.code === 'attribution').map((f) => f.message)).toEqual([]);
+  });
 });
 
 describe("n2's cni0 captured twice at once by two operators (…-cni0.pcap and …-cni0-ops2.pcap), and the second started late", () => {
