@@ -124,7 +124,7 @@ export function buildModel(m: ModelInput): BuiltModel {
   // Whether an address (IPv4, or IPv6 by interned id) is inside node n's pod block of its family.
   const bytes6 = new Map<number, Uint8Array | null>();
   const inBlock = (n: number, ver: number, a: number): boolean => {
-    if (ver === 4) return nodes[n].cidr ? cidrContains(nodes[n].cidr!, a) : false;
+    if (ver === 4) return nodes[n].cidr ? cidrContains(nodes[n].cidr, a) : false;
     const c6 = nodes[n].cidr6;
     if (!c6) return false;
     let b = bytes6.get(a);
