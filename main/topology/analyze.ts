@@ -11,6 +11,8 @@ import {
   localSenders,
   nodeVotes,
   oneBridgePerNode,
+  podBlockTest,
+  twinCaptures,
   podNamedFiles,
   podSideInterfaces,
   podCidrs,
@@ -25,10 +27,10 @@ import type { Enrichment } from './enrich';
 import { EMPTY_ENRICHMENT } from './enrich';
 import { EvidenceAcc, evidence, packetRef } from './evidence';
 import { buildFlows } from './flows';
-import { headersAt, hopOrder, journeyOutcome, judge, materialize, natBetween, type HopContext } from './hops';
+import { floodedRows, floodedText, headersAt, hopOrder, journeyOutcome, judge, materialize, natBetween, type HopContext } from './hops';
 import { direction } from '../../common/text';
 import { findAnswers, quotingErrors, type QuotedError } from './verdict';
-import { groupByKey, orderHops, splitJourneys, untranslatable, type JourneyIndex } from './journeys';
+import { groupByKey, orderHops, splitJourneys, untranslatable, withoutRows, type JourneyIndex } from './journeys';
 import { buildModel, type NatObservation, type NodeDraft } from './model';
 import type { IcmpTooBig, PacketTable } from './table';
 import type {
@@ -112,7 +114,7 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
   const cidrs = podCidrs(facts);
   const cidrs6 = podCidrs6(facts, t.ip6);
   if (opts.bgp) applyBgp(opts.bgp, facts.nodeIps, cidrs);
-  const st = pointStats(t, points, facts.vtepMacs, facts.nodeIps);
+  const st = pointStats(t, points, facts.vtepMacs, facts.nodeIps, podBlockTest(t, cidrs, cidrs6));
   inferKinds(t, points, st, ids, named, (message, ev) =>
     addFinding({ code: 'attribution', severity: 'warning', message, packets: ev.packets }),
   );
@@ -125,7 +127,7 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
   const j1 = splitJourneys(t, groups, { time: (r) => t.tNs[r], windowNs: firstWindow });
 
   // 2. Nodes: link node names to underlay addresses through the points' votes.
-  let votes = nodeVotes(t, points, cidrs, facts.nodeIps);
+  let votes = nodeVotes(t, points, cidrs, facts.nodeIps, cidrs6);
   // Files named after a node's address name that node.
   const ipOfPoint = named.nodeIp.map((a) => (a === null ? null : parseIp4(a)));
   for (const ip of ipOfPoint) if (ip !== null && !facts.nodeIps.has(ip)) facts.nodeIps.set(ip, new EvidenceAcc());
@@ -267,7 +269,7 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
     join(name, ra.ip, evidence(t, ids, ra.reason, ra.acc));
   }
   // Node addresses the routed traffic gave: the points' votes count them too.
-  if (learned) votes = nodeVotes(t, points, cidrs, facts.nodeIps);
+  if (learned) votes = nodeVotes(t, points, cidrs, facts.nodeIps, cidrs6);
   const sumVotes = (name: string, skipOwned: boolean) => {
     const sum = new Map<number, number>();
     let total = 0;
@@ -573,6 +575,7 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
   }
   // 4. Ties between nodes settled by the first-pass journeys; then a node keeps one bridge.
   if (ambiguous.size > 0) resolveByTime(t, j1, points, nodeOfPoint, ambiguous, nodes);
+  const twinRows = twinCaptures(t, points, nodeOfPoint, ids);
   oneBridgePerNode(t, points, st, nodeOfPoint, ids);
   podSideInterfaces(t, points, nodeOfPoint, ids);
 
@@ -669,7 +672,11 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
 
   // 6. Journeys, second pass on corrected times; hop order.
   const window = (opts.matchWindowMs ?? 1000) * 1e6;
-  const journeys = splitJourneys(t, groups, { time: (r) => t.tNs[r] - offsetOfPoint[t.point[r]], windowNs: window });
+  // A frame captured twice on one interface is one sighting: the twin's copies are no hop.
+  const journeys = splitJourneys(t, twinRows.includes(1) ? withoutRows(groups, twinRows) : groups, {
+    time: (r) => t.tNs[r] - offsetOfPoint[t.point[r]],
+    windowNs: window,
+  });
   const tooBig = new Map<string, IcmpTooBig>();
   for (const x of t.tooBig) tooBig.set(`${x.quotedSrc}|${x.quotedDst}|${x.quotedId}`, x);
   const runSpan = captureRunSpans(points, nodeOfPoint, nodes.length);
@@ -742,10 +749,11 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
       vipSide === 'dst'
         ? [t.innerDst[vipRow], t.dport[vipRow], t.innerDst[backendRow], t.dport[backendRow]]
         : [t.innerSrc[vipRow], t.sport[vipRow], t.innerSrc[backendRow], t.sport[backendRow]];
-    const key = `${t.innerProto[vipRow]}|${vip}|${vipPort}|${backend}|${backendPort}`;
+    // Per node too: one service translated on several nodes (each client's own, a hairpin on the backend's).
+    const n = nodeOfPoint[t.point[natRow]];
+    const key = `${t.innerProto[vipRow]}|${vip}|${vipPort}|${backend}|${backendPort}|${n}`;
     let o = natObs.get(key);
     if (!o) {
-      const n = nodeOfPoint[t.point[natRow]];
       o = {
         proto: t.innerProto[vipRow],
         vip: akey(ver, vip),
@@ -799,6 +807,17 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
       });
   for (const e of enrich.errors) addFinding({ code: 'enrichment-disagreement', severity: 'warning', message: e, packets: [] });
   for (const f of sameInterfaceTwice(points)) addFinding({ code: 'attribution', severity: 'warning', message: f, packets: [] });
+  for (const p of points) {
+    if (p.twinOf === undefined) continue;
+    const m = points[p.twinOf];
+    addFinding({
+      code: 'attribution',
+      severity: 'warning',
+      message: `${m.id} and ${p.id} are the same interface (${m.interface ?? m.kind} of ${m.node ?? '?'}) captured twice at the same time: they hold the same frames at the same times; each frame counts once, as ${m.id}'s`,
+      packets: p.evidence.at(-1)?.packets ?? [],
+      ...(m.node ? { node: m.node } : {}),
+    });
+  }
   for (const [pi, cands] of ambiguous) {
     addFinding({
       code: 'attribution',
@@ -838,10 +857,12 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
       // The reasons (text) only for the findings kept.
       if (!roomFor('dropped')) continue;
       const { pc, verdict } = judge(ctx, k, rows);
-      const last = rows[rows.length - 1];
+      // Copies the bridge flooded to other pods' veths are not on its way: it was last seen before them.
+      const flooded = new Set(floodedRows(ctx, rows));
+      const last = rows.filter((r) => !flooded.has(r)).at(-1) ?? rows[rows.length - 1];
       const miss = pc.gaps.find((g) => g.point !== null);
       const fl = fx.flowOfRow[rows[0]];
-      const where = `last seen at ${points[t.point[last]].id}${verdict.code === 'icmp-error' ? `; ${verdict.reason}` : miss ? `, never reached ${miss.point}` : ''}`;
+      const where = `last seen at ${points[t.point[last]].id}${verdict.code === 'icmp-error' ? `; ${verdict.reason}` : miss ? `, never reached ${miss.point}` : ''}${flooded.size ? floodedText(ctx, rows) : ''}`;
       const what = droppedPacketText(t, rows[0], flowIds[fl]);
       const same = drops.get(`${what}|${where}`);
       if (same) {
@@ -1229,7 +1250,8 @@ function captureRunSpans(points: readonly PointDraft[], nodeOfPoint: ArrayLike<n
 function sameInterfaceTwice(points: readonly PointDraft[]): string[] {
   const seen = new Map<string, PointDraft[]>();
   for (const p of points) {
-    if (p.node === null || p.interface === null || p.kind === 'veth' || p.kind === 'any' || p.kind === 'unknown') continue;
+    if (p.node === null || p.interface === null || p.kind === 'veth' || p.kind === 'any' || p.kind === 'unknown' || p.twinOf !== undefined)
+      continue;
     const k = `${p.node}\0${p.interface}\0${p.kind}`;
     seen.set(k, [...(seen.get(k) ?? []), p]);
   }

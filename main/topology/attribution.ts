@@ -8,6 +8,7 @@ import { LinkType } from '../engine/types';
 import {
   cidr6,
   cidrContains,
+  cidr6Contains,
   ip4ToString,
   macIsGroup,
   macToString,
@@ -74,6 +75,8 @@ export interface PointDraft {
   /** Time range of the point's packets (raw ns). */
   firstNs: number;
   lastNs: number;
+  /** Another point that is the same interface captured at the same time (same frames, same timestamps): its twin's sightings stand for it. */
+  twinOf?: number;
 }
 
 /** What the names say, beyond the node and interface they set: kind claims, how surely the node is named, node addresses. */
@@ -524,6 +527,10 @@ export interface PointStats {
   addrs: Map<number, number>;
   /** Address key -> MAC of a frame it sent itself (initial TTL: on its own segment, not routed to it). */
   macOf: Map<number, number>;
+  /** Address key -> unicast packets between it and a node address, when it is outside every pod block the tunnels show. */
+  hostPeer: Map<number, number>;
+  /** Unicast packets sent with an initial TTL (not routed yet), by source then destination address key. */
+  unrouted: Map<number, Map<number, number>>;
   /** Source MACs of routed frames (TTL decremented, not encapsulated): the routers of the segment. */
   routedMacs: Set<number>;
   tunnelAcc: EvidenceAcc;
@@ -561,6 +568,25 @@ export function tunnelFragments(t: PacketTable): Set<number> {
   return out;
 }
 
+/**
+ * Whether an address key is inside one of the pod blocks the tunnels show (IPv4 or IPv6 by the
+ * key), null when no block of its family is known.
+ */
+export function podBlockTest(
+  t: PacketTable,
+  cidrs: ReadonlyMap<number, Cidr4>,
+  cidrs6: ReadonlyMap<number, Cidr6>,
+): (key: number) => boolean | null {
+  const v4 = [...cidrs.values()];
+  const v6 = [...cidrs6.values()];
+  return (k) => {
+    if (k < 4294967296) return v4.length ? v4.some((c) => cidrContains(c, k)) : null;
+    if (!v6.length) return null;
+    const b = parseIp6(t.ip6[k - 4294967296] ?? '');
+    return b ? v6.some((c) => cidr6Contains(c, b)) : null;
+  };
+}
+
 /** TTL / hop limit a host sends with (64, 128, 255): the packet has not been routed yet. */
 export const isInitialTtl = (ttl: number): boolean => ttl === 64 || ttl === 128 || ttl === 255;
 
@@ -569,6 +595,7 @@ export function pointStats(
   points: readonly PointDraft[],
   vtepMacs: Set<number>,
   nodeIps: ReadonlyMap<number, unknown>,
+  inPodBlock: (key: number) => boolean | null = () => null,
 ): PointStats[] {
   const st: PointStats[] = points.map(() => ({
     ip: 0,
@@ -588,6 +615,8 @@ export function pointStats(
     linkScope: 0,
     addrs: new Map(),
     macOf: new Map(),
+    hostPeer: new Map(),
+    unrouted: new Map(),
     unicast6: 0,
     routedMacs: new Set(),
     tunnelAcc: new EvidenceAcc(),
@@ -655,8 +684,14 @@ export function pointStats(
     else {
       s.unicast++;
       if (v === 6) s.unicast6++;
+      if (init) {
+        const m = s.unrouted.get(a) ?? s.unrouted.set(a, new Map()).get(a)!;
+        m.set(b, (m.get(b) ?? 0) + 1);
+      }
       if (!nodeIps.has(a)) s.addrs.set(a, (s.addrs.get(a) ?? 0) + 1);
       if (b !== a && !nodeIps.has(b)) s.addrs.set(b, (s.addrs.get(b) ?? 0) + 1);
+      const peer = nodeIps.has(a) ? b : nodeIps.has(b) ? a : -1;
+      if (peer >= 0 && !nodeIps.has(peer) && inPodBlock(peer) === false) s.hostPeer.set(peer, (s.hostPeer.get(peer) ?? 0) + 1);
     }
     const mac = t.mac(t.innerMacSrc[r]);
     if (mac >= 0 && !macIsGroup(mac)) {
@@ -754,6 +789,23 @@ function trafficKind(t: PacketTable, p: PointDraft, s: PointStats, ids: readonly
       `${s.vtepFrames} of ${s.ip} frames go between VTEP MACs seen inside VXLAN: the VXLAN device`,
       s.vtepAcc,
     );
+  // A pod's interface never carries tunnel packets between node addresses (the host encapsulates
+  // after the veth) nor packets between two node addresses (a pod has no node's address; SNAT to
+  // the node's address happens after the veth too): a few of them, even among a majority of the
+  // host's own traffic with an address outside the cluster, make this the node's NIC.
+  const nodeTraffic = s.tunnel + s.nodeToNode;
+  if (nodeTraffic >= MIN_TRAFFIC_SHARE_PACKETS) {
+    const acc = new EvidenceAcc();
+    acc.merge(s.tunnelAcc);
+    acc.merge(s.nodeAcc);
+    const rest = p.podIp >= 0 ? `; the rest is to or from ${addr(t, p.podIp)}, an address outside every pod's interface` : '';
+    return claim(
+      'underlay',
+      WEIGHT.traffic + 1,
+      `${nodeTraffic} of ${s.ip} IP packets are tunnel-encapsulated or go between node addresses, which no pod's interface carries${rest}: the node's NIC`,
+      acc,
+    );
+  }
   if (s.incoming > 0 && s.otherHost >= 0.5 * s.incoming) {
     return claim(
       'veth',
@@ -763,17 +815,43 @@ function trafficKind(t: PacketTable, p: PointDraft, s: PointStats, ids: readonly
     );
   }
   if (s.routedMacs.size >= 2) {
+    // Nothing but routed IP (no ARP, no host sending unrouted) is what a VXLAN device shows as well,
+    // its peers' VTEP MACs being the senders, when no capture of the set shows them inside VXLAN:
+    // then the traffic cannot tell the two apart and weighs little.
+    const onlyRouted = p.count === s.ip && s.unrouted.size === 0;
     return claim(
       'underlay',
-      WEIGHT.traffic,
-      `routed packets (TTL decremented, not encapsulated) arrive from ${s.routedMacs.size} different MACs: several routers on one segment, the nodes' network`,
+      onlyRouted ? WEIGHT.weakTraffic : WEIGHT.traffic,
+      onlyRouted
+        ? `routed packets (TTL decremented, not encapsulated) arrive from ${s.routedMacs.size} different MACs and nothing else does: several routers on one segment, or a VXLAN device whose peers' MACs no capture shows inside VXLAN (the traffic cannot tell)`
+        : `routed packets (TTL decremented, not encapsulated) arrive from ${s.routedMacs.size} different MACs: several routers on one segment, the nodes' network`,
       s.routedAcc,
     );
   }
+  // A node's own address talking to an address outside every pod block on every packet: the host's
+  // traffic with a machine on its network (a client, a registry), on the node's NIC. A pod's veth
+  // shows a node address only with its pod, which is in a pod block.
+  const peerN = p.podIp >= 0 ? (s.hostPeer.get(p.podIp) ?? 0) : 0;
+  if (peerN > 0 && peerN === (s.addrs.get(p.podIp) ?? 0))
+    return claim(
+      'underlay',
+      WEIGHT.traffic + 1,
+      `every unicast IP packet is between a node address and ${addr(t, p.podIp)}, which is outside every pod block the tunnels show: the host's own traffic with a machine on its network, on the node's NIC`,
+      s.addrAcc.get(p.podIp) ?? null,
+    );
   if (p.podIp >= 0) {
     const acc = s.addrAcc.get(p.podIp) ?? null;
     const own = s.initTtl.get(p.podIp) ?? 0;
     const sent = s.srcCount.get(p.podIp) ?? 0;
+    const on = s.addrs.get(p.podIp) ?? 0;
+    const total = p.podIp >= 4294967296 ? s.unicast6 : s.unicast - s.unicast6;
+    if (own > 0 && on < total)
+      return claim(
+        'veth',
+        WEIGHT.traffic,
+        `${on} of ${total} unicast IP packets are to or from ${addr(t, p.podIp)}, which sends here with an initial TTL from a MAC of its own, and every packet sent here unrouted is to or from it; the others are routed frames for other addresses, which a bridge floods to every port: its veth`,
+        acc,
+      );
     if (own > 0)
       return claim(
         'veth',
@@ -830,7 +908,9 @@ export function inferKinds(
   // TTL (remote senders arrive routed, TTL decremented), with a MAC of its own (remote addresses
   // arrive with the gateway's MAC) and, in cooked captures, is the source of the frames the host side receives.
   // Each address family on its own: a dual-stack pod has one of each.
-  const claimed = new Set<number>();
+  /** Address -> points it is the one address of. */
+  const claimed = new Map<number, number[]>();
+  const claim = (a: number, i: number) => (claimed.get(a) ?? claimed.set(a, []).get(a)!).push(i);
   const tiedOf = new Map<string, number[]>();
   const chosen = points.map(() => [-1, -1]);
   st.forEach((s, i) => {
@@ -838,18 +918,30 @@ export function inferKinds(
       const total = fam === 0 ? s.unicast - s.unicast6 : s.unicast6;
       let topN = 0;
       for (const [a, n] of s.addrs) if ((a >= 4294967296 ? 1 : 0) === fam && n > topN) topN = n;
-      if (topN === 0 || total === 0 || topN < 0.98 * total) continue;
+      if (topN === 0 || total === 0) continue;
+      if (topN < 0.98 * total) {
+        const a = floodedPort(s, fam, total);
+        if (a !== null) {
+          chosen[i][fam] = a;
+          claim(a, i);
+        }
+        continue;
+      }
       const tied = [...s.addrs.entries()].filter(([a, n]) => n === topN && (a >= 4294967296 ? 1 : 0) === fam).map(([a]) => a);
       if (tied.length === 1) {
-        chosen[i][fam] = tied[0];
-        claimed.add(tied[0]);
+        const a = (s.initTtl.get(tied[0]) ?? 0) === 0 ? (floodedPort(s, fam, total) ?? tied[0]) : tied[0];
+        chosen[i][fam] = a;
+        claim(a, i);
       } else tiedOf.set(`${i}|${fam}`, tied);
     }
   });
   for (const [key, tied0] of tiedOf) {
     const [i, fam] = key.split('|').map(Number);
     const s = st[i];
-    const tied = tied0.filter((a) => !claimed.has(a));
+    // Only while that veth was captured too: a restarted pod keeps its address on a new veth once
+    // the old one is gone, so captures that do not overlap in time may both be its.
+    const overlaps = (j: number) => points[j].firstNs <= points[i].lastNs && points[i].firstNs <= points[j].lastNs;
+    const tied = tied0.filter((a) => !(claimed.get(a) ?? []).some(overlaps));
     const cands = tied.length ? tied : tied0;
     const macUse = new Map<number, number>();
     for (const m of s.macOf.values()) macUse.set(m, (macUse.get(m) ?? 0) + 1);
@@ -887,6 +979,29 @@ export function inferKinds(
   });
 }
 
+/** Least share of a veth's unicast packets its pod is on, when the bridge floods it others' frames too. */
+const FLOODED_PORT_SHARE = 0.75;
+
+/**
+ * A pod's veth is a bridge port: besides its pod's traffic it carries the frames the bridge floods to
+ * every port (a frame for a MAC the bridge has not learnt, as a stale neighbour entry for a deleted
+ * pod sends), so a remote address can be on every packet while the pod is not, or the pod on
+ * all but a few. The pod is then the address on most packets among those that send here unrouted
+ * (initial TTL) from a MAC of its own, when every unrouted packet is to or from it and it is on
+ * three quarters of the unicast packets at least; the others are routed frames for other
+ * addresses. Null when no address fits.
+ */
+function floodedPort(s: PointStats, fam: number, total: number): number | null {
+  // The address on most packets among those that send here unrouted from a MAC of their own.
+  let a = -1;
+  for (const x of s.unrouted.keys())
+    if ((x >= 4294967296 ? 1 : 0) === fam && s.macOf.has(x) && (s.addrs.get(x) ?? 0) > (s.addrs.get(a) ?? 0)) a = x;
+  if (a < 0 || (s.addrs.get(a) ?? 0) < FLOODED_PORT_SHARE * total) return null;
+  // Every unrouted packet is to or from it: the rest reached the segment routed (through the bridge).
+  for (const [src, dsts] of s.unrouted) if (src !== a && (dsts.size > 1 || !dsts.has(a))) return null;
+  return a;
+}
+
 /** The address that sends most with an initial TTL among the unicast ones: a pod interface's pod (-1 none). */
 function podOf(s: PointStats): number {
   let pod = -1;
@@ -919,6 +1034,108 @@ export function localSenders(
     }
   });
   return out;
+}
+
+/** Shares of frames two captures of one interface have in common, at least (both ways, over the time both ran). */
+const TWIN_SHARE = 0.95;
+/** How far apart two sockets may stamp one frame (tcpdump's stamps of one frame on two sockets differ by a few µs at most). */
+const TWIN_SKEW_NS = 50_000;
+
+/**
+ * Two captures of one node holding the same frames at the same times (within microseconds), each way over the time both ran, are one interface captured twice (two operators, or one capture
+ * started late): a pod's veth and its bridge see the same frames microseconds apart, and the
+ * bridge frames of other pods the veth never sees. The later-starting (or smaller) one is the
+ * twin: it takes the other's interface and kind, and the frames it shares are one sighting, not a
+ * hop. Returns the twins' rows that the other capture holds too.
+ */
+export function twinCaptures(t: PacketTable, points: PointDraft[], nodeOfPoint: ArrayLike<number>, ids: readonly string[]): Uint8Array {
+  const twinRows = new Uint8Array(t.count);
+  const byNode = new Map<number, number[]>();
+  points.forEach((p, i) => {
+    if (nodeOfPoint[i] >= 0 && p.count > 0 && !(p.kind === 'any' && p.ifindex === null))
+      byNode.set(nodeOfPoint[i], [...(byNode.get(nodeOfPoint[i]) ?? []), i]);
+  });
+  const pairs: [number, number][] = [];
+  for (const list of byNode.values())
+    for (let x = 0; x < list.length; x++)
+      for (let y = x + 1; y < list.length; y++) {
+        const [a, b] = [points[list[x]], points[list[y]]];
+        // Two different interface names are two interfaces (a pod's eth0 and its host-side veth see
+        // the same frames too); two kinds the traffic tells apart (one pod's veth, the bridge of several) as well.
+        const named = a.interface !== null && b.interface !== null && a.interface !== b.interface;
+        // Interfaces of one file (an `any` capture, a pcapng) are different interfaces; a pod's own
+        // interface and its host-side veth carry the same frames microseconds apart (podSideInterfaces).
+        if (!named && a.file !== b.file && a.kind === b.kind && a.kind !== 'veth' && a.firstNs <= b.lastNs && b.firstNs <= a.lastNs)
+          pairs.push([list[x], list[y]]);
+      }
+  if (pairs.length === 0) return twinRows;
+  const want = new Set(pairs.flat());
+  // Frame -> its rows on each point (the stamps of one frame on two sockets may differ by microseconds).
+  const key = (r: number) => `${t.origLen[r]}|${t.payHash[r]}|${t.ipId[r]}|${t.innerSrc[r]}|${t.innerDst[r]}|${t.tcpSeq[r]}`;
+  const rowsOf = new Map<number, Map<string, number[]>>();
+  for (const i of want) rowsOf.set(i, new Map());
+  for (let r = 0; r < t.count; r++) {
+    const m = rowsOf.get(t.point[r]);
+    if (!m) continue;
+    const k = key(r);
+    (m.get(k) ?? m.set(k, []).get(k)!).push(r);
+  }
+  const twinIn = (r: number, other: Map<string, number[]>) =>
+    other.get(key(r))?.some((o) => Math.abs(t.tNs[o] - t.tNs[r]) <= TWIN_SKEW_NS) ?? false;
+  for (const [x, y] of pairs) {
+    if (points[x].twinOf !== undefined || points[y].twinOf !== undefined) continue;
+    const from = Math.max(points[x].firstNs, points[y].firstNs);
+    const to = Math.min(points[x].lastNs, points[y].lastNs);
+    const [mx, my] = [rowsOf.get(x)!, rowsOf.get(y)!];
+    const count = (m: Map<string, number[]>, other: Map<string, number[]>, acc: EvidenceAcc | null) => {
+      let all = 0;
+      let both = 0;
+      let same = 0;
+      for (const [k, rs] of m)
+        for (const r of rs) {
+          if (t.tNs[r] < from || t.tNs[r] > to) continue;
+          all++;
+          if (!twinIn(r, other)) continue;
+          both++;
+          if (other.get(k)!.some((o) => t.tNs[o] === t.tNs[r])) same++;
+          acc?.add(r);
+        }
+      return { all, both, same };
+    };
+    const shared = new EvidenceAcc();
+    const cx = count(mx, my, null);
+    const cy = count(my, mx, shared);
+    // Most frames carry the very same stamp: the kernel stamps a received frame once for every socket.
+    if (cx.both < MIN_TRAFFIC_SHARE_PACKETS || cx.both < TWIN_SHARE * cx.all || cy.both < TWIN_SHARE * cy.all || 2 * cx.same < cx.both)
+      continue;
+    // The twin is the one with no interface name, else the one that started later, else the one holding fewer frames.
+    const rank = (i: number) => [points[i].interface === null ? 1 : 0, points[i].firstNs, -points[i].count];
+    const [rx, ry] = [rank(x), rank(y)];
+    const yTwin = rx[0] !== ry[0] ? ry[0] > rx[0] : rx[1] !== ry[1] ? ry[1] > rx[1] : ry[2] >= rx[2];
+    const [main, twin] = yTwin ? [x, y] : [y, x];
+    const m = points[main];
+    const tw = points[twin];
+    tw.twinOf = main;
+    if (tw.interface === null && m.interface !== null) {
+      tw.interface = m.interface;
+      tw.interfaceSource = 'traffic';
+    }
+    tw.kind = m.kind;
+    tw.podIp = m.podIp;
+    tw.podMac = m.podMac;
+    tw.podIp6 = m.podIp6;
+    const c = main === x ? cy : cx;
+    tw.evidence.push(
+      evidence(
+        t,
+        ids,
+        `${c.both} of its ${c.all} frames while both ran are ${m.id}'s, ${c.same} with the very same timestamp and the others within ${TWIN_SKEW_NS / 1000} µs, and the other way round: the same interface (${m.interface ?? m.kind}) captured twice; the shared frames count once, as ${m.id}'s [traffic]`,
+        shared,
+      ),
+    );
+    for (const rs of (main === x ? my : mx).values()) for (const r of rs) if (twinIn(r, main === x ? mx : my)) twinRows[r] = 1;
+  }
+  return twinRows;
 }
 
 /**
@@ -979,7 +1196,8 @@ export function oneBridgePerNode(
   }
   const byNode = new Map<number, number[]>();
   points.forEach((p, i) => {
-    if (p.kind === 'bridge' && nodeOfPoint[i] >= 0) byNode.set(nodeOfPoint[i], [...(byNode.get(nodeOfPoint[i]) ?? []), i]);
+    if (p.kind === 'bridge' && nodeOfPoint[i] >= 0 && p.twinOf === undefined)
+      byNode.set(nodeOfPoint[i], [...(byNode.get(nodeOfPoint[i]) ?? []), i]);
   });
   for (const list of byNode.values()) {
     if (list.length < 2) continue;
@@ -1089,11 +1307,23 @@ export function nodeVotes(
   points: readonly PointDraft[],
   cidrs: Map<number, Cidr4>,
   nodeIps: Map<number, unknown>,
+  cidrs6: ReadonlyMap<number, Cidr6> = new Map(),
 ): NodeVote[] {
   const votes = points.map(() => new Map<number, number>());
   const totals = new Float64Array(points.length);
   const cidrList = [...cidrs.entries()];
+  const cidr6List = [...cidrs6.entries()];
   const bump = (m: Map<number, number>, k: number) => m.set(k, (m.get(k) ?? 0) + 1);
+  // IPv6 addresses by interned id -> the node underlay keys whose pod block holds it (decided once per address).
+  const blocks6 = new Map<number, number[]>();
+  const nodesOf6 = (id: number): number[] => {
+    let v = blocks6.get(id);
+    if (v === undefined) {
+      const b = parseIp6(t.ip6[id] ?? '');
+      blocks6.set(id, (v = b ? cidr6List.filter(([, c]) => cidr6Contains(c, b)).map(([n]) => n) : []));
+    }
+    return v;
+  };
   for (let r = 0; r < t.count; r++) {
     if (t.outerVer[r] === 0) continue;
     const p = t.point[r];
@@ -1104,6 +1334,25 @@ export function nodeVotes(
       if (nodeIps.has(s)) bump(m, s);
       if (d !== s && nodeIps.has(d)) bump(m, d);
       totals[p]++;
+      continue;
+    }
+    if (t.innerVer[r] === 6 && cidr6List.length > 0) {
+      // The same votes as IPv4's below, by the IPv6 pod blocks and node addresses.
+      const a = t.innerSrc[r];
+      const b = t.innerDst[r];
+      const kind = points[p].kind;
+      if (kind === 'veth' || kind === 'bridge') {
+        if (!isInitialTtl(t.innerTtl[r])) continue;
+        totals[p]++;
+        for (const n of nodesOf6(a)) bump(m, n);
+        continue;
+      }
+      totals[p]++;
+      const ka = akey(6, a);
+      const kb = akey(6, b);
+      const hitA = new Set([...nodesOf6(a), ...(nodeIps.has(ka) ? [ka] : [])]);
+      for (const n of hitA) bump(m, n);
+      for (const n of new Set([...nodesOf6(b), ...(nodeIps.has(kb) ? [kb] : [])])) if (!hitA.has(n)) bump(m, n);
       continue;
     }
     if (t.innerVer[r] !== 4) continue;

@@ -41,6 +41,8 @@ interface FlowDraft {
   /** Per entry of `points` * 2 + direction: highest relative seq end seen (-1: none), retransmissions. */
   seqEnd: number[];
   retrans: number[];
+  /** Per entry of `points` * 2 + direction: the journey of the last segment seen there (-1: none). */
+  seqJourney: number[];
   isnA: number;
   isnB: number;
   peers: Set<number>;
@@ -192,6 +194,7 @@ export function buildFlows(t: PacketTable, j: JourneyIndex, pointIds: readonly s
           zeroWin: 0,
           seqEnd: [],
           retrans: [],
+          seqJourney: [],
           isnA: -1,
           isnB: -1,
           peers: new Set(),
@@ -218,6 +221,7 @@ export function buildFlows(t: PacketTable, j: JourneyIndex, pointIds: readonly s
         x.pointStats.push(0, 0, 0, 0);
         x.seqEnd.push(-1, -1);
         x.retrans.push(0, 0);
+        x.seqJourney.push(-1, -1);
       }
       x.pointStats[pp * 4 + (fromA ? 0 : 2)]++;
       x.pointStats[pp * 4 + (fromA ? 1 : 3)] += t.innerLen[r] || bytes;
@@ -295,8 +299,13 @@ export function buildFlows(t: PacketTable, j: JourneyIndex, pointIds: readonly s
           }
           const rel = (seq - isn) >>> 0;
           const key = pp * 2 + (fromA ? 0 : 1);
-          if (rel + plen <= x.seqEnd[key]) x.retrans[key]++;
-          else x.seqEnd[key] = rel + plen;
+          // One packet seen again on the same capture within its journey (a hairpinned segment crossing
+          // the bridge on its way up to the host and again back down after NAT) was sent once.
+          if (x.seqJourney[key] !== k) {
+            x.seqJourney[key] = k;
+            if (rel + plen <= x.seqEnd[key]) x.retrans[key]++;
+            else x.seqEnd[key] = rel + plen;
+          }
         }
       }
     }

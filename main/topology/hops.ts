@@ -705,6 +705,23 @@ function quotedBy(ctx: HopContext, rows: readonly number[], q: QuotedError): { f
 }
 
 /**
+ * Rows of a journey seen on another pod's veth: a veth carries its own pod's traffic, so a unicast
+ * frame neither from nor to its pod reached it because the bridge flooded it to every port (its
+ * destination MAC is on no port: a stale neighbour entry for a deleted pod), not on its way.
+ */
+export function floodedRows(ctx: HopContext, rows: readonly number[]): number[] {
+  const t = ctx.t;
+  return rows.filter((r) => {
+    const p = ctx.points[t.point[r]];
+    if (p.kind !== 'veth' || p.podSide || p.podIp < 0 || t.tunnel[r] !== TunnelKind.NONE) return false;
+    const src = akey(t.innerVer[r], t.innerSrc[r]);
+    const dst = akey(t.innerVer[r], t.innerDst[r]);
+    const pods = [p.podIp, p.podIp6 ?? -1];
+    return !pods.includes(src) && !pods.includes(dst);
+  });
+}
+
+/**
  * A journey's status and why: an ICMP error quoting the packet (from the destination itself: it
  * was refused there, so delivered; from anyone else: dropped, for the reason the error names), then
  * the destination's capture seeing it, then an answer from the destination, then a running capture
@@ -724,6 +741,7 @@ function basisOf(ctx: HopContext, k: number, rows: readonly number[], pc: PathDr
   if (
     rows.length > 1 &&
     lp.kind === 'veth' &&
+    !floodedRows(ctx, [l]).length &&
     t.point[f] !== t.point[l] &&
     (lp.podIp < 0 || lp.podIp === akey(t.innerVer[l], t.innerDst[l]))
   )
@@ -842,11 +860,17 @@ export function judge(
     }
     case Basis.Missing: {
       // The capture that should have seen it next: the one after the last hop, else the first.
+      // Copies the bridge flooded to other pods' veths are not on its way: it was last seen before them.
+      const flooded = new Set(floodedRows(ctx, rows));
+      const onPath = rows.filter((r) => !flooded.has(r)).at(-1) ?? l;
       const miss = pc.gaps.find((g) => g.point !== null && g.afterHop === rows.length - 1) ?? pc.gaps.find((g) => g.point !== null);
       return {
         pc,
         status,
-        verdict: { code: 'missing', reason: `last seen at ${ctx.points[t.point[l]].id}${miss ? `; ${miss.reason}` : ''}` },
+        verdict: {
+          code: 'missing',
+          reason: `last seen at ${ctx.points[t.point[onPath]].id}${miss ? `; ${miss.reason}` : ''}${floodedText(ctx, rows)}`,
+        },
       };
     }
     default: {
@@ -858,9 +882,19 @@ export function judge(
               .map((g) => g.reason)
               .join('; ')})`
           : 'nothing answered it and no capture on its way tells where it went';
-      return { pc, status, verdict: { code: 'undetermined', reason: why } };
+      return { pc, status, verdict: { code: 'undetermined', reason: why + floodedText(ctx, rows) } };
     }
   }
+}
+
+/** '; flooded by the bridge to …' when some of the journey's sightings are flooded copies on other pods' veths, else ''. */
+export function floodedText(ctx: HopContext, rows: readonly number[]): string {
+  const t = ctx.t;
+  const fl = floodedRows(ctx, rows);
+  if (fl.length === 0) return '';
+  const mac = t.mac(t.innerMacDst[fl[0]]);
+  const where = [...new Set(fl.map((r) => ctx.points[t.point[r]].id))].join(', ');
+  return `; flooded by the bridge to other pods' veths (${where}), none of them its destination: no bridge port holds its destination MAC${mac >= 0 ? ` ${macToString(mac)}` : ''} (no pod behind the bridge has it now), and nothing answered it`;
 }
 
 /** Bytes a tunnel adds to the inner IP packet (outer IPv4 + UDP + header [+ inner Ethernet]). */

@@ -170,6 +170,19 @@ export interface GroupIndex {
   readonly used: number;
 }
 
+/** The same groups without the rows `drop` marks (a group left empty stays, with no rows). */
+export function withoutRows(g: GroupIndex, drop: Uint8Array): GroupIndex {
+  const rows = new Uint32Array(g.used);
+  const gStart = new Uint32Array(g.groups + 1);
+  let out = 0;
+  for (let gi = 0; gi < g.groups; gi++) {
+    gStart[gi] = out;
+    for (let i = g.gStart[gi]; i < g.gStart[gi + 1]; i++) if (!drop[g.rows[i]]) rows[out++] = g.rows[i];
+  }
+  gStart[g.groups] = out;
+  return { groups: g.groups, rows: rows.subarray(0, out), gStart, used: out };
+}
+
 /** Groups rows by their (k1, k2) key in O(n) with an open-addressing table. */
 export function groupByKey(t: PacketTable): GroupIndex {
   const n = t.count;

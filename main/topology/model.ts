@@ -132,19 +132,33 @@ export function buildModel(m: ModelInput): BuiltModel {
   // subnet is the gateway's; the gateway's IP is what that MAC answers ARP with or sends from.
   // A cooked capture (`-i any`) keeps only the source MAC: there, the source MAC of packets from
   // off the subnet to a local pod (routed in, or sent by the node itself) is the gateway's.
+  // Whether an address (IPv4, or IPv6 by interned id) is inside node n's pod block of its family.
+  const bytes6 = new Map<number, Uint8Array | null>();
+  const inBlock = (n: number, ver: number, a: number): boolean => {
+    if (ver === 4) return nodes[n].cidr ? cidrContains(nodes[n].cidr, a) : false;
+    const c6 = nodes[n].cidr6;
+    if (!c6) return false;
+    let b = bytes6.get(a);
+    if (b === undefined) bytes6.set(a, (b = parseIp6(t.ip6[a] ?? '')));
+    return b !== null && cidr6Contains(c6, b);
+  };
   const gwMac = nodes.map(() => new Map<number, EvidenceAcc>());
   for (let r = 0; r < t.count; r++) {
     const p = points[t.point[r]];
     if (p.kind !== 'bridge' && p.kind !== 'veth') continue;
-    if (t.innerVer[r] !== 4 || t.tunnel[r] !== TunnelKind.NONE) continue;
+    const ver = t.innerVer[r];
+    if ((ver !== 4 && ver !== 6) || t.tunnel[r] !== TunnelKind.NONE) continue;
     const n = m.nodeOfPoint[t.point[r]];
-    const c = n >= 0 ? nodes[n].cidr : null;
-    if (!c) continue;
+    if (n < 0 || !(ver === 4 ? nodes[n].cidr : nodes[n].cidr6)) continue;
+    // IPv6 link-local and multicast are neighbour discovery on the segment, not routed traffic.
+    if (ver === 6 && (/^(fe80:|ff)/.test(t.ip6[t.innerSrc[r]] ?? '') || /^(fe80:|ff)/.test(t.ip6[t.innerDst[r]] ?? ''))) continue;
+    const srcIn = inBlock(n, ver, t.innerSrc[r]);
+    const dstIn = inBlock(n, ver, t.innerDst[r]);
     const macSrc = t.mac(t.innerMacSrc[r]);
     const macDst = t.mac(t.innerMacDst[r]);
     const cooked = macDst < 0;
-    if (cooked && (macSrc < 0 || cidrContains(c, t.innerSrc[r]) || !cidrContains(c, t.innerDst[r]))) continue;
-    if (!cooked && (!cidrContains(c, t.innerSrc[r]) || cidrContains(c, t.innerDst[r]))) continue;
+    if (cooked && (macSrc < 0 || srcIn || !dstIn)) continue;
+    if (!cooked && (!srcIn || dstIn)) continue;
     const mac = cooked ? macSrc : macDst;
     if (macIsGroup(mac)) continue;
     const acc = gwMac[n].get(mac) ?? new EvidenceAcc();
@@ -169,10 +183,10 @@ export function buildModel(m: ModelInput): BuiltModel {
   }
   for (let r = 0; r < t.count; r++) {
     const n = m.nodeOfPoint[t.point[r]];
-    if (n < 0 || gatewayIp[n] || !gatewayOf[n] || t.innerVer[r] !== 4 || t.tunnel[r] !== TunnelKind.NONE) continue;
-    const c = nodes[n].cidr;
-    if (t.mac(t.innerMacSrc[r]) === gatewayOf[n][0] && c && cidrContains(c, t.innerSrc[r])) {
-      gatewayIp[n] = [t.innerSrc[r], new EvidenceAcc()];
+    const ver = t.innerVer[r];
+    if (n < 0 || gatewayIp[n] || !gatewayOf[n] || (ver !== 4 && ver !== 6) || t.tunnel[r] !== TunnelKind.NONE) continue;
+    if (t.mac(t.innerMacSrc[r]) === gatewayOf[n][0] && inBlock(n, ver, t.innerSrc[r])) {
+      gatewayIp[n] = [akey(ver, t.innerSrc[r]), new EvidenceAcc()];
       gatewayIp[n][1].add(r);
     }
   }
@@ -224,7 +238,7 @@ export function buildModel(m: ModelInput): BuiltModel {
       id,
       node,
       name,
-      gatewayIp: gi ? ip4ToString(gi[0]) : null,
+      gatewayIp: gi ? addrText(gi[0]) : null,
       gatewayMac: g ? macToString(g[0]) : null,
       point: p.id,
       evidence: ev,
@@ -239,6 +253,11 @@ export function buildModel(m: ModelInput): BuiltModel {
     veth: string | null;
     acc: EvidenceAcc;
     reason: string;
+    /** The point of its veth, and the veths it had before (a restarted pod keeps its address on a new veth). */
+    point?: number;
+    earlier?: { veth: string; mac: number; point: number }[];
+    /** MACs it sent from before `mac`, one after the other, when no veth of it was captured twice (oldest first). */
+    macsBefore?: { mac: number; acc: EvidenceAcc }[];
   }
   const pods = new Map<number, PodDraft>();
   const veths: Veth[] = [];
@@ -272,7 +291,24 @@ export function buildModel(m: ModelInput): BuiltModel {
       if (p.podIp6 !== undefined && p.podIp6 >= 0) ownPoints.set(p.podIp6, [...(ownPoints.get(p.podIp6) ?? []), p.id]);
       return;
     }
-    pods.set(ip, { ip, mac: p.podMac, node: n, veth: vid, acc, reason: `the only address on ${p.id}: the pod behind this veth` });
+    const draft: PodDraft = {
+      ip,
+      mac: p.podMac,
+      node: n,
+      veth: vid,
+      acc,
+      reason: `the only address on ${p.id}: the pod behind this veth`,
+      point: pi,
+    };
+    // The same address behind two veths of one node captured one after the other: one pod restarted
+    // on a new veth (or the address given to a new pod); the later veth is its own now.
+    const prev = pods.get(ip);
+    const prevPoint = prev?.point === undefined ? null : points[prev.point];
+    if (prev && prevPoint && prev.node === n && (prevPoint.lastNs < p.firstNs || p.lastNs < prevPoint.firstNs)) {
+      const [old, cur] = prevPoint.lastNs < p.firstNs ? [prev, draft] : [draft, prev];
+      cur.earlier = [...(old.earlier ?? []), { veth: old.veth!, mac: old.mac, point: old.point! }];
+      pods.set(ip, cur);
+    } else pods.set(ip, draft);
     const ip6 = p.podIp6 ?? -1;
     if (ip6 >= 0) {
       const acc6 = new EvidenceAcc();
@@ -376,6 +412,32 @@ export function buildModel(m: ModelInput): BuiltModel {
           : `sends from inside ${nodes[n].id}'s pod CIDR on its bridge`,
     });
   }
+  // A pod that sent its own frames from one MAC, then only from another: a new interface with the
+  // same address (restarted, or the address given to a new pod), even where no veth of it was captured.
+  const macSpans = new Map<number, Map<number, { first: number; last: number; acc: EvidenceAcc }>>();
+  for (let r = 0; r < t.count; r++) {
+    if ((t.innerVer[r] !== 4 && t.innerVer[r] !== 6) || !ownFrame(r)) continue;
+    const k = points[t.point[r]].kind;
+    if (k !== 'bridge' && k !== 'veth' && k !== 'any') continue;
+    const src = akey(t.innerVer[r], t.innerSrc[r]);
+    const pod = pods.get(src);
+    if (!pod || pod.earlier) continue;
+    const spans = macSpans.get(src) ?? macSpans.set(src, new Map()).get(src)!;
+    const mac = t.mac(t.innerMacSrc[r]);
+    const sp = spans.get(mac) ?? spans.set(mac, { first: t.tNs[r], last: t.tNs[r], acc: new EvidenceAcc() }).get(mac)!;
+    sp.first = Math.min(sp.first, t.tNs[r]);
+    sp.last = Math.max(sp.last, t.tNs[r]);
+    sp.acc.add(r);
+  }
+  for (const [ip, spans] of macSpans) {
+    if (spans.size < 2) continue;
+    const list = [...spans.entries()].sort((a, b) => a[1].first - b[1].first);
+    if (list.some(([, sp], i) => i > 0 && list[i - 1][1].last >= sp.first)) continue; // used at once: no succession
+    const pod = pods.get(ip)!;
+    pod.mac = list[list.length - 1][0];
+    pod.macsBefore = list.slice(0, -1).map(([mac, sp]) => ({ mac, acc: sp.acc }));
+  }
+
   const outPods: Pod[] = [...pods.values()]
     .sort((a, b) => a.ip - b.ip)
     .map((p) => ({
@@ -385,9 +447,29 @@ export function buildModel(m: ModelInput): BuiltModel {
       node: p.node >= 0 ? nodes[p.node].id : null,
       veth: p.veth,
       ...(ownPoints.has(p.ip) ? { ownPoints: ownPoints.get(p.ip)! } : {}),
+      ...(p.earlier ? { earlier: p.earlier.map((e) => ({ veth: e.veth, mac: e.mac >= 0 ? macToString(e.mac) : null })) } : {}),
+      ...(p.macsBefore ? { earlier: p.macsBefore.map((e) => ({ veth: null, mac: macToString(e.mac) })) } : {}),
       name: null,
       namespace: null,
-      evidence: [evidence(t, ids, p.reason, p.acc)],
+      evidence: [
+        evidence(t, ids, p.reason, p.acc),
+        ...(p.earlier ?? []).map((e) =>
+          evidence(
+            t,
+            ids,
+            `before, it was behind ${e.veth} (${points[e.point].id}, MAC ${e.mac >= 0 ? macToString(e.mac) : 'unknown'}), whose capture ends before ${p.veth}'s begins: the pod was restarted on a new veth, or its address was given to a new pod`,
+            null,
+          ),
+        ),
+        ...(p.macsBefore ?? []).map((e) =>
+          evidence(
+            t,
+            ids,
+            `before, it sent its own frames from MAC ${macToString(e.mac)}, and after its last one only from ${macToString(p.mac)}: a new interface with the same address (the pod was restarted, or its address was given to a new pod)`,
+            e.acc,
+          ),
+        ),
+      ],
     }));
 
   // Tunnels per unordered node pair and kind.

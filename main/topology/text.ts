@@ -65,7 +65,18 @@ export function formatTopology(a: Analysis, maxFlows = 30): string {
   out.push('', `Pods (${m.pods.length})`);
   out.push(
     table(
-      m.pods.map((p) => [p.ip, p.mac ?? '-', p.node ?? '?', p.veth ? clean(p.veth) : '-', p.name ? clean(`${p.namespace}/${p.name}`) : '']),
+      m.pods.map((p) => [
+        p.ip,
+        p.mac ?? '-',
+        p.node ?? '?',
+        p.veth ? clean(p.veth) : '-',
+        [
+          p.name ? clean(`${p.namespace}/${p.name}`) : '',
+          ...(p.earlier ?? []).map((e) => `before: ${e.veth ? clean(e.veth) : 'veth unknown'} ${e.mac ?? '-'}`),
+        ]
+          .filter(Boolean)
+          .join('  '),
+      ]),
     ),
   );
   const vethsWithoutPod = m.veths.filter((v) => v.pod === null);

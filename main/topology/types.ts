@@ -131,6 +131,8 @@ export interface Pod {
   readonly veth: string | null;
   /** Capture points taken inside the pod (its own eth0, as `kubectl debug` / ksniff capture), when any. */
   readonly ownPoints?: readonly string[];
+  /** The veths (and MACs) the address was behind before `veth`, oldest first: the pod restarted on a new veth, or the address went to a new pod. */
+  readonly earlier?: readonly { readonly veth: string | null; readonly mac: string | null }[];
   /** From enrichment (kubectl output), when given. */
   readonly name: string | null;
   readonly namespace: string | null;
