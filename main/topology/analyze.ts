@@ -51,6 +51,7 @@ import { applyBgp, withBgp, type BgpCollector } from './calico/bgp-routes';
 import { attributePodLoopback } from './calico/pod-local';
 import { withNames } from './name-history';
 import { WEIGHT } from './solve';
+import { isRotationPiece } from './naming';
 import { firstRouterOf, routedNodeAddresses, routedNodeFacts } from './calico/routed';
 
 export interface AnalyzeOptions {
@@ -1214,10 +1215,45 @@ function resolveByTime(
 }
 
 /**
- * The time each capture point counts as capturing. Captures on one node run together: a point covers
- * the time its node's captures span. Except the veths of a pod restarted on a new veth (its address
- * on several veths of the node, one after the other): a veth lives as long as its pod, so each of
- * them counts only from its first to its last packet (a capture file records no start or stop time).
+ * Two files placed on one node with the same interface name and kind (two eth0 NIC captures): one
+ * host has one such interface, so one of them is likely another node's (or the same interface
+ * captured twice). Pod-side captures are left out: every pod's own interface is eth0.
+ */
+function sameInterfaceTwice(points: readonly PointDraft[]): string[] {
+  const out: string[] = [];
+  for (const ps of placesOfFiles(points).values()) {
+    if (new Set(ps.map((p) => p.file)).size < 2 || oneAfterAnother(ps)) continue;
+    const { node, interface: name, kind } = ps[0];
+    out.push(
+      `${ps.map((p) => p.id).join(' and ')} are ${ps.length === 2 ? 'both' : 'all'} placed on ${node} as its ${kind} interface ${name}: a host has one, so either one of them is another node's (assign it) or the same interface was captured twice`,
+    );
+  }
+  return out;
+}
+
+/** The node's own interfaces (no veth, no `-i any`) of the points, by node, interface name and kind. */
+function placesOfFiles(points: readonly PointDraft[]): Map<string, PointDraft[]> {
+  const seen = new Map<string, PointDraft[]>();
+  for (const p of points) {
+    if (p.node === null || p.interface === null || p.kind === 'veth' || p.kind === 'any' || p.kind === 'unknown' || p.twinOf !== undefined)
+      continue;
+    const k = `${p.node}\0${p.interface}\0${p.kind}`;
+    seen.set(k, [...(seen.get(k) ?? []), p]);
+  }
+  return seen;
+}
+
+/** Files one after the other in time: the pieces of one rotated capture (tcpdump -C/-G, ring buffers). */
+function oneAfterAnother(ps: readonly PointDraft[]): boolean {
+  const byTime = [...ps].sort((a, b) => a.firstNs - b.firstNs);
+  return byTime.every((p, i) => i === 0 || p.file === byTime[i - 1].file || p.firstNs > byTime[i - 1].lastNs);
+}
+
+/**
+ * The time each point counts as capturing. Captures on one node run together: a point covers the
+ * time its node's captures span. But a piece of a rotated capture (named as rotation names it, or
+ * one of several files of one interface one after the other) ran only from its first to its last
+ * packet: before it and after it, other pieces were being written, given or not.
  */
 function captureRunSpans(points: readonly PointDraft[], nodeOfPoint: ArrayLike<number>, nodeCount: number): (readonly [number, number])[] {
   const nodeSpan: [number, number][] = Array.from({ length: nodeCount }, () => [Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY]);
@@ -1227,46 +1263,14 @@ function captureRunSpans(points: readonly PointDraft[], nodeOfPoint: ArrayLike<n
     nodeSpan[n][0] = Math.min(nodeSpan[n][0], p.firstNs);
     nodeSpan[n][1] = Math.max(nodeSpan[n][1], p.lastNs);
   });
-  const vethsOf = new Map<string, Set<number>>();
-  const podKeys = (p: PointDraft, i: number): string[] =>
-    p.kind === 'veth' && !p.podSide && nodeOfPoint[i] >= 0
-      ? [p.podIp, p.podIp6 ?? -1].filter((k) => k >= 0).map((k) => `${nodeOfPoint[i]}\0${k}`)
-      : [];
-  points.forEach((p, i) => {
-    for (const k of podKeys(p, i)) (vethsOf.get(k) ?? vethsOf.set(k, new Set()).get(k)!).add(p.file);
-  });
+  const pieces = new Set<number>();
+  for (const ps of placesOfFiles(points).values())
+    if (new Set(ps.map((p) => p.file)).size > 1 && oneAfterAnother(ps)) for (const p of ps) pieces.add(p.file);
   return points.map((p, i) => {
-    if (podKeys(p, i).some((k) => vethsOf.get(k)!.size > 1)) return [p.firstNs, p.lastNs];
+    if (pieces.has(p.file) || isRotationPiece(p.path)) return [p.firstNs, p.lastNs];
     const n = nodeOfPoint[i];
     return n >= 0 ? nodeSpan[n] : [p.firstNs, p.lastNs];
   });
-}
-
-/**
- * Two files placed on one node with the same interface name and kind (two eth0 NIC captures): one
- * host has one such interface, so one of them is likely another node's (or the same interface
- * captured twice). Pod-side captures are left out: every pod's own interface is eth0.
- */
-function sameInterfaceTwice(points: readonly PointDraft[]): string[] {
-  const seen = new Map<string, PointDraft[]>();
-  for (const p of points) {
-    if (p.node === null || p.interface === null || p.kind === 'veth' || p.kind === 'any' || p.kind === 'unknown' || p.twinOf !== undefined)
-      continue;
-    const k = `${p.node}\0${p.interface}\0${p.kind}`;
-    seen.set(k, [...(seen.get(k) ?? []), p]);
-  }
-  const out: string[] = [];
-  for (const ps of seen.values()) {
-    if (new Set(ps.map((p) => p.file)).size < 2) continue;
-    // Files one after the other in time are the pieces of one rotated capture (tcpdump -C/-G, ring buffers).
-    const byTime = [...ps].sort((a, b) => a.firstNs - b.firstNs);
-    if (byTime.every((p, i) => i === 0 || p.file === byTime[i - 1].file || p.firstNs > byTime[i - 1].lastNs)) continue;
-    const { node, interface: name, kind } = ps[0];
-    out.push(
-      `${ps.map((p) => p.id).join(' and ')} are ${ps.length === 2 ? 'both' : 'all'} placed on ${node} as its ${kind} interface ${name}: a host has one, so either one of them is another node's (assign it) or the same interface was captured twice`,
-    );
-  }
-  return out;
 }
 
 /** A tied point exactly one of whose candidates has no capture of its kind yet: [point, that node, the others]. */

@@ -45,7 +45,7 @@ export interface HopContext {
   readonly underlayMtu: number;
   /** Interface kinds some capture point of the set has. */
   readonly kindsPresent: ReadonlySet<InterfaceKind>;
-  /** Raw [first, last] time each point counts as capturing (see captureRunSpans in analyze.ts). */
+  /** Raw [first, last] time each point counts as capturing (captureRunSpans in analyze.ts). */
   readonly runSpan: readonly (readonly [number, number])[];
   /** Clock domains and what the packets allow for their offsets (absent: every point on one clock). */
   readonly clock?: {
@@ -606,8 +606,8 @@ function checkPath(ctx: HopContext, rows: readonly number[]): PathDraft {
       if (any !== null) lastMissedExp = ei;
       continue;
     }
-    // A point covers the time it counts as capturing (captureRunSpans in analyze.ts). When the packet
-    // was seen elsewhere on that node, that is when this point should have seen it.
+    // A point covers the time it counts as capturing (its node's captures' span, a rotated piece
+    // its own). When the packet was seen elsewhere on that node, that is when this point should have seen it.
     const [lo, hi] = spanOn(ctx, rows, e.node);
     let covering = -1;
     for (const pi of e.cands) {

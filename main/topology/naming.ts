@@ -109,6 +109,15 @@ export function attributionFromFileName(path: string): FileNameAttribution {
   return a;
 }
 
+/**
+ * Whether a file name says it is one piece of a rotated capture: the number `tcpdump -C`/`-W` puts
+ * after the extension ('eth0.pcap3'), or a ring buffer's piece number and time ('…_00004_20261207122425.pcapng').
+ */
+export function isRotationPiece(path: string): boolean {
+  const name = baseName(path).replace(/\.(gz|gzip)$/i, '');
+  return /\.(pcapng|pcap|cap|dmp|trace)\d+$/i.test(name) || RING_AT_END.test(name.replace(EXT_RE, ''));
+}
+
 /** A date or time as people and rotation scripts put in file names: '2026-12-07', '20261207T101010Z', '10-10-10', '1733220000'. */
 const STAMP_RE = /^(\d{4}-\d{2}-\d{2}([tT_-]?\d{2}[-:]?\d{2}([-:]?\d{2})?)?[zZ]?|\d{8}([tT_-]?\d{4,6})?[zZ]?|\d{2}-\d{2}-\d{2}|\d{9,})$/;
 const STAMP_AT_END = new RegExp(`[-_.](${STAMP_RE.source.slice(1, -1)})$`);

@@ -6,7 +6,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadCaptureSet, type Analysis } from '../../main/topology';
-import { attributionFromFileName } from '../../main/topology/naming';
+import { attributionFromFileName, isRotationPiece } from '../../main/topology/naming';
 import { formatTopology } from '../../main/topology/text';
 
 const DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'fixtures', 'captures', 'review2');
@@ -31,6 +31,30 @@ describe('names of rotated pieces', () => {
     for (const [file, node, iface] of cases) {
       const a = attributionFromFileName(file);
       expect([a.node, a.interface], file).toEqual([node, iface]);
+    }
+  });
+});
+
+describe('one piece of a rotated NIC capture given alone (eth0.pcap2 of tcpdump -C, beside the bridge and flannel.1)', () => {
+  let a: Analysis;
+  beforeAll(async () => {
+    a = await loadCaptureSet(set('extern'));
+  });
+
+  it('counts the piece as capturing only between its first and last packet: no drop of what passed before it began', () => {
+    expect(isRotationPiece('x/aks-eth0.pcap2')).toBe(true);
+    expect(isRotationPiece('n3_eth0_00004_20261207122425.pcapng')).toBe(true);
+    expect(isRotationPiece('worker-1-eth0.pcap')).toBe(false);
+    expect(isRotationPiece('worker-1_eth0_2026-12-07.pcap')).toBe(false);
+    // This service connection went out through flannel.1 before eth0.pcap2 was started.
+    expect(a.findings.filter((f) => f.code === 'dropped').map((f) => f.message)).toEqual([]);
+    const j = Array.from({ length: a.journeys.count }, (_, k) => a.journeys.get(k)).filter((x) =>
+      x.flow.startsWith('tcp 10.244.1.2:38224 > 10.244.2.2:8080'),
+    );
+    expect(j.length).toBeGreaterThan(0);
+    for (const x of j) {
+      expect(x.status).not.toBe('dropped');
+      for (const g of x.gaps) if (g.point?.endsWith('eth0.pcap2')) expect(g.reason).not.toMatch(/although it was capturing/);
     }
   });
 });
