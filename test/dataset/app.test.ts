@@ -7,7 +7,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { AppState, PacketQuery, PacketRow } from '../../common/contract';
+import type { AppState, PacketRow } from '../../common/contract';
 import type { Backend } from '../../main/backend/api';
 import { createBackend } from '../../main/backend/backend';
 import { DatasetSource } from '../../main/dataset/app-source';
@@ -15,23 +15,7 @@ import { openDuck } from '../../main/dataset/duck';
 import { exportDataset } from '../../main/dataset/export';
 import { ready } from '../app/helpers';
 import { captureCopies, describeNeeding, fileNeed, type CaptureCopies } from '../tools';
-
-const LAB = 'fixtures/captures';
-const labA = () =>
-  readdirSync(LAB)
-    .filter((n) => n.startsWith('a-'))
-    .map((n) => join(LAB, n));
-
-const q = (filter: string, more: Partial<PacketQuery & { locate: number }> = {}): PacketQuery & { locate: number } => ({
-  filter,
-  element: null,
-  sort: 'no',
-  descending: false,
-  offset: 0,
-  limit: 1000,
-  locate: 0,
-  ...more,
-});
+import { LAB, labA, q } from './lab-set';
 
 /** A row without what only the session adds (notes). */
 const plain = ({ note: _note, ...r }: PacketRow) => r;

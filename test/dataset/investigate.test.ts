@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { AppState, NoteInput, NoteTarget, NoteView, PacketQuery } from '../../common/contract';
+import type { AppState, NoteInput, NoteTarget, NoteView } from '../../common/contract';
 import type { Backend } from '../../main/backend/api';
 import { createBackend } from '../../main/backend/backend';
 import { DATASET_SESSION } from '../../main/backend/notes';
@@ -23,25 +23,10 @@ import { exportDataset } from '../../main/dataset/export';
 import type { ReportModel } from '../../main/report/model';
 import { movePort, ready } from '../app/helpers';
 import { captureCopies, describeNeeding, fileNeed, type CaptureCopies } from '../tools';
+import { LAB, labA, q } from './lab-set';
 
 const run = promisify(execFile);
-const LAB = 'fixtures/captures';
 const PUBLIC = resolve('../shared/captures/public');
-const labA = () =>
-  readdirSync(LAB)
-    .filter((n) => n.startsWith('a-'))
-    .map((n) => join(LAB, n));
-
-const q = (filter: string, more: Partial<PacketQuery & { locate: number }> = {}): PacketQuery & { locate: number } => ({
-  filter,
-  element: null,
-  sort: 'no',
-  descending: false,
-  offset: 0,
-  limit: 1000,
-  locate: 0,
-  ...more,
-});
 
 /** A note as the UI shows it, without what differs between two writings of it (id, times). */
 const shown = ({ id: _i, created: _c, updated: _u, ...n }: NoteView) => n;
