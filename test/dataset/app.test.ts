@@ -3,19 +3,16 @@
 // Every list page, filter, graph element, follow view and packet detail must be the same; a filter on
 // a field the dataset lacks names it; a dataset whose captures moved still lists its rows and says
 // where it looked for them; what is no dataset is refused with a clear message.
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, mkdirSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { AppState, PacketRow } from '../../common/contract';
 import type { Backend } from '../../main/backend/api';
-import { createBackend } from '../../main/backend/backend';
 import { DatasetSource } from '../../main/dataset/app-source';
 import { openDuck } from '../../main/dataset/duck';
 import { exportDataset } from '../../main/dataset/export';
-import { ready } from '../app/helpers';
-import { captureCopies, describeNeeding, fileNeed, type CaptureCopies } from '../tools';
-import { LAB, labA, q } from './lab-set';
+import { describeNeeding, fileNeed, type CaptureCopies } from '../tools';
+import { LAB, labA, openLabPair, q, type LabPair } from './lab-set';
 
 /** A row without what only the session adds (notes). */
 const plain = ({ note: _note, ...r }: PacketRow) => r;
@@ -53,25 +50,16 @@ describeNeeding([fileNeed('lab a captures', join(LAB, 'a-node1-eth0.pcap'))], 'a
   let dsState: AppState;
   let dir: string;
 
-  const backend = (name: string) =>
-    createBackend({ shell: 'browser', recentFile: null, tempDir: join(tmp, name), sessionDir: join(tmp, name, 'sessions') });
+  let pair: LabPair;
 
   beforeAll(async () => {
-    tmp = mkdtempSync(join(tmpdir(), 'tv-dsapp-'));
-    lab = captureCopies(labA());
-    dir = join(tmp, 'dataset');
-    await exportDataset(lab.files, dir);
-    caps = backend('caps');
-    await caps.openCaptures({ paths: lab.files, append: false });
-    capState = await ready(caps, 2400);
-    ds = backend('ds');
-    dsState = await ds.openCaptures({ paths: [dir], append: false });
+    pair = await openLabPair('tv-dsapp-');
+    ({ tmp, lab, dir, caps, ds, capState, dsState } = pair);
   }, 120_000);
   afterAll(async () => {
     await caps?.close();
     await ds?.close();
-    lab?.dispose();
-    rmSync(tmp, { recursive: true, force: true });
+    pair?.dispose();
   });
 
   it('opens the directory as a dataset: every capture, the same packet count, a message naming DuckDB', () => {

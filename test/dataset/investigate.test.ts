@@ -15,15 +15,14 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { AppState, NoteInput, NoteTarget, NoteView } from '../../common/contract';
 import type { Backend } from '../../main/backend/api';
-import { createBackend } from '../../main/backend/backend';
 import { DATASET_SESSION } from '../../main/backend/notes';
 import { openDuck } from '../../main/dataset/duck';
 import { readCapture } from '../../main/engine/readers/read';
 import { exportDataset } from '../../main/dataset/export';
 import type { ReportModel } from '../../main/report/model';
 import { movePort, ready } from '../app/helpers';
-import { captureCopies, describeNeeding, fileNeed, type CaptureCopies } from '../tools';
-import { LAB, labA, q } from './lab-set';
+import { describeNeeding, fileNeed, type CaptureCopies } from '../tools';
+import { LAB, browserBackend, openLabPair, q, type LabPair } from './lab-set';
 
 const run = promisify(execFile);
 const PUBLIC = resolve('../shared/captures/public');
@@ -60,25 +59,16 @@ describeNeeding([fileNeed('lab a captures', join(LAB, 'a-node1-eth0.pcap'))], 'i
   let dir: string;
   const notes: { target: NoteTarget; input: NoteInput }[] = [];
 
-  const backend = (name: string) =>
-    createBackend({ shell: 'browser', recentFile: null, tempDir: join(tmp, name), sessionDir: join(tmp, name, 'sessions') });
+  let pair: LabPair;
 
   beforeAll(async () => {
-    tmp = mkdtempSync(join(tmpdir(), 'tv-dsinv-'));
-    lab = captureCopies(labA());
-    dir = join(tmp, 'dataset');
-    await exportDataset(lab.files, dir);
-    caps = backend('caps');
-    await caps.openCaptures({ paths: lab.files, append: false });
-    capState = await ready(caps, 2400);
-    ds = backend('ds');
-    await ds.openCaptures({ paths: [dir], append: false });
+    pair = await openLabPair('tv-dsinv-');
+    ({ tmp, lab, dir, caps, ds, capState } = pair);
   }, 120_000);
   afterAll(async () => {
     await caps?.close();
     await ds?.close();
-    lab?.dispose();
-    rmSync(tmp, { recursive: true, force: true });
+    pair?.dispose();
   });
 
   it('takes the same notes on packets, hops, flows, graph elements and the set, and marks the same rows', async () => {
@@ -212,7 +202,7 @@ describeNeeding([fileNeed('lab a captures', join(LAB, 'a-node1-eth0.pcap'))], 'i
   it('keeps the notes when the dataset is closed and opened again', async () => {
     const before = (await ds.listNotes()).map(shown);
     await ds.close();
-    ds = backend('ds2');
+    ds = browserBackend(join(tmp, 'ds2'));
     await ds.openCaptures({ paths: [dir], append: false });
     expect((await ds.listNotes()).map(shown)).toEqual(before);
     expect((await ds.getState()).session?.problems).toEqual([]);
@@ -247,7 +237,7 @@ describeNeeding([fileNeed('lab a captures', join(LAB, 'a-node1-eth0.pcap'))], 'i
     await ds.close();
     const r = await run(process.execPath, ['main/cli/bin.mjs', ...args]);
     expect(r.stdout).toContain('packets/s');
-    ds = backend('ds3');
+    ds = browserBackend(join(tmp, 'ds3'));
     const state = await ds.openCaptures({ paths: [dir], append: false });
     expect(state.captures[capture]).toMatchObject({ node: 'node9', iface: 'veth-x', attribution: 'user' });
     // The packets files are the same bytes: the notes are on their packets still.
@@ -275,7 +265,7 @@ describeNeeding([fileNeed('lab a captures', join(LAB, 'a-node1-eth0.pcap'))], 'i
       duck.close();
     }
     renameSync(`${f}.new`, f);
-    ds = backend('ds4');
+    ds = browserBackend(join(tmp, 'ds4'));
     await ds.openCaptures({ paths: [dir], append: false });
     const list = await ds.listNotes();
     expect(list.length).toBe(notes.length);
@@ -303,12 +293,10 @@ describeNeeding(
     beforeAll(async () => {
       tmp = mkdtempSync(join(tmpdir(), 'tv-dsfrag-'));
       await exportDataset(FRAGMENTS, join(tmp, 'dataset'));
-      const backend = (name: string) =>
-        createBackend({ shell: 'browser', recentFile: null, tempDir: join(tmp, name), sessionDir: join(tmp, name, 'sessions') });
-      caps = backend('caps');
+      caps = browserBackend(join(tmp, 'caps'));
       await caps.openCaptures({ paths: FRAGMENTS, append: false });
       await ready(caps, 2400);
-      ds = backend('ds');
+      ds = browserBackend(join(tmp, 'ds'));
       await ds.openCaptures({ paths: [join(tmp, 'dataset')], append: false });
     }, 120_000);
     afterAll(async () => {
@@ -343,7 +331,7 @@ describeNeeding([fileNeed('lab a captures', VXLAN_CAPTURE)], 'a dataset exported
   let moved: number;
   const backends: Backend[] = [];
   const backend = (name: string) => {
-    const b = createBackend({ shell: 'browser', recentFile: null, tempDir: join(tmp, name), sessionDir: join(tmp, name, 'sessions') });
+    const b = browserBackend(join(tmp, name));
     backends.push(b);
     return b;
   };

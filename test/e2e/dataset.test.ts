@@ -5,7 +5,7 @@
 // original capture and follows across nodes. A note written on a packet of the dataset is in the
 // report exported from the toolbar, and is back on its packet when the dataset is opened again; a
 // node correction on the dataset shows the command that exports it again.
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -15,8 +15,7 @@ import { exportDataset } from '../../main/dataset/export';
 import { captureCopies, describeNeeding, fileNeed, type CaptureCopies } from '../tools';
 import { DATASET_SESSION } from '../../main/backend/notes';
 import { CHROMIUM, CHROMIUM_ARGS, RESULTS, exportReport, until, writeNote } from './scenario';
-
-const LAB = 'fixtures/captures';
+import { LAB, labA } from '../dataset/lab-set';
 
 describeNeeding(['chromium', fileNeed('lab a captures', join(LAB, 'a-node1-eth0.pcap'))], 'a dataset in the app (browser mode)', () => {
   let tmp: string;
@@ -27,11 +26,7 @@ describeNeeding(['chromium', fileNeed('lab a captures', join(LAB, 'a-node1-eth0.
   beforeAll(async () => {
     mkdirSync(RESULTS, { recursive: true });
     tmp = mkdtempSync(join(tmpdir(), 'tv-dse2e-'));
-    lab = captureCopies(
-      readdirSync(LAB)
-        .filter((n) => n.startsWith('a-'))
-        .map((n) => join(LAB, n)),
-    );
+    lab = captureCopies(labA());
     dir = join(tmp, 'dataset');
     await exportDataset(lab.files, dir);
     // Started with no set, the dataset's folder allowed: the page opens it by path.
