@@ -24,7 +24,7 @@ import { join } from 'node:path';
 import { parseCount } from '../engine/readers/budget';
 import { correlate } from '../dataset/correlate';
 import { openDuck, queryRows, sqlString } from '../dataset/duck';
-import { exportDataset } from '../dataset/export';
+import { exportDataset, type ExportOptions } from '../dataset/export';
 import { attachDataset } from '../dataset/open';
 import { DatasetSource } from '../dataset/app-source';
 import { fmt, row } from './measure';
@@ -48,23 +48,27 @@ function dirBytes(dir: string): number {
   return n;
 }
 
-/** The map step on the 8-capture set, DuckDB on one thread. */
-async function exportStep(_capture: string, args: string[]): Promise<StepReport> {
-  const sightings = Number(args[0]);
+/** Exports the 8-capture set of `sightings` into a fresh `<name>-<sightings>` folder, DuckDB on one thread, timed. */
+async function timedExport(sightings: number, name: string, opts: ExportOptions) {
   const paths = ensureTopologySet(sightings);
-  const dir = join(root(), `dataset-export-${sightings}-v${VERSION}`);
+  const dir = join(root(), `${name}-${sightings}-v${VERSION}`);
   rmSync(dir, { recursive: true, force: true });
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
-  const r = await exportDataset(paths, dir, { packetsOnly: true, duck: { threads: 1 } });
+  const r = await exportDataset(paths, dir, { ...opts, duck: { threads: 1 } });
   const ms = performance.now() - t0;
   const cpu = process.cpuUsage(cpu0);
-  const cpuS = (cpu.user + cpu.system) / 1e6;
   const failed = r.files.filter((f) => !f.parquet);
   if (failed.length) throw new Error(`export failed: ${failed.map((f) => `${f.capture}: ${f.problems.join('; ')}`).join(', ')}`);
+  return { r, dir, ms, cpuS: (cpu.user + cpu.system) / 1e6, bytes: paths.reduce((n, p) => n + statSync(p).size, 0) };
+}
+
+/** The map step on the 8-capture set, DuckDB on one thread. */
+async function exportStep(_capture: string, args: string[]): Promise<StepReport> {
+  const { r, dir, ms, cpuS, bytes } = await timedExport(Number(args[0]), 'dataset-export', { packetsOnly: true });
   return {
     packets: r.packets,
-    bytes: paths.reduce((n, p) => n + statSync(p).size, 0),
+    bytes,
     ms,
     extra: {
       'cpu s': cpuS.toFixed(2),
@@ -80,24 +84,14 @@ const SET_SIGHTINGS = 100_000;
 
 /** The whole-set export of the 8-capture set, DuckDB on one thread. */
 async function exportSetStep(_capture: string, args: string[]): Promise<StepReport> {
-  const sightings = Number(args[0]);
-  const paths = ensureTopologySet(sightings);
-  const dir = join(root(), `dataset-set-${sightings}-v${VERSION}`);
-  rmSync(dir, { recursive: true, force: true });
-  const cpu0 = process.cpuUsage();
-  const t0 = performance.now();
-  const r = await exportDataset(paths, dir, { duck: { threads: 1 } });
-  const ms = performance.now() - t0;
-  const cpu = process.cpuUsage(cpu0);
-  const failed = r.files.filter((f) => !f.parquet);
-  if (failed.length) throw new Error(`export failed: ${failed.map((f) => `${f.capture}: ${f.problems.join('; ')}`).join(', ')}`);
+  const { r, dir, ms, cpuS, bytes } = await timedExport(Number(args[0]), 'dataset-set', {});
   rmSync(dir, { recursive: true, force: true });
   return {
     packets: r.packets,
-    bytes: paths.reduce((n, p) => n + statSync(p).size, 0),
+    bytes,
     ms,
     extra: {
-      'cpu s': ((cpu.user + cpu.system) / 1e6).toFixed(2),
+      'cpu s': cpuS.toFixed(2),
       'packet files s': r.packetSeconds.toFixed(2),
       'analysis and tables s': r.tableSeconds.toFixed(2),
       journeys: r.tables?.journeys ?? 0,
