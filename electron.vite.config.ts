@@ -41,7 +41,10 @@ export default defineConfig({
       outDir: 'out/preload',
       // Sandboxed preloads must be one CommonJS file, with nothing loaded from node_modules.
       externalizeDeps: false,
-      rolldownOptions: { input: { index: resolve(__dirname, 'preload/index.ts') }, output: { format: 'cjs', entryFileNames: '[name].cjs' } },
+      rolldownOptions: {
+        input: { index: resolve(__dirname, 'preload/index.ts') },
+        output: { format: 'cjs', entryFileNames: '[name].cjs' },
+      },
     },
   },
   renderer: {
