@@ -40,10 +40,11 @@ function packageOf(spec: string): string | null {
   return spec.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0];
 }
 
-/** The module specifiers a built file loads: static imports, dynamic import() and require(). */
+/** The module specifiers a built file loads: static imports and re-exports, dynamic import() and require(). */
 function specifiersOf(code: string): { spec: string; dynamic: boolean }[] {
   const found: { spec: string; dynamic: boolean }[] = [];
-  for (const m of code.matchAll(/^\s*import\s+(?:[^'"]*?\sfrom\s+)?["']([^"']+)["']/gm)) found.push({ spec: m[1], dynamic: false });
+  for (const m of code.matchAll(/^\s*(?:import|export)\s+(?:[^'"]*?\sfrom\s+)?["']([^"']+)["']/gm))
+    found.push({ spec: m[1], dynamic: false });
   for (const m of code.matchAll(/\b(import|require)\s*\(\s*["']([^"']+)["']\s*\)/g)) found.push({ spec: m[2], dynamic: m[1] === 'import' });
   return found;
 }
