@@ -101,7 +101,7 @@ export function baseName(path: string): string {
  */
 export function attributionFromFileName(path: string): FileNameAttribution {
   const whole = baseName(path).replace(EXT_RE, '');
-  const a = withAddress(nodeAndInterface(namePart(whole)));
+  const a = withoutLabel(withAddress(nodeAndInterface(namePart(whole))));
   // 'capture-eth0.pcap', 'tcpdump-2348.pcapng': the interface stands, the rest names no node.
   const generic =
     a.node === null ? isGenericCaptureName(whole) || (a.interface !== null && hasGenericWord(whole)) : isGenericCaptureName(a.node);
@@ -185,6 +185,18 @@ function withAddress(a: FileNameAttribution): FileNameAttribution {
   const ip = parts.join('.');
   const named = a.node ?? a.stem;
   return { ...a, node: /^\d/.test(named) ? `node-${ip}` : named, nodeIp: ip };
+}
+
+/**
+ * A word that labels what follows as a node ('node_k8s-worker-02_cni0'): a Kubernetes node's name
+ * never holds '_' (it is a DNS name), so 'node_' or 'host_' before a name with a letter in it is a
+ * label, not part of the name. 'node-2' and 'node_1' stay as they are.
+ */
+const LABEL_RE = /^(?:node|host)_(?=[^_]*[a-z])([a-z0-9][^_]*)$/i;
+
+function withoutLabel(a: FileNameAttribution): FileNameAttribution {
+  const m = a.node !== null && a.nodeIp === null ? LABEL_RE.exec(a.node) : null;
+  return m ? { ...a, node: m[1] } : a;
 }
 
 /** The directories of a path, innermost last ('a/b/c.pcap' -> ['a', 'b']). */

@@ -54,6 +54,10 @@ describe('attribution from file names', () => {
     ['2026-12-07_node2_cni0.pcap', 'node2', 'cni0'],
     ['gke-prod-pool-1-abc123_flannel.1_1765101010.pcap', 'gke-prod-pool-1-abc123', 'flannel.1'],
     ['node1_eth0_capture.pcap', 'node1', 'eth0'],
+    // 'node_' labels the name that follows: no Kubernetes node name holds '_'.
+    ['node_k8s-worker-02_cni0_2026-12-07T10-00-00.pcap', 'k8s-worker-02', 'cni0'],
+    ['host_worker-3-eth0.pcap', 'worker-3', 'eth0'],
+    ['node_1-eth0.pcap', 'node_1', 'eth0'],
     // The files of a capture rotated by tcpdump -C (or -W): a number after the extension.
     ['node3-ens192.pcap1', 'node3', 'ens192'],
     ['worker-2-eth0.pcap12', 'worker-2', 'eth0'],
