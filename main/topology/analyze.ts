@@ -115,11 +115,12 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
   const cidrs = podCidrs(facts);
   const cidrs6 = podCidrs6(facts, t.ip6);
   if (opts.bgp) applyBgp(opts.bgp, facts.nodeIps, cidrs);
-  const st = pointStats(t, points, facts.vtepMacs, facts.nodeIps, podBlockTest(t, cidrs, cidrs6));
+  const inPodBlock = podBlockTest(t, cidrs, cidrs6);
+  const st = pointStats(t, points, facts.vtepMacs, facts.nodeIps, inPodBlock);
   inferKinds(t, points, st, ids, named, (message, ev) =>
     addFinding({ code: 'attribution', severity: 'warning', message, packets: ev.packets }),
   );
-  podNamedFiles(points, named);
+  podNamedFiles(points, named, t, inPodBlock);
 
   // Journeys, first pass on raw times (wide window): which captures see the same packets, and how
   // close in time, ties node names and points to nodes when the addresses cannot.

@@ -1520,11 +1520,13 @@ function podSideByTime(
 
 /**
  * A file named '<X>-eth0' whose traffic is one pod's own (kind veth, against the name's NIC) was
- * taken inside a pod, and users name such files after the pod: when X has a pod name's shape
- * ('kafka-be35373f4e-wwwzs', 'redis-0') and no other capture names a node X, X is the pod, not a
- * node. The point is then placed by its traffic, as '<pod>.pcap' is.
+ * taken inside a pod, and users name such files after the pod: when no other capture names a node
+ * X, and X has a pod name's shape ('kafka-be35373f4e-wwwzs', 'redis-0') or the pod's address lies in
+ * a pod block the cluster's traffic shows (a pod, not a node, sends there), X is the pod, not a
+ * node. The point is then placed by its traffic, as '<pod>.pcap' is: on the node whose pod block
+ * holds the pod, named after its address when no capture names it.
  */
-export function podNamedFiles(points: PointDraft[], names: NameFacts): void {
+export function podNamedFiles(points: PointDraft[], names: NameFacts, t: PacketTable, inPodBlock: (key: number) => boolean | null): void {
   const nodeNames = new Map<string, number>();
   for (const p of points) if (p.node !== null) nodeNames.set(p.node, (nodeNames.get(p.node) ?? 0) + 1);
   points.forEach((p, i) => {
@@ -1536,13 +1538,17 @@ export function podNamedFiles(points: PointDraft[], names: NameFacts): void {
       p.interface === null ||
       !isAmbiguousInterfaceName(p.interface) ||
       names.nodeWeight[i] !== WEIGHT.fileName ||
-      workloadOf(p.node) === null ||
       nodeNames.get(p.node) !== 1
     )
       return;
+    const shaped = workloadOf(p.node) !== null;
+    if (!shaped && (p.podIp < 0 || inPodBlock(p.podIp) !== true)) return;
+    const why = shaped
+      ? `'${p.node}' has the shape of a pod's name`
+      : `${addr(t, p.podIp)}, the one address sending here, lies in a pod block the traffic shows: a pod's own interface, not a node's NIC`;
     p.evidence.push(
       noEvidence(
-        `'${p.node}' has the shape of a pod's name, no other capture names such a node, and the traffic shows a pod's own interface: the file is named after the pod, so the traffic places it [file-name]`,
+        `${why}, no other capture names a node '${p.node}', and the traffic shows a pod's own interface: the file is named after the pod, so the traffic places it [file-name]`,
       ),
     );
     p.node = null;
