@@ -14,6 +14,7 @@ import {
   podBlockTest,
   twinCaptures,
   podNamedFiles,
+  podOwnInterfaces,
   podSideInterfaces,
   podCidrs,
   podCidrs6,
@@ -580,6 +581,8 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
   const twinRows = twinCaptures(t, points, nodeOfPoint, ids);
   oneBridgePerNode(t, points, st, nodeOfPoint, ids);
   podSideInterfaces(t, points, nodeOfPoint, ids);
+  const inPod = podOwnInterfaces(t, points, nodeOfPoint, nodes.map((n) => n.id));
+  for (const [i, p] of inPod) if (p.inside && !podOfPoint.has(i)) podOfPoint.set(i, p.name ?? addrText(p.podIp));
 
   // 5. Clock domains = nodes (a capture with no node is its own domain); offsets.
   const domainOfPoint = new Int32Array(points.length);
@@ -785,7 +788,7 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
   }
   nodes.forEach((n) => (n.points = []));
   points.forEach((_, i) => nodeOfPoint[i] >= 0 && nodes[nodeOfPoint[i]].points.push(i));
-  const built = buildModel({ t, ids, points, nodes, facts, nat: [...natObs.values()], natSources, nodeOfPoint });
+  const built = buildModel({ t, ids, points, nodes, facts, nat: [...natObs.values()], natSources, nodeOfPoint, inPod });
 
   const flowIds = fx.flows.map((f) => f.id);
   answers.set(findAnswers(t, journeys, correctedTime, fx.flowOfRow));

@@ -312,3 +312,37 @@ export function nodeBeforePod(stem: string, workloads: ReadonlySet<string>): str
   }
   return null;
 }
+
+/**
+ * A name shaped like a pod's, loosely: a workload name and a 5-character suffix (Deployment and
+ * DaemonSet pods, 'frontend-7d9f8b-x2k4p', 'node-exporter-x7k2p') or an ordinal (StatefulSet
+ * pods, 'redis-0'). Only used for files the traffic already shows were taken inside a pod.
+ */
+const POD_LIKE_RE = /^[a-z][a-z0-9]*(?:-[a-z0-9]+)*-(?:[a-z0-9]{5}|\d{1,4})$/;
+
+export interface PodInFileName {
+  readonly pod: string;
+  readonly namespace: string | null;
+}
+
+/**
+ * The pod a capture taken inside a pod is named after: '<pod>.pcap', '<pod>-eth0.pcap',
+ * '<pod>_eth0.pcap', '<node>-<pod>.pcap' (a node `nodes` holds opening the name), and ksniff's
+ * 'ksniff-<pod>-<namespace>.pcap'. Null when the name holds no pod-shaped name, or only a node's.
+ */
+export function podFromFileName(path: string, nodes: readonly string[]): PodInFileName | null {
+  const stem = namePart(baseName(path).replace(EXT_RE, ''));
+  const ksniff = /^k?sniff[-_](.+)$/i.exec(stem);
+  if (ksniff) {
+    const rest = ksniff[1];
+    // '<pod>-<namespace>': the namespace may hold dashes too ('kube-system'), so the longest pod-shaped left part wins.
+    for (let i = rest.lastIndexOf('-'); i > 0; i = rest.lastIndexOf('-', i - 1))
+      if (POD_LIKE_RE.test(rest.slice(0, i))) return { pod: rest.slice(0, i), namespace: rest.slice(i + 1) };
+    return POD_LIKE_RE.test(rest) ? { pod: rest, namespace: null } : null;
+  }
+  const eth = /^(.+?)[-_.](eth\d+)$/i.exec(stem);
+  let name = eth ? eth[1] : stem;
+  const node = nodePrefixOf(name, nodes);
+  if (node !== null) name = name.slice(node.length + 1);
+  return POD_LIKE_RE.test(name) && !nodes.includes(name) ? { pod: name, namespace: null } : null;
+}
