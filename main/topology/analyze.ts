@@ -581,7 +581,12 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
   const twinRows = twinCaptures(t, points, nodeOfPoint, ids);
   oneBridgePerNode(t, points, st, nodeOfPoint, ids);
   podSideInterfaces(t, points, nodeOfPoint, ids);
-  const inPod = podOwnInterfaces(t, points, nodeOfPoint, nodes.map((n) => n.id));
+  const inPod = podOwnInterfaces(
+    t,
+    points,
+    nodeOfPoint,
+    nodes.map((n) => n.id),
+  );
   for (const [i, p] of inPod) if (p.inside && !podOfPoint.has(i)) podOfPoint.set(i, p.name ?? addrText(p.podIp));
 
   // 5. Clock domains = nodes (a capture with no node is its own domain); offsets.

@@ -1578,7 +1578,12 @@ export interface InPod {
  * pod's veth pair (and its lo), the pod with the name the file gives it (`nodes`: the node names,
  * which name no pod).
  */
-export function podOwnInterfaces(t: PacketTable, points: PointDraft[], nodeOfPoint: ArrayLike<number>, nodes: readonly string[]): Map<number, InPod> {
+export function podOwnInterfaces(
+  t: PacketTable,
+  points: PointDraft[],
+  nodeOfPoint: ArrayLike<number>,
+  nodes: readonly string[],
+): Map<number, InPod> {
   const out = new Map<number, InPod>();
   const ends = new Map<string, number>();
   const ofFile = new Map<number, number[]>();

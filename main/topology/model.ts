@@ -293,7 +293,14 @@ export function buildModel(m: ModelInput): BuiltModel {
       if (p.podIp6 !== undefined && p.podIp6 >= 0) ownPoints.set(p.podIp6, [...(ownPoints.get(p.podIp6) ?? []), p.id]);
       // Its host-side veth not captured: the pod is known from inside, behind a veth whose name is not.
       if (!pods.has(ip))
-        pods.set(ip, { ip, mac: p.podMac, node: n, veth: null, acc, reason: `the only address on ${p.id}, its own interface captured inside it` });
+        pods.set(ip, {
+          ip,
+          mac: p.podMac,
+          node: n,
+          veth: null,
+          acc,
+          reason: `the only address on ${p.id}, its own interface captured inside it`,
+        });
       return;
     }
     const draft: PodDraft = {

@@ -68,7 +68,12 @@ describe('the flannel UDP cluster with its two in-pod captures named after the p
     const back = point(a, 'ksniff-backend-5c6d7-abcde-default.pcap');
     expect([back.node, back.pod]).toEqual(['k8s-worker-02', 'backend-5c6d7-abcde']);
     const b = pod(a, '10.244.2.2');
-    expect([b.veth, b.ownPoints, b.name, b.namespace]).toEqual([null, ['ksniff-backend-5c6d7-abcde-default.pcap'], 'backend-5c6d7-abcde', 'default']);
+    expect([b.veth, b.ownPoints, b.name, b.namespace]).toEqual([
+      null,
+      ['ksniff-backend-5c6d7-abcde-default.pcap'],
+      'backend-5c6d7-abcde',
+      'default',
+    ]);
     expect(a.model.veths.map((v) => v.point)).not.toContain('ksniff-backend-5c6d7-abcde-default.pcap');
   });
 
@@ -94,13 +99,15 @@ describe("the same captures named '<pod>-eth0.pcap' and '<pod>_eth0.pcap', both 
     a = await loadCaptureSet(set('podeth0'));
   });
 
-  it("each is eth0 in its pod, not a second eth0 of the node, with no node named after a pod and no warning about one", () => {
+  it('each is eth0 in its pod, not a second eth0 of the node, with no node named after a pod and no warning about one', () => {
     expect(a.model.nodes.map((n) => n.id).sort()).toEqual([N1, 'k8s-worker-02']);
     expect(a.model.veths).toEqual([]);
     expect([pod(a, '10.244.1.2').veth, pod(a, '10.244.1.2').name]).toEqual([null, 'frontend-7d9f8b-x2k4p']);
     expect([pod(a, '10.244.2.2').veth, pod(a, '10.244.2.2').name]).toEqual([null, 'backend-5c6d7-abcde']);
     expect(point(a, 'backend-5c6d7-abcde-eth0.pcap').node).toBe('k8s-worker-02');
-    expect(a.findings.filter((f) => f.code === 'attribution').map((f) => f.message)).not.toContainEqual(expect.stringMatching(/backend-5c6d7-abcde/));
+    expect(a.findings.filter((f) => f.code === 'attribution').map((f) => f.message)).not.toContainEqual(
+      expect.stringMatching(/backend-5c6d7-abcde/),
+    );
   });
 });
 
