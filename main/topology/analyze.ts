@@ -14,6 +14,7 @@ import {
   podBlockTest,
   twinCaptures,
   podNamedFiles,
+  podOwnInterfaces,
   podSideInterfaces,
   podCidrs,
   podCidrs6,
@@ -115,11 +116,12 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
   const cidrs = podCidrs(facts);
   const cidrs6 = podCidrs6(facts, t.ip6);
   if (opts.bgp) applyBgp(opts.bgp, facts.nodeIps, cidrs);
-  const st = pointStats(t, points, facts.vtepMacs, facts.nodeIps, podBlockTest(t, cidrs, cidrs6));
+  const inPodBlock = podBlockTest(t, cidrs, cidrs6);
+  const st = pointStats(t, points, facts.vtepMacs, facts.nodeIps, inPodBlock);
   inferKinds(t, points, st, ids, named, (message, ev) =>
     addFinding({ code: 'attribution', severity: 'warning', message, packets: ev.packets }),
   );
-  podNamedFiles(points, named);
+  podNamedFiles(points, named, t, inPodBlock);
 
   // Journeys, first pass on raw times (wide window): which captures see the same packets, and how
   // close in time, ties node names and points to nodes when the addresses cannot.
@@ -579,6 +581,13 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
   const twinRows = twinCaptures(t, points, nodeOfPoint, ids);
   oneBridgePerNode(t, points, st, nodeOfPoint, ids);
   podSideInterfaces(t, points, nodeOfPoint, ids);
+  const inPod = podOwnInterfaces(
+    t,
+    points,
+    nodeOfPoint,
+    nodes.map((n) => n.id),
+  );
+  for (const [i, p] of inPod) if (p.inside && !podOfPoint.has(i)) podOfPoint.set(i, p.name ?? addrText(p.podIp));
 
   // 5. Clock domains = nodes (a capture with no node is its own domain); offsets.
   const domainOfPoint = new Int32Array(points.length);
@@ -784,7 +793,7 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
   }
   nodes.forEach((n) => (n.points = []));
   points.forEach((_, i) => nodeOfPoint[i] >= 0 && nodes[nodeOfPoint[i]].points.push(i));
-  const built = buildModel({ t, ids, points, nodes, facts, nat: [...natObs.values()], natSources, nodeOfPoint });
+  const built = buildModel({ t, ids, points, nodes, facts, nat: [...natObs.values()], natSources, nodeOfPoint, inPod });
 
   const flowIds = fx.flows.map((f) => f.id);
   answers.set(findAnswers(t, journeys, correctedTime, fx.flowOfRow));

@@ -28,6 +28,7 @@ import {
   nodeBeforePod,
   nodesFromDirectories,
   nodePrefixOf,
+  podFromFileName,
   workloadOf,
 } from './naming';
 import { cite, conflictText, decide, WEIGHT, type Claim } from './solve';
@@ -1520,11 +1521,13 @@ function podSideByTime(
 
 /**
  * A file named '<X>-eth0' whose traffic is one pod's own (kind veth, against the name's NIC) was
- * taken inside a pod, and users name such files after the pod: when X has a pod name's shape
- * ('kafka-be35373f4e-wwwzs', 'redis-0') and no other capture names a node X, X is the pod, not a
- * node. The point is then placed by its traffic, as '<pod>.pcap' is.
+ * taken inside a pod, and users name such files after the pod: when no other capture names a node
+ * X, and X has a pod name's shape ('kafka-be35373f4e-wwwzs', 'redis-0') or the pod's address lies in
+ * a pod block the cluster's traffic shows (a pod, not a node, sends there), X is the pod, not a
+ * node. The point is then placed by its traffic, as '<pod>.pcap' is: on the node whose pod block
+ * holds the pod, named after its address when no capture names it.
  */
-export function podNamedFiles(points: PointDraft[], names: NameFacts): void {
+export function podNamedFiles(points: PointDraft[], names: NameFacts, t: PacketTable, inPodBlock: (key: number) => boolean | null): void {
   const nodeNames = new Map<string, number>();
   for (const p of points) if (p.node !== null) nodeNames.set(p.node, (nodeNames.get(p.node) ?? 0) + 1);
   points.forEach((p, i) => {
@@ -1536,17 +1539,102 @@ export function podNamedFiles(points: PointDraft[], names: NameFacts): void {
       p.interface === null ||
       !isAmbiguousInterfaceName(p.interface) ||
       names.nodeWeight[i] !== WEIGHT.fileName ||
-      workloadOf(p.node) === null ||
       nodeNames.get(p.node) !== 1
     )
       return;
+    const shaped = workloadOf(p.node) !== null;
+    if (!shaped && (p.podIp < 0 || inPodBlock(p.podIp) !== true)) return;
+    const why = shaped
+      ? `'${p.node}' has the shape of a pod's name`
+      : `${addr(t, p.podIp)}, the one address sending here, lies in a pod block the traffic shows: a pod's own interface, not a node's NIC`;
     p.evidence.push(
       noEvidence(
-        `'${p.node}' has the shape of a pod's name, no other capture names such a node, and the traffic shows a pod's own interface: the file is named after the pod, so the traffic places it [file-name]`,
+        `${why}, no other capture names a node '${p.node}', and the traffic shows a pod's own interface: the file is named after the pod, so the traffic places it [file-name]`,
       ),
     );
     p.node = null;
     p.nodeSource = 'none';
     names.nodeWeight[i] = 0;
   });
+}
+
+/** A capture point of one pod's veth pair: the pod's address, the name and namespace the file gives it, and whether the point is inside the pod. */
+export interface InPod {
+  readonly podIp: number;
+  readonly name: string | null;
+  readonly namespace: string | null;
+  /** Captured inside the pod's network namespace (its own interface, its lo), not on the node's side. */
+  readonly inside: boolean;
+}
+
+/**
+ * Captures of one pod's veth pair whose other end is not captured (podSideInterfaces tells the two
+ * ends apart when both are). Such a veth point is the pod's own interface when it is named like a
+ * pod's interface (eth0: a host-side veth is named veth*, cali* or lxc*), when ksniff took it (it
+ * captures inside the pod), or when its `-i any` file holds nothing but it and a loopback (one veth
+ * end and lo: a pod's network namespace, never a node's); it is then marked `podSide`, and the
+ * loopback beside it is the pod's own lo. A file named after the pod alone ('web-0.pcap') does not
+ * tell the end: operators name host-side veth captures after the pod too. Returns, per point of a
+ * pod's veth pair (and its lo), the pod with the name the file gives it (`nodes`: the node names,
+ * which name no pod).
+ */
+export function podOwnInterfaces(
+  t: PacketTable,
+  points: PointDraft[],
+  nodeOfPoint: ArrayLike<number>,
+  nodes: readonly string[],
+): Map<number, InPod> {
+  const out = new Map<number, InPod>();
+  const ends = new Map<string, number>();
+  const ofFile = new Map<number, number[]>();
+  const endKey = (i: number) => `${nodeOfPoint[i]}|${points[i].podIp}`;
+  points.forEach((p, i) => {
+    ofFile.set(p.file, [...(ofFile.get(p.file) ?? []), i]);
+    if (p.kind === 'veth' && p.podIp >= 0 && nodeOfPoint[i] >= 0) ends.set(endKey(i), (ends.get(endKey(i)) ?? 0) + 1);
+  });
+  points.forEach((p, i) => {
+    if (p.kind !== 'veth' || p.podIp < 0 || p.twinOf !== undefined) return;
+    const alone = nodeOfPoint[i] < 0 || ends.get(endKey(i)) === 1;
+    if (!alone && !p.podSide) return;
+    const named = podFromFileName(p.path, nodes);
+    const others = ofFile.get(p.file)!.filter((j) => j !== i);
+    const namespaceOfLo = p.ifindex !== null && others.length > 0 && others.every((j) => points[j].kind === 'loopback');
+    if (!p.podSide) {
+      const why =
+        p.interface !== null && isAmbiguousInterfaceName(p.interface)
+          ? `it is named '${p.interface}' (${p.interfaceSource}), the name of a pod's interface, where a host-side veth is named veth*, cali* or lxc*`
+          : /^ksniff[-_]/i.test(baseName(p.path))
+            ? 'ksniff took it, and ksniff captures inside the pod'
+            : namespaceOfLo
+              ? "its file holds only it and a loopback: one veth end and lo, the interfaces of a pod's network namespace, never of a node"
+              : null;
+      if (why !== null) {
+        p.podSide = true;
+        p.evidence.push(
+          noEvidence(
+            `the only capture of ${addr(t, p.podIp)}'s veth pair, and ${why}: the pod's own interface, inside its network namespace (its host-side veth is not captured)`,
+          ),
+        );
+      }
+    }
+    const inside = p.podSide === true;
+    if (!inside && named === null) return;
+    const pod: InPod = { podIp: p.podIp, name: named?.pod ?? null, namespace: named?.namespace ?? null, inside };
+    out.set(i, pod);
+    if (!inside || !namespaceOfLo) return;
+    for (const j of others) {
+      const lo = points[j];
+      if (lo.interface === null) {
+        lo.interface = 'lo';
+        lo.interfaceSource = 'traffic';
+      }
+      lo.evidence.push(
+        noEvidence(
+          `the same \`-i any\` capture holds ${p.id}, the pod ${named?.pod ?? addr(t, p.podIp)}'s own interface, and only a loopback beside it: the pod's own lo (a network namespace has one loopback, lo), not the node's`,
+        ),
+      );
+      out.set(j, pod);
+    }
+  });
+  return out;
 }

@@ -15,7 +15,7 @@ import {
   type Cidr4,
   type Cidr6,
 } from './addr';
-import { akey, isInitialTtl, type PointDraft, type TunnelFacts } from './attribution';
+import { akey, isInitialTtl, type InPod, type PointDraft, type TunnelFacts } from './attribution';
 import { EvidenceAcc, evidence } from './evidence';
 import type { PacketTable } from './table';
 import type { Bridge, ClusterNode, Evidence, Pod, Service, ServiceBackend, Tunnel, TunnelType, Veth } from './types';
@@ -54,6 +54,8 @@ export interface ModelInput {
   readonly natSources?: ReadonlySet<number>;
   /** Node index of each point (-1 none). */
   readonly nodeOfPoint: ArrayLike<number>;
+  /** Points captured inside a pod (its own interface, its lo), with the pod's name when the file gives it. */
+  readonly inPod?: ReadonlyMap<number, InPod>;
 }
 
 export interface BuiltModel {
@@ -289,6 +291,16 @@ export function buildModel(m: ModelInput): BuiltModel {
     if (p.podSide) {
       ownPoints.set(ip, [...(ownPoints.get(ip) ?? []), p.id]);
       if (p.podIp6 !== undefined && p.podIp6 >= 0) ownPoints.set(p.podIp6, [...(ownPoints.get(p.podIp6) ?? []), p.id]);
+      // Its host-side veth not captured: the pod is known from inside, behind a veth whose name is not.
+      if (!pods.has(ip))
+        pods.set(ip, {
+          ip,
+          mac: p.podMac,
+          node: n,
+          veth: null,
+          acc,
+          reason: `the only address on ${p.id}, its own interface captured inside it`,
+        });
       return;
     }
     const draft: PodDraft = {
@@ -438,6 +450,14 @@ export function buildModel(m: ModelInput): BuiltModel {
     pod.macsBefore = list.slice(0, -1).map(([mac, sp]) => ({ mac, acc: sp.acc }));
   }
 
+  // Captures inside a pod: its lo is the pod's too, and a file named after the pod gives its name.
+  const fileName = new Map<number, InPod & { point: string }>();
+  for (const [pi, inside] of m.inPod ?? []) {
+    const p = points[pi];
+    if (p.kind === 'loopback' && inside.inside) ownPoints.set(inside.podIp, [...(ownPoints.get(inside.podIp) ?? []), p.id]);
+    if (inside.name !== null && !fileName.has(inside.podIp)) fileName.set(inside.podIp, { ...inside, point: p.id });
+  }
+
   const outPods: Pod[] = [...pods.values()]
     .sort((a, b) => a.ip - b.ip)
     .map((p) => ({
@@ -449,10 +469,19 @@ export function buildModel(m: ModelInput): BuiltModel {
       ...(ownPoints.has(p.ip) ? { ownPoints: ownPoints.get(p.ip)! } : {}),
       ...(p.earlier ? { earlier: p.earlier.map((e) => ({ veth: e.veth, mac: e.mac >= 0 ? macToString(e.mac) : null })) } : {}),
       ...(p.macsBefore ? { earlier: p.macsBefore.map((e) => ({ veth: null, mac: macToString(e.mac) })) } : {}),
-      name: null,
-      namespace: null,
+      name: fileName.get(p.ip)?.name ?? null,
+      namespace: fileName.get(p.ip)?.namespace ?? null,
       evidence: [
         evidence(t, ids, p.reason, p.acc),
+        ...(fileName.has(p.ip)
+          ? [
+              {
+                reason: `the file of ${fileName.get(p.ip)!.point}, ${fileName.get(p.ip)!.inside ? 'captured inside the pod' : "a capture of the pod's veth pair"}, is named after the pod ${fileName.get(p.ip)!.name}${fileName.get(p.ip)!.namespace ? ` (namespace ${fileName.get(p.ip)!.namespace})` : ''} [file-name]`,
+                packets: [],
+                count: 0,
+              },
+            ]
+          : []),
         ...(p.earlier ?? []).map((e) =>
           evidence(
             t,

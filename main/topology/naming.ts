@@ -101,7 +101,7 @@ export function baseName(path: string): string {
  */
 export function attributionFromFileName(path: string): FileNameAttribution {
   const whole = baseName(path).replace(EXT_RE, '');
-  const a = withAddress(nodeAndInterface(namePart(whole)));
+  const a = withoutLabel(withAddress(nodeAndInterface(namePart(whole))));
   // 'capture-eth0.pcap', 'tcpdump-2348.pcapng': the interface stands, the rest names no node.
   const generic =
     a.node === null ? isGenericCaptureName(whole) || (a.interface !== null && hasGenericWord(whole)) : isGenericCaptureName(a.node);
@@ -185,6 +185,18 @@ function withAddress(a: FileNameAttribution): FileNameAttribution {
   const ip = parts.join('.');
   const named = a.node ?? a.stem;
   return { ...a, node: /^\d/.test(named) ? `node-${ip}` : named, nodeIp: ip };
+}
+
+/**
+ * A word that labels what follows as a node ('node_k8s-worker-02_cni0'): a Kubernetes node's name
+ * never holds '_' (it is a DNS name), so 'node_' or 'host_' before a name with a letter in it is a
+ * label, not part of the name. 'node-2' and 'node_1' stay as they are.
+ */
+const LABEL_RE = /^(?:node|host)_(?=[^_]*[a-z])([a-z0-9][^_]*)$/i;
+
+function withoutLabel(a: FileNameAttribution): FileNameAttribution {
+  const m = a.node !== null && a.nodeIp === null ? LABEL_RE.exec(a.node) : null;
+  return m ? { ...a, node: m[1] } : a;
 }
 
 /** The directories of a path, innermost last ('a/b/c.pcap' -> ['a', 'b']). */
@@ -299,4 +311,38 @@ export function nodeBeforePod(stem: string, workloads: ReadonlySet<string>): str
     if (w !== null && workloads.has(w)) return stem.slice(0, i);
   }
   return null;
+}
+
+/**
+ * A name shaped like a pod's, loosely: a workload name and a 5-character suffix (Deployment and
+ * DaemonSet pods, 'frontend-7d9f8b-x2k4p', 'node-exporter-x7k2p') or an ordinal (StatefulSet
+ * pods, 'redis-0'). Only used for files the traffic already shows were taken inside a pod.
+ */
+const POD_LIKE_RE = /^[a-z][a-z0-9]*(?:-[a-z0-9]+)*-(?:[a-z0-9]{5}|\d{1,4})$/;
+
+export interface PodInFileName {
+  readonly pod: string;
+  readonly namespace: string | null;
+}
+
+/**
+ * The pod a capture taken inside a pod is named after: '<pod>.pcap', '<pod>-eth0.pcap',
+ * '<pod>_eth0.pcap', '<node>-<pod>.pcap' (a node `nodes` holds opening the name), and ksniff's
+ * 'ksniff-<pod>-<namespace>.pcap'. Null when the name holds no pod-shaped name, or only a node's.
+ */
+export function podFromFileName(path: string, nodes: readonly string[]): PodInFileName | null {
+  const stem = namePart(baseName(path).replace(EXT_RE, ''));
+  const ksniff = /^k?sniff[-_](.+)$/i.exec(stem);
+  if (ksniff) {
+    const rest = ksniff[1];
+    // '<pod>-<namespace>': the namespace may hold dashes too ('kube-system'), so the longest pod-shaped left part wins.
+    for (let i = rest.lastIndexOf('-'); i > 0; i = rest.lastIndexOf('-', i - 1))
+      if (POD_LIKE_RE.test(rest.slice(0, i))) return { pod: rest.slice(0, i), namespace: rest.slice(i + 1) };
+    return POD_LIKE_RE.test(rest) ? { pod: rest, namespace: null } : null;
+  }
+  const eth = /^(.+?)[-_.](eth\d+)$/i.exec(stem);
+  let name = eth ? eth[1] : stem;
+  const node = nodePrefixOf(name, nodes);
+  if (node !== null) name = name.slice(node.length + 1);
+  return POD_LIKE_RE.test(name) && !nodes.includes(name) ? { pod: name, namespace: null } : null;
 }

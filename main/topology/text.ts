@@ -4,7 +4,7 @@
 
 import { clean, cleanBlock, direction, duration, endpoint, natText, encapText, signedDuration, tunnelText } from '../../common/text';
 import type { Analysis } from './analyze';
-import type { Journey } from './types';
+import type { CapturePoint, Journey } from './types';
 
 export function table(rows: readonly (readonly string[])[], indent = '  '): string {
   const w: number[] = [];
@@ -38,7 +38,7 @@ export function formatTopology(a: Analysis, maxFlows = 30): string {
       a.points.map((p) => [
         clean(p.id),
         p.node ?? '?',
-        clean(p.interface ?? '?'),
+        clean(interfaceText(p)),
         p.kind,
         `(${[p.nodeSource, p.kindSource].filter((x, i, l) => l.indexOf(x) === i).join('/')})`,
         `${p.packetCount} pkts`,
@@ -71,7 +71,8 @@ export function formatTopology(a: Analysis, maxFlows = 30): string {
         p.node ?? '?',
         p.veth ? clean(p.veth) : '-',
         [
-          p.name ? clean(`${p.namespace}/${p.name}`) : '',
+          p.name ? clean(p.namespace ? `${p.namespace}/${p.name}` : p.name) : '',
+          p.ownPoints?.length ? clean(`captured inside: ${p.ownPoints.join(', ')}`) : '',
           ...(p.earlier ?? []).map((e) => `before: ${e.veth ? clean(e.veth) : 'veth unknown'} ${e.mac ?? '-'}`),
         ]
           .filter(Boolean)
@@ -126,6 +127,19 @@ export function formatTopology(a: Analysis, maxFlows = 30): string {
   return cleanBlock(out.join('\n')) + '\n';
 }
 
+/** A point's interface: 'eth0', or 'eth0 in pod web-0' for a capture taken inside a pod ('if7 in pod web-0', 'interface in pod web-0' when no name is known). */
+function interfaceText(p: Pick<CapturePoint, 'interface' | 'ifindex' | 'pod'>): string {
+  if (!p.pod) return p.interface ?? '?';
+  return `${p.interface ?? (p.ifindex !== null ? `if${p.ifindex}` : 'interface')} in pod ${p.pod}`;
+}
+
+/** A hop's interface: its point's, or the end of the point's id when nothing names it. */
+function hopInterface(a: Analysis, h: Journey['hops'][number]): string {
+  const p = a.points.find((x) => x.id === h.point);
+  if (p?.pod) return interfaceText(p);
+  return h.interface ?? h.point.slice(h.point.lastIndexOf('#') + 1);
+}
+
 /** '[-3.0 µs .. +5.0 µs]', with '…' on an unbounded side. */
 function interval(lo: number | null, hi: number | null): string {
   return `[${lo === null ? '…' : signedDuration(lo)} .. ${hi === null ? '…' : signedDuration(hi)}]`;
@@ -150,7 +164,7 @@ export function formatJourney(a: Analysis, j: Journey): string {
     rows.push([
       String(h.index + 1),
       h.node ?? '?',
-      clean(h.interface ?? h.point.slice(h.point.lastIndexOf('#') + 1)),
+      clean(hopInterface(a, h)),
       h.kind,
       h.noTime ? 'no timestamp' : wallTime(a.epochSec, h.correctedNs),
       latencyText(h),

@@ -67,7 +67,7 @@ export interface CapturePoint {
   readonly kind: InterfaceKind;
   readonly kindSource: AttributionSource;
   readonly packetCount: number;
-  /** A pod's own `lo` (pod-local traffic between its containers): the pod's name. */
+  /** A capture taken inside a pod (its own eth0, its `lo`): the pod's name, or its address when no name is known. */
   readonly pod?: string;
   /** Why the node / interface / kind were chosen (traffic inference cites packets). */
   readonly evidence: readonly Evidence[];

@@ -4,6 +4,7 @@ import {
   captureNames,
   interfaceKindFromName,
   nodeBeforePod,
+  podFromFileName,
   nodePrefixOf,
   nodesFromDirectories,
   workloadOf,
@@ -54,6 +55,10 @@ describe('attribution from file names', () => {
     ['2026-12-07_node2_cni0.pcap', 'node2', 'cni0'],
     ['gke-prod-pool-1-abc123_flannel.1_1765101010.pcap', 'gke-prod-pool-1-abc123', 'flannel.1'],
     ['node1_eth0_capture.pcap', 'node1', 'eth0'],
+    // 'node_' labels the name that follows: no Kubernetes node name holds '_'.
+    ['node_k8s-worker-02_cni0_2026-12-07T10-00-00.pcap', 'k8s-worker-02', 'cni0'],
+    ['host_worker-3-eth0.pcap', 'worker-3', 'eth0'],
+    ['node_1-eth0.pcap', 'node_1', 'eth0'],
     // The files of a capture rotated by tcpdump -C (or -W): a number after the extension.
     ['node3-ens192.pcap1', 'node3', 'ens192'],
     ['worker-2-eth0.pcap12', 'worker-2', 'eth0'],
@@ -101,6 +106,19 @@ describe('attribution from file names', () => {
     '%s is no generic capture name',
     (file) => expect(attributionFromFileName(file).generic).toBe(false),
   );
+  it.each([
+    ['frontend-7d9f8b-x2k4p.pcap', [], 'frontend-7d9f8b-x2k4p', null],
+    ['backend-5c6d7-abcde-eth0.pcap', [], 'backend-5c6d7-abcde', null],
+    ['frontend-7d9f8b-x2k4p_eth0.pcap', [], 'frontend-7d9f8b-x2k4p', null],
+    ['ksniff-backend-5c6d7-abcde-default.pcap', [], 'backend-5c6d7-abcde', 'default'],
+    ['ksniff-coredns-5d78c9869d-qk2xz-kube-system.pcap', [], 'coredns-5d78c9869d-qk2xz', 'kube-system'],
+    ['ip-10-0-5-205-auth-a7b07b0f3-hptqk.pcap', ['ip-10-0-5-205'], 'auth-a7b07b0f3-hptqk', null],
+    ['worker-2-eth0.pcap', ['worker-2'], null, null],
+    ['capture.pcap', [], null, null],
+  ])('a capture taken inside a pod, %s, names the pod', (file, nodes, pod, namespace) => {
+    const p = podFromFileName(file, nodes);
+    expect(p && [p.pod, p.namespace]).toEqual(pod === null ? null : [pod, namespace]);
+  });
   it("a '<node>-<pod>' name splits where the rest is a pod of a workload other captures are named after", () => {
     expect(workloadOf('web-5d78cf5b9-hk4wz')).toBe('web');
     expect(workloadOf('redis-0')).toBe('redis');
