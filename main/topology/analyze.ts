@@ -53,7 +53,7 @@ import { attributePodLoopback } from './calico/pod-local';
 import { withNames } from './name-history';
 import { WEIGHT } from './solve';
 import { isRotationPiece } from './naming';
-import { firstRouterOf, routedNodeAddresses, routedNodeFacts } from './calico/routed';
+import { firstRouterOf, ownNicAddresses, routedNodeAddresses, routedNodeFacts } from './calico/routed';
 
 export interface AnalyzeOptions {
   readonly overrides?: readonly PointOverride[];
@@ -343,6 +343,22 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
     const reason = `its captures see the same packets closest in time to ${addrText(ip)}'s (median gap ${gaps.map(([x, g]) => `${addrText(x)} ${(g / 1000).toFixed(1)} µs`).join(', ')})`;
     join(name, ip, { reason, packets: [], count: 0 });
   }
+  // Names still without an address (a routed cluster's node captured only on its NIC, none of its
+  // pods captured): the NIC's own MAC is on every unicast frame it sees, and ARP names it.
+  let ownLearned = false;
+  const unbound = (pi: number): string | undefined => {
+    const n = points[pi].node;
+    return n !== null && !nameIp.has(n) && !alias.has(n) && !provisional.has(n) ? n : undefined;
+  };
+  // Two names whose NIC captures have the same own MAC are one node: `join` merges them.
+  for (const [name, ra] of ownNicAddresses(t, points, unbound, new Set(ownerOfIp.keys()))) {
+    if (!facts.nodeIps.has(ra.ip)) {
+      facts.nodeIps.set(ra.ip, ra.acc);
+      ownLearned = true;
+    }
+    join(name, ra.ip, evidence(t, ids, ra.reason, ra.acc));
+  }
+  if (ownLearned) votes = nodeVotes(t, points, cidrs, facts.nodeIps, cidrs6);
   for (const n of provisional) {
     if (alias.has(n)) continue;
     const ip = nameIp.get(n);
@@ -564,7 +580,7 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
   for (const i of ambiguous.keys())
     if (points[i].kind === 'veth' && points[i].podIp >= 0 && points[i].podIp < 4294967296) podOfAmbiguous.set(i, points[i].podIp);
   if (podOfAmbiguous.size > 0) {
-    const router = firstRouterOf(t, points, new Set(podOfAmbiguous.values()));
+    const router = firstRouterOf(t, points, new Set(podOfAmbiguous.values()), j1, new Set(podOfAmbiguous.keys()));
     for (const [i, a] of podOfAmbiguous) {
       const ra = router.get(a);
       const n = ra ? nodeOfIp.get(ra.ip) : undefined;

@@ -151,7 +151,18 @@ export function buildModel(m: ModelInput): BuiltModel {
     const ver = t.innerVer[r];
     if ((ver !== 4 && ver !== 6) || t.tunnel[r] !== TunnelKind.NONE) continue;
     const n = m.nodeOfPoint[t.point[r]];
-    if (n < 0 || !(ver === 4 ? nodes[n].cidr : nodes[n].cidr6)) continue;
+    if (n < 0) continue;
+    if (!(ver === 4 ? nodes[n].cidr : nodes[n].cidr6)) {
+      // No pod block known (a routed cluster: the mask is not on the wire): a frame routed onto the
+      // bridge (TTL below the initial) was sent by the node's routing through the bridge, from its MAC.
+      const src = t.mac(t.innerMacSrc[r]);
+      if (p.kind === 'bridge' && src >= 0 && !macIsGroup(src) && !isInitialTtl(t.innerTtl[r])) {
+        const acc = gwMac[n].get(src) ?? new EvidenceAcc();
+        acc.add(r);
+        gwMac[n].set(src, acc);
+      }
+      continue;
+    }
     // IPv6 link-local and multicast are neighbour discovery on the segment, not routed traffic.
     if (ver === 6 && (/^(fe80:|ff)/.test(t.ip6[t.innerSrc[r]] ?? '') || /^(fe80:|ff)/.test(t.ip6[t.innerDst[r]] ?? ''))) continue;
     const srcIn = inBlock(n, ver, t.innerSrc[r]);
@@ -394,7 +405,10 @@ export function buildModel(m: ModelInput): BuiltModel {
     if (t.innerVer[r] === 6 && /^(fe80:|ff)/.test(t.ip6[t.innerSrc[r]] ?? '')) continue;
     const kind = points[t.point[r]].kind;
     const inTunnel = t.tunnel[r] !== TunnelKind.NONE;
-    if (!inTunnel && kind !== 'bridge' && kind !== 'veth' && kind !== 'any') continue;
+    // On a routed cluster's underlay a pod's packets cross unencapsulated, one routing step on (its
+    // node's): an address of a node's pod block sending so is a pod even where no veth of it was captured.
+    const routedOnUnderlay = !inTunnel && kind === 'underlay' && !isInitialTtl(t.innerTtl[r]);
+    if (!inTunnel && kind !== 'bridge' && kind !== 'veth' && kind !== 'any' && !routedOnUnderlay) continue;
     let n = nodeOfAddr(src);
     let onSegment = false;
     if (n < 0) {
@@ -421,7 +435,9 @@ export function buildModel(m: ModelInput): BuiltModel {
         ? `sends unrouted (initial TTL) on ${nodes[n].id}'s ${kind} from a MAC of its own: a pod of that node`
         : inTunnel
           ? `sends from inside ${nodes[n].id}'s pod CIDR (seen encapsulated)`
-          : `sends from inside ${nodes[n].id}'s pod CIDR on its bridge`,
+          : routedOnUnderlay
+            ? `sends from inside ${nodes[n].id}'s pod CIDR, routed unencapsulated onto the underlay (TTL ${t.innerTtl[r]})`
+            : `sends from inside ${nodes[n].id}'s pod CIDR on its bridge`,
     });
   }
   // A pod that sent its own frames from one MAC, then only from another: a new interface with the

@@ -6,10 +6,11 @@
 // as the node's block when they all fit in one (Calico's default block size).
 
 import type { PacketTable } from '../table';
-import type { PointDraft } from '../attribution';
+import type { JourneyIndex } from '../journeys';
+import { isInitialTtl, type PointDraft } from '../attribution';
 import type { ClusterModel, ClusterNode, Evidence } from '../types';
 import { EvidenceAcc } from '../evidence';
-import { ip4ToString, macToString, parseIp4 } from '../addr';
+import { ip4ToString, macIsGroup, macToString, parseIp4 } from '../addr';
 
 const BLOCK = 26;
 
@@ -42,18 +43,95 @@ export function routedNodeAddresses(
 
 /**
  * The underlay address of the node that first routed each of `addrs`' packets (routed clusters): the
- * source MAC of its packets on underlay captures one routing step after it sent them (TTL 63, 127 or
- * 254, no tunnel), which ARP on the underlay names. `addrs` are IPv4 address keys; absent: not seen so.
+ * source MAC of its packets on underlay captures one routing step after it sent them, no tunnel, which
+ * ARP on the underlay names. A packet is its by its source address with TTL 63, 127 or 254, or, through
+ * `journeys`, as the same packet one TTL below the one it had where `addrs`' own captures (`podPoints`)
+ * saw it leave: a packet its node's NAT rewrote (a masqueraded egress) counts too. `addrs` are IPv4
+ * address keys; absent: not seen so.
  */
-export function firstRouterOf(t: PacketTable, points: readonly PointDraft[], addrs: ReadonlySet<number>): Map<number, RoutedAddress> {
+export function firstRouterOf(
+  t: PacketTable,
+  points: readonly PointDraft[],
+  addrs: ReadonlySet<number>,
+  journeys: JourneyIndex,
+  podPoints: ReadonlySet<number>,
+): Map<number, RoutedAddress> {
+  // Journey -> the pod that sent it, and the TTL it left with.
+  const sentBy = new Map<number, { a: number; ttl: number }>();
+  for (let r = 0; r < t.count; r++) {
+    if (!podPoints.has(t.point[r]) || t.innerVer[r] !== 4 || !addrs.has(t.innerSrc[r]) || !isInitialTtl(t.innerTtl[r])) continue;
+    const j = journeys.journeyOfRow[r];
+    if (j >= 0) sentBy.set(j, { a: t.innerSrc[r], ttl: t.innerTtl[r] });
+  }
   const byText = nicAddresses(
     t,
     points,
-    (r) => (t.innerVer[r] === 4 && addrs.has(t.innerSrc[r]) && [63, 127, 254].includes(t.innerTtl[r]) ? String(t.innerSrc[r]) : undefined),
+    (r) => {
+      if (t.innerVer[r] !== 4) return undefined;
+      if (addrs.has(t.innerSrc[r]) && [63, 127, 254].includes(t.innerTtl[r])) return String(t.innerSrc[r]);
+      const s = sentBy.get(journeys.journeyOfRow[r]);
+      return s && t.innerTtl[r] === s.ttl - 1 ? String(s.a) : undefined;
+    },
     (a, count, mac, ip) =>
-      `${count} packets from ${ip4ToString(Number(a))} leave on the underlay one routing step after it sent them, from MAC ${macToString(mac)}, which ARP on the underlay gives ${ip4ToString(ip)}: its node routed them`,
+      `${count} packets ${ip4ToString(Number(a))} sent leave on the underlay one routing step later (its own address, or the same packet after its node's NAT), from MAC ${macToString(mac)}, which ARP on the underlay gives ${ip4ToString(ip)}: its node routed them`,
   );
   return new Map([...byText].map(([a, ra]) => [Number(a), ra]));
+}
+
+/** Share of a NIC capture's unicast frames its own MAC must be on (a switch floods a few unknown-unicast frames). */
+const OWN_MAC_SHARE = 0.95;
+/** Fewer unicast frames than this say nothing about whose NIC it is. */
+const OWN_MAC_MIN_FRAMES = 4;
+
+/**
+ * Nodes' underlay addresses from their own NIC captures alone (a routed cluster's node none of whose
+ * pods is captured, so `routedNodeAddresses` has nothing to go on): a NIC sees the unicast frames to
+ * and from its own MAC only, so the one MAC on (nearly) every unicast frame of a name's underlay
+ * points is its NIC's own, unless ARP gives that MAC an address in `othersIps` (the peer's, when every
+ * frame is between the two). ARP on the underlay names its address. `nameOf` names the node of each
+ * point to look at (undefined: skip it); names with no single such MAC, or no ARP for it, are absent.
+ */
+export function ownNicAddresses(
+  t: PacketTable,
+  points: readonly PointDraft[],
+  nameOf: (point: number) => string | undefined,
+  othersIps: ReadonlySet<number>,
+): Map<string, RoutedAddress> {
+  const onFrames = new Map<string, { total: number; macs: Map<number, EvidenceAcc> }>();
+  for (let r = 0; r < t.count; r++) {
+    if (points[t.point[r]]?.kind !== 'underlay') continue;
+    const name = nameOf(t.point[r]);
+    const src = t.mac(t.outerMacSrc[r]);
+    const dst = t.mac(t.outerMacDst[r]);
+    if (name === undefined || src < 0 || dst < 0 || macIsGroup(dst)) continue;
+    let seen = onFrames.get(name);
+    if (!seen) onFrames.set(name, (seen = { total: 0, macs: new Map() }));
+    seen.total++;
+    for (const m of src === dst ? [src] : [src, dst]) {
+      let acc = seen.macs.get(m);
+      if (!acc) seen.macs.set(m, (acc = new EvidenceAcc()));
+      acc.add(r);
+    }
+  }
+  const ipOfMac = underlayArp(t, points);
+  const out = new Map<string, RoutedAddress>();
+  for (const [name, { total, macs }] of onFrames) {
+    if (total < OWN_MAC_MIN_FRAMES) continue;
+    const cands = [...macs].filter(([m, acc]) => acc.count >= OWN_MAC_SHARE * total && !othersIps.has(ipOfMac.get(m)?.ip ?? -1));
+    const arp = cands.length === 1 ? ipOfMac.get(cands[0][0]) : undefined;
+    if (!arp) continue;
+    const [mac, frames] = cands[0];
+    const acc = new EvidenceAcc();
+    acc.add(arp.row);
+    acc.merge(frames);
+    out.set(name, {
+      ip: arp.ip,
+      mac,
+      acc,
+      reason: `${frames.count} of the ${total} unicast frames on its NIC captures are to or from MAC ${macToString(mac)} (a NIC sees its own frames), which ARP on the underlay gives ${ip4ToString(arp.ip)}: its own address`,
+    });
+  }
+  return out;
 }
 
 /** Per key (`keyOf` of the rows it sent): the top source MAC of its unencapsulated underlay packets, and the address ARP gives that MAC. */
@@ -125,14 +203,21 @@ export function routedNodeFacts(
     const ip = parseIp4(p.ip);
     if (ip !== null && p.node) nodeOfPod.set(ip, p.node);
   }
-  if (nodeOfPod.size === 0) return model;
   const votes = nicMacVotes(t, points, (r) => (t.innerVer[r] === 4 ? nodeOfPod.get(t.innerSrc[r]) : undefined));
   const ipOfMac = underlayArp(t, points);
   const caliNodes = new Set(model.veths.filter((v) => /^cali/.test(v.name)).map((v) => v.node));
+  /** A node with an address but none of its pods' packets seen: the MAC ARP on the underlay gives that address. */
+  const macByArp = (n: ClusterNode): ClusterNode => {
+    const ip = parseIp4(n.underlayIps[0] ?? '');
+    const hit = ip === null ? undefined : [...ipOfMac].find(([, a]) => a.ip === ip);
+    if (!hit) return n;
+    const reason = `ARP on the underlay: ${n.underlayIps[0]} is at ${macToString(hit[0])}`;
+    return { ...n, underlayMacs: [macToString(hit[0])], evidence: [...n.evidence, { reason, packets: [ref(hit[1].row)], count: 1 }] };
+  };
   const nodes: ClusterNode[] = model.nodes.map((n) => {
     if (!lacks(n)) return n;
     const m = votes.get(n.id);
-    if (!m) return n;
+    if (!m) return n.underlayMacs.length ? n : macByArp(n);
     const [mac, acc] = topMac(m);
     const evidence: Evidence[] = [
       ...n.evidence,
