@@ -255,7 +255,7 @@ export function createBackend(opts: BackendOptions): Backend {
           feed.changed();
         });
         progress = null;
-        s.finish();
+        await s.finishAnswering();
         limitNote = readLimitNote(s.files, budget.exceeded, s.count);
         if (limitNote) message = [bundleNote, limitNote].filter(Boolean).join(' ');
         labels = nameLabels(s);

@@ -44,6 +44,8 @@ export interface SetReadOptions {
   readonly records?: boolean;
   /** Fill the table in shared memory (to hand it to another thread without a copy: PacketTable's `shared`). */
   readonly shared?: boolean;
+  /** Bytes per read of a file on this thread (ReadOptions.chunkSize): each is decoded in one go, holding the thread. */
+  readonly chunkSize?: number;
 }
 
 /** A packet that may carry BGP, kept by a reading thread for the set's BgpCollector (fed in row order after the merge). */
@@ -69,7 +71,7 @@ export interface FileReadHooks {
 export const PARALLEL_MIN_BYTES = 64 << 20;
 
 /** Rows a thread's file joins the set's table by at a time (the thread answers other calls between). */
-const APPEND_SLICE = 1 << 17;
+const APPEND_SLICE = 1 << 14;
 
 /** Rows read before the table makes room for the rest of a file (estimated from the bytes read so far). */
 const RESERVE_AFTER = 1000;
@@ -216,7 +218,7 @@ export class CaptureSetReader {
           hooks.onProgress?.(pr);
         },
       },
-      { signal: this.opts.signal, pcapReader: this.opts.pcapReader ?? 'fast', budget },
+      { signal: this.opts.signal, pcapReader: this.opts.pcapReader ?? 'fast', budget, chunkSize: this.opts.chunkSize },
     );
     // Point ids: the capture id alone when the file is one point, else capture#interface.
     const multiIface = new Set(filePoints.map((p) => points[p].iface)).size > 1;

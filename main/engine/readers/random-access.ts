@@ -1,13 +1,15 @@
 // Random access: fetch packets again by the file offset the streaming read reported (RawPacket.fileOffset),
 // for full decoding of the packets a user looks at. Uses the same record parsers as the streaming readers.
-// Plain files are read with positioned reads; a gzip file has no random access, so its packets are
-// reached by decompressing forward (one pass per batch, offsets visited in increasing order).
+// Plain files are read with synchronous positioned reads on the calling thread (PositionedFile: a few
+// KB per packet from the page cache, never queued in the file thread pool behind the reads of a big
+// set); a gzip file has no random access, so its packets are reached by decompressing forward (one
+// pass per batch, offsets visited in increasing order).
 
 import type { CaptureInfo, RawPacket, ReadError } from '../types';
 import { DEFAULT_MAX_RECORD_LEN, ReadSink, u32 } from './sink';
 import { PCAP_RECORD_HEADER_LEN, fillPcapRecord, type PcapHeader } from './pcap';
 import { fillPacketBlock, packetBlockByteOrder, toNgInterface, type NgInterface } from './pcapng';
-import { FileSource, GzipSource, isGzip } from './source';
+import { FileSource, GzipSource, PositionedFile, isGzip } from './source';
 
 export interface PacketRef {
   /** RawPacket.fileOffset from the streaming read. */
@@ -21,8 +23,8 @@ export interface PacketRef {
 export type PacketAt = { ok: true; packet: RawPacket } | { ok: false; error: ReadError };
 
 interface Positioned {
-  readAt(buf: Uint8Array, len: number, pos: number): Promise<number>;
-  close(): Promise<void>;
+  readAt(buf: Uint8Array, len: number, pos: number): number | Promise<number>;
+  close(): void | Promise<void>;
 }
 
 class ForwardGzip implements Positioned {
@@ -55,16 +57,22 @@ export async function readPacketsAt(
 ): Promise<PacketAt[]> {
   const maxRecordLen = opts.maxRecordLen ?? DEFAULT_MAX_RECORD_LEN;
   const fail = (code: string, message: string, offset: number): PacketAt => ({ ok: false, error: { code, message, offset, fatal: false } });
-  let file: FileSource;
+  let file: PositionedFile;
   try {
-    file = await FileSource.open(path);
+    file = PositionedFile.open(path);
   } catch (e) {
     return refs.map(() => fail('open-failed', `cannot open ${path}: ${(e as Error).message}`, 0));
   }
   let io: Positioned = file;
-  if (isGzip(await file.peek(2))) {
-    await file.close();
-    io = new ForwardGzip(path);
+  const magic = new Uint8Array(2);
+  try {
+    if (isGzip(magic.subarray(0, file.readAt(magic, 2, 0)))) {
+      file.close();
+      io = new ForwardGzip(path);
+    }
+  } catch (e) {
+    file.close();
+    return refs.map(() => fail('read-error', `cannot read ${path}: ${(e as Error).message}`, 0));
   }
   const order = refs.map((_, i) => i).sort((a, b) => refs[a].fileOffset - refs[b].fileOffset);
   const out = new Array<PacketAt>(refs.length);
@@ -154,7 +162,11 @@ export async function readPacketsAt(
       out[i] = { ok: true, packet: { ...p, index: ref.index ?? -1, data: p.data.slice(), comments: p.comments ? [...p.comments] : null } };
     }
   } finally {
-    await io.close().catch(() => {});
+    try {
+      await io.close();
+    } catch {
+      // Nothing was written: a failed close loses nothing.
+    }
   }
   return out;
 }
