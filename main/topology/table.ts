@@ -73,15 +73,19 @@ export interface TablePart {
   readonly icmpErrors: readonly IcmpError[];
 }
 
-/** MAC (high 16, low 32 bits) -> id: open addressing over typed arrays, no allocation per lookup. */
+/**
+ * MAC (high 16, low 32 bits) -> id: open addressing over typed arrays, no allocation per lookup. The
+ * low 32 bits are kept and passed as a signed 32-bit number (`lo | 0`): an unsigned one past 2^31 is
+ * a heap number, made anew on every call that is not inlined.
+ */
 class MacIds {
   private hi = new Uint32Array(64);
-  private lo = new Uint32Array(64);
+  private lo = new Int32Array(64);
   /** id + 1; 0 = empty slot. */
   private ids = new Int32Array(64);
   private size = 0;
 
-  /** The id of the MAC; when new, it gets `next`. */
+  /** The id of the MAC (`lo`: its low 32 bits as a signed number); when new, it gets `next`. */
   get(hi: number, lo: number, next: number): number {
     const mask = this.ids.length - 1;
     const h = Math.imul(lo ^ Math.imul(hi, 0x85ebca6b), 0x9e3779b1);
@@ -102,7 +106,7 @@ class MacIds {
   private rehash(): void {
     const { hi, lo, ids } = this;
     this.hi = new Uint32Array(ids.length * 2);
-    this.lo = new Uint32Array(ids.length * 2);
+    this.lo = new Int32Array(ids.length * 2);
     this.ids = new Int32Array(ids.length * 2);
     this.size = 0;
     for (let i = 0; i < ids.length; i++) if (ids[i] !== 0) this.get(hi[i], lo[i], ids[i] - 1);
@@ -352,7 +356,7 @@ export class PacketTable {
 
   /** The id of a MAC given as its high 16 and low 32 bits (interned on first sight). */
   internMac(hi: number, lo: number): number {
-    const id = this.macIds.get(hi & 0xffff, lo >>> 0, this.macs.length);
+    const id = this.macIds.get(hi & 0xffff, lo | 0, this.macs.length);
     if (id === this.macs.length) this.macs.push(macNumber(hi, lo));
     return id;
   }
