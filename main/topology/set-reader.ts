@@ -184,16 +184,19 @@ export class CaptureSetReader {
           summarize(d, p.linktype, summary, decode, p.origLen);
           const r = table.add(fi, p.index, pi, p.hasTime ? p.tsSec : Number.NaN, p.tsNsec, p.origLen, pktType, d, summary);
           current = p.index;
-          if (bgpPackets === null) bgp.observe(r, d, summary, p.tsSec * 1e9 + p.tsNsec, refOfCurrent);
-          else if (mayCarryBgp(summary))
-            bgpPackets.push({
-              row: r,
-              data: d.slice(),
-              linktype: p.linktype,
-              origLen: p.origLen,
-              tNs: p.tsSec * 1e9 + p.tsNsec,
-              index: p.index,
-            });
+          // The port test first: the time, a new number, is made only for the rare packet that may carry BGP.
+          if (mayCarryBgp(summary)) {
+            if (bgpPackets === null) bgp.observe(r, d, summary, p.tsSec * 1e9 + p.tsNsec, refOfCurrent);
+            else
+              bgpPackets.push({
+                row: r,
+                data: d.slice(),
+                linktype: p.linktype,
+                origLen: p.origLen,
+                tNs: p.tsSec * 1e9 + p.tsNsec,
+                index: p.index,
+              });
+          }
           // Cooked captures carry the sender's MAC in the SLL header, not in an Ethernet header.
           if (slla >= 0 && summary.outerEthOffset < 0 && d.length >= slla + 6) {
             const mac = table.internMac(
