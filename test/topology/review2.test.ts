@@ -139,6 +139,27 @@ describe('a pod restarted on a new veth with the same address (10.244.2.3: vethb
   });
 });
 
+describe('a ClusterIP connection whose client veth was not captured (10.244.1.2:38224 to 10.96.0.100:80, DNATed to 10.244.2.2:8080 at the bridge port)', () => {
+  it('is one flow, closed, with the service address as its NAT: the half holding only the un-DNATed replies is no flow of its own', async () => {
+    const a = await loadCaptureSet(set('restart'));
+    const conn = a.flows.filter((f) => f.a.port === 38224 || f.b.port === 38224);
+    expect(conn.map((f) => [f.id, f.aToB.packets, f.bToA.packets, f.tcp?.state, f.natPeers])).toEqual([
+      ['tcp 10.244.1.2:38224 > 10.244.2.2:8080', 7, 7, 'closed', ['tcp 10.244.1.2:38224 > 10.96.0.100:80']],
+    ]);
+    // The replies n1's bridge saw from the service address are the connection's there.
+    const bridge = conn[0].perCapture.find((c) => c.point === `${N1}-cni0.pcap`)!;
+    expect([bridge.aToB.packets, bridge.bToA.packets]).toEqual([7, 7]);
+    // Every packet of it, replies included, is followed under the one flow.
+    const js = a.journeysForFlow(conn[0].id);
+    expect(js.length).toBe(14);
+    for (const j of js) expect(j.flows).toEqual([conn[0].id]);
+    // The service still comes from those replies' un-DNAT.
+    expect(a.model.services.map((s) => [s.id, s.backends.map((b) => `${b.ip}:${b.port}`), s.natNodes])).toEqual([
+      ['tcp 10.96.0.100:80', ['10.244.2.2:8080'], [N1]],
+    ]);
+  });
+});
+
 describe("n2's cni0 captured twice at once by two operators (…-cni0.pcap and …-cni0-ops2.pcap), and the second started late", () => {
   const N2 = 'aks-nodepool1-31415926-vmss000001';
   const check = (a: Analysis, twin: string) => {
@@ -240,8 +261,31 @@ describe("a hairpinned connection's segments cross node2's bridge several times 
   it('were each sent once: no retransmission', async () => {
     const a = await loadCaptureSet(set('hairpin'));
     expect(a.findings.filter((f) => f.code === 'retransmission').map((f) => f.message)).toEqual([]);
-    const f = a.flows.find((x) => x.id === 'tcp 10.244.2.2:60934 > 10.244.2.2:8080');
-    expect(f?.tcp?.retransmissions).toBe(0);
+    const fs = a.flows.filter((x) => x.a.port === 60934);
+    expect(fs.length).toBe(2);
+    for (const f of fs) expect(f.tcp?.retransmissions).toBe(0);
+  });
+
+  it("is listed as a service connection is: the tuple its client sends and the one its server receives, each packet once; the form in between is their NAT", async () => {
+    const a = await loadCaptureSet(set('hairpin'));
+    const client = 'tcp 10.244.2.2:60934 > 10.96.5.5:80';
+    const server = 'tcp 10.244.2.1:60934 > 10.244.2.2:8080';
+    const between = 'tcp 10.244.2.2:60934 > 10.244.2.2:8080';
+    expect(
+      a.flows.filter((f) => f.a.port === 60934).map((f) => [f.id, f.aToB.packets, f.bToA.packets, f.tcp?.state, f.journeyCount, f.natPeers]),
+    ).toEqual([
+      [client, 6, 4, 'closed', 10, [server]],
+      [server, 6, 4, 'closed', 10, [client, between]],
+    ]);
+    // Each packet is one journey through both, whichever form the bridge saw it in.
+    const js = a.journeysForFlow(client);
+    expect(js.length).toBe(10);
+    for (const j of js) expect(j.flows.sort()).toEqual([client, server].sort());
+    expect(a.journeysForFlow(server).map((j) => j.id)).toEqual(js.map((j) => j.id));
+    // node1's call of the same service (client veth not captured): one flow, as any such call.
+    expect(a.flows.filter((f) => f.a.port === 47594).map((f) => [f.id, f.aToB.packets, f.bToA.packets, f.natPeers])).toEqual([
+      ['tcp 10.244.1.2:47594 > 10.244.2.2:8080', 6, 4, ['tcp 10.244.1.2:47594 > 10.96.5.5:80']],
+    ]);
   });
 });
 
