@@ -5,7 +5,7 @@
 
 import { SummaryFlag, TUNNEL_NAMES, TunnelKind } from '../engine/decode/types';
 import { cidr6Contains, cidrContains, macToString, parseIp6 } from './addr';
-import { akey, type PointDraft } from './attribution';
+import { akey, stampGrains, type PointDraft } from './attribution';
 import type { IcmpTooBig, PacketTable } from './table';
 import type { NodeDraft } from './model';
 import { protoName } from './model';
@@ -135,10 +135,7 @@ const grains = new WeakMap<HopContext, Float64Array>();
 function timestampGrain(ctx: HopContext): Float64Array {
   const had = grains.get(ctx);
   if (had) return had;
-  const t = ctx.t;
-  const whole = new Uint8Array(ctx.points.length).fill(1);
-  for (let r = 0; r < t.count; r++) if (t.tNs[r] % 1000 !== 0) whole[t.point[r]] = 0;
-  const grain = Float64Array.from(whole, (w) => (w ? 1000 : 1));
+  const grain = stampGrains(ctx.t, ctx.points.length);
   grains.set(ctx, grain);
   return grain;
 }

@@ -196,6 +196,27 @@ describe("n2's cni0 captured twice at once by two operators (â€¦-cni0.pcap and â
   });
 });
 
+describe('a bridge captured twice at once, by a tcpdump with --time-stamp-precision=nano and one without (prec-node1-cni0-nano.pcap, prec-node1-cni0.pcap)', () => {
+  it('is one interface captured twice: the microsecond stamps are the nanosecond ones cut down, and each frame is one hop', async () => {
+    const a = await loadCaptureSet(set('precision'));
+    const nano = a.points.find((p) => p.id === 'prec-node1-cni0-nano.pcap')!;
+    expect([nano.node, nano.interface, nano.kind]).toEqual(['prec-node1', 'cni0', 'bridge']);
+    expect(nano.evidence.map((e) => e.reason).join('\n')).toMatch(/with the very same timestamp \(to the microsecond\)/);
+    expect(a.findings.filter((f) => /captured twice at the same time/.test(f.message)).map((f) => f.message)).toEqual([
+      'prec-node1-cni0.pcap and prec-node1-cni0-nano.pcap are the same interface (cni0 of prec-node1) captured twice at the same time: they hold the same frames at the same times; each frame counts once, as prec-node1-cni0.pcap\'s',
+    ]);
+    // Each frame is one sighting; only what one of the two saw alone (at the start or end) is the twin's.
+    const at = new Map<string, number>();
+    for (let k = 0; k < a.journeys.count; k++) {
+      const hops = a.journeys.get(k).hops;
+      expect(hops.length, `journey ${k}`).toBe(1);
+      at.set(hops[0].point, (at.get(hops[0].point) ?? 0) + 1);
+    }
+    expect(at.get('prec-node1-cni0.pcap')).toBe(a.journeys.count - (at.get('prec-node1-cni0-nano.pcap') ?? 0));
+    expect(at.get('prec-node1-cni0-nano.pcap') ?? 0).toBeLessThanOrEqual(2);
+  });
+});
+
 describe('IPv6 only: IPv6 pods in VXLAN with an IPv6 outer header (v6-node1 fd00:100::11, v6-node2 fd00:100::12)', () => {
   let a: Analysis;
   beforeAll(async () => {
@@ -280,7 +301,7 @@ describe("a hairpinned connection's segments cross node2's bridge several times 
     // Each packet is one journey through both, whichever form the bridge saw it in.
     const js = a.journeysForFlow(client);
     expect(js.length).toBe(10);
-    for (const j of js) expect(j.flows.sort()).toEqual([client, server].sort());
+    for (const j of js) expect([...j.flows].sort()).toEqual([client, server].sort());
     expect(a.journeysForFlow(server).map((j) => j.id)).toEqual(js.map((j) => j.id));
     // node1's call of the same service (client veth not captured): one flow, as any such call.
     expect(a.flows.filter((f) => f.a.port === 47594).map((f) => [f.id, f.aToB.packets, f.bToA.packets, f.natPeers])).toEqual([
