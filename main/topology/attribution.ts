@@ -852,13 +852,17 @@ function trafficKind(t: PacketTable, p: PointDraft, s: PointStats, ids: readonly
         `${on} of ${total} unicast IP packets are to or from ${addr(t, p.podIp)}, which sends here with an initial TTL from a MAC of its own, and every packet sent here unrouted is to or from it; the others are routed frames for other addresses, which a bridge floods to every port: its veth`,
         acc,
       );
+    // A bridge holding that one pod carries the same: a name saying bridge is no conflict with it.
     if (own > 0)
-      return claim(
-        'veth',
-        WEIGHT.traffic,
-        `every unicast IP packet is to or from ${addr(t, p.podIp)}, which sends here with an initial TTL: its veth (or its own interface)`,
-        acc,
-      );
+      return {
+        ...claim(
+          'veth',
+          WEIGHT.traffic,
+          `every unicast IP packet is to or from ${addr(t, p.podIp)}, which sends here with an initial TTL: its veth (or its own interface, or a bridge holding only it)`,
+          acc,
+        ),
+        alsoFits: ['bridge'],
+      };
     // The one address is always seen routed: one pod's traffic crossing a node's NIC.
     if (sent > 0)
       return claim(

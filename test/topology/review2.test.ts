@@ -74,6 +74,23 @@ describe("with the first piece of the same NIC's rotated capture, which holds on
   });
 });
 
+describe("a pod's connection to a hostNetwork server on another node (10.244.1.2:37612 to 192.168.100.13:9100, SNATed to n1's address, plain on the underlay)", () => {
+  it('is expected nowhere near a tunnel device: not on n1 flannel.1 (captured), not on n3 (not captured); every packet is delivered', async () => {
+    const a = await loadCaptureSet([...set('extern'), ...set('ring')]);
+    const js = a.journeysForFlow('tcp 10.244.1.2:37612 > 192.168.100.13:9100');
+    // Seven each way: the requests, and the replies to the node's address un-SNATed on n1.
+    expect(js.length).toBe(14);
+    for (const j of js) {
+      expect(j.gaps.map((g) => g.reason).filter((r) => /flannel|vtep|tun/.test(r)), `journey ${j.id}`).toEqual([]);
+      expect(j.hops.map((h) => h.kind).includes('vtep'), `journey ${j.id}`).toBe(false);
+    }
+    const requests = js.filter((j) => j.hops[0].headers.src === '10.244.1.2');
+    expect(requests.length).toBe(7);
+    for (const j of requests) expect([j.status, j.verdict?.code], `journey ${j.id}`).toEqual(['delivered', 'reached-destination']);
+    expect(a.findings.filter((f) => f.code === 'path-gap' || f.code === 'dropped').map((f) => f.message).filter((m) => /37612/.test(m))).toEqual([]);
+  });
+});
+
 describe('a veth name reused by a new pod, both captured (hp-node2-vethreuse01.pcap: pod A 10.244.2.3; hp-node2-vethreuse01-2.pcap: pod B 10.244.2.7)', () => {
   let a: Analysis;
   beforeAll(async () => {
@@ -275,6 +292,16 @@ describe('a hairpin service: pod 10.244.2.2 calls ClusterIP 10.96.5.5:80, which 
     expect(a.model.services.map((s) => [s.id, s.backends.map((b) => `${b.ip}:${b.port}`), [...s.natNodes].sort()])).toEqual([
       ['tcp 10.96.5.5:80', ['10.244.2.2:8080'], ['hp-node1', 'hp-node2']],
     ]);
+  });
+});
+
+describe("hp-node1's bridge, which holds one pod (10.244.1.2): every unicast packet on it is that pod's", () => {
+  it('is the bridge its name says, with no conflict: the traffic of a bridge holding one pod is that of its veth', async () => {
+    const a = await loadCaptureSet(set('hairpin'));
+    const p = a.points.find((x) => x.id === 'hp-node1-cni0.pcap')!;
+    expect([p.node, p.interface, p.kind]).toEqual(['hp-node1', 'cni0', 'bridge']);
+    expect(a.findings.filter((f) => f.code === 'attribution').map((f) => f.message)).toEqual([]);
+    expect(a.model.pods.find((x) => x.ip === '10.244.1.2')).toMatchObject({ node: 'hp-node1', veth: null });
   });
 });
 
