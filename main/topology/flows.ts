@@ -448,8 +448,12 @@ export function buildFlows(t: PacketTable, j: JourneyIndex, pointIds: readonly s
     const fromA = x.aAddr === t.innerSrc[r] && x.aPort === sp && x.bAddr === t.innerDst[r] && x.bPort === dp;
     return fromA !== swaps[f];
   };
-  const connOfRow = new Int32Array(t.count);
-  for (let r = 0; r < t.count; r++) connOfRow[r] = flowOfRow[r] < 0 ? -1 : place[flowOfRow[r]];
+  // Without a folded tuple every tuple is its own connection: one array serves both.
+  let connOfRow = flowOfRow;
+  if (listed.length < drafts.length) {
+    connOfRow = new Int32Array(t.count);
+    for (let r = 0; r < t.count; r++) connOfRow[r] = flowOfRow[r] < 0 ? -1 : place[flowOfRow[r]];
+  }
   return { flows, flowOfRow: connOfRow, tupleOfRow: flowOfRow, fromClient };
 }
 
