@@ -481,7 +481,7 @@ function foldInto(drafts: readonly FlowDraft[], swaps: readonly boolean[], multi
       for (const p of fs) {
         if (p === x) continue;
         let m = shared.get(x);
-        if (!m) shared.set(x, (m = new Map()));
+        if (!m) shared.set(x, (m = new Map<number, number>()));
         m.set(p, (m.get(p) ?? 0) + 1);
       }
   const twoWay = (x: FlowDraft) => x.stats[0] > 0 && x.stats[2] > 0;
