@@ -35,12 +35,16 @@ CREATE OR REPLACE TEMPORARY VIEW sql_path_ends AS
 SELECT e.*, sn.node AS sn, dn.node AS dn, sn.ip IS NULL AS src_unseen, dn.ip IS NULL AS dst_unseen,
   sn.node IS NOT NULL AND su.ip IS NULL AS src_pod,
   dn.node IS NOT NULL AND du.ip IS NULL AS dst_pod,
+  ta.jkey IS NOT NULL AS to_node_address,
   k.bridged, k.tunnelled
 FROM sql_ends e
 LEFT JOIN address_nodes sn ON sn.ip = e.f_src
 LEFT JOIN address_nodes dn ON dn.ip = e.l_dst
 LEFT JOIN node_addresses su ON su.ip = e.f_src
 LEFT JOIN node_addresses du ON du.ip = e.l_dst
+-- Addressed to a node itself on some hop (a hostNetwork server, a reply to a node's SNAT address):
+-- between nodes it went as it is, not through the tunnel, which routes only pod blocks.
+LEFT JOIN (SELECT DISTINCT o.jkey FROM sql_ordered o JOIN node_addresses na ON na.ip = o.inner_dst) ta ON ta.jkey = e.jkey
 CROSS JOIN (
   SELECT MAX(CASE WHEN kind = 'bridge' THEN 1 ELSE 0 END) = 1 AS bridged,
     MAX(CASE WHEN kind IN ('vtep', 'tun') THEN 1 ELSE 0 END) = 1 AS tunnelled
@@ -64,10 +68,10 @@ FROM (
   WHERE CASE s.slot
     WHEN 1 THEN p.src_pod
     WHEN 2 THEN p.src_pod AND p.bridged
-    WHEN 3 THEN p.sn IS NOT NULL AND p.dn IS NOT NULL AND p.sn <> p.dn AND p.tunnelled
+    WHEN 3 THEN p.sn IS NOT NULL AND p.dn IS NOT NULL AND p.sn <> p.dn AND p.tunnelled AND p.dst_pod AND NOT p.to_node_address
     WHEN 4 THEN p.sn IS NOT NULL AND p.dn IS NOT NULL AND p.sn <> p.dn
     WHEN 5 THEN p.sn IS NOT NULL AND p.dn IS NOT NULL AND p.sn <> p.dn
-    WHEN 6 THEN p.sn IS NOT NULL AND p.dn IS NOT NULL AND p.sn <> p.dn AND p.tunnelled
+    WHEN 6 THEN p.sn IS NOT NULL AND p.dn IS NOT NULL AND p.sn <> p.dn AND p.tunnelled AND p.dst_pod AND NOT p.to_node_address
     WHEN 7 THEN p.dst_pod AND p.bridged AND NOT (p.sn = p.dn AND p.src_pod)
     ELSE p.dst_pod END
 ) x;

@@ -812,7 +812,7 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
   const built = buildModel({ t, ids, points, nodes, facts, nat: [...natObs.values()], natSources, nodeOfPoint, inPod });
 
   const flowIds = fx.flows.map((f) => f.id);
-  answers.set(findAnswers(t, journeys, correctedTime, fx.flowOfRow));
+  answers.set(findAnswers(t, journeys, correctedTime, fx.tupleOfRow));
 
   // 9. Enrichment: names, and disagreements with the traffic.
   const model = routedNodeFacts(

@@ -853,13 +853,17 @@ function trafficKind(t: PacketTable, p: PointDraft, s: PointStats, ids: readonly
         `${on} of ${total} unicast IP packets are to or from ${addr(t, p.podIp)}, which sends here with an initial TTL from a MAC of its own, and every packet sent here unrouted is to or from it; the others are routed frames for other addresses, which a bridge floods to every port: its veth`,
         acc,
       );
+    // A bridge holding that one pod carries the same: a name saying bridge is no conflict with it.
     if (own > 0)
-      return claim(
-        'veth',
-        WEIGHT.traffic,
-        `every unicast IP packet is to or from ${addr(t, p.podIp)}, which sends here with an initial TTL: its veth (or its own interface)`,
-        acc,
-      );
+      return {
+        ...claim(
+          'veth',
+          WEIGHT.traffic,
+          `every unicast IP packet is to or from ${addr(t, p.podIp)}, which sends here with an initial TTL: its veth (or its own interface, or a bridge holding only it)`,
+          acc,
+        ),
+        alsoFits: ['bridge'],
+      };
     // The one address is always seen routed: one pod's traffic crossing a node's NIC.
     if (sent > 0)
       return claim(
@@ -1043,6 +1047,16 @@ const TWIN_SHARE = 0.95;
 const TWIN_SKEW_NS = 50_000;
 
 /**
+ * Each point's timestamp grain in ns: 1000 for a capture whose every stamp is a whole microsecond
+ * (a microsecond pcap, or a pcapng written at that resolution), else 1.
+ */
+export function stampGrains(t: PacketTable, points: number): Float64Array {
+  const whole = new Uint8Array(points).fill(1);
+  for (let r = 0; r < t.count; r++) if (t.tNs[r] % 1000 !== 0) whole[t.point[r]] = 0;
+  return Float64Array.from(whole, (w) => (w ? 1000 : 1));
+}
+
+/**
  * Two captures of one node holding the same frames at the same times (within microseconds), each way over the time both ran, are one interface captured twice (two operators, or one capture
  * started late): a pod's veth and its bridge see the same frames microseconds apart, and the
  * bridge frames of other pods the veth never sees. The later-starting (or smaller) one is the
@@ -1081,6 +1095,7 @@ export function twinCaptures(t: PacketTable, points: PointDraft[], nodeOfPoint: 
     const k = key(r);
     (m.get(k) ?? m.set(k, []).get(k)!).push(r);
   }
+  const grain = stampGrains(t, points.length);
   const twinIn = (r: number, other: Map<string, number[]>) =>
     other.get(key(r))?.some((o) => Math.abs(t.tNs[o] - t.tNs[r]) <= TWIN_SKEW_NS) ?? false;
   for (const [x, y] of pairs) {
@@ -1088,6 +1103,9 @@ export function twinCaptures(t: PacketTable, points: PointDraft[], nodeOfPoint: 
     const from = Math.max(points[x].firstNs, points[y].firstNs);
     const to = Math.min(points[x].lastNs, points[y].lastNs);
     const [mx, my] = [rowsOf.get(x)!, rowsOf.get(y)!];
+    // One stamp read at two precisions (tcpdump --time-stamp-precision=nano beside a microsecond
+    // capture): the same at the coarser one (a microsecond stamp is the nanosecond one cut down).
+    const g = Math.max(grain[x], grain[y]);
     const count = (m: Map<string, number[]>, other: Map<string, number[]>, acc: EvidenceAcc | null) => {
       let all = 0;
       let both = 0;
@@ -1098,7 +1116,7 @@ export function twinCaptures(t: PacketTable, points: PointDraft[], nodeOfPoint: 
           all++;
           if (!twinIn(r, other)) continue;
           both++;
-          if (other.get(k)!.some((o) => t.tNs[o] === t.tNs[r])) same++;
+          if (other.get(k)!.some((o) => Math.floor(t.tNs[o] / g) === Math.floor(t.tNs[r] / g))) same++;
           acc?.add(r);
         }
       return { all, both, same };
@@ -1130,7 +1148,7 @@ export function twinCaptures(t: PacketTable, points: PointDraft[], nodeOfPoint: 
       evidence(
         t,
         ids,
-        `${c.both} of its ${c.all} frames while both ran are ${m.id}'s, ${c.same} with the very same timestamp and the others within ${TWIN_SKEW_NS / 1000} µs, and the other way round: the same interface (${m.interface ?? m.kind}) captured twice; the shared frames count once, as ${m.id}'s [traffic]`,
+        `${c.both} of its ${c.all} frames while both ran are ${m.id}'s, ${c.same} with the very same timestamp${g > 1 ? ' (to the microsecond)' : ''} and the others within ${TWIN_SKEW_NS / 1000} µs, and the other way round: the same interface (${m.interface ?? m.kind}) captured twice; the shared frames count once, as ${m.id}'s [traffic]`,
         shared,
       ),
     );

@@ -48,7 +48,9 @@ interface FlowDraft {
   peers: Set<number>;
   /** Peer flow -> whether the packet crossing into it kept its A/B direction. */
   peerSame: Map<number, boolean>;
+  /** Journeys crossing the flow, each counted once however often it comes back to the flow. */
   journeys: number;
+  lastJourney: number;
 }
 
 /** One fragmented datagram as seen anywhere: whole (reassembled by a node) or in fragments. */
@@ -63,11 +65,12 @@ interface Datagram {
 }
 
 export interface FlowIndex {
+  /** The connections listed: a 5-tuple that is only part of another connection seen through NAT is folded into it. */
   readonly flows: Flow[];
-  /** Flow index of each table row (-1: none). */
+  /** Index in `flows` of each table row's connection (-1: none). */
   readonly flowOfRow: Int32Array;
-  /** Flow indices crossed by each journey (first = flow of the first hop). */
-  readonly flowsOfJourney: (j: number) => number[];
+  /** The row's own 5-tuple conversation (-1: none), one per tuple even when folded: rows of one have one pair of directions. */
+  readonly tupleOfRow: Int32Array;
   /** Whether a row travels from its flow's client to its server (null: the row is in no flow). */
   readonly fromClient: (row: number) => boolean | null;
 }
@@ -90,7 +93,8 @@ export function buildFlows(t: PacketTable, j: JourneyIndex, pointIds: readonly s
   const table = new Map<number, number[]>();
   const flowOfRow = new Int32Array(t.count).fill(-1);
   const lastFlowOfJourney = new Int32Array(j.count).fill(-1);
-  const multi = new Map<number, number[]>();
+  // Journeys crossing more than one 5-tuple (NAT): the flows each crosses.
+  const multi: number[][] = [];
 
   // Later fragments carry no ports: they join the flow of the first fragment with the same
   // (source, destination, protocol, IP ID), resolved after the main pass.
@@ -200,6 +204,7 @@ export function buildFlows(t: PacketTable, j: JourneyIndex, pointIds: readonly s
           peers: new Set(),
           peerSame: new Map(),
           journeys: 0,
+          lastJourney: -1,
         });
       }
       flowOfRow[r] = f;
@@ -238,6 +243,12 @@ export function buildFlows(t: PacketTable, j: JourneyIndex, pointIds: readonly s
         lastFlowOfJourney[k] = f;
         lastFromAOfJourney[k] = fromA ? 1 : 0;
         if (!first.includes(f)) first.push(f);
+      }
+      // A journey that comes back to a flow (a hairpinned packet: client's tuple, rewritten, then
+      // seen again as it was) is still one packet of it.
+      const newPacket = x.lastJourney !== k;
+      if (newPacket) {
+        x.lastJourney = k;
         x.journeys++;
         x.stats[fromA ? 0 : 2]++;
         if (!fragmented) x.stats[fromA ? 1 : 3] += t.innerLen[r] || bytes;
@@ -282,7 +293,7 @@ export function buildFlows(t: PacketTable, j: JourneyIndex, pointIds: readonly s
           else x.finFromB = true;
         }
         if (fl & 0x04) x.rst = true;
-        if (newForJourney) {
+        if (newPacket) {
           if (plen > 0) {
             if (fromA) x.dataAB += plen;
             else x.dataBA += plen;
@@ -309,7 +320,7 @@ export function buildFlows(t: PacketTable, j: JourneyIndex, pointIds: readonly s
         }
       }
     }
-    if (first.length > 1) multi.set(k, first.slice());
+    if (first.length > 1) multi.push(first.slice());
   }
 
   for (const r of laterFrags) {
@@ -324,7 +335,7 @@ export function buildFlows(t: PacketTable, j: JourneyIndex, pointIds: readonly s
   }
   for (const dg of datagrams.values()) drafts[dg.flow].stats[dg.fromA ? 1 : 3] += datagramBytes(dg);
   const swaps = orientFlows(drafts);
-  const flows: Flow[] = [];
+  const host = foldInto(drafts, swaps, multi);
   const ids: string[] = [];
   const ep = (ver: number, a: number, p: number, proto: number) => {
     const ip = t.addr(ver, a);
@@ -338,22 +349,47 @@ export function buildFlows(t: PacketTable, j: JourneyIndex, pointIds: readonly s
     const echo = (x.proto === 1 || x.proto === 58) && aP >= 0 ? ` id=${aP}` : '';
     ids.push(`${pname} ${ep(x.ver, aA, aP, x.proto)} > ${ep(x.ver, bA, bP, x.proto)}${echo}`);
   });
-  drafts.forEach((x, i) => {
+  // Listed flows, and each tuple's place among them (a folded tuple takes its connection's).
+  const listed: number[] = [];
+  const place = new Int32Array(drafts.length);
+  drafts.forEach((_, i) => host[i] < 0 && (place[i] = listed.push(i) - 1));
+  drafts.forEach((_, i) => host[i] >= 0 && (place[i] = place[host[i]]));
+  const folded = listed.map(() => [] as number[]);
+  drafts.forEach((_, i) => host[i] >= 0 && folded[place[i]].push(i));
+  const flows: Flow[] = listed.map((i, li) => {
+    const x = drafts[i];
     const swap = swaps[i];
     const st = (o: number): DirectionStats => ({ packets: x.stats[o], bytes: x.stats[o + 1] });
     const ab = st(swap ? 2 : 0);
     const ba = st(swap ? 0 : 2);
-    const v = x.pointStats;
-    const perCapture: FlowCaptureStats[] = x.points.map((p, i) => ({
+    // Per capture, client to server first: a folded tuple's sightings are the connection's where they were seen.
+    const perPoint = new Map<number, number[]>();
+    const retrans = [0, 0];
+    for (const m of [i, ...folded[li]]) {
+      const y = drafts[m];
+      const v = y.pointStats;
+      const c = swaps[m] ? 2 : 0;
+      y.points.forEach((p, k) => {
+        let e = perPoint.get(p);
+        if (!e) perPoint.set(p, (e = [0, 0, 0, 0]));
+        e[0] += v[k * 4 + c];
+        e[1] += v[k * 4 + c + 1];
+        e[2] += v[k * 4 + (2 - c)];
+        e[3] += v[k * 4 + (3 - c)];
+      });
+      // The most any one capture saw sent again, per direction (client to server first).
+      y.retrans.forEach((n, key) => {
+        const d = (key & 1) === (swaps[m] ? 1 : 0) ? 0 : 1;
+        retrans[d] = Math.max(retrans[d], n);
+      });
+    }
+    const perCapture: FlowCaptureStats[] = [...perPoint].map(([p, e]) => ({
       point: pointIds[p],
-      aToB: { packets: v[i * 4 + (swap ? 2 : 0)], bytes: v[i * 4 + (swap ? 3 : 1)] },
-      bToA: { packets: v[i * 4 + (swap ? 0 : 2)], bytes: v[i * 4 + (swap ? 1 : 3)] },
+      aToB: { packets: e[0], bytes: e[1] },
+      bToA: { packets: e[2], bytes: e[3] },
     }));
     let tcp: TcpState | null = null;
     if (x.proto === 6) {
-      const perDir = [0, 0];
-      x.retrans.forEach((n, key) => (perDir[key & 1] = Math.max(perDir[key & 1], n)));
-      const retrans = perDir[0] + perDir[1];
       const syn = x.synFromA || x.synFromB;
       const synAck = x.synAckFromA || x.synAckFromB;
       const established = syn && synAck && x.ackAfterSyn;
@@ -376,13 +412,17 @@ export function buildFlows(t: PacketTable, j: JourneyIndex, pointIds: readonly s
         dataBToA: swap ? x.dataAB : x.dataBA,
         fin: x.fin,
         rst: x.rst,
-        retransmissions: retrans,
+        retransmissions: retrans[0] + retrans[1],
         zeroWindows: x.zeroWin,
         state,
       };
     }
     const [aA, aP, bA, bP] = swap ? [x.bAddr, x.bPort, x.aAddr, x.aPort] : [x.aAddr, x.aPort, x.bAddr, x.bPort];
-    flows.push({
+    // The other listed flows of the connection, then the tuples folded into this one (as seen through NAT).
+    const peers = new Set<string>();
+    for (const m of [i, ...folded[li]]) for (const p of drafts[m].peers) if (place[p] !== li) peers.add(ids[listed[place[p]]]);
+    for (const m of folded[li]) peers.add(ids[m]);
+    return {
       id: ids[i],
       protocol: protoName(x.proto),
       protoNumber: x.proto,
@@ -394,17 +434,11 @@ export function buildFlows(t: PacketTable, j: JourneyIndex, pointIds: readonly s
       bToA: ba,
       perCapture,
       tcp,
-      natPeers: [...x.peers].map((p) => ids[p]),
+      natPeers: [...peers],
       journeyCount: x.journeys,
       communityId: flowCommunityId(x.proto, t.addr(x.ver, aA), aP >= 0 ? aP : null, t.addr(x.ver, bA), bP >= 0 ? bP : null),
-    });
+    };
   });
-  const flowsOfJourney = (k: number): number[] => {
-    const m = multi.get(k);
-    if (m) return m;
-    for (let i = j.start[k]; i < j.start[k + 1]; i++) if (flowOfRow[j.rows[i]] >= 0) return [flowOfRow[j.rows[i]]];
-    return [];
-  };
   const fromClient = (r: number): boolean | null => {
     const f = flowOfRow[r];
     if (f < 0) return null;
@@ -414,7 +448,69 @@ export function buildFlows(t: PacketTable, j: JourneyIndex, pointIds: readonly s
     const fromA = x.aAddr === t.innerSrc[r] && x.aPort === sp && x.bAddr === t.innerDst[r] && x.bPort === dp;
     return fromA !== swaps[f];
   };
-  return { flows, flowOfRow, flowsOfJourney, fromClient };
+  // Without a folded tuple every tuple is its own connection: one array serves both.
+  let connOfRow = flowOfRow;
+  if (listed.length < drafts.length) {
+    connOfRow = new Int32Array(t.count);
+    for (let r = 0; r < t.count; r++) connOfRow[r] = flowOfRow[r] < 0 ? -1 : place[flowOfRow[r]];
+  }
+  return { flows, flowOfRow: connOfRow, tupleOfRow: flowOfRow, fromClient };
+}
+
+/**
+ * The connection each 5-tuple is only part of (-1: listed itself). A tuple all of whose packets
+ * also crossed one other tuple through NAT is that connection seen half-way, not a flow of its own:
+ * - a reply-only half: one direction only, every packet also seen as the other tuple, which holds
+ *   both (a service's replies un-DNATed on the client's node, when the client's requests were
+ *   only captured after DNAT, on the bridge);
+ * - a tuple in between two rewrites, every packet also seen as two tuples that never follow one
+ *   another directly (a hairpinned service call DNATed and not yet SNATed, crossing the bridge up
+ *   to the host between the client's tuple to the service and the server's from the SNAT address):
+ *   it goes with the one that has its server end (the tuple the server sees), else its client end.
+ * A NATed connection is so listed as the tuple its client sends and the one its server receives,
+ * as for any service; the forms in between are named as its NAT peers.
+ * Every packet of a folded tuple is then already counted in its connection.
+ */
+function foldInto(drafts: readonly FlowDraft[], swaps: readonly boolean[], multi: readonly number[][]): Int32Array {
+  const host = new Int32Array(drafts.length).fill(-1);
+  if (!multi.length) return host;
+  // Journeys each pair of tuples share.
+  const shared = new Map<number, Map<number, number>>();
+  for (const fs of multi)
+    for (const x of fs)
+      for (const p of fs) {
+        if (p === x) continue;
+        let m = shared.get(x);
+        if (!m) shared.set(x, (m = new Map<number, number>()));
+        m.set(p, (m.get(p) ?? 0) + 1);
+      }
+  const twoWay = (x: FlowDraft) => x.stats[0] > 0 && x.stats[2] > 0;
+  const end = (x: FlowDraft, i: number, server: boolean) => {
+    const b = server !== swaps[i];
+    return b ? `${x.bAddr}|${x.bPort}` : `${x.aAddr}|${x.aPort}`;
+  };
+  for (const [i, m] of shared) {
+    const x = drafts[i];
+    const whole = [...m].filter(([, n]) => n === x.journeys).map(([p]) => p);
+    if (!whole.length) continue;
+    if (x.peers.size === 1 && !twoWay(x) && whole.includes([...x.peers][0]) && twoWay(drafts[[...x.peers][0]])) {
+      host[i] = [...x.peers][0];
+    } else {
+      // Between two tuples that never follow one another directly: the form in between.
+      const next = whole.filter((p) => x.peers.has(p));
+      const apart = next.filter((p) => next.some((q) => q !== p && !drafts[p].peers.has(q)));
+      if (apart.length < 2) continue;
+      const by = (server: boolean) => apart.find((p) => end(drafts[p], p, server) === end(x, i, server));
+      host[i] = by(true) ?? by(false) ?? apart[0];
+    }
+  }
+  // A connection is a listed flow: a host folded itself is followed to its own (never round in a circle).
+  for (let i = 0; i < host.length; i++) {
+    let h = host[i];
+    for (let n = 0; h >= 0 && host[h] >= 0 && n < drafts.length; n++) h = host[h];
+    host[i] = h >= 0 && host[h] < 0 && h !== i ? h : -1;
+  }
+  return host;
 }
 
 /** IP header bytes of a fragment (IPv4 without options; IPv6 with its fragment header). */

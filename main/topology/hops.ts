@@ -5,7 +5,7 @@
 
 import { SummaryFlag, TUNNEL_NAMES, TunnelKind } from '../engine/decode/types';
 import { cidr6Contains, cidrContains, macToString, parseIp6 } from './addr';
-import { akey, type PointDraft } from './attribution';
+import { akey, stampGrains, type PointDraft } from './attribution';
 import type { IcmpTooBig, PacketTable } from './table';
 import type { NodeDraft } from './model';
 import { protoName } from './model';
@@ -135,10 +135,7 @@ const grains = new WeakMap<HopContext, Float64Array>();
 function timestampGrain(ctx: HopContext): Float64Array {
   const had = grains.get(ctx);
   if (had) return had;
-  const t = ctx.t;
-  const whole = new Uint8Array(ctx.points.length).fill(1);
-  for (let r = 0; r < t.count; r++) if (t.tNs[r] % 1000 !== 0) whole[t.point[r]] = 0;
-  const grain = Float64Array.from(whole, (w) => (w ? 1000 : 1));
+  const grain = stampGrains(ctx.t, ctx.points.length);
   grains.set(ctx, grain);
   return grain;
 }
@@ -358,6 +355,8 @@ interface PathCache {
   readonly places: Map<number, Expect>;
   /** Expected paths by the first sighting's source key, then the last one's destination key. */
   readonly paths: Map<number, Map<number, readonly Expect[]>>;
+  /** The same for journeys addressed to a node's own address on some hop (no tunnel between nodes). */
+  readonly plainPaths: Map<number, Map<number, readonly Expect[]>>;
   /** nodeOfAddr by address key. */
   readonly nodeOf: Map<number, number>;
   /** Per node, the `-i any` capture file holding its interface-indexed points and its corrected span. */
@@ -383,7 +382,7 @@ function pathCache(ctx: HopContext): PathCache {
         a.last = Math.max(a.last, last);
       }
     });
-    c = { places: new Map(), paths: new Map(), nodeOf: new Map(), anyOf };
+    c = { places: new Map(), paths: new Map(), plainPaths: new Map(), nodeOf: new Map(), anyOf };
     pathCaches.set(ctx, c);
   }
   return c;
@@ -440,7 +439,12 @@ function expectedPath(ctx: HopContext, rows: readonly number[]): readonly Expect
   const src = t.innerSrc[f];
   const dst = t.innerDst[l];
   const cacheable = (ver === 4 || ver === 6) && (t.innerVer[l] === 4 || t.innerVer[l] === 6);
-  const paths = pathCache(ctx).paths;
+  // Addressed to a node itself somewhere on its way (a hostNetwork server, or a pod's connection
+  // SNATed to its node's address coming back): between nodes it went as it is, not through a tunnel,
+  // whatever address a NAT gave it on the node.
+  let toNodeAddress = false;
+  for (let i = 0; i < rows.length && !toNodeAddress; i++) toNodeAddress = ctx.nodeOfIp.has(akey(t.innerVer[rows[i]], t.innerDst[rows[i]]));
+  const paths = toNodeAddress ? pathCache(ctx).plainPaths : pathCache(ctx).paths;
   const k1 = akey(ver, src);
   const k2 = akey(t.innerVer[l], dst);
   if (cacheable) {
@@ -461,8 +465,10 @@ function expectedPath(ctx: HopContext, rows: readonly number[]): readonly Expect
     if (bridged) out.push(place(ctx, sn, BRIDGE, -1));
   }
   if (sn >= 0 && dn >= 0 && sn !== dn) {
-    // Between two node addresses (kubelet to the API server) the underlay carries it as it is.
-    const encapsulated = tunnelled && (srcIsPod || dstIsPod);
+    // To a pod on another node it crosses the tunnel; to a node's own address (kubelet to the API
+    // server, a pod to a hostNetwork server, SNATed to its node's address) the underlay carries it as
+    // it is: the tunnel routes only pod blocks.
+    const encapsulated = tunnelled && dstIsPod && !toNodeAddress;
     if (encapsulated) out.push(place(ctx, sn, TUNNEL, -1));
     out.push(place(ctx, sn, UNDERLAY, -1), place(ctx, dn, UNDERLAY, -1));
     if (encapsulated) out.push(place(ctx, dn, TUNNEL, -1));

@@ -29,6 +29,8 @@ export interface Claim<T extends string = string> {
   readonly weight: number;
   readonly source: AttributionSource;
   readonly evidence: Evidence;
+  /** Other values the evidence fits as well (one pod's traffic is all a bridge holding only it carries): no conflict when one of them wins. */
+  readonly alsoFits?: readonly T[];
 }
 
 export interface Decision<T extends string = string> {
@@ -37,7 +39,7 @@ export interface Decision<T extends string = string> {
   readonly source: AttributionSource;
   /** Claims that agree, heaviest first. */
   readonly support: readonly Claim<T>[];
-  /** Claims for other values that were strong enough to report (weight >= CONFLICT_WEIGHT). */
+  /** Claims for other values that were strong enough to report (weight >= CONFLICT_WEIGHT) and do not fit the winner too. */
   readonly against: readonly Claim<T>[];
 }
 
@@ -58,7 +60,7 @@ export function decide<T extends string>(claims: readonly Claim<T>[]): Decision<
     if (best === null || total.get(v)! > total.get(best)! || (total.get(v) === total.get(best) && top.get(v)! > top.get(best)!)) best = v;
   }
   const support = claims.filter((c) => c.value === best).sort((a, b) => b.weight - a.weight);
-  const against = claims.filter((c) => c.value !== best && c.weight >= CONFLICT_WEIGHT);
+  const against = claims.filter((c) => c.value !== best && c.weight >= CONFLICT_WEIGHT && !c.alsoFits?.includes(best!));
   return { value: best!, source: support[0].source, support, against };
 }
 

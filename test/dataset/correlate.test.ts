@@ -4,7 +4,7 @@
 // row by row (test/dataset/compare.ts). Also: each set's in-process result has journeys, hops with
 // NAT and, where the lab made them, ICMP verdicts, answers and drops, so the comparison always has
 // something to disagree about; and a path finder broken on purpose is caught.
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -38,6 +38,25 @@ const SETS: Record<string, { files: () => string[]; nat: boolean; verdicts: stri
   },
   'calico (routed)': { files: () => dirFiles('fixtures/captures/calico'), nat: false, verdicts: ['answered', 'undetermined'] },
   'calico (-i any)': { files: () => dirFiles('fixtures/captures/calico/any'), nat: false, verdicts: ['reached-destination'] },
+  // One piece of n1's and of n3's rotated NIC capture each, under plain names: captures of a node
+  // taken to run together, as verdict.sql takes every capture.
+  'pods to hostNetwork servers on other nodes (review2 extern, n3 eth0: no tunnel to a node address)': {
+    files: () => {
+      const dir = mkdtempSync(join(tmpdir(), 'tv-hostnet-'));
+      tmp.push(dir);
+      const n = 'aks-nodepool1-31415926-vmss00000';
+      const src = (d: string, f: string) => join('fixtures/captures/review2', d, f);
+      const pieces: [string, string][] = [
+        [src('extern', `${n}0-eth0.pcap2`), `${n}0-eth0.pcap`],
+        [src('extern', `${n}0-flannel.1.pcap`), `${n}0-flannel.1.pcap`],
+        [src('extern', `${n}0-cni0.pcap`), `${n}0-cni0.pcap`],
+        [src('ring', `${n}2_eth0_00005_20261207122429.pcapng`), `${n}2-eth0.pcapng`],
+      ];
+      return pieces.map(([from, to]) => (copyFileSync(from, join(dir, to)), join(dir, to)));
+    },
+    nat: true,
+    verdicts: ['reached-destination', 'answered'],
+  },
   'journeys lab (ICMP errors, shifted clock)': {
     files: () => dirFiles('fixtures/journeys/captures'),
     nat: false,

@@ -74,6 +74,23 @@ describe("with the first piece of the same NIC's rotated capture, which holds on
   });
 });
 
+describe("a pod's connection to a hostNetwork server on another node (10.244.1.2:37612 to 192.168.100.13:9100, SNATed to n1's address, plain on the underlay)", () => {
+  it('is expected nowhere near a tunnel device: not on n1 flannel.1 (captured), not on n3 (not captured); every packet is delivered', async () => {
+    const a = await loadCaptureSet([...set('extern'), ...set('ring')]);
+    const js = a.journeysForFlow('tcp 10.244.1.2:37612 > 192.168.100.13:9100');
+    // Seven each way: the requests, and the replies to the node's address un-SNATed on n1.
+    expect(js.length).toBe(14);
+    for (const j of js) {
+      expect(j.gaps.map((g) => g.reason).filter((r) => /flannel|vtep|tun/.test(r)), `journey ${j.id}`).toEqual([]);
+      expect(j.hops.map((h) => h.kind).includes('vtep'), `journey ${j.id}`).toBe(false);
+    }
+    const requests = js.filter((j) => j.hops[0].headers.src === '10.244.1.2');
+    expect(requests.length).toBe(7);
+    for (const j of requests) expect([j.status, j.verdict?.code], `journey ${j.id}`).toEqual(['delivered', 'reached-destination']);
+    expect(a.findings.filter((f) => f.code === 'path-gap' || f.code === 'dropped').map((f) => f.message).filter((m) => /37612/.test(m))).toEqual([]);
+  });
+});
+
 describe('a veth name reused by a new pod, both captured (hp-node2-vethreuse01.pcap: pod A 10.244.2.3; hp-node2-vethreuse01-2.pcap: pod B 10.244.2.7)', () => {
   let a: Analysis;
   beforeAll(async () => {
@@ -139,6 +156,27 @@ describe('a pod restarted on a new veth with the same address (10.244.2.3: vethb
   });
 });
 
+describe('a ClusterIP connection whose client veth was not captured (10.244.1.2:38224 to 10.96.0.100:80, DNATed to 10.244.2.2:8080 at the bridge port)', () => {
+  it('is one flow, closed, with the service address as its NAT: the half holding only the un-DNATed replies is no flow of its own', async () => {
+    const a = await loadCaptureSet(set('restart'));
+    const conn = a.flows.filter((f) => f.a.port === 38224 || f.b.port === 38224);
+    expect(conn.map((f) => [f.id, f.aToB.packets, f.bToA.packets, f.tcp?.state, f.natPeers])).toEqual([
+      ['tcp 10.244.1.2:38224 > 10.244.2.2:8080', 7, 7, 'closed', ['tcp 10.244.1.2:38224 > 10.96.0.100:80']],
+    ]);
+    // The replies n1's bridge saw from the service address are the connection's there.
+    const bridge = conn[0].perCapture.find((c) => c.point === `${N1}-cni0.pcap`)!;
+    expect([bridge.aToB.packets, bridge.bToA.packets]).toEqual([7, 7]);
+    // Every packet of it, replies included, is followed under the one flow.
+    const js = a.journeysForFlow(conn[0].id);
+    expect(js.length).toBe(14);
+    for (const j of js) expect(j.flows).toEqual([conn[0].id]);
+    // The service still comes from those replies' un-DNAT.
+    expect(a.model.services.map((s) => [s.id, s.backends.map((b) => `${b.ip}:${b.port}`), s.natNodes])).toEqual([
+      ['tcp 10.96.0.100:80', ['10.244.2.2:8080'], [N1]],
+    ]);
+  });
+});
+
 describe("n2's cni0 captured twice at once by two operators (…-cni0.pcap and …-cni0-ops2.pcap), and the second started late", () => {
   const N2 = 'aks-nodepool1-31415926-vmss000001';
   const check = (a: Analysis, twin: string) => {
@@ -172,6 +210,27 @@ describe("n2's cni0 captured twice at once by two operators (…-cni0.pcap and �
 
   it('the second from 12:24:24 on: still the bridge, not the veth of the pod it sees most', async () => {
     check(await loadCaptureSet([...set('dup', (f) => f.endsWith('-ops2.pcap')), ...set('dup-late')]), `${N2}-cni0-ops2.pcap`);
+  });
+});
+
+describe('a bridge captured twice at once, by a tcpdump with --time-stamp-precision=nano and one without (prec-node1-cni0-nano.pcap, prec-node1-cni0.pcap)', () => {
+  it('is one interface captured twice: the microsecond stamps are the nanosecond ones cut down, and each frame is one hop', async () => {
+    const a = await loadCaptureSet(set('precision'));
+    const nano = a.points.find((p) => p.id === 'prec-node1-cni0-nano.pcap')!;
+    expect([nano.node, nano.interface, nano.kind]).toEqual(['prec-node1', 'cni0', 'bridge']);
+    expect(nano.evidence.map((e) => e.reason).join('\n')).toMatch(/with the very same timestamp \(to the microsecond\)/);
+    expect(a.findings.filter((f) => /captured twice at the same time/.test(f.message)).map((f) => f.message)).toEqual([
+      'prec-node1-cni0.pcap and prec-node1-cni0-nano.pcap are the same interface (cni0 of prec-node1) captured twice at the same time: they hold the same frames at the same times; each frame counts once, as prec-node1-cni0.pcap\'s',
+    ]);
+    // Each frame is one sighting; only what one of the two saw alone (at the start or end) is the twin's.
+    const at = new Map<string, number>();
+    for (let k = 0; k < a.journeys.count; k++) {
+      const hops = a.journeys.get(k).hops;
+      expect(hops.length, `journey ${k}`).toBe(1);
+      at.set(hops[0].point, (at.get(hops[0].point) ?? 0) + 1);
+    }
+    expect(at.get('prec-node1-cni0.pcap')).toBe(a.journeys.count - (at.get('prec-node1-cni0-nano.pcap') ?? 0));
+    expect(at.get('prec-node1-cni0-nano.pcap') ?? 0).toBeLessThanOrEqual(2);
   });
 });
 
@@ -236,12 +295,45 @@ describe('a hairpin service: pod 10.244.2.2 calls ClusterIP 10.96.5.5:80, which 
   });
 });
 
+describe("hp-node1's bridge, which holds one pod (10.244.1.2): every unicast packet on it is that pod's", () => {
+  it('is the bridge its name says, with no conflict: the traffic of a bridge holding one pod is that of its veth', async () => {
+    const a = await loadCaptureSet(set('hairpin'));
+    const p = a.points.find((x) => x.id === 'hp-node1-cni0.pcap')!;
+    expect([p.node, p.interface, p.kind]).toEqual(['hp-node1', 'cni0', 'bridge']);
+    expect(a.findings.filter((f) => f.code === 'attribution').map((f) => f.message)).toEqual([]);
+    expect(a.model.pods.find((x) => x.ip === '10.244.1.2')).toMatchObject({ node: 'hp-node1', veth: null });
+  });
+});
+
 describe("a hairpinned connection's segments cross node2's bridge several times (up to the host, back down after NAT)", () => {
   it('were each sent once: no retransmission', async () => {
     const a = await loadCaptureSet(set('hairpin'));
     expect(a.findings.filter((f) => f.code === 'retransmission').map((f) => f.message)).toEqual([]);
-    const f = a.flows.find((x) => x.id === 'tcp 10.244.2.2:60934 > 10.244.2.2:8080');
-    expect(f?.tcp?.retransmissions).toBe(0);
+    const fs = a.flows.filter((x) => x.a.port === 60934);
+    expect(fs.length).toBe(2);
+    for (const f of fs) expect(f.tcp?.retransmissions).toBe(0);
+  });
+
+  it("is listed as a service connection is: the tuple its client sends and the one its server receives, each packet once; the form in between is their NAT", async () => {
+    const a = await loadCaptureSet(set('hairpin'));
+    const client = 'tcp 10.244.2.2:60934 > 10.96.5.5:80';
+    const server = 'tcp 10.244.2.1:60934 > 10.244.2.2:8080';
+    const between = 'tcp 10.244.2.2:60934 > 10.244.2.2:8080';
+    expect(
+      a.flows.filter((f) => f.a.port === 60934).map((f) => [f.id, f.aToB.packets, f.bToA.packets, f.tcp?.state, f.journeyCount, f.natPeers]),
+    ).toEqual([
+      [client, 6, 4, 'closed', 10, [server]],
+      [server, 6, 4, 'closed', 10, [client, between]],
+    ]);
+    // Each packet is one journey through both, whichever form the bridge saw it in.
+    const js = a.journeysForFlow(client);
+    expect(js.length).toBe(10);
+    for (const j of js) expect([...j.flows].sort()).toEqual([client, server].sort());
+    expect(a.journeysForFlow(server).map((j) => j.id)).toEqual(js.map((j) => j.id));
+    // node1's call of the same service (client veth not captured): one flow, as any such call.
+    expect(a.flows.filter((f) => f.a.port === 47594).map((f) => [f.id, f.aToB.packets, f.bToA.packets, f.natPeers])).toEqual([
+      ['tcp 10.244.1.2:47594 > 10.244.2.2:8080', 6, 4, ['tcp 10.244.1.2:47594 > 10.96.5.5:80']],
+    ]);
   });
 });
 
