@@ -693,6 +693,7 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
     if (t.tunnel[r] !== TunnelKind.NONE && t.outerLen[r] > underlayMtu && (t.outerFrag[r] & 0x3fff) === 0) underlayMtu = t.outerLen[r];
   const quoted = new Map<number, QuotedError[]>();
   const answers = new Int32Array(journeys.count).fill(-1);
+  const podPlacement = new Map<number, number>();
   const ctx: HopContext = {
     t,
     ids,
@@ -709,6 +710,7 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
     clock: clock ? { domainOfPoint, interval: clock.interval, name: domainName, offsets } : undefined,
     quoted,
     answers,
+    podPlacement,
   };
   orderHops(journeys, hopOrder(ctx));
   // What the verdicts rest on besides the captures: ICMP errors quoting a packet, answers to it.
@@ -785,6 +787,8 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
   nodes.forEach((n) => (n.points = []));
   points.forEach((_, i) => nodeOfPoint[i] >= 0 && nodes[nodeOfPoint[i]].points.push(i));
   const built = buildModel({ t, ids, points, nodes, facts, nat: [...natObs.values()], natSources, nodeOfPoint });
+  // The path checks below know each placed pod's node, also where no pod CIDR or veth capture tells it.
+  for (const [k, n] of built.nodeOfPod) podPlacement.set(k, n);
 
   const flowIds = fx.flows.map((f) => f.id);
   answers.set(findAnswers(t, journeys, correctedTime, fx.flowOfRow));

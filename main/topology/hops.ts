@@ -59,6 +59,12 @@ export interface HopContext {
   readonly quoted?: ReadonlyMap<number, readonly QuotedError[]>;
   /** The row that answered each journey's packet, -1 for none (filled once the journeys are final). */
   readonly answers?: Int32Array;
+  /**
+   * Node index of each pod the model placed, by address key (filled once the model is built): a
+   * routed cluster (host-gw, BGP without its sessions captured) gives no pod CIDR, and a pod whose
+   * veth was not captured is placed by its own frames on its node's bridge.
+   */
+  readonly podPlacement?: ReadonlyMap<number, number>;
 }
 
 const OUT_RANK: Record<InterfaceKind, number> = { veth: 0, loopback: 0, bridge: 1, any: 1.5, unknown: 1.5, vtep: 2, tun: 2, underlay: 3 };
@@ -84,10 +90,13 @@ function podNodeOf(ctx: HopContext, k: number): number | undefined {
   return n !== undefined && n >= 0 ? n : undefined;
 }
 
-/** Node index owning an address: an underlay address, else the pod CIDR containing it, else the node of the pod's veth; -1 none. */
+/**
+ * Node index owning an address: an underlay address, else the node of the pod's veth, else the
+ * node the model placed the pod on, else the pod CIDR containing it; -1 none.
+ */
 export function nodeOfAddr(ctx: HopContext, ver: number, a: number): number {
   const k = akey(ver, a);
-  const d = ctx.nodeOfIp.get(k) ?? podNodeOf(ctx, k);
+  const d = ctx.nodeOfIp.get(k) ?? podNodeOf(ctx, k) ?? ctx.podPlacement?.get(k);
   if (d !== undefined) return d;
   if (ver === 6) {
     let b = ip6Bytes.get(ctx.t)?.get(a);
@@ -358,6 +367,8 @@ interface PathCache {
   readonly places: Map<number, Expect>;
   /** Expected paths by the first sighting's source key, then the last one's destination key. */
   readonly paths: Map<number, Map<number, readonly Expect[]>>;
+  /** The same, for packets of a sender on no known node seen on another node than the destination's. */
+  readonly pathsAcross: Map<number, Map<number, readonly Expect[]>>;
   /** nodeOfAddr by address key. */
   readonly nodeOf: Map<number, number>;
   /** Per node, the `-i any` capture file holding its interface-indexed points and its corrected span. */
@@ -383,7 +394,7 @@ function pathCache(ctx: HopContext): PathCache {
         a.last = Math.max(a.last, last);
       }
     });
-    c = { places: new Map(), paths: new Map(), nodeOf: new Map(), anyOf };
+    c = { places: new Map(), paths: new Map(), pathsAcross: new Map(), nodeOf: new Map(), anyOf };
     pathCaches.set(ctx, c);
   }
   return c;
@@ -440,15 +451,18 @@ function expectedPath(ctx: HopContext, rows: readonly number[]): readonly Expect
   const src = t.innerSrc[f];
   const dst = t.innerDst[l];
   const cacheable = (ver === 4 || ver === 6) && (t.innerVer[l] === 4 || t.innerVer[l] === 6);
-  const paths = pathCache(ctx).paths;
   const k1 = akey(ver, src);
   const k2 = akey(t.innerVer[l], dst);
+  const sn = nodeOfAddrCached(ctx, ver, src);
+  const dn = nodeOfAddrCached(ctx, t.innerVer[l], dst);
+  // A sender on no known node (outside the cluster, or a pod nothing places) whose packet was seen
+  // on another node before the destination's: it reached the destination's node over the underlay.
+  const cameAcross = sn < 0 && dn >= 0 && rows.some((r) => ctx.nodeOfPoint[t.point[r]] >= 0 && ctx.nodeOfPoint[t.point[r]] !== dn);
+  const paths = cameAcross ? pathCache(ctx).pathsAcross : pathCache(ctx).paths;
   if (cacheable) {
     const had = paths.get(k1)?.get(k2);
     if (had) return had;
   }
-  const sn = nodeOfAddrCached(ctx, ver, src);
-  const dn = nodeOfAddrCached(ctx, t.innerVer[l], dst);
   const srcIsPod = sn >= 0 && !ctx.nodeOfIp.has(k1);
   const dstIsPod = dn >= 0 && !ctx.nodeOfIp.has(k2);
   // Bridges and tunnel devices are expected only where the network has them (Calico has no bridge,
@@ -466,6 +480,10 @@ function expectedPath(ctx: HopContext, rows: readonly number[]): readonly Expect
     if (encapsulated) out.push(place(ctx, sn, TUNNEL, -1));
     out.push(place(ctx, sn, UNDERLAY, -1), place(ctx, dn, UNDERLAY, -1));
     if (encapsulated) out.push(place(ctx, dn, TUNNEL, -1));
+  }
+  if (cameAcross) {
+    out.push(place(ctx, dn, UNDERLAY, -1));
+    if (tunnelled && dstIsPod) out.push(place(ctx, dn, TUNNEL, -1));
   }
   if (dn >= 0 && dstIsPod) {
     if (bridged && !(sn === dn && srcIsPod)) out.push(place(ctx, dn, BRIDGE, -1));
