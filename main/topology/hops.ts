@@ -5,7 +5,7 @@
 
 import { SummaryFlag, TUNNEL_NAMES, TunnelKind } from '../engine/decode/types';
 import { cidr6Contains, cidrContains, macToString, parseIp6 } from './addr';
-import { akey, type PointDraft } from './attribution';
+import { akey, isInitialTtl, type PointDraft } from './attribution';
 import type { IcmpTooBig, PacketTable } from './table';
 import type { NodeDraft } from './model';
 import { protoName } from './model';
@@ -65,6 +65,8 @@ export interface HopContext {
    * veth was not captured is placed by its own frames on its node's bridge.
    */
   readonly podPlacement?: ReadonlyMap<number, number>;
+  /** The journeys (their rows in hop order once ordered): an answer's own path tells who made it. */
+  readonly journeys?: JourneyIndex;
 }
 
 const OUT_RANK: Record<InterfaceKind, number> = { veth: 0, loopback: 0, bridge: 1, any: 1.5, unknown: 1.5, vtep: 2, tun: 2, underlay: 3 };
@@ -564,6 +566,40 @@ interface PathDraft {
   gaps: GapDraft[];
   toDestination: boolean;
   finalPoint: string | null;
+  /** Made by a node in a pod's name (see madeOnNode), else null. */
+  madeBy: MadeOnNode | null;
+}
+
+/** A packet a node made itself with one of its pods' addresses as source (a TCP reset a policy forges). */
+interface MadeOnNode {
+  readonly node: number;
+  /** Its first sighting. */
+  readonly row: number;
+  /** Captures on the node's pod side that were running and did not see it. */
+  readonly unseenOn: readonly string[];
+}
+
+/**
+ * Whether a journey was made by the node it is first seen on, in the name of a pod of that node: its
+ * first sighting is on the node's tunnel device (or inside a tunnel on its NIC, or on its NIC where
+ * the node's captures on the pod side ran and did not see it) with an initial TTL, and its source is
+ * a pod of that node. A pod's own packet reaches those places routed by its node, one TTL less.
+ * `before` are the gaps of the path check before the first sighting.
+ */
+function madeOnNode(ctx: HopContext, rows: readonly number[], before: readonly GapDraft[]): MadeOnNode | null {
+  const t = ctx.t;
+  const f = rows[0];
+  const pi = t.point[f];
+  const node = ctx.nodeOfPoint[pi];
+  const kind = ctx.points[pi].kind;
+  if (node < 0 || !(kind === 'tun' || kind === 'vtep' || kind === 'underlay') || !isInitialTtl(t.innerTtl[f])) return null;
+  const src = akey(t.innerVer[f], t.innerSrc[f]);
+  if (ctx.nodeOfIp.has(src) || nodeOfAddrCached(ctx, t.innerVer[f], t.innerSrc[f]) !== node) return null;
+  const unseenOn = before.filter((g) => g.afterHop < 0 && g.e.node === node && g.cause === GapCause.NotSeen).map((g) => g.point!);
+  // Unencapsulated on the NIC, a pod bridged straight onto the underlay would keep its TTL too: only
+  // the node's running pod-side captures missing it tell the node made it.
+  if (kind === 'underlay' && t.tunnel[f] === TunnelKind.NONE && unseenOn.length === 0) return null;
+  return { node, row: f, unseenOn };
 }
 
 const NO_GAPS: readonly GapDraft[] = [];
@@ -575,7 +611,7 @@ function checkPath(ctx: HopContext, rows: readonly number[]): PathDraft {
   const l = rows[rows.length - 1];
   const toDestination = nodeOfAddrCached(ctx, t.innerVer[l], t.innerDst[l]) >= 0;
   let finalPoint: string | null = null;
-  if (exp.length === 0) return { status: 'unknown', gaps: NO_GAPS as GapDraft[], toDestination, finalPoint };
+  if (exp.length === 0) return { status: 'unknown', gaps: NO_GAPS as GapDraft[], toDestination, finalPoint, madeBy: null };
   const gaps: GapDraft[] = [];
   const laterFragment = (t.innerFrag[rows[0]] & 0x1fff) !== 0;
   let lastSeenHop = -1;
@@ -652,7 +688,10 @@ function checkPath(ctx: HopContext, rows: readonly number[]): PathDraft {
   if (finalSeen && toDestination) status = 'delivered';
   // Missed by a running capture beyond the last place it was seen: it went no further.
   else if (lastMissedExp > lastSeenExp) status = 'dropped';
-  return { status, gaps, toDestination, finalPoint };
+  // Made on the node where it is first seen: the places before it on that node are not on its way.
+  const madeBy = madeOnNode(ctx, rows, gaps);
+  const onWay = madeBy ? gaps.filter((g) => !(g.afterHop < 0 && g.e.node === madeBy.node)) : gaps;
+  return { status, gaps: onWay, toDestination, finalPoint, madeBy };
 }
 
 function gapText(ctx: HopContext, g: GapDraft): PathGap {
@@ -697,6 +736,8 @@ const enum Basis {
   /** Last seen on the veth of its destination. */
   DestinationVeth,
   Answered,
+  /** Answered in the destination's name by a node on the way (a policy's forged TCP reset): dropped there. */
+  Rejected,
   Missing,
   Undetermined,
 }
@@ -708,6 +749,7 @@ const STATUS_OF: Record<Basis, JourneyStatus> = {
   [Basis.ReachedDestination]: 'delivered',
   [Basis.DestinationVeth]: 'delivered',
   [Basis.Answered]: 'delivered',
+  [Basis.Rejected]: 'dropped',
   [Basis.Missing]: 'dropped',
   [Basis.Undetermined]: 'unknown',
 };
@@ -764,9 +806,31 @@ function basisOf(ctx: HopContext, k: number, rows: readonly number[], pc: PathDr
     (lp.podIp < 0 || lp.podIp === akey(t.innerVer[l], t.innerDst[l]))
   )
     return Basis.DestinationVeth;
-  if ((ctx.answers?.[k] ?? -1) >= 0) return Basis.Answered;
+  const a = ctx.answers?.[k] ?? -1;
+  if (a >= 0) return answerMadeBy(ctx, rows, a) ? Basis.Rejected : Basis.Answered;
   if (pc.status === 'dropped') return Basis.Missing;
   return Basis.Undetermined;
+}
+
+/**
+ * Whether the answer (row `a`) to a journey was made by its destination's node in the destination's
+ * name rather than by the destination (see madeOnNode): the answer's own path starts on that node.
+ */
+function answerMadeBy(ctx: HopContext, rows: readonly number[], a: number): MadeOnNode | null {
+  const t = ctx.t;
+  const j = ctx.journeys;
+  const ka = j ? j.journeyOfRow[a] : -1;
+  if (ka < 0) return null;
+  const first = j!.rows[j!.start[ka]];
+  // The cheap tests first: most answers start where their sender is, with its initial TTL, or routed.
+  const kind = ctx.points[t.point[first]].kind;
+  if (!(kind === 'tun' || kind === 'vtep' || kind === 'underlay') || !isInitialTtl(t.innerTtl[first])) return null;
+  const l = rows[rows.length - 1];
+  if (t.innerVer[first] !== t.innerVer[l] || t.innerSrc[first] !== t.innerDst[l]) return null;
+  const answerRows: number[] = [];
+  for (let i = j!.start[ka]; i < j!.start[ka + 1]; i++) answerRows.push(j!.rows[i]);
+  const made = checkPath(ctx, answerRows).madeBy;
+  return made && made.node === nodeOfAddrCached(ctx, t.innerVer[l], t.innerDst[l]) ? made : null;
 }
 
 /** A gap where a running capture (or a node's `-i any` capture) missed the packet, fragments reassembled on a bridge aside. */
@@ -874,6 +938,24 @@ export function judge(
         pc,
         status,
         verdict: { code: 'answered', reason: `${t.addr(t.innerVer[a], t.innerSrc[a])} answered it (${refText(a)})`, answeredBy: ref(a) },
+      };
+    }
+    case Basis.Rejected: {
+      const made = answerMadeBy(ctx, rows, ctx.answers![k])!;
+      const r = made.row;
+      const node = ctx.nodes[made.node].id;
+      const p = ctx.points[t.point[r]];
+      const what = t.innerProto[r] === 6 && t.tcpFlags[r] & 0x04 ? 'the TCP reset' : 'the answer';
+      const miss = pc.gaps.find((g) => g.point !== null && g.afterHop === rows.length - 1) ?? pc.gaps.find((g) => g.point !== null);
+      const unseen = made.unseenOn.length ? `; ${made.unseenOn.join(', ')} ${made.unseenOn.length > 1 ? 'were' : 'was'} capturing and never saw it` : '';
+      return {
+        pc,
+        status,
+        verdict: {
+          code: 'rejected',
+          reason: `rejected at ${node}: ${what} from ${dstText} (${refText(r)}) was made by ${node}, not by ${dstText}: it first appears on ${node}'s ${p.interface ?? p.id} with the initial TTL ${t.innerTtl[r]}, where what ${dstText} sends arrives routed by its node, one less${unseen}; the packet went no further${miss ? `: ${miss.reason}` : ''}`,
+          answeredBy: ref(r),
+        },
       };
     }
     case Basis.Missing: {
