@@ -946,8 +946,10 @@ export function judge(
       const node = ctx.nodes[made.node].id;
       const p = ctx.points[t.point[r]];
       const what = t.innerProto[r] === 6 && t.tcpFlags[r] & 0x04 ? 'the TCP reset' : 'the answer';
-      const miss = pc.gaps.find((g) => g.point !== null && g.afterHop === rows.length - 1) ?? pc.gaps.find((g) => g.point !== null);
-      const unseen = made.unseenOn.length ? `; ${made.unseenOn.join(', ')} ${made.unseenOn.length > 1 ? 'were' : 'was'} capturing and never saw it` : '';
+      const miss = nextMiss(pc, rows);
+      const unseen = made.unseenOn.length
+        ? `; ${made.unseenOn.join(', ')} ${made.unseenOn.length > 1 ? 'were' : 'was'} capturing and never saw it`
+        : '';
       return {
         pc,
         status,
@@ -959,11 +961,11 @@ export function judge(
       };
     }
     case Basis.Missing: {
-      // The capture that should have seen it next: the one after the last hop, else the first.
+      // The capture that should have seen it next (nextMiss).
       // Copies the bridge flooded to other pods' veths are not on its way: it was last seen before them.
       const flooded = new Set(floodedRows(ctx, rows));
       const onPath = rows.filter((r) => !flooded.has(r)).at(-1) ?? l;
-      const miss = pc.gaps.find((g) => g.point !== null && g.afterHop === rows.length - 1) ?? pc.gaps.find((g) => g.point !== null);
+      const miss = nextMiss(pc, rows);
       return {
         pc,
         status,
@@ -985,6 +987,11 @@ export function judge(
       return { pc, status, verdict: { code: 'undetermined', reason: why + floodedText(ctx, rows) } };
     }
   }
+}
+
+/** The capture that should have seen the packet next: the one missing it after its last hop, else the first. */
+function nextMiss(pc: PathCheck, rows: readonly number[]): PathGap | undefined {
+  return pc.gaps.find((g) => g.point !== null && g.afterHop === rows.length - 1) ?? pc.gaps.find((g) => g.point !== null);
 }
 
 /** '; flooded by the bridge to …' when some of the journey's sightings are flooded copies on other pods' veths, else ''. */

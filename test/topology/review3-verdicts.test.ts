@@ -142,7 +142,9 @@ for (const name of ['hostgw', 'hostgw-nodes']) {
     });
 
     it('the findings report the drops, and no verdict says a listed pod is outside the cluster', () => {
-      const drops = a.findings.filter((f) => f.code === 'dropped' && /10\.244\.2\.2 → 10\.244\.1\.2|10\.244\.2\.2 > 10\.244\.1\.2/.test(f.message));
+      const drops = a.findings.filter(
+        (f) => f.code === 'dropped' && /10\.244\.2\.2 → 10\.244\.1\.2|10\.244\.2\.2 > 10\.244\.1\.2/.test(f.message),
+      );
       expect(drops.length).toBeGreaterThan(0);
       for (const f of drops) expect(f.message).toContain(`last seen at ${N1_ETH0}, never reached ${N1_CNI0}`);
       const pods = new Set(a.model.pods.map((p) => p.ip));
@@ -163,7 +165,12 @@ for (const name of ['hostgw', 'hostgw-nodes']) {
 describe('the SQL path finder of an exported dataset judges these sets as the in-process one does', () => {
   const tmp: string[] = [];
   afterAll(() => tmp.forEach((d) => rmSync(d, { recursive: true, force: true })));
-  const want: Record<string, string[]> = { reset: ['rejected'], 'reject-icmp': ['icmp-error'], hostgw: ['missing'], 'hostgw-nodes': ['missing'] };
+  const want: Record<string, string[]> = {
+    reset: ['rejected'],
+    'reject-icmp': ['icmp-error'],
+    hostgw: ['missing'],
+    'hostgw-nodes': ['missing'],
+  };
   for (const [name, verdicts] of Object.entries(want)) {
     it(name, async () => {
       const dir = mkdtempSync(join(tmpdir(), 'tv-review3-'));
