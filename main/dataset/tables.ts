@@ -74,8 +74,8 @@ function hopRow(k: number, h: Journey['hops'][number], ns: (t: number) => string
 /**
  * Every inner address the set holds (sources and destinations) with the node that owns it as the
  * path finder decides it (hops.ts nodeOfAddr): its underlay address, else the node of the veth its
- * pod sits behind (when one node only), else the node the model placed the pod on, else the first
- * node (in the model's order) whose pod block contains it; NULL when none does. The SQL looks addresses up here for a journey's sending node and
+ * pod sits behind (when one node only), else the first node (in the model's order) whose pod block
+ * contains it; NULL when none does. The SQL looks addresses up here for a journey's sending node and
  * its expected path instead of doing block arithmetic on IPv6 text, and tells an address outside
  * the cluster (NULL) from one the analysis never saw (absent: the tables came from another part of
  * the set).
@@ -98,7 +98,6 @@ function* addressNodes(a: Analysis): Generator<Row> {
     const had = behindVeth.get(p.ip);
     behindVeth.set(p.ip, had === undefined || had === p.node ? p.node : null);
   }
-  const placed = new Map(a.model.pods.filter((p) => p.node !== null).map((p) => [p.ip, p.node!]));
   const t = a.table;
   const seen = new Set<string>();
   for (let r = 0; r < t.count; r++) {
@@ -108,7 +107,7 @@ function* addressNodes(a: Analysis): Generator<Row> {
       const ip = t.addr(v, x);
       if (seen.has(ip)) continue;
       seen.add(ip);
-      let owner = nodes.find((n) => n.ips.has(ip))?.id ?? behindVeth.get(ip) ?? placed.get(ip);
+      let owner = nodes.find((n) => n.ips.has(ip))?.id ?? behindVeth.get(ip) ?? undefined;
       if (!owner && v === 4) owner = nodes.find((n) => n.v4.some((c) => cidrContains(c, x)))?.id;
       if (!owner && v === 6) {
         const b = parseIp6(ip);

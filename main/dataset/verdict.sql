@@ -10,7 +10,8 @@
 --
 -- Input tables besides correlate.sql's: points (id, capture, ifindex, node, kind, pod_ip, first_ns,
 -- last_ns), node_addresses, address_nodes (every inner address the analysis saw, with the node
--- owning it or NULL).
+-- owning it or NULL), pods (ip, node: where the model placed each pod, also where no pod block or
+-- veth capture tells it: a routed cluster's pod by its own frames on its node's bridge).
 -- Output view: sql_verdicts, one row per journey: status ('delivered' / 'dropped' / 'unknown'),
 -- verdict (a code above, or 'unknown: <why>' where the dataset lacks what the in-process path
 -- finder would decide it by: an address the analysis tables never saw), the packet that decided it (error_capture / error_idx, answer_capture /
@@ -33,7 +34,12 @@ WHERE f.hop = 0;
 -- nodes that own the first source and the last destination. Bridges and tunnel devices are
 -- expected only where some capture of that kind exists. Slot order is path order. A sender on no
 -- known node whose packet was seen on another node than the destination's ('came_across') is
--- expected on the destination node's NIC (and tunnel device) too.
+-- expected on the destination node's NIC (and tunnel device) too. An address's node: its owner in
+-- address_nodes, else the node the model placed the pod on (hops.ts nodeOfAddr after the model).
+CREATE OR REPLACE TEMPORARY VIEW sql_address_owner AS
+SELECT a.ip, COALESCE(a.node, p.node) AS node
+FROM address_nodes a LEFT JOIN pods p ON p.ip = a.ip;
+
 CREATE OR REPLACE TEMPORARY VIEW sql_path_ends AS
 SELECT e.*, sn.node AS sn, dn.node AS dn, sn.ip IS NULL AS src_unseen, dn.ip IS NULL AS dst_unseen,
   sn.node IS NOT NULL AND su.ip IS NULL AS src_pod,
@@ -41,8 +47,8 @@ SELECT e.*, sn.node AS sn, dn.node AS dn, sn.ip IS NULL AS src_unseen, dn.ip IS 
   sn.node IS NULL AND dn.node IS NOT NULL AND (jn.lo_node <> dn.node OR jn.hi_node <> dn.node) AS came_across,
   k.bridged, k.tunnelled
 FROM sql_ends e
-LEFT JOIN address_nodes sn ON sn.ip = e.f_src
-LEFT JOIN address_nodes dn ON dn.ip = e.l_dst
+LEFT JOIN sql_address_owner sn ON sn.ip = e.f_src
+LEFT JOIN sql_address_owner dn ON dn.ip = e.l_dst
 LEFT JOIN node_addresses su ON su.ip = e.f_src
 LEFT JOIN node_addresses du ON du.ip = e.l_dst
 LEFT JOIN (SELECT jkey, MIN(node) AS lo_node, MAX(node) AS hi_node FROM sql_ordered WHERE node IS NOT NULL GROUP BY jkey) jn ON jn.jkey = e.jkey
@@ -308,7 +314,7 @@ SELECT jkey, a_capture, a_idx FROM (
 CREATE OR REPLACE TEMPORARY VIEW sql_made_on_node AS
 SELECT f.jkey, f.node, f.capture, f.idx, f.inner_ver, f.inner_src
 FROM sql_ordered f
-JOIN address_nodes an ON an.ip = f.inner_src AND an.node = f.node
+JOIN sql_address_owner an ON an.ip = f.inner_src AND an.node = f.node
 LEFT JOIN node_addresses na ON na.ip = f.inner_src
 LEFT JOIN (SELECT jkey, MIN(CASE WHEN hop IS NOT NULL THEN slot ELSE NULL END) AS slot FROM sql_place_checks GROUP BY jkey) fs
   ON fs.jkey = f.jkey

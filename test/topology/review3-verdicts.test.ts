@@ -84,6 +84,35 @@ describe('a SYN rejected on the destination node with a TCP reset the node makes
   });
 });
 
+describe('the same policy on a host-gw node, where the reset leaves the NIC unencapsulated (hostgw-reset/, fixtures/lab/hostgw-reset.sh)', () => {
+  let a: Analysis;
+  beforeAll(async () => {
+    a = await loadCaptureSet(set('hostgw-reset'));
+  });
+
+  it("is rejected at hg-node1's eth0: the reset has TTL 64 there and the node's bridge and the pod's own capture, both running, never saw it", () => {
+    const [j, ...more] = journeys(a, '10.244.0.2', '10.244.1.2', /^6380 \[SYN\]/);
+    expect(more).toEqual([]);
+    expect(j.status).toBe('dropped');
+    expect(j.verdict?.code).toBe('rejected');
+    expect(j.lastSeen.point).toBe('hg-node1-eth0.pcap');
+    expect(j.verdict?.reason).toMatch(
+      /^rejected at hg-node1: the TCP reset from 10\.244\.1\.2 \(hg-node1-eth0\.pcap#\d+\) was made by hg-node1, not by 10\.244\.1\.2/,
+    );
+    expect(j.verdict?.reason).toContain("on hg-node1's eth0 with the initial TTL 64");
+    expect(j.verdict?.reason).toContain('redis-0-eth0.pcap, hg-node1-cni0.pcap were capturing and never saw it');
+    const gaps = a.findings.filter((f) => f.code === 'path-gap').map((f) => f.message);
+    expect(gaps.filter((m) => /hg-node1-cni0|redis-0-eth0/.test(m))).toEqual([]);
+  });
+
+  it('the open port 6379 is delivered to the pod, whose SYN-ACK leaves the NIC with TTL 63', () => {
+    const [j] = journeys(a, '10.244.0.2', '10.244.1.2', /^6379 \[SYN\]/);
+    expect(j.status).toBe('delivered');
+    const [synAck] = journeys(a, '10.244.1.2', '10.244.0.2', /\[SYN,ACK\]/);
+    expect(synAck.hops.find((h) => h.point === 'hg-node1-eth0.pcap')?.headers.ttl).toBe(63);
+  });
+});
+
 describe('the same policy rejecting with ICMP port unreachable (reject-icmp/)', () => {
   let a: Analysis;
   beforeAll(async () => {
@@ -167,6 +196,7 @@ describe('the SQL path finder of an exported dataset judges these sets as the in
   afterAll(() => tmp.forEach((d) => rmSync(d, { recursive: true, force: true })));
   const want: Record<string, string[]> = {
     reset: ['rejected'],
+    'hostgw-reset': ['rejected'],
     'reject-icmp': ['icmp-error'],
     hostgw: ['missing'],
     'hostgw-nodes': ['missing'],
