@@ -243,9 +243,12 @@ SELECT e.jkey AS error_jkey, e.capture AS error_capture, e.idx AS error_idx, e.p
 FROM sql_error_rows e JOIN sql_ordered ej ON ej.jkey = e.jkey AND ej.hop = 0
 WHERE e.hop = 0;
 
+-- A refusal (port / protocol unreachable) is the destination's only when it comes from the packet's
+-- destination (first or last seen): from anyone else (a node's REJECT policy) it is an ICMP error.
 CREATE OR REPLACE TEMPORARY VIEW sql_icmp_quotes AS
-SELECT jkey, error_capture, error_idx, error_point, error_node, error_from, icmp_type, icmp_code,
-  CASE WHEN (inner_ver = 4 AND icmp_type = 3 AND icmp_code IN (2, 3)) OR (inner_ver = 6 AND icmp_type = 1 AND icmp_code = 4)
+SELECT x.jkey, x.error_capture, x.error_idx, x.error_point, x.error_node, x.error_from, x.icmp_type, x.icmp_code,
+  CASE WHEN ((x.inner_ver = 4 AND x.icmp_type = 3 AND x.icmp_code IN (2, 3)) OR (x.inner_ver = 6 AND x.icmp_type = 1 AND x.icmp_code = 4))
+    AND x.error_from IN (qf.inner_dst, ql.inner_dst)
     THEN 'refused' ELSE 'icmp-error' END AS verdict
 FROM (
   SELECT c.*, ROW_NUMBER() OVER (PARTITION BY error_jkey ORDER BY quoted_at DESC, jkey) AS rn
@@ -256,7 +259,10 @@ FROM (
     JOIN sql_ordered h ON h.jkey = q.jkey AND h.hop = 0
     WHERE h.corrected <= e.error_first + 1000000 AND e.error_first - h.corrected <= 5000000000
   ) c
-) x WHERE rn = 1;
+) x
+JOIN sql_ordered qf ON qf.jkey = x.jkey AND qf.hop = 0
+JOIN sql_ordered ql ON ql.jkey = x.jkey AND ql.hop = ql.hop_count - 1
+WHERE x.rn = 1;
 
 -- 9. One row per journey: where it was first and last seen (the drop location when it went no
 -- further), hop count, NAT hops, and the ICMP error that quotes it when one does.

@@ -3,13 +3,15 @@
 -- capture should have seen it next. The same decisions as main/topology in process, in its order
 -- (hops.ts judge): a multicast / broadcast / link-local packet ('link-scope'); an ICMP error quoting
 -- the packet ('refused' when its destination sent it, else 'icmp-error'); seen where the
--- destination receives it ('reached-destination'); answered by the destination ('answered',
--- verdict.ts findAnswers); a capture running on the expected path that did not see it ('missing',
--- hops.ts pathCheck); otherwise 'undetermined'.
+-- destination receives it ('reached-destination'); answered in the destination's name by its node
+-- ('rejected': a policy's forged TCP reset, hops.ts answerMadeBy); answered by the destination
+-- ('answered', verdict.ts findAnswers); a capture running on the expected path that did not see it
+-- ('missing', hops.ts pathCheck); otherwise 'undetermined'.
 --
 -- Input tables besides correlate.sql's: points (id, capture, ifindex, node, kind, pod_ip, first_ns,
 -- last_ns), node_addresses, address_nodes (every inner address the analysis saw, with the node
--- owning it or NULL).
+-- owning it or NULL), pods (ip, node: where the model placed each pod, also where no pod block or
+-- veth capture tells it: a routed cluster's pod by its own frames on its node's bridge).
 -- Output view: sql_verdicts, one row per journey: status ('delivered' / 'dropped' / 'unknown'),
 -- verdict (a code above, or 'unknown: <why>' where the dataset lacks what the in-process path
 -- finder would decide it by: an address the analysis tables never saw), the packet that decided it (error_capture / error_idx, answer_capture /
@@ -30,21 +32,30 @@ WHERE f.hop = 0;
 
 -- 2. The expected path (hops.ts expectedPath): the sender's side, then the receiver's, from the
 -- nodes that own the first source and the last destination. Bridges and tunnel devices are
--- expected only where some capture of that kind exists. Slot order is path order.
+-- expected only where some capture of that kind exists. Slot order is path order. A sender on no
+-- known node whose packet was seen on another node than the destination's ('came_across') is
+-- expected on the destination node's NIC (and tunnel device) too. An address's node: its owner in
+-- address_nodes, else the node the model placed the pod on (hops.ts nodeOfAddr after the model).
+CREATE OR REPLACE TEMPORARY VIEW sql_address_owner AS
+SELECT a.ip, COALESCE(a.node, p.node) AS node
+FROM address_nodes a LEFT JOIN pods p ON p.ip = a.ip;
+
 CREATE OR REPLACE TEMPORARY VIEW sql_path_ends AS
 SELECT e.*, sn.node AS sn, dn.node AS dn, sn.ip IS NULL AS src_unseen, dn.ip IS NULL AS dst_unseen,
   sn.node IS NOT NULL AND su.ip IS NULL AS src_pod,
   dn.node IS NOT NULL AND du.ip IS NULL AS dst_pod,
   ta.jkey IS NOT NULL AS to_node_address,
+  sn.node IS NULL AND dn.node IS NOT NULL AND (jn.lo_node <> dn.node OR jn.hi_node <> dn.node) AS came_across,
   k.bridged, k.tunnelled
 FROM sql_ends e
-LEFT JOIN address_nodes sn ON sn.ip = e.f_src
-LEFT JOIN address_nodes dn ON dn.ip = e.l_dst
+LEFT JOIN sql_address_owner sn ON sn.ip = e.f_src
+LEFT JOIN sql_address_owner dn ON dn.ip = e.l_dst
 LEFT JOIN node_addresses su ON su.ip = e.f_src
 LEFT JOIN node_addresses du ON du.ip = e.l_dst
 -- Addressed to a node itself on some hop (a hostNetwork server, a reply to a node's SNAT address):
 -- between nodes it went as it is, not through the tunnel, which routes only pod blocks.
 LEFT JOIN (SELECT DISTINCT o.jkey FROM sql_ordered o JOIN node_addresses na ON na.ip = o.inner_dst) ta ON ta.jkey = e.jkey
+LEFT JOIN (SELECT jkey, MIN(node) AS lo_node, MAX(node) AS hi_node FROM sql_ordered WHERE node IS NOT NULL GROUP BY jkey) jn ON jn.jkey = e.jkey
 CROSS JOIN (
   SELECT MAX(CASE WHEN kind = 'bridge' THEN 1 ELSE 0 END) = 1 AS bridged,
     MAX(CASE WHEN kind IN ('vtep', 'tun') THEN 1 ELSE 0 END) = 1 AS tunnelled
@@ -70,8 +81,9 @@ FROM (
     WHEN 2 THEN p.src_pod AND p.bridged
     WHEN 3 THEN p.sn IS NOT NULL AND p.dn IS NOT NULL AND p.sn <> p.dn AND p.tunnelled AND p.dst_pod AND NOT p.to_node_address
     WHEN 4 THEN p.sn IS NOT NULL AND p.dn IS NOT NULL AND p.sn <> p.dn
-    WHEN 5 THEN p.sn IS NOT NULL AND p.dn IS NOT NULL AND p.sn <> p.dn
-    WHEN 6 THEN p.sn IS NOT NULL AND p.dn IS NOT NULL AND p.sn <> p.dn AND p.tunnelled AND p.dst_pod AND NOT p.to_node_address
+    WHEN 5 THEN (p.sn IS NOT NULL AND p.dn IS NOT NULL AND p.sn <> p.dn) OR p.came_across
+    WHEN 6 THEN (p.sn IS NOT NULL AND p.dn IS NOT NULL AND p.sn <> p.dn AND p.tunnelled AND p.dst_pod AND NOT p.to_node_address)
+      OR (p.came_across AND p.tunnelled AND p.dst_pod AND NOT p.to_node_address)
     WHEN 7 THEN p.dst_pod AND p.bridged AND NOT (p.sn = p.dn AND p.src_pod)
     ELSE p.dst_pod END
 ) x;
@@ -300,17 +312,46 @@ SELECT jkey, a_capture, a_idx FROM (
   ) a
 ) x WHERE rn = 1;
 
--- 5. The verdict, in the path finder's order.
+-- 5. Journeys a node made in the name of one of its pods (hops.ts madeOnNode): first seen on the
+-- node's tunnel device, inside a tunnel on its NIC, or on its NIC unencapsulated where a capture of
+-- the node's pod side ran before it and missed it, with an initial TTL, from a pod of that node (a
+-- pod's own packets reach those places routed, one TTL less).
+CREATE OR REPLACE TEMPORARY VIEW sql_made_on_node AS
+SELECT f.jkey, f.node, f.capture, f.idx, f.inner_ver, f.inner_src
+FROM sql_ordered f
+JOIN sql_address_owner an ON an.ip = f.inner_src AND an.node = f.node
+LEFT JOIN node_addresses na ON na.ip = f.inner_src
+LEFT JOIN (SELECT jkey, MIN(CASE WHEN hop IS NOT NULL THEN slot ELSE NULL END) AS slot FROM sql_place_checks GROUP BY jkey) fs
+  ON fs.jkey = f.jkey
+LEFT JOIN (
+  SELECT c.jkey, c.node, MIN(c.slot) AS slot
+  FROM sql_place_checks c JOIN sql_places p ON p.jkey = c.jkey AND p.slot = c.slot
+  WHERE c.missed_by IS NOT NULL AND p.candidates > 0
+  GROUP BY c.jkey, c.node
+) ms ON ms.jkey = f.jkey AND ms.node = f.node
+WHERE f.hop = 0 AND na.ip IS NULL AND f.kind IN ('tun', 'vtep', 'underlay') AND f.inner_ttl IN (64, 128, 255)
+  AND (f.kind <> 'underlay' OR f.tunnel <> 'none' OR (ms.slot IS NOT NULL AND (fs.slot IS NULL OR ms.slot < fs.slot)));
+
+-- An answer its destination's node made in the destination's name: the answer's journey was made there.
+CREATE OR REPLACE TEMPORARY VIEW sql_rejections AS
+SELECT a.jkey, m.capture AS made_capture, m.idx AS made_idx
+FROM sql_answers a
+JOIN sql_ordered o ON o.capture = a.a_capture AND o.idx = a.a_idx
+JOIN sql_made_on_node m ON m.jkey = o.jkey
+JOIN sql_path_ends pe ON pe.jkey = a.jkey
+WHERE m.node = pe.dn AND m.inner_ver = pe.l_ver AND m.inner_src = pe.l_dst;
+
+-- 6. The verdict, in the path finder's order.
 CREATE OR REPLACE TEMPORARY VIEW sql_verdicts AS
 SELECT jkey,
   CASE
     WHEN verdict IN ('refused', 'reached-destination', 'answered') THEN 'delivered'
-    WHEN verdict IN ('icmp-error', 'missing') THEN 'dropped'
+    WHEN verdict IN ('icmp-error', 'rejected', 'missing') THEN 'dropped'
     ELSE 'unknown'
   END AS status,
   verdict, error_capture, error_idx,
-  CASE WHEN verdict = 'answered' THEN answer_capture_found ELSE NULL END AS answer_capture,
-  CASE WHEN verdict = 'answered' THEN answer_idx_found ELSE NULL END AS answer_idx,
+  CASE WHEN verdict = 'answered' THEN answer_capture_found WHEN verdict = 'rejected' THEN made_capture ELSE NULL END AS answer_capture,
+  CASE WHEN verdict = 'answered' THEN answer_idx_found WHEN verdict = 'rejected' THEN made_idx ELSE NULL END AS answer_idx,
   last_point, last_node, CASE WHEN verdict = 'missing' THEN missed_by ELSE NULL END AS missed_by
 FROM (
   SELECT e.jkey, e.l_point AS last_point, e.l_node AS last_node,
@@ -325,6 +366,7 @@ FROM (
       WHEN ps.final_seen AND pe.dn IS NOT NULL THEN 'reached-destination'
       WHEN e.hop_count > 1 AND e.l_kind = 'veth' AND e.f_point <> e.l_point AND (e.l_pod_ip IS NULL OR e.l_pod_ip = e.l_dst)
         THEN 'reached-destination'
+      WHEN a.jkey IS NOT NULL AND rj.jkey IS NOT NULL THEN 'rejected'
       WHEN a.jkey IS NOT NULL THEN 'answered'
       WHEN ps.drop_slot IS NOT NULL THEN 'missing'
       ELSE 'undetermined'
@@ -332,6 +374,7 @@ FROM (
     CASE WHEN e.link_scope THEN NULL ELSE q.error_capture END AS error_capture,
     CASE WHEN e.link_scope THEN NULL ELSE q.error_idx END AS error_idx,
     a.a_capture AS answer_capture_found, a.a_idx AS answer_idx_found,
+    rj.made_capture, rj.made_idx,
     m.missed_by
   FROM sql_ends e
   JOIN sql_path_ends pe ON pe.jkey = e.jkey
@@ -341,4 +384,5 @@ FROM (
     SELECT x.*, ROW_NUMBER() OVER (PARTITION BY jkey ORDER BY error_capture, error_idx) AS rn FROM sql_icmp_quotes x
   ) q ON q.jkey = e.jkey AND q.rn = 1
   LEFT JOIN sql_answers a ON a.jkey = e.jkey
+  LEFT JOIN sql_rejections rj ON rj.jkey = e.jkey
 ) v;

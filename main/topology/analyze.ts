@@ -718,6 +718,7 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
     if (t.tunnel[r] !== TunnelKind.NONE && t.outerLen[r] > underlayMtu && (t.outerFrag[r] & 0x3fff) === 0) underlayMtu = t.outerLen[r];
   const quoted = new Map<number, QuotedError[]>();
   const answers = new Int32Array(journeys.count).fill(-1);
+  const podPlacement = new Map<number, number>();
   const ctx: HopContext = {
     t,
     ids,
@@ -734,6 +735,8 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
     clock: clock ? { domainOfPoint, interval: clock.interval, name: domainName, offsets } : undefined,
     quoted,
     answers,
+    podPlacement,
+    journeys,
   };
   orderHops(journeys, hopOrder(ctx));
   // What the verdicts rest on besides the captures: ICMP errors quoting a packet, answers to it.
@@ -810,6 +813,8 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
   nodes.forEach((n) => (n.points = []));
   points.forEach((_, i) => nodeOfPoint[i] >= 0 && nodes[nodeOfPoint[i]].points.push(i));
   const built = buildModel({ t, ids, points, nodes, facts, nat: [...natObs.values()], natSources, nodeOfPoint, inPod });
+  // The path checks below know each placed pod's node, also where no pod CIDR or veth capture tells it.
+  for (const [k, n] of built.nodeOfPod) podPlacement.set(k, n);
 
   const flowIds = fx.flows.map((f) => f.id);
   answers.set(findAnswers(t, journeys, correctedTime, fx.tupleOfRow));
@@ -888,7 +893,7 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
       const last = rows.filter((r) => !flooded.has(r)).at(-1) ?? rows[rows.length - 1];
       const miss = pc.gaps.find((g) => g.point !== null);
       const fl = fx.flowOfRow[rows[0]];
-      const where = `last seen at ${points[t.point[last]].id}${verdict.code === 'icmp-error' ? `; ${verdict.reason}` : miss ? `, never reached ${miss.point}` : ''}${flooded.size ? floodedText(ctx, rows) : ''}`;
+      const where = `last seen at ${points[t.point[last]].id}${verdict.code === 'icmp-error' || verdict.code === 'rejected' ? `; ${verdict.reason}` : miss ? `, never reached ${miss.point}` : ''}${flooded.size ? floodedText(ctx, rows) : ''}`;
       const what = droppedPacketText(t, rows[0], flowIds[fl]);
       const same = drops.get(`${what}|${where}`);
       if (same) {

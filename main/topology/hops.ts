@@ -5,7 +5,7 @@
 
 import { SummaryFlag, TUNNEL_NAMES, TunnelKind } from '../engine/decode/types';
 import { cidr6Contains, cidrContains, macToString, parseIp6 } from './addr';
-import { akey, stampGrains, type PointDraft } from './attribution';
+import { akey, isInitialTtl, stampGrains, type PointDraft } from './attribution';
 import type { IcmpTooBig, PacketTable } from './table';
 import type { NodeDraft } from './model';
 import { protoName } from './model';
@@ -59,6 +59,14 @@ export interface HopContext {
   readonly quoted?: ReadonlyMap<number, readonly QuotedError[]>;
   /** The row that answered each journey's packet, -1 for none (filled once the journeys are final). */
   readonly answers?: Int32Array;
+  /**
+   * Node index of each pod the model placed, by address key (filled once the model is built): a
+   * routed cluster (host-gw, BGP without its sessions captured) gives no pod CIDR, and a pod whose
+   * veth was not captured is placed by its own frames on its node's bridge.
+   */
+  readonly podPlacement?: ReadonlyMap<number, number>;
+  /** The journeys (their rows in hop order once ordered): an answer's own path tells who made it. */
+  readonly journeys?: JourneyIndex;
 }
 
 const OUT_RANK: Record<InterfaceKind, number> = { veth: 0, loopback: 0, bridge: 1, any: 1.5, unknown: 1.5, vtep: 2, tun: 2, underlay: 3 };
@@ -84,10 +92,13 @@ function podNodeOf(ctx: HopContext, k: number): number | undefined {
   return n !== undefined && n >= 0 ? n : undefined;
 }
 
-/** Node index owning an address: an underlay address, else the pod CIDR containing it, else the node of the pod's veth; -1 none. */
+/**
+ * Node index owning an address: an underlay address, else the node of the pod's veth, else the
+ * node the model placed the pod on, else the pod CIDR containing it; -1 none.
+ */
 export function nodeOfAddr(ctx: HopContext, ver: number, a: number): number {
   const k = akey(ver, a);
-  const d = ctx.nodeOfIp.get(k) ?? podNodeOf(ctx, k);
+  const d = ctx.nodeOfIp.get(k) ?? podNodeOf(ctx, k) ?? ctx.podPlacement?.get(k);
   if (d !== undefined) return d;
   if (ver === 6) {
     let b = ip6Bytes.get(ctx.t)?.get(a);
@@ -353,10 +364,12 @@ interface Expect {
 interface PathCache {
   /** Places by key (node, kind or pod). */
   readonly places: Map<number, Expect>;
-  /** Expected paths by the first sighting's source key, then the last one's destination key. */
-  readonly paths: Map<number, Map<number, readonly Expect[]>>;
-  /** The same for journeys addressed to a node's own address on some hop (no tunnel between nodes). */
-  readonly plainPaths: Map<number, Map<number, readonly Expect[]>>;
+  /**
+   * Expected paths by variant (bit 1: addressed to a node's own address on some hop, so no tunnel
+   * between nodes; bit 2: a sender on no known node seen on another node than the destination's),
+   * then the first sighting's source key, then the last one's destination key.
+   */
+  readonly paths: readonly Map<number, Map<number, readonly Expect[]>>[];
   /** nodeOfAddr by address key. */
   readonly nodeOf: Map<number, number>;
   /** Per node, the `-i any` capture file holding its interface-indexed points and its corrected span. */
@@ -382,7 +395,7 @@ function pathCache(ctx: HopContext): PathCache {
         a.last = Math.max(a.last, last);
       }
     });
-    c = { places: new Map(), paths: new Map(), plainPaths: new Map(), nodeOf: new Map(), anyOf };
+    c = { places: new Map(), paths: [new Map(), new Map(), new Map(), new Map()], nodeOf: new Map(), anyOf };
     pathCaches.set(ctx, c);
   }
   return c;
@@ -444,15 +457,18 @@ function expectedPath(ctx: HopContext, rows: readonly number[]): readonly Expect
   // whatever address a NAT gave it on the node.
   let toNodeAddress = false;
   for (let i = 0; i < rows.length && !toNodeAddress; i++) toNodeAddress = ctx.nodeOfIp.has(akey(t.innerVer[rows[i]], t.innerDst[rows[i]]));
-  const paths = toNodeAddress ? pathCache(ctx).plainPaths : pathCache(ctx).paths;
   const k1 = akey(ver, src);
   const k2 = akey(t.innerVer[l], dst);
+  const sn = nodeOfAddrCached(ctx, ver, src);
+  const dn = nodeOfAddrCached(ctx, t.innerVer[l], dst);
+  // A sender on no known node (outside the cluster, or a pod nothing places) whose packet was seen
+  // on another node before the destination's: it reached the destination's node over the underlay.
+  const cameAcross = sn < 0 && dn >= 0 && rows.some((r) => ctx.nodeOfPoint[t.point[r]] >= 0 && ctx.nodeOfPoint[t.point[r]] !== dn);
+  const paths = pathCache(ctx).paths[(toNodeAddress ? 1 : 0) | (cameAcross ? 2 : 0)];
   if (cacheable) {
     const had = paths.get(k1)?.get(k2);
     if (had) return had;
   }
-  const sn = nodeOfAddrCached(ctx, ver, src);
-  const dn = nodeOfAddrCached(ctx, t.innerVer[l], dst);
   const srcIsPod = sn >= 0 && !ctx.nodeOfIp.has(k1);
   const dstIsPod = dn >= 0 && !ctx.nodeOfIp.has(k2);
   // Bridges and tunnel devices are expected only where the network has them (Calico has no bridge,
@@ -472,6 +488,10 @@ function expectedPath(ctx: HopContext, rows: readonly number[]): readonly Expect
     if (encapsulated) out.push(place(ctx, sn, TUNNEL, -1));
     out.push(place(ctx, sn, UNDERLAY, -1), place(ctx, dn, UNDERLAY, -1));
     if (encapsulated) out.push(place(ctx, dn, TUNNEL, -1));
+  }
+  if (cameAcross) {
+    out.push(place(ctx, dn, UNDERLAY, -1));
+    if (tunnelled && dstIsPod && !toNodeAddress) out.push(place(ctx, dn, TUNNEL, -1));
   }
   if (dn >= 0 && dstIsPod) {
     if (bridged && !(sn === dn && srcIsPod)) out.push(place(ctx, dn, BRIDGE, -1));
@@ -552,6 +572,40 @@ interface PathDraft {
   gaps: GapDraft[];
   toDestination: boolean;
   finalPoint: string | null;
+  /** Made by a node in a pod's name (see madeOnNode), else null. */
+  madeBy: MadeOnNode | null;
+}
+
+/** A packet a node made itself with one of its pods' addresses as source (a TCP reset a policy forges). */
+interface MadeOnNode {
+  readonly node: number;
+  /** Its first sighting. */
+  readonly row: number;
+  /** Captures on the node's pod side that were running and did not see it. */
+  readonly unseenOn: readonly string[];
+}
+
+/**
+ * Whether a journey was made by the node it is first seen on, in the name of a pod of that node: its
+ * first sighting is on the node's tunnel device (or inside a tunnel on its NIC, or on its NIC where
+ * the node's captures on the pod side ran and did not see it) with an initial TTL, and its source is
+ * a pod of that node. A pod's own packet reaches those places routed by its node, one TTL less.
+ * `before` are the gaps of the path check before the first sighting.
+ */
+function madeOnNode(ctx: HopContext, rows: readonly number[], before: readonly GapDraft[]): MadeOnNode | null {
+  const t = ctx.t;
+  const f = rows[0];
+  const pi = t.point[f];
+  const node = ctx.nodeOfPoint[pi];
+  const kind = ctx.points[pi].kind;
+  if (node < 0 || !(kind === 'tun' || kind === 'vtep' || kind === 'underlay') || !isInitialTtl(t.innerTtl[f])) return null;
+  const src = akey(t.innerVer[f], t.innerSrc[f]);
+  if (ctx.nodeOfIp.has(src) || nodeOfAddrCached(ctx, t.innerVer[f], t.innerSrc[f]) !== node) return null;
+  const unseenOn = before.filter((g) => g.afterHop < 0 && g.e.node === node && g.cause === GapCause.NotSeen).map((g) => g.point!);
+  // Unencapsulated on the NIC, a pod bridged straight onto the underlay would keep its TTL too: only
+  // the node's running pod-side captures missing it tell the node made it.
+  if (kind === 'underlay' && t.tunnel[f] === TunnelKind.NONE && unseenOn.length === 0) return null;
+  return { node, row: f, unseenOn };
 }
 
 const NO_GAPS: readonly GapDraft[] = [];
@@ -563,7 +617,7 @@ function checkPath(ctx: HopContext, rows: readonly number[]): PathDraft {
   const l = rows[rows.length - 1];
   const toDestination = nodeOfAddrCached(ctx, t.innerVer[l], t.innerDst[l]) >= 0;
   let finalPoint: string | null = null;
-  if (exp.length === 0) return { status: 'unknown', gaps: NO_GAPS as GapDraft[], toDestination, finalPoint };
+  if (exp.length === 0) return { status: 'unknown', gaps: NO_GAPS as GapDraft[], toDestination, finalPoint, madeBy: null };
   const gaps: GapDraft[] = [];
   const laterFragment = (t.innerFrag[rows[0]] & 0x1fff) !== 0;
   let lastSeenHop = -1;
@@ -640,7 +694,10 @@ function checkPath(ctx: HopContext, rows: readonly number[]): PathDraft {
   if (finalSeen && toDestination) status = 'delivered';
   // Missed by a running capture beyond the last place it was seen: it went no further.
   else if (lastMissedExp > lastSeenExp) status = 'dropped';
-  return { status, gaps, toDestination, finalPoint };
+  // Made on the node where it is first seen: the places before it on that node are not on its way.
+  const madeBy = madeOnNode(ctx, rows, gaps);
+  const onWay = madeBy ? gaps.filter((g) => !(g.afterHop < 0 && g.e.node === madeBy.node)) : gaps;
+  return { status, gaps: onWay, toDestination, finalPoint, madeBy };
 }
 
 function gapText(ctx: HopContext, g: GapDraft): PathGap {
@@ -685,6 +742,8 @@ const enum Basis {
   /** Last seen on the veth of its destination. */
   DestinationVeth,
   Answered,
+  /** Answered in the destination's name by a node on the way (a policy's forged TCP reset): dropped there. */
+  Rejected,
   Missing,
   Undetermined,
 }
@@ -696,6 +755,7 @@ const STATUS_OF: Record<Basis, JourneyStatus> = {
   [Basis.ReachedDestination]: 'delivered',
   [Basis.DestinationVeth]: 'delivered',
   [Basis.Answered]: 'delivered',
+  [Basis.Rejected]: 'dropped',
   [Basis.Missing]: 'dropped',
   [Basis.Undetermined]: 'unknown',
 };
@@ -752,9 +812,31 @@ function basisOf(ctx: HopContext, k: number, rows: readonly number[], pc: PathDr
     (lp.podIp < 0 || lp.podIp === akey(t.innerVer[l], t.innerDst[l]))
   )
     return Basis.DestinationVeth;
-  if ((ctx.answers?.[k] ?? -1) >= 0) return Basis.Answered;
+  const a = ctx.answers?.[k] ?? -1;
+  if (a >= 0) return answerMadeBy(ctx, rows, a) ? Basis.Rejected : Basis.Answered;
   if (pc.status === 'dropped') return Basis.Missing;
   return Basis.Undetermined;
+}
+
+/**
+ * Whether the answer (row `a`) to a journey was made by its destination's node in the destination's
+ * name rather than by the destination (see madeOnNode): the answer's own path starts on that node.
+ */
+function answerMadeBy(ctx: HopContext, rows: readonly number[], a: number): MadeOnNode | null {
+  const t = ctx.t;
+  const j = ctx.journeys;
+  const ka = j ? j.journeyOfRow[a] : -1;
+  if (ka < 0) return null;
+  const first = j!.rows[j!.start[ka]];
+  // The cheap tests first: most answers start where their sender is, with its initial TTL, or routed.
+  const kind = ctx.points[t.point[first]].kind;
+  if (!(kind === 'tun' || kind === 'vtep' || kind === 'underlay') || !isInitialTtl(t.innerTtl[first])) return null;
+  const l = rows[rows.length - 1];
+  if (t.innerVer[first] !== t.innerVer[l] || t.innerSrc[first] !== t.innerDst[l]) return null;
+  const answerRows: number[] = [];
+  for (let i = j!.start[ka]; i < j!.start[ka + 1]; i++) answerRows.push(j!.rows[i]);
+  const made = checkPath(ctx, answerRows).madeBy;
+  return made && made.node === nodeOfAddrCached(ctx, t.innerVer[l], t.innerDst[l]) ? made : null;
 }
 
 /** A gap where a running capture (or a node's `-i any` capture) missed the packet, fragments reassembled on a bridge aside. */
@@ -864,12 +946,32 @@ export function judge(
         verdict: { code: 'answered', reason: `${t.addr(t.innerVer[a], t.innerSrc[a])} answered it (${refText(a)})`, answeredBy: ref(a) },
       };
     }
+    case Basis.Rejected: {
+      const made = answerMadeBy(ctx, rows, ctx.answers![k])!;
+      const r = made.row;
+      const node = ctx.nodes[made.node].id;
+      const p = ctx.points[t.point[r]];
+      const what = t.innerProto[r] === 6 && t.tcpFlags[r] & 0x04 ? 'the TCP reset' : 'the answer';
+      const miss = nextMiss(pc, rows);
+      const unseen = made.unseenOn.length
+        ? `; ${made.unseenOn.join(', ')} ${made.unseenOn.length > 1 ? 'were' : 'was'} capturing and never saw it`
+        : '';
+      return {
+        pc,
+        status,
+        verdict: {
+          code: 'rejected',
+          reason: `rejected at ${node}: ${what} from ${dstText} (${refText(r)}) was made by ${node}, not by ${dstText}: it first appears on ${node}'s ${p.interface ?? p.id} with the initial TTL ${t.innerTtl[r]}, where what ${dstText} sends arrives routed by its node, one less${unseen}; the packet went no further${miss ? `: ${miss.reason}` : ''}`,
+          answeredBy: ref(r),
+        },
+      };
+    }
     case Basis.Missing: {
-      // The capture that should have seen it next: the one after the last hop, else the first.
+      // The capture that should have seen it next (nextMiss).
       // Copies the bridge flooded to other pods' veths are not on its way: it was last seen before them.
       const flooded = new Set(floodedRows(ctx, rows));
       const onPath = rows.filter((r) => !flooded.has(r)).at(-1) ?? l;
-      const miss = pc.gaps.find((g) => g.point !== null && g.afterHop === rows.length - 1) ?? pc.gaps.find((g) => g.point !== null);
+      const miss = nextMiss(pc, rows);
       return {
         pc,
         status,
@@ -891,6 +993,11 @@ export function judge(
       return { pc, status, verdict: { code: 'undetermined', reason: why + floodedText(ctx, rows) } };
     }
   }
+}
+
+/** The capture that should have seen the packet next: the one missing it after its last hop, else the first. */
+function nextMiss(pc: PathCheck, rows: readonly number[]): PathGap | undefined {
+  return pc.gaps.find((g) => g.point !== null && g.afterHop === rows.length - 1) ?? pc.gaps.find((g) => g.point !== null);
 }
 
 /** '; flooded by the bridge to …' when some of the journey's sightings are flooded copies on other pods' veths, else ''. */

@@ -65,6 +65,8 @@ export interface BuiltModel {
   readonly pods: Pod[];
   readonly tunnels: Tunnel[];
   readonly services: Service[];
+  /** Node index of each placed pod, by address key (the same placement as `pods`). */
+  readonly nodeOfPod: ReadonlyMap<number, number>;
 }
 
 const PROTO_NAMES: Record<number, string> = { 1: 'icmp', 6: 'tcp', 17: 'udp', 58: 'icmpv6', 132: 'sctp', 47: 'gre', 4: 'ipip' };
@@ -582,5 +584,7 @@ export function buildModel(m: ModelInput): BuiltModel {
     namespace: null,
     evidence: [evidence(t, ids, `packets addressed to ${addrText(s.vip)}:${s.port} leave the node addressed to a pod (DNAT)`, s.acc)],
   }));
-  return { nodes: outNodes, bridges, veths, pods: outPods, tunnels: outTunnels, services };
+  const nodeOfPod = new Map<number, number>();
+  for (const p of pods.values()) if (p.node >= 0) nodeOfPod.set(p.ip, p.node);
+  return { nodes: outNodes, bridges, veths, pods: outPods, tunnels: outTunnels, services, nodeOfPod };
 }

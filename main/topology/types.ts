@@ -335,6 +335,7 @@ export type VerdictCode =
   | 'answered' // the destination answered it (echo reply, TCP acknowledgement, UDP response)
   | 'refused' // the destination itself answered with an ICMP error (port / protocol unreachable)
   | 'icmp-error' // a router or node answered with an ICMP error about it
+  | 'rejected' // a node on the way answered in the destination's name (a policy's forged TCP reset): it went no further
   | 'missing' // a capture that was running where the path leads next did not see it
   | 'link-scope' // multicast, broadcast or link-local: no single destination to judge it by
   | 'undetermined';
