@@ -13,9 +13,11 @@ const CHUNK = 1 << 16;
  * SPARE bytes of room beyond every line for that).
  */
 const QUADS = new Uint32Array(10000);
-for (let v = 0; v < 10000; v++) {
-  const d = String(v).padStart(4, '0');
-  QUADS[v] = (d.charCodeAt(0) | (d.charCodeAt(1) << 8) | (d.charCodeAt(2) << 16) | (d.charCodeAt(3) << 24)) >>> 0;
+{
+  // From the 100 pairs of digits, without a string per value (those took 4-6 ms of every start).
+  const pairs = new Uint16Array(100);
+  for (let i = 0; i < 100; i++) pairs[i] = (0x30 + ((i / 10) | 0)) | ((0x30 + (i % 10)) << 8);
+  for (let v = 0; v < 10000; v++) QUADS[v] = (pairs[(v / 100) | 0] | (pairs[v % 100] << 16)) >>> 0;
 }
 
 /** An IPv4 octet 0..255 followed by a dot, packed like QUADS ("255." fills all four bytes), and its length with the dot. */
