@@ -7,7 +7,7 @@ import type { RawPacket } from '../engine/types';
 import { describePacketText, PacketSummary, PacketText } from '../engine/decode/index';
 import { ipv4Text, ipv6Text } from '../engine/decode/context';
 import type { DecodeOptions, IpLevelSummary } from '../engine/decode/types';
-import { LineBatch } from './line-batch';
+import { LineBatch, packBytes, type PackedBytes } from './line-batch';
 
 function addr(l: IpLevelSummary, d: Uint8Array, src: boolean): string {
   if (l.version === 4) return ipv4Text(src ? l.src4 : l.dst4);
@@ -45,15 +45,15 @@ const SP = 0x20;
  * strings (the hot path of `decode --format text`). Returns the chunk to write when one filled up.
  */
 let plainCapture = '';
-/** plainCapture in UTF-8. */
-let plainCaptureBytes: Uint8Array = new Uint8Array(0);
+/** ' plainCapture ' in UTF-8 (the spaces around it included). */
+let plainCaptureBytes: PackedBytes = packBytes(new Uint8Array(0));
 
 export function writeTextLine(out: LineBatch, p: RawPacket, t: PacketText, s: PacketSummary, capture: string): Buffer | null {
   // The capture name is the same on every line of a file: checked once.
   if (capture !== plainCapture) {
     if (CONTROL.test(capture)) return out.add(textLine(p, { info: t.info, protocol: t.protocol, summary: s }, capture));
     plainCapture = capture;
-    plainCaptureBytes = Buffer.from(capture);
+    plainCaptureBytes = packBytes(Buffer.from(` ${capture} `));
   }
   if ((t.freeText && CONTROL.test(t.info)) || !(p.tsNsec < 1e9) || !p.hasTime)
     return out.add(textLine(p, { info: t.info, protocol: t.protocol, summary: s }, capture));
@@ -64,9 +64,7 @@ export function writeTextLine(out: LineBatch, p: RawPacket, t: PacketText, s: Pa
   out.uint(p.tsSec);
   out.byte(0x2e);
   out.nine(p.tsNsec);
-  out.byte(SP);
-  out.raw(plainCaptureBytes);
-  out.byte(SP);
+  out.packed(plainCaptureBytes);
   if (s.outer.version !== 0) {
     writeEndpoint(out, s.outer, p.data, true);
     out.bytes3(SP, 0x3e, SP);

@@ -181,7 +181,8 @@ export class DecodeContext {
     if (full) this.layers = [];
     // A full decode hands its arrays out with the packet; the info-only mode reads them before the next reset.
     if (full) this.anomalies = [];
-    else if (this.text) this.anomalies.length = 0;
+    // Setting an array's length is a call into the runtime: only when there is something to drop.
+    else if (this.text && this.anomalies.length !== 0) this.anomalies.length = 0;
     this.infoText = '';
     this.infoWriter = null;
   }
