@@ -29,7 +29,7 @@ function journeys(a: Analysis, src: string, dst: string, info: RegExp = /./): Jo
   return out;
 }
 
-const W2 = 'node_k8s-worker-02';
+const W2 = 'k8s-worker-02';
 const W2_CNI0 = 'node_k8s-worker-02_cni0_2026-12-07T10-00-00.pcap';
 const POD_CAP = 'ksniff-backend-5c6d7-abcde-default.pcap';
 
@@ -46,10 +46,10 @@ describe('a SYN rejected on the destination node with a TCP reset the node makes
     expect(j.verdict?.code).toBe('rejected');
     expect([j.lastSeen.node, j.lastSeen.interface, j.lastSeen.kind]).toEqual([W2, 'flannel0', 'tun']);
     const reason = j.verdict!.reason;
-    expect(reason).toMatch(/^rejected at node_k8s-worker-02: /);
+    expect(reason).toMatch(/^rejected at k8s-worker-02: /);
     expect(reason).toMatch(/node_k8s-worker-02_flannel0_2026-12-07T10-00-00\.pcap#33/);
     expect(reason).toMatch(/with the initial TTL 64/);
-    expect(reason).toMatch(/made by node_k8s-worker-02, not by 10\.244\.2\.2/);
+    expect(reason).toMatch(/made by k8s-worker-02, not by 10\.244\.2\.2/);
     expect(reason).toContain(`${POD_CAP}, ${W2_CNI0} were capturing and never saw it`);
     expect(reason).toContain(`not seen on ${W2_CNI0} although it was capturing`);
     expect(j.verdict?.answeredBy).toEqual({ capture: 'node_k8s-worker-02_flannel0_2026-12-07T10-00-00.pcap', index: 32 });
@@ -58,7 +58,7 @@ describe('a SYN rejected on the destination node with a TCP reset the node makes
   it('is a drop finding at k8s-worker-02, and neither the bridge nor the pod’s capture is said to have missed packets', () => {
     const drops = a.findings.filter((f) => f.code === 'dropped' && /:6380/.test(f.message));
     expect(drops.map((f) => [f.node, f.message])).toEqual([
-      [W2, expect.stringMatching(/last seen at node_k8s-worker-02_flannel0_2026-12-07T10-00-00\.pcap; rejected at node_k8s-worker-02/)],
+      [W2, expect.stringMatching(/last seen at node_k8s-worker-02_flannel0_2026-12-07T10-00-00\.pcap; rejected at k8s-worker-02/)],
     ]);
     const gaps = a.findings.filter((f) => f.code === 'path-gap').map((f) => f.message);
     expect(gaps.filter((m) => m.includes(W2_CNI0) || m.includes(POD_CAP))).toEqual([]);
