@@ -290,6 +290,7 @@ export function GraphPane(props: GraphPaneProps) {
             }
           });
           applyBends(cy, r.bends);
+          applyLinkRoutes(cy, r.linkRoutes);
           applyLinkLabels(cy, r.linkLabels);
           box.current?.setAttribute('data-layout', 'done');
           box.current?.setAttribute('data-layout-ms', r.ms.toFixed(1));
@@ -562,15 +563,47 @@ function applyBends(cy: Core, bends: ReadonlyMap<string, number>): void {
 }
 
 /**
- * Puts each service link's label where the layout placed it: Cytoscape draws a straight edge's
- * label at the middle of its two endpoints (on its ends' shapes), so the label is moved by the
- * difference (text-margin, in model units for a level label).
+ * Draws the service links the layout routed down a gap between node boxes along their corners
+ * (Cytoscape's segments: each corner as a share of the way between the two ends' centers and a
+ * distance off that line, its side checked against the corner wanted as for the tunnels' bends);
+ * the others straight.
+ */
+function applyLinkRoutes(cy: Core, routes: ReadonlyMap<string, readonly { x: number; y: number }[]>): void {
+  cy.edges('[kind = "service-link"]').forEach((edge) => {
+    const corners = routes.get(edge.id());
+    if (!corners?.length) {
+      edge.removeStyle('curve-style segment-weights segment-distances edge-distances');
+      return;
+    }
+    const p = edge.source().position();
+    const q = edge.target().position();
+    const len2 = (q.x - p.x) ** 2 + (q.y - p.y) ** 2 || 1;
+    const weights = corners.map((c) => ((c.x - p.x) * (q.x - p.x) + (c.y - p.y) * (q.y - p.y)) / len2);
+    const distances = corners.map((c) => ((q.x - p.x) * (c.y - p.y) - (q.y - p.y) * (c.x - p.x)) / Math.sqrt(len2));
+    edge.style({
+      'curve-style': 'segments',
+      'edge-distances': 'node-position',
+      'segment-weights': weights,
+      'segment-distances': distances,
+    });
+    const got = edge.segmentPoints()?.[0];
+    if (got && Math.hypot(got.x - corners[0].x, got.y - corners[0].y) > 1)
+      edge.style(
+        'segment-distances',
+        distances.map((d) => -d),
+      );
+  });
+}
+
+/**
+ * Puts each service link's label where the layout placed it: Cytoscape draws an edge's label at
+ * its midpoint (a straight one's between its endpoints, on its ends' shapes), so the label is moved
+ * by the difference (text-margin, in model units for a level label).
  */
 function applyLinkLabels(cy: Core, places: ReadonlyMap<string, { x: number; y: number }>): void {
   cy.edges('[kind = "service-link"]').forEach((edge) => {
     const at = places.get(edge.id());
-    const p = edge.sourceEndpoint();
-    const q = edge.targetEndpoint();
-    edge.data(at ? { labelDx: at.x - (p.x + q.x) / 2, labelDy: at.y - (p.y + q.y) / 2 } : { labelDx: 0, labelDy: 0 });
+    const m = edge.midpoint();
+    edge.data(at ? { labelDx: at.x - m.x, labelDy: at.y - m.y } : { labelDx: 0, labelDy: 0 });
   });
 }
