@@ -28,10 +28,15 @@ const CALICO = existsSync(CALICO_DIR)
   : [];
 const haveCalico = CALICO.length > 0;
 /** A random-lab set from the cache the path-truth ratchet reads (seed 1: four flannel-VXLAN nodes). */
-const RANDOM_DIR = join(process.env.TUNNELVISION_RANDLAB_CACHE || DEFAULT_CACHE, 'seed-1', 'captures');
+const RANDLAB = process.env.TUNNELVISION_RANDLAB_CACHE || DEFAULT_CACHE;
+const RANDOM_DIR = join(RANDLAB, 'seed-1', 'captures');
 const RANDOM = existsSync(RANDOM_DIR) ? readdirSync(RANDOM_DIR).map((f) => join(RANDOM_DIR, f)) : [];
 const haveRandom = RANDOM.length > 0;
 if (!haveRandom) console.warn(`SKIPPED graph end-to-end test on a random-lab set: ${RANDOM_DIR} is missing (npm run fixtures:random)`);
+/** Seed 11: six Cilium-VXLAN nodes in two rows, a service with backends in both. */
+const RANDOM_ROWS_DIR = join(RANDLAB, 'seed-11', 'captures');
+const RANDOM_ROWS = existsSync(RANDOM_ROWS_DIR) ? readdirSync(RANDOM_ROWS_DIR).map((f) => join(RANDOM_ROWS_DIR, f)) : [];
+if (!RANDOM_ROWS.length) console.warn(`SKIPPED graph end-to-end test on a random-lab set in two rows: ${RANDOM_ROWS_DIR} is missing`);
 if (!haveChromium) console.warn(`SKIPPED graph end-to-end tests: ${CHROMIUM} is not installed (apt-get install chromium)`);
 if (!haveLab) console.warn('SKIPPED graph end-to-end test on the lab set: the lab captures are missing');
 
@@ -118,6 +123,47 @@ const TUNNELS = `() => {
 const tunnels = (page: Page) => page.evaluate<{ count: number; crossing: string[]; overlapping: string[] }>(`(${TUNNELS})()`);
 
 /**
+ * The straight legs of a service link as Cytoscape draws it (model coordinates): from endpoint to
+ * endpoint, through its segment points when it is drawn as segments.
+ */
+const LINK_LEGS = `(e) => {
+  const pts = [e.sourceEndpoint(), ...(e.pstyle('curve-style').strValue === 'segments' ? e.segmentPoints() || [] : []), e.targetEndpoint()];
+  return pts.slice(1).map((q, i) => [pts[i], q]);
+}`;
+
+/**
+ * The service links as drawn against the node boxes (with their titles) other than their two ends'
+ * (or the boxes holding them): a link drawn through another node's box reads as going into it.
+ * Also how many rows the boxes stand in and how many services have backends in more than one row.
+ */
+const LINKS_THROUGH = `() => {
+  const cy = globalThis.__tunnelvisionGraph;
+  const boxes = cy.nodes('[kind = "k8s-node"]').map((n) => ({ id: n.id(), b: n.boundingBox({ includeLabels: true, includeOverlays: false }) }));
+  const inside = (p, b) => p.x > b.x1 && p.x < b.x2 && p.y > b.y1 && p.y < b.y2;
+  const through = [];
+  const rowOf = new Map();
+  const tops = [...new Set(boxes.map(({ b }) => Math.round(b.y1)))].sort((a, b) => a - b);
+  for (const { id, b } of boxes) rowOf.set(id, tops.findIndex((t) => Math.abs(t - b.y1) < 120));
+  const boxOf = (n) => (n.data('kind') === 'k8s-node' ? n.id() : n.parent().id());
+  const rowsOfService = new Map();
+  cy.edges('[kind = "service-link"]').forEach((e) => {
+    const own = [e.source(), e.target()].map(boxOf);
+    const svc = e.source().data('kind') === 'service' ? e.source().id() : e.target().id();
+    const far = own.find((b) => b);
+    if (far) (rowsOfService.get(svc) ?? rowsOfService.set(svc, new Set()).get(svc)).add(rowOf.get(far));
+    const legs = (${LINK_LEGS})(e);
+    for (const { id, b } of boxes) {
+      if (own.includes(id)) continue;
+      if (legs.some(([p, q]) => Array.from({ length: 99 }, (_, i) => (i + 1) / 100).some((t) => inside({ x: p.x + (q.x - p.x) * t, y: p.y + (q.y - p.y) * t }, b))))
+        through.push(e.id() + ' through ' + id);
+    }
+  });
+  return { links: cy.edges('[kind = "service-link"]').length, rows: new Set(rowOf.values()).size, spanning: [...rowsOfService.values()].filter((r) => r.size > 1).length, through };
+}`;
+const linksThrough = (page: Page) =>
+  page.evaluate<{ links: number; rows: number; spanning: number; through: string[] }>(`(${LINKS_THROUGH})()`);
+
+/**
  * Every label drawn on screen (node labels, box titles, link and tunnel labels), as Cytoscape
  * measures it, against every other; and the service links against one another: two links that
  * cross (other than at a shared end) make the eye follow the wrong one.
@@ -139,14 +185,15 @@ const LABELS = `() => {
       const a = labels[i].b, b = labels[j].b;
       if (a.x1 < b.x2 && b.x1 < a.x2 && a.y1 < b.y2 && b.y1 < a.y2) overlapping.push(labels[i].id + ' / ' + labels[j].id);
     }
-  const links = cy.edges('[kind = "service-link"]').map((e) => ({ id: e.id(), ends: [e.source().id(), e.target().id()], p: e.sourceEndpoint(), q: e.targetEndpoint() }));
+  const links = cy.edges('[kind = "service-link"]').map((e) => ({ id: e.id(), ends: [e.source().id(), e.target().id()], legs: (${LINK_LEGS})(e) }));
   const side = (a, b, c) => Math.sign((b.x - a.x) * (c.y - a.y) - (b.y - a.y) * (c.x - a.x));
+  const cross = ([p, q], [r, s]) => side(p, q, r) * side(p, q, s) < 0 && side(r, s, p) * side(r, s, q) < 0;
   const crossing = [];
   for (let i = 0; i < links.length; i++)
     for (let j = i + 1; j < links.length; j++) {
       const s = links[i], t = links[j];
       if (s.ends.some((x) => t.ends.includes(x))) continue;
-      if (side(s.p, s.q, t.p) * side(s.p, s.q, t.q) < 0 && side(t.p, t.q, s.p) * side(t.p, t.q, s.q) < 0) crossing.push(s.id + ' x ' + t.id);
+      if (s.legs.some((a) => t.legs.some((b) => cross(a, b)))) crossing.push(s.id + ' x ' + t.id);
     }
   return { labels: labels.length, linkLabels: labels.filter((l) => l.kind === 'service-link').length, overlapping, crossing };
 }`;
@@ -421,6 +468,34 @@ describe.skipIf(!haveChromium)('cluster graph in Chromium', () => {
     300_000,
   );
 
+  it.skipIf(!RANDOM_ROWS.length)(
+    'random-lab cluster of six nodes in two rows: no service link through a box not its own, links and labels apart',
+    async () => {
+      await open(
+        RANDOM_ROWS,
+        async (page) => {
+          const r = await report(page);
+          expect(r.boxes.length).toBe(6);
+          expectNoOverlap(r);
+          const l = await linksThrough(page);
+          expect(l.rows, 'node boxes in more than one row').toBeGreaterThan(1);
+          expect(l.spanning, 'a service with backends in two rows').toBeGreaterThanOrEqual(1);
+          expect(l.through, 'service links drawn through a node box not theirs').toEqual([]);
+          await expectTunnelsClear(page, 8);
+          // The labels on screen apart, in the default pane and in the full window.
+          await expectLabelsApart(page, 1);
+          await page.keyboard.press('Control+Shift+E');
+          await until('the full-window view', async () => (await frame(page)).w >= 1280);
+          await settled(page);
+          await expectLabelsApart(page, 3);
+          await shot(page, 'random-rows-expanded');
+        },
+        { width: 1280, height: 720 },
+      );
+    },
+    300_000,
+  );
+
   it('generated cluster of 50 nodes, 1,000 pods, 100 services: collapsed, readable, searchable, paths opened', async () => {
     const cluster = ensureBenchCluster();
     await open(cluster.files, async (page) => {
@@ -436,6 +511,11 @@ describe.skipIf(!haveChromium)('cluster graph in Chromium', () => {
       expect(r.boxes.length).toBe(50);
       expectNoOverlap(r);
       expectReadable(r);
+      // Each service stands over the row of its backend: no link runs through the rows above it.
+      const links = await linksThrough(page);
+      expect(links.links).toBe(100);
+      expect(links.rows).toBeGreaterThan(1);
+      expect(links.through, 'service links drawn through a node box not theirs').toEqual([]);
       // The summaries on screen say what a box holds.
       expect(r.drawn.some((d) => d.id.startsWith('node:'))).toBe(true);
       await shot(page, 'big-default');
