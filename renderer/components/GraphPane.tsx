@@ -23,7 +23,7 @@ import {
   searchGraph,
   shownElements,
 } from '../logic/graph';
-import { GraphLayout, tunnelLabelMargin } from '../logic/graph-layout';
+import { GraphLayout, tunnelLabelMargin, type TunnelBend } from '../logic/graph-layout';
 import { clampRoom, loadRoom, saveRoom, type GraphRoom } from '../logic/graph-room';
 
 cytoscape.use(cytoscapeSvg);
@@ -544,20 +544,27 @@ function showWhole(cy: Core, eles: cytoscape.CollectionReturnValue): void {
 }
 
 /**
- * Gives each tunnel the bend the layout chose for it, on the side it chose: Cytoscape measures the
+ * Gives each tunnel the curve the layout chose for it, on the side it chose: Cytoscape measures the
  * distance on one side of the line between the edge's two nodes taken in an order of its own, so
- * the control point it makes is checked against the wanted one, and the sign turned when mirrored.
+ * the control points it makes are checked against the wanted ones, and the sign turned when mirrored.
  */
-function applyBends(cy: Core, bends: ReadonlyMap<string, number>): void {
+function applyBends(cy: Core, bends: ReadonlyMap<string, TunnelBend>): void {
   cy.edges('[kind = "underlay"]').forEach((edge) => {
-    const d = bends.get(edge.id()) ?? 100;
-    edge.data('bend', d);
+    const { distance: d, weights } = bends.get(edge.id()) ?? { distance: 100, weights: [0.5] };
+    const set = (x: number) => {
+      edge.data('bend', x);
+      edge.style({ 'control-point-weights': weights, 'control-point-distances': weights.map(() => x) });
+    };
+    set(d);
     const p = edge.source().position();
     const q = edge.target().position();
     const len = Math.hypot(q.x - p.x, q.y - p.y) || 1;
-    const want = { x: (p.x + q.x) / 2 - ((q.y - p.y) / len) * d, y: (p.y + q.y) / 2 + ((q.x - p.x) / len) * d };
-    const got = edge.controlPoints()?.[0];
-    if (got && Math.hypot(got.x - want.x, got.y - want.y) > Math.abs(d)) edge.data('bend', -d);
+    const want = weights.map((w) => ({
+      x: p.x + (q.x - p.x) * w - ((q.y - p.y) / len) * d,
+      y: p.y + (q.y - p.y) * w + ((q.x - p.x) / len) * d,
+    }));
+    const got = edge.controlPoints() ?? [];
+    if (got.some((g) => Math.min(...want.map((c) => Math.hypot(g.x - c.x, g.y - c.y))) > Math.abs(d))) set(-d);
     edge.data('labelMargin', tunnelLabelMargin(p, q, d));
   });
 }

@@ -42,7 +42,7 @@ export interface LayoutResult {
    * NICs (px, on the left of source to target; Cytoscape's control-point-distances), chosen so the
    * curve crosses no other node box and its label overlaps no box and no other tunnel's label.
    */
-  readonly bends: Map<string, number>;
+  readonly bends: Map<string, TunnelBend>;
   /**
    * Per service link with a label: where its label's center goes (model coordinates), along the
    * link and clear of every other label and shape (placeLinkLabels).
@@ -562,6 +562,48 @@ function segmentHits(p: Position, q: Position, r: Rect): boolean {
   }
   return t0 < t1;
 }
+/**
+ * A tunnel's curve as Cytoscape's unbundled-bezier draws it: control points `distance` px off the
+ * straight line between its NICs (on the left of source to target), at these shares of the way.
+ */
+export interface TunnelBend {
+  readonly distance: number;
+  readonly weights: readonly number[];
+}
+
+/**
+ * Shapes of a tunnel's curve: an arc (one control point at the middle), or down from the NICs and
+ * level along the room between two rows of boxes, then up (two control points, the curve level
+ * between them and its label at their middle): this one keeps a long tunnel in the room under its
+ * row where an arc as deep would cut through the boxes beside its ends or the row below.
+ */
+const CURVES: readonly (readonly number[])[] = [
+  [0.5],
+  [0.15, 0.85],
+  // Level curves whose middle, where the label goes, is nearer one end or the other.
+  [0.1, 0.6],
+  [0.4, 0.9],
+];
+
+/**
+ * The point a share `t` of the way along a curve from `p` to `q` with these control points, drawn
+ * as Cytoscape draws them: one quadratic curve per control point, joined at the middle of two
+ * control points in a row.
+ */
+function curveAt(p: Position, q: Position, controls: readonly Position[], t: number): Position {
+  const n = controls.length;
+  const i = Math.min(n - 1, Math.floor(t * n));
+  const from = i === 0 ? p : mid(controls[i - 1], controls[i]);
+  const to = i === n - 1 ? q : mid(controls[i], controls[i + 1]);
+  const c = controls[i];
+  const s = t * n - i;
+  return {
+    x: (1 - s) * (1 - s) * from.x + 2 * s * (1 - s) * c.x + s * s * to.x,
+    y: (1 - s) * (1 - s) * from.y + 2 * s * (1 - s) * c.y + s * s * to.y,
+  };
+}
+const mid = (a: Position, b: Position): Position => ({ x: (a.x + b.x) / 2, y: (a.y + b.y) / 2 });
+
 /** Bends tried for a tunnel's curve, nearest the straight line first (px). */
 const BENDS = [
   ...Array.from({ length: 15 }, (_, i) => 40 + 20 * i),
@@ -576,11 +618,11 @@ const LABEL_HALF_HEIGHT = 10;
 const CLEAR = 6;
 
 /**
- * Curves for the tunnels between node boxes: each a quadratic curve through a control point `bend`
- * px off the straight line between its two NICs, the smallest bend (either side) whose curve runs
- * through no box but its two ends' and whose label, drawn along the curve at its middle, covers no
- * box, no service and no label placed before. Shorter tunnels are placed first, so they take the
- * inner lanes.
+ * Curves for the tunnels between node boxes: each an arc or a level curve (CURVES) through control
+ * points `bend` px off the straight line between its two NICs, the one nearest that line (either
+ * side) that runs through no box but its two ends' and whose label, drawn along the curve at its
+ * middle, covers no box, no service and no label placed before. Shorter tunnels are placed first,
+ * so they take the inner lanes.
  */
 function routeTunnels(
   edges: readonly { data: { id: string; source?: string; target?: string; label?: string } }[],
@@ -588,8 +630,8 @@ function routeTunnels(
   rects: ReadonlyMap<string, Rect>,
   services: readonly Rect[],
   boxOf: (id: string) => string,
-): { bends: Map<string, number>; labels: Rect[] } {
-  const bends = new Map<string, number>();
+): { bends: Map<string, TunnelBend>; labels: Rect[] } {
+  const bends = new Map<string, TunnelBend>();
   const labels: Rect[] = [];
   const ends = edges
     .map((e) => ({ e, p: positions.get(e.data.source!), q: positions.get(e.data.target!) }))
@@ -597,6 +639,10 @@ function routeTunnels(
     .sort(
       (a, b) => Math.hypot(a.q.x - a.p.x, a.q.y - a.p.y) - Math.hypot(b.q.x - b.p.x, b.q.y - b.p.y) || (a.e.data.id < b.e.data.id ? -1 : 1),
     );
+  // Nearest the straight line first: an arc's middle lies half its bend off it, a level curve's all of it.
+  const shapes = BENDS.flatMap((b) => CURVES.map((weights) => ({ b, weights, off: weights.length === 1 ? b / 2 : b }))).sort(
+    (x, y) => x.off - y.off || x.weights.length - y.weights.length,
+  );
   for (const { e, p, q } of ends) {
     const len = Math.hypot(q.x - p.x, q.y - p.y) || 1;
     const u = { x: (q.x - p.x) / len, y: (q.y - p.y) / len };
@@ -606,23 +652,21 @@ function routeTunnels(
     const half = textWidth(e.data.label ?? '', LABEL_FONT) / 2 + 4;
     // Below the boxes first (the NICs are at their bottom), then above.
     const sides = n.y >= 0 ? [1, -1] : [-1, 1];
-    let best: { bend: number; cost: number; label: Rect } | null = null;
-    search: for (const b of BENDS)
+    // Samples along the curve a few px apart, so a long tunnel cannot step over a box.
+    const step = Math.min(0.04, 12 / len);
+    let best: { bend: TunnelBend; cost: number; label: Rect } | null = null;
+    search: for (const { b, weights } of shapes)
       for (const s of sides) {
         const d = b * s;
-        const c = { x: (p.x + q.x) / 2 + n.x * d, y: (p.y + q.y) / 2 + n.y * d };
-        const at = (t: number) => ({
-          x: (1 - t) * (1 - t) * p.x + 2 * t * (1 - t) * c.x + t * t * q.x,
-          y: (1 - t) * (1 - t) * p.y + 2 * t * (1 - t) * c.y + t * t * q.y,
-        });
+        const controls = weights.map((w) => ({ x: p.x + (q.x - p.x) * w + n.x * d, y: p.y + (q.y - p.y) * w + n.y * d }));
         let cost = 0;
-        for (let t = 0.04; t < 1; t += 0.04) {
-          const m = at(t);
+        for (let t = step; t < 1; t += step) {
+          const m = curveAt(p, q, controls, t);
           if (others.some((r) => m.x > r.x1 - CLEAR && m.x < r.x2 + CLEAR && m.y > r.y1 - CLEAR && m.y < r.y2 + CLEAR)) cost++;
         }
         // The label: along the curve's middle (parallel to the NICs' line there), its line of text
         // on the outer side of the bulge, away from the boxes (tunnelLabelMargin).
-        const m = at(0.5);
+        const m = curveAt(p, q, controls, 0.5);
         const out = { x: n.x * Math.sign(d || 1), y: n.y * Math.sign(d || 1) };
         const lc = { x: m.x + out.x * 8, y: m.y + out.y * 8 };
         const ex = Math.abs(u.x) * half + Math.abs(out.x) * LABEL_HALF_HEIGHT;
@@ -632,7 +676,7 @@ function routeTunnels(
           5 * [...rects.values()].filter((r) => hits(r, label)).length +
           5 * services.filter((r) => hits(r, label)).length +
           5 * labels.filter((l) => hits(l, label)).length;
-        if (!best || cost < best.cost) best = { bend: d, cost, label };
+        if (!best || cost < best.cost) best = { bend: { distance: d, weights }, cost, label };
         if (cost === 0) break search;
       }
     if (!best) continue;
@@ -727,9 +771,9 @@ function routeServiceLinks(
     const own = new Set([boxOf(s), boxOf(t)]);
     const others = all.filter(([id]) => !own.has(id)).map(([, r]) => r);
     if (!others.some((r) => segmentHits(p, q, r))) continue;
-    // The service's end is the higher one; the rows between are the ones its link must pass.
+    // The service's end is the higher one; the boxes wholly above the other end are the ones in the way.
     const [hi, lo] = p.y <= q.y ? [p, q] : [q, p];
-    const between = others.filter((r) => r.y2 > hi.y && r.y1 < lo.y);
+    const between = others.filter((r) => r.y2 > hi.y && r.y2 < lo.y);
     const top = Math.min(...between.map((r) => r.y1)) - LINK_CLEAR;
     const bottom = Math.max(...between.map((r) => r.y2)) + LINK_CLEAR;
     if (!Number.isFinite(top) || top <= hi.y || bottom >= lo.y) continue;

@@ -35,7 +35,11 @@ const haveRandom = RANDOM.length > 0;
 if (!haveRandom) console.warn(`SKIPPED graph end-to-end test on a random-lab set: ${RANDOM_DIR} is missing (npm run fixtures:random)`);
 /** Seed 11: six Cilium-VXLAN nodes in two rows, a service with backends in both. */
 const RANDOM_ROWS_DIR = join(RANDLAB, 'seed-11', 'captures');
-const RANDOM_ROWS = existsSync(RANDOM_ROWS_DIR) ? readdirSync(RANDOM_ROWS_DIR).map((f) => join(RANDOM_ROWS_DIR, f)) : [];
+const RANDOM_ROWS = existsSync(RANDOM_ROWS_DIR)
+  ? readdirSync(RANDOM_ROWS_DIR, { withFileTypes: true })
+      .filter((d) => d.isFile())
+      .map((d) => join(RANDOM_ROWS_DIR, d.name))
+  : [];
 if (!RANDOM_ROWS.length) console.warn(`SKIPPED graph end-to-end test on a random-lab set in two rows: ${RANDOM_ROWS_DIR} is missing`);
 if (!haveChromium) console.warn(`SKIPPED graph end-to-end tests: ${CHROMIUM} is not installed (apt-get install chromium)`);
 if (!haveLab) console.warn('SKIPPED graph end-to-end test on the lab set: the lab captures are missing');
@@ -96,7 +100,7 @@ const FRAME = `() => {
   return { w, h, clientW: c.clientWidth, clientH: c.clientHeight, zoom: cy.zoom(), fitZoom, cut: cut.map((n) => n.id()) };
 }`;
 /**
- * The tunnels as Cytoscape draws them: each curve (its endpoints and control point, sampled) against
+ * The tunnels as Cytoscape draws them: each curve (its endpoints and control points, sampled) against
  * the node boxes other than its two ends', and each tunnel label's box against the others'.
  */
 const TUNNELS = `() => {
@@ -104,14 +108,21 @@ const TUNNELS = `() => {
   const boxes = cy.nodes('[kind = "k8s-node"]').map((n) => ({ id: n.id(), b: n.boundingBox({ includeLabels: false }) }));
   const crossing = [], labels = [];
   cy.edges('[kind = "underlay"]').forEach((e) => {
-    const p = e.sourceEndpoint(), q = e.targetEndpoint(), c = (e.controlPoints() || [])[0] || { x: (p.x + q.x) / 2, y: (p.y + q.y) / 2 };
+    const p = e.sourceEndpoint(), q = e.targetEndpoint();
+    const cs = e.controlPoints() || [{ x: (p.x + q.x) / 2, y: (p.y + q.y) / 2 }];
+    // One quadratic curve per control point, joined at the middle of two control points in a row.
+    const pieces = cs.map((c, i) => [i === 0 ? p : { x: (cs[i - 1].x + c.x) / 2, y: (cs[i - 1].y + c.y) / 2 }, c, i === cs.length - 1 ? q : { x: (c.x + cs[i + 1].x) / 2, y: (c.y + cs[i + 1].y) / 2 }]);
     const own = [e.source().parent().id(), e.target().parent().id()];
     for (const { id, b } of boxes) {
       if (own.includes(id)) continue;
-      for (let t = 0.02; t < 1; t += 0.02) {
-        const x = (1 - t) * (1 - t) * p.x + 2 * t * (1 - t) * c.x + t * t * q.x, y = (1 - t) * (1 - t) * p.y + 2 * t * (1 - t) * c.y + t * t * q.y;
-        if (x > b.x1 && x < b.x2 && y > b.y1 && y < b.y2) { crossing.push(e.id() + ' through ' + id); break; }
-      }
+      const through = pieces.some(([a, c, z]) => {
+        for (let t = 0.01; t < 1; t += 0.01) {
+          const x = (1 - t) * (1 - t) * a.x + 2 * t * (1 - t) * c.x + t * t * z.x, y = (1 - t) * (1 - t) * a.y + 2 * t * (1 - t) * c.y + t * t * z.y;
+          if (x > b.x1 && x < b.x2 && y > b.y1 && y < b.y2) return true;
+        }
+        return false;
+      });
+      if (through) crossing.push(e.id() + ' through ' + id);
     }
     const l = e.boundingBox({ includeNodes: false, includeEdges: false, includeLabels: true });
     if (l.w > 0) labels.push({ id: e.id(), x1: l.x1, x2: l.x2, y1: l.y1, y2: l.y2 });
