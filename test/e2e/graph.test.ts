@@ -33,14 +33,21 @@ const RANDOM_DIR = join(RANDLAB, 'seed-1', 'captures');
 const RANDOM = existsSync(RANDOM_DIR) ? readdirSync(RANDOM_DIR).map((f) => join(RANDOM_DIR, f)) : [];
 const haveRandom = RANDOM.length > 0;
 if (!haveRandom) console.warn(`SKIPPED graph end-to-end test on a random-lab set: ${RANDOM_DIR} is missing (npm run fixtures:random)`);
+/** The capture files of a random-lab seed in the cache (none when it is missing). */
+function randomSet(seed: number): string[] {
+  const dir = join(RANDLAB, `seed-${seed}`, 'captures');
+  const files = existsSync(dir)
+    ? readdirSync(dir, { withFileTypes: true })
+        .filter((d) => d.isFile())
+        .map((d) => join(dir, d.name))
+    : [];
+  if (!files.length) console.warn(`SKIPPED graph end-to-end test on random-lab seed ${seed}: no captures in ${dir}`);
+  return files;
+}
 /** Seed 11: six Cilium-VXLAN nodes in two rows, a service with backends in both. */
-const RANDOM_ROWS_DIR = join(RANDLAB, 'seed-11', 'captures');
-const RANDOM_ROWS = existsSync(RANDOM_ROWS_DIR)
-  ? readdirSync(RANDOM_ROWS_DIR, { withFileTypes: true })
-      .filter((d) => d.isFile())
-      .map((d) => join(RANDOM_ROWS_DIR, d.name))
-  : [];
-if (!RANDOM_ROWS.length) console.warn(`SKIPPED graph end-to-end test on a random-lab set in two rows: ${RANDOM_ROWS_DIR} is missing`);
+const RANDOM_ROWS = randomSet(11);
+/** Seed 19: six flannel-VXLAN nodes in two rows, tunnels between boxes far apart in the first. */
+const RANDOM_FAR = randomSet(19);
 if (!haveChromium) console.warn(`SKIPPED graph end-to-end tests: ${CHROMIUM} is not installed (apt-get install chromium)`);
 if (!haveLab) console.warn('SKIPPED graph end-to-end test on the lab set: the lab captures are missing');
 
@@ -503,6 +510,33 @@ describe.skipIf(!haveChromium)('cluster graph in Chromium', () => {
         },
         { width: 1280, height: 720 },
       );
+    },
+    300_000,
+  );
+
+  it.skipIf(!RANDOM_FAR.length)(
+    'random-lab cluster of six nodes in two rows: tunnels stay under the services, clear of other boxes',
+    async () => {
+      await open(RANDOM_FAR, async (page) => {
+        const r = await report(page);
+        expect(r.boxes.length).toBe(6);
+        expectNoOverlap(r);
+        await expectTunnelsClear(page, 8);
+        // A tunnel between two boxes of the first row runs under it, not over the services' band
+        // above the boxes (where it would cross the services and their links).
+        const above = await page.evaluate<string[]>(`(() => {
+          const cy = globalThis.__tunnelvisionGraph;
+          const top = Math.min(...cy.nodes('[kind = "k8s-node"]').map((n) => n.boundingBox({ includeLabels: true }).y1));
+          return cy.edges('[kind = "underlay"]').filter((e) => e.boundingBox({ includeLabels: false }).y1 < top).map((e) => e.id());
+        })()`);
+        expect(above, 'tunnels drawn above the node boxes').toEqual([]);
+        expect((await linksThrough(page)).through).toEqual([]);
+        await page.keyboard.press('Control+Shift+E');
+        await until('the full-window view', async () => (await frame(page)).w >= 1440);
+        await settled(page);
+        await expectLabelsApart(page, 3);
+        await shot(page, 'random-far-expanded');
+      });
     },
     300_000,
   );
