@@ -1,8 +1,8 @@
 // End to end in browser mode: the real server, backend worker and built UI, driven through
 // Debian's Chromium with playwright-core. The toolbar at laptop sizes: at 1024, 1280 and 1440 px
 // wide the display filter box shows about thirty characters of filter (measured in its own
-// monospace font), every control is whole inside the window and on no other, and Tab reaches each
-// enabled one in turn. Screenshots go to test-results/.
+// monospace font), every control is whole inside the window and on no other, Tab reaches each
+// enabled one in turn, and the graph pane's header keeps its buttons on one line. Screenshots go to test-results/.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -115,6 +115,12 @@ describeNeeding(['chromium', labNeed], 'browser mode end to end', () => {
           for (const b of m.controls)
             if (a.id < b.id && a.x1 < b.x2 && b.x1 < a.x2 && a.y1 < b.y2 && b.y1 < a.y2) overlapping.push(`${a.id} / ${b.id}`);
         expect(overlapping, 'controls drawn on one another').toEqual([]);
+        // The graph pane's header (search, zoom, fit, export, full window) on one line over the graph.
+        const head = (await page.locator('.graph-pane .pane-head').boundingBox())!;
+        const expand = (await page.locator('[data-testid=graph-expand]').boundingBox())!;
+        const search = (await page.locator('[data-testid=graph-search]').boundingBox())!;
+        expect(Math.abs(expand.y + expand.height / 2 - (search.y + search.height / 2)), 'graph header on one line').toBeLessThan(4);
+        expect(head.height).toBeLessThan(40);
 
         // Tab from the toolbar's start (a click on the product's name) reaches every enabled control.
         const enabled = m.controls.filter((c) => !c.disabled).map((c) => c.id);

@@ -5,7 +5,9 @@
 // view, whole, with the boxes it crosses opened; search focuses a pod; a collapsed box opens on
 // click; the pane fills the window with Ctrl+Shift+E and remembers it; the view the user has not
 // moved follows the pane's size (full window, a drag of its edges), and a full window never keeps a
-// Fit's unreadable zoom. Screenshots go to test-results/.
+// Fit's unreadable zoom. In multi-row layouts (random-lab sets, the 50-node cluster) no service link
+// is drawn through a node box not its own and no tunnel runs over the boxes' top. Screenshots go to
+// test-results/.
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
