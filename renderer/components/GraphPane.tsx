@@ -23,7 +23,7 @@ import {
   searchGraph,
   shownElements,
 } from '../logic/graph';
-import { GraphLayout, tunnelLabelMargin } from '../logic/graph-layout';
+import { GraphLayout, tunnelLabelMargin, type TunnelBend } from '../logic/graph-layout';
 import { clampRoom, loadRoom, saveRoom, type GraphRoom } from '../logic/graph-room';
 
 cytoscape.use(cytoscapeSvg);
@@ -290,6 +290,7 @@ export function GraphPane(props: GraphPaneProps) {
             }
           });
           applyBends(cy, r.bends);
+          applyLinkRoutes(cy, r.linkRoutes);
           applyLinkLabels(cy, r.linkLabels);
           box.current?.setAttribute('data-layout', 'done');
           box.current?.setAttribute('data-layout-ms', r.ms.toFixed(1));
@@ -543,34 +544,73 @@ function showWhole(cy: Core, eles: cytoscape.CollectionReturnValue): void {
 }
 
 /**
- * Gives each tunnel the bend the layout chose for it, on the side it chose: Cytoscape measures the
+ * Gives each tunnel the curve the layout chose for it, on the side it chose: Cytoscape measures the
  * distance on one side of the line between the edge's two nodes taken in an order of its own, so
- * the control point it makes is checked against the wanted one, and the sign turned when mirrored.
+ * the control points it makes are checked against the wanted ones, and the sign turned when mirrored.
  */
-function applyBends(cy: Core, bends: ReadonlyMap<string, number>): void {
+function applyBends(cy: Core, bends: ReadonlyMap<string, TunnelBend>): void {
   cy.edges('[kind = "underlay"]').forEach((edge) => {
-    const d = bends.get(edge.id()) ?? 100;
-    edge.data('bend', d);
+    const { distance: d, weights } = bends.get(edge.id()) ?? { distance: 100, weights: [0.5] };
+    const set = (x: number) => {
+      edge.data('bend', x);
+      edge.style({ 'control-point-weights': weights, 'control-point-distances': weights.map(() => x) });
+    };
+    set(d);
     const p = edge.source().position();
     const q = edge.target().position();
     const len = Math.hypot(q.x - p.x, q.y - p.y) || 1;
-    const want = { x: (p.x + q.x) / 2 - ((q.y - p.y) / len) * d, y: (p.y + q.y) / 2 + ((q.x - p.x) / len) * d };
-    const got = edge.controlPoints()?.[0];
-    if (got && Math.hypot(got.x - want.x, got.y - want.y) > Math.abs(d)) edge.data('bend', -d);
+    const want = weights.map((w) => ({
+      x: p.x + (q.x - p.x) * w - ((q.y - p.y) / len) * d,
+      y: p.y + (q.y - p.y) * w + ((q.x - p.x) / len) * d,
+    }));
+    const got = edge.controlPoints() ?? [];
+    if (got.some((g) => Math.min(...want.map((c) => Math.hypot(g.x - c.x, g.y - c.y))) > Math.abs(d))) set(-d);
     edge.data('labelMargin', tunnelLabelMargin(p, q, d));
   });
 }
 
 /**
- * Puts each service link's label where the layout placed it: Cytoscape draws a straight edge's
- * label at the middle of its two endpoints (on its ends' shapes), so the label is moved by the
- * difference (text-margin, in model units for a level label).
+ * Draws the service links the layout routed down a gap between node boxes along their corners
+ * (Cytoscape's segments: each corner as a share of the way between the two ends' centers and a
+ * distance off that line, its side checked against the corner wanted as for the tunnels' bends);
+ * the others straight.
+ */
+function applyLinkRoutes(cy: Core, routes: ReadonlyMap<string, readonly { x: number; y: number }[]>): void {
+  cy.edges('[kind = "service-link"]').forEach((edge) => {
+    const corners = routes.get(edge.id());
+    if (!corners?.length) {
+      edge.removeStyle('curve-style segment-weights segment-distances edge-distances');
+      return;
+    }
+    const p = edge.source().position();
+    const q = edge.target().position();
+    const len2 = (q.x - p.x) ** 2 + (q.y - p.y) ** 2 || 1;
+    const weights = corners.map((c) => ((c.x - p.x) * (q.x - p.x) + (c.y - p.y) * (q.y - p.y)) / len2);
+    const distances = corners.map((c) => ((q.x - p.x) * (c.y - p.y) - (q.y - p.y) * (c.x - p.x)) / Math.sqrt(len2));
+    edge.style({
+      'curve-style': 'segments',
+      'edge-distances': 'node-position',
+      'segment-weights': weights,
+      'segment-distances': distances,
+    });
+    const got = edge.segmentPoints()?.[0];
+    if (got && Math.hypot(got.x - corners[0].x, got.y - corners[0].y) > 1)
+      edge.style(
+        'segment-distances',
+        distances.map((d) => -d),
+      );
+  });
+}
+
+/**
+ * Puts each service link's label where the layout placed it: Cytoscape draws an edge's label at
+ * its midpoint (a straight one's between its endpoints, on its ends' shapes), so the label is moved
+ * by the difference (text-margin, in model units for a level label).
  */
 function applyLinkLabels(cy: Core, places: ReadonlyMap<string, { x: number; y: number }>): void {
   cy.edges('[kind = "service-link"]').forEach((edge) => {
     const at = places.get(edge.id());
-    const p = edge.sourceEndpoint();
-    const q = edge.targetEndpoint();
-    edge.data(at ? { labelDx: at.x - (p.x + q.x) / 2, labelDy: at.y - (p.y + q.y) / 2 } : { labelDx: 0, labelDy: 0 });
+    const m = edge.midpoint();
+    edge.data(at ? { labelDx: at.x - m.x, labelDy: at.y - m.y } : { labelDx: 0, labelDy: 0 });
   });
 }

@@ -30,68 +30,76 @@ export function Toolbar(props: ToolbarProps) {
   return (
     <header className="toolbar">
       <span className="brand">Tunnelvision</span>
-      <button data-testid="open" onClick={() => props.open(false)} title="Open captures (replaces the set)">
-        Open…
-      </button>
-      <button data-testid="add" onClick={() => props.open(true)} title="Add captures to the set">
-        Add…
-      </button>
-      <button data-testid="open-dataset" onClick={props.openDataset} title="Open a Parquet dataset folder (tunnelvision export --parquet)">
-        Dataset…
-      </button>
-      <select
-        aria-label="Open recent"
-        data-testid="recent"
-        value=""
-        disabled={!state?.recent.length}
-        onChange={(e) => {
-          if (e.target.value) props.onRecent(e.target.value);
-        }}
-      >
-        <option value="">Recent…</option>
-        {state?.recent.map((p) => (
-          <option key={p} value={p}>
-            {p.split(/[\\/]/).pop()}
-          </option>
-        ))}
-      </select>
-      {props.picker}
+      <div className="tool-group" role="group" aria-label="Captures">
+        <button data-testid="open" onClick={() => props.open(false)} title="Open captures (replaces the set)">
+          Open…
+        </button>
+        <button data-testid="add" onClick={() => props.open(true)} title="Add captures to the set">
+          Add…
+        </button>
+        <button
+          data-testid="open-dataset"
+          onClick={props.openDataset}
+          title="Open a Parquet dataset folder (tunnelvision export --parquet)"
+        >
+          Dataset…
+        </button>
+        <select
+          aria-label="Open recent"
+          data-testid="recent"
+          value=""
+          disabled={!state?.recent.length}
+          onChange={(e) => {
+            if (e.target.value) props.onRecent(e.target.value);
+          }}
+        >
+          <option value="">Recent…</option>
+          {state?.recent.map((p) => (
+            <option key={p} value={p}>
+              {p.split(/[\\/]/).pop()}
+            </option>
+          ))}
+        </select>
+        {props.picker}
+      </div>
       <FilterBar applied={props.filter} onApply={props.onFilter} serverError={props.filterError} />
-      <button
-        data-testid="decode-as-open"
-        onClick={props.onDecodeAs}
-        disabled={!state?.captures.length || busy}
-        title="Decode traffic on a port as a tunnel or protocol"
-      >
-        Decode as{props.decodeAsCount ? ` (${props.decodeAsCount})` : '…'}
-      </button>
-      <button
-        data-testid="export-filter"
-        onClick={props.onExportListed}
-        disabled={!state?.totalPackets}
-        title="Write the listed packets as pcapng and open them in Wireshark"
-      >
-        Open in Wireshark
-      </button>
-      <select
-        aria-label="Export report"
-        data-testid="report-format"
-        value=""
-        disabled={!state?.totalPackets || busy}
-        onChange={(e) => {
-          if (e.target.value) props.onReport(e.target.value as ReportFormat);
-        }}
-      >
-        <option value="">Export report…</option>
-        {REPORT_FORMATS.map((f) => (
-          <option key={f} value={f}>
-            {f === 'md' ? 'Markdown' : f === 'pcapng' ? 'Annotated pcapng' : f.toUpperCase()}
-          </option>
-        ))}
-      </select>
-      <button data-testid="settings-open" onClick={props.onSettings} title="Read limits: bytes, packets and memory per capture set">
-        Settings…
-      </button>
+      <div className="tool-group actions" role="group" aria-label="Analysis and export">
+        <button
+          data-testid="decode-as-open"
+          onClick={props.onDecodeAs}
+          disabled={!state?.captures.length || busy}
+          title="Decode traffic on a port as a tunnel or protocol"
+        >
+          Decode as{props.decodeAsCount ? ` (${props.decodeAsCount})` : '…'}
+        </button>
+        <button
+          data-testid="export-filter"
+          onClick={props.onExportListed}
+          disabled={!state?.totalPackets}
+          title="Write the listed packets as pcapng and open them in Wireshark"
+        >
+          Open in Wireshark
+        </button>
+        <select
+          aria-label="Export report"
+          data-testid="report-format"
+          value=""
+          disabled={!state?.totalPackets || busy}
+          onChange={(e) => {
+            if (e.target.value) props.onReport(e.target.value as ReportFormat);
+          }}
+        >
+          <option value="">Export report…</option>
+          {REPORT_FORMATS.map((f) => (
+            <option key={f} value={f}>
+              {f === 'md' ? 'Markdown' : f === 'pcapng' ? 'Annotated pcapng' : f.toUpperCase()}
+            </option>
+          ))}
+        </select>
+        <button data-testid="settings-open" onClick={props.onSettings} title="Read limits: bytes, packets and memory per capture set">
+          Settings…
+        </button>
+      </div>
     </header>
   );
 }

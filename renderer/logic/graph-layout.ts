@@ -3,11 +3,13 @@
 //   - inside each Kubernetes node box, ELK's layered algorithm top to bottom: pods, veths, bridge,
 //     tunnel device, NIC (edges point down that stack, layers are counted from the pods), so a
 //     veth sits between its pod and its bridge and crossing minimisation lines veths up under pods;
-//   - the services as fixed-size rectangles packed in rows by ELK's box algorithm (id order kept), a
-//     band centered above the node boxes;
 //   - the node boxes in rows, in id order, as many per row as makes the whole graph largest in the
 //     pane it is shown in (its width and height given): three boxes in a wide pane sit in one row,
-//     in a narrower one they wrap, so the default view can show them all at a readable size.
+//     in a narrower one they wrap, so the default view can show them all at a readable size;
+//   - the services in a band right above the first row of boxes holding one of their backends, each
+//     over its backends, so their links run down to them and not through the rows above; a link to
+//     a backend further down runs down a gap between the boxes in the way (routeServiceLinks);
+//   - the tunnels between the boxes as curves clear of the other boxes (routeTunnels).
 // Each box's inner layout is cached by its content, so adding a pod, a capture or a correction lays
 // out again only the boxes that changed, and packing keeps the boxes in the order of their ids.
 // The sizes given to ELK include each element's label (below its shape) and each box's title and
@@ -40,12 +42,18 @@ export interface LayoutResult {
    * NICs (px, on the left of source to target; Cytoscape's control-point-distances), chosen so the
    * curve crosses no other node box and its label overlaps no box and no other tunnel's label.
    */
-  readonly bends: Map<string, number>;
+  readonly bends: Map<string, TunnelBend>;
   /**
    * Per service link with a label: where its label's center goes (model coordinates), along the
    * link and clear of every other label and shape (placeLinkLabels).
    */
   readonly linkLabels: Map<string, Position>;
+  /**
+   * Per service link that a straight line would draw through another node box (a service whose
+   * backends are in several rows of boxes): the corners of its path from its source to its target
+   * (model coordinates), down a gap between the boxes of the rows it passes (routeServiceLinks).
+   */
+  readonly linkRoutes: Map<string, Position[]>;
   /** Boxes laid out again this time (not found in the cache). */
   readonly boxesLaidOut: number;
   readonly ms: number;
@@ -209,13 +217,41 @@ export class GraphLayout {
       return { id: n.data.id, w: s.width, h: s.height, shapeHeight: s.shapeHeight, want: 0 };
     });
     const widest = Math.max(0, ...services.map((v) => v.w));
-    // The services' rows above the node boxes, for a band of this width (the room they take above).
-    const servicesAbove = (width: number) => (services.length ? serviceRows(services, Math.max(width, widest)).height + LINK_ROOM : 0);
+    // The boxes each service links to: it stands in a band right above the first row holding one,
+    // so its links run down to that row and not through the rows above it.
+    const links = elements.filter((e) => e.group === 'edges' && e.data.kind === 'service-link');
+    const boxIds = new Set(boxes.map((b) => b.data.id));
+    const boxOfLeaf = (id: string) => (boxIds.has(id) ? id : parentOf.get(id));
+    const backendBoxes = new Map(services.map((v) => [v.id, new Set<string>()]));
+    for (const e of links)
+      for (const [a, b] of [
+        [e.data.source!, e.data.target!],
+        [e.data.target!, e.data.source!],
+      ]) {
+        const box = boxOfLeaf(b);
+        if (box) backendBoxes.get(a)?.add(box);
+      }
+    /** Row of the band each service stands in, for boxes in these rows (no backend shown: the first). */
+    const bandOf = (rowOf: ReadonlyMap<string, number>) =>
+      new Map(
+        services.map((v) => {
+          const rows = [...backendBoxes.get(v.id)!].flatMap((b) => rowOf.get(b) ?? []);
+          return [v.id, rows.length ? Math.min(...rows) : 0];
+        }),
+      );
+    // The room the services' bands take above the rows of boxes, for rows this wide.
+    const bandsHeight = (rows: readonly (readonly string[])[], width: number) => {
+      const band = bandOf(new Map(rows.flatMap((r, i) => r.map((id) => [id, i] as const))));
+      return rows.reduce((sum, _, i) => {
+        const here = services.filter((v) => band.get(v.id) === i);
+        return sum + (here.length ? serviceRows(here, Math.max(width, widest)).height + LINK_ROOM : 0);
+      }, 0);
+    };
     const cl = boxes.length
       ? boxRows(
           boxes.map((b) => ({ id: b.data.id, ...boxSize(b.data.id) })),
           room,
-          { w: widest, h: servicesAbove },
+          { w: widest, h: bandsHeight },
           elements.some((e) => e.group === 'edges' && e.data.kind === 'underlay') ? TUNNEL_ROOM : 0,
         )
       : null;
@@ -223,49 +259,93 @@ export class GraphLayout {
 
     const positions = new Map<string, Position>();
     const rects = new Map<string, Rect>();
-    const titles: Rect[] = [];
-    // The node boxes first, their rows from y = 0 (moved down under the services below).
+    const titles: (Rect & { row: number })[] = [];
+    /** Row of boxes each placed element is in. */
+    const rowOf = new Map<string, number>();
+    // The node boxes first, their rows from y = 0 (each moved down under the services' bands below).
     const nx = (width - (cl?.width ?? 0)) / 2;
     for (const c of cl?.children ?? []) {
-      const x = nx + (c.x ?? 0);
-      const y = c.y ?? 0;
+      const x = nx + c.x;
+      const y = c.y;
       const l = boxLayouts.get(c.id)!;
-      rects.set(c.id, { x1: x, y1: y, x2: x + (c.width ?? 0), y2: y + (c.height ?? 0) });
+      rects.set(c.id, { x1: x, y1: y, x2: x + c.width, y2: y + c.height });
+      rowOf.set(c.id, c.row);
       const tw = title.get(c.id) ?? 0;
       if (!l.children.size) {
-        positions.set(c.id, { x: x + (c.width ?? 0) / 2, y: y + (c.height ?? 0) / 2 });
+        positions.set(c.id, { x: x + c.width / 2, y: y + c.height / 2 });
       } else {
-        titles.push({ x1: x + ((c.width ?? 0) - tw) / 2, y1: y, x2: x + ((c.width ?? 0) + tw) / 2, y2: y + BOX_TITLE });
+        titles.push({ x1: x + (c.width - tw) / 2, y1: y, x2: x + (c.width + tw) / 2, y2: y + BOX_TITLE, row: c.row });
         // Centered in its slot, which the title may have made wider than its content.
-        const ox = x + ((c.width ?? 0) - l.width) / 2;
+        const ox = x + (c.width - l.width) / 2;
         const oy = y + BOX_TITLE + BOX_PADDING;
-        for (const [id, p] of l.children) positions.set(id, { x: ox + p.x, y: oy + p.y });
+        for (const [id, p] of l.children) {
+          positions.set(id, { x: ox + p.x, y: oy + p.y });
+          rowOf.set(id, c.row);
+        }
       }
     }
     // Each service above the backends it links to (the mean of their places), in rows: its links
     // then run down to them instead of across the graph, and no two cross when they can be apart.
-    const links = elements.filter((e) => e.group === 'edges' && e.data.kind === 'service-link');
+    // One with backends in rows further down too stands where its links to them cross the fewest
+    // boxes of the rows between (through the gaps between boxes).
+    const band = bandOf(rowOf);
+    const rowTops = cl?.rowTops ?? [0];
+    const boxRects = [...rects];
     for (const v of services) {
-      const xs = links
+      const ends = links
         .filter((e) => e.data.source === v.id || e.data.target === v.id)
-        .map((e) => positions.get(e.data.source === v.id ? e.data.target! : e.data.source!)?.x)
-        .filter((x): x is number => x !== undefined);
+        .map((e) => (e.data.source === v.id ? e.data.target! : e.data.source!))
+        .filter((id) => positions.has(id));
+      const xs = ends.map((id) => positions.get(id)!.x);
       // A service with no backend shown goes to the right, after the others.
-      v.want = xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : width;
+      const mean = xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : width;
+      v.want = mean;
+      const r = band.get(v.id)!;
+      if (!ends.some((id) => rowOf.get(id) !== r)) continue;
+      const y = rowTops[r] - LINK_ROOM / 2;
+      const crossings = (x: number) =>
+        ends.reduce((n, id) => {
+          const q = positions.get(id)!;
+          const own = boxOfLeaf(id);
+          return n + boxRects.filter(([b, rect]) => b !== own && segmentHits({ x, y }, q, rect)).length;
+        }, 0);
+      let best = { x: mean, n: crossings(mean) };
+      for (let x = v.w / 2; x <= width - v.w / 2 && best.n > 0; x += 8) {
+        const n = crossings(x);
+        if (n < best.n || (n === best.n && Math.abs(x - mean) < Math.abs(best.x - mean))) best = { x, n };
+      }
+      v.want = best.x;
     }
-    const band = services.length ? serviceRows(services, width) : null;
-    const down = band ? band.height + LINK_ROOM : 0;
-    if (down) {
-      for (const [id, p] of positions) positions.set(id, { x: p.x, y: p.y + down });
-      for (const [id, r] of rects) rects.set(id, { x1: r.x1, x2: r.x2, y1: r.y1 + down, y2: r.y2 + down });
-      for (const t of titles) Object.assign(t, { y1: t.y1 + down, y2: t.y2 + down });
+    // The bands, each right above its row: the rows move down by the bands above them.
+    const rowCount = rowTops.length;
+    const shift: number[] = [];
+    const serviceRects: Rect[] = [];
+    let down = 0;
+    for (let r = 0; r < rowCount; r++) {
+      const here = services.filter((v) => band.get(v.id) === r);
+      if (!here.length) {
+        shift.push(down);
+        continue;
+      }
+      const rows = serviceRows(here, width);
+      down += rows.height + LINK_ROOM;
+      shift.push(down);
+      const top = rowTops[r] + down - LINK_ROOM - rows.height;
+      for (const [id, p] of rows.places) {
+        const v = here.find((x) => x.id === id)!;
+        positions.set(id, { x: p.x, y: top + p.y + v.shapeHeight / 2 });
+        serviceRects.push({ x1: p.x - v.w / 2, x2: p.x + v.w / 2, y1: top + p.y, y2: top + p.y + v.h });
+      }
     }
-    for (const [id, p] of band?.places ?? []) {
-      const v = services.find((x) => x.id === id)!;
-      positions.set(id, { x: p.x, y: p.y + v.shapeHeight / 2 });
+    for (const [id, r] of rowOf) {
+      const p = positions.get(id);
+      if (p) positions.set(id, { x: p.x, y: p.y + shift[r] });
+      const b = rects.get(id);
+      if (b) rects.set(id, { x1: b.x1, x2: b.x2, y1: b.y1 + shift[r], y2: b.y2 + shift[r] });
     }
+    for (const t of titles) Object.assign(t, { y1: t.y1 + shift[t.row], y2: t.y2 + shift[t.row] });
     const tunnels = elements.filter((e) => e.group === 'edges' && e.data.kind === 'underlay');
-    const routed = routeTunnels(tunnels, positions, rects, (id) => parentOf.get(id) ?? id);
+    const routed = routeTunnels(tunnels, positions, rects, serviceRects, (id) => parentOf.get(id) ?? id);
     // What a link label must keep clear of: every leaf's shape and label, the boxes' titles, the tunnels' labels.
     const taken: Rect[] = [...titles, ...routed.labels];
     for (const n of nodes) {
@@ -279,8 +359,9 @@ export class GraphLayout {
         y2: p.y - s.shapeHeight / 2 + s.height - 5,
       });
     }
-    const linkLabels = placeLinkLabels(links, positions, taken, [...rects.values()]);
-    return { positions, bends: routed.bends, linkLabels, boxesLaidOut: laidOut, ms: performance.now() - t0 };
+    const routes = routeServiceLinks(links, positions, rects, boxOfLeaf);
+    const linkLabels = placeLinkLabels(links, positions, routes, taken, [...rects.values()]);
+    return { positions, bends: routed.bends, linkLabels, linkRoutes: routes, boxesLaidOut: laidOut, ms: performance.now() - t0 };
   }
 
   private async layoutBox(kids: View, edges: View): Promise<BoxLayout> {
@@ -387,17 +468,26 @@ function placeRow(items: readonly { w: number; want: number }[], width: number):
   return out;
 }
 
+/** Node boxes placed in rows: each box's top-left corner, size and row, and the top of each row (from y = 0). */
+interface BoxRows {
+  readonly width: number;
+  readonly height: number;
+  readonly children: readonly { id: string; x: number; y: number; width: number; height: number; row: number }[];
+  readonly rowTops: readonly number[];
+}
+
 /**
  * The node boxes in rows (id order, each row centered), as many per row as makes the graph, with
- * the services' band above it, largest in `room`: the zoom that fits it is the smaller of width and
- * height, so a wide pane gets one row and a tall or narrow one wraps the boxes.
+ * the services' bands above its rows (`above.h`, for the boxes in those rows), largest in `room`:
+ * the zoom that fits it is the smaller of width and height, so a wide pane gets one row and a tall
+ * or narrow one wraps the boxes.
  */
 function boxRows(
   boxes: readonly { id: string; w: number; h: number }[],
   room: Room,
-  above: { w: number; h: (width: number) => number },
+  above: { w: number; h: (rows: readonly (readonly string[])[], width: number) => number },
   below: number,
-): ElkNode {
+): BoxRows {
   const rowsOf = (perRow: number) => {
     const rows: (typeof boxes)[] = [];
     for (let i = 0; i < boxes.length; i += perRow) rows.push(boxes.slice(i, i + perRow));
@@ -418,26 +508,29 @@ function boxRows(
     // Only the shapes that change the number of rows.
     if (perRow < boxes.length && Math.ceil(boxes.length / perRow) === Math.ceil(boxes.length / (perRow + 1))) continue;
     const r = rowsOf(perRow);
+    const ids = r.rows.map((row) => row.map((b) => b.id));
     const zoom = Math.min(
       (room.width - VIEW_MARGIN) / Math.max(r.width, above.w),
-      (room.height - VIEW_MARGIN) / (r.height + above.h(r.width) + below),
+      (room.height - VIEW_MARGIN) / (r.height + above.h(ids, r.width) + below),
     );
     if (zoom > bestZoom * 1.001) {
       best = r;
       bestZoom = zoom;
     }
   }
-  const children: ElkNode[] = [];
+  const children: BoxRows['children'][number][] = [];
+  const rowTops: number[] = [];
   let y = 0;
   best.rows.forEach((row, i) => {
+    rowTops.push(y);
     let x = (best.width - best.widths[i]) / 2;
     for (const b of row) {
-      children.push({ id: b.id, x, y, width: b.w, height: b.h });
+      children.push({ id: b.id, x, y, width: b.w, height: b.h, row: i });
       x += b.w + GAP;
     }
     y += best.heights[i] + GAP + below;
   });
-  return { id: 'band:nodes', width: best.width, height: best.height, children };
+  return { width: best.width, height: best.height, children, rowTops };
 }
 
 interface Rect {
@@ -447,6 +540,70 @@ interface Rect {
   y2: number;
 }
 const hits = (a: Rect, b: Rect) => a.x1 < b.x2 && b.x1 < a.x2 && a.y1 < b.y2 && b.y1 < a.y2;
+
+/** Whether the segment from `p` to `q` runs through the inside of `r` (Liang-Barsky clipping). */
+function segmentHits(p: Position, q: Position, r: Rect): boolean {
+  let t0 = 0;
+  let t1 = 1;
+  const dx = q.x - p.x;
+  const dy = q.y - p.y;
+  for (const [d, lo, hi, at] of [
+    [dx, r.x1, r.x2, p.x],
+    [dy, r.y1, r.y2, p.y],
+  ]) {
+    if (d === 0) {
+      if (at <= lo || at >= hi) return false;
+      continue;
+    }
+    const a = (lo - at) / d;
+    const b = (hi - at) / d;
+    t0 = Math.max(t0, Math.min(a, b));
+    t1 = Math.min(t1, Math.max(a, b));
+  }
+  return t0 < t1;
+}
+/**
+ * A tunnel's curve as Cytoscape's unbundled-bezier draws it: control points `distance` px off the
+ * straight line between its NICs (on the left of source to target), at these shares of the way.
+ */
+export interface TunnelBend {
+  readonly distance: number;
+  readonly weights: readonly number[];
+}
+
+/**
+ * Shapes of a tunnel's curve: an arc (one control point at the middle), or down from the NICs and
+ * level along the room between two rows of boxes, then up (two control points, the curve level
+ * between them and its label at their middle): this one keeps a long tunnel in the room under its
+ * row where an arc as deep would cut through the boxes beside its ends or the row below.
+ */
+const CURVES: readonly (readonly number[])[] = [
+  [0.5],
+  [0.15, 0.85],
+  // Level curves whose middle, where the label goes, is nearer one end or the other.
+  [0.1, 0.6],
+  [0.4, 0.9],
+];
+
+/**
+ * The point a share `t` of the way along a curve from `p` to `q` with these control points, drawn
+ * as Cytoscape draws them: one quadratic curve per control point, joined at the middle of two
+ * control points in a row.
+ */
+function curveAt(p: Position, q: Position, controls: readonly Position[], t: number): Position {
+  const n = controls.length;
+  const i = Math.min(n - 1, Math.floor(t * n));
+  const from = i === 0 ? p : mid(controls[i - 1], controls[i]);
+  const to = i === n - 1 ? q : mid(controls[i], controls[i + 1]);
+  const c = controls[i];
+  const s = t * n - i;
+  return {
+    x: (1 - s) * (1 - s) * from.x + 2 * s * (1 - s) * c.x + s * s * to.x,
+    y: (1 - s) * (1 - s) * from.y + 2 * s * (1 - s) * c.y + s * s * to.y,
+  };
+}
+const mid = (a: Position, b: Position): Position => ({ x: (a.x + b.x) / 2, y: (a.y + b.y) / 2 });
+
 /** Bends tried for a tunnel's curve, nearest the straight line first (px). */
 const BENDS = [
   ...Array.from({ length: 15 }, (_, i) => 40 + 20 * i),
@@ -461,18 +618,20 @@ const LABEL_HALF_HEIGHT = 10;
 const CLEAR = 6;
 
 /**
- * Curves for the tunnels between node boxes: each a quadratic curve through a control point `bend`
- * px off the straight line between its two NICs, the smallest bend (either side) whose curve runs
- * through no box but its two ends' and whose label, drawn along the curve at its middle, covers no
- * box and no label placed before. Shorter tunnels are placed first, so they take the inner lanes.
+ * Curves for the tunnels between node boxes: each an arc or a level curve (CURVES) through control
+ * points `bend` px off the straight line between its two NICs, the one nearest that line (either
+ * side) that runs through no box but its two ends' and whose label, drawn along the curve at its
+ * middle, covers no box, no service and no label placed before. Shorter tunnels are placed first,
+ * so they take the inner lanes.
  */
 function routeTunnels(
   edges: readonly { data: { id: string; source?: string; target?: string; label?: string } }[],
   positions: ReadonlyMap<string, Position>,
   rects: ReadonlyMap<string, Rect>,
+  services: readonly Rect[],
   boxOf: (id: string) => string,
-): { bends: Map<string, number>; labels: Rect[] } {
-  const bends = new Map<string, number>();
+): { bends: Map<string, TunnelBend>; labels: Rect[] } {
+  const bends = new Map<string, TunnelBend>();
   const labels: Rect[] = [];
   const ends = edges
     .map((e) => ({ e, p: positions.get(e.data.source!), q: positions.get(e.data.target!) }))
@@ -480,6 +639,10 @@ function routeTunnels(
     .sort(
       (a, b) => Math.hypot(a.q.x - a.p.x, a.q.y - a.p.y) - Math.hypot(b.q.x - b.p.x, b.q.y - b.p.y) || (a.e.data.id < b.e.data.id ? -1 : 1),
     );
+  // Nearest the straight line first: an arc's middle lies half its bend off it, a level curve's all of it.
+  const shapes = BENDS.flatMap((b) => CURVES.map((weights) => ({ b, weights, off: weights.length === 1 ? b / 2 : b }))).sort(
+    (x, y) => x.off - y.off || x.weights.length - y.weights.length,
+  );
   for (const { e, p, q } of ends) {
     const len = Math.hypot(q.x - p.x, q.y - p.y) || 1;
     const u = { x: (q.x - p.x) / len, y: (q.y - p.y) / len };
@@ -489,30 +652,31 @@ function routeTunnels(
     const half = textWidth(e.data.label ?? '', LABEL_FONT) / 2 + 4;
     // Below the boxes first (the NICs are at their bottom), then above.
     const sides = n.y >= 0 ? [1, -1] : [-1, 1];
-    let best: { bend: number; cost: number; label: Rect } | null = null;
-    search: for (const b of BENDS)
+    // Samples along the curve a few px apart, so a long tunnel cannot step over a box.
+    const step = Math.min(0.04, 12 / len);
+    let best: { bend: TunnelBend; cost: number; label: Rect } | null = null;
+    search: for (const { b, weights } of shapes)
       for (const s of sides) {
         const d = b * s;
-        const c = { x: (p.x + q.x) / 2 + n.x * d, y: (p.y + q.y) / 2 + n.y * d };
-        const at = (t: number) => ({
-          x: (1 - t) * (1 - t) * p.x + 2 * t * (1 - t) * c.x + t * t * q.x,
-          y: (1 - t) * (1 - t) * p.y + 2 * t * (1 - t) * c.y + t * t * q.y,
-        });
+        const controls = weights.map((w) => ({ x: p.x + (q.x - p.x) * w + n.x * d, y: p.y + (q.y - p.y) * w + n.y * d }));
         let cost = 0;
-        for (let t = 0.04; t < 1; t += 0.04) {
-          const m = at(t);
+        for (let t = step; t < 1; t += step) {
+          const m = curveAt(p, q, controls, t);
           if (others.some((r) => m.x > r.x1 - CLEAR && m.x < r.x2 + CLEAR && m.y > r.y1 - CLEAR && m.y < r.y2 + CLEAR)) cost++;
         }
         // The label: along the curve's middle (parallel to the NICs' line there), its line of text
         // on the outer side of the bulge, away from the boxes (tunnelLabelMargin).
-        const m = at(0.5);
+        const m = curveAt(p, q, controls, 0.5);
         const out = { x: n.x * Math.sign(d || 1), y: n.y * Math.sign(d || 1) };
         const lc = { x: m.x + out.x * 8, y: m.y + out.y * 8 };
         const ex = Math.abs(u.x) * half + Math.abs(out.x) * LABEL_HALF_HEIGHT;
         const ey = Math.abs(u.y) * half + Math.abs(out.y) * LABEL_HALF_HEIGHT;
         const label = { x1: lc.x - ex, y1: lc.y - ey, x2: lc.x + ex, y2: lc.y + ey };
-        cost += 5 * [...rects.values()].filter((r) => hits(r, label)).length + 5 * labels.filter((l) => hits(l, label)).length;
-        if (!best || cost < best.cost) best = { bend: d, cost, label };
+        cost +=
+          5 * [...rects.values()].filter((r) => hits(r, label)).length +
+          5 * services.filter((r) => hits(r, label)).length +
+          5 * labels.filter((l) => hits(l, label)).length;
+        if (!best || cost < best.cost) best = { bend: { distance: d, weights }, cost, label };
         if (cost === 0) break search;
       }
     if (!best) continue;
@@ -536,6 +700,7 @@ const ALONG = [0.5, 0.42, 0.58, 0.34, 0.66, 0.26, 0.74, 0.2, 0.8];
 function placeLinkLabels(
   links: readonly { data: { id: string; source?: string; target?: string; label?: string } }[],
   positions: ReadonlyMap<string, Position>,
+  routes: ReadonlyMap<string, readonly Position[]>,
   taken: Rect[],
   boxes: readonly Rect[],
 ): Map<string, Position> {
@@ -546,10 +711,11 @@ function placeLinkLabels(
     const p = positions.get(e.data.source!);
     const q = positions.get(e.data.target!);
     if (!text || !p || !q) continue;
+    const path = [p, ...(routes.get(e.data.id) ?? []), q];
     const half = { x: textWidth(text, LABEL_FONT) / 2 + 3, y: LINK_LABEL_HEIGHT / 2 };
     let best: { at: Position; cost: number; r: Rect } | null = null;
     for (const t of ALONG) {
-      const at = { x: p.x + (q.x - p.x) * t, y: p.y + (q.y - p.y) * t };
+      const at = along(path, t);
       const r = { x1: at.x - half.x, x2: at.x + half.x, y1: at.y - half.y, y2: at.y + half.y };
       const cost = 10 * taken.filter((o) => hits(o, r)).length + (boxes.some((b) => hits(b, r)) ? 1 : 0);
       if (!best || cost < best.cost) best = { at, cost, r };
@@ -557,6 +723,75 @@ function placeLinkLabels(
     }
     out.set(e.data.id, best!.at);
     taken.push(best!.r);
+  }
+  return out;
+}
+
+/** The point a share `t` of the way along a path of straight legs. */
+function along(path: readonly Position[], t: number): Position {
+  const legs = path.slice(1).map((q, i) => Math.hypot(q.x - path[i].x, q.y - path[i].y));
+  let left = t * legs.reduce((a, b) => a + b, 0);
+  for (let i = 0; i < legs.length; i++) {
+    if (left <= legs[i] || i === legs.length - 1) {
+      const f = legs[i] ? Math.min(1, left / legs[i]) : 0;
+      return { x: path[i].x + (path[i + 1].x - path[i].x) * f, y: path[i].y + (path[i + 1].y - path[i].y) * f };
+    }
+    left -= legs[i];
+  }
+  return path[0];
+}
+
+/** Room kept between a routed service link and the boxes beside the gap it runs down. */
+const LINK_CLEAR = 4;
+
+/**
+ * Service links a straight line would draw through another node box (their service stands above
+ * the first row holding one of its backends; a backend in a row further down is behind that row's
+ * boxes) run instead down a gap: from the service to the top of the rows in between, down a column
+ * free of their boxes (a gap between two boxes, or beside the rows), and across to the backend.
+ * Of the columns whose path crosses no box but the backend's own, the shortest path. A link no
+ * column clears stays straight.
+ */
+function routeServiceLinks(
+  links: readonly { data: { id: string; source?: string; target?: string } }[],
+  positions: ReadonlyMap<string, Position>,
+  rects: ReadonlyMap<string, Rect>,
+  boxOf: (id: string) => string | undefined,
+): Map<string, Position[]> {
+  const out = new Map<string, Position[]>();
+  const all = [...rects];
+  if (!all.length) return out;
+  const left = Math.min(...all.map(([, r]) => r.x1)) - GAP / 2;
+  const right = Math.max(...all.map(([, r]) => r.x2)) + GAP / 2;
+  for (const e of links) {
+    const [s, t] = [e.data.source!, e.data.target!];
+    const p = positions.get(s);
+    const q = positions.get(t);
+    if (!p || !q) continue;
+    const own = new Set([boxOf(s), boxOf(t)]);
+    const others = all.filter(([id]) => !own.has(id)).map(([, r]) => r);
+    if (!others.some((r) => segmentHits(p, q, r))) continue;
+    // The service's end is the higher one; the boxes wholly above the other end are the ones in the way.
+    const [hi, lo] = p.y <= q.y ? [p, q] : [q, p];
+    const between = others.filter((r) => r.y2 > hi.y && r.y2 < lo.y);
+    const top = Math.min(...between.map((r) => r.y1)) - LINK_CLEAR;
+    const bottom = Math.max(...between.map((r) => r.y2)) + LINK_CLEAR;
+    if (!Number.isFinite(top) || top <= hi.y || bottom >= lo.y) continue;
+    // Free columns: edges of the boxes in the way, the gaps' middles, and beside the rows.
+    const edges = between.flatMap((r) => [r.x1, r.x2]).sort((a, b) => a - b);
+    const columns = [left, right, ...edges.slice(1).map((x, i) => (x + edges[i]) / 2)];
+    let best: { path: Position[]; length: number } | null = null;
+    for (const x of columns) {
+      if (between.some((r) => x > r.x1 - LINK_CLEAR && x < r.x2 + LINK_CLEAR)) continue;
+      const path = [hi, { x, y: top }, { x, y: bottom }, lo];
+      const legs = path.slice(1).map((b, i) => [path[i], b] as const);
+      if (legs.some(([a, b]) => others.some((r) => segmentHits(a, b, r)))) continue;
+      const length = legs.reduce((sum, [a, b]) => sum + Math.hypot(b.x - a.x, b.y - a.y), 0);
+      if (!best || length < best.length) best = { path, length };
+    }
+    if (!best) continue;
+    const corners = best.path.slice(1, -1);
+    out.set(e.data.id, p === hi ? corners : corners.reverse());
   }
   return out;
 }

@@ -5,7 +5,9 @@
 // view, whole, with the boxes it crosses opened; search focuses a pod; a collapsed box opens on
 // click; the pane fills the window with Ctrl+Shift+E and remembers it; the view the user has not
 // moved follows the pane's size (full window, a drag of its edges), and a full window never keeps a
-// Fit's unreadable zoom. Screenshots go to test-results/.
+// Fit's unreadable zoom. In multi-row layouts (random-lab sets, the 50-node cluster) no service link
+// is drawn through a node box not its own and no tunnel runs over the boxes' top. Screenshots go to
+// test-results/.
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -27,11 +29,26 @@ const CALICO = existsSync(CALICO_DIR)
       .map((f) => join(CALICO_DIR, f))
   : [];
 const haveCalico = CALICO.length > 0;
-/** A random-lab set from the cache the path-truth ratchet reads (seed 1: four flannel-VXLAN nodes). */
-const RANDOM_DIR = join(process.env.TUNNELVISION_RANDLAB_CACHE || DEFAULT_CACHE, 'seed-1', 'captures');
-const RANDOM = existsSync(RANDOM_DIR) ? readdirSync(RANDOM_DIR).map((f) => join(RANDOM_DIR, f)) : [];
+/** The random-lab cache the path-truth ratchet reads. */
+const RANDLAB = process.env.TUNNELVISION_RANDLAB_CACHE || DEFAULT_CACHE;
+/**
+ * The capture files of a random-lab seed in the cache, when they lie in one folder (none when the
+ * seed is missing or draws one folder per node: the test copies captures into one folder by name).
+ */
+function randomSet(seed: number): string[] {
+  const dir = join(RANDLAB, `seed-${seed}`, 'captures');
+  const entries = existsSync(dir) ? readdirSync(dir, { withFileTypes: true }) : [];
+  const files = entries.some((d) => d.isDirectory()) ? [] : entries.filter((d) => d.isFile()).map((d) => join(dir, d.name));
+  if (!files.length) console.warn(`SKIPPED graph end-to-end test on random-lab seed ${seed}: no captures in one folder in ${dir}`);
+  return files;
+}
+/** Seed 1: four flannel-VXLAN nodes. */
+const RANDOM = randomSet(1);
 const haveRandom = RANDOM.length > 0;
-if (!haveRandom) console.warn(`SKIPPED graph end-to-end test on a random-lab set: ${RANDOM_DIR} is missing (npm run fixtures:random)`);
+/** Seed 11: six Cilium-VXLAN nodes in two rows, a service with backends in both. */
+const RANDOM_ROWS = randomSet(11);
+/** Seed 19: six flannel-VXLAN nodes in two rows, tunnels between boxes far apart in the first. */
+const RANDOM_FAR = randomSet(19);
 if (!haveChromium) console.warn(`SKIPPED graph end-to-end tests: ${CHROMIUM} is not installed (apt-get install chromium)`);
 if (!haveLab) console.warn('SKIPPED graph end-to-end test on the lab set: the lab captures are missing');
 
@@ -91,7 +108,7 @@ const FRAME = `() => {
   return { w, h, clientW: c.clientWidth, clientH: c.clientHeight, zoom: cy.zoom(), fitZoom, cut: cut.map((n) => n.id()) };
 }`;
 /**
- * The tunnels as Cytoscape draws them: each curve (its endpoints and control point, sampled) against
+ * The tunnels as Cytoscape draws them: each curve (its endpoints and control points, sampled) against
  * the node boxes other than its two ends', and each tunnel label's box against the others'.
  */
 const TUNNELS = `() => {
@@ -99,14 +116,21 @@ const TUNNELS = `() => {
   const boxes = cy.nodes('[kind = "k8s-node"]').map((n) => ({ id: n.id(), b: n.boundingBox({ includeLabels: false }) }));
   const crossing = [], labels = [];
   cy.edges('[kind = "underlay"]').forEach((e) => {
-    const p = e.sourceEndpoint(), q = e.targetEndpoint(), c = (e.controlPoints() || [])[0] || { x: (p.x + q.x) / 2, y: (p.y + q.y) / 2 };
+    const p = e.sourceEndpoint(), q = e.targetEndpoint();
+    const cs = e.controlPoints() || [{ x: (p.x + q.x) / 2, y: (p.y + q.y) / 2 }];
+    // One quadratic curve per control point, joined at the middle of two control points in a row.
+    const pieces = cs.map((c, i) => [i === 0 ? p : { x: (cs[i - 1].x + c.x) / 2, y: (cs[i - 1].y + c.y) / 2 }, c, i === cs.length - 1 ? q : { x: (c.x + cs[i + 1].x) / 2, y: (c.y + cs[i + 1].y) / 2 }]);
     const own = [e.source().parent().id(), e.target().parent().id()];
     for (const { id, b } of boxes) {
       if (own.includes(id)) continue;
-      for (let t = 0.02; t < 1; t += 0.02) {
-        const x = (1 - t) * (1 - t) * p.x + 2 * t * (1 - t) * c.x + t * t * q.x, y = (1 - t) * (1 - t) * p.y + 2 * t * (1 - t) * c.y + t * t * q.y;
-        if (x > b.x1 && x < b.x2 && y > b.y1 && y < b.y2) { crossing.push(e.id() + ' through ' + id); break; }
-      }
+      const through = pieces.some(([a, c, z]) => {
+        for (let t = 0.01; t < 1; t += 0.01) {
+          const x = (1 - t) * (1 - t) * a.x + 2 * t * (1 - t) * c.x + t * t * z.x, y = (1 - t) * (1 - t) * a.y + 2 * t * (1 - t) * c.y + t * t * z.y;
+          if (x > b.x1 && x < b.x2 && y > b.y1 && y < b.y2) return true;
+        }
+        return false;
+      });
+      if (through) crossing.push(e.id() + ' through ' + id);
     }
     const l = e.boundingBox({ includeNodes: false, includeEdges: false, includeLabels: true });
     if (l.w > 0) labels.push({ id: e.id(), x1: l.x1, x2: l.x2, y1: l.y1, y2: l.y2 });
@@ -116,6 +140,47 @@ const TUNNELS = `() => {
   return { count: cy.edges('[kind = "underlay"]').length, crossing, overlapping };
 }`;
 const tunnels = (page: Page) => page.evaluate<{ count: number; crossing: string[]; overlapping: string[] }>(`(${TUNNELS})()`);
+
+/**
+ * The straight legs of a service link as Cytoscape draws it (model coordinates): from endpoint to
+ * endpoint, through its segment points when it is drawn as segments.
+ */
+const LINK_LEGS = `(e) => {
+  const pts = [e.sourceEndpoint(), ...(e.pstyle('curve-style').strValue === 'segments' ? e.segmentPoints() || [] : []), e.targetEndpoint()];
+  return pts.slice(1).map((q, i) => [pts[i], q]);
+}`;
+
+/**
+ * The service links as drawn against the node boxes (with their titles) other than their two ends'
+ * (or the boxes holding them): a link drawn through another node's box reads as going into it.
+ * Also how many rows the boxes stand in and how many services have backends in more than one row.
+ */
+const LINKS_THROUGH = `() => {
+  const cy = globalThis.__tunnelvisionGraph;
+  const boxes = cy.nodes('[kind = "k8s-node"]').map((n) => ({ id: n.id(), b: n.boundingBox({ includeLabels: true, includeOverlays: false }) }));
+  const inside = (p, b) => p.x > b.x1 && p.x < b.x2 && p.y > b.y1 && p.y < b.y2;
+  const through = [];
+  const rowOf = new Map();
+  const tops = [...new Set(boxes.map(({ b }) => Math.round(b.y1)))].sort((a, b) => a - b);
+  for (const { id, b } of boxes) rowOf.set(id, tops.findIndex((t) => Math.abs(t - b.y1) < 120));
+  const boxOf = (n) => (n.data('kind') === 'k8s-node' ? n.id() : n.parent().id());
+  const rowsOfService = new Map();
+  cy.edges('[kind = "service-link"]').forEach((e) => {
+    const own = [e.source(), e.target()].map(boxOf);
+    const svc = e.source().data('kind') === 'service' ? e.source().id() : e.target().id();
+    const far = own.find((b) => b);
+    if (far) (rowsOfService.get(svc) ?? rowsOfService.set(svc, new Set()).get(svc)).add(rowOf.get(far));
+    const legs = (${LINK_LEGS})(e);
+    for (const { id, b } of boxes) {
+      if (own.includes(id)) continue;
+      if (legs.some(([p, q]) => Array.from({ length: 99 }, (_, i) => (i + 1) / 100).some((t) => inside({ x: p.x + (q.x - p.x) * t, y: p.y + (q.y - p.y) * t }, b))))
+        through.push(e.id() + ' through ' + id);
+    }
+  });
+  return { links: cy.edges('[kind = "service-link"]').length, rows: new Set(rowOf.values()).size, spanning: [...rowsOfService.values()].filter((r) => r.size > 1).length, through };
+}`;
+const linksThrough = (page: Page) =>
+  page.evaluate<{ links: number; rows: number; spanning: number; through: string[] }>(`(${LINKS_THROUGH})()`);
 
 /**
  * Every label drawn on screen (node labels, box titles, link and tunnel labels), as Cytoscape
@@ -139,14 +204,15 @@ const LABELS = `() => {
       const a = labels[i].b, b = labels[j].b;
       if (a.x1 < b.x2 && b.x1 < a.x2 && a.y1 < b.y2 && b.y1 < a.y2) overlapping.push(labels[i].id + ' / ' + labels[j].id);
     }
-  const links = cy.edges('[kind = "service-link"]').map((e) => ({ id: e.id(), ends: [e.source().id(), e.target().id()], p: e.sourceEndpoint(), q: e.targetEndpoint() }));
+  const links = cy.edges('[kind = "service-link"]').map((e) => ({ id: e.id(), ends: [e.source().id(), e.target().id()], legs: (${LINK_LEGS})(e) }));
   const side = (a, b, c) => Math.sign((b.x - a.x) * (c.y - a.y) - (b.y - a.y) * (c.x - a.x));
+  const cross = ([p, q], [r, s]) => side(p, q, r) * side(p, q, s) < 0 && side(r, s, p) * side(r, s, q) < 0;
   const crossing = [];
   for (let i = 0; i < links.length; i++)
     for (let j = i + 1; j < links.length; j++) {
       const s = links[i], t = links[j];
       if (s.ends.some((x) => t.ends.includes(x))) continue;
-      if (side(s.p, s.q, t.p) * side(s.p, s.q, t.q) < 0 && side(t.p, t.q, s.p) * side(t.p, t.q, s.q) < 0) crossing.push(s.id + ' x ' + t.id);
+      if (s.legs.some((a) => t.legs.some((b) => cross(a, b)))) crossing.push(s.id + ' x ' + t.id);
     }
   return { labels: labels.length, linkLabels: labels.filter((l) => l.kind === 'service-link').length, overlapping, crossing };
 }`;
@@ -421,6 +487,48 @@ describe.skipIf(!haveChromium)('cluster graph in Chromium', () => {
     300_000,
   );
 
+  for (const { seed, files, spanning } of [
+    // A service with backends in both rows.
+    { seed: 11, files: RANDOM_ROWS, spanning: 1 },
+    // Tunnels between boxes far apart in the first row.
+    { seed: 19, files: RANDOM_FAR, spanning: 0 },
+  ])
+    it.skipIf(!files.length)(
+      `random-lab seed ${seed}, six nodes in two rows at 1280x720: no service link through a box not its own, tunnels under the services, labels apart`,
+      async () => {
+        await open(
+          files,
+          async (page) => {
+            const r = await report(page);
+            expect(r.boxes.length).toBe(6);
+            expectNoOverlap(r);
+            const l = await linksThrough(page);
+            expect(l.rows, 'node boxes in more than one row').toBeGreaterThan(1);
+            expect(l.spanning, 'services with backends in two rows').toBeGreaterThanOrEqual(spanning);
+            expect(l.through, 'service links drawn through a node box not theirs').toEqual([]);
+            await expectTunnelsClear(page, 8);
+            // A tunnel between two boxes of the first row runs under it, not over the services' band
+            // above the boxes (where it would cross the services and their links).
+            const above = await page.evaluate<string[]>(`(() => {
+              const cy = globalThis.__tunnelvisionGraph;
+              const top = Math.min(...cy.nodes('[kind = "k8s-node"]').map((n) => n.boundingBox({ includeLabels: true }).y1));
+              return cy.edges('[kind = "underlay"]').filter((e) => e.boundingBox({ includeLabels: false }).y1 < top).map((e) => e.id());
+            })()`);
+            expect(above, 'tunnels drawn above the node boxes').toEqual([]);
+            // The labels on screen apart, in the default pane and in the full window.
+            await expectLabelsApart(page, 1);
+            await page.keyboard.press('Control+Shift+E');
+            await until('the full-window view', async () => (await frame(page)).w >= 1280);
+            await settled(page);
+            await expectLabelsApart(page, 3);
+            await shot(page, `random-${seed}-expanded`);
+          },
+          { width: 1280, height: 720 },
+        );
+      },
+      300_000,
+    );
+
   it('generated cluster of 50 nodes, 1,000 pods, 100 services: collapsed, readable, searchable, paths opened', async () => {
     const cluster = ensureBenchCluster();
     await open(cluster.files, async (page) => {
@@ -436,6 +544,11 @@ describe.skipIf(!haveChromium)('cluster graph in Chromium', () => {
       expect(r.boxes.length).toBe(50);
       expectNoOverlap(r);
       expectReadable(r);
+      // Each service stands over the row of its backend: no link runs through the rows above it.
+      const links = await linksThrough(page);
+      expect(links.links).toBe(100);
+      expect(links.rows).toBeGreaterThan(1);
+      expect(links.through, 'service links drawn through a node box not theirs').toEqual([]);
       // The summaries on screen say what a box holds.
       expect(r.drawn.some((d) => d.id.startsWith('node:'))).toBe(true);
       await shot(page, 'big-default');

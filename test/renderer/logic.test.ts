@@ -288,6 +288,59 @@ describe('graph layout', () => {
     expect(linkText('10.0.99.1')).toBe('');
   });
 
+  it('stands each service over the row of its backends, and routes a link to a row further down through a gap', async () => {
+    const link = (s: string, t: string): GraphElementView => ({
+      group: 'edges',
+      data: { id: `e:${s}|${t}`, source: s, target: t, label: `${t}:80`, kind: 'service-link', packets: 0, weight: 1 },
+    });
+    const list: GraphElementView[] = [];
+    const ids = ['a', 'b', 'c', 'd', 'e', 'f'];
+    for (const id of ids)
+      list.push(
+        n(`node:${id}`, 'k8s-node'),
+        ...[1, 2, 3].map((k) => n(`pod:${id}${k}`, 'pod', `node:${id}`, `pod-${id}-${k} 10.0.0.${k}`)),
+        n(`nic:${id}`, 'nic', `node:${id}`),
+        ...[1, 2, 3].map((k) => e(`pod:${id}${k}`, `nic:${id}`)),
+      );
+    // One service backed in the last box only; one backed in the first and the last box.
+    list.push(n('svc:low', 'service', undefined, 'TCP 10.96.0.1:80'), link('svc:low', 'pod:f2'));
+    list.push(n('svc:span', 'service', undefined, 'TCP 10.96.0.2:80'), link('svc:span', 'pod:a1'), link('svc:span', 'pod:f2'));
+    // A narrow pane: the six boxes wrap into rows.
+    const r = await new GraphLayout().layout(list, { width: 700, height: 1400 });
+    const bs = boxes(r.positions, list);
+    const box = (id: string) => bs.find((b) => b.id === id)!;
+    expect(box('node:f').y1, 'boxes in more than one row').toBeGreaterThan(box('node:a').y2);
+    // The service of the last row stands in the room right above that row, under the rows above it.
+    const low = r.positions.get('svc:low')!;
+    expect(low.y).toBeLessThan(box('node:f').y1);
+    expect(low.y).toBeGreaterThan(Math.max(...bs.filter((b) => b.y2 < box('node:f').y1).map((b) => b.y2)));
+    // The spanning service's links: straight ones and routed ones, none through a box not its end's.
+    const through = (from: Position, corners: readonly Position[], to: Position, own: string) => {
+      const pts = [from, ...corners, to];
+      return bs
+        .filter((b) => b.id !== own)
+        .filter((b) =>
+          pts.slice(1).some((q, i) =>
+            Array.from({ length: 199 }, (_, k) => (k + 1) / 200).some((t) => {
+              const x = pts[i].x + (q.x - pts[i].x) * t;
+              const y = pts[i].y + (q.y - pts[i].y) * t;
+              return x > b.x1 && x < b.x2 && y > b.y1 && y < b.y2;
+            }),
+          ),
+        )
+        .map((b) => b.id);
+    };
+    for (const [s, pod, own] of [
+      ['svc:low', 'pod:f2', 'node:f'],
+      ['svc:span', 'pod:a1', 'node:a'],
+      ['svc:span', 'pod:f2', 'node:f'],
+    ]) {
+      const id = `e:${s}|${pod}`;
+      expect(through(r.positions.get(s)!, r.linkRoutes.get(id) ?? [], r.positions.get(pod)!, own), id).toEqual([]);
+    }
+    expect(r.linkRoutes.has('e:svc:span|pod:f2'), 'the link to the far row routed').toBe(true);
+  });
+
   it('puts the NIC at the bottom of a routed node too, where no bridge joins the veths to it', async () => {
     const list = [
       n('node:r', 'k8s-node'),
