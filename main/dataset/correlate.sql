@@ -61,7 +61,8 @@ SELECT
       OR lower(p.inner_dst) LIKE 'ff%' OR lower(p.inner_dst) LIKE 'fe8%' OR lower(p.inner_dst) LIKE 'fe9%'
       OR lower(p.inner_dst) LIKE 'fea%' OR lower(p.inner_dst) LIKE 'feb%' OR p.inner_dst = '::'
     ELSE false
-  END AS link_scope
+  END AS link_scope,
+  CASE WHEN p.flags % 4 >= 2 OR p.flags % 1024 >= 256 THEN 1 ELSE 0 END AS cut
 FROM packets p
 JOIN points pt ON pt.id = p.point
 JOIN sql_point_grain g ON g.point = p.point
@@ -69,16 +70,45 @@ CROSS JOIN correlate_params cp
 LEFT JOIN clock_offsets c ON c.node = COALESCE(pt.node, concat('capture:', pt.capture))
 WHERE p.inner_proto IS NOT NULL;
 
+-- 2. Rows whose capture's snap length cut what the key hashes (flags TRUNCATED 2, TRANSPORT_CUT
+-- 256, PAYLOAD_CUT 512: a TCP header's flags and window, the payload's first bytes) cannot hash as
+-- the whole packet does elsewhere (journeys.ts keyCutRows): each takes the key of the whole sighting
+-- nearest in (raw) time that agrees on everything the cut row still holds: IP version, protocol,
+-- IP ID, total length, fragment offset, and the TCP sequence numbers (when captured: a cut header
+-- without them reads 0 and 0) or the ICMP type, id and sequence. Without one it keeps its own key.
+CREATE OR REPLACE TEMPORARY VIEW sql_cut_keys AS
+SELECT capture, idx, gkey FROM (
+  SELECT c.capture, c.idx, w.gkey,
+    ROW_NUMBER() OVER (PARTITION BY c.capture, c.idx ORDER BY abs(wp.t_ns - cp.t_ns), w.capture, w.idx) AS rn
+  FROM sql_sightings c
+  JOIN packets cp ON cp.capture = c.capture AND cp.idx = c.idx
+  JOIN packets wp ON wp.ip_id = cp.ip_id AND wp.inner_ver = cp.inner_ver AND wp.inner_proto = cp.inner_proto
+    AND wp.inner_len = cp.inner_len AND wp.inner_frag % 8192 = c.frag_off
+  JOIN sql_sightings w ON w.capture = wp.capture AND w.idx = wp.idx
+  WHERE c.cut = 1 AND w.cut = 0
+    AND (c.frag_off <> 0
+      OR (cp.inner_proto = 6 AND ((cp.tcp_seq = 0 AND cp.tcp_ack = 0) OR (wp.tcp_seq = cp.tcp_seq AND wp.tcp_ack = cp.tcp_ack)))
+      OR (cp.inner_proto IN (1, 58) AND wp.icmp_type IS NOT DISTINCT FROM cp.icmp_type
+        AND wp.icmp_id IS NOT DISTINCT FROM cp.icmp_id AND wp.icmp_seq IS NOT DISTINCT FROM cp.icmp_seq)
+      OR cp.inner_proto NOT IN (1, 6, 58))
+) x WHERE rn = 1;
+
 -- 3. A key group of identical bytes from different hosts is split by address pair when it holds
--- traffic no NAT rewrites (journeys.ts: untranslatable).
+-- traffic no NAT rewrites (journeys.ts: untranslatable). mkey: the row's own key, or the one a cut
+-- row took above; pkey: what the steps below group by.
 CREATE OR REPLACE TEMPORARY VIEW sql_grouped AS
 SELECT s.*,
-  CASE WHEN k.g_n > 1 AND k.g_local = 1 AND k.g_pmin <> k.g_pmax THEN hash64(s.gkey, s.pair) ELSE s.gkey END AS pkey
-FROM sql_sightings s
+  CASE WHEN k.g_n > 1 AND k.g_local = 1 AND k.g_pmin <> k.g_pmax THEN hash64(s.mkey, s.pair) ELSE s.mkey END AS pkey
+FROM (
+  SELECT s.*, COALESCE(ck.gkey, s.gkey) AS mkey
+  FROM sql_sightings s LEFT JOIN sql_cut_keys ck ON ck.capture = s.capture AND ck.idx = s.idx
+) s
 JOIN (
-  SELECT gkey, COUNT(*) AS g_n, MAX(CASE WHEN link_scope THEN 1 ELSE 0 END) AS g_local, MIN(pair) AS g_pmin, MAX(pair) AS g_pmax
-  FROM sql_sightings GROUP BY gkey
-) k ON k.gkey = s.gkey;
+  SELECT COALESCE(ck.gkey, s.gkey) AS mkey, COUNT(*) AS g_n, MAX(CASE WHEN link_scope THEN 1 ELSE 0 END) AS g_local,
+    MIN(pair) AS g_pmin, MAX(pair) AS g_pmax
+  FROM sql_sightings s LEFT JOIN sql_cut_keys ck ON ck.capture = s.capture AND ck.idx = s.idx
+  GROUP BY COALESCE(ck.gkey, s.gkey)
+) k ON k.mkey = s.mkey;
 
 -- 4. Journeys: cut where the corrected gap exceeds the window ...
 CREATE OR REPLACE TEMPORARY VIEW sql_segmented AS
