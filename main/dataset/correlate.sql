@@ -125,18 +125,20 @@ FROM (
 ) x;
 
 -- ... and where one capture point sees the same bytes again more than repeat_ns after it last saw
--- them (a resent packet): each point counts its own repeats, a journey ends when any point starts
--- its next copy.
+-- them in the same form (a resent packet; not one crossing the point again routed, with a lower
+-- TTL, or encapsulated by a user-space tunnel, which may take milliseconds): each point counts its
+-- own repeats, a journey ends when any point starts its next copy.
 CREATE OR REPLACE TEMPORARY VIEW sql_repeats AS
 SELECT r.*,
   SUM(rep) OVER (PARTITION BY pkey, seg, point ORDER BY corrected, capture, idx ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS inst
 FROM (
   SELECT s.*,
     CASE
-      WHEN t_ns - LAG(t_ns) OVER (PARTITION BY pkey, seg, point ORDER BY corrected, capture, idx) > cp.repeat_ns THEN 1
+      WHEN t_ns - LAG(t_ns) OVER wp > cp.repeat_ns AND tunnel = LAG(tunnel) OVER wp AND inner_ttl = LAG(inner_ttl) OVER wp THEN 1
       ELSE 0
     END AS rep
   FROM sql_segmented s CROSS JOIN correlate_params cp
+  WINDOW wp AS (PARTITION BY pkey, seg, point ORDER BY corrected, capture, idx)
 ) r;
 
 CREATE OR REPLACE TEMPORARY VIEW sql_journey_rows AS
