@@ -192,8 +192,11 @@ SELECT j.*, s.sender,
   -- Timestamps that cannot order two sightings on one node: a capture whose every timestamp is a
   -- whole microsecond (grain_ns 1000) rounds down, so a sighting less than its grain after another
   -- may have come first. Such sightings form a cluster (numbered below), ordered by where the
-  -- interface sits rather than by time (hops.ts hopOrder's reordering within the grain).
-  CASE WHEN j.corrected - LAG(j.corrected) OVER wn < LAG(j.grain_ns) OVER wn THEN 0 ELSE 1 END AS new_cluster
+  -- interface sits rather than by time (hops.ts hopOrder's reordering within the grain). A cluster
+  -- lasts while a sighting is within the grain of any earlier one in it, not only of the one just
+  -- before: a microsecond stamp inside the pod covers both the bridge and the veth stamped after it.
+  CASE WHEN j.corrected < MAX(j.corrected + j.grain_ns) OVER (PARTITION BY j.jkey, COALESCE(j.node, concat('~', j.point))
+    ORDER BY j.corrected, j.capture, j.idx ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) THEN 0 ELSE 1 END AS new_cluster
 FROM sql_journey_rows j JOIN sql_sender s ON s.jkey = j.jkey
 -- One sort serves the three: ascending, the running minimum is the node's first sighting.
 WINDOW wn AS (PARTITION BY j.jkey, COALESCE(j.node, concat('~', j.point)) ORDER BY j.corrected, j.capture, j.idx);
