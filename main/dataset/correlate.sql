@@ -188,23 +188,33 @@ SELECT j.*, s.sender,
     ELSE
       CASE j.kind WHEN 'underlay' THEN 4 WHEN 'vtep' THEN 5 WHEN 'tun' THEN 5 WHEN 'bridge' THEN 6 WHEN 'veth' THEN 7
         WHEN 'loopback' THEN 7 ELSE 5.5 END
-  END AS iface_rank,
-  -- Timestamps that cannot order two sightings on one node: a capture whose every timestamp is a
-  -- whole microsecond (grain_ns 1000) rounds down, so a sighting less than its grain after another
-  -- may have come first. Such sightings form a cluster (numbered below), ordered by where the
-  -- interface sits rather than by time (hops.ts hopOrder's reordering within the grain). A cluster
-  -- lasts while a sighting is within the grain of any earlier one in it, not only of the one just
-  -- before: a microsecond stamp inside the pod covers both the bridge and the veth stamped after it.
-  CASE WHEN j.corrected < MAX(j.corrected + j.grain_ns) OVER (PARTITION BY j.jkey, COALESCE(j.node, concat('~', j.point))
-    ORDER BY j.corrected, j.capture, j.idx ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) THEN 0 ELSE 1 END AS new_cluster
+  END AS iface_rank
 FROM sql_journey_rows j JOIN sql_sender s ON s.jkey = j.jkey
--- One sort serves the three: ascending, the running minimum is the node's first sighting.
+-- Ascending, the running minimum is the node's first sighting.
 WINDOW wn AS (PARTITION BY j.jkey, COALESCE(j.node, concat('~', j.point)) ORDER BY j.corrected, j.capture, j.idx);
 
+-- Timestamps that cannot order two sightings on one node: a capture whose every timestamp is a
+-- whole microsecond (grain_ns 1000) rounds down, so a sighting less than its grain after another
+-- may have come first. Such sightings form a cluster, ordered by where the interface sits rather
+-- than by time: hops.ts hopOrder's reordering, where a sighting moves before each earlier one of
+-- higher rank whose grain it is within. A sighting joins the cluster of the one before it when it
+-- is within that one's grain, or within the grain of any earlier one and the one before it does not
+-- stop it (a rank no higher than its own: a microsecond stamp inside the pod covers the bridge and
+-- the host's veth stamped after it; a veth stamped between does not let a bridge through).
 CREATE OR REPLACE TEMPORARY VIEW sql_clustered AS
 SELECT r.*,
   SUM(new_cluster) OVER (PARTITION BY jkey, node_key ORDER BY corrected, capture, idx ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS cluster
-FROM sql_ranked r;
+FROM (
+  SELECT r.*,
+    CASE
+      WHEN corrected - LAG(corrected) OVER wc < LAG(grain_ns) OVER wc THEN 0
+      WHEN LAG(iface_rank) OVER wc <= iface_rank AND corrected < MAX(corrected + grain_ns) OVER (PARTITION BY jkey, node_key
+        ORDER BY corrected, capture, idx ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) THEN 0
+      ELSE 1
+    END AS new_cluster
+  FROM sql_ranked r
+  WINDOW wc AS (PARTITION BY jkey, node_key ORDER BY corrected, capture, idx)
+) r;
 
 -- The hop index, and (in the same order, so in the same sort) what the previous hop looked like.
 CREATE OR REPLACE TEMPORARY VIEW sql_ordered AS
