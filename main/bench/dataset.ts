@@ -31,7 +31,7 @@ import { fmt, row } from './measure';
 import { ensureTopologySet, POINTS } from './topology';
 import type { BenchContext, BenchSection, StepReport } from './types';
 
-const VERSION = 1;
+const VERSION = 2;
 const root = () => join(tmpdir(), 'tunnelvision-bench');
 /**
  * The goal is the whole process within 4 GB; DuckDB's limit covers its buffer manager only (not
@@ -196,7 +196,7 @@ async function syntheticPackets(db: Awaited<ReturnType<typeof openDuck>>['db'], 
           concat('n', CAST(CASE WHEN h < 2 THEN a ELSE b END AS VARCHAR), CASE WHEN h IN (0, 3) THEN '-cni0.pcap' ELSE '-eth0.pcap' END) AS capture,
           concat('n', CAST(CASE WHEN h < 2 THEN a ELSE b END AS VARCHAR), CASE WHEN h IN (0, 3) THEN '-cni0.pcap' ELSE '-eth0.pcap' END) AS point,
           CAST(i AS UINTEGER) AS idx,
-          CAST(1700000000000000000 + i * 1000 + h * 20000 AS BIGINT) AS t_ns,
+          CAST(1700000000000000000 + i * 1000 + h * 20000 AS BIGINT) AS t_ns, CAST(0 AS USMALLINT) AS flags,
           CASE WHEN h IN (1, 2) THEN 'vxlan' ELSE 'none' END AS tunnel,
           CAST(4 AS UTINYINT) AS outer_ver,
           CASE WHEN h IN (1, 2) THEN ${under('a')} ELSE ${ip('a')} END AS outer_src,
@@ -204,7 +204,7 @@ async function syntheticPackets(db: Awaited<ReturnType<typeof openDuck>>['db'], 
           CAST(4 AS UTINYINT) AS inner_ver, ${ip('a')} AS inner_src, ${ip('b')} AS inner_dst,
           CAST(167772160 + 15990784 + a * 256 + 2 AS UINTEGER) AS inner_src4, CAST(167772160 + 15990784 + b * 256 + 2 AS UINTEGER) AS inner_dst4,
           CAST(6 AS UTINYINT) AS inner_proto, CAST(CASE h WHEN 0 THEN 64 WHEN 3 THEN 62 ELSE 63 END AS UTINYINT) AS inner_ttl,
-          CAST(i % 65536 AS UINTEGER) AS ip_id, CAST(32768 AS USMALLINT) AS inner_frag,
+          CAST(i % 65536 AS UINTEGER) AS ip_id, CAST(40 + 100 + i % 7 * 50 AS UINTEGER) AS inner_len, CAST(32768 AS USMALLINT) AS inner_frag,
           CAST(30000 + i % 5000 AS INTEGER) AS sport, 8080 AS dport,
           CAST(i % 4294967296 AS UINTEGER) AS tcp_seq, CAST((i * 7) % 4294967296 AS UINTEGER) AS tcp_ack,
           CAST(24 AS USMALLINT) AS tcp_flags, CAST(64240 AS USMALLINT) AS tcp_win,

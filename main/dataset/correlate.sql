@@ -61,7 +61,8 @@ SELECT
       OR lower(p.inner_dst) LIKE 'ff%' OR lower(p.inner_dst) LIKE 'fe8%' OR lower(p.inner_dst) LIKE 'fe9%'
       OR lower(p.inner_dst) LIKE 'fea%' OR lower(p.inner_dst) LIKE 'feb%' OR p.inner_dst = '::'
     ELSE false
-  END AS link_scope
+  END AS link_scope,
+  CASE WHEN p.flags % 4 >= 2 OR p.flags % 1024 >= 256 THEN 1 ELSE 0 END AS cut
 FROM packets p
 JOIN points pt ON pt.id = p.point
 JOIN sql_point_grain g ON g.point = p.point
@@ -69,16 +70,45 @@ CROSS JOIN correlate_params cp
 LEFT JOIN clock_offsets c ON c.node = COALESCE(pt.node, concat('capture:', pt.capture))
 WHERE p.inner_proto IS NOT NULL;
 
+-- 2. Rows whose capture's snap length cut what the key hashes (flags TRUNCATED 2, TRANSPORT_CUT
+-- 256, PAYLOAD_CUT 512: a TCP header's flags and window, the payload's first bytes) cannot hash as
+-- the whole packet does elsewhere (journeys.ts keyCutRows): each takes the key of the whole sighting
+-- nearest in (raw) time that agrees on everything the cut row still holds: IP version, protocol,
+-- IP ID, total length, fragment offset, and the TCP sequence numbers (when captured: a cut header
+-- without them reads 0 and 0) or the ICMP type, id and sequence. Without one it keeps its own key.
+CREATE OR REPLACE TEMPORARY VIEW sql_cut_keys AS
+SELECT capture, idx, gkey FROM (
+  SELECT c.capture, c.idx, w.gkey,
+    ROW_NUMBER() OVER (PARTITION BY c.capture, c.idx ORDER BY abs(wp.t_ns - cp.t_ns), w.capture, w.idx) AS rn
+  FROM sql_sightings c
+  JOIN packets cp ON cp.capture = c.capture AND cp.idx = c.idx
+  JOIN packets wp ON wp.ip_id = cp.ip_id AND wp.inner_ver = cp.inner_ver AND wp.inner_proto = cp.inner_proto
+    AND wp.inner_len = cp.inner_len AND wp.inner_frag % 8192 = c.frag_off
+  JOIN sql_sightings w ON w.capture = wp.capture AND w.idx = wp.idx
+  WHERE c.cut = 1 AND w.cut = 0
+    AND (c.frag_off <> 0
+      OR (cp.inner_proto = 6 AND ((cp.tcp_seq = 0 AND cp.tcp_ack = 0) OR (wp.tcp_seq = cp.tcp_seq AND wp.tcp_ack = cp.tcp_ack)))
+      OR (cp.inner_proto IN (1, 58) AND wp.icmp_type IS NOT DISTINCT FROM cp.icmp_type
+        AND wp.icmp_id IS NOT DISTINCT FROM cp.icmp_id AND wp.icmp_seq IS NOT DISTINCT FROM cp.icmp_seq)
+      OR cp.inner_proto NOT IN (1, 6, 58))
+) x WHERE rn = 1;
+
 -- 3. A key group of identical bytes from different hosts is split by address pair when it holds
--- traffic no NAT rewrites (journeys.ts: untranslatable).
+-- traffic no NAT rewrites (journeys.ts: untranslatable). mkey: the row's own key, or the one a cut
+-- row took above; pkey: what the steps below group by.
 CREATE OR REPLACE TEMPORARY VIEW sql_grouped AS
 SELECT s.*,
-  CASE WHEN k.g_n > 1 AND k.g_local = 1 AND k.g_pmin <> k.g_pmax THEN hash64(s.gkey, s.pair) ELSE s.gkey END AS pkey
-FROM sql_sightings s
+  CASE WHEN k.g_n > 1 AND k.g_local = 1 AND k.g_pmin <> k.g_pmax THEN hash64(s.mkey, s.pair) ELSE s.mkey END AS pkey
+FROM (
+  SELECT s.*, COALESCE(ck.gkey, s.gkey) AS mkey
+  FROM sql_sightings s LEFT JOIN sql_cut_keys ck ON ck.capture = s.capture AND ck.idx = s.idx
+) s
 JOIN (
-  SELECT gkey, COUNT(*) AS g_n, MAX(CASE WHEN link_scope THEN 1 ELSE 0 END) AS g_local, MIN(pair) AS g_pmin, MAX(pair) AS g_pmax
-  FROM sql_sightings GROUP BY gkey
-) k ON k.gkey = s.gkey;
+  SELECT COALESCE(ck.gkey, s.gkey) AS mkey, COUNT(*) AS g_n, MAX(CASE WHEN link_scope THEN 1 ELSE 0 END) AS g_local,
+    MIN(pair) AS g_pmin, MAX(pair) AS g_pmax
+  FROM sql_sightings s LEFT JOIN sql_cut_keys ck ON ck.capture = s.capture AND ck.idx = s.idx
+  GROUP BY COALESCE(ck.gkey, s.gkey)
+) k ON k.mkey = s.mkey;
 
 -- 4. Journeys: cut where the corrected gap exceeds the window ...
 CREATE OR REPLACE TEMPORARY VIEW sql_segmented AS
@@ -95,18 +125,20 @@ FROM (
 ) x;
 
 -- ... and where one capture point sees the same bytes again more than repeat_ns after it last saw
--- them (a resent packet): each point counts its own repeats, a journey ends when any point starts
--- its next copy.
+-- them in the same form (a resent packet; not one crossing the point again routed, with a lower
+-- TTL, or encapsulated by a user-space tunnel, which may take milliseconds): each point counts its
+-- own repeats, a journey ends when any point starts its next copy.
 CREATE OR REPLACE TEMPORARY VIEW sql_repeats AS
 SELECT r.*,
   SUM(rep) OVER (PARTITION BY pkey, seg, point ORDER BY corrected, capture, idx ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS inst
 FROM (
   SELECT s.*,
     CASE
-      WHEN t_ns - LAG(t_ns) OVER (PARTITION BY pkey, seg, point ORDER BY corrected, capture, idx) > cp.repeat_ns THEN 1
+      WHEN t_ns - LAG(t_ns) OVER wp > cp.repeat_ns AND tunnel = LAG(tunnel) OVER wp AND inner_ttl = LAG(inner_ttl) OVER wp THEN 1
       ELSE 0
     END AS rep
   FROM sql_segmented s CROSS JOIN correlate_params cp
+  WINDOW wp AS (PARTITION BY pkey, seg, point ORDER BY corrected, capture, idx)
 ) r;
 
 CREATE OR REPLACE TEMPORARY VIEW sql_journey_rows AS
@@ -156,20 +188,33 @@ SELECT j.*, s.sender,
     ELSE
       CASE j.kind WHEN 'underlay' THEN 4 WHEN 'vtep' THEN 5 WHEN 'tun' THEN 5 WHEN 'bridge' THEN 6 WHEN 'veth' THEN 7
         WHEN 'loopback' THEN 7 ELSE 5.5 END
-  END AS iface_rank,
-  -- Timestamps that cannot order two sightings on one node: a capture whose every timestamp is a
-  -- whole microsecond (grain_ns 1000) rounds down, so a sighting less than its grain after another
-  -- may have come first. Such sightings form a cluster (numbered below), ordered by where the
-  -- interface sits rather than by time (hops.ts hopOrder's reordering within the grain).
-  CASE WHEN j.corrected - LAG(j.corrected) OVER wn < LAG(j.grain_ns) OVER wn THEN 0 ELSE 1 END AS new_cluster
+  END AS iface_rank
 FROM sql_journey_rows j JOIN sql_sender s ON s.jkey = j.jkey
--- One sort serves the three: ascending, the running minimum is the node's first sighting.
+-- Ascending, the running minimum is the node's first sighting.
 WINDOW wn AS (PARTITION BY j.jkey, COALESCE(j.node, concat('~', j.point)) ORDER BY j.corrected, j.capture, j.idx);
 
+-- Timestamps that cannot order two sightings on one node: a capture whose every timestamp is a
+-- whole microsecond (grain_ns 1000) rounds down, so a sighting less than its grain after another
+-- may have come first. Such sightings form a cluster, ordered by where the interface sits rather
+-- than by time: hops.ts hopOrder's reordering, where a sighting moves before each earlier one of
+-- higher rank whose grain it is within. A sighting joins the cluster of the one before it when it
+-- is within that one's grain, or within the grain of any earlier one and the one before it does not
+-- stop it (a rank no higher than its own: a microsecond stamp inside the pod covers the bridge and
+-- the host's veth stamped after it; a veth stamped between does not let a bridge through).
 CREATE OR REPLACE TEMPORARY VIEW sql_clustered AS
 SELECT r.*,
   SUM(new_cluster) OVER (PARTITION BY jkey, node_key ORDER BY corrected, capture, idx ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS cluster
-FROM sql_ranked r;
+FROM (
+  SELECT r.*,
+    CASE
+      WHEN corrected - LAG(corrected) OVER wc < LAG(grain_ns) OVER wc THEN 0
+      WHEN LAG(iface_rank) OVER wc <= iface_rank AND corrected < MAX(corrected + grain_ns) OVER (PARTITION BY jkey, node_key
+        ORDER BY corrected, capture, idx ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) THEN 0
+      ELSE 1
+    END AS new_cluster
+  FROM sql_ranked r
+  WINDOW wc AS (PARTITION BY jkey, node_key ORDER BY corrected, capture, idx)
+) r;
 
 -- The hop index, and (in the same order, so in the same sort) what the previous hop looked like.
 CREATE OR REPLACE TEMPORARY VIEW sql_ordered AS
