@@ -155,7 +155,9 @@ async function measureSet(ctx: BenchContext, label: string, paths: string[], pac
     out(
       `${''.padEnd(44)} ${fmt.int(cpuPps)} packets per CPU-second (CPU ${secs(num(f, 'cpuMs'))}, load average ${num(f, 'loadAverage').toFixed(1)})`,
     );
-    out(`${''.padEnd(44)} ${goal(pps >= 2.4e6, 'goal >= 2.4M packets/s')} (${fmt.x(pps / 2.4e6)} of it; per CPU-second ${fmt.x(cpuPps / 2.4e6)})`);
+    out(
+      `${''.padEnd(44)} ${goal(pps >= 2.4e6, 'goal >= 2.4M packets/s')} (${fmt.x(pps / 2.4e6)} of it; per CPU-second ${fmt.x(cpuPps / 2.4e6)})`,
+    );
     out(`${''.padEnd(44)} table: ${bpp} bytes/packet   ${goal(bpp <= 32, 'goal <= 32')}`);
     const am = num(f, 'analysisMs');
     out(`${''.padEnd(44)} analysis of the filled table alone: ${secs(am)} (${fmt.int(num(f, 'journeys'))} journeys)`);

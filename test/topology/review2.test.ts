@@ -81,13 +81,21 @@ describe("a pod's connection to a hostNetwork server on another node (10.244.1.2
     // Seven each way: the requests, and the replies to the node's address un-SNATed on n1.
     expect(js.length).toBe(14);
     for (const j of js) {
-      expect(j.gaps.map((g) => g.reason).filter((r) => /flannel|vtep|tun/.test(r)), `journey ${j.id}`).toEqual([]);
+      expect(
+        j.gaps.map((g) => g.reason).filter((r) => /flannel|vtep|tun/.test(r)),
+        `journey ${j.id}`,
+      ).toEqual([]);
       expect(j.hops.map((h) => h.kind).includes('vtep'), `journey ${j.id}`).toBe(false);
     }
     const requests = js.filter((j) => j.hops[0].headers.src === '10.244.1.2');
     expect(requests.length).toBe(7);
     for (const j of requests) expect([j.status, j.verdict?.code], `journey ${j.id}`).toEqual(['delivered', 'reached-destination']);
-    expect(a.findings.filter((f) => f.code === 'path-gap' || f.code === 'dropped').map((f) => f.message).filter((m) => /37612/.test(m))).toEqual([]);
+    expect(
+      a.findings
+        .filter((f) => f.code === 'path-gap' || f.code === 'dropped')
+        .map((f) => f.message)
+        .filter((m) => /37612/.test(m)),
+    ).toEqual([]);
   });
 });
 
@@ -220,7 +228,7 @@ describe('a bridge captured twice at once, by a tcpdump with --time-stamp-precis
     expect([nano.node, nano.interface, nano.kind]).toEqual(['prec-node1', 'cni0', 'bridge']);
     expect(nano.evidence.map((e) => e.reason).join('\n')).toMatch(/with the very same timestamp \(to the microsecond\)/);
     expect(a.findings.filter((f) => /captured twice at the same time/.test(f.message)).map((f) => f.message)).toEqual([
-      'prec-node1-cni0.pcap and prec-node1-cni0-nano.pcap are the same interface (cni0 of prec-node1) captured twice at the same time: they hold the same frames at the same times; each frame counts once, as prec-node1-cni0.pcap\'s',
+      "prec-node1-cni0.pcap and prec-node1-cni0-nano.pcap are the same interface (cni0 of prec-node1) captured twice at the same time: they hold the same frames at the same times; each frame counts once, as prec-node1-cni0.pcap's",
     ]);
     // Each frame is one sighting; only what one of the two saw alone (at the start or end) is the twin's.
     const at = new Map<string, number>();
@@ -314,13 +322,15 @@ describe("a hairpinned connection's segments cross node2's bridge several times 
     for (const f of fs) expect(f.tcp?.retransmissions).toBe(0);
   });
 
-  it("is listed as a service connection is: the tuple its client sends and the one its server receives, each packet once; the form in between is their NAT", async () => {
+  it('is listed as a service connection is: the tuple its client sends and the one its server receives, each packet once; the form in between is their NAT', async () => {
     const a = await loadCaptureSet(set('hairpin'));
     const client = 'tcp 10.244.2.2:60934 > 10.96.5.5:80';
     const server = 'tcp 10.244.2.1:60934 > 10.244.2.2:8080';
     const between = 'tcp 10.244.2.2:60934 > 10.244.2.2:8080';
     expect(
-      a.flows.filter((f) => f.a.port === 60934).map((f) => [f.id, f.aToB.packets, f.bToA.packets, f.tcp?.state, f.journeyCount, f.natPeers]),
+      a.flows
+        .filter((f) => f.a.port === 60934)
+        .map((f) => [f.id, f.aToB.packets, f.bToA.packets, f.tcp?.state, f.journeyCount, f.natPeers]),
     ).toEqual([
       [client, 6, 4, 'closed', 10, [server]],
       [server, 6, 4, 'closed', 10, [client, between]],
