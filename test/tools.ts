@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { basename, delimiter, join } from 'node:path';
 import { describe, it, type TestContext } from 'vitest';
 import { findChromium } from '../main/report/pdf';
+import type { PacketQuery } from '../common/contract';
 
 /** Programs the tests run, with the Debian package that brings each. */
 const TOOLS = {
@@ -126,3 +127,15 @@ export function copyCaptures(files: readonly string[], into: string): string[] {
     return to;
   });
 }
+
+/** A query for the first page of the packet list under `filter`, in No. order (`more` overrides). */
+export const pageQuery = (filter: string, more: Partial<PacketQuery> = {}): PacketQuery & { locate: number } => ({
+  filter,
+  element: null,
+  sort: 'no',
+  descending: false,
+  offset: 0,
+  limit: 50,
+  locate: 0,
+  ...more,
+});

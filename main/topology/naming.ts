@@ -344,5 +344,21 @@ export function podFromFileName(path: string, nodes: readonly string[]): PodInFi
   let name = eth ? eth[1] : stem;
   const node = nodePrefixOf(name, nodes);
   if (node !== null) name = name.slice(node.length + 1);
-  return POD_LIKE_RE.test(name) && !nodes.includes(name) ? { pod: name, namespace: null } : null;
+  return podShaped(name) && !nodes.includes(name) ? { pod: name, namespace: null } : null;
+}
+
+/** The alphabet of Kubernetes' random name suffixes (no vowels, no 0, 1 or 3, so no word is spelt). */
+const K8S_SUFFIX_RE = /-[bcdfghjklmnpqrstvwxz2456789]{5}$/;
+
+/**
+ * A file name that names a pod, more surely than `POD_LIKE_RE` (no ksniff prefix says so): not an
+ * interface's name ('vethreuse01-2'), not a capture word with a serial ('capture-2'), and a suffix
+ * Kubernetes could have drawn, or digits after the workload name (a pod-template hash), so that a
+ * file named 'custom-block' names no pod.
+ */
+function podShaped(name: string): boolean {
+  if (!POD_LIKE_RE.test(name) || interfaceKindFromName(name) !== 'unknown') return false;
+  const dash = name.indexOf('-');
+  if (GENERIC_WORDS.has(name.slice(0, dash))) return false;
+  return /-\d{1,4}$/.test(name) || K8S_SUFFIX_RE.test(name) || /\d/.test(name.slice(dash));
 }

@@ -7,26 +7,15 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { AppState, PacketQuery } from '../../common/contract';
+import type { AppState } from '../../common/contract';
 import { createBackend } from '../../main/backend/backend';
 import { ready } from './helpers';
 import type { Backend } from '../../main/backend/api';
 import { demoCaptures } from '../../main/server/browser-mode';
 import { labNeed, manifest } from '../e2e/scenario';
-import { captureCopies, describeNeeding, itNeeding, type CaptureCopies } from '../tools';
+import { captureCopies, describeNeeding, itNeeding, pageQuery, type CaptureCopies } from '../tools';
 
 const m = manifest();
-
-const q = (filter: string, more: Partial<PacketQuery> = {}) => ({
-  filter,
-  element: null,
-  sort: 'no' as const,
-  descending: false,
-  offset: 0,
-  limit: 50,
-  locate: 0,
-  ...more,
-});
 
 describeNeeding([labNeed], 'backend on the lab captures', () => {
   let dir: string;
@@ -75,7 +64,7 @@ describeNeeding([labNeed], 'backend on the lab captures', () => {
     const structure = (m as unknown as { structure: Record<string, Record<string, number>> }).structure;
     let expected = 0;
     for (const c of demo) for (const [k, n] of Object.entries(structure[c.file] ?? {})) if (/: vxlan1 /.test(k)) expected += n;
-    const page = await b.queryPackets(q(`vxlan.vni == 1 && outer.udp.dstport == 8472`));
+    const page = await b.queryPackets(pageQuery(`vxlan.vni == 1 && outer.udp.dstport == 8472`));
     expect(page.filterError).toBeNull();
     expect(page.total).toBe(expected);
     expect(page.rows.every((r) => r.encap === 'VXLAN 1' && r.color === 'vxlan')).toBe(true);
@@ -85,21 +74,21 @@ describeNeeding([labNeed], 'backend on the lab captures', () => {
     const onNode2 = demo
       .filter((c) => (m!.captures.find((x) => x.file === c.file) as unknown as { node: string }).node === 'a-node2')
       .reduce((s, c) => s + c.packets, 0);
-    expect((await b.queryPackets(q('node == "a-node2"'))).total).toBe(onNode2);
-    expect((await b.queryPackets(q('', { element: 'node:a-node2' }))).total).toBe(onNode2);
-    const pod = await b.queryPackets(q('pod == "10.244.1.2"'));
+    expect((await b.queryPackets(pageQuery('node == "a-node2"'))).total).toBe(onNode2);
+    expect((await b.queryPackets(pageQuery('', { element: 'node:a-node2' }))).total).toBe(onNode2);
+    const pod = await b.queryPackets(pageQuery('pod == "10.244.1.2"'));
     expect(pod.total).toBeGreaterThan(0);
     expect(pod.rows.every((r) => r.src === '10.244.1.2' || r.dst === '10.244.1.2')).toBe(true);
-    const byLen = await b.queryPackets(q('ip', { sort: 'length', descending: true }));
+    const byLen = await b.queryPackets(pageQuery('ip', { sort: 'length', descending: true }));
     const lens = byLen.rows.map((r) => r.length);
     expect(lens).toEqual([...lens].sort((x, y) => y - x));
-    const bad = await b.queryPackets(q('tcp.port == '));
+    const bad = await b.queryPackets(pageQuery('tcp.port == '));
     expect(bad.filterError).not.toBeNull();
     expect(bad.total).toBe(0);
   });
 
   it('decodes a VXLAN packet into outer and inner levels with the differing fields', async () => {
-    const page = await b.queryPackets(q('inner.ip.src == 10.244.0.2 && inner.ip.dst == 10.244.1.2 && icmp && vxlan'));
+    const page = await b.queryPackets(pageQuery('inner.ip.src == 10.244.0.2 && inner.ip.dst == 10.244.1.2 && icmp && vxlan'));
     const d = (await b.getPacket({ no: page.rows[0].no }))!;
     expect(d.levels.map((l) => l.title)).toEqual(['Outer (underlay)', 'Inner (VXLAN 1)']);
     expect(d.levels[0].layers.map((l) => l.proto)).toEqual(['eth', 'ip', 'udp', 'vxlan']);
@@ -113,7 +102,7 @@ describeNeeding([labNeed], 'backend on the lab captures', () => {
       drop: { lastSeen: { capture: string; node: string; interface: string } };
       request: { src: string; dst: string }[];
     };
-    const first = await b.queryPackets(q(`ip.src == ${drop.request[0].src} && ip.dst == ${drop.request[0].dst} && udp`));
+    const first = await b.queryPackets(pageQuery(`ip.src == ${drop.request[0].src} && ip.dst == ${drop.request[0].dst} && udp`));
     const f = (await b.followPacket({ no: first.rows[0].no }))!;
     const j = f.journeys[f.selected];
     expect(j.hops.at(-1)).toMatchObject({
@@ -122,7 +111,7 @@ describeNeeding([labNeed], 'backend on the lab captures', () => {
       iface: drop.drop.lastSeen.interface,
     });
     expect(j.lastSeen).toContain(drop.drop.lastSeen.node);
-    const http = await b.queryPackets(q('ip.dst == 10.96.112.34 && tcp.flags.syn'));
+    const http = await b.queryPackets(pageQuery('ip.dst == 10.96.112.34 && tcp.flags.syn'));
     const fh = (await b.followPacket({ no: http.rows[0].no }))!;
     const nat = fh.journeys[fh.selected].hops.find((h) => h.nat);
     expect(nat?.nat).toMatch(/DNAT .*10\.96\.112\.34:80 .*10\.244\.1\.2:8080/);
@@ -142,13 +131,15 @@ describeNeeding([labNeed], 'backend on the lab captures', () => {
     const s = await ready(b, 600);
     expect(s.captures[id]).toMatchObject({ node: 'renamed-node', iface: 'eth0', attribution: 'user' });
     expect(s.captures[id].placement![0].why.map((w) => w.reason)).toContain('you placed it on renamed-node');
-    expect((await b.queryPackets(q('node == "renamed-node"'))).total).toBe(demo.find((c) => c.file === 'a-node1-eth0.pcap')!.packets);
+    expect((await b.queryPackets(pageQuery('node == "renamed-node"'))).total).toBe(
+      demo.find((c) => c.file === 'a-node1-eth0.pcap')!.packets,
+    );
     await b.setAttribution({ capture: id, node: 'a-node1', iface: 'eth0' });
     await ready(b, 600);
   });
 
   itNeeding(['tshark'], 'exports a journey as pcapng that tshark reads with node/interface names', async () => {
-    const page = await b.queryPackets(q('inner.ip.src == 10.244.0.2 && inner.ip.dst == 10.244.1.2 && icmp'));
+    const page = await b.queryPackets(pageQuery('inner.ip.src == 10.244.0.2 && inner.ip.dst == 10.244.1.2 && icmp'));
     const f = (await b.followPacket({ no: page.rows[0].no }))!;
     const out = join(dir, 'journey.pcapng');
     const r = await b.writePcapng({ selection: { kind: 'journey', flow: f.flow, journey: f.journeys[f.selected].id }, path: out });

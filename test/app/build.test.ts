@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AppState, PacketQuery } from '../../common/contract';
+import type { AppState } from '../../common/contract';
 import { APP_OUT, buildAll } from '../../main/app/build';
 import type { Backend } from '../../main/backend/api';
 import { startBackend } from '../../main/backend/client';
@@ -22,7 +22,7 @@ import { sharedBudgetMemory } from '../../main/engine/readers/shared-budget';
 import { demoCaptures, ROOT } from '../../main/server/browser-mode';
 import type { PoolReply, PoolSetup } from '../../main/topology/set-read-pool';
 import { labNeed, manifest } from '../e2e/scenario';
-import { captureCopies, describeNeeding, type CaptureCopies } from '../tools';
+import { captureCopies, describeNeeding, pageQuery, type CaptureCopies } from '../tools';
 import { openBackend, ready } from './helpers';
 
 const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { type: string; dependencies: Record<string, string> };
@@ -48,16 +48,6 @@ function specifiersOf(code: string): { spec: string; dynamic: boolean }[] {
   for (const m of code.matchAll(/\b(import|require)\s*\(\s*["']([^"']+)["']\s*\)/g)) found.push({ spec: m[2], dynamic: m[1] === 'import' });
   return found;
 }
-
-const query = (filter: string): PacketQuery & { locate: number } => ({
-  filter,
-  element: null,
-  sort: 'no',
-  descending: false,
-  offset: 0,
-  limit: 50,
-  locate: 0,
-});
 
 describe('the desktop app build (buildAll) without Electron', () => {
   let out: string;
@@ -200,14 +190,14 @@ describe('the desktop app build (buildAll) without Electron', () => {
     });
 
     it('answers a page of rows, a filtered page and a packet’s detail as the sources do', async () => {
-      const page = await built.queryPackets(query(''));
+      const page = await built.queryPackets(pageQuery(''));
       expect(page.rows).toHaveLength(50);
-      expect(page).toEqual(await sources.queryPackets(query('')));
-      const vxlan = await built.queryPackets(query('vxlan'));
+      expect(page).toEqual(await sources.queryPackets(pageQuery('')));
+      const vxlan = await built.queryPackets(pageQuery('vxlan'));
       expect(vxlan.filterError).toBeNull();
       expect(vxlan.total).toBeGreaterThan(0);
       expect(vxlan.rows.every((r) => r.encap?.startsWith('VXLAN'))).toBe(true);
-      expect(vxlan).toEqual(await sources.queryPackets(query('vxlan')));
+      expect(vxlan).toEqual(await sources.queryPackets(pageQuery('vxlan')));
       const no = vxlan.rows[0].no;
       const detail = await built.getPacket({ no });
       expect(detail?.no).toBe(no);

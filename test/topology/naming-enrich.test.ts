@@ -115,6 +115,12 @@ describe('attribution from file names', () => {
     ['ip-10-0-5-205-auth-a7b07b0f3-hptqk.pcap', ['ip-10-0-5-205'], 'auth-a7b07b0f3-hptqk', null],
     ['worker-2-eth0.pcap', ['worker-2'], null, null],
     ['capture.pcap', [], null, null],
+    ['redis-0.pcap', [], 'redis-0', null],
+    ['node-exporter-x7k2p.pcap', [], 'node-exporter-x7k2p', null],
+    // Not pods: a host-side veth's name, a capture word with a serial, a word with no hash or suffix Kubernetes draws.
+    ['hp-node2-vethreuse01-2.pcap', ['hp-node2'], null, null],
+    ['capture-2.pcap', [], null, null],
+    ['custom-block.pcapng', [], null, null],
   ])('a capture taken inside a pod, %s, names the pod', (file, nodes, pod, namespace) => {
     const p = podFromFileName(file, nodes);
     expect(p && [p.pod, p.namespace]).toEqual(pod === null ? null : [pod, namespace]);

@@ -113,6 +113,8 @@ describe('a veth name reused by a new pod, both captured (hp-node2-vethreuse01.p
     const pods = new Map(a.model.pods.map((p) => [p.ip, p]));
     expect(pods.get('10.244.2.7')?.node).toBe('hp-node2');
     expect(pods.get('10.244.2.7')?.mac).toBe('0a:58:0a:f4:02:07');
+    // The veth's file name names no pod: pod B's name is in no capture.
+    expect(pods.get('10.244.2.7')?.name).toBeNull();
     expect(pods.get('10.244.2.3')?.node).toBe('hp-node2');
   });
 
