@@ -3,7 +3,7 @@
 // Skipped with a message when the captures, oracle.sh or tshark are absent.
 import { expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { gunzipSync } from 'node:zlib';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -11,18 +11,12 @@ import { fileURLToPath } from 'node:url';
 import { oracleForFile } from '../../../main/cli/decode';
 import { compareOracle, type Allowed } from './oracle-compare';
 import { describeNeeding, fileNeed, type Need } from '../../tools';
+import { fixtureCaptures } from '../readers/helpers';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const ORACLE = resolve(ROOT, '../shared/captures/oracle.sh');
-const CAPTURES = join(ROOT, 'fixtures/captures');
 
-function captures(dir: string): string[] {
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir, { withFileTypes: true })
-    .flatMap((e) => (e.isDirectory() ? captures(join(dir, e.name)) : /\.(pcap|pcapng)(\.gz)?$/.test(e.name) ? [join(dir, e.name)] : []))
-    .sort();
-}
-const files = captures(CAPTURES);
+const files = fixtureCaptures();
 const needs: Need[] = [
   'tshark',
   { what: 'the fixture captures (fixtures/captures)', present: files.length > 0 },
