@@ -475,23 +475,23 @@ function expectedPath(ctx: HopContext, rows: readonly number[]): readonly Expect
   // its routed mode no tunnel device): some capture of that kind exists in the set.
   const bridged = ctx.kindsPresent.has('bridge');
   const tunnelled = ctx.kindsPresent.has('vtep') || ctx.kindsPresent.has('tun');
+  // To a pod on another node it crosses the tunnel; to a node's own address (kubelet to the API
+  // server, a pod to a hostNetwork server, SNATed to its node's address) the underlay carries it as
+  // it is: the tunnel routes only pod blocks.
+  const encapsulated = tunnelled && dstIsPod && !toNodeAddress;
   const out: Expect[] = [];
   if (sn >= 0 && srcIsPod) {
     out.push(place(ctx, sn, VETH, k1));
     if (bridged) out.push(place(ctx, sn, BRIDGE, -1));
   }
   if (sn >= 0 && dn >= 0 && sn !== dn) {
-    // To a pod on another node it crosses the tunnel; to a node's own address (kubelet to the API
-    // server, a pod to a hostNetwork server, SNATed to its node's address) the underlay carries it as
-    // it is: the tunnel routes only pod blocks.
-    const encapsulated = tunnelled && dstIsPod && !toNodeAddress;
     if (encapsulated) out.push(place(ctx, sn, TUNNEL, -1));
     out.push(place(ctx, sn, UNDERLAY, -1), place(ctx, dn, UNDERLAY, -1));
     if (encapsulated) out.push(place(ctx, dn, TUNNEL, -1));
   }
   if (cameAcross) {
     out.push(place(ctx, dn, UNDERLAY, -1));
-    if (tunnelled && dstIsPod && !toNodeAddress) out.push(place(ctx, dn, TUNNEL, -1));
+    if (encapsulated) out.push(place(ctx, dn, TUNNEL, -1));
   }
   if (dn >= 0 && dstIsPod) {
     if (bridged && !(sn === dn && srcIsPod)) out.push(place(ctx, dn, BRIDGE, -1));

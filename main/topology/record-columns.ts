@@ -6,6 +6,7 @@
 // take 4 bytes a row until a file is read past 4 GiB (8 from then on).
 import type { PacketSummary } from '../engine/decode/types';
 import type { RawPacket } from '../engine/types';
+import { touchRows } from './table';
 
 /** A pcapng packet comment: the row it is on and the packet's 0-based index in its file. */
 export interface RecordComment {
@@ -31,9 +32,6 @@ function resized<T extends Float64Array | Uint32Array | Uint8Array>(a: T, n: num
   return b;
 }
 
-/** Rows whose memory `add` touches at a time, ahead of the rows it fills (as PacketTable does, and why). */
-const TOUCH_ROWS = 1 << 16;
-
 export class RecordColumns {
   count = 0;
   /** Rows below this have had their memory touched. */
@@ -53,14 +51,10 @@ export class RecordColumns {
     this.protoId = resized(this.protoId, n);
   }
 
-  /** Makes room for row `r` and writes zeros over the next TOUCH_ROWS unused rows, one column after the other. */
+  /** Makes room for row `r` and touches the memory of the rows from it on, as the packet table does (touchRows). */
   private touchAhead(r: number): void {
     if (r >= this.fileOffset.length) this.reserve(Math.max(r + 1, this.fileOffset.length * 2, 1024));
-    const to = Math.min(this.fileOffset.length, r + TOUCH_ROWS);
-    this.fileOffset.fill(0, r, to);
-    this.capLen.fill(0, r, to);
-    this.protoId.fill(0, r, to);
-    this.touched = to;
+    this.touched = touchRows([this.fileOffset, this.capLen, this.protoId], r);
   }
 
   /** File offsets past 4 GiB from now on (8 bytes a row). */
