@@ -69,6 +69,12 @@ export async function correlate(db: DuckDBConnection, opts: CorrelateOptions = {
       `--correlate needs the analysis tables (${missing.join(', ')} missing: a --packets-only dataset has packets alone); ` +
         `export the whole set into the dataset without --packets-only to write them`,
     );
+  const pointColumns = (await db.runAndReadAll('SELECT * FROM points LIMIT 0')).columnNames();
+  if (!pointColumns.includes('run_first_ns'))
+    throw new Error(
+      "--correlate needs each capture point's run (points.run_first_ns, run_last_ns), which this dataset " +
+        'was exported without: export the set again',
+    );
   // Nothing here reads rows in the order they were inserted: without that promise DuckDB streams
   // the materialised steps to disk under its memory limit instead of holding them in order.
   await db.run('SET preserve_insertion_order = false');

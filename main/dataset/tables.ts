@@ -252,9 +252,12 @@ export function analysisTables(a: Analysis): Record<string, TableSpec> {
         ['pod_side', 'BOOLEAN'],
         ['first_ns', 'BIGINT'],
         ['last_ns', 'BIGINT'],
+        ['run_first_ns', 'BIGINT'],
+        ['run_last_ns', 'BIGINT'],
       ],
       rows: a.points.map((p, pi) => {
         const [first, last] = spans[pi];
+        const [runFirst, runLast] = a.runSpans[pi];
         return {
           id: p.id,
           capture: p.capture,
@@ -272,6 +275,8 @@ export function analysisTables(a: Analysis): Record<string, TableSpec> {
           pod_side: pods.get(p.id)?.side ?? false,
           first_ns: Number.isFinite(first) ? ns(first) : null,
           last_ns: Number.isFinite(last) ? ns(last) : null,
+          run_first_ns: Number.isFinite(runFirst) ? ns(runFirst) : null,
+          run_last_ns: Number.isFinite(runLast) ? ns(runLast) : null,
         };
       }),
     },

@@ -9,7 +9,8 @@
 -- ('missing', hops.ts pathCheck); otherwise 'undetermined'.
 --
 -- Input tables besides correlate.sql's: points (id, capture, ifindex, node, kind, pod_ip, first_ns,
--- last_ns), node_addresses, address_nodes (every inner address the analysis saw, with the node
+-- last_ns, run_first_ns, run_last_ns: the time the analysis takes the point as capturing),
+-- node_addresses, address_nodes (every inner address the analysis saw, with the node
 -- owning it or NULL), pods (ip, node: where the model placed each pod, also where no pod block or
 -- veth capture tells it: a routed cluster's pod by its own frames on its node's bridge).
 -- Output view: sql_verdicts, one row per journey: status ('delivered' / 'dropped' / 'unknown'),
@@ -91,20 +92,23 @@ FROM (
 -- 3. Per expected place: the capture points that would see it there (a whole `-i any` capture of
 -- the node sees every interface), whether the journey was seen at one, and when not, whether a
 -- capture covering the time missed it. A node's captures run together: a point covers the time its
--- node's captures span (corrected), compared with the journey's sightings on that node (else all).
+-- node's captures span (a rotated piece only its own), compared with the journey's sightings on that
+-- node (else all), corrected.
 CREATE OR REPLACE TEMPORARY VIEW sql_candidates AS
 SELECT e.jkey, e.slot, pt.id AS point
 FROM sql_expected e JOIN points pt ON pt.node = e.node
 WHERE (pt.kind = 'any' AND pt.ifindex IS NULL)
    OR (pt.kind IN (e.kind1, e.kind2) AND (e.pod IS NULL OR pt.pod_ip = e.pod));
 
-CREATE OR REPLACE TEMPORARY VIEW sql_node_spans AS
-SELECT pt.node,
-  MIN(CAST(pt.first_ns - cp.epoch_ns AS DOUBLE)) - MAX(COALESCE(c.offset_ns, 0)) AS span_lo,
-  MAX(CAST(pt.last_ns - cp.epoch_ns AS DOUBLE)) - MAX(COALESCE(c.offset_ns, 0)) AS span_hi
+-- The time each point counts as capturing (corrected): its node's captures' span, or a rotated
+-- piece's own first to last packet (points.run_first_ns/run_last_ns, from the analysis).
+CREATE OR REPLACE TEMPORARY VIEW sql_point_runs AS
+SELECT pt.id AS point,
+  CAST(pt.run_first_ns - cp.epoch_ns AS DOUBLE) - COALESCE(MAX(c.offset_ns), 0) AS span_lo,
+  CAST(pt.run_last_ns - cp.epoch_ns AS DOUBLE) - COALESCE(MAX(c.offset_ns), 0) AS span_hi
 FROM points pt CROSS JOIN correlate_params cp LEFT JOIN clock_offsets c ON c.node = pt.node
-WHERE pt.node IS NOT NULL AND pt.first_ns IS NOT NULL
-GROUP BY pt.node;
+WHERE pt.node IS NOT NULL AND pt.run_first_ns IS NOT NULL
+GROUP BY pt.id, pt.run_first_ns, pt.run_last_ns, cp.epoch_ns;
 
 -- A `-i any` capture split by interface index: the file's points of that node span its time.
 CREATE OR REPLACE TEMPORARY VIEW sql_any_spans AS
@@ -132,13 +136,13 @@ CREATE OR REPLACE TEMPORARY VIEW sql_places AS
 SELECT e.jkey, e.slot, e.last_slot, e.node,
   -- A pod's veth the attribution did not tie to a pod: a packet to or from the pod on a veth of its node.
   COALESCE(s.hop, CASE WHEN e.pod IS NOT NULL THEN n.podless_veth_hop ELSE NULL END) AS hop,
-  COALESCE(c.candidates, 0) AS candidates, c.first_candidate,
+  COALESCE(c.candidates, 0) AS candidates,
   COALESCE(n.lo, j.lo) AS lo, COALESCE(n.hi, j.hi) AS hi
 FROM sql_expected e
 JOIN sql_journey_span j ON j.jkey = e.jkey
 LEFT JOIN sql_journey_node_span n ON n.jkey = e.jkey AND n.node = e.node
 LEFT JOIN sql_seen s ON s.jkey = e.jkey AND s.slot = e.slot
-LEFT JOIN (SELECT jkey, slot, COUNT(*) AS candidates, MIN(point) AS first_candidate FROM sql_candidates GROUP BY jkey, slot) c
+LEFT JOIN (SELECT jkey, slot, COUNT(*) AS candidates FROM sql_candidates GROUP BY jkey, slot) c
   ON c.jkey = e.jkey AND c.slot = e.slot;
 
 -- Where it was not seen: the capture that was running there and missed it (a whole `-i any`
@@ -148,11 +152,18 @@ SELECT p.jkey, p.slot, p.last_slot, p.node, p.hop,
   CASE
     WHEN p.hop IS NOT NULL THEN NULL
     WHEN p.candidates = 0 THEN a.capture
-    WHEN s.span_lo <= p.lo AND s.span_hi >= p.hi THEN p.first_candidate
-    ELSE NULL
+    ELSE r.point
   END AS missed_by
 FROM sql_places p
-LEFT JOIN sql_node_spans s ON s.node = p.node
+LEFT JOIN (
+  -- The first candidate whose run covers the time the journey was seen on that node.
+  SELECT q.jkey, q.slot, MIN(c.point) AS point
+  FROM sql_places q
+  JOIN sql_candidates c ON c.jkey = q.jkey AND c.slot = q.slot
+  JOIN sql_point_runs r ON r.point = c.point AND r.span_lo <= q.lo AND r.span_hi >= q.hi
+  WHERE q.hop IS NULL AND q.candidates > 0
+  GROUP BY q.jkey, q.slot
+) r ON r.jkey = p.jkey AND r.slot = p.slot
 LEFT JOIN (
   SELECT q.jkey, q.slot, MIN(a.capture) AS capture
   FROM sql_places q JOIN sql_any_spans a ON a.node = q.node AND a.span_lo <= q.lo AND a.span_hi >= q.hi

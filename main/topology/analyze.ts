@@ -78,6 +78,12 @@ export interface Analysis extends AnalysisData {
   flow(id: string): Flow | undefined;
   /** The per-packet table (columnar) for filters and lists. */
   readonly table: PacketTable;
+  /**
+   * The time (table time, ns, before clock correction) each capture point, by index, counts as
+   * capturing: its node's captures' span, or its own first to last packet for a piece of a rotated
+   * capture. A packet not seen at a point within it went elsewhere; outside it, nothing is known.
+   */
+  readonly runSpans: readonly (readonly [number, number])[];
   toJSON(): AnalysisData;
 }
 
@@ -1080,6 +1086,7 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
   return {
     ...data,
     table: t,
+    runSpans: runSpan,
     journeys: { count: journeys.count, get },
     journeyForPacket(capture, index) {
       const fi = fileIndex.get(capture);

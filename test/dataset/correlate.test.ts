@@ -57,6 +57,24 @@ const SETS: Record<string, { files: () => string[]; nat: boolean; verdicts: stri
     nat: true,
     verdicts: ['reached-destination', 'answered'],
   },
+  // The same, with n3's NIC capture kept as the ring buffer left it: two pieces under their rotation
+  // names, each running only from its first to its last packet, gaps between them.
+  'a rotated NIC capture (review2 ring pieces under their own names)': {
+    files: () => {
+      const n = 'aks-nodepool1-31415926-vmss00000';
+      const src = (d: string, f: string) => join('fixtures/captures/review2', d, f);
+      return [
+        src('extern', `${n}0-eth0.pcap2`),
+        src('extern', `${n}0-flannel.1.pcap`),
+        src('extern', `${n}0-cni0.pcap`),
+        src('ring', `${n}2-cni0.pcap`),
+        src('ring', `${n}2_eth0_00004_20261207122425.pcapng`),
+        src('ring', `${n}2_eth0_00006_20261207122433.pcapng`),
+      ];
+    },
+    nat: true,
+    verdicts: ['reached-destination', 'answered'],
+  },
   'journeys lab (ICMP errors, shifted clock)': {
     files: () => dirFiles('fixtures/journeys/captures'),
     nat: false,

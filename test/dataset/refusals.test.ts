@@ -1,7 +1,8 @@
 // The dataset commands refuse what would lose or hide something, each in one line on stderr with
 // exit status 1, through the real command: two nodes' eth0.pcap exported into one dataset (the
 // second is refused by name, the first's rows survive; --prefix keeps both; the same file exported
-// again replaces its own rows); --correlate on a packets-only dataset; an export of nothing readable
+// again replaces its own rows); --correlate on a packets-only dataset and on one exported before
+// points had their runs; an export of nothing readable
 // and an empty folder among the arguments; and DuckDB's package missing, for export and sql alike
 // (a module hook makes '@duckdb/*' unresolvable in the child process, as on an install without it).
 import { execFile } from 'node:child_process';
@@ -87,6 +88,30 @@ describe('--correlate on a packets-only dataset', () => {
     expect(errLines(r)).toEqual([
       'sql: --correlate needs the analysis tables (points, node_addresses, address_nodes, clock_offsets missing: ' +
         'a --packets-only dataset has packets alone); export the whole set into the dataset without --packets-only to write them',
+    ]);
+  });
+});
+
+describe('--correlate on a dataset exported before points had their runs', () => {
+  it('says in one line to export the set again instead of judging with node-wide spans', async () => {
+    const d = join(tmp, 'R');
+    const files = ['fixtures/captures/a-node1-eth0.pcap', 'fixtures/captures/a-node3-eth0.pcap'];
+    expect((await tv(['export', '--parquet', d, ...files])).code).toBe(0);
+    expect((await tv(['sql', d, '--correlate', 'SELECT count(*) FROM sql_verdicts'])).code).toBe(0);
+    // The points table as the earlier export wrote it: without run_first_ns and run_last_ns.
+    const points = join(d, 'points.parquet');
+    const duck = await openDuck();
+    try {
+      const old = join(tmp, 'points-old.parquet');
+      await duck.db.run(`COPY (SELECT * EXCLUDE (run_first_ns, run_last_ns) FROM read_parquet('${points}')) TO '${old}' (FORMAT parquet)`);
+      copyFileSync(old, points);
+    } finally {
+      duck.close();
+    }
+    const r = await tv(['sql', d, '--correlate', 'SELECT count(*) FROM sql_verdicts']);
+    expect(r.code).toBe(1);
+    expect(errLines(r)).toEqual([
+      "sql: --correlate needs each capture point's run (points.run_first_ns, run_last_ns), which this dataset was exported without: export the set again",
     ]);
   });
 });
