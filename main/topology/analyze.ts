@@ -33,7 +33,7 @@ import { direction } from '../../common/text';
 import { findAnswers, quotingErrors, type QuotedError } from './verdict';
 import { groupByKey, orderHops, splitJourneys, untranslatable, withoutRows, type JourneyIndex } from './journeys';
 import { buildModel, type NatObservation, type NodeDraft } from './model';
-import type { IcmpTooBig, PacketTable } from './table';
+import type { IcmpError, IcmpTooBig, PacketTable } from './table';
 import type {
   AnalysisData,
   CaptureFile,
@@ -941,6 +941,12 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
   }
   // One ICMP error is seen on every capture it crosses: one finding per error, citing each sighting.
   const tooBigSeen = new Map<string, PacketRef[]>();
+  const tunnelQuoted = new Map<number, NonNullable<IcmpError['quotedTunnel']>>();
+  for (const e of t.icmpErrors) if (e.quotedTunnel) tunnelQuoted.set(e.row, e.quotedTunnel);
+  const nodeText = (ip: number) => {
+    const n = nodeOfIp.get(ip);
+    return n === undefined ? ip4ToString(ip) : nodes[n].id;
+  };
   for (const x of t.tooBig) {
     const key = `${x.mtu}|${x.quotedSrc}|${x.quotedDst}|${x.quotedId}`;
     const seen = tooBigSeen.get(key);
@@ -953,7 +959,7 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
     addFinding({
       code: 'icmp-frag-needed',
       severity: 'problem',
-      message: `ICMP fragmentation needed (next-hop MTU ${x.mtu}) for ${ip4ToString(x.quotedSrc)} -> ${ip4ToString(x.quotedDst)}`,
+      message: `ICMP fragmentation needed (next-hop MTU ${x.mtu}) for ${ip4ToString(x.quotedSrc)} -> ${ip4ToString(x.quotedDst)}${tunnelTooBig(tunnelQuoted.get(x.row), x.mtu, nodeText)}`,
       packets,
     });
   }
@@ -1278,6 +1284,15 @@ function placesOfFiles(points: readonly PointDraft[]): Map<string, PointDraft[]>
     seen.set(k, [...(seen.get(k) ?? []), p]);
   }
   return seen;
+}
+
+/**
+ * What a fragmentation-needed about a tunnel packet means for the packets inside it: the tunnel's
+ * two ends and the largest packet that still crosses (the next-hop MTU less the tunnel's headers).
+ */
+function tunnelTooBig(q: IcmpError['quotedTunnel'] | undefined, mtu: number, node: (ip: number) => string): string {
+  if (!q || mtu <= q.overhead) return '';
+  return `: a tunnel packet from ${node(q.src)} to ${node(q.dst)}; packets over ${mtu - q.overhead} bytes inside that tunnel cannot cross`;
 }
 
 /** Files one after the other in time: the pieces of one rotated capture (tcpdump -C/-G, ring buffers). */

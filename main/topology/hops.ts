@@ -917,7 +917,10 @@ export function judge(
         point: ctx.points[t.point[q.row]].id,
         node: n >= 0 ? ctx.nodes[n].id : null,
       };
-      const what = `ICMP${e.ver === 6 ? 'v6' : ''} ${icmpError.name}${icmpError.mtu !== null ? ` (next-hop MTU ${icmpError.mtu})` : ''}`;
+      const tunnel = e.quotedTunnel
+        ? ` for the tunnel packet ${t.addr(e.ver, e.quotedTunnel.src)} → ${t.addr(e.ver, e.quotedTunnel.dst)} carrying it`
+        : '';
+      const what = `ICMP${e.ver === 6 ? 'v6' : ''} ${icmpError.name}${icmpError.mtu !== null ? ` (next-hop MTU ${icmpError.mtu})` : ''}${tunnel}`;
       if (basis === Basis.Refused)
         return {
           pc,

@@ -45,6 +45,45 @@ export interface IcmpError {
   readonly quotedDport: number;
   /** TCP sequence number, -1 when absent. */
   readonly quotedSeq: number;
+  /**
+   * The tunnel packet's outer addresses when the error quotes a tunnel packet (VXLAN, Geneve,
+   * flannel UDP, IP-in-IP): the quoted fields above are then those of the packet it carries.
+   */
+  readonly quotedTunnel: { readonly src: number; readonly dst: number; readonly overhead: number } | null;
+}
+
+/** UDP ports whose payload is a tunnelled packet, by how far in its IP header starts (Geneve's varies). */
+const VXLAN_PORTS = new Set([4789, 8472]);
+const GENEVE_PORT = 6081;
+const FLANNEL_UDP_PORT = 8285;
+
+/**
+ * Where the IP packet carried inside a tunnel packet starts, given its transport header at `tp`
+ * (IP-in-IP, VXLAN and Geneve with Ethernet inside, flannel's UDP backend), or -1 when it is no
+ * tunnel packet or the bytes are not there (an ICMP error quotes a prefix of the packet).
+ */
+function tunnelledPacketAt(data: Uint8Array, proto: number, tp: number): number {
+  const ethernet = (e: number): number => {
+    if (e + 14 > data.length) return -1;
+    let type = (data[e + 12] << 8) | data[e + 13];
+    let at = e + 14;
+    if (type === 0x8100 && at + 4 <= data.length) {
+      type = (data[at + 2] << 8) | data[at + 3];
+      at += 4;
+    }
+    return type === 0x0800 || type === 0x86dd ? at : -1;
+  };
+  if (proto === 4 || proto === 41) return tp;
+  if (proto !== 17 || tp + 16 > data.length) return -1;
+  const dport = (data[tp + 2] << 8) | data[tp + 3];
+  if (VXLAN_PORTS.has(dport)) return (data[tp + 8] & 0x08) !== 0 ? ethernet(tp + 16) : -1;
+  if (dport === FLANNEL_UDP_PORT) return tp + 8;
+  if (dport === GENEVE_PORT) {
+    const body = tp + 16 + (data[tp + 8] & 0x3f) * 4;
+    const type = (data[tp + 10] << 8) | data[tp + 11];
+    return type === 0x6558 ? ethernet(body) : type === 0x0800 || type === 0x86dd ? body : -1;
+  }
+  return -1;
 }
 
 export interface ArpRecord {
@@ -358,7 +397,13 @@ export class PacketTable {
     for (const e of p.icmpErrors)
       this.icmpErrors.push(
         ip6.length && e.ver === 6 && e.quotedSrc >= 0
-          ? { ...e, row: e.row + base, quotedSrc: ip6[e.quotedSrc], quotedDst: ip6[e.quotedDst] }
+          ? {
+              ...e,
+              row: e.row + base,
+              quotedSrc: ip6[e.quotedSrc],
+              quotedDst: ip6[e.quotedDst],
+              quotedTunnel: e.quotedTunnel && { ...e.quotedTunnel, src: ip6[e.quotedTunnel.src], dst: ip6[e.quotedTunnel.dst] },
+            }
           : { ...e, row: e.row + base },
       );
     for (const a of p.arp) this.arp.push({ ...a, row: a.row + base });
@@ -522,7 +567,12 @@ export class PacketTable {
     this.touched = touchRows(this.columnList(), r);
   }
 
-  /** Records an ICMP error whose quoted packet starts at `q` (the byte after the 8-byte ICMP header). */
+  /**
+   * Records an ICMP error whose quoted packet starts at `q` (the byte after the 8-byte ICMP header).
+   * A quoted tunnel packet (a router on the underlay refusing a VXLAN, Geneve, flannel UDP or IP-in-IP
+   * packet) is keyed by the packet it carries, as far as the quote holds it: the journeys it stopped
+   * are the pods' packets inside (`quotedTunnel` keeps the outer addresses).
+   */
   private addIcmpError(row: number, ver: 4 | 6, type: number, code: number, data: Uint8Array, q: number): void {
     const u16 = (k: number) => (k + 2 <= data.length ? (data[k] << 8) | data[k + 1] : -1);
     const u32 = (k: number) =>
@@ -533,19 +583,29 @@ export class PacketTable {
       proto = -1,
       id = -1,
       tp = -1,
-      later = false;
-    if (ver === 4 && q + 20 <= data.length && data[q] >> 4 === 4) {
-      src = u32(q + 12);
-      dst = u32(q + 16);
-      proto = data[q + 9];
-      id = u16(q + 4);
-      later = (u16(q + 6) & 0x1fff) !== 0;
-      tp = q + (data[q] & 15) * 4;
-    } else if (ver === 6 && q + 40 <= data.length && data[q] >> 4 === 6) {
-      src = this.intern6(data, q + 8);
-      dst = this.intern6(data, q + 24);
-      proto = data[q + 6];
-      tp = q + 40;
+      later = false,
+      tunnel: IcmpError['quotedTunnel'] = null;
+    for (let depth = 0, at = q; depth < 4; depth++) {
+      if (ver === 4 && at + 20 <= data.length && data[at] >> 4 === 4) {
+        src = u32(at + 12);
+        dst = u32(at + 16);
+        proto = data[at + 9];
+        id = u16(at + 4);
+        later = (u16(at + 6) & 0x1fff) !== 0;
+        tp = at + (data[at] & 15) * 4;
+      } else if (ver === 6 && at + 40 <= data.length && data[at] >> 4 === 6) {
+        src = this.intern6(data, at + 8);
+        dst = this.intern6(data, at + 24);
+        proto = data[at + 6];
+        id = -1;
+        later = false;
+        tp = at + 40;
+      } else break;
+      // The packet inside, when it is of the error's IP version (its addresses are kept as such).
+      const next = later ? -1 : tunnelledPacketAt(data, proto, tp);
+      if (next < 0 || next + 20 > data.length || data[next] >> 4 !== ver) break;
+      tunnel ??= { src, dst, overhead: next - q };
+      at = next;
     }
     let sport = -1,
       dport = -1,
@@ -573,6 +633,7 @@ export class PacketTable {
       quotedSport: sport,
       quotedDport: dport,
       quotedSeq: seq,
+      quotedTunnel: tunnel,
     });
   }
 

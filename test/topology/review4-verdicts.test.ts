@@ -1,0 +1,85 @@
+// A router on the underlay refusing a tunnel packet (fixtures/captures/review4/frag-needed, see
+// fixtures/README.md): two nodes in different subnets, VXLAN between them, the router's link MTU
+// 1400 and the outer header's DF set. A pod's 1428-byte ping is wrapped into a 1478-byte VXLAN
+// packet; the router answers the node with ICMP fragmentation needed, quoting the VXLAN packet and,
+// inside it, the ping. The ping's journey is dropped for that reason, and the finding names the
+// tunnel. The dataset's SQL path finder judges it the same way.
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { correlate } from '../../main/dataset/correlate';
+import { openDuck, queryRows } from '../../main/dataset/duck';
+import { exportDataset } from '../../main/dataset/export';
+import { attachDataset } from '../../main/dataset/open';
+import { loadCaptureSet, type Analysis, type Journey } from '../../main/topology';
+import { disagreements } from '../dataset/compare';
+
+const DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'fixtures', 'captures', 'review4', 'frag-needed');
+const FILES = readdirSync(DIR).map((f) => join(DIR, f));
+
+function pings(a: Analysis): Journey[] {
+  const out: Journey[] = [];
+  for (let k = 0; k < a.journeys.count; k++) {
+    const j = a.journeys.get(k);
+    const h = j.hops[0].headers;
+    if (h.src === '10.50.1.2' && h.dst === '10.50.2.2' && /echo-request|Echo \(ping\) request/i.test(h.info)) out.push(j);
+  }
+  return out;
+}
+
+describe('a VXLAN packet refused by a router on the underlay (fragmentation needed)', () => {
+  let a: Analysis;
+  beforeAll(async () => {
+    a = await loadCaptureSet(FILES);
+  });
+
+  it('drops the ping inside it for that reason: the router, the next-hop MTU and the tunnel packet are named', () => {
+    const [first, second, third, ...more] = pings(a);
+    expect(more).toEqual([]);
+    expect(first.status).toBe('dropped');
+    expect(first.verdict?.code).toBe('icmp-error');
+    expect([first.lastSeen.node, first.lastSeen.interface]).toEqual(['k8s-prod-az1-w01', 'ens5']);
+    expect(first.verdict!.reason).toBe(
+      '10.0.1.1 answered ICMP fragmentation needed (next-hop MTU 1400) for the tunnel packet 10.0.1.10 → 10.0.2.20 carrying it ' +
+        '(k8s-prod-az1-w01-ens5.pcap#6): the packet went no further',
+    );
+    expect(first.verdict!.icmpError).toMatchObject({ from: '10.0.1.1', mtu: 1400, node: 'k8s-prod-az1-w01' });
+    // The next two never left the node: its kernel had learned the path MTU and dropped them at the tunnel.
+    for (const j of [second, third]) {
+      expect(j.status).toBe('dropped');
+      expect(j.verdict?.code).toBe('missing');
+      expect([j.lastSeen.node, j.lastSeen.interface]).toEqual(['k8s-prod-az1-w01', 'vxlan0']);
+    }
+  });
+
+  it('the finding names the tunnel between the two nodes and the largest packet that crosses it', () => {
+    const f = a.findings.filter((x) => x.code === 'icmp-frag-needed');
+    expect(f.map((x) => x.message)).toEqual([
+      'ICMP fragmentation needed (next-hop MTU 1400) for 10.0.1.10 -> 10.0.2.20: a tunnel packet from k8s-prod-az1-w01 to ' +
+        'k8s-prod-az2-w07; packets over 1350 bytes inside that tunnel cannot cross',
+    ]);
+  });
+
+  describe('the SQL path finder', () => {
+    const tmp: string[] = [];
+    afterAll(() => tmp.forEach((d) => rmSync(d, { recursive: true, force: true })));
+    it('judges the ping dropped by that ICMP error too, and agrees row by row', async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'tv-review4-'));
+      tmp.push(dir);
+      await exportDataset(FILES, dir);
+      const duck = await openDuck();
+      try {
+        await attachDataset(duck.db, dir);
+        await correlate(duck.db);
+        const n = await queryRows(duck.db, `SELECT COUNT(*) AS n FROM sql_verdicts WHERE verdict = 'icmp-error' AND status = 'dropped'`);
+        expect(Number(n.rows[0].n)).toBe(1);
+        const d = await disagreements(duck.db);
+        for (const [check, rows] of Object.entries(d)) expect(rows.slice(0, 5), `${check}: ${rows.length} rows disagree`).toEqual([]);
+      } finally {
+        duck.close();
+      }
+    });
+  });
+});
