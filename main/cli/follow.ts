@@ -7,7 +7,7 @@
 //   --limit N       hop tables printed per flow (default 10; dropped packets first)
 // Exit codes: 0 found, 1 nothing matched, 2 usage.
 import { loadCaptureSet } from '../topology/load';
-import { matchesFlowSpec, parseFlowSpec, parsePacketRef, resolveCaptureRef, type FlowSpec } from '../topology/select';
+import { flowsMatching, parseFlowSpec, parsePacketRef, resolveCaptureRef, type FlowSpec } from '../topology/select';
 import { clean, flowText } from '../../common/text';
 import { formatJourney } from '../topology/text';
 import type { Journey } from '../topology/types';
@@ -72,7 +72,7 @@ export async function run(args: string[]): Promise<number> {
       return 0;
     }
 
-    const flows = an.flows.filter((f) => matchesFlowSpec(f, spec!));
+    const flows = flowsMatching(an.flows, spec!);
     if (flows.length === 0) {
       process.stderr.write(
         `follow: no flow matches '${clean(flowArg!)}'. Flows in the set:\n${an.flows
@@ -85,8 +85,9 @@ export async function run(args: string[]): Promise<number> {
     const out: { flow: string; journeys: Journey[]; shown: Journey[] }[] = [];
     for (const f of flows) {
       const all = an.journeysForFlow(f.id, 100_000);
-      // Direction asked for: journeys whose first hop goes from the spec's source.
-      const dir = spec!.bidirectional || spec!.src === null ? all : all.filter((j) => j.hops[0].headers.src === spec!.src);
+      // Direction asked for: journeys that go from the spec's source at some hop (before or after a
+      // NAT rewrote it: a NodePort caller's address becomes its node's, a pod's reply the service's).
+      const dir = spec!.bidirectional || spec!.src === null ? all : all.filter((j) => j.hops.some((h) => h.headers.src === spec!.src));
       const shown = [...dir.filter((j) => j.status === 'dropped'), ...dir.filter((j) => j.status !== 'dropped')].slice(0, limit);
       out.push({ flow: f.id, journeys: dir, shown });
     }

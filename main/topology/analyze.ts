@@ -27,7 +27,7 @@ import { estimateClocks, farOffsets, type ClockEstimate, type DomainOffset, type
 import type { Enrichment } from './enrich';
 import { EMPTY_ENRICHMENT } from './enrich';
 import { EvidenceAcc, evidence, packetRef } from './evidence';
-import { buildFlows } from './flows';
+import { buildFlows, unreversedNat } from './flows';
 import { floodedRows, floodedText, headersAt, hopOrder, journeyOutcome, judge, materialize, natBetween, type HopContext } from './hops';
 import { direction } from '../../common/text';
 import { findAnswers, quotingErrors, type QuotedError } from './verdict';
@@ -1005,6 +1005,19 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
       });
     if (f.tcp.rst) addFinding({ code: 'tcp-reset', severity: 'info', message: `${f.id}: reset`, packets: [], flow: f.id });
   }
+  const clientAddrs = points.map((p) => (p.kind === 'veth' || p.podSide ? [p.podIp, p.podIp6 ?? -1].filter((k) => k >= 0) : []));
+  for (const x of unreversedNat(t, fx, clientAddrs))
+    addFinding({
+      code: 'nat-not-reversed',
+      severity: 'problem',
+      message:
+        `${x.flow.id}: ${x.client} sent to ${x.dialled.join(', ')} and got its replies from ${x.repliers.join(', ')} ` +
+        `(on ${x.points.map((p) => points[p].id).join(', ')}): they did not go back through the NAT that translated the ` +
+        `requests (a reply bridged straight to the client, as between two pods of one node without bridge netfilter), so the ` +
+        `client cannot take them${x.flow.tcp?.rst ? ' (the connection was reset)' : ''}`,
+      packets: x.packets.map((r) => packetRef(t, ids, r)),
+      flow: x.flow.id,
+    });
   for (const s of model.services)
     addFinding({
       code: 'nat',

@@ -559,3 +559,67 @@ function orientFlows(drafts: readonly FlowDraft[]): boolean[] {
   }
   return swaps;
 }
+
+/** A connection whose replies reached its client from an address it never sent to (unreversedNat). */
+export interface UnreversedNat {
+  readonly flow: Flow;
+  /** The client's address and port. */
+  readonly client: string;
+  /** Where the client sent (its requests, resets left out), and where its replies came from. */
+  readonly dialled: readonly string[];
+  readonly repliers: readonly string[];
+  /** The client's own capture points where both were seen. */
+  readonly points: readonly number[];
+  /** A request and a reply, as seen there. */
+  readonly packets: readonly number[];
+}
+
+/**
+ * Connections whose replies were never translated back: on a pod's own capture (its veth, or inside
+ * it; `clientAddrs` by point), from one local port, the pod sent only to some addresses (a service
+ * address, a NodePort) and its replies came only from others, while the connection is seen through
+ * NAT. A reply that passed back through the node that translated the request comes from the address
+ * dialled; these come from the backend itself. The pod's own resets are left out of what it sent:
+ * they answer the replies it could not take.
+ */
+export function unreversedNat(t: PacketTable, fx: FlowIndex, clientAddrs: readonly (readonly number[])[]): UnreversedNat[] {
+  interface Side {
+    conn: number;
+    client: string;
+    sent: Map<string, number>;
+    recv: Map<string, number>;
+    points: Set<number>;
+  }
+  const sides = new Map<string, Side>();
+  const end = (ver: number, a: number, port: number) => (port >= 0 ? `${t.addr(ver, a)}:${port}` : t.addr(ver, a));
+  for (let r = 0; r < t.count; r++) {
+    const mine = clientAddrs[t.point[r]];
+    if (!mine || mine.length === 0) continue;
+    const conn = fx.flowOfRow[r];
+    if (conn < 0 || fx.flows[conn].natPeers.length === 0) continue;
+    const ver = t.innerVer[r];
+    const out = mine.includes(t.innerSrc[r]);
+    if (!out && !mine.includes(t.innerDst[r])) continue;
+    if (out && t.innerProto[r] === 6 && (t.tcpFlags[r] & 0x04) !== 0) continue;
+    const local = out ? end(ver, t.innerSrc[r], rowPort(t, r, true)) : end(ver, t.innerDst[r], rowPort(t, r, false));
+    const remote = out ? end(ver, t.innerDst[r], rowPort(t, r, false)) : end(ver, t.innerSrc[r], rowPort(t, r, true));
+    const k = `${conn}|${local}`;
+    const s = sides.get(k) ?? sides.set(k, { conn, client: local, sent: new Map(), recv: new Map(), points: new Set() }).get(k)!;
+    const m = out ? s.sent : s.recv;
+    if (!m.has(remote)) m.set(remote, r);
+    s.points.add(t.point[r]);
+  }
+  const found: UnreversedNat[] = [];
+  for (const s of sides.values()) {
+    if (s.sent.size === 0 || s.recv.size === 0 || [...s.recv.keys()].some((x) => s.sent.has(x))) continue;
+    found.push({
+      flow: fx.flows[s.conn],
+      client: s.client,
+      dialled: [...s.sent.keys()],
+      repliers: [...s.recv.keys()],
+      points: [...s.points],
+      packets: [s.sent.values().next().value!, s.recv.values().next().value!],
+    });
+  }
+  return found;
+}

@@ -86,5 +86,5 @@ export { parseKubectlJson, parseSubnetEnv } from './enrich';
 export { interfaceKindFromName, attributionFromFileName } from './naming';
 export { PacketTable } from './table';
 export type { PointDraft } from './attribution';
-export { parseFlowSpec, matchesFlowSpec, parsePacketRef, formatPacketRef, type FlowSpec } from './select';
+export { parseFlowSpec, matchesFlowSpec, flowsMatching, parsePacketRef, formatPacketRef, type FlowSpec } from './select';
 export { formatTopology, formatJourney } from './text';

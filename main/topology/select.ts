@@ -50,7 +50,10 @@ export function parseFlowSpec(text: string): FlowSpec {
   return { src: a.ip, srcPort: a.port, dst: b.ip, dstPort: b.port, protocol, bidirectional: rest[1] === '<->' || rest[1] === '<>', echoId };
 }
 
-export function matchesFlowSpec(f: Flow, s: FlowSpec): boolean {
+/** A flow's protocol and ends: what a spec is matched against. */
+export type FlowTuple = Pick<Flow, 'protocol' | 'a' | 'b'>;
+
+export function matchesFlowSpec(f: FlowTuple, s: FlowSpec): boolean {
   // 'icmp' is ICMP of either IP version, as people say it; 'icmpv6' only the IPv6 one.
   if (s.protocol && f.protocol !== s.protocol && !(s.protocol === 'icmp' && f.protocol === 'icmpv6')) return false;
   if (s.echoId !== null && (f.a.port !== s.echoId || (f.protocol !== 'icmp' && f.protocol !== 'icmpv6'))) return false;
@@ -59,6 +62,38 @@ export function matchesFlowSpec(f: Flow, s: FlowSpec): boolean {
   const fwd = side(f.a.ip, f.a.port, s.src, s.srcPort) && side(f.b.ip, f.b.port, s.dst, s.dstPort);
   const rev = side(f.b.ip, f.b.port, s.src, s.srcPort) && side(f.a.ip, f.a.port, s.dst, s.dstPort);
   return fwd || (s.bidirectional && rev);
+}
+
+/** The tuple a flow id as printed names ('tcp 10.42.1.6:47000 > 10.96.12.34:443'), null when it names none. */
+export function tupleOfFlowId(id: string): FlowTuple | null {
+  try {
+    const p = parseFlowSpec(id);
+    if (p.src === null || p.dst === null || p.protocol === null) return null;
+    const icmp = p.protocol === 'icmp' || p.protocol === 'icmpv6';
+    return {
+      protocol: p.protocol,
+      a: { ip: p.src, port: icmp ? p.echoId : p.srcPort },
+      b: { ip: p.dst, port: icmp ? p.echoId : p.dstPort },
+    };
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The flows a spec names: by their own tuple, else by a NAT peer's (the tuple the connection has on
+ * the other side of a DNAT or SNAT: the service address a client dialled, a NodePort caller's, even
+ * when that side has no flow of its own because nothing answered it under that tuple).
+ */
+export function flowsMatching(flows: readonly Flow[], s: FlowSpec): Flow[] {
+  const own = flows.filter((f) => matchesFlowSpec(f, s));
+  if (own.length) return own;
+  return flows.filter((f) =>
+    f.natPeers.some((id) => {
+      const t = tupleOfFlowId(id);
+      return t !== null && matchesFlowSpec(t, s);
+    }),
+  );
 }
 
 /** 'file.pcap#12' -> { capture: 'file.pcap', index: 11 }; null when not a reference. */

@@ -409,6 +409,7 @@ export type FindingCode =
   | 'dropped'
   | 'path-gap'
   | 'nat'
+  | 'nat-not-reversed'
   | 'too-big-for-tunnel'
   | 'fragmented'
   | 'icmp-frag-needed'

@@ -4,10 +4,16 @@
 // packet; the router answers the node with ICMP fragmentation needed, quoting the VXLAN packet and,
 // inside it, the ping. The ping's journey is dropped for that reason, and the finding names the
 // tunnel. The dataset's SQL path finder judges it the same way.
+// And a service backed on its client's own node (fixtures/captures/review4/ipvs-local): the SYN-ACKs
+// are bridged straight back to the client, never translated back from the backend's address to the
+// service's, and the client resets each; a NodePort call on the backend's node is DNATed and
+// SNATed. Both connections are followed by the tuple either side has, and the first is a finding.
+import { execFile } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { correlate } from '../../main/dataset/correlate';
 import { openDuck, queryRows } from '../../main/dataset/duck';
@@ -16,8 +22,9 @@ import { attachDataset } from '../../main/dataset/open';
 import { loadCaptureSet, type Analysis, type Journey } from '../../main/topology';
 import { disagreements } from '../dataset/compare';
 
-const DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'fixtures', 'captures', 'review4', 'frag-needed');
-const FILES = readdirSync(DIR).map((f) => join(DIR, f));
+const REVIEW4 = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'fixtures', 'captures', 'review4');
+const set = (name: string): string[] => readdirSync(join(REVIEW4, name)).map((f) => join(REVIEW4, name, f));
+const FILES = set('frag-needed');
 
 function pings(a: Analysis): Journey[] {
   const out: Journey[] = [];
@@ -81,5 +88,32 @@ describe('a VXLAN packet refused by a router on the underlay (fragmentation need
         duck.close();
       }
     });
+  });
+});
+
+describe('a service backed on its client’s node whose replies are never translated back (ipvs-local)', () => {
+  const files = set('ipvs-local');
+  const follow = (flow: string) =>
+    promisify(execFile)(process.execPath, ['main/cli/bin.mjs', 'follow', ...files, '--flow', flow, '--limit', '1']).then((r) => r.stdout);
+
+  it('follows the connection by the service address the client dialled, and the NodePort call by the tuple its backend sees', async () => {
+    const dialled = await follow('10.42.1.6:47000 -> 10.96.12.34:443 tcp');
+    expect(dialled).toMatch(
+      /^Flow TCP 10\.42\.1\.6:47000 ⇄ 10\.42\.1\.5:8443 {2}\(NAT: tcp 10\.42\.1\.6:47000 > 10\.96\.12\.34:443\)\n {2}22 packets followed/,
+    );
+    const nodePort = await follow('10.42.1.1:53000 -> 10.42.1.5:8080 tcp');
+    expect(nodePort).toMatch(/\n {2}6 packets followed: 6 delivered/);
+  });
+
+  it('says the replies reached the client from the backend, not from the service address it dialled', async () => {
+    const a = await loadCaptureSet(files);
+    const f = a.findings.filter((x) => x.code === 'nat-not-reversed');
+    expect(f.map((x) => [x.flow, x.severity])).toEqual([['tcp 10.42.1.6:47000 > 10.42.1.5:8443', 'problem']]);
+    expect(f[0].message).toContain('10.42.1.6:47000 sent to 10.96.12.34:443 and got its replies from 10.42.1.5:8443');
+    expect(f[0].message).toContain('(the connection was reset)');
+    expect(f[0].packets.map((p) => p.capture)).toEqual([
+      'ip-10-0-3-17.eu-west-1.compute.internal-lxc41d7e2aa9b10.pcap',
+      'ip-10-0-3-17.eu-west-1.compute.internal-lxc41d7e2aa9b10.pcap',
+    ]);
   });
 });
