@@ -19,6 +19,7 @@ import {
   podCidrs,
   podCidrs6,
   pointStats,
+  stampGrains,
   tunnelFacts,
   voteWinner,
   type PointDraft,
@@ -630,6 +631,12 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
   points.forEach((p, i) => (rowsPerDomain[domainOfPoint[i]] += p.count));
   let reference = 0;
   for (let d = 1; d < domains; d++) if (rowsPerDomain[d] > rowsPerDomain[reference]) reference = d;
+  // A domain with a microsecond capture knows its packets' times to a microsecond only.
+  const grainOfPoint = stampGrains(t, points.length);
+  const grainOfDomain = new Float64Array(domains);
+  points.forEach((p, i) => {
+    if (p.count > 0 && grainOfPoint[i] > 1) grainOfDomain[domainOfPoint[i]] = Math.max(grainOfDomain[domainOfPoint[i]], grainOfPoint[i]);
+  });
   const clockOf = (journeysIn: JourneyIndex): ClockEstimate | null =>
     domains > 0
       ? estimateClocks({
@@ -638,6 +645,7 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
           domainOfPoint,
           domains,
           reference,
+          grainOfDomain,
           senderDomain: (r) => {
             if (t.tunnel[r] === TunnelKind.NONE || t.outerVer[r] === 0) return -1;
             const n = nodeOfIp.get(akey(t.outerVer[r], t.outerSrc[r]));

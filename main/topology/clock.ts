@@ -49,6 +49,12 @@ export interface ClockInput {
    * tunnel hop is that node's underlay IP), else -1: then inner TTL decides (higher TTL = earlier).
    */
   readonly senderDomain: (row: number) => number;
+  /**
+   * Each domain's timestamp grain in ns (1000 where its captures stamp whole microseconds, 1 for
+   * nanoseconds; absent: 1). A stamp T says the packet passed in [T, T + grain): every bound on an
+   * offset is that much looser, so microsecond captures never pin an offset below a microsecond.
+   */
+  readonly grainOfDomain?: ArrayLike<number>;
 }
 
 export interface ClockEstimate {
@@ -87,15 +93,16 @@ export function pairSamples(inp: ClockInput): Map<number, PairSamples> {
   const minTtl = new Int16Array(D);
   const seen: number[] = [];
   const mark = new Int32Array(D).fill(-1);
+  const grain = (d: number) => (inp.grainOfDomain ? inp.grainOfDomain[d] : 0);
   const add = (x: number, y: number) => {
-    // x was crossed before y: θ_y - θ_x <= first[y] - last[x].
+    // x was crossed before y: θ_y - θ_x <= first[y] - last[x], and y's stamp may be up to its grain early.
     const a = Math.min(x, y);
     const b = Math.max(x, y);
     const key = a * D + b;
     let p = pairs.get(key);
     if (!p) pairs.set(key, (p = { upper: [], lower: [] }));
-    if (x === a) p.upper.push(first[b] - last[a]);
-    else p.lower.push(last[b] - first[a]);
+    if (x === a) p.upper.push(first[b] - last[a] + grain(b));
+    else p.lower.push(last[b] - first[a] - grain(a));
   };
   // x before y by TTL: x's TTLs are all at least y's and not all equal.
   const ttlBefore = (x: number, y: number) =>
