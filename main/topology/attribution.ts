@@ -534,6 +534,12 @@ export interface PointStats {
   unrouted: Map<number, Map<number, number>>;
   /** Source MACs of routed frames (TTL decremented, not encapsulated): the routers of the segment. */
   routedMacs: Set<number>;
+  /**
+   * Addresses outside every pod block the tunnels show that send unicast here unrouted (initial
+   * TTL), each with the MAC it sent from: hosts on the captured segment itself, no pod.
+   */
+  lanHosts: Map<number, number>;
+  lanAcc: EvidenceAcc;
   tunnelAcc: EvidenceAcc;
   /** Every packet of the point (a sample for evidence that cites the point as a whole). */
   allAcc: EvidenceAcc;
@@ -620,6 +626,8 @@ export function pointStats(
     unrouted: new Map(),
     unicast6: 0,
     routedMacs: new Set(),
+    lanHosts: new Map(),
+    lanAcc: new EvidenceAcc(),
     tunnelAcc: new EvidenceAcc(),
     allAcc: new EvidenceAcc(),
     rawAcc: new EvidenceAcc(),
@@ -696,6 +704,10 @@ export function pointStats(
     }
     const mac = t.mac(t.innerMacSrc[r]);
     if (mac >= 0 && !macIsGroup(mac)) {
+      if (init && unicast && !s.lanHosts.has(a) && inPodBlock(a) === false) {
+        s.lanHosts.set(a, mac);
+        s.lanAcc.add(r);
+      }
       if (init && !s.macOf.has(a)) s.macOf.set(a, mac);
       else if (!init && unicast && s.routedMacs.size < 64) {
         s.routedMacs.add(mac);
@@ -840,6 +852,21 @@ function trafficKind(t: PacketTable, p: PointDraft, s: PointStats, ids: readonly
       `every unicast IP packet is between a node address and ${addr(t, p.podIp)}, which is outside every pod block the tunnels show: the host's own traffic with a machine on its network, on the node's NIC`,
       s.addrAcc.get(p.podIp) ?? null,
     );
+  // Two hosts outside every pod block, each sending here unrouted from a MAC of its own: they share
+  // this segment. A pod's interface shows one unrouted sender outside the pod blocks at most (the
+  // pod's peers arrive routed, by the gateway, unless they are pods on its own bridge), so this is a
+  // NIC of the node on a network of hosts (a second NIC beside the underlay: management, storage).
+  const lan = p.podIp >= 0 ? s.lanHosts.get(p.podIp) : undefined;
+  if (lan !== undefined) {
+    const others = [...s.lanHosts].filter(([a, m]) => a !== p.podIp && m !== lan);
+    if (others.length > 0)
+      return claim(
+        'underlay',
+        WEIGHT.traffic + 1,
+        `${addr(t, p.podIp)} and ${others.map(([a]) => addr(t, a)).join(', ')} send here unrouted (initial TTL), each from a MAC of its own, and none is in a pod block the tunnels show: hosts sharing one segment, so this is a NIC of the node (a network beside the pods'), not a pod's interface`,
+        s.lanAcc,
+      );
+  }
   if (p.podIp >= 0) {
     const acc = s.addrAcc.get(p.podIp) ?? null;
     const own = s.initTtl.get(p.podIp) ?? 0;
