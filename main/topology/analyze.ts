@@ -598,13 +598,9 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
   if (ambiguous.size > 0) resolveByTime(t, j1, points, nodeOfPoint, ambiguous, nodes);
   const twinRows = twinCaptures(t, points, nodeOfPoint, ids);
   oneBridgePerNode(t, points, st, nodeOfPoint, ids);
-  podSideInterfaces(t, points, nodeOfPoint, ids);
-  const inPod = podOwnInterfaces(
-    t,
-    points,
-    nodeOfPoint,
-    nodes.map((n) => n.id),
-  );
+  const nodeNames = nodes.map((n) => n.id);
+  podSideInterfaces(t, points, nodeOfPoint, ids, nodeNames);
+  const inPod = podOwnInterfaces(t, points, nodeOfPoint, nodeNames);
   for (const [i, p] of inPod) if (p.inside && !podOfPoint.has(i)) podOfPoint.set(i, p.name ?? addrText(p.podIp));
 
   // 5. Clock domains = nodes (a capture with no node is its own domain); offsets.
