@@ -238,8 +238,10 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
     for (const a of st[i].initTtl.keys()) if (st[i].addrs.has(a)) (sendersOf.get(a) ?? sendersOf.set(a, new Set()).get(a)!).add(p.node);
   });
   for (const [a, set] of sendersOf) {
-    // A node's own address unrouted on two nodes' captures is their shared underlay segment.
-    if (facts.nodeIps.has(a)) continue;
+    // A node's own address unrouted on two nodes' captures is their shared underlay segment; so is
+    // any address outside every pod block (a second NIC's network, management or storage, perhaps
+    // bridged on each host): hosts on one segment, not one pod.
+    if (facts.nodeIps.has(a) || inPodBlock(a) === false) continue;
     const list = [...new Set([...set].map(rootOf))].filter((n) => namePref(n) < 4);
     if (list.length < 2) continue;
     list.sort((x, y) => namePref(y) - namePref(x) || (nameWeight.get(y) ?? 0) - (nameWeight.get(x) ?? 0));
@@ -603,13 +605,9 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
   if (ambiguous.size > 0) resolveByTime(t, j1, points, nodeOfPoint, ambiguous, nodes);
   const twinRows = twinCaptures(t, points, nodeOfPoint, ids);
   oneBridgePerNode(t, points, st, nodeOfPoint, ids);
-  podSideInterfaces(t, points, nodeOfPoint, ids);
-  const inPod = podOwnInterfaces(
-    t,
-    points,
-    nodeOfPoint,
-    nodes.map((n) => n.id),
-  );
+  const nodeNames = nodes.map((n) => n.id);
+  podSideInterfaces(t, points, nodeOfPoint, ids, nodeNames);
+  const inPod = podOwnInterfaces(t, points, nodeOfPoint, nodeNames);
   for (const [i, p] of inPod) if (p.inside && !podOfPoint.has(i)) podOfPoint.set(i, p.name ?? addrText(p.podIp));
 
   // 5. Clock domains = nodes (a capture with no node is its own domain); offsets.

@@ -534,6 +534,12 @@ export interface PointStats {
   unrouted: Map<number, Map<number, number>>;
   /** Source MACs of routed frames (TTL decremented, not encapsulated): the routers of the segment. */
   routedMacs: Set<number>;
+  /**
+   * Addresses outside every pod block the tunnels show that send unicast here unrouted (initial
+   * TTL), each with the MAC it sent from: hosts on the captured segment itself, no pod.
+   */
+  lanHosts: Map<number, number>;
+  lanAcc: EvidenceAcc;
   tunnelAcc: EvidenceAcc;
   /** Every packet of the point (a sample for evidence that cites the point as a whole). */
   allAcc: EvidenceAcc;
@@ -620,6 +626,8 @@ export function pointStats(
     unrouted: new Map(),
     unicast6: 0,
     routedMacs: new Set(),
+    lanHosts: new Map(),
+    lanAcc: new EvidenceAcc(),
     tunnelAcc: new EvidenceAcc(),
     allAcc: new EvidenceAcc(),
     rawAcc: new EvidenceAcc(),
@@ -696,6 +704,10 @@ export function pointStats(
     }
     const mac = t.mac(t.innerMacSrc[r]);
     if (mac >= 0 && !macIsGroup(mac)) {
+      if (init && unicast && !s.lanHosts.has(a) && inPodBlock(a) === false) {
+        s.lanHosts.set(a, mac);
+        s.lanAcc.add(r);
+      }
       if (init && !s.macOf.has(a)) s.macOf.set(a, mac);
       else if (!init && unicast && s.routedMacs.size < 64) {
         s.routedMacs.add(mac);
@@ -840,6 +852,21 @@ function trafficKind(t: PacketTable, p: PointDraft, s: PointStats, ids: readonly
       `every unicast IP packet is between a node address and ${addr(t, p.podIp)}, which is outside every pod block the tunnels show: the host's own traffic with a machine on its network, on the node's NIC`,
       s.addrAcc.get(p.podIp) ?? null,
     );
+  // Two hosts outside every pod block, each sending here unrouted from a MAC of its own: they share
+  // this segment. A pod's interface shows one unrouted sender outside the pod blocks at most (the
+  // pod's peers arrive routed, by the gateway, unless they are pods on its own bridge), so this is a
+  // NIC of the node on a network of hosts (a second NIC beside the underlay: management, storage).
+  const lan = p.podIp >= 0 ? s.lanHosts.get(p.podIp) : undefined;
+  if (lan !== undefined) {
+    const others = [...s.lanHosts].filter(([a, m]) => a !== p.podIp && m !== lan);
+    if (others.length > 0)
+      return claim(
+        'underlay',
+        WEIGHT.traffic + 1,
+        `${addr(t, p.podIp)} and ${others.map(([a]) => addr(t, a)).join(', ')} send here unrouted (initial TTL), each from a MAC of its own, and none is in a pod block the tunnels show: hosts sharing one segment, so this is a NIC of the node (a network beside the pods'), not a pod's interface`,
+        s.lanAcc,
+      );
+  }
   if (p.podIp >= 0) {
     const acc = s.addrAcc.get(p.podIp) ?? null;
     const own = s.initTtl.get(p.podIp) ?? 0;
@@ -1430,10 +1457,24 @@ export function voteWinner(v: NodeVote, share = 0.8): { winner: number | null; t
  * the host side, an eth* name the pod's side), else by time, which both share (one node's clock):
  * the pod's own interface sees what the pod sends before the host side does, and what it receives
  * after. The pod's side is marked `podSide`; the host side stays the pod's veth.
+ *
+ * A point beside a host-side veth whose name says nothing is not inside the pod for that alone: a
+ * bridge holding only that pod carries the same frames (`nodes`' names, which name no pod, serve to
+ * read a pod's name in its file name). Time tells: the pod's own interface sees the pod's packets
+ * before the host veth, the bridge after it. When time cannot tell, a file named after a pod (or
+ * taken by ksniff) is inside it; any other is of unknown kind, with why.
  */
-export function podSideInterfaces(t: PacketTable, points: PointDraft[], nodeOfPoint: ArrayLike<number>, ids: readonly string[]): void {
+export function podSideInterfaces(
+  t: PacketTable,
+  points: PointDraft[],
+  nodeOfPoint: ArrayLike<number>,
+  ids: readonly string[],
+  nodes: readonly string[] = [],
+): void {
   const byPod = new Map<string, number[]>();
+  const bridged = new Set<number>();
   points.forEach((p, i) => {
+    if (nodeOfPoint[i] >= 0 && p.kind === 'bridge') bridged.add(nodeOfPoint[i]);
     if (nodeOfPoint[i] < 0 || p.kind !== 'veth' || p.podIp < 0) return;
     const k = `${nodeOfPoint[i]}|${p.podIp}`;
     byPod.set(k, [...(byPod.get(k) ?? []), i]);
@@ -1442,6 +1483,10 @@ export function podSideInterfaces(t: PacketTable, points: PointDraft[], nodeOfPo
     if (list.length !== 2) continue;
     const [a, b] = list;
     const byName = podSideByName(points[a], points[b]);
+    if (byName?.hostOnly) {
+      beyondHostVeth(t, points, ids, byName.first ? b : a, byName.first ? a : b, bridged.has(nodeOfPoint[a]), nodes);
+      continue;
+    }
     const byTime = byName ? null : podSideByTime(t, points[a].podIp, a, b);
     const first = byName?.first ?? byTime?.first;
     if (first === undefined) continue;
@@ -1460,8 +1505,64 @@ export function podSideInterfaces(t: PacketTable, points: PointDraft[], nodeOfPo
   }
 }
 
-/** Whether the names put the first of two points of one pod inside the pod (true), the second (false), or neither (null). */
-function podSideByName(a: PointDraft, b: PointDraft): { first: boolean; why: string; source: AttributionSource } | null {
+/**
+ * Point `o`, whose name says nothing, carries the same one pod as `host`, a host-side veth by its
+ * name: `o` is the pod's own interface when it sees the pod's packets first, the bridge holding
+ * only that pod when it sees them after the veth (unless its node has a bridge already: then its
+ * kind is unknown). Time silent: a file named after the pod is inside it, any other is unknown.
+ */
+function beyondHostVeth(
+  t: PacketTable,
+  points: PointDraft[],
+  ids: readonly string[],
+  host: number,
+  o: number,
+  bridged: boolean,
+  nodes: readonly string[],
+): void {
+  const p = points[o];
+  const h = points[host];
+  const byTime = podSideByTime(t, p.podIp, o, host);
+  const both = `it and ${h.id} carry the same pod ${addr(t, p.podIp)}, and ${h.id} is named '${h.interface}', a host-side veth name`;
+  if (byTime?.first === true || (byTime === null && (/^ksniff[-_]/i.test(baseName(p.path)) || podFromFileName(p.path, nodes) !== null))) {
+    p.podSide = true;
+    p.evidence.push(
+      evidence(
+        t,
+        ids,
+        byTime
+          ? `${both}; of ${byTime.matched} packets seen on both, ${byTime.votes} show the pod's packets here first and the packets to the pod here last: the pod's own interface (inside its network namespace) [traffic]`
+          : `${both}; time cannot order the two, and the file is named after the pod: the pod's own interface (inside its network namespace) [file-name]`,
+        byTime?.acc ?? null,
+      ),
+    );
+    return;
+  }
+  const kind: InterfaceKind = byTime !== null && !bridged ? 'bridge' : 'unknown';
+  p.kind = kind;
+  p.kindSource = 'traffic';
+  p.podIp = -1;
+  p.podIp6 = -1;
+  p.podMac = -1;
+  p.evidence.push(
+    evidence(
+      t,
+      ids,
+      byTime === null
+        ? `${both}; time cannot order the two and the name says nothing: this is the pod's own interface or a bridge holding only that pod, which carry the same frames (kind unknown) [traffic]`
+        : kind === 'bridge'
+          ? `${both}; of ${byTime.matched} packets seen on both, ${byTime.votes} show the pod's packets there first and the packets to the pod there last, so this is beyond the veth, not inside the pod: the bridge holding only that pod [traffic]`
+          : `${both}; of ${byTime.matched} packets seen on both, ${byTime.votes} show the pod's packets there first, so this is beyond the veth, not inside the pod, and the node has a bridge already (kind unknown) [traffic]`,
+      byTime?.acc ?? null,
+    ),
+  );
+}
+
+/**
+ * Whether the names put the first of two points of one pod inside the pod (true), the second (false), or neither (null).
+ * `hostOnly`: only one is named, as a host-side veth, and the other says nothing (it may be the pod's side or a bridge).
+ */
+function podSideByName(a: PointDraft, b: PointDraft): { first: boolean; why: string; source: AttributionSource; hostOnly: boolean } | null {
   const hostNamed = (p: PointDraft) => p.interface !== null && interfaceKindFromName(p.interface) === 'veth';
   const podNamed = (p: PointDraft) => p.interface !== null && isAmbiguousInterfaceName(p.interface);
   const says = (p: PointDraft) => hostNamed(p) || podNamed(p);
@@ -1472,6 +1573,7 @@ function podSideByName(a: PointDraft, b: PointDraft): { first: boolean; why: str
       first,
       why: `${a.id} is named '${a.interface}', ${first ? "the name of a pod's interface" : 'a host-side veth name'}`,
       source: a.interfaceSource,
+      hostOnly: !says(b),
     };
   }
   if (says(b) && a.interface === null) {
@@ -1480,6 +1582,7 @@ function podSideByName(a: PointDraft, b: PointDraft): { first: boolean; why: str
       first,
       why: `${b.id} is named '${b.interface}', ${first ? 'a host-side veth name' : "the name of a pod's interface"}`,
       source: b.interfaceSource,
+      hostOnly: !podNamed(b),
     };
   }
   return null;

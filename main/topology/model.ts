@@ -110,14 +110,23 @@ export function buildModel(m: ModelInput): BuiltModel {
     t.outerVer[r] !== 0 &&
     nodeOfIp.has(akey(t.outerVer[r], t.outerSrc[r])) &&
     isInitialTtl(t.innerTtl[r]);
-  // Underlay MACs (outer source MAC of tunnel packets sent from the node's address), VTEP IP.
+  /**
+   * A tunnel packet as its sender put it on the wire: the outer TTL is still the initial one, or, for
+   * IP-in-IP and GRE, the inner one copied ('ttl inherit', their devices' default; a VXLAN or Geneve
+   * device sends with the initial TTL). One a router forwarded (nodes in different subnets) has one
+   * less, and its source MAC is the router's, not the node's.
+   */
+  const unroutedOuter = (r: number): boolean =>
+    isInitialTtl(t.outerTtl[r]) ||
+    (t.tunnel[r] !== TunnelKind.VXLAN && t.tunnel[r] !== TunnelKind.GENEVE && t.innerVer[r] !== 0 && t.outerTtl[r] === t.innerTtl[r]);
+  // Underlay MACs (outer source MAC of tunnel packets sent unrouted from the node's address), VTEP IP.
   const underlayMac = nodes.map(() => new Map<number, EvidenceAcc>());
   const vtepIp = nodes.map(() => new Map<number, EvidenceAcc>());
   for (let r = 0; r < t.count; r++) {
     if (t.tunnel[r] === TunnelKind.NONE || t.outerVer[r] === 0) continue;
     const n = nodeOfIp.get(akey(t.outerVer[r], t.outerSrc[r]));
     if (n === undefined) continue;
-    if (t.mac(t.outerMacSrc[r]) >= 0 && t.tunnel[r] !== TunnelKind.NONE) {
+    if (t.mac(t.outerMacSrc[r]) >= 0 && unroutedOuter(r)) {
       const acc = underlayMac[n].get(t.mac(t.outerMacSrc[r])) ?? new EvidenceAcc();
       acc.add(r);
       underlayMac[n].set(t.mac(t.outerMacSrc[r]), acc);
@@ -217,7 +226,10 @@ export function buildModel(m: ModelInput): BuiltModel {
     if (vm) ev.push(evidence(t, ids, `inner source MAC of the VXLAN packets this node sends: its VTEP (flannel.1) MAC`, vm[1]));
     const vi = best(vtepIp[i]);
     if (vi) ev.push(evidence(t, ids, `the network address of the pod CIDR sends encapsulated traffic: the tunnel device's address`, vi[1]));
-    for (const [mac, acc] of ul) ev.push(evidence(t, ids, `outer source MAC ${macToString(mac)} of tunnel packets from this node`, acc));
+    for (const [mac, acc] of ul)
+      ev.push(
+        evidence(t, ids, `outer source MAC ${macToString(mac)} of tunnel packets from this node, not yet routed (initial outer TTL)`, acc),
+      );
     return {
       id: n.id,
       name: n.name,

@@ -34,8 +34,8 @@ export function interfaceKindFromName(name: string): InterfaceKind {
 
 /** Interface names that may appear in a file name (the same conventions, unanchored pieces). */
 const IFACE_IN_NAME =
-  'cilium_vxlan|cilium_geneve|cilium_host|cilium_net|veth[0-9a-z]*|cali(?!co$)[0-9a-z]*|lxc[0-9a-z]+|docker0|cni0|cbr0|br-[0-9a-z]+|flannel\\.\\d+|flannel-v6\\.\\d+|flannel0|vxlan\\.calico|' +
-  'vxlan[0-9a-z]*|tunl0|tun\\d+|wg\\d+|eth\\d+|ens[0-9a-z]+|enp[0-9a-z]+|eno\\d+|bond\\d+|any|lo';
+  'cilium_vxlan|cilium_geneve|cilium_host|cilium_net|veth[0-9a-z]*|cali(?!co$)[0-9a-z]*|lxc[0-9a-z]+|docker0|cni0|cbr0|br-[0-9a-z]+|kube-bridge|flannel\\.\\d+|flannel-v6\\.\\d+|flannel0|vxlan\\.calico|' +
+  'vxlan[0-9a-z]*|genev_sys_\\d+|tunl0|tun\\d+|wg\\d+|eth\\d+|ens[0-9a-z]+|enp[0-9a-z]+|eno\\d+|bond\\d+|any|lo';
 /** Names that may open a file name ('eth0-node1.pcap'): only unmistakable ones ('calico-x' is no cali* veth). */
 const IFACE_AS_PREFIX =
   'docker0|cni0|cbr0|flannel\\.\\d+|flannel-v6\\.\\d+|flannel0|tunl0|eth\\d+|ens\\d[0-9a-z]*|enp\\d[0-9a-z]*|eno\\d+|bond\\d+';
@@ -160,6 +160,9 @@ function nodeAndInterface(stem: string): FileNameAttribution {
   if (m) return { node: m[1], interface: m[2], nodeIp: null, stem, generic };
   m = PREFIX_RE.exec(stem);
   if (m) return { node: m[2], interface: m[1], nodeIp: null, stem, generic };
+  // A cloud host's full name ('ip-10-0-3-17.eu-west-1.compute.internal.pcapng', as `hostname -f`
+  // gives it): the whole name is the node's, the domain after the first dot names no pod.
+  if (CLOUD_FQDN_RE.test(stem)) return { node: stem, interface: null, nodeIp: null, stem, generic };
   // A cloud host name opening the name ('ip-10-0-5-7-web-0'): that node, the rest names a pod.
   m = ADDRESS_PREFIX_RE.exec(stem);
   if (m) return { node: m[1], interface: null, nodeIp: null, stem, generic };
@@ -171,6 +174,11 @@ const ADDRESS_PREFIX_RE = /^(ip-\d{1,3}-\d{1,3}-\d{1,3}-\d{1,3}|node-\d{1,3}\.\d
 
 /** 'node-10.0.0.5', '10.0.0.5', 'ip-10-0-0-5' (cloud host names), with an optional 'node'/'host' prefix. */
 const ADDRESS_NODE_RE = /^(?:(?:node|host|ip)[-_.]?)?(\d{1,3})[.-](\d{1,3})[.-](\d{1,3})[.-](\d{1,3})$/i;
+/**
+ * A cloud host's fully qualified name: 'ip-10-0-3-17.eu-west-1.compute.internal', 'ip-10-0-3-17.ec2.internal'
+ * (EKS nodes are named so): the address and a domain of two labels or more.
+ */
+const CLOUD_FQDN_RE = /^ip-(\d{1,3})-(\d{1,3})-(\d{1,3})-(\d{1,3})(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?){2,}$/i;
 
 /**
  * A node named after its address ('ip-10-0-5-7' as cloud hosts are, 'node-10.0.5.7'): the name
@@ -178,7 +186,7 @@ const ADDRESS_NODE_RE = /^(?:(?:node|host|ip)[-_.]?)?(\d{1,3})[.-](\d{1,3})[.-](
  * ties it to the node that owns it.
  */
 function withAddress(a: FileNameAttribution): FileNameAttribution {
-  const m = ADDRESS_NODE_RE.exec(a.node ?? a.stem);
+  const m = ADDRESS_NODE_RE.exec(a.node ?? a.stem) ?? (a.node !== null ? CLOUD_FQDN_RE.exec(a.node) : null);
   if (!m || (a.node === null && a.interface !== null)) return a;
   const parts = m.slice(1, 5).map(Number);
   if (parts.some((x) => x > 255)) return a;
