@@ -8,6 +8,7 @@
 // are bridged straight back to the client, never translated back from the backend's address to the
 // service's, and the client resets each; a NodePort call on the backend's node is DNATed and
 // SNATed. Both connections are followed by the tuple either side has, and the first is a finding.
+// And clocks related only by microsecond captures are never pinned down below a microsecond.
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -115,5 +116,16 @@ describe('a service backed on its client’s node whose replies are never transl
       'ip-10-0-3-17.eu-west-1.compute.internal-lxc41d7e2aa9b10.pcap',
       'ip-10-0-3-17.eu-west-1.compute.internal-lxc41d7e2aa9b10.pcap',
     ]);
+  });
+});
+
+describe('node clocks known only from microsecond captures (bulk-gso: every capture stamps whole microseconds)', () => {
+  it('allow the offset at least a microsecond either way, however many packets relate them', async () => {
+    const a = await loadCaptureSet(set('bulk-gso'));
+    const o = a.clockOffsets.find((c) => c.node === 'ip-10-0-3-18.eu-west-1.compute.internal');
+    expect(o?.method).toBe('two-way');
+    expect(o!.samples).toBeGreaterThan(100);
+    expect(o!.upperNs! - o!.lowerNs!).toBeGreaterThanOrEqual(2000);
+    expect(o!.uncertaintyNs).toBeGreaterThanOrEqual(1000);
   });
 });
