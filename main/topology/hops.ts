@@ -1124,14 +1124,22 @@ function mtuIssues(ctx: HopContext, rows: readonly number[], status: JourneyStat
       sn >= 0 && dn >= 0 ? (ctx.tunnelKindBetween.get(`${Math.min(sn, dn)}|${Math.max(sn, dn)}`) ?? TunnelKind.VXLAN) : TunnelKind.VXLAN;
     const room = ctx.underlayMtu - (TUNNEL_OVERHEAD[kind] ?? 50);
     // A TCP packet larger than the underlay's own MTU on the sending host left its stack as one
-    // GSO/TSO super-packet, which the NIC cuts (the pod's interface has no larger MTU than the
-    // underlay): no MTU it would fail. A black hole drops what the pod's MTU allows and the tunnel does not.
-    const gso = offloaded || (t.innerProto[f] === 6 && maxLen > ctx.underlayMtu);
-    if (status !== 'delivered' && !reachedUnderlay && sn >= 0 && dn >= 0 && sn !== dn && df && maxLen > room && !gso) {
+    // GSO/TSO super-packet, which the NIC cuts into MSS-sized packets (a pod's interface has no
+    // larger MTU than the underlay): its own size is no MTU's business. Only when a running capture
+    // after it missed it (and nothing there carried its bytes in pieces) did those pieces not fit.
+    const gso = t.innerProto[f] === 6 && maxLen > ctx.underlayMtu;
+    const tooBig = status !== 'delivered' && !reachedUnderlay && sn >= 0 && dn >= 0 && sn !== dn && df && maxLen > room && !offloaded;
+    if (tooBig && !gso) {
       out.push({
         code: 'too-big-for-tunnel',
         hop: rows.length - 1,
         message: `${maxLen}-byte packet with DF set exceeds what a ${TUNNEL_NAMES[kind]} tunnel over a ${ctx.underlayMtu}-byte underlay carries (${room})`,
+      });
+    } else if (tooBig && status === 'dropped') {
+      out.push({
+        code: 'too-big-for-tunnel',
+        hop: rows.length - 1,
+        message: `${maxLen}-byte TCP segment with DF set, a GSO super-packet the NIC cuts into MSS-sized packets, never reached the underlay: a path MTU below those packets plus the ${TUNNEL_NAMES[kind]} header drops them there (the tunnel carries ${room} over a ${ctx.underlayMtu}-byte underlay, less where a smaller path MTU was learned)`,
       });
     }
   }
