@@ -83,7 +83,9 @@ describe('a bulk TCP transfer with GSO on the sender and GRO on the receiver (re
   it('delivers every data segment, says no running capture missed any, and gives no super-packet an MTU issue', () => {
     const data = dataJourneys(a);
     expect(data.length).toBeGreaterThan(300);
-    expect(data.filter((j) => j.status !== 'delivered').map((j) => `${j.hops[0].packet.capture}#${j.hops[0].packet.index + 1}`)).toEqual([]);
+    expect(data.filter((j) => j.status !== 'delivered').map((j) => `${j.hops[0].packet.capture}#${j.hops[0].packet.index + 1}`)).toEqual(
+      [],
+    );
     expect(data.flatMap((j) => j.gaps.filter((g) => g.point !== null))).toEqual([]);
     expect(data.flatMap((j) => j.mtu)).toEqual([]);
   });
@@ -100,7 +102,9 @@ describe('a bulk TCP transfer with GSO on the sender and GRO on the receiver (re
       expect(o, nic).toBeDefined();
       expect(o!.reason).toMatch(/GSO/);
       // The pieces, each its own journey on the underlay, tile [seq, seq + 64308): the first starts at seq.
-      const pieces = o!.packets.map((p) => all(a).find((x) => x.hops.some((h) => h.packet.capture === p.capture && h.packet.index === p.index))!);
+      const pieces = o!.packets.map((p) =>
+        all(a).find((x) => x.hops.some((h) => h.packet.capture === p.capture && h.packet.index === p.index))!,
+      );
       const ranges = pieces.map((x) => {
         const info = x.hops[0].headers.info;
         return [Number(/seq=(\d+)/.exec(info)![1]), Number(/len=(\d+)/.exec(info)![1])];
