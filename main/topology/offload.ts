@@ -15,12 +15,22 @@ import type { PacketTable } from './table';
 
 /** How far apart in time (ns) a segment and its pieces may be seen: queueing on a busy NIC, not a retransmission timeout. */
 const PIECE_WINDOW_NS = 100e6;
+/** Fewest bytes a piece holds but the last (IPv4's smallest MSS is 536): at most one ID per this many bytes. */
+const MIN_PIECE = 500;
+
 /**
- * Largest IPv4 ID distance between a segment and a piece of it: GSO numbers the pieces of a
- * super-packet up from its ID (at most 64 KiB / 536-byte MSS = 123 of them), GRO keeps the first
- * merged packet's ID. A resend of the same bytes by the sender's stack takes a later ID.
+ * Whether IPv4 IDs fit one segment cut or merged by offload: GSO numbers the pieces of a
+ * super-packet up from its own ID, one per piece, and GRO keeps the first merged packet's. So a
+ * packet starting `d` bytes after another (before it: d < 0) has an ID that many pieces later
+ * (earlier), the same ID where both start at one sequence number. A resend of the same bytes takes
+ * an ID past every packet sent since, and is no piece.
  */
-const MAX_ID_GAP = 256;
+function piecesIds(idSegment: number, idPiece: number, d: number): boolean {
+  const gap = ((idPiece - idSegment + 0x8000) & 0xffff) - 0x8000;
+  if (d === 0) return gap === 0;
+  const most = Math.floor(Math.abs(d) / MIN_PIECE) + 1;
+  return d > 0 ? gap >= 0 && gap <= most : gap <= 0 && -gap <= most;
+}
 
 export class OffloadIndex {
   private lists: KeyedLists | null = null;
@@ -138,10 +148,7 @@ export class OffloadIndex {
       if (at < lo - PIECE_WINDOW_NS || at > hi + PIECE_WINDOW_NS) continue;
       // The same bytes as one packet again: a resend or a copy, not a piece.
       if (xs === s && xe === e) continue;
-      if (t.innerVer[r] === 4 && t.innerVer[x] === 4) {
-        const gap = (t.ipId[x] - t.ipId[r]) & 0xffff;
-        if (gap > MAX_ID_GAP && 0x10000 - gap > MAX_ID_GAP) continue;
-      }
+      if (t.innerVer[r] === 4 && t.innerVer[x] === 4 && !piecesIds(t.ipId[r], t.ipId[x], xs - s)) continue;
       out.push(x);
       covered = xe;
       if (covered >= e) return out;

@@ -53,6 +53,30 @@ function withoutRecords(src: string, drop: ReadonlySet<number>, dst: string): vo
   writeFileSync(dst, Buffer.concat(parts));
 }
 
+/**
+ * A copy of a classic pcap file of VXLAN frames in which the inner IPv4 header of the records in
+ * `change` has another ID (header checksum recomputed): packets of the same bytes sent at another time.
+ */
+function withOtherIds(src: string, change: ReadonlySet<number>, dst: string): void {
+  const b = Buffer.from(readFileSync(src));
+  // Ethernet 14 + outer IPv4 20 + UDP 8 + VXLAN 8 + inner Ethernet 14.
+  const inner = 64;
+  for (let off = 24, i = 0; off + 16 <= b.length; i++) {
+    const incl = b.readUInt32LE(off + 8);
+    if (change.has(i)) {
+      const h = off + 16 + inner;
+      b.writeUInt16BE(b.readUInt16BE(h + 4) ^ 0x4000, h + 4);
+      b.writeUInt16BE(0, h + 10);
+      let sum = 0;
+      for (let k = 0; k < 20; k += 2) sum += b.readUInt16BE(h + k);
+      while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
+      b.writeUInt16BE(~sum & 0xffff, h + 10);
+    }
+    off += 16 + incl;
+  }
+  writeFileSync(dst, b);
+}
+
 /** Analyses copies of the fixture without the given packets. */
 async function without(packets: readonly PacketRef[], tmp: string): Promise<Analysis> {
   const dir = mkdtempSync(join(tmp, 'cut-'));
@@ -161,6 +185,23 @@ describe('a bulk TCP transfer with GSO on the sender and GRO on the receiver (re
     expect(j.offloaded ?? []).toEqual([]);
     expect(j.gaps.find((g) => g.point === `${N2}-ens5.pcap`)?.reason).toMatch(/although it was capturing/);
     expect(b.findings.some((f) => f.code === 'dropped')).toBe(true);
+  });
+
+  it('takes no packets with other IPv4 IDs for pieces: the same bytes sent again are no cut of this segment', async () => {
+    const sup = segmentOn(a, `${N2}-vxlan0.pcap`, 64308);
+    const nic = `${N2}-ens5.pcap`;
+    const pieces = sup.offloaded!.find((o) => o.point === nic)!.packets;
+    const dir = mkdtempSync(join(tmp, 'ids-'));
+    const files = FILES.map((f) => {
+      const to = join(dir, basename(f));
+      if (basename(f) === nic) withOtherIds(f, new Set(pieces.map((p) => p.index)), to);
+      else writeFileSync(to, readFileSync(f));
+      return to;
+    });
+    const b = await loadCaptureSet(files);
+    const j = segmentOn(b, `${N2}-vxlan0.pcap`, 64308);
+    expect((j.offloaded ?? []).map((o) => o.point)).not.toContain(nic);
+    expect(j.gaps.find((g) => g.point === nic)?.reason).toMatch(/although it was capturing/);
   });
 
   it('still counts a capture loss on the underlay when the pieces are missing only there (the receiver’s vxlan0 has the bytes)', async () => {
