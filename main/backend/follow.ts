@@ -151,6 +151,7 @@ function journeyView(j: Journey, a: AnalysisData, packetNo: PacketNoOf): Journey
   const last = j.lastSeen;
   const findings = [
     ...j.gaps.map((g) => g.reason),
+    ...(j.offloaded ?? []).map((o) => `in pieces: ${o.reason}`),
     ...j.nat.map((n) => `${natText(n)}, between ${n.between[0]} and ${n.between[1]}`),
     ...j.mtu.map((m) => m.message),
     ...j.problems,

@@ -62,7 +62,11 @@ SELECT
       OR lower(p.inner_dst) LIKE 'fea%' OR lower(p.inner_dst) LIKE 'feb%' OR p.inner_dst = '::'
     ELSE false
   END AS link_scope,
-  CASE WHEN p.flags % 4 >= 2 OR p.flags % 1024 >= 256 THEN 1 ELSE 0 END AS cut
+  CASE WHEN p.flags % 4 >= 2 OR p.flags % 1024 >= 256 THEN 1 ELSE 0 END AS cut,
+  -- A TCP segment the snap length cut after its header (TRUNCATED 2 or PAYLOAD_CUT 512, without
+  -- TRANSPORT_CUT 256), for when no whole sighting of it exists (journeys.ts cutTcpKey).
+  CASE WHEN p.inner_proto = 6 AND p.inner_frag % 8192 = 0 AND (p.flags % 4 >= 2 OR p.flags % 1024 >= 512) AND p.flags % 512 < 256
+    THEN hash64('cut-tcp', p.inner_ver, p.ip_id, p.inner_len, p.tcp_seq, p.tcp_ack, p.tcp_flags % 64, p.tcp_win) END AS cut_tcp_key
 FROM packets p
 JOIN points pt ON pt.id = p.point
 JOIN sql_point_grain g ON g.point = p.point
@@ -75,7 +79,9 @@ WHERE p.inner_proto IS NOT NULL;
 -- the whole packet does elsewhere (journeys.ts keyCutRows): each takes the key of the whole sighting
 -- nearest in (raw) time that agrees on everything the cut row still holds: IP version, protocol,
 -- IP ID, total length, fragment offset, and the TCP sequence numbers (when captured: a cut header
--- without them reads 0 and 0) or the ICMP type, id and sequence. Without one it keeps its own key.
+-- without them reads 0 and 0) or the ICMP type, id and sequence. Without one a TCP segment cut
+-- after its header takes a key of its header and length (cut_tcp_key: every capture cut it, each
+-- after its own number of bytes), any other row keeps its own key.
 CREATE OR REPLACE TEMPORARY VIEW sql_cut_keys AS
 SELECT capture, idx, gkey FROM (
   SELECT c.capture, c.idx, w.gkey,
@@ -100,14 +106,14 @@ CREATE OR REPLACE TEMPORARY VIEW sql_grouped AS
 SELECT s.*,
   CASE WHEN k.g_n > 1 AND k.g_local = 1 AND k.g_pmin <> k.g_pmax THEN hash64(s.mkey, s.pair) ELSE s.mkey END AS pkey
 FROM (
-  SELECT s.*, COALESCE(ck.gkey, s.gkey) AS mkey
+  SELECT s.*, COALESCE(ck.gkey, s.cut_tcp_key, s.gkey) AS mkey
   FROM sql_sightings s LEFT JOIN sql_cut_keys ck ON ck.capture = s.capture AND ck.idx = s.idx
 ) s
 JOIN (
-  SELECT COALESCE(ck.gkey, s.gkey) AS mkey, COUNT(*) AS g_n, MAX(CASE WHEN link_scope THEN 1 ELSE 0 END) AS g_local,
+  SELECT COALESCE(ck.gkey, s.cut_tcp_key, s.gkey) AS mkey, COUNT(*) AS g_n, MAX(CASE WHEN link_scope THEN 1 ELSE 0 END) AS g_local,
     MIN(pair) AS g_pmin, MAX(pair) AS g_pmax
   FROM sql_sightings s LEFT JOIN sql_cut_keys ck ON ck.capture = s.capture AND ck.idx = s.idx
-  GROUP BY COALESCE(ck.gkey, s.gkey)
+  GROUP BY COALESCE(ck.gkey, s.cut_tcp_key, s.gkey)
 ) k ON k.mkey = s.mkey;
 
 -- 4. Journeys: cut where the corrected gap exceeds the window ...

@@ -29,6 +29,7 @@ import type { Enrichment } from './enrich';
 import { EMPTY_ENRICHMENT } from './enrich';
 import { EvidenceAcc, evidence, packetRef } from './evidence';
 import { buildFlows, unreversedNat } from './flows';
+import { OffloadIndex } from './offload';
 import { floodedRows, floodedText, headersAt, hopOrder, journeyOutcome, judge, materialize, natBetween, type HopContext } from './hops';
 import { direction } from '../../common/text';
 import { findAnswers, quotingErrors, type QuotedError } from './verdict';
@@ -731,6 +732,7 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
   const quoted = new Map<number, QuotedError[]>();
   const answers = new Int32Array(journeys.count).fill(-1);
   const podPlacement = new Map<number, number>();
+  const offload = new OffloadIndex(t, (r) => t.tNs[r] - offsetOfPoint[t.point[r]]);
   const ctx: HopContext = {
     t,
     ids,
@@ -749,6 +751,7 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
     answers,
     podPlacement,
     journeys,
+    offload,
   };
   orderHops(journeys, hopOrder(ctx));
   // What the verdicts rest on besides the captures: ICMP errors quoting a packet, answers to it.
@@ -758,6 +761,7 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
   // 7. Flows (their client side tells a service's replies from an SNAT).
   const pointIds = points.map((p) => p.id);
   const fx = buildFlows(t, journeys, pointIds);
+  offload.withTuples(fx.tupleOfRow);
 
   // 8. NAT along journeys -> services. A service is an address translated to backends: the
   // destination rewritten on the way in. The address an SNAT gives a packet's source is no service

@@ -19,6 +19,7 @@ import type {
   JourneyVerdict,
   MtuIssue,
   NatRewrite,
+  OffloadedHop,
   PathGap,
   QuotingIcmpError,
   TunnelType,
@@ -27,6 +28,7 @@ import { untranslatable, type JourneyIndex } from './journeys';
 import type { DomainOffset } from './clock';
 import { icmpErrorName, isRefusal, type QuotedError } from './verdict';
 import { sortNumbers } from './small-sort';
+import type { OffloadIndex } from './offload';
 
 export interface HopContext {
   readonly t: PacketTable;
@@ -67,6 +69,8 @@ export interface HopContext {
   readonly podPlacement?: ReadonlyMap<number, number>;
   /** The journeys (their rows in hop order once ordered): an answer's own path tells who made it. */
   readonly journeys?: JourneyIndex;
+  /** TCP data sightings by point and sequence (filled once the flows are known): segmentation offload. */
+  readonly offload?: OffloadIndex;
 }
 
 const OUT_RANK: Record<InterfaceKind, number> = { veth: 0, loopback: 0, bridge: 1, any: 1.5, unknown: 1.5, vtep: 2, tun: 2, underlay: 3 };
@@ -539,6 +543,8 @@ function anyCaptureOf(ctx: HopContext, node: number, rows: readonly number[]): s
 export interface PathCheck {
   status: JourneyStatus;
   gaps: PathGap[];
+  /** Expected places that carried the segment's bytes in other packets (segmentation offload). */
+  offloaded: OffloadedHop[];
   /** The destination's node is in the model (the path's last expected place is at the destination). */
   toDestination: boolean;
   /** The point where the last expected place was seen, when it was. */
@@ -567,9 +573,17 @@ interface GapDraft {
   readonly cause: GapCause;
 }
 
+/** An expected place that carried all of a TCP segment's bytes, in other packets (see offload.ts). */
+interface OffloadDraft {
+  readonly afterHop: number;
+  readonly point: number;
+  readonly rows: readonly number[];
+}
+
 interface PathDraft {
   status: JourneyStatus;
   gaps: GapDraft[];
+  offloaded: readonly OffloadDraft[];
   toDestination: boolean;
   finalPoint: string | null;
   /** Made by a node in a pod's name (see madeOnNode), else null. */
@@ -609,6 +623,7 @@ function madeOnNode(ctx: HopContext, rows: readonly number[], before: readonly G
 }
 
 const NO_GAPS: readonly GapDraft[] = [];
+const NO_OFFLOAD: readonly OffloadDraft[] = [];
 
 /** The path check without its text: status, and each gap as where, after which hop and why. */
 function checkPath(ctx: HopContext, rows: readonly number[]): PathDraft {
@@ -617,8 +632,10 @@ function checkPath(ctx: HopContext, rows: readonly number[]): PathDraft {
   const l = rows[rows.length - 1];
   const toDestination = nodeOfAddrCached(ctx, t.innerVer[l], t.innerDst[l]) >= 0;
   let finalPoint: string | null = null;
-  if (exp.length === 0) return { status: 'unknown', gaps: NO_GAPS as GapDraft[], toDestination, finalPoint, madeBy: null };
+  if (exp.length === 0)
+    return { status: 'unknown', gaps: NO_GAPS as GapDraft[], offloaded: NO_OFFLOAD, toDestination, finalPoint, madeBy: null };
   const gaps: GapDraft[] = [];
+  let offloaded: OffloadDraft[] | null = null;
   const laterFragment = (t.innerFrag[rows[0]] & 0x1fff) !== 0;
   let lastSeenHop = -1;
   let lastSeenExp = -1;
@@ -682,6 +699,18 @@ function checkPath(ctx: HopContext, rows: readonly number[]): PathDraft {
       gaps.push({ afterHop: lastSeenHop, e, point: null, cause: GapCause.NotCovering });
       continue;
     }
+    // A TCP segment whose bytes that point carried in other packets (cut by GSO/TSO, merged by
+    // GRO): it passed there, as pieces no one-to-one match can pair with it.
+    const pieces = laterFragment ? null : (ctx.offload?.carriedInPieces(rows, covering, lo, hi) ?? null);
+    if (pieces) {
+      (offloaded ??= []).push({ afterHop: lastSeenHop, point: covering, rows: pieces });
+      lastSeenExp = ei;
+      if (ei === exp.length - 1) {
+        finalSeen = true;
+        finalPoint = ctx.points[covering].id;
+      }
+      continue;
+    }
     // A later fragment missing on a bridge the path crossed: bridge netfilter's conntrack reassembles
     // fragments there (the first fragment's journey shows the whole datagram on that bridge).
     const reassembled = laterFragment && e.kinds[0] === 'bridge';
@@ -697,7 +726,7 @@ function checkPath(ctx: HopContext, rows: readonly number[]): PathDraft {
   // Made on the node where it is first seen: the places before it on that node are not on its way.
   const madeBy = madeOnNode(ctx, rows, gaps);
   const onWay = madeBy ? gaps.filter((g) => !(g.afterHop < 0 && g.e.node === madeBy.node)) : gaps;
-  return { status, gaps: onWay, toDestination, finalPoint, madeBy };
+  return { status, gaps: onWay, offloaded: offloaded ?? NO_OFFLOAD, toDestination, finalPoint, madeBy };
 }
 
 function gapText(ctx: HopContext, g: GapDraft): PathGap {
@@ -726,9 +755,31 @@ function gapText(ctx: HopContext, g: GapDraft): PathGap {
   }
 }
 
+function offloadText(ctx: HopContext, o: OffloadDraft): OffloadedHop {
+  const t = ctx.t;
+  const n = ctx.nodeOfPoint[o.point];
+  const point = ctx.points[o.point].id;
+  const refs = o.rows.map((r) => `#${t.index[r] + 1}`);
+  const list = refs.length > 4 ? `${refs.slice(0, 3).join(', ')} … ${refs[refs.length - 1]}` : refs.join(', ');
+  const shape = o.rows.length === 1 ? 'inside one larger packet' : `as ${o.rows.length} packets`;
+  return {
+    afterHop: o.afterHop,
+    node: n >= 0 ? ctx.nodes[n].id : null,
+    point,
+    packets: o.rows.map((r) => ({ capture: ctx.ids[t.file[r]], index: t.index[r] })),
+    reason: `${point} carried all its bytes ${shape} (${list}): segmentation offload (GSO/TSO cuts a segment at the sender's NIC, GRO merges segments at the receiver's), so no packet there is this one`,
+  };
+}
+
 export function pathCheck(ctx: HopContext, rows: readonly number[]): PathCheck {
   const d = checkPath(ctx, rows);
-  return { status: d.status, gaps: d.gaps.map((g) => gapText(ctx, g)), toDestination: d.toDestination, finalPoint: d.finalPoint };
+  return {
+    status: d.status,
+    gaps: d.gaps.map((g) => gapText(ctx, g)),
+    offloaded: d.offloaded.map((o) => offloadText(ctx, o)),
+    toDestination: d.toDestination,
+    finalPoint: d.finalPoint,
+  };
 }
 
 /** What a journey's status rests on (see judge), decided without any text. */
@@ -878,7 +929,7 @@ export function judge(
   // Multicast, broadcast and link-local packets go to every listener of one link, not along a
   // routed path to one destination: there is no path to check them against.
   if (untranslatable(t, f)) {
-    const pc: PathCheck = { status: 'unknown', gaps: [], toDestination: false, finalPoint: null };
+    const pc: PathCheck = { status: 'unknown', gaps: [], offloaded: [], toDestination: false, finalPoint: null };
     return {
       pc,
       status: 'unknown',
@@ -893,6 +944,7 @@ export function judge(
   const pc: PathCheck = {
     status: draft.status,
     gaps: draft.gaps.map((g) => gapText(ctx, g)),
+    offloaded: draft.offloaded.map((o) => offloadText(ctx, o)),
     toDestination: draft.toDestination,
     finalPoint: draft.finalPoint,
   };
@@ -933,8 +985,14 @@ export function judge(
         verdict: { code: 'icmp-error', reason: `${from} answered ${what} (${refText(q.row)}): the packet went no further`, icmpError },
       };
     }
-    case Basis.ReachedDestination:
-      return { pc, status, verdict: { code: 'reached-destination', reason: `seen where ${dstText} receives it (${pc.finalPoint})` } };
+    case Basis.ReachedDestination: {
+      // Its bytes, not the packet itself, where the destination receives them (offload.ts).
+      const pieces = pc.offloaded.find((o) => o.point === pc.finalPoint);
+      const how = pieces
+        ? `, ${pieces.packets.length === 1 ? 'merged into a larger packet' : `as ${pieces.packets.length} packets`} (segmentation offload)`
+        : '';
+      return { pc, status, verdict: { code: 'reached-destination', reason: `seen where ${dstText} receives it (${pc.finalPoint}${how})` } };
+    }
     case Basis.DestinationVeth:
       return {
         pc,
@@ -1024,7 +1082,11 @@ const TUNNEL_OVERHEAD: Record<number, number> = {
   [TunnelKind.WIREGUARD]: 60,
 };
 
-function mtuIssues(ctx: HopContext, rows: readonly number[], status: JourneyStatus): MtuIssue[] {
+/**
+ * MTU trouble of a journey. `offloaded`: its bytes were carried in other packets somewhere on its
+ * way (a GSO super-packet cut at the NIC): its size on the sender's own interfaces is no MTU's.
+ */
+function mtuIssues(ctx: HopContext, rows: readonly number[], status: JourneyStatus, offloaded: boolean): MtuIssue[] {
   const t = ctx.t;
   const out: MtuIssue[] = [];
   const fragAt: string[] = [];
@@ -1064,11 +1126,23 @@ function mtuIssues(ctx: HopContext, rows: readonly number[], status: JourneyStat
     const kind =
       sn >= 0 && dn >= 0 ? (ctx.tunnelKindBetween.get(`${Math.min(sn, dn)}|${Math.max(sn, dn)}`) ?? TunnelKind.VXLAN) : TunnelKind.VXLAN;
     const room = ctx.underlayMtu - (TUNNEL_OVERHEAD[kind] ?? 50);
-    if (status !== 'delivered' && !reachedUnderlay && sn >= 0 && dn >= 0 && sn !== dn && df && maxLen > room) {
+    // A TCP packet larger than the underlay's own MTU on the sending host left its stack as one
+    // GSO/TSO super-packet, which the NIC cuts into MSS-sized packets (a pod's interface has no
+    // larger MTU than the underlay): its own size is no MTU's business. Only when a running capture
+    // after it missed it (and nothing there carried its bytes in pieces) did those pieces not fit.
+    const gso = t.innerProto[f] === 6 && maxLen > ctx.underlayMtu;
+    const tooBig = status !== 'delivered' && !reachedUnderlay && sn >= 0 && dn >= 0 && sn !== dn && df && maxLen > room && !offloaded;
+    if (tooBig && !gso) {
       out.push({
         code: 'too-big-for-tunnel',
         hop: rows.length - 1,
         message: `${maxLen}-byte packet with DF set exceeds what a ${TUNNEL_NAMES[kind]} tunnel over a ${ctx.underlayMtu}-byte underlay carries (${room})`,
+      });
+    } else if (tooBig && status === 'dropped') {
+      out.push({
+        code: 'too-big-for-tunnel',
+        hop: rows.length - 1,
+        message: `${maxLen}-byte TCP segment with DF set, a GSO super-packet the NIC cuts into MSS-sized packets, never reached the underlay: a path MTU below those packets plus the ${TUNNEL_NAMES[kind]} header drops them there (the tunnel carries ${room} over a ${ctx.underlayMtu}-byte underlay, less where a smaller path MTU was learned)`,
       });
     }
   }
@@ -1142,7 +1216,7 @@ export function materialize(ctx: HopContext, j: JourneyIndex, k: number, flowIds
   });
   const { pc, status, verdict } = judge(ctx, k, rows);
   const gaps = pc.gaps;
-  const mtu = mtuIssues(ctx, rows, status);
+  const mtu = mtuIssues(ctx, rows, status, pc.offloaded.length > 0);
   return {
     id: k,
     flow: flows[0] ?? '',
@@ -1151,6 +1225,7 @@ export function materialize(ctx: HopContext, j: JourneyIndex, k: number, flowIds
     status,
     lastSeen: hops[hops.length - 1],
     gaps,
+    ...(pc.offloaded.length ? { offloaded: pc.offloaded } : {}),
     nat,
     mtu,
     problems: [...problems],

@@ -64,6 +64,7 @@ export type {
   JourneyVerdict,
   MtuIssue,
   NatRewrite,
+  OffloadedHop,
   PacketRef,
   PathGap,
   Pod,

@@ -139,8 +139,26 @@ function keyCutRows(t: PacketTable, k1: Uint32Array, k2: Uint32Array, valid: Uin
     if (best >= 0) {
       k1[r] = k1[best];
       k2[r] = k2[best];
-    }
+    } else cutTcpKey(t, r, k1, k2);
   }
+}
+
+/**
+ * A TCP segment with no whole sighting that the snap length cut after its header (every capture
+ * cut it, each after its own number of bytes: a tunnelled sighting keeps fewer of the payload's) is
+ * keyed by its header and length alone; any other row keeps its own key.
+ */
+function cutTcpKey(t: PacketTable, r: number, k1: Uint32Array, k2: Uint32Array): void {
+  const f = t.flags[r];
+  if (t.innerProto[r] !== 6 || (t.innerFrag[r] & 0x1fff) !== 0 || f & SummaryFlag.TRANSPORT_CUT) return;
+  let a = mix(0x7f4a7c15, t.innerVer[r]);
+  let b = mix(0x1b873593, t.innerVer[r] + 1);
+  for (const v of [t.ipId[r], t.innerLen[r], t.tcpSeq[r], t.tcpAck[r], t.tcpFlags[r] & 0x3f, t.tcpWin[r]]) {
+    a = mix(a, v);
+    b = mix(b, v ^ 0x2545f491);
+  }
+  k1[r] = a;
+  k2[r] = b;
 }
 
 /** Whether whole row `w` agrees with cut row `r` on everything `r` holds. */

@@ -321,6 +321,21 @@ export interface PathGap {
   readonly reason: string;
 }
 
+/**
+ * An expected place where no packet matched the journey's TCP segment one to one, but packets of
+ * the same connection there carried all its bytes: segmentation offload (GSO/TSO cut a segment into
+ * pieces at the sender's NIC, GRO merges pieces at the receiver's), not a drop.
+ */
+export interface OffloadedHop {
+  /** It lies after this hop index (-1: before the first hop). */
+  readonly afterHop: number;
+  readonly node: string | null;
+  readonly point: string;
+  /** The packets there that carried the segment's bytes, in sequence order. */
+  readonly packets: readonly PacketRef[];
+  readonly reason: string;
+}
+
 export interface MtuIssue {
   readonly code: 'too-big-for-tunnel' | 'fragmented' | 'icmp-frag-needed';
   readonly hop: number;
@@ -375,6 +390,8 @@ export interface Journey {
   /** The last hop (where it was last seen). */
   readonly lastSeen: Hop;
   readonly gaps: readonly PathGap[];
+  /** Places that carried the segment's bytes in other packets (segmentation offload); absent when none. */
+  readonly offloaded?: readonly OffloadedHop[];
   readonly nat: readonly NatRewrite[];
   readonly mtu: readonly MtuIssue[];
   readonly problems: readonly string[];

@@ -1,0 +1,219 @@
+// Segmentation offload on a kernel-made VXLAN cluster (fixtures/captures/review4/bulk-gso, see
+// fixtures/README.md): a bulk TCP transfer pod → pod with the kernel's offloads as they are. The
+// sender's veth, bridge and vxlan0 carry GSO super-packets of up to 64 KB, its NIC cuts them into
+// 1398-byte pieces, the receiver's vxlan0 sees them merged again (GRO) along other cuts; every capture
+// is `tcpdump -s 128`. Nothing was lost: tshark finds every byte at every point, no lost segment and no
+// retransmission. A journey that reaches a point only as pieces (or inside a merged packet) went
+// through it; no drop, no capture loss, no MTU problem. The test then removes bytes from copies of the
+// captures to check that a real drop and a real capture loss are still told.
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadCaptureSet, type Analysis, type Journey, type PacketRef } from '../../main/topology';
+
+const DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'fixtures', 'captures', 'review4', 'bulk-gso');
+const FILES = readdirSync(DIR)
+  .filter((f) => f.endsWith('.pcap'))
+  .map((f) => join(DIR, f));
+const N1 = 'ip-10-0-3-17.eu-west-1.compute.internal';
+const N2 = 'ip-10-0-3-18.eu-west-1.compute.internal';
+const SRC = '10.42.2.4';
+const DST = '10.42.1.5';
+
+function all(a: Analysis): Journey[] {
+  const out: Journey[] = [];
+  for (let k = 0; k < a.journeys.count; k++) out.push(a.journeys.get(k));
+  return out;
+}
+
+/** The data segments api-0 sent (journeys of the transfer's direction with a payload). */
+function dataJourneys(a: Analysis): Journey[] {
+  return all(a).filter((j) => j.hops[0].headers.src === SRC && j.hops[0].headers.dst === DST && !/ len=0$/.test(j.hops[0].headers.info));
+}
+
+/** The journey whose sighting on `capture` has the given TCP segment length. */
+function segmentOn(a: Analysis, capture: string, len: number): Journey {
+  const found = all(a).filter((j) => j.hops.some((h) => h.packet.capture === capture && h.headers.info.endsWith(` len=${len}`)));
+  expect(found.length).toBe(1);
+  return found[0];
+}
+
+/** A copy of a classic pcap file without the records whose 0-based index is in `drop`. */
+function withoutRecords(src: string, drop: ReadonlySet<number>, dst: string): void {
+  const b = readFileSync(src);
+  const le = b.readUInt32LE(0) === 0xa1b2c3d4 || b.readUInt32LE(0) === 0xa1b23c4d;
+  const parts: Buffer[] = [b.subarray(0, 24)];
+  for (let off = 24, i = 0; off + 16 <= b.length; i++) {
+    const incl = le ? b.readUInt32LE(off + 8) : b.readUInt32BE(off + 8);
+    if (!drop.has(i)) parts.push(b.subarray(off, off + 16 + incl));
+    off += 16 + incl;
+  }
+  writeFileSync(dst, Buffer.concat(parts));
+}
+
+/**
+ * A copy of a classic pcap file of VXLAN frames in which the inner IPv4 header of the records in
+ * `change` has another ID (header checksum recomputed): packets of the same bytes sent at another time.
+ */
+function withOtherIds(src: string, change: ReadonlySet<number>, dst: string): void {
+  const b = Buffer.from(readFileSync(src));
+  // Ethernet 14 + outer IPv4 20 + UDP 8 + VXLAN 8 + inner Ethernet 14.
+  const inner = 64;
+  for (let off = 24, i = 0; off + 16 <= b.length; i++) {
+    const incl = b.readUInt32LE(off + 8);
+    if (change.has(i)) {
+      const h = off + 16 + inner;
+      b.writeUInt16BE(b.readUInt16BE(h + 4) ^ 0x4000, h + 4);
+      b.writeUInt16BE(0, h + 10);
+      let sum = 0;
+      for (let k = 0; k < 20; k += 2) sum += b.readUInt16BE(h + k);
+      while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
+      b.writeUInt16BE(~sum & 0xffff, h + 10);
+    }
+    off += 16 + incl;
+  }
+  writeFileSync(dst, b);
+}
+
+/** Analyses copies of the fixture without the given packets. */
+async function without(packets: readonly PacketRef[], tmp: string): Promise<Analysis> {
+  const dir = mkdtempSync(join(tmp, 'cut-'));
+  const files = FILES.map((f) => {
+    const drop = new Set(packets.filter((p) => p.capture === basename(f)).map((p) => p.index));
+    withoutRecords(f, drop, join(dir, basename(f)));
+    return join(dir, basename(f));
+  });
+  return loadCaptureSet(files);
+}
+
+describe('a bulk TCP transfer with GSO on the sender and GRO on the receiver (review4/bulk-gso)', () => {
+  let a: Analysis;
+  let tmp: string;
+  beforeAll(async () => {
+    a = await loadCaptureSet(FILES);
+    tmp = mkdtempSync(join(tmpdir(), 'tv-gso-'));
+  });
+  afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+  it('has no drop, no path gap (capture loss) and no MTU finding', () => {
+    const codes = a.findings.map((f) => f.code);
+    expect(codes).not.toContain('dropped');
+    expect(codes).not.toContain('path-gap');
+    expect(a.findings.filter((f) => /MTU|DF set/.test(f.message))).toEqual([]);
+  });
+
+  it('delivers every data segment, says no running capture missed any, and gives no super-packet an MTU issue', () => {
+    const data = dataJourneys(a);
+    expect(data.length).toBeGreaterThan(300);
+    expect(data.filter((j) => j.status !== 'delivered').map((j) => `${j.hops[0].packet.capture}#${j.hops[0].packet.index + 1}`)).toEqual(
+      [],
+    );
+    expect(data.flatMap((j) => j.gaps.filter((g) => g.point !== null))).toEqual([]);
+    expect(data.flatMap((j) => j.mtu)).toEqual([]);
+  });
+
+  it('follows a 64308-byte GSO super-packet through both NICs as the 1398-byte pieces that tile it', () => {
+    const j = segmentOn(a, `${N2}-vxlan0.pcap`, 64308);
+    expect(j.status).toBe('delivered');
+    expect(j.verdict?.code).toBe('reached-destination');
+    expect(j.verdict?.reason).toMatch(/segmentation offload/);
+    const seq = Number(/seq=(\d+)/.exec(j.hops[0].headers.info)![1]);
+    const byPoint = new Map((j.offloaded ?? []).map((o) => [o.point, o]));
+    for (const nic of [`${N2}-ens5.pcap`, `${N1}-ens5.pcap`]) {
+      const o = byPoint.get(nic);
+      expect(o, nic).toBeDefined();
+      expect(o!.reason).toMatch(/GSO/);
+      // The pieces, each its own journey on the underlay, tile [seq, seq + 64308): the first starts at seq.
+      const pieces = o!.packets.map((p) =>
+        all(a).find((x) => x.hops.some((h) => h.packet.capture === p.capture && h.packet.index === p.index))!,
+      );
+      const ranges = pieces.map((x) => {
+        const info = x.hops[0].headers.info;
+        return [Number(/seq=(\d+)/.exec(info)![1]), Number(/len=(\d+)/.exec(info)![1])];
+      });
+      expect(ranges[0][0]).toBe(seq);
+      let end = seq;
+      for (const [s, l] of ranges) {
+        expect(s).toBe(end);
+        end = s + l;
+      }
+      expect(end - seq).toBe(64308);
+      expect(ranges.length).toBe(Math.ceil(64308 / 1398));
+    }
+    expect(j.gaps.filter((g) => g.point !== null)).toEqual([]);
+    expect(j.mtu).toEqual([]);
+  });
+
+  it('follows a 1398-byte piece on the underlay through the super-packet it was cut from on the sender, and the merged one on the receiver', () => {
+    const sup = segmentOn(a, `${N2}-vxlan0.pcap`, 64308);
+    const seq = /seq=(\d+)/.exec(sup.hops[0].headers.info)![1];
+    const [piece, ...more] = all(a).filter((j) => j.hops[0].headers.info.includes(` seq=${seq} `) && j.hops[0].kind === 'underlay');
+    expect(more).toEqual([]);
+    expect(piece.hops.map((h) => h.point)).toEqual([`${N2}-ens5.pcap`, `${N1}-ens5.pcap`]);
+    expect(piece.status).toBe('delivered');
+    expect(piece.gaps.filter((g) => g.point !== null)).toEqual([]);
+    const at = new Set((piece.offloaded ?? []).map((o) => o.point));
+    for (const p of [`${N2}-vxlan0.pcap`, `${N1}-vxlan0.pcap`]) expect(at, p).toContain(p);
+    // Where the destination receives it, its bytes were inside a merged packet.
+    expect(piece.verdict?.code).toBe('reached-destination');
+    expect(piece.verdict?.reason).toMatch(/segmentation offload/);
+    expect(piece.offloaded!.find((o) => o.point === `${N2}-vxlan0.pcap`)!.packets).toHaveLength(1);
+  });
+
+  it('prints a TCP segment’s length from its IP header, not the 62 bytes the snap length kept (the hop still says truncated)', () => {
+    const j = segmentOn(a, `${N2}-vxlan0.pcap`, 64308);
+    const hop = j.hops.find((h) => h.packet.capture === `${N2}-vxlan0.pcap`)!;
+    expect(hop.headers.info).toMatch(/ len=64308$/);
+    expect(hop.headers.length).toBe(64360);
+    expect(hop.problems).toContain('truncated');
+    const piece = all(a).find((x) => x.hops[0].point === `${N2}-ens5.pcap` && / len=1398$/.test(x.hops[0].headers.info));
+    expect(piece, 'a 1398-byte piece on the underlay').toBeDefined();
+    expect(piece!.hops[0].problems).toContain('truncated');
+  });
+
+  it('still calls a super-packet dropped when its bytes never reached the NIC (pieces removed everywhere after the sender’s vxlan0)', async () => {
+    const sup = segmentOn(a, `${N2}-vxlan0.pcap`, 64308);
+    const after = (sup.offloaded ?? []).flatMap((o) => o.packets);
+    // Its sightings past n2's vxlan0, as one packet, if any, go too.
+    const n1Hops = sup.hops.filter((h) => h.node === N1).map((h) => h.packet);
+    const b = await without([...after, ...n1Hops], tmp);
+    const j = segmentOn(b, `${N2}-vxlan0.pcap`, 64308);
+    expect(j.status).toBe('dropped');
+    expect(j.lastSeen.point).toBe(`${N2}-vxlan0.pcap`);
+    expect(j.offloaded ?? []).toEqual([]);
+    expect(j.gaps.find((g) => g.point === `${N2}-ens5.pcap`)?.reason).toMatch(/although it was capturing/);
+    expect(b.findings.some((f) => f.code === 'dropped')).toBe(true);
+  });
+
+  it('takes no packets with other IPv4 IDs for pieces: the same bytes sent again are no cut of this segment', async () => {
+    const sup = segmentOn(a, `${N2}-vxlan0.pcap`, 64308);
+    const nic = `${N2}-ens5.pcap`;
+    const pieces = sup.offloaded!.find((o) => o.point === nic)!.packets;
+    const dir = mkdtempSync(join(tmp, 'ids-'));
+    const files = FILES.map((f) => {
+      const to = join(dir, basename(f));
+      if (basename(f) === nic) withOtherIds(f, new Set(pieces.map((p) => p.index)), to);
+      else writeFileSync(to, readFileSync(f));
+      return to;
+    });
+    const b = await loadCaptureSet(files);
+    const j = segmentOn(b, `${N2}-vxlan0.pcap`, 64308);
+    expect((j.offloaded ?? []).map((o) => o.point)).not.toContain(nic);
+    expect(j.gaps.find((g) => g.point === nic)?.reason).toMatch(/although it was capturing/);
+  });
+
+  it('still counts a capture loss on the underlay when the pieces are missing only there (the receiver’s vxlan0 has the bytes)', async () => {
+    const sup = segmentOn(a, `${N2}-vxlan0.pcap`, 64308);
+    const nic = `${N2}-ens5.pcap`;
+    const pieces = sup.offloaded!.find((o) => o.point === nic)!.packets;
+    // One piece lost by n2's ens5 capture: its bytes are no longer all there.
+    const b = await without([pieces[3]], tmp);
+    const j = segmentOn(b, `${N2}-vxlan0.pcap`, 64308);
+    expect(j.status).toBe('delivered');
+    expect(j.gaps.find((g) => g.point === nic)?.reason).toMatch(/although it was capturing/);
+    const gap = b.findings.find((f) => f.code === 'path-gap' && f.message.startsWith(nic));
+    expect(gap?.message).toMatch(/missed \d+ packets/);
+  });
+});
