@@ -28,17 +28,6 @@ const sourceUrls = {
   },
 };
 
-/** main/cli/bundled.ts as the bundle has it (see there). */
-const bundledFlag = {
-  name: 'bundled-flag',
-  setup(build) {
-    build.onLoad({ filter: /[\\/]main[\\/]cli[\\/]bundled\.ts$/ }, (args) => {
-      const text = readFileSync(args.path, 'utf8').replace('BUNDLED: boolean = false', 'BUNDLED: boolean = true');
-      return { contents: text.replaceAll('import.meta.url', JSON.stringify(pathToFileURL(args.path).href)), loader: 'ts' };
-    });
-  },
-};
-
 export async function buildCli({ quiet = false } = {}) {
   let esbuild;
   try {
@@ -54,13 +43,8 @@ export async function buildCli({ quiet = false } = {}) {
   try {
     const result = await esbuild.build({
       absWorkingDir: ROOT,
-      // Worker threads start from entries of their own (their bootstraps, runThreadEntry in bundle.mjs, pick them):
-      // the capture set's reading threads and the second thread of a split `decode --format text`.
-      entryPoints: {
-        main: 'main/cli/main.ts',
-        'set-read-worker': 'main/topology/set-read-worker.ts',
-        'text-thread': 'main/cli/text-thread.ts',
-      },
+      // The capture set's reading threads start from their own entry (main/topology/set-read-worker.mjs picks it).
+      entryPoints: { main: 'main/cli/main.ts', 'set-read-worker': 'main/topology/set-read-worker.ts' },
       outdir: tmp,
       bundle: true,
       splitting: true,
@@ -72,7 +56,7 @@ export async function buildCli({ quiet = false } = {}) {
       sourcemap: 'linked',
       metafile: true,
       logLevel: 'warning',
-      plugins: [bundledFlag, sourceUrls],
+      plugins: [sourceUrls],
     });
     const files = [...Object.keys(result.metafile.inputs).filter((p) => !p.startsWith('node_modules/')), ...BUILD_INPUTS].sort();
     const inputs = files.map((p) => {

@@ -5,7 +5,7 @@
 // built from with its size, mtime and SHA-256. The bundle is fresh when every file still has its
 // size and mtime (one stat each, about 1 ms for the ~200 files); a file whose mtime moved but whose
 // content hashes the same (a checkout, a `touch`) still counts as unchanged.
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 /** The project's root folder (this file is main/cli/bundle.mjs). */
@@ -53,21 +53,4 @@ export function sha256Of(file) {
   // Only reached when a file's mtime moved, so node:crypto is not loaded on a normal start
   // (process.getBuiltinModule: Node >= 20.16; package.json asks for 20.19).
   return process.getBuiltinModule('node:crypto').createHash('sha256').update(readFileSync(file)).digest('hex');
-}
-
-/**
- * Starts a worker thread's code: the bundle's entry `out/cli/<name>.js` when the bundle is the build
- * of the current sources (a thread then starts in a fraction of the time), else `source` through tsx,
- * registered in this thread too. TUNNELVISION_FROM_SOURCES=1 takes the sources, as bin.mjs does.
- * @param {string} name @param {URL} source
- */
-export async function runThreadEntry(name, source) {
-  const bundled = `${BUNDLE_DIR}${name}.js`;
-  if (process.env.TUNNELVISION_FROM_SOURCES !== '1' && existsSync(bundled) && bundleState().fresh) {
-    await import(pathToFileURL(bundled).href);
-  } else {
-    const { register } = await import('tsx/esm/api');
-    register();
-    await import(source.href);
-  }
 }

@@ -46,16 +46,10 @@ export function packBytes(bytes: Uint8Array): PackedBytes {
 const SPARE = 4;
 
 export class LineBatch {
-  private buf: Buffer;
+  private buf: Buffer = Buffer.allocUnsafe(CHUNK);
   /** The same bytes as `buf`, for the 32-bit stores of digits. */
-  private view: DataView;
+  private view = viewOf(this.buf);
   private pos = 0;
-
-  /** @param chunkSize bytes of a chunk (a longer line gets a chunk of its own size) */
-  constructor(private readonly chunkSize = CHUNK) {
-    this.buf = Buffer.allocUnsafe(chunkSize);
-    this.view = viewOf(this.buf);
-  }
 
   /** Adds `line` and a newline; returns the chunk filled so far when it had no room left for it, to be written. */
   add(line: string): Buffer | null {
@@ -218,7 +212,7 @@ export class LineBatch {
   take(): Buffer | null {
     if (this.pos === 0) return null;
     const chunk = this.buf.subarray(0, this.pos);
-    this.setBuffer(Buffer.allocUnsafe(this.chunkSize));
+    this.setBuffer(Buffer.allocUnsafe(CHUNK));
     this.pos = 0;
     return chunk;
   }

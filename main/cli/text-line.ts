@@ -3,8 +3,7 @@
 // same bytes straight into an output chunk (the hot path); `TextFormatter` decodes a packet and
 // writes its line.
 import { epochText } from '../engine/readers/time';
-import { readCapture, type ReadOptions } from '../engine/readers/read';
-import type { CaptureInfo, CaptureInterface, RawPacket } from '../engine/types';
+import type { RawPacket } from '../engine/types';
 import { describePacketText, PacketSummary, PacketText } from '../engine/decode/index';
 import { ipv4Text, ipv6Text } from '../engine/decode/context';
 import type { DecodeOptions, IpLevelSummary } from '../engine/decode/types';
@@ -101,79 +100,13 @@ function writeEndpoint(out: LineBatch, l: IpLevelSummary, d: Uint8Array, src: bo
 export class TextFormatter {
   private readonly summary = new PacketSummary();
   private readonly text = new PacketText();
-  readonly lines: LineBatch;
+  readonly lines = new LineBatch();
 
-  constructor(
-    private readonly opts: DecodeOptions,
-    chunkSize?: number,
-  ) {
-    this.lines = new LineBatch(chunkSize);
-  }
+  constructor(private readonly opts: DecodeOptions) {}
 
   /** Adds the packet's line; returns a chunk to write when one filled up. */
   packet(p: RawPacket, capture: string): Buffer | null {
     const t = describePacketText(p.data, p.linktype, this.summary, this.text, this.opts, p.origLen);
     return writeTextLine(this.lines, p, t, this.summary, capture);
   }
-}
-
-/** The capture column: the file name, plus the interface name when a pcapng file has several. */
-export class CaptureColumn {
-  private readonly ifaces: CaptureInterface[] = [];
-  constructor(private readonly file: string) {}
-
-  /** For ReadHandlers.onInterface. */
-  add(i: CaptureInterface): void {
-    this.ifaces[i.key] = i;
-  }
-
-  of(p: RawPacket): string {
-    return this.ifaces.length > 1 ? `${this.file}:${this.ifaces[p.iface]?.name ?? `if${p.iface}`}` : this.file;
-  }
-}
-
-/** Where the packets after a chunk of lines start: the next part of a file to read, if it comes to that. */
-export interface NextRecord {
-  readonly offset: number;
-  readonly index: number;
-}
-
-export interface TextReading {
-  readonly path: string;
-  /** The capture name on every line. */
-  readonly file: string;
-  readonly opts: DecodeOptions;
-  readonly read: ReadOptions;
-  /** Takes each chunk of lines, with where the packets after it start. */
-  readonly emit: (chunk: Buffer, next: NextRecord) => void;
-  /** Asked before each packet: true once nothing more is wanted (the reader of the output went away). */
-  readonly stopped: () => boolean;
-  /** Bytes of a chunk (LineBatch's default when absent). */
-  readonly chunkSize?: number;
-}
-
-/**
- * Reads a capture (or the part of it `read.range` names) into text lines: each full chunk of lines
- * goes to `emit`, and so does the last one, at the end.
- */
-export async function readTextLines(r: TextReading): Promise<CaptureInfo> {
-  const { path, opts, read, emit, stopped } = r;
-  const text = new TextFormatter(opts, r.chunkSize);
-  const column = new CaptureColumn(r.file);
-  const info = await readCapture(
-    path,
-    {
-      onInterface: (i) => column.add(i),
-      onPacket: (p) => {
-        if (stopped()) return;
-        // The info line without building layers and fields: same text as the full decode, several times faster.
-        const full = text.packet(p, column.of(p));
-        if (full) emit(full, { offset: p.fileOffset, index: p.index });
-      },
-    },
-    read,
-  );
-  const last = text.lines.take();
-  if (last) emit(last, { offset: read.range?.end ?? Number.POSITIVE_INFINITY, index: info.packetCount });
-  return info;
 }

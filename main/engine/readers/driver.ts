@@ -5,7 +5,7 @@
 
 import type { CaptureInfo } from '../types';
 import { DEFAULT_MAX_RECORD_LEN, ReadSink, type FormatReader, type ReadHandlers, u32 } from './sink';
-import { FastPcapReader, PCAP_HEADER_LEN, pcapMagic } from './pcap';
+import { FastPcapReader, pcapMagic } from './pcap';
 import { PcapParserReader } from './pcap-parser-reader';
 import { BT_SHB, PcapngReader } from './pcapng';
 import { GzipSource, isGzip, type ByteSource } from './source';
@@ -34,18 +34,6 @@ export interface ReadOptions {
   pause?: () => Promise<void> | undefined;
   /** Limits shared by every file of a capture set (bytes, packets, memory); none when absent. */
   budget?: ReadBudget;
-  /**
-   * Only the records in bytes [start, end) of an uncompressed classic pcap file, the first numbered
-   * `firstIndex`: one part of a file read by several threads. Both ends are record boundaries (or
-   * the end of the file), found by pcapRecordAt.
-   */
-  range?: ReadRange;
-}
-
-export interface ReadRange {
-  readonly start: number;
-  readonly end: number;
-  readonly firstIndex: number;
 }
 
 /** The classic pcap loop used when the caller does not choose (see ReadOptions.pcapReader for why). */
@@ -116,34 +104,14 @@ export async function readSource(raw: ByteSource, path: string, handlers: ReadHa
       src = new GzipSource(raw);
       compressed = true;
     }
-    if (!opts.range) await pump(src, sink, opts, null);
-    else {
-      const reader = await startRange(src, sink, opts, opts.range);
-      if (reader) await pump(src, sink, opts, reader, opts.range);
-    }
+    await pump(src, sink, opts);
     return sink.info(path, compressed);
   } finally {
     await src.close().catch(() => {});
   }
 }
 
-/**
- * Positions a read of `range`: the pcap header read from the start of the file (it gives the byte
- * order, time unit and link type), the records before the range skipped unread.
- */
-async function startRange(src: ByteSource, sink: ReadSink, opts: ReadOptions, range: ReadRange): Promise<FormatReader | null> {
-  const head = await src.peek(PCAP_HEADER_LEN);
-  if (src instanceof GzipSource || !pcapMagic(head) || opts.pcapReader === 'pcap-parser')
-    throw new Error('a range is read from an uncompressed classic pcap file only');
-  const reader = new FastPcapReader(sink);
-  if (reader.consume(head, 0, head.length, 0) !== PCAP_HEADER_LEN) return null; // a bad header, reported
-  await src.skip(range.start);
-  sink.packets = range.firstIndex;
-  return reader;
-}
-
-/** The read loop, from the start of the input or, with a range, from its start (its reader given). */
-async function pump(src: ByteSource, sink: ReadSink, opts: ReadOptions, reader: FormatReader | null, range?: ReadRange): Promise<void> {
+async function pump(src: ByteSource, sink: ReadSink, opts: ReadOptions): Promise<void> {
   const { signal } = opts;
   const handlers = sink.handlers;
   const chunk =
@@ -151,9 +119,9 @@ async function pump(src: ByteSource, sink: ReadSink, opts: ReadOptions, reader: 
       ? Math.min(opts.chunkSize, 64 << 20)
       : DEFAULT_CHUNK;
   const buf = new Uint8Array(chunk + sink.maxRecordLen + 256 * 1024);
+  let reader: FormatReader | null = null;
   let fill = 0; // bytes in buf
-  let base = range?.start ?? 0; // file offset (decompressed) of buf[0]
-  const end = range?.end ?? Number.POSITIVE_INFINITY;
+  let base = 0; // file offset (decompressed) of buf[0]
   let eof = false;
   const failed = (e: unknown, at: number): void => {
     const gz = src instanceof GzipSource;
@@ -174,8 +142,7 @@ async function pump(src: ByteSource, sink: ReadSink, opts: ReadOptions, reader: 
     }
     let n: number;
     try {
-      const len = Math.min(chunk, buf.length - fill, end - base - fill);
-      n = len > 0 ? await src.read(buf, fill, len) : 0;
+      n = await src.read(buf, fill, Math.min(chunk, buf.length - fill));
     } catch (e) {
       failed(e, base + fill);
       break;

@@ -12,8 +12,7 @@
 //
 // The magic's byte order gives the byte order of every field.
 
-import { DEFAULT_MAX_RECORD_LEN, type FormatReader, type ReadSink, u16, u32, hex } from './sink';
-import { PositionedFile } from './source';
+import { type FormatReader, type ReadSink, u32, hex } from './sink';
 
 export const PCAP_HEADER_LEN = 24;
 export const PCAP_RECORD_HEADER_LEN = 16;
@@ -176,50 +175,3 @@ export class FastPcapReader implements FormatReader {
     reportCutRecord(remaining, fileOffset, this.sink, remaining < PCAP_RECORD_HEADER_LEN ? 'record header' : 'record');
   }
 }
-
-/** A record boundary of a classic pcap file: the byte offset of its header and the packet's index. */
-export interface PcapRecordAt {
-  readonly offset: number;
-  readonly index: number;
-}
-
-/**
- * The first record boundary at or after byte `at` of the classic pcap file `path`, found by walking
- * the record headers from the start (16 bytes used of every record: about 25 ms per 100 MB, read
- * 256 KiB at a time into one buffer, which stays in the processor's cache: 1 MiB took twice as long). Null when the file is not an uncompressed classic
- * pcap, when a record before that point is one the reader would report (longer than the file's
- * snaplen or than `maxRecordLen`: the reading of that part then goes on one thread, as it would
- * without the split), or when the file ends first: so a read split there reports the same errors.
- */
-export function pcapRecordAt(path: string, at: number, maxRecordLen = DEFAULT_MAX_RECORD_LEN): PcapRecordAt | null {
-  const file = PositionedFile.open(path);
-  try {
-    const buf = new Uint8Array(WALK_CHUNK);
-    let n = file.readAt(buf, PCAP_HEADER_LEN, 0);
-    const magic = n === PCAP_HEADER_LEN ? pcapMagic(buf) : null;
-    if (!magic || u16(buf, 4, magic.le) !== 2) return null;
-    const snaplen = u32(buf, 16, magic.le);
-    const limit = snaplen > 0 ? Math.min(snaplen, maxRecordLen) : maxRecordLen;
-    let offset = PCAP_HEADER_LEN;
-    let index = 0;
-    while (offset < at) {
-      // Each read starts at a record header; the last one may lie past its end (only headers are read),
-      // and a header cut off by its end is read again by the next.
-      n = file.readAt(buf, WALK_CHUNK, offset);
-      let p = 0;
-      while (n - p >= PCAP_RECORD_HEADER_LEN && offset + p < at) {
-        const capLen = u32(buf, p + 8, magic.le);
-        if (capLen > limit) return null;
-        p += PCAP_RECORD_HEADER_LEN + capLen;
-        index++;
-      }
-      if (p === 0) return null; // the file ends inside a record header
-      offset += p;
-    }
-    return { offset, index };
-  } finally {
-    file.close();
-  }
-}
-
-const WALK_CHUNK = 256 << 10;

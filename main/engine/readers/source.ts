@@ -55,18 +55,14 @@ export async function openRegularFile(path: string): Promise<FileHandle> {
  * take well under a millisecond. Opened and checked as openRegularFile does.
  */
 export class PositionedFile {
-  private constructor(
-    private fd: number,
-    /** Bytes in the file when it was opened. */
-    readonly size: number,
-  ) {}
+  private constructor(private fd: number) {}
 
   static open(path: string): PositionedFile {
     const fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
     try {
       const st = fstatSync(fd);
       if (!st.isFile()) throw new Error(`not a regular file: it is ${kindOf(st)}`);
-      return new PositionedFile(fd, st.size);
+      return new PositionedFile(fd);
     } catch (e) {
       closeSync(fd);
       throw e;
