@@ -1,7 +1,7 @@
 // The read loop shared by every format: detect the format from the first bytes, then hand large
 // chunks to the format reader, keep only its one unfinished record between chunks, report progress,
-// stop on cancellation. Memory is one working buffer (4 MiB + the largest record allowed) whatever
-// the file size.
+// stop on cancellation. Memory is two working buffers (4 MiB + the largest record allowed, each: the
+// next chunk is read into one while the other is decoded) whatever the file size.
 
 import type { CaptureInfo } from '../types';
 import { DEFAULT_MAX_RECORD_LEN, ReadSink, type FormatReader, type ReadHandlers, u32 } from './sink';
