@@ -120,10 +120,13 @@ async function pump(src: ByteSource, sink: ReadSink, opts: ReadOptions): Promise
       : DEFAULT_CHUNK;
   // Two working buffers: the reader works on one while the source reads the next chunk into the
   // other (ByteSource.prefetch, no copy). New bytes go at `room`; what the reader left unconsumed
-  // (at most one record, bounded by its maxPending) is moved right before them.
+  // (at most one record, bounded by its maxPending) is moved right before them. The second buffer
+  // is made when a second chunk is read: an input that fits in one read (most captures in tests,
+  // every fuzzed one) costs one buffer, as before.
   const room = sink.maxRecordLen + 256 * 1024;
-  const bufs = [new Uint8Array(room + chunk), new Uint8Array(room + chunk)];
+  const bufs: (Uint8Array | undefined)[] = [new Uint8Array(room + chunk), undefined];
   let cur = 0;
+  const other = (): Uint8Array => (bufs[1 - cur] ??= new Uint8Array(room + chunk));
   let reader: FormatReader | null = null;
   let left = 0; // bytes left unconsumed, at bufs[cur][room - left, room)
   let base = 0; // file offset (decompressed) of the first of them
@@ -145,7 +148,7 @@ async function pump(src: ByteSource, sink: ReadSink, opts: ReadOptions): Promise
       sink.error('cancelled', `reading cancelled at byte ${base + left}`, base + left, true);
       break;
     }
-    const buf = bufs[cur];
+    const buf = bufs[cur]!;
     let n: number;
     try {
       n = await src.read(buf, room, chunk);
@@ -154,7 +157,9 @@ async function pump(src: ByteSource, sink: ReadSink, opts: ReadOptions): Promise
       break;
     }
     if (n === 0) eof = true;
-    else src.prefetch?.(bufs[1 - cur], room, chunk);
+    // A short read is the end of the input: nothing more to read ahead.
+    const prefetched = n === chunk && src.prefetch !== undefined;
+    if (prefetched) src.prefetch!(other(), room, chunk);
     const over = opts.budget?.takeBytes(n);
     if (over) {
       // Stops before this read's bytes: every packet before `base` has been delivered.
@@ -199,8 +204,11 @@ async function pump(src: ByteSource, sink: ReadSink, opts: ReadOptions): Promise
         sink.error('record-too-large', `the record at byte ${base} does not fit in ${room} bytes`, base, true);
         break;
       }
-      cur = 1 - cur;
-      if (left > 0) bufs[cur].set(buf.subarray(used, end), room - left);
+      if (prefetched || left > 0) {
+        const next = other();
+        if (left > 0) next.set(buf.subarray(used, end), room - left);
+        cur = 1 - cur;
+      }
     }
     progress();
     const wait = opts.pause?.();
