@@ -1,7 +1,7 @@
 // The read loop shared by every format: detect the format from the first bytes, then hand large
 // chunks to the format reader, keep only its one unfinished record between chunks, report progress,
-// stop on cancellation. Memory is one working buffer (4 MiB + the largest record allowed) whatever
-// the file size.
+// stop on cancellation. Memory is two working buffers (4 MiB + the largest record allowed, each: the
+// next chunk is read into one while the other is decoded) whatever the file size.
 
 import type { CaptureInfo } from '../types';
 import { DEFAULT_MAX_RECORD_LEN, ReadSink, type FormatReader, type ReadHandlers, u32 } from './sink';
@@ -118,10 +118,18 @@ async function pump(src: ByteSource, sink: ReadSink, opts: ReadOptions): Promise
     opts.chunkSize !== undefined && Number.isInteger(opts.chunkSize) && opts.chunkSize > 0
       ? Math.min(opts.chunkSize, 64 << 20)
       : DEFAULT_CHUNK;
-  const buf = new Uint8Array(chunk + sink.maxRecordLen + 256 * 1024);
+  // Two working buffers: the reader works on one while the source reads the next chunk into the
+  // other (ByteSource.prefetch, no copy). New bytes go at `room`; what the reader left unconsumed
+  // (at most one record, bounded by its maxPending) is moved right before them. The second buffer
+  // is made when a second chunk is read: an input that fits in one read (most captures in tests,
+  // every fuzzed one) costs one buffer, as before.
+  const room = sink.maxRecordLen + 256 * 1024;
+  const bufs: (Uint8Array | undefined)[] = [new Uint8Array(room + chunk), undefined];
+  let cur = 0;
+  const other = (): Uint8Array => (bufs[1 - cur] ??= new Uint8Array(room + chunk));
   let reader: FormatReader | null = null;
-  let fill = 0; // bytes in buf
-  let base = 0; // file offset (decompressed) of buf[0]
+  let left = 0; // bytes left unconsumed, at bufs[cur][room - left, room)
+  let base = 0; // file offset (decompressed) of the first of them
   let eof = false;
   const failed = (e: unknown, at: number): void => {
     const gz = src instanceof GzipSource;
@@ -137,65 +145,75 @@ async function pump(src: ByteSource, sink: ReadSink, opts: ReadOptions): Promise
 
   while (!eof) {
     if (signal?.aborted) {
-      sink.error('cancelled', `reading cancelled at byte ${base + fill}`, base + fill, true);
+      sink.error('cancelled', `reading cancelled at byte ${base + left}`, base + left, true);
       break;
     }
+    const buf = bufs[cur]!;
     let n: number;
     try {
-      n = await src.read(buf, fill, Math.min(chunk, buf.length - fill));
+      n = await src.read(buf, room, chunk);
     } catch (e) {
-      failed(e, base + fill);
+      failed(e, base + left);
       break;
     }
     if (n === 0) eof = true;
-    fill += n;
+    // A short read is the end of the input: nothing more to read ahead.
+    const prefetched = n === chunk && src.prefetch !== undefined;
+    if (prefetched) src.prefetch!(other(), room, chunk);
     const over = opts.budget?.takeBytes(n);
     if (over) {
       // Stops before this read's bytes: every packet before `base` has been delivered.
       sink.overBudget(over, base);
       break;
     }
+    const start = room - left;
+    const end = room + n;
     if (!reader) {
-      if (fill === 0) {
+      if (end === start) {
         sink.error('empty-file', src instanceof GzipSource ? 'the file is empty after decompression' : 'the file is empty', 0, true);
         break;
       }
-      if (fill < 4 && !eof) continue;
-      reader = createReader(buf.subarray(0, Math.min(fill, 4)), sink, opts);
-      if (!reader) break;
+      if (end - start >= 4 || eof) {
+        reader = createReader(buf.subarray(start, Math.min(end, start + 4)), sink, opts);
+        if (!reader) break;
+      }
     }
-    const used = reader.consume(buf, 0, fill, base);
+    const used = reader ? reader.consume(buf, start, end, base) : start;
     if (sink.stopped) break;
-    if (used > fill) {
-      const want = used - fill;
+    if (used > end) {
+      const want = used - end;
       let skipped: number;
       try {
         skipped = await src.skip(want);
       } catch (e) {
-        failed(e, base + fill);
+        failed(e, base + end - start);
         break;
       }
       if (skipped < want) {
-        const at = reader.skipFrom ?? base;
-        sink.error('truncated-record', `file ends at byte ${base + fill + skipped}, inside the block at byte ${at}`, at, true);
+        const at = reader?.skipFrom ?? base;
+        sink.error('truncated-record', `file ends at byte ${base + end - start + skipped}, inside the block at byte ${at}`, at, true);
         break;
       }
-      base += used;
-      fill = 0;
+      base += used - start;
+      left = 0;
     } else {
-      if (used > 0) buf.copyWithin(0, used, fill);
-      base += used;
-      fill -= used;
-      if (fill === buf.length) {
+      base += used - start;
+      left = end - used;
+      if (left > room) {
         // Readers bound what they leave pending; this is the last line of defence against buffering more.
-        sink.error('record-too-large', `the record at byte ${base} does not fit in ${buf.length} bytes`, base, true);
+        sink.error('record-too-large', `the record at byte ${base} does not fit in ${room} bytes`, base, true);
         break;
+      }
+      if (prefetched || left > 0) {
+        const next = other();
+        if (left > 0) next.set(buf.subarray(used, end), room - left);
+        cur = 1 - cur;
       }
     }
     progress();
     const wait = opts.pause?.();
     if (wait) await wait;
   }
-  if (reader && !sink.stopped) reader.finish(fill, base);
+  if (reader && !sink.stopped) reader.finish(left, base);
   progress();
 }

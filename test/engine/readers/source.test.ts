@@ -1,6 +1,7 @@
-// FileSource reads ahead: while the caller works on one read, the next one (same length, from where
-// it ended) is already running. Whatever the caller's pattern of reads and skips, it must get the
-// file's bytes in order, exactly once, and see the end where the file ends.
+// FileSource reads ahead: a caller announces its next read (prefetch), which then runs while the
+// caller works on the last one, straight into the caller's buffer. Whatever the caller's pattern of
+// reads, announcements (kept or not) and skips, it must get the file's bytes in order, exactly once,
+// and see the end where the file ends.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,9 +20,13 @@ function fileOf(size: number): { path: string; bytes: Uint8Array } {
   return { path, bytes };
 }
 
-type Step = ['read', number] | ['skip', number];
+/** A read, a read announced before (prefetch), one announced into another buffer than it reads into, a skip. */
+type Step = ['read', number] | ['announced', number] | ['other', number] | ['skip', number];
 
-/** Runs the steps, then reads to the end in `tail`-byte reads; returns what was read and skipped, in file order. */
+/**
+ * Runs the steps, then reads to the end in `tail`-byte reads into two buffers in turn, each announced
+ * while the other is looked at (as the reading loop does); returns what was read and skipped, in file order.
+ */
 async function run(path: string, steps: Step[], tail: number): Promise<{ got: number[][]; positions: number[]; skipped: number }> {
   const src = await FileSource.open(path);
   const got: number[][] = [];
@@ -37,18 +42,22 @@ async function run(path: string, steps: Step[], tail: number): Promise<{ got: nu
         continue;
       }
       const buf = new Uint8Array(n + 7).fill(0xee);
+      if (op === 'announced') src.prefetch(buf, 7, n);
+      if (op === 'other') src.prefetch(new Uint8Array(n + 7), 7, n);
+      await new Promise((r) => setTimeout(r, 1)); // the caller's work, while the announced read runs
       const k = await src.read(buf, 7, n);
       expect(buf.subarray(0, 7).every((b) => b === 0xee)).toBe(true); // nothing written before `off`
       positions.push(pos);
       got.push([...buf.subarray(7, 7 + k)]);
       pos += k;
     }
-    for (;;) {
-      const buf = new Uint8Array(tail);
-      const k = await src.read(buf, 0, tail);
+    const bufs = [new Uint8Array(tail), new Uint8Array(tail)];
+    for (let cur = 0; ; cur = 1 - cur) {
+      const k = await src.read(bufs[cur], 0, tail);
       if (k === 0) break;
+      src.prefetch(bufs[1 - cur], 0, tail);
       positions.push(pos);
-      got.push([...buf.subarray(0, k)]);
+      got.push([...bufs[cur].subarray(0, k)]);
       pos += k;
     }
     expect(src.bytesRead).toBe(src.bytesTotal);
@@ -58,42 +67,37 @@ async function run(path: string, steps: Step[], tail: number): Promise<{ got: nu
   return { got, positions, skipped };
 }
 
-describe('FileSource read-ahead', () => {
+describe('FileSource read-ahead (prefetch)', () => {
   const { path, bytes } = fileOf(3 * 65536 + 123);
   const cases: [string, Step[], number][] = [
     ['same-size reads to the end', [], 65536],
     ['reads that do not divide the file', [], 50_000],
     [
-      'a short read after long ones (the window is used in parts)',
+      'reads announced and not, of several lengths',
       [
         ['read', 65536],
-        ['read', 65536],
-        ['read', 100],
+        ['announced', 65536],
+        ['announced', 100],
         ['read', 200],
+        ['announced', 70_000],
       ],
       65536,
     ],
     [
-      'a longer read than the window',
+      'a read announced into another buffer than the one read into (the announced one is not used)',
       [
         ['read', 1000],
-        ['read', 70_000],
+        ['other', 5000],
+        ['other', 70_000],
       ],
       4096,
     ],
     [
-      'a skip inside the window',
+      'a skip after an announced read',
       [
-        ['read', 65536],
+        ['announced', 65536],
         ['skip', 1000],
-        ['read', 65536],
-      ],
-      65536,
-    ],
-    [
-      'a skip past the window',
-      [
-        ['read', 65536],
+        ['other', 65536],
         ['skip', 100_000],
         ['read', 10],
       ],
@@ -104,7 +108,7 @@ describe('FileSource read-ahead', () => {
       [
         ['read', 65536],
         ['skip', 1 << 30],
-        ['read', 10],
+        ['announced', 10],
       ],
       65536,
     ],
@@ -118,10 +122,11 @@ describe('FileSource read-ahead', () => {
     });
   }
 
-  it('closes while a read-ahead is still running, and the descriptor is not used after', async () => {
+  it('closes while an announced read is still running, and the descriptor is not used after', async () => {
     const src = await FileSource.open(path);
     const buf = new Uint8Array(65536);
-    expect(await src.read(buf, 0, 65536)).toBe(65536); // starts the next read
+    expect(await src.read(buf, 0, 65536)).toBe(65536);
+    src.prefetch(new Uint8Array(65536), 0, 65536);
     await expect(src.close()).resolves.toBeUndefined();
   });
 
