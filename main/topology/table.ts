@@ -445,7 +445,10 @@ export class PacketTable {
     this.icmpCode[r] = i.icmpCode;
     this.icmpId[r] = i.icmpId;
     this.icmpSeq[r] = i.icmpSeq;
-    this.payLen[r] = i.payloadLength;
+    // The payload's length as the IP header gives it: a snap length that cut the packet left fewer
+    // bytes captured (the segment is as long as the sender made it wherever it was captured).
+    const announced = i.payloadOffset >= 0 && i.ipOffset >= 0 && i.totalLength > 0 ? i.totalLength - (i.payloadOffset - i.ipOffset) : 0;
+    this.payLen[r] = Math.max(i.payloadLength, announced);
     let h = 0x811c9dc5;
     if (i.payloadOffset >= 0) {
       const want = i.payloadOffset + Math.min(i.payloadLength, PAYLOAD_HASH_BYTES);
