@@ -63,10 +63,18 @@ SELECT
     ELSE false
   END AS link_scope,
   CASE WHEN p.flags % 4 >= 2 OR p.flags % 1024 >= 256 THEN 1 ELSE 0 END AS cut,
-  -- A TCP segment the snap length cut after its header (TRUNCATED 2 or PAYLOAD_CUT 512, without
-  -- TRANSPORT_CUT 256), for when no whole sighting of it exists (journeys.ts cutTcpKey).
-  CASE WHEN p.inner_proto = 6 AND p.inner_frag % 8192 = 0 AND (p.flags % 4 >= 2 OR p.flags % 1024 >= 512) AND p.flags % 512 < 256
-    THEN hash64('cut-tcp', p.inner_ver, p.ip_id, p.inner_len, p.tcp_seq, p.tcp_ack, p.tcp_flags % 64, p.tcp_win) END AS cut_tcp_key
+  CASE WHEN p.flags % 1024 >= 256 AND p.flags % 512 < 256 THEN 0 ELSE 1 END AS tcp_head,
+  -- A cut row's key from the headers that identify its packet (journeys.ts cutIdentity: TCP 2 with
+  -- flags and window, 1 a TCP header the snap length cut, 3 an echo), NULL where they do not.
+  CASE WHEN NOT (p.flags % 4 >= 2 OR p.flags % 1024 >= 256) OR p.inner_frag % 8192 <> 0 THEN NULL
+    WHEN p.inner_proto = 6 AND p.flags % 512 < 256 THEN
+      hash64(p.inner_proto, p.inner_ver, p.ip_id, p.inner_len, 2, p.tcp_seq, p.tcp_ack, p.tcp_flags % 64, p.tcp_win)
+    WHEN p.inner_proto = 6 AND (p.tcp_seq <> 0 OR p.tcp_ack <> 0) THEN
+      hash64(p.inner_proto, p.inner_ver, p.ip_id, p.inner_len, 1, p.tcp_seq, p.tcp_ack, 0, 0)
+    WHEN p.inner_proto IN (1, 58) AND p.icmp_id IS NOT NULL AND p.icmp_id >= 0
+      AND ((p.inner_proto = 1 AND p.icmp_type IN (0, 8)) OR (p.inner_proto = 58 AND p.icmp_type IN (128, 129))) THEN
+      hash64(p.inner_proto, p.inner_ver, p.ip_id, p.inner_len, 3, p.icmp_type, p.icmp_code, p.icmp_id, p.icmp_seq)
+    ELSE NULL END AS cut_key
 FROM packets p
 JOIN points pt ON pt.id = p.point
 JOIN sql_point_grain g ON g.point = p.point
@@ -79,9 +87,9 @@ WHERE p.inner_proto IS NOT NULL;
 -- the whole packet does elsewhere (journeys.ts keyCutRows): each takes the key of the whole sighting
 -- nearest in (raw) time that agrees on everything the cut row still holds: IP version, protocol,
 -- IP ID, total length, fragment offset, and the TCP sequence numbers (when captured: a cut header
--- without them reads 0 and 0) or the ICMP type, id and sequence. Without one a TCP segment cut
--- after its header takes a key of its header and length (cut_tcp_key: every capture cut it, each
--- after its own number of bytes), any other row keeps its own key.
+-- without them reads 0 and 0) or the ICMP type, id and sequence. Without one a row is keyed by the
+-- headers that identify its packet (cut_key, sql_header_keys: every capture cut it, each after its
+-- own number of bytes), any other row keeps its own key.
 CREATE OR REPLACE TEMPORARY VIEW sql_cut_keys AS
 SELECT capture, idx, gkey FROM (
   SELECT c.capture, c.idx, w.gkey,
@@ -99,6 +107,25 @@ SELECT capture, idx, gkey FROM (
       OR cp.inner_proto NOT IN (1, 6, 58))
 ) x WHERE rn = 1;
 
+-- A cut row with no whole sighting is keyed by the headers that identify its packet (cut_key:
+-- every capture cut it, each after its own number of bytes); a TCP header the snap length cut
+-- itself takes the cut_key of the nearest such row with the TCP header whole that agrees on IP ID,
+-- length and sequence numbers (journeys.ts keyCutRows), else its own.
+CREATE OR REPLACE TEMPORARY VIEW sql_header_keys AS
+SELECT capture, idx, cut_key FROM (
+  SELECT c.capture, c.idx, w.cut_key,
+    ROW_NUMBER() OVER (PARTITION BY c.capture, c.idx ORDER BY abs(wp.t_ns - cp.t_ns), w.capture, w.idx) AS rn
+  FROM sql_sightings c
+  JOIN packets cp ON cp.capture = c.capture AND cp.idx = c.idx
+  JOIN packets wp ON wp.ip_id = cp.ip_id AND wp.inner_ver = cp.inner_ver AND wp.inner_proto = cp.inner_proto
+    AND wp.inner_len = cp.inner_len AND wp.inner_frag % 8192 = 0 AND wp.tcp_seq = cp.tcp_seq AND wp.tcp_ack = cp.tcp_ack
+  JOIN sql_sightings w ON w.capture = wp.capture AND w.idx = wp.idx
+  LEFT JOIN sql_cut_keys ck ON ck.capture = c.capture AND ck.idx = c.idx
+  LEFT JOIN sql_cut_keys wk ON wk.capture = w.capture AND wk.idx = w.idx
+  WHERE c.cut = 1 AND c.tcp_head = 0 AND c.cut_key IS NOT NULL AND c.inner_proto = 6
+    AND w.cut = 1 AND w.tcp_head = 1 AND w.cut_key IS NOT NULL AND ck.idx IS NULL AND wk.idx IS NULL
+) x WHERE rn = 1;
+
 -- 3. A key group of identical bytes from different hosts is split by address pair when it holds
 -- traffic no NAT rewrites (journeys.ts: untranslatable). mkey: the row's own key, or the one a cut
 -- row took above; pkey: what the steps below group by.
@@ -106,14 +133,16 @@ CREATE OR REPLACE TEMPORARY VIEW sql_grouped AS
 SELECT s.*,
   CASE WHEN k.g_n > 1 AND k.g_local = 1 AND k.g_pmin <> k.g_pmax THEN hash64(s.mkey, s.pair) ELSE s.mkey END AS pkey
 FROM (
-  SELECT s.*, COALESCE(ck.gkey, s.cut_tcp_key, s.gkey) AS mkey
+  SELECT s.*, COALESCE(ck.gkey, hk.cut_key, s.cut_key, s.gkey) AS mkey
   FROM sql_sightings s LEFT JOIN sql_cut_keys ck ON ck.capture = s.capture AND ck.idx = s.idx
+  LEFT JOIN sql_header_keys hk ON hk.capture = s.capture AND hk.idx = s.idx
 ) s
 JOIN (
-  SELECT COALESCE(ck.gkey, s.cut_tcp_key, s.gkey) AS mkey, COUNT(*) AS g_n, MAX(CASE WHEN link_scope THEN 1 ELSE 0 END) AS g_local,
-    MIN(pair) AS g_pmin, MAX(pair) AS g_pmax
+  SELECT COALESCE(ck.gkey, hk.cut_key, s.cut_key, s.gkey) AS mkey, COUNT(*) AS g_n,
+    MAX(CASE WHEN link_scope THEN 1 ELSE 0 END) AS g_local, MIN(pair) AS g_pmin, MAX(pair) AS g_pmax
   FROM sql_sightings s LEFT JOIN sql_cut_keys ck ON ck.capture = s.capture AND ck.idx = s.idx
-  GROUP BY COALESCE(ck.gkey, s.cut_tcp_key, s.gkey)
+  LEFT JOIN sql_header_keys hk ON hk.capture = s.capture AND hk.idx = s.idx
+  GROUP BY COALESCE(ck.gkey, hk.cut_key, s.cut_key, s.gkey)
 ) k ON k.mkey = s.mkey;
 
 -- 4. Journeys: cut where the corrected gap exceeds the window ...

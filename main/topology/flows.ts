@@ -38,7 +38,7 @@ interface FlowDraft {
   finFromB: boolean;
   rst: boolean;
   zeroWin: number;
-  /** Per entry of `points` * 2 + direction: highest relative seq end seen (-1: none), retransmissions. */
+  /** Per entry of `points` * 2 + direction: furthest sequence number sent (NaN: none), retransmissions (countResends). */
   seqEnd: number[];
   retrans: number[];
   /** Per entry of `points` * 2 + direction: the journey of the last segment seen there (-1: none). */
@@ -105,6 +105,8 @@ export function buildFlows(t: PacketTable, j: JourneyIndex, pointIds: readonly s
   // counted after the main pass from every fragment seen (see datagramBytes).
   const datagrams = new Map<string, Datagram>();
   const lastFromAOfJourney = new Uint8Array(j.count);
+  // TCP data segments as each flow first counted them: flow, from A (1/0), journey, seq, payload length, bytes.
+  const segments: number[] = [];
   const first: number[] = [];
   for (let k = 0; k < j.count; k++) {
     first.length = 0;
@@ -224,7 +226,7 @@ export function buildFlows(t: PacketTable, j: JourneyIndex, pointIds: readonly s
         pp = x.points.length;
         x.points.push(t.point[r]);
         x.pointStats.push(0, 0, 0, 0);
-        x.seqEnd.push(-1, -1);
+        x.seqEnd.push(NaN, NaN);
         x.retrans.push(0, 0);
         x.seqJourney.push(-1, -1);
       }
@@ -300,24 +302,7 @@ export function buildFlows(t: PacketTable, j: JourneyIndex, pointIds: readonly s
           }
           if (t.tcpWin[r] === 0 && !(fl & 0x04) && !syn) x.zeroWin++;
         }
-        // A payload the snap length cut reads shorter than it was sent: it would look like a retransmission.
-        if (plen > 0 && !(t.flags[r] & (SummaryFlag.TRUNCATED | SummaryFlag.PAYLOAD_CUT))) {
-          let isn = fromA ? x.isnA : x.isnB;
-          if (isn < 0) {
-            isn = seq;
-            if (fromA) x.isnA = seq;
-            else x.isnB = seq;
-          }
-          const rel = (seq - isn) >>> 0;
-          const key = pp * 2 + (fromA ? 0 : 1);
-          // One packet seen again on the same capture within its journey (a hairpinned segment crossing
-          // the bridge on its way up to the host and again back down after NAT) was sent once.
-          if (x.seqJourney[key] !== k) {
-            x.seqJourney[key] = k;
-            if (rel + plen <= x.seqEnd[key]) x.retrans[key]++;
-            else x.seqEnd[key] = rel + plen;
-          }
-        }
+        if (newPacket && plen > 0 && !fragmented) segments.push(f, fromA ? 1 : 0, k, seq, plen, t.innerLen[r] || bytes);
       }
     }
     if (first.length > 1) multi.push(first.slice());
@@ -334,6 +319,8 @@ export function buildFlows(t: PacketTable, j: JourneyIndex, pointIds: readonly s
     if (dg) dg.end = Math.max(dg.end, fragEnd(t, r));
   }
   for (const dg of datagrams.values()) drafts[dg.flow].stats[dg.fromA ? 1 : 3] += datagramBytes(dg);
+  countResends(t, j, drafts, flowOfRow);
+  withoutPieces(t, j, drafts, segments);
   const swaps = orientFlows(drafts);
   const host = foldInto(drafts, swaps, multi);
   const ids: string[] = [];
@@ -455,6 +442,86 @@ export function buildFlows(t: PacketTable, j: JourneyIndex, pointIds: readonly s
     for (let r = 0; r < t.count; r++) connOfRow[r] = flowOfRow[r] < 0 ? -1 : place[flowOfRow[r]];
   }
   return { flows, flowOfRow: connOfRow, tupleOfRow: flowOfRow, fromClient };
+}
+
+/**
+ * Retransmissions per capture point and direction: a segment whose bytes the point already saw
+ * the sender send. Counted over the rows in capture order (a point's rows are in the order it
+ * captured them), not in journey order: journeys are numbered by the capture that saw them first,
+ * so a point's segments that no earlier capture saw in that form (the pieces a NIC cut a
+ * super-packet into, seen on the underlay only) came after the ones it shares with other captures,
+ * and read as resent. A payload the snap length cut reads shorter than it was sent, and a TCP header
+ * it cut has no flags: neither says anything of retransmissions.
+ */
+function countResends(t: PacketTable, j: JourneyIndex, drafts: FlowDraft[], flowOfRow: Int32Array): void {
+  for (let r = 0; r < t.count; r++) {
+    const f = flowOfRow[r];
+    if (f < 0 || t.innerProto[r] !== 6 || t.innerFrag[r] & 0x1fff || t.payLen[r] === 0) continue;
+    if (t.flags[r] & (SummaryFlag.TRUNCATED | SummaryFlag.PAYLOAD_CUT | SummaryFlag.TRANSPORT_CUT)) continue;
+    const x = drafts[f];
+    const fromA = x.aAddr === t.innerSrc[r] && x.aPort === t.sport[r] && x.bAddr === t.innerDst[r] && x.bPort === t.dport[r];
+    const key = x.points.indexOf(t.point[r]) * 2 + (fromA ? 0 : 1);
+    const k = j.journeyOfRow[r];
+    // One packet seen again on the same capture within its journey (a hairpinned segment crossing
+    // the bridge on its way up to the host and again back down after NAT) was sent once.
+    if (x.seqJourney[key] === k) continue;
+    x.seqJourney[key] = k;
+    const end = (t.tcpSeq[r] + t.payLen[r]) >>> 0;
+    // Sequence numbers wrap: compared as the signed distance from the furthest end so far.
+    if (x.seqEnd[key] === x.seqEnd[key] && ((end - x.seqEnd[key]) | 0) <= 0) x.retrans[key]++;
+    else x.seqEnd[key] = end;
+  }
+}
+
+/** How far apart in time a segment and the packets it was cut into or merged from are seen (a NIC's queue, not a resend). */
+const PIECE_WINDOW_NS = 100e6;
+
+/**
+ * One TCP segment counted once in its flow's totals. Segmentation offload makes one segment several
+ * packets on the way (a super-packet on the sender's veth and tunnel device, MSS-sized pieces on the
+ * wire, cut by the NIC after its capture point; merged again, along other cuts, by the receiver's
+ * GRO), and the pieces are journeys of their own. A data journey whose bytes shorter journeys of
+ * the same direction carried (seen near its time, each at none of the points it was seen at) is
+ * that segment seen elsewhere in pieces: its packet and bytes are taken out of the totals, the
+ * pieces stay. A resent segment is seen where the original was (the sender's own captures), so it
+ * counts. `segments`: flow, from A, journey, seq, payload length, bytes, per segment as counted.
+ */
+function withoutPieces(t: PacketTable, j: JourneyIndex, drafts: FlowDraft[], segments: readonly number[]): void {
+  const n = segments.length / 6;
+  if (n < 2) return;
+  const order = Array.from({ length: n }, (_, i) => i);
+  const at = (i: number, f: number) => segments[i * 6 + f];
+  // By flow and direction, then sequence (relative to the first segment's, wrapping), longest first.
+  const base = new Map<number, number>();
+  for (let i = 0; i < n; i++) if (!base.has(at(i, 0) * 2 + at(i, 1))) base.set(at(i, 0) * 2 + at(i, 1), at(i, 3));
+  const rel = (i: number) => (at(i, 3) - base.get(at(i, 0) * 2 + at(i, 1))! + 0x80000000) >>> 0;
+  order.sort((a, b) => at(a, 0) - at(b, 0) || at(a, 1) - at(b, 1) || rel(a) - rel(b) || at(b, 4) - at(a, 4));
+  const first = (k: number) => t.tNs[j.rows[j.start[k]]];
+  const disjoint = (k: number, q: number) => {
+    for (let a = j.start[k]; a < j.start[k + 1]; a++)
+      for (let b = j.start[q]; b < j.start[q + 1]; b++) if (t.point[j.rows[a]] === t.point[j.rows[b]]) return false;
+    return true;
+  };
+  for (let p = 0; p < n; p++) {
+    const i = order[p];
+    const k = at(i, 2);
+    const start = rel(i);
+    const end = start + at(i, 4);
+    let covered = start;
+    for (let q = p + 1; q < n && covered < end; q++) {
+      const e = order[q];
+      if (at(e, 0) !== at(i, 0) || at(e, 1) !== at(i, 1) || rel(e) > covered) break;
+      if (at(e, 4) >= at(i, 4) || Math.abs(first(at(e, 2)) - first(k)) > PIECE_WINDOW_NS || !disjoint(k, at(e, 2))) continue;
+      covered = Math.max(covered, rel(e) + at(e, 4));
+    }
+    if (covered < end) continue;
+    const x = drafts[at(i, 0)];
+    const fromA = at(i, 1) === 1;
+    x.stats[fromA ? 0 : 2]--;
+    x.stats[fromA ? 1 : 3] -= at(i, 5);
+    if (fromA) x.dataAB -= at(i, 4);
+    else x.dataBA -= at(i, 4);
+  }
 }
 
 /**

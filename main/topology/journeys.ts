@@ -111,7 +111,19 @@ const CUT = SummaryFlag.TRANSPORT_CUT | SummaryFlag.PAYLOAD_CUT | SummaryFlag.TR
  * payload's first bytes) cannot hash as the whole packet does elsewhere: each takes the key of the
  * whole sighting nearest in time that agrees on everything the cut row still holds (IP version,
  * protocol, IP ID, total length, fragment offset, and the TCP sequence numbers or ICMP fields it
- * has). Without such a sighting it keeps its own key. Sets without a cut row pay one scan.
+ * has). Sets without a cut row pay one scan.
+ *
+ * One snap length on every capture (`tcpdump -s 128` everywhere) cuts every large packet on every
+ * capture, each after its own number of bytes (a tunnelled sighting holds 50 bytes less of the
+ * inner packet): there is no whole sighting, and the payload bytes each holds are not the same
+ * bytes. A cut row with no whole sighting is then keyed by the headers that identify the packet,
+ * without the payload: a TCP segment whose header was captured by its IP ID, total length,
+ * sequence numbers, flags and window, an echo request or reply by its IP ID, total length and ICMP
+ * type, code, identifier and sequence (`cutIdentity`). A TCP header the snap length cut itself
+ * (ports and sequence numbers only) takes the key of the nearest such cut sighting that agrees on
+ * what it holds, else one of IP ID, length and sequence numbers. Distinct packets do not share
+ * these (a resent segment has the same bytes at another time: the time window and the repeat split
+ * keep it apart); any other cut row keeps its own key.
  */
 function keyCutRows(t: PacketTable, k1: Uint32Array, k2: Uint32Array, valid: Uint8Array): void {
   const n = t.count;
@@ -124,42 +136,75 @@ function keyCutRows(t: PacketTable, k1: Uint32Array, k2: Uint32Array, valid: Uin
     if (!valid[r] || t.flags[r] & CUT || !cutIds.has(t.ipId[r])) continue;
     (whole.get(t.ipId[r]) ?? whole.set(t.ipId[r], []).get(t.ipId[r])!).push(r);
   }
+  // Cut sightings keyed by their headers (no whole sighting), by IP ID: donors for cut TCP headers.
+  const byHeader = new Map<number, number[]>();
+  const headerCut: number[] = [];
   for (let r = 0; r < n; r++) {
     if (!valid[r] || !(t.flags[r] & CUT)) continue;
-    let best = -1;
-    let bestGap = Infinity;
-    for (const w of whole.get(t.ipId[r]) ?? []) {
-      if (!sameAsCut(t, r, w)) continue;
-      const gap = Math.abs(t.tNs[w] - t.tNs[r]);
-      if (gap < bestGap) {
-        best = w;
-        bestGap = gap;
-      }
-    }
+    const best = nearest(t, r, whole.get(t.ipId[r]));
     if (best >= 0) {
       k1[r] = k1[best];
       k2[r] = k2[best];
-    } else cutTcpKey(t, r, k1, k2);
+    } else if (t.flags[r] & SummaryFlag.TRANSPORT_CUT) {
+      if (t.innerProto[r] === 6 && (t.innerFrag[r] & 0x1fff) === 0 && (t.tcpSeq[r] !== 0 || t.tcpAck[r] !== 0)) headerCut.push(r);
+    } else if (cutIdentity(t, r, k1, k2)) {
+      (byHeader.get(t.ipId[r]) ?? byHeader.set(t.ipId[r], []).get(t.ipId[r])!).push(r);
+    }
+  }
+  for (const r of headerCut) {
+    const best = nearest(t, r, byHeader.get(t.ipId[r]));
+    if (best >= 0) {
+      k1[r] = k1[best];
+      k2[r] = k2[best];
+    } else cutIdentity(t, r, k1, k2);
   }
 }
 
+/** The row of `rows` nearest in time to cut row `r` that agrees with it on all `r` holds (-1: none). */
+function nearest(t: PacketTable, r: number, rows: readonly number[] | undefined): number {
+  let best = -1;
+  let bestGap = Infinity;
+  for (const w of rows ?? []) {
+    if (!sameAsCut(t, r, w)) continue;
+    const gap = Math.abs(t.tNs[w] - t.tNs[r]);
+    if (gap < bestGap) {
+      best = w;
+      bestGap = gap;
+    }
+  }
+  return best;
+}
+
 /**
- * A TCP segment with no whole sighting that the snap length cut after its header (every capture
- * cut it, each after its own number of bytes: a tunnelled sighting keeps fewer of the payload's) is
- * keyed by its header and length alone; any other row keeps its own key.
+ * The key of a cut row with no whole sighting from the headers that identify its packet (see
+ * keyCutRows; correlate.sql's `cut_key` is the same): false, keys untouched, for a row they do not
+ * identify.
  */
-function cutTcpKey(t: PacketTable, r: number, k1: Uint32Array, k2: Uint32Array): void {
-  const f = t.flags[r];
-  if (t.innerProto[r] !== 6 || (t.innerFrag[r] & 0x1fff) !== 0 || f & SummaryFlag.TRANSPORT_CUT) return;
-  let a = mix(0x7f4a7c15, t.innerVer[r]);
-  let b = mix(0x1b873593, t.innerVer[r] + 1);
-  for (const v of [t.ipId[r], t.innerLen[r], t.tcpSeq[r], t.tcpAck[r], t.tcpFlags[r] & 0x3f, t.tcpWin[r]]) {
-    a = mix(a, v);
-    b = mix(b, v ^ 0x2545f491);
+function cutIdentity(t: PacketTable, r: number, k1: Uint32Array, k2: Uint32Array): boolean {
+  const proto = t.innerProto[r];
+  if (t.innerFrag[r] & 0x1fff) return false;
+  let v: number[];
+  if (proto === 6) {
+    v =
+      t.flags[r] & SummaryFlag.TRANSPORT_CUT
+        ? [1, t.tcpSeq[r], t.tcpAck[r]]
+        : [2, t.tcpSeq[r], t.tcpAck[r], t.tcpFlags[r] & 0x3f, t.tcpWin[r]];
+  } else if ((proto === 1 || proto === 58) && t.icmpId[r] >= 0 && isEcho(proto, t.icmpType[r])) {
+    v = [3, t.icmpType[r], t.icmpCode[r], t.icmpId[r], t.icmpSeq[r]];
+  } else return false;
+  let a = mix(0x7f4a7c15, proto | (t.innerVer[r] << 8));
+  let b = mix(0x1b873593, proto + 1);
+  for (const x of [t.ipId[r], t.innerLen[r], ...v]) {
+    a = mix(a, x);
+    b = mix(b, x ^ 0x2545f491);
   }
   k1[r] = a;
   k2[r] = b;
+  return true;
 }
+
+/** ICMP echo request or reply (ICMPv6 128/129). */
+const isEcho = (proto: number, type: number) => (proto === 1 ? type === 0 || type === 8 : type === 128 || type === 129);
 
 /** Whether whole row `w` agrees with cut row `r` on everything `r` holds. */
 function sameAsCut(t: PacketTable, r: number, w: number): boolean {

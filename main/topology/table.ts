@@ -509,8 +509,14 @@ export class PacketTable {
     this.icmpSeq[r] = i.icmpSeq;
     // The payload's length as the IP header gives it: a snap length that cut the packet left fewer
     // bytes captured (the segment is as long as the sender made it wherever it was captured).
-    const announced = i.payloadOffset >= 0 && i.ipOffset >= 0 && i.totalLength > 0 ? i.totalLength - (i.payloadOffset - i.ipOffset) : 0;
-    this.payLen[r] = Math.max(i.payloadLength, announced);
+    let announced = i.payloadOffset >= 0 && i.ipOffset >= 0 && i.totalLength > 0 ? i.totalLength - (i.payloadOffset - i.ipOffset) : 0;
+    if (s.flags & SummaryFlag.TRANSPORT_CUT) {
+      // A TCP header the snap length cut: the payload starts after it (data offset, byte 12 of the
+      // header), at most 60 bytes in when that byte was not captured (the least payload it can be).
+      const p = i.payloadOffset;
+      announced = Math.max(0, announced - (p + 12 < data.length ? (data[p + 12] >> 4) * 4 : 60));
+    }
+    this.payLen[r] = s.flags & SummaryFlag.TRANSPORT_CUT ? announced : Math.max(i.payloadLength, announced);
     let h = 0x811c9dc5;
     if (i.payloadOffset >= 0) {
       const want = i.payloadOffset + Math.min(i.payloadLength, PAYLOAD_HASH_BYTES);

@@ -4,9 +4,10 @@
 // row by row (test/dataset/compare.ts). Also: each set's in-process result has journeys, hops with
 // NAT and, where the lab made them, ICMP verdicts, answers and drops, so the comparison always has
 // something to disagree about; and a path finder broken on purpose is caught.
+import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { correlate } from '../../main/dataset/correlate';
 import { openDuck, queryRows, sqlString } from '../../main/dataset/duck';
@@ -74,6 +75,30 @@ const SETS: Record<string, { files: () => string[]; nat: boolean; verdicts: stri
     },
     nat: true,
     verdicts: ['reached-destination', 'answered'],
+  },
+  // One snap length on every capture: no sighting whole, each cut after its own number of bytes.
+  'review4 bulk-tso (tcpdump -s 128 everywhere)': {
+    files: () => dirFiles('fixtures/captures/review4/bulk-tso'),
+    nat: false,
+    verdicts: ['reached-destination'],
+  },
+  'review4 bulk-tso cut to 96 bytes (the NICs without the TCP flags)': {
+    files: () => {
+      const dir = mkdtempSync(join(tmpdir(), 'tv-cut96-'));
+      tmp.push(dir);
+      return dirFiles('fixtures/captures/review4/bulk-tso').map((f) => {
+        const out = join(dir, basename(f));
+        if (spawnSync('editcap', ['-s', '96', f, out], { stdio: 'ignore' }).status !== 0) throw new Error(`editcap could not cut ${f}`);
+        return out;
+      });
+    },
+    nat: false,
+    verdicts: ['reached-destination'],
+  },
+  'review4 router-frag-ping-s96 (large pings, fragmented, cut to 96 bytes)': {
+    files: () => dirFiles('fixtures/captures/review4/router-frag-ping-s96'),
+    nat: false,
+    verdicts: ['reached-destination'],
   },
   'journeys lab (ICMP errors, shifted clock)': {
     files: () => dirFiles('fixtures/journeys/captures'),

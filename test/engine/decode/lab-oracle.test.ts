@@ -36,6 +36,26 @@ const ALLOWED: Allowed = Object.fromEntries(
   ]),
 );
 
+/**
+ * The review captures taken with one snap length on every interface (`tcpdump -s 128`, cut again to
+ * 96 bytes) cut large TCP segments and pings: the engine calls each such packet cut (its IP total
+ * length runs past the captured bytes), tshark marks a packet only when a header is cut.
+ */
+const CUT_BY_SNAPLEN = 'fixtures/captures/review4/';
+function allowedFor(rel: string, frames: readonly { number: number; cap_len: number; len: number; truncated?: boolean }[]): Allowed {
+  if (!rel.startsWith(CUT_BY_SNAPLEN)) return ALLOWED;
+  const cut = frames.filter((f) => f.cap_len < f.len && !f.truncated);
+  return {
+    ...ALLOWED,
+    ...Object.fromEntries(
+      cut.map((f) => [
+        `${rel}#${f.number}`,
+        { truncated: 'payload cut by the snap length: the engine marks the IP length, tshark marks nothing' },
+      ]),
+    ),
+  };
+}
+
 describeNeeding(needs, 'lab captures: engine vs tshark', () => {
   it.each(files.map((f) => relative(ROOT, f)))('%s', async (rel) => {
     const path = join(ROOT, rel);
@@ -49,7 +69,7 @@ describeNeeding(needs, 'lab captures: engine vs tshark', () => {
       );
       const { doc } = await oracleForFile(path);
       expect(doc.frame_count).toBe(expected.frames.length);
-      expect(compareOracle(rel, expected, doc, ALLOWED)).toEqual([]);
+      expect(compareOracle(rel, expected, doc, allowedFor(rel, expected.frames))).toEqual([]);
     } finally {
       if (tmp) rmSync(tmp, { recursive: true, force: true });
     }
