@@ -182,6 +182,9 @@ SELECT j.*, s.sender,
   CASE
     WHEN j.kind = 'veth' AND j.pod_end = 'src' THEN 0 - j.pod_side
     WHEN j.kind = 'veth' AND j.pod_end = 'dst' THEN 7 + j.pod_side
+    -- Neither from nor to the pod's address (link-scope chatter flooded to it): out on the sender node, else in.
+    WHEN j.kind = 'veth' AND j.pod_ip IS NOT NULL AND COALESCE(j.node, concat('~', j.point)) = s.sender THEN 0 - j.pod_side
+    WHEN j.kind = 'veth' AND j.pod_ip IS NOT NULL THEN 7 + j.pod_side
     WHEN COALESCE(j.node, concat('~', j.point)) = s.sender THEN
       CASE j.kind WHEN 'veth' THEN 0 WHEN 'loopback' THEN 0 WHEN 'bridge' THEN 1 WHEN 'vtep' THEN 2 WHEN 'tun' THEN 2
         WHEN 'underlay' THEN 3 ELSE 1.5 END

@@ -216,11 +216,14 @@ export function hopOrder(ctx: HopContext): (rows: number[]) => number[] {
       const dst = akey(t.innerVer[r], t.innerDst[r]);
       let rank = (key === sender ? OUT_RANK : IN_RANK)[p.kind];
       // A pod's veth: first for what its pod sends, last for what it receives; a capture inside the
-      // pod (its own interface) before the host side on the way out and after it on the way in.
+      // pod (its own interface) before the host side on the way out and after it on the way in. A
+      // packet neither from nor to the pod's address (link-scope chatter: a bridge's or another
+      // pod's router solicitation flooded to it) goes in on a node that did not send it, out on the one that did.
       if (p.kind === 'veth' && p.podIp >= 0) {
         const own = p.podSide ? 1 : 0;
         const pod6 = p.podIp6 ?? -1;
-        rank = p.podIp === src || pod6 === src ? -own : p.podIp === dst || pod6 === dst ? 7 + own : rank;
+        const out = p.podIp === src || pod6 === src || (p.podIp !== dst && pod6 !== dst && key === sender);
+        rank = out ? -own : 7 + own;
       }
       rankOf[i] = rank;
     }
