@@ -141,10 +141,12 @@ FROM (
   WINDOW wp AS (PARTITION BY pkey, seg, point ORDER BY corrected, capture, idx)
 ) r;
 
+-- A copy begins with every sighting stamped the same instant as the one that starts it (RANGE: its
+-- peers in time), which the time order cannot put on either side of it.
 CREATE OR REPLACE TEMPORARY VIEW sql_journey_rows AS
 SELECT r.*,
   hash64(pkey, seg,
-    MAX(inst) OVER (PARTITION BY pkey, seg ORDER BY corrected, capture, idx ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)) AS jkey,
+    MAX(inst) OVER (PARTITION BY pkey, seg ORDER BY corrected RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)) AS jkey,
   ROW_NUMBER() OVER (PARTITION BY pkey, seg ORDER BY corrected, capture, idx) AS seg_pos
 FROM sql_repeats r;
 
