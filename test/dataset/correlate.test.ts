@@ -7,6 +7,7 @@
 import { copyFileSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { DuckDBConnection } from '@duckdb/node-api';
 import { afterAll, describe, expect, it } from 'vitest';
 import { correlate } from '../../main/dataset/correlate';
 import { openDuck, queryRows, sqlString } from '../../main/dataset/duck';
@@ -127,6 +128,23 @@ describe('SQL path finder = in-process path finder', () => {
   }
 });
 
+/** Exports `files` as a dataset, runs the SQL path finder on it, expects every row to agree, then runs `then`. */
+async function agreeOn(files: string[], then?: (db: DuckDBConnection) => Promise<void>): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'tv-dataset-'));
+  tmp.push(dir);
+  await exportDataset(files, dir);
+  const duck = await openDuck();
+  try {
+    await attachDataset(duck.db, dir);
+    await correlate(duck.db);
+    const d = await disagreements(duck.db);
+    for (const [check, rows] of Object.entries(d)) expect(rows.slice(0, 10), `${check}: ${rows.length} rows disagree`).toEqual([]);
+    await then?.(duck.db);
+  } finally {
+    duck.close();
+  }
+}
+
 /**
  * Random clusters of the path-truth score (fixtures/random: six CNI styles, dual stack, captures
  * inside pods, `-i any` captures, microsecond timestamps), from its cache: built as root, so a
@@ -140,18 +158,7 @@ describe('SQL path finder = in-process path finder on random clusters', () => {
     it(`seed ${seed}`, async (ctx) => {
       const run = readRun(join(RANDOM_CACHE, `seed-${seed}`));
       if (!run) return ctx.skip(`SKIPPED: seed ${seed} is not in ${RANDOM_CACHE} (npm run truth builds it, as root)`);
-      const dir = mkdtempSync(join(tmpdir(), 'tv-dataset-'));
-      tmp.push(dir);
-      await exportDataset(run.files, dir);
-      const duck = await openDuck();
-      try {
-        await attachDataset(duck.db, dir);
-        await correlate(duck.db);
-        const d = await disagreements(duck.db);
-        for (const [check, rows] of Object.entries(d)) expect(rows.slice(0, 10), `${check}: ${rows.length} rows disagree`).toEqual([]);
-      } finally {
-        duck.close();
-      }
+      await agreeOn(run.files);
     });
   }
 });
@@ -218,20 +225,10 @@ describe('SQL path finder = in-process path finder on link-scope chatter, whatev
       it(`${name} (${order})`, async () => {
         const files = treeFiles(join('fixtures/captures/linkscope', name));
         if (order === 'reversed') files.reverse();
-        const dir = mkdtempSync(join(tmpdir(), 'tv-dataset-'));
-        tmp.push(dir);
-        await exportDataset(files, dir);
-        const duck = await openDuck();
-        try {
-          await attachDataset(duck.db, dir);
-          await correlate(duck.db);
-          const d = await disagreements(duck.db);
-          for (const [check, rows] of Object.entries(d)) expect(rows.slice(0, 10), `${check}: ${rows.length} rows disagree`).toEqual([]);
-          expect(Number((await queryRows(duck.db, 'SELECT COUNT(*) AS n FROM hops WHERE hop > 0')).rows[0].n)).toBeGreaterThan(0);
-          await truth(async (sql) => (await queryRows(duck.db, sql)).rows);
-        } finally {
-          duck.close();
-        }
+        await agreeOn(files, async (db) => {
+          expect(Number((await queryRows(db, 'SELECT COUNT(*) AS n FROM hops WHERE hop > 0')).rows[0].n)).toBeGreaterThan(0);
+          await truth(async (sql) => (await queryRows(db, sql)).rows);
+        });
       });
     }
   }
