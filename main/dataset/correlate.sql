@@ -176,10 +176,12 @@ FROM (
   WINDOW wp AS (PARTITION BY pkey, seg, point ORDER BY corrected, capture, idx)
 ) r;
 
+-- A copy begins with every sighting stamped the same instant as the one that starts it (RANGE: its
+-- peers in time), which the time order cannot put on either side of it.
 CREATE OR REPLACE TEMPORARY VIEW sql_journey_rows AS
 SELECT r.*,
   hash64(pkey, seg,
-    MAX(inst) OVER (PARTITION BY pkey, seg ORDER BY corrected, capture, idx ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)) AS jkey,
+    MAX(inst) OVER (PARTITION BY pkey, seg ORDER BY corrected RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)) AS jkey,
   ROW_NUMBER() OVER (PARTITION BY pkey, seg ORDER BY corrected, capture, idx) AS seg_pos
 FROM sql_repeats r;
 
@@ -217,6 +219,9 @@ SELECT j.*, s.sender,
   CASE
     WHEN j.kind = 'veth' AND j.pod_end = 'src' THEN 0 - j.pod_side
     WHEN j.kind = 'veth' AND j.pod_end = 'dst' THEN 7 + j.pod_side
+    -- Neither from nor to the pod's address (link-scope chatter flooded to it): out on the sender node, else in.
+    WHEN j.kind = 'veth' AND j.pod_ip IS NOT NULL AND COALESCE(j.node, concat('~', j.point)) = s.sender THEN 0 - j.pod_side
+    WHEN j.kind = 'veth' AND j.pod_ip IS NOT NULL THEN 7 + j.pod_side
     WHEN COALESCE(j.node, concat('~', j.point)) = s.sender THEN
       CASE j.kind WHEN 'veth' THEN 0 WHEN 'loopback' THEN 0 WHEN 'bridge' THEN 1 WHEN 'vtep' THEN 2 WHEN 'tun' THEN 2
         WHEN 'underlay' THEN 3 ELSE 1.5 END

@@ -175,6 +175,11 @@ export function hopOrder(ctx: HopContext): (rows: number[]) => number[] {
   let stamp = 0;
   const idx: number[] = [];
   const grain = timestampGrain(ctx);
+  // Ties broken as correlate.sql breaks them, so both path finders give one order: two nodes first
+  // seen at the same corrected time by node id (a point of no node by '~' and its id), two sightings
+  // alike in all else by capture name, then record (a capture's rows are in record order).
+  const slotOrder = byteOrder([...ctx.nodes.map((nd) => nd.id), ...ctx.points.map((p) => `~${p.id}`)]);
+  const captureOrder = byteOrder(ctx.points.map((p) => p.capture));
   let rows: number[] = [];
   // A total order (the row number breaks the last tie), so any sort gives the same sequence.
   const compare = (a: number, b: number): number => {
@@ -184,7 +189,10 @@ export function hopOrder(ctx: HopContext): (rows: number[]) => number[] {
     if (rankOf[a] !== rankOf[b]) return rankOf[a] < rankOf[b] ? -1 : 1;
     const ta = t.innerTtl[rows[a]];
     const tb = t.innerTtl[rows[b]];
-    return ta !== tb ? tb - ta : rows[a] - rows[b];
+    if (ta !== tb) return tb - ta;
+    const ca = captureOrder[t.point[rows[a]]];
+    const cb = captureOrder[t.point[rows[b]]];
+    return ca !== cb ? ca - cb : rows[a] - rows[b];
   };
   return (journeyRows) => {
     rows = journeyRows;
@@ -204,12 +212,12 @@ export function hopOrder(ctx: HopContext): (rows: number[]) => number[] {
       const pi = t.point[r];
       const nd = ctx.nodeOfPoint[pi];
       const key = nd >= 0 ? nd : -1000 - pi;
-      nodeKey[i] = key;
       // A sighting with no timestamp has no time to order by: placed by the path's structure below.
       const time = t.noTime[r] ? Number.NaN : t.tNs[r] - ctx.offsetOfPoint[pi];
       timeOf[i] = time;
       const slot = nd >= 0 ? nd : ctx.nodes.length + pi;
       slotOf[i] = slot;
+      nodeKey[i] = slotOrder[slot];
       if (time !== time) untimed = true;
       else if (stampOf[slot] !== stamp || time < firstOf[slot]) {
         stampOf[slot] = stamp;
@@ -220,11 +228,14 @@ export function hopOrder(ctx: HopContext): (rows: number[]) => number[] {
       const dst = akey(t.innerVer[r], t.innerDst[r]);
       let rank = (key === sender ? OUT_RANK : IN_RANK)[p.kind];
       // A pod's veth: first for what its pod sends, last for what it receives; a capture inside the
-      // pod (its own interface) before the host side on the way out and after it on the way in.
+      // pod (its own interface) before the host side on the way out and after it on the way in. A
+      // packet neither from nor to the pod's address (link-scope chatter: a bridge's or another
+      // pod's router solicitation flooded to it) goes in on a node that did not send it, out on the one that did.
       if (p.kind === 'veth' && p.podIp >= 0) {
         const own = p.podSide ? 1 : 0;
         const pod6 = p.podIp6 ?? -1;
-        rank = p.podIp === src || pod6 === src ? -own : p.podIp === dst || pod6 === dst ? 7 + own : rank;
+        const out = p.podIp === src || pod6 === src || (p.podIp !== dst && pod6 !== dst && key === sender);
+        rank = out ? -own : 7 + own;
       }
       rankOf[i] = rank;
     }
@@ -232,7 +243,7 @@ export function hopOrder(ctx: HopContext): (rows: number[]) => number[] {
     // A node seen only untimed has no first sighting: after the nodes that have one.
     for (let i = 0; i < n; i++)
       nodeRankOf[i] =
-        nodeKey[i] === sender ? Number.NEGATIVE_INFINITY : stampOf[slotOf[i]] === stamp ? firstOf[slotOf[i]] : Number.POSITIVE_INFINITY;
+        slotOf[i] === sender ? Number.NEGATIVE_INFINITY : stampOf[slotOf[i]] === stamp ? firstOf[slotOf[i]] : Number.POSITIVE_INFINITY;
     idx.length = 0;
     for (let i = 0; i < n; i++) if (timeOf[i] === timeOf[i]) idx.push(i);
     sortNumbers(idx, compare);
@@ -252,6 +263,20 @@ export function hopOrder(ctx: HopContext): (rows: number[]) => number[] {
     if (untimed) for (let i = 0; i < n; i++) if (timeOf[i] !== timeOf[i]) placeByStructure(idx, i, nodeKey, nodeRankOf, rankOf);
     return idx.map((i) => rows[i]);
   };
+}
+
+/** Each string's place in byte order of its UTF-8 (how DuckDB and Spark sort text); equal strings share one. */
+function byteOrder(texts: readonly string[]): Float64Array {
+  const enc = new TextEncoder();
+  const bytes = texts.map((x) => enc.encode(x));
+  const cmp = (a: Uint8Array, b: Uint8Array): number => {
+    for (let i = 0; i < a.length && i < b.length; i++) if (a[i] !== b[i]) return a[i] - b[i];
+    return a.length - b.length;
+  };
+  const by = texts.map((_, i) => i).sort((a, b) => cmp(bytes[a], bytes[b]));
+  const out = new Float64Array(texts.length);
+  for (let k = 1; k < by.length; k++) out[by[k]] = cmp(bytes[by[k - 1]], bytes[by[k]]) === 0 ? out[by[k - 1]] : k;
+  return out;
 }
 
 /**

@@ -301,15 +301,21 @@ export interface SplitOptions {
   readonly windowNs: number;
   /**
    * ... or when a capture point sees the same bytes again this long after it last saw them in the
-   * journey in the same form (a resent identical packet, not one crossing the same bridge twice, nor
-   * one crossing a NIC again routed or encapsulated). Default 1 ms.
+   * same form (a resent identical packet, not one crossing the same bridge twice, nor one crossing a
+   * NIC again routed or encapsulated). Each point numbers its own copies within the window; a
+   * journey ends when any point starts a copy no point had reached. Default 1 ms.
    */
   readonly repeatNs?: number;
 }
 
 /**
  * Splits each key group into journeys: sightings sorted by corrected time, cut where the gap
- * exceeds the window (the same bytes sent again later, e.g. an identical retransmission).
+ * exceeds the window (the same bytes sent again later, e.g. an identical retransmission), and
+ * within the window where a point sees its next copy (SplitOptions.repeatNs). A copy is numbered per
+ * point, not per journey, so the cut depends on no earlier cut: what correlate.sql computes with
+ * window functions. (Counting only since the last cut, identical chatter from many senders, such as
+ * MLD reports every calico host veth sends twice from one link-local address, is cut wherever the
+ * cuts before it fell: a chain no SQL window follows.)
  */
 export function splitJourneys(t: PacketTable, g: GroupIndex, opts: SplitOptions): JourneyIndex {
   const rows = new Uint32Array(g.used);
@@ -322,9 +328,13 @@ export function splitJourneys(t: PacketTable, g: GroupIndex, opts: SplitOptions)
   const untimed = t.noTime.subarray(0, t.count).includes(1);
   let out = 0;
   const buf: number[] = [];
-  const seenPoint: number[] = [];
-  const seenRaw: number[] = [];
-  const seenRow: number[] = [];
+  // Per point, within the current window segment (seg): its last sighting and its copy number.
+  let points = 0;
+  for (let i = 0; i < g.used; i++) points = Math.max(points, t.point[g.rows[i]] + 1);
+  const segOf = new Uint32Array(points);
+  const lastOf = new Uint32Array(points);
+  const copyOf = new Uint32Array(points);
+  let seg = 0;
   const repeatNs = opts.repeatNs ?? 1e6;
   // Address pair of a row, for groups that must not join different senders (see the header).
   const pairOf = new Map<number, number>();
@@ -363,37 +373,42 @@ export function splitJourneys(t: PacketTable, g: GroupIndex, opts: SplitOptions)
     sortNumbers(buf, paired ? byPairTime : byTime);
     let prev = Number.NEGATIVE_INFINITY;
     let prevPair = -1;
-    seenPoint.length = 0;
-    seenRaw.length = 0;
-    seenRow.length = 0;
+    let copies = 0;
     for (const r of buf) {
-      let split = tm[r] - prev > opts.windowNs || pair(r) !== prevPair;
+      const pt = t.point[r];
+      if (tm[r] - prev > opts.windowNs || pair(r) !== prevPair) {
+        seg = (seg + 1) >>> 0 || 1;
+        copies = 0;
+        starts[count++] = out;
+      }
       prevPair = pair(r);
-      if (!split) {
-        const pt = t.point[r];
-        for (let k = seenPoint.length - 1; k >= 0; k--) {
-          if (seenPoint[k] !== pt) continue;
-          // Crossing the point again in another form (routed: TTL lower; encapsulated by a
-          // user-space tunnel, which may take milliseconds) is the same packet going on.
-          const q = seenRow[k];
-          split =
-            !t.noTime[r] &&
-            !t.noTime[q] &&
-            t.tNs[r] - seenRaw[k] > repeatNs &&
-            t.tunnel[q] === t.tunnel[r] &&
-            t.innerTtl[q] === t.innerTtl[r];
-          break;
+      if (segOf[pt] !== seg) {
+        segOf[pt] = seg;
+        copyOf[pt] = 0;
+      } else {
+        // Crossing the point again in another form (routed: TTL lower; encapsulated by a
+        // user-space tunnel, which may take milliseconds) is the same packet going on.
+        const q = lastOf[pt];
+        if (
+          !t.noTime[r] &&
+          !t.noTime[q] &&
+          t.tNs[r] - t.tNs[q] > repeatNs &&
+          t.tunnel[q] === t.tunnel[r] &&
+          t.innerTtl[q] === t.innerTtl[r] &&
+          ++copyOf[pt] > copies
+        ) {
+          copies = copyOf[pt];
+          // The next copy begins here, with the sightings stamped the same instant before it (the
+          // time order cannot tell them apart; the other copy was seen at this point well before).
+          let at = out;
+          while (at > starts[count - 1] && tm[rows[at - 1]] === tm[r]) at--;
+          if (at > starts[count - 1]) {
+            starts[count++] = at;
+            for (let k = at; k < out; k++) journeyOfRow[rows[k]] = count - 1;
+          }
         }
       }
-      if (split) {
-        starts[count++] = out;
-        seenPoint.length = 0;
-        seenRaw.length = 0;
-        seenRow.length = 0;
-      }
-      seenPoint.push(t.point[r]);
-      seenRaw.push(t.tNs[r]);
-      seenRow.push(r);
+      lastOf[pt] = r;
       journeyOfRow[r] = count - 1;
       rows[out++] = r;
       prev = tm[r];

@@ -8,6 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
+import type { DuckDBConnection } from '@duckdb/node-api';
 import { afterAll, describe, expect, it } from 'vitest';
 import { correlate } from '../../main/dataset/correlate';
 import { openDuck, queryRows, sqlString } from '../../main/dataset/duck';
@@ -152,6 +153,23 @@ describe('SQL path finder = in-process path finder', () => {
   }
 });
 
+/** Exports `files` as a dataset, runs the SQL path finder on it, expects every row to agree, then runs `then`. */
+async function agreeOn(files: string[], then?: (db: DuckDBConnection) => Promise<void>): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'tv-dataset-'));
+  tmp.push(dir);
+  await exportDataset(files, dir);
+  const duck = await openDuck();
+  try {
+    await attachDataset(duck.db, dir);
+    await correlate(duck.db);
+    const d = await disagreements(duck.db);
+    for (const [check, rows] of Object.entries(d)) expect(rows.slice(0, 10), `${check}: ${rows.length} rows disagree`).toEqual([]);
+    await then?.(duck.db);
+  } finally {
+    duck.close();
+  }
+}
+
 /**
  * Random clusters of the path-truth score (fixtures/random: six CNI styles, dual stack, captures
  * inside pods, `-i any` captures, microsecond timestamps), from its cache: built as root, so a
@@ -165,19 +183,79 @@ describe('SQL path finder = in-process path finder on random clusters', () => {
     it(`seed ${seed}`, async (ctx) => {
       const run = readRun(join(RANDOM_CACHE, `seed-${seed}`));
       if (!run) return ctx.skip(`SKIPPED: seed ${seed} is not in ${RANDOM_CACHE} (npm run truth builds it, as root)`);
-      const dir = mkdtempSync(join(tmpdir(), 'tv-dataset-'));
-      tmp.push(dir);
-      await exportDataset(run.files, dir);
-      const duck = await openDuck();
-      try {
-        await attachDataset(duck.db, dir);
-        await correlate(duck.db);
-        const d = await disagreements(duck.db);
-        for (const [check, rows] of Object.entries(d)) expect(rows.slice(0, 10), `${check}: ${rows.length} rows disagree`).toEqual([]);
-      } finally {
-        duck.close();
-      }
+      await agreeOn(run.files);
     });
+  }
+});
+
+/** The capture files under a folder, any depth (a node's folder names the node), in path order. */
+const treeFiles = (dir: string): string[] =>
+  readdirSync(dir, { withFileTypes: true })
+    .flatMap((e) => (e.isDirectory() ? treeFiles(join(dir, e.name)) : /\.pcap(ng)?$/.test(e.name) ? [join(dir, e.name)] : []))
+    .sort();
+
+/**
+ * Link-scope chatter cut from random-lab runs (fixtures/captures/linkscope): identical packets from
+ * many senders, and sightings the clocks stamp the same instant. Each path finder used to settle
+ * such ties its own way (the in-process one by the order the files were read, the SQL one by capture
+ * name), so each set is exported with its files in path order and reversed: the rows must agree
+ * both ways, and where the packets tell the truth, be it.
+ */
+const LINK_SCOPE: Record<string, (hops: (sql: string) => Promise<Record<string, unknown>[]>) => Promise<void>> = {
+  // A bridge's router solicitation flooded to a pod (host veth capture-1.pcap, in the pod
+  // cache-…-eth0.pcap), both stamped the same microsecond: the host's end sees it before the pod.
+  'bridge-flood': async (hops) => {
+    const rows = await hops(
+      `SELECT h.journey, h.capture, h.hop, s.hop AS sql_hop FROM hops h JOIN sql_hops s ON s.capture = h.capture AND s.idx = h.idx
+       WHERE h.src = 'fe80::142f:faff:fe14:5ba4' AND h.dst = 'ff02::2' AND h.capture IN ('capture-1.pcap', 'cache-56a8270331-sfdsz-eth0.pcap')
+       ORDER BY h.journey, h.hop`,
+    );
+    // Two solicitations, each seen at both ends of the pod's veth: host end first.
+    expect(rows.map((r) => r.capture)).toEqual([
+      'capture-1.pcap',
+      'cache-56a8270331-sfdsz-eth0.pcap',
+      'capture-1.pcap',
+      'cache-56a8270331-sfdsz-eth0.pcap',
+    ]);
+    expect(new Set(rows.map((r) => r.journey)).size).toBe(2);
+    for (const r of rows) expect(r.sql_hop).toBe(r.hop);
+  },
+  // Calico's host veths all send MLD reports from one address (fe80::ecee:eeff:feee:eeee), each
+  // twice: byte for byte the same packets, four points, two copies each within a second.
+  'mld-repeats': async (hops) => {
+    expect((await hops(`SELECT DISTINCT journey FROM hops`)).length).toBeGreaterThan(1);
+  },
+  // A pod's router solicitation flooded by the bridge to two other pods' veths that stamp it the same microsecond.
+  'flood-tie': async (hops) => {
+    const tied = await hops(
+      `SELECT h.journey FROM hops h WHERE h.dst = 'ff02::2' AND h.capture IN ('nginx-1.pcap', 'veth3e5a37df.pcap')
+       GROUP BY h.journey, h.t_ns HAVING COUNT(*) = 2`,
+    );
+    expect(tied.length).toBeGreaterThan(0);
+  },
+  // The bridge's second MLD report, 408 ms after its first, stamped the same nanosecond on the bridge
+  // (a pcapng) and on one veth (capture-1.pcap, which missed the first): that veth's sighting is of the second.
+  'same-instant': async (hops) => {
+    const [r] = await hops(
+      `SELECT COUNT(DISTINCT h.journey) AS n FROM hops h
+       WHERE (h.capture = 'capture-1.pcap' AND h.idx = 0) OR (h.capture = 'incident-9748.pcapng' AND h.idx = 1)`,
+    );
+    expect(Number(r.n)).toBe(1);
+  },
+};
+
+describe('SQL path finder = in-process path finder on link-scope chatter, whatever the order of the files', () => {
+  for (const [name, truth] of Object.entries(LINK_SCOPE)) {
+    for (const order of ['path order', 'reversed'] as const) {
+      it(`${name} (${order})`, async () => {
+        const files = treeFiles(join('fixtures/captures/linkscope', name));
+        if (order === 'reversed') files.reverse();
+        await agreeOn(files, async (db) => {
+          expect(Number((await queryRows(db, 'SELECT COUNT(*) AS n FROM hops WHERE hop > 0')).rows[0].n)).toBeGreaterThan(0);
+          await truth(async (sql) => (await queryRows(db, sql)).rows);
+        });
+      });
+    }
   }
 });
 
