@@ -29,5 +29,15 @@ export function appIsStale(): boolean {
 }
 
 export default async function setup(): Promise<void> {
-  if (appIsStale()) await buildAll();
+  if (!appIsStale()) return;
+  // A production build, as `npm start` makes it: vitest sets NODE_ENV to 'test', which would give
+  // React's development JSX runtime (buildRenderer in main/server/browser-mode.ts does the same).
+  const env = process.env.NODE_ENV;
+  process.env.NODE_ENV = 'production';
+  try {
+    await buildAll();
+  } finally {
+    if (env === undefined) delete process.env.NODE_ENV;
+    else process.env.NODE_ENV = env;
+  }
 }
