@@ -12,9 +12,9 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 120_000,
     pool: 'forks',
-    // Vitest's default is one file at a time on two cores (a core less than there are). Many files
-    // here wait on other processes (tshark, Chromium, the random lab's namespaces), so two at a time
-    // keep both cores busy: on the 2-core machine CI runs on, `npm test` took about half the time.
+    // Vitest's default is a worker less than there are cores: one file at a time on two cores. Many
+    // files here wait on other processes (tshark, Chromium, the random lab's namespaces), so two at a
+    // time keep both cores busy.
     maxWorkers: Math.max(2, availableParallelism() - 1),
     reporters: ['default'],
   },
