@@ -7,7 +7,6 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { _electron, type ElectronApplication, type Page } from 'playwright-core';
 import { electronBinary } from '../../main/cli/start';
-import { buildAll } from '../../main/app/build';
 import { demoCaptures } from '../../main/server/browser-mode';
 import { captureCopies, describeNeeding, unmet, type CaptureCopies, type Requirement } from '../tools';
 import type { MenuItemId } from '../../main/app/menu';
@@ -33,7 +32,7 @@ describeNeeding([runtime, display, labNeed], 'desktop shell end to end (Electron
   beforeAll(async () => {
     mkdirSync(RESULTS, { recursive: true });
     dir = mkdtempSync(join(tmpdir(), 'tv-electron-'));
-    await buildAll();
+    // The app in out/ is built by the global setup (test/app-build.setup.ts), as `npm start` builds it.
     lab = captureCopies(demoCaptures());
     app = await _electron.launch({
       executablePath: bin!,

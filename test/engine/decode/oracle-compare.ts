@@ -8,7 +8,8 @@ interface Frame {
   [k: string]: unknown;
 }
 
-const COMPARED = [
+/** The fields compared, frame by frame. */
+export const COMPARED = [
   'time_epoch',
   'cap_len',
   'len',
