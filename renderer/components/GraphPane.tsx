@@ -16,6 +16,7 @@ import {
   LIGHT,
   MIN_LABEL_PX,
   READABLE_ZOOM,
+  WHOLE_ZOOM,
   applyElements,
   boxesCrossed,
   graphStyle,
@@ -237,6 +238,12 @@ export function GraphPane(props: GraphPaneProps) {
       (e.target as NodeSingular | EdgeSingular).removeClass('hover');
       setTip(null);
     });
+    // Cytoscape sends no mouseout when the pointer leaves the canvas from over an element.
+    const leave = () => {
+      cy.elements('.hover').removeClass('hover');
+      setTip(null);
+    };
+    box.current?.addEventListener('mouseleave', leave);
     cy.on('zoom pan', (e) => {
       setTip(null);
       if ((e as unknown as { originalEvent?: unknown }).originalEvent) {
@@ -264,6 +271,7 @@ export function GraphPane(props: GraphPaneProps) {
     if (box.current) ro.observe(box.current);
     return () => {
       ro.disconnect();
+      box.current?.removeEventListener('mouseleave', leave);
       cy.destroy();
     };
   }, []);
@@ -531,20 +539,20 @@ export function GraphPane(props: GraphPaneProps) {
 
 /**
  * The view a graph opens with: the whole cluster when its labels can be read at that size. A
- * cluster too big for that is shown whole all the same while its node boxes are open (a handful of
- * nodes: what an operator looks at first is which nodes there are and how they are joined; the
- * labels, small or left out, show on hover and come back with a zoom or the full window), and
- * from the top left at a readable zoom when its boxes are collapsed (dozens of nodes: a summary is
- * all a collapsed box shows, and whole they would all be too small to draw). Either way the note
- * it returns says what is not shown and how to see it. The followed path, when there is one, is
- * always in view, whole.
+ * cluster too big for that is shown whole all the same while its node boxes are open and its
+ * labels are still drawn (down to WHOLE_ZOOM): a handful of nodes, where what an operator looks at
+ * first is which nodes there are and how they are joined, and the labels, small, read after a zoom,
+ * a hover or the full window. Else (collapsed boxes, whose summary is all they show, or a fit so
+ * small it would draw no name at all) from the top left at a readable zoom. Either way the note it
+ * returns says what is not shown at full size and how to see it. The followed path, when there is
+ * one, is always in view, whole.
  */
 function defaultView(cy: Core): string {
   if (cy.elements().empty()) return '';
   cy.fit(undefined, 16);
   const boxes = cy.nodes('[kind = "k8s-node"]');
   let note = '';
-  if (cy.zoom() < READABLE_ZOOM && boxes.filter('[?collapsed]').empty()) {
+  if (cy.zoom() < READABLE_ZOOM && cy.zoom() >= WHOLE_ZOOM && boxes.filter('[?collapsed]').empty()) {
     note =
       `All ${boxes.length} node${boxes.length === 1 ? '' : 's'} shown at ${Math.round(cy.zoom() * 100)}%, labels small: ` +
       'zoom in (scroll, +), hover an element or fill the window (⤢) to read them.';
@@ -563,7 +571,7 @@ function defaultView(cy: Core): string {
       const b = n.boundingBox({});
       return b.x1 >= ext.x1 && b.x2 <= ext.x2 && b.y1 >= ext.y1 && b.y2 <= ext.y2;
     }).length;
-    note = `${seen} of ${boxes.length} node boxes in view: drag to pan, or Fit to see the whole cluster.`;
+    note = `${seen} of ${boxes.length} node boxes in view at a readable size: drag to pan, Fit to see the whole cluster, or fill the window (⤢).`;
   } else if (cy.zoom() > 1.6) {
     cy.zoom(1.6);
     cy.center();

@@ -691,6 +691,8 @@ const BENDS = [
 const TUNNEL_ROOM = 72;
 /** Half the height of a tunnel's label (one line of 11 px text, and a little room). */
 const LABEL_HALF_HEIGHT = 10;
+/** How far above its NIC's center a tunnel may run inside its own box. */
+const NIC_ROOM = 12;
 /** Room kept between a curve and a box it passes. */
 const CLEAR = 6;
 
@@ -738,6 +740,12 @@ function routeTunnels(
     const n = { x: -u.y, y: u.x };
     const own = new Set([boxOf(e.data.source!), boxOf(e.data.target!)]);
     const others = [...rects].filter(([id]) => !own.has(id)).map(([, r]) => r);
+    // Its own boxes it may cross only under their NICs (at their bottom): a curve into a box from
+    // above would run over the box's pods and bridge.
+    const ownTops = [
+      { r: rects.get(boxOf(e.data.source!)), y: p.y },
+      { r: rects.get(boxOf(e.data.target!)), y: q.y },
+    ].flatMap(({ r, y }) => (r ? [{ x1: r.x1, x2: r.x2, y1: r.y1, y2: y - NIC_ROOM }] : []));
     const half = textWidth(e.data.label ?? '', LABEL_FONT) / 2 + 4;
     // Below the boxes first (the NICs are at their bottom), then above.
     const sides = n.y >= 0 ? [1, -1] : [-1, 1];
@@ -752,6 +760,7 @@ function routeTunnels(
         for (let t = step; t < 1; t += step) {
           const m = curveAt(p, q, controls, t);
           if (others.some((r) => m.x > r.x1 - CLEAR && m.x < r.x2 + CLEAR && m.y > r.y1 - CLEAR && m.y < r.y2 + CLEAR)) cost++;
+          else if (ownTops.some((r) => m.x > r.x1 && m.x < r.x2 && m.y > r.y1 && m.y < r.y2)) cost++;
           else if (frame && (m.x < frame.x1 || m.x > frame.x2 || m.y < frame.y1 || m.y > frame.y2)) cost++;
         }
         // The label: along the curve's middle (parallel to the NICs' line there), its line of text
@@ -820,7 +829,12 @@ function laneRoute(
   for (const x of columns) {
     const path = [p, { x: p.x, y: ya }, { x, y: ya }, { x, y: yb }, { x: q.x, y: yb }, q];
     const legs = path.slice(1).map((c, i) => [path[i], c] as const);
-    if (legs.some(([s, t]) => others.some((r) => segmentHits(s, t, { x1: r.x1 - 2, y1: r.y1 - 2, x2: r.x2 + 2, y2: r.y2 + 2 })))) continue;
+    // Down out of its own box and up into the other's, under their NICs; between, through no box at all.
+    const clear = (i: number, [s, t]: (typeof legs)[number]) =>
+      !(i === 0 || i === legs.length - 1 ? others : all).some((r) =>
+        segmentHits(s, t, { x1: r.x1 - 2, y1: r.y1 - 2, x2: r.x2 + 2, y2: r.y2 + 2 }),
+      );
+    if (!legs.every((leg, i) => clear(i, leg))) continue;
     const length = legs.reduce((sum, [s, t]) => sum + Math.abs(t.x - s.x) + Math.abs(t.y - s.y), 0);
     if (!best || length < best.length) best = { path, length };
   }

@@ -43,6 +43,13 @@ export const SHAPES: Record<string, { width: number; height: number }> = {
 export const COLLAPSE_ABOVE = 160;
 /** The zoom at which the smallest labels are still readable. */
 export const READABLE_ZOOM = MIN_LABEL_PX / LABEL_FONT;
+/**
+ * The smallest zoom at which Cytoscape still draws the labels: it compares a label's size at the
+ * zoom rounded up to a power of two with min-zoomed-font-size, so 11 px labels are drawn (small,
+ * 5.5 px and up) down to a zoom of 0.5 and left out below it. A small cluster that does not fit
+ * readable is still shown whole down to this zoom (GraphPane's default view).
+ */
+export const WHOLE_ZOOM = 0.5;
 
 type Data = GraphElementView['data'];
 /** An element as shown: the model's data, plus `collapsed` on node boxes. */
