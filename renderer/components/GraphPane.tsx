@@ -243,7 +243,8 @@ export function GraphPane(props: GraphPaneProps) {
       cy.elements('.hover').removeClass('hover');
       setTip(null);
     };
-    box.current?.addEventListener('mouseleave', leave);
+    const canvas = box.current;
+    canvas?.addEventListener('mouseleave', leave);
     cy.on('zoom pan', (e) => {
       setTip(null);
       if ((e as unknown as { originalEvent?: unknown }).originalEvent) {
@@ -271,7 +272,7 @@ export function GraphPane(props: GraphPaneProps) {
     if (box.current) ro.observe(box.current);
     return () => {
       ro.disconnect();
-      box.current?.removeEventListener('mouseleave', leave);
+      canvas?.removeEventListener('mouseleave', leave);
       cy.destroy();
     };
   }, []);
@@ -506,11 +507,7 @@ export function GraphPane(props: GraphPaneProps) {
         </button>
       </div>
       <div className="graph" ref={box} data-testid="graph" />
-      {viewNote && !empty && (
-        <div className="graph-view-note" data-testid="graph-view-note">
-          {viewNote}
-        </div>
-      )}
+
       {tip && (
         <div className="graph-tip" data-testid="graph-tip" style={{ left: tip.x + 12, top: tip.y + 40 }}>
           {tip.text}
@@ -524,6 +521,11 @@ export function GraphPane(props: GraphPaneProps) {
       )}
       {!empty && props.graph?.message && <div className="graph-note muted">{props.graph.message}</div>}
       <div className="legend muted">
+        {viewNote && !empty && (
+          <div className="graph-view-note" data-testid="graph-view-note">
+            {viewNote}
+          </div>
+        )}
         <span className="lg pod">pod</span> <span className="lg veth">veth</span> <span className="lg bridge">bridge</span>{' '}
         <span className="lg tunnel">tunnel</span> <span className="lg nic">NIC</span> <span className="lg service">service</span>
         {tunnelKinds.map(([label, n]) => (

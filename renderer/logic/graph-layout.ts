@@ -311,23 +311,40 @@ export class GraphLayout {
     const band = bandOf(rowOf);
     const rowTops = cl?.rowTops ?? [0];
     const boxRects = [...rects];
+    const endsOf = new Map(
+      services.map((v) => [
+        v.id,
+        links
+          .filter((e) => e.data.source === v.id || e.data.target === v.id)
+          .map((e) => (e.data.source === v.id ? e.data.target! : e.data.source!))
+          .filter((id) => positions.has(id)),
+      ]),
+    );
     for (const v of services) {
-      const ends = links
-        .filter((e) => e.data.source === v.id || e.data.target === v.id)
-        .map((e) => (e.data.source === v.id ? e.data.target! : e.data.source!))
-        .filter((id) => positions.has(id));
-      const xs = ends.map((id) => positions.get(id)!.x);
+      const xs = endsOf.get(v.id)!.map((id) => positions.get(id)!.x);
       // A service with no backend shown goes to the right, after the others.
-      const mean = xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : width;
-      v.want = mean;
+      v.want = xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : width;
+    }
+    for (const v of services) {
+      const ends = endsOf.get(v.id)!;
+      const mean = v.want;
       const r = band.get(v.id)!;
       if (!ends.some((id) => rowOf.get(id) !== r)) continue;
       const y = rowTops[r] - LINK_ROOM / 2;
+      // The links of the other services of its band, drawn from where they want to stand: crossing
+      // one costs more than a box in the way (a link through a box is routed down a gap anyway).
+      const theirs = services
+        .filter((u) => u !== v && band.get(u.id) === r)
+        .flatMap((u) => endsOf.get(u.id)!.map((id) => [{ x: u.want, y }, positions.get(id)!] as const));
       const crossings = (x: number) =>
         ends.reduce((n, id) => {
           const q = positions.get(id)!;
           const own = boxOfLeaf(id);
-          return n + boxRects.filter(([b, rect]) => b !== own && segmentHits({ x, y }, q, rect)).length;
+          return (
+            n +
+            boxRects.filter(([b, rect]) => b !== own && segmentHits({ x, y }, q, rect)).length +
+            3 * theirs.filter(([a, b]) => b !== q && segmentsCross({ x, y }, q, a, b)).length
+          );
         }, 0);
       let best = { x: mean, n: crossings(mean) };
       for (let x = v.w / 2; x <= width - v.w / 2 && best.n > 0; x += 8) {
@@ -618,6 +635,12 @@ interface Rect {
 }
 const hits = (a: Rect, b: Rect) => a.x1 < b.x2 && b.x1 < a.x2 && a.y1 < b.y2 && b.y1 < a.y2;
 
+/** Whether segments p-q and a-b cross (other than at an end). */
+function segmentsCross(p: Position, q: Position, a: Position, b: Position): boolean {
+  const side = (o: Position, d: Position, c: Position) => Math.sign((d.x - o.x) * (c.y - o.y) - (d.y - o.y) * (c.x - o.x));
+  return side(p, q, a) * side(p, q, b) < 0 && side(a, b, p) * side(a, b, q) < 0;
+}
+
 /** Whether the segment from `p` to `q` runs through the inside of `r` (Liang-Barsky clipping). */
 function segmentHits(p: Position, q: Position, r: Rect): boolean {
   let t0 = 0;
@@ -904,8 +927,8 @@ const LINK_CLEAR = 4;
  * the first row holding one of its backends; a backend in a row further down is behind that row's
  * boxes) run instead down a gap: from the service to the top of the rows in between, down a column
  * free of their boxes (a gap between two boxes, or beside the rows), and across to the backend.
- * Of the columns whose path crosses no box but the backend's own, the shortest path. A link no
- * column clears stays straight.
+ * Of the columns whose path crosses no box but the backend's own, the path crossing the fewest
+ * other links, then the shortest. A link no column clears stays straight.
  */
 function routeServiceLinks(
   links: readonly { data: { id: string; source?: string; target?: string } }[],
@@ -928,21 +951,37 @@ function routeServiceLinks(
     if (!others.some((r) => segmentHits(p, q, r))) continue;
     // The service's end is the higher one; the boxes wholly above the other end are the ones in the way.
     const [hi, lo] = p.y <= q.y ? [p, q] : [q, p];
-    const between = others.filter((r) => r.y2 > hi.y && r.y2 < lo.y);
+    // None when the backend is in the row right under the service (a link to a box far from the
+    // service's place, over its neighbour's title): then down the gap beside the backend's box to
+    // the backend's level and across into its box.
+    const above = others.filter((r) => r.y2 > hi.y && r.y2 < lo.y);
+    const between = above.length ? above : others.filter((r) => r.y1 < lo.y && r.y2 > lo.y);
     const top = Math.min(...between.map((r) => r.y1)) - LINK_CLEAR;
-    const bottom = Math.max(...between.map((r) => r.y2)) + LINK_CLEAR;
-    if (!Number.isFinite(top) || top <= hi.y || bottom >= lo.y) continue;
+    const bottom = above.length ? Math.max(...between.map((r) => r.y2)) + LINK_CLEAR : lo.y;
+    if (!Number.isFinite(top) || top <= hi.y || bottom > lo.y) continue;
     // Free columns: edges of the boxes in the way, the gaps' middles, and beside the rows.
     const edges = between.flatMap((r) => [r.x1, r.x2]).sort((a, b) => a - b);
     const columns = [left, right, ...edges.slice(1).map((x, i) => (x + edges[i]) / 2)];
-    let best: { path: Position[]; length: number } | null = null;
+    // The other links as drawn (straight, or along the corners given them so far), but those
+    // sharing an end with this one: a column whose path crosses fewer of them is better, then a shorter one.
+    const drawn = links
+      .filter((o) => o !== e && ![o.data.source, o.data.target].some((x) => x === s || x === t))
+      .flatMap((o) => {
+        const a = positions.get(o.data.source!);
+        const b = positions.get(o.data.target!);
+        if (!a || !b) return [];
+        const pts = [a, ...(out.get(o.data.id) ?? []), b];
+        return pts.slice(1).map((c, i) => [pts[i], c] as const);
+      });
+    let best: { path: Position[]; crossed: number; length: number } | null = null;
     for (const x of columns) {
       if (between.some((r) => x > r.x1 - LINK_CLEAR && x < r.x2 + LINK_CLEAR)) continue;
       const path = [hi, { x, y: top }, { x, y: bottom }, lo];
       const legs = path.slice(1).map((b, i) => [path[i], b] as const);
       if (legs.some(([a, b]) => others.some((r) => segmentHits(a, b, r)))) continue;
       const length = legs.reduce((sum, [a, b]) => sum + Math.hypot(b.x - a.x, b.y - a.y), 0);
-      if (!best || length < best.length) best = { path, length };
+      const crossed = legs.reduce((n, [a, b]) => n + drawn.filter(([c, d]) => segmentsCross(a, b, c, d)).length, 0);
+      if (!best || crossed < best.crossed || (crossed === best.crossed && length < best.length)) best = { path, crossed, length };
     }
     if (!best) continue;
     const corners = best.path.slice(1, -1);

@@ -239,8 +239,7 @@ describe('graph layout', () => {
         e(`pod:${id}1`, `nic:${id}`),
         e(`pod:${id}2`, `nic:${id}`),
       );
-    for (let i = 0; i < ids.length; i++)
-      for (let j = i + 1; j < ids.length; j++) six.push(e(`nic:${ids[i]}`, `nic:${ids[j]}`, 'underlay'));
+    for (let i = 0; i < ids.length; i++) for (let j = i + 1; j < ids.length; j++) six.push(e(`nic:${ids[i]}`, `nic:${ids[j]}`, 'underlay'));
     // The graph pane of a 1600x1000 window.
     const r = await new GraphLayout().layout(six, { width: 767, height: 577 });
     const rows = new Map<number, string[]>();
@@ -253,7 +252,8 @@ describe('graph layout', () => {
       ['d', 'e', 'f'],
     ]);
     // Every tunnel drawn: a curve, or routed along the rooms under the rows, and never both.
-    for (const t of six.filter((x) => x.data.kind === 'underlay')) expect(r.bends.has(t.data.id) !== r.tunnelRoutes.has(t.data.id)).toBe(true);
+    for (const t of six.filter((x) => x.data.kind === 'underlay'))
+      expect(r.bends.has(t.data.id) !== r.tunnelRoutes.has(t.data.id)).toBe(true);
     expect(r.tunnelRoutes.size).toBeGreaterThan(0);
     // A routed tunnel's legs between its NICs cross no node box (boxes from the layout: see boxes()).
     const rects = boxes(r.positions, six);
@@ -300,7 +300,8 @@ describe('graph layout', () => {
       { ...e('nic:b', 'nic:c', 'underlay'), data: { ...e('nic:b', 'nic:c', 'underlay').data, label: 'IPIP' } },
     ];
     applyElements(cy, els);
-    const label = (id: string) => (cy.getElementById(id) as unknown as { pstyle(p: string): { strValue: string } }).pstyle('label').strValue;
+    const label = (id: string) =>
+      (cy.getElementById(id) as unknown as { pstyle(p: string): { strValue: string } }).pstyle('label').strValue;
     expect(label('e:nic:a|nic:b')).toBe('');
     expect(label('e:nic:b|nic:c')).toBe('IPIP');
     cy.getElementById('e:nic:a|nic:b').addClass('hover');
