@@ -336,19 +336,24 @@ export class GraphLayout {
       const theirs = services
         .filter((u) => u !== v && band.get(u.id) === r)
         .flatMap((u) => endsOf.get(u.id)!.map((id) => [{ x: u.want, y }, positions.get(id)!] as const));
-      const crossings = (x: number) =>
-        ends.reduce((n, id) => {
+      // The boxes first: the links only where that leaves the place a chance to be better.
+      const crossings = (x: number, than = Infinity) => {
+        let n = 0;
+        for (const id of ends) {
           const q = positions.get(id)!;
           const own = boxOfLeaf(id);
-          return (
-            n +
-            boxRects.filter(([b, rect]) => b !== own && segmentHits({ x, y }, q, rect)).length +
-            3 * theirs.filter(([a, b]) => b !== q && segmentsCross({ x, y }, q, a, b)).length
-          );
-        }, 0);
+          n += boxRects.filter(([b, rect]) => b !== own && segmentHits({ x, y }, q, rect)).length;
+        }
+        for (const id of ends) {
+          if (n > than) break;
+          const q = positions.get(id)!;
+          n += 3 * theirs.filter(([a, b]) => b !== q && segmentsCross({ x, y }, q, a, b)).length;
+        }
+        return n;
+      };
       let best = { x: mean, n: crossings(mean) };
       for (let x = v.w / 2; x <= width - v.w / 2 && best.n > 0; x += 8) {
-        const n = crossings(x);
+        const n = crossings(x, best.n);
         if (n < best.n || (n === best.n && Math.abs(x - mean) < Math.abs(best.x - mean))) best = { x, n };
       }
       v.want = best.x;
