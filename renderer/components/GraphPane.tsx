@@ -16,11 +16,13 @@ import {
   LIGHT,
   MIN_LABEL_PX,
   READABLE_ZOOM,
+  WHOLE_ZOOM,
   applyElements,
   boxesCrossed,
   graphStyle,
   notedMarks,
   searchGraph,
+  sharedTunnelLabels,
   shownElements,
 } from '../logic/graph';
 import { GraphLayout, tunnelLabelMargin, type TunnelBend } from '../logic/graph-layout';
@@ -161,6 +163,8 @@ export function GraphPane(props: GraphPaneProps) {
   const [count, setCount] = useState({ nodes: 0, edges: 0 });
   const [layoutSeq, setLayoutSeq] = useState(0);
   const [tip, setTip] = useState<Tip | null>(null);
+  /** What the default view leaves out and how to see it (none once the user moves the view). */
+  const [viewNote, setViewNote] = useState('');
   /** Boxes the user opened (true) or closed (false), over the default for the cluster's size. */
   const [openBy, setOpenBy] = useState<ReadonlyMap<string, boolean>>(new Map());
   const [query, setQuery] = useState('');
@@ -189,6 +193,8 @@ export function GraphPane(props: GraphPaneProps) {
   const collapsedRef = useRef(collapsed);
   collapsedRef.current = collapsed;
   const shown = useMemo(() => shownElements(els, collapsed), [els, collapsed]);
+  /** Tunnel labels drawn once, in the legend, rather than on each of the tunnels sharing them. */
+  const tunnelKinds = useMemo(() => [...sharedTunnelLabels(shown)].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)), [shown]);
   const shownRef = useRef(shown);
   shownRef.current = shown;
 
@@ -216,9 +222,11 @@ export function GraphPane(props: GraphPaneProps) {
       const id = (e.target as NodeSingular).id();
       setOpenBy((m) => new Map(m).set(id, collapsedRef.current.has(id)));
     });
-    // A label too small to be drawn shows on hover.
+    // A label too small to be drawn shows on hover; so does a tunnel's, drawn along it (a label
+    // several tunnels share is otherwise only in the legend).
     cy.on('mouseover', 'node, edge', (e: EventObject) => {
       const el = e.target as NodeSingular | EdgeSingular;
+      if (el.isEdge() && el.data('kind') === 'underlay') el.addClass('hover');
       const text = (el.data('label') as string | undefined) || '';
       // pstyle (the parsed style) is missing from Cytoscape's type declarations.
       const parsed = el as unknown as { pstyle(name: string): { pfValue: number } };
@@ -226,10 +234,23 @@ export function GraphPane(props: GraphPaneProps) {
       if (!text || px >= MIN_LABEL_PX) return;
       setTip({ x: e.renderedPosition.x, y: e.renderedPosition.y, text });
     });
-    cy.on('mouseout', 'node, edge', () => setTip(null));
+    cy.on('mouseout', 'node, edge', (e: EventObject) => {
+      (e.target as NodeSingular | EdgeSingular).removeClass('hover');
+      setTip(null);
+    });
+    // Cytoscape sends no mouseout when the pointer leaves the canvas from over an element.
+    const leave = () => {
+      cy.elements('.hover').removeClass('hover');
+      setTip(null);
+    };
+    const canvas = box.current;
+    canvas?.addEventListener('mouseleave', leave);
     cy.on('zoom pan', (e) => {
       setTip(null);
-      if ((e as unknown as { originalEvent?: unknown }).originalEvent) userMoved.current = true;
+      if ((e as unknown as { originalEvent?: unknown }).originalEvent) {
+        userMoved.current = true;
+        setViewNote('');
+      }
     });
     cyRef.current = cy;
     layoutRef.current = new GraphLayout();
@@ -244,13 +265,14 @@ export function GraphPane(props: GraphPaneProps) {
       roomToggled.current = false;
       if (userMoved.current && !(toggled && cy.zoom() < READABLE_ZOOM)) return;
       userMoved.current = false;
-      defaultView(cy);
+      setViewNote(defaultView(cy));
       // The boxes' rows follow the pane's shape too (the view is set again when they are laid out).
       relayout.current();
     });
     if (box.current) ro.observe(box.current);
     return () => {
       ro.disconnect();
+      canvas?.removeEventListener('mouseleave', leave);
       cy.destroy();
     };
   }, []);
@@ -289,12 +311,13 @@ export function GraphPane(props: GraphPaneProps) {
               if (n.nonempty() && n.isNode() && !n.isParent()) n.position(p);
             }
           });
-          applyBends(cy, r.bends);
-          applyLinkRoutes(cy, r.linkRoutes);
+          applyRoutes(cy, 'underlay', r.tunnelRoutes);
+          applyBends(cy, r.bends, r.tunnelRoutes);
+          applyRoutes(cy, 'service-link', r.linkRoutes);
           applyLinkLabels(cy, r.linkLabels);
           box.current?.setAttribute('data-layout', 'done');
           box.current?.setAttribute('data-layout-ms', r.ms.toFixed(1));
-          if (!userMoved.current) defaultView(cy);
+          if (!userMoved.current) setViewNote(defaultView(cy));
           setLayoutSeq((s) => s + 1);
         },
         (e: unknown) => {
@@ -390,6 +413,7 @@ export function GraphPane(props: GraphPaneProps) {
     const cy = cyRef.current;
     if (!cy) return;
     userMoved.current = true;
+    setViewNote('');
     cy.zoom({
       level: cy.zoom() * f,
       renderedPosition: { x: (box.current?.clientWidth ?? 0) / 2, y: (box.current?.clientHeight ?? 0) / 2 },
@@ -450,6 +474,7 @@ export function GraphPane(props: GraphPaneProps) {
           data-testid="graph-fit"
           onClick={() => {
             userMoved.current = true;
+            setViewNote('');
             cyRef.current?.fit(undefined, 24);
           }}
         >
@@ -482,6 +507,7 @@ export function GraphPane(props: GraphPaneProps) {
         </button>
       </div>
       <div className="graph" ref={box} data-testid="graph" />
+
       {tip && (
         <div className="graph-tip" data-testid="graph-tip" style={{ left: tip.x + 12, top: tip.y + 40 }}>
           {tip.text}
@@ -495,8 +521,18 @@ export function GraphPane(props: GraphPaneProps) {
       )}
       {!empty && props.graph?.message && <div className="graph-note muted">{props.graph.message}</div>}
       <div className="legend muted">
+        {viewNote && !empty && (
+          <div className="graph-view-note" data-testid="graph-view-note">
+            {viewNote}
+          </div>
+        )}
         <span className="lg pod">pod</span> <span className="lg veth">veth</span> <span className="lg bridge">bridge</span>{' '}
         <span className="lg tunnel">tunnel</span> <span className="lg nic">NIC</span> <span className="lg service">service</span>
+        {tunnelKinds.map(([label, n]) => (
+          <span key={label} className="lg underlay" data-testid="graph-tunnel-kind" title="Hover or select a tunnel to see its own label">
+            {label} ({n} tunnels)
+          </span>
+        ))}
         {big && <span>· click a node to open it, double-click to close it</span>}
       </div>
     </section>
@@ -504,15 +540,25 @@ export function GraphPane(props: GraphPaneProps) {
 }
 
 /**
- * The view a graph opens with: the whole cluster when its labels can be read at that size; else
- * readable labels from the top left (services, then the first nodes), the rest a pan away. The
- * followed path, when there is one, is always in view, whole.
+ * The view a graph opens with: the whole cluster when its labels can be read at that size. A
+ * cluster too big for that is shown whole all the same while its node boxes are open and its
+ * labels are still drawn (down to WHOLE_ZOOM): a handful of nodes, where what an operator looks at
+ * first is which nodes there are and how they are joined, and the labels, small, read after a zoom,
+ * a hover or the full window. Else (collapsed boxes, whose summary is all they show, or a fit so
+ * small it would draw no name at all) from the top left at a readable zoom. Either way the note it
+ * returns says what is not shown at full size and how to see it. The followed path, when there is
+ * one, is always in view, whole.
  */
-function defaultView(cy: Core): void {
-  if (cy.elements().empty()) return;
+function defaultView(cy: Core): string {
+  if (cy.elements().empty()) return '';
   cy.fit(undefined, 16);
-  // Whole when every label is then drawn at 9 px or more.
-  if (cy.zoom() < READABLE_ZOOM) {
+  const boxes = cy.nodes('[kind = "k8s-node"]');
+  let note = '';
+  if (cy.zoom() < READABLE_ZOOM && cy.zoom() >= WHOLE_ZOOM && boxes.filter('[?collapsed]').empty()) {
+    note =
+      `All ${boxes.length} node${boxes.length === 1 ? '' : 's'} shown at ${Math.round(cy.zoom() * 100)}%, labels small: ` +
+      'zoom in (scroll, +), hover an element or fill the window (⤢) to read them.';
+  } else if (cy.zoom() < READABLE_ZOOM) {
     // Too big to read whole: from the top left of the node boxes, with the last services above them.
     const boxes = cy.nodes('[kind = "k8s-node"]');
     const bb = (boxes.nonempty() ? boxes : cy.elements()).boundingBox();
@@ -522,12 +568,19 @@ function defaultView(cy: Core): void {
       .filter((n) => n.position('y') < bb.y1);
     cy.zoom(READABLE_ZOOM * 1.04);
     cy.pan({ x: 16 - bb.x1 * cy.zoom(), y: 16 - (above.nonempty() ? Math.max(above.boundingBox().y1, bb.y1 - 110) : bb.y1) * cy.zoom() });
+    const ext = cy.extent();
+    const seen = boxes.filter((n) => {
+      const b = n.boundingBox({});
+      return b.x1 >= ext.x1 && b.x2 <= ext.x2 && b.y1 >= ext.y1 && b.y2 <= ext.y2;
+    }).length;
+    note = `${seen} of ${boxes.length} node boxes in view at a readable size: drag to pan, Fit to see the whole cluster, or fill the window (⤢).`;
   } else if (cy.zoom() > 1.6) {
     cy.zoom(1.6);
     cy.center();
   }
   const path = cy.elements('.path');
   if (path.nonempty()) showWhole(cy, path);
+  return note;
 }
 
 /** Brings `eles` wholly into view, zooming out only as far as needed. */
@@ -548,8 +601,9 @@ function showWhole(cy: Core, eles: cytoscape.CollectionReturnValue): void {
  * distance on one side of the line between the edge's two nodes taken in an order of its own, so
  * the control points it makes are checked against the wanted ones, and the sign turned when mirrored.
  */
-function applyBends(cy: Core, bends: ReadonlyMap<string, TunnelBend>): void {
+function applyBends(cy: Core, bends: ReadonlyMap<string, TunnelBend>, routed: ReadonlyMap<string, unknown>): void {
   cy.edges('[kind = "underlay"]').forEach((edge) => {
+    if (routed.has(edge.id())) return;
     const { distance: d, weights } = bends.get(edge.id()) ?? { distance: 100, weights: [0.5] };
     const set = (x: number) => {
       edge.data('bend', x);
@@ -570,13 +624,13 @@ function applyBends(cy: Core, bends: ReadonlyMap<string, TunnelBend>): void {
 }
 
 /**
- * Draws the service links the layout routed down a gap between node boxes along their corners
- * (Cytoscape's segments: each corner as a share of the way between the two ends' centers and a
- * distance off that line, its side checked against the corner wanted as for the tunnels' bends);
- * the others straight.
+ * Draws the service links and tunnels the layout routed down a gap between node boxes along their
+ * corners (Cytoscape's segments: each corner as a share of the way between the two ends' centers
+ * and a distance off that line, its side checked against the corner wanted as for the tunnels'
+ * bends); the other service links straight, the other tunnels as their bends (applyBends).
  */
-function applyLinkRoutes(cy: Core, routes: ReadonlyMap<string, readonly { x: number; y: number }[]>): void {
-  cy.edges('[kind = "service-link"]').forEach((edge) => {
+function applyRoutes(cy: Core, kind: string, routes: ReadonlyMap<string, readonly { x: number; y: number }[]>): void {
+  cy.edges(`[kind = "${kind}"]`).forEach((edge) => {
     const corners = routes.get(edge.id());
     if (!corners?.length) {
       edge.removeStyle('curve-style segment-weights segment-distances edge-distances');

@@ -16,7 +16,20 @@
 // padding, as the stylesheet in graph.ts draws them.
 import ELK, { type ElkNode } from 'elkjs/lib/elk.bundled.js';
 import type { GraphElementView } from '../../common/contract';
-import { BOX_PADDING, BOX_TITLE, COLLAPSED, LABEL_CHAR, LABEL_FONT, SHAPES, TITLE_FONT, drawnLabel, labelWidth, linkText } from './graph';
+import {
+  BOX_PADDING,
+  BOX_TITLE,
+  COLLAPSED,
+  LABEL_CHAR,
+  LABEL_FONT,
+  SHAPES,
+  TITLE_FONT,
+  drawnLabel,
+  labelWidth,
+  linkText,
+  sharedTunnelLabels,
+  tunnelText,
+} from './graph';
 
 export interface Position {
   x: number;
@@ -54,6 +67,13 @@ export interface LayoutResult {
    * (model coordinates), down a gap between the boxes of the rows it passes (routeServiceLinks).
    */
   readonly linkRoutes: Map<string, Position[]>;
+  /**
+   * Per tunnel no curve can draw clear of the other node boxes (NICs in different rows of boxes):
+   * the corners of its path (model coordinates), down from its NIC to the room under its row, along
+   * it to a gap between the boxes, down that gap and along the room under the other row to the
+   * other NIC (routeTunnels). Such a tunnel has no entry in `bends`.
+   */
+  readonly tunnelRoutes: Map<string, Position[]>;
   /** Boxes laid out again this time (not found in the cache). */
   readonly boxesLaidOut: number;
   readonly ms: number;
@@ -291,27 +311,49 @@ export class GraphLayout {
     const band = bandOf(rowOf);
     const rowTops = cl?.rowTops ?? [0];
     const boxRects = [...rects];
+    const endsOf = new Map(
+      services.map((v) => [
+        v.id,
+        links
+          .filter((e) => e.data.source === v.id || e.data.target === v.id)
+          .map((e) => (e.data.source === v.id ? e.data.target! : e.data.source!))
+          .filter((id) => positions.has(id)),
+      ]),
+    );
     for (const v of services) {
-      const ends = links
-        .filter((e) => e.data.source === v.id || e.data.target === v.id)
-        .map((e) => (e.data.source === v.id ? e.data.target! : e.data.source!))
-        .filter((id) => positions.has(id));
-      const xs = ends.map((id) => positions.get(id)!.x);
+      const xs = endsOf.get(v.id)!.map((id) => positions.get(id)!.x);
       // A service with no backend shown goes to the right, after the others.
-      const mean = xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : width;
-      v.want = mean;
+      v.want = xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : width;
+    }
+    for (const v of services) {
+      const ends = endsOf.get(v.id)!;
+      const mean = v.want;
       const r = band.get(v.id)!;
       if (!ends.some((id) => rowOf.get(id) !== r)) continue;
       const y = rowTops[r] - LINK_ROOM / 2;
-      const crossings = (x: number) =>
-        ends.reduce((n, id) => {
+      // The links of the other services of its band, drawn from where they want to stand: crossing
+      // one costs more than a box in the way (a link through a box is routed down a gap anyway).
+      const theirs = services
+        .filter((u) => u !== v && band.get(u.id) === r)
+        .flatMap((u) => endsOf.get(u.id)!.map((id) => [{ x: u.want, y }, positions.get(id)!] as const));
+      // The boxes first: the links only where that leaves the place a chance to be better.
+      const crossings = (x: number, than = Infinity) => {
+        let n = 0;
+        for (const id of ends) {
           const q = positions.get(id)!;
           const own = boxOfLeaf(id);
-          return n + boxRects.filter(([b, rect]) => b !== own && segmentHits({ x, y }, q, rect)).length;
-        }, 0);
+          n += boxRects.filter(([b, rect]) => b !== own && segmentHits({ x, y }, q, rect)).length;
+        }
+        for (const id of ends) {
+          if (n > than) break;
+          const q = positions.get(id)!;
+          n += 3 * theirs.filter(([a, b]) => b !== q && segmentsCross({ x, y }, q, a, b)).length;
+        }
+        return n;
+      };
       let best = { x: mean, n: crossings(mean) };
       for (let x = v.w / 2; x <= width - v.w / 2 && best.n > 0; x += 8) {
-        const n = crossings(x);
+        const n = crossings(x, best.n);
         if (n < best.n || (n === best.n && Math.abs(x - mean) < Math.abs(best.x - mean))) best = { x, n };
       }
       v.want = best.x;
@@ -344,7 +386,11 @@ export class GraphLayout {
       if (b) rects.set(id, { x1: b.x1, x2: b.x2, y1: b.y1 + shift[r], y2: b.y2 + shift[r] });
     }
     for (const t of titles) Object.assign(t, { y1: t.y1 + shift[t.row], y2: t.y2 + shift[t.row] });
-    const tunnels = elements.filter((e) => e.group === 'edges' && e.data.kind === 'underlay');
+    // Each tunnel with the label drawn on it: none where other tunnels share it (it is in the legend).
+    const shared = sharedTunnelLabels(elements);
+    const tunnels = elements
+      .filter((e) => e.group === 'edges' && e.data.kind === 'underlay')
+      .map((e) => ({ data: { ...e.data, label: tunnelText(e.data.label, shared) } }));
     const routed = routeTunnels(tunnels, positions, rects, serviceRects, (id) => parentOf.get(id) ?? id);
     // What a link label must keep clear of: every leaf's shape and label, the boxes' titles, the tunnels' labels.
     const taken: Rect[] = [...titles, ...routed.labels];
@@ -361,7 +407,15 @@ export class GraphLayout {
     }
     const routes = routeServiceLinks(links, positions, rects, boxOfLeaf);
     const linkLabels = placeLinkLabels(links, positions, routes, taken, [...rects.values()]);
-    return { positions, bends: routed.bends, linkLabels, linkRoutes: routes, boxesLaidOut: laidOut, ms: performance.now() - t0 };
+    return {
+      positions,
+      bends: routed.bends,
+      linkLabels,
+      linkRoutes: routes,
+      tunnelRoutes: routed.routes,
+      boxesLaidOut: laidOut,
+      ms: performance.now() - t0,
+    };
   }
 
   private async layoutBox(kids: View, edges: View): Promise<BoxLayout> {
@@ -477,10 +531,12 @@ interface BoxRows {
 }
 
 /**
- * The node boxes in rows (id order, each row centered), as many per row as makes the graph, with
+ * The node boxes in rows (id order, each row centered), in as many rows as makes the graph, with
  * the services' bands above its rows (`above.h`, for the boxes in those rows), largest in `room`:
  * the zoom that fits it is the smaller of width and height, so a wide pane gets one row and a tall
- * or narrow one wraps the boxes.
+ * or narrow one wraps the boxes, the graph's shape close to the pane's. For each number of rows the
+ * boxes are split where the widest row is narrowest (balancedRows): six boxes in two rows are
+ * three and three (or as near as their widths allow), not five and one.
  */
 function boxRows(
   boxes: readonly { id: string; w: number; h: number }[],
@@ -488,9 +544,7 @@ function boxRows(
   above: { w: number; h: (rows: readonly (readonly string[])[], width: number) => number },
   below: number,
 ): BoxRows {
-  const rowsOf = (perRow: number) => {
-    const rows: (typeof boxes)[] = [];
-    for (let i = 0; i < boxes.length; i += perRow) rows.push(boxes.slice(i, i + perRow));
+  const measure = (rows: (typeof boxes)[]) => {
     const widths = rows.map((r) => r.reduce((s, b) => s + b.w, 0) + GAP * (r.length - 1));
     const heights = rows.map((r) => Math.max(...r.map((b) => b.h)));
     // Rows keep the tunnels' room between them too.
@@ -502,12 +556,15 @@ function boxRows(
       height: heights.reduce((s, h) => s + h, 0) + (GAP + below) * (rows.length - 1),
     };
   };
-  let best = rowsOf(boxes.length);
+  let best = measure([[...boxes]]);
   let bestZoom = -1;
-  for (let perRow = boxes.length; perRow >= 1; perRow--) {
-    // Only the shapes that change the number of rows.
-    if (perRow < boxes.length && Math.ceil(boxes.length / perRow) === Math.ceil(boxes.length / (perRow + 1))) continue;
-    const r = rowsOf(perRow);
+  let tried = 0;
+  for (let count = 1; count <= boxes.length; count++) {
+    const rows = balancedRows(boxes, count);
+    // Fewer rows than asked for: the same split as before.
+    if (rows.length <= tried) continue;
+    tried = rows.length;
+    const r = measure(rows);
     const ids = r.rows.map((row) => row.map((b) => b.id));
     const zoom = Math.min(
       (room.width - VIEW_MARGIN) / Math.max(r.width, above.w),
@@ -533,6 +590,48 @@ function boxRows(
   return { width: best.width, height: best.height, children, rowTops };
 }
 
+/**
+ * Boxes in their order, in at most `count` rows, split where the widest row is the narrowest it can
+ * be: rows filled greedily up to the smallest width (one of the widths a run of boxes takes) that
+ * needs no more than `count` rows.
+ */
+export function balancedRows<T extends { w: number }>(boxes: readonly T[], count: number): T[][] {
+  const fill = (limit: number) => {
+    const rows: T[][] = [];
+    let row: T[] = [];
+    let width = 0;
+    for (const b of boxes) {
+      const wider = row.length ? width + GAP + b.w : b.w;
+      if (row.length && wider > limit + 1e-6) {
+        rows.push(row);
+        row = [b];
+        width = b.w;
+      } else {
+        row.push(b);
+        width = wider;
+      }
+    }
+    if (row.length) rows.push(row);
+    return rows;
+  };
+  if (count >= boxes.length) return boxes.map((b) => [b]);
+  const runs = new Set<number>();
+  for (let i = 0; i < boxes.length; i++)
+    for (let j = i, w = -GAP; j < boxes.length; j++) {
+      w += boxes[j].w + GAP;
+      runs.add(w);
+    }
+  const widths = [...runs].sort((a, b) => a - b);
+  let lo = 0;
+  let hi = widths.length - 1;
+  while (lo < hi) {
+    const m = (lo + hi) >> 1;
+    if (fill(widths[m]).length <= count) hi = m;
+    else lo = m + 1;
+  }
+  return fill(widths[lo]);
+}
+
 interface Rect {
   x1: number;
   y1: number;
@@ -540,6 +639,12 @@ interface Rect {
   y2: number;
 }
 const hits = (a: Rect, b: Rect) => a.x1 < b.x2 && b.x1 < a.x2 && a.y1 < b.y2 && b.y1 < a.y2;
+
+/** Whether segments p-q and a-b cross (other than at an end). */
+function segmentsCross(p: Position, q: Position, a: Position, b: Position): boolean {
+  const side = (o: Position, d: Position, c: Position) => Math.sign((d.x - o.x) * (c.y - o.y) - (d.y - o.y) * (c.x - o.x));
+  return side(p, q, a) * side(p, q, b) < 0 && side(a, b, p) * side(a, b, q) < 0;
+}
 
 /** Whether the segment from `p` to `q` runs through the inside of `r` (Liang-Barsky clipping). */
 function segmentHits(p: Position, q: Position, r: Rect): boolean {
@@ -614,6 +719,8 @@ const BENDS = [
 const TUNNEL_ROOM = 72;
 /** Half the height of a tunnel's label (one line of 11 px text, and a little room). */
 const LABEL_HALF_HEIGHT = 10;
+/** How far above its NIC's center a tunnel may run inside its own box. */
+const NIC_ROOM = 12;
 /** Room kept between a curve and a box it passes. */
 const CLEAR = 6;
 
@@ -630,9 +737,21 @@ function routeTunnels(
   rects: ReadonlyMap<string, Rect>,
   services: readonly Rect[],
   boxOf: (id: string) => string,
-): { bends: Map<string, TunnelBend>; labels: Rect[] } {
+): { bends: Map<string, TunnelBend>; routes: Map<string, Position[]>; labels: Rect[] } {
   const bends = new Map<string, TunnelBend>();
+  const routes = new Map<string, Position[]>();
   const labels: Rect[] = [];
+  const all = [...rects.values()];
+  // A curve that leaves the rows' room (a loop around the whole graph) is no better than one through a box.
+  const frame = all.length
+    ? {
+        x1: Math.min(...all.map((r) => r.x1)) - TUNNEL_ROOM,
+        x2: Math.max(...all.map((r) => r.x2)) + TUNNEL_ROOM,
+        y1: Math.min(...all.map((r) => r.y1)) - TUNNEL_ROOM,
+        y2: Math.max(...all.map((r) => r.y2)) + TUNNEL_ROOM,
+      }
+    : null;
+  let lane = 0;
   const ends = edges
     .map((e) => ({ e, p: positions.get(e.data.source!), q: positions.get(e.data.target!) }))
     .filter((x): x is { e: (typeof edges)[number]; p: Position; q: Position } => !!x.p && !!x.q)
@@ -649,6 +768,12 @@ function routeTunnels(
     const n = { x: -u.y, y: u.x };
     const own = new Set([boxOf(e.data.source!), boxOf(e.data.target!)]);
     const others = [...rects].filter(([id]) => !own.has(id)).map(([, r]) => r);
+    // Its own boxes it may cross only under their NICs (at their bottom): a curve into a box from
+    // above would run over the box's pods and bridge.
+    const ownTops = [
+      { r: rects.get(boxOf(e.data.source!)), y: p.y },
+      { r: rects.get(boxOf(e.data.target!)), y: q.y },
+    ].flatMap(({ r, y }) => (r ? [{ x1: r.x1, x2: r.x2, y1: r.y1, y2: y - NIC_ROOM }] : []));
     const half = textWidth(e.data.label ?? '', LABEL_FONT) / 2 + 4;
     // Below the boxes first (the NICs are at their bottom), then above.
     const sides = n.y >= 0 ? [1, -1] : [-1, 1];
@@ -663,6 +788,8 @@ function routeTunnels(
         for (let t = step; t < 1; t += step) {
           const m = curveAt(p, q, controls, t);
           if (others.some((r) => m.x > r.x1 - CLEAR && m.x < r.x2 + CLEAR && m.y > r.y1 - CLEAR && m.y < r.y2 + CLEAR)) cost++;
+          else if (ownTops.some((r) => m.x > r.x1 && m.x < r.x2 && m.y > r.y1 && m.y < r.y2)) cost++;
+          else if (frame && (m.x < frame.x1 || m.x > frame.x2 || m.y < frame.y1 || m.y > frame.y2)) cost++;
         }
         // The label: along the curve's middle (parallel to the NICs' line there), its line of text
         // on the outer side of the bulge, away from the boxes (tunnelLabelMargin).
@@ -672,18 +799,74 @@ function routeTunnels(
         const ex = Math.abs(u.x) * half + Math.abs(out.x) * LABEL_HALF_HEIGHT;
         const ey = Math.abs(u.y) * half + Math.abs(out.y) * LABEL_HALF_HEIGHT;
         const label = { x1: lc.x - ex, y1: lc.y - ey, x2: lc.x + ex, y2: lc.y + ey };
-        cost +=
-          5 * [...rects.values()].filter((r) => hits(r, label)).length +
-          5 * services.filter((r) => hits(r, label)).length +
-          5 * labels.filter((l) => hits(l, label)).length;
+        if (e.data.label)
+          cost +=
+            5 * [...rects.values()].filter((r) => hits(r, label)).length +
+            5 * services.filter((r) => hits(r, label)).length +
+            5 * labels.filter((l) => hits(l, label)).length;
         if (!best || cost < best.cost) best = { bend: { distance: d, weights }, cost, label };
         if (cost === 0) break search;
       }
     if (!best) continue;
+    if (best.cost > 0) {
+      // No curve clears the boxes: along the rooms under the rows and down a gap between boxes.
+      const path = laneRoute(p, q, rects.get(boxOf(e.data.source!)), rects.get(boxOf(e.data.target!)), others, all, lane);
+      if (path) {
+        routes.set(e.data.id, path);
+        lane++;
+        continue;
+      }
+    }
     bends.set(e.data.id, best.bend);
-    labels.push(best.label);
+    if (e.data.label) labels.push(best.label);
   }
-  return { bends, labels };
+  return { bends, routes, labels };
+}
+
+/** Room between two tunnels run side by side along the rooms under the rows and down the gaps. */
+const LANE = 5;
+
+/**
+ * A tunnel's path between NICs `p` (in box `a`) and `q` (in box `b`) as straight legs clear of the
+ * other boxes: down from each NIC to the room under its row of boxes, along it to a column (a gap
+ * between boxes, or beside the rows) and down or up that column. Tunnel `lane` runs a few px off
+ * the others, so tunnels sharing a room or a gap are drawn side by side rather than on one another.
+ * Of the columns whose path crosses no other box, the shortest path; none when no column clears.
+ */
+function laneRoute(
+  p: Position,
+  q: Position,
+  a: Rect | undefined,
+  b: Rect | undefined,
+  others: readonly Rect[],
+  all: readonly Rect[],
+  lane: number,
+): Position[] | null {
+  if (!a || !b) return null;
+  /** The bottom of the row of boxes `r` stands in (the boxes level with it). */
+  const rowBottom = (r: Rect) => Math.max(...all.filter((o) => o.y1 < r.y2 && o.y2 > r.y1).map((o) => o.y2));
+  const offset = LANE * ((lane % 8) + 1);
+  const shift = LANE * ((lane % 3) - 1);
+  const ya = rowBottom(a) + offset;
+  const yb = rowBottom(b) + offset;
+  const left = Math.min(...all.map((r) => r.x1)) - GAP / 2;
+  const right = Math.max(...all.map((r) => r.x2)) + GAP / 2;
+  const edges = all.flatMap((r) => [r.x1, r.x2]).sort((x, y) => x - y);
+  const columns = [left - shift, right + shift, ...edges.slice(1).map((x, i) => (x + edges[i]) / 2 + shift)];
+  let best: { path: Position[]; length: number } | null = null;
+  for (const x of columns) {
+    const path = [p, { x: p.x, y: ya }, { x, y: ya }, { x, y: yb }, { x: q.x, y: yb }, q];
+    const legs = path.slice(1).map((c, i) => [path[i], c] as const);
+    // Down out of its own box and up into the other's, under their NICs; between, through no box at all.
+    const clear = (i: number, [s, t]: (typeof legs)[number]) =>
+      !(i === 0 || i === legs.length - 1 ? others : all).some((r) =>
+        segmentHits(s, t, { x1: r.x1 - 2, y1: r.y1 - 2, x2: r.x2 + 2, y2: r.y2 + 2 }),
+      );
+    if (!legs.every((leg, i) => clear(i, leg))) continue;
+    const length = legs.reduce((sum, [s, t]) => sum + Math.abs(t.x - s.x) + Math.abs(t.y - s.y), 0);
+    if (!best || length < best.length) best = { path, length };
+  }
+  return best ? best.path.slice(1, -1) : null;
 }
 
 /** Height of a link's label box (one line of 11 px text, its background and a little room). */
@@ -749,8 +932,8 @@ const LINK_CLEAR = 4;
  * the first row holding one of its backends; a backend in a row further down is behind that row's
  * boxes) run instead down a gap: from the service to the top of the rows in between, down a column
  * free of their boxes (a gap between two boxes, or beside the rows), and across to the backend.
- * Of the columns whose path crosses no box but the backend's own, the shortest path. A link no
- * column clears stays straight.
+ * Of the columns whose path crosses no box but the backend's own, the path crossing the fewest
+ * other links, then the shortest. A link no column clears stays straight.
  */
 function routeServiceLinks(
   links: readonly { data: { id: string; source?: string; target?: string } }[],
@@ -773,21 +956,37 @@ function routeServiceLinks(
     if (!others.some((r) => segmentHits(p, q, r))) continue;
     // The service's end is the higher one; the boxes wholly above the other end are the ones in the way.
     const [hi, lo] = p.y <= q.y ? [p, q] : [q, p];
-    const between = others.filter((r) => r.y2 > hi.y && r.y2 < lo.y);
+    // None when the backend is in the row right under the service (a link to a box far from the
+    // service's place, over its neighbour's title): then down the gap beside the backend's box to
+    // the backend's level and across into its box.
+    const above = others.filter((r) => r.y2 > hi.y && r.y2 < lo.y);
+    const between = above.length ? above : others.filter((r) => r.y1 < lo.y && r.y2 > lo.y);
     const top = Math.min(...between.map((r) => r.y1)) - LINK_CLEAR;
-    const bottom = Math.max(...between.map((r) => r.y2)) + LINK_CLEAR;
-    if (!Number.isFinite(top) || top <= hi.y || bottom >= lo.y) continue;
+    const bottom = above.length ? Math.max(...between.map((r) => r.y2)) + LINK_CLEAR : lo.y;
+    if (!Number.isFinite(top) || top <= hi.y || bottom > lo.y) continue;
     // Free columns: edges of the boxes in the way, the gaps' middles, and beside the rows.
     const edges = between.flatMap((r) => [r.x1, r.x2]).sort((a, b) => a - b);
     const columns = [left, right, ...edges.slice(1).map((x, i) => (x + edges[i]) / 2)];
-    let best: { path: Position[]; length: number } | null = null;
+    // The other links as drawn (straight, or along the corners given them so far), but those
+    // sharing an end with this one: a column whose path crosses fewer of them is better, then a shorter one.
+    const drawn = links
+      .filter((o) => o !== e && ![o.data.source, o.data.target].some((x) => x === s || x === t))
+      .flatMap((o) => {
+        const a = positions.get(o.data.source!);
+        const b = positions.get(o.data.target!);
+        if (!a || !b) return [];
+        const pts = [a, ...(out.get(o.data.id) ?? []), b];
+        return pts.slice(1).map((c, i) => [pts[i], c] as const);
+      });
+    let best: { path: Position[]; crossed: number; length: number } | null = null;
     for (const x of columns) {
       if (between.some((r) => x > r.x1 - LINK_CLEAR && x < r.x2 + LINK_CLEAR)) continue;
       const path = [hi, { x, y: top }, { x, y: bottom }, lo];
       const legs = path.slice(1).map((b, i) => [path[i], b] as const);
       if (legs.some(([a, b]) => others.some((r) => segmentHits(a, b, r)))) continue;
       const length = legs.reduce((sum, [a, b]) => sum + Math.hypot(b.x - a.x, b.y - a.y), 0);
-      if (!best || length < best.length) best = { path, length };
+      const crossed = legs.reduce((n, [a, b]) => n + drawn.filter(([c, d]) => segmentsCross(a, b, c, d)).length, 0);
+      if (!best || crossed < best.crossed || (crossed === best.crossed && length < best.length)) best = { path, crossed, length };
     }
     if (!best) continue;
     const corners = best.path.slice(1, -1);

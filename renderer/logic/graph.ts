@@ -43,6 +43,13 @@ export const SHAPES: Record<string, { width: number; height: number }> = {
 export const COLLAPSE_ABOVE = 160;
 /** The zoom at which the smallest labels are still readable. */
 export const READABLE_ZOOM = MIN_LABEL_PX / LABEL_FONT;
+/**
+ * The smallest zoom at which Cytoscape still draws the labels: it compares a label's size at the
+ * zoom rounded up to a power of two with min-zoomed-font-size, so 11 px labels are drawn (small,
+ * 5.5 px and up) down to a zoom of 0.5 and left out below it. A small cluster that does not fit
+ * readable is still shown whole down to this zoom (GraphPane's default view).
+ */
+export const WHOLE_ZOOM = 0.5;
 
 type Data = GraphElementView['data'];
 /** An element as shown: the model's data, plus `collapsed` on node boxes. */
@@ -158,9 +165,32 @@ export function linkText(label: string | undefined): string {
   return port ? `:${port[1]}` : '';
 }
 
-/** Data the stylesheet draws besides the model's: a node's label with its break points, a service link's port. */
-function drawnData(e: ShownElement): Record<string, unknown> {
+/**
+ * The labels several tunnels shown share, with how many share each: in a VXLAN mesh every pair of
+ * nodes is 'VXLAN VNI 1 UDP 8472', a label that drawn on each of the fifteen tunnels of six nodes
+ * only covers the graph with copies of itself. Such a label is drawn once, in the legend under the
+ * graph, and on a tunnel only while it is hovered or selected (tunnelText); a label no other tunnel
+ * has stays on its tunnel.
+ */
+export function sharedTunnelLabels(elements: readonly { data: { kind: string; label?: string } }[]): Map<string, number> {
+  const count = new Map<string, number>();
+  for (const e of elements) if (e.data.kind === 'underlay' && e.data.label) count.set(e.data.label, (count.get(e.data.label) ?? 0) + 1);
+  for (const [label, n] of count) if (n < 2) count.delete(label);
+  return count;
+}
+
+/** What a tunnel shows on the graph when not hovered or selected: its label, unless other tunnels share it. */
+export function tunnelText(label: string | undefined, shared: ReadonlyMap<string, number>): string {
+  return label && !shared.has(label) ? label : '';
+}
+
+/**
+ * Data the stylesheet draws besides the model's: a node's label with its break points, a service
+ * link's port, a tunnel's label when it is its own.
+ */
+function drawnData(e: ShownElement, shared: ReadonlyMap<string, number>): Record<string, unknown> {
   if (e.group === 'nodes') return { text: drawnLabel(e.data.label, e.data.kind) };
+  if (e.data.kind === 'underlay') return { text: tunnelText(e.data.label, shared) };
   return e.data.kind === 'service-link' && !e.data.summary ? { text: linkText(e.data.label) } : { text: '' };
 }
 
@@ -172,6 +202,7 @@ function drawnData(e: ShownElement): Record<string, unknown> {
  */
 export function applyElements(cy: Core, elements: readonly ShownElement[]): { added: number; removed: number; moved: number } {
   const want = new Map(elements.map((e) => [e.data.id, e]));
+  const shared = sharedTunnelLabels(elements);
   let moved = 0;
   let removed = 0;
   const added: ElementDefinition[] = [];
@@ -188,15 +219,15 @@ export function applyElements(cy: Core, elements: readonly ShownElement[]): { ad
           group: e.group,
           data:
             e.group === 'nodes'
-              ? { ...e.data, ...drawnData(e) }
+              ? { ...e.data, ...drawnData(e, shared) }
               : e.data.kind === 'underlay'
-                ? { bend: 100, labelMargin: -8, ...e.data }
-                : { labelDx: 0, labelDy: 0, ...e.data, ...drawnData(e) },
+                ? { bend: 100, labelMargin: -8, ...e.data, ...drawnData(e, shared) }
+                : { labelDx: 0, labelDy: 0, ...e.data, ...drawnData(e, shared) },
         });
         continue;
       }
       const { parent, source, target, ...rest } = e.data;
-      el.data(e.group === 'nodes' || e.data.kind !== 'underlay' ? { ...rest, ...drawnData(e) } : rest);
+      el.data({ ...rest, ...drawnData(e, shared) });
       if (
         e.group === 'nodes'
           ? ((el as NodeSingular).data('parent') ?? undefined) !== parent
@@ -376,6 +407,9 @@ export function graphStyle(p: Palette): Array<{ selector: string; style: Record<
       style: {
         'line-color': p.underlay,
         'line-style': 'dashed',
+        // Its own label; one it shares with other tunnels is in the legend, and drawn here only
+        // while the tunnel is hovered or selected (sharedTunnelLabels).
+        label: 'data(text)',
         'font-size': 11,
         color: p.text,
         'text-margin-y': 'data(labelMargin)',
@@ -399,6 +433,7 @@ export function graphStyle(p: Palette): Array<{ selector: string; style: Record<
         'text-margin-y': 'data(labelDy)',
       },
     },
+    { selector: 'edge[kind = "underlay"].hover, edge[kind = "underlay"]:selected', style: { label: 'data(label)', 'z-index': 20 } },
     { selector: 'edge[?summary]', style: { 'curve-style': 'straight', opacity: 0.35, width: 1.5 } },
     { selector: 'node.noted', style: { 'border-color': p.noted, 'border-width': 3, 'border-style': 'dashed' } },
     { selector: 'edge.noted', style: { 'line-color': p.noted, width: 4 } },

@@ -45,9 +45,9 @@ function randomSet(seed: number): string[] {
 /** Seed 1: four flannel-VXLAN nodes. */
 const RANDOM = randomSet(1);
 const haveRandom = RANDOM.length > 0;
-/** Seed 11: six Cilium-VXLAN nodes in two rows, a service with backends in both. */
+/** Seed 11: six Cilium-VXLAN nodes in two rows. */
 const RANDOM_ROWS = randomSet(11);
-/** Seed 19: six flannel-VXLAN nodes in two rows, tunnels between boxes far apart in the first. */
+/** Seed 19: six flannel-VXLAN nodes in two rows, tunnels between the rows, a service with backends in both. */
 const RANDOM_FAR = randomSet(19);
 if (!haveChromium) console.warn(`SKIPPED graph end-to-end tests: ${CHROMIUM} is not installed (apt-get install chromium)`);
 if (!haveLab) console.warn('SKIPPED graph end-to-end test on the lab set: the lab captures are missing');
@@ -105,8 +105,18 @@ const FRAME = `() => {
   const bb = cy.elements().boundingBox();
   const fitZoom = Math.min((w - 32) / bb.w, (h - 32) / bb.h);
   const cut = cy.nodes('[kind = "k8s-node"]').filter((n) => { const b = n.renderedBoundingBox({ includeLabels: true }); return b.x1 < -1 || b.y1 < -1 || b.x2 > w + 1 || b.y2 > h + 1; });
-  return { w, h, clientW: c.clientWidth, clientH: c.clientHeight, zoom: cy.zoom(), fitZoom, cut: cut.map((n) => n.id()) };
+  const note = document.querySelector('[data-testid=graph-view-note]')?.textContent ?? '';
+  return { w, h, clientW: c.clientWidth, clientH: c.clientHeight, zoom: cy.zoom(), fitZoom, cut: cut.map((n) => n.id()), collapsed: cy.nodes('[?collapsed]').length, note };
 }`;
+/**
+ * The straight legs of a service link (or a routed tunnel) as Cytoscape draws it (model coordinates): from endpoint to
+ * endpoint, through its segment points when it is drawn as segments.
+ */
+const LINK_LEGS = `(e) => {
+  const pts = [e.sourceEndpoint(), ...(e.pstyle('curve-style').strValue === 'segments' ? e.segmentPoints() || [] : []), e.targetEndpoint()];
+  return pts.slice(1).map((q, i) => [pts[i], q]);
+}`;
+
 /**
  * The tunnels as Cytoscape draws them: each curve (its endpoints and control points, sampled) against
  * the node boxes other than its two ends', and each tunnel label's box against the others'.
@@ -118,8 +128,11 @@ const TUNNELS = `() => {
   cy.edges('[kind = "underlay"]').forEach((e) => {
     const p = e.sourceEndpoint(), q = e.targetEndpoint();
     const cs = e.controlPoints() || [{ x: (p.x + q.x) / 2, y: (p.y + q.y) / 2 }];
-    // One quadratic curve per control point, joined at the middle of two control points in a row.
-    const pieces = cs.map((c, i) => [i === 0 ? p : { x: (cs[i - 1].x + c.x) / 2, y: (cs[i - 1].y + c.y) / 2 }, c, i === cs.length - 1 ? q : { x: (c.x + cs[i + 1].x) / 2, y: (c.y + cs[i + 1].y) / 2 }]);
+    // One quadratic curve per control point, joined at the middle of two control points in a row;
+    // a tunnel routed along the rooms between rows is straight legs (each a degenerate quadratic).
+    const pieces = e.pstyle('curve-style').strValue === 'segments'
+      ? (${LINK_LEGS})(e).map(([a, z]) => [a, { x: (a.x + z.x) / 2, y: (a.y + z.y) / 2 }, z])
+      : cs.map((c, i) => [i === 0 ? p : { x: (cs[i - 1].x + c.x) / 2, y: (cs[i - 1].y + c.y) / 2 }, c, i === cs.length - 1 ? q : { x: (c.x + cs[i + 1].x) / 2, y: (c.y + cs[i + 1].y) / 2 }]);
     const own = [e.source().parent().id(), e.target().parent().id()];
     for (const { id, b } of boxes) {
       if (own.includes(id)) continue;
@@ -140,15 +153,6 @@ const TUNNELS = `() => {
   return { count: cy.edges('[kind = "underlay"]').length, crossing, overlapping };
 }`;
 const tunnels = (page: Page) => page.evaluate<{ count: number; crossing: string[]; overlapping: string[] }>(`(${TUNNELS})()`);
-
-/**
- * The straight legs of a service link as Cytoscape draws it (model coordinates): from endpoint to
- * endpoint, through its segment points when it is drawn as segments.
- */
-const LINK_LEGS = `(e) => {
-  const pts = [e.sourceEndpoint(), ...(e.pstyle('curve-style').strValue === 'segments' ? e.segmentPoints() || [] : []), e.targetEndpoint()];
-  return pts.slice(1).map((q, i) => [pts[i], q]);
-}`;
 
 /**
  * The service links as drawn against the node boxes (with their titles) other than their two ends'
@@ -243,20 +247,33 @@ interface Frame {
   zoom: number;
   fitZoom: number;
   cut: string[];
+  collapsed: number;
+  /** The note over the graph saying what the default view leaves out. */
+  note: string;
 }
 const frame = (page: Page) => page.evaluate<Frame>(`(${FRAME})()`);
 /** Zoom at which the 11 px labels are drawn at 9 px (renderer/logic/graph.ts READABLE_ZOOM). */
 const READABLE = 9 / 11;
+/** Zoom down to which a small cluster is shown whole, its labels still drawn (renderer/logic/graph.ts WHOLE_ZOOM). */
+const WHOLE = 0.5;
 
 /**
  * The default view's rule, for the pane's current size: the whole graph, every node box in view,
- * when it fits with labels at 9 px or more; else readable labels (checked by expectReadable).
+ * when it fits with labels at 9 px or more, or when its boxes are open and it fits at a zoom where
+ * Cytoscape still draws labels (a small cluster: whole, a note saying how to read its labels);
+ * else readable labels (checked by expectReadable) and a note saying how many boxes are in view.
  */
 async function expectDefaultFrame(page: Page): Promise<Frame> {
   const f = await frame(page);
   expect([f.w, f.h], 'Cytoscape knows the current size of the pane').toEqual([f.clientW, f.clientH]);
   if (f.fitZoom >= READABLE) expect(f.cut, `node boxes cut off although the graph fits at zoom ${f.fitZoom.toFixed(2)}`).toEqual([]);
-  else expect(f.zoom).toBeGreaterThanOrEqual(READABLE);
+  else if (f.collapsed === 0 && f.fitZoom >= WHOLE) {
+    expect(f.cut, 'node boxes of a small cluster cut off').toEqual([]);
+    expect(f.note).toMatch(/^All \d+ nodes shown/);
+  } else {
+    expect(f.zoom).toBeGreaterThanOrEqual(READABLE);
+    expect(f.note).toMatch(/node boxes in view/);
+  }
   return f;
 }
 
@@ -487,11 +504,11 @@ describe.skipIf(!haveChromium)('cluster graph in Chromium', () => {
     300_000,
   );
 
-  for (const { seed, files, spanning } of [
-    // A service with backends in both rows.
-    { seed: 11, files: RANDOM_ROWS, spanning: 1 },
-    // Tunnels between boxes far apart in the first row.
-    { seed: 19, files: RANDOM_FAR, spanning: 0 },
+  for (const { seed, files, spanning, linkLabels } of [
+    // Two rows of three.
+    { seed: 11, files: RANDOM_ROWS, spanning: 0, linkLabels: 2 },
+    // Two rows of three, tunnels between the rows, a service with backends in both.
+    { seed: 19, files: RANDOM_FAR, spanning: 1, linkLabels: 3 },
   ])
     it.skipIf(!files.length)(
       `random-lab seed ${seed}, six nodes in two rows at 1280x720: no service link through a box not its own, tunnels under the services, labels apart`,
@@ -520,7 +537,16 @@ describe.skipIf(!haveChromium)('cluster graph in Chromium', () => {
             await page.keyboard.press('Control+Shift+E');
             await until('the full-window view', async () => (await frame(page)).w >= 1280);
             await settled(page);
-            await expectLabelsApart(page, 3);
+            // Shown whole there with small labels: the labels apart once zoomed to a readable size
+            // from the top left too.
+            await expectLabelsApart(page, 0);
+            await page.evaluate(`(() => {
+              const cy = globalThis.__tunnelvisionGraph;
+              const bb = cy.elements().boundingBox();
+              cy.zoom(${READABLE} * 1.04);
+              cy.pan({ x: 16 - bb.x1 * cy.zoom(), y: 16 - bb.y1 * cy.zoom() });
+            })()`);
+            await expectLabelsApart(page, linkLabels);
             await shot(page, `random-${seed}-expanded`);
           },
           { width: 1280, height: 720 },
@@ -528,6 +554,68 @@ describe.skipIf(!haveChromium)('cluster graph in Chromium', () => {
       },
       300_000,
     );
+
+  it('generated cluster of six flannel-VXLAN nodes in a 1600x1000 window: every node box in the default view, labels at 8 px or more, one label for the tunnel mesh', async () => {
+    const cluster = ensureBenchCluster({ nodes: 6, podsPerNode: 2, services: 1 });
+    await open(
+      cluster.files,
+      async (page) => {
+        const r = await report(page);
+        expect(r.boxes.length).toBe(6);
+        expect(r.collapsed).toBe(0);
+        expectNoOverlap(r);
+        await shot(page, 'six-default');
+        // Six boxes wrap into rows shaped like the pane (three and three, not five and one), so the
+        // default pane (767x577 px) shows all of them, their labels near full size.
+        const f = await expectDefaultFrame(page);
+        expect(f.cut, 'node boxes not wholly in the default view').toEqual([]);
+        expect((await linksThrough(page)).rows, 'rows of node boxes').toBe(2);
+        const px = [...r.drawn, ...r.tooSmall].map((d) => d.px);
+        expect(px.length).toBeGreaterThan(30);
+        expect(Math.min(...px), 'labels on screen').toBeGreaterThanOrEqual(8);
+        await expectTunnelsClear(page, 6);
+        await expectLabelsApart(page, 0);
+        // The tunnels all say 'VXLAN VNI 1 UDP 8472': drawn once, in the legend, not on each tunnel.
+        const mesh = await page.evaluate<{ tunnels: number; drawn: string[]; label: string }>(`(() => {
+          const cy = globalThis.__tunnelvisionGraph;
+          const t = cy.edges('[kind = "underlay"]');
+          return { tunnels: t.length, drawn: t.map((e) => e.pstyle('label').strValue).filter((x) => x), label: t[0].data('label') };
+        })()`);
+        expect(mesh.tunnels).toBeGreaterThanOrEqual(6);
+        expect(mesh.label).toMatch(/VXLAN VNI 1 UDP 8472/);
+        expect(mesh.drawn, 'tunnel labels drawn on the graph').toEqual([]);
+        expect(await page.locator('[data-testid=graph-tunnel-kind]').allTextContents()).toEqual([
+          `${mesh.label} (${mesh.tunnels} tunnels)`,
+        ]);
+        // The pointer on a tunnel draws its own label along it.
+        const at = await page.evaluate<{ id: string; x: number; y: number }>(`(() => {
+          const cy = globalThis.__tunnelvisionGraph;
+          const e = cy.edges('[kind = "underlay"]').filter((x) => x.pstyle('curve-style').strValue !== 'segments')[0];
+          const m = e.renderedMidpoint(), c = cy.container().getBoundingClientRect();
+          return { id: e.id(), x: c.left + m.x, y: c.top + m.y };
+        })()`);
+        await page.mouse.move(at.x, at.y);
+        await until('the tunnel hovered', async () =>
+          page.evaluate<boolean>(`globalThis.__tunnelvisionGraph.getElementById(${JSON.stringify(at.id)}).hasClass('hover')`),
+        );
+        const hovered = await page.evaluate<string>(
+          `globalThis.__tunnelvisionGraph.getElementById(${JSON.stringify(at.id)}).pstyle('label').strValue`,
+        );
+        expect(hovered).toBe(mesh.label);
+        await page.mouse.move(0, 0);
+        // The full window shows them all at 9 px or more, labels apart, tunnels clear.
+        await page.keyboard.press('Control+Shift+E');
+        await until('the full-window view', async () => (await frame(page)).w >= 1600);
+        await settled(page);
+        expectReadable(await report(page));
+        expect((await expectDefaultFrame(page)).cut).toEqual([]);
+        await expectTunnelsClear(page, 6);
+        await expectLabelsApart(page, 1);
+        await shot(page, 'six-expanded');
+      },
+      { width: 1600, height: 1000 },
+    );
+  }, 300_000);
 
   it('generated cluster of 50 nodes, 1,000 pods, 100 services: collapsed, readable, searchable, paths opened', async () => {
     const cluster = ensureBenchCluster();

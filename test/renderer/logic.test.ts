@@ -16,9 +16,11 @@ import {
   linkText,
   notedMarks,
   searchGraph,
+  sharedTunnelLabels,
   shownElements,
+  tunnelText,
 } from '../../renderer/logic/graph';
-import { GraphLayout, leafSize, type Position } from '../../renderer/logic/graph-layout';
+import { balancedRows, GraphLayout, leafSize, type Position } from '../../renderer/logic/graph-layout';
 import { clampRoom, DEFAULT_ROOM, loadRoom, saveRoom } from '../../renderer/logic/graph-room';
 import { HISTORY_MAX, loadHistory, pushHistory, saveHistory } from '../../renderer/logic/history';
 import { MAX_SCROLL_HEIGHT, pagesFor, scrollToRow, viewport } from '../../renderer/logic/virtual';
@@ -223,6 +225,90 @@ describe('graph layout', () => {
     expect(new Set(['a', 'b', 'c'].map((id) => tall.get(`nic:${id}`)!.y)).size).toBe(3);
     const bs = boxes(tall, three);
     for (const p of bs) for (const q of bs) if (p !== q) expect(p.y2 < q.y1 || q.y2 < p.y1, `${p.id} overlaps ${q.id}`).toBe(true);
+  });
+
+  it('wraps six boxes into rows of three in a landscape pane, not five and one, the widest row as narrow as it can be', async () => {
+    const six: GraphElementView[] = [];
+    const ids = ['a', 'b', 'c', 'd', 'e', 'f'];
+    for (const id of ids)
+      six.push(
+        n(`node:${id}`, 'k8s-node'),
+        n(`pod:${id}1`, 'pod', `node:${id}`, `pod-${id}1 10.0.0.1`),
+        n(`pod:${id}2`, 'pod', `node:${id}`, `pod-${id}2 10.0.0.2`),
+        n(`nic:${id}`, 'nic', `node:${id}`, `eth0 172.16.0.${id.charCodeAt(0)}`),
+        e(`pod:${id}1`, `nic:${id}`),
+        e(`pod:${id}2`, `nic:${id}`),
+      );
+    for (let i = 0; i < ids.length; i++) for (let j = i + 1; j < ids.length; j++) six.push(e(`nic:${ids[i]}`, `nic:${ids[j]}`, 'underlay'));
+    // The graph pane of a 1600x1000 window.
+    const r = await new GraphLayout().layout(six, { width: 767, height: 577 });
+    const rows = new Map<number, string[]>();
+    for (const id of ids) {
+      const y = Math.round(r.positions.get(`nic:${id}`)!.y);
+      rows.set(y, [...(rows.get(y) ?? []), id]);
+    }
+    expect([...rows.values()]).toEqual([
+      ['a', 'b', 'c'],
+      ['d', 'e', 'f'],
+    ]);
+    // Every tunnel drawn: a curve, or routed along the rooms under the rows, and never both.
+    for (const t of six.filter((x) => x.data.kind === 'underlay'))
+      expect(r.bends.has(t.data.id) !== r.tunnelRoutes.has(t.data.id)).toBe(true);
+    expect(r.tunnelRoutes.size).toBeGreaterThan(0);
+    // A routed tunnel's legs between its NICs cross no node box (boxes from the layout: see boxes()).
+    const rects = boxes(r.positions, six);
+    for (const [id, corners] of r.tunnelRoutes)
+      for (let k = 1; k < corners.length; k++) {
+        const [a, b] = [corners[k - 1], corners[k]];
+        for (const box of rects) {
+          const inside = (t: number) => {
+            const x = a.x + (b.x - a.x) * t;
+            const y = a.y + (b.y - a.y) * t;
+            return x > box.x1 && x < box.x2 && y > box.y1 && y < box.y2;
+          };
+          expect([0.25, 0.5, 0.75].some(inside), `${id} through ${box.id}`).toBe(false);
+        }
+      }
+    // Widths split where the widest row is narrowest (gaps of 24 px between boxes).
+    const w = (xs: number[]) => xs.map((x) => ({ w: x }));
+    expect(balancedRows(w([178, 118, 446, 308, 442, 227]), 2).map((row) => row.length)).toEqual([3, 3]);
+    expect(balancedRows(w([100, 100, 100, 100, 100]), 2).map((row) => row.length)).toEqual([3, 2]);
+    expect(balancedRows(w([500, 50, 50, 50]), 2).map((row) => row.length)).toEqual([1, 3]);
+    expect(balancedRows(w([1, 2, 3]), 5)).toHaveLength(3);
+  });
+
+  it('draws a tunnel label many tunnels share once (in the legend), a label of its own on its tunnel', () => {
+    const t = (id: string, label: string) => ({ data: { id, kind: 'underlay', label } });
+    const shared = sharedTunnelLabels([
+      t('1', 'VXLAN VNI 1 UDP 8472'),
+      t('2', 'VXLAN VNI 1 UDP 8472'),
+      t('3', 'VXLAN VNI 1 UDP 8472'),
+      t('4', 'Geneve VNI 7 UDP 6081'),
+      { data: { id: 'x', kind: 'link', label: 'VXLAN VNI 1 UDP 8472' } },
+    ]);
+    expect([...shared]).toEqual([['VXLAN VNI 1 UDP 8472', 3]]);
+    expect(tunnelText('VXLAN VNI 1 UDP 8472', shared)).toBe('');
+    expect(tunnelText('Geneve VNI 7 UDP 6081', shared)).toBe('Geneve VNI 7 UDP 6081');
+    // Applied to Cytoscape: the shared label is not drawn, but kept for hover, selection and notes.
+    const cy = cytoscape({ headless: true, styleEnabled: true, style: graphStyle(LIGHT) as never });
+    const els: GraphElementView[] = [
+      n('nic:a', 'nic'),
+      n('nic:b', 'nic'),
+      n('nic:c', 'nic'),
+      { ...e('nic:a', 'nic:b', 'underlay'), data: { ...e('nic:a', 'nic:b', 'underlay').data, label: 'VXLAN VNI 1 UDP 8472' } },
+      { ...e('nic:a', 'nic:c', 'underlay'), data: { ...e('nic:a', 'nic:c', 'underlay').data, label: 'VXLAN VNI 1 UDP 8472' } },
+      { ...e('nic:b', 'nic:c', 'underlay'), data: { ...e('nic:b', 'nic:c', 'underlay').data, label: 'IPIP' } },
+    ];
+    applyElements(cy, els);
+    const label = (id: string) =>
+      (cy.getElementById(id) as unknown as { pstyle(p: string): { strValue: string } }).pstyle('label').strValue;
+    expect(label('e:nic:a|nic:b')).toBe('');
+    expect(label('e:nic:b|nic:c')).toBe('IPIP');
+    cy.getElementById('e:nic:a|nic:b').addClass('hover');
+    expect(label('e:nic:a|nic:b')).toBe('VXLAN VNI 1 UDP 8472');
+    cy.getElementById('e:nic:a|nic:c').select();
+    expect(label('e:nic:a|nic:c')).toBe('VXLAN VNI 1 UDP 8472');
+    cy.destroy();
   });
 
   it('breaks long names (capture files, veths) where the layout reserved room for them', () => {
