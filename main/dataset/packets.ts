@@ -21,7 +21,7 @@ import { ip4ToString } from '../topology/addr';
 import type { CaptureSetData } from '../topology/load';
 import type { FileDraft } from '../topology/analyze';
 import type { PacketTable } from '../topology/table';
-import { sqlString } from './duck';
+import { duckApi, duckBindings, sqlString } from './duck';
 
 /**
  * One output column of the table function: its DuckDB type and its values for the rows exported,
@@ -411,8 +411,8 @@ async function registerRows(
   points: ReadonlyMap<number, string>,
   side?: RowSide,
 ): Promise<string> {
-  const api = await import('@duckdb/node-api');
-  const bindings = (await import('@duckdb/node-bindings')).default;
+  const api = duckApi();
+  const bindings = duckBindings();
   const staged = stagedColumns(api, capture, t, first, end, points, side);
   const arrays = staged.map((c) => c.data);
   const widths = arrays.map((a) => (a as unknown as { BYTES_PER_ELEMENT: number }).BYTES_PER_ELEMENT);
