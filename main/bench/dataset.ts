@@ -238,7 +238,7 @@ async function correlateStep(_capture: string, args: string[]): Promise<StepRepo
     const packets = Number((await queryRows(duck.db, 'SELECT COUNT(*) AS n FROM packets')).rows[0].n);
     const t0 = performance.now();
     const cpu0 = process.cpuUsage();
-    await correlate(duck.db);
+    await correlate(duck.db, { workFile: join(spill, 'correlate.duckdb') });
     await duck.db.run('CREATE TEMP TABLE journeys_out AS SELECT * FROM sql_journeys');
     const journeysMs = performance.now() - t0;
     await duck.db.run('CREATE TEMP TABLE verdicts_out AS SELECT * FROM sql_verdicts');
