@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { DuckDBConnection } from '@duckdb/node-api';
+import { sqlString } from './duck';
 
 export const CORRELATE_SQL = fileURLToPath(new URL('./correlate.sql', import.meta.url));
 export const VERDICT_SQL = fileURLToPath(new URL('./verdict.sql', import.meta.url));
@@ -19,7 +20,18 @@ export interface CorrelateOptions {
   readonly repeatNs?: number;
   /** Changes each statement before it runs (tests: a deliberately broken path finder must be caught). */
   readonly rewrite?: (statement: string) => string;
+  /**
+   * A DuckDB database file (created if absent; the caller removes it with its `.wal`) that holds the
+   * materialised steps instead of temporary tables. DuckDB compresses a table it writes to a file
+   * (dictionaries, bit packing) but spills a temporary table's blocks as they are in memory: on a
+   * synthetic set of 2M sightings under a 300 MB limit the steps took 634 MiB of disk against
+   * 2,633 MiB spilled, for about a fifth more CPU, with the same rows.
+   */
+  readonly workFile?: string;
 }
+
+/** The attached database of CorrelateOptions.workFile. */
+const WORK = 'tv_work';
 
 /** correlate.sql's one dialect switch: its 64-bit hash, by the name DuckDB gives it (Spark: xxhash64). */
 export function forDuckDb(statement: string): string {
@@ -86,8 +98,15 @@ export async function correlate(db: DuckDBConnection, opts: CorrelateOptions = {
   );
   const statements = PATH_FINDER_SQL.flatMap((f) => sqlStatements(readFileSync(f, 'utf8')));
   const tables = materialized(statements);
+  if (opts.workFile) await db.run(`ATTACH IF NOT EXISTS ${sqlString(opts.workFile)} AS ${WORK}`);
   for (const s of opts.rewrite ? statements.map(opts.rewrite) : statements) {
     const name = VIEW.exec(s)?.[1];
-    await db.run(forDuckDb(name && tables.has(name) ? s.replace(VIEW, `CREATE OR REPLACE TEMP TABLE ${name} AS `) : s));
+    if (!name || !tables.has(name)) await db.run(forDuckDb(s));
+    else if (!opts.workFile) await db.run(forDuckDb(s.replace(VIEW, `CREATE OR REPLACE TEMP TABLE ${name} AS `)));
+    else {
+      // The step as a table of the work file, and its name a view of that table for the statements after it.
+      await db.run(forDuckDb(s.replace(VIEW, `CREATE OR REPLACE TABLE ${WORK}.${name} AS `)));
+      await db.run(`CREATE OR REPLACE TEMPORARY VIEW ${name} AS SELECT * FROM ${WORK}.${name}`);
+    }
   }
 }

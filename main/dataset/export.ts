@@ -15,6 +15,7 @@ import { mkdir } from 'node:fs/promises';
 import { analyze } from '../topology/analyze';
 import { readCaptureSet, type CaptureSource, type LoadOptions } from '../topology/load';
 import type { FileDraft } from '../topology/analyze';
+import { PacketTable } from '../topology/table';
 import { openDuck, type Duck, type DuckOptions } from './duck';
 import { writePackets } from './packets';
 import { writeAnalysisTables } from './tables';
@@ -96,14 +97,18 @@ export async function exportDataset(
   let packetSeconds = 0;
   try {
     if (opts.packetsOnly) {
+      // One table and one side collector for every file, emptied before each: the memory is the
+      // largest file's, allocated (and faulted in) once rather than once per file.
+      const table = new PacketTable();
+      const side = new SideCollector();
       for (const file of files) {
         const t0 = performance.now();
-        const side = new SideCollector();
         const d = await readCaptureSet([file], {
           limits: opts.limits,
           overrides: opts.overrides,
           decodeAs: opts.decodeAs,
           onRow: side.onRow,
+          table,
         });
         for (const f of d.files) done(await exportFile(duck, d, f, dir, opts.prefix, side));
         if (d.files.length === 0) {

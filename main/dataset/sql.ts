@@ -1,6 +1,8 @@
 // `tunnelvision sql DIR "SELECT ..."`: one query over a dataset in embedded DuckDB, printed as an
 // aligned table, CSV or JSON lines.
 
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { attachDataset } from './open';
 import { correlate } from './correlate';
 import { openDuck, queryRows, type DuckOptions } from './duck';
@@ -14,12 +16,17 @@ export interface SqlResult {
 
 export async function runSql(dir: string, query: string, opts: DuckOptions & { correlate?: boolean } = {}): Promise<SqlResult> {
   const duck = await openDuck(opts);
+  // With a spill directory (a set beyond memory), the path finder's steps go to a database file
+  // there: compressed, a quarter of the disk their spilled temporary tables take.
+  const workFile =
+    opts.correlate && opts.tempDirectory ? join(opts.tempDirectory, `tunnelvision-correlate-${process.pid}.duckdb`) : undefined;
   try {
     await attachDataset(duck.db, dir);
-    if (opts.correlate) await correlate(duck.db);
+    if (opts.correlate) await correlate(duck.db, { workFile });
     return await queryRows(duck.db, query);
   } finally {
     duck.close();
+    if (workFile) for (const f of [workFile, `${workFile}.wal`]) rmSync(f, { force: true });
   }
 }
 

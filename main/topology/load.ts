@@ -15,6 +15,7 @@ import { parseNameHistory } from './name-history';
 import { expandBundles, nodeOfBundleFile, type BundleSource } from './bundles';
 import { CaptureSetReader, type CaptureSetData, type FileReadHooks } from './set-reader';
 import type { InterfaceKind, PointOverride } from './types';
+import type { PacketTable } from './table';
 
 export type { CaptureSetData } from './set-reader';
 
@@ -53,6 +54,8 @@ export interface LoadOptions {
   readonly onRow?: FileReadHooks['onRow'];
   /** Called when each capture file has been read, with what its reading found (format, interfaces). */
   readonly onFileRead?: (path: string, info: CaptureInfo) => void;
+  /** The table to read into, emptied first (SetReadOptions.table): a caller reading file after file reuses its memory. */
+  readonly table?: PacketTable;
 }
 
 async function head(path: string, n = 1024): Promise<Uint8Array | null> {
@@ -188,7 +191,12 @@ export async function setEnrichment(paths: readonly string[], bundleErrors: read
 export async function readCaptureSet(files: readonly (string | CaptureSource)[], opts: LoadOptions = {}): Promise<CaptureSetData> {
   const expanded = await expandBundles(files.map((f) => (typeof f === 'string' ? { path: f } : f)));
   const plan = await planSet(expanded.sources, opts.overrides, opts.enrichment);
-  const reader = new CaptureSetReader(plan.ids, { decodeAs: opts.decodeAs, signal: opts.signal, budget: new ReadBudget(opts.limits) });
+  const reader = new CaptureSetReader(plan.ids, {
+    decodeAs: opts.decodeAs,
+    signal: opts.signal,
+    budget: new ReadBudget(opts.limits),
+    table: opts.table,
+  });
   const paths = plan.captures.map((c) => c.path);
   const onProgress = opts.onProgress;
   const progressOf = (fi: number) =>

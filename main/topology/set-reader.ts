@@ -46,6 +46,11 @@ export interface SetReadOptions {
   readonly shared?: boolean;
   /** Bytes per read of a file on this thread (ReadOptions.chunkSize): each is decoded in one go, holding the thread. */
   readonly chunkSize?: number;
+  /**
+   * The table to fill, emptied first (PacketTable.clear), instead of a new one: a caller reading files
+   * one after another, each on its own, keeps the memory the last one was read into.
+   */
+  readonly table?: PacketTable;
 }
 
 /** A packet that may carry BGP, kept by a reading thread for the set's BgpCollector (fed in row order after the merge). */
@@ -92,7 +97,7 @@ export class CaptureSetReader {
     readonly ids: readonly string[],
     private readonly opts: SetReadOptions,
   ) {
-    this.table = new PacketTable(1 << 14, opts.shared === true);
+    this.table = opts.table?.clear() ?? new PacketTable(1 << 14, opts.shared === true);
     this.bgpPackets = opts.keepBgpPackets ? [] : null;
     this.records = opts.records ? new RecordColumns() : null;
   }

@@ -243,7 +243,7 @@ export class PacketTable {
 
   /** The set's MAC addresses as 48-bit numbers, by id (the MAC columns hold ids: a few distinct MACs in millions of rows). */
   readonly macs: number[] = [];
-  private readonly macIds = new MacIds();
+  private macIds = new MacIds();
   /** IPv6 addresses are interned: the address columns then hold ids into this list. */
   readonly ip6: string[] = [];
   private readonly ip6Ids = new Map<string, number>();
@@ -263,6 +263,26 @@ export class PacketTable {
     private readonly shared = false,
   ) {
     this.ensure(initialCapacity);
+  }
+
+  /**
+   * Empties the table to be filled again, keeping its columns' memory: a reader of one file after
+   * another then allocates (and the system maps) that memory once instead of once per file. The rows
+   * left in the columns are overwritten: `add` zeroes rows ahead of those it fills (touchAhead), as
+   * fresh memory would be.
+   */
+  clear(): this {
+    this.count = 0;
+    this.epochSec = Number.NaN;
+    this.touched = 0;
+    this.macs.length = 0;
+    this.macIds = new MacIds();
+    this.ip6.length = 0;
+    this.ip6Ids.clear();
+    this.arp.length = 0;
+    this.tooBig.length = 0;
+    this.icmpErrors.length = 0;
+    return this;
   }
 
   /** Makes room for `n` rows at once (one allocation per column instead of doubling up to it). */

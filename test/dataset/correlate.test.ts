@@ -348,3 +348,35 @@ describe('the comparison can fail', () => {
     });
   }
 });
+
+describe('the steps in a work file', () => {
+  it('gives the rows temporary tables give, from tables of the attached file', async () => {
+    const dir = await datasetOf('journeys lab (ICMP errors, shifted clock)');
+    const work = mkdtempSync(join(tmpdir(), 'tv-correlate-work-'));
+    tmp.push(work);
+    const duck = await openDuck();
+    const db = await duck.instance.connect();
+    const views = ['sql_hops', 'sql_journeys', 'sql_verdicts'];
+    try {
+      await attachDataset(duck.db, dir);
+      await correlate(duck.db);
+      // The rows of temporary tables, kept where another connection (its own temporary objects) sees them.
+      for (const v of views) await duck.db.run(`CREATE TABLE main.before_${v} AS SELECT * FROM ${v}`);
+      await correlate(db, { workFile: join(work, 'steps.duckdb') });
+      const inFile = await queryRows(db, `SELECT COUNT(*) AS n FROM duckdb_tables() WHERE database_name = 'tv_work'`);
+      expect(Number(inFile.rows[0].n)).toBeGreaterThan(3);
+      for (const v of views) {
+        const n = await queryRows(
+          db,
+          `SELECT (SELECT COUNT(*) FROM ${v}) AS rows, (SELECT COUNT(*) FROM ((SELECT * FROM main.before_${v} EXCEPT ALL SELECT * FROM ${v})
+             UNION ALL (SELECT * FROM ${v} EXCEPT ALL SELECT * FROM main.before_${v}))) AS n`,
+        );
+        expect(Number(n.rows[0].rows), v).toBeGreaterThan(0);
+        expect(Number(n.rows[0].n), v).toBe(0);
+      }
+    } finally {
+      db.closeSync();
+      duck.close();
+    }
+  });
+});
