@@ -4,7 +4,8 @@
 // again replaces its own rows); --correlate on a packets-only dataset and on one exported before
 // points had their runs; an export of nothing readable
 // and an empty folder among the arguments; and DuckDB's package missing, for export and sql alike
-// (a module hook makes '@duckdb/*' unresolvable in the child process, as on an install without it).
+// (module hooks make '@duckdb/*' unresolvable to import and require in the child process, as on an
+// install without it).
 import { execFile } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -142,9 +143,19 @@ describe("DuckDB's package missing", () => {
   return next(spec, ctx);
 }\n`,
   );
-  writeFileSync(entry, `import { register } from 'node:module';\nregister(${JSON.stringify(new URL(`file://${hooks}`).href)});\n`);
+  // The product loads DuckDB with require (CommonJS): the package is made unresolvable there too.
+  writeFileSync(
+    entry,
+    `import Module, { register } from 'node:module';
+register(${JSON.stringify(new URL(`file://${hooks}`).href)});
+const resolve = Module._resolveFilename;
+Module._resolveFilename = function (request, ...rest) {
+  if (request.startsWith('@duckdb/')) throw Object.assign(new Error("Cannot find module '" + request + "'"), { code: 'MODULE_NOT_FOUND' });
+  return resolve.call(this, request, ...rest);
+};\n`,
+  );
   const LINE =
-    "DuckDB is not available (the package @duckdb/node-api could not be loaded: Cannot find package '@duckdb/node-api'); reinstall with 'npm install'";
+    "DuckDB is not available (the package @duckdb/node-api could not be loaded: Cannot find module '@duckdb/node-api'); reinstall with 'npm install'";
 
   it('export and sql print the same one line and exit 1, writing nothing', async () => {
     const out = join(tmp, 'Z');
