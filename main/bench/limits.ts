@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readCaptureSet } from '../topology/load';
 import { analyze } from '../topology/analyze';
+import { stampGrains } from '../topology/attribution';
 import { hopOrder, type HopContext } from '../topology/hops';
 import { udpFrame, writePcap } from './hostile';
 import { measure, row } from './measure';
@@ -51,6 +52,7 @@ async function flood(_capture: string, args: string[]): Promise<StepReport> {
     underlayMtu: 1500,
     kindsPresent: new Set(),
     runSpan: [],
+    grainOfPoint: stampGrains(t, set.points.length),
   };
   const rows = Array.from({ length: t.count }, (_, i) => i);
   const t3 = performance.now();

@@ -604,7 +604,9 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
   }
   // 4. Ties between nodes settled by the first-pass journeys; then a node keeps one bridge.
   if (ambiguous.size > 0) resolveByTime(t, j1, points, nodeOfPoint, ambiguous, nodes);
-  const twinRows = twinCaptures(t, points, nodeOfPoint, ids);
+  // How finely each point's stamps tell time: twins, clock bounds and the hop order all allow for it.
+  const grainOfPoint = stampGrains(t, points.length);
+  const twinRows = twinCaptures(t, points, nodeOfPoint, ids, grainOfPoint);
   oneBridgePerNode(t, points, st, nodeOfPoint, ids);
   const nodeNames = nodes.map((n) => n.id);
   podSideInterfaces(t, points, nodeOfPoint, ids, nodeNames);
@@ -631,7 +633,6 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
   let reference = 0;
   for (let d = 1; d < domains; d++) if (rowsPerDomain[d] > rowsPerDomain[reference]) reference = d;
   // A domain with a microsecond capture knows its packets' times to a microsecond only.
-  const grainOfPoint = stampGrains(t, points.length);
   const grainOfDomain = new Float64Array(domains);
   points.forEach((p, i) => {
     if (p.count > 0 && grainOfPoint[i] > 1) grainOfDomain[domainOfPoint[i]] = Math.max(grainOfDomain[domainOfPoint[i]], grainOfPoint[i]);
@@ -743,6 +744,7 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
     nodeOfIp,
     tooBig,
     runSpan,
+    grainOfPoint,
     kindsPresent,
     tunnelKindBetween,
     underlayMtu,

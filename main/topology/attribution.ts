@@ -1090,7 +1090,13 @@ export function stampGrains(t: PacketTable, points: number): Float64Array {
  * twin: it takes the other's interface and kind, and the frames it shares are one sighting, not a
  * hop. Returns the twins' rows that the other capture holds too.
  */
-export function twinCaptures(t: PacketTable, points: PointDraft[], nodeOfPoint: ArrayLike<number>, ids: readonly string[]): Uint8Array {
+export function twinCaptures(
+  t: PacketTable,
+  points: PointDraft[],
+  nodeOfPoint: ArrayLike<number>,
+  ids: readonly string[],
+  grain: ArrayLike<number>,
+): Uint8Array {
   const twinRows = new Uint8Array(t.count);
   const byNode = new Map<number, number[]>();
   points.forEach((p, i) => {
@@ -1122,7 +1128,6 @@ export function twinCaptures(t: PacketTable, points: PointDraft[], nodeOfPoint: 
     const k = key(r);
     (m.get(k) ?? m.set(k, []).get(k)!).push(r);
   }
-  const grain = stampGrains(t, points.length);
   const twinIn = (r: number, other: Map<string, number[]>) =>
     other.get(key(r))?.some((o) => Math.abs(t.tNs[o] - t.tNs[r]) <= TWIN_SKEW_NS) ?? false;
   for (const [x, y] of pairs) {

@@ -5,7 +5,7 @@
 
 import { SummaryFlag, TUNNEL_NAMES, TunnelKind } from '../engine/decode/types';
 import { cidr6Contains, cidrContains, macToString, parseIp6 } from './addr';
-import { akey, isInitialTtl, stampGrains, type PointDraft } from './attribution';
+import { akey, isInitialTtl, type PointDraft } from './attribution';
 import type { IcmpTooBig, PacketTable } from './table';
 import type { NodeDraft } from './model';
 import { protoName } from './model';
@@ -49,6 +49,8 @@ export interface HopContext {
   readonly kindsPresent: ReadonlySet<InterfaceKind>;
   /** Raw [first, last] time each point counts as capturing (captureRunSpans in analyze.ts). */
   readonly runSpan: readonly (readonly [number, number])[];
+  /** Per point, how finely its timestamps tell time (ns): 1000 where every stamp is a whole microsecond, else 1 (stampGrains). */
+  readonly grainOfPoint: ArrayLike<number>;
   /** Clock domains and what the packets allow for their offsets (absent: every point on one clock). */
   readonly clock?: {
     readonly domainOfPoint: ArrayLike<number>;
@@ -143,19 +145,6 @@ export function senderNode(ctx: HopContext, rows: readonly number[]): number {
 const MAX_REORDER = 64;
 
 /**
- * Per point, how finely its timestamps tell time (ns): 1000 when every one is a whole microsecond
- * (a microsecond capture, or a nanosecond one rounded to it), else 1.
- */
-const grains = new WeakMap<HopContext, Float64Array>();
-function timestampGrain(ctx: HopContext): Float64Array {
-  const had = grains.get(ctx);
-  if (had) return had;
-  const grain = stampGrains(ctx.t, ctx.points.length);
-  grains.set(ctx, grain);
-  return grain;
-}
-
-/**
  * Orders one journey's rows: node sequence (sender first, then by corrected time), time, interface
  * rank; within a node, rank wins over times closer than the captures' timestamp resolution. n log n in the journey's length: a flood of identical packets (IP ID 0, retransmissions) can
  * put hundreds of thousands of sightings in one journey.
@@ -174,7 +163,7 @@ export function hopOrder(ctx: HopContext): (rows: number[]) => number[] {
   const stampOf = new Uint32Array(firstOf.length);
   let stamp = 0;
   const idx: number[] = [];
-  const grain = timestampGrain(ctx);
+  const grain = ctx.grainOfPoint;
   // Ties broken as correlate.sql breaks them, so both path finders give one order: two nodes first
   // seen at the same corrected time by node id (a point of no node by '~' and its id), two sightings
   // alike in all else by capture name, then record (a capture's rows are in record order).
@@ -1282,7 +1271,7 @@ function sameClock(
   b: number,
   latency: number,
 ): { latencyNs: number; range?: readonly [number, number]; note?: string } {
-  const grain = timestampGrain(ctx);
+  const grain = ctx.grainOfPoint;
   const ga = grain[ctx.t.point[a]];
   const gb = grain[ctx.t.point[b]];
   // Two nanosecond timestamps are exact, even equal; a microsecond one is exact a grain apart.
