@@ -2,6 +2,8 @@
 // decoder's allocation-free PacketSummary. Row r = one packet of one capture point. Everything the
 // correlation needs lives here; full decodes are done on demand for the few packets shown.
 
+import { Next } from '../engine/decode/context';
+import { lookup } from '../engine/decode/registry';
 import { SummaryFlag, type PacketSummary } from '../engine/decode/types';
 import { ip4ToString, ip6ToString, macNumber } from './addr';
 
@@ -52,15 +54,11 @@ export interface IcmpError {
   readonly quotedTunnel: { readonly src: number; readonly dst: number; readonly overhead: number } | null;
 }
 
-/** UDP ports whose payload is a tunnelled packet, by how far in its IP header starts (Geneve's varies). */
-const VXLAN_PORTS = new Set([4789, 8472]);
-const GENEVE_PORT = 6081;
-const FLANNEL_UDP_PORT = 8285;
-
 /**
  * Where the IP packet carried inside a tunnel packet starts, given its transport header at `tp`
  * (IP-in-IP, VXLAN and Geneve with Ethernet inside, flannel's UDP backend), or -1 when it is no
- * tunnel packet or the bytes are not there (an ICMP error quotes a prefix of the packet).
+ * tunnel packet or the bytes are not there (an ICMP error quotes a prefix of the packet). A UDP
+ * port is a tunnel's as the decoder registers it (engine/decode/protocols).
  */
 function tunnelledPacketAt(data: Uint8Array, proto: number, tp: number): number {
   const ethernet = (e: number): number => {
@@ -75,10 +73,10 @@ function tunnelledPacketAt(data: Uint8Array, proto: number, tp: number): number 
   };
   if (proto === 4 || proto === 41) return tp;
   if (proto !== 17 || tp + 16 > data.length) return -1;
-  const dport = (data[tp + 2] << 8) | data[tp + 3];
-  if (VXLAN_PORTS.has(dport)) return (data[tp + 8] & 0x08) !== 0 ? ethernet(tp + 16) : -1;
-  if (dport === FLANNEL_UDP_PORT) return tp + 8;
-  if (dport === GENEVE_PORT) {
+  const tunnel = lookup(Next.UDP, (data[tp + 2] << 8) | data[tp + 3])?.name;
+  if (tunnel === 'vxlan') return (data[tp + 8] & 0x08) !== 0 ? ethernet(tp + 16) : -1;
+  if (tunnel === 'flannel') return tp + 8;
+  if (tunnel === 'geneve') {
     const body = tp + 16 + (data[tp + 8] & 0x3f) * 4;
     const type = (data[tp + 10] << 8) | data[tp + 11];
     return type === 0x6558 ? ethernet(body) : type === 0x0800 || type === 0x86dd ? body : -1;
