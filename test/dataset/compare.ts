@@ -2,8 +2,15 @@
 // the in-process one as the export wrote it (tables hops / journeys), on one attached dataset.
 // Each query returns the rows that disagree; an empty list is agreement.
 
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { queryRows } from '../../main/dataset/duck';
+import { expect } from 'vitest';
+import { correlate } from '../../main/dataset/correlate';
+import { openDuck, queryRows } from '../../main/dataset/duck';
+import { exportDataset } from '../../main/dataset/export';
+import { attachDataset } from '../../main/dataset/open';
 
 export const CHECKS = {
   /** Every sighting in a journey on both sides, at the same hop index. */
@@ -85,4 +92,27 @@ export async function disagreements(db: DuckDBConnection): Promise<Record<Check,
   const out = {} as Record<Check, Record<string, unknown>[]>;
   for (const [name, sql] of Object.entries(CHECKS)) out[name as Check] = (await queryRows(db, sql)).rows;
   return out;
+}
+
+/**
+ * Exports `files` as a dataset (into a temporary folder, removed after), runs the SQL path finder on
+ * it, expects every row to agree with the in-process one, then runs `then` on the attached dataset.
+ */
+export async function agreeOn(files: readonly string[], then?: (db: DuckDBConnection) => Promise<void>): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'tv-dataset-'));
+  try {
+    await exportDataset([...files], dir);
+    const duck = await openDuck();
+    try {
+      await attachDataset(duck.db, dir);
+      await correlate(duck.db);
+      const d = await disagreements(duck.db);
+      for (const [check, rows] of Object.entries(d)) expect(rows.slice(0, 10), `${check}: ${rows.length} rows disagree`).toEqual([]);
+      await then?.(duck.db);
+    } finally {
+      duck.close();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }

@@ -8,7 +8,6 @@ import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import type { DuckDBConnection } from '@duckdb/node-api';
 import { afterAll, describe, expect, it } from 'vitest';
 import { correlate } from '../../main/dataset/correlate';
 import { openDuck, queryRows, sqlString } from '../../main/dataset/duck';
@@ -16,7 +15,7 @@ import { exportDataset } from '../../main/dataset/export';
 import { attachDataset } from '../../main/dataset/open';
 import { DEFAULT_CACHE } from '../../fixtures/random/generate';
 import { readRun } from '../../fixtures/random/score-cli';
-import { disagreements } from './compare';
+import { agreeOn, disagreements } from './compare';
 
 const tmp: string[] = [];
 afterAll(() => tmp.forEach((d) => rmSync(d, { recursive: true, force: true })));
@@ -152,23 +151,6 @@ describe('SQL path finder = in-process path finder', () => {
     });
   }
 });
-
-/** Exports `files` as a dataset, runs the SQL path finder on it, expects every row to agree, then runs `then`. */
-async function agreeOn(files: string[], then?: (db: DuckDBConnection) => Promise<void>): Promise<void> {
-  const dir = mkdtempSync(join(tmpdir(), 'tv-dataset-'));
-  tmp.push(dir);
-  await exportDataset(files, dir);
-  const duck = await openDuck();
-  try {
-    await attachDataset(duck.db, dir);
-    await correlate(duck.db);
-    const d = await disagreements(duck.db);
-    for (const [check, rows] of Object.entries(d)) expect(rows.slice(0, 10), `${check}: ${rows.length} rows disagree`).toEqual([]);
-    await then?.(duck.db);
-  } finally {
-    duck.close();
-  }
-}
 
 /**
  * Random clusters of the path-truth score (fixtures/random: six CNI styles, dual stack, captures
