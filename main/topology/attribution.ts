@@ -25,6 +25,7 @@ import {
   baseName,
   interfaceKindFromName,
   isAmbiguousInterfaceName,
+  nodeBeforeOnlyPod,
   nodeBeforePod,
   nodesFromDirectories,
   nodePrefixOf,
@@ -199,14 +200,17 @@ export function attributeByName(points: PointDraft[], overrides: readonly PointO
     const stem = fromFiles[i].stem;
     // Workloads of the other files; a name that is itself a pod of one of them is that pod's.
     const workloads = new Set([...filesOf].filter(([, f]) => f.size > 1 || !f.has(p.file)).map(([w]) => w));
-    const n = workloads.has(workloadOf(stem) ?? '') ? null : nodeBeforePod(stem, workloads);
+    const beside = workloads.has(workloadOf(stem) ?? '') ? null : nodeBeforePod(stem, workloads);
+    const n = beside ?? nodeBeforeOnlyPod(stem);
     if (!n) return;
     p.node = n;
     p.nodeSource = 'file-name';
     facts.nodeWeight[i] = WEIGHT.fileName - 1;
     p.evidence.push(
       noEvidence(
-        `the file name '${baseName(p.path)}' is ${n} followed by a pod of a workload other captures are named after: the node ${n}`,
+        beside
+          ? `the file name '${baseName(p.path)}' is ${n} followed by a pod of a workload other captures are named after: the node ${n}`
+          : `the file name '${baseName(p.path)}' reads only one way as a node's name followed by a pod's: the node ${n}`,
       ),
     );
   });

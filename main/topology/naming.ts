@@ -322,6 +322,23 @@ export function nodeBeforePod(stem: string, workloads: ReadonlySet<string>): str
 }
 
 /**
+ * The node a '<node>-<pod>' file name starts with when the name splits only one way: one place where
+ * the rest is a pod's name, the whole name is not one, and the node part holds a letter
+ * ('gke-prod-default-53c71b30-67qb-auth-863b5ea511-zpbj8' -> 'gke-prod-default-53c71b30-67qb': no
+ * workload name starts with '67qb'). 'a-b-web-0' splits two ways and gives null.
+ */
+export function nodeBeforeOnlyPod(stem: string): string | null {
+  if (workloadOf(stem) !== null) return null;
+  let node: string | null = null;
+  for (let i = stem.indexOf('-'); i > 0; i = stem.indexOf('-', i + 1)) {
+    if (workloadOf(stem.slice(i + 1)) === null) continue;
+    if (node !== null) return null;
+    node = stem.slice(0, i);
+  }
+  return node !== null && /[a-z]/i.test(node) ? node : null;
+}
+
+/**
  * A name shaped like a pod's, loosely: a workload name and a 5-character suffix (Deployment and
  * DaemonSet pods, 'frontend-7d9f8b-x2k4p', 'node-exporter-x7k2p') or an ordinal (StatefulSet
  * pods, 'redis-0'). Only used for files the traffic already shows were taken inside a pod.

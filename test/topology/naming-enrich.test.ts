@@ -3,6 +3,7 @@ import {
   attributionFromFileName,
   captureNames,
   interfaceKindFromName,
+  nodeBeforeOnlyPod,
   nodeBeforePod,
   podFromFileName,
   nodePrefixOf,
@@ -133,6 +134,16 @@ describe('attribution from file names', () => {
     expect(nodeBeforePod('k3s-server-backend-a9b7b5dc9b-558fx', new Set(['backend']))).toBe('k3s-server');
     // Without the workload known elsewhere the split is not known: 'a-b-web-0' may be pod 'b-web-0'.
     expect(nodeBeforePod('a-b-web-0', new Set(['api']))).toBeNull();
+  });
+  it("a '<node>-<pod>' name that splits only one way names its node without help", () => {
+    expect(nodeBeforeOnlyPod('gke-prod-default-53c71b30-67qb-auth-863b5ea511-zpbj8')).toBe('gke-prod-default-53c71b30-67qb');
+    expect(nodeBeforeOnlyPod('k8s-node-03-redis-0')).toBe('k8s-node-03');
+    // Two ways ('b-web-0' or 'web-0'), a whole pod name, no pod at all, or a node part with no letter: not known.
+    expect(nodeBeforeOnlyPod('a-b-web-0')).toBeNull();
+    expect(nodeBeforeOnlyPod('worker1-web-5d78cf5b9-hk4wz')).toBeNull();
+    expect(nodeBeforeOnlyPod('web-5d78cf5b9-hk4wz')).toBeNull();
+    expect(nodeBeforeOnlyPod('gke-prod-default-53c71b30-67qb')).toBeNull();
+    expect(nodeBeforeOnlyPod('10-0-3-17-redis-0')).toBeNull();
   });
   it("a set laid out one directory per node names each file's node by its directory", () => {
     const dirs = nodesFromDirectories([

@@ -3,11 +3,12 @@
 // whose file is not named after the node; bridges, veths and VXLAN devices named as other CNIs name
 // them): every point's node and kind, every pod's node, MAC and veth capture, one bridge per
 // bridged node and no phantom or split node, against the manifests.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadCaptureSet } from '../../main/topology';
+import { FIXTURES, manifest } from './lab';
 import { SCENARIOS, haveTcpdump, materializeScenario, scoreAnalysis } from './renamed';
 
 const root = mkdtempSync(join(tmpdir(), 'tv-renamed-'));
@@ -48,5 +49,28 @@ describe("attribution of lab captures under operators' file and interface names"
     expect(named.evidence.some((e) => /names the node node-192\.168\.56\.11 \(by its address 192\.168\.56\.11\)/.test(e.reason))).toBe(
       true,
     );
+  });
+
+  it("a node only '<node>-<pod>' files name keeps that name when the name splits one way", async () => {
+    // GKE-style names end in segments no workload name starts with ('67qb'), so the pod's name is the
+    // only tail that reads as one; no other capture names the pods' workloads.
+    const a2 = manifest.clusters.find((c) => c.name === 'a')!;
+    const veth = (pod: string) => join(FIXTURES, 'captures', `a-node2-${a2.pods.find((p) => p.name === pod)!.hostVeth}.pcap`);
+    const dir = join(root, 'gke-node-pod');
+    mkdirSync(dir, { recursive: true });
+    const node = 'gke-prod-default-53c71b30-67qb';
+    const files = [
+      [veth('web-5d78cf5b9-hk4wz'), `${node}-web-5d78cf5b9-hk4wz.pcap`],
+      [veth('backend-0'), `${node}-backend-0.pcap`],
+      [join(FIXTURES, 'captures', 'a-node1-eth0.pcap'), 'gke-prod-default-4ffe3b9b-wlw4-eth0.pcap'],
+    ].map(([src, as]) => {
+      copyFileSync(src, join(dir, as));
+      return join(dir, as);
+    });
+    const a = await loadCaptureSet(files);
+    for (const id of [`${node}-web-5d78cf5b9-hk4wz.pcap`, `${node}-backend-0.pcap`])
+      expect(a.points.find((p) => p.id === id)?.node, id).toBe(node);
+    // a-node3 is seen only as a tunnel peer in a-node1's underlay capture: named after its address.
+    expect(a.model.nodes.map((n) => n.id).sort()).toEqual(['gke-prod-default-4ffe3b9b-wlw4', node, 'node-192.168.56.13']);
   });
 });
