@@ -1128,7 +1128,7 @@ export function judge(
       const r = answeredByOwnNode(ctx, rows, ctx.answers![k]);
       const node = ctx.nodes[ctx.nodeOfPoint[t.point[r]]].id;
       const p = ctx.points[t.point[r]];
-      const holds = `an address it holds that no pod or node of the captures owns (a service address)`;
+      const holds = `an address it holds that no pod or node of the captures owns (a service's virtual address, or one of its own)`;
       const evidence = (what: string) =>
         `${what} (${refText(r)}) first appears on ${node}'s ${p.interface ?? p.id} with the initial TTL ${t.innerTtl[r]}, from ${node}'s own MAC ${macToString(t.mac(t.innerMacSrc[r]))} (the one it forwards routed packets to its pods from), and neither the packet nor ${what} was seen beyond ${node}`;
       if (basis === Basis.RejectedByNode)
@@ -1146,7 +1146,7 @@ export function judge(
         status,
         verdict: {
           code: 'answered-by-node',
-          reason: `answered by ${node} itself, which holds ${dstText}, an address no pod or node of the captures owns (a service address), not by a backend: ${evidence('the answer')}`,
+          reason: `answered by ${node} itself, which holds ${dstText}, an address no pod or node of the captures owns (a service's virtual address, or one of its own), not by a backend: ${evidence('the answer')}`,
           answeredBy: ref(r),
         },
       };

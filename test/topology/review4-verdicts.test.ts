@@ -136,7 +136,7 @@ describe('service addresses the client’s own node holds (ipvs-ens5: IPVS addre
     expect(syn.verdict?.code).toBe('rejected');
     expect(syn.verdict!.reason).toBe(
       `rejected at ${N1}: the node answered for 10.96.77.7 itself, an address it holds that no pod or node of the captures owns ` +
-        `(a service address); no backend received it: the TCP reset (${bridge}#52) first appears on ${N1}'s kube-bridge with the ` +
+        `(a service's virtual address, or one of its own); no backend received it: the TCP reset (${bridge}#52) first appears on ${N1}'s kube-bridge with the ` +
         `initial TTL 64, from ${N1}'s own MAC 02:b0:00:00:01:01 (the one it forwards routed packets to its pods from), and neither ` +
         `the packet nor the TCP reset was seen beyond ${N1}`,
     );
@@ -151,7 +151,7 @@ describe('service addresses the client’s own node holds (ipvs-ens5: IPVS addre
       ['delivered', 'answered-by-node', { capture: bridge, index: 55 }],
     ]);
     expect(pings[0].verdict!.reason).toMatch(
-      `answered by ${N1} itself, which holds 10.96.45.12, an address no pod or node of the captures owns (a service address), ` +
+      `answered by ${N1} itself, which holds 10.96.45.12, an address no pod or node of the captures owns (a service's virtual address, or one of its own), ` +
         `not by a backend: the answer (${bridge}#54) first appears on ${N1}'s kube-bridge with the initial TTL 64`,
     );
   });
@@ -174,6 +174,25 @@ describe('service addresses the client’s own node holds (ipvs-ens5: IPVS addre
     expect(codes.get('10.42.1.6>198.51.100.7/tcp')).toBe('answered');
     expect(codes.get('10.42.1.5>10.42.2.4/icmp')).toBe('reached-destination');
     expect(codes.get('172.31.200.17>172.31.200.18/icmp')).toBe('answered');
+  });
+
+  it('a pod calling its own node’s address answers to the node that holds it, whether or not a capture shows the address is the node’s (review2)', async () => {
+    const dir = join(REVIEW4, '..', 'review2');
+    const files2 = (name: string) => readdirSync(join(dir, name)).map((f) => join(dir, name, f));
+    // With the node's NIC (extern): the address is the node's, and the packet reached it.
+    const withNic = journeysOf(await loadCaptureSet(files2('extern')), '10.244.1.3', '192.168.100.11', 'tcp');
+    expect(new Set(withNic.map((j) => j.verdict?.code))).toEqual(new Set(['reached-destination']));
+    // Without it (restart: cni0 and flannel.1 only), no capture owns the address: the node that answered holds it.
+    const [syn] = journeysOf(await loadCaptureSet(files2('restart')), '10.244.1.3', '192.168.100.11', 'tcp');
+    expect([syn.status, syn.verdict?.code]).toEqual(['delivered', 'answered-by-node']);
+    expect(syn.verdict!.reason).toMatch(/^answered by aks-nodepool1-31415926-vmss000000 itself, which holds 192\.168\.100\.11/);
+  });
+
+  it('pods answering one another on one bridge, one of them placed on no node, are no node’s answer: their MACs route nothing (review2 precision)', async () => {
+    const dir = join(REVIEW4, '..', 'review2', 'precision');
+    const b = await loadCaptureSet(readdirSync(dir).map((f) => join(dir, f)));
+    const pings = journeysOf(b, '10.244.9.2', '10.244.9.3', 'icmp');
+    expect(pings.map((j) => j.verdict?.code)).toEqual(['answered', 'answered', 'answered']);
   });
 
   it('without a capture of the node’s bridge nothing tells who made the reset: it stays the answer it is', async () => {
