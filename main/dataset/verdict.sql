@@ -4,7 +4,9 @@
 -- (hops.ts judge): a multicast / broadcast / link-local packet ('link-scope'); an ICMP error quoting
 -- the packet ('refused' when its destination sent it, else 'icmp-error'); seen where the
 -- destination receives it ('reached-destination'); answered in the destination's name by its node
--- ('rejected': a policy's forged TCP reset, hops.ts answerMadeBy); answered by the destination
+-- ('rejected': a policy's forged TCP reset, hops.ts answerMadeBy); answered by the sender's own node
+-- for an address no pod or node owns, a service address it holds ('rejected' for a TCP reset, else
+-- 'answered-by-node': hops.ts answeredByOwnNode); answered by the destination
 -- ('answered', verdict.ts findAnswers); a capture running on the expected path that did not see it
 -- ('missing', hops.ts pathCheck); otherwise 'undetermined'.
 --
@@ -352,17 +354,55 @@ JOIN sql_made_on_node m ON m.jkey = o.jkey
 JOIN sql_path_ends pe ON pe.jkey = a.jkey
 WHERE m.node = pe.dn AND m.inner_ver = pe.l_ver AND m.inner_src = pe.l_dst;
 
+-- Answers the sender's own node made for an address no pod or node owns (hops.ts answeredByOwnNode:
+-- a service's virtual address the node holds as a local one): the answer, from the address the
+-- packet was sent to, first seen on that node's bridge with an initial TTL and from a MAC that
+-- routes packets onto the node's pod side (the source of a unicast packet with a TTL below the
+-- initial one on its bridge or a veth: hops.ts routesOntoPodSide), and both the packet and its
+-- answer seen only on that node's pod side (veths, bridge). A TCP reset is 'rejected' there, any
+-- other answer 'answered-by-node'.
+CREATE OR REPLACE TEMPORARY VIEW sql_node_answer_candidates AS
+SELECT a.jkey, f.jkey AS answer_jkey, f.node, f.capture, f.idx, p.inner_mac_src AS mac,
+  CASE WHEN f.inner_proto = 6 AND CAST(p.tcp_flags AS INTEGER) % 8 >= 4 THEN 1 ELSE 0 END AS reset
+FROM sql_answers a
+JOIN sql_path_ends pe ON pe.jkey = a.jkey
+JOIN sql_ordered o ON o.capture = a.a_capture AND o.idx = a.a_idx
+JOIN sql_ordered f ON f.jkey = o.jkey AND f.hop = 0
+JOIN packets p ON p.capture = f.capture AND p.idx = f.idx
+WHERE pe.dn IS NULL AND pe.sn = f.node AND f.kind = 'bridge' AND f.inner_ttl IN (64, 128, 255)
+  AND f.inner_ver = pe.l_ver AND f.inner_src = pe.l_dst AND p.inner_mac_src IS NOT NULL;
+
+CREATE OR REPLACE TEMPORARY VIEW sql_node_routing_macs AS
+SELECT DISTINCT c.node, c.mac
+FROM (SELECT DISTINCT node, mac FROM sql_node_answer_candidates) c
+JOIN sql_ordered o ON o.node = c.node
+JOIN packets p ON p.capture = o.capture AND p.idx = o.idx
+WHERE o.kind IN ('bridge', 'veth') AND o.tunnel = 'none' AND NOT o.link_scope AND o.inner_ver IN (4, 6)
+  AND o.inner_ttl NOT IN (64, 128, 255) AND p.inner_mac_src = c.mac;
+
+CREATE OR REPLACE TEMPORARY VIEW sql_node_answers AS
+SELECT c.jkey, c.capture AS made_capture, c.idx AS made_idx, c.reset
+FROM sql_node_answer_candidates c
+JOIN sql_node_routing_macs rm ON rm.node = c.node AND rm.mac = c.mac
+JOIN (
+  SELECT jkey, jkey AS part FROM sql_node_answer_candidates
+  UNION ALL SELECT jkey, answer_jkey FROM sql_node_answer_candidates
+) x ON x.jkey = c.jkey
+JOIN sql_ordered s ON s.jkey = x.part
+GROUP BY c.jkey, c.capture, c.idx, c.reset, c.node
+HAVING MIN(CASE WHEN s.node = c.node AND s.kind IN ('veth', 'bridge') THEN 1 ELSE 0 END) = 1;
+
 -- 6. The verdict, in the path finder's order.
 CREATE OR REPLACE TEMPORARY VIEW sql_verdicts AS
 SELECT jkey,
   CASE
-    WHEN verdict IN ('refused', 'reached-destination', 'answered') THEN 'delivered'
+    WHEN verdict IN ('refused', 'reached-destination', 'answered', 'answered-by-node') THEN 'delivered'
     WHEN verdict IN ('icmp-error', 'rejected', 'missing') THEN 'dropped'
     ELSE 'unknown'
   END AS status,
   verdict, error_capture, error_idx,
-  CASE WHEN verdict = 'answered' THEN answer_capture_found WHEN verdict = 'rejected' THEN made_capture ELSE NULL END AS answer_capture,
-  CASE WHEN verdict = 'answered' THEN answer_idx_found WHEN verdict = 'rejected' THEN made_idx ELSE NULL END AS answer_idx,
+  CASE WHEN verdict = 'answered' THEN answer_capture_found WHEN verdict IN ('rejected', 'answered-by-node') THEN made_capture ELSE NULL END AS answer_capture,
+  CASE WHEN verdict = 'answered' THEN answer_idx_found WHEN verdict IN ('rejected', 'answered-by-node') THEN made_idx ELSE NULL END AS answer_idx,
   last_point, last_node, CASE WHEN verdict = 'missing' THEN missed_by ELSE NULL END AS missed_by
 FROM (
   SELECT e.jkey, e.l_point AS last_point, e.l_node AS last_node,
@@ -378,6 +418,8 @@ FROM (
       WHEN e.hop_count > 1 AND e.l_kind = 'veth' AND e.f_point <> e.l_point AND (e.l_pod_ip IS NULL OR e.l_pod_ip = e.l_dst)
         THEN 'reached-destination'
       WHEN a.jkey IS NOT NULL AND rj.jkey IS NOT NULL THEN 'rejected'
+      WHEN a.jkey IS NOT NULL AND na.jkey IS NOT NULL AND na.reset = 1 THEN 'rejected'
+      WHEN a.jkey IS NOT NULL AND na.jkey IS NOT NULL THEN 'answered-by-node'
       WHEN a.jkey IS NOT NULL THEN 'answered'
       WHEN ps.drop_slot IS NOT NULL THEN 'missing'
       ELSE 'undetermined'
@@ -385,7 +427,7 @@ FROM (
     CASE WHEN e.link_scope THEN NULL ELSE q.error_capture END AS error_capture,
     CASE WHEN e.link_scope THEN NULL ELSE q.error_idx END AS error_idx,
     a.a_capture AS answer_capture_found, a.a_idx AS answer_idx_found,
-    rj.made_capture, rj.made_idx,
+    COALESCE(rj.made_capture, na.made_capture) AS made_capture, COALESCE(rj.made_idx, na.made_idx) AS made_idx,
     m.missed_by
   FROM sql_ends e
   JOIN sql_path_ends pe ON pe.jkey = e.jkey
@@ -396,4 +438,5 @@ FROM (
   ) q ON q.jkey = e.jkey AND q.rn = 1
   LEFT JOIN sql_answers a ON a.jkey = e.jkey
   LEFT JOIN sql_rejections rj ON rj.jkey = e.jkey
+  LEFT JOIN sql_node_answers na ON na.jkey = e.jkey
 ) v;

@@ -809,6 +809,10 @@ const enum Basis {
   Answered,
   /** Answered in the destination's name by a node on the way (a policy's forged TCP reset): dropped there. */
   Rejected,
+  /** A TCP reset the sender's own node made for an address no pod or node owns (a service address without a backend): dropped there. */
+  RejectedByNode,
+  /** Answered by the sender's own node for an address no pod or node owns (a service address): the node holds it, no backend. */
+  AnsweredByNode,
   Missing,
   Undetermined,
 }
@@ -821,6 +825,8 @@ const STATUS_OF: Record<Basis, JourneyStatus> = {
   [Basis.DestinationVeth]: 'delivered',
   [Basis.Answered]: 'delivered',
   [Basis.Rejected]: 'dropped',
+  [Basis.RejectedByNode]: 'dropped',
+  [Basis.AnsweredByNode]: 'delivered',
   [Basis.Missing]: 'dropped',
   [Basis.Undetermined]: 'unknown',
 };
@@ -878,7 +884,12 @@ function basisOf(ctx: HopContext, k: number, rows: readonly number[], pc: PathDr
   )
     return Basis.DestinationVeth;
   const a = ctx.answers?.[k] ?? -1;
-  if (a >= 0) return answerMadeBy(ctx, rows, a) ? Basis.Rejected : Basis.Answered;
+  if (a >= 0) {
+    if (answerMadeBy(ctx, rows, a)) return Basis.Rejected;
+    const own = answeredByOwnNode(ctx, rows, a);
+    if (own >= 0) return t.innerProto[own] === 6 && t.tcpFlags[own] & 0x04 ? Basis.RejectedByNode : Basis.AnsweredByNode;
+    return Basis.Answered;
+  }
   if (pc.status === 'dropped') return Basis.Missing;
   return Basis.Undetermined;
 }
@@ -902,6 +913,77 @@ function answerMadeBy(ctx: HopContext, rows: readonly number[], a: number): Made
   for (let i = j!.start[ka]; i < j!.start[ka + 1]; i++) answerRows.push(j!.rows[i]);
   const made = checkPath(ctx, answerRows).madeBy;
   return made && made.node === nodeOfAddrCached(ctx, t.innerVer[l], t.innerDst[l]) ? made : null;
+}
+
+const routingMacs = new WeakMap<HopContext, Map<number, Set<number>>>();
+
+/**
+ * Whether `mac` forwards routed packets onto a node's pod side: the source MAC of an unencapsulated
+ * unicast IP packet with a TTL below the initial one on the node's bridge or a veth (the bridge's
+ * own MAC, the node's routing; a pod's frames leave it with the initial TTL).
+ */
+function routesOntoPodSide(ctx: HopContext, node: number, mac: number): boolean {
+  let m = routingMacs.get(ctx);
+  if (!m) {
+    m = new Map<number, Set<number>>();
+    const t = ctx.t;
+    for (let r = 0; r < t.count; r++) {
+      const pi = t.point[r];
+      const kind = ctx.points[pi].kind;
+      const n = ctx.nodeOfPoint[pi];
+      if (n < 0 || (kind !== 'bridge' && kind !== 'veth') || t.tunnel[r] !== TunnelKind.NONE) continue;
+      if ((t.innerVer[r] !== 4 && t.innerVer[r] !== 6) || t.innerProto[r] === 255 || isInitialTtl(t.innerTtl[r])) continue;
+      // Link-scope packets (neighbour discovery, MLD with hop limit 1) come from pods as well.
+      if (untranslatable(t, r)) continue;
+      const src = t.mac(t.innerMacSrc[r]);
+      if (src < 0) continue;
+      let set = m.get(n);
+      if (!set) m.set(n, (set = new Set<number>()));
+      set.add(src);
+    }
+    routingMacs.set(ctx, m);
+  }
+  return mac >= 0 && (m.get(node)?.has(mac) ?? false);
+}
+
+/**
+ * The first sighting of the answer (row `a`) when the sender's own node made it for an address no
+ * pod and no node of the set owns (a service's virtual address the node holds as a local one, e.g.
+ * kube-proxy's IPVS addresses on kube-ipvs0), else -1. The request was seen only on its sender's
+ * node, on the pod side (never on a tunnel device or NIC), and its answer, from the address it was
+ * sent to, only there too, first on the node's bridge with an initial TTL and from the MAC the node
+ * routes packets onto its pods' side from: what the node's own stack sends to its pods. A backend's
+ * answer arrives from the backend's address (translated back to the service's only after), or
+ * routed, one TTL less; a pod on the bridge answers from its own MAC. Without a capture of the
+ * node's bridge, or a routed packet there to tell the node's MAC, nothing tells.
+ */
+function answeredByOwnNode(ctx: HopContext, rows: readonly number[], a: number): number {
+  const t = ctx.t;
+  const j = ctx.journeys;
+  const ka = j ? j.journeyOfRow[a] : -1;
+  if (ka < 0) return -1;
+  const first = j!.rows[j!.start[ka]];
+  const l = rows[rows.length - 1];
+  const node = ctx.nodeOfPoint[t.point[first]];
+  if (
+    node < 0 ||
+    ctx.points[t.point[first]].kind !== 'bridge' ||
+    !isInitialTtl(t.innerTtl[first]) ||
+    t.innerVer[first] !== t.innerVer[l] ||
+    t.innerSrc[first] !== t.innerDst[l] ||
+    nodeOfAddrCached(ctx, t.innerVer[l], t.innerDst[l]) >= 0 ||
+    nodeOfAddrCached(ctx, t.innerVer[rows[0]], t.innerSrc[rows[0]]) !== node ||
+    !routesOntoPodSide(ctx, node, t.mac(t.innerMacSrc[first]))
+  )
+    return -1;
+  const podSide = (r: number): boolean => {
+    const pi = t.point[r];
+    const kind = ctx.points[pi].kind;
+    return ctx.nodeOfPoint[pi] === node && (kind === 'veth' || kind === 'bridge');
+  };
+  if (!rows.every(podSide)) return -1;
+  for (let i = j!.start[ka]; i < j!.start[ka + 1]; i++) if (!podSide(j!.rows[i])) return -1;
+  return first;
 }
 
 /** A gap where a running capture (or a node's `-i any` capture) missed the packet, fragments reassembled on a bridge aside. */
@@ -1037,6 +1119,34 @@ export function judge(
         verdict: {
           code: 'rejected',
           reason: `rejected at ${node}: ${what} from ${dstText} (${refText(r)}) was made by ${node}, not by ${dstText}: it first appears on ${node}'s ${p.interface ?? p.id} with the initial TTL ${t.innerTtl[r]}, where what ${dstText} sends arrives routed by its node, one less${unseen}; the packet went no further${miss ? `: ${miss.reason}` : ''}`,
+          answeredBy: ref(r),
+        },
+      };
+    }
+    case Basis.RejectedByNode:
+    case Basis.AnsweredByNode: {
+      const r = answeredByOwnNode(ctx, rows, ctx.answers![k]);
+      const node = ctx.nodes[ctx.nodeOfPoint[t.point[r]]].id;
+      const p = ctx.points[t.point[r]];
+      const holds = `an address it holds that no pod or node of the captures owns (a service's virtual address, or one of its own)`;
+      const evidence = (what: string) =>
+        `${what} (${refText(r)}) first appears on ${node}'s ${p.interface ?? p.id} with the initial TTL ${t.innerTtl[r]}, from ${node}'s own MAC ${macToString(t.mac(t.innerMacSrc[r]))} (the one it forwards routed packets to its pods from), and neither the packet nor ${what} was seen beyond ${node}`;
+      if (basis === Basis.RejectedByNode)
+        return {
+          pc,
+          status,
+          verdict: {
+            code: 'rejected',
+            reason: `rejected at ${node}: the node answered for ${dstText} itself, ${holds}; no backend received it: ${evidence('the TCP reset')}`,
+            answeredBy: ref(r),
+          },
+        };
+      return {
+        pc,
+        status,
+        verdict: {
+          code: 'answered-by-node',
+          reason: `answered by ${node} itself, which holds ${dstText}, an address no pod or node of the captures owns (a service's virtual address, or one of its own), not by a backend: ${evidence('the answer')}`,
           answeredBy: ref(r),
         },
       };

@@ -350,7 +350,8 @@ export type VerdictCode =
   | 'answered' // the destination answered it (echo reply, TCP acknowledgement, UDP response)
   | 'refused' // the destination itself answered with an ICMP error (port / protocol unreachable)
   | 'icmp-error' // a router or node answered with an ICMP error about it
-  | 'rejected' // a node on the way answered in the destination's name (a policy's forged TCP reset): it went no further
+  | 'rejected' // a node on the way answered in the destination's name (a policy's forged TCP reset, a service address without a backend): it went no further
+  | 'answered-by-node' // the sender's own node answered for an address no pod or node owns (a service address it holds): no backend saw it
   | 'missing' // a capture that was running where the path leads next did not see it
   | 'link-scope' // multicast, broadcast or link-local: no single destination to judge it by
   | 'undetermined';
@@ -376,7 +377,7 @@ export interface JourneyVerdict {
   /** One sentence: why the status is what it is. */
   readonly reason: string;
   readonly icmpError?: QuotingIcmpError;
-  /** The packet that answered it (code 'answered'). */
+  /** The packet that answered it (codes 'answered', 'answered-by-node'; for 'rejected', the answer the node made). */
   readonly answeredBy?: PacketRef;
 }
 

@@ -110,3 +110,106 @@ describe('node clocks known only from microsecond captures (bulk-gso: every capt
     expect(o!.uncertaintyNs).toBeGreaterThanOrEqual(1000);
   });
 });
+
+describe('service addresses the client’s own node holds (ipvs-ens5: IPVS addresses are local ones on kube-ipvs0)', () => {
+  const files = set('ipvs-ens5');
+  const N1 = 'ip-10-0-3-17.eu-west-1.compute.internal';
+  const bridge = `${N1}-kube-bridge.pcap`;
+  let a: Analysis;
+  beforeAll(async () => {
+    a = await loadCaptureSet(files);
+  });
+  const journeysOf = (b: Analysis, src: string, dst: string, protocol: string): Journey[] => {
+    const out: Journey[] = [];
+    for (let k = 0; k < b.journeys.count; k++) {
+      const j = b.journeys.get(k);
+      const h = j.hops[0].headers;
+      if (h.src === src && h.dst === dst && h.protocol === protocol) out.push(j);
+    }
+    return out;
+  };
+
+  it('a SYN to a service without endpoints, reset by the node itself, is rejected there: no backend received it', () => {
+    const [syn, ...more] = journeysOf(a, '10.42.1.5', '10.96.77.7', 'tcp');
+    expect(more).toEqual([]);
+    expect(syn.status).toBe('dropped');
+    expect(syn.verdict?.code).toBe('rejected');
+    expect(syn.verdict!.reason).toBe(
+      `rejected at ${N1}: the node answered for 10.96.77.7 itself, an address it holds that no pod or node of the captures owns ` +
+        `(a service's virtual address, or one of its own); no backend received it: the TCP reset (${bridge}#52) first appears on ${N1}'s kube-bridge with the ` +
+        `initial TTL 64, from ${N1}'s own MAC 02:b0:00:00:01:01 (the one it forwards routed packets to its pods from), and neither ` +
+        `the packet nor the TCP reset was seen beyond ${N1}`,
+    );
+    expect(syn.verdict!.answeredBy).toEqual({ capture: bridge, index: 51 });
+    expect(a.findings.filter((f) => f.code === 'dropped' && f.message.includes('the node answered for 10.96.77.7 itself'))).toHaveLength(1);
+  });
+
+  it('a ping to a service address is answered by the node holding it, not by the backend behind the service', () => {
+    const pings = journeysOf(a, '10.42.1.5', '10.96.45.12', 'icmp');
+    expect(pings.map((j) => [j.status, j.verdict?.code, j.verdict?.answeredBy])).toEqual([
+      ['delivered', 'answered-by-node', { capture: bridge, index: 53 }],
+      ['delivered', 'answered-by-node', { capture: bridge, index: 55 }],
+    ]);
+    expect(pings[0].verdict!.reason).toMatch(
+      `answered by ${N1} itself, which holds 10.96.45.12, an address no pod or node of the captures owns (a service's virtual address, or one of its own), ` +
+        `not by a backend: the answer (${bridge}#54) first appears on ${N1}'s kube-bridge with the initial TTL 64`,
+    );
+  });
+
+  it('no genuine delivery is taken for one: DNAT to a backend, pods, nodes and an address outside the cluster keep their verdicts', () => {
+    const byNode = new Set<string>();
+    const codes = new Map<string, string>();
+    for (let k = 0; k < a.journeys.count; k++) {
+      const j = a.journeys.get(k);
+      const h = j.hops[0].headers;
+      if (j.verdict?.code === 'answered-by-node' || j.verdict?.code === 'rejected') byNode.add(`${h.src}>${h.dst}`);
+      if (j.verdict && !codes.has(`${h.src}>${h.dst}/${h.protocol}`)) codes.set(`${h.src}>${h.dst}/${h.protocol}`, j.verdict.code);
+    }
+    expect([...byNode]).toEqual(['10.42.1.5>10.96.77.7', '10.42.1.5>10.96.45.12']);
+    // The service dialled (DNAT on the client's node to a backend on the other node), the DNS
+    // service, a pod on the same node, egress masqueraded to an address outside the cluster.
+    expect(codes.get('10.42.1.5>10.96.45.12/tcp')).toBe('reached-destination');
+    expect(codes.get('10.42.1.5>10.96.0.10/udp')).toBe('reached-destination');
+    expect(codes.get('10.42.1.5>10.42.1.6/icmp')).toBe('reached-destination');
+    expect(codes.get('10.42.1.6>198.51.100.7/tcp')).toBe('answered');
+    expect(codes.get('10.42.1.5>10.42.2.4/icmp')).toBe('reached-destination');
+    expect(codes.get('172.31.200.17>172.31.200.18/icmp')).toBe('answered');
+  });
+
+  it('a pod calling its own node’s address answers to the node that holds it, whether or not a capture shows the address is the node’s (review2)', async () => {
+    const dir = join(REVIEW4, '..', 'review2');
+    const files2 = (name: string) => readdirSync(join(dir, name)).map((f) => join(dir, name, f));
+    // With the node's NIC (extern): the address is the node's, and the packet reached it.
+    const withNic = journeysOf(await loadCaptureSet(files2('extern')), '10.244.1.3', '192.168.100.11', 'tcp');
+    expect(new Set(withNic.map((j) => j.verdict?.code))).toEqual(new Set(['reached-destination']));
+    // Without it (restart: cni0 and flannel.1 only), no capture owns the address: the node that answered holds it.
+    const [syn] = journeysOf(await loadCaptureSet(files2('restart')), '10.244.1.3', '192.168.100.11', 'tcp');
+    expect([syn.status, syn.verdict?.code]).toEqual(['delivered', 'answered-by-node']);
+    expect(syn.verdict!.reason).toMatch(/^answered by aks-nodepool1-31415926-vmss000000 itself, which holds 192\.168\.100\.11/);
+  });
+
+  it('pods answering one another on one bridge, one of them placed on no node, are no node’s answer: their MACs route nothing (review2 precision)', async () => {
+    const dir = join(REVIEW4, '..', 'review2', 'precision');
+    const b = await loadCaptureSet(readdirSync(dir).map((f) => join(dir, f)));
+    const pings = journeysOf(b, '10.244.9.2', '10.244.9.3', 'icmp');
+    expect(pings.map((j) => j.verdict?.code)).toEqual(['answered', 'answered', 'answered']);
+  });
+
+  it('without a capture of the node’s bridge nothing tells who made the reset: it stays the answer it is', async () => {
+    const b = await loadCaptureSet(files.filter((f) => !f.endsWith('-kube-bridge.pcap')));
+    const [syn] = journeysOf(b, '10.42.1.5', '10.96.77.7', 'tcp');
+    expect([syn.status, syn.verdict?.code]).toEqual(['delivered', 'answered']);
+  });
+
+  it('the SQL path finder gives the same verdicts, row by row', () =>
+    agreeOn(files, async (db) => {
+      const r = await queryRows(
+        db,
+        `SELECT verdict, status, COUNT(*) AS n FROM sql_verdicts WHERE verdict IN ('rejected', 'answered-by-node') GROUP BY 1, 2 ORDER BY 1`,
+      );
+      expect(r.rows.map((x) => [x.verdict, x.status, Number(x.n)])).toEqual([
+        ['answered-by-node', 'delivered', 2],
+        ['rejected', 'dropped', 1],
+      ]);
+    }));
+});
