@@ -949,6 +949,9 @@ export function inferKinds(
   const claim = (a: number, i: number) => (claimed.get(a) ?? claimed.set(a, []).get(a)!).push(i);
   const tiedOf = new Map<string, number[]>();
   const chosen = points.map(() => [-1, -1]);
+  // Points where one family's unicast packets hold several addresses with no flooded port among them:
+  // several pods' traffic (a bridge, a NIC), so the other family's one address is no pod of the point.
+  const several = new Set<number>();
   st.forEach((s, i) => {
     for (const fam of [0, 1]) {
       const total = fam === 0 ? s.unicast - s.unicast6 : s.unicast6;
@@ -960,7 +963,7 @@ export function inferKinds(
         if (a !== null) {
           chosen[i][fam] = a;
           claim(a, i);
-        }
+        } else several.add(i);
         continue;
       }
       const tied = [...s.addrs.entries()].filter(([a, n]) => n === topN && (a >= 4294967296 ? 1 : 0) === fam).map(([a]) => a);
@@ -971,6 +974,11 @@ export function inferKinds(
       } else tiedOf.set(`${i}|${fam}`, tied);
     }
   });
+  for (const [a, at] of claimed)
+    claimed.set(
+      a,
+      at.filter((i) => !several.has(i)),
+    );
   for (const [key, tied0] of tiedOf) {
     const [i, fam] = key.split('|').map(Number);
     const s = st[i];
@@ -993,6 +1001,7 @@ export function inferKinds(
     chosen[i][fam] = cands[0];
   }
   points.forEach((p, i) => {
+    if (several.has(i)) return;
     const [v4, v6] = chosen[i];
     p.podIp = v4 >= 0 ? v4 : v6;
     if (v4 >= 0 && v6 >= 0) p.podIp6 = v6;
