@@ -2,13 +2,14 @@
 // around the clock estimate), cluster model, flows, enrichment, findings.
 
 import { TunnelKind } from '../engine/decode/types';
-import { cidr6Contains, cidrContains, cidrToString, ip4ToString, parseCidr4, parseIp4, parseIp6, type Cidr4 } from './addr';
+import { cidr6Contains, cidrContains, cidrToString, ip4ToString, macToString, parseCidr4, parseIp4, parseIp6, type Cidr4 } from './addr';
 import {
   akey,
   attributeByName,
   DST_KEY,
   inferKinds,
   localSenders,
+  nicHosts,
   nodeVotes,
   oneBridgePerNode,
   podBlockTest,
@@ -575,6 +576,24 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
     }
   }
 
+  // A NIC capture nothing placed: the host whose MAC is on every unicast frame, by the node address it sends.
+  const nics = new Set(points.map((p, i) => (nodeOfPoint[i] < 0 && p.kind === 'underlay' ? i : -1)).filter((i) => i >= 0));
+  if (nics.size > 0)
+    for (const [i, h] of nicHosts(t, nics, nodeOfIp)) {
+      const n = nodeOfIp.get(h.ip)!;
+      nodeOfPoint[i] = n;
+      points[i].node = nodes[n].id;
+      points[i].nodeSource = 'traffic';
+      points[i].evidence.push(
+        evidence(
+          t,
+          ids,
+          `every unicast frame here is to or from ${macToString(t.macs[h.mac])}, which sends ${addrText(h.ip)} (${nodes[n].id}) with an initial TTL: that host's NIC [traffic]`,
+          h.acc,
+        ),
+      );
+      ambiguous.delete(i);
+    }
   // Points nothing else placed (a pod capture named after the pod on a routed cluster): every node
   // is a candidate, the journeys decide.
   points.forEach((p, i) => {

@@ -1777,3 +1777,55 @@ export function podOwnInterfaces(
   });
   return out;
 }
+
+/** A NIC capture's host, as `nicHosts` finds it. */
+export interface NicHost {
+  /** The node address (an `akey`) the host's MAC sends with an initial TTL. */
+  readonly ip: number;
+  readonly mac: number;
+  readonly acc: EvidenceAcc;
+}
+
+/**
+ * The host each of `which` NIC captures was taken on, where its frames tell: a NIC sees only its
+ * own host's unicast frames, so one MAC is on every one of them (as source or destination). When
+ * that MAC sends one node address with an initial TTL (not routed yet: the host's own packets), the
+ * capture is that node's NIC. A gateway's MAC can be on every frame too (all traffic routed), but it
+ * forwards others' packets, TTL decremented, so it names no node. The MAC must also receive: a host
+ * that only sends (a mirror session) is on every frame of its receiver's NIC as well. Several such
+ * MACs or addresses: none.
+ */
+export function nicHosts(t: PacketTable, which: ReadonlySet<number>, nodeIps: ReadonlyMap<number, unknown>): Map<number, NicHost> {
+  const unicast = new Map<number, number>();
+  const onMac = new Map<number, Map<number, number>>();
+  const receives = new Map<number, Set<number>>();
+  const sends = new Map<number, Map<number, Map<number, EvidenceAcc>>>();
+  for (let r = 0; r < t.count; r++) {
+    const p = t.point[r];
+    if (!which.has(p)) continue;
+    const s = t.outerMacSrc[r];
+    const d = t.outerMacDst[r];
+    if (s < 0 || d < 0 || macIsGroup(t.macs[d])) continue;
+    unicast.set(p, (unicast.get(p) ?? 0) + 1);
+    const m = mapOf(onMac, p);
+    m.set(s, (m.get(s) ?? 0) + 1);
+    if (d !== s) m.set(d, (m.get(d) ?? 0) + 1);
+    (receives.get(p) ?? receives.set(p, new Set()).get(p)!).add(d);
+    if (t.outerVer[r] === 0 || !isInitialTtl(t.outerTtl[r])) continue;
+    const ip = akey(t.outerVer[r], t.outerSrc[r]);
+    if (!nodeIps.has(ip)) continue;
+    const bySrc = mapOf(sends, p);
+    const ips = bySrc.get(s) ?? bySrc.set(s, new Map()).get(s)!;
+    (ips.get(ip) ?? ips.set(ip, new EvidenceAcc()).get(ip)!).add(r);
+  }
+  const out = new Map<number, NicHost>();
+  for (const [p, n] of unicast) {
+    const hosts: NicHost[] = [];
+    for (const [mac, c] of onMac.get(p) ?? []) {
+      if (n < 3 || c < 0.98 * n || !receives.get(p)!.has(mac)) continue;
+      for (const [ip, acc] of sends.get(p)?.get(mac) ?? []) hosts.push({ ip, mac, acc });
+    }
+    if (hosts.length === 1) out.set(p, hosts[0]);
+  }
+  return out;
+}

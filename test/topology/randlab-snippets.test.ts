@@ -17,4 +17,19 @@ describe('random-lab snippets', () => {
     expect(p.pod).toBeUndefined();
     expect(a.model.pods.filter((x) => x.veth === p.id)).toEqual([]);
   });
+
+  it('a NIC capture whose name says nothing is on the host whose MAC is on every unicast frame it holds', async () => {
+    // Seed 38 (Calico BGP, one flat segment): BGP to every node and pod traffic to three nodes' pods
+    // cross node5's NIC, so no node's address is on enough packets to win a vote; node5's MAC is on all.
+    const b = join(dir, 'bgp-nic');
+    const a = await loadCaptureSet(
+      ['capture-6.pcap', 'node5-cali58c6a6c6cb7.pcap', 'trace-2124.pcapng', 'node2-cali56bdf70d481.pcap'].map((f) => join(b, f)),
+    );
+    const nodeOf = new Map(a.points.map((p) => [p.id, p.node]));
+    expect(nodeOf.get('capture-6.pcap')).toBe('node5');
+    expect(nodeOf.get('trace-2124.pcapng')).toBe('node2');
+    const why = a.points.find((p) => p.id === 'capture-6.pcap')!.evidence.map((e) => e.reason);
+    expect(why).toContainEqual(expect.stringMatching(/f6:e3:ea:1e:82:bc, which sends 192\.168\.84\.60 \(node5\) with an initial TTL/));
+    expect(a.findings.filter((f) => /does not tell them apart/.test(f.message))).toEqual([]);
+  });
 });
