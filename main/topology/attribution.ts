@@ -25,6 +25,7 @@ import {
   baseName,
   interfaceKindFromName,
   isAmbiguousInterfaceName,
+  nameShape,
   nodeBeforeOnlyPod,
   nodeBeforePod,
   nodesFromDirectories,
@@ -191,6 +192,8 @@ export function attributeByName(points: PointDraft[], overrides: readonly PointO
   });
   // '<node>-<pod>' where the pod's workload names other captures ('coredns-46a2c3a0f-rwvms.pcap').
   const filesOf = new Map<string, Set<number>>();
+  const numberedAs = new Map<string, number>();
+  for (const n of named) numberedAs.set(nameShape(n), (numberedAs.get(nameShape(n)) ?? 0) + 1);
   points.forEach((p, i) => {
     const w = p.node === null && !fromFiles[i].interface ? workloadOf(fromFiles[i].stem) : null;
     if (w !== null) (filesOf.get(w) ?? filesOf.set(w, new Set()).get(w)!).add(p.file);
@@ -200,7 +203,11 @@ export function attributeByName(points: PointDraft[], overrides: readonly PointO
     const stem = fromFiles[i].stem;
     // Workloads of the other files; a name that is itself a pod of one of them is that pod's.
     const workloads = new Set([...filesOf].filter(([, f]) => f.size > 1 || !f.has(p.file)).map(([w]) => w));
-    const beside = workloads.has(workloadOf(stem) ?? '') ? null : nodeBeforePod(stem, workloads);
+    // Unless the node part is numbered as two or more named nodes are ('node6' beside node1..node5).
+    const own = workloadOf(stem) ?? '';
+    const numbered = (n: string | null) => n !== null && (numberedAs.get(nameShape(n)) ?? 0) >= 2;
+    const split = nodeBeforePod(stem, workloads);
+    const beside = !workloads.has(own) || numbered(split) ? split : null;
     const n = beside ?? nodeBeforeOnlyPod(stem);
     if (!n) return;
     p.node = n;

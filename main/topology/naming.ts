@@ -321,6 +321,11 @@ export function nodeBeforePod(stem: string, workloads: ReadonlySet<string>): str
   return null;
 }
 
+/** A name with its digits' runs made one: the shape numbered names share ('node3', 'node12' -> 'node0'; 'worker-02' -> 'worker-0'). */
+export function nameShape(name: string): string {
+  return name.replace(/\d+/g, '0');
+}
+
 /**
  * The node a '<node>-<pod>' file name starts with when the name splits only one way: one place where
  * the rest is a pod's name, the whole name is not one, and the node part holds a letter

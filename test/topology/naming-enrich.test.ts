@@ -3,6 +3,7 @@ import {
   attributionFromFileName,
   captureNames,
   interfaceKindFromName,
+  nameShape,
   nodeBeforeOnlyPod,
   nodeBeforePod,
   podFromFileName,
@@ -144,6 +145,11 @@ describe('attribution from file names', () => {
     expect(nodeBeforeOnlyPod('web-5d78cf5b9-hk4wz')).toBeNull();
     expect(nodeBeforeOnlyPod('gke-prod-default-53c71b30-67qb')).toBeNull();
     expect(nodeBeforeOnlyPod('10-0-3-17-redis-0')).toBeNull();
+  });
+  it('numbered node names share a shape', () => {
+    expect(nameShape('node3')).toBe(nameShape('node12'));
+    expect(nameShape('aks-nodepool1-12345678-vmss000000')).toBe(nameShape('aks-nodepool1-12345678-vmss000003'));
+    expect(nameShape('worker-2')).not.toBe(nameShape('node2'));
   });
   it("a set laid out one directory per node names each file's node by its directory", () => {
     const dirs = nodesFromDirectories([

@@ -73,4 +73,27 @@ describe("attribution of lab captures under operators' file and interface names"
     // a-node3 is seen only as a tunnel peer in a-node1's underlay capture: named after its address.
     expect(a.model.nodes.map((n) => n.id).sort()).toEqual(['gke-prod-default-4ffe3b9b-wlw4', node, 'node-192.168.56.13']);
   });
+
+  it("'<node>-<pod>' files of one node that share a workload-like prefix name a node numbered as the others are", async () => {
+    // 'node2-web-5d78cf5b9-hk4wz' and 'node2-web-0' could be two pods of a workload 'node2-web'; but
+    // node1 and node3 name captures, and 'web-7c9d8b6f5-x2kqp.pcap' names a workload 'web'.
+    const a2 = manifest.clusters.find((c) => c.name === 'a')!;
+    const veth = (node: string, pod: string) => join(FIXTURES, 'captures', `${node}-${a2.pods.find((p) => p.name === pod)!.hostVeth}.pcap`);
+    const dir = join(root, 'numbered-node-pod');
+    mkdirSync(dir, { recursive: true });
+    const files = [
+      [join(FIXTURES, 'captures', 'a-node1-eth0.pcap'), 'node1-eth0.pcap'],
+      [join(FIXTURES, 'captures', 'a-node3-eth0.pcap'), 'node3-eth0.pcap'],
+      [veth('a-node1', 'client-7c9d8b6f5-x2kqp'), 'web-7c9d8b6f5-x2kqp.pcap'],
+      [veth('a-node2', 'web-5d78cf5b9-hk4wz'), 'node2-web-5d78cf5b9-hk4wz.pcap'],
+      [veth('a-node2', 'backend-0'), 'node2-web-0.pcap'],
+    ].map(([src, as]) => {
+      copyFileSync(src, join(dir, as));
+      return join(dir, as);
+    });
+    const a = await loadCaptureSet(files);
+    for (const id of ['node2-web-5d78cf5b9-hk4wz.pcap', 'node2-web-0.pcap'])
+      expect(a.points.find((p) => p.id === id)?.node, id).toBe('node2');
+    expect(a.model.nodes.map((n) => n.id).sort()).toEqual(['node1', 'node2', 'node3']);
+  });
 });
