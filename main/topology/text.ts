@@ -2,22 +2,34 @@
 // common/text.ts like the app and the reports. Capture content is untrusted: control characters are
 // replaced before printing.
 
-import { clean, cleanBlock, direction, duration, endpoint, natText, encapText, signedDuration, tunnelText } from '../../common/text';
+import {
+  clean,
+  cleanBlock,
+  direction,
+  duration,
+  endpoint,
+  natText,
+  encapText,
+  signedDuration,
+  tunnelText,
+  unknownLines,
+} from '../../common/text';
 import type { Analysis } from './analyze';
 import type { CapturePoint, Journey } from './types';
 
-export function table(rows: readonly (readonly string[])[], indent = '  '): string {
+/** Rows in aligned columns; `notes[i]`, when given, are lines printed under row i, indented further (why a fact of it is unknown). */
+export function table(rows: readonly (readonly string[])[], indent = '  ', notes: readonly (readonly string[])[] = []): string {
   const w: number[] = [];
   for (const r of rows) r.forEach((c, i) => (w[i] = Math.max(w[i] ?? 0, c.length)));
   return rows
-    .map(
-      (r) =>
-        indent +
+    .flatMap((r, k) => [
+      indent +
         r
           .map((c, i) => (i === r.length - 1 ? c : c.padEnd(w[i])))
           .join('  ')
           .trimEnd(),
-    )
+      ...(notes[k] ?? []).map((n) => `${indent}  ${n}`),
+    ])
     .join('\n');
 }
 
@@ -37,12 +49,14 @@ export function formatTopology(a: Analysis, maxFlows = 30): string {
     table(
       a.points.map((p) => [
         clean(p.id),
-        p.node ?? '?',
+        p.node ?? 'unknown',
         clean(interfaceText(p)),
         p.kind,
         `(${[p.nodeSource, p.kindSource].filter((x, i, l) => l.indexOf(x) === i).join('/')})`,
         `${p.packetCount} pkts`,
       ]),
+      '  ',
+      a.points.map((p) => unknownLines(p.unknown)),
     ),
   );
   for (const c of a.captures) for (const e of c.errors) out.push(`  ! ${clean(c.id)}: ${clean(e.message)}`);
@@ -53,23 +67,33 @@ export function formatTopology(a: Analysis, maxFlows = 30): string {
     table(
       m.nodes.map((n) => [
         clean(n.id),
-        n.underlayIps.join(',') || '-',
-        n.underlayMacs.join(',') || '-',
-        `pods ${n.podCidr ?? '?'}`,
-        n.vtepMac ? `vtep ${n.vtepMac}${n.vtepIp ? ` ${n.vtepIp}` : ''}` : '',
+        n.underlayIps.join(',') || (n.unknown?.underlayIps ? 'address unknown' : '-'),
+        n.underlayMacs.join(',') || (n.unknown?.underlayMacs ? 'MAC unknown' : '-'),
+        `pods ${n.podCidr ?? 'unknown'}`,
+        n.vtepMac || n.vtepIp || n.unknown?.vtepMac || n.unknown?.vtepIp
+          ? `vtep ${n.vtepMac ?? (n.unknown?.vtepMac ? 'MAC unknown' : '-')}${n.vtepIp ? ` ${n.vtepIp}` : ''}`
+          : '',
       ]),
+      '  ',
+      m.nodes.map((n) => unknownLines(n.unknown)),
     ),
   );
   out.push('', `Bridges (${m.bridges.length})`);
-  out.push(table(m.bridges.map((b) => [clean(b.id), `gateway ${b.gatewayIp ?? '?'}`, b.gatewayMac ?? '?'])));
+  out.push(
+    table(
+      m.bridges.map((b) => [clean(b.id), `gateway ${b.gatewayIp ?? 'unknown'}`, b.gatewayMac ?? 'MAC unknown']),
+      '  ',
+      m.bridges.map((b) => unknownLines(b.unknown)),
+    ),
+  );
   out.push('', `Pods (${m.pods.length})`);
   out.push(
     table(
       m.pods.map((p) => [
         p.ip,
-        p.mac ?? '-',
-        p.node ?? '?',
-        p.veth ? clean(p.veth) : '-',
+        p.mac ?? 'MAC unknown',
+        p.node ?? 'node unknown',
+        p.veth ? clean(p.veth) : 'veth unknown',
         [
           p.name ? clean(p.namespace ? `${p.namespace}/${p.name}` : p.name) : '',
           p.ownPoints?.length ? clean(`captured inside: ${p.ownPoints.join(', ')}`) : '',
@@ -78,6 +102,8 @@ export function formatTopology(a: Analysis, maxFlows = 30): string {
           .filter(Boolean)
           .join('  '),
       ]),
+      '  ',
+      m.pods.map((p) => unknownLines(p.unknown)),
     ),
   );
   const vethsWithoutPod = m.veths.filter((v) => v.pod === null);
@@ -91,9 +117,11 @@ export function formatTopology(a: Analysis, maxFlows = 30): string {
         s.id,
         '→',
         s.backends.map((b) => endpoint(b.ip, b.port)).join(', '),
-        `NAT on ${s.natNodes.join(', ') || '?'}`,
+        `NAT on ${s.natNodes.join(', ') || 'an unknown node'}`,
         s.name ? clean(`${s.namespace}/${s.name}`) : '',
       ]),
+      '  ',
+      m.services.map((s) => unknownLines(s.unknown)),
     ),
   );
   out.push('', 'Clock offsets');
@@ -163,7 +191,7 @@ export function formatJourney(a: Analysis, j: Journey): string {
     const nat = h.nat ? ` [${h.nat.kind.toUpperCase()}]` : '';
     rows.push([
       String(h.index + 1),
-      h.node ?? '?',
+      h.node ?? 'unknown',
       clean(hopInterface(a, h)),
       h.kind,
       h.noTime ? 'no timestamp' : wallTime(a.epochSec, h.correctedNs),
@@ -180,8 +208,14 @@ export function formatJourney(a: Analysis, j: Journey): string {
   for (const m of j.mtu) out.push(`  MTU: ${clean(m.message)}`);
   if (j.status === 'dropped')
     out.push(
-      `  DROPPED: last seen at hop ${j.lastSeen.index + 1}, ${j.lastSeen.node ?? '?'} ${clean(j.lastSeen.interface ?? j.lastSeen.point)}`,
+      `  DROPPED: last seen at hop ${j.lastSeen.index + 1}, ${j.lastSeen.node ?? 'unknown node'} ${clean(j.lastSeen.interface ?? j.lastSeen.point)}`,
     );
+  // A hop on no known node: why its capture point is on none.
+  const pointById = new Map(a.points.map((p) => [p.id, p]));
+  for (const h of j.hops) {
+    const why = h.node === null ? pointById.get(h.point)?.unknown?.node : undefined;
+    if (why) out.push(`  node of hop ${h.index + 1} unknown: ${clean(why)}`);
+  }
   if (j.verdict) out.push(`  verdict (${j.verdict.code}): ${clean(j.verdict.reason)}`);
   for (const h of j.hops) if (h.latencyNote) out.push(`  latency at hop ${h.index + 1}: ${clean(h.latencyNote)}`);
   const nodes = new Set(j.hops.map((h) => h.node));
