@@ -132,8 +132,8 @@ function journeyView(j: Journey, a: AnalysisData, packetNo: PacketNoOf): Journey
     return {
       packetNo: packetNo(h.packet.capture, h.packet.index),
       capture: h.packet.capture,
-      node: h.node ?? '?',
-      iface: h.interface ?? '?',
+      node: h.node ?? 'unknown',
+      iface: h.interface ?? 'unknown',
       time: h.ts,
       ...(h.noTime ? { noTime: true } : {}),
       corrected: wallTime(a.epochSec, h.correctedNs),
@@ -155,12 +155,18 @@ function journeyView(j: Journey, a: AnalysisData, packetNo: PacketNoOf): Journey
     ...j.nat.map((n) => `${natText(n)}, between ${n.between[0]} and ${n.between[1]}`),
     ...j.mtu.map((m) => m.message),
     ...j.problems,
+    // A hop on no known node: why its capture point is on none.
+    ...j.hops.flatMap((h) => {
+      const why = h.node === null ? a.points.find((p) => p.id === h.point)?.unknown?.node : undefined;
+      return why ? [`node of hop ${h.index + 1} unknown: ${why}`] : [];
+    }),
   ];
   return {
     id: String(j.id),
     label: `#${j.id} ${j.status}, ${j.hops.length} hops${j.totalLatencyNs ? `, ${duration(j.totalLatencyNs)}` : ''}`,
     hops,
-    lastSeen: j.status === 'dropped' ? `${last.node ?? '?'} / ${last.interface ?? '?'} (${last.point}), hop ${last.index + 1}` : null,
+    lastSeen:
+      j.status === 'dropped' ? `${last.node ?? 'unknown node'} / ${last.interface ?? 'unknown'} (${last.point}), hop ${last.index + 1}` : null,
     verdict: j.verdict ? `${j.status}: ${j.verdict.reason}` : null,
     findings,
   };

@@ -103,6 +103,7 @@ export function buildGraph(a: AnalysisData, annotated: (id: string) => boolean, 
     detail: n.detail,
     parent: n.parent,
     annotated: annotated(n.id),
+    ...(n.unknown?.length ? { unknown: n.unknown } : {}),
   }));
   const edges: ReportGraphEdge[] = g.edges.map((e) => ({
     id: e.id,
@@ -246,6 +247,7 @@ export async function buildReport(
 
   // Annotated flows with their journeys.
   const perFlow = opts.journeysPerFlow ?? 3;
+  const pointById = new Map(analysis.points.map((p) => [p.id, p]));
   const flowById = new Map(analysis.flows.map((f) => [f.id, f]));
   const flows: ReportFlow[] = [];
   // The clock a node's corrected times are on: its group's reference, null when its offset is unknown.
@@ -303,6 +305,22 @@ export async function buildReport(
           (g) =>
             `${g.afterHop < 0 ? 'before the first hop' : `after hop ${g.afterHop + 1}`}${g.node ? ` on ${g.node}` : ''} (${g.kind}): ${g.reason}`,
         ),
+        ...(j.offloaded?.length
+          ? {
+              offloaded: j.offloaded.map((o) => {
+                const p = pointById.get(o.point);
+                return {
+                  afterHop: o.afterHop,
+                  point: o.point,
+                  node: o.node,
+                  interface: p?.interface ?? null,
+                  kind: p?.kind ?? 'unknown',
+                  packets: o.packets.map(refLabel),
+                  reason: o.reason,
+                };
+              }),
+            }
+          : {}),
         nat: j.nat.map(natText),
         mtu: j.mtu.map((x) => `${x.code} at hop ${x.hop + 1}: ${x.message}`),
         problems: [...j.problems],

@@ -5,18 +5,22 @@ import { createHash } from 'node:crypto';
 import { DEFAULT_CLIP, escapeHtml as e, escapeHtmlBreakable, escapeXml, shortClip, visibleText } from './escape';
 import { renderGraphSvg, svgDataUrl } from './graph-svg';
 import {
+  hopsAndPieces,
   hopTimeCell,
   hopTimeTitle,
   latencyCell,
   listedLinks,
   NO_TIMESTAMP,
   offsetCell,
+  piecesPackets,
   clockOffsetCell,
   clockReferenceCell,
   uncertaintyCell,
   type ReportAnnotation,
   type ReportFlow,
+  type ReportHop,
   type ReportJourney,
+  type ReportOffloaded,
   type ReportModel,
   type ReportPacket,
 } from './model';
@@ -113,7 +117,20 @@ function timelineSvg(j: ReportJourney): string {
 const clock = (iso: string): string => (iso === NO_TIMESTAMP ? iso : iso.slice(11, 29));
 
 function journeyHtml(j: ReportJourney, byId: Map<string, ReportAnnotation>): string {
-  const rows = j.hops.map((h) => [
+  // A place it crossed only in pieces is a row of its own between the hops (`follow`'s IN PIECES lines), its reason in Info.
+  const piecesRow = (o: ReportOffloaded) => [
+    '<span class="meta">in pieces</span>',
+    `${clipped(o.node ?? '?')} ${clipped(o.interface ?? o.point)} <span class="meta">${e(o.kind)}</span>`,
+    `<code>${clipped(piecesPackets(o))}</code>`,
+    '',
+    '',
+    '',
+    '',
+    '',
+    '',
+    `<strong>in pieces</strong> ${clipped(o.reason)}`,
+  ];
+  const hopRow = (h: ReportHop) => [
     String(h.index + 1),
     `${clipped(h.node ?? '?')} ${clipped(h.interface ?? h.point)} <span class="meta">${e(h.kind)}</span>`,
     `<code>${clipped(h.packet)}</code>`,
@@ -128,7 +145,8 @@ function journeyHtml(j: ReportJourney, byId: Map<string, ReportAnnotation>): str
     [h.encap ? clipped(h.encap) : '', h.nat ? `<strong>NAT</strong> ${clipped(h.nat)}` : ''].filter(Boolean).join('<br>'),
     [clipped(h.info), ...h.problems.map((p) => `<span class="sev sev-problem">${e(p)}</span>`)].join(' ') +
       (h.annotations.length ? ' ✎' : ''),
-  ]);
+  ];
+  const rows = hopsAndPieces(j).map((x) => ('pieces' in x ? piecesRow(x.pieces) : hopRow(x.hop)));
   const hopNotes = j.hops
     .filter((h) => h.annotations.length)
     .map(
@@ -230,7 +248,12 @@ ${r.session.decodeAs.length ? `<li>Decode as: ${r.session.decodeAs.map((d) => `<
     graph: `<figure><img id="graph-image" src="${svgDataUrl(svg)}" alt="Cluster graph: ${s.nodes} nodes, ${s.pods} pods, ${s.tunnels} tunnels"><figcaption class="meta">Nodes with their NIC, tunnel device, bridge, veths and pods; arcs are tunnels; ✎ marks annotated elements.</figcaption></figure>
 ${table(
   ['Element', 'Kind', 'Addresses', 'In node'],
-  r.graph.nodes.map((n) => [`${clipped(n.label)}${n.annotated ? ' ✎' : ''}`, e(n.kind), clipped(n.detail), clipped(boxLabel(n.parent))]),
+  r.graph.nodes.map((n) => [
+    `${clipped(n.label)}${n.annotated ? ' ✎' : ''}`,
+    e(n.kind),
+    clipped(n.detail) + (n.unknown?.length ? `<br><span class="meta">${n.unknown.map((u) => clipped(u)).join('<br>')}</span>` : ''),
+    clipped(boxLabel(n.parent)),
+  ]),
 )}
 ${table(
   ['Tunnel / link', 'Between', 'Kind'],

@@ -4,15 +4,18 @@
 // the SVG the CLI writes beside the file.
 import { mdBlock, mdCell, mdCode, mdText } from './escape';
 import {
+  hopsAndPieces,
   hopTimeCell,
   hopTimeTitle,
   latencyCell,
   listedLinks,
   offsetCell,
+  piecesPackets,
   clockOffsetCell,
   clockReferenceCell,
   uncertaintyCell,
   type ReportAnnotation,
+  type ReportGraphNode,
   type ReportJourney,
   type ReportModel,
   type ReportPacket,
@@ -57,21 +60,37 @@ function journeyMd(j: ReportJourney, byId: Map<string, ReportAnnotation>): strin
         'NAT',
         'Info',
       ],
-      j.hops.map((h) => [
-        String(h.index + 1),
-        mdCell(h.packet),
-        mdCell(h.node ?? '?'),
-        mdCell(`${h.interface ?? h.point} (${h.kind})`),
-        mdCell(hopTimeCell(h, j.hops)),
-        mdCell(h.time),
-        offsetCell(h),
-        latencyCell(h) || ' ',
-        `${h.ttl}${h.ttlDelta ? ` (${h.ttlDelta > 0 ? '+' : ''}${h.ttlDelta})` : ''}`,
-        mdCell(`${h.src} → ${h.dst}`),
-        mdCell(h.encap ?? ''),
-        mdCell(h.nat ?? ''),
-        mdCell([h.info, ...h.problems].join(' ') + (h.annotations.length ? ' ✎' : '')),
-      ]),
+      // A place it crossed only in pieces is a row of its own between the hops, its reason in Info.
+      hopsAndPieces(j).map((x) => {
+        if ('pieces' in x) {
+          const o = x.pieces;
+          const none = Array.from({ length: 8 }, () => ' ');
+          return [
+            'in pieces',
+            mdCell(piecesPackets(o)),
+            mdCell(o.node ?? '?'),
+            mdCell(`${o.interface ?? o.point} (${o.kind})`),
+            ...none,
+            mdCell(`in pieces: ${o.reason}`),
+          ];
+        }
+        const h = x.hop;
+        return [
+          String(h.index + 1),
+          mdCell(h.packet),
+          mdCell(h.node ?? '?'),
+          mdCell(`${h.interface ?? h.point} (${h.kind})`),
+          mdCell(hopTimeCell(h, j.hops)),
+          mdCell(h.time),
+          offsetCell(h),
+          latencyCell(h) || ' ',
+          `${h.ttl}${h.ttlDelta ? ` (${h.ttlDelta > 0 ? '+' : ''}${h.ttlDelta})` : ''}`,
+          mdCell(`${h.src} → ${h.dst}`),
+          mdCell(h.encap ?? ''),
+          mdCell(h.nat ?? ''),
+          mdCell([h.info, ...h.problems].join(' ') + (h.annotations.length ? ' ✎' : '')),
+        ];
+      }),
     ),
   );
   for (const h of j.hops) {
@@ -163,13 +182,15 @@ export function renderMarkdown(r: ReportModel, opts: { graphImage?: string } = {
   if (opts.graphImage)
     out.push(`![Cluster graph](${encodeURI(opts.graphImage).replace(/[()]/g, (c) => `%${c.charCodeAt(0).toString(16)}`)})\n`);
   const boxes = r.graph.nodes.filter((n) => n.kind === 'node');
+  // Why an element's unknown facts are unknown: a line of its own under it.
+  const why = (n: ReportGraphNode, indent: string) => (n.unknown ?? []).map((u) => `${indent}  - ${mdText(u, 400)}`);
   for (const b of boxes) {
-    out.push(`- **${mdText(b.label, 120)}** ${mdText(b.detail, 200)}${b.annotated ? ' ✎' : ''}`);
+    out.push(`- **${mdText(b.label, 120)}** ${mdText(b.detail, 200)}${b.annotated ? ' ✎' : ''}`, ...why(b, ''));
     for (const c of r.graph.nodes.filter((n) => n.parent === b.id))
-      out.push(`  - ${c.kind} ${mdText(c.label, 120)} ${mdText(c.detail, 200)}${c.annotated ? ' ✎' : ''}`);
+      out.push(`  - ${c.kind} ${mdText(c.label, 120)} ${mdText(c.detail, 200)}${c.annotated ? ' ✎' : ''}`, ...why(c, '  '));
   }
   for (const c of r.graph.nodes.filter((n) => n.kind !== 'node' && (n.parent === null || !boxes.some((b) => b.id === n.parent)))) {
-    out.push(`- ${c.kind} ${mdText(c.label, 120)} ${mdText(c.detail, 200)}${c.annotated ? ' ✎' : ''}`);
+    out.push(`- ${c.kind} ${mdText(c.label, 120)} ${mdText(c.detail, 200)}${c.annotated ? ' ✎' : ''}`, ...why(c, ''));
   }
   const links = listedLinks(r.graph);
   if (links.length) {

@@ -203,8 +203,9 @@ export function formatJourney(a: Analysis, j: Journey): string {
   }
   const out = [head, table(rows)];
   for (const n of j.nat) out.push(`  NAT: ${natText(n)}, between ${clean(n.between[0])} and ${clean(n.between[1])}`);
-  for (const g of j.gaps) out.push(`  ${g.point ? 'MISSING' : 'gap'} after hop ${g.afterHop + 1}: ${clean(g.reason)}`);
-  for (const o of j.offloaded ?? []) out.push(`  IN PIECES after hop ${o.afterHop + 1}: ${clean(o.reason)}`);
+  const place = (afterHop: number) => (afterHop < 0 ? 'before hop 1' : `after hop ${afterHop + 1}`);
+  for (const g of j.gaps) out.push(`  ${g.point ? 'MISSING' : 'gap'} ${place(g.afterHop)}: ${clean(g.reason)}`);
+  for (const o of j.offloaded ?? []) out.push(`  IN PIECES ${place(o.afterHop)}: ${clean(o.reason)}`);
   for (const m of j.mtu) out.push(`  MTU: ${clean(m.message)}`);
   if (j.status === 'dropped')
     out.push(

@@ -56,7 +56,7 @@ function Placement(props: { capture: CaptureView }) {
         <div key={p.point} className="placement-point" data-point={p.point}>
           {pts.length > 1 && (
             <div className="muted">
-              {p.point}: {p.node ?? '?'} / {p.iface ?? '?'} · {p.kind}
+              {p.point}: {p.node ?? 'unknown'} / {p.iface ?? 'unknown'} · {p.kind}
             </div>
           )}
           <ul>
