@@ -166,7 +166,9 @@ function journeyView(j: Journey, a: AnalysisData, packetNo: PacketNoOf): Journey
     label: `#${j.id} ${j.status}, ${j.hops.length} hops${j.totalLatencyNs ? `, ${duration(j.totalLatencyNs)}` : ''}`,
     hops,
     lastSeen:
-      j.status === 'dropped' ? `${last.node ?? 'unknown node'} / ${last.interface ?? 'unknown'} (${last.point}), hop ${last.index + 1}` : null,
+      j.status === 'dropped'
+        ? `${last.node ?? 'unknown node'} / ${last.interface ?? 'unknown'} (${last.point}), hop ${last.index + 1}`
+        : null,
     verdict: j.verdict ? `${j.status}: ${j.verdict.reason}` : null,
     findings,
   };

@@ -16,7 +16,10 @@ function placementOf(p: CapturePoint, findings: readonly Finding[]): PlacementVi
     node: p.node,
     iface: p.interface,
     kind: p.kind,
-    why: [...p.evidence.map((e) => ({ reason: e.reason, packets: e.count })), ...unknownLines(p.unknown).map((reason) => ({ reason, packets: 0 }))],
+    why: [
+      ...p.evidence.map((e) => ({ reason: e.reason, packets: e.count })),
+      ...unknownLines(p.unknown).map((reason) => ({ reason, packets: 0 })),
+    ],
     conflicts: findings.filter((x) => x.code === 'attribution' && x.message.startsWith(`${p.id}:`)).map((x) => x.message),
   };
 }

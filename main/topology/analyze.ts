@@ -839,11 +839,8 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
 
   // 9. Enrichment: names, and disagreements with the traffic.
   const model = settleUnknowns(
-    routedNodeFacts(
-      t,
-      points,
-      withNames(withBgp(applyEnrichment(built, enrich, addFinding), opts.bgp), fx.flows, enrich.names),
-      (r) => packetRef(t, ids, r),
+    routedNodeFacts(t, points, withNames(withBgp(applyEnrichment(built, enrich, addFinding), opts.bgp), fx.flows, enrich.names), (r) =>
+      packetRef(t, ids, r),
     ),
   );
 
@@ -1055,7 +1052,10 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
     kindSource: p.kindSource,
     packetCount: p.count,
     evidence: p.evidence,
-    ...pointUnknowns(p, ambiguous.get(i)?.map((n) => nodes[n].id)),
+    ...pointUnknowns(
+      p,
+      ambiguous.get(i)?.map((n) => nodes[n].id),
+    ),
   }));
   const captures: CaptureFile[] = files.map((f) => {
     const rows = f.packetCount;

@@ -160,7 +160,10 @@ export function buildClusterGraph(a: AnalysisData): ClusterGraph {
       kind: 'bridge',
       label: b.name,
       address: b.gatewayIp,
-      detail: [b.gatewayIp ?? (b.unknown?.gatewayIp ? 'gateway unknown' : null), b.gatewayMac ?? (b.unknown?.gatewayMac ? 'MAC unknown' : null)]
+      detail: [
+        b.gatewayIp ?? (b.unknown?.gatewayIp ? 'gateway unknown' : null),
+        b.gatewayMac ?? (b.unknown?.gatewayMac ? 'MAC unknown' : null),
+      ]
         .filter(Boolean)
         .join(' · '),
       parent: parentOf(b.node),

@@ -530,7 +530,8 @@ export function buildModel(m: ModelInput): BuiltModel {
           p.mac >= 0
             ? null
             : `no frame it sent itself with an Ethernet header (unencapsulated, initial TTL, on its veth, its bridge or a cooked capture) is in the captures: frames of it routed or tunnelled carry a router's or tunnel device's MAC`,
-        node: p.node >= 0 ? null : `the capture it was found on${p.point !== undefined ? `, ${points[p.point].id},` : ''} is on no known node`,
+        node:
+          p.node >= 0 ? null : `the capture it was found on${p.point !== undefined ? `, ${points[p.point].id},` : ''} is on no known node`,
         veth: p.veth
           ? null
           : ownPoints.has(p.ip)
@@ -641,13 +642,18 @@ export function buildModel(m: ModelInput): BuiltModel {
     const n = nodes[i];
     const tunnelOf = outTunnels.filter((x) => x.nodes.includes(n.id));
     const hasDevice = tunnelOf.length > 0 || n.points.some((p) => points[p].kind === 'vtep' || points[p].kind === 'tun');
-    const vxlan =
-      tunnelOf.some((x) => x.type === 'vxlan' || x.type === 'geneve') || n.points.some((p) => points[p].kind === 'vtep');
+    const vxlan = tunnelOf.some((x) => x.type === 'vxlan' || x.type === 'geneve') || n.points.some((p) => points[p].kind === 'vtep');
     const ips = n.ips.map(addrText).join(', ');
     return {
       ...o,
       ...unknowns({
-        podCidr: o.podCidr === null ? podCidrWhy(i, [...pods.values()].filter((p) => p.node === i).map((p) => p.ip)) : null,
+        podCidr:
+          o.podCidr === null
+            ? podCidrWhy(
+                i,
+                [...pods.values()].filter((p) => p.node === i).map((p) => p.ip),
+              )
+            : null,
         underlayIps: n.ips.length
           ? null
           : `no tunnel packet has an outer address of it and no ARP of its NIC's own MAC names one in the captures`,
