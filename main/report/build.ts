@@ -5,7 +5,7 @@ import { basename, resolve } from 'node:path';
 import type { Annotation, CaptureCheck, DecodeAsEntry, SessionCapture } from '../session/types';
 import { formatPacketRef, type AnalysisData, type Journey, type PacketRef } from '../topology';
 import { buildClusterGraph, elementName, resolveElement, type ClusterGraph } from '../topology/graph';
-import { encapText, endpoint, natText } from '../../common/text';
+import { encapText, endpoint, natText, unknownLines } from '../../common/text';
 import type { DecodeOptions } from '../engine/decode/types';
 import { decodeFetched, fetchPackets, reportLevels, type FetchedPacket } from './packets';
 import {
@@ -368,7 +368,15 @@ export async function buildReport(
       stateMessage: check && check.state !== 'ok' ? check.message : null,
       points: analysis.points
         .filter((p) => p.capture === c.id)
-        .map((p) => ({ id: p.id, node: p.node, interface: p.interface, kind: p.kind, source: p.nodeSource, packets: p.packetCount })),
+        .map((p) => ({
+          id: p.id,
+          node: p.node,
+          interface: p.interface,
+          kind: p.kind,
+          source: p.nodeSource,
+          packets: p.packetCount,
+          ...(p.unknown ? { unknown: unknownLines(p.unknown) } : {}),
+        })),
       errors: c.errors.map((e) => `${e.code} at byte ${e.offset}: ${e.message}`),
     };
   });

@@ -120,7 +120,7 @@ function journeyHtml(j: ReportJourney, byId: Map<string, ReportAnnotation>): str
   // A place it crossed only in pieces is a row of its own between the hops (`follow`'s IN PIECES lines), its reason in Info.
   const piecesRow = (o: ReportOffloaded) => [
     '<span class="meta">in pieces</span>',
-    `${clipped(o.node ?? '?')} ${clipped(o.interface ?? o.point)} <span class="meta">${e(o.kind)}</span>`,
+    `${clipped(o.node ?? 'unknown node')} ${clipped(o.interface ?? o.point)} <span class="meta">${e(o.kind)}</span>`,
     `<code>${clipped(piecesPackets(o))}</code>`,
     '',
     '',
@@ -132,7 +132,7 @@ function journeyHtml(j: ReportJourney, byId: Map<string, ReportAnnotation>): str
   ];
   const hopRow = (h: ReportHop) => [
     String(h.index + 1),
-    `${clipped(h.node ?? '?')} ${clipped(h.interface ?? h.point)} <span class="meta">${e(h.kind)}</span>`,
+    `${clipped(h.node ?? 'unknown node')} ${clipped(h.interface ?? h.point)} <span class="meta">${e(h.kind)}</span>`,
     `<code>${clipped(h.packet)}</code>`,
     `<span class="mono">${e(hopTimeCell(h, j.hops, clock))}</span>` +
       (h.correctedTime && h.correctedTime !== h.time
@@ -238,7 +238,9 @@ ${r.session.decodeAs.length ? `<li>Decode as: ${r.session.decodeAs.map((d) => `<
           c.durationSec === null ? '' : c.durationSec.toFixed(3),
           c.points
             .map(
-              (p) => `${clipped(p.node ?? '?')} / ${clipped(p.interface ?? '?')} / ${e(p.kind)} <span class="meta">(${e(p.source)})</span>`,
+              (p) =>
+                `${clipped(p.node ?? 'unknown')} / ${clipped(p.interface ?? 'unknown')} / ${e(p.kind)} <span class="meta">(${e(p.source)})</span>` +
+                (p.unknown ?? []).map((u) => `<br><span class="meta">${clipped(u)}</span>`).join(''),
             )
             .join('<br>'),
           `${e(c.state)}${c.stateMessage ? `<br><span class="meta">${clipped(c.stateMessage)}</span>` : ''}`,

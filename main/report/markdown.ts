@@ -68,7 +68,7 @@ function journeyMd(j: ReportJourney, byId: Map<string, ReportAnnotation>): strin
           return [
             'in pieces',
             mdCell(piecesPackets(o)),
-            mdCell(o.node ?? '?'),
+            mdCell(o.node ?? 'unknown'),
             mdCell(`${o.interface ?? o.point} (${o.kind})`),
             ...none,
             mdCell(`in pieces: ${o.reason}`),
@@ -78,7 +78,7 @@ function journeyMd(j: ReportJourney, byId: Map<string, ReportAnnotation>): strin
         return [
           String(h.index + 1),
           mdCell(h.packet),
-          mdCell(h.node ?? '?'),
+          mdCell(h.node ?? 'unknown'),
           mdCell(`${h.interface ?? h.point} (${h.kind})`),
           mdCell(hopTimeCell(h, j.hops)),
           mdCell(h.time),
@@ -171,7 +171,14 @@ export function renderMarkdown(r: ReportModel, opts: { graphImage?: string } = {
         String(c.packets),
         mdCell(c.firstTime ?? ''),
         c.durationSec === null ? ' ' : c.durationSec.toFixed(3),
-        mdCell(c.points.map((p) => `${p.node ?? '?'} / ${p.interface ?? '?'} / ${p.kind} (${p.source})`).join('; ')),
+        mdCell(
+          c.points
+            .map(
+              (p) =>
+                `${p.node ?? 'unknown'} / ${p.interface ?? 'unknown'} / ${p.kind} (${p.source})${(p.unknown ?? []).map((u) => ` (${u})`).join('')}`,
+            )
+            .join('; '),
+        ),
         mdCell(c.stateMessage ? `${c.state}: ${c.stateMessage}` : c.state),
         mdCell(c.errors.join('; ')),
       ]),

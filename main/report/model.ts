@@ -58,6 +58,8 @@ export interface ReportCapturePoint {
   /** Where the attribution came from: user, pcapng, sll, file-name, traffic, none. */
   readonly source: string;
   readonly packets: number;
+  /** Why its node, interface name or kind is unknown, one line each ('node unknown: …'); absent when all are known. */
+  readonly unknown?: readonly string[];
 }
 
 export interface ReportCapture {

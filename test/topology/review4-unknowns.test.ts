@@ -10,11 +10,11 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { toElements } from '../../main/backend/graph';
+import { buildReport, renderHtml, renderMarkdown } from '../../main/report';
 import { loadCaptureSet, type Analysis } from '../../main/topology';
 import { buildClusterGraph } from '../../main/topology/graph';
 import { settled } from '../../main/topology/model';
 import { formatTopology } from '../../main/topology/text';
-import { hoverText } from '../../renderer/logic/graph';
 
 const DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'fixtures', 'captures', 'review4');
 const set = (name: string): string[] => readdirSync(join(DIR, name)).map((f) => join(DIR, name, f));
@@ -69,19 +69,29 @@ describe('ipvs-ens5: both bridges’ gateway MAC is seen, their address is not',
     expect(section(text, 'Nodes')).not.toMatch(/\?/);
   });
 
-  it('the graph (app and reports) says so on the bridge, and the app’s hover tells why', () => {
+  it('the graph (app and reports) says so on the bridge, and the app’s element carries why for its hover', () => {
     const g = buildClusterGraph(a.toJSON());
     const br = g.nodes.find((n) => n.id === `bridge:${N1}/kube-bridge`)!;
     expect(br.detail).toBe('gateway unknown · 02:b0:00:00:01:01');
     expect(br.unknown).toEqual([expect.stringMatching(/^gateway address unknown: no ARP or IP packet of the gateway/)]);
     const el = toElements(g, a.toJSON(), new Map(), new Map()).find((e) => e.data.id === br.id)!;
     expect(el.data.unknown).toBe(br.unknown![0]);
-    // Hovered at a zoom where its label is drawn: the label is not repeated, the reason is shown all the same.
-    expect(hoverText(el.data.label, el.data.unknown, 20)).toBe(`${el.data.label}\n${br.unknown![0]}`);
-    expect(hoverText('kube-bridge 10.42.1.1', undefined, 20)).toBeNull();
-    expect(hoverText('kube-bridge 10.42.1.1', undefined, 4)).toBe('kube-bridge 10.42.1.1');
     // A pod whose every fact is known has no reason.
     expect(g.nodes.find((n) => n.id === 'pod:10.42.1.5')!.unknown).toBeUndefined();
+  });
+
+  it('the report’s graph table says it too, with why (HTML and Markdown)', async () => {
+    const r = await buildReport(a, null);
+    const br = r.graph.nodes.find((n) => n.id === `bridge:${N1}/kube-bridge`)!;
+    expect(br.detail).toBe('gateway unknown · 02:b0:00:00:01:01');
+    expect(br.unknown).toEqual([expect.stringMatching(/^gateway address unknown: no ARP or IP packet of the gateway/)]);
+    const html = renderHtml(r).replaceAll('<wbr>', '');
+    expect(html).toMatch(
+      /gateway unknown · 02:b0:00:00:01:01<br><span class="meta">gateway address unknown: no ARP or IP packet of the gateway in the captures/,
+    );
+    expect(renderMarkdown(r)).toMatch(
+      /bridge kube-bridge gateway unknown · 02:b0:00:00:01:01\n {4}- gateway address unknown: no ARP or IP packet/,
+    );
   });
 });
 
