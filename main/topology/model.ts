@@ -726,7 +726,9 @@ export function buildModel(m: ModelInput): BuiltModel {
       return `every tunnel packet from ${ips} in the captures with an Ethernet header was routed on its way (outer TTL below the initial): its source MAC is a router's, not the node's`;
     if (noEthernet > 0)
       return `the tunnel packets from ${ips} in the captures have no Ethernet header (a cooked or tunnel-device capture), and no other frame shows its NIC's MAC`;
-    return `no tunnel packet from ${ips} is in the captures (their outer source MAC is the node's NIC's), and no other frame shows it`;
+    return outTunnels.length
+      ? `no tunnel packet from ${ips} is in the captures (their outer source MAC is the node's NIC's)`
+      : `no packet of its pods was captured leaving its NIC unencapsulated (their source MAC is the NIC's), and no ARP on a NIC capture gives ${ips}'s MAC`;
   }
 }
 

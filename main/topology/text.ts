@@ -157,7 +157,7 @@ export function formatTopology(a: Analysis, maxFlows = 30): string {
 
 /** A point's interface: 'eth0', or 'eth0 in pod web-0' for a capture taken inside a pod ('if7 in pod web-0', 'interface in pod web-0' when no name is known). */
 function interfaceText(p: Pick<CapturePoint, 'interface' | 'ifindex' | 'pod'>): string {
-  if (!p.pod) return p.interface ?? '?';
+  if (!p.pod) return p.interface ?? 'unknown';
   return `${p.interface ?? (p.ifindex !== null ? `if${p.ifindex}` : 'interface')} in pod ${p.pod}`;
 }
 
