@@ -299,7 +299,7 @@ export async function buildReport(
         id: j.id,
         status: j.status,
         totalLatencyMs: ms(j.totalLatencyNs),
-        lastSeen: `${ls.node ?? '?'} ${ls.interface ?? ls.point} (${refLabel(ls.packet)})`,
+        lastSeen: `${ls.node ?? 'unknown node'} ${ls.interface ?? ls.point} (${refLabel(ls.packet)})`,
         hops,
         gaps: j.gaps.map(
           (g) =>

@@ -107,7 +107,7 @@ function timelineSvg(j: ReportJourney): string {
     parts.push(`<line x1="${hx}" y1="22" x2="${hx}" y2="${y - 4}" stroke="#c0c6d2" stroke-width="1"/>`);
     const right = hx > W / 2;
     parts.push(
-      `<text x="${right ? hx - 4 : hx + 4}" y="${y}"${right ? ' text-anchor="end"' : ''} font-size="11" font-family="DejaVu Sans,Arial,sans-serif" fill="#1d2330">${escapeXml(`${h.index + 1}. ${shortClip(visibleText(`${h.node ?? '?'} ${h.interface ?? h.point}`), 48)} +${h.offsetMs.toFixed(3)} ms`)}</text>`,
+      `<text x="${right ? hx - 4 : hx + 4}" y="${y}"${right ? ' text-anchor="end"' : ''} font-size="11" font-family="DejaVu Sans,Arial,sans-serif" fill="#1d2330">${escapeXml(`${h.index + 1}. ${shortClip(visibleText(`${h.node ?? 'unknown node'} ${h.interface ?? h.point}`), 48)} +${h.offsetMs.toFixed(3)} ms`)}</text>`,
     );
   });
   return `<svg class="timeline" viewBox="0 0 ${W} ${H}" role="img" aria-label="timeline of journey ${j.id}">${parts.join('')}</svg>`;
@@ -151,7 +151,7 @@ function journeyHtml(j: ReportJourney, byId: Map<string, ReportAnnotation>): str
     .filter((h) => h.annotations.length)
     .map(
       (h) =>
-        `<div class="hop-notes"><strong>Hop ${h.index + 1}</strong> (${clipped(h.node ?? '?')} ${clipped(h.interface ?? h.point)}):${annotationList(h.annotations, byId)}</div>`,
+        `<div class="hop-notes"><strong>Hop ${h.index + 1}</strong> (${clipped(h.node ?? 'unknown node')} ${clipped(h.interface ?? h.point)}):${annotationList(h.annotations, byId)}</div>`,
     )
     .join('');
   const notes = [
@@ -197,7 +197,7 @@ function packetHtml(p: ReportPacket, byId: Map<string, ReportAnnotation>): strin
     )
     .join('');
   return `<article class="packet" id="packet-${e(p.ref)}"><h3><code>${clipped(p.ref)}</code> ${clipped(p.protocol)}: ${clipped(p.info)}</h3>
-<p class="meta">${e(p.time)} · ${clipped(p.node ?? '?')} ${clipped(p.interface ?? '')} · ${p.length} bytes${p.anomalies.length ? ` · ${list(p.anomalies)}` : ''}</p>
+<p class="meta">${e(p.time)} · ${clipped(p.node ?? 'unknown node')} ${clipped(p.interface ?? '')} · ${p.length} bytes${p.anomalies.length ? ` · ${list(p.anomalies)}` : ''}</p>
 ${annotationList(p.annotations, byId)}
 ${p.unavailable ? `<p class="warn">${clipped(p.unavailable)}</p>` : `<div class="levels">${levels}</div>`}</article>`;
 }

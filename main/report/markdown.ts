@@ -95,7 +95,9 @@ function journeyMd(j: ReportJourney, byId: Map<string, ReportAnnotation>): strin
   );
   for (const h of j.hops) {
     if (h.annotations.length)
-      out.push(`Hop ${h.index + 1} (${mdText(h.node ?? '?')} ${mdText(h.interface ?? h.point)}):\n\n${notes(h.annotations, byId)}`);
+      out.push(
+        `Hop ${h.index + 1} (${mdText(h.node ?? 'unknown node')} ${mdText(h.interface ?? h.point)}):\n\n${notes(h.annotations, byId)}`,
+      );
   }
   if (j.verdict) out.push(`- verdict: ${mdText(j.verdict)}`);
   for (const c of j.clockNotes ?? []) out.push(`- latency at ${mdText(c)}`);
@@ -109,7 +111,7 @@ function journeyMd(j: ReportJourney, byId: Map<string, ReportAnnotation>): strin
 function packetMd(p: ReportPacket, byId: Map<string, ReportAnnotation>): string {
   const out = [
     `### ${mdCode(p.ref)} ${mdText(p.protocol)}: ${mdText(p.info, 300)}\n`,
-    `${mdText(p.time)} · ${mdText(p.node ?? '?')} ${mdText(p.interface ?? '')} · ${p.length} bytes${p.anomalies.length ? ` · ${p.anomalies.map((a) => mdText(a)).join('; ')}` : ''}\n`,
+    `${mdText(p.time)} · ${mdText(p.node ?? 'unknown node')} ${mdText(p.interface ?? '')} · ${p.length} bytes${p.anomalies.length ? ` · ${p.anomalies.map((a) => mdText(a)).join('; ')}` : ''}\n`,
   ];
   const n = notes(p.annotations, byId);
   if (n) out.push(n);

@@ -102,7 +102,7 @@ export function CapturesPanel(props: { state: AppState }) {
             </div>
             <div className="capture-meta">
               <span title={`attribution: ${c.attribution}`}>
-                {c.node ?? '?'} / {c.iface ?? '?'}
+                {c.node ?? 'unknown'} / {c.iface ?? 'unknown'}
               </span>
               <span className="kind">{c.kind}</span>
               <button
