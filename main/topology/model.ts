@@ -638,31 +638,25 @@ export function buildModel(m: ModelInput): BuiltModel {
   for (const p of pods.values()) if (p.node >= 0) nodeOfPod.set(p.ip, p.node);
 
   // Why a node's facts are unknown (now that its pods and tunnels are known).
+  let tunnelSenders: { routed: number; noEthernet: number }[] | undefined;
+  const podsOf = nodes.map(() => [] as number[]);
+  for (const p of pods.values()) if (p.node >= 0) podsOf[p.node].push(p.ip);
   const withWhy = outNodes.map((o, i) => {
     const n = nodes[i];
     const tunnelOf = outTunnels.filter((x) => x.nodes.includes(n.id));
     const hasDevice = tunnelOf.length > 0 || n.points.some((p) => points[p].kind === 'vtep' || points[p].kind === 'tun');
     const vxlan = tunnelOf.some((x) => x.type === 'vxlan' || x.type === 'geneve') || n.points.some((p) => points[p].kind === 'vtep');
-    const ips = n.ips.map(addrText).join(', ');
     return {
       ...o,
       ...unknowns({
-        podCidr:
-          o.podCidr === null
-            ? podCidrWhy(
-                i,
-                [...pods.values()].filter((p) => p.node === i).map((p) => p.ip),
-              )
-            : null,
-        underlayIps: n.ips.length
-          ? null
-          : `no tunnel packet has an outer address of it and no ARP of its NIC's own MAC names one in the captures`,
+        podCidr: o.podCidr === null ? podCidrWhy(i, podsOf[i]) : null,
+        underlayIps: n.ips.length ? null : `no tunnel packet and no ARP of its NIC's own MAC in the captures ties an address to it`,
         underlayMacs: o.underlayMacs.length ? null : n.ips.length ? underlayMacWhy(i) : `its underlay address is unknown`,
         vtepMac:
           o.vtepMac !== null || !vxlan
             ? null
             : n.ips.length
-              ? `no VXLAN or Geneve packet sent from ${ips} is in the captures: the VTEP's MAC is their inner source MAC`
+              ? `no VXLAN or Geneve packet sent from ${addrText(n.ips[0])} is in the captures: the VTEP's MAC is their inner source MAC`
               : `its underlay address is unknown, and the VTEP's MAC is the inner source MAC of the VXLAN packets sent from it`,
         vtepIp:
           o.vtepIp !== null || !hasDevice
@@ -675,6 +669,19 @@ export function buildModel(m: ModelInput): BuiltModel {
   });
   return { nodes: withWhy, bridges, veths, pods: outPods, tunnels: outTunnels, services, nodeOfPod };
 
+  /** Per node, in one pass: tunnel packets from its addresses routed on their way, and without an Ethernet header. */
+  function tunnelSendersByNode(): { routed: number; noEthernet: number }[] {
+    const out = nodes.map(() => ({ routed: 0, noEthernet: 0 }));
+    for (let r = 0; r < t.count; r++) {
+      if (t.tunnel[r] === TunnelKind.NONE || t.outerVer[r] === 0) continue;
+      const n = nodeOfIp.get(akey(t.outerVer[r], t.outerSrc[r]));
+      if (n === undefined) continue;
+      if (t.mac(t.outerMacSrc[r]) < 0) out[n].noEthernet++;
+      else if (!unroutedOuter(r)) out[n].routed++;
+    }
+    return out;
+  }
+
   /** Why node i's pod CIDR is unknown, given the address keys of the pods placed on it. */
   function podCidrWhy(i: number, podKeys: readonly number[]): string {
     const n = nodes[i];
@@ -685,7 +692,7 @@ export function buildModel(m: ModelInput): BuiltModel {
       tunnelPackets += facts.nodeIps.get(ip)?.count ?? 0;
       for (const [k, acc] of facts.innerOf.get(ip) ?? []) {
         const a = k >= DST_KEY ? k - DST_KEY : k;
-        if (nodeOfIp.has(a)) continue;
+        if (facts.nodeIps.has(a)) continue;
         if (k >= DST_KEY) received += acc.count;
         else sent += acc.count;
       }
@@ -713,14 +720,7 @@ export function buildModel(m: ModelInput): BuiltModel {
 
   /** Why node i's underlay MAC is unknown: what the tunnel packets from its addresses were like. */
   function underlayMacWhy(i: number): string {
-    const mine = new Set(nodes[i].ips);
-    let routed = 0;
-    let noEthernet = 0;
-    for (let r = 0; r < t.count; r++) {
-      if (t.tunnel[r] === TunnelKind.NONE || t.outerVer[r] === 0 || !mine.has(akey(t.outerVer[r], t.outerSrc[r]))) continue;
-      if (t.mac(t.outerMacSrc[r]) < 0) noEthernet++;
-      else if (!unroutedOuter(r)) routed++;
-    }
+    const { routed, noEthernet } = (tunnelSenders ??= tunnelSendersByNode())[i];
     const ips = nodes[i].ips.map(addrText).join(', ');
     if (routed > 0)
       return `every tunnel packet from ${ips} in the captures with an Ethernet header was routed on its way (outer TTL below the initial): its source MAC is a router's, not the node's`;
