@@ -4,6 +4,7 @@
 import type { FlowListItem, FollowView, HopView, JourneyView, WallTime } from '../../common/contract';
 import type { AnalysisData, Flow, Journey } from '../topology/types';
 import { hopElements } from '../topology/graph';
+import { hopUnknowns } from '../topology/text';
 import { duration, encapText, flowText, natText } from '../../common/text';
 import { elementPredicate } from './graph';
 import { captureIdOfFile, requireAnalysis, rowOfRef, type OpenSet } from './open-set';
@@ -155,11 +156,8 @@ function journeyView(j: Journey, a: AnalysisData, packetNo: PacketNoOf): Journey
     ...j.nat.map((n) => `${natText(n)}, between ${n.between[0]} and ${n.between[1]}`),
     ...j.mtu.map((m) => m.message),
     ...j.problems,
-    // A hop on no known node: why its capture point is on none.
-    ...j.hops.flatMap((h) => {
-      const why = h.node === null ? a.points.find((p) => p.id === h.point)?.unknown?.node : undefined;
-      return why ? [`node of hop ${h.index + 1} unknown: ${why}`] : [];
-    }),
+    // Why a hop's node, interface or kind is unknown.
+    ...hopUnknowns(a, j),
   ];
   return {
     id: String(j.id),

@@ -15,7 +15,7 @@ import {
   unknownLines,
 } from '../../common/text';
 import type { Analysis } from './analyze';
-import type { CapturePoint, Journey } from './types';
+import type { AnalysisData, CapturePoint, Journey } from './types';
 
 /** Rows in aligned columns; `notes[i]`, when given, are lines printed under row i, indented further (why a fact of it is unknown). */
 export function table(rows: readonly (readonly string[])[], indent = '  ', notes: readonly (readonly string[])[] = []): string {
@@ -161,6 +161,20 @@ function interfaceText(p: Pick<CapturePoint, 'interface' | 'ifindex' | 'pod'>): 
   return `${p.interface ?? (p.ifindex !== null ? `if${p.ifindex}` : 'interface')} in pod ${p.pod}`;
 }
 
+/**
+ * Why a hop's node, interface name or kind is unknown (its capture point's reasons), once per point:
+ * 'hop 3: node unknown: it could be on node1 or node2: …'.
+ */
+export function hopUnknowns(a: Pick<AnalysisData, 'points'>, j: Pick<Journey, 'hops'>): string[] {
+  const pointById = new Map(a.points.map((p) => [p.id, p]));
+  const seen = new Set<string>();
+  return j.hops.flatMap((h) => {
+    if (seen.has(h.point)) return [];
+    seen.add(h.point);
+    return unknownLines(pointById.get(h.point)?.unknown).map((l) => `hop ${h.index + 1}: ${l}`);
+  });
+}
+
 /** A hop's interface: its point's, or the end of the point's id when nothing names it. */
 function hopInterface(a: Analysis, h: Journey['hops'][number]): string {
   const p = a.points.find((x) => x.id === h.point);
@@ -211,12 +225,7 @@ export function formatJourney(a: Analysis, j: Journey): string {
     out.push(
       `  DROPPED: last seen at hop ${j.lastSeen.index + 1}, ${j.lastSeen.node ?? 'unknown node'} ${clean(j.lastSeen.interface ?? j.lastSeen.point)}`,
     );
-  // A hop on no known node: why its capture point is on none.
-  const pointById = new Map(a.points.map((p) => [p.id, p]));
-  for (const h of j.hops) {
-    const why = h.node === null ? pointById.get(h.point)?.unknown?.node : undefined;
-    if (why) out.push(`  node of hop ${h.index + 1} unknown: ${clean(why)}`);
-  }
+  for (const line of hopUnknowns(a, j)) out.push(`  ${line}`);
   if (j.verdict) out.push(`  verdict (${j.verdict.code}): ${clean(j.verdict.reason)}`);
   for (const h of j.hops) if (h.latencyNote) out.push(`  latency at hop ${h.index + 1}: ${clean(h.latencyNote)}`);
   const nodes = new Set(j.hops.map((h) => h.node));

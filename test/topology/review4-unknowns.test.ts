@@ -14,7 +14,7 @@ import { buildReport, renderHtml, renderMarkdown } from '../../main/report';
 import { loadCaptureSet, type Analysis } from '../../main/topology';
 import { buildClusterGraph } from '../../main/topology/graph';
 import { settled } from '../../main/topology/model';
-import { formatTopology } from '../../main/topology/text';
+import { formatJourney, formatTopology } from '../../main/topology/text';
 
 const DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'fixtures', 'captures', 'review4');
 const set = (name: string): string[] => readdirSync(join(DIR, name)).map((f) => join(DIR, name, f));
@@ -177,5 +177,30 @@ describe('a reason goes when a later source gives the fact (flannel leases, kube
     expect(settled({ podCidr: '10.42.1.0/24', unknown: { podCidr: 'x' } })).toEqual({ podCidr: '10.42.1.0/24' });
     const same = { gatewayIp: null, unknown: { gatewayIp: 'x' } };
     expect(settled(same)).toBe(same);
+  });
+});
+
+describe('a cooked capture (-i any) keeps interface indexes, not names (fixtures/captures/b-node2-any.pcap)', () => {
+  it('its points and the hops on them say why the interface name is unknown', async () => {
+    const CAPS = join(DIR, '..');
+    const a = await loadCaptureSet(
+      readdirSync(CAPS)
+        .filter((f) => f.startsWith('b-'))
+        .map((f) => join(CAPS, f)),
+    );
+    const p = a.points.find((x) => x.id === 'b-node2-any.pcap#if2')!;
+    expect(p).toMatchObject({
+      node: 'b-node2',
+      interface: null,
+      unknown: { interface: "a cooked capture (-i any) keeps the interface's index 2, not its name" },
+    });
+    expect(formatTopology(a)).toMatch(
+      /b-node2-any\.pcap#if2 +b-node2 +unknown +underlay .*\n +interface name unknown: a cooked capture \(-i any\) keeps the interface's index 2, not its name/,
+    );
+    const j = a.journeysForFlow(a.flows.find((f) => f.protocol === 'icmp' && f.a.ip === '10.245.1.2')!.id)[0];
+    const at = j.hops.findIndex((h) => h.point === 'b-node2-any.pcap#if2');
+    expect(formatJourney(a, j)).toContain(
+      `\n  hop ${at + 1}: interface name unknown: a cooked capture (-i any) keeps the interface's index 2, not its name\n`,
+    );
   });
 });
