@@ -145,6 +145,8 @@ export interface GraphElementView {
     readonly weight: number;
     /** Short explanation of why the element exists (evidence). */
     readonly evidence?: string;
+    /** Why its unknown facts are unknown, one line each ('gateway address unknown: …'): shown on hover. */
+    readonly unknown?: string;
     /** Node boxes: findings about this node (drops, NAT, clock, attribution...). */
     readonly findings?: number;
   };

@@ -102,3 +102,30 @@ export function signedDuration(ns: number | null): string {
   if (ns === null || !Number.isFinite(ns)) return '-';
   return ns < 0 ? duration(ns) : `+${duration(ns)}`;
 }
+
+/** What each field of a model element that can be unknown is called in text. */
+const UNKNOWN_FIELDS: Record<string, string> = {
+  node: 'node',
+  interface: 'interface name',
+  kind: 'interface kind',
+  podCidr: 'pod CIDR',
+  underlayIps: 'underlay address',
+  underlayMacs: 'NIC MAC',
+  vtepMac: 'tunnel device MAC',
+  vtepIp: 'tunnel device address',
+  gatewayIp: 'gateway address',
+  gatewayMac: 'gateway MAC',
+  mac: 'MAC',
+  veth: 'veth',
+  natNodes: 'NAT node',
+};
+
+/**
+ * 'gateway address unknown: no ARP or IP packet of the gateway in the captures: …', one line per
+ * unknown fact of an element (its `unknown` reasons; the reasons may quote capture text).
+ */
+export function unknownLines(why: { readonly [field: string]: string | undefined } | undefined): string[] {
+  return Object.entries(why ?? {})
+    .filter((e): e is [string, string] => e[1] !== undefined)
+    .map(([k, v]) => `${UNKNOWN_FIELDS[k] ?? k} unknown: ${clean(v)}`);
+}

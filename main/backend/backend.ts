@@ -131,7 +131,7 @@ export function createBackend(opts: BackendOptions): Backend {
     async placeOf(no) {
       const l = set.labels;
       const pt = l.points[l.pointOf(store.rowOfNo(no))];
-      return `${pt?.node || '?'} / ${pt?.iface || '?'}`;
+      return `${pt?.node || 'unknown'} / ${pt?.iface || 'unknown'}`;
     },
     journeyOf: async (no) => {
       const row = store.rowOfNo(no);

@@ -4,6 +4,7 @@
 import type { FlowListItem, FollowView, HopView, JourneyView, WallTime } from '../../common/contract';
 import type { AnalysisData, Flow, Journey } from '../topology/types';
 import { hopElements } from '../topology/graph';
+import { hopUnknowns } from '../topology/text';
 import { duration, encapText, flowText, natText } from '../../common/text';
 import { elementPredicate } from './graph';
 import { captureIdOfFile, requireAnalysis, rowOfRef, type OpenSet } from './open-set';
@@ -132,8 +133,8 @@ function journeyView(j: Journey, a: AnalysisData, packetNo: PacketNoOf): Journey
     return {
       packetNo: packetNo(h.packet.capture, h.packet.index),
       capture: h.packet.capture,
-      node: h.node ?? '?',
-      iface: h.interface ?? '?',
+      node: h.node ?? 'unknown',
+      iface: h.interface ?? 'unknown',
       time: h.ts,
       ...(h.noTime ? { noTime: true } : {}),
       corrected: wallTime(a.epochSec, h.correctedNs),
@@ -155,12 +156,17 @@ function journeyView(j: Journey, a: AnalysisData, packetNo: PacketNoOf): Journey
     ...j.nat.map((n) => `${natText(n)}, between ${n.between[0]} and ${n.between[1]}`),
     ...j.mtu.map((m) => m.message),
     ...j.problems,
+    // Why a hop's node, interface or kind is unknown.
+    ...hopUnknowns(a, j),
   ];
   return {
     id: String(j.id),
     label: `#${j.id} ${j.status}, ${j.hops.length} hops${j.totalLatencyNs ? `, ${duration(j.totalLatencyNs)}` : ''}`,
     hops,
-    lastSeen: j.status === 'dropped' ? `${last.node ?? '?'} / ${last.interface ?? '?'} (${last.point}), hop ${last.index + 1}` : null,
+    lastSeen:
+      j.status === 'dropped'
+        ? `${last.node ?? 'unknown node'} / ${last.interface ?? 'unknown'} (${last.point}), hop ${last.index + 1}`
+        : null,
     verdict: j.verdict ? `${j.status}: ${j.verdict.reason}` : null,
     findings,
   };

@@ -53,6 +53,7 @@ export function toElements(
         packets: count,
         weight: 1,
         ...(n.evidence ? { evidence: n.evidence } : {}),
+        ...(n.unknown?.length ? { unknown: n.unknown.join('\n') } : {}),
         ...(n.kind === 'node' ? { findings: n.findings } : {}),
       },
     });

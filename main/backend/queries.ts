@@ -71,8 +71,8 @@ export class PacketQueries {
       {
         capture: store.table.file[r],
         captureName: file.name,
-        node: pt?.node || '?',
-        iface: pt?.iface || '?',
+        node: pt?.node || 'unknown',
+        iface: pt?.iface || 'unknown',
       },
       fragmentOf(store.table, r, (q) => store.no(q)),
     );

@@ -3,6 +3,7 @@
 // elements of the one cluster graph model, weighted by the packets seen on each; notes on elements name
 // them through that model).
 import type { CaptureView, GraphElementView, GraphView, LoadPhase, PlacementView } from '../../common/contract';
+import { unknownLines } from '../../common/text';
 import type { AnalysisData, CapturePoint, Finding } from '../topology/types';
 import { attributionFromFileName, interfaceKindFromName } from '../topology/naming';
 import { buildClusterGraph, elementName, resolveElement, type ClusterGraph } from '../topology/graph';
@@ -15,7 +16,10 @@ function placementOf(p: CapturePoint, findings: readonly Finding[]): PlacementVi
     node: p.node,
     iface: p.interface,
     kind: p.kind,
-    why: p.evidence.map((e) => ({ reason: e.reason, packets: e.count })),
+    why: [
+      ...p.evidence.map((e) => ({ reason: e.reason, packets: e.count })),
+      ...unknownLines(p.unknown).map((reason) => ({ reason, packets: 0 })),
+    ],
     conflicts: findings.filter((x) => x.code === 'attribution' && x.message.startsWith(`${p.id}:`)).map((x) => x.message),
   };
 }
@@ -29,8 +33,8 @@ export function captureViews(set: OpenSet, waiting: readonly { path: string; nam
     const pts = cap ? a!.points.filter((p) => p.capture === cap.id) : [];
     const fromName = attributionFromFileName(f.name);
     const nameIface = f.info?.interfaces.find((x) => x.name)?.name ?? fromName.interface;
-    const node = pts.length ? [...new Set(pts.map((p) => p.node ?? '?'))].join(', ') : fromName.node;
-    const iface = pts.length ? [...new Set(pts.map((p) => p.interface ?? '?'))].join(', ') : nameIface;
+    const node = pts.length ? [...new Set(pts.map((p) => p.node ?? 'unknown'))].join(', ') : fromName.node;
+    const iface = pts.length ? [...new Set(pts.map((p) => p.interface ?? 'unknown'))].join(', ') : nameIface;
     return {
       id: i,
       name: f.name,

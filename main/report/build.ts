@@ -5,7 +5,7 @@ import { basename, resolve } from 'node:path';
 import type { Annotation, CaptureCheck, DecodeAsEntry, SessionCapture } from '../session/types';
 import { formatPacketRef, type AnalysisData, type Journey, type PacketRef } from '../topology';
 import { buildClusterGraph, elementName, resolveElement, type ClusterGraph } from '../topology/graph';
-import { encapText, endpoint, natText } from '../../common/text';
+import { encapText, endpoint, natText, unknownLines } from '../../common/text';
 import type { DecodeOptions } from '../engine/decode/types';
 import { decodeFetched, fetchPackets, reportLevels, type FetchedPacket } from './packets';
 import {
@@ -103,6 +103,7 @@ export function buildGraph(a: AnalysisData, annotated: (id: string) => boolean, 
     detail: n.detail,
     parent: n.parent,
     annotated: annotated(n.id),
+    ...(n.unknown?.length ? { unknown: n.unknown } : {}),
   }));
   const edges: ReportGraphEdge[] = g.edges.map((e) => ({
     id: e.id,
@@ -246,6 +247,7 @@ export async function buildReport(
 
   // Annotated flows with their journeys.
   const perFlow = opts.journeysPerFlow ?? 3;
+  const pointById = new Map(analysis.points.map((p) => [p.id, p]));
   const flowById = new Map(analysis.flows.map((f) => [f.id, f]));
   const flows: ReportFlow[] = [];
   // The clock a node's corrected times are on: its group's reference, null when its offset is unknown.
@@ -297,12 +299,28 @@ export async function buildReport(
         id: j.id,
         status: j.status,
         totalLatencyMs: ms(j.totalLatencyNs),
-        lastSeen: `${ls.node ?? '?'} ${ls.interface ?? ls.point} (${refLabel(ls.packet)})`,
+        lastSeen: `${ls.node ?? 'unknown node'} ${ls.interface ?? ls.point} (${refLabel(ls.packet)})`,
         hops,
         gaps: j.gaps.map(
           (g) =>
             `${g.afterHop < 0 ? 'before the first hop' : `after hop ${g.afterHop + 1}`}${g.node ? ` on ${g.node}` : ''} (${g.kind}): ${g.reason}`,
         ),
+        ...(j.offloaded?.length
+          ? {
+              offloaded: j.offloaded.map((o) => {
+                const p = pointById.get(o.point);
+                return {
+                  afterHop: o.afterHop,
+                  point: o.point,
+                  node: o.node,
+                  interface: p?.interface ?? null,
+                  kind: p?.kind ?? 'unknown',
+                  packets: o.packets.map(refLabel),
+                  reason: o.reason,
+                };
+              }),
+            }
+          : {}),
         nat: j.nat.map(natText),
         mtu: j.mtu.map((x) => `${x.code} at hop ${x.hop + 1}: ${x.message}`),
         problems: [...j.problems],
@@ -350,7 +368,15 @@ export async function buildReport(
       stateMessage: check && check.state !== 'ok' ? check.message : null,
       points: analysis.points
         .filter((p) => p.capture === c.id)
-        .map((p) => ({ id: p.id, node: p.node, interface: p.interface, kind: p.kind, source: p.nodeSource, packets: p.packetCount })),
+        .map((p) => ({
+          id: p.id,
+          node: p.node,
+          interface: p.interface,
+          kind: p.kind,
+          source: p.nodeSource,
+          packets: p.packetCount,
+          ...(p.unknown ? { unknown: unknownLines(p.unknown) } : {}),
+        })),
       errors: c.errors.map((e) => `${e.code} at byte ${e.offset}: ${e.message}`),
     };
   });

@@ -5,18 +5,22 @@ import { createHash } from 'node:crypto';
 import { DEFAULT_CLIP, escapeHtml as e, escapeHtmlBreakable, escapeXml, shortClip, visibleText } from './escape';
 import { renderGraphSvg, svgDataUrl } from './graph-svg';
 import {
+  hopsAndPieces,
   hopTimeCell,
   hopTimeTitle,
   latencyCell,
   listedLinks,
   NO_TIMESTAMP,
   offsetCell,
+  piecesPackets,
   clockOffsetCell,
   clockReferenceCell,
   uncertaintyCell,
   type ReportAnnotation,
   type ReportFlow,
+  type ReportHop,
   type ReportJourney,
+  type ReportOffloaded,
   type ReportModel,
   type ReportPacket,
 } from './model';
@@ -103,7 +107,7 @@ function timelineSvg(j: ReportJourney): string {
     parts.push(`<line x1="${hx}" y1="22" x2="${hx}" y2="${y - 4}" stroke="#c0c6d2" stroke-width="1"/>`);
     const right = hx > W / 2;
     parts.push(
-      `<text x="${right ? hx - 4 : hx + 4}" y="${y}"${right ? ' text-anchor="end"' : ''} font-size="11" font-family="DejaVu Sans,Arial,sans-serif" fill="#1d2330">${escapeXml(`${h.index + 1}. ${shortClip(visibleText(`${h.node ?? '?'} ${h.interface ?? h.point}`), 48)} +${h.offsetMs.toFixed(3)} ms`)}</text>`,
+      `<text x="${right ? hx - 4 : hx + 4}" y="${y}"${right ? ' text-anchor="end"' : ''} font-size="11" font-family="DejaVu Sans,Arial,sans-serif" fill="#1d2330">${escapeXml(`${h.index + 1}. ${shortClip(visibleText(`${h.node ?? 'unknown node'} ${h.interface ?? h.point}`), 48)} +${h.offsetMs.toFixed(3)} ms`)}</text>`,
     );
   });
   return `<svg class="timeline" viewBox="0 0 ${W} ${H}" role="img" aria-label="timeline of journey ${j.id}">${parts.join('')}</svg>`;
@@ -113,9 +117,22 @@ function timelineSvg(j: ReportJourney): string {
 const clock = (iso: string): string => (iso === NO_TIMESTAMP ? iso : iso.slice(11, 29));
 
 function journeyHtml(j: ReportJourney, byId: Map<string, ReportAnnotation>): string {
-  const rows = j.hops.map((h) => [
+  // A place it crossed only in pieces is a row of its own between the hops (`follow`'s IN PIECES lines), its reason in Info.
+  const piecesRow = (o: ReportOffloaded) => [
+    '<span class="meta">in pieces</span>',
+    `${clipped(o.node ?? 'unknown node')} ${clipped(o.interface ?? o.point)} <span class="meta">${e(o.kind)}</span>`,
+    `<code>${clipped(piecesPackets(o))}</code>`,
+    '',
+    '',
+    '',
+    '',
+    '',
+    '',
+    `<strong>in pieces</strong> ${clipped(o.reason)}`,
+  ];
+  const hopRow = (h: ReportHop) => [
     String(h.index + 1),
-    `${clipped(h.node ?? '?')} ${clipped(h.interface ?? h.point)} <span class="meta">${e(h.kind)}</span>`,
+    `${clipped(h.node ?? 'unknown node')} ${clipped(h.interface ?? h.point)} <span class="meta">${e(h.kind)}</span>`,
     `<code>${clipped(h.packet)}</code>`,
     `<span class="mono">${e(hopTimeCell(h, j.hops, clock))}</span>` +
       (h.correctedTime && h.correctedTime !== h.time
@@ -128,12 +145,13 @@ function journeyHtml(j: ReportJourney, byId: Map<string, ReportAnnotation>): str
     [h.encap ? clipped(h.encap) : '', h.nat ? `<strong>NAT</strong> ${clipped(h.nat)}` : ''].filter(Boolean).join('<br>'),
     [clipped(h.info), ...h.problems.map((p) => `<span class="sev sev-problem">${e(p)}</span>`)].join(' ') +
       (h.annotations.length ? ' ✎' : ''),
-  ]);
+  ];
+  const rows = hopsAndPieces(j).map((x) => ('pieces' in x ? piecesRow(x.pieces) : hopRow(x.hop)));
   const hopNotes = j.hops
     .filter((h) => h.annotations.length)
     .map(
       (h) =>
-        `<div class="hop-notes"><strong>Hop ${h.index + 1}</strong> (${clipped(h.node ?? '?')} ${clipped(h.interface ?? h.point)}):${annotationList(h.annotations, byId)}</div>`,
+        `<div class="hop-notes"><strong>Hop ${h.index + 1}</strong> (${clipped(h.node ?? 'unknown node')} ${clipped(h.interface ?? h.point)}):${annotationList(h.annotations, byId)}</div>`,
     )
     .join('');
   const notes = [
@@ -179,7 +197,7 @@ function packetHtml(p: ReportPacket, byId: Map<string, ReportAnnotation>): strin
     )
     .join('');
   return `<article class="packet" id="packet-${e(p.ref)}"><h3><code>${clipped(p.ref)}</code> ${clipped(p.protocol)}: ${clipped(p.info)}</h3>
-<p class="meta">${e(p.time)} · ${clipped(p.node ?? '?')} ${clipped(p.interface ?? '')} · ${p.length} bytes${p.anomalies.length ? ` · ${list(p.anomalies)}` : ''}</p>
+<p class="meta">${e(p.time)} · ${clipped(p.node ?? 'unknown node')} ${clipped(p.interface ?? '')} · ${p.length} bytes${p.anomalies.length ? ` · ${list(p.anomalies)}` : ''}</p>
 ${annotationList(p.annotations, byId)}
 ${p.unavailable ? `<p class="warn">${clipped(p.unavailable)}</p>` : `<div class="levels">${levels}</div>`}</article>`;
 }
@@ -220,7 +238,9 @@ ${r.session.decodeAs.length ? `<li>Decode as: ${r.session.decodeAs.map((d) => `<
           c.durationSec === null ? '' : c.durationSec.toFixed(3),
           c.points
             .map(
-              (p) => `${clipped(p.node ?? '?')} / ${clipped(p.interface ?? '?')} / ${e(p.kind)} <span class="meta">(${e(p.source)})</span>`,
+              (p) =>
+                `${clipped(p.node ?? 'unknown')} / ${clipped(p.interface ?? 'unknown')} / ${e(p.kind)} <span class="meta">(${e(p.source)})</span>` +
+                (p.unknown ?? []).map((u) => `<br><span class="meta">${clipped(u)}</span>`).join(''),
             )
             .join('<br>'),
           `${e(c.state)}${c.stateMessage ? `<br><span class="meta">${clipped(c.stateMessage)}</span>` : ''}`,
@@ -230,7 +250,12 @@ ${r.session.decodeAs.length ? `<li>Decode as: ${r.session.decodeAs.map((d) => `<
     graph: `<figure><img id="graph-image" src="${svgDataUrl(svg)}" alt="Cluster graph: ${s.nodes} nodes, ${s.pods} pods, ${s.tunnels} tunnels"><figcaption class="meta">Nodes with their NIC, tunnel device, bridge, veths and pods; arcs are tunnels; ✎ marks annotated elements.</figcaption></figure>
 ${table(
   ['Element', 'Kind', 'Addresses', 'In node'],
-  r.graph.nodes.map((n) => [`${clipped(n.label)}${n.annotated ? ' ✎' : ''}`, e(n.kind), clipped(n.detail), clipped(boxLabel(n.parent))]),
+  r.graph.nodes.map((n) => [
+    `${clipped(n.label)}${n.annotated ? ' ✎' : ''}`,
+    e(n.kind),
+    clipped(n.detail) + (n.unknown?.length ? `<br><span class="meta">${n.unknown.map((u) => clipped(u)).join('<br>')}</span>` : ''),
+    clipped(boxLabel(n.parent)),
+  ]),
 )}
 ${table(
   ['Tunnel / link', 'Between', 'Kind'],

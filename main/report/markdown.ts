@@ -4,15 +4,18 @@
 // the SVG the CLI writes beside the file.
 import { mdBlock, mdCell, mdCode, mdText } from './escape';
 import {
+  hopsAndPieces,
   hopTimeCell,
   hopTimeTitle,
   latencyCell,
   listedLinks,
   offsetCell,
+  piecesPackets,
   clockOffsetCell,
   clockReferenceCell,
   uncertaintyCell,
   type ReportAnnotation,
+  type ReportGraphNode,
   type ReportJourney,
   type ReportModel,
   type ReportPacket,
@@ -57,26 +60,44 @@ function journeyMd(j: ReportJourney, byId: Map<string, ReportAnnotation>): strin
         'NAT',
         'Info',
       ],
-      j.hops.map((h) => [
-        String(h.index + 1),
-        mdCell(h.packet),
-        mdCell(h.node ?? '?'),
-        mdCell(`${h.interface ?? h.point} (${h.kind})`),
-        mdCell(hopTimeCell(h, j.hops)),
-        mdCell(h.time),
-        offsetCell(h),
-        latencyCell(h) || ' ',
-        `${h.ttl}${h.ttlDelta ? ` (${h.ttlDelta > 0 ? '+' : ''}${h.ttlDelta})` : ''}`,
-        mdCell(`${h.src} → ${h.dst}`),
-        mdCell(h.encap ?? ''),
-        mdCell(h.nat ?? ''),
-        mdCell([h.info, ...h.problems].join(' ') + (h.annotations.length ? ' ✎' : '')),
-      ]),
+      // A place it crossed only in pieces is a row of its own between the hops, its reason in Info.
+      hopsAndPieces(j).map((x) => {
+        if ('pieces' in x) {
+          const o = x.pieces;
+          const none = Array.from({ length: 8 }, () => ' ');
+          return [
+            'in pieces',
+            mdCell(piecesPackets(o)),
+            mdCell(o.node ?? 'unknown'),
+            mdCell(`${o.interface ?? o.point} (${o.kind})`),
+            ...none,
+            mdCell(`in pieces: ${o.reason}`),
+          ];
+        }
+        const h = x.hop;
+        return [
+          String(h.index + 1),
+          mdCell(h.packet),
+          mdCell(h.node ?? 'unknown'),
+          mdCell(`${h.interface ?? h.point} (${h.kind})`),
+          mdCell(hopTimeCell(h, j.hops)),
+          mdCell(h.time),
+          offsetCell(h),
+          latencyCell(h) || ' ',
+          `${h.ttl}${h.ttlDelta ? ` (${h.ttlDelta > 0 ? '+' : ''}${h.ttlDelta})` : ''}`,
+          mdCell(`${h.src} → ${h.dst}`),
+          mdCell(h.encap ?? ''),
+          mdCell(h.nat ?? ''),
+          mdCell([h.info, ...h.problems].join(' ') + (h.annotations.length ? ' ✎' : '')),
+        ];
+      }),
     ),
   );
   for (const h of j.hops) {
     if (h.annotations.length)
-      out.push(`Hop ${h.index + 1} (${mdText(h.node ?? '?')} ${mdText(h.interface ?? h.point)}):\n\n${notes(h.annotations, byId)}`);
+      out.push(
+        `Hop ${h.index + 1} (${mdText(h.node ?? 'unknown node')} ${mdText(h.interface ?? h.point)}):\n\n${notes(h.annotations, byId)}`,
+      );
   }
   if (j.verdict) out.push(`- verdict: ${mdText(j.verdict)}`);
   for (const c of j.clockNotes ?? []) out.push(`- latency at ${mdText(c)}`);
@@ -90,7 +111,7 @@ function journeyMd(j: ReportJourney, byId: Map<string, ReportAnnotation>): strin
 function packetMd(p: ReportPacket, byId: Map<string, ReportAnnotation>): string {
   const out = [
     `### ${mdCode(p.ref)} ${mdText(p.protocol)}: ${mdText(p.info, 300)}\n`,
-    `${mdText(p.time)} · ${mdText(p.node ?? '?')} ${mdText(p.interface ?? '')} · ${p.length} bytes${p.anomalies.length ? ` · ${p.anomalies.map((a) => mdText(a)).join('; ')}` : ''}\n`,
+    `${mdText(p.time)} · ${mdText(p.node ?? 'unknown node')} ${mdText(p.interface ?? '')} · ${p.length} bytes${p.anomalies.length ? ` · ${p.anomalies.map((a) => mdText(a)).join('; ')}` : ''}\n`,
   ];
   const n = notes(p.annotations, byId);
   if (n) out.push(n);
@@ -152,7 +173,14 @@ export function renderMarkdown(r: ReportModel, opts: { graphImage?: string } = {
         String(c.packets),
         mdCell(c.firstTime ?? ''),
         c.durationSec === null ? ' ' : c.durationSec.toFixed(3),
-        mdCell(c.points.map((p) => `${p.node ?? '?'} / ${p.interface ?? '?'} / ${p.kind} (${p.source})`).join('; ')),
+        mdCell(
+          c.points
+            .map(
+              (p) =>
+                `${p.node ?? 'unknown'} / ${p.interface ?? 'unknown'} / ${p.kind} (${p.source})${(p.unknown ?? []).map((u) => ` (${u})`).join('')}`,
+            )
+            .join('; '),
+        ),
         mdCell(c.stateMessage ? `${c.state}: ${c.stateMessage}` : c.state),
         mdCell(c.errors.join('; ')),
       ]),
@@ -163,13 +191,15 @@ export function renderMarkdown(r: ReportModel, opts: { graphImage?: string } = {
   if (opts.graphImage)
     out.push(`![Cluster graph](${encodeURI(opts.graphImage).replace(/[()]/g, (c) => `%${c.charCodeAt(0).toString(16)}`)})\n`);
   const boxes = r.graph.nodes.filter((n) => n.kind === 'node');
+  // Why an element's unknown facts are unknown: a line of its own under it.
+  const why = (n: ReportGraphNode, indent: string) => (n.unknown ?? []).map((u) => `${indent}  - ${mdText(u, 400)}`);
   for (const b of boxes) {
-    out.push(`- **${mdText(b.label, 120)}** ${mdText(b.detail, 200)}${b.annotated ? ' ✎' : ''}`);
+    out.push(`- **${mdText(b.label, 120)}** ${mdText(b.detail, 200)}${b.annotated ? ' ✎' : ''}`, ...why(b, ''));
     for (const c of r.graph.nodes.filter((n) => n.parent === b.id))
-      out.push(`  - ${c.kind} ${mdText(c.label, 120)} ${mdText(c.detail, 200)}${c.annotated ? ' ✎' : ''}`);
+      out.push(`  - ${c.kind} ${mdText(c.label, 120)} ${mdText(c.detail, 200)}${c.annotated ? ' ✎' : ''}`, ...why(c, '  '));
   }
   for (const c of r.graph.nodes.filter((n) => n.kind !== 'node' && (n.parent === null || !boxes.some((b) => b.id === n.parent)))) {
-    out.push(`- ${c.kind} ${mdText(c.label, 120)} ${mdText(c.detail, 200)}${c.annotated ? ' ✎' : ''}`);
+    out.push(`- ${c.kind} ${mdText(c.label, 120)} ${mdText(c.detail, 200)}${c.annotated ? ' ✎' : ''}`, ...why(c, ''));
   }
   const links = listedLinks(r.graph);
   if (links.length) {

@@ -58,6 +58,8 @@ export interface ReportCapturePoint {
   /** Where the attribution came from: user, pcapng, sll, file-name, traffic, none. */
   readonly source: string;
   readonly packets: number;
+  /** Why its node, interface name or kind is unknown, one line each ('node unknown: …'); absent when all are known. */
+  readonly unknown?: readonly string[];
 }
 
 export interface ReportCapture {
@@ -90,6 +92,8 @@ export interface ReportGraphNode {
   readonly parent: string | null;
   /** Annotated (an annotation targets this element). */
   readonly annotated: boolean;
+  /** Why its unknown facts are unknown, one line each ('gateway address unknown: …'); absent when none. */
+  readonly unknown?: readonly string[];
 }
 
 /** wire: inside a node (pod—veth—bridge—tunnel device—NIC); tunnel: between two nodes' NICs; service: a service to a backend pod. */
@@ -148,6 +152,23 @@ export interface ReportHop {
   readonly annotations: readonly string[];
 }
 
+/**
+ * A place the journey's TCP segment crossed only in pieces (segmentation offload: GSO/TSO cut it at
+ * the sender's NIC, GRO merged it at the receiver's): no packet there is the segment, but the packets
+ * listed carried all its bytes. Not a drop.
+ */
+export interface ReportOffloaded {
+  /** It lies after this hop index (-1: before the first hop). */
+  readonly afterHop: number;
+  readonly point: string;
+  readonly node: string | null;
+  readonly interface: string | null;
+  readonly kind: string;
+  /** The packets there that carried the segment's bytes, in sequence order, as 'capture#frame'. */
+  readonly packets: readonly string[];
+  readonly reason: string;
+}
+
 export interface ReportJourney {
   readonly id: number;
   readonly status: string;
@@ -155,6 +176,8 @@ export interface ReportJourney {
   readonly lastSeen: string;
   readonly hops: readonly ReportHop[];
   readonly gaps: readonly string[];
+  /** Places it crossed only in pieces (segmentation offload), in path order; absent when none. */
+  readonly offloaded?: readonly ReportOffloaded[];
   readonly nat: readonly string[];
   readonly mtu: readonly string[];
   readonly problems: readonly string[];
@@ -273,6 +296,24 @@ export function hopTimeCell(h: ReportHop, hops: readonly ReportHop[], iso: (t: s
   if (new Set(hops.map((x) => x.clock ?? null)).size === 1) return t;
   return h.clock ? `${t} (on ${h.clock}'s clock)` : `${t} (as captured, clock offset unknown)`;
 }
+
+/**
+ * A journey's hops in path order with the places it crossed only in pieces between them (each
+ * after the hop it follows, before the first hop when `afterHop` is -1), for the hop tables.
+ */
+export function hopsAndPieces(j: ReportJourney): ({ hop: ReportHop } | { pieces: ReportOffloaded })[] {
+  const pieces = j.offloaded ?? [];
+  const at = (i: number) => pieces.filter((o) => o.afterHop === i).map((o) => ({ pieces: o }));
+  return [
+    ...at(-1),
+    ...j.hops.flatMap((h) => [{ hop: h }, ...at(h.index)]),
+    ...pieces.filter((o) => o.afterHop >= j.hops.length).map((o) => ({ pieces: o })),
+  ];
+}
+
+/** The packets of an in-pieces place, short: 'a.pcap#4, a.pcap#5' or 'a.pcap#4 … a.pcap#8 (5 packets)'. */
+export const piecesPackets = (o: ReportOffloaded): string =>
+  o.packets.length <= 2 ? o.packets.join(', ') : `${o.packets[0]} … ${o.packets[o.packets.length - 1]} (${o.packets.length} packets)`;
 
 /** A packet's or hop's time in a report when its capture recorded none (a pcapng Simple Packet Block). */
 export const NO_TIMESTAMP = 'no timestamp';

@@ -35,7 +35,7 @@ import { floodedRows, floodedText, headersAt, hopOrder, journeyOutcome, judge, m
 import { direction } from '../../common/text';
 import { findAnswers, quotingErrors, type QuotedError } from './verdict';
 import { groupByKey, orderHops, splitJourneys, untranslatable, withoutRows, type JourneyIndex } from './journeys';
-import { buildModel, type NatObservation, type NodeDraft } from './model';
+import { buildModel, settleUnknowns, type NatObservation, type NodeDraft } from './model';
 import type { IcmpError, IcmpTooBig, PacketTable } from './table';
 import type {
   AnalysisData,
@@ -857,11 +857,10 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
   answers.set(findAnswers(t, journeys, correctedTime, fx.tupleOfRow));
 
   // 9. Enrichment: names, and disagreements with the traffic.
-  const model = routedNodeFacts(
-    t,
-    points,
-    withNames(withBgp(applyEnrichment(built, enrich, addFinding), opts.bgp), fx.flows, enrich.names),
-    (r) => packetRef(t, ids, r),
+  const model = settleUnknowns(
+    routedNodeFacts(t, points, withNames(withBgp(applyEnrichment(built, enrich, addFinding), opts.bgp), fx.flows, enrich.names), (r) =>
+      packetRef(t, ids, r),
+    ),
   );
 
   // 10. Findings from journeys, flows, reads, clocks.
@@ -1072,6 +1071,10 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
     kindSource: p.kindSource,
     packetCount: p.count,
     evidence: p.evidence,
+    ...pointUnknowns(
+      p,
+      ambiguous.get(i)?.map((n) => nodes[n].id),
+    ),
   }));
   const captures: CaptureFile[] = files.map((f) => {
     const rows = f.packetCount;
@@ -1513,4 +1516,23 @@ function sameCidr(a: string, b: string): boolean {
   const x: Cidr4 | null = parseCidr4(a);
   const y: Cidr4 | null = parseCidr4(b);
   return x !== null && y !== null && x.base === y.base && x.len === y.len;
+}
+
+/** Why a capture point's node, interface name or kind is not known. */
+function pointUnknowns(p: PointDraft, candidates: readonly string[] | undefined): Pick<CapturePoint, 'unknown'> {
+  const u: { node?: string; interface?: string; kind?: string } = {};
+  if (p.node === null)
+    u.node =
+      candidates && candidates.length > 1
+        ? `it could be on ${candidates.join(' or ')}: the traffic does not tell them apart`
+        : `neither its file's name nor its traffic ties it to a node`;
+  if (p.interface === null)
+    u.interface =
+      p.ifindex !== null
+        ? `a cooked capture (-i any) keeps the interface's index ${p.ifindex}, not its name`
+        : p.iface !== null
+          ? `its pcapng interface block gives no name`
+          : `neither the file's name nor its format gives an interface name`;
+  if (p.kind === 'unknown') u.kind = `neither its interface's name nor its traffic tells what kind of interface it is`;
+  return Object.keys(u).length ? { unknown: u } : {};
 }

@@ -8,7 +8,7 @@
 // (service), link: (tunnel between two nodes) and e:<source>|<target> (a wire in a node, or a
 // service to a backend pod). Older reports spelled some differently (tunnel-device:, service:,
 // tunnel:, service:<s>>pod:<p>, or the bare model id): `resolveElement` maps those onto these.
-import { endpoint, tunnelText } from '../../common/text';
+import { endpoint, tunnelText, unknownLines } from '../../common/text';
 import type { AnalysisData, CapturePoint, ClusterModel, Hop } from './types';
 
 export type GraphNodeKind = 'node' | 'nic' | 'vtep' | 'tun' | 'bridge' | 'veth' | 'pod' | 'service';
@@ -32,6 +32,8 @@ export interface GraphNode {
   readonly findings: number;
   /** The capture points taken on it. */
   readonly points: readonly string[];
+  /** Why its unknown facts are unknown, one line each ('gateway address unknown: no ARP or IP packet of …'); absent when none. */
+  readonly unknown?: readonly string[];
 }
 
 export interface GraphEdge {
@@ -80,8 +82,12 @@ export function buildClusterGraph(a: AnalysisData): ClusterGraph {
   const addNode = (n: Omit<GraphNode, 'findings' | 'points' | 'evidence'> & Partial<GraphNode>) => {
     if (ids.has(n.id)) return;
     ids.add(n.id);
-    nodes.push({ evidence: '', findings: 0, points: [], ...n });
+    const { unknown, ...rest } = n;
+    nodes.push({ evidence: '', findings: 0, points: [], ...rest, ...(unknown?.length ? { unknown } : {}) });
   };
+  /** The reasons of some of an element's unknown fields, as lines. */
+  const whyOf = <K extends string>(u: { readonly [F in K]?: string } | undefined, keys: readonly K[]) =>
+    unknownLines(u && Object.fromEntries(keys.map((k) => [k, u[k]])));
   const addEdge = (kind: GraphEdgeKind, source: string, target: string, more: Partial<GraphEdge> = {}) => {
     const id = more.id ?? wireId(source, target);
     if (ids.has(id) || !ids.has(source) || !ids.has(target)) return;
@@ -97,7 +103,13 @@ export function buildClusterGraph(a: AnalysisData): ClusterGraph {
     const points = a.points.filter((p) => p.node === n.id || (n.name !== null && p.node === n.name));
     // Calico: the pod blocks BGP says this node owns (next hop = its address).
     const bgpBlocks = (m.bgp?.blocks ?? []).filter((b) => b.node === n.id && !b.withdrawn).map((b) => b.cidr);
-    const cidrs = bgpBlocks.length ? `BGP blocks ${bgpBlocks.join(', ')}` : n.podCidr ? `pods ${n.podCidr}` : '';
+    const cidrs = bgpBlocks.length
+      ? `BGP blocks ${bgpBlocks.join(', ')}`
+      : n.podCidr
+        ? `pods ${n.podCidr}`
+        : n.unknown?.podCidr
+          ? 'pods unknown'
+          : '';
     addNode({
       id: box,
       kind: 'node',
@@ -108,6 +120,7 @@ export function buildClusterGraph(a: AnalysisData): ClusterGraph {
       evidence: [why(n.evidence), bgpBlocks.length ? `BGP: owns ${bgpBlocks.join(', ')}` : ''].filter(Boolean).join('; '),
       findings: findingsOn.get(n.id) ?? 0,
       points: ptIds(points),
+      unknown: bgpBlocks.length ? [] : whyOf(n.unknown, ['podCidr']),
     });
     const nics = points.filter((p) => p.kind === 'underlay');
     addNode({
@@ -115,9 +128,13 @@ export function buildClusterGraph(a: AnalysisData): ClusterGraph {
       kind: 'nic',
       label: [...new Set(nics.map((p) => p.interface ?? 'NIC'))].join(', ') || 'NIC',
       address: n.underlayIps.join(', ') || null,
-      detail: [...n.underlayIps, ...n.underlayMacs].join(' · '),
+      detail: [
+        ...(n.underlayIps.length ? n.underlayIps : n.unknown?.underlayIps ? ['address unknown'] : []),
+        ...(n.underlayMacs.length ? n.underlayMacs : n.unknown?.underlayMacs ? ['MAC unknown'] : []),
+      ].join(' · '),
       parent: box,
       points: ptIds(nics),
+      unknown: whyOf(n.unknown, ['underlayIps', 'underlayMacs']),
     });
     const tuns = points.filter((p) => p.kind === 'vtep' || p.kind === 'tun');
     if (tuns.length || n.vtepIp !== null || n.vtepMac !== null || m.tunnels.some((t) => t.nodes.includes(n.id))) {
@@ -126,10 +143,13 @@ export function buildClusterGraph(a: AnalysisData): ClusterGraph {
         kind: tuns.some((p) => p.kind === 'tun') ? 'tun' : 'vtep',
         label: [...new Set(tuns.map((p) => p.interface ?? 'tunnel'))].join(', ') || 'tunnel device',
         address: n.vtepIp,
-        detail: [n.vtepIp, n.vtepMac].filter(Boolean).join(' · '),
+        detail: [n.vtepIp ?? (n.unknown?.vtepIp ? 'address unknown' : null), n.vtepMac ?? (n.unknown?.vtepMac ? 'MAC unknown' : null)]
+          .filter(Boolean)
+          .join(' · '),
         parent: box,
         evidence: n.vtepMac ? `VTEP MAC ${n.vtepMac}` : '',
         points: ptIds(tuns),
+        unknown: whyOf(n.unknown, ['vtepIp', 'vtepMac']),
       });
     }
   }
@@ -140,10 +160,16 @@ export function buildClusterGraph(a: AnalysisData): ClusterGraph {
       kind: 'bridge',
       label: b.name,
       address: b.gatewayIp,
-      detail: [b.gatewayIp, b.gatewayMac].filter(Boolean).join(' · '),
+      detail: [
+        b.gatewayIp ?? (b.unknown?.gatewayIp ? 'gateway unknown' : null),
+        b.gatewayMac ?? (b.unknown?.gatewayMac ? 'MAC unknown' : null),
+      ]
+        .filter(Boolean)
+        .join(' · '),
       parent: parentOf(b.node),
       evidence: why(b.evidence),
       points: b.point ? [b.point] : [],
+      unknown: whyOf(b.unknown, ['gatewayIp', 'gatewayMac']),
     });
   for (const v of m.veths)
     addNode({
@@ -162,10 +188,11 @@ export function buildClusterGraph(a: AnalysisData): ClusterGraph {
       kind: 'pod',
       label: p.name ? `${p.namespace ? `${p.namespace}/` : ''}${p.name}` : p.ip,
       address: p.name ? p.ip : null,
-      detail: [p.ip, p.mac].filter(Boolean).join(' · '),
+      detail: [p.ip, p.mac ?? (p.unknown?.mac ? 'MAC unknown' : null)].filter(Boolean).join(' · '),
       parent: parentOf(p.node),
       evidence: why(p.evidence),
       points: p.ownPoints ?? [],
+      unknown: whyOf(p.unknown, ['mac', 'node', 'veth']),
     });
   for (const s of m.services) {
     const at = endpoint(s.ip, s.port);
@@ -174,11 +201,15 @@ export function buildClusterGraph(a: AnalysisData): ClusterGraph {
       kind: 'service',
       label: s.name ? `${s.namespace ? `${s.namespace}/` : ''}${s.name}` : `${s.protocol.toUpperCase()} ${at}`,
       address: s.name ? at : null,
-      detail: [s.name ? `${s.protocol.toUpperCase()} ${at}` : '', s.natNodes.length ? `NAT on ${s.natNodes.join(', ')}` : '']
+      detail: [
+        s.name ? `${s.protocol.toUpperCase()} ${at}` : '',
+        s.natNodes.length ? `NAT on ${s.natNodes.join(', ')}` : s.unknown?.natNodes ? 'NAT node unknown' : '',
+      ]
         .filter(Boolean)
         .join(' · '),
       parent: null,
       evidence: why(s.evidence),
+      unknown: whyOf(s.unknown, ['natNodes']),
     });
   }
 

@@ -8,17 +8,19 @@ import {
   cidr6ToString,
   cidrContains,
   cidrToString,
+  commonPrefixLen,
   ip4ToString,
   macIsGroup,
   macToString,
   parseIp6,
+  prefixMask,
   type Cidr4,
   type Cidr6,
 } from './addr';
-import { akey, isInitialTtl, type InPod, type PointDraft, type TunnelFacts } from './attribution';
+import { akey, DST_KEY, isInitialTtl, type InPod, type PointDraft, type TunnelFacts } from './attribution';
 import { EvidenceAcc, evidence } from './evidence';
 import type { PacketTable } from './table';
-import type { Bridge, ClusterNode, Evidence, Pod, Service, ServiceBackend, Tunnel, TunnelType, Veth } from './types';
+import type { Bridge, ClusterModel, ClusterNode, Evidence, Pod, Service, ServiceBackend, Tunnel, TunnelType, Veth } from './types';
 
 /** A node while inferring: name and/or underlay addresses, its points and evidence. */
 export interface NodeDraft {
@@ -218,6 +220,27 @@ export function buildModel(m: ModelInput): BuiltModel {
   const vtepIps = new Set<number>();
   vtepIp.forEach((mp) => mp.forEach((_, ip) => vtepIps.add(ip)));
 
+  // Why a node's gateway is unknown: what would have shown it, and is not in the captures.
+  const blockText = (n: number): string | null => {
+    const c = nodes[n].cidr;
+    const c6 = nodes[n].cidr6;
+    return [c ? cidrToString(c) : null, c6 ? cidr6ToString(c6) : null].filter(Boolean).join(' or ') || null;
+  };
+  const gatewayMacWhy = (n: number): string => {
+    const block = blockText(n);
+    return block
+      ? `no packet from a pod of ${block} to an address outside it was captured on ${nodes[n].id}'s bridge or veths: the gateway's MAC is the destination MAC of such packets`
+      : `${nodes[n].id}'s pod CIDR is unknown and no frame routed onto its bridge (TTL below the initial) was captured: the gateway's MAC is the destination of a pod's off-subnet packets, or the source of routed ones`;
+  };
+  const gatewayIpWhy = (n: number): string => {
+    const g = gatewayOf[n];
+    if (!g) return `the gateway's MAC is unknown, and ARP or an IP packet would be tied to the gateway by it`;
+    const block = blockText(n);
+    return block
+      ? `no ARP or IP packet of the gateway in the captures: nothing from its MAC ${macToString(g[0])} gives an address of ${block}`
+      : `no ARP from the gateway's MAC ${macToString(g[0])} in the captures, and with ${nodes[n].id}'s pod CIDR unknown no IP packet from that MAC can be told to be sent from the gateway's own address`;
+  };
+
   // Nodes.
   const outNodes: ClusterNode[] = nodes.map((n, i) => {
     const ev = [...n.evidence];
@@ -269,6 +292,7 @@ export function buildModel(m: ModelInput): BuiltModel {
       gatewayMac: g ? macToString(g[0]) : null,
       point: p.id,
       evidence: ev,
+      ...unknowns({ gatewayMac: g ? null : gatewayMacWhy(n), gatewayIp: gi ? null : gatewayIpWhy(n) }),
     });
   });
 
@@ -501,6 +525,19 @@ export function buildModel(m: ModelInput): BuiltModel {
       ...(p.macsBefore ? { earlier: p.macsBefore.map((e) => ({ veth: null, mac: macToString(e.mac) })) } : {}),
       name: fileName.get(p.ip)?.name ?? null,
       namespace: fileName.get(p.ip)?.namespace ?? null,
+      ...unknowns({
+        mac:
+          p.mac >= 0
+            ? null
+            : `no frame it sent itself with an Ethernet header (unencapsulated, initial TTL, on its veth, its bridge or a cooked capture) is in the captures: frames of it routed or tunnelled carry a router's or tunnel device's MAC`,
+        node:
+          p.node >= 0 ? null : `the capture it was found on${p.point !== undefined ? `, ${points[p.point].id},` : ''} is on no known node`,
+        veth: p.veth
+          ? null
+          : ownPoints.has(p.ip)
+            ? `its host-side veth was not captured, only its own interface inside the pod (${ownPoints.get(p.ip)!.join(', ')})`
+            : `none of the captures is of its host-side veth (the one interface that carries only this pod's traffic)`,
+      }),
       evidence: [
         evidence(t, ids, p.reason, p.acc),
         ...(fileName.has(p.ip)
@@ -595,8 +632,133 @@ export function buildModel(m: ModelInput): BuiltModel {
     name: null,
     namespace: null,
     evidence: [evidence(t, ids, `packets addressed to ${addrText(s.vip)}:${s.port} leave the node addressed to a pod (DNAT)`, s.acc)],
+    ...unknowns({ natNodes: s.nodes.size ? null : `the packets before and after the translation were captured on no known node` }),
   }));
   const nodeOfPod = new Map<number, number>();
   for (const p of pods.values()) if (p.node >= 0) nodeOfPod.set(p.ip, p.node);
-  return { nodes: outNodes, bridges, veths, pods: outPods, tunnels: outTunnels, services, nodeOfPod };
+
+  // Why a node's facts are unknown (now that its pods and tunnels are known).
+  let tunnelSenders: { routed: number; noEthernet: number }[] | undefined;
+  const podsOf = nodes.map(() => [] as number[]);
+  for (const p of pods.values()) if (p.node >= 0) podsOf[p.node].push(p.ip);
+  const withWhy = outNodes.map((o, i) => {
+    const n = nodes[i];
+    const tunnelOf = outTunnels.filter((x) => x.nodes.includes(n.id));
+    const hasDevice = tunnelOf.length > 0 || n.points.some((p) => points[p].kind === 'vtep' || points[p].kind === 'tun');
+    const vxlan = tunnelOf.some((x) => x.type === 'vxlan' || x.type === 'geneve') || n.points.some((p) => points[p].kind === 'vtep');
+    return {
+      ...o,
+      ...unknowns({
+        podCidr: o.podCidr === null ? podCidrWhy(i, podsOf[i]) : null,
+        underlayIps: n.ips.length ? null : `no tunnel packet and no ARP of its NIC's own MAC in the captures ties an address to it`,
+        underlayMacs: o.underlayMacs.length ? null : n.ips.length ? underlayMacWhy(i) : `its underlay address is unknown`,
+        vtepMac:
+          o.vtepMac !== null || !vxlan
+            ? null
+            : n.ips.length
+              ? `no VXLAN or Geneve packet sent from ${addrText(n.ips[0])} is in the captures: the VTEP's MAC is their inner source MAC`
+              : `its underlay address is unknown, and the VTEP's MAC is the inner source MAC of the VXLAN packets sent from it`,
+        vtepIp:
+          o.vtepIp !== null || !hasDevice
+            ? null
+            : n.cidr
+              ? `no packet it sent into the tunnel itself from an address of ${cidrToString(n.cidr)} (its network address, or unrouted) is in the captures; the tunnel device may also have no address`
+              : `its IPv4 pod CIDR is unknown, and the tunnel device's address is found as an address of that block (its network address, or one the node sends into the tunnel from itself)`,
+      }),
+    };
+  });
+  return { nodes: withWhy, bridges, veths, pods: outPods, tunnels: outTunnels, services, nodeOfPod };
+
+  /** Per node, in one pass: tunnel packets from its addresses routed on their way, and without an Ethernet header. */
+  function tunnelSendersByNode(): { routed: number; noEthernet: number }[] {
+    const out = nodes.map(() => ({ routed: 0, noEthernet: 0 }));
+    for (let r = 0; r < t.count; r++) {
+      if (t.tunnel[r] === TunnelKind.NONE || t.outerVer[r] === 0) continue;
+      const n = nodeOfIp.get(akey(t.outerVer[r], t.outerSrc[r]));
+      if (n === undefined) continue;
+      if (t.mac(t.outerMacSrc[r]) < 0) out[n].noEthernet++;
+      else if (!unroutedOuter(r)) out[n].routed++;
+    }
+    return out;
+  }
+
+  /** Why node i's pod CIDR is unknown, given the address keys of the pods placed on it. */
+  function podCidrWhy(i: number, podKeys: readonly number[]): string {
+    const n = nodes[i];
+    let sent = 0;
+    let received = 0;
+    let tunnelPackets = 0;
+    for (const ip of n.ips) {
+      tunnelPackets += facts.nodeIps.get(ip)?.count ?? 0;
+      for (const [k, acc] of facts.innerOf.get(ip) ?? []) {
+        const a = k >= DST_KEY ? k - DST_KEY : k;
+        if (facts.nodeIps.has(a)) continue;
+        if (k >= DST_KEY) received += acc.count;
+        else sent += acc.count;
+      }
+    }
+    const why = !n.ips.length
+      ? `no underlay address of it is known, and a pod CIDR is read from the tunnel packets a node's address sends`
+      : sent > 0
+        ? `the pod addresses it sends into the tunnel overlap another node's: the traffic does not tell the two blocks apart`
+        : received > 0
+          ? `the tunnel packets in the captures carry pod addresses to it but none from it, and a block is read from the addresses a node sends`
+          : tunnelPackets > 0
+            ? `no tunnel packet of it in the captures carries a pod's address, and a block is read from those`
+            : `no tunnel packet to or from it is in the captures, and no route names its block`;
+    // What is known of the block, and why that is not enough: addresses give no prefix length.
+    const v4 = podKeys.filter((k) => k < 4294967296).sort((x, y) => x - y);
+    if (!v4.length) return why;
+    const g = gatewayIp[i];
+    const gw = g && g[0] < 4294967296 && !v4.includes(g[0]) ? g[0] : null;
+    const all = gw !== null ? [...v4, gw] : v4;
+    let len = 32;
+    for (const a of all) len = Math.min(len, commonPrefixLen(all[0], a));
+    const wider = cidrToString({ base: (all[0] & prefixMask(len)) >>> 0, len });
+    return `${why}; its pods ${v4.map(addrText).join(', ')}${gw !== null ? ` and its bridge's gateway ${addrText(gw)}` : ''} are known, but addresses alone do not give the block's prefix length (a block holding ${all.length > 1 ? 'them all' : 'it'} is ${wider} or wider)`;
+  }
+
+  /** Why node i's underlay MAC is unknown: what the tunnel packets from its addresses were like. */
+  function underlayMacWhy(i: number): string {
+    const { routed, noEthernet } = (tunnelSenders ??= tunnelSendersByNode())[i];
+    const ips = nodes[i].ips.map(addrText).join(', ');
+    if (routed > 0)
+      return `every tunnel packet from ${ips} in the captures with an Ethernet header was routed on its way (outer TTL below the initial): its source MAC is a router's, not the node's`;
+    if (noEthernet > 0)
+      return `the tunnel packets from ${ips} in the captures have no Ethernet header (a cooked or tunnel-device capture), and no other frame shows its NIC's MAC`;
+    return outTunnels.length
+      ? `no tunnel packet from ${ips} is in the captures (their outer source MAC is the node's NIC's)`
+      : `no packet of its pods was captured leaving its NIC unencapsulated (their source MAC is the NIC's), and no ARP on a NIC capture gives ${ips}'s MAC`;
+  }
+}
+
+/** `{ unknown: reasons }` of the fields that have one, or nothing when every fact is known. */
+function unknowns<K extends string>(why: { readonly [F in K]: string | null }): { unknown?: { [F in K]?: string } } {
+  const u: { [F in K]?: string } = {};
+  for (const k of Object.keys(why) as K[]) if (why[k] !== null) u[k] = why[k];
+  return Object.keys(u).length ? { unknown: u } : {};
+}
+
+/** Whether a field holds a fact: neither null, nor an empty list, nor the kind 'unknown'. */
+const known = (v: unknown): boolean => v !== null && v !== undefined && v !== 'unknown' && !(Array.isArray(v) && v.length === 0);
+
+/** The element without the reasons of fields that are known now (filled in after the traffic: leases, kubectl, ARP of a routed node). */
+export function settled<T extends { readonly unknown?: { readonly [k: string]: string | undefined } }>(x: T): T {
+  if (!x.unknown) return x;
+  const rec = x as unknown as Record<string, unknown>;
+  const left = Object.entries(x.unknown).filter(([k, v]) => v !== undefined && !known(rec[k]));
+  if (left.length === Object.keys(x.unknown).length) return x;
+  const { unknown: _, ...rest } = x;
+  return (left.length ? { ...rest, unknown: Object.fromEntries(left) } : rest) as unknown as T;
+}
+
+/** The model with every reason of a fact found after the traffic's inference dropped. */
+export function settleUnknowns(m: ClusterModel): ClusterModel {
+  return {
+    ...m,
+    nodes: m.nodes.map(settled),
+    bridges: m.bridges.map(settled),
+    pods: m.pods.map(settled),
+    services: m.services.map(settled),
+  };
 }

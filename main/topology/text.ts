@@ -2,22 +2,34 @@
 // common/text.ts like the app and the reports. Capture content is untrusted: control characters are
 // replaced before printing.
 
-import { clean, cleanBlock, direction, duration, endpoint, natText, encapText, signedDuration, tunnelText } from '../../common/text';
+import {
+  clean,
+  cleanBlock,
+  direction,
+  duration,
+  endpoint,
+  natText,
+  encapText,
+  signedDuration,
+  tunnelText,
+  unknownLines,
+} from '../../common/text';
 import type { Analysis } from './analyze';
-import type { CapturePoint, Journey } from './types';
+import type { AnalysisData, CapturePoint, Journey } from './types';
 
-export function table(rows: readonly (readonly string[])[], indent = '  '): string {
+/** Rows in aligned columns; `notes[i]`, when given, are lines printed under row i, indented further (why a fact of it is unknown). */
+export function table(rows: readonly (readonly string[])[], indent = '  ', notes: readonly (readonly string[])[] = []): string {
   const w: number[] = [];
   for (const r of rows) r.forEach((c, i) => (w[i] = Math.max(w[i] ?? 0, c.length)));
   return rows
-    .map(
-      (r) =>
-        indent +
+    .flatMap((r, k) => [
+      indent +
         r
           .map((c, i) => (i === r.length - 1 ? c : c.padEnd(w[i])))
           .join('  ')
           .trimEnd(),
-    )
+      ...(notes[k] ?? []).map((n) => `${indent}  ${n}`),
+    ])
     .join('\n');
 }
 
@@ -37,12 +49,14 @@ export function formatTopology(a: Analysis, maxFlows = 30): string {
     table(
       a.points.map((p) => [
         clean(p.id),
-        p.node ?? '?',
+        p.node ?? 'unknown',
         clean(interfaceText(p)),
         p.kind,
         `(${[p.nodeSource, p.kindSource].filter((x, i, l) => l.indexOf(x) === i).join('/')})`,
         `${p.packetCount} pkts`,
       ]),
+      '  ',
+      a.points.map((p) => unknownLines(p.unknown)),
     ),
   );
   for (const c of a.captures) for (const e of c.errors) out.push(`  ! ${clean(c.id)}: ${clean(e.message)}`);
@@ -53,23 +67,33 @@ export function formatTopology(a: Analysis, maxFlows = 30): string {
     table(
       m.nodes.map((n) => [
         clean(n.id),
-        n.underlayIps.join(',') || '-',
-        n.underlayMacs.join(',') || '-',
-        `pods ${n.podCidr ?? '?'}`,
-        n.vtepMac ? `vtep ${n.vtepMac}${n.vtepIp ? ` ${n.vtepIp}` : ''}` : '',
+        n.underlayIps.join(',') || (n.unknown?.underlayIps ? 'address unknown' : '-'),
+        n.underlayMacs.join(',') || (n.unknown?.underlayMacs ? 'MAC unknown' : '-'),
+        `pods ${n.podCidr ?? 'unknown'}`,
+        n.vtepMac || n.vtepIp || n.unknown?.vtepMac || n.unknown?.vtepIp
+          ? `vtep ${n.vtepMac ?? (n.unknown?.vtepMac ? 'MAC unknown' : '-')}${n.vtepIp ? ` ${n.vtepIp}` : ''}`
+          : '',
       ]),
+      '  ',
+      m.nodes.map((n) => unknownLines(n.unknown)),
     ),
   );
   out.push('', `Bridges (${m.bridges.length})`);
-  out.push(table(m.bridges.map((b) => [clean(b.id), `gateway ${b.gatewayIp ?? '?'}`, b.gatewayMac ?? '?'])));
+  out.push(
+    table(
+      m.bridges.map((b) => [clean(b.id), `gateway ${b.gatewayIp ?? 'unknown'}`, b.gatewayMac ?? 'MAC unknown']),
+      '  ',
+      m.bridges.map((b) => unknownLines(b.unknown)),
+    ),
+  );
   out.push('', `Pods (${m.pods.length})`);
   out.push(
     table(
       m.pods.map((p) => [
         p.ip,
-        p.mac ?? '-',
-        p.node ?? '?',
-        p.veth ? clean(p.veth) : '-',
+        p.mac ?? 'MAC unknown',
+        p.node ?? 'node unknown',
+        p.veth ? clean(p.veth) : 'veth unknown',
         [
           p.name ? clean(p.namespace ? `${p.namespace}/${p.name}` : p.name) : '',
           p.ownPoints?.length ? clean(`captured inside: ${p.ownPoints.join(', ')}`) : '',
@@ -78,6 +102,8 @@ export function formatTopology(a: Analysis, maxFlows = 30): string {
           .filter(Boolean)
           .join('  '),
       ]),
+      '  ',
+      m.pods.map((p) => unknownLines(p.unknown)),
     ),
   );
   const vethsWithoutPod = m.veths.filter((v) => v.pod === null);
@@ -91,9 +117,11 @@ export function formatTopology(a: Analysis, maxFlows = 30): string {
         s.id,
         '→',
         s.backends.map((b) => endpoint(b.ip, b.port)).join(', '),
-        `NAT on ${s.natNodes.join(', ') || '?'}`,
+        `NAT on ${s.natNodes.join(', ') || 'an unknown node'}`,
         s.name ? clean(`${s.namespace}/${s.name}`) : '',
       ]),
+      '  ',
+      m.services.map((s) => unknownLines(s.unknown)),
     ),
   );
   out.push('', 'Clock offsets');
@@ -129,8 +157,22 @@ export function formatTopology(a: Analysis, maxFlows = 30): string {
 
 /** A point's interface: 'eth0', or 'eth0 in pod web-0' for a capture taken inside a pod ('if7 in pod web-0', 'interface in pod web-0' when no name is known). */
 function interfaceText(p: Pick<CapturePoint, 'interface' | 'ifindex' | 'pod'>): string {
-  if (!p.pod) return p.interface ?? '?';
+  if (!p.pod) return p.interface ?? 'unknown';
   return `${p.interface ?? (p.ifindex !== null ? `if${p.ifindex}` : 'interface')} in pod ${p.pod}`;
+}
+
+/**
+ * Why a hop's node, interface name or kind is unknown (its capture point's reasons), once per point:
+ * 'hop 3: node unknown: it could be on node1 or node2: …'.
+ */
+export function hopUnknowns(a: Pick<AnalysisData, 'points'>, j: Pick<Journey, 'hops'>): string[] {
+  const pointById = new Map(a.points.map((p) => [p.id, p]));
+  const seen = new Set<string>();
+  return j.hops.flatMap((h) => {
+    if (seen.has(h.point)) return [];
+    seen.add(h.point);
+    return unknownLines(pointById.get(h.point)?.unknown).map((l) => `hop ${h.index + 1}: ${l}`);
+  });
 }
 
 /** A hop's interface: its point's, or the end of the point's id when nothing names it. */
@@ -163,7 +205,7 @@ export function formatJourney(a: Analysis, j: Journey): string {
     const nat = h.nat ? ` [${h.nat.kind.toUpperCase()}]` : '';
     rows.push([
       String(h.index + 1),
-      h.node ?? '?',
+      h.node ?? 'unknown',
       clean(hopInterface(a, h)),
       h.kind,
       h.noTime ? 'no timestamp' : wallTime(a.epochSec, h.correctedNs),
@@ -175,13 +217,15 @@ export function formatJourney(a: Analysis, j: Journey): string {
   }
   const out = [head, table(rows)];
   for (const n of j.nat) out.push(`  NAT: ${natText(n)}, between ${clean(n.between[0])} and ${clean(n.between[1])}`);
-  for (const g of j.gaps) out.push(`  ${g.point ? 'MISSING' : 'gap'} after hop ${g.afterHop + 1}: ${clean(g.reason)}`);
-  for (const o of j.offloaded ?? []) out.push(`  IN PIECES after hop ${o.afterHop + 1}: ${clean(o.reason)}`);
+  const place = (afterHop: number) => (afterHop < 0 ? 'before hop 1' : `after hop ${afterHop + 1}`);
+  for (const g of j.gaps) out.push(`  ${g.point ? 'MISSING' : 'gap'} ${place(g.afterHop)}: ${clean(g.reason)}`);
+  for (const o of j.offloaded ?? []) out.push(`  IN PIECES ${place(o.afterHop)}: ${clean(o.reason)}`);
   for (const m of j.mtu) out.push(`  MTU: ${clean(m.message)}`);
   if (j.status === 'dropped')
     out.push(
-      `  DROPPED: last seen at hop ${j.lastSeen.index + 1}, ${j.lastSeen.node ?? '?'} ${clean(j.lastSeen.interface ?? j.lastSeen.point)}`,
+      `  DROPPED: last seen at hop ${j.lastSeen.index + 1}, ${j.lastSeen.node ?? 'unknown node'} ${clean(j.lastSeen.interface ?? j.lastSeen.point)}`,
     );
+  for (const line of hopUnknowns(a, j)) out.push(`  ${line}`);
   if (j.verdict) out.push(`  verdict (${j.verdict.code}): ${clean(j.verdict.reason)}`);
   for (const h of j.hops) if (h.latencyNote) out.push(`  latency at hop ${h.index + 1}: ${clean(h.latencyNote)}`);
   const nodes = new Set(j.hops.map((h) => h.node));

@@ -28,6 +28,13 @@ export interface Evidence {
   readonly count: number;
 }
 
+/**
+ * Why facts of an element are unknown, by field name: `{ gatewayIp: 'no ARP or IP packet of …' }`.
+ * Every field of a model element the captures cannot show (null, an empty list, kind 'unknown') has
+ * its reason here, one sentence of what is missing; absent when every fact is known.
+ */
+export type Unknowns<K extends string> = { readonly [F in K]?: string };
+
 export type InterfaceKind = 'veth' | 'bridge' | 'vtep' | 'tun' | 'underlay' | 'loopback' | 'any' | 'unknown';
 
 /** Where an attribution came from, strongest first. */
@@ -71,6 +78,8 @@ export interface CapturePoint {
   readonly pod?: string;
   /** Why the node / interface / kind were chosen (traffic inference cites packets). */
   readonly evidence: readonly Evidence[];
+  /** Why the node, the interface name or the kind is not known (null / 'unknown'). */
+  readonly unknown?: Unknowns<'node' | 'interface' | 'kind'>;
 }
 
 /** Explicit attribution given by the user (wins over everything else). Match by point or capture id. */
@@ -99,6 +108,8 @@ export interface ClusterNode {
   readonly vtepIp: string | null;
   readonly points: readonly string[];
   readonly evidence: readonly Evidence[];
+  /** Why the pod CIDR, the underlay addresses or MACs, or the tunnel device's MAC or address are not known. */
+  readonly unknown?: Unknowns<'podCidr' | 'underlayIps' | 'underlayMacs' | 'vtepMac' | 'vtepIp'>;
 }
 
 export interface Bridge {
@@ -110,6 +121,8 @@ export interface Bridge {
   readonly gatewayMac: string | null;
   readonly point: string | null;
   readonly evidence: readonly Evidence[];
+  /** Why the gateway's address or MAC is not known. */
+  readonly unknown?: Unknowns<'gatewayIp' | 'gatewayMac'>;
 }
 
 export interface Veth {
@@ -137,6 +150,8 @@ export interface Pod {
   readonly name: string | null;
   readonly namespace: string | null;
   readonly evidence: readonly Evidence[];
+  /** Why the pod's MAC, node or host-side veth is not known. */
+  readonly unknown?: Unknowns<'mac' | 'node' | 'veth'>;
 }
 
 export interface Tunnel {
@@ -170,6 +185,8 @@ export interface Service {
   readonly name: string | null;
   readonly namespace: string | null;
   readonly evidence: readonly Evidence[];
+  /** Why no node is known for the translation. */
+  readonly unknown?: Unknowns<'natNodes'>;
 }
 
 export interface ClusterModel {

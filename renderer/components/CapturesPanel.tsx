@@ -56,7 +56,7 @@ function Placement(props: { capture: CaptureView }) {
         <div key={p.point} className="placement-point" data-point={p.point}>
           {pts.length > 1 && (
             <div className="muted">
-              {p.point}: {p.node ?? '?'} / {p.iface ?? '?'} · {p.kind}
+              {p.point}: {p.node ?? 'unknown'} / {p.iface ?? 'unknown'} · {p.kind}
             </div>
           )}
           <ul>
@@ -102,7 +102,7 @@ export function CapturesPanel(props: { state: AppState }) {
             </div>
             <div className="capture-meta">
               <span title={`attribution: ${c.attribution}`}>
-                {c.node ?? '?'} / {c.iface ?? '?'}
+                {c.node ?? 'unknown'} / {c.iface ?? 'unknown'}
               </span>
               <span className="kind">{c.kind}</span>
               <button

@@ -14,12 +14,12 @@ import {
   COLLAPSE_ABOVE,
   DARK,
   LIGHT,
-  MIN_LABEL_PX,
   READABLE_ZOOM,
   WHOLE_ZOOM,
   applyElements,
   boxesCrossed,
   graphStyle,
+  hoverText,
   notedMarks,
   searchGraph,
   sharedTunnelLabels,
@@ -222,8 +222,8 @@ export function GraphPane(props: GraphPaneProps) {
       const id = (e.target as NodeSingular).id();
       setOpenBy((m) => new Map(m).set(id, collapsedRef.current.has(id)));
     });
-    // A label too small to be drawn shows on hover; so does a tunnel's, drawn along it (a label
-    // several tunnels share is otherwise only in the legend).
+    // A label too small to be drawn shows on hover, and so does why an element's unknown facts are
+    // unknown; a tunnel's label is drawn along it (a label several tunnels share is otherwise only in the legend).
     cy.on('mouseover', 'node, edge', (e: EventObject) => {
       const el = e.target as NodeSingular | EdgeSingular;
       if (el.isEdge() && el.data('kind') === 'underlay') el.addClass('hover');
@@ -231,8 +231,8 @@ export function GraphPane(props: GraphPaneProps) {
       // pstyle (the parsed style) is missing from Cytoscape's type declarations.
       const parsed = el as unknown as { pstyle(name: string): { pfValue: number } };
       const px = parsed.pstyle('font-size').pfValue * cy.zoom();
-      if (!text || px >= MIN_LABEL_PX) return;
-      setTip({ x: e.renderedPosition.x, y: e.renderedPosition.y, text });
+      const tip = hoverText(text, el.data('unknown') as string | undefined, px);
+      if (tip) setTip({ x: e.renderedPosition.x, y: e.renderedPosition.y, text: tip });
     });
     cy.on('mouseout', 'node, edge', (e: EventObject) => {
       (e.target as NodeSingular | EdgeSingular).removeClass('hover');

@@ -21,6 +21,16 @@ export const labelWidth = (kind: string | undefined): number => (kind === 'servi
 export const LABEL_CHAR = 0.62;
 /** Below this size on screen a label is not drawn (it shows on hover instead). */
 export const MIN_LABEL_PX = 9;
+
+/**
+ * What hovering an element shows, or null for nothing: its label when drawn too small to read
+ * (`labelPx` on screen), and always why its unknown facts are unknown (a bridge whose gateway no
+ * packet shows says so, not just a name without an address).
+ */
+export function hoverText(label: string, unknown: string | undefined, labelPx: number): string | null {
+  if (unknown) return label ? `${label}\n${unknown}` : unknown;
+  return label && labelPx < MIN_LABEL_PX ? label : null;
+}
 export const BOX_PADDING = 12;
 /** Room above a node box for its title. */
 export const BOX_TITLE = 22;

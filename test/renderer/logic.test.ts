@@ -12,6 +12,7 @@ import {
   boxesCrossed,
   drawnLabel,
   graphStyle,
+  hoverText,
   LIGHT,
   linkText,
   notedMarks,
@@ -610,5 +611,16 @@ describe('detail pane', () => {
   it('opens the tree down to a field', () => {
     expect(ancestorsOf('0/0/0.0')).toEqual(['0/0', '0/0/0']);
     expect(ancestorsOf('1/2/3')).toEqual(['1/2']);
+  });
+});
+
+describe('graph hover', () => {
+  it('shows why an element’s facts are unknown at any zoom, and its label only when drawn too small to read', () => {
+    const why = 'gateway address unknown: no ARP or IP packet of the gateway in the captures';
+    expect(hoverText('kube-bridge', why, 20)).toBe(`kube-bridge\n${why}`);
+    expect(hoverText('kube-bridge', why, 4)).toBe(`kube-bridge\n${why}`);
+    expect(hoverText('kube-bridge 10.42.1.1', undefined, 20)).toBeNull();
+    expect(hoverText('kube-bridge 10.42.1.1', undefined, 4)).toBe('kube-bridge 10.42.1.1');
+    expect(hoverText('', undefined, 4)).toBeNull();
   });
 });
