@@ -1483,7 +1483,7 @@ function clockNote(o: DomainOffset, d: number, name: (d: number) => string, wind
         Math.abs(bound) >= 0.9 * windowNs
           ? `; the bound is near the ${ms(windowNs)} that sightings of one packet may be apart (--max-skew), so the offset may exceed it, with the packets the other way outside that window: raise --max-skew (to ${ms(2 * windowNs)}, say) to pin it down`
           : '';
-      return `not pinned down: packets go one way only (${from} to ${to}), so the offset is ${toward ? 'at most' : 'at least'} ${us(bound)} against ${ref}; it is taken at that bound, so latencies from ${from} to ${to} are the least possible and any from ${to} to ${from} the most${edge}`;
+      return `not pinned down: packets go one way only (${from} to ${to}), so the offset is ${toward ? 'at most' : 'at least'} ${us(bound)} against ${ref}; it is taken at ${o.offsetNs === bound ? 'that bound' : `${us(o.offsetNs)}, where the fastest packet took no time by its stamps (the bound allows for a stamp's grain more)`}, so latencies from ${from} to ${to} are the least possible and any from ${to} to ${from} the most${edge}`;
     }
     default:
       return 'unknown: no packet seen on this clock and another one tells their order';
