@@ -30,6 +30,7 @@ import { EMPTY_ENRICHMENT } from './enrich';
 import { EvidenceAcc, evidence, packetRef } from './evidence';
 import { buildFlows, unreversedNat } from './flows';
 import { OffloadIndex } from './offload';
+import { undecapsulatedTunnels, unmasqueradedHairpins } from './path-findings';
 import { floodedRows, floodedText, headersAt, hopOrder, journeyOutcome, judge, materialize, natBetween, type HopContext } from './hops';
 import { direction } from '../../common/text';
 import { findAnswers, quotingErrors, type QuotedError } from './verdict';
@@ -1030,6 +1031,9 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
       packets: x.packets.map((r) => packetRef(t, ids, r)),
       flow: x.flow.id,
     });
+  const emptyFiles = files.filter((f) => f.packetCount === 0 && f.errors.length === 0).map((f) => ({ path: f.path, id: f.id }));
+  for (const f of undecapsulatedTunnels(ctx, journeys, emptyFiles, (k) => facts.innerOf.has(k))) addFinding(f);
+  for (const f of unmasqueradedHairpins(ctx, journeys, (r) => (fx.flowOfRow[r] >= 0 ? flowIds[fx.flowOfRow[r]] : undefined))) addFinding(f);
   for (const s of model.services)
     addFinding({
       code: 'nat',
