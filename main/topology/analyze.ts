@@ -31,6 +31,7 @@ import { EMPTY_ENRICHMENT } from './enrich';
 import { EvidenceAcc, evidence, packetRef } from './evidence';
 import { buildFlows, unreversedNat } from './flows';
 import { OffloadIndex } from './offload';
+import { undecapsulatedTunnels, unmasqueradedHairpins } from './path-findings';
 import { floodedRows, floodedText, headersAt, hopOrder, journeyOutcome, judge, materialize, natBetween, type HopContext } from './hops';
 import { direction } from '../../common/text';
 import { findAnswers, quotingErrors, type QuotedError } from './verdict';
@@ -1048,6 +1049,9 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
       packets: x.packets.map((r) => packetRef(t, ids, r)),
       flow: x.flow.id,
     });
+  const emptyFiles = files.filter((f) => f.packetCount === 0 && f.errors.length === 0).map((f) => ({ path: f.path, id: f.id }));
+  for (const f of undecapsulatedTunnels(ctx, journeys, emptyFiles, (k) => facts.innerOf.has(k))) addFinding(f);
+  for (const f of unmasqueradedHairpins(ctx, journeys, (r) => (fx.flowOfRow[r] >= 0 ? flowIds[fx.flowOfRow[r]] : undefined))) addFinding(f);
   for (const s of model.services)
     addFinding({
       code: 'nat',
@@ -1505,7 +1509,7 @@ function clockNote(o: DomainOffset, d: number, name: (d: number) => string, wind
         Math.abs(bound) >= 0.9 * windowNs
           ? `; the bound is near the ${ms(windowNs)} that sightings of one packet may be apart (--max-skew), so the offset may exceed it, with the packets the other way outside that window: raise --max-skew (to ${ms(2 * windowNs)}, say) to pin it down`
           : '';
-      return `not pinned down: packets go one way only (${from} to ${to}), so the offset is ${toward ? 'at most' : 'at least'} ${us(bound)} against ${ref}; it is taken at that bound, so latencies from ${from} to ${to} are the least possible and any from ${to} to ${from} the most${edge}`;
+      return `not pinned down: packets go one way only (${from} to ${to}), so the offset is ${toward ? 'at most' : 'at least'} ${us(bound)} against ${ref}; it is taken at ${o.offsetNs === bound ? 'that bound' : `${us(o.offsetNs)}, where the fastest packet took no time by its stamps (the bound allows for a stamp's grain more)`}, so latencies from ${from} to ${to} are the least possible and any from ${to} to ${from} the most${edge}`;
     }
     default:
       return 'unknown: no packet seen on this clock and another one tells their order';

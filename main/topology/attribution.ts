@@ -977,7 +977,10 @@ export function inferKinds(
       if (tied.length === 1) {
         const a = (s.initTtl.get(tied[0]) ?? 0) === 0 ? (floodedPort(s, fam, total) ?? tied[0]) : tied[0];
         chosen[i][fam] = a;
-        claim(a, i);
+        // An address that sends here but only ever routed is one pod's traffic crossing a NIC or
+        // tunnel device (trafficKind says so), not this point's pod: it owns no veth here, and a
+        // veth of its own node carrying it with someone else is not thereby someone else's.
+        if ((s.initTtl.get(a) ?? 0) > 0 || (s.srcCount.get(a) ?? 0) === 0) claim(a, i);
       } else tiedOf.set(`${i}|${fam}`, tied);
     }
   });

@@ -317,6 +317,7 @@ export function estimateClocks(inp: ClockInput): ClockEstimate {
         upperNs: fin(hi),
       };
     }
+    const grainOf = (d: number) => (inp.grainOfDomain ? inp.grainOfDomain[ids[d]] : 0);
     // Choose offsets, narrowest interval first; each choice narrows the rest (O(D^2) per choice).
     const open = new Set(group.filter((d) => d !== R));
     while (open.size > 0) {
@@ -337,7 +338,10 @@ export function estimateClocks(inp: ClockInput): ClockEstimate {
       // One side only: the bound itself. It is the offset at which the fastest packet took no time,
       // within that packet's real one-way delay of the truth (microseconds in a cluster), whereas
       // leaving the clock uncorrected can be seconds off. None: no correction.
-      else v = Number.isFinite(hi) ? hi : Number.isFinite(lo) ? lo : 0;
+      // A bound from microsecond stamps is loosened by the later stamp's grain (see pairSamples): the
+      // offset is taken where the fastest packet took no time by its stamps, a grain inside the bound,
+      // so the bound stays a bound and that packet does not arrive before it was sent.
+      else v = Number.isFinite(hi) ? hi - grainOf(pick) : Number.isFinite(lo) ? lo + grainOf(R) : 0;
       out[pick].offsetNs = v;
       dist[R * D + pick] = v;
       dist[pick * D + R] = -v;

@@ -1087,13 +1087,23 @@ export function judge(
       const how = pieces
         ? `, ${pieces.packets.length === 1 ? 'merged into a larger packet' : `as ${pieces.packets.length} packets`} (segmentation offload)`
         : '';
-      return { pc, status, verdict: { code: 'reached-destination', reason: `seen where ${dstText} receives it (${pc.finalPoint}${how})` } };
+      return {
+        pc,
+        status,
+        verdict: {
+          code: 'reached-destination',
+          reason: `seen where ${dstText} receives it (${pc.finalPoint}${how})${fromItselfText(ctx, k, rows)}`,
+        },
+      };
     }
     case Basis.DestinationVeth:
       return {
         pc,
         status,
-        verdict: { code: 'reached-destination', reason: `seen on ${ctx.points[t.point[l]].id}, the veth of its destination ${dstText}` },
+        verdict: {
+          code: 'reached-destination',
+          reason: `seen on ${ctx.points[t.point[l]].id}, the veth of its destination ${dstText}${fromItselfText(ctx, k, rows)}`,
+        },
       };
     case Basis.Answered: {
       const a = ctx.answers![k];
@@ -1178,6 +1188,19 @@ export function judge(
       return { pc, status, verdict: { code: 'undetermined', reason: why + floodedText(ctx, rows) } };
     }
   }
+}
+
+/**
+ * A delivered packet that arrived with its destination's own address as source, a NAT having made
+ * its destination the sender itself (a pod calling its own service, the hairpin not masqueraded),
+ * and that nothing answered: the destination drops a packet from itself. '' otherwise.
+ */
+function fromItselfText(ctx: HopContext, k: number, rows: readonly number[]): string {
+  const t = ctx.t;
+  const l = rows[rows.length - 1];
+  if (t.innerSrc[l] !== t.innerDst[l] || t.innerDst[rows[0]] === t.innerDst[l] || (ctx.answers && ctx.answers[k] >= 0)) return '';
+  const me = t.addr(t.innerVer[l], t.innerDst[l]);
+  return `, but from ${me} itself: the destination was translated to the sender and the source was not (a hairpin its node did not masquerade), so ${me} drops it as its own, and nothing answered it`;
 }
 
 /** The capture that should have seen the packet next: the one missing it after its last hop, else the first. */

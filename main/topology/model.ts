@@ -478,6 +478,23 @@ export function buildModel(m: ModelInput): BuiltModel {
             : `sends from inside ${nodes[n].id}'s pod CIDR on its bridge`,
     });
   }
+  for (const d of tunnelledToSilentNode(
+    t,
+    nodes,
+    nodeOfIp,
+    nodeOfAddr,
+    pods,
+    (k) => gwIps.has(k) || vtepIps.has(k) || !!m.natSources?.has(k),
+    (k) => facts.innerOf.has(k),
+  ))
+    pods.set(d.ip, {
+      ip: d.ip,
+      mac: -1,
+      node: d.node,
+      veth: null,
+      acc: d.acc,
+      reason: `every tunnel packet for it goes to ${nodes[d.node].id} (outer destination ${addrText(d.outer)}), which sends none the captures show, so no pod block of it is known: a pod of that node`,
+    });
   // A pod that sent its own frames from one MAC, then only from another: a new interface with the
   // same address (restarted, or the address given to a new pod), even where no veth of it was captured.
   const macSpans = new Map<number, Map<number, { first: number; last: number; acc: EvidenceAcc }>>();
@@ -761,4 +778,55 @@ export function settleUnknowns(m: ClusterModel): ClusterModel {
     pods: m.pods.map(settled),
     services: m.services.map(settled),
   };
+}
+
+/**
+ * Addresses the tunnels carry to a node that sends no tunnel packet itself (its pod block unknown):
+ * a node routes a pod block into the tunnel to the node holding it (NAT happens before
+ * encapsulation), so an inner destination every tunnel packet takes to one such node is that node's
+ * pod. Not a node's address, a gateway's or VTEP's, a pod already placed, an address inside a known
+ * block, nor a block's first address (flannel's VTEP address); unicast only.
+ */
+function tunnelledToSilentNode(
+  t: PacketTable,
+  nodes: readonly { cidr?: Cidr4 | null; cidr6?: Cidr6 | null }[],
+  nodeOfIp: ReadonlyMap<number, number>,
+  nodeOfAddr: (k: number) => number,
+  placed: ReadonlyMap<number, unknown>,
+  notPod: (k: number) => boolean,
+  /** Outer sources that are tunnel ends (a mirror session's copies say nothing of pods: tunnelFacts drops them). */
+  tunnelEnd: (k: number) => boolean,
+): { ip: number; node: number; outer: number; acc: EvidenceAcc }[] {
+  const sends = new Set<number>();
+  for (let r = 0; r < t.count; r++)
+    if (t.tunnel[r] !== TunnelKind.NONE && t.outerVer[r] !== 0) {
+      const n = nodeOfIp.get(akey(t.outerVer[r], t.outerSrc[r]));
+      if (n !== undefined) sends.add(n);
+    }
+  const to = new Map<number, { node: number; outer: number; acc: EvidenceAcc } | null>();
+  for (let r = 0; r < t.count; r++) {
+    if (t.tunnel[r] === TunnelKind.NONE || t.outerVer[r] === 0 || t.innerVer[r] !== 4 || (t.innerFrag[r] & 0x1fff) !== 0) continue;
+    if (!tunnelEnd(akey(t.outerVer[r], t.outerSrc[r]))) continue;
+    const d = t.innerDst[r];
+    if (d >>> 28 >= 14 || (d & 0xff) === 0 || d >>> 24 === 127 || d >>> 16 === 0xa9fe) continue;
+    const outer = akey(t.outerVer[r], t.outerDst[r]);
+    const n = nodeOfIp.get(outer);
+    const k = akey(4, d);
+    const had = to.get(k);
+    if (had === null) continue;
+    if (n === undefined || sends.has(n) || nodes[n].cidr || nodeOfIp.has(k) || placed.has(k) || notPod(k) || nodeOfAddr(k) >= 0) {
+      to.set(k, null);
+      continue;
+    }
+    if (had && had.node !== n) {
+      to.set(k, null);
+      continue;
+    }
+    const e = had ?? { node: n, outer, acc: new EvidenceAcc() };
+    e.acc.add(r);
+    to.set(k, e);
+  }
+  const out: { ip: number; node: number; outer: number; acc: EvidenceAcc }[] = [];
+  for (const [ip, e] of to) if (e) out.push({ ip, ...e });
+  return out;
 }

@@ -445,6 +445,8 @@ export type FindingCode =
   | 'path-gap'
   | 'nat'
   | 'nat-not-reversed'
+  | 'hairpin-not-masqueraded'
+  | 'tunnel-not-decapsulated'
   | 'too-big-for-tunnel'
   | 'fragmented'
   | 'icmp-frag-needed'

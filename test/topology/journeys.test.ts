@@ -176,8 +176,10 @@ describe('journeys lab, packets one way only', () => {
     );
     // 1.25 s is far inside the 10 s window: nothing suggests raising --max-skew.
     expect(o.note).not.toMatch(/--max-skew/);
-    // The offset chosen is the least correction that keeps every packet causal: at the bound.
-    expect(o.offsetNs).toBeCloseTo(o.upperNs!, 0);
+    // The offset chosen is the least correction that keeps every packet causal: at the bound, less
+    // the microsecond stamp's grain the bound allows for (the fastest packet's own stamps).
+    expect(o.upperNs! - o.offsetNs).toBeGreaterThanOrEqual(0);
+    expect(o.upperNs! - o.offsetNs).toBeLessThanOrEqual(1000);
     expect(a!.findings.some((f) => f.code === 'clock-offset' && /not pinned down/.test(f.message))).toBe(true);
     expectCausal(a!);
     const ranged = all(a!)
