@@ -76,6 +76,25 @@ export const CHECKS = {
     WHERE v.verdict NOT LIKE 'unknown:%' AND (j.verdict IS DISTINCT FROM v.verdict OR j.status IS DISTINCT FROM v.status
        OR j.icmp_error IS DISTINCT FROM v.error_capture || '#' || CAST(v.error_idx + 1 AS VARCHAR)
        OR j.answered_by IS DISTINCT FROM v.answer_capture || '#' || CAST(v.answer_idx + 1 AS VARCHAR))`,
+  /**
+   * The places a journey crossed in pieces (segmentation offload): the in-process finder's
+   * Journey.offloaded as the export wrote it (journey_objects), against verdict.sql's
+   * sql_in_pieces / sql_offload_pieces: the same points, after the same hop, the same packets in order.
+   */
+  inPieces: `
+    WITH a AS (
+      SELECT j.id AS journey, o.value->>'point' AS point, CAST(o.value->>'afterHop' AS INTEGER) AS after_hop,
+        CAST(k.key AS INTEGER) AS piece, k.value->>'capture' AS capture, CAST(k.value->>'index' AS BIGINT) AS idx
+      FROM journey_objects j, json_each(j.json, '$.offloaded') o, json_each(o.value, '$.packets') k),
+    b AS (
+      SELECT h.journey, p.point, i.after_hop, CAST(p.piece AS INTEGER) AS piece, p.capture, p.idx
+      FROM sql_offload_pieces p JOIN sql_in_pieces i ON i.jkey = p.jkey AND i.slot = p.slot
+      JOIN sql_hops f ON f.jkey = p.jkey AND f.hop = 0 JOIN hops h ON h.capture = f.capture AND h.idx = f.idx)
+    SELECT COALESCE(a.journey, b.journey) AS journey, COALESCE(a.point, b.point) AS point, COALESCE(a.piece, b.piece) AS piece,
+      a.after_hop, b.after_hop AS sql_after_hop, a.capture || '#' || CAST(a.idx + 1 AS VARCHAR) AS packet,
+      b.capture || '#' || CAST(b.idx + 1 AS VARCHAR) AS sql_packet
+    FROM a FULL OUTER JOIN b ON b.journey = a.journey AND b.point = a.point AND b.piece = a.piece
+    WHERE a.after_hop IS DISTINCT FROM b.after_hop OR a.capture IS DISTINCT FROM b.capture OR a.idx IS DISTINCT FROM b.idx`,
   /** Verdicts the SQL says it cannot derive from the dataset (expected: none on the lab sets). */
   undecided: `
     SELECT v.jkey, v.verdict FROM sql_verdicts v WHERE v.verdict LIKE 'unknown:%'`,
