@@ -10,8 +10,9 @@ import { sqlString } from './duck';
 
 export const CORRELATE_SQL = fileURLToPath(new URL('./correlate.sql', import.meta.url));
 export const VERDICT_SQL = fileURLToPath(new URL('./verdict.sql', import.meta.url));
-/** The path finder's files, in the order they run (verdict.sql reads correlate.sql's views). */
-export const PATH_FINDER_SQL = [CORRELATE_SQL, VERDICT_SQL];
+export const FLOWS_SQL = fileURLToPath(new URL('./flows.sql', import.meta.url));
+/** The path finder's files, in the order they run (verdict.sql and flows.sql read correlate.sql's views). */
+export const PATH_FINDER_SQL = [CORRELATE_SQL, VERDICT_SQL, FLOWS_SQL];
 
 export interface CorrelateOptions {
   /** A new journey starts when the corrected gap exceeds this (the in-process default: 1000 ms). */

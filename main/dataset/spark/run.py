@@ -24,8 +24,9 @@ import sys
 HERE = os.path.dirname(os.path.abspath(__file__))
 CORRELATE_SQL = os.path.join(HERE, "..", "correlate.sql")
 VERDICT_SQL = os.path.join(HERE, "..", "verdict.sql")
+FLOWS_SQL = os.path.join(HERE, "..", "flows.sql")
 # The path finder's files, in the order they run (main/dataset/correlate.ts PATH_FINDER_SQL).
-PATH_FINDER_SQL = [CORRELATE_SQL, VERDICT_SQL]
+PATH_FINDER_SQL = [CORRELATE_SQL, VERDICT_SQL, FLOWS_SQL]
 
 
 def path_finder_statements():
