@@ -16,7 +16,7 @@ WITH
 flow_sightings AS (
   SELECT * FROM (
     SELECT s.*, hash64(s.inner_ver, s.src, s.sport, s.dst, s.dport) AS tkey,
-      ROW_NUMBER() OVER (PARTITION BY s.jkey, s.inner_ver, s.src, s.sport, s.dst, s.dport ORDER BY s.hop) AS rn
+      MIN(s.hop) OVER (PARTITION BY s.jkey, s.inner_ver, s.src, s.sport, s.dst, s.dport) AS first_hop
     FROM (
       SELECT o.jkey, o.hop, o.frag_off, o.inner_ver, o.inner_src AS src, COALESCE(o.sport, -1) AS sport, o.inner_dst AS dst,
         COALESCE(o.dport, -1) AS dport, CAST(p.tcp_seq AS BIGINT) AS seq, CAST(p.pay_len AS BIGINT) AS pay_len,
@@ -27,7 +27,7 @@ flow_sightings AS (
       WHERE o.inner_proto = 6
     ) s
     WHERE s.frag_off = 0
-  ) s WHERE rn = 1
+  ) s WHERE hop = first_hop
 ),
 -- 2. Segments seen elsewhere in pieces (flows.ts withoutPieces): a data segment whose bytes shorter
 -- segments of the same direction carried, each first seen within 100 ms of it at none of the points

@@ -177,11 +177,11 @@ CREATE OR REPLACE TEMPORARY VIEW sql_offload_tuples AS
 SELECT jkey, hop AS try, inner_ver AS ver, inner_src AS src, inner_dst AS dst, sport, dport, ip_id FROM (
   SELECT o.jkey, o.hop, o.inner_ver, o.inner_src, o.inner_dst, COALESCE(o.sport, -1) AS sport, COALESCE(o.dport, -1) AS dport,
     CAST(p.ip_id AS BIGINT) AS ip_id,
-    ROW_NUMBER() OVER (PARTITION BY o.jkey, o.inner_ver, o.inner_src, o.inner_dst, o.sport, o.dport ORDER BY o.hop) AS rn
+    MIN(o.hop) OVER (PARTITION BY o.jkey, o.inner_ver, o.inner_src, o.inner_dst, o.sport, o.dport) AS first_hop
   FROM sql_ordered o
   JOIN packets p ON p.capture = o.capture AND p.idx = o.idx
   WHERE o.jkey IN (SELECT jkey FROM sql_offload_asks) AND o.inner_proto = 6 AND o.frag_off = 0 AND p.pay_len > 0
-) t WHERE rn = 1;
+) t WHERE hop = first_hop;
 
 -- TCP data sightings on the points asked about, filed by 64 KiB block of sequence space (no packet
 -- is longer: a packet overlapping a segment starts in the segment's block or a neighbour).
