@@ -12,7 +12,8 @@ CREATE OR REPLACE TEMPORARY VIEW sql_tcp_flow_totals AS
 WITH
 -- 1. Each journey's first sighting on each directed 5-tuple it crossed (NAT: more than one), in hop
 -- order, with what flows.ts counts of it: the segment's sequence range when it carries data and its
--- TCP header is whole (flags TRANSPORT_CUT 256: the snap length cut it).
+-- TCP header is whole (flags TRANSPORT_CUT 256: the snap length cut it). The first is the lowest
+-- hop, by MIN over the tuple: DuckDB's top-N rewrite of ROW_NUMBER() ... = 1 failed on a lab set.
 flow_sightings AS (
   SELECT * FROM (
     SELECT s.*, hash64(s.inner_ver, s.src, s.sport, s.dst, s.dport) AS tkey,
