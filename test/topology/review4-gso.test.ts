@@ -11,9 +11,12 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { queryRows } from '../../main/dataset/duck';
+import { correlate } from '../../main/dataset/correlate';
+import { openDuck, queryRows } from '../../main/dataset/duck';
+import { exportDataset } from '../../main/dataset/export';
+import { attachDataset } from '../../main/dataset/open';
 import { loadCaptureSet, type Analysis, type Journey, type PacketRef } from '../../main/topology';
-import { agreeOn } from '../dataset/compare';
+import { agreeOn, disagreements } from '../dataset/compare';
 
 const DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'fixtures', 'captures', 'review4', 'bulk-gso');
 const FILES = readdirSync(DIR)
@@ -294,5 +297,49 @@ describe('the SQL path finder on segmentation offload (review4/bulk-gso, bulk-ts
       const inProcess = all(await loadCaptureSet(files)).reduce((n, j) => n + (j.offloaded ?? []).filter((o) => o.point === nic).length, 0);
       expect(num(at.rows[0].n)).toBe(inProcess);
     });
+  });
+});
+
+describe('the offload comparison can fail (verdict.sql and flows.sql broken on purpose)', () => {
+  let tmp: string;
+  beforeAll(() => {
+    tmp = mkdtempSync(join(tmpdir(), 'tv-gso-broken-'));
+  });
+  afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+  /** What disagrees when the SQL path finder runs with `from` replaced by `to` (which must occur) on `files`. */
+  async function broken(files: readonly string[], from: string, to: string) {
+    const dir = mkdtempSync(join(tmp, 'ds-'));
+    await exportDataset([...files], dir);
+    const duck = await openDuck();
+    let hit = false;
+    try {
+      await attachDataset(duck.db, dir);
+      await correlate(duck.db, { rewrite: (s) => (s.includes(from) ? ((hit = true), s.replace(from, to)) : s) });
+      const d = await disagreements(duck.db);
+      expect(hit, `${from} is in the path finder`).toBe(true);
+      return d;
+    } finally {
+      duck.close();
+    }
+  }
+
+  it('pieces taken whatever their IPv4 IDs: the pieces disagree where the same bytes were sent again', async () => {
+    const a = await loadCaptureSet(FILES);
+    const sup = segmentOn(a, `${N2}-vxlan0.pcap`, 64308);
+    const nic = `${N2}-ens5.pcap`;
+    const files = filesWithOtherIds(nic, sup.offloaded!.find((o) => o.point === nic)!.packets, tmp);
+    const d = await broken(files, 'AND (ver <> 4 OR CASE', 'AND (ver = 4 OR CASE');
+    expect(d.inPieces.length).toBeGreaterThan(0);
+  });
+
+  it('no place counted as passed in pieces: the verdicts disagree', async () => {
+    const d = await broken(FILES, 'ip.jkey IS NOT NULL AS in_pieces', 'false AS in_pieces');
+    expect(d.verdict.length).toBeGreaterThan(0);
+  });
+
+  it('offloaded segments counted twice in the flow totals: the totals disagree', async () => {
+    const d = await broken(FILES, 'abs(p.first_ns - w.first_ns) <= 100000000', 'abs(p.first_ns - w.first_ns) < 0');
+    expect(d.flowTotals.length).toBeGreaterThan(0);
   });
 });
