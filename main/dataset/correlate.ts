@@ -1,7 +1,8 @@
 // Runs the SQL path finder on a dataset attached to DuckDB: creates its parameter table, then every
-// statement of correlate.sql (journeys, hop order, latency, NAT, ICMP quotes) and verdict.sql (each
-// journey's verdict: delivered, dropped and where, or why it cannot tell). The same files run on
-// Spark through spark/run.py.
+// statement of correlate.sql (journeys, hop order, latency, NAT, ICMP quotes), verdict.sql (each
+// journey's verdict: delivered, dropped and where, or why it cannot tell; places crossed in pieces)
+// and flows.sql (TCP flow totals, one view computed when asked for). The same files run on Spark
+// through spark/run.py.
 
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';

@@ -7,8 +7,8 @@ path-finder SQL (../correlate.sql, then ../verdict.sql) that `tunnelvision sql` 
 
 DIR is a dataset directory made by `tunnelvision export --parquet` (a local path, or any URI Spark
 reads: hdfs://, s3a://, gs://). `packets` is every DIR/packets/*.parquet; each DIR/<table>.parquet
-is a view named after the file. --correlate runs correlate.sql and verdict.sql first (views sql_hops,
-sql_journeys, sql_icmp_quotes, sql_verdicts...). The query's rows are printed (CSV or JSON lines, at most --limit of them), or
+is a view named after the file. --correlate runs correlate.sql, verdict.sql and flows.sql first (views sql_hops,
+sql_journeys, sql_icmp_quotes, sql_verdicts, sql_in_pieces, sql_tcp_flow_totals...). The query's rows are printed (CSV or JSON lines, at most --limit of them), or
 written whole as Parquet with --out (on a cluster, the result of a big query stays in the cluster).
 
 correlate.sql keeps to the SQL both engines share; the dialect switches are its hash64(...), which
