@@ -31,7 +31,7 @@ import { fmt, row } from './measure';
 import { ensureTopologySet, POINTS } from './topology';
 import type { BenchContext, BenchSection, StepReport } from './types';
 
-const VERSION = 2;
+const VERSION = 3;
 const root = () => join(tmpdir(), 'tunnelvision-bench');
 /**
  * The goal is the whole process within 4 GB; DuckDB's limit covers its buffer manager only (not
@@ -102,11 +102,11 @@ async function exportSetStep(_capture: string, args: string[]): Promise<StepRepo
 
 /**
  * A points table for the path finder from (id, node, kind, pod_ip) rows: each point is its own
- * capture file (no interface index) and spans the times its packets have.
+ * capture file (no interface index) and spans, and runs for, the times its packets have.
  */
 function pointsTable(dir: string, points: string): string {
   return `SELECT p.id, p.id AS capture, CAST(NULL AS INTEGER) AS ifindex, p.node, p.kind, p.pod_ip, CAST(NULL AS VARCHAR) AS pod_ip6,
-      false AS pod_side, s.first_ns, s.last_ns
+      false AS pod_side, s.first_ns, s.last_ns, s.first_ns AS run_first_ns, s.last_ns AS run_last_ns
     FROM (${points}) p
     LEFT JOIN (SELECT point, MIN(t_ns) AS first_ns, MAX(t_ns) AS last_ns FROM read_parquet(${sqlString(join(dir, 'packets', '*.parquet'))}) GROUP BY point) s
       ON s.point = p.id`;
@@ -214,6 +214,7 @@ async function syntheticPackets(db: Awaited<ReturnType<typeof openDuck>>['db'], 
           CAST(167772160 + 15990784 + a * 256 + 2 AS UINTEGER) AS inner_src4, CAST(167772160 + 15990784 + b * 256 + 2 AS UINTEGER) AS inner_dst4,
           CAST(6 AS UTINYINT) AS inner_proto, CAST(CASE h WHEN 0 THEN 64 WHEN 3 THEN 62 ELSE 63 END AS UTINYINT) AS inner_ttl,
           CAST(i % 65536 AS UINTEGER) AS ip_id, CAST(40 + 100 + i % 7 * 50 AS UINTEGER) AS inner_len, CAST(32768 AS USMALLINT) AS inner_frag,
+          CAST(CASE WHEN h IN (1, 2) THEN 64 ELSE 14 END + 40 + 100 + i % 7 * 50 AS UINTEGER) AS orig_len,
           CAST(30000 + i % 5000 AS INTEGER) AS sport, 8080 AS dport,
           CAST(i % 4294967296 AS UINTEGER) AS tcp_seq, CAST((i * 7) % 4294967296 AS UINTEGER) AS tcp_ack,
           CAST(24 AS USMALLINT) AS tcp_flags, CAST(64240 AS USMALLINT) AS tcp_win,

@@ -89,8 +89,9 @@ export async function runExport(args: string[]): Promise<number> {
 const SQL_USAGE = `usage: tunnelvision sql DIR "SELECT ..." [--format table|csv|json] [--memory-limit 4GB] [--temp-dir DIR]
   DIR is a dataset made by 'tunnelvision export --parquet'; its tables are views named packets, captures,
   points, nodes, node_addresses, pods, services, flows, journeys, hops, findings, clock_offsets.
-  --correlate            first run the SQL path finder (main/dataset/correlate.sql): adds the views
-                         sql_journeys and sql_hops
+  --correlate            first run the SQL path finder (main/dataset/correlate.sql, verdict.sql,
+                         flows.sql): adds the views sql_journeys, sql_hops, sql_verdicts,
+                         sql_in_pieces and sql_tcp_flow_totals
 `;
 
 export async function runSqlCommand(args: string[]): Promise<number> {

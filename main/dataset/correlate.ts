@@ -1,7 +1,8 @@
 // Runs the SQL path finder on a dataset attached to DuckDB: creates its parameter table, then every
-// statement of correlate.sql (journeys, hop order, latency, NAT, ICMP quotes) and verdict.sql (each
-// journey's verdict: delivered, dropped and where, or why it cannot tell). The same files run on
-// Spark through spark/run.py.
+// statement of correlate.sql (journeys, hop order, latency, NAT, ICMP quotes), verdict.sql (each
+// journey's verdict: delivered, dropped and where, or why it cannot tell; places crossed in pieces)
+// and flows.sql (TCP flow totals, one view computed when asked for). The same files run on Spark
+// through spark/run.py.
 
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -10,8 +11,9 @@ import { sqlString } from './duck';
 
 export const CORRELATE_SQL = fileURLToPath(new URL('./correlate.sql', import.meta.url));
 export const VERDICT_SQL = fileURLToPath(new URL('./verdict.sql', import.meta.url));
-/** The path finder's files, in the order they run (verdict.sql reads correlate.sql's views). */
-export const PATH_FINDER_SQL = [CORRELATE_SQL, VERDICT_SQL];
+export const FLOWS_SQL = fileURLToPath(new URL('./flows.sql', import.meta.url));
+/** The path finder's files, in the order they run (verdict.sql and flows.sql read correlate.sql's views). */
+export const PATH_FINDER_SQL = [CORRELATE_SQL, VERDICT_SQL, FLOWS_SQL];
 
 export interface CorrelateOptions {
   /** A new journey starts when the corrected gap exceeds this (the in-process default: 1000 ms). */

@@ -21,6 +21,8 @@
 -- answer_idx), where it was last seen (last_point, last_node) and, for 'missing', the capture
 -- point that was running on the path and did not see it (missed_by: a point id, or the file of a
 -- whole `-i any` capture).
+-- Also sql_in_pieces (jkey, slot, point, after_hop, pieces: a place the journey's TCP segment
+-- crossed in other packets, segmentation offload) and sql_offload_pieces (those packets, in order).
 -- Same dialect as correlate.sql.
 
 -- 1. Each journey's first and last sighting, with the fields the verdict reads.
@@ -147,25 +149,134 @@ LEFT JOIN sql_seen s ON s.jkey = e.jkey AND s.slot = e.slot
 LEFT JOIN (SELECT jkey, slot, COUNT(*) AS candidates FROM sql_candidates GROUP BY jkey, slot) c
   ON c.jkey = e.jkey AND c.slot = e.slot;
 
+-- The first candidate whose run covers the time the journey was seen on that node: the capture
+-- that should have seen it there.
+CREATE OR REPLACE TEMPORARY VIEW sql_covering AS
+SELECT q.jkey, q.slot, MIN(c.point) AS point
+FROM sql_places q
+JOIN sql_candidates c ON c.jkey = q.jkey AND c.slot = q.slot
+JOIN sql_point_runs r ON r.point = c.point AND r.span_lo <= q.lo AND r.span_hi >= q.hi
+WHERE q.hop IS NULL AND q.candidates > 0
+GROUP BY q.jkey, q.slot;
+
+-- 3b. Segmentation offload (offload.ts carriedInPieces, asked by hops.ts checkPath): a TCP data
+-- segment a running capture did not see as one packet may have crossed it in other packets, cut
+-- by GSO/TSO at the sender's NIC or merged by GRO at the receiver's, which no key matches. Asked
+-- only where a covering capture missed a journey whose first sighting is a TCP data segment (not
+-- a later fragment): on a set captured without offloads, its few real misses.
+CREATE OR REPLACE TEMPORARY VIEW sql_offload_asks AS
+SELECT c.jkey, c.slot, c.point, q.lo, q.hi, CAST(fp.tcp_seq AS BIGINT) AS seq, CAST(fp.pay_len AS BIGINT) AS len,
+  COALESCE(MAX(CASE WHEN b.slot < q.slot THEN b.hop ELSE NULL END), -1) AS after_hop
+FROM sql_covering c
+JOIN sql_places q ON q.jkey = c.jkey AND q.slot = c.slot
+JOIN sql_ends e ON e.jkey = c.jkey
+JOIN packets fp ON fp.capture = e.f_capture AND fp.idx = e.f_idx
+JOIN sql_places b ON b.jkey = c.jkey
+WHERE e.proto = 6 AND e.f_frag = 0 AND fp.pay_len > 0
+GROUP BY c.jkey, c.slot, c.point, q.lo, q.hi, fp.tcp_seq, fp.pay_len;
+
+-- The pieces, as one view whose steps are its WITH: each view DuckDB creates binds every view it
+-- reads, so a chain of them costs milliseconds per step on every run, offload or not.
+CREATE OR REPLACE TEMPORARY VIEW sql_offload_pieces AS
+WITH
+-- The directed 5-tuples the journey's data sightings carry (NAT gives it several), tried in hop
+-- order, each with the IPv4 ID of its first sighting (GSO numbers the pieces up from it).
+tuples AS (
+  SELECT jkey, hop AS try, inner_ver AS ver, inner_src AS src, inner_dst AS dst, sport, dport, ip_id FROM (
+    SELECT o.jkey, o.hop, o.inner_ver, o.inner_src, o.inner_dst, COALESCE(o.sport, -1) AS sport, COALESCE(o.dport, -1) AS dport,
+      CAST(p.ip_id AS BIGINT) AS ip_id,
+      MIN(o.hop) OVER (PARTITION BY o.jkey, o.inner_ver, o.inner_src, o.inner_dst, o.sport, o.dport) AS first_hop
+    FROM sql_ordered o
+    JOIN packets p ON p.capture = o.capture AND p.idx = o.idx
+    WHERE o.jkey IN (SELECT jkey FROM sql_offload_asks) AND o.inner_proto = 6 AND o.frag_off = 0 AND p.pay_len > 0
+  ) t WHERE hop = first_hop
+),
+-- TCP data sightings on the points asked about, filed by 64 KiB block of sequence space (no packet
+-- is longer: a packet overlapping a segment starts in the segment's block or a neighbour).
+carried AS (
+  SELECT s.point, s.capture, s.idx, s.corrected, s.inner_ver, s.inner_src, s.inner_dst,
+    COALESCE(s.sport, -1) AS sport, COALESCE(s.dport, -1) AS dport,
+    CAST(p.tcp_seq AS BIGINT) AS seq, CAST(p.pay_len AS BIGINT) AS pay_len, CAST(p.ip_id AS BIGINT) AS ip_id,
+    CAST((CAST(p.tcp_seq AS BIGINT) - CAST(p.tcp_seq AS BIGINT) % 65536) / 65536 AS BIGINT) AS block
+  FROM sql_sightings s JOIN packets p ON p.capture = s.capture AND p.idx = s.idx
+  WHERE s.inner_proto = 6 AND s.frag_off = 0 AND p.pay_len > 0 AND s.point IN (SELECT point FROM sql_offload_asks)
+),
+-- What that capture carried of the segment's bytes, as offload.ts takes it: sightings of the same
+-- directed 5-tuple overlapping its sequence range (d: where each starts, relative to the segment,
+-- sequence numbers wrapping at 2^32), seen within 100 ms of the journey there, not the same bytes
+-- as one packet again (a resend or a copy) and, for IPv4, with an ID GSO gives a piece: up from
+-- the segment's own, at most one per 500 bytes (IPv4's smallest MSS is 536), the same where both
+-- start at one sequence number (GRO keeps the first merged packet's). A resend takes an ID past
+-- every packet sent since, and is no piece.
+candidates AS (
+  SELECT c.*, d + pay_len AS e_rel FROM (
+    SELECT a.jkey, a.slot, a.point, a.len, a.lo, a.hi, t.try, t.ver, t.ip_id AS seg_id, x.capture, x.idx, x.corrected,
+      x.pay_len, x.ip_id,
+      ((x.seq - a.seq) % 4294967296 + 4294967296 + 2147483648) % 4294967296 - 2147483648 AS d
+    FROM sql_offload_asks a
+    JOIN tuples t ON t.jkey = a.jkey
+    CROSS JOIN (SELECT -1 AS b UNION ALL SELECT 0 UNION ALL SELECT 1) k
+    JOIN carried x ON x.point = a.point AND x.inner_ver = t.ver AND x.inner_src = t.src AND x.inner_dst = t.dst
+      AND x.sport = t.sport AND x.dport = t.dport
+      AND x.block = (CAST((a.seq - a.seq % 65536) / 65536 AS BIGINT) + k.b + 65536) % 65536
+  ) c
+  WHERE d < len AND d + pay_len > 0
+    AND corrected >= lo - 100000000 AND corrected <= hi + 100000000
+    AND NOT (d = 0 AND pay_len = len)
+    AND (ver <> 4 OR CASE
+      WHEN d = 0 THEN (ip_id - seg_id + 65536) % 65536 = 0
+      WHEN d > 0 THEN (ip_id - seg_id + 65536) % 65536 < 32768 AND ((ip_id - seg_id + 65536) % 65536 - 1) * 500 <= d
+      ELSE (seg_id - ip_id + 65536) % 65536 <= 32768 AND ((seg_id - ip_id + 65536) % 65536 - 1) * 500 <= 0 - d
+    END)
+),
+-- The sweep over them in sequence order (then time): how far the ones before each covered the
+-- segment from its start (covered, relative), the first that leaves a hole (gap_pos) and the first
+-- that covers its end (done_pos). Covered without a hole, the pieces are the ones that took the
+-- cover further.
+sweep AS (
+  SELECT w.*,
+    MIN(CASE WHEN d > covered THEN pos ELSE NULL END) OVER (PARTITION BY jkey, slot, try) AS gap_pos,
+    MIN(CASE WHEN d <= covered AND e_rel >= len THEN pos ELSE NULL END) OVER (PARTITION BY jkey, slot, try) AS done_pos
+  FROM (
+    SELECT c.*,
+      ROW_NUMBER() OVER (PARTITION BY jkey, slot, try ORDER BY d, corrected, capture, idx) AS pos,
+      GREATEST(0, COALESCE(MAX(e_rel) OVER (PARTITION BY jkey, slot, try ORDER BY d, corrected, capture, idx
+        ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0)) AS covered
+    FROM candidates c
+  ) w
+)
+-- The pieces, for the first 5-tuple (in hop order) whose sightings there cover the segment.
+SELECT jkey, slot, point, capture, idx,
+  ROW_NUMBER() OVER (PARTITION BY jkey, slot ORDER BY pos) - 1 AS piece
+FROM (
+  SELECT s.*, MIN(try) OVER (PARTITION BY jkey, slot) AS first_try
+  FROM sweep s
+  WHERE done_pos IS NOT NULL AND (gap_pos IS NULL OR done_pos < gap_pos)
+) x
+WHERE try = first_try AND pos <= done_pos AND d <= covered AND e_rel > covered;
+
+-- Each expected place the journey crossed in pieces (Journey.offloaded): after which hop, where,
+-- how many packets.
+CREATE OR REPLACE TEMPORARY VIEW sql_in_pieces AS
+SELECT a.jkey, a.slot, a.point, a.after_hop, p.pieces
+FROM sql_offload_asks a
+JOIN (SELECT jkey, slot, COUNT(*) AS pieces FROM sql_offload_pieces GROUP BY jkey, slot) p ON p.jkey = a.jkey AND p.slot = a.slot;
+
 -- Where it was not seen: the capture that was running there and missed it (a whole `-i any`
--- capture of the node when no capture of that interface exists), else NULL (nothing to tell).
+-- capture of the node when no capture of that interface exists), else NULL (nothing to tell, or
+-- it crossed in pieces).
 CREATE OR REPLACE TEMPORARY VIEW sql_place_checks AS
 SELECT p.jkey, p.slot, p.last_slot, p.node, p.hop,
   CASE
     WHEN p.hop IS NOT NULL THEN NULL
     WHEN p.candidates = 0 THEN a.capture
+    WHEN ip.jkey IS NOT NULL THEN NULL
     ELSE r.point
-  END AS missed_by
+  END AS missed_by,
+  ip.jkey IS NOT NULL AS in_pieces
 FROM sql_places p
-LEFT JOIN (
-  -- The first candidate whose run covers the time the journey was seen on that node.
-  SELECT q.jkey, q.slot, MIN(c.point) AS point
-  FROM sql_places q
-  JOIN sql_candidates c ON c.jkey = q.jkey AND c.slot = q.slot
-  JOIN sql_point_runs r ON r.point = c.point AND r.span_lo <= q.lo AND r.span_hi >= q.hi
-  WHERE q.hop IS NULL AND q.candidates > 0
-  GROUP BY q.jkey, q.slot
-) r ON r.jkey = p.jkey AND r.slot = p.slot
+LEFT JOIN sql_covering r ON r.jkey = p.jkey AND r.slot = p.slot
+LEFT JOIN sql_in_pieces ip ON ip.jkey = p.jkey AND ip.slot = p.slot
 LEFT JOIN (
   SELECT q.jkey, q.slot, MIN(a.capture) AS capture
   FROM sql_places q JOIN sql_any_spans a ON a.node = q.node AND a.span_lo <= q.lo AND a.span_hi >= q.hi
@@ -177,11 +288,11 @@ LEFT JOIN (
 -- delivered; a capture that missed it beyond the last place it was seen is a drop there.
 CREATE OR REPLACE TEMPORARY VIEW sql_path_status AS
 SELECT c.jkey,
-  MAX(CASE WHEN c.slot = c.last_slot AND c.hop IS NOT NULL THEN 1 ELSE 0 END) = 1 AS final_seen,
-  MAX(CASE WHEN c.hop IS NOT NULL THEN c.slot ELSE 0 END) AS last_seen_slot,
+  MAX(CASE WHEN c.slot = c.last_slot AND (c.hop IS NOT NULL OR c.in_pieces) THEN 1 ELSE 0 END) = 1 AS final_seen,
+  MAX(CASE WHEN c.hop IS NOT NULL OR c.in_pieces THEN c.slot ELSE 0 END) AS last_seen_slot,
   MIN(CASE WHEN c.missed_by IS NOT NULL AND c.slot > l.last_seen_slot THEN c.slot ELSE NULL END) AS drop_slot
 FROM sql_place_checks c
-JOIN (SELECT jkey, MAX(CASE WHEN hop IS NOT NULL THEN slot ELSE 0 END) AS last_seen_slot FROM sql_place_checks GROUP BY jkey) l
+JOIN (SELECT jkey, MAX(CASE WHEN hop IS NOT NULL OR in_pieces THEN slot ELSE 0 END) AS last_seen_slot FROM sql_place_checks GROUP BY jkey) l
   ON l.jkey = c.jkey
 GROUP BY c.jkey;
 

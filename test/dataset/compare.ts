@@ -76,6 +76,39 @@ export const CHECKS = {
     WHERE v.verdict NOT LIKE 'unknown:%' AND (j.verdict IS DISTINCT FROM v.verdict OR j.status IS DISTINCT FROM v.status
        OR j.icmp_error IS DISTINCT FROM v.error_capture || '#' || CAST(v.error_idx + 1 AS VARCHAR)
        OR j.answered_by IS DISTINCT FROM v.answer_capture || '#' || CAST(v.answer_idx + 1 AS VARCHAR))`,
+  /**
+   * The places a journey crossed in pieces (segmentation offload): the in-process finder's
+   * Journey.offloaded as the export wrote it (journey_objects), against verdict.sql's
+   * sql_in_pieces / sql_offload_pieces: the same points, after the same hop, the same packets in order.
+   */
+  inPieces: `
+    WITH a AS (
+      SELECT j.id AS journey, o.value->>'point' AS point, CAST(o.value->>'afterHop' AS INTEGER) AS after_hop,
+        CAST(k.key AS INTEGER) AS piece, k.value->>'capture' AS capture, CAST(k.value->>'index' AS BIGINT) AS idx
+      FROM journey_objects j, json_each(j.json, '$.offloaded') o, json_each(o.value, '$.packets') k),
+    b AS (
+      SELECT h.journey, p.point, i.after_hop, CAST(p.piece AS INTEGER) AS piece, p.capture, p.idx
+      FROM sql_offload_pieces p JOIN sql_in_pieces i ON i.jkey = p.jkey AND i.slot = p.slot
+      JOIN sql_hops f ON f.jkey = p.jkey AND f.hop = 0 JOIN hops h ON h.capture = f.capture AND h.idx = f.idx)
+    SELECT COALESCE(a.journey, b.journey) AS journey, COALESCE(a.point, b.point) AS point, COALESCE(a.piece, b.piece) AS piece,
+      a.after_hop, b.after_hop AS sql_after_hop, a.capture || '#' || CAST(a.idx + 1 AS VARCHAR) AS packet,
+      b.capture || '#' || CAST(b.idx + 1 AS VARCHAR) AS sql_packet
+    FROM a FULL OUTER JOIN b ON b.journey = a.journey AND b.point = a.point AND b.piece = a.piece
+    WHERE a.after_hop IS DISTINCT FROM b.after_hop OR a.capture IS DISTINCT FROM b.capture OR a.idx IS DISTINCT FROM b.idx`,
+  /**
+   * Each TCP flow's packets and bytes per direction (flows.sql against flows.ts, a segment
+   * offload made several packets counted once), where no journey of it was fragmented (the flows
+   * table counts a fragmented datagram's bytes from its fragments; flows.sql does not).
+   */
+  flowTotals: `
+    SELECT f.id, f.a_to_b_packets, ab.packets AS sql_a_to_b_packets, f.a_to_b_bytes, ab.bytes AS sql_a_to_b_bytes,
+      f.b_to_a_packets, ba.packets AS sql_b_to_a_packets, f.b_to_a_bytes, ba.bytes AS sql_b_to_a_bytes
+    FROM flows f
+    LEFT JOIN sql_tcp_flow_totals ab ON ab.src = f.a_ip AND ab.sport = COALESCE(f.a_port, -1) AND ab.dst = f.b_ip AND ab.dport = COALESCE(f.b_port, -1)
+    LEFT JOIN sql_tcp_flow_totals ba ON ba.src = f.b_ip AND ba.sport = COALESCE(f.b_port, -1) AND ba.dst = f.a_ip AND ba.dport = COALESCE(f.a_port, -1)
+    WHERE f.proto = 6 AND COALESCE(ab.fragmented, 0) + COALESCE(ba.fragmented, 0) = 0
+      AND (f.a_to_b_packets <> COALESCE(ab.packets, 0) OR f.a_to_b_bytes <> COALESCE(ab.bytes, 0)
+        OR f.b_to_a_packets <> COALESCE(ba.packets, 0) OR f.b_to_a_bytes <> COALESCE(ba.bytes, 0))`,
   /** Verdicts the SQL says it cannot derive from the dataset (expected: none on the lab sets). */
   undecided: `
     SELECT v.jkey, v.verdict FROM sql_verdicts v WHERE v.verdict LIKE 'unknown:%'`,

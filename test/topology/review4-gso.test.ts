@@ -11,7 +11,12 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { correlate } from '../../main/dataset/correlate';
+import { openDuck, queryRows } from '../../main/dataset/duck';
+import { exportDataset } from '../../main/dataset/export';
+import { attachDataset } from '../../main/dataset/open';
 import { loadCaptureSet, type Analysis, type Journey, type PacketRef } from '../../main/topology';
+import { agreeOn, disagreements } from '../dataset/compare';
 
 const DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'fixtures', 'captures', 'review4', 'bulk-gso');
 const FILES = readdirSync(DIR)
@@ -77,15 +82,28 @@ function withOtherIds(src: string, change: ReadonlySet<number>, dst: string): vo
   writeFileSync(dst, b);
 }
 
-/** Analyses copies of the fixture without the given packets. */
-async function without(packets: readonly PacketRef[], tmp: string): Promise<Analysis> {
+/** Copies of the fixture without the given packets. */
+function filesWithout(packets: readonly PacketRef[], tmp: string): string[] {
   const dir = mkdtempSync(join(tmp, 'cut-'));
-  const files = FILES.map((f) => {
+  return FILES.map((f) => {
     const drop = new Set(packets.filter((p) => p.capture === basename(f)).map((p) => p.index));
     withoutRecords(f, drop, join(dir, basename(f)));
     return join(dir, basename(f));
   });
-  return loadCaptureSet(files);
+}
+
+/** Analyses copies of the fixture without the given packets. */
+const without = (packets: readonly PacketRef[], tmp: string): Promise<Analysis> => loadCaptureSet(filesWithout(packets, tmp));
+
+/** Copies of the fixture in which the pieces on `nic` have other IPv4 IDs (see withOtherIds). */
+function filesWithOtherIds(nic: string, pieces: readonly PacketRef[], tmp: string): string[] {
+  const dir = mkdtempSync(join(tmp, 'ids-'));
+  return FILES.map((f) => {
+    const to = join(dir, basename(f));
+    if (basename(f) === nic) withOtherIds(f, new Set(pieces.map((p) => p.index)), to);
+    else writeFileSync(to, readFileSync(f));
+    return to;
+  });
 }
 
 describe('a bulk TCP transfer with GSO on the sender and GRO on the receiver (review4/bulk-gso)', () => {
@@ -191,14 +209,7 @@ describe('a bulk TCP transfer with GSO on the sender and GRO on the receiver (re
     const sup = segmentOn(a, `${N2}-vxlan0.pcap`, 64308);
     const nic = `${N2}-ens5.pcap`;
     const pieces = sup.offloaded!.find((o) => o.point === nic)!.packets;
-    const dir = mkdtempSync(join(tmp, 'ids-'));
-    const files = FILES.map((f) => {
-      const to = join(dir, basename(f));
-      if (basename(f) === nic) withOtherIds(f, new Set(pieces.map((p) => p.index)), to);
-      else writeFileSync(to, readFileSync(f));
-      return to;
-    });
-    const b = await loadCaptureSet(files);
+    const b = await loadCaptureSet(filesWithOtherIds(nic, pieces, tmp));
     const j = segmentOn(b, `${N2}-vxlan0.pcap`, 64308);
     expect((j.offloaded ?? []).map((o) => o.point)).not.toContain(nic);
     expect(j.gaps.find((g) => g.point === nic)?.reason).toMatch(/although it was capturing/);
@@ -215,5 +226,120 @@ describe('a bulk TCP transfer with GSO on the sender and GRO on the receiver (re
     expect(j.gaps.find((g) => g.point === nic)?.reason).toMatch(/although it was capturing/);
     const gap = b.findings.find((f) => f.code === 'path-gap' && f.message.startsWith(nic));
     expect(gap?.message).toMatch(/missed \d+ packets/);
+  });
+});
+
+/** A number from a DuckDB row (COUNT and SUM come back as bigint). */
+const num = (v: unknown) => Number(v);
+
+describe('the SQL path finder on segmentation offload (review4/bulk-gso, bulk-tso): the same journeys, places in pieces, verdicts and flow totals', () => {
+  let a: Analysis;
+  let tmp: string;
+  beforeAll(async () => {
+    a = await loadCaptureSet(FILES);
+    tmp = mkdtempSync(join(tmpdir(), 'tv-gso-sql-'));
+  });
+  afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+  it('bulk-gso: follows every data segment through the captures that carried it in pieces and delivers it, as in process', () =>
+    agreeOn(FILES, async (db) => {
+      const places = await queryRows(db, 'SELECT COUNT(*) AS n, SUM(pieces) AS packets FROM sql_in_pieces');
+      expect(num(places.rows[0].n)).toBe(all(a).reduce((n, j) => n + (j.offloaded?.length ?? 0), 0));
+      expect(num(places.rows[0].n)).toBeGreaterThan(1000);
+      const verdicts = await queryRows(db, `SELECT verdict, COUNT(*) AS n FROM sql_verdicts GROUP BY verdict ORDER BY verdict`);
+      expect(verdicts.rows.map((r) => r.verdict)).toEqual(['reached-destination']);
+      // The 64308-byte super-packet as the 46 pieces on each NIC, in sequence order.
+      const sup = segmentOn(a, `${N2}-vxlan0.pcap`, 64308);
+      const first = sup.hops[0].packet;
+      const nics = await queryRows(
+        db,
+        `SELECT p.point, COUNT(*) AS n, MIN(p.piece) AS lo, MAX(p.piece) AS hi FROM sql_offload_pieces p
+         JOIN sql_hops f ON f.jkey = p.jkey AND f.hop = 0
+         WHERE f.capture = '${first.capture}' AND f.idx = ${first.index} AND p.point LIKE '%ens5.pcap' GROUP BY p.point ORDER BY p.point`,
+      );
+      expect(nics.rows.map((r) => [r.point, num(r.n), num(r.lo), num(r.hi)])).toEqual([
+        [`${N1}-ens5.pcap`, 46, 0, 45],
+        [`${N2}-ens5.pcap`, 46, 0, 45],
+      ]);
+      // The flow counts each segment once: the super-packets the NIC cut and the packets GRO merged are left out.
+      const flow = await queryRows(db, `SELECT packets, in_pieces FROM sql_tcp_flow_totals WHERE src = '${SRC}' AND dst = '${DST}'`);
+      expect(num(flow.rows[0].in_pieces)).toBeGreaterThan(0);
+      expect(num(flow.rows[0].packets)).toBe(a.flows.find((f) => f.a.ip === SRC && f.b.ip === DST)!.aToB.packets);
+    }));
+
+  it('bulk-tso: agrees row by row (each segment is one packet everywhere: nothing in pieces)', () => {
+    const dir = join(dirname(DIR), 'bulk-tso');
+    return agreeOn(
+      readdirSync(dir).map((f) => join(dir, f)),
+      async (db) => {
+        expect(num((await queryRows(db, 'SELECT COUNT(*) AS n FROM sql_in_pieces')).rows[0].n)).toBe(0);
+        expect(num((await queryRows(db, `SELECT COUNT(*) AS n FROM sql_verdicts WHERE status <> 'delivered'`)).rows[0].n)).toBe(0);
+      },
+    );
+  });
+
+  it('still says missing where a super-packet’s bytes never reached the NIC, as in process', async () => {
+    const sup = segmentOn(a, `${N2}-vxlan0.pcap`, 64308);
+    const after = (sup.offloaded ?? []).flatMap((o) => o.packets);
+    const files = filesWithout([...after, ...sup.hops.filter((h) => h.node === N1).map((h) => h.packet)], tmp);
+    await agreeOn(files, async (db) => {
+      const missing = await queryRows(db, `SELECT missed_by FROM sql_verdicts WHERE verdict = 'missing'`);
+      expect(missing.rows.map((r) => r.missed_by)).toContain(`${N2}-ens5.pcap`);
+    });
+  });
+
+  it('takes no packets with other IPv4 IDs for pieces (the same bytes sent again), as in process', async () => {
+    const sup = segmentOn(a, `${N2}-vxlan0.pcap`, 64308);
+    const nic = `${N2}-ens5.pcap`;
+    const files = filesWithOtherIds(nic, sup.offloaded!.find((o) => o.point === nic)!.packets, tmp);
+    await agreeOn(files, async (db) => {
+      const at = await queryRows(db, `SELECT COUNT(*) AS n FROM sql_in_pieces WHERE point = '${nic}'`);
+      const inProcess = all(await loadCaptureSet(files)).reduce((n, j) => n + (j.offloaded ?? []).filter((o) => o.point === nic).length, 0);
+      expect(num(at.rows[0].n)).toBe(inProcess);
+    });
+  });
+});
+
+describe('the offload comparison can fail (verdict.sql and flows.sql broken on purpose)', () => {
+  let tmp: string;
+  beforeAll(() => {
+    tmp = mkdtempSync(join(tmpdir(), 'tv-gso-broken-'));
+  });
+  afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+  /** What disagrees when the SQL path finder runs with `from` replaced by `to` (which must occur) on `files`. */
+  async function broken(files: readonly string[], from: string, to: string) {
+    const dir = mkdtempSync(join(tmp, 'ds-'));
+    await exportDataset([...files], dir);
+    const duck = await openDuck();
+    let hit = false;
+    try {
+      await attachDataset(duck.db, dir);
+      await correlate(duck.db, { rewrite: (s) => (s.includes(from) ? ((hit = true), s.replace(from, to)) : s) });
+      const d = await disagreements(duck.db);
+      expect(hit, `${from} is in the path finder`).toBe(true);
+      return d;
+    } finally {
+      duck.close();
+    }
+  }
+
+  it('pieces taken whatever their IPv4 IDs: the pieces disagree where the same bytes were sent again', async () => {
+    const a = await loadCaptureSet(FILES);
+    const sup = segmentOn(a, `${N2}-vxlan0.pcap`, 64308);
+    const nic = `${N2}-ens5.pcap`;
+    const files = filesWithOtherIds(nic, sup.offloaded!.find((o) => o.point === nic)!.packets, tmp);
+    const d = await broken(files, 'AND (ver <> 4 OR CASE', 'AND (ver = 4 OR CASE');
+    expect(d.inPieces.length).toBeGreaterThan(0);
+  });
+
+  it('no place counted as passed in pieces: the verdicts disagree', async () => {
+    const d = await broken(FILES, 'ip.jkey IS NOT NULL AS in_pieces', 'false AS in_pieces');
+    expect(d.verdict.length).toBeGreaterThan(0);
+  });
+
+  it('offloaded segments counted twice in the flow totals: the totals disagree', async () => {
+    const d = await broken(FILES, 'abs(p.first_ns - w.first_ns) <= 100000000', 'abs(p.first_ns - w.first_ns) < 0');
+    expect(d.flowTotals.length).toBeGreaterThan(0);
   });
 });

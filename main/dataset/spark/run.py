@@ -7,8 +7,8 @@ path-finder SQL (../correlate.sql, then ../verdict.sql) that `tunnelvision sql` 
 
 DIR is a dataset directory made by `tunnelvision export --parquet` (a local path, or any URI Spark
 reads: hdfs://, s3a://, gs://). `packets` is every DIR/packets/*.parquet; each DIR/<table>.parquet
-is a view named after the file. --correlate runs correlate.sql and verdict.sql first (views sql_hops,
-sql_journeys, sql_icmp_quotes, sql_verdicts...). The query's rows are printed (CSV or JSON lines, at most --limit of them), or
+is a view named after the file. --correlate runs correlate.sql, verdict.sql and flows.sql first (views sql_hops,
+sql_journeys, sql_icmp_quotes, sql_verdicts, sql_in_pieces, sql_tcp_flow_totals...). The query's rows are printed (CSV or JSON lines, at most --limit of them), or
 written whole as Parquet with --out (on a cluster, the result of a big query stays in the cluster).
 
 correlate.sql keeps to the SQL both engines share; the dialect switches are its hash64(...), which
@@ -24,8 +24,9 @@ import sys
 HERE = os.path.dirname(os.path.abspath(__file__))
 CORRELATE_SQL = os.path.join(HERE, "..", "correlate.sql")
 VERDICT_SQL = os.path.join(HERE, "..", "verdict.sql")
+FLOWS_SQL = os.path.join(HERE, "..", "flows.sql")
 # The path finder's files, in the order they run (main/dataset/correlate.ts PATH_FINDER_SQL).
-PATH_FINDER_SQL = [CORRELATE_SQL, VERDICT_SQL]
+PATH_FINDER_SQL = [CORRELATE_SQL, VERDICT_SQL, FLOWS_SQL]
 
 
 def path_finder_statements():
