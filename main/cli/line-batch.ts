@@ -2,7 +2,9 @@
 // are made, never joined into one string first: one non-Latin-1 character (the '→' of a TCP info
 // line) makes V8 flatten a joined string as two-byte text and encode it on its slow path, which was
 // a quarter of `decode --format text`. Hot writers can also build a line from parts (ASCII text,
-// numbers, IPv4 addresses) straight into the chunk, making no string at all.
+// numbers, IPv4 addresses, text encoded once) straight into the chunk, making no string at all.
+import type { TextOut, Word } from '../engine/decode/context';
+
 const CHUNK = 1 << 16;
 
 /**
@@ -29,23 +31,10 @@ for (let v = 0; v < 256; v++) {
   OCTET_DOT_LEN[v] = t.length;
 }
 
-/** Bytes packed four to a little-endian 32-bit word, for LineBatch.packed (at most 3 spare bytes after them). */
-export interface PackedBytes {
-  readonly words: Uint32Array;
-  readonly length: number;
-}
-
-/** Packs bytes for LineBatch.packed. */
-export function packBytes(bytes: Uint8Array): PackedBytes {
-  const words = new Uint32Array(Math.ceil(bytes.length / 4));
-  for (let i = 0; i < bytes.length; i++) words[i >> 2] |= bytes[i] << (8 * (i & 3));
-  return { words, length: bytes.length };
-}
-
 /** Bytes a part may write beyond its own end (a 32-bit store of fewer digits), kept free after every line. */
 const SPARE = 4;
 
-export class LineBatch {
+export class LineBatch implements TextOut {
   private buf: Buffer = Buffer.allocUnsafe(CHUNK);
   /** The same bytes as `buf`, for the 32-bit stores of digits. */
   private view = viewOf(this.buf);
@@ -109,13 +98,13 @@ export class LineBatch {
     this.pos = p;
   }
 
-  /** Bytes made once and written on many lines (the capture name), four per store. */
-  packed(bytes: PackedBytes): void {
+  /** Text encoded once and written on many lines (separators, the capture name), four bytes per store. */
+  word(w: Word): void {
     const view = this.view;
-    const words = bytes.words;
+    const words = w.words;
     const p = this.pos;
     for (let i = 0; i < words.length; i++) view.setUint32(p + 4 * i, words[i], true);
-    this.pos = p + bytes.length;
+    this.pos = p + w.length;
   }
 
   byte(c: number): void {

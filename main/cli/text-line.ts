@@ -5,9 +5,9 @@
 import { epochText } from '../engine/readers/time';
 import type { RawPacket } from '../engine/types';
 import { describePacketText, PacketSummary, PacketText } from '../engine/decode/index';
-import { ipv4Text, ipv6Text } from '../engine/decode/context';
+import { ipv4Text, ipv6Text, word, type Word } from '../engine/decode/context';
 import type { DecodeOptions, IpLevelSummary } from '../engine/decode/types';
-import { LineBatch, packBytes, type PackedBytes } from './line-batch';
+import { LineBatch } from './line-batch';
 
 function addr(l: IpLevelSummary, d: Uint8Array, src: boolean): string {
   if (l.version === 4) return ipv4Text(src ? l.src4 : l.dst4);
@@ -46,14 +46,14 @@ const SP = 0x20;
  */
 let plainCapture = '';
 /** ' plainCapture ' in UTF-8 (the spaces around it included). */
-let plainCaptureBytes: PackedBytes = packBytes(new Uint8Array(0));
+let plainCaptureWord: Word = word('  ');
 
 export function writeTextLine(out: LineBatch, p: RawPacket, t: PacketText, s: PacketSummary, capture: string): Buffer | null {
   // The capture name is the same on every line of a file: checked once.
   if (capture !== plainCapture) {
     if (CONTROL.test(capture)) return out.add(textLine(p, { info: t.info, protocol: t.protocol, summary: s }, capture));
     plainCapture = capture;
-    plainCaptureBytes = packBytes(Buffer.from(` ${capture} `));
+    plainCaptureWord = word(` ${capture} `);
   }
   if ((t.freeText && CONTROL.test(t.info)) || !(p.tsNsec < 1e9) || !p.hasTime)
     return out.add(textLine(p, { info: t.info, protocol: t.protocol, summary: s }, capture));
@@ -64,7 +64,7 @@ export function writeTextLine(out: LineBatch, p: RawPacket, t: PacketText, s: Pa
   out.uint(p.tsSec);
   out.byte(0x2e);
   out.nine(p.tsNsec);
-  out.packed(plainCaptureBytes);
+  out.word(plainCaptureWord);
   if (s.outer.version !== 0) {
     writeEndpoint(out, s.outer, p.data, true);
     out.bytes3(SP, 0x3e, SP);

@@ -10,6 +10,9 @@ import { describePacketText, PacketSummary, PacketText } from '../../main/engine
 import type { RawPacket } from '../../main/engine/types';
 import { textLine, writeTextLine } from '../../main/cli/text-line';
 import { LineBatch } from '../../main/cli/line-batch';
+import { StringOut, word } from '../../main/engine/decode/context';
+import { LinkType } from '../../main/engine/types';
+import { eth, ipv4, tcp } from '../engine/decode/build';
 
 const CAPTURES = resolve(dirname(fileURLToPath(import.meta.url)), '../../fixtures/captures');
 
@@ -75,6 +78,57 @@ describe('writeTextLine', () => {
     const long = await bothForms(path, 'x'.repeat(3000));
     expect(long.bytes.length).toBeGreaterThan(1 << 17);
     expect(long.bytes).toBe(long.strings);
+  });
+
+  it('every combination of TCP flags, with every option the info line names', () => {
+    // Fixed words of the info line (' [PSH, ACK] Seq=' per combination, ' → ', ' TSval=') are
+    // encoded once: both forms must agree on all 512 combinations of the nine named flags.
+    const options = [2, 4, 0x05, 0xb4, 3, 3, 7, 4, 2, 1, 8, 10, 0, 0, 0, 9, 0xff, 0xff, 0xff, 0xff, 5, 10, 0, 0, 1, 0, 0, 0, 2, 0, 1, 1];
+    const summary = new PacketSummary();
+    const text = new PacketText();
+    const batch = new LineBatch();
+    const chunks: Buffer[] = [];
+    let strings = '';
+    for (let flags = 0; flags < 512; flags++) {
+      const data = eth(0x0800, ipv4({ proto: 6 }, tcp(40000, 443, flags & 0xff, options, new Uint8Array(3), 4294967295, 7)));
+      data[14 + 20 + 12] |= flags >> 8; // the ninth flag (AE) sits beside the header length
+      const p: RawPacket = {
+        index: flags,
+        tsSec: 1764000000,
+        tsNsec: 5,
+        hasTime: true,
+        capLen: data.length,
+        origLen: data.length,
+        linktype: LinkType.ETHERNET,
+        iface: 0,
+        fileOffset: 0,
+        data,
+        comments: null,
+      };
+      const t = describePacketText(p.data, p.linktype, summary, text, {}, p.origLen);
+      strings += textLine(p, { info: t.info, protocol: t.protocol, summary }, 'f.pcap') + '\n';
+      const full = writeTextLine(batch, p, t, summary, 'f.pcap');
+      if (full) chunks.push(Buffer.from(full));
+    }
+    chunks.push(batch.take()!);
+    expect(Buffer.concat(chunks).toString()).toBe(strings);
+    expect(strings.split('\n')[0x112]).toBe(
+      '275 1764000000.000000005 f.pcap 10.0.0.1:40000 > 10.0.0.2:443 TCP 89 40000 → 443 [SYN, ACK, AE] Seq=4294967295 Ack=7 ' +
+        'Win=64240 Len=3 MSS=1460 WS=128 SACK_PERM TSval=9 TSecr=4294967295 SACK(1)',
+    );
+  });
+
+  it('fixed words: every length, multi-byte characters, back to back', () => {
+    const texts = ['', 'a', 'ab', 'abc', 'abcd', 'abcde', ' → ', '→→→', 'ü', 'n🐳', ' Seq='];
+    const b = new LineBatch();
+    const s = new StringOut();
+    b.begin(200);
+    for (const t of texts) {
+      b.word(word(t));
+      s.word(word(t));
+    }
+    expect(b.take()!.toString()).toBe(texts.join(''));
+    expect(s.s).toBe(texts.join(''));
   });
 
   it('numbers as String() writes them, including the edges of uint and nine', () => {

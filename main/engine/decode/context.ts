@@ -73,10 +73,34 @@ const ERROR_CODES: ReadonlySet<AnomalyCode> = new Set<AnomalyCode>([
   'ext-header-limit',
 ]);
 
+/**
+ * Fixed text written on many lines (' Seq=', ' → ', a file's name), encoded once: its UTF-8 bytes
+ * packed four to a little-endian 32-bit word (zeros after the last byte), so that the command
+ * line's output writes it in a few 32-bit stores instead of encoding it character by character
+ * (a fifth of a TCP line's time when every separator was encoded on every line).
+ */
+export interface Word {
+  readonly text: string;
+  readonly words: Uint32Array;
+  /** Bytes in UTF-8. */
+  readonly length: number;
+}
+
+const utf8Encoder = new TextEncoder();
+
+export function word(text: string): Word {
+  const bytes = utf8Encoder.encode(text);
+  const words = new Uint32Array(Math.ceil(bytes.length / 4));
+  for (let i = 0; i < bytes.length; i++) words[i >> 2] |= bytes[i] << (8 * (i & 3));
+  return { text, words, length: bytes.length };
+}
+
 /** Text made in parts: a string being built (StringOut) or the command line's output chunk (LineBatch). */
 export interface TextOut {
   /** Any text. */
   utf8(s: string): void;
+  /** Fixed text, encoded once. */
+  word(w: Word): void;
   /** A number as String(n) writes it. */
   uint(n: number): void;
 }
@@ -86,6 +110,9 @@ export class StringOut implements TextOut {
   s = '';
   utf8(s: string): void {
     this.s += s;
+  }
+  word(w: Word): void {
+    this.s += w.text;
   }
   uint(n: number): void {
     this.s += n;

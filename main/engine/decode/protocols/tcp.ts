@@ -18,7 +18,7 @@
 // +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
 // |                    Options (data offset > 5)                  |
 // +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
-import { Next, fld, hex, protoId, u16, u32, type DecodeContext, type TextOut } from '../context';
+import { Next, fld, hex, protoId, u16, u32, word, type DecodeContext, type TextOut, type Word } from '../context';
 import { register } from '../registry';
 import { SummaryFlag, type Field } from '../types';
 
@@ -27,6 +27,8 @@ const FLAG_NAMES = ['FIN', 'SYN', 'RST', 'PSH', 'ACK', 'URG', 'ECE', 'CWR', 'AE'
 
 // The text of each of the 512 combinations of the named flags, made on first use (every TCP info line needs one).
 const FLAGS_TEXT: (string | undefined)[] = new Array<string | undefined>(1 << FLAG_NAMES.length).fill(undefined);
+/** ' [FLAGS] Seq=' of the info line, per combination, made on first use. */
+const FLAGS_SEQ: (Word | undefined)[] = new Array<Word | undefined>(1 << FLAG_NAMES.length).fill(undefined);
 
 export function tcpFlagsText(flags: number): string {
   const key = flags & ((1 << FLAG_NAMES.length) - 1);
@@ -38,6 +40,23 @@ export function tcpFlagsText(flags: number): string {
   }
   return text;
 }
+
+function flagsSeq(flags: number): Word {
+  const key = flags & ((1 << FLAG_NAMES.length) - 1);
+  return (FLAGS_SEQ[key] ??= word(` [${tcpFlagsText(key)}] Seq=`));
+}
+
+const ARROW = word(' → ');
+const ACK = word(' Ack=');
+const WIN = word(' Win=');
+const LEN = word(' Len=');
+const MSS = word(' MSS=');
+const WS = word(' WS=');
+const SACK_PERM = word(' SACK_PERM');
+const SACK = word(' SACK(');
+const CLOSE = word(')');
+const TSVAL = word(' TSval=');
+const TSECR = word(' TSecr=');
 
 /**
  * Walks the options; with `out` (full mode) also as fields, with `text` (the info line) as a short
@@ -62,18 +81,18 @@ function options(d: Uint8Array, p: number, end: number, out: Field[] | null, tex
     if (kind === 2 && len === 4) {
       out?.push(fld('tcp.options.mss_val', 'Maximum segment size', u16(d, p + 2), p, 4));
       if (text) {
-        text.utf8(' MSS=');
+        text.word(MSS);
         text.uint(u16(d, p + 2));
       }
     } else if (kind === 3 && len === 3) {
       out?.push(fld('tcp.options.wscale.shift', 'Window scale', d[p + 2], p, 3));
       if (text) {
-        text.utf8(' WS=');
+        text.word(WS);
         text.uint(1 << Math.min(d[p + 2], 14));
       }
     } else if (kind === 4) {
       out?.push(fld('tcp.options.sack_perm', 'SACK permitted', true, p, len));
-      text?.utf8(' SACK_PERM');
+      text?.word(SACK_PERM);
     } else if (kind === 5) {
       if (out) {
         const blocks: Field[] = [];
@@ -85,9 +104,9 @@ function options(d: Uint8Array, p: number, end: number, out: Field[] | null, tex
         out.push(fld('tcp.options.sack', 'SACK', (len - 2) / 8, p, len, undefined, blocks));
       }
       if (text) {
-        text.utf8(' SACK(');
+        text.word(SACK);
         text.uint((len - 2) >> 3);
-        text.utf8(')');
+        text.word(CLOSE);
       }
     } else if (kind === 8 && len === 10) {
       out?.push(
@@ -95,9 +114,9 @@ function options(d: Uint8Array, p: number, end: number, out: Field[] | null, tex
         fld('tcp.options.timestamp.tsecr', 'Timestamp echo reply', u32(d, p + 6), p + 6, 4),
       );
       if (text) {
-        text.utf8(' TSval=');
+        text.word(TSVAL);
         text.uint(u32(d, p + 2));
-        text.utf8(' TSecr=');
+        text.word(TSECR);
         text.uint(u32(d, p + 6));
       }
     } else out?.push(fld('tcp.option_kind', `Option ${kind}`, kind, p, len));
@@ -119,26 +138,24 @@ function tcpInfo(w: TextOut, d: Uint8Array, off: number, len: number): void {
 function tcpInfoNoOptions(w: TextOut, d: Uint8Array, off: number, len: number): void {
   const flags = ((d[off + 12] & 0x0f) << 8) | d[off + 13];
   w.uint(u16(d, off));
-  w.utf8(' → ');
+  w.word(ARROW);
   w.uint(u16(d, off + 2));
-  w.utf8(' [');
-  w.utf8(tcpFlagsText(flags));
-  w.utf8('] Seq=');
+  w.word(flagsSeq(flags));
   w.uint(u32(d, off + 4));
   if (flags & 0x10) {
-    w.utf8(' Ack=');
+    w.word(ACK);
     w.uint(u32(d, off + 8));
   }
-  w.utf8(' Win=');
+  w.word(WIN);
   w.uint(u16(d, off + 14));
-  w.utf8(' Len=');
+  w.word(LEN);
   w.uint(len);
 }
 
 /** Ports of a TCP header the snap length cut, as tshark shows them ('47000 → 5000'). */
 function tcpInfoPorts(w: TextOut, d: Uint8Array, off: number): void {
   w.uint(u16(d, off));
-  w.utf8(' → ');
+  w.word(ARROW);
   w.uint(u16(d, off + 2));
 }
 

@@ -8,18 +8,20 @@
 // +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
 // |            Length             |           Checksum            |
 // +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
-import { Next, fld, hex, protoId, u16, type DecodeContext, type TextOut } from '../context';
+import { Next, fld, hex, protoId, u16, word, type DecodeContext, type TextOut } from '../context';
 import { register } from '../registry';
 
 const PID = protoId('udp');
+const ARROW = word(' → ');
+const LEN = word(' Len=');
 
 /** Info: "SPORT → DPORT Len=N" (N the payload length, or the bad length field itself). */
 function udpInfo(w: TextOut, d: Uint8Array, off: number): void {
   const len = u16(d, off + 4);
   w.uint(u16(d, off));
-  w.utf8(' → ');
+  w.word(ARROW);
   w.uint(u16(d, off + 2));
-  w.utf8(' Len=');
+  w.word(LEN);
   w.uint(len >= 8 ? len - 8 : len);
 }
 

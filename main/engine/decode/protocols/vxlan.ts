@@ -9,15 +9,16 @@
 // |                VXLAN Network Identifier (VNI) |   Reserved    |
 // +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
 // |                   inner Ethernet frame ...
-import { Next, fld, hex, protoId, u24, type DecodeContext, type TextOut } from '../context';
+import { Next, fld, hex, protoId, u24, word, type DecodeContext, type TextOut } from '../context';
 import { register, registerDecodeAs } from '../registry';
 import { LinkType } from '../../types';
 import { TunnelKind } from '../types';
 
 const PID = protoId('vxlan');
+const VNI = word('VXLAN VNI ');
 
 function vxlanInfo(w: TextOut, d: Uint8Array, off: number): void {
-  w.utf8('VXLAN VNI ');
+  w.word(VNI);
   w.uint(u24(d, off + 4));
 }
 
