@@ -292,7 +292,7 @@ export class DatasetSource implements SetSource {
       const pts = a?.points.filter((p) => p.capture === f.id) ?? [];
       const cap = a?.captures.find((x) => x.id === f.id);
       const c = cap ? { n: cap.packetCount, first: cap.firstTs, last: cap.lastTs } : counts.get(i);
-      const uniq = (xs: (string | null)[]) => [...new Set(xs.map((x) => x ?? '?'))].join(', ') || null;
+      const uniq = (xs: (string | null)[]) => [...new Set(xs.map((x) => x ?? 'unknown'))].join(', ') || null;
       const errors = (cap?.errors ?? []).map((e) => ({ code: e.code, message: e.message, offset: e.offset, fatal: e.fatal }));
       if (!f.reachable)
         errors.push({ code: 'not-reachable', message: `original capture not reachable at ${f.path}`, offset: 0, fatal: false });
@@ -558,8 +558,8 @@ export class DatasetSource implements SetSource {
     const place = {
       capture: num(r.cap_no),
       captureName: f ? basename(f.path) : text(r.capture),
-      node: text(r.pt_node) || '?',
-      iface: text(r.pt_iface) || '?',
+      node: text(r.pt_node) || 'unknown',
+      iface: text(r.pt_iface) || 'unknown',
     };
     const raw = (await this.readRows([r])).get(no);
     if (raw) return packetDetail(no, raw, this.decodeOptions, place, await this.fragment(r));
