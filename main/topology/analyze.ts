@@ -250,6 +250,11 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
     for (const other of list.slice(1)) {
       // Names already tied to two different node addresses are two hosts.
       if (nameIp.has(other) && nameIp.has(keep) && nameIp.get(other) !== nameIp.get(keep)) continue;
+      // Two names that files give as node names are two hosts: hosts on one flat underlay, or pods on
+      // one bridged (L2) overlay, send unrouted on every node's captures. Only a file name that splits
+      // two ways ('k8s-node-03.lab-antrea-gw0': node 'k8s-node-03.lab' or 'k8s-node-03.lab-antrea')
+      // lets the traffic pick the split.
+      if (namePref(keep) === 3 && namePref(other) === 3 && !oneNameExtends(keep, other)) continue;
       const why = {
         reason: `${addrText(a)} sends unrouted (initial TTL) on captures of both ${keep} and ${other}: one segment, one node`,
         packets: [],
@@ -1494,4 +1499,9 @@ function sameCidr(a: string, b: string): boolean {
   const x: Cidr4 | null = parseCidr4(a);
   const y: Cidr4 | null = parseCidr4(b);
   return x !== null && y !== null && x.base === y.base && x.len === y.len;
+}
+
+/** One name is the other plus '-<more>': a file name that splits two ways into node and interface or pod. */
+function oneNameExtends(a: string, b: string): boolean {
+  return a.startsWith(`${b}-`) || b.startsWith(`${a}-`);
 }
