@@ -9,7 +9,10 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { loadCaptureSet, type Analysis } from '../../main/topology';
 
 const DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'fixtures', 'captures', 'review5');
-const set = (name: string): string[] => readdirSync(join(DIR, name)).map((f) => join(DIR, name, f));
+const set = (name: string): string[] =>
+  readdirSync(join(DIR, name))
+    .filter((f) => f !== 'README.md')
+    .map((f) => join(DIR, name, f));
 const W1 = 'worker-1';
 const N3 = 'k8s-node-03.lab';
 const AKS = 'aks-nodepool1-12345678-vmss000000';
@@ -77,5 +80,40 @@ describe('second-overlay: flannel VNI 1 beside a bridged VXLAN VNI 100 (pods net
 
   it('the pods’ answers across the bridged segment (TTL 64 end to end) are theirs: nothing rejected, forged or dropped', () => {
     expect(problems(a)).toEqual([]);
+  });
+});
+
+describe('two-clusters: the NIC captures of two separate clusters (same pod blocks, pod and VTEP MACs) opened as one set', () => {
+  const files = set('two-clusters');
+  const p = files.filter((f) => /\/worker-/.test(f));
+  const r = files.filter((f) => /\/k8s-node-/.test(f));
+  let a: Analysis;
+  beforeAll(async () => {
+    a = await loadCaptureSet(files);
+  });
+  const warning = (x: Analysis) => x.findings.filter((f) => /clusters opened together/.test(f.message));
+
+  it('says the set looks like two clusters, with the underlay groups and the VTEP MACs both send', () => {
+    const w = warning(a);
+    expect(w.map((f) => [f.code, f.severity])).toEqual([['attribution', 'warning']]);
+    expect(w[0].message).toMatch(
+      /^the set looks like 2 clusters opened together: the node addresses \{192\.168\.60\.11, 192\.168\.60\.12, 192\.168\.60\.13\} and \{192\.168\.70\.11, 192\.168\.70\.12, 192\.168\.70\.13\} never exchange a tunnel packet, yet the VTEP MAC aa:bb:cc:00:00:01 is sent from 192\.168\.60\.11 and 192\.168\.70\.11;/,
+    );
+    expect(w[0].packets.length).toBeGreaterThan(0);
+  });
+
+  it('no node takes an address of the other cluster, and no tunnel joins the two underlays', () => {
+    for (const n of a.model.nodes) {
+      const nets = new Set(n.underlayIps.map((ip) => ip.split('.').slice(0, 3).join('.')));
+      expect([n.id, nets.size]).toEqual([n.id, 1]);
+    }
+    expect(a.model.nodes.find((n) => n.id === 'worker-3')?.underlayIps).toEqual(['192.168.60.13']);
+    const ipsOf = new Map(a.model.nodes.map((n) => [n.id, n.underlayIps[0]?.split('.')[2]]));
+    for (const t of a.model.tunnels) expect([t.id, ipsOf.get(t.nodes[0])]).toEqual([t.id, ipsOf.get(t.nodes[1])]);
+  });
+
+  it('each cluster alone: no such warning', async () => {
+    expect(warning(await loadCaptureSet(p))).toEqual([]);
+    expect(warning(await loadCaptureSet(r))).toEqual([]);
   });
 });
