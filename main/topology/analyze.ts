@@ -486,9 +486,12 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
     if (nodeOfIp.has(ip)) continue;
     // An underlay address whose pod block another node already has: that node's second address.
     const same = sameBlock(ip);
-    // Not across clusters opened together: each has its own node with that block.
+    // Not across clusters opened together (one address family: a dual-stack node has one of each):
+    // each has its own node with that block.
     const otherCluster =
-      twoClusters !== null && same >= 0 && nodes[same].ips.some((x) => twoClusters.groupOf(x) !== twoClusters.groupOf(ip));
+      twoClusters !== null &&
+      same >= 0 &&
+      nodes[same].ips.some((x) => x >= 4294967296 === ip >= 4294967296 && twoClusters.groupOf(x) !== twoClusters.groupOf(ip));
     if (same >= 0 && !otherCluster) {
       nodes[same].ips.push(ip);
       nodes[same].cidr ??= cidrs.get(ip) ?? null;

@@ -43,11 +43,14 @@ export function unconnectedClusters(
   const acc = new EvidenceAcc();
   const clashes: string[] = [];
   /** Something sent from node addresses of different groups: a clash. */
+  // Groups of one address family only: a dual-stack underlay's IPv4 and IPv6 tunnels never meet,
+  // and each node sends its VTEP MAC and pods from both.
   const clash = (owners: Map<number, EvidenceAcc>, what: string) => {
-    const byGroup = new Map<number, number>();
-    for (const src of owners.keys()) if (parent.has(src)) byGroup.set(root(src), src);
-    if (byGroup.size < 2) return;
-    const srcs = [...byGroup.values()].sort((a, b) => a - b);
+    const byGroup = [new Map<number, number>(), new Map<number, number>()];
+    for (const src of owners.keys()) if (parent.has(src)) byGroup[src >= 4294967296 ? 1 : 0].set(root(src), src);
+    const found = byGroup.find((g) => g.size >= 2);
+    if (!found) return;
+    const srcs = [...found.values()].sort((a, b) => a - b);
     clashes.push(`${what} is sent from ${srcs.map(text).join(' and ')}`);
     for (const s of srcs) acc.merge(owners.get(s)!);
   };

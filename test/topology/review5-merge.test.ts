@@ -7,6 +7,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadCaptureSet, type Analysis } from '../../main/topology';
+import { queryRows } from '../../main/dataset/duck';
+import { agreeOn } from '../dataset/compare';
 
 const DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'fixtures', 'captures', 'review5');
 const set = (name: string): string[] =>
@@ -81,6 +83,12 @@ describe('second-overlay: flannel VNI 1 beside a bridged VXLAN VNI 100 (pods net
   it('the pods’ answers across the bridged segment (TTL 64 end to end) are theirs: nothing rejected, forged or dropped', () => {
     expect(problems(a)).toEqual([]);
   });
+
+  it('the SQL path finder agrees row by row and drops nothing either', () =>
+    agreeOn(set('second-overlay'), async (db) => {
+      const n = await queryRows(db, `SELECT COUNT(*) AS n FROM sql_verdicts WHERE status = 'dropped'`);
+      expect(Number(n.rows[0].n)).toBe(0);
+    }));
 });
 
 describe('two-clusters: the NIC captures of two separate clusters (same pod blocks, pod and VTEP MACs) opened as one set', () => {
