@@ -1307,6 +1307,11 @@ function resolveByTime(
   }
 }
 
+/** One name is the other plus '-<more>': a file name that splits two ways into node and interface or pod. */
+function oneNameExtends(a: string, b: string): boolean {
+  return a.startsWith(`${b}-`) || b.startsWith(`${a}-`);
+}
+
 /**
  * Two files placed on one node with the same interface name and kind (two eth0 NIC captures): one
  * host has one such interface, so one of them is likely another node's (or the same interface
@@ -1519,9 +1524,4 @@ function sameCidr(a: string, b: string): boolean {
   const x: Cidr4 | null = parseCidr4(a);
   const y: Cidr4 | null = parseCidr4(b);
   return x !== null && y !== null && x.base === y.base && x.len === y.len;
-}
-
-/** One name is the other plus '-<more>': a file name that splits two ways into node and interface or pod. */
-function oneNameExtends(a: string, b: string): boolean {
-  return a.startsWith(`${b}-`) || b.startsWith(`${a}-`);
 }
