@@ -2,8 +2,6 @@
 // the capture set as a Parquet dataset, and SQL over one (embedded DuckDB, main/dataset). DuckDB's
 // native binary loads only here: main.ts imports this module for these two commands alone.
 // Exit codes: 0 done, 1 a file or the query failed, 2 usage.
-import { decodeAsNames, parseDecodeAs } from '../engine/decode';
-import type { DecodeAsEntry } from '../engine/decode/types';
 import { exportDataset } from '../dataset/export';
 import { formatRows, runSql, type SqlFormat } from '../dataset/sql';
 import { parseCommonArgs, COMMON_USAGE } from './topology-args';
@@ -11,7 +9,6 @@ import { withOutput } from './output';
 
 const EXPORT_USAGE = `usage: tunnelvision export --parquet DIR FILE... [--packets-only]
   --parquet DIR          the dataset directory: packets/<capture>.parquet plus one file per analysis table
-  --decode-as udp:PORT=PROTO  decode a port as PROTO (${decodeAsNames().join(', ')}); repeatable
   --packets-only         the map step: each file read and written on its own (no analysis tables), to run
                          beside the captures on each node; copy the packets/ folders together afterwards
   --prefix NAME          with --packets-only: NAME goes before each capture's and point's id (node1-eth0.pcap),
@@ -23,7 +20,7 @@ export async function runExport(args: string[]): Promise<number> {
   const packetsOnly = args.includes('--packets-only');
   const a = parseCommonArgs(
     args.filter((x) => x !== '--packets-only'),
-    ['--parquet', '--prefix', '--decode-as'],
+    ['--parquet', '--prefix'],
   );
   if (typeof a === 'string') {
     process.stderr.write(a ? `export: ${a}\n${EXPORT_USAGE}` : EXPORT_USAGE);
@@ -39,13 +36,7 @@ export async function runExport(args: string[]): Promise<number> {
     process.stderr.write(`export: --prefix names the captures of a map step: it goes with --packets-only\n${EXPORT_USAGE}`);
     return 2;
   }
-  const decodeAs: DecodeAsEntry[] = [];
-  try {
-    for (const v of a.extra.get('--decode-as') ?? []) decodeAs.push(parseDecodeAs(v));
-  } catch (e) {
-    process.stderr.write(`export: ${(e as Error).message}\n${EXPORT_USAGE}`);
-    return 2;
-  }
+  const decodeAs = a.decodeAs;
   let failed = 0;
   let r;
   try {

@@ -7,16 +7,16 @@
 import { basename } from 'node:path';
 import { ReadBudget, readCapture, epochText, type ReadLimits, type ReadOptions } from '../engine/readers/read';
 import type { CaptureInfo, CaptureInterface, RawPacket } from '../engine/types';
-import { decodePacket, parseDecodeAs, decodeAsNames } from '../engine/decode/index';
+import { decodePacket } from '../engine/decode/index';
 import { oracleFrame, pyJson, type OracleFrame } from '../engine/decode/oracle';
 import type { DecodeAsEntry, DecodeOptions, DecodedPacket } from '../engine/decode/types';
 import { withOutput, type Output } from './output';
 import { limitsUsage, takeLimit } from './limit-args';
+import { decodeAsUsage, takeDecodeAs } from './decode-as-args';
 import { TextFormatter } from './text-line';
 
 const USAGE = `usage: tunnelvision decode [--decode-as udp:PORT=PROTO]... [--format text|jsonl|oracle] FILE...
-  --decode-as udp:PORT=PROTO   decode a UDP port as PROTO (${decodeAsNames().join(', ')}); repeatable
-  --format text|jsonl|oracle   output format (default text)
+${decodeAsUsage(29)}  --format text|jsonl|oracle   output format (default text)
   --max-tunnel-depth N         nested tunnels decoded before giving up (default 8)
 ${limitsUsage(['maxBytes'], 29)}`;
 
@@ -38,23 +38,19 @@ function parseArgs(args: string[]): Args | string {
   const a: Args = { format: 'text', decodeAs: [], limits: {}, files: [] };
   for (let i = 0; i < args.length; i++) {
     const x = args[i];
-    const val = (): string | undefined =>
-      x.includes('=') && x.startsWith('--') && !x.startsWith('--decode-as=udp') ? x.slice(x.indexOf('=') + 1) : args[++i];
-    const limit = takeLimit(x.startsWith('--') && x.includes('=') ? x.slice(0, x.indexOf('=')) : x, val, a.limits, ['maxBytes']);
+    const eq = x.startsWith('--') ? x.indexOf('=') : -1;
+    const flag = eq > 0 ? x.slice(0, eq) : x;
+    const val = (): string | undefined => (eq > 0 ? x.slice(eq + 1) : args[++i]);
+    const limit = takeLimit(flag, val, a.limits, ['maxBytes']);
     if (typeof limit === 'string') return limit;
     if (limit) continue;
+    const decodeAs = takeDecodeAs(flag, val, a.decodeAs);
+    if (typeof decodeAs === 'string') return decodeAs;
+    if (decodeAs) continue;
     if (x === '--format' || x.startsWith('--format=')) {
       const v = x.startsWith('--format=') ? x.slice(9) : args[++i];
       if (v !== 'text' && v !== 'jsonl' && v !== 'oracle') return `unknown format '${v}'`;
       a.format = v;
-    } else if (x === '--decode-as' || x.startsWith('--decode-as=')) {
-      const v = x.startsWith('--decode-as=') ? x.slice(12) : args[++i];
-      if (!v) return '--decode-as needs a value';
-      try {
-        a.decodeAs.push(parseDecodeAs(v));
-      } catch (e) {
-        return (e as Error).message;
-      }
     } else if (x === '--max-tunnel-depth') {
       const n = Number(val());
       if (!Number.isInteger(n) || n < 0 || n > 64) return '--max-tunnel-depth needs an integer 0..64';

@@ -50,7 +50,13 @@ export async function run(args: string[]): Promise<number> {
     process.stderr.write(`follow: packet reference must look like capture.pcap#123, got '${packetText}'\n`);
     return 2;
   }
-  const an = await loadCaptureSet(a.files, { enrichment: a.enrich, overrides: a.overrides, maxClockSkewMs: a.maxSkewMs, limits: a.limits });
+  const an = await loadCaptureSet(a.files, {
+    enrichment: a.enrich,
+    overrides: a.overrides,
+    maxClockSkewMs: a.maxSkewMs,
+    decodeAs: a.decodeAs,
+    limits: a.limits,
+  });
   reportLimitStops('follow', an.captures);
   const unresolved = unresolvedAssignments(a, an.captures);
   const target = ref ? resolveCaptureRef(ref.capture, an.captures) : null;

@@ -1,14 +1,16 @@
-// Arguments shared by `topology` and `follow`: capture files, --json, --enrich, --assign, limits.
+// Arguments shared by `topology`, `follow` and `export`: capture files, --json, --enrich, --assign, --decode-as, limits.
 import { resolveCaptureRef } from '../topology/select';
 import type { InterfaceKind, PointOverride } from '../topology/types';
 import type { ReadLimits } from '../engine/readers/budget';
+import type { DecodeAsEntry } from '../engine/decode/types';
 import { limitsUsage, takeLimit } from './limit-args';
+import { decodeAsUsage, takeDecodeAs } from './decode-as-args';
 
 export const COMMON_USAGE = `  --json                 machine-readable output
   --enrich FILE          kubectl get pods,nodes,services,endpoints -A -o json output, or flannel subnet.env (repeatable)
   --assign C=NODE[:IFACE[:KIND]]  attach capture (file or point id) C to a node/interface (repeatable)
   --max-skew MS          largest clock difference between nodes to look for (default 10000)
-${limitsUsage()}`;
+${decodeAsUsage()}${limitsUsage()}`;
 
 export interface CommonArgs {
   files: string[];
@@ -16,6 +18,8 @@ export interface CommonArgs {
   enrich: string[];
   overrides: PointOverride[];
   maxSkewMs?: number;
+  /** Ports to decode as a protocol (--decode-as udp:6784=vxlan), beside the built-in ones. */
+  decodeAs: DecodeAsEntry[];
   /** Limits on reading the set (--max-bytes, --max-packets, --max-memory). */
   limits: Partial<ReadLimits>;
   /** Options the command declared, by name, with their values. */
@@ -26,7 +30,7 @@ const KINDS = new Set(['veth', 'bridge', 'vtep', 'tun', 'underlay', 'loopback', 
 
 /** Parses the common options plus `valued` (options that take a value). Returns a message string on error ('' = help). */
 export function parseCommonArgs(args: string[], valued: string[]): CommonArgs | string {
-  const a: CommonArgs = { files: [], json: false, enrich: [], overrides: [], limits: {}, extra: new Map() };
+  const a: CommonArgs = { files: [], json: false, enrich: [], overrides: [], decodeAs: [], limits: {}, extra: new Map() };
   for (let i = 0; i < args.length; i++) {
     const x = args[i];
     const eq = x.startsWith('--') ? x.indexOf('=') : -1;
@@ -36,6 +40,9 @@ export function parseCommonArgs(args: string[], valued: string[]): CommonArgs | 
     const limit = takeLimit(flag, value, a.limits);
     if (typeof limit === 'string') return limit;
     if (limit) continue;
+    const decodeAs = takeDecodeAs(flag, value, a.decodeAs);
+    if (typeof decodeAs === 'string') return decodeAs;
+    if (decodeAs) continue;
     if (flag === '--json') a.json = true;
     else if (flag === '--max-skew') {
       const v = Number(value());

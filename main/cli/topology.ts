@@ -25,6 +25,7 @@ export async function run(args: string[]): Promise<number> {
     enrichment: a.enrich,
     overrides: a.overrides,
     maxClockSkewMs: a.maxSkewMs,
+    decodeAs: a.decodeAs,
     limits: a.limits,
   });
   reportLimitStops('topology', analysis.captures);

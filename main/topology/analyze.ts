@@ -52,11 +52,12 @@ import type {
   PointOverride,
 } from './types';
 import { checkLeases } from './flannel-leases';
+import { unconnectedClusters } from './clusters';
 import { applyBgp, withBgp, type BgpCollector } from './calico/bgp-routes';
 import { attributePodLoopback } from './calico/pod-local';
 import { withNames } from './name-history';
 import { WEIGHT } from './solve';
-import { isRotationPiece } from './naming';
+import { baseName, isRotationPiece } from './naming';
 import { firstRouterOf, ownNicAddresses, routedNodeAddresses, routedNodeFacts } from './calico/routed';
 
 export interface AnalyzeOptions {
@@ -132,6 +133,9 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
     addFinding({ code: 'attribution', severity: 'warning', message, packets: ev.packets }),
   );
   podNamedFiles(points, named, t, inPodBlock);
+  const twoClusters = unconnectedClusters(t, ids, facts);
+  if (twoClusters)
+    addFinding({ code: 'attribution', severity: 'warning', message: twoClusters.evidence.reason, packets: twoClusters.evidence.packets });
 
   // Journeys, first pass on raw times (wide window): which captures see the same packets, and how
   // close in time, ties node names and points to nodes when the addresses cannot.
@@ -235,6 +239,9 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
     while (alias.has(x)) x = alias.get(x)!;
     return x;
   };
+  /** A capture placed under `name` has a file name that starts with `other` ('<other>-cni0-ops2.pcap' in a folder 'dup-late'). */
+  const fileStartsWith = (name: string, other: string): boolean =>
+    points.some((p) => p.node === name && baseName(p.id).startsWith(`${other}-`));
   const sendersOf = new Map<number, Set<string>>();
   points.forEach((p, i) => {
     if (p.node === null || (p.kind !== 'veth' && p.kind !== 'bridge')) return;
@@ -252,6 +259,18 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
     for (const other of list.slice(1)) {
       // Names already tied to two different node addresses are two hosts.
       if (nameIp.has(other) && nameIp.has(keep) && nameIp.get(other) !== nameIp.get(keep)) continue;
+      // Two names that files give as node names are two hosts: hosts on one flat underlay, or pods on
+      // one bridged (L2) overlay, send unrouted on every node's captures. Only a file name that splits
+      // two ways ('k8s-node-03.lab-antrea-gw0': node 'k8s-node-03.lab' or 'k8s-node-03.lab-antrea'),
+      // or that starts with the other name while its folder gives another, lets the traffic pick.
+      if (
+        namePref(keep) === 3 &&
+        namePref(other) === 3 &&
+        !oneNameExtends(keep, other) &&
+        !fileStartsWith(other, keep) &&
+        !fileStartsWith(keep, other)
+      )
+        continue;
       const why = {
         reason: `${addrText(a)} sends unrouted (initial TTL) on captures of both ${keep} and ${other}: one segment, one node`,
         packets: [],
@@ -469,7 +488,13 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
     if (nodeOfIp.has(ip)) continue;
     // An underlay address whose pod block another node already has: that node's second address.
     const same = sameBlock(ip);
-    if (same >= 0) {
+    // Not across clusters opened together (one address family: a dual-stack node has one of each):
+    // each has its own node with that block.
+    const otherCluster =
+      twoClusters !== null &&
+      same >= 0 &&
+      nodes[same].ips.some((x) => x >= 4294967296 === ip >= 4294967296 && twoClusters.groupOf(x) !== twoClusters.groupOf(ip));
+    if (same >= 0 && !otherCluster) {
       nodes[same].ips.push(ip);
       nodes[same].cidr ??= cidrs.get(ip) ?? null;
       nodes[same].cidr6 ??= cidrs6.get(ip) ?? null;
@@ -1306,6 +1331,11 @@ function resolveByTime(
       `its packets are seen closest in time by ${nodes[pickC].id}'s captures (median gap: ${pickText})`,
     );
   }
+}
+
+/** One name is the other plus '-<more>': a file name that splits two ways into node and interface or pod. */
+function oneNameExtends(a: string, b: string): boolean {
+  return a.startsWith(`${b}-`) || b.startsWith(`${a}-`);
 }
 
 /**

@@ -306,6 +306,7 @@ export function tunnelFacts(t: PacketTable): TunnelFacts {
   const pairs = new Map<string, TunnelPair>();
   const pairsBySrc = new Map<number, Map<number, TunnelPair[]>>();
   const vtepMacs = new Set<number>();
+  const bridged = bridgedSegments(t);
   let last: TunnelPair | undefined;
   // The entries of the last outer pair seen (maps fetched when first needed, as the first use creates them).
   let ends: {
@@ -331,13 +332,15 @@ export function tunnelFacts(t: PacketTable): TunnelFacts {
     }
     ends.src.add(r);
     ends.dst.add(r);
-    if ((t.innerVer[r] === 4 || t.innerVer[r] === 6) && (t.innerFrag[r] & 0x1fff) === 0) {
+    // A bridged segment's frames are the pods' own, not a VTEP's: no node's pod block, no VTEP MAC.
+    const own = bridged.size === 0 || !bridged.has(segmentKey(t, r));
+    if (own && (t.innerVer[r] === 4 || t.innerVer[r] === 6) && (t.innerFrag[r] & 0x1fff) === 0) {
       accOf((ends.innerOfS ??= mapOf(innerOf, s)), akey(t.innerVer[r], t.innerSrc[r])).add(r);
       // The destination node receives for the inner destination (unless it is a service VIP:
       // NAT happens before encapsulation, so the inner destination is already the pod).
       accOf((ends.innerOfD ??= mapOf(innerOf, d)), DST_KEY + akey(t.innerVer[r], t.innerDst[r])).add(r);
     }
-    if ((tun === TunnelKind.VXLAN || tun === TunnelKind.GENEVE) && t.mac(t.innerMacSrc[r]) >= 0) {
+    if (own && (tun === TunnelKind.VXLAN || tun === TunnelKind.GENEVE) && t.mac(t.innerMacSrc[r]) >= 0) {
       accOf((ends.macsOfS ??= mapOf(vtepMacOf, s)), t.mac(t.innerMacSrc[r])).add(r);
       vtepMacs.add(t.mac(t.innerMacSrc[r]));
       if (t.mac(t.innerMacDst[r]) >= 0) vtepMacs.add(t.mac(t.innerMacDst[r]));
@@ -366,6 +369,25 @@ export function tunnelFacts(t: PacketTable): TunnelFacts {
     vtepMacOf.delete(s);
   }
   return { nodeIps, innerOf, vtepMacOf, pairs, vtepMacs };
+}
+
+/** A tunnel packet's segment: its type, VNI and UDP port. */
+const segmentKey = (t: PacketTable, r: number): string => `${t.tunnel[r]}|${t.vni[r]}|${t.tunDport[r]}`;
+
+/**
+ * Tunnel segments (type, VNI, port) that carry ARP inside: a bridged (L2) overlay, such as a
+ * secondary network's bridge + VXLAN device or Weave's, which stretches one subnet over the nodes.
+ * Routed overlays (flannel, Calico, Cilium, Antrea) answer ARP on the node and route, so their
+ * inner frames are a VTEP's, their inner sources the sending node's pods; a bridged segment's inner
+ * frames are the pods' own (their MACs, their initial TTL) and tell neither a VTEP MAC nor a pod block.
+ */
+function bridgedSegments(t: PacketTable): Set<string> {
+  const out = new Set<string>();
+  for (const a of t.arp) {
+    const k = t.tunnel[a.row];
+    if (k === TunnelKind.VXLAN || k === TunnelKind.GENEVE) out.add(segmentKey(t, a.row));
+  }
+  return out;
 }
 
 /**
