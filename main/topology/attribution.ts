@@ -25,6 +25,7 @@ import {
   baseName,
   interfaceKindFromName,
   isAmbiguousInterfaceName,
+  isAntreaVethName,
   nodeBeforeOnlyPod,
   nodeBeforePod,
   nodesFromDirectories,
@@ -141,30 +142,7 @@ export function attributeByName(points: PointDraft[], overrides: readonly PointO
         ),
       );
     }
-    if (p.interface) {
-      const k = interfaceKindFromName(p.interface);
-      if (k !== 'unknown') {
-        p.kind = k;
-        p.kindSource = p.interfaceSource;
-        const recorded = p.interfaceSource !== 'file-name';
-        const vague = isAmbiguousInterfaceName(p.interface);
-        const weight = recorded
-          ? vague
-            ? WEIGHT.ambiguousRecordedName
-            : WEIGHT.recordedName
-          : vague
-            ? WEIGHT.ambiguousFileName
-            : WEIGHT.fileName;
-        facts.kind[i].push({
-          value: k,
-          weight,
-          source: p.interfaceSource,
-          evidence: noEvidence(
-            `the interface is named '${p.interface}' (${p.interfaceSource}): a ${k} name${vague ? ' (pods have one too)' : ''}`,
-          ),
-        });
-      }
-    }
+    nameKind(p, facts.kind[i]);
   });
   // One directory per node ('worker-2/eth0.pcap'): the directory names the node the file name does not.
   nodesFromDirectories(points.map((p) => p.path)).forEach((d, i) => {
@@ -187,7 +165,19 @@ export function attributeByName(points: PointDraft[], overrides: readonly PointO
     p.node = n;
     p.nodeSource = 'file-name';
     facts.nodeWeight[i] = WEIGHT.fileName - 1;
-    p.evidence.push(noEvidence(`the file name '${baseName(p.path)}' starts with the node name ${n} that other captures' names give`));
+    // The rest may be Antrea's name for the pod's host-side veth ('k8s-node-03-frontend-3a1c2e').
+    const rest = fromFiles[i].stem.slice(n.length + 1);
+    const iface = p.interface === null && p.ifindex === null && isAntreaVethName(rest) ? rest : null;
+    p.evidence.push(
+      noEvidence(
+        `the file name '${baseName(p.path)}' starts with the node name ${n} that other captures' names give` +
+          (iface ? `; the rest, '${iface}', is an interface's name as Antrea names a pod's host-side veth (the pod name's start, '-' and 6 hex digits)` : ''),
+      ),
+    );
+    if (iface === null) return;
+    p.interface = iface;
+    p.interfaceSource = 'file-name';
+    nameKind(p, facts.kind[i]);
   });
   // '<node>-<pod>' where the pod's workload names other captures ('coredns-46a2c3a0f-rwvms.pcap').
   const filesOf = new Map<string, Set<number>>();
@@ -249,6 +239,39 @@ export function attributeByName(points: PointDraft[], overrides: readonly PointO
     }
   });
   return facts;
+}
+
+/** The kind an interface's name gives, as a claim weighed against the traffic's. */
+function nameKind(p: PointDraft, claims: Claim<InterfaceKind>[]): void {
+  if (!p.interface) return;
+  const k = interfaceKindFromName(p.interface);
+  if (k === 'unknown') return;
+  // A TUN device has no link layer: frames with an Ethernet header were not captured on one, whatever it is called.
+  if (k === 'tun' && (p.linktype === LinkType.ETHERNET || p.arphrd === ARPHRD_ETHER)) {
+    p.evidence.push(
+      noEvidence(
+        `the interface is named '${p.interface}' (${p.interfaceSource}), a TUN device's name, but its frames have Ethernet headers, which a TUN device has not: the name does not tell the kind`,
+      ),
+    );
+    return;
+  }
+  p.kind = k;
+  p.kindSource = p.interfaceSource;
+  const recorded = p.interfaceSource !== 'file-name';
+  const vague = isAmbiguousInterfaceName(p.interface);
+  const weight = recorded
+    ? vague
+      ? WEIGHT.ambiguousRecordedName
+      : WEIGHT.recordedName
+    : vague
+      ? WEIGHT.ambiguousFileName
+      : WEIGHT.fileName;
+  claims.push({
+    value: k,
+    weight,
+    source: p.interfaceSource,
+    evidence: noEvidence(`the interface is named '${p.interface}' (${p.interfaceSource}): a ${k} name${vague ? ' (pods have one too)' : ''}`),
+  });
 }
 
 export interface TunnelPair {
