@@ -535,6 +535,11 @@ export interface PointStats {
   /** Cooked captures: frames received (not PACKET_OUTGOING) and those for another host (a bridge port). */
   incoming: number;
   otherHost: number;
+  /**
+   * Of `incoming`: those sent to one host (this one or another), not to a group address: only these
+   * say whose MAC a port receives for (a veth receives its pod's multicast as any interface does).
+   */
+  unicastIn: number;
   /** Cooked captures: address key -> received frames it sent. */
   rxSrc: Map<number, number>;
   /** Address key -> packets it sent / sent with an initial TTL (64, 128, 255: not routed yet). */
@@ -639,6 +644,7 @@ export function pointStats(
     vtepFrames: 0,
     incoming: 0,
     otherHost: 0,
+    unicastIn: 0,
     rxSrc: new Map(),
     srcCount: new Map(),
     initTtl: new Map(),
@@ -690,6 +696,7 @@ export function pointStats(
     if (pt !== PKTTYPE_UNKNOWN && pt !== PKTTYPE_OUTGOING) {
       s.incoming++;
       if (pt === 3) s.otherHost++;
+      if (pt === 0 || pt === 3) s.unicastIn++;
     }
     if (t.mac(t.outerMacSrc[r]) < 0) {
       s.noEth++;
@@ -749,6 +756,11 @@ const addr = (t: PacketTable, k: number) => (k >= 4294967296 ? (t.ip6[k - 429496
 
 /** Fewest IP packets whose shares (one address on every packet, frames between VTEP MACs...) say a kind. */
 const MIN_TRAFFIC_SHARE_PACKETS = 2;
+
+/** Cooked captures: most unicast frames the interface receives are for other hosts' MACs, as a bridge port's are. */
+function isBridgePort(s: PointStats): boolean {
+  return s.unicastIn > 0 && s.otherHost >= 0.5 * s.unicastIn;
+}
 
 /** The traffic's claim about a point's kind (none when it carries no IP or is a whole `any` capture). */
 function trafficKind(t: PacketTable, p: PointDraft, s: PointStats, ids: readonly string[]): Claim<InterfaceKind> | null {
@@ -846,11 +858,11 @@ function trafficKind(t: PacketTable, p: PointDraft, s: PointStats, ids: readonly
       acc,
     );
   }
-  if (s.incoming > 0 && s.otherHost >= 0.5 * s.incoming) {
+  if (isBridgePort(s)) {
     return claim(
       'veth',
       WEIGHT.traffic,
-      `${s.otherHost} of ${s.incoming} received frames are addressed to another host's MAC: a bridge port (a pod's veth)`,
+      `${s.otherHost} of ${s.unicastIn} received unicast frames are addressed to another host's MAC: a bridge port (a pod's veth)`,
       s.addrAcc.get(p.podIp) ?? null,
     );
   }
@@ -1231,7 +1243,7 @@ export function oneBridgePerNode(
   // Cooked (-i any) captures say which frames a host-side veth receives for other hosts' MACs: the
   // veth is a bridge port, so its node has a bridge, and the interface receiving frames for its own
   // MAC is it. A node whose cooked captures show no bridge port has no bridge (routed pod networks).
-  const isPort = (i: number) => st[i].incoming > 0 && st[i].otherHost >= 0.5 * st[i].incoming;
+  const isPort = (i: number) => isBridgePort(st[i]);
   const ownRx = (i: number) => points[i].arphrd === ARPHRD_ETHER && st[i].incoming > 0 && !isPort(i);
   const nodePoints = new Map<number, number[]>();
   points.forEach((_, i) => nodeOfPoint[i] >= 0 && nodePoints.set(nodeOfPoint[i], [...(nodePoints.get(nodeOfPoint[i]) ?? []), i]));
@@ -1514,6 +1526,10 @@ export function podSideInterfaces(
   for (const list of byPod.values()) {
     if (list.length !== 2) continue;
     const [a, b] = list;
+    if (points[a].file === points[b].file && points[a].ifindex !== null && points[b].ifindex !== null) {
+      oneNamespacePair(t, points, ids, a, b, bridged.has(nodeOfPoint[a]));
+      continue;
+    }
     const byName = podSideByName(points[a], points[b]);
     if (byName?.hostOnly) {
       beyondHostVeth(t, points, ids, byName.first ? b : a, byName.first ? a : b, bridged.has(nodeOfPoint[a]), nodes);
@@ -1570,6 +1586,32 @@ function beyondHostVeth(
     );
     return;
   }
+  notInsidePod(t, p, ids, byTime, both, bridged);
+}
+
+/**
+ * Two interfaces of one `-i any` capture that carry the same one pod are of one network namespace,
+ * so neither is the pod's own interface (a pod's namespace holds that one and lo): the one that sees
+ * the pod's packets first is its host-side veth, the other is beyond it (the bridge holding only that
+ * pod, or of unknown kind when its node has a bridge already). Time silent: both stay as they are.
+ */
+function oneNamespacePair(t: PacketTable, points: PointDraft[], ids: readonly string[], a: number, b: number, bridged: boolean): void {
+  const byTime = podSideByTime(t, points[a].podIp, a, b);
+  if (byTime === null) return;
+  const [host, o] = byTime.first ? [a, b] : [b, a];
+  const both = `it and ${points[host].id} carry the same pod ${addr(t, points[o].podIp)}, and one \`-i any\` capture holds both, so they are of one network namespace and neither is the pod's own interface (a pod's namespace holds that one and lo): ${points[host].id} is its host-side veth`;
+  notInsidePod(t, points[o], ids, byTime, both, bridged);
+}
+
+/** A point carrying the same one pod as that pod's host-side veth, and not inside the pod: the bridge holding only that pod, or of unknown kind. */
+function notInsidePod(
+  t: PacketTable,
+  p: PointDraft,
+  ids: readonly string[],
+  byTime: { votes: number; matched: number; acc: EvidenceAcc } | null,
+  both: string,
+  bridged: boolean,
+): void {
   const kind: InterfaceKind = byTime !== null && !bridged ? 'bridge' : 'unknown';
   p.kind = kind;
   p.kindSource = 'traffic';
