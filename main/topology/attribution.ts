@@ -1107,6 +1107,51 @@ export function localSenders(
   return out;
 }
 
+/** Link header bytes by link type: a frame's length without them is the same on any capture of it. */
+const LINK_HEADER: Readonly<Record<number, number>> = {
+  [LinkType.ETHERNET]: 14,
+  [LinkType.LINUX_SLL]: 16,
+  [LinkType.LINUX_SLL2]: 20,
+};
+
+/**
+ * Two captures of one interface by two sockets (a `tcpdump -i any` beside a `tcpdump -i eth0`): when
+ * no clock reading is shared, each socket stamps its own copy, and the kernel hands every frame to the
+ * sockets in one order (those of every interface before those of the device), so one capture's stamps
+ * are never after the other's, for frames sent and received alike. Two interfaces on a path (a NIC and
+ * the bridge holding it) see received frames in one order and sent ones in the other. Needs a cooked
+ * capture's packet types to tell sent from received, and frames of both. Returns the side whose stamps
+ * are later (0: `mx`'s, 1: `my`'s) with the counts, or null.
+ */
+function socketOrder(
+  t: PacketTable,
+  mx: Map<string, number[]>,
+  my: Map<string, number[]>,
+  from: number,
+  to: number,
+  grain: number,
+  twinIn: (r: number, other: Map<string, number[]>) => boolean,
+): { later: 0 | 1; out: number; in: number } | null {
+  let out = 0;
+  let inn = 0;
+  let xLater = 0;
+  let yLater = 0;
+  for (const [k, rs] of mx)
+    for (const r of rs) {
+      if (t.tNs[r] < from || t.tNs[r] > to || !twinIn(r, my)) continue;
+      const o = my.get(k)!.reduce((a, b) => (Math.abs(t.tNs[b] - t.tNs[r]) < Math.abs(t.tNs[a] - t.tNs[r]) ? b : a));
+      const pt = t.pktType[r] !== PKTTYPE_UNKNOWN ? t.pktType[r] : t.pktType[o];
+      if (pt === PKTTYPE_UNKNOWN) return null;
+      if (pt === PKTTYPE_OUTGOING) out++;
+      else inn++;
+      const d = t.tNs[o] - t.tNs[r];
+      if (d >= grain) yLater++;
+      else if (-d >= grain) xLater++;
+    }
+  if (out === 0 || inn === 0 || (xLater > 0 && yLater > 0) || xLater + yLater === 0) return null;
+  return { later: yLater > 0 ? 1 : 0, out, in: inn };
+}
+
 /** Shares of frames two captures of one interface have in common, at least (both ways, over the time both ran). */
 const TWIN_SHARE = 0.95;
 /** How far apart two sockets may stamp one frame (tcpdump's stamps of one frame on two sockets differ by a few µs at most). */
@@ -1158,7 +1203,9 @@ export function twinCaptures(
   if (pairs.length === 0) return twinRows;
   const want = new Set(pairs.flat());
   // Frame -> its rows on each point (the stamps of one frame on two sockets may differ by microseconds).
-  const key = (r: number) => `${t.origLen[r]}|${t.payHash[r]}|${t.ipId[r]}|${t.innerSrc[r]}|${t.innerDst[r]}|${t.tcpSeq[r]}`;
+  // Its length without the link header: a cooked (`-i any`) copy and an Ethernet one of a frame differ there.
+  const l3Len = (r: number) => (t.outerVer[r] !== 0 ? t.outerLen[r] : t.origLen[r] - (LINK_HEADER[points[t.point[r]].linktype] ?? 0));
+  const key = (r: number) => `${l3Len(r)}|${t.payHash[r]}|${t.ipId[r]}|${t.innerSrc[r]}|${t.innerDst[r]}|${t.tcpSeq[r]}`;
   const rowsOf = new Map<number, Map<string, number[]>>();
   for (const i of want) rowsOf.set(i, new Map());
   for (let r = 0; r < t.count; r++) {
@@ -1195,9 +1242,11 @@ export function twinCaptures(
     const shared = new EvidenceAcc();
     const cx = count(mx, my, null);
     const cy = count(my, mx, shared);
-    // Most frames carry the very same stamp: the kernel stamps a received frame once for every socket.
-    if (cx.both < MIN_TRAFFIC_SHARE_PACKETS || cx.both < TWIN_SHARE * cx.all || cy.both < TWIN_SHARE * cy.all || 2 * cx.same < cx.both)
-      continue;
+    if (cx.both < MIN_TRAFFIC_SHARE_PACKETS || cx.both < TWIN_SHARE * cx.all || cy.both < TWIN_SHARE * cy.all) continue;
+    // Most frames carry the very same stamp (the kernel stamped the frame once for every socket), or
+    // each socket stamped its own copy, one always first, whichever way the frame went.
+    const order = 2 * cx.same < cx.both ? socketOrder(t, mx, my, from, to, g, twinIn) : null;
+    if (2 * cx.same < cx.both && order === null) continue;
     // The twin is the one with no interface name, else the one that started later, else the one holding fewer frames.
     const rank = (i: number) => [points[i].interface === null ? 1 : 0, points[i].firstNs, -points[i].count];
     const [rx, ry] = [rank(x), rank(y)];
@@ -1219,7 +1268,11 @@ export function twinCaptures(
       evidence(
         t,
         ids,
-        `${c.both} of its ${c.all} frames while both ran are ${m.id}'s, ${c.same} with the very same timestamp${g > 1 ? ' (to the microsecond)' : ''} and the others within ${TWIN_SKEW_NS / 1000} µs, and the other way round: the same interface (${m.interface ?? m.kind}) captured twice; the shared frames count once, as ${m.id}'s [traffic]`,
+        `${c.both} of its ${c.all} frames while both ran are ${m.id}'s, ${c.same} with the very same timestamp${g > 1 ? ' (to the microsecond)' : ''} and the others within ${TWIN_SKEW_NS / 1000} µs` +
+          (order === null
+            ? ''
+            : ` (of ${order.out} sent and ${order.in} received, none stamped earlier on ${ids[order.later === 0 ? x : y]} than on ${ids[order.later === 0 ? y : x]}: each socket stamps its own copy, in the order the kernel hands them out, where two interfaces on a path would see sent and received frames in opposite orders)`) +
+          `, and the other way round: the same interface (${m.interface ?? m.kind}) captured twice; the shared frames count once, as ${m.id}'s [traffic]`,
         shared,
       ),
     );
