@@ -171,7 +171,9 @@ export function attributeByName(points: PointDraft[], overrides: readonly PointO
     p.evidence.push(
       noEvidence(
         `the file name '${baseName(p.path)}' starts with the node name ${n} that other captures' names give` +
-          (iface ? `; the rest, '${iface}', is an interface's name as Antrea names a pod's host-side veth (the pod name's start, '-' and 6 hex digits)` : ''),
+          (iface
+            ? `; the rest, '${iface}', is an interface's name as Antrea names a pod's host-side veth (the pod name's start, '-' and 6 hex digits)`
+            : ''),
       ),
     );
     if (iface === null) return;
@@ -270,7 +272,9 @@ function nameKind(p: PointDraft, claims: Claim<InterfaceKind>[]): void {
     value: k,
     weight,
     source: p.interfaceSource,
-    evidence: noEvidence(`the interface is named '${p.interface}' (${p.interfaceSource}): a ${k} name${vague ? ' (pods have one too)' : ''}`),
+    evidence: noEvidence(
+      `the interface is named '${p.interface}' (${p.interfaceSource}): a ${k} name${vague ? ' (pods have one too)' : ''}`,
+    ),
   });
 }
 
@@ -1271,7 +1275,7 @@ export function twinCaptures(
         `${c.both} of its ${c.all} frames while both ran are ${m.id}'s, ${c.same} with the very same timestamp${g > 1 ? ' (to the microsecond)' : ''} and the others within ${TWIN_SKEW_NS / 1000} µs` +
           (order === null
             ? ''
-            : ` (of ${order.out} sent and ${order.in} received, none stamped earlier on ${ids[order.later === 0 ? x : y]} than on ${ids[order.later === 0 ? y : x]}: each socket stamps its own copy, in the order the kernel hands them out, where two interfaces on a path would see sent and received frames in opposite orders)`) +
+            : ` (of ${order.out} sent and ${order.in} received, none stamped earlier on ${points[order.later === 0 ? x : y].id} than on ${points[order.later === 0 ? y : x].id}: each socket stamps its own copy, in the order the kernel hands them out, where two interfaces on a path would see sent and received frames in opposite orders)`) +
           `, and the other way round: the same interface (${m.interface ?? m.kind}) captured twice; the shared frames count once, as ${m.id}'s [traffic]`,
         shared,
       ),
