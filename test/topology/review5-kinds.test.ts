@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadCaptureSet, type Analysis } from '../../main/topology';
 import { attributionFromFileName, interfaceKindFromName } from '../../main/topology/naming';
+import { agreeOn } from '../dataset/compare';
 
 const DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'fixtures', 'captures', 'review5');
 const set = (name: string, keep: (f: string) => boolean = () => true): string[] =>
@@ -169,6 +170,8 @@ describe("any-dns: kind-worker2's own `-i any` file (SLL2: eth0, cni0, flannel.1
     ]);
     expect(j.status).toBe('delivered');
   });
+
+  it('the SQL path finder drops the twin’s copies too, and agrees row by row', () => agreeOn(set('any-dns')), 60_000);
 
   it('NIC MACs are the SLL header’s senders, never the VTEP MACs inside VXLAN, with the cooked files in the set or alone', async () => {
     const macs = (b: Analysis) => b.model.nodes.map((n) => [n.id, n.underlayIps, n.underlayMacs, n.vtepMac]);
