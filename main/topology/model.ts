@@ -145,12 +145,14 @@ export function buildModel(m: ModelInput): BuiltModel {
   // node's): the source MAC of packets from its address on its own NIC captures, which it sent
   // itself (its own traffic, or its pods' after its masquerade): a NIC sends from its own MAC. (A
   // routed cluster's nodes get theirs from their pods' routed packets and ARP: calico/routed.ts.)
-  const tunnelled = [...facts.pairs.values()].some((p) => {
-    const [a, b] = [nodeOfIp.get(p.src), nodeOfIp.get(p.dst)];
-    return a !== undefined && b !== undefined && a !== b;
-  });
+  const looked =
+    underlayMac.some((macs) => macs.size === 0) &&
+    [...facts.pairs.values()].some((p) => {
+      const [a, b] = [nodeOfIp.get(p.src), nodeOfIp.get(p.dst)];
+      return a !== undefined && b !== undefined && a !== b;
+    });
   const ownSent = nodes.map(() => new Map<number, EvidenceAcc>());
-  for (let r = 0; r < (tunnelled ? t.count : 0); r++) {
+  for (let r = 0; r < (looked ? t.count : 0); r++) {
     if (t.tunnel[r] !== TunnelKind.NONE || t.outerVer[r] === 0) continue;
     const n = nodeOfIp.get(akey(t.outerVer[r], t.outerSrc[r]));
     const mac = t.mac(t.outerMacSrc[r]);
