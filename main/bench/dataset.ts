@@ -106,7 +106,7 @@ async function exportSetStep(_capture: string, args: string[]): Promise<StepRepo
  */
 function pointsTable(dir: string, points: string): string {
   return `SELECT p.id, p.id AS capture, CAST(NULL AS INTEGER) AS ifindex, p.node, p.kind, p.pod_ip, CAST(NULL AS VARCHAR) AS pod_ip6,
-      false AS pod_side, s.first_ns, s.last_ns, s.first_ns AS run_first_ns, s.last_ns AS run_last_ns
+      false AS pod_side, CAST(NULL AS VARCHAR) AS twin_of, s.first_ns, s.last_ns, s.first_ns AS run_first_ns, s.last_ns AS run_last_ns
     FROM (${points}) p
     LEFT JOIN (SELECT point, MIN(t_ns) AS first_ns, MAX(t_ns) AS last_ns FROM read_parquet(${sqlString(join(dir, 'packets', '*.parquet'))}) GROUP BY point) s
       ON s.point = p.id`;

@@ -2,7 +2,7 @@
 -- `packets` table of a dataset, the same decisions main/topology makes in process
 -- (journeys.ts: key and split; hops.ts: hopOrder, natBetween; verdict.ts: quotingErrors).
 --
--- Input tables: packets, points (id, node, kind, pod_ip, pod_ip6, pod_side), node_addresses (node, ip: underlay),
+-- Input tables: packets, points (id, node, kind, pod_ip, pod_ip6, pod_side, twin_of), node_addresses (node, ip: underlay),
 -- address_nodes (ip, node: who owns an address), clock_offsets (node, offset_ns; node is
 -- 'capture:<id>' for a capture on no node's clock) and
 -- correlate_params (window_ns, repeat_ns, epoch_ns): the runner creates the last one.
@@ -25,7 +25,7 @@ CREATE OR REPLACE TEMPORARY VIEW sql_point_grain AS
 SELECT point, CASE WHEN MAX(CASE WHEN t_ns % 1000 <> 0 THEN 1 ELSE 0 END) = 1 THEN 1 ELSE 1000 END AS grain_ns
 FROM packets GROUP BY point;
 
-CREATE OR REPLACE TEMPORARY VIEW sql_sightings AS
+CREATE OR REPLACE TEMPORARY VIEW sql_sightings_all AS
 SELECT
   p.capture, p.idx, p.point, p.t_ns, p.tunnel, p.outer_ver, p.outer_src,
   p.inner_ver, p.inner_src, p.inner_dst, p.inner_proto, p.inner_ttl, p.inner_frag % 8192 AS frag_off, p.sport, p.dport,
@@ -81,6 +81,22 @@ JOIN sql_point_grain g ON g.point = p.point
 CROSS JOIN correlate_params cp
 LEFT JOIN clock_offsets c ON c.node = COALESCE(pt.node, concat('capture:', pt.capture))
 WHERE p.inner_proto IS NOT NULL;
+
+-- A point that repeats another's capture of the same interface (points.twin_of; attribution.ts
+-- twinCaptures) is no hop where that one holds the same frame within 50 µs: one sighting, that one's.
+CREATE OR REPLACE TEMPORARY VIEW sql_twin_rows AS
+SELECT s.capture, s.idx
+FROM sql_sightings_all s
+JOIN points pt ON pt.id = s.point
+JOIN sql_sightings_all m ON m.point = pt.twin_of AND m.gkey = s.gkey
+WHERE abs(m.t_ns - s.t_ns) <= 50000
+GROUP BY s.capture, s.idx;
+
+CREATE OR REPLACE TEMPORARY VIEW sql_sightings AS
+SELECT a.*
+FROM sql_sightings_all a
+LEFT JOIN sql_twin_rows w ON w.capture = a.capture AND w.idx = a.idx
+WHERE w.capture IS NULL;
 
 -- 2. Rows whose capture's snap length cut what the key hashes (flags TRUNCATED 2, TRANSPORT_CUT
 -- 256, PAYLOAD_CUT 512: a TCP header's flags and window, the payload's first bytes) cannot hash as

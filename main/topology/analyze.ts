@@ -1088,6 +1088,7 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
   // 11. The API object.
   const capturePoints: CapturePoint[] = points.map((p, i) => ({
     ...(podOfPoint.has(i) ? { pod: podOfPoint.get(i)! } : {}),
+    ...(p.twinOf !== undefined ? { twinOf: points[p.twinOf].id } : {}),
     id: p.id,
     capture: p.capture,
     iface: p.iface,

@@ -25,6 +25,7 @@ import {
   baseName,
   interfaceKindFromName,
   isAmbiguousInterfaceName,
+  isAntreaVethName,
   nameShape,
   nodeBeforeOnlyPod,
   nodeBeforePod,
@@ -142,30 +143,7 @@ export function attributeByName(points: PointDraft[], overrides: readonly PointO
         ),
       );
     }
-    if (p.interface) {
-      const k = interfaceKindFromName(p.interface);
-      if (k !== 'unknown') {
-        p.kind = k;
-        p.kindSource = p.interfaceSource;
-        const recorded = p.interfaceSource !== 'file-name';
-        const vague = isAmbiguousInterfaceName(p.interface);
-        const weight = recorded
-          ? vague
-            ? WEIGHT.ambiguousRecordedName
-            : WEIGHT.recordedName
-          : vague
-            ? WEIGHT.ambiguousFileName
-            : WEIGHT.fileName;
-        facts.kind[i].push({
-          value: k,
-          weight,
-          source: p.interfaceSource,
-          evidence: noEvidence(
-            `the interface is named '${p.interface}' (${p.interfaceSource}): a ${k} name${vague ? ' (pods have one too)' : ''}`,
-          ),
-        });
-      }
-    }
+    nameKind(p, facts.kind[i]);
   });
   // One directory per node ('worker-2/eth0.pcap'): the directory names the node the file name does not.
   nodesFromDirectories(points.map((p) => p.path)).forEach((d, i) => {
@@ -188,7 +166,21 @@ export function attributeByName(points: PointDraft[], overrides: readonly PointO
     p.node = n;
     p.nodeSource = 'file-name';
     facts.nodeWeight[i] = WEIGHT.fileName - 1;
-    p.evidence.push(noEvidence(`the file name '${baseName(p.path)}' starts with the node name ${n} that other captures' names give`));
+    // The rest may be Antrea's name for the pod's host-side veth ('k8s-node-03-frontend-3a1c2e').
+    const rest = fromFiles[i].stem.slice(n.length + 1);
+    const iface = p.interface === null && p.ifindex === null && isAntreaVethName(rest) ? rest : null;
+    p.evidence.push(
+      noEvidence(
+        `the file name '${baseName(p.path)}' starts with the node name ${n} that other captures' names give` +
+          (iface
+            ? `; the rest, '${iface}', is an interface's name as Antrea names a pod's host-side veth (the pod name's start, '-' and 6 hex digits)`
+            : ''),
+      ),
+    );
+    if (iface === null) return;
+    p.interface = iface;
+    p.interfaceSource = 'file-name';
+    nameKind(p, facts.kind[i]);
   });
   // '<node>-<pod>' where the pod's workload names other captures ('coredns-46a2c3a0f-rwvms.pcap').
   const filesOf = new Map<string, Set<number>>();
@@ -256,6 +248,41 @@ export function attributeByName(points: PointDraft[], overrides: readonly PointO
     }
   });
   return facts;
+}
+
+/** The kind an interface's name gives, as a claim weighed against the traffic's. */
+function nameKind(p: PointDraft, claims: Claim<InterfaceKind>[]): void {
+  if (!p.interface) return;
+  const k = interfaceKindFromName(p.interface);
+  if (k === 'unknown') return;
+  // A TUN device has no link layer: frames with an Ethernet header were not captured on one, whatever it is called.
+  if (k === 'tun' && (p.linktype === LinkType.ETHERNET || p.arphrd === ARPHRD_ETHER)) {
+    p.evidence.push(
+      noEvidence(
+        `the interface is named '${p.interface}' (${p.interfaceSource}), a TUN device's name, but its frames have Ethernet headers, which a TUN device has not: the name does not tell the kind`,
+      ),
+    );
+    return;
+  }
+  p.kind = k;
+  p.kindSource = p.interfaceSource;
+  const recorded = p.interfaceSource !== 'file-name';
+  const vague = isAmbiguousInterfaceName(p.interface);
+  const weight = recorded
+    ? vague
+      ? WEIGHT.ambiguousRecordedName
+      : WEIGHT.recordedName
+    : vague
+      ? WEIGHT.ambiguousFileName
+      : WEIGHT.fileName;
+  claims.push({
+    value: k,
+    weight,
+    source: p.interfaceSource,
+    evidence: noEvidence(
+      `the interface is named '${p.interface}' (${p.interfaceSource}): a ${k} name${vague ? ' (pods have one too)' : ''}`,
+    ),
+  });
 }
 
 export interface TunnelPair {
@@ -541,6 +568,11 @@ export interface PointStats {
   /** Cooked captures: frames received (not PACKET_OUTGOING) and those for another host (a bridge port). */
   incoming: number;
   otherHost: number;
+  /**
+   * Of `incoming`: those sent to one host (this one or another), not to a group address: only these
+   * say whose MAC a port receives for (a veth receives its pod's multicast as any interface does).
+   */
+  unicastIn: number;
   /** Cooked captures: address key -> received frames it sent. */
   rxSrc: Map<number, number>;
   /** Address key -> packets it sent / sent with an initial TTL (64, 128, 255: not routed yet). */
@@ -645,6 +677,7 @@ export function pointStats(
     vtepFrames: 0,
     incoming: 0,
     otherHost: 0,
+    unicastIn: 0,
     rxSrc: new Map(),
     srcCount: new Map(),
     initTtl: new Map(),
@@ -696,6 +729,7 @@ export function pointStats(
     if (pt !== PKTTYPE_UNKNOWN && pt !== PKTTYPE_OUTGOING) {
       s.incoming++;
       if (pt === 3) s.otherHost++;
+      if (pt === 0 || pt === 3) s.unicastIn++;
     }
     if (t.mac(t.outerMacSrc[r]) < 0) {
       s.noEth++;
@@ -755,6 +789,11 @@ const addr = (t: PacketTable, k: number) => (k >= 4294967296 ? (t.ip6[k - 429496
 
 /** Fewest IP packets whose shares (one address on every packet, frames between VTEP MACs...) say a kind. */
 const MIN_TRAFFIC_SHARE_PACKETS = 2;
+
+/** Cooked captures: most unicast frames the interface receives are for other hosts' MACs, as a bridge port's are. */
+function isBridgePort(s: PointStats): boolean {
+  return s.unicastIn > 0 && s.otherHost >= 0.5 * s.unicastIn;
+}
 
 /** The traffic's claim about a point's kind (none when it carries no IP or is a whole `any` capture). */
 function trafficKind(t: PacketTable, p: PointDraft, s: PointStats, ids: readonly string[]): Claim<InterfaceKind> | null {
@@ -852,11 +891,11 @@ function trafficKind(t: PacketTable, p: PointDraft, s: PointStats, ids: readonly
       acc,
     );
   }
-  if (s.incoming > 0 && s.otherHost >= 0.5 * s.incoming) {
+  if (isBridgePort(s)) {
     return claim(
       'veth',
       WEIGHT.traffic,
-      `${s.otherHost} of ${s.incoming} received frames are addressed to another host's MAC: a bridge port (a pod's veth)`,
+      `${s.otherHost} of ${s.unicastIn} received unicast frames are addressed to another host's MAC: a bridge port (a pod's veth)`,
       s.addrAcc.get(p.podIp) ?? null,
     );
   }
@@ -1113,6 +1152,51 @@ export function localSenders(
   return out;
 }
 
+/** Link header bytes by link type: a frame's length without them is the same on any capture of it. */
+const LINK_HEADER: Readonly<Record<number, number>> = {
+  [LinkType.ETHERNET]: 14,
+  [LinkType.LINUX_SLL]: 16,
+  [LinkType.LINUX_SLL2]: 20,
+};
+
+/**
+ * Two captures of one interface by two sockets (a `tcpdump -i any` beside a `tcpdump -i eth0`): when
+ * no clock reading is shared, each socket stamps its own copy, and the kernel hands every frame to the
+ * sockets in one order (those of every interface before those of the device), so one capture's stamps
+ * are never after the other's, for frames sent and received alike. Two interfaces on a path (a NIC and
+ * the bridge holding it) see received frames in one order and sent ones in the other. Needs a cooked
+ * capture's packet types to tell sent from received, and frames of both. Returns the side whose stamps
+ * are later (0: `mx`'s, 1: `my`'s) with the counts, or null.
+ */
+function socketOrder(
+  t: PacketTable,
+  mx: Map<string, number[]>,
+  my: Map<string, number[]>,
+  from: number,
+  to: number,
+  grain: number,
+  twinIn: (r: number, other: Map<string, number[]>) => boolean,
+): { later: 0 | 1; out: number; in: number } | null {
+  let out = 0;
+  let inn = 0;
+  let xLater = 0;
+  let yLater = 0;
+  for (const [k, rs] of mx)
+    for (const r of rs) {
+      if (t.tNs[r] < from || t.tNs[r] > to || !twinIn(r, my)) continue;
+      const o = my.get(k)!.reduce((a, b) => (Math.abs(t.tNs[b] - t.tNs[r]) < Math.abs(t.tNs[a] - t.tNs[r]) ? b : a));
+      const pt = t.pktType[r] !== PKTTYPE_UNKNOWN ? t.pktType[r] : t.pktType[o];
+      if (pt === PKTTYPE_UNKNOWN) return null;
+      if (pt === PKTTYPE_OUTGOING) out++;
+      else inn++;
+      const d = t.tNs[o] - t.tNs[r];
+      if (d >= grain) yLater++;
+      else if (-d >= grain) xLater++;
+    }
+  if (out === 0 || inn === 0 || (xLater > 0 && yLater > 0) || xLater + yLater === 0) return null;
+  return { later: yLater > 0 ? 1 : 0, out, in: inn };
+}
+
 /** Shares of frames two captures of one interface have in common, at least (both ways, over the time both ran). */
 const TWIN_SHARE = 0.95;
 /** How far apart two sockets may stamp one frame (tcpdump's stamps of one frame on two sockets differ by a few µs at most). */
@@ -1164,7 +1248,9 @@ export function twinCaptures(
   if (pairs.length === 0) return twinRows;
   const want = new Set(pairs.flat());
   // Frame -> its rows on each point (the stamps of one frame on two sockets may differ by microseconds).
-  const key = (r: number) => `${t.origLen[r]}|${t.payHash[r]}|${t.ipId[r]}|${t.innerSrc[r]}|${t.innerDst[r]}|${t.tcpSeq[r]}`;
+  // Its length without the link header: a cooked (`-i any`) copy and an Ethernet one of a frame differ there.
+  const l3Len = (r: number) => (t.outerVer[r] !== 0 ? t.outerLen[r] : t.origLen[r] - (LINK_HEADER[points[t.point[r]].linktype] ?? 0));
+  const key = (r: number) => `${l3Len(r)}|${t.payHash[r]}|${t.ipId[r]}|${t.innerSrc[r]}|${t.innerDst[r]}|${t.tcpSeq[r]}`;
   const rowsOf = new Map<number, Map<string, number[]>>();
   for (const i of want) rowsOf.set(i, new Map());
   for (let r = 0; r < t.count; r++) {
@@ -1201,9 +1287,11 @@ export function twinCaptures(
     const shared = new EvidenceAcc();
     const cx = count(mx, my, null);
     const cy = count(my, mx, shared);
-    // Most frames carry the very same stamp: the kernel stamps a received frame once for every socket.
-    if (cx.both < MIN_TRAFFIC_SHARE_PACKETS || cx.both < TWIN_SHARE * cx.all || cy.both < TWIN_SHARE * cy.all || 2 * cx.same < cx.both)
-      continue;
+    if (cx.both < MIN_TRAFFIC_SHARE_PACKETS || cx.both < TWIN_SHARE * cx.all || cy.both < TWIN_SHARE * cy.all) continue;
+    // Most frames carry the very same stamp (the kernel stamped the frame once for every socket), or
+    // each socket stamped its own copy, one always first, whichever way the frame went.
+    const order = 2 * cx.same < cx.both ? socketOrder(t, mx, my, from, to, g, twinIn) : null;
+    if (2 * cx.same < cx.both && order === null) continue;
     // The twin is the one with no interface name, else the one that started later, else the one holding fewer frames.
     const rank = (i: number) => [points[i].interface === null ? 1 : 0, points[i].firstNs, -points[i].count];
     const [rx, ry] = [rank(x), rank(y)];
@@ -1225,7 +1313,11 @@ export function twinCaptures(
       evidence(
         t,
         ids,
-        `${c.both} of its ${c.all} frames while both ran are ${m.id}'s, ${c.same} with the very same timestamp${g > 1 ? ' (to the microsecond)' : ''} and the others within ${TWIN_SKEW_NS / 1000} µs, and the other way round: the same interface (${m.interface ?? m.kind}) captured twice; the shared frames count once, as ${m.id}'s [traffic]`,
+        `${c.both} of its ${c.all} frames while both ran are ${m.id}'s, ${c.same} with the very same timestamp${g > 1 ? ' (to the microsecond)' : ''} and the others within ${TWIN_SKEW_NS / 1000} µs` +
+          (order === null
+            ? ''
+            : ` (of ${order.out} sent and ${order.in} received, none stamped earlier on ${points[order.later === 0 ? x : y].id} than on ${points[order.later === 0 ? y : x].id}: each socket stamps its own copy, in the order the kernel hands them out, where two interfaces on a path would see sent and received frames in opposite orders)`) +
+          `, and the other way round: the same interface (${m.interface ?? m.kind}) captured twice; the shared frames count once, as ${m.id}'s [traffic]`,
         shared,
       ),
     );
@@ -1249,7 +1341,7 @@ export function oneBridgePerNode(
   // Cooked (-i any) captures say which frames a host-side veth receives for other hosts' MACs: the
   // veth is a bridge port, so its node has a bridge, and the interface receiving frames for its own
   // MAC is it. A node whose cooked captures show no bridge port has no bridge (routed pod networks).
-  const isPort = (i: number) => st[i].incoming > 0 && st[i].otherHost >= 0.5 * st[i].incoming;
+  const isPort = (i: number) => isBridgePort(st[i]);
   const ownRx = (i: number) => points[i].arphrd === ARPHRD_ETHER && st[i].incoming > 0 && !isPort(i);
   const nodePoints = new Map<number, number[]>();
   points.forEach((_, i) => nodeOfPoint[i] >= 0 && nodePoints.set(nodeOfPoint[i], [...(nodePoints.get(nodeOfPoint[i]) ?? []), i]));
@@ -1532,6 +1624,10 @@ export function podSideInterfaces(
   for (const list of byPod.values()) {
     if (list.length !== 2) continue;
     const [a, b] = list;
+    if (points[a].file === points[b].file && points[a].ifindex !== null && points[b].ifindex !== null) {
+      oneNamespacePair(t, points, ids, a, b, bridged.has(nodeOfPoint[a]));
+      continue;
+    }
     const byName = podSideByName(points[a], points[b]);
     if (byName?.hostOnly) {
       beyondHostVeth(t, points, ids, byName.first ? b : a, byName.first ? a : b, bridged.has(nodeOfPoint[a]), nodes);
@@ -1588,6 +1684,32 @@ function beyondHostVeth(
     );
     return;
   }
+  notInsidePod(t, p, ids, byTime, both, bridged);
+}
+
+/**
+ * Two interfaces of one `-i any` capture that carry the same one pod are of one network namespace,
+ * so neither is the pod's own interface (a pod's namespace holds that one and lo): the one that sees
+ * the pod's packets first is its host-side veth, the other is beyond it (the bridge holding only that
+ * pod, or of unknown kind when its node has a bridge already). Time silent: both stay as they are.
+ */
+function oneNamespacePair(t: PacketTable, points: PointDraft[], ids: readonly string[], a: number, b: number, bridged: boolean): void {
+  const byTime = podSideByTime(t, points[a].podIp, a, b);
+  if (byTime === null) return;
+  const [host, o] = byTime.first ? [a, b] : [b, a];
+  const both = `it and ${points[host].id} carry the same pod ${addr(t, points[o].podIp)}, and one \`-i any\` capture holds both, so they are of one network namespace and neither is the pod's own interface (a pod's namespace holds that one and lo): ${points[host].id} is its host-side veth`;
+  notInsidePod(t, points[o], ids, byTime, both, bridged);
+}
+
+/** A point carrying the same one pod as that pod's host-side veth, and not inside the pod: the bridge holding only that pod, or of unknown kind. */
+function notInsidePod(
+  t: PacketTable,
+  p: PointDraft,
+  ids: readonly string[],
+  byTime: { votes: number; matched: number; acc: EvidenceAcc } | null,
+  both: string,
+  bridged: boolean,
+): void {
   const kind: InterfaceKind = byTime !== null && !bridged ? 'bridge' : 'unknown';
   p.kind = kind;
   p.kindSource = 'traffic';

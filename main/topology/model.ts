@@ -143,6 +143,28 @@ export function buildModel(m: ModelInput): BuiltModel {
     }
   }
 
+  // A node of a tunnelled cluster that sent no tunnel packet (no pod of its talked to another
+  // node's): the source MAC of packets from its address on its own NIC captures, which it sent
+  // itself (its own traffic, or its pods' after its masquerade): a NIC sends from its own MAC. (A
+  // routed cluster's nodes get theirs from their pods' routed packets and ARP: calico/routed.ts.)
+  const looked =
+    underlayMac.some((macs) => macs.size === 0) &&
+    [...facts.pairs.values()].some((p) => {
+      const [a, b] = [nodeOfIp.get(p.src), nodeOfIp.get(p.dst)];
+      return a !== undefined && b !== undefined && a !== b;
+    });
+  const ownSent = nodes.map(() => new Map<number, EvidenceAcc>());
+  for (let r = 0; r < (looked ? t.count : 0); r++) {
+    if (t.tunnel[r] !== TunnelKind.NONE || t.outerVer[r] === 0) continue;
+    const n = nodeOfIp.get(akey(t.outerVer[r], t.outerSrc[r]));
+    const mac = t.mac(t.outerMacSrc[r]);
+    if (n === undefined || underlayMac[n].size > 0 || mac < 0 || macIsGroup(mac)) continue;
+    if (m.nodeOfPoint[t.point[r]] !== n || points[t.point[r]].kind !== 'underlay') continue;
+    const acc = ownSent[n].get(mac) ?? new EvidenceAcc();
+    acc.add(r);
+    ownSent[n].set(mac, acc);
+  }
+
   // Gateways: on bridge/veth points, the destination MAC of packets a local pod sends off its
   // subnet is the gateway's; the gateway's IP is what that MAC answers ARP with or sends from.
   // A cooked capture (`-i any`) keeps only the source MAC: there, the source MAC of packets from
@@ -253,6 +275,19 @@ export function buildModel(m: ModelInput): BuiltModel {
       ev.push(
         evidence(t, ids, `outer source MAC ${macToString(mac)} of tunnel packets from this node, not yet routed (initial outer TTL)`, acc),
       );
+    // One MAC only: a NIC sends its own frames from its own MAC.
+    const own = ul.length === 0 && ownSent[i].size === 1 ? [...ownSent[i].entries()][0] : null;
+    if (own) {
+      ul.push(own);
+      ev.push(
+        evidence(
+          t,
+          ids,
+          `source MAC ${macToString(own[0])} of the packets from this node's own address on its NIC captures, which it sent itself: its NIC's MAC`,
+          own[1],
+        ),
+      );
+    }
     return {
       id: n.id,
       name: n.name,

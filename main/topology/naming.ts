@@ -1,14 +1,23 @@
 // Interface naming conventions of Linux pod networks and capture file-name conventions.
 //
-//   veth*, cali*, tap*             -> veth     (pod side of a veth pair, Calico's host-side veths)
-//   docker0, cni0, cbr0, br-*      -> bridge
-//   flannel.1, vxlan.calico, vxlan*, genev_sys_*  -> vtep (kernel tunnel endpoint devices)
+//   veth*, cali*, tap*, lxc*       -> veth     (pod side of a veth pair, Calico's and Cilium's host-side veths;
+//   <pod prefix>-<6 hex>                       Antrea's host-side veths, 'frontend-3a1c2e', recorded names only)
+//   docker0, cni0, cbr0, br-*, antrea-gw0, weave  -> bridge (Antrea's gateway interface, Weave's bridge)
+//   flannel.1, vxlan.calico, vxlan*, genev_sys_*  -> vtep (kernel tunnel endpoint devices; Weave's vxlan-6784)
 //   flannel0, tunl0, tun*          -> tun      (raw IP devices: flannel UDP backend, Calico IP-in-IP)
+//   antrea-tun0                    -> no kind  (Antrea's tunnel port: VXLAN, Geneve or GRE, so its frames tell)
 //   eth*, ens*, enp*, eno*, bond*, em*  -> underlay (the node's NIC)
 //   any                            -> any      (Linux cooked capture of every interface)
 //   lo                             -> loopback
 
 import type { InterfaceKind } from './types';
+
+/**
+ * Antrea's host-side veth name: the pod name's first 8 characters (a trailing '-' kept:
+ * 'coredns--9d2c41'), '-' and 6 hex digits of a hash, 15 characters at most. Read in a file name
+ * only after a node name other captures give: alone, it could be a node's name.
+ */
+const ANTREA_VETH_RE = /^[a-z0-9][a-z0-9.-]{0,7}-[0-9a-f]{6}$/i;
 
 interface KindRule {
   readonly re: RegExp;
@@ -18,13 +27,20 @@ interface KindRule {
 /** Ordered: the first rule that matches the whole name wins. */
 const KIND_RULES: readonly KindRule[] = [
   { re: /^(veth[0-9a-z@_.-]*|cali[0-9a-z]+|tap[0-9a-z-]+|lxc[0-9a-z]+)$/i, kind: 'veth' },
-  { re: /^(docker0|cni0|cbr0|br-[0-9a-z]+|kube-bridge)$/i, kind: 'bridge' },
+  { re: /^(docker0|cni0|cbr0|br-[0-9a-z]+|kube-bridge|antrea-gw\d+|weave)$/i, kind: 'bridge' },
   { re: /^(flannel\.\d+|flannel-v6\.\d+|vxlan\.calico|vxlan[0-9a-z._-]*|genev_sys_\d+|cilium_vxlan|cilium_geneve)$/i, kind: 'vtep' },
   { re: /^(flannel0|tunl0|tun\d+|wg\d+|flannel-wg)$/i, kind: 'tun' },
   { re: /^(eth\d+(\.\d+)?|ens[0-9a-z]+|enp[0-9a-z]+|eno\d+|bond\d+|em\d+|enx[0-9a-f]+)$/i, kind: 'underlay' },
   { re: /^any$/i, kind: 'any' },
   { re: /^lo$/i, kind: 'loopback' },
+  // Last: a name only a recorded interface name, or a file name with a node before it, gives.
+  { re: ANTREA_VETH_RE, kind: 'veth' },
 ];
+
+/** Whether a name is Antrea's host-side veth name ('frontend-3a1c2e', 'coredns--9d2c41'). */
+export function isAntreaVethName(name: string): boolean {
+  return ANTREA_VETH_RE.test(name);
+}
 
 /** Kind of an interface from its name; 'unknown' when no convention applies. */
 export function interfaceKindFromName(name: string): InterfaceKind {
@@ -35,10 +51,10 @@ export function interfaceKindFromName(name: string): InterfaceKind {
 /** Interface names that may appear in a file name (the same conventions, unanchored pieces). */
 const IFACE_IN_NAME =
   'cilium_vxlan|cilium_geneve|cilium_host|cilium_net|veth[0-9a-z]*|cali(?!co$)[0-9a-z]*|lxc[0-9a-z]+|docker0|cni0|cbr0|br-[0-9a-z]+|kube-bridge|flannel\\.\\d+|flannel-v6\\.\\d+|flannel0|vxlan\\.calico|' +
-  'vxlan[0-9a-z]*|genev_sys_\\d+|tunl0|tun\\d+|wg\\d+|eth\\d+|ens[0-9a-z]+|enp[0-9a-z]+|eno\\d+|bond\\d+|any|lo';
+  'antrea-gw\\d+|antrea-tun\\d+|weave|vxlan-\\d+|vxlan[0-9a-z]*|genev_sys_\\d+|tunl0|tun\\d+|wg\\d+|eth\\d+|ens[0-9a-z]+|enp[0-9a-z]+|eno\\d+|bond\\d+|any|lo';
 /** Names that may open a file name ('eth0-node1.pcap'): only unmistakable ones ('calico-x' is no cali* veth). */
 const IFACE_AS_PREFIX =
-  'docker0|cni0|cbr0|flannel\\.\\d+|flannel-v6\\.\\d+|flannel0|tunl0|eth\\d+|ens\\d[0-9a-z]*|enp\\d[0-9a-z]*|eno\\d+|bond\\d+';
+  'docker0|cni0|cbr0|antrea-gw\\d+|antrea-tun\\d+|flannel\\.\\d+|flannel-v6\\.\\d+|flannel0|tunl0|eth\\d+|ens\\d[0-9a-z]*|enp\\d[0-9a-z]*|eno\\d+|bond\\d+';
 const SUFFIX_RE = new RegExp(`^(.+?)[-_.@+](${IFACE_IN_NAME})$`, 'i');
 const PREFIX_RE = new RegExp(`^(${IFACE_AS_PREFIX})[-_@+](.+)$`, 'i');
 const ONLY_RE = new RegExp(`^(${IFACE_IN_NAME})$`, 'i');

@@ -202,14 +202,16 @@ export class CaptureSetReader {
                 index: p.index,
               });
           }
-          // Cooked captures carry the sender's MAC in the SLL header, not in an Ethernet header.
-          if (slla >= 0 && summary.outerEthOffset < 0 && d.length >= slla + 6) {
+          // Cooked captures carry the sender's MAC in the SLL header, not in an Ethernet header: an
+          // Ethernet header in a cooked frame is a tunnel's inner one (VXLAN), never the link's.
+          if (slla >= 0 && d.length >= slla + 6) {
             const mac = table.internMac(
               (d[slla] << 8) | d[slla + 1],
               ((d[slla + 2] << 24) | (d[slla + 3] << 16) | (d[slla + 4] << 8) | d[slla + 5]) >>> 0,
             );
             table.outerMacSrc[r] = mac;
-            if (summary.ipCount <= 1) table.innerMacSrc[r] = mac;
+            table.outerMacDst[r] = -1;
+            if (summary.innerEthOffset < 0 && summary.ipCount <= 1) table.innerMacSrc[r] = mac;
           }
           if (records) records.add(r, p, summary);
           if (onRow) onRow(r, p, summary);

@@ -76,6 +76,8 @@ export interface CapturePoint {
   readonly packetCount: number;
   /** A capture taken inside a pod (its own eth0, its `lo`): the pod's name, or its address when no name is known. */
   readonly pod?: string;
+  /** The point whose capture of the same interface at the same time this one repeats: the frames both hold are that one's sightings. */
+  readonly twinOf?: string;
   /** Why the node / interface / kind were chosen (traffic inference cites packets). */
   readonly evidence: readonly Evidence[];
   /** Why the node, the interface name or the kind is not known (null / 'unknown'). */
