@@ -106,7 +106,7 @@ function nodeSendsOnBridge(
   nodeCount: number,
   inBlock: (n: number, ver: number, a: number) => boolean,
 ): ({ ip: number; mac: number; acc: EvidenceAcc } | null)[] {
-  const out: ({ ip: number; mac: number; acc: EvidenceAcc } | null)[] = new Array(nodeCount).fill(null);
+  const out = Array.from({ length: nodeCount }, (): { ip: number; mac: number; acc: EvidenceAcc } | null => null);
   const bridgeOf = new Map<number, number>();
   points.forEach((p, i) => {
     const n = nodeOfPoint[i];
