@@ -116,7 +116,7 @@ function* addressNodes(a: Analysis): Generator<Row> {
       // Unowned addresses too (node NULL): an address missing from the table is one the analysis never saw.
       const own = a.nodeOwn.get(ip);
       // A node's own address in its pod block (its tunnel device's, its bridge's): which node, and where it holds it.
-      yield { ip, node: owner ?? null, own_node: own?.node ?? null, own: own?.at ?? null, own_mac: own?.mac?.replaceAll(':', '') ?? null };
+      yield { ip, node: owner ?? null, own_node: own?.node ?? null, own: own?.at ?? null };
     }
   }
 }
@@ -315,7 +315,6 @@ export function analysisTables(a: Analysis): Record<string, TableSpec> {
         ['node', 'VARCHAR'],
         ['own_node', 'VARCHAR'],
         ['own', 'VARCHAR'],
-        ['own_mac', 'VARCHAR'],
       ],
       rows: addressNodes(a),
     },

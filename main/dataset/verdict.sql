@@ -328,12 +328,12 @@ SELECT jkey, a_capture, a_idx FROM (
   ) a
 ) x WHERE rn = 1;
 
--- 5. Journeys a node made in another's name (hops.ts madeOnNode): in the name of one of its pods, first seen on the
+-- 5. Journeys a node made in the name of one of its pods (hops.ts madeOnNode): first seen on the
 -- node's tunnel device, inside a tunnel on its NIC, or on its NIC unencapsulated where a capture of
 -- the node's pod side ran before it and missed it, with an initial TTL, from a pod of that node (a
 -- pod's own packets reach those places routed, one TTL less).
 CREATE OR REPLACE TEMPORARY VIEW sql_made_on_node AS
-SELECT f.jkey, f.node, f.capture, f.idx, f.inner_ver, f.inner_src, FALSE AS from_gateway
+SELECT f.jkey, f.node, f.capture, f.idx, f.inner_ver, f.inner_src
 FROM sql_ordered f
 JOIN sql_address_owner an ON an.ip = f.inner_src AND an.node = f.node
 LEFT JOIN node_addresses na ON na.ip = f.inner_src
@@ -346,19 +346,7 @@ LEFT JOIN (
   GROUP BY c.jkey, c.node
 ) ms ON ms.jkey = f.jkey AND ms.node = f.node
 WHERE f.hop = 0 AND na.ip IS NULL AND an.own IS NULL AND f.kind IN ('tun', 'vtep', 'underlay') AND f.inner_ttl IN (64, 128, 255)
-  AND (f.kind <> 'underlay' OR f.tunnel <> 'none' OR (ms.slot IS NOT NULL AND (fs.slot IS NULL OR ms.slot < fs.slot)))
-UNION ALL
--- First seen on the node's pod side from its bridge's own MAC (the gateway's, address_nodes.own_mac),
--- unrouted, in the name of an address not the node's own: the node's stack made it (a policy's reset
--- on the client's node in a remote pod's name), whatever node the address is on.
-SELECT f.jkey, f.node, f.capture, f.idx, f.inner_ver, f.inner_src, TRUE AS from_gateway
-FROM sql_ordered f
-JOIN packets p ON p.capture = f.capture AND p.idx = f.idx
-JOIN address_nodes g ON g.own = 'bridge' AND g.own_node = f.node AND g.own_mac = p.inner_mac_src
-LEFT JOIN node_addresses na ON na.ip = f.inner_src
-LEFT JOIN address_nodes so ON so.ip = f.inner_src AND so.own IS NOT NULL
-WHERE f.hop = 0 AND na.ip IS NULL AND so.ip IS NULL AND f.kind IN ('bridge', 'veth') AND f.tunnel = 'none'
-  AND f.inner_ttl IN (64, 128, 255);
+  AND (f.kind <> 'underlay' OR f.tunnel <> 'none' OR (ms.slot IS NOT NULL AND (fs.slot IS NULL OR ms.slot < fs.slot)));
 
 -- An answer its destination's node made in the destination's name: the answer's journey was made there.
 CREATE OR REPLACE TEMPORARY VIEW sql_rejections AS
@@ -367,7 +355,7 @@ FROM sql_answers a
 JOIN sql_ordered o ON o.capture = a.a_capture AND o.idx = a.a_idx
 JOIN sql_made_on_node m ON m.jkey = o.jkey
 JOIN sql_path_ends pe ON pe.jkey = a.jkey
-WHERE (m.node = pe.dn OR m.from_gateway) AND m.inner_ver = pe.l_ver AND m.inner_src = pe.l_dst;
+WHERE m.node = pe.dn AND m.inner_ver = pe.l_ver AND m.inner_src = pe.l_dst;
 
 -- 6. The verdict, in the path finder's order.
 CREATE OR REPLACE TEMPORARY VIEW sql_verdicts AS

@@ -2,7 +2,7 @@
 // around the clock estimate), cluster model, flows, enrichment, findings.
 
 import { TunnelKind } from '../engine/decode/types';
-import { cidr6Contains, cidrContains, cidrToString, ip4ToString, macToString, parseCidr4, parseIp4, parseIp6, type Cidr4 } from './addr';
+import { cidr6Contains, cidrContains, cidrToString, ip4ToString, parseCidr4, parseIp4, parseIp6, type Cidr4 } from './addr';
 import {
   akey,
   attributeByName,
@@ -91,7 +91,7 @@ export interface Analysis extends AnalysisData {
    * A node's own addresses inside its pod block, by address text: its tunnel device's ('vtep') and
    * its bridge's ('bridge', the gateway). The node sends from them and receives on them: no pods.
    */
-  readonly nodeOwn: ReadonlyMap<string, { readonly node: string; readonly at: 'vtep' | 'bridge'; readonly mac: string | null }>;
+  readonly nodeOwn: ReadonlyMap<string, { readonly node: string; readonly at: 'vtep' | 'bridge' }>;
   toJSON(): AnalysisData;
 }
 
@@ -1128,9 +1128,7 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
     ...data,
     table: t,
     runSpans: runSpan,
-    nodeOwn: new Map(
-      [...nodeOwn].map(([k, o]) => [addrText(k), { node: nodes[o.node].id, at: o.at, mac: o.mac >= 0 ? macToString(o.mac) : null }]),
-    ),
+    nodeOwn: new Map([...nodeOwn].map(([k, o]) => [addrText(k), { node: nodes[o.node].id, at: o.at }])),
     journeys: { count: journeys.count, get },
     journeyForPacket(capture, index) {
       const fi = fileIndex.get(capture);

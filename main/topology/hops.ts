@@ -623,21 +623,6 @@ interface MadeOnNode {
   readonly row: number;
   /** Captures on the node's pod side that were running and did not see it. */
   readonly unseenOn: readonly string[];
-  /** Sent from the node's bridge's own MAC (its gateway's) onto its pod side, in another address's name. */
-  readonly fromGateway?: boolean;
-}
-
-const gatewayMacs = new WeakMap<HopContext, Map<number, number>>();
-
-/** The node whose bridge has this MAC (its gateway's), from the node's own addresses; undefined none. */
-function gatewayNodeOfMac(ctx: HopContext, mac: number): number | undefined {
-  let m = gatewayMacs.get(ctx);
-  if (!m) {
-    m = new Map<number, number>();
-    for (const o of ctx.nodeOwn?.values() ?? []) if (o.at === 'bridge' && o.mac >= 0) m.set(o.mac, o.node);
-    if (ctx.nodeOwn?.size) gatewayMacs.set(ctx, m);
-  }
-  return m.get(mac);
 }
 
 /**
@@ -653,17 +638,10 @@ function madeOnNode(ctx: HopContext, rows: readonly number[], before: readonly G
   const pi = t.point[f];
   const node = ctx.nodeOfPoint[pi];
   const kind = ctx.points[pi].kind;
-  if (node < 0 || !isInitialTtl(t.innerTtl[f])) return null;
+  if (node < 0 || !(kind === 'tun' || kind === 'vtep' || kind === 'underlay') || !isInitialTtl(t.innerTtl[f])) return null;
   const src = akey(t.innerVer[f], t.innerSrc[f]);
   // The node's own address (its tunnel device's, its bridge's): the node's own packet, no pod's name taken.
-  if (ctx.nodeOfIp.has(src) || ctx.nodeOwn?.has(src)) return null;
-  // On its pod side, from its bridge's own MAC, unrouted: the node's stack sent it (a policy's reset
-  // on the client's node in a remote pod's name); a pod sends from its own MAC, a remote one's answer
-  // arrives routed.
-  if ((kind === 'bridge' || kind === 'veth') && t.tunnel[f] === TunnelKind.NONE && gatewayNodeOfMac(ctx, t.mac(t.innerMacSrc[f])) === node)
-    return { node, row: f, unseenOn: [], fromGateway: true };
-  if (!(kind === 'tun' || kind === 'vtep' || kind === 'underlay') || nodeOfAddrCached(ctx, t.innerVer[f], t.innerSrc[f]) !== node)
-    return null;
+  if (ctx.nodeOfIp.has(src) || ctx.nodeOwn?.has(src) || nodeOfAddrCached(ctx, t.innerVer[f], t.innerSrc[f]) !== node) return null;
   const unseenOn = before.filter((g) => g.afterHop < 0 && g.e.node === node && g.cause === GapCause.NotSeen).map((g) => g.point!);
   // Unencapsulated on the NIC, a pod bridged straight onto the underlay would keep its TTL too: only
   // the node's running pod-side captures missing it tell the node made it.
@@ -930,17 +908,13 @@ function answerMadeBy(ctx: HopContext, rows: readonly number[], a: number): Made
   const first = j!.rows[j!.start[ka]];
   // The cheap tests first: most answers start where their sender is, with its initial TTL, or routed.
   const kind = ctx.points[t.point[first]].kind;
-  if (
-    !(kind === 'tun' || kind === 'vtep' || kind === 'underlay' || kind === 'bridge' || kind === 'veth') ||
-    !isInitialTtl(t.innerTtl[first])
-  )
-    return null;
+  if (!(kind === 'tun' || kind === 'vtep' || kind === 'underlay') || !isInitialTtl(t.innerTtl[first])) return null;
   const l = rows[rows.length - 1];
   if (t.innerVer[first] !== t.innerVer[l] || t.innerSrc[first] !== t.innerDst[l]) return null;
   const answerRows: number[] = [];
   for (let i = j!.start[ka]; i < j!.start[ka + 1]; i++) answerRows.push(j!.rows[i]);
   const made = checkPath(ctx, answerRows).madeBy;
-  return made && (made.fromGateway || made.node === nodeOfAddrCached(ctx, t.innerVer[l], t.innerDst[l])) ? made : null;
+  return made && made.node === nodeOfAddrCached(ctx, t.innerVer[l], t.innerDst[l]) ? made : null;
 }
 
 /** A gap where a running capture (or a node's `-i any` capture) missed the packet, fragments reassembled on a bridge aside. */
@@ -1075,9 +1049,7 @@ export function judge(
         status,
         verdict: {
           code: 'rejected',
-          reason: made.fromGateway
-            ? `rejected at ${node}: ${what} from ${dstText} (${refText(r)}) was made by ${node}, not by ${dstText}: it first appears on ${node}'s ${p.interface ?? p.id} from the MAC of ${node}'s bridge (its gateway, ${macToString(t.mac(t.innerMacSrc[r]))}) with the initial TTL ${t.innerTtl[r]}, where a pod sends from its own MAC and what comes from another node arrives routed; the packet went no further${miss ? `: ${miss.reason}` : ''}`
-            : `rejected at ${node}: ${what} from ${dstText} (${refText(r)}) was made by ${node}, not by ${dstText}: it first appears on ${node}'s ${p.interface ?? p.id} with the initial TTL ${t.innerTtl[r]}, where what ${dstText} sends arrives routed by its node, one less${unseen}; the packet went no further${miss ? `: ${miss.reason}` : ''}`,
+          reason: `rejected at ${node}: ${what} from ${dstText} (${refText(r)}) was made by ${node}, not by ${dstText}: it first appears on ${node}'s ${p.interface ?? p.id} with the initial TTL ${t.innerTtl[r]}, where what ${dstText} sends arrives routed by its node, one less${unseen}; the packet went no further${miss ? `: ${miss.reason}` : ''}`,
           answeredBy: ref(r),
         },
       };

@@ -75,8 +75,6 @@ export interface BuiltModel {
 export interface NodeOwnAddress {
   readonly node: number;
   readonly at: 'vtep' | 'bridge';
-  /** The bridge's MAC (its gateway's) for a bridge address, -1 otherwise. */
-  readonly mac: number;
 }
 
 const PROTO_NAMES: Record<number, string> = { 1: 'icmp', 6: 'tcp', 17: 'udp', 58: 'icmpv6', 132: 'sctp', 47: 'gre', 4: 'ipip' };
@@ -697,10 +695,10 @@ export function buildModel(m: ModelInput): BuiltModel {
   const nodeOwn = new Map<number, NodeOwnAddress>();
   vtepIp.forEach((mp, n) => {
     const v = best(mp);
-    if (v && !pods.has(v[0])) nodeOwn.set(v[0], { node: n, at: 'vtep', mac: -1 });
+    if (v && !pods.has(v[0])) nodeOwn.set(v[0], { node: n, at: 'vtep' });
   });
   gatewayIp.forEach((g, n) => {
-    if (g && !pods.has(g[0]) && !nodeOwn.has(g[0])) nodeOwn.set(g[0], { node: n, at: 'bridge', mac: gatewayOf[n]?.[0] ?? -1 });
+    if (g && !pods.has(g[0]) && !nodeOwn.has(g[0])) nodeOwn.set(g[0], { node: n, at: 'bridge' });
   });
   return { nodes: outNodes, bridges, veths, pods: outPods, tunnels: outTunnels, services, nodeOfPod, nodeOwn };
 }
