@@ -97,7 +97,8 @@ export function pointName(p: PointDraft): string {
  * packets to its pod, unrouted, that the node's bridge capture sees before the veth both ways (its
  * packets there first, the pod's answers there last). A frame bridged from another pod reaches the
  * bridge device after the destination's veth, so such an address is no pod: the node's own stack on
- * the bridge. Null where no such address, or several, show.
+ * the bridge. Null where no such address, or several, show, and for the nodes not `wanted` (their
+ * gateway known already: each candidate costs a pass over the table).
  */
 function nodeSendsOnBridge(
   t: PacketTable,
@@ -105,12 +106,13 @@ function nodeSendsOnBridge(
   nodeOfPoint: ArrayLike<number>,
   nodeCount: number,
   inBlock: (n: number, ver: number, a: number) => boolean,
+  wanted: (n: number) => boolean,
 ): ({ ip: number; mac: number; acc: EvidenceAcc } | null)[] {
   const out = Array.from({ length: nodeCount }, (): { ip: number; mac: number; acc: EvidenceAcc } | null => null);
   const bridgeOf = new Map<number, number>();
   points.forEach((p, i) => {
     const n = nodeOfPoint[i];
-    if (n >= 0 && p.kind === 'bridge' && p.twinOf === undefined && !bridgeOf.has(n)) bridgeOf.set(n, i);
+    if (n >= 0 && wanted(n) && p.kind === 'bridge' && p.twinOf === undefined && !bridgeOf.has(n)) bridgeOf.set(n, i);
   });
   if (bridgeOf.size === 0) return out;
   // Per veth point of a bridged node: unicast senders to its pod, unrouted, from inside the node's block.
@@ -280,7 +282,7 @@ export function buildModel(m: ModelInput): BuiltModel {
   };
   const gatewayOf = nodes.map((_, i) => best(gwMac[i]));
   const gatewayIp = nodes.map(() => null as [number, EvidenceAcc] | null);
-  const bridgeSideSenders = nodeSendsOnBridge(t, points, m.nodeOfPoint, nodes.length, inBlock);
+  const bridgeSideSenders = nodeSendsOnBridge(t, points, m.nodeOfPoint, nodes.length, inBlock, (n) => gatewayOf[n] === null);
   const gatewayByTime = new Set<number>();
   bridgeSideSenders.forEach((s, n) => {
     if (gatewayOf[n] || !s) return;
