@@ -131,7 +131,7 @@ async function topologySetTables(dir: string): Promise<void> {
     await writeTables(duck.db, dir, {
       points: pointsTable(dir, `SELECT * FROM (VALUES ${points.join(', ')}) t(id, node, kind, pod_ip)`),
       node_addresses: `SELECT * FROM (VALUES ('n1', '192.168.56.11'), ('n2', '192.168.56.12')) t(node, ip)`,
-      address_nodes: `SELECT * FROM (VALUES ('10.244.0.2', 'n1'), ('10.244.1.2', 'n2')) t(ip, node)`,
+      address_nodes: `SELECT *, CAST(NULL AS VARCHAR) AS own_node, CAST(NULL AS VARCHAR) AS own FROM (VALUES ('10.244.0.2', 'n1'), ('10.244.1.2', 'n2')) t(ip, node)`,
       pods: podsTable(`SELECT * FROM (VALUES ('10.244.0.2', 'n1', 'pod-a'), ('10.244.1.2', 'n2', 'pod-b')) t(ip, node, name)`),
       clock_offsets: `SELECT 'n1' AS node, 0.0::DOUBLE AS offset_ns`,
     });
@@ -175,7 +175,7 @@ export async function ensureSyntheticDataset(sightings: number, log: (s: string)
           (VALUES ('-cni0.pcap', 'bridge'), ('-eth0.pcap', 'underlay')) s(suffix, kind)`,
       ),
       node_addresses: `SELECT node, ${underlayIp('k')} AS ip FROM (${nodes}) n`,
-      address_nodes: `SELECT ${podIp('k')} AS ip, node FROM (${nodes}) n`,
+      address_nodes: `SELECT ${podIp('k')} AS ip, node, CAST(NULL AS VARCHAR) AS own_node, CAST(NULL AS VARCHAR) AS own FROM (${nodes}) n`,
       pods: podsTable(`SELECT ${podIp('k')} AS ip, node, concat('pod-', node) AS name FROM (${nodes}) n`),
       clock_offsets: `SELECT node, CAST(k * 1000 AS DOUBLE) AS offset_ns FROM (${nodes}) n`,
     });

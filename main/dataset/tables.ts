@@ -114,7 +114,9 @@ function* addressNodes(a: Analysis): Generator<Row> {
         if (b) owner = nodes.find((n) => n.v6.some((c) => cidr6Contains(c, b)))?.id;
       }
       // Unowned addresses too (node NULL): an address missing from the table is one the analysis never saw.
-      yield { ip, node: owner ?? null };
+      const own = a.nodeOwn.get(ip);
+      // A node's own address in its pod block (its tunnel device's, its bridge's): which node, and where it holds it.
+      yield { ip, node: owner ?? null, own_node: own?.node ?? null, own: own?.at ?? null };
     }
   }
 }
@@ -313,6 +315,8 @@ export function analysisTables(a: Analysis): Record<string, TableSpec> {
       columns: [
         ['ip', 'VARCHAR'],
         ['node', 'VARCHAR'],
+        ['own_node', 'VARCHAR'],
+        ['own', 'VARCHAR'],
       ],
       rows: addressNodes(a),
     },

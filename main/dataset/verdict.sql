@@ -13,7 +13,8 @@
 -- Input tables besides correlate.sql's: points (id, capture, ifindex, node, kind, pod_ip, first_ns,
 -- last_ns, run_first_ns, run_last_ns: the time the analysis takes the point as capturing),
 -- node_addresses, address_nodes (every inner address the analysis saw, with the node
--- owning it or NULL), pods (ip, node: where the model placed each pod, also where no pod block or
+-- owning it or NULL; own_node / own: a node's own address in its pod block, its tunnel device's
+-- ('vtep') or its bridge's ('bridge'): the node itself sends from it and receives on it), pods (ip, node: where the model placed each pod, also where no pod block or
 -- veth capture tells it: a routed cluster's pod by its own frames on its node's bridge).
 -- Output view: sql_verdicts, one row per journey: status ('delivered' / 'dropped' / 'unknown'),
 -- verdict (a code above, or 'unknown: <why>' where the dataset lacks what the in-process path
@@ -40,15 +41,19 @@ WHERE f.hop = 0;
 -- expected only where some capture of that kind exists. Slot order is path order. A sender on no
 -- known node whose packet was seen on another node than the destination's ('came_across') is
 -- expected on the destination node's NIC (and tunnel device) too. An address's node: its owner in
--- address_nodes, else the node the model placed the pod on (hops.ts nodeOfAddr after the model).
+-- address_nodes, else the node the model placed the pod on, else the node holding it as its own
+-- (hops.ts nodeOfAddr after the model). A node's own address is no pod: none of its veth or bridge
+-- as a source; as a destination it is received where the packet enters the node, the tunnel device
+-- from another node, the bridge from one of its pods.
 CREATE OR REPLACE TEMPORARY VIEW sql_address_owner AS
-SELECT a.ip, COALESCE(a.node, p.node) AS node
+SELECT a.ip, COALESCE(a.node, p.node, a.own_node) AS node, a.own
 FROM address_nodes a LEFT JOIN pods p ON p.ip = a.ip;
 
 CREATE OR REPLACE TEMPORARY VIEW sql_path_ends AS
 SELECT e.*, sn.node AS sn, dn.node AS dn, sn.ip IS NULL AS src_unseen, dn.ip IS NULL AS dst_unseen,
-  sn.node IS NOT NULL AND su.ip IS NULL AS src_pod,
-  dn.node IS NOT NULL AND du.ip IS NULL AS dst_pod,
+  sn.node IS NOT NULL AND su.ip IS NULL AND sn.own IS NULL AS src_pod,
+  dn.node IS NOT NULL AND du.ip IS NULL AND dn.own IS NULL AS dst_pod,
+  dn.own IS NOT NULL AS dst_own,
   ta.jkey IS NOT NULL AS to_node_address,
   sn.node IS NULL AND dn.node IS NOT NULL AND (jn.lo_node <> dn.node OR jn.hi_node <> dn.node) AS came_across,
   k.bridged, k.tunnelled
@@ -84,12 +89,12 @@ FROM (
   WHERE CASE s.slot
     WHEN 1 THEN p.src_pod
     WHEN 2 THEN p.src_pod AND p.bridged
-    WHEN 3 THEN p.sn IS NOT NULL AND p.dn IS NOT NULL AND p.sn <> p.dn AND p.tunnelled AND p.dst_pod AND NOT p.to_node_address
+    WHEN 3 THEN p.sn IS NOT NULL AND p.dn IS NOT NULL AND p.sn <> p.dn AND p.tunnelled AND (p.dst_pod OR p.dst_own) AND NOT p.to_node_address
     WHEN 4 THEN p.sn IS NOT NULL AND p.dn IS NOT NULL AND p.sn <> p.dn
     WHEN 5 THEN (p.sn IS NOT NULL AND p.dn IS NOT NULL AND p.sn <> p.dn) OR p.came_across
-    WHEN 6 THEN (p.sn IS NOT NULL AND p.dn IS NOT NULL AND p.sn <> p.dn AND p.tunnelled AND p.dst_pod AND NOT p.to_node_address)
-      OR (p.came_across AND p.tunnelled AND p.dst_pod AND NOT p.to_node_address)
-    WHEN 7 THEN p.dst_pod AND p.bridged AND NOT (p.sn = p.dn AND p.src_pod)
+    WHEN 6 THEN (p.sn IS NOT NULL AND p.dn IS NOT NULL AND p.sn <> p.dn AND p.tunnelled AND (p.dst_pod OR p.dst_own) AND NOT p.to_node_address)
+      OR (p.came_across AND p.tunnelled AND (p.dst_pod OR p.dst_own) AND NOT p.to_node_address)
+    WHEN 7 THEN (p.dst_pod AND p.bridged AND NOT (p.sn = p.dn AND p.src_pod)) OR (p.dst_own AND p.bridged AND p.sn = p.dn AND p.src_pod)
     ELSE p.dst_pod END
 ) x;
 
@@ -453,7 +458,7 @@ LEFT JOIN (
   WHERE c.missed_by IS NOT NULL AND p.candidates > 0
   GROUP BY c.jkey, c.node
 ) ms ON ms.jkey = f.jkey AND ms.node = f.node
-WHERE f.hop = 0 AND na.ip IS NULL AND f.kind IN ('tun', 'vtep', 'underlay') AND f.inner_ttl IN (64, 128, 255)
+WHERE f.hop = 0 AND na.ip IS NULL AND an.own IS NULL AND f.kind IN ('tun', 'vtep', 'underlay') AND f.inner_ttl IN (64, 128, 255)
   AND (f.kind <> 'underlay' OR f.tunnel <> 'none' OR (ms.slot IS NOT NULL AND (fs.slot IS NULL OR ms.slot < fs.slot)));
 
 -- An answer its destination's node made in the destination's name: the answer's journey was made there.

@@ -12,6 +12,7 @@ import {
   nicHosts,
   nodeVotes,
   oneBridgePerNode,
+  tiedPodsByTime,
   podBlockTest,
   twinCaptures,
   podNamedFiles,
@@ -36,7 +37,7 @@ import { floodedRows, floodedText, headersAt, hopOrder, journeyOutcome, judge, m
 import { direction } from '../../common/text';
 import { findAnswers, quotingErrors, type QuotedError } from './verdict';
 import { groupByKey, orderHops, splitJourneys, untranslatable, withoutRows, type JourneyIndex } from './journeys';
-import { buildModel, settleUnknowns, type NatObservation, type NodeDraft } from './model';
+import { buildModel, settleUnknowns, type NatObservation, type NodeDraft, type NodeOwnAddress } from './model';
 import type { IcmpError, IcmpTooBig, PacketTable } from './table';
 import type {
   AnalysisData,
@@ -89,6 +90,11 @@ export interface Analysis extends AnalysisData {
    * capture. A packet not seen at a point within it went elsewhere; outside it, nothing is known.
    */
   readonly runSpans: readonly (readonly [number, number])[];
+  /**
+   * A node's own addresses inside its pod block, by address text: its tunnel device's ('vtep') and
+   * its bridge's ('bridge', the gateway). The node sends from them and receives on them: no pods.
+   */
+  readonly nodeOwn: ReadonlyMap<string, { readonly node: string; readonly at: 'vtep' | 'bridge' }>;
   toJSON(): AnalysisData;
 }
 
@@ -653,6 +659,7 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
   const grainOfPoint = stampGrains(t, points.length);
   const twinRows = twinCaptures(t, points, nodeOfPoint, ids, grainOfPoint);
   oneBridgePerNode(t, points, st, nodeOfPoint, ids);
+  tiedPodsByTime(t, points, st, nodeOfPoint, ids);
   const nodeNames = nodes.map((n) => n.id);
   podSideInterfaces(t, points, nodeOfPoint, ids, nodeNames);
   const inPod = podOwnInterfaces(t, points, nodeOfPoint, nodeNames);
@@ -778,6 +785,7 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
   const quoted = new Map<number, QuotedError[]>();
   const answers = new Int32Array(journeys.count).fill(-1);
   const podPlacement = new Map<number, number>();
+  const nodeOwn = new Map<number, NodeOwnAddress>();
   const offload = new OffloadIndex(t, (r) => t.tNs[r] - offsetOfPoint[t.point[r]]);
   const ctx: HopContext = {
     t,
@@ -797,6 +805,7 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
     quoted,
     answers,
     podPlacement,
+    nodeOwn,
     journeys,
     offload,
   };
@@ -878,6 +887,7 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
   const built = buildModel({ t, ids, points, nodes, facts, nat: [...natObs.values()], natSources, nodeOfPoint, inPod });
   // The path checks below know each placed pod's node, also where no pod CIDR or veth capture tells it.
   for (const [k, n] of built.nodeOfPod) podPlacement.set(k, n);
+  for (const [k, o] of built.nodeOwn) nodeOwn.set(k, o);
 
   const flowIds = fx.flows.map((f) => f.id);
   answers.set(findAnswers(t, journeys, correctedTime, fx.tupleOfRow));
@@ -1170,6 +1180,7 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
     ...data,
     table: t,
     runSpans: runSpan,
+    nodeOwn: new Map([...nodeOwn].map(([k, o]) => [addrText(k), { node: nodes[o.node].id, at: o.at }])),
     journeys: { count: journeys.count, get },
     journeyForPacket(capture, index) {
       const fi = fileIndex.get(capture);

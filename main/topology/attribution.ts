@@ -81,6 +81,8 @@ export interface PointDraft {
   lastNs: number;
   /** Another point that is the same interface captured at the same time (same frames, same timestamps): its twin's sightings stand for it. */
   twinOf?: number;
+  /** For a veth whose pod was chosen among addresses on every packet alike (a tie): those addresses. */
+  podTied?: number[];
 }
 
 /** What the names say, beyond the node and interface they set: kind claims, how surely the node is named, node addresses. */
@@ -1070,6 +1072,7 @@ export function inferKinds(
     };
     cands.sort((a, b) => score(b) - score(a));
     chosen[i][fam] = cands[0];
+    if (fam === 0 || chosen[i][0] < 0) points[i].podTied = cands;
   }
   points.forEach((p, i) => {
     if (several.has(i)) return;
@@ -1411,6 +1414,60 @@ export function oneBridgePerNode(
     }
   }
   singlePodBridges(t, points, nodeOfPoint, ids);
+}
+
+/**
+ * A veth whose pod was a tie (two addresses on every packet, both sending with an initial TTL from
+ * a MAC of their own: the node's host talking to its pod from the bridge's address, as kubelet's
+ * probes do, or two pods of one bridge) is settled by time on its node's bridge capture: the pod's
+ * packets reach its veth before the bridge and the packets to it the bridge first, while what the
+ * node sends from the bridge itself shows on the bridge first. An address the bridge sees first both
+ * ways is on the bridge's side, not behind this veth; one address left is the pod.
+ */
+export function tiedPodsByTime(
+  t: PacketTable,
+  points: PointDraft[],
+  st: readonly PointStats[],
+  nodeOfPoint: ArrayLike<number>,
+  ids: readonly string[],
+): void {
+  points.forEach((p, i) => {
+    const n = nodeOfPoint[i];
+    if (p.kind !== 'veth' || p.podSide || n < 0 || !p.podTied || p.podTied.length < 2) return;
+    const bridge = points.findIndex(
+      (b, j) => nodeOfPoint[j] === n && b.kind === 'bridge' && b.twinOf === undefined && b.firstNs <= p.lastNs && p.firstNs <= b.lastNs,
+    );
+    if (bridge < 0) return;
+    const bridgeSide: { a: number; votes: number; matched: number; acc: EvidenceAcc }[] = [];
+    const left: number[] = [];
+    for (const a of p.podTied) {
+      const byTime = podSideByTime(t, a, i, bridge);
+      if (byTime && !byTime.first) bridgeSide.push({ a, ...byTime });
+      else left.push(a);
+    }
+    if (left.length !== 1 || bridgeSide.length === 0) return;
+    const [pod] = left;
+    const was = p.podIp;
+    p.podIp = pod;
+    p.podMac = st[i].macOf.get(pod) ?? -1;
+    const acc = new EvidenceAcc();
+    for (const x of bridgeSide) acc.merge(x.acc);
+    p.evidence.push(
+      evidence(
+        t,
+        ids,
+        `${[pod, ...bridgeSide.map((x) => x.a)].map((a) => addr(t, a)).join(' and ')} are on every packet here, each sending with an initial TTL; ` +
+          bridgeSide
+            .map(
+              (x) =>
+                `of ${x.matched} packets of ${addr(t, x.a)} also seen on ${points[bridge].id}, ${x.votes} show its packets there first and those to it here first: it sends from the bridge's side, not from behind this veth`,
+            )
+            .join('; ') +
+          `: the pod is ${addr(t, pod)}${was !== pod ? ` (not ${addr(t, was)}, which merely came first)` : ''} [traffic]`,
+        acc,
+      ),
+    );
+  });
 }
 
 /**
@@ -1761,7 +1818,7 @@ function podSideByName(a: PointDraft, b: PointDraft): { first: boolean; why: str
 }
 
 /** Whether time puts point `a` inside the pod (first: true) or `b`: the pod's own interface sees its packets first, and packets to it last. */
-function podSideByTime(
+export function podSideByTime(
   t: PacketTable,
   pod: number,
   a: number,

@@ -7,7 +7,7 @@ import { SummaryFlag, TUNNEL_NAMES, TunnelKind } from '../engine/decode/types';
 import { cidr6Contains, cidrContains, macToString, parseIp6 } from './addr';
 import { akey, isInitialTtl, type PointDraft } from './attribution';
 import type { IcmpTooBig, PacketTable } from './table';
-import type { NodeDraft } from './model';
+import type { NodeDraft, NodeOwnAddress } from './model';
 import { protoName } from './model';
 import type {
   Encapsulation,
@@ -69,6 +69,11 @@ export interface HopContext {
    * veth was not captured is placed by its own frames on its node's bridge.
    */
   readonly podPlacement?: ReadonlyMap<number, number>;
+  /**
+   * A node's own addresses inside its pod block (its tunnel device's, its bridge's), by address key
+   * (filled once the model is built): the node itself sends from them and receives on them, no pod.
+   */
+  readonly nodeOwn?: ReadonlyMap<number, NodeOwnAddress>;
   /** The journeys (their rows in hop order once ordered): an answer's own path tells who made it. */
   readonly journeys?: JourneyIndex;
   /** TCP data sightings by point and sequence (filled once the flows are known): segmentation offload. */
@@ -100,11 +105,12 @@ function podNodeOf(ctx: HopContext, k: number): number | undefined {
 
 /**
  * Node index owning an address: an underlay address, else the node of the pod's veth, else the
- * node the model placed the pod on, else the pod CIDR containing it; -1 none.
+ * node the model placed the pod on, else the node holding it as its own (tunnel device, bridge),
+ * else the pod CIDR containing it; -1 none.
  */
 export function nodeOfAddr(ctx: HopContext, ver: number, a: number): number {
   const k = akey(ver, a);
-  const d = ctx.nodeOfIp.get(k) ?? podNodeOf(ctx, k) ?? ctx.podPlacement?.get(k);
+  const d = ctx.nodeOfIp.get(k) ?? podNodeOf(ctx, k) ?? ctx.podPlacement?.get(k) ?? ctx.nodeOwn?.get(k)?.node;
   if (d !== undefined) return d;
   if (ver === 6) {
     let b = ip6Bytes.get(ctx.t)?.get(a);
@@ -487,8 +493,13 @@ function expectedPath(ctx: HopContext, rows: readonly number[]): readonly Expect
     const had = paths.get(k1)?.get(k2);
     if (had) return had;
   }
-  const srcIsPod = sn >= 0 && !ctx.nodeOfIp.has(k1);
-  const dstIsPod = dn >= 0 && !ctx.nodeOfIp.has(k2);
+  // A node's own address on its pod network (kubelet probing from the bridge's address, the host
+  // reaching a remote pod from its tunnel device's): no pod's veth or bridge on that side. The node
+  // receives on it where the packet enters the node: from another node at its tunnel device, from
+  // one of its pods at its bridge.
+  const dstOwn = ctx.nodeOwn?.get(k2);
+  const srcIsPod = sn >= 0 && !ctx.nodeOfIp.has(k1) && !ctx.nodeOwn?.has(k1);
+  const dstIsPod = dn >= 0 && !ctx.nodeOfIp.has(k2) && dstOwn === undefined;
   // Bridges and tunnel devices are expected only where the network has them (Calico has no bridge,
   // its routed mode no tunnel device): some capture of that kind exists in the set.
   const bridged = ctx.kindsPresent.has('bridge');
@@ -496,7 +507,7 @@ function expectedPath(ctx: HopContext, rows: readonly number[]): readonly Expect
   // To a pod on another node it crosses the tunnel; to a node's own address (kubelet to the API
   // server, a pod to a hostNetwork server, SNATed to its node's address) the underlay carries it as
   // it is: the tunnel routes only pod blocks.
-  const encapsulated = tunnelled && dstIsPod && !toNodeAddress;
+  const encapsulated = tunnelled && (dstIsPod || dstOwn !== undefined) && !toNodeAddress;
   const out: Expect[] = [];
   if (sn >= 0 && srcIsPod) {
     out.push(place(ctx, sn, VETH, k1));
@@ -515,6 +526,7 @@ function expectedPath(ctx: HopContext, rows: readonly number[]): readonly Expect
     if (bridged && !(sn === dn && srcIsPod)) out.push(place(ctx, dn, BRIDGE, -1));
     out.push(place(ctx, dn, VETH, k2));
   }
+  if (dn >= 0 && dstOwn !== undefined && sn === dn && srcIsPod && bridged) out.push(place(ctx, dn, BRIDGE, -1));
   if (cacheable) {
     let m = paths.get(k1);
     if (!m) paths.set(k1, (m = new Map<number, readonly Expect[]>()));
@@ -628,7 +640,8 @@ function madeOnNode(ctx: HopContext, rows: readonly number[], before: readonly G
   const kind = ctx.points[pi].kind;
   if (node < 0 || !(kind === 'tun' || kind === 'vtep' || kind === 'underlay') || !isInitialTtl(t.innerTtl[f])) return null;
   const src = akey(t.innerVer[f], t.innerSrc[f]);
-  if (ctx.nodeOfIp.has(src) || nodeOfAddrCached(ctx, t.innerVer[f], t.innerSrc[f]) !== node) return null;
+  // The node's own address (its tunnel device's, its bridge's): the node's own packet, no pod's name taken.
+  if (ctx.nodeOfIp.has(src) || ctx.nodeOwn?.has(src) || nodeOfAddrCached(ctx, t.innerVer[f], t.innerSrc[f]) !== node) return null;
   const unseenOn = before.filter((g) => g.afterHop < 0 && g.e.node === node && g.cause === GapCause.NotSeen).map((g) => g.point!);
   // Unencapsulated on the NIC, a pod bridged straight onto the underlay would keep its TTL too: only
   // the node's running pod-side captures missing it tell the node made it.

@@ -17,7 +17,7 @@ import {
   type Cidr4,
   type Cidr6,
 } from './addr';
-import { akey, DST_KEY, isInitialTtl, type InPod, type PointDraft, type TunnelFacts } from './attribution';
+import { akey, DST_KEY, isInitialTtl, podSideByTime, type InPod, type PointDraft, type TunnelFacts } from './attribution';
 import { EvidenceAcc, evidence } from './evidence';
 import type { PacketTable } from './table';
 import type { Bridge, ClusterModel, ClusterNode, Evidence, Pod, Service, ServiceBackend, Tunnel, TunnelType, Veth } from './types';
@@ -69,6 +69,14 @@ export interface BuiltModel {
   readonly services: Service[];
   /** Node index of each placed pod, by address key (the same placement as `pods`). */
   readonly nodeOfPod: ReadonlyMap<number, number>;
+  /** A node's own addresses inside its pod block, by address key: its tunnel device's and its bridge's (the gateway). */
+  readonly nodeOwn: ReadonlyMap<number, NodeOwnAddress>;
+}
+
+/** An address a node holds on its pod network: its tunnel device's ('vtep': flannel.1's) or its bridge's ('bridge': the gateway). */
+export interface NodeOwnAddress {
+  readonly node: number;
+  readonly at: 'vtep' | 'bridge';
 }
 
 const PROTO_NAMES: Record<number, string> = { 1: 'icmp', 6: 'tcp', 17: 'udp', 58: 'icmpv6', 132: 'sctp', 47: 'gre', 4: 'ipip' };
@@ -83,6 +91,57 @@ function tunnelType(k: number): TunnelType {
 /** Interface name of a point: its name, 'if<index>' for a cooked capture's interface, else the point id. */
 export function pointName(p: PointDraft): string {
   return p.interface ?? (p.ifindex !== null ? `if${p.ifindex}` : p.id);
+}
+
+/**
+ * Per node, the address its host sends from on its bridge, found by time where no pod sends off its
+ * subnet (so no frame names the gateway's MAC): an address of the node's pod block on a veth's
+ * packets to its pod, unrouted, that the node's bridge capture sees before the veth both ways (its
+ * packets there first, the pod's answers there last). A frame bridged from another pod reaches the
+ * bridge device after the destination's veth, so such an address is no pod: the node's own stack on
+ * the bridge. Null where no such address, or several, show, and for the nodes not `wanted` (their
+ * gateway known already: each candidate costs a pass over the table).
+ */
+function nodeSendsOnBridge(
+  t: PacketTable,
+  points: readonly PointDraft[],
+  nodeOfPoint: ArrayLike<number>,
+  nodeCount: number,
+  inBlock: (n: number, ver: number, a: number) => boolean,
+  wanted: (n: number) => boolean,
+): ({ ip: number; mac: number; acc: EvidenceAcc } | null)[] {
+  const out = Array.from({ length: nodeCount }, (): { ip: number; mac: number; acc: EvidenceAcc } | null => null);
+  const bridgeOf = new Map<number, number>();
+  points.forEach((p, i) => {
+    const n = nodeOfPoint[i];
+    if (n >= 0 && wanted(n) && p.kind === 'bridge' && p.twinOf === undefined && !bridgeOf.has(n)) bridgeOf.set(n, i);
+  });
+  if (bridgeOf.size === 0) return out;
+  // Per veth point of a bridged node: unicast senders to its pod, unrouted, from inside the node's block.
+  const senders = new Map<number, Map<number, number>>();
+  for (let r = 0; r < t.count; r++) {
+    const pi = t.point[r];
+    const p = points[pi];
+    const n = nodeOfPoint[pi];
+    if (p.kind !== 'veth' || p.podSide || p.podIp < 0 || n < 0 || !bridgeOf.has(n) || t.tunnel[r] !== TunnelKind.NONE) continue;
+    const ver = t.innerVer[r];
+    if ((ver !== 4 && ver !== 6) || !isInitialTtl(t.innerTtl[r]) || akey(ver, t.innerDst[r]) !== p.podIp) continue;
+    const src = akey(ver, t.innerSrc[r]);
+    const mac = t.mac(t.innerMacSrc[r]);
+    if (src === p.podIp || mac < 0 || macIsGroup(mac) || !inBlock(n, ver, t.innerSrc[r])) continue;
+    const m = senders.get(pi) ?? senders.set(pi, new Map()).get(pi)!;
+    if (!m.has(src)) m.set(src, mac);
+  }
+  const found = new Map<number, { ip: number; mac: number; acc: EvidenceAcc }[]>();
+  for (const [pi, m] of senders) {
+    const n = nodeOfPoint[pi];
+    for (const [ip, mac] of m) {
+      const byTime = podSideByTime(t, ip, pi, bridgeOf.get(n)!);
+      if (byTime && !byTime.first) found.set(n, [...(found.get(n) ?? []), { ip, mac, acc: byTime.acc }]);
+    }
+  }
+  for (const [n, list] of found) if (list.every((x) => x.ip === list[0].ip && x.mac === list[0].mac)) out[n] = list[0];
+  return out;
 }
 
 export function buildModel(m: ModelInput): BuiltModel {
@@ -124,6 +183,14 @@ export function buildModel(m: ModelInput): BuiltModel {
   // Underlay MACs (outer source MAC of tunnel packets sent unrouted from the node's address), VTEP IP.
   const underlayMac = nodes.map(() => new Map<number, EvidenceAcc>());
   const vtepIp = nodes.map(() => new Map<number, EvidenceAcc>());
+  // No tunnel device's address: a pod's (behind a captured veth), or one whose packets enter the
+  // tunnel routed (a pod's own packets, forwarded by its node; a TCP reset a node's policy forges in
+  // the pod's name enters it unrouted and would otherwise make the pod's address look the node's).
+  const notVtep = new Set<number>();
+  for (const p of points) if (p.kind === 'veth' && p.podIp >= 0) notVtep.add(p.podIp);
+  for (let r = 0; r < t.count; r++)
+    if (t.tunnel[r] !== TunnelKind.NONE && t.outerVer[r] !== 0 && t.innerVer[r] === 4 && !isInitialTtl(t.innerTtl[r]))
+      notVtep.add(t.innerSrc[r]);
   for (let r = 0; r < t.count; r++) {
     if (t.tunnel[r] === TunnelKind.NONE || t.outerVer[r] === 0) continue;
     const n = nodeOfIp.get(akey(t.outerVer[r], t.outerSrc[r]));
@@ -136,7 +203,13 @@ export function buildModel(m: ModelInput): BuiltModel {
     const c = nodes[n].cidr;
     // The tunnel device's address: the pod CIDR's network address (flannel.1), or any address of the
     // node's pod network the node sends into the tunnel itself, unrouted (vxlan.calico's block address).
-    if (c && t.innerVer[r] === 4 && c.len <= 30 && (t.innerSrc[r] === c.base || (ownTunnelPacket(r) && cidrContains(c, t.innerSrc[r])))) {
+    if (
+      c &&
+      t.innerVer[r] === 4 &&
+      c.len <= 30 &&
+      !notVtep.has(t.innerSrc[r]) &&
+      (t.innerSrc[r] === c.base || (ownTunnelPacket(r) && cidrContains(c, t.innerSrc[r])))
+    ) {
       const acc = vtepIp[n].get(t.innerSrc[r]) ?? new EvidenceAcc();
       acc.add(r);
       vtepIp[n].set(t.innerSrc[r], acc);
@@ -179,6 +252,15 @@ export function buildModel(m: ModelInput): BuiltModel {
     if (b === undefined) bytes6.set(a, (b = parseIp6(t.ip6[a] ?? '')));
     return b !== null && cidr6Contains(c6, b);
   };
+  // ICMP errors only routers send (unreachable other than port, redirect, time exceeded, parameter
+  // problem, too big): their source is a gateway or node, not a pod (a pod answers port unreachable).
+  const routerError = (r: number): boolean => {
+    const ty = t.icmpType[r];
+    const code = t.icmpCode[r];
+    if (t.innerProto[r] === 1) return (ty === 3 && code !== 3) || ty === 5 || ty === 11 || ty === 12;
+    if (t.innerProto[r] === 58) return (ty === 1 && code !== 4) || ty === 2 || ty === 3;
+    return false;
+  };
   const gwMac = nodes.map(() => new Map<number, EvidenceAcc>());
   for (let r = 0; r < t.count; r++) {
     const p = points[t.point[r]];
@@ -187,19 +269,23 @@ export function buildModel(m: ModelInput): BuiltModel {
     if ((ver !== 4 && ver !== 6) || t.tunnel[r] !== TunnelKind.NONE) continue;
     const n = m.nodeOfPoint[t.point[r]];
     if (n < 0) continue;
+    // IPv6 link-local and multicast are neighbour discovery on the segment, not routed traffic (an
+    // MLD report's hop limit is 1 from its sender); IPv4 multicast and broadcast likewise (IGMP's TTL 1).
+    if (ver === 6 && (/^(fe80:|ff)/.test(t.ip6[t.innerSrc[r]] ?? '') || /^(fe80:|ff)/.test(t.ip6[t.innerDst[r]] ?? ''))) continue;
+    if (ver === 4 && (t.innerDst[r] >>> 28 === 14 || t.innerDst[r] >>> 0 === 0xffffffff)) continue;
     if (!(ver === 4 ? nodes[n].cidr : nodes[n].cidr6)) {
-      // No pod block known (a routed cluster: the mask is not on the wire): a frame routed onto the
-      // bridge (TTL below the initial) was sent by the node's routing through the bridge, from its MAC.
+      // No pod block known (a routed cluster: the mask is not on the wire, or no packet left the
+      // nodes): a frame routed onto the bridge (TTL below the initial) was sent by the node's routing
+      // through the bridge, from its MAC, and so was an ICMP error only a router sends (a policy's
+      // 'administratively prohibited' for a pod's packet).
       const src = t.mac(t.innerMacSrc[r]);
-      if (p.kind === 'bridge' && src >= 0 && !macIsGroup(src) && !isInitialTtl(t.innerTtl[r])) {
+      if (src >= 0 && !macIsGroup(src) && ((p.kind === 'bridge' && !isInitialTtl(t.innerTtl[r])) || routerError(r))) {
         const acc = gwMac[n].get(src) ?? new EvidenceAcc();
         acc.add(r);
         gwMac[n].set(src, acc);
       }
       continue;
     }
-    // IPv6 link-local and multicast are neighbour discovery on the segment, not routed traffic.
-    if (ver === 6 && (/^(fe80:|ff)/.test(t.ip6[t.innerSrc[r]] ?? '') || /^(fe80:|ff)/.test(t.ip6[t.innerDst[r]] ?? ''))) continue;
     const srcIn = inBlock(n, ver, t.innerSrc[r]);
     const dstIn = inBlock(n, ver, t.innerDst[r]);
     const macSrc = t.mac(t.innerMacSrc[r]);
@@ -220,6 +306,14 @@ export function buildModel(m: ModelInput): BuiltModel {
   };
   const gatewayOf = nodes.map((_, i) => best(gwMac[i]));
   const gatewayIp = nodes.map(() => null as [number, EvidenceAcc] | null);
+  const bridgeSideSenders = nodeSendsOnBridge(t, points, m.nodeOfPoint, nodes.length, inBlock, (n) => gatewayOf[n] === null);
+  const gatewayByTime = new Set<number>();
+  bridgeSideSenders.forEach((s, n) => {
+    if (gatewayOf[n] || !s) return;
+    gatewayOf[n] = [s.mac, s.acc];
+    gatewayIp[n] = [s.ip, s.acc];
+    gatewayByTime.add(n);
+  });
   for (const a of t.arp) {
     const n = m.nodeOfPoint[t.point[a.row]];
     if (n < 0) continue;
@@ -317,8 +411,19 @@ export function buildModel(m: ModelInput): BuiltModel {
     const g = n >= 0 ? gatewayOf[n] : null;
     const gi = n >= 0 ? gatewayIp[n] : null;
     const ev: Evidence[] = [...p.evidence];
-    if (g) ev.push(evidence(t, ids, `pods send off-subnet traffic to this MAC: the bridge's gateway`, g[1]));
-    if (gi) ev.push(evidence(t, ids, `the gateway MAC answers ARP / sends from this address`, gi[1]));
+    if (g && gatewayByTime.has(n))
+      ev.push(
+        evidence(
+          t,
+          ids,
+          `${addrText(gi![0])} (MAC ${macToString(g[0])}) sends to the node's pods with an initial TTL, and the bridge sees its packets before the pods' veths and the pods' answers after them: the node sends from the bridge itself, so this is the bridge's own address, the gateway (no pod sends off its subnet here)`,
+          g[1],
+        ),
+      );
+    else {
+      if (g) ev.push(evidence(t, ids, `pods send off-subnet traffic to this MAC: the bridge's gateway`, g[1]));
+      if (gi) ev.push(evidence(t, ids, `the gateway MAC answers ARP / sends from this address`, gi[1]));
+    }
     bridges.push({
       id,
       node,
@@ -443,15 +548,6 @@ export function buildModel(m: ModelInput): BuiltModel {
     )
       routerMacs.add(t.mac(t.innerMacSrc[r]));
   }
-  // ICMP errors only routers send (unreachable other than port, redirect, time exceeded, parameter
-  // problem, too big): their source is a gateway or node, not a pod (a pod answers port unreachable).
-  const routerError = (r: number): boolean => {
-    const ty = t.icmpType[r];
-    const code = t.icmpCode[r];
-    if (t.innerProto[r] === 1) return (ty === 3 && code !== 3) || ty === 5 || ty === 11 || ty === 12;
-    if (t.innerProto[r] === 58) return (ty === 1 && code !== 4) || ty === 2 || ty === 3;
-    return false;
-  };
   const ownFrame = (r: number) =>
     t.tunnel[r] === TunnelKind.NONE && t.mac(t.innerMacSrc[r]) >= 0 && !macIsGroup(t.mac(t.innerMacSrc[r])) && isInitialTtl(t.innerTtl[r]);
   for (let r = 0; r < t.count; r++) {
@@ -689,6 +785,15 @@ export function buildModel(m: ModelInput): BuiltModel {
   const nodeOfPod = new Map<number, number>();
   for (const p of pods.values()) if (p.node >= 0) nodeOfPod.set(p.ip, p.node);
 
+  const nodeOwn = new Map<number, NodeOwnAddress>();
+  vtepIp.forEach((mp, n) => {
+    const v = best(mp);
+    if (v && !pods.has(v[0])) nodeOwn.set(v[0], { node: n, at: 'vtep' });
+  });
+  gatewayIp.forEach((g, n) => {
+    if (g && !pods.has(g[0]) && !nodeOwn.has(g[0])) nodeOwn.set(g[0], { node: n, at: 'bridge' });
+  });
+
   // Why a node's facts are unknown (now that its pods and tunnels are known).
   let tunnelSenders: { routed: number; noEthernet: number }[] | undefined;
   const podsOf = nodes.map(() => [] as number[]);
@@ -719,7 +824,7 @@ export function buildModel(m: ModelInput): BuiltModel {
       }),
     };
   });
-  return { nodes: withWhy, bridges, veths, pods: outPods, tunnels: outTunnels, services, nodeOfPod };
+  return { nodes: withWhy, bridges, veths, pods: outPods, tunnels: outTunnels, services, nodeOfPod, nodeOwn };
 
   /** Per node, in one pass: tunnel packets from its addresses routed on their way, and without an Ethernet header. */
   function tunnelSendersByNode(): { routed: number; noEthernet: number }[] {
