@@ -2,7 +2,7 @@
 // must be exactly textLine's string, UTF-8 encoded, on every packet of every fixture capture, under
 // capture names with non-ASCII text and control characters, and across chunk boundaries.
 import { describe, expect, it } from 'vitest';
-import { readdirSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readCapture } from '../../main/engine/readers/read';
@@ -52,7 +52,8 @@ async function bothForms(path: string, name: string): Promise<{ strings: string;
 }
 
 describe('writeTextLine', () => {
-  const files = captureFiles(CAPTURES);
+  // Empty captures (a classic pcap's 24-byte header alone: a device that carried nothing) have no line to compare.
+  const files = captureFiles(CAPTURES).filter((f) => statSync(f).size > 24);
 
   it('finds the fixture captures', () => {
     expect(files.length).toBeGreaterThan(20);
