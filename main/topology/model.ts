@@ -207,8 +207,8 @@ export function buildModel(m: ModelInput): BuiltModel {
       c &&
       t.innerVer[r] === 4 &&
       c.len <= 30 &&
-      !notVtep.has(t.innerSrc[r]) &&
-      (t.innerSrc[r] === c.base || (ownTunnelPacket(r) && cidrContains(c, t.innerSrc[r])))
+      // The block's network address is no pod's: a node's own, also on packets it forwarded after SNAT to it (a NodePort's).
+      (t.innerSrc[r] === c.base || (!notVtep.has(t.innerSrc[r]) && ownTunnelPacket(r) && cidrContains(c, t.innerSrc[r])))
     ) {
       const acc = vtepIp[n].get(t.innerSrc[r]) ?? new EvidenceAcc();
       acc.add(r);
