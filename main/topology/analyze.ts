@@ -612,6 +612,21 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
   const nics = new Set(points.map((p, i) => (nodeOfPoint[i] < 0 && p.kind === 'underlay' ? i : -1)).filter((i) => i >= 0));
   if (nics.size > 0)
     for (const [i, h] of nicHosts(t, nics, nodeOfIp)) {
+      if (h.by === 'arp' && !nodeOfIp.has(h.ip)) {
+        const en = enrichName(h.ip);
+        const name = en ?? `node-${addrText(h.ip)}`;
+        nodeOfIp.set(h.ip, nodes.length);
+        nodeByName.set(name, nodes.length);
+        nodes.push({
+          id: name,
+          name: en,
+          ips: [h.ip],
+          cidr: cidrs.get(h.ip) ?? null,
+          cidr6: cidrs6.get(h.ip) ?? null,
+          points: [],
+          evidence: [],
+        });
+      }
       const n = nodeOfIp.get(h.ip)!;
       nodeOfPoint[i] = n;
       points[i].node = nodes[n].id;
@@ -620,7 +635,9 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
         evidence(
           t,
           ids,
-          `every unicast frame here is to or from ${macToString(t.macs[h.mac])}, which sends ${addrText(h.ip)} (${nodes[n].id}) with an initial TTL: that host's NIC [traffic]`,
+          h.by === 'ip'
+            ? `every unicast frame here is to or from ${macToString(t.macs[h.mac])}, which sends ${addrText(h.ip)} (${nodes[n].id}) with an initial TTL: that host's NIC [traffic]`
+            : `every unicast frame here is to or from ${macToString(t.macs[h.mac])}, which gives ${addrText(h.ip)} as its address in ARP and no capture names: the NIC of a node at that address [traffic]`,
           h.acc,
         ),
       );

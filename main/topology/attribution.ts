@@ -1995,6 +1995,8 @@ export interface NicHost {
   readonly ip: number;
   readonly mac: number;
   readonly acc: EvidenceAcc;
+  /** 'arp': the address is no known node's; the host's MAC gives it in its ARP (a node no capture names). */
+  readonly by: 'ip' | 'arp';
 }
 
 /**
@@ -2004,7 +2006,8 @@ export interface NicHost {
  * capture is that node's NIC. A gateway's MAC can be on every frame too (all traffic routed), but it
  * forwards others' packets, TTL decremented, so it names no node. The MAC must also receive: a host
  * that only sends (a mirror session) is on every frame of its receiver's NIC as well. Several such
- * MACs or addresses: none.
+ * MACs or addresses: none. A host that sends no node's address but gives one address that is no
+ * known node's in its ARP is a node no capture names, at that address (`by: 'arp'`).
  */
 export function nicHosts(t: PacketTable, which: ReadonlySet<number>, nodeIps: ReadonlyMap<number, unknown>): Map<number, NicHost> {
   const unicast = new Map<number, number>();
@@ -2029,14 +2032,26 @@ export function nicHosts(t: PacketTable, which: ReadonlySet<number>, nodeIps: Re
     const ips = bySrc.get(s) ?? bySrc.set(s, new Map()).get(s)!;
     (ips.get(ip) ?? ips.set(ip, new EvidenceAcc()).get(ip)!).add(r);
   }
+  // ARP senders per point: MAC number -> IPv4 addresses it gives as its own.
+  const arps = new Map<number, Map<number, Map<number, EvidenceAcc>>>();
+  for (const a of t.arp) {
+    const p = a.row < t.count ? t.point[a.row] : -1;
+    if (!which.has(p) || a.senderIp === 0) continue;
+    const byMac = mapOf(arps, p);
+    const ips = byMac.get(a.senderMac) ?? byMac.set(a.senderMac, new Map()).get(a.senderMac)!;
+    (ips.get(a.senderIp) ?? ips.set(a.senderIp, new EvidenceAcc()).get(a.senderIp)!).add(a.row);
+  }
   const out = new Map<number, NicHost>();
   for (const [p, n] of unicast) {
     const hosts: NicHost[] = [];
+    const unnamed: NicHost[] = [];
     for (const [mac, c] of onMac.get(p) ?? []) {
       if (n < 3 || c < 0.98 * n || !receives.get(p)!.has(mac)) continue;
-      for (const [ip, acc] of sends.get(p)?.get(mac) ?? []) hosts.push({ ip, mac, acc });
+      for (const [ip, acc] of sends.get(p)?.get(mac) ?? []) hosts.push({ ip, mac, acc, by: 'ip' });
+      for (const [ip, acc] of arps.get(p)?.get(t.macs[mac]) ?? []) if (!nodeIps.has(ip)) unnamed.push({ ip, mac, acc, by: 'arp' });
     }
     if (hosts.length === 1) out.set(p, hosts[0]);
+    else if (hosts.length === 0 && unnamed.length === 1) out.set(p, unnamed[0]);
   }
   return out;
 }

@@ -32,4 +32,28 @@ describe('random-lab snippets', () => {
     expect(why).toContainEqual(expect.stringMatching(/f6:e3:ea:1e:82:bc, which sends 192\.168\.84\.60 \(node5\) with an initial TTL/));
     expect(a.findings.filter((f) => /does not tell them apart/.test(f.message))).toEqual([]);
   });
+
+  it('a node no capture names is made from its NIC, not merged by time into a named node on the same clock', async () => {
+    // Seed 57 (flannel host-gw): kind-worker4's captures are all unnamed; kind-control-plane's stamps
+    // are on the same kernel clock, so its captures were nearest in time to all of them.
+    const u = join(dir, 'unnamed-node');
+    const files = [
+      'capture-5.pcap',
+      'capture-6.pcap',
+      'capture-7.pcap',
+      'redis-582ea27d3c-xpvmn.pcap',
+      'kind-control-plane-br-b0bd49293e33.pcap',
+      'kind-control-plane_veth2041cb9c_20260922T132627Z.pcap',
+    ];
+    const a = await loadCaptureSet(files.map((f) => join(u, f)));
+    const nodeOf = new Map(a.points.map((p) => [p.id, p.node]));
+    for (const f of files.slice(0, 4)) expect(nodeOf.get(f), f).toBe('node-172.16.35.128');
+    expect(a.points.find((p) => p.id === 'capture-6.pcap')!.kind).toBe('bridge');
+    expect(a.model.nodes.map((n) => [n.id, n.underlayIps])).toEqual([
+      ['kind-control-plane', ['172.16.35.198']],
+      ['node-172.16.35.128', ['172.16.35.128']],
+    ]);
+    const why = a.points.find((p) => p.id === 'capture-5.pcap')!.evidence.map((e) => e.reason);
+    expect(why).toContainEqual(expect.stringMatching(/ee:00:01:3c:d0:87, which gives 172\.16\.35\.128 as its address in ARP/));
+  });
 });
