@@ -56,7 +56,7 @@ SELECT e.*, sn.node AS sn, dn.node AS dn, sn.ip IS NULL AS src_unseen, dn.ip IS 
   dn.own IS NOT NULL AS dst_own,
   ta.jkey IS NOT NULL AS to_node_address,
   sn.node IS NULL AND dn.node IS NOT NULL AND (jn.lo_node <> dn.node OR jn.hi_node <> dn.node) AS came_across,
-  k.bridged, k.tunnelled
+  k.bridged, k.tunnelled, ab.node IS NOT NULL AS src_any_bridge
 FROM sql_ends e
 LEFT JOIN sql_address_owner sn ON sn.ip = e.f_src
 LEFT JOIN sql_address_owner dn ON dn.ip = e.l_dst
@@ -66,6 +66,13 @@ LEFT JOIN node_addresses du ON du.ip = e.l_dst
 -- between nodes it went as it is, not through the tunnel, which routes only pod blocks.
 LEFT JOIN (SELECT DISTINCT o.jkey FROM sql_ordered o JOIN node_addresses na ON na.ip = o.inner_dst) ta ON ta.jkey = e.jkey
 LEFT JOIN (SELECT jkey, MIN(node) AS lo_node, MAX(node) AS hi_node FROM sql_ordered WHERE node IS NOT NULL GROUP BY jkey) jn ON jn.jkey = e.jkey
+-- Nodes whose bridge is captured only as an interface of a `-i any` capture (hops.ts anyOnlyBridge).
+LEFT JOIN (
+  SELECT node FROM points
+  WHERE node IS NOT NULL AND (kind = 'bridge' OR (kind = 'any' AND ifindex IS NULL))
+  GROUP BY node
+  HAVING MIN(CASE WHEN kind = 'bridge' AND ifindex IS NOT NULL THEN 1 ELSE 0 END) = 1
+) ab ON ab.node = sn.node
 CROSS JOIN (
   SELECT MAX(CASE WHEN kind = 'bridge' THEN 1 ELSE 0 END) = 1 AS bridged,
     MAX(CASE WHEN kind IN ('vtep', 'tun') THEN 1 ELSE 0 END) = 1 AS tunnelled
@@ -88,7 +95,7 @@ FROM (
   ) s
   WHERE CASE s.slot
     WHEN 1 THEN p.src_pod
-    WHEN 2 THEN p.src_pod AND p.bridged
+    WHEN 2 THEN p.src_pod AND p.bridged AND NOT (p.sn = p.dn AND p.dst_pod AND p.src_any_bridge)
     WHEN 3 THEN p.sn IS NOT NULL AND p.dn IS NOT NULL AND p.sn <> p.dn AND p.tunnelled AND (p.dst_pod OR p.dst_own) AND NOT p.to_node_address
     WHEN 4 THEN p.sn IS NOT NULL AND p.dn IS NOT NULL AND p.sn <> p.dn
     WHEN 5 THEN (p.sn IS NOT NULL AND p.dn IS NOT NULL AND p.sn <> p.dn) OR p.came_across

@@ -462,6 +462,16 @@ function place(ctx: HopContext, node: number, kinds: readonly InterfaceKind[], p
   return e;
 }
 
+/**
+ * Whether a node's bridge is captured only as an interface of `-i any` captures (cooked, with
+ * interface indexes): `-i any` does not make the bridge promiscuous, so it does not see the frames
+ * it forwards between two of its ports (one pod to another of the node).
+ */
+function anyOnlyBridge(ctx: HopContext, node: number): boolean {
+  const { cands } = place(ctx, node, BRIDGE, -1);
+  return cands.length > 0 && cands.every((pi) => ctx.points[pi].kind === 'bridge' && ctx.points[pi].ifindex !== null);
+}
+
 const VETH: readonly InterfaceKind[] = ['veth'];
 const BRIDGE: readonly InterfaceKind[] = ['bridge'];
 const TUNNEL: readonly InterfaceKind[] = ['vtep', 'tun'];
@@ -511,7 +521,7 @@ function expectedPath(ctx: HopContext, rows: readonly number[]): readonly Expect
   const out: Expect[] = [];
   if (sn >= 0 && srcIsPod) {
     out.push(place(ctx, sn, VETH, k1));
-    if (bridged) out.push(place(ctx, sn, BRIDGE, -1));
+    if (bridged && !(sn === dn && dstIsPod && anyOnlyBridge(ctx, sn))) out.push(place(ctx, sn, BRIDGE, -1));
   }
   if (sn >= 0 && dn >= 0 && sn !== dn) {
     if (encapsulated) out.push(place(ctx, sn, TUNNEL, -1));
