@@ -396,9 +396,26 @@ export function buildModel(m: ModelInput): BuiltModel {
     };
   });
 
-  // Bridges: captured bridge points, plus the gateway facts of their node.
+  // Bridges: captured bridge points, plus the gateway facts of their node. A node with several
+  // bridges (a second network beside the pods': Multus, a bridged overlay) gives its gateway only to
+  // those whose capture holds a frame from or to the gateway's MAC (all of them when none does).
   const bridges: Bridge[] = [];
   const bridgeSeen = new Set<string>();
+  const bridgesOf = new Map<number, number>();
+  points.forEach(
+    (p, pi) =>
+      p.kind === 'bridge' && m.nodeOfPoint[pi] >= 0 && bridgesOf.set(m.nodeOfPoint[pi], (bridgesOf.get(m.nodeOfPoint[pi]) ?? 0) + 1),
+  );
+  const gatewayHere = new Set<number>();
+  if ([...bridgesOf.values()].some((c) => c > 1))
+    for (let r = 0; r < t.count; r++) {
+      const pi = t.point[r];
+      const n = m.nodeOfPoint[pi];
+      const g = n >= 0 ? gatewayOf[n] : null;
+      if (!g || points[pi].kind !== 'bridge' || (bridgesOf.get(n) ?? 0) < 2 || gatewayHere.has(pi)) continue;
+      if ([t.innerMacSrc[r], t.innerMacDst[r], t.outerMacSrc[r], t.outerMacDst[r]].some((x) => t.mac(x) === g[0])) gatewayHere.add(pi);
+    }
+  const gatewayShown = new Set([...gatewayHere].map((pi) => m.nodeOfPoint[pi]));
   points.forEach((p, pi) => {
     if (p.kind !== 'bridge') return;
     const n = m.nodeOfPoint[pi];
@@ -408,8 +425,9 @@ export function buildModel(m: ModelInput): BuiltModel {
     const id = `${node}/${name}`;
     if (bridgeSeen.has(id)) return;
     bridgeSeen.add(id);
-    const g = n >= 0 ? gatewayOf[n] : null;
-    const gi = n >= 0 ? gatewayIp[n] : null;
+    const elsewhere = gatewayShown.has(n) && !gatewayHere.has(pi) ? gatewayOf[n] : null;
+    const g = elsewhere ? null : gatewayOf[n];
+    const gi = elsewhere ? null : gatewayIp[n];
     const ev: Evidence[] = [...p.evidence];
     if (g && gatewayByTime.has(n))
       ev.push(
@@ -432,7 +450,14 @@ export function buildModel(m: ModelInput): BuiltModel {
       gatewayMac: g ? macToString(g[0]) : null,
       point: p.id,
       evidence: ev,
-      ...unknowns({ gatewayMac: g ? null : gatewayMacWhy(n), gatewayIp: gi ? null : gatewayIpWhy(n) }),
+      ...unknowns(
+        elsewhere
+          ? {
+              gatewayMac: `the node's pod gateway ${macToString(elsewhere[0])} is on another of its bridges, and no frame from or to it is on this one: a bridge of another network, its gateway not seen`,
+              gatewayIp: `no frame of a gateway is on this bridge's capture (the node's pod gateway is on another of its bridges)`,
+            }
+          : { gatewayMac: g ? null : gatewayMacWhy(n), gatewayIp: gi ? null : gatewayIpWhy(n) },
+      ),
     });
   });
 

@@ -73,6 +73,17 @@ describe('second-overlay: flannel VNI 1 beside a bridged VXLAN VNI 100 (pods net
     ]);
   });
 
+  it('the second network’s bridge has no gateway of its own in the captures: the pods’ gateway stays on cni0 only', () => {
+    const gw = a.model.bridges.map((b) => [b.id, b.gatewayIp, b.gatewayMac]);
+    expect(gw).toEqual([
+      ['node1/br-net1', null, null],
+      ['node1/cni0', '10.244.1.1', '0a:58:0a:f4:01:01'],
+      ['node2/br-net1', null, null],
+      ['node2/cni0', '10.244.2.1', '0a:58:0a:f4:02:01'],
+    ]);
+    expect(a.model.bridges.find((b) => b.id === 'node1/br-net1')!.unknown?.gatewayMac).toMatch(/is on another of its bridges/);
+  });
+
   it('two tunnels between the same two nodes, VNI 1 and VNI 100', () => {
     expect(a.model.tunnels.map((t) => [t.nodes, t.vni]).sort((x, y) => Number(x[1]) - Number(y[1]))).toEqual([
       [['node1', 'node2'], 1],
