@@ -490,6 +490,20 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
     }
     return owner;
   };
+  /** The node at an underlay address no node holds yet: named by the enrichment, else after the address (one node per name). */
+  const nodeAt = (ip: number): number => {
+    const en = enrichName(ip);
+    const name = en ?? `node-${addrText(ip)}`;
+    let i = nodeByName.get(name);
+    if (i === undefined) {
+      i = nodes.length;
+      nodes.push({ id: name, name: en, ips: [], cidr: cidrs.get(ip) ?? null, cidr6: cidrs6.get(ip) ?? null, points: [], evidence: [] });
+      nodeByName.set(name, i);
+    }
+    nodes[i].ips.push(ip);
+    nodeOfIp.set(ip, i);
+    return i;
+  };
   for (const ip of facts.nodeIps.keys()) {
     if (nodeOfIp.has(ip)) continue;
     // An underlay address whose pod block another node already has: that node's second address.
@@ -507,16 +521,7 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
       nodeOfIp.set(ip, same);
       continue;
     }
-    const en = enrichName(ip);
-    const name = en ?? `node-${addrText(ip)}`;
-    let i = nodeByName.get(name);
-    if (i === undefined) {
-      i = nodes.length;
-      nodes.push({ id: name, name: en, ips: [], cidr: cidrs.get(ip) ?? null, cidr6: cidrs6.get(ip) ?? null, points: [], evidence: [] });
-      nodeByName.set(name, i);
-    }
-    nodes[i].ips.push(ip);
-    nodeOfIp.set(ip, i);
+    nodeAt(ip);
   }
   for (const n of nodes) {
     for (const ip of n.ips) {
@@ -612,22 +617,7 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
   const nics = new Set(points.map((p, i) => (nodeOfPoint[i] < 0 && p.kind === 'underlay' ? i : -1)).filter((i) => i >= 0));
   if (nics.size > 0)
     for (const [i, h] of nicHosts(t, nics, nodeOfIp)) {
-      if (h.by === 'arp' && !nodeOfIp.has(h.ip)) {
-        const en = enrichName(h.ip);
-        const name = en ?? `node-${addrText(h.ip)}`;
-        nodeOfIp.set(h.ip, nodes.length);
-        nodeByName.set(name, nodes.length);
-        nodes.push({
-          id: name,
-          name: en,
-          ips: [h.ip],
-          cidr: cidrs.get(h.ip) ?? null,
-          cidr6: cidrs6.get(h.ip) ?? null,
-          points: [],
-          evidence: [],
-        });
-      }
-      const n = nodeOfIp.get(h.ip)!;
+      const n = nodeOfIp.get(h.ip) ?? nodeAt(h.ip);
       nodeOfPoint[i] = n;
       points[i].node = nodes[n].id;
       points[i].nodeSource = 'traffic';

@@ -402,10 +402,10 @@ export function buildModel(m: ModelInput): BuiltModel {
   const bridges: Bridge[] = [];
   const bridgeSeen = new Set<string>();
   const bridgesOf = new Map<number, number>();
-  points.forEach(
-    (p, pi) =>
-      p.kind === 'bridge' && m.nodeOfPoint[pi] >= 0 && bridgesOf.set(m.nodeOfPoint[pi], (bridgesOf.get(m.nodeOfPoint[pi]) ?? 0) + 1),
-  );
+  points.forEach((p, pi) => {
+    const n = m.nodeOfPoint[pi];
+    if (p.kind === 'bridge' && n >= 0) bridgesOf.set(n, (bridgesOf.get(n) ?? 0) + 1);
+  });
   const gatewayHere = new Set<number>();
   if ([...bridgesOf.values()].some((c) => c > 1))
     for (let r = 0; r < t.count; r++) {
