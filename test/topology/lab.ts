@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Manifest, ManifestCluster, ManifestFlow, ManifestHop } from '../../fixtures/manifest';
+import type { Analysis, Journey } from '../../main/topology';
 
 export const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'fixtures');
 export const manifest = JSON.parse(readFileSync(join(FIXTURES, 'manifest.json'), 'utf8')) as Manifest;
@@ -29,3 +30,6 @@ export function sendingPods(name: string): Set<string> {
   }
   return s;
 }
+
+/** Every journey of an analysis, in order. */
+export const allJourneys = (a: Analysis): Journey[] => Array.from({ length: a.journeys.count }, (_, k) => a.journeys.get(k));

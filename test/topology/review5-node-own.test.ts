@@ -14,6 +14,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../../main/dataset/duck';
 import { loadCaptureSet, type Analysis, type Journey } from '../../main/topology';
 import { agreeOn } from '../dataset/compare';
+import { allJourneys } from './lab';
 
 const REVIEW5 = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'fixtures', 'captures', 'review5');
 const set = (name: string): string[] =>
@@ -23,13 +24,7 @@ const set = (name: string): string[] =>
 
 /** Every journey of the flows between two addresses (either way), with its first sighting's source and destination. */
 function between(a: Analysis, x: string, y: string): Journey[] {
-  const out: Journey[] = [];
-  for (let k = 0; k < a.journeys.count; k++) {
-    const j = a.journeys.get(k);
-    const h = j.hops[0].headers;
-    if ((h.src === x && h.dst === y) || (h.src === y && h.dst === x)) out.push(j);
-  }
-  return out;
+  return allJourneys(a).filter(({ hops: [{ headers: h }] }) => (h.src === x && h.dst === y) || (h.src === y && h.dst === x));
 }
 
 describe('kubelet-style probes: a node host talking to its own pod from the bridge, to a remote pod from its tunnel device (node-probe)', () => {

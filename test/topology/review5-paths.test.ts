@@ -16,6 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadCaptureSet, type Analysis, type Journey } from '../../main/topology';
 import { agreeOn } from '../dataset/compare';
+import { allJourneys } from './lab';
 
 const REVIEW5 = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'fixtures', 'captures', 'review5');
 const set = (name: string): string[] =>
@@ -24,13 +25,9 @@ const set = (name: string): string[] =>
     .map((f) => join(REVIEW5, name, f));
 
 function journeysOf(a: Analysis, src: string, dst: string, dport?: number): Journey[] {
-  const out: Journey[] = [];
-  for (let k = 0; k < a.journeys.count; k++) {
-    const j = a.journeys.get(k);
-    const h = j.hops[0].headers;
-    if (h.src === src && h.dst === dst && (dport === undefined || h.dstPort === dport)) out.push(j);
-  }
-  return out;
+  return allJourneys(a).filter(
+    ({ hops: [{ headers: h }] }) => h.src === src && h.dst === dst && (dport === undefined || h.dstPort === dport),
+  );
 }
 
 describe('a host-network client seen inside the tunnel on the far node (hostnet-client)', () => {

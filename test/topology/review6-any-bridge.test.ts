@@ -5,15 +5,14 @@ import { readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadCaptureSet, type Analysis, type Journey } from '../../main/topology';
+import { loadCaptureSet, type Analysis } from '../../main/topology';
 import { agreeOn } from '../dataset/compare';
+import { allJourneys } from './lab';
 
 const DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'fixtures', 'captures', 'review6', 'any-bridge');
 const files = readdirSync(DIR)
   .filter((f) => f.endsWith('.pcap'))
   .map((f) => join(DIR, f));
-
-const journeys = (a: Analysis): Journey[] => Array.from({ length: a.journeys.count }, (_, k) => a.journeys.get(k));
 
 describe('a bridge seen only through `-i any`', () => {
   let a: Analysis;
@@ -22,7 +21,7 @@ describe('a bridge seen only through `-i any`', () => {
   });
 
   it('is not expected to see frames it forwards between two pods of its node', () => {
-    const between = journeys(a).filter((j) => j.hops[0].headers.src === '10.244.1.12' && j.hops[0].headers.dst === '10.244.1.11');
+    const between = allJourneys(a).filter((j) => j.hops[0].headers.src === '10.244.1.12' && j.hops[0].headers.dst === '10.244.1.11');
     expect(between.length).toBeGreaterThan(0);
     for (const j of between) {
       expect(j.status, `journey ${j.id}`).toBe('delivered');
@@ -32,7 +31,7 @@ describe('a bridge seen only through `-i any`', () => {
   });
 
   it('still expects routed frames there: a pod to the other node crosses the bridge', () => {
-    const out = journeys(a).filter((j) => j.hops[0].headers.src === '10.244.1.11' && j.hops[0].headers.dst.startsWith('10.244.2.'));
+    const out = allJourneys(a).filter((j) => j.hops[0].headers.src === '10.244.1.11' && j.hops[0].headers.dst.startsWith('10.244.2.'));
     expect(out.length).toBeGreaterThan(0);
     for (const j of out)
       expect(
