@@ -68,12 +68,7 @@ export class PacketQueries {
       no,
       raw,
       this.set.decodeOptions,
-      {
-        capture: store.table.file[r],
-        captureName: file.name,
-        node: pt?.node || 'unknown',
-        iface: pt?.iface || 'unknown',
-      },
+      packetPlace(store.table.file[r], file.name, pt?.node, pt?.iface),
       fragmentOf(store.table, r, (q) => store.no(q)),
     );
   }
@@ -233,6 +228,16 @@ export interface PacketPlace {
   readonly captureName: string;
   readonly node: string;
   readonly iface: string;
+}
+
+/** A packet's place, 'unknown' for a node or interface not known (the capture's reasons are under its 'why here'). */
+export function packetPlace(
+  capture: number,
+  captureName: string,
+  node: string | null | undefined,
+  iface: string | null | undefined,
+): PacketPlace {
+  return { capture, captureName, node: node || 'unknown', iface: iface || 'unknown' };
 }
 
 /** Packet `no`, read again from its file as `raw`, decoded in full. */

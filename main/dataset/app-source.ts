@@ -41,7 +41,7 @@ import type { AnalysisData, Journey } from '../topology/types';
 import { colorName, encapText, protocolText } from '../backend/columns';
 import { busiestFlows, flowsByTuple, followView } from '../backend/follow';
 import { elementRows, toElements } from '../backend/graph';
-import { packetDetail, rowText } from '../backend/queries';
+import { packetDetail, packetPlace, rowText } from '../backend/queries';
 import type { NotePacket, Notes, NotesHost } from '../backend/notes';
 import { flowText } from '../../common/text';
 import { safeName } from './packets';
@@ -555,12 +555,7 @@ export class DatasetSource implements SetSource {
     const r = await this.rowOf(no);
     if (!r) return null;
     const f = this.fileOf(r);
-    const place = {
-      capture: num(r.cap_no),
-      captureName: f ? basename(f.path) : text(r.capture),
-      node: text(r.pt_node) || 'unknown',
-      iface: text(r.pt_iface) || 'unknown',
-    };
+    const place = packetPlace(num(r.cap_no), f ? basename(f.path) : text(r.capture), text(r.pt_node), text(r.pt_iface));
     const raw = (await this.readRows([r])).get(no);
     if (raw) return packetDetail(no, raw, this.decodeOptions, place, await this.fragment(r));
     const why = !f?.reachable
