@@ -27,6 +27,7 @@ import {
   isAmbiguousInterfaceName,
   isAntreaVethName,
   nameShape,
+  nodeBeforeNamedPod,
   nodeBeforeOnlyPod,
   nodeBeforePod,
   nodesFromDirectories,
@@ -192,9 +193,30 @@ export function attributeByName(points: PointDraft[], overrides: readonly PointO
     const w = p.node === null && !fromFiles[i].interface ? workloadOf(fromFiles[i].stem) : null;
     if (w !== null) (filesOf.get(w) ?? filesOf.set(w, new Set()).get(w)!).add(p.file);
   });
+  // Pods that captures taken inside them are named after ('nginx-309aba7bf-qzc96-eth0.pcap'), with the file.
+  const podFiles = new Map<string, string>();
+  points.forEach((p, i) => {
+    const iface = fromFiles[i].interface;
+    // Its own name is among the nodes' here (the file name read as '<node>-eth0'): not a node it names.
+    const others = [...named].filter((n) => n !== fromFiles[i].node);
+    const pod = iface && isAmbiguousInterfaceName(iface) ? podFromFileName(p.path, others) : null;
+    if (pod) podFiles.set(pod.pod, baseName(p.path));
+  });
   points.forEach((p, i) => {
     if (p.node !== null || fromFiles[i].interface || p.ifName) return;
     const stem = fromFiles[i].stem;
+    const podSplit = nodeBeforeNamedPod(stem, podFiles.keys());
+    if (podSplit) {
+      p.node = podSplit.node;
+      p.nodeSource = 'file-name';
+      facts.nodeWeight[i] = WEIGHT.fileName - 1;
+      p.evidence.push(
+        noEvidence(
+          `the file name '${baseName(p.path)}' is ${podSplit.node} followed by the pod ${podSplit.pod}, which the capture '${podFiles.get(podSplit.pod)}' was taken inside: the node ${podSplit.node}`,
+        ),
+      );
+      return;
+    }
     // Workloads of the other files; a name that is itself a pod of one of them is that pod's.
     const workloads = new Set([...filesOf].filter(([, f]) => f.size > 1 || !f.has(p.file)).map(([w]) => w));
     // Unless the node part is numbered as two or more named nodes are ('node6' beside node1..node5).

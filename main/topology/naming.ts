@@ -337,6 +337,23 @@ export function nodeBeforePod(stem: string, workloads: ReadonlySet<string>): str
   return null;
 }
 
+/**
+ * The node a '<node>-<pod>' file name starts with, when the rest is exactly a pod that another capture
+ * taken inside that pod is named after ('kind-control-plane-nginx-309aba7bf-qzc96' beside
+ * 'nginx-309aba7bf-qzc96-eth0.pcap' -> 'kind-control-plane'): the longest such pod; the node part
+ * must hold a letter.
+ */
+export function nodeBeforeNamedPod(stem: string, pods: Iterable<string>): { node: string; pod: string } | null {
+  let best: { node: string; pod: string } | null = null;
+  for (const pod of pods) {
+    const cut = stem.length - pod.length - 1;
+    if (cut <= 0 || !stem.endsWith(pod) || !/[-_.]/.test(stem[cut]) || (best && pod.length <= best.pod.length)) continue;
+    const node = stem.slice(0, cut);
+    if (/[a-z]/i.test(node)) best = { node, pod };
+  }
+  return best;
+}
+
 /** A name with its digits' runs made one: the shape numbered names share ('node3', 'node12' -> 'node0'; 'worker-02' -> 'worker-0'). */
 export function nameShape(name: string): string {
   return name.replace(/\d+/g, '0');
