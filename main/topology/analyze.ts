@@ -160,7 +160,13 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
       return { files: fs, analysis: analyze(part.table, part.files, part.points, { ...opts, oneCluster: true }) };
     });
     const message = `${twoClusters.found}. ${splitText(files, points, byCluster)}`;
-    return combineAnalyses(t, files, parts, [{ code: 'attribution', severity: 'warning', message, packets: twoClusters.evidence.packets }]);
+    return combineAnalyses(
+      t,
+      files,
+      pointsIn.map((p) => p.id),
+      parts,
+      [{ code: 'attribution', severity: 'warning', message, packets: twoClusters.evidence.packets }],
+    );
   }
   if (twoClusters)
     addFinding({ code: 'attribution', severity: 'warning', message: twoClusters.evidence.reason, packets: twoClusters.evidence.packets });

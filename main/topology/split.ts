@@ -117,12 +117,14 @@ export function partOfSet(
 
 /**
  * The analyses of a set's clusters as one: captures and points in the set's order, the models,
- * flows, clocks and findings side by side (`first` findings ahead), journeys numbered on. A pod,
- * service or flow id two clusters both hold is named with its cluster ('10.244.1.11 (cluster 2)').
+ * flows, clocks and findings side by side (`first` findings ahead), journeys numbered on; nodes,
+ * pods and points say their cluster. A pod, service or flow id (or a node's own address in
+ * `nodeOwn`) two clusters both hold is named with its cluster ('10.244.1.11 (cluster 2)').
  */
 export function combineAnalyses(
   t: PacketTable,
   files: readonly FileDraft[],
+  pointIds: readonly string[],
   parts: readonly { readonly files: readonly number[]; readonly analysis: Analysis }[],
   first: readonly Finding[],
 ): Analysis {
@@ -153,7 +155,8 @@ export function combineAnalyses(
     const model: ClusterModel = {
       ...m,
       veths: m.veths.map((v) => (v.pod === null ? v : { ...v, pod: pod(v.pod) })),
-      pods: m.pods.map((x) => ({ ...x, id: pod(x.id) })),
+      nodes: m.nodes.map((n) => ({ ...n, cluster: k + 1 })),
+      pods: m.pods.map((x) => ({ ...x, id: pod(x.id), cluster: k + 1 })),
       services: m.services.map((s) => ({
         ...s,
         id: svc(s.id),
@@ -166,14 +169,16 @@ export function combineAnalyses(
       ...(f.flow !== undefined ? { flow: flow(f.flow) } : {}),
       ...(f.journey !== undefined ? { journey: f.journey + journeyBase[k] } : {}),
     }));
-    return { a, model, flows, findings, journey };
+    const points = a.points.map((x) => ({ ...x, cluster: k + 1 }));
+    return { a, model, flows, findings, journey, points };
   });
   const partOfFile = new Map<string, number>();
   parts.forEach((p, k) => p.files.forEach((fi) => partOfFile.set(files[fi].id, k)));
   const captureOf = new Map(views.flatMap((v) => v.a.captures.map((c) => [c.id, c] as const)));
-  const pointOf = new Map(views.flatMap((v) => v.a.points.map((p, i) => [p.id, [p, v.a.runSpans[i]] as const])));
+  const pointOf = new Map(views.flatMap((v) => v.points.map((p, i) => [p.id, [p, v.a.runSpans[i]] as const])));
   const captures = files.map((f) => captureOf.get(f.id)!);
-  const points = captures.flatMap((c) => c.points.map((id) => pointOf.get(id)!));
+  // In the set's order: the table's point column indexes them.
+  const points = pointIds.map((id) => pointOf.get(id)!);
   const data: AnalysisData = {
     epochSec: Number.isNaN(t.epochSec) ? 0 : t.epochSec,
     captures,
@@ -198,8 +203,12 @@ export function combineAnalyses(
     while (k > 0 && journeyBase[k] > id) k--;
     return k;
   };
+  // A node's own address two clusters' nodes hold is named with its cluster, as a pod's is.
+  const ownN = count((a) => [...a.nodeOwn.keys()]);
   const nodeOwn = new Map<string, { readonly node: string; readonly at: 'vtep' | 'bridge' }>();
-  for (const v of views) for (const [ip, o] of v.a.nodeOwn) if (!nodeOwn.has(ip)) nodeOwn.set(ip, o);
+  views.forEach((v, k) => {
+    for (const [ip, o] of v.a.nodeOwn) nodeOwn.set(named(ownN, k)(ip), o);
+  });
   return {
     ...data,
     table: t,

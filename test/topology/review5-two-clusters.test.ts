@@ -7,6 +7,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadCaptureSet, type Analysis } from '../../main/topology';
+import { queryRows } from '../../main/dataset/duck';
+import { agreeOn } from '../dataset/compare';
 
 const DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'fixtures', 'captures', 'review5', 'two-clusters');
 const files = readdirSync(DIR)
@@ -44,7 +46,7 @@ describe('two-clusters: each cluster of a mixed set analysed on its own', () => 
     });
   });
 
-  it('10.244.1.11 is two pods, each behind its own node\'s veth, with ids that tell them apart', () => {
+  it("10.244.1.11 is two pods, each behind its own node's veth, with ids that tell them apart", () => {
     const pods = mixed.model.pods.filter((x) => x.ip === '10.244.1.11');
     expect(pods.map((x) => [x.node, x.veth]).sort()).toEqual([
       ['k8s-node-01', 'k8s-node-01/veth11aa22bb'],
@@ -106,4 +108,19 @@ describe('two-clusters: each cluster of a mixed set analysed on its own', () => 
       "Each cluster's captures are analysed on their own (cluster 1: the captures of k8s-node-01, k8s-node-02; cluster 2: the captures of worker-1, worker-2, worker-3)",
     );
   });
+
+  it('the SQL path finder agrees row by row: each journey judged in its own cluster, one verdict each', () =>
+    agreeOn(files, async (db) => {
+      const v = await queryRows(
+        db,
+        `SELECT v.status, v.last_point FROM sql_verdicts v JOIN sql_journeys j ON j.jkey = v.jkey
+         WHERE v.status = 'dropped' ORDER BY v.last_point`,
+      );
+      expect(v.rows.map((x) => x.last_point)).toEqual(Array(5).fill('worker-2-flannel.1.pcap'));
+      const pods = await queryRows(db, `SELECT cluster, node FROM pods WHERE ip = '10.244.1.11' ORDER BY cluster`);
+      expect(pods.rows.map((x) => [x.cluster, x.node])).toEqual([
+        [1, 'k8s-node-01'],
+        [2, 'worker-1'],
+      ]);
+    }));
 });
