@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadCaptureSet, type Analysis } from '../../main/topology';
 import { queryRows } from '../../main/dataset/duck';
+import { buildClusterGraph } from '../../main/topology/graph';
 import { agreeOn } from '../dataset/compare';
 
 const DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'fixtures', 'captures', 'review5', 'two-clusters');
@@ -107,6 +108,16 @@ describe('two-clusters: each cluster of a mixed set analysed on its own', () => 
     expect(w[0].message).toContain(
       "Each cluster's captures are analysed on their own (cluster 1: the captures of k8s-node-01, k8s-node-02; cluster 2: the captures of worker-1, worker-2, worker-3)",
     );
+  });
+
+  it('the graph (app and reports): one element per node, pod and service, the service wired to its own cluster\'s pod', () => {
+    const g = buildClusterGraph(mixed);
+    const ids = [...g.nodes.map((n) => n.id), ...g.edges.map((e) => e.id)];
+    expect(new Set(ids).size).toBe(ids.length);
+    const svc = g.edges.filter((e) => e.kind === 'service');
+    expect(svc.map((e) => [e.source, mixed.model.pods.find((x) => `pod:${x.id}` === e.target)?.node])).toEqual([
+      ['svc:tcp 10.96.0.50:80', 'worker-3'],
+    ]);
   });
 
   it('the SQL path finder agrees row by row: each journey judged in its own cluster, one verdict each', () =>
