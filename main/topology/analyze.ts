@@ -96,6 +96,8 @@ export interface Analysis extends AnalysisData {
   /**
    * A node's own addresses inside its pod block, by address text: its tunnel device's ('vtep') and
    * its bridge's ('bridge', the gateway). The node sends from them and receives on them: no pods.
+   * In a set analysed cluster by cluster, an address two clusters' nodes hold is keyed
+   * '<address> (cluster N)' in each.
    */
   readonly nodeOwn: ReadonlyMap<string, { readonly node: string; readonly at: 'vtep' | 'bridge' }>;
   toJSON(): AnalysisData;

@@ -110,7 +110,7 @@ describe('two-clusters: each cluster of a mixed set analysed on its own', () => 
     );
   });
 
-  it('the graph (app and reports): one element per node, pod and service, the service wired to its own cluster\'s pod', () => {
+  it("the graph (app and reports): one element per node, pod and service, the service wired to its own cluster's pod", () => {
     const g = buildClusterGraph(mixed);
     const ids = [...g.nodes.map((n) => n.id), ...g.edges.map((e) => e.id)];
     expect(new Set(ids).size).toBe(ids.length);
