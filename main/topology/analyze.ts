@@ -54,6 +54,7 @@ import type {
 } from './types';
 import { checkLeases } from './flannel-leases';
 import { unconnectedClusters } from './clusters';
+import { combineAnalyses, filesByCluster, partOfSet, splitText } from './split';
 import { applyBgp, withBgp, type BgpCollector } from './calico/bgp-routes';
 import { attributePodLoopback } from './calico/pod-local';
 import { withNames } from './name-history';
@@ -70,6 +71,8 @@ export interface AnalyzeOptions {
   readonly firstPassWindowMs?: number;
   /** BGP facts collected while reading (pod blocks and node addresses of a routed cluster). */
   readonly bgp?: BgpCollector;
+  /** Analyse the set as one cluster even when it looks like several (the parts of a set split by cluster). */
+  readonly oneCluster?: boolean;
 }
 
 /** The API object: data (serialisable through toJSON) plus journey look-ups computed on demand. */
@@ -93,6 +96,8 @@ export interface Analysis extends AnalysisData {
   /**
    * A node's own addresses inside its pod block, by address text: its tunnel device's ('vtep') and
    * its bridge's ('bridge', the gateway). The node sends from them and receives on them: no pods.
+   * In a set analysed cluster by cluster, an address two clusters' nodes hold is keyed
+   * '<address> (cluster N)' in each.
    */
   readonly nodeOwn: ReadonlyMap<string, { readonly node: string; readonly at: 'vtep' | 'bridge' }>;
   toJSON(): AnalysisData;
@@ -140,6 +145,31 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
   );
   podNamedFiles(points, named, t, inPodBlock);
   const twoClusters = unconnectedClusters(t, ids, facts);
+  // Clusters whose captures fall apart (files, names and node addresses of one cluster only): each analysed on its own.
+  const byCluster =
+    twoClusters && !opts.oneCluster
+      ? filesByCluster(
+          t,
+          files,
+          points,
+          twoClusters.groupOf,
+          named.nodeIp.map((a) => (a === null ? null : parseIp4(a))),
+        )
+      : null;
+  if (twoClusters && byCluster) {
+    const parts = [...byCluster.clusters, ...(byCluster.rest.length ? [byCluster.rest] : [])].map((fs) => {
+      const part = partOfSet(t, files, pointsIn, fs);
+      return { files: fs, analysis: analyze(part.table, part.files, part.points, { ...opts, oneCluster: true }) };
+    });
+    const message = `${twoClusters.found}. ${splitText(files, points, byCluster)}`;
+    return combineAnalyses(
+      t,
+      files,
+      pointsIn.map((p) => p.id),
+      parts,
+      [{ code: 'attribution', severity: 'warning', message, packets: twoClusters.evidence.packets }],
+    );
+  }
   if (twoClusters)
     addFinding({ code: 'attribution', severity: 'warning', message: twoClusters.evidence.reason, packets: twoClusters.evidence.packets });
 
