@@ -134,7 +134,7 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
   const cidrs6 = podCidrs6(facts, t.ip6);
   if (opts.bgp) applyBgp(opts.bgp, facts.nodeIps, cidrs);
   const inPodBlock = podBlockTest(t, cidrs, cidrs6);
-  const st = pointStats(t, points, facts.vtepMacs, facts.nodeIps, inPodBlock);
+  const st = pointStats(t, points, facts.vtepMacs, facts.nodeIps, inPodBlock, facts.bridgedHosts);
   inferKinds(t, points, st, ids, named, (message, ev) =>
     addFinding({ code: 'attribution', severity: 'warning', message, packets: ev.packets }),
   );
