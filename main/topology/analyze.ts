@@ -13,6 +13,7 @@ import {
   nodeVotes,
   oneBridgePerNode,
   tiedPodsByTime,
+  tiedPodsByTunnel,
   podBlockTest,
   twinCaptures,
   podNamedFiles,
@@ -666,6 +667,7 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
   const grainOfPoint = stampGrains(t, points.length);
   const twinRows = twinCaptures(t, points, nodeOfPoint, ids, grainOfPoint);
   oneBridgePerNode(t, points, st, nodeOfPoint, ids);
+  tiedPodsByTunnel(t, points, st, nodeOfPoint, nodeOfIp, facts.bridgedHosts, ids);
   tiedPodsByTime(t, points, st, nodeOfPoint, ids);
   const nodeNames = nodes.map((n) => n.id);
   podSideInterfaces(t, points, nodeOfPoint, ids, nodeNames);

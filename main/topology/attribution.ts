@@ -314,10 +314,11 @@ export interface TunnelFacts {
   /** Every VTEP MAC seen. */
   readonly vtepMacs: Set<number>;
   /**
-   * Inner sources (address keys) of bridged (L2) tunnel segments: hosts of an overlay that stretches
-   * one subnet over the nodes, each encapsulated by the node it sits behind (no pod block tells them).
+   * Inner sources (address keys) of bridged (L2) tunnel segments, sent unrouted: hosts of an overlay
+   * that stretches one subnet over the nodes (no pod block tells them), each with the outer sources
+   * that encapsulated its frames (the node it sits behind).
    */
-  readonly bridgedHosts: Set<number>;
+  readonly bridgedHosts: Map<number, Map<number, EvidenceAcc>>;
 }
 
 function accOf<K>(m: Map<K, EvidenceAcc>, k: K): EvidenceAcc {
@@ -345,7 +346,7 @@ export function tunnelFacts(t: PacketTable): TunnelFacts {
   const pairs = new Map<string, TunnelPair>();
   const pairsBySrc = new Map<number, Map<number, TunnelPair[]>>();
   const vtepMacs = new Set<number>();
-  const bridgedHosts = new Set<number>();
+  const bridgedHosts = new Map<number, Map<number, EvidenceAcc>>();
   const bridged = bridgedSegments(t);
   let last: TunnelPair | undefined;
   // The entries of the last outer pair seen (maps fetched when first needed, as the first use creates them).
@@ -375,7 +376,7 @@ export function tunnelFacts(t: PacketTable): TunnelFacts {
     // A bridged segment's frames are the pods' own, not a VTEP's: no node's pod block, no VTEP MAC.
     const own = bridged.size === 0 || !bridged.has(segmentKey(t, r));
     if (!own && (t.innerVer[r] === 4 || t.innerVer[r] === 6) && isInitialTtl(t.innerTtl[r]))
-      bridgedHosts.add(akey(t.innerVer[r], t.innerSrc[r]));
+      accOf(mapOf(bridgedHosts, akey(t.innerVer[r], t.innerSrc[r])), s).add(r);
     if (own && (t.innerVer[r] === 4 || t.innerVer[r] === 6) && (t.innerFrag[r] & 0x1fff) === 0) {
       accOf((ends.innerOfS ??= mapOf(innerOf, s)), akey(t.innerVer[r], t.innerSrc[r])).add(r);
       // The destination node receives for the inner destination (unless it is a service VIP:
@@ -687,7 +688,7 @@ export function pointStats(
   vtepMacs: Set<number>,
   nodeIps: ReadonlyMap<number, unknown>,
   inPodBlock: (key: number) => boolean | null = () => null,
-  bridgedHosts: ReadonlySet<number> = new Set(),
+  bridgedHosts: ReadonlyMap<number, unknown> = new Map(),
 ): PointStats[] {
   const st: PointStats[] = points.map(() => ({
     ip: 0,
@@ -1454,6 +1455,54 @@ export function oneBridgePerNode(
     }
   }
   singlePodBridges(t, points, nodeOfPoint, ids);
+}
+
+/**
+ * A veth whose pod was a tie between hosts of a bridged (L2) overlay (its pod and a remote host it
+ * talks to both send unrouted from MACs of their own) is settled by the tunnel: each host's frames
+ * are encapsulated by the node it sits behind. Of the tied addresses, those only other nodes
+ * encapsulate are remote; one left is the pod. Its tie is then over (`podTied` holds the pod).
+ */
+export function tiedPodsByTunnel(
+  t: PacketTable,
+  points: PointDraft[],
+  st: readonly PointStats[],
+  nodeOfPoint: ArrayLike<number>,
+  nodeOfIp: ReadonlyMap<number, number>,
+  bridgedHosts: ReadonlyMap<number, ReadonlyMap<number, EvidenceAcc>>,
+  ids: readonly string[],
+): void {
+  if (bridgedHosts.size === 0) return;
+  points.forEach((p, i) => {
+    const n = nodeOfPoint[i];
+    if (p.kind !== 'veth' || p.podSide || n < 0 || !p.podTied || p.podTied.length < 2) return;
+    const remote: { a: number; acc: EvidenceAcc }[] = [];
+    const left: number[] = [];
+    for (const a of p.podTied) {
+      const by = bridgedHosts.get(a);
+      const nodes = by ? [...by.keys()].map((ip) => nodeOfIp.get(ip) ?? -1) : [];
+      if (nodes.length > 0 && nodes.every((m) => m >= 0 && m !== n)) remote.push({ a, acc: [...by!.values()][0] });
+      else left.push(a);
+    }
+    if (left.length !== 1 || remote.length === 0) return;
+    const [pod] = left;
+    const was = p.podIp;
+    p.podIp = pod;
+    p.podMac = st[i].macOf.get(pod) ?? -1;
+    p.podTied = [pod];
+    const acc = new EvidenceAcc();
+    for (const x of remote) acc.merge(x.acc);
+    p.evidence.push(
+      evidence(
+        t,
+        ids,
+        `${[pod, ...remote.map((x) => x.a)].map((a) => addr(t, a)).join(' and ')} are on every packet here, each sending with an initial TTL; ` +
+          `${remote.map((x) => addr(t, x.a)).join(' and ')} ${remote.length > 1 ? 'are hosts' : 'is a host'} of a bridged overlay whose frames only other nodes encapsulate: ` +
+          `remote, not behind this veth: the pod is ${addr(t, pod)}${was !== pod ? ` (not ${addr(t, was)}, which merely came first)` : ''} [traffic]`,
+        acc,
+      ),
+    );
+  });
 }
 
 /**

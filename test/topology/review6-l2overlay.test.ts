@@ -37,6 +37,16 @@ describe('second-overlay: pods’ second interfaces on a bridged VXLAN overlay (
     ]);
   });
 
+  it('without the VXLAN devices’ captures the tunnel still tells which node encapsulates each overlay host', async () => {
+    const b = await loadCaptureSet(files.filter((f) => !f.includes('vxlan100')));
+    const pods = b.model.pods.filter((p) => p.ip.startsWith('10.100.0.')).map((p) => [p.ip, p.node, p.veth]);
+    expect(pods).toEqual([
+      ['10.100.0.11', 'node1', 'node1/net1h1'],
+      ['10.100.0.21', 'node2', 'node2/net1h2'],
+    ]);
+    for (const j of overlay(b)) expect([j.id, j.status], j.verdict?.reason).toEqual([j.id, 'delivered']);
+  });
+
   it('every packet of the overlay’s TCP connection and pings is delivered to its pod', () => {
     const js = overlay(a);
     expect(js.length).toBe(12);
