@@ -13,6 +13,7 @@ import {
   nodeVotes,
   oneBridgePerNode,
   tiedPodsByTime,
+  tiedPodsByTunnel,
   podBlockTest,
   twinCaptures,
   podNamedFiles,
@@ -139,7 +140,7 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
   const cidrs6 = podCidrs6(facts, t.ip6);
   if (opts.bgp) applyBgp(opts.bgp, facts.nodeIps, cidrs);
   const inPodBlock = podBlockTest(t, cidrs, cidrs6);
-  const st = pointStats(t, points, facts.vtepMacs, facts.nodeIps, inPodBlock);
+  const st = pointStats(t, points, facts.vtepMacs, facts.nodeIps, inPodBlock, facts.bridgedHosts);
   inferKinds(t, points, st, ids, named, (message, ev) =>
     addFinding({ code: 'attribution', severity: 'warning', message, packets: ev.packets }),
   );
@@ -696,6 +697,7 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
   const grainOfPoint = stampGrains(t, points.length);
   const twinRows = twinCaptures(t, points, nodeOfPoint, ids, grainOfPoint);
   oneBridgePerNode(t, points, st, nodeOfPoint, ids);
+  tiedPodsByTunnel(t, points, st, nodeOfPoint, nodeOfIp, facts.bridgedHosts, ids);
   tiedPodsByTime(t, points, st, nodeOfPoint, ids);
   const nodeNames = nodes.map((n) => n.id);
   podSideInterfaces(t, points, nodeOfPoint, ids, nodeNames);

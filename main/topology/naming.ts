@@ -42,6 +42,22 @@ export function isAntreaVethName(name: string): boolean {
   return ANTREA_VETH_RE.test(name);
 }
 
+/**
+ * A name of a Linux interface's form that no convention gives a kind ('net1h1', 'storage0', 'data0.100'):
+ * 15 characters at most (the kernel's limit), a letter first, then letters and digits (a VLAN's '.N'
+ * at the end), and a digit, as interface names carry (a word such as 'test' or 'before' names no
+ * interface, 'capture2' a capture's). No separator: 'cni0-ops2' is a known interface with a note after
+ * it, and a pod's name as controllers make it has a '-'. Read only where a file name's rest follows a node name other captures give.
+ */
+export function isInterfaceLikeName(name: string): boolean {
+  return (
+    name.length <= 15 &&
+    /^[a-z][a-z0-9]*(\.\d+)?$/i.test(name) &&
+    /\d/.test(name) &&
+    !GENERIC_WORDS.has(name.toLowerCase().replace(/\d+$/, ''))
+  );
+}
+
 /** Kind of an interface from its name; 'unknown' when no convention applies. */
 export function interfaceKindFromName(name: string): InterfaceKind {
   for (const r of KIND_RULES) if (r.re.test(name)) return r.kind;
