@@ -84,7 +84,9 @@ const EXT_RE = /(\.(pcapng|pcap|cap|dmp|trace)\d*)?(\.(gz|gzip))?$/i;
 const GENERIC_WORDS = new Set(
   (
     'capture captures cap pcap pcapng trace traces dump dumps tcpdump dumpcap tshark wireshark termshark snoop sniff ' +
-    'packets pkts out output tmp temp untitled pcaps data logs files nodes'
+    'packets pkts out output tmp temp untitled pcaps data logs files nodes ' +
+    // Words of a ticket or an investigation a capture is filed under ('incident-2356.pcapng').
+    'incident incidents ticket debug repro'
   ).split(' '),
 );
 /** A number, date or time ('2348', '2024', '20241203T101010', '1733220000'): a file name's serial, never a node's name. */
