@@ -287,7 +287,7 @@ FROM packets p
 JOIN points pt ON pt.id = p.point
 CROSS JOIN correlate_params cp
 LEFT JOIN clock_offsets c ON c.node = pt.node
-JOIN node_addresses sa ON sa.ip = p.outer_src
+LEFT JOIN node_addresses sa ON sa.ip = p.outer_src
 JOIN node_addresses da ON da.ip = p.outer_dst
 WHERE p.tunnel <> 'none' AND p.flags % 4 >= 2 AND (p.ip_count < 2 OR p.inner_ver IS NULL);
 
