@@ -33,7 +33,7 @@ CREATE OR REPLACE TEMPORARY VIEW sql_sightings_all AS
 SELECT
   p.capture, p.idx, p.point, p.t_ns, p.tunnel, p.outer_ver, p.outer_src,
   p.inner_ver, p.inner_src, p.inner_dst, p.inner_proto, p.inner_ttl, p.inner_frag % 8192 AS frag_off, p.sport, p.dport,
-  pt.node, pt.kind, pt.pod_ip, g.grain_ns, pt.cluster AS set_cluster,
+  pt.node, pt.kind, pt.pod_ip, pt.pod_ip6, g.grain_ns, pt.cluster AS set_cluster,
   CASE WHEN pt.pod_ip IS NULL THEN NULL WHEN pt.pod_ip = p.inner_src OR pt.pod_ip6 = p.inner_src THEN 'src'
     WHEN pt.pod_ip = p.inner_dst OR pt.pod_ip6 = p.inner_dst THEN 'dst' ELSE NULL END AS pod_end,
   CASE WHEN pt.pod_side THEN 1 ELSE 0 END AS pod_side,

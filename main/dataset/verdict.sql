@@ -32,7 +32,7 @@ CREATE OR REPLACE TEMPORARY VIEW sql_ends AS
 SELECT f.jkey, f.hop_count, f.corrected AS at_ns, f.link_scope, f.set_cluster,
   f.capture AS f_capture, f.idx AS f_idx, f.point AS f_point, f.inner_ver AS f_ver, f.inner_src AS f_src, f.inner_dst AS f_dst,
   f.inner_proto AS proto, f.frag_off AS f_frag,
-  l.capture AS l_capture, l.idx AS l_idx, l.point AS l_point, l.node AS l_node, l.kind AS l_kind, l.pod_ip AS l_pod_ip,
+  l.capture AS l_capture, l.idx AS l_idx, l.point AS l_point, l.node AS l_node, l.kind AS l_kind, l.pod_ip AS l_pod_ip, l.pod_ip6 AS l_pod_ip6,
   l.inner_ver AS l_ver, l.inner_dst AS l_dst
 FROM sql_ordered f JOIN sql_ordered l ON l.jkey = f.jkey AND l.hop = f.hop_count - 1
 WHERE f.hop = 0;
@@ -116,7 +116,7 @@ CREATE OR REPLACE TEMPORARY VIEW sql_candidates AS
 SELECT e.jkey, e.slot, pt.id AS point
 FROM sql_expected e JOIN points pt ON pt.node = e.node
 WHERE (pt.kind = 'any' AND pt.ifindex IS NULL)
-   OR (pt.kind IN (e.kind1, e.kind2) AND (e.pod IS NULL OR pt.pod_ip = e.pod));
+   OR (pt.kind IN (e.kind1, e.kind2) AND (e.pod IS NULL OR pt.pod_ip = e.pod OR pt.pod_ip6 = e.pod));
 
 -- The time each point counts as capturing (corrected): its node's captures' span, or a rotated
 -- piece's own first to last packet (points.run_first_ns/run_last_ns, from the analysis).
@@ -276,6 +276,40 @@ SELECT a.jkey, a.slot, a.point, a.after_hop, p.pieces
 FROM sql_offload_asks a
 JOIN (SELECT jkey, slot, COUNT(*) AS pieces FROM sql_offload_pieces GROUP BY jkey, slot) p ON p.jkey = a.jkey AND p.slot = a.slot;
 
+-- A NIC capture whose snap length cut tunnelled frames before their inner IP header (hops.ts
+-- cutFrameNear: `tcpdump -s 96` keeps 32 of an inner IPv6 header's 40 bytes): such a frame from the
+-- sending node's underlay address to the receiving node's, within 10 ms of the journey's sightings
+-- on that node and, where the point's whole tunnelled frames show the encapsulation's size (outer
+-- length less inner), as long as the packet so wrapped, may be the packet, so that capture did not
+-- miss it for certain.
+CREATE OR REPLACE TEMPORARY VIEW sql_cut_frames AS
+SELECT p.point, CAST(p.t_ns - cp.epoch_ns AS DOUBLE) - COALESCE(c.offset_ns, 0) AS corrected, sa.node AS from_node, da.node AS to_node,
+  CAST(p.outer_len AS BIGINT) AS outer_len
+FROM packets p
+JOIN points pt ON pt.id = p.point
+CROSS JOIN correlate_params cp
+LEFT JOIN clock_offsets c ON c.node = pt.node
+LEFT JOIN node_addresses sa ON sa.ip = p.outer_src
+JOIN node_addresses da ON da.ip = p.outer_dst
+WHERE p.tunnel <> 'none' AND p.flags % 4 >= 2 AND (p.ip_count < 2 OR p.inner_ver IS NULL);
+
+CREATE OR REPLACE TEMPORARY VIEW sql_cut_overheads AS
+SELECT DISTINCT p.point, CAST(p.outer_len AS BIGINT) - CAST(p.inner_len AS BIGINT) AS overhead
+FROM packets p
+WHERE p.tunnel <> 'none' AND p.ip_count >= 2 AND p.inner_ver IS NOT NULL AND p.point IN (SELECT point FROM sql_cut_frames);
+
+CREATE OR REPLACE TEMPORARY VIEW sql_seen_cut AS
+SELECT DISTINCT r.jkey, r.slot
+FROM sql_covering r
+JOIN sql_places q ON q.jkey = r.jkey AND q.slot = r.slot
+JOIN sql_path_ends pe ON pe.jkey = r.jkey
+JOIN packets fp ON fp.capture = pe.f_capture AND fp.idx = pe.f_idx
+JOIN sql_cut_frames f ON f.point = r.point
+WHERE r.slot IN (4, 5) AND f.to_node = pe.dn AND (pe.sn IS NULL OR f.from_node = pe.sn)
+  AND f.corrected >= q.lo - 10000000 AND f.corrected <= q.hi + 10000000
+  AND (NOT EXISTS (SELECT 1 FROM sql_cut_overheads o WHERE o.point = r.point)
+    OR EXISTS (SELECT 1 FROM sql_cut_overheads o WHERE o.point = r.point AND o.overhead = f.outer_len - CAST(fp.inner_len AS BIGINT)));
+
 -- Where it was not seen: the capture that was running there and missed it (a whole `-i any`
 -- capture of the node when no capture of that interface exists), else NULL (nothing to tell, or
 -- it crossed in pieces).
@@ -285,12 +319,14 @@ SELECT p.jkey, p.slot, p.last_slot, p.node, p.hop,
     WHEN p.hop IS NOT NULL THEN NULL
     WHEN p.candidates = 0 THEN a.capture
     WHEN ip.jkey IS NOT NULL THEN NULL
+    WHEN sc.jkey IS NOT NULL THEN NULL
     ELSE r.point
   END AS missed_by,
   ip.jkey IS NOT NULL AS in_pieces
 FROM sql_places p
 LEFT JOIN sql_covering r ON r.jkey = p.jkey AND r.slot = p.slot
 LEFT JOIN sql_in_pieces ip ON ip.jkey = p.jkey AND ip.slot = p.slot
+LEFT JOIN sql_seen_cut sc ON sc.jkey = p.jkey AND sc.slot = p.slot
 LEFT JOIN (
   SELECT q.jkey, q.slot, MIN(a.capture) AS capture
   FROM sql_places q JOIN sql_any_spans a ON a.node = q.node AND a.span_lo <= q.lo AND a.span_hi >= q.hi
@@ -540,7 +576,7 @@ FROM (
       WHEN pe.src_unseen OR pe.dst_unseen THEN concat('unknown: ', CASE WHEN pe.src_unseen THEN e.f_src ELSE e.l_dst END,
         ' is not in address_nodes (the analysis tables come from captures without it), so which node owns it and the path expected are not known')
       WHEN ps.final_seen AND pe.dn IS NOT NULL THEN 'reached-destination'
-      WHEN e.hop_count > 1 AND e.l_kind = 'veth' AND e.f_point <> e.l_point AND (e.l_pod_ip IS NULL OR e.l_pod_ip = e.l_dst)
+      WHEN e.hop_count > 1 AND e.l_kind = 'veth' AND e.f_point <> e.l_point AND (e.l_pod_ip IS NULL OR e.l_pod_ip = e.l_dst OR e.l_pod_ip6 = e.l_dst)
         THEN 'reached-destination'
       WHEN a.jkey IS NOT NULL AND rj.jkey IS NOT NULL THEN 'rejected'
       WHEN a.jkey IS NOT NULL AND na.jkey IS NOT NULL AND na.reset = 1 THEN 'rejected'

@@ -1002,7 +1002,11 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
       // Copies the bridge flooded to other pods' veths are not on its way: it was last seen before them.
       const flooded = new Set(floodedRows(ctx, rows));
       const last = rows.filter((r) => !flooded.has(r)).at(-1) ?? rows[rows.length - 1];
-      const miss = pc.gaps.find((g) => g.point !== null);
+      // Where it went no further: the first capture that missed it after its last sighting, not one
+      // before (a NIC whose snap length hid it, a capture that started late).
+      const misses = pc.gaps.filter((g) => g.point !== null);
+      const lastAfter = misses.reduce((m, g) => Math.max(m, g.afterHop), -1);
+      const miss = misses.find((g) => g.afterHop === lastAfter);
       const fl = fx.flowOfRow[rows[0]];
       const where = `last seen at ${points[t.point[last]].id}${verdict.code === 'icmp-error' || verdict.code === 'rejected' ? `; ${verdict.reason}` : miss ? `, never reached ${miss.point}` : ''}${flooded.size ? floodedText(ctx, rows) : ''}`;
       const what = droppedPacketText(t, rows[0], flowIds[fl]);

@@ -28,6 +28,7 @@ import { untranslatable, type JourneyIndex } from './journeys';
 import type { DomainOffset } from './clock';
 import { icmpErrorName, isRefusal, type QuotedError } from './verdict';
 import { sortNumbers } from './small-sort';
+import { duration } from '../../common/text';
 import type { OffloadIndex } from './offload';
 
 export interface HopContext {
@@ -451,7 +452,8 @@ function place(ctx: HopContext, node: number, kinds: readonly InterfaceKind[], p
       // A whole `-i any` capture (SLL without interface indexes) sees every interface of its node.
       if (!(p.kind === 'any' && p.ifindex === null)) {
         if (!kinds.includes(p.kind)) continue;
-        if (pod >= 0 && p.podIp !== pod) continue;
+        // A dual-stack pod's veth carries both of its addresses.
+        if (pod >= 0 && p.podIp !== pod && (p.podIp6 ?? -1) !== pod) continue;
       }
       cands.push(pi);
       isCand[pi] = 1;
@@ -599,6 +601,8 @@ const enum GapCause {
   NotSeen,
   /** A later fragment not on a bridge that reassembles fragments. */
   Reassembled,
+  /** The capture there holds tunnelled frames of that time that its snap length cut before the inner IP header. */
+  SeenCut,
 }
 
 interface GapDraft {
@@ -607,6 +611,13 @@ interface GapDraft {
   /** The capture point (or `-i any` file) that should have seen it; null when none would. */
   readonly point: string | null;
   readonly cause: GapCause;
+  /** GapCause.SeenCut: the capture holding the cut frames. */
+  readonly cutOn?: string;
+  /**
+   * GapCause.NotCovering: the capture there nearest to covering the time, whether the packet passed
+   * after its last packet (else before its first), and how long after (before).
+   */
+  readonly outside?: { readonly point: number; readonly after: boolean; readonly ns: number };
 }
 
 /** An expected place that carried all of a TCP segment's bytes, in other packets (see offload.ts). */
@@ -657,6 +668,93 @@ function madeOnNode(ctx: HopContext, rows: readonly number[], before: readonly G
   // the node's running pod-side captures missing it tell the node made it.
   if (kind === 'underlay' && t.tunnel[f] === TunnelKind.NONE && unseenOn.length === 0) return null;
   return { node, row: f, unseenOn };
+}
+
+/**
+ * Of capture points none of which ran over `lo`..`hi` (corrected), the one nearest to it: whether
+ * that time is after its run (else before), and by how much.
+ */
+function nearestRun(ctx: HopContext, cands: readonly number[], lo: number, hi: number): NonNullable<GapDraft['outside']> {
+  let best = { point: cands[0], after: true, ns: Number.POSITIVE_INFINITY };
+  for (const pi of cands) {
+    const off = ctx.offsetOfPoint[pi];
+    const [first, last] = ctx.runSpan[pi];
+    const after = hi > last - off;
+    const ns = after ? hi - (last - off) : first - off - lo;
+    if (ns < best.ns) best = { point: pi, after, ns };
+  }
+  return best;
+}
+
+/** How far in time from a journey's sightings on a node a cut frame on its NIC may be this packet. */
+const CUT_FRAME_WINDOW_NS = 10_000_000;
+
+interface CutFrames {
+  /** Per capture point, its tunnelled frames whose inner IP header the snap length cut. */
+  readonly rows: Map<number, number[]>;
+  /** Per such point, the encapsulation overheads (outer length less inner) of its whole tunnelled frames. */
+  readonly overheads: Map<number, Set<number>>;
+}
+
+const cutFrames = new WeakMap<HopContext, CutFrames>();
+
+/**
+ * The tunnelled frames whose inner IP header the snap length cut (`tcpdump -s 96` keeps an inner
+ * IPv4 header whole but only 32 of an inner IPv6 header's 40 bytes): captured, but with no inner
+ * addresses no journey holds them. With them, what their points' whole tunnelled frames show of the
+ * encapsulation's size.
+ */
+function cutFramesOf(ctx: HopContext): CutFrames {
+  let c = cutFrames.get(ctx);
+  if (!c) {
+    const rows = new Map<number, number[]>();
+    const overheads = new Map<number, Set<number>>();
+    const t = ctx.t;
+    for (let r = 0; r < t.count; r++) {
+      if (t.tunnel[r] === TunnelKind.NONE || !(t.flags[r] & SummaryFlag.TRUNCATED) || (t.ipCount[r] >= 2 && t.innerVer[r] !== 0)) continue;
+      const pi = t.point[r];
+      (rows.get(pi) ?? rows.set(pi, []).get(pi)!).push(r);
+    }
+    if (rows.size) {
+      for (let r = 0; r < t.count; r++) {
+        const pi = t.point[r];
+        if (t.tunnel[r] === TunnelKind.NONE || t.ipCount[r] < 2 || t.innerVer[r] === 0 || !rows.has(pi)) continue;
+        (overheads.get(pi) ?? overheads.set(pi, new Set()).get(pi)!).add(t.outerLen[r] - t.innerLen[r]);
+      }
+    }
+    cutFrames.set(ctx, (c = { rows, overheads }));
+  }
+  return c;
+}
+
+/**
+ * Whether capture point `pi`, on the NIC of `node` (an underlay place of path `exp`), holds a frame
+ * cut before its inner IP header, sent from the sending node's underlay address to the receiving
+ * node's, within CUT_FRAME_WINDOW_NS of the journey's sightings on that node (`lo`..`hi`, corrected)
+ * and, where the point's whole tunnelled frames show the encapsulation's size, as long as the
+ * packet (`len`, its IP length) so wrapped: the packet may have crossed there as that frame, so the
+ * capture did not miss it for certain.
+ */
+function cutFrameNear(ctx: HopContext, exp: readonly Expect[], pi: number, node: number, lo: number, hi: number, len: number): boolean {
+  const cut = cutFramesOf(ctx);
+  const rows = cut.rows.get(pi);
+  if (!rows) return false;
+  const overheads = cut.overheads.get(pi);
+  const under = exp.filter((x) => x.kinds === UNDERLAY);
+  const to = under[under.length - 1].node;
+  const from = under.length > 1 ? under[0].node : -1;
+  if (node !== to && node !== from) return false;
+  const t = ctx.t;
+  const off = ctx.offsetOfPoint[pi];
+  for (const r of rows) {
+    const c = t.tNs[r] - off;
+    if (c < lo - CUT_FRAME_WINDOW_NS || c > hi + CUT_FRAME_WINDOW_NS) continue;
+    if (overheads && !overheads.has(t.outerLen[r] - len)) continue;
+    if (ctx.nodeOfIp.get(akey(t.outerVer[r], t.outerDst[r])) !== to) continue;
+    if (from >= 0 && ctx.nodeOfIp.get(akey(t.outerVer[r], t.outerSrc[r])) !== from) continue;
+    return true;
+  }
+  return false;
 }
 
 const NO_GAPS: readonly GapDraft[] = [];
@@ -733,7 +831,7 @@ function checkPath(ctx: HopContext, rows: readonly number[]): PathDraft {
       }
     }
     if (covering < 0) {
-      gaps.push({ afterHop: lastSeenHop, e, point: null, cause: GapCause.NotCovering });
+      gaps.push({ afterHop: lastSeenHop, e, point: null, cause: GapCause.NotCovering, outside: nearestRun(ctx, e.cands, lo, hi) });
       continue;
     }
     // A TCP segment whose bytes that point carried in other packets (cut by GSO/TSO, merged by
@@ -751,6 +849,10 @@ function checkPath(ctx: HopContext, rows: readonly number[]): PathDraft {
     // A later fragment missing on a bridge the path crossed: bridge netfilter's conntrack reassembles
     // fragments there (the first fragment's journey shows the whole datagram on that bridge).
     const reassembled = laterFragment && e.kinds[0] === 'bridge';
+    if (!reassembled && e.kinds === UNDERLAY && cutFrameNear(ctx, exp, covering, e.node, lo, hi, t.innerLen[rows[0]])) {
+      gaps.push({ afterHop: lastSeenHop, e, point: null, cause: GapCause.SeenCut, cutOn: ctx.points[covering].id });
+      continue;
+    }
     gaps.push({ afterHop: lastSeenHop, e, point: ctx.points[covering].id, cause: reassembled ? GapCause.Reassembled : GapCause.NotSeen });
     lastMissedExp = ei;
   }
@@ -780,12 +882,27 @@ function gapText(ctx: HopContext, g: GapDraft): PathGap {
       const pod = e.pod >= 0 ? `for pod ${t.addr(e.pod >= 4294967296 ? 6 : 4, e.pod >= 4294967296 ? e.pod - 4294967296 : e.pod)} ` : '';
       return { ...base, reason: `no capture of the ${e.kindText} ${pod}on ${e.nodeId}` };
     }
-    case GapCause.NotCovering:
-      return { ...base, reason: `the ${e.kindText} capture on ${e.nodeId} does not cover this time` };
+    case GapCause.NotCovering: {
+      // A capture file records when its packets came, not when it stopped (nor started): its node's
+      // captures' last packet is a lower bound of when they stopped, their first an upper bound of when they started.
+      const o = g.outside!;
+      const id = ctx.points[o.point].id;
+      return {
+        ...base,
+        reason: o.after
+          ? `not known whether ${id} was still capturing: a capture file gives no stop time, and ${e.nodeId}'s captures show it capturing only until ${duration(o.ns)} before this`
+          : `not known whether ${id} had started capturing: a capture file gives no start time, and ${e.nodeId}'s captures show it capturing only from ${duration(o.ns)} after this`,
+      };
+    }
     case GapCause.Reassembled:
       return {
         ...base,
         reason: `fragment not on ${g.point}: the datagram crossed it reassembled (conntrack defragmentation) and was fragmented again after it`,
+      };
+    case GapCause.SeenCut:
+      return {
+        ...base,
+        reason: `${g.cutOn} holds tunnelled frames between these nodes at that time that its snap length cut before the inner IP header: not known whether one was this packet`,
       };
     default:
       return { ...base, reason: `not seen on ${g.point} although it was capturing` };
@@ -903,7 +1020,7 @@ function basisOf(ctx: HopContext, k: number, rows: readonly number[], pc: PathDr
     lp.kind === 'veth' &&
     !floodedRows(ctx, [l]).length &&
     t.point[f] !== t.point[l] &&
-    (lp.podIp < 0 || lp.podIp === akey(t.innerVer[l], t.innerDst[l]))
+    (lp.podIp < 0 || lp.podIp === akey(t.innerVer[l], t.innerDst[l]) || (lp.podIp6 ?? -1) === akey(t.innerVer[l], t.innerDst[l]))
   )
     return Basis.DestinationVeth;
   const a = ctx.answers?.[k] ?? -1;
@@ -1203,7 +1320,7 @@ export function judge(
       const why = !pc.toDestination
         ? `${dstText} is not an address of the cluster the captures show, no capture saw it arrive and nothing answered it`
         : pc.gaps.some((g) => g.point === null)
-          ? `nothing answered it and the rest of its path was not captured (${pc.gaps
+          ? `nothing answered it and no capture shows the rest of its path (${pc.gaps
               .filter((g) => g.point === null)
               .map((g) => g.reason)
               .join('; ')})`

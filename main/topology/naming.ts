@@ -161,6 +161,13 @@ const STAMP_AT_END = new RegExp(`[-_.](${STAMP_RE.source.slice(1, -1)})$`);
  */
 const RING_AT_END = /[-_]\d{5}[-_]\d{14}$/;
 const STAMP_AT_START = new RegExp(`^(${STAMP_RE.source.slice(1, -1)})[-_.]`);
+/**
+ * A calendar date, with or without a time, between two parts of a name ('wk-01_2026-12-08T00-13-00_eth0',
+ * as `date +%FT%H-%M-%S` writes it): only a whole year-month-day, which no node or interface name holds,
+ * so a number inside a name ('node-10-10-10') stays.
+ */
+const DATE_IN_MIDDLE =
+  /[-_.](\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])([tT_-]?\d{2}[-:]?\d{2}([-:]?\d{2})?)?[zZ]?|\d{4}(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])[tT_-]\d{4,6}[zZ]?)(?=[-_.])/;
 /** A capture tool's word opening or closing a name ('tcpdump-worker-2-cni0', 'node1_eth0_capture'). */
 const TOOL_AT_START = /^(tcpdump|dumpcap|tshark|capture|trace|dump|pcap)[-_.]/i;
 const TOOL_AT_END = /[-_.](tcpdump|dumpcap|tshark|capture|trace|dump|pcap)$/i;
@@ -182,7 +189,8 @@ function namePart(stem: string): string {
       }
     }
   }
-  return s;
+  const m = DATE_IN_MIDDLE.exec(s);
+  return m && m.index > 0 ? s.slice(0, m.index) + s.slice(m.index + m[0].length) : s;
 }
 
 function nodeAndInterface(stem: string): FileNameAttribution {
