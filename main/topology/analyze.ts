@@ -972,7 +972,7 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
       const last = rows.filter((r) => !flooded.has(r)).at(-1) ?? rows[rows.length - 1];
       const miss = pc.gaps.find((g) => g.point !== null);
       const fl = fx.flowOfRow[rows[0]];
-      const where = `last seen at ${points[t.point[last]].id}${verdict.code === 'icmp-error' || verdict.code === 'rejected' ? `; ${verdict.reason}` : miss ? `, never reached ${miss.point}` : ''}${flooded.size ? floodedText(ctx, rows) : ''}`;
+      const where = `last seen at ${points[t.point[last]].id}${verdict.code === 'icmp-error' || verdict.code === 'rejected' || verdict.code === 'unanswered' ? `; ${verdict.reason}` : miss ? `, never reached ${miss.point}` : ''}${flooded.size ? floodedText(ctx, rows) : ''}`;
       const what = droppedPacketText(t, rows[0], flowIds[fl]);
       const same = drops.get(`${what}|${where}`);
       if (same) {

@@ -837,6 +837,8 @@ const enum Basis {
   /** Answered by the sender's own node for an address no pod or node owns (a service address): the node holds it, no backend. */
   AnsweredByNode,
   Missing,
+  /** A TCP SYN to a node's own address, seen where the node receives it, retransmitted and never answered: dropped on the node past that capture. */
+  Unanswered,
   Undetermined,
 }
 
@@ -851,6 +853,7 @@ const STATUS_OF: Record<Basis, JourneyStatus> = {
   [Basis.RejectedByNode]: 'dropped',
   [Basis.AnsweredByNode]: 'delivered',
   [Basis.Missing]: 'dropped',
+  [Basis.Unanswered]: 'dropped',
   [Basis.Undetermined]: 'unknown',
 };
 
@@ -893,7 +896,7 @@ function basisOf(ctx: HopContext, k: number, rows: readonly number[], pc: PathDr
   const l = rows[rows.length - 1];
   const q = ctx.quoted?.get(k)?.[0];
   if (q) return quotedBy(ctx, rows, q).refused ? Basis.Refused : Basis.IcmpError;
-  if (pc.status === 'delivered') return Basis.ReachedDestination;
+  if (pc.status === 'delivered') return unansweredAtNode(ctx, rows) ? Basis.Unanswered : Basis.ReachedDestination;
   // Last seen on a pod's veth after crossing other captures: a veth carries its own pod's traffic
   // only, and the sender's veth comes first, so this is the destination's (even where the model does
   // not know the destination's node, e.g. a node that only ever receives).
@@ -915,6 +918,49 @@ function basisOf(ctx: HopContext, k: number, rows: readonly number[], pc: PathDr
   }
   if (pc.status === 'dropped') return Basis.Missing;
   return Basis.Undetermined;
+}
+
+const synSends = new WeakMap<HopContext, Map<string, number[]>>();
+
+/** What a TCP SYN (no ACK) repeats when retransmitted: its addresses, ports and sequence number; null for any other packet. */
+function synKey(t: PacketTable, r: number): string | null {
+  if (t.innerProto[r] !== 6 || (t.tcpFlags[r] & 0x12) !== 0x02) return null;
+  return `${t.innerVer[r]}|${t.innerSrc[r]}|${t.sport[r]}|${t.innerDst[r]}|${t.dport[r]}|${t.tcpSeq[r]}`;
+}
+
+/** The journeys of the same TCP SYN as the journey's first packet (its retransmissions, itself included); empty for any other packet. */
+function sendsOfSyn(ctx: HopContext, rows: readonly number[]): readonly number[] {
+  const j = ctx.journeys;
+  const key = j ? synKey(ctx.t, rows[0]) : null;
+  if (!j || key === null) return [];
+  let m = synSends.get(ctx);
+  if (!m) {
+    m = new Map<string, number[]>();
+    for (let k = 0; k < j.count; k++) {
+      const kk = synKey(ctx.t, j.rows[j.start[k]]);
+      if (kk !== null) (m.get(kk) ?? m.set(kk, []).get(kk)!).push(k);
+    }
+    synSends.set(ctx, m);
+  }
+  return m.get(key) ?? [];
+}
+
+/**
+ * Whether a TCP SYN last seen where a node receives its own address (a NIC, its tunnel device or
+ * bridge: not a pod's veth) never got there for all that: a capture there sees a packet before the
+ * node's filters (netfilter's INPUT, kube-proxy dropping a NodePort without a local endpoint), not
+ * that the node took it in. The SYN sent again (a retransmission: same addresses, ports and sequence
+ * number) and none of its sends answered nor refused says the node did not.
+ */
+function unansweredAtNode(ctx: HopContext, rows: readonly number[]): boolean {
+  const t = ctx.t;
+  const l = rows[rows.length - 1];
+  const dk = akey(t.innerVer[l], t.innerDst[l]);
+  const node = ctx.nodeOfIp.get(dk) ?? ctx.nodeOwn?.get(dk)?.node;
+  const kind = ctx.points[t.point[l]].kind;
+  if (node === undefined || ctx.nodeOfPoint[t.point[l]] !== node || kind === 'veth' || kind === 'loopback' || !ctx.answers) return false;
+  const sends = sendsOfSyn(ctx, rows);
+  return sends.length >= 2 && sends.every((x) => ctx.answers![x] < 0 && !ctx.quoted?.has(x));
 }
 
 /**
@@ -1116,6 +1162,20 @@ export function judge(
         verdict: {
           code: 'reached-destination',
           reason: `seen where ${dstText} receives it (${pc.finalPoint}${how})${fromItselfText(ctx, k, rows)}`,
+        },
+      };
+    }
+    case Basis.Unanswered: {
+      const lp = ctx.points[t.point[l]];
+      const n = ctx.nodeOfPoint[t.point[l]];
+      const nodeId = ctx.nodes[n].id;
+      const sends = sendsOfSyn(ctx, rows).length;
+      return {
+        pc,
+        status,
+        verdict: {
+          code: 'unanswered',
+          reason: `reached ${dstText}, ${nodeId}'s own address, at ${lp.kind === 'underlay' ? 'its NIC' : `its ${lp.kind}`} (${lp.id}), where a capture sees packets before the node's filters, not that the node took them in; sent ${sends} times, never answered: dropped or ignored on ${nodeId} after ${lp.interface ?? lp.id}`,
         },
       };
     }
