@@ -581,9 +581,7 @@ FROM (
   JOIN sql_path_ends pe ON pe.jkey = e.jkey
   LEFT JOIN sql_path_status ps ON ps.jkey = e.jkey
   LEFT JOIN sql_place_checks m ON m.jkey = e.jkey AND m.slot = ps.drop_slot
-  LEFT JOIN (
-    SELECT x.*, ROW_NUMBER() OVER (PARTITION BY jkey ORDER BY error_capture, error_idx) AS rn FROM sql_icmp_quotes x
-  ) q ON q.jkey = e.jkey AND q.rn = 1
+  LEFT JOIN sql_first_quotes q ON q.jkey = e.jkey
   LEFT JOIN sql_answers a ON a.jkey = e.jkey
   LEFT JOIN sql_rejections rj ON rj.jkey = e.jkey
   LEFT JOIN sql_node_answers na ON na.jkey = e.jkey

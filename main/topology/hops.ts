@@ -857,6 +857,18 @@ const STATUS_OF: Record<Basis, JourneyStatus> = {
   [Basis.Undetermined]: 'unknown',
 };
 
+/**
+ * The ICMP error quoting the journey that was seen first (corrected time): the one nearest where it
+ * was made. The same error seen further on may carry another source (a node's conntrack rewrites
+ * an error about a translated packet to come from the service address) that made nothing.
+ */
+function firstQuote(ctx: HopContext, k: number): QuotedError | undefined {
+  const qs = ctx.quoted?.get(k);
+  if (!qs || qs.length < 2) return qs?.[0];
+  const at = (q: QuotedError) => ctx.t.tNs[q.row] - ctx.offsetOfPoint[ctx.t.point[q.row]];
+  return qs.reduce((a, b) => (at(b) < at(a) ? b : a));
+}
+
 /** The address an ICMP error quoting the journey came from, and whether it is the packet's destination refusing it. */
 function quotedBy(ctx: HopContext, rows: readonly number[], q: QuotedError): { from: string; refused: boolean } {
   const t = ctx.t;
@@ -865,6 +877,13 @@ function quotedBy(ctx: HopContext, rows: readonly number[], q: QuotedError): { f
   const from = t.addr(q.error.ver, t.innerSrc[q.row]);
   const toDst = from === t.addr(t.innerVer[f], t.innerDst[f]) || from === t.addr(t.innerVer[l], t.innerDst[l]);
   return { from, refused: toDst && isRefusal(q.error) };
+}
+
+/** ' (<address> is <node>'s own)' for an address a node holds itself (its underlay, tunnel device or bridge address), else ''. */
+function ownerText(ctx: HopContext, ver: number, a: number): string {
+  const k = akey(ver, a);
+  const n = ctx.nodeOfIp.get(k) ?? ctx.nodeOwn?.get(k)?.node;
+  return n === undefined ? '' : ` (${ctx.t.addr(ver, a)} is ${ctx.nodes[n].id}'s own address)`;
 }
 
 /**
@@ -894,7 +913,7 @@ function basisOf(ctx: HopContext, k: number, rows: readonly number[], pc: PathDr
   const t = ctx.t;
   const f = rows[0];
   const l = rows[rows.length - 1];
-  const q = ctx.quoted?.get(k)?.[0];
+  const q = firstQuote(ctx, k);
   if (q) return quotedBy(ctx, rows, q).refused ? Basis.Refused : Basis.IcmpError;
   if (pc.status === 'delivered') return unansweredAtNode(ctx, rows) ? Basis.Unanswered : Basis.ReachedDestination;
   // Last seen on a pod's veth after crossing other captures: a veth carries its own pod's traffic
@@ -1120,7 +1139,7 @@ export function judge(
   switch (basis) {
     case Basis.Refused:
     case Basis.IcmpError: {
-      const q = ctx.quoted!.get(k)![0];
+      const q = firstQuote(ctx, k)!;
       const e = q.error;
       const { from } = quotedBy(ctx, rows, q);
       const n = ctx.nodeOfPoint[t.point[q.row]];
@@ -1147,7 +1166,11 @@ export function judge(
       return {
         pc,
         status,
-        verdict: { code: 'icmp-error', reason: `${from} answered ${what} (${refText(q.row)}): the packet went no further`, icmpError },
+        verdict: {
+          code: 'icmp-error',
+          reason: `${from} answered ${what} (${refText(q.row)}): the packet went no further${ownerText(ctx, e.ver, t.innerSrc[q.row])}`,
+          icmpError,
+        },
       };
     }
     case Basis.ReachedDestination: {
