@@ -33,6 +33,7 @@ import { EvidenceAcc, evidence, packetRef } from './evidence';
 import { buildFlows, unreversedNat } from './flows';
 import { OffloadIndex } from './offload';
 import { undecapsulatedTunnels, unmasqueradedHairpins } from './path-findings';
+import { hostNicAddresses } from './host-nics';
 import { floodedRows, floodedText, headersAt, hopOrder, journeyOutcome, judge, materialize, natBetween, type HopContext } from './hops';
 import { direction } from '../../common/text';
 import { findAnswers, quotingErrors, type QuotedError } from './verdict';
@@ -767,6 +768,24 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
       packets: [],
       message: `${clock.outliers} matched packets contradicted the others' clock bounds and were left out of the clock estimate${pairs.length ? `; the packets between ${pairs.join(', ')} contradict each other, so those clocks are not related` : ''} (packets matched wrongly, or captures of one node that do not share its clock)`,
     });
+  }
+
+  // A node's addresses on its other NICs (a management or API network): the host's own packets there.
+  const podAddrs = new Set<number>();
+  for (const p of points) if (p.kind === 'veth') for (const a of [p.podIp, p.podIp6 ?? -1]) if (a >= 0) podAddrs.add(a);
+  for (const [ip, h] of hostNicAddresses(t, points, nodeOfPoint, nodeOfIp, (a) => podAddrs.has(a) || inPodBlock(a) !== false)) {
+    nodeOfIp.set(ip, h.node);
+    nodes[h.node].ips.push(ip);
+    nodes[h.node].evidence.push(
+      evidence(
+        t,
+        ids,
+        h.how === 'outgoing'
+          ? `${addrText(ip)} sends out of a NIC of this node with an initial TTL, unencapsulated (the capture's direction): the host's own address there`
+          : `${addrText(ip)} sends from MAC ${macToString(h.mac)} with an initial TTL, unencapsulated, to another node's NIC, on this node's NIC capture (a NIC sees its own frames): the host's own address there`,
+        h.acc,
+      ),
+    );
   }
 
   // 6. Journeys, second pass on corrected times; hop order.
