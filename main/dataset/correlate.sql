@@ -7,7 +7,7 @@
 -- 'capture:<id>' for a capture on no node's clock) and
 -- correlate_params (window_ns, repeat_ns, epoch_ns): the runner creates the last one.
 -- Output views: sql_sightings, sql_hops (one row per sighting in a journey, in hop order),
--- sql_journeys (one row per journey), sql_icmp_quotes (ICMP errors that quote a journey).
+-- sql_journeys (one row per journey), sql_icmp_quotes (ICMP errors that quote a journey), sql_first_quotes (the one seen first, per journey).
 --
 -- A set whose captures form separate clusters (points.cluster, from 1; 0 for a set of one) was
 -- analysed cluster by cluster: a sighting's cluster (set_cluster) is in its key, so no journey, ICMP
@@ -369,6 +369,14 @@ JOIN sql_ordered qf ON qf.jkey = x.jkey AND qf.hop = 0
 JOIN sql_ordered ql ON ql.jkey = x.jkey AND ql.hop = ql.hop_count - 1
 WHERE x.rn = 1;
 
+-- The error quoting each journey that was seen first (corrected time), nearest where it was made,
+-- when several do (the same error rewritten by a node's conntrack further on: hops.ts firstQuote).
+CREATE OR REPLACE TEMPORARY VIEW sql_first_quotes AS
+SELECT * FROM (
+  SELECT x.*, ROW_NUMBER() OVER (PARTITION BY x.jkey ORDER BY eo.corrected, x.error_capture, x.error_idx) AS quote_rank
+  FROM sql_icmp_quotes x JOIN sql_ordered eo ON eo.capture = x.error_capture AND eo.idx = x.error_idx
+) y WHERE quote_rank = 1;
+
 -- 9. One row per journey: where it was first and last seen (the drop location when it went no
 -- further), hop count, NAT hops, and the ICMP error that quotes it when one does.
 CREATE OR REPLACE TEMPORARY VIEW sql_journeys AS
@@ -380,5 +388,5 @@ SELECT f.jkey, f.capture AS first_capture, f.idx AS first_idx, f.point AS first_
 FROM sql_hops f
 JOIN sql_hops l ON l.jkey = f.jkey AND l.hop = f.hop_count - 1
 JOIN (SELECT jkey, SUM(CASE WHEN nat IS NULL THEN 0 ELSE 1 END) AS nat_hops FROM sql_hops GROUP BY jkey) n ON n.jkey = f.jkey
-LEFT JOIN sql_icmp_quotes q ON q.jkey = f.jkey
+LEFT JOIN sql_first_quotes q ON q.jkey = f.jkey
 WHERE f.hop = 0;

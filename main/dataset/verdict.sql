@@ -3,7 +3,8 @@
 -- capture should have seen it next. The same decisions as main/topology in process, in its order
 -- (hops.ts judge): a multicast / broadcast / link-local packet ('link-scope'); an ICMP error quoting
 -- the packet ('refused' when its destination sent it, else 'icmp-error'); seen where the
--- destination receives it ('reached-destination'); answered in the destination's name by its node
+-- destination receives it ('reached-destination', or 'unanswered' for a TCP SYN to a node's own
+-- address there, sent again and never answered: hops.ts unansweredAtNode); answered in the destination's name by its node
 -- ('rejected': a policy's forged TCP reset, hops.ts answerMadeBy); answered by the sender's own node
 -- for an address no pod or node owns, a service address it holds ('rejected' for a TCP reset, else
 -- 'answered-by-node': hops.ts answeredByOwnNode); answered by the destination
@@ -553,12 +554,32 @@ JOIN sql_ordered s ON s.jkey = x.part
 GROUP BY c.jkey, c.capture, c.idx, c.reset, c.node
 HAVING MIN(CASE WHEN s.node = c.node AND s.kind IN ('veth', 'bridge') THEN 1 ELSE 0 END) = 1;
 
+-- TCP SYNs (no ACK) sent more than once (retransmissions: the same addresses, ports and sequence
+-- number, each its own journey), none of whose sends was answered nor quoted by an ICMP error
+-- (hops.ts unansweredAtNode).
+CREATE OR REPLACE TEMPORARY VIEW sql_syn_sends AS
+SELECT f.jkey, hash64(p.inner_ver, p.inner_src, p.sport, p.inner_dst, p.dport, p.tcp_seq) AS syn
+FROM sql_ordered f JOIN packets p ON p.capture = f.capture AND p.idx = f.idx
+WHERE f.hop = 0 AND p.inner_proto = 6 AND CAST(p.tcp_flags AS INTEGER) % 4 >= 2 AND CAST(p.tcp_flags AS INTEGER) % 32 < 16;
+
+CREATE OR REPLACE TEMPORARY VIEW sql_unanswered_syns AS
+SELECT s.jkey, g.sends
+FROM sql_syn_sends s
+JOIN (
+  SELECT x.syn, COUNT(*) AS sends, MAX(CASE WHEN a.jkey IS NOT NULL OR q.jkey IS NOT NULL THEN 1 ELSE 0 END) AS heard
+  FROM sql_syn_sends x
+  LEFT JOIN sql_answers a ON a.jkey = x.jkey
+  LEFT JOIN (SELECT DISTINCT jkey FROM sql_icmp_quotes) q ON q.jkey = x.jkey
+  GROUP BY x.syn
+) g ON g.syn = s.syn
+WHERE g.sends >= 2 AND g.heard = 0;
+
 -- 6. The verdict, in the path finder's order.
 CREATE OR REPLACE TEMPORARY VIEW sql_verdicts AS
 SELECT jkey,
   CASE
     WHEN verdict IN ('refused', 'reached-destination', 'answered', 'answered-by-node') THEN 'delivered'
-    WHEN verdict IN ('icmp-error', 'rejected', 'missing') THEN 'dropped'
+    WHEN verdict IN ('icmp-error', 'rejected', 'missing', 'unanswered') THEN 'dropped'
     ELSE 'unknown'
   END AS status,
   verdict, error_capture, error_idx,
@@ -575,6 +596,10 @@ FROM (
       -- the path the packet should have taken, is not in the dataset.
       WHEN pe.src_unseen OR pe.dst_unseen THEN concat('unknown: ', CASE WHEN pe.src_unseen THEN e.f_src ELSE e.l_dst END,
         ' is not in address_nodes (the analysis tables come from captures without it), so which node owns it and the path expected are not known')
+      -- Last seen where a node receives its own address (not a pod's veth): a capture there sees a
+      -- packet before the node's filters; a SYN sent again and never answered did not get in.
+      WHEN ps.final_seen AND pe.dn IS NOT NULL AND us.jkey IS NOT NULL AND e.l_node = pe.dn
+        AND e.l_kind NOT IN ('veth', 'loopback') AND (dna.ip IS NOT NULL OR pe.dst_own) THEN 'unanswered'
       WHEN ps.final_seen AND pe.dn IS NOT NULL THEN 'reached-destination'
       WHEN e.hop_count > 1 AND e.l_kind = 'veth' AND e.f_point <> e.l_point AND (e.l_pod_ip IS NULL OR e.l_pod_ip = e.l_dst OR e.l_pod_ip6 = e.l_dst)
         THEN 'reached-destination'
@@ -594,10 +619,10 @@ FROM (
   JOIN sql_path_ends pe ON pe.jkey = e.jkey
   LEFT JOIN sql_path_status ps ON ps.jkey = e.jkey
   LEFT JOIN sql_place_checks m ON m.jkey = e.jkey AND m.slot = ps.drop_slot
-  LEFT JOIN (
-    SELECT x.*, ROW_NUMBER() OVER (PARTITION BY jkey ORDER BY error_capture, error_idx) AS rn FROM sql_icmp_quotes x
-  ) q ON q.jkey = e.jkey AND q.rn = 1
+  LEFT JOIN sql_first_quotes q ON q.jkey = e.jkey
   LEFT JOIN sql_answers a ON a.jkey = e.jkey
   LEFT JOIN sql_rejections rj ON rj.jkey = e.jkey
   LEFT JOIN sql_node_answers na ON na.jkey = e.jkey
+  LEFT JOIN sql_unanswered_syns us ON us.jkey = e.jkey
+  LEFT JOIN node_addresses dna ON dna.ip = e.l_dst AND dna.node = pe.dn
 ) v;

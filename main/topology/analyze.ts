@@ -34,6 +34,7 @@ import { EvidenceAcc, evidence, packetRef } from './evidence';
 import { buildFlows, unreversedNat } from './flows';
 import { OffloadIndex } from './offload';
 import { undecapsulatedTunnels, unmasqueradedHairpins } from './path-findings';
+import { hostNicAddresses } from './host-nics';
 import { floodedRows, floodedText, headersAt, hopOrder, journeyOutcome, judge, materialize, natBetween, type HopContext } from './hops';
 import { direction } from '../../common/text';
 import { findAnswers, quotingErrors, type QuotedError } from './verdict';
@@ -801,6 +802,24 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
     });
   }
 
+  // A node's addresses on its other NICs (a management or API network): the host's own packets there.
+  const podAddrs = new Set<number>();
+  for (const p of points) if (p.kind === 'veth') for (const a of [p.podIp, p.podIp6 ?? -1]) if (a >= 0) podAddrs.add(a);
+  for (const [ip, h] of hostNicAddresses(t, points, nodeOfPoint, nodeOfIp, (a) => podAddrs.has(a) || inPodBlock(a) !== false)) {
+    nodeOfIp.set(ip, h.node);
+    nodes[h.node].ips.push(ip);
+    nodes[h.node].evidence.push(
+      evidence(
+        t,
+        ids,
+        h.how === 'outgoing'
+          ? `${addrText(ip)} sends out of a NIC of this node with an initial TTL, unencapsulated (the capture's direction): the host's own address there`
+          : `${addrText(ip)} sends from MAC ${macToString(h.mac)} with an initial TTL, unencapsulated, to another node's NIC, on this node's NIC capture (a NIC sees its own frames): the host's own address there`,
+        h.acc,
+      ),
+    );
+  }
+
   // 6. Journeys, second pass on corrected times; hop order.
   const window = (opts.matchWindowMs ?? 1000) * 1e6;
   // A frame captured twice on one interface is one sighting: the twin's copies are no hop.
@@ -1008,7 +1027,7 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
       const lastAfter = misses.reduce((m, g) => Math.max(m, g.afterHop), -1);
       const miss = misses.find((g) => g.afterHop === lastAfter);
       const fl = fx.flowOfRow[rows[0]];
-      const where = `last seen at ${points[t.point[last]].id}${verdict.code === 'icmp-error' || verdict.code === 'rejected' ? `; ${verdict.reason}` : miss ? `, never reached ${miss.point}` : ''}${flooded.size ? floodedText(ctx, rows) : ''}`;
+      const where = `last seen at ${points[t.point[last]].id}${verdict.code === 'icmp-error' || verdict.code === 'rejected' || verdict.code === 'unanswered' ? `; ${verdict.reason}` : miss ? `, never reached ${miss.point}` : ''}${flooded.size ? floodedText(ctx, rows) : ''}`;
       const what = droppedPacketText(t, rows[0], flowIds[fl]);
       const same = drops.get(`${what}|${where}`);
       if (same) {

@@ -647,6 +647,11 @@ export interface PointStats {
   overlayUnrouted: number;
   unroutedN: number;
   overlayAcc: EvidenceAcc;
+  /**
+   * ARP here giving an address outside every pod block the tunnels show (not link-local): sender
+   * MAC -> the address, and the ARP's row. A pod's gateway gives one in its pod block (or a link-local one).
+   */
+  arpOutside: Map<number, { ip: number; row: number }>;
   tunnelAcc: EvidenceAcc;
   /** Every packet of the point (a sample for evidence that cites the point as a whole). */
   allAcc: EvidenceAcc;
@@ -740,6 +745,7 @@ export function pointStats(
     overlayUnrouted: 0,
     unroutedN: 0,
     overlayAcc: new EvidenceAcc(),
+    arpOutside: new Map(),
     tunnelAcc: new EvidenceAcc(),
     allAcc: new EvidenceAcc(),
     rawAcc: new EvidenceAcc(),
@@ -832,6 +838,12 @@ export function pointStats(
         s.routedAcc.add(r);
       }
     }
+  }
+  for (const a of t.arp) {
+    const ip = a.senderIp >>> 0;
+    if (ip === 0 || ip >>> 16 === 0xa9fe || macIsGroup(a.senderMac) || inPodBlock(ip) !== false) continue;
+    const m = st[t.point[a.row]].arpOutside;
+    if (!m.has(a.senderMac)) m.set(a.senderMac, { ip, row: a.row });
   }
   return st;
 }
@@ -1003,6 +1015,24 @@ function trafficKind(t: PacketTable, p: PointDraft, s: PointStats, ids: readonly
         `${addr(t, p.podIp)} and ${others.map(([a]) => addr(t, a)).join(', ')} send here unrouted (initial TTL), each from a MAC of its own, and none is in a pod block the tunnels show: hosts sharing one segment, so this is a NIC of the node (a network beside the pods'), not a pod's interface`,
         s.lanAcc,
       );
+  }
+  // The one host sending here unrouted is outside every pod block, and the MAC the routed packets
+  // here come from gives an address outside every pod block too in ARP: a pod's gateway has an
+  // address of its pod block (or a link-local one), so this is a network of hosts beside the pods'
+  // (a node's second NIC, NodePort clients behind it) and that MAC the node's, not a pod's gateway.
+  if (lan !== undefined) {
+    for (const [mac, a] of s.arpOutside) {
+      if (mac === lan || a.ip === p.podIp || !s.routedMacs.has(mac)) continue;
+      const acc = new EvidenceAcc();
+      acc.add(a.row);
+      acc.merge(s.routedAcc);
+      return claim(
+        'underlay',
+        WEIGHT.traffic + 1,
+        `${addr(t, p.podIp)} sends here unrouted from a MAC of its own but is in no pod block the tunnels show, and ${macToString(mac)}, which the routed packets here come from, gives ${ip4ToString(a.ip)} in ARP, outside every pod block too, where a pod's gateway has an address of its pod block: a NIC of the node on a network beside the pods' (${ip4ToString(a.ip)} its address there), not a pod's interface`,
+        acc,
+      );
+    }
   }
   if (p.podIp >= 0) {
     const acc = s.addrAcc.get(p.podIp) ?? null;

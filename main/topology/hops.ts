@@ -954,6 +954,8 @@ const enum Basis {
   /** Answered by the sender's own node for an address no pod or node owns (a service address): the node holds it, no backend. */
   AnsweredByNode,
   Missing,
+  /** A TCP SYN to a node's own address, seen where the node receives it, retransmitted and never answered: dropped on the node past that capture. */
+  Unanswered,
   Undetermined,
 }
 
@@ -968,8 +970,21 @@ const STATUS_OF: Record<Basis, JourneyStatus> = {
   [Basis.RejectedByNode]: 'dropped',
   [Basis.AnsweredByNode]: 'delivered',
   [Basis.Missing]: 'dropped',
+  [Basis.Unanswered]: 'dropped',
   [Basis.Undetermined]: 'unknown',
 };
+
+/**
+ * The ICMP error quoting the journey that was seen first (corrected time): the one nearest where it
+ * was made. The same error seen further on may carry another source (a node's conntrack rewrites
+ * an error about a translated packet to come from the service address) that made nothing.
+ */
+function firstQuote(ctx: HopContext, k: number): QuotedError | undefined {
+  const qs = ctx.quoted?.get(k);
+  if (!qs || qs.length < 2) return qs?.[0];
+  const at = (q: QuotedError) => ctx.t.tNs[q.row] - ctx.offsetOfPoint[ctx.t.point[q.row]];
+  return qs.reduce((a, b) => (at(b) < at(a) ? b : a));
+}
 
 /** The address an ICMP error quoting the journey came from, and whether it is the packet's destination refusing it. */
 function quotedBy(ctx: HopContext, rows: readonly number[], q: QuotedError): { from: string; refused: boolean } {
@@ -979,6 +994,13 @@ function quotedBy(ctx: HopContext, rows: readonly number[], q: QuotedError): { f
   const from = t.addr(q.error.ver, t.innerSrc[q.row]);
   const toDst = from === t.addr(t.innerVer[f], t.innerDst[f]) || from === t.addr(t.innerVer[l], t.innerDst[l]);
   return { from, refused: toDst && isRefusal(q.error) };
+}
+
+/** ' (<address> is <node>'s own)' for an address a node holds itself (its underlay, tunnel device or bridge address), else ''. */
+function ownerText(ctx: HopContext, ver: number, a: number): string {
+  const k = akey(ver, a);
+  const n = ctx.nodeOfIp.get(k) ?? ctx.nodeOwn?.get(k)?.node;
+  return n === undefined ? '' : ` (${ctx.t.addr(ver, a)} is ${ctx.nodes[n].id}'s own address)`;
 }
 
 /**
@@ -1008,9 +1030,9 @@ function basisOf(ctx: HopContext, k: number, rows: readonly number[], pc: PathDr
   const t = ctx.t;
   const f = rows[0];
   const l = rows[rows.length - 1];
-  const q = ctx.quoted?.get(k)?.[0];
+  const q = firstQuote(ctx, k);
   if (q) return quotedBy(ctx, rows, q).refused ? Basis.Refused : Basis.IcmpError;
-  if (pc.status === 'delivered') return Basis.ReachedDestination;
+  if (pc.status === 'delivered') return unansweredAtNode(ctx, rows) ? Basis.Unanswered : Basis.ReachedDestination;
   // Last seen on a pod's veth after crossing other captures: a veth carries its own pod's traffic
   // only, and the sender's veth comes first, so this is the destination's (even where the model does
   // not know the destination's node, e.g. a node that only ever receives).
@@ -1032,6 +1054,49 @@ function basisOf(ctx: HopContext, k: number, rows: readonly number[], pc: PathDr
   }
   if (pc.status === 'dropped') return Basis.Missing;
   return Basis.Undetermined;
+}
+
+const synSends = new WeakMap<HopContext, Map<string, number[]>>();
+
+/** What a TCP SYN (no ACK) repeats when retransmitted: its addresses, ports and sequence number; null for any other packet. */
+function synKey(t: PacketTable, r: number): string | null {
+  if (t.innerProto[r] !== 6 || (t.tcpFlags[r] & 0x12) !== 0x02) return null;
+  return `${t.innerVer[r]}|${t.innerSrc[r]}|${t.sport[r]}|${t.innerDst[r]}|${t.dport[r]}|${t.tcpSeq[r]}`;
+}
+
+/** The journeys of the same TCP SYN as the journey's first packet (its retransmissions, itself included); empty for any other packet. */
+function sendsOfSyn(ctx: HopContext, rows: readonly number[]): readonly number[] {
+  const j = ctx.journeys;
+  const key = j ? synKey(ctx.t, rows[0]) : null;
+  if (!j || key === null) return [];
+  let m = synSends.get(ctx);
+  if (!m) {
+    m = new Map<string, number[]>();
+    for (let k = 0; k < j.count; k++) {
+      const kk = synKey(ctx.t, j.rows[j.start[k]]);
+      if (kk !== null) (m.get(kk) ?? m.set(kk, []).get(kk)!).push(k);
+    }
+    synSends.set(ctx, m);
+  }
+  return m.get(key) ?? [];
+}
+
+/**
+ * Whether a TCP SYN last seen where a node receives its own address (a NIC, its tunnel device or
+ * bridge: not a pod's veth) never got there for all that: a capture there sees a packet before the
+ * node's filters (netfilter's INPUT, kube-proxy dropping a NodePort without a local endpoint), not
+ * that the node took it in. The SYN sent again (a retransmission: same addresses, ports and sequence
+ * number) and none of its sends answered nor refused says the node did not.
+ */
+function unansweredAtNode(ctx: HopContext, rows: readonly number[]): boolean {
+  const t = ctx.t;
+  const l = rows[rows.length - 1];
+  const dk = akey(t.innerVer[l], t.innerDst[l]);
+  const node = ctx.nodeOfIp.get(dk) ?? ctx.nodeOwn?.get(dk)?.node;
+  const kind = ctx.points[t.point[l]].kind;
+  if (node === undefined || ctx.nodeOfPoint[t.point[l]] !== node || kind === 'veth' || kind === 'loopback' || !ctx.answers) return false;
+  const sends = sendsOfSyn(ctx, rows);
+  return sends.length >= 2 && sends.every((x) => ctx.answers![x] < 0 && !ctx.quoted?.has(x));
 }
 
 /**
@@ -1191,7 +1256,7 @@ export function judge(
   switch (basis) {
     case Basis.Refused:
     case Basis.IcmpError: {
-      const q = ctx.quoted!.get(k)![0];
+      const q = firstQuote(ctx, k)!;
       const e = q.error;
       const { from } = quotedBy(ctx, rows, q);
       const n = ctx.nodeOfPoint[t.point[q.row]];
@@ -1218,7 +1283,11 @@ export function judge(
       return {
         pc,
         status,
-        verdict: { code: 'icmp-error', reason: `${from} answered ${what} (${refText(q.row)}): the packet went no further`, icmpError },
+        verdict: {
+          code: 'icmp-error',
+          reason: `${from} answered ${what} (${refText(q.row)}): the packet went no further${ownerText(ctx, e.ver, t.innerSrc[q.row])}`,
+          icmpError,
+        },
       };
     }
     case Basis.ReachedDestination: {
@@ -1233,6 +1302,20 @@ export function judge(
         verdict: {
           code: 'reached-destination',
           reason: `seen where ${dstText} receives it (${pc.finalPoint}${how})${fromItselfText(ctx, k, rows)}`,
+        },
+      };
+    }
+    case Basis.Unanswered: {
+      const lp = ctx.points[t.point[l]];
+      const n = ctx.nodeOfPoint[t.point[l]];
+      const nodeId = ctx.nodes[n].id;
+      const sends = sendsOfSyn(ctx, rows).length;
+      return {
+        pc,
+        status,
+        verdict: {
+          code: 'unanswered',
+          reason: `reached ${dstText}, ${nodeId}'s own address, at ${lp.kind === 'underlay' ? 'its NIC' : `its ${lp.kind}`} (${lp.id}), where a capture sees packets before the node's filters, not that the node took them in; sent ${sends} times, never answered: dropped or ignored on ${nodeId} after ${lp.interface ?? lp.id}`,
         },
       };
     }

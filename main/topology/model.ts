@@ -318,7 +318,9 @@ export function buildModel(m: ModelInput): BuiltModel {
     const n = m.nodeOfPoint[t.point[a.row]];
     if (n < 0) continue;
     const g = gatewayOf[n];
-    if (g && a.senderMac === g[0] && a.senderIp !== 0) {
+    // A device with no address of its own (a proxy-ARP veth end, Cilium's lxc) asks ARP from any of
+    // the host's addresses (a second NIC's): with the pod block known, only an address in it is the gateway's.
+    if (g && a.senderMac === g[0] && a.senderIp !== 0 && (!nodes[n].cidr || inBlock(n, 4, a.senderIp >>> 0))) {
       if (!gatewayIp[n]) gatewayIp[n] = [a.senderIp, new EvidenceAcc()];
       if (gatewayIp[n][0] === a.senderIp) gatewayIp[n][1].add(a.row);
     }

@@ -378,6 +378,7 @@ export type VerdictCode =
   | 'rejected' // a node on the way answered in the destination's name (a policy's forged TCP reset, a service address without a backend): it went no further
   | 'answered-by-node' // the sender's own node answered for an address no pod or node owns (a service address it holds): no backend saw it
   | 'missing' // a capture that was running where the path leads next did not see it
+  | 'unanswered' // reached a node's own address at a capture taken before the node's filters (its NIC), sent again and again, never answered: dropped or ignored on the node after that capture
   | 'link-scope' // multicast, broadcast or link-local: no single destination to judge it by
   | 'undetermined';
 
