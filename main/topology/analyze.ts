@@ -33,7 +33,7 @@ import { EvidenceAcc, evidence, packetRef } from './evidence';
 import { buildFlows, unreversedNat } from './flows';
 import { OffloadIndex } from './offload';
 import { undecapsulatedTunnels, unmasqueradedHairpins } from './path-findings';
-import { floodedRows, floodedText, headersAt, hopOrder, journeyOutcome, judge, materialize, natBetween, type HopContext } from './hops';
+import { floodedRows, floodedText, headersAt, hopOrder, journeyOutcome, judge, materialize, natBetween, type EmptyPoint, type HopContext } from './hops';
 import { direction } from '../../common/text';
 import { findAnswers, quotingErrors, type QuotedError } from './verdict';
 import { groupByKey, orderHops, splitJourneys, untranslatable, withoutRows, type JourneyIndex } from './journeys';
@@ -48,6 +48,7 @@ import type {
   Evidence,
   Finding,
   Flow,
+  InterfaceKind,
   Journey,
   PacketRef,
   PointOverride,
@@ -58,7 +59,7 @@ import { applyBgp, withBgp, type BgpCollector } from './calico/bgp-routes';
 import { attributePodLoopback } from './calico/pod-local';
 import { withNames } from './name-history';
 import { WEIGHT } from './solve';
-import { baseName, isRotationPiece } from './naming';
+import { attributionFromFileName, baseName, interfaceKindFromName, isRotationPiece } from './naming';
 import { firstRouterOf, ownNicAddresses, routedNodeAddresses, routedNodeFacts } from './calico/routed';
 
 export interface AnalyzeOptions {
@@ -90,6 +91,12 @@ export interface Analysis extends AnalysisData {
    * capture. A packet not seen at a point within it went elsewhere; outside it, nothing is known.
    */
   readonly runSpans: readonly (readonly [number, number])[];
+  /**
+   * Capture files with no packet named after a node and an interface of it (hops.ts EmptyPoint):
+   * they have no capture point, but the path check takes each as a capture of that interface that
+   * ran while its node's other captures did (`runSpan`, table time) and saw nothing.
+   */
+  readonly emptyPoints: readonly { readonly id: string; readonly node: string; readonly interface: string; readonly kind: InterfaceKind; readonly runSpan: readonly [number, number] }[];
   /**
    * A node's own addresses inside its pod block, by address text: its tunnel device's ('vtep') and
    * its bridge's ('bridge', the gateway). The node sends from them and receives on them: no pods.
@@ -779,7 +786,8 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
   const tooBig = new Map<string, IcmpTooBig>();
   for (const x of t.tooBig) tooBig.set(`${x.quotedSrc}|${x.quotedDst}|${x.quotedId}`, x);
   const runSpan = captureRunSpans(points, nodeOfPoint, nodes.length);
-  const kindsPresent = new Set(points.map((p) => p.kind));
+  const emptyPoints = emptyCapturePoints(files, points, nodeOfPoint, nodes, (n) => offsets[n]?.offsetNs ?? 0);
+  const kindsPresent = new Set([...points.map((p) => p.kind), ...emptyPoints.map((p) => p.kind)]);
   const tunnelKindBetween = new Map<string, number>();
   for (const p of facts.pairs.values()) {
     const a = nodeOfIp.get(p.src);
@@ -815,6 +823,7 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
     nodeOwn,
     journeys,
     offload,
+    emptyPoints,
   };
   orderHops(journeys, hopOrder(ctx));
   // What the verdicts rest on besides the captures: ICMP errors quoting a packet, answers to it.
@@ -1187,6 +1196,7 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
     ...data,
     table: t,
     runSpans: runSpan,
+    emptyPoints: emptyPoints.map((x) => ({ id: x.id, node: nodes[x.node].id, interface: x.interface, kind: x.kind, runSpan: x.runSpan })),
     nodeOwn: new Map([...nodeOwn].map(([k, o]) => [addrText(k), { node: nodes[o.node].id, at: o.at }])),
     journeys: { count: journeys.count, get },
     journeyForPacket(capture, index) {
@@ -1423,6 +1433,38 @@ function captureRunSpans(points: readonly PointDraft[], nodeOfPoint: ArrayLike<n
     const n = nodeOfPoint[i];
     return n >= 0 ? nodeSpan[n] : [p.firstNs, p.lastNs];
   });
+}
+
+/**
+ * The capture files with no packet named '<node>-<interface>' after a node of the set (hops.ts
+ * EmptyPoint), each taken to run while its node's captures with packets did (their first to last
+ * packet). A name whose interface tells no kind, or a whole `-i any` capture, places nothing.
+ */
+function emptyCapturePoints(
+  files: readonly FileDraft[],
+  points: readonly PointDraft[],
+  nodeOfPoint: ArrayLike<number>,
+  nodes: readonly NodeDraft[],
+  offsetOf: (node: number) => number,
+): EmptyPoint[] {
+  const out: EmptyPoint[] = [];
+  for (const f of files) {
+    if (f.packetCount !== 0 || f.errors.length !== 0) continue;
+    const a = attributionFromFileName(f.path);
+    if (!a.node || !a.interface) continue;
+    const node = nodes.findIndex((n) => n.id === a.node);
+    const kind = interfaceKindFromName(a.interface);
+    if (node < 0 || kind === 'unknown' || kind === 'any') continue;
+    let lo = Number.POSITIVE_INFINITY;
+    let hi = Number.NEGATIVE_INFINITY;
+    points.forEach((p, i) => {
+      if (nodeOfPoint[i] !== node) return;
+      lo = Math.min(lo, p.firstNs);
+      hi = Math.max(hi, p.lastNs);
+    });
+    if (lo <= hi) out.push({ id: f.id, node, interface: a.interface, kind, runSpan: [lo, hi], offsetNs: offsetOf(node) });
+  }
+  return out;
 }
 
 /** A tied point exactly one of whose candidates has no capture of its kind yet: [point, that node, the others]. */

@@ -30,6 +30,22 @@ import { icmpErrorName, isRefusal, type QuotedError } from './verdict';
 import { sortNumbers } from './small-sort';
 import type { OffloadIndex } from './offload';
 
+/**
+ * A capture file that holds no packet, named '<node>-<interface>' after a node of the set: the
+ * capture ran (its file has a header) and saw nothing. It has no time stamp, so when it ran is
+ * unknown; like every capture of a node it is taken to run while the node's other captures did
+ * (`runSpan`, table time). No packet makes it a pod's veth, so it stands for no pod's.
+ */
+export interface EmptyPoint {
+  readonly id: string;
+  readonly node: number;
+  readonly interface: string;
+  readonly kind: InterfaceKind;
+  readonly runSpan: readonly [number, number];
+  /** Its node's clock offset (ns). */
+  readonly offsetNs: number;
+}
+
 export interface HopContext {
   readonly t: PacketTable;
   readonly ids: readonly string[];
@@ -78,6 +94,8 @@ export interface HopContext {
   readonly journeys?: JourneyIndex;
   /** TCP data sightings by point and sequence (filled once the flows are known): segmentation offload. */
   readonly offload?: OffloadIndex;
+  /** Capture files with no packet named after a node and an interface of it (see EmptyPoint). */
+  readonly emptyPoints?: readonly EmptyPoint[];
 }
 
 const OUT_RANK: Record<InterfaceKind, number> = { veth: 0, loopback: 0, bridge: 1, any: 1.5, unknown: 1.5, vtep: 2, tun: 2, underlay: 3 };
@@ -469,7 +487,17 @@ function place(ctx: HopContext, node: number, kinds: readonly InterfaceKind[], p
  */
 function anyOnlyBridge(ctx: HopContext, node: number): boolean {
   const { cands } = place(ctx, node, BRIDGE, -1);
-  return cands.length > 0 && cands.every((pi) => ctx.points[pi].kind === 'bridge' && ctx.points[pi].ifindex !== null);
+  return (
+    cands.length > 0 &&
+    cands.every((pi) => ctx.points[pi].kind === 'bridge' && ctx.points[pi].ifindex !== null) &&
+    emptyAt(ctx, node, BRIDGE, -1).length === 0
+  );
+}
+
+/** The empty captures (EmptyPoint) of a place: none for a pod's veth (no packet ties an empty veth capture to a pod). */
+function emptyAt(ctx: HopContext, node: number, kinds: readonly InterfaceKind[], pod: number): readonly EmptyPoint[] {
+  if (!ctx.emptyPoints?.length || pod >= 0) return [];
+  return ctx.emptyPoints.filter((x) => x.node === node && kinds.includes(x.kind));
 }
 
 const VETH: readonly InterfaceKind[] = ['veth'];
@@ -599,6 +627,8 @@ const enum GapCause {
   NotSeen,
   /** A later fragment not on a bridge that reassembles fragments. */
   Reassembled,
+  /** The capture there holds no packet at all (EmptyPoint): taken to run with its node's others, it did not see it. */
+  Empty,
 }
 
 interface GapDraft {
@@ -712,7 +742,8 @@ function checkPath(ctx: HopContext, rows: readonly number[]): PathDraft {
       }
       continue;
     }
-    if (e.cands.length === 0) {
+    const empties = emptyAt(ctx, e.node, e.kinds, e.pod);
+    if (e.cands.length === 0 && empties.length === 0) {
       // No capture of that interface by kind, but a `tcpdump -i any` of the node running at the
       // time records every interface of it: had the packet gone there, it would show.
       const any = anyCaptureOf(ctx, e.node, rows);
@@ -733,6 +764,13 @@ function checkPath(ctx: HopContext, rows: readonly number[]): PathDraft {
       }
     }
     if (covering < 0) {
+      // A capture with no packet at all there (those with packets come first).
+      const empty = empties.find((x) => x.runSpan[0] - x.offsetNs <= lo && x.runSpan[1] - x.offsetNs >= hi);
+      if (empty) {
+        gaps.push({ afterHop: lastSeenHop, e, point: empty.id, cause: GapCause.Empty });
+        lastMissedExp = ei;
+        continue;
+      }
       gaps.push({ afterHop: lastSeenHop, e, point: null, cause: GapCause.NotCovering });
       continue;
     }
@@ -782,6 +820,13 @@ function gapText(ctx: HopContext, g: GapDraft): PathGap {
     }
     case GapCause.NotCovering:
       return { ...base, reason: `the ${e.kindText} capture on ${e.nodeId} does not cover this time` };
+    case GapCause.Empty: {
+      const x = ctx.emptyPoints!.find((p) => p.id === g.point)!;
+      return {
+        ...base,
+        reason: `not seen on ${g.point}, ${e.nodeId}'s ${x.interface} by the file's name, which holds no packet at all: that capture ran (the file has its header) and saw nothing; when it ran is unknown, because a capture with no packet has no time stamp, so it is taken to run while ${e.nodeId}'s other captures did`,
+      };
+    }
     case GapCause.Reassembled:
       return {
         ...base,
