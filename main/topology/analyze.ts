@@ -33,7 +33,18 @@ import { EvidenceAcc, evidence, packetRef } from './evidence';
 import { buildFlows, unreversedNat } from './flows';
 import { OffloadIndex } from './offload';
 import { undecapsulatedTunnels, unmasqueradedHairpins } from './path-findings';
-import { floodedRows, floodedText, headersAt, hopOrder, journeyOutcome, judge, materialize, natBetween, type EmptyPoint, type HopContext } from './hops';
+import {
+  floodedRows,
+  floodedText,
+  headersAt,
+  hopOrder,
+  journeyOutcome,
+  judge,
+  materialize,
+  natBetween,
+  type EmptyPoint,
+  type HopContext,
+} from './hops';
 import { direction } from '../../common/text';
 import { findAnswers, quotingErrors, type QuotedError } from './verdict';
 import { groupByKey, orderHops, splitJourneys, untranslatable, withoutRows, type JourneyIndex } from './journeys';
@@ -96,7 +107,13 @@ export interface Analysis extends AnalysisData {
    * they have no capture point, but the path check takes each as a capture of that interface that
    * ran while its node's other captures did (`runSpan`, table time) and saw nothing.
    */
-  readonly emptyPoints: readonly { readonly id: string; readonly node: string; readonly interface: string; readonly kind: InterfaceKind; readonly runSpan: readonly [number, number] }[];
+  readonly emptyPoints: readonly {
+    readonly id: string;
+    readonly node: string;
+    readonly interface: string;
+    readonly kind: InterfaceKind;
+    readonly runSpan: readonly [number, number];
+  }[];
   /**
    * A node's own addresses inside its pod block, by address text: its tunnel device's ('vtep') and
    * its bridge's ('bridge', the gateway). The node sends from them and receives on them: no pods.

@@ -800,7 +800,8 @@ function checkPath(ctx: HopContext, rows: readonly number[]): PathDraft {
   else if (lastMissedExp > lastSeenExp) status = 'dropped';
   // Made on the node where it is first seen: the places before it on that node are not on its way.
   const madeBy = madeOnNode(ctx, rows, gaps);
-  const onWay = madeBy ? gaps.filter((g) => !(g.afterHop < 0 && g.e.node === madeBy.node)) : gaps;
+  const maker = madeBy ? madeBy.node : resetMadeOnPodSide(ctx, rows[0]);
+  const onWay = maker >= 0 ? gaps.filter((g) => !(g.afterHop < 0 && g.e.node === maker)) : gaps;
   return { status, gaps: onWay, offloaded: offloaded ?? NO_OFFLOAD, toDestination, finalPoint, madeBy };
 }
 
@@ -881,6 +882,8 @@ const enum Basis {
   RejectedByNode,
   /** Answered by the sender's own node for an address no pod or node owns (a service address): the node holds it, no backend. */
   AnsweredByNode,
+  /** A TCP reset the sender's own node made in the name of an address not its own (a policy on the way out): dropped there. */
+  ResetBySendersNode,
   Missing,
   Undetermined,
 }
@@ -895,6 +898,7 @@ const STATUS_OF: Record<Basis, JourneyStatus> = {
   [Basis.Rejected]: 'dropped',
   [Basis.RejectedByNode]: 'dropped',
   [Basis.AnsweredByNode]: 'delivered',
+  [Basis.ResetBySendersNode]: 'dropped',
   [Basis.Missing]: 'dropped',
   [Basis.Undetermined]: 'unknown',
 };
@@ -956,6 +960,7 @@ function basisOf(ctx: HopContext, k: number, rows: readonly number[], pc: PathDr
     if (answerMadeBy(ctx, rows, a)) return Basis.Rejected;
     const own = answeredByOwnNode(ctx, rows, a);
     if (own >= 0) return t.innerProto[own] === 6 && t.tcpFlags[own] & 0x04 ? Basis.RejectedByNode : Basis.AnsweredByNode;
+    if (resetBySendersNode(ctx, rows, a) >= 0) return Basis.ResetBySendersNode;
     return Basis.Answered;
   }
   if (pc.status === 'dropped') return Basis.Missing;
@@ -1048,6 +1053,98 @@ function answeredByOwnNode(ctx: HopContext, rows: readonly number[], a: number):
     const pi = t.point[r];
     const kind = ctx.points[pi].kind;
     return ctx.nodeOfPoint[pi] === node && (kind === 'veth' || kind === 'bridge');
+  };
+  if (!rows.every(podSide)) return -1;
+  for (let i = j!.start[ka]; i < j!.start[ka + 1]; i++) if (!podSide(j!.rows[i])) return -1;
+  return first;
+}
+
+const ownMacs = new WeakMap<HopContext, Map<number, Set<number>>>();
+
+/**
+ * Whether `mac` is the node's own on its pod side: it forwards routed packets there
+ * (routesOntoPodSide), or sent an unencapsulated packet there from an address the node holds on
+ * its pod network (the bridge's gateway address: an ICMP error, an ARP-resolved probe).
+ */
+function nodeMacOnPodSide(ctx: HopContext, node: number, mac: number): boolean {
+  if (mac < 0) return false;
+  if (routesOntoPodSide(ctx, node, mac)) return true;
+  let m = ownMacs.get(ctx);
+  if (!m) {
+    m = new Map<number, Set<number>>();
+    const t = ctx.t;
+    if (ctx.nodeOwn?.size)
+      for (let r = 0; r < t.count; r++) {
+        const pi = t.point[r];
+        const kind = ctx.points[pi].kind;
+        const n = ctx.nodeOfPoint[pi];
+        if (n < 0 || (kind !== 'bridge' && kind !== 'veth') || t.tunnel[r] !== TunnelKind.NONE) continue;
+        if ((t.innerVer[r] !== 4 && t.innerVer[r] !== 6) || t.innerProto[r] === 255 || untranslatable(t, r)) continue;
+        if (ctx.nodeOwn.get(akey(t.innerVer[r], t.innerSrc[r]))?.node !== n) continue;
+        const src = t.mac(t.innerMacSrc[r]);
+        if (src < 0) continue;
+        let set = m.get(n);
+        if (!set) m.set(n, (set = new Set<number>()));
+        set.add(src);
+      }
+    ownMacs.set(ctx, m);
+  }
+  return m.get(node)?.has(mac) ?? false;
+}
+
+/**
+ * The node that made the TCP reset at row `r` in the name of an address not its own, when `r` is
+ * such a reset's first sighting, else -1: on the node's pod side (its bridge or a pod's veth),
+ * unencapsulated, with an initial TTL and from the node's own MAC there (nodeMacOnPodSide), its
+ * source no address of that node. What another host sends arrives there routed by the node, one
+ * TTL less; a pod of the node sends from its own MAC. (Bridge netfilter sends a reset it makes for
+ * a bridged packet straight out of the port the packet came in by, from the MAC the packet was
+ * sent to: the bridge device itself never carries it.)
+ */
+function resetMadeOnPodSide(ctx: HopContext, r: number): number {
+  const t = ctx.t;
+  const pi = t.point[r];
+  const node = ctx.nodeOfPoint[pi];
+  const kind = ctx.points[pi].kind;
+  if (
+    node < 0 ||
+    (kind !== 'bridge' && kind !== 'veth') ||
+    t.tunnel[r] !== TunnelKind.NONE ||
+    t.innerProto[r] !== 6 ||
+    !(t.tcpFlags[r] & 0x04) ||
+    !isInitialTtl(t.innerTtl[r]) ||
+    nodeOfAddrCached(ctx, t.innerVer[r], t.innerSrc[r]) === node ||
+    !nodeMacOnPodSide(ctx, node, t.mac(t.innerMacSrc[r]))
+  )
+    return -1;
+  return node;
+}
+
+/**
+ * The first sighting of the answer (row `a`) when it is a TCP reset the sender's own node made in
+ * the name of the address the packet was sent to (resetMadeOnPodSide: a policy on the way out
+ * rejecting it, or a service address the node holds without a backend), and neither the packet nor
+ * the reset was seen anywhere but on that node's pod side; else -1.
+ */
+function resetBySendersNode(ctx: HopContext, rows: readonly number[], a: number): number {
+  const t = ctx.t;
+  const j = ctx.journeys;
+  const ka = j ? j.journeyOfRow[a] : -1;
+  if (ka < 0) return -1;
+  const first = j!.rows[j!.start[ka]];
+  const l = rows[rows.length - 1];
+  const node = resetMadeOnPodSide(ctx, first);
+  if (
+    node < 0 ||
+    t.innerVer[first] !== t.innerVer[l] ||
+    t.innerSrc[first] !== t.innerDst[l] ||
+    nodeOfAddrCached(ctx, t.innerVer[rows[0]], t.innerSrc[rows[0]]) !== node
+  )
+    return -1;
+  const podSide = (r: number): boolean => {
+    const p = t.point[r];
+    const k = ctx.points[p].kind;
+    return ctx.nodeOfPoint[p] === node && (k === 'veth' || k === 'bridge');
   };
   if (!rows.every(podSide)) return -1;
   for (let i = j!.start[ka]; i < j!.start[ka + 1]; i++) if (!podSide(j!.rows[i])) return -1;
@@ -1229,6 +1326,26 @@ export function judge(
         },
       };
     }
+    case Basis.ResetBySendersNode: {
+      const r = resetBySendersNode(ctx, rows, ctx.answers![k]);
+      const n = ctx.nodeOfPoint[t.point[r]];
+      const node = ctx.nodes[n].id;
+      const p = ctx.points[t.point[r]];
+      const dn = nodeOfAddrCached(ctx, t.innerVer[l], t.innerDst[l]);
+      const where =
+        dn >= 0
+          ? `${dstText} is ${ctx.nodes[dn].id}'s, where neither was seen`
+          : `where ${dstText} is, the captures do not tell (no pod block, tunnel or capture of its veth ties it to a node), nor whether ${node} holds it as a service's address without a backend or a policy of ${node} rejected the packet`;
+      return {
+        pc,
+        status,
+        verdict: {
+          code: 'rejected',
+          reason: `rejected at ${node}, the sender's own node: the TCP reset from ${dstText} (${refText(r)}) was made by ${node}, not by ${dstText}: it first appears on ${node}'s ${p.interface ?? p.id} with the initial TTL ${t.innerTtl[r]}, from ${node}'s own MAC ${macToString(t.mac(t.innerMacSrc[r]))} (the one it sends its pods routed packets or packets from its own addresses from), where an answer from another host arrives routed by ${node}, one TTL less, and neither the packet nor the reset was seen beyond ${node}'s pod side; ${where}`,
+          answeredBy: ref(r),
+        },
+      };
+    }
     case Basis.Missing: {
       // The capture that should have seen it next (nextMiss).
       // Copies the bridge flooded to other pods' veths are not on its way: it was last seen before them.
@@ -1246,7 +1363,7 @@ export function judge(
     }
     default: {
       const why = !pc.toDestination
-        ? `${dstText} is not an address of the cluster the captures show, no capture saw it arrive and nothing answered it`
+        ? unplacedText(ctx, rows, dstText)
         : pc.gaps.some((g) => g.point === null)
           ? `nothing answered it and the rest of its path was not captured (${pc.gaps
               .filter((g) => g.point === null)
@@ -1270,6 +1387,39 @@ function fromItselfText(ctx: HopContext, k: number, rows: readonly number[]): st
   const me = t.addr(t.innerVer[l], t.innerDst[l]);
   return `, but from ${me} itself: the destination was translated to the sender and the source was not (a hairpin its node did not masquerade), so ${me} drops it as its own, and nothing answered it`;
 }
+
+/**
+ * Why a packet to an address no node of the captures owns is undetermined: where that address is
+ * is unknown, so the way the packet should have gone is too. What can be said: where it was last
+ * seen, and which captures of that node beyond its pod side (tunnel devices, NICs, empty ones as
+ * EmptyPoint takes them) ran then and never saw it.
+ */
+function unplacedText(ctx: HopContext, rows: readonly number[], dstText: string): string {
+  const t = ctx.t;
+  const l = rows[rows.length - 1];
+  const n = ctx.nodeOfPoint[t.point[l]];
+  const lastKind = ctx.points[t.point[l]].kind;
+  let beyond = '';
+  if (n >= 0 && (lastKind === 'veth' || lastKind === 'bridge')) {
+    const [lo, hi] = spanOn(ctx, rows, n);
+    const running: string[] = [];
+    ctx.points.forEach((p, pi) => {
+      const off = ctx.offsetOfPoint[pi];
+      if (ctx.nodeOfPoint[pi] === n && OUTWARD.includes(p.kind) && ctx.runSpan[pi][0] - off <= lo && ctx.runSpan[pi][1] - off >= hi)
+        running.push(p.id);
+    });
+    for (const x of emptyAt(ctx, n, OUTWARD, -1))
+      if (x.runSpan[0] - x.offsetNs <= lo && x.runSpan[1] - x.offsetNs >= hi) running.push(`${x.id} (no packet at all)`);
+    if (running.length)
+      beyond = `; ${ctx.nodes[n].id}'s captures beyond its pod side (${running.join(', ')}) were capturing and never saw it, but whether it had to leave ${ctx.nodes[n].id} at all is unknown`;
+  }
+  return (
+    `where ${dstText} is, the captures do not tell (no node's address, pod block, tunnel or capture of its veth ties it to a node), ` +
+    `so neither is the way it should have gone: last seen at ${ctx.points[t.point[l]].id}${beyond}; nothing answered it`
+  );
+}
+
+const OUTWARD: readonly InterfaceKind[] = ['vtep', 'tun', 'underlay'];
 
 /** The capture that should have seen the packet next: the one missing it after its last hop, else the first. */
 function nextMiss(pc: PathCheck, rows: readonly number[]): PathGap | undefined {
