@@ -53,10 +53,9 @@ describe('tunnel packets a node never decapsulates, its tunnel device captured e
       const g = j.gaps.find((x) => x.node === 'node-b' && x.kind === 'vtep')!;
       expect([g.point, g.afterHop]).toEqual(['node-b-flannel.1.pcap', j.hops.length - 1]);
       expect(j.verdict!.reason).toBe(
-        'last seen at node-b-eth0.pcap; not seen on node-b-flannel.1.pcap, node-b’s flannel.1 by the file’s name, which holds no packet at all: that capture ran (the file has its header) and saw nothing; when it ran is unknown, because a capture with no packet has no time stamp, so it is taken to run while node-b’s other captures did'.replace(
-          /’/g,
-          "'",
-        ),
+        "last seen at node-b-eth0.pcap; not seen on node-b-flannel.1.pcap, node-b's flannel.1 by the file's name, which holds no packet at all: " +
+          'that capture ran (the file has its header) and saw nothing; when it ran is unknown, because a capture with no packet has no time stamp, ' +
+          "so it is taken to run while node-b's other captures did",
       );
     }
     // node-c's empty tunnel device capture changes nothing where an ICMP error tells the fate.
