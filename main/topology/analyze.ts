@@ -42,6 +42,7 @@ import {
   judge,
   materialize,
   natBetween,
+  unseenLeaving,
   type EmptyPoint,
   type HopContext,
 } from './hops';
@@ -984,6 +985,7 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
   const missedBy = new Map<string, EvidenceAcc>();
   // Drops told the same way (the same direction, place and reason) are one finding with a count.
   const drops = new Map<string, { what: string; finding: Finding; n: number; packets: PacketRef[] }>();
+  const unseen = new Map<string, { what: string; finding: Finding; n: number; packets: PacketRef[] }>();
   const rows: number[] = [];
   for (let k = 0; k < journeys.count; k++) {
     rows.length = 0;
@@ -1020,6 +1022,36 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
           },
         });
     } else {
+      // To an address no capture places, last seen on a node's pod side, never on that node's way out.
+      const gone = status === 'unknown' ? unseenLeaving(ctx, rows) : null;
+      if (gone) {
+        const last = points[t.point[rows[rows.length - 1]]].id;
+        const fl = fx.flowOfRow[rows[0]];
+        const dst = t.addr(t.innerVer[rows[rows.length - 1]], t.innerDst[rows[rows.length - 1]]);
+        const key = `${flowIds[fl]}|${last}|${gone.captures.join(',')}`;
+        const u = unseen.get(key);
+        if (u) {
+          u.n++;
+          if (u.packets.length < 50) u.packets.push(...rows.map((r) => packetRef(t, ids, r)));
+        } else
+          unseen.set(key, {
+            what: droppedPacketText(t, rows[0], flowIds[fl]),
+            n: 1,
+            packets: rows.map((r) => packetRef(t, ids, r)),
+            finding: {
+              code: 'not-seen-leaving',
+              severity: 'warning',
+              message:
+                `to ${dst}, an address no capture places on a node (so where it is, and the way there, are unknown): last seen at ${last}; ` +
+                `${gone.node}'s captures beyond its pod side (${gone.captures.join(', ')}) were capturing and never saw it, and nothing answered it: ` +
+                `${gone.node} dropped it, or sent it on where nothing was captured`,
+              packets: [],
+              flow: flowIds[fl],
+              journey: k,
+              node: gone.node,
+            },
+          });
+      }
       // Seen before and after a running capture that missed it: that capture lost packets.
       for (const g of missed) {
         let acc = missedBy.get(g.point);
@@ -1028,7 +1060,7 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
       }
     }
   }
-  for (const d of drops.values())
+  for (const d of [...drops.values(), ...unseen.values()])
     addFinding({ ...d.finding, message: `${d.what}${d.n > 1 ? ` (${d.n} packets)` : ''}: ${d.finding.message}`, packets: d.packets });
   for (const [point, acc] of missedBy) {
     addFinding({

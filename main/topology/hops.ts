@@ -1389,34 +1389,68 @@ function fromItselfText(ctx: HopContext, k: number, rows: readonly number[]): st
 }
 
 /**
+ * For a packet seen only on one node's pod side (its bridge, veths): that node and its captures
+ * beyond the pod side (tunnel devices, NICs, empty ones as EmptyPoint takes them) that were running
+ * when it passed, none of which saw it; null when it was seen elsewhere too or none ran.
+ */
+function outwardRunning(ctx: HopContext, rows: readonly number[]): { node: number; captures: string[]; nic: boolean } | null {
+  const t = ctx.t;
+  const n = ctx.nodeOfPoint[t.point[rows[0]]];
+  const podSide = (r: number) => {
+    const k = ctx.points[t.point[r]].kind;
+    return ctx.nodeOfPoint[t.point[r]] === n && (k === 'veth' || k === 'bridge');
+  };
+  if (n < 0 || !rows.every(podSide)) return null;
+  const [lo, hi] = spanOn(ctx, rows, n);
+  const captures: string[] = [];
+  let nic = false;
+  ctx.points.forEach((p, pi) => {
+    const off = ctx.offsetOfPoint[pi];
+    if (ctx.nodeOfPoint[pi] === n && OUTWARD.includes(p.kind) && ctx.runSpan[pi][0] - off <= lo && ctx.runSpan[pi][1] - off >= hi) {
+      captures.push(p.id);
+      nic ||= p.kind === 'underlay';
+    }
+  });
+  for (const x of emptyAt(ctx, n, OUTWARD, -1))
+    if (x.runSpan[0] - x.offsetNs <= lo && x.runSpan[1] - x.offsetNs >= hi) {
+      captures.push(`${x.id} (no packet at all)`);
+      nic ||= x.kind === 'underlay';
+    }
+  return captures.length ? { node: n, captures, nic } : null;
+}
+
+/**
  * Why a packet to an address no node of the captures owns is undetermined: where that address is
  * is unknown, so the way the packet should have gone is too. What can be said: where it was last
- * seen, and which captures of that node beyond its pod side (tunnel devices, NICs, empty ones as
- * EmptyPoint takes them) ran then and never saw it.
+ * seen, and which captures of that node beyond its pod side ran then and never saw it.
  */
 function unplacedText(ctx: HopContext, rows: readonly number[], dstText: string): string {
-  const t = ctx.t;
-  const l = rows[rows.length - 1];
-  const n = ctx.nodeOfPoint[t.point[l]];
-  const lastKind = ctx.points[t.point[l]].kind;
-  let beyond = '';
-  if (n >= 0 && (lastKind === 'veth' || lastKind === 'bridge')) {
-    const [lo, hi] = spanOn(ctx, rows, n);
-    const running: string[] = [];
-    ctx.points.forEach((p, pi) => {
-      const off = ctx.offsetOfPoint[pi];
-      if (ctx.nodeOfPoint[pi] === n && OUTWARD.includes(p.kind) && ctx.runSpan[pi][0] - off <= lo && ctx.runSpan[pi][1] - off >= hi)
-        running.push(p.id);
-    });
-    for (const x of emptyAt(ctx, n, OUTWARD, -1))
-      if (x.runSpan[0] - x.offsetNs <= lo && x.runSpan[1] - x.offsetNs >= hi) running.push(`${x.id} (no packet at all)`);
-    if (running.length)
-      beyond = `; ${ctx.nodes[n].id}'s captures beyond its pod side (${running.join(', ')}) were capturing and never saw it, but whether it had to leave ${ctx.nodes[n].id} at all is unknown`;
-  }
+  const out = outwardRunning(ctx, rows);
+  const node = out ? ctx.nodes[out.node].id : '';
+  const beyond = out
+    ? `; ${node}'s captures beyond its pod side (${out.captures.join(', ')}) were capturing and never saw it, but whether it had to leave ${node} at all is unknown`
+    : '';
   return (
     `where ${dstText} is, the captures do not tell (no node's address, pod block, tunnel or capture of its veth ties it to a node), ` +
-    `so neither is the way it should have gone: last seen at ${ctx.points[t.point[l]].id}${beyond}; nothing answered it`
+    `so neither is the way it should have gone: last seen at ${ctx.points[ctx.t.point[rows[rows.length - 1]]].id}${beyond}; nothing answered it`
   );
+}
+
+/**
+ * A journey whose fate is unknown because its destination is placed on no node, seen only on one
+ * node's pod side while that node's captures beyond it, its NIC's among them (every way off the
+ * node crosses a NIC), ran and never saw it (outwardRunning): the node and those captures, else
+ * null. The node dropped it or sent it where nothing was captured. Only a packet that expects an
+ * answer (not a bare TCP acknowledgement or reset) counts: nothing answering it says something.
+ */
+export function unseenLeaving(ctx: HopContext, rows: readonly number[]): { node: string; captures: readonly string[] } | null {
+  const t = ctx.t;
+  const f = rows[0];
+  const l = rows[rows.length - 1];
+  if (untranslatable(t, f) || nodeOfAddrCached(ctx, t.innerVer[l], t.innerDst[l]) >= 0) return null;
+  if (t.innerProto[f] === 6 && (t.tcpFlags[f] & 0x04 || (!(t.tcpFlags[f] & 0x03) && t.payLen[f] === 0))) return null;
+  const out = outwardRunning(ctx, rows);
+  return out?.nic ? { node: ctx.nodes[out.node].id, captures: out.captures } : null;
 }
 
 const OUTWARD: readonly InterfaceKind[] = ['vtep', 'tun', 'underlay'];

@@ -449,6 +449,7 @@ export type FindingCode =
   | 'nat-not-reversed'
   | 'hairpin-not-masqueraded'
   | 'tunnel-not-decapsulated'
+  | 'not-seen-leaving'
   | 'too-big-for-tunnel'
   | 'fragmented'
   | 'icmp-frag-needed'

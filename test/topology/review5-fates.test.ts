@@ -95,6 +95,11 @@ describe('an egress policy on the client’s node answering for a remote address
   });
 
   it('the dropped SYNs to an address no capture places say so, and which outward captures of worker-a ran', () => {
+    const f = a.findings.filter((x) => x.code === 'not-seen-leaving');
+    expect(f.map((x) => [x.node, x.flow, x.severity])).toEqual([['worker-a', 'tcp 10.244.1.11:59202 > 10.244.2.11:9090', 'warning']]);
+    expect(f[0].message).toMatch(
+      /\(3 packets\): to 10\.244\.2\.11, an address no capture places on a node .*: worker-a dropped it, or sent it on where nothing was captured$/,
+    );
     const js = journeysOf(a, '10.244.1.11', '10.244.2.11', 9090);
     expect(js.length).toBe(3);
     for (const j of js) {
