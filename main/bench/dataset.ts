@@ -106,7 +106,8 @@ async function exportSetStep(_capture: string, args: string[]): Promise<StepRepo
  */
 function pointsTable(dir: string, points: string): string {
   return `SELECT p.id, p.id AS capture, CAST(NULL AS INTEGER) AS ifindex, p.node, p.kind, p.pod_ip, CAST(NULL AS VARCHAR) AS pod_ip6,
-      false AS pod_side, CAST(NULL AS VARCHAR) AS twin_of, s.first_ns, s.last_ns, s.first_ns AS run_first_ns, s.last_ns AS run_last_ns
+      false AS pod_side, CAST(NULL AS VARCHAR) AS twin_of, s.first_ns, s.last_ns, s.first_ns AS run_first_ns, s.last_ns AS run_last_ns,
+      0 AS cluster
     FROM (${points}) p
     LEFT JOIN (SELECT point, MIN(t_ns) AS first_ns, MAX(t_ns) AS last_ns FROM read_parquet(${sqlString(join(dir, 'packets', '*.parquet'))}) GROUP BY point) s
       ON s.point = p.id`;
@@ -115,7 +116,7 @@ function pointsTable(dir: string, points: string): string {
 /** A pods table (verdict.sql reads each pod's node from it) from (ip, node, name) rows, in the export's schema. */
 function podsTable(pods: string): string {
   return `SELECT concat('default/', p.name) AS id, p.ip, CAST(NULL AS VARCHAR) AS mac, p.node, CAST(NULL AS VARCHAR) AS veth, p.name,
-      'default' AS namespace
+      'default' AS namespace, 0 AS cluster
     FROM (${pods}) p`;
 }
 
@@ -131,7 +132,7 @@ async function topologySetTables(dir: string): Promise<void> {
     await writeTables(duck.db, dir, {
       points: pointsTable(dir, `SELECT * FROM (VALUES ${points.join(', ')}) t(id, node, kind, pod_ip)`),
       node_addresses: `SELECT * FROM (VALUES ('n1', '192.168.56.11'), ('n2', '192.168.56.12')) t(node, ip)`,
-      address_nodes: `SELECT *, CAST(NULL AS VARCHAR) AS own_node, CAST(NULL AS VARCHAR) AS own FROM (VALUES ('10.244.0.2', 'n1'), ('10.244.1.2', 'n2')) t(ip, node)`,
+      address_nodes: `SELECT *, 0 AS cluster, CAST(NULL AS VARCHAR) AS own_node, CAST(NULL AS VARCHAR) AS own FROM (VALUES ('10.244.0.2', 'n1'), ('10.244.1.2', 'n2')) t(ip, node)`,
       pods: podsTable(`SELECT * FROM (VALUES ('10.244.0.2', 'n1', 'pod-a'), ('10.244.1.2', 'n2', 'pod-b')) t(ip, node, name)`),
       clock_offsets: `SELECT 'n1' AS node, 0.0::DOUBLE AS offset_ns`,
     });
@@ -175,7 +176,7 @@ export async function ensureSyntheticDataset(sightings: number, log: (s: string)
           (VALUES ('-cni0.pcap', 'bridge'), ('-eth0.pcap', 'underlay')) s(suffix, kind)`,
       ),
       node_addresses: `SELECT node, ${underlayIp('k')} AS ip FROM (${nodes}) n`,
-      address_nodes: `SELECT ${podIp('k')} AS ip, node, CAST(NULL AS VARCHAR) AS own_node, CAST(NULL AS VARCHAR) AS own FROM (${nodes}) n`,
+      address_nodes: `SELECT ${podIp('k')} AS ip, 0 AS cluster, node, CAST(NULL AS VARCHAR) AS own_node, CAST(NULL AS VARCHAR) AS own FROM (${nodes}) n`,
       pods: podsTable(`SELECT ${podIp('k')} AS ip, node, concat('pod-', node) AS name FROM (${nodes}) n`),
       clock_offsets: `SELECT node, CAST(k * 1000 AS DOUBLE) AS offset_ns FROM (${nodes}) n`,
     });

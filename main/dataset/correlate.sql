@@ -2,12 +2,16 @@
 -- `packets` table of a dataset, the same decisions main/topology makes in process
 -- (journeys.ts: key and split; hops.ts: hopOrder, natBetween; verdict.ts: quotingErrors).
 --
--- Input tables: packets, points (id, node, kind, pod_ip, pod_ip6, pod_side, twin_of), node_addresses (node, ip: underlay),
--- address_nodes (ip, node: who owns an address), clock_offsets (node, offset_ns; node is
+-- Input tables: packets, points (id, node, kind, pod_ip, pod_ip6, pod_side, twin_of, cluster), node_addresses (node, ip: underlay),
+-- address_nodes (ip, cluster, node: who owns an address), clock_offsets (node, offset_ns; node is
 -- 'capture:<id>' for a capture on no node's clock) and
 -- correlate_params (window_ns, repeat_ns, epoch_ns): the runner creates the last one.
 -- Output views: sql_sightings, sql_hops (one row per sighting in a journey, in hop order),
 -- sql_journeys (one row per journey), sql_icmp_quotes (ICMP errors that quote a journey).
+--
+-- A set whose captures form separate clusters (points.cluster, from 1; 0 for a set of one) was
+-- analysed cluster by cluster: a sighting's cluster (set_cluster) is in its key, so no journey, ICMP
+-- quote or answer joins two clusters, and an address's owner is looked up in its own cluster.
 --
 -- Written in the SQL DuckDB and Spark SQL share: CREATE OR REPLACE TEMPORARY VIEW, CASE,
 -- COALESCE, window functions with ROWS frames, % for bit masks (no shifts, no string_agg, no
@@ -29,12 +33,12 @@ CREATE OR REPLACE TEMPORARY VIEW sql_sightings_all AS
 SELECT
   p.capture, p.idx, p.point, p.t_ns, p.tunnel, p.outer_ver, p.outer_src,
   p.inner_ver, p.inner_src, p.inner_dst, p.inner_proto, p.inner_ttl, p.inner_frag % 8192 AS frag_off, p.sport, p.dport,
-  pt.node, pt.kind, pt.pod_ip, g.grain_ns,
+  pt.node, pt.kind, pt.pod_ip, g.grain_ns, pt.cluster AS set_cluster,
   CASE WHEN pt.pod_ip IS NULL THEN NULL WHEN pt.pod_ip = p.inner_src OR pt.pod_ip6 = p.inner_src THEN 'src'
     WHEN pt.pod_ip = p.inner_dst OR pt.pod_ip6 = p.inner_dst THEN 'dst' ELSE NULL END AS pod_end,
   CASE WHEN pt.pod_side THEN 1 ELSE 0 END AS pod_side,
   CAST(p.t_ns - cp.epoch_ns AS DOUBLE) - COALESCE(c.offset_ns, 0) AS corrected,
-  hash64(p.inner_proto, p.inner_ver, p.ip_id, p.inner_frag % 8192,
+  hash64(pt.cluster, p.inner_proto, p.inner_ver, p.ip_id, p.inner_frag % 8192,
     CASE WHEN p.inner_frag % 8192 <> 0 THEN 0
       WHEN p.inner_proto = 6 THEN p.tcp_seq
       WHEN p.inner_proto IN (1, 58) THEN (COALESCE(CAST(p.icmp_type AS INTEGER), 255) % 256) * 256 + COALESCE(CAST(p.icmp_code AS INTEGER), 255) % 256
@@ -68,12 +72,12 @@ SELECT
   -- flags and window, 1 a TCP header the snap length cut, 3 an echo), NULL where they do not.
   CASE WHEN NOT (p.flags % 4 >= 2 OR p.flags % 1024 >= 256) OR p.inner_frag % 8192 <> 0 THEN NULL
     WHEN p.inner_proto = 6 AND p.flags % 512 < 256 THEN
-      hash64(p.inner_proto, p.inner_ver, p.ip_id, p.inner_len, 2, p.tcp_seq, p.tcp_ack, p.tcp_flags % 64, p.tcp_win)
+      hash64(pt.cluster, p.inner_proto, p.inner_ver, p.ip_id, p.inner_len, 2, p.tcp_seq, p.tcp_ack, p.tcp_flags % 64, p.tcp_win)
     WHEN p.inner_proto = 6 AND (p.tcp_seq <> 0 OR p.tcp_ack <> 0) THEN
-      hash64(p.inner_proto, p.inner_ver, p.ip_id, p.inner_len, 1, p.tcp_seq, p.tcp_ack, 0, 0)
+      hash64(pt.cluster, p.inner_proto, p.inner_ver, p.ip_id, p.inner_len, 1, p.tcp_seq, p.tcp_ack, 0, 0)
     WHEN p.inner_proto IN (1, 58) AND p.icmp_id IS NOT NULL AND p.icmp_id >= 0
       AND ((p.inner_proto = 1 AND p.icmp_type IN (0, 8)) OR (p.inner_proto = 58 AND p.icmp_type IN (128, 129))) THEN
-      hash64(p.inner_proto, p.inner_ver, p.ip_id, p.inner_len, 3, p.icmp_type, p.icmp_code, p.icmp_id, p.icmp_seq)
+      hash64(pt.cluster, p.inner_proto, p.inner_ver, p.ip_id, p.inner_len, 3, p.icmp_type, p.icmp_code, p.icmp_id, p.icmp_seq)
     ELSE NULL END AS cut_key
 FROM packets p
 JOIN points pt ON pt.id = p.point
@@ -114,7 +118,7 @@ SELECT capture, idx, gkey FROM (
   JOIN packets cp ON cp.capture = c.capture AND cp.idx = c.idx
   JOIN packets wp ON wp.ip_id = cp.ip_id AND wp.inner_ver = cp.inner_ver AND wp.inner_proto = cp.inner_proto
     AND wp.inner_len = cp.inner_len AND wp.inner_frag % 8192 = c.frag_off
-  JOIN sql_sightings w ON w.capture = wp.capture AND w.idx = wp.idx
+  JOIN sql_sightings w ON w.capture = wp.capture AND w.idx = wp.idx AND w.set_cluster = c.set_cluster
   WHERE c.cut = 1 AND w.cut = 0
     AND (c.frag_off <> 0
       OR (cp.inner_proto = 6 AND ((cp.tcp_seq = 0 AND cp.tcp_ack = 0) OR (wp.tcp_seq = cp.tcp_seq AND wp.tcp_ack = cp.tcp_ack)))
@@ -135,7 +139,7 @@ SELECT capture, idx, cut_key FROM (
   JOIN packets cp ON cp.capture = c.capture AND cp.idx = c.idx
   JOIN packets wp ON wp.ip_id = cp.ip_id AND wp.inner_ver = cp.inner_ver AND wp.inner_proto = cp.inner_proto
     AND wp.inner_len = cp.inner_len AND wp.inner_frag % 8192 = 0 AND wp.tcp_seq = cp.tcp_seq AND wp.tcp_ack = cp.tcp_ack
-  JOIN sql_sightings w ON w.capture = wp.capture AND w.idx = wp.idx
+  JOIN sql_sightings w ON w.capture = wp.capture AND w.idx = wp.idx AND w.set_cluster = c.set_cluster
   LEFT JOIN sql_cut_keys ck ON ck.capture = c.capture AND ck.idx = c.idx
   LEFT JOIN sql_cut_keys wk ON wk.capture = w.capture AND wk.idx = w.idx
   WHERE c.cut = 1 AND c.tcp_head = 0 AND c.cut_key IS NOT NULL AND c.inner_proto = 6
@@ -204,9 +208,9 @@ FROM sql_repeats r;
 -- 5. The sender node (hops.ts senderNode): the outer source of the first tunnel sighting, else
 -- the owner of the first sighting's inner source (address_nodes: an underlay address, else a pod block).
 CREATE OR REPLACE TEMPORARY VIEW sql_first AS
-SELECT jkey, corrected AS first_corrected, inner_src AS first_src
+SELECT jkey, corrected AS first_corrected, inner_src AS first_src, set_cluster
 FROM (
-  SELECT jkey, corrected, inner_src,
+  SELECT jkey, corrected, inner_src, set_cluster,
     ROW_NUMBER() OVER (PARTITION BY jkey ORDER BY corrected, capture, idx) AS rn
   FROM sql_journey_rows
 ) f WHERE rn = 1;
@@ -222,7 +226,7 @@ CREATE OR REPLACE TEMPORARY VIEW sql_sender AS
 SELECT f.jkey, f.first_corrected, COALESCE(ts.node, an.node) AS sender
 FROM sql_first f
 LEFT JOIN sql_tunnel_sender ts ON ts.jkey = f.jkey
-LEFT JOIN address_nodes an ON an.ip = f.first_src;
+LEFT JOIN address_nodes an ON an.ip = f.first_src AND an.cluster = f.set_cluster;
 
 -- 6. Hop order (hops.ts hopOrder): the sender node first, the other nodes by their first corrected
 -- sighting, then time, then where the interface sits on the way out (sender) or in (others), then
@@ -314,14 +318,14 @@ FROM sql_ordered o;
 -- sequence; the journey quoted is the latest one whose first sighting is at most 5 s before the
 -- error (and not more than 1 ms after it).
 CREATE OR REPLACE TEMPORARY VIEW sql_error_rows AS
-SELECT o.jkey, o.hop, o.corrected, o.capture, o.idx, o.point, o.node, o.inner_ver, o.inner_src,
+SELECT o.jkey, o.hop, o.corrected, o.capture, o.idx, o.point, o.node, o.set_cluster, o.inner_ver, o.inner_src,
   p.icmp_type, p.icmp_code, p.q_src, p.q_dst, p.q_proto, p.q_id, p.q_sport, p.q_dport, p.q_seq
 FROM sql_ordered o JOIN packets p ON p.capture = o.capture AND p.idx = o.idx
 WHERE o.inner_proto IN (1, 58) AND p.q_src IS NOT NULL;
 
 CREATE OR REPLACE TEMPORARY VIEW sql_quote_keys AS
 SELECT o.jkey, o.hop, o.corrected,
-  concat_ws('|', CAST(o.inner_ver AS STRING), o.inner_src, o.inner_dst, CAST(o.inner_proto AS STRING),
+  concat_ws('|', CAST(o.set_cluster AS STRING), CAST(o.inner_ver AS STRING), o.inner_src, o.inner_dst, CAST(o.inner_proto AS STRING),
     CAST(CASE WHEN o.inner_ver = 4 THEN p.ip_id % 65536 ELSE -1 END AS STRING),
     CAST(CASE WHEN o.frag_off <> 0 THEN -1
       WHEN o.inner_proto IN (6, 17, 132) THEN COALESCE(o.sport, -1)
@@ -339,7 +343,7 @@ CREATE OR REPLACE TEMPORARY VIEW sql_errors AS
 SELECT e.jkey AS error_jkey, e.capture AS error_capture, e.idx AS error_idx, e.point AS error_point,
   e.node AS error_node, e.inner_src AS error_from, e.inner_ver, e.icmp_type, e.icmp_code, e.corrected AS error_corrected,
   ej.corrected AS error_first,
-  concat_ws('|', CAST(e.inner_ver AS STRING), e.q_src, e.q_dst, CAST(e.q_proto AS STRING), CAST(COALESCE(e.q_id, -1) AS STRING),
+  concat_ws('|', CAST(e.set_cluster AS STRING), CAST(e.inner_ver AS STRING), e.q_src, e.q_dst, CAST(e.q_proto AS STRING), CAST(COALESCE(e.q_id, -1) AS STRING),
     CAST(COALESCE(e.q_sport, -1) AS STRING), CAST(COALESCE(e.q_dport, -1) AS STRING), CAST(COALESCE(e.q_seq, -1) AS STRING)) AS qkey
 FROM sql_error_rows e JOIN sql_ordered ej ON ej.jkey = e.jkey AND ej.hop = 0
 WHERE e.hop = 0;

@@ -89,6 +89,10 @@ export async function correlate(db: DuckDBConnection, opts: CorrelateOptions = {
       "--correlate needs each capture point's run (points.run_first_ns, run_last_ns), which this dataset " +
         'was exported without: export the set again',
     );
+  if (!pointColumns.includes('cluster'))
+    throw new Error(
+      "--correlate needs each capture point's cluster (points.cluster), which this dataset was exported without: export the set again",
+    );
   // Nothing here reads rows in the order they were inserted: without that promise DuckDB streams
   // the materialised steps to disk under its memory limit instead of holding them in order.
   await db.run('SET preserve_insertion_order = false');

@@ -75,7 +75,8 @@ function hopRow(k: number, h: Journey['hops'][number], ns: (t: number) => string
  * Every inner address the set holds (sources and destinations) with the node that owns it as the
  * path finder decides it (hops.ts nodeOfAddr): its underlay address, else the node of the veth its
  * pod sits behind (when one node only), else the first node (in the model's order) whose pod block
- * contains it; NULL when none does. The SQL looks addresses up here for a journey's sending node and
+ * contains it; NULL when none does. In a set of separate clusters, once per cluster that holds it,
+ * among that cluster's nodes and pods (0: a set of one cluster). The SQL looks addresses up here for a journey's sending node and
  * its expected path instead of doing block arithmetic on IPv6 text, and tells an address outside
  * the cluster (NULL) from one the analysis never saw (absent: the tables came from another part of
  * the set).
@@ -83,6 +84,7 @@ function hopRow(k: number, h: Journey['hops'][number], ns: (t: number) => string
 function* addressNodes(a: Analysis): Generator<Row> {
   const nodes = a.model.nodes.map((n) => ({
     id: n.id,
+    cluster: n.cluster ?? 0,
     ips: new Set(n.underlayIps),
     v4: (n.podCidrs ?? (n.podCidr ? [n.podCidr] : [])).map(parseCidr4).filter((c) => c !== null),
     v6: (n.podCidrs ?? []).flatMap((c) => {
@@ -95,28 +97,36 @@ function* addressNodes(a: Analysis): Generator<Row> {
   const behindVeth = new Map<string, string | null>();
   for (const p of a.model.pods) {
     if (!p.veth || !p.node) continue;
-    const had = behindVeth.get(p.ip);
-    behindVeth.set(p.ip, had === undefined || had === p.node ? p.node : null);
+    const k = `${p.cluster ?? 0} ${p.ip}`;
+    const had = behindVeth.get(k);
+    behindVeth.set(k, had === undefined || had === p.node ? p.node : null);
   }
+  const clusterOf = new Map(nodes.map((n) => [n.id, n.cluster]));
   const t = a.table;
   const seen = new Set<string>();
   for (let r = 0; r < t.count; r++) {
     const v = t.innerVer[r];
     if (v !== 4 && v !== 6) continue;
+    const cluster = a.points[t.point[r]].cluster ?? 0;
+    const here = cluster === 0 ? nodes : nodes.filter((n) => n.cluster === cluster);
     for (const x of [t.innerSrc[r], t.innerDst[r]]) {
       const ip = t.addr(v, x);
-      if (seen.has(ip)) continue;
-      seen.add(ip);
-      let owner = nodes.find((n) => n.ips.has(ip))?.id ?? behindVeth.get(ip) ?? undefined;
-      if (!owner && v === 4) owner = nodes.find((n) => n.v4.some((c) => cidrContains(c, x)))?.id;
+      const k = `${cluster} ${ip}`;
+      if (seen.has(k)) continue;
+      seen.add(k);
+      let owner = here.find((n) => n.ips.has(ip))?.id ?? behindVeth.get(k) ?? undefined;
+      if (!owner && v === 4) owner = here.find((n) => n.v4.some((c) => cidrContains(c, x)))?.id;
       if (!owner && v === 6) {
         const b = parseIp6(ip);
-        if (b) owner = nodes.find((n) => n.v6.some((c) => cidr6Contains(c, b)))?.id;
+        if (b) owner = here.find((n) => n.v6.some((c) => cidr6Contains(c, b)))?.id;
       }
       // Unowned addresses too (node NULL): an address missing from the table is one the analysis never saw.
-      const own = a.nodeOwn.get(ip);
-      // A node's own address in its pod block (its tunnel device's, its bridge's): which node, and where it holds it.
-      yield { ip, node: owner ?? null, own_node: own?.node ?? null, own: own?.at ?? null };
+      // A node's own address in its pod block (its tunnel device's, its bridge's): which node, and where it holds it
+      // (named with its cluster where two clusters' nodes hold it: Analysis.nodeOwn).
+      const own = [a.nodeOwn.get(`${ip} (cluster ${cluster})`), a.nodeOwn.get(ip)].find(
+        (o) => o !== undefined && (clusterOf.get(o.node) ?? 0) === cluster,
+      );
+      yield { ip, cluster, node: owner ?? null, own_node: own?.node ?? null, own: own?.at ?? null };
     }
   }
 }
@@ -257,6 +267,7 @@ export function analysisTables(a: Analysis): Record<string, TableSpec> {
         ['last_ns', 'BIGINT'],
         ['run_first_ns', 'BIGINT'],
         ['run_last_ns', 'BIGINT'],
+        ['cluster', 'INTEGER'],
       ],
       rows: a.points
         .map((p, pi) => {
@@ -282,6 +293,7 @@ export function analysisTables(a: Analysis): Record<string, TableSpec> {
             last_ns: Number.isFinite(last) ? ns(last) : null,
             run_first_ns: Number.isFinite(runFirst) ? ns(runFirst) : null,
             run_last_ns: Number.isFinite(runLast) ? ns(runLast) : null,
+            cluster: p.cluster ?? 0,
           };
         })
         .concat(
@@ -307,6 +319,7 @@ export function analysisTables(a: Analysis): Record<string, TableSpec> {
             last_ns: null,
             run_first_ns: ns(x.runSpan[0]),
             run_last_ns: ns(x.runSpan[1]),
+            cluster: x.cluster ?? 0,
           })),
         ),
     },
@@ -340,6 +353,7 @@ export function analysisTables(a: Analysis): Record<string, TableSpec> {
     address_nodes: {
       columns: [
         ['ip', 'VARCHAR'],
+        ['cluster', 'INTEGER'],
         ['node', 'VARCHAR'],
         ['own_node', 'VARCHAR'],
         ['own', 'VARCHAR'],
@@ -355,8 +369,18 @@ export function analysisTables(a: Analysis): Record<string, TableSpec> {
         ['veth', 'VARCHAR'],
         ['name', 'VARCHAR'],
         ['namespace', 'VARCHAR'],
+        ['cluster', 'INTEGER'],
       ],
-      rows: m.pods.map((p) => ({ id: p.id, ip: p.ip, mac: p.mac, node: p.node, veth: p.veth, name: p.name, namespace: p.namespace })),
+      rows: m.pods.map((p) => ({
+        id: p.id,
+        ip: p.ip,
+        mac: p.mac,
+        node: p.node,
+        veth: p.veth,
+        name: p.name,
+        namespace: p.namespace,
+        cluster: p.cluster ?? 0,
+      })),
     },
     services: {
       columns: [

@@ -11,12 +11,13 @@
 -- ('answered', verdict.ts findAnswers); a capture running on the expected path that did not see it
 -- ('missing', hops.ts pathCheck); otherwise 'undetermined'.
 --
--- Input tables besides correlate.sql's: points (id, capture, ifindex, node, kind, pod_ip, first_ns,
+-- Input tables besides correlate.sql's: points (id, capture, ifindex, node, kind, pod_ip, cluster, first_ns,
 -- last_ns, run_first_ns, run_last_ns: the time the analysis takes the point as capturing),
 -- node_addresses, address_nodes (every inner address the analysis saw, with the node
 -- owning it or NULL; own_node / own: a node's own address in its pod block, its tunnel device's
 -- ('vtep') or its bridge's ('bridge'): the node itself sends from it and receives on it), pods (ip, node: where the model placed each pod, also where no pod block or
--- veth capture tells it: a routed cluster's pod by its own frames on its node's bridge).
+-- veth capture tells it: a routed cluster's pod by its own frames on its node's bridge), each by cluster
+-- (correlate.sql: a set of separate clusters).
 -- Output view: sql_verdicts, one row per journey: status ('delivered' / 'dropped' / 'unknown'),
 -- verdict (a code above, or 'unknown: <why>' where the dataset lacks what the in-process path
 -- finder would decide it by: an address the analysis tables never saw), the packet that decided it (error_capture / error_idx, answer_capture /
@@ -29,7 +30,7 @@
 
 -- 1. Each journey's first and last sighting, with the fields the verdict reads.
 CREATE OR REPLACE TEMPORARY VIEW sql_ends AS
-SELECT f.jkey, f.hop_count, f.corrected AS at_ns, f.link_scope,
+SELECT f.jkey, f.hop_count, f.corrected AS at_ns, f.link_scope, f.set_cluster,
   f.capture AS f_capture, f.idx AS f_idx, f.point AS f_point, f.inner_ver AS f_ver, f.inner_src AS f_src, f.inner_dst AS f_dst,
   f.inner_proto AS proto, f.frag_off AS f_frag,
   l.capture AS l_capture, l.idx AS l_idx, l.point AS l_point, l.node AS l_node, l.kind AS l_kind, l.pod_ip AS l_pod_ip,
@@ -47,8 +48,8 @@ WHERE f.hop = 0;
 -- as a source; as a destination it is received where the packet enters the node, the tunnel device
 -- from another node, the bridge from one of its pods.
 CREATE OR REPLACE TEMPORARY VIEW sql_address_owner AS
-SELECT a.ip, COALESCE(a.node, p.node, a.own_node) AS node, a.own
-FROM address_nodes a LEFT JOIN pods p ON p.ip = a.ip;
+SELECT a.ip, a.cluster, COALESCE(a.node, p.node, a.own_node) AS node, a.own
+FROM address_nodes a LEFT JOIN pods p ON p.ip = a.ip AND p.cluster = a.cluster;
 
 CREATE OR REPLACE TEMPORARY VIEW sql_path_ends AS
 SELECT e.*, sn.node AS sn, dn.node AS dn, sn.ip IS NULL AS src_unseen, dn.ip IS NULL AS dst_unseen,
@@ -59,8 +60,8 @@ SELECT e.*, sn.node AS sn, dn.node AS dn, sn.ip IS NULL AS src_unseen, dn.ip IS 
   sn.node IS NULL AND dn.node IS NOT NULL AND (jn.lo_node <> dn.node OR jn.hi_node <> dn.node) AS came_across,
   k.bridged, k.tunnelled, ab.node IS NOT NULL AS src_any_bridge
 FROM sql_ends e
-LEFT JOIN sql_address_owner sn ON sn.ip = e.f_src
-LEFT JOIN sql_address_owner dn ON dn.ip = e.l_dst
+LEFT JOIN sql_address_owner sn ON sn.ip = e.f_src AND sn.cluster = e.set_cluster
+LEFT JOIN sql_address_owner dn ON dn.ip = e.l_dst AND dn.cluster = e.set_cluster
 LEFT JOIN node_addresses su ON su.ip = e.f_src
 LEFT JOIN node_addresses du ON du.ip = e.l_dst
 -- Addressed to a node itself on some hop (a hostNetwork server, a reply to a node's SNAT address):
@@ -74,11 +75,12 @@ LEFT JOIN (
   GROUP BY node
   HAVING MIN(CASE WHEN kind = 'bridge' AND ifindex IS NOT NULL THEN 1 ELSE 0 END) = 1
 ) ab ON ab.node = sn.node
-CROSS JOIN (
-  SELECT MAX(CASE WHEN kind = 'bridge' THEN 1 ELSE 0 END) = 1 AS bridged,
+-- Whether the journey's cluster has any capture of a bridge, of a tunnel device.
+JOIN (
+  SELECT cluster, MAX(CASE WHEN kind = 'bridge' THEN 1 ELSE 0 END) = 1 AS bridged,
     MAX(CASE WHEN kind IN ('vtep', 'tun') THEN 1 ELSE 0 END) = 1 AS tunnelled
-  FROM points
-) k;
+  FROM points GROUP BY cluster
+) k ON k.cluster = e.set_cluster;
 
 CREATE OR REPLACE TEMPORARY VIEW sql_expected AS
 SELECT jkey, slot, node, kind1, kind2, pod,
@@ -313,7 +315,7 @@ GROUP BY c.jkey;
 -- the directed flow (addresses, ports; an echo's identifier on both sides) of its first and of its
 -- last sighting (NAT: the answer may match either), at its first corrected time.
 CREATE OR REPLACE TEMPORARY VIEW sql_answer_rows AS
-SELECT e.jkey, e.at_ns, e.proto, e.f_frag, w.which, p.capture, p.idx, p.inner_ver AS ver, p.inner_src AS src, p.inner_dst AS dst,
+SELECT e.jkey, e.at_ns, e.proto, e.f_frag, e.set_cluster, w.which, p.capture, p.idx, p.inner_ver AS ver, p.inner_src AS src, p.inner_dst AS dst,
   CASE WHEN p.inner_proto IN (6, 17, 132) THEN p.sport
     WHEN p.inner_proto IN (1, 58) AND p.icmp_id IS NOT NULL THEN p.icmp_id ELSE -1 END AS sp,
   CASE WHEN p.inner_proto IN (6, 17, 132) THEN p.dport
@@ -338,7 +340,7 @@ WHERE dup = 1 AND (proto IN (6, 17) OR reply = 1);
 
 -- Entries of one directed flow in time order (TCP's acknowledgement scan counts them).
 CREATE OR REPLACE TEMPORARY VIEW sql_answer_list AS
-SELECT e.*, ROW_NUMBER() OVER (PARTITION BY ver, proto, src, sp, dst, dp, reply ORDER BY at_ns, capture, idx) AS pos
+SELECT e.*, ROW_NUMBER() OVER (PARTITION BY set_cluster, ver, proto, src, sp, dst, dp, reply ORDER BY at_ns, capture, idx) AS pos
 FROM sql_answer_entries e;
 
 -- Each journey looks for its answer as last seen, then as first seen (which = 1, then 0).
@@ -354,9 +356,9 @@ CREATE OR REPLACE TEMPORARY VIEW sql_echo_queries AS
 SELECT q.*, CASE WHEN b.n IS NULL THEN 0 ELSE 1 END AS replies_back
 FROM sql_answer_queries q
 LEFT JOIN (
-  SELECT ver, proto, icmp_seq, src, sp, dst, dp, COUNT(*) AS n FROM sql_answer_list WHERE reply = 1
-  GROUP BY ver, proto, icmp_seq, src, sp, dst, dp
-) b ON b.ver = q.ver AND b.proto = q.proto AND b.icmp_seq = q.icmp_seq AND b.src = q.dst AND b.sp = q.dp AND b.dst = q.src AND b.dp = q.sp
+  SELECT set_cluster, ver, proto, icmp_seq, src, sp, dst, dp, COUNT(*) AS n FROM sql_answer_list WHERE reply = 1
+  GROUP BY set_cluster, ver, proto, icmp_seq, src, sp, dst, dp
+) b ON b.set_cluster = q.set_cluster AND b.ver = q.ver AND b.proto = q.proto AND b.icmp_seq = q.icmp_seq AND b.src = q.dst AND b.sp = q.dp AND b.dst = q.src AND b.dp = q.sp
 WHERE (q.proto = 1 AND q.icmp_type = 8) OR (q.proto = 58 AND q.icmp_type = 128);
 
 CREATE OR REPLACE TEMPORARY VIEW sql_echo_answers AS
@@ -364,7 +366,7 @@ SELECT jkey, which, a_capture, a_idx FROM (
   SELECT q.jkey, q.which, a.capture AS a_capture, a.idx AS a_idx, a.src AS a_src, q.dst AS q_dst, a.at_ns - q.at_ns AS after_ns,
     ROW_NUMBER() OVER (PARTITION BY q.jkey, q.which ORDER BY a.at_ns, a.capture, a.idx) AS rn
   FROM sql_echo_queries q
-  JOIN sql_answer_list a ON a.reply = 1 AND a.ver = q.ver AND a.proto = q.proto AND a.icmp_seq = q.icmp_seq
+  JOIN sql_answer_list a ON a.reply = 1 AND a.set_cluster = q.set_cluster AND a.ver = q.ver AND a.proto = q.proto AND a.icmp_seq = q.icmp_seq
     AND ((q.replies_back = 1 AND a.src = q.dst AND a.sp = q.dp AND a.dst = q.src AND a.dp = q.sp)
       OR (q.replies_back = 0 AND a.src = q.src AND a.sp = q.sp AND a.dst = q.dst AND a.dp = q.dp))
     AND a.at_ns > q.at_ns
@@ -377,17 +379,17 @@ WHERE rn = 1 AND after_ns <= 5000000000 AND a_src = q_dst;
 -- position among the rows after the query. 'back': the flow's other direction (the answer), 'fwd':
 -- its own (UDP: the next datagram this way).
 CREATE OR REPLACE TEMPORARY VIEW sql_answer_next AS
-SELECT jkey, which, side, ver, proto, src, sp, dst, dp, at_ns, next_pos FROM (
+SELECT jkey, which, side, set_cluster, ver, proto, src, sp, dst, dp, at_ns, next_pos FROM (
   SELECT u.*,
-    MIN(pos) OVER (PARTITION BY ver, proto, src, sp, dst, dp ORDER BY at_ns, is_query ROWS BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING) AS next_pos
+    MIN(pos) OVER (PARTITION BY set_cluster, ver, proto, src, sp, dst, dp ORDER BY at_ns, is_query ROWS BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING) AS next_pos
   FROM (
-    SELECT ver, proto, src, sp, dst, dp, at_ns, 0 AS is_query, pos, NULL AS jkey, NULL AS which, NULL AS side
+    SELECT set_cluster, ver, proto, src, sp, dst, dp, at_ns, 0 AS is_query, pos, NULL AS jkey, NULL AS which, NULL AS side
     FROM sql_answer_list WHERE reply = 0
     UNION ALL
-    SELECT ver, proto, dst, dp, src, sp, at_ns, 1, CAST(NULL AS BIGINT), jkey, which, 'back'
+    SELECT set_cluster, ver, proto, dst, dp, src, sp, at_ns, 1, CAST(NULL AS BIGINT), jkey, which, 'back'
     FROM sql_answer_queries WHERE proto IN (6, 17)
     UNION ALL
-    SELECT ver, proto, src, sp, dst, dp, at_ns, 1, CAST(NULL AS BIGINT), jkey, which, 'fwd'
+    SELECT set_cluster, ver, proto, src, sp, dst, dp, at_ns, 1, CAST(NULL AS BIGINT), jkey, which, 'fwd'
     FROM sql_answer_queries WHERE proto = 17
   ) u
 ) x
@@ -398,10 +400,10 @@ WHERE is_query = 1 AND next_pos IS NOT NULL;
 CREATE OR REPLACE TEMPORARY VIEW sql_udp_answers AS
 SELECT b.jkey, b.which, a.capture AS a_capture, a.idx AS a_idx
 FROM sql_answer_next b
-JOIN sql_answer_list a ON a.reply = 0 AND a.ver = b.ver AND a.proto = b.proto AND a.src = b.src AND a.sp = b.sp
+JOIN sql_answer_list a ON a.reply = 0 AND a.set_cluster = b.set_cluster AND a.ver = b.ver AND a.proto = b.proto AND a.src = b.src AND a.sp = b.sp
   AND a.dst = b.dst AND a.dp = b.dp AND a.pos = b.next_pos
 LEFT JOIN sql_answer_next f ON f.side = 'fwd' AND f.jkey = b.jkey AND f.which = b.which
-LEFT JOIN sql_answer_list n ON n.reply = 0 AND n.ver = f.ver AND n.proto = f.proto AND n.src = f.src AND n.sp = f.sp
+LEFT JOIN sql_answer_list n ON n.reply = 0 AND n.set_cluster = f.set_cluster AND n.ver = f.ver AND n.proto = f.proto AND n.src = f.src AND n.sp = f.sp
   AND n.dst = f.dst AND n.dp = f.dp AND n.pos = f.next_pos
 WHERE b.side = 'back' AND b.proto = 17 AND a.at_ns - b.at_ns <= 5000000000 AND (n.at_ns IS NULL OR n.at_ns >= a.at_ns);
 
@@ -419,7 +421,7 @@ JOIN sql_answer_next nb ON nb.side = 'back' AND nb.jkey = q.jkey AND nb.which = 
 LEFT JOIN (
   SELECT q.jkey, q.which, MIN(s.at_ns) AS again_ns
   FROM sql_tcp_segments q
-  JOIN sql_answer_list s ON s.reply = 0 AND s.ver = q.ver AND s.proto = 6 AND s.src = q.src AND s.sp = q.sp AND s.dst = q.dst
+  JOIN sql_answer_list s ON s.reply = 0 AND s.set_cluster = q.set_cluster AND s.ver = q.ver AND s.proto = 6 AND s.src = q.src AND s.sp = q.sp AND s.dst = q.dst
     AND s.dp = q.dp AND s.seq = q.seq AND s.at_ns > q.at_ns AND s.pay_len = q.pay_len AND s.flags % 4 = q.flags % 4
   GROUP BY q.jkey, q.which
 ) r ON r.jkey = q.jkey AND r.which = q.which;
@@ -435,7 +437,7 @@ SELECT jkey, which, a_capture, a_idx FROM (
     ROW_NUMBER() OVER (PARTITION BY q.jkey, q.which ORDER BY a.pos) AS rn
   FROM sql_tcp_queries q
   CROSS JOIN sql_scan_steps k
-  JOIN sql_answer_list a ON a.reply = 0 AND a.ver = q.ver AND a.proto = 6
+  JOIN sql_answer_list a ON a.reply = 0 AND a.set_cluster = q.set_cluster AND a.ver = q.ver AND a.proto = 6
     AND a.src = q.dst AND a.sp = q.dp AND a.dst = q.src AND a.dp = q.sp AND a.pos = q.next_pos + k.step
   WHERE a.at_ns < q.until_ns AND (a.flags % 32) >= 16 AND ((a.ack - q.expect) % 4294967296 + 4294967296) % 4294967296 < 2147483648
 ) y WHERE rn = 1;
@@ -456,7 +458,7 @@ SELECT jkey, a_capture, a_idx FROM (
 CREATE OR REPLACE TEMPORARY VIEW sql_made_on_node AS
 SELECT f.jkey, f.node, f.capture, f.idx, f.inner_ver, f.inner_src
 FROM sql_ordered f
-JOIN sql_address_owner an ON an.ip = f.inner_src AND an.node = f.node
+JOIN sql_address_owner an ON an.ip = f.inner_src AND an.cluster = f.set_cluster AND an.node = f.node
 LEFT JOIN node_addresses na ON na.ip = f.inner_src
 LEFT JOIN (SELECT jkey, MIN(CASE WHEN hop IS NOT NULL THEN slot ELSE NULL END) AS slot FROM sql_place_checks GROUP BY jkey) fs
   ON fs.jkey = f.jkey
@@ -530,7 +532,7 @@ JOIN sql_path_ends pe ON pe.jkey = a.jkey
 JOIN sql_ordered o ON o.capture = a.a_capture AND o.idx = a.a_idx
 JOIN sql_ordered f ON f.jkey = o.jkey AND f.hop = 0
 JOIN packets p ON p.capture = f.capture AND p.idx = f.idx
-LEFT JOIN sql_address_owner so ON so.ip = f.inner_src
+LEFT JOIN sql_address_owner so ON so.ip = f.inner_src AND so.cluster = f.set_cluster
 WHERE pe.sn = f.node AND f.kind IN ('bridge', 'veth') AND f.tunnel = 'none' AND f.inner_proto = 6
   AND CAST(p.tcp_flags AS INTEGER) % 8 >= 4 AND f.inner_ttl IN (64, 128, 255)
   AND f.inner_ver = pe.l_ver AND f.inner_src = pe.l_dst AND so.node IS DISTINCT FROM f.node AND p.inner_mac_src IS NOT NULL;
@@ -540,7 +542,7 @@ SELECT DISTINCT c.node, c.mac
 FROM (SELECT DISTINCT node, mac FROM sql_sender_reset_candidates) c
 JOIN sql_ordered o ON o.node = c.node
 JOIN packets p ON p.capture = o.capture AND p.idx = o.idx
-LEFT JOIN address_nodes an ON an.ip = o.inner_src
+LEFT JOIN address_nodes an ON an.ip = o.inner_src AND an.cluster = o.set_cluster
 WHERE o.kind IN ('bridge', 'veth') AND o.tunnel = 'none' AND NOT o.link_scope AND o.inner_ver IN (4, 6)
   AND (o.inner_ttl NOT IN (64, 128, 255) OR an.own_node = c.node) AND p.inner_mac_src = c.mac;
 

@@ -13,6 +13,7 @@ import {
   nodeVotes,
   oneBridgePerNode,
   tiedPodsByTime,
+  tiedPodsByTunnel,
   podBlockTest,
   twinCaptures,
   podNamedFiles,
@@ -67,6 +68,7 @@ import type {
 } from './types';
 import { checkLeases } from './flannel-leases';
 import { unconnectedClusters } from './clusters';
+import { combineAnalyses, filesByCluster, partOfSet, splitText } from './split';
 import { applyBgp, withBgp, type BgpCollector } from './calico/bgp-routes';
 import { attributePodLoopback } from './calico/pod-local';
 import { withNames } from './name-history';
@@ -83,6 +85,8 @@ export interface AnalyzeOptions {
   readonly firstPassWindowMs?: number;
   /** BGP facts collected while reading (pod blocks and node addresses of a routed cluster). */
   readonly bgp?: BgpCollector;
+  /** Analyse the set as one cluster even when it looks like several (the parts of a set split by cluster). */
+  readonly oneCluster?: boolean;
 }
 
 /** The API object: data (serialisable through toJSON) plus journey look-ups computed on demand. */
@@ -114,10 +118,14 @@ export interface Analysis extends AnalysisData {
     readonly interface: string;
     readonly kind: InterfaceKind;
     readonly runSpan: readonly [number, number];
+    /** The cluster of a set analysed cluster by cluster (split.ts), from 1. */
+    readonly cluster?: number;
   }[];
   /**
    * A node's own addresses inside its pod block, by address text: its tunnel device's ('vtep') and
    * its bridge's ('bridge', the gateway). The node sends from them and receives on them: no pods.
+   * In a set analysed cluster by cluster, an address two clusters' nodes hold is keyed
+   * '<address> (cluster N)' in each.
    */
   readonly nodeOwn: ReadonlyMap<string, { readonly node: string; readonly at: 'vtep' | 'bridge' }>;
   toJSON(): AnalysisData;
@@ -159,12 +167,37 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
   const cidrs6 = podCidrs6(facts, t.ip6);
   if (opts.bgp) applyBgp(opts.bgp, facts.nodeIps, cidrs);
   const inPodBlock = podBlockTest(t, cidrs, cidrs6);
-  const st = pointStats(t, points, facts.vtepMacs, facts.nodeIps, inPodBlock);
+  const st = pointStats(t, points, facts.vtepMacs, facts.nodeIps, inPodBlock, facts.bridgedHosts);
   inferKinds(t, points, st, ids, named, (message, ev) =>
     addFinding({ code: 'attribution', severity: 'warning', message, packets: ev.packets }),
   );
   podNamedFiles(points, named, t, inPodBlock);
   const twoClusters = unconnectedClusters(t, ids, facts);
+  // Clusters whose captures fall apart (files, names and node addresses of one cluster only): each analysed on its own.
+  const byCluster =
+    twoClusters && !opts.oneCluster
+      ? filesByCluster(
+          t,
+          files,
+          points,
+          twoClusters.groupOf,
+          named.nodeIp.map((a) => (a === null ? null : parseIp4(a))),
+        )
+      : null;
+  if (twoClusters && byCluster) {
+    const parts = [...byCluster.clusters, ...(byCluster.rest.length ? [byCluster.rest] : [])].map((fs) => {
+      const part = partOfSet(t, files, pointsIn, fs);
+      return { files: fs, analysis: analyze(part.table, part.files, part.points, { ...opts, oneCluster: true }) };
+    });
+    const message = `${twoClusters.found}. ${splitText(files, points, byCluster)}`;
+    return combineAnalyses(
+      t,
+      files,
+      pointsIn.map((p) => p.id),
+      parts,
+      [{ code: 'attribution', severity: 'warning', message, packets: twoClusters.evidence.packets }],
+    );
+  }
   if (twoClusters)
     addFinding({ code: 'attribution', severity: 'warning', message: twoClusters.evidence.reason, packets: twoClusters.evidence.packets });
 
@@ -691,6 +724,7 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
   const grainOfPoint = stampGrains(t, points.length);
   const twinRows = twinCaptures(t, points, nodeOfPoint, ids, grainOfPoint);
   oneBridgePerNode(t, points, st, nodeOfPoint, ids);
+  tiedPodsByTunnel(t, points, st, nodeOfPoint, nodeOfIp, facts.bridgedHosts, ids);
   tiedPodsByTime(t, points, st, nodeOfPoint, ids);
   const nodeNames = nodes.map((n) => n.id);
   podSideInterfaces(t, points, nodeOfPoint, ids, nodeNames);

@@ -26,7 +26,9 @@ import {
   interfaceKindFromName,
   isAmbiguousInterfaceName,
   isAntreaVethName,
+  isInterfaceLikeName,
   nameShape,
+  nodeBeforeNamedPod,
   nodeBeforeOnlyPod,
   nodeBeforePod,
   nodesFromDirectories,
@@ -170,13 +172,17 @@ export function attributeByName(points: PointDraft[], overrides: readonly PointO
     facts.nodeWeight[i] = WEIGHT.fileName - 1;
     // The rest may be Antrea's name for the pod's host-side veth ('k8s-node-03-frontend-3a1c2e').
     const rest = fromFiles[i].stem.slice(n.length + 1);
-    const iface = p.interface === null && p.ifindex === null && isAntreaVethName(rest) ? rest : null;
+    const free = p.interface === null && p.ifindex === null;
+    const antrea = free && isAntreaVethName(rest);
+    const iface = antrea || (free && isInterfaceLikeName(rest)) ? rest : null;
     p.evidence.push(
       noEvidence(
         `the file name '${baseName(p.path)}' starts with the node name ${n} that other captures' names give` +
-          (iface
-            ? `; the rest, '${iface}', is an interface's name as Antrea names a pod's host-side veth (the pod name's start, '-' and 6 hex digits)`
-            : ''),
+          (antrea
+            ? `; the rest, '${rest}', is an interface's name as Antrea names a pod's host-side veth (the pod name's start, '-' and 6 hex digits)`
+            : iface
+              ? `; the rest, '${rest}', has an interface name's form (15 characters at most, with a digit, no pod's name): the interface, its kind not told by the name`
+              : ''),
       ),
     );
     if (iface === null) return;
@@ -192,9 +198,30 @@ export function attributeByName(points: PointDraft[], overrides: readonly PointO
     const w = p.node === null && !fromFiles[i].interface ? workloadOf(fromFiles[i].stem) : null;
     if (w !== null) (filesOf.get(w) ?? filesOf.set(w, new Set()).get(w)!).add(p.file);
   });
+  // Pods that captures taken inside them are named after ('nginx-309aba7bf-qzc96-eth0.pcap'), with the file.
+  const podFiles = new Map<string, string>();
+  points.forEach((p, i) => {
+    const iface = fromFiles[i].interface;
+    // Its own name is among the nodes' here (the file name read as '<node>-eth0'): not a node it names.
+    const others = [...named].filter((n) => n !== fromFiles[i].node);
+    const pod = iface && isAmbiguousInterfaceName(iface) ? podFromFileName(p.path, others) : null;
+    if (pod) podFiles.set(pod.pod, baseName(p.path));
+  });
   points.forEach((p, i) => {
     if (p.node !== null || fromFiles[i].interface || p.ifName) return;
     const stem = fromFiles[i].stem;
+    const podSplit = nodeBeforeNamedPod(stem, podFiles.keys());
+    if (podSplit) {
+      p.node = podSplit.node;
+      p.nodeSource = 'file-name';
+      facts.nodeWeight[i] = WEIGHT.fileName - 1;
+      p.evidence.push(
+        noEvidence(
+          `the file name '${baseName(p.path)}' is ${podSplit.node} followed by the pod ${podSplit.pod}, which the capture '${podFiles.get(podSplit.pod)}' was taken inside: the node ${podSplit.node}`,
+        ),
+      );
+      return;
+    }
     // Workloads of the other files; a name that is itself a pod of one of them is that pod's.
     const workloads = new Set([...filesOf].filter(([, f]) => f.size > 1 || !f.has(p.file)).map(([w]) => w));
     // Unless the node part is numbered as two or more named nodes are ('node6' beside node1..node5).
@@ -308,6 +335,12 @@ export interface TunnelFacts {
   readonly pairs: Map<string, TunnelPair>;
   /** Every VTEP MAC seen. */
   readonly vtepMacs: Set<number>;
+  /**
+   * Inner sources (address keys) of bridged (L2) tunnel segments, sent unrouted: hosts of an overlay
+   * that stretches one subnet over the nodes (no pod block tells them), each with the outer sources
+   * that encapsulated its frames (the node it sits behind).
+   */
+  readonly bridgedHosts: Map<number, Map<number, EvidenceAcc>>;
 }
 
 function accOf<K>(m: Map<K, EvidenceAcc>, k: K): EvidenceAcc {
@@ -335,6 +368,7 @@ export function tunnelFacts(t: PacketTable): TunnelFacts {
   const pairs = new Map<string, TunnelPair>();
   const pairsBySrc = new Map<number, Map<number, TunnelPair[]>>();
   const vtepMacs = new Set<number>();
+  const bridgedHosts = new Map<number, Map<number, EvidenceAcc>>();
   const bridged = bridgedSegments(t);
   let last: TunnelPair | undefined;
   // The entries of the last outer pair seen (maps fetched when first needed, as the first use creates them).
@@ -363,6 +397,8 @@ export function tunnelFacts(t: PacketTable): TunnelFacts {
     ends.dst.add(r);
     // A bridged segment's frames are the pods' own, not a VTEP's: no node's pod block, no VTEP MAC.
     const own = bridged.size === 0 || !bridged.has(segmentKey(t, r));
+    if (!own && (t.innerVer[r] === 4 || t.innerVer[r] === 6) && isInitialTtl(t.innerTtl[r]))
+      accOf(mapOf(bridgedHosts, akey(t.innerVer[r], t.innerSrc[r])), s).add(r);
     if (own && (t.innerVer[r] === 4 || t.innerVer[r] === 6) && (t.innerFrag[r] & 0x1fff) === 0) {
       accOf((ends.innerOfS ??= mapOf(innerOf, s)), akey(t.innerVer[r], t.innerSrc[r])).add(r);
       // The destination node receives for the inner destination (unless it is a service VIP:
@@ -397,7 +433,7 @@ export function tunnelFacts(t: PacketTable): TunnelFacts {
     innerOf.delete(s);
     vtepMacOf.delete(s);
   }
-  return { nodeIps, innerOf, vtepMacOf, pairs, vtepMacs };
+  return { nodeIps, innerOf, vtepMacOf, pairs, vtepMacs, bridgedHosts };
 }
 
 /** A tunnel packet's segment: its type, VNI and UDP port. */
@@ -607,6 +643,10 @@ export interface PointStats {
    */
   lanHosts: Map<number, number>;
   lanAcc: EvidenceAcc;
+  /** Unicast packets sent here unrouted by hosts of a bridged overlay (TunnelFacts.bridgedHosts), and by anyone. */
+  overlayUnrouted: number;
+  unroutedN: number;
+  overlayAcc: EvidenceAcc;
   tunnelAcc: EvidenceAcc;
   /** Every packet of the point (a sample for evidence that cites the point as a whole). */
   allAcc: EvidenceAcc;
@@ -670,6 +710,7 @@ export function pointStats(
   vtepMacs: Set<number>,
   nodeIps: ReadonlyMap<number, unknown>,
   inPodBlock: (key: number) => boolean | null = () => null,
+  bridgedHosts: ReadonlyMap<number, unknown> = new Map(),
 ): PointStats[] {
   const st: PointStats[] = points.map(() => ({
     ip: 0,
@@ -696,6 +737,9 @@ export function pointStats(
     routedMacs: new Set(),
     lanHosts: new Map(),
     lanAcc: new EvidenceAcc(),
+    overlayUnrouted: 0,
+    unroutedN: 0,
+    overlayAcc: new EvidenceAcc(),
     tunnelAcc: new EvidenceAcc(),
     allAcc: new EvidenceAcc(),
     rawAcc: new EvidenceAcc(),
@@ -765,6 +809,11 @@ export function pointStats(
       if (init) {
         const m = s.unrouted.get(a) ?? s.unrouted.set(a, new Map()).get(a)!;
         m.set(b, (m.get(b) ?? 0) + 1);
+        s.unroutedN++;
+        if (bridgedHosts.has(a)) {
+          s.overlayUnrouted++;
+          s.overlayAcc.add(r);
+        }
       }
       if (!nodeIps.has(a)) s.addrs.set(a, (s.addrs.get(a) ?? 0) + 1);
       if (b !== a && !nodeIps.has(b)) s.addrs.set(b, (s.addrs.get(b) ?? 0) + 1);
@@ -773,7 +822,7 @@ export function pointStats(
     }
     const mac = t.mac(t.innerMacSrc[r]);
     if (mac >= 0 && !macIsGroup(mac)) {
-      if (init && unicast && !s.lanHosts.has(a) && inPodBlock(a) === false) {
+      if (init && unicast && !s.lanHosts.has(a) && inPodBlock(a) === false && !bridgedHosts.has(a)) {
         s.lanHosts.set(a, mac);
         s.lanAcc.add(r);
       }
@@ -926,6 +975,20 @@ function trafficKind(t: PacketTable, p: PointDraft, s: PointStats, ids: readonly
       `every unicast IP packet is between a node address and ${addr(t, p.podIp)}, which is outside every pod block the tunnels show: the host's own traffic with a machine on its network, on the node's NIC`,
       s.addrAcc.get(p.podIp) ?? null,
     );
+  // Hosts of a bridged (L2) overlay, the only ones sending here unrouted: their frames cross the
+  // nodes inside the tunnel as they are (their own MACs and TTL, ARP with them), so they sit behind
+  // the overlay's bridge ports, not on a network of the node's NIC. This is a port of that bridge: a
+  // pod's veth, or the bridge or its VXLAN device, which carry the same frames (their names tell).
+  if (p.podIp >= 0 && s.overlayUnrouted > 0 && s.overlayUnrouted === s.unroutedN && s.unrouted.has(p.podIp))
+    return {
+      ...claim(
+        'veth',
+        WEIGHT.traffic,
+        `every packet sent here unrouted (initial TTL) is from ${[...s.unrouted.keys()].map((a) => addr(t, a)).join(', ')}, hosts of a bridged overlay whose own frames (their MACs, ARP with them) cross between the nodes inside the tunnel: a port of that overlay's bridge, a pod's veth (or the bridge itself, or its VXLAN device)`,
+        s.overlayAcc,
+      ),
+      alsoFits: ['bridge', 'vtep'],
+    };
   // Two hosts outside every pod block, each sending here unrouted from a MAC of its own: they share
   // this segment. A pod's interface shows one unrouted sender outside the pod blocks at most (the
   // pod's peers arrive routed, by the gateway, unless they are pods on its own bridge), so this is a
@@ -1417,12 +1480,63 @@ export function oneBridgePerNode(
 }
 
 /**
+ * A veth whose pod was a tie between hosts of a bridged (L2) overlay (its pod and a remote host it
+ * talks to both send unrouted from MACs of their own) is settled by the tunnel: each host's frames
+ * are encapsulated by the node it sits behind. Of the tied addresses, those only other nodes
+ * encapsulate are remote; one left is the pod. Its tie is then over (`podTied` holds the pod).
+ */
+export function tiedPodsByTunnel(
+  t: PacketTable,
+  points: PointDraft[],
+  st: readonly PointStats[],
+  nodeOfPoint: ArrayLike<number>,
+  nodeOfIp: ReadonlyMap<number, number>,
+  bridgedHosts: ReadonlyMap<number, ReadonlyMap<number, EvidenceAcc>>,
+  ids: readonly string[],
+): void {
+  if (bridgedHosts.size === 0) return;
+  points.forEach((p, i) => {
+    const n = nodeOfPoint[i];
+    if (p.kind !== 'veth' || p.podSide || n < 0 || !p.podTied || p.podTied.length < 2) return;
+    const remote: { a: number; acc: EvidenceAcc }[] = [];
+    const left: number[] = [];
+    for (const a of p.podTied) {
+      const by = bridgedHosts.get(a);
+      const nodes = by ? [...by.keys()].map((ip) => nodeOfIp.get(ip) ?? -1) : [];
+      if (nodes.length > 0 && nodes.every((m) => m >= 0 && m !== n)) remote.push({ a, acc: [...by!.values()][0] });
+      else left.push(a);
+    }
+    if (left.length !== 1 || remote.length === 0) return;
+    const [pod] = left;
+    const was = p.podIp;
+    p.podIp = pod;
+    p.podMac = st[i].macOf.get(pod) ?? -1;
+    p.podTied = [pod];
+    const acc = new EvidenceAcc();
+    for (const x of remote) acc.merge(x.acc);
+    p.evidence.push(
+      evidence(
+        t,
+        ids,
+        `${[pod, ...remote.map((x) => x.a)].map((a) => addr(t, a)).join(' and ')} are on every packet here, each sending with an initial TTL; ` +
+          `${remote.map((x) => addr(t, x.a)).join(' and ')} ${remote.length > 1 ? 'are hosts' : 'is a host'} of a bridged overlay whose frames only other nodes encapsulate: ` +
+          `remote, not behind this veth: the pod is ${addr(t, pod)}${was !== pod ? ` (not ${addr(t, was)}, which merely came first)` : ''} [traffic]`,
+        acc,
+      ),
+    );
+  });
+}
+
+/**
  * A veth whose pod was a tie (two addresses on every packet, both sending with an initial TTL from
  * a MAC of their own: the node's host talking to its pod from the bridge's address, as kubelet's
  * probes do, or two pods of one bridge) is settled by time on its node's bridge capture: the pod's
  * packets reach its veth before the bridge and the packets to it the bridge first, while what the
  * node sends from the bridge itself shows on the bridge first. An address the bridge sees first both
  * ways is on the bridge's side, not behind this veth; one address left is the pod.
+ * Where the bridge does not settle it (a bridged overlay's frames pass the bridge port to port, and
+ * its capture stamps them after forwarding), the node's tunnel device does: a remote host's packets
+ * come out of it before they reach the veth, and the pod's go into it after.
  */
 export function tiedPodsByTime(
   t: PacketTable,
@@ -1434,40 +1548,63 @@ export function tiedPodsByTime(
   points.forEach((p, i) => {
     const n = nodeOfPoint[i];
     if (p.kind !== 'veth' || p.podSide || n < 0 || !p.podTied || p.podTied.length < 2) return;
-    const bridge = points.findIndex(
-      (b, j) => nodeOfPoint[j] === n && b.kind === 'bridge' && b.twinOf === undefined && b.firstNs <= p.lastNs && p.firstNs <= b.lastNs,
-    );
-    if (bridge < 0) return;
-    const bridgeSide: { a: number; votes: number; matched: number; acc: EvidenceAcc }[] = [];
-    const left: number[] = [];
-    for (const a of p.podTied) {
-      const byTime = podSideByTime(t, a, i, bridge);
-      if (byTime && !byTime.first) bridgeSide.push({ a, ...byTime });
-      else left.push(a);
-    }
-    if (left.length !== 1 || bridgeSide.length === 0) return;
-    const [pod] = left;
-    const was = p.podIp;
-    p.podIp = pod;
-    p.podMac = st[i].macOf.get(pod) ?? -1;
-    const acc = new EvidenceAcc();
-    for (const x of bridgeSide) acc.merge(x.acc);
-    p.evidence.push(
-      evidence(
-        t,
-        ids,
-        `${[pod, ...bridgeSide.map((x) => x.a)].map((a) => addr(t, a)).join(' and ')} are on every packet here, each sending with an initial TTL; ` +
-          bridgeSide
-            .map(
-              (x) =>
-                `of ${x.matched} packets of ${addr(t, x.a)} also seen on ${points[bridge].id}, ${x.votes} show its packets there first and those to it here first: it sends from the bridge's side, not from behind this veth`,
-            )
-            .join('; ') +
-          `: the pod is ${addr(t, pod)}${was !== pod ? ` (not ${addr(t, was)}, which merely came first)` : ''} [traffic]`,
-        acc,
-      ),
-    );
+    const refs = (kind: InterfaceKind) =>
+      points
+        .map((b, j) => j)
+        .filter((j) => {
+          const b = points[j];
+          return nodeOfPoint[j] === n && b.kind === kind && b.twinOf === undefined && b.firstNs <= p.lastNs && p.firstNs <= b.lastNs;
+        });
+    // The node's first bridge, as before; then its tunnel devices.
+    const bridges = refs('bridge').slice(0, 1);
+    for (const ref of [...bridges, ...refs('vtep')]) if (settleByTime(t, p, i, st[i], ref, points[ref], ids)) return;
   });
+}
+
+/** One tied veth settled against one reference point of its node (a bridge, or a tunnel device); false when time does not tell. */
+function settleByTime(
+  t: PacketTable,
+  p: PointDraft,
+  i: number,
+  s: PointStats,
+  ref: number,
+  r: PointDraft,
+  ids: readonly string[],
+): boolean {
+  const refSide: { a: number; votes: number; matched: number; acc: EvidenceAcc }[] = [];
+  const left: number[] = [];
+  for (const a of p.podTied!) {
+    const byTime = podSideByTime(t, a, i, ref);
+    if (byTime && !byTime.first) refSide.push({ a, ...byTime });
+    else left.push(a);
+  }
+  if (left.length !== 1 || refSide.length === 0) return false;
+  const [pod] = left;
+  const was = p.podIp;
+  p.podIp = pod;
+  p.podMac = s.macOf.get(pod) ?? -1;
+  const acc = new EvidenceAcc();
+  for (const x of refSide) acc.merge(x.acc);
+  const side =
+    r.kind === 'bridge'
+      ? `it sends from the bridge's side, not from behind this veth`
+      : `it comes through the tunnel device from beyond the node, not from behind this veth`;
+  p.evidence.push(
+    evidence(
+      t,
+      ids,
+      `${[pod, ...refSide.map((x) => x.a)].map((a) => addr(t, a)).join(' and ')} are on every packet here, each sending with an initial TTL; ` +
+        refSide
+          .map(
+            (x) =>
+              `of ${x.matched} packets of ${addr(t, x.a)} also seen on ${r.id}, ${x.votes} show its packets there first and those to it here first: ${side}`,
+          )
+          .join('; ') +
+        `: the pod is ${addr(t, pod)}${was !== pod ? ` (not ${addr(t, was)}, which merely came first)` : ''} [traffic]`,
+      acc,
+    ),
+  );
+  return true;
 }
 
 /**

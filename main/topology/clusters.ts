@@ -11,7 +11,7 @@ import type { Evidence } from './types';
 const SHOWN = 3;
 
 /**
- * The finding's text and packets, and each node address's group (-1: none), when the tunnel packets of the set form two or more groups of node
+ * The finding's text and packets (`found`: what it found, without what to do), and each node address's group (-1: none), when the tunnel packets of the set form two or more groups of node
  * addresses (no tunnel packet between them) that share a VTEP MAC or encapsulate the same pod
  * address; null otherwise. Groups alone are no sign (the pods captured may only talk in pairs of
  * nodes); one MAC or one pod on two nodes that never talk is.
@@ -20,7 +20,7 @@ export function unconnectedClusters(
   t: PacketTable,
   ids: readonly string[],
   facts: TunnelFacts,
-): { evidence: Evidence; groupOf: (ip: number) => number } | null {
+): { evidence: Evidence; found: string; groupOf: (ip: number) => number } | null {
   const parent = new Map<number, number>();
   const root = (a: number): number => {
     let x = a;
@@ -71,11 +71,15 @@ export function unconnectedClusters(
     )
     .sort();
   const shown = clashes.slice(0, SHOWN).join('; ') + (clashes.length > SHOWN ? ` (and ${clashes.length - SHOWN} more)` : '');
-  const found = evidence(
-    t,
-    ids,
-    `the set looks like ${big.length} clusters opened together: the node addresses ${list.map((g) => `{${g}}`).join(' and ')} never exchange a tunnel packet, yet ${shown}: a VTEP MAC or a pod address is one node's of one cluster. Open each cluster's captures on their own: nodes, addresses, pods and paths this set shows may mix the clusters`,
-    acc,
-  );
-  return { evidence: found, groupOf: (ip) => (parent.has(ip) ? root(ip) : -1) };
+  const found = `the set looks like ${big.length} clusters opened together: the node addresses ${list.map((g) => `{${g}}`).join(' and ')} never exchange a tunnel packet, yet ${shown}: a VTEP MAC or a pod address is one node's of one cluster`;
+  return {
+    evidence: evidence(
+      t,
+      ids,
+      `${found}. Open each cluster's captures on their own: nodes, addresses, pods and paths this set shows may mix the clusters`,
+      acc,
+    ),
+    found,
+    groupOf: (ip) => (parent.has(ip) ? root(ip) : -1),
+  };
 }

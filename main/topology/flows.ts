@@ -21,6 +21,9 @@ interface FlowDraft {
   last: number;
   firstRowFromB: boolean;
   firstTime: number;
+  /** The first time a packet from A was seen, and from B (table time; Infinity: none). */
+  firstA: number;
+  firstB: number;
   stats: Float64Array; // [pktsAB, bytesAB, pktsBA, bytesBA]
   /** Capture points that saw the flow, in the order they first did (a flow crosses few). */
   points: number[];
@@ -183,6 +186,8 @@ export function buildFlows(t: PacketTable, j: JourneyIndex, pointIds: readonly s
           last: t.tNs[r],
           firstRowFromB: false,
           firstTime: t.tNs[r],
+          firstA: Infinity,
+          firstB: Infinity,
           stats: new Float64Array(4),
           points: [],
           pointStats: [],
@@ -219,6 +224,10 @@ export function buildFlows(t: PacketTable, j: JourneyIndex, pointIds: readonly s
       if (tt < x.firstTime) {
         x.firstTime = tt;
         x.firstRowFromB = !fromA;
+      }
+      if (fromA ? tt < x.firstA : tt < x.firstB) {
+        if (fromA) x.firstA = tt;
+        else x.firstB = tt;
       }
       const bytes = t.origLen[r];
       let pp = x.points.indexOf(t.point[r]);
@@ -535,7 +544,8 @@ function withoutPieces(t: PacketTable, j: JourneyIndex, drafts: FlowDraft[], seg
  *   to the host between the client's tuple to the service and the server's from the SNAT address):
  *   it goes with the one that has its server end (the tuple the server sees), else its client end.
  * A NATed connection is so listed as the tuple its client sends and the one its server receives,
- * as for any service; the forms in between are named as its NAT peers.
+ * as for any service; the forms in between are named as its NAT peers. A connection only SNATed
+ * (its server end the same on both tuples) is one listed flow: the tuple its client sent.
  * Every packet of a folded tuple is then already counted in its connection.
  */
 function foldInto(drafts: readonly FlowDraft[], swaps: readonly boolean[], multi: readonly number[][]): Int32Array {
@@ -570,6 +580,23 @@ function foldInto(drafts: readonly FlowDraft[], swaps: readonly boolean[], multi
       const by = (server: boolean) => apart.find((p) => end(drafts[p], p, server) === end(x, i, server));
       host[i] = by(true) ?? by(false) ?? apart[0];
     }
+  }
+  // SNAT: two tuples with the same server end and different client ends, every packet of each also
+  // seen as the other and no other tuple joined to either: one connection whose client end a node
+  // rewrote (a pod's source masqueraded to its node's address). Listed as the tuple its client sent,
+  // the one its client's packets were seen with first (the rewrite comes after, on the same node);
+  // the other is its NAT peer.
+  for (const [i, m] of shared) {
+    const x = drafts[i];
+    if (host[i] >= 0 || x.peers.size !== 1) continue;
+    const [p] = x.peers;
+    const y = drafts[p];
+    if (p < i || host[p] >= 0 || y.peers.size !== 1 || m.get(p) !== x.journeys || shared.get(p)?.get(i) !== y.journeys) continue;
+    if (end(x, i, true) !== end(y, p, true) || end(x, i, false) === end(y, p, false)) continue;
+    const fromClient = (d: FlowDraft, k: number) => (swaps[k] ? d.firstB : d.firstA);
+    if (fromClient(x, i) === fromClient(y, p)) continue;
+    if (fromClient(x, i) < fromClient(y, p)) host[p] = i;
+    else host[i] = p;
   }
   // A connection is a listed flow: a host folded itself is followed to its own (never round in a circle).
   for (let i = 0; i < host.length; i++) {

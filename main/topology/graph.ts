@@ -239,7 +239,9 @@ export function buildClusterGraph(a: AnalysisData): ClusterGraph {
     });
   for (const s of m.services)
     for (const b of s.backends) {
-      const pod = m.pods.find((p) => p.id === b.pod || p.ip === b.ip);
+      // By the model's pod id, else by address when one pod only has it (two clusters opened together may both hold it).
+      const byIp = m.pods.filter((p) => p.ip === b.ip);
+      const pod = m.pods.find((p) => p.id === b.pod) ?? (byIp.length === 1 ? byIp[0] : undefined);
       if (pod) addEdge('service', svcId(s.id), podId(pod.id), { label: endpoint(b.ip, b.port) });
     }
   return { nodes, edges };

@@ -42,6 +42,22 @@ export function isAntreaVethName(name: string): boolean {
   return ANTREA_VETH_RE.test(name);
 }
 
+/**
+ * A name of a Linux interface's form that no convention gives a kind ('net1h1', 'storage0', 'data0.100'):
+ * 15 characters at most (the kernel's limit), a letter first, then letters and digits (a VLAN's '.N'
+ * at the end), and a digit, as interface names carry (a word such as 'test' or 'before' names no
+ * interface, 'capture2' a capture's). No separator: 'cni0-ops2' is a known interface with a note after
+ * it, and a pod's name as controllers make it has a '-'. Read only where a file name's rest follows a node name other captures give.
+ */
+export function isInterfaceLikeName(name: string): boolean {
+  return (
+    name.length <= 15 &&
+    /^[a-z][a-z0-9]*(\.\d+)?$/i.test(name) &&
+    /\d/.test(name) &&
+    !GENERIC_WORDS.has(name.toLowerCase().replace(/\d+$/, ''))
+  );
+}
+
 /** Kind of an interface from its name; 'unknown' when no convention applies. */
 export function interfaceKindFromName(name: string): InterfaceKind {
   for (const r of KIND_RULES) if (r.re.test(name)) return r.kind;
@@ -335,6 +351,23 @@ export function nodeBeforePod(stem: string, workloads: ReadonlySet<string>): str
     if (w !== null && workloads.has(w)) return stem.slice(0, i);
   }
   return null;
+}
+
+/**
+ * The node a '<node>-<pod>' file name starts with, when the rest is exactly a pod that another capture
+ * taken inside that pod is named after ('kind-control-plane-nginx-309aba7bf-qzc96' beside
+ * 'nginx-309aba7bf-qzc96-eth0.pcap' -> 'kind-control-plane'): the longest such pod; the node part
+ * must hold a letter.
+ */
+export function nodeBeforeNamedPod(stem: string, pods: Iterable<string>): { node: string; pod: string } | null {
+  let best: { node: string; pod: string } | null = null;
+  for (const pod of pods) {
+    const cut = stem.length - pod.length - 1;
+    if (cut <= 0 || !stem.endsWith(pod) || !/[-_.]/.test(stem[cut]) || (best && pod.length <= best.pod.length)) continue;
+    const node = stem.slice(0, cut);
+    if (/[a-z]/i.test(node)) best = { node, pod };
+  }
+  return best;
 }
 
 /** A name with its digits' runs made one: the shape numbered names share ('node3', 'node12' -> 'node0'; 'worker-02' -> 'worker-0'). */

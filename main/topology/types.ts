@@ -80,6 +80,8 @@ export interface CapturePoint {
   readonly twinOf?: string;
   /** Why the node / interface / kind were chosen (traffic inference cites packets). */
   readonly evidence: readonly Evidence[];
+  /** In a set whose captures form separate clusters (each analysed on its own), the number of its cluster, from 1. */
+  readonly cluster?: number;
   /** Why the node, the interface name or the kind is not known (null / 'unknown'). */
   readonly unknown?: Unknowns<'node' | 'interface' | 'kind'>;
 }
@@ -100,6 +102,8 @@ export interface ClusterNode {
   readonly id: string;
   readonly name: string | null;
   readonly underlayIps: readonly string[];
+  /** In a set whose captures form separate clusters (each analysed on its own), the number of its cluster, from 1. */
+  readonly cluster?: number;
   readonly underlayMacs: readonly string[];
   /** The node's pod block (IPv4 when it has one), null when the traffic does not show it. */
   readonly podCidr: string | null;
@@ -152,6 +156,8 @@ export interface Pod {
   readonly name: string | null;
   readonly namespace: string | null;
   readonly evidence: readonly Evidence[];
+  /** In a set whose captures form separate clusters (each analysed on its own), the number of its cluster, from 1. */
+  readonly cluster?: number;
   /** Why the pod's MAC, node or host-side veth is not known. */
   readonly unknown?: Unknowns<'mac' | 'node' | 'veth'>;
 }

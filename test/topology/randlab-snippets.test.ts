@@ -56,4 +56,23 @@ describe('random-lab snippets', () => {
     const why = a.points.find((p) => p.id === 'capture-5.pcap')!.evidence.map((e) => e.reason);
     expect(why).toContainEqual(expect.stringMatching(/ee:00:01:3c:d0:87, which gives 172\.16\.35\.128 as its address in ARP/));
   });
+
+  it("a '<node>-<pod>' file name gives the node when another capture was taken inside exactly that pod", async () => {
+    // Seed 69 (flannel host-gw): no file names kind-control-plane alone; its pod's veth file is
+    // '<node>-<pod>' and the pod's own eth0 file is '<pod>-eth0'. The whole first name is pod-shaped
+    // too, so without the second file the split would be a guess.
+    const n = join(dir, 'named-pod');
+    const files = ['kind-control-plane-nginx-309aba7bf-qzc96.pcap', 'nginx-309aba7bf-qzc96-eth0.pcap', 'trace-2922.pcapng'];
+    const a = await loadCaptureSet(files.map((f) => join(n, f)));
+    expect(a.model.nodes.map((x) => [x.id, x.underlayIps])).toEqual([['kind-control-plane', ['192.168.13.30']]]);
+    const why = a.points.find((p) => p.id === files[0])!.evidence.map((e) => e.reason);
+    expect(why).toContainEqual(
+      expect.stringMatching(
+        /followed by the pod nginx-309aba7bf-qzc96, which the capture 'nginx-309aba7bf-qzc96-eth0\.pcap' was taken inside/,
+      ),
+    );
+    // Alone, the name is not split: it may be one pod's whole name.
+    const alone = await loadCaptureSet([join(n, files[0]), join(n, files[2])]);
+    expect(alone.model.nodes.map((x) => x.id)).toEqual(['node-192.168.13.30']);
+  });
 });
