@@ -269,32 +269,59 @@ export function analysisTables(a: Analysis): Record<string, TableSpec> {
         ['run_last_ns', 'BIGINT'],
         ['cluster', 'INTEGER'],
       ],
-      rows: a.points.map((p, pi) => {
-        const [first, last] = spans[pi];
-        const [runFirst, runLast] = a.runSpans[pi];
-        return {
-          id: p.id,
-          capture: p.capture,
-          iface: p.iface,
-          ifindex: p.ifindex,
-          node: p.node,
-          node_source: p.nodeSource,
-          interface: p.interface,
-          interface_source: p.interfaceSource,
-          kind: p.kind,
-          kind_source: p.kindSource,
-          packet_count: p.packetCount,
-          pod_ip: pods.get(p.id)?.ip ?? null,
-          pod_ip6: pods.get(p.id)?.ip6 ?? null,
-          pod_side: pods.get(p.id)?.side ?? false,
-          twin_of: p.twinOf ?? null,
-          first_ns: Number.isFinite(first) ? ns(first) : null,
-          last_ns: Number.isFinite(last) ? ns(last) : null,
-          run_first_ns: Number.isFinite(runFirst) ? ns(runFirst) : null,
-          run_last_ns: Number.isFinite(runLast) ? ns(runLast) : null,
-          cluster: p.cluster ?? 0,
-        };
-      }),
+      rows: a.points
+        .map((p, pi) => {
+          const [first, last] = spans[pi];
+          const [runFirst, runLast] = a.runSpans[pi];
+          return {
+            id: p.id,
+            capture: p.capture,
+            iface: p.iface,
+            ifindex: p.ifindex,
+            node: p.node,
+            node_source: p.nodeSource,
+            interface: p.interface,
+            interface_source: p.interfaceSource,
+            kind: p.kind,
+            kind_source: p.kindSource,
+            packet_count: p.packetCount,
+            pod_ip: pods.get(p.id)?.ip ?? null,
+            pod_ip6: pods.get(p.id)?.ip6 ?? null,
+            pod_side: pods.get(p.id)?.side ?? false,
+            twin_of: p.twinOf ?? null,
+            first_ns: Number.isFinite(first) ? ns(first) : null,
+            last_ns: Number.isFinite(last) ? ns(last) : null,
+            run_first_ns: Number.isFinite(runFirst) ? ns(runFirst) : null,
+            run_last_ns: Number.isFinite(runLast) ? ns(runLast) : null,
+            cluster: p.cluster ?? 0,
+          };
+        })
+        .concat(
+          // A file with no packet named after a node and an interface: no packet row names it, but the
+          // path finder takes it as a capture of that interface that ran with its node's others.
+          a.emptyPoints.map((x) => ({
+            id: x.id,
+            capture: x.id,
+            iface: null,
+            ifindex: null,
+            node: x.node,
+            node_source: 'file-name',
+            interface: x.interface,
+            interface_source: 'file-name',
+            kind: x.kind,
+            kind_source: 'file-name',
+            packet_count: 0,
+            pod_ip: null,
+            pod_ip6: null,
+            pod_side: false,
+            twin_of: null,
+            first_ns: null,
+            last_ns: null,
+            run_first_ns: ns(x.runSpan[0]),
+            run_last_ns: ns(x.runSpan[1]),
+            cluster: x.cluster ?? 0,
+          })),
+        ),
     },
     nodes: {
       columns: [

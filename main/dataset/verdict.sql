@@ -7,7 +7,8 @@
 -- address there, sent again and never answered: hops.ts unansweredAtNode); answered in the destination's name by its node
 -- ('rejected': a policy's forged TCP reset, hops.ts answerMadeBy); answered by the sender's own node
 -- for an address no pod or node owns, a service address it holds ('rejected' for a TCP reset, else
--- 'answered-by-node': hops.ts answeredByOwnNode); answered by the destination
+-- 'answered-by-node': hops.ts answeredByOwnNode); a TCP reset the sender's own node made in the name
+-- of an address not its own ('rejected': hops.ts resetBySendersNode); answered by the destination
 -- ('answered', verdict.ts findAnswers); a capture running on the expected path that did not see it
 -- ('missing', hops.ts pathCheck); otherwise 'undetermined'.
 --
@@ -574,6 +575,46 @@ JOIN (
 ) g ON g.syn = s.syn
 WHERE g.sends >= 2 AND g.heard = 0;
 
+-- TCP resets the sender's own node made in the name of the address the packet was sent to, that
+-- address not its own (hops.ts resetBySendersNode: a policy on the way out, or a service address it
+-- holds without a backend): the reset first seen on that node's bridge or a veth, unencapsulated,
+-- with an initial TTL, from no address of that node, and from the node's own MAC on its pod side (one
+-- that routes packets there, sql_node_routing_macs' rule, or sends there from an address the node
+-- holds on its pod network, address_nodes.own_node); the packet and the reset seen only on that
+-- node's pod side. 'rejected'.
+CREATE OR REPLACE TEMPORARY VIEW sql_sender_reset_candidates AS
+SELECT a.jkey, f.jkey AS answer_jkey, f.node, f.capture, f.idx, p.inner_mac_src AS mac
+FROM sql_answers a
+JOIN sql_path_ends pe ON pe.jkey = a.jkey
+JOIN sql_ordered o ON o.capture = a.a_capture AND o.idx = a.a_idx
+JOIN sql_ordered f ON f.jkey = o.jkey AND f.hop = 0
+JOIN packets p ON p.capture = f.capture AND p.idx = f.idx
+LEFT JOIN sql_address_owner so ON so.ip = f.inner_src AND so.cluster = f.set_cluster
+WHERE pe.sn = f.node AND f.kind IN ('bridge', 'veth') AND f.tunnel = 'none' AND f.inner_proto = 6
+  AND CAST(p.tcp_flags AS INTEGER) % 8 >= 4 AND f.inner_ttl IN (64, 128, 255)
+  AND f.inner_ver = pe.l_ver AND f.inner_src = pe.l_dst AND so.node IS DISTINCT FROM f.node AND p.inner_mac_src IS NOT NULL;
+
+CREATE OR REPLACE TEMPORARY VIEW sql_node_own_macs AS
+SELECT DISTINCT c.node, c.mac
+FROM (SELECT DISTINCT node, mac FROM sql_sender_reset_candidates) c
+JOIN sql_ordered o ON o.node = c.node
+JOIN packets p ON p.capture = o.capture AND p.idx = o.idx
+LEFT JOIN address_nodes an ON an.ip = o.inner_src AND an.cluster = o.set_cluster
+WHERE o.kind IN ('bridge', 'veth') AND o.tunnel = 'none' AND NOT o.link_scope AND o.inner_ver IN (4, 6)
+  AND (o.inner_ttl NOT IN (64, 128, 255) OR an.own_node = c.node) AND p.inner_mac_src = c.mac;
+
+CREATE OR REPLACE TEMPORARY VIEW sql_sender_resets AS
+SELECT c.jkey, c.capture AS made_capture, c.idx AS made_idx
+FROM sql_sender_reset_candidates c
+JOIN sql_node_own_macs om ON om.node = c.node AND om.mac = c.mac
+JOIN (
+  SELECT jkey, jkey AS part FROM sql_sender_reset_candidates
+  UNION ALL SELECT jkey, answer_jkey FROM sql_sender_reset_candidates
+) x ON x.jkey = c.jkey
+JOIN sql_ordered s ON s.jkey = x.part
+GROUP BY c.jkey, c.capture, c.idx, c.node
+HAVING MIN(CASE WHEN s.node = c.node AND s.kind IN ('veth', 'bridge') THEN 1 ELSE 0 END) = 1;
+
 -- 6. The verdict, in the path finder's order.
 CREATE OR REPLACE TEMPORARY VIEW sql_verdicts AS
 SELECT jkey,
@@ -606,6 +647,7 @@ FROM (
       WHEN a.jkey IS NOT NULL AND rj.jkey IS NOT NULL THEN 'rejected'
       WHEN a.jkey IS NOT NULL AND na.jkey IS NOT NULL AND na.reset = 1 THEN 'rejected'
       WHEN a.jkey IS NOT NULL AND na.jkey IS NOT NULL THEN 'answered-by-node'
+      WHEN a.jkey IS NOT NULL AND sr.jkey IS NOT NULL THEN 'rejected'
       WHEN a.jkey IS NOT NULL THEN 'answered'
       WHEN ps.drop_slot IS NOT NULL THEN 'missing'
       ELSE 'undetermined'
@@ -613,7 +655,7 @@ FROM (
     CASE WHEN e.link_scope THEN NULL ELSE q.error_capture END AS error_capture,
     CASE WHEN e.link_scope THEN NULL ELSE q.error_idx END AS error_idx,
     a.a_capture AS answer_capture_found, a.a_idx AS answer_idx_found,
-    COALESCE(rj.made_capture, na.made_capture) AS made_capture, COALESCE(rj.made_idx, na.made_idx) AS made_idx,
+    COALESCE(rj.made_capture, na.made_capture, sr.made_capture) AS made_capture, COALESCE(rj.made_idx, na.made_idx, sr.made_idx) AS made_idx,
     m.missed_by
   FROM sql_ends e
   JOIN sql_path_ends pe ON pe.jkey = e.jkey
@@ -625,4 +667,5 @@ FROM (
   LEFT JOIN sql_node_answers na ON na.jkey = e.jkey
   LEFT JOIN sql_unanswered_syns us ON us.jkey = e.jkey
   LEFT JOIN node_addresses dna ON dna.ip = e.l_dst AND dna.node = pe.dn
+  LEFT JOIN sql_sender_resets sr ON sr.jkey = e.jkey
 ) v;

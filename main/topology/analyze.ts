@@ -35,7 +35,19 @@ import { buildFlows, unreversedNat } from './flows';
 import { OffloadIndex } from './offload';
 import { undecapsulatedTunnels, unmasqueradedHairpins } from './path-findings';
 import { hostNicAddresses } from './host-nics';
-import { floodedRows, floodedText, headersAt, hopOrder, journeyOutcome, judge, materialize, natBetween, type HopContext } from './hops';
+import {
+  floodedRows,
+  floodedText,
+  headersAt,
+  hopOrder,
+  journeyOutcome,
+  judge,
+  materialize,
+  natBetween,
+  unseenLeaving,
+  type EmptyPoint,
+  type HopContext,
+} from './hops';
 import { direction } from '../../common/text';
 import { findAnswers, quotingErrors, type QuotedError } from './verdict';
 import { groupByKey, orderHops, splitJourneys, untranslatable, withoutRows, type JourneyIndex } from './journeys';
@@ -50,6 +62,7 @@ import type {
   Evidence,
   Finding,
   Flow,
+  InterfaceKind,
   Journey,
   PacketRef,
   PointOverride,
@@ -61,7 +74,7 @@ import { applyBgp, withBgp, type BgpCollector } from './calico/bgp-routes';
 import { attributePodLoopback } from './calico/pod-local';
 import { withNames } from './name-history';
 import { WEIGHT } from './solve';
-import { baseName, isRotationPiece } from './naming';
+import { attributionFromFileName, baseName, interfaceKindFromName, isRotationPiece } from './naming';
 import { firstRouterOf, ownNicAddresses, routedNodeAddresses, routedNodeFacts } from './calico/routed';
 
 export interface AnalyzeOptions {
@@ -95,6 +108,20 @@ export interface Analysis extends AnalysisData {
    * capture. A packet not seen at a point within it went elsewhere; outside it, nothing is known.
    */
   readonly runSpans: readonly (readonly [number, number])[];
+  /**
+   * Capture files with no packet named after a node and an interface of it (hops.ts EmptyPoint):
+   * they have no capture point, but the path check takes each as a capture of that interface that
+   * ran while its node's other captures did (`runSpan`, table time) and saw nothing.
+   */
+  readonly emptyPoints: readonly {
+    readonly id: string;
+    readonly node: string;
+    readonly interface: string;
+    readonly kind: InterfaceKind;
+    readonly runSpan: readonly [number, number];
+    /** The cluster of a set analysed cluster by cluster (split.ts), from 1. */
+    readonly cluster?: number;
+  }[];
   /**
    * A node's own addresses inside its pod block, by address text: its tunnel device's ('vtep') and
    * its bridge's ('bridge', the gateway). The node sends from them and receives on them: no pods.
@@ -830,7 +857,8 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
   const tooBig = new Map<string, IcmpTooBig>();
   for (const x of t.tooBig) tooBig.set(`${x.quotedSrc}|${x.quotedDst}|${x.quotedId}`, x);
   const runSpan = captureRunSpans(points, nodeOfPoint, nodes.length);
-  const kindsPresent = new Set(points.map((p) => p.kind));
+  const emptyPoints = emptyCapturePoints(files, points, nodeOfPoint, nodes, (n) => offsets[n]?.offsetNs ?? 0);
+  const kindsPresent = new Set([...points.map((p) => p.kind), ...emptyPoints.map((p) => p.kind)]);
   const tunnelKindBetween = new Map<string, number>();
   for (const p of facts.pairs.values()) {
     const a = nodeOfIp.get(p.src);
@@ -866,6 +894,7 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
     nodeOwn,
     journeys,
     offload,
+    emptyPoints,
   };
   orderHops(journeys, hopOrder(ctx));
   // What the verdicts rest on besides the captures: ICMP errors quoting a packet, answers to it.
@@ -1009,6 +1038,7 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
   const missedBy = new Map<string, EvidenceAcc>();
   // Drops told the same way (the same direction, place and reason) are one finding with a count.
   const drops = new Map<string, { what: string; finding: Finding; n: number; packets: PacketRef[] }>();
+  const unseen = new Map<string, { what: string; finding: Finding; n: number; packets: PacketRef[] }>();
   const rows: number[] = [];
   for (let k = 0; k < journeys.count; k++) {
     rows.length = 0;
@@ -1049,6 +1079,36 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
           },
         });
     } else {
+      // To an address no capture places, last seen on a node's pod side, never on that node's way out.
+      const gone = status === 'unknown' ? unseenLeaving(ctx, rows) : null;
+      if (gone) {
+        const last = points[t.point[rows[rows.length - 1]]].id;
+        const fl = fx.flowOfRow[rows[0]];
+        const dst = t.addr(t.innerVer[rows[rows.length - 1]], t.innerDst[rows[rows.length - 1]]);
+        const key = `${flowIds[fl]}|${last}|${gone.captures.join(',')}`;
+        const u = unseen.get(key);
+        if (u) {
+          u.n++;
+          if (u.packets.length < 50) u.packets.push(...rows.map((r) => packetRef(t, ids, r)));
+        } else
+          unseen.set(key, {
+            what: droppedPacketText(t, rows[0], flowIds[fl]),
+            n: 1,
+            packets: rows.map((r) => packetRef(t, ids, r)),
+            finding: {
+              code: 'not-seen-leaving',
+              severity: 'warning',
+              message:
+                `to ${dst}, an address no capture places on a node (so where it is, and the way there, are unknown): last seen at ${last}; ` +
+                `${gone.node}'s captures beyond its pod side (${gone.captures.join(', ')}) were capturing and never saw it, and nothing answered it: ` +
+                `${gone.node} dropped it, or sent it on where nothing was captured`,
+              packets: [],
+              flow: flowIds[fl],
+              journey: k,
+              node: gone.node,
+            },
+          });
+      }
       // Seen before and after a running capture that missed it: that capture lost packets.
       for (const g of missed) {
         let acc = missedBy.get(g.point);
@@ -1057,7 +1117,7 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
       }
     }
   }
-  for (const d of drops.values())
+  for (const d of [...drops.values(), ...unseen.values()])
     addFinding({ ...d.finding, message: `${d.what}${d.n > 1 ? ` (${d.n} packets)` : ''}: ${d.finding.message}`, packets: d.packets });
   for (const [point, acc] of missedBy) {
     addFinding({
@@ -1242,6 +1302,7 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
     ...data,
     table: t,
     runSpans: runSpan,
+    emptyPoints: emptyPoints.map((x) => ({ id: x.id, node: nodes[x.node].id, interface: x.interface, kind: x.kind, runSpan: x.runSpan })),
     nodeOwn: new Map([...nodeOwn].map(([k, o]) => [addrText(k), { node: nodes[o.node].id, at: o.at }])),
     journeys: { count: journeys.count, get },
     journeyForPacket(capture, index) {
@@ -1478,6 +1539,38 @@ function captureRunSpans(points: readonly PointDraft[], nodeOfPoint: ArrayLike<n
     const n = nodeOfPoint[i];
     return n >= 0 ? nodeSpan[n] : [p.firstNs, p.lastNs];
   });
+}
+
+/**
+ * The capture files with no packet named '<node>-<interface>' after a node of the set (hops.ts
+ * EmptyPoint), each taken to run while its node's captures with packets did (their first to last
+ * packet). A name whose interface tells no kind, or a whole `-i any` capture, places nothing.
+ */
+function emptyCapturePoints(
+  files: readonly FileDraft[],
+  points: readonly PointDraft[],
+  nodeOfPoint: ArrayLike<number>,
+  nodes: readonly NodeDraft[],
+  offsetOf: (node: number) => number,
+): EmptyPoint[] {
+  const out: EmptyPoint[] = [];
+  for (const f of files) {
+    if (f.packetCount !== 0 || f.errors.length !== 0) continue;
+    const a = attributionFromFileName(f.path);
+    if (!a.node || !a.interface) continue;
+    const node = nodes.findIndex((n) => n.id === a.node);
+    const kind = interfaceKindFromName(a.interface);
+    if (node < 0 || kind === 'unknown' || kind === 'any') continue;
+    let lo = Number.POSITIVE_INFINITY;
+    let hi = Number.NEGATIVE_INFINITY;
+    points.forEach((p, i) => {
+      if (nodeOfPoint[i] !== node) return;
+      lo = Math.min(lo, p.firstNs);
+      hi = Math.max(hi, p.lastNs);
+    });
+    if (lo <= hi) out.push({ id: f.id, node, interface: a.interface, kind, runSpan: [lo, hi], offsetNs: offsetOf(node) });
+  }
+  return out;
 }
 
 /** A tied point exactly one of whose candidates has no capture of its kind yet: [point, that node, the others]. */

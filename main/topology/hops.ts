@@ -31,6 +31,22 @@ import { sortNumbers } from './small-sort';
 import { duration } from '../../common/text';
 import type { OffloadIndex } from './offload';
 
+/**
+ * A capture file that holds no packet, named '<node>-<interface>' after a node of the set: the
+ * capture ran (its file has a header) and saw nothing. It has no time stamp, so when it ran is
+ * unknown; like every capture of a node it is taken to run while the node's other captures did
+ * (`runSpan`, table time). No packet makes it a pod's veth, so it stands for no pod's.
+ */
+export interface EmptyPoint {
+  readonly id: string;
+  readonly node: number;
+  readonly interface: string;
+  readonly kind: InterfaceKind;
+  readonly runSpan: readonly [number, number];
+  /** Its node's clock offset (ns). */
+  readonly offsetNs: number;
+}
+
 export interface HopContext {
   readonly t: PacketTable;
   readonly ids: readonly string[];
@@ -79,6 +95,8 @@ export interface HopContext {
   readonly journeys?: JourneyIndex;
   /** TCP data sightings by point and sequence (filled once the flows are known): segmentation offload. */
   readonly offload?: OffloadIndex;
+  /** Capture files with no packet named after a node and an interface of it (see EmptyPoint). */
+  readonly emptyPoints?: readonly EmptyPoint[];
 }
 
 const OUT_RANK: Record<InterfaceKind, number> = { veth: 0, loopback: 0, bridge: 1, any: 1.5, unknown: 1.5, vtep: 2, tun: 2, underlay: 3 };
@@ -471,7 +489,17 @@ function place(ctx: HopContext, node: number, kinds: readonly InterfaceKind[], p
  */
 function anyOnlyBridge(ctx: HopContext, node: number): boolean {
   const { cands } = place(ctx, node, BRIDGE, -1);
-  return cands.length > 0 && cands.every((pi) => ctx.points[pi].kind === 'bridge' && ctx.points[pi].ifindex !== null);
+  return (
+    cands.length > 0 &&
+    cands.every((pi) => ctx.points[pi].kind === 'bridge' && ctx.points[pi].ifindex !== null) &&
+    emptyAt(ctx, node, BRIDGE, -1).length === 0
+  );
+}
+
+/** The empty captures (EmptyPoint) of a place: none for a pod's veth (no packet ties an empty veth capture to a pod). */
+function emptyAt(ctx: HopContext, node: number, kinds: readonly InterfaceKind[], pod: number): readonly EmptyPoint[] {
+  if (!ctx.emptyPoints?.length || pod >= 0) return [];
+  return ctx.emptyPoints.filter((x) => x.node === node && kinds.includes(x.kind));
 }
 
 const VETH: readonly InterfaceKind[] = ['veth'];
@@ -603,6 +631,8 @@ const enum GapCause {
   Reassembled,
   /** The capture there holds tunnelled frames of that time that its snap length cut before the inner IP header. */
   SeenCut,
+  /** The capture there holds no packet at all (EmptyPoint): taken to run with its node's others, it did not see it. */
+  Empty,
 }
 
 interface GapDraft {
@@ -810,7 +840,8 @@ function checkPath(ctx: HopContext, rows: readonly number[]): PathDraft {
       }
       continue;
     }
-    if (e.cands.length === 0) {
+    const empties = emptyAt(ctx, e.node, e.kinds, e.pod);
+    if (e.cands.length === 0 && empties.length === 0) {
       // No capture of that interface by kind, but a `tcpdump -i any` of the node running at the
       // time records every interface of it: had the packet gone there, it would show.
       const any = anyCaptureOf(ctx, e.node, rows);
@@ -831,6 +862,13 @@ function checkPath(ctx: HopContext, rows: readonly number[]): PathDraft {
       }
     }
     if (covering < 0) {
+      // A capture with no packet at all there (those with packets come first).
+      const empty = empties.find((x) => x.runSpan[0] - x.offsetNs <= lo && x.runSpan[1] - x.offsetNs >= hi);
+      if (empty) {
+        gaps.push({ afterHop: lastSeenHop, e, point: empty.id, cause: GapCause.Empty });
+        lastMissedExp = ei;
+        continue;
+      }
       gaps.push({ afterHop: lastSeenHop, e, point: null, cause: GapCause.NotCovering, outside: nearestRun(ctx, e.cands, lo, hi) });
       continue;
     }
@@ -864,7 +902,8 @@ function checkPath(ctx: HopContext, rows: readonly number[]): PathDraft {
   else if (lastMissedExp > lastSeenExp) status = 'dropped';
   // Made on the node where it is first seen: the places before it on that node are not on its way.
   const madeBy = madeOnNode(ctx, rows, gaps);
-  const onWay = madeBy ? gaps.filter((g) => !(g.afterHop < 0 && g.e.node === madeBy.node)) : gaps;
+  const maker = madeBy ? madeBy.node : resetMadeOnPodSide(ctx, rows[0]);
+  const onWay = maker >= 0 ? gaps.filter((g) => !(g.afterHop < 0 && g.e.node === maker)) : gaps;
   return { status, gaps: onWay, offloaded: offloaded ?? NO_OFFLOAD, toDestination, finalPoint, madeBy };
 }
 
@@ -892,6 +931,13 @@ function gapText(ctx: HopContext, g: GapDraft): PathGap {
         reason: o.after
           ? `not known whether ${id} was still capturing: a capture file gives no stop time, and ${e.nodeId}'s captures show it capturing only until ${duration(o.ns)} before this`
           : `not known whether ${id} had started capturing: a capture file gives no start time, and ${e.nodeId}'s captures show it capturing only from ${duration(o.ns)} after this`,
+      };
+    }
+    case GapCause.Empty: {
+      const x = ctx.emptyPoints!.find((p) => p.id === g.point)!;
+      return {
+        ...base,
+        reason: `not seen on ${g.point}, ${e.nodeId}'s ${x.interface} by the file's name, which holds no packet at all: that capture ran (the file has its header) and saw nothing; when it ran is unknown, because a capture with no packet has no time stamp, so it is taken to run while ${e.nodeId}'s other captures did`,
       };
     }
     case GapCause.Reassembled:
@@ -953,6 +999,8 @@ const enum Basis {
   RejectedByNode,
   /** Answered by the sender's own node for an address no pod or node owns (a service address): the node holds it, no backend. */
   AnsweredByNode,
+  /** A TCP reset the sender's own node made in the name of an address not its own (a policy on the way out): dropped there. */
+  ResetBySendersNode,
   Missing,
   /** A TCP SYN to a node's own address, seen where the node receives it, retransmitted and never answered: dropped on the node past that capture. */
   Unanswered,
@@ -969,6 +1017,7 @@ const STATUS_OF: Record<Basis, JourneyStatus> = {
   [Basis.Rejected]: 'dropped',
   [Basis.RejectedByNode]: 'dropped',
   [Basis.AnsweredByNode]: 'delivered',
+  [Basis.ResetBySendersNode]: 'dropped',
   [Basis.Missing]: 'dropped',
   [Basis.Unanswered]: 'dropped',
   [Basis.Undetermined]: 'unknown',
@@ -1050,6 +1099,7 @@ function basisOf(ctx: HopContext, k: number, rows: readonly number[], pc: PathDr
     if (answerMadeBy(ctx, rows, a)) return Basis.Rejected;
     const own = answeredByOwnNode(ctx, rows, a);
     if (own >= 0) return t.innerProto[own] === 6 && t.tcpFlags[own] & 0x04 ? Basis.RejectedByNode : Basis.AnsweredByNode;
+    if (resetBySendersNode(ctx, rows, a) >= 0) return Basis.ResetBySendersNode;
     return Basis.Answered;
   }
   if (pc.status === 'dropped') return Basis.Missing;
@@ -1185,6 +1235,98 @@ function answeredByOwnNode(ctx: HopContext, rows: readonly number[], a: number):
     const pi = t.point[r];
     const kind = ctx.points[pi].kind;
     return ctx.nodeOfPoint[pi] === node && (kind === 'veth' || kind === 'bridge');
+  };
+  if (!rows.every(podSide)) return -1;
+  for (let i = j!.start[ka]; i < j!.start[ka + 1]; i++) if (!podSide(j!.rows[i])) return -1;
+  return first;
+}
+
+const ownMacs = new WeakMap<HopContext, Map<number, Set<number>>>();
+
+/**
+ * Whether `mac` is the node's own on its pod side: it forwards routed packets there
+ * (routesOntoPodSide), or sent an unencapsulated packet there from an address the node holds on
+ * its pod network (the bridge's gateway address: an ICMP error, an ARP-resolved probe).
+ */
+function nodeMacOnPodSide(ctx: HopContext, node: number, mac: number): boolean {
+  if (mac < 0) return false;
+  if (routesOntoPodSide(ctx, node, mac)) return true;
+  let m = ownMacs.get(ctx);
+  if (!m) {
+    m = new Map<number, Set<number>>();
+    const t = ctx.t;
+    if (ctx.nodeOwn?.size)
+      for (let r = 0; r < t.count; r++) {
+        const pi = t.point[r];
+        const kind = ctx.points[pi].kind;
+        const n = ctx.nodeOfPoint[pi];
+        if (n < 0 || (kind !== 'bridge' && kind !== 'veth') || t.tunnel[r] !== TunnelKind.NONE) continue;
+        if ((t.innerVer[r] !== 4 && t.innerVer[r] !== 6) || t.innerProto[r] === 255 || untranslatable(t, r)) continue;
+        if (ctx.nodeOwn.get(akey(t.innerVer[r], t.innerSrc[r]))?.node !== n) continue;
+        const src = t.mac(t.innerMacSrc[r]);
+        if (src < 0) continue;
+        let set = m.get(n);
+        if (!set) m.set(n, (set = new Set<number>()));
+        set.add(src);
+      }
+    ownMacs.set(ctx, m);
+  }
+  return m.get(node)?.has(mac) ?? false;
+}
+
+/**
+ * The node that made the TCP reset at row `r` in the name of an address not its own, when `r` is
+ * such a reset's first sighting, else -1: on the node's pod side (its bridge or a pod's veth),
+ * unencapsulated, with an initial TTL and from the node's own MAC there (nodeMacOnPodSide), its
+ * source no address of that node. What another host sends arrives there routed by the node, one
+ * TTL less; a pod of the node sends from its own MAC. (Bridge netfilter sends a reset it makes for
+ * a bridged packet straight out of the port the packet came in by, from the MAC the packet was
+ * sent to: the bridge device itself never carries it.)
+ */
+function resetMadeOnPodSide(ctx: HopContext, r: number): number {
+  const t = ctx.t;
+  const pi = t.point[r];
+  const node = ctx.nodeOfPoint[pi];
+  const kind = ctx.points[pi].kind;
+  if (
+    node < 0 ||
+    (kind !== 'bridge' && kind !== 'veth') ||
+    t.tunnel[r] !== TunnelKind.NONE ||
+    t.innerProto[r] !== 6 ||
+    !(t.tcpFlags[r] & 0x04) ||
+    !isInitialTtl(t.innerTtl[r]) ||
+    nodeOfAddrCached(ctx, t.innerVer[r], t.innerSrc[r]) === node ||
+    !nodeMacOnPodSide(ctx, node, t.mac(t.innerMacSrc[r]))
+  )
+    return -1;
+  return node;
+}
+
+/**
+ * The first sighting of the answer (row `a`) when it is a TCP reset the sender's own node made in
+ * the name of the address the packet was sent to (resetMadeOnPodSide: a policy on the way out
+ * rejecting it, or a service address the node holds without a backend), and neither the packet nor
+ * the reset was seen anywhere but on that node's pod side; else -1.
+ */
+function resetBySendersNode(ctx: HopContext, rows: readonly number[], a: number): number {
+  const t = ctx.t;
+  const j = ctx.journeys;
+  const ka = j ? j.journeyOfRow[a] : -1;
+  if (ka < 0) return -1;
+  const first = j!.rows[j!.start[ka]];
+  const l = rows[rows.length - 1];
+  const node = resetMadeOnPodSide(ctx, first);
+  if (
+    node < 0 ||
+    t.innerVer[first] !== t.innerVer[l] ||
+    t.innerSrc[first] !== t.innerDst[l] ||
+    nodeOfAddrCached(ctx, t.innerVer[rows[0]], t.innerSrc[rows[0]]) !== node
+  )
+    return -1;
+  const podSide = (r: number): boolean => {
+    const p = t.point[r];
+    const k = ctx.points[p].kind;
+    return ctx.nodeOfPoint[p] === node && (k === 'veth' || k === 'bridge');
   };
   if (!rows.every(podSide)) return -1;
   for (let i = j!.start[ka]; i < j!.start[ka + 1]; i++) if (!podSide(j!.rows[i])) return -1;
@@ -1384,6 +1526,26 @@ export function judge(
         },
       };
     }
+    case Basis.ResetBySendersNode: {
+      const r = resetBySendersNode(ctx, rows, ctx.answers![k]);
+      const n = ctx.nodeOfPoint[t.point[r]];
+      const node = ctx.nodes[n].id;
+      const p = ctx.points[t.point[r]];
+      const dn = nodeOfAddrCached(ctx, t.innerVer[l], t.innerDst[l]);
+      const where =
+        dn >= 0
+          ? `${dstText} is ${ctx.nodes[dn].id}'s, where neither was seen`
+          : `where ${dstText} is, the captures do not tell (no pod block, tunnel or capture of its veth ties it to a node), nor whether ${node} holds it as a service's address without a backend or a policy of ${node} rejected the packet`;
+      return {
+        pc,
+        status,
+        verdict: {
+          code: 'rejected',
+          reason: `rejected at ${node}, the sender's own node: the TCP reset from ${dstText} (${refText(r)}) was made by ${node}, not by ${dstText}: it first appears on ${node}'s ${p.interface ?? p.id} with the initial TTL ${t.innerTtl[r]}, from ${node}'s own MAC ${macToString(t.mac(t.innerMacSrc[r]))} (the one it sends its pods routed packets or packets from its own addresses from), where an answer from another host arrives routed by ${node}, one TTL less, and neither the packet nor the reset was seen beyond ${node}'s pod side; ${where}`,
+          answeredBy: ref(r),
+        },
+      };
+    }
     case Basis.Missing: {
       // The capture that should have seen it next (nextMiss).
       // Copies the bridge flooded to other pods' veths are not on its way: it was last seen before them.
@@ -1401,7 +1563,7 @@ export function judge(
     }
     default: {
       const why = !pc.toDestination
-        ? `${dstText} is not an address of the cluster the captures show, no capture saw it arrive and nothing answered it`
+        ? unplacedText(ctx, rows, dstText)
         : pc.gaps.some((g) => g.point === null)
           ? `nothing answered it and no capture shows the rest of its path (${pc.gaps
               .filter((g) => g.point === null)
@@ -1425,6 +1587,73 @@ function fromItselfText(ctx: HopContext, k: number, rows: readonly number[]): st
   const me = t.addr(t.innerVer[l], t.innerDst[l]);
   return `, but from ${me} itself: the destination was translated to the sender and the source was not (a hairpin its node did not masquerade), so ${me} drops it as its own, and nothing answered it`;
 }
+
+/**
+ * For a packet seen only on one node's pod side (its bridge, veths): that node and its captures
+ * beyond the pod side (tunnel devices, NICs, empty ones as EmptyPoint takes them) that were running
+ * when it passed, none of which saw it; null when it was seen elsewhere too or none ran.
+ */
+function outwardRunning(ctx: HopContext, rows: readonly number[]): { node: number; captures: string[]; nic: boolean } | null {
+  const t = ctx.t;
+  const n = ctx.nodeOfPoint[t.point[rows[0]]];
+  const podSide = (r: number) => {
+    const k = ctx.points[t.point[r]].kind;
+    return ctx.nodeOfPoint[t.point[r]] === n && (k === 'veth' || k === 'bridge');
+  };
+  if (n < 0 || !rows.every(podSide)) return null;
+  const [lo, hi] = spanOn(ctx, rows, n);
+  const captures: string[] = [];
+  let nic = false;
+  ctx.points.forEach((p, pi) => {
+    const off = ctx.offsetOfPoint[pi];
+    if (ctx.nodeOfPoint[pi] === n && OUTWARD.includes(p.kind) && ctx.runSpan[pi][0] - off <= lo && ctx.runSpan[pi][1] - off >= hi) {
+      captures.push(p.id);
+      nic ||= p.kind === 'underlay';
+    }
+  });
+  for (const x of emptyAt(ctx, n, OUTWARD, -1))
+    if (x.runSpan[0] - x.offsetNs <= lo && x.runSpan[1] - x.offsetNs >= hi) {
+      captures.push(`${x.id} (no packet at all)`);
+      nic ||= x.kind === 'underlay';
+    }
+  return captures.length ? { node: n, captures, nic } : null;
+}
+
+/**
+ * Why a packet to an address no node of the captures owns is undetermined: where that address is
+ * is unknown, so the way the packet should have gone is too. What can be said: where it was last
+ * seen, and which captures of that node beyond its pod side ran then and never saw it.
+ */
+function unplacedText(ctx: HopContext, rows: readonly number[], dstText: string): string {
+  const out = outwardRunning(ctx, rows);
+  const node = out ? ctx.nodes[out.node].id : '';
+  const beyond = out
+    ? `; ${node}'s captures beyond its pod side (${out.captures.join(', ')}) were capturing and never saw it, but whether it had to leave ${node} at all is unknown`
+    : '';
+  return (
+    `where ${dstText} is, the captures do not tell (no node's address, pod block, tunnel or capture of its veth ties it to a node), ` +
+    `so neither is the way it should have gone: last seen at ${ctx.points[ctx.t.point[rows[rows.length - 1]]].id}${beyond}; nothing answered it`
+  );
+}
+
+/**
+ * A journey whose fate is unknown because its destination is placed on no node, seen only on one
+ * node's pod side while that node's captures beyond it, its NIC's among them (every way off the
+ * node crosses a NIC), ran and never saw it (outwardRunning): the node and those captures, else
+ * null. The node dropped it or sent it where nothing was captured. Only a packet that expects an
+ * answer (not a bare TCP acknowledgement or reset) counts: nothing answering it says something.
+ */
+export function unseenLeaving(ctx: HopContext, rows: readonly number[]): { node: string; captures: readonly string[] } | null {
+  const t = ctx.t;
+  const f = rows[0];
+  const l = rows[rows.length - 1];
+  if (untranslatable(t, f) || nodeOfAddrCached(ctx, t.innerVer[l], t.innerDst[l]) >= 0) return null;
+  if (t.innerProto[f] === 6 && (t.tcpFlags[f] & 0x04 || (!(t.tcpFlags[f] & 0x03) && t.payLen[f] === 0))) return null;
+  const out = outwardRunning(ctx, rows);
+  return out?.nic ? { node: ctx.nodes[out.node].id, captures: out.captures } : null;
+}
+
+const OUTWARD: readonly InterfaceKind[] = ['vtep', 'tun', 'underlay'];
 
 /** The capture that should have seen the packet next: the one missing it after its last hop, else the first. */
 function nextMiss(pc: PathCheck, rows: readonly number[]): PathGap | undefined {

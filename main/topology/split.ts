@@ -213,6 +213,7 @@ export function combineAnalyses(
     ...data,
     table: t,
     runSpans: points.map(([, span]) => span),
+    emptyPoints: views.flatMap((v, k) => v.a.emptyPoints.map((x) => ({ ...x, cluster: k + 1 }))),
     nodeOwn,
     journeys: {
       count: journeys,

@@ -456,6 +456,7 @@ export type FindingCode =
   | 'nat-not-reversed'
   | 'hairpin-not-masqueraded'
   | 'tunnel-not-decapsulated'
+  | 'not-seen-leaving'
   | 'too-big-for-tunnel'
   | 'fragmented'
   | 'icmp-frag-needed'

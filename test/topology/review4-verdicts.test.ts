@@ -195,10 +195,13 @@ describe('service addresses the client’s own node holds (ipvs-ens5: IPVS addre
     expect(pings.map((j) => j.verdict?.code)).toEqual(['answered', 'answered', 'answered']);
   });
 
-  it('without a capture of the node’s bridge nothing tells who made the reset: it stays the answer it is', async () => {
+  it('without a capture of the node’s bridge the client’s veth still tells who made the reset: the node’s own MAC, the initial TTL', async () => {
     const b = await loadCaptureSet(files.filter((f) => !f.endsWith('-kube-bridge.pcap')));
     const [syn] = journeysOf(b, '10.42.1.5', '10.96.77.7', 'tcp');
-    expect([syn.status, syn.verdict?.code]).toEqual(['delivered', 'answered']);
+    expect([syn.status, syn.verdict?.code]).toEqual(['dropped', 'rejected']);
+    expect(syn.verdict!.reason).toMatch(
+      /nor whether ip-10-0-3-17\.eu-west-1\.compute\.internal holds it as a service's address without a backend/,
+    );
   });
 
   it('the SQL path finder gives the same verdicts, row by row', () =>
