@@ -171,6 +171,7 @@ export function buildModel(m: ModelInput): BuiltModel {
     t.outerVer[r] !== 0 &&
     nodeOfIp.has(akey(t.outerVer[r], t.outerSrc[r])) &&
     isInitialTtl(t.innerTtl[r]);
+  const fixedTtl = fixedTtlSenders(t);
   /**
    * A tunnel packet as its sender put it on the wire: the outer TTL is still the initial one, or, for
    * IP-in-IP and GRE, the inner one copied ('ttl inherit', their devices' default; a VXLAN or Geneve
@@ -179,7 +180,11 @@ export function buildModel(m: ModelInput): BuiltModel {
    */
   const unroutedOuter = (r: number): boolean =>
     isInitialTtl(t.outerTtl[r]) ||
-    (t.tunnel[r] !== TunnelKind.VXLAN && t.tunnel[r] !== TunnelKind.GENEVE && t.innerVer[r] !== 0 && t.outerTtl[r] === t.innerTtl[r]);
+    (t.tunnel[r] !== TunnelKind.VXLAN &&
+      t.tunnel[r] !== TunnelKind.GENEVE &&
+      t.innerVer[r] !== 0 &&
+      t.outerTtl[r] === t.innerTtl[r] &&
+      !fixedTtl.has(akey(t.outerVer[r], t.outerSrc[r])));
   // Underlay MACs (outer source MAC of tunnel packets sent unrouted from the node's address), VTEP IP.
   const underlayMac = nodes.map(() => new Map<number, EvidenceAcc>());
   const vtepIp = nodes.map(() => new Map<number, EvidenceAcc>());
@@ -215,6 +220,11 @@ export function buildModel(m: ModelInput): BuiltModel {
       vtepIp[n].set(t.innerSrc[r], acc);
     }
   }
+  // A NIC's MAC is one node's: a MAC that sends the tunnel packets of two nodes is a router's (nodes
+  // in two subnets), whatever the TTLs made its frames look like.
+  const macNodes = new Map<number, number>();
+  underlayMac.forEach((macs, n) => macs.forEach((_, mac) => macNodes.set(mac, macNodes.has(mac) && macNodes.get(mac) !== n ? -1 : n)));
+  for (const [mac, n] of macNodes) if (n < 0) for (const macs of underlayMac) macs.delete(mac);
 
   // A node of a tunnelled cluster that sent no tunnel packet (no pod of its talked to another
   // node's): the source MAC of packets from its address on its own NIC captures, which it sent
@@ -915,6 +925,21 @@ export function buildModel(m: ModelInput): BuiltModel {
 }
 
 /** `{ unknown: reasons }` of the fields that have one, or nothing when every fact is known. */
+/**
+ * Outer sources of IP-in-IP or GRE packets that set their own outer TTL (an initial one over a
+ * lower inner TTL, on a capture before any router) rather than copying the inner one: their outer
+ * TTL equal to the inner says nothing of the frame being unrouted (a router took one off the initial).
+ */
+function fixedTtlSenders(t: PacketTable): Set<number> {
+  const out = new Set<number>();
+  for (let r = 0; r < t.count; r++) {
+    const k = t.tunnel[r];
+    if (k === TunnelKind.NONE || k === TunnelKind.VXLAN || k === TunnelKind.GENEVE || t.outerVer[r] === 0 || t.innerVer[r] === 0) continue;
+    if (isInitialTtl(t.outerTtl[r]) && t.innerTtl[r] !== t.outerTtl[r]) out.add(akey(t.outerVer[r], t.outerSrc[r]));
+  }
+  return out;
+}
+
 function unknowns<K extends string>(why: { readonly [F in K]: string | null }): { unknown?: { [F in K]?: string } } {
   const u: { [F in K]?: string } = {};
   for (const k of Object.keys(why) as K[]) if (why[k] !== null) u[k] = why[k];
