@@ -33,7 +33,18 @@ import { EvidenceAcc, evidence, packetRef } from './evidence';
 import { buildFlows, unreversedNat } from './flows';
 import { OffloadIndex } from './offload';
 import { undecapsulatedTunnels, unmasqueradedHairpins } from './path-findings';
-import { floodedRows, floodedText, headersAt, hopOrder, journeyOutcome, judge, materialize, natBetween, type HopContext } from './hops';
+import {
+  floodedRows,
+  floodedText,
+  headersAt,
+  hopOrder,
+  journeyOutcome,
+  judge,
+  materialize,
+  natBetween,
+  nativePairs,
+  type HopContext,
+} from './hops';
 import { direction } from '../../common/text';
 import { findAnswers, quotingErrors, type QuotedError } from './verdict';
 import { groupByKey, orderHops, splitJourneys, untranslatable, withoutRows, type JourneyIndex } from './journeys';
@@ -793,6 +804,7 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
   const answers = new Int32Array(journeys.count).fill(-1);
   const podPlacement = new Map<number, number>();
   const nodeOwn = new Map<number, NodeOwnAddress>();
+  const nativeBetween = new Set<string>();
   const offload = new OffloadIndex(t, (r) => t.tNs[r] - offsetOfPoint[t.point[r]]);
   const ctx: HopContext = {
     t,
@@ -815,6 +827,7 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
     nodeOwn,
     journeys,
     offload,
+    nativeBetween,
   };
   orderHops(journeys, hopOrder(ctx));
   // What the verdicts rest on besides the captures: ICMP errors quoting a packet, answers to it.
@@ -895,6 +908,8 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
   // The path checks below know each placed pod's node, also where no pod CIDR or veth capture tells it.
   for (const [k, n] of built.nodeOfPod) podPlacement.set(k, n);
   for (const [k, o] of built.nodeOwn) nodeOwn.set(k, o);
+  // Which node pairs route their pods natively (a cluster tunnelling only across subnets).
+  if (kindsPresent.has('vtep') || kindsPresent.has('tun')) for (const k of nativePairs(ctx)) nativeBetween.add(k);
 
   const flowIds = fx.flows.map((f) => f.id);
   answers.set(findAnswers(t, journeys, correctedTime, fx.tupleOfRow));
