@@ -84,7 +84,9 @@ function* addressNodes(a: Analysis): Generator<Row> {
   const nodes = a.model.nodes.map((n) => ({
     id: n.id,
     ips: new Set(n.underlayIps),
-    v4: (n.podCidrs ?? (n.podCidr ? [n.podCidr] : [])).map(parseCidr4).filter((c) => c !== null),
+    v4: [...(n.podCidrs ?? (n.podCidr ? [n.podCidr] : [])), ...(a.workingBlocks.has(n.id) ? [a.workingBlocks.get(n.id)!] : [])]
+      .map(parseCidr4)
+      .filter((c) => c !== null),
     v6: (n.podCidrs ?? []).flatMap((c) => {
       const [base, len] = c.split('/');
       const b = base.includes(':') ? parseIp6(base) : null;

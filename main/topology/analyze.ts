@@ -23,6 +23,7 @@ import {
   pointStats,
   stampGrains,
   tunnelFacts,
+  unboundedBlocks,
   voteWinner,
   type PointDraft,
 } from './attribution';
@@ -106,6 +107,11 @@ export interface Analysis extends AnalysisData {
    * its bridge's ('bridge', the gateway). The node sends from them and receives on them: no pods.
    */
   readonly nodeOwn: ReadonlyMap<string, { readonly node: string; readonly at: 'vtep' | 'bridge' }>;
+  /**
+   * By node id, the IPv4 block the path finder places addresses by where the model states the pod
+   * CIDR unknown (read from the addresses the tunnel packets carry, no prefix length on the wire).
+   */
+  readonly workingBlocks: ReadonlyMap<string, string>;
   toJSON(): AnalysisData;
 }
 
@@ -141,9 +147,16 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
   const named = attributeByName(points, opts.overrides ?? []);
   const podOfPoint = attributePodLoopback(points);
   const facts = tunnelFacts(t);
-  const cidrs = podCidrs(facts);
+  const narrowed = new Set<number>();
+  const cidrs = podCidrs(facts, narrowed);
   const cidrs6 = podCidrs6(facts, t.ip6);
-  if (opts.bgp) applyBgp(opts.bgp, facts.nodeIps, cidrs);
+  // Blocks the tunnel packets do not bound: guesses to place addresses by, stated as unknown. A BGP
+  // route names the block itself.
+  const guessedBlock = unboundedBlocks(facts, cidrs, narrowed);
+  if (opts.bgp) {
+    for (const { cidr, nextHop } of opts.bgp.owners().values()) if (guessedBlock.delete(nextHop)) cidrs.set(nextHop, cidr);
+    applyBgp(opts.bgp, facts.nodeIps, cidrs);
+  }
   const inPodBlock = podBlockTest(t, cidrs, cidrs6);
   const st = pointStats(t, points, facts.vtepMacs, facts.nodeIps, inPodBlock);
   inferKinds(t, points, st, ids, named, (message, ev) =>
@@ -540,7 +553,10 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
         evidence(t, ids, `${addrText(ip)} is an outer address of tunnel packets: a node's underlay address`, facts.nodeIps.get(ip) ?? null),
       );
       const inner = facts.innerOf.get(ip);
-      if (n.cidr && inner) {
+      const guess = guessedBlock.get(ip);
+      const c = cidrs.get(ip);
+      if (guess && n.cidr && c && c.base === n.cidr.base && c.len === n.cidr.len) n.cidrUnknown = guess;
+      else if (n.cidr && inner) {
         const acc = new EvidenceAcc();
         for (const [k, a] of inner) if (k < 4294967296 * 2) acc.merge(a);
         n.evidence.push(evidence(t, ids, `this node encapsulates inner sources inside ${cidrToString(n.cidr)}: its pod CIDR`, acc));
@@ -1203,6 +1219,7 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
     table: t,
     runSpans: runSpan,
     nodeOwn: new Map([...nodeOwn].map(([k, o]) => [addrText(k), { node: nodes[o.node].id, at: o.at }])),
+    workingBlocks: new Map(nodes.flatMap((n) => (n.cidr && n.cidrUnknown !== undefined ? [[n.id, cidrToString(n.cidr)]] : []))),
     journeys: { count: journeys.count, get },
     journeyForPacket(capture, index) {
       const fi = fileIndex.get(capture);
