@@ -86,7 +86,9 @@ function* addressNodes(a: Analysis): Generator<Row> {
     id: n.id,
     cluster: n.cluster ?? 0,
     ips: new Set(n.underlayIps),
-    v4: (n.podCidrs ?? (n.podCidr ? [n.podCidr] : [])).map(parseCidr4).filter((c) => c !== null),
+    v4: [...(n.podCidrs ?? (n.podCidr ? [n.podCidr] : [])), ...(a.workingBlocks.has(n.id) ? [a.workingBlocks.get(n.id)!] : [])]
+      .map(parseCidr4)
+      .filter((c) => c !== null),
     v6: (n.podCidrs ?? []).flatMap((c) => {
       const [base, len] = c.split('/');
       const b = base.includes(':') ? parseIp6(base) : null;

@@ -52,6 +52,33 @@ CREATE OR REPLACE TEMPORARY VIEW sql_address_owner AS
 SELECT a.ip, a.cluster, COALESCE(a.node, p.node, a.own_node) AS node, a.own
 FROM address_nodes a LEFT JOIN pods p ON p.ip = a.ip AND p.cluster = a.cluster;
 
+-- Node pairs whose pods the captures show routed natively (hops.ts nativePairs): a packet from a
+-- pod of one to a pod of the other bare on an underlay capture, and no tunnel packet between the
+-- two nodes (a cluster tunnelling only across subnets). Their packets are not expected in the tunnel.
+CREATE OR REPLACE TEMPORARY VIEW sql_tunnel_pairs AS
+SELECT DISTINCT LEAST(a.node, b.node) AS node_a, GREATEST(a.node, b.node) AS node_b
+FROM packets p
+JOIN node_addresses a ON a.ip = p.outer_src
+JOIN node_addresses b ON b.ip = p.outer_dst
+WHERE p.tunnel <> 'none';
+
+CREATE OR REPLACE TEMPORARY VIEW sql_native_pairs AS
+SELECT DISTINCT x.node_a, x.node_b
+FROM (
+  SELECT LEAST(s.node, d.node) AS node_a, GREATEST(s.node, d.node) AS node_b
+  FROM packets p
+  JOIN points pt ON pt.id = p.point
+  JOIN sql_address_owner s ON s.ip = p.inner_src
+  JOIN sql_address_owner d ON d.ip = p.inner_dst
+  LEFT JOIN node_addresses su ON su.ip = p.inner_src
+  LEFT JOIN node_addresses du ON du.ip = p.inner_dst
+  WHERE p.tunnel = 'none' AND p.inner_ver IN (4, 6) AND pt.kind = 'underlay' AND pt.node IS NOT NULL
+    AND s.node IS NOT NULL AND d.node IS NOT NULL AND s.node <> d.node
+    AND s.own IS NULL AND d.own IS NULL AND su.ip IS NULL AND du.ip IS NULL
+) x
+LEFT JOIN sql_tunnel_pairs tp ON tp.node_a = x.node_a AND tp.node_b = x.node_b
+WHERE tp.node_a IS NULL;
+
 CREATE OR REPLACE TEMPORARY VIEW sql_path_ends AS
 SELECT e.*, sn.node AS sn, dn.node AS dn, sn.ip IS NULL AS src_unseen, dn.ip IS NULL AS dst_unseen,
   sn.node IS NOT NULL AND su.ip IS NULL AND sn.own IS NULL AS src_pod,
@@ -59,7 +86,7 @@ SELECT e.*, sn.node AS sn, dn.node AS dn, sn.ip IS NULL AS src_unseen, dn.ip IS 
   dn.own IS NOT NULL AS dst_own,
   ta.jkey IS NOT NULL AS to_node_address,
   sn.node IS NULL AND dn.node IS NOT NULL AND (jn.lo_node <> dn.node OR jn.hi_node <> dn.node) AS came_across,
-  k.bridged, k.tunnelled, ab.node IS NOT NULL AS src_any_bridge
+  k.bridged, k.tunnelled AND np.node_a IS NULL AS tunnelled, ab.node IS NOT NULL AS src_any_bridge
 FROM sql_ends e
 LEFT JOIN sql_address_owner sn ON sn.ip = e.f_src AND sn.cluster = e.set_cluster
 LEFT JOIN sql_address_owner dn ON dn.ip = e.l_dst AND dn.cluster = e.set_cluster
@@ -76,6 +103,7 @@ LEFT JOIN (
   GROUP BY node
   HAVING MIN(CASE WHEN kind = 'bridge' AND ifindex IS NOT NULL THEN 1 ELSE 0 END) = 1
 ) ab ON ab.node = sn.node
+LEFT JOIN sql_native_pairs np ON np.node_a = LEAST(sn.node, dn.node) AND np.node_b = GREATEST(sn.node, dn.node)
 -- Whether the journey's cluster has any capture of a bridge, of a tunnel device.
 JOIN (
   SELECT cluster, MAX(CASE WHEN kind = 'bridge' THEN 1 ELSE 0 END) = 1 AS bridged,

@@ -24,6 +24,7 @@ import {
   pointStats,
   stampGrains,
   tunnelFacts,
+  unboundedBlocks,
   voteWinner,
   type PointDraft,
 } from './attribution';
@@ -46,6 +47,7 @@ import {
   natBetween,
   unseenLeaving,
   type EmptyPoint,
+  nativePairs,
   type HopContext,
 } from './hops';
 import { direction } from '../../common/text';
@@ -129,6 +131,11 @@ export interface Analysis extends AnalysisData {
    * '<address> (cluster N)' in each.
    */
   readonly nodeOwn: ReadonlyMap<string, { readonly node: string; readonly at: 'vtep' | 'bridge' }>;
+  /**
+   * By node id, the IPv4 block the path finder places addresses by where the model states the pod
+   * CIDR unknown (read from the addresses the tunnel packets carry, no prefix length on the wire).
+   */
+  readonly workingBlocks: ReadonlyMap<string, string>;
   toJSON(): AnalysisData;
 }
 
@@ -164,9 +171,16 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
   const named = attributeByName(points, opts.overrides ?? []);
   const podOfPoint = attributePodLoopback(points);
   const facts = tunnelFacts(t);
-  const cidrs = podCidrs(facts);
+  const narrowed = new Set<number>();
+  const cidrs = podCidrs(facts, narrowed);
   const cidrs6 = podCidrs6(facts, t.ip6);
-  if (opts.bgp) applyBgp(opts.bgp, facts.nodeIps, cidrs);
+  // Blocks the tunnel packets do not bound: guesses to place addresses by, stated as unknown. A BGP
+  // route names the block itself.
+  const guessedBlock = unboundedBlocks(facts, cidrs, narrowed);
+  if (opts.bgp) {
+    for (const { cidr, nextHop } of opts.bgp.owners().values()) if (guessedBlock.delete(nextHop)) cidrs.set(nextHop, cidr);
+    applyBgp(opts.bgp, facts.nodeIps, cidrs);
+  }
   const inPodBlock = podBlockTest(t, cidrs, cidrs6);
   const st = pointStats(t, points, facts.vtepMacs, facts.nodeIps, inPodBlock, facts.bridgedHosts);
   inferKinds(t, points, st, ids, named, (message, ev) =>
@@ -588,7 +602,10 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
         evidence(t, ids, `${addrText(ip)} is an outer address of tunnel packets: a node's underlay address`, facts.nodeIps.get(ip) ?? null),
       );
       const inner = facts.innerOf.get(ip);
-      if (n.cidr && inner) {
+      const guess = guessedBlock.get(ip);
+      const c = cidrs.get(ip);
+      if (guess && n.cidr && c && c.base === n.cidr.base && c.len === n.cidr.len) n.cidrUnknown = guess;
+      else if (n.cidr && inner) {
         const acc = new EvidenceAcc();
         for (const [k, a] of inner) if (k < 4294967296 * 2) acc.merge(a);
         n.evidence.push(evidence(t, ids, `this node encapsulates inner sources inside ${cidrToString(n.cidr)}: its pod CIDR`, acc));
@@ -872,6 +889,7 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
   const answers = new Int32Array(journeys.count).fill(-1);
   const podPlacement = new Map<number, number>();
   const nodeOwn = new Map<number, NodeOwnAddress>();
+  const nativeBetween = new Set<string>();
   const offload = new OffloadIndex(t, (r) => t.tNs[r] - offsetOfPoint[t.point[r]]);
   const ctx: HopContext = {
     t,
@@ -895,6 +913,7 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
     journeys,
     offload,
     emptyPoints,
+    nativeBetween,
   };
   orderHops(journeys, hopOrder(ctx));
   // What the verdicts rest on besides the captures: ICMP errors quoting a packet, answers to it.
@@ -975,6 +994,8 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
   // The path checks below know each placed pod's node, also where no pod CIDR or veth capture tells it.
   for (const [k, n] of built.nodeOfPod) podPlacement.set(k, n);
   for (const [k, o] of built.nodeOwn) nodeOwn.set(k, o);
+  // Which node pairs route their pods natively (a cluster tunnelling only across subnets).
+  if (kindsPresent.has('vtep') || kindsPresent.has('tun')) for (const k of nativePairs(ctx)) nativeBetween.add(k);
 
   const flowIds = fx.flows.map((f) => f.id);
   answers.set(findAnswers(t, journeys, correctedTime, fx.tupleOfRow));
@@ -1304,6 +1325,7 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
     runSpans: runSpan,
     emptyPoints: emptyPoints.map((x) => ({ id: x.id, node: nodes[x.node].id, interface: x.interface, kind: x.kind, runSpan: x.runSpan })),
     nodeOwn: new Map([...nodeOwn].map(([k, o]) => [addrText(k), { node: nodes[o.node].id, at: o.at }])),
+    workingBlocks: new Map(nodes.flatMap((n) => (n.cidr && n.cidrUnknown !== undefined ? [[n.id, cidrToString(n.cidr)]] : []))),
     journeys: { count: journeys.count, get },
     journeyForPacket(capture, index) {
       const fi = fileIndex.get(capture);

@@ -538,7 +538,7 @@ export function podCidrs6(f: TunnelFacts, ip6: readonly string[]): Map<number, C
  * receives for), flannel-style /24 unless the traffic spans a wider block. Node addresses themselves
  * (inner source = another node's underlay IP) are ignored.
  */
-export function podCidrs(f: TunnelFacts): Map<number, Cidr4> {
+export function podCidrs(f: TunnelFacts, narrowed?: Set<number>): Map<number, Cidr4> {
   const out = new Map<number, Cidr4>();
   for (const [nodeIp, inner] of f.innerOf) {
     let base = -1;
@@ -587,11 +587,55 @@ export function podCidrs(f: TunnelFacts): Map<number, Cidr4> {
         if (pass === 0) {
           out.set(a, own.get(a) ?? ca);
           out.set(b, own.get(b) ?? cb);
+          narrowed?.add(a).add(b);
         } else {
           out.delete(a);
           out.delete(b);
         }
       }
+  }
+  return out;
+}
+
+/** Calico's VXLAN device (vxlan.calico) defaults: VNI 4096 on UDP 4789. */
+const CALICO_VXLAN_VNI = 4096;
+const CALICO_VXLAN_PORT = 4789;
+
+/**
+ * Node underlay addresses whose IPv4 block (podCidrs) the tunnel packets do not bound, each with
+ * why: the block is then a working guess the path finder places addresses by, never a stated fact.
+ * A flannel-style /24 narrowed to the span of the node's own sources (two nodes' /24s overlap: the
+ * blocks are smaller, of a size no address gives); and every node whose tunnel packets are all
+ * IP-in-IP or Calico-style VXLAN (VNI 4096 on 4789): Calico hands out blocks (/26 by default) of
+ * any size, and its tunnel device's address is an ordinary address of one, so neither the
+ * addresses nor the device's address give a prefix length.
+ */
+export function unboundedBlocks(f: TunnelFacts, cidrs: ReadonlyMap<number, Cidr4>, narrowed: ReadonlySet<number>): Map<number, string> {
+  const kinds = new Map<number, { ipip: number; calicoVxlan: number; other: number }>();
+  for (const p of f.pairs.values()) {
+    const k = kinds.get(p.src) ?? kinds.set(p.src, { ipip: 0, calicoVxlan: 0, other: 0 }).get(p.src)!;
+    if (p.type === TunnelKind.IPIP) k.ipip++;
+    else if (p.type === TunnelKind.VXLAN && p.vni === CALICO_VXLAN_VNI && p.dport === CALICO_VXLAN_PORT) k.calicoVxlan++;
+    else k.other++;
+  }
+  const out = new Map<number, string>();
+  for (const ip of cidrs.keys()) {
+    const k = kinds.get(ip);
+    if (k && k.other === 0 && k.ipip > 0)
+      out.set(
+        ip,
+        `its tunnel packets are IP-in-IP, which carry addresses only; Calico-style IPAM gives a node blocks of any size (/26 by default), so no prefix length is on the wire`,
+      );
+    else if (k && k.other === 0 && k.calicoVxlan > 0)
+      out.set(
+        ip,
+        `its tunnel packets are VXLAN VNI ${CALICO_VXLAN_VNI} on UDP ${CALICO_VXLAN_PORT} (Calico's vxlan.calico), whose IPAM gives a node blocks of any size (/26 by default): the addresses carry no prefix length`,
+      );
+    else if (narrowed.has(ip))
+      out.set(
+        ip,
+        `its pod addresses and another node's share the /24 a flannel-style block would be: the blocks are smaller, and the tunnel packets carry addresses, no prefix length`,
+      );
   }
   return out;
 }

@@ -97,6 +97,35 @@ export interface HopContext {
   readonly offload?: OffloadIndex;
   /** Capture files with no packet named after a node and an interface of it (see EmptyPoint). */
   readonly emptyPoints?: readonly EmptyPoint[];
+  /**
+   * Node pairs ('min|max' indices) whose pods' packets the captures show routed natively, bare on a
+   * NIC, with no tunnel packet between the two (filled once the model is built; nativePairs).
+   */
+  readonly nativeBetween?: ReadonlySet<string>;
+}
+
+/**
+ * Node pairs that route their pods' packets natively: a packet from a pod of one to a pod of the
+ * other captured bare (no tunnel header) on an underlay capture, and no tunnel packet between the
+ * two nodes. A cluster that tunnels only across subnets (Calico's CrossSubnet) routes pods natively
+ * between nodes of one subnet: their packets never enter the tunnel device.
+ */
+export function nativePairs(ctx: HopContext): Set<string> {
+  const t = ctx.t;
+  const out = new Set<string>();
+  const isPod = (ver: number, a: number) => !ctx.nodeOfIp.has(akey(ver, a)) && !ctx.nodeOwn?.has(akey(ver, a));
+  for (let r = 0; r < t.count; r++) {
+    const pi = t.point[r];
+    const ver = t.innerVer[r];
+    if (t.tunnel[r] !== TunnelKind.NONE || (ver !== 4 && ver !== 6) || ctx.nodeOfPoint[pi] < 0 || ctx.points[pi].kind !== 'underlay')
+      continue;
+    const a = nodeOfAddrCached(ctx, ver, t.innerSrc[r]);
+    const b = nodeOfAddrCached(ctx, ver, t.innerDst[r]);
+    if (a < 0 || b < 0 || a === b || !isPod(ver, t.innerSrc[r]) || !isPod(ver, t.innerDst[r])) continue;
+    const key = `${Math.min(a, b)}|${Math.max(a, b)}`;
+    if (!ctx.tunnelKindBetween.has(key)) out.add(key);
+  }
+  return out;
 }
 
 const OUT_RANK: Record<InterfaceKind, number> = { veth: 0, loopback: 0, bridge: 1, any: 1.5, unknown: 1.5, vtep: 2, tun: 2, underlay: 3 };
@@ -547,7 +576,9 @@ function expectedPath(ctx: HopContext, rows: readonly number[]): readonly Expect
   // To a pod on another node it crosses the tunnel; to a node's own address (kubelet to the API
   // server, a pod to a hostNetwork server, SNATed to its node's address) the underlay carries it as
   // it is: the tunnel routes only pod blocks.
-  const encapsulated = tunnelled && (dstIsPod || dstOwn !== undefined) && !toNodeAddress;
+  // Between two nodes whose pods the captures show routed natively, the tunnel is not on the way.
+  const native = sn >= 0 && dn >= 0 && !!ctx.nativeBetween?.has(`${Math.min(sn, dn)}|${Math.max(sn, dn)}`);
+  const encapsulated = tunnelled && (dstIsPod || dstOwn !== undefined) && !toNodeAddress && !native;
   const out: Expect[] = [];
   if (sn >= 0 && srcIsPod) {
     out.push(place(ctx, sn, VETH, k1));

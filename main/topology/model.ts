@@ -12,6 +12,7 @@ import {
   ip4ToString,
   macIsGroup,
   macToString,
+  parseIp4,
   parseIp6,
   prefixMask,
   type Cidr4,
@@ -29,6 +30,11 @@ export interface NodeDraft {
   /** Underlay address keys. */
   ips: number[];
   cidr: Cidr4 | null;
+  /**
+   * Why `cidr` is a working guess the traffic does not bound (unboundedBlocks): the path finder
+   * places addresses by it, the model states the pod CIDR unknown.
+   */
+  cidrUnknown?: string;
   /** IPv6 pod block (dual-stack / IPv6 clusters). */
   cidr6?: Cidr6 | null;
   points: number[];
@@ -171,6 +177,7 @@ export function buildModel(m: ModelInput): BuiltModel {
     t.outerVer[r] !== 0 &&
     nodeOfIp.has(akey(t.outerVer[r], t.outerSrc[r])) &&
     isInitialTtl(t.innerTtl[r]);
+  const fixedTtl = fixedTtlSenders(t);
   /**
    * A tunnel packet as its sender put it on the wire: the outer TTL is still the initial one, or, for
    * IP-in-IP and GRE, the inner one copied ('ttl inherit', their devices' default; a VXLAN or Geneve
@@ -179,7 +186,11 @@ export function buildModel(m: ModelInput): BuiltModel {
    */
   const unroutedOuter = (r: number): boolean =>
     isInitialTtl(t.outerTtl[r]) ||
-    (t.tunnel[r] !== TunnelKind.VXLAN && t.tunnel[r] !== TunnelKind.GENEVE && t.innerVer[r] !== 0 && t.outerTtl[r] === t.innerTtl[r]);
+    (t.tunnel[r] !== TunnelKind.VXLAN &&
+      t.tunnel[r] !== TunnelKind.GENEVE &&
+      t.innerVer[r] !== 0 &&
+      t.outerTtl[r] === t.innerTtl[r] &&
+      !fixedTtl.has(akey(t.outerVer[r], t.outerSrc[r])));
   // Underlay MACs (outer source MAC of tunnel packets sent unrouted from the node's address), VTEP IP.
   const underlayMac = nodes.map(() => new Map<number, EvidenceAcc>());
   const vtepIp = nodes.map(() => new Map<number, EvidenceAcc>());
@@ -215,6 +226,11 @@ export function buildModel(m: ModelInput): BuiltModel {
       vtepIp[n].set(t.innerSrc[r], acc);
     }
   }
+  // A NIC's MAC is one node's: a MAC that sends the tunnel packets of two nodes is a router's (nodes
+  // in two subnets), whatever the TTLs made its frames look like.
+  const macNodes = new Map<number, number>();
+  underlayMac.forEach((macs, n) => macs.forEach((_, mac) => macNodes.set(mac, macNodes.has(mac) && macNodes.get(mac) !== n ? -1 : n)));
+  for (const [mac, n] of macNodes) if (n < 0) for (const macs of underlayMac) macs.delete(mac);
 
   // A node of a tunnelled cluster that sent no tunnel packet (no pod of its talked to another
   // node's): the source MAC of packets from its address on its own NIC captures, which it sent
@@ -384,13 +400,14 @@ export function buildModel(m: ModelInput): BuiltModel {
         ),
       );
     }
+    const stated = n.cidrUnknown === undefined ? n.cidr : null;
     return {
       id: n.id,
       name: n.name,
       underlayIps: n.ips.map(addrText),
       underlayMacs: ul.map(([mac]) => macToString(mac)),
-      podCidr: n.cidr ? cidrToString(n.cidr) : n.cidr6 ? cidr6ToString(n.cidr6) : null,
-      podCidrs: [...(n.cidr ? [cidrToString(n.cidr)] : []), ...(n.cidr6 ? [cidr6ToString(n.cidr6)] : [])],
+      podCidr: stated ? cidrToString(stated) : n.cidr6 ? cidr6ToString(n.cidr6) : null,
+      podCidrs: [...(stated ? [cidrToString(stated)] : []), ...(n.cidr6 ? [cidr6ToString(n.cidr6)] : [])],
       vtepMac: vm ? macToString(vm[0]) : null,
       vtepIp: vi ? ip4ToString(vi[0]) : null,
       points: n.points.map((p) => points[p].id),
@@ -833,7 +850,7 @@ export function buildModel(m: ModelInput): BuiltModel {
     return {
       ...o,
       ...unknowns({
-        podCidr: o.podCidr === null ? podCidrWhy(i, podsOf[i]) : null,
+        podCidr: o.podCidr === null ? podCidrWhy(i, podsOf[i], o.vtepIp) : null,
         underlayIps: n.ips.length ? null : `no tunnel packet and no ARP of its NIC's own MAC in the captures ties an address to it`,
         underlayMacs: o.underlayMacs.length ? null : n.ips.length ? underlayMacWhy(i) : `its underlay address is unknown`,
         vtepMac:
@@ -845,7 +862,7 @@ export function buildModel(m: ModelInput): BuiltModel {
         vtepIp:
           o.vtepIp !== null || !hasDevice
             ? null
-            : n.cidr
+            : n.cidr && n.cidrUnknown === undefined
               ? `no packet it sent into the tunnel itself from an address of ${cidrToString(n.cidr)} (its network address, or unrouted) is in the captures; the tunnel device may also have no address`
               : `its IPv4 pod CIDR is unknown, and the tunnel device's address is found as an address of that block (its network address, or one the node sends into the tunnel from itself)`,
       }),
@@ -867,8 +884,13 @@ export function buildModel(m: ModelInput): BuiltModel {
   }
 
   /** Why node i's pod CIDR is unknown, given the address keys of the pods placed on it. */
-  function podCidrWhy(i: number, podKeys: readonly number[]): string {
+  function podCidrWhy(i: number, podKeys: readonly number[], tunnelIp: string | null): string {
     const n = nodes[i];
+    if (n.cidrUnknown !== undefined) {
+      // The tunnel device's address is one of the block's too (Calico's tunl0 / vxlan.calico).
+      const dev = tunnelIp !== null ? parseIp4(tunnelIp) : null;
+      return blockOfAddresses(n.cidrUnknown, podKeys, dev !== null && !podKeys.includes(dev) ? dev : null, `its tunnel device`);
+    }
     let sent = 0;
     let received = 0;
     let tunnelPackets = 0;
@@ -890,16 +912,19 @@ export function buildModel(m: ModelInput): BuiltModel {
           : tunnelPackets > 0
             ? `no tunnel packet of it in the captures carries a pod's address, and a block is read from those`
             : `no tunnel packet to or from it is in the captures, and no route names its block`;
-    // What is known of the block, and why that is not enough: addresses give no prefix length.
+    const g = gatewayIp[i];
+    return blockOfAddresses(why, podKeys, g && g[0] < 4294967296 && !podKeys.includes(g[0]) ? g[0] : null, `its bridge's gateway`);
+  }
+
+  /** `why`, then what is known of the block and why that is not enough: addresses give no prefix length. */
+  function blockOfAddresses(why: string, podKeys: readonly number[], own: number | null, ownName: string): string {
     const v4 = podKeys.filter((k) => k < 4294967296).sort((x, y) => x - y);
     if (!v4.length) return why;
-    const g = gatewayIp[i];
-    const gw = g && g[0] < 4294967296 && !v4.includes(g[0]) ? g[0] : null;
-    const all = gw !== null ? [...v4, gw] : v4;
+    const all = own !== null ? [...v4, own] : v4;
     let len = 32;
     for (const a of all) len = Math.min(len, commonPrefixLen(all[0], a));
     const wider = cidrToString({ base: (all[0] & prefixMask(len)) >>> 0, len });
-    return `${why}; its pods ${v4.map(addrText).join(', ')}${gw !== null ? ` and its bridge's gateway ${addrText(gw)}` : ''} are known, but addresses alone do not give the block's prefix length (a block holding ${all.length > 1 ? 'them all' : 'it'} is ${wider} or wider)`;
+    return `${why}; its pods ${v4.map(addrText).join(', ')}${own !== null ? ` and ${ownName} ${addrText(own)}` : ''} are known, but addresses alone do not give the block's prefix length (a block holding ${all.length > 1 ? 'them all' : 'it'} is ${wider} or wider)`;
   }
 
   /** Why node i's underlay MAC is unknown: what the tunnel packets from its addresses were like. */
@@ -917,6 +942,21 @@ export function buildModel(m: ModelInput): BuiltModel {
 }
 
 /** `{ unknown: reasons }` of the fields that have one, or nothing when every fact is known. */
+/**
+ * Outer sources of IP-in-IP or GRE packets that set their own outer TTL (an initial one over a
+ * lower inner TTL, on a capture before any router) rather than copying the inner one: their outer
+ * TTL equal to the inner says nothing of the frame being unrouted (a router took one off the initial).
+ */
+function fixedTtlSenders(t: PacketTable): Set<number> {
+  const out = new Set<number>();
+  for (let r = 0; r < t.count; r++) {
+    const k = t.tunnel[r];
+    if (k === TunnelKind.NONE || k === TunnelKind.VXLAN || k === TunnelKind.GENEVE || t.outerVer[r] === 0 || t.innerVer[r] === 0) continue;
+    if (isInitialTtl(t.outerTtl[r]) && t.innerTtl[r] !== t.outerTtl[r]) out.add(akey(t.outerVer[r], t.outerSrc[r]));
+  }
+  return out;
+}
+
 function unknowns<K extends string>(why: { readonly [F in K]: string | null }): { unknown?: { [F in K]?: string } } {
   const u: { [F in K]?: string } = {};
   for (const k of Object.keys(why) as K[]) if (why[k] !== null) u[k] = why[k];

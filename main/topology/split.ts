@@ -215,6 +215,8 @@ export function combineAnalyses(
     runSpans: points.map(([, span]) => span),
     emptyPoints: views.flatMap((v, k) => v.a.emptyPoints.map((x) => ({ ...x, cluster: k + 1 }))),
     nodeOwn,
+    // Node names are the cluster's own (two clusters sharing one are not split).
+    workingBlocks: new Map(views.flatMap((v) => [...v.a.workingBlocks])),
     journeys: {
       count: journeys,
       get(id) {
