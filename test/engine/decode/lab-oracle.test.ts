@@ -77,7 +77,6 @@ const compared = (doc: OracleDoc): { readable: boolean; frames: Record<string, u
  * them (table.ts). Only the fields that differ are allowed, frame by frame.
  */
 function allowedFor(rel: string, frames: readonly OracleFrame[], engine: readonly object[]): Allowed {
-  const cut = frames.filter((f) => (f.cap_len as number) < (f.len as number) && !f.truncated);
   const quotesTunnel = frames.filter((f) => {
     const icmp = f.icmp as { type?: number; embedded_ip?: { proto?: number }[] }[] | undefined;
     const mine = (engine[f.number - 1] as Record<string, unknown> | undefined)?.vxlan_vni;
@@ -90,11 +89,21 @@ function allowedFor(rel: string, frames: readonly OracleFrame[], engine: readonl
     const list = (v: unknown) => JSON.stringify(v ?? []);
     return ['ip', 'icmp', 'l4', 'vxlan_vni'].filter((k) => list(f[k]) !== list(mine[k]));
   };
+  // A TCP header the snap length cut before its flags: tshark writes `flags: null`, the engine leaves the field out.
+  const withoutNulls = (v: unknown) => JSON.stringify(v ?? [], (_k, x: unknown) => (x === null ? undefined : x));
+  const flagsCut = (f: OracleFrame) => {
+    const mine = (engine[f.number - 1] ?? {}) as Record<string, unknown>;
+    return JSON.stringify(f.l4 ?? []) !== JSON.stringify(mine.l4 ?? []) && withoutNulls(f.l4) === withoutNulls(mine.l4);
+  };
+  const limited = frames.filter((f) => (f.cap_len as number) < (f.len as number));
   return {
     ...Object.fromEntries(
-      cut.map((f) => [
+      limited.map((f) => [
         `${rel}#${f.number}`,
-        { truncated: 'payload cut by the snap length: the engine marks the IP length, tshark marks nothing' },
+        {
+          ...(f.truncated ? {} : { truncated: 'payload cut by the snap length: the engine marks the IP length, tshark marks nothing' }),
+          ...(flagsCut(f) ? { l4: 'TCP header cut before its flags: tshark writes them as null, the engine leaves them out' } : {}),
+        },
       ]),
     ),
     ...Object.fromEntries(quotesTunnel.map((f) => [`${rel}#${f.number}`, Object.fromEntries(differing(f).map((k) => [k, reason]))])),
