@@ -741,36 +741,7 @@ export function buildModel(m: ModelInput): BuiltModel {
       ],
     }));
 
-  // Tunnels per unordered node pair and kind.
-  const tunnels = new Map<string, { nodes: [string, string]; type: number; vni: number; port: number; acc: EvidenceAcc }>();
-  for (const p of facts.pairs.values()) {
-    const a = nodeOfIp.get(p.src);
-    const b = nodeOfIp.get(p.dst);
-    if (a === undefined || b === undefined || a === b) continue;
-    const pair = [nodes[a].id, nodes[b].id].sort() as [string, string];
-    const id = `${pair[0]}~${pair[1]}|${p.type}|${p.vni}|${p.dport}`;
-    let e = tunnels.get(id);
-    if (!e) {
-      e = { nodes: pair, type: p.type, vni: p.vni, port: p.dport, acc: new EvidenceAcc() };
-      tunnels.set(id, e);
-    }
-    e.acc.merge(p.acc);
-  }
-  const perPair = new Map<string, number>();
-  for (const e of tunnels.values()) perPair.set(e.nodes.join('~'), (perPair.get(e.nodes.join('~')) ?? 0) + 1);
-  const outTunnels: Tunnel[] = [...tunnels.values()].map((e) => ({
-    // '<a>~<b>'; when one pair has several tunnels (kinds or VNIs): '<a>~<b>#<kind>:<vni>'.
-    id:
-      perPair.get(e.nodes.join('~'))! > 1
-        ? `${e.nodes[0]}~${e.nodes[1]}#${TUNNEL_NAMES[e.type]}${e.vni >= 0 ? `:${e.vni}` : ''}`
-        : `${e.nodes[0]}~${e.nodes[1]}`,
-    nodes: e.nodes,
-    type: tunnelType(e.type),
-    vni: e.vni >= 0 ? e.vni : null,
-    port: e.port >= 0 ? e.port : null,
-    packets: e.acc.count,
-    evidence: [evidence(t, ids, `${TUNNEL_NAMES[e.type]} packets between the two nodes' underlay addresses`, e.acc)],
-  }));
+  const outTunnels = tunnelsOf(t, ids, facts, nodes, nodeOfIp);
 
   // Services from DNAT: a destination rewritten from a VIP to a pod.
   const svc = new Map<
@@ -915,6 +886,101 @@ export function buildModel(m: ModelInput): BuiltModel {
 }
 
 /** `{ unknown: reasons }` of the fields that have one, or nothing when every fact is known. */
+/**
+ * Tunnels per unordered node pair, kind and port. Each VNI (or GRE key) is a tunnel of its own (a
+ * second overlay beside the cluster's, with its own device and addresses), except VNIs that name the
+ * sender rather than a network: two VNIs of one pair, kind and port that carry the same inner
+ * address, one of them seen one way only, are one tunnel whose VNI varies per source. Cilium puts
+ * the sending endpoint's security identity in the VNI, so one pod's packets to another go with one
+ * VNI and its answers with another; a second overlay's VNI carries its own addresses both ways.
+ */
+function tunnelsOf(
+  t: PacketTable,
+  ids: readonly string[],
+  facts: TunnelFacts,
+  nodes: readonly NodeDraft[],
+  nodeOfIp: ReadonlyMap<number, number>,
+): Tunnel[] {
+  interface Seg {
+    nodes: [string, string];
+    type: number;
+    vni: number;
+    port: number;
+    acc: EvidenceAcc;
+    ways: Set<string>;
+    inner: Set<number>;
+    group: number;
+  }
+  const segs = new Map<string, Seg>();
+  for (const p of facts.pairs.values()) {
+    const a = nodeOfIp.get(p.src);
+    const b = nodeOfIp.get(p.dst);
+    if (a === undefined || b === undefined || a === b) continue;
+    const pair = [nodes[a].id, nodes[b].id].sort() as [string, string];
+    const id = `${pair[0]}~${pair[1]}|${p.type}|${p.vni}|${p.dport}`;
+    let e = segs.get(id);
+    if (!e) {
+      e = { nodes: pair, type: p.type, vni: p.vni, port: p.dport, acc: new EvidenceAcc(), ways: new Set(), inner: new Set(), group: segs.size };
+      segs.set(id, e);
+    }
+    e.acc.merge(p.acc);
+    e.ways.add(nodes[a].id);
+    for (const x of p.inner) e.inner.add(x);
+  }
+  // VNIs of one pair, kind and port joined when they name senders (see above): union by shared addresses.
+  const list = [...segs.values()];
+  const root = (i: number): number => (list[i].group === i ? i : (list[i].group = root(list[i].group)));
+  for (let i = 0; i < list.length; i++)
+    for (let j = i + 1; j < list.length; j++) {
+      const x = list[i],
+        y = list[j];
+      if (x.vni < 0 || y.vni < 0 || x.nodes.join('~') !== y.nodes.join('~') || x.type !== y.type || x.port !== y.port) continue;
+      if (x.ways.size > 1 && y.ways.size > 1) continue;
+      if (![...x.inner].some((k) => y.inner.has(k))) continue;
+      list[root(j)].group = root(i);
+    }
+  const groups = new Map<number, Seg[]>();
+  list.forEach((e, i) => (groups.get(root(i)) ?? groups.set(root(i), []).get(root(i))!).push(e));
+  const perPair = new Map<string, number>();
+  for (const g of groups.values()) perPair.set(g[0].nodes.join('~'), (perPair.get(g[0].nodes.join('~')) ?? 0) + 1);
+  return [...groups.values()].map((g) => {
+    g.sort((x, y) => x.vni - y.vni);
+    const e = g[0];
+    const vnis = g.map((x) => x.vni);
+    const acc = new EvidenceAcc();
+    for (const x of g) acc.merge(x.acc);
+    const bySource = vnis.length > 1;
+    const name = TUNNEL_NAMES[e.type];
+    const tag = bySource ? `${name}:${vnis.join(',')}` : `${name}${e.vni >= 0 ? `:${e.vni}` : ''}`;
+    return {
+      // '<a>~<b>'; when one pair has several tunnels (kinds or VNIs): '<a>~<b>#<kind>:<vni>[,<vni>...]'.
+      id: perPair.get(e.nodes.join('~'))! > 1 ? `${e.nodes[0]}~${e.nodes[1]}#${tag}` : `${e.nodes[0]}~${e.nodes[1]}`,
+      nodes: e.nodes,
+      type: tunnelType(e.type),
+      vni: bySource ? null : e.vni >= 0 ? e.vni : null,
+      ...(bySource ? { vnis, vniBySource: true } : {}),
+      port: e.port >= 0 ? e.port : null,
+      packets: acc.count,
+      evidence: [
+        evidence(t, ids, `${name} packets between the two nodes' underlay addresses`, acc),
+        ...(bySource
+          ? [
+              evidence(
+                t,
+                ids,
+                `VNIs ${vnis.join(', ')} carry the same endpoints' packets, ${g
+                  .filter((x) => x.ways.size === 1)
+                  .map((x) => `${x.vni} only from ${[...x.ways][0]}`)
+                  .join(', ')}: the VNI names the sender, not a network (Cilium puts the source's security identity there), so they are one tunnel`,
+                null,
+              ),
+            ]
+          : []),
+      ],
+    };
+  });
+}
+
 function unknowns<K extends string>(why: { readonly [F in K]: string | null }): { unknown?: { [F in K]?: string } } {
   const u: { [F in K]?: string } = {};
   for (const k of Object.keys(why) as K[]) if (why[k] !== null) u[k] = why[k];

@@ -157,12 +157,18 @@ export interface Pod {
 }
 
 export interface Tunnel {
-  /** '<nodeA>~<nodeB>' with the two node ids sorted; '<nodeA>~<nodeB>#<type>:<vni>' when the pair has several. */
+  /** '<nodeA>~<nodeB>' with the two node ids sorted; '<nodeA>~<nodeB>#<type>:<vni>[,<vni>...]' when the pair has several. */
   readonly id: string;
   readonly nodes: readonly [string, string];
   readonly type: TunnelType;
-  /** VXLAN VNI / Geneve VNI / GRE key, null when the type has none. */
+  /** VXLAN VNI / Geneve VNI / GRE key, null when the type has none or it varies per sender (vnis). */
   readonly vni: number | null;
+  /**
+   * Present when the VNI varies per sender (Cilium puts the source's security identity there): every
+   * VNI the tunnel carried, ascending. One tunnel all the same, not one per VNI.
+   */
+  readonly vnis?: readonly number[];
+  readonly vniBySource?: boolean;
   /** UDP destination port of the encapsulation (8472, 4789, 8285, 6081), null when not UDP. */
   readonly port: number | null;
   readonly packets: number;
