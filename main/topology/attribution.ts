@@ -316,8 +316,9 @@ export interface TunnelPair {
   readonly vni: number;
   readonly dport: number;
   readonly acc: EvidenceAcc;
-  /** Inner addresses (akey) its packets carried, up to PAIR_INNER_CAP; only for tunnels with a VNI or key. */
-  readonly inner: Set<number>;
+  /** Inner source and destination addresses (akey) of its packets, up to PAIR_INNER_CAP; only for tunnels with a VNI or key. */
+  readonly innerSrcs: Set<number>;
+  readonly innerDsts: Set<number>;
 }
 
 /** Inner addresses kept per tunnel pair: enough to tell whether two VNIs carry the same endpoints. */
@@ -412,16 +413,21 @@ export function tunnelFacts(t: PacketTable): TunnelFacts {
       if (!list) ofPair.set(d, (list = []));
       p = list.find((x) => x.type === tun && x.vni === vni && x.dport === dport);
       if (!p) {
-        p = { src: s, dst: d, type: tun, vni, dport, acc: new EvidenceAcc(), inner: new Set() };
+        p = { src: s, dst: d, type: tun, vni, dport, acc: new EvidenceAcc(), innerSrcs: new Set(), innerDsts: new Set() };
         list.push(p);
         pairs.set(`${s}|${d}|${tun}|${vni}|${dport}`, p);
       }
       last = p;
     }
     p.acc.add(r);
-    if (vni >= 0 && p.inner.size < PAIR_INNER_CAP && (t.innerVer[r] === 4 || t.innerVer[r] === 6) && t.ipCount[r] >= 2) {
-      p.inner.add(akey(t.innerVer[r], t.innerSrc[r]));
-      p.inner.add(akey(t.innerVer[r], t.innerDst[r]));
+    if (
+      vni >= 0 &&
+      p.innerSrcs.size + p.innerDsts.size < PAIR_INNER_CAP &&
+      (t.innerVer[r] === 4 || t.innerVer[r] === 6) &&
+      t.ipCount[r] >= 2
+    ) {
+      p.innerSrcs.add(akey(t.innerVer[r], t.innerSrc[r]));
+      p.innerDsts.add(akey(t.innerVer[r], t.innerDst[r]));
     }
   }
   for (const s of mirrorSources(t)) {

@@ -20,6 +20,7 @@ import {
 import { akey, DST_KEY, isInitialTtl, podSideByTime, type InPod, type PointDraft, type TunnelFacts } from './attribution';
 import { EvidenceAcc, evidence } from './evidence';
 import type { PacketTable } from './table';
+import { vtepMacChanges, type VtepMacChange } from './vtep-mac';
 import type { Bridge, ClusterModel, ClusterNode, Evidence, Pod, Service, ServiceBackend, Tunnel, TunnelType, Veth } from './types';
 
 /** A node while inferring: name and/or underlay addresses, its points and evidence. */
@@ -71,6 +72,8 @@ export interface BuiltModel {
   readonly nodeOfPod: ReadonlyMap<number, number>;
   /** A node's own addresses inside its pod block, by address key: its tunnel device's and its bridge's (the gateway). */
   readonly nodeOwn: ReadonlyMap<number, NodeOwnAddress>;
+  /** Nodes whose tunnel device changed its MAC while the captures ran (vtep-mac.ts). */
+  readonly vtepChanges: readonly VtepMacChange[];
 }
 
 /** An address a node holds on its pod network: its tunnel device's ('vtep': flannel.1's) or its bridge's ('bridge': the gateway). */
@@ -358,11 +361,32 @@ export function buildModel(m: ModelInput): BuiltModel {
   };
 
   // Nodes.
+  const vtepChanges = vtepMacChanges(t, facts, nodes, points, m.nodeOfPoint);
+  const changeOf = new Map(vtepChanges.map((c) => [c.node, c]));
+  const epochNs = (ns: number) => t.epochSec + ns / 1e9;
   const outNodes: ClusterNode[] = nodes.map((n, i) => {
     const ev = [...n.evidence];
     const ul = [...underlayMac[i].entries()].sort((a, b) => b[1].count - a[1].count);
     const vm = best(facts.vtepMacOf.get(n.ips[0] ?? -1) ?? new Map<number, EvidenceAcc>());
     if (vm) ev.push(evidence(t, ids, `inner source MAC of the VXLAN packets this node sends: its VTEP (flannel.1) MAC`, vm[1]));
+    // A VTEP that changed its MAC: the one it sent from last is its MAC, each one listed with its times.
+    const change = changeOf.get(i);
+    const spans = change?.spans ?? [];
+    for (const [k, s] of spans.entries()) {
+      const acc = new EvidenceAcc();
+      acc.add(s.firstRow);
+      if (s.lastRow !== s.firstRow) acc.add(s.lastRow);
+      ev.push(
+        evidence(
+          t,
+          ids,
+          k === 0
+            ? `its tunnel device sent from ${macToString(s.mac)} first, until the packet shown last`
+            : `then its tunnel device sent from ${macToString(s.mac)} (from the packet shown first on): the device got a new MAC (recreated) while the captures ran`,
+          acc,
+        ),
+      );
+    }
     const vi = best(vtepIp[i]);
     if (vi) ev.push(evidence(t, ids, `the network address of the pod CIDR sends encapsulated traffic: the tunnel device's address`, vi[1]));
     for (const [mac, acc] of ul)
@@ -389,7 +413,10 @@ export function buildModel(m: ModelInput): BuiltModel {
       underlayMacs: ul.map(([mac]) => macToString(mac)),
       podCidr: n.cidr ? cidrToString(n.cidr) : n.cidr6 ? cidr6ToString(n.cidr6) : null,
       podCidrs: [...(n.cidr ? [cidrToString(n.cidr)] : []), ...(n.cidr6 ? [cidr6ToString(n.cidr6)] : [])],
-      vtepMac: vm ? macToString(vm[0]) : null,
+      vtepMac: spans.length ? macToString(spans[spans.length - 1].mac) : vm ? macToString(vm[0]) : null,
+      ...(spans.length
+        ? { vtepMacs: spans.map((s) => ({ mac: macToString(s.mac), first: epochNs(s.firstNs), last: epochNs(s.lastNs) })) }
+        : {}),
       vtepIp: vi ? ip4ToString(vi[0]) : null,
       points: n.points.map((p) => points[p].id),
       evidence: ev,
@@ -820,7 +847,7 @@ export function buildModel(m: ModelInput): BuiltModel {
       }),
     };
   });
-  return { nodes: withWhy, bridges, veths, pods: outPods, tunnels: outTunnels, services, nodeOfPod, nodeOwn };
+  return { nodes: withWhy, bridges, veths, pods: outPods, tunnels: outTunnels, services, nodeOfPod, nodeOwn, vtepChanges };
 
   /** Per node, in one pass: tunnel packets from its addresses routed on their way, and without an Ethernet header. */
   function tunnelSendersByNode(): { routed: number; noEthernet: number }[] {
@@ -886,13 +913,20 @@ export function buildModel(m: ModelInput): BuiltModel {
 }
 
 /** `{ unknown: reasons }` of the fields that have one, or nothing when every fact is known. */
+/** Text of an address key (IPv4 number, or an IPv6 id past 2^32). */
+const addrKeyText =
+  (t: PacketTable) =>
+  (k: number): string =>
+    k >= 4294967296 ? (t.ip6[k - 4294967296] ?? '?') : ip4ToString(k);
+
 /**
  * Tunnels per unordered node pair, kind and port. Each VNI (or GRE key) is a tunnel of its own (a
  * second overlay beside the cluster's, with its own device and addresses), except VNIs that name the
- * sender rather than a network: two VNIs of one pair, kind and port that carry the same inner
- * address, one of them seen one way only, are one tunnel whose VNI varies per source. Cilium puts
- * the sending endpoint's security identity in the VNI, so one pod's packets to another go with one
- * VNI and its answers with another; a second overlay's VNI carries its own addresses both ways.
+ * sender rather than a network: VNIs of one pair, kind and port that carry the same endpoints'
+ * packets while each sender always uses one VNI are one tunnel whose VNI varies per source. Cilium
+ * puts the sending endpoint's security identity in the VNI, so one pod's packets to another go with
+ * one VNI and the answers with another; a second overlay's VNI carries its own addresses, and a
+ * sender using two VNIs to the same endpoints is in two networks.
  */
 function tunnelsOf(
   t: PacketTable,
@@ -908,7 +942,8 @@ function tunnelsOf(
     port: number;
     acc: EvidenceAcc;
     ways: Set<string>;
-    inner: Set<number>;
+    srcs: Set<number>;
+    all: Set<number>;
     group: number;
   }
   const segs = new Map<string, Seg>();
@@ -920,24 +955,43 @@ function tunnelsOf(
     const id = `${pair[0]}~${pair[1]}|${p.type}|${p.vni}|${p.dport}`;
     let e = segs.get(id);
     if (!e) {
-      e = { nodes: pair, type: p.type, vni: p.vni, port: p.dport, acc: new EvidenceAcc(), ways: new Set(), inner: new Set(), group: segs.size };
+      e = {
+        nodes: pair,
+        type: p.type,
+        vni: p.vni,
+        port: p.dport,
+        acc: new EvidenceAcc(),
+        ways: new Set(),
+        srcs: new Set(),
+        all: new Set(),
+        group: segs.size,
+      };
       segs.set(id, e);
     }
     e.acc.merge(p.acc);
     e.ways.add(nodes[a].id);
-    for (const x of p.inner) e.inner.add(x);
+    for (const x of p.innerSrcs) {
+      e.srcs.add(x);
+      e.all.add(x);
+    }
+    for (const x of p.innerDsts) e.all.add(x);
   }
-  // VNIs of one pair, kind and port joined when they name senders (see above): union by shared addresses.
+  // VNIs of one pair, kind and port joined when they name senders (see above): union by shared
+  // endpoints, as long as no sender of one group sends in the other.
   const list = [...segs.values()];
   const root = (i: number): number => (list[i].group === i ? i : (list[i].group = root(list[i].group)));
+  const srcsOf = new Map(list.map((e, i) => [i, new Set(e.srcs)]));
   for (let i = 0; i < list.length; i++)
     for (let j = i + 1; j < list.length; j++) {
       const x = list[i],
         y = list[j];
       if (x.vni < 0 || y.vni < 0 || x.nodes.join('~') !== y.nodes.join('~') || x.type !== y.type || x.port !== y.port) continue;
-      if (x.ways.size > 1 && y.ways.size > 1) continue;
-      if (![...x.inner].some((k) => y.inner.has(k))) continue;
-      list[root(j)].group = root(i);
+      const [ri, rj] = [root(i), root(j)];
+      if (ri === rj || ![...x.all].some((k) => y.all.has(k))) continue;
+      const [si, sj] = [srcsOf.get(ri)!, srcsOf.get(rj)!];
+      if ([...sj].some((k) => si.has(k))) continue;
+      for (const k of sj) si.add(k);
+      list[rj].group = ri;
     }
   const groups = new Map<number, Seg[]>();
   list.forEach((e, i) => (groups.get(root(i)) ?? groups.set(root(i), []).get(root(i))!).push(e));
@@ -968,10 +1022,13 @@ function tunnelsOf(
               evidence(
                 t,
                 ids,
-                `VNIs ${vnis.join(', ')} carry the same endpoints' packets, ${g
-                  .filter((x) => x.ways.size === 1)
-                  .map((x) => `${x.vni} only from ${[...x.ways][0]}`)
-                  .join(', ')}: the VNI names the sender, not a network (Cilium puts the source's security identity there), so they are one tunnel`,
+                `VNIs ${vnis.join(', ')} carry packets between the same endpoints, each sender always with one of them (${g
+                  .map(
+                    (x) => `${x.vni} from ${[...x.srcs].map(addrKeyText(t)).join(', ')}${x.ways.size === 1 ? ` on ${[...x.ways][0]}` : ''}`,
+                  )
+                  .join(
+                    '; ',
+                  )}): the VNI names the sender, not a network (Cilium puts the source's security identity there), so they are one tunnel`,
                 null,
               ),
             ]

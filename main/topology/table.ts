@@ -36,7 +36,11 @@ function quoteHash(data: Uint8Array, p: number, len: number, ver: number): { has
     const o = k - p;
     if (o < head ? (ver === 4 ? o >= 10 && o < 20 : o >= 8 && o < 40) : o - head < 4) continue;
     const t = o - head;
-    if (t >= 0 && (proto === 17 ? t === 6 || t === 7 : proto === 6 ? t === 16 || t === 17 : (proto === 1 || proto === 58) && (t === 4 || t === 5))) continue;
+    if (
+      t >= 0 &&
+      (proto === 17 ? t === 6 || t === 7 : proto === 6 ? t === 16 || t === 17 : (proto === 1 || proto === 58) && (t === 4 || t === 5))
+    )
+      continue;
     h = Math.imul(h ^ data[k], 0x01000193);
   }
   return { hash: h >>> 0, cut: end < want };

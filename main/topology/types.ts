@@ -105,7 +105,13 @@ export interface ClusterNode {
   readonly podCidr: string | null;
   /** Every pod block of the node (IPv4 and IPv6 on a dual-stack cluster); the inference always sets it. */
   readonly podCidrs?: readonly string[];
+  /** The tunnel device's MAC (the one it sent from last when it changed: vtepMacs). */
   readonly vtepMac: string | null;
+  /**
+   * Present when the tunnel device changed its MAC while the captures ran (recreated): each MAC it
+   * sent from, in order, with its first and last sighting on the node's own captures (epoch seconds).
+   */
+  readonly vtepMacs?: readonly { readonly mac: string; readonly first: number; readonly last: number }[];
   /** Address of the tunnel device (flannel: the .0 of the pod CIDR). */
   readonly vtepIp: string | null;
   readonly points: readonly string[];
@@ -465,6 +471,7 @@ export type FindingCode =
   | 'zero-window'
   | 'tcp-reset'
   | 'enrichment-disagreement'
+  | 'stale-vtep-mac'
   | 'attribution'
   | 'read-error'
   | 'clock-offset';

@@ -5,6 +5,8 @@
 // across that rewrite, delivered to the pod, in the path finder and in the dataset's SQL alike.
 // cilium-vni: Cilium puts the sender's security identity in the VXLAN VNI, so one node pair's tunnel
 // carries four VNIs; it is one tunnel, while two overlays with their own VNIs stay two.
+// stale-vtep: a node's VXLAN device gets a new MAC mid-capture and its peer keeps addressing the
+// old one: both MACs with their times, and a finding on the packets sent to the old one.
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -17,7 +19,9 @@ import { allJourneys, FIXTURES } from './lab';
 
 const dir = (...p: string[]) => join(FIXTURES, 'captures', ...p);
 const filesIn = (d: string): string[] =>
-  readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? filesIn(join(d, e.name)) : e.name.endsWith('.md') ? [] : [join(d, e.name)]));
+  readdirSync(d, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? filesIn(join(d, e.name)) : e.name.endsWith('.md') ? [] : [join(d, e.name)],
+  );
 
 describe('an ICMP error translated back by the node that NATed the packet it quotes (icmp-nat)', () => {
   const files = filesIn(dir('review7', 'icmp-nat'));
@@ -29,7 +33,9 @@ describe('an ICMP error translated back by the node that NATed the packet it quo
   });
 
   it('is one journey from the node that made it to the pod, the translation named, delivered', () => {
-    const errors = allJourneys(a).filter((j) => j.hops.some((h) => /type=3 code=1|unreachable/i.test(h.headers.info)) && j.hops[0].headers.protocol === 'icmp');
+    const errors = allJourneys(a).filter(
+      (j) => j.hops.some((h) => /type=3 code=1|unreachable/i.test(h.headers.info)) && j.hops[0].headers.protocol === 'icmp',
+    );
     expect(errors).toHaveLength(1);
     const [j] = errors;
     expect(j.status).toBe('delivered');
@@ -75,7 +81,7 @@ describe('VNIs that name the sender (cilium-vni: the source identity in the VXLA
       72,
     ]);
     expect(tunnelText(t)).toBe('VXLAN VNI per sender (1, 4117, 21002, 52301) UDP 8472');
-    expect(t.evidence[1].reason).toContain('21002 only from prod-euw1-k8s-node-9');
+    expect(t.evidence[1].reason).toContain('21002 from 10.0.9.88 on prod-euw1-k8s-node-9; 52301 from 10.0.7.34 on prod-euw1-k8s-node-7)');
   });
 
   it('the graph draws that one tunnel', () => {
@@ -89,5 +95,43 @@ describe('VNIs that name the sender (cilium-vni: the source identity in the VXLA
       [1, null],
       [100, null],
     ]);
+  });
+});
+
+describe('a VTEP that got a new MAC while the captures ran (stale-vtep)', () => {
+  const N2 = (n: { id: string }) => n.id.startsWith('wk-02');
+  let a: Analysis;
+  beforeAll(async () => {
+    a = await loadCaptureSet(filesIn(dir('review7', 'stale-vtep')));
+  });
+
+  it('lists both MACs with the times each was sent from, the new one as its VTEP MAC', () => {
+    const n = a.model.nodes.find(N2)!;
+    expect(n.vtepMac).toBe('aa:00:00:00:02:99');
+    expect(n.vtepMacs!.map((m) => m.mac)).toEqual(['aa:00:00:00:02:00', 'aa:00:00:00:02:99']);
+    const [old, now] = n.vtepMacs!;
+    expect([old.first, old.last, now.first, now.last].map((x) => x.toFixed(6))).toEqual([
+      '1796688801.976877',
+      '1796688801.982252',
+      '1796688806.091726',
+      '1796688807.099526',
+    ]);
+    expect(a.model.nodes.find((x) => !N2(x))!.vtepMacs).toBeUndefined();
+  });
+
+  it('a finding names the packets addressed to the old MAC after its last use, and what the captures cannot tell', () => {
+    const f = a.findings.filter((x) => x.code === 'stale-vtep-mac');
+    expect(f).toHaveLength(1);
+    expect(f[0].severity).toBe('warning');
+    expect(f[0].packets.map((p) => `${p.capture}#${p.index}`)).toEqual([
+      // tshark frames 19, 20 and 23: the second connection's three SYNs.
+      'wk-02_2026-12-08T00-13-00_eth0.pcap#18',
+      'wk-02_2026-12-08T00-13-00_eth0.pcap#19',
+      'wk-02_2026-12-08T00-13-00_eth0.pcap#22',
+    ]);
+    expect(f[0].message).toContain(
+      'changed its MAC from aa:00:00:00:02:00 (last sent from at 00:13:21.982252) to aa:00:00:00:02:99 (first at 00:13:26.091726)',
+    );
+    expect(f[0].message).toContain('so the captures do not show whether the MAC had already changed');
   });
 });
