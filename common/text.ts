@@ -66,6 +66,8 @@ export function encapText(e: EncapLike): string {
 interface TunnelLike {
   readonly type: string;
   readonly vni: number | null;
+  /** Every VNI of a tunnel whose VNI varies per sender (Cilium's source identity). */
+  readonly vnis?: readonly number[];
   readonly port: number | null;
 }
 
@@ -79,9 +81,13 @@ const TUNNEL_NAMES: Record<string, string> = {
   wireguard: 'WireGuard',
 };
 
-/** 'VXLAN VNI 1 UDP 8472', 'IP-in-IP', 'GRE key 5': a tunnel between two nodes. */
+/**
+ * 'VXLAN VNI 1 UDP 8472', 'IP-in-IP', 'GRE key 5', 'VXLAN VNI per sender (1, 4117) UDP 8472': a
+ * tunnel between two nodes.
+ */
 export function tunnelText(t: TunnelLike): string {
-  const key = t.vni === null ? '' : t.type === 'gre' ? ` key ${t.vni}` : ` VNI ${t.vni}`;
+  const word = t.type === 'gre' ? 'key' : 'VNI';
+  const key = t.vnis?.length ? ` ${word} per sender (${t.vnis.join(', ')})` : t.vni === null ? '' : ` ${word} ${t.vni}`;
   const port = t.port !== null ? ` UDP ${t.port}` : t.type === 'flannel-udp' ? ' UDP' : '';
   return `${TUNNEL_NAMES[t.type] ?? clean(t.type)}${key}${port}`;
 }

@@ -78,6 +78,7 @@ import { withNames } from './name-history';
 import { WEIGHT } from './solve';
 import { attributionFromFileName, baseName, interfaceKindFromName, isRotationPiece } from './naming';
 import { firstRouterOf, ownNicAddresses, routedNodeAddresses, routedNodeFacts } from './calico/routed';
+import { staleVtepFindings } from './vtep-mac';
 
 export interface AnalyzeOptions {
   readonly overrides?: readonly PointOverride[];
@@ -996,6 +997,17 @@ export function analyze(t: PacketTable, files: readonly FileDraft[], pointsIn: r
   for (const [k, o] of built.nodeOwn) nodeOwn.set(k, o);
   // Which node pairs route their pods natively (a cluster tunnelling only across subnets).
   if (kindsPresent.has('vtep') || kindsPresent.has('tun')) for (const k of nativePairs(ctx)) nativeBetween.add(k);
+  // A tunnel packet to a VTEP's old MAC that its node's bridge or a veth saw later was taken: not stale.
+  const passedOn = (r: number, n: number): boolean => {
+    const j = journeys.journeyOfRow[r];
+    for (let k = j < 0 ? 0 : journeys.start[j]; j >= 0 && k < journeys.start[j + 1]; k++) {
+      const x = journeys.rows[k];
+      const kind = points[t.point[x]].kind;
+      if (nodeOfPoint[t.point[x]] === n && (kind === 'bridge' || kind === 'veth') && t.tNs[x] >= t.tNs[r]) return true;
+    }
+    return false;
+  };
+  for (const f of staleVtepFindings(t, ids, nodes, built.vtepChanges, (ns) => vtepTime(t.epochSec, ns), passedOn)) addFinding(f);
 
   const flowIds = fx.flows.map((f) => f.id);
   answers.set(findAnswers(t, journeys, correctedTime, fx.tupleOfRow));
@@ -1758,4 +1770,11 @@ function pointUnknowns(p: PointDraft, candidates: readonly string[] | undefined)
           : `neither the file's name nor its format gives an interface name`;
   if (p.kind === 'unknown') u.kind = `neither its interface's name nor its traffic tells what kind of interface it is`;
   return Object.keys(u).length ? { unknown: u } : {};
+}
+
+/** UTC wall time, to the microsecond, of a time on the table's clock (a VTEP MAC change: one node's own captures). */
+function vtepTime(epochSec: number, ns: number): string {
+  const us = Math.round(ns / 1e3);
+  const d = new Date(epochSec * 1000 + Math.floor(us / 1e3));
+  return `${d.toISOString().slice(11, 19)}.${String(((us % 1e6) + 1e6) % 1e6).padStart(6, '0')}`;
 }

@@ -321,7 +321,13 @@ export interface TunnelPair {
   readonly vni: number;
   readonly dport: number;
   readonly acc: EvidenceAcc;
+  /** Inner source and destination addresses (akey) of its packets, up to PAIR_INNER_CAP; only for tunnels with a VNI or key. */
+  readonly innerSrcs: Set<number>;
+  readonly innerDsts: Set<number>;
 }
+
+/** Inner addresses kept per tunnel pair: enough to tell whether two VNIs carry the same endpoints. */
+const PAIR_INNER_CAP = 256;
 
 /** What tunnel packets say, independent of where they were captured. */
 export interface TunnelFacts {
@@ -421,13 +427,22 @@ export function tunnelFacts(t: PacketTable): TunnelFacts {
       if (!list) ofPair.set(d, (list = []));
       p = list.find((x) => x.type === tun && x.vni === vni && x.dport === dport);
       if (!p) {
-        p = { src: s, dst: d, type: tun, vni, dport, acc: new EvidenceAcc() };
+        p = { src: s, dst: d, type: tun, vni, dport, acc: new EvidenceAcc(), innerSrcs: new Set(), innerDsts: new Set() };
         list.push(p);
         pairs.set(`${s}|${d}|${tun}|${vni}|${dport}`, p);
       }
       last = p;
     }
     p.acc.add(r);
+    if (
+      vni >= 0 &&
+      p.innerSrcs.size + p.innerDsts.size < PAIR_INNER_CAP &&
+      (t.innerVer[r] === 4 || t.innerVer[r] === 6) &&
+      t.ipCount[r] >= 2
+    ) {
+      p.innerSrcs.add(akey(t.innerVer[r], t.innerSrc[r]));
+      p.innerDsts.add(akey(t.innerVer[r], t.innerDst[r]));
+    }
   }
   for (const s of mirrorSources(t)) {
     innerOf.delete(s);

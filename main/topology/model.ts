@@ -21,6 +21,7 @@ import {
 import { akey, DST_KEY, isInitialTtl, podSideByTime, type InPod, type PointDraft, type TunnelFacts } from './attribution';
 import { EvidenceAcc, evidence } from './evidence';
 import type { PacketTable } from './table';
+import { vtepMacChanges, type VtepMacChange } from './vtep-mac';
 import type { Bridge, ClusterModel, ClusterNode, Evidence, Pod, Service, ServiceBackend, Tunnel, TunnelType, Veth } from './types';
 
 /** A node while inferring: name and/or underlay addresses, its points and evidence. */
@@ -77,6 +78,8 @@ export interface BuiltModel {
   readonly nodeOfPod: ReadonlyMap<number, number>;
   /** A node's own addresses inside its pod block, by address key: its tunnel device's and its bridge's (the gateway). */
   readonly nodeOwn: ReadonlyMap<number, NodeOwnAddress>;
+  /** Nodes whose tunnel device changed its MAC while the captures ran (vtep-mac.ts). */
+  readonly vtepChanges: readonly VtepMacChange[];
 }
 
 /** An address a node holds on its pod network: its tunnel device's ('vtep': flannel.1's) or its bridge's ('bridge': the gateway). */
@@ -376,11 +379,32 @@ export function buildModel(m: ModelInput): BuiltModel {
   };
 
   // Nodes.
+  const vtepChanges = vtepMacChanges(t, facts, nodes, points, m.nodeOfPoint);
+  const changeOf = new Map(vtepChanges.map((c) => [c.node, c]));
+  const epochNs = (ns: number) => t.epochSec + ns / 1e9;
   const outNodes: ClusterNode[] = nodes.map((n, i) => {
     const ev = [...n.evidence];
     const ul = [...underlayMac[i].entries()].sort((a, b) => b[1].count - a[1].count);
     const vm = best(facts.vtepMacOf.get(n.ips[0] ?? -1) ?? new Map<number, EvidenceAcc>());
     if (vm) ev.push(evidence(t, ids, `inner source MAC of the VXLAN packets this node sends: its VTEP (flannel.1) MAC`, vm[1]));
+    // A VTEP that changed its MAC: the one it sent from last is its MAC, each one listed with its times.
+    const change = changeOf.get(i);
+    const spans = change?.spans ?? [];
+    for (const [k, s] of spans.entries()) {
+      const acc = new EvidenceAcc();
+      acc.add(s.firstRow);
+      if (s.lastRow !== s.firstRow) acc.add(s.lastRow);
+      ev.push(
+        evidence(
+          t,
+          ids,
+          k === 0
+            ? `its tunnel device sent from ${macToString(s.mac)} first, until the packet shown last`
+            : `then its tunnel device sent from ${macToString(s.mac)} (from the packet shown first on): the device got a new MAC (recreated) while the captures ran`,
+          acc,
+        ),
+      );
+    }
     const vi = best(vtepIp[i]);
     if (vi) ev.push(evidence(t, ids, `the network address of the pod CIDR sends encapsulated traffic: the tunnel device's address`, vi[1]));
     for (const [mac, acc] of ul)
@@ -408,7 +432,10 @@ export function buildModel(m: ModelInput): BuiltModel {
       underlayMacs: ul.map(([mac]) => macToString(mac)),
       podCidr: stated ? cidrToString(stated) : n.cidr6 ? cidr6ToString(n.cidr6) : null,
       podCidrs: [...(stated ? [cidrToString(stated)] : []), ...(n.cidr6 ? [cidr6ToString(n.cidr6)] : [])],
-      vtepMac: vm ? macToString(vm[0]) : null,
+      vtepMac: spans.length ? macToString(spans[spans.length - 1].mac) : vm ? macToString(vm[0]) : null,
+      ...(spans.length
+        ? { vtepMacs: spans.map((s) => ({ mac: macToString(s.mac), first: epochNs(s.firstNs), last: epochNs(s.lastNs) })) }
+        : {}),
       vtepIp: vi ? ip4ToString(vi[0]) : null,
       points: n.points.map((p) => points[p].id),
       evidence: ev,
@@ -760,36 +787,7 @@ export function buildModel(m: ModelInput): BuiltModel {
       ],
     }));
 
-  // Tunnels per unordered node pair and kind.
-  const tunnels = new Map<string, { nodes: [string, string]; type: number; vni: number; port: number; acc: EvidenceAcc }>();
-  for (const p of facts.pairs.values()) {
-    const a = nodeOfIp.get(p.src);
-    const b = nodeOfIp.get(p.dst);
-    if (a === undefined || b === undefined || a === b) continue;
-    const pair = [nodes[a].id, nodes[b].id].sort() as [string, string];
-    const id = `${pair[0]}~${pair[1]}|${p.type}|${p.vni}|${p.dport}`;
-    let e = tunnels.get(id);
-    if (!e) {
-      e = { nodes: pair, type: p.type, vni: p.vni, port: p.dport, acc: new EvidenceAcc() };
-      tunnels.set(id, e);
-    }
-    e.acc.merge(p.acc);
-  }
-  const perPair = new Map<string, number>();
-  for (const e of tunnels.values()) perPair.set(e.nodes.join('~'), (perPair.get(e.nodes.join('~')) ?? 0) + 1);
-  const outTunnels: Tunnel[] = [...tunnels.values()].map((e) => ({
-    // '<a>~<b>'; when one pair has several tunnels (kinds or VNIs): '<a>~<b>#<kind>:<vni>'.
-    id:
-      perPair.get(e.nodes.join('~'))! > 1
-        ? `${e.nodes[0]}~${e.nodes[1]}#${TUNNEL_NAMES[e.type]}${e.vni >= 0 ? `:${e.vni}` : ''}`
-        : `${e.nodes[0]}~${e.nodes[1]}`,
-    nodes: e.nodes,
-    type: tunnelType(e.type),
-    vni: e.vni >= 0 ? e.vni : null,
-    port: e.port >= 0 ? e.port : null,
-    packets: e.acc.count,
-    evidence: [evidence(t, ids, `${TUNNEL_NAMES[e.type]} packets between the two nodes' underlay addresses`, e.acc)],
-  }));
+  const outTunnels = tunnelsOf(t, ids, facts, nodes, nodeOfIp);
 
   // Services from DNAT: a destination rewritten from a VIP to a pod.
   const svc = new Map<
@@ -868,7 +866,7 @@ export function buildModel(m: ModelInput): BuiltModel {
       }),
     };
   });
-  return { nodes: withWhy, bridges, veths, pods: outPods, tunnels: outTunnels, services, nodeOfPod, nodeOwn };
+  return { nodes: withWhy, bridges, veths, pods: outPods, tunnels: outTunnels, services, nodeOfPod, nodeOwn, vtepChanges };
 
   /** Per node, in one pass: tunnel packets from its addresses routed on their way, and without an Ethernet header. */
   function tunnelSendersByNode(): { routed: number; noEthernet: number }[] {
@@ -955,6 +953,131 @@ function fixedTtlSenders(t: PacketTable): Set<number> {
     if (isInitialTtl(t.outerTtl[r]) && t.innerTtl[r] !== t.outerTtl[r]) out.add(akey(t.outerVer[r], t.outerSrc[r]));
   }
   return out;
+}
+
+/** Text of an address key (IPv4 number, or an IPv6 id past 2^32). */
+const addrKeyText =
+  (t: PacketTable) =>
+  (k: number): string =>
+    k >= 4294967296 ? (t.ip6[k - 4294967296] ?? '?') : ip4ToString(k);
+
+/**
+ * Tunnels per unordered node pair, kind and port. Each VNI (or GRE key) is a tunnel of its own (a
+ * second overlay beside the cluster's, with its own device and addresses), except VNIs that name the
+ * sender rather than a network: VNIs of one pair, kind and port that carry the same endpoints'
+ * packets while each sender always uses one VNI are one tunnel whose VNI varies per source. Cilium
+ * puts the sending endpoint's security identity in the VNI, so one pod's packets to another go with
+ * one VNI and the answers with another; a second overlay's VNI carries its own addresses, and a
+ * sender using two VNIs to the same endpoints is in two networks.
+ */
+function tunnelsOf(
+  t: PacketTable,
+  ids: readonly string[],
+  facts: TunnelFacts,
+  nodes: readonly NodeDraft[],
+  nodeOfIp: ReadonlyMap<number, number>,
+): Tunnel[] {
+  interface Seg {
+    nodes: [string, string];
+    type: number;
+    vni: number;
+    port: number;
+    acc: EvidenceAcc;
+    ways: Set<string>;
+    srcs: Set<number>;
+    all: Set<number>;
+    group: number;
+  }
+  const segs = new Map<string, Seg>();
+  for (const p of facts.pairs.values()) {
+    const a = nodeOfIp.get(p.src);
+    const b = nodeOfIp.get(p.dst);
+    if (a === undefined || b === undefined || a === b) continue;
+    const pair = [nodes[a].id, nodes[b].id].sort() as [string, string];
+    const id = `${pair[0]}~${pair[1]}|${p.type}|${p.vni}|${p.dport}`;
+    let e = segs.get(id);
+    if (!e) {
+      e = {
+        nodes: pair,
+        type: p.type,
+        vni: p.vni,
+        port: p.dport,
+        acc: new EvidenceAcc(),
+        ways: new Set(),
+        srcs: new Set(),
+        all: new Set(),
+        group: segs.size,
+      };
+      segs.set(id, e);
+    }
+    e.acc.merge(p.acc);
+    e.ways.add(nodes[a].id);
+    for (const x of p.innerSrcs) {
+      e.srcs.add(x);
+      e.all.add(x);
+    }
+    for (const x of p.innerDsts) e.all.add(x);
+  }
+  // VNIs of one pair, kind and port joined when they name senders (see above): union by shared
+  // endpoints, as long as no sender of one group sends in the other.
+  const list = [...segs.values()];
+  const root = (i: number): number => (list[i].group === i ? i : (list[i].group = root(list[i].group)));
+  const srcsOf = new Map(list.map((e, i) => [i, new Set(e.srcs)]));
+  for (let i = 0; i < list.length; i++)
+    for (let j = i + 1; j < list.length; j++) {
+      const x = list[i],
+        y = list[j];
+      if (x.vni < 0 || y.vni < 0 || x.nodes.join('~') !== y.nodes.join('~') || x.type !== y.type || x.port !== y.port) continue;
+      const [ri, rj] = [root(i), root(j)];
+      if (ri === rj || ![...x.all].some((k) => y.all.has(k))) continue;
+      const [si, sj] = [srcsOf.get(ri)!, srcsOf.get(rj)!];
+      if ([...sj].some((k) => si.has(k))) continue;
+      for (const k of sj) si.add(k);
+      list[rj].group = ri;
+    }
+  const groups = new Map<number, Seg[]>();
+  list.forEach((e, i) => (groups.get(root(i)) ?? groups.set(root(i), []).get(root(i))!).push(e));
+  const perPair = new Map<string, number>();
+  for (const g of groups.values()) perPair.set(g[0].nodes.join('~'), (perPair.get(g[0].nodes.join('~')) ?? 0) + 1);
+  return [...groups.values()].map((g) => {
+    g.sort((x, y) => x.vni - y.vni);
+    const e = g[0];
+    const vnis = g.map((x) => x.vni);
+    const acc = new EvidenceAcc();
+    for (const x of g) acc.merge(x.acc);
+    const bySource = vnis.length > 1;
+    const name = TUNNEL_NAMES[e.type];
+    const tag = bySource ? `${name}:${vnis.join(',')}` : `${name}${e.vni >= 0 ? `:${e.vni}` : ''}`;
+    return {
+      // '<a>~<b>'; when one pair has several tunnels (kinds or VNIs): '<a>~<b>#<kind>:<vni>[,<vni>...]'.
+      id: perPair.get(e.nodes.join('~'))! > 1 ? `${e.nodes[0]}~${e.nodes[1]}#${tag}` : `${e.nodes[0]}~${e.nodes[1]}`,
+      nodes: e.nodes,
+      type: tunnelType(e.type),
+      vni: bySource ? null : e.vni >= 0 ? e.vni : null,
+      ...(bySource ? { vnis, vniBySource: true } : {}),
+      port: e.port >= 0 ? e.port : null,
+      packets: acc.count,
+      evidence: [
+        evidence(t, ids, `${name} packets between the two nodes' underlay addresses`, acc),
+        ...(bySource
+          ? [
+              evidence(
+                t,
+                ids,
+                `VNIs ${vnis.join(', ')} carry packets between the same endpoints, each sender always with one of them (${g
+                  .map(
+                    (x) => `${x.vni} from ${[...x.srcs].map(addrKeyText(t)).join(', ')}${x.ways.size === 1 ? ` on ${[...x.ways][0]}` : ''}`,
+                  )
+                  .join(
+                    '; ',
+                  )}): the VNI names the sender, not a network (Cilium puts the source's security identity there), so they are one tunnel`,
+                null,
+              ),
+            ]
+          : []),
+      ],
+    };
+  });
 }
 
 function unknowns<K extends string>(why: { readonly [F in K]: string | null }): { unknown?: { [F in K]?: string } } {

@@ -10,6 +10,42 @@ import { ip4ToString, ip6ToString, macNumber } from './addr';
 /** Bytes of transport payload hashed for journey matching (survives NAT; snaplen rarely cuts it). */
 export const PAYLOAD_HASH_BYTES = 32;
 
+/** True for an ICMP or ICMPv6 error that quotes a packet (destination unreachable, too big, time exceeded, parameter problem). */
+function icmpErrorType(ver: number, proto: number, type: number): boolean {
+  return (ver === 4 && proto === 1 && (type === 3 || type === 11 || type === 12)) || (ver === 6 && proto === 58 && type >= 1 && type <= 4);
+}
+
+/**
+ * The journey hash of an ICMP error's quote (from `p`, `len` bytes): the quoted IP header and the
+ * first 20 bytes after it, without what NAT rewrites there. A node that translated the packet an
+ * error is about translates the error back on its way (conntrack rewrites the error's source and
+ * the addresses, ports and checksums of the header it quotes: RFC 5508 section 4.3), so the error
+ * seen past that node quotes the same packet under other addresses; everything else it quotes (the
+ * quoted IP ID, length, TTL, protocol, TCP sequence numbers, UDP length, the first payload bytes)
+ * is the same, and keeps the two sightings one journey. Masked: the IPv4 header checksum and
+ * addresses (IPv6: the addresses), the transport ports (an echo's identifier) and checksum. `cut`:
+ * the snap length cut the bytes hashed.
+ */
+function quoteHash(data: Uint8Array, p: number, len: number, ver: number): { hash: number; cut: boolean } {
+  const head = ver === 4 ? (p < data.length ? Math.max(20, (data[p] & 15) * 4) : 20) : 40;
+  const proto = ver === 4 ? data[p + 9] : data[p + 6];
+  const want = p + Math.min(len, head + 20);
+  const end = Math.min(data.length, want);
+  let h = 0x811c9dc5;
+  for (let k = p; k < end; k++) {
+    const o = k - p;
+    if (o < head ? (ver === 4 ? o >= 10 && o < 20 : o >= 8 && o < 40) : o - head < 4) continue;
+    const t = o - head;
+    if (
+      t >= 0 &&
+      (proto === 17 ? t === 6 || t === 7 : proto === 6 ? t === 16 || t === 17 : (proto === 1 || proto === 58) && (t === 4 || t === 5))
+    )
+      continue;
+    h = Math.imul(h ^ data[k], 0x01000193);
+  }
+  return { hash: h >>> 0, cut: end < want };
+}
+
 /** SLL/SLL2 packet types (Linux PACKET_*): 0 to us, 1 broadcast, 2 multicast, 3 other host, 4 outgoing. */
 export const PKTTYPE_UNKNOWN = 255;
 export const PKTTYPE_OUTGOING = 4;
@@ -536,7 +572,12 @@ export class PacketTable {
     }
     this.payLen[r] = s.flags & SummaryFlag.TRANSPORT_CUT ? announced : Math.max(i.payloadLength, announced);
     let h = 0x811c9dc5;
-    if (i.payloadOffset >= 0) {
+    const quote = i.payloadOffset >= 8 && icmpErrorType(i.version, i.proto, i.icmpType);
+    if (quote) {
+      const q = quoteHash(data, i.payloadOffset, i.payloadLength, i.version);
+      h = q.hash;
+      if (q.cut) this.flags[r] |= SummaryFlag.PAYLOAD_CUT;
+    } else if (i.payloadOffset >= 0) {
       const want = i.payloadOffset + Math.min(i.payloadLength, PAYLOAD_HASH_BYTES);
       const end = Math.min(data.length, want);
       for (let k = i.payloadOffset; k < end; k++) h = Math.imul(h ^ data[k], 0x01000193);
@@ -577,12 +618,8 @@ export class PacketTable {
         quotedId: q ? (data[p + 4] << 8) | data[p + 5] : 0,
       });
     }
-    if (
-      i.payloadOffset >= 8 &&
-      ((i.version === 4 && i.proto === 1 && (i.icmpType === 3 || i.icmpType === 11 || i.icmpType === 12)) ||
-        (i.version === 6 && i.proto === 58 && i.icmpType >= 1 && i.icmpType <= 4))
-    ) {
-      this.addIcmpError(r, i.version, i.icmpType, i.icmpCode, data, i.payloadOffset);
+    if (quote) {
+      this.addIcmpError(r, i.version as 4 | 6, i.icmpType, i.icmpCode, data, i.payloadOffset);
     }
     this.count = r + 1;
     return r;

@@ -15,7 +15,7 @@ import {
   unknownLines,
 } from '../../common/text';
 import type { Analysis } from './analyze';
-import type { AnalysisData, CapturePoint, Journey } from './types';
+import type { AnalysisData, CapturePoint, ClusterNode, Journey } from './types';
 
 /** Rows in aligned columns; `notes[i]`, when given, are lines printed under row i, indented further (why a fact of it is unknown). */
 export function table(rows: readonly (readonly string[])[], indent = '  ', notes: readonly (readonly string[])[] = []): string {
@@ -31,6 +31,12 @@ export function table(rows: readonly (readonly string[])[], indent = '  ', notes
       ...(notes[k] ?? []).map((n) => `${indent}  ${n}`),
     ])
     .join('\n');
+}
+
+/** A VTEP's MACs one after the other: 'aa:…:00 (00:13:01.976-00:13:01.982), then aa:…:99 (00:13:06.091-00:13:07.099)'. */
+function vtepMacsText(macs: NonNullable<ClusterNode['vtepMacs']>): string {
+  const at = (sec: number) => new Date(sec * 1000).toISOString().slice(11, 23);
+  return macs.map((m) => `${m.mac} (${at(m.first)}-${at(m.last)})`).join(', then ');
 }
 
 /** UTC wall time with nanoseconds from the analysis epoch and a ns offset. */
@@ -71,7 +77,7 @@ export function formatTopology(a: Analysis, maxFlows = 30): string {
         n.underlayMacs.join(',') || (n.unknown?.underlayMacs ? 'MAC unknown' : '-'),
         `pods ${n.podCidr ?? 'unknown'}`,
         n.vtepMac || n.vtepIp || n.unknown?.vtepMac || n.unknown?.vtepIp
-          ? `vtep ${n.vtepMac ?? (n.unknown?.vtepMac ? 'MAC unknown' : '-')}${n.vtepIp ? ` ${n.vtepIp}` : ''}`
+          ? `vtep ${n.vtepMacs ? vtepMacsText(n.vtepMacs) : (n.vtepMac ?? (n.unknown?.vtepMac ? 'MAC unknown' : '-'))}${n.vtepIp ? ` ${n.vtepIp}` : ''}`
           : '',
       ]),
       '  ',

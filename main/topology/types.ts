@@ -109,7 +109,13 @@ export interface ClusterNode {
   readonly podCidr: string | null;
   /** Every pod block of the node (IPv4 and IPv6 on a dual-stack cluster); the inference always sets it. */
   readonly podCidrs?: readonly string[];
+  /** The tunnel device's MAC (the one it sent from last when it changed: vtepMacs). */
   readonly vtepMac: string | null;
+  /**
+   * Present when the tunnel device changed its MAC while the captures ran (recreated): each MAC it
+   * sent from, in order, with its first and last sighting on the node's own captures (epoch seconds).
+   */
+  readonly vtepMacs?: readonly { readonly mac: string; readonly first: number; readonly last: number }[];
   /** Address of the tunnel device (flannel: the .0 of the pod CIDR). */
   readonly vtepIp: string | null;
   readonly points: readonly string[];
@@ -163,12 +169,18 @@ export interface Pod {
 }
 
 export interface Tunnel {
-  /** '<nodeA>~<nodeB>' with the two node ids sorted; '<nodeA>~<nodeB>#<type>:<vni>' when the pair has several. */
+  /** '<nodeA>~<nodeB>' with the two node ids sorted; '<nodeA>~<nodeB>#<type>:<vni>[,<vni>...]' when the pair has several. */
   readonly id: string;
   readonly nodes: readonly [string, string];
   readonly type: TunnelType;
-  /** VXLAN VNI / Geneve VNI / GRE key, null when the type has none. */
+  /** VXLAN VNI / Geneve VNI / GRE key, null when the type has none or it varies per sender (vnis). */
   readonly vni: number | null;
+  /**
+   * Present when the VNI varies per sender (Cilium puts the source's security identity there): every
+   * VNI the tunnel carried, ascending. One tunnel all the same, not one per VNI.
+   */
+  readonly vnis?: readonly number[];
+  readonly vniBySource?: boolean;
   /** UDP destination port of the encapsulation (8472, 4789, 8285, 6081), null when not UDP. */
   readonly port: number | null;
   readonly packets: number;
@@ -467,6 +479,7 @@ export type FindingCode =
   | 'zero-window'
   | 'tcp-reset'
   | 'enrichment-disagreement'
+  | 'stale-vtep-mac'
   | 'attribution'
   | 'read-error'
   | 'clock-offset';
