@@ -18,7 +18,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, appendFileSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { gzipSync, gunzipSync, constants as zc } from 'node:zlib';
+import { gzipSync, gunzipSync } from 'node:zlib';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const BIN = join(ROOT, 'main/cli/bin.mjs');
@@ -39,6 +39,10 @@ const KEEP = arg('--keep', join(WORK, 'failures'));
 const CMDS = (arg('--commands', 'jsonl,text,topology,follow') ?? '').split(',');
 // A copy of out/cli to run (made by this script under out/, so the sources can change during a run).
 const BUNDLE = arg('--bundle', '');
+// Keep every mutant in this folder too (for scripts/fuzz-app.ts, which opens them in the app's backend).
+const SAVE = arg('--save', '');
+// With --save: write the mutants without running the commands.
+const GENERATE_ONLY = process.argv.includes('--generate-only');
 
 // ---- seeded random -------------------------------------------------------------------------
 let state = SEED >>> 0 || 1;
@@ -58,11 +62,10 @@ const pick = (a) => a[int(a.length)];
 function records(bytes) {
   let b = bytes;
   if (b[0] === 0x1f && b[1] === 0x8b) {
-    try {
-      b = gunzipSync(b, { finishFlush: zc.Z_SYNC_FLUSH });
-    } catch {
-      return null; // partial gzip: the count is not known independently
-    }
+    // gzip(1) writes out every member it can read, whatever follows them (it warns, and exits 1 or 2).
+    const r = spawnSync('gzip', ['-dc'], { input: b, maxBuffer: 1 << 30 });
+    if (r.error) return null;
+    b = new Uint8Array(r.stdout);
   }
   const v = new DataView(b.buffer, b.byteOffset, b.length);
   const out = [];
@@ -409,6 +412,22 @@ const categories = {
     if (rnd() < 0.3) b[10 + int(Math.max(1, b.length - 10))] ^= 1 << int(8);
     return { bytes: b, from: s.path, gz: true };
   },
+  'gzip-trailing': () => {
+    const s = pick(seeds);
+    const at = int(s.bytes.length + 1);
+    const members = rnd() < 0.5 ? [gzipSync(s.bytes)] : [gzipSync(s.bytes.subarray(0, at)), gzipSync(s.bytes.subarray(at))];
+    const tail = pick([
+      new Uint8Array(0),
+      new Uint8Array(1 + int(64)),
+      new Uint8Array([0x1f]),
+      new Uint8Array([0x1f, 0x8b, 8, 0]),
+      new TextEncoder().encode('garbage'),
+      members[0].subarray(0, 10),
+    ]);
+    const b = cat(...members, tail);
+    if (rnd() < 0.3) b[members[0].length - 1 - int(8)] ^= 1 << int(8); // the first member's trailer (CRC, length)
+    return { bytes: b, from: s.path, gz: true, exactGzip: true };
+  },
   'linktype-unknown-or-mismatched': () => {
     const lt = pick([0, 1, 9, 12, 101, 105, 108, 113, 127, 147, 228, 229, 239, 276, 0xffff, 0x10000, 0x7fffffff, 0xffffffff, 65000]);
     if (rnd() < 0.6) {
@@ -627,6 +646,7 @@ function checkCase(path, bytes, gz) {
 
 mkdirSync(join(WORK, 'cases'), { recursive: true });
 mkdirSync(KEEP, { recursive: true });
+if (SAVE) mkdirSync(SAVE, { recursive: true });
 const names = Object.keys(categories).filter((c) => !ONLY?.length || ONLY.includes(c));
 const tally = {};
 console.log(
@@ -639,7 +659,7 @@ for (const name of names) {
     const ext = m.gz ? 'pcap.gz' : m.bytes[0] === 0x0a ? 'pcapng' : 'pcap';
     const path = join(WORK, 'cases', `${name}-${i}.${ext}`);
     writeFileSync(path, m.bytes);
-    const problems = checkCase(path, m.bytes, m.gz);
+    const problems = GENERATE_ONLY ? [] : checkCase(path, m.bytes, m.gz && !m.exactGzip);
     tally[name].run++;
     if (problems.length) {
       tally[name].failed++;
@@ -648,6 +668,7 @@ for (const name of names) {
       appendFileSync(join(KEEP, 'index.txt'), `${keep}\t(from ${m.from})\n  ${problems.join('\n  ')}\n`);
       console.log(`FAIL ${keep} (from ${m.from})\n  ${problems.join('\n  ')}`);
     }
+    if (SAVE) writeFileSync(join(SAVE, `${name}-s${SEED}-${i}.${ext}`), m.bytes);
     rmSync(path, { force: true });
   }
   console.log(`${name}: ${tally[name].run} run, ${tally[name].failed} failed`);

@@ -1,13 +1,14 @@
 // Inputs the command-line fuzzer (scripts/fuzz-cli.mjs) broke, one test each, on the reproducers of
 // fixtures/captures/fuzz (see its README.md): read through the engine, through random access (how
 // the app reads a packet again for its detail) and through the app's backend.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { crc32, deflateRawSync, gunzipSync, gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readPacketsAt } from '../../main/engine/readers/random-access';
 import { decodePacket } from '../../main/engine/decode/index';
-import { FIXTURE_DIR, readAll } from './readers/helpers';
+import { FIXTURE_DIR, readAll, readBytes } from './readers/helpers';
 import { openBackend } from '../app/helpers';
 
 const FUZZ = join(FIXTURE_DIR, 'fuzz');
@@ -67,5 +68,61 @@ describe('pcapng packet blocks naming an interface their section does not define
       expect(detail?.capLen).toBe(48);
       expect(detail?.info).toMatch(/link type 65535/);
     });
+  });
+});
+
+describe('gzip', () => {
+  const path = join(FUZZ, 'gzip-trailing-garbage.pcap.gz');
+  const file = new Uint8Array(readFileSync(path));
+  const member = file.subarray(0, file.length - 16);
+  const pcap = new Uint8Array(gunzipSync(member));
+  const cat = (...parts: Uint8Array[]): Uint8Array => new Uint8Array(Buffer.concat(parts));
+  const summary = async (bytes: Uint8Array): Promise<[number, string[][]]> => {
+    const { info, packets } = await readBytes(bytes);
+    return [packets.length, info.errors.map((e) => [e.code, String(e.offset), e.message])];
+  };
+
+  it('bytes after the last member that are no gzip member: every packet kept, then one error saying where they start', async () => {
+    // Before: zlib's gunzip failed on them and dropped what it had decompressed in the same step,
+    // here the whole file: no packet, 'after byte 0'.
+    const { info, packets } = await readAll(path);
+    expect(packets.length).toBe(3);
+    expect(info.errors.map((e) => [e.code, e.offset, e.fatal])).toEqual([['gzip-error', pcap.length, true]]);
+    expect(info.errors[0].message).toBe(
+      `gzip data is corrupt or cut off after byte ${pcap.length} of the decompressed file: the bytes from compressed byte ${member.length} on follow the gzip data and are no gzip member`,
+    );
+  });
+
+  it('members one after the other and zero padding read as one file; a wrong CRC or length is reported after the packets', async () => {
+    const halves = cat(gzipSync(pcap.subarray(0, 100)), gzipSync(pcap.subarray(100)));
+    expect(await summary(halves)).toEqual([3, []]);
+    expect(await summary(cat(halves, new Uint8Array(40)))).toEqual([3, []]);
+    // A gzip header with every optional field (extra, name, comment, header CRC).
+    const header = cat(
+      new Uint8Array([0x1f, 0x8b, 8, 4 | 8 | 16 | 2, 0, 0, 0, 0, 0, 3, 4, 0, 1, 2, 3, 4]),
+      Buffer.from('a.pcap\0note\0'),
+      new Uint8Array(2),
+    );
+    const trailer = new Uint8Array(8);
+    new DataView(trailer.buffer).setUint32(0, crc32(pcap), true);
+    new DataView(trailer.buffer).setUint32(4, pcap.length, true);
+    expect(await summary(cat(header, deflateRawSync(pcap), trailer))).toEqual([3, []]);
+    for (const [at, check] of [
+      [member.length - 8, 'incorrect data check'],
+      [member.length - 4, 'incorrect length check'],
+    ] as const) {
+      const bad = member.slice();
+      bad[at] ^= 1;
+      expect(await summary(bad)).toEqual([
+        3,
+        [
+          [
+            'gzip-error',
+            String(pcap.length),
+            `gzip data is corrupt or cut off after byte ${pcap.length} of the decompressed file: ${check}`,
+          ],
+        ],
+      ]);
+    }
   });
 });
