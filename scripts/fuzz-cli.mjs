@@ -18,7 +18,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, appendFileSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { gzipSync, gunzipSync } from 'node:zlib';
+import { gzipSync } from 'node:zlib';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const BIN = join(ROOT, 'main/cli/bin.mjs');
@@ -39,7 +39,7 @@ const KEEP = arg('--keep', join(WORK, 'failures'));
 const CMDS = (arg('--commands', 'jsonl,text,topology,follow') ?? '').split(',');
 // A copy of out/cli to run (made by this script under out/, so the sources can change during a run).
 const BUNDLE = arg('--bundle', '');
-// Keep every mutant in this folder too (for scripts/fuzz-app.ts, which opens them in the app's backend).
+// Keep every mutant in this folder too (for test/engine/fuzz-app.ts, which opens them in the app's backend).
 const SAVE = arg('--save', '');
 // With --save: write the mutants without running the commands.
 const GENERATE_ONLY = process.argv.includes('--generate-only');
@@ -231,8 +231,8 @@ const seedPaths = [...walk(join(ROOT, 'fixtures/captures')), ...(statSync(PUBLIC
 const seeds = seedPaths
   .map((p) => {
     let b = new Uint8Array(readFileSync(p));
-    if (p.endsWith('.gz')) b = new Uint8Array(gunzipSync(b));
     const r = records(b);
+    if (r && p.endsWith('.gz')) b = new Uint8Array(spawnSync('gzip', ['-dc'], { input: b, maxBuffer: 1 << 30 }).stdout);
     return { path: p, bytes: b, recs: r?.recs ?? [], ng: b[0] === 0x0a };
   })
   .filter((s) => s.recs.length > 0);
@@ -426,7 +426,7 @@ const categories = {
     ]);
     const b = cat(...members, tail);
     if (rnd() < 0.3) b[members[0].length - 1 - int(8)] ^= 1 << int(8); // the first member's trailer (CRC, length)
-    return { bytes: b, from: s.path, gz: true, exactGzip: true };
+    return { bytes: b, from: s.path, gz: true };
   },
   'linktype-unknown-or-mismatched': () => {
     const lt = pick([0, 1, 9, 12, 101, 105, 108, 113, 127, 147, 228, 229, 239, 276, 0xffff, 0x10000, 0x7fffffff, 0xffffffff, 65000]);
@@ -564,7 +564,7 @@ function run(args) {
 const STACK =
   /\n\s+at .+[(:]\d+|TypeError|RangeError|ReferenceError|SyntaxError|internal error|Maximum call stack|out of memory|heap limit|Aborted|undefined|NaN|\[object /;
 
-function checkCommand(name, r, ctx) {
+function checkCommand(name, r) {
   const problems = [];
   if (r.error?.code === 'ETIMEDOUT' || r.signal)
     problems.push(`${name}: ${r.signal ? `killed by ${r.signal}` : 'timed out'} after ${r.ms} ms`);
@@ -580,17 +580,21 @@ function checkCommand(name, r, ctx) {
   return problems;
 }
 
-/** The first fatal error's offset in the decode messages (those not marked '(reading continued)'). */
+/**
+ * The first fatal error's offset in the decode messages (those not marked '(reading continued)').
+ * A gzip error does not count: gzip(1) gave the bytes the records are counted in, and every record
+ * it could decompress must be listed, whatever offset the product names.
+ */
 function fatalOffset(stderr) {
   let first = Infinity;
   for (const line of stderr.split('\n')) {
     const m = /byte offset (\d+): (.*)$/.exec(line);
-    if (m && !m[2].endsWith('(reading continued)')) first = Math.min(first, Number(m[1]));
+    if (m && !m[2].endsWith('(reading continued)') && !m[2].startsWith('gzip data is corrupt')) first = Math.min(first, Number(m[1]));
   }
   return first;
 }
 
-function checkCase(path, bytes, gz) {
+function checkCase(path, bytes) {
   const problems = [];
   const results = {};
   const j = run(['decode', '--format', 'jsonl', path]);
@@ -621,7 +625,7 @@ function checkCase(path, bytes, gz) {
   if (ind && !j.error) {
     const f = fatalOffset(j.stderr);
     const expected = ind.recs.filter((r) => r.start < f).length;
-    if (recs.length !== expected && !(gz && f !== Infinity))
+    if (recs.length !== expected)
       problems.push(`jsonl lists ${recs.length} packets; the records before ${f === Infinity ? 'the end' : `byte ${f}`} are ${expected}`);
   }
   if (CMDS.includes('topology')) {
@@ -659,7 +663,7 @@ for (const name of names) {
     const ext = m.gz ? 'pcap.gz' : m.bytes[0] === 0x0a ? 'pcapng' : 'pcap';
     const path = join(WORK, 'cases', `${name}-${i}.${ext}`);
     writeFileSync(path, m.bytes);
-    const problems = GENERATE_ONLY ? [] : checkCase(path, m.bytes, m.gz && !m.exactGzip);
+    const problems = GENERATE_ONLY ? [] : checkCase(path, m.bytes);
     tally[name].run++;
     if (problems.length) {
       tally[name].failed++;

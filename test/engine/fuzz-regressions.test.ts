@@ -68,6 +68,14 @@ describe('pcapng packet blocks naming an interface their section does not define
       expect(detail?.capLen).toBe(48);
       expect(detail?.info).toMatch(/link type 65535/);
     });
+
+    it('lists every packet of a gzip file with stray bytes at its end, and shows the last one', async () => {
+      const b = await openBackend(dir, [join(FUZZ, 'gzip-trailing-garbage.pcap.gz')]);
+      const page = await b.queryPackets({ filter: '', element: null, sort: 'no', descending: false, offset: 0, limit: 10, locate: 0 });
+      expect(page.total).toBe(3);
+      const detail = await b.getPacket({ no: page.rows[2].no });
+      expect(detail?.info).toMatch(/1234 → 9999/);
+    });
   });
 });
 
