@@ -95,9 +95,31 @@ export function packetBlockByteOrder(b: Uint8Array, p: number): boolean | null {
 }
 
 /**
+ * Link type of the interface that stands for the ids a section's packet blocks name but no Interface
+ * Description Block defines (pcapng link types are 16 bits; this one is reserved, so no decoder has it).
+ */
+export const LINKTYPE_UNDEFINED_INTERFACE = 0xffff;
+
+/** The interface id (-1) of that stand-in interface in its section. */
+export const UNDEFINED_INTERFACE_ID = -1;
+
+/** Reports a packet block naming an interface its section does not define; true when `kept` under a stand-in. */
+function noInterface(sink: ReadSink, fileOffset: number, what: string, ifId: number, kept: NgInterface | undefined): kept is NgInterface {
+  sink.error(
+    'unknown-interface',
+    `${what} at byte ${fileOffset} names interface ${ifId}, which its section does not define${kept ? ': packet kept, its link type unknown' : ''}`,
+    fileOffset,
+    false,
+  );
+  return kept !== undefined;
+}
+
+/**
  * Fills `sink.packet` from the packet block (EPB, SPB or PB) of `len` bytes at b[p]. `ifaces` are
- * the interfaces of its section. Returns false (problem reported, non-fatal) when the block holds no
- * usable packet. Shared by the streaming reader and random access.
+ * the interfaces of its section; `undefinedIface` stands for any interface id the section does not
+ * define (the packet is kept under it, its link type unknown, and the problem reported). Returns
+ * false (problem reported, non-fatal) when the block holds no usable packet. Shared by the streaming
+ * reader and random access.
  */
 export function fillPacketBlock(
   b: Uint8Array,
@@ -108,20 +130,13 @@ export function fillPacketBlock(
   ifaces: readonly NgInterface[],
   fileOffset: number,
   sink: ReadSink,
+  undefinedIface?: NgInterface,
 ): boolean {
   const pk = sink.packet;
   const end = p + len - 4;
   if (type === BT_SPB) {
-    const ifc = ifaces[0];
-    if (!ifc) {
-      sink.error(
-        'unknown-interface',
-        `Simple Packet Block at byte ${fileOffset} but no interface is defined in its section`,
-        fileOffset,
-        false,
-      );
-      return false;
-    }
+    const ifc = ifaces[0] ?? undefinedIface;
+    if (ifc === undefinedIface && !noInterface(sink, fileOffset, 'Simple Packet Block', 0, ifc)) return false;
     if (len < 16) return badBlock(sink, fileOffset, 'Simple Packet Block shorter than 16 bytes');
     const origLen = u32(b, p + 8, le);
     let capLen = Math.min(origLen, len - 16);
@@ -141,16 +156,8 @@ export function fillPacketBlock(
   // EPB and PB share the layout but for the interface field (u32 vs u16 + drops u16).
   if (len < 32) return badBlock(sink, fileOffset, `${type === BT_EPB ? 'Enhanced' : 'obsolete'} Packet Block shorter than 32 bytes`);
   const ifId = type === BT_EPB ? u32(b, p + 8, le) : u16(b, p + 8, le);
-  const ifc = ifaces[ifId];
-  if (!ifc) {
-    sink.error(
-      'unknown-interface',
-      `packet block at byte ${fileOffset} names interface ${ifId}, which its section does not define`,
-      fileOffset,
-      false,
-    );
-    return false;
-  }
+  const ifc = ifaces[ifId] ?? undefinedIface;
+  if (ifc === undefinedIface && !noInterface(sink, fileOffset, 'packet block', ifId, ifc)) return false;
   let capLen = u32(b, p + 20, le);
   const room = end - (p + 28);
   if (capLen > room) {
@@ -211,6 +218,8 @@ export class PcapngReader implements FormatReader {
   private section = -1;
   skipFrom = 0;
   private ifaces: NgInterface[] = [];
+  /** The current section's stand-in for interface ids it does not define, made at the first such packet. */
+  private undefinedIface: NgInterface | undefined;
   readonly maxPending: number;
   private readonly maxBlock: number;
 
@@ -282,7 +291,7 @@ export class PcapngReader implements FormatReader {
         case BT_EPB:
         case BT_SPB:
         case BT_PB:
-          if (fillPacketBlock(b, p, len, type, le, this.ifaces, at, sink)) sink.emit();
+          if (fillPacketBlock(b, p, len, type, le, this.ifaces, at, sink, this.undefinedInterface(b, p, len, type, le))) sink.emit();
           break;
         default:
           break; // ISB, NRB, DSB, custom and unknown blocks: nothing the engine needs
@@ -299,6 +308,7 @@ export class PcapngReader implements FormatReader {
     const minor = u16(b, p + 14, le);
     this.section++;
     this.ifaces = [];
+    this.undefinedIface = undefined;
     if (this.section === 0) {
       sink.byteOrder = le ? 'little' : 'big';
       sink.version = `${major}.${minor}`;
@@ -311,6 +321,31 @@ export class PcapngReader implements FormatReader {
       if (o.code === OPT_COMMENT) sink.comments.push(utf8.decode(b.subarray(o.start, o.start + o.len)));
     });
     if (err) sink.error('bad-option', `section header at byte ${at}: ${err}`, at, true);
+  }
+
+  /**
+   * The stand-in interface when the packet block at b[p] names an interface id its section does not
+   * define (made, and listed with the file's interfaces, the first time); undefined otherwise.
+   */
+  private undefinedInterface(b: Uint8Array, p: number, len: number, type: number, le: boolean): NgInterface | undefined {
+    if (this.undefinedIface) return this.undefinedIface;
+    if (type !== BT_SPB && len < 32) return undefined;
+    const ifId = type === BT_SPB ? 0 : type === BT_EPB ? u32(b, p + 8, le) : u16(b, p + 8, le);
+    if (this.ifaces[ifId]) return undefined;
+    const iface: CaptureInterface = {
+      key: this.sink.interfaces.length,
+      section: this.section,
+      interfaceId: UNDEFINED_INTERFACE_ID,
+      linktype: LINKTYPE_UNDEFINED_INTERFACE,
+      snaplen: 0,
+      description: 'not defined in the file: packet blocks name an interface their section does not describe',
+      tsresolExp: 6,
+      tsresolRaw: 6,
+      tsoffsetSec: 0,
+    };
+    this.undefinedIface = toNgInterface(iface);
+    this.sink.addInterface(iface);
+    return this.undefinedIface;
   }
 
   private interfaceDescription(b: Uint8Array, p: number, len: number, at: number): void {

@@ -8,7 +8,7 @@
 import type { CaptureInfo, RawPacket, ReadError } from '../types';
 import { DEFAULT_MAX_RECORD_LEN, ReadSink, u32 } from './sink';
 import { PCAP_RECORD_HEADER_LEN, fillPcapRecord, type PcapHeader } from './pcap';
-import { fillPacketBlock, packetBlockByteOrder, toNgInterface, type NgInterface } from './pcapng';
+import { fillPacketBlock, packetBlockByteOrder, toNgInterface, UNDEFINED_INTERFACE_ID, type NgInterface } from './pcapng';
 import { FileSource, GzipSource, PositionedFile, isGzip } from './source';
 
 export interface PacketRef {
@@ -82,7 +82,7 @@ export async function readPacketsAt(
     let l = sections.get(section);
     if (!l) {
       l = info.interfaces
-        .filter((i) => i.section === section)
+        .filter((i) => i.section === section && i.interfaceId !== UNDEFINED_INTERFACE_ID)
         .sort((a, b) => a.interfaceId - b.interfaceId)
         .map(toNgInterface);
       sections.set(section, l);
@@ -149,7 +149,9 @@ export async function readPacketsAt(
           out[i] = fail('bad-block-length', `packet block at byte ${at}: lengths at its start and end differ`, at);
           continue;
         }
-        ok = fillPacketBlock(buf, 0, need, u32(buf, 0, le), le, sectionIfaces(iface.section), at, sink);
+        // A packet kept under the stand-in for an interface its section does not define is read under it again.
+        const undefinedIface = iface.interfaceId === UNDEFINED_INTERFACE_ID ? toNgInterface(iface) : undefined;
+        ok = fillPacketBlock(buf, 0, need, u32(buf, 0, le), le, sectionIfaces(iface.section), at, sink, undefinedIface);
       }
       if (!ok) {
         out[i] = {

@@ -44,6 +44,8 @@ export class ReadSink {
   /** Set by a fatal error: readers stop, the driver stops feeding. */
   stopped = false;
   private readonly repeats = new Map<string, number>();
+  /** Where the first problem of each code that went unlisted is (the summary's offset). */
+  private readonly firstUnlisted = new Map<string, number>();
 
   constructor(
     readonly handlers: ReadHandlers,
@@ -82,7 +84,10 @@ export class ReadSink {
     if (!fatal) {
       const n = (this.repeats.get(code) ?? 0) + 1;
       this.repeats.set(code, n);
-      if (n > MAX_REPEATS) return;
+      if (n > MAX_REPEATS) {
+        if (n === MAX_REPEATS + 1) this.firstUnlisted.set(code, offset);
+        return;
+      }
     }
     this.errors.push({ code, message, offset, fatal });
     if (fatal) this.stopped = true;
@@ -92,7 +97,14 @@ export class ReadSink {
     const errors = [...this.errors];
     for (const [code, n] of this.repeats) {
       if (n > MAX_REPEATS) {
-        errors.push({ code, message: `${n - MAX_REPEATS} more '${code}' problems not listed (${n} in all)`, offset: -1, fatal: false });
+        // The summary points at the first problem it stands for: a reader is never sent to byte -1.
+        const at = this.firstUnlisted.get(code) ?? 0;
+        errors.push({
+          code,
+          message: `${n - MAX_REPEATS} more '${code}' problems not listed (${n} in all), the first of them at byte ${at}`,
+          offset: at,
+          fatal: false,
+        });
       }
     }
     return {

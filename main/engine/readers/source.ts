@@ -3,7 +3,6 @@
 
 import { closeSync, constants, fstatSync, openSync, readSync, type Stats } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
-import { Readable } from 'node:stream';
 
 export interface ByteSource {
   /** Reads up to `len` bytes into buf[off..]; fewer only at the end of input; 0 = end. */
@@ -205,7 +204,13 @@ export class BufferSource implements ByteSource {
 
 const RAW_CHUNK = 1 << 20;
 
-/** gunzip over another source (file or buffer); concatenated gzip members are read as one stream. */
+/**
+ * gunzip over another source (file or buffer); concatenated gzip members are read as one stream, and
+ * zero bytes after the last member are padding. Each member is inflated on its own (`gunzipMembers`)
+ * rather than by zlib's gunzip stream: that one fails on bytes after the last member that are no
+ * gzip member, and throws away with the error what it had decompressed in the same step (up to a
+ * whole file's packets, for a small file with a few bytes appended).
+ */
 export class GzipSource implements ByteSource {
   private readonly it: AsyncIterator<Buffer>;
   private pending: Buffer | null = null;
@@ -226,10 +231,7 @@ export class GzipSource implements ByteSource {
         b = next;
       }
     };
-    // zlib is loaded here, for gzip files only: loading it costs a few ms of every command-line start.
-    const { createGunzip } = process.getBuiltinModule('node:zlib');
-    const gunzip = Readable.from(rawChunks(), { objectMode: false }).pipe(createGunzip({ chunkSize: RAW_CHUNK }));
-    this.it = gunzip[Symbol.asyncIterator]();
+    this.it = gunzipMembers(rawChunks());
   }
 
   get bytesRead(): number {
@@ -300,4 +302,155 @@ export class GzipSource implements ByteSource {
 
 export function isGzip(head: Uint8Array): boolean {
   return head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b;
+}
+
+const GZIP_FEXTRA = 4;
+const GZIP_FNAME = 8;
+const GZIP_FCOMMENT = 16;
+const GZIP_FHCRC = 2;
+
+/**
+ * The decompressed bytes of the gzip members in `raw`, one after the other. Each member's header is
+ * parsed here and its deflate data inflated raw: the inflater stops at the end of the deflate data
+ * and says how many bytes it took (`bytesWritten`), so the 8-byte trailer (CRC-32 and length, both
+ * checked) and what follows it are found exactly. After the last member, zero bytes are padding and
+ * anything else is an error that names its compressed offset, raised once every byte before it was
+ * handed out.
+ */
+async function* gunzipMembers(raw: AsyncGenerator<Buffer>): AsyncGenerator<Buffer> {
+  // zlib is loaded here, for gzip files only: loading it costs a few ms of every command-line start.
+  const { createInflateRaw, crc32 } = process.getBuiltinModule('node:zlib');
+  /** Raw bytes read and not used yet; `at` is the compressed offset of buf[0]. */
+  let buf: Buffer = Buffer.alloc(0);
+  let at = 0;
+  let rawDone = false;
+  const more = async (): Promise<boolean> => {
+    if (rawDone) return false;
+    const r = await raw.next();
+    if (r.done) {
+      rawDone = true;
+      return false;
+    }
+    buf = buf.length ? Buffer.concat([buf, r.value]) : r.value;
+    return true;
+  };
+  const need = async (n: number, what: string): Promise<void> => {
+    while (buf.length < n) if (!(await more())) throw new Error(`unexpected end of file inside ${what}`);
+  };
+  const take = (n: number): void => {
+    buf = buf.subarray(n);
+    at += n;
+  };
+  try {
+    for (let member = 0; ; member++) {
+      if (member > 0) {
+        // After a member: the end, zero padding, another member, or bytes that are none of these.
+        for (;;) {
+          if (buf.length === 0 && !(await more())) return;
+          const nz = buf.findIndex((x) => x !== 0);
+          if (nz < 0) {
+            take(buf.length);
+            continue;
+          }
+          take(nz);
+          break;
+        }
+        if (buf.length < 2) await more();
+        if (buf.length < 2 || buf[0] !== 0x1f || buf[1] !== 0x8b)
+          throw new Error(`the bytes from compressed byte ${at} on follow the gzip data and are no gzip member`);
+      }
+      // Header: ID1 ID2 CM FLG MTIME(4) XFL OS, then the optional fields FLG names.
+      await need(10, 'a gzip member header');
+      if (buf[0] !== 0x1f || buf[1] !== 0x8b) throw new Error('incorrect header check');
+      if (buf[2] !== 8) throw new Error('unknown compression method');
+      const flags = buf[3];
+      let h = 10;
+      if (flags & GZIP_FEXTRA) {
+        await need(h + 2, 'a gzip member header');
+        h += 2 + buf.readUInt16LE(h);
+      }
+      for (const f of [GZIP_FNAME, GZIP_FCOMMENT]) {
+        if (!(flags & f)) continue;
+        for (;;) {
+          const z = buf.indexOf(0, h);
+          if (z >= 0) {
+            h = z + 1;
+            break;
+          }
+          if (!(await more())) throw new Error('unexpected end of file inside a gzip member header');
+        }
+      }
+      if (flags & GZIP_FHCRC) h += 2;
+      await need(h, 'a gzip member header');
+      take(h);
+      // Deflate data: fed chunk by chunk while the output is read; `fed` keeps the chunks written
+      // whose bytes the inflater may not have taken yet (what follows the deflate data is among them).
+      const inf = createInflateRaw({ chunkSize: RAW_CHUNK });
+      const fed: Buffer[] = [];
+      let fedStart = at; // compressed offset of fed[0]
+      let stop = false;
+      const feed = (chunk: Buffer): boolean => {
+        fed.push(chunk);
+        while (fed.length > 1 && fedStart + fed[0].length <= at + inf.bytesWritten) fedStart += fed.shift()!.length;
+        return inf.write(chunk);
+      };
+      const feeder = (async () => {
+        try {
+          let first: Buffer | null = buf;
+          buf = Buffer.alloc(0);
+          while (!stop) {
+            let chunk = first;
+            first = null;
+            if (!chunk?.length) {
+              const r = await raw.next();
+              if (r.done) {
+                rawDone = true;
+                break;
+              }
+              chunk = r.value;
+              if (stop) {
+                fed.push(chunk); // read after the deflate data ended: part of what follows it
+                break;
+              }
+            }
+            if (!feed(chunk) && !stop)
+              await new Promise<void>((res) => {
+                const go = (): void => {
+                  inf.off('drain', go).off('close', go);
+                  res();
+                };
+                inf.on('drain', go).on('close', go);
+              });
+          }
+          if (!stop) inf.end();
+        } catch (e) {
+          inf.destroy(e as Error);
+        }
+      })();
+      let crc = 0;
+      let size = 0;
+      try {
+        for await (const out of inf as AsyncIterable<Buffer>) {
+          crc = crc32(out, crc);
+          size += out.length;
+          yield out;
+        }
+      } finally {
+        stop = true;
+        inf.destroy();
+        await feeder;
+      }
+      // What the inflater did not take: the trailer and whatever follows it.
+      const used = at + inf.bytesWritten - fedStart;
+      const rest = Buffer.concat(fed);
+      buf = rest.subarray(used);
+      at += inf.bytesWritten;
+      await need(8, 'a gzip member trailer');
+      if (buf.readUInt32LE(0) !== crc >>> 0) throw new Error('incorrect data check');
+      if (buf.readUInt32LE(4) !== size % 2 ** 32) throw new Error('incorrect length check');
+      take(8);
+    }
+  } finally {
+    await raw.return(undefined);
+  }
 }

@@ -99,12 +99,20 @@ describe('pcapng reader', () => {
     ]);
   });
 
-  it('reports a packet on an interface its section does not define, and goes on', async () => {
+  it('keeps a packet on an interface its section does not define, under a stand-in of unknown link type, and reports it', async () => {
     const b = new NgBuilder().shb().idb(1, 0).epb(3, 0n, frame(20)).epb(0, 0n, frame(20));
     const { info, packets } = await readBytes(b.bytes());
-    expect(packets.length).toBe(1);
+    expect(packets.map((p) => [p.iface, p.linktype, p.capLen])).toEqual([
+      [1, 0xffff, 20],
+      [0, 1, 20],
+    ]);
+    expect(info.interfaces.map((i) => [i.key, i.interfaceId, i.linktype])).toEqual([
+      [0, 0, 1],
+      [1, -1, 0xffff],
+    ]);
     expect(info.errors.map((e) => [e.code, e.fatal])).toEqual([['unknown-interface', false]]);
     expect(info.errors[0].offset).toBe(28 + 20);
+    expect(info.errors[0].message).toMatch(/names interface 3, which its section does not define: packet kept/);
   });
 
   it('lists a repeated problem 20 times, then counts the rest', async () => {
@@ -112,13 +120,14 @@ describe('pcapng reader', () => {
     for (let i = 0; i < 35; i++) b.epb(7, 0n, frame(20));
     b.epb(0, 0n, frame(20));
     const { info, packets } = await readBytes(b.bytes());
-    expect(packets.length).toBe(1);
+    expect(packets.length).toBe(36);
     expect(info.errors.length).toBe(21);
     expect(info.errors.slice(0, 20).every((e) => e.code === 'unknown-interface' && !e.fatal)).toBe(true);
+    // The summary points at the first packet block it stands for (the 21st): 28 + 20 + 20 * 52.
     expect(info.errors[20]).toEqual({
       code: 'unknown-interface',
-      message: "15 more 'unknown-interface' problems not listed (35 in all)",
-      offset: -1,
+      message: "15 more 'unknown-interface' problems not listed (35 in all), the first of them at byte 1088",
+      offset: 1088,
       fatal: false,
     });
   });
