@@ -1262,14 +1262,21 @@ function answeredByOwnNode(ctx: HopContext, rows: readonly number[], a: number):
     !routesOntoPodSide(ctx, node, t.mac(t.innerMacSrc[first]))
   )
     return -1;
+  return onlyOnPodSide(ctx, node, rows, ka) ? first : -1;
+}
+
+/** Whether the packet (`rows`) and its answer (journey `ka`) were seen only on `node`'s pod side: its veths and bridge. */
+function onlyOnPodSide(ctx: HopContext, node: number, rows: readonly number[], ka: number): boolean {
+  const t = ctx.t;
+  const j = ctx.journeys!;
   const podSide = (r: number): boolean => {
     const pi = t.point[r];
     const kind = ctx.points[pi].kind;
     return ctx.nodeOfPoint[pi] === node && (kind === 'veth' || kind === 'bridge');
   };
-  if (!rows.every(podSide)) return -1;
-  for (let i = j!.start[ka]; i < j!.start[ka + 1]; i++) if (!podSide(j!.rows[i])) return -1;
-  return first;
+  if (!rows.every(podSide)) return false;
+  for (let i = j.start[ka]; i < j.start[ka + 1]; i++) if (!podSide(j.rows[i])) return false;
+  return true;
 }
 
 const ownMacs = new WeakMap<HopContext, Map<number, Set<number>>>();
@@ -1354,14 +1361,7 @@ function resetBySendersNode(ctx: HopContext, rows: readonly number[], a: number)
     nodeOfAddrCached(ctx, t.innerVer[rows[0]], t.innerSrc[rows[0]]) !== node
   )
     return -1;
-  const podSide = (r: number): boolean => {
-    const p = t.point[r];
-    const k = ctx.points[p].kind;
-    return ctx.nodeOfPoint[p] === node && (k === 'veth' || k === 'bridge');
-  };
-  if (!rows.every(podSide)) return -1;
-  for (let i = j!.start[ka]; i < j!.start[ka + 1]; i++) if (!podSide(j!.rows[i])) return -1;
-  return first;
+  return onlyOnPodSide(ctx, node, rows, ka) ? first : -1;
 }
 
 /** A gap where a running capture (or a node's `-i any` capture) missed the packet, fragments reassembled on a bridge aside. */
