@@ -1201,6 +1201,37 @@ function answerMadeBy(ctx: HopContext, rows: readonly number[], a: number): Made
   return made && made.node === nodeOfAddrCached(ctx, t.innerVer[l], t.innerDst[l]) ? made : null;
 }
 
+/**
+ * Source MACs per node of the unencapsulated IP packets on its bridge and veths that `keep` takes
+ * (row, node), link-scope packets left out; made once per context and kind of MAC.
+ */
+function podSideMacs(
+  cache: WeakMap<HopContext, Map<number, Set<number>>>,
+  ctx: HopContext,
+  keep: (r: number, node: number) => boolean,
+): Map<number, Set<number>> {
+  let m = cache.get(ctx);
+  if (m) return m;
+  m = new Map<number, Set<number>>();
+  const t = ctx.t;
+  for (let r = 0; r < t.count; r++) {
+    const pi = t.point[r];
+    const kind = ctx.points[pi].kind;
+    const n = ctx.nodeOfPoint[pi];
+    if (n < 0 || (kind !== 'bridge' && kind !== 'veth') || t.tunnel[r] !== TunnelKind.NONE) continue;
+    if ((t.innerVer[r] !== 4 && t.innerVer[r] !== 6) || t.innerProto[r] === 255 || !keep(r, n)) continue;
+    // Link-scope packets (neighbour discovery, MLD with hop limit 1) come from pods as well.
+    if (untranslatable(t, r)) continue;
+    const src = t.mac(t.innerMacSrc[r]);
+    if (src < 0) continue;
+    let set = m.get(n);
+    if (!set) m.set(n, (set = new Set<number>()));
+    set.add(src);
+  }
+  cache.set(ctx, m);
+  return m;
+}
+
 const routingMacs = new WeakMap<HopContext, Map<number, Set<number>>>();
 
 /**
@@ -1209,26 +1240,7 @@ const routingMacs = new WeakMap<HopContext, Map<number, Set<number>>>();
  * own MAC, the node's routing; a pod's frames leave it with the initial TTL).
  */
 function routesOntoPodSide(ctx: HopContext, node: number, mac: number): boolean {
-  let m = routingMacs.get(ctx);
-  if (!m) {
-    m = new Map<number, Set<number>>();
-    const t = ctx.t;
-    for (let r = 0; r < t.count; r++) {
-      const pi = t.point[r];
-      const kind = ctx.points[pi].kind;
-      const n = ctx.nodeOfPoint[pi];
-      if (n < 0 || (kind !== 'bridge' && kind !== 'veth') || t.tunnel[r] !== TunnelKind.NONE) continue;
-      if ((t.innerVer[r] !== 4 && t.innerVer[r] !== 6) || t.innerProto[r] === 255 || isInitialTtl(t.innerTtl[r])) continue;
-      // Link-scope packets (neighbour discovery, MLD with hop limit 1) come from pods as well.
-      if (untranslatable(t, r)) continue;
-      const src = t.mac(t.innerMacSrc[r]);
-      if (src < 0) continue;
-      let set = m.get(n);
-      if (!set) m.set(n, (set = new Set<number>()));
-      set.add(src);
-    }
-    routingMacs.set(ctx, m);
-  }
+  const m = podSideMacs(routingMacs, ctx, (r) => !isInitialTtl(ctx.t.innerTtl[r]));
   return mac >= 0 && (m.get(node)?.has(mac) ?? false);
 }
 
@@ -1289,26 +1301,10 @@ const ownMacs = new WeakMap<HopContext, Map<number, Set<number>>>();
 function nodeMacOnPodSide(ctx: HopContext, node: number, mac: number): boolean {
   if (mac < 0) return false;
   if (routesOntoPodSide(ctx, node, mac)) return true;
-  let m = ownMacs.get(ctx);
-  if (!m) {
-    m = new Map<number, Set<number>>();
-    const t = ctx.t;
-    if (ctx.nodeOwn?.size)
-      for (let r = 0; r < t.count; r++) {
-        const pi = t.point[r];
-        const kind = ctx.points[pi].kind;
-        const n = ctx.nodeOfPoint[pi];
-        if (n < 0 || (kind !== 'bridge' && kind !== 'veth') || t.tunnel[r] !== TunnelKind.NONE) continue;
-        if ((t.innerVer[r] !== 4 && t.innerVer[r] !== 6) || t.innerProto[r] === 255 || untranslatable(t, r)) continue;
-        if (ctx.nodeOwn.get(akey(t.innerVer[r], t.innerSrc[r]))?.node !== n) continue;
-        const src = t.mac(t.innerMacSrc[r]);
-        if (src < 0) continue;
-        let set = m.get(n);
-        if (!set) m.set(n, (set = new Set<number>()));
-        set.add(src);
-      }
-    ownMacs.set(ctx, m);
-  }
+  const t = ctx.t;
+  const own = ctx.nodeOwn;
+  if (!own?.size) return false;
+  const m = podSideMacs(ownMacs, ctx, (r, n) => own.get(akey(t.innerVer[r], t.innerSrc[r]))?.node === n);
   return m.get(node)?.has(mac) ?? false;
 }
 
